@@ -1,0 +1,99 @@
+/**
+ * The one internal table: column-oriented, numbers in Float64Array (NaN = missing),
+ * strings dictionary-coded (code -1 = missing). Every loader in lib/data produces it;
+ * nothing else in hetfx reads user data in any other shape.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+
+/** A numeric column. Missing values are NaN. */
+export interface NumericColumn {
+  readonly kind: "number";
+  readonly values: Float64Array;
+}
+
+/** A categorical column: `codes[i]` indexes `levels`; -1 is missing. `levels[0]` is the reference. */
+export interface FactorColumn {
+  readonly kind: "factor";
+  readonly codes: Int32Array;
+  readonly levels: readonly string[];
+}
+
+export type Column = NumericColumn | FactorColumn;
+
+/** A column-oriented table with a fixed row count. Treat it as immutable. */
+export interface Table {
+  readonly nRows: number;
+  /** Column names in their original order. */
+  readonly names: readonly string[];
+  readonly columns: Readonly<Record<string, Column>>;
+}
+
+/** Build a Table from named columns, checking that lengths agree. */
+export function makeTable(columns: Record<string, Column>, names = Object.keys(columns)): Table {
+  let nRows = -1;
+  for (const name of names) {
+    const column = columns[name];
+    const length = column.kind === "number" ? column.values.length : column.codes.length;
+    if (nRows === -1) nRows = length;
+    else if (length !== nRows) {
+      throw new HetfxError(
+        `Cannot build table: column "${name}" has ${length} rows but earlier columns have ${nRows}.`,
+      );
+    }
+  }
+  return { nRows: Math.max(nRows, 0), names: [...names], columns: { ...columns } };
+}
+
+/** The column called `name`, or a HetfxError naming the closest existing column. */
+export function getColumn(table: Table, name: string, context = "Cannot build model"): Column {
+  const column = table.columns[name];
+  if (column === undefined) {
+    throw new HetfxError(
+      `${context}: column "${name}" not found${didYouMean(name, table.names)}` +
+        ` (columns: ${table.names.join(", ")}).`,
+    );
+  }
+  return column;
+}
+
+/** Format a number as a level label: integers without decimals, others as JS prints them. */
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NA";
+  return Number.isInteger(value) ? value.toFixed(0) : String(value);
+}
+
+/** The value of row `row` of a column as a label string ("NA" when missing). */
+export function labelAt(column: Column, row: number): string {
+  if (column.kind === "number") return formatValue(column.values[row]);
+  const code = column.codes[row];
+  return code < 0 ? "NA" : column.levels[code];
+}
+
+/** True when row `row` of the column is missing. */
+export function isMissing(column: Column, row: number): boolean {
+  return column.kind === "number" ? Number.isNaN(column.values[row]) : column.codes[row] < 0;
+}
+
+/** A new table with `column` added or replaced under `name` (order kept; new names go last). */
+export function withColumn(table: Table, name: string, column: Column): Table {
+  const names = table.names.includes(name) ? table.names : [...table.names, name];
+  return makeTable({ ...table.columns, [name]: column }, names);
+}
+
+/** A new table with only the rows whose index is listed, in that order. */
+export function takeRows(table: Table, rows: ArrayLike<number>): Table {
+  const columns: Record<string, Column> = {};
+  for (const name of table.names) {
+    const column = table.columns[name];
+    if (column.kind === "number") {
+      const values = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) values[i] = column.values[rows[i]];
+      columns[name] = { kind: "number", values };
+    } else {
+      const codes = new Int32Array(rows.length);
+      for (let i = 0; i < rows.length; i++) codes[i] = column.codes[rows[i]];
+      columns[name] = { kind: "factor", codes, levels: column.levels };
+    }
+  }
+  return makeTable(columns, table.names as string[]);
+}

@@ -1,0 +1,55 @@
+/**
+ * Shapes of the posterior summaries hetfx returns. They are plain data so that the CLI can
+ * write them as JSON and lib/display can turn them into Vega-Lite specs.
+ */
+
+/** Summary statistics of one quantity's draws. */
+export interface DrawSummary {
+  mean: number;
+  sd: number;
+  "q2.5": number;
+  q50: number;
+  "q97.5": number;
+}
+
+/** One row of `fit.summary()`: brms parameter names (b_*, sd_<group>__*, cor_<group>__*__*, sigma). */
+export interface ParameterSummary extends DrawSummary {
+  name: string;
+  rhat: number;
+  ess_bulk: number;
+  ess_tail: number;
+}
+
+/** The treatment effect in one observed group (one combination of a term's factors). */
+export interface GroupEffect extends DrawSummary {
+  /** Grouping term, e.g. "white:male:intl:hawk". */
+  term: string;
+  /** Group label: the levels joined by "_", e.g. "1_1_5_1". */
+  group: string;
+  /** Level of each factor in this group. */
+  levels: Record<string, string>;
+  /** Rows of data in this group. */
+  n: number;
+  rhat: number;
+  ess_bulk: number;
+}
+
+/** The paper's Figure 2 numbers. */
+export interface EffectSpread {
+  /** Standard deviation of all posterior draws of all group effects pooled. */
+  sd_all_draws: number;
+  /** Groups with the smallest, median and largest posterior mean effect. */
+  min: GroupEffect;
+  median: GroupEffect;
+  max: GroupEffect;
+}
+
+/** One λ coefficient (paper Figure 1): a population-level term involving the treatment. */
+export interface SlopeCoefficient extends DrawSummary {
+  /** brms name, e.g. "b_alliance:white". */
+  name: string;
+  /** Readable label, e.g. "alliance × white". */
+  label: string;
+  /** The group-level predictor ("white"), or "(treatment)" for the treatment's main effect. */
+  predictor: string;
+}

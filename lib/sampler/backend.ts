@@ -1,0 +1,63 @@
+/**
+ * The one Backend interface every sampler implements. The CPU backend (NUTS) is the reference;
+ * faster backends are tested against it.
+ */
+import type { LogDensity } from "../model/log_density.ts";
+
+/** Options shared by every backend. */
+export interface SampleOptions {
+  chains: number;
+  warmup: number;
+  draws: number;
+  seed: number;
+  /** Target acceptance statistic for step-size adaptation, in (0, 1). */
+  adaptDelta: number;
+  /** NUTS maximum tree depth. */
+  maxTreedepth: number;
+  /** "diag" (default) or "dense" mass matrix adaptation. */
+  metric: "diag" | "dense";
+  /** Called now and then with progress; must be cheap. */
+  onProgress?: (progress: SampleProgress) => void;
+  /** Aborting stops sampling promptly with a HetfxError. */
+  signal?: AbortSignal;
+}
+
+export interface SampleProgress {
+  /** Iterations done, summed over chains (warmup + sampling). */
+  done: number;
+  /** Iterations to do, summed over chains. */
+  total: number;
+  divergences: number;
+  phase: "warmup" | "sampling";
+}
+
+/** Raw draws of the unconstrained parameters and the sampler's per-iteration statistics. */
+export interface ChainDraws {
+  /** draws × dim, row-major: draw d's parameters at [d * dim, (d + 1) * dim). */
+  theta: Float64Array;
+  /** Per kept draw. */
+  logDensity: Float64Array;
+  acceptStat: Float64Array;
+  stepSize: Float64Array;
+  treeDepth: Int32Array;
+  nLeapfrog: Int32Array;
+  divergent: Uint8Array;
+  /** Energy (Hamiltonian) per kept draw, for E-BFMI. */
+  energy: Float64Array;
+  /** Divergences during warmup (not counted in diagnostics, reported). */
+  warmupDivergences: number;
+  /** Adapted step size and inverse metric (diagonal, or dense row-major dim × dim). */
+  adaptedStepSize: number;
+  inverseMetric: Float64Array;
+}
+
+/** A model the backends can run: a log density plus a way to draw initial values. */
+export interface SamplerTarget extends LogDensity {
+  /** Fill `theta` with an initial point; default is uniform(-2, 2) like Stan. */
+  initialPoint?(uniform: () => number, theta: Float64Array): void;
+}
+
+export interface Backend {
+  readonly name: "cpu" | "webgpu";
+  sample(target: SamplerTarget, options: SampleOptions): Promise<ChainDraws[]>;
+}

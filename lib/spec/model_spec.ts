@@ -1,0 +1,76 @@
+/**
+ * The ModelSpec: plain JSON, the single source of truth for a model. The fluent builder
+ * (`hier`) and the formula parser (`formula`) both produce it; lib/model compiles it.
+ *
+ * Terms are strings in brms/R notation: a main effect is a column name ("regime"), an
+ * interaction joins column names with ":" ("alliance:white"). Population-level terms are kept
+ * in R's order: main effects in order of appearance, then two-way interactions, and so on.
+ */
+
+/** Likelihood families. Links are the canonical ones (identity, logit, log). */
+export type Family = "gaussian" | "bernoulli" | "binomial" | "poisson" | "student";
+
+export const FAMILIES: readonly Family[] = [
+  "gaussian",
+  "bernoulli",
+  "binomial",
+  "poisson",
+  "student",
+];
+
+/** One varying-effects term, brms `(1 + treat | g1:g2)` or with `||` (`correlated: false`). */
+export interface GroupTerm {
+  /** The grouping factor as written: factors joined by ":" ("white:male:intl:hawk"). */
+  group: string;
+  /** The columns whose observed combinations define the groups. */
+  factors: string[];
+  /** Whether the intercept varies by group. */
+  intercept: boolean;
+  /** Terms whose coefficients vary by group (usually just the treatment). */
+  slopes: string[];
+  /** false for `||`: independent varying effects. */
+  correlated: boolean;
+}
+
+/** Prior distributions; bounds come from the parameter class (sd and sigma are ≥ 0). */
+export type PriorDistribution =
+  | { dist: "normal"; mu: number; sigma: number }
+  | { dist: "student_t"; df: number; mu: number; sigma: number }
+  | { dist: "cauchy"; mu: number; sigma: number }
+  | { dist: "exponential"; rate: number }
+  | { dist: "gamma"; shape: number; rate: number }
+  | { dist: "lkj"; eta: number }
+  | { dist: "flat" };
+
+/** brms prior classes. */
+export type PriorClass = "Intercept" | "b" | "sd" | "cor" | "sigma" | "nu";
+
+/** One prior statement: `b ~ normal(0, 0.5)`, optionally for one coefficient or group. */
+export interface PriorSpec {
+  class: PriorClass;
+  /** A coefficient name as brms prints it ("alliance", "regionAsia"); all when absent. */
+  coef?: string;
+  /** A grouping term ("white:male:intl:hawk"); all when absent. Only for sd and cor. */
+  group?: string;
+  prior: PriorDistribution;
+}
+
+/** A whole model. */
+export interface ModelSpec {
+  /** Format version of this JSON. */
+  hetfx: 1;
+  outcome: string;
+  family: Family;
+  /** Column with the number of trials (binomial only). */
+  trials?: string;
+  /** Whether the model has a population-level intercept. */
+  intercept: boolean;
+  /** The treatment whose effect varies; null when the model names none. */
+  treatment: string | null;
+  /** Population-level terms, intercept excluded. */
+  terms: string[];
+  /** Varying-effects terms, possibly several (crossed). */
+  groupTerms: GroupTerm[];
+  /** User-given priors; defaults (documented in lib/spec/priors.ts) fill the rest at compile time. */
+  priors: PriorSpec[];
+}
