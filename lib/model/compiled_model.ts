@@ -1,0 +1,324 @@
+/**
+ * The compiled model as a log density with an analytic gradient over one flat unconstrained
+ * vector, plus the map from unconstrained draws to brms-named quantities.
+ *
+ * Layout of the unconstrained vector θ: [Intercept (centred)?, b…, per term: log sd (K),
+ * correlation reals (K(K−1)/2, when correlated), z (J·K, group-major), log sigma?, log(nu − 1)?].
+ * Varying effects are non-centred: r_j = diag(sd) · L · z_j with z_j ~ N(0, I).
+ */
+import type { SamplerTarget } from "../sampler/backend.ts";
+import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
+import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
+import { priorLogDensity } from "./prior_density.ts";
+import { digamma, logGamma } from "./special.ts";
+
+const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
+
+interface TermWork {
+  term: CompiledTerm;
+  K: number;
+  sd: Float64Array;
+  L: Float64Array;
+  /** u = L z per group (J × K). */
+  u: Float64Array;
+  r: Float64Array;
+  gradR: Float64Array;
+  gradL: Float64Array;
+}
+
+/** Build the model from its compiled data (also the entry point for sampler workers). */
+export function modelFromData(data: CompiledData): CompiledModel {
+  return new CompiledModel(data);
+}
+
+/**
+ * A compiled hierarchical model.
+ *
+ * @example
+ * ```ts
+ * import { CompiledModel } from "./compiled_model.ts";
+ * // see tests/model/compiled_model_test.ts for a full construction from a spec
+ * console.assert(typeof CompiledModel === "function");
+ * ```
+ */
+export class CompiledModel implements SamplerTarget {
+  readonly dim: number;
+  readonly data: CompiledData;
+  private readonly D: number;
+  private readonly beta: Float64Array;
+  private readonly gradBeta: Float64Array;
+  private readonly betaCell: Float64Array;
+  private readonly gradCell: Float64Array;
+  private readonly q: Float64Array;
+  private readonly work: TermWork[];
+
+  constructor(data: CompiledData) {
+    this.data = data;
+    this.dim = data.dim;
+    this.D = data.columnNames.length;
+    this.beta = new Float64Array(this.D);
+    this.gradBeta = new Float64Array(this.D);
+    this.betaCell = new Float64Array(data.nCells * this.D);
+    this.gradCell = new Float64Array(data.nCells * this.D);
+    this.q = new Float64Array(this.D);
+    this.work = data.terms.map((term) => {
+      const K = term.coefNames.length;
+      return {
+        term,
+        K,
+        sd: new Float64Array(K),
+        L: new Float64Array(K * K),
+        u: new Float64Array(term.nGroups * K),
+        r: new Float64Array(term.nGroups * K),
+        gradR: new Float64Array(term.nGroups * K),
+        gradL: new Float64Array(K * K),
+      };
+    });
+  }
+
+  logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
+    const d = this.data;
+    const D = this.D;
+    gradient.fill(0);
+    let lp = 0;
+
+    // Population-level coefficients and their priors.
+    const beta = this.beta;
+    beta.fill(0);
+    const first = d.hasIntercept ? 1 : 0;
+    if (d.hasIntercept) {
+      beta[0] = theta[d.interceptOffset];
+      const [l, g] = priorLogDensity(d.interceptPrior, beta[0]);
+      lp += l;
+      gradient[d.interceptOffset] += g;
+    }
+    for (let p = 0; p < d.nFixed; p++) {
+      const value = theta[d.bOffset + p];
+      beta[first + p] = value;
+      const [l, g] = priorLogDensity(d.bPriors[p], value);
+      lp += l;
+      gradient[d.bOffset + p] += g;
+    }
+
+    // Varying effects: r = diag(sd) L z.
+    for (const w of this.work) {
+      const { term, K } = w;
+      const J = term.nGroups;
+      for (let k = 0; k < K; k++) {
+        const logSd = theta[term.logSdOffset + k];
+        const sd = Math.exp(logSd);
+        w.sd[k] = sd;
+        const [l, g] = priorLogDensity(term.sdPriors[k], sd);
+        lp += l + logSd; // prior + log Jacobian of exp
+        gradient[term.logSdOffset + k] += g * sd + 1;
+      }
+      if (term.correlated) {
+        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
+        lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
+      }
+      for (let j = 0; j < J; j++) {
+        const z = term.zOffset + j * K;
+        for (let a = 0; a < K; a++) {
+          let ua = theta[z + a];
+          if (term.correlated) {
+            ua = 0;
+            for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
+          }
+          w.u[j * K + a] = ua;
+          w.r[j * K + a] = w.sd[a] * ua;
+        }
+        for (let a = 0; a < K; a++) {
+          const za = theta[z + a];
+          lp -= 0.5 * za * za;
+          gradient[z + a] -= za;
+        }
+      }
+      w.gradR.fill(0);
+    }
+
+    // Coefficients per cell.
+    const nCells = d.nCells;
+    const T = this.work.length;
+    const betaCell = this.betaCell;
+    for (let c = 0; c < nCells; c++) {
+      const base = c * D;
+      for (let k = 0; k < D; k++) betaCell[base + k] = beta[k];
+      for (let t = 0; t < T; t++) {
+        const w = this.work[t];
+        const rBase = d.cellGroups[c * T + t] * w.K;
+        const term = w.term;
+        for (let e = 0; e < term.mapColumn.length; e++) {
+          betaCell[base + term.mapColumn[e]] += term.mapWeight[e] * w.r[rBase + term.mapCoef[e]];
+        }
+      }
+    }
+
+    // Likelihood and its gradient with respect to each cell's coefficients.
+    const gradCell = this.gradCell;
+    gradCell.fill(0);
+    lp += d.stats.kind === "gaussian"
+      ? this.gaussianLikelihood(theta, gradient)
+      : this.patternLikelihood(theta, gradient);
+    if (!Number.isFinite(lp)) return -Infinity;
+
+    // Back to β and r.
+    const gradBeta = this.gradBeta;
+    gradBeta.fill(0);
+    for (let c = 0; c < nCells; c++) {
+      const base = c * D;
+      for (let k = 0; k < D; k++) gradBeta[k] += gradCell[base + k];
+      for (let t = 0; t < T; t++) {
+        const w = this.work[t];
+        const rBase = d.cellGroups[c * T + t] * w.K;
+        const term = w.term;
+        for (let e = 0; e < term.mapColumn.length; e++) {
+          w.gradR[rBase + term.mapCoef[e]] += term.mapWeight[e] * gradCell[base + term.mapColumn[e]];
+        }
+      }
+    }
+    if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
+    for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
+
+    // Back through r = diag(sd) L z.
+    for (const w of this.work) {
+      const { term, K } = w;
+      const J = term.nGroups;
+      w.gradL.fill(0);
+      for (let j = 0; j < J; j++) {
+        const z = term.zOffset + j * K;
+        for (let a = 0; a < K; a++) {
+          const gr = w.gradR[j * K + a];
+          // d r_a / d log sd_a = r_a
+          gradient[term.logSdOffset + a] += gr * w.r[j * K + a];
+          const gu = gr * w.sd[a];
+          if (term.correlated) {
+            for (let b = 0; b <= a; b++) {
+              gradient[z + b] += gu * w.L[a * K + b];
+              w.gradL[a * K + b] += gu * theta[z + b];
+            }
+          } else {
+            gradient[z + a] += gu;
+          }
+        }
+      }
+      if (term.correlated) {
+        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
+        const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
+        choleskyCorrBackward(y, K, term.lkjEta, w.L, w.gradL, gy);
+      }
+    }
+    return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  private gaussianLikelihood(theta: Float64Array, gradient: Float64Array): number {
+    const d = this.data;
+    const s = d.stats;
+    if (s.kind !== "gaussian") throw new Error("unreachable");
+    const D = this.D;
+    const logSigma = theta[d.sigmaOffset];
+    const sigma = Math.exp(logSigma);
+    const invVar = 1 / (sigma * sigma);
+    const [lPrior, gPrior] = priorLogDensity(d.sigmaPrior, sigma);
+    let lp = lPrior + logSigma;
+    let gLogSigma = gPrior * sigma + 1;
+    const q = this.q;
+    for (let c = 0; c < d.nCells; c++) {
+      const base = c * D;
+      const mBase = c * D * D;
+      // rss = yᵀy − 2 βᵀ Wᵀy + βᵀ WᵀW β
+      let bWy = 0;
+      let bQ = 0;
+      for (let a = 0; a < D; a++) {
+        let qa = 0;
+        const row = mBase + a * D;
+        for (let b = 0; b < D; b++) qa += s.wtw[row + b] * this.betaCell[base + b];
+        q[a] = qa;
+        const ba = this.betaCell[base + a];
+        bWy += ba * s.wty[base + a];
+        bQ += ba * qa;
+      }
+      const rss = s.yty[c] - 2 * bWy + bQ;
+      const n = s.count[c];
+      lp += -n * logSigma - 0.5 * rss * invVar;
+      gLogSigma += -n + rss * invVar;
+      for (let a = 0; a < D; a++) this.gradCell[base + a] = (s.wty[base + a] - q[a]) * invVar;
+    }
+    gradient[d.sigmaOffset] += gLogSigma;
+    return lp;
+  }
+
+  private patternLikelihood(theta: Float64Array, gradient: Float64Array): number {
+    const d = this.data;
+    const s = d.stats;
+    if (s.kind !== "patterns") throw new Error("unreachable");
+    const D = this.D;
+    const family = d.family;
+    let lp = 0;
+    let sigma = 1;
+    let nu = 1;
+    let gLogSigma = 0;
+    let gNu = 0;
+    let nuConst = 0;
+    if (family === "student") {
+      const logSigma = theta[d.sigmaOffset];
+      sigma = Math.exp(logSigma);
+      const [lS, gS] = priorLogDensity(d.sigmaPrior, sigma);
+      lp += lS + logSigma;
+      gLogSigma += gS * sigma + 1;
+      const u = theta[d.nuOffset];
+      nu = 1 + Math.exp(u);
+      const [lN, gN] = priorLogDensity(d.nuPrior, nu);
+      lp += lN + u; // Jacobian of nu = 1 + exp(u)
+      gradient[d.nuOffset] += gN * (nu - 1) + 1;
+      nuConst = logGamma((nu + 1) / 2) - logGamma(nu / 2) - 0.5 * Math.log(nu) - LOG_SQRT_PI;
+    }
+    const dConst = family === "student"
+      ? 0.5 * digamma((nu + 1) / 2) - 0.5 * digamma(nu / 2) - 0.5 / nu
+      : 0;
+    for (let p = 0; p < s.nPatterns; p++) {
+      const c = s.cell[p];
+      const base = c * D;
+      const wBase = p * D;
+      let eta = 0;
+      for (let a = 0; a < D; a++) eta += s.w[wBase + a] * this.betaCell[base + a];
+      let dEta: number;
+      const sum = s.sum[p];
+      const weight = s.weight[p];
+      switch (family) {
+        case "bernoulli":
+        case "binomial": {
+          // sum·η − n·log(1 + e^η), computed stably.
+          const softplus = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
+          lp += sum * eta - weight * softplus;
+          const prob = eta > 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
+          dEta = sum - weight * prob;
+          break;
+        }
+        case "poisson": {
+          const mu = Math.exp(eta);
+          lp += sum * eta - weight * mu;
+          dEta = sum - weight * mu;
+          break;
+        }
+        case "student": {
+          const zres = (sum - eta) / sigma;
+          const t = 1 + (zres * zres) / nu;
+          lp += weight * (nuConst - Math.log(sigma) - 0.5 * (nu + 1) * Math.log(t));
+          dEta = (weight * (nu + 1) * zres) / (sigma * nu * t);
+          gLogSigma += weight * (-1 + ((nu + 1) * zres * zres) / (nu * t));
+          gNu += weight *
+            (dConst - 0.5 * Math.log(t) + (0.5 * (nu + 1) * zres * zres) / (nu * nu * t));
+          break;
+        }
+        default:
+          throw new Error(`unreachable family ${family}`);
+      }
+      for (let a = 0; a < D; a++) this.gradCell[base + a] += dEta * s.w[wBase + a];
+    }
+    if (family === "student") {
+      gradient[d.sigmaOffset] += gLogSigma;
+      gradient[d.nuOffset] += gNu * (nu - 1);
+    }
+    return lp;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Log densities (up to constants) of the scalar priors and their derivatives.
+ * Bounds come from the parameter class: sd, sigma and nu are positive, so a normal prior on an
+ * sd is brms's half-normal (the truncation constant does not depend on parameters).
+ */
+import type { PriorDistribution } from "../spec/model_spec.ts";
+
+/**
+ * Log density of `dist` at `x` (constants dropped) and its derivative with respect to `x`.
+ *
+ * @example
+ * ```ts
+ * import { priorLogDensity } from "./prior_density.ts";
+ * const [lp, d] = priorLogDensity({ dist: "normal", mu: 0, sigma: 2 }, 1);
+ * console.assert(lp === -0.125 && d === -0.25);
+ * ```
+ */
+export function priorLogDensity(dist: PriorDistribution, x: number): [number, number] {
+  switch (dist.dist) {
+    case "normal": {
+      const z = (x - dist.mu) / dist.sigma;
+      return [-0.5 * z * z, -z / dist.sigma];
+    }
+    case "student_t":
+      return studentT(dist.df, dist.mu, dist.sigma, x);
+    case "cauchy":
+      return studentT(1, dist.mu, dist.sigma, x);
+    case "exponential":
+      return [-dist.rate * x, -dist.rate];
+    case "gamma":
+      return [(dist.shape - 1) * Math.log(x) - dist.rate * x, (dist.shape - 1) / x - dist.rate];
+    case "flat":
+      return [0, 0];
+    case "lkj":
+      throw new Error("priorLogDensity: lkj is a prior on correlation matrices, not on a scalar");
+  }
+}
+
+function studentT(df: number, mu: number, sigma: number, x: number): [number, number] {
+  const d = x - mu;
+  const s2 = sigma * sigma;
+  return [
+    -0.5 * (df + 1) * Math.log1p((d * d) / (df * s2)),
+    (-(df + 1) * d) / (df * s2 + d * d),
+  ];
+}
