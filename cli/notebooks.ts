@@ -1,0 +1,168 @@
+/**
+ * `deno task notebooks [notebooks/x.ipynb …] [--timeout 600]`
+ *
+ * Executes every notebooks/*.ipynb (or the notebooks named) headlessly on the Deno kernel through
+ * tools/run_notebook.py, with the kernel's working directory set to the repository root (so
+ * `data/…` and `./mod.ts` resolve as in the README), and writes the executed copies to
+ * out/notebooks/. Cells with a `// expect: <mime type>` comment must produce that MIME type.
+ * Prints one line per notebook and exits non-zero when any notebook fails.
+ *
+ * The kernel is the Deno that runs this task (a private kernelspec under out/notebooks/.jupyter is
+ * put first on JUPYTER_PATH), so the result does not depend on which Deno a user registered.
+ *
+ * @module
+ */
+
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
+const OUT_DIR = `${ROOT}/out/notebooks`;
+const RUNNER = `${ROOT}/tools/run_notebook.py`;
+
+interface Options {
+  notebooks: string[];
+  timeout: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const notebooks: string[] = [];
+  let timeout = 600;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--timeout" || a.startsWith("--timeout=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
+      timeout = Number(v);
+      if (!Number.isFinite(timeout) || timeout <= 0) {
+        throw new Error(`--timeout needs a positive number of seconds per cell, got "${v}"`);
+      }
+    } else if (a === "--help" || a === "-h") {
+      console.log("usage: deno task notebooks [notebooks/x.ipynb …] [--timeout SECONDS_PER_CELL]");
+      Deno.exit(0);
+    } else if (a.startsWith("-")) {
+      throw new Error(`unknown option "${a}" (known: --timeout)`);
+    } else {
+      notebooks.push(a);
+    }
+  }
+  return { notebooks, timeout };
+}
+
+async function findNotebooks(): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${ROOT}/notebooks`)) {
+      if (e.isFile && e.name.endsWith(".ipynb")) found.push(`notebooks/${e.name}`);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return found.sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Debian's python3 carries python3-jupyter-client; a pyenv/venv python3 on PATH may not. */
+async function findPython(): Promise<string> {
+  for (const candidate of ["/usr/bin/python3", "python3"]) {
+    try {
+      const { success } = await new Deno.Command(candidate, {
+        args: ["-c", "import jupyter_client, nbformat"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (success) return candidate;
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  throw new Error(
+    "cannot run notebooks: no python3 with jupyter_client and nbformat (run `bash setup.sh`, " +
+      "which installs Debian's jupyter-client and python3-nbclient)",
+  );
+}
+
+/** Writes a kernelspec named "deno" for the Deno running this task; returns its JUPYTER_PATH. */
+async function privateKernelspec(): Promise<string> {
+  const jupyterPath = `${OUT_DIR}/.jupyter`;
+  const dir = `${jupyterPath}/kernels/deno`;
+  await Deno.mkdir(dir, { recursive: true });
+  const spec = {
+    argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+    display_name: "Deno",
+    language: "typescript",
+  };
+  await Deno.writeTextFile(`${dir}/kernel.json`, JSON.stringify(spec, null, 2) + "\n");
+  return jupyterPath;
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(Deno.args);
+  const notebooks = opts.notebooks.length ? opts.notebooks : await findNotebooks();
+  if (notebooks.length === 0) {
+    console.log("notebooks: none found in notebooks/ (nothing to run)");
+    return 0;
+  }
+  for (const nb of notebooks) {
+    const path = nb.startsWith("/") ? nb : `${ROOT}/${nb}`;
+    if (!(await exists(path))) throw new Error(`cannot run ${nb}: file not found`);
+  }
+  const python = await findPython();
+  const jupyterPath = await privateKernelspec();
+  const env = {
+    JUPYTER_PATH: [jupyterPath, Deno.env.get("JUPYTER_PATH")].filter(Boolean).join(":"),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+
+  let failed = 0;
+  const width = Math.max(...notebooks.map((n) => n.length));
+  for (const nb of notebooks) {
+    const name = nb.split("/").pop()!;
+    const out = `${OUT_DIR}/${name}`;
+    const t0 = performance.now();
+    const result = await new Deno.Command(python, {
+      args: [
+        RUNNER,
+        nb,
+        out,
+        "--cwd",
+        ROOT,
+        "--timeout",
+        String(opts.timeout),
+        "--check-expect",
+        "--quiet",
+      ],
+      cwd: ROOT,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const seconds = (performance.now() - t0) / 1000;
+    const stdout = new TextDecoder().decode(result.stdout);
+    const stderr = new TextDecoder().decode(result.stderr).trim();
+    const m = stdout.match(/^RESULT (\w+) cells=(\d+)/m);
+    const cells = m ? Number(m[2]) : 0;
+    const ok = result.success && m?.[1] === "ok";
+    if (!ok) failed++;
+    console.log(
+      `${ok ? "ok    " : "FAILED"} ${nb.padEnd(width)}  ${String(cells).padStart(3)} cells  ` +
+        `${seconds.toFixed(1).padStart(6)} s  -> out/notebooks/${name}`,
+    );
+    if (!ok && stderr) console.log(stderr.replace(/^/gm, "    "));
+  }
+  console.log(`notebooks: ${notebooks.length - failed} ok, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (e) {
+    console.error(`notebooks: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(2);
+  }
+}
