@@ -1,9 +1,25 @@
 /**
- * Fitting a ModelSpec to a table. (Being written: the inference engine fills this in.)
+ * Fitting a ModelSpec to a table, and the Fit object users read results from.
  */
 import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { HetfxError } from "../errors.ts";
+import { compileModel } from "../model/compile.ts";
+import { CompiledModel } from "../model/compiled_model.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
+import type { ChainDraws, SampleOptions, SampleProgress } from "../sampler/backend.ts";
+import { CpuBackend } from "../sampler/cpu_backend.ts";
+import { sampleInWorkers } from "../sampler/parallel.ts";
+import { generateQuantities, type NamedDraws, splitChains } from "./generated.ts";
+import type {
+  EffectSpread,
+  GroupEffect,
+  ParameterSummary,
+  SlopeCoefficient,
+} from "./types.ts";
+import { essBulk, essTail, rhat, summarizeDraws } from "../diagnostics/mod.ts";
+import { samplerDiagnostics } from "./sampler_diagnostics.ts";
+import { progressReporter } from "./progress.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -11,15 +27,412 @@ export interface FitOptions {
   warmup?: number;
   draws?: number;
   seed?: number;
+  /** Target acceptance rate (brms `adapt_delta`), in (0, 1). Default 0.8. */
   adaptDelta?: number;
   maxTreedepth?: number;
   metric?: "diag" | "dense";
   backend?: "auto" | "cpu" | "webgpu";
-  progress?: boolean;
+  /** Run chains in parallel worker threads (default: when the machine has more than one core). */
+  workers?: number;
+  /** Progress display: true (default) draws one on stderr; false is silent. */
+  progress?: boolean | ((p: SampleProgress) => void);
   signal?: AbortSignal;
 }
 
-/** Fit `spec` to `table`. */
-export function fitModel(_spec: ModelSpec, _table: Table, _options: FitOptions = {}): Promise<never> {
-  return Promise.reject(new HetfxError("fit() is not available yet."));
+/** Sampler-level diagnostics (DESIGN.md JSON `diagnostics`). */
+export interface FitDiagnostics {
+  divergences: number;
+  max_rhat: number;
+  min_ess_bulk: number;
+  min_ess_tail: number;
+  max_treedepth_hits: number;
+  ebfmi_min: number;
+}
+
+/** How the fit was made. */
+export interface FitInfo {
+  backend: "cpu" | "webgpu";
+  adapter: string | null;
+  backendReason: string;
+  timing: { compile_s: number; warmup_s: number; sampling_s: number; total_s: number };
+  options: Required<Omit<FitOptions, "progress" | "signal" | "backend" | "workers">>;
+  rows: number;
+  cells: number;
+  compressedTo: number;
+}
+
+const DEFAULTS = {
+  chains: 4,
+  warmup: 1000,
+  draws: 1000,
+  seed: 1,
+  adaptDelta: 0.8,
+  maxTreedepth: 10,
+  metric: "diag" as const,
+};
+
+/**
+ * Fit `spec` to `table` with NUTS and return a {@link Fit}.
+ *
+ * @example
+ * ```ts ignore
+ * import { fitModel } from "./fit.ts";
+ * const fit = await fitModel(spec, table, { chains: 4, seed: 1 });
+ * fit.summary();
+ * ```
+ */
+export async function fitModel(spec: ModelSpec, table: Table, options: FitOptions = {}): Promise<Fit> {
+  const o = { ...DEFAULTS, ...dropUndefined(options) };
+  validateOptions(o);
+  if (options.backend === "webgpu") {
+    throw new HetfxError(
+      'Cannot fit with backend "webgpu": the WebGPU backend is not available in this version; ' +
+        'use backend "cpu" or "auto".',
+    );
+  }
+  const start = performance.now();
+  const data = compileModel(spec, table);
+  const compiled = performance.now();
+  let samplingStarted = 0;
+  const reporter = typeof options.progress === "function"
+    ? options.progress
+    : options.progress === false
+    ? undefined
+    : progressReporter();
+  const onProgress = (p: SampleProgress) => {
+    if (p.phase === "sampling" && samplingStarted === 0) samplingStarted = performance.now();
+    reporter?.(p);
+  };
+  const sampleOptions: SampleOptions = {
+    chains: o.chains,
+    warmup: o.warmup,
+    draws: o.draws,
+    seed: o.seed,
+    adaptDelta: o.adaptDelta,
+    maxTreedepth: o.maxTreedepth,
+    metric: o.metric,
+    onProgress,
+    signal: options.signal,
+  };
+  const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
+  let chains: ChainDraws[];
+  try {
+    chains = workers > 1 && o.chains > 1
+      ? await sampleInWorkers(
+        {
+          module: new URL("../model/compiled_model.ts", import.meta.url).href,
+          exportName: "modelFromData",
+          args: data,
+        },
+        { ...sampleOptions, onProgress: undefined, signal: undefined, workers },
+        { onProgress, signal: options.signal },
+      )
+      : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
+  } catch (error) {
+    throw explainInitFailure(error, data);
+  } finally {
+    reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
+  }
+  const end = performance.now();
+  if (samplingStarted === 0) samplingStarted = end;
+  const info: FitInfo = {
+    backend: "cpu",
+    adapter: null,
+    backendReason: options.backend === "cpu"
+      ? "backend \"cpu\" requested"
+      : "CPU backend (NUTS); the WebGPU backend is not available in this version",
+    timing: {
+      compile_s: (compiled - start) / 1000,
+      warmup_s: (samplingStarted - compiled) / 1000,
+      sampling_s: (end - samplingStarted) / 1000,
+      total_s: (end - start) / 1000,
+    },
+    options: o,
+    rows: data.nRows,
+    cells: data.nCells,
+    compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
+  };
+  return new Fit(spec, data, chains, info);
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateOptions(o: typeof DEFAULTS & FitOptions): void {
+  const bad = (name: string, value: unknown, what: string) =>
+    new HetfxError(`Cannot fit: option ${name} = ${JSON.stringify(value)} ${what}.`);
+  if (!Number.isInteger(o.chains) || o.chains < 1) throw bad("chains", o.chains, "must be a whole number ≥ 1");
+  if (!Number.isInteger(o.warmup) || o.warmup < 0) throw bad("warmup", o.warmup, "must be a whole number ≥ 0");
+  if (!Number.isInteger(o.draws) || o.draws < 1) throw bad("draws", o.draws, "must be a whole number ≥ 1");
+  if (!Number.isInteger(o.seed)) throw bad("seed", o.seed, "must be a whole number");
+  if (!(o.adaptDelta > 0 && o.adaptDelta < 1)) {
+    throw bad("adaptDelta", o.adaptDelta, "must lie strictly between 0 and 1 (e.g. 0.95)");
+  }
+  if (!Number.isInteger(o.maxTreedepth) || o.maxTreedepth < 1) {
+    throw bad("maxTreedepth", o.maxTreedepth, "must be a whole number ≥ 1");
+  }
+  if (o.metric !== "diag" && o.metric !== "dense") throw bad("metric", o.metric, 'must be "diag" or "dense"');
+  if (o.backend !== undefined && !["auto", "cpu", "webgpu"].includes(o.backend)) {
+    throw bad("backend", o.backend, 'must be "auto", "cpu" or "webgpu"');
+  }
+}
+
+function explainInitFailure(error: unknown, data: CompiledData): unknown {
+  if (error instanceof HetfxError && /initial point/.test(error.message)) {
+    return new HetfxError(
+      `${error.message} The model has ${data.dim} parameters (population-level coefficients, ` +
+        `${data.terms.length} varying-effect block(s)` +
+        `${data.sigmaOffset >= 0 ? ", sigma" : ""}); ` +
+        "check that the priors are proper and the outcome suits the family.",
+    );
+  }
+  return error;
+}
+
+/** A fitted model: draws, summaries, group effects and diagnostics. */
+export class Fit {
+  readonly spec: ModelSpec;
+  readonly data: CompiledData;
+  readonly chains: ChainDraws[];
+  readonly info: FitInfo;
+  readonly named: NamedDraws;
+  #summary?: ParameterSummary[];
+  #groupEffects?: GroupEffect[];
+
+  constructor(spec: ModelSpec, data: CompiledData, chains: ChainDraws[], info: FitInfo) {
+    this.spec = spec;
+    this.data = data;
+    this.chains = chains;
+    this.info = info;
+    this.named = generateQuantities(data, chains);
+  }
+
+  /** Names of every parameter with draws (brms names), lp__ last. */
+  get parameterNames(): string[] {
+    return this.named.names;
+  }
+
+  /**
+   * Draws of one parameter, chains concatenated (chain-major).
+   * Unknown name → HetfxError with a suggestion.
+   */
+  draws(name: string): Float64Array {
+    const values = this.named.values.get(name);
+    if (values === undefined) {
+      const close = this.named.names.filter((n) => n.startsWith(name.slice(0, 4))).slice(0, 5);
+      throw new HetfxError(
+        `No parameter "${name}" in this fit` +
+          (close.length ? `; parameters with a similar name: ${close.join(", ")}.` : ".") +
+          " See fit.parameterNames.",
+      );
+    }
+    return values;
+  }
+
+  /** Draws of one parameter split by chain. */
+  chainDraws(name: string): Float64Array[] {
+    return splitChains(this.draws(name), this.named.chains);
+  }
+
+  /**
+   * Posterior summary of every population-level, scale, correlation and family parameter
+   * (varying effects r_* are left out; pass `{ varying: true }` to include them).
+   */
+  summary(options: { varying?: boolean } = {}): ParameterSummary[] {
+    if (!this.#summary) {
+      this.#summary = this.named.names.map((name) => this.#summarize(name, this.draws(name)));
+    }
+    return options.varying ? this.#summary : this.#summary.filter((p) => !p.name.startsWith("r_"));
+  }
+
+  #summarize(name: string, values: Float64Array): ParameterSummary {
+    const chains = splitChains(values, this.named.chains);
+    return {
+      name,
+      ...summarizeDraws(values),
+      rhat: rhat(chains),
+      ess_bulk: essBulk(chains),
+      ess_tail: essTail(chains),
+    };
+  }
+
+  /** The treatment effect in every observed group (every cell, for crossed terms). */
+  groupEffects(): GroupEffect[] {
+    if (this.data.treatment === null) {
+      throw new HetfxError(
+        "This model has no treatment, so it has no group effects; set one with .treatment(col) " +
+          "or a varying slope (1 + treat | g).",
+      );
+    }
+    if (!this.#groupEffects) {
+      const term = [...new Set(this.data.terms.flatMap((t) => t.factors))].join(":");
+      this.#groupEffects = this.named.cellEffects.map((values, c) => {
+        const chains = splitChains(values, this.named.chains);
+        return {
+          term,
+          group: this.data.cellLabels[c],
+          levels: this.data.cellLevels[c],
+          n: this.data.cellCount[c],
+          ...summarizeDraws(values),
+          rhat: rhat(chains),
+          ess_bulk: essBulk(chains),
+        };
+      });
+    }
+    return this.#groupEffects;
+  }
+
+  /** Draws of each group's effect, in the order of groupEffects(). */
+  groupEffectDraws(): Float64Array[] {
+    this.groupEffects();
+    return this.named.cellEffects;
+  }
+
+  /** Each group's effect split into the group-level-predictor part and the varying part. */
+  groupEffectParts(): { predicted: ReturnType<typeof summarizeDraws>; varying: ReturnType<typeof summarizeDraws> }[] {
+    this.groupEffects();
+    return this.named.cellPredicted.map((p, c) => ({
+      predicted: summarizeDraws(p),
+      varying: summarizeDraws(this.named.cellVarying[c]),
+    }));
+  }
+
+  /** The paper's Figure 2 numbers: sd of all draws of all group effects; min/median/max group. */
+  effectSpread(): EffectSpread {
+    const effects = this.groupEffects();
+    const all = this.named.cellEffects;
+    let sum = 0;
+    let count = 0;
+    for (const a of all) for (const v of a) (sum += v), count++;
+    const mean = sum / count;
+    let ss = 0;
+    for (const a of all) for (const v of a) ss += (v - mean) * (v - mean);
+    const order = effects.map((_, i) => i).sort((a, b) => effects[a].mean - effects[b].mean);
+    return {
+      sd_all_draws: Math.sqrt(ss / (count - 1)),
+      min: effects[order[0]],
+      median: effects[order[Math.floor((order.length - 1) / 2)]],
+      max: effects[order[order.length - 1]],
+    };
+  }
+
+  /** λ: the treatment's population-level coefficients and its interactions (paper Figure 1). */
+  slopeCoefficients(): SlopeCoefficient[] {
+    const treatment = this.data.treatment;
+    if (treatment === null) {
+      throw new HetfxError("This model has no treatment, so it has no slope coefficients.");
+    }
+    const out: SlopeCoefficient[] = [];
+    this.data.fixedNames.forEach((name, p) => {
+      const vars = this.data.fixedTerms[p].split(":");
+      if (!vars.includes(treatment)) return;
+      const others = name.split(":").filter((v) => v !== treatment);
+      out.push({
+        name: `b_${name}`,
+        label: name.split(":").join(" × "),
+        predictor: others.length ? others.join(":") : "(treatment)",
+        ...summarizeDraws(this.draws(`b_${name}`)),
+      });
+    });
+    return out;
+  }
+
+  /** Divergences, R-hat, ESS, tree depth and E-BFMI over the whole fit. */
+  diagnostics(): FitDiagnostics {
+    const params = this.summary();
+    const sampler = samplerDiagnostics(this.chains, this.info.options.maxTreedepth);
+    const finite = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
+    const checked = params.filter((p) => p.name !== "lp__");
+    return {
+      divergences: sampler.divergences,
+      max_rhat: Math.max(...finite(checked.map((p) => p.rhat))),
+      min_ess_bulk: Math.min(...finite(checked.map((p) => p.ess_bulk))),
+      min_ess_tail: Math.min(...finite(checked.map((p) => p.ess_tail))),
+      max_treedepth_hits: sampler.treedepthHits,
+      ebfmi_min: sampler.ebfmiMin,
+    };
+  }
+
+  /** Warnings a user must read, each with what to try. Empty when all checks pass. */
+  warnings(): string[] {
+    const d = this.diagnostics();
+    const out: string[] = [];
+    const total = this.named.chains * this.named.drawsPerChain;
+    if (d.divergences > 0) {
+      out.push(
+        `${d.divergences} of ${total} transitions after warmup were divergent: the posterior may be ` +
+          "biased. Raise adaptDelta (e.g. 0.99), or reparameterise / use stronger priors.",
+      );
+    }
+    if (d.max_rhat > 1.01) {
+      out.push(
+        `Largest R-hat is ${d.max_rhat.toFixed(3)} (> 1.01): chains have not mixed. ` +
+          "Run more warmup and draws, and check the model.",
+      );
+    }
+    const essTarget = 100 * this.named.chains;
+    if (d.min_ess_bulk < essTarget || d.min_ess_tail < essTarget) {
+      out.push(
+        `Smallest bulk/tail ESS is ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)} ` +
+          `(< ${essTarget}): means and intervals are unreliable. Run more draws.`,
+      );
+    }
+    if (d.max_treedepth_hits > 0) {
+      out.push(
+        `${d.max_treedepth_hits} transitions hit the maximum tree depth ` +
+          `${this.info.options.maxTreedepth}: raise maxTreedepth or reparameterise.`,
+      );
+    }
+    if (d.ebfmi_min < 0.3) {
+      out.push(
+        `E-BFMI as low as ${d.ebfmi_min.toFixed(2)} (< 0.3): the sampler explores the energy ` +
+          "poorly; consider reparameterising.",
+      );
+    }
+    return out;
+  }
+
+  /** True only when no divergences and R-hat/ESS pass (never claims convergence otherwise). */
+  get converged(): boolean {
+    return this.warnings().length === 0;
+  }
+
+  /** The DESIGN.md JSON result. */
+  toJSON(): Record<string, unknown> {
+    const pick = (g: GroupEffect) => ({
+      term: g.term,
+      group: g.group,
+      levels: g.levels,
+      n: g.n,
+      mean: g.mean,
+      sd: g.sd,
+      "q2.5": g["q2.5"],
+      q50: g.q50,
+      "q97.5": g["q97.5"],
+      rhat: g.rhat,
+      ess_bulk: g.ess_bulk,
+    });
+    const hasEffects = this.data.treatment !== null;
+    const spread = hasEffects ? this.effectSpread() : null;
+    return {
+      spec: this.spec,
+      backend: this.info.backend,
+      adapter: this.info.adapter,
+      backend_reason: this.info.backendReason,
+      timing: this.info.timing,
+      diagnostics: this.diagnostics(),
+      warnings: this.warnings(),
+      parameters: this.summary(),
+      group_effects: hasEffects ? this.groupEffects().map(pick) : [],
+      effect_spread: spread
+        ? {
+          sd_all_draws: spread.sd_all_draws,
+          min: pick(spread.min),
+          median: pick(spread.median),
+          max: pick(spread.max),
+        }
+        : null,
+    };
+  }
 }

@@ -1,0 +1,169 @@
+/**
+ * From unconstrained draws to brms-named quantities: b_*, sd_<group>__*, cor_<group>__*__*,
+ * sigma, nu, r_<group>[<label>,<coef>], and the treatment effect of every cell.
+ * Draws are stored compactly: one Float64Array per quantity, chains concatenated.
+ */
+import type { CompiledData } from "../model/compiled_data.ts";
+import type { ChainDraws } from "../sampler/backend.ts";
+import { choleskyCorrForward } from "../model/cholesky_corr.ts";
+
+/** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
+export interface NamedDraws {
+  chains: number;
+  drawsPerChain: number;
+  names: string[];
+  values: Map<string, Float64Array>;
+  /** Per cell: treatment-effect draws, and its group-level-predictor and varying parts. */
+  cellEffects: Float64Array[];
+  cellPredicted: Float64Array[];
+  cellVarying: Float64Array[];
+}
+
+/** brms name of a varying-effect draw. */
+export function varyingName(group: string, label: string, coef: string): string {
+  return `r_${group}[${label},${coef}]`;
+}
+
+/**
+ * Compute every named quantity for every kept draw.
+ *
+ * @example
+ * ```ts
+ * import { generateQuantities } from "./generated.ts";
+ * console.assert(typeof generateQuantities === "function");
+ * ```
+ */
+export function generateQuantities(data: CompiledData, chains: ChainDraws[]): NamedDraws {
+  const nChains = chains.length;
+  const drawsPerChain = chains[0].logDensity.length;
+  const total = nChains * drawsPerChain;
+  const names: string[] = [];
+  const values = new Map<string, Float64Array>();
+  const add = (name: string) => {
+    const array = new Float64Array(total);
+    names.push(name);
+    values.set(name, array);
+    return array;
+  };
+  const bIntercept = data.hasIntercept ? add("b_Intercept") : null;
+  const b = data.fixedNames.map((n) => add(`b_${n}`));
+  const termArrays = data.terms.map((term) => {
+    const K = term.coefNames.length;
+    const sd = term.coefNames.map((c) => add(`sd_${term.group}__${c}`));
+    const cor: { a: number; b: number; array: Float64Array }[] = [];
+    if (term.correlated) {
+      for (let a = 0; a < K; a++) {
+        for (let c = a + 1; c < K; c++) {
+          cor.push({
+            a,
+            b: c,
+            array: add(`cor_${term.group}__${term.coefNames[a]}__${term.coefNames[c]}`),
+          });
+        }
+      }
+    }
+    return { term, K, sd, cor };
+  });
+  const sigma = data.sigmaOffset >= 0 ? add("sigma") : null;
+  const nu = data.nuOffset >= 0 ? add("nu") : null;
+  const rArrays = data.terms.map((term) =>
+    term.labels.flatMap((label) => term.coefNames.map((c) => add(varyingName(term.group, label, c))))
+  );
+  const lp = add("lp__");
+
+  const D = data.columnNames.length;
+  const nCells = data.nCells;
+  const hasEffects = data.treatment !== null;
+  const cellEffects = hasEffects ? Array.from({ length: nCells }, () => new Float64Array(total)) : [];
+  const cellPredicted = hasEffects
+    ? Array.from({ length: nCells }, () => new Float64Array(total))
+    : [];
+  const cellVarying = hasEffects ? Array.from({ length: nCells }, () => new Float64Array(total)) : [];
+
+  const dim = data.dim;
+  const first = data.hasIntercept ? 1 : 0;
+  const beta = new Float64Array(D);
+  const rs = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
+  const Ls = data.terms.map((t) => new Float64Array(t.coefNames.length ** 2));
+  const T = data.terms.length;
+  for (let ch = 0; ch < nChains; ch++) {
+    const chain = chains[ch];
+    for (let s = 0; s < drawsPerChain; s++) {
+      const out = ch * drawsPerChain + s;
+      const theta = chain.theta.subarray(s * dim, (s + 1) * dim);
+      lp[out] = chain.logDensity[s];
+      beta.fill(0);
+      for (let p = 0; p < data.nFixed; p++) {
+        beta[first + p] = theta[data.bOffset + p];
+        b[p][out] = theta[data.bOffset + p];
+      }
+      if (bIntercept) {
+        let intercept = theta[data.interceptOffset];
+        for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
+        beta[0] = theta[data.interceptOffset];
+        bIntercept[out] = intercept;
+      }
+      for (let t = 0; t < T; t++) {
+        const { term, K, sd, cor } = termArrays[t];
+        const L = Ls[t];
+        if (term.correlated) {
+          choleskyCorrForward(
+            theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2),
+            K,
+            term.lkjEta,
+            L,
+          );
+          for (const { a, b: c, array } of cor) {
+            let omega = 0;
+            for (let m = 0; m <= a; m++) omega += L[a * K + m] * L[c * K + m];
+            array[out] = omega;
+          }
+        }
+        const sdValues = new Float64Array(K);
+        for (let k = 0; k < K; k++) {
+          sdValues[k] = Math.exp(theta[term.logSdOffset + k]);
+          sd[k][out] = sdValues[k];
+        }
+        const r = rs[t];
+        for (let j = 0; j < term.nGroups; j++) {
+          const z = term.zOffset + j * K;
+          for (let a = 0; a < K; a++) {
+            let u = theta[z + a];
+            if (term.correlated) {
+              u = 0;
+              for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
+            }
+            r[j * K + a] = sdValues[a] * u;
+            rArrays[t][j * K + a][out] = r[j * K + a];
+          }
+        }
+      }
+      if (sigma) sigma[out] = Math.exp(theta[data.sigmaOffset]);
+      if (nu) nu[out] = 1 + Math.exp(theta[data.nuOffset]);
+      if (hasEffects) {
+        for (let c = 0; c < nCells; c++) {
+          let predicted = 0;
+          for (let d = first; d < D; d++) predicted += data.effectFixed[c * D + d] * beta[d];
+          let varying = 0;
+          for (let t = 0; t < T; t++) {
+            const K = data.terms[t].coefNames.length;
+            const g = data.cellGroups[c * T + t];
+            for (let k = 0; k < K; k++) {
+              varying += data.effectVarying[t][c * K + k] * rs[t][g * K + k];
+            }
+          }
+          cellPredicted[c][out] = predicted;
+          cellVarying[c][out] = varying;
+          cellEffects[c][out] = predicted + varying;
+        }
+      }
+    }
+  }
+  return { chains: nChains, drawsPerChain, names, values, cellEffects, cellPredicted, cellVarying };
+}
+
+/** Split a chain-major draws array into one view per chain. */
+export function splitChains(values: Float64Array, chains: number): Float64Array[] {
+  const per = values.length / chains;
+  return Array.from({ length: chains }, (_, c) => values.subarray(c * per, (c + 1) * per));
+}

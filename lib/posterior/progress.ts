@@ -1,0 +1,62 @@
+/**
+ * A progress display on stderr: a live bar on a terminal; on anything else (CI logs, pipes)
+ * a plain line at each quarter, never escape codes.
+ */
+import type { SampleProgress } from "../sampler/backend.ts";
+
+/**
+ * A progress callback writing to stderr. Call it with `done: -1` to finish the display.
+ *
+ * @example
+ * ```ts
+ * import { progressReporter } from "./progress.ts";
+ * const report = progressReporter({ write: () => {} , isTerminal: false });
+ * report({ done: 10, total: 40, divergences: 0, phase: "warmup" });
+ * ```
+ */
+export function progressReporter(
+  sink: { write: (text: string) => void; isTerminal: boolean } = stderrSink(),
+): (p: SampleProgress) => void {
+  const start = performance.now();
+  let lastQuarter = -1;
+  let lastDraw = 0;
+  let finished = false;
+  let last: SampleProgress | undefined;
+  return (p) => {
+    if (finished) return;
+    if (p.done < 0) {
+      finished = true;
+      if (sink.isTerminal && last) sink.write("\n");
+      return;
+    }
+    last = p;
+    const fraction = p.total > 0 ? p.done / p.total : 0;
+    const elapsed = (performance.now() - start) / 1000;
+    const eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : NaN;
+    const text = `${p.phase.padEnd(8)} ${(fraction * 100).toFixed(0).padStart(3)}% ` +
+      `${p.done}/${p.total} iterations, ${p.divergences} divergent, ` +
+      `${elapsed.toFixed(1)} s elapsed` + (Number.isFinite(eta) ? `, ETA ${eta.toFixed(1)} s` : "");
+    if (sink.isTerminal) {
+      const now = performance.now();
+      if (now - lastDraw < 100 && p.done < p.total) return;
+      lastDraw = now;
+      const width = 24;
+      const filled = Math.round(fraction * width);
+      sink.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}`);
+    } else {
+      const quarter = Math.floor(fraction * 4);
+      if (quarter > lastQuarter) {
+        lastQuarter = quarter;
+        sink.write(text + "\n");
+      }
+    }
+  };
+}
+
+function stderrSink(): { write: (text: string) => void; isTerminal: boolean } {
+  const encoder = new TextEncoder();
+  return {
+    write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    isTerminal: Deno.stderr.isTerminal() && Deno.env.get("CI") !== "true",
+  };
+}
