@@ -1,0 +1,191 @@
+/**
+ * Binning a continuous column into an interval factor, as R's
+ * `cut(x, breaks, include.lowest = TRUE)`: right-closed intervals, the lowest one closed on
+ * both sides ("[18,35]", "(35,52]", …). Quantile breaks are R's type-7 quantiles
+ * (`quantile(x, seq(0, 1, length.out = k + 1))`).
+ *
+ * Heavy ties can make quantile breaks coincide (R's `cut` then stops with "breaks are not
+ * unique"); here equal breaks are merged, so fewer bins result. {@link binBreaks} reports the
+ * number asked for and the number made, so callers can say so.
+ */
+import { HetfxError } from "../errors.ts";
+import { type Table, withColumn } from "./table.ts";
+import { numericColumn } from "./factor.ts";
+
+/** How to bin: `k` quantile bins of (about) equal size, or explicit breaks. */
+export type BinSpec = { quantiles: number } | { breaks: readonly number[] };
+
+/** The breaks and labels a BinSpec gives for some values. */
+export interface BinBreaks {
+  /** Strictly increasing break points; bin j is (breaks[j], breaks[j+1]], the first closed. */
+  breaks: number[];
+  /** One label per bin. */
+  labels: string[];
+  /** Bins asked for (quantiles) or implied by the breaks given. */
+  requestedBins: number;
+}
+
+/**
+ * R's type-7 sample quantile of `values` (missing values ignored) at probability k / q,
+ * computed with exact integer arithmetic so 1/3 × 9 is exactly 3.
+ *
+ * @example
+ * ```ts
+ * import { quantileType7 } from "./bin.ts";
+ * const x = new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+ * console.assert(quantileType7(x, 1, 3) === 4);
+ * ```
+ */
+export function quantileType7(values: ArrayLike<number>, k: number, q: number): number {
+  const sorted = sortedFinite(values);
+  return quantileOfSorted(sorted, k, q);
+}
+
+/**
+ * The breaks and interval labels `spec` gives for `values` (missing values ignored).
+ *
+ * @example
+ * ```ts
+ * import { binBreaks } from "./bin.ts";
+ * const b = binBreaks(new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), { quantiles: 3 });
+ * console.assert(b.labels.join(" ") === "[1,4] (4,7] (7,10]");
+ * ```
+ */
+export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"): BinBreaks {
+  const context = `Cannot bin column "${name}"`;
+  const sorted = sortedFinite(values);
+  if (sorted.length === 0) throw new HetfxError(`${context}: every value is missing.`);
+  let breaks: number[];
+  let requestedBins: number;
+  if ("quantiles" in spec) {
+    const q = spec.quantiles;
+    if (!Number.isInteger(q) || q < 2) {
+      throw new HetfxError(
+        `${context}: \`quantiles\` must be a whole number of bins, 2 or more; got ${q}.`,
+      );
+    }
+    requestedBins = q;
+    breaks = [];
+    for (let k = 0; k <= q; k++) {
+      const b = quantileOfSorted(sorted, k, q);
+      if (breaks.length === 0 || b > breaks[breaks.length - 1]) breaks.push(b);
+    }
+    if (breaks.length < 2) {
+      throw new HetfxError(
+        `${context}: every value is ${sorted[0]}, so there is nothing to bin; use it as it is.`,
+      );
+    }
+  } else if ("breaks" in spec && Array.isArray(spec.breaks)) {
+    breaks = [...spec.breaks];
+    requestedBins = breaks.length - 1;
+    if (breaks.length < 2 || breaks.some((b) => !Number.isFinite(b))) {
+      throw new HetfxError(
+        `${context}: \`breaks\` must be two or more finite numbers; got [${breaks.join(", ")}].`,
+      );
+    }
+    for (let j = 1; j < breaks.length; j++) {
+      if (!(breaks[j] > breaks[j - 1])) {
+        throw new HetfxError(
+          `${context}: \`breaks\` must increase strictly; got [${breaks.join(", ")}] ` +
+            `(${breaks[j]} after ${breaks[j - 1]}).`,
+        );
+      }
+    }
+  } else {
+    throw new HetfxError(
+      `${context}: give { quantiles: k } or { breaks: [b0, b1, …] } to say how to bin it.`,
+    );
+  }
+  return { breaks, labels: intervalLabels(breaks), requestedBins };
+}
+
+/**
+ * Labels for the intervals between `breaks` as R's `cut(…, include.lowest = TRUE)` writes
+ * them: 3 significant digits, more only where neighbouring breaks would print the same.
+ * Numbers are written without scientific notation ("25000", not R's "2.5e+04").
+ *
+ * @example
+ * ```ts
+ * import { intervalLabels } from "./bin.ts";
+ * console.assert(intervalLabels([0, 1 / 3, 1]).join(" ") === "[0,0.333] (0.333,1]");
+ * ```
+ */
+export function intervalLabels(breaks: readonly number[], digits = 3): string[] {
+  let text = breaks.map((b) => formatSignificant(b, digits));
+  for (let dig = digits; dig <= Math.max(12, digits); dig++) {
+    text = breaks.map((b) => formatSignificant(b, dig));
+    if (text.every((t, j) => j === 0 || t !== text[j - 1])) break;
+  }
+  const labels: string[] = [];
+  for (let j = 0; j + 1 < text.length; j++) {
+    labels.push(`${j === 0 ? "[" : "("}${text[j]},${text[j + 1]}]`);
+  }
+  return labels;
+}
+
+/**
+ * A table with a factor column `newName` (default `${name}_bin`) holding the interval of
+ * each value of numeric column `name`; missing values stay missing. A value outside explicit
+ * breaks throws a HetfxError naming it and its row.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { binColumn } from "./bin.ts";
+ * const t = makeTable({ age: { kind: "number", values: new Float64Array([18, 40, 60]) } });
+ * const b = binColumn(t, "age", { breaks: [18, 35, 60] }).columns.age_bin;
+ * console.assert(b.kind === "factor" && b.levels[b.codes[1]] === "(35,60]");
+ * ```
+ */
+export function binColumn(
+  table: Table,
+  name: string,
+  spec: BinSpec,
+  newName: string = `${name}_bin`,
+): Table {
+  const values = numericColumn(table, name, "Cannot bin");
+  const { breaks, labels } = binBreaks(values, spec, name);
+  const codes = new Int32Array(values.length);
+  const last = breaks.length - 1;
+  for (let row = 0; row < values.length; row++) {
+    const v = values[row];
+    if (Number.isNaN(v)) {
+      codes[row] = -1;
+      continue;
+    }
+    if (v < breaks[0] || v > breaks[last]) {
+      throw new HetfxError(
+        `Cannot bin column "${name}": row ${row + 1} has ${v}, outside the breaks ` +
+          `[${breaks[0]}, ${breaks[last]}]; widen the first or last break to include it.`,
+      );
+    }
+    let j = 0;
+    while (j < last - 1 && v > breaks[j + 1]) j++;
+    codes[row] = j;
+  }
+  return withColumn(table, newName, { kind: "factor", codes, levels: labels });
+}
+
+function sortedFinite(values: ArrayLike<number>): Float64Array {
+  const kept: number[] = [];
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) kept.push(values[i]);
+  return Float64Array.from(kept).sort();
+}
+
+function quantileOfSorted(sorted: Float64Array, k: number, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const numerator = (n - 1) * k;
+  const lo = Math.floor(numerator / q);
+  const remainder = numerator - lo * q;
+  if (remainder === 0 || lo + 1 >= n) return sorted[lo];
+  const h = remainder / q;
+  const a = sorted[lo];
+  const b = sorted[lo + 1];
+  return a === b ? a : (1 - h) * a + h * b;
+}
+
+function formatSignificant(x: number, digits: number): string {
+  if (x === 0) return "0";
+  return String(Number(x.toPrecision(digits)));
+}

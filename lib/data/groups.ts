@@ -1,0 +1,314 @@
+/**
+ * Groups are the observed combinations of effect modifiers (the seed paper's first step).
+ * `groupKeys` assigns each row its group; `groups(table).by(…).bin(…)` is the immutable
+ * builder the model specification takes.
+ */
+import { HetfxError } from "../errors.ts";
+import { type Column, getColumn, isMissing, labelAt, type Table } from "./table.ts";
+import { binBreaks, binColumn, type BinSpec } from "./bin.ts";
+import { numericColumn } from "./factor.ts";
+
+/** Every observed combination of some factors, and which rows fall in each. */
+export interface GroupKeys {
+  /** The grouping columns, in order. */
+  factors: string[];
+  /** Group index per row; −1 when any factor is missing in that row. */
+  index: Int32Array;
+  /** Group labels: the factors' values joined by "_", as brms writes them ("1_1_5_1"). */
+  labels: string[];
+  /** Each group's value of each factor. */
+  levels: Record<string, string>[];
+  /** Rows per group. */
+  sizes: number[];
+}
+
+/** One row of a {@link GroupSummary}. */
+export interface GroupSummaryRow {
+  group: string;
+  levels: Record<string, string>;
+  n: number;
+  /** True when the group has fewer rows than the summary's tiny threshold. */
+  tiny: boolean;
+}
+
+/** How many groups there are and how big, for a first look before fitting. */
+export interface GroupSummary {
+  factors: string[];
+  nGroups: number;
+  /** Rows in some group (rows with a missing factor are in none). */
+  nRows: number;
+  /** Rows left out because a grouping factor is missing. */
+  nMissing: number;
+  minSize: number;
+  maxSize: number;
+  tinyThreshold: number;
+  /** Number of groups with fewer rows than `tinyThreshold`. */
+  nTiny: number;
+  groups: GroupSummaryRow[];
+  /** Things worth knowing before fitting (single-level factors, merged bins). */
+  notes: string[];
+}
+
+/** The immutable grouping builder: `groups(table).by("white", "male").bin("age", { quantiles: 3 })`. */
+export interface Grouping {
+  /** The table, with any binned columns added. */
+  readonly table: Table;
+  /** The grouping columns, in the order given. */
+  readonly factors: readonly string[];
+  /** Notes gathered while building (for example, bins merged by ties). */
+  readonly notes: readonly string[];
+  /** A new Grouping that also groups by `cols`. */
+  by(...cols: string[]): Grouping;
+  /** A new Grouping with `${col}_bin` (binned `col`) added to its table and its factors. */
+  bin(col: string, spec: BinSpec): Grouping;
+  /** Each row's group. */
+  keys(): GroupKeys;
+  /** Group sizes; `tiny` (default 5) marks groups with fewer rows. */
+  summary(options?: { tiny?: number }): GroupSummary;
+}
+
+/**
+ * Each row's group among the observed combinations of `factors`. Groups are sorted by the
+ * factors' level order (numeric columns ascending by value, factor columns by level order),
+ * the first factor varying slowest.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { groupKeys } from "./groups.ts";
+ * const t = makeTable({
+ *   a: { kind: "number", values: new Float64Array([2, 1, 2]) },
+ *   b: { kind: "factor", codes: new Int32Array([0, 1, 0]), levels: ["x", "y"] },
+ * });
+ * const k = groupKeys(t, ["a", "b"]);
+ * console.assert(k.labels.join() === "1_y,2_x" && k.sizes.join() === "1,2");
+ * ```
+ */
+export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
+  if (factors.length === 0) {
+    throw new HetfxError("Cannot form groups: name at least one column to group by.");
+  }
+  const duplicate = factors.find((f, i) => factors.indexOf(f) !== i);
+  if (duplicate !== undefined) {
+    throw new HetfxError(`Cannot form groups: column "${duplicate}" is named twice.`);
+  }
+  const columns = factors.map((name) => getColumn(table, name, "Cannot form groups"));
+  const ranks = columns.map(rankCodes);
+  const n = table.nRows;
+  const groupOf = new Map<string, number>();
+  const rankTuples: number[][] = [];
+  const firstRow: number[] = [];
+  const provisional = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    const tuple: number[] = [];
+    let missing = false;
+    for (const r of ranks) {
+      const code = r[row];
+      if (code < 0) {
+        missing = true;
+        break;
+      }
+      tuple.push(code);
+    }
+    if (missing) {
+      provisional[row] = -1;
+      continue;
+    }
+    const key = tuple.join(",");
+    let g = groupOf.get(key);
+    if (g === undefined) {
+      g = rankTuples.length;
+      groupOf.set(key, g);
+      rankTuples.push(tuple);
+      firstRow.push(row);
+    }
+    provisional[row] = g;
+  }
+  const order = rankTuples.map((_, g) => g).sort((a, b) =>
+    compareTuples(rankTuples[a], rankTuples[b])
+  );
+  const position = new Int32Array(order.length);
+  order.forEach((g, i) => (position[g] = i));
+  const index = provisional.map((g) => (g < 0 ? -1 : position[g]));
+  const sizes = new Array<number>(order.length).fill(0);
+  for (const g of index) if (g >= 0) sizes[g]++;
+  const levels = order.map((g) => {
+    const record: Record<string, string> = {};
+    factors.forEach((name, f) => (record[name] = labelAt(columns[f], firstRow[g])));
+    return record;
+  });
+  const labels = levels.map((record) => factors.map((name) => record[name]).join("_"));
+  return { factors: [...factors], index, labels, levels, sizes };
+}
+
+/**
+ * Start a grouping of `table`; add factors with `.by(…)` and binned columns with `.bin(…)`.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { groups } from "./groups.ts";
+ * const t = makeTable({
+ *   male: { kind: "number", values: new Float64Array([0, 1, 1, 0]) },
+ *   age: { kind: "number", values: new Float64Array([20, 30, 40, 50]) },
+ * });
+ * const g = groups(t).by("male").bin("age", { quantiles: 2 });
+ * console.assert(g.factors.join() === "male,age_bin" && g.keys().labels.length === 4);
+ * ```
+ */
+export function groups(table: Table): Grouping {
+  return makeGrouping(table, [], []);
+}
+
+function makeGrouping(
+  table: Table,
+  factors: readonly string[],
+  notes: readonly string[],
+): Grouping {
+  return Object.freeze({
+    table,
+    factors: Object.freeze([...factors]),
+    notes: Object.freeze([...notes]),
+    by(...cols: string[]): Grouping {
+      if (cols.length === 0) {
+        throw new HetfxError("Cannot group: `by()` needs at least one column name.");
+      }
+      const added = [...factors];
+      for (const col of cols) {
+        getColumn(table, col, "Cannot group");
+        if (added.includes(col)) {
+          throw new HetfxError(`Cannot group: already grouped by "${col}"; name each column once.`);
+        }
+        added.push(col);
+      }
+      return makeGrouping(table, added, notes);
+    },
+    bin(col: string, spec: BinSpec): Grouping {
+      const newName = `${col}_bin`;
+      if (factors.includes(newName)) {
+        throw new HetfxError(`Cannot group: already grouped by "${newName}"; bin "${col}" once.`);
+      }
+      const binned = binColumn(table, col, spec);
+      const { breaks, requestedBins } = binBreaks(
+        numericColumn(table, col, "Cannot bin"),
+        spec,
+        col,
+      );
+      const made = breaks.length - 1;
+      const extra = made < requestedBins
+        ? [
+          `"${newName}": ties in "${col}" merged equal quantile breaks, so it has ${made} bins, ` +
+          `not ${requestedBins}.`,
+        ]
+        : [];
+      return makeGrouping(binned, [...factors, newName], [...notes, ...extra]);
+    },
+    keys(): GroupKeys {
+      return groupKeys(table, factors);
+    },
+    summary(options: { tiny?: number } = {}): GroupSummary {
+      return summarise(table, factors, notes, options.tiny ?? 5);
+    },
+  });
+}
+
+function summarise(
+  table: Table,
+  factors: readonly string[],
+  buildNotes: readonly string[],
+  tiny: number,
+): GroupSummary {
+  if (!(tiny >= 0)) {
+    throw new HetfxError(`Cannot summarise groups: \`tiny\` must be a number ≥ 0; got ${tiny}.`);
+  }
+  const keys = groupKeys(table, factors);
+  const notes = [...buildNotes];
+  const nRows = keys.sizes.reduce((a, b) => a + b, 0);
+  for (const name of factors) {
+    const seen = new Set(keys.levels.map((record) => record[name]));
+    if (seen.size === 1) {
+      notes.push(
+        `"${name}" has a single value (${[...seen][0]}) in the grouped rows, so it does not ` +
+          "split the data; drop it from the grouping.",
+      );
+    }
+  }
+  const nMissing = table.nRows - nRows;
+  if (nMissing > 0) {
+    notes.push(`${nMissing} rows have a missing grouping value and belong to no group.`);
+  }
+  const groupsOut = keys.labels.map((group, g) => ({
+    group,
+    levels: keys.levels[g],
+    n: keys.sizes[g],
+    tiny: keys.sizes[g] < tiny,
+  }));
+  const nTiny = groupsOut.filter((g) => g.tiny).length;
+  return {
+    factors: [...factors],
+    nGroups: keys.labels.length,
+    nRows,
+    nMissing,
+    minSize: keys.sizes.length > 0 ? Math.min(...keys.sizes) : 0,
+    maxSize: keys.sizes.length > 0 ? Math.max(...keys.sizes) : 0,
+    tinyThreshold: tiny,
+    nTiny,
+    groups: groupsOut,
+    notes,
+  };
+}
+
+/**
+ * A plain-text report of a GroupSummary for the CLI and notebooks: a headline, up to
+ * `maxRows` groups (smallest first), and the notes.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { formatGroupSummary, groups } from "./groups.ts";
+ * const t = makeTable({ g: { kind: "number", values: new Float64Array([1, 1, 2]) } });
+ * const text = formatGroupSummary(groups(t).by("g").summary());
+ * console.assert(text.startsWith("2 groups by g"));
+ * ```
+ */
+export function formatGroupSummary(summary: GroupSummary, maxRows = 20): string {
+  const lines = [
+    `${summary.nGroups} groups by ${summary.factors.join(" × ")}, ${summary.nRows} rows; ` +
+    `sizes ${summary.minSize}–${summary.maxSize}; ${summary.nTiny} with fewer than ` +
+    `${summary.tinyThreshold} rows`,
+  ];
+  const shown = [...summary.groups].sort((a, b) => a.n - b.n).slice(0, Math.max(0, maxRows));
+  if (shown.length > 0) {
+    const width = Math.max(5, ...shown.map((g) => g.group.length));
+    lines.push(`  ${"group".padEnd(width)}  ${"n".padStart(5)}`);
+    for (const g of shown) {
+      lines.push(`  ${g.group.padEnd(width)}  ${String(g.n).padStart(5)}${g.tiny ? "  tiny" : ""}`);
+    }
+    if (summary.groups.length > shown.length) {
+      lines.push(`  … ${summary.groups.length - shown.length} larger groups not shown`);
+    }
+  }
+  for (const note of summary.notes) lines.push(`note: ${note}`);
+  return lines.join("\n");
+}
+
+/** Per-row rank of a column's value in its level order; −1 when missing. */
+function rankCodes(column: Column): Int32Array {
+  const n = column.kind === "number" ? column.values.length : column.codes.length;
+  if (column.kind === "factor") return column.codes;
+  const distinct = [...new Set(column.values)].filter((v) => !Number.isNaN(v)).sort((a, b) =>
+    a - b
+  );
+  const rank = new Map<number, number>();
+  distinct.forEach((v, i) => rank.set(v, i));
+  const codes = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    codes[row] = isMissing(column, row) ? -1 : rank.get(column.values[row])!;
+  }
+  return codes;
+}
+
+function compareTuples(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}

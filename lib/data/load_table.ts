@@ -1,0 +1,434 @@
+/**
+ * Every way data gets into hetfx: a CSV path or text, an array of records, a column object,
+ * a danfojs-like DataFrame, or a Table. All produce the one internal Table.
+ *
+ * Type inference: a column is numeric when every non-missing value is a number (CSV: parses
+ * fully as a finite decimal; records/columns: a JS number or boolean, booleans become 0/1);
+ * otherwise it is a factor whose levels are in order of first appearance.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import { type Column, makeTable, type Table } from "./table.ts";
+import { parseCsv } from "./csv.ts";
+import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
+import { asFactor } from "./factor.ts";
+import { dropMissingRows } from "./missing.ts";
+
+/** A column's values in a column object: a plain array or a typed array. */
+export type ColumnValues =
+  | readonly unknown[]
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array;
+
+/** Anything shaped like a danfojs DataFrame: column names and row-major values. */
+export interface DataFrameLike {
+  readonly columns: readonly string[];
+  readonly values: readonly (readonly unknown[])[];
+}
+
+/** What {@link loadTable} accepts. */
+export type TableSource =
+  | string
+  | Table
+  | DataFrameLike
+  | readonly Record<string, unknown>[]
+  | Record<string, ColumnValues>;
+
+/** Options shared by every loader. Applied in this order: factors, reference, dropMissing. */
+export interface LoadTableOptions {
+  /** Columns to treat as factors; with a record, each with its level order. */
+  factors?: readonly string[] | Record<string, readonly string[]>;
+  /** Reference (first) level per column; a numeric column named here becomes a factor. */
+  reference?: Record<string, string>;
+  /** Drop rows with a missing value: in any column (`true`) or in the columns listed. */
+  dropMissing?: boolean | readonly string[];
+}
+
+const CONTEXT = "Cannot load table";
+
+/**
+ * Load a table from a CSV file path (a string with no line break), CSV text (a string with a
+ * line break), an array of records, a column object, a danfojs-like DataFrame or a Table.
+ *
+ * Missing values: "" and "NA" in CSV; null and undefined in JS values; NaN too in typed
+ * arrays and DataFrames (their own convention). Any other NaN or infinite value throws.
+ *
+ * @example
+ * ```ts
+ * import { loadTable } from "./load_table.ts";
+ * const t = await loadTable([{ y: 1, g: "a" }, { y: 0, g: "b" }], { reference: { g: "b" } });
+ * console.assert(t.nRows === 2 && t.columns.g.kind === "factor");
+ * ```
+ */
+export async function loadTable(
+  source: TableSource,
+  options: LoadTableOptions = {},
+): Promise<Table> {
+  if (typeof source === "string") {
+    if (source.includes("\n") || source.includes("\r")) return tableFromCsvText(source, options);
+    return tableFromCsvText(await readFile(source), options);
+  }
+  if (Array.isArray(source)) return tableFromRecords(source, options);
+  if (isTable(source)) return applyOptions(source, options);
+  if (isDataFrameLike(source)) return tableFromDataFrame(source, options);
+  if (source !== null && typeof source === "object") {
+    return tableFromColumns(source as Record<string, ColumnValues>, options);
+  }
+  throw new HetfxError(
+    `${CONTEXT}: expected a CSV path or text, an array of records, a column object or a ` +
+      `DataFrame, got ${source === null ? "null" : typeof source}.`,
+  );
+}
+
+/**
+ * A table from CSV text (see parseCsv for the accepted dialect).
+ *
+ * @example
+ * ```ts
+ * import { tableFromCsvText } from "./load_table.ts";
+ * const t = tableFromCsvText("y,g\n1,a\nNA,b\n");
+ * console.assert(t.columns.y.kind === "number" && Number.isNaN(t.columns.y.values[1]));
+ * ```
+ */
+export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
+  const { header, rows } = parseCsv(text);
+  if (rows.length === 0) {
+    throw new HetfxError(
+      `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,
+    );
+  }
+  const columns: Record<string, Column> = {};
+  header.forEach((name, j) => {
+    columns[name] = csvColumn(name, rows.map((row) => row[j]));
+  });
+  return applyOptions(makeTable(columns, header), options);
+}
+
+/**
+ * A table from an array of records; the columns are the union of the records' keys in
+ * order of first appearance, and a key a record lacks is a missing value.
+ *
+ * @example
+ * ```ts
+ * import { tableFromRecords } from "./load_table.ts";
+ * const t = tableFromRecords([{ a: true, b: "x" }, { a: false }]);
+ * console.assert(t.columns.a.kind === "number" && t.columns.a.values[0] === 1);
+ * ```
+ */
+export function tableFromRecords(
+  records: readonly Record<string, unknown>[],
+  options: LoadTableOptions = {},
+): Table {
+  if (records.length === 0) {
+    throw new HetfxError(`${CONTEXT}: the array of records is empty; pass at least one row.`);
+  }
+  const names: string[] = [];
+  const seen = new Set<string>();
+  records.forEach((record, i) => {
+    if (record === null || typeof record !== "object" || Array.isArray(record)) {
+      throw new HetfxError(
+        `${CONTEXT}: element ${i} of the array of records is ${describe(record)}, not an object` +
+          " like { y: 1, treat: 0 }.",
+      );
+    }
+    for (const key of Object.keys(record)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        names.push(key);
+      }
+    }
+  });
+  if (names.length === 0) {
+    throw new HetfxError(`${CONTEXT}: the records have no fields; give each row named values.`);
+  }
+  const columns: Record<string, Column> = {};
+  for (const name of names) {
+    columns[name] = valueColumn(name, records.map((record) => record[name]), false);
+  }
+  return applyOptions(makeTable(columns, names), options);
+}
+
+/**
+ * A table from a column object `{ name: values }` (plain or typed arrays of equal length).
+ *
+ * @example
+ * ```ts
+ * import { tableFromColumns } from "./load_table.ts";
+ * const t = tableFromColumns({ y: new Float64Array([1, 2]), g: ["a", null] });
+ * console.assert(t.nRows === 2 && t.columns.g.kind === "factor" && t.columns.g.codes[1] === -1);
+ * ```
+ */
+export function tableFromColumns(
+  columnObject: Record<string, ColumnValues>,
+  options: LoadTableOptions = {},
+): Table {
+  const names = Object.keys(columnObject);
+  if (names.length === 0) {
+    throw new HetfxError(`${CONTEXT}: the column object has no columns.`);
+  }
+  let length = -1;
+  let first = "";
+  const columns: Record<string, Column> = {};
+  for (const name of names) {
+    const values = columnObject[name];
+    const typed = ArrayBuffer.isView(values) && !(values instanceof DataView);
+    if (!Array.isArray(values) && !typed) {
+      throw new HetfxError(
+        `${CONTEXT}: column "${name}" is ${describe(values)}; give each column as an array ` +
+          "or a typed array.",
+      );
+    }
+    const list = Array.from(values as ArrayLike<unknown>);
+    if (length === -1) {
+      length = list.length;
+      first = name;
+    } else if (list.length !== length) {
+      throw new HetfxError(
+        `${CONTEXT}: column "${name}" has ${list.length} values but column "${first}" has ` +
+          `${length}; all columns must have the same length.`,
+      );
+    }
+    columns[name] = valueColumn(name, list, typed);
+  }
+  if (length === 0) throw new HetfxError(`${CONTEXT}: the columns have no rows.`);
+  return applyOptions(makeTable(columns, names), options);
+}
+
+/**
+ * A table from a danfojs-like DataFrame (`columns` and row-major `values`); danfojs marks
+ * missing numbers with NaN, so NaN is read as missing here.
+ *
+ * @example
+ * ```ts
+ * import { tableFromDataFrame } from "./load_table.ts";
+ * const t = tableFromDataFrame({ columns: ["y"], values: [[1], [NaN]] });
+ * console.assert(t.nRows === 2 && Number.isNaN(t.columns.y.kind === "number" ? t.columns.y.values[1] : 0));
+ * ```
+ */
+export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptions = {}): Table {
+  const names = [...frame.columns];
+  const rows = frame.values;
+  if (rows.length === 0) throw new HetfxError(`${CONTEXT}: the DataFrame has no rows.`);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) {
+    throw new HetfxError(`${CONTEXT}: the DataFrame has two columns named "${duplicate}".`);
+  }
+  rows.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== names.length) {
+      throw new HetfxError(
+        `${CONTEXT}: DataFrame row ${i + 1} has ${Array.isArray(row) ? row.length : 0} values ` +
+          `but there are ${names.length} columns.`,
+      );
+    }
+  });
+  const columns: Record<string, Column> = {};
+  names.forEach((name, j) => {
+    columns[name] = valueColumn(name, rows.map((row) => row[j]), true);
+  });
+  return applyOptions(makeTable(columns, names), options);
+}
+
+/** Apply the shared options to a finished table. */
+function applyOptions(table: Table, options: LoadTableOptions): Table {
+  if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
+  let result = table;
+  const { factors, reference, dropMissing } = options;
+  if (factors !== undefined) {
+    const entries: [string, readonly string[] | undefined][] = Array.isArray(factors)
+      ? (factors as readonly string[]).map((name) => [name, undefined])
+      : Object.entries(factors as Record<string, readonly string[]>);
+    for (const [name, levels] of entries) {
+      checkOptionColumn(result, name, "factors");
+      result = asFactor(result, name, { levels });
+    }
+  }
+  for (const [name, level] of Object.entries(reference ?? {})) {
+    checkOptionColumn(result, name, "reference");
+    result = asFactor(result, name, { reference: level });
+  }
+  if (dropMissing === true) result = dropMissingRows(result).table;
+  else if (Array.isArray(dropMissing)) {
+    for (const name of dropMissing) checkOptionColumn(result, name, "dropMissing");
+    result = dropMissingRows(result, dropMissing).table;
+  }
+  return result;
+}
+
+function checkOptionColumn(table: Table, name: string, option: string): void {
+  if (table.columns[name] !== undefined) return;
+  throw new HetfxError(
+    `${CONTEXT}: option \`${option}\` names column "${name}", which is not in the data` +
+      `${didYouMean(name, table.names)} (columns: ${table.names.join(", ")}).`,
+  );
+}
+
+/** A CSV column: numeric when every non-missing cell is a finite decimal. */
+function csvColumn(name: string, cells: string[]): Column {
+  const n = cells.length;
+  const values = new Float64Array(n);
+  let numeric = true;
+  let nonFiniteRow = -1;
+  for (let row = 0; row < n; row++) {
+    const cell = cells[row];
+    if (isMissingCell(cell)) {
+      values[row] = NaN;
+      continue;
+    }
+    const value = parseDecimal(cell);
+    if (value !== undefined) {
+      values[row] = value;
+    } else if (isNonFiniteToken(cell)) {
+      if (nonFiniteRow < 0) nonFiniteRow = row;
+    } else {
+      numeric = false;
+      break;
+    }
+  }
+  if (numeric && nonFiniteRow >= 0) {
+    throw new HetfxError(
+      `${CONTEXT}: column "${name}" row ${nonFiniteRow + 1} has "${cells[nonFiniteRow]}"; ` +
+        "values must be finite numbers: use an empty cell or NA for a missing value.",
+    );
+  }
+  if (numeric) return { kind: "number", values };
+  return factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell)));
+}
+
+/**
+ * A column from JS values: numeric when every non-missing value is a number or boolean.
+ * `nanIsMissing` is true for typed arrays and DataFrames, whose only missing marker is NaN.
+ */
+function valueColumn(name: string, raw: readonly unknown[], nanIsMissing: boolean): Column {
+  const n = raw.length;
+  let numeric = true;
+  let nonFiniteStringRow = -1;
+  for (let row = 0; row < n; row++) {
+    let value = raw[row];
+    if (typeof value === "bigint") value = bigintToNumber(name, row, value);
+    if (value === null || value === undefined || typeof value === "boolean") continue;
+    if (typeof value === "number") {
+      if (Number.isNaN(value) && nanIsMissing) continue;
+      if (!Number.isFinite(value)) {
+        throw new HetfxError(
+          `${CONTEXT}: column "${name}" row ${row + 1} is ${value}; values must be finite ` +
+            "numbers: use null for a missing value.",
+        );
+      }
+      continue;
+    }
+    if (typeof value === "string") {
+      if (isNonFiniteToken(value)) {
+        if (nonFiniteStringRow < 0) nonFiniteStringRow = row;
+        continue;
+      }
+      numeric = false;
+      continue;
+    }
+    throw new HetfxError(
+      `${CONTEXT}: column "${name}" row ${row + 1} is ${describe(value)}; give a number, ` +
+        "string, boolean or null.",
+    );
+  }
+  if (numeric && nonFiniteStringRow >= 0) {
+    throw new HetfxError(
+      `${CONTEXT}: column "${name}" row ${nonFiniteStringRow + 1} is "${
+        raw[nonFiniteStringRow]
+      }"; values must be finite numbers: use null for a missing value.`,
+    );
+  }
+  if (numeric) {
+    const values = new Float64Array(n);
+    for (let row = 0; row < n; row++) {
+      const value = raw[row];
+      values[row] = value === null || value === undefined
+        ? NaN
+        : typeof value === "boolean"
+        ? (value ? 1 : 0)
+        : Number(value);
+    }
+    return { kind: "number", values };
+  }
+  return factorFromLabels(raw.map((value) => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === "number") return Number.isNaN(value) ? undefined : String(value);
+    return String(value);
+  }));
+}
+
+function factorFromLabels(labels: (string | undefined)[]): Column {
+  const index = new Map<string, number>();
+  const levels: string[] = [];
+  const codes = new Int32Array(labels.length);
+  labels.forEach((label, row) => {
+    if (label === undefined) {
+      codes[row] = -1;
+      return;
+    }
+    let code = index.get(label);
+    if (code === undefined) {
+      code = levels.length;
+      index.set(label, code);
+      levels.push(label);
+    }
+    codes[row] = code;
+  });
+  return { kind: "factor", codes, levels };
+}
+
+function bigintToNumber(name: string, row: number, value: bigint): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw new HetfxError(
+      `${CONTEXT}: column "${name}" row ${row + 1} is the bigint ${value}, too large to hold ` +
+        "exactly as a number; convert it to a string to use it as a label.",
+    );
+  }
+  return number;
+}
+
+async function readFile(path: string): Promise<string> {
+  if (path.trim() === "") {
+    throw new HetfxError(`${CONTEXT}: the path is empty; give a CSV file path or CSV text.`);
+  }
+  const unsupported = /\.(dta|rds|rda|rdata|sav|xlsx?|parquet|feather|arrow)$/i.exec(path);
+  if (unsupported) {
+    throw new HetfxError(
+      `${CONTEXT}: "${path}" is a ${unsupported[1]} file; hetfx reads CSV, so export it to CSV` +
+        " first (or pass records, a column object or a DataFrame).",
+    );
+  }
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}.`);
+  }
+}
+
+function isTable(source: object): source is Table {
+  const candidate = source as Partial<Table>;
+  return typeof candidate.nRows === "number" && Array.isArray(candidate.names) &&
+    typeof candidate.columns === "object" && candidate.columns !== null &&
+    !Array.isArray(candidate.columns);
+}
+
+function isDataFrameLike(source: object): source is DataFrameLike {
+  const candidate = source as Partial<DataFrameLike>;
+  return Array.isArray(candidate.columns) &&
+    candidate.columns.every((c: unknown) => typeof c === "string") &&
+    Array.isArray(candidate.values) &&
+    candidate.values.every((row: unknown) => Array.isArray(row)) &&
+    (candidate.values.length === 0 || candidate.values[0].length === candidate.columns.length);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a Date (convert it to a string or a number first)";
+  return `a value of type ${typeof value}`;
+}

@@ -1,0 +1,107 @@
+/**
+ * Missing values: count them, drop incomplete rows, or refuse to go on when a model's
+ * columns have any.
+ */
+import { HetfxError } from "../errors.ts";
+import { getColumn, isMissing, type Table, takeRows } from "./table.ts";
+
+/** What {@link dropMissingRows} did. */
+export interface DropMissingResult {
+  /** The rows complete on the columns checked. */
+  table: Table;
+  /** How many rows were dropped. */
+  droppedRows: number;
+  /** Missing values per checked column, counted before dropping. */
+  byColumn: Record<string, number>;
+}
+
+/**
+ * The number of missing values in each column (all columns, or those named).
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { countMissing } from "./missing.ts";
+ * const t = makeTable({ x: { kind: "number", values: new Float64Array([1, NaN, NaN]) } });
+ * console.assert(countMissing(t).x === 2);
+ * ```
+ */
+export function countMissing(
+  table: Table,
+  columns: readonly string[] = table.names,
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of columns) {
+    const column = getColumn(table, name, "Cannot count missing values");
+    let count = 0;
+    for (let row = 0; row < table.nRows; row++) if (isMissing(column, row)) count++;
+    counts[name] = count;
+  }
+  return counts;
+}
+
+/**
+ * The rows with no missing value in any of `columns` (default: all columns). Throws a
+ * HetfxError naming the responsible columns when no row would be left.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { dropMissingRows } from "./missing.ts";
+ * const t = makeTable({ x: { kind: "number", values: new Float64Array([1, NaN, 3]) } });
+ * const { table, droppedRows } = dropMissingRows(t);
+ * console.assert(table.nRows === 2 && droppedRows === 1);
+ * ```
+ */
+export function dropMissingRows(
+  table: Table,
+  columns: readonly string[] = table.names,
+): DropMissingResult {
+  const byColumn = countMissing(table, columns);
+  const keep: number[] = [];
+  const checked = columns.map((name) => table.columns[name]);
+  for (let row = 0; row < table.nRows; row++) {
+    if (!checked.some((column) => isMissing(column, row))) keep.push(row);
+  }
+  if (keep.length === 0 && table.nRows > 0) {
+    const responsible = columns
+      .filter((name) => byColumn[name] > 0)
+      .sort((a, b) => byColumn[b] - byColumn[a])
+      .map((name) => `"${name}" (${byColumn[name]} of ${table.nRows} missing)`);
+    throw new HetfxError(
+      `Cannot drop missing values: every row has a missing value in at least one of ` +
+        `${responsible.join(", ")}; drop only the columns the model uses ` +
+        `(dropMissing: ["y", "treat", …]) or fill those columns in.`,
+    );
+  }
+  const dropped = table.nRows - keep.length;
+  return { table: dropped === 0 ? table : takeRows(table, keep), droppedRows: dropped, byColumn };
+}
+
+/**
+ * Throw a HetfxError when any of `columns` has a missing value, listing each such column
+ * with its count and suggesting `dropMissing`. `context` starts the message
+ * ("Cannot build model").
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { requireComplete } from "./missing.ts";
+ * const t = makeTable({ x: { kind: "number", values: new Float64Array([1, 2]) } });
+ * requireComplete(t, ["x"], "Cannot build model"); // no missing values: returns
+ * ```
+ */
+export function requireComplete(table: Table, columns: readonly string[], context: string): void {
+  const counts = countMissing(table, columns);
+  const incomplete = columns.filter((name) => counts[name] > 0);
+  if (incomplete.length === 0) return;
+  const listed = incomplete
+    .map((name) => `"${name}" (${counts[name]} ${counts[name] === 1 ? "row" : "rows"})`)
+    .join(", ");
+  const names = incomplete.map((name) => `"${name}"`).join(", ");
+  throw new HetfxError(
+    `${context}: missing values in ${listed}. Drop incomplete rows first: ` +
+      `loadTable(source, { dropMissing: true }) drops rows missing in any column, ` +
+      `{ dropMissing: [${names}] } or dropMissingRows(table, [${names}]) only in these.`,
+  );
+}
