@@ -29,7 +29,10 @@ export interface Table {
 }
 
 /** Build a Table from named columns, checking that lengths agree. */
-export function makeTable(columns: Record<string, Column>, names = Object.keys(columns)): Table {
+export function makeTable(
+  columns: Record<string, Column>,
+  names: readonly string[] = Object.keys(columns),
+): Table {
   let nRows = -1;
   for (const name of names) {
     const column = columns[name];
@@ -77,7 +80,7 @@ export function isMissing(column: Column, row: number): boolean {
 /** A new table with `column` added or replaced under `name` (order kept; new names go last). */
 export function withColumn(table: Table, name: string, column: Column): Table {
   const names = table.names.includes(name) ? table.names : [...table.names, name];
-  return makeTable({ ...table.columns, [name]: column }, names);
+  return makeTable({ ...table.columns, [name]: column }, [...names]);
 }
 
 /** A new table with only the rows whose index is listed, in that order. */

@@ -51,6 +51,8 @@ export class CompiledModel implements SamplerTarget {
   private readonly gradCell: Float64Array;
   private readonly q: Float64Array;
   private readonly work: TermWork[];
+  /** The likelihood part of the last logDensityGradient call (constants as documented). */
+  lastLogLikelihood = NaN;
 
   constructor(data: CompiledData) {
     this.data = data;
@@ -153,12 +155,29 @@ export class CompiledModel implements SamplerTarget {
       }
     }
 
+    // Family parameters: sigma = exp(u), nu = 1 + exp(u), priors plus log Jacobians.
+    if (d.sigmaOffset >= 0) {
+      const u = theta[d.sigmaOffset];
+      const sigma = Math.exp(u);
+      const [l, g] = priorLogDensity(d.sigmaPrior, sigma);
+      lp += l + u;
+      gradient[d.sigmaOffset] += g * sigma + 1;
+    }
+    if (d.nuOffset >= 0) {
+      const u = theta[d.nuOffset];
+      const [l, g] = priorLogDensity(d.nuPrior, 1 + Math.exp(u));
+      lp += l + u;
+      gradient[d.nuOffset] += g * Math.exp(u) + 1;
+    }
+
     // Likelihood and its gradient with respect to each cell's coefficients.
     const gradCell = this.gradCell;
     gradCell.fill(0);
-    lp += d.stats.kind === "gaussian"
+    const logLik = d.stats.kind === "gaussian"
       ? this.gaussianLikelihood(theta, gradient)
       : this.patternLikelihood(theta, gradient);
+    this.lastLogLikelihood = logLik;
+    lp += logLik;
     if (!Number.isFinite(lp)) return -Infinity;
 
     // Back to β and r.
@@ -218,9 +237,8 @@ export class CompiledModel implements SamplerTarget {
     const logSigma = theta[d.sigmaOffset];
     const sigma = Math.exp(logSigma);
     const invVar = 1 / (sigma * sigma);
-    const [lPrior, gPrior] = priorLogDensity(d.sigmaPrior, sigma);
-    let lp = lPrior + logSigma;
-    let gLogSigma = gPrior * sigma + 1;
+    let lp = 0;
+    let gLogSigma = 0;
     const q = this.q;
     for (let c = 0; c < d.nCells; c++) {
       const base = c * D;
@@ -260,16 +278,8 @@ export class CompiledModel implements SamplerTarget {
     let gNu = 0;
     let nuConst = 0;
     if (family === "student") {
-      const logSigma = theta[d.sigmaOffset];
-      sigma = Math.exp(logSigma);
-      const [lS, gS] = priorLogDensity(d.sigmaPrior, sigma);
-      lp += lS + logSigma;
-      gLogSigma += gS * sigma + 1;
-      const u = theta[d.nuOffset];
-      nu = 1 + Math.exp(u);
-      const [lN, gN] = priorLogDensity(d.nuPrior, nu);
-      lp += lN + u; // Jacobian of nu = 1 + exp(u)
-      gradient[d.nuOffset] += gN * (nu - 1) + 1;
+      sigma = Math.exp(theta[d.sigmaOffset]);
+      nu = 1 + Math.exp(theta[d.nuOffset]);
       nuConst = logGamma((nu + 1) / 2) - logGamma(nu / 2) - 0.5 * Math.log(nu) - LOG_SQRT_PI;
     }
     const dConst = family === "student"

@@ -1,0 +1,91 @@
+/** Small simulated tables and specs shared by the model tests. */
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
+
+/** A tiny deterministic generator (mulberry32) for test data. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n rows: binary treatment, a numeric control x, a 3-level factor f, two crossed groupings. */
+export function simulatedTable(n: number, family: Family, seed = 7): Table {
+  const u = seeded(seed);
+  const treat = new Float64Array(n);
+  const x = new Float64Array(n);
+  const fCodes = new Int32Array(n);
+  const g1 = new Float64Array(n);
+  const g2Codes = new Int32Array(n);
+  const y = new Float64Array(n);
+  const trials = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    treat[i] = u() < 0.5 ? 1 : 0;
+    x[i] = Math.round((u() * 4 - 2) * 4) / 4; // few distinct values so patterns repeat
+    fCodes[i] = Math.floor(u() * 3);
+    g1[i] = 1 + Math.floor(u() * 4);
+    g2Codes[i] = Math.floor(u() * 3);
+    const eta = 0.3 + 0.5 * treat[i] * (g1[i] / 4) - 0.2 * x[i] + 0.1 * fCodes[i];
+    trials[i] = 1 + Math.floor(u() * 5);
+    switch (family) {
+      case "gaussian":
+      case "student":
+        y[i] = eta + (u() - 0.5);
+        break;
+      case "bernoulli":
+        y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+        break;
+      case "binomial": {
+        let s = 0;
+        for (let k = 0; k < trials[i]; k++) s += u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+        y[i] = s;
+        break;
+      }
+      case "poisson":
+        y[i] = Math.floor(Math.exp(eta) * 2 * u());
+        break;
+    }
+  }
+  return makeTable({
+    y: { kind: "number", values: y },
+    trials: { kind: "number", values: trials },
+    treat: { kind: "number", values: treat },
+    x: { kind: "number", values: x },
+    f: { kind: "factor", codes: fCodes, levels: ["lo", "mid", "hi"] },
+    g1: { kind: "number", values: g1 },
+    g2: { kind: "factor", codes: g2Codes, levels: ["a", "b", "c"] },
+  });
+}
+
+/** y ~ 1 + x + f + treat + treat:g1 + (1 + treat + x | g1) + (1 + treat || g2). */
+export function crossedSpec(family: Family): ModelSpec {
+  return {
+    hetfx: 1,
+    outcome: "y",
+    family,
+    ...(family === "binomial" ? { trials: "trials" } : {}),
+    intercept: true,
+    treatment: "treat",
+    terms: ["x", "f", "treat", "treat:g1"],
+    groupTerms: [
+      { group: "g1", factors: ["g1"], intercept: true, slopes: ["treat", "x"], correlated: true },
+      { group: "g2", factors: ["g2"], intercept: true, slopes: ["treat"], correlated: false },
+    ],
+    priors: [
+      { class: "b", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "b", coef: "x", prior: { dist: "student_t", df: 3, mu: 0, sigma: 2 } },
+      { class: "Intercept", prior: { dist: "normal", mu: 0, sigma: 2 } },
+      { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "sd", group: "g2", prior: { dist: "exponential", rate: 2 } },
+      { class: "cor", prior: { dist: "lkj", eta: 2 } },
+      ...(family === "gaussian" || family === "student"
+        ? [{ class: "sigma" as const, prior: { dist: "normal" as const, mu: 0, sigma: 1 } }]
+        : []),
+    ],
+  };
+}
