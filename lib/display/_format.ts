@@ -1,0 +1,60 @@
+/** Private helpers shared by the figure and table builders. Not exported from mod.ts. */
+
+/**
+ * `x` with `digits` decimals; "-0.00" becomes "0.00", non-finite values print as "NaN", "Inf",
+ * "-Inf".
+ */
+export function formatNumber(x: number, digits: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  const text = x.toFixed(digits);
+  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
+}
+
+/** "white=0, male=0, intl=1, hawk=5": a group's levels in their stored order. */
+export function levelsLabel(levels: Record<string, string>): string {
+  return Object.entries(levels).map(([name, value]) => `${name}=${value}`).join(", ");
+}
+
+/** Escape text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === ">"
+        ? "&gt;"
+        : c === '"'
+        ? "&quot;"
+        : "&#39;",
+  );
+}
+
+/** Compare strings numerically when both are numbers, otherwise with natural ordering. */
+export function compareLevels(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (a.trim() !== "" && b.trim() !== "" && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a.localeCompare(b, undefined, { numeric: true });
+}
+
+/** Distinct values in natural order. */
+export function sortedLevels(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(compareLevels);
+}
+
+/** A data field name escaped for a Vega-Lite `field` (dots and brackets are path syntax there). */
+export function fieldRef(name: string): string {
+  return name.replace(/[.\[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** Indices 0, s, 2s, … with s chosen so that at most `maxPoints` are kept. */
+export function thinIndices(length: number, maxPoints: number): number[] {
+  const stride = Math.max(1, Math.ceil(length / Math.max(1, maxPoints)));
+  const out: number[] = [];
+  for (let i = 0; i < length; i += stride) out.push(i);
+  return out;
+}
