@@ -1,0 +1,296 @@
+/**
+ * brms-style formulas: `formula("y ~ 1 + x + t*(a + b) + (1 + t | a:b)", table)` expands the
+ * parsed formula into terms exactly as R's `terms()` does and returns the same builder class
+ * as `hier()`, so priors and fitting chain on it and `.toJSON()` gives the ModelSpec.
+ */
+import { HetfxError } from "../errors.ts";
+import { getColumn, type Table } from "../data/table.ts";
+import type { Family } from "./model_spec.ts";
+import { caretMessage } from "./formula_lexer.ts";
+import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
+import { type GroupTermState, HierBuilder } from "./hier.ts";
+
+/** Options of `formula()`. */
+export interface FormulaOptions {
+  /** Likelihood family (default gaussian). */
+  family?: Family;
+  /** Column with the number of trials (binomial); or write `y | trials(n) ~ …`. */
+  trials?: string;
+}
+
+/** A term during expansion: its variables (as indices in order of first appearance). */
+interface Term {
+  vars: number[];
+}
+
+/** The result of expanding a sum: terms in order, the intercept, and the group terms. */
+interface Expanded {
+  terms: string[];
+  intercept: boolean;
+}
+
+class Expander {
+  private readonly order = new Map<string, number>();
+  private readonly names: string[] = [];
+
+  constructor(private readonly ast: FormulaAst) {
+    this.collect(ast.rhs);
+  }
+
+  fail(pos: number, message: string): never {
+    throw new HetfxError(caretMessage("formula", this.ast.source, pos, message));
+  }
+
+  /** Number every variable by first appearance (left to right), as R's terms() does. */
+  private collect(expr: FormulaExpr): void {
+    switch (expr.kind) {
+      case "var":
+        if (!this.order.has(expr.name)) {
+          this.order.set(expr.name, this.names.length);
+          this.names.push(expr.name);
+        }
+        return;
+      case "number":
+        return;
+      case "neg":
+      case "paren":
+        return this.collect(expr.expr);
+      case "group":
+        return this.collect(expr.expr);
+      case "binary":
+        this.collect(expr.left);
+        this.collect(expr.right);
+    }
+  }
+
+  label(term: Term): string {
+    return term.vars.map((v) => this.names[v]).join(":");
+  }
+
+  private key(term: Term): string {
+    return term.vars.join(",");
+  }
+
+  private union(list: Term[], more: Term[]): Term[] {
+    const out = [...list];
+    const keys = new Set(out.map((t) => this.key(t)));
+    for (const t of more) {
+      if (!keys.has(this.key(t))) {
+        keys.add(this.key(t));
+        out.push(t);
+      }
+    }
+    return out;
+  }
+
+  /** Expand a nested expression (inside `:`, `*` or parentheses) into terms. */
+  expand(expr: FormulaExpr): Term[] {
+    switch (expr.kind) {
+      case "var":
+        return [{ vars: [this.order.get(expr.name)!] }];
+      case "number":
+        return this.fail(
+          expr.pos,
+          `"${expr.text}" can only stand alone in a sum, as 1 (keep the intercept) or 0 ` +
+            `(drop it)`,
+        );
+      case "neg":
+        return this.fail(expr.pos, `"-" inside an expression is not supported here`);
+      case "paren":
+        return this.expand(expr.expr);
+      case "group":
+        return this.fail(
+          expr.pos,
+          `a group term "(… | …)" must be added on its own ("+ (1 + t | g)"), not combined ` +
+            `with ":" or "*"`,
+        );
+      case "binary": {
+        const left = this.expand(expr.left);
+        const right = this.expand(expr.right);
+        if (expr.op === "+") return this.union(left, right);
+        if (expr.op === "-") {
+          const drop = new Set(right.map((t) => this.key(t)));
+          return left.filter((t) => !drop.has(this.key(t)));
+        }
+        const crossed: Term[] = [];
+        for (const l of left) {
+          for (const r of right) {
+            crossed.push({ vars: [...new Set([...l.vars, ...r.vars])].sort((a, b) => a - b) });
+          }
+        }
+        const inter = this.union([], crossed);
+        return expr.op === ":" ? inter : this.union(this.union(left, right), inter);
+      }
+    }
+  }
+
+  /** Expand a top-level sum (the right-hand side, or the left of "|" in a group term). */
+  sum(expr: FormulaExpr, groups: FormulaExpr[] | null): Expanded {
+    const summands: { sign: 1 | -1; expr: FormulaExpr }[] = [];
+    const flatten = (e: FormulaExpr, sign: 1 | -1) => {
+      if (e.kind === "binary" && (e.op === "+" || e.op === "-")) {
+        flatten(e.left, sign);
+        flatten(e.right, e.op === "+" ? sign : (-sign as 1 | -1));
+      } else if (e.kind === "neg") flatten(e.expr, -sign as 1 | -1);
+      else summands.push({ sign, expr: e });
+    };
+    flatten(expr, 1);
+    let intercept = true;
+    let terms: Term[] = [];
+    const removed: { term: Term; pos: number }[] = [];
+    const literal = new Map<string, number>();
+    for (const { sign, expr: e } of summands) {
+      if (e.kind === "number") {
+        const value = Number(e.text);
+        if (value !== 0 && value !== 1) {
+          this.fail(e.pos, `"${e.text}" is not a term; only 1 (intercept) or 0 (no intercept)`);
+        }
+        intercept = (value === 1) === (sign === 1);
+        continue;
+      }
+      if (e.kind === "group") {
+        if (groups === null) this.fail(e.pos, `a group term cannot be nested in another`);
+        if (sign === -1) this.fail(e.pos, `a group term cannot be removed with "-"`);
+        groups.push(e);
+        continue;
+      }
+      const expanded = this.expand(e);
+      if (sign === -1) {
+        for (const term of expanded) removed.push({ term, pos: startPos(e) });
+        continue;
+      }
+      if (isLiteral(e)) {
+        const key = this.key(expanded[0]);
+        if (literal.has(key)) {
+          this.fail(
+            startPos(e),
+            `duplicate term "${this.label(expanded[0])}"; it is already in the formula`,
+          );
+        }
+        literal.set(key, startPos(e));
+      }
+      terms = this.union(terms, expanded);
+    }
+    for (const { term, pos } of removed) {
+      const before = terms.length;
+      terms = terms.filter((t) => this.key(t) !== this.key(term));
+      if (terms.length === before) {
+        this.fail(pos, `cannot remove "${this.label(term)}": it is not a term of the formula`);
+      }
+    }
+    const ordered = terms
+      .map((t, index) => ({ t, index }))
+      .sort((a, b) => a.t.vars.length - b.t.vars.length || a.index - b.index)
+      .map(({ t }) => this.label(t));
+    return { terms: ordered, intercept };
+  }
+}
+
+/** The leftmost source position of an expression. */
+function startPos(expr: FormulaExpr): number {
+  if (expr.kind === "binary") return startPos(expr.left);
+  return expr.pos;
+}
+
+/** A term written out as such (`x` or `a:b`), as opposed to one generated by `*` or `(…)`. */
+function isLiteral(expr: FormulaExpr): boolean {
+  if (expr.kind === "var") return true;
+  return expr.kind === "binary" && expr.op === ":" && isLiteral(expr.left) && isLiteral(expr.right);
+}
+
+/** Every column name in the formula with its position, to check them against the table. */
+function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
+  const out: { name: string; pos: number }[] = [ast.response];
+  if (ast.trials !== undefined) out.push(ast.trials);
+  const walk = (e: FormulaExpr) => {
+    switch (e.kind) {
+      case "var":
+        out.push({ name: e.name, pos: e.pos });
+        return;
+      case "number":
+        return;
+      case "neg":
+      case "paren":
+        return walk(e.expr);
+      case "group":
+        walk(e.expr);
+        out.push(...e.factors);
+        return;
+      case "binary":
+        walk(e.left);
+        walk(e.right);
+    }
+  };
+  walk(ast.rhs);
+  return out;
+}
+
+/**
+ * Build a model from a brms formula. Supports `+`, `-` (`- 1`, `- x`), `0 +`, `:`, `*`,
+ * parentheses (`a*(b + c)`), `y | trials(n) ~ …`, and group terms `(1 + t | g)`,
+ * `(1 + t || g)`, `(0 + t | g)`, `(t | g)`, `(1 | g)`, `(1 + t | g1:g2)`. The treatment is
+ * the first term that varies by group (null when only intercepts vary).
+ *
+ * @example
+ * ```ts
+ * import { formula } from "./formula.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const num = (...v: number[]) => ({ kind: "number" as const, values: new Float64Array(v) });
+ * const t = makeTable({ y: num(1, 2, 3, 4), t: num(0, 1, 0, 1), a: num(1, 1, 2, 2) });
+ * const spec = formula("y ~ t*a + (1 + t | a)", t).toJSON();
+ * console.assert(spec.terms.join() === "t,a,t:a" && spec.treatment === "t");
+ * ```
+ */
+export function formula(text: string, table: Table, options: FormulaOptions = {}): HierBuilder {
+  if (typeof text !== "string") {
+    throw new HetfxError(
+      `Cannot parse formula: expected a string like "y ~ 1 + x", got ${typeof text}.`,
+    );
+  }
+  const ast = parseFormula(text);
+  for (const { name, pos } of columnsOf(ast)) {
+    try {
+      getColumn(table, name);
+    } catch (error) {
+      if (!(error instanceof HetfxError)) throw error;
+      throw new HetfxError(`${error.message}\n  ${text}\n  ${" ".repeat(pos)}^`);
+    }
+  }
+  if (
+    ast.trials !== undefined && options.trials !== undefined && ast.trials.name !== options.trials
+  ) {
+    throw new HetfxError(
+      `Cannot build model: trials given twice ("${ast.trials.name}" in the formula, ` +
+        `"${options.trials}" in the options); give it once.`,
+    );
+  }
+  const expander = new Expander(ast);
+  const groups: FormulaExpr[] = [];
+  const rhs = expander.sum(ast.rhs, groups);
+  const groupTerms: GroupTermState[] = groups.map((g) => {
+    if (g.kind !== "group") throw new Error("unreachable");
+    const lhs = expander.sum(g.expr, null);
+    return {
+      factors: g.factors.map((f) => f.name),
+      intercept: lhs.intercept,
+      correlated: g.bar === "|",
+      slopes: lhs.terms,
+    };
+  });
+  const treatment = groupTerms.find((g) => (g.slopes ?? []).length > 0)?.slopes?.[0] ?? null;
+  const trials = ast.trials?.name ?? options.trials;
+  return new HierBuilder(Object.freeze({
+    table,
+    outcome: ast.response.name,
+    family: options.family ?? (trials === undefined ? "gaussian" : "binomial"),
+    ...(trials === undefined ? {} : { trials }),
+    intercept: rhs.intercept,
+    treatment,
+    treatmentMain: false,
+    controls: [],
+    slopePredictors: [],
+    terms: rhs.terms,
+    groupTerms,
+    priors: [],
+  }));
+}

@@ -1,0 +1,322 @@
+/**
+ * The immutable fluent model builder: `hier(table).outcome("y").treatment("t").groupBy("g")…`.
+ * Every method returns a new builder; `.toJSON()` gives the validated ModelSpec. `formula()`
+ * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import { type Table, withColumn } from "../data/table.ts";
+import type * as FitModule from "../posterior/fit.ts";
+
+/** Options of `.fit()` (lib/posterior/fit.ts). */
+export type FitOptions = FitModule.FitOptions;
+/** What `.fit()` resolves to: whatever `fitModel` returns. */
+export type FitOf = Awaited<ReturnType<typeof FitModule.fitModel>>;
+import type {
+  Family,
+  GroupTerm,
+  ModelSpec,
+  PriorClass,
+  PriorDistribution,
+  PriorSpec,
+} from "./model_spec.ts";
+import { checkPrior, PRIOR_CLASSES, type PriorObject, priorsFromObject } from "./priors.ts";
+import { validateSpec } from "./validate.ts";
+
+/**
+ * What `.groupBy()` needs from a `Grouping` (lib/data/groups.ts): the table holding its
+ * (possibly derived, e.g. binned `age_bin`) columns and the factor columns it crosses.
+ */
+export interface GroupingLike {
+  readonly table: Table;
+  readonly factors: readonly string[];
+}
+
+/** Options of `.groupBy()`. */
+export interface GroupByOptions {
+  /** Correlated varying intercept and slopes (brms `|`); false gives brms `||`. Default true. */
+  correlated?: boolean;
+  /** Whether the intercept varies by group. Default true. */
+  intercept?: boolean;
+}
+
+/** Options of `.slopePredictors()`. */
+export interface SlopePredictorOptions {
+  /** Also add the predictors as main effects (they predict the group intercepts). Default true. */
+  intercept?: boolean;
+}
+
+/** Options of `.treatment()`. */
+export interface TreatmentOptions {
+  /**
+   * Also add the treatment as a population-level term (its average effect, b_treatment).
+   * Default true; false gives the paper's `y ~ 1 + (1 + treat | g1) + (1 + treat | g2)`,
+   * where the effect is carried by the varying slopes alone.
+   */
+  mainEffect?: boolean;
+}
+
+/** One group term before the treatment is known: `slopes: null` means "[treatment]". */
+export interface GroupTermState {
+  readonly factors: readonly string[];
+  readonly intercept: boolean;
+  readonly correlated: boolean;
+  readonly slopes: readonly string[] | null;
+}
+
+/** The builder's whole state (plain data; never mutated). */
+export interface HierState {
+  readonly table: Table;
+  readonly outcome?: string;
+  readonly family: Family;
+  readonly trials?: string;
+  readonly intercept: boolean;
+  readonly treatment: string | null;
+  readonly treatmentMain: boolean;
+  readonly controls: readonly string[];
+  readonly slopePredictors: readonly { column: string; main: boolean }[];
+  /** Population-level terms given as such (by a formula), in R's order. */
+  readonly terms: readonly string[];
+  readonly groupTerms: readonly GroupTermState[];
+  readonly priors: readonly PriorSpec[];
+}
+
+/** Terms in R's order: by number of variables, stable within the same order. */
+function byDegree(terms: readonly string[]): string[] {
+  return terms
+    .map((term, index) => ({ term, index, degree: term.split(":").length }))
+    .sort((a, b) => a.degree - b.degree || a.index - b.index)
+    .map((t) => t.term);
+}
+
+function checkName(name: unknown, method: string): string {
+  if (typeof name !== "string" || name === "") {
+    throw new HetfxError(
+      `Cannot build model: ${method} takes column names (strings), got ${JSON.stringify(name)}.`,
+    );
+  }
+  return name;
+}
+
+function isGrouping(value: unknown): value is GroupingLike {
+  return typeof value === "object" && value !== null && "factors" in value && "table" in value;
+}
+
+/** The immutable model builder returned by `hier()` and `formula()`. */
+export class HierBuilder {
+  /** Use `hier(table)` or `formula(text, table)`; the constructor is for those two. */
+  constructor(readonly state: HierState) {
+    Object.freeze(this);
+  }
+
+  private with(changes: Partial<HierState>): HierBuilder {
+    return new HierBuilder(Object.freeze({ ...this.state, ...changes }));
+  }
+
+  /** The table the model is fitted to (with any columns a Grouping derived). */
+  get table(): Table {
+    return this.state.table;
+  }
+
+  /** The outcome column. */
+  outcome(column: string): HierBuilder {
+    return this.with({ outcome: checkName(column, ".outcome()") });
+  }
+
+  /** The likelihood family; binomial needs `{ trials: "column" }`. */
+  family(name: Family, options: { trials?: string } = {}): HierBuilder {
+    const trials = options.trials === undefined ? undefined : checkName(options.trials, "trials");
+    return this.with({ family: name, trials });
+  }
+
+  /** Keep (true) or drop (false, brms `0 +`) the population-level intercept. */
+  intercept(keep: boolean): HierBuilder {
+    return this.with({ intercept: keep });
+  }
+
+  /** The treatment whose effect varies by group (the slope of every `.groupBy()` term). */
+  treatment(column: string, options: TreatmentOptions = {}): HierBuilder {
+    return this.with({
+      treatment: checkName(column, ".treatment()"),
+      treatmentMain: options.mainEffect ?? true,
+    });
+  }
+
+  /** Population-level control variables (appended). */
+  controls(...columns: string[]): HierBuilder {
+    return this.with({
+      controls: [...this.state.controls, ...columns.map((c) => checkName(c, ".controls()"))],
+    });
+  }
+
+  /**
+   * Add one varying-effects term crossing the given factors (`(1 + treat | f1:f2)`); call it
+   * again for crossed terms. Accepts column names or a Grouping (whose derived columns join
+   * the builder's table), with an options object last.
+   */
+  groupBy(...args: (string | GroupingLike | GroupByOptions)[]): HierBuilder {
+    let options: GroupByOptions = {};
+    const rest = [...args];
+    const last = rest[rest.length - 1];
+    if (rest.length > 0 && typeof last === "object" && last !== null && !isGrouping(last)) {
+      options = last as GroupByOptions;
+      rest.pop();
+    }
+    let table = this.state.table;
+    let factors: string[];
+    if (rest.length === 1 && isGrouping(rest[0])) {
+      const grouping = rest[0];
+      factors = [...grouping.factors];
+      if (grouping.table.nRows !== table.nRows) {
+        throw new HetfxError(
+          `Cannot build model: the grouping has ${grouping.table.nRows} rows but the model's ` +
+            `table has ${table.nRows}; build the grouping from the same table (groups(table)).`,
+        );
+      }
+      for (const name of grouping.table.names) {
+        if (!(name in table.columns)) table = withColumn(table, name, grouping.table.columns[name]);
+      }
+    } else {
+      factors = rest.map((f) => {
+        if (isGrouping(f)) {
+          throw new HetfxError(
+            "Cannot build model: .groupBy() takes either column names or one Grouping, not both.",
+          );
+        }
+        return checkName(f, ".groupBy()");
+      });
+    }
+    if (factors.length === 0) {
+      throw new HetfxError(
+        'Cannot build model: .groupBy() needs at least one grouping column, like .groupBy("g").',
+      );
+    }
+    const term: GroupTermState = {
+      factors,
+      intercept: options.intercept ?? true,
+      correlated: options.correlated ?? true,
+      slopes: null,
+    };
+    return this.with({ table, groupTerms: [...this.state.groupTerms, term] });
+  }
+
+  /**
+   * Group-level predictors of the treatment effect: adds `treatment:column` interactions
+   * (and, unless `{ intercept: false }`, the columns as main effects). Options object last.
+   */
+  slopePredictors(...args: (string | SlopePredictorOptions)[]): HierBuilder {
+    let options: SlopePredictorOptions = {};
+    const rest = [...args];
+    const last = rest[rest.length - 1];
+    if (typeof last === "object" && last !== null) {
+      options = last;
+      rest.pop();
+    }
+    const main = options.intercept ?? true;
+    const added = rest.map((c) => ({ column: checkName(c, ".slopePredictors()"), main }));
+    return this.with({ slopePredictors: [...this.state.slopePredictors, ...added] });
+  }
+
+  /** Class-wide priors: `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }` (appended). */
+  priors(priors: PriorObject): HierBuilder {
+    return this.with({ priors: [...this.state.priors, ...priorsFromObject(priors)] });
+  }
+
+  /** One prior statement, optionally for one coefficient or group term (appended). */
+  prior(
+    cls: PriorClass,
+    dist: PriorDistribution,
+    where: { coef?: string; group?: string } = {},
+  ): HierBuilder {
+    if (!(PRIOR_CLASSES as readonly string[]).includes(cls)) {
+      throw new HetfxError(
+        `Cannot set prior: unknown prior class "${cls}"${didYouMean(String(cls), PRIOR_CLASSES)} ` +
+          `(classes: ${PRIOR_CLASSES.join(", ")}).`,
+      );
+    }
+    const spec: PriorSpec = { class: cls, prior: checkPrior(dist) };
+    if (where.coef !== undefined) spec.coef = where.coef;
+    if (where.group !== undefined) spec.group = where.group;
+    return this.with({ priors: [...this.state.priors, spec] });
+  }
+
+  /** The validated ModelSpec (plain JSON). */
+  toJSON(): ModelSpec {
+    const s = this.state;
+    if (s.outcome === undefined) {
+      throw new HetfxError(
+        'Cannot build model: no outcome; call .outcome("column") or write "y ~ …" in a formula.',
+      );
+    }
+    const treatment = s.treatment;
+    if (s.slopePredictors.length > 0 && treatment === null) {
+      throw new HetfxError(
+        "Cannot build model: .slopePredictors() predict the treatment effect, but no treatment " +
+          'is set; call .treatment("column") as well.',
+      );
+    }
+    const mains = [...s.controls];
+    if (treatment !== null && s.treatmentMain) mains.push(treatment);
+    for (const p of s.slopePredictors) if (p.main) mains.push(p.column);
+    const interactions = s.slopePredictors.map((p) => `${treatment}:${p.column}`);
+    const groupTerms: GroupTerm[] = s.groupTerms.map((g) => ({
+      group: g.factors.join(":"),
+      factors: [...g.factors],
+      intercept: g.intercept,
+      slopes: g.slopes === null ? (treatment === null ? [] : [treatment]) : [...g.slopes],
+      correlated: g.correlated,
+    }));
+    const spec: ModelSpec = {
+      hetfx: 1,
+      outcome: s.outcome,
+      family: s.family,
+      ...(s.trials === undefined ? {} : { trials: s.trials }),
+      intercept: s.intercept,
+      treatment,
+      terms: byDegree([...mains, ...s.terms, ...interactions]),
+      groupTerms,
+      priors: s.priors.map((p) => ({ ...p, prior: { ...p.prior } })),
+    };
+    return validateSpec(spec, s.table);
+  }
+
+  /**
+   * Fit the model: `fitModel(this.toJSON(), this.table, options)`. The engine is loaded on
+   * first use, so building specs never loads the sampler.
+   */
+  async fit(options: FitOptions = {}): Promise<FitOf> {
+    const spec = this.toJSON();
+    const { fitModel } = await import("../posterior/fit.ts");
+    return fitModel(spec, this.table, options);
+  }
+}
+
+/**
+ * Start a model on `table`. Builders are immutable: each method returns a new one.
+ *
+ * @example
+ * ```ts
+ * import { hier } from "./hier.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({
+ *   y: { kind: "number", values: new Float64Array([1, 2, 3, 4]) },
+ *   t: { kind: "number", values: new Float64Array([0, 1, 0, 1]) },
+ *   g: { kind: "number", values: new Float64Array([1, 1, 2, 2]) },
+ * });
+ * const spec = hier(t).outcome("y").treatment("t").groupBy("g").toJSON();
+ * console.assert(spec.groupTerms[0].slopes[0] === "t" && spec.terms[0] === "t");
+ * ```
+ */
+export function hier(table: Table): HierBuilder {
+  return new HierBuilder(Object.freeze({
+    table,
+    family: "gaussian",
+    intercept: true,
+    treatment: null,
+    treatmentMain: true,
+    controls: [],
+    slopePredictors: [],
+    terms: [],
+    groupTerms: [],
+    priors: [],
+  }));
+}

@@ -1,0 +1,530 @@
+/**
+ * Priors: constructors for the prior distributions of a ModelSpec, the `"b ~ normal(0, 0.5)"`
+ * parser used by the command line, and brms's default priors.
+ *
+ * ## Default priors (as brms 2.x sets them)
+ *
+ * `mad(y)` is R's `mad`: 1.4826 × the median absolute deviation from the median. Location and
+ * scale are rounded to one decimal as brms does (R's `round`), then the scale is at least 2.5.
+ * For the log-link family (poisson) brms computes them on `log(y)` (zeros replaced by 0.1); for
+ * logit-link families (bernoulli, binomial) they are fixed.
+ *
+ * | class     | gaussian, student                          | poisson (on log y)              | bernoulli, binomial      |
+ * |-----------|--------------------------------------------|---------------------------------|--------------------------|
+ * | Intercept | student_t(3, median(y), max(2.5, mad(y)))  | same, of log(y)                 | student_t(3, 0, 2.5)     |
+ * | b         | flat                                       | flat                            | flat                     |
+ * | sd        | student_t(3, 0, max(2.5, mad(y))), ≥ 0     | student_t(3, 0, max(2.5, mad))  | student_t(3, 0, 2.5)     |
+ * | sigma     | student_t(3, 0, max(2.5, mad(y))), ≥ 0     | (unused)                        | (unused)                 |
+ * | cor       | lkj(1)                                     | lkj(1)                          | lkj(1)                   |
+ * | nu        | gamma(2, 0.1), ≥ 1 (student only)          | (unused)                        | (unused)                 |
+ *
+ * The Intercept prior is on the intercept of the model with centred predictors, as in brms.
+ * Half-distributions (`halfNormal`, …) return the plain distribution: the class's lower bound
+ * of 0 (sd, sigma) makes them half, exactly as in brms.
+ *
+ * @module
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
+import type { Family, PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
+
+/** The prior classes, in the canonical order used by `priorsFromObject`. */
+export const PRIOR_CLASSES: readonly PriorClass[] = ["Intercept", "b", "sd", "sigma", "cor", "nu"];
+
+/** Parameter names of each distribution, in positional order. */
+const DIST_PARAMS = {
+  normal: ["mu", "sigma"],
+  student_t: ["df", "mu", "sigma"],
+  cauchy: ["mu", "sigma"],
+  exponential: ["rate"],
+  gamma: ["shape", "rate"],
+  lkj: ["eta"],
+  flat: [],
+} as const;
+
+/** Parameters that must be strictly positive. */
+const POSITIVE = new Set(["sigma", "df", "rate", "shape", "eta"]);
+
+type DistName = keyof typeof DIST_PARAMS;
+
+/** Distribution names accepted by `parsePrior` (with brms's aliases). */
+const DIST_ALIASES: Readonly<Record<string, DistName>> = {
+  normal: "normal",
+  student_t: "student_t",
+  cauchy: "cauchy",
+  exponential: "exponential",
+  gamma: "gamma",
+  lkj: "lkj",
+  lkj_corr_cholesky: "lkj",
+  flat: "flat",
+};
+
+/** `normal(0, 0.5)`: the distribution as brms writes it. */
+export function formatPrior(prior: PriorDistribution): string {
+  const params = DIST_PARAMS[prior.dist] as readonly string[];
+  const values = params.map((p) => String((prior as unknown as Record<string, number>)[p]));
+  return `${prior.dist}(${values.join(", ")})`;
+}
+
+/**
+ * Check a distribution's parameters: finite, and positive where a scale, rate, shape, df or
+ * eta. Throws a HetfxError naming the distribution and the argument; returns the input.
+ *
+ * @example
+ * ```ts
+ * import { checkPrior } from "./priors.ts";
+ * checkPrior({ dist: "normal", mu: 0, sigma: 1 });
+ * ```
+ */
+export function checkPrior(prior: PriorDistribution): PriorDistribution {
+  const dist = (prior as { dist?: unknown })?.dist;
+  if (typeof dist !== "string" || !(dist in DIST_PARAMS)) {
+    throw new HetfxError(
+      `Invalid prior: unknown distribution "${String(dist)}"${
+        didYouMean(String(dist), Object.keys(DIST_ALIASES))
+      } (known: ${Object.keys(DIST_PARAMS).join(", ")}).`,
+    );
+  }
+  const record = prior as unknown as Record<string, unknown>;
+  for (const param of DIST_PARAMS[dist as DistName]) {
+    const value = record[param];
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new HetfxError(
+        `Invalid prior ${dist}: argument ${param} must be a finite number (got ${String(value)}).`,
+      );
+    }
+    if (POSITIVE.has(param) && value <= 0) {
+      throw new HetfxError(
+        `Invalid prior ${dist}: argument ${param} must be positive (got ${value}).`,
+      );
+    }
+  }
+  return prior;
+}
+
+/**
+ * Normal(mu, sigma).
+ *
+ * @example
+ * ```ts
+ * import { normal } from "./priors.ts";
+ * console.assert(normal(0, 0.5).dist === "normal");
+ * ```
+ */
+export function normal(mu: number, sigma: number): PriorDistribution {
+  return checkPrior({ dist: "normal", mu, sigma });
+}
+
+/**
+ * Student-t(df, mu, sigma).
+ *
+ * @example
+ * ```ts
+ * import { studentT } from "./priors.ts";
+ * console.assert(studentT(3, 0, 2.5).dist === "student_t");
+ * ```
+ */
+export function studentT(df: number, mu: number, sigma: number): PriorDistribution {
+  return checkPrior({ dist: "student_t", df, mu, sigma });
+}
+
+/**
+ * Cauchy(mu, sigma).
+ *
+ * @example
+ * ```ts
+ * import { cauchy } from "./priors.ts";
+ * console.assert(cauchy(0, 1).dist === "cauchy");
+ * ```
+ */
+export function cauchy(mu: number, sigma: number): PriorDistribution {
+  return checkPrior({ dist: "cauchy", mu, sigma });
+}
+
+/**
+ * Exponential(rate).
+ *
+ * @example
+ * ```ts
+ * import { exponential } from "./priors.ts";
+ * console.assert(exponential(1).dist === "exponential");
+ * ```
+ */
+export function exponential(rate: number): PriorDistribution {
+  return checkPrior({ dist: "exponential", rate });
+}
+
+/**
+ * Gamma(shape, rate).
+ *
+ * @example
+ * ```ts
+ * import { gamma } from "./priors.ts";
+ * console.assert(gamma(2, 0.1).dist === "gamma");
+ * ```
+ */
+export function gamma(shape: number, rate: number): PriorDistribution {
+  return checkPrior({ dist: "gamma", shape, rate });
+}
+
+/**
+ * LKJ(eta) on a correlation matrix (class cor only).
+ *
+ * @example
+ * ```ts
+ * import { lkj } from "./priors.ts";
+ * console.assert(lkj(1).dist === "lkj");
+ * ```
+ */
+export function lkj(eta: number): PriorDistribution {
+  return checkPrior({ dist: "lkj", eta });
+}
+
+/**
+ * The improper flat prior (brms's default for b).
+ *
+ * @example
+ * ```ts
+ * import { flat } from "./priors.ts";
+ * console.assert(flat().dist === "flat");
+ * ```
+ */
+export function flat(): PriorDistribution {
+  return { dist: "flat" };
+}
+
+/**
+ * Half-normal for sd and sigma: the same object as `normal(mu, sigma)`; the class's lower
+ * bound of 0 makes it half, as in brms.
+ *
+ * @example
+ * ```ts
+ * import { halfNormal, normal } from "./priors.ts";
+ * console.assert(JSON.stringify(halfNormal(0, 1)) === JSON.stringify(normal(0, 1)));
+ * ```
+ */
+export function halfNormal(mu: number, sigma: number): PriorDistribution {
+  return normal(mu, sigma);
+}
+
+/**
+ * Half-Student-t for sd and sigma: the same object as `studentT(df, mu, sigma)`.
+ *
+ * @example
+ * ```ts
+ * import { halfStudentT } from "./priors.ts";
+ * console.assert(halfStudentT(3, 0, 2.5).dist === "student_t");
+ * ```
+ */
+export function halfStudentT(df: number, mu: number, sigma: number): PriorDistribution {
+  return studentT(df, mu, sigma);
+}
+
+/**
+ * Half-Cauchy for sd and sigma: the same object as `cauchy(mu, sigma)`.
+ *
+ * @example
+ * ```ts
+ * import { halfCauchy } from "./priors.ts";
+ * console.assert(halfCauchy(0, 1).dist === "cauchy");
+ * ```
+ */
+export function halfCauchy(mu: number, sigma: number): PriorDistribution {
+  return cauchy(mu, sigma);
+}
+
+/** Priors by class, for `.priors({...})`. */
+export type PriorObject = Partial<Record<PriorClass, PriorDistribution>>;
+
+/**
+ * Class-wide prior statements from `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }`, in the
+ * canonical class order (Intercept, b, sd, sigma, cor, nu) whatever the key order.
+ *
+ * @example
+ * ```ts
+ * import { normal, priorsFromObject } from "./priors.ts";
+ * const p = priorsFromObject({ sd: normal(0, 1), b: normal(0, 0.5) });
+ * console.assert(p[0].class === "b" && p[1].class === "sd");
+ * ```
+ */
+export function priorsFromObject(priors: PriorObject): PriorSpec[] {
+  for (const key of Object.keys(priors)) {
+    if (!(PRIOR_CLASSES as readonly string[]).includes(key)) {
+      throw new HetfxError(
+        `Cannot set priors: unknown prior class "${key}"${didYouMean(key, PRIOR_CLASSES)} ` +
+          `(classes: ${PRIOR_CLASSES.join(", ")}).`,
+      );
+    }
+  }
+  const out: PriorSpec[] = [];
+  for (const cls of PRIOR_CLASSES) {
+    const prior = priors[cls];
+    if (prior === undefined) continue;
+    out.push({ class: cls, prior: checkPrior(prior) });
+  }
+  return out;
+}
+
+class PriorParser {
+  private readonly tokens: Token[];
+  private index = 0;
+
+  constructor(private readonly source: string) {
+    this.tokens = tokenize(source, "prior");
+  }
+
+  private fail(pos: number, message: string): never {
+    throw new HetfxError(caretMessage("prior", this.source, pos, message));
+  }
+
+  private next(): Token {
+    return this.tokens[this.index++];
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index];
+  }
+
+  private found(token: Token): string {
+    return token.kind === "eof" ? "the end of the prior" : `"${token.text}"`;
+  }
+
+  private name(what: string): string {
+    const first = this.next();
+    if (first.kind !== "ident") {
+      this.fail(first.pos, `expected ${what}, found ${this.found(first)}`);
+    }
+    let name = first.text;
+    while (this.peek().kind === ":") {
+      this.index++;
+      const part = this.next();
+      if (part.kind !== "ident") {
+        this.fail(part.pos, `expected a column name after ":", found ${this.found(part)}`);
+      }
+      name += `:${part.text}`;
+    }
+    return name;
+  }
+
+  private number(): number {
+    let sign = 1;
+    if (this.peek().kind === "-") {
+      sign = -1;
+      this.index++;
+    }
+    const token = this.next();
+    if (token.kind !== "number") {
+      this.fail(token.pos, `expected a number, found ${this.found(token)}`);
+    }
+    return sign * Number(token.text);
+  }
+
+  parse(): PriorSpec {
+    const clsToken = this.next();
+    if (clsToken.kind !== "ident") {
+      this.fail(clsToken.pos, `expected a prior class (${PRIOR_CLASSES.join(", ")})`);
+    }
+    if (!(PRIOR_CLASSES as readonly string[]).includes(clsToken.text)) {
+      this.fail(
+        clsToken.pos,
+        `unknown prior class "${clsToken.text}"${didYouMean(clsToken.text, PRIOR_CLASSES)} ` +
+          `(classes: ${PRIOR_CLASSES.join(", ")})`,
+      );
+    }
+    const cls = clsToken.text as PriorClass;
+    let coef: string | undefined;
+    let group: string | undefined;
+    if (this.peek().kind === "[") {
+      const open = this.next();
+      if (cls === "b") coef = this.name("a coefficient name");
+      else if (cls === "sd" || cls === "cor") {
+        group = this.name("a grouping term");
+        if (cls === "sd" && this.peek().kind === ",") {
+          this.index++;
+          coef = this.name("a coefficient name");
+        }
+      } else {
+        this.fail(
+          open.pos,
+          `class ${cls} takes no "[...]" (only b[coef], sd[group], sd[group, coef], cor[group])`,
+        );
+      }
+      const close = this.next();
+      if (close.kind !== "]") this.fail(close.pos, `expected "]", found ${this.found(close)}`);
+    }
+    const tilde = this.next();
+    if (tilde.kind !== "~") {
+      this.fail(tilde.pos, `expected "~" after the class, found ${this.found(tilde)}`);
+    }
+    const distToken = this.next();
+    if (distToken.kind !== "ident") {
+      this.fail(distToken.pos, `expected a distribution like normal(0, 1)`);
+    }
+    const dist = DIST_ALIASES[distToken.text];
+    if (dist === undefined) {
+      this.fail(
+        distToken.pos,
+        `unknown distribution "${distToken.text}"${
+          didYouMean(distToken.text, Object.keys(DIST_ALIASES))
+        } (known: ${Object.keys(DIST_PARAMS).join(", ")})`,
+      );
+    }
+    const args: number[] = [];
+    const params = DIST_PARAMS[dist] as readonly string[];
+    if (this.peek().kind === "(") {
+      this.index++;
+      if (this.peek().kind !== ")") {
+        args.push(this.number());
+        while (this.peek().kind === ",") {
+          this.index++;
+          args.push(this.number());
+        }
+      }
+      const close = this.next();
+      if (close.kind !== ")") {
+        this.fail(close.pos, `expected "," or ")", found ${this.found(close)}`);
+      }
+    } else if (params.length > 0) {
+      this.fail(this.peek().pos, `expected "(" and the arguments of ${dist}(${params.join(", ")})`);
+    }
+    const end = this.next();
+    if (end.kind !== "eof") this.fail(end.pos, `unexpected ${this.found(end)} after the prior`);
+    if (args.length !== params.length) {
+      this.fail(
+        distToken.pos,
+        `${dist} takes ${params.length} argument(s) (${params.join(", ")}), got ${args.length}`,
+      );
+    }
+    const record: Record<string, number | string> = { dist };
+    params.forEach((p, i) => record[p] = args[i]);
+    const spec: PriorSpec = {
+      class: cls,
+      prior: checkPrior(record as unknown as PriorDistribution),
+    };
+    if (coef !== undefined) spec.coef = coef;
+    if (group !== undefined) spec.group = group;
+    return spec;
+  }
+}
+
+/**
+ * Parse a prior statement as the command line takes it: `class[coef] ~ dist(args)`, with
+ * `b[coef]`, `sd[group]`, `sd[group, coef]` and `cor[group]`.
+ *
+ * @example
+ * ```ts
+ * import { parsePrior } from "./priors.ts";
+ * const p = parsePrior("sd[white:male] ~ student_t(3, 0, 2.5)");
+ * console.assert(p.class === "sd" && p.group === "white:male" && p.prior.dist === "student_t");
+ * ```
+ */
+export function parsePrior(text: string): PriorSpec {
+  return new PriorParser(text).parse();
+}
+
+/** R's `round(x, 1)` (R ≥ 4: the nearer of the two candidates, ties to even). */
+export function roundR1(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const sign = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  const lo = Math.floor(a * 10);
+  const hi = Math.ceil(a * 10);
+  const dLo = a - lo / 10;
+  const dHi = hi / 10 - a;
+  const pick = dLo < dHi ? lo : dHi < dLo ? hi : (lo % 2 === 0 ? lo : hi);
+  return (sign * pick) / 10 + 0; // + 0 turns -0 into 0
+}
+
+/** Median of the non-missing values (NaN when there are none). */
+export function median(values: ArrayLike<number>): number {
+  const sorted = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/** R's `mad`: 1.4826 × median(|y − median(y)|), missing values dropped. */
+export function mad(values: ArrayLike<number>): number {
+  const m = median(values);
+  const deviations = Array.from(values).filter((v) => !Number.isNaN(v)).map((v) => Math.abs(v - m));
+  return 1.4826 * median(deviations);
+}
+
+/** The default prior of each class for a family (see the table at the top of this file). */
+export interface DefaultPriors {
+  Intercept: PriorDistribution;
+  b: PriorDistribution;
+  sd: PriorDistribution;
+  cor: PriorDistribution;
+  /** Used by gaussian and student only (given for every family so callers need no check). */
+  sigma: PriorDistribution;
+  /** Used by student only (given for every family). */
+  nu: PriorDistribution;
+}
+
+/**
+ * brms's default priors for `family` given the outcome values `y` (see the module's table).
+ *
+ * @example
+ * ```ts
+ * import { defaultPriors } from "./priors.ts";
+ * const d = defaultPriors("gaussian", new Float64Array([1, 2, 3, 4, 100]));
+ * console.assert(d.Intercept.dist === "student_t" && d.b.dist === "flat");
+ * ```
+ */
+export function defaultPriors(family: Family, y: Float64Array): DefaultPriors {
+  let location = 0;
+  let scale = 2.5;
+  if (family === "gaussian" || family === "student" || family === "poisson") {
+    const values = family === "poisson"
+      ? Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v))
+      : Array.from(y);
+    const m = median(values);
+    const s = mad(values);
+    if (Number.isFinite(m)) location = roundR1(m);
+    if (Number.isFinite(s)) scale = Math.max(2.5, roundR1(s));
+  }
+  const out: DefaultPriors = {
+    Intercept: { dist: "student_t", df: 3, mu: location, sigma: scale },
+    b: { dist: "flat" },
+    sd: { dist: "student_t", df: 3, mu: 0, sigma: scale },
+    cor: { dist: "lkj", eta: 1 },
+    sigma: { dist: "student_t", df: 3, mu: 0, sigma: scale },
+    nu: { dist: "gamma", shape: 2, rate: 0.1 },
+  };
+  return out;
+}
+
+/**
+ * The prior that applies to one parameter: among the statements of class `cls` whose coef and
+ * group (when given) match, the most specific (coef and group > coef > group > class-wide);
+ * among equally specific ones the last. `fallback` when none matches.
+ *
+ * @example
+ * ```ts
+ * import { normal, parsePrior, resolvePrior } from "./priors.ts";
+ * const priors = [parsePrior("b ~ normal(0, 1)"), parsePrior("b[x] ~ normal(0, 0.5)")];
+ * console.assert(resolvePrior(priors, "b", { coef: "x" }, normal(0, 9)) === priors[1].prior);
+ * console.assert(resolvePrior(priors, "b", { coef: "z" }, normal(0, 9)) === priors[0].prior);
+ * ```
+ */
+export function resolvePrior(
+  priors: readonly PriorSpec[],
+  cls: PriorClass,
+  where: { coef?: string; group?: string },
+  fallback: PriorDistribution,
+): PriorDistribution {
+  let best: PriorDistribution = fallback;
+  let bestScore = -1;
+  for (const spec of priors) {
+    if (spec.class !== cls) continue;
+    if (spec.coef !== undefined && spec.coef !== where.coef) continue;
+    if (spec.group !== undefined && spec.group !== where.group) continue;
+    const score = (spec.coef !== undefined ? 2 : 0) + (spec.group !== undefined ? 1 : 0);
+    if (score >= bestScore) {
+      best = spec.prior;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,316 @@
+/**
+ * Checks a ModelSpec against a table before anything is compiled, so that every mistake a user
+ * can make is reported in terms of their own columns and formula.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import { getColumn, isMissing, labelAt, type Table } from "../data/table.ts";
+import { FAMILIES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
+import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
+
+const FAIL = "Cannot build model";
+
+function fail(message: string): never {
+  throw new HetfxError(`${FAIL}: ${message}`);
+}
+
+/** A factor level as it appears in a brms coefficient name (non-alphanumerics removed). */
+function cleanLevel(level: string): string {
+  return level.replace(/[^A-Za-z0-9_.]/g, "");
+}
+
+/**
+ * The coefficient names brms gives a term: numeric columns keep their name, factor columns
+ * expand to `<column><level>` for every level but the reference, interactions cross them.
+ *
+ * @example
+ * ```ts
+ * import { coefficientNames } from "./validate.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({
+ *   a: { kind: "number", values: new Float64Array([0, 1]) },
+ *   g: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["x", "y"] },
+ * });
+ * console.assert(coefficientNames(t, "a:g").join() === "a:gy");
+ * ```
+ */
+export function coefficientNames(table: Table, term: string): string[] {
+  let names = [""];
+  for (const variable of term.split(":")) {
+    const column = getColumn(table, variable, FAIL);
+    const parts = column.kind === "number"
+      ? [variable]
+      : column.levels.slice(1).map((level) => `${variable}${cleanLevel(level)}`);
+    names = names.flatMap((left) => parts.map((part) => left === "" ? part : `${left}:${part}`));
+  }
+  return names;
+}
+
+/** The sorted variable set of a term, so that "a:b" and "b:a" compare equal. */
+function termKey(term: string): string {
+  return [...term.split(":")].sort().join(":");
+}
+
+/** Number of distinct observed combinations of `factors` (rows with a missing value skipped). */
+function observedGroups(table: Table, factors: readonly string[]): number {
+  const columns = factors.map((f) => getColumn(table, f, FAIL));
+  const seen = new Set<string>();
+  for (let row = 0; row < table.nRows; row++) {
+    if (columns.some((c) => isMissing(c, row))) continue;
+    seen.add(columns.map((c) => labelAt(c, row)).join("\u0000"));
+  }
+  return seen.size;
+}
+
+function checkColumn(table: Table, name: unknown, role: string): void {
+  if (typeof name !== "string" || name === "") {
+    fail(`${role} must be a column name (got ${JSON.stringify(name)}).`);
+  }
+  getColumn(table, name, FAIL);
+}
+
+function checkColumns(spec: ModelSpec, table: Table): void {
+  checkColumn(table, spec.outcome, "the outcome");
+  if (spec.trials !== undefined) checkColumn(table, spec.trials, "trials");
+  if (spec.treatment !== null) checkColumn(table, spec.treatment, "the treatment");
+  for (const term of spec.terms) {
+    for (const variable of term.split(":")) checkColumn(table, variable, `term "${term}"`);
+  }
+  for (const groupTerm of spec.groupTerms) {
+    for (const factor of groupTerm.factors) {
+      checkColumn(table, factor, `grouping factor of "${groupTerm.group}"`);
+    }
+    for (const slope of groupTerm.slopes) {
+      for (const variable of slope.split(":")) checkColumn(table, variable, `slope "${slope}"`);
+    }
+  }
+}
+
+function checkTerms(spec: ModelSpec): void {
+  const seen = new Map<string, string>();
+  for (const term of spec.terms) {
+    const variables = term.split(":");
+    if (new Set(variables).size !== variables.length) {
+      fail(`term "${term}" repeats a column; an interaction joins different columns.`);
+    }
+    const key = termKey(term);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      fail(
+        `duplicate term "${term}"${earlier === term ? "" : ` (same as "${earlier}")`}; ` +
+          `list each population-level term once (a control that is also the treatment or a ` +
+          `slope predictor counts twice).`,
+      );
+    }
+    seen.set(key, term);
+  }
+}
+
+function checkGroupTerms(spec: ModelSpec, table: Table): void {
+  const seen = new Set<string>();
+  for (const term of spec.groupTerms) {
+    if (term.factors.length === 0) fail(`group term "${term.group}" has no grouping factor.`);
+    if (term.group !== term.factors.join(":")) {
+      fail(
+        `group term "${term.group}" does not match its factors (${term.factors.join(", ")}); ` +
+          `group must be the factors joined by ":".`,
+      );
+    }
+    if (new Set(term.factors).size !== term.factors.length) {
+      fail(`group term "${term.group}" repeats a grouping factor.`);
+    }
+    const key = [...term.factors].sort().join(":");
+    if (seen.has(key)) {
+      fail(
+        `duplicate group term "${term.group}"; vary several effects in one term ` +
+          `(1 + a + b | ${term.group}) instead of repeating the grouping.`,
+      );
+    }
+    seen.add(key);
+    if (!term.intercept && term.slopes.length === 0) {
+      fail(`group term "(0 | ${term.group})" varies nothing; add "1" or a slope before "|".`);
+    }
+    const slopeKeys = new Set<string>();
+    for (const slope of term.slopes) {
+      const slopeKey = termKey(slope);
+      if (slopeKeys.has(slopeKey)) fail(`group term "${term.group}" varies "${slope}" twice.`);
+      slopeKeys.add(slopeKey);
+    }
+    for (const factor of term.factors) {
+      const levels = observedGroups(table, [factor]);
+      if (levels < 2) {
+        fail(
+          `grouping factor "${factor}" (in "${term.group}") has ${
+            levels === 0 ? "no observed level" : "a single observed level"
+          }; a varying effect needs at least two groups. Remove it from the grouping or ` +
+            `check the data (is it constant after filtering?).`,
+        );
+      }
+    }
+    const groups = observedGroups(table, term.factors);
+    if (groups < 2) {
+      fail(
+        `group term "${term.group}" has only ${groups} observed group; a varying effect needs ` +
+          `at least two.`,
+      );
+    }
+  }
+}
+
+function checkRoles(spec: ModelSpec): void {
+  if (spec.trials !== undefined && spec.family !== "binomial") {
+    fail(`trials ("${spec.trials}") only apply to the binomial family, not ${spec.family}.`);
+  }
+  if (spec.family === "binomial" && spec.trials === undefined) {
+    fail(
+      `the binomial family needs the number of trials: .family("binomial", { trials: "n" }) ` +
+        `or "y | trials(n) ~ …" in a formula.`,
+    );
+  }
+  const y = spec.outcome;
+  const uses: string[] = [];
+  for (const term of spec.terms) if (term.split(":").includes(y)) uses.push(`term "${term}"`);
+  if (spec.treatment === y) uses.push("the treatment");
+  if (spec.trials === y) uses.push("trials");
+  for (const g of spec.groupTerms) {
+    if (g.factors.includes(y)) uses.push(`grouping "${g.group}"`);
+    for (const s of g.slopes) {
+      if (s.split(":").includes(y)) uses.push(`slope "${s}" of "${g.group}"`);
+    }
+  }
+  if (uses.length > 0) {
+    fail(`the outcome "${y}" is also used as a predictor (${uses.join(", ")}); remove it there.`);
+  }
+  if (spec.treatment !== null && spec.groupTerms.length > 0) {
+    const t = spec.treatment;
+    if (!spec.groupTerms.some((g) => g.slopes.includes(t))) {
+      const g = spec.groupTerms[0].group;
+      fail(
+        `the treatment "${t}" does not vary in any group term, so its effect cannot differ ` +
+          `between groups; vary it by group with (1 + ${t} | ${g}).`,
+      );
+    }
+  }
+}
+
+function describePrior(p: PriorSpec): string {
+  const where = p.coef !== undefined || p.group !== undefined
+    ? `[${[p.group, p.coef].filter((x) => x !== undefined).join(", ")}]`
+    : "";
+  return `"${p.class}${where} ~ ${formatPrior(p.prior)}"`;
+}
+
+function checkPriors(spec: ModelSpec, table: Table): void {
+  const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t));
+  const groups = spec.groupTerms.map((g) => g.group);
+  for (const p of spec.priors) {
+    if (!(PRIOR_CLASSES as readonly string[]).includes(p.class)) {
+      fail(
+        `unknown prior class "${p.class}"${didYouMean(String(p.class), PRIOR_CLASSES)} ` +
+          `(classes: ${PRIOR_CLASSES.join(", ")}).`,
+      );
+    }
+    checkPrior(p.prior);
+    const text = describePrior(p);
+    if (p.class === "cor" && p.prior.dist !== "lkj") {
+      fail(`prior ${text}: class cor takes an lkj(eta) prior.`);
+    }
+    if (p.class !== "cor" && p.prior.dist === "lkj") {
+      fail(`prior ${text}: lkj is only for class cor.`);
+    }
+    if ((p.class === "sd" || p.class === "cor") && spec.groupTerms.length === 0) {
+      fail(`prior ${text}: the model has no group terms, so there is no ${p.class} parameter.`);
+    }
+    if (
+      p.class === "cor" &&
+      !spec.groupTerms.some((g) =>
+        g.correlated && (g.intercept ? 1 : 0) + g.slopes.length >= 2 &&
+        (p.group === undefined || g.group === p.group)
+      )
+    ) {
+      fail(
+        `prior ${text}: no group term${p.group === undefined ? "" : ` "${p.group}"`} has ` +
+          `correlated varying effects (it needs two or more effects and "|" rather than "||").`,
+      );
+    }
+    if (p.class === "sigma" && spec.family !== "gaussian" && spec.family !== "student") {
+      fail(`prior ${text}: the ${spec.family} family has no sigma parameter.`);
+    }
+    if (p.class === "nu" && spec.family !== "student") {
+      fail(`prior ${text}: only the student family has a nu parameter.`);
+    }
+    if (p.class === "Intercept" && !spec.intercept) {
+      fail(`prior ${text}: the model has no intercept ("0 +" or "- 1" removed it).`);
+    }
+    if (p.group !== undefined) {
+      if (p.class !== "sd" && p.class !== "cor") {
+        fail(`prior ${text}: only sd and cor priors take a group.`);
+      }
+      if (!groups.includes(p.group)) {
+        fail(
+          `prior ${text}: group "${p.group}" matches no group term${didYouMean(p.group, groups)} ` +
+            `(group terms: ${groups.join(", ")}).`,
+        );
+      }
+    }
+    if (p.coef !== undefined) {
+      let candidates: string[];
+      if (p.class === "b") candidates = bCoefs;
+      else if (p.class === "sd") {
+        const terms = spec.groupTerms.filter((g) => p.group === undefined || g.group === p.group);
+        candidates = [
+          ...new Set(terms.flatMap((g) => [
+            ...(g.intercept ? ["Intercept"] : []),
+            ...g.slopes.flatMap((s) => coefficientNames(table, s)),
+          ])),
+        ];
+      } else fail(`prior ${text}: class ${p.class} takes no coef.`);
+      if (!candidates.includes(p.coef)) {
+        fail(
+          `prior ${text}: coefficient "${p.coef}" matches no ${p.class} parameter` +
+            `${didYouMean(p.coef, candidates)} (coefficients: ${candidates.join(", ")}).`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Check `spec` against `table`; returns `spec` unchanged or throws a HetfxError that says
+ * what is wrong and what to do (unknown columns with a suggestion, a treatment that does not
+ * vary, single-level groupings, duplicate terms, unknown families, priors that match nothing,
+ * binomial without trials, the outcome used as a predictor).
+ *
+ * @example
+ * ```ts
+ * import { validateSpec } from "./validate.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({
+ *   y: { kind: "number", values: new Float64Array([1, 2, 3]) },
+ *   x: { kind: "number", values: new Float64Array([0, 1, 0]) },
+ * });
+ * const spec = validateSpec({
+ *   hetfx: 1, outcome: "y", family: "gaussian", intercept: true, treatment: null,
+ *   terms: ["x"], groupTerms: [], priors: [],
+ * }, t);
+ * console.assert(spec.terms[0] === "x");
+ * ```
+ */
+export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
+  if (spec.hetfx !== 1) {
+    fail(
+      `unsupported ModelSpec version ${JSON.stringify(spec.hetfx)} (this hetfx reads version 1).`,
+    );
+  }
+  if (!(FAMILIES as readonly string[]).includes(spec.family)) {
+    fail(
+      `unknown family "${spec.family}"${didYouMean(String(spec.family), FAMILIES)} ` +
+        `(families: ${FAMILIES.join(", ")}).`,
+    );
+  }
+  checkColumns(spec, table);
+  checkTerms(spec);
+  checkRoles(spec);
+  checkGroupTerms(spec, table);
+  checkPriors(spec, table);
+  return spec;
+}
