@@ -1,0 +1,194 @@
+/**
+ * One chain from start to finish: initial point, Stan-style windowed warmup around the NUTS
+ * kernel, then the kept draws. Used by {@link CpuBackend} and by the worker pool, so a chain's
+ * draws do not depend on where it runs. All randomness is keyed by (seed, chain, iteration,
+ * stream) — see rng.ts for the stream ids.
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import type { ChainDraws, SamplerTarget } from "./backend.ts";
+import { unitMetric } from "./metric.ts";
+import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
+import { KeyedStream, Streams } from "./rng.ts";
+import type { ChainOptions } from "./sample_options.ts";
+import { createStepSizeScratch, findReasonableStepSize } from "./step_size.ts";
+import {
+  windowAdaptationFinal,
+  windowAdaptationInit,
+  windowAdaptationUpdate,
+} from "./windowed_adaptation.ts";
+
+/** Iterations between progress reports. */
+export const PROGRESS_EVERY = 50;
+/** Iterations between yields to the event loop (so an abort is seen). */
+export const YIELD_EVERY = 100;
+/** Initial-point attempts before giving up. */
+export const MAX_INIT_TRIES = 100;
+
+/** Callbacks of a running chain. */
+export interface ChainHooks {
+  /**
+   * Called every {@link PROGRESS_EVERY} iterations and at the end of the chain with the number of
+   * iterations since the previous call, the new post-warmup divergences among them, and the phase
+   * the chain is in.
+   */
+  onIterations?: (count: number, divergences: number, phase: "warmup" | "sampling") => void;
+  signal?: AbortSignal;
+}
+
+function cancelled(): HetfxError {
+  return new HetfxError("sampling cancelled");
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * A finite initial point: `target.initialPoint` or uniform(−2, 2), from the chain's init stream
+ * (iteration = try number), retried up to 100 times.
+ *
+ * @example
+ * ```ts
+ * import { findInitialPoint } from "./chain_runner.ts";
+ * const target = { dim: 2, logDensityGradient: (q: Float64Array, g: Float64Array) => { g.set(q.map((x) => -x)); return -0.5 * (q[0] ** 2 + q[1] ** 2); } };
+ * const s = findInitialPoint(target, 1, 0);
+ * console.assert(Math.abs(s.position[0]) < 2);
+ * ```
+ */
+export function findInitialPoint(target: SamplerTarget, seed: number, chain: number): NutsState {
+  const dim = target.dim;
+  const rng = new KeyedStream(seed, chain, 0, Streams.init);
+  const uniform = () => rng.uniform();
+  const position = new Float64Array(dim);
+  const gradient = new Float64Array(dim);
+  for (let attempt = 0; attempt < MAX_INIT_TRIES; attempt++) {
+    rng.reset(seed, chain, attempt, Streams.init);
+    if (target.initialPoint) target.initialPoint(uniform, position);
+    else for (let i = 0; i < dim; i++) position[i] = 4 * rng.uniform() - 2;
+    const logDensity = target.logDensityGradient(position, gradient);
+    if (Number.isFinite(logDensity) && gradient.every(Number.isFinite)) {
+      return { position, logDensity, gradient };
+    }
+  }
+  throw new HetfxError(
+    `could not find a finite initial point after ${MAX_INIT_TRIES} tries; check priors and data`,
+  );
+}
+
+/**
+ * Runs chain `chain` of `target`: warmup with adaptation, then `options.draws` kept draws.
+ *
+ * @example
+ * ```ts
+ * import { runChain } from "./chain_runner.ts";
+ * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
+ * const draws = await runChain(target, 0, { warmup: 50, draws: 20, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" });
+ * console.assert(draws.theta.length === 20);
+ * ```
+ */
+export async function runChain(
+  target: SamplerTarget,
+  chain: number,
+  options: ChainOptions,
+  hooks: ChainHooks = {},
+): Promise<ChainDraws> {
+  const { warmup, draws, seed, adaptDelta, maxTreedepth } = options;
+  const { signal, onIterations } = hooks;
+  const dim = target.dim;
+  if (signal?.aborted) throw cancelled();
+
+  let state = findInitialPoint(target, seed, chain);
+  const workspace = createNutsWorkspace(dim, maxTreedepth);
+  const scratch = createStepSizeScratch(dim);
+  const stepRng = new KeyedStream(seed, chain, 0, Streams.stepSize);
+  const nutsRng = new KeyedStream(seed, chain, 0, Streams.nuts);
+
+  const initialStep = findReasonableStepSize(
+    target,
+    state,
+    1,
+    unitMetric(dim, options.metric),
+    stepRng,
+    scratch,
+  );
+  let adaptation = windowAdaptationInit(dim, options.metric, warmup, initialStep);
+  let { stepSize, metric } = warmup > 0
+    ? { stepSize: adaptation.stepSize, metric: adaptation.metric }
+    : windowAdaptationFinal(adaptation);
+
+  const out: ChainDraws = {
+    theta: new Float64Array(draws * dim),
+    logDensity: new Float64Array(draws),
+    acceptStat: new Float64Array(draws),
+    stepSize: new Float64Array(draws),
+    treeDepth: new Int32Array(draws),
+    nLeapfrog: new Int32Array(draws),
+    divergent: new Uint8Array(draws),
+    energy: new Float64Array(draws),
+    warmupDivergences: 0,
+    adaptedStepSize: stepSize,
+    inverseMetric: metric.inverse.slice(),
+  };
+
+  let sinceReport = 0;
+  let divergencesSinceReport = 0;
+  const total = warmup + draws;
+  for (let it = 0; it < total; it++) {
+    if (signal?.aborted) throw cancelled();
+    nutsRng.reset(seed, chain, it, Streams.nuts);
+    const result = nutsStep(target, state, { stepSize, metric, maxTreedepth }, nutsRng, workspace);
+    state = result.state;
+    const info = result.info;
+    if (it < warmup) {
+      if (info.divergent) out.warmupDivergences++;
+      const current = state;
+      adaptation = windowAdaptationUpdate(
+        adaptation,
+        state.position,
+        info.acceptStat,
+        adaptDelta,
+        (eps, m) =>
+          findReasonableStepSize(
+            target,
+            current,
+            eps,
+            m,
+            stepRng.reset(seed, chain, it, Streams.stepSize),
+            scratch,
+          ),
+      );
+      stepSize = adaptation.stepSize;
+      metric = adaptation.metric;
+      if (it === warmup - 1) {
+        ({ stepSize, metric } = windowAdaptationFinal(adaptation));
+        out.adaptedStepSize = stepSize;
+        out.inverseMetric = metric.inverse.slice();
+      }
+    } else {
+      const d = it - warmup;
+      out.theta.set(state.position, d * dim);
+      out.logDensity[d] = state.logDensity;
+      out.acceptStat[d] = info.acceptStat;
+      out.stepSize[d] = stepSize;
+      out.treeDepth[d] = info.treeDepth;
+      out.nLeapfrog[d] = info.nLeapfrog;
+      out.divergent[d] = info.divergent ? 1 : 0;
+      out.energy[d] = info.energy;
+      if (info.divergent) divergencesSinceReport++;
+    }
+    sinceReport++;
+    const done = it + 1;
+    if (onIterations && (done % PROGRESS_EVERY === 0 || done === total)) {
+      onIterations(sinceReport, divergencesSinceReport, done <= warmup ? "warmup" : "sampling");
+      sinceReport = 0;
+      divergencesSinceReport = 0;
+    }
+    if (done % YIELD_EVERY === 0) {
+      await yieldToEventLoop();
+      if (signal?.aborted) throw cancelled();
+    }
+  }
+  return out;
+}

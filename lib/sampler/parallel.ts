@@ -1,0 +1,113 @@
+/**
+ * Chains in parallel Web Workers. Each worker imports a factory module to build its own
+ * SamplerTarget (targets hold functions, so they cannot be posted) and runs its chains with the
+ * CPU backend's per-chain code; since chain c's randomness is keyed by (seed, c, iteration), the
+ * draws are byte-identical to {@link CpuBackend}'s whatever the number of workers.
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import type { ChainDraws, SampleOptions, SampleProgress } from "./backend.ts";
+import type { WorkerMessage, WorkerRequest } from "./chain_worker.ts";
+import { ProgressTracker } from "./progress_tracker.ts";
+import { validateSampleOptions } from "./sample_options.ts";
+
+/** How a worker builds its target: `(await import(module))[exportName](args)`. */
+export interface TargetFactory {
+  /** Absolute URL of an ES module (e.g. `new URL("./model.ts", import.meta.url).href`). */
+  module: string;
+  exportName: string;
+  /** Structured-cloneable arguments for the factory. */
+  args: unknown;
+}
+
+/** Options of {@link sampleInWorkers}: SampleOptions without callbacks, plus a worker count. */
+export type WorkerSampleOptions = Omit<SampleOptions, "onProgress" | "signal"> & {
+  /** Number of workers; default navigator.hardwareConcurrency, never more than chains. */
+  workers?: number;
+};
+
+/** Progress callback and cancellation for {@link sampleInWorkers}. */
+export interface WorkerHooks {
+  onProgress?: (progress: SampleProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the chains in min(chains, workers) Web Workers; chain c goes to worker c mod workers.
+ * Rejects with HetfxError "sampling cancelled" on abort (workers are terminated), or with the
+ * first worker's error.
+ *
+ * @example
+ * ```ts ignore
+ * import { sampleInWorkers } from "./parallel.ts";
+ * const draws = await sampleInWorkers(
+ *   { module: new URL("./my_model.ts", import.meta.url).href, exportName: "makeTarget", args: {} },
+ *   { chains: 4, warmup: 1000, draws: 1000, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" },
+ * );
+ * ```
+ */
+export function sampleInWorkers(
+  factory: TargetFactory,
+  options: WorkerSampleOptions,
+  hooks: WorkerHooks = {},
+): Promise<ChainDraws[]> {
+  const { workers: requested, chains, ...chainOptions } = options;
+  try {
+    validateSampleOptions(options);
+    if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+      throw new HetfxError(
+        `Cannot sample: option "workers" must be an integer ≥ 1, got ${requested}`,
+      );
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const { signal, onProgress } = hooks;
+  if (signal?.aborted) return Promise.reject(new HetfxError("sampling cancelled"));
+  const nWorkers = Math.max(1, Math.min(chains, requested ?? navigator.hardwareConcurrency ?? 1));
+  const tracker = new ProgressTracker(chains, options.warmup + options.draws, onProgress);
+
+  return new Promise<ChainDraws[]>((resolve, reject) => {
+    const results: (ChainDraws | undefined)[] = new Array(chains);
+    const pool: Worker[] = [];
+    let remaining = chains;
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const w of pool) w.terminate();
+      signal?.removeEventListener("abort", onAbort);
+      if (error) reject(error);
+      else resolve(results as ChainDraws[]);
+    };
+    const onAbort = () => finish(new HetfxError("sampling cancelled"));
+    signal?.addEventListener("abort", onAbort);
+
+    const workerUrl = new URL("./chain_worker.ts", import.meta.url).href;
+    for (let w = 0; w < nWorkers; w++) {
+      const assigned: number[] = [];
+      for (let c = w; c < chains; c += nWorkers) assigned.push(c);
+      const worker = new Worker(workerUrl, { type: "module" });
+      pool.push(worker);
+      worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+        const msg = event.data;
+        if (settled) return;
+        if (msg.type === "progress") {
+          tracker.report(msg.chain, msg.count, msg.divergences, msg.phase);
+        } else if (msg.type === "result") {
+          results[msg.chain] = msg.draws;
+          if (--remaining === 0) finish();
+        } else {
+          finish(msg.name === "HetfxError" ? new HetfxError(msg.message) : new Error(msg.message));
+        }
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        finish(new Error(`sampling worker failed: ${event.message}`));
+      };
+      const request: WorkerRequest = { factory, options: chainOptions, chains: assigned };
+      worker.postMessage(request);
+    }
+  });
+}
