@@ -197,7 +197,9 @@ function makeGrouping(
       const made = breaks.length - 1;
       const extra = made < requestedBins
         ? [
-          `"${newName}": ties in "${col}" merged equal quantile breaks, so it has ${made} bins, ` +
+          `"${newName}": ties in "${col}" merged equal quantile breaks, so it has ${made} bin${
+            made === 1 ? "" : "s"
+          }, ` +
           `not ${requestedBins}.`,
         ]
         : [];

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { binBreaks, binColumn, intervalLabels, quantileType7 } from "../../lib/data/bin.ts";
+import { type FactorColumn, makeTable, type Table } from "../../lib/data/table.ts";
+
+function numbers(values: number[]): Table {
+  return makeTable({ x: { kind: "number", values: new Float64Array(values) } });
+}
+
+function counts(f: FactorColumn): number[] {
+  const out = new Array<number>(f.levels.length).fill(0);
+  for (const c of f.codes) if (c >= 0) out[c]++;
+  return out;
+}
+
+Deno.test("type-7 quantiles match R's quantile()", () => {
+  const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  assert.equal(quantileType7(x, 1, 3), 4);
+  assert.equal(quantileType7(x, 2, 3), 7);
+  // R: quantile(1:10, 0.25) = 3.25; quantile(c(1, 2, 4, 10), 0.5) = 3
+  assert.equal(quantileType7(x, 1, 4), 3.25);
+  assert.equal(quantileType7([10, 4, 2, 1], 1, 2), 3);
+});
+
+Deno.test("binColumn with 3 quantiles of 1..10: [1,4] (4,7] (7,10], counts 4,3,3", () => {
+  const t = binColumn(numbers([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "x", { quantiles: 3 });
+  assert.deepEqual(t.names, ["x", "x_bin"]);
+  const f = t.columns.x_bin as FactorColumn;
+  assert.deepEqual(f.levels, ["[1,4]", "(4,7]", "(7,10]"]);
+  assert.deepEqual(counts(f), [4, 3, 3]);
+  assert.deepEqual(Array.from(f.codes), [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+});
+
+Deno.test("binColumn with explicit breaks: right-closed, lowest included, missing kept", () => {
+  const t = binColumn(numbers([18, 35, 36, NaN, 52, 90]), "x", { breaks: [18, 35, 52, 90] }, "age");
+  const f = t.columns.age as FactorColumn;
+  assert.deepEqual(f.levels, ["[18,35]", "(35,52]", "(52,90]"]);
+  assert.deepEqual(Array.from(f.codes), [0, 0, 1, -1, 1, 2]);
+});
+
+Deno.test("interval labels use 3 significant digits, more when neighbours would collide", () => {
+  assert.deepEqual(intervalLabels([0, 1 / 3, 2 / 3, 1]), [
+    "[0,0.333]",
+    "(0.333,0.667]",
+    "(0.667,1]",
+  ]);
+  // 3 digits print both as "1.23"; 4 digits tell them apart.
+  assert.deepEqual(intervalLabels([1.2341, 1.2349, 2]), ["[1.234,1.235]", "(1.235,2]"]);
+  assert.deepEqual(intervalLabels([12345, 25000]), ["[12300,25000]"]);
+  // quantiles of 1..4 in halves: 1, 2.5, 4
+  assert.deepEqual(binBreaks([1, 2, 3, 4], { quantiles: 2 }).labels, ["[1,2.5]", "(2.5,4]"]);
+});
+
+Deno.test("tied quantile breaks are merged into fewer bins", () => {
+  // n = 9, (n - 1) k / 3 = 0, 2.67, 5.33, 8 → 1, 1 (x[2] = x[3] = 1), 2 + (3 - 2) / 3, 5
+  const b = binBreaks([1, 1, 1, 1, 1, 2, 3, 4, 5], { quantiles: 3 });
+  assert.equal(b.requestedBins, 3);
+  assert.deepEqual(b.breaks.map((x) => Math.round(x * 1e9) / 1e9), [1, 2.333333333, 5]);
+  assert.deepEqual(b.labels, ["[1,2.33]", "(2.33,5]"]);
+  const f = binColumn(numbers([1, 1, 1, 1, 1, 2, 3, 4, 5]), "x", { quantiles: 3 }).columns
+    .x_bin as FactorColumn;
+  assert.deepEqual(counts(f), [6, 3]);
+});
+
+Deno.test("binColumn errors: outside breaks, bad specs, factor column, constant column", () => {
+  assert.throws(
+    () => binColumn(numbers([1, 5, 12]), "x", { breaks: [0, 10] }),
+    /row 3 has 12, outside the breaks \[0, 10\]; widen/,
+  );
+  assert.throws(
+    () => binColumn(numbers([1, 2]), "x", { breaks: [0, 5, 5] }),
+    /`breaks` must increase strictly; got \[0, 5, 5\]/,
+  );
+  assert.throws(
+    () => binColumn(numbers([1, 2]), "x", { quantiles: 1.5 }),
+    /`quantiles` must be a whole number/,
+  );
+  assert.throws(
+    () => binColumn(numbers([4, 4, 4]), "x", { quantiles: 3 }),
+    /every value is 4, so there is nothing to bin/,
+  );
+  const f = makeTable({ g: { kind: "factor", codes: new Int32Array([0]), levels: ["low"] } });
+  assert.throws(
+    () => binColumn(f, "g", { quantiles: 2 }),
+    /Cannot bin: column "g" must be numeric but row 1 has "low"/,
+  );
+});

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { formatGroupSummary, groupKeys, groups } from "../../lib/data/groups.ts";
+import { makeTable } from "../../lib/data/table.ts";
+
+// b's levels are ordered ["z", "y"], so "z" sorts before "y".
+const table = makeTable({
+  a: { kind: "number", values: new Float64Array([10, 2, 10, 2, NaN, 10, 2]) },
+  b: { kind: "factor", codes: new Int32Array([1, 0, 0, 0, 1, 1, 1]), levels: ["z", "y"] },
+  age: { kind: "number", values: new Float64Array([20, 30, 40, 50, 60, 70, 80]) },
+});
+
+Deno.test("groupKeys: observed combinations sorted by level order, labels, sizes", () => {
+  const k = groupKeys(table, ["a", "b"]);
+  assert.deepEqual(k.labels, ["2_z", "2_y", "10_z", "10_y"]);
+  assert.deepEqual(k.sizes, [2, 1, 1, 2]);
+  assert.deepEqual(Array.from(k.index), [3, 0, 2, 0, -1, 3, 1]);
+  assert.deepEqual(k.levels[1], { a: "2", b: "y" });
+  // Order of factors changes the nesting.
+  assert.deepEqual(groupKeys(table, ["b", "a"]).labels, ["z_2", "z_10", "y_2", "y_10"]);
+});
+
+Deno.test("groupKeys errors name the column", () => {
+  assert.throws(
+    () => groupKeys(table, ["a", "bb"]),
+    /Cannot form groups: column "bb" not found; did you mean "b"\?/,
+  );
+  assert.throws(() => groupKeys(table, []), /name at least one column/);
+  assert.throws(() => groupKeys(table, ["a", "a"]), /column "a" is named twice/);
+});
+
+Deno.test("groups builder is immutable and bins into its own table", () => {
+  const g0 = groups(table);
+  const g1 = g0.by("b");
+  const g2 = g1.bin("age", { quantiles: 2 });
+  assert.deepEqual(g0.factors, []);
+  assert.deepEqual(g1.factors, ["b"]);
+  assert.deepEqual(g2.factors, ["b", "age_bin"]);
+  assert.equal(table.columns.age_bin, undefined);
+  assert.equal(g1.table, table);
+  // Quantiles of 20..80 at 1/2: 50 → [20,50] (50,80]
+  const k = g2.keys();
+  // b is z in rows 2-4 (ages 30-50), y in rows 1, 5-7: "z_(50,80]" is never observed.
+  assert.deepEqual(k.labels, ["z_[20,50]", "y_[20,50]", "y_(50,80]"]);
+  assert.deepEqual(k.sizes, [3, 1, 3]);
+  assert.throws(() => g1.by("b"), /already grouped by "b"/);
+  assert.throws(() => g1.by("B"), /Cannot group: column "B" not found; did you mean "b"\?/);
+});
+
+Deno.test("summary counts tiny groups and notes single-level factors and missing rows", () => {
+  const constant = makeTable({
+    x: { kind: "number", values: new Float64Array([1, 1, 2, 2, 2, 2, 2, 2]) },
+    one: { kind: "number", values: new Float64Array([1, 1, 1, 1, 1, 1, 1, NaN]) },
+  });
+  const s = groups(constant).by("x", "one").summary({ tiny: 5 });
+  assert.equal(s.nGroups, 2);
+  assert.equal(s.minSize, 2);
+  assert.equal(s.maxSize, 5);
+  assert.equal(s.nTiny, 1);
+  assert.equal(s.nMissing, 1);
+  assert.deepEqual(s.groups.map((g) => [g.group, g.n, g.tiny]), [["1_1", 2, true], [
+    "2_1",
+    5,
+    false,
+  ]]);
+  assert.match(s.notes.join("\n"), /"one" has a single value \(1\) in the grouped rows/);
+  assert.match(s.notes.join("\n"), /1 rows have a missing grouping value/);
+  const text = formatGroupSummary(s, 1);
+  assert.match(text, /^2 groups by x × one, 7 rows; sizes 2–5; 1 with fewer than 5 rows/);
+  assert.match(text, /1_1\s+2 {2}tiny/);
+  assert.match(text, /… 1 larger groups not shown/);
+});
+
+Deno.test("bin notes merged quantile breaks", () => {
+  const t = makeTable({
+    x: { kind: "number", values: new Float64Array([1, 1, 1, 1, 1, 2, 3, 4, 5]) },
+  });
+  const g = groups(t).bin("x", { quantiles: 3 });
+  assert.match(g.notes[0], /ties in "x" merged equal quantile breaks, so it has 2 bins, not 3/);
+  assert.match(g.summary().notes[0], /2 bins, not 3/);
+});

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import {
+  loadTable,
+  tableFromColumns,
+  tableFromCsvText,
+  tableFromDataFrame,
+  tableFromRecords,
+} from "../../lib/data/load_table.ts";
+import type { Column, Table } from "../../lib/data/table.ts";
+import { HetfxError } from "../../lib/errors.ts";
+
+function num(table: Table, name: string): number[] {
+  const column = table.columns[name];
+  assert.equal(column.kind, "number", `${name} should be numeric`);
+  return Array.from((column as Extract<Column, { kind: "number" }>).values);
+}
+
+function fac(table: Table, name: string): { codes: number[]; levels: readonly string[] } {
+  const column = table.columns[name];
+  assert.equal(column.kind, "factor", `${name} should be a factor`);
+  const f = column as Extract<Column, { kind: "factor" }>;
+  return { codes: Array.from(f.codes), levels: f.levels };
+}
+
+Deno.test("CSV type inference: numbers, factors in order of appearance, NA and empty missing", () => {
+  const t = tableFromCsvText("y,g,mixed,z\n1.5,b,1,\n-2e1,a,x,NA\n,b,2,3\n");
+  assert.equal(t.nRows, 3);
+  assert.deepEqual(t.names, ["y", "g", "mixed", "z"]);
+  assert.deepEqual(num(t, "y"), [1.5, -20, NaN]);
+  assert.deepEqual(fac(t, "g"), { codes: [0, 1, 0], levels: ["b", "a"] });
+  assert.deepEqual(fac(t, "mixed"), { codes: [0, 1, 2], levels: ["1", "x", "2"] });
+  assert.deepEqual(num(t, "z"), [NaN, NaN, 3]);
+});
+
+Deno.test("CSV: a partly numeric cell like '3kg' makes the column a factor", () => {
+  assert.deepEqual(fac(tableFromCsvText("w\n3\n3kg\n"), "w").levels, ["3", "3kg"]);
+});
+
+Deno.test("CSV: NaN and Inf cells in a numeric column throw, naming column and row", () => {
+  assert.throws(
+    () => tableFromCsvText("a,x\n1,2\n2,Inf\n"),
+    /column "x" row 2 has "Inf"; .*use an empty cell or NA for a missing value/,
+  );
+  assert.throws(() => tableFromCsvText("x\nNaN\n1\n"), /column "x" row 1 has "NaN"/);
+  assert.throws(() => tableFromCsvText("x\n1\n-Infinity\n"), /row 2 has "-Infinity"/);
+});
+
+Deno.test("CSV with a header and no rows throws", () => {
+  assert.throws(() => tableFromCsvText("a,b\n"), /the CSV has a header \(a, b\) but no data rows/);
+});
+
+Deno.test("records: union of keys, booleans as 0/1, null and absent keys missing", () => {
+  const t = tableFromRecords([{ y: 1, ok: true }, { y: null, ok: false, g: "u" }, { y: 3 }]);
+  assert.deepEqual(t.names, ["y", "ok", "g"]);
+  assert.deepEqual(num(t, "y"), [1, NaN, 3]);
+  assert.deepEqual(num(t, "ok"), [1, 0, NaN]);
+  assert.deepEqual(fac(t, "g"), { codes: [-1, 0, -1], levels: ["u"] });
+  // Strings are not parsed as numbers in records: "1" and 2 make a factor.
+  assert.deepEqual(fac(tableFromRecords([{ a: "1" }, { a: 2 }]), "a").levels, ["1", "2"]);
+});
+
+Deno.test("records: NaN, Infinity and non-primitive values throw", () => {
+  assert.throws(
+    () => tableFromRecords([{ x: 1 }, { x: NaN }]),
+    /column "x" row 2 is NaN; .*use null for a missing value/,
+  );
+  assert.throws(() => tableFromRecords([{ x: Infinity }]), /column "x" row 1 is Infinity/);
+  assert.throws(() => tableFromRecords([{ x: 1 }, { x: "Inf" }]), /column "x" row 2 is "Inf"/);
+  assert.throws(
+    () => tableFromRecords([{ x: new Date(0) }]),
+    /column "x" row 1 is a Date \(convert it/,
+  );
+  assert.throws(() => tableFromRecords([]), /the array of records is empty/);
+  assert.throws(
+    () => tableFromRecords([{ x: 1 }, 5 as unknown as Record<string, unknown>]),
+    /element 1 of the array of records is a value of type number/,
+  );
+});
+
+Deno.test("column object: plain and typed arrays; NaN in a typed array is missing", () => {
+  const t = tableFromColumns({ y: new Float64Array([1, NaN]), g: ["a", undefined], n: [1, 2] });
+  assert.deepEqual(num(t, "y"), [1, NaN]);
+  assert.deepEqual(fac(t, "g"), { codes: [0, -1], levels: ["a"] });
+  assert.throws(
+    () => tableFromColumns({ a: [1, 2, 3], b: [1, 2] }),
+    /column "b" has 2 values but column "a" has 3; all columns must have the same length/,
+  );
+  assert.throws(() => tableFromColumns({ a: [1, NaN] }), /column "a" row 2 is NaN/);
+  assert.throws(
+    () => tableFromColumns({ a: 3 as unknown as number[] }),
+    /column "a" is a value of type number; give each column as an array/,
+  );
+});
+
+Deno.test("DataFrame-like objects (danfojs shape) load row-major values", async () => {
+  const frame = { columns: ["y", "g"], values: [[1, "a"], [NaN, "b"], [3, null]] };
+  const t = await loadTable(frame);
+  assert.deepEqual(num(t, "y"), [1, NaN, 3]);
+  assert.deepEqual(fac(t, "g"), { codes: [0, 1, -1], levels: ["a", "b"] });
+  assert.throws(
+    () => tableFromDataFrame({ columns: ["a", "b"], values: [[1, 2], [3]] }),
+    /DataFrame row 2 has 1 values but there are 2 columns/,
+  );
+});
+
+Deno.test("loadTable dispatches on a path, CSV text, records and column objects", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/t.csv`;
+  await Deno.writeTextFile(path, "a,b\n1,x\n2,y\n");
+  const fromPath = await loadTable(path);
+  assert.deepEqual(num(fromPath, "a"), [1, 2]);
+  const fromText = await loadTable("a,b\n1,x\n2,y\n");
+  assert.deepEqual(fac(fromText, "b").levels, ["x", "y"]);
+  assert.equal((await loadTable([{ a: 1 }])).nRows, 1);
+  assert.equal((await loadTable({ a: [1, 2, 3] })).nRows, 3);
+  // A Table passes through.
+  assert.equal(await loadTable(fromPath), fromPath);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadTable quotes the path and the OS reason when a file cannot be read", async () => {
+  await assert.rejects(
+    () => loadTable("/no/such/dir/data.csv"),
+    (e: unknown) =>
+      e instanceof HetfxError &&
+      /cannot read file "\/no\/such\/dir\/data\.csv": .*No such file or directory/.test(e.message),
+  );
+  await assert.rejects(() => loadTable("survey.dta"), /is a dta file; hetfx reads CSV/);
+});
+
+Deno.test("options: factors with levels, reference, dropMissing", async () => {
+  const text = "y,g,d\n1,b,3\n,a,1\n0,c,3\n1,a,\n";
+  const t = await loadTable(text, { factors: { g: ["c", "b", "a"] }, reference: { g: "a" } });
+  assert.deepEqual(fac(t, "g"), { codes: [2, 0, 1, 0], levels: ["a", "c", "b"] });
+  const d = await loadTable(text, { factors: ["d"] });
+  assert.deepEqual(fac(d, "d"), { codes: [1, 0, 1, -1], levels: ["1", "3"] });
+  const r = await loadTable(text, { reference: { d: "3" } });
+  assert.deepEqual(fac(r, "d").levels, ["3", "1"]);
+  assert.equal((await loadTable(text, { dropMissing: true })).nRows, 2);
+  const onlyY = await loadTable(text, { dropMissing: ["y"] });
+  assert.deepEqual(num(onlyY, "d"), [3, 3, NaN]);
+  await assert.rejects(
+    () => loadTable(text, { factors: ["G"] }),
+    /option `factors` names column "G", which is not in the data; did you mean "g"\?/,
+  );
+  await assert.rejects(
+    () => loadTable(text, { reference: { g: "z" } }),
+    /reference level "z" is not a level of "g"/,
+  );
+  await assert.rejects(
+    () => loadTable(text, { dropMissing: ["yy"] }),
+    /option `dropMissing` names column "yy".*did you mean "y"\?/,
+  );
+});

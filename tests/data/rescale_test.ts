@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { centre, rescale2sd } from "../../lib/data/rescale.ts";
+import { makeTable, type NumericColumn } from "../../lib/data/table.ts";
+
+Deno.test("rescale2sd divides the centred values by two sample sds", () => {
+  // x = 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sum of squares 32, sd = sqrt(32 / 7) = 2.13809
+  const t = makeTable({
+    x: { kind: "number", values: new Float64Array([2, 4, 4, 4, 5, 5, 7, 9, NaN]) },
+  });
+  const z = rescale2sd(t, "x", "x_z");
+  assert.deepEqual(z.names, ["x", "x_z"]);
+  const v = (z.columns.x_z as NumericColumn).values;
+  const twoSd = 2 * Math.sqrt(32 / 7);
+  assert.ok(Math.abs(v[0] - -3 / twoSd) < 1e-12);
+  assert.ok(Math.abs(v[0] - -0.701561) < 1e-6);
+  assert.ok(Math.abs(v[7] - 0.935414) < 1e-6);
+  assert.ok(Number.isNaN(v[8]));
+  // The original is untouched.
+  assert.equal((t.columns.x as NumericColumn).values[0], 2);
+});
+
+Deno.test("centre subtracts the mean", () => {
+  const t = makeTable({ x: { kind: "number", values: new Float64Array([1, 2, 6]) } });
+  assert.deepEqual(Array.from((centre(t, "x").columns.x as NumericColumn).values), [-2, -1, 3]);
+});
+
+Deno.test("rescale2sd errors on constant, too-short and factor columns", () => {
+  const c = makeTable({ x: { kind: "number", values: new Float64Array([0.1, 0.1, 0.1, NaN]) } });
+  assert.throws(
+    () => rescale2sd(c, "x"),
+    /Cannot rescale column "x": every value is 0.1, so its standard deviation is 0/,
+  );
+  const one = makeTable({ x: { kind: "number", values: new Float64Array([1, NaN]) } });
+  assert.throws(
+    () => rescale2sd(one, "x"),
+    /it has 1 non-missing value; a standard deviation needs at least two/,
+  );
+  const f = makeTable({ g: { kind: "factor", codes: new Int32Array([0]), levels: ["a"] } });
+  assert.throws(
+    () => rescale2sd(f, "g"),
+    /Cannot rescale: column "g" must be numeric but row 1 has "a"/,
+  );
+});
