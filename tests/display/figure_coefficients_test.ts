@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { coefficientPlotSpec } from "../../lib/display/figure_coefficients.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { syntheticResult } from "./_synthetic.ts";
+import { arr, at } from "./_helpers.ts";
+
+const { coefs } = syntheticResult();
+
+Deno.test("coefficientPlotSpec: one row per coefficient, in the order given", () => {
+  const spec = coefficientPlotSpec(coefs);
+  const rows = arr(spec, "data", "values");
+  assert.equal(rows.length, coefs.length);
+  assert.deepEqual(rows.map((r) => at(r, "label")), coefs.map((c) => c.label));
+  assert.deepEqual(rows.map((r) => at(r, "median")), coefs.map((c) => c.q50));
+  assert.deepEqual(rows.map((r) => at(r, "lower")), coefs.map((c) => c["q2.5"]));
+  assert.deepEqual(rows.map((r) => at(r, "upper")), coefs.map((c) => c["q97.5"]));
+  assert.equal(spec.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
+});
+
+Deno.test("coefficientPlotSpec: interval rule, median point, zero rule", () => {
+  const spec = coefficientPlotSpec(coefs, { title: "Figure 1" });
+  assert.equal(spec.title, "Figure 1");
+  const layers = arr(spec, "layer");
+  assert.equal(layers.length, 3);
+  const [interval, point, zero] = layers;
+  assert.equal(at(interval, "mark", "type"), "rule");
+  assert.equal(at(interval, "encoding", "x", "field"), "lower");
+  assert.equal(at(interval, "encoding", "x2", "field"), "upper");
+  assert.equal(at(interval, "encoding", "y", "field"), "label");
+  assert.equal(at(point, "mark", "type"), "point");
+  assert.equal(at(point, "encoding", "x", "field"), "median");
+  assert.equal(at(point, "encoding", "y", "field"), "label");
+  // y keeps the given order
+  assert.equal(at(point, "encoding", "y", "sort"), null);
+  assert.equal(at(zero, "mark", "type"), "rule");
+  assert.deepEqual(at(zero, "data", "values"), [{ zero: 0 }]);
+  assert.equal(at(zero, "encoding", "x", "field"), "zero");
+  assert.equal(at(zero, "encoding", "y"), undefined);
+});
+
+Deno.test("coefficientPlotSpec: empty input is a HetfxError", () => {
+  assert.throws(() => coefficientPlotSpec([]), HetfxError);
+});
+
+Deno.test("coefficientPlotSpec: spec is plain JSON", () => {
+  const spec = coefficientPlotSpec(coefs);
+  assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
+});

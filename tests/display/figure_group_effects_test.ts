@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { groupEffectsSpec } from "../../lib/display/figure_group_effects.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { syntheticResult } from "./_synthetic.ts";
+import { arr, at } from "./_helpers.ts";
+
+const { effects } = syntheticResult();
+
+Deno.test("groupEffectsSpec: paper layout — col intl, row hawk, x and colour male", () => {
+  const spec = groupEffectsSpec(effects, { col: "intl", row: "hawk", x: "male", color: "male" });
+  assert.equal(arr(spec, "data", "values").length, 100);
+  assert.equal(at(spec, "facet", "column", "field"), "intl");
+  assert.equal(at(spec, "facet", "row", "field"), "hawk");
+  assert.deepEqual(at(spec, "facet", "column", "sort"), ["1", "2", "3", "4", "5"]);
+  const layers = arr(spec, "spec", "layer");
+  const point = layers.find((l) => at(l, "mark", "type") === "point");
+  const interval = layers.find((l) =>
+    at(l, "mark", "type") === "rule" && at(l, "encoding", "y2") !== undefined
+  );
+  assert.equal(at(point, "encoding", "x", "field"), "male");
+  assert.equal(at(point, "encoding", "color", "field"), "male");
+  assert.equal(at(point, "encoding", "y", "field"), "estimate");
+  assert.equal(at(interval, "encoding", "y", "field"), "lower");
+  assert.equal(at(interval, "encoding", "y2", "field"), "upper");
+  // the remaining modifier (white) offsets groups within the x band
+  assert.equal(at(point, "encoding", "xOffset", "field"), "others");
+  assert.equal(at(interval, "encoding", "xOffset", "field"), "others");
+  const rows = arr(spec, "data", "values");
+  assert.deepEqual([...new Set(rows.map((r) => at(r, "others")))].sort(), ["white=0", "white=1"]);
+});
+
+Deno.test("groupEffectsSpec: estimate is q50 by default and mean on request", () => {
+  const q50 = groupEffectsSpec(effects, { x: "intl" });
+  assert.deepEqual(
+    arr(q50, "data", "values").map((r) => at(r, "estimate")),
+    effects.map((e) => e.q50),
+  );
+  const mean = groupEffectsSpec(effects, { x: "intl", y: "mean" });
+  assert.deepEqual(
+    arr(mean, "data", "values").map((r) => at(r, "estimate")),
+    effects.map((e) => e.mean),
+  );
+  assert.deepEqual(
+    arr(mean, "data", "values").map((r) => at(r, "lower")),
+    effects.map((e) => e["q2.5"]),
+  );
+});
+
+Deno.test("groupEffectsSpec: no facets → a plain layered chart; groups in one cell never share a slot", () => {
+  const spec = groupEffectsSpec(effects, { x: "hawk", color: "white" });
+  assert.equal(spec.facet, undefined);
+  assert.ok(Array.isArray(spec.layer));
+  const rows = arr(spec, "data", "values");
+  const slots = new Set(rows.map((r) => `${at(r, "hawk")}|${at(r, "white")}|${at(r, "others")}`));
+  assert.equal(slots.size, rows.length);
+});
+
+Deno.test("groupEffectsSpec: all modifiers used → no offset", () => {
+  const spec = groupEffectsSpec(effects, { col: "intl", row: "hawk", x: "male", color: "white" });
+  const point = arr(spec, "spec", "layer").find((l) => at(l, "mark", "type") === "point");
+  assert.equal(at(point, "encoding", "xOffset"), undefined);
+});
+
+Deno.test("groupEffectsSpec: unknown role names list the available modifiers", () => {
+  assert.throws(
+    () => groupEffectsSpec(effects, { x: "gender" }),
+    (e: unknown) =>
+      e instanceof HetfxError && /"gender"/.test(e.message) &&
+      /available modifiers: "white", "male", "intl", "hawk"/.test(e.message),
+  );
+  assert.throws(
+    () => groupEffectsSpec(effects, { x: "male", col: "intll" }),
+    (e: unknown) => e instanceof HetfxError && /did you mean "intl"/.test(e.message),
+  );
+  assert.throws(() => groupEffectsSpec([], { x: "male" }), HetfxError);
+});
+
+Deno.test("groupEffectsSpec: a modifier named like a stat field keeps its own column", () => {
+  const odd = effects.slice(0, 4).map((e, i) => ({
+    ...e,
+    levels: { n: String(i % 2), male: e.levels.male },
+  }));
+  const spec = groupEffectsSpec(odd, { x: "n" });
+  const rows = arr(spec, "data", "values");
+  assert.deepEqual(rows.map((r) => at(r, "n_level")), ["0", "1", "0", "1"]);
+  assert.deepEqual(rows.map((r) => at(r, "n")), odd.map((e) => e.n));
+  assert.equal(at(arr(spec, "layer")[2], "encoding", "x", "field"), "n_level");
+});

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { groupEffectsTableHtml, summaryTableHtml } from "../../lib/display/tables.ts";
+import type { ParameterSummary } from "../../lib/posterior/types.ts";
+import { syntheticResult } from "./_synthetic.ts";
+
+const base: ParameterSummary = {
+  name: "b_alliance",
+  mean: 0.2,
+  sd: 0.05,
+  "q2.5": 0.1,
+  q50: 0.2,
+  "q97.5": 0.3,
+  rhat: 1.001,
+  ess_bulk: 1500,
+  ess_tail: 1200,
+};
+
+Deno.test("summaryTableHtml: one row per parameter, numbers to the requested digits", () => {
+  const html = summaryTableHtml([base, { ...base, name: "sigma", mean: 0.45678 }], { digits: 2 });
+  assert.equal((html.match(/<tr>/g) ?? []).length, 3);
+  assert.match(html, /<td[^>]*>0\.46<\/td>/);
+  assert.match(html, /<td[^>]*>1\.001<\/td>/);
+  assert.match(html, /<td[^>]*>1500<\/td>/);
+  assert.ok(!html.includes("hetfx-warn"));
+});
+
+Deno.test("summaryTableHtml: escapes names", () => {
+  const html = summaryTableHtml([{ ...base, name: `<script>alert("x&y")</script>` }]);
+  assert.ok(!html.includes("<script>"));
+  assert.ok(html.includes("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;"));
+});
+
+Deno.test("summaryTableHtml: highlights R-hat > 1.01 and ESS < 400, and can turn it off", () => {
+  const html = summaryTableHtml([
+    { ...base, name: "a", rhat: 1.02 },
+    { ...base, name: "b", ess_bulk: 399 },
+    { ...base, name: "c", ess_tail: 12 },
+    { ...base, name: "d", rhat: 1.01, ess_bulk: 400 },
+  ]);
+  const warned = [...html.matchAll(/<td class="hetfx-warn"[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(warned, ["1.020", "399", "12"]);
+  const plain = summaryTableHtml([{ ...base, rhat: 1.5 }], { highlight: false });
+  assert.ok(!plain.includes("hetfx-warn"));
+});
+
+Deno.test("groupEffectsTableHtml: modifier columns, escaping, highlighting", () => {
+  const { effects } = syntheticResult();
+  const html = groupEffectsTableHtml(effects);
+  assert.equal((html.match(/<tr>/g) ?? []).length, 101);
+  for (const m of ["white", "male", "intl", "hawk", "n", "q97.5"]) {
+    assert.match(html, new RegExp(`>${m}</th>`));
+  }
+  const odd = groupEffectsTableHtml([{ ...effects[0], levels: { "a<b": "x&y" }, rhat: 1.2 }]);
+  assert.ok(odd.includes(">a&lt;b</th>") && odd.includes(">x&amp;y</td>"));
+  assert.ok(odd.includes("hetfx-warn"));
+});
