@@ -1,0 +1,185 @@
+/**
+ * Effective sample sizes as in the R package posterior (Vehtari, Gelman, Simpson, Carpenter &
+ * Bürkner 2021, "Rank-normalization, folding, and localization: an improved R-hat", Bayesian
+ * Analysis 16(2)): per-chain FFT autocovariances combined across chains, Geyer's initial
+ * positive sequence, Geyer's initial monotone sequence, the antithetic end correction, and the
+ * bound ESS ≤ S·log10(S).
+ *
+ * Input: draws of one scalar as `chains` (one Float64Array per chain, equal lengths).
+ * NaN is returned where posterior returns NA: a non-finite draw, all draws equal, or fewer
+ * than 3 draws per (split) chain.
+ */
+import { HetfxError } from "../errors.ts";
+import { autocovariance } from "./autocovariance.ts";
+import { checkChains, mapChains, pool, shouldReturnNaN } from "./_chains.ts";
+import { mean, quantileSorted, sorted, variance } from "./quantiles.ts";
+import { rankNormalize } from "./rank_normalize.ts";
+import { splitChains } from "./split_chains.ts";
+
+/**
+ * posterior's internal `.ess()`: ESS of the given (already split or transformed) chains,
+ * without splitting them again.
+ */
+export function essOfChains(chains: readonly Float64Array[]): number {
+  const m = chains.length;
+  const n = m === 0 ? 0 : chains[0].length;
+  if (n < 3 || shouldReturnNaN(chains)) return NaN;
+
+  const acovMeans = new Float64Array(n);
+  const chainMeans = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    const ac = autocovariance(chains[c]);
+    for (let t = 0; t < n; t++) acovMeans[t] += ac[t] / m;
+    chainMeans[c] = mean(chains[c]);
+  }
+  const meanVar = (acovMeans[0] * n) / (n - 1); // mean within-chain variance W
+  let varPlus = (meanVar * (n - 1)) / n;
+  if (m > 1) varPlus += variance(chainMeans);
+
+  // Geyer's initial positive sequence on sums of adjacent autocorrelation pairs.
+  const rho = new Float64Array(n);
+  let t = 0;
+  let rhoEven = 1;
+  rho[0] = rhoEven;
+  let rhoOdd = 1 - (meanVar - acovMeans[1]) / varPlus;
+  rho[1] = rhoOdd;
+  while (t < n - 5 && !Number.isNaN(rhoEven + rhoOdd) && rhoEven + rhoOdd > 0) {
+    t += 2;
+    rhoEven = 1 - (meanVar - acovMeans[t]) / varPlus;
+    rhoOdd = 1 - (meanVar - acovMeans[t + 1]) / varPlus;
+    if (rhoEven + rhoOdd >= 0) {
+      rho[t] = rhoEven;
+      rho[t + 1] = rhoOdd;
+    }
+  }
+  const maxT = t;
+  // Kept for the improved (antithetic-aware) estimate below.
+  if (rhoEven > 0) rho[maxT] = rhoEven;
+
+  // Geyer's initial monotone sequence.
+  t = 0;
+  while (t <= maxT - 4) {
+    t += 2;
+    if (rho[t] + rho[t + 1] > rho[t - 2] + rho[t - 1]) {
+      rho[t] = (rho[t - 2] + rho[t - 1]) / 2;
+      rho[t + 1] = rho[t];
+    }
+  }
+
+  const total = m * n;
+  // tau = −1 + 2·Σ_{k<maxT} ρ_k + ρ_maxT. (posterior sums rho[1:max_t] in R, which for
+  // max_t = 0 is the single element rho[1]; mirrored here.)
+  let sum = 0;
+  if (maxT === 0) sum = rho[0];
+  else for (let k = 0; k < maxT; k++) sum += rho[k];
+  let tau = -1 + 2 * sum + rho[maxT];
+  const tauBound = 1 / Math.log10(total);
+  if (tau < tauBound) tau = tauBound;
+  return total / tau;
+}
+
+/**
+ * Basic ESS (Gelman et al. 2013 with Vehtari et al. 2021's changes) on split chains by default,
+ * as posterior's `ess_basic()`; `{ split: false }` uses the chains as they are.
+ *
+ * @example
+ * ```ts
+ * import { essBasic } from "./ess.ts";
+ * const chain = (k: number) => Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.3 + k));
+ * console.assert(essBasic([chain(0), chain(1)]) > 0);
+ * ```
+ */
+export function essBasic(
+  chains: readonly Float64Array[],
+  options: { split?: boolean } = {},
+): number {
+  checkChains(chains, "the effective sample size");
+  return essOfChains(options.split === false ? chains : splitChains(chains));
+}
+
+/**
+ * ESS for the mean: the basic ESS on split chains (posterior's `ess_mean()`).
+ *
+ * @example
+ * ```ts
+ * import { essMean } from "./ess.ts";
+ * const chain = Float64Array.from({ length: 200 }, (_, i) => Math.cos(i * 2.1));
+ * console.assert(essMean([chain]) > 0);
+ * ```
+ */
+export function essMean(chains: readonly Float64Array[]): number {
+  return essBasic(chains);
+}
+
+/**
+ * Bulk-ESS: ESS of the rank-normalised split chains (posterior's `ess_bulk()`).
+ *
+ * @example
+ * ```ts
+ * import { essBulk } from "./ess.ts";
+ * const chain = (k: number) => Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 1.3 + k));
+ * console.assert(essBulk([chain(0), chain(2)]) > 0);
+ * ```
+ */
+export function essBulk(chains: readonly Float64Array[]): number {
+  checkChains(chains, "bulk-ESS");
+  if (shouldReturnNaN(chains)) return NaN;
+  return essOfChains(rankNormalize(splitChains(chains)));
+}
+
+/**
+ * ESS for the `prob` quantile: ESS of the split indicator chains I(x ≤ q̂), q̂ the type-7
+ * quantile of all draws (posterior's `ess_quantile()`; prob = 1 uses (S − 0.5)/S).
+ *
+ * @example
+ * ```ts
+ * import { essQuantile } from "./ess.ts";
+ * const chain = Float64Array.from({ length: 400 }, (_, i) => Math.sin(i * 0.7) + Math.cos(i * 1.9));
+ * console.assert(essQuantile([chain], 0.5) > 0);
+ * ```
+ */
+export function essQuantile(chains: readonly Float64Array[], prob: number): number {
+  checkChains(chains, "the quantile ESS");
+  if (!(prob >= 0 && prob <= 1)) {
+    throw new HetfxError(`Cannot compute the quantile ESS: prob ${prob} is not between 0 and 1.`);
+  }
+  if (shouldReturnNaN(chains)) return NaN;
+  const all = pool(chains);
+  const p = prob === 1 ? (all.length - 0.5) / all.length : prob;
+  const q = quantileSorted(sorted(all), p);
+  return essOfChains(splitChains(mapChains(chains, (v) => (v <= q ? 1 : 0))));
+}
+
+/**
+ * Tail-ESS: the smaller of the ESS for the 5% and 95% quantiles (posterior's `ess_tail()`).
+ *
+ * @example
+ * ```ts
+ * import { essTail } from "./ess.ts";
+ * const chain = Float64Array.from({ length: 400 }, (_, i) => Math.sin(i * 0.7) + Math.cos(i * 1.9));
+ * console.assert(essTail([chain]) > 0);
+ * ```
+ */
+export function essTail(chains: readonly Float64Array[]): number {
+  const q05 = essQuantile(chains, 0.05);
+  const q95 = essQuantile(chains, 0.95);
+  return Number.isNaN(q05) || Number.isNaN(q95) ? NaN : Math.min(q05, q95);
+}
+
+/**
+ * ESS for the standard deviation: ESS of (x − mean)² on split chains, as posterior's `ess_sd()`
+ * since stan-dev/posterior PR #388 (Dec 2024; before it used |x − mean|).
+ *
+ * @example
+ * ```ts
+ * import { essSd } from "./ess.ts";
+ * const chain = Float64Array.from({ length: 400 }, (_, i) => Math.sin(i * 0.7) + Math.cos(i * 1.9));
+ * console.assert(essSd([chain]) > 0);
+ * ```
+ */
+export function essSd(chains: readonly Float64Array[]): number {
+  checkChains(chains, "the sd ESS");
+  if (shouldReturnNaN(chains)) return NaN;
+  const m = mean(pool(chains));
+  return essOfChains(splitChains(mapChains(chains, (v) => (v - m) * (v - m))));
+}
