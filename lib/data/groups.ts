@@ -95,31 +95,37 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
   const columns = factors.map((name) => getColumn(table, name, "Cannot form groups"));
   const ranks = columns.map(rankCodes);
   const n = table.nRows;
-  const groupOf = new Map<string, number>();
+  // A row's key: its rank codes in mixed radix (first factor most significant), or the
+  // codes joined as a string when that number would exceed 2^53.
+  const radices = ranks.map((r) => r.reduce((m, c) => Math.max(m, c + 1), 1));
+  const numericKeys = radices.reduce((p, r) => p * r, 1) <= Number.MAX_SAFE_INTEGER;
+  const groupOf = new Map<number | string, number>();
   const rankTuples: number[][] = [];
   const firstRow: number[] = [];
   const provisional = new Int32Array(n);
+  const tuple = new Array<number>(ranks.length);
   for (let row = 0; row < n; row++) {
-    const tuple: number[] = [];
     let missing = false;
-    for (const r of ranks) {
-      const code = r[row];
+    let number = 0;
+    for (let f = 0; f < ranks.length; f++) {
+      const code = ranks[f][row];
       if (code < 0) {
         missing = true;
         break;
       }
-      tuple.push(code);
+      tuple[f] = code;
+      number = number * radices[f] + code;
     }
     if (missing) {
       provisional[row] = -1;
       continue;
     }
-    const key = tuple.join(",");
+    const key = numericKeys ? number : tuple.join(",");
     let g = groupOf.get(key);
     if (g === undefined) {
       g = rankTuples.length;
       groupOf.set(key, g);
-      rankTuples.push(tuple);
+      rankTuples.push([...tuple]);
       firstRow.push(row);
     }
     provisional[row] = g;

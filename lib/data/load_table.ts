@@ -406,7 +406,10 @@ async function readFile(path: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}.`);
+    const hint = path.includes(",")
+      ? " (if this is CSV text, it needs a header line and at least one data line)"
+      : "";
+    throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}${hint}.`);
   }
 }
 

@@ -78,3 +78,20 @@ Deno.test("bin notes merged quantile breaks", () => {
   assert.match(g.notes[0], /ties in "x" merged equal quantile breaks, so it has 2 bins, not 3/);
   assert.match(g.summary().notes[0], /2 bins, not 3/);
 });
+
+Deno.test("groupKeys still sorts correctly when the key space exceeds 2^53", () => {
+  // Four factors with 10,000 distinct values each: 10^16 combinations > 2^53.
+  const n = 10000;
+  const values = Float64Array.from({ length: n }, (_, i) => n - i);
+  const t = makeTable({
+    a: { kind: "number", values },
+    b: { kind: "number", values },
+    c: { kind: "number", values },
+    d: { kind: "number", values: values.map((v) => -v) },
+  });
+  const k = groupKeys(t, ["a", "b", "c", "d"]);
+  assert.equal(k.labels.length, n);
+  assert.equal(k.labels[0], "1_1_1_-1");
+  assert.equal(k.labels[n - 1], "10000_10000_10000_-10000");
+  assert.equal(k.index[0], n - 1);
+});

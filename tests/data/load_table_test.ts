@@ -126,6 +126,7 @@ Deno.test("loadTable quotes the path and the OS reason when a file cannot be rea
       /cannot read file "\/no\/such\/dir\/data\.csv": .*No such file or directory/.test(e.message),
   );
   await assert.rejects(() => loadTable("survey.dta"), /is a dta file; hetfx reads CSV/);
+  await assert.rejects(() => loadTable("a,b"), /if this is CSV text, it needs a header line/);
 });
 
 Deno.test("options: factors with levels, reference, dropMissing", async () => {
