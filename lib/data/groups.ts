@@ -54,7 +54,7 @@ export interface Grouping {
   /** The table, with any binned columns added. */
   readonly table: Table;
   /** The grouping columns, in the order given. */
-  readonly factors: readonly string[];
+  readonly factors: string[];
   /** Notes gathered while building (for example, bins merged by ties). */
   readonly notes: readonly string[];
   /** A new Grouping that also groups by `cols`. */
@@ -173,7 +173,7 @@ function makeGrouping(
 ): Grouping {
   return Object.freeze({
     table,
-    factors: Object.freeze([...factors]),
+    factors: Object.freeze([...factors]) as string[],
     notes: Object.freeze([...notes]),
     by(...cols: string[]): Grouping {
       if (cols.length === 0) {
