@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { denseMetric, unitMetric } from "../../lib/sampler/metric.ts";
+import { createNutsWorkspace, type NutsState, nutsStep } from "../../lib/sampler/nuts.ts";
+import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
+import { correlatedGaussian, gaussianTarget } from "./fixtures/targets.ts";
+import type { LogDensity } from "../../lib/model/log_density.ts";
+import type { Metric } from "../../lib/sampler/metric.ts";
+
+function stateAt(target: LogDensity, position: number[]): NutsState {
+  const q = Float64Array.from(position);
+  const g = new Float64Array(q.length);
+  return { position: q, logDensity: target.logDensityGradient(q, g), gradient: g };
+}
+
+/** Runs the bare kernel (no adaptation) and returns draws (n × dim) and infos. */
+function runKernel(
+  target: LogDensity,
+  start: number[],
+  stepSize: number,
+  metric: Metric,
+  n: number,
+  maxTreedepth = 10,
+) {
+  const ws = createNutsWorkspace(target.dim, maxTreedepth);
+  const rng = new KeyedStream(0, 0, 0);
+  let state = stateAt(target, start);
+  const draws = new Float64Array(n * target.dim);
+  const depths: number[] = [];
+  const leapfrogs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    rng.reset(2024, 0, i, Streams.nuts);
+    const r = nutsStep(target, state, { stepSize, metric, maxTreedepth }, rng, ws);
+    state = r.state;
+    draws.set(state.position, i * target.dim);
+    depths.push(r.info.treeDepth);
+    leapfrogs.push(r.info.nLeapfrog);
+  }
+  return { draws, depths, leapfrogs };
+}
+
+Deno.test("nutsStep leaves its input untouched and is a function of (state, params, key)", () => {
+  const target = gaussianTarget([1, 2, 3]);
+  const state = stateAt(target, [0.5, -1, 2]);
+  const copy = state.position.slice();
+  const params = { stepSize: 0.4, metric: unitMetric(3, "diag"), maxTreedepth: 10 };
+  const ws = createNutsWorkspace(3, 10);
+  const a = nutsStep(target, state, params, new KeyedStream(5, 1, 9), ws);
+  const b = nutsStep(target, state, params, new KeyedStream(5, 1, 9), createNutsWorkspace(3, 10));
+  assert.deepEqual(state.position, copy);
+  assert.deepEqual(a.state.position, b.state.position);
+  assert.deepEqual(a.info, b.info);
+  assert.ok(a.info.nLeapfrog >= 1 && a.info.acceptStat > 0 && a.info.acceptStat <= 1);
+});
+
+Deno.test("a tiny step conserves energy (accept stat ≈ 1); a huge one diverges at once", () => {
+  const target = gaussianTarget([1, 1]);
+  const state = stateAt(target, [0.3, -0.2]);
+  const metric = unitMetric(2, "diag");
+  const ws = createNutsWorkspace(2, 6);
+  const small = nutsStep(
+    target,
+    state,
+    { stepSize: 1e-3, metric, maxTreedepth: 6 },
+    new KeyedStream(1, 0, 0),
+    ws,
+  );
+  // Leapfrog energy error is O(ε²) = 1e-6 per step here.
+  assert.ok(small.info.acceptStat > 0.9999, `accept ${small.info.acceptStat}`);
+  assert.equal(small.info.treeDepth, 6); // no U-turn within 63 steps of size 1e-3
+  const huge = nutsStep(
+    target,
+    state,
+    { stepSize: 1e4, metric, maxTreedepth: 6 },
+    new KeyedStream(1, 0, 0),
+    ws,
+  );
+  assert.equal(huge.info.divergent, true);
+  assert.equal(huge.info.nLeapfrog, 1);
+  assert.equal(huge.info.treeDepth, 0);
+  assert.deepEqual(huge.state.position, state.position); // the divergent subtree is never chosen
+});
+
+Deno.test("tree depth never exceeds maxTreedepth and nLeapfrog ≤ 2^(depth+1) − 1", () => {
+  const target = gaussianTarget([1]);
+  const { depths, leapfrogs } = runKernel(target, [0.1], 0.01, unitMetric(1, "diag"), 50, 3);
+  for (let i = 0; i < depths.length; i++) {
+    assert.ok(depths[i] <= 3);
+    // Completed depth d: 2^d − 1 steps, plus at most 2^d of a rejected next subtree.
+    assert.ok(leapfrogs[i] <= 2 ** Math.min(depths[i] + 1, 3) - 1);
+    assert.ok(leapfrogs[i] <= 7);
+  }
+  // With ε = 0.01 a U-turn needs ~300 steps, so every transition hits the limit.
+  assert.ok(depths.every((d) => d === 3) && leapfrogs.every((n) => n === 7));
+});
+
+Deno.test("the bare kernel (fixed ε, dense metric) samples a correlated Gaussian", () => {
+  const rho = 0.9;
+  const target = correlatedGaussian(rho);
+  const metric = denseMetric(new Float64Array([1, rho, rho, 1]), 2);
+  const n = 8000;
+  const { draws } = runKernel(target, [0, 0], 0.8, metric, n);
+  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = draws[2 * i], y = draws[2 * i + 1];
+    sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
+  }
+  const mx = sx / n, my = sy / n;
+  const vx = sxx / n - mx * mx, vy = syy / n - my * my;
+  const r = (sxy / n - mx * my) / Math.sqrt(vx * vy);
+  // With the exact metric NUTS draws are nearly independent (ESS ≳ n/2 = 4000): sd(mean) ≤
+  // 1/sqrt(4000) = 0.016, sd(var) ≤ sqrt(2/4000) = 0.022, sd(r) ≤ (1−ρ²)/sqrt(4000) = 0.003.
+  // Tolerances are 5 sd (two-sided failure ≈ 6e-7 each).
+  assert.ok(Math.abs(mx) < 0.08 && Math.abs(my) < 0.08, `means ${mx} ${my}`);
+  assert.ok(Math.abs(vx - 1) < 0.11 && Math.abs(vy - 1) < 0.11, `vars ${vx} ${vy}`);
+  assert.ok(Math.abs(r - rho) < 0.015, `correlation ${r}`);
+});
