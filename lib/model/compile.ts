@@ -193,10 +193,21 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
   }
   const cellLabels = cellLevels.map((l) => cellFactors.map((f) => l[f]).join("_"));
 
+  // Â: D × Ktot, the map from stacked varying effects into design columns.
+  const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
+  const aHat = new Float64Array(D * kTotal);
+  let kBase = 0;
+  for (const term of terms) {
+    for (let e = 0; e < term.mapColumn.length; e++) {
+      aHat[term.mapColumn[e] * kTotal + kBase + term.mapCoef[e]] += term.mapWeight[e];
+    }
+    kBase += term.coefNames.length;
+  }
+
   // Compression.
   const stats = spec.family === "gaussian"
-    ? gaussianStats(columns, y, cellOfRow, nCells)
-    : patternStats(spec.family, columns, y, trials, cellOfRow);
+    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
+    : patternStats(spec.family, columns, y, trials, cellOfRow, aHat, kTotal);
 
   // Treatment effect per cell: mean derivative of each column w.r.t. the treatment.
   const effectFixed = new Float64Array(nCells * D);
@@ -234,6 +245,7 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
     sigmaPrior: resolvePrior(spec.priors, "sigma", {}, defaults.sigma ?? { dist: "flat" }),
     nuPrior: resolvePrior(spec.priors, "nu", {}, defaults.nu ?? { dist: "flat" }),
     terms,
+    kTotal,
     nCells,
     cellGroups: Int32Array.from(cellGroupsList),
     cellCount,
@@ -256,18 +268,20 @@ function gaussianStats(
   y: Float64Array,
   cellOfRow: Int32Array,
   nCells: number,
+  aHat: Float64Array,
+  kTotal: number,
 ): GaussianStats {
   const D = columns.length;
   const count = new Float64Array(nCells);
   const wtw = new Float64Array(nCells * D * D);
   const wty = new Float64Array(nCells * D);
-  const yty = new Float64Array(nCells);
+  let yty = 0;
   const row = new Float64Array(D);
   for (let i = 0; i < y.length; i++) {
     const c = cellOfRow[i];
     for (let d = 0; d < D; d++) row[d] = columns[d][i];
     count[c]++;
-    yty[c] += y[i] * y[i];
+    yty += y[i] * y[i];
     const base = c * D * D;
     for (let a = 0; a < D; a++) {
       wty[c * D + a] += row[a] * y[i];
@@ -276,7 +290,34 @@ function gaussianStats(
       for (let b = 0; b < D; b++) wtw[base + a * D + b] += ra * row[b];
     }
   }
-  return { kind: "gaussian", count, wtw, wty, yty };
+  const G = new Float64Array(D * D);
+  const h = new Float64Array(D);
+  const B = new Float64Array(nCells * D * kTotal);
+  const C = new Float64Array(nCells * kTotal * kTotal);
+  const e = new Float64Array(nCells * kTotal);
+  for (let c = 0; c < nCells; c++) {
+    const m = c * D * D;
+    for (let a = 0; a < D; a++) {
+      h[a] += wty[c * D + a];
+      for (let b = 0; b < D; b++) G[a * D + b] += wtw[m + a * D + b];
+      for (let k = 0; k < kTotal; k++) {
+        let v = 0;
+        for (let b = 0; b < D; b++) v += wtw[m + a * D + b] * aHat[b * kTotal + k];
+        B[(c * D + a) * kTotal + k] = v;
+      }
+    }
+    for (let k = 0; k < kTotal; k++) {
+      let v = 0;
+      for (let a = 0; a < D; a++) v += aHat[a * kTotal + k] * wty[c * D + a];
+      e[c * kTotal + k] = v;
+      for (let l = 0; l < kTotal; l++) {
+        let w = 0;
+        for (let a = 0; a < D; a++) w += aHat[a * kTotal + k] * B[(c * D + a) * kTotal + l];
+        C[(c * kTotal + k) * kTotal + l] = w;
+      }
+    }
+  }
+  return { kind: "gaussian", count, n: y.length, yty, G, h, B, C, e };
 }
 
 function patternStats(
@@ -285,6 +326,8 @@ function patternStats(
   y: Float64Array,
   trials: Float64Array | null,
   cellOfRow: Int32Array,
+  aHat: Float64Array,
+  kTotal: number,
 ): PatternStats {
   const D = columns.length;
   const index = new Map<string, number>();
@@ -314,11 +357,21 @@ function patternStats(
   if (family === "binomial" && trials === null) {
     throw new HetfxError('Cannot build model: family "binomial" needs a trials column.');
   }
+  const nPatterns = index.size;
+  const wA = new Float64Array(nPatterns * kTotal);
+  for (let p = 0; p < nPatterns; p++) {
+    for (let a = 0; a < D; a++) {
+      const v = w[p * D + a];
+      if (v === 0) continue;
+      for (let k = 0; k < kTotal; k++) wA[p * kTotal + k] += v * aHat[a * kTotal + k];
+    }
+  }
   return {
     kind: "patterns",
-    nPatterns: index.size,
+    nPatterns,
     cell: Int32Array.from(cell),
     w: Float64Array.from(w),
+    wA,
     sum: Float64Array.from(sum),
     weight: Float64Array.from(weight),
   };

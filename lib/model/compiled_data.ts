@@ -29,24 +29,38 @@ export interface CompiledTerm {
   zOffset: number;
 }
 
-/** Gaussian sufficient statistics per cell (W = the full design with intercept column). */
+/**
+ * Gaussian sufficient statistics. With β_c = β + Â ρ_c (ρ_c: the varying effects of cell c's
+ * groups, all terms stacked, Ktot of them), the residual sum of squares is
+ * yᵀy − 2βᵀh − 2Σ ρ_cᵀe_c + βᵀGβ + 2Σ βᵀB_cρ_c + Σ ρ_cᵀC_cρ_c, where per cell
+ * B_c = WᵀW_c Â, C_c = ÂᵀWᵀW_c Â, e_c = ÂᵀWᵀy_c, and G, h sum WᵀW_c, Wᵀy_c over cells.
+ */
 export interface GaussianStats {
   kind: "gaussian";
   count: Float64Array;
-  /** nCells × D × D. */
-  wtw: Float64Array;
-  /** nCells × D. */
-  wty: Float64Array;
-  yty: Float64Array;
+  /** Total rows and yᵀy. */
+  n: number;
+  yty: number;
+  /** D × D and D. */
+  G: Float64Array;
+  h: Float64Array;
+  /** nCells × D × Ktot, nCells × Ktot × Ktot, nCells × Ktot. */
+  B: Float64Array;
+  C: Float64Array;
+  e: Float64Array;
 }
 
-/** Unique covariate patterns within cells, with summed outcomes. */
+/**
+ * Unique covariate patterns within cells, with summed outcomes. η_p = w_p·β + (w_pÂ)·ρ_cell.
+ */
 export interface PatternStats {
   kind: "patterns";
   nPatterns: number;
   cell: Int32Array;
   /** nPatterns × D. */
   w: Float64Array;
+  /** nPatterns × Ktot: w_p Â. */
+  wA: Float64Array;
   /** Summed successes / counts; for student-t the outcome value. */
   sum: Float64Array;
   /** Summed trials / number of rows; for student-t the number of identical rows. */
@@ -71,6 +85,8 @@ export interface CompiledData {
   sigmaPrior: PriorDistribution;
   nuPrior: PriorDistribution;
   terms: CompiledTerm[];
+  /** Total number of varying coefficients per cell: the sum of K over terms. */
+  kTotal: number;
   nCells: number;
   /** nCells × nTerms group index of each cell. */
   cellGroups: Int32Array;

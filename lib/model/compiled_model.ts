@@ -47,8 +47,9 @@ export class CompiledModel implements SamplerTarget {
   private readonly D: number;
   private readonly beta: Float64Array;
   private readonly gradBeta: Float64Array;
-  private readonly betaCell: Float64Array;
-  private readonly gradCell: Float64Array;
+  /** Stacked varying effects of each cell's groups (nCells × Ktot) and their gradient. */
+  private readonly rho: Float64Array;
+  private readonly gradRho: Float64Array;
   private readonly q: Float64Array;
   private readonly work: TermWork[];
   /** The likelihood part of the last logDensityGradient call (constants as documented). */
@@ -60,8 +61,8 @@ export class CompiledModel implements SamplerTarget {
     this.D = data.columnNames.length;
     this.beta = new Float64Array(this.D);
     this.gradBeta = new Float64Array(this.D);
-    this.betaCell = new Float64Array(data.nCells * this.D);
-    this.gradCell = new Float64Array(data.nCells * this.D);
+    this.rho = new Float64Array(data.nCells * data.kTotal);
+    this.gradRho = new Float64Array(data.nCells * data.kTotal);
     this.q = new Float64Array(this.D);
     this.work = data.terms.map((term) => {
       const K = term.coefNames.length;
@@ -138,20 +139,18 @@ export class CompiledModel implements SamplerTarget {
       w.gradR.fill(0);
     }
 
-    // Coefficients per cell.
+    // Varying effects of each cell, all terms stacked.
     const nCells = d.nCells;
     const T = this.work.length;
-    const betaCell = this.betaCell;
+    const kTotal = d.kTotal;
+    const rho = this.rho;
     for (let c = 0; c < nCells; c++) {
-      const base = c * D;
-      for (let k = 0; k < D; k++) betaCell[base + k] = beta[k];
+      let k0 = c * kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
         const rBase = d.cellGroups[c * T + t] * w.K;
-        const term = w.term;
-        for (let e = 0; e < term.mapColumn.length; e++) {
-          betaCell[base + term.mapColumn[e]] += term.mapWeight[e] * w.r[rBase + term.mapCoef[e]];
-        }
+        for (let k = 0; k < w.K; k++) rho[k0 + k] = w.r[rBase + k];
+        k0 += w.K;
       }
     }
 
@@ -170,9 +169,10 @@ export class CompiledModel implements SamplerTarget {
       gradient[d.nuOffset] += g * Math.exp(u) + 1;
     }
 
-    // Likelihood and its gradient with respect to each cell's coefficients.
-    const gradCell = this.gradCell;
-    gradCell.fill(0);
+    // Likelihood and its gradient with respect to β and each cell's varying effects.
+    const gradBeta = this.gradBeta;
+    gradBeta.fill(0);
+    this.gradRho.fill(0);
     const logLik = d.stats.kind === "gaussian"
       ? this.gaussianLikelihood(theta, gradient)
       : this.patternLikelihood(theta, gradient);
@@ -181,18 +181,13 @@ export class CompiledModel implements SamplerTarget {
     if (!Number.isFinite(lp)) return -Infinity;
 
     // Back to β and r.
-    const gradBeta = this.gradBeta;
-    gradBeta.fill(0);
     for (let c = 0; c < nCells; c++) {
-      const base = c * D;
-      for (let k = 0; k < D; k++) gradBeta[k] += gradCell[base + k];
+      let k0 = c * kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
         const rBase = d.cellGroups[c * T + t] * w.K;
-        const term = w.term;
-        for (let e = 0; e < term.mapColumn.length; e++) {
-          w.gradR[rBase + term.mapCoef[e]] += term.mapWeight[e] * gradCell[base + term.mapColumn[e]];
-        }
+        for (let k = 0; k < w.K; k++) w.gradR[rBase + k] += this.gradRho[k0 + k];
+        k0 += w.K;
       }
     }
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
@@ -234,35 +229,43 @@ export class CompiledModel implements SamplerTarget {
     const s = d.stats;
     if (s.kind !== "gaussian") throw new Error("unreachable");
     const D = this.D;
+    const K = d.kTotal;
+    const beta = this.beta;
+    const rho = this.rho;
+    const gradBeta = this.gradBeta;
+    const gradRho = this.gradRho;
     const logSigma = theta[d.sigmaOffset];
-    const sigma = Math.exp(logSigma);
-    const invVar = 1 / (sigma * sigma);
-    let lp = 0;
-    let gLogSigma = 0;
+    const invVar = Math.exp(-2 * logSigma);
+    // rss = yᵀy − 2βᵀh + βᵀGβ + Σ_c (−2ρ_cᵀe_c + 2βᵀB_cρ_c + ρ_cᵀC_cρ_c); gradBeta collects
+    // h − Gβ − Σ B_cρ_c and gradRho_c = e_c − B_cᵀβ − C_cρ_c (both later scaled by 1/σ²).
     const q = this.q;
-    for (let c = 0; c < d.nCells; c++) {
-      const base = c * D;
-      const mBase = c * D * D;
-      // rss = yᵀy − 2 βᵀ Wᵀy + βᵀ WᵀW β
-      let bWy = 0;
-      let bQ = 0;
-      for (let a = 0; a < D; a++) {
-        let qa = 0;
-        const row = mBase + a * D;
-        for (let b = 0; b < D; b++) qa += s.wtw[row + b] * this.betaCell[base + b];
-        q[a] = qa;
-        const ba = this.betaCell[base + a];
-        bWy += ba * s.wty[base + a];
-        bQ += ba * qa;
-      }
-      const rss = s.yty[c] - 2 * bWy + bQ;
-      const n = s.count[c];
-      lp += -n * logSigma - 0.5 * rss * invVar;
-      gLogSigma += -n + rss * invVar;
-      for (let a = 0; a < D; a++) this.gradCell[base + a] = (s.wty[base + a] - q[a]) * invVar;
+    let rss = s.yty;
+    for (let a = 0; a < D; a++) {
+      let ga = 0;
+      for (let b = 0; b < D; b++) ga += s.G[a * D + b] * beta[b];
+      q[a] = ga;
+      rss += beta[a] * (ga - 2 * s.h[a]);
+      gradBeta[a] = s.h[a] - ga;
     }
-    gradient[d.sigmaOffset] += gLogSigma;
-    return lp;
+    for (let c = 0; c < d.nCells; c++) {
+      const r0 = c * K;
+      const bBase = c * D * K;
+      const cBase = c * K * K;
+      for (let k = 0; k < K; k++) {
+        const rk = rho[r0 + k];
+        // (B_cᵀβ)_k and (C_cρ_c)_k
+        let btb = 0;
+        for (let a = 0; a < D; a++) btb += s.B[bBase + a * K + k] * beta[a];
+        let cr = 0;
+        for (let l = 0; l < K; l++) cr += s.C[cBase + k * K + l] * rho[r0 + l];
+        rss += rk * (-2 * s.e[r0 + k] + 2 * btb + cr);
+        gradRho[r0 + k] = (s.e[r0 + k] - btb - cr) * invVar;
+        if (rk !== 0) for (let a = 0; a < D; a++) gradBeta[a] -= s.B[bBase + a * K + k] * rk;
+      }
+    }
+    for (let a = 0; a < D; a++) gradBeta[a] *= invVar;
+    gradient[d.sigmaOffset] += -s.n + rss * invVar;
+    return -s.n * logSigma - 0.5 * rss * invVar;
   }
 
   private patternLikelihood(theta: Float64Array, gradient: Float64Array): number {
@@ -285,12 +288,18 @@ export class CompiledModel implements SamplerTarget {
     const dConst = family === "student"
       ? 0.5 * digamma((nu + 1) / 2) - 0.5 * digamma(nu / 2) - 0.5 / nu
       : 0;
+    const K = d.kTotal;
+    const beta = this.beta;
+    const rho = this.rho;
+    const gradBeta = this.gradBeta;
+    const gradRho = this.gradRho;
     for (let p = 0; p < s.nPatterns; p++) {
-      const c = s.cell[p];
-      const base = c * D;
+      const r0 = s.cell[p] * K;
       const wBase = p * D;
+      const aBase = p * K;
       let eta = 0;
-      for (let a = 0; a < D; a++) eta += s.w[wBase + a] * this.betaCell[base + a];
+      for (let a = 0; a < D; a++) eta += s.w[wBase + a] * beta[a];
+      for (let k = 0; k < K; k++) eta += s.wA[aBase + k] * rho[r0 + k];
       let dEta: number;
       const sum = s.sum[p];
       const weight = s.weight[p];
@@ -323,7 +332,8 @@ export class CompiledModel implements SamplerTarget {
         default:
           throw new Error(`unreachable family ${family}`);
       }
-      for (let a = 0; a < D; a++) this.gradCell[base + a] += dEta * s.w[wBase + a];
+      for (let a = 0; a < D; a++) gradBeta[a] += dEta * s.w[wBase + a];
+      for (let k = 0; k < K; k++) gradRho[r0 + k] += dEta * s.wA[aBase + k];
     }
     if (family === "student") {
       gradient[d.sigmaOffset] += gLogSigma;
