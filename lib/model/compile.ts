@@ -48,7 +48,9 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = checkOutcome(spec, table);
-  const trials = spec.trials ? (getColumn(table, spec.trials) as { values: Float64Array }).values : null;
+  const trials = spec.trials
+    ? (getColumn(table, spec.trials) as { values: Float64Array }).values
+    : null;
   const defaults = defaultPriors(spec.family, y);
 
   // Population-level design, centred when there is an intercept (as brms does).

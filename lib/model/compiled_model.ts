@@ -9,7 +9,7 @@
 import type { SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
-import { priorLogDensity } from "./prior_density.ts";
+import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
@@ -91,14 +91,16 @@ export class CompiledModel implements SamplerTarget {
     const first = d.hasIntercept ? 1 : 0;
     if (d.hasIntercept) {
       beta[0] = theta[d.interceptOffset];
-      const [l, g] = priorLogDensity(d.interceptPrior, beta[0]);
+      const l = priorLogDensityInto(d.interceptPrior, beta[0]);
+      const g = priorDerivative[0];
       lp += l;
       gradient[d.interceptOffset] += g;
     }
     for (let p = 0; p < d.nFixed; p++) {
       const value = theta[d.bOffset + p];
       beta[first + p] = value;
-      const [l, g] = priorLogDensity(d.bPriors[p], value);
+      const l = priorLogDensityInto(d.bPriors[p], value);
+      const g = priorDerivative[0];
       lp += l;
       gradient[d.bOffset + p] += g;
     }
@@ -111,7 +113,8 @@ export class CompiledModel implements SamplerTarget {
         const logSd = theta[term.logSdOffset + k];
         const sd = Math.exp(logSd);
         w.sd[k] = sd;
-        const [l, g] = priorLogDensity(term.sdPriors[k], sd);
+        const l = priorLogDensityInto(term.sdPriors[k], sd);
+        const g = priorDerivative[0];
         lp += l + logSd; // prior + log Jacobian of exp
         gradient[term.logSdOffset + k] += g * sd + 1;
       }
@@ -158,13 +161,15 @@ export class CompiledModel implements SamplerTarget {
     if (d.sigmaOffset >= 0) {
       const u = theta[d.sigmaOffset];
       const sigma = Math.exp(u);
-      const [l, g] = priorLogDensity(d.sigmaPrior, sigma);
+      const l = priorLogDensityInto(d.sigmaPrior, sigma);
+      const g = priorDerivative[0];
       lp += l + u;
       gradient[d.sigmaOffset] += g * sigma + 1;
     }
     if (d.nuOffset >= 0) {
       const u = theta[d.nuOffset];
-      const [l, g] = priorLogDensity(d.nuPrior, 1 + Math.exp(u));
+      const l = priorLogDensityInto(d.nuPrior, 1 + Math.exp(u));
+      const g = priorDerivative[0];
       lp += l + u;
       gradient[d.nuOffset] += g * Math.exp(u) + 1;
     }
@@ -239,13 +244,14 @@ export class CompiledModel implements SamplerTarget {
     // rss = yᵀy − 2βᵀh + βᵀGβ + Σ_c (−2ρ_cᵀe_c + 2βᵀB_cρ_c + ρ_cᵀC_cρ_c); gradBeta collects
     // h − Gβ − Σ B_cρ_c and gradRho_c = e_c − B_cᵀβ − C_cρ_c (both later scaled by 1/σ²).
     const q = this.q;
+    const G = s.G, h = s.h, B = s.B, C = s.C, e = s.e;
     let rss = s.yty;
     for (let a = 0; a < D; a++) {
       let ga = 0;
-      for (let b = 0; b < D; b++) ga += s.G[a * D + b] * beta[b];
+      for (let b = 0; b < D; b++) ga += G[a * D + b] * beta[b];
       q[a] = ga;
-      rss += beta[a] * (ga - 2 * s.h[a]);
-      gradBeta[a] = s.h[a] - ga;
+      rss += beta[a] * (ga - 2 * h[a]);
+      gradBeta[a] = h[a] - ga;
     }
     for (let c = 0; c < d.nCells; c++) {
       const r0 = c * K;
@@ -255,12 +261,12 @@ export class CompiledModel implements SamplerTarget {
         const rk = rho[r0 + k];
         // (B_cᵀβ)_k and (C_cρ_c)_k
         let btb = 0;
-        for (let a = 0; a < D; a++) btb += s.B[bBase + a * K + k] * beta[a];
+        for (let a = 0; a < D; a++) btb += B[bBase + a * K + k] * beta[a];
         let cr = 0;
-        for (let l = 0; l < K; l++) cr += s.C[cBase + k * K + l] * rho[r0 + l];
-        rss += rk * (-2 * s.e[r0 + k] + 2 * btb + cr);
-        gradRho[r0 + k] = (s.e[r0 + k] - btb - cr) * invVar;
-        if (rk !== 0) for (let a = 0; a < D; a++) gradBeta[a] -= s.B[bBase + a * K + k] * rk;
+        for (let l = 0; l < K; l++) cr += C[cBase + k * K + l] * rho[r0 + l];
+        rss += rk * (-2 * e[r0 + k] + 2 * btb + cr);
+        gradRho[r0 + k] = (e[r0 + k] - btb - cr) * invVar;
+        if (rk !== 0) { for (let a = 0; a < D; a++) gradBeta[a] -= B[bBase + a * K + k] * rk; }
       }
     }
     for (let a = 0; a < D; a++) gradBeta[a] *= invVar;

@@ -5,6 +5,31 @@
  */
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
+/** Where priorLogDensityInto writes the derivative (avoids allocating in the hot loop). */
+export const priorDerivative = new Float64Array(1);
+
+/**
+ * Log density of `dist` at `x` (constants dropped); its derivative goes to priorDerivative[0].
+ * The allocation-free twin of priorLogDensity, for the log-density hot loop.
+ */
+export function priorLogDensityInto(dist: PriorDistribution, x: number): number {
+  switch (dist.dist) {
+    case "normal": {
+      const z = (x - dist.mu) / dist.sigma;
+      priorDerivative[0] = -z / dist.sigma;
+      return -0.5 * z * z;
+    }
+    case "flat":
+      priorDerivative[0] = 0;
+      return 0;
+    default: {
+      const [lp, d] = priorLogDensity(dist, x);
+      priorDerivative[0] = d;
+      return lp;
+    }
+  }
+}
+
 /**
  * Log density of `dist` at `x` (constants dropped) and its derivative with respect to `x`.
  *

@@ -11,13 +11,10 @@ import type { ChainDraws, SampleOptions, SampleProgress } from "../sampler/backe
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../sampler/parallel.ts";
 import { generateQuantities, type NamedDraws, splitChains } from "./generated.ts";
-import type {
-  EffectSpread,
-  GroupEffect,
-  ParameterSummary,
-  SlopeCoefficient,
-} from "./types.ts";
-import { essBulk, essTail, rhat, summarizeDraws } from "../diagnostics/mod.ts";
+import type { EffectSpread, GroupEffect, ParameterSummary, SlopeCoefficient } from "./types.ts";
+import { essBulk, essTail } from "../diagnostics/ess.ts";
+import { rhat } from "../diagnostics/rhat.ts";
+import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import { samplerDiagnostics } from "./sampler_diagnostics.ts";
 import { progressReporter } from "./progress.ts";
 
@@ -55,7 +52,7 @@ export interface FitInfo {
   adapter: string | null;
   backendReason: string;
   timing: { compile_s: number; warmup_s: number; sampling_s: number; total_s: number };
-  options: Required<Omit<FitOptions, "progress" | "signal" | "backend" | "workers">>;
+  options: typeof DEFAULTS;
   rows: number;
   cells: number;
   compressedTo: number;
@@ -68,7 +65,7 @@ const DEFAULTS = {
   seed: 1,
   adaptDelta: 0.8,
   maxTreedepth: 10,
-  metric: "diag" as const,
+  metric: "diag" as "diag" | "dense",
 };
 
 /**
@@ -81,7 +78,11 @@ const DEFAULTS = {
  * fit.summary();
  * ```
  */
-export async function fitModel(spec: ModelSpec, table: Table, options: FitOptions = {}): Promise<Fit> {
+export async function fitModel(
+  spec: ModelSpec,
+  table: Table,
+  options: FitOptions = {},
+): Promise<Fit> {
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
   if (options.backend === "webgpu") {
@@ -124,7 +125,16 @@ export async function fitModel(spec: ModelSpec, table: Table, options: FitOption
           exportName: "modelFromData",
           args: data,
         },
-        { ...sampleOptions, onProgress: undefined, signal: undefined, workers },
+        {
+          chains: o.chains,
+          warmup: o.warmup,
+          draws: o.draws,
+          seed: o.seed,
+          adaptDelta: o.adaptDelta,
+          maxTreedepth: o.maxTreedepth,
+          metric: o.metric,
+          workers,
+        },
         { onProgress, signal: options.signal },
       )
       : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
@@ -139,7 +149,7 @@ export async function fitModel(spec: ModelSpec, table: Table, options: FitOption
     backend: "cpu",
     adapter: null,
     backendReason: options.backend === "cpu"
-      ? "backend \"cpu\" requested"
+      ? 'backend "cpu" requested'
       : "CPU backend (NUTS); the WebGPU backend is not available in this version",
     timing: {
       compile_s: (compiled - start) / 1000,
@@ -147,7 +157,15 @@ export async function fitModel(spec: ModelSpec, table: Table, options: FitOption
       sampling_s: (end - samplingStarted) / 1000,
       total_s: (end - start) / 1000,
     },
-    options: o,
+    options: {
+      chains: o.chains,
+      warmup: o.warmup,
+      draws: o.draws,
+      seed: o.seed,
+      adaptDelta: o.adaptDelta,
+      maxTreedepth: o.maxTreedepth,
+      metric: o.metric,
+    },
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
@@ -162,9 +180,15 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
 function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   const bad = (name: string, value: unknown, what: string) =>
     new HetfxError(`Cannot fit: option ${name} = ${JSON.stringify(value)} ${what}.`);
-  if (!Number.isInteger(o.chains) || o.chains < 1) throw bad("chains", o.chains, "must be a whole number ≥ 1");
-  if (!Number.isInteger(o.warmup) || o.warmup < 0) throw bad("warmup", o.warmup, "must be a whole number ≥ 0");
-  if (!Number.isInteger(o.draws) || o.draws < 1) throw bad("draws", o.draws, "must be a whole number ≥ 1");
+  if (!Number.isInteger(o.chains) || o.chains < 1) {
+    throw bad("chains", o.chains, "must be a whole number ≥ 1");
+  }
+  if (!Number.isInteger(o.warmup) || o.warmup < 0) {
+    throw bad("warmup", o.warmup, "must be a whole number ≥ 0");
+  }
+  if (!Number.isInteger(o.draws) || o.draws < 1) {
+    throw bad("draws", o.draws, "must be a whole number ≥ 1");
+  }
   if (!Number.isInteger(o.seed)) throw bad("seed", o.seed, "must be a whole number");
   if (!(o.adaptDelta > 0 && o.adaptDelta < 1)) {
     throw bad("adaptDelta", o.adaptDelta, "must lie strictly between 0 and 1 (e.g. 0.95)");
@@ -172,7 +196,9 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   if (!Number.isInteger(o.maxTreedepth) || o.maxTreedepth < 1) {
     throw bad("maxTreedepth", o.maxTreedepth, "must be a whole number ≥ 1");
   }
-  if (o.metric !== "diag" && o.metric !== "dense") throw bad("metric", o.metric, 'must be "diag" or "dense"');
+  if (o.metric !== "diag" && o.metric !== "dense") {
+    throw bad("metric", o.metric, 'must be "diag" or "dense"');
+  }
   if (o.backend !== undefined && !["auto", "cpu", "webgpu"].includes(o.backend)) {
     throw bad("backend", o.backend, 'must be "auto", "cpu" or "webgpu"');
   }
@@ -290,7 +316,10 @@ export class Fit {
   }
 
   /** Each group's effect split into the group-level-predictor part and the varying part. */
-  groupEffectParts(): { predicted: ReturnType<typeof summarizeDraws>; varying: ReturnType<typeof summarizeDraws> }[] {
+  groupEffectParts(): {
+    predicted: ReturnType<typeof summarizeDraws>;
+    varying: ReturnType<typeof summarizeDraws>;
+  }[] {
     this.groupEffects();
     return this.named.cellPredicted.map((p, c) => ({
       predicted: summarizeDraws(p),

@@ -67,18 +67,24 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const sigma = data.sigmaOffset >= 0 ? add("sigma") : null;
   const nu = data.nuOffset >= 0 ? add("nu") : null;
   const rArrays = data.terms.map((term) =>
-    term.labels.flatMap((label) => term.coefNames.map((c) => add(varyingName(term.group, label, c))))
+    term.labels.flatMap((label) =>
+      term.coefNames.map((c) => add(varyingName(term.group, label, c)))
+    )
   );
   const lp = add("lp__");
 
   const D = data.columnNames.length;
   const nCells = data.nCells;
   const hasEffects = data.treatment !== null;
-  const cellEffects = hasEffects ? Array.from({ length: nCells }, () => new Float64Array(total)) : [];
+  const cellEffects = hasEffects
+    ? Array.from({ length: nCells }, () => new Float64Array(total))
+    : [];
   const cellPredicted = hasEffects
     ? Array.from({ length: nCells }, () => new Float64Array(total))
     : [];
-  const cellVarying = hasEffects ? Array.from({ length: nCells }, () => new Float64Array(total)) : [];
+  const cellVarying = hasEffects
+    ? Array.from({ length: nCells }, () => new Float64Array(total))
+    : [];
 
   const dim = data.dim;
   const first = data.hasIntercept ? 1 : 0;

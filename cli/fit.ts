@@ -1,0 +1,208 @@
+/**
+ * `deno task fit <data.csv> --formula "<brms formula>" [options]` — fit a model from the
+ * command line, print a summary (progress on stderr) and, with --out, write the DESIGN.md JSON.
+ * Bad input exits with status 2 and the HetfxError message, never a stack trace.
+ */
+import { parseArgs } from "node:util";
+import { HetfxError } from "../lib/errors.ts";
+import { loadTable } from "../lib/data/load_table.ts";
+import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
+import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
+import { formatGroupSummary, groups } from "../lib/data/groups.ts";
+import type { Table } from "../lib/data/table.ts";
+import { formula } from "../lib/spec/formula.ts";
+import { formatPrior, parsePrior } from "../lib/spec/priors.ts";
+import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
+import type { Fit, FitOptions } from "../lib/posterior/fit.ts";
+import { formatFitSummary } from "../lib/posterior/format_summary.ts";
+import { dropMissingRows } from "../lib/data/missing.ts";
+import { usedColumns } from "../lib/model/compile.ts";
+
+export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>" [options]
+
+  --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
+  --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
+  --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
+  --drop-missing        drop rows with missing values in the model's columns (reported)
+  --prior "CLASS ~ D"   a prior, repeatable: "b ~ normal(0, 0.5)", "sd ~ normal(0, 1)",
+                        "b[alliance] ~ normal(0, 1)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
+  --chains N            (default 4)        --warmup N   (default 1000)
+  --draws N             (default 1000)     --seed N     (default 1)
+  --adapt-delta X       target acceptance in (0, 1) (default 0.8; the paper uses 0.95)
+  --max-treedepth N     (default 10)       --metric diag|dense (default diag)
+  --backend NAME        auto | cpu | webgpu (default auto)
+  --out FILE            write the result as JSON
+  --dry-run             build and check the model, print its summary, do not sample
+  --no-progress         no progress display
+  --help                this text`;
+
+interface CliArgs {
+  data: string;
+  formula: string;
+  family: Family;
+  recode?: string;
+  dropMissing: boolean;
+  priors: string[];
+  fit: FitOptions;
+  out?: string;
+  dryRun: boolean;
+}
+
+function integer(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value)) {
+    throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
+  }
+  return value;
+}
+
+/** Parse the command line into options; HetfxError on anything malformed. */
+export function parseCli(argv: string[]): CliArgs | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        formula: { type: "string" },
+        family: { type: "string" },
+        recode: { type: "string" },
+        "drop-missing": { type: "boolean" },
+        prior: { type: "string", multiple: true },
+        chains: { type: "string" },
+        warmup: { type: "string" },
+        draws: { type: "string" },
+        seed: { type: "string" },
+        "adapt-delta": { type: "string" },
+        "max-treedepth": { type: "string" },
+        metric: { type: "string" },
+        backend: { type: "string" },
+        out: { type: "string" },
+        "dry-run": { type: "boolean" },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new HetfxError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (parsed.positionals.length !== 1) {
+    throw new HetfxError(
+      `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${USAGE}`,
+    );
+  }
+  if (!v.formula) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
+  const adaptDelta = v["adapt-delta"] === undefined ? undefined : Number(v["adapt-delta"]);
+  if (adaptDelta !== undefined && Number.isNaN(adaptDelta)) {
+    throw new HetfxError(`Option --adapt-delta expects a number, got "${v["adapt-delta"]}".`);
+  }
+  return {
+    data: parsed.positionals[0],
+    formula: v.formula,
+    family: (v.family ?? "gaussian") as Family,
+    recode: v.recode,
+    dropMissing: v["drop-missing"] ?? false,
+    priors: v.prior ?? [],
+    out: v.out,
+    dryRun: v["dry-run"] ?? false,
+    fit: {
+      chains: integer("chains", v.chains),
+      warmup: integer("warmup", v.warmup),
+      draws: integer("draws", v.draws),
+      seed: integer("seed", v.seed),
+      adaptDelta,
+      maxTreedepth: integer("max-treedepth", v["max-treedepth"]),
+      metric: v.metric as FitOptions["metric"],
+      backend: v.backend as FitOptions["backend"],
+      progress: !(v["no-progress"] ?? false),
+    },
+  };
+}
+
+const RECODES: Record<string, (t: Table) => Table> = {
+  "tomz-weeks": prepareTomzWeeks,
+  "bush-prather": prepareBushPrather,
+};
+
+/** Describe the model before sampling: rows, groups and sizes, terms, priors. */
+export function specSummary(spec: ModelSpec, table: Table): string {
+  const lines = [
+    `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows`,
+    `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
+    `Treatment: ${spec.treatment ?? "(none)"}`,
+  ];
+  for (const g of spec.groupTerms) {
+    const summary = groups(table).by(...g.factors).summary();
+    lines.push(
+      `Varying ${[g.intercept ? "Intercept" : "", ...g.slopes].filter(Boolean).join(" + ")} ` +
+        `by ${g.group}${g.correlated ? "" : " (uncorrelated)"}: ${summary.nGroups} groups, ` +
+        `sizes ${summary.minSize}–${summary.maxSize}`,
+      formatGroupSummary(summary, 10).split("\n").map((l) => "  " + l).join("\n"),
+    );
+  }
+  lines.push(
+    "Priors given: " +
+      (spec.priors.length
+        ? spec.priors.map((p) =>
+          `${p.class}${p.coef || p.group ? `[${p.coef ?? p.group}]` : ""} ~ ${formatPrior(p.prior)}`
+        ).join("; ")
+        : "none (brms-style defaults)"),
+  );
+  return lines.join("\n");
+}
+
+/** Run the CLI; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseCli(argv);
+    if (args === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    let table = await loadTable(args.data);
+    if (args.recode !== undefined) {
+      const recode = RECODES[args.recode];
+      if (!recode) {
+        throw new HetfxError(
+          `Unknown --recode "${args.recode}"; available: ${Object.keys(RECODES).join(", ")}.`,
+        );
+      }
+      table = recode(table);
+    }
+    let builder = formula(args.formula, table, { family: args.family });
+    if (args.dropMissing) {
+      const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
+      if (dropped.droppedRows > 0) {
+        const where = Object.entries(dropped.byColumn).filter(([, n]) => n > 0)
+          .map(([c, n]) => `${c}: ${n}`).join(", ");
+        console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
+      }
+      table = dropped.table;
+      builder = formula(args.formula, table, { family: args.family });
+    }
+    for (const p of args.priors.map(parsePrior)) {
+      builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
+    }
+    const spec = builder.toJSON();
+    console.log(specSummary(spec, builder.table));
+    if (args.dryRun) return 0;
+    const fit: Fit = await builder.fit(args.fit);
+    console.log(formatFitSummary(fit));
+    if (args.out) {
+      await Deno.writeTextFile(args.out, JSON.stringify(fit.toJSON(), null, 2) + "\n");
+      console.log(`Wrote ${args.out}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof HetfxError) {
+      console.error(`Error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

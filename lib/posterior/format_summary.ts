@@ -1,0 +1,83 @@
+/**
+ * A fit as plain text for terminals and logs: sampler, timing, diagnostics, warnings,
+ * parameters, and the spread of group effects.
+ */
+import type { Fit } from "./fit.ts";
+import type { GroupEffect } from "./types.ts";
+
+function fixed(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "NA";
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** "white=1, male=1, intl=5, hawk=1: 0.53 [0.38, 0.68]" */
+export function describeGroupEffect(g: GroupEffect): string {
+  const levels = Object.entries(g.levels).map(([k, v]) => `${k}=${v}`).join(", ");
+  return `${levels} (n=${g.n}): ${fixed(g.mean)} [${fixed(g["q2.5"])}, ${fixed(g["q97.5"])}]`;
+}
+
+/**
+ * The whole fit as text.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(formatFitSummary(fit));
+ * ```
+ */
+export function formatFitSummary(fit: Fit): string {
+  const info = fit.info;
+  const d = fit.diagnostics();
+  const o = info.options;
+  const out: string[] = [];
+  out.push(
+    `Sampler: NUTS on ${info.backend} (${info.backendReason}); ${o.chains} chains × ` +
+      `(${o.warmup} warmup + ${o.draws} draws), adapt_delta ${o.adaptDelta}, seed ${o.seed}`,
+    `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
+      `${
+        fit.data.stats.kind === "gaussian" ? "cells (sufficient statistics)" : "covariate patterns"
+      }`,
+    `Time: compile ${fixed(info.timing.compile_s)} s, warmup ${fixed(info.timing.warmup_s)} s, ` +
+      `sampling ${fixed(info.timing.sampling_s)} s, total ${fixed(info.timing.total_s)} s`,
+    `Diagnostics: ${d.divergences} divergences, max R-hat ${fixed(d.max_rhat, 3)}, ` +
+      `min ESS bulk ${Math.round(d.min_ess_bulk)}, tail ${Math.round(d.min_ess_tail)}, ` +
+      `tree-depth hits ${d.max_treedepth_hits}, min E-BFMI ${fixed(d.ebfmi_min)}`,
+  );
+  const warnings = fit.warnings();
+  if (warnings.length) out.push(...warnings.map((w) => `WARNING: ${w}`));
+  else out.push("All convergence checks passed.");
+  out.push(
+    "",
+    table(
+      ["parameter", "mean", "sd", "q2.5", "q50", "q97.5", "rhat", "ess_bulk", "ess_tail"],
+      fit.summary().filter((p) => p.name !== "lp__").map((p) => [
+        p.name,
+        fixed(p.mean),
+        fixed(p.sd),
+        fixed(p["q2.5"]),
+        fixed(p.q50),
+        fixed(p["q97.5"]),
+        fixed(p.rhat, 3),
+        String(Math.round(p.ess_bulk)),
+        String(Math.round(p.ess_tail)),
+      ]),
+    ),
+  );
+  if (fit.data.treatment !== null) {
+    const s = fit.effectSpread();
+    out.push(
+      "",
+      `Effect of ${fit.data.treatment} across ${fit.groupEffects().length} groups ` +
+        `(sd of all draws ${fixed(s.sd_all_draws)}):`,
+      `  min    ${describeGroupEffect(s.min)}`,
+      `  median ${describeGroupEffect(s.median)}`,
+      `  max    ${describeGroupEffect(s.max)}`,
+    );
+  }
+  return out.join("\n");
+}
