@@ -127,7 +127,7 @@ export class WelfordEstimator {
 
   /**
    * Stan's regularised estimate (n/(n+5))·S + 1e-3·(5/(n+5))·I, S the sample (co)variance with
-   * denominator n − 1 (diagonal entries only when not dense).
+   * denominator n − 1 (diagonal entries only when not dense; exactly symmetric when dense).
    */
   regularized(): Float64Array {
     const n = this.n;
@@ -136,8 +136,17 @@ export class WelfordEstimator {
     const w = n / (n + 5);
     const shrink = 1e-3 * (5 / (n + 5));
     for (let k = 0; k < out.length; k++) out[k] = n > 1 ? w * (this.m2[k] / (n - 1)) : 0;
-    if (this.dense) { for (let i = 0; i < d; i++) out[i * d + i] += shrink; }
-    else for (let i = 0; i < d; i++) out[i] += shrink;
+    if (this.dense) {
+      // The Welford update is symmetric only up to rounding; average the two triangles.
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < i; j++) {
+          const s = 0.5 * (out[i * d + j] + out[j * d + i]);
+          out[i * d + j] = s;
+          out[j * d + i] = s;
+        }
+        out[i * d + i] += shrink;
+      }
+    } else for (let i = 0; i < d; i++) out[i] += shrink;
     for (let k = 0; k < out.length; k++) {
       if (!Number.isFinite(out[k])) {
         throw new HetfxError(
