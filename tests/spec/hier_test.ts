@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { hier } from "../../lib/spec/hier.ts";
+import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
+import { groups } from "../../lib/data/groups.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { num, tomzLike } from "./_tables.ts";
+
+Deno.test("hier: every method returns a new builder and leaves the original unchanged", () => {
+  const t = tomzLike();
+  const base = hier(t).outcome("force").treatment("alliance").groupBy("white");
+  const before = JSON.stringify(base.toJSON());
+  const derived = [
+    base.outcome("regime"),
+    base.family("binomial", { trials: "n" }),
+    base.intercept(false),
+    base.treatment("regime"),
+    base.controls("stakes"),
+    base.groupBy("male"),
+    base.slopePredictors("male"),
+    base.priors({ b: normal(0, 1) }),
+    base.prior("sd", halfNormal(0, 1), { group: "white" }),
+  ];
+  for (const b of derived) {
+    assert.notEqual(b, base);
+    assert.notEqual(JSON.stringify(b.toJSON()), before);
+  }
+  assert.equal(JSON.stringify(base.toJSON()), before);
+  assert.ok(Object.isFrozen(base) && Object.isFrozen(base.state));
+});
+
+Deno.test("hier: canonical term order and group terms for the paper's model", () => {
+  const spec = hier(tomzLike()).outcome("force").treatment("alliance")
+    .slopePredictors("white", "male").controls("regime", "region").groupBy("white", "male")
+    .toJSON();
+  assert.deepStrictEqual(spec, {
+    hetfx: 1,
+    outcome: "force",
+    family: "gaussian",
+    intercept: true,
+    treatment: "alliance",
+    terms: ["regime", "region", "alliance", "white", "male", "alliance:white", "alliance:male"],
+    groupTerms: [
+      {
+        group: "white:male",
+        factors: ["white", "male"],
+        intercept: true,
+        slopes: ["alliance"],
+        correlated: true,
+      },
+    ],
+    priors: [],
+  });
+});
+
+Deno.test("hier: the treatment can be set after groupBy; slopes follow it", () => {
+  const a = hier(tomzLike()).outcome("force").groupBy("white").treatment("alliance").toJSON();
+  assert.deepEqual(a.groupTerms[0].slopes, ["alliance"]);
+  const noTreatment = hier(tomzLike()).outcome("force").groupBy("white").toJSON();
+  assert.deepEqual(noTreatment.groupTerms[0].slopes, []);
+  assert.equal(noTreatment.treatment, null);
+});
+
+Deno.test("hier: groupBy options, crossed terms, slopePredictors without main effects", () => {
+  const spec = hier(tomzLike()).outcome("force").treatment("alliance")
+    .groupBy("white", { correlated: false }).groupBy("male", { intercept: false })
+    .slopePredictors("white", { intercept: false }).toJSON();
+  assert.deepEqual(spec.terms, ["alliance", "alliance:white"]);
+  assert.deepEqual(spec.groupTerms.map((g) => [g.group, g.intercept, g.correlated]), [
+    ["white", true, false],
+    ["male", false, true],
+  ]);
+});
+
+Deno.test("hier: groupBy(grouping) brings the grouping's binned columns into the table", () => {
+  const t = makeTable({
+    y: num(1, 2, 3, 4, 5, 6, 7, 8),
+    tr: num(0, 1, 0, 1, 0, 1, 0, 1),
+    white: num(1, 1, 0, 0, 1, 1, 0, 0),
+    age: num(20, 30, 40, 50, 60, 70, 25, 65),
+  });
+  const g = groups(t).by("white").bin("age", { quantiles: 2 });
+  const b = hier(t).outcome("y").treatment("tr").groupBy(g, { correlated: false });
+  const spec = b.toJSON();
+  assert.deepEqual(spec.groupTerms[0].factors, ["white", "age_bin"]);
+  assert.equal(spec.groupTerms[0].group, "white:age_bin");
+  assert.equal(spec.groupTerms[0].correlated, false);
+  assert.ok(b.table.names.includes("age_bin"));
+  assert.ok(!t.names.includes("age_bin"));
+  assert.throws(
+    () => hier(makeTable({ y: num(1, 2) })).groupBy(g),
+    /^HetfxError: Cannot build model: the grouping has 8 rows but the model's table has 2/,
+  );
+});
+
+Deno.test("hier: toJSON is what JSON.stringify writes, and priors keep their order", () => {
+  const b = hier(tomzLike()).outcome("force").treatment("alliance").groupBy("white")
+    .priors({ sigma: halfNormal(0, 1), b: normal(0, 0.5) })
+    .prior("b", normal(0, 2), { coef: "alliance" })
+    .prior("cor", lkj(2), { group: "white" });
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(b)), b.toJSON());
+  assert.deepStrictEqual(b.toJSON().priors, [
+    { class: "b", prior: { dist: "normal", mu: 0, sigma: 0.5 } },
+    { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
+    { class: "b", coef: "alliance", prior: { dist: "normal", mu: 0, sigma: 2 } },
+    { class: "cor", group: "white", prior: { dist: "lkj", eta: 2 } },
+  ]);
+});
+
+Deno.test("hier: builder misuse is a HetfxError that says what to call", () => {
+  const t = tomzLike();
+  assert.throws(
+    () => hier(t).treatment("alliance").toJSON(),
+    /no outcome; call \.outcome\("column"\)/,
+  );
+  assert.throws(
+    () => hier(t).outcome("force").slopePredictors("white").toJSON(),
+    /\.slopePredictors\(\) predict the treatment effect, but no treatment is set; call \.treatment\("column"\)/,
+  );
+  assert.throws(() => hier(t).groupBy(), /\.groupBy\(\) needs at least one grouping column/);
+  assert.throws(
+    () => hier(t).prior("bb" as "b", normal(0, 1)),
+    /Cannot set prior: unknown prior class "bb"; did you mean "b"\?/,
+  );
+  assert.throws(
+    () => hier(t).controls(3 as unknown as string),
+    /\.controls\(\) takes column names/,
+  );
+});
+
+Deno.test("hier: fit() validates before loading the engine", async () => {
+  await assert.rejects(
+    () => hier(tomzLike()).outcome("forse").fit(),
+    (e: unknown) =>
+      e instanceof HetfxError && /column "forse" not found; did you mean "force"\?/.test(e.message),
+  );
+});

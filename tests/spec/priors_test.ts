@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import {
+  cauchy,
+  defaultPriors,
+  exponential,
+  flat,
+  formatPrior,
+  gamma,
+  halfCauchy,
+  halfNormal,
+  halfStudentT,
+  lkj,
+  mad,
+  median,
+  normal,
+  parsePrior,
+  priorsFromObject,
+  resolvePrior,
+  roundR1,
+  studentT,
+} from "../../lib/spec/priors.ts";
+
+Deno.test("constructors return the ModelSpec distribution objects", () => {
+  assert.deepStrictEqual(normal(0, 0.5), { dist: "normal", mu: 0, sigma: 0.5 });
+  assert.deepStrictEqual(studentT(3, 1, 2.5), { dist: "student_t", df: 3, mu: 1, sigma: 2.5 });
+  assert.deepStrictEqual(cauchy(0, 2), { dist: "cauchy", mu: 0, sigma: 2 });
+  assert.deepStrictEqual(exponential(1), { dist: "exponential", rate: 1 });
+  assert.deepStrictEqual(gamma(2, 0.1), { dist: "gamma", shape: 2, rate: 0.1 });
+  assert.deepStrictEqual(lkj(2), { dist: "lkj", eta: 2 });
+  assert.deepStrictEqual(flat(), { dist: "flat" });
+});
+
+Deno.test("half-distributions are the plain distributions (the class bound makes them half)", () => {
+  assert.deepStrictEqual(halfNormal(0, 1), normal(0, 1));
+  assert.deepStrictEqual(halfStudentT(3, 0, 2.5), studentT(3, 0, 2.5));
+  assert.deepStrictEqual(halfCauchy(0, 1), cauchy(0, 1));
+});
+
+Deno.test("constructors reject bad arguments, naming distribution and argument", () => {
+  assert.throws(
+    () => normal(0, 0),
+    /^HetfxError: Invalid prior normal: argument sigma must be positive \(got 0\)\.$/,
+  );
+  assert.throws(() => normal(0, -1), /normal: argument sigma must be positive \(got -1\)/);
+  assert.throws(() => normal(NaN, 1), /normal: argument mu must be a finite number \(got NaN\)/);
+  assert.throws(() => studentT(0, 0, 1), /student_t: argument df must be positive/);
+  assert.throws(
+    () => studentT(3, 0, Infinity),
+    /student_t: argument sigma must be a finite number/,
+  );
+  assert.throws(() => cauchy(0, -2), /cauchy: argument sigma must be positive/);
+  assert.throws(() => halfNormal(0, -1), /normal: argument sigma must be positive/);
+  assert.throws(() => exponential(0), /exponential: argument rate must be positive/);
+  assert.throws(() => gamma(-1, 1), /gamma: argument shape must be positive/);
+  assert.throws(() => gamma(1, 0), /gamma: argument rate must be positive/);
+  assert.throws(() => lkj(0), /lkj: argument eta must be positive \(got 0\)/);
+  assert.throws(() => lkj(-1), /lkj: argument eta must be positive/);
+});
+
+Deno.test("parsePrior: the CLI forms", () => {
+  assert.deepStrictEqual(parsePrior("b ~ normal(0, 0.5)"), {
+    class: "b",
+    prior: { dist: "normal", mu: 0, sigma: 0.5 },
+  });
+  assert.deepStrictEqual(parsePrior("b[alliance] ~ normal(0, 1)"), {
+    class: "b",
+    coef: "alliance",
+    prior: { dist: "normal", mu: 0, sigma: 1 },
+  });
+  assert.deepStrictEqual(parsePrior("b[alliance:white] ~ normal(0,1)").coef, "alliance:white");
+  assert.deepStrictEqual(parsePrior("sd[white:male] ~ student_t(3, 0, 2.5)"), {
+    class: "sd",
+    group: "white:male",
+    prior: { dist: "student_t", df: 3, mu: 0, sigma: 2.5 },
+  });
+  assert.deepStrictEqual(parsePrior("sd[g, alliance] ~ normal(0, 1)"), {
+    class: "sd",
+    coef: "alliance",
+    group: "g",
+    prior: { dist: "normal", mu: 0, sigma: 1 },
+  });
+  assert.deepStrictEqual(parsePrior("cor ~ lkj(2)"), {
+    class: "cor",
+    prior: { dist: "lkj", eta: 2 },
+  });
+  assert.deepStrictEqual(parsePrior("cor[g] ~ lkj_corr_cholesky(1)"), {
+    class: "cor",
+    group: "g",
+    prior: { dist: "lkj", eta: 1 },
+  });
+  assert.deepStrictEqual(parsePrior("sigma ~ exponential(1)"), {
+    class: "sigma",
+    prior: { dist: "exponential", rate: 1 },
+  });
+  assert.deepStrictEqual(parsePrior("Intercept ~ normal(0,1)"), {
+    class: "Intercept",
+    prior: { dist: "normal", mu: 0, sigma: 1 },
+  });
+  assert.deepStrictEqual(parsePrior("nu ~ gamma(2, .1)").prior, {
+    dist: "gamma",
+    shape: 2,
+    rate: 0.1,
+  });
+  assert.deepStrictEqual(parsePrior("b ~ normal(-0.5, 1e-1)").prior, {
+    dist: "normal",
+    mu: -0.5,
+    sigma: 0.1,
+  });
+  assert.deepStrictEqual(parsePrior("b ~ flat").prior, { dist: "flat" });
+  assert.deepStrictEqual(parsePrior("b ~ flat()").prior, { dist: "flat" });
+});
+
+Deno.test("parsePrior: malformed statements are errors with a caret", () => {
+  const cases: [string, RegExp][] = [
+    [
+      "bb ~ normal(0, 1)",
+      /^HetfxError: Cannot parse prior at position 1: unknown prior class "bb"; did you mean "b"\?[^]*\n {2}bb ~ normal\(0, 1\)\n {2}\^$/,
+    ],
+    [
+      "b ~ normall(0, 1)",
+      /position 5: unknown distribution "normall"; did you mean "normal"\?[^]*\n {6}\^$/,
+    ],
+    [
+      "b ~ normal(0 1)",
+      /position 14: expected "," or "\)", found "1"\n {2}b ~ normal\(0 1\)\n {15}\^$/,
+    ],
+    ["b ~ normal(0)", /position 5: normal takes 2 argument\(s\) \(mu, sigma\), got 1/],
+    ["b ~ normal(0, -1)", /Invalid prior normal: argument sigma must be positive \(got -1\)/],
+    ["b normal(0, 1)", /position 3: expected "~" after the class, found "normal"/],
+    ["b[x ~ normal(0, 1)", /position 5: expected "\]", found "~"/],
+    ["sigma[x] ~ normal(0, 1)", /position 6: class sigma takes no "\[\.\.\.\]"/],
+    ["b ~ normal(0, 1) extra", /position 18: unexpected "extra" after the prior/],
+    ["b ~ normal", /position 11: expected "\(" and the arguments of normal\(mu, sigma\)/],
+    ["b ~ normal(0, a)", /position 15: expected a number, found "a"/],
+    ["cor ~ lkj(0)", /lkj: argument eta must be positive/],
+  ];
+  for (const [text, pattern] of cases) assert.throws(() => parsePrior(text), pattern, text);
+});
+
+Deno.test("priorsFromObject: canonical class order whatever the key order; unknown keys rejected", () => {
+  const priors = priorsFromObject({
+    cor: lkj(1),
+    sd: halfNormal(0, 1),
+    b: normal(0, 0.5),
+    Intercept: normal(0, 1),
+  });
+  assert.deepStrictEqual(priors.map((p) => p.class), ["Intercept", "b", "sd", "cor"]);
+  assert.deepStrictEqual(priors[2], { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } });
+  assert.throws(
+    () =>
+      priorsFromObject({ sds: normal(0, 1) } as unknown as Parameters<typeof priorsFromObject>[0]),
+    /^HetfxError: Cannot set priors: unknown prior class "sds"; did you mean "sd"\?/,
+  );
+  assert.throws(
+    () => priorsFromObject({ b: { dist: "normal", mu: 0, sigma: -2 } }),
+    /normal: argument sigma must be positive/,
+  );
+});
+
+Deno.test("median, mad (R's, 1.4826 × MAD) and R's round(x, 1)", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([NaN, 1, 5]), 3);
+  // y = 0, 10, 20, 30, 40, 55: median 25; |y − 25| = 25, 15, 5, 5, 15, 30 → median 15.
+  assert.ok(Math.abs(mad([0, 10, 20, 30, 40, 55]) - 1.4826 * 15) < 1e-12);
+  assert.equal(roundR1(22.239), 22.2);
+  assert.equal(roundR1(0.15), 0.1); // R: round(0.15, 1) == 0.1 (0.15 is stored just below)
+  assert.equal(roundR1(0.25), 0.2); // an exact tie goes to even
+  assert.equal(roundR1(0.35), 0.3);
+  assert.equal(roundR1(2.46), 2.5);
+  assert.equal(roundR1(-0.25), -0.2);
+  assert.ok(Object.is(roundR1(-0.01), 0));
+});
+
+Deno.test("defaultPriors: gaussian uses median and mad of y, rounded to one decimal", () => {
+  // median 25, mad = 1.4826 × 15 = 22.239 → 22.2
+  const d = defaultPriors("gaussian", new Float64Array([0, 10, 20, 30, 40, 55]));
+  assert.deepStrictEqual(d.Intercept, { dist: "student_t", df: 3, mu: 25, sigma: 22.2 });
+  assert.deepStrictEqual(d.sd, { dist: "student_t", df: 3, mu: 0, sigma: 22.2 });
+  assert.deepStrictEqual(d.sigma, { dist: "student_t", df: 3, mu: 0, sigma: 22.2 });
+  assert.deepStrictEqual(d.b, { dist: "flat" });
+  assert.deepStrictEqual(d.cor, { dist: "lkj", eta: 1 });
+});
+
+Deno.test("defaultPriors: the scale is at least 2.5; student adds nu ~ gamma(2, 0.1)", () => {
+  // y = 1, 2, 3, 4, 100: median 3; |y − 3| = 2, 1, 0, 1, 97 → median 1 → mad 1.4826 → 1.5 < 2.5
+  const d = defaultPriors("student", new Float64Array([1, 2, 3, 4, 100]));
+  assert.deepStrictEqual(d.Intercept, { dist: "student_t", df: 3, mu: 3, sigma: 2.5 });
+  assert.deepStrictEqual(d.sigma, { dist: "student_t", df: 3, mu: 0, sigma: 2.5 });
+  assert.deepStrictEqual(d.nu, { dist: "gamma", shape: 2, rate: 0.1 });
+  // median 0.15 rounds to 0.1 as R does
+  assert.deepStrictEqual(defaultPriors("gaussian", new Float64Array([0.1, 0.15, 0.2])).Intercept, {
+    dist: "student_t",
+    df: 3,
+    mu: 0.1,
+    sigma: 2.5,
+  });
+});
+
+Deno.test("defaultPriors: logit families are fixed; poisson works on log(y) as brms does", () => {
+  for (const family of ["bernoulli", "binomial"] as const) {
+    const d = defaultPriors(family, new Float64Array([0, 1, 1, 1, 7, 9]));
+    assert.deepStrictEqual(d.Intercept, { dist: "student_t", df: 3, mu: 0, sigma: 2.5 });
+    assert.deepStrictEqual(d.sd, { dist: "student_t", df: 3, mu: 0, sigma: 2.5 });
+  }
+  // log y = 1, 1, 3 → median 1; |log y − 1| = 0, 0, 2 → mad 0 → scale 2.5
+  const p = defaultPriors("poisson", new Float64Array([Math.E, Math.E, Math.exp(3)]));
+  assert.deepStrictEqual(p.Intercept, { dist: "student_t", df: 3, mu: 1, sigma: 2.5 });
+  // zeros become 0.1 before the log: log(0.1) = −2.30 → median of (−2.30, −2.30, 0) = −2.3
+  assert.deepStrictEqual(defaultPriors("poisson", new Float64Array([0, 0, 1])).Intercept, {
+    dist: "student_t",
+    df: 3,
+    mu: -2.3,
+    sigma: 2.5,
+  });
+});
+
+Deno.test("resolvePrior: specific beats class-wide, later beats earlier, fallback otherwise", () => {
+  const priors = [
+    parsePrior("b ~ normal(0, 1)"),
+    parsePrior("b[x] ~ normal(0, 2)"),
+    parsePrior("b ~ normal(0, 3)"),
+    parsePrior("sd ~ normal(0, 4)"),
+    parsePrior("sd[g] ~ normal(0, 5)"),
+    parsePrior("sd[g, t] ~ normal(0, 6)"),
+    parsePrior("sd[h] ~ normal(0, 7)"),
+  ];
+  const fallback = normal(0, 99);
+  const sigmaOf = (p: ReturnType<typeof resolvePrior>) => formatPrior(p);
+  assert.equal(sigmaOf(resolvePrior(priors, "b", { coef: "x" }, fallback)), "normal(0, 2)");
+  assert.equal(sigmaOf(resolvePrior(priors, "b", { coef: "z" }, fallback)), "normal(0, 3)");
+  assert.equal(
+    sigmaOf(resolvePrior(priors, "sd", { group: "g", coef: "t" }, fallback)),
+    "normal(0, 6)",
+  );
+  assert.equal(
+    sigmaOf(resolvePrior(priors, "sd", { group: "g", coef: "Intercept" }, fallback)),
+    "normal(0, 5)",
+  );
+  assert.equal(
+    sigmaOf(resolvePrior(priors, "sd", { group: "k", coef: "t" }, fallback)),
+    "normal(0, 4)",
+  );
+  assert.equal(resolvePrior(priors, "sigma", {}, fallback), fallback);
+});

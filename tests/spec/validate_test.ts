@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { coefficientNames, validateSpec } from "../../lib/spec/validate.ts";
+import { hier } from "../../lib/spec/hier.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { fac, num, tomzLike } from "./_tables.ts";
+
+const T = tomzLike();
+const base = () => hier(T).outcome("force").treatment("alliance").groupBy("white");
+const spec = (changes: Partial<ModelSpec>): ModelSpec => ({ ...base().toJSON(), ...changes });
+
+Deno.test("validate: unknown columns everywhere, with a suggestion", () => {
+  const msg = (col: string, sug: string) =>
+    new RegExp(
+      `^HetfxError: Cannot build model: column "${col}" not found; did you mean "${sug}"\\?`,
+    );
+  assert.throws(() => base().outcome("forc").toJSON(), msg("forc", "force"));
+  assert.throws(() => base().treatment("alliance ").toJSON(), msg("alliance ", "alliance"));
+  assert.throws(() => base().controls("regim").toJSON(), msg("regim", "regime"));
+  assert.throws(() => base().groupBy("mael").toJSON(), msg("mael", "male"));
+  assert.throws(() => base().family("binomial", { trials: "nn" }).toJSON(), msg("nn", "n"));
+  assert.throws(
+    () => validateSpec(spec({ terms: ["alliance", "alliance:whit"] }), T),
+    msg("whit", "white"),
+  );
+  assert.throws(
+    () =>
+      validateSpec(
+        spec({ groupTerms: [{ ...base().toJSON().groupTerms[0], slopes: ["aliance"] }] }),
+        T,
+      ),
+    msg("aliance", "alliance"),
+  );
+});
+
+Deno.test("validate: a treatment that varies in no group term is explained with (1 + treat | g)", () => {
+  const s = spec({ treatment: "regime", terms: ["alliance", "regime"] });
+  assert.throws(
+    () => validateSpec(s, T),
+    /^HetfxError: Cannot build model: the treatment "regime" does not vary in any group term, so its effect cannot differ between groups; vary it by group with \(1 \+ regime \| white\)\.$/,
+  );
+  // no group terms: a treatment without varying slopes is fine (a plain regression)
+  assert.equal(validateSpec(spec({ groupTerms: [] }), T).treatment, "alliance");
+});
+
+Deno.test("validate: single-level grouping factors and single observed groups", () => {
+  assert.throws(
+    () => hier(T).outcome("force").treatment("alliance").groupBy("constant").toJSON(),
+    /grouping factor "constant" \(in "constant"\) has a single observed level; a varying effect needs at least two groups/,
+  );
+  assert.throws(
+    () => hier(T).outcome("force").treatment("alliance").groupBy("white", "constant").toJSON(),
+    /grouping factor "constant" \(in "white:constant"\)/,
+  );
+  const t = makeTable({
+    y: num(1, 2, 3, 4),
+    a: num(1, 2, NaN, NaN),
+    b: num(NaN, NaN, 1, 2),
+  });
+  assert.throws(
+    () => hier(t).outcome("y").groupBy("a", "b").toJSON(),
+    /group term "a:b" has only 0 observed group; a varying effect needs at least two/,
+  );
+});
+
+Deno.test("validate: duplicate terms and duplicate group terms", () => {
+  assert.throws(
+    () => base().controls("alliance").toJSON(),
+    /^HetfxError: Cannot build model: duplicate term "alliance"; list each population-level term once/,
+  );
+  assert.throws(
+    () =>
+      validateSpec(spec({ terms: ["alliance", "white", "alliance:white", "white:alliance"] }), T),
+    /duplicate term "white:alliance" \(same as "alliance:white"\)/,
+  );
+  assert.throws(
+    () => base().groupBy("white").toJSON(),
+    /duplicate group term "white"; vary several effects in one term \(1 \+ a \+ b \| white\)/,
+  );
+  assert.throws(
+    () => formula("force ~ alliance + (1 + alliance | white) + (1 + alliance | white)", T).toJSON(),
+    /duplicate group term "white"/,
+  );
+});
+
+Deno.test("validate: unknown family lists the valid ones", () => {
+  assert.throws(
+    () => base().family("gausian" as "gaussian").toJSON(),
+    /^HetfxError: Cannot build model: unknown family "gausian"; did you mean "gaussian"\? \(families: gaussian, bernoulli, binomial, poisson, student\)\.$/,
+  );
+});
+
+Deno.test("validate: binomial needs trials; trials only for binomial", () => {
+  assert.throws(
+    () => base().family("binomial").toJSON(),
+    /the binomial family needs the number of trials: \.family\("binomial", \{ trials: "n" \}\)/,
+  );
+  assert.throws(
+    () => validateSpec(spec({ trials: "n" }), T),
+    /trials \("n"\) only apply to the binomial family, not gaussian/,
+  );
+  assert.equal(base().family("binomial", { trials: "n" }).toJSON().trials, "n");
+});
+
+Deno.test("validate: the outcome used as a predictor", () => {
+  assert.throws(
+    () => base().controls("force").toJSON(),
+    /^HetfxError: Cannot build model: the outcome "force" is also used as a predictor \(term "force"\); remove it there\.$/,
+  );
+  assert.throws(
+    () => hier(T).outcome("force").treatment("alliance").groupBy("force").toJSON(),
+    /grouping "force"/,
+  );
+});
+
+Deno.test("validate: prior classes, coefs and groups must match something", () => {
+  assert.throws(
+    () => validateSpec(spec({ priors: [{ class: "sds" as "sd", prior: normal(0, 1) }] }), T),
+    /unknown prior class "sds"; did you mean "sd"\?/,
+  );
+  assert.throws(
+    () => base().prior("b", normal(0, 1), { coef: "aliance" }).toJSON(),
+    /prior "b\[aliance\] ~ normal\(0, 1\)": coefficient "aliance" matches no b parameter; did you mean "alliance"\? \(coefficients: alliance\)/,
+  );
+  assert.throws(
+    () => base().prior("sd", normal(0, 1), { group: "whit" }).toJSON(),
+    /prior "sd\[whit\] ~ normal\(0, 1\)": group "whit" matches no group term; did you mean "white"\?/,
+  );
+  assert.throws(
+    () => base().prior("sd", normal(0, 1), { group: "white", coef: "regime" }).toJSON(),
+    /coefficient "regime" matches no sd parameter \(coefficients: Intercept, alliance\)/,
+  );
+  assert.throws(
+    () => base().prior("sigma", normal(0, 1), { coef: "x" }).toJSON(),
+    /class sigma takes no coef/,
+  );
+  assert.throws(
+    () => base().prior("b", normal(0, 1), { group: "white" }).toJSON(),
+    /only sd and cor priors take a group/,
+  );
+  // factor coefficients are named as brms names them
+  const withRegion = base().controls("region");
+  assert.throws(
+    () => withRegion.prior("b", normal(0, 1), { coef: "regionAsai" }).toJSON(),
+    /did you mean "regionAsia"\?/,
+  );
+  assert.equal(
+    withRegion.prior("b", normal(0, 1), { coef: "regionAsia" }).toJSON().priors.length,
+    1,
+  );
+  assert.deepEqual(
+    coefficientNames(makeTable({ r: fac(["a b", "c-d", "e"], 0, 1, 2), x: num(1, 2, 3) }), "x:r"),
+    ["x:rcd", "x:re"],
+  );
+});
+
+Deno.test("validate: sd/cor priors need group terms; class-specific priors", () => {
+  const plain = hier(T).outcome("force").controls("alliance");
+  assert.throws(
+    () => plain.priors({ sd: halfNormal(0, 1) }).toJSON(),
+    /prior "sd ~ normal\(0, 1\)": the model has no group terms, so there is no sd parameter/,
+  );
+  assert.throws(
+    () => plain.priors({ cor: lkj(1) }).toJSON(),
+    /no group terms, so there is no cor parameter/,
+  );
+  assert.throws(
+    () => hier(T).outcome("force").groupBy("white").priors({ cor: lkj(1) }).toJSON(),
+    /no group term has correlated varying effects/,
+  );
+  assert.throws(
+    () =>
+      hier(T).outcome("force").treatment("alliance").groupBy("white", { correlated: false }).priors(
+        { cor: lkj(1) },
+      ).toJSON(),
+    /no group term has correlated varying effects/,
+  );
+  assert.throws(
+    () => base().priors({ cor: normal(0, 1) }).toJSON(),
+    /class cor takes an lkj\(eta\) prior/,
+  );
+  assert.throws(() => base().priors({ b: lkj(1) }).toJSON(), /lkj is only for class cor/);
+  assert.throws(
+    () => base().family("bernoulli").priors({ sigma: halfNormal(0, 1) }).toJSON(),
+    /the bernoulli family has no sigma parameter/,
+  );
+  assert.throws(
+    () => base().priors({ nu: normal(1, 1) }).toJSON(),
+    /only the student family has a nu parameter/,
+  );
+  assert.throws(
+    () => base().intercept(false).priors({ Intercept: normal(0, 1) }).toJSON(),
+    /the model has no intercept/,
+  );
+  const ok = base().priors({
+    Intercept: normal(0, 1),
+    b: normal(0, 0.5),
+    sd: halfNormal(0, 1),
+    sigma: halfNormal(0, 1),
+    cor: lkj(1),
+  });
+  assert.equal(ok.toJSON().priors.length, 5);
+});
+
+Deno.test("validate: a group term that varies nothing; an unsupported version", () => {
+  assert.throws(
+    () => formula("force ~ alliance + (0 | white)", T).toJSON(),
+    /group term "\(0 \| white\)" varies nothing/,
+  );
+  assert.throws(() => validateSpec(spec({ hetfx: 2 as 1 }), T), /unsupported ModelSpec version 2/);
+});
