@@ -3,7 +3,7 @@ import { ebfmi } from "../../lib/diagnostics/ebfmi.ts";
 import { ar1Chains, assertClose } from "./_helpers.ts";
 
 Deno.test("E-BFMI by hand: mean squared successive difference over sample variance", () => {
-  // diffs 1, 1, 2 → mean 2; var(0, 1, 2, 0) = (1 + 0 + 1 + 1)/3 = 1 (mean 0.75 → 11/12·... )
+  // successive differences 1, 1, −2 → mean square 2; sample variance of (0, 1, 2, 0) is 11/12.
   const e = new Float64Array([0, 1, 2, 0]);
   const m = 0.75;
   const v = ((0 - m) ** 2 + (1 - m) ** 2 + (2 - m) ** 2 + (0 - m) ** 2) / 3;
