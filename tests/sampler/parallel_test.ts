@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { HetfxError } from "../../lib/errors.ts";
+import type { ChainDraws, SampleOptions } from "../../lib/sampler/backend.ts";
+import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
+import { sampleInWorkers } from "../../lib/sampler/parallel.ts";
+import { makeGaussianTarget } from "./fixtures/targets.ts";
+
+const factory = {
+  module: new URL("./fixtures/targets.ts", import.meta.url).href,
+  exportName: "makeGaussianTarget",
+  args: { scales: [1, 3, 0.2, 10] },
+};
+const options: Omit<SampleOptions, "onProgress" | "signal"> = {
+  chains: 3,
+  warmup: 200,
+  draws: 150,
+  seed: 77,
+  adaptDelta: 0.8,
+  maxTreedepth: 10,
+  metric: "diag",
+};
+
+function bytes(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function assertSameDraws(a: ChainDraws[], b: ChainDraws[]) {
+  assert.equal(a.length, b.length);
+  for (let c = 0; c < a.length; c++) {
+    for (
+      const key of [
+        "theta",
+        "logDensity",
+        "acceptStat",
+        "stepSize",
+        "treeDepth",
+        "nLeapfrog",
+        "divergent",
+        "energy",
+        "inverseMetric",
+      ] as const
+    ) {
+      assert.deepEqual(bytes(a[c][key]), bytes(b[c][key]), `chain ${c} ${key}`);
+    }
+    assert.equal(a[c].warmupDivergences, b[c].warmupDivergences);
+    assert.equal(a[c].adaptedStepSize, b[c].adaptedStepSize);
+  }
+}
+
+Deno.test("workers (1 and 2) give byte-identical draws to the sequential CPU backend", async () => {
+  const sequential = await new CpuBackend().sample(makeGaussianTarget(factory.args), options);
+  const one = await sampleInWorkers(factory, { ...options, workers: 1 });
+  const two = await sampleInWorkers(factory, { ...options, workers: 2 });
+  assertSameDraws(sequential, one);
+  assertSameDraws(sequential, two);
+});
+
+Deno.test("worker progress sums over chains; abort terminates with 'sampling cancelled'", async () => {
+  let last = { done: 0, total: 0 };
+  await sampleInWorkers(factory, { ...options, workers: 2 }, { onProgress: (p) => (last = p) });
+  assert.deepEqual(last, { ...last, done: 3 * 350, total: 3 * 350 });
+
+  const controller = new AbortController();
+  const run = sampleInWorkers(factory, { ...options, warmup: 1_000_000, workers: 2 }, {
+    signal: controller.signal,
+    onProgress: () => controller.abort(),
+  });
+  await assert.rejects(
+    run,
+    (e: unknown) => e instanceof HetfxError && e.message === "sampling cancelled",
+  );
+});
+
+Deno.test("worker errors and bad options surface as rejections", async () => {
+  await assert.rejects(
+    sampleInWorkers(factory, { ...options, chains: 0 }),
+    (e: unknown) => e instanceof HetfxError && /"chains"/.test(e.message),
+  );
+  await assert.rejects(
+    sampleInWorkers({ ...factory, exportName: "nope" }, { ...options, workers: 1 }),
+    /no function export "nope"/,
+  );
+});
