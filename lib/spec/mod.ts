@@ -25,18 +25,29 @@ export type {
 } from "./model_spec.ts";
 export { FAMILIES } from "./model_spec.ts";
 export {
+  type FitOf,
+  type FitOptions,
   type GroupByOptions,
   type GroupingLike,
+  type GroupTermState,
   hier,
   HierBuilder,
+  type HierState,
   type SlopePredictorOptions,
   type TreatmentOptions,
 } from "./hier.ts";
 export { formula, type FormulaOptions } from "./formula.ts";
-export { type FormulaAst, type FormulaExpr, parseFormula, printFormula } from "./formula_parser.ts";
-export { type Token, tokenize } from "./formula_lexer.ts";
+export {
+  type FormulaAst,
+  type FormulaExpr,
+  parseFormula,
+  printExpr,
+  printFormula,
+} from "./formula_parser.ts";
+export { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 export {
   cauchy,
+  checkPrior,
   type DefaultPriors,
   defaultPriors,
   exponential,
