@@ -15,8 +15,10 @@ import type { EffectSpread, GroupEffect, ParameterSummary, SlopeCoefficient } fr
 import { essBulk, essTail } from "../diagnostics/ess.ts";
 import { rhat } from "../diagnostics/rhat.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
-import { samplerDiagnostics } from "./sampler_diagnostics.ts";
+import { samplerDiagnostics } from "../diagnostics/sampler.ts";
 import { progressReporter } from "./progress.ts";
+import { FitPlots } from "./fit_plots.ts";
+import { groupEffectsTableHtml, summaryTableHtml } from "../display/tables.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -223,6 +225,8 @@ export class Fit {
   readonly chains: ChainDraws[];
   readonly info: FitInfo;
   readonly named: NamedDraws;
+  /** Plots: fit.plot.coefficients(), .effectDistribution(), .effects({...}), .trace(name), … */
+  readonly plot: FitPlots;
   #summary?: ParameterSummary[];
   #groupEffects?: GroupEffect[];
 
@@ -232,6 +236,47 @@ export class Fit {
     this.chains = chains;
     this.info = info;
     this.named = generateQuantities(data, chains);
+    this.plot = new FitPlots(this);
+  }
+
+  /** The fit as HTML: sampler, diagnostics (warnings highlighted), parameters. */
+  toHTML(): string {
+    const d = this.diagnostics();
+    const o = this.info.options;
+    const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    const warnings = this.warnings();
+    const spread = this.data.treatment !== null ? this.effectSpread() : null;
+    return [
+      `<div class="hetfx-fit"><b>hetfx fit</b>: ${esc(this.spec.family)} model of ` +
+      `<code>${esc(this.spec.outcome)}</code>, ${this.info.rows} rows ` +
+      `(compressed to ${this.info.compressedTo}), ${this.data.terms.length} varying-effect term(s)<br>`,
+      `NUTS on ${this.info.backend}: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
+      `adapt_delta ${o.adaptDelta}, ${this.info.timing.total_s.toFixed(2)} s<br>`,
+      `Divergences ${d.divergences}, max R-hat ${d.max_rhat.toFixed(3)}, ` +
+      `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}<br>`,
+      warnings.length
+        ? warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("")
+        : `<div style="color:#1b5e20">All convergence checks passed.</div>`,
+      spread
+        ? `Effect of <code>${esc(this.data.treatment!)}</code>: sd of all group-effect draws ` +
+          `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
+            esc(spread.min.group)
+          }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +
+          `(${esc(spread.max.group)})`
+        : "",
+      summaryTableHtml(this.summary().filter((p) => p.name !== "lp__")),
+      "</div>",
+    ].join("\n");
+  }
+
+  /** A bare `fit` at the end of a notebook cell shows its HTML summary. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return { "text/html": this.toHTML() };
+  }
+
+  /** Every group's effect as an HTML table. */
+  groupEffectsHTML(): string {
+    return groupEffectsTableHtml(this.groupEffects());
   }
 
   /** Names of every parameter with draws (brms names), lp__ last. */
@@ -378,7 +423,7 @@ export class Fit {
       max_rhat: Math.max(...finite(checked.map((p) => p.rhat))),
       min_ess_bulk: Math.min(...finite(checked.map((p) => p.ess_bulk))),
       min_ess_tail: Math.min(...finite(checked.map((p) => p.ess_tail))),
-      max_treedepth_hits: sampler.treedepthHits,
+      max_treedepth_hits: sampler.maxTreedepthHits,
       ebfmi_min: sampler.ebfmiMin,
     };
   }
