@@ -172,7 +172,7 @@ export async function fitModel(
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
   };
-  return new Fit(spec, data, chains, info);
+  return new Fit(spec, data, chains, info, table);
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {
@@ -225,13 +225,22 @@ export class Fit {
   readonly chains: ChainDraws[];
   readonly info: FitInfo;
   readonly named: NamedDraws;
+  /** The table the model was fitted to (null when the Fit was built without it). */
+  readonly table: Table | null;
   /** Plots: fit.plot.coefficients(), .effectDistribution(), .effects({...}), .trace(name), … */
   readonly plot: FitPlots;
   #summary?: ParameterSummary[];
   #groupEffects?: GroupEffect[];
 
-  constructor(spec: ModelSpec, data: CompiledData, chains: ChainDraws[], info: FitInfo) {
+  constructor(
+    spec: ModelSpec,
+    data: CompiledData,
+    chains: ChainDraws[],
+    info: FitInfo,
+    table: Table | null = null,
+  ) {
     this.spec = spec;
+    this.table = table;
     this.data = data;
     this.chains = chains;
     this.info = info;
