@@ -32,7 +32,7 @@ step "checking system packages"
 APT_PACKAGES=(
   ca-certificates
   mesa-vulkan-drivers libvulkan1
-  fonts-dejavu-core
+  fonts-dejavu-core fontconfig-config
   jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient python3-ipykernel jupyter-core
 )
 missing=()
