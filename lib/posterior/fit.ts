@@ -16,7 +16,7 @@ import { essBulk, essTail } from "../diagnostics/ess.ts";
 import { rhat } from "../diagnostics/rhat.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import { samplerDiagnostics } from "../diagnostics/sampler.ts";
-import { progressReporter } from "./progress.ts";
+import { defaultProgressReporter } from "./progress.ts";
 import { FitPlots } from "./fit_plots.ts";
 import { groupEffectsTableHtml, summaryTableHtml } from "../display/tables.ts";
 
@@ -33,7 +33,10 @@ export interface FitOptions {
   backend?: "auto" | "cpu" | "webgpu";
   /** Run chains in parallel worker threads (default: when the machine has more than one core). */
   workers?: number;
-  /** Progress display: true (default) draws one on stderr; false is silent. */
+  /**
+   * Progress display: true (default) shows one, updated in place, in a Deno notebook and a bar
+   * on stderr elsewhere; false is silent.
+   */
   progress?: boolean | ((p: SampleProgress) => void);
   signal?: AbortSignal;
 }
@@ -97,11 +100,12 @@ export async function fitModel(
   const data = compileModel(spec, table);
   const compiled = performance.now();
   let samplingStarted = 0;
-  const reporter = typeof options.progress === "function"
-    ? options.progress
-    : options.progress === false
-    ? undefined
-    : progressReporter();
+  const reporter: ((p: SampleProgress) => void | Promise<void>) | undefined =
+    typeof options.progress === "function"
+      ? options.progress
+      : options.progress === false
+      ? undefined
+      : defaultProgressReporter();
   const onProgress = (p: SampleProgress) => {
     if (p.phase === "sampling" && samplingStarted === 0) samplingStarted = performance.now();
     reporter?.(p);
@@ -143,7 +147,7 @@ export async function fitModel(
   } catch (error) {
     throw explainInitFailure(error, data);
   } finally {
-    reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
+    await reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
   }
   const end = performance.now();
   if (samplingStarted === 0) samplingStarted = end;

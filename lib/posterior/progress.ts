@@ -3,6 +3,23 @@
  * a plain line at each quarter, never escape codes.
  */
 import type { SampleProgress } from "../sampler/backend.ts";
+import { inJupyterKernel, notebookProgressReporter } from "../display/notebook_progress.ts";
+
+/**
+ * The progress display `fit()` uses when `progress` is true or unset: inside the Deno Jupyter
+ * kernel one notebook output updated in place, elsewhere {@link progressReporter} on stderr.
+ * The returned callback may return a promise (the notebook display); await the finish call.
+ *
+ * @example
+ * ```ts
+ * import { defaultProgressReporter } from "./progress.ts";
+ * const report = defaultProgressReporter(); // stderr in a script
+ * await report({ done: -1, total: -1, divergences: 0, phase: "sampling" });
+ * ```
+ */
+export function defaultProgressReporter(): (p: SampleProgress) => void | Promise<void> {
+  return inJupyterKernel() ? notebookProgressReporter() : progressReporter();
+}
 
 /**
  * A progress callback writing to stderr. Call it with `done: -1` to finish the display.
