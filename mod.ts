@@ -1,0 +1,99 @@
+/**
+ * hetfx: Bayesian hierarchical models of heterogeneous treatment effects (DESIGN.md).
+ * The public API; re-exports only.
+ *
+ * @example
+ * ```ts ignore
+ * import { groups, hier, loadTable } from "./mod.ts";
+ * const df = await loadTable("data/tomz_weeks_2017.csv");
+ * const fit = await hier(df).outcome("force").treatment("alliance")
+ *   .groupBy(groups(df).by("white", "male")).fit({ seed: 1 });
+ * fit.plot.effectDistribution();
+ * ```
+ *
+ * @module
+ */
+
+export { HetfxError } from "./lib/errors.ts";
+
+// Data: tables in, groups, the replication data sets and the seed paper's models.
+export {
+  type Column,
+  type DataFrameLike,
+  type FactorColumn,
+  formatGroupSummary,
+  type Grouping,
+  groups,
+  type GroupSummary,
+  loadTable,
+  type LoadTableOptions,
+  makeTable,
+  type NumericColumn,
+  rescale2sd,
+  type Table,
+  tableFromColumns,
+  tableFromCsvText,
+  tableFromDataFrame,
+  tableFromRecords,
+  type TableSource,
+  withColumn,
+} from "./lib/data/mod.ts";
+export {
+  BUSH_PRATHER_ANALYSIS_COLUMNS,
+  loadBushPrather,
+  loadTomzWeeks,
+  prepareBushPrather,
+  prepareTomzWeeks,
+  TOMZ_WEEKS_REGIONS,
+} from "./lib/data/datasets/mod.ts";
+export {
+  BUSH_PRATHER_FORMULA,
+  bushPratherModel,
+  PAPER_PRIORS,
+  PAPER_SAMPLER,
+  TOMZ_WEEKS_FORMULA,
+  TOMZ_WEEKS_PAPER_NUMBERS,
+  tomzWeeksModel,
+} from "./lib/data/datasets/paper_models.ts";
+
+// Model specification: builder, formula, priors.
+export {
+  cauchy,
+  exponential,
+  FAMILIES,
+  type Family,
+  flat,
+  formula,
+  gamma,
+  halfCauchy,
+  halfNormal,
+  halfStudentT,
+  hier,
+  HierBuilder,
+  lkj,
+  type ModelSpec,
+  normal,
+  parsePrior,
+  type PriorSpec,
+  studentT,
+} from "./lib/spec/mod.ts";
+
+// Fitting and results.
+export { Fit, type FitDiagnostics, fitModel, type FitOptions } from "./lib/posterior/fit.ts";
+export type {
+  EffectSpread,
+  GroupEffect,
+  ParameterSummary,
+  SlopeCoefficient,
+} from "./lib/posterior/types.ts";
+
+// Display: charts and HTML that render inline in notebooks and to SVG/PNG in scripts.
+export {
+  Chart,
+  HtmlView,
+  renderPng,
+  renderSvg,
+  VEGA_LITE_MIME,
+  type VegaLiteSpec,
+} from "./lib/display/mod.ts";
+export { inJupyterKernel, notebookProgressReporter } from "./lib/display/notebook_progress.ts";
