@@ -1,0 +1,302 @@
+/**
+ * Average treatment effects with marginaleffects semantics (`avg_comparisons(fit, variables =
+ * treat, by = …)`): for every row, the contrast of the model's predictions with the treatment
+ * set to 1 and to 0, per posterior draw; then the (optionally survey-weighted) average of these
+ * contrasts over the rows of each `by` cell. The first entry is always the average over all rows
+ * (the ATE, `by: {}`); one entry per observed cell follows.
+ *
+ * A treatment whose training values are all 0 or 1 gets the contrast 1 − 0. Any other numeric
+ * treatment gets a slope (marginaleffects `avg_slopes`): the centred finite difference
+ * (f(x + h/2) − f(x − h/2)) / h at each row's observed value, with h = 10⁻⁴ × the range of the
+ * treatment in the training data — exact on the link scale, where the model is linear in it.
+ */
+import { HetfxError } from "../errors.ts";
+import {
+  type Column,
+  formatValue,
+  getColumn,
+  labelAt,
+  makeTable,
+  type Table,
+  withColumn,
+} from "../data/table.ts";
+import { summarizeDraws } from "../diagnostics/quantiles.ts";
+import type { Fit } from "./fit.ts";
+import type { DrawSummary } from "./types.ts";
+import {
+  LinearPredictor,
+  type LinearPredictorOptions,
+  predictorColumns,
+  trainingTable,
+} from "./linear_predictor.ts";
+import { responseFunction } from "./predict.ts";
+
+/** Options of {@link effects}. */
+export interface EffectsOptions extends LinearPredictorOptions {
+  /** Columns whose observed combinations define the cells; [] (default) gives the ATE only. */
+  by?: readonly string[];
+  /** "response" (default): the outcome scale (probabilities for bernoulli); "link": η. */
+  scale?: "response" | "link";
+  /** Rows to average over (default: the rows the model was fitted to). */
+  newdata?: Table;
+  /** A numeric column of non-negative survey weights: rows are averaged with these weights. */
+  weights?: string;
+}
+
+/** One averaged effect (DESIGN.md `effects` entry), with its draws. */
+export interface EffectEstimate extends DrawSummary {
+  /** The cell: level of each `by` column; {} for the average over all rows. */
+  by: Record<string, string>;
+  scale: "response" | "link";
+  /** Rows averaged over. */
+  n: number;
+  /** Sum of the weights of those rows (n when unweighted). */
+  weight: number;
+  /** Posterior draws of the averaged effect (chains concatenated). */
+  draws: Float64Array;
+}
+
+/** How the treatment is varied: a 1 − 0 contrast or a finite-difference slope. */
+export interface TreatmentContrast {
+  kind: "contrast" | "slope";
+  /** Values the treatment is set to (contrast) or offsets from the observed value (slope). */
+  high: number;
+  low: number;
+  /** The divisor: 1 for a contrast, h for a slope. */
+  step: number;
+}
+
+/** The contrast used for the fit's treatment (see the module docs). */
+export function treatmentContrast(fit: Fit): TreatmentContrast {
+  const treatment = fit.spec.treatment;
+  if (treatment === null) {
+    throw new HetfxError(
+      "Cannot compute effects: the model has no treatment; set one with .treatment(col).",
+    );
+  }
+  const column = getColumn(trainingTable(fit, "effects"), treatment, "Cannot compute effects");
+  if (column.kind !== "number") {
+    throw new HetfxError(
+      `Cannot compute effects: treatment "${treatment}" is a factor; code it as 0/1 or numeric.`,
+    );
+  }
+  let min = Infinity, max = -Infinity, binary = true;
+  for (const v of column.values) {
+    if (Number.isNaN(v)) continue;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    if (v !== 0 && v !== 1) binary = false;
+  }
+  if (binary) return { kind: "contrast", high: 1, low: 0, step: 1 };
+  const h = 1e-4 * (max - min || 1);
+  return { kind: "slope", high: h / 2, low: -h / 2, step: h };
+}
+
+/**
+ * Treatment effects averaged over rows, overall and by cell.
+ *
+ * @example
+ * ```ts ignore
+ * const [ate, ...byGender] = effects(fit, { by: ["male"] });
+ * ate.mean; byGender.map((e) => [e.by.male, e.mean]);
+ * ```
+ */
+export function effects(fit: Fit, options: EffectsOptions = {}): EffectEstimate[] {
+  const context = "Cannot compute effects";
+  const scale = options.scale ?? "response";
+  if (scale !== "response" && scale !== "link") {
+    throw new HetfxError(`${context}: scale "${scale}" must be "response" or "link".`);
+  }
+  const contrast = treatmentContrast(fit);
+  const treatment = fit.spec.treatment!;
+  const table = options.newdata ?? trainingTable(fit, "effects");
+  const by = options.by ?? [];
+  const byColumns = by.map((name) => getColumn(table, name, context));
+  const weights = options.weights === undefined ? null : weightColumn(table, options.weights);
+  const observed = getColumn(table, treatment, context) as Column;
+  const shifted = (offset: number) => {
+    const values = new Float64Array(table.nRows);
+    for (let i = 0; i < table.nRows; i++) {
+      values[i] = contrast.kind === "contrast"
+        ? offset
+        : (observed.kind === "number" ? observed.values[i] : NaN) + offset;
+    }
+    return withColumn(table, treatment, { kind: "number", values });
+  };
+  const high = shifted(contrast.high);
+  const low = shifted(contrast.low);
+  const lpHigh = new LinearPredictor(fit, high, options);
+  const lpLow = new LinearPredictor(fit, low, options);
+  const seed = options.seed ?? fit.info.options.seed;
+  const respHigh = responseFunction(fit, high, "expectation", seed);
+  const respLow = responseFunction(fit, low, "expectation", seed);
+  const S = lpHigh.draws;
+
+  const cellOf = new Map<string, number>();
+  const cells: { by: Record<string, string>; sum: Float64Array; n: number; weight: number }[] = [];
+  const overall = { by: {}, sum: new Float64Array(S), n: 0, weight: 0 };
+  const a = new Float64Array(S);
+  const b = new Float64Array(S);
+  for (let i = 0; i < table.nRows; i++) {
+    const w = weights ? weights[i] : 1;
+    lpHigh.eta(i, a);
+    lpLow.eta(i, b);
+    if (scale === "response") respHigh(i, a), respLow(i, b);
+    let cell = null;
+    if (by.length) {
+      const labels = byColumns.map((c) => labelAt(c, i));
+      const key = labels.join("\u0000");
+      let c = cellOf.get(key);
+      if (c === undefined) {
+        c = cells.push({
+          by: Object.fromEntries(by.map((name, k) => [name, labels[k]])),
+          sum: new Float64Array(S),
+          n: 0,
+          weight: 0,
+        }) - 1;
+        cellOf.set(key, c);
+      }
+      cell = cells[c];
+      cell.n++;
+      cell.weight += w;
+    }
+    overall.n++;
+    overall.weight += w;
+    const scaleBy = w / contrast.step;
+    for (let s = 0; s < S; s++) {
+      const d = (a[s] - b[s]) * scaleBy;
+      overall.sum[s] += d;
+      if (cell) cell.sum[s] += d;
+    }
+  }
+  const finish = (c: Cell): EffectEstimate => {
+    if (!(c.weight > 0)) {
+      throw new HetfxError(
+        `${context}: the weights of cell ${JSON.stringify(c.by)} sum to ${c.weight}; ` +
+          "weights must be non-negative with a positive total.",
+      );
+    }
+    const draws = c.sum.map((v) => v / c.weight);
+    return { by: c.by, scale, n: c.n, weight: c.weight, ...summarizeDraws(draws), draws };
+  };
+  cells.sort((x, y) => compareLevels(by.map((k) => x.by[k]), by.map((k) => y.by[k])));
+  return [finish(overall), ...cells.map(finish)];
+}
+
+/** The effects without their draws, as plain JSON (DESIGN.md `effects` array). */
+export function effectsToJSON(list: readonly EffectEstimate[]): Record<string, unknown>[] {
+  return list.map(({ draws: _, ...rest }) => rest);
+}
+
+function weightColumn(table: Table, name: string): Float64Array {
+  const column = getColumn(table, name, "Cannot compute effects (weights)");
+  if (column.kind !== "number") {
+    throw new HetfxError(`Cannot compute effects: weights column "${name}" must be numeric.`);
+  }
+  column.values.forEach((v, i) => {
+    if (!(v >= 0)) {
+      throw new HetfxError(
+        `Cannot compute effects: weights column "${name}" has ${formatValue(v)} in row ${i + 1}; ` +
+          "weights must be non-negative numbers (drop or impute missing weights first).",
+      );
+    }
+  });
+  return column.values;
+}
+
+/** Order level tuples numerically where both are numbers, else as strings. */
+export function compareLevels(a: readonly string[], b: readonly string[]): number {
+  for (let k = 0; k < a.length; k++) {
+    if (a[k] === b[k]) continue;
+    const x = Number(a[k]), y = Number(b[k]);
+    if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
+    return a[k] < b[k] ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * A grid of rows for predictions (marginaleffects `datagrid`): every combination of the values
+ * given, with each other column the model uses at a typical value — the mean of a numeric
+ * column, the most frequent level of a factor, and the most frequent value of a grouping
+ * column (so grid rows fall in observed groups where possible).
+ *
+ * @example
+ * ```ts ignore
+ * const grid = datagrid(fit, { male: [0, 1], white: [0, 1] }); // 4 rows
+ * effects(fit, { newdata: grid, by: ["male", "white"] });
+ * ```
+ */
+export function datagrid(fit: Fit, values: Record<string, readonly (string | number)[]>): Table {
+  const training = trainingTable(fit, "a data grid");
+  const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
+  const columns = [...new Set([...predictorColumns(fit), ...Object.keys(values)])];
+  let n = 1;
+  for (const [name, v] of Object.entries(values)) {
+    if (v.length === 0) throw new HetfxError(`Cannot build a data grid: no values for "${name}".`);
+    n *= v.length;
+  }
+  const out: Record<string, Column> = {};
+  let repeat = n;
+  for (const name of columns) {
+    const given = values[name];
+    const reference = training.columns[name];
+    if (given === undefined) {
+      const column = getColumn(training, name, "Cannot build a data grid");
+      out[name] = typicalColumn(column, n, grouping.has(name));
+      continue;
+    }
+    repeat /= given.length;
+    const pick = (i: number) => given[Math.floor(i / repeat) % given.length];
+    if (reference?.kind === "factor" || (reference === undefined && given.some((g) => isNaN(+g)))) {
+      const levels = reference?.kind === "factor" ? reference.levels : given.map(String);
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        codes[i] = levels.indexOf(String(pick(i)));
+        if (codes[i] < 0) {
+          throw new HetfxError(
+            `Cannot build a data grid: "${pick(i)}" is not a level of "${name}" ` +
+              `(levels: ${levels.join(", ")}).`,
+          );
+        }
+      }
+      out[name] = { kind: "factor", codes, levels };
+    } else {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        v[i] = Number(pick(i));
+        if (!Number.isFinite(v[i])) {
+          throw new HetfxError(
+            `Cannot build a data grid: "${pick(i)}" is not a number, but "${name}" is numeric.`,
+          );
+        }
+      }
+      out[name] = { kind: "number", values: v };
+    }
+  }
+  return makeTable(out, columns);
+}
+
+function typicalColumn(column: Column, n: number, mode: boolean): Column {
+  if (column.kind === "factor") {
+    const counts = new Array(column.levels.length).fill(0);
+    for (const c of column.codes) if (c >= 0) counts[c]++;
+    const best = counts.indexOf(Math.max(...counts));
+    return { kind: "factor", codes: new Int32Array(n).fill(best), levels: column.levels };
+  }
+  let value: number;
+  if (mode) {
+    const counts = new Map<number, number>();
+    for (const v of column.values) if (!Number.isNaN(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    let best = NaN, bestCount = -1;
+    for (const [v, c] of counts) {
+      if (c > bestCount || (c === bestCount && v < best)) (best = v), (bestCount = c);
+    }
+    value = best;
+  } else {
+    let s = 0, m = 0;
+    for (const v of column.values) if (!Number.isNaN(v)) (s += v), m++;
+    value = s / m;
+  }
+  return { kind: "number", values: new Float64Array(n).fill(value) };
+}

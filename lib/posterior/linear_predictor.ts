@@ -1,0 +1,279 @@
+/**
+ * Draws of the linear predictor η for arbitrary rows (brms `posterior_linpred`): the fit's
+ * population-level draws (b_*) applied to the rows' design columns, plus each row's varying
+ * effects r_* for groups seen in training. Groups not seen in training either raise a HetfxError
+ * naming the level, or (`allowNewLevels`) get, per draw, a fresh draw from the group
+ * distribution N(0, diag(sd) Ω diag(sd)) — brms's `sample_new_levels = "uncertainty"`.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import {
+  type Column,
+  formatValue,
+  getColumn,
+  labelAt,
+  makeTable,
+  type Table,
+} from "../data/table.ts";
+import { designColumns } from "../model/design.ts";
+import { usedColumns } from "../model/compile.ts";
+import { KeyedStream } from "../sampler/rng.ts";
+import type { Fit } from "./fit.ts";
+import { varyingName } from "./generated.ts";
+
+/** Counter-RNG stream ids (word c2) of posterior analysis; the samplers use 0–2. */
+export const PosteriorStreams = { newLevels: 16, prediction: 17 } as const;
+
+/** Options shared by everything that predicts. */
+export interface LinearPredictorOptions {
+  /** Draw varying effects of groups not seen in training from the group distribution. */
+  allowNewLevels?: boolean;
+  /** Seed of the new-level draws (default: the fit's seed). */
+  seed?: number;
+}
+
+/** The training table of a fit, or a HetfxError saying to pass `newdata`. */
+export function trainingTable(fit: Fit, what: string): Table {
+  if (fit.table === null) {
+    throw new HetfxError(
+      `Cannot compute ${what}: this fit does not carry the table it was fitted to; ` +
+        "pass newdata explicitly.",
+    );
+  }
+  return fit.table;
+}
+
+/**
+ * `newdata` recoded to the training table's columns: factor columns get the training levels
+ * (so dummies get the same names), numeric columns stay numeric. Only `columns` are kept.
+ * A value that is not a training level, or a missing column, throws a HetfxError.
+ */
+export function alignTable(
+  training: Table,
+  newdata: Table,
+  columns: readonly string[],
+  context: string,
+): Table {
+  const out: Record<string, Column> = {};
+  for (const name of columns) {
+    const reference = training.columns[name];
+    const column = newdata.columns[name];
+    if (column === undefined) {
+      throw new HetfxError(
+        `${context}: newdata has no column "${name}"${didYouMean(name, newdata.names)}; ` +
+          `the model needs ${columns.map((c) => `"${c}"`).join(", ")}.`,
+      );
+    }
+    if (reference === undefined || reference.kind === "number") {
+      if (column.kind === "number") out[name] = column;
+      else {
+        const values = new Float64Array(newdata.nRows);
+        for (let i = 0; i < newdata.nRows; i++) {
+          const label = labelAt(column, i);
+          values[i] = label === "NA" ? NaN : Number(label);
+          if (label !== "NA" && !Number.isFinite(values[i])) {
+            throw new HetfxError(
+              `${context}: column "${name}" of newdata has "${label}" in row ${i + 1}, ` +
+                "but the model's column is numeric.",
+            );
+          }
+        }
+        out[name] = { kind: "number", values };
+      }
+      continue;
+    }
+    const index = new Map(reference.levels.map((l, k) => [l, k]));
+    const codes = new Int32Array(newdata.nRows);
+    for (let i = 0; i < newdata.nRows; i++) {
+      const label = column.kind === "number" ? formatValue(column.values[i]) : labelAt(column, i);
+      const code = label === "NA" ? -1 : index.get(label);
+      if (code === undefined) {
+        throw new HetfxError(
+          `${context}: column "${name}" of newdata has level "${label}" (row ${i + 1}), which ` +
+            `the model was not fitted with; levels: ${reference.levels.join(", ")}.`,
+        );
+      }
+      codes[i] = code;
+    }
+    out[name] = { kind: "factor", codes, levels: reference.levels };
+  }
+  return makeTable(out, [...columns]);
+}
+
+/** Columns a prediction needs: the model's columns without the outcome (trials included). */
+export function predictorColumns(fit: Fit): string[] {
+  return usedColumns(fit.spec).filter((c) => c !== fit.spec.outcome);
+}
+
+/**
+ * Linear-predictor draws for the rows of one table. Build it once, then call `eta(row, out)`
+ * for each row; `draws` is the number of posterior draws (chains × draws per chain, chain-major).
+ *
+ * @example
+ * ```ts ignore
+ * const lp = new LinearPredictor(fit, newdata);
+ * const eta = lp.eta(0, new Float64Array(lp.draws));
+ * ```
+ */
+export class LinearPredictor {
+  readonly draws: number;
+  readonly nRows: number;
+  /** nRows × P design (uncentred) and the S × P coefficient draws, coefficient-major. */
+  readonly #x: Float64Array;
+  readonly #b: Float64Array[];
+  readonly #intercept: Float64Array | null;
+  readonly #terms: {
+    K: number;
+    /** Per row: index of the group among training groups, or −(1 + new-level index). */
+    group: Int32Array;
+    /** nRows × K varying design values. */
+    z: Float64Array;
+    /** Per coefficient k, per training group j: the r draws (S). */
+    r: Float64Array[][];
+    /** Per new level: S × K draws. */
+    fresh: Float64Array[];
+  }[];
+
+  constructor(fit: Fit, newdata: Table, options: LinearPredictorOptions = {}) {
+    const context = "Cannot predict";
+    const training = trainingTable(fit, "predictions");
+    const spec = fit.spec;
+    const columns = predictorColumns(fit).filter((c) => c !== spec.trials);
+    const table = alignTable(training, newdata, columns, context);
+    this.nRows = table.nRows;
+    this.draws = fit.named.chains * fit.named.drawsPerChain;
+    for (const c of columns) {
+      const col = table.columns[c];
+      for (let i = 0; i < table.nRows; i++) {
+        if (col.kind === "number" ? Number.isNaN(col.values[i]) : col.codes[i] < 0) {
+          throw new HetfxError(`${context}: column "${c}" of newdata is missing in row ${i + 1}.`);
+        }
+      }
+    }
+    const fixed = designColumns(table, spec.terms, spec.treatment);
+    const names = fit.data.fixedNames;
+    if (fixed.length !== names.length || fixed.some((f, p) => f.name !== names[p])) {
+      throw new HetfxError(
+        `${context}: newdata gives design columns ${fixed.map((f) => f.name).join(", ")} but the ` +
+          `model has ${names.join(", ")}.`,
+      );
+    }
+    const P = names.length;
+    this.#x = new Float64Array(this.nRows * P);
+    for (let p = 0; p < P; p++) {
+      for (let i = 0; i < this.nRows; i++) this.#x[i * P + p] = fixed[p].values[i];
+    }
+    this.#b = names.map((n) => fit.draws(`b_${n}`));
+    this.#intercept = fit.data.hasIntercept ? fit.draws("b_Intercept") : null;
+    const seed = options.seed ?? fit.info.options.seed;
+    this.#terms = fit.data.terms.map((term, t) => {
+      const K = term.coefNames.length;
+      const g = spec.groupTerms[t];
+      const slopes = designColumns(table, g.slopes, spec.treatment);
+      const z = new Float64Array(this.nRows * K);
+      for (let i = 0; i < this.nRows; i++) {
+        let k = 0;
+        if (g.intercept) z[i * K + k++] = 1;
+        for (const s of slopes) z[i * K + k++] = s.values[i];
+      }
+      const labelIndex = new Map(term.labels.map((l, j) => [l, j]));
+      const factorColumns = term.factors.map((f) => getColumn(table, f, context));
+      const newLevels: string[] = [];
+      const group = new Int32Array(this.nRows);
+      for (let i = 0; i < this.nRows; i++) {
+        const label = factorColumns.map((c) => labelAt(c, i)).join("_");
+        const j = labelIndex.get(label);
+        if (j !== undefined) group[i] = j;
+        else {
+          if (!options.allowNewLevels) {
+            throw new HetfxError(
+              `${context}: row ${i + 1} of newdata is in group "${label}" of ${term.group}, ` +
+                "which was not in the training data; pass allowNewLevels: true to draw its " +
+                "varying effects from the fitted group distribution.",
+            );
+          }
+          let m = newLevels.indexOf(label);
+          if (m < 0) m = newLevels.push(label) - 1;
+          group[i] = -(1 + m);
+        }
+      }
+      const r = term.coefNames.map((coef) =>
+        term.labels.map((label) => fit.draws(varyingName(term.group, label, coef)))
+      );
+      const fresh = newLevels.map((_, m) => newLevelDraws(fit, t, this.draws, seed, m));
+      return { K, group, z, r, fresh };
+    });
+  }
+
+  /** Fill `out` (length `draws`) with η of row `row` for every draw; returns `out`. */
+  eta(row: number, out: Float64Array): Float64Array {
+    const S = this.draws;
+    if (this.#intercept) out.set(this.#intercept);
+    else out.fill(0);
+    const P = this.#b.length;
+    for (let p = 0; p < P; p++) {
+      const x = this.#x[row * P + p];
+      if (x === 0) continue;
+      const b = this.#b[p];
+      for (let s = 0; s < S; s++) out[s] += x * b[s];
+    }
+    for (const term of this.#terms) {
+      const g = term.group[row];
+      for (let k = 0; k < term.K; k++) {
+        const z = term.z[row * term.K + k];
+        if (z === 0) continue;
+        if (g >= 0) {
+          const r = term.r[k][g];
+          for (let s = 0; s < S; s++) out[s] += z * r[s];
+        } else {
+          const fresh = term.fresh[-g - 1];
+          for (let s = 0; s < S; s++) out[s] += z * fresh[s * term.K + k];
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * S × K draws of a new group's varying effects: per draw s, L_s · ξ with L_s the Cholesky factor
+ * of diag(sd_s) Ω_s diag(sd_s) and ξ standard normal from the counter RNG keyed by
+ * (seed, draw s, new level m, stream newLevels).
+ */
+function newLevelDraws(fit: Fit, t: number, S: number, seed: number, m: number): Float64Array {
+  const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.newLevels);
+  const term = fit.data.terms[t];
+  const K = term.coefNames.length;
+  const sd = term.coefNames.map((c) => fit.draws(`sd_${term.group}__${c}`));
+  const cor: (Float64Array | null)[] = new Array(K * K).fill(null);
+  if (term.correlated) {
+    for (let a = 0; a < K; a++) {
+      for (let b = a + 1; b < K; b++) {
+        cor[a * K + b] = cor[b * K + a] = fit.draws(
+          `cor_${term.group}__${term.coefNames[a]}__${term.coefNames[b]}`,
+        );
+      }
+    }
+  }
+  const out = new Float64Array(S * K);
+  const L = new Float64Array(K * K);
+  const xi = new Float64Array(K);
+  for (let s = 0; s < S; s++) {
+    // Cholesky of the correlation matrix Ω_s (K is small).
+    L.fill(0);
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b <= a; b++) {
+        let v = a === b ? 1 : (cor[a * K + b]?.[s] ?? 0);
+        for (let c = 0; c < b; c++) v -= L[a * K + c] * L[b * K + c];
+        L[a * K + b] = a === b ? Math.sqrt(Math.max(v, 0)) : v / L[b * K + b];
+      }
+    }
+    rng.reset(seed, s, m, PosteriorStreams.newLevels);
+    rng.fillNormals(xi);
+    for (let a = 0; a < K; a++) {
+      let u = 0;
+      for (let c = 0; c <= a; c++) u += L[a * K + c] * xi[c];
+      out[s * K + a] = sd[a][s] * u;
+    }
+  }
+  return out;
+}
