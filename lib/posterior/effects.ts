@@ -132,9 +132,10 @@ export function effects(fit: Fit, options: EffectsOptions = {}): EffectEstimate[
   const respLow = responseFunction(fit, low, "expectation", seed);
   const S = lpHigh.draws;
 
+  type Cell = { by: Record<string, string>; sum: Float64Array; n: number; weight: number };
   const cellOf = new Map<string, number>();
-  const cells: { by: Record<string, string>; sum: Float64Array; n: number; weight: number }[] = [];
-  const overall = { by: {}, sum: new Float64Array(S), n: 0, weight: 0 };
+  const cells: Cell[] = [];
+  const overall: Cell = { by: {}, sum: new Float64Array(S), n: 0, weight: 0 };
   const a = new Float64Array(S);
   const b = new Float64Array(S);
   for (let i = 0; i < table.nRows; i++) {
