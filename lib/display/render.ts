@@ -2,9 +2,10 @@
  * The one render step: Vega-Lite spec → SVG (vega-lite compile, a headless vega View) → PNG
  * (resvg). Works in Deno scripts, tests and notebooks without a browser.
  */
-import * as vega from "vega";
-import * as vegaLite from "vega-lite";
-import { Resvg } from "@resvg/resvg-js";
+import type * as vegaTypes from "vega";
+import type * as vegaLiteTypes from "vega-lite";
+// The renderers load on first use: importing hetfx (and fitting) never pays for them, and the
+// PNG rasteriser's native module (which needs --allow-ffi) loads only when a PNG is asked for.
 import { HetfxError } from "../errors.ts";
 import type { VegaLiteSpec } from "./vega_lite_spec.ts";
 
@@ -20,9 +21,11 @@ import type { VegaLiteSpec } from "./vega_lite_spec.ts";
  * ```
  */
 export async function renderSvg(vegaLiteSpec: VegaLiteSpec): Promise<string> {
-  let compiled: vega.Spec;
+  const vega = await import("vega");
+  const vegaLite = await import("vega-lite");
+  let compiled: vegaTypes.Spec;
   try {
-    compiled = vegaLite.compile(vegaLiteSpec as unknown as vegaLite.TopLevelSpec).spec;
+    compiled = vegaLite.compile(vegaLiteSpec as unknown as vegaLiteTypes.TopLevelSpec).spec;
   } catch (e) {
     throw new HetfxError(
       `Cannot render chart: the Vega-Lite spec does not compile (${(e as Error).message}).`,
@@ -67,6 +70,7 @@ export async function renderPng(
     throw new HetfxError(`Cannot render PNG: scale must be a positive number, got ${scale}.`);
   }
   const svg = await renderSvg(vegaLiteSpec);
+  const { Resvg } = await import("@resvg/resvg-js");
   const resvg = new Resvg(svg, {
     background: options.background ?? "white",
     fitTo: { mode: "zoom", value: scale },

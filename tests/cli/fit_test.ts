@@ -1,0 +1,143 @@
+/**
+ * The `deno task fit` command line, run as a subprocess exactly as a user runs it.
+ */
+import assert from "node:assert/strict";
+import { TOMZ_WEEKS_FORMULA } from "../../lib/data/datasets/paper_models.ts";
+
+async function runFit(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "cli/fit.ts",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { CI: "true", NO_COLOR: "1" },
+  });
+  const out = await command.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–57", async () => {
+  const r = await runFit(
+    "data/tomz_weeks_2017.csv",
+    "--recode",
+    "tomz-weeks",
+    "--formula",
+    TOMZ_WEEKS_FORMULA,
+    "--dry-run",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1200 rows/);
+  assert.match(r.stdout, /by white:male:intl:hawk: 100 groups, sizes 1–57/);
+  assert.match(r.stdout, /Treatment: alliance/);
+});
+
+Deno.test("fit writes the DESIGN.md JSON with every required field", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const r = await runFit(
+    "data/tomz_weeks_2017.csv",
+    "--recode",
+    "tomz-weeks",
+    "--formula",
+    TOMZ_WEEKS_FORMULA,
+    "--chains",
+    "2",
+    "--warmup",
+    "200",
+    "--draws",
+    "200",
+    "--prior",
+    "b ~ normal(0, 0.5)",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  for (const key of ["spec", "backend", "adapter", "timing", "diagnostics", "parameters"]) {
+    assert.ok(key in json, `missing ${key}`);
+  }
+  assert.deepEqual(Object.keys(json.timing), ["compile_s", "warmup_s", "sampling_s", "total_s"]);
+  assert.deepEqual(Object.keys(json.diagnostics), [
+    "divergences",
+    "max_rhat",
+    "min_ess_bulk",
+    "min_ess_tail",
+    "max_treedepth_hits",
+    "ebfmi_min",
+  ]);
+  assert.deepEqual(Object.keys(json.parameters[0]), [
+    "name",
+    "mean",
+    "sd",
+    "q2.5",
+    "q50",
+    "q97.5",
+    "rhat",
+    "ess_bulk",
+    "ess_tail",
+  ]);
+  assert.ok(json.parameters.some((p: { name: string }) => p.name === "b_alliance"));
+  assert.ok(
+    json.parameters.some((p: { name: string }) => p.name === "sd_white:male:intl:hawk__alliance"),
+  );
+  assert.ok(
+    json.parameters.some((p: { name: string }) =>
+      p.name === "cor_white:male:intl:hawk__Intercept__alliance"
+    ),
+  );
+  assert.equal(json.group_effects.length, 100);
+  assert.deepEqual(Object.keys(json.group_effects[0]), [
+    "term",
+    "group",
+    "levels",
+    "n",
+    "mean",
+    "sd",
+    "q2.5",
+    "q50",
+    "q97.5",
+    "rhat",
+    "ess_bulk",
+  ]);
+  assert.equal(json.group_effects[0].term, "white:male:intl:hawk");
+  assert.ok(json.effect_spread.min.mean <= json.effect_spread.median.mean);
+  assert.ok(json.effect_spread.median.mean <= json.effect_spread.max.mean);
+  assert.equal(json.spec.treatment, "alliance");
+});
+
+Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack trace", async () => {
+  const r = await runFit(
+    "data/tomz_weeks_2017.csv",
+    "--recode",
+    "tomz-weeks",
+    "--formula",
+    "force ~ 1 + aliance + (1 + aliance | white)",
+    "--dry-run",
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /column "aliance" not found; did you mean "alliance"\?/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+Deno.test("fit refuses absurd options before sampling", async () => {
+  const r = await runFit(
+    "data/tomz_weeks_2017.csv",
+    "--recode",
+    "tomz-weeks",
+    "--formula",
+    TOMZ_WEEKS_FORMULA,
+    "--adapt-delta",
+    "1.5",
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /adaptDelta = 1.5 must lie strictly between 0 and 1/);
+});
