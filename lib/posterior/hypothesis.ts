@@ -1,0 +1,330 @@
+/**
+ * brms-style hypothesis tests on posterior draws: `hypothesis(fit, "alliance:white > 0")`.
+ *
+ * A hypothesis is `left OP right` with OP one of `<`, `>`, `=`; both sides are arithmetic
+ * expressions (+ − × / ^, parentheses, numbers, exp/log/sqrt/abs/inv_logit) over parameter
+ * names, written with or without the `b_` prefix (as brms's default `class = "b"`). A small
+ * recursive-descent parser reads it (no eval). As in brms, the hypothesis is rewritten as
+ * `(left)-(right) OP 0` and the draws of left − right are summarised: Estimate (mean),
+ * Est.Error (sd), a 1 − α interval — two-sided for `=`, one-sided for `<` / `>` (the open side
+ * is ±Inf) — Post.Prob = P(left − right OP 0) and Evid.Ratio = Post.Prob / (1 − Post.Prob) for
+ * directed hypotheses. For point hypotheses brms needs prior draws (a Savage–Dickey ratio);
+ * hetfx keeps no prior draws, so Evid.Ratio and Post.Prob are null there. Star is "*" when the
+ * interval excludes 0.
+ */
+import { didYouMean, HetfxError } from "../errors.ts";
+import { quantile } from "../diagnostics/quantiles.ts";
+import { summarizeDraws } from "../diagnostics/quantiles.ts";
+import type { Fit } from "./fit.ts";
+import type { DrawSummary } from "./types.ts";
+
+/** One row of brms's `hypothesis()` table. */
+export interface HypothesisRow {
+  Hypothesis: string;
+  Estimate: number;
+  "Est.Error": number;
+  "CI.Lower": number;
+  "CI.Upper": number;
+  "Evid.Ratio": number | null;
+  "Post.Prob": number | null;
+  Star: "*" | "";
+  /** Draws of left − right. */
+  draws: Float64Array;
+}
+
+/** Options of {@link hypothesis}. */
+export interface HypothesisOptions {
+  /** Interval size: 1 − alpha (two-sided) or one-sided at alpha. Default 0.05, as brms. */
+  alpha?: number;
+}
+
+type Node =
+  | { kind: "num"; value: number }
+  | { kind: "name"; name: string }
+  | { kind: "neg"; arg: Node }
+  | { kind: "bin"; op: "+" | "-" | "*" | "/" | "^"; left: Node; right: Node }
+  | { kind: "call"; fn: string; arg: Node };
+
+const FUNCTIONS: Record<string, (x: number) => number> = {
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  inv_logit: (x) => 1 / (1 + Math.exp(-x)),
+  plogis: (x) => 1 / (1 + Math.exp(-x)),
+};
+
+interface Token {
+  kind: "num" | "name" | "op";
+  text: string;
+  at: number;
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (/[0-9.]/.test(c) && !/[A-Za-z_]/.test(text[i + 1] ?? "")) {
+      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i));
+      if (!m) throw syntaxError(text, i, "a malformed number");
+      tokens.push({ kind: "num", text: m[0], at: i });
+      i += m[0].length;
+    } else if (/[A-Za-z_.]/.test(c)) {
+      const m = /^[A-Za-z_.][A-Za-z0-9_.:]*(\[[^\]]*\])?/.exec(text.slice(i))!;
+      tokens.push({ kind: "name", text: m[0], at: i });
+      i += m[0].length;
+    } else if ("+-*/^()<>=".includes(c)) {
+      tokens.push({ kind: "op", text: c, at: i });
+      i++;
+    } else {
+      throw syntaxError(text, i, `the character "${c}"`);
+    }
+  }
+  return tokens;
+}
+
+function syntaxError(text: string, at: number, what: string): HetfxError {
+  return new HetfxError(
+    `Cannot read hypothesis "${text}": unexpected ${what} at position ${at + 1}.\n  ${text}\n  ` +
+      " ".repeat(at) + "^",
+  );
+}
+
+/** Parse one side of a hypothesis into an expression tree. */
+function parseExpression(text: string, tokens: Token[]): Node {
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const expect = (op: string) => {
+    const t = tokens[pos];
+    if (!t || t.text !== op) {
+      throw syntaxError(text, t?.at ?? text.length, t ? `"${t.text}" (expected "${op}")` : "end");
+    }
+    pos++;
+  };
+  const sum = (): Node => {
+    let left = product();
+    while (peek()?.text === "+" || peek()?.text === "-") {
+      const op = tokens[pos++].text as "+" | "-";
+      left = { kind: "bin", op, left, right: product() };
+    }
+    return left;
+  };
+  const product = (): Node => {
+    let left = unary();
+    while (peek()?.text === "*" || peek()?.text === "/") {
+      const op = tokens[pos++].text as "*" | "/";
+      left = { kind: "bin", op, left, right: unary() };
+    }
+    return left;
+  };
+  const unary = (): Node => {
+    if (peek()?.text === "-") {
+      pos++;
+      return { kind: "neg", arg: unary() };
+    }
+    if (peek()?.text === "+") {
+      pos++;
+      return unary();
+    }
+    const base = atom();
+    if (peek()?.text === "^") {
+      pos++;
+      return { kind: "bin", op: "^", left: base, right: unary() };
+    }
+    return base;
+  };
+  const atom = (): Node => {
+    const t = tokens[pos];
+    if (!t) throw syntaxError(text, text.length, "end of the expression");
+    pos++;
+    if (t.kind === "num") return { kind: "num", value: Number(t.text) };
+    if (t.kind === "name") {
+      if (peek()?.text === "(" && t.text in FUNCTIONS) {
+        pos++;
+        const arg = sum();
+        expect(")");
+        return { kind: "call", fn: t.text, arg };
+      }
+      return { kind: "name", name: t.text };
+    }
+    if (t.text === "(") {
+      const inner = sum();
+      expect(")");
+      return inner;
+    }
+    throw syntaxError(text, t.at, `"${t.text}"`);
+  };
+  const node = sum();
+  if (pos < tokens.length) throw syntaxError(text, tokens[pos].at, `"${tokens[pos].text}"`);
+  return node;
+}
+
+/** Resolve a name: as written, else with the b_ prefix (brms class "b"). */
+function resolve(fit: Fit, name: string, text: string): Float64Array {
+  for (const candidate of [name, `b_${name}`]) {
+    const values = fit.named.values.get(candidate);
+    if (values) return values;
+  }
+  const names = fit.parameterNames;
+  const bare = names.filter((n) => n.startsWith("b_")).map((n) => n.slice(2));
+  throw new HetfxError(
+    `Cannot test hypothesis "${text}": no parameter "${name}" (or "b_${name}")` +
+      `${didYouMean(name, [...bare, ...names])}. Population-level coefficients: ` +
+      `${bare.join(", ")}; see fit.parameterNames for all.`,
+  );
+}
+
+function evaluate(fit: Fit, node: Node, S: number, text: string): Float64Array {
+  switch (node.kind) {
+    case "num":
+      return new Float64Array(S).fill(node.value);
+    case "name":
+      return Float64Array.from(resolve(fit, node.name, text));
+    case "neg":
+      return evaluate(fit, node.arg, S, text).map((v) => -v);
+    case "call": {
+      const f = FUNCTIONS[node.fn];
+      return evaluate(fit, node.arg, S, text).map(f);
+    }
+    case "bin": {
+      const a = evaluate(fit, node.left, S, text);
+      const b = evaluate(fit, node.right, S, text);
+      for (let s = 0; s < S; s++) {
+        a[s] = node.op === "+"
+          ? a[s] + b[s]
+          : node.op === "-"
+          ? a[s] - b[s]
+          : node.op === "*"
+          ? a[s] * b[s]
+          : node.op === "/"
+          ? a[s] / b[s]
+          : Math.pow(a[s], b[s]);
+      }
+      return a;
+    }
+  }
+}
+
+/**
+ * Test one or more hypotheses; one row per hypothesis (brms `hypothesis()`).
+ *
+ * @example
+ * ```ts ignore
+ * hypothesis(fit, "alliance:white > 0")[0]["Post.Prob"]; // P(b_alliance:white > 0)
+ * hypothesis(fit, ["alliance:male = alliance:white", "b_alliance > 2 * b_alliance:white"]);
+ * ```
+ */
+export function hypothesis(
+  fit: Fit,
+  hypotheses: string | readonly string[],
+  options: HypothesisOptions = {},
+): HypothesisRow[] {
+  const alpha = options.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) {
+    throw new HetfxError(`Cannot test hypotheses: alpha = ${alpha} must lie in (0, 1).`);
+  }
+  const list = typeof hypotheses === "string" ? [hypotheses] : hypotheses;
+  const S = fit.named.chains * fit.named.drawsPerChain;
+  return list.map((text) => {
+    const tokens = tokenize(text);
+    const ops = tokens.filter((t) => t.kind === "op" && "<>=".includes(t.text));
+    if (ops.length !== 1) {
+      throw new HetfxError(
+        `Cannot test hypothesis "${text}": it needs exactly one of "<", ">" or "=" ` +
+          `(found ${ops.length}), e.g. "alliance:white > 0" or "a - b = 0".`,
+      );
+    }
+    const k = tokens.indexOf(ops[0]);
+    const sign = ops[0].text as "<" | ">" | "=";
+    const left = parseExpression(text, tokens.slice(0, k));
+    const right = parseExpression(text, tokens.slice(k + 1));
+    const draws = evaluate(fit, { kind: "bin", op: "-", left, right }, S, text);
+    const sides = [text.slice(0, ops[0].at), text.slice(ops[0].at + 1)].map((s) =>
+      s.replace(/\s+/g, "")
+    );
+    const label = `(${sides[0]})` + (sides[1] === "0" ? "" : `-(${sides[1]})`) + ` ${sign} 0`;
+    const s = summarizeDraws(draws);
+    let lower: number, upper: number, post: number | null = null;
+    if (sign === "=") {
+      lower = quantile(draws, alpha / 2);
+      upper = quantile(draws, 1 - alpha / 2);
+    } else {
+      lower = sign === ">" ? quantile(draws, alpha) : -Infinity;
+      upper = sign === "<" ? quantile(draws, 1 - alpha) : Infinity;
+      let hits = 0;
+      for (const v of draws) if (sign === ">" ? v > 0 : v < 0) hits++;
+      post = hits / draws.length;
+    }
+    return {
+      Hypothesis: label,
+      Estimate: s.mean,
+      "Est.Error": s.sd,
+      "CI.Lower": lower,
+      "CI.Upper": upper,
+      "Evid.Ratio": post === null ? null : post === 1 ? Infinity : post / (1 - post),
+      "Post.Prob": post,
+      Star: lower > 0 || upper < 0 ? "*" : "",
+      draws,
+    };
+  });
+}
+
+/** The posterior difference between two groups' treatment effects. */
+export interface GroupComparison extends DrawSummary {
+  a: string;
+  b: string;
+  /** P(effect in a > effect in b). */
+  prob_greater: number;
+  draws: Float64Array;
+}
+
+/**
+ * Compare the treatment effect of two groups: draws of effect(a) − effect(b) and P(a > b).
+ * Groups are named by label ("1_1_5_1", as in groupEffects()) or by their levels
+ * ({ white: "1", male: "1", intl: "5", hawk: "1" }).
+ *
+ * @example
+ * ```ts ignore
+ * const d = compareGroups(fit, "1_1_5_1", "0_0_1_5");
+ * d.prob_greater; // P(effect in white men, high intl, low hawk > …)
+ * ```
+ */
+export function compareGroups(
+  fit: Fit,
+  a: string | Record<string, string>,
+  b: string | Record<string, string>,
+): GroupComparison {
+  const effects = fit.groupEffects();
+  const draws = fit.groupEffectDraws();
+  const find = (g: string | Record<string, string>) => {
+    const i = typeof g === "string"
+      ? effects.findIndex((e) => e.group === g)
+      : effects.findIndex((e) =>
+        Object.keys(e.levels).every((k) => String(g[k]) === e.levels[k]) &&
+        Object.keys(g).length === Object.keys(e.levels).length
+      );
+    if (i < 0) {
+      const text = typeof g === "string" ? g : JSON.stringify(g);
+      throw new HetfxError(
+        `Cannot compare groups: no observed group ${text}` +
+          `${typeof g === "string" ? didYouMean(g, effects.map((e) => e.group)) : ""}; ` +
+          `groups are labelled like "${effects[0].group}" (${effects[0].term}).`,
+      );
+    }
+    return i;
+  };
+  const i = find(a), j = find(b);
+  const diff = draws[i].map((v, s) => v - draws[j][s]);
+  let greater = 0;
+  for (const v of diff) if (v > 0) greater++;
+  return {
+    a: effects[i].group,
+    b: effects[j].group,
+    ...summarizeDraws(diff),
+    prob_greater: greater / diff.length,
+    draws: diff,
+  };
+}
