@@ -2,16 +2,20 @@
  * `deno task notebooks [notebooks/x.ipynb …] [--timeout 600]`
  *
  * Executes every notebooks/*.ipynb (or the notebooks named) headlessly on the Deno kernel through
- * tools/run_notebook.py, with the kernel's working directory set to the repository root (so
- * `data/…` and `./mod.ts` resolve as in the README), and writes the executed copies to
- * out/notebooks/. Cells with a `// expect: <mime type>` comment must produce that MIME type.
- * Prints one line per notebook and exits non-zero when any notebook fails.
+ * tools/run_notebook.py, with the kernel's working directory set to the notebook's folder, as
+ * Jupyter does (so a notebook in notebooks/ imports `../mod.ts` and reads `../data/…` both here
+ * and when a user opens it), and writes the executed copies to out/notebooks/ and every chart they
+ * show (Vega-Lite outputs) as PNG to out/notebooks/figures/<notebook>/. Cells with a
+ * `// expect: <mime type>` comment must produce that MIME type. Prints one line per notebook and
+ * exits non-zero when any notebook fails.
  *
  * The kernel is the Deno that runs this task (a private kernelspec under out/notebooks/.jupyter is
  * put first on JUPYTER_PATH), so the result does not depend on which Deno a user registered.
  *
  * @module
  */
+import { renderPng } from "../lib/display/render.ts";
+import { VEGA_LITE_MIME, type VegaLiteSpec } from "../lib/display/vega_lite_spec.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const OUT_DIR = `${ROOT}/out/notebooks`;
@@ -100,6 +104,34 @@ async function privateKernelspec(): Promise<string> {
   return jupyterPath;
 }
 
+/**
+ * Render every Vega-Lite output of an executed notebook to `dir/NN_<title>.png` (NN: the cell's
+ * number, counting markdown cells, as run_notebook.py does); returns how many were written.
+ */
+async function saveFigures(executed: string, dir: string): Promise<number> {
+  const nb = JSON.parse(await Deno.readTextFile(executed)) as {
+    cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+  };
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  let written = 0;
+  for (const [index, cell] of nb.cells.entries()) {
+    for (const [k, output] of (cell.outputs ?? []).entries()) {
+      const spec = output.data?.[VEGA_LITE_MIME] as VegaLiteSpec | undefined;
+      if (!spec) continue;
+      const title = typeof spec.title === "string"
+        ? spec.title
+        : (spec.title as { text?: string } | undefined)?.text ?? "figure";
+      const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "")
+        .slice(0, 60);
+      const file = `${String(index + 1).padStart(2, "0")}${k ? `_${k}` : ""}_${slug}.png`;
+      await Deno.mkdir(dir, { recursive: true });
+      await Deno.writeFile(`${dir}/${file}`, await renderPng(spec));
+      written++;
+    }
+  }
+  return written;
+}
+
 async function main(): Promise<number> {
   const opts = parseArgs(Deno.args);
   const notebooks = opts.notebooks.length ? opts.notebooks : await findNotebooks();
@@ -121,6 +153,7 @@ async function main(): Promise<number> {
   let failed = 0;
   const width = Math.max(...notebooks.map((n) => n.length));
   for (const nb of notebooks) {
+    const path = nb.startsWith("/") ? nb : `${ROOT}/${nb}`;
     const name = nb.split("/").pop()!;
     const out = `${OUT_DIR}/${name}`;
     const t0 = performance.now();
@@ -130,7 +163,7 @@ async function main(): Promise<number> {
         nb,
         out,
         "--cwd",
-        ROOT,
+        path.slice(0, path.lastIndexOf("/")) || "/",
         "--timeout",
         String(opts.timeout),
         "--check-expect",
@@ -146,11 +179,23 @@ async function main(): Promise<number> {
     const stderr = new TextDecoder().decode(result.stderr).trim();
     const m = stdout.match(/^RESULT (\w+) cells=(\d+)/m);
     const cells = m ? Number(m[2]) : 0;
-    const ok = result.success && m?.[1] === "ok";
+    let ok = result.success && m?.[1] === "ok";
+    let figures = "";
+    if (ok) {
+      try {
+        figures = `, ${await saveFigures(
+          out,
+          `${OUT_DIR}/figures/${name.replace(/\.ipynb$/, "")}`,
+        )} PNG`;
+      } catch (e) {
+        ok = false;
+        figures = `; cannot save its figures: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
     if (!ok) failed++;
     console.log(
       `${ok ? "ok    " : "FAILED"} ${nb.padEnd(width)}  ${String(cells).padStart(3)} cells  ` +
-        `${seconds.toFixed(1).padStart(6)} s  -> out/notebooks/${name}`,
+        `${seconds.toFixed(1).padStart(6)} s  -> out/notebooks/${name}${figures}`,
     );
     if (!ok && stderr) console.log(stderr.replace(/^/gm, "    "));
   }
