@@ -1,0 +1,83 @@
+/**
+ * Posterior predictive check data (bayesplot `pp_check`): the observed outcome and a few
+ * replicated data sets drawn from the posterior predictive distribution, as plain data for
+ * density overlays (gaussian and student likelihoods, even on a 0/1 outcome as in a linear
+ * probability model) or bar charts of counts per value (bernoulli, binomial, poisson).
+ */
+import { HetfxError } from "../errors.ts";
+import { getColumn } from "../data/table.ts";
+import type { Fit } from "./fit.ts";
+import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
+import { responseFunction } from "./predict.ts";
+
+/** Options of {@link ppCheck}. */
+export interface PpCheckOptions {
+  /** Number of replicated data sets, taken evenly spaced over all draws. Default 50. */
+  draws?: number;
+  seed?: number;
+}
+
+/** Observed vs replicated outcomes. */
+export interface PpCheckData {
+  outcome: string;
+  family: string;
+  /** "density" for continuous outcomes, "bars" for discrete ones. */
+  kind: "density" | "bars";
+  y: number[];
+  /** One replicated data set per selected draw (same length as y). */
+  yrep: number[][];
+  /** Index (chain-major) of the posterior draw behind each replicated data set. */
+  drawIndex: number[];
+  /** For "bars": the values and the observed count of each, and each replicate's counts. */
+  bars?: { values: number[]; observed: number[]; replicated: number[][] };
+}
+
+/**
+ * Posterior predictive check data for the training rows.
+ *
+ * @example
+ * ```ts ignore
+ * const pp = ppCheck(fit, { draws: 50 }); // pp.y, pp.yrep[0..49]
+ * ```
+ */
+export function ppCheck(fit: Fit, options: PpCheckOptions = {}): PpCheckData {
+  const table = trainingTable(fit, "posterior predictive checks");
+  const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");
+  if (y.kind !== "number") throw new HetfxError("Cannot run pp_check: the outcome is not numeric.");
+  const lp = new LinearPredictor(fit, table);
+  const S = lp.draws;
+  const k = Math.min(options.draws ?? 50, S);
+  if (!(k >= 1)) throw new HetfxError("Cannot run pp_check: draws must be at least 1.");
+  const drawIndex = Array.from({ length: k }, (_, j) => Math.floor((j * S) / k));
+  const replicate = responseFunction(
+    fit,
+    table,
+    "prediction",
+    options.seed ?? fit.info.options.seed,
+  );
+  const yrep = drawIndex.map(() => new Array<number>(table.nRows));
+  const eta = new Float64Array(S);
+  for (let i = 0; i < table.nRows; i++) {
+    lp.eta(i, eta);
+    replicate(i, eta);
+    drawIndex.forEach((s, j) => (yrep[j][i] = eta[s]));
+  }
+  const observed = Array.from(y.values);
+  const distinct = [...new Set(observed)].sort((a, b) => a - b);
+  const discreteFamily = ["bernoulli", "binomial", "poisson"].includes(fit.spec.family);
+  const kind = discreteFamily ? "bars" : "density";
+  const out: PpCheckData = {
+    outcome: fit.spec.outcome,
+    family: fit.spec.family,
+    kind,
+    y: observed,
+    yrep,
+    drawIndex,
+  };
+  if (kind === "bars") {
+    const values = [...new Set([...distinct, ...yrep.flat()])].sort((a, b) => a - b);
+    const count = (xs: number[]) => values.map((v) => xs.filter((x) => x === v).length);
+    out.bars = { values, observed: count(observed), replicated: yrep.map(count) };
+  }
+  return out;
+}
