@@ -103,8 +103,9 @@ export function tableFromCsvText(text: string, options: LoadTableOptions = {}): 
     );
   }
   const columns: Record<string, Column> = {};
+  const declared = declaredFactors(options);
   header.forEach((name, j) => {
-    columns[name] = csvColumn(name, rows.map((row) => row[j]));
+    columns[name] = csvColumn(name, rows.map((row) => row[j]), declared.has(name));
   });
   return applyOptions(makeTable(columns, header), options);
 }
@@ -148,7 +149,12 @@ export function tableFromRecords(
   }
   const columns: Record<string, Column> = {};
   for (const name of names) {
-    columns[name] = valueColumn(name, records.map((record) => record[name]), false);
+    columns[name] = valueColumn(
+      name,
+      records.map((record) => record[name]),
+      false,
+      declaredFactors(options).has(name),
+    );
   }
   return applyOptions(makeTable(columns, names), options);
 }
@@ -193,7 +199,7 @@ export function tableFromColumns(
           `${length}; all columns must have the same length.`,
       );
     }
-    columns[name] = valueColumn(name, list, typed);
+    columns[name] = valueColumn(name, list, typed, declaredFactors(options).has(name));
   }
   if (length === 0) throw new HetfxError(`${CONTEXT}: the columns have no rows.`);
   return applyOptions(makeTable(columns, names), options);
@@ -228,7 +234,12 @@ export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptio
   });
   const columns: Record<string, Column> = {};
   names.forEach((name, j) => {
-    columns[name] = valueColumn(name, rows.map((row) => row[j]), true);
+    columns[name] = valueColumn(
+      name,
+      rows.map((row) => row[j]),
+      true,
+      declaredFactors(options).has(name),
+    );
   });
   return applyOptions(makeTable(columns, names), options);
 }
@@ -267,12 +278,47 @@ function checkOptionColumn(table: Table, name: string, option: string): void {
   );
 }
 
+/** Columns the options declare as factors (a mostly-numeric column named here is intended). */
+function declaredFactors(options: LoadTableOptions): Set<string> {
+  const { factors, reference } = options;
+  const names = factors === undefined
+    ? []
+    : Array.isArray(factors)
+    ? factors as readonly string[]
+    : Object.keys(factors);
+  return new Set([...names, ...Object.keys(reference ?? {})]);
+}
+
+/**
+ * Refuse a column most of whose values are numbers but some are text: almost always a typo or
+ * a stray code ("abc" among numbers) that would silently turn a numeric column into a factor.
+ */
+function checkMostlyNumeric(
+  name: string,
+  numbers: number,
+  texts: number,
+  firstTextRow: number,
+  firstText: string,
+): void {
+  if (texts === 0 || numbers <= texts) return;
+  const more = texts > 1 ? ` (and ${texts - 1} more non-numeric value${texts > 2 ? "s" : ""})` : "";
+  throw new HetfxError(
+    `${CONTEXT}: column "${name}" looks numeric (${numbers} of ${numbers + texts} values are ` +
+      `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${more}; fix that ` +
+      `value or blank it (an empty cell or NA is a missing value), or, if "${name}" is ` +
+      `categorical, declare it: loadTable(source, { factors: ["${name}"] }).`,
+  );
+}
+
 /** A CSV column: numeric when every non-missing cell is a finite decimal. */
-function csvColumn(name: string, cells: string[]): Column {
+function csvColumn(name: string, cells: string[], declaredFactor: boolean): Column {
   const n = cells.length;
   const values = new Float64Array(n);
   let numeric = true;
   let nonFiniteRow = -1;
+  let numbers = 0;
+  let texts = 0;
+  let firstTextRow = -1;
   for (let row = 0; row < n; row++) {
     const cell = cells[row];
     if (isMissingCell(cell)) {
@@ -282,12 +328,19 @@ function csvColumn(name: string, cells: string[]): Column {
     const value = parseDecimal(cell);
     if (value !== undefined) {
       values[row] = value;
+      numbers++;
     } else if (isNonFiniteToken(cell)) {
       if (nonFiniteRow < 0) nonFiniteRow = row;
     } else {
       numeric = false;
-      break;
+      texts++;
+      if (firstTextRow < 0) firstTextRow = row;
+      // Once text is half the column, it cannot be mostly numeric: stop looking.
+      if (declaredFactor || 2 * texts >= n) break;
     }
+  }
+  if (!numeric && !declaredFactor) {
+    checkMostlyNumeric(name, numbers, texts, firstTextRow, cells[firstTextRow]);
   }
   if (numeric && nonFiniteRow >= 0) {
     throw new HetfxError(
@@ -303,10 +356,18 @@ function csvColumn(name: string, cells: string[]): Column {
  * A column from JS values: numeric when every non-missing value is a number or boolean.
  * `nanIsMissing` is true for typed arrays and DataFrames, whose only missing marker is NaN.
  */
-function valueColumn(name: string, raw: readonly unknown[], nanIsMissing: boolean): Column {
+function valueColumn(
+  name: string,
+  raw: readonly unknown[],
+  nanIsMissing: boolean,
+  declaredFactor = false,
+): Column {
   const n = raw.length;
   let numeric = true;
   let nonFiniteStringRow = -1;
+  let numbers = 0;
+  let texts = 0;
+  let firstTextRow = -1;
   for (let row = 0; row < n; row++) {
     let value = raw[row];
     if (typeof value === "bigint") value = bigintToNumber(name, row, value);
@@ -319,6 +380,7 @@ function valueColumn(name: string, raw: readonly unknown[], nanIsMissing: boolea
             "numbers: use null for a missing value.",
         );
       }
+      numbers++;
       continue;
     }
     if (typeof value === "string") {
@@ -327,12 +389,17 @@ function valueColumn(name: string, raw: readonly unknown[], nanIsMissing: boolea
         continue;
       }
       numeric = false;
+      texts++;
+      if (firstTextRow < 0) firstTextRow = row;
       continue;
     }
     throw new HetfxError(
       `${CONTEXT}: column "${name}" row ${row + 1} is ${describe(value)}; give a number, ` +
         "string, boolean or null.",
     );
+  }
+  if (!numeric && !declaredFactor) {
+    checkMostlyNumeric(name, numbers, texts, firstTextRow, String(raw[firstTextRow]));
   }
   if (numeric && nonFiniteStringRow >= 0) {
     throw new HetfxError(

@@ -14,6 +14,7 @@ import { designColumns } from "./design.ts";
 import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
+import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 
 /** Columns the model reads. */
 export function usedColumns(spec: ModelSpec): string[] {
@@ -48,6 +49,7 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = checkOutcome(spec, table);
+  checkTreatmentVaries(table, spec.treatment);
   const trials = spec.trials
     ? (getColumn(table, spec.trials) as { values: Float64Array }).values
     : null;
@@ -80,13 +82,18 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
     derivatives.push(fixed[p].derivative);
   }
   const firstFixed = hasIntercept ? 1 : 0;
+  checkPopulationDesign(
+    columns.map((values, i) => ({ name: columnNames[i], values })),
+    hasIntercept,
+    fixedMeans,
+  );
 
   // Varying-effect terms: map each varying column into W (adding W columns when needed).
   let offset = firstFixed + nFixed;
   const interceptOffset = hasIntercept ? 0 : -1;
   const bOffset = firstFixed;
   const terms: CompiledTerm[] = [];
-  const termKeys = [];
+  const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array | undefined)[][] = [];
   for (const g of spec.groupTerms) {
     const keys = groupKeys(table, g.factors);
@@ -232,6 +239,18 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
   }
 
   const fixedNames = fixed.map((f) => f.name);
+  const warnings = dataWarnings(
+    table,
+    spec.treatment,
+    terms.map((t, i) => ({
+      group: t.group,
+      labels: t.labels,
+      sizes: t.sizes,
+      index: termKeys[i].index,
+      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
+    })),
+    { parameters: offset, populationCoefficients: firstFixed + nFixed },
+  );
   return {
     family: spec.family,
     outcome: spec.outcome,
@@ -262,6 +281,7 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
     treatment: spec.treatment,
     effectFixed,
     effectVarying,
+    warnings,
   };
 }
 

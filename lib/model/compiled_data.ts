@@ -104,4 +104,6 @@ export interface CompiledData {
   effectFixed: Float64Array;
   /** Per term: nCells × K mean derivative of each varying column w.r.t. the treatment. */
   effectVarying: Float64Array[];
+  /** Data warnings found while compiling (one-row groups, untreated groups, …); see data_checks.ts. */
+  warnings?: string[];
 }

@@ -5,6 +5,7 @@ import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { HetfxError } from "../errors.ts";
 import { compileModel } from "../model/compile.ts";
+import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
 import { CompiledModel } from "../model/compiled_model.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "../sampler/backend.ts";
@@ -212,6 +213,8 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
 
 function explainInitFailure(error: unknown, data: CompiledData): unknown {
   if (error instanceof HetfxError && /initial point/.test(error.message)) {
+    const why = describeNonFiniteDensity(data);
+    if (why !== "") return new HetfxError(`Cannot fit: ${error.message}: ${why}.`);
     return new HetfxError(
       `${error.message} The model has ${data.dim} parameters (population-level coefficients, ` +
         `${data.terms.length} varying-effect block(s)` +
@@ -266,10 +269,12 @@ export class Fit {
       `NUTS on ${this.info.backend}: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
       `adapt_delta ${o.adaptDelta}, ${this.info.timing.total_s.toFixed(2)} s<br>`,
       `Divergences ${d.divergences}, max R-hat ${d.max_rhat.toFixed(3)}, ` +
-      `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}<br>`,
-      warnings.length
-        ? warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("")
-        : `<div style="color:#1b5e20">All convergence checks passed.</div>`,
+      `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}, ` +
+      `tree-depth hits ${d.max_treedepth_hits}<br>`,
+      warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
+      (this.converged
+        ? `<div style="color:#1b5e20">All convergence checks passed.</div>`
+        : ""),
       spread
         ? `Effect of <code>${esc(this.data.treatment!)}</code>: sd of all group-effect draws ` +
           `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
@@ -441,8 +446,17 @@ export class Fit {
     };
   }
 
-  /** Warnings a user must read, each with what to try. Empty when all checks pass. */
+  /**
+   * Warnings a user must read, each with what to try: the data warnings found while compiling
+   * (one-row groups, groups all or never treated, too many parameters), then the convergence
+   * warnings. Empty when all checks pass.
+   */
   warnings(): string[] {
+    return [...(this.data.warnings ?? []), ...this.convergenceWarnings()];
+  }
+
+  /** Sampler warnings only (divergences, R-hat, ESS, tree depth, E-BFMI); see {@link converged}. */
+  convergenceWarnings(): string[] {
     const d = this.diagnostics();
     const out: string[] = [];
     const total = this.named.chains * this.named.drawsPerChain;
@@ -482,7 +496,7 @@ export class Fit {
 
   /** True only when no divergences and R-hat/ESS pass (never claims convergence otherwise). */
   get converged(): boolean {
-    return this.warnings().length === 0;
+    return this.convergenceWarnings().length === 0;
   }
 
   /** The DESIGN.md JSON result. */

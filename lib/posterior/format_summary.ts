@@ -49,8 +49,8 @@ export function formatFitSummary(fit: Fit): string {
       `tree-depth hits ${d.max_treedepth_hits}, min E-BFMI ${fixed(d.ebfmi_min)}`,
   );
   const warnings = fit.warnings();
-  if (warnings.length) out.push(...warnings.map((w) => `WARNING: ${w}`));
-  else out.push("All convergence checks passed.");
+  out.push(...warnings.map((w) => `WARNING: ${w}`));
+  if (fit.converged) out.push("All convergence checks passed.");
   out.push(
     "",
     table(

@@ -301,6 +301,32 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
       `unsupported ModelSpec version ${JSON.stringify(spec.hetfx)} (this hetfx reads version 1).`,
     );
   }
+  const withLink = /^\s*(\w+)\s*\(\s*(?:link\s*=\s*)?["']?([\w.]+)["']?\s*\)\s*$/.exec(
+    String(spec.family),
+  );
+  if (withLink) {
+    const [, name, link] = withLink;
+    const known = (FAMILIES as readonly string[]).includes(name);
+    const canonical: Record<string, string> = {
+      gaussian: "identity",
+      student: "identity",
+      bernoulli: "logit",
+      binomial: "logit",
+      poisson: "log",
+    };
+    const advice = !known
+      ? ""
+      : canonical[name] === link
+      ? `, so write family "${name}"`
+      : `, so link "${link}" is not available; write family "${name}" for the ${
+        canonical[name]
+      } link`;
+    fail(
+      `family "${spec.family}": hetfx does not take a link function; every family uses its ` +
+        `canonical link (gaussian, student: identity; bernoulli, binomial: logit; poisson: ` +
+        `log)${advice}.`,
+    );
+  }
   if (!(FAMILIES as readonly string[]).includes(spec.family)) {
     fail(
       `unknown family "${spec.family}"${didYouMean(String(spec.family), FAMILIES)} ` +

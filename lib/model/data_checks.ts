@@ -1,0 +1,265 @@
+/**
+ * Checks of the data a model is compiled from that go beyond the spec: a treatment that does
+ * not vary, constant or perfectly collinear population-level predictors (refused: their
+ * coefficients would be unidentified, and with flat priors the posterior improper), and the
+ * warnings a user must read (one-row groups, groups where everyone or no one is treated, more
+ * parameters than the data can inform).
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import { type Column, formatValue, getColumn, labelAt, type Table } from "../data/table.ts";
+
+const FAIL = "Cannot build model";
+/** A column whose residual (relative to its own norm) falls below this is a linear combination. */
+const RANK_TOLERANCE = 1e-9;
+/** Groups listed by name in a warning before "and N more". */
+const MAX_LISTED = 8;
+
+/** A design column to check: its coefficient name and values (centred when there is an intercept). */
+export interface NamedColumn {
+  name: string;
+  values: Float64Array;
+}
+
+/**
+ * Refuse a treatment that has the same value in every row: its effect cannot be estimated.
+ *
+ * @example
+ * ```ts
+ * import { checkTreatmentVaries } from "./data_checks.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({ treat: { kind: "number", values: new Float64Array([1, 1]) } });
+ * try { checkTreatmentVaries(t, "treat"); } catch (e) { console.assert(String(e).includes("same value")); }
+ * ```
+ */
+export function checkTreatmentVaries(table: Table, treatment: string | null): void {
+  if (treatment === null || table.nRows === 0) return;
+  const column = getColumn(table, treatment, FAIL);
+  const first = labelAt(column, 0);
+  for (let i = 1; i < table.nRows; i++) if (labelAt(column, i) !== first) return;
+  throw new HetfxError(
+    `${FAIL}: the treatment "${treatment}" has the same value (${first}) in all ` +
+      `${table.nRows} rows, so its effect cannot be estimated; a treatment needs rows with ` +
+      `different values (treated and untreated). Check the data or the rows you filtered.`,
+  );
+}
+
+/**
+ * Refuse constant and perfectly collinear population-level predictors, naming them. `columns`
+ * are the design columns in order (the intercept first when there is one; the others centred
+ * when there is an intercept, as compile.ts builds them). The check is a Cholesky
+ * factorisation, in column order, of the column-normalised Gram matrix: a column whose
+ * residual after the earlier columns vanishes is a combination of them.
+ *
+ * @example
+ * ```ts
+ * import { checkPopulationDesign } from "./data_checks.ts";
+ * const one = new Float64Array([1, 1, 1]);
+ * const x = new Float64Array([-1, 0, 1]);
+ * const z = new Float64Array([-2, 0, 2]);
+ * try {
+ *   checkPopulationDesign([{ name: "Intercept", values: one }, { name: "x", values: x }, { name: "z", values: z }], true);
+ * } catch (e) { console.assert(String(e).includes('"z"') && String(e).includes('"x"')); }
+ * ```
+ */
+export function checkPopulationDesign(
+  columns: readonly NamedColumn[],
+  hasIntercept: boolean,
+  fixedMeans?: Float64Array,
+): void {
+  const D = columns.length;
+  if (D === 0) return;
+  const n = columns[0].values.length;
+  const gram = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) {
+    const va = columns[a].values;
+    for (let b = 0; b <= a; b++) {
+      const vb = columns[b].values;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += va[i] * vb[i];
+      gram[a * D + b] = s;
+      gram[b * D + a] = s;
+    }
+  }
+  const first = hasIntercept ? 1 : 0;
+  const scale = new Float64Array(D);
+  for (let a = 0; a < D; a++) {
+    const diag = gram[a * D + a];
+    if (diag > 0) {
+      scale[a] = 1 / Math.sqrt(diag);
+      continue;
+    }
+    const name = columns[a].name;
+    const value = hasIntercept && fixedMeans ? formatValue(fixedMeans[a - first]) : "0";
+    throw new HetfxError(
+      `${FAIL}: predictor "${name}" has the same value (${value}) in every row, so its ` +
+        `coefficient cannot be estimated; remove it from the formula` +
+        (value === "0"
+          ? ` (a level of a factor that no row has any more: drop unused levels with dropUnusedLevels()).`
+          : "."),
+    );
+  }
+  // Normalised Gram: unit diagonal. Cholesky in column order, skipping nothing.
+  const R = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) {
+    for (let b = 0; b < D; b++) R[a * D + b] = gram[a * D + b] * scale[a] * scale[b];
+  }
+  const L = new Float64Array(D * D);
+  for (let j = 0; j < D; j++) {
+    for (let k = 0; k < j; k++) {
+      let s = R[j * D + k];
+      for (let m = 0; m < k; m++) s -= L[j * D + m] * L[k * D + m];
+      L[j * D + k] = s / L[k * D + k];
+    }
+    let residual = R[j * D + j];
+    for (let m = 0; m < j; m++) residual -= L[j * D + m] * L[j * D + m];
+    if (residual > RANK_TOLERANCE) {
+      L[j * D + j] = Math.sqrt(residual);
+      continue;
+    }
+    // Column j = Σ c_k column_k over earlier k: solve L Lᵀ c = R[·, j] (normalised units).
+    const y = new Float64Array(j);
+    for (let k = 0; k < j; k++) {
+      let s = R[k * D + j];
+      for (let m = 0; m < k; m++) s -= L[k * D + m] * y[m];
+      y[k] = s / L[k * D + k];
+    }
+    const c = new Float64Array(j);
+    for (let k = j - 1; k >= 0; k--) {
+      let s = y[k];
+      for (let m = k + 1; m < j; m++) s -= L[m * D + k] * c[m];
+      c[k] = s / L[k * D + k];
+    }
+    const partners = [];
+    for (let k = 0; k < j; k++) if (Math.abs(c[k]) > 1e-6) partners.push(columns[k].name);
+    const name = columns[j].name;
+    const others = partners.filter((p) => p !== "Intercept");
+    const what = others.length === 0
+      ? "the intercept (it is constant)"
+      : others.map((p) => `"${p}"`).join(", ") +
+        (partners.includes("Intercept") ? " and the intercept" : "");
+    throw new HetfxError(
+      `${FAIL}: predictor "${name}" is perfectly collinear with ${what}: it is an exact ` +
+        `linear combination of those, so their coefficients cannot be told apart; remove ` +
+        `"${name}" or one of the others from the formula.`,
+    );
+  }
+}
+
+/** What {@link dataWarnings} needs about one varying-effects term. */
+export interface TermGroups {
+  group: string;
+  labels: readonly string[];
+  sizes: readonly number[];
+  /** Each row's group (−1: none). */
+  index: Int32Array;
+  /** Whether the treatment's slope varies in this term. */
+  slopeVaries: boolean;
+}
+
+function listGroups(labels: string[]): string {
+  const shown = labels.slice(0, MAX_LISTED).map((l) => `"${l}"`).join(", ");
+  return labels.length > MAX_LISTED ? `${shown} and ${labels.length - MAX_LISTED} more` : shown;
+}
+
+function treatmentValue(column: Column, row: number): number {
+  return column.kind === "number" ? column.values[row] : column.codes[row];
+}
+
+/**
+ * Warnings about data that are allowed but that a user must know of: groups with a single
+ * row, groups where every row has the same treatment value (all treated or none treated: the
+ * group's effect is driven by the prior and the other groups), and more parameters than rows
+ * or fewer than 10 rows per population-level coefficient.
+ *
+ * @example
+ * ```ts
+ * import { dataWarnings } from "./data_checks.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({ treat: { kind: "number", values: new Float64Array([0, 1, 1]) } });
+ * const w = dataWarnings(t, "treat", [
+ *   { group: "g", labels: ["a", "b"], sizes: [2, 1], index: new Int32Array([0, 0, 1]), slopeVaries: true },
+ * ], { parameters: 9, populationCoefficients: 2 });
+ * console.assert(w.some((m) => m.includes('"b"')));
+ * ```
+ */
+export function dataWarnings(
+  table: Table,
+  treatment: string | null,
+  terms: readonly TermGroups[],
+  counts: { parameters: number; populationCoefficients: number },
+): string[] {
+  const out: string[] = [];
+  const n = table.nRows;
+  const column = treatment === null ? null : getColumn(table, treatment, FAIL);
+  let low = Infinity;
+  let high = -Infinity;
+  if (column) {
+    for (let i = 0; i < n; i++) {
+      const v = treatmentValue(column, i);
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+  }
+  for (const term of terms) {
+    const single = term.labels.filter((_, g) => term.sizes[g] === 1);
+    if (single.length > 0) {
+      out.push(
+        `Group term "${term.group}": ${single.length} group${
+          single.length > 1 ? "s have" : " has"
+        } ` +
+          `a single row (${listGroups(single)}); ${single.length > 1 ? "their" : "its"} ` +
+          `varying effects rest on the prior and on the other groups (partial pooling), not on ` +
+          `${single.length > 1 ? "their" : "its"} own data.`,
+      );
+    }
+    if (!column || !term.slopeVaries) continue;
+    const J = term.labels.length;
+    const first = new Float64Array(J).fill(NaN);
+    const constant = new Uint8Array(J).fill(1);
+    for (let i = 0; i < n; i++) {
+      const g = term.index[i];
+      if (g < 0) continue;
+      const v = treatmentValue(column, i);
+      if (Number.isNaN(first[g])) first[g] = v;
+      else if (first[g] !== v) constant[g] = 0;
+    }
+    const allHigh: string[] = [];
+    const allLow: string[] = [];
+    const other: string[] = [];
+    for (let g = 0; g < J; g++) {
+      if (!constant[g] || term.sizes[g] < 2) continue;
+      if (first[g] === high) allHigh.push(term.labels[g]);
+      else if (first[g] === low) allLow.push(term.labels[g]);
+      else other.push(term.labels[g]);
+    }
+    const count = allHigh.length + allLow.length + other.length;
+    if (count === 0) continue;
+    const label = (v: number) => column.kind === "number" ? formatValue(v) : column.levels[v];
+    const parts = [
+      allHigh.length ? `every row ${treatment} = ${label(high)} in ${listGroups(allHigh)}` : "",
+      allLow.length ? `every row ${treatment} = ${label(low)} in ${listGroups(allLow)}` : "",
+      other.length ? `a single ${treatment} value in ${listGroups(other)}` : "",
+    ].filter(Boolean);
+    out.push(
+      `Group term "${term.group}": in ${count} group${count > 1 ? "s" : ""} the treatment does ` +
+        `not vary (${parts.join("; ")}); ${count > 1 ? "their" : "its"} treatment effect is ` +
+        `driven by the prior and the other groups, not by ${count > 1 ? "their" : "its"} own ` +
+        `data (all treated or none treated).`,
+    );
+  }
+  const { parameters, populationCoefficients } = counts;
+  if (parameters > n) {
+    out.push(
+      `The model has ${parameters} parameters but the data have only ${n} rows: estimates ` +
+        `will lean heavily on the priors. Use fewer groups or terms, or more data.`,
+    );
+  } else if (populationCoefficients * 10 > n) {
+    out.push(
+      `Only ${n} rows for ${populationCoefficients} population-level coefficients (fewer than ` +
+        `10 rows each): estimates will lean on the priors. Use fewer terms or more data.`,
+    );
+  }
+  return out;
+}
