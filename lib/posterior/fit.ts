@@ -20,6 +20,19 @@ import { samplerDiagnostics } from "../diagnostics/sampler.ts";
 import { defaultProgressReporter } from "./progress.ts";
 import { FitPlots } from "./fit_plots.ts";
 import { groupEffectsTableHtml, summaryTableHtml } from "../display/tables.ts";
+import { predict, type PredictOptions, type RowPrediction } from "./predict.ts";
+import { type EffectEstimate, effects, type EffectsOptions } from "./effects.ts";
+import {
+  compareGroups,
+  type GroupComparison,
+  hypothesis,
+  type HypothesisOptions,
+  type HypothesisRow,
+} from "./hypothesis.ts";
+import { poststratify, type PoststratifyOptions, type PoststratifyResult } from "./poststratify.ts";
+import { ppCheck, type PpCheckData, type PpCheckOptions } from "./pp_check.ts";
+import { loo, type LooResult } from "./loo.ts";
+import { drawsToCsv, type ExportOptions } from "./export.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -272,9 +285,7 @@ export class Fit {
       `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}, ` +
       `tree-depth hits ${d.max_treedepth_hits}<br>`,
       warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
-      (this.converged
-        ? `<div style="color:#1b5e20">All convergence checks passed.</div>`
-        : ""),
+      (this.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
       spread
         ? `Effect of <code>${esc(this.data.treatment!)}</code>: sd of all group-effect draws ` +
           `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
@@ -497,6 +508,49 @@ export class Fit {
   /** True only when no divergences and R-hat/ESS pass (never claims convergence otherwise). */
   get converged(): boolean {
     return this.convergenceWarnings().length === 0;
+  }
+
+  /** Predictions for `newdata` (default: training rows); see lib/posterior/predict.ts. */
+  predict(newdata?: Table, options?: PredictOptions): RowPrediction[] {
+    return predict(this, newdata, options);
+  }
+
+  /** Treatment effects averaged over rows: ATE first, then one per `by` cell (effects.ts). */
+  effects(options?: EffectsOptions): EffectEstimate[] {
+    return effects(this, options);
+  }
+
+  /** brms-style hypothesis tests, e.g. "alliance:white > 0" (hypothesis.ts). */
+  hypothesis(h: string | readonly string[], options?: HypothesisOptions): HypothesisRow[] {
+    return hypothesis(this, h, options);
+  }
+
+  /** Posterior difference of two groups' effects and P(a > b) (hypothesis.ts). */
+  compareGroups(
+    a: string | Record<string, string>,
+    b: string | Record<string, string>,
+  ): GroupComparison {
+    return compareGroups(this, a, b);
+  }
+
+  /** Population-weighted effects over a table of population cells (poststratify.ts). */
+  poststratify(population: Table, options: PoststratifyOptions): PoststratifyResult {
+    return poststratify(this, population, options);
+  }
+
+  /** Observed vs replicated outcomes for posterior predictive checks (pp_check.ts). */
+  ppCheck(options?: PpCheckOptions): PpCheckData {
+    return ppCheck(this, options);
+  }
+
+  /** PSIS-LOO per observation (loo.ts). */
+  loo(): LooResult {
+    return loo(this);
+  }
+
+  /** Draws as CSV for R's posterior package (export.ts). */
+  drawsToCsv(options?: ExportOptions): string {
+    return drawsToCsv(this, options);
   }
 
   /** The DESIGN.md JSON result. */
