@@ -15,6 +15,7 @@ import { formatPrior, parsePrior } from "../lib/spec/priors.ts";
 import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
 import type { Fit, FitOptions } from "../lib/posterior/fit.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
+import { effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { usedColumns } from "../lib/model/compile.ts";
 
@@ -32,6 +33,7 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --max-treedepth N     (default 10)       --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
   --out FILE            write the result as JSON
+  --effects-by A,B      add the treatment effect (ATE, then per observed A×B cell) to the JSON
   --dry-run             build and check the model, print its summary, do not sample
   --no-progress         no progress display
   --help                this text`;
@@ -46,6 +48,8 @@ interface CliArgs {
   fit: FitOptions;
   out?: string;
   dryRun: boolean;
+  /** Columns for the JSON `effects` array (undefined: no effects array). */
+  effectsBy?: string[];
 }
 
 function integer(name: string, text: string | undefined): number | undefined {
@@ -79,6 +83,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
         metric: { type: "string" },
         backend: { type: "string" },
         out: { type: "string" },
+        "effects-by": { type: "string" },
         "dry-run": { type: "boolean" },
         "no-progress": { type: "boolean" },
         help: { type: "boolean" },
@@ -107,6 +112,9 @@ export function parseCli(argv: string[]): CliArgs | "help" {
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
     out: v.out,
+    effectsBy: v["effects-by"] === undefined
+      ? undefined
+      : v["effects-by"].split(",").map((c) => c.trim()).filter((c) => c !== ""),
     dryRun: v["dry-run"] ?? false,
     fit: {
       chains: integer("chains", v.chains),
@@ -192,7 +200,10 @@ export async function main(argv: string[]): Promise<number> {
     const fit: Fit = await builder.fit(args.fit);
     console.log(formatFitSummary(fit));
     if (args.out) {
-      await Deno.writeTextFile(args.out, JSON.stringify(fit.toJSON(), null, 2) + "\n");
+      const json = args.effectsBy === undefined
+        ? fit.toJSON()
+        : { ...fit.toJSON(), effects: effectsToJSON(fit.effects({ by: args.effectsBy })) };
+      await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${args.out}`);
     }
     return 0;
