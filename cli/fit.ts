@@ -17,7 +17,7 @@ import type { Fit, FitOptions } from "../lib/posterior/fit.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
-import { usedColumns } from "../lib/model/compile.ts";
+import { compileModel, usedColumns } from "../lib/model/compile.ts";
 
 export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>" [options]
 
@@ -196,8 +196,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     const spec = builder.toJSON();
     console.log(specSummary(spec, builder.table));
-    if (args.dryRun) return 0;
-    const fit: Fit = await builder.fit(args.fit);
+    if (args.dryRun) {
+      const data = compileModel(spec, builder.table);
+      for (const w of data.warnings ?? []) console.log(`WARNING: ${w}`);
+      console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
+      return 0;
+    }
+    // Ctrl-C stops sampling promptly (exit 130, the shell's convention for SIGINT).
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    let fit: Fit;
+    try {
+      fit = await builder.fit({ ...args.fit, signal: controller.signal });
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+      console.error("Interrupted: sampling cancelled (Ctrl-C); no results written.");
+      return 130;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
     console.log(formatFitSummary(fit));
     if (args.out) {
       const json = args.effectsBy === undefined
