@@ -44,6 +44,13 @@ export interface FitOptions {
   adaptDelta?: number;
   maxTreedepth?: number;
   metric?: "diag" | "dense";
+  /**
+   * How warmup starts: "laplace" (default) climbs to near the mode and starts from the Laplace
+   * approximation with its curvature as the first metric; "stan" starts like Stan (uniform(−2, 2)
+   * inits, unit metric). Both then run Stan's windowed adaptation; "laplace" saves most of the
+   * deep trees of early warmup (see lib/sampler/laplace_metric.ts and bench/results/).
+   */
+  warmupStart?: "stan" | "laplace";
   backend?: "auto" | "cpu" | "webgpu";
   /** Run chains in parallel worker threads (default: when the machine has more than one core). */
   workers?: number;
@@ -85,6 +92,7 @@ const DEFAULTS = {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag" as "diag" | "dense",
+  warmupStart: "laplace" as "stan" | "laplace",
 };
 
 /**
@@ -132,6 +140,7 @@ export async function fitModel(
     adaptDelta: o.adaptDelta,
     maxTreedepth: o.maxTreedepth,
     metric: o.metric,
+    warmupStart: o.warmupStart,
     onProgress,
     signal: options.signal,
   };
@@ -153,6 +162,7 @@ export async function fitModel(
           adaptDelta: o.adaptDelta,
           maxTreedepth: o.maxTreedepth,
           metric: o.metric,
+          warmupStart: o.warmupStart,
           workers,
         },
         { onProgress, signal: options.signal },
@@ -185,6 +195,7 @@ export async function fitModel(
       adaptDelta: o.adaptDelta,
       maxTreedepth: o.maxTreedepth,
       metric: o.metric,
+      warmupStart: o.warmupStart,
     },
     rows: data.nRows,
     cells: data.nCells,
@@ -218,6 +229,9 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   }
   if (o.metric !== "diag" && o.metric !== "dense") {
     throw bad("metric", o.metric, 'must be "diag" or "dense"');
+  }
+  if (o.warmupStart !== "stan" && o.warmupStart !== "laplace") {
+    throw bad("warmupStart", o.warmupStart, 'must be "laplace" or "stan"');
   }
   if (o.backend !== undefined && !["auto", "cpu", "webgpu"].includes(o.backend)) {
     throw bad("backend", o.backend, 'must be "auto", "cpu" or "webgpu"');

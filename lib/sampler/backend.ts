@@ -16,6 +16,13 @@ export interface SampleOptions {
   maxTreedepth: number;
   /** "diag" (default) or "dense" mass matrix adaptation. */
   metric: "diag" | "dense";
+  /**
+   * How warmup starts: "stan" (default) — at the initial point with a unit metric, as Stan; or
+   * "laplace" — climb from the initial point to near the mode with L-BFGS, start at a draw from
+   * the diagonal Laplace approximation there, with its inverse Hessian diagonal as the first
+   * metric (see laplace_metric.ts). Stan's windows adapt the metric from the draws either way.
+   */
+  warmupStart?: "stan" | "laplace";
   /** Called now and then with progress; must be cheap. */
   onProgress?: (progress: SampleProgress) => void;
   /** Aborting stops sampling promptly with a HetfxError. */

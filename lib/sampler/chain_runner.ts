@@ -8,7 +8,8 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SamplerTarget } from "./backend.ts";
-import { unitMetric } from "./metric.ts";
+import { laplaceStart } from "./laplace_metric.ts";
+import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
 import { KeyedStream, Streams } from "./rng.ts";
 import type { ChainOptions } from "./sample_options.ts";
@@ -77,6 +78,15 @@ export function findInitialPoint(target: SamplerTarget, seed: number, chain: num
   );
 }
 
+/** A diagonal inverse metric as a metric of the requested kind. */
+function asMetric(inverse: Float64Array, kind: "diag" | "dense"): Metric {
+  if (kind === "diag") return diagMetric(inverse);
+  const dim = inverse.length;
+  const full = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) full[i * dim + i] = inverse[i];
+  return denseMetric(full, dim);
+}
+
 /**
  * Runs chain `chain` of `target`: warmup with adaptation, then `options.draws` kept draws.
  *
@@ -100,20 +110,30 @@ export async function runChain(
   if (signal?.aborted) throw cancelled();
 
   let state = findInitialPoint(target, seed, chain);
+  let startMetric = unitMetric(dim, options.metric);
+  if (options.warmupStart === "laplace") {
+    const start = laplaceStart(
+      target,
+      state,
+      new KeyedStream(seed, chain, MAX_INIT_TRIES, Streams.init),
+    );
+    state = start.state;
+    startMetric = asMetric(start.inverseMetric, options.metric);
+  }
   const workspace = createNutsWorkspace(dim, maxTreedepth);
   const scratch = createStepSizeScratch(dim);
   const stepRng = new KeyedStream(seed, chain, 0, Streams.stepSize);
   const nutsRng = new KeyedStream(seed, chain, 0, Streams.nuts);
 
-  const initialStep = findReasonableStepSize(
-    target,
-    state,
+  const initialStep = findReasonableStepSize(target, state, 1, startMetric, stepRng, scratch);
+  let adaptation = windowAdaptationInit(
+    dim,
+    options.metric,
+    warmup,
+    initialStep,
     1,
-    unitMetric(dim, options.metric),
-    stepRng,
-    scratch,
+    startMetric,
   );
-  let adaptation = windowAdaptationInit(dim, options.metric, warmup, initialStep);
   let { stepSize, metric } = warmup > 0
     ? { stepSize: adaptation.stepSize, metric: adaptation.metric }
     : windowAdaptationFinal(adaptation);

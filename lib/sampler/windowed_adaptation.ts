@@ -191,12 +191,13 @@ export function windowAdaptationInit(
   numWarmup: number,
   stepSize: number,
   nominalStepSize: number = 1,
+  initialMetric: Metric = unitMetric(dim, kind),
 ): WindowAdaptationState {
   return {
     iteration: 0,
     schedule: adaptationSchedule(numWarmup),
     dualAveraging: { ...dualAveragingInit(nominalStepSize), stepSize },
-    metric: unitMetric(dim, kind),
+    metric: initialMetric,
     stepSize,
     estimator: new WelfordEstimator(dim, kind === "dense"),
   };

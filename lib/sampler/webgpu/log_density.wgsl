@@ -1,0 +1,382 @@
+// The compiled model's log density and gradient for NC chains at once (lib/model/compiled_model.ts
+// in f32), in three dispatches:
+//   1. pattern_likelihood (or gaussian_cells): per chunk of patterns (one cell) and chain, the
+//      likelihood's partial sums: lp, ∂/∂β (D), ∂/∂ρ_cell (KT) [, student: ∂/∂log σ, ∂/∂ν].
+//   2. varying_backward: per (group, chain): sums the ∂/∂ρ of the group's cells, back through
+//      r = diag(sd) L z to z; per-group partial sums for ∂/∂log sd and ∂/∂L.
+//   3. finalize: per chain: blocked sums of the partials, priors, Jacobians, Cholesky backward.
+// MODE (pipeline constant) fuses the leapfrog update of each element into the kernel that
+// completes its gradient: 0 = gradient only, 1 = interior step (p += ε g; θ += ε M⁻¹ p),
+// 2 = last step (p += ε/2 g).
+
+override MODE: u32 = 0u;
+
+var<workgroup> red: array<f32, 64>;
+
+fn step_update(e: u32, c: u32, g: f32) {
+  let k = at(e, c);
+  if (MODE == 1u) {
+    let p = mom[k] + ctl.eps * g;
+    mom[k] = p;
+    theta[k] = theta[k] + ctl.eps * dimbuf[e] * p;
+  } else if (MODE == 2u) {
+    mom[k] = mom[k] + 0.5 * ctl.eps * g;
+  }
+}
+
+// Workgroup (x: chain block, y/z: chunk) of 64 invocations: CW chains × PL pattern lanes.
+@compute @workgroup_size(64)
+fn pattern_likelihood(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let chunk = wid.y + wid.z * nwg.y;
+  if (chunk >= NCHUNK) {
+    return;
+  }
+  let cl = l % CW;
+  let plane = l / CW;
+  let c_raw = wid.x * CW + cl;
+  let valid = c_raw < NC;
+  let c = min(c_raw, NC - 1u);
+  let start = idx[IDX_CHUNK + 4u * chunk];
+  let end = idx[IDX_CHUNK + 4u * chunk + 1u];
+  let cell = idx[IDX_CHUNK + 4u * chunk + 2u];
+
+  var beta: array<f32, DA>;
+  load_beta(c, &beta);
+  var rho: array<f32, KTA>;
+  cell_rho(cell, c, &rho);
+  var sigma = 1.0;
+  var nu = 1.0;
+  if (FAMILY == 3u) {
+    sigma = exp(theta[at(SIGMA_OFF, c)]);
+    nu = 1.0 + exp(theta[at(NU_OFF, c)]);
+  }
+
+  var acc: array<f32, NACC>;
+  for (var k = 0u; k < NACC; k++) {
+    acc[k] = 0.0;
+  }
+  // At most chunkSize / PL iterations (layout.ts chunkSize ≤ 65,535).
+  for (var p = start + plane; p < end; p += PL) {
+    var eta = 0.0;
+    for (var a = 0u; a < D; a++) {
+      eta += pw[p * D + a] * beta[a];
+    }
+    for (var k = 0u; k < KT; k++) {
+      eta += pwa[p * KT + k] * rho[k];
+    }
+    let y = pys[2u * p];
+    let n = pys[2u * p + 1u];
+    var d_eta = 0.0;
+    if (FAMILY == 1u) {
+      acc[0] += y * eta - n * softplus(eta);
+      d_eta = y - n * sigmoid(eta);
+    } else if (FAMILY == 2u) {
+      let mu = exp(eta);
+      acc[0] += y * eta - n * mu;
+      d_eta = y - n * mu;
+    } else {
+      // Student-t; the terms constant in η (log σ, the ν normaliser) are added in finalize.
+      let z = (y - eta) / sigma;
+      let tt = 1.0 + z * z / nu;
+      let lt = log(tt);
+      acc[0] += -n * 0.5 * (nu + 1.0) * lt;
+      d_eta = n * (nu + 1.0) * z / (sigma * nu * tt);
+      acc[1u + D + KT] += n * (nu + 1.0) * z * z / (nu * tt);
+      acc[2u + D + KT] += n * (-0.5 * lt + 0.5 * (nu + 1.0) * z * z / (nu * nu * tt));
+    }
+    for (var a = 0u; a < D; a++) {
+      acc[1u + a] += d_eta * pw[p * D + a];
+    }
+    for (var k = 0u; k < KT; k++) {
+      acc[1u + D + k] += d_eta * pwa[p * KT + k];
+    }
+  }
+  // Tree reduction over the PL pattern lanes of each chain (no atomics).
+  for (var k = 0u; k < NACC; k++) {
+    if (PL > 1u) {
+      red[l] = acc[k];
+      workgroupBarrier();
+      for (var s = PL / 2u; s > 0u; s = s >> 1u) {
+        if (plane < s) {
+          red[l] += red[l + s * CW];
+        }
+        workgroupBarrier();
+      }
+      if (plane == 0u && valid) {
+        partials[(chunk * NACC + k) * NC + c] = red[cl];
+      }
+      workgroupBarrier();
+    } else if (valid) {
+      partials[(chunk * NACC + k) * NC + c] = acc[k];
+    }
+  }
+}
+
+// Gaussian: one invocation per (cell, chain), linear index cell · NC + chain. Partials of cell c:
+// lp slot = the cell's part of the residual sum of squares ρᵀ(−2ê + 2BᵀΔ + Cρ) (Δ = β − β̂),
+// ∂/∂β slots = −Bρ/σ², ∂/∂ρ slots = (ê − BᵀΔ − Cρ)/σ².
+@compute @workgroup_size(64)
+fn gaussian_cells(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let i = (wid.x + wid.y * nwg.x) * 64u + l;
+  if (i >= NCELL * NC) {
+    return;
+  }
+  let c = i % NC;
+  let cell = i / NC;
+  var beta: array<f32, DA>;
+  load_beta(c, &beta);
+  for (var a = 0u; a < D; a++) {
+    beta[a] -= modelF[F_BHAT + a];
+  }
+  var rho: array<f32, KTA>;
+  cell_rho(cell, c, &rho);
+  let inv_var = exp(-2.0 * theta[at(SIGMA_OFF, c)]);
+  var rss = 0.0;
+  let b0 = F_GB + cell * D * KT;
+  let c0 = F_GC + cell * KT * KT;
+  let e0 = F_GE + cell * KT;
+  for (var k = 0u; k < KT; k++) {
+    var btd = 0.0;
+    for (var a = 0u; a < D; a++) {
+      btd += modelF[b0 + a * KT + k] * beta[a];
+    }
+    var cr = 0.0;
+    for (var m = 0u; m < KT; m++) {
+      cr += modelF[c0 + k * KT + m] * rho[m];
+    }
+    let e = modelF[e0 + k];
+    rss += rho[k] * (-2.0 * e + 2.0 * btd + cr);
+    partials[(cell * NACC + 1u + D + k) * NC + c] = (e - btd - cr) * inv_var;
+  }
+  partials[(cell * NACC) * NC + c] = rss;
+  for (var a = 0u; a < D; a++) {
+    var s = 0.0;
+    for (var k = 0u; k < KT; k++) {
+      s += modelF[b0 + a * KT + k] * rho[k];
+    }
+    partials[(cell * NACC + 1u + a) * NC + c] = -s * inv_var;
+  }
+}
+
+// One invocation per (group, chain), linear index g · NC + chain.
+@compute @workgroup_size(64)
+fn varying_backward(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let i = (wid.x + wid.y * nwg.x) * 64u + l;
+  if (i >= NG * NC) {
+    return;
+  }
+  let c = i % NC;
+  let g = i / NC;
+  var t = 0u;
+  for (var s = 1u; s < NT; s++) {
+    if (g >= T_GSTART[s]) {
+      t = s;
+    }
+  }
+  let K = T_K[t];
+  let j = g - T_GSTART[t];
+  var gr: array<f32, KMAX>;
+  for (var k = 0u; k < KMAX; k++) {
+    gr[k] = 0.0;
+  }
+  // Cells of the group (< 65,535, checked in layout.ts), chunks of each cell (< 65,535).
+  let q1 = idx[IDX_GCSTART + g + 1u];
+  for (var q = idx[IDX_GCSTART + g]; q < q1; q++) {
+    let cell = idx[IDX_GCLIST + q];
+    let h1 = idx[IDX_CCSTART + cell + 1u];
+    for (var h = idx[IDX_CCSTART + cell]; h < h1; h++) {
+      for (var k = 0u; k < K; k++) {
+        gr[k] += partials[(h * NACC + 1u + D + T_KOFF[t] + k) * NC + c];
+      }
+    }
+  }
+  var sd: array<f32, KMAX>;
+  var L: array<f32, KMAX2>;
+  _ = term_transform(t, c, &sd, &L);
+  let z0 = T_Z[t] + j * K;
+  var z: array<f32, KMAX>;
+  var zz = 0.0;
+  for (var k = 0u; k < K; k++) {
+    z[k] = theta[at(z0 + k, c)];
+    zz += z[k] * z[k];
+  }
+  let base = T_GP[t] + j * T_NGP[t];
+  gpart[at(base, c)] = -0.5 * zz;
+  var gu: array<f32, KMAX>;
+  for (var a = 0u; a < K; a++) {
+    var u = 0.0;
+    for (var b = 0u; b <= a; b++) {
+      u += L[a * KMAX + b] * z[b];
+    }
+    // ∂/∂log sd_a = gr_a r_a
+    gpart[at(base + 1u + a, c)] = gr[a] * sd[a] * u;
+    gu[a] = gr[a] * sd[a];
+  }
+  if (T_CORR[t] == 1u) {
+    var slot = base + 1u + K;
+    for (var a = 0u; a < K; a++) {
+      for (var b = 0u; b <= a; b++) {
+        gpart[at(slot, c)] = gu[a] * z[b];
+        slot += 1u;
+      }
+    }
+  }
+  for (var b = 0u; b < K; b++) {
+    var gz = -z[b];
+    if (T_CORR[t] == 1u) {
+      for (var a = b; a < K; a++) {
+        gz += gu[a] * L[a * KMAX + b];
+      }
+    } else {
+      gz += gu[b];
+    }
+    grad[at(z0 + b, c)] = gz;
+    step_update(z0 + b, c, gz);
+  }
+}
+
+// Blocked sum of partial k over all chunks for chain c (outer NCHUNK/64, inner 64 iterations).
+fn sum_partials(k: u32, c: u32) -> f32 {
+  var total = 0.0;
+  for (var h0 = 0u; h0 < NCHUNK; h0 += 64u) {
+    var part = 0.0;
+    let h1 = min(h0 + 64u, NCHUNK);
+    for (var h = h0; h < h1; h++) {
+      part += partials[(h * NACC + k) * NC + c];
+    }
+    total += part;
+  }
+  return total;
+}
+
+// Blocked sum over the J groups of term t of group-partial slot `slot` (0 ≤ slot < T_NGP[t]).
+fn sum_groups(t: u32, slot: u32, c: u32) -> f32 {
+  let J = T_J[t];
+  let n = T_NGP[t];
+  var total = 0.0;
+  for (var j0 = 0u; j0 < J; j0 += 64u) {
+    var part = 0.0;
+    let j1 = min(j0 + 64u, J);
+    for (var j = j0; j < j1; j++) {
+      part += gpart[at(T_GP[t] + j * n + slot, c)];
+    }
+    total += part;
+  }
+  return total;
+}
+
+fn set_grad(e: u32, c: u32, g: f32) {
+  grad[at(e, c)] = g;
+  step_update(e, c, g);
+}
+
+// One invocation per chain.
+@compute @workgroup_size(64)
+fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= NC) {
+    return;
+  }
+  var beta: array<f32, DA>;
+  load_beta(c, &beta);
+  var gbeta: array<f32, DA>;
+  for (var a = 0u; a < D; a++) {
+    gbeta[a] = sum_partials(1u + a, c);
+  }
+  var lp = 0.0;
+  let n_rows = modelF[F_N];
+  let lik_part = sum_partials(0u, c);
+  if (FAMILY == 0u) {
+    let log_sigma = theta[at(SIGMA_OFF, c)];
+    let inv_var = exp(-2.0 * log_sigma);
+    var quad = 0.0;
+    var lin = 0.0;
+    for (var a = 0u; a < D; a++) {
+      let da = beta[a] - modelF[F_BHAT + a];
+      var gd = 0.0;
+      for (var b = 0u; b < D; b++) {
+        gd += modelF[F_G + a * D + b] * (beta[b] - modelF[F_BHAT + b]);
+      }
+      quad += da * gd;
+      lin += da * modelF[F_DELTA + a];
+      gbeta[a] += (modelF[F_DELTA + a] - gd) * inv_var;
+    }
+    let rss = modelF[F_RSS0] + quad - 2.0 * lin + lik_part;
+    lp += -n_rows * log_sigma - 0.5 * rss * inv_var;
+    let ps = prior(PRIOR_SIGMA, exp(log_sigma));
+    lp += ps.x + log_sigma;
+    set_grad(SIGMA_OFF, c, -n_rows + rss * inv_var + ps.y * exp(log_sigma) + 1.0);
+  } else if (FAMILY == 3u) {
+    let log_sigma = theta[at(SIGMA_OFF, c)];
+    let sigma = exp(log_sigma);
+    let u = theta[at(NU_OFF, c)];
+    let nu = 1.0 + exp(u);
+    let nu_const = lgamma_(0.5 * (nu + 1.0)) - lgamma_(0.5 * nu) - 0.5 * log(nu) - 0.5723649429247001;
+    let d_const = 0.5 * digamma_(0.5 * (nu + 1.0)) - 0.5 * digamma_(0.5 * nu) - 0.5 / nu;
+    lp += lik_part + n_rows * (nu_const - log_sigma);
+    let ps = prior(PRIOR_SIGMA, sigma);
+    lp += ps.x + log_sigma;
+    set_grad(SIGMA_OFF, c, sum_partials(1u + D + KT, c) - n_rows + ps.y * sigma + 1.0);
+    let pn = prior(PRIOR_NU, nu);
+    lp += pn.x + u;
+    set_grad(NU_OFF, c, (sum_partials(2u + D + KT, c) + n_rows * d_const) * (nu - 1.0) + pn.y * exp(u) + 1.0);
+  } else {
+    lp += lik_part;
+  }
+  // Population-level priors.
+  for (var a = 0u; a < NB; a++) {
+    let pr = prior(a, beta[a]);
+    lp += pr.x;
+    set_grad(a, c, gbeta[a] + pr.y);
+  }
+  // Scales and correlations of each term.
+  var sd_slot = PRIOR_SD;
+  for (var t = 0u; t < NT; t++) {
+    let K = T_K[t];
+    var sd: array<f32, KMAX>;
+    var L: array<f32, KMAX2>;
+    lp += term_transform(t, c, &sd, &L);
+    lp += sum_groups(t, 0u, c);
+    for (var k = 0u; k < K; k++) {
+      let log_sd = theta[at(T_LOGSD[t] + k, c)];
+      let pr = prior(sd_slot, sd[k]);
+      sd_slot += 1u;
+      lp += pr.x + log_sd;
+      set_grad(T_LOGSD[t] + k, c, pr.y * sd[k] + 1.0 + sum_groups(t, 1u + k, c));
+    }
+    if (T_CORR[t] == 1u) {
+      var gL: array<f32, KMAX2>;
+      for (var q = 0u; q < KMAX2; q++) {
+        gL[q] = 0.0;
+      }
+      var slot = 1u + K;
+      for (var a = 0u; a < K; a++) {
+        for (var b = 0u; b <= a; b++) {
+          gL[a * KMAX + b] = sum_groups(t, slot, c);
+          slot += 1u;
+        }
+      }
+      var gy: array<f32, KMAX2>;
+      chol_backward(t, c, &L, &gL, &gy);
+      for (var p = 0u; p < K * (K - 1u) / 2u; p++) {
+        set_grad(T_COR[t] + p, c, gy[p]);
+      }
+    }
+  }
+  if (!is_finite(lp)) {
+    lp = neg_inf();
+  }
+  scal[at(S_LP, c)] = lp;
+}
