@@ -1,0 +1,154 @@
+/**
+ * CPU inference benchmarks (issue 4): wall time (compile, warmup, sampling), min bulk/tail ESS,
+ * ESS per second and peak memory for
+ *   (a) the paper's Tomz & Weeks model on the real data (paper settings),
+ *   (b) a simulated crossed 4-term model (race × gender × hawk × intl, 36 cells), 3,000 rows,
+ *       Gaussian and Bernoulli,
+ *   (c) the same at 100,000 rows.
+ * Writes bench/results/cpu_models.json. Not a test: nothing here asserts timing.
+ *
+ *   deno task bench            (all benchmarks)
+ *   deno run -A bench/cpu_models.ts
+ */
+import { makeTable, type Table } from "../lib/data/table.ts";
+import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
+import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
+import { formula } from "../lib/spec/formula.ts";
+import { lkj, normal } from "../lib/spec/priors.ts";
+import type { HierBuilder } from "../lib/spec/hier.ts";
+import type { Family } from "../lib/spec/model_spec.ts";
+
+/** mulberry32: a small seeded generator for the simulated data. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** race (3) × gender (2) × hawk (3) × intl (2) = 36 cells; effect varies by each modifier. */
+export function crossedTable(rows: number, family: Family, seed = 1): Table {
+  const u = seeded(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const cols = {
+    treat: new Float64Array(rows),
+    race: new Float64Array(rows),
+    gender: new Float64Array(rows),
+    hawk: new Float64Array(rows),
+    intl: new Float64Array(rows),
+    y: new Float64Array(rows),
+  };
+  const raceEffect = [0.1, -0.05, 0.2];
+  const hawkEffect = [-0.1, 0, 0.15];
+  for (let i = 0; i < rows; i++) {
+    const race = Math.floor(u() * 3);
+    const gender = u() < 0.5 ? 0 : 1;
+    const hawk = Math.floor(u() * 3);
+    const intl = u() < 0.5 ? 0 : 1;
+    const treat = u() < 0.5 ? 0 : 1;
+    const effect = 0.3 + raceEffect[race] + 0.1 * gender + hawkEffect[hawk] + 0.05 * intl;
+    const eta = -0.2 + 0.1 * race + effect * treat;
+    cols.treat[i] = treat;
+    cols.race[i] = race + 1;
+    cols.gender[i] = gender;
+    cols.hawk[i] = hawk + 1;
+    cols.intl[i] = intl;
+    cols.y[i] = family === "bernoulli"
+      ? (u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0)
+      : eta + 0.5 * gauss();
+  }
+  const num = (values: Float64Array) => ({ kind: "number" as const, values });
+  return makeTable(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, num(v)])));
+}
+
+export const CROSSED_FORMULA = "y ~ 1 + treat + (1 + treat | race) + (1 + treat | gender) " +
+  "+ (1 + treat | hawk) + (1 + treat | intl)";
+
+function crossedModel(table: Table, family: Family): HierBuilder {
+  return formula(CROSSED_FORMULA, table, { family }).priors({
+    Intercept: normal(0, 1),
+    b: normal(0, 0.5),
+    sd: normal(0, 0.5),
+    cor: lkj(2),
+    ...(family === "gaussian" ? { sigma: normal(0, 1) } : {}),
+  });
+}
+
+interface Result {
+  name: string;
+  rows: number;
+  compressed_to: number;
+  chains: number;
+  warmup: number;
+  draws: number;
+  adapt_delta: number;
+  compile_s: number;
+  warmup_s: number;
+  sampling_s: number;
+  total_s: number;
+  divergences: number;
+  max_rhat: number;
+  min_ess_bulk: number;
+  min_ess_tail: number;
+  min_ess_bulk_per_s: number;
+  peak_rss_mb: number;
+}
+
+async function run(name: string, builder: HierBuilder, options = PAPER_SAMPLER): Promise<Result> {
+  const fit = await builder.fit({ ...options, seed: 1, progress: false });
+  const d = fit.diagnostics();
+  const t = fit.info.timing;
+  const result: Result = {
+    name,
+    rows: fit.info.rows,
+    compressed_to: fit.info.compressedTo,
+    chains: options.chains,
+    warmup: options.warmup,
+    draws: options.draws,
+    adapt_delta: options.adaptDelta,
+    compile_s: t.compile_s,
+    warmup_s: t.warmup_s,
+    sampling_s: t.sampling_s,
+    total_s: t.total_s,
+    divergences: d.divergences,
+    max_rhat: d.max_rhat,
+    min_ess_bulk: d.min_ess_bulk,
+    min_ess_tail: d.min_ess_tail,
+    min_ess_bulk_per_s: d.min_ess_bulk / t.total_s,
+    peak_rss_mb: Deno.memoryUsage().rss / 2 ** 20,
+  };
+  console.log(
+    `${name}: ${result.total_s.toFixed(2)} s total (warmup ${result.warmup_s.toFixed(2)}, ` +
+      `sampling ${result.sampling_s.toFixed(2)}), ${d.divergences} divergences, max R-hat ` +
+      `${d.max_rhat.toFixed(3)}, min bulk ESS ${Math.round(d.min_ess_bulk)} → ` +
+      `${Math.round(result.min_ess_bulk_per_s)} ESS/s`,
+  );
+  return result;
+}
+
+if (import.meta.main) {
+  const results: Result[] = [];
+  const tw = await loadTomzWeeks();
+  results.push(await run("tomz_weeks_paper_model", tomzWeeksModel(tw)));
+  for (const family of ["gaussian", "bernoulli"] as const) {
+    for (const rows of [3000, 100000]) {
+      const table = crossedTable(rows, family);
+      results.push(await run(`crossed_4_terms_${family}_${rows}`, crossedModel(table, family)));
+    }
+  }
+  const out = {
+    benchmark: "cpu_models",
+    date: new Date().toISOString(),
+    machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, os: Deno.build.os },
+    note: "4 chains × (1000 warmup + 1000 draws), adapt_delta 0.95, seed 1, chains in parallel " +
+      "workers on the machine's cores; ESS/s = min bulk ESS over parameters / total wall time.",
+    results,
+  };
+  await Deno.mkdir("bench/results", { recursive: true });
+  await Deno.writeTextFile("bench/results/cpu_models.json", JSON.stringify(out, null, 2) + "\n");
+  console.log("Wrote bench/results/cpu_models.json");
+}
