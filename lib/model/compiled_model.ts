@@ -81,7 +81,6 @@ export class CompiledModel implements SamplerTarget {
 
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
-    const D = this.D;
     gradient.fill(0);
     let lp = 0;
 

@@ -44,7 +44,11 @@ for (const family of FAMILIES) {
 }
 
 /** The log likelihood row by row from brms-named quantities, with no compression at all. */
-function naiveLogLikelihood(spec: ModelSpec, table: Table, named: Map<string, Float64Array>): number {
+function naiveLogLikelihood(
+  spec: ModelSpec,
+  table: Table,
+  named: Map<string, Float64Array>,
+): number {
   const value = (name: string) => named.get(name)![0];
   const y = (getColumn(table, "y") as { values: Float64Array }).values;
   const trials = (getColumn(table, "trials") as { values: Float64Array }).values;
