@@ -238,7 +238,10 @@ export function datagrid(fit: Fit, values: Record<string, readonly (string | num
     n *= v.length;
   }
   const out: Record<string, Column> = {};
-  let repeat = n;
+  // The first column given varies slowest, the last fastest.
+  const repeats = new Map<string, number>();
+  let remaining = n;
+  for (const [name, v] of Object.entries(values)) repeats.set(name, remaining /= v.length);
   for (const name of columns) {
     const given = values[name];
     const reference = training.columns[name];
@@ -247,7 +250,7 @@ export function datagrid(fit: Fit, values: Record<string, readonly (string | num
       out[name] = typicalColumn(column, n, grouping.has(name));
       continue;
     }
-    repeat /= given.length;
+    const repeat = repeats.get(name)!;
     const pick = (i: number) => given[Math.floor(i / repeat) % given.length];
     if (reference?.kind === "factor" || (reference === undefined && given.some((g) => isNaN(+g)))) {
       const levels = reference?.kind === "factor" ? reference.levels : given.map(String);
