@@ -100,7 +100,11 @@ function parseExpression(text: string, tokens: Token[]): Node {
   const expect = (op: string) => {
     const t = tokens[pos];
     if (!t || t.text !== op) {
-      throw syntaxError(text, t?.at ?? text.length, t ? `"${t.text}" (expected "${op}")` : "end");
+      throw syntaxError(
+        text,
+        t?.at ?? text.length,
+        t ? `"${t.text}" (expected "${op}")` : `end (expected "${op}")`,
+      );
     }
     pos++;
   };

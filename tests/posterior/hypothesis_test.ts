@@ -1,0 +1,109 @@
+/**
+ * hypothesis() and compareGroups() on known draws: the numbers are exact functions of them.
+ */
+import assert from "node:assert/strict";
+import { HetfxError } from "../../lib/errors.ts";
+import { compareGroups, hypothesis } from "../../lib/posterior/hypothesis.ts";
+import type { Fit } from "../../lib/posterior/fit.ts";
+import { quantile } from "../../lib/diagnostics/quantiles.ts";
+import { tomzFit } from "./_fixtures.ts";
+
+/** A stand-in with the named draws hypothesis() reads: 1,000 draws. */
+function fakeFit(): Fit {
+  const S = 1000;
+  const values = new Map<string, Float64Array>([
+    ["b_Intercept", Float64Array.from({ length: S }, (_, s) => s / S)],
+    ["b_alliance", Float64Array.from({ length: S }, (_, s) => 0.2 + (s % 10) / 100)],
+    ["b_alliance:white", Float64Array.from({ length: S }, (_, s) => (s - 100) / S)],
+    ["sigma", new Float64Array(S).fill(2)],
+  ]);
+  return {
+    named: { chains: 2, drawsPerChain: S / 2, values, names: [...values.keys()] },
+    parameterNames: [...values.keys()],
+  } as unknown as Fit;
+}
+
+Deno.test("hypothesis: one-sided test, brms output shape and numbers", () => {
+  const fit = fakeFit();
+  const [h] = hypothesis(fit, "alliance:white > 0");
+  const d = fit.named.values.get("b_alliance:white")!;
+  assert.equal(h.Hypothesis, "(alliance:white) > 0");
+  assert.ok(Math.abs(h.Estimate - 0.3995) < 1e-12);
+  // 899 of 1000 draws are > 0: (s − 100)/1000 > 0 for s ≥ 101.
+  assert.equal(h["Post.Prob"], 0.899);
+  assert.ok(Math.abs(h["Evid.Ratio"]! - 0.899 / 0.101) < 1e-12);
+  assert.equal(h["CI.Lower"], quantile(d, 0.05));
+  assert.equal(h["CI.Upper"], Infinity);
+  assert.equal(h.Star, "");
+  assert.deepEqual(Object.keys(h).slice(0, 8), [
+    "Hypothesis",
+    "Estimate",
+    "Est.Error",
+    "CI.Lower",
+    "CI.Upper",
+    "Evid.Ratio",
+    "Post.Prob",
+    "Star",
+  ]);
+});
+
+Deno.test("hypothesis: differences, prefixes, arithmetic and point hypotheses", () => {
+  const fit = fakeFit();
+  const a = fit.named.values.get("b_alliance")!;
+  const b = fit.named.values.get("b_alliance:white")!;
+  const [h1, h2, h3] = hypothesis(fit, [
+    "alliance - alliance:white = 0",
+    "b_alliance > b_alliance:white",
+    "2 * (alliance + -Intercept) / sigma ^ 2 < exp(0)",
+  ]);
+  assert.equal(h1.Hypothesis, "(alliance-alliance:white) = 0");
+  assert.equal(h1["Post.Prob"], null);
+  assert.equal(h1["Evid.Ratio"], null);
+  const diff = a.map((v, s) => v - b[s]);
+  assert.equal(h1["CI.Lower"], quantile(diff, 0.025));
+  assert.equal(h1["CI.Upper"], quantile(diff, 0.975));
+  assert.equal(h2.Hypothesis, "(b_alliance)-(b_alliance:white) > 0");
+  assert.ok(Math.abs(h2.Estimate - h1.Estimate) < 1e-12);
+  const i = fit.named.values.get("b_Intercept")!;
+  const hand = a.map((v, s) => (2 * (v - i[s])) / 4 - 1);
+  assert.ok(Math.abs(h3.Estimate - hand.reduce((x, y) => x + y) / hand.length) < 1e-12);
+  assert.equal(h3["Post.Prob"], hand.filter((v) => v < 0).length / hand.length);
+  assert.equal(h3["CI.Lower"], -Infinity);
+});
+
+Deno.test("hypothesis: errors point at the problem", () => {
+  const fit = fakeFit();
+  assert.throws(
+    () => hypothesis(fit, "aliance > 0"),
+    (e: Error) => e instanceof HetfxError && /"aliance".*did you mean "alliance"/.test(e.message),
+  );
+  assert.throws(
+    () => hypothesis(fit, "alliance + 0"),
+    (e: Error) => e instanceof HetfxError && /exactly one of/.test(e.message),
+  );
+  assert.throws(
+    () => hypothesis(fit, "alliance > (1"),
+    (e: Error) => e instanceof HetfxError && /expected "\)"/.test(e.message),
+  );
+  assert.throws(
+    () => hypothesis(fit, "alliance > 1 $"),
+    (e: Error) => e instanceof HetfxError && /position 14/.test(e.message),
+  );
+});
+
+Deno.test("compareGroups: difference of two groups' effect draws and P(a > b)", async () => {
+  const fit = await tomzFit();
+  const effects = fit.groupEffects();
+  const draws = fit.groupEffectDraws();
+  const ia = effects.findIndex((e) => e.group === "1_1_5_1");
+  const ib = effects.findIndex((e) => e.group === "0_0_1_5");
+  const c = compareGroups(fit, "1_1_5_1", { white: "0", male: "0", intl: "1", hawk: "5" });
+  const hand = draws[ia].map((v, s) => v - draws[ib][s]);
+  assert.ok(Math.abs(c.mean - hand.reduce((x, y) => x + y) / hand.length) < 1e-12);
+  assert.equal(c.prob_greater, hand.filter((v) => v > 0).length / hand.length);
+  assert.ok(c.prob_greater > 0.95, `P = ${c.prob_greater}`);
+  assert.throws(
+    () => compareGroups(fit, "1_1_5_9", "0_0_1_5"),
+    (e: Error) => e instanceof HetfxError && /no observed group 1_1_5_9/.test(e.message),
+  );
+});
