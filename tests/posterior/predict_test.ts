@@ -1,0 +1,66 @@
+/** predict(): link-scale draws by hand, new levels, posterior predictive draws. */
+import assert from "node:assert/strict";
+import { HetfxError } from "../../lib/errors.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { predict } from "../../lib/posterior/predict.ts";
+import { smallFit } from "./_fixtures.ts";
+
+const row = (g: number, x: number, treat: number) =>
+  makeTable({
+    x: { kind: "number", values: Float64Array.of(x) },
+    treat: { kind: "number", values: Float64Array.of(treat) },
+    g: { kind: "number", values: Float64Array.of(g) },
+  });
+
+Deno.test("predict: linear predictor draws equal b·x + r by hand", async () => {
+  const fit = await smallFit();
+  const [p] = predict(fit, row(3, 0.7, 1), { scale: "link" });
+  const hand = fit.draws("b_Intercept").map((b, s) =>
+    b + 0.7 * fit.draws("b_x")[s] + fit.draws("b_treat")[s] + fit.draws("r_g[3,Intercept]")[s] +
+    fit.draws("r_g[3,treat]")[s]
+  );
+  for (let s = 0; s < hand.length; s++) assert.ok(Math.abs(p.draws[s] - hand[s]) < 1e-12);
+  // Default newdata: the training rows.
+  assert.equal(predict(fit).length, 240);
+});
+
+Deno.test("predict: unseen groups need allowNewLevels; their draws come from the group distribution", async () => {
+  const fit = await smallFit();
+  assert.throws(
+    () => predict(fit, row(9, 0, 1)),
+    (e: Error) => e instanceof HetfxError && /group "9" of g.*allowNewLevels/.test(e.message),
+  );
+  const a = predict(fit, row(9, 0, 1), { allowNewLevels: true, scale: "link" })[0];
+  const b = predict(fit, row(9, 0, 1), { allowNewLevels: true, scale: "link" })[0];
+  assert.deepEqual(a.draws, b.draws, "same seed, same draws");
+  // η − (b_Intercept + b_treat) is the new group's intercept + slope: mean ≈ 0, and its variance
+  // ≈ E[sd_I² + sd_T² + 2 cor sd_I sd_T]; 400 draws → relative tolerance 35% (≈ 5 SE of a
+  // variance estimate, sd of draws of sd² adds more).
+  const S = a.draws.length;
+  const u = a.draws.map((v, s) => v - fit.draws("b_Intercept")[s] - fit.draws("b_treat")[s]);
+  let expected = 0;
+  for (let s = 0; s < S; s++) {
+    const i = fit.draws("sd_g__Intercept")[s], t = fit.draws("sd_g__treat")[s];
+    expected += (i * i + t * t + 2 * fit.draws("cor_g__Intercept__treat")[s] * i * t) / S;
+  }
+  const mean = u.reduce((x, y) => x + y) / S;
+  const variance = u.reduce((x, y) => x + (y - mean) ** 2, 0) / (S - 1);
+  assert.ok(Math.abs(variance / expected - 1) < 0.35, `${variance} vs ${expected}`);
+});
+
+Deno.test("predict: posterior predictive draws are seeded and have the right spread", async () => {
+  const fit = await smallFit();
+  const nd = row(2, 0, 0);
+  const [e] = predict(fit, nd);
+  const [y1] = predict(fit, nd, { type: "prediction" });
+  const [y2] = predict(fit, nd, { type: "prediction" });
+  const [y3] = predict(fit, nd, { type: "prediction", seed: 99 });
+  assert.deepEqual(y1.draws, y2.draws);
+  assert.notDeepEqual(y1.draws, y3.draws);
+  // y_rep − μ = σ·z: standardised residuals have mean 0 and sd 1 (400 draws: ±0.2, ±0.15).
+  const z = y1.draws.map((v, s) => (v - e.draws[s]) / fit.draws("sigma")[s]);
+  const m = z.reduce((a, b) => a + b) / z.length;
+  const sd = Math.sqrt(z.reduce((a, b) => a + (b - m) ** 2, 0) / (z.length - 1));
+  assert.ok(Math.abs(m) < 0.2 && Math.abs(sd - 1) < 0.15, `${m} ${sd}`);
+  assert.throws(() => predict(fit, nd, { type: "prediction", scale: "link" }), HetfxError);
+});
