@@ -87,6 +87,21 @@ export type {
   SlopeCoefficient,
 } from "./lib/posterior/types.ts";
 
+// Posterior analysis: effects, hypotheses, the three-method comparison, LOO, export.
+export {
+  datagrid,
+  type EffectEstimate,
+  effects,
+  type EffectsOptions,
+} from "./lib/posterior/effects.ts";
+export { predict, type PredictOptions } from "./lib/posterior/predict.ts";
+export { compareGroups, hypothesis, type HypothesisRow } from "./lib/posterior/hypothesis.ts";
+export { compare, type Comparison, formatComparison, olsHc2 } from "./lib/posterior/compare.ts";
+export { poststratify } from "./lib/posterior/poststratify.ts";
+export { ppCheck } from "./lib/posterior/pp_check.ts";
+export { loo, looCompare, type LooResult, psisLoo } from "./lib/posterior/loo.ts";
+export { drawsToCsv, resultToJSON } from "./lib/posterior/export.ts";
+
 // Display: charts and HTML that render inline in notebooks and to SVG/PNG in scripts.
 export {
   Chart,
