@@ -16,6 +16,20 @@ import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 
+/**
+ * With `parameterization: "auto"`, a term is centred when its smallest group has at least this
+ * many rows: the data then pin every group's effects down far more tightly than the group
+ * distribution does, which is the regime where non-centring makes a funnel and centring does not
+ * (Betancourt & Girolami 2015). Small or sparse groups (the paper's 1–57) stay non-centred.
+ */
+export const CENTRED_MIN_ROWS = 100;
+
+/** Options of compileModel. */
+export interface CompileOptions {
+  /** Varying effects: "auto" (default, per term, see CENTRED_MIN_ROWS), "centered", "noncentered". */
+  parameterization?: "auto" | "centered" | "noncentered";
+}
+
 /** Columns the model reads. */
 export function usedColumns(spec: ModelSpec): string[] {
   const names = new Set<string>([spec.outcome]);
@@ -44,7 +58,12 @@ export function usedColumns(spec: ModelSpec): string[] {
  * console.assert(compileModel(spec, t).dim === 3);
  * ```
  */
-export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
+export function compileModel(
+  specIn: ModelSpec,
+  table: Table,
+  options: CompileOptions = {},
+): CompiledData {
+  const parameterization = options.parameterization ?? "auto";
   const spec = validateSpec(specIn, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
@@ -151,6 +170,8 @@ export function compileModel(specIn: ModelSpec, table: Table): CompiledData {
       factors: g.factors,
       coefNames,
       correlated,
+      centered: parameterization === "centered" ||
+        (parameterization === "auto" && Math.min(...keys.sizes) >= CENTRED_MIN_ROWS),
       nGroups: keys.labels.length,
       labels: keys.labels,
       levels: keys.levels,

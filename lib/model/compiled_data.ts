@@ -12,6 +12,11 @@ export interface CompiledTerm {
   /** Names of the K varying coefficients ("Intercept", "alliance"). */
   coefNames: string[];
   correlated: boolean;
+  /**
+   * Centred parameterisation (θ holds r itself) instead of non-centred (θ holds z with
+   * r = diag(sd) L z). Centred suits terms whose every group has plenty of data.
+   */
+  centered: boolean;
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];

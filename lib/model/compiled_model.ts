@@ -52,6 +52,7 @@ export class CompiledModel implements SamplerTarget {
   private readonly gradRho: Float64Array;
   private readonly q: Float64Array;
   private readonly work: TermWork[];
+  private scratchV = new Float64Array(4);
   /** The likelihood part of the last logDensityGradient call (constants as documented). */
   lastLogLikelihood = NaN;
 
@@ -121,21 +122,25 @@ export class CompiledModel implements SamplerTarget {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
       }
-      for (let j = 0; j < J; j++) {
-        const z = term.zOffset + j * K;
-        for (let a = 0; a < K; a++) {
-          let ua = theta[z + a];
-          if (term.correlated) {
-            ua = 0;
-            for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
+      if (term.centered) {
+        lp += this.centredPrior(w, theta);
+      } else {
+        for (let j = 0; j < J; j++) {
+          const z = term.zOffset + j * K;
+          for (let a = 0; a < K; a++) {
+            let ua = theta[z + a];
+            if (term.correlated) {
+              ua = 0;
+              for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
+            }
+            w.u[j * K + a] = ua;
+            w.r[j * K + a] = w.sd[a] * ua;
           }
-          w.u[j * K + a] = ua;
-          w.r[j * K + a] = w.sd[a] * ua;
-        }
-        for (let a = 0; a < K; a++) {
-          const za = theta[z + a];
-          lp -= 0.5 * za * za;
-          gradient[z + a] -= za;
+          for (let a = 0; a < K; a++) {
+            const za = theta[z + a];
+            lp -= 0.5 * za * za;
+            gradient[z + a] -= za;
+          }
         }
       }
       w.gradR.fill(0);
@@ -202,6 +207,24 @@ export class CompiledModel implements SamplerTarget {
       const { term, K } = w;
       const J = term.nGroups;
       w.gradL.fill(0);
+      if (term.centered) this.centredBackward(w, theta, gradient);
+      else {
+        this.nonCentredBackward(w, theta, gradient);
+      }
+      if (term.correlated) {
+        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
+        const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
+        choleskyCorrBackward(y, K, term.lkjEta, w.L, w.gradL, gy);
+      }
+    }
+    return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  /** Back through r = diag(sd) L z (non-centred): gradients of z, log sd and L. */
+  private nonCentredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+    const { term, K } = w;
+    const J = term.nGroups;
+    {
       for (let j = 0; j < J; j++) {
         const z = term.zOffset + j * K;
         for (let a = 0; a < K; a++) {
@@ -219,13 +242,71 @@ export class CompiledModel implements SamplerTarget {
           }
         }
       }
-      if (term.correlated) {
-        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        choleskyCorrBackward(y, K, term.lkjEta, w.L, w.gradL, gy);
+    }
+  }
+
+  /**
+   * Centred varying effects r_j ~ N(0, diag(sd) L Lᵀ diag(sd)) taken straight from θ. With
+   * w_j = r_j / sd and u_j = L⁻¹ w_j: log p = −½ Σ_j |u_j|² − J Σ_k (log sd_k + log L_kk).
+   * Stores u_j in w.u for the backward pass.
+   */
+  private centredPrior(w: TermWork, theta: Float64Array): number {
+    const { term, K } = w;
+    const J = term.nGroups;
+    let lp = 0;
+    for (let k = 0; k < K; k++) {
+      lp -= J * theta[term.logSdOffset + k];
+      if (term.correlated) lp -= J * Math.log(w.L[k * K + k]);
+    }
+    for (let j = 0; j < J; j++) {
+      const z = term.zOffset + j * K;
+      for (let a = 0; a < K; a++) {
+        const ra = theta[z + a];
+        w.r[j * K + a] = ra;
+        let ua = ra / w.sd[a];
+        if (term.correlated) {
+          for (let b = 0; b < a; b++) ua -= w.L[a * K + b] * w.u[j * K + b];
+          ua /= w.L[a * K + a];
+        }
+        w.u[j * K + a] = ua;
+        lp -= 0.5 * ua * ua;
       }
     }
-    return Number.isFinite(lp) ? lp : -Infinity;
+    return lp;
+  }
+
+  /**
+   * Gradients of the centred prior plus the likelihood's (w.gradR) with respect to r, log sd
+   * and L. With v_j = L⁻ᵀ u_j: ∂/∂r_j = gradR_j − v_j / sd; ∂/∂log sd_k = Σ_j v_jk w_jk − J;
+   * ∂/∂L = Σ_j v_j u_jᵀ (lower triangle) − J / L_kk on the diagonal.
+   */
+  private centredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+    const { term, K } = w;
+    const J = term.nGroups;
+    const v = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
+    for (let k = 0; k < K; k++) {
+      gradient[term.logSdOffset + k] -= J;
+      if (term.correlated) w.gradL[k * K + k] -= J / w.L[k * K + k];
+    }
+    for (let j = 0; j < J; j++) {
+      const z = term.zOffset + j * K;
+      for (let a = K - 1; a >= 0; a--) {
+        let va = w.u[j * K + a];
+        if (term.correlated) {
+          for (let b = a + 1; b < K; b++) va -= w.L[b * K + a] * v[b];
+          va /= w.L[a * K + a];
+        }
+        v[a] = va;
+      }
+      for (let a = 0; a < K; a++) {
+        const wa = theta[z + a] / w.sd[a];
+        gradient[z + a] += w.gradR[j * K + a] - v[a] / w.sd[a];
+        gradient[term.logSdOffset + a] += v[a] * wa;
+        if (term.correlated) {
+          for (let b = 0; b <= a; b++) w.gradL[a * K + b] += v[a] * w.u[j * K + b];
+        }
+      }
+    }
   }
 
   private gaussianLikelihood(theta: Float64Array, gradient: Float64Array): number {

@@ -51,6 +51,11 @@ export interface FitOptions {
    * deep trees of early warmup (see lib/sampler/laplace_metric.ts and bench/results/).
    */
   warmupStart?: "stan" | "laplace";
+  /**
+   * Varying effects parameterisation: "auto" (default: centred for terms whose smallest group
+   * has ≥ 100 rows, non-centred otherwise), "centered" or "noncentered" for every term.
+   */
+  parameterization?: "auto" | "centered" | "noncentered";
   backend?: "auto" | "cpu" | "webgpu";
   /** Run chains in parallel worker threads (default: when the machine has more than one core). */
   workers?: number;
@@ -119,7 +124,7 @@ export async function fitModel(
     );
   }
   const start = performance.now();
-  const data = compileModel(spec, table);
+  const data = compileModel(spec, table, { parameterization: options.parameterization });
   const compiled = performance.now();
   let samplingStarted = 0;
   const reporter: ((p: SampleProgress) => void | Promise<void>) | undefined =
@@ -229,6 +234,16 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   }
   if (o.metric !== "diag" && o.metric !== "dense") {
     throw bad("metric", o.metric, 'must be "diag" or "dense"');
+  }
+  if (
+    o.parameterization !== undefined &&
+    !["auto", "centered", "noncentered"].includes(o.parameterization)
+  ) {
+    throw bad(
+      "parameterization",
+      o.parameterization,
+      'must be "auto", "centered" or "noncentered"',
+    );
   }
   if (o.warmupStart !== "stan" && o.warmupStart !== "laplace") {
     throw bad("warmupStart", o.warmupStart, 'must be "laplace" or "stan"');

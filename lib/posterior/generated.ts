@@ -134,12 +134,16 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         for (let j = 0; j < term.nGroups; j++) {
           const z = term.zOffset + j * K;
           for (let a = 0; a < K; a++) {
-            let u = theta[z + a];
-            if (term.correlated) {
-              u = 0;
-              for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
+            if (term.centered) {
+              r[j * K + a] = theta[z + a];
+            } else {
+              let u = theta[z + a];
+              if (term.correlated) {
+                u = 0;
+                for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
+              }
+              r[j * K + a] = sdValues[a] * u;
             }
-            r[j * K + a] = sdValues[a] * u;
             rArrays[t][j * K + a][out] = r[j * K + a];
           }
         }

@@ -15,32 +15,38 @@ function randomPoint(dim: number, seed: number): Float64Array {
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
 }
 
+const PARAMETERIZATIONS = ["noncentered", "centered"] as const;
+
 for (const family of FAMILIES) {
-  Deno.test(`${family}: analytic gradient matches central finite differences`, () => {
-    const model = new CompiledModel(compileModel(crossedSpec(family), simulatedTable(300, family)));
-    for (const seed of [1, 2, 3]) {
-      const theta = randomPoint(model.dim, seed);
-      const grad = new Float64Array(model.dim);
-      const lp = model.logDensityGradient(theta, grad);
-      assert.ok(Number.isFinite(lp));
-      const scratch = new Float64Array(model.dim);
-      const h = 1e-6;
-      for (let i = 0; i < model.dim; i++) {
-        const plus = Float64Array.from(theta);
-        plus[i] += h;
-        const minus = Float64Array.from(theta);
-        minus[i] -= h;
-        const numeric = (model.logDensityGradient(plus, scratch) -
-          model.logDensityGradient(minus, scratch)) / (2 * h);
-        // Central differences are accurate to O(h²) plus rounding ~ |lp|·ε/h ≈ 1e-7 here.
-        const tolerance = 1e-5 * Math.max(1, Math.abs(numeric));
-        assert.ok(
-          Math.abs(numeric - grad[i]) < tolerance,
-          `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
-        );
+  for (const parameterization of PARAMETERIZATIONS) {
+    Deno.test(`${family}, ${parameterization}: analytic gradient matches central finite differences`, () => {
+      const model = new CompiledModel(
+        compileModel(crossedSpec(family), simulatedTable(300, family), { parameterization }),
+      );
+      for (const seed of [1, 2, 3]) {
+        const theta = randomPoint(model.dim, seed);
+        const grad = new Float64Array(model.dim);
+        const lp = model.logDensityGradient(theta, grad);
+        assert.ok(Number.isFinite(lp));
+        const scratch = new Float64Array(model.dim);
+        const h = 1e-6;
+        for (let i = 0; i < model.dim; i++) {
+          const plus = Float64Array.from(theta);
+          plus[i] += h;
+          const minus = Float64Array.from(theta);
+          minus[i] -= h;
+          const numeric = (model.logDensityGradient(plus, scratch) -
+            model.logDensityGradient(minus, scratch)) / (2 * h);
+          // Central differences are accurate to O(h²) plus rounding ~ |lp|·ε/h ≈ 1e-7 here.
+          const tolerance = 1e-5 * Math.max(1, Math.abs(numeric));
+          assert.ok(
+            Math.abs(numeric - grad[i]) < tolerance,
+            `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
+          );
+        }
       }
-    }
-  });
+    });
+  }
 }
 
 /** The log likelihood row by row from brms-named quantities, with no compression at all. */
@@ -98,37 +104,48 @@ function naiveLogLikelihood(
 }
 
 for (const family of FAMILIES) {
-  Deno.test(`${family}: compressed likelihood equals the row-by-row likelihood`, () => {
-    const table = simulatedTable(2000, family, 11);
-    const spec = crossedSpec(family);
-    const data = compileModel(spec, table);
-    const model = new CompiledModel(data);
-    const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
-    if (family === "gaussian") assert.equal(entries, 12); // 4 × 3 cells, whatever the rows
-    else if (family !== "student") assert.ok(entries < 2000, `${entries} patterns`);
-    for (const seed of [5, 6]) {
-      const theta = randomPoint(model.dim, seed);
-      const lp = model.logDensityGradient(theta, new Float64Array(model.dim));
-      const chain: ChainDraws = {
-        theta,
-        logDensity: Float64Array.of(lp),
-        acceptStat: new Float64Array(1),
-        stepSize: new Float64Array(1),
-        treeDepth: new Int32Array(1),
-        nLeapfrog: new Int32Array(1),
-        divergent: new Uint8Array(1),
-        energy: new Float64Array(1),
-        warmupDivergences: 0,
-        adaptedStepSize: 1,
-        inverseMetric: new Float64Array(model.dim),
-      };
-      const named = generateQuantities(data, [chain]).values;
-      const naive = naiveLogLikelihood(spec, table, named);
-      const relative = Math.abs(model.lastLogLikelihood - naive) / Math.abs(naive);
-      assert.ok(relative < 1e-10, `compressed ${model.lastLogLikelihood} vs rows ${naive}`);
-    }
-  });
+  for (const parameterization of PARAMETERIZATIONS) {
+    Deno.test(`${family}, ${parameterization}: compressed likelihood equals the row-by-row likelihood`, () => {
+      const table = simulatedTable(2000, family, 11);
+      const spec = crossedSpec(family);
+      const data = compileModel(spec, table, { parameterization });
+      const model = new CompiledModel(data);
+      const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
+      if (family === "gaussian") assert.equal(entries, 12); // 4 × 3 cells, whatever the rows
+      else if (family !== "student") assert.ok(entries < 2000, `${entries} patterns`);
+      for (const seed of [5, 6]) {
+        const theta = randomPoint(model.dim, seed);
+        const lp = model.logDensityGradient(theta, new Float64Array(model.dim));
+        const chain: ChainDraws = {
+          theta,
+          logDensity: Float64Array.of(lp),
+          acceptStat: new Float64Array(1),
+          stepSize: new Float64Array(1),
+          treeDepth: new Int32Array(1),
+          nLeapfrog: new Int32Array(1),
+          divergent: new Uint8Array(1),
+          energy: new Float64Array(1),
+          warmupDivergences: 0,
+          adaptedStepSize: 1,
+          inverseMetric: new Float64Array(model.dim),
+        };
+        const named = generateQuantities(data, [chain]).values;
+        const naive = naiveLogLikelihood(spec, table, named);
+        const relative = Math.abs(model.lastLogLikelihood - naive) / Math.abs(naive);
+        assert.ok(relative < 1e-10, `compressed ${model.lastLogLikelihood} vs rows ${naive}`);
+      }
+    });
+  }
 }
+
+Deno.test("auto parameterization centres only terms whose every group is large", () => {
+  const data = compileModel(crossedSpec("gaussian"), simulatedTable(3000, "gaussian"));
+  // g1 has 4 groups and g2 3 groups of ~750 and ~1000 rows: both data-rich.
+  assert.deepEqual(data.terms.map((t) => t.centered), [true, true]);
+  const small = compileModel(crossedSpec("gaussian"), simulatedTable(300, "gaussian"));
+  // ~75 rows in the smallest g1 group, ~100 in g2 groups: below the threshold somewhere.
+  assert.equal(small.terms[0].centered, false);
+});
 
 Deno.test("gaussian: 100,000 rows compress to the same 12 cells as 3,000", () => {
   const small = compileModel(crossedSpec("gaussian"), simulatedTable(3000, "gaussian"));

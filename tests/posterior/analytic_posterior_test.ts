@@ -95,52 +95,62 @@ Deno.test("linear regression with known sigma matches the analytic posterior", a
   );
 });
 
-Deno.test("normal–normal hierarchical model matches the analytic posterior", async () => {
-  // y_ij = mu + u_j + e_ij, u_j ~ N(0, tau²), e ~ N(0, 1); mu ~ N(0, 3²); tau and sigma pinned.
-  const u = seeded(5);
-  const J = 6;
-  const sizes = [2, 3, 5, 8, 12, 20];
-  const tau = 0.7;
-  const y: number[] = [];
-  const g: number[] = [];
-  for (let j = 0; j < J; j++) {
-    const effect = 1 + tau * gaussianNoise(u);
-    for (let i = 0; i < sizes[j]; i++) {
-      y.push(effect + gaussianNoise(u));
-      g.push(j + 1);
+for (const parameterization of ["noncentered", "centered"] as const) {
+  Deno.test(`normal–normal hierarchical model matches the analytic posterior (${parameterization})`, async () => {
+    // y_ij = mu + u_j + e_ij, u_j ~ N(0, tau²), e ~ N(0, 1); mu ~ N(0, 3²); tau and sigma pinned.
+    const u = seeded(5);
+    const J = 6;
+    const sizes = [2, 3, 5, 8, 12, 20];
+    const tau = 0.7;
+    const y: number[] = [];
+    const g: number[] = [];
+    for (let j = 0; j < J; j++) {
+      const effect = 1 + tau * gaussianNoise(u);
+      for (let i = 0; i < sizes[j]; i++) {
+        y.push(effect + gaussianNoise(u));
+        g.push(j + 1);
+      }
     }
-  }
-  const table = makeTable({
-    y: { kind: "number", values: Float64Array.from(y) },
-    g: { kind: "number", values: Float64Array.from(g) },
+    const table = makeTable({
+      y: { kind: "number", values: Float64Array.from(y) },
+      g: { kind: "number", values: Float64Array.from(g) },
+    });
+    const fit = await hier(table).outcome("y").groupBy("g")
+      .priors({ Intercept: normal(0, 3), sd: normal(tau, 0.0005), sigma: normal(1, 0.0005) })
+      .fit({
+        chains: 4,
+        warmup: 1000,
+        draws: 1000,
+        seed: 2,
+        progress: false,
+        adaptDelta: 0.9,
+        parameterization,
+      });
+    // Joint Gaussian posterior of (mu, u_1..u_J): precision = prior + data.
+    const dim = J + 1;
+    const P = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
+    const rhs = new Array<number>(dim).fill(0);
+    P[0][0] += 1 / 9;
+    for (let j = 0; j < J; j++) P[j + 1][j + 1] += 1 / (tau * tau);
+    for (let i = 0; i < y.length; i++) {
+      const j = g[i];
+      P[0][0] += 1, P[0][j] += 1, P[j][0] += 1, P[j][j] += 1;
+      rhs[0] += y[i], rhs[j] += y[i];
+    }
+    const cov = inverse(P);
+    const mean = solve(P, rhs);
+    const summary = fit.summary({ varying: true });
+    const ess = (name: string) => summary.find((p) => p.name === name)!.ess_bulk;
+    checkDraws(
+      "b_Intercept",
+      fit.draws("b_Intercept"),
+      ess("b_Intercept"),
+      mean[0],
+      Math.sqrt(cov[0][0]),
+    );
+    for (let j = 1; j <= J; j++) {
+      const name = `r_g[${j},Intercept]`;
+      checkDraws(name, fit.draws(name), ess(name), mean[j], Math.sqrt(cov[j][j]));
+    }
   });
-  const fit = await hier(table).outcome("y").groupBy("g")
-    .priors({ Intercept: normal(0, 3), sd: normal(tau, 0.0005), sigma: normal(1, 0.0005) })
-    .fit({ chains: 4, warmup: 1000, draws: 1000, seed: 2, progress: false, adaptDelta: 0.9 });
-  // Joint Gaussian posterior of (mu, u_1..u_J): precision = prior + data.
-  const dim = J + 1;
-  const P = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
-  const rhs = new Array<number>(dim).fill(0);
-  P[0][0] += 1 / 9;
-  for (let j = 0; j < J; j++) P[j + 1][j + 1] += 1 / (tau * tau);
-  for (let i = 0; i < y.length; i++) {
-    const j = g[i];
-    P[0][0] += 1, P[0][j] += 1, P[j][0] += 1, P[j][j] += 1;
-    rhs[0] += y[i], rhs[j] += y[i];
-  }
-  const cov = inverse(P);
-  const mean = solve(P, rhs);
-  const summary = fit.summary({ varying: true });
-  const ess = (name: string) => summary.find((p) => p.name === name)!.ess_bulk;
-  checkDraws(
-    "b_Intercept",
-    fit.draws("b_Intercept"),
-    ess("b_Intercept"),
-    mean[0],
-    Math.sqrt(cov[0][0]),
-  );
-  for (let j = 1; j <= J; j++) {
-    const name = `r_g[${j},Intercept]`;
-    checkDraws(name, fit.draws(name), ess(name), mean[j], Math.sqrt(cov[j][j]));
-  }
-});
+}
