@@ -111,11 +111,11 @@ export interface ModelLayout {
   gaussian: boolean;
   /** Initial contents of the model-data buffers. */
   data: {
-    pw: Float32Array;
-    pwa: Float32Array;
-    pys: Float32Array;
-    idx: Uint32Array;
-    modelF: Float32Array;
+    pw: Float32Array<ArrayBuffer>;
+    pwa: Float32Array<ArrayBuffer>;
+    pys: Float32Array<ArrayBuffer>;
+    idx: Uint32Array<ArrayBuffer>;
+    modelF: Float32Array<ArrayBuffer>;
   };
   /** Indices of the unconstrained elements that are not z (population, scales, correlations). */
   nonZ: Uint32Array;
@@ -348,6 +348,7 @@ export function buildLayout(
     `const SIGMA_OFF: u32 = ${u(data.sigmaOffset >= 0 ? data.sigmaOffset : NONE)};`,
     `const NU_OFF: u32 = ${u(data.nuOffset >= 0 ? data.nuOffset : NONE)};`,
     `const NACC: u32 = ${u(nAcc)};`,
+    `const NACC_ALLOC: u32 = ${u(3 + D + KT)};`,
     `const NCHUNK: u32 = ${u(nChunks)};`,
     `const NCELL: u32 = ${u(nCells)};`,
     `const NG: u32 = ${u(nGroups)};`,

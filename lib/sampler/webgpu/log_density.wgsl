@@ -55,7 +55,7 @@ fn pattern_likelihood(
     nu = 1.0 + exp(theta[at(NU_OFF, c)]);
   }
 
-  var acc: array<f32, NACC>;
+  var acc: array<f32, NACC_ALLOC>;
   for (var k = 0u; k < NACC; k++) {
     acc[k] = 0.0;
   }

@@ -40,11 +40,6 @@ fn to_uniform(a: u32, b: u32) -> f32 {
   return f32(a >> 6u) * 1.4901161193847656e-8 + (f32(b >> 6u) + 0.5) * 2.220446049250313e-16;
 }
 
-// The block of (chain, ctl.iteration, ctl.stream, block) under the control block's seed.
-fn philox_block(chain: u32, block: u32) -> vec4<u32> {
-  return philox(vec4<u32>(chain, ctl.iteration, ctl.stream, block), vec2<u32>(ctl.seed_lo, ctl.seed_hi));
-}
-
 // Normals 2·block and 2·block + 1 of the chain's stream (Box–Muller on uniforms of one block).
 fn normal_pair(w: vec4<u32>) -> vec2<f32> {
   let u1 = to_uniform(w.x, w.y);

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { compileModel } from "../../../lib/model/compile.ts";
+import { CompiledModel } from "../../../lib/model/compiled_model.ts";
+import type { CompiledData } from "../../../lib/model/compiled_data.ts";
+import { makeTable } from "../../../lib/data/table.ts";
+import type { Family, ModelSpec } from "../../../lib/spec/model_spec.ts";
+import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
+import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
+import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
+import { gpuTest } from "./_gpu.ts";
+
+/**
+ * Tolerances. f32 has unit roundoff u = 2^-24 ≈ 6e-8. The log density is a sum of n ≈ 10^3–10^5
+ * terms accumulated as: ≤ chunk/PL sequential terms per lane, a log2(PL) tree, blocks of 64 chunk
+ * partials, then the block sums; the worst-case error of such a blocked sum is about
+ * (chunk/PL + log2 PL + 64 + nChunks/64) · u · Σ|terms| ≈ 1,200 u ≈ 7e-5 of Σ|terms| for
+ * chunk 1024, and √ of that count times u for random rounding (≈ 2e-6). The inputs are rounded
+ * to f32 first and the CPU evaluates at the same rounded point, so only arithmetic differs.
+ * We check |Δlp| ≤ 2e-5 · (|lp| + dim) and each gradient entry to 2e-5 · (‖g‖∞ + 1): about 10×
+ * the typical error, 4× below the worst case of the sums. Transcendentals in f32 (exp, log,
+ * tanh, lgamma) add a few ulps per term, inside the same budget.
+ */
+const LP_TOL = 2e-5;
+const GRAD_TOL = 2e-5;
+
+async function compare(
+  gpu: GpuContext,
+  data: CompiledData,
+  chains: number,
+  seed: number,
+  scale = 1,
+): Promise<{ lp: number; grad: number }> {
+  const model = await GpuModel.create(gpu, data, chains);
+  try {
+    const u = seeded(seed);
+    const points = Array.from(
+      { length: chains },
+      () => Float64Array.from({ length: data.dim }, () => Math.fround(scale * (2 * u() - 1))),
+    );
+    const got = await model.evaluate(points);
+    const cpu = new CompiledModel(data);
+    const g = new Float64Array(data.dim);
+    let worstLp = 0;
+    let worstGrad = 0;
+    points.forEach((theta, c) => {
+      const lp = cpu.logDensityGradient(theta, g);
+      const lpErr = Math.abs(got.lp[c] - lp) / (Math.abs(lp) + data.dim);
+      worstLp = Math.max(worstLp, lpErr);
+      let gmax = 0;
+      for (const v of g) gmax = Math.max(gmax, Math.abs(v));
+      for (let e = 0; e < data.dim; e++) {
+        worstGrad = Math.max(worstGrad, Math.abs(got.grad[c][e] - g[e]) / (gmax + 1));
+      }
+    });
+    assert.ok(worstLp <= LP_TOL, `log density relative error ${worstLp}`);
+    assert.ok(worstGrad <= GRAD_TOL, `gradient relative error ${worstGrad}`);
+    return { lp: worstLp, grad: worstGrad };
+  } finally {
+    model.destroy();
+  }
+}
+
+const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
+for (const family of FAMILIES) {
+  gpuTest(
+    `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
+    async (gpu) => {
+      // Crossed terms (correlated 3×3 and uncorrelated), centred fixed effects, several priors.
+      const data = compileModel(crossedSpec(family), simulatedTable(3000, family));
+      // 5 chains (4 lanes × 16 pattern lanes per workgroup, one lane idle) and 70 chains (2 blocks).
+      await compare(gpu, data, 5, 11);
+      await compare(gpu, data, 70, 12, 1.5);
+    },
+  );
+}
+
+/** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
+export function continuousBernoulli(rows: number, groups: number, seed: number): CompiledData {
+  const u = seeded(seed);
+  const x1 = new Float64Array(rows);
+  const x2 = new Float64Array(rows);
+  const treat = new Float64Array(rows);
+  const g = new Float64Array(rows);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    x1[i] = 2 * u() - 1;
+    x2[i] = u() * u();
+    treat[i] = u() < 0.5 ? 1 : 0;
+    // Group 0 holds most rows, so one cell has more than 65,535 patterns.
+    g[i] = u() < 0.6 ? 0 : 1 + Math.floor(u() * (groups - 1));
+    const eta = -0.3 + 0.8 * x1[i] - 0.5 * x2[i] + treat[i] * (0.4 + 0.1 * (g[i] % 3));
+    y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+  }
+  const table = makeTable({
+    y: { kind: "number", values: y },
+    x1: { kind: "number", values: x1 },
+    x2: { kind: "number", values: x2 },
+    treat: { kind: "number", values: treat },
+    g: { kind: "number", values: g },
+  });
+  const spec: ModelSpec = {
+    hetfx: 1,
+    outcome: "y",
+    family: "bernoulli",
+    intercept: true,
+    treatment: "treat",
+    terms: ["x1", "x2", "treat"],
+    groupTerms: [{
+      group: "g",
+      factors: ["g"],
+      intercept: true,
+      slopes: ["treat"],
+      correlated: true,
+    }],
+    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 1 } }],
+  };
+  return compileModel(spec, table);
+}
+
+gpuTest(
+  "no shader loop truncation: 140,000 patterns, one cell with > 65,535, equal the CPU",
+  async (gpu) => {
+    // lavapipe silently stops a loop after 65,535 iterations. Every pattern here is its own
+    // compressed row, and group 0's cell alone has ≈ 84,000 patterns; a kernel that looped over
+    // a cell's (or all) patterns in one loop would drop ≥ 18,000 terms and miss the CPU by far
+    // more than the tolerance.
+    const data = continuousBernoulli(140_000, 4, 5);
+    assert.equal(data.stats.kind, "patterns");
+    if (data.stats.kind !== "patterns") return;
+    assert.ok(data.stats.nPatterns > 2 * 65_535);
+    let biggest = 0;
+    const perCell = new Map<number, number>();
+    for (const c of data.stats.cell) perCell.set(c, (perCell.get(c) ?? 0) + 1);
+    for (const v of perCell.values()) biggest = Math.max(biggest, v);
+    assert.ok(biggest > 65_535, `largest cell has ${biggest} patterns`);
+    await compare(gpu, data, 3, 21, 0.5);
+  },
+);
