@@ -108,7 +108,7 @@ async function privateKernelspec(): Promise<string> {
  * Render every Vega-Lite output of an executed notebook to `dir/NN_<title>.png` (NN: the cell's
  * number, counting markdown cells, as run_notebook.py does); returns how many were written.
  */
-async function saveFigures(executed: string, dir: string): Promise<number> {
+export async function saveFigures(executed: string, dir: string): Promise<number> {
   const nb = JSON.parse(await Deno.readTextFile(executed)) as {
     cells: { outputs?: { data?: Record<string, unknown> }[] }[];
   };
