@@ -242,7 +242,8 @@ fn chol_backward(
   }
 }
 
-// Varying effects ρ of `cell` for chain c, all terms stacked: r = sd ∘ (L z_group).
+// Varying effects ρ of `cell` for chain c, all terms stacked: r = sd ∘ (L z_group), or r = θ's
+// block itself for centred terms (lib/model/compiled_model.ts centredPrior).
 fn cell_rho(cell: u32, c: u32, rho: ptr<function, array<f32, KTA>>) {
   for (var t = 0u; t < NT; t++) {
     var sd: array<f32, KMAX>;
@@ -251,6 +252,13 @@ fn cell_rho(cell: u32, c: u32, rho: ptr<function, array<f32, KTA>>) {
     let K = T_K[t];
     let g = idx[IDX_CELLGROUP + cell * NT + t];
     let z0 = T_Z[t] + g * K;
+    if (T_CENT[t] == 1u) {
+      // Centred: θ holds r itself.
+      for (var a = 0u; a < K; a++) {
+        (*rho)[T_KOFF[t] + a] = theta[at(z0 + a, c)];
+      }
+      continue;
+    }
     for (var a = 0u; a < K; a++) {
       var u = 0.0;
       for (var b = 0u; b <= a; b++) {

@@ -44,9 +44,18 @@ export interface Control {
 export interface GpuModelOptions extends LayoutOptions {
   /** Number of draw slots kept on the GPU between read-backs (default: what fits in 64 MiB). */
   drawSlots?: number;
+  /** "evaluate": only the gradient-only pipelines (faster setup); default "all" (sampling too). */
+  kernels?: "evaluate" | "all";
 }
 
 const MAX_DISPATCH = 65535;
+const CHEES_ENTRIES = [
+  ["begin", "begin"],
+  ["finish", "finish"],
+  ["means", "means"],
+  ["cheesStat", "chees_stat"],
+  ["window", "window"],
+] as const;
 
 /** Compiled model state and pipelines on one device. */
 export class GpuModel {
@@ -173,7 +182,9 @@ export class GpuModel {
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
     const prefix = layout.header + commonWgsl + rngWgsl;
     const logDensity = await compileModule(device, "log_density.wgsl", prefix + logDensityWgsl);
-    const chees = await compileModule(device, "chees.wgsl", prefix + cheesWgsl);
+    const chees = options.kernels === "evaluate"
+      ? null
+      : await compileModule(device, "chees.wgsl", prefix + cheesWgsl);
     const make = (module: GPUShaderModule, entryPoint: string, mode?: StepMode) =>
       device.createComputePipelineAsync({
         layout: pipelineLayout,
@@ -183,15 +194,14 @@ export class GpuModel {
           ...(mode === undefined ? {} : { constants: { MODE: mode } }),
         },
       });
+    const all = options.kernels !== "evaluate";
     const entries: [string, Promise<GPUComputePipeline>][] = [
       ["likelihood", make(logDensity, layout.gaussian ? "gaussian_cells" : "pattern_likelihood")],
-      ["begin", make(chees, "begin")],
-      ["finish", make(chees, "finish")],
-      ["means", make(chees, "means")],
-      ["cheesStat", make(chees, "chees_stat")],
-      ["window", make(chees, "window")],
     ];
-    for (const mode of [0, 1, 2] as const) {
+    if (all) {
+      for (const [name, entry] of CHEES_ENTRIES) entries.push([name, make(chees!, entry)]);
+    }
+    for (const mode of all ? [0, 1, 2] as const : [0] as const) {
       entries.push([`backward${mode}`, make(logDensity, "varying_backward", mode)]);
       entries.push([`finalize${mode}`, make(logDensity, "finalize", mode)]);
     }

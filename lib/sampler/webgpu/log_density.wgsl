@@ -206,13 +206,63 @@ fn varying_backward(
   var L: array<f32, KMAX2>;
   _ = term_transform(t, c, &sd, &L);
   let z0 = T_Z[t] + j * K;
+  let base = T_GP[t] + j * T_NGP[t];
+  if (T_CENT[t] == 1u) {
+    // Centred: θ holds r; w = r / sd, u = L⁻¹ w, v = L⁻ᵀ u; lp −½|u|²; ∂/∂r = gr − v / sd;
+    // per group ∂/∂log sd_a += v_a w_a and ∂/∂L_ab += v_a u_b (the −J terms are in finalize).
+    var w: array<f32, KMAX>;
+    var u: array<f32, KMAX>;
+    var v: array<f32, KMAX>;
+    var uu = 0.0;
+    for (var a = 0u; a < K; a++) {
+      w[a] = theta[at(z0 + a, c)] / sd[a];
+      var ua = w[a];
+      if (T_CORR[t] == 1u) {
+        for (var b = 0u; b < a; b++) {
+          ua -= L[a * KMAX + b] * u[b];
+        }
+        ua /= L[a * KMAX + a];
+      }
+      u[a] = ua;
+      uu += ua * ua;
+    }
+    for (var aa = K; aa > 0u; aa--) {
+      let a = aa - 1u;
+      var va = u[a];
+      if (T_CORR[t] == 1u) {
+        for (var b = a + 1u; b < K; b++) {
+          va -= L[b * KMAX + a] * v[b];
+        }
+        va /= L[a * KMAX + a];
+      }
+      v[a] = va;
+    }
+    gpart[at(base, c)] = -0.5 * uu;
+    for (var a = 0u; a < K; a++) {
+      gpart[at(base + 1u + a, c)] = v[a] * w[a];
+    }
+    if (T_CORR[t] == 1u) {
+      var slot = base + 1u + K;
+      for (var a = 0u; a < K; a++) {
+        for (var b = 0u; b <= a; b++) {
+          gpart[at(slot, c)] = v[a] * u[b];
+          slot += 1u;
+        }
+      }
+    }
+    for (var a = 0u; a < K; a++) {
+      let gz = gr[a] - v[a] / sd[a];
+      grad[at(z0 + a, c)] = gz;
+      step_update(z0 + a, c, gz);
+    }
+    return;
+  }
   var z: array<f32, KMAX>;
   var zz = 0.0;
   for (var k = 0u; k < K; k++) {
     z[k] = theta[at(z0 + k, c)];
     zz += z[k] * z[k];
   }
-  let base = T_GP[t] + j * T_NGP[t];
   gpart[at(base, c)] = -0.5 * zz;
   var gu: array<f32, KMAX>;
   for (var a = 0u; a < K; a++) {
@@ -349,12 +399,20 @@ fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
     var L: array<f32, KMAX2>;
     lp += term_transform(t, c, &sd, &L);
     lp += sum_groups(t, 0u, c);
+    // Centred terms: −J Σ_k (log sd_k + log L_kk) in lp and its gradient.
+    let centred = T_CENT[t] == 1u;
+    let Jf = f32(T_J[t]);
     for (var k = 0u; k < K; k++) {
       let log_sd = theta[at(T_LOGSD[t] + k, c)];
       let pr = prior(sd_slot, sd[k]);
       sd_slot += 1u;
       lp += pr.x + log_sd;
-      set_grad(T_LOGSD[t] + k, c, pr.y * sd[k] + 1.0 + sum_groups(t, 1u + k, c));
+      var g = pr.y * sd[k] + 1.0 + sum_groups(t, 1u + k, c);
+      if (centred) {
+        lp -= Jf * (log_sd + log(L[k * KMAX + k]));
+        g -= Jf;
+      }
+      set_grad(T_LOGSD[t] + k, c, g);
     }
     if (T_CORR[t] == 1u) {
       var gL: array<f32, KMAX2>;
@@ -366,6 +424,11 @@ fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var b = 0u; b <= a; b++) {
           gL[a * KMAX + b] = sum_groups(t, slot, c);
           slot += 1u;
+        }
+      }
+      if (centred) {
+        for (var k = 0u; k < K; k++) {
+          gL[k * KMAX + k] -= Jf / L[k * KMAX + k];
         }
       }
       var gy: array<f32, KMAX2>;

@@ -30,7 +30,7 @@ async function compare(
   seed: number,
   scale = 1,
 ): Promise<{ lp: number; grad: number }> {
-  const model = await GpuModel.create(gpu, data, chains);
+  const model = await GpuModel.create(gpu, data, chains, { kernels: "evaluate" });
   try {
     const u = seeded(seed);
     const points = Array.from(
@@ -65,11 +65,15 @@ for (const family of FAMILIES) {
   gpuTest(
     `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
     async (gpu) => {
-      // Crossed terms (correlated 3×3 and uncorrelated), centred fixed effects, several priors.
-      const data = compileModel(crossedSpec(family), simulatedTable(3000, family));
-      // 5 chains (4 lanes × 16 pattern lanes per workgroup, one lane idle) and 70 chains (2 blocks).
-      await compare(gpu, data, 5, 11);
-      await compare(gpu, data, 70, 12, 1.5);
+      // Crossed terms (correlated 3×3 and uncorrelated), centred fixed effects, several priors;
+      // varying effects non-centred and centred (θ holds r).
+      for (const parameterization of ["noncentered", "centered"] as const) {
+        const data = compileModel(crossedSpec(family), simulatedTable(3000, family), {
+          parameterization,
+        });
+        // 5 chains (8 lanes × 8 pattern lanes per workgroup) and 70 chains (2 blocks of 64).
+        await compare(gpu, data, parameterization === "centered" ? 70 : 5, 11, 1.5);
+      }
     },
   );
 }
