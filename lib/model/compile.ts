@@ -16,18 +16,16 @@ import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 
-/**
- * With `parameterization: "auto"`, a term is centred when its smallest group has at least this
- * many rows: the data then pin every group's effects down far more tightly than the group
- * distribution does, which is the regime where non-centring makes a funnel and centring does not
- * (Betancourt & Girolami 2015). Small or sparse groups (the paper's 1–57) stay non-centred.
- */
-export const CENTRED_MIN_ROWS = 100;
-
 /** Options of compileModel. */
 export interface CompileOptions {
-  /** Varying effects: "auto" (default, per term, see CENTRED_MIN_ROWS), "centered", "noncentered". */
-  parameterization?: "auto" | "centered" | "noncentered";
+  /**
+   * Varying effects: "noncentered" (default; r = diag(sd) L z) or "centered" (θ holds r).
+   * Centring helps when every group has plenty of data and the terms are well identified; on
+   * the crossed benchmark (2–3 levels per term, ~1,000 rows each) it sampled 4× faster per
+   * iteration but with more divergences and a quarter of the ESS, so it is not the default
+   * (bench/results/cpu_models.json).
+   */
+  parameterization?: "centered" | "noncentered";
 }
 
 /** Columns the model reads. */
@@ -63,7 +61,7 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
-  const parameterization = options.parameterization ?? "auto";
+  const centered = options.parameterization === "centered";
   const spec = validateSpec(specIn, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
@@ -170,8 +168,7 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      centered: parameterization === "centered" ||
-        (parameterization === "auto" && Math.min(...keys.sizes) >= CENTRED_MIN_ROWS),
+      centered,
       nGroups: keys.labels.length,
       labels: keys.labels,
       levels: keys.levels,

@@ -51,11 +51,8 @@ export interface FitOptions {
    * deep trees of early warmup (see lib/sampler/laplace_metric.ts and bench/results/).
    */
   warmupStart?: "stan" | "laplace";
-  /**
-   * Varying effects parameterisation: "auto" (default: centred for terms whose smallest group
-   * has ≥ 100 rows, non-centred otherwise), "centered" or "noncentered" for every term.
-   */
-  parameterization?: "auto" | "centered" | "noncentered";
+  /** Varying effects: "noncentered" (default) or "centered" (see lib/model/compile.ts). */
+  parameterization?: "centered" | "noncentered";
   backend?: "auto" | "cpu" | "webgpu";
   /** Run chains in parallel worker threads (default: when the machine has more than one core). */
   workers?: number;
@@ -237,12 +234,12 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   }
   if (
     o.parameterization !== undefined &&
-    !["auto", "centered", "noncentered"].includes(o.parameterization)
+    !["centered", "noncentered"].includes(o.parameterization)
   ) {
     throw bad(
       "parameterization",
       o.parameterization,
-      'must be "auto", "centered" or "noncentered"',
+      'must be "centered" or "noncentered"',
     );
   }
   if (o.warmupStart !== "stan" && o.warmupStart !== "laplace") {
