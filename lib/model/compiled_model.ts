@@ -202,15 +202,12 @@ export class CompiledModel implements SamplerTarget {
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
     for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
 
-    // Back through r = diag(sd) L z.
+    // Back through the varying effects to z (or r), log sd and L.
     for (const w of this.work) {
       const { term, K } = w;
-      const J = term.nGroups;
       w.gradL.fill(0);
       if (term.centered) this.centredBackward(w, theta, gradient);
-      else {
-        this.nonCentredBackward(w, theta, gradient);
-      }
+      else this.nonCentredBackward(w, theta, gradient);
       if (term.correlated) {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
@@ -224,22 +221,20 @@ export class CompiledModel implements SamplerTarget {
   private nonCentredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
     const { term, K } = w;
     const J = term.nGroups;
-    {
-      for (let j = 0; j < J; j++) {
-        const z = term.zOffset + j * K;
-        for (let a = 0; a < K; a++) {
-          const gr = w.gradR[j * K + a];
-          // d r_a / d log sd_a = r_a
-          gradient[term.logSdOffset + a] += gr * w.r[j * K + a];
-          const gu = gr * w.sd[a];
-          if (term.correlated) {
-            for (let b = 0; b <= a; b++) {
-              gradient[z + b] += gu * w.L[a * K + b];
-              w.gradL[a * K + b] += gu * theta[z + b];
-            }
-          } else {
-            gradient[z + a] += gu;
+    for (let j = 0; j < J; j++) {
+      const z = term.zOffset + j * K;
+      for (let a = 0; a < K; a++) {
+        const gr = w.gradR[j * K + a];
+        // d r_a / d log sd_a = r_a
+        gradient[term.logSdOffset + a] += gr * w.r[j * K + a];
+        const gu = gr * w.sd[a];
+        if (term.correlated) {
+          for (let b = 0; b <= a; b++) {
+            gradient[z + b] += gu * w.L[a * K + b];
+            w.gradL[a * K + b] += gu * theta[z + b];
           }
+        } else {
+          gradient[z + a] += gu;
         }
       }
     }
