@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts ignore
- * import { groups, hier, loadTable } from "./mod.ts";
- * const df = await loadTable("data/tomz_weeks_2017.csv");
+ * import { groups, hier, loadTomzWeeks } from "./mod.ts";
+ * const df = await loadTomzWeeks(); // the CSV with the paper's recodes
  * const fit = await hier(df).outcome("force").treatment("alliance")
  *   .groupBy(groups(df).by("white", "male")).fit({ seed: 1 });
  * fit.plot.effectDistribution();
