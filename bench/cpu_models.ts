@@ -17,18 +17,7 @@ import { formula } from "../lib/spec/formula.ts";
 import { lkj, normal } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import type { Family } from "../lib/spec/model_spec.ts";
-
-/** mulberry32: a small seeded generator for the simulated data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../tests/_seeded.ts";
 
 /** race (3) × gender (2) × hawk (3) × intl (2) = 36 cells; effect varies by each modifier. */
 export function crossedTable(rows: number, family: Family, seed = 1): Table {

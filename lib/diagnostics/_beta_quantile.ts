@@ -1,30 +1,10 @@
 /**
  * Internal: quantile of the Beta(a, b) distribution, for posterior's `mcse_quantile()` (which
  * calls R's `qbeta()`). Regularised incomplete beta by its continued fraction (modified Lentz),
- * log-gamma by the Lanczos approximation (g = 7, 9 terms), inverted by bisection.
+ * log-gamma from lib/model/special.ts, inverted by bisection.
  */
 
-const LANCZOS = [
-  0.99999999999980993,
-  676.5203681218851,
-  -1259.1392167224028,
-  771.32342877765313,
-  -176.61502916214059,
-  12.507343278686905,
-  -0.13857109526572012,
-  9.9843695780195716e-6,
-  1.5056327351493116e-7,
-];
-
-/** log Γ(x) for x > 0. */
-export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let sum = LANCZOS[0];
-  for (let i = 1; i < 9; i++) sum += LANCZOS[i] / (z + i);
-  const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
-}
+import { logGamma } from "../model/special.ts";
 
 /** Continued fraction for the incomplete beta function (converges for x < (a+1)/(a+b+2)). */
 function betaContinuedFraction(x: number, a: number, b: number): number {

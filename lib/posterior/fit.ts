@@ -156,17 +156,7 @@ export async function fitModel(
           exportName: "modelFromData",
           args: data,
         },
-        {
-          chains: o.chains,
-          warmup: o.warmup,
-          draws: o.draws,
-          seed: o.seed,
-          adaptDelta: o.adaptDelta,
-          maxTreedepth: o.maxTreedepth,
-          metric: o.metric,
-          warmupStart: o.warmupStart,
-          workers,
-        },
+        { ...withoutCallbacks(sampleOptions), workers },
         { onProgress, signal: options.signal },
       )
       : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
@@ -204,6 +194,11 @@ export async function fitModel(
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
   };
   return new Fit(spec, data, chains, info, table);
+}
+
+function withoutCallbacks(o: SampleOptions): Omit<SampleOptions, "onProgress" | "signal"> {
+  const { onProgress: _onProgress, signal: _signal, ...rest } = o;
+  return rest;
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

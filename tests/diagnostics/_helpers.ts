@@ -1,16 +1,9 @@
 /** Test helpers: a seeded PRNG, normal draws, AR(1) chains, and the fixture reader. */
 
-/** mulberry32: tiny seeded uniform(0, 1) generator. */
-export function uniformGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../_seeded.ts";
+
+/** Seeded uniform(0, 1) generator (tests/_seeded.ts). */
+export const uniformGenerator = seeded;
 
 /** Standard normal generator by Box–Muller on a seeded uniform stream. */
 export function normalGenerator(seed: number): () => number {

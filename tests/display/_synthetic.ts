@@ -5,18 +5,10 @@ import type {
   ParameterSummary,
   SlopeCoefficient,
 } from "../../lib/posterior/types.ts";
+import { seeded } from "../_seeded.ts";
 
-/** mulberry32: a small seeded uniform generator. */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform generator (tests/_seeded.ts). */
+export const uniform = seeded;
 
 /** Standard normal draws by Box–Muller. */
 export function normal(seed: number): () => number {

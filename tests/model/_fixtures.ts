@@ -1,18 +1,9 @@
 /** Small simulated tables and specs shared by the model tests. */
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
+import { seeded } from "../_seeded.ts";
 
-/** A tiny deterministic generator (mulberry32) for test data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from "../_seeded.ts";
 
 /** n rows: binary treatment, a numeric control x, a 3-level factor f, two crossed groupings. */
 export function simulatedTable(n: number, family: Family, seed = 7): Table {
