@@ -18,6 +18,7 @@ import {
   type LayoutOptions,
   type ModelLayout,
   NSCAL,
+  patternLoop,
   S,
 } from "./layout.ts";
 import commonWgsl from "./common.wgsl" with { type: "text" };
@@ -181,7 +182,12 @@ export class GpuModel {
     });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
     const prefix = layout.header + commonWgsl + rngWgsl;
-    const logDensity = await compileModule(device, "log_density.wgsl", prefix + logDensityWgsl);
+    const loop = patternLoop(layout.D, layout.KT, data.family === "student");
+    const logDensity = await compileModule(
+      device,
+      "log_density.wgsl",
+      prefix + logDensityWgsl.replace("//@PATTERN_LOOP", loop),
+    );
     const chees = options.kernels === "evaluate"
       ? null
       : await compileModule(device, "chees.wgsl", prefix + cheesWgsl);
@@ -237,6 +243,12 @@ export class GpuModel {
     pass.dispatchWorkgroups(x, y, z);
   }
 
+  /** Workgroups (x: blocks of 64 chains, y/z: `items`), item = wid.y + wid.z · nwg.y. */
+  #dispatchItems(pass: GPUComputePassEncoder, name: string, items: number): void {
+    const y = Math.min(items, MAX_DISPATCH);
+    this.#dispatch(pass, name, Math.ceil(this.layout.chains / 64), y, Math.ceil(items / y));
+  }
+
   /** Dispatch of `n` invocations laid out linearly (x, then y rows of x workgroups). */
   #dispatchLinear(pass: GPUComputePassEncoder, name: string, n: number): void {
     const groups = Math.max(1, Math.ceil(n / 64));
@@ -245,17 +257,35 @@ export class GpuModel {
   }
 
   /** The three gradient dispatches; `mode` fuses the leapfrog update (log_density.wgsl). */
-  encodeGradient(pass: GPUComputePassEncoder, mode: StepMode): void {
+  encodeGradient(pass: GPUComputePassEncoder, mode: StepMode, only = -1): void {
     const L = this.layout;
     pass.setBindGroup(0, this.#bindGroup);
+    if (only >= 0) {
+      if (only === 0) {
+        if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
+        else {
+          const y = Math.min(L.nChunks, MAX_DISPATCH);
+          this.#dispatch(
+            pass,
+            "likelihood",
+            Math.ceil(L.chains / L.chainsPerWorkgroup),
+            y,
+            Math.ceil(L.nChunks / y),
+          );
+        }
+      }
+      if (only === 1) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
+      if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
+      return;
+    }
     if (L.gaussian) {
-      this.#dispatchLinear(pass, "likelihood", L.nCells * L.chains);
+      this.#dispatchItems(pass, "likelihood", L.nCells);
     } else {
       const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
       const y = Math.min(L.nChunks, MAX_DISPATCH);
       this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(L.nChunks / y));
     }
-    if (L.nGroups > 0) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
+    if (L.nGroups > 0) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
     this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
   }
 

@@ -343,7 +343,8 @@ export function buildLayout(
     `const KTA: u32 = ${u(Math.max(1, KT))};`,
     `const NT: u32 = ${u(T)};`,
     `const NTA: u32 = ${u(Math.max(1, T))};`,
-    `const KMAX: u32 = ${u(KMAX)};`,
+    // Per-model bound on K: small private arrays keep the kernels in registers.
+    `const KMAX: u32 = ${u(Math.max(1, ...K))};`,
     `const FAMILY: u32 = ${u(FAMILY_CODE[data.family])};`,
     `const SIGMA_OFF: u32 = ${u(data.sigmaOffset >= 0 ? data.sigmaOffset : NONE)};`,
     `const NU_OFF: u32 = ${u(data.nuOffset >= 0 ? data.nuOffset : NONE)};`,
@@ -399,6 +400,42 @@ export function buildLayout(
     data: { pw, pwa, pys, idx, modelF },
     nonZ,
   };
+}
+
+/**
+ * The pattern loop of log_density.wgsl (replaces its `//@PATTERN_LOOP` line) with D and KT
+ * unrolled: scalar accumulators stay in registers (lavapipe spills dynamically indexed private
+ * arrays to memory, which made this loop several times slower).
+ */
+export function patternLoop(D: number, KT: number, student: boolean): string {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const lines = [
+    ...range(D).map((a) => `  let b${a} = beta[${a}];\n  var s${a} = 0.0;`),
+    ...range(KT).map((k) => `  let h${k} = rho[${k}];\n  var t${k} = 0.0;`),
+    "  var lp_acc = 0.0;",
+    "  var gs_acc = 0.0;",
+    "  var gn_acc = 0.0;",
+    "  for (var p = start + plane; p < end; p += PL) {",
+    ...range(D).map((a) => `    let w${a} = pw[p * D + ${a}u];`),
+    ...range(KT).map((k) => `    let v${k} = pwa[p * KT + ${k}u];`),
+    `    let eta = ${
+      [...range(D).map((a) => `w${a} * b${a}`), ...range(KT).map((k) => `v${k} * h${k}`)].join(
+        " + ",
+      ) || "0.0"
+    };`,
+    "    let r = pattern_terms(eta, pys[2u * p], pys[2u * p + 1u], sigma, nu);",
+    "    lp_acc += r.x;",
+    ...range(D).map((a) => `    s${a} += r.y * w${a};`),
+    ...range(KT).map((k) => `    t${k} += r.y * v${k};`),
+    ...(student ? ["    gs_acc += r.z;", "    gn_acc += r.w;"] : []),
+    "  }",
+    "  acc[0] = lp_acc;",
+    ...range(D).map((a) => `  acc[${1 + a}] = s${a};`),
+    ...range(KT).map((k) => `  acc[${1 + D + k}] = t${k};`),
+    `  acc[${1 + D + KT}] = gs_acc;`,
+    `  acc[${2 + D + KT}] = gn_acc;`,
+  ];
+  return lines.join("\n");
 }
 
 /** β̂ (least squares, f64), δ = h − Gβ̂, ê_c = e_c − B_cᵀβ̂ and rss0 = yᵀy − 2β̂ᵀh + β̂ᵀGβ̂. */

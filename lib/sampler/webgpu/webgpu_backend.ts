@@ -1,0 +1,414 @@
+/**
+ * The WebGPU backend: many chains advanced in lockstep by ChEES-HMC on the GPU.
+ *
+ * Warmup (all chains together):
+ * - initial points uniform(−2, 2) from each chain's init stream, as the CPU backend, retried per
+ *   chain (try number = iteration word) until the log density and gradient are finite;
+ * - step size: Stan's init_stepsize heuristic on the mean one-step acceptance across chains, then
+ *   dual averaging (lib/sampler/step_size.ts) on the mean acceptance probability across chains;
+ * - trajectory length: ChEES with Adam (chees_adaptation.ts), jittered by the Halton sequence;
+ * - diagonal metric: the cross-chain variance pooled over doubling windows (Stan's schedule,
+ *   lib/sampler/windowed_adaptation.ts, with 10% / 3% / 10% buffers and base window); after each window the step size is re-found
+ *   and dual averaging and the trajectory-length average restart.
+ * Sampling: fixed step size exp(x̄) and trajectory length T̄, jittered per iteration; every
+ * `thin`-th state of each chain is kept.
+ *
+ * Random numbers: transition i of chain c uses KeyedStream(seed, c, i, Streams.nuts) — dim normals
+ * for the momentum, then one uniform for the Metropolis step (lockstep_hmc.ts).
+ *
+ * @module
+ */
+import { HetfxError } from "../../errors.ts";
+import type { CompiledData } from "../../model/compiled_data.ts";
+import type { Backend, ChainDraws, SampleOptions, SamplerTarget } from "../backend.ts";
+import { KeyedStream, Streams } from "../rng.ts";
+import { validateSampleOptions } from "../sample_options.ts";
+import {
+  dualAveragingFinal,
+  dualAveragingInit,
+  type DualAveragingState,
+  dualAveragingUpdate,
+} from "../step_size.ts";
+import { adaptationSchedule } from "../windowed_adaptation.ts";
+import { climbToMode } from "../laplace_metric.ts";
+import {
+  cheesInit,
+  cheesRestartAverage,
+  type CheesState,
+  cheesUpdate,
+  halton,
+  leapfrogSteps,
+  windowVariance,
+} from "./chees_adaptation.ts";
+import { acquireGpu, type AdapterProvider, type GpuContext } from "./device.ts";
+import { GpuModel } from "./gpu_model.ts";
+import { LockstepHmc } from "./lockstep_hmc.ts";
+
+/** Options of the WebGPU backend. */
+export interface WebGpuBackendOptions {
+  /** A device to use (default: acquired on first use). */
+  gpu?: GpuContext;
+  /** Adapter provider for acquisition (tests inject one returning null). */
+  provider?: AdapterProvider;
+  /** Keep every `thin`-th state of each chain (default 1). */
+  thin?: number;
+  /** Largest number of patterns per likelihood chunk (default 1024). */
+  chunkSize?: number;
+  /**
+   * "laplace" (default): climb from chain 0's initial point to near the mode with L-BFGS (on the
+   * CPU, lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences
+   * batched across the GPU chains, start every chain at a draw from that diagonal Laplace
+   * approximation and use it as the first metric. "uniform": Stan's uniform(−2, 2) starts and a
+   * unit metric.
+   */
+  warmupStart?: "laplace" | "uniform";
+}
+
+/** What the last run did (for fit.info and benchmarks). */
+export interface WebGpuRunInfo {
+  adapter: string;
+  stepSize: number;
+  trajectoryLength: number;
+  /** Mean leapfrog steps per sampling iteration. */
+  meanSteps: number;
+  /** Gradient evaluations per chain, warmup and sampling. */
+  gradientEvaluations: number;
+  warmupDivergences: number;
+}
+
+/** A model the WebGPU backend can run: a compiled hetfx model (CompiledModel has `data`). */
+export function compiledDataOf(target: SamplerTarget): CompiledData | null {
+  const data = (target as { data?: CompiledData }).data;
+  return data && typeof data === "object" && "stats" in data && "terms" in data ? data : null;
+}
+
+function cancelled(): HetfxError {
+  return new HetfxError("sampling cancelled");
+}
+
+/**
+ * ChEES-HMC on WebGPU.
+ *
+ * @example
+ * ```ts ignore
+ * const backend = new WebGpuBackend();
+ * const chains = await backend.sample(new CompiledModel(data), { chains: 256, warmup: 500,
+ *   draws: 100, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" });
+ * ```
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = "webgpu" as const;
+  readonly options: WebGpuBackendOptions;
+  lastRun: WebGpuRunInfo | null = null;
+  #gpu: GpuContext | null;
+
+  constructor(options: WebGpuBackendOptions = {}) {
+    this.options = options;
+    this.#gpu = options.gpu ?? null;
+  }
+
+  /** The device, acquiring it on first use; HetfxError when there is no adapter. */
+  async gpu(): Promise<GpuContext> {
+    if (this.#gpu && !this.#gpu.lost) return this.#gpu;
+    const { gpu, reason } = await acquireGpu({ provider: this.options.provider });
+    if (!gpu) throw new HetfxError(`Cannot sample on WebGPU: ${reason}. Use backend "cpu".`);
+    this.#gpu = gpu;
+    return gpu;
+  }
+
+  async sample(target: SamplerTarget, options: SampleOptions): Promise<ChainDraws[]> {
+    validateSampleOptions(options);
+    const data = compiledDataOf(target);
+    if (!data) {
+      throw new HetfxError(
+        "Cannot sample on WebGPU: the target is not a compiled hetfx model (CompiledModel).",
+      );
+    }
+    const thin = this.options.thin ?? 1;
+    if (!Number.isInteger(thin) || thin < 1) {
+      throw new HetfxError(`Cannot sample: option "thin" must be an integer ≥ 1, got ${thin}`);
+    }
+    const gpu = await this.gpu();
+    const model = await GpuModel.create(gpu, data, options.chains, {
+      chunkSize: this.options.chunkSize,
+    });
+    try {
+      return await this.#run(target, model, options, thin);
+    } finally {
+      model.destroy();
+    }
+  }
+
+  async #run(
+    target: SamplerTarget,
+    model: GpuModel,
+    options: SampleOptions,
+    thin: number,
+  ): Promise<ChainDraws[]> {
+    const { chains, warmup, draws, seed, adaptDelta, signal, onProgress } = options;
+    const hmc = new LockstepHmc(model);
+    const dim = model.layout.dim;
+    const maxSteps = 2 ** Math.min(options.maxTreedepth, 16) - 1;
+    if (signal?.aborted) throw cancelled();
+
+    // Initial points: uniform(−2, 2) per chain; then (default) the Laplace start.
+    const starts = await initialize(hmc, target, seed);
+    let inverse = new Float64Array(dim).fill(1);
+    if (this.options.warmupStart !== "uniform") {
+      inverse = await laplaceStartGpu(hmc, target, starts, seed);
+    }
+    hmc.setInverseMetric(inverse);
+
+    let trials = 0;
+    const stepSearch = async (eps: number): Promise<number> => {
+      const meanAccept = async (e: number) => {
+        hmc.transition({
+          iteration: trials++,
+          seed,
+          stream: Streams.stepSize,
+          stepSize: e,
+          steps: 1,
+          rejectAll: true,
+        });
+        return mean(clean((await hmc.readStats()).acceptProb));
+      };
+      const up = (await meanAccept(eps)) > 0.8;
+      for (let k = 0; k < 60; k++) {
+        const next = up ? 2 * eps : 0.5 * eps;
+        const a = await meanAccept(next);
+        if (up ? !(a > 0.8) : a > 0.8) return up ? eps : next;
+        eps = next;
+      }
+      if (!(eps > 1e-12 && eps < 1e12)) {
+        throw new HetfxError(
+          "Cannot tune the step size on WebGPU: no step size gives a reasonable acceptance; " +
+            "check the priors (the posterior may be improper).",
+        );
+      }
+      return eps;
+    };
+
+    let stepSize = await stepSearch(1);
+    let da: DualAveragingState = dualAveragingInit(stepSize);
+    let chees: CheesState = cheesInit(4 * stepSize);
+    // Many chains estimate the variance well from short windows, so the windows start small
+    // (3% of warmup, doubling) after a 10% initial buffer; 10% terminal buffer.
+    const schedule = adaptationSchedule(warmup, {
+      initBuffer: Math.floor(0.1 * warmup),
+      termBuffer: Math.floor(0.1 * warmup),
+      baseWindow: Math.max(5, Math.floor(0.03 * warmup)),
+    });
+    let windowIndex = 0;
+    let gradients = 0;
+    let warmupDivergences = 0;
+    const totalIterations = (warmup + draws * thin) * chains;
+    const report = (done: number, divergences: number, phase: "warmup" | "sampling") =>
+      onProgress?.({ done: done * chains, total: totalIterations, divergences, phase });
+
+    for (let it = 0; it < warmup; it++) {
+      if (signal?.aborted) throw cancelled();
+      const window = schedule.windows[windowIndex];
+      const inWindow = window !== undefined && it >= window.start && it <= window.end;
+      if (inWindow && it === window.start) hmc.resetWindow();
+      const tn = halton(it + 1) * Math.exp(chees.logT);
+      const steps = leapfrogSteps(tn, stepSize, maxSteps);
+      gradients += steps;
+      hmc.transition({
+        iteration: it,
+        seed,
+        stream: Streams.nuts,
+        stepSize,
+        steps,
+        trajectoryLength: tn,
+        window: inWindow,
+      });
+      const stats = await hmc.readStats();
+      const alpha = clean(stats.acceptProb);
+      for (const d of stats.divergent) if (d > 0.5) warmupDivergences++;
+      da = dualAveragingUpdate(da, mean(alpha), adaptDelta);
+      chees = cheesUpdate(chees, stats.chees, alpha, stepSize, stepSize * maxSteps);
+      stepSize = da.stepSize;
+      if (inWindow && it === window.end) {
+        const w = await hmc.readWindow();
+        inverse = windowVariance(
+          w.mean,
+          w.meanSq,
+          w.variance,
+          window.end - window.start + 1,
+          chains,
+        );
+        hmc.setInverseMetric(inverse);
+        stepSize = await stepSearch(stepSize);
+        da = dualAveragingInit(stepSize);
+        chees = cheesRestartAverage(chees);
+        windowIndex++;
+      }
+      if ((it + 1) % 10 === 0 || it === warmup - 1) report(it + 1, 0, "warmup");
+    }
+    stepSize = warmup > 0 ? dualAveragingFinal(da) : stepSize;
+    const trajectory = Math.exp(chees.logTBar);
+
+    // Sampling.
+    const out: ChainDraws[] = Array.from({ length: chains }, () => ({
+      theta: new Float64Array(draws * dim),
+      logDensity: new Float64Array(draws),
+      acceptStat: new Float64Array(draws),
+      stepSize: new Float64Array(draws).fill(stepSize),
+      treeDepth: new Int32Array(draws),
+      nLeapfrog: new Int32Array(draws),
+      divergent: new Uint8Array(draws),
+      energy: new Float64Array(draws),
+      warmupDivergences: 0,
+      adaptedStepSize: stepSize,
+      inverseMetric: inverse.slice(),
+    }));
+    out[0].warmupDivergences = warmupDivergences;
+    const slots = model.drawSlots;
+    let pending: number[] = []; // nLeapfrog of the draws waiting in slots
+    let kept = 0;
+    let samplingSteps = 0;
+    let divergences = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const { theta, stats } = await hmc.readDraws(pending.length);
+      for (let s = 0; s < pending.length; s++) {
+        const d = kept + s;
+        for (let c = 0; c < chains; c++) {
+          const o = out[c];
+          for (let e = 0; e < dim; e++) o.theta[d * dim + e] = theta[(s * dim + e) * chains + c];
+          o.logDensity[d] = stats[(s * 4) * chains + c];
+          o.acceptStat[d] = stats[(s * 4 + 1) * chains + c];
+          o.energy[d] = stats[(s * 4 + 2) * chains + c];
+          o.divergent[d] = stats[(s * 4 + 3) * chains + c] > 0.5 ? 1 : 0;
+          o.nLeapfrog[d] = pending[s];
+          divergences += o.divergent[d];
+        }
+      }
+      kept += pending.length;
+      pending = [];
+    };
+    for (let i = 0; i < draws * thin; i++) {
+      if (signal?.aborted) throw cancelled();
+      const iteration = warmup + i;
+      const tn = halton(iteration + 1) * trajectory;
+      const steps = leapfrogSteps(tn, stepSize, maxSteps);
+      gradients += steps;
+      samplingSteps += steps;
+      const keep = (i + 1) % thin === 0;
+      hmc.transition({
+        iteration,
+        seed,
+        stream: Streams.nuts,
+        stepSize,
+        steps,
+        trajectoryLength: tn,
+        slot: keep ? pending.length : -1,
+      });
+      if (keep) pending.push(steps);
+      if (pending.length === slots) await flush();
+      if ((i + 1) % 10 === 0) {
+        await gpu(model).guard(model.ctx.device.queue.onSubmittedWorkDone());
+        report(warmup + i + 1, divergences, "sampling");
+      }
+    }
+    await flush();
+    report(warmup + draws * thin, divergences, "sampling");
+    this.lastRun = {
+      adapter: model.ctx.adapterName,
+      stepSize,
+      trajectoryLength: trajectory,
+      meanSteps: samplingSteps / Math.max(1, draws * thin),
+      gradientEvaluations: gradients,
+      warmupDivergences,
+    };
+    return out;
+  }
+}
+
+function gpu(model: GpuModel): GpuContext {
+  return model.ctx;
+}
+
+function clean(values: Float32Array): Float64Array {
+  return Float64Array.from(values, (v) => (Number.isFinite(v) ? v : 0));
+}
+
+function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return values.length ? s / values.length : 0;
+}
+
+/**
+ * The Laplace start: mode by L-BFGS on the CPU from starts[0]; diagonal curvature by one-sided
+ * differences of the gradient, `chains` coordinates per GPU evaluation; chains moved to
+ * mode + √(inverse)·z (z from each chain's init stream, iteration 100) where finite. Returns the
+ * inverse metric (1 / curvature clamped to [1e-4, 1], 1 where the curvature is not negative).
+ */
+async function laplaceStartGpu(
+  hmc: LockstepHmc,
+  target: SamplerTarget,
+  starts: Float64Array[],
+  seed: number,
+): Promise<Float64Array> {
+  const { chains, dim } = hmc;
+  const mode = climbToMode(target, starts[0]);
+  const g0 = new Float64Array(dim);
+  if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
+  const inverse = new Float64Array(dim).fill(1);
+  for (let first = 0; first < dim; first += chains) {
+    const points = Array.from({ length: chains }, (_, c) => {
+      const p = Float64Array.from(mode);
+      const i = first + c;
+      if (i < dim) p[i] += 1e-3 * Math.max(1, Math.abs(mode[i]));
+      return p;
+    });
+    const { grad } = await hmc.model.evaluate(points);
+    for (let c = 0; c < chains && first + c < dim; c++) {
+      const i = first + c;
+      const h = points[c][i] - mode[i];
+      const curvature = -(grad[c][i] - g0[i]) / h;
+      if (curvature > 0 && Number.isFinite(curvature)) {
+        inverse[i] = Math.min(1, Math.max(1e-4, 1 / curvature));
+      }
+    }
+  }
+  const points = starts.map((_, c) => {
+    const rng = new KeyedStream(seed, c, 100, Streams.init);
+    return Float64Array.from(mode, (m, i) => m + Math.sqrt(inverse[i]) * rng.normal());
+  });
+  const lp = await hmc.initialize(points);
+  const keep = points.map((p, c) => (Number.isFinite(lp[c]) ? p : starts[c]));
+  if (keep.some((p, c) => p !== points[c])) await hmc.initialize(keep);
+  return inverse;
+}
+
+/** Finite initial points for every chain, retried per chain like findInitialPoint (≤ 100). */
+async function initialize(
+  hmc: LockstepHmc,
+  target: SamplerTarget,
+  seed: number,
+): Promise<Float64Array[]> {
+  const { chains, dim } = hmc;
+  const attempt = new Int32Array(chains);
+  const points = Array.from({ length: chains }, () => new Float64Array(dim));
+  const draw = (c: number) => {
+    const rng = new KeyedStream(seed, c, attempt[c], Streams.init);
+    if (target.initialPoint) target.initialPoint(() => rng.uniform(), points[c]);
+    else for (let e = 0; e < dim; e++) points[c][e] = 4 * rng.uniform() - 2;
+  };
+  for (let c = 0; c < chains; c++) draw(c);
+  for (let round = 0; round < 100; round++) {
+    const lp = await hmc.initialize(points);
+    const bad = [];
+    for (let c = 0; c < chains; c++) if (!Number.isFinite(lp[c])) bad.push(c);
+    if (bad.length === 0) return points;
+    for (const c of bad) {
+      attempt[c]++;
+      draw(c);
+    }
+  }
+  throw new HetfxError(
+    "could not find a finite initial point after 100 tries on WebGPU; check priors and data",
+  );
+}
