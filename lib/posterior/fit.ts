@@ -11,6 +11,10 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "../sampler/backend.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../sampler/parallel.ts";
+import { chooseBackend } from "../sampler/webgpu/select_backend.ts";
+import { WebGpuBackend, type WebGpuRunInfo } from "../sampler/webgpu/webgpu_backend.ts";
+import type { AdapterProvider } from "../sampler/webgpu/device.ts";
+import { nestedRhat } from "../diagnostics/nested_rhat.ts";
 import { generateQuantities, type NamedDraws, splitChains } from "./generated.ts";
 import type { EffectSpread, GroupEffect, ParameterSummary, SlopeCoefficient } from "./types.ts";
 import { essBulk, essTail } from "../diagnostics/ess.ts";
@@ -53,7 +57,16 @@ export interface FitOptions {
   warmupStart?: "stan" | "laplace";
   /** Varying effects: "noncentered" (default) or "centered" (see lib/model/compile.ts). */
   parameterization?: "centered" | "noncentered";
+  /**
+   * "auto" (default): WebGPU when an adapter exists and the model is big enough to gain (see
+   * lib/sampler/webgpu/select_backend.ts), else CPU; "cpu": NUTS; "webgpu": ChEES-HMC on the GPU
+   * (HetfxError when there is no adapter). fit.info says which ran and why.
+   */
   backend?: "auto" | "cpu" | "webgpu";
+  /** WebGPU backend: keep every `thin`-th state of each chain (default 1). */
+  thin?: number;
+  /** Where WebGPU adapters come from (tests inject one returning null). */
+  adapterProvider?: AdapterProvider;
   /** Run chains in parallel worker threads (default: when the machine has more than one core). */
   workers?: number;
   /**
@@ -84,6 +97,40 @@ export interface FitInfo {
   rows: number;
   cells: number;
   compressedTo: number;
+  /** WebGPU runs: step size, trajectory length, steps per iteration, gradient evaluations. */
+  webgpu?: WebGpuRunInfo;
+  /**
+   * WebGPU runs (many short chains): the largest nested R-hat (Margossian et al. 2023) over the
+   * unconstrained population-level, scale, correlation and family parameters, with superchains
+   * of {@link NESTED_RHAT_SUPERCHAIN} consecutive chains (1 when the chain count is not a multiple).
+   */
+  nestedRhat?: { max: number; superchainSize: number };
+}
+
+/** Superchain size for the nested R-hat of WebGPU runs. */
+export const NESTED_RHAT_SUPERCHAIN = 4;
+
+function nestedRhatOf(
+  data: CompiledData,
+  chains: ChainDraws[],
+): { max: number; superchainSize: number } {
+  const size =
+    chains.length % NESTED_RHAT_SUPERCHAIN === 0 && chains.length > NESTED_RHAT_SUPERCHAIN
+      ? NESTED_RHAT_SUPERCHAIN
+      : 1;
+  const isZ = new Uint8Array(data.dim);
+  for (const t of data.terms) isZ.fill(1, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
+  let max = -Infinity;
+  for (let e = 0; e < data.dim; e++) {
+    if (isZ[e]) continue;
+    const perChain = chains.map((c) => {
+      const n = c.logDensity.length;
+      return Float64Array.from({ length: n }, (_, d) => c.theta[d * data.dim + e]);
+    });
+    const r = nestedRhat(perChain, size);
+    if (Number.isFinite(r)) max = Math.max(max, r);
+  }
+  return { max, superchainSize: size };
 }
 
 const DEFAULTS = {
@@ -114,12 +161,6 @@ export async function fitModel(
 ): Promise<Fit> {
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
-  if (options.backend === "webgpu") {
-    throw new HetfxError(
-      'Cannot fit with backend "webgpu": the WebGPU backend is not available in this version; ' +
-        'use backend "cpu" or "auto".',
-    );
-  }
   const start = performance.now();
   const data = compileModel(spec, table, { parameterization: options.parameterization });
   const compiled = performance.now();
@@ -147,19 +188,41 @@ export async function fitModel(
     signal: options.signal,
   };
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
-  let chains: ChainDraws[];
+  // Backend: auto | cpu | webgpu (lib/sampler/webgpu/select_backend.ts).
+  const choice = await chooseBackend(options.backend ?? "auto", data, o.chains, {
+    provider: options.adapterProvider,
+  });
+  let backendReason = choice.reason;
+  let usedBackend = choice.backend;
+  let webgpuRun: WebGpuRunInfo | null = null;
+  let chains: ChainDraws[] = [];
   try {
-    chains = workers > 1 && o.chains > 1
-      ? await sampleInWorkers(
-        {
-          module: new URL("../model/compiled_model.ts", import.meta.url).href,
-          exportName: "modelFromData",
-          args: data,
-        },
-        { ...withoutCallbacks(sampleOptions), workers },
-        { onProgress, signal: options.signal },
-      )
-      : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
+    if (choice.gpu) {
+      const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
+      try {
+        chains = await gpuBackend.sample(new CompiledModel(data), sampleOptions);
+        webgpuRun = gpuBackend.lastRun;
+      } catch (error) {
+        // Device lost mid-run: with auto, continue on the CPU and say so.
+        if (!(options.backend !== "webgpu" && choice.gpu.lost)) throw error;
+        usedBackend = "cpu";
+        backendReason = `${choice.reason}; the WebGPU device was lost during sampling, so the ` +
+          "fit was rerun on the CPU (NUTS)";
+      }
+    }
+    if (usedBackend === "cpu") {
+      chains = workers > 1 && o.chains > 1
+        ? await sampleInWorkers(
+          {
+            module: new URL("../model/compiled_model.ts", import.meta.url).href,
+            exportName: "modelFromData",
+            args: data,
+          },
+          { ...withoutCallbacks(sampleOptions), workers },
+          { onProgress, signal: options.signal },
+        )
+        : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
+    }
   } catch (error) {
     throw explainInitFailure(error, data);
   } finally {
@@ -168,11 +231,10 @@ export async function fitModel(
   const end = performance.now();
   if (samplingStarted === 0) samplingStarted = end;
   const info: FitInfo = {
-    backend: "cpu",
-    adapter: null,
-    backendReason: options.backend === "cpu"
-      ? 'backend "cpu" requested'
-      : "CPU backend (NUTS); the WebGPU backend is not available in this version",
+    backend: usedBackend,
+    adapter: usedBackend === "webgpu" ? choice.adapter : null,
+    backendReason,
+    ...(webgpuRun ? { webgpu: webgpuRun, nestedRhat: nestedRhatOf(data, chains) } : {}),
     timing: {
       compile_s: (compiled - start) / 1000,
       warmup_s: (samplingStarted - compiled) / 1000,
@@ -300,7 +362,11 @@ export class Fit {
       `<div class="hetfx-fit"><b>hetfx fit</b>: ${esc(this.spec.family)} model of ` +
       `<code>${esc(this.spec.outcome)}</code>, ${this.info.rows} rows ` +
       `(compressed to ${this.info.compressedTo}), ${this.data.terms.length} varying-effect term(s)<br>`,
-      `NUTS on ${this.info.backend}: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
+      `${
+        this.info.backend === "webgpu"
+          ? `ChEES-HMC on WebGPU (${this.info.adapter})`
+          : "NUTS on cpu"
+      }: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
       `adapt_delta ${o.adaptDelta}, ${this.info.timing.total_s.toFixed(2)} s<br>`,
       `Divergences ${d.divergences}, max R-hat ${d.max_rhat.toFixed(3)}, ` +
       `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}, ` +
@@ -596,6 +662,9 @@ export class Fit {
       backend: this.info.backend,
       adapter: this.info.adapter,
       backend_reason: this.info.backendReason,
+      ...(this.info.nestedRhat
+        ? { nested_rhat: this.info.nestedRhat, webgpu: this.info.webgpu }
+        : {}),
       timing: this.info.timing,
       diagnostics: this.diagnostics(),
       warnings: this.warnings(),

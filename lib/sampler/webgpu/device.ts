@@ -73,7 +73,12 @@ export class GpuContext {
    */
   guard<T>(work: Promise<T>): Promise<T> {
     if (this.lost) return Promise.reject(this.lostError());
-    return Promise.race([work, this.#lost]).catch((error) => {
+    return Promise.race([work, this.#lost]).catch(async (error) => {
+      // Work on a device being lost fails first as a validation/operation error; give the loss
+      // notification a moment to arrive so the caller sees why.
+      if (!this.lost) {
+        await Promise.race([this.#lost.catch(() => {}), new Promise((r) => setTimeout(r, 100))]);
+      }
       throw this.lost ? this.lostError() : error;
     });
   }

@@ -153,8 +153,8 @@ export class WebGpuBackend implements Backend {
 
     // Initial points: uniform(−2, 2) per chain; then (default) the Laplace start.
     const starts = await initialize(hmc, target, seed);
-    let inverse = new Float64Array(dim).fill(1);
-    if (this.options.warmupStart !== "uniform") {
+    let inverse: Float64Array = new Float64Array(dim).fill(1);
+    if (this.options.warmupStart !== "uniform" && options.warmupStart !== "stan") {
       inverse = await laplaceStartGpu(hmc, target, starts, seed);
     }
     hmc.setInverseMetric(inverse);

@@ -1,0 +1,58 @@
+/** Generated models shared by the WebGPU tests and bench/webgpu.ts. */
+import { compileModel } from "../../../lib/model/compile.ts";
+import type { CompiledData } from "../../../lib/model/compiled_data.ts";
+import { makeTable } from "../../../lib/data/table.ts";
+import type { ModelSpec } from "../../../lib/spec/model_spec.ts";
+import { seeded } from "../../model/_fixtures.ts";
+
+/** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
+export function continuousBernoulli(
+  rows: number,
+  groups: number,
+  seed: number,
+  options: { skewed?: boolean } = {},
+): CompiledData {
+  const u = seeded(seed);
+  const x1 = new Float64Array(rows);
+  const x2 = new Float64Array(rows);
+  const treat = new Float64Array(rows);
+  const g = new Float64Array(rows);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    x1[i] = 2 * u() - 1;
+    x2[i] = u() * u();
+    treat[i] = u() < 0.5 ? 1 : 0;
+    // Group 0 holds most rows, so one cell has more than 65,535 patterns.
+    g[i] = options.skewed === false
+      ? Math.floor(u() * groups)
+      : u() < 0.6
+      ? 0
+      : 1 + Math.floor(u() * (groups - 1));
+    const eta = -0.3 + 0.8 * x1[i] - 0.5 * x2[i] + treat[i] * (0.4 + 0.1 * (g[i] % 3));
+    y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+  }
+  const table = makeTable({
+    y: { kind: "number", values: y },
+    x1: { kind: "number", values: x1 },
+    x2: { kind: "number", values: x2 },
+    treat: { kind: "number", values: treat },
+    g: { kind: "number", values: g },
+  });
+  const spec: ModelSpec = {
+    hetfx: 1,
+    outcome: "y",
+    family: "bernoulli",
+    intercept: true,
+    treatment: "treat",
+    terms: ["x1", "x2", "treat"],
+    groupTerms: [{
+      group: "g",
+      factors: ["g"],
+      intercept: true,
+      slopes: ["treat"],
+      correlated: true,
+    }],
+    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 1 } }],
+  };
+  return compileModel(spec, table);
+}
