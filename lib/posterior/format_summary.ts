@@ -36,7 +36,9 @@ export function formatFitSummary(fit: Fit): string {
   const o = info.options;
   const out: string[] = [];
   out.push(
-    `Sampler: NUTS on ${info.backend} (${info.backendReason}); ${o.chains} chains × ` +
+    `Sampler: ${
+      info.backend === "webgpu" ? `ChEES-HMC on WebGPU "${info.adapter}"` : "NUTS on cpu"
+    } (${info.backendReason}); ${o.chains} chains × ` +
       `(${o.warmup} warmup + ${o.draws} draws), adapt_delta ${o.adaptDelta}, seed ${o.seed}`,
     `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
       `${
@@ -45,6 +47,10 @@ export function formatFitSummary(fit: Fit): string {
     `Time: compile ${fixed(info.timing.compile_s)} s, warmup ${fixed(info.timing.warmup_s)} s, ` +
       `sampling ${fixed(info.timing.sampling_s)} s, total ${fixed(info.timing.total_s)} s`,
     `Diagnostics: ${d.divergences} divergences, max R-hat ${fixed(d.max_rhat, 3)}, ` +
+      (info.nestedRhat
+        ? `nested R-hat ${fixed(info.nestedRhat.max, 3)} (superchains of ` +
+          `${info.nestedRhat.superchainSize}), `
+        : "") +
       `min ESS bulk ${Math.round(d.min_ess_bulk)}, tail ${Math.round(d.min_ess_tail)}, ` +
       `tree-depth hits ${d.max_treedepth_hits}, min E-BFMI ${fixed(d.ebfmi_min)}`,
   );

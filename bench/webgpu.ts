@@ -1,0 +1,248 @@
+/**
+ * WebGPU vs CPU backends: wall time, ESS and ESS per second (not a test).
+ *
+ *   deno run -A bench/webgpu.ts [--budget 90] [--out bench/results/webgpu.json]
+ *
+ * Models: (a) the paper's Tomz & Weeks model (Gaussian, 1,200 rows → 100 cells); (b) a Bernoulli
+ * model y ~ 1 + x1 + x2 + treat + (1 + treat | g) with 2 continuous covariates, 1,000 groups and
+ * 10⁴ / 10⁵ / 10⁶ rows generated in memory (every row is its own pattern).
+ * Chains ∈ {4, 64, 512, 4096} on WebGPU (ChEES-HMC); the CPU backend (NUTS, 2 worker threads)
+ * with 4 and 64 chains. Every configuration first measures the cost of one gradient evaluation
+ * for all its chains (recorded as gradient_ms) and runs the sampler only when the predicted time
+ * (gradient cost × iterations × an expected number of leapfrog steps) fits the per-configuration
+ * budget; skipped runs are recorded with the prediction. ESS: the smallest bulk ESS over the
+ * population-level, scale, correlation and family parameters.
+ */
+import { parseArgs } from "node:util";
+import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
+import { tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
+import { compileModel } from "../lib/model/compile.ts";
+import { CompiledModel } from "../lib/model/compiled_model.ts";
+import type { CompiledData } from "../lib/model/compiled_data.ts";
+import type { ChainDraws } from "../lib/sampler/backend.ts";
+import { sampleInWorkers } from "../lib/sampler/parallel.ts";
+import { essBulk } from "../lib/diagnostics/ess.ts";
+import { acquireGpu } from "../lib/sampler/webgpu/device.ts";
+import { GpuModel } from "../lib/sampler/webgpu/gpu_model.ts";
+import { WebGpuBackend } from "../lib/sampler/webgpu/webgpu_backend.ts";
+import { continuousBernoulli } from "../tests/sampler/webgpu/_models.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: { budget: { type: "string" }, out: { type: "string" }, quick: { type: "boolean" } },
+}).values;
+const BUDGET_S = Number(args.budget ?? 90);
+const OUT = args.out ?? new URL("./results/webgpu.json", import.meta.url).pathname;
+const WARMUP = 150;
+const CPU_DRAWS = 150;
+/** Expected leapfrog steps per iteration, for the time prediction only. */
+const STEPS_GUESS = { cpu: 15, webgpu: 30 };
+
+interface Row {
+  model: string;
+  rows: number;
+  patterns: number;
+  backend: "cpu" | "webgpu";
+  chains: number;
+  gradient_ms: number;
+  gradient_ms_per_chain: number;
+  warmup?: number;
+  draws_per_chain?: number;
+  wall_s?: number;
+  min_ess_bulk?: number;
+  ess_per_s?: number;
+  step_size?: number;
+  mean_leapfrog?: number;
+  skipped?: string;
+}
+
+function nonZ(data: CompiledData): number[] {
+  const isZ = new Uint8Array(data.dim);
+  for (const t of data.terms) isZ.fill(1, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
+  return Array.from({ length: data.dim }, (_, i) => i).filter((i) => !isZ[i]);
+}
+
+function minEss(data: CompiledData, chains: ChainDraws[]): number {
+  let min = Infinity;
+  for (const e of nonZ(data)) {
+    const perChain = chains.map((c) =>
+      Float64Array.from({ length: c.logDensity.length }, (_, d) => c.theta[d * data.dim + e])
+    );
+    const v = essBulk(perChain);
+    if (Number.isFinite(v)) min = Math.min(min, v);
+  }
+  return min;
+}
+
+function cpuGradientMs(data: CompiledData): number {
+  const model = new CompiledModel(data);
+  const theta = new Float64Array(data.dim).fill(0.01);
+  const g = new Float64Array(data.dim);
+  const reps = Math.max(2, Math.min(50, Math.ceil(2e6 / Math.max(1, data.nRows))));
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) model.logDensityGradient(theta, g);
+  return (performance.now() - t0) / reps;
+}
+
+const { gpu, reason } = await acquireGpu();
+const adapter = gpu?.adapterName ?? null;
+console.error(`adapter: ${adapter ?? reason}`);
+
+async function gpuGradientMs(data: CompiledData, chains: number): Promise<number> {
+  const model = await GpuModel.create(gpu!, data, chains, { kernels: "evaluate" });
+  try {
+    const points = Array.from({ length: chains }, () => new Float64Array(data.dim).fill(0.01));
+    await model.evaluate(points); // warm
+    const reps = 3;
+    const t0 = performance.now();
+    model.submit((pass) => {
+      for (let i = 0; i < reps; i++) model.encodeGradient(pass, 0);
+    });
+    await gpu!.guard(gpu!.device.queue.onSubmittedWorkDone());
+    return (performance.now() - t0) / reps;
+  } finally {
+    model.destroy();
+  }
+}
+
+async function runCpu(name: string, data: CompiledData, chains: number): Promise<Row> {
+  const gradient = cpuGradientMs(data);
+  const patterns = data.stats.kind === "patterns" ? data.stats.nPatterns : data.nCells;
+  const row: Row = {
+    model: name,
+    rows: data.nRows,
+    patterns,
+    backend: "cpu",
+    chains,
+    gradient_ms: gradient * chains,
+    gradient_ms_per_chain: gradient,
+  };
+  const workers = Math.min(chains, navigator.hardwareConcurrency ?? 1);
+  const predicted = gradient * (WARMUP + CPU_DRAWS) * STEPS_GUESS.cpu * chains / workers / 1000;
+  if (predicted > BUDGET_S) {
+    row.skipped = `predicted ${predicted.toFixed(0)} s > budget ${BUDGET_S} s`;
+    return row;
+  }
+  const t0 = performance.now();
+  const draws = await sampleInWorkers(
+    {
+      module: new URL("../lib/model/compiled_model.ts", import.meta.url).href,
+      exportName: "modelFromData",
+      args: data,
+    },
+    {
+      chains,
+      warmup: WARMUP,
+      draws: CPU_DRAWS,
+      seed: 1,
+      adaptDelta: 0.8,
+      maxTreedepth: 10,
+      metric: "diag",
+      workers,
+    },
+    {},
+  );
+  const wall = (performance.now() - t0) / 1000;
+  const ess = minEss(data, draws);
+  let steps = 0;
+  for (const c of draws) for (const n of c.nLeapfrog) steps += n;
+  return {
+    ...row,
+    warmup: WARMUP,
+    draws_per_chain: CPU_DRAWS,
+    wall_s: wall,
+    min_ess_bulk: ess,
+    ess_per_s: ess / wall,
+    mean_leapfrog: steps / (chains * CPU_DRAWS),
+  };
+}
+
+async function runGpu(name: string, data: CompiledData, chains: number): Promise<Row> {
+  const patterns = data.stats.kind === "patterns" ? data.stats.nPatterns : data.nCells;
+  const gradient = await gpuGradientMs(data, chains);
+  const row: Row = {
+    model: name,
+    rows: data.nRows,
+    patterns,
+    backend: "webgpu",
+    chains,
+    gradient_ms: gradient,
+    gradient_ms_per_chain: gradient / chains,
+  };
+  const draws = Math.max(10, Math.min(200, Math.ceil(4000 / chains)));
+  const predicted = gradient * (WARMUP + draws) * STEPS_GUESS.webgpu / 1000;
+  const memory = chains * draws * data.dim * 8;
+  if (predicted > BUDGET_S) {
+    row.skipped = `predicted ${predicted.toFixed(0)} s > budget ${BUDGET_S} s`;
+    return row;
+  }
+  if (memory > 1.5e9) {
+    row.skipped = `draws need ${(memory / 1e9).toFixed(1)} GB`;
+    return row;
+  }
+  const backend = new WebGpuBackend({ gpu: gpu! });
+  const t0 = performance.now();
+  const out = await backend.sample(new CompiledModel(data), {
+    chains,
+    warmup: WARMUP,
+    draws,
+    seed: 1,
+    adaptDelta: 0.8,
+    maxTreedepth: 10,
+    metric: "diag",
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const ess = minEss(data, out);
+  return {
+    ...row,
+    warmup: WARMUP,
+    draws_per_chain: draws,
+    wall_s: wall,
+    min_ess_bulk: ess,
+    ess_per_s: ess / wall,
+    step_size: backend.lastRun?.stepSize,
+    mean_leapfrog: backend.lastRun?.meanSteps,
+  };
+}
+
+const rows: Row[] = [];
+const record = (r: Row) => {
+  rows.push(r);
+  console.error(JSON.stringify(r));
+};
+const table = await loadTomzWeeks();
+const models: [string, () => CompiledData][] = [
+  ["tomz_weeks", () => compileModel(tomzWeeksModel(table).toJSON(), table)],
+  ...[1e4, 1e5, 1e6].map((n) =>
+    [
+      `bernoulli_${n}`,
+      () => continuousBernoulli(n, 1000, 7, { skewed: false }),
+    ] as [string, () => CompiledData]
+  ),
+];
+const gpuChains = args.quick ? [4, 64] : [4, 64, 512, 4096];
+for (const [name, build] of models) {
+  const data = build();
+  for (const chains of [4, 64]) record(await runCpu(name, data, chains));
+  if (gpu) { for (const chains of gpuChains) record(await runGpu(name, data, chains)); }
+}
+
+await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  OUT,
+  JSON.stringify(
+    {
+      adapter,
+      adapter_reason: reason,
+      machine: `${navigator.hardwareConcurrency} logical CPUs`,
+      budget_s_per_config: BUDGET_S,
+      warmup: WARMUP,
+      note: "ESS = min bulk ESS over population-level/scale/correlation/family parameters; " +
+        "configurations whose predicted time exceeds the budget are skipped (reason recorded).",
+      results: rows,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.error(`wrote ${OUT}`);
