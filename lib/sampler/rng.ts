@@ -37,6 +37,11 @@ export const Streams = {
   init: 1,
   /** Step-size search (Stan's init_stepsize); `iteration` is the warmup iteration it ran after. */
   stepSize: 2,
+  /**
+   * Collapsed Gaussian fits: the draw of the marginalised coefficients given the hyperparameters
+   * (lib/model/collapsed_draws.ts); `iteration` is the kept draw's index.
+   */
+  collapsed: 3,
 } as const;
 
 /** High 32 bits of the 64-bit product of two uint32 values, from 16-bit halves. */

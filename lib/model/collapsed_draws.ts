@@ -1,0 +1,119 @@
+/**
+ * From draws of the hyperparameters φ of a collapsed Gaussian fit to full draws in
+ * CompiledModel's layout: for every kept φ draw, draw the coefficients γ | φ, y exactly
+ * (γ = μ + R⁻ᵀ ε with P = R Rᵀ, ε standard normal from KeyedStream(seed, chain, draw,
+ * Streams.collapsed)) and write θ = [Intercept?, b…, per term (log sd, correlation reals,
+ * z = L⁻¹ r / sd, or r for centred terms), log σ], so that generateQuantities and everything
+ * downstream work unchanged.
+ *
+ * @module
+ */
+import type { ChainDraws } from "../sampler/backend.ts";
+import { KeyedStream, Streams } from "../sampler/rng.ts";
+import type { CollapsedGaussian } from "./collapsed_gaussian.ts";
+import { CompiledModel } from "./compiled_model.ts";
+import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { solveLowerTransposed } from "./_dense.ts";
+
+/**
+ * Write the full unconstrained vector θ (CompiledModel's layout, `theta.length === data.dim`)
+ * for hyperparameters `phi` and coefficients `gamma`.
+ *
+ * @example
+ * ```ts
+ * import { assembleTheta } from "./collapsed_draws.ts";
+ * console.assert(typeof assembleTheta === "function");
+ * ```
+ */
+export function assembleTheta(
+  target: CollapsedGaussian,
+  phi: Float64Array,
+  gamma: Float64Array,
+  theta: Float64Array,
+): Float64Array {
+  const d = target.data;
+  const lay = target.layout;
+  theta.fill(0);
+  const first = d.hasIntercept ? 1 : 0;
+  if (d.hasIntercept) theta[d.interceptOffset] = gamma[0];
+  for (let p = 0; p < d.nFixed; p++) theta[d.bOffset + p] = gamma[first + p];
+  d.terms.forEach((term, t) => {
+    const { K, J, phiLogSd, phiCor, gamma: g0 } = lay.terms[t];
+    const sd = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      theta[term.logSdOffset + k] = phi[phiLogSd + k];
+      sd[k] = Math.exp(phi[phiLogSd + k]);
+    }
+    const L = new Float64Array(K * K);
+    if (phiCor >= 0) {
+      const n = corrParamCount(K);
+      theta.set(phi.subarray(phiCor, phiCor + n), term.corOffset);
+      choleskyCorrForward(phi.subarray(phiCor, phiCor + n), K, term.lkjEta, L);
+    } else {
+      for (let k = 0; k < K; k++) L[k * K + k] = 1;
+    }
+    for (let j = 0; j < J; j++) {
+      const r = gamma.subarray(g0 + j * K, g0 + (j + 1) * K);
+      const z = term.zOffset + j * K;
+      if (term.centered) {
+        theta.set(r, z);
+        continue;
+      }
+      // z = L⁻¹ (r / sd), forward substitution.
+      for (let a = 0; a < K; a++) {
+        let s = r[a] / sd[a];
+        for (let b = 0; b < a; b++) s -= L[a * K + b] * theta[z + b];
+        theta[z + a] = s / L[a * K + a];
+      }
+    }
+  });
+  theta[d.sigmaOffset] = phi[lay.phiSigma];
+  return theta;
+}
+
+/**
+ * Full draws from the φ chains of a collapsed fit: θ rows in CompiledModel's layout, with
+ * `logDensity` (lp__) the full model's log density at each θ, so that lp__ means what it means
+ * for a NUTS fit of the same model. The sampler statistics (step size, tree depth, energy,
+ * divergences, metric) stay those of the φ chains.
+ *
+ * @example
+ * ```ts ignore
+ * import { collapsedToFull } from "./collapsed_draws.ts";
+ * const chains = collapsedToFull(target, phiChains, 1);
+ * ```
+ */
+export function collapsedToFull(
+  target: CollapsedGaussian,
+  chains: ChainDraws[],
+  seed: number,
+): ChainDraws[] {
+  const d = target.data;
+  const N = target.gammaDim;
+  const phiDim = target.dim;
+  const model = new CompiledModel(d);
+  const mean = new Float64Array(N);
+  const chol = new Float64Array(N * N);
+  const gamma = new Float64Array(N);
+  const gradient = new Float64Array(d.dim);
+  const rng = new KeyedStream(seed, 0, 0, Streams.collapsed);
+  return chains.map((chain, c) => {
+    const n = chain.logDensity.length;
+    const theta = new Float64Array(n * d.dim);
+    const logDensity = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const phi = chain.theta.subarray(s * phiDim, (s + 1) * phiDim);
+      if (!target.conditional(phi, mean, chol)) {
+        throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
+      }
+      rng.reset(seed, c, s, Streams.collapsed);
+      rng.fillNormals(gamma);
+      solveLowerTransposed(chol, N, gamma);
+      for (let i = 0; i < N; i++) gamma[i] += mean[i];
+      const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
+      assembleTheta(target, phi, gamma, row);
+      logDensity[s] = model.logDensityGradient(row, gradient);
+    }
+    return { ...chain, theta, logDensity };
+  });
+}

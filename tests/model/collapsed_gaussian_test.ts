@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { compileModel } from "../../lib/model/compile.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import {
+  collapsedGammaDim,
+  CollapsedGaussian,
+  collapsedIneligibility,
+} from "../../lib/model/collapsed_gaussian.ts";
+import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
+import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+
+/** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
+function normalPriorSpec(): ModelSpec {
+  const spec = crossedSpec("gaussian");
+  return {
+    ...spec,
+    priors: spec.priors.map((p) =>
+      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "normal", mu: 0.2, sigma: 2 } } : p
+    ),
+  };
+}
+
+function randomPhi(dim: number, seed: number): Float64Array {
+  const u = seeded(seed);
+  return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
+}
+
+Deno.test("collapsed: eligibility needs gaussian and normal Intercept/b priors", () => {
+  const table = simulatedTable(80, "gaussian");
+  assert.equal(collapsedIneligibility(compileModel(normalPriorSpec(), table)), null);
+  assert.match(
+    collapsedIneligibility(compileModel(crossedSpec("gaussian"), table)) ?? "",
+    /b_x is student_t/,
+  );
+  const bern = simulatedTable(80, "bernoulli");
+  assert.match(collapsedIneligibility(compileModel(crossedSpec("bernoulli"), bern)) ?? "", /bern/);
+  const data = compileModel(normalPriorSpec(), table);
+  // Intercept + 5 b + g1: 4 groups × 3 + g2: 3 groups × 2.
+  assert.equal(collapsedGammaDim(data), 1 + 5 + 12 + 6);
+  assert.equal(new CollapsedGaussian(data).dim, 3 + 3 + 2 + 1);
+});
+
+Deno.test("collapsed: analytic gradient matches central finite differences", () => {
+  const target = new CollapsedGaussian(
+    compileModel(normalPriorSpec(), simulatedTable(300, "gaussian")),
+  );
+  const grad = new Float64Array(target.dim);
+  const scratch = new Float64Array(target.dim);
+  for (const seed of [1, 2, 3, 4]) {
+    const phi = randomPhi(target.dim, seed);
+    assert.ok(Number.isFinite(target.logDensityGradient(phi, grad)));
+    const h = 1e-5;
+    for (let i = 0; i < target.dim; i++) {
+      const plus = Float64Array.from(phi);
+      plus[i] += h;
+      const minus = Float64Array.from(phi);
+      minus[i] -= h;
+      const numeric = (target.logDensityGradient(plus, scratch) -
+        target.logDensityGradient(minus, scratch)) / (2 * h);
+      // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
+      assert.ok(
+        Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
+        `φ[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
+      );
+    }
+  }
+});
+
+/** log N(γ; μ, P⁻¹) with P = R Rᵀ: Σ log R_ii − ½|Rᵀ(γ − μ)|² − N/2 log 2π. */
+function logConditional(gamma: Float64Array, mean: Float64Array, R: Float64Array): number {
+  const N = gamma.length;
+  let lp = -0.5 * N * Math.log(2 * Math.PI);
+  for (let i = 0; i < N; i++) {
+    lp += Math.log(R[i * N + i]);
+    let s = 0;
+    for (let k = i; k < N; k++) s += R[k * N + i] * (gamma[k] - mean[k]);
+    lp -= 0.5 * s * s;
+  }
+  return lp;
+}
+
+Deno.test("collapsed: log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel", () => {
+  // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
+  // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
+  const table = simulatedTable(200, "gaussian");
+  const data = compileModel(normalPriorSpec(), table, { parameterization: "centered" });
+  const target = new CollapsedGaussian(data);
+  const model = new CompiledModel(data);
+  const N = target.gammaDim;
+  const mean = new Float64Array(N);
+  const R = new Float64Array(N * N);
+  const theta = new Float64Array(data.dim);
+  const scratch = new Float64Array(Math.max(data.dim, target.dim));
+  const gaps: number[] = [];
+  for (const seed of [11, 12, 13]) {
+    const phi = randomPhi(target.dim, seed);
+    const collapsed = target.logDensityGradient(phi, new Float64Array(target.dim));
+    assert.ok(target.conditional(phi, mean, R));
+    for (const gSeed of [1, 2]) {
+      const u = seeded(100 * seed + gSeed);
+      const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
+      assembleTheta(target, phi, gamma, theta);
+      const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
+      gaps.push(collapsed - (joint - logConditional(gamma, mean, R)));
+    }
+  }
+  for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
+});
+
+/** Dense log N(y; m, V) + n/2 log 2π. */
+function logNormalDense(y: Float64Array, m: Float64Array, V: Float64Array): number {
+  const n = y.length;
+  const R = Float64Array.from(V);
+  assert.ok(choleskyInPlace(R, n));
+  const r = solveLower(R, n, Float64Array.from(y, (v, i) => v - m[i]));
+  let lp = 0;
+  for (let i = 0; i < n; i++) lp -= Math.log(R[i * n + i]) + 0.5 * r[i] * r[i];
+  return lp;
+}
+
+Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian marginal", () => {
+  // y = Wβ + Z r + ε with β ~ N(m0, diag s²), r_j ~ N(0, Σ), ε ~ N(0, σ²): y ~ N(W m0, V),
+  // V = σ² I + W diag(s²) Wᵀ + Σ_j Z_j Σ Z_jᵀ.
+  const n = 11;
+  const u = seeded(5);
+  const x = Float64Array.from({ length: n }, () => u() * 2 - 1);
+  const g = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
+  const y = Float64Array.from(x, (xi, i) => 0.4 + 0.8 * xi + 0.3 * g[i] + u() - 0.5);
+  const table = makeTable({
+    y: { kind: "number", values: y },
+    x: { kind: "number", values: x },
+    g: { kind: "number", values: g },
+  });
+  const xbar = x.reduce((a, b) => a + b, 0) / n;
+  for (const intercept of [true, false]) {
+    const spec: ModelSpec = {
+      hetfx: 1,
+      outcome: "y",
+      family: "gaussian",
+      intercept,
+      treatment: null,
+      terms: ["x"],
+      groupTerms: [{
+        group: "g",
+        factors: ["g"],
+        intercept: true,
+        slopes: ["x"],
+        correlated: true,
+      }],
+      priors: [
+        ...(intercept
+          ? [{ class: "Intercept" as const, prior: { dist: "normal" as const, mu: 0.5, sigma: 2 } }]
+          : []),
+        { class: "b", prior: { dist: "normal", mu: -0.3, sigma: 1.5 } },
+        { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
+        { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
+        { class: "cor", prior: { dist: "lkj", eta: 2 } },
+      ],
+    };
+    const target = new CollapsedGaussian(compileModel(spec, table));
+    for (const seed of [1, 2, 3]) {
+      const phi = randomPhi(target.dim, seed); // [log sd0, log sd1, cor real, log σ]
+      const sd = [Math.exp(phi[0]), Math.exp(phi[1])];
+      const rho = Math.tanh(phi[2]);
+      const sigma = Math.exp(phi[3]);
+      const Sigma = [sd[0] * sd[0], rho * sd[0] * sd[1], rho * sd[0] * sd[1], sd[1] * sd[1]];
+      // Population columns (centred x with an intercept) and their prior.
+      const W = intercept ? [(_: number) => 1, (i: number) => x[i] - xbar] : [(i: number) => x[i]];
+      const m0 = intercept ? [0.5, -0.3] : [-0.3];
+      const s0 = intercept ? [2, 1.5] : [1.5];
+      const m = Float64Array.from(
+        { length: n },
+        (_, i) => W.reduce((a, w, p) => a + w(i) * m0[p], 0),
+      );
+      const V = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < n; k++) {
+          let v = i === k ? sigma * sigma : 0;
+          W.forEach((w, p) => (v += w(i) * w(k) * s0[p] * s0[p]));
+          if (g[i] === g[k]) {
+            const zi = [1, x[i]], zk = [1, x[k]];
+            for (let a = 0; a < 2; a++) {
+              for (let b = 0; b < 2; b++) v += zi[a] * Sigma[a * 2 + b] * zk[b];
+            }
+          }
+          V[i * n + k] = v;
+        }
+      }
+      const expected = logNormalDense(y, m, V);
+      const got = target.logMarginalLikelihood(phi);
+      assert.ok(
+        Math.abs(got - expected) < 1e-9 * Math.max(1, Math.abs(expected)),
+        `intercept ${intercept}, seed ${seed}: ${got} vs ${expected}`,
+      );
+    }
+  }
+});
