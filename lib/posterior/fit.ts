@@ -558,6 +558,18 @@ export class Fit {
     const d = this.diagnostics();
     const out: string[] = [];
     const total = this.named.chains * this.named.drawsPerChain;
+    // diagnostics() skips non-finite R-hat/ESS; never let a stuck parameter pass as converged.
+    const unknown = this.summary().filter((p) =>
+      p.name !== "lp__" &&
+      !(Number.isFinite(p.rhat) && Number.isFinite(p.ess_bulk) && Number.isFinite(p.ess_tail))
+    ).map((p) => p.name);
+    if (unknown.length > 0) {
+      out.push(
+        `R-hat/ESS cannot be computed for ${unknown.slice(0, 5).join(", ")}` +
+          `${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}: their draws do not ` +
+          "vary (stuck chains?). Run more warmup and draws, and check the model and priors.",
+      );
+    }
     if (d.divergences > 0) {
       out.push(
         `${d.divergences} of ${total} transitions after warmup were divergent: the posterior may be ` +

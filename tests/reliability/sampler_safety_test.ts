@@ -125,6 +125,21 @@ Deno.test("divergences are surfaced in warnings, summary, JSON and display", asy
   assert.match(marked.toHTML(), /Divergences 3/);
 });
 
+Deno.test("stuck chains (draws that never move) are not reported as converged", async () => {
+  const fit = await fitModel(spec, table, { ...quiet, chains: 2, warmup: 30, draws: 30 });
+  const dim = fit.data.dim;
+  const chains = fit.chains.map((c) => {
+    const theta = new Float64Array(c.theta.length);
+    for (let d = 0; d < c.logDensity.length; d++) {
+      theta.set(fit.chains[0].theta.subarray(0, dim), d * dim);
+    }
+    return { ...c, theta };
+  });
+  const stuck = new Fit(fit.spec, fit.data, chains, fit.info, fit.table);
+  assert.equal(stuck.converged, false);
+  assert.ok(stuck.warnings().some((w) => /R-hat\/ESS cannot be computed for b_Intercept/.test(w)));
+});
+
 Deno.test("data warnings reach Fit.warnings(), the JSON and the text summary", async () => {
   const t = await loadTable(
     "y,treat,g\n" +
