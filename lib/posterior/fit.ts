@@ -36,6 +36,7 @@ import {
 import { poststratify, type PoststratifyOptions, type PoststratifyResult } from "./poststratify.ts";
 import { ppCheck, type PpCheckData, type PpCheckOptions } from "./pp_check.ts";
 import { loo, type LooResult } from "./loo.ts";
+import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference_method.ts";
 import { drawsToCsv, type ExportOptions } from "./export.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
@@ -63,6 +64,14 @@ export interface FitOptions {
    * (HetfxError when there is no adapter). fit.info says which ran and why.
    */
   backend?: "auto" | "cpu" | "webgpu";
+  /**
+   * "auto" (default): "collapsed" for a gaussian model whose Intercept/b priors are all normal
+   * with at most 120 coefficients, else "nuts"; "nuts": NUTS on every parameter; "collapsed":
+   * integrate the coefficients out exactly, run NUTS on the scales, correlations and sigma, then
+   * draw the coefficients given them (see lib/posterior/inference_method.ts). fit.info.method says
+   * which ran and why.
+   */
+  method?: "auto" | "nuts" | "collapsed";
   /** WebGPU backend: keep every `thin`-th state of each chain (default 1). */
   thin?: number;
   /** Where WebGPU adapters come from (tests inject one returning null). */
@@ -90,6 +99,9 @@ export interface FitDiagnostics {
 /** How the fit was made. */
 export interface FitInfo {
   backend: "cpu" | "webgpu";
+  /** "nuts" (every parameter) or "collapsed" (coefficients integrated out), and why. */
+  method: InferenceMethod;
+  methodReason: string;
   adapter: string | null;
   backendReason: string;
   timing: { compile_s: number; warmup_s: number; sampling_s: number; total_s: number };
@@ -188,10 +200,13 @@ export async function fitModel(
     signal: options.signal,
   };
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
+  const method = chooseMethod(options.method ?? "auto", data, options.backend);
   // Backend: auto | cpu | webgpu (lib/sampler/webgpu/select_backend.ts).
-  const choice = await chooseBackend(options.backend ?? "auto", data, o.chains, {
-    provider: options.adapterProvider,
-  });
+  const choice = method.method === "collapsed"
+    ? { backend: "cpu" as const, gpu: null, adapter: null, reason: "collapsed target on the CPU" }
+    : await chooseBackend(options.backend ?? "auto", data, o.chains, {
+      provider: options.adapterProvider,
+    });
   let backendReason = choice.reason;
   let usedBackend = choice.backend;
   let webgpuRun: WebGpuRunInfo | null = null;
@@ -210,7 +225,9 @@ export async function fitModel(
           "fit was rerun on the CPU (NUTS)";
       }
     }
-    if (usedBackend === "cpu") {
+    if (method.method === "collapsed") {
+      chains = await sampleCollapsed(data, sampleOptions, workers);
+    } else if (usedBackend === "cpu") {
       chains = workers > 1 && o.chains > 1
         ? await sampleInWorkers(
           {
@@ -232,6 +249,8 @@ export async function fitModel(
   if (samplingStarted === 0) samplingStarted = end;
   const info: FitInfo = {
     backend: usedBackend,
+    method: method.method,
+    methodReason: method.reason,
     adapter: usedBackend === "webgpu" ? choice.adapter : null,
     backendReason,
     ...(webgpuRun ? { webgpu: webgpuRun, nestedRhat: nestedRhatOf(data, chains) } : {}),
@@ -301,6 +320,9 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   }
   if (o.warmupStart !== "stan" && o.warmupStart !== "laplace") {
     throw bad("warmupStart", o.warmupStart, 'must be "laplace" or "stan"');
+  }
+  if (o.method !== undefined && !["auto", "nuts", "collapsed"].includes(o.method)) {
+    throw bad("method", o.method, 'must be "auto", "nuts" or "collapsed"');
   }
   if (o.backend !== undefined && !["auto", "cpu", "webgpu"].includes(o.backend)) {
     throw bad("backend", o.backend, 'must be "auto", "cpu" or "webgpu"');

@@ -40,6 +40,7 @@ export function formatFitSummary(fit: Fit): string {
       info.backend === "webgpu" ? `ChEES-HMC on WebGPU "${info.adapter}"` : "NUTS on cpu"
     } (${info.backendReason}); ${o.chains} chains × ` +
       `(${o.warmup} warmup + ${o.draws} draws), adapt_delta ${o.adaptDelta}, seed ${o.seed}`,
+    `Method: ${info.method} (${info.methodReason})`,
     `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
       `${
         fit.data.stats.kind === "gaussian" ? "cells (sufficient statistics)" : "covariate patterns"
