@@ -4,6 +4,7 @@
  * interactions (HC2), by subgroup difference in means, and by the hierarchical model, side by
  * side, with a shrinkage summary.
  */
+import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -53,11 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof HetfxError || (error as { code?: string }).code?.startsWith("ERR_PARSE")) {
-      console.error(`Error: ${(error as Error).message}`);
-      return 2;
-    }
-    throw error;
+    return reportUserError(error);
   }
 }
 

@@ -3,6 +3,7 @@
  * command line, print a summary (progress on stderr) and, with --out, write the DESIGN.md JSON.
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
+import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
@@ -226,11 +227,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof HetfxError) {
-      console.error(`Error: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    return reportUserError(error);
   }
 }
 

@@ -4,8 +4,8 @@
  * settings, writes Figures 1–3 (PNG and SVG), the fit as JSON, and a markdown table of the
  * paper's numbers next to ours.
  */
+import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
-import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import {
   PAPER_SAMPLER,
@@ -100,11 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`Wrote Figures 1–3 (PNG, SVG), result.json and results.md to ${outDir}/`);
     return 0;
   } catch (error) {
-    if (error instanceof HetfxError) {
-      console.error(`Error: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    return reportUserError(error);
   }
 }
 
