@@ -4,9 +4,11 @@
  * Auto picks WebGPU only when an adapter exists and the work per gradient is large enough to
  * gain: a likelihood over raw patterns (non-Gaussian families; Gaussian models compress to a few
  * cells and the CPU's NUTS wins) with patterns × chains ≥ {@link AUTO_MIN_WORK} and at least
- * {@link AUTO_MIN_CHAINS} chains. The thresholds come from bench/webgpu.ts on lavapipe (2 CPU
- * cores): there the GPU's cost per pattern-chain is ≈ 2–4× below the CPU's only once ≥ 64 chains
- * share each pass over the data, and a few chains or compressed models lose to dispatch overhead.
+ * {@link AUTO_MIN_CHAINS} chains. The thresholds come from bench/results/webgpu.json (lavapipe,
+ * 2 shared CPU cores): with ≥ 64 chains one gradient costs 0.5 / 3.0 / 28 ms per chain on
+ * 10⁴ / 10⁵ / 10⁶ Bernoulli patterns against 1.0–1.5 / 7.2–7.6 / 73–78 ms for the CPU model (one
+ * core), while 4 chains on the GPU cost more per chain than the CPU (7.8 / 9.3 / 38 ms) and the
+ * compressed Tomz & Weeks model runs at about the same ESS/s on both.
  *
  * @module
  */
