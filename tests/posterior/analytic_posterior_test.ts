@@ -56,47 +56,54 @@ function checkDraws(
   assert.ok(Math.abs(sampleSd / sd - 1) < 0.1, `${name}: sd ${sampleSd} vs exact ${sd}`);
 }
 
-Deno.test("linear regression with known sigma matches the analytic posterior", async () => {
-  const u = seeded(3);
-  const n = 50;
-  const x = Float64Array.from({ length: n }, () => gaussianNoise(u));
-  const y = x.map((xi) => 1 + 0.5 * xi + gaussianNoise(u));
-  const table = makeTable({
-    y: { kind: "number", values: y },
-    x: { kind: "number", values: x },
-  });
-  const fit = await hier(table).outcome("y").controls("x")
-    .priors({ Intercept: normal(0, 2), b: normal(0, 1), sigma: normal(1, 0.0005) })
-    .fit({ chains: 4, warmup: 500, draws: 1000, seed: 11, progress: false });
-  // brms puts the Intercept prior on the intercept of the centred design [1, x − x̄].
-  const xbar = x.reduce((s, v) => s + v, 0) / n;
-  const X = Array.from(x, (xi) => [1, xi - xbar]);
-  const precision = [[1 / 4, 0], [0, 1]];
-  const rhs = [0, 0];
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < 2; a++) {
-      rhs[a] += X[i][a] * y[i];
-      for (let b = 0; b < 2; b++) precision[a][b] += X[i][a] * X[i][b];
+for (const method of ["nuts", "collapsed"] as const) {
+  Deno.test(`linear regression with known sigma matches the analytic posterior (${method})`, async () => {
+    const u = seeded(3);
+    const n = 50;
+    const x = Float64Array.from({ length: n }, () => gaussianNoise(u));
+    const y = x.map((xi) => 1 + 0.5 * xi + gaussianNoise(u));
+    const table = makeTable({
+      y: { kind: "number", values: y },
+      x: { kind: "number", values: x },
+    });
+    const fit = await hier(table).outcome("y").controls("x")
+      .priors({ Intercept: normal(0, 2), b: normal(0, 1), sigma: normal(1, 0.0005) })
+      .fit({ chains: 4, warmup: 500, draws: 1000, seed: 11, progress: false, method });
+    // brms puts the Intercept prior on the intercept of the centred design [1, x − x̄].
+    const xbar = x.reduce((s, v) => s + v, 0) / n;
+    const X = Array.from(x, (xi) => [1, xi - xbar]);
+    const precision = [[1 / 4, 0], [0, 1]];
+    const rhs = [0, 0];
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < 2; a++) {
+        rhs[a] += X[i][a] * y[i];
+        for (let b = 0; b < 2; b++) precision[a][b] += X[i][a] * X[i][b];
+      }
     }
-  }
-  const cov = inverse(precision);
-  const mean = solve(precision, rhs);
-  // b_Intercept = centred intercept − x̄·b_x: a linear function of the Gaussian posterior.
-  const interceptMean = mean[0] - xbar * mean[1];
-  const interceptVar = cov[0][0] + xbar * xbar * cov[1][1] - 2 * xbar * cov[0][1];
-  const ess = (name: string) => fit.summary().find((p) => p.name === name)!.ess_bulk;
-  checkDraws("b_x", fit.draws("b_x"), ess("b_x"), mean[1], Math.sqrt(cov[1][1]));
-  checkDraws(
-    "b_Intercept",
-    fit.draws("b_Intercept"),
-    ess("b_Intercept"),
-    interceptMean,
-    Math.sqrt(interceptVar),
-  );
-});
+    const cov = inverse(precision);
+    const mean = solve(precision, rhs);
+    // b_Intercept = centred intercept − x̄·b_x: a linear function of the Gaussian posterior.
+    const interceptMean = mean[0] - xbar * mean[1];
+    const interceptVar = cov[0][0] + xbar * xbar * cov[1][1] - 2 * xbar * cov[0][1];
+    const ess = (name: string) => fit.summary().find((p) => p.name === name)!.ess_bulk;
+    checkDraws("b_x", fit.draws("b_x"), ess("b_x"), mean[1], Math.sqrt(cov[1][1]));
+    checkDraws(
+      "b_Intercept",
+      fit.draws("b_Intercept"),
+      ess("b_Intercept"),
+      interceptMean,
+      Math.sqrt(interceptVar),
+    );
+  });
+}
 
-for (const parameterization of ["noncentered", "centered"] as const) {
-  Deno.test(`normal–normal hierarchical model matches the analytic posterior (${parameterization})`, async () => {
+const HIERARCHICAL_CASES = [
+  ["nuts", "noncentered"],
+  ["nuts", "centered"],
+  ["collapsed", "noncentered"],
+] as const;
+for (const [method, parameterization] of HIERARCHICAL_CASES) {
+  Deno.test(`normal–normal hierarchical model matches the analytic posterior (${method}, ${parameterization})`, async () => {
     // y_ij = mu + u_j + e_ij, u_j ~ N(0, tau²), e ~ N(0, 1); mu ~ N(0, 3²); tau and sigma pinned.
     const u = seeded(5);
     const J = 6;
@@ -125,6 +132,7 @@ for (const parameterization of ["noncentered", "centered"] as const) {
         progress: false,
         adaptDelta: 0.9,
         parameterization,
+        method,
       });
     // Joint Gaussian posterior of (mu, u_1..u_J): precision = prior + data.
     const dim = J + 1;

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { compileModel } from "../../lib/model/compile.ts";
+import { chooseMethod } from "../../lib/posterior/inference_method.ts";
+import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
+import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
+import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { lkj, normal } from "../../lib/spec/priors.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import type { Fit } from "../../lib/posterior/fit.ts";
+import { seeded } from "../_seeded.ts";
+
+/** 240 rows, a 6-level slope term and a 4-level intercept term, crossed. */
+function crossedTable(): Table {
+  const u = seeded(21);
+  const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const n = 240;
+  const cols = {
+    y: new Float64Array(n),
+    treat: new Float64Array(n),
+    g1: new Float64Array(n),
+    g2: new Float64Array(n),
+  };
+  const slope = [0.1, 0.5, 0.3, -0.1, 0.4, 0.2];
+  const level = [0.2, -0.1, 0, 0.3];
+  for (let i = 0; i < n; i++) {
+    const g1 = i % 6;
+    const g2 = Math.floor(u() * 4);
+    const treat = u() < 0.5 ? 0 : 1;
+    cols.treat[i] = treat;
+    cols.g1[i] = g1 + 1;
+    cols.g2[i] = g2 + 1;
+    cols.y[i] = 0.5 + 0.1 * g1 / 6 + level[g2] + slope[g1] * treat + 0.6 * gauss();
+  }
+  const num = (values: Float64Array) => ({ kind: "number" as const, values });
+  return makeTable(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, num(v)])));
+}
+
+const FORMULA = "y ~ 1 + treat + (1 + treat | g1) + (1 | g2)";
+const PRIORS = {
+  Intercept: normal(0, 2),
+  b: normal(0, 1),
+  sd: normal(0, 0.5),
+  sigma: normal(0, 1),
+  cor: lkj(2),
+};
+
+Deno.test("chooseMethod: auto collapses eligible gaussian models only", async () => {
+  const table = crossedTable();
+  const spec = formula(FORMULA, table).priors(PRIORS).toJSON();
+  const data = compileModel(spec, table);
+  assert.equal(chooseMethod("auto", data).method, "collapsed");
+  assert.match(chooseMethod("auto", data).reason, /18 coefficients/); // 2 + 6·2 + 4
+  assert.equal(chooseMethod("nuts", data).method, "nuts");
+  assert.equal(chooseMethod("auto", data, "webgpu").method, "nuts");
+  assert.throws(() => chooseMethod("collapsed", data, "webgpu"), HetfxError);
+  // Default priors (flat b, student-t Intercept) are not conjugate.
+  const flat = compileModel(formula(FORMULA, table).toJSON(), table);
+  assert.equal(chooseMethod("auto", flat).method, "nuts");
+  assert.throws(() => chooseMethod("collapsed", flat), /not normal/);
+  // The paper's Tomz & Weeks model: 16 + 2·100 = 216 coefficients > 120, stays on NUTS.
+  const tw = tomzWeeksModel(await loadTomzWeeks());
+  const twChoice = chooseMethod("auto", compileModel(tw.toJSON(), tw.table));
+  assert.equal(twChoice.method, "nuts");
+  assert.match(twChoice.reason, /216 coefficients exceed the 120/);
+});
+
+Deno.test("fit: method option is validated, recorded in fit.info and the summary", async () => {
+  const builder = formula(FORMULA, crossedTable()).priors(PRIORS);
+  await assert.rejects(
+    // @ts-expect-error: an invalid method on purpose
+    () => builder.fit({ method: "laplace", progress: false }),
+    /option method = "laplace" must be "auto", "nuts" or "collapsed"/,
+  );
+  const options = { chains: 2, warmup: 150, draws: 100, seed: 4, progress: false } as const;
+  const one = await builder.fit({ ...options, workers: 1 });
+  assert.equal(one.info.method, "collapsed");
+  assert.equal(one.info.backend, "cpu");
+  assert.match(formatFitSummary(one), /Method: collapsed \(auto: collapsed Gaussian/);
+  // Chains in workers give the same draws as in one thread.
+  const two = await builder.fit({ ...options, workers: 2 });
+  assert.deepEqual(two.draws("r_g1[3,treat]"), one.draws("r_g1[3,treat]"));
+  assert.deepEqual(two.draws("sd_g2__Intercept"), one.draws("sd_g2__Intercept"));
+});
+
+/**
+ * Collapsed vs NUTS on the same model. Tolerances: means within 4 combined Monte Carlo standard
+ * errors (MCSE = posterior sd / √ESS bulk, each fit); posterior sds within 20% (with bulk ESS ≥
+ * 300 the relative error of an sd estimate is ≲ 5%, so 20% is 4 standard errors). A correct
+ * sampler fails this with probability well under 1% over all ~40 quantities.
+ */
+Deno.test("fit: collapsed and NUTS agree on b, sd, cor, sigma and group effects", async () => {
+  const builder = formula(FORMULA, crossedTable()).priors(PRIORS);
+  const options = {
+    chains: 4,
+    warmup: 500,
+    draws: 750,
+    seed: 9,
+    adaptDelta: 0.95,
+    progress: false,
+  } as const;
+  const collapsed = await builder.fit({ ...options, method: "collapsed" });
+  const nuts = await builder.fit({ ...options, method: "nuts" });
+  assert.equal(collapsed.info.method, "collapsed");
+  assert.equal(nuts.info.method, "nuts");
+  assert.equal(collapsed.diagnostics().divergences, 0);
+  const compare = (what: string, a: Stats, b: Stats) => {
+    assert.ok(b.ess >= 300 && a.ess >= 300, `${what}: ESS ${a.ess} / ${b.ess}`);
+    const mcse = Math.hypot(a.sd / Math.sqrt(a.ess), b.sd / Math.sqrt(b.ess));
+    assert.ok(
+      Math.abs(a.mean - b.mean) < 4 * mcse,
+      `${what}: mean ${a.mean} (collapsed) vs ${b.mean} (NUTS), 4·MCSE ${4 * mcse}`,
+    );
+    assert.ok(Math.abs(a.sd / b.sd - 1) < 0.2, `${what}: sd ${a.sd} vs ${b.sd}`);
+  };
+  const byName = (fit: Fit) =>
+    new Map(fit.summary({ varying: true }).map((p) => [p.name, p] as const));
+  const c = byName(collapsed);
+  const n = byName(nuts);
+  let compared = 0;
+  for (const [name, p] of c) {
+    if (name === "lp__") continue;
+    const q = n.get(name)!;
+    compare(name, { ...p, ess: p.ess_bulk }, { ...q, ess: q.ess_bulk });
+    compared++;
+  }
+  assert.equal(compared, 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4); // b, sd_g1, cor, sd_g2, sigma, r
+  const ce = collapsed.groupEffects();
+  const ne = nuts.groupEffects();
+  assert.equal(ce.length, 24);
+  ce.forEach((e, i) =>
+    compare(`effect ${e.group}`, { ...e, ess: e.ess_bulk }, { ...ne[i], ess: ne[i].ess_bulk })
+  );
+});
+
+interface Stats {
+  mean: number;
+  sd: number;
+  ess: number;
+}
