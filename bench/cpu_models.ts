@@ -5,6 +5,8 @@
  *   (b) a simulated crossed 4-term model (race × gender × hawk × intl, 36 cells), 3,000 rows,
  *       Gaussian and Bernoulli,
  *   (c) the same at 100,000 rows.
+ * Gaussian models run twice: with the default method (auto → collapsed: coefficients integrated
+ * out, NUTS on scales/correlations/sigma) and with method "nuts" on every parameter.
  * Writes bench/results/cpu_models.json. Not a test: nothing here asserts timing.
  *
  *   deno task bench            (all benchmarks)
@@ -69,6 +71,7 @@ function crossedModel(table: Table, family: Family): HierBuilder {
 
 interface Result {
   name: string;
+  method: string;
   rows: number;
   compressed_to: number;
   chains: number;
@@ -87,12 +90,18 @@ interface Result {
   peak_rss_mb: number;
 }
 
-async function run(name: string, builder: HierBuilder, options = PAPER_SAMPLER): Promise<Result> {
-  const fit = await builder.fit({ ...options, seed: 1, progress: false });
+async function run(
+  name: string,
+  builder: HierBuilder,
+  method?: "nuts",
+  options = PAPER_SAMPLER,
+): Promise<Result> {
+  const fit = await builder.fit({ ...options, seed: 1, progress: false, method });
   const d = fit.diagnostics();
   const t = fit.info.timing;
   const result: Result = {
     name,
+    method: fit.info.method,
     rows: fit.info.rows,
     compressed_to: fit.info.compressedTo,
     chains: options.chains,
@@ -111,7 +120,9 @@ async function run(name: string, builder: HierBuilder, options = PAPER_SAMPLER):
     peak_rss_mb: Deno.memoryUsage().rss / 2 ** 20,
   };
   console.log(
-    `${name}: ${result.total_s.toFixed(2)} s total (warmup ${result.warmup_s.toFixed(2)}, ` +
+    `${name} (${result.method}): ${result.total_s.toFixed(2)} s total (warmup ${
+      result.warmup_s.toFixed(2)
+    }, ` +
       `sampling ${result.sampling_s.toFixed(2)}), ${d.divergences} divergences, max R-hat ` +
       `${d.max_rhat.toFixed(3)}, min bulk ESS ${Math.round(d.min_ess_bulk)} → ` +
       `${Math.round(result.min_ess_bulk_per_s)} ESS/s`,
@@ -127,6 +138,10 @@ if (import.meta.main) {
     for (const rows of [3000, 100000]) {
       const table = crossedTable(rows, family);
       results.push(await run(`crossed_4_terms_${family}_${rows}`, crossedModel(table, family)));
+      if (family === "gaussian") {
+        const name = `crossed_4_terms_${family}_${rows}_nuts`;
+        results.push(await run(name, crossedModel(table, family), "nuts"));
+      }
     }
   }
   const out = {
