@@ -76,6 +76,7 @@ export {
   parsePrior,
   type PriorSpec,
   studentT,
+  withGroupMeans,
 } from "./lib/spec/mod.ts";
 
 // Fitting and results.

@@ -21,6 +21,7 @@ import type {
 } from "./model_spec.ts";
 import { checkPrior, PRIOR_CLASSES, type PriorObject, priorsFromObject } from "./priors.ts";
 import { validateSpec } from "./validate.ts";
+import { withGroupMeans } from "./group_means.ts";
 
 /**
  * What `.groupBy()` needs from a `Grouping` (lib/data/groups.ts): the table holding its
@@ -214,6 +215,43 @@ export class HierBuilder {
     const main = options.intercept ?? true;
     const added = rest.map((c) => ({ column: checkName(c, ".slopePredictors()"), main }));
     return this.with({ slopePredictors: [...this.state.slopePredictors, ...added] });
+  }
+
+  /**
+   * Group-mean (Mundlak) terms: for each column, its mean within the groups of `by` (default:
+   * the first `.groupBy()` term's factors) joins the controls as `<col>_mean_<factors>`, and
+   * the column itself too if it is not a control yet. Its coefficient is then the within-group
+   * association. Options object last.
+   *
+   * @example
+   * ```ts
+   * import { hier } from "./hier.ts";
+   * import { makeTable } from "../data/table.ts";
+   * const n = (...v: number[]) => ({ kind: "number" as const, values: new Float64Array(v) });
+   * const t = makeTable({ y: n(1, 2, 3, 4), x: n(1, 2, 5, 7), g: n(1, 1, 2, 2) });
+   * const spec = hier(t).outcome("y").groupBy("g").groupMeans("x").toJSON();
+   * console.assert(spec.terms.join() === "x,x_mean_g");
+   * ```
+   */
+  groupMeans(...args: (string | { by?: readonly string[] })[]): HierBuilder {
+    let by: readonly string[] | undefined;
+    const rest = [...args];
+    const last = rest[rest.length - 1];
+    if (typeof last === "object" && last !== null) {
+      by = last.by;
+      rest.pop();
+    }
+    const factors = by ?? this.state.groupTerms[0]?.factors ?? [];
+    let table = this.state.table;
+    const controls = [...this.state.controls];
+    for (const arg of rest) {
+      const column = checkName(arg as string, ".groupMeans()");
+      const added = withGroupMeans(table, column, factors);
+      table = added.table;
+      if (!controls.includes(column)) controls.push(column);
+      controls.push(added.name);
+    }
+    return this.with({ table, controls });
   }
 
   /** Class-wide priors: `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }` (appended). */

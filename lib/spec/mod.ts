@@ -66,3 +66,4 @@ export {
   studentT,
 } from "./priors.ts";
 export { coefficientNames, validateSpec } from "./validate.ts";
+export { groupMeanName, withGroupMeans } from "./group_means.ts";
