@@ -10,9 +10,9 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../../lib/sampler/parallel.ts";
-import type { ChainDraws } from "../../lib/sampler/backend.ts";
 import { fitModel } from "../../lib/posterior/fit.ts";
 import { baseCsv } from "./_helpers.ts";
+import { fingerprint } from "./_fingerprint.ts";
 
 const table = await loadTable(baseCsv(48));
 const spec = formula("y ~ x + treat + (1 + treat | g)", table).toJSON();
@@ -26,24 +26,6 @@ const options = {
   maxTreedepth: 10,
   metric: "diag" as const,
 };
-
-/** Every byte of every array a chain returns, as one string (stable for comparison). */
-function fingerprint(chains: ChainDraws[]): string {
-  return chains.map((c) =>
-    [
-      c.theta,
-      c.logDensity,
-      c.acceptStat,
-      c.stepSize,
-      c.treeDepth,
-      c.nLeapfrog,
-      c.divergent,
-      c.energy,
-    ]
-      .map((a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).join(","))
-      .join("|") + `|${c.adaptedStepSize}|${c.warmupDivergences}`
-  ).join("\n");
-}
 
 const factory = {
   module: new URL("../../lib/model/compiled_model.ts", import.meta.url).href,
