@@ -38,6 +38,7 @@ import { ppCheck, type PpCheckData, type PpCheckOptions } from "./pp_check.ts";
 import { loo, type LooResult } from "./loo.ts";
 import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference_method.ts";
 import { drawsToCsv, type ExportOptions } from "./export.ts";
+import { partialChains, partialResultWarning } from "./partial_result.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -83,7 +84,15 @@ export interface FitOptions {
    * on stderr elsewhere; false is silent.
    */
   progress?: boolean | ((p: SampleProgress) => void);
+  /** Aborting stops sampling promptly: HetfxError "sampling cancelled" (see keepPartial). */
   signal?: AbortSignal;
+  /**
+   * On abort, return a Fit from the post-warmup draws completed so far instead of throwing: every
+   * chain truncated to the same number of kept draws, `fit.info.cancelled` true and a
+   * "Partial result" warning. Still a HetfxError when some chain had no kept draw yet, and on the
+   * WebGPU backend (which keeps no partial draws). Default false.
+   */
+  keepPartial?: boolean;
 }
 
 /** Sampler-level diagnostics (DESIGN.md JSON `diagnostics`). */
@@ -117,6 +126,8 @@ export interface FitInfo {
    * of {@link NESTED_RHAT_SUPERCHAIN} consecutive chains (1 when the chain count is not a multiple).
    */
   nestedRhat?: { max: number; superchainSize: number };
+  /** True when sampling was cancelled and the Fit holds partial draws (keepPartial). */
+  cancelled?: boolean;
 }
 
 /** Superchain size for the nested R-hat of WebGPU runs. */
@@ -198,6 +209,7 @@ export async function fitModel(
     warmupStart: o.warmupStart,
     onProgress,
     signal: options.signal,
+    keepPartial: options.keepPartial,
   };
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
   const method = chooseMethod(options.method ?? "auto", data, options.backend);
@@ -211,6 +223,7 @@ export async function fitModel(
   let usedBackend = choice.backend;
   let webgpuRun: WebGpuRunInfo | null = null;
   let chains: ChainDraws[] = [];
+  let cancelled = false;
   try {
     if (choice.gpu) {
       const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
@@ -241,7 +254,10 @@ export async function fitModel(
         : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
     }
   } catch (error) {
-    throw explainInitFailure(error, data);
+    const partial = options.keepPartial ? partialChains(error) : null;
+    if (partial === null) throw explainInitFailure(error, data);
+    chains = partial;
+    cancelled = true;
   } finally {
     await reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
   }
@@ -273,6 +289,7 @@ export async function fitModel(
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
+    cancelled,
   };
   return new Fit(spec, data, chains, info, table);
 }
@@ -567,12 +584,16 @@ export class Fit {
   }
 
   /**
-   * Warnings a user must read, each with what to try: the data warnings found while compiling
+   * Warnings a user must read, each with what to try: "Partial result" first when sampling was
+   * cancelled (keepPartial), the data warnings found while compiling
    * (one-row groups, groups all or never treated, too many parameters), then the convergence
    * warnings. Empty when all checks pass.
    */
   warnings(): string[] {
-    return [...(this.data.warnings ?? []), ...this.convergenceWarnings()];
+    const partial = this.info.cancelled
+      ? [partialResultWarning(this.named.drawsPerChain, this.info.options.draws, this.named.chains)]
+      : [];
+    return [...partial, ...(this.data.warnings ?? []), ...this.convergenceWarnings()];
   }
 
   /** Sampler warnings only (divergences, R-hat, ESS, tree depth, E-BFMI); see {@link converged}. */
@@ -696,6 +717,7 @@ export class Fit {
       backend: this.info.backend,
       adapter: this.info.adapter,
       backend_reason: this.info.backendReason,
+      ...(this.info.cancelled ? { cancelled: true } : {}),
       ...(this.info.nestedRhat
         ? { nested_rhat: this.info.nestedRhat, webgpu: this.info.webgpu }
         : {}),

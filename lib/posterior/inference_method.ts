@@ -21,6 +21,7 @@ import {
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
+import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../sampler/parallel.ts";
 
@@ -86,7 +87,8 @@ export function chooseMethod(
 /**
  * Sample a collapsed Gaussian model: NUTS on the hyperparameters (in worker threads when
  * `workers` > 1), then one exact draw of the coefficients per kept draw; returns full draws in
- * CompiledModel's layout.
+ * CompiledModel's layout. An abort with `keepPartial` rejects with a SamplingCancelled whose
+ * partial draws are full draws too.
  *
  * @example
  * ```ts ignore
@@ -100,16 +102,23 @@ export async function sampleCollapsed(
 ): Promise<ChainDraws[]> {
   const target = new CollapsedGaussian(data);
   const { onProgress, signal, ...rest } = options;
-  const phiChains = workers > 1 && options.chains > 1
-    ? await sampleInWorkers(
-      {
-        module: new URL("../model/collapsed_gaussian.ts", import.meta.url).href,
-        exportName: "collapsedFromData",
-        args: data,
-      },
-      { ...rest, workers },
-      { onProgress, signal },
-    )
-    : await new CpuBackend().sample(target, options);
+  let phiChains: ChainDraws[];
+  try {
+    phiChains = workers > 1 && options.chains > 1
+      ? await sampleInWorkers(
+        {
+          module: new URL("../model/collapsed_gaussian.ts", import.meta.url).href,
+          exportName: "collapsedFromData",
+          args: data,
+        },
+        { ...rest, workers },
+        { onProgress, signal },
+      )
+      : await new CpuBackend().sample(target, options);
+  } catch (error) {
+    // keepPartial: the partial hyperparameter draws become partial full draws.
+    if (!(error instanceof SamplingCancelled && error.partial)) throw error;
+    throw new SamplingCancelled(collapsedToFull(target, error.partial, options.seed));
+  }
   return collapsedToFull(target, phiChains, options.seed);
 }

@@ -25,8 +25,17 @@ export interface SampleOptions {
   warmupStart?: "stan" | "laplace";
   /** Called now and then with progress; must be cheap. */
   onProgress?: (progress: SampleProgress) => void;
-  /** Aborting stops sampling promptly with a HetfxError. */
+  /**
+   * Aborting stops sampling promptly with a HetfxError (`SamplingCancelled` of cancellation.ts, message
+   * "sampling cancelled").
+   */
   signal?: AbortSignal;
+  /**
+   * On abort, attach the post-warmup draws completed so far to the SamplingCancelled error
+   * (`partial`: every chain truncated to the same number of kept draws). CPU backend and worker
+   * pool only; the WebGPU backend ignores it and throws without draws. Default false.
+   */
+  keepPartial?: boolean;
 }
 
 export interface SampleProgress {

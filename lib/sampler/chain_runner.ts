@@ -8,6 +8,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SamplerTarget } from "./backend.ts";
+import { SamplingCancelled, truncateChain } from "./cancellation.ts";
 import { laplaceStart } from "./laplace_metric.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
@@ -38,8 +39,9 @@ export interface ChainHooks {
   signal?: AbortSignal;
 }
 
-function cancelled(): HetfxError {
-  return new HetfxError("sampling cancelled");
+/** The abort error, carrying this chain's draws kept so far (its first `done - warmup`). */
+function cancelled(out?: ChainDraws, done = 0, warmup = 0): SamplingCancelled {
+  return new SamplingCancelled(out ? [truncateChain(out, Math.max(0, done - warmup))] : null);
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -89,6 +91,8 @@ function asMetric(inverse: Float64Array, kind: "diag" | "dense"): Metric {
 
 /**
  * Runs chain `chain` of `target`: warmup with adaptation, then `options.draws` kept draws.
+ * An abort of `hooks.signal` rejects with a {@link SamplingCancelled} whose `partial` holds this
+ * chain's post-warmup draws completed so far (one chain, possibly 0 draws).
  *
  * @example
  * ```ts
@@ -156,7 +160,7 @@ export async function runChain(
   let divergencesSinceReport = 0;
   const total = warmup + draws;
   for (let it = 0; it < total; it++) {
-    if (signal?.aborted) throw cancelled();
+    if (signal?.aborted) throw cancelled(out, it, warmup);
     nutsRng.reset(seed, chain, it, Streams.nuts);
     const result = nutsStep(target, state, { stepSize, metric, maxTreedepth }, nutsRng, workspace);
     state = result.state;
@@ -207,7 +211,7 @@ export async function runChain(
     }
     if (done % YIELD_EVERY === 0) {
       await yieldToEventLoop();
-      if (signal?.aborted) throw cancelled();
+      if (signal?.aborted) throw cancelled(out, done, warmup);
     }
   }
   return out;

@@ -2,12 +2,17 @@
 /**
  * Web Worker entry for {@link sampleInWorkers}: builds the target from a factory module, runs
  * its assigned chains with the same code as the CPU backend and posts progress and draws back.
+ * A "cancel" message stops the running chain at its next yield to the event loop; the worker then
+ * answers once with "cancelled", carrying that chain's post-warmup draws so far (none when it was
+ * idle or between chains), and stops.
  *
- * Messages in: {@link WorkerRequest}. Messages out: {@link WorkerMessage}.
+ * Messages in: {@link WorkerRequest} (first), then optionally {@link WorkerCancel}. Messages
+ * out: {@link WorkerMessage}.
  *
  * @module
  */
 import type { ChainDraws, SamplerTarget } from "./backend.ts";
+import { SamplingCancelled } from "./cancellation.ts";
 import { runChain } from "./chain_runner.ts";
 import type { ChainOptions } from "./sample_options.ts";
 
@@ -16,6 +21,11 @@ export interface WorkerRequest {
   factory: { module: string; exportName: string; args: unknown };
   options: ChainOptions;
   chains: number[];
+}
+
+/** Stop now and report the partial draws of the running chain. */
+export interface WorkerCancel {
+  type: "cancel";
 }
 
 /** What a worker sends back. */
@@ -28,6 +38,7 @@ export type WorkerMessage =
     phase: "warmup" | "sampling";
   }
   | { type: "result"; chain: number; draws: ChainDraws }
+  | { type: "cancelled"; partial: { chain: number; draws: ChainDraws }[] }
   | { type: "error"; name: string; message: string };
 
 function transferables(d: ChainDraws): ArrayBuffer[] {
@@ -55,12 +66,24 @@ async function handle(request: WorkerRequest): Promise<void> {
     factory.args,
   );
   for (const chain of chains) {
-    const draws = await runChain(target, chain, options, {
-      onIterations: (count, divergences, phase) =>
-        self.postMessage(
-          { type: "progress", chain, count, divergences, phase } satisfies WorkerMessage,
-        ),
-    });
+    let draws: ChainDraws;
+    try {
+      draws = await runChain(target, chain, options, {
+        signal: cancel.signal,
+        onIterations: (count, divergences, phase) =>
+          self.postMessage(
+            { type: "progress", chain, count, divergences, phase } satisfies WorkerMessage,
+          ),
+      });
+    } catch (error) {
+      if (!(error instanceof SamplingCancelled)) throw error;
+      const partial = (error.partial ?? []).map((d) => ({ chain, draws: d }));
+      self.postMessage(
+        { type: "cancelled", partial } satisfies WorkerMessage,
+        partial.flatMap((p) => transferables(p.draws)),
+      );
+      return;
+    }
     self.postMessage(
       { type: "result", chain, draws } satisfies WorkerMessage,
       transferables(draws),
@@ -68,11 +91,22 @@ async function handle(request: WorkerRequest): Promise<void> {
   }
 }
 
-self.onmessage = (event: MessageEvent<WorkerRequest>) => {
-  handle(event.data).catch((e: unknown) => {
+const cancel = new AbortController();
+let running = false;
+
+self.onmessage = (event: MessageEvent<WorkerRequest | WorkerCancel>) => {
+  const msg = event.data;
+  if ("type" in msg) {
+    // A running chain sees the abort at its next yield and answers; an idle worker answers now.
+    cancel.abort();
+    if (!running) self.postMessage({ type: "cancelled", partial: [] } satisfies WorkerMessage);
+    return;
+  }
+  running = true;
+  handle(msg).catch((e: unknown) => {
     const error = e instanceof Error ? e : new Error(String(e));
     self.postMessage(
       { type: "error", name: error.name, message: error.message } satisfies WorkerMessage,
     );
-  });
+  }).finally(() => running = false);
 };

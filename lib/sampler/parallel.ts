@@ -8,9 +8,13 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "./backend.ts";
-import type { WorkerMessage, WorkerRequest } from "./chain_worker.ts";
+import { SamplingCancelled, truncateChains } from "./cancellation.ts";
+import type { WorkerCancel, WorkerMessage, WorkerRequest } from "./chain_worker.ts";
 import { ProgressTracker } from "./progress_tracker.ts";
 import { validateSampleOptions } from "./sample_options.ts";
+
+/** Longest wait, after an abort with keepPartial, for the workers' partial draws. */
+export const PARTIAL_TIMEOUT_MS = 10_000;
 
 /** How a worker builds its target: `(await import(module))[exportName](args)`. */
 export interface TargetFactory {
@@ -35,8 +39,11 @@ export interface WorkerHooks {
 
 /**
  * Runs the chains in min(chains, workers) Web Workers; chain c goes to worker c mod workers.
- * Rejects with HetfxError "sampling cancelled" on abort (workers are terminated), or with the
- * first worker's error.
+ * Rejects with a {@link SamplingCancelled} (HetfxError "sampling cancelled") on abort, or with
+ * the first worker's error. On abort the workers are terminated at once, unless
+ * `options.keepPartial`: then each worker is asked to stop its running chain at its next yield and
+ * report the draws so far (waiting at most {@link PARTIAL_TIMEOUT_MS}), and the error's `partial`
+ * holds every chain truncated to the same number of kept draws (0 when a chain had not started).
  *
  * @example
  * ```ts ignore
@@ -52,7 +59,7 @@ export function sampleInWorkers(
   options: WorkerSampleOptions,
   hooks: WorkerHooks = {},
 ): Promise<ChainDraws[]> {
-  const { workers: requested, chains, ...chainOptions } = options;
+  const { workers: requested, chains, keepPartial, ...chainOptions } = options;
   try {
     validateSampleOptions(options);
     if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
@@ -64,24 +71,43 @@ export function sampleInWorkers(
     return Promise.reject(e);
   }
   const { signal, onProgress } = hooks;
-  if (signal?.aborted) return Promise.reject(new HetfxError("sampling cancelled"));
+  if (signal?.aborted) return Promise.reject(new SamplingCancelled());
   const nWorkers = Math.max(1, Math.min(chains, requested ?? navigator.hardwareConcurrency ?? 1));
   const tracker = new ProgressTracker(chains, options.warmup + options.draws, onProgress);
 
   return new Promise<ChainDraws[]>((resolve, reject) => {
     const results: (ChainDraws | undefined)[] = new Array(chains);
     const pool: Worker[] = [];
+    const assignments: number[][] = [];
     let remaining = chains;
     let settled = false;
+    // keepPartial: workers that have not yet answered the cancel request (or finished).
+    let cancelling: Set<number> | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       for (const w of pool) w.terminate();
       signal?.removeEventListener("abort", onAbort);
       if (error) reject(error);
       else resolve(results as ChainDraws[]);
     };
-    const onAbort = () => finish(new HetfxError("sampling cancelled"));
+    const finishCancelled = () => finish(new SamplingCancelled(truncateChains(results)));
+    const answered = (w: number) => {
+      cancelling?.delete(w);
+      if (cancelling?.size === 0) finishCancelled();
+    };
+    const onAbort = () => {
+      if (!keepPartial) return finish(new SamplingCancelled());
+      cancelling = new Set(pool.keys());
+      for (const [w, assigned] of assignments.entries()) {
+        if (assigned.every((c) => results[c] !== undefined)) cancelling.delete(w);
+      }
+      if (cancelling.size === 0) return finishCancelled();
+      for (const w of cancelling) pool[w].postMessage({ type: "cancel" } satisfies WorkerCancel);
+      timer = setTimeout(finishCancelled, PARTIAL_TIMEOUT_MS);
+    };
     signal?.addEventListener("abort", onAbort);
 
     const workerUrl = new URL("./chain_worker.ts", import.meta.url).href;
@@ -90,6 +116,7 @@ export function sampleInWorkers(
       for (let c = w; c < chains; c += nWorkers) assigned.push(c);
       const worker = new Worker(workerUrl, { type: "module" });
       pool.push(worker);
+      assignments.push(assigned);
       worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
         const msg = event.data;
         if (settled) return;
@@ -98,6 +125,10 @@ export function sampleInWorkers(
         } else if (msg.type === "result") {
           results[msg.chain] = msg.draws;
           if (--remaining === 0) finish();
+          else if (cancelling && assigned.every((c) => results[c] !== undefined)) answered(w);
+        } else if (msg.type === "cancelled") {
+          for (const p of msg.partial) results[p.chain] = p.draws;
+          answered(w);
         } else {
           finish(msg.name === "HetfxError" ? new HetfxError(msg.message) : new Error(msg.message));
         }
