@@ -37,6 +37,8 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --effects-by A,B      add the treatment effect (ATE, then per observed A×B cell) to the JSON
   --dry-run             build and check the model, print its summary, do not sample
   --no-progress         no progress display
+  --keep-partial        on Ctrl-C, print and write (--out) the result of the draws so far
+                        (marked partial), then exit 130
   --help                this text`;
 
 interface CliArgs {
@@ -87,6 +89,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
         "effects-by": { type: "string" },
         "dry-run": { type: "boolean" },
         "no-progress": { type: "boolean" },
+        "keep-partial": { type: "boolean" },
         help: { type: "boolean" },
       },
     });
@@ -127,6 +130,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       metric: v.metric as FitOptions["metric"],
       backend: v.backend as FitOptions["backend"],
       progress: !(v["no-progress"] ?? false),
+      keepPartial: v["keep-partial"] ?? false,
     },
   };
 }
@@ -203,7 +207,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
       return 0;
     }
-    // Ctrl-C stops sampling promptly (exit 130, the shell's convention for SIGINT).
+    // Ctrl-C stops sampling promptly (exit 130, the shell's convention for SIGINT); with
+    // --keep-partial the draws so far are summarised and written first.
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     Deno.addSignalListener("SIGINT", onInterrupt);
@@ -212,10 +217,22 @@ export async function main(argv: string[]): Promise<number> {
       fit = await builder.fit({ ...args.fit, signal: controller.signal });
     } catch (error) {
       if (!controller.signal.aborted) throw error;
-      console.error("Interrupted: sampling cancelled (Ctrl-C); no results written.");
+      console.error(
+        args.fit.keepPartial
+          ? `Interrupted (Ctrl-C): ${(error as Error).message.replace(/\.?$/, ".")} ` +
+            "No results written."
+          : "Interrupted: sampling cancelled (Ctrl-C); no results written.",
+      );
       return 130;
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
+    const partial = fit.info.cancelled === true;
+    if (partial) {
+      console.error(
+        `Interrupted: sampling cancelled (Ctrl-C); partial result from ` +
+          `${fit.chains[0].logDensity.length} of ${fit.info.options.draws} draws per chain.`,
+      );
     }
     console.log(formatFitSummary(fit));
     if (args.out) {
@@ -225,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${args.out}`);
     }
-    return 0;
+    return partial ? 130 : 0;
   } catch (error) {
     return reportUserError(error);
   }

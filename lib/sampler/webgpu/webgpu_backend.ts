@@ -21,6 +21,7 @@
 import { HetfxError } from "../../errors.ts";
 import type { CompiledData } from "../../model/compiled_data.ts";
 import type { Backend, ChainDraws, SampleOptions, SamplerTarget } from "../backend.ts";
+import { SamplingCancelled } from "../cancellation.ts";
 import { KeyedStream, Streams } from "../rng.ts";
 import { validateSampleOptions } from "../sample_options.ts";
 import {
@@ -82,12 +83,13 @@ export function compiledDataOf(target: SamplerTarget): CompiledData | null {
   return data && typeof data === "object" && "stats" in data && "terms" in data ? data : null;
 }
 
-function cancelled(): HetfxError {
-  return new HetfxError("sampling cancelled");
+function cancelled(): SamplingCancelled {
+  return new SamplingCancelled();
 }
 
 /**
- * ChEES-HMC on WebGPU.
+ * ChEES-HMC on WebGPU. An abort rejects with a SamplingCancelled without partial draws, even
+ * with `keepPartial` (the draws wait on the GPU in slots; not kept on cancellation).
  *
  * @example
  * ```ts ignore
