@@ -36,6 +36,31 @@ export {
   type TracePlotOptions,
   tracePlotSpec,
 } from "./diagnostic_plots.ts";
+export {
+  type EffectByRow,
+  type EffectsByModifierOptions,
+  effectsByModifierSpec,
+} from "./figure_effects_by_modifier.ts";
+export {
+  COMPARISON_METHODS,
+  type ComparisonOptions,
+  comparisonSpec,
+  type ComparisonTable,
+} from "./figure_comparison.ts";
+export { type ShrinkageOptions, shrinkageSpec } from "./figure_shrinkage.ts";
+export {
+  PAIR_PLOT_MAX_POINTS,
+  type PairDraws,
+  pairPlotIndices,
+  type PairPlotOptions,
+  pairPlotSpec,
+} from "./pair_plot.ts";
+export {
+  bandwidthNrd0,
+  densityOnGrid,
+  type PpCheckPlotOptions,
+  ppCheckSpec,
+} from "./pp_check_plot.ts";
 export { groupEffectsTableHtml, summaryTableHtml, type TableOptions } from "./tables.ts";
 export { renderPng, type RenderPngOptions, renderSvg } from "./render.ts";
 export { Chart, HtmlView } from "./display_object.ts";

@@ -7,7 +7,19 @@ import { coefficientPlotSpec } from "../display/figure_coefficients.ts";
 import { effectDistributionSpec } from "../display/figure_effect_distribution.ts";
 import { type GroupEffectRoles, groupEffectsSpec } from "../display/figure_group_effects.ts";
 import { rankPlotSpec, rhatEssSpec, tracePlotSpec } from "../display/diagnostic_plots.ts";
+import {
+  type EffectsByModifierOptions,
+  effectsByModifierSpec,
+} from "../display/figure_effects_by_modifier.ts";
+import { type ComparisonOptions, comparisonSpec } from "../display/figure_comparison.ts";
+import { type ShrinkageOptions, shrinkageSpec } from "../display/figure_shrinkage.ts";
+import { type PairPlotOptions, pairPlotSpec } from "../display/pair_plot.ts";
+import { type PpCheckPlotOptions, ppCheckSpec } from "../display/pp_check_plot.ts";
+import { HetfxError } from "../errors.ts";
 import type { Fit } from "./fit.ts";
+import { effects, type EffectsOptions } from "./effects.ts";
+import { compareFit } from "./compare.ts";
+import { ppCheck, type PpCheckOptions } from "./pp_check.ts";
 
 /** Concatenate every group's effect draws (the input of Figure 2). */
 export function pooledGroupEffectDraws(fit: Fit): Float64Array {
@@ -15,6 +27,14 @@ export function pooledGroupEffectDraws(fit: Fit): Float64Array {
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const p of parts) (out.set(p, offset), offset += p.length);
+  return out;
+}
+
+/** Every chain's divergence flags concatenated in chain order (the order of `fit.draws`). */
+export function divergentFlags(fit: Fit): Uint8Array {
+  const out = new Uint8Array(fit.chains.reduce((s, c) => s + c.divergent.length, 0));
+  let offset = 0;
+  for (const c of fit.chains) (out.set(c.divergent, offset), offset += c.divergent.length);
   return out;
 }
 
@@ -55,5 +75,40 @@ export class FitPlots {
   /** R-hat and ESS of every parameter against their thresholds. */
   rhatEss(): Chart {
     return new Chart(rhatEssSpec(this.fit.summary().filter((p) => p.name !== "lp__")));
+  }
+
+  /** Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference. */
+  effectsBy(options: EffectsOptions, plot: EffectsByModifierOptions = {}): Chart {
+    return new Chart(effectsByModifierSpec(effects(this.fit, options), plot));
+  }
+
+  /** Each group's effect by the interaction model, subgroup analysis and this fit (compare). */
+  comparison(options: { level?: number } = {}, plot: ComparisonOptions = {}): Chart {
+    return new Chart(comparisonSpec(compareFit(this.fit, options), plot));
+  }
+
+  /** Subgroup difference in means against the hierarchical estimate, per group (compare). */
+  shrinkage(options: { level?: number } = {}, plot: ShrinkageOptions = {}): Chart {
+    return new Chart(shrinkageSpec(compareFit(this.fit, options), plot));
+  }
+
+  /** Draws of two parameters against each other, divergent transitions in red. */
+  pairs(x: string, y: string, options: PairPlotOptions = {}): Chart {
+    const divergent = divergentFlags(this.fit);
+    const xs = this.fit.draws(x);
+    if (divergent.length !== xs.length) {
+      throw new HetfxError(
+        `Cannot draw the pair plot: the chains record ${divergent.length} divergence flags ` +
+          `for ${xs.length} draws.`,
+      );
+    }
+    return new Chart(
+      pairPlotSpec({ x: xs, y: this.fit.draws(y), divergent, names: [x, y] }, options),
+    );
+  }
+
+  /** Posterior predictive check: replicated data (`fit.ppCheck(options)`) over the observed. */
+  ppCheck(options: PpCheckOptions = {}, plot: PpCheckPlotOptions = {}): Chart {
+    return new Chart(ppCheckSpec(ppCheck(this.fit, options), plot));
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * fit.plot.effectsBy / comparison / shrinkage / pairs / ppCheck on the paper's fit: each is the
+ * spec function applied to the fit's own results, and each renders to a non-trivial SVG and PNG
+ * (written to /tmp/hetfx_display2 for a person to look at).
+ */
+import assert from "node:assert/strict";
+import { divergentFlags } from "../../lib/posterior/fit_plots.ts";
+import { compareFit } from "../../lib/posterior/compare.ts";
+import { effectsByModifierSpec } from "../../lib/display/figure_effects_by_modifier.ts";
+import { comparisonSpec } from "../../lib/display/figure_comparison.ts";
+import { shrinkageSpec } from "../../lib/display/figure_shrinkage.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { PNG_SIGNATURE, pngSize } from "../display/_helpers.ts";
+import { tomzFit } from "./_fixtures.ts";
+
+const OUT_DIR = "/tmp/hetfx_display2";
+const SD = "sd_white:male:intl:hawk__alliance";
+
+Deno.test("divergentFlags: chain-major, one flag per draw of fit.draws", async () => {
+  const fit = await tomzFit();
+  const flags = divergentFlags(fit);
+  assert.equal(flags.length, fit.draws("b_alliance").length);
+  const n = fit.chains[0].divergent.length;
+  assert.deepEqual([...flags.subarray(n, 2 * n)], [...fit.chains[1].divergent]);
+});
+
+Deno.test("fit.plot: effectsBy, comparison, shrinkage, pairs, ppCheck specs from the fit", async () => {
+  const fit = await tomzFit();
+  const by = fit.plot.effectsBy({ by: ["male"] }).toVegaLite();
+  assert.deepEqual(by, effectsByModifierSpec(fit.effects({ by: ["male"] })));
+  const c = compareFit(fit);
+  assert.deepEqual(fit.plot.comparison().toVegaLite(), comparisonSpec(c));
+  assert.deepEqual(fit.plot.shrinkage().toVegaLite(), shrinkageSpec(c));
+  const pairs = fit.plot.pairs(SD, "b_alliance").toVegaLite();
+  const values = (pairs.data as { values: { draw: number; x: number; y: number }[] }).values;
+  assert.equal(values.length, Math.min(4000, fit.draws(SD).length));
+  for (const v of values.slice(0, 5)) {
+    assert.equal(v.x, fit.draws(SD)[v.draw - 1]);
+    assert.equal(v.y, fit.draws("b_alliance")[v.draw - 1]);
+  }
+  assert.throws(() => fit.plot.pairs("b_nope", "b_alliance"), HetfxError);
+  const pp = fit.plot.ppCheck({ draws: 10 }).toVegaLite();
+  const series = new Set((pp.data as { values: { series: string }[] }).values.map((v) => v.series));
+  assert.deepEqual([...series], ["y_rep (10 replicated data sets)", "y (observed)"]);
+});
+
+Deno.test("fit.plot: the new charts render to SVG and PNG", async () => {
+  const fit = await tomzFit();
+  await Deno.mkdir(OUT_DIR, { recursive: true });
+  const charts = {
+    effects_by_male: fit.plot.effectsBy({ by: ["male"] }),
+    comparison: fit.plot.comparison(),
+    shrinkage: fit.plot.shrinkage(),
+    pairs: fit.plot.pairs(SD, "b_alliance"),
+    pp_check: fit.plot.ppCheck({ draws: 50 }),
+  };
+  for (const [name, chart] of Object.entries(charts)) {
+    const svg = await chart.toSVG();
+    assert.ok(svg.startsWith("<svg") && svg.length > 5000, `${name}: ${svg.length} chars`);
+    const png = await chart.toPNG();
+    assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
+    const { width, height } = pngSize(png);
+    assert.ok(width > 400 && height > 300, `${name}: ${width}×${height}`);
+    await Deno.writeFile(`${OUT_DIR}/fit_plot_${name}.png`, png);
+  }
+});
