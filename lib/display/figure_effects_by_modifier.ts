@@ -180,7 +180,7 @@ export function effectsByModifierSpec(
       text: options.title ?? `Average treatment effect by ${columns.join(" × ")}`,
       ...(subtitle === undefined ? {} : { subtitle }),
     },
-    width: options.width ?? Math.max(240, 60 * positions * (columns.length === 2 ? 1.5 : 1)),
+    width: options.width ?? Math.max(320, 60 * positions * (columns.length === 2 ? 1.5 : 1)),
     height: options.height ?? 260,
     data: { values },
     layer,
