@@ -334,14 +334,17 @@ export class CompiledModel implements SamplerTarget {
       const cBase = c * K * K;
       for (let k = 0; k < K; k++) {
         const rk = rho[r0 + k];
-        // (B_cᵀβ)_k and (C_cρ_c)_k
+        // One pass over column k of B_c: (B_cᵀβ)_k, and B_c ρ_c into gradBeta.
         let btb = 0;
-        for (let a = 0; a < D; a++) btb += B[bBase + a * K + k] * beta[a];
+        for (let a = 0, i = bBase + k; a < D; a++, i += K) {
+          const bak = B[i];
+          btb += bak * beta[a];
+          gradBeta[a] -= bak * rk;
+        }
         let cr = 0;
         for (let l = 0; l < K; l++) cr += C[cBase + k * K + l] * rho[r0 + l];
         rss += rk * (-2 * e[r0 + k] + 2 * btb + cr);
         gradRho[r0 + k] = (e[r0 + k] - btb - cr) * invVar;
-        if (rk !== 0) { for (let a = 0; a < D; a++) gradBeta[a] -= B[bBase + a * K + k] * rk; }
       }
     }
     for (let a = 0; a < D; a++) gradBeta[a] *= invVar;
