@@ -198,7 +198,7 @@ export async function fitModel(
     if (p.phase === "sampling" && samplingStarted === 0) samplingStarted = performance.now();
     reporter?.(p);
   };
-  const sampleOptions: SampleOptions = {
+  const settings = {
     chains: o.chains,
     warmup: o.warmup,
     draws: o.draws,
@@ -207,6 +207,9 @@ export async function fitModel(
     maxTreedepth: o.maxTreedepth,
     metric: o.metric,
     warmupStart: o.warmupStart,
+  };
+  const sampleOptions: SampleOptions = {
+    ...settings,
     onProgress,
     signal: options.signal,
     keepPartial: options.keepPartial,
@@ -276,16 +279,7 @@ export async function fitModel(
       sampling_s: (end - samplingStarted) / 1000,
       total_s: (end - start) / 1000,
     },
-    options: {
-      chains: o.chains,
-      warmup: o.warmup,
-      draws: o.draws,
-      seed: o.seed,
-      adaptDelta: o.adaptDelta,
-      maxTreedepth: o.maxTreedepth,
-      metric: o.metric,
-      warmupStart: o.warmupStart,
-    },
+    options: settings,
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,

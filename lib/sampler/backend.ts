@@ -77,3 +77,35 @@ export interface Backend {
   readonly name: "cpu" | "webgpu";
   sample(target: SamplerTarget, options: SampleOptions): Promise<ChainDraws[]>;
 }
+
+/**
+ * Zero-filled ChainDraws for `draws` kept draws of a `dim`-dimensional target, with the adapted
+ * step size (also filled into the per-draw step sizes) and inverse metric.
+ *
+ * @example
+ * ```ts
+ * import { allocateChainDraws } from "./backend.ts";
+ * const c = allocateChainDraws(10, 3, 0.5, new Float64Array([1, 1, 1]));
+ * console.assert(c.theta.length === 30 && c.stepSize[9] === 0.5);
+ * ```
+ */
+export function allocateChainDraws(
+  draws: number,
+  dim: number,
+  stepSize: number,
+  inverseMetric: Float64Array,
+): ChainDraws {
+  return {
+    theta: new Float64Array(draws * dim),
+    logDensity: new Float64Array(draws),
+    acceptStat: new Float64Array(draws),
+    stepSize: new Float64Array(draws).fill(stepSize),
+    treeDepth: new Int32Array(draws),
+    nLeapfrog: new Int32Array(draws),
+    divergent: new Uint8Array(draws),
+    energy: new Float64Array(draws),
+    warmupDivergences: 0,
+    adaptedStepSize: stepSize,
+    inverseMetric: inverseMetric.slice(),
+  };
+}

@@ -7,7 +7,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import type { ChainDraws, SamplerTarget } from "./backend.ts";
+import { allocateChainDraws, type ChainDraws, type SamplerTarget } from "./backend.ts";
 import { SamplingCancelled, truncateChain } from "./cancellation.ts";
 import { laplaceStart } from "./laplace_metric.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
@@ -142,19 +142,7 @@ export async function runChain(
     ? { stepSize: adaptation.stepSize, metric: adaptation.metric }
     : windowAdaptationFinal(adaptation);
 
-  const out: ChainDraws = {
-    theta: new Float64Array(draws * dim),
-    logDensity: new Float64Array(draws),
-    acceptStat: new Float64Array(draws),
-    stepSize: new Float64Array(draws),
-    treeDepth: new Int32Array(draws),
-    nLeapfrog: new Int32Array(draws),
-    divergent: new Uint8Array(draws),
-    energy: new Float64Array(draws),
-    warmupDivergences: 0,
-    adaptedStepSize: stepSize,
-    inverseMetric: metric.inverse.slice(),
-  };
+  const out: ChainDraws = allocateChainDraws(draws, dim, stepSize, metric.inverse);
 
   let sinceReport = 0;
   let divergencesSinceReport = 0;

@@ -10,20 +10,9 @@ import { loadTable } from "../../lib/data/load_table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { baseCsv } from "./_helpers.ts";
+import { seeded } from "../_seeded.ts";
 
 const N = 10_000;
-
-/** mulberry32: a small seeded generator for test inputs. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(u: () => number, xs: readonly T[]): T {
   return xs[Math.floor(u() * xs.length)];

@@ -20,7 +20,13 @@
  */
 import { HetfxError } from "../../errors.ts";
 import type { CompiledData } from "../../model/compiled_data.ts";
-import type { Backend, ChainDraws, SampleOptions, SamplerTarget } from "../backend.ts";
+import {
+  allocateChainDraws,
+  type Backend,
+  type ChainDraws,
+  type SampleOptions,
+  type SamplerTarget,
+} from "../backend.ts";
 import { SamplingCancelled } from "../cancellation.ts";
 import { KeyedStream, Streams } from "../rng.ts";
 import { validateSampleOptions } from "../sample_options.ts";
@@ -251,19 +257,10 @@ export class WebGpuBackend implements Backend {
     const trajectory = Math.exp(chees.logTBar);
 
     // Sampling.
-    const out: ChainDraws[] = Array.from({ length: chains }, () => ({
-      theta: new Float64Array(draws * dim),
-      logDensity: new Float64Array(draws),
-      acceptStat: new Float64Array(draws),
-      stepSize: new Float64Array(draws).fill(stepSize),
-      treeDepth: new Int32Array(draws),
-      nLeapfrog: new Int32Array(draws),
-      divergent: new Uint8Array(draws),
-      energy: new Float64Array(draws),
-      warmupDivergences: 0,
-      adaptedStepSize: stepSize,
-      inverseMetric: inverse.slice(),
-    }));
+    const out: ChainDraws[] = Array.from(
+      { length: chains },
+      () => allocateChainDraws(draws, dim, stepSize, inverse),
+    );
     out[0].warmupDivergences = warmupDivergences;
     const slots = model.drawSlots;
     let pending: number[] = []; // nLeapfrog of the draws waiting in slots
