@@ -613,13 +613,26 @@ export class Fit {
           "biased. Raise adaptDelta (e.g. 0.99), or reparameterise / use stronger priors.",
       );
     }
-    if (d.max_rhat > 1.01) {
+    // Many short chains (WebGPU) are judged by nested R-hat (Margossian et al. 2023): classic
+    // R-hat over 100-draw chains flags transient noise that pooling across chains removes.
+    const nested = this.info.nestedRhat;
+    if (nested !== undefined) {
+      if (!(nested.max <= 1.01)) {
+        out.push(
+          `Largest nested R-hat is ${nested.max.toFixed(3)} (> 1.01, superchains of ` +
+            `${nested.superchainSize}): the chains have not forgotten their starts. ` +
+            "Run more warmup, and check the model.",
+        );
+      }
+    } else if (d.max_rhat > 1.01) {
       out.push(
         `Largest R-hat is ${d.max_rhat.toFixed(3)} (> 1.01): chains have not mixed. ` +
           "Run more warmup and draws, and check the model.",
       );
     }
-    const essTarget = 100 * this.named.chains;
+    // 100 per chain as in the posterior package, capped at 400 in all (Vehtari et al. 2021's
+    // guideline), so that hundreds of GPU chains are not asked for tens of thousands.
+    const essTarget = 100 * Math.min(this.named.chains, 4);
     if (d.min_ess_bulk < essTarget || d.min_ess_tail < essTarget) {
       out.push(
         `Smallest bulk/tail ESS is ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)} ` +
