@@ -3,28 +3,9 @@
  */
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/data/datasets/paper_models.ts";
+import { runFitCli } from "../_fit_cli.ts";
 
-async function runFit(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "cli/fit.ts",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { CI: "true", NO_COLOR: "1" },
-  });
-  const out = await command.output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const runFit = (...args: string[]) => runFitCli(args);
 
 Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–57", async () => {
   const r = await runFit(

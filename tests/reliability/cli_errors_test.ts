@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { assertCliRefused, baseCsv, runCli, tempCsv } from "./_helpers.ts";
+import { fitCommand, interruptAfterProgress } from "../_fit_cli.ts";
 
 const good = await tempCsv(baseCsv());
 const F = "y ~ x + treat + (1 + treat | g)";
@@ -130,24 +131,6 @@ Deno.test("CLI --dry-run prints the data warnings and exits 0", async () => {
   assert.match(r.stdout, /Model checked: \d+ parameters/);
 });
 
-async function subprocess(args: string[]): Promise<Deno.ChildProcess> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "cli/fit.ts",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
-  return await Promise.resolve(command.spawn());
-}
-
 Deno.test("CLI subprocess: refused input exits 2 with one message and no stack trace", async () => {
   for (
     const args of [
@@ -155,7 +138,7 @@ Deno.test("CLI subprocess: refused input exits 2 with one message and no stack t
       [await tempCsv("y,x\n1,2\n2,abc\n3,4\n"), "--formula", "y ~ x"],
     ]
   ) {
-    const out = await (await subprocess(args)).output();
+    const out = await fitCommand(args).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 2, stderr);
     assert.match(stderr, /^Error: Cannot /);
@@ -168,7 +151,7 @@ Deno.test({
   name: "CLI subprocess: Ctrl-C during sampling stops promptly, exit 130, one line",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    const child = await subprocess([
+    const child = fitCommand([
       good,
       "--formula",
       F,
@@ -178,25 +161,9 @@ Deno.test({
       "200000",
       "--draws",
       "200000",
-    ]);
-    // Wait for the first progress line on stderr, then interrupt.
-    const reader = child.stderr.getReader();
-    const decoder = new TextDecoder();
-    let seen = "";
-    while (!/warmup/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value);
-    }
+    ]).spawn();
+    const { seen, rest, interruptedAt: interrupted } = await interruptAfterProgress(child);
     assert.match(seen, /warmup/, "progress before the interrupt");
-    const interrupted = performance.now();
-    child.kill("SIGINT");
-    let rest = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      rest += decoder.decode(value);
-    }
     const status = await child.status;
     await child.stdout.cancel();
     const seconds = (performance.now() - interrupted) / 1000;

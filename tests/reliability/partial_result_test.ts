@@ -17,6 +17,7 @@ import { type Fit, fitModel, type FitOptions } from "../../lib/posterior/fit.ts"
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { SamplingCancelled, truncateChains } from "../../lib/sampler/cancellation.ts";
 import { assertHetfx, baseCsv, tempCsv } from "./_helpers.ts";
+import { fitCommand, interruptAfterProgress } from "../_fit_cli.ts";
 
 const table = await loadTable(baseCsv(48));
 const built = formula("y ~ x + treat + (1 + treat | g)", table).toJSON();
@@ -159,49 +160,24 @@ Deno.test({
   fn: async () => {
     const csv = await tempCsv(baseCsv(48));
     const out = await Deno.makeTempFile({ prefix: "hetfx_partial_", suffix: ".json" });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-sys",
-        "cli/fit.ts",
-        csv,
-        "--formula",
-        "y ~ x + treat + (1 + treat | g)",
-        "--chains",
-        "1",
-        "--warmup",
-        "50",
-        "--draws",
-        "2000000",
-        "--keep-partial",
-        "--out",
-        out,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    const child = fitCommand([
+      csv,
+      "--formula",
+      "y ~ x + treat + (1 + treat | g)",
+      "--chains",
+      "1",
+      "--warmup",
+      "50",
+      "--draws",
+      "2000000",
+      "--keep-partial",
+      "--out",
+      out,
+    ]).spawn();
     // The first progress line comes at iteration 50 (end of warmup); the chain first yields to
     // the event loop, and so sees the interrupt, at iteration 100 or later: ≥ 50 kept draws.
-    const reader = child.stderr.getReader();
-    const decoder = new TextDecoder();
-    let seen = "";
-    while (!/warmup/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value);
-    }
+    const { seen, rest } = await interruptAfterProgress(child);
     assert.match(seen, /warmup/, "progress before the interrupt");
-    child.kill("SIGINT");
-    let rest = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      rest += decoder.decode(value);
-    }
     const [status, stdout] = await Promise.all([child.status, new Response(child.stdout).text()]);
     assert.equal(status.code, 130, rest);
     assert.match(
