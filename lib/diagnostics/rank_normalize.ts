@@ -4,6 +4,7 @@
  * (Blom's offset) and then through the inverse normal CDF.
  */
 import { normalQuantile } from "./normal_quantile.ts";
+import { pool } from "./_chains.ts";
 
 /**
  * Ranks 1..n of the values with ties given their average rank (R's `rank(ties = "average")`).
@@ -44,18 +45,12 @@ export function fractionalRanks(values: ArrayLike<number>): Float64Array {
  * ```
  */
 export function rankNormalize(chains: readonly Float64Array[], offset = 3 / 8): Float64Array[] {
-  let total = 0;
-  for (const chain of chains) total += chain.length;
-  const pooled = new Float64Array(total);
-  let at = 0;
-  for (const chain of chains) {
-    pooled.set(chain, at);
-    at += chain.length;
-  }
+  const pooled = pool(chains);
+  const total = pooled.length;
   const ranks = fractionalRanks(pooled);
   const denominator = total - 2 * offset + 1;
   const out: Float64Array[] = [];
-  at = 0;
+  let at = 0;
   for (const chain of chains) {
     const z = new Float64Array(chain.length);
     for (let i = 0; i < chain.length; i++) {
