@@ -97,8 +97,11 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
   const n = table.nRows;
   // A row's key: its rank codes in mixed radix (first factor most significant), or the
   // codes joined as a string when that number would exceed 2^53.
-  const radices = ranks.map((r) => r.reduce((m, c) => Math.max(m, c + 1), 1));
-  const numericKeys = radices.reduce((p, r) => p * r, 1) <= Number.MAX_SAFE_INTEGER;
+  const radices = ranks.map(levelCount);
+  const keySpace = radices.reduce((p, r) => p * r, 1);
+  const numericKeys = keySpace <= Number.MAX_SAFE_INTEGER;
+  // Small key spaces (the usual case) use a dense lookup table instead of a Map.
+  const dense = keySpace <= Math.max(4 * n, 1 << 16) ? new Int32Array(keySpace).fill(-1) : null;
   const groupOf = new Map<number | string, number>();
   const rankTuples: number[][] = [];
   const firstRow: number[] = [];
@@ -120,11 +123,11 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
       provisional[row] = -1;
       continue;
     }
-    const key = numericKeys ? number : tuple.join(",");
-    let g = groupOf.get(key);
-    if (g === undefined) {
+    let g = dense ? dense[number] : groupOf.get(numericKeys ? number : tuple.join(","));
+    if (g === undefined || g < 0) {
       g = rankTuples.length;
-      groupOf.set(key, g);
+      if (dense) dense[number] = g;
+      else groupOf.set(numericKeys ? number : tuple.join(","), g);
       rankTuples.push([...tuple]);
       firstRow.push(row);
     }
@@ -135,7 +138,11 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
   );
   const position = new Int32Array(order.length);
   order.forEach((g, i) => (position[g] = i));
-  const index = provisional.map((g) => (g < 0 ? -1 : position[g]));
+  const index = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    const g = provisional[row];
+    index[row] = g < 0 ? -1 : position[g];
+  }
   const sizes = new Array<number>(order.length).fill(0);
   for (const g of index) if (g >= 0) sizes[g]++;
   const levels = order.map((g) => {
@@ -302,16 +309,69 @@ export function formatGroupSummary(summary: GroupSummary, maxRows = 20): string 
 
 /** Per-row rank of a column's value in its level order; −1 when missing. */
 function rankCodes(column: Column): Int32Array {
-  const n = column.kind === "number" ? column.values.length : column.codes.length;
   if (column.kind === "factor") return column.codes;
-  const distinct = [...new Set(column.values)].filter((v) => !Number.isNaN(v)).sort((a, b) =>
-    a - b
-  );
-  const rank = new Map<number, number>();
-  distinct.forEach((v, i) => rank.set(v, i));
-  const codes = new Int32Array(n);
-  for (let row = 0; row < n; row++) {
-    codes[row] = isMissing(column, row) ? -1 : rank.get(column.values[row])!;
+  const values = column.values;
+  return smallIntegerRanks(values) ?? sortedRanks(values);
+}
+
+/** Number of distinct ranks (largest rank + 1; at least 1). */
+function levelCount(ranks: Int32Array): number {
+  let max = 0;
+  for (let row = 0; row < ranks.length; row++) if (ranks[row] > max) max = ranks[row];
+  return max + 1;
+}
+
+/** Ranks of integer-valued columns with a small range, in two linear passes; null otherwise. */
+function smallIntegerRanks(values: Float64Array): Int32Array | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let row = 0; row < values.length; row++) {
+    const v = values[row];
+    if (Number.isNaN(v)) continue;
+    if (!Number.isInteger(v)) return null;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) return new Int32Array(values.length).fill(-1);
+  const range = max - min + 1;
+  if (range > Math.max(4 * values.length, 1 << 16)) return null;
+  const rankOf = new Int32Array(range);
+  for (let row = 0; row < values.length; row++) {
+    if (!Number.isNaN(values[row])) rankOf[values[row] - min] = 1;
+  }
+  for (let i = 0, k = 0; i < range; i++) rankOf[i] = rankOf[i] === 1 ? k++ : -1;
+  const codes = new Int32Array(values.length);
+  for (let row = 0; row < values.length; row++) {
+    const v = values[row];
+    codes[row] = Number.isNaN(v) ? -1 : rankOf[v - min];
+  }
+  return codes;
+}
+
+/** Ranks by sorting the distinct values and a binary search per row. */
+function sortedRanks(values: Float64Array): Int32Array {
+  // Distinct non-missing values, ascending (typed-array sort is numeric; NaN sorts last).
+  const sorted = Float64Array.from(values).sort();
+  let k = 0;
+  for (let i = 0; i < sorted.length && !Number.isNaN(sorted[i]); i++) {
+    if (k === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i];
+  }
+  const distinct = sorted.subarray(0, k);
+  const codes = new Int32Array(values.length);
+  for (let row = 0; row < values.length; row++) {
+    const v = values[row];
+    if (Number.isNaN(v)) {
+      codes[row] = -1;
+      continue;
+    }
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    codes[row] = lo;
   }
   return codes;
 }

@@ -192,11 +192,17 @@ export function compileModel(
   // Cells: observed combinations of every term's group.
   const T = terms.length;
   const cellOfRow = new Int32Array(n);
-  const cellIndex = new Map<string, number>();
+  const cellIndex = new Map<number | string, number>();
   const cellGroupsList: number[] = [];
+  // A row's cell key: its group indices in mixed radix, or joined as a string past 2^53.
+  const numericCellKeys =
+    termKeys.reduce((p, k) => p * k.sizes.length, 1) <= Number.MAX_SAFE_INTEGER;
   for (let i = 0; i < n; i++) {
-    let key = "";
-    for (let t = 0; t < T; t++) key += termKeys[t].index[i] + ",";
+    let key: number | string = numericCellKeys ? 0 : "";
+    for (let t = 0; t < T; t++) {
+      if (numericCellKeys) key = (key as number) * termKeys[t].sizes.length + termKeys[t].index[i];
+      else key += termKeys[t].index[i] + ",";
+    }
     let c = cellIndex.get(key);
     if (c === undefined) {
       c = cellIndex.size;

@@ -437,7 +437,8 @@ export function roundR1(x: number): number {
 
 /** Median of the non-missing values (NaN when there are none). */
 export function median(values: ArrayLike<number>): number {
-  const sorted = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator (much faster on 10⁵+ rows).
+  const sorted = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
   const n = sorted.length;
   if (n === 0) return NaN;
   return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
@@ -446,7 +447,9 @@ export function median(values: ArrayLike<number>): number {
 /** R's `mad`: 1.4826 × median(|y − median(y)|), missing values dropped. */
 export function mad(values: ArrayLike<number>): number {
   const m = median(values);
-  const deviations = Array.from(values).filter((v) => !Number.isNaN(v)).map((v) => Math.abs(v - m));
+  const deviations = Float64Array.from(values).filter((v) => !Number.isNaN(v)).map((v) =>
+    Math.abs(v - m)
+  );
   return 1.4826 * median(deviations);
 }
 

@@ -3,7 +3,8 @@
  * can make is reported in terms of their own columns and formula.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { getColumn, isMissing, labelAt, type Table } from "../data/table.ts";
+import { getColumn, type Table } from "../data/table.ts";
+import { groupKeys } from "../data/groups.ts";
 import { FAMILIES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 
@@ -52,13 +53,8 @@ function termKey(term: string): string {
 
 /** Number of distinct observed combinations of `factors` (rows with a missing value skipped). */
 function observedGroups(table: Table, factors: readonly string[]): number {
-  const columns = factors.map((f) => getColumn(table, f, FAIL));
-  const seen = new Set<string>();
-  for (let row = 0; row < table.nRows; row++) {
-    if (columns.some((c) => isMissing(c, row))) continue;
-    seen.add(columns.map((c) => labelAt(c, row)).join("\u0000"));
-  }
-  return seen.size;
+  for (const f of factors) getColumn(table, f, FAIL);
+  return groupKeys(table, factors).sizes.length;
 }
 
 function checkColumn(table: Table, name: unknown, role: string): void {
@@ -146,7 +142,8 @@ function checkGroupTerms(spec: ModelSpec, table: Table): void {
         );
       }
     }
-    const groups = observedGroups(table, term.factors);
+    // A single factor was checked above; combinations can still be few when values are missing.
+    const groups = term.factors.length === 1 ? 2 : observedGroups(table, term.factors);
     if (groups < 2) {
       fail(
         `group term "${term.group}" has only ${groups} observed group; a varying effect needs ` +

@@ -95,3 +95,16 @@ Deno.test("groupKeys still sorts correctly when the key space exceeds 2^53", () 
   assert.equal(k.labels[n - 1], "10000_10000_10000_-10000");
   assert.equal(k.index[0], n - 1);
 });
+
+Deno.test("groupKeys ranks numbers the same by the integer and the sorting paths", () => {
+  // Integers in a small range take the two-pass integer path; adding 0.5 forces the sorting
+  // path. Both must give the same grouping, NaN rows in none, and -0 equal to 0.
+  const ints = new Float64Array([3, -2, 0, NaN, 3, -0, 7, -2]);
+  const halves = ints.map((v) => v + 0.5);
+  const wide = ints.map((v) => v * 1e9); // integers whose range is too wide for the table
+  for (const values of [ints, halves, wide]) {
+    const k = groupKeys(makeTable({ v: { kind: "number", values } }), ["v"]);
+    assert.deepEqual(Array.from(k.index), [2, 0, 1, -1, 2, 1, 3, 0]);
+    assert.deepEqual(k.sizes, [2, 2, 2, 1]);
+  }
+});
