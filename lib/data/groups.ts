@@ -4,7 +4,7 @@
  * builder the model specification takes.
  */
 import { HetfxError } from "../errors.ts";
-import { type Column, getColumn, isMissing, labelAt, type Table } from "./table.ts";
+import { type Column, getColumn, labelAt, type Table } from "./table.ts";
 import { binBreaks, binColumn, type BinSpec } from "./bin.ts";
 import { numericColumn } from "./factor.ts";
 
