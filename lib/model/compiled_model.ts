@@ -162,7 +162,6 @@ export class CompiledModel implements SamplerTarget {
     // Varying effects: r = diag(sd) L z.
     for (const w of this.work) {
       const { term, K } = w;
-      const J = term.nGroups;
       for (let k = 0; k < K; k++) {
         const logSd = theta[term.logSdOffset + k];
         const sd = Math.exp(logSd);
