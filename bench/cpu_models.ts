@@ -11,6 +11,8 @@
  *
  *   deno task bench            (all benchmarks)
  *   deno run -A bench/cpu_models.ts
+ *   deno run -A bench/cpu_models.ts --only tomz   (models whose name contains "tomz"; prints,
+ *                                                  does not write the results file)
  */
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -131,19 +133,25 @@ async function run(
 }
 
 if (import.meta.main) {
+  const only = Deno.args.indexOf("--only") >= 0 ? Deno.args[Deno.args.indexOf("--only") + 1] : null;
+  const wanted = (name: string) => only === null || name.includes(only);
   const results: Result[] = [];
-  const tw = await loadTomzWeeks();
-  results.push(await run("tomz_weeks_paper_model", tomzWeeksModel(tw)));
+  if (wanted("tomz_weeks_paper_model")) {
+    const tw = await loadTomzWeeks();
+    results.push(await run("tomz_weeks_paper_model", tomzWeeksModel(tw)));
+  }
   for (const family of ["gaussian", "bernoulli"] as const) {
     for (const rows of [3000, 100000]) {
+      const name = `crossed_4_terms_${family}_${rows}`;
+      if (!wanted(name)) continue;
       const table = crossedTable(rows, family);
-      results.push(await run(`crossed_4_terms_${family}_${rows}`, crossedModel(table, family)));
+      results.push(await run(name, crossedModel(table, family)));
       if (family === "gaussian") {
-        const name = `crossed_4_terms_${family}_${rows}_nuts`;
-        results.push(await run(name, crossedModel(table, family), "nuts"));
+        results.push(await run(`${name}_nuts`, crossedModel(table, family), "nuts"));
       }
     }
   }
+  if (only !== null) Deno.exit(0);
   const out = {
     benchmark: "cpu_models",
     date: new Date().toISOString(),

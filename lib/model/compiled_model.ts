@@ -7,7 +7,7 @@
  * Varying effects are non-centred: r_j = diag(sd) · L · z_j with z_j ~ N(0, I).
  */
 import type { SamplerTarget } from "../sampler/backend.ts";
-import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
+import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
@@ -24,6 +24,43 @@ interface TermWork {
   r: Float64Array;
   gradR: Float64Array;
   gradL: Float64Array;
+}
+
+/** True when `index` holds each of 0 … length − 1 once. */
+function isPermutation(index: Int32Array): boolean {
+  const seen = new Uint8Array(index.length);
+  for (const i of index) {
+    if (!(i >= 0 && i < index.length) || seen[i]) return false;
+    seen[i] = 1;
+  }
+  return true;
+}
+
+/**
+ * The compressed data with cell c renumbered cellGroups[c] (a permutation): the Gaussian
+ * per-cell blocks moved, or the patterns' cell indices mapped.
+ */
+function cellsInGroupOrder(
+  stats: CompiledData["stats"],
+  cellGroups: Int32Array,
+  D: number,
+  K: number,
+): CompiledData["stats"] {
+  if (stats.kind === "patterns") {
+    return { ...stats, cell: stats.cell.map((c) => cellGroups[c]) };
+  }
+  const B = new Float64Array(stats.B.length);
+  const C = new Float64Array(stats.C.length);
+  const e = new Float64Array(stats.e.length);
+  const count = new Float64Array(stats.count.length);
+  for (let c = 0; c < cellGroups.length; c++) {
+    const g = cellGroups[c];
+    B.set(stats.B.subarray(c * D * K, (c + 1) * D * K), g * D * K);
+    C.set(stats.C.subarray(c * K * K, (c + 1) * K * K), g * K * K);
+    e.set(stats.e.subarray(c * K, (c + 1) * K), g * K);
+    count[g] = stats.count[c];
+  }
+  return { ...stats, B, C, e, count };
 }
 
 /** Build the model from its compiled data (also the entry point for sampler workers). */
@@ -50,6 +87,14 @@ export class CompiledModel implements SamplerTarget {
   /** Stacked varying effects of each cell's groups (nCells × Ktot) and their gradient. */
   private readonly rho: Float64Array;
   private readonly gradRho: Float64Array;
+  /**
+   * One term with one cell per group: the likelihood's cells are renumbered in group order
+   * ({@link stats}), so the stacked varying effects are the term's own r and gradR (shared
+   * arrays) and nothing is gathered or scattered.
+   */
+  private readonly cellsAreGroups: boolean;
+  /** The compressed data, with cells in group order when {@link cellsAreGroups}. */
+  private readonly stats: CompiledData["stats"];
   private readonly q: Float64Array;
   private readonly work: TermWork[];
   private scratchV = new Float64Array(4);
@@ -78,6 +123,15 @@ export class CompiledModel implements SamplerTarget {
         gradL: new Float64Array(K * K),
       };
     });
+    const first = this.work[0];
+    this.cellsAreGroups = this.work.length === 1 && first.term.nGroups === data.nCells &&
+      isPermutation(data.cellGroups);
+    this.stats = data.stats;
+    if (this.cellsAreGroups) {
+      this.rho = first.r;
+      this.gradRho = first.gradR;
+      this.stats = cellsInGroupOrder(data.stats, data.cellGroups, this.D, data.kTotal);
+    }
   }
 
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
@@ -108,7 +162,6 @@ export class CompiledModel implements SamplerTarget {
     // Varying effects: r = diag(sd) L z.
     for (const w of this.work) {
       const { term, K } = w;
-      const J = term.nGroups;
       for (let k = 0; k < K; k++) {
         const logSd = theta[term.logSdOffset + k];
         const sd = Math.exp(logSd);
@@ -118,31 +171,10 @@ export class CompiledModel implements SamplerTarget {
         lp += l + logSd; // prior + log Jacobian of exp
         gradient[term.logSdOffset + k] += g * sd + 1;
       }
-      if (term.correlated) {
-        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
-      }
-      if (term.centered) {
-        lp += this.centredPrior(w, theta);
-      } else {
-        for (let j = 0; j < J; j++) {
-          const z = term.zOffset + j * K;
-          for (let a = 0; a < K; a++) {
-            let ua = theta[z + a];
-            if (term.correlated) {
-              ua = 0;
-              for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
-            }
-            w.u[j * K + a] = ua;
-            w.r[j * K + a] = w.sd[a] * ua;
-          }
-          for (let a = 0; a < K; a++) {
-            const za = theta[z + a];
-            lp -= 0.5 * za * za;
-            gradient[z + a] -= za;
-          }
-        }
-      }
+      if (term.correlated) lp += choleskyCorrForward(theta, K, term.lkjEta, w.L, term.corOffset);
+      lp += term.centered
+        ? this.centredPrior(w, theta)
+        : this.nonCentredForward(w, theta, gradient);
       w.gradR.fill(0);
     }
 
@@ -151,7 +183,7 @@ export class CompiledModel implements SamplerTarget {
     const T = this.work.length;
     const kTotal = d.kTotal;
     const rho = this.rho;
-    for (let c = 0; c < nCells; c++) {
+    for (let c = 0; c < nCells && !this.cellsAreGroups; c++) {
       let k0 = c * kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
@@ -182,7 +214,7 @@ export class CompiledModel implements SamplerTarget {
     const gradBeta = this.gradBeta;
     gradBeta.fill(0);
     this.gradRho.fill(0);
-    const logLik = d.stats.kind === "gaussian"
+    const logLik = this.stats.kind === "gaussian"
       ? this.gaussianLikelihood(theta, gradient)
       : this.patternLikelihood(theta, gradient);
     this.lastLogLikelihood = logLik;
@@ -190,7 +222,7 @@ export class CompiledModel implements SamplerTarget {
     if (!Number.isFinite(lp)) return -Infinity;
 
     // Back to β and r.
-    for (let c = 0; c < nCells; c++) {
+    for (let c = 0; c < nCells && !this.cellsAreGroups; c++) {
       let k0 = c * kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
@@ -209,33 +241,99 @@ export class CompiledModel implements SamplerTarget {
       if (term.centered) this.centredBackward(w, theta, gradient);
       else this.nonCentredBackward(w, theta, gradient);
       if (term.correlated) {
-        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        choleskyCorrBackward(y, K, term.lkjEta, w.L, w.gradL, gy);
+        choleskyCorrBackward(theta, K, term.lkjEta, w.L, w.gradL, gradient, term.corOffset);
       }
     }
     return Number.isFinite(lp) ? lp : -Infinity;
   }
 
+  /**
+   * Non-centred varying effects r = diag(sd) L z: fills w.u = L z and w.r; returns the z prior
+   * −½|z|² and adds its gradient.
+   */
+  private nonCentredForward(w: TermWork, theta: Float64Array, gradient: Float64Array): number {
+    const { term, K } = w;
+    const n = term.nGroups * K;
+    const z0 = term.zOffset;
+    const { L, sd, u, r } = w;
+    if (term.correlated && K === 2) {
+      // (1 + x | g), the common case: L = [[1, 0], [L10, L11]].
+      const l00 = L[0], l10 = L[2], l11 = L[3], sd0 = sd[0], sd1 = sd[1];
+      for (let j = 0; j < n; j += 2) {
+        const za = theta[z0 + j], zb = theta[z0 + j + 1];
+        const u0 = l00 * za, u1 = l10 * za + l11 * zb;
+        u[j] = u0;
+        u[j + 1] = u1;
+        r[j] = sd0 * u0;
+        r[j + 1] = sd1 * u1;
+      }
+    } else if (term.correlated) {
+      for (let j = 0; j < n; j += K) {
+        for (let a = 0; a < K; a++) {
+          let ua = 0;
+          for (let b = 0; b <= a; b++) ua += L[a * K + b] * theta[z0 + j + b];
+          u[j + a] = ua;
+          r[j + a] = sd[a] * ua;
+        }
+      }
+    } else {
+      for (let j = 0; j < n; j += K) {
+        for (let a = 0; a < K; a++) {
+          const ua = theta[z0 + j + a];
+          u[j + a] = ua;
+          r[j + a] = sd[a] * ua;
+        }
+      }
+    }
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const zi = theta[z0 + i];
+      ss += zi * zi;
+      gradient[z0 + i] -= zi;
+    }
+    return -0.5 * ss;
+  }
+
   /** Back through r = diag(sd) L z (non-centred): gradients of z, log sd and L. */
   private nonCentredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
     const { term, K } = w;
-    const J = term.nGroups;
-    for (let j = 0; j < J; j++) {
-      const z = term.zOffset + j * K;
-      for (let a = 0; a < K; a++) {
-        const gr = w.gradR[j * K + a];
-        // d r_a / d log sd_a = r_a
-        gradient[term.logSdOffset + a] += gr * w.r[j * K + a];
-        const gu = gr * w.sd[a];
-        if (term.correlated) {
+    const n = term.nGroups * K;
+    const z0 = term.zOffset;
+    const { gradR, r, sd, L, gradL } = w;
+    // d r_a / d log sd_a = r_a
+    for (let a = 0; a < K; a++) {
+      let g = 0;
+      for (let i = a; i < n; i += K) g += gradR[i] * r[i];
+      gradient[term.logSdOffset + a] += g;
+    }
+    if (term.correlated && K === 2) {
+      const l00 = L[0], l10 = L[2], l11 = L[3], sd0 = sd[0], sd1 = sd[1];
+      let g00 = 0, g10 = 0, g11 = 0;
+      for (let j = 0; j < n; j += 2) {
+        const gu0 = gradR[j] * sd0, gu1 = gradR[j + 1] * sd1;
+        const za = theta[z0 + j], zb = theta[z0 + j + 1];
+        gradient[z0 + j] += gu0 * l00 + gu1 * l10;
+        gradient[z0 + j + 1] += gu1 * l11;
+        g00 += gu0 * za;
+        g10 += gu1 * za;
+        g11 += gu1 * zb;
+      }
+      gradL[0] += g00;
+      gradL[2] += g10;
+      gradL[3] += g11;
+    } else if (term.correlated) {
+      for (let j = 0; j < n; j += K) {
+        for (let a = 0; a < K; a++) {
+          const gu = gradR[j + a] * sd[a];
           for (let b = 0; b <= a; b++) {
-            gradient[z + b] += gu * w.L[a * K + b];
-            w.gradL[a * K + b] += gu * theta[z + b];
+            gradient[z0 + j + b] += gu * L[a * K + b];
+            gradL[a * K + b] += gu * theta[z0 + j + b];
           }
-        } else {
-          gradient[z + a] += gu;
         }
+      }
+    } else {
+      for (let j = 0; j < n; j += K) {
+        for (let a = 0; a < K; a++) gradient[z0 + j + a] += gradR[j + a] * sd[a];
       }
     }
   }
@@ -306,7 +404,7 @@ export class CompiledModel implements SamplerTarget {
 
   private gaussianLikelihood(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
-    const s = d.stats;
+    const s = this.stats;
     if (s.kind !== "gaussian") throw new Error("unreachable");
     const D = this.D;
     const K = d.kTotal;
@@ -328,23 +426,26 @@ export class CompiledModel implements SamplerTarget {
       rss += beta[a] * (ga - 2 * h[a]);
       gradBeta[a] = h[a] - ga;
     }
-    for (let c = 0; c < d.nCells; c++) {
-      const r0 = c * K;
-      const bBase = c * D * K;
-      const cBase = c * K * K;
-      for (let k = 0; k < K; k++) {
-        const rk = rho[r0 + k];
-        // One pass over column k of B_c: (B_cᵀβ)_k, and B_c ρ_c into gradBeta.
-        let btb = 0;
-        for (let a = 0, i = bBase + k; a < D; a++, i += K) {
-          const bak = B[i];
-          btb += bak * beta[a];
-          gradBeta[a] -= bak * rk;
+    if (K === 2) rss += this.gaussianCellsK2(gradBeta, gradRho, invVar);
+    else {
+      for (let c = 0; c < d.nCells; c++) {
+        const r0 = c * K;
+        const bBase = c * D * K;
+        const cBase = c * K * K;
+        for (let k = 0; k < K; k++) {
+          const rk = rho[r0 + k];
+          // One pass over column k of B_c: (B_cᵀβ)_k, and B_c ρ_c into gradBeta.
+          let btb = 0;
+          for (let a = 0, i = bBase + k; a < D; a++, i += K) {
+            const bak = B[i];
+            btb += bak * beta[a];
+            gradBeta[a] -= bak * rk;
+          }
+          let cr = 0;
+          for (let l = 0; l < K; l++) cr += C[cBase + k * K + l] * rho[r0 + l];
+          rss += rk * (-2 * e[r0 + k] + 2 * btb + cr);
+          gradRho[r0 + k] = (e[r0 + k] - btb - cr) * invVar;
         }
-        let cr = 0;
-        for (let l = 0; l < K; l++) cr += C[cBase + k * K + l] * rho[r0 + l];
-        rss += rk * (-2 * e[r0 + k] + 2 * btb + cr);
-        gradRho[r0 + k] = (e[r0 + k] - btb - cr) * invVar;
       }
     }
     for (let a = 0; a < D; a++) gradBeta[a] *= invVar;
@@ -352,9 +453,44 @@ export class CompiledModel implements SamplerTarget {
     return -s.n * logSigma - 0.5 * rss * invVar;
   }
 
+  /**
+   * The cell sums of {@link gaussianLikelihood} for Ktot = 2 (one (1 + x | g) term, the common
+   * case): the same arithmetic in one pass over each B_c with the two columns in registers.
+   * Returns the cells' part of the rss.
+   */
+  private gaussianCellsK2(gradBeta: Float64Array, gradRho: Float64Array, invVar: number): number {
+    const d = this.data;
+    const s = this.stats as GaussianStats;
+    const D = this.D;
+    const beta = this.beta;
+    const rho = this.rho;
+    const B = s.B, C = s.C, e = s.e;
+    let rss = 0;
+    for (let c = 0, i = 0; c < d.nCells; c++) {
+      const r0 = 2 * c;
+      const rho0 = rho[r0], rho1 = rho[r0 + 1];
+      let t0 = 0, t1 = 0;
+      for (let a = 0; a < D; a++, i += 2) {
+        const b0 = B[i], b1 = B[i + 1];
+        const ba = beta[a];
+        t0 += b0 * ba;
+        t1 += b1 * ba;
+        gradBeta[a] -= b0 * rho0 + b1 * rho1;
+      }
+      const ci = 4 * c;
+      const cr0 = C[ci] * rho0 + C[ci + 1] * rho1;
+      const cr1 = C[ci + 2] * rho0 + C[ci + 3] * rho1;
+      const e0 = e[r0], e1 = e[r0 + 1];
+      rss += rho0 * (2 * (t0 - e0) + cr0) + rho1 * (2 * (t1 - e1) + cr1);
+      gradRho[r0] = (e0 - t0 - cr0) * invVar;
+      gradRho[r0 + 1] = (e1 - t1 - cr1) * invVar;
+    }
+    return rss;
+  }
+
   private patternLikelihood(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
-    const s = d.stats;
+    const s = this.stats;
     if (s.kind !== "patterns") throw new Error("unreachable");
     const D = this.D;
     const family = d.family;

@@ -62,8 +62,26 @@ class PhasePoint {
   }
 }
 
+/** A state that may be selected: position, gradient, log density and its Hamiltonian. */
+class Proposal {
+  readonly q: Float64Array;
+  readonly g: Float64Array;
+  logp = 0;
+  energy = 0;
+  constructor(dim: number) {
+    this.q = new Float64Array(dim);
+    this.g = new Float64Array(dim);
+  }
+  copyFrom(o: Proposal): void {
+    this.q.set(o.q);
+    this.g.set(o.g);
+    this.logp = o.logp;
+    this.energy = o.energy;
+  }
+}
+
 class Level {
-  readonly proposeFinal: PhasePoint;
+  readonly proposeFinal: Proposal;
   readonly pInitEnd: Float64Array;
   readonly pSharpInitEnd: Float64Array;
   readonly rhoInit: Float64Array;
@@ -71,7 +89,7 @@ class Level {
   readonly pSharpFinalBeg: Float64Array;
   readonly rhoFinal: Float64Array;
   constructor(dim: number) {
-    this.proposeFinal = new PhasePoint(dim);
+    this.proposeFinal = new Proposal(dim);
     this.pInitEnd = new Float64Array(dim);
     this.pSharpInitEnd = new Float64Array(dim);
     this.rhoInit = new Float64Array(dim);
@@ -87,17 +105,6 @@ function logSumExp(a: number, b: number): number {
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
-/** Σ a_i (b_i + c_i). */
-function dotSum(a: Float64Array, b: Float64Array, c: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * (b[i] + c[i]);
-  return s;
-}
-
-function addInto(target: Float64Array, a: Float64Array, b: Float64Array): void {
-  for (let i = 0; i < target.length; i++) target[i] += a[i] + b[i];
-}
-
 /**
  * Scratch memory for {@link nutsStep}: every array one transition needs, allocated once for a
  * given dimension and maximum tree depth. Not shareable between concurrent transitions.
@@ -108,8 +115,8 @@ export class NutsWorkspace {
   private readonly z: PhasePoint;
   private readonly zFwd: PhasePoint;
   private readonly zBck: PhasePoint;
-  private readonly zSample: PhasePoint;
-  private readonly zPropose: PhasePoint;
+  private readonly zSample: Proposal;
+  private readonly zPropose: Proposal;
   private readonly levels: Level[];
   private readonly pFwdFwd: Float64Array;
   private readonly pSharpFwdFwd: Float64Array;
@@ -139,8 +146,8 @@ export class NutsWorkspace {
     this.z = new PhasePoint(dim);
     this.zFwd = new PhasePoint(dim);
     this.zBck = new PhasePoint(dim);
-    this.zSample = new PhasePoint(dim);
-    this.zPropose = new PhasePoint(dim);
+    this.zSample = new Proposal(dim);
+    this.zPropose = new Proposal(dim);
     this.levels = [];
     for (let d = 0; d < maxTreedepth; d++) this.levels.push(new Level(d === 0 ? 0 : dim));
     const v = () => new Float64Array(dim);
@@ -181,8 +188,6 @@ export class NutsWorkspace {
     velocity(metric, z.p, this.pSharpFwdFwd);
     this.zFwd.copyFrom(z);
     this.zBck.copyFrom(z);
-    this.zSample.copyFrom(z);
-    this.zPropose.copyFrom(z);
     this.pSharpFwdBck.set(this.pSharpFwdFwd);
     this.pSharpBckFwd.set(this.pSharpFwdFwd);
     this.pSharpBckBck.set(this.pSharpFwdFwd);
@@ -194,13 +199,17 @@ export class NutsWorkspace {
 
     let logSumWeight = 0;
     this.h0 = -z.logp + kineticEnergy(z.p, this.pSharpFwdFwd);
+    const sample = this.zSample;
+    sample.q.set(z.q);
+    sample.g.set(z.g);
+    sample.logp = z.logp;
+    sample.energy = this.h0;
     this.nLeapfrog = 0;
     this.sumMetroProb = 0;
     this.divergent = false;
     let depth = 0;
 
     while (depth < maxTreedepth) {
-      this.rhoSub.fill(0);
       let rhoFwd: Float64Array;
       let rhoBck: Float64Array;
       let valid: boolean;
@@ -251,25 +260,36 @@ export class NutsWorkspace {
       }
       logSumWeight = logSumExp(logSumWeight, subtreeWeight);
 
-      // U-turn across the merged trajectory, then across its two halves extended by one state.
-      const persist = dotSum(this.pSharpBckBck, this.rho, this.rhoSub) > 0 &&
-        dotSum(this.pSharpFwdFwd, this.rho, this.rhoSub) > 0 &&
-        dotSum(this.pSharpBckBck, rhoBck, this.pFwdBck) > 0 &&
-        dotSum(this.pSharpFwdBck, rhoBck, this.pFwdBck) > 0 &&
-        dotSum(this.pSharpBckFwd, rhoFwd, this.pBckFwd) > 0 &&
-        dotSum(this.pSharpFwdFwd, rhoFwd, this.pBckFwd) > 0;
-      for (let i = 0; i < this.dim; i++) this.rho[i] += this.rhoSub[i];
+      // U-turn across the merged trajectory, then across its two halves extended by one state
+      // (six sums Σ p♯·(ρ + ρ′) in one pass, each in the same order as its own loop would be).
+      const rho = this.rho, rhoSub = this.rhoSub;
+      const pSharpBckBck = this.pSharpBckBck, pSharpFwdFwd = this.pSharpFwdFwd;
+      const pSharpFwdBck = this.pSharpFwdBck, pSharpBckFwd = this.pSharpBckFwd;
+      const pFwdBck = this.pFwdBck, pBckFwd = this.pBckFwd;
+      let whole0 = 0, whole1 = 0, bck0 = 0, bck1 = 0, fwd0 = 0, fwd1 = 0;
+      for (let i = 0; i < this.dim; i++) {
+        const merged = rho[i] + rhoSub[i];
+        whole0 += pSharpBckBck[i] * merged;
+        whole1 += pSharpFwdFwd[i] * merged;
+        const bck = rhoBck[i] + pFwdBck[i];
+        bck0 += pSharpBckBck[i] * bck;
+        bck1 += pSharpFwdBck[i] * bck;
+        const fwd = rhoFwd[i] + pBckFwd[i];
+        fwd0 += pSharpBckFwd[i] * fwd;
+        fwd1 += pSharpFwdFwd[i] * fwd;
+      }
+      const persist = whole0 > 0 && whole1 > 0 && bck0 > 0 && bck1 > 0 && fwd0 > 0 && fwd1 > 0;
+      for (let i = 0; i < this.dim; i++) rho[i] += rhoSub[i];
       if (!persist) break;
     }
 
     const s = this.zSample;
-    velocity(metric, s.p, this.scratch);
     const info: NutsInfo = {
       acceptStat: this.nLeapfrog > 0 ? this.sumMetroProb / this.nLeapfrog : 0,
       treeDepth: depth,
       nLeapfrog: this.nLeapfrog,
       divergent: this.divergent,
-      energy: -s.logp + kineticEnergy(s.p, this.scratch),
+      energy: s.energy,
     };
     this.target = null;
     this.rng = null;
@@ -283,46 +303,21 @@ export class NutsWorkspace {
   /**
    * Builds a subtree of 2^depth leapfrog steps from `this.z` in the direction of
    * `this.signedStep`; leaves its log weight in `subtreeLogWeight`; returns its validity
-   * (no divergence and no U-turn inside).
+   * (no divergence and no U-turn inside). Writes (not adds) the subtree's momentum sum into
+   * `rho`, its selected state into `propose`, and its end momenta and velocities.
    */
   private buildTree(
     depth: number,
-    propose: PhasePoint,
+    propose: Proposal,
     pSharpBeg: Float64Array,
     pSharpEnd: Float64Array,
     rho: Float64Array,
     pBeg: Float64Array,
     pEnd: Float64Array,
   ): boolean {
-    const z = this.z;
-    if (depth === 0) {
-      z.logp = leapfrog(
-        this.target!,
-        z.q,
-        z.p,
-        z.g,
-        this.signedStep,
-        this.metric!,
-        this.scratch,
-      );
-      this.nLeapfrog++;
-      velocity(this.metric!, z.p, pSharpBeg);
-      let h = -z.logp + kineticEnergy(z.p, pSharpBeg);
-      if (Number.isNaN(h)) h = Infinity;
-      if (h - this.h0 > MAX_DELTA_H) this.divergent = true;
-      const logWeight = this.h0 - h;
-      this.subtreeLogWeight = logWeight;
-      this.sumMetroProb += logWeight > 0 ? 1 : Math.exp(logWeight);
-      propose.copyFrom(z);
-      pSharpEnd.set(pSharpBeg);
-      for (let i = 0; i < this.dim; i++) rho[i] += z.p[i];
-      pBeg.set(z.p);
-      pEnd.set(z.p);
-      return !this.divergent;
-    }
+    if (depth === 0) return this.leaf(propose, pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
 
     const level = this.levels[depth];
-    level.rhoInit.fill(0);
     if (
       !this.buildTree(
         depth - 1,
@@ -336,7 +331,6 @@ export class NutsWorkspace {
     ) return false;
     const logWeightInit = this.subtreeLogWeight;
 
-    level.rhoFinal.fill(0);
     if (
       !this.buildTree(
         depth - 1,
@@ -358,14 +352,90 @@ export class NutsWorkspace {
       propose.copyFrom(level.proposeFinal);
     }
     this.subtreeLogWeight = logWeight;
-    addInto(rho, level.rhoInit, level.rhoFinal);
 
-    return dotSum(pSharpBeg, level.rhoInit, level.rhoFinal) > 0 &&
-      dotSum(pSharpEnd, level.rhoInit, level.rhoFinal) > 0 &&
-      dotSum(pSharpBeg, level.rhoInit, level.pFinalBeg) > 0 &&
-      dotSum(level.pSharpFinalBeg, level.rhoInit, level.pFinalBeg) > 0 &&
-      dotSum(level.pSharpInitEnd, level.rhoFinal, level.pInitEnd) > 0 &&
-      dotSum(pSharpEnd, level.rhoFinal, level.pInitEnd) > 0;
+    // ρ = ρ_init + ρ_final and the six U-turn sums of the merged subtree in one pass (each sum
+    // in the same order as its own loop would be).
+    const { rhoInit, rhoFinal, pFinalBeg, pSharpFinalBeg, pInitEnd, pSharpInitEnd } = level;
+    let whole0 = 0, whole1 = 0, init0 = 0, init1 = 0, final0 = 0, final1 = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const ri = rhoInit[i], rf = rhoFinal[i];
+      const merged = ri + rf;
+      rho[i] = merged;
+      whole0 += pSharpBeg[i] * merged;
+      whole1 += pSharpEnd[i] * merged;
+      const init = ri + pFinalBeg[i];
+      init0 += pSharpBeg[i] * init;
+      init1 += pSharpFinalBeg[i] * init;
+      const fin = rf + pInitEnd[i];
+      final0 += pSharpInitEnd[i] * fin;
+      final1 += pSharpEnd[i] * fin;
+    }
+    return whole0 > 0 && whole1 > 0 && init0 > 0 && init1 > 0 && final0 > 0 && final1 > 0;
+  }
+
+  /**
+   * One leapfrog step from `this.z` (a depth-0 subtree): the new state becomes `propose`, its
+   * momentum is written to `rho`, `pBeg` and `pEnd`, its velocity to both p♯ ends. For a
+   * diagonal metric the integrator's and the bookkeeping's passes are fused (the same
+   * arithmetic as {@link leapfrog}, {@link velocity} and {@link kineticEnergy}).
+   */
+  private leaf(
+    propose: Proposal,
+    pSharpBeg: Float64Array,
+    pSharpEnd: Float64Array,
+    rho: Float64Array,
+    pBeg: Float64Array,
+    pEnd: Float64Array,
+  ): boolean {
+    const z = this.z;
+    const { q, p, g } = z;
+    const metric = this.metric!;
+    const n = this.dim;
+    let kinetic: number;
+    if (metric.kind === "diag") {
+      const m = metric.inverse;
+      const eps = this.signedStep;
+      const half = 0.5 * eps;
+      for (let i = 0; i < n; i++) {
+        const pi = p[i] + half * g[i];
+        p[i] = pi;
+        q[i] += eps * (m[i] * pi);
+      }
+      z.logp = this.target!.logDensityGradient(q, g);
+      let twice = 0;
+      for (let i = 0; i < n; i++) {
+        const pi = p[i] + half * g[i];
+        p[i] = pi;
+        const v = m[i] * pi;
+        twice += pi * v;
+        pSharpBeg[i] = v;
+        pSharpEnd[i] = v;
+        pBeg[i] = pi;
+        pEnd[i] = pi;
+        rho[i] = pi;
+      }
+      kinetic = 0.5 * twice;
+    } else {
+      z.logp = leapfrog(this.target!, q, p, g, this.signedStep, metric, this.scratch);
+      velocity(metric, p, pSharpBeg);
+      kinetic = kineticEnergy(p, pSharpBeg);
+      pSharpEnd.set(pSharpBeg);
+      pBeg.set(p);
+      pEnd.set(p);
+      rho.set(p);
+    }
+    this.nLeapfrog++;
+    let h = -z.logp + kinetic;
+    if (Number.isNaN(h)) h = Infinity;
+    if (h - this.h0 > MAX_DELTA_H) this.divergent = true;
+    const logWeight = this.h0 - h;
+    this.subtreeLogWeight = logWeight;
+    this.sumMetroProb += logWeight > 0 ? 1 : Math.exp(logWeight);
+    propose.q.set(q);
+    propose.g.set(g);
+    propose.logp = z.logp;
+    propose.energy = h;
+    return !this.divergent;
   }
 }
 

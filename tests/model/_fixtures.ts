@@ -80,3 +80,18 @@ export function crossedSpec(family: Family): ModelSpec {
     ],
   };
 }
+
+/**
+ * y ~ 1 + x + f + treat + treat:g1 + (1 + treat | g1): one correlated two-coefficient term, whose
+ * groups are the Gaussian cells (the compiled model's fast paths for that common case).
+ */
+export function singleTermSpec(family: Family): ModelSpec {
+  const spec = crossedSpec(family);
+  return {
+    ...spec,
+    groupTerms: [
+      { group: "g1", factors: ["g1"], intercept: true, slopes: ["treat"], correlated: true },
+    ],
+    priors: spec.priors.filter((p) => !("group" in p && p.group === "g2")),
+  };
+}

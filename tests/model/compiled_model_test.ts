@@ -6,7 +6,7 @@ import type { ChainDraws } from "../../lib/sampler/backend.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { logGamma } from "../../lib/model/special.ts";
-import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+import { crossedSpec, seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
 
 const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
 
@@ -16,36 +16,40 @@ function randomPoint(dim: number, seed: number): Float64Array {
 }
 
 const PARAMETERIZATIONS = ["noncentered", "centered"] as const;
+/** Two crossed terms (general code paths), and one (1 + treat | g1) term (its fast paths). */
+const SPECS = { crossed: crossedSpec, "single term": singleTermSpec };
 
 for (const family of FAMILIES) {
   for (const parameterization of PARAMETERIZATIONS) {
-    Deno.test(`${family}, ${parameterization}: analytic gradient matches central finite differences`, () => {
-      const model = new CompiledModel(
-        compileModel(crossedSpec(family), simulatedTable(300, family), { parameterization }),
-      );
-      for (const seed of [1, 2, 3]) {
-        const theta = randomPoint(model.dim, seed);
-        const grad = new Float64Array(model.dim);
-        const lp = model.logDensityGradient(theta, grad);
-        assert.ok(Number.isFinite(lp));
-        const scratch = new Float64Array(model.dim);
-        const h = 1e-6;
-        for (let i = 0; i < model.dim; i++) {
-          const plus = Float64Array.from(theta);
-          plus[i] += h;
-          const minus = Float64Array.from(theta);
-          minus[i] -= h;
-          const numeric = (model.logDensityGradient(plus, scratch) -
-            model.logDensityGradient(minus, scratch)) / (2 * h);
-          // Central differences are accurate to O(h²) plus rounding ~ |lp|·ε/h ≈ 1e-7 here.
-          const tolerance = 1e-5 * Math.max(1, Math.abs(numeric));
-          assert.ok(
-            Math.abs(numeric - grad[i]) < tolerance,
-            `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
-          );
+    for (const [specName, makeSpec] of Object.entries(SPECS)) {
+      Deno.test(`${family}, ${parameterization}, ${specName}: analytic gradient matches central finite differences`, () => {
+        const model = new CompiledModel(
+          compileModel(makeSpec(family), simulatedTable(300, family), { parameterization }),
+        );
+        for (const seed of [1, 2, 3]) {
+          const theta = randomPoint(model.dim, seed);
+          const grad = new Float64Array(model.dim);
+          const lp = model.logDensityGradient(theta, grad);
+          assert.ok(Number.isFinite(lp));
+          const scratch = new Float64Array(model.dim);
+          const h = 1e-6;
+          for (let i = 0; i < model.dim; i++) {
+            const plus = Float64Array.from(theta);
+            plus[i] += h;
+            const minus = Float64Array.from(theta);
+            minus[i] -= h;
+            const numeric = (model.logDensityGradient(plus, scratch) -
+              model.logDensityGradient(minus, scratch)) / (2 * h);
+            // Central differences are accurate to O(h²) plus rounding ~ |lp|·ε/h ≈ 1e-7 here.
+            const tolerance = 1e-5 * Math.max(1, Math.abs(numeric));
+            assert.ok(
+              Math.abs(numeric - grad[i]) < tolerance,
+              `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
+            );
+          }
         }
-      }
-    });
+      });
+    }
   }
 }
 
@@ -64,12 +68,17 @@ function naiveLogLikelihood(
   const f = getColumn(table, "f");
   const g2 = getColumn(table, "g2");
   let total = 0;
+  // A varying coefficient the spec does not have contributes nothing.
+  const inSpec = (group: string, coef: string) =>
+    spec.groupTerms.some((t) =>
+      t.group === group && (coef === "Intercept" ? t.intercept : t.slopes.includes(coef))
+    );
   for (let i = 0; i < table.nRows; i++) {
     const fl = labelAt(f, i);
     const l1 = labelAt(getColumn(table, "g1"), i);
     const l2 = labelAt(g2, i);
     const r = (group: string, label: string, coef: string) =>
-      value(varyingName(group, label, coef));
+      inSpec(group, coef) ? value(varyingName(group, label, coef)) : 0;
     const eta = value("b_Intercept") + value("b_x") * x[i] +
       (fl === "mid" ? value("b_fmid") : 0) + (fl === "hi" ? value("b_fhi") : 0) +
       value("b_treat") * treat[i] + value("b_treat:g1") * treat[i] * g1[i] +
@@ -105,36 +114,39 @@ function naiveLogLikelihood(
 
 for (const family of FAMILIES) {
   for (const parameterization of PARAMETERIZATIONS) {
-    Deno.test(`${family}, ${parameterization}: compressed likelihood equals the row-by-row likelihood`, () => {
-      const table = simulatedTable(2000, family, 11);
-      const spec = crossedSpec(family);
-      const data = compileModel(spec, table, { parameterization });
-      const model = new CompiledModel(data);
-      const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
-      if (family === "gaussian") assert.equal(entries, 12); // 4 × 3 cells, whatever the rows
-      else if (family !== "student") assert.ok(entries < 2000, `${entries} patterns`);
-      for (const seed of [5, 6]) {
-        const theta = randomPoint(model.dim, seed);
-        const lp = model.logDensityGradient(theta, new Float64Array(model.dim));
-        const chain: ChainDraws = {
-          theta,
-          logDensity: Float64Array.of(lp),
-          acceptStat: new Float64Array(1),
-          stepSize: new Float64Array(1),
-          treeDepth: new Int32Array(1),
-          nLeapfrog: new Int32Array(1),
-          divergent: new Uint8Array(1),
-          energy: new Float64Array(1),
-          warmupDivergences: 0,
-          adaptedStepSize: 1,
-          inverseMetric: new Float64Array(model.dim),
-        };
-        const named = generateQuantities(data, [chain]).values;
-        const naive = naiveLogLikelihood(spec, table, named);
-        const relative = Math.abs(model.lastLogLikelihood - naive) / Math.abs(naive);
-        assert.ok(relative < 1e-10, `compressed ${model.lastLogLikelihood} vs rows ${naive}`);
-      }
-    });
+    for (const [specName, makeSpec] of Object.entries(SPECS)) {
+      Deno.test(`${family}, ${parameterization}, ${specName}: compressed likelihood equals the row-by-row likelihood`, () => {
+        const table = simulatedTable(2000, family, 11);
+        const spec = makeSpec(family);
+        const data = compileModel(spec, table, { parameterization });
+        const model = new CompiledModel(data);
+        const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
+        // Gaussian: 4 × 3 cells (4 for the single term), whatever the rows.
+        if (family === "gaussian") assert.equal(entries, specName === "crossed" ? 12 : 4);
+        else if (family !== "student") assert.ok(entries < 2000, `${entries} patterns`);
+        for (const seed of [5, 6]) {
+          const theta = randomPoint(model.dim, seed);
+          const lp = model.logDensityGradient(theta, new Float64Array(model.dim));
+          const chain: ChainDraws = {
+            theta,
+            logDensity: Float64Array.of(lp),
+            acceptStat: new Float64Array(1),
+            stepSize: new Float64Array(1),
+            treeDepth: new Int32Array(1),
+            nLeapfrog: new Int32Array(1),
+            divergent: new Uint8Array(1),
+            energy: new Float64Array(1),
+            warmupDivergences: 0,
+            adaptedStepSize: 1,
+            inverseMetric: new Float64Array(model.dim),
+          };
+          const named = generateQuantities(data, [chain]).values;
+          const naive = naiveLogLikelihood(spec, table, named);
+          const relative = Math.abs(model.lastLogLikelihood - naive) / Math.abs(naive);
+          assert.ok(relative < 1e-10, `compressed ${model.lastLogLikelihood} vs rows ${naive}`);
+        }
+      });
+    }
   }
 }
 
