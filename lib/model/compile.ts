@@ -11,7 +11,13 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import { defaultPriors, resolvePrior } from "../spec/priors.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
-import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
+import type {
+  CompiledData,
+  CompiledTerm,
+  GaussianStats,
+  PatternStats,
+  TermParameterization,
+} from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
@@ -25,8 +31,15 @@ export interface CompileOptions {
    * iteration but with more divergences and a quarter of the ESS, so it is not the default
    * (bench/results/cpu_models.json).
    */
-  parameterization?: "centered" | "noncentered";
+  parameterization?: Parameterization;
 }
+
+
+/**
+ * Parameterisation of the varying effects: one choice for every term, or per term by group name
+ * (e.g. `{ race: "centered" }`; terms not named are non-centred).
+ */
+export type Parameterization = TermParameterization | Record<string, TermParameterization>;
 
 /** Columns the model reads. */
 export function usedColumns(spec: ModelSpec): string[] {
@@ -61,7 +74,7 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
-  const centered = options.parameterization === "centered";
+  const param = options.parameterization ?? "noncentered";
   const spec = validateSpec(specIn, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
@@ -168,7 +181,7 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      centered,
+      parameterization: typeof param === "string" ? param : (param[g.group] ?? "noncentered"),
       nGroups: keys.labels.length,
       labels: keys.labels,
       levels: keys.levels,

@@ -5,6 +5,18 @@
  */
 import type { Family, PriorDistribution } from "../spec/model_spec.ts";
 
+/**
+ * How θ holds a term's varying effects r (rows r_j ~ N(0, S), S = diag(sd) L Lᵀ diag(sd)):
+ * - "noncentered": z with r_j = diag(sd) L z_j, z_j ~ N(0, I) — suits groups with little data;
+ * - "centered": r itself — suits groups whose data dominate the prior;
+ * - "contrasts": s = Qᵀ r (lib/model/level_contrasts.ts) with the level-mean row s_0 non-centred
+ *   (s_0 = diag(sd) L z_0) and the J−1 contrast rows centred — the data identify contrasts
+ *   between levels, while the level mean trades off against the population-level coefficients
+ *   and is known only through the prior, so it keeps the non-centred form.
+ * All three give the same posterior; only the sampler's geometry differs.
+ */
+export type TermParameterization = "noncentered" | "centered" | "contrasts";
+
 /** One varying-effects term after compilation. */
 export interface CompiledTerm {
   group: string;
@@ -12,11 +24,8 @@ export interface CompiledTerm {
   /** Names of the K varying coefficients ("Intercept", "alliance"). */
   coefNames: string[];
   correlated: boolean;
-  /**
-   * Centred parameterisation (θ holds r itself) instead of non-centred (θ holds z with
-   * r = diag(sd) L z). Centred suits terms whose every group has plenty of data.
-   */
-  centered: boolean;
+  /** How θ holds the varying effects r (J × K): see {@link TermParameterization}. */
+  parameterization: TermParameterization;
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];

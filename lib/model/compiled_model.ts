@@ -11,18 +11,25 @@ import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
+import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+import { firstCentredRow } from "./varying_effects.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
+
 
 interface TermWork {
   term: CompiledTerm;
   K: number;
   sd: Float64Array;
   L: Float64Array;
-  /** u = L z per group (J × K). */
+  /** u = L z per row (J × K). */
   u: Float64Array;
+  /** The rows the parameters describe: r itself, or r's level mean and contrasts (Qᵀ r). */
+  s: Float64Array;
   r: Float64Array;
   gradR: Float64Array;
+  /** Gradient with respect to s (the same array as gradR unless s holds contrasts). */
+  gradS: Float64Array;
   gradL: Float64Array;
 }
 
@@ -67,14 +74,20 @@ export class CompiledModel implements SamplerTarget {
     this.q = new Float64Array(this.D);
     this.work = data.terms.map((term) => {
       const K = term.coefNames.length;
+      const size = term.nGroups * K;
+      const r = new Float64Array(size);
+      const gradR = new Float64Array(size);
+      const rotated = term.parameterization === "contrasts";
       return {
         term,
         K,
         sd: new Float64Array(K),
         L: new Float64Array(K * K),
-        u: new Float64Array(term.nGroups * K),
-        r: new Float64Array(term.nGroups * K),
-        gradR: new Float64Array(term.nGroups * K),
+        u: new Float64Array(size),
+        s: rotated ? new Float64Array(size) : r,
+        r,
+        gradR,
+        gradS: rotated ? new Float64Array(size) : gradR,
         gradL: new Float64Array(K * K),
       };
     });
@@ -122,27 +135,26 @@ export class CompiledModel implements SamplerTarget {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
       }
-      if (term.centered) {
-        lp += this.centredPrior(w, theta);
-      } else {
-        for (let j = 0; j < J; j++) {
-          const z = term.zOffset + j * K;
-          for (let a = 0; a < K; a++) {
-            let ua = theta[z + a];
-            if (term.correlated) {
-              ua = 0;
-              for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
-            }
-            w.u[j * K + a] = ua;
-            w.r[j * K + a] = w.sd[a] * ua;
+      const split = firstCentredRow(term);
+      for (let j = 0; j < split; j++) {
+        const z = term.zOffset + j * K;
+        for (let a = 0; a < K; a++) {
+          let ua = theta[z + a];
+          if (term.correlated) {
+            ua = 0;
+            for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
           }
-          for (let a = 0; a < K; a++) {
-            const za = theta[z + a];
-            lp -= 0.5 * za * za;
-            gradient[z + a] -= za;
-          }
+          w.u[j * K + a] = ua;
+          w.s[j * K + a] = w.sd[a] * ua;
+        }
+        for (let a = 0; a < K; a++) {
+          const za = theta[z + a];
+          lp -= 0.5 * za * za;
+          gradient[z + a] -= za;
         }
       }
+      if (split < J) lp += this.centredPrior(w, theta, split);
+      if (w.s !== w.r) contrastsToLevels(w.s, J, K, w.r);
       w.gradR.fill(0);
     }
 
@@ -206,8 +218,10 @@ export class CompiledModel implements SamplerTarget {
     for (const w of this.work) {
       const { term, K } = w;
       w.gradL.fill(0);
-      if (term.centered) this.centredBackward(w, theta, gradient);
-      else this.nonCentredBackward(w, theta, gradient);
+      if (w.s !== w.r) levelsToContrasts(w.gradR, term.nGroups, K, w.gradS);
+      const split = firstCentredRow(term);
+      this.nonCentredBackward(w, theta, gradient, split);
+      if (split < term.nGroups) this.centredBackward(w, theta, gradient, split);
       if (term.correlated) {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
@@ -217,16 +231,20 @@ export class CompiledModel implements SamplerTarget {
     return Number.isFinite(lp) ? lp : -Infinity;
   }
 
-  /** Back through r = diag(sd) L z (non-centred): gradients of z, log sd and L. */
-  private nonCentredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+  /** Back through s = diag(sd) L z (non-centred rows 0…end−1): gradients of z, log sd and L. */
+  private nonCentredBackward(
+    w: TermWork,
+    theta: Float64Array,
+    gradient: Float64Array,
+    end: number,
+  ): void {
     const { term, K } = w;
-    const J = term.nGroups;
-    for (let j = 0; j < J; j++) {
+    for (let j = 0; j < end; j++) {
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
-        const gr = w.gradR[j * K + a];
-        // d r_a / d log sd_a = r_a
-        gradient[term.logSdOffset + a] += gr * w.r[j * K + a];
+        const gr = w.gradS[j * K + a];
+        // d s_a / d log sd_a = s_a
+        gradient[term.logSdOffset + a] += gr * w.s[j * K + a];
         const gu = gr * w.sd[a];
         if (term.correlated) {
           for (let b = 0; b <= a; b++) {
@@ -241,23 +259,24 @@ export class CompiledModel implements SamplerTarget {
   }
 
   /**
-   * Centred varying effects r_j ~ N(0, diag(sd) L Lᵀ diag(sd)) taken straight from θ. With
-   * w_j = r_j / sd and u_j = L⁻¹ w_j: log p = −½ Σ_j |u_j|² − J Σ_k (log sd_k + log L_kk).
-   * Stores u_j in w.u for the backward pass.
+   * Centred rows s_j ~ N(0, diag(sd) L Lᵀ diag(sd)), j = start…J−1, taken straight from θ. With
+   * w_j = s_j / sd and u_j = L⁻¹ w_j: log p = −½ Σ_j |u_j|² − J_c Σ_k (log sd_k + log L_kk),
+   * J_c = J − start. Stores u_j in w.u for the backward pass.
    */
-  private centredPrior(w: TermWork, theta: Float64Array): number {
+  private centredPrior(w: TermWork, theta: Float64Array, start: number): number {
     const { term, K } = w;
     const J = term.nGroups;
+    const Jc = J - start;
     let lp = 0;
     for (let k = 0; k < K; k++) {
-      lp -= J * theta[term.logSdOffset + k];
-      if (term.correlated) lp -= J * Math.log(w.L[k * K + k]);
+      lp -= Jc * theta[term.logSdOffset + k];
+      if (term.correlated) lp -= Jc * Math.log(w.L[k * K + k]);
     }
-    for (let j = 0; j < J; j++) {
+    for (let j = start; j < J; j++) {
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
         const ra = theta[z + a];
-        w.r[j * K + a] = ra;
+        w.s[j * K + a] = ra;
         let ua = ra / w.sd[a];
         if (term.correlated) {
           for (let b = 0; b < a; b++) ua -= w.L[a * K + b] * w.u[j * K + b];
@@ -271,19 +290,25 @@ export class CompiledModel implements SamplerTarget {
   }
 
   /**
-   * Gradients of the centred prior plus the likelihood's (w.gradR) with respect to r, log sd
-   * and L. With v_j = L⁻ᵀ u_j: ∂/∂r_j = gradR_j − v_j / sd; ∂/∂log sd_k = Σ_j v_jk w_jk − J;
-   * ∂/∂L = Σ_j v_j u_jᵀ (lower triangle) − J / L_kk on the diagonal.
+   * Gradients of the centred prior (rows start…J−1) plus the likelihood's (w.gradS) with respect
+   * to s, log sd and L. With v_j = L⁻ᵀ u_j: ∂/∂s_j = gradS_j − v_j / sd; ∂/∂log sd_k =
+   * Σ_j v_jk w_jk − J_c; ∂/∂L = Σ_j v_j u_jᵀ (lower triangle) − J_c / L_kk on the diagonal.
    */
-  private centredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+  private centredBackward(
+    w: TermWork,
+    theta: Float64Array,
+    gradient: Float64Array,
+    start: number,
+  ): void {
     const { term, K } = w;
     const J = term.nGroups;
+    const Jc = J - start;
     const v = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
     for (let k = 0; k < K; k++) {
-      gradient[term.logSdOffset + k] -= J;
-      if (term.correlated) w.gradL[k * K + k] -= J / w.L[k * K + k];
+      gradient[term.logSdOffset + k] -= Jc;
+      if (term.correlated) w.gradL[k * K + k] -= Jc / w.L[k * K + k];
     }
-    for (let j = 0; j < J; j++) {
+    for (let j = start; j < J; j++) {
       const z = term.zOffset + j * K;
       for (let a = K - 1; a >= 0; a--) {
         let va = w.u[j * K + a];
@@ -295,7 +320,7 @@ export class CompiledModel implements SamplerTarget {
       }
       for (let a = 0; a < K; a++) {
         const wa = theta[z + a] / w.sd[a];
-        gradient[z + a] += w.gradR[j * K + a] - v[a] / w.sd[a];
+        gradient[z + a] += w.gradS[j * K + a] - v[a] / w.sd[a];
         gradient[term.logSdOffset + a] += v[a] * wa;
         if (term.correlated) {
           for (let b = 0; b <= a; b++) w.gradL[a * K + b] += v[a] * w.u[j * K + b];

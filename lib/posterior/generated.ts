@@ -6,6 +6,7 @@
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
+import { varyingEffectsFromTheta } from "../model/varying_effects.ts";
 
 /** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
 export interface NamedDraws {
@@ -90,6 +91,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const first = data.hasIntercept ? 1 : 0;
   const beta = new Float64Array(D);
   const rs = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
+  const scratch = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
   const Ls = data.terms.map((t) => new Float64Array(t.coefNames.length ** 2));
   const T = data.terms.length;
   for (let ch = 0; ch < nChains; ch++) {
@@ -131,22 +133,8 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
           sd[k][out] = sdValues[k];
         }
         const r = rs[t];
-        for (let j = 0; j < term.nGroups; j++) {
-          const z = term.zOffset + j * K;
-          for (let a = 0; a < K; a++) {
-            if (term.centered) {
-              r[j * K + a] = theta[z + a];
-            } else {
-              let u = theta[z + a];
-              if (term.correlated) {
-                u = 0;
-                for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
-              }
-              r[j * K + a] = sdValues[a] * u;
-            }
-            rArrays[t][j * K + a][out] = r[j * K + a];
-          }
-        }
+        varyingEffectsFromTheta(term, theta, sdValues, L, r, scratch[t]);
+        for (let i = 0; i < r.length; i++) rArrays[t][i][out] = r[i];
       }
       if (sigma) sigma[out] = Math.exp(theta[data.sigmaOffset]);
       if (nu) nu[out] = 1 + Math.exp(theta[data.nuOffset]);

@@ -37,7 +37,7 @@ function constantChain(phi: Float64Array, n: number): ChainDraws {
   };
 }
 
-for (const parameterization of ["noncentered", "centered"] as const) {
+for (const parameterization of ["noncentered", "centered", "contrasts"] as const) {
   Deno.test(`collapsed draws (${parameterization}): θ rows give back γ and φ through generateQuantities`, () => {
     const data = compileModel(normalPriorSpec(), simulatedTable(150, "gaussian"), {
       parameterization,

@@ -15,7 +15,7 @@ function randomPoint(dim: number, seed: number): Float64Array {
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
 }
 
-const PARAMETERIZATIONS = ["noncentered", "centered"] as const;
+const PARAMETERIZATIONS = ["noncentered", "centered", "contrasts"] as const;
 
 for (const family of FAMILIES) {
   for (const parameterization of PARAMETERIZATIONS) {
@@ -141,7 +141,7 @@ for (const family of FAMILIES) {
 Deno.test("terms are non-centred unless centring is asked for", () => {
   const table = simulatedTable(300, "gaussian");
   const plain = compileModel(crossedSpec("gaussian"), table);
-  assert.deepEqual(plain.terms.map((t) => t.centered), [false, false]);
+  assert.deepEqual(plain.terms.map((t) => t.parameterization), ["noncentered", "noncentered"]);
   const centred = compileModel(crossedSpec("gaussian"), table, { parameterization: "centered" });
-  assert.deepEqual(centred.terms.map((t) => t.centered), [true, true]);
+  assert.deepEqual(centred.terms.map((t) => t.parameterization), ["centered", "centered"]);
 });
