@@ -14,7 +14,7 @@ import type { CollapsedGaussian } from "./collapsed_gaussian.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { solveLowerTransposed } from "./_dense.ts";
-import { thetaFromVaryingEffects } from "./varying_effects.ts";
+import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
 
 /**
  * Write the full unconstrained vector θ (CompiledModel's layout, `theta.length === data.dim`)
@@ -36,8 +36,7 @@ export function assembleTheta(
   const lay = target.layout;
   theta.fill(0);
   const first = d.hasIntercept ? 1 : 0;
-  if (d.hasIntercept) theta[d.interceptOffset] = gamma[0];
-  for (let p = 0; p < d.nFixed; p++) theta[d.bOffset + p] = gamma[first + p];
+  const rs: Float64Array[] = [];
   d.terms.forEach((term, t) => {
     const { K, J, phiLogSd, phiCor, gamma: g0 } = lay.terms[t];
     const sd = new Float64Array(K);
@@ -55,7 +54,12 @@ export function assembleTheta(
     }
     const r = gamma.subarray(g0, g0 + J * K);
     thetaFromVaryingEffects(term, r, sd, L, theta, new Float64Array(J * K));
+    rs.push(r);
   });
+  const beta = new Float64Array(d.columnNames.length);
+  for (let p = 0; p < first + d.nFixed; p++) beta[p] = gamma[p];
+  const kMax = Math.max(1, ...d.terms.map((t) => t.coefNames.length));
+  thetaFromCoefficients(d, beta, rs, theta, new Float64Array(kMax));
   theta[d.sigmaOffset] = phi[lay.phiSigma];
   return theta;
 }

@@ -11,13 +11,7 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import { defaultPriors, resolvePrior } from "../spec/priors.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
-import type {
-  CompiledData,
-  CompiledTerm,
-  GaussianStats,
-  PatternStats,
-  TermParameterization,
-} from "./compiled_data.ts";
+import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
@@ -34,6 +28,8 @@ export interface CompileOptions {
   parameterization?: Parameterization;
 }
 
+/** Parameterisation of one varying-effects term. */
+export type TermParameterization = "centered" | "noncentered";
 
 /**
  * Parameterisation of the varying effects: one choice for every term, or per term by group name
@@ -181,7 +177,11 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      parameterization: typeof param === "string" ? param : (param[g.group] ?? "noncentered"),
+      centered: new Array(coefNames.length).fill(
+        (typeof param === "string" ? param : (param[g.group] ?? "noncentered")) === "centered",
+      ),
+      contrasts: false,
+      meanInBeta: false,
       nGroups: keys.labels.length,
       labels: keys.labels,
       levels: keys.levels,

@@ -5,18 +5,6 @@
  */
 import type { Family, PriorDistribution } from "../spec/model_spec.ts";
 
-/**
- * How θ holds a term's varying effects r (rows r_j ~ N(0, S), S = diag(sd) L Lᵀ diag(sd)):
- * - "noncentered": z with r_j = diag(sd) L z_j, z_j ~ N(0, I) — suits groups with little data;
- * - "centered": r itself — suits groups whose data dominate the prior;
- * - "contrasts": s = Qᵀ r (lib/model/level_contrasts.ts) with the level-mean row s_0 non-centred
- *   (s_0 = diag(sd) L z_0) and the J−1 contrast rows centred — the data identify contrasts
- *   between levels, while the level mean trades off against the population-level coefficients
- *   and is known only through the prior, so it keeps the non-centred form.
- * All three give the same posterior; only the sampler's geometry differs.
- */
-export type TermParameterization = "noncentered" | "centered" | "contrasts";
-
 /** One varying-effects term after compilation. */
 export interface CompiledTerm {
   group: string;
@@ -24,8 +12,27 @@ export interface CompiledTerm {
   /** Names of the K varying coefficients ("Intercept", "alliance"). */
   coefNames: string[];
   correlated: boolean;
-  /** How θ holds the varying effects r (J × K): see {@link TermParameterization}. */
-  parameterization: TermParameterization;
+  /**
+   * How θ holds the varying effects r (J × K; rows r_j ~ N(0, S), S = diag(sd) L Lᵀ diag(sd)).
+   * Per coefficient a: non-centred (θ holds u_ja, the standardised effect, with
+   * r_j = diag(sd) L u_j) or centred (θ holds the effect itself) — see compiled_model.ts. All
+   * choices give the same posterior; only the sampler's geometry differs. Non-centred suits
+   * coefficients whose groups have little data relative to their spread, centred the others.
+   */
+  centered: boolean[];
+  /**
+   * The rows θ holds are s = Qᵀ r (lib/model/level_contrasts.ts): the level mean (scaled by √J),
+   * always non-centred, and J−1 orthonormal contrasts between levels, centred or not per
+   * coefficient. The data identify contrasts; the level mean trades off against the
+   * population-level coefficients and is known mostly through the prior.
+   */
+  contrasts: boolean;
+  /**
+   * θ's population-level coefficients hold β + Â r̄ (r̄: this term's mean over levels, Â its map
+   * into design columns) instead of β: a shear with unit Jacobian that removes the ridge
+   * between the coefficients and the level mean, which the data cannot tell apart.
+   */
+  meanInBeta: boolean;
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];

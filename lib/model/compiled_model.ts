@@ -12,10 +12,11 @@ import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
-import { firstCentredRow } from "./varying_effects.ts";
+import { coefficientsFromTheta } from "./varying_effects.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
-
+/** Every coefficient non-centred (the level-mean row of a "contrasts" block). */
+const NONE: readonly boolean[] = new Array(64).fill(false);
 
 interface TermWork {
   term: CompiledTerm;
@@ -31,6 +32,10 @@ interface TermWork {
   /** Gradient with respect to s (the same array as gradR unless s holds contrasts). */
   gradS: Float64Array;
   gradL: Float64Array;
+  /** Rows before this one are non-centred whatever term.centered says (the level mean). */
+  firstCentredRow: number;
+  /** The level mean r̄ (K) when it is moved into β, then its gradient. */
+  mean: Float64Array;
 }
 
 /** Build the model from its compiled data (also the entry point for sampler workers). */
@@ -54,6 +59,10 @@ export class CompiledModel implements SamplerTarget {
   private readonly D: number;
   private readonly beta: Float64Array;
   private readonly gradBeta: Float64Array;
+  private readonly priorGradBeta: Float64Array;
+  /** Each term's varying effects (the work arrays' r) and K-sized scratch. */
+  private readonly rs: Float64Array[];
+  private readonly meanScratch: Float64Array;
   /** Stacked varying effects of each cell's groups (nCells × Ktot) and their gradient. */
   private readonly rho: Float64Array;
   private readonly gradRho: Float64Array;
@@ -69,6 +78,7 @@ export class CompiledModel implements SamplerTarget {
     this.D = data.columnNames.length;
     this.beta = new Float64Array(this.D);
     this.gradBeta = new Float64Array(this.D);
+    this.priorGradBeta = new Float64Array(this.D);
     this.rho = new Float64Array(data.nCells * data.kTotal);
     this.gradRho = new Float64Array(data.nCells * data.kTotal);
     this.q = new Float64Array(this.D);
@@ -77,7 +87,7 @@ export class CompiledModel implements SamplerTarget {
       const size = term.nGroups * K;
       const r = new Float64Array(size);
       const gradR = new Float64Array(size);
-      const rotated = term.parameterization === "contrasts";
+      const rotated = term.contrasts;
       return {
         term,
         K,
@@ -88,35 +98,19 @@ export class CompiledModel implements SamplerTarget {
         r,
         gradR,
         gradS: rotated ? new Float64Array(size) : gradR,
+        firstCentredRow: rotated ? 1 : 0,
+        mean: new Float64Array(K),
         gradL: new Float64Array(K * K),
       };
     });
+    this.rs = this.work.map((w) => w.r);
+    this.meanScratch = new Float64Array(Math.max(1, ...this.work.map((w) => w.K)));
   }
 
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     gradient.fill(0);
     let lp = 0;
-
-    // Population-level coefficients and their priors.
-    const beta = this.beta;
-    beta.fill(0);
-    const first = d.hasIntercept ? 1 : 0;
-    if (d.hasIntercept) {
-      beta[0] = theta[d.interceptOffset];
-      const l = priorLogDensityInto(d.interceptPrior, beta[0]);
-      const g = priorDerivative[0];
-      lp += l;
-      gradient[d.interceptOffset] += g;
-    }
-    for (let p = 0; p < d.nFixed; p++) {
-      const value = theta[d.bOffset + p];
-      beta[first + p] = value;
-      const l = priorLogDensityInto(d.bPriors[p], value);
-      const g = priorDerivative[0];
-      lp += l;
-      gradient[d.bOffset + p] += g;
-    }
 
     // Varying effects: r = diag(sd) L z.
     for (const w of this.work) {
@@ -135,27 +129,23 @@ export class CompiledModel implements SamplerTarget {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
       }
-      const split = firstCentredRow(term);
-      for (let j = 0; j < split; j++) {
-        const z = term.zOffset + j * K;
-        for (let a = 0; a < K; a++) {
-          let ua = theta[z + a];
-          if (term.correlated) {
-            ua = 0;
-            for (let b = 0; b <= a; b++) ua += w.L[a * K + b] * theta[z + b];
-          }
-          w.u[j * K + a] = ua;
-          w.s[j * K + a] = w.sd[a] * ua;
-        }
-        for (let a = 0; a < K; a++) {
-          const za = theta[z + a];
-          lp -= 0.5 * za * za;
-          gradient[z + a] -= za;
-        }
-      }
-      if (split < J) lp += this.centredPrior(w, theta, split);
+      lp += this.varyingPrior(w, theta);
       if (w.s !== w.r) contrastsToLevels(w.s, J, K, w.r);
       w.gradR.fill(0);
+    }
+
+    // Population-level coefficients (less the level means moved into θ) and their priors.
+    const beta = this.beta;
+    const first = d.hasIntercept ? 1 : 0;
+    coefficientsFromTheta(d, theta, this.rs, beta, this.meanScratch);
+    const priorGradBeta = this.priorGradBeta;
+    if (d.hasIntercept) {
+      lp += priorLogDensityInto(d.interceptPrior, beta[0]);
+      priorGradBeta[0] = priorDerivative[0];
+    }
+    for (let p = 0; p < d.nFixed; p++) {
+      lp += priorLogDensityInto(d.bPriors[p], beta[first + p]);
+      priorGradBeta[first + p] = priorDerivative[0];
     }
 
     // Varying effects of each cell, all terms stacked.
@@ -211,17 +201,28 @@ export class CompiledModel implements SamplerTarget {
         k0 += w.K;
       }
     }
+    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += priorGradBeta[p];
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
     for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
+    // β = θ_β − Â r̄: each level's effect gets −(1/J) Âᵀ ∂/∂β.
+    for (const w of this.work) {
+      if (!w.term.meanInBeta) continue;
+      const { mapColumn, mapCoef, mapWeight, nGroups: J } = w.term;
+      w.mean.fill(0);
+      for (let e = 0; e < mapColumn.length; e++) {
+        w.mean[mapCoef[e]] += mapWeight[e] * gradBeta[mapColumn[e]];
+      }
+      for (let j = 0; j < J; j++) {
+        for (let k = 0; k < w.K; k++) w.gradR[j * w.K + k] -= w.mean[k] / J;
+      }
+    }
 
     // Back through the varying effects to z (or r), log sd and L.
     for (const w of this.work) {
       const { term, K } = w;
       w.gradL.fill(0);
       if (w.s !== w.r) levelsToContrasts(w.gradR, term.nGroups, K, w.gradS);
-      const split = firstCentredRow(term);
-      this.nonCentredBackward(w, theta, gradient, split);
-      if (split < term.nGroups) this.centredBackward(w, theta, gradient, split);
+      this.varyingBackward(w, gradient);
       if (term.correlated) {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
@@ -231,58 +232,44 @@ export class CompiledModel implements SamplerTarget {
     return Number.isFinite(lp) ? lp : -Infinity;
   }
 
-  /** Back through s = diag(sd) L z (non-centred rows 0…end−1): gradients of z, log sd and L. */
-  private nonCentredBackward(
-    w: TermWork,
-    theta: Float64Array,
-    gradient: Float64Array,
-    end: number,
-  ): void {
-    const { term, K } = w;
-    for (let j = 0; j < end; j++) {
-      const z = term.zOffset + j * K;
-      for (let a = 0; a < K; a++) {
-        const gr = w.gradS[j * K + a];
-        // d s_a / d log sd_a = s_a
-        gradient[term.logSdOffset + a] += gr * w.s[j * K + a];
-        const gu = gr * w.sd[a];
-        if (term.correlated) {
-          for (let b = 0; b <= a; b++) {
-            gradient[z + b] += gu * w.L[a * K + b];
-            w.gradL[a * K + b] += gu * theta[z + b];
-          }
-        } else {
-          gradient[z + a] += gu;
-        }
-      }
-    }
-  }
-
   /**
-   * Centred rows s_j ~ N(0, diag(sd) L Lᵀ diag(sd)), j = start…J−1, taken straight from θ. With
-   * w_j = s_j / sd and u_j = L⁻¹ w_j: log p = −½ Σ_j |u_j|² − J_c Σ_k (log sd_k + log L_kk),
-   * J_c = J − start. Stores u_j in w.u for the backward pass.
+   * The rows s_j of a term's block (r itself, or the level mean and contrasts) and their prior
+   * s_j ~ N(0, diag(sd) L Lᵀ diag(sd)), coefficient by coefficient in Cholesky order with
+   * u_j = L⁻¹ (s_j / sd) standard normal: a non-centred coefficient a takes u_ja from θ and
+   * s_ja = sd_a (L u_j)_a; a centred one takes s_ja from θ and u_ja = (s_ja / sd_a −
+   * Σ_{b<a} L_ab u_jb) / L_aa, adding the log Jacobian −log sd_a − log L_aa. Stores u and s.
    */
-  private centredPrior(w: TermWork, theta: Float64Array, start: number): number {
-    const { term, K } = w;
+  private varyingPrior(w: TermWork, theta: Float64Array): number {
+    const { term, K, sd, L, u, s } = w;
     const J = term.nGroups;
-    const Jc = J - start;
+    const corr = term.correlated;
     let lp = 0;
-    for (let k = 0; k < K; k++) {
-      lp -= Jc * theta[term.logSdOffset + k];
-      if (term.correlated) lp -= Jc * Math.log(w.L[k * K + k]);
-    }
-    for (let j = start; j < J; j++) {
+    for (let j = 0; j < J; j++) {
+      const centred = j >= w.firstCentredRow ? term.centered : NONE;
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
-        const ra = theta[z + a];
-        w.s[j * K + a] = ra;
-        let ua = ra / w.sd[a];
-        if (term.correlated) {
-          for (let b = 0; b < a; b++) ua -= w.L[a * K + b] * w.u[j * K + b];
-          ua /= w.L[a * K + a];
+        const i = j * K + a;
+        let ua: number;
+        if (centred[a]) {
+          const sa = theta[z + a];
+          s[i] = sa;
+          ua = sa / sd[a];
+          if (corr) {
+            for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[j * K + b];
+            ua /= L[a * K + a];
+            lp -= Math.log(L[a * K + a]);
+          }
+          lp -= theta[term.logSdOffset + a];
+        } else {
+          ua = theta[z + a];
+          let la = ua;
+          if (corr) {
+            la = 0;
+            for (let b = 0; b <= a; b++) la += L[a * K + b] * (b === a ? ua : u[j * K + b]);
+          }
+          s[i] = sd[a] * la;
         }
-        w.u[j * K + a] = ua;
+        u[i] = ua;
         lp -= 0.5 * ua * ua;
       }
     }
@@ -290,40 +277,47 @@ export class CompiledModel implements SamplerTarget {
   }
 
   /**
-   * Gradients of the centred prior (rows start…J−1) plus the likelihood's (w.gradS) with respect
-   * to s, log sd and L. With v_j = L⁻ᵀ u_j: ∂/∂s_j = gradS_j − v_j / sd; ∂/∂log sd_k =
-   * Σ_j v_jk w_jk − J_c; ∂/∂L = Σ_j v_j u_jᵀ (lower triangle) − J_c / L_kk on the diagonal.
+   * Reverse pass of {@link varyingPrior} plus the likelihood's gradient with respect to s
+   * (w.gradS): gradients of θ's block, log sd and L (into w.gradL).
    */
-  private centredBackward(
-    w: TermWork,
-    theta: Float64Array,
-    gradient: Float64Array,
-    start: number,
-  ): void {
-    const { term, K } = w;
+  private varyingBackward(w: TermWork, gradient: Float64Array): void {
+    const { term, K, sd, L, u, s, gradS, gradL } = w;
     const J = term.nGroups;
-    const Jc = J - start;
-    const v = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
-    for (let k = 0; k < K; k++) {
-      gradient[term.logSdOffset + k] -= Jc;
-      if (term.correlated) w.gradL[k * K + k] -= Jc / w.L[k * K + k];
-    }
-    for (let j = start; j < J; j++) {
+    const corr = term.correlated;
+    const uBar = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
+    const gLogSd = term.logSdOffset;
+    for (let j = 0; j < J; j++) {
+      const centred = j >= w.firstCentredRow ? term.centered : NONE;
       const z = term.zOffset + j * K;
+      const row = j * K;
+      for (let a = 0; a < K; a++) uBar[a] = -u[row + a];
       for (let a = K - 1; a >= 0; a--) {
-        let va = w.u[j * K + a];
-        if (term.correlated) {
-          for (let b = a + 1; b < K; b++) va -= w.L[b * K + a] * v[b];
-          va /= w.L[a * K + a];
-        }
-        v[a] = va;
-      }
-      for (let a = 0; a < K; a++) {
-        const wa = theta[z + a] / w.sd[a];
-        gradient[z + a] += w.gradS[j * K + a] - v[a] / w.sd[a];
-        gradient[term.logSdOffset + a] += v[a] * wa;
-        if (term.correlated) {
-          for (let b = 0; b <= a; b++) w.gradL[a * K + b] += v[a] * w.u[j * K + b];
+        const i = row + a;
+        if (centred[a]) {
+          const laa = corr ? L[a * K + a] : 1;
+          const q = uBar[a] / laa;
+          gradient[z + a] += gradS[i] + q / sd[a];
+          gradient[gLogSd + a] += -q * s[i] / sd[a] - 1;
+          if (corr) {
+            for (let b = 0; b < a; b++) {
+              uBar[b] -= q * L[a * K + b];
+              gradL[a * K + b] -= q * u[row + b];
+            }
+            gradL[a * K + a] -= (uBar[a] * u[i] + 1) / laa;
+          }
+        } else {
+          const g = gradS[i];
+          gradient[gLogSd + a] += g * s[i];
+          const gu = g * sd[a];
+          if (corr) {
+            for (let b = 0; b <= a; b++) {
+              uBar[b] += gu * L[a * K + b];
+              gradL[a * K + b] += gu * u[row + b];
+            }
+          } else {
+            uBar[a] += gu;
+          }
+          gradient[z + a] += uBar[a];
         }
       }
     }

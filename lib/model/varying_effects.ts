@@ -1,22 +1,10 @@
 /**
- * A term's varying effects r (J × K, group-major) from its block of θ and back, for every
- * {@link TermParameterization}: what the draws mean whatever the sampler ran on. The log
+ * A term's varying effects r (J × K, group-major) from its block of θ and back, however θ holds
+ * them (CompiledTerm's `centered`, `contrasts`, `meanInBeta`): what the draws mean whatever the sampler ran on. The log
  * density and its gradient live in compiled_model.ts.
  */
-import type { CompiledTerm } from "./compiled_data.ts";
+import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
-
-/** Rows 0…split−1 of a term's block are non-centred, rows split…J−1 centred. */
-export function firstCentredRow(term: CompiledTerm): number {
-  switch (term.parameterization) {
-    case "noncentered":
-      return term.nGroups;
-    case "centered":
-      return 0;
-    case "contrasts":
-      return 1;
-  }
-}
 
 /**
  * Fill `r` (J·K) from θ given the term's sd (K) and correlation Cholesky factor L (K × K,
@@ -26,7 +14,7 @@ export function firstCentredRow(term: CompiledTerm): number {
  * ```ts
  * import { varyingEffectsFromTheta } from "./varying_effects.ts";
  * const term = { nGroups: 1, coefNames: ["Intercept"], correlated: false, zOffset: 0,
- *   parameterization: "noncentered" } as never;
+ *   centered: [false], contrasts: false } as never;
  * const r = new Float64Array(1);
  * varyingEffectsFromTheta(term, Float64Array.of(2), Float64Array.of(0.5), Float64Array.of(1), r, new Float64Array(1));
  * console.assert(r[0] === 1);
@@ -42,22 +30,31 @@ export function varyingEffectsFromTheta(
 ): void {
   const K = term.coefNames.length;
   const J = term.nGroups;
-  const rotated = term.parameterization === "contrasts";
+  const rotated = term.contrasts;
   const s = rotated ? scratch : r;
-  const split = firstCentredRow(term);
+  const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
+    const centred = !rotated || j > 0;
     for (let a = 0; a < K; a++) {
-      if (j >= split) {
-        s[j * K + a] = theta[z + a];
-        continue;
+      if (centred && term.centered[a]) {
+        const sa = theta[z + a];
+        s[j * K + a] = sa;
+        let ua = sa / sd[a];
+        if (term.correlated) {
+          for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[b];
+          ua /= L[a * K + a];
+        }
+        u[a] = ua;
+      } else {
+        u[a] = theta[z + a];
+        let la = u[a];
+        if (term.correlated) {
+          la = 0;
+          for (let b = 0; b <= a; b++) la += L[a * K + b] * u[b];
+        }
+        s[j * K + a] = sd[a] * la;
       }
-      let u = theta[z + a];
-      if (term.correlated) {
-        u = 0;
-        for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
-      }
-      s[j * K + a] = sd[a] * u;
     }
   }
   if (rotated) contrastsToLevels(s, J, K, r);
@@ -70,7 +67,7 @@ export function varyingEffectsFromTheta(
  * ```ts
  * import { thetaFromVaryingEffects } from "./varying_effects.ts";
  * const term = { nGroups: 1, coefNames: ["Intercept"], correlated: false, zOffset: 0,
- *   parameterization: "noncentered" } as never;
+ *   centered: [false], contrasts: false } as never;
  * const theta = new Float64Array(1);
  * thetaFromVaryingEffects(term, Float64Array.of(1), Float64Array.of(0.5), Float64Array.of(1), theta, new Float64Array(1));
  * console.assert(theta[0] === 2);
@@ -87,25 +84,102 @@ export function thetaFromVaryingEffects(
   const K = term.coefNames.length;
   const J = term.nGroups;
   let s = r;
-  if (term.parameterization === "contrasts") {
+  if (term.contrasts) {
     levelsToContrasts(r, J, K, scratch);
     s = scratch;
   }
-  const split = firstCentredRow(term);
+  const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
+    const centred = !term.contrasts || j > 0;
     for (let a = 0; a < K; a++) {
-      if (j >= split) {
-        theta[z + a] = s[j * K + a];
-        continue;
-      }
-      // z = L⁻¹ (s / sd), forward substitution.
-      let v = s[j * K + a] / sd[a];
+      // u = L⁻¹ (s / sd), forward substitution.
+      let ua = s[j * K + a] / sd[a];
       if (term.correlated) {
-        for (let b = 0; b < a; b++) v -= L[a * K + b] * theta[z + b];
-        v /= L[a * K + a];
+        for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[b];
+        ua /= L[a * K + a];
       }
-      theta[z + a] = v;
+      u[a] = ua;
+      theta[z + a] = centred && term.centered[a] ? s[j * K + a] : ua;
     }
   }
+}
+
+/**
+ * The mean over levels of a J × K block, into `mean` (K).
+ *
+ * @example
+ * ```ts
+ * import { levelMean } from "./varying_effects.ts";
+ * const m = new Float64Array(1);
+ * levelMean(Float64Array.of(1, 3), 2, 1, m);
+ * console.assert(m[0] === 2);
+ * ```
+ */
+export function levelMean(r: Float64Array, J: number, K: number, mean: Float64Array): void {
+  mean.fill(0);
+  for (let j = 0; j < J; j++) for (let k = 0; k < K; k++) mean[k] += r[j * K + k];
+  for (let k = 0; k < K; k++) mean[k] /= J;
+}
+
+/**
+ * The population-level coefficients β (D, design-column order; 0 for columns without a
+ * coefficient) from θ and every term's varying effects `rs`: θ's coefficients less Â r̄ for the
+ * terms whose level mean θ holds in them (`meanInBeta`). `mean` is K-sized scratch (K ≥ every
+ * term's K).
+ *
+ * @example
+ * ```ts ignore
+ * coefficientsFromTheta(data, theta, rs, beta, new Float64Array(8));
+ * ```
+ */
+export function coefficientsFromTheta(
+  data: CompiledData,
+  theta: Float64Array,
+  rs: readonly Float64Array[],
+  beta: Float64Array,
+  mean: Float64Array,
+): void {
+  beta.fill(0);
+  const first = data.hasIntercept ? 1 : 0;
+  if (data.hasIntercept) beta[0] = theta[data.interceptOffset];
+  for (let p = 0; p < data.nFixed; p++) beta[first + p] = theta[data.bOffset + p];
+  data.terms.forEach((term, t) => {
+    if (!term.meanInBeta) return;
+    levelMean(rs[t], term.nGroups, term.coefNames.length, mean);
+    const { mapColumn, mapCoef, mapWeight } = term;
+    for (let e = 0; e < mapColumn.length; e++) {
+      beta[mapColumn[e]] -= mapWeight[e] * mean[mapCoef[e]];
+    }
+  });
+}
+
+/**
+ * The inverse of {@link coefficientsFromTheta}: write θ's population-level coefficients for
+ * coefficients `beta` and varying effects `rs`.
+ *
+ * @example
+ * ```ts ignore
+ * thetaFromCoefficients(data, beta, rs, theta, new Float64Array(8));
+ * ```
+ */
+export function thetaFromCoefficients(
+  data: CompiledData,
+  beta: Float64Array,
+  rs: readonly Float64Array[],
+  theta: Float64Array,
+  mean: Float64Array,
+): void {
+  const shifted = beta.slice();
+  data.terms.forEach((term, t) => {
+    if (!term.meanInBeta) return;
+    levelMean(rs[t], term.nGroups, term.coefNames.length, mean);
+    const { mapColumn, mapCoef, mapWeight } = term;
+    for (let e = 0; e < mapColumn.length; e++) {
+      shifted[mapColumn[e]] += mapWeight[e] * mean[mapCoef[e]];
+    }
+  });
+  const first = data.hasIntercept ? 1 : 0;
+  if (data.hasIntercept) theta[data.interceptOffset] = shifted[0];
+  for (let p = 0; p < data.nFixed; p++) theta[data.bOffset + p] = shifted[first + p];
 }

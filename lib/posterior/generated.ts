@@ -6,7 +6,7 @@
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
-import { varyingEffectsFromTheta } from "../model/varying_effects.ts";
+import { coefficientsFromTheta, varyingEffectsFromTheta } from "../model/varying_effects.ts";
 
 /** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
 export interface NamedDraws {
@@ -93,6 +93,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const rs = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
   const scratch = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
   const Ls = data.terms.map((t) => new Float64Array(t.coefNames.length ** 2));
+  const meanScratch = new Float64Array(Math.max(1, ...data.terms.map((t) => t.coefNames.length)));
   const T = data.terms.length;
   for (let ch = 0; ch < nChains; ch++) {
     const chain = chains[ch];
@@ -100,17 +101,6 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
       const out = ch * drawsPerChain + s;
       const theta = chain.theta.subarray(s * dim, (s + 1) * dim);
       lp[out] = chain.logDensity[s];
-      beta.fill(0);
-      for (let p = 0; p < data.nFixed; p++) {
-        beta[first + p] = theta[data.bOffset + p];
-        b[p][out] = theta[data.bOffset + p];
-      }
-      if (bIntercept) {
-        let intercept = theta[data.interceptOffset];
-        for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
-        beta[0] = theta[data.interceptOffset];
-        bIntercept[out] = intercept;
-      }
       for (let t = 0; t < T; t++) {
         const { term, K, sd, cor } = termArrays[t];
         const L = Ls[t];
@@ -135,6 +125,13 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         const r = rs[t];
         varyingEffectsFromTheta(term, theta, sdValues, L, r, scratch[t]);
         for (let i = 0; i < r.length; i++) rArrays[t][i][out] = r[i];
+      }
+      coefficientsFromTheta(data, theta, rs, beta, meanScratch);
+      for (let p = 0; p < data.nFixed; p++) b[p][out] = beta[first + p];
+      if (bIntercept) {
+        let intercept = beta[0];
+        for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
+        bIntercept[out] = intercept;
       }
       if (sigma) sigma[out] = Math.exp(theta[data.sigmaOffset]);
       if (nu) nu[out] = 1 + Math.exp(theta[data.nuOffset]);

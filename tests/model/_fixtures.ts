@@ -2,6 +2,8 @@
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { seeded } from "../_seeded.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { withTermGeometry } from "../../lib/model/term_geometry.ts";
 
 export { seeded } from "../_seeded.ts";
 
@@ -80,3 +82,31 @@ export function crossedSpec(family: Family): ModelSpec {
     ],
   };
 }
+
+/**
+ * Ways θ can hold the varying effects of {@link crossedSpec} (terms g1: K = 3 correlated, g2:
+ * K = 2 uncorrelated), from the plain ones to per-coefficient mixtures with contrasts and the
+ * level mean moved into the coefficients: every one must give the same model.
+ */
+export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = {
+  noncentered: (data) => data,
+  centered: (data) =>
+    withTermGeometry(
+      data,
+      data.terms.map((t) => ({
+        centered: t.coefNames.map(() => true),
+        contrasts: false,
+        meanInBeta: false,
+      })),
+    ),
+  "mixed contrasts": (data) =>
+    withTermGeometry(data, [
+      { centered: [true, false, true], contrasts: true, meanInBeta: true },
+      { centered: [false, true], contrasts: true, meanInBeta: true },
+    ]),
+  "mixed levels": (data) =>
+    withTermGeometry(data, [
+      { centered: [false, true, false], contrasts: false, meanInBeta: true },
+      { centered: [true, false], contrasts: false, meanInBeta: false },
+    ]),
+};
