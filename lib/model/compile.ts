@@ -177,8 +177,10 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      centered: new Array(coefNames.length).fill(
-        (typeof param === "string" ? param : (param[g.group] ?? "noncentered")) === "centered",
+      noncentering: new Array(coefNames.length).fill(
+        (typeof param === "string" ? param : (param[g.group] ?? "noncentered")) === "centered"
+          ? 0
+          : 1,
       ),
       contrasts: false,
       meanInBeta: false,

@@ -14,12 +14,13 @@ export interface CompiledTerm {
   correlated: boolean;
   /**
    * How θ holds the varying effects r (J × K; rows r_j ~ N(0, S), S = diag(sd) L Lᵀ diag(sd)).
-   * Per coefficient a: non-centred (θ holds u_ja, the standardised effect, with
-   * r_j = diag(sd) L u_j) or centred (θ holds the effect itself) — see compiled_model.ts. All
+   * Per coefficient a, λ_a ∈ [0, 1]: 1 non-centred (θ holds u_ja, the standardised effect, with
+   * r_j = diag(sd) L u_j), 0 centred (θ holds the effect itself), in between partially
+   * centred (Papaspiliopoulos et al. 2007; Gorinova et al. 2020) — see compiled_model.ts. All
    * choices give the same posterior; only the sampler's geometry differs. Non-centred suits
    * coefficients whose groups have little data relative to their spread, centred the others.
    */
-  centered: boolean[];
+  noncentering: number[];
   /**
    * The rows θ holds are s = Qᵀ r (lib/model/level_contrasts.ts): the level mean (scaled by √J),
    * always non-centred, and J−1 orthonormal contrasts between levels, centred or not per

@@ -15,8 +15,6 @@ import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
-/** Every coefficient non-centred (the level-mean row of a "contrasts" block). */
-const NONE: readonly boolean[] = new Array(64).fill(false);
 
 interface TermWork {
   term: CompiledTerm;
@@ -32,7 +30,11 @@ interface TermWork {
   /** Gradient with respect to s (the same array as gradR unless s holds contrasts). */
   gradS: Float64Array;
   gradL: Float64Array;
-  /** Rows before this one are non-centred whatever term.centered says (the level mean). */
+  /** Per coefficient: the conditional scale c, log c and c^λ (see varyingPrior). */
+  c: Float64Array;
+  logC: Float64Array;
+  cPow: Float64Array;
+  /** Rows before this one are non-centred whatever term.noncentering says (the level mean). */
   firstCentredRow: number;
   /** The level mean r̄ (K) when it is moved into β, then its gradient. */
   mean: Float64Array;
@@ -99,6 +101,9 @@ export class CompiledModel implements SamplerTarget {
         gradR,
         gradS: rotated ? new Float64Array(size) : gradR,
         firstCentredRow: rotated ? 1 : 0,
+        c: new Float64Array(K),
+        logC: new Float64Array(K),
+        cPow: new Float64Array(K),
         mean: new Float64Array(K),
         gradL: new Float64Array(K * K),
       };
@@ -222,7 +227,7 @@ export class CompiledModel implements SamplerTarget {
       const { term, K } = w;
       w.gradL.fill(0);
       if (w.s !== w.r) levelsToContrasts(w.gradR, term.nGroups, K, w.gradS);
-      this.varyingBackward(w, gradient);
+      this.varyingBackward(w, theta, gradient);
       if (term.correlated) {
         const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
         const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
@@ -235,39 +240,45 @@ export class CompiledModel implements SamplerTarget {
   /**
    * The rows s_j of a term's block (r itself, or the level mean and contrasts) and their prior
    * s_j ~ N(0, diag(sd) L Lᵀ diag(sd)), coefficient by coefficient in Cholesky order with
-   * u_j = L⁻¹ (s_j / sd) standard normal: a non-centred coefficient a takes u_ja from θ and
-   * s_ja = sd_a (L u_j)_a; a centred one takes s_ja from θ and u_ja = (s_ja / sd_a −
-   * Σ_{b<a} L_ab u_jb) / L_aa, adding the log Jacobian −log sd_a − log L_aa. Stores u and s.
+   * u_j = L⁻¹ (s_j / sd) standard normal. Given the earlier coefficients, s_ja ~ N(m, c²) with
+   * m = sd_a Σ_{b<a} L_ab u_jb and c = sd_a L_aa; θ holds v with s_ja = λ m + c^λ v (λ the
+   * coefficient's `noncentering`: 1 non-centred, v = u_ja; 0 centred, v = s_ja), so
+   * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. Stores u and s.
    */
   private varyingPrior(w: TermWork, theta: Float64Array): number {
-    const { term, K, sd, L, u, s } = w;
+    const { term, K, sd, L, u, s, c, logC, cPow } = w;
     const J = term.nGroups;
     const corr = term.correlated;
     let lp = 0;
+    let jacobian = 0;
+    for (let a = 0; a < K; a++) {
+      c[a] = corr ? sd[a] * L[a * K + a] : sd[a];
+      logC[a] = Math.log(c[a]);
+      const lambda = term.noncentering[a];
+      cPow[a] = lambda === 1 ? c[a] : lambda === 0 ? 1 : Math.exp(lambda * logC[a]);
+      jacobian -= (1 - lambda) * logC[a];
+    }
     for (let j = 0; j < J; j++) {
-      const centred = j >= w.firstCentredRow ? term.centered : NONE;
+      const mixed = j >= w.firstCentredRow;
+      if (mixed) lp += jacobian;
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
         const i = j * K + a;
+        let m = 0;
+        if (corr) {
+          for (let b = 0; b < a; b++) m += L[a * K + b] * u[j * K + b];
+          m *= sd[a];
+        }
+        const v = theta[z + a];
         let ua: number;
-        if (centred[a]) {
-          const sa = theta[z + a];
-          s[i] = sa;
-          ua = sa / sd[a];
-          if (corr) {
-            for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[j * K + b];
-            ua /= L[a * K + a];
-            lp -= Math.log(L[a * K + a]);
-          }
-          lp -= theta[term.logSdOffset + a];
+        if (!mixed || term.noncentering[a] === 1) {
+          ua = v;
+          s[i] = m + c[a] * v;
         } else {
-          ua = theta[z + a];
-          let la = ua;
-          if (corr) {
-            la = 0;
-            for (let b = 0; b <= a; b++) la += L[a * K + b] * (b === a ? ua : u[j * K + b]);
-          }
-          s[i] = sd[a] * la;
+          const lambda = term.noncentering[a];
+          const sa = lambda * m + cPow[a] * v;
+          s[i] = sa;
+          ua = (sa - m) / c[a];
         }
         u[i] = ua;
         lp -= 0.5 * ua * ua;
@@ -280,44 +291,48 @@ export class CompiledModel implements SamplerTarget {
    * Reverse pass of {@link varyingPrior} plus the likelihood's gradient with respect to s
    * (w.gradS): gradients of θ's block, log sd and L (into w.gradL).
    */
-  private varyingBackward(w: TermWork, gradient: Float64Array): void {
-    const { term, K, sd, L, u, s, gradS, gradL } = w;
+  private varyingBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+    const { term, K, sd, L, u, s, gradS, gradL, c, cPow } = w;
     const J = term.nGroups;
     const corr = term.correlated;
     const uBar = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
     const gLogSd = term.logSdOffset;
     for (let j = 0; j < J; j++) {
-      const centred = j >= w.firstCentredRow ? term.centered : NONE;
+      const mixed = j >= w.firstCentredRow;
       const z = term.zOffset + j * K;
       const row = j * K;
       for (let a = 0; a < K; a++) uBar[a] = -u[row + a];
       for (let a = K - 1; a >= 0; a--) {
         const i = row + a;
-        if (centred[a]) {
-          const laa = corr ? L[a * K + a] : 1;
-          const q = uBar[a] / laa;
-          gradient[z + a] += gradS[i] + q / sd[a];
-          gradient[gLogSd + a] += -q * s[i] / sd[a] - 1;
-          if (corr) {
-            for (let b = 0; b < a; b++) {
-              uBar[b] -= q * L[a * K + b];
-              gradL[a * K + b] -= q * u[row + b];
-            }
-            gradL[a * K + a] -= (uBar[a] * u[i] + 1) / laa;
-          }
+        const lambda = mixed ? term.noncentering[a] : 1;
+        const ca = c[a];
+        const sBar = gradS[i];
+        const ub = uBar[a];
+        const m = s[i] - ca * u[i];
+        const v = theta[z + a];
+        // s = λm + c^λ v and u = (s − m)/c as functions of v, m and c.
+        let vBar: number, mBar: number, cBar: number;
+        if (lambda === 1) {
+          vBar = sBar * ca + ub;
+          mBar = sBar;
+          cBar = sBar * v;
         } else {
-          const g = gradS[i];
-          gradient[gLogSd + a] += g * s[i];
-          const gu = g * sd[a];
-          if (corr) {
-            for (let b = 0; b <= a; b++) {
-              uBar[b] += gu * L[a * K + b];
-              gradL[a * K + b] += gu * u[row + b];
-            }
-          } else {
-            uBar[a] += gu;
+          const cl = lambda === 0 ? 1 : cPow[a];
+          vBar = sBar * cl + ub * cl / ca;
+          mBar = sBar * lambda + ub * (lambda - 1) / ca;
+          cBar = sBar * lambda * cl / ca * v + ub * (lambda * cl / (ca * ca) * v - u[i] / ca) -
+            (1 - lambda) / ca;
+        }
+        gradient[z + a] += vBar;
+        // c = sd_a L_aa, m = sd_a Σ_{b<a} L_ab u_b.
+        gradient[gLogSd + a] += cBar * ca + mBar * m;
+        if (corr) {
+          gradL[a * K + a] += cBar * sd[a];
+          const ms = mBar * sd[a];
+          for (let b = 0; b < a; b++) {
+            gradL[a * K + b] += ms * u[row + b];
+            uBar[b] += ms * L[a * K + b];
           }
-          gradient[z + a] += uBar[a];
         }
       }
     }

@@ -9,8 +9,8 @@ import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 
 /** One term's parameterisation. */
 export interface TermGeometry {
-  /** Per coefficient: θ holds the effect itself (centred) rather than the standardised one. */
-  centered: boolean[];
+  /** Per coefficient: 1 non-centred, 0 centred, in between partially centred (λ). */
+  noncentering: number[];
   /** θ holds the level mean (non-centred) and J−1 Helmert contrasts instead of the levels. */
   contrasts: boolean;
   /** θ's population-level coefficients hold β + Â r̄ (see {@link canMoveMeanIntoBeta}). */
@@ -33,7 +33,7 @@ export function canMoveMeanIntoBeta(data: CompiledData, term: CompiledTerm): boo
  * @example
  * ```ts ignore
  * const centred = withTermGeometry(data, data.terms.map((t) => ({
- *   centered: t.coefNames.map(() => true), contrasts: true, meanInBeta: true,
+ *   noncentering: t.coefNames.map(() => 0), contrasts: true, meanInBeta: true,
  * })));
  * ```
  */
@@ -48,10 +48,13 @@ export function withTermGeometry(
   }
   const terms = data.terms.map((term, t) => {
     const g = geometries[t];
-    if (g.centered.length !== term.coefNames.length) {
+    if (
+      g.noncentering.length !== term.coefNames.length ||
+      !g.noncentering.every((l) => l >= 0 && l <= 1)
+    ) {
       throw new HetfxError(
-        `Cannot set the parameterisation of term ${term.group}: ${g.centered.length} flags for ` +
-          `${term.coefNames.length} coefficients.`,
+        `Cannot set the parameterisation of term ${term.group}: need ${term.coefNames.length} ` +
+          `non-centring weights in [0, 1], got [${g.noncentering.join(", ")}].`,
       );
     }
     if (g.meanInBeta && !canMoveMeanIntoBeta(data, term)) {
@@ -60,7 +63,12 @@ export function withTermGeometry(
           "the population-level coefficients (a varying coefficient has no fixed counterpart).",
       );
     }
-    return { ...term, centered: [...g.centered], contrasts: g.contrasts, meanInBeta: g.meanInBeta };
+    return {
+      ...term,
+      noncentering: [...g.noncentering],
+      contrasts: g.contrasts,
+      meanInBeta: g.meanInBeta,
+    };
   });
   return { ...data, terms };
 }

@@ -1,6 +1,6 @@
 /**
  * A term's varying effects r (J × K, group-major) from its block of θ and back, however θ holds
- * them (CompiledTerm's `centered`, `contrasts`, `meanInBeta`): what the draws mean whatever the sampler ran on. The log
+ * them (CompiledTerm's `noncentering`, `contrasts`, `meanInBeta`): what the draws mean whatever the sampler ran on. The log
  * density and its gradient live in compiled_model.ts.
  */
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
@@ -14,7 +14,7 @@ import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
  * ```ts
  * import { varyingEffectsFromTheta } from "./varying_effects.ts";
  * const term = { nGroups: 1, coefNames: ["Intercept"], correlated: false, zOffset: 0,
- *   centered: [false], contrasts: false } as never;
+ *   noncentering: [1], contrasts: false } as never;
  * const r = new Float64Array(1);
  * varyingEffectsFromTheta(term, Float64Array.of(2), Float64Array.of(0.5), Float64Array.of(1), r, new Float64Array(1));
  * console.assert(r[0] === 1);
@@ -35,26 +35,13 @@ export function varyingEffectsFromTheta(
   const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
-    const centred = !rotated || j > 0;
+    const mixed = !rotated || j > 0;
     for (let a = 0; a < K; a++) {
-      if (centred && term.centered[a]) {
-        const sa = theta[z + a];
-        s[j * K + a] = sa;
-        let ua = sa / sd[a];
-        if (term.correlated) {
-          for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[b];
-          ua /= L[a * K + a];
-        }
-        u[a] = ua;
-      } else {
-        u[a] = theta[z + a];
-        let la = u[a];
-        if (term.correlated) {
-          la = 0;
-          for (let b = 0; b <= a; b++) la += L[a * K + b] * u[b];
-        }
-        s[j * K + a] = sd[a] * la;
-      }
+      const { m, c } = conditional(term, sd, L, u, a);
+      const lambda = mixed ? term.noncentering[a] : 1;
+      const sa = lambda * m + Math.pow(c, lambda) * theta[z + a];
+      s[j * K + a] = sa;
+      u[a] = (sa - m) / c;
     }
   }
   if (rotated) contrastsToLevels(s, J, K, r);
@@ -67,7 +54,7 @@ export function varyingEffectsFromTheta(
  * ```ts
  * import { thetaFromVaryingEffects } from "./varying_effects.ts";
  * const term = { nGroups: 1, coefNames: ["Intercept"], correlated: false, zOffset: 0,
- *   centered: [false], contrasts: false } as never;
+ *   noncentering: [1], contrasts: false } as never;
  * const theta = new Float64Array(1);
  * thetaFromVaryingEffects(term, Float64Array.of(1), Float64Array.of(0.5), Float64Array.of(1), theta, new Float64Array(1));
  * console.assert(theta[0] === 2);
@@ -91,18 +78,30 @@ export function thetaFromVaryingEffects(
   const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
-    const centred = !term.contrasts || j > 0;
+    const mixed = !term.contrasts || j > 0;
     for (let a = 0; a < K; a++) {
-      // u = L⁻¹ (s / sd), forward substitution.
-      let ua = s[j * K + a] / sd[a];
-      if (term.correlated) {
-        for (let b = 0; b < a; b++) ua -= L[a * K + b] * u[b];
-        ua /= L[a * K + a];
-      }
-      u[a] = ua;
-      theta[z + a] = centred && term.centered[a] ? s[j * K + a] : ua;
+      const { m, c } = conditional(term, sd, L, u, a);
+      const lambda = mixed ? term.noncentering[a] : 1;
+      const sa = s[j * K + a];
+      u[a] = (sa - m) / c;
+      theta[z + a] = (sa - lambda * m) / Math.pow(c, lambda);
     }
   }
+}
+
+/** Mean m and scale c of coefficient a of a row given its earlier standardised ones `u`. */
+function conditional(
+  term: CompiledTerm,
+  sd: Float64Array,
+  L: Float64Array,
+  u: Float64Array,
+  a: number,
+): { m: number; c: number } {
+  const K = term.coefNames.length;
+  if (!term.correlated) return { m: 0, c: sd[a] };
+  let m = 0;
+  for (let b = 0; b < a; b++) m += L[a * K + b] * u[b];
+  return { m: sd[a] * m, c: sd[a] * L[a * K + a] };
 }
 
 /**

@@ -94,19 +94,19 @@ export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = 
     withTermGeometry(
       data,
       data.terms.map((t) => ({
-        centered: t.coefNames.map(() => true),
+        noncentering: t.coefNames.map(() => 0),
         contrasts: false,
         meanInBeta: false,
       })),
     ),
   "mixed contrasts": (data) =>
     withTermGeometry(data, [
-      { centered: [true, false, true], contrasts: true, meanInBeta: true },
-      { centered: [false, true], contrasts: true, meanInBeta: true },
+      { noncentering: [0, 1, 0.4], contrasts: true, meanInBeta: true },
+      { noncentering: [0.7, 0], contrasts: true, meanInBeta: true },
     ]),
   "mixed levels": (data) =>
     withTermGeometry(data, [
-      { centered: [false, true, false], contrasts: false, meanInBeta: true },
-      { centered: [true, false], contrasts: false, meanInBeta: false },
+      { noncentering: [1, 0, 0.5], contrasts: false, meanInBeta: true },
+      { noncentering: [0, 0.3], contrasts: false, meanInBeta: false },
     ]),
 };

@@ -147,9 +147,9 @@ for (const family of FAMILIES) {
 Deno.test("terms are non-centred unless centring is asked for", () => {
   const table = simulatedTable(300, "gaussian");
   const plain = compileModel(crossedSpec("gaussian"), table);
-  assert.deepEqual(plain.terms.map((t) => t.centered), [[false, false, false], [false, false]]);
+  assert.deepEqual(plain.terms.map((t) => t.noncentering), [[1, 1, 1], [1, 1]]);
   const centred = compileModel(crossedSpec("gaussian"), table, { parameterization: "centered" });
-  assert.deepEqual(centred.terms.map((t) => t.centered), [[true, true, true], [true, true]]);
+  assert.deepEqual(centred.terms.map((t) => t.noncentering), [[0, 0, 0], [0, 0]]);
 });
 
 /** θ of `to` holding the same β, sd, L and r as θ of `from` (same layout, other geometry). */
@@ -190,8 +190,9 @@ for (const family of ["gaussian", "bernoulli"] as const) {
           theta.map((v) => Math.round(v * 1e9)),
         );
         const lpB = b.logDensityGradient(moved, new Float64Array(plain.dim));
-        // A centred coefficient a of a row holds r_a instead of u_a, with ∂u_a/∂r_a =
-        // 1/(sd_a L_aa); contrasts (orthogonal) and moving the level mean (a shear) cost nothing.
+        // Coefficient a of a row holds v = (s_a − λm)/c^λ instead of u_a = (s_a − m)/c, with
+        // c = sd_a L_aa: ∂u_a/∂v = c^(λ−1); contrasts (orthogonal) and moving the level mean (a
+        // shear) cost nothing.
         let logJacobian = 0;
         other.terms.forEach((term) => {
           const K = term.coefNames.length;
@@ -200,10 +201,9 @@ for (const family of ["gaussian", "bernoulli"] as const) {
             choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
           }
           const rows = term.contrasts ? term.nGroups - 1 : term.nGroups;
-          term.centered.forEach((c, k) => {
-            if (!c) return;
+          term.noncentering.forEach((lambda, k) => {
             const lkk = term.correlated ? Math.log(L[k * K + k]) : 0;
-            logJacobian -= rows * (theta[term.logSdOffset + k] + lkk);
+            logJacobian -= rows * (1 - lambda) * (theta[term.logSdOffset + k] + lkk);
           });
         });
         assert.ok(
