@@ -15,27 +15,18 @@ import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
+import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
+
+export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
 
 /** Options of compileModel. */
 export interface CompileOptions {
   /**
-   * Varying effects: "noncentered" (default; r = diag(sd) L z) or "centered" (θ holds r).
-   * Centring helps when every group has plenty of data and the terms are well identified; on
-   * the crossed benchmark (2–3 levels per term, ~1,000 rows each) it sampled 4× faster per
-   * iteration but with more divergences and a quarter of the ESS, so it is not the default
-   * (bench/results/cpu_models.json).
+   * How θ holds the varying effects (see {@link Parameterization}). Default here
+   * "noncentered"; fitModel's default is "auto".
    */
   parameterization?: Parameterization;
 }
-
-/** Parameterisation of one varying-effects term. */
-export type TermParameterization = "centered" | "noncentered";
-
-/**
- * Parameterisation of the varying effects: one choice for every term, or per term by group name
- * (e.g. `{ race: "centered" }`; terms not named are non-centred).
- */
-export type Parameterization = TermParameterization | Record<string, TermParameterization>;
 
 /** Columns the model reads. */
 export function usedColumns(spec: ModelSpec): string[] {
@@ -70,7 +61,6 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
-  const param = options.parameterization ?? "noncentered";
   const spec = validateSpec(specIn, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
@@ -177,11 +167,7 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      noncentering: new Array(coefNames.length).fill(
-        (typeof param === "string" ? param : (param[g.group] ?? "noncentered")) === "centered"
-          ? 0
-          : 1,
-      ),
+      noncentering: new Array(coefNames.length).fill(1),
       contrasts: false,
       meanInBeta: false,
       nGroups: keys.labels.length,
@@ -284,7 +270,7 @@ export function compileModel(
     })),
     { parameters: offset, populationCoefficients: firstFixed + nFixed },
   );
-  return {
+  const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
     nRows: n,
@@ -316,6 +302,7 @@ export function compileModel(
     effectVarying,
     warnings,
   };
+  return applyParameterization(compiled, options.parameterization ?? "noncentered");
 }
 
 function gaussianStats(

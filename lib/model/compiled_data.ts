@@ -34,6 +34,12 @@ export interface CompiledTerm {
    * between the coefficients and the level mean, which the data cannot tell apart.
    */
   meanInBeta: boolean;
+  /**
+   * Set when the "auto" rule chose this term's parameterisation (lib/model/auto_parameterization.ts):
+   * per coefficient, the data's information per level (harmonic mean) and the interval of the
+   * approximate posterior of its sd that the rule used.
+   */
+  auto?: { information: number[]; sdInterval: [number, number][] };
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];
