@@ -21,10 +21,13 @@
  *
  * The inputs come from one cheap pilot fit on the compressed data: the model with every level
  * effect as a fixed coefficient under a ridge with the sd prior's scale (penalised Newton/IRLS),
- * giving each level's estimate r̂_j and data information I_j (the likelihood's curvature there).
- * I is the harmonic mean of the I_j; the posterior of τ is approximated in one dimension from
- * the r̂_j (each r̂_j ~ N(r̄, τ² + 1/I_j)) and the sd prior. Few levels leave τ wide, so the rule
- * lands between the two ends; many levels pin τ and the rule follows λ*(τ̂).
+ * giving each level's estimate r̂_j, data information I_j (the likelihood's curvature there) and
+ * a posterior covariance. I is the information about the least-informed level's deviation from
+ * the level mean with everything else integrated out (so levels confounded with
+ * population-level terms, or with few rows, count as uninformed); the posterior of τ is
+ * approximated in one dimension from the r̂_j (each r̂_j ~ N(r̄, τ² + 1/I_j)) and the sd prior.
+ * Few levels leave τ wide, so the rule lands between the two ends; many levels pin τ and the
+ * rule follows λ*(τ̂).
  *
  * Terms whose coefficients all come out non-centred keep the plain non-centred form exactly.
  * The others also get level contrasts with the level mean non-centred and moved into the
@@ -35,7 +38,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { CompiledData } from "./compiled_data.ts";
-import { choleskyInPlace, solveLower, solveLowerTransposed } from "./_dense.ts";
+import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 import { priorLogDensity } from "./prior_density.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 import { canMoveMeanIntoBeta, type TermGeometry, withTermGeometry } from "./term_geometry.ts";
@@ -47,12 +50,12 @@ export const SD_QUANTILE = 0.02;
 /** λ within this distance of 0 or 1 is snapped to fully centred / non-centred. */
 export const SNAP = 0.1;
 /** The pilot fit is skipped (every term non-centred) above this many coefficients. */
-export const MAX_PILOT_COEFFICIENTS = 1500;
+export const MAX_PILOT_COEFFICIENTS = 600;
 
 /** The choice for one term and the numbers behind it. */
 export interface TermChoice extends TermGeometry {
   group: string;
-  /** Per coefficient: harmonic mean over levels of the data's information per level. */
+  /** Per coefficient: the data's information about its least-informed level (see the rule). */
   information: number[];
   /** Per coefficient: the 10% and 90% points of the approximate posterior of its sd. */
   sdInterval: [number, number][];
@@ -88,9 +91,7 @@ export function autoParameterization(data: CompiledData): TermChoice[] {
         est[j] = pilot.x[i];
         info[j] = pilot.information[i];
       }
-      let inverseSum = 0;
-      for (let j = 0; j < J; j++) inverseSum += info[j] > 0 ? 1 / info[j] : Infinity;
-      const harmonic = J / inverseSum;
+      const harmonic = contrastInformation(pilot, t, k, J, K, term.sdPriors[k]);
       const [lo, hi] = sdPosteriorInterval(est, info, term.sdPriors[k]);
       const lambdaStar = (tau: number) => 1 / (1 + harmonic * tau * tau);
       let lambda = LOW_END_WEIGHT * lambdaStar(lo) + (1 - LOW_END_WEIGHT) * lambdaStar(hi);
@@ -182,7 +183,54 @@ export function applyParameterization(
   return out;
 }
 
+/**
+ * The data's information about the least-informed level of coefficient k of term t relative to
+ * the others, with everything else (population-level coefficients, other terms) integrated
+ * out: from the pilot's posterior covariance Σ, V = max_j var(r_j − r̄) · J/(J − 1) is one
+ * level's data variance in the balanced case; the information is 1/V less the pilot's own
+ * ridge on the level. Levels confounded with population-level coefficients (a group-level
+ * predictor, an interaction with the grouping factor) are known only through the prior and get
+ * little information; so does a level with few rows.
+ */
+function contrastInformation(
+  pilot: Pilot,
+  t: number,
+  k: number,
+  J: number,
+  K: number,
+  prior: PriorDistribution,
+): number {
+  if (J < 2) return 0;
+  const idx = Array.from({ length: J }, (_, j) => pilot.termOffset[t] + j * K + k);
+  const cov = (a: number, b: number) => {
+    const { inverseFactor: F, N } = pilot;
+    let sum = 0;
+    const start = Math.max(a, b);
+    for (let m = start; m < N; m++) sum += F[m * N + a] * F[m * N + b];
+    return sum;
+  };
+  const block = new Float64Array(J * J);
+  for (let a = 0; a < J; a++) {
+    for (let b = a; b < J; b++) block[a * J + b] = block[b * J + a] = cov(idx[a], idx[b]);
+  }
+  let total = 0;
+  const rowSums = new Float64Array(J);
+  for (let a = 0; a < J; a++) {
+    for (let b = 0; b < J; b++) rowSums[a] += block[a * J + b];
+    total += rowSums[a];
+  }
+  let worst = 0;
+  for (let j = 0; j < J; j++) {
+    worst = Math.max(worst, block[j * J + j] - (2 * rowSums[j]) / J + total / (J * J));
+  }
+  const dataVariance = (worst * J) / (J - 1);
+  return Math.max(0, 1 / dataVariance - 1 / priorScale(prior) ** 2);
+}
+
 interface Pilot {
+  /** L⁻¹ (N × N, row-major) for the pilot's penalised Hessian L Lᵀ: Σ = L⁻ᵀ L⁻¹. */
+  inverseFactor: Float64Array;
+  N: number;
   x: Float64Array;
   /** The likelihood's curvature along each coefficient at x (no ridge). */
   information: Float64Array;
@@ -255,7 +303,16 @@ function pilotFit(data: CompiledData): Pilot | null {
       invVar = 1 / Math.max(rss / Math.max(s.n, 1), 1e-12);
     }
     for (let i = 0; i < N; i++) curvature[i] = xtx[i * N + i] * invVar;
-    return { x, information: curvature, termOffset };
+    for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
+    for (let i = 0; i < N; i++) H[i * N + i] += ridge[i];
+    if (!choleskyInPlace(H, N)) return null;
+    return {
+      x,
+      information: curvature,
+      termOffset,
+      inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+      N,
+    };
   }
   const rows = patternRows(data, nb, termOffset);
   let invVar = 1 / Math.max(outcomeVariance(rows), 1e-12);
@@ -312,7 +369,14 @@ function pilotFit(data: CompiledData): Pilot | null {
     if (count > 0) invVar = 1 / Math.max(rss / count, 1e-12);
     if (largest < 1e-8) break;
   }
-  return { x, information: curvature, termOffset };
+  // H holds the Cholesky factor of the penalised Hessian at (nearly) the final x.
+  return {
+    x,
+    information: curvature,
+    termOffset,
+    inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+    N,
+  };
 }
 
 /** XᵀX and Xᵀy over [β, every level effect] from the Gaussian sufficient statistics. */
