@@ -143,14 +143,18 @@ export class CompiledModel implements SamplerTarget {
     const beta = this.beta;
     const first = d.hasIntercept ? 1 : 0;
     coefficientsFromTheta(d, theta, this.rs, beta, this.meanScratch);
+    // Prior gradients go straight into θ's coefficients (so a non-finite prior shows there even
+    // when the density is −∞) and are kept for the level means moved into them.
     const priorGradBeta = this.priorGradBeta;
     if (d.hasIntercept) {
       lp += priorLogDensityInto(d.interceptPrior, beta[0]);
       priorGradBeta[0] = priorDerivative[0];
+      gradient[d.interceptOffset] += priorDerivative[0];
     }
     for (let p = 0; p < d.nFixed; p++) {
       lp += priorLogDensityInto(d.bPriors[p], beta[first + p]);
       priorGradBeta[first + p] = priorDerivative[0];
+      gradient[d.bOffset + p] += priorDerivative[0];
     }
 
     // Varying effects of each cell, all terms stacked.
@@ -206,9 +210,9 @@ export class CompiledModel implements SamplerTarget {
         k0 += w.K;
       }
     }
-    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += priorGradBeta[p];
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
     for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
+    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += priorGradBeta[p];
     // β = θ_β − Â r̄: each level's effect gets −(1/J) Âᵀ ∂/∂β.
     for (const w of this.work) {
       if (!w.term.meanInBeta) continue;
