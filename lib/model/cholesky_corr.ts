@@ -5,14 +5,17 @@
  * of their sum and of any downstream function of L back to y.
  */
 
+/** Scratch for choleskyCorrBackward's running sums (grown as needed; no allocation per call). */
+let sumsScratch = new Float64Array(8);
+
 /** Number of unconstrained reals for a K × K correlation matrix. */
 export function corrParamCount(k: number): number {
   return (k * (k - 1)) / 2;
 }
 
 /**
- * Fill `L` (K × K row-major, lower triangle used) from `y` (K(K−1)/2 reals, row by row:
- * (1,0), (2,0), (2,1), …). Returns log |Jacobian| + LKJ(eta) log density of L.
+ * Fill `L` (K × K row-major, lower triangle used) from `y` (K(K−1)/2 reals from `offset` on, row
+ * by row: (1,0), (2,0), (2,1), …). Returns log |Jacobian| + LKJ(eta) log density of L.
  *
  * @example
  * ```ts
@@ -27,11 +30,12 @@ export function choleskyCorrForward(
   k: number,
   eta: number,
   L: Float64Array,
+  offset = 0,
 ): number {
   L.fill(0);
   L[0] = 1;
   let lp = 0;
-  let p = 0;
+  let p = offset;
   for (let i = 1; i < k; i++) {
     let sumSq = 0;
     for (let j = 0; j < i; j++) {
@@ -53,7 +57,7 @@ export function choleskyCorrForward(
 
 /**
  * Back-propagate: given dF/dL in `gradL` (K × K, lower triangle), add to `gradY` the gradient
- * of F(L(y)) + logJacobian(y) + LKJ(L(y)) with respect to y.
+ * of F(L(y)) + logJacobian(y) + LKJ(L(y)) with respect to y (both read from `offset` on).
  */
 export function choleskyCorrBackward(
   y: Float64Array,
@@ -62,12 +66,15 @@ export function choleskyCorrBackward(
   L: Float64Array,
   gradL: Float64Array,
   gradY: Float64Array,
+  offset = 0,
 ): void {
-  let rowStart = 0;
+  let rowStart = offset;
+  if (sumsScratch.length < k + 1) sumsScratch = new Float64Array(k + 1);
+  const s = sumsScratch;
   for (let i = 1; i < k; i++) {
     const diag = L[i * k + i];
     // Recompute the running sums of squares s_j before column j.
-    const s = new Float64Array(i + 1);
+    s[0] = 0;
     for (let j = 0; j < i; j++) s[j + 1] = s[j] + L[i * k + j] * L[i * k + j];
     const gDiag = gradL[i * k + i] + (k - i - 1 + 2 * eta - 2) / diag;
     let gS = (gDiag * -0.5) / diag; // d/ds_i of sqrt(1 − s_i)

@@ -131,8 +131,7 @@ export class CompiledModel implements SamplerTarget {
         gradient[term.logSdOffset + k] += g * sd + 1;
       }
       if (term.correlated) {
-        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
+        lp += choleskyCorrForward(theta, K, term.lkjEta, w.L, term.corOffset);
       }
       lp += this.varyingPrior(w, theta);
       if (w.s !== w.r) contrastsToLevels(w.s, J, K, w.r);
@@ -233,9 +232,7 @@ export class CompiledModel implements SamplerTarget {
       if (w.s !== w.r) levelsToContrasts(w.gradR, term.nGroups, K, w.gradS);
       this.varyingBackward(w, theta, gradient);
       if (term.correlated) {
-        const y = theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        const gy = gradient.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2);
-        choleskyCorrBackward(y, K, term.lkjEta, w.L, w.gradL, gy);
+        choleskyCorrBackward(theta, K, term.lkjEta, w.L, w.gradL, gradient, term.corOffset);
       }
     }
     return Number.isFinite(lp) ? lp : -Infinity;
@@ -428,10 +425,11 @@ export class CompiledModel implements SamplerTarget {
       switch (family) {
         case "bernoulli":
         case "binomial": {
-          // sum·η − n·log(1 + e^η), computed stably.
-          const softplus = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
+          // sum·η − n·log(1 + e^η), computed stably from one exponential e = exp(−|η|).
+          const e = Math.exp(-Math.abs(eta));
+          const softplus = (eta > 0 ? eta : 0) + Math.log1p(e);
           lp += sum * eta - weight * softplus;
-          const prob = eta > 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
+          const prob = eta > 0 ? 1 / (1 + e) : e / (1 + e);
           dEta = sum - weight * prob;
           break;
         }
