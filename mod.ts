@@ -80,7 +80,14 @@ export {
 } from "./lib/spec/mod.ts";
 
 // Fitting and results.
-export { Fit, type FitDiagnostics, fitModel, type FitOptions } from "./lib/posterior/fit.ts";
+export {
+  Fit,
+  type FitDiagnostics,
+  fitModel,
+  type FitOptions,
+  type TermParameterizationInfo,
+} from "./lib/posterior/fit.ts";
+export type { Parameterization, TermParameterization } from "./lib/model/auto_parameterization.ts";
 export type {
   EffectSpread,
   GroupEffect,

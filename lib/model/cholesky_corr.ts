@@ -57,8 +57,7 @@ let sumsScratch = new Float64Array(8);
 
 /**
  * Back-propagate: given dF/dL in `gradL` (K × K, lower triangle), add to `gradY` the gradient
- * of F(L(y)) + logJacobian(y) + LKJ(L(y)) with respect to y (`y` and `gradY` read and written
- * from index `offset`, as in {@link choleskyCorrForward}). Allocates nothing.
+ * of F(L(y)) + logJacobian(y) + LKJ(L(y)) with respect to y (both read from `offset` on).
  */
 export function choleskyCorrBackward(
   y: Float64Array,
@@ -70,7 +69,7 @@ export function choleskyCorrBackward(
   offset = 0,
 ): void {
   let rowStart = offset;
-  if (sumsScratch.length < k) sumsScratch = new Float64Array(k);
+  if (sumsScratch.length < k + 1) sumsScratch = new Float64Array(k + 1);
   const s = sumsScratch;
   for (let i = 1; i < k; i++) {
     const diag = L[i * k + i];

@@ -3,7 +3,7 @@
  * CompiledModel's layout: for every kept φ draw, draw the coefficients γ | φ, y exactly
  * (γ = μ + R⁻ᵀ ε with P = R Rᵀ, ε standard normal from KeyedStream(seed, chain, draw,
  * Streams.collapsed)) and write θ = [Intercept?, b…, per term (log sd, correlation reals,
- * z = L⁻¹ r / sd, or r for centred terms), log σ], so that generateQuantities and everything
+ * the term's block as lib/model/varying_effects.ts writes it), log σ], so that generateQuantities and everything
  * downstream work unchanged.
  *
  * @module
@@ -14,6 +14,7 @@ import type { CollapsedGaussian } from "./collapsed_gaussian.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { solveLowerTransposed } from "./_dense.ts";
+import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
 
 /**
  * Write the full unconstrained vector θ (CompiledModel's layout, `theta.length === data.dim`)
@@ -35,8 +36,7 @@ export function assembleTheta(
   const lay = target.layout;
   theta.fill(0);
   const first = d.hasIntercept ? 1 : 0;
-  if (d.hasIntercept) theta[d.interceptOffset] = gamma[0];
-  for (let p = 0; p < d.nFixed; p++) theta[d.bOffset + p] = gamma[first + p];
+  const rs: Float64Array[] = [];
   d.terms.forEach((term, t) => {
     const { K, J, phiLogSd, phiCor, gamma: g0 } = lay.terms[t];
     const sd = new Float64Array(K);
@@ -52,21 +52,14 @@ export function assembleTheta(
     } else {
       for (let k = 0; k < K; k++) L[k * K + k] = 1;
     }
-    for (let j = 0; j < J; j++) {
-      const r = gamma.subarray(g0 + j * K, g0 + (j + 1) * K);
-      const z = term.zOffset + j * K;
-      if (term.centered) {
-        theta.set(r, z);
-        continue;
-      }
-      // z = L⁻¹ (r / sd), forward substitution.
-      for (let a = 0; a < K; a++) {
-        let s = r[a] / sd[a];
-        for (let b = 0; b < a; b++) s -= L[a * K + b] * theta[z + b];
-        theta[z + a] = s / L[a * K + a];
-      }
-    }
+    const r = gamma.subarray(g0, g0 + J * K);
+    thetaFromVaryingEffects(term, r, sd, L, theta, new Float64Array(J * K));
+    rs.push(r);
   });
+  const beta = new Float64Array(d.columnNames.length);
+  for (let p = 0; p < first + d.nFixed; p++) beta[p] = gamma[p];
+  const kMax = Math.max(1, ...d.terms.map((t) => t.coefNames.length));
+  thetaFromCoefficients(d, beta, rs, theta, new Float64Array(kMax));
   theta[d.sigmaOffset] = phi[lay.phiSigma];
   return theta;
 }

@@ -15,17 +15,17 @@ import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
+import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
+
+export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
 
 /** Options of compileModel. */
 export interface CompileOptions {
   /**
-   * Varying effects: "noncentered" (default; r = diag(sd) L z) or "centered" (θ holds r).
-   * Centring helps when every group has plenty of data and the terms are well identified; on
-   * the crossed benchmark (2–3 levels per term, ~1,000 rows each) it sampled 4× faster per
-   * iteration but with more divergences and a quarter of the ESS, so it is not the default
-   * (bench/results/cpu_models.json).
+   * How θ holds the varying effects (see {@link Parameterization}). Default here
+   * "noncentered"; fitModel's default is "auto".
    */
-  parameterization?: "centered" | "noncentered";
+  parameterization?: Parameterization;
 }
 
 /** Columns the model reads. */
@@ -61,7 +61,6 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
-  const centered = options.parameterization === "centered";
   const spec = validateSpec(specIn, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
@@ -168,7 +167,9 @@ export function compileModel(
       factors: g.factors,
       coefNames,
       correlated,
-      centered,
+      noncentering: new Array(coefNames.length).fill(1),
+      contrasts: false,
+      meanInBeta: false,
       nGroups: keys.labels.length,
       labels: keys.labels,
       levels: keys.levels,
@@ -275,7 +276,7 @@ export function compileModel(
     })),
     { parameters: offset, populationCoefficients: firstFixed + nFixed },
   );
-  return {
+  const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
     nRows: n,
@@ -307,6 +308,7 @@ export function compileModel(
     effectVarying,
     warnings,
   };
+  return applyParameterization(compiled, options.parameterization ?? "noncentered");
 }
 
 function gaussianStats(

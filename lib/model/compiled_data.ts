@@ -13,10 +13,33 @@ export interface CompiledTerm {
   coefNames: string[];
   correlated: boolean;
   /**
-   * Centred parameterisation (θ holds r itself) instead of non-centred (θ holds z with
-   * r = diag(sd) L z). Centred suits terms whose every group has plenty of data.
+   * How θ holds the varying effects r (J × K; rows r_j ~ N(0, S), S = diag(sd) L Lᵀ diag(sd)).
+   * Per coefficient a, λ_a ∈ [0, 1]: 1 non-centred (θ holds u_ja, the standardised effect, with
+   * r_j = diag(sd) L u_j), 0 centred (θ holds the effect itself), in between partially
+   * centred (Papaspiliopoulos et al. 2007; Gorinova et al. 2020) — see compiled_model.ts. All
+   * choices give the same posterior; only the sampler's geometry differs. Non-centred suits
+   * coefficients whose groups have little data relative to their spread, centred the others.
    */
-  centered: boolean;
+  noncentering: number[];
+  /**
+   * The rows θ holds are s = Qᵀ r (lib/model/level_contrasts.ts): the level mean (scaled by √J),
+   * always non-centred, and J−1 orthonormal contrasts between levels, centred or not per
+   * coefficient. The data identify contrasts; the level mean trades off against the
+   * population-level coefficients and is known mostly through the prior.
+   */
+  contrasts: boolean;
+  /**
+   * θ's population-level coefficients hold β + Â r̄ (r̄: this term's mean over levels, Â its map
+   * into design columns) instead of β: a shear with unit Jacobian that removes the ridge
+   * between the coefficients and the level mean, which the data cannot tell apart.
+   */
+  meanInBeta: boolean;
+  /**
+   * Set when the "auto" rule chose this term's parameterisation (lib/model/auto_parameterization.ts):
+   * per coefficient, the data's information per level (harmonic mean) and the interval of the
+   * approximate posterior of its sd that the rule used.
+   */
+  auto?: { information: number[]; sdInterval: [number, number][] };
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];

@@ -11,6 +11,8 @@ import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.
 import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
+import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+import { coefficientsFromTheta } from "./varying_effects.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
 
@@ -19,11 +21,25 @@ interface TermWork {
   K: number;
   sd: Float64Array;
   L: Float64Array;
-  /** u = L z per group (J × K). */
+  /** u = L z per row (J × K). */
   u: Float64Array;
+  /** The rows the parameters describe: r itself, or r's level mean and contrasts (Qᵀ r). */
+  s: Float64Array;
   r: Float64Array;
   gradR: Float64Array;
+  /** Gradient with respect to s (the same array as gradR unless s holds contrasts). */
+  gradS: Float64Array;
   gradL: Float64Array;
+  /** Per coefficient: the conditional scale c, log c and c^λ (see varyingPrior). */
+  c: Float64Array;
+  logC: Float64Array;
+  cPow: Float64Array;
+  /** Rows before this one are non-centred whatever term.noncentering says (the level mean). */
+  firstCentredRow: number;
+  /** The level mean r̄ (K) when it is moved into β, then its gradient. */
+  mean: Float64Array;
+  /** Plain non-centred (every λ = 1, no contrasts): the fast r = diag(sd) L z path. */
+  plain: boolean;
 }
 
 /** True when `index` holds each of 0 … length − 1 once. */
@@ -84,6 +100,10 @@ export class CompiledModel implements SamplerTarget {
   private readonly D: number;
   private readonly beta: Float64Array;
   private readonly gradBeta: Float64Array;
+  private readonly priorGradBeta: Float64Array;
+  /** Each term's varying effects (the work arrays' r) and K-sized scratch. */
+  private readonly rs: Float64Array[];
+  private readonly meanScratch: Float64Array;
   /** Stacked varying effects of each cell's groups (nCells × Ktot) and their gradient. */
   private readonly rho: Float64Array;
   private readonly gradRho: Float64Array;
@@ -107,22 +127,37 @@ export class CompiledModel implements SamplerTarget {
     this.D = data.columnNames.length;
     this.beta = new Float64Array(this.D);
     this.gradBeta = new Float64Array(this.D);
+    this.priorGradBeta = new Float64Array(this.D);
     this.rho = new Float64Array(data.nCells * data.kTotal);
     this.gradRho = new Float64Array(data.nCells * data.kTotal);
     this.q = new Float64Array(this.D);
     this.work = data.terms.map((term) => {
       const K = term.coefNames.length;
+      const size = term.nGroups * K;
+      const r = new Float64Array(size);
+      const gradR = new Float64Array(size);
+      const rotated = term.contrasts;
       return {
         term,
         K,
         sd: new Float64Array(K),
         L: new Float64Array(K * K),
-        u: new Float64Array(term.nGroups * K),
-        r: new Float64Array(term.nGroups * K),
-        gradR: new Float64Array(term.nGroups * K),
+        u: new Float64Array(size),
+        s: rotated ? new Float64Array(size) : r,
+        r,
+        gradR,
+        gradS: rotated ? new Float64Array(size) : gradR,
+        firstCentredRow: rotated ? 1 : 0,
+        plain: !rotated && term.noncentering.every((lambda) => lambda === 1),
+        c: new Float64Array(K),
+        logC: new Float64Array(K),
+        cPow: new Float64Array(K),
+        mean: new Float64Array(K),
         gradL: new Float64Array(K * K),
       };
     });
+    this.rs = this.work.map((w) => w.r);
+    this.meanScratch = new Float64Array(Math.max(1, ...this.work.map((w) => w.K)));
     const first = this.work[0];
     this.cellsAreGroups = this.work.length === 1 && first.term.nGroups === data.nCells &&
       isPermutation(data.cellGroups);
@@ -139,26 +174,6 @@ export class CompiledModel implements SamplerTarget {
     gradient.fill(0);
     let lp = 0;
 
-    // Population-level coefficients and their priors.
-    const beta = this.beta;
-    beta.fill(0);
-    const first = d.hasIntercept ? 1 : 0;
-    if (d.hasIntercept) {
-      beta[0] = theta[d.interceptOffset];
-      const l = priorLogDensityInto(d.interceptPrior, beta[0]);
-      const g = priorDerivative[0];
-      lp += l;
-      gradient[d.interceptOffset] += g;
-    }
-    for (let p = 0; p < d.nFixed; p++) {
-      const value = theta[d.bOffset + p];
-      beta[first + p] = value;
-      const l = priorLogDensityInto(d.bPriors[p], value);
-      const g = priorDerivative[0];
-      lp += l;
-      gradient[d.bOffset + p] += g;
-    }
-
     // Varying effects: r = diag(sd) L z.
     for (const w of this.work) {
       const { term, K } = w;
@@ -171,11 +186,30 @@ export class CompiledModel implements SamplerTarget {
         lp += l + logSd; // prior + log Jacobian of exp
         gradient[term.logSdOffset + k] += g * sd + 1;
       }
-      if (term.correlated) lp += choleskyCorrForward(theta, K, term.lkjEta, w.L, term.corOffset);
-      lp += term.centered
-        ? this.centredPrior(w, theta)
-        : this.nonCentredForward(w, theta, gradient);
+      if (term.correlated) {
+        lp += choleskyCorrForward(theta, K, term.lkjEta, w.L, term.corOffset);
+      }
+      lp += w.plain ? this.nonCentredForward(w, theta, gradient) : this.varyingPrior(w, theta);
+      if (w.s !== w.r) contrastsToLevels(w.s, term.nGroups, K, w.r);
       w.gradR.fill(0);
+    }
+
+    // Population-level coefficients (less the level means moved into θ) and their priors.
+    const beta = this.beta;
+    const first = d.hasIntercept ? 1 : 0;
+    coefficientsFromTheta(d, theta, this.rs, beta, this.meanScratch);
+    // Prior gradients go straight into θ's coefficients (so a non-finite prior shows there even
+    // when the density is −∞) and are kept for the level means moved into them.
+    const priorGradBeta = this.priorGradBeta;
+    if (d.hasIntercept) {
+      lp += priorLogDensityInto(d.interceptPrior, beta[0]);
+      priorGradBeta[0] = priorDerivative[0];
+      gradient[d.interceptOffset] += priorDerivative[0];
+    }
+    for (let p = 0; p < d.nFixed; p++) {
+      lp += priorLogDensityInto(d.bPriors[p], beta[first + p]);
+      priorGradBeta[first + p] = priorDerivative[0];
+      gradient[d.bOffset + p] += priorDerivative[0];
     }
 
     // Varying effects of each cell, all terms stacked.
@@ -233,13 +267,27 @@ export class CompiledModel implements SamplerTarget {
     }
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
     for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
+    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += priorGradBeta[p];
+    // β = θ_β − Â r̄: each level's effect gets −(1/J) Âᵀ ∂/∂β.
+    for (const w of this.work) {
+      if (!w.term.meanInBeta) continue;
+      const { mapColumn, mapCoef, mapWeight, nGroups: J } = w.term;
+      w.mean.fill(0);
+      for (let e = 0; e < mapColumn.length; e++) {
+        w.mean[mapCoef[e]] += mapWeight[e] * gradBeta[mapColumn[e]];
+      }
+      for (let j = 0; j < J; j++) {
+        for (let k = 0; k < w.K; k++) w.gradR[j * w.K + k] -= w.mean[k] / J;
+      }
+    }
 
     // Back through the varying effects to z (or r), log sd and L.
     for (const w of this.work) {
       const { term, K } = w;
       w.gradL.fill(0);
-      if (term.centered) this.centredBackward(w, theta, gradient);
-      else this.nonCentredBackward(w, theta, gradient);
+      if (w.s !== w.r) levelsToContrasts(w.gradR, term.nGroups, K, w.gradS);
+      if (w.plain) this.nonCentredBackward(w, theta, gradient);
+      else this.varyingBackward(w, theta, gradient);
       if (term.correlated) {
         choleskyCorrBackward(theta, K, term.lkjEta, w.L, w.gradL, gradient, term.corOffset);
       }
@@ -339,29 +387,49 @@ export class CompiledModel implements SamplerTarget {
   }
 
   /**
-   * Centred varying effects r_j ~ N(0, diag(sd) L Lᵀ diag(sd)) taken straight from θ. With
-   * w_j = r_j / sd and u_j = L⁻¹ w_j: log p = −½ Σ_j |u_j|² − J Σ_k (log sd_k + log L_kk).
-   * Stores u_j in w.u for the backward pass.
+   * The rows s_j of a term's block (r itself, or the level mean and contrasts) and their prior
+   * s_j ~ N(0, diag(sd) L Lᵀ diag(sd)), coefficient by coefficient in Cholesky order with
+   * u_j = L⁻¹ (s_j / sd) standard normal. Given the earlier coefficients, s_ja ~ N(m, c²) with
+   * m = sd_a Σ_{b<a} L_ab u_jb and c = sd_a L_aa; θ holds v with s_ja = λ m + c^λ v (λ the
+   * coefficient's `noncentering`: 1 non-centred, v = u_ja; 0 centred, v = s_ja), so
+   * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. Stores u and s.
    */
-  private centredPrior(w: TermWork, theta: Float64Array): number {
-    const { term, K } = w;
+  private varyingPrior(w: TermWork, theta: Float64Array): number {
+    const { term, K, sd, L, u, s, c, logC, cPow } = w;
     const J = term.nGroups;
+    const corr = term.correlated;
     let lp = 0;
-    for (let k = 0; k < K; k++) {
-      lp -= J * theta[term.logSdOffset + k];
-      if (term.correlated) lp -= J * Math.log(w.L[k * K + k]);
+    let jacobian = 0;
+    for (let a = 0; a < K; a++) {
+      c[a] = corr ? sd[a] * L[a * K + a] : sd[a];
+      logC[a] = Math.log(c[a]);
+      const lambda = term.noncentering[a];
+      cPow[a] = lambda === 1 ? c[a] : lambda === 0 ? 1 : Math.exp(lambda * logC[a]);
+      jacobian -= (1 - lambda) * logC[a];
     }
     for (let j = 0; j < J; j++) {
+      const mixed = j >= w.firstCentredRow;
+      if (mixed) lp += jacobian;
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
-        const ra = theta[z + a];
-        w.r[j * K + a] = ra;
-        let ua = ra / w.sd[a];
-        if (term.correlated) {
-          for (let b = 0; b < a; b++) ua -= w.L[a * K + b] * w.u[j * K + b];
-          ua /= w.L[a * K + a];
+        const i = j * K + a;
+        let m = 0;
+        if (corr) {
+          for (let b = 0; b < a; b++) m += L[a * K + b] * u[j * K + b];
+          m *= sd[a];
         }
-        w.u[j * K + a] = ua;
+        const v = theta[z + a];
+        let ua: number;
+        if (!mixed || term.noncentering[a] === 1) {
+          ua = v;
+          s[i] = m + c[a] * v;
+        } else {
+          const lambda = term.noncentering[a];
+          const sa = lambda * m + cPow[a] * v;
+          s[i] = sa;
+          ua = (sa - m) / c[a];
+        }
+        u[i] = ua;
         lp -= 0.5 * ua * ua;
       }
     }
@@ -369,34 +437,51 @@ export class CompiledModel implements SamplerTarget {
   }
 
   /**
-   * Gradients of the centred prior plus the likelihood's (w.gradR) with respect to r, log sd
-   * and L. With v_j = L⁻ᵀ u_j: ∂/∂r_j = gradR_j − v_j / sd; ∂/∂log sd_k = Σ_j v_jk w_jk − J;
-   * ∂/∂L = Σ_j v_j u_jᵀ (lower triangle) − J / L_kk on the diagonal.
+   * Reverse pass of {@link varyingPrior} plus the likelihood's gradient with respect to s
+   * (w.gradS): gradients of θ's block, log sd and L (into w.gradL).
    */
-  private centredBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
-    const { term, K } = w;
+  private varyingBackward(w: TermWork, theta: Float64Array, gradient: Float64Array): void {
+    const { term, K, sd, L, u, s, gradS, gradL, c, cPow } = w;
     const J = term.nGroups;
-    const v = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
-    for (let k = 0; k < K; k++) {
-      gradient[term.logSdOffset + k] -= J;
-      if (term.correlated) w.gradL[k * K + k] -= J / w.L[k * K + k];
-    }
+    const corr = term.correlated;
+    const uBar = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
+    const gLogSd = term.logSdOffset;
     for (let j = 0; j < J; j++) {
+      const mixed = j >= w.firstCentredRow;
       const z = term.zOffset + j * K;
+      const row = j * K;
+      for (let a = 0; a < K; a++) uBar[a] = -u[row + a];
       for (let a = K - 1; a >= 0; a--) {
-        let va = w.u[j * K + a];
-        if (term.correlated) {
-          for (let b = a + 1; b < K; b++) va -= w.L[b * K + a] * v[b];
-          va /= w.L[a * K + a];
+        const i = row + a;
+        const lambda = mixed ? term.noncentering[a] : 1;
+        const ca = c[a];
+        const sBar = gradS[i];
+        const ub = uBar[a];
+        const m = s[i] - ca * u[i];
+        const v = theta[z + a];
+        // s = λm + c^λ v and u = (s − m)/c as functions of v, m and c.
+        let vBar: number, mBar: number, cBar: number;
+        if (lambda === 1) {
+          vBar = sBar * ca + ub;
+          mBar = sBar;
+          cBar = sBar * v;
+        } else {
+          const cl = lambda === 0 ? 1 : cPow[a];
+          vBar = sBar * cl + ub * cl / ca;
+          mBar = sBar * lambda + ub * (lambda - 1) / ca;
+          cBar = sBar * lambda * cl / ca * v + ub * (lambda * cl / (ca * ca) * v - u[i] / ca) -
+            (1 - lambda) / ca;
         }
-        v[a] = va;
-      }
-      for (let a = 0; a < K; a++) {
-        const wa = theta[z + a] / w.sd[a];
-        gradient[z + a] += w.gradR[j * K + a] - v[a] / w.sd[a];
-        gradient[term.logSdOffset + a] += v[a] * wa;
-        if (term.correlated) {
-          for (let b = 0; b <= a; b++) w.gradL[a * K + b] += v[a] * w.u[j * K + b];
+        gradient[z + a] += vBar;
+        // c = sd_a L_aa, m = sd_a Σ_{b<a} L_ab u_b.
+        gradient[gLogSd + a] += cBar * ca + mBar * m;
+        if (corr) {
+          gradL[a * K + a] += cBar * sd[a];
+          const ms = mBar * sd[a];
+          for (let b = 0; b < a; b++) {
+            gradL[a * K + b] += ms * u[row + b];
+            uBar[b] += ms * L[a * K + b];
+          }
         }
       }
     }
@@ -526,10 +611,11 @@ export class CompiledModel implements SamplerTarget {
       switch (family) {
         case "bernoulli":
         case "binomial": {
-          // sum·η − n·log(1 + e^η), computed stably.
-          const softplus = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
+          // sum·η − n·log(1 + e^η), computed stably from one exponential e = exp(−|η|).
+          const e = Math.exp(-Math.abs(eta));
+          const softplus = (eta > 0 ? eta : 0) + Math.log1p(e);
           lp += sum * eta - weight * softplus;
-          const prob = eta > 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
+          const prob = eta > 0 ? 1 / (1 + e) : e / (1 + e);
           dEta = sum - weight * prob;
           break;
         }

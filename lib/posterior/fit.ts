@@ -5,6 +5,7 @@ import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { HetfxError } from "../errors.ts";
 import { compileModel } from "../model/compile.ts";
+import { applyParameterization, type Parameterization } from "../model/auto_parameterization.ts";
 import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
 import { CompiledModel } from "../model/compiled_model.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
@@ -57,8 +58,16 @@ export interface FitOptions {
    * deep trees of early warmup (see lib/sampler/laplace_metric.ts and bench/results/).
    */
   warmupStart?: "stan" | "laplace";
-  /** Varying effects: "noncentered" (default) or "centered" (see lib/model/compile.ts). */
-  parameterization?: "centered" | "noncentered";
+  /**
+   * How the sampler holds the varying effects: "auto" (default) chooses per term and
+   * coefficient from the data — non-centred where groups have little data relative to their
+   * spread, centred where the data dominate, partially centred in between, with few-level terms
+   * sampled as level contrasts (lib/model/auto_parameterization.ts); "centered" / "noncentered"
+   * for every term; or per term by group name (`{ race: "centered" }`, others "auto"). The
+   * posterior is the same whatever the choice; fit.info.parameterization says what was used.
+   * The WebGPU backend runs "auto" terms non-centred.
+   */
+  parameterization?: Parameterization;
   /**
    * "auto" (default): WebGPU when an adapter exists and the model is big enough to gain (see
    * lib/sampler/webgpu/select_backend.ts), else CPU; "cpu": NUTS; "webgpu": ChEES-HMC on the GPU
@@ -126,8 +135,43 @@ export interface FitInfo {
    * of {@link NESTED_RHAT_SUPERCHAIN} consecutive chains (1 when the chain count is not a multiple).
    */
   nestedRhat?: { max: number; superchainSize: number };
+  /** How each term's varying effects were parameterised (see FitOptions.parameterization). */
+  parameterization: TermParameterizationInfo[];
   /** True when sampling was cancelled and the Fit holds partial draws (keepPartial). */
   cancelled?: boolean;
+}
+
+/** How one term was parameterised (fit.info.parameterization). */
+export interface TermParameterizationInfo {
+  term: string;
+  /** Per coefficient: 1 non-centred, 0 centred, in between partially centred. */
+  noncentering: Record<string, number>;
+  /** Sampled as the level mean (non-centred) and contrasts between levels. */
+  contrasts: boolean;
+  /** The level mean moved into the population-level coefficients. */
+  mean_in_coefficients: boolean;
+  /** Chosen by the "auto" rule. */
+  auto: boolean;
+}
+
+function parameterizationInfo(data: CompiledData): TermParameterizationInfo[] {
+  return data.terms.map((t) => ({
+    term: t.group,
+    noncentering: Object.fromEntries(
+      t.coefNames.map((c, k) => [c, Math.round(t.noncentering[k] * 1000) / 1000]),
+    ),
+    contrasts: t.contrasts,
+    mean_in_coefficients: t.meanInBeta,
+    auto: t.auto !== undefined,
+  }));
+}
+
+/** Whether the WebGPU kernels can run this geometry (plain centred or non-centred terms). */
+function gpuSupports(data: CompiledData): boolean {
+  return data.terms.every((t) =>
+    !t.contrasts && !t.meanInBeta &&
+    (t.noncentering.every((l) => l === 1) || t.noncentering.every((l) => l === 0))
+  );
 }
 
 /** Superchain size for the nested R-hat of WebGPU runs. */
@@ -185,7 +229,7 @@ export async function fitModel(
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
   const start = performance.now();
-  const data = compileModel(spec, table, { parameterization: options.parameterization });
+  let data = compileModel(spec, table, { parameterization: options.parameterization ?? "auto" });
   const compiled = performance.now();
   let samplingStarted = 0;
   const reporter: ((p: SampleProgress) => void | Promise<void>) | undefined =
@@ -229,6 +273,7 @@ export async function fitModel(
   let cancelled = false;
   try {
     if (choice.gpu) {
+      if (!gpuSupports(data)) data = applyParameterization(data, "noncentered");
       const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
       try {
         chains = await gpuBackend.sample(new CompiledModel(data), sampleOptions);
@@ -283,6 +328,7 @@ export async function fitModel(
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
+    parameterization: parameterizationInfo(data),
     cancelled,
   };
   return new Fit(spec, data, chains, info, table);
@@ -319,14 +365,18 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   if (o.metric !== "diag" && o.metric !== "dense") {
     throw bad("metric", o.metric, 'must be "diag" or "dense"');
   }
+  const p = o.parameterization;
+  const choices = ["auto", "centered", "noncentered"];
   if (
-    o.parameterization !== undefined &&
-    !["centered", "noncentered"].includes(o.parameterization)
+    p !== undefined &&
+    !(typeof p === "string" && choices.includes(p)) &&
+    !(typeof p === "object" && p !== null && !Array.isArray(p) &&
+      Object.values(p).every((v) => choices.includes(v)))
   ) {
     throw bad(
       "parameterization",
-      o.parameterization,
-      'must be "centered" or "noncentered"',
+      p,
+      'must be "auto", "centered", "noncentered" or an object of those by term',
     );
   }
   if (o.warmupStart !== "stan" && o.warmupStart !== "laplace") {
@@ -729,6 +779,7 @@ export class Fit {
         ? { nested_rhat: this.info.nestedRhat, webgpu: this.info.webgpu }
         : {}),
       timing: this.info.timing,
+      parameterization: this.info.parameterization,
       diagnostics: this.diagnostics(),
       warnings: this.warnings(),
       parameters: this.summary(),

@@ -6,6 +6,7 @@
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
+import { coefficientsFromTheta, varyingEffectsFromTheta } from "../model/varying_effects.ts";
 
 /** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
 export interface NamedDraws {
@@ -90,7 +91,9 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const first = data.hasIntercept ? 1 : 0;
   const beta = new Float64Array(D);
   const rs = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
+  const scratch = data.terms.map((t) => new Float64Array(t.nGroups * t.coefNames.length));
   const Ls = data.terms.map((t) => new Float64Array(t.coefNames.length ** 2));
+  const meanScratch = new Float64Array(Math.max(1, ...data.terms.map((t) => t.coefNames.length)));
   const T = data.terms.length;
   for (let ch = 0; ch < nChains; ch++) {
     const chain = chains[ch];
@@ -98,17 +101,6 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
       const out = ch * drawsPerChain + s;
       const theta = chain.theta.subarray(s * dim, (s + 1) * dim);
       lp[out] = chain.logDensity[s];
-      beta.fill(0);
-      for (let p = 0; p < data.nFixed; p++) {
-        beta[first + p] = theta[data.bOffset + p];
-        b[p][out] = theta[data.bOffset + p];
-      }
-      if (bIntercept) {
-        let intercept = theta[data.interceptOffset];
-        for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
-        beta[0] = theta[data.interceptOffset];
-        bIntercept[out] = intercept;
-      }
       for (let t = 0; t < T; t++) {
         const { term, K, sd, cor } = termArrays[t];
         const L = Ls[t];
@@ -131,22 +123,15 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
           sd[k][out] = sdValues[k];
         }
         const r = rs[t];
-        for (let j = 0; j < term.nGroups; j++) {
-          const z = term.zOffset + j * K;
-          for (let a = 0; a < K; a++) {
-            if (term.centered) {
-              r[j * K + a] = theta[z + a];
-            } else {
-              let u = theta[z + a];
-              if (term.correlated) {
-                u = 0;
-                for (let m = 0; m <= a; m++) u += L[a * K + m] * theta[z + m];
-              }
-              r[j * K + a] = sdValues[a] * u;
-            }
-            rArrays[t][j * K + a][out] = r[j * K + a];
-          }
-        }
+        varyingEffectsFromTheta(term, theta, sdValues, L, r, scratch[t]);
+        for (let i = 0; i < r.length; i++) rArrays[t][i][out] = r[i];
+      }
+      coefficientsFromTheta(data, theta, rs, beta, meanScratch);
+      for (let p = 0; p < data.nFixed; p++) b[p][out] = beta[first + p];
+      if (bIntercept) {
+        let intercept = beta[0];
+        for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
+        bIntercept[out] = intercept;
       }
       if (sigma) sigma[out] = Math.exp(theta[data.sigmaOffset]);
       if (nu) nu[out] = 1 + Math.exp(theta[data.nuOffset]);

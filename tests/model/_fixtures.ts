@@ -2,6 +2,8 @@
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { seeded } from "../_seeded.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { withTermGeometry } from "../../lib/model/term_geometry.ts";
 
 export { seeded } from "../_seeded.ts";
 
@@ -95,3 +97,39 @@ export function singleTermSpec(family: Family): ModelSpec {
     priors: spec.priors.filter((p) => !("group" in p && p.group === "g2")),
   };
 }
+
+/**
+ * Ways θ can hold the varying effects of {@link crossedSpec} (terms g1: K = 3 correlated, g2:
+ * K = 2 uncorrelated), from the plain ones to per-coefficient mixtures with contrasts and the
+ * level mean moved into the coefficients: every one must give the same model.
+ */
+export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = {
+  noncentered: (data) => data,
+  centered: (data) =>
+    withTermGeometry(
+      data,
+      data.terms.map((t) => ({
+        noncentering: t.coefNames.map(() => 0),
+        contrasts: false,
+        meanInBeta: false,
+      })),
+    ),
+  "mixed contrasts": (data) =>
+    withTermGeometry(data, [
+      { noncentering: [0, 1, 0.4], contrasts: true, meanInBeta: true },
+      { noncentering: [0.7, 0], contrasts: true, meanInBeta: true },
+    ]),
+  "mixed levels": (data) =>
+    withTermGeometry(data, [
+      { noncentering: [1, 0, 0.5], contrasts: false, meanInBeta: true },
+      { noncentering: [0, 0.3], contrasts: false, meanInBeta: false },
+    ]),
+};
+
+/** Geometries of {@link singleTermSpec}'s one term (K = 2): plain, centred, mixed with contrasts. */
+export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = {
+  noncentered: (data) => data,
+  centered: GEOMETRIES.centered,
+  "mixed contrasts": (data) =>
+    withTermGeometry(data, [{ noncentering: [0.5, 0], contrasts: true, meanInBeta: true }]),
+};

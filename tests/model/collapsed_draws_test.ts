@@ -6,7 +6,7 @@ import { invertLower } from "../../lib/model/_dense.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import type { ChainDraws } from "../../lib/sampler/backend.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+import { crossedSpec, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
 
 function normalPriorSpec(): ModelSpec {
   const spec = crossedSpec("gaussian");
@@ -37,11 +37,9 @@ function constantChain(phi: Float64Array, n: number): ChainDraws {
   };
 }
 
-for (const parameterization of ["noncentered", "centered"] as const) {
-  Deno.test(`collapsed draws (${parameterization}): θ rows give back γ and φ through generateQuantities`, () => {
-    const data = compileModel(normalPriorSpec(), simulatedTable(150, "gaussian"), {
-      parameterization,
-    });
+for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
+  Deno.test(`collapsed draws (${geometry}): θ rows give back γ and φ through generateQuantities`, () => {
+    const data = reparameterize(compileModel(normalPriorSpec(), simulatedTable(150, "gaussian")));
     const target = new CollapsedGaussian(data);
     const u = seeded(3);
     const phi = Float64Array.from({ length: target.dim }, () => u() - 0.5);

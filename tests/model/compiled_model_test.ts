@@ -6,7 +6,22 @@ import type { ChainDraws } from "../../lib/sampler/backend.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { logGamma } from "../../lib/model/special.ts";
-import { crossedSpec, seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
+import {
+  crossedSpec,
+  GEOMETRIES,
+  seeded,
+  simulatedTable,
+  SINGLE_TERM_GEOMETRIES,
+  singleTermSpec,
+} from "./_fixtures.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { choleskyCorrForward } from "../../lib/model/cholesky_corr.ts";
+import {
+  coefficientsFromTheta,
+  thetaFromCoefficients,
+  thetaFromVaryingEffects,
+  varyingEffectsFromTheta,
+} from "../../lib/model/varying_effects.ts";
 
 const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
 
@@ -15,16 +30,21 @@ function randomPoint(dim: number, seed: number): Float64Array {
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
 }
 
-const PARAMETERIZATIONS = ["noncentered", "centered"] as const;
-/** Two crossed terms (general code paths), and one (1 + treat | g1) term (its fast paths). */
-const SPECS = { crossed: crossedSpec, "single term": singleTermSpec };
+/**
+ * Two crossed terms (general code paths) in every geometry, and one (1 + treat | g1) term whose
+ * groups are the cells (the fast paths when plain, the cells-in-group-order path in all).
+ */
+const CASES = [
+  { specName: "crossed", makeSpec: crossedSpec, geometries: GEOMETRIES },
+  { specName: "single term", makeSpec: singleTermSpec, geometries: SINGLE_TERM_GEOMETRIES },
+];
 
 for (const family of FAMILIES) {
-  for (const parameterization of PARAMETERIZATIONS) {
-    for (const [specName, makeSpec] of Object.entries(SPECS)) {
-      Deno.test(`${family}, ${parameterization}, ${specName}: analytic gradient matches central finite differences`, () => {
+  for (const { specName, makeSpec, geometries } of CASES) {
+    for (const [geometry, reparameterize] of Object.entries(geometries)) {
+      Deno.test(`${family}, ${geometry}, ${specName}: analytic gradient matches central finite differences`, () => {
         const model = new CompiledModel(
-          compileModel(makeSpec(family), simulatedTable(300, family), { parameterization }),
+          reparameterize(compileModel(makeSpec(family), simulatedTable(300, family))),
         );
         for (const seed of [1, 2, 3]) {
           const theta = randomPoint(model.dim, seed);
@@ -113,12 +133,12 @@ function naiveLogLikelihood(
 }
 
 for (const family of FAMILIES) {
-  for (const parameterization of PARAMETERIZATIONS) {
-    for (const [specName, makeSpec] of Object.entries(SPECS)) {
-      Deno.test(`${family}, ${parameterization}, ${specName}: compressed likelihood equals the row-by-row likelihood`, () => {
+  for (const { specName, makeSpec, geometries } of CASES) {
+    for (const [geometry, reparameterize] of Object.entries(geometries)) {
+      Deno.test(`${family}, ${geometry}, ${specName}: compressed likelihood equals the row-by-row likelihood`, () => {
         const table = simulatedTable(2000, family, 11);
         const spec = makeSpec(family);
-        const data = compileModel(spec, table, { parameterization });
+        const data = reparameterize(compileModel(spec, table));
         const model = new CompiledModel(data);
         const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
         // Gaussian: 4 × 3 cells (4 for the single term), whatever the rows.
@@ -153,7 +173,70 @@ for (const family of FAMILIES) {
 Deno.test("terms are non-centred unless centring is asked for", () => {
   const table = simulatedTable(300, "gaussian");
   const plain = compileModel(crossedSpec("gaussian"), table);
-  assert.deepEqual(plain.terms.map((t) => t.centered), [false, false]);
+  assert.deepEqual(plain.terms.map((t) => t.noncentering), [[1, 1, 1], [1, 1]]);
   const centred = compileModel(crossedSpec("gaussian"), table, { parameterization: "centered" });
-  assert.deepEqual(centred.terms.map((t) => t.centered), [true, true]);
+  assert.deepEqual(centred.terms.map((t) => t.noncentering), [[0, 0, 0], [0, 0]]);
 });
+
+/** θ of `to` holding the same β, sd, L and r as θ of `from` (same layout, other geometry). */
+function translate(from: CompiledData, to: CompiledData, theta: Float64Array): Float64Array {
+  const out = Float64Array.from(theta);
+  const rs: Float64Array[] = [];
+  from.terms.forEach((term, t) => {
+    const K = term.coefNames.length;
+    const sd = Float64Array.from({ length: K }, (_, k) => Math.exp(theta[term.logSdOffset + k]));
+    const L = new Float64Array(K * K);
+    if (term.correlated) {
+      choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
+    }
+    const r = new Float64Array(term.nGroups * K);
+    varyingEffectsFromTheta(term, theta, sd, L, r, new Float64Array(r.length));
+    thetaFromVaryingEffects(to.terms[t], r, sd, L, out, new Float64Array(r.length));
+    rs.push(r);
+  });
+  const beta = new Float64Array(from.columnNames.length);
+  coefficientsFromTheta(from, theta, rs, beta, new Float64Array(8));
+  thetaFromCoefficients(to, beta, rs, out, new Float64Array(8));
+  return out;
+}
+
+for (const family of ["gaussian", "bernoulli"] as const) {
+  for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
+    Deno.test(`${family}, ${geometry}: same model as non-centred, up to the exact log Jacobian`, () => {
+      const plain = compileModel(crossedSpec(family), simulatedTable(300, family));
+      const other = reparameterize(plain);
+      const a = new CompiledModel(plain);
+      const b = new CompiledModel(other);
+      for (const seed of [1, 2, 3]) {
+        const theta = randomPoint(plain.dim, seed);
+        const lpA = a.logDensityGradient(theta, new Float64Array(plain.dim));
+        const moved = translate(plain, other, theta);
+        assert.deepEqual(
+          translate(other, plain, moved).map((v) => Math.round(v * 1e9)),
+          theta.map((v) => Math.round(v * 1e9)),
+        );
+        const lpB = b.logDensityGradient(moved, new Float64Array(plain.dim));
+        // Coefficient a of a row holds v = (s_a − λm)/c^λ instead of u_a = (s_a − m)/c, with
+        // c = sd_a L_aa: ∂u_a/∂v = c^(λ−1); contrasts (orthogonal) and moving the level mean (a
+        // shear) cost nothing.
+        let logJacobian = 0;
+        other.terms.forEach((term) => {
+          const K = term.coefNames.length;
+          const L = new Float64Array(K * K);
+          if (term.correlated) {
+            choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
+          }
+          const rows = term.contrasts ? term.nGroups - 1 : term.nGroups;
+          term.noncentering.forEach((lambda, k) => {
+            const lkk = term.correlated ? Math.log(L[k * K + k]) : 0;
+            logJacobian -= rows * (1 - lambda) * (theta[term.logSdOffset + k] + lkk);
+          });
+        });
+        assert.ok(
+          Math.abs(lpB - (lpA + logJacobian)) < 1e-9 * Math.max(1, Math.abs(lpA)),
+          `${lpB} vs ${lpA + logJacobian}`,
+        );
+      }
+    });
+  }
+}

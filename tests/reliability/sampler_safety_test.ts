@@ -105,8 +105,9 @@ Deno.test("tree-depth saturation is surfaced in warnings, summary, JSON and disp
 
 Deno.test("divergences are surfaced in warnings, summary, JSON and display", async () => {
   const fit = await fitModel(spec, table, { ...quiet, chains: 2, warmup: 30, draws: 30 });
-  // Mark three transitions divergent and rebuild the Fit from the same draws.
-  const chains = fit.chains.map((c) => ({ ...c, divergent: c.divergent.slice() }));
+  // Mark exactly three transitions divergent (this short run may have its own) and rebuild the
+  // Fit from the same draws.
+  const chains = fit.chains.map((c) => ({ ...c, divergent: new Uint8Array(c.divergent.length) }));
   chains[0].divergent[3] = 1;
   chains[1].divergent[0] = 1;
   chains[1].divergent[7] = 1;

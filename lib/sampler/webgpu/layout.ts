@@ -371,7 +371,9 @@ export function buildLayout(
     `const T_Z = ${arr("u32", data.terms.map((t) => u(t.zOffset)))};`,
     `const T_KOFF = ${arr("u32", termKoff.map(u))};`,
     `const T_CORR = ${arr("u32", data.terms.map((t) => u(t.correlated ? 1 : 0)))};`,
-    `const T_CENT = ${arr("u32", data.terms.map((t) => u(t.centered ? 1 : 0)))};`,
+    `const T_CENT = ${
+      arr("u32", data.terms.map((t) => u(t.noncentering.every((l) => l === 0) ? 1 : 0)))
+    };`,
     `const T_ETA = ${arr("f32", data.terms.map((t) => f(t.lkjEta)))};`,
     `const T_GSTART = ${arr("u32", termGroupStart.map(u))};`,
     `const T_GP = ${arr("u32", termGp.map(u))};`,

@@ -1,0 +1,523 @@
+/**
+ * The automatic choice of how θ holds each term's varying effects (parameterization "auto"):
+ * per coefficient, how far to non-centre it, from how much the data say about each level
+ * relative to how far apart the levels plausibly are.
+ *
+ * The rule. For a coefficient whose levels r_j ~ N(0, τ²) are each seen through data with
+ * information I, the posterior scale of r_j given τ is (1/τ² + I)^(−1/2). Sampling
+ * v = r_j / τ^λ (partial non-centring, Papaspiliopoulos et al. 2007; Gorinova et al. 2020)
+ * gives v a conditional scale whose slope in log τ is λ*(τ) − λ, λ*(τ) = 1 / (1 + I τ²): a
+ * slope the sampler must follow as τ moves (a funnel when it is large). At one τ, λ = λ*(τ)
+ * is best (centred when I τ² ≫ 1, non-centred when ≪ 1). Over the range of τ the posterior
+ * visits, the largest slope is smallest near the middle of λ*'s range. Divergences come from
+ * the centred side (the funnel's neck as τ shrinks below the data's resolution), while a
+ * too-non-centred coordinate only lengthens trajectories, so we lean to the low end of τ:
+ * λ = w λ*(τ_lo) + (1 − w) λ*(τ_hi), [τ_lo, τ_hi] the central 96% interval of an approximate
+ * posterior of τ ({@link SD_QUANTILE}), w = {@link LOW_END_WEIGHT}. The two constants were
+ * chosen on the crossed Bernoulli benchmark (bench/cpu_models.ts, 3,000 and 100,000 rows, two
+ * seeds each) among w ∈ {0.7, 0.8, 0.85, 1}, q ∈ {0.02, 0.05, 0.1}: w = 0.8, q = 0.02 was the
+ * setting with 0–2 divergences at both sizes; midpoint-like settings (w = 0.7, q = 0.1) used
+ * ~10% fewer gradients but gave 9–22 divergences.
+ *
+ * The inputs come from one cheap pilot fit on the compressed data: the model with every level
+ * effect as a fixed coefficient under a ridge with the sd prior's scale (penalised Newton/IRLS),
+ * giving each level's estimate r̂_j, data information I_j (the likelihood's curvature there) and
+ * a posterior covariance. I is the information about the least-informed level's deviation from
+ * the level mean with everything else integrated out (so levels confounded with
+ * population-level terms, or with few rows, count as uninformed); the posterior of τ is
+ * approximated in one dimension from the r̂_j (each r̂_j ~ N(r̄, τ² + 1/I_j)) and the sd prior.
+ * Few levels leave τ wide, so the rule lands between the two ends; many levels pin τ and the
+ * rule follows λ*(τ̂).
+ *
+ * Terms whose coefficients all come out non-centred keep the plain non-centred form exactly.
+ * The others also get level contrasts with the level mean non-centred and moved into the
+ * population-level coefficients (when every coefficient has a fixed counterpart): see
+ * CompiledTerm in compiled_data.ts.
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import type { CompiledData } from "./compiled_data.ts";
+import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
+import { priorLogDensity } from "./prior_density.ts";
+import type { PriorDistribution } from "../spec/model_spec.ts";
+import { canMoveMeanIntoBeta, type TermGeometry, withTermGeometry } from "./term_geometry.ts";
+
+/** Weight of the low end of τ's interval in the rule (see the module comment). */
+export const LOW_END_WEIGHT = 0.8;
+/** τ's interval is [q, 1 − q] of its approximate posterior. */
+export const SD_QUANTILE = 0.02;
+/** λ within this distance of 0 or 1 is snapped to fully centred / non-centred. */
+export const SNAP = 0.1;
+/** The pilot fit is skipped (every term non-centred) above this many coefficients. */
+export const MAX_PILOT_COEFFICIENTS = 600;
+
+/** The choice for one term and the numbers behind it. */
+export interface TermChoice extends TermGeometry {
+  group: string;
+  /** Per coefficient: the data's information about its least-informed level (see the rule). */
+  information: number[];
+  /** Per coefficient: the 10% and 90% points of the approximate posterior of its sd. */
+  sdInterval: [number, number][];
+}
+
+/**
+ * The per-term choice of the "auto" rule (see the module comment). Deterministic: depends on
+ * the compiled data only.
+ *
+ * @example
+ * ```ts ignore
+ * const choices = autoParameterization(data);
+ * console.log(choices.map((c) => [c.group, c.noncentering]));
+ * ```
+ */
+export function autoParameterization(data: CompiledData): TermChoice[] {
+  const pilot = pilotFit(data);
+  return data.terms.map((term, t) => {
+    const K = term.coefNames.length;
+    const J = term.nGroups;
+    const information: number[] = [];
+    const sdInterval: [number, number][] = [];
+    const noncentering: number[] = [];
+    for (let k = 0; k < K; k++) {
+      if (pilot === null) {
+        information.push(NaN), sdInterval.push([NaN, NaN]), noncentering.push(1);
+        continue;
+      }
+      const est = new Float64Array(J);
+      const info = new Float64Array(J);
+      for (let j = 0; j < J; j++) {
+        const i = pilot.termOffset[t] + j * K + k;
+        est[j] = pilot.x[i];
+        info[j] = pilot.information[i];
+      }
+      const harmonic = contrastInformation(pilot, t, k, J, K, term.sdPriors[k]);
+      const [lo, hi] = sdPosteriorInterval(est, info, term.sdPriors[k]);
+      const lambdaStar = (tau: number) => 1 / (1 + harmonic * tau * tau);
+      let lambda = LOW_END_WEIGHT * lambdaStar(lo) + (1 - LOW_END_WEIGHT) * lambdaStar(hi);
+      if (!Number.isFinite(lambda)) lambda = 1;
+      if (lambda > 1 - SNAP) lambda = 1;
+      if (lambda < SNAP) lambda = 0;
+      information.push(harmonic), sdInterval.push([lo, hi]), noncentering.push(lambda);
+    }
+    const plain = noncentering.every((l) => l === 1) || !canMoveMeanIntoBeta(data, term);
+    return {
+      group: term.group,
+      noncentering: plain ? noncentering.map(() => 1) : noncentering,
+      contrasts: !plain,
+      meanInBeta: !plain,
+      information,
+      sdInterval,
+    };
+  });
+}
+
+/**
+ * How one term holds its varying effects: "auto" (the rule above), "centered" (θ holds r;
+ * every coefficient centred, levels as they are) or "noncentered" (θ holds z with
+ * r_j = diag(sd) L z_j).
+ */
+export type TermParameterization = "auto" | "centered" | "noncentered";
+
+/**
+ * One choice for every term, or per term by group name (e.g. `{ race: "centered" }`; terms not
+ * named use "auto").
+ */
+export type Parameterization = TermParameterization | Record<string, TermParameterization>;
+
+const PLAIN_NONCENTERED = { contrasts: false, meanInBeta: false };
+
+/**
+ * `data` (compiled with every term plainly non-centred) with `parameterization` applied; terms
+ * set by the "auto" rule carry its numbers in `term.auto`.
+ *
+ * @example
+ * ```ts ignore
+ * const auto = applyParameterization(compileModel(spec, table), "auto");
+ * ```
+ */
+export function applyParameterization(
+  data: CompiledData,
+  parameterization: Parameterization,
+): CompiledData {
+  const perTerm = data.terms.map((term) =>
+    typeof parameterization === "string"
+      ? parameterization
+      : (parameterization[term.group] ?? "auto")
+  );
+  if (typeof parameterization !== "string") {
+    const known = new Set(data.terms.map((t) => t.group));
+    for (const [group, value] of Object.entries(parameterization)) {
+      if (!known.has(group)) {
+        throw new HetfxError(
+          `Cannot set the parameterisation: no varying-effects term "${group}" (terms: ` +
+            `${[...known].map((g) => `"${g}"`).join(", ")}).`,
+        );
+      }
+      if (!["auto", "centered", "noncentered"].includes(value)) {
+        throw new HetfxError(
+          `Cannot set the parameterisation of term "${group}": ${JSON.stringify(value)} must be ` +
+            '"auto", "centered" or "noncentered".',
+        );
+      }
+    }
+  }
+  const choices = perTerm.includes("auto") ? autoParameterization(data) : null;
+  const geometries = data.terms.map((term, t) => {
+    const K = term.coefNames.length;
+    switch (perTerm[t]) {
+      case "centered":
+        return { noncentering: new Array(K).fill(0), ...PLAIN_NONCENTERED };
+      case "noncentered":
+        return { noncentering: new Array(K).fill(1), ...PLAIN_NONCENTERED };
+      default:
+        return choices![t];
+    }
+  });
+  const out = withTermGeometry(data, geometries);
+  out.terms.forEach((term, t) => {
+    if (perTerm[t] === "auto") {
+      term.auto = { information: choices![t].information, sdInterval: choices![t].sdInterval };
+    } else delete term.auto;
+  });
+  return out;
+}
+
+/**
+ * The data's information about the least-informed level of coefficient k of term t relative to
+ * the others, with everything else (population-level coefficients, other terms) integrated
+ * out: from the pilot's posterior covariance Σ, V = max_j var(r_j − r̄) · J/(J − 1) is one
+ * level's data variance in the balanced case; the information is 1/V less the pilot's own
+ * ridge on the level. Levels confounded with population-level coefficients (a group-level
+ * predictor, an interaction with the grouping factor) are known only through the prior and get
+ * little information; so does a level with few rows.
+ */
+function contrastInformation(
+  pilot: Pilot,
+  t: number,
+  k: number,
+  J: number,
+  K: number,
+  prior: PriorDistribution,
+): number {
+  if (J < 2) return 0;
+  const idx = Array.from({ length: J }, (_, j) => pilot.termOffset[t] + j * K + k);
+  const cov = (a: number, b: number) => {
+    const { inverseFactor: F, N } = pilot;
+    let sum = 0;
+    const start = Math.max(a, b);
+    for (let m = start; m < N; m++) sum += F[m * N + a] * F[m * N + b];
+    return sum;
+  };
+  const block = new Float64Array(J * J);
+  for (let a = 0; a < J; a++) {
+    for (let b = a; b < J; b++) block[a * J + b] = block[b * J + a] = cov(idx[a], idx[b]);
+  }
+  let total = 0;
+  const rowSums = new Float64Array(J);
+  for (let a = 0; a < J; a++) {
+    for (let b = 0; b < J; b++) rowSums[a] += block[a * J + b];
+    total += rowSums[a];
+  }
+  let worst = 0;
+  for (let j = 0; j < J; j++) {
+    worst = Math.max(worst, block[j * J + j] - (2 * rowSums[j]) / J + total / (J * J));
+  }
+  const dataVariance = (worst * J) / (J - 1);
+  return Math.max(0, 1 / dataVariance - 1 / priorScale(prior) ** 2);
+}
+
+interface Pilot {
+  /** L⁻¹ (N × N, row-major) for the pilot's penalised Hessian L Lᵀ: Σ = L⁻ᵀ L⁻¹. */
+  inverseFactor: Float64Array;
+  N: number;
+  x: Float64Array;
+  /** The likelihood's curvature along each coefficient at x (no ridge). */
+  information: Float64Array;
+  termOffset: number[];
+}
+
+/** A rough scale of a prior on a positive parameter (for the pilot's ridge and τ's grid). */
+function priorScale(p: PriorDistribution): number {
+  switch (p.dist) {
+    case "normal":
+    case "student_t":
+    case "cauchy":
+      return Math.abs(p.mu) + p.sigma;
+    case "exponential":
+      return 1 / p.rate;
+    case "gamma":
+      return p.shape / p.rate;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * Penalised Newton fit of the linear predictor with every level effect as a coefficient:
+ * population-level coefficients under a ridge of scale 10, level effects under a ridge of their
+ * sd prior's scale. Gaussian sufficient statistics give the normal equations directly (σ² from
+ * the residuals, a few rounds); pattern data are fitted by IRLS (student-t patterns as
+ * Gaussian). Returns null when the model is too big for a dense solve or the solve fails.
+ */
+function pilotFit(data: CompiledData): Pilot | null {
+  const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
+  const termOffset: number[] = [];
+  let N = nb;
+  for (const term of data.terms) {
+    termOffset.push(N);
+    N += term.nGroups * term.coefNames.length;
+  }
+  if (N > MAX_PILOT_COEFFICIENTS) return null;
+  const ridge = new Float64Array(N).fill(1 / 100);
+  data.terms.forEach((term, t) => {
+    const K = term.coefNames.length;
+    for (let j = 0; j < term.nGroups; j++) {
+      for (let k = 0; k < K; k++) {
+        ridge[termOffset[t] + j * K + k] = 1 / priorScale(term.sdPriors[k]) ** 2;
+      }
+    }
+  });
+  const x = new Float64Array(N);
+  const H = new Float64Array(N * N);
+  const g = new Float64Array(N);
+  const curvature = new Float64Array(N);
+  const s = data.stats;
+  if (s.kind === "gaussian") {
+    const { xtx, xty } = gaussianNormalEquations(data, nb, termOffset, N);
+    let invVar = s.n > 0 ? s.n / Math.max(s.yty, 1e-12) : 1;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
+      for (let i = 0; i < N; i++) {
+        H[i * N + i] += ridge[i];
+        g[i] = xty[i] * invVar;
+      }
+      if (!choleskyInPlace(H, N)) return null;
+      x.set(solveLowerTransposed(H, N, solveLower(H, N, g)));
+      let rss = s.yty;
+      for (let i = 0; i < N; i++) {
+        let q = 0;
+        for (let k = 0; k < N; k++) q += xtx[i * N + k] * x[k];
+        rss += x[i] * (q - 2 * xty[i]);
+      }
+      invVar = 1 / Math.max(rss / Math.max(s.n, 1), 1e-12);
+    }
+    for (let i = 0; i < N; i++) curvature[i] = xtx[i * N + i] * invVar;
+    for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
+    for (let i = 0; i < N; i++) H[i * N + i] += ridge[i];
+    if (!choleskyInPlace(H, N)) return null;
+    return {
+      x,
+      information: curvature,
+      termOffset,
+      inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+      N,
+    };
+  }
+  const rows = patternRows(data, nb, termOffset);
+  let invVar = 1 / Math.max(outcomeVariance(rows), 1e-12);
+  for (let iter = 0; iter < 50; iter++) {
+    H.fill(0), g.fill(0), curvature.fill(0);
+    let rss = 0;
+    let count = 0;
+    for (const row of rows) {
+      let eta = 0;
+      for (let e = 0; e < row.index.length; e++) eta += row.value[e] * x[row.index[e]];
+      let resid: number, weight: number;
+      switch (data.family) {
+        case "bernoulli":
+        case "binomial": {
+          const p = 1 / (1 + Math.exp(-eta));
+          resid = row.sum - row.weight * p;
+          weight = row.weight * p * (1 - p);
+          break;
+        }
+        case "poisson": {
+          const mu = row.weight * Math.exp(eta);
+          resid = row.sum - mu;
+          weight = mu;
+          break;
+        }
+        default: {
+          // Student-t patterns as Gaussian: `weight` identical rows with outcome sum / weight.
+          resid = (row.sum - row.weight * eta) * invVar;
+          weight = row.weight * invVar;
+          rss += row.sumSq - 2 * eta * row.sum + row.weight * eta * eta;
+          count += row.weight;
+        }
+      }
+      for (let a = 0; a < row.index.length; a++) {
+        const ia = row.index[a];
+        const va = row.value[a];
+        g[ia] += resid * va;
+        curvature[ia] += weight * va * va;
+        for (let b = 0; b < row.index.length; b++) {
+          H[ia * N + row.index[b]] += weight * va * row.value[b];
+        }
+      }
+    }
+    for (let i = 0; i < N; i++) {
+      g[i] -= ridge[i] * x[i];
+      H[i * N + i] += ridge[i];
+    }
+    if (!choleskyInPlace(H, N)) return null;
+    const step = solveLowerTransposed(H, N, solveLower(H, N, g));
+    let largest = 0;
+    for (let i = 0; i < N; i++) largest = Math.max(largest, Math.abs(step[i]));
+    const damp = largest > 2 ? 2 / largest : 1;
+    for (let i = 0; i < N; i++) x[i] += damp * step[i];
+    if (count > 0) invVar = 1 / Math.max(rss / count, 1e-12);
+    if (largest < 1e-8) break;
+  }
+  // H holds the Cholesky factor of the penalised Hessian at (nearly) the final x.
+  return {
+    x,
+    information: curvature,
+    termOffset,
+    inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+    N,
+  };
+}
+
+/** XᵀX and Xᵀy over [β, every level effect] from the Gaussian sufficient statistics. */
+function gaussianNormalEquations(
+  data: CompiledData,
+  nb: number,
+  termOffset: number[],
+  N: number,
+): { xtx: Float64Array; xty: Float64Array } {
+  const s = data.stats;
+  if (s.kind !== "gaussian") throw new Error("unreachable");
+  const D = data.columnNames.length;
+  const kTotal = data.kTotal;
+  const T = data.terms.length;
+  const xtx = new Float64Array(N * N);
+  const xty = new Float64Array(N);
+  for (let a = 0; a < nb; a++) {
+    xty[a] = s.h[a];
+    for (let b = 0; b < nb; b++) xtx[a * N + b] = s.G[a * D + b];
+  }
+  const index = new Int32Array(kTotal);
+  for (let c = 0; c < data.nCells; c++) {
+    let kBase = 0;
+    data.terms.forEach((term, t) => {
+      const K = term.coefNames.length;
+      const j = data.cellGroups[c * T + t];
+      for (let k = 0; k < K; k++) index[kBase + k] = termOffset[t] + j * K + k;
+      kBase += K;
+    });
+    for (let k = 0; k < kTotal; k++) {
+      const ik = index[k];
+      xty[ik] += s.e[c * kTotal + k];
+      for (let a = 0; a < nb; a++) {
+        const v = s.B[(c * D + a) * kTotal + k];
+        xtx[a * N + ik] += v;
+        xtx[ik * N + a] += v;
+      }
+      for (let l = 0; l < kTotal; l++) {
+        xtx[ik * N + index[l]] += s.C[(c * kTotal + k) * kTotal + l];
+      }
+    }
+  }
+  return { xtx, xty };
+}
+
+interface DesignRow {
+  index: Int32Array;
+  value: Float64Array;
+  /** Summed outcome, number of rows (or trials), and summed squared outcome (student-t). */
+  sum: number;
+  weight: number;
+  sumSq: number;
+}
+
+function outcomeVariance(rows: DesignRow[]): number {
+  let n = 0, s = 0, ss = 0;
+  for (const r of rows) n += r.weight, s += r.sum, ss += r.sumSq;
+  return n > 0 ? ss / n - (s / n) ** 2 : 1;
+}
+
+/** One sparse design row per covariate pattern, over [β, every level effect]. */
+function patternRows(data: CompiledData, nb: number, termOffset: number[]): DesignRow[] {
+  const s = data.stats;
+  if (s.kind !== "patterns") throw new Error("unreachable");
+  const T = data.terms.length;
+  const D = data.columnNames.length;
+  const kTotal = data.kTotal;
+  const rows: DesignRow[] = [];
+  for (let p = 0; p < s.nPatterns; p++) {
+    const index: number[] = [];
+    const value: number[] = [];
+    for (let d = 0; d < nb; d++) {
+      const v = s.w[p * D + d];
+      if (v !== 0) index.push(d), value.push(v);
+    }
+    let kBase = 0;
+    data.terms.forEach((term, t) => {
+      const K = term.coefNames.length;
+      const j = data.cellGroups[s.cell[p] * T + t];
+      for (let k = 0; k < K; k++) {
+        const v = s.wA[p * kTotal + kBase + k];
+        if (v !== 0) index.push(termOffset[t] + j * K + k), value.push(v);
+      }
+      kBase += K;
+    });
+    const student = data.family === "student";
+    rows.push({
+      index: Int32Array.from(index),
+      value: Float64Array.from(value),
+      sum: student ? s.sum[p] * s.weight[p] : s.sum[p],
+      weight: s.weight[p],
+      sumSq: student ? s.sum[p] ** 2 * s.weight[p] : 0,
+    });
+  }
+  return rows;
+}
+
+/**
+ * The 10% and 90% points of an approximate posterior of a coefficient's sd τ: the sd prior
+ * (with the Jacobian of log τ) times the likelihood of the deviations r̂_j − r̄ with variances
+ * V_j = τ² + 1/I_j and J − 1 degrees of freedom, on a grid of log τ.
+ */
+function sdPosteriorInterval(
+  est: Float64Array,
+  info: Float64Array,
+  prior: PriorDistribution,
+): [number, number] {
+  const J = est.length;
+  let mean = 0;
+  for (let j = 0; j < J; j++) mean += est[j] / J;
+  const scale = priorScale(prior);
+  const n = 400;
+  const lo = Math.log(1e-4 * scale);
+  const hi = Math.log(20 * scale);
+  const logp = new Float64Array(n);
+  const dof = J > 1 ? (J - 1) / J : 0;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = lo + ((hi - lo) * i) / (n - 1);
+    const tau = Math.exp(t);
+    let l = priorLogDensity(prior, tau)[0] + t;
+    for (let j = 0; j < J; j++) {
+      if (!(info[j] > 0)) continue;
+      // Σ_j (r̂_j − r̄)² / V ~ χ²(J − 1) when every V_j = V: J − 1 degrees of freedom.
+      const v = tau * tau + 1 / info[j];
+      const d = est[j] - mean;
+      l += -0.5 * dof * Math.log(v) - (d * d) / (2 * v);
+    }
+    logp[i] = l;
+    if (l > max) max = l;
+  }
+  let total = 0;
+  const cdf = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    total += Math.exp(logp[i] - max);
+    cdf[i] = total;
+  }
+  const at = (q: number) => {
+    let i = 0;
+    while (i < n - 1 && cdf[i] < q * total) i++;
+    return Math.exp(lo + ((hi - lo) * i) / (n - 1));
+  };
+  return [at(SD_QUANTILE), at(1 - SD_QUANTILE)];
+}
