@@ -20,6 +20,7 @@ import {
   NSCAL,
   patternLoop,
   S,
+  TEXTURE_BINDING,
 } from "./layout.ts";
 import commonWgsl from "./common.wgsl" with { type: "text" };
 import rngWgsl from "./rng.wgsl" with { type: "text" };
@@ -65,6 +66,8 @@ export class GpuModel {
   readonly drawSlots: number;
   readonly buffers: Record<BufferName, GPUBuffer>;
   readonly control: GPUBuffer;
+  /** The pattern rows (rgba32float; layout.ts). */
+  readonly rowTexture: GPUTexture;
   readonly #bindGroup: GPUBindGroup;
   readonly #pipelines: Record<string, GPUComputePipeline>;
   readonly #controlWords = new ArrayBuffer(CONTROL_BYTES);
@@ -76,6 +79,7 @@ export class GpuModel {
     drawSlots: number,
     buffers: Record<BufferName, GPUBuffer>,
     control: GPUBuffer,
+    rowTexture: GPUTexture,
     bindGroup: GPUBindGroup,
     pipelines: Record<string, GPUComputePipeline>,
   ) {
@@ -84,6 +88,7 @@ export class GpuModel {
     this.drawSlots = drawSlots;
     this.buffers = buffers;
     this.control = control;
+    this.rowTexture = rowTexture;
     this.#bindGroup = bindGroup;
     this.#pipelines = pipelines;
   }
@@ -104,16 +109,18 @@ export class GpuModel {
     chains: number,
     options: GpuModelOptions = {},
   ): Promise<GpuModel> {
-    const layout = buildLayout(data, chains, options);
     const device = ctx.device;
+    const maxTexture = device.limits.maxTextureDimension2D;
+    const layout = buildLayout(data, chains, {
+      ...options,
+      textureWidth: options.textureWidth ?? Math.min(8192, 2 ** Math.floor(Math.log2(maxTexture))),
+      maxTextureHeight: options.maxTextureHeight ?? maxTexture,
+    });
     const limit = device.limits.maxStorageBufferBindingSize;
     const state = layout.dim * chains * 4;
     const drawSlots = options.drawSlots ??
       Math.max(1, Math.min(256, Math.floor((64 << 20) / Math.max(state, 1))));
     const sizes: Record<BufferName, number> = {
-      pw: layout.data.pw.byteLength,
-      pwa: layout.data.pwa.byteLength,
-      pys: layout.data.pys.byteLength,
       idx: layout.data.idx.byteLength,
       modelF: layout.data.modelF.byteLength,
       theta: state,
@@ -133,7 +140,7 @@ export class GpuModel {
         throw new HetfxError(
           `Cannot use the WebGPU backend: buffer "${name}" needs ${(size / 2 ** 20).toFixed(0)} ` +
             `MiB, more than the ${(limit / 2 ** 20).toFixed(0)} MiB the adapter binds; use fewer ` +
-            'chains or backend "cpu".',
+            'chains, a larger chunkSize or backend "cpu".',
         );
       }
     }
@@ -148,10 +155,23 @@ export class GpuModel {
         usage,
       });
     }
-    for (const name of ["pw", "pwa", "pys", "idx", "modelF"] as const) {
+    for (const name of ["idx", "modelF"] as const) {
       const values = layout.data[name];
       if (values.length > 0) device.queue.writeBuffer(buffers[name], 0, values);
     }
+    const textureSize = [layout.textureWidth, layout.textureHeight];
+    const rowTexture = device.createTexture({
+      label: "rows",
+      size: textureSize,
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    device.queue.writeTexture(
+      { texture: rowTexture },
+      layout.data.rows,
+      { bytesPerRow: layout.textureWidth * 16, rowsPerImage: layout.textureHeight },
+      textureSize,
+    );
     const ones = new Float32Array(layout.dim).fill(1);
     device.queue.writeBuffer(buffers.dimbuf, 0, ones);
     const control = device.createBuffer({
@@ -171,6 +191,11 @@ export class GpuModel {
           visibility: GPUShaderStage.COMPUTE,
           buffer: { type: "uniform" as const },
         },
+        {
+          binding: TEXTURE_BINDING,
+          visibility: GPUShaderStage.COMPUTE,
+          texture: { sampleType: "unfilterable-float" as const },
+        },
       ],
     });
     const bindGroup = device.createBindGroup({
@@ -178,11 +203,22 @@ export class GpuModel {
       entries: [
         ...BUFFERS.map(([name], binding) => ({ binding, resource: { buffer: buffers[name] } })),
         { binding: CONTROL_BINDING, resource: { buffer: control } },
+        { binding: TEXTURE_BINDING, resource: rowTexture.createView() },
       ],
     });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
     const prefix = layout.header + commonWgsl + rngWgsl;
-    const loop = patternLoop(layout.D, layout.KT, data.family === "student");
+    const loop = patternLoop(
+      {
+        cpi: layout.chainsPerInvocation,
+        cw: layout.chainSlotsPerWorkgroup,
+        pl: layout.planes,
+      },
+      layout.nB,
+      layout.D,
+      layout.KT,
+      data.family === "student",
+    );
     const logDensity = await compileModule(
       device,
       "log_density.wgsl",
@@ -218,9 +254,19 @@ export class GpuModel {
     const error = invalid ?? oom;
     if (error) {
       for (const b of Object.values(buffers)) b.destroy();
+      rowTexture.destroy();
       throw new HetfxError(`Cannot set up the WebGPU backend: ${error.message}`);
     }
-    return new GpuModel(ctx, layout, drawSlots, buffers, control, bindGroup, pipelines);
+    return new GpuModel(
+      ctx,
+      layout,
+      drawSlots,
+      buffers,
+      control,
+      rowTexture,
+      bindGroup,
+      pipelines,
+    );
   }
 
   /** Writes the control block (takes effect for work submitted afterwards). */
@@ -256,6 +302,14 @@ export class GpuModel {
     this.#dispatch(pass, name, x, Math.ceil(groups / x));
   }
 
+  /** pattern_likelihood: x blocks of chainsPerWorkgroup chains, y/z chunks. */
+  #dispatchLikelihood(pass: GPUComputePassEncoder): void {
+    const L = this.layout;
+    const y = Math.min(L.nChunks, MAX_DISPATCH);
+    const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
+    this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(L.nChunks / y));
+  }
+
   /** The three gradient dispatches; `mode` fuses the leapfrog update (log_density.wgsl). */
   encodeGradient(pass: GPUComputePassEncoder, mode: StepMode, only = -1): void {
     const L = this.layout;
@@ -263,16 +317,7 @@ export class GpuModel {
     if (only >= 0) {
       if (only === 0) {
         if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
-        else {
-          const y = Math.min(L.nChunks, MAX_DISPATCH);
-          this.#dispatch(
-            pass,
-            "likelihood",
-            Math.ceil(L.chains / L.chainsPerWorkgroup),
-            y,
-            Math.ceil(L.nChunks / y),
-          );
-        }
+        else this.#dispatchLikelihood(pass);
       }
       if (only === 1) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
       if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
@@ -281,9 +326,7 @@ export class GpuModel {
     if (L.gaussian) {
       this.#dispatchItems(pass, "likelihood", L.nCells);
     } else {
-      const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
-      const y = Math.min(L.nChunks, MAX_DISPATCH);
-      this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(L.nChunks / y));
+      this.#dispatchLikelihood(pass);
     }
     if (L.nGroups > 0) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
     this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
@@ -384,6 +427,7 @@ export class GpuModel {
     this.#destroyed = true;
     for (const b of Object.values(this.buffers)) b.destroy();
     this.control.destroy();
+    this.rowTexture.destroy();
   }
 }
 
