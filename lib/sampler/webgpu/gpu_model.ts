@@ -214,6 +214,7 @@ export class GpuModel {
         cw: layout.chainSlotsPerWorkgroup,
         pl: layout.planes,
       },
+      layout,
       layout.nB,
       layout.D,
       layout.KT,
@@ -319,7 +320,7 @@ export class GpuModel {
         if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
         else this.#dispatchLikelihood(pass);
       }
-      if (only === 1) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
+      if (only === 1) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
       if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
       return;
     }
@@ -328,7 +329,7 @@ export class GpuModel {
     } else {
       this.#dispatchLikelihood(pass);
     }
-    if (L.nGroups > 0) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
+    if (L.nGroups > 0) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
     this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
   }
 

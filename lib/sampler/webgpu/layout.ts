@@ -121,6 +121,8 @@ export interface ModelLayout {
   chainsPerWorkgroup: number;
   /** Pattern-row texture: texels per pattern, width and height (texels). */
   texelsPerRow: number;
+  /** WGSL expression of each row field (β columns, Â columns, sum, weight): x0.y, 1.0, … */
+  rowFields: string[];
   textureWidth: number;
   textureHeight: number;
   /** Bytes the likelihood kernel reads per evaluation of all chains (texels + theta). */
@@ -197,9 +199,46 @@ export function buildLayout(
   const nAcc = 1 + D + KT + (student ? 2 : 0);
 
   // Cells → chunks of patterns; pattern rows (β columns that are sampled, Â, sum, weight) in
-  // texels, patterns sorted by cell.
-  const rowWidth = NB + KT + 2;
-  const texelsPerRow = Math.ceil(rowWidth / 4);
+  // texels, patterns sorted by cell. A field that is constant over the patterns (an intercept, a
+  // Bernoulli weight) becomes a literal in the kernel and one equal to an earlier field (Â
+  // columns that repeat design columns) an alias, so only the other fields are fetched.
+  const nFields = NB + KT + 2;
+  const rowFields: string[] = [];
+  const stored: number[] = [];
+  const fieldOf = (s: PatternStats, p: number, m: number) =>
+    m < NB
+      ? s.w[p * D + m]
+      : m < NB + KT
+      ? s.wA[p * KT + m - NB]
+      : m === NB + KT
+      ? s.sum[p]
+      : s.weight[p];
+  if (data.stats.kind !== "patterns") rowFields.push(...Array(nFields).fill("0.0"));
+  else {
+    const s = data.stats;
+    const n = s.nPatterns;
+    const value = (p: number, m: number) => Math.fround(fieldOf(s, p, m));
+    for (let m = 0; m < nFields; m++) {
+      let constant = true;
+      for (let p = 1; p < n && constant; p++) constant = value(p, m) === value(0, m);
+      if (constant) {
+        rowFields.push(wgslFloat(n > 0 ? value(0, m) : 0));
+        continue;
+      }
+      const alias = stored.find((o) => {
+        for (let p = 0; p < n; p++) if (value(p, o) !== value(p, m)) return false;
+        return true;
+      });
+      if (alias !== undefined) {
+        rowFields.push(rowFields[alias]);
+        continue;
+      }
+      const slot = stored.length;
+      stored.push(m);
+      rowFields.push(`x${slot >> 2}.${"xyzw"[slot & 3]}`);
+    }
+  }
+  const texelsPerRow = Math.ceil(stored.length / 4);
   const textureWidth = options.textureWidth ?? 8192;
   if (!(textureWidth >= 1) || (textureWidth & (textureWidth - 1)) !== 0) {
     throw new Error(`textureWidth must be a power of two, got ${textureWidth}`);
@@ -230,10 +269,7 @@ export function buildLayout(
     for (let i = 0; i < n; i++) {
       const p = order[i];
       const o = i * 4 * texelsPerRow;
-      for (let a = 0; a < NB; a++) rows[o + a] = s.w[p * D + a];
-      for (let k = 0; k < KT; k++) rows[o + NB + k] = s.wA[p * KT + k];
-      rows[o + NB + KT] = s.sum[p];
-      rows[o + NB + KT + 1] = s.weight[p];
+      for (let q = 0; q < stored.length; q++) rows[o + q] = fieldOf(s, p, stored[q]);
     }
     for (let c = 0; c < nCells; c++) {
       cellChunkStart[c] = chunkTable.length / 4;
@@ -345,6 +381,8 @@ export function buildLayout(
     if (t.nGroups >= LOOP_LIMIT * 64) tooBig(`the number of groups of ${t.group}`);
   }
 
+  if (nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
+
   // Non-z elements of θ.
   const isZ = new Uint8Array(data.dim);
   for (const t of data.terms) isZ.fill(1, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
@@ -397,7 +435,7 @@ export function buildLayout(
     `const PL: u32 = ${u(kernel.pl)};`,
     `const LW: u32 = ${u(kernel.cw * kernel.pl)};`,
     `const RED_SIZE: u32 = ${u(kernel.pl > 1 ? kernel.cw * kernel.pl * kernel.cpi * nAcc : 1)};`,
-    `const TPR: u32 = ${u(texelsPerRow)};`,
+    `const TPR: u32 = ${u(Math.max(1, texelsPerRow))};`,
     `const TW_MASK: u32 = ${u(textureWidth - 1)};`,
     `const TW_SHIFT: u32 = ${u(Math.log2(textureWidth))};`,
     `const NSCAL: u32 = ${u(NSCAL)};`,
@@ -445,6 +483,7 @@ export function buildLayout(
     planes: kernel.pl,
     chainsPerWorkgroup: kernel.cpi * kernel.cw,
     texelsPerRow,
+    rowFields,
     textureWidth,
     textureHeight,
     likelihoodBytes: gaussian
@@ -499,6 +538,7 @@ export function likelihoodShape(
  */
 export function patternLoop(
   shape: { cpi: number; pl: number; cw: number },
+  rows: { texelsPerRow: number; rowFields: readonly string[] },
   NB: number,
   D: number,
   KT: number,
@@ -507,8 +547,8 @@ export function patternLoop(
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const { cpi, pl } = shape;
   const nAcc = 1 + D + KT + (student ? 2 : 0);
-  const tpr = Math.ceil((NB + KT + 2) / 4);
-  const comp = (m: number) => `x${m >> 2}.${"xyzw"[m & 3]}`;
+  const tpr = rows.texelsPerRow;
+  const comp = (m: number) => rows.rowFields[m];
   const L: string[] = [];
   for (const k of range(cpi)) {
     L.push(`  let c${k} = min(slot * CPI + ${k}u, NC - 1u);`);
@@ -585,6 +625,13 @@ export function patternLoop(
   }
   L.push("  }");
   return L.join("\n");
+}
+
+/** A WGSL f32 literal of `v` (rounded to f32). */
+function wgslFloat(v: number): string {
+  const s = Math.fround(v).toString();
+  if (!Number.isFinite(v)) throw new Error(`non-finite pattern field ${v}`);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
 /** β̂ (least squares, f64), δ = h − Gβ̂, ê_c = e_c − B_cᵀβ̂ and rss0 = yᵀy − 2β̂ᵀh + β̂ᵀGβ̂. */

@@ -124,16 +124,17 @@ fn gaussian_cells(
   }
 }
 
-// Workgroups (chain block of 64, group).
+// One invocation per (group, chain), chain fastest: i = g · NC + c (workgroups x, then y rows),
+// so few chains still fill the workgroups.
 @compute @workgroup_size(64)
 fn varying_backward(
-  @builtin(local_invocation_index) l: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(global_invocation_id) gid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let g = wid.y + wid.z * nwg.y;
-  let c = wid.x * 64u + l;
-  if (g >= NG || c >= NC) {
+  let i = gid.x + gid.y * nwg.x * 64u;
+  let g = i / NC;
+  let c = i % NC;
+  if (g >= NG) {
     return;
   }
   var t = 0u;
