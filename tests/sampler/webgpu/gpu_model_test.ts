@@ -4,10 +4,10 @@ import { CompiledModel } from "../../../lib/model/compiled_model.ts";
 import type { CompiledData } from "../../../lib/model/compiled_data.ts";
 import type { Family } from "../../../lib/spec/model_spec.ts";
 import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
-import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
+import { GpuModel, type GpuModelOptions } from "../../../lib/sampler/webgpu/gpu_model.ts";
 import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
-import { continuousBernoulli } from "./_models.ts";
+import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**
  * Tolerances. f32 has unit roundoff u = 2^-24 ≈ 6e-8. The log density is a sum of n ≈ 10^3–10^5
@@ -29,8 +29,9 @@ async function compare(
   chains: number,
   seed: number,
   scale = 1,
+  options: GpuModelOptions = {},
 ): Promise<{ lp: number; grad: number }> {
-  const model = await GpuModel.create(gpu, data, chains, { kernels: "evaluate" });
+  const model = await GpuModel.create(gpu, data, chains, { kernels: "evaluate", ...options });
   try {
     const u = seeded(seed);
     const points = Array.from(
@@ -95,5 +96,27 @@ gpuTest(
     for (const v of perCell.values()) biggest = Math.max(biggest, v);
     assert.ok(biggest > 65_535, `largest cell has ${biggest} patterns`);
     await compare(gpu, data, 3, 21, 0.5);
+  },
+);
+
+gpuTest(
+  "likelihood kernel shapes: 1/2/4/8 chains per invocation, with and without row planes",
+  async (gpu) => {
+    // Every (chains per invocation, chain count) pair below runs a different unrolled kernel:
+    // 3 and 5 chains use row planes (a workgroup-memory reduction), 70 chains one invocation
+    // per chain slot; small chunks and a narrow texture put rows across texture rows and
+    // cells across chunks. Same tolerance as above (f32 sums of ≤ 256-term chunks).
+    const data = continuousBernoulli(3000, 40, 9, { skewed: false });
+    for (const cpi of [1, 2, 4, 8]) {
+      for (const chains of [3, 5, 70]) {
+        await compare(gpu, data, chains, 31 + cpi, 1, {
+          chainsPerInvocation: cpi,
+          chunkSize: 256,
+          textureWidth: 64,
+        });
+      }
+    }
+    // An aliased row field (layout_test.ts) read from its shared texel component.
+    await compare(gpu, aliased(data), 70, 41, 1, { chunkSize: 256 });
   },
 );
