@@ -16,6 +16,7 @@ import {
   CONTROL_BINDING,
   CONTROL_BYTES,
   type LayoutOptions,
+  LOOP_LIMIT,
   type ModelLayout,
   NSCAL,
   patternLoop,
@@ -111,12 +112,22 @@ export class GpuModel {
   ): Promise<GpuModel> {
     const device = ctx.device;
     const maxTexture = device.limits.maxTextureDimension2D;
-    const layout = buildLayout(data, chains, {
+    const limit = device.limits.maxStorageBufferBindingSize;
+    const layoutOptions = {
       ...options,
       textureWidth: options.textureWidth ?? Math.min(8192, 2 ** Math.floor(Math.log2(maxTexture))),
       maxTextureHeight: options.maxTextureHeight ?? maxTexture,
-    });
-    const limit = device.limits.maxStorageBufferBindingSize;
+    };
+    let layout = buildLayout(data, chains, layoutOptions);
+    // Partials (chunks × accumulators × chains) over the binding limit: larger chunks, when the
+    // chunk size was not given and cells are large enough for that to help.
+    const partialBytes = (l: ModelLayout) => l.nChunks * l.nAcc * chains * 4;
+    for (let size = 8192; options.chunkSize === undefined && size < LOOP_LIMIT; size *= 2) {
+      if (partialBytes(layout) <= limit) break;
+      const larger = buildLayout(data, chains, { ...layoutOptions, chunkSize: size });
+      if (larger.nChunks === layout.nChunks) break;
+      layout = larger;
+    }
     const state = layout.dim * chains * 4;
     const drawSlots = options.drawSlots ??
       Math.max(1, Math.min(256, Math.floor((64 << 20) / Math.max(state, 1))));
@@ -130,7 +141,7 @@ export class GpuModel {
       g0: state,
       scal: NSCAL * chains * 4,
       dimbuf: 6 * layout.dim * 4,
-      partials: layout.nChunks * layout.nAcc * chains * 4,
+      partials: partialBytes(layout),
       gpart: layout.nGroupPartials * chains * 4,
       draws: drawSlots * state,
       dstats: drawSlots * 4 * chains * 4,
