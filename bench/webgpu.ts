@@ -95,6 +95,9 @@ interface Row {
   ess_per_s?: number;
   step_size?: number;
   mean_leapfrog?: number;
+  /** WebGPU: gradient evaluations per chain (warmup and sampling) and wall ms per evaluation. */
+  gradient_evaluations?: number;
+  wall_ms_per_gradient?: number;
   skipped?: string;
 }
 
@@ -289,6 +292,8 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
     ess_per_s: ess / wall,
     step_size: backend.lastRun?.stepSize,
     mean_leapfrog: backend.lastRun?.meanSteps,
+    gradient_evaluations: backend.lastRun?.gradientEvaluations,
+    wall_ms_per_gradient: (wall * 1000) / (backend.lastRun?.gradientEvaluations ?? NaN),
   };
 }
 
