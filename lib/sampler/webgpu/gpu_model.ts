@@ -314,12 +314,13 @@ export class GpuModel {
     this.#dispatch(pass, name, x, Math.ceil(groups / x));
   }
 
-  /** pattern_likelihood: x blocks of chainsPerWorkgroup chains, y/z chunks. */
+  /** pattern_likelihood: x blocks of chainsPerWorkgroup chains, y/z blocks of `planes` chunks. */
   #dispatchLikelihood(pass: GPUComputePassEncoder): void {
     const L = this.layout;
-    const y = Math.min(L.nChunks, MAX_DISPATCH);
+    const items = Math.ceil(L.nChunks / L.planes);
+    const y = Math.min(items, MAX_DISPATCH);
     const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
-    this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(L.nChunks / y));
+    this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(items / y));
   }
 
   /** The three gradient dispatches; `mode` fuses the leapfrog update (log_density.wgsl). */

@@ -13,8 +13,9 @@
  *   compiles a storage-buffer load inside a loop into a per-lane scalar loop with branches
  *   (≈ 10× slower than the texel fetch), and a texture has no 128 MiB binding limit.
  * - the likelihood kernel gives each invocation `chainsPerInvocation` chains, so one row fetch
- *   serves several chains; when there are few chains, `planes` invocations share a chain block
- *   and split the chunk's rows, reduced through workgroup memory.
+ *   serves several chains; when there are few chains, the `planes` invocations of a chain block
+ *   take neighbouring chunks (every invocation writes its own partials: no reduction). A cell is
+ *   cut into chunks of equal size (± 1), so the planes of a workgroup do similar work.
  * - Gaussian models keep the per-cell projections; the population part is re-centred at a least
  *   squares point β̂ computed here in f64 (rss = rss0 + ΔᵀGΔ − 2Δᵀδ + cell terms with Δ = β − β̂),
  *   so the f32 kernels never subtract yᵀy-sized numbers.
@@ -113,7 +114,7 @@ export interface ModelLayout {
   /** Accumulators per chunk partial. */
   nAcc: number;
   nGroupPartials: number;
-  /** Likelihood kernel: chains per invocation, chain slots per workgroup, row planes per slot. */
+  /** Likelihood kernel: chains per invocation, chain slots per workgroup, chunk planes per slot. */
   chainsPerInvocation: number;
   chainSlotsPerWorkgroup: number;
   planes: number;
@@ -273,8 +274,11 @@ export function buildLayout(
     }
     for (let c = 0; c < nCells; c++) {
       cellChunkStart[c] = chunkTable.length / 4;
-      for (let a = cellStart[c]; a < cellStart[c + 1]; a += chunkSize) {
-        chunkTable.push(a, Math.min(a + chunkSize, cellStart[c + 1]), c, 0);
+      const len = cellStart[c + 1] - cellStart[c];
+      const pieces = Math.ceil(len / chunkSize);
+      for (let q = 0; q < pieces; q++) {
+        const a = cellStart[c] + Math.floor((q * len) / pieces);
+        chunkTable.push(a, cellStart[c] + Math.floor(((q + 1) * len) / pieces), c, 0);
       }
       if (chunkTable.length / 4 - cellChunkStart[c] >= LOOP_LIMIT) {
         tooBig(`the number of chunks of cell ${c}`);
@@ -434,7 +438,6 @@ export function buildLayout(
     `const CW: u32 = ${u(kernel.cw)};`,
     `const PL: u32 = ${u(kernel.pl)};`,
     `const LW: u32 = ${u(kernel.cw * kernel.pl)};`,
-    `const RED_SIZE: u32 = ${u(kernel.pl > 1 ? kernel.cw * kernel.pl * kernel.cpi * nAcc : 1)};`,
     `const TPR: u32 = ${u(Math.max(1, texelsPerRow))};`,
     `const TW_MASK: u32 = ${u(textureWidth - 1)};`,
     `const TW_SHIFT: u32 = ${u(Math.log2(textureWidth))};`,
@@ -505,8 +508,8 @@ export interface LikelihoodShape {
 /**
  * Chains per invocation (a power of two ≤ 8 that keeps the unrolled per-chain registers near
  * 128 floats and not above the chain count), then chain slots per workgroup (a power of two
- * ≤ 64) and planes (row lanes per slot) so a workgroup has at least 8 invocations: lavapipe runs
- * 8 invocations per SIMD instruction.
+ * ≤ 64) and planes (chunks per workgroup) so a workgroup has at least 8 invocations: lavapipe
+ * runs 8 invocations per SIMD instruction.
  */
 export function likelihoodShape(
   chains: number,
@@ -517,10 +520,8 @@ export function likelihoodShape(
 ): LikelihoodShape {
   const pow2Floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
   const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
-  let cpi = cpiOption ?? Math.min(8, pow2Floor(128 / (NB + KT + nAcc)), pow2Ceil(chains));
+  const cpi = cpiOption ?? Math.min(8, pow2Floor(128 / (NB + KT + nAcc)), pow2Ceil(chains));
   if (![1, 2, 4, 8].includes(cpi)) throw new Error(`chainsPerInvocation must be 1, 2, 4 or 8`);
-  // Workgroup memory for the plane reduction: ≤ 8 × cpi × nAcc floats (kept ≤ 16 KiB).
-  while (cpi > 1 && 8 * cpi * nAcc * 4 > 16384) cpi /= 2;
   const slots = Math.ceil(chains / cpi);
   const cw = Math.min(64, pow2Ceil(slots));
   const pl = Math.max(1, 8 / cw);
@@ -531,10 +532,9 @@ export function likelihoodShape(
  * The body of log_density.wgsl's pattern_likelihood (replaces its `//@PATTERN_LOOP` line), with
  * the chains of an invocation (CPI), the population columns (NB) and varying columns (KT)
  * unrolled into scalar registers (lavapipe spills dynamically indexed private arrays to memory).
- * Per chain k: β, ρ of the chunk's cell, [σ, ν], accumulators; the loop over this plane's
- * patterns (at most chunkSize / PL < 65,535 iterations) fetches each pattern's texels once for
- * all CPI chains; then the partials: written directly (PL = 1) or summed over the planes in
- * workgroup memory in a fixed order (one barrier, no atomics).
+ * Per chain k: β, ρ of the chunk's cell, [σ, ν], accumulators; the loop over the chunk's
+ * patterns (at most chunkSize < 65,535 iterations) fetches each pattern's texels once for all
+ * CPI chains; then the chunk's partials of each chain.
  */
 export function patternLoop(
   shape: { cpi: number; pl: number; cw: number },
@@ -545,7 +545,7 @@ export function patternLoop(
   student: boolean,
 ): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const { cpi, pl } = shape;
+  const { cpi } = shape;
   const nAcc = 1 + D + KT + (student ? 2 : 0);
   const tpr = rows.texelsPerRow;
   const comp = (m: number) => rows.rowFields[m];
@@ -564,7 +564,7 @@ export function patternLoop(
     for (const j of range(KT)) L.push(`  var t${k}_${j} = 0.0;`);
     if (student) L.push(`  var gs${k} = 0.0;`, `  var gn${k} = 0.0;`);
   }
-  L.push("  for (var p = start + plane; p < end; p += PL) {");
+  L.push("  for (var p = start; p < end; p++) {");
   L.push("    let q = p * TPR;");
   for (const t of range(tpr)) {
     const q = t === 0 ? "q" : `(q + ${t}u)`;
@@ -600,30 +600,11 @@ export function patternLoop(
   };
   const write = (k: number, m: number, v: string) =>
     `    partials[(chunk * NACC + ${m}u) * NC + c${k}] = ${v};`;
-  if (pl === 1) {
-    for (const k of range(cpi)) {
-      L.push(`  if (slot * CPI + ${k}u < NC) {`);
-      for (const m of range(nAcc)) L.push(write(k, m, value(k, m)));
-      L.push("  }");
-    }
-    return L.join("\n");
-  }
-  // Planes: red[(k · NACC + m) · LW + l], then invocation (slot, plane 0) sums the planes in order.
-  for (const k of range(cpi)) {
-    for (const m of range(nAcc)) L.push(`  red[${k * nAcc + m}u * LW + l] = ${value(k, m)};`);
-  }
-  L.push("  workgroupBarrier();");
-  L.push("  if (plane == 0u) {");
   for (const k of range(cpi)) {
     L.push(`  if (slot * CPI + ${k}u < NC) {`);
-    for (const m of range(nAcc)) {
-      const base = `${k * nAcc + m}u * LW + cl`;
-      const sum = range(pl).map((q) => `red[${base}${q ? ` + ${q}u * CW` : ""}]`).join(" + ");
-      L.push(write(k, m, sum));
-    }
+    for (const m of range(nAcc)) L.push(write(k, m, value(k, m)));
     L.push("  }");
   }
-  L.push("  }");
   return L.join("\n");
 }
 

@@ -11,9 +11,6 @@
 
 override MODE: u32 = 0u;
 
-// Plane reduction of pattern_likelihood (layout.ts patternLoop).
-var<workgroup> red: array<f32, RED_SIZE>;
-
 fn step_update(e: u32, c: u32, g: f32) {
   let k = at(e, c);
   if (MODE == 1u) {
@@ -52,21 +49,21 @@ fn pattern_terms(eta: f32, y: f32, n: f32, sigma: f32, nu: f32) -> vec4<f32> {
   );
 }
 
-// Workgroup (x: block of CW chain slots, y/z: chunk) of LW = CW × PL invocations: slot cl of
-// the block holds chains slot·CPI … slot·CPI + CPI − 1, plane `plane` takes every PL-th pattern
-// of the chunk. Pattern rows come from the row texture (layout.ts).
+// Workgroup (x: block of CW chain slots, y/z: block of PL chunks) of LW = CW × PL invocations:
+// slot cl of the block holds chains slot·CPI … slot·CPI + CPI − 1, plane `plane` takes chunk
+// (block · PL + plane). Pattern rows come from the row texture (layout.ts).
 @compute @workgroup_size(LW)
 fn pattern_likelihood(
   @builtin(local_invocation_index) l: u32,
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let chunk = wid.y + wid.z * nwg.y;
+  let cl = l % CW;
+  let plane = l / CW;
+  let chunk = (wid.y + wid.z * nwg.y) * PL + plane;
   if (chunk >= NCHUNK) {
     return;
   }
-  let cl = l % CW;
-  let plane = l / CW;
   let slot = wid.x * CW + cl;
   let start = idx[IDX_CHUNK + 4u * chunk];
   let end = idx[IDX_CHUNK + 4u * chunk + 1u];

@@ -11,9 +11,9 @@ import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**
  * Tolerances. f32 has unit roundoff u = 2^-24 ≈ 6e-8. The log density is a sum of n ≈ 10^3–10^5
- * terms accumulated as: ≤ chunk/PL sequential terms per lane, a sum over ≤ 8 row planes, blocks
- * of 64 chunk partials, then the block sums; the worst-case error of such a blocked sum is about
- * (chunk/PL + PL + 64 + nChunks/64) · u · Σ|terms|, ≈ 3,100 u ≈ 2e-4 of Σ|terms| for the
+ * terms accumulated as: ≤ chunk sequential terms per invocation, blocks of 64 chunk partials,
+ * then the block sums; the worst-case error of such a blocked sum is about
+ * (chunk + 64 + nChunks/64) · u · Σ|terms|, ≈ 3,100 u ≈ 2e-4 of Σ|terms| for the
  * largest chunk here (3,000 rows in one cell; 4,096 in the 140,000-row test), and √ of that count
  * times u for random rounding (≈ 3.5e-6). The inputs are rounded to f32 first and the CPU
  * evaluates at the same rounded point, so only arithmetic differs. We check
@@ -103,12 +103,12 @@ gpuTest(
 );
 
 gpuTest(
-  "likelihood kernel shapes: 1/2/4/8 chains per invocation, with and without row planes",
+  "likelihood kernel shapes: 1/2/4/8 chains per invocation, with and without chunk planes",
   async (gpu) => {
     // Each (chains per invocation, chain count) pair below runs a different unrolled kernel:
-    // 3 and 5 chains use row planes (a workgroup-memory reduction), 70 chains one invocation
-    // per chain slot; small chunks and a narrow texture put rows across texture rows and
-    // cells across chunks. Same tolerance as above (f32 sums of ≤ 256-term chunks).
+    // 3 and 5 chains put several chunks in one workgroup (planes), 70 chains one chunk per
+    // workgroup; small chunks and a narrow texture put rows across texture rows and cells
+    // across chunks. Same tolerance as above (f32 sums of ≤ 256-term chunks).
     const data = continuousBernoulli(3000, 40, 9, { skewed: false });
     const cases: [number, number][] = [[1, 70], [2, 5], [4, 3], [8, 5], [8, 70]];
     for (const [cpi, chains] of cases) {
