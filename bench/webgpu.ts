@@ -334,7 +334,8 @@ const models: [string, () => CompiledData][] = [
     ] as [string, () => CompiledData]
   ),
 ];
-const list = (v: string | undefined, fallback: number[]) => v ? v.split(",").map(Number) : fallback;
+const list = (v: string | undefined, fallback: number[]) =>
+  v === undefined ? fallback : v.split(",").filter((x) => x !== "").map(Number);
 const gpuChains = list(args["gpu-chains"], args.quick ? [4, 64] : [4, 16, 64, 512, 4096]);
 const cpuChains = list(args["cpu-chains"], [4, 64]);
 const only = args.models?.split(",");
