@@ -17,7 +17,8 @@
  * draws together (to at least 40 warmup and 20 draws); a run predicted over twice the budget even
  * then is skipped with the prediction recorded. ESS: the smallest bulk ESS over the
  * population-level, scale, correlation and family parameters; ESS/s divides by the wall time
- * of the whole run (warmup included).
+ * of the whole run (warmup included). A run still going after --timeout seconds (default 4 ×
+ * budget) is stopped and recorded with how far it got.
  */
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -25,7 +26,8 @@ import { tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
 import { compileModel } from "../lib/model/compile.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
-import type { ChainDraws } from "../lib/sampler/backend.ts";
+import type { ChainDraws, SampleProgress } from "../lib/sampler/backend.ts";
+import { SamplingCancelled } from "../lib/sampler/cancellation.ts";
 import { sampleInWorkers } from "../lib/sampler/parallel.ts";
 import { essBulk } from "../lib/diagnostics/ess.ts";
 import { acquireGpu } from "../lib/sampler/webgpu/device.ts";
@@ -42,9 +44,12 @@ const args = parseArgs({
     models: { type: "string" },
     "gpu-chains": { type: "string" },
     "cpu-chains": { type: "string" },
+    timeout: { type: "string" },
   },
 }).values;
 const BUDGET_S = Number(args.budget ?? 120);
+/** A run still going after this many seconds is stopped and recorded as such (no ESS). */
+const TIMEOUT_S = Number(args.timeout ?? 4 * BUDGET_S);
 const OUT = args.out ?? new URL("./results/webgpu.json", import.meta.url).pathname;
 const WARMUP = 150;
 const CPU_DRAWS = 150;
@@ -178,6 +183,27 @@ function load(): number {
   return Deno.loadavg()[0];
 }
 
+/** Progress on stderr every 10% and a stop after TIMEOUT_S; `done()` says how far it got. */
+function runHooks(label: string) {
+  let shown = 0;
+  let fraction = 0;
+  const t0 = performance.now();
+  return {
+    signal: AbortSignal.timeout(TIMEOUT_S * 1000),
+    onProgress: (p: SampleProgress) => {
+      fraction = p.done / p.total;
+      if (fraction >= shown + 0.1) {
+        shown = Math.floor(fraction * 10) / 10;
+        const s = ((performance.now() - t0) / 1000).toFixed(0);
+        console.error(`  ${label}: ${(100 * fraction).toFixed(0)}% (${p.phase}) after ${s} s`);
+      }
+    },
+    stopped: () =>
+      `stopped after the ${TIMEOUT_S} s timeout with ${(100 * fraction).toFixed(0)}% of the ` +
+      "iterations done",
+  };
+}
+
 async function runCpu(name: string, data: CompiledData, chains: number): Promise<Row> {
   const gradient = cpuGradientMs(data);
   const patterns = data.stats.kind === "patterns" ? data.stats.nPatterns : data.nCells;
@@ -200,6 +226,7 @@ async function runCpu(name: string, data: CompiledData, chains: number): Promise
   }
   row.predicted_s = plan.predicted;
   row.load_before = load();
+  const hooks = runHooks(`${name} cpu ${chains}`);
   const t0 = performance.now();
   const draws = await sampleInWorkers(
     {
@@ -217,8 +244,12 @@ async function runCpu(name: string, data: CompiledData, chains: number): Promise
       metric: "diag",
       workers,
     },
-    {},
-  );
+    { signal: hooks.signal, onProgress: hooks.onProgress },
+  ).catch((error) => {
+    if (error instanceof SamplingCancelled) return hooks.stopped();
+    throw error;
+  });
+  if (typeof draws === "string") return { ...row, load_after: load(), skipped: draws };
   const wall = (performance.now() - t0) / 1000;
   const ess = minEss(data, draws);
   let steps = 0;
@@ -271,6 +302,7 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
   row.load_before = load();
   const backend = new WebGpuBackend({ gpu: gpu! });
   const t0 = performance.now();
+  const hooks = runHooks(`${name} webgpu ${chains}`);
   const out = await backend.sample(new CompiledModel(data), {
     chains,
     warmup: plan.warmup,
@@ -279,7 +311,13 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
     adaptDelta: 0.8,
     maxTreedepth: 10,
     metric: "diag",
+    signal: hooks.signal,
+    onProgress: hooks.onProgress,
+  }).catch((error) => {
+    if (error instanceof SamplingCancelled) return hooks.stopped();
+    throw error;
   });
+  if (typeof out === "string") return { ...row, load_after: load(), skipped: out };
   const wall = (performance.now() - t0) / 1000;
   const ess = minEss(data, out);
   return {
