@@ -242,6 +242,8 @@ async function runCpu(name: string, data: CompiledData, chains: number): Promise
       adaptDelta: 0.8,
       maxTreedepth: 10,
       metric: "diag",
+      // fitModel's default, and what the WebGPU backend does by default.
+      warmupStart: "laplace",
       workers,
     },
     { signal: hooks.signal, onProgress: hooks.onProgress },
