@@ -3,8 +3,8 @@
  * byte-identical draws, sampler statistics and adapted metric across runs (on the same device
  * and on a freshly acquired one), for the pattern kernel (Bernoulli, several likelihood chunks
  * reduced across pattern lanes) and the Gaussian cell kernel; a different seed gives different
- * draws. Why it holds: every reduction has a fixed order — the pattern lanes of a chain are
- * summed by a tree in workgroup memory, each chunk writes its own partial slot, and the partials
+ * draws. Why it holds: every reduction has a fixed order — one invocation sums a chunk's
+ * patterns in order for its chains, each chunk writes its own partial slot, and the partials
  * are summed in chunk order (no atomics); all randomness is keyed by (seed, chain, iteration).
  * Runs when an adapter exists ("skipped: no WebGPU adapter" otherwise).
  */

@@ -27,7 +27,7 @@ export const defaultAdapterProvider: AdapterProvider = async () => {
 };
 
 /** Storage buffers one kernel binds (see layout.ts BUFFERS). */
-export const REQUIRED_STORAGE_BUFFERS = 16;
+export const REQUIRED_STORAGE_BUFFERS = 13;
 
 /** A device with its adapter's name and a loss signal. */
 export class GpuContext {
@@ -138,6 +138,7 @@ export async function acquireGpu(
         maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
         maxBufferSize: l.maxBufferSize,
         maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxTextureDimension2D: l.maxTextureDimension2D,
       },
     });
   } catch (error) {

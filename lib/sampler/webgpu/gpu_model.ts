@@ -16,10 +16,12 @@ import {
   CONTROL_BINDING,
   CONTROL_BYTES,
   type LayoutOptions,
+  LOOP_LIMIT,
   type ModelLayout,
   NSCAL,
   patternLoop,
   S,
+  TEXTURE_BINDING,
 } from "./layout.ts";
 import commonWgsl from "./common.wgsl" with { type: "text" };
 import rngWgsl from "./rng.wgsl" with { type: "text" };
@@ -65,6 +67,8 @@ export class GpuModel {
   readonly drawSlots: number;
   readonly buffers: Record<BufferName, GPUBuffer>;
   readonly control: GPUBuffer;
+  /** The pattern rows (rgba32float; layout.ts). */
+  readonly rowTexture: GPUTexture;
   readonly #bindGroup: GPUBindGroup;
   readonly #pipelines: Record<string, GPUComputePipeline>;
   readonly #controlWords = new ArrayBuffer(CONTROL_BYTES);
@@ -76,6 +80,7 @@ export class GpuModel {
     drawSlots: number,
     buffers: Record<BufferName, GPUBuffer>,
     control: GPUBuffer,
+    rowTexture: GPUTexture,
     bindGroup: GPUBindGroup,
     pipelines: Record<string, GPUComputePipeline>,
   ) {
@@ -84,6 +89,7 @@ export class GpuModel {
     this.drawSlots = drawSlots;
     this.buffers = buffers;
     this.control = control;
+    this.rowTexture = rowTexture;
     this.#bindGroup = bindGroup;
     this.#pipelines = pipelines;
   }
@@ -104,16 +110,28 @@ export class GpuModel {
     chains: number,
     options: GpuModelOptions = {},
   ): Promise<GpuModel> {
-    const layout = buildLayout(data, chains, options);
     const device = ctx.device;
+    const maxTexture = device.limits.maxTextureDimension2D;
     const limit = device.limits.maxStorageBufferBindingSize;
+    const layoutOptions = {
+      ...options,
+      textureWidth: options.textureWidth ?? Math.min(8192, 2 ** Math.floor(Math.log2(maxTexture))),
+      maxTextureHeight: options.maxTextureHeight ?? maxTexture,
+    };
+    let layout = buildLayout(data, chains, layoutOptions);
+    // Partials (chunks × accumulators × chains) over the binding limit: larger chunks, when the
+    // chunk size was not given and cells are large enough for that to help.
+    const partialBytes = (l: ModelLayout) => l.nChunks * l.nAcc * chains * 4;
+    for (let size = 8192; options.chunkSize === undefined && size < LOOP_LIMIT; size *= 2) {
+      if (partialBytes(layout) <= limit) break;
+      const larger = buildLayout(data, chains, { ...layoutOptions, chunkSize: size });
+      if (larger.nChunks === layout.nChunks) break;
+      layout = larger;
+    }
     const state = layout.dim * chains * 4;
     const drawSlots = options.drawSlots ??
       Math.max(1, Math.min(256, Math.floor((64 << 20) / Math.max(state, 1))));
     const sizes: Record<BufferName, number> = {
-      pw: layout.data.pw.byteLength,
-      pwa: layout.data.pwa.byteLength,
-      pys: layout.data.pys.byteLength,
       idx: layout.data.idx.byteLength,
       modelF: layout.data.modelF.byteLength,
       theta: state,
@@ -123,7 +141,7 @@ export class GpuModel {
       g0: state,
       scal: NSCAL * chains * 4,
       dimbuf: 6 * layout.dim * 4,
-      partials: layout.nChunks * layout.nAcc * chains * 4,
+      partials: partialBytes(layout),
       gpart: layout.nGroupPartials * chains * 4,
       draws: drawSlots * state,
       dstats: drawSlots * 4 * chains * 4,
@@ -133,7 +151,7 @@ export class GpuModel {
         throw new HetfxError(
           `Cannot use the WebGPU backend: buffer "${name}" needs ${(size / 2 ** 20).toFixed(0)} ` +
             `MiB, more than the ${(limit / 2 ** 20).toFixed(0)} MiB the adapter binds; use fewer ` +
-            'chains or backend "cpu".',
+            'chains, a larger chunkSize or backend "cpu".',
         );
       }
     }
@@ -148,10 +166,23 @@ export class GpuModel {
         usage,
       });
     }
-    for (const name of ["pw", "pwa", "pys", "idx", "modelF"] as const) {
+    for (const name of ["idx", "modelF"] as const) {
       const values = layout.data[name];
       if (values.length > 0) device.queue.writeBuffer(buffers[name], 0, values);
     }
+    const textureSize = [layout.textureWidth, layout.textureHeight];
+    const rowTexture = device.createTexture({
+      label: "rows",
+      size: textureSize,
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    device.queue.writeTexture(
+      { texture: rowTexture },
+      layout.data.rows,
+      { bytesPerRow: layout.textureWidth * 16, rowsPerImage: layout.textureHeight },
+      textureSize,
+    );
     const ones = new Float32Array(layout.dim).fill(1);
     device.queue.writeBuffer(buffers.dimbuf, 0, ones);
     const control = device.createBuffer({
@@ -171,6 +202,11 @@ export class GpuModel {
           visibility: GPUShaderStage.COMPUTE,
           buffer: { type: "uniform" as const },
         },
+        {
+          binding: TEXTURE_BINDING,
+          visibility: GPUShaderStage.COMPUTE,
+          texture: { sampleType: "unfilterable-float" as const },
+        },
       ],
     });
     const bindGroup = device.createBindGroup({
@@ -178,11 +214,23 @@ export class GpuModel {
       entries: [
         ...BUFFERS.map(([name], binding) => ({ binding, resource: { buffer: buffers[name] } })),
         { binding: CONTROL_BINDING, resource: { buffer: control } },
+        { binding: TEXTURE_BINDING, resource: rowTexture.createView() },
       ],
     });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
     const prefix = layout.header + commonWgsl + rngWgsl;
-    const loop = patternLoop(layout.D, layout.KT, data.family === "student");
+    const loop = patternLoop(
+      {
+        cpi: layout.chainsPerInvocation,
+        cw: layout.chainSlotsPerWorkgroup,
+        pl: layout.planes,
+      },
+      layout,
+      layout.nB,
+      layout.D,
+      layout.KT,
+      data.family === "student",
+    );
     const logDensity = await compileModule(
       device,
       "log_density.wgsl",
@@ -218,9 +266,19 @@ export class GpuModel {
     const error = invalid ?? oom;
     if (error) {
       for (const b of Object.values(buffers)) b.destroy();
+      rowTexture.destroy();
       throw new HetfxError(`Cannot set up the WebGPU backend: ${error.message}`);
     }
-    return new GpuModel(ctx, layout, drawSlots, buffers, control, bindGroup, pipelines);
+    return new GpuModel(
+      ctx,
+      layout,
+      drawSlots,
+      buffers,
+      control,
+      rowTexture,
+      bindGroup,
+      pipelines,
+    );
   }
 
   /** Writes the control block (takes effect for work submitted afterwards). */
@@ -256,6 +314,15 @@ export class GpuModel {
     this.#dispatch(pass, name, x, Math.ceil(groups / x));
   }
 
+  /** pattern_likelihood: x blocks of chainsPerWorkgroup chains, y/z blocks of `planes` chunks. */
+  #dispatchLikelihood(pass: GPUComputePassEncoder): void {
+    const L = this.layout;
+    const items = Math.ceil(L.nChunks / L.planes);
+    const y = Math.min(items, MAX_DISPATCH);
+    const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
+    this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(items / y));
+  }
+
   /** The three gradient dispatches; `mode` fuses the leapfrog update (log_density.wgsl). */
   encodeGradient(pass: GPUComputePassEncoder, mode: StepMode, only = -1): void {
     const L = this.layout;
@@ -263,29 +330,18 @@ export class GpuModel {
     if (only >= 0) {
       if (only === 0) {
         if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
-        else {
-          const y = Math.min(L.nChunks, MAX_DISPATCH);
-          this.#dispatch(
-            pass,
-            "likelihood",
-            Math.ceil(L.chains / L.chainsPerWorkgroup),
-            y,
-            Math.ceil(L.nChunks / y),
-          );
-        }
+        else this.#dispatchLikelihood(pass);
       }
-      if (only === 1) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
+      if (only === 1) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
       if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
       return;
     }
     if (L.gaussian) {
       this.#dispatchItems(pass, "likelihood", L.nCells);
     } else {
-      const blocks = Math.ceil(L.chains / L.chainsPerWorkgroup);
-      const y = Math.min(L.nChunks, MAX_DISPATCH);
-      this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(L.nChunks / y));
+      this.#dispatchLikelihood(pass);
     }
-    if (L.nGroups > 0) this.#dispatchItems(pass, `backward${mode}`, L.nGroups);
+    if (L.nGroups > 0) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
     this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
   }
 
@@ -384,6 +440,7 @@ export class GpuModel {
     this.#destroyed = true;
     for (const b of Object.values(this.buffers)) b.destroy();
     this.control.destroy();
+    this.rowTexture.destroy();
   }
 }
 

@@ -8,6 +8,14 @@
  * - patterns (non-Gaussian families) are reordered by cell and cut into chunks of at most
  *   `chunkSize` patterns that never cross a cell; one workgroup reduces one chunk for a block of
  *   chains, so no shader loop runs more than `chunkSize` iterations whatever the row count.
+ *   The patterns' rows (population columns, Â columns, outcome sum, weight) live in an
+ *   rgba32float texture, `texelsPerRow` texels per pattern, read with textureLoad: lavapipe
+ *   compiles a storage-buffer load inside a loop into a per-lane scalar loop with branches
+ *   (≈ 10× slower than the texel fetch), and a texture has no 128 MiB binding limit.
+ * - the likelihood kernel gives each invocation `chainsPerInvocation` chains, so one row fetch
+ *   serves several chains; when there are few chains, the `planes` invocations of a chain block
+ *   take neighbouring chunks (every invocation writes its own partials: no reduction). A cell is
+ *   cut into chunks of equal size (± 1), so the planes of a workgroup do similar work.
  * - Gaussian models keep the per-cell projections; the population part is re-centred at a least
  *   squares point β̂ computed here in f64 (rss = rss0 + ΔᵀGΔ − 2Δᵀδ + cell terms with Δ = β − β̂),
  *   so the f32 kernels never subtract yᵀy-sized numbers.
@@ -20,10 +28,7 @@ import type { PriorDistribution } from "../../spec/model_spec.ts";
 
 /** Every storage buffer the kernels bind, in binding order (binding = index), and its type. */
 export const BUFFERS = [
-  // Model data (written once).
-  ["pw", "f32"], // nPatterns × D design rows, sorted by cell
-  ["pwa", "f32"], // nPatterns × KT: w_p Â
-  ["pys", "f32"], // nPatterns × 2: (sum, weight)
+  // Model data (written once); the pattern rows are in the texture at TEXTURE_BINDING.
   ["idx", "u32"], // integer tables, offsets IDX_* in the header
   ["modelF", "f32"], // priors and Gaussian statistics, offsets F_* in the header
   // Chain state, chain-minor.
@@ -45,6 +50,8 @@ export type BufferName = typeof BUFFERS[number][0];
 
 /** Binding number of the uniform control block. */
 export const CONTROL_BINDING = BUFFERS.length;
+/** Binding number of the pattern-row texture (texture_2d<f32>, rgba32float). */
+export const TEXTURE_BINDING = BUFFERS.length + 1;
 /** Size of the control block in bytes (see `struct Control` in common.wgsl). */
 export const CONTROL_BYTES = 32;
 
@@ -96,8 +103,9 @@ export interface ModelLayout {
   header: string;
   chains: number;
   dim: number;
-  /** Design columns D, varying coefficients per cell KT, terms, total groups. */
+  /** Design columns D (the first nB are sampled β), varying coefficients per cell KT, terms, groups. */
   D: number;
+  nB: number;
   KT: number;
   nTerms: number;
   nGroups: number;
@@ -106,14 +114,24 @@ export interface ModelLayout {
   /** Accumulators per chunk partial. */
   nAcc: number;
   nGroupPartials: number;
-  /** Chains per workgroup and pattern lanes per chain in the likelihood kernel. */
+  /** Likelihood kernel: chains per invocation, chain slots per workgroup, chunk planes per slot. */
+  chainsPerInvocation: number;
+  chainSlotsPerWorkgroup: number;
+  planes: number;
+  /** Chains per likelihood workgroup (chainsPerInvocation × chainSlotsPerWorkgroup). */
   chainsPerWorkgroup: number;
+  /** Pattern-row texture: texels per pattern, width and height (texels). */
+  texelsPerRow: number;
+  /** WGSL expression of each row field (β columns, Â columns, sum, weight): x0.y, 1.0, … */
+  rowFields: string[];
+  textureWidth: number;
+  textureHeight: number;
+  /** Bytes the likelihood kernel reads per evaluation of all chains (texels + theta). */
+  likelihoodBytes: number;
   gaussian: boolean;
-  /** Initial contents of the model-data buffers. */
+  /** Initial contents of the model-data buffers and the row texture (width × height texels). */
   data: {
-    pw: Float32Array<ArrayBuffer>;
-    pwa: Float32Array<ArrayBuffer>;
-    pys: Float32Array<ArrayBuffer>;
+    rows: Float32Array<ArrayBuffer>;
     idx: Uint32Array<ArrayBuffer>;
     modelF: Float32Array<ArrayBuffer>;
   };
@@ -123,8 +141,14 @@ export interface ModelLayout {
 
 /** Options of {@link buildLayout}. */
 export interface LayoutOptions {
-  /** Largest number of patterns per chunk (default 1024). */
+  /** Largest number of patterns per chunk (default 4096, at most 65,535). */
   chunkSize?: number;
+  /** Width of the row texture in texels, a power of two (default 8192). */
+  textureWidth?: number;
+  /** Largest texture height the device allows (default 8192). */
+  maxTextureHeight?: number;
+  /** Chains per likelihood invocation (1, 2, 4 or 8; default from the model's size). */
+  chainsPerInvocation?: number;
 }
 
 function tooBig(what: string): never {
@@ -148,7 +172,10 @@ export function buildLayout(
   chains: number,
   options: LayoutOptions = {},
 ): ModelLayout {
-  const chunkSize = options.chunkSize ?? 1024;
+  const chunkSize = options.chunkSize ?? 4096;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize >= LOOP_LIMIT) {
+    throw new HetfxError(`Cannot use the WebGPU backend: chunkSize must be 1–${LOOP_LIMIT - 1}`);
+  }
   if (!Number.isInteger(chains) || chains < 1 || chains > LOOP_LIMIT) {
     throw new HetfxError(`Cannot use the WebGPU backend with ${chains} chains (1–${LOOP_LIMIT}).`);
   }
@@ -172,15 +199,66 @@ export function buildLayout(
   const student = data.family === "student";
   const nAcc = 1 + D + KT + (student ? 2 : 0);
 
-  // Cells → chunks of patterns.
-  let pw = new Float32Array(0);
-  let pwa = new Float32Array(0);
-  let pys = new Float32Array(0);
+  // Cells → chunks of patterns; pattern rows (β columns that are sampled, Â, sum, weight) in
+  // texels, patterns sorted by cell. A field that is constant over the patterns (an intercept, a
+  // Bernoulli weight) becomes a literal in the kernel and one equal to an earlier field (Â
+  // columns that repeat design columns) an alias, so only the other fields are fetched.
+  const nFields = NB + KT + 2;
+  const rowFields: string[] = [];
+  const stored: number[] = [];
+  const fieldOf = (s: PatternStats, p: number, m: number) =>
+    m < NB
+      ? s.w[p * D + m]
+      : m < NB + KT
+      ? s.wA[p * KT + m - NB]
+      : m === NB + KT
+      ? s.sum[p]
+      : s.weight[p];
+  if (data.stats.kind !== "patterns") rowFields.push(...Array(nFields).fill("0.0"));
+  else {
+    const s = data.stats;
+    const n = s.nPatterns;
+    const value = (p: number, m: number) => Math.fround(fieldOf(s, p, m));
+    for (let m = 0; m < nFields; m++) {
+      let constant = true;
+      for (let p = 1; p < n && constant; p++) constant = value(p, m) === value(0, m);
+      if (constant) {
+        rowFields.push(wgslFloat(n > 0 ? value(0, m) : 0));
+        continue;
+      }
+      const alias = stored.find((o) => {
+        for (let p = 0; p < n; p++) if (value(p, o) !== value(p, m)) return false;
+        return true;
+      });
+      if (alias !== undefined) {
+        rowFields.push(rowFields[alias]);
+        continue;
+      }
+      const slot = stored.length;
+      stored.push(m);
+      rowFields.push(`x${slot >> 2}.${"xyzw"[slot & 3]}`);
+    }
+  }
+  const texelsPerRow = Math.ceil(stored.length / 4);
+  const textureWidth = options.textureWidth ?? 8192;
+  if (!(textureWidth >= 1) || (textureWidth & (textureWidth - 1)) !== 0) {
+    throw new Error(`textureWidth must be a power of two, got ${textureWidth}`);
+  }
+  let textureHeight = 1;
+  let rows = new Float32Array(4 * textureWidth);
   const chunkTable: number[] = [];
   const cellChunkStart = new Uint32Array(nCells + 1);
   if (data.stats.kind === "patterns") {
     const s: PatternStats = data.stats;
     const n = s.nPatterns;
+    textureHeight = Math.max(1, Math.ceil((n * texelsPerRow) / textureWidth));
+    const maxHeight = options.maxTextureHeight ?? 8192;
+    if (textureHeight > maxHeight) {
+      throw new HetfxError(
+        `Cannot use the WebGPU backend: ${n} patterns need a ${textureWidth} × ${textureHeight} ` +
+          `texture, more than the device's ${maxHeight} rows; use backend "cpu".`,
+      );
+    }
     const counts = new Uint32Array(nCells + 1);
     for (let p = 0; p < n; p++) counts[s.cell[p] + 1]++;
     for (let c = 0; c < nCells; c++) counts[c + 1] += counts[c];
@@ -188,20 +266,19 @@ export function buildLayout(
     const order = new Uint32Array(n);
     const fill = counts.slice(0, nCells);
     for (let p = 0; p < n; p++) order[fill[s.cell[p]]++] = p;
-    pw = new Float32Array(Math.max(1, n * D));
-    pwa = new Float32Array(Math.max(1, n * KT));
-    pys = new Float32Array(Math.max(1, 2 * n));
+    rows = new Float32Array(4 * textureWidth * textureHeight);
     for (let i = 0; i < n; i++) {
       const p = order[i];
-      for (let a = 0; a < D; a++) pw[i * D + a] = s.w[p * D + a];
-      for (let k = 0; k < KT; k++) pwa[i * KT + k] = s.wA[p * KT + k];
-      pys[2 * i] = s.sum[p];
-      pys[2 * i + 1] = s.weight[p];
+      const o = i * 4 * texelsPerRow;
+      for (let q = 0; q < stored.length; q++) rows[o + q] = fieldOf(s, p, stored[q]);
     }
     for (let c = 0; c < nCells; c++) {
       cellChunkStart[c] = chunkTable.length / 4;
-      for (let a = cellStart[c]; a < cellStart[c + 1]; a += chunkSize) {
-        chunkTable.push(a, Math.min(a + chunkSize, cellStart[c + 1]), c, 0);
+      const len = cellStart[c + 1] - cellStart[c];
+      const pieces = Math.ceil(len / chunkSize);
+      for (let q = 0; q < pieces; q++) {
+        const a = cellStart[c] + Math.floor((q * len) / pieces);
+        chunkTable.push(a, cellStart[c] + Math.floor(((q + 1) * len) / pieces), c, 0);
       }
       if (chunkTable.length / 4 - cellChunkStart[c] >= LOOP_LIMIT) {
         tooBig(`the number of chunks of cell ${c}`);
@@ -308,6 +385,8 @@ export function buildLayout(
     if (t.nGroups >= LOOP_LIMIT * 64) tooBig(`the number of groups of ${t.group}`);
   }
 
+  if (nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
+
   // Non-z elements of θ.
   const isZ = new Uint8Array(data.dim);
   for (const t of data.terms) isZ.fill(1, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
@@ -315,7 +394,7 @@ export function buildLayout(
     Array.from({ length: data.dim }, (_, i) => i).filter((i) => isZ[i] === 0),
   );
 
-  const cw = chains >= 64 ? 64 : 1 << Math.ceil(Math.log2(chains));
+  const kernel = likelihoodShape(chains, NB, KT, nAcc, options.chainsPerInvocation);
   const u = (v: number) => `${v >>> 0}u`;
   const f = (v: number) => {
     const s = Math.fround(v).toString();
@@ -355,8 +434,13 @@ export function buildLayout(
     `const NG: u32 = ${u(nGroups)};`,
     `const NGPART: u32 = ${u(nGroupPartials)};`,
     `const NNONZ: u32 = ${u(nonZ.length)};`,
-    `const CW: u32 = ${u(cw)};`,
-    `const PL: u32 = ${u(64 / cw)};`,
+    `const CPI: u32 = ${u(kernel.cpi)};`,
+    `const CW: u32 = ${u(kernel.cw)};`,
+    `const PL: u32 = ${u(kernel.pl)};`,
+    `const LW: u32 = ${u(kernel.cw * kernel.pl)};`,
+    `const TPR: u32 = ${u(Math.max(1, texelsPerRow))};`,
+    `const TW_MASK: u32 = ${u(textureWidth - 1)};`,
+    `const TW_SHIFT: u32 = ${u(Math.log2(textureWidth))};`,
     `const NSCAL: u32 = ${u(NSCAL)};`,
     ...Object.entries(S).map(([k, v]) => `const S_${k.toUpperCase()}: u32 = ${u(v)};`),
     ...Object.entries(idxOffsets).map(([k, v]) => `const IDX_${k}: u32 = ${u(v)};`),
@@ -382,6 +466,7 @@ export function buildLayout(
       `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<${type}>;`
     ),
     `@group(0) @binding(${CONTROL_BINDING}) var<uniform> ctl: Control;`,
+    `@group(0) @binding(${TEXTURE_BINDING}) var rowtex: texture_2d<f32>;`,
     "",
   ].join("\n");
 
@@ -390,6 +475,7 @@ export function buildLayout(
     chains,
     dim: data.dim,
     D,
+    nB: NB,
     KT,
     nTerms: T,
     nGroups,
@@ -397,47 +483,138 @@ export function buildLayout(
     nCells,
     nAcc,
     nGroupPartials,
-    chainsPerWorkgroup: cw,
+    chainsPerInvocation: kernel.cpi,
+    chainSlotsPerWorkgroup: kernel.cw,
+    planes: kernel.pl,
+    chainsPerWorkgroup: kernel.cpi * kernel.cw,
+    texelsPerRow,
+    rowFields,
+    textureWidth,
+    textureHeight,
+    likelihoodBytes: gaussian
+      ? 0
+      : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
     gaussian,
-    data: { pw, pwa, pys, idx, modelF },
+    data: { rows, idx, modelF },
     nonZ,
   };
 }
 
+/** Shape of the likelihood kernel: chains per invocation, chain slots and planes per workgroup. */
+export interface LikelihoodShape {
+  cpi: number;
+  cw: number;
+  pl: number;
+}
+
 /**
- * The pattern loop of log_density.wgsl (replaces its `//@PATTERN_LOOP` line) with D and KT
- * unrolled: scalar accumulators stay in registers (lavapipe spills dynamically indexed private
- * arrays to memory, which made this loop several times slower).
+ * Chains per invocation (a power of two ≤ 8 that keeps the unrolled per-chain registers near
+ * 128 floats and not above the chain count), then chain slots per workgroup (a power of two
+ * ≤ 64) and planes (chunks per workgroup) so a workgroup has at least 8 invocations: lavapipe
+ * runs 8 invocations per SIMD instruction.
  */
-export function patternLoop(D: number, KT: number, student: boolean): string {
+export function likelihoodShape(
+  chains: number,
+  NB: number,
+  KT: number,
+  nAcc: number,
+  cpiOption?: number,
+): LikelihoodShape {
+  const pow2Floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
+  const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
+  const cpi = cpiOption ?? Math.min(8, pow2Floor(128 / (NB + KT + nAcc)), pow2Ceil(chains));
+  if (![1, 2, 4, 8].includes(cpi)) throw new Error(`chainsPerInvocation must be 1, 2, 4 or 8`);
+  const slots = Math.ceil(chains / cpi);
+  const cw = Math.min(64, pow2Ceil(slots));
+  const pl = Math.max(1, 8 / cw);
+  return { cpi, cw, pl };
+}
+
+/**
+ * The body of log_density.wgsl's pattern_likelihood (replaces its `//@PATTERN_LOOP` line), with
+ * the chains of an invocation (CPI), the population columns (NB) and varying columns (KT)
+ * unrolled into scalar registers (lavapipe spills dynamically indexed private arrays to memory).
+ * Per chain k: β, ρ of the chunk's cell, [σ, ν], accumulators; the loop over the chunk's
+ * patterns (at most chunkSize < 65,535 iterations) fetches each pattern's texels once for all
+ * CPI chains; then the chunk's partials of each chain.
+ */
+export function patternLoop(
+  shape: { cpi: number; pl: number; cw: number },
+  rows: { texelsPerRow: number; rowFields: readonly string[] },
+  NB: number,
+  D: number,
+  KT: number,
+  student: boolean,
+): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const lines = [
-    ...range(D).map((a) => `  let b${a} = beta[${a}];\n  var s${a} = 0.0;`),
-    ...range(KT).map((k) => `  let h${k} = rho[${k}];\n  var t${k} = 0.0;`),
-    "  var lp_acc = 0.0;",
-    "  var gs_acc = 0.0;",
-    "  var gn_acc = 0.0;",
-    "  for (var p = start + plane; p < end; p += PL) {",
-    ...range(D).map((a) => `    let w${a} = pw[p * D + ${a}u];`),
-    ...range(KT).map((k) => `    let v${k} = pwa[p * KT + ${k}u];`),
-    `    let eta = ${
-      [...range(D).map((a) => `w${a} * b${a}`), ...range(KT).map((k) => `v${k} * h${k}`)].join(
-        " + ",
-      ) || "0.0"
-    };`,
-    "    let r = pattern_terms(eta, pys[2u * p], pys[2u * p + 1u], sigma, nu);",
-    "    lp_acc += r.x;",
-    ...range(D).map((a) => `    s${a} += r.y * w${a};`),
-    ...range(KT).map((k) => `    t${k} += r.y * v${k};`),
-    ...(student ? ["    gs_acc += r.z;", "    gn_acc += r.w;"] : []),
-    "  }",
-    "  acc[0] = lp_acc;",
-    ...range(D).map((a) => `  acc[${1 + a}] = s${a};`),
-    ...range(KT).map((k) => `  acc[${1 + D + k}] = t${k};`),
-    `  acc[${1 + D + KT}] = gs_acc;`,
-    `  acc[${2 + D + KT}] = gn_acc;`,
-  ];
-  return lines.join("\n");
+  const { cpi } = shape;
+  const nAcc = 1 + D + KT + (student ? 2 : 0);
+  const tpr = rows.texelsPerRow;
+  const comp = (m: number) => rows.rowFields[m];
+  const L: string[] = [];
+  for (const k of range(cpi)) {
+    L.push(`  let c${k} = min(slot * CPI + ${k}u, NC - 1u);`);
+    L.push(`  var rho${k}: array<f32, KTA>;`, `  cell_rho(cell, c${k}, &rho${k});`);
+    for (const a of range(NB)) L.push(`  let b${k}_${a} = theta[at(${a}u, c${k})];`);
+    for (const j of range(KT)) L.push(`  let h${k}_${j} = rho${k}[${j}];`);
+    if (student) {
+      L.push(`  let sg${k} = exp(theta[at(SIGMA_OFF, c${k})]);`);
+      L.push(`  let nu${k} = 1.0 + exp(theta[at(NU_OFF, c${k})]);`);
+    }
+    L.push(`  var lp${k} = 0.0;`);
+    for (const a of range(NB)) L.push(`  var s${k}_${a} = 0.0;`);
+    for (const j of range(KT)) L.push(`  var t${k}_${j} = 0.0;`);
+    if (student) L.push(`  var gs${k} = 0.0;`, `  var gn${k} = 0.0;`);
+  }
+  L.push("  for (var p = start; p < end; p++) {");
+  L.push("    let q = p * TPR;");
+  for (const t of range(tpr)) {
+    const q = t === 0 ? "q" : `(q + ${t}u)`;
+    L.push(`    let x${t} = textureLoad(rowtex, vec2<u32>(${q} & TW_MASK, ${q} >> TW_SHIFT), 0);`);
+  }
+  for (const a of range(NB)) L.push(`    let w${a} = ${comp(a)};`);
+  for (const j of range(KT)) L.push(`    let v${j} = ${comp(NB + j)};`);
+  L.push(`    let ys = ${comp(NB + KT)};`, `    let yn = ${comp(NB + KT + 1)};`);
+  for (const k of range(cpi)) {
+    const eta = [
+      ...range(NB).map((a) => `w${a} * b${k}_${a}`),
+      ...range(KT).map((j) => `v${j} * h${k}_${j}`),
+    ].join(" + ") || "0.0";
+    L.push("    {");
+    L.push(`      let eta = ${eta};`);
+    L.push(
+      `      let r = pattern_terms(eta, ys, yn, ${student ? `sg${k}, nu${k}` : "1.0, 1.0"});`,
+    );
+    L.push(`      lp${k} += r.x;`);
+    for (const a of range(NB)) L.push(`      s${k}_${a} += r.y * w${a};`);
+    for (const j of range(KT)) L.push(`      t${k}_${j} += r.y * v${j};`);
+    if (student) L.push(`      gs${k} += r.z;`, `      gn${k} += r.w;`);
+    L.push("    }");
+  }
+  L.push("  }");
+  // Accumulator m of chain k (partials slot m): lp, ∂/∂β (0 for the varying-only columns),
+  // ∂/∂ρ, [∂/∂log σ, ∂/∂ν].
+  const value = (k: number, m: number): string => {
+    if (m === 0) return `lp${k}`;
+    if (m <= D) return m - 1 < NB ? `s${k}_${m - 1}` : "0.0";
+    if (m <= D + KT) return `t${k}_${m - 1 - D}`;
+    return m === D + KT + 1 ? `gs${k}` : `gn${k}`;
+  };
+  const write = (k: number, m: number, v: string) =>
+    `    partials[(chunk * NACC + ${m}u) * NC + c${k}] = ${v};`;
+  for (const k of range(cpi)) {
+    L.push(`  if (slot * CPI + ${k}u < NC) {`);
+    for (const m of range(nAcc)) L.push(write(k, m, value(k, m)));
+    L.push("  }");
+  }
+  return L.join("\n");
+}
+
+/** A WGSL f32 literal of `v` (rounded to f32). */
+function wgslFloat(v: number): string {
+  const s = Math.fround(v).toString();
+  if (!Number.isFinite(v)) throw new Error(`non-finite pattern field ${v}`);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
 }
 
 /** β̂ (least squares, f64), δ = h − Gβ̂, ê_c = e_c − B_cᵀβ̂ and rss0 = yᵀy − 2β̂ᵀh + β̂ᵀGβ̂. */

@@ -59,7 +59,7 @@ export interface WebGpuBackendOptions {
   provider?: AdapterProvider;
   /** Keep every `thin`-th state of each chain (default 1). */
   thin?: number;
-  /** Largest number of patterns per likelihood chunk (default 1024). */
+  /** Largest number of patterns per likelihood chunk (default 4096). */
   chunkSize?: number;
   /**
    * "laplace" (default): climb from chain 0's initial point to near the mode with L-BFGS (on the

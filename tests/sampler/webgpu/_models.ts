@@ -56,3 +56,15 @@ export function continuousBernoulli(
   };
   return compileModel(spec, table);
 }
+
+/**
+ * {@link continuousBernoulli} data with the second Â column replaced by the (centred) treat
+ * design column, so the GPU row texture aliases the two (layout.ts).
+ */
+export function aliased(data: CompiledData): CompiledData {
+  if (data.stats.kind !== "patterns") throw new Error("expected patterns");
+  const s = data.stats;
+  const wA = Float64Array.from(s.wA);
+  for (let p = 0; p < s.nPatterns; p++) wA[p * 2 + 1] = s.w[p * 4 + 3];
+  return { ...data, stats: { ...s, wA } };
+}

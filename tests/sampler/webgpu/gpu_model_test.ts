@@ -4,20 +4,23 @@ import { CompiledModel } from "../../../lib/model/compiled_model.ts";
 import type { CompiledData } from "../../../lib/model/compiled_data.ts";
 import type { Family } from "../../../lib/spec/model_spec.ts";
 import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
-import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
+import { GpuModel, type GpuModelOptions } from "../../../lib/sampler/webgpu/gpu_model.ts";
 import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
-import { continuousBernoulli } from "./_models.ts";
+import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**
  * Tolerances. f32 has unit roundoff u = 2^-24 ≈ 6e-8. The log density is a sum of n ≈ 10^3–10^5
- * terms accumulated as: ≤ chunk/PL sequential terms per lane, a log2(PL) tree, blocks of 64 chunk
- * partials, then the block sums; the worst-case error of such a blocked sum is about
- * (chunk/PL + log2 PL + 64 + nChunks/64) · u · Σ|terms| ≈ 1,200 u ≈ 7e-5 of Σ|terms| for
- * chunk 1024, and √ of that count times u for random rounding (≈ 2e-6). The inputs are rounded
- * to f32 first and the CPU evaluates at the same rounded point, so only arithmetic differs.
- * We check |Δlp| ≤ 2e-5 · (|lp| + dim) and each gradient entry to 2e-5 · (‖g‖∞ + 1): about 10×
- * the typical error, 4× below the worst case of the sums. Transcendentals in f32 (exp, log,
+ * terms accumulated as: ≤ chunk sequential terms per invocation, blocks of 64 chunk partials,
+ * then the block sums; the worst-case error of such a blocked sum is about
+ * (chunk + 64 + nChunks/64) · u · Σ|terms|, ≈ 3,100 u ≈ 2e-4 of Σ|terms| for the
+ * largest chunk here (3,000 rows in one cell; 4,096 in the 140,000-row test), and √ of that count
+ * times u for random rounding (≈ 3.5e-6). The inputs are rounded to f32 first and the CPU
+ * evaluates at the same rounded point, so only arithmetic differs. We check
+ * |Δlp| ≤ 2e-5 · (|lp| + dim) and each gradient entry to 2e-5 · (‖g‖∞ + 1): about 6× the typical
+ * error (the worst case, every rounding in one direction, is not reached by random data). The
+ * Bernoulli log(1 + e^−|η|) is computed as log(1 + e): an absolute error ≲ 1e-7 per row, while
+ * |lp| is ≈ 0.5 per row for these data, so ≲ 2e-7 relative. Transcendentals in f32 (exp, log,
  * tanh, lgamma) add a few ulps per term, inside the same budget.
  */
 const LP_TOL = 2e-5;
@@ -29,8 +32,9 @@ async function compare(
   chains: number,
   seed: number,
   scale = 1,
+  options: GpuModelOptions = {},
 ): Promise<{ lp: number; grad: number }> {
-  const model = await GpuModel.create(gpu, data, chains, { kernels: "evaluate" });
+  const model = await GpuModel.create(gpu, data, chains, { kernels: "evaluate", ...options });
   try {
     const u = seeded(seed);
     const points = Array.from(
@@ -95,5 +99,26 @@ gpuTest(
     for (const v of perCell.values()) biggest = Math.max(biggest, v);
     assert.ok(biggest > 65_535, `largest cell has ${biggest} patterns`);
     await compare(gpu, data, 3, 21, 0.5);
+  },
+);
+
+gpuTest(
+  "likelihood kernel shapes: 1/2/4/8 chains per invocation, with and without chunk planes",
+  async (gpu) => {
+    // Each (chains per invocation, chain count) pair below runs a different unrolled kernel:
+    // 3 and 5 chains put several chunks in one workgroup (planes), 70 chains one chunk per
+    // workgroup; small chunks and a narrow texture put rows across texture rows and cells
+    // across chunks. Same tolerance as above (f32 sums of ≤ 256-term chunks).
+    const data = continuousBernoulli(3000, 40, 9, { skewed: false });
+    const cases: [number, number][] = [[1, 70], [2, 5], [4, 3], [8, 5], [8, 70]];
+    for (const [cpi, chains] of cases) {
+      await compare(gpu, data, chains, 31 + cpi, 1, {
+        chainsPerInvocation: cpi,
+        chunkSize: 256,
+        textureWidth: 64,
+      });
+    }
+    // An aliased row field (layout_test.ts) read from its shared texel component.
+    await compare(gpu, aliased(data), 70, 41, 1, { chunkSize: 256 });
   },
 );
