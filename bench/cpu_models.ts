@@ -61,7 +61,8 @@ export function crossedTable(rows: number, family: Family, seed = 1): Table {
 export const CROSSED_FORMULA = "y ~ 1 + treat + (1 + treat | race) + (1 + treat | gender) " +
   "+ (1 + treat | hawk) + (1 + treat | intl)";
 
-function crossedModel(table: Table, family: Family): HierBuilder {
+/** The crossed benchmark model with its priors (sigma only for gaussian). */
+export function crossedModel(table: Table, family: Family): HierBuilder {
   return formula(CROSSED_FORMULA, table, { family }).priors({
     Intercept: normal(0, 1),
     b: normal(0, 0.5),

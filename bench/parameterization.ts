@@ -8,14 +8,12 @@
  *
  *   deno run -A bench/parameterization.ts
  */
-import { formula } from "../lib/spec/formula.ts";
-import { lkj, normal } from "../lib/spec/priors.ts";
 import { compileModel } from "../lib/model/compile.ts";
 import type { Parameterization } from "../lib/model/auto_parameterization.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import { CpuBackend } from "../lib/sampler/cpu_backend.ts";
 import { Fit, type FitInfo } from "../lib/posterior/fit.ts";
-import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
+import { crossedModel, crossedTable } from "./cpu_models.ts";
 
 interface Row {
   rows: number;
@@ -35,12 +33,7 @@ interface Row {
 
 async function measure(rows: number, parameterization: Parameterization, seed: number) {
   const table = crossedTable(rows, "bernoulli");
-  const spec = formula(CROSSED_FORMULA, table, { family: "bernoulli" }).priors({
-    Intercept: normal(0, 1),
-    b: normal(0, 0.5),
-    sd: normal(0, 0.5),
-    cor: lkj(2),
-  }).toJSON();
+  const spec = crossedModel(table, "bernoulli").toJSON();
   const data = compileModel(spec, table, { parameterization });
   const model = new CompiledModel(data);
   let gradients = 0;

@@ -8,20 +8,14 @@ import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
-import { lkj, normal } from "../../lib/spec/priors.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
-import { CROSSED_FORMULA, crossedTable } from "../../bench/cpu_models.ts";
+import { crossedModel, crossedTable } from "../../bench/cpu_models.ts";
 import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
 
 function crossedBernoulli(rows: number) {
   const table = crossedTable(rows, "bernoulli");
-  const spec = formula(CROSSED_FORMULA, table, { family: "bernoulli" }).priors({
-    Intercept: normal(0, 1),
-    b: normal(0, 0.5),
-    sd: normal(0, 0.5),
-    cor: lkj(2),
-  }).toJSON();
+  const spec = crossedModel(table, "bernoulli").toJSON();
   return compileModel(spec, table);
 }
 
