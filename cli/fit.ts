@@ -33,6 +33,8 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --adapt-delta X       target acceptance in (0, 1) (default 0.8; the paper uses 0.95)
   --max-treedepth N     (default 10)       --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
+  --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
+                        per coefficient from the data; recorded in the JSON)
   --out FILE            write the result as JSON
   --effects-by A,B      add the treatment effect (ATE, then per observed A×B cell) to the JSON
   --dry-run             build and check the model, print its summary, do not sample
@@ -85,6 +87,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
         "max-treedepth": { type: "string" },
         metric: { type: "string" },
         backend: { type: "string" },
+        parameterization: { type: "string" },
         out: { type: "string" },
         "effects-by": { type: "string" },
         "dry-run": { type: "boolean" },
@@ -129,6 +132,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       maxTreedepth: integer("max-treedepth", v["max-treedepth"]),
       metric: v.metric as FitOptions["metric"],
       backend: v.backend as FitOptions["backend"],
+      parameterization: v.parameterization as FitOptions["parameterization"],
       progress: !(v["no-progress"] ?? false),
       keepPartial: v["keep-partial"] ?? false,
     },

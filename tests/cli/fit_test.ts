@@ -38,11 +38,19 @@ Deno.test("fit writes the DESIGN.md JSON with every required field", async () =>
     "200",
     "--prior",
     "b ~ normal(0, 0.5)",
+    "--parameterization",
+    "centered",
     "--out",
     out,
   );
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(await Deno.readTextFile(out));
+  // --parameterization reaches the fit and is recorded: the one term, every coefficient centred.
+  assert.deepEqual(json.parameterization.map((t: { term: string }) => t.term), [
+    "white:male:intl:hawk",
+  ]);
+  assert.deepEqual(json.parameterization[0].noncentering, { Intercept: 0, alliance: 0 });
+  assert.equal(json.parameterization[0].auto, false);
   for (const key of ["spec", "backend", "adapter", "timing", "diagnostics", "parameters"]) {
     assert.ok(key in json, `missing ${key}`);
   }

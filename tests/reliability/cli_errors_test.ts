@@ -19,6 +19,11 @@ interface CliCase {
 
 const cases: CliCase[] = [
   {
+    name: "unknown parameterization",
+    argv: ["--formula", F, "--parameterization", "centred"],
+    expect: [/parameterization = "centred"/, /must be "auto", "centered", "noncentered"/],
+  },
+  {
     name: "misspelt column",
     argv: ["--formula", "y ~ x + (1 + tret | g)"],
     expect: [/column "tret" not found; did you mean "treat"\?/],
