@@ -4,7 +4,7 @@ import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { invertLower } from "../../lib/model/_dense.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
-import type { ChainDraws } from "../../lib/sampler/backend.ts";
+import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { crossedSpec, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
 
@@ -20,21 +20,9 @@ function normalPriorSpec(): ModelSpec {
 
 /** A fake φ chain: `n` draws all equal to `phi`. */
 function constantChain(phi: Float64Array, n: number): ChainDraws {
-  const theta = new Float64Array(n * phi.length);
-  for (let s = 0; s < n; s++) theta.set(phi, s * phi.length);
-  return {
-    theta,
-    logDensity: new Float64Array(n),
-    acceptStat: new Float64Array(n),
-    stepSize: new Float64Array(n),
-    treeDepth: new Int32Array(n),
-    nLeapfrog: new Int32Array(n),
-    divergent: new Uint8Array(n),
-    energy: new Float64Array(n),
-    warmupDivergences: 0,
-    adaptedStepSize: 1,
-    inverseMetric: new Float64Array(phi.length),
-  };
+  const chain = allocateChainDraws(n, phi.length, 1, new Float64Array(phi.length));
+  for (let s = 0; s < n; s++) chain.theta.set(phi, s * phi.length);
+  return chain;
 }
 
 for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {

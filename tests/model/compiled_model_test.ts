@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
-import type { ChainDraws } from "../../lib/sampler/backend.ts";
+import { allocateChainDraws } from "../../lib/sampler/backend.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { logGamma } from "../../lib/model/special.ts";
@@ -147,19 +147,9 @@ for (const family of FAMILIES) {
         for (const seed of [5, 6]) {
           const theta = randomPoint(model.dim, seed);
           const lp = model.logDensityGradient(theta, new Float64Array(model.dim));
-          const chain: ChainDraws = {
-            theta,
-            logDensity: Float64Array.of(lp),
-            acceptStat: new Float64Array(1),
-            stepSize: new Float64Array(1),
-            treeDepth: new Int32Array(1),
-            nLeapfrog: new Int32Array(1),
-            divergent: new Uint8Array(1),
-            energy: new Float64Array(1),
-            warmupDivergences: 0,
-            adaptedStepSize: 1,
-            inverseMetric: new Float64Array(model.dim),
-          };
+          const chain = allocateChainDraws(1, model.dim, 1, new Float64Array(model.dim));
+          chain.theta.set(theta);
+          chain.logDensity[0] = lp;
           const named = generateQuantities(data, [chain]).values;
           const naive = naiveLogLikelihood(spec, table, named);
           const relative = Math.abs(model.lastLogLikelihood - naive) / Math.abs(naive);

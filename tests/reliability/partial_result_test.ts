@@ -16,6 +16,7 @@ import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { type Fit, fitModel, type FitOptions } from "../../lib/posterior/fit.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { SamplingCancelled, truncateChains } from "../../lib/sampler/cancellation.ts";
+import { allocateChainDraws } from "../../lib/sampler/backend.ts";
 import { assertHetfx, baseCsv, tempCsv } from "./_helpers.ts";
 import { fitCommand, interruptAfterProgress } from "../_fit_cli.ts";
 
@@ -132,19 +133,12 @@ Deno.test("CpuBackend keepPartial: a chain not yet started means 0 kept draws fo
 });
 
 Deno.test("truncateChains: shortest chain wins; views keep warmup results", () => {
-  const chain = (n: number) => ({
-    theta: Float64Array.from({ length: 3 * n }, (_, i) => i),
-    logDensity: new Float64Array(n),
-    acceptStat: new Float64Array(n),
-    stepSize: new Float64Array(n),
-    treeDepth: new Int32Array(n),
-    nLeapfrog: new Int32Array(n),
-    divergent: new Uint8Array(n),
-    energy: new Float64Array(n),
-    warmupDivergences: 2,
-    adaptedStepSize: 0.3,
-    inverseMetric: new Float64Array(3),
-  });
+  const chain = (n: number) => {
+    const c = allocateChainDraws(n, 3, 0.3, new Float64Array(3));
+    c.theta.set(Float64Array.from({ length: 3 * n }, (_, i) => i));
+    c.warmupDivergences = 2;
+    return c;
+  };
   const [a, b] = truncateChains([chain(10), chain(4)]);
   assert.deepEqual(Array.from(a.theta), Array.from({ length: 12 }, (_, i) => i));
   assert.equal(b.logDensity.length, 4);
