@@ -40,6 +40,7 @@ import { HetfxError } from "../errors.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 import { priorLogDensity } from "./prior_density.ts";
+import { gaussianNormalEquations } from "./normal_equations.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 import { canMoveMeanIntoBeta, type TermGeometry, withTermGeometry } from "./term_geometry.ts";
 
@@ -284,7 +285,7 @@ function pilotFit(data: CompiledData): Pilot | null {
   const curvature = new Float64Array(N);
   const s = data.stats;
   if (s.kind === "gaussian") {
-    const { xtx, xty } = gaussianNormalEquations(data, nb, termOffset, N);
+    const { xtx, xty } = gaussianNormalEquations(data, termOffset, N);
     let invVar = s.n > 0 ? s.n / Math.max(s.yty, 1e-12) : 1;
     for (let round = 0; round < 6; round++) {
       for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
@@ -377,49 +378,6 @@ function pilotFit(data: CompiledData): Pilot | null {
     inverseFactor: invertLower(H, N, new Float64Array(N * N)),
     N,
   };
-}
-
-/** XᵀX and Xᵀy over [β, every level effect] from the Gaussian sufficient statistics. */
-function gaussianNormalEquations(
-  data: CompiledData,
-  nb: number,
-  termOffset: number[],
-  N: number,
-): { xtx: Float64Array; xty: Float64Array } {
-  const s = data.stats;
-  if (s.kind !== "gaussian") throw new Error("unreachable");
-  const D = data.columnNames.length;
-  const kTotal = data.kTotal;
-  const T = data.terms.length;
-  const xtx = new Float64Array(N * N);
-  const xty = new Float64Array(N);
-  for (let a = 0; a < nb; a++) {
-    xty[a] = s.h[a];
-    for (let b = 0; b < nb; b++) xtx[a * N + b] = s.G[a * D + b];
-  }
-  const index = new Int32Array(kTotal);
-  for (let c = 0; c < data.nCells; c++) {
-    let kBase = 0;
-    data.terms.forEach((term, t) => {
-      const K = term.coefNames.length;
-      const j = data.cellGroups[c * T + t];
-      for (let k = 0; k < K; k++) index[kBase + k] = termOffset[t] + j * K + k;
-      kBase += K;
-    });
-    for (let k = 0; k < kTotal; k++) {
-      const ik = index[k];
-      xty[ik] += s.e[c * kTotal + k];
-      for (let a = 0; a < nb; a++) {
-        const v = s.B[(c * D + a) * kTotal + k];
-        xtx[a * N + ik] += v;
-        xtx[ik * N + a] += v;
-      }
-      for (let l = 0; l < kTotal; l++) {
-        xtx[ik * N + index[l]] += s.C[(c * kTotal + k) * kTotal + l];
-      }
-    }
-  }
-  return { xtx, xty };
 }
 
 interface DesignRow {

@@ -27,6 +27,7 @@ import type { CompiledData, GaussianStats } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
+import { gaussianNormalEquations } from "./normal_equations.ts";
 
 /**
  * Largest number of marginalised coefficients for which `method: "auto"` collapses: each
@@ -169,35 +170,7 @@ export class CollapsedGaussian implements SamplerTarget {
     this.N = N;
 
     // A and v from the sufficient statistics.
-    const D = data.columnNames.length;
-    const Kt = data.kTotal;
-    const T = data.terms.length;
-    const A = new Float64Array(N * N);
-    const v = new Float64Array(N);
-    for (let a = 0; a < P; a++) {
-      v[a] = s.h[a];
-      for (let b = 0; b < P; b++) A[a * N + b] = s.G[a * D + b];
-    }
-    const idx = new Int32Array(Kt);
-    for (let c = 0; c < data.nCells; c++) {
-      let k0 = 0;
-      for (let t = 0; t < T; t++) {
-        const { K, gamma } = terms[t];
-        const base = gamma + data.cellGroups[c * T + t] * K;
-        for (let k = 0; k < K; k++) idx[k0 + k] = base + k;
-        k0 += K;
-      }
-      for (let k = 0; k < Kt; k++) {
-        const ik = idx[k];
-        v[ik] += s.e[c * Kt + k];
-        for (let a = 0; a < P; a++) {
-          const bv = s.B[(c * D + a) * Kt + k];
-          A[a * N + ik] += bv;
-          A[ik * N + a] += bv;
-        }
-        for (let l = 0; l < Kt; l++) A[ik * N + idx[l]] += s.C[(c * Kt + k) * Kt + l];
-      }
-    }
+    const { xtx: A, xty: v } = gaussianNormalEquations(data, terms.map((t) => t.gamma), N);
     this.A = A;
     this.v = v;
 
