@@ -13,7 +13,6 @@ import { KeyedStream, Streams } from "../sampler/rng.ts";
 import type { CollapsedGaussian } from "./collapsed_gaussian.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
-import { solveLowerTransposed } from "./_dense.ts";
 import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
 
 /**
@@ -86,7 +85,6 @@ export function collapsedToFull(
   const phiDim = target.dim;
   const model = new CompiledModel(d);
   const mean = new Float64Array(N);
-  const chol = new Float64Array(N * N);
   const gamma = new Float64Array(N);
   const gradient = new Float64Array(d.dim);
   const rng = new KeyedStream(seed, 0, 0, Streams.collapsed);
@@ -96,12 +94,12 @@ export function collapsedToFull(
     const logDensity = new Float64Array(n);
     for (let s = 0; s < n; s++) {
       const phi = chain.theta.subarray(s * phiDim, (s + 1) * phiDim);
-      if (!target.conditional(phi, mean, chol)) {
+      if (!target.conditional(phi, mean)) {
         throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
       }
       rng.reset(seed, c, s, Streams.collapsed);
       rng.fillNormals(gamma);
-      solveLowerTransposed(chol, N, gamma);
+      target.precision.colourNoise(gamma);
       for (let i = 0; i < N; i++) gamma[i] += mean[i];
       const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
       assembleTheta(target, phi, gamma, row);

@@ -16,24 +16,32 @@
  *
  *   log p(y | φ) = −n log σ − ½(yᵀy/σ² + m0ᵀΛ0m0 − μᵀPμ) − ½ log|P| + ½ log|Λ0|
  *
- * (the −n/2 log 2π of the likelihood dropped, as CompiledModel drops it). Each evaluation costs a
- * Cholesky of P, O(dim(γ)³), which is why fitModel only collapses models with dim(γ) ≤
+ * (the −n/2 log 2π of the likelihood dropped, as CompiledModel drops it). The algebra of P
+ * (factor, solve, log-determinant, diagonal blocks of P⁻¹) lives behind CoefficientPrecision:
+ * block-arrowhead for one grouping term (O(J·K·nβ² + nβ³) per evaluation), dense for crossed
+ * terms (O(dim(γ)³)), which is why fitModel only collapses crossed models with dim(γ) ≤
  * {@link MAX_COLLAPSED_DIM}.
  *
  * @module
  */
 import type { SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, GaussianStats } from "./compiled_data.ts";
-import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
-import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
-import { gaussianNormalEquations } from "./normal_equations.ts";
+import {
+  type LevelCovarianceWork,
+  levelCovarianceWork,
+  levelPrecisionBackward,
+  levelPrecisionForward,
+} from "./level_covariance.ts";
+import { type CoefficientPrecision, coefficientPrecision } from "./coefficient_precision.ts";
 
 /**
- * Largest number of marginalised coefficients for which `method: "auto"` collapses: each
- * gradient costs a Cholesky and a triangular inverse of a dim(γ)² matrix (≈ dim³/3 flops), about
- * 1 ms at 120 and growing cubically, while NUTS on the full model costs O(cells · Ktot²) per
- * gradient; beyond this the collapsed gradient stops being cheap next to the NUTS one.
+ * Largest dense factorisation (denseCollapsedDim: dim(γ) with crossed terms, nβ with one term)
+ * for which `method: "auto"` collapses: each gradient costs a Cholesky and a triangular inverse
+ * of that size (≈ dim³/3 flops), about 1 ms at 120 and growing cubically, while NUTS on the full
+ * model costs O(cells · Ktot²) per gradient; beyond this the collapsed gradient stops being
+ * cheap next to the NUTS one.
  */
 export const MAX_COLLAPSED_DIM = 120;
 
@@ -94,20 +102,6 @@ export function collapsedFromData(data: CompiledData): CollapsedGaussian {
   return new CollapsedGaussian(data);
 }
 
-interface TermWork {
-  K: number;
-  sd: Float64Array;
-  L: Float64Array;
-  /** L⁻¹, and Σ⁻¹ = (L⁻¹ D⁻¹)ᵀ (L⁻¹ D⁻¹). */
-  Linv: Float64Array;
-  Q: Float64Array;
-  /** Scratch K × K. */
-  M: Float64Array;
-  V: Float64Array;
-  X: Float64Array;
-  gradL: Float64Array;
-}
-
 /**
  * The collapsed Gaussian target: log p(φ) + log p(y | φ) over φ, with its analytic gradient.
  *
@@ -125,21 +119,24 @@ export class CollapsedGaussian implements SamplerTarget {
   readonly layout: CollapsedLayout;
   private readonly stats: GaussianStats;
   private readonly N: number;
-  /** Data precision × σ² (N × N) and data vector × σ² (N). */
-  private readonly A: Float64Array;
+  /**
+   * P = A/σ² + Λ0 over γ; after {@link conditional} returns true it holds the factorisation at
+   * that φ (colourNoise turns N(0, I) noise into a draw of γ − μ).
+   */
+  readonly precision: CoefficientPrecision;
+  /** Xᵀy over γ. */
   private readonly v: Float64Array;
   /** Prior precision and mean of β (nBeta). */
   private readonly prec0: Float64Array;
   private readonly mean0: Float64Array;
   private readonly logDetPrec0: number;
   private readonly quad0: number;
-  private readonly work: TermWork[];
-  /** Cholesky factor of P (lower), its inverse, μ and scratch. */
-  private readonly R: Float64Array;
-  private readonly Rinv: Float64Array;
+  private readonly work: LevelCovarianceWork[];
+  /** Per term Σ⁻¹ (K × K), the diagonal blocks of P⁻¹ (J × K × K), μ, and β's posterior variances. */
+  private readonly termPrecisions: Float64Array[];
+  private readonly termBlocks: Float64Array[];
   private readonly mu: Float64Array;
-  private readonly Amu: Float64Array;
-  private readonly Sblock: Float64Array;
+  private readonly betaVariance: Float64Array;
 
   constructor(data: CompiledData) {
     const why = collapsedIneligibility(data);
@@ -169,11 +166,6 @@ export class CollapsedGaussian implements SamplerTarget {
     const N = g;
     this.N = N;
 
-    // A and v from the sufficient statistics.
-    const { xtx: A, xty: v } = gaussianNormalEquations(data, terms.map((t) => t.gamma), N);
-    this.A = A;
-    this.v = v;
-
     const prec0 = new Float64Array(P);
     const mean0 = new Float64Array(P);
     const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
@@ -190,24 +182,18 @@ export class CollapsedGaussian implements SamplerTarget {
     this.mean0 = mean0;
     this.logDetPrec0 = logDet;
     this.quad0 = quad;
+    this.precision = coefficientPrecision(
+      data,
+      { nBeta: P, termOffsets: terms.map((t) => t.gamma), dim: N },
+      prec0,
+    );
+    this.v = this.precision.dataVector;
 
-    this.work = terms.map(({ K }) => ({
-      K,
-      sd: new Float64Array(K),
-      L: new Float64Array(K * K),
-      Linv: new Float64Array(K * K),
-      Q: new Float64Array(K * K),
-      M: new Float64Array(K * K),
-      V: new Float64Array(K * K),
-      X: new Float64Array(K * K),
-      gradL: new Float64Array(K * K),
-    }));
-    this.R = new Float64Array(N * N);
-    this.Rinv = new Float64Array(N * N);
+    this.work = terms.map(({ K }) => levelCovarianceWork(K));
+    this.termPrecisions = this.work.map((w) => w.Q);
+    this.termBlocks = terms.map((t) => new Float64Array(t.J * t.K * t.K));
     this.mu = new Float64Array(N);
-    this.Amu = new Float64Array(N);
-    const kMax = Math.max(1, ...terms.map((t) => t.K));
-    this.Sblock = new Float64Array(kMax * kMax);
+    this.betaVariance = new Float64Array(P);
   }
 
   /** Number of coefficients integrated out. */
@@ -226,65 +212,26 @@ export class CollapsedGaussian implements SamplerTarget {
     const N = this.N;
     let lp = 0;
     let logDetPrior = this.logDetPrec0;
-    const R = this.R;
     const u = phi[this.layout.phiSigma];
     const invVar = Math.exp(-2 * u);
-    for (let i = 0; i < N * N; i++) R[i] = this.A[i] * invVar;
-    for (let p = 0; p < this.layout.nBeta; p++) R[p * N + p] += this.prec0[p];
 
     for (let t = 0; t < this.work.length; t++) {
-      const w = this.work[t];
       const lay = this.layout.terms[t];
-      const term = d.terms[t];
-      const K = w.K;
-      for (let k = 0; k < K; k++) {
-        const logSd = phi[lay.phiLogSd + k];
-        const sd = Math.exp(logSd);
-        w.sd[k] = sd;
-        lp += priorLogDensityInto(term.sdPriors[k], sd) + logSd;
-        if (gradient) gradient[lay.phiLogSd + k] += priorDerivative[0] * sd + 1;
-        logDetPrior -= 2 * lay.J * logSd;
-      }
-      if (lay.phiCor >= 0) {
-        const y = phi.subarray(lay.phiCor, lay.phiCor + corrParamCount(K));
-        lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
-        for (let k = 0; k < K; k++) logDetPrior -= 2 * lay.J * Math.log(w.L[k * K + k]);
-        invertLower(w.L, K, w.Linv);
-      } else {
-        w.L.fill(0);
-        w.Linv.fill(0);
-        for (let k = 0; k < K; k++) w.L[k * K + k] = w.Linv[k * K + k] = 1;
-      }
-      // Q = Uᵀ U with U = L⁻¹ D⁻¹: Q_ab = Σ_m Linv_ma Linv_mb / (sd_a sd_b).
-      for (let a = 0; a < K; a++) {
-        for (let b = 0; b < K; b++) {
-          let q = 0;
-          for (let m = Math.max(a, b); m < K; m++) q += w.Linv[m * K + a] * w.Linv[m * K + b];
-          w.Q[a * K + b] = q / (w.sd[a] * w.sd[b]);
-        }
-      }
-      for (let j = 0; j < lay.J; j++) {
-        const base = lay.gamma + j * K;
-        for (let a = 0; a < K; a++) {
-          for (let b = 0; b < K; b++) R[(base + a) * N + base + b] += w.Q[a * K + b];
-        }
-      }
+      const [lpTerm, logDetQ] = levelPrecisionForward(phi, lay, d.terms[t], this.work[t], gradient);
+      lp += lpTerm;
+      logDetPrior += lay.J * logDetQ;
     }
     const sigma = Math.exp(u);
     lp += priorLogDensityInto(d.sigmaPrior, sigma) + u;
     if (gradient) gradient[this.layout.phiSigma] += priorDerivative[0] * sigma + 1;
     if (!Number.isFinite(lp)) return null;
 
-    if (!choleskyInPlace(R, N)) return null;
+    if (!this.precision.factor(invVar, this.termPrecisions)) return null;
     const mu = this.mu;
     for (let i = 0; i < N; i++) mu[i] = this.v[i] * invVar;
     for (let p = 0; p < this.layout.nBeta; p++) mu[p] += this.prec0[p] * this.mean0[p];
-    solveLower(R, N, mu);
-    let quad = 0; // cᵀP⁻¹c = |R⁻¹c|²
-    for (let i = 0; i < N; i++) quad += mu[i] * mu[i];
-    solveLowerTransposed(R, N, mu);
-    let logDetP = 0;
-    for (let i = 0; i < N; i++) logDetP += 2 * Math.log(R[i * N + i]);
+    const quad = this.precision.solve(mu); // cᵀP⁻¹c, and μ = P⁻¹c
+    const logDetP = this.precision.logDeterminant();
     const logMarginal = -this.stats.n * u - 0.5 * this.stats.yty * invVar -
       0.5 * this.quad0 + 0.5 * quad - 0.5 * logDetP + 0.5 * logDetPrior;
     if (!Number.isFinite(logMarginal)) return null;
@@ -301,14 +248,12 @@ export class CollapsedGaussian implements SamplerTarget {
   }
 
   /**
-   * The Gaussian conditional γ | φ, y: fills `mean` (N) with μ and `chol` (N × N, row-major) with
-   * the lower Cholesky factor R of its precision P = R Rᵀ. Returns false when P is not positive
-   * definite.
+   * The Gaussian conditional γ | φ, y: fills `mean` (N) with μ and leaves {@link precision}
+   * factored at φ (its precision P). Returns false when P is not positive definite.
    */
-  conditional(phi: Float64Array, mean: Float64Array, chol: Float64Array): boolean {
+  conditional(phi: Float64Array, mean: Float64Array): boolean {
     if (this.factor(phi, null) === null) return false;
     mean.set(this.mu);
-    chol.set(this.R);
     return true;
   }
 
@@ -319,16 +264,9 @@ export class CollapsedGaussian implements SamplerTarget {
     const d = this.data;
     const N = this.N;
     const mu = this.mu;
-    const R = this.R;
-    const Rinv = invertLower(R, N, this.Rinv);
-    // S = P⁻¹ = R⁻ᵀ R⁻¹; S_ab = Σ_{m ≥ max(a, b)} Rinv_ma Rinv_mb (only diagonal blocks needed).
-    const sEntry = (a: number, b: number) => {
-      let s = 0;
-      for (let m = Math.max(a, b); m < N; m++) s += Rinv[m * N + a] * Rinv[m * N + b];
-      return s;
-    };
-    let trSPrior = 0; // tr(S Λ0)
-    for (let p = 0; p < this.layout.nBeta; p++) trSPrior += sEntry(p, p) * this.prec0[p];
+    this.precision.inverseBlocks(this.betaVariance, this.termBlocks);
+    let trSPrior = 0; // tr(P⁻¹ Λ0)
+    for (let p = 0; p < this.layout.nBeta; p++) trSPrior += this.betaVariance[p] * this.prec0[p];
 
     for (let t = 0; t < this.work.length; t++) {
       const w = this.work[t];
@@ -336,84 +274,30 @@ export class CollapsedGaussian implements SamplerTarget {
       const term = d.terms[t];
       const K = w.K;
       const J = lay.J;
-      // M = Σ_j (μ_j μ_jᵀ + S_jj).
+      const blocks = this.termBlocks[t];
+      // M = Σ_j (μ_j μ_jᵀ + S_jj), S_jj the level-j block of P⁻¹.
       const M = w.M;
       M.fill(0);
-      const Sb = this.Sblock;
       for (let j = 0; j < J; j++) {
         const base = lay.gamma + j * K;
-        for (let a = 0; a < K; a++) {
-          for (let b = 0; b <= a; b++) {
-            const s = sEntry(base + a, base + b);
-            Sb[a * K + b] = Sb[b * K + a] = s;
-          }
-        }
+        const s0 = j * K * K;
         for (let a = 0; a < K; a++) {
           for (let b = 0; b < K; b++) {
-            M[a * K + b] += mu[base + a] * mu[base + b] + Sb[a * K + b];
-            trSPrior += Sb[a * K + b] * w.Q[b * K + a];
+            M[a * K + b] += mu[base + a] * mu[base + b] + blocks[s0 + a * K + b];
+            trSPrior += blocks[s0 + a * K + b] * w.Q[b * K + a];
           }
         }
       }
       // The r part of the log marginal is −½ tr(Σ⁻¹ M) + ½ J log|Σ⁻¹| (as a function of φ).
-      // With W = D⁻¹ M D⁻¹, V = L⁻¹ W, X = V L⁻ᵀ: ∂/∂log sd_a = (L⁻ᵀ V)_aa − J and
-      // ∂/∂L = L⁻ᵀ X − J / L_kk on the diagonal.
-      const V = w.V;
-      for (let a = 0; a < K; a++) {
-        for (let b = 0; b < K; b++) {
-          let s = 0;
-          for (let m = 0; m <= a; m++) s += (w.Linv[a * K + m] * M[m * K + b]) / w.sd[m];
-          V[a * K + b] = s / w.sd[b];
-        }
-      }
-      for (let a = 0; a < K; a++) {
-        let s = 0;
-        for (let m = a; m < K; m++) s += w.Linv[m * K + a] * V[m * K + a];
-        gradient[lay.phiLogSd + a] += s - J;
-      }
-      if (lay.phiCor >= 0) {
-        const X = w.X;
-        for (let a = 0; a < K; a++) {
-          for (let b = 0; b < K; b++) {
-            let s = 0;
-            for (let m = 0; m <= b; m++) s += V[a * K + m] * w.Linv[b * K + m];
-            X[a * K + b] = s;
-          }
-        }
-        w.gradL.fill(0);
-        for (let a = 0; a < K; a++) {
-          for (let b = 0; b <= a; b++) {
-            let s = 0;
-            for (let m = a; m < K; m++) s += w.Linv[m * K + a] * X[m * K + b];
-            w.gradL[a * K + b] = s;
-          }
-          w.gradL[a * K + a] -= J / w.L[a * K + a];
-        }
-        const n = corrParamCount(K);
-        choleskyCorrBackward(
-          phi.subarray(lay.phiCor, lay.phiCor + n),
-          K,
-          term.lkjEta,
-          w.L,
-          w.gradL,
-          gradient.subarray(lay.phiCor, lay.phiCor + n),
-        );
-      }
+      levelPrecisionBackward(phi, lay, term, w, gradient);
     }
 
     // ∂/∂log σ = −n + (yᵀy − 2μᵀv + μᵀAμ)/σ² + tr(S A)/σ², with tr(S A)/σ² = N − tr(S Λ0).
     const s = this.stats;
     const invVar = Math.exp(-2 * phi[this.layout.phiSigma]);
     let muV = 0;
-    let muAmu = 0;
-    const A = this.A;
-    for (let a = 0; a < N; a++) {
-      let x = 0;
-      for (let b = 0; b < N; b++) x += A[a * N + b] * mu[b];
-      this.Amu[a] = x;
-      muAmu += mu[a] * x;
-      muV += mu[a] * this.v[a];
-    }
+    for (let a = 0; a < N; a++) muV += mu[a] * this.v[a];
+    const muAmu = this.precision.dataQuadraticForm(mu);
     gradient[this.layout.phiSigma] += -s.n + (s.yty - 2 * muV + muAmu) * invVar + N - trSPrior;
     const lp = r[0] + r[1];
     return Number.isFinite(lp) ? lp : -Infinity;

@@ -4,8 +4,10 @@
  * exactly, lib/model/collapsed_gaussian.ts) and then draws the coefficients given them.
  *
  * Auto collapses when the family is gaussian, every Intercept/b prior is normal, no WebGPU
- * backend was asked for, and there are at most {@link MAX_COLLAPSED_DIM} coefficients to
- * integrate out (each gradient of the collapsed target is O(dim³)). On the crossed 4-term
+ * backend was asked for, and the dense part of the collapsed algebra is at most
+ * {@link MAX_COLLAPSED_DIM} (each gradient costs its cube): all coefficients with crossed
+ * grouping terms, only the population-level ones with a single term (whose level blocks are
+ * eliminated one by one, lib/model/arrowhead_precision.ts). On the crossed 4-term
  * benchmark this turns 50–100 divergences and ~20 ESS/s into none and thousands of ESS/s
  * (bench/results/cpu_models.json).
  *
@@ -20,6 +22,7 @@ import {
   MAX_COLLAPSED_DIM,
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
+import { denseCollapsedDim } from "../model/coefficient_precision.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
@@ -70,11 +73,15 @@ export function chooseMethod(
   if (backend === "webgpu") {
     return { method: "nuts", reason: 'auto: NUTS, since backend "webgpu" was requested' };
   }
-  if (dim > MAX_COLLAPSED_DIM) {
+  const denseDim = denseCollapsedDim(data);
+  if (denseDim > MAX_COLLAPSED_DIM) {
+    const what = data.terms.length === 1
+      ? `${denseDim} population-level coefficients exceed`
+      : `${denseDim} coefficients of crossed terms exceed`;
     return {
       method: "nuts",
-      reason: `auto: NUTS, since ${dim} coefficients exceed the ${MAX_COLLAPSED_DIM} the ` +
-        "collapsed sampler integrates out (its cost grows as their cube)",
+      reason: `auto: NUTS, since ${what} the ${MAX_COLLAPSED_DIM} the collapsed sampler ` +
+        "factors densely (its cost grows as their cube)",
     };
   }
   return {

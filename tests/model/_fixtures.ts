@@ -98,6 +98,16 @@ export function singleTermSpec(family: Family): ModelSpec {
   };
 }
 
+/** `spec` with the student-t prior on b_x made normal, so that a Gaussian fit can be collapsed. */
+export function withNormalPriors(spec: ModelSpec): ModelSpec {
+  return {
+    ...spec,
+    priors: spec.priors.map((p) =>
+      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "normal", mu: 0.2, sigma: 2 } } : p
+    ),
+  };
+}
+
 /**
  * Ways θ can hold the varying effects of {@link crossedSpec} (terms g1: K = 3 correlated, g2:
  * K = 2 uncorrelated), from the plain ones to per-coefficient mixtures with contrasts and the

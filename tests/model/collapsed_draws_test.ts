@@ -2,21 +2,19 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
-import { invertLower } from "../../lib/model/_dense.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
+import {
+  crossedSpec,
+  GEOMETRIES,
+  seeded,
+  simulatedTable,
+  singleTermSpec,
+  withNormalPriors,
+} from "./_fixtures.ts";
 
-function normalPriorSpec(): ModelSpec {
-  const spec = crossedSpec("gaussian");
-  return {
-    ...spec,
-    priors: spec.priors.map((p) =>
-      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "normal", mu: 0, sigma: 2 } } : p
-    ),
-  };
-}
+const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
 
 /** A fake φ chain: `n` draws all equal to `phi`. */
 function constantChain(phi: Float64Array, n: number): ChainDraws {
@@ -59,49 +57,70 @@ for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
   });
 }
 
-Deno.test("collapsed draws: γ | φ has mean μ and covariance P⁻¹; same seed, same draws", () => {
-  const data = compileModel(normalPriorSpec(), simulatedTable(150, "gaussian"));
-  const target = new CollapsedGaussian(data);
-  const u = seeded(9);
-  const phi = Float64Array.from({ length: target.dim }, () => u() - 0.5);
-  const n = 4000;
-  const [full] = collapsedToFull(target, [constantChain(phi, n)], 7);
-  const N = target.gammaDim;
-  const mean = new Float64Array(N);
-  const R = new Float64Array(N * N);
-  assert.ok(target.conditional(phi, mean, R));
-  const Rinv = invertLower(R, N, new Float64Array(N * N));
-  // Recover γ from θ through the named draws (b, r), i.e. through the whole assembly.
-  const named = generateQuantities(data, [full]).values;
-  const columns: Float64Array[] = [];
-  columns.push(
-    Float64Array.from({ length: n }, (_, s) => full.theta[s * data.dim + data.interceptOffset]),
-  );
-  for (const f of data.fixedNames) columns.push(named.get(`b_${f}`)!);
-  for (const term of data.terms) {
-    for (const label of term.labels) {
-      for (const coef of term.coefNames) {
-        columns.push(named.get(varyingName(term.group, label, coef))!);
+/** Crossed terms (dense algebra) and one term (block-arrowhead algebra). */
+const COLLAPSIBLE: Record<string, () => ModelSpec> = {
+  crossed: normalPriorSpec,
+  "one term": () => withNormalPriors(singleTermSpec("gaussian")),
+};
+
+for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
+  Deno.test(`collapsed draws (${name}): γ | φ has mean μ and variances diag P⁻¹; same seed, same draws`, () => {
+    const data = compileModel(spec(), simulatedTable(150, "gaussian"));
+    const target = new CollapsedGaussian(data);
+    const u = seeded(9);
+    const phi = Float64Array.from({ length: target.dim }, () => u() - 0.5);
+    const n = 4000;
+    const [full] = collapsedToFull(target, [constantChain(phi, n)], 7);
+    const N = target.gammaDim;
+    const mean = new Float64Array(N);
+    assert.ok(target.conditional(phi, mean));
+    // diag P⁻¹ over γ = [β, term blocks] (the blocks' algebra is checked against a dense inverse in
+    // tests/model/arrowhead_precision_test.ts).
+    const nBeta = target.layout.nBeta;
+    const blocks = target.layout.terms.map((t) => new Float64Array(t.J * t.K * t.K));
+    const variances = new Float64Array(N);
+    target.precision.inverseBlocks(variances.subarray(0, nBeta), blocks);
+    target.layout.terms.forEach((t, i) => {
+      for (let j = 0; j < t.J; j++) {
+        for (let k = 0; k < t.K; k++) {
+          variances[t.gamma + j * t.K + k] = blocks[i][j * t.K * t.K + k * t.K + k];
+        }
+      }
+    });
+    // Recover γ from θ through the named draws (b, r), i.e. through the whole assembly.
+    const named = generateQuantities(data, [full]).values;
+    const columns: Float64Array[] = [];
+    columns.push(
+      Float64Array.from({ length: n }, (_, s) => full.theta[s * data.dim + data.interceptOffset]),
+    );
+    for (const f of data.fixedNames) columns.push(named.get(`b_${f}`)!);
+    for (const term of data.terms) {
+      for (const label of term.labels) {
+        for (const coef of term.coefNames) {
+          columns.push(named.get(varyingName(term.group, label, coef))!);
+        }
       }
     }
-  }
-  assert.equal(columns.length, N);
-  for (let i = 0; i < N; i++) {
-    let variance = 0; // S_ii = Σ_{m ≥ i} Rinv_mi²
-    for (let m = i; m < N; m++) variance += Rinv[m * N + i] ** 2;
-    const xs = columns[i];
-    const m = xs.reduce((a, b) => a + b, 0) / n;
-    const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
-    // Exact independent draws: z-scores ~ N(0, 1); 4.5 over 24 coordinates fails w.p. < 2e-4.
-    assert.ok(
-      Math.abs(m - mean[i]) / Math.sqrt(variance / n) < 4.5,
-      `mean ${i}: ${m} vs ${mean[i]}`,
-    );
-    assert.ok(Math.abs(v / variance - 1) < 4.5 * Math.sqrt(2 / n), `var ${i}: ${v} vs ${variance}`);
-  }
-  const [again] = collapsedToFull(target, [constantChain(phi, 5)], 7);
-  assert.deepEqual(again.theta, full.theta.subarray(0, 5 * data.dim));
-  const [other] = collapsedToFull(target, [constantChain(phi, 5)], 8);
-  assert.notDeepEqual(other.theta, again.theta);
-  assert.ok(full.logDensity.every(Number.isFinite));
-});
+    assert.equal(columns.length, N);
+    for (let i = 0; i < N; i++) {
+      const variance = variances[i];
+      const xs = columns[i];
+      const m = xs.reduce((a, b) => a + b, 0) / n;
+      const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
+      // Exact independent draws: z-scores ~ N(0, 1); 4.5 over ≤ 24 coordinates fails w.p. < 2e-4.
+      assert.ok(
+        Math.abs(m - mean[i]) / Math.sqrt(variance / n) < 4.5,
+        `mean ${i}: ${m} vs ${mean[i]}`,
+      );
+      assert.ok(
+        Math.abs(v / variance - 1) < 4.5 * Math.sqrt(2 / n),
+        `var ${i}: ${v} vs ${variance}`,
+      );
+    }
+    const [again] = collapsedToFull(target, [constantChain(phi, 5)], 7);
+    assert.deepEqual(again.theta, full.theta.subarray(0, 5 * data.dim));
+    const [other] = collapsedToFull(target, [constantChain(phi, 5)], 8);
+    assert.notDeepEqual(other.theta, again.theta);
+    assert.ok(full.logDensity.every(Number.isFinite));
+  });
+}

@@ -10,18 +10,22 @@ import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
 import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+import {
+  crossedSpec,
+  seeded,
+  simulatedTable,
+  singleTermSpec,
+  withNormalPriors,
+} from "./_fixtures.ts";
 
 /** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
-function normalPriorSpec(): ModelSpec {
-  const spec = crossedSpec("gaussian");
-  return {
-    ...spec,
-    priors: spec.priors.map((p) =>
-      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "normal", mu: 0.2, sigma: 2 } } : p
-    ),
-  };
-}
+const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
+
+/** Crossed terms (dense algebra) and one term (block-arrowhead algebra). */
+const COLLAPSIBLE: Record<string, () => ModelSpec> = {
+  crossed: normalPriorSpec,
+  "one term": () => withNormalPriors(singleTermSpec("gaussian")),
+};
 
 function randomPhi(dim: number, seed: number): Float64Array {
   const u = seeded(seed);
@@ -43,72 +47,68 @@ Deno.test("collapsed: eligibility needs gaussian and normal Intercept/b priors",
   assert.equal(new CollapsedGaussian(data).dim, 3 + 3 + 2 + 1);
 });
 
-Deno.test("collapsed: analytic gradient matches central finite differences", () => {
-  const target = new CollapsedGaussian(
-    compileModel(normalPriorSpec(), simulatedTable(300, "gaussian")),
-  );
-  const grad = new Float64Array(target.dim);
-  const scratch = new Float64Array(target.dim);
-  for (const seed of [1, 2, 3, 4]) {
-    const phi = randomPhi(target.dim, seed);
-    assert.ok(Number.isFinite(target.logDensityGradient(phi, grad)));
-    const h = 1e-5;
-    for (let i = 0; i < target.dim; i++) {
-      const plus = Float64Array.from(phi);
-      plus[i] += h;
-      const minus = Float64Array.from(phi);
-      minus[i] -= h;
-      const numeric = (target.logDensityGradient(plus, scratch) -
-        target.logDensityGradient(minus, scratch)) / (2 * h);
-      // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
-      assert.ok(
-        Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
-        `φ[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
-      );
+for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
+  Deno.test(`collapsed (${name}): analytic gradient matches central finite differences`, () => {
+    const target = new CollapsedGaussian(compileModel(spec(), simulatedTable(300, "gaussian")));
+    const grad = new Float64Array(target.dim);
+    const scratch = new Float64Array(target.dim);
+    for (const seed of [1, 2, 3, 4]) {
+      const phi = randomPhi(target.dim, seed);
+      assert.ok(Number.isFinite(target.logDensityGradient(phi, grad)));
+      const h = 1e-5;
+      for (let i = 0; i < target.dim; i++) {
+        const plus = Float64Array.from(phi);
+        plus[i] += h;
+        const minus = Float64Array.from(phi);
+        minus[i] -= h;
+        const numeric = (target.logDensityGradient(plus, scratch) -
+          target.logDensityGradient(minus, scratch)) / (2 * h);
+        // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
+        assert.ok(
+          Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
+          `φ[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
+        );
+      }
     }
-  }
-});
-
-/** log N(γ; μ, P⁻¹) with P = R Rᵀ: Σ log R_ii − ½|Rᵀ(γ − μ)|² − N/2 log 2π. */
-function logConditional(gamma: Float64Array, mean: Float64Array, R: Float64Array): number {
-  const N = gamma.length;
-  let lp = -0.5 * N * Math.log(2 * Math.PI);
-  for (let i = 0; i < N; i++) {
-    lp += Math.log(R[i * N + i]);
-    let s = 0;
-    for (let k = i; k < N; k++) s += R[k * N + i] * (gamma[k] - mean[k]);
-    lp -= 0.5 * s * s;
-  }
-  return lp;
+  });
 }
 
-Deno.test("collapsed: log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel", () => {
-  // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
-  // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
-  const table = simulatedTable(200, "gaussian");
-  const data = compileModel(normalPriorSpec(), table, { parameterization: "centered" });
-  const target = new CollapsedGaussian(data);
-  const model = new CompiledModel(data);
-  const N = target.gammaDim;
-  const mean = new Float64Array(N);
-  const R = new Float64Array(N * N);
-  const theta = new Float64Array(data.dim);
-  const scratch = new Float64Array(Math.max(data.dim, target.dim));
-  const gaps: number[] = [];
-  for (const seed of [11, 12, 13]) {
-    const phi = randomPhi(target.dim, seed);
-    const collapsed = target.logDensityGradient(phi, new Float64Array(target.dim));
-    assert.ok(target.conditional(phi, mean, R));
-    for (const gSeed of [1, 2]) {
-      const u = seeded(100 * seed + gSeed);
-      const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
-      assembleTheta(target, phi, gamma, theta);
-      const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
-      gaps.push(collapsed - (joint - logConditional(gamma, mean, R)));
+/** log N(γ; μ, P⁻¹) = ½ log|P| − ½ (γ − μ)ᵀP(γ − μ) − N/2 log 2π, P factored at the last φ. */
+function logConditional(target: CollapsedGaussian, gamma: Float64Array, mean: Float64Array) {
+  const N = gamma.length;
+  const deviation = Float64Array.from(gamma, (g, i) => g - mean[i]);
+  return 0.5 * target.precision.logDeterminant() -
+    0.5 * target.precision.quadraticForm(deviation) - 0.5 * N * Math.log(2 * Math.PI);
+}
+
+for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
+  Deno.test(`collapsed (${name}): log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel`, () => {
+    // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
+    // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
+    const table = simulatedTable(200, "gaussian");
+    const data = compileModel(spec(), table, { parameterization: "centered" });
+    const target = new CollapsedGaussian(data);
+    const model = new CompiledModel(data);
+    const N = target.gammaDim;
+    const mean = new Float64Array(N);
+    const theta = new Float64Array(data.dim);
+    const scratch = new Float64Array(Math.max(data.dim, target.dim));
+    const gaps: number[] = [];
+    for (const seed of [11, 12, 13]) {
+      const phi = randomPhi(target.dim, seed);
+      const collapsed = target.logDensityGradient(phi, new Float64Array(target.dim));
+      assert.ok(target.conditional(phi, mean));
+      for (const gSeed of [1, 2]) {
+        const u = seeded(100 * seed + gSeed);
+        const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
+        assembleTheta(target, phi, gamma, theta);
+        const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
+        gaps.push(collapsed - (joint - logConditional(target, gamma, mean)));
+      }
     }
-  }
-  for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
-});
+    for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
+  });
+}
 
 /** Dense log N(y; m, V) + n/2 log 2π. */
 function logNormalDense(y: Float64Array, m: Float64Array, V: Float64Array): number {

@@ -59,12 +59,33 @@ Deno.test("chooseMethod: auto collapses eligible gaussian models only", async ()
   const flat = compileModel(formula(FORMULA, table).toJSON(), table);
   assert.equal(chooseMethod("auto", flat).method, "nuts");
   assert.throws(() => chooseMethod("collapsed", flat), /not normal/);
-  // The paper's Tomz & Weeks model: 16 + 2·100 = 216 coefficients > 120, stays on NUTS.
+  // The paper's Tomz & Weeks model: 16 + 2·100 = 216 coefficients, one term, so only the 16
+  // population-level ones are factored densely: collapsed.
   const tw = tomzWeeksModel(await loadTomzWeeks());
   const twChoice = chooseMethod("auto", compileModel(tw.toJSON(), tw.table));
-  assert.equal(twChoice.method, "nuts");
-  assert.match(twChoice.reason, /216 coefficients exceed the 120/);
+  assert.equal(twChoice.method, "collapsed");
+  assert.match(twChoice.reason, /216 coefficients/);
+  // One term but 1 + 1 + 129 population-level coefficients (a 130-level factor): NUTS.
+  const wide = wideFactorTable(130);
+  const wideData = compileModel(
+    formula("y ~ 1 + treat + f + (1 + treat | g1)", wide).priors(PRIORS).toJSON(),
+    wide,
+  );
+  assert.equal(chooseMethod("auto", wideData).method, "nuts");
+  assert.match(chooseMethod("auto", wideData).reason, /131 population-level coefficients exceed/);
 });
+
+/** The crossed table plus a factor f with `levels` levels (every level observed). */
+function wideFactorTable(levels: number): Table {
+  const base = crossedTable();
+  const n = base.nRows;
+  const codes = Int32Array.from({ length: n }, (_, i) => i % levels);
+  const names = Array.from({ length: levels }, (_, l) => `L${l}`);
+  return makeTable({
+    ...base.columns,
+    f: { kind: "factor", codes, levels: names },
+  });
+}
 
 Deno.test("fit: method option is validated, recorded in fit.info and the summary", async () => {
   const builder = formula(FORMULA, crossedTable()).priors(PRIORS);

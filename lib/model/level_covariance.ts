@@ -1,0 +1,169 @@
+/**
+ * One grouping term's covariance Σ = diag(sd) Ω diag(sd) (Ω = L Lᵀ from the LKJ-Cholesky reals)
+ * as a collapsed target sees it: from the unconstrained hyperparameters (log sd's, correlation
+ * reals) to Σ⁻¹ with the priors and Jacobians, and back from the expected second moment of the
+ * level effects to the gradient. Shared by the fully collapsed target (lib/model/
+ * collapsed_gaussian.ts) and the level-collapsed one (lib/model/level_collapsed_gaussian.ts).
+ *
+ * With r_j ~ N(0, Σ) integrated out, a term enters the log marginal as
+ * −½ tr(Σ⁻¹ M) + ½ J log|Σ⁻¹| with M = Σ_j E[r_j r_jᵀ | y] (Fisher's identity), so its gradient
+ * needs only M.
+ *
+ * @module
+ */
+import type { CompiledTerm } from "./compiled_data.ts";
+import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
+import { invertLower } from "./_dense.ts";
+
+/** Where a term's hyperparameters live in the unconstrained vector (phiCor −1: uncorrelated). */
+export interface LevelCovarianceLayout {
+  K: number;
+  J: number;
+  phiLogSd: number;
+  phiCor: number;
+}
+
+/** Scratch and results of {@link levelPrecisionForward} for one term (all K × K, row-major). */
+export interface LevelCovarianceWork {
+  K: number;
+  sd: Float64Array;
+  /** Cholesky factor of the correlation matrix and its inverse. */
+  L: Float64Array;
+  Linv: Float64Array;
+  /** Σ⁻¹ = (L⁻¹ D⁻¹)ᵀ (L⁻¹ D⁻¹), D = diag(sd). */
+  Q: Float64Array;
+  /** Σ_j E[r_j r_jᵀ], filled by the caller before {@link levelPrecisionBackward}. */
+  M: Float64Array;
+  V: Float64Array;
+  X: Float64Array;
+  gradL: Float64Array;
+}
+
+/** Fresh work arrays for a term with K coefficients. */
+export function levelCovarianceWork(K: number): LevelCovarianceWork {
+  const square = () => new Float64Array(K * K);
+  return {
+    K,
+    sd: new Float64Array(K),
+    L: square(),
+    Linv: square(),
+    Q: square(),
+    M: square(),
+    V: square(),
+    X: square(),
+    gradL: square(),
+  };
+}
+
+/**
+ * Σ⁻¹ of one term into `w.Q` from the unconstrained point `x`; returns [log prior of the sd's and
+ * correlations with the log-transform Jacobians, log |Σ⁻¹|]. When `gradient` is given, the
+ * prior and Jacobian part of the gradient is added to it.
+ *
+ * @example
+ * ```ts ignore
+ * const [lp, logDetQ] = levelPrecisionForward(x, layout, term, work, gradient);
+ * ```
+ */
+export function levelPrecisionForward(
+  x: Float64Array,
+  lay: LevelCovarianceLayout,
+  term: CompiledTerm,
+  w: LevelCovarianceWork,
+  gradient: Float64Array | null,
+): [number, number] {
+  const K = w.K;
+  let lp = 0;
+  let logDetQ = 0;
+  for (let k = 0; k < K; k++) {
+    const logSd = x[lay.phiLogSd + k];
+    const sd = Math.exp(logSd);
+    w.sd[k] = sd;
+    lp += priorLogDensityInto(term.sdPriors[k], sd) + logSd;
+    if (gradient) gradient[lay.phiLogSd + k] += priorDerivative[0] * sd + 1;
+    logDetQ -= 2 * logSd;
+  }
+  if (lay.phiCor >= 0) {
+    const y = x.subarray(lay.phiCor, lay.phiCor + corrParamCount(K));
+    lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
+    for (let k = 0; k < K; k++) logDetQ -= 2 * Math.log(w.L[k * K + k]);
+    invertLower(w.L, K, w.Linv);
+  } else {
+    w.L.fill(0);
+    w.Linv.fill(0);
+    for (let k = 0; k < K; k++) w.L[k * K + k] = w.Linv[k * K + k] = 1;
+  }
+  // Q_ab = Σ_m Linv_ma Linv_mb / (sd_a sd_b).
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) {
+      let q = 0;
+      for (let m = Math.max(a, b); m < K; m++) q += w.Linv[m * K + a] * w.Linv[m * K + b];
+      w.Q[a * K + b] = q / (w.sd[a] * w.sd[b]);
+    }
+  }
+  return [lp, logDetQ];
+}
+
+/**
+ * Add the gradient of −½ tr(Σ⁻¹ M) + ½ J log|Σ⁻¹| (M = `w.M`) with respect to the term's log
+ * sd's and correlation reals, after {@link levelPrecisionForward} at the same `x`.
+ *
+ * @example
+ * ```ts ignore
+ * levelPrecisionBackward(x, layout, term, work, gradient);
+ * ```
+ */
+export function levelPrecisionBackward(
+  x: Float64Array,
+  lay: LevelCovarianceLayout,
+  term: CompiledTerm,
+  w: LevelCovarianceWork,
+  gradient: Float64Array,
+): void {
+  const K = w.K;
+  const J = lay.J;
+  const M = w.M;
+  // With W = D⁻¹ M D⁻¹, V = L⁻¹ W, X = V L⁻ᵀ: ∂/∂log sd_a = (L⁻ᵀ V)_aa − J and
+  // ∂/∂L = L⁻ᵀ X − J / L_kk on the diagonal.
+  const V = w.V;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) {
+      let s = 0;
+      for (let m = 0; m <= a; m++) s += (w.Linv[a * K + m] * M[m * K + b]) / w.sd[m];
+      V[a * K + b] = s / w.sd[b];
+    }
+  }
+  for (let a = 0; a < K; a++) {
+    let s = 0;
+    for (let m = a; m < K; m++) s += w.Linv[m * K + a] * V[m * K + a];
+    gradient[lay.phiLogSd + a] += s - J;
+  }
+  if (lay.phiCor < 0) return;
+  const X = w.X;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) {
+      let s = 0;
+      for (let m = 0; m <= b; m++) s += V[a * K + m] * w.Linv[b * K + m];
+      X[a * K + b] = s;
+    }
+  }
+  w.gradL.fill(0);
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let m = a; m < K; m++) s += w.Linv[m * K + a] * X[m * K + b];
+      w.gradL[a * K + b] = s;
+    }
+    w.gradL[a * K + a] -= J / w.L[a * K + a];
+  }
+  const n = corrParamCount(K);
+  choleskyCorrBackward(
+    x.subarray(lay.phiCor, lay.phiCor + n),
+    K,
+    term.lkjEta,
+    w.L,
+    w.gradL,
+    gradient.subarray(lay.phiCor, lay.phiCor + n),
+  );
+}
