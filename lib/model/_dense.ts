@@ -97,3 +97,52 @@ export function invertLower(r: Float64Array, n: number, out: Float64Array): Floa
   }
   return out;
 }
+
+/**
+ * Inverse of a symmetric positive-definite K × K matrix `a` into `out` (row-major, both
+ * triangles); returns log|a|, or NaN when `a` is not positive definite. K = 1 and 2 in closed
+ * form (the common varying intercept and intercept + slope), otherwise through a Cholesky
+ * factor in `scratch` (K × K).
+ *
+ * @example
+ * ```ts
+ * import { invertSymmetricPositive } from "./_dense.ts";
+ * const out = new Float64Array(4);
+ * const logDet = invertSymmetricPositive(Float64Array.from([2, 1, 1, 2]), 2, out, new Float64Array(4));
+ * console.assert(Math.abs(logDet - Math.log(3)) < 1e-15 && Math.abs(out[1] + 1 / 3) < 1e-15);
+ * ```
+ */
+export function invertSymmetricPositive(
+  a: Float64Array,
+  K: number,
+  out: Float64Array,
+  scratch: Float64Array,
+): number {
+  if (K === 1) {
+    if (!(a[0] > 0) || !Number.isFinite(a[0])) return NaN;
+    out[0] = 1 / a[0];
+    return Math.log(a[0]);
+  }
+  if (K === 2) {
+    const det = a[0] * a[3] - a[1] * a[1];
+    if (!(a[0] > 0) || !(det > 0) || !Number.isFinite(det)) return NaN;
+    out[0] = a[3] / det;
+    out[1] = out[2] = -a[1] / det;
+    out[3] = a[0] / det;
+    return Math.log(det);
+  }
+  scratch.set(a.subarray(0, K * K));
+  if (!choleskyInPlace(scratch, K)) return NaN;
+  let logDet = 0;
+  for (let k = 0; k < K; k++) logDet += 2 * Math.log(scratch[k * K + k]);
+  invertLower(scratch, K, out);
+  scratch.set(out.subarray(0, K * K)); // L⁻¹; then a⁻¹ = L⁻ᵀ L⁻¹
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let m = i; m < K; m++) s += scratch[m * K + i] * scratch[m * K + j];
+      out[i * K + j] = out[j * K + i] = s;
+    }
+  }
+  return logDet;
+}

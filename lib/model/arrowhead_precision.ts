@@ -263,6 +263,11 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     }
   }
 
+  /** A copy of L_S, the Cholesky factor of β's marginal posterior precision S (n_β × n_β). */
+  betaCholesky(): Float64Array {
+    return this.LS.slice();
+  }
+
   colourNoise(z: Float64Array): void {
     this.backSubstitute(z);
   }

@@ -70,15 +70,3 @@ export function coefficientPrecision(
     ? new ArrowheadPrecision(data, priorPrecision)
     : new DensePrecision(data, layout, priorPrecision);
 }
-
-/**
- * The size of the dense factorisation a collapsed fit of `data` needs: nBeta with one grouping
- * term (the Schur complement), dim(γ) with crossed terms. Its cube is the cost of a gradient.
- */
-export function denseCollapsedDim(data: CompiledData): number {
-  const nBeta = (data.hasIntercept ? 1 : 0) + data.nFixed;
-  if (data.terms.length === 1) return nBeta;
-  let n = nBeta;
-  for (const t of data.terms) n += t.nGroups * t.coefNames.length;
-  return n;
-}

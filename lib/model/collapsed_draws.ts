@@ -1,19 +1,35 @@
 /**
- * From draws of the hyperparameters φ of a collapsed Gaussian fit to full draws in
- * CompiledModel's layout: for every kept φ draw, draw the coefficients γ | φ, y exactly
- * (γ = μ + R⁻ᵀ ε with P = R Rᵀ, ε standard normal from KeyedStream(seed, chain, draw,
- * Streams.collapsed)) and write θ = [Intercept?, b…, per term (log sd, correlation reals,
+ * From draws of a collapsed Gaussian fit (hyperparameters φ, and for the level-collapsed target
+ * the whitened β too) to full draws in CompiledModel's layout: for every kept draw, draw the
+ * integrated-out coefficients exactly (γ = μ + R⁻ᵀ ε with P = R Rᵀ the precision of what was
+ * integrated out, ε standard normal from KeyedStream(seed, chain, draw, Streams.collapsed)) and write θ = [Intercept?, b…, per term (log sd, correlation reals,
  * the term's block as lib/model/varying_effects.ts writes it), log σ], so that generateQuantities and everything
  * downstream work unchanged.
  *
  * @module
  */
-import type { ChainDraws } from "../sampler/backend.ts";
+import type { ChainDraws, SamplerTarget } from "../sampler/backend.ts";
 import { KeyedStream, Streams } from "../sampler/rng.ts";
-import type { CollapsedGaussian } from "./collapsed_gaussian.ts";
+import type { CollapsedLayout } from "./collapsed_gaussian.ts";
+import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
+
+/**
+ * A target whose sampled point leaves some coefficients integrated out: the fully collapsed
+ * (lib/model/collapsed_gaussian.ts, point = φ) and the level-collapsed
+ * (lib/model/level_collapsed_gaussian.ts, point = [whitened β, φ]) Gaussian targets.
+ */
+export interface CollapsedTarget extends SamplerTarget {
+  readonly data: CompiledData;
+  /** Offsets of the hyperparameters in the sampled point, and of r in γ. */
+  readonly layout: CollapsedLayout;
+  /** dim(γ), γ = [β, every term's level effects]. */
+  readonly gammaDim: number;
+  /** One exact draw of γ given the point, from standard-normal `noise` (length gammaDim). */
+  drawCoefficients(point: Float64Array, noise: Float64Array, gamma: Float64Array): boolean;
+}
 
 /**
  * Write the full unconstrained vector θ (CompiledModel's layout, `theta.length === data.dim`)
@@ -26,7 +42,7 @@ import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effect
  * ```
  */
 export function assembleTheta(
-  target: CollapsedGaussian,
+  target: Pick<CollapsedTarget, "data" | "layout">,
   phi: Float64Array,
   gamma: Float64Array,
   theta: Float64Array,
@@ -76,7 +92,7 @@ export function assembleTheta(
  * ```
  */
 export function collapsedToFull(
-  target: CollapsedGaussian,
+  target: CollapsedTarget,
   chains: ChainDraws[],
   seed: number,
 ): ChainDraws[] {
@@ -84,7 +100,7 @@ export function collapsedToFull(
   const N = target.gammaDim;
   const phiDim = target.dim;
   const model = new CompiledModel(d);
-  const mean = new Float64Array(N);
+  const noise = new Float64Array(N);
   const gamma = new Float64Array(N);
   const gradient = new Float64Array(d.dim);
   const rng = new KeyedStream(seed, 0, 0, Streams.collapsed);
@@ -94,13 +110,11 @@ export function collapsedToFull(
     const logDensity = new Float64Array(n);
     for (let s = 0; s < n; s++) {
       const phi = chain.theta.subarray(s * phiDim, (s + 1) * phiDim);
-      if (!target.conditional(phi, mean)) {
+      rng.reset(seed, c, s, Streams.collapsed);
+      rng.fillNormals(noise);
+      if (!target.drawCoefficients(phi, noise, gamma)) {
         throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
       }
-      rng.reset(seed, c, s, Streams.collapsed);
-      rng.fillNormals(gamma);
-      target.precision.colourNoise(gamma);
-      for (let i = 0; i < N; i++) gamma[i] += mean[i];
       const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
       assembleTheta(target, phi, gamma, row);
       logDensity[s] = model.logDensityGradient(row, gradient);

@@ -37,11 +37,11 @@ import {
 import { type CoefficientPrecision, coefficientPrecision } from "./coefficient_precision.ts";
 
 /**
- * Largest dense factorisation (denseCollapsedDim: dim(γ) with crossed terms, nβ with one term)
- * for which `method: "auto"` collapses: each gradient costs a Cholesky and a triangular inverse
- * of that size (≈ dim³/3 flops), about 1 ms at 120 and growing cubically, while NUTS on the full
- * model costs O(cells · Ktot²) per gradient; beyond this the collapsed gradient stops being
- * cheap next to the NUTS one.
+ * Largest number of marginalised coefficients for which `method: "auto"` collapses a model with
+ * crossed terms: each gradient costs a Cholesky and a triangular inverse of a dim(γ)² matrix
+ * (≈ dim³/3 flops), about 1 ms at 120 and growing cubically, while NUTS on the full model costs
+ * O(cells · Ktot²) per gradient. (One-term models are collapsed level by level instead,
+ * lib/model/level_collapsed_gaussian.ts, and need no such limit.)
  */
 export const MAX_COLLAPSED_DIM = 120;
 
@@ -254,6 +254,17 @@ export class CollapsedGaussian implements SamplerTarget {
   conditional(phi: Float64Array, mean: Float64Array): boolean {
     if (this.factor(phi, null) === null) return false;
     mean.set(this.mu);
+    return true;
+  }
+
+  /**
+   * One exact draw of γ | φ, y into `gamma`: μ + R⁻ᵀz for standard-normal `noise` z (overwritten).
+   * False when P is not positive definite.
+   */
+  drawCoefficients(phi: Float64Array, noise: Float64Array, gamma: Float64Array): boolean {
+    if (!this.conditional(phi, gamma)) return false;
+    this.precision.colourNoise(noise);
+    for (let i = 0; i < this.N; i++) gamma[i] += noise[i];
     return true;
   }
 

@@ -1,15 +1,17 @@
 /**
- * `method: "auto" | "nuts" | "collapsed"`: whether a fit samples the full model with NUTS or
- * samples the hyperparameters of a collapsed Gaussian model (coefficients integrated out
- * exactly, lib/model/collapsed_gaussian.ts) and then draws the coefficients given them.
- *
- * Auto collapses when the family is gaussian, every Intercept/b prior is normal, no WebGPU
- * backend was asked for, and the dense part of the collapsed algebra is at most
- * {@link MAX_COLLAPSED_DIM} (each gradient costs its cube): all coefficients with crossed
- * grouping terms, only the population-level ones with a single term (whose level blocks are
- * eliminated one by one, lib/model/arrowhead_precision.ts). On the crossed 4-term
- * benchmark this turns 50–100 divergences and ~20 ESS/s into none and thousands of ESS/s
- * (bench/results/cpu_models.json).
+ * `method: "auto" | "nuts" | "collapsed"`: whether a fit samples the full model with NUTS or a
+ * collapsed Gaussian target — coefficients integrated out exactly — and then draws them given
+ * the sampled point. Two collapsed targets:
+ * - one grouping term: the level effects are integrated out level by level and NUTS runs on the
+ *   (whitened) population-level coefficients, scales, correlations and sigma
+ *   (lib/model/level_collapsed_gaussian.ts); any priors, O(J·K·n_β) per gradient;
+ * - crossed terms: every coefficient is integrated out and NUTS runs on the scales, correlations
+ *   and sigma (lib/model/collapsed_gaussian.ts); needs normal Intercept/b priors and costs a
+ *   dense factorisation of all coefficients per gradient, so auto uses it only up to
+ *   {@link MAX_COLLAPSED_DIM} of them.
+ * Auto collapses gaussian models where one of these applies and the CPU backend runs. On the
+ * paper's Tomz & Weeks model and the crossed 4-term benchmark this turns slow-mixing scales and
+ * divergences into thousands of ESS/s (bench/results/cpu_models.json).
  *
  * @module
  */
@@ -21,8 +23,11 @@ import {
   collapsedIneligibility,
   MAX_COLLAPSED_DIM,
 } from "../model/collapsed_gaussian.ts";
-import { collapsedToFull } from "../model/collapsed_draws.ts";
-import { denseCollapsedDim } from "../model/coefficient_precision.ts";
+import { type CollapsedTarget, collapsedToFull } from "../model/collapsed_draws.ts";
+import {
+  LevelCollapsedGaussian,
+  levelCollapseIneligibility,
+} from "../model/level_collapsed_gaussian.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
@@ -52,13 +57,18 @@ export function chooseMethod(
   backend: "auto" | "cpu" | "webgpu" = "auto",
 ): MethodChoice {
   if (requested === "nuts") return { method: "nuts", reason: 'method "nuts" requested' };
-  const why = collapsedIneligibility(data);
+  const levels = levelCollapseIneligibility(data) === null;
+  const why = levels ? null : collapsedIneligibility(data);
   const dim = collapsedGammaDim(data);
+  const what = levels
+    ? `${dim - (data.hasIntercept ? 1 : 0) - data.nFixed} group effects integrated out ` +
+      "exactly, NUTS on the whitened population-level coefficients, scales, correlations and sigma"
+    : `${dim} coefficients integrated out exactly, NUTS on the scales, correlations and sigma`;
   if (requested === "collapsed") {
     if (why !== null) {
       throw new HetfxError(
-        `Cannot fit with method "collapsed": ${why}. Collapsing needs a gaussian family and ` +
-          'normal priors on the Intercept and every b; use method "nuts".',
+        `Cannot fit with method "collapsed": ${why}. Collapsing needs a gaussian family, and ` +
+          'with crossed grouping terms normal priors on the Intercept and every b; use method "nuts".',
       );
     }
     if (backend === "webgpu") {
@@ -67,32 +77,24 @@ export function chooseMethod(
           'the CPU. Use backend "cpu" or "auto", or method "nuts".',
       );
     }
-    return { method: "collapsed", reason: `method "collapsed" requested (${dim} coefficients)` };
+    return { method: "collapsed", reason: `method "collapsed" requested: ${what}` };
   }
   if (why !== null) return { method: "nuts", reason: `auto: NUTS, since ${why}` };
   if (backend === "webgpu") {
     return { method: "nuts", reason: 'auto: NUTS, since backend "webgpu" was requested' };
   }
-  const denseDim = denseCollapsedDim(data);
-  if (denseDim > MAX_COLLAPSED_DIM) {
-    const what = data.terms.length === 1
-      ? `${denseDim} population-level coefficients exceed`
-      : `${denseDim} coefficients of crossed terms exceed`;
+  if (!levels && dim > MAX_COLLAPSED_DIM) {
     return {
       method: "nuts",
-      reason: `auto: NUTS, since ${what} the ${MAX_COLLAPSED_DIM} the collapsed sampler ` +
-        "factors densely (its cost grows as their cube)",
+      reason: `auto: NUTS, since ${dim} coefficients of crossed terms exceed the ` +
+        `${MAX_COLLAPSED_DIM} the collapsed sampler integrates out (its cost grows as their cube)`,
     };
   }
-  return {
-    method: "collapsed",
-    reason: `auto: collapsed Gaussian, ${dim} coefficients integrated out exactly, ` +
-      "NUTS on the scales, correlations and sigma",
-  };
+  return { method: "collapsed", reason: `auto: collapsed Gaussian, ${what}` };
 }
 
 /**
- * Sample a collapsed Gaussian model: NUTS on the hyperparameters (in worker threads when
+ * Sample a collapsed Gaussian model: NUTS on the sampled point (in worker threads when
  * `workers` > 1), then one exact draw of the coefficients per kept draw; returns full draws in
  * CompiledModel's layout. An abort with `keepPartial` rejects with a SamplingCancelled whose
  * partial draws are full draws too.
@@ -107,15 +109,21 @@ export async function sampleCollapsed(
   options: SampleOptions,
   workers: number,
 ): Promise<ChainDraws[]> {
-  const target = new CollapsedGaussian(data);
+  const levels = levelCollapseIneligibility(data) === null;
+  const target: CollapsedTarget = levels
+    ? new LevelCollapsedGaussian(data)
+    : new CollapsedGaussian(data);
   const { onProgress, signal, ...rest } = options;
   let phiChains: ChainDraws[];
   try {
     phiChains = workers > 1 && options.chains > 1
       ? await sampleInWorkers(
         {
-          module: new URL("../model/collapsed_gaussian.ts", import.meta.url).href,
-          exportName: "collapsedFromData",
+          module: new URL(
+            levels ? "../model/level_collapsed_gaussian.ts" : "../model/collapsed_gaussian.ts",
+            import.meta.url,
+          ).href,
+          exportName: levels ? "levelCollapsedFromData" : "collapsedFromData",
           args: data,
         },
         { ...rest, workers },

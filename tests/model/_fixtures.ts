@@ -108,6 +108,26 @@ export function withNormalPriors(spec: ModelSpec): ModelSpec {
   };
 }
 
+/** Variants of a one-term spec: K = 2 correlated (as given, and without intercept), K = 1 (the
+ * slope only), K = 3 (slopes treat and x). */
+export function oneTermSpecs(base: ModelSpec): Record<string, ModelSpec> {
+  const term = base.groupTerms[0];
+  return {
+    "K = 2": base,
+    "K = 2, no intercept": {
+      ...base,
+      intercept: false,
+      priors: base.priors.filter((p) => p.class !== "Intercept"),
+    },
+    "K = 1": {
+      ...base,
+      groupTerms: [{ ...term, intercept: false, correlated: false }],
+      priors: base.priors.filter((p) => p.class !== "cor"),
+    },
+    "K = 3": { ...base, groupTerms: [{ ...term, slopes: ["treat", "x"] }] },
+  };
+}
+
 /**
  * Ways θ can hold the varying effects of {@link crossedSpec} (terms g1: K = 3 correlated, g2:
  * K = 2 uncorrelated), from the plain ones to per-coefficient mixtures with contrasts and the

@@ -3,28 +3,13 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { ArrowheadPrecision } from "../../lib/model/arrowhead_precision.ts";
 import { DensePrecision } from "../../lib/model/dense_precision.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { seeded, simulatedTable, singleTermSpec, withNormalPriors } from "./_fixtures.ts";
-
-/** One-term specs: K = 2 correlated (with and without intercept), K = 1 (slope only), K = 3. */
-function oneTermSpecs(): Record<string, ModelSpec> {
-  const base = withNormalPriors(singleTermSpec("gaussian"));
-  const term = base.groupTerms[0];
-  return {
-    "K = 2": base,
-    "K = 2, no intercept": {
-      ...base,
-      intercept: false,
-      priors: base.priors.filter((p) => p.class !== "Intercept"),
-    },
-    "K = 1": {
-      ...base,
-      groupTerms: [{ ...term, intercept: false, correlated: false }],
-      priors: base.priors.filter((p) => p.class !== "cor"),
-    },
-    "K = 3": { ...base, groupTerms: [{ ...term, slopes: ["treat", "x"] }] },
-  };
-}
+import {
+  oneTermSpecs,
+  seeded,
+  simulatedTable,
+  singleTermSpec,
+  withNormalPriors,
+} from "./_fixtures.ts";
 
 /** A random positive-definite K × K matrix (a term's Σ⁻¹). */
 function randomPrecision(K: number, u: () => number): Float64Array {
@@ -58,7 +43,9 @@ function setup(data: CompiledData) {
 const close = (a: number, b: number, what: string, tol = 1e-10) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
-for (const [name, spec] of Object.entries(oneTermSpecs())) {
+for (
+  const [name, spec] of Object.entries(oneTermSpecs(withNormalPriors(singleTermSpec("gaussian"))))
+) {
   Deno.test(`arrowhead precision (${name}): same factor, solve, blocks and forms as the dense algebra`, () => {
     const data = compileModel(spec, simulatedTable(120, "gaussian"));
     const { nBeta, K, J, arrow, dense } = setup(data);
@@ -89,7 +76,10 @@ for (const [name, spec] of Object.entries(oneTermSpecs())) {
 }
 
 Deno.test("arrowhead precision: colourNoise maps N(0, I) to N(0, P⁻¹) (T Tᵀ = P⁻¹ column by column)", () => {
-  const data = compileModel(oneTermSpecs()["K = 2"], simulatedTable(120, "gaussian"));
+  const data = compileModel(
+    withNormalPriors(singleTermSpec("gaussian")),
+    simulatedTable(120, "gaussian"),
+  );
   const { arrow, dense, K } = setup(data);
   const N = arrow.dim;
   const Q = randomPrecision(K, seeded(8));
@@ -115,7 +105,10 @@ Deno.test("arrowhead precision: colourNoise maps N(0, I) to N(0, P⁻¹) (T Tᵀ
 });
 
 Deno.test("arrowhead precision: a level block that is not positive definite makes factor return false", () => {
-  const data = compileModel(oneTermSpecs()["K = 2"], simulatedTable(120, "gaussian"));
+  const data = compileModel(
+    withNormalPriors(singleTermSpec("gaussian")),
+    simulatedTable(120, "gaussian"),
+  );
   const { arrow } = setup(data);
   assert.equal(arrow.factor(1, [Float64Array.from([-1, 0, 0, -1])]), false);
   assert.equal(arrow.factor(NaN, [Float64Array.from([1, 0, 0, 1])]), false);

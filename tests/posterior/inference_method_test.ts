@@ -3,7 +3,7 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { chooseMethod } from "../../lib/posterior/inference_method.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
-import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { TOMZ_WEEKS_FORMULA, tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";
@@ -59,32 +59,26 @@ Deno.test("chooseMethod: auto collapses eligible gaussian models only", async ()
   const flat = compileModel(formula(FORMULA, table).toJSON(), table);
   assert.equal(chooseMethod("auto", flat).method, "nuts");
   assert.throws(() => chooseMethod("collapsed", flat), /not normal/);
-  // The paper's Tomz & Weeks model: 16 + 2·100 = 216 coefficients, one term, so only the 16
-  // population-level ones are factored densely: collapsed.
+  // The paper's Tomz & Weeks model: one term, so its 2·100 group effects are integrated out
+  // level by level, with any priors (here also the default, non-conjugate ones).
   const tw = tomzWeeksModel(await loadTomzWeeks());
   const twChoice = chooseMethod("auto", compileModel(tw.toJSON(), tw.table));
   assert.equal(twChoice.method, "collapsed");
-  assert.match(twChoice.reason, /216 coefficients/);
-  // One term but 1 + 1 + 129 population-level coefficients (a 130-level factor): NUTS.
-  const wide = wideFactorTable(130);
-  const wideData = compileModel(
-    formula("y ~ 1 + treat + f + (1 + treat | g1)", wide).priors(PRIORS).toJSON(),
-    wide,
-  );
+  assert.match(twChoice.reason, /200 group effects integrated out/);
+  const twDefault = formula(TOMZ_WEEKS_FORMULA, tw.table).toJSON();
+  assert.equal(chooseMethod("auto", compileModel(twDefault, tw.table)).method, "collapsed");
+  // Crossed terms beyond 120 coefficients stay on NUTS: 2 + 130·2 + 4.
+  const wide = wideGroupTable(130);
+  const wideData = compileModel(formula(FORMULA, wide).priors(PRIORS).toJSON(), wide);
   assert.equal(chooseMethod("auto", wideData).method, "nuts");
-  assert.match(chooseMethod("auto", wideData).reason, /131 population-level coefficients exceed/);
+  assert.match(chooseMethod("auto", wideData).reason, /266 coefficients of crossed terms exceed/);
 });
 
-/** The crossed table plus a factor f with `levels` levels (every level observed). */
-function wideFactorTable(levels: number): Table {
+/** The crossed table with g1 spread over `levels` levels. */
+function wideGroupTable(levels: number): Table {
   const base = crossedTable();
-  const n = base.nRows;
-  const codes = Int32Array.from({ length: n }, (_, i) => i % levels);
-  const names = Array.from({ length: levels }, (_, l) => `L${l}`);
-  return makeTable({
-    ...base.columns,
-    f: { kind: "factor", codes, levels: names },
-  });
+  const g1 = Float64Array.from({ length: base.nRows }, (_, i) => 1 + (i % levels));
+  return makeTable({ ...base.columns, g1: { kind: "number", values: g1 } });
 }
 
 Deno.test("fit: method option is validated, recorded in fit.info and the summary", async () => {
@@ -103,6 +97,13 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
   const two = await builder.fit({ ...options, workers: 2 });
   assert.deepEqual(two.draws("r_g1[3,treat]"), one.draws("r_g1[3,treat]"));
   assert.deepEqual(two.draws("sd_g2__Intercept"), one.draws("sd_g2__Intercept"));
+  // And for the level-collapsed target (one term).
+  const oneTerm = formula("y ~ 1 + treat + (1 + treat | g1)", crossedTable()).priors(PRIORS);
+  const levelOne = await oneTerm.fit({ ...options, workers: 1 });
+  const levelTwo = await oneTerm.fit({ ...options, workers: 2 });
+  assert.match(levelOne.info.methodReason, /12 group effects integrated out/);
+  assert.deepEqual(levelTwo.draws("r_g1[3,treat]"), levelOne.draws("r_g1[3,treat]"));
+  assert.deepEqual(levelTwo.draws("b_treat"), levelOne.draws("b_treat"));
 });
 
 /**
@@ -111,49 +112,74 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
  * 300 the relative error of an sd estimate is ≲ 5%, so 20% is 4 standard errors). A correct
  * sampler fails this with probability well under 1% over all ~40 quantities.
  */
-Deno.test("fit: collapsed and NUTS agree on b, sd, cor, sigma and group effects", async () => {
-  const builder = formula(FORMULA, crossedTable()).priors(PRIORS);
-  const options = {
-    chains: 4,
-    warmup: 500,
-    draws: 750,
-    seed: 9,
-    adaptDelta: 0.95,
-    progress: false,
-  } as const;
-  const collapsed = await builder.fit({ ...options, method: "collapsed" });
-  const nuts = await builder.fit({ ...options, method: "nuts" });
-  assert.equal(collapsed.info.method, "collapsed");
-  assert.equal(nuts.info.method, "nuts");
-  assert.equal(collapsed.diagnostics().divergences, 0);
-  const compare = (what: string, a: Stats, b: Stats) => {
-    assert.ok(b.ess >= 300 && a.ess >= 300, `${what}: ESS ${a.ess} / ${b.ess}`);
-    const mcse = Math.hypot(a.sd / Math.sqrt(a.ess), b.sd / Math.sqrt(b.ess));
-    assert.ok(
-      Math.abs(a.mean - b.mean) < 4 * mcse,
-      `${what}: mean ${a.mean} (collapsed) vs ${b.mean} (NUTS), 4·MCSE ${4 * mcse}`,
+/**
+ * The same model fitted collapsed and with NUTS: crossed terms (every coefficient integrated
+ * out, normal priors) and one term (level effects integrated out, brms's default non-conjugate
+ * Intercept and b priors: student-t and flat; the sd prior is normal, as a heavy-tailed one makes
+ * the group effects' posterior sd too noisy an estimate for the 20% rule below).
+ */
+const AGREEMENT_CASES = [
+  {
+    name: "crossed",
+    formula: FORMULA,
+    priors: PRIORS,
+    compared: 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4,
+    effects: 24,
+  },
+  {
+    name: "one term, default Intercept and b priors",
+    formula: "y ~ 1 + treat + (1 + treat | g1)",
+    priors: { sd: normal(0, 0.5), sigma: normal(0, 1), cor: lkj(2) },
+    compared: 2 + 2 + 1 + 1 + 6 * 2, // b, sd_g1, cor, sigma, r
+    effects: 6,
+  },
+];
+
+for (const agreement of AGREEMENT_CASES) {
+  Deno.test(`fit (${agreement.name}): collapsed and NUTS agree on b, sd, cor, sigma and group effects`, async () => {
+    const builder = formula(agreement.formula, crossedTable()).priors(agreement.priors);
+    const options = {
+      chains: 4,
+      warmup: 500,
+      draws: 750,
+      seed: 9,
+      adaptDelta: 0.95,
+      progress: false,
+    } as const;
+    const collapsed = await builder.fit({ ...options, method: "collapsed" });
+    const nuts = await builder.fit({ ...options, method: "nuts" });
+    assert.equal(collapsed.info.method, "collapsed");
+    assert.equal(nuts.info.method, "nuts");
+    assert.equal(collapsed.diagnostics().divergences, 0);
+    const compare = (what: string, a: Stats, b: Stats) => {
+      assert.ok(b.ess >= 300 && a.ess >= 300, `${what}: ESS ${a.ess} / ${b.ess}`);
+      const mcse = Math.hypot(a.sd / Math.sqrt(a.ess), b.sd / Math.sqrt(b.ess));
+      assert.ok(
+        Math.abs(a.mean - b.mean) < 4 * mcse,
+        `${what}: mean ${a.mean} (collapsed) vs ${b.mean} (NUTS), 4·MCSE ${4 * mcse}`,
+      );
+      assert.ok(Math.abs(a.sd / b.sd - 1) < 0.2, `${what}: sd ${a.sd} vs ${b.sd}`);
+    };
+    const byName = (fit: Fit) =>
+      new Map(fit.summary({ varying: true }).map((p) => [p.name, p] as const));
+    const c = byName(collapsed);
+    const n = byName(nuts);
+    let compared = 0;
+    for (const [name, p] of c) {
+      if (name === "lp__") continue;
+      const q = n.get(name)!;
+      compare(name, { ...p, ess: p.ess_bulk }, { ...q, ess: q.ess_bulk });
+      compared++;
+    }
+    assert.equal(compared, agreement.compared);
+    const ce = collapsed.groupEffects();
+    const ne = nuts.groupEffects();
+    assert.equal(ce.length, agreement.effects);
+    ce.forEach((e, i) =>
+      compare(`effect ${e.group}`, { ...e, ess: e.ess_bulk }, { ...ne[i], ess: ne[i].ess_bulk })
     );
-    assert.ok(Math.abs(a.sd / b.sd - 1) < 0.2, `${what}: sd ${a.sd} vs ${b.sd}`);
-  };
-  const byName = (fit: Fit) =>
-    new Map(fit.summary({ varying: true }).map((p) => [p.name, p] as const));
-  const c = byName(collapsed);
-  const n = byName(nuts);
-  let compared = 0;
-  for (const [name, p] of c) {
-    if (name === "lp__") continue;
-    const q = n.get(name)!;
-    compare(name, { ...p, ess: p.ess_bulk }, { ...q, ess: q.ess_bulk });
-    compared++;
-  }
-  assert.equal(compared, 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4); // b, sd_g1, cor, sd_g2, sigma, r
-  const ce = collapsed.groupEffects();
-  const ne = nuts.groupEffects();
-  assert.equal(ce.length, 24);
-  ce.forEach((e, i) =>
-    compare(`effect ${e.group}`, { ...e, ess: e.ess_bulk }, { ...ne[i], ess: ne[i].ess_bulk })
-  );
-});
+  });
+}
 
 interface Stats {
   mean: number;

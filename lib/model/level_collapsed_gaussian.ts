@@ -1,0 +1,348 @@
+/**
+ * Level-collapsed inference for a Gaussian model with one grouping term: given the
+ * population-level coefficients β and the hyperparameters φ = (log sd's, correlation reals,
+ * log σ), the level effects r_j are independent Gaussians, so they are integrated out exactly,
+ * one K × K block per level, and NUTS runs on (β, φ) — n_β + a handful of dimensions instead of
+ * n_β + J·K, with no funnel between the level effects and their scales. Any prior on β works
+ * (β is sampled, not integrated).
+ *
+ * Per level, with c_j = Z_jᵀ(y − Xβ)/σ² and D_j = Z_jᵀZ_j/σ² + Σ⁻¹ (from the cell statistics):
+ *
+ *   log p(y | β, φ) = −n log σ − ½ ‖y − Xβ‖²/σ² + Σ_j (½ c_jᵀ D_j⁻¹ c_j − ½ log|D_j|) + ½ J log|Σ⁻¹|
+ *
+ * (−n/2 log 2π dropped), O(J·K·n_β) per evaluation. The gradient in σ and Σ uses Fisher's
+ * identity with r_j | y, β, φ ~ N(μ_j = D_j⁻¹c_j, D_j⁻¹).
+ *
+ * β is sampled whitened: β = β̂ + L_S⁻ᵀ ξ, where β̂ and L_S L_Sᵀ are the posterior mean and
+ * precision of β at the mode φ̂ of the fully collapsed target (lib/model/collapsed_gaussian.ts,
+ * with normal stand-ins for non-normal β priors). The map is linear and fixed, so the density
+ * of ξ is exact up to a constant; it turns the strongly correlated population coefficients
+ * (an effect and its interactions with group-level predictors) into nearly independent unit
+ * coordinates, which a diagonal metric handles.
+ *
+ * Layout of the sampled vector: [ξ (n_β), log sd (K), correlation reals (when correlated),
+ * log σ]; `layout` gives the offsets, in the same shape as the fully collapsed target's.
+ *
+ * @module
+ */
+import type { SamplerTarget } from "../sampler/backend.ts";
+import { climbToMode } from "../sampler/laplace_metric.ts";
+import type { CompiledData, GaussianStats } from "./compiled_data.ts";
+import type { PriorDistribution } from "../spec/model_spec.ts";
+import { corrParamCount } from "./cholesky_corr.ts";
+import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
+import { ArrowheadPrecision } from "./arrowhead_precision.ts";
+import { CollapsedGaussian, type CollapsedLayout } from "./collapsed_gaussian.ts";
+import {
+  type LevelCovarianceWork,
+  levelCovarianceWork,
+  levelPrecisionBackward,
+  levelPrecisionForward,
+} from "./level_covariance.ts";
+import {
+  choleskyInPlace,
+  invertSymmetricPositive,
+  solveLower,
+  solveLowerTransposed,
+} from "./_dense.ts";
+
+/**
+ * Why `data` cannot be fitted level-collapsed, or null when it can: gaussian, one grouping term.
+ *
+ * @example
+ * ```ts ignore
+ * if (levelCollapseIneligibility(data) === null) new LevelCollapsedGaussian(data);
+ * ```
+ */
+export function levelCollapseIneligibility(data: CompiledData): string | null {
+  if (data.family !== "gaussian" || data.stats.kind !== "gaussian") {
+    return `the family is ${data.family}, not gaussian`;
+  }
+  if (data.terms.length !== 1) return `there are ${data.terms.length} grouping terms, not one`;
+  return null;
+}
+
+/** Build the level-collapsed target from compiled data (also the entry point for workers). */
+export function levelCollapsedFromData(data: CompiledData): LevelCollapsedGaussian {
+  return new LevelCollapsedGaussian(data);
+}
+
+/**
+ * A normal stand-in for a β prior, used only to place the whitening: normal stays, Student-t
+ * and Cauchy keep their location and scale, anything else (flat) becomes N(0, 10⁴²).
+ */
+function normalStandIn(prior: PriorDistribution): PriorDistribution {
+  switch (prior.dist) {
+    case "normal":
+      return prior;
+    case "student_t":
+    case "cauchy":
+      return { dist: "normal", mu: prior.mu, sigma: prior.sigma };
+    default:
+      return { dist: "normal", mu: 0, sigma: 1e4 };
+  }
+}
+
+/**
+ * The level-collapsed Gaussian target with its analytic gradient.
+ *
+ * @example
+ * ```ts ignore
+ * const target = new LevelCollapsedGaussian(data);
+ * const lp = target.logDensityGradient(new Float64Array(target.dim), new Float64Array(target.dim));
+ * ```
+ */
+export class LevelCollapsedGaussian implements SamplerTarget {
+  readonly dim: number;
+  readonly data: CompiledData;
+  /** Offsets in the sampled vector (terms[0].gamma: where r starts in γ = [β, r]). */
+  readonly layout: CollapsedLayout;
+  /** dim(γ) = n_β + J·K. */
+  readonly gammaDim: number;
+  /** The whitening: β = betaHat + L_S⁻ᵀ ξ (L_S lower, n_β × n_β). */
+  readonly betaHat: Float64Array;
+  readonly whitening: Float64Array;
+  private readonly stats: GaussianStats;
+  private readonly nb: number;
+  private readonly J: number;
+  private readonly K: number;
+  private readonly betaPriors: PriorDistribution[];
+  /** A_ββ (n_β²), h = Xᵀy (n_β), per level Z_jᵀX_j (J × K × n_β), Z_jᵀZ_j (J × K²), Z_jᵀy (J × K). */
+  private readonly Abb: Float64Array;
+  private readonly h: Float64Array;
+  private readonly Arb: Float64Array;
+  private readonly Arr: Float64Array;
+  private readonly e: Float64Array;
+  private readonly work: LevelCovarianceWork;
+  /** Scratch: β and its gradient (n_β), c and μ over all levels (J·K), D_j, D_j⁻¹, K × K. */
+  private readonly beta: Float64Array;
+  private readonly gBeta: Float64Array;
+  private readonly c: Float64Array;
+  private readonly mu: Float64Array;
+  private readonly Dj: Float64Array;
+  private readonly Djinv: Float64Array;
+  private readonly scratch: Float64Array;
+  /** log p(y | β, φ) at the last evaluated point. */
+  private lastLogLikelihood = NaN;
+
+  constructor(data: CompiledData) {
+    const why = levelCollapseIneligibility(data);
+    if (why !== null) throw new Error(`level-collapsed Gaussian target: ${why}`);
+    const s = data.stats;
+    if (s.kind !== "gaussian") throw new Error("unreachable");
+    this.data = data;
+    this.stats = s;
+    const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
+    const term = data.terms[0];
+    const K = term.coefNames.length;
+    const J = term.nGroups;
+    this.nb = nb;
+    this.J = J;
+    this.K = K;
+    this.gammaDim = nb + J * K;
+    const nCor = term.correlated ? corrParamCount(K) : 0;
+    this.layout = {
+      nBeta: nb,
+      gammaDim: this.gammaDim,
+      terms: [{ K, J, phiLogSd: nb, phiCor: term.correlated ? nb + K : -1, gamma: nb }],
+      phiSigma: nb + K + nCor,
+    };
+    this.dim = nb + K + nCor + 1;
+    this.betaPriors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
+
+    const D = data.columnNames.length;
+    this.Abb = new Float64Array(nb * nb);
+    this.h = new Float64Array(nb);
+    for (let a = 0; a < nb; a++) {
+      this.h[a] = s.h[a];
+      for (let b = 0; b < nb; b++) this.Abb[a * nb + b] = s.G[a * D + b];
+    }
+    this.Arb = new Float64Array(J * K * nb);
+    this.Arr = new Float64Array(J * K * K);
+    this.e = new Float64Array(J * K);
+    for (let c = 0; c < data.nCells; c++) {
+      const j = data.cellGroups[c];
+      for (let k = 0; k < K; k++) {
+        this.e[j * K + k] += s.e[c * K + k];
+        for (let a = 0; a < nb; a++) this.Arb[(j * K + k) * nb + a] += s.B[(c * D + a) * K + k];
+        for (let l = 0; l < K; l++) this.Arr[j * K * K + k * K + l] += s.C[(c * K + k) * K + l];
+      }
+    }
+    this.work = levelCovarianceWork(K);
+    this.beta = new Float64Array(nb);
+    this.gBeta = new Float64Array(nb);
+    this.c = new Float64Array(J * K);
+    this.mu = new Float64Array(J * K);
+    this.Dj = new Float64Array(K * K);
+    this.Djinv = new Float64Array(K * K);
+    this.scratch = new Float64Array(K * K);
+    const { betaHat, whitening } = this.placeWhitening();
+    this.betaHat = betaHat;
+    this.whitening = whitening;
+  }
+
+  /**
+   * β̂ and L_S at the mode of the fully collapsed target with normal stand-in priors; the
+   * identity around 0 when that target cannot be factored there.
+   */
+  private placeWhitening(): { betaHat: Float64Array; whitening: Float64Array } {
+    const nb = this.nb;
+    const identity = new Float64Array(nb * nb);
+    for (let p = 0; p < nb; p++) identity[p * nb + p] = 1;
+    const standIn: CompiledData = {
+      ...this.data,
+      interceptPrior: normalStandIn(this.data.interceptPrior),
+      bPriors: this.data.bPriors.map(normalStandIn),
+    };
+    const collapsed = new CollapsedGaussian(standIn);
+    const phiHat = climbToMode(collapsed, new Float64Array(collapsed.dim));
+    const mean = new Float64Array(collapsed.gammaDim);
+    const precision = collapsed.precision;
+    if (!collapsed.conditional(phiHat, mean) || !(precision instanceof ArrowheadPrecision)) {
+      return { betaHat: new Float64Array(nb), whitening: identity };
+    }
+    return { betaHat: mean.slice(0, nb), whitening: precision.betaCholesky() };
+  }
+
+  /** β = β̂ + L_S⁻ᵀ ξ into `out`. */
+  betaFromWhitened(xi: Float64Array, out: Float64Array): Float64Array {
+    for (let p = 0; p < this.nb; p++) out[p] = xi[p];
+    solveLowerTransposed(this.whitening, this.nb, out);
+    for (let p = 0; p < this.nb; p++) out[p] += this.betaHat[p];
+    return out;
+  }
+
+  /**
+   * log p(y | β, φ) with the level effects integrated out (up to −n/2 log 2π), at the sampled
+   * point x = [ξ, φ]; NaN where the density is not finite.
+   */
+  logMarginalLikelihood(x: Float64Array): number {
+    this.lastLogLikelihood = NaN;
+    this.logDensityGradient(x, new Float64Array(this.dim));
+    return this.lastLogLikelihood;
+  }
+
+  /** c = Z_jᵀ(y − Xβ)/σ² for every level at once (J·K, from this.beta). */
+  private levelScores(invVar: number): void {
+    const { nb, c } = this;
+    const beta = this.beta;
+    for (let r = 0; r < c.length; r++) {
+      let x = this.e[r];
+      const row = r * nb;
+      for (let p = 0; p < nb; p++) x -= this.Arb[row + p] * beta[p];
+      c[r] = x * invVar;
+    }
+  }
+
+  /** D_j = Z_jᵀZ_j/σ² + Σ⁻¹ into this.Dj. */
+  private levelPrecision(j: number, invVar: number): void {
+    const KK = this.K * this.K;
+    const Q = this.work.Q;
+    for (let i = 0; i < KK; i++) this.Dj[i] = this.Arr[j * KK + i] * invVar + Q[i];
+  }
+
+  logDensityGradient(x: Float64Array, gradient: Float64Array): number {
+    gradient.fill(0);
+    const { nb, J, K, layout, work, beta, gBeta, c, mu, Dj, Djinv } = this;
+    const term = this.data.terms[0];
+    const lay = layout.terms[0];
+    const s = this.stats;
+    this.betaFromWhitened(x, beta);
+
+    // Priors: β (gradient in β for now), the term's sd's and correlations, σ.
+    let lp = 0;
+    for (let p = 0; p < nb; p++) {
+      lp += priorLogDensityInto(this.betaPriors[p], beta[p]);
+      gBeta[p] = priorDerivative[0];
+    }
+    const [lpTerm, logDetQ] = levelPrecisionForward(x, lay, term, work, gradient);
+    lp += lpTerm;
+    const u = x[layout.phiSigma];
+    const sigma = Math.exp(u);
+    lp += priorLogDensityInto(this.data.sigmaPrior, sigma) + u;
+    gradient[layout.phiSigma] += priorDerivative[0] * sigma + 1;
+    if (!Number.isFinite(lp)) return -Infinity;
+
+    // ‖y − Xβ‖² and its β gradient.
+    const invVar = Math.exp(-2 * u);
+    let rss = s.yty;
+    for (let a = 0; a < nb; a++) {
+      let ab = 0;
+      for (let b = 0; b < nb; b++) ab += this.Abb[a * nb + b] * beta[b];
+      rss += beta[a] * (ab - 2 * this.h[a]);
+      gBeta[a] += (this.h[a] - ab) * invVar;
+    }
+    let ll = -s.n * u - 0.5 * rss * invVar + 0.5 * J * logDetQ;
+
+    // Levels: ½ c_jᵀD_j⁻¹c_j − ½ log|D_j|, μ_j = D_j⁻¹c_j, M = Σ_j E[r_j r_jᵀ] and
+    // E‖y − Xβ − Zr‖² = ‖y − Xβ‖² − 2 Σ_j μ_jᵀ c_j σ² + Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]).
+    this.levelScores(invVar);
+    const M = work.M;
+    M.fill(0);
+    let expectedRss = rss;
+    for (let j = 0; j < J; j++) {
+      this.levelPrecision(j, invVar);
+      const logDetD = invertSymmetricPositive(Dj, K, Djinv, this.scratch);
+      if (Number.isNaN(logDetD)) return -Infinity;
+      let quad = 0;
+      for (let a = 0; a < K; a++) {
+        let m = 0;
+        for (let b = 0; b < K; b++) m += Djinv[a * K + b] * c[j * K + b];
+        mu[j * K + a] = m;
+        quad += m * c[j * K + a];
+      }
+      ll += 0.5 * quad - 0.5 * logDetD;
+      expectedRss -= 2 * quad / invVar;
+      const arr = j * K * K;
+      for (let a = 0; a < K; a++) {
+        for (let b = 0; b < K; b++) {
+          const second = mu[j * K + a] * mu[j * K + b] + Djinv[a * K + b];
+          M[a * K + b] += second;
+          expectedRss += this.Arr[arr + a * K + b] * second;
+        }
+      }
+    }
+    // β gradient of the level terms: −Σ_j X_jᵀZ_j μ_j / σ².
+    for (let r = 0; r < J * K; r++) {
+      const w = mu[r] * invVar;
+      const row = r * nb;
+      for (let p = 0; p < nb; p++) gBeta[p] -= this.Arb[row + p] * w;
+    }
+    levelPrecisionBackward(x, lay, term, work, gradient);
+    gradient[layout.phiSigma] += -s.n + expectedRss * invVar;
+
+    this.lastLogLikelihood = ll;
+    // ∂/∂ξ = L_S⁻¹ ∂/∂β.
+    solveLower(this.whitening, nb, gBeta);
+    for (let p = 0; p < nb; p++) gradient[p] = gBeta[p];
+    const total = lp + ll;
+    return Number.isFinite(total) ? total : -Infinity;
+  }
+
+  /**
+   * One exact draw of γ = [β, r] given the sampled point: β from ξ, then r_j = μ_j + L_j⁻ᵀ z_j
+   * with z the standard-normal `noise` (its first n_β entries unused). False when a level's
+   * D_j is not positive definite.
+   */
+  drawCoefficients(x: Float64Array, noise: Float64Array, gamma: Float64Array): boolean {
+    const { nb, J, K, c, Dj } = this;
+    const lay = this.layout.terms[0];
+    this.betaFromWhitened(x, this.beta);
+    gamma.set(this.beta);
+    levelPrecisionForward(x, lay, this.data.terms[0], this.work, null);
+    const invVar = Math.exp(-2 * x[this.layout.phiSigma]);
+    this.levelScores(invVar);
+    const r = this.mu.subarray(0, K);
+    for (let j = 0; j < J; j++) {
+      // D_j = L Lᵀ; r_j = D_j⁻¹c_j + L⁻ᵀ z_j.
+      this.levelPrecision(j, invVar);
+      if (!choleskyInPlace(Dj, K)) return false;
+      for (let k = 0; k < K; k++) r[k] = c[j * K + k];
+      solveLower(Dj, K, r);
+      for (let k = 0; k < K; k++) r[k] += noise[nb + j * K + k];
+      solveLowerTransposed(Dj, K, r);
+      for (let k = 0; k < K; k++) gamma[nb + j * K + k] = r[k];
+    }
+    return true;
+  }
+}

@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { compileModel } from "../../lib/model/compile.ts";
+import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
+import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import { crossedSpec, oneTermSpecs, seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
+
+function randomPoint(dim: number, seed: number): Float64Array {
+  const u = seeded(seed);
+  return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
+}
+
+Deno.test("level-collapsed: needs a gaussian family and one grouping term, any priors", () => {
+  const table = simulatedTable(80, "gaussian");
+  // singleTermSpec has a student-t prior on b_x: fine, β is sampled.
+  assert.ok(new LevelCollapsedGaussian(compileModel(singleTermSpec("gaussian"), table)));
+  assert.throws(
+    () => new LevelCollapsedGaussian(compileModel(crossedSpec("gaussian"), table)),
+    /2 grouping terms, not one/,
+  );
+  const bern = simulatedTable(80, "bernoulli");
+  assert.throws(
+    () => new LevelCollapsedGaussian(compileModel(singleTermSpec("bernoulli"), bern)),
+    /bernoulli, not gaussian/,
+  );
+});
+
+for (const [name, spec] of Object.entries(oneTermSpecs(singleTermSpec("gaussian")))) {
+  Deno.test(`level-collapsed (${name}): analytic gradient matches central finite differences`, () => {
+    const target = new LevelCollapsedGaussian(compileModel(spec, simulatedTable(300, "gaussian")));
+    const grad = new Float64Array(target.dim);
+    const scratch = new Float64Array(target.dim);
+    for (const seed of [1, 2, 3]) {
+      const x = randomPoint(target.dim, seed);
+      assert.ok(Number.isFinite(target.logDensityGradient(x, grad)));
+      const h = 1e-5;
+      for (let i = 0; i < target.dim; i++) {
+        const plus = Float64Array.from(x);
+        plus[i] += h;
+        const minus = Float64Array.from(x);
+        minus[i] -= h;
+        const numeric = (target.logDensityGradient(plus, scratch) -
+          target.logDensityGradient(minus, scratch)) / (2 * h);
+        // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
+        assert.ok(
+          Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
+          `x[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
+        );
+      }
+    }
+  });
+}
+
+/** 11 rows, y on x, a varying intercept and x slope over 3 groups (raw rows kept for checks). */
+function smallData(intercept: boolean) {
+  const n = 11;
+  const u = seeded(5);
+  const x = Float64Array.from({ length: n }, () => u() * 2 - 1);
+  const g = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
+  const y = Float64Array.from(x, (xi, i) => 0.4 + 0.8 * xi + 0.3 * g[i] + u() - 0.5);
+  const table = makeTable({
+    y: { kind: "number", values: y },
+    x: { kind: "number", values: x },
+    g: { kind: "number", values: g },
+  });
+  const spec: ModelSpec = {
+    hetfx: 1,
+    outcome: "y",
+    family: "gaussian",
+    intercept,
+    treatment: null,
+    terms: ["x"],
+    groupTerms: [{ group: "g", factors: ["g"], intercept: true, slopes: ["x"], correlated: true }],
+    priors: [
+      { class: "b", prior: { dist: "student_t", df: 3, mu: 0, sigma: 1.5 } },
+      { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "cor", prior: { dist: "lkj", eta: 2 } },
+    ],
+  };
+  const target = new LevelCollapsedGaussian(compileModel(spec, table));
+  const xbar = x.reduce((a, b) => a + b, 0) / n;
+  return { n, x, g, y, xbar, target };
+}
+
+/** Σ, σ and the population mean Xβ at a point x = [ξ, log sd0, log sd1, cor real, log σ]. */
+function unpack(
+  target: LevelCollapsedGaussian,
+  point: Float64Array,
+  s: ReturnType<typeof smallData>,
+) {
+  const nb = target.layout.nBeta;
+  const beta = target.betaFromWhitened(point, new Float64Array(nb));
+  const sd = [Math.exp(point[nb]), Math.exp(point[nb + 1])];
+  const rho = Math.tanh(point[nb + 2]);
+  const sigma = Math.exp(point[nb + 3]);
+  const Sigma = [sd[0] * sd[0], rho * sd[0] * sd[1], rho * sd[0] * sd[1], sd[1] * sd[1]];
+  // Population columns: centred x with an intercept (brms's centring), raw x without.
+  const mean = Float64Array.from(
+    s.x,
+    (xi) => nb === 2 ? beta[0] + beta[1] * (xi - s.xbar) : beta[0] * xi,
+  );
+  return { Sigma, sigma, mean };
+}
+
+Deno.test("level-collapsed: log p(y | β, φ) equals the dense n × n Gaussian marginal", () => {
+  // y | β ~ N(Xβ, V), V = σ² I + Σ_j Z_j Σ Z_jᵀ, Z = [1, x].
+  for (const intercept of [true, false]) {
+    const s = smallData(intercept);
+    for (const seed of [1, 2, 3]) {
+      const point = randomPoint(s.target.dim, seed);
+      const { Sigma, sigma, mean } = unpack(s.target, point, s);
+      const V = new Float64Array(s.n * s.n);
+      for (let i = 0; i < s.n; i++) {
+        for (let k = 0; k < s.n; k++) {
+          let v = i === k ? sigma * sigma : 0;
+          if (s.g[i] === s.g[k]) {
+            const zi = [1, s.x[i]], zk = [1, s.x[k]];
+            for (let a = 0; a < 2; a++) {
+              for (let b = 0; b < 2; b++) v += zi[a] * Sigma[a * 2 + b] * zk[b];
+            }
+          }
+          V[i * s.n + k] = v;
+        }
+      }
+      assert.ok(choleskyInPlace(V, s.n));
+      const r = solveLower(V, s.n, Float64Array.from(s.y, (v, i) => v - mean[i]));
+      let expected = 0;
+      for (let i = 0; i < s.n; i++) expected -= Math.log(V[i * s.n + i]) + 0.5 * r[i] * r[i];
+      const got = s.target.logMarginalLikelihood(point);
+      assert.ok(
+        Math.abs(got - expected) < 1e-9 * Math.max(1, Math.abs(expected)),
+        `intercept ${intercept}, seed ${seed}: ${got} vs ${expected}`,
+      );
+    }
+  }
+});
+
+Deno.test("level-collapsed draws: r_j | β, φ, y has mean D_j⁻¹c_j and covariance D_j⁻¹ (from the rows)", () => {
+  const s = smallData(true);
+  const target = s.target;
+  const nb = target.layout.nBeta;
+  const point = randomPoint(target.dim, 4);
+  const { Sigma, sigma, mean } = unpack(target, point, s);
+  const N = target.gammaDim;
+  const draw = (noise: Float64Array) => {
+    const gamma = new Float64Array(N);
+    assert.ok(target.drawCoefficients(point, noise, gamma));
+    return gamma;
+  };
+  const mu = draw(new Float64Array(N));
+  const betaDirect = target.betaFromWhitened(point, new Float64Array(nb));
+  for (let p = 0; p < nb; p++) assert.equal(mu[p], betaDirect[p]);
+  // Columns of T (r − μ = T z) from unit noise vectors.
+  const columns = Array.from({ length: N }, (_, i) => {
+    const e = new Float64Array(N);
+    e[i] = 1;
+    const d = draw(e);
+    return d.map((v, k) => v - mu[k]);
+  });
+  const det = Sigma[0] * Sigma[3] - Sigma[1] * Sigma[2];
+  const SigmaInv = [Sigma[3] / det, -Sigma[1] / det, -Sigma[2] / det, Sigma[0] / det];
+  for (let j = 0; j < 3; j++) {
+    // D_j = Σ_{i in j} z_i z_iᵀ/σ² + Σ⁻¹ and c_j = Σ_{i in j} z_i (y_i − (Xβ)_i)/σ².
+    const D = Float64Array.from(SigmaInv);
+    const c = [0, 0];
+    for (let i = 0; i < s.n; i++) {
+      if (s.g[i] !== j + 1) continue;
+      const z = [1, s.x[i]];
+      for (let a = 0; a < 2; a++) {
+        c[a] += z[a] * (s.y[i] - mean[i]) / sigma ** 2;
+        for (let b = 0; b < 2; b++) D[a * 2 + b] += z[a] * z[b] / sigma ** 2;
+      }
+    }
+    const r0 = nb + 2 * j;
+    for (let a = 0; a < 2; a++) {
+      const Dmu = D[a * 2] * mu[r0] + D[a * 2 + 1] * mu[r0 + 1];
+      assert.ok(Math.abs(Dmu - c[a]) < 1e-9 * Math.max(1, Math.abs(c[a])), `D μ = c, level ${j}`);
+      for (let b = 0; b < 2; b++) {
+        // D_j (T Tᵀ)_jj = I.
+        let v = 0;
+        for (let m = 0; m < 2; m++) {
+          let cov = 0;
+          for (const col of columns) cov += col[r0 + m] * col[r0 + b];
+          v += D[a * 2 + m] * cov;
+        }
+        assert.ok(
+          Math.abs(v - (a === b ? 1 : 0)) < 1e-9,
+          `D Cov = I, level ${j} [${a},${b}]: ${v}`,
+        );
+      }
+    }
+  }
+});
