@@ -65,7 +65,8 @@ export interface FitOptions {
    * sampled as level contrasts (lib/model/auto_parameterization.ts); "centered" / "noncentered"
    * for every term; or per term by group name (`{ race: "centered" }`, others "auto"). The
    * posterior is the same whatever the choice; fit.info.parameterization says what was used.
-   * The WebGPU backend runs "auto" terms non-centred.
+   * The WebGPU backend runs "auto" terms non-centred; a collapsed fit (method) integrates the
+   * varying effects out, so "auto" is not evaluated there and the terms are reported non-centred.
    */
   parameterization?: Parameterization;
   /**
@@ -229,7 +230,13 @@ export async function fitModel(
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
   const start = performance.now();
-  let data = compileModel(spec, table, { parameterization: options.parameterization ?? "auto" });
+  // The auto rule's pilot fit only matters to NUTS (a collapsed fit integrates the varying
+  // effects out), so it runs after the method is chosen.
+  const parameterization = options.parameterization ?? "auto";
+  const deferAuto = parameterization === "auto";
+  let data = compileModel(spec, table, {
+    parameterization: deferAuto ? "noncentered" : parameterization,
+  });
   const compiled = performance.now();
   let samplingStarted = 0;
   const reporter: ((p: SampleProgress) => void | Promise<void>) | undefined =
@@ -260,6 +267,7 @@ export async function fitModel(
   };
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
   const method = chooseMethod(options.method ?? "auto", data, options.backend);
+  if (deferAuto && method.method === "nuts") data = applyParameterization(data, "auto");
   // Backend: auto | cpu | webgpu (lib/sampler/webgpu/select_backend.ts).
   const choice = method.method === "collapsed"
     ? { backend: "cpu" as const, gpu: null, adapter: null, reason: "collapsed target on the CPU" }
