@@ -8,7 +8,8 @@
  * ĝ_m = t_n (‖θ'_m − θ̄'‖² − ‖θ_m − θ̄‖²)((θ'_m − θ̄')·p'_m) (computed on the GPU), and the
  * acceptance-weighted mean ĝ = Σ α_m ĝ_m / Σ α_m drives Adam on log T (β1 = 0, β2 = 0.95, as in
  * TensorFlow Probability's implementation). The value used after warmup is the Polyak average
- * of log T with weights t^−κ (κ = 0.75), restarted when the metric changes.
+ * of log T with weights t^−κ (κ = 0.75). When the metric changes, the average and Adam's
+ * moments restart (cheesRestartAfterMetricChange).
  *
  * @module
  */
@@ -100,16 +101,21 @@ export function cheesUpdate(
 }
 
 /**
- * Restarts the average (after a metric change) keeping log T and Adam's moments.
+ * Restarts after a metric change: the average of log T and Adam's moments; log T is kept. The
+ * ChEES gradient is measured in the metric's preconditioned coordinates, so its scale changes
+ * with the metric (by orders of magnitude early in warmup, when the first windows' variances are
+ * far off). A squared-gradient average carried over from the previous metric then shrinks every
+ * normalised step to ~0 until it decays (β2 = 0.95: a 10⁴-fold larger old gradient still
+ * dominates after 100 iterations), which froze log T for whole windows.
  *
  * @example
  * ```ts
- * import { cheesInit, cheesRestartAverage } from "./chees_adaptation.ts";
- * console.assert(cheesRestartAverage(cheesInit(2)).count === 0);
+ * import { cheesInit, cheesRestartAfterMetricChange } from "./chees_adaptation.ts";
+ * console.assert(cheesRestartAfterMetricChange(cheesInit(2)).count === 0);
  * ```
  */
-export function cheesRestartAverage(state: CheesState): CheesState {
-  return { ...state, logTBar: state.logT, count: 0 };
+export function cheesRestartAfterMetricChange(state: CheesState): CheesState {
+  return { ...state, m: 0, v: 0, t: 0, logTBar: state.logT, count: 0 };
 }
 
 /**

@@ -37,10 +37,9 @@ import {
   dualAveragingUpdate,
 } from "../step_size.ts";
 import { adaptationSchedule } from "../windowed_adaptation.ts";
-import { climbToMode } from "../laplace_metric.ts";
 import {
   cheesInit,
-  cheesRestartAverage,
+  cheesRestartAfterMetricChange,
   type CheesState,
   cheesUpdate,
   halton,
@@ -49,6 +48,7 @@ import {
 } from "./chees_adaptation.ts";
 import { acquireGpu, type AdapterProvider, type GpuContext } from "./device.ts";
 import { GpuModel } from "./gpu_model.ts";
+import { laplaceStartGpu } from "./laplace_start.ts";
 import { LockstepHmc } from "./lockstep_hmc.ts";
 
 /** Options of the WebGPU backend. */
@@ -62,13 +62,34 @@ export interface WebGpuBackendOptions {
   /** Largest number of patterns per likelihood chunk (default 4096). */
   chunkSize?: number;
   /**
-   * "laplace" (default): climb from chain 0's initial point to near the mode with L-BFGS (on the
-   * CPU, lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences
+   * "laplace" (default, laplace_start.ts): climb from chain 0's initial point, its varying effects
+   * at 0, to near the mode with L-BFGS (on the CPU, lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences
    * batched across the GPU chains, start every chain at a draw from that diagonal Laplace
    * approximation and use it as the first metric. "uniform": Stan's uniform(−2, 2) starts and a
    * unit metric.
    */
   warmupStart?: "laplace" | "uniform";
+  /** Called after every warmup iteration with the adaptation's state (diagnostics, benchmarks). */
+  onWarmupIteration?: (trace: WarmupTrace) => void;
+}
+
+/** The adaptation's state after one warmup iteration (see WebGpuBackendOptions.onWarmupIteration). */
+export interface WarmupTrace {
+  iteration: number;
+  /** Step size and jittered trajectory length used by this iteration, and its leapfrog steps. */
+  stepSize: number;
+  trajectoryLength: number;
+  steps: number;
+  /** log T after the ChEES update, and the acceptance-weighted mean ChEES gradient ĝ. */
+  logT: number;
+  cheesGradient: number;
+  /** Mean and harmonic mean of the chains' acceptance probabilities. */
+  meanAccept: number;
+  harmonicAccept: number;
+  divergences: number;
+  /** Smallest and largest element of the inverse metric in use. */
+  metricMin: number;
+  metricMax: number;
 }
 
 /** What the last run did (for fit.info and benchmarks). */
@@ -141,7 +162,7 @@ export class WebGpuBackend implements Backend {
       chunkSize: this.options.chunkSize,
     });
     try {
-      return await this.#run(target, model, options, thin);
+      return await this.#run(target, data, model, options, thin);
     } finally {
       model.destroy();
     }
@@ -149,6 +170,7 @@ export class WebGpuBackend implements Backend {
 
   async #run(
     target: SamplerTarget,
+    data: CompiledData,
     model: GpuModel,
     options: SampleOptions,
     thin: number,
@@ -163,7 +185,7 @@ export class WebGpuBackend implements Backend {
     const starts = await initialize(hmc, target, seed);
     let inverse: Float64Array = new Float64Array(dim).fill(1);
     if (this.options.warmupStart !== "uniform" && options.warmupStart !== "stan") {
-      inverse = await laplaceStartGpu(hmc, target, starts, seed);
+      inverse = await laplaceStartGpu(hmc, target, data, starts, seed);
     }
     hmc.setInverseMetric(inverse);
 
@@ -235,6 +257,21 @@ export class WebGpuBackend implements Backend {
       for (const d of stats.divergent) if (d > 0.5) warmupDivergences++;
       da = dualAveragingUpdate(da, mean(alpha), adaptDelta);
       chees = cheesUpdate(chees, stats.chees, alpha, stepSize, stepSize * maxSteps);
+      if (this.options.onWarmupIteration) {
+        this.options.onWarmupIteration({
+          iteration: it,
+          stepSize,
+          trajectoryLength: tn,
+          steps,
+          logT: chees.logT,
+          cheesGradient: weightedMean(stats.chees, alpha),
+          meanAccept: mean(alpha),
+          harmonicAccept: alpha.length / alpha.reduce((s, a) => s + 1 / Math.max(a, 1e-300), 0),
+          divergences: stats.divergent.reduce((s, d) => s + (d > 0.5 ? 1 : 0), 0),
+          metricMin: Math.min(...inverse),
+          metricMax: Math.max(...inverse),
+        });
+      }
       stepSize = da.stepSize;
       if (inWindow && it === window.end) {
         const w = await hmc.readWindow();
@@ -248,7 +285,7 @@ export class WebGpuBackend implements Backend {
         hmc.setInverseMetric(inverse);
         stepSize = await stepSearch(stepSize);
         da = dualAveragingInit(stepSize);
-        chees = cheesRestartAverage(chees);
+        chees = cheesRestartAfterMetricChange(chees);
         windowIndex++;
       }
       if ((it + 1) % 10 === 0 || it === warmup - 1) report(it + 1, 0, "warmup");
@@ -332,54 +369,22 @@ function clean(values: Float32Array): Float64Array {
   return Float64Array.from(values, (v) => (Number.isFinite(v) ? v : 0));
 }
 
+function weightedMean(values: ArrayLike<number>, weights: ArrayLike<number>): number {
+  let s = 0;
+  let w = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (weights[i] > 0 && Number.isFinite(values[i])) {
+      s += weights[i] * values[i];
+      w += weights[i];
+    }
+  }
+  return w > 0 ? s / w : NaN;
+}
+
 function mean(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
   return values.length ? s / values.length : 0;
-}
-
-/**
- * The Laplace start: mode by L-BFGS on the CPU from starts[0]; diagonal curvature by one-sided
- * differences of the gradient, `chains` coordinates per GPU evaluation; chains moved to
- * mode + √(inverse)·z (z from each chain's init stream, iteration 100) where finite. Returns the
- * inverse metric (1 / curvature clamped to [1e-4, 1], 1 where the curvature is not negative).
- */
-async function laplaceStartGpu(
-  hmc: LockstepHmc,
-  target: SamplerTarget,
-  starts: Float64Array[],
-  seed: number,
-): Promise<Float64Array> {
-  const { chains, dim } = hmc;
-  const mode = climbToMode(target, starts[0]);
-  const g0 = new Float64Array(dim);
-  if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
-  const inverse = new Float64Array(dim).fill(1);
-  for (let first = 0; first < dim; first += chains) {
-    const points = Array.from({ length: chains }, (_, c) => {
-      const p = Float64Array.from(mode);
-      const i = first + c;
-      if (i < dim) p[i] += 1e-3 * Math.max(1, Math.abs(mode[i]));
-      return p;
-    });
-    const { grad } = await hmc.model.evaluate(points);
-    for (let c = 0; c < chains && first + c < dim; c++) {
-      const i = first + c;
-      const h = points[c][i] - mode[i];
-      const curvature = -(grad[c][i] - g0[i]) / h;
-      if (curvature > 0 && Number.isFinite(curvature)) {
-        inverse[i] = Math.min(1, Math.max(1e-4, 1 / curvature));
-      }
-    }
-  }
-  const points = starts.map((_, c) => {
-    const rng = new KeyedStream(seed, c, 100, Streams.init);
-    return Float64Array.from(mode, (m, i) => m + Math.sqrt(inverse[i]) * rng.normal());
-  });
-  const lp = await hmc.initialize(points);
-  const keep = points.map((p, c) => (Number.isFinite(lp[c]) ? p : starts[c]));
-  if (keep.some((p, c) => p !== points[c])) await hmc.initialize(keep);
-  return inverse;
 }
 
 /** Finite initial points for every chain, retried per chain like findInitialPoint (≤ 100). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   cheesInit,
-  cheesRestartAverage,
+  cheesRestartAfterMetricChange,
   cheesUpdate,
   halton,
   leapfrogSteps,
@@ -38,7 +38,20 @@ Deno.test("ChEES Adam ascends the acceptance-weighted gradient and clips to [min
   assert.equal(s.logT, Math.log(2));
   assert.ok(s.logTBar < Math.log(2) && s.logTBar > 0);
   assert.equal(cheesUpdate(s, [1], [0], 0.01, 2), s, "no accepted chain: unchanged");
-  assert.equal(cheesRestartAverage(s).logTBar, s.logT);
+  assert.equal(cheesRestartAfterMetricChange(s).logTBar, s.logT);
+});
+
+Deno.test("ChEES after a metric change: an old window's huge gradients no longer freeze log T", () => {
+  // Gradients ~1e8 under a poor first metric, then ~1e3 under the next one (the scales seen on
+  // the 10⁵-row benchmark's warmup): without the restart each step is ~lr·1e-5·20 ≈ 0.
+  let s = cheesInit(1);
+  for (let i = 0; i < 20; i++) s = cheesUpdate(s, [1e8], [1], 0.01, 1e3);
+  const carried = cheesUpdate(s, [1e3], [1], 0.01, 1e3);
+  assert.ok(carried.logT - s.logT < 1e-3, `carried-over moments: step ${carried.logT - s.logT}`);
+  const restarted = cheesRestartAfterMetricChange(s);
+  assert.equal(restarted.logT, s.logT);
+  const next = cheesUpdate(restarted, [1e3], [1], 0.01, 1e3);
+  assert.ok(Math.abs(next.logT - s.logT - 0.05) < 1e-9, `first step after restart: lr`);
 });
 
 Deno.test("window variance: law of total variance, Stan's regularisation", () => {
