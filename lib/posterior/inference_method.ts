@@ -110,14 +110,14 @@ export async function sampleCollapsed(
   workers: number,
 ): Promise<ChainDraws[]> {
   const levels = levelCollapseIneligibility(data) === null;
-  const target: CollapsedTarget = levels
-    ? new LevelCollapsedGaussian(data)
-    : new CollapsedGaussian(data);
+  const makeTarget = (): CollapsedTarget =>
+    levels ? new LevelCollapsedGaussian(data) : new CollapsedGaussian(data);
   const { onProgress, signal, ...rest } = options;
+  let target: CollapsedTarget | null = null;
   let phiChains: ChainDraws[];
   try {
-    phiChains = workers > 1 && options.chains > 1
-      ? await sampleInWorkers(
+    if (workers > 1 && options.chains > 1) {
+      const pending = sampleInWorkers(
         {
           module: new URL(
             levels ? "../model/level_collapsed_gaussian.ts" : "../model/collapsed_gaussian.ts",
@@ -128,12 +128,20 @@ export async function sampleCollapsed(
         },
         { ...rest, workers },
         { onProgress, signal },
-      )
-      : await new CpuBackend().sample(target, options);
+      );
+      // The main thread's copy (for the coefficient draws) is built while the workers start.
+      target = makeTarget();
+      phiChains = await pending;
+    } else {
+      target = makeTarget();
+      phiChains = await new CpuBackend().sample(target, options);
+    }
   } catch (error) {
-    // keepPartial: the partial hyperparameter draws become partial full draws.
+    // keepPartial: the partial draws become partial full draws.
     if (!(error instanceof SamplingCancelled && error.partial)) throw error;
-    throw new SamplingCancelled(collapsedToFull(target, error.partial, options.seed));
+    throw new SamplingCancelled(
+      collapsedToFull(target ?? makeTarget(), error.partial, options.seed),
+    );
   }
   return collapsedToFull(target, phiChains, options.seed);
 }
