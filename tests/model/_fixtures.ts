@@ -6,6 +6,8 @@ import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import { withTermGeometry } from "../../lib/model/term_geometry.ts";
 
 export { seeded } from "../_seeded.ts";
+import assert from "node:assert/strict";
+import type { LogDensity } from "../../lib/model/log_density.ts";
 
 /** n rows: binary treatment, a numeric control x, a 3-level factor f, two crossed groupings. */
 export function simulatedTable(n: number, family: Family, seed = 7): Table {
@@ -162,4 +164,37 @@ export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => Comp
   centered: GEOMETRIES.centered,
   "mixed contrasts": (data) =>
     withTermGeometry(data, [{ noncentering: [0.5, 0], contrasts: true, meanInBeta: true }]),
+};
+
+/**
+ * Assert that `target`'s analytic gradient at `point` matches central finite differences with
+ * step 1e-5: O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8, so 1e-5 relative is ample.
+ */
+export function assertGradientMatchesDifferences(
+  target: LogDensity,
+  point: Float64Array,
+  label: string,
+): void {
+  const grad = new Float64Array(target.dim);
+  const scratch = new Float64Array(target.dim);
+  assert.ok(Number.isFinite(target.logDensityGradient(point, grad)), `${label}: not finite`);
+  const h = 1e-5;
+  for (let i = 0; i < target.dim; i++) {
+    const plus = Float64Array.from(point);
+    plus[i] += h;
+    const minus = Float64Array.from(point);
+    minus[i] -= h;
+    const numeric = (target.logDensityGradient(plus, scratch) -
+      target.logDensityGradient(minus, scratch)) / (2 * h);
+    assert.ok(
+      Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
+      `${label} [${i}]: analytic ${grad[i]} vs numeric ${numeric}`,
+    );
+  }
+}
+
+/** Crossed terms (dense algebra) and one term (block-arrowhead / level-collapsed), normal priors. */
+export const COLLAPSIBLE: Record<string, () => ModelSpec> = {
+  crossed: () => withNormalPriors(crossedSpec("gaussian")),
+  "one term": () => withNormalPriors(singleTermSpec("gaussian")),
 };

@@ -4,13 +4,12 @@ import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import {
+  COLLAPSIBLE,
   crossedSpec,
   GEOMETRIES,
   seeded,
   simulatedTable,
-  singleTermSpec,
   withNormalPriors,
 } from "./_fixtures.ts";
 
@@ -56,12 +55,6 @@ for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
     });
   });
 }
-
-/** Crossed terms (dense algebra) and one term (block-arrowhead algebra). */
-const COLLAPSIBLE: Record<string, () => ModelSpec> = {
-  crossed: normalPriorSpec,
-  "one term": () => withNormalPriors(singleTermSpec("gaussian")),
-};
 
 for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
   Deno.test(`collapsed draws (${name}): γ | φ has mean μ and variances diag P⁻¹; same seed, same draws`, () => {

@@ -11,21 +11,16 @@ import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import {
+  assertGradientMatchesDifferences,
+  COLLAPSIBLE,
   crossedSpec,
   seeded,
   simulatedTable,
-  singleTermSpec,
   withNormalPriors,
 } from "./_fixtures.ts";
 
 /** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
 const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
-
-/** Crossed terms (dense algebra) and one term (block-arrowhead algebra). */
-const COLLAPSIBLE: Record<string, () => ModelSpec> = {
-  crossed: normalPriorSpec,
-  "one term": () => withNormalPriors(singleTermSpec("gaussian")),
-};
 
 function randomPhi(dim: number, seed: number): Float64Array {
   const u = seeded(seed);
@@ -50,25 +45,8 @@ Deno.test("collapsed: eligibility needs gaussian and normal Intercept/b priors",
 for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
   Deno.test(`collapsed (${name}): analytic gradient matches central finite differences`, () => {
     const target = new CollapsedGaussian(compileModel(spec(), simulatedTable(300, "gaussian")));
-    const grad = new Float64Array(target.dim);
-    const scratch = new Float64Array(target.dim);
     for (const seed of [1, 2, 3, 4]) {
-      const phi = randomPhi(target.dim, seed);
-      assert.ok(Number.isFinite(target.logDensityGradient(phi, grad)));
-      const h = 1e-5;
-      for (let i = 0; i < target.dim; i++) {
-        const plus = Float64Array.from(phi);
-        plus[i] += h;
-        const minus = Float64Array.from(phi);
-        minus[i] -= h;
-        const numeric = (target.logDensityGradient(plus, scratch) -
-          target.logDensityGradient(minus, scratch)) / (2 * h);
-        // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
-        assert.ok(
-          Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
-          `φ[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
-        );
-      }
+      assertGradientMatchesDifferences(target, randomPhi(target.dim, seed), `φ (seed ${seed})`);
     }
   });
 }

@@ -4,7 +4,14 @@ import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian
 import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, oneTermSpecs, seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
+import {
+  assertGradientMatchesDifferences,
+  crossedSpec,
+  oneTermSpecs,
+  seeded,
+  simulatedTable,
+  singleTermSpec,
+} from "./_fixtures.ts";
 
 function randomPoint(dim: number, seed: number): Float64Array {
   const u = seeded(seed);
@@ -29,25 +36,8 @@ Deno.test("level-collapsed: needs a gaussian family and one grouping term, any p
 for (const [name, spec] of Object.entries(oneTermSpecs(singleTermSpec("gaussian")))) {
   Deno.test(`level-collapsed (${name}): analytic gradient matches central finite differences`, () => {
     const target = new LevelCollapsedGaussian(compileModel(spec, simulatedTable(300, "gaussian")));
-    const grad = new Float64Array(target.dim);
-    const scratch = new Float64Array(target.dim);
     for (const seed of [1, 2, 3]) {
-      const x = randomPoint(target.dim, seed);
-      assert.ok(Number.isFinite(target.logDensityGradient(x, grad)));
-      const h = 1e-5;
-      for (let i = 0; i < target.dim; i++) {
-        const plus = Float64Array.from(x);
-        plus[i] += h;
-        const minus = Float64Array.from(x);
-        minus[i] -= h;
-        const numeric = (target.logDensityGradient(plus, scratch) -
-          target.logDensityGradient(minus, scratch)) / (2 * h);
-        // O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8: 1e-5 relative is ample.
-        assert.ok(
-          Math.abs(numeric - grad[i]) < 1e-5 * Math.max(1, Math.abs(numeric)),
-          `x[${i}] (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`,
-        );
-      }
+      assertGradientMatchesDifferences(target, randomPoint(target.dim, seed), `x (seed ${seed})`);
     }
   });
 }
