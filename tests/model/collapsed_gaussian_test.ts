@@ -7,9 +7,6 @@ import {
   collapsedIneligibility,
 } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
-import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
-import { makeTable } from "../../lib/data/table.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import {
   assertGradientMatchesDifferences,
   COLLAPSIBLE,
@@ -18,6 +15,13 @@ import {
   simulatedTable,
   withNormalPriors,
 } from "./_fixtures.ts";
+import {
+  covarianceOf,
+  levelCovariance,
+  logNormalDense,
+  varyingSlopeData,
+  varyingSlopeSpec,
+} from "./_varying_slope.ts";
 
 /** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
 const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
@@ -88,63 +92,25 @@ for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
   });
 }
 
-/** Dense log N(y; m, V) + n/2 log 2π. */
-function logNormalDense(y: Float64Array, m: Float64Array, V: Float64Array): number {
-  const n = y.length;
-  const R = Float64Array.from(V);
-  assert.ok(choleskyInPlace(R, n));
-  const r = solveLower(R, n, Float64Array.from(y, (v, i) => v - m[i]));
-  let lp = 0;
-  for (let i = 0; i < n; i++) lp -= Math.log(R[i * n + i]) + 0.5 * r[i] * r[i];
-  return lp;
-}
-
 Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian marginal", () => {
   // y = Wβ + Z r + ε with β ~ N(m0, diag s²), r_j ~ N(0, Σ), ε ~ N(0, σ²): y ~ N(W m0, V),
   // V = σ² I + W diag(s²) Wᵀ + Σ_j Z_j Σ Z_jᵀ.
-  const n = 11;
-  const u = seeded(5);
-  const x = Float64Array.from({ length: n }, () => u() * 2 - 1);
-  const g = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
-  const y = Float64Array.from(x, (xi, i) => 0.4 + 0.8 * xi + 0.3 * g[i] + u() - 0.5);
-  const table = makeTable({
-    y: { kind: "number", values: y },
-    x: { kind: "number", values: x },
-    g: { kind: "number", values: g },
-  });
-  const xbar = x.reduce((a, b) => a + b, 0) / n;
+  const d = varyingSlopeData();
+  const { n, x, xbar } = d;
   for (const intercept of [true, false]) {
-    const spec: ModelSpec = {
-      hetfx: 1,
-      outcome: "y",
-      family: "gaussian",
-      intercept,
-      treatment: null,
-      terms: ["x"],
-      groupTerms: [{
-        group: "g",
-        factors: ["g"],
-        intercept: true,
-        slopes: ["x"],
-        correlated: true,
-      }],
-      priors: [
-        ...(intercept
-          ? [{ class: "Intercept" as const, prior: { dist: "normal" as const, mu: 0.5, sigma: 2 } }]
-          : []),
-        { class: "b", prior: { dist: "normal", mu: -0.3, sigma: 1.5 } },
-        { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
-        { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
-        { class: "cor", prior: { dist: "lkj", eta: 2 } },
-      ],
-    };
-    const target = new CollapsedGaussian(compileModel(spec, table));
+    const spec = varyingSlopeSpec(intercept, [
+      ...(intercept
+        ? [{ class: "Intercept" as const, prior: { dist: "normal" as const, mu: 0.5, sigma: 2 } }]
+        : []),
+      { class: "b", prior: { dist: "normal", mu: -0.3, sigma: 1.5 } },
+      { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
+      { class: "cor", prior: { dist: "lkj", eta: 2 } },
+    ]);
+    const target = new CollapsedGaussian(compileModel(spec, d.table));
     for (const seed of [1, 2, 3]) {
       const phi = randomPhi(target.dim, seed); // [log sd0, log sd1, cor real, log σ]
-      const sd = [Math.exp(phi[0]), Math.exp(phi[1])];
-      const rho = Math.tanh(phi[2]);
-      const sigma = Math.exp(phi[3]);
-      const Sigma = [sd[0] * sd[0], rho * sd[0] * sd[1], rho * sd[0] * sd[1], sd[1] * sd[1]];
+      const Sigma = covarianceOf(phi[0], phi[1], phi[2]);
       // Population columns (centred x with an intercept) and their prior.
       const W = intercept ? [(_: number) => 1, (i: number) => x[i] - xbar] : [(i: number) => x[i]];
       const m0 = intercept ? [0.5, -0.3] : [-0.3];
@@ -153,21 +119,11 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
         { length: n },
         (_, i) => W.reduce((a, w, p) => a + w(i) * m0[p], 0),
       );
-      const V = new Float64Array(n * n);
+      const V = levelCovariance(d, Sigma, Math.exp(phi[3]));
       for (let i = 0; i < n; i++) {
-        for (let k = 0; k < n; k++) {
-          let v = i === k ? sigma * sigma : 0;
-          W.forEach((w, p) => (v += w(i) * w(k) * s0[p] * s0[p]));
-          if (g[i] === g[k]) {
-            const zi = [1, x[i]], zk = [1, x[k]];
-            for (let a = 0; a < 2; a++) {
-              for (let b = 0; b < 2; b++) v += zi[a] * Sigma[a * 2 + b] * zk[b];
-            }
-          }
-          V[i * n + k] = v;
-        }
+        for (let k = 0; k < n; k++) W.forEach((w, p) => (V[i * n + k] += w(i) * w(k) * s0[p] ** 2));
       }
-      const expected = logNormalDense(y, m, V);
+      const expected = logNormalDense(d.y, m, V);
       const got = target.logMarginalLikelihood(phi);
       assert.ok(
         Math.abs(got - expected) < 1e-9 * Math.max(1, Math.abs(expected)),

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
-import { choleskyInPlace, solveLower } from "../../lib/model/_dense.ts";
-import { makeTable } from "../../lib/data/table.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import {
   assertGradientMatchesDifferences,
   crossedSpec,
@@ -12,6 +9,14 @@ import {
   simulatedTable,
   singleTermSpec,
 } from "./_fixtures.ts";
+import {
+  covarianceOf,
+  levelCovariance,
+  logNormalDense,
+  type VaryingSlopeData,
+  varyingSlopeData,
+  varyingSlopeSpec,
+} from "./_varying_slope.ts";
 
 function randomPoint(dim: number, seed: number): Float64Array {
   const u = seeded(seed);
@@ -42,50 +47,28 @@ for (const [name, spec] of Object.entries(oneTermSpecs(singleTermSpec("gaussian"
   });
 }
 
-/** 11 rows, y on x, a varying intercept and x slope over 3 groups (raw rows kept for checks). */
+/** The shared 11-row model with a student-t b prior (β is sampled, so any prior works). */
 function smallData(intercept: boolean) {
-  const n = 11;
-  const u = seeded(5);
-  const x = Float64Array.from({ length: n }, () => u() * 2 - 1);
-  const g = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
-  const y = Float64Array.from(x, (xi, i) => 0.4 + 0.8 * xi + 0.3 * g[i] + u() - 0.5);
-  const table = makeTable({
-    y: { kind: "number", values: y },
-    x: { kind: "number", values: x },
-    g: { kind: "number", values: g },
-  });
-  const spec: ModelSpec = {
-    hetfx: 1,
-    outcome: "y",
-    family: "gaussian",
-    intercept,
-    treatment: null,
-    terms: ["x"],
-    groupTerms: [{ group: "g", factors: ["g"], intercept: true, slopes: ["x"], correlated: true }],
-    priors: [
-      { class: "b", prior: { dist: "student_t", df: 3, mu: 0, sigma: 1.5 } },
-      { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
-      { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
-      { class: "cor", prior: { dist: "lkj", eta: 2 } },
-    ],
-  };
-  const target = new LevelCollapsedGaussian(compileModel(spec, table));
-  const xbar = x.reduce((a, b) => a + b, 0) / n;
-  return { n, x, g, y, xbar, target };
+  const d = varyingSlopeData();
+  const spec = varyingSlopeSpec(intercept, [
+    { class: "b", prior: { dist: "student_t", df: 3, mu: 0, sigma: 1.5 } },
+    { class: "sd", prior: { dist: "normal", mu: 0, sigma: 1 } },
+    { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
+    { class: "cor", prior: { dist: "lkj", eta: 2 } },
+  ]);
+  return { ...d, target: new LevelCollapsedGaussian(compileModel(spec, d.table)) };
 }
 
 /** Σ, σ and the population mean Xβ at a point x = [ξ, log sd0, log sd1, cor real, log σ]. */
 function unpack(
   target: LevelCollapsedGaussian,
   point: Float64Array,
-  s: ReturnType<typeof smallData>,
+  s: VaryingSlopeData,
 ) {
   const nb = target.layout.nBeta;
   const beta = target.betaFromWhitened(point, new Float64Array(nb));
-  const sd = [Math.exp(point[nb]), Math.exp(point[nb + 1])];
-  const rho = Math.tanh(point[nb + 2]);
+  const Sigma = covarianceOf(point[nb], point[nb + 1], point[nb + 2]);
   const sigma = Math.exp(point[nb + 3]);
-  const Sigma = [sd[0] * sd[0], rho * sd[0] * sd[1], rho * sd[0] * sd[1], sd[1] * sd[1]];
   // Population columns: centred x with an intercept (brms's centring), raw x without.
   const mean = Float64Array.from(
     s.x,
@@ -101,23 +84,7 @@ Deno.test("level-collapsed: log p(y | β, φ) equals the dense n × n Gaussian m
     for (const seed of [1, 2, 3]) {
       const point = randomPoint(s.target.dim, seed);
       const { Sigma, sigma, mean } = unpack(s.target, point, s);
-      const V = new Float64Array(s.n * s.n);
-      for (let i = 0; i < s.n; i++) {
-        for (let k = 0; k < s.n; k++) {
-          let v = i === k ? sigma * sigma : 0;
-          if (s.g[i] === s.g[k]) {
-            const zi = [1, s.x[i]], zk = [1, s.x[k]];
-            for (let a = 0; a < 2; a++) {
-              for (let b = 0; b < 2; b++) v += zi[a] * Sigma[a * 2 + b] * zk[b];
-            }
-          }
-          V[i * s.n + k] = v;
-        }
-      }
-      assert.ok(choleskyInPlace(V, s.n));
-      const r = solveLower(V, s.n, Float64Array.from(s.y, (v, i) => v - mean[i]));
-      let expected = 0;
-      for (let i = 0; i < s.n; i++) expected -= Math.log(V[i * s.n + i]) + 0.5 * r[i] * r[i];
+      const expected = logNormalDense(s.y, mean, levelCovariance(s, Sigma, sigma));
       const got = s.target.logMarginalLikelihood(point);
       assert.ok(
         Math.abs(got - expected) < 1e-9 * Math.max(1, Math.abs(expected)),
