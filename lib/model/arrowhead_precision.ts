@@ -17,6 +17,7 @@
  * @module
  */
 import type { CompiledData } from "./compiled_data.ts";
+import { oneTermNormalEquations } from "./normal_equations.ts";
 import type { CoefficientPrecision } from "./coefficient_precision.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 
@@ -55,38 +56,23 @@ export class ArrowheadPrecision implements CoefficientPrecision {
   private readonly levelScratch: Float64Array;
 
   constructor(data: CompiledData, priorPrecision: Float64Array) {
-    const s = data.stats;
-    if (s.kind !== "gaussian") {
-      throw new Error("arrowhead precision needs Gaussian cell statistics");
-    }
-    if (data.terms.length !== 1) throw new Error("arrowhead precision needs one grouping term");
-    const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
-    const K = data.terms[0].coefNames.length;
-    const J = data.terms[0].nGroups;
+    const { nBeta: nb, J, K, xtx, xty, ztx, ztz, zty } = oneTermNormalEquations(data);
     const JK = J * K;
-    const D = data.columnNames.length;
     this.nb = nb;
     this.J = J;
     this.K = K;
     this.JK = JK;
     this.dim = nb + JK;
     this.prior = priorPrecision;
-    this.Abb = new Float64Array(nb * nb);
+    this.Abb = xtx;
+    this.Arr = ztz;
     this.AbrT = new Float64Array(nb * JK);
-    this.Arr = new Float64Array(J * K * K);
+    for (let r = 0; r < JK; r++) {
+      for (let a = 0; a < nb; a++) this.AbrT[a * JK + r] = ztx[r * nb + a];
+    }
     this.dataVector = new Float64Array(this.dim);
-    for (let a = 0; a < nb; a++) {
-      this.dataVector[a] = s.h[a];
-      for (let b = 0; b < nb; b++) this.Abb[a * nb + b] = s.G[a * D + b];
-    }
-    for (let c = 0; c < data.nCells; c++) {
-      const j = data.cellGroups[c];
-      for (let k = 0; k < K; k++) {
-        this.dataVector[nb + j * K + k] += s.e[c * K + k];
-        for (let a = 0; a < nb; a++) this.AbrT[a * JK + j * K + k] += s.B[(c * D + a) * K + k];
-        for (let l = 0; l < K; l++) this.Arr[j * K * K + k * K + l] += s.C[(c * K + k) * K + l];
-      }
-    }
+    this.dataVector.set(xty);
+    this.dataVector.set(zty, nb);
     this.L = new Float64Array(J * K * K);
     this.Wt = new Float64Array(nb * JK);
     this.LS = new Float64Array(nb * nb);
@@ -100,21 +86,12 @@ export class ArrowheadPrecision implements CoefficientPrecision {
   factor(invVar: number, termPrecisions: readonly Float64Array[]): boolean {
     const { nb, J, K, JK, L, Wt, LS, Arr, AbrT } = this;
     const Q = termPrecisions[0];
-    // L_j: Cholesky of D_j = A_jj/σ² + Σ⁻¹, row by row.
+    // L_j: Cholesky of D_j = A_jj/σ² + Σ⁻¹.
+    const KK = K * K;
     for (let j = 0; j < J; j++) {
-      const l0 = j * K * K;
-      for (let k = 0; k < K; k++) {
-        for (let m = 0; m <= k; m++) {
-          let d = Arr[l0 + k * K + m] * invVar + Q[k * K + m];
-          for (let i = 0; i < m; i++) d -= L[l0 + k * K + i] * L[l0 + m * K + i];
-          if (m < k) {
-            L[l0 + k * K + m] = d / L[l0 + m * K + m];
-          } else {
-            if (!(d > 0) || !Number.isFinite(d)) return false;
-            L[l0 + k * K + k] = Math.sqrt(d);
-          }
-        }
-      }
+      const Lj = L.subarray(j * KK, (j + 1) * KK);
+      for (let i = 0; i < KK; i++) Lj[i] = Arr[j * KK + i] * invVar + Q[i];
+      if (!choleskyInPlace(Lj, K)) return false;
     }
     // Row p of Wᵀ: W_j[·, p] = L_j⁻¹ (A_jβ[·, p]/σ²) for every level j.
     for (let p = 0; p < nb; p++) {
@@ -235,18 +212,8 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     const out = termBlocks[0];
     for (let j = 0; j < J; j++) {
       const l0 = j * K * K;
-      // L_j⁻¹ (lower), then block = L_j⁻ᵀ M_j L_j⁻¹ (M_j's lower triangle is filled).
-      for (let b = 0; b < K; b++) {
-        for (let a = 0; a < K; a++) {
-          if (a < b) {
-            Linv[a * K + b] = 0;
-            continue;
-          }
-          let s = a === b ? 1 : 0;
-          for (let i = b; i < a; i++) s -= L[l0 + a * K + i] * Linv[i * K + b];
-          Linv[a * K + b] = s / L[l0 + a * K + a];
-        }
-      }
+      // block = L_j⁻ᵀ M_j L_j⁻¹ (M_j's lower triangle is filled).
+      invertLower(L.subarray(l0, l0 + K * K), K, Linv);
       for (let a = 0; a < K; a++) {
         for (let b = 0; b <= a; b++) {
           let s = 0;

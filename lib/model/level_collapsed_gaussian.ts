@@ -32,6 +32,7 @@ import type { PriorDistribution } from "../spec/model_spec.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { ArrowheadPrecision } from "./arrowhead_precision.ts";
+import { oneTermNormalEquations } from "./normal_equations.ts";
 import { CollapsedGaussian, type CollapsedLayout } from "./collapsed_gaussian.ts";
 import {
   type LevelCovarianceWork,
@@ -150,24 +151,12 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     this.dim = nb + K + nCor + 1;
     this.betaPriors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
 
-    const D = data.columnNames.length;
-    this.Abb = new Float64Array(nb * nb);
-    this.h = new Float64Array(nb);
-    for (let a = 0; a < nb; a++) {
-      this.h[a] = s.h[a];
-      for (let b = 0; b < nb; b++) this.Abb[a * nb + b] = s.G[a * D + b];
-    }
-    this.Arb = new Float64Array(J * K * nb);
-    this.Arr = new Float64Array(J * K * K);
-    this.e = new Float64Array(J * K);
-    for (let c = 0; c < data.nCells; c++) {
-      const j = data.cellGroups[c];
-      for (let k = 0; k < K; k++) {
-        this.e[j * K + k] += s.e[c * K + k];
-        for (let a = 0; a < nb; a++) this.Arb[(j * K + k) * nb + a] += s.B[(c * D + a) * K + k];
-        for (let l = 0; l < K; l++) this.Arr[j * K * K + k * K + l] += s.C[(c * K + k) * K + l];
-      }
-    }
+    const blocks = oneTermNormalEquations(data);
+    this.Abb = blocks.xtx;
+    this.h = blocks.xty;
+    this.Arb = blocks.ztx;
+    this.Arr = blocks.ztz;
+    this.e = blocks.zty;
     this.work = levelCovarianceWork(K);
     this.beta = new Float64Array(nb);
     this.gBeta = new Float64Array(nb);
