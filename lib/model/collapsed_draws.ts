@@ -53,17 +53,31 @@ export function assembleTheta(
   const first = d.hasIntercept ? 1 : 0;
   const rs: Float64Array[] = [];
   d.terms.forEach((term, t) => {
-    const { K, J, phiLogSd, phiCor, gamma: g0 } = lay.terms[t];
+    const { K, J, phiSd, phiCor, signedSd, gamma: g0 } = lay.terms[t];
     const sd = new Float64Array(K);
+    // A negative signed scale u_k stands for sd |u_k| with the correlations of coefficient k
+    // flipped (lib/model/level_covariance.ts): flip[k] = −1 there.
+    const flip = new Float64Array(K).fill(1);
     for (let k = 0; k < K; k++) {
-      theta[term.logSdOffset + k] = phi[phiLogSd + k];
-      sd[k] = Math.exp(phi[phiLogSd + k]);
+      const v = phi[phiSd + k];
+      if (signedSd?.[k]) {
+        sd[k] = Math.abs(v);
+        theta[term.logSdOffset + k] = Math.log(sd[k]);
+        if (v < 0) flip[k] = -1;
+      } else {
+        sd[k] = Math.exp(v);
+        theta[term.logSdOffset + k] = v;
+      }
     }
     const L = new Float64Array(K * K);
     if (phiCor >= 0) {
-      const n = corrParamCount(K);
-      theta.set(phi.subarray(phiCor, phiCor + n), term.corOffset);
-      choleskyCorrForward(phi.subarray(phiCor, phiCor + n), K, term.lkjEta, L);
+      // Real (i, j), i > j, row by row: its canonical partial correlation flips with u_i u_j.
+      const reals = theta.subarray(term.corOffset, term.corOffset + corrParamCount(K));
+      let p = 0;
+      for (let i = 1; i < K; i++) {
+        for (let j = 0; j < i; j++, p++) reals[p] = flip[i] * flip[j] * phi[phiCor + p];
+      }
+      choleskyCorrForward(reals, K, term.lkjEta, L);
     } else {
       for (let k = 0; k < K; k++) L[k * K + k] = 1;
     }
@@ -83,7 +97,8 @@ export function assembleTheta(
  * Full draws from the φ chains of a collapsed fit: θ rows in CompiledModel's layout, with
  * `logDensity` (lp__) the full model's log density at each θ, so that lp__ means what it means
  * for a NUTS fit of the same model. The sampler statistics (step size, tree depth, energy,
- * divergences, metric) stay those of the φ chains.
+ * divergences, metric) stay those of the φ chains. Chain c's draws are {@link fullChainDraws}
+ * of chain c: the same whether converted here or in the worker that sampled it.
  *
  * @example
  * ```ts ignore
@@ -96,6 +111,24 @@ export function collapsedToFull(
   chains: ChainDraws[],
   seed: number,
 ): ChainDraws[] {
+  return chains.map((chain, c) => fullChainDraws(target, chain, c, seed));
+}
+
+/**
+ * One chain of {@link collapsedToFull}: chain number `c` (it keys the random numbers).
+ *
+ * @example
+ * ```ts ignore
+ * import { fullChainDraws } from "./collapsed_draws.ts";
+ * const full = fullChainDraws(target, phiChain, 0, 1);
+ * ```
+ */
+export function fullChainDraws(
+  target: CollapsedTarget,
+  chain: ChainDraws,
+  c: number,
+  seed: number,
+): ChainDraws {
   const d = target.data;
   const N = target.gammaDim;
   const phiDim = target.dim;
@@ -103,22 +136,20 @@ export function collapsedToFull(
   const noise = new Float64Array(N);
   const gamma = new Float64Array(N);
   const gradient = new Float64Array(d.dim);
-  const rng = new KeyedStream(seed, 0, 0, Streams.collapsed);
-  return chains.map((chain, c) => {
-    const n = chain.logDensity.length;
-    const theta = new Float64Array(n * d.dim);
-    const logDensity = new Float64Array(n);
-    for (let s = 0; s < n; s++) {
-      const phi = chain.theta.subarray(s * phiDim, (s + 1) * phiDim);
-      rng.reset(seed, c, s, Streams.collapsed);
-      rng.fillNormals(noise);
-      if (!target.drawCoefficients(phi, noise, gamma)) {
-        throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
-      }
-      const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
-      assembleTheta(target, phi, gamma, row);
-      logDensity[s] = model.logDensityGradient(row, gradient);
+  const rng = new KeyedStream(seed, c, 0, Streams.collapsed);
+  const n = chain.logDensity.length;
+  const theta = new Float64Array(n * d.dim);
+  const logDensity = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const phi = chain.theta.subarray(s * phiDim, (s + 1) * phiDim);
+    rng.reset(seed, c, s, Streams.collapsed);
+    rng.fillNormals(noise);
+    if (!target.drawCoefficients(phi, noise, gamma)) {
+      throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
     }
-    return { ...chain, theta, logDensity };
-  });
+    const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
+    assembleTheta(target, phi, gamma, row);
+    logDensity[s] = model.logDensityGradient(row, gradient);
+  }
+  return { ...chain, theta, logDensity };
 }

@@ -29,6 +29,7 @@ import type { CompiledData, GaussianStats } from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import {
+  type LevelCovarianceLayout,
   type LevelCovarianceWork,
   levelCovarianceWork,
   levelPrecisionBackward,
@@ -45,13 +46,11 @@ import { type CoefficientPrecision, coefficientPrecision } from "./coefficient_p
  */
 export const MAX_COLLAPSED_DIM = 120;
 
-/** Where one varying-effects term lives in φ and γ. */
-export interface CollapsedTermLayout {
-  K: number;
-  J: number;
-  /** Offsets in φ of the log sd's and the correlation reals (−1 when uncorrelated). */
-  phiLogSd: number;
-  phiCor: number;
+/**
+ * Where one varying-effects term lives in φ (offsets of the sd coordinates and the correlation
+ * reals, −1 when uncorrelated; the fully collapsed target samples log sd's) and in γ.
+ */
+export interface CollapsedTermLayout extends LevelCovarianceLayout {
   /** Offset in γ of r (J·K, group-major). */
   gamma: number;
 }
@@ -153,7 +152,7 @@ export class CollapsedGaussian implements SamplerTarget {
       const layout = {
         K,
         J: t.nGroups,
-        phiLogSd: f,
+        phiSd: f,
         phiCor: t.correlated ? f + K : -1,
         gamma: g,
       };

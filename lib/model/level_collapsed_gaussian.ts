@@ -20,8 +20,10 @@
  * (an effect and its interactions with group-level predictors) into nearly independent unit
  * coordinates, which a diagonal metric handles.
  *
- * Layout of the sampled vector: [ξ (n_β), log sd (K), correlation reals (when correlated),
- * log σ]; `layout` gives the offsets, in the same shape as the fully collapsed target's.
+ * Layout of the sampled vector: [ξ (n_β), sd coordinates (K), correlation reals (when
+ * correlated), log σ]; `layout` gives the offsets, in the same shape as the fully collapsed
+ * target's. An sd coordinate is a signed scale u (sd = |u|) where the sd's prior suits it, else
+ * log sd (`layout.terms[0].signedSd`; see lib/model/level_covariance.ts).
  *
  * @module
  */
@@ -39,6 +41,7 @@ import {
   levelCovarianceWork,
   levelPrecisionBackward,
   levelPrecisionForward,
+  signedScaleSuits,
 } from "./level_covariance.ts";
 import {
   choleskyInPlace,
@@ -126,7 +129,11 @@ export class LevelCollapsedGaussian implements SamplerTarget {
   /** log p(y | β, φ) at the last evaluated point. */
   private lastLogLikelihood = NaN;
 
-  constructor(data: CompiledData) {
+  /**
+   * @param options.sdScale "auto" (default): signed scales where the sd prior suits them
+   *   ({@link signedScaleSuits}); "log": every sd as log sd.
+   */
+  constructor(data: CompiledData, options: { sdScale?: "auto" | "log" } = {}) {
     const why = levelCollapseIneligibility(data);
     if (why !== null) throw new Error(`level-collapsed Gaussian target: ${why}`);
     const s = data.stats;
@@ -145,7 +152,14 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     this.layout = {
       nBeta: nb,
       gammaDim: this.gammaDim,
-      terms: [{ K, J, phiLogSd: nb, phiCor: term.correlated ? nb + K : -1, gamma: nb }],
+      terms: [{
+        K,
+        J,
+        phiSd: nb,
+        phiCor: term.correlated ? nb + K : -1,
+        gamma: nb,
+        signedSd: term.sdPriors.map((p) => options.sdScale !== "log" && signedScaleSuits(p)),
+      }],
       phiSigma: nb + K + nCor,
     };
     this.dim = nb + K + nCor + 1;

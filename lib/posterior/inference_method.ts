@@ -19,15 +19,12 @@ import { HetfxError } from "../errors.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import {
   collapsedGammaDim,
-  CollapsedGaussian,
   collapsedIneligibility,
   MAX_COLLAPSED_DIM,
 } from "../model/collapsed_gaussian.ts";
-import { type CollapsedTarget, collapsedToFull } from "../model/collapsed_draws.ts";
-import {
-  LevelCollapsedGaussian,
-  levelCollapseIneligibility,
-} from "../model/level_collapsed_gaussian.ts";
+import { collapsedToFull } from "../model/collapsed_draws.ts";
+import { collapsedTargetFromData } from "../model/collapsed_target.ts";
+import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
@@ -109,39 +106,27 @@ export async function sampleCollapsed(
   options: SampleOptions,
   workers: number,
 ): Promise<ChainDraws[]> {
-  const levels = levelCollapseIneligibility(data) === null;
-  const makeTarget = (): CollapsedTarget =>
-    levels ? new LevelCollapsedGaussian(data) : new CollapsedGaussian(data);
   const { onProgress, signal, ...rest } = options;
-  let target: CollapsedTarget | null = null;
-  let phiChains: ChainDraws[];
+  if (workers > 1 && options.chains > 1) {
+    // Each worker draws its chains' coefficients itself (completeCollapsedChain), partial
+    // draws included.
+    return await sampleInWorkers(
+      {
+        module: new URL("../model/collapsed_target.ts", import.meta.url).href,
+        exportName: "collapsedTargetFromData",
+        args: data,
+        finish: "completeCollapsedChain",
+      },
+      { ...rest, workers },
+      { onProgress, signal },
+    );
+  }
+  const target = collapsedTargetFromData(data);
   try {
-    if (workers > 1 && options.chains > 1) {
-      const pending = sampleInWorkers(
-        {
-          module: new URL(
-            levels ? "../model/level_collapsed_gaussian.ts" : "../model/collapsed_gaussian.ts",
-            import.meta.url,
-          ).href,
-          exportName: levels ? "levelCollapsedFromData" : "collapsedFromData",
-          args: data,
-        },
-        { ...rest, workers },
-        { onProgress, signal },
-      );
-      // The main thread's copy (for the coefficient draws) is built while the workers start.
-      target = makeTarget();
-      phiChains = await pending;
-    } else {
-      target = makeTarget();
-      phiChains = await new CpuBackend().sample(target, options);
-    }
+    return collapsedToFull(target, await new CpuBackend().sample(target, options), options.seed);
   } catch (error) {
     // keepPartial: the partial draws become partial full draws.
     if (!(error instanceof SamplingCancelled && error.partial)) throw error;
-    throw new SamplingCancelled(
-      collapsedToFull(target ?? makeTarget(), error.partial, options.seed),
-    );
+    throw new SamplingCancelled(collapsedToFull(target, error.partial, options.seed));
   }
-  return collapsedToFull(target, phiChains, options.seed);
 }

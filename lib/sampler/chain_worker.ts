@@ -18,7 +18,7 @@ import type { ChainOptions } from "./sample_options.ts";
 
 /** What the pool sends a worker. */
 export interface WorkerRequest {
-  factory: { module: string; exportName: string; args: unknown };
+  factory: { module: string; exportName: string; args: unknown; finish?: string };
   options: ChainOptions;
   chains: number[];
 }
@@ -65,6 +65,7 @@ async function handle(request: WorkerRequest): Promise<void> {
   const target = await (make as (args: unknown) => SamplerTarget | Promise<SamplerTarget>)(
     factory.args,
   );
+  const finish = finishing(mod, factory, target, options.seed);
   for (const chain of chains) {
     let draws: ChainDraws;
     try {
@@ -77,18 +78,40 @@ async function handle(request: WorkerRequest): Promise<void> {
       });
     } catch (error) {
       if (!(error instanceof SamplingCancelled)) throw error;
-      const partial = (error.partial ?? []).map((d) => ({ chain, draws: d }));
+      const partial = (error.partial ?? []).map((d) => ({ chain, draws: finish(d, chain) }));
       self.postMessage(
         { type: "cancelled", partial } satisfies WorkerMessage,
         partial.flatMap((p) => transferables(p.draws)),
       );
       return;
     }
+    const finished = finish(draws, chain);
     self.postMessage(
-      { type: "result", chain, draws } satisfies WorkerMessage,
-      transferables(draws),
+      { type: "result", chain, draws: finished } satisfies WorkerMessage,
+      transferables(finished),
     );
   }
+}
+
+/** The factory's optional finishing step for one chain's draws (identity without one). */
+function finishing(
+  mod: Record<string, unknown>,
+  factory: WorkerRequest["factory"],
+  target: SamplerTarget,
+  seed: number,
+): (draws: ChainDraws, chain: number) => ChainDraws {
+  if (factory.finish === undefined) return (draws) => draws;
+  const finish = mod[factory.finish];
+  if (typeof finish !== "function") {
+    throw new Error(`module ${factory.module} has no function export "${factory.finish}"`);
+  }
+  return (draws, chain) =>
+    (finish as (t: SamplerTarget, d: ChainDraws, c: number, s: number) => ChainDraws)(
+      target,
+      draws,
+      chain,
+      seed,
+    );
 }
 
 const cancel = new AbortController();

@@ -23,6 +23,12 @@ export interface TargetFactory {
   exportName: string;
   /** Structured-cloneable arguments for the factory. */
   args: unknown;
+  /**
+   * Optional export of the same module, `(target, draws, chain, seed) => ChainDraws`, that each
+   * worker applies to every chain's draws (complete or partial) before posting them: work that
+   * belongs to one chain (e.g. drawing integrated-out coefficients) then runs in parallel too.
+   */
+  finish?: string;
 }
 
 /** Options of {@link sampleInWorkers}: SampleOptions without callbacks, plus a worker count. */

@@ -40,7 +40,7 @@ for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
       const lay = target.layout.terms[t];
       close(
         named.get(`sd_${term.group}__${term.coefNames[0]}`)![0],
-        Math.exp(phi[lay.phiLogSd]),
+        Math.exp(phi[lay.phiSd]),
         "sd",
       );
       term.labels.forEach((label, j) =>

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
+import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import {
   assertGradientMatchesDifferences,
   crossedSpec,
@@ -38,14 +40,109 @@ Deno.test("level-collapsed: needs a gaussian family and one grouping term, any p
   );
 });
 
-for (const [name, spec] of Object.entries(oneTermSpecs(singleTermSpec("gaussian")))) {
-  Deno.test(`level-collapsed (${name}): analytic gradient matches central finite differences`, () => {
-    const target = new LevelCollapsedGaussian(compileModel(spec, simulatedTable(300, "gaussian")));
-    for (const seed of [1, 2, 3]) {
-      assertGradientMatchesDifferences(target, randomPoint(target.dim, seed), `x (seed ${seed})`);
-    }
-  });
+/** singleTermSpec with an exponential prior on the treat slope's sd: one log sd, one signed. */
+function mixedScaleSpec(): ModelSpec {
+  const base = singleTermSpec("gaussian");
+  return {
+    ...base,
+    priors: [...base.priors, {
+      class: "sd",
+      group: "g1",
+      coef: "treat",
+      prior: { dist: "exponential", rate: 2 },
+    }],
+  };
 }
+
+const SPECS = {
+  ...oneTermSpecs(singleTermSpec("gaussian")),
+  "K = 2, mixed sd scales": mixedScaleSpec(),
+};
+
+for (const [name, spec] of Object.entries(SPECS)) {
+  for (const sdScale of ["auto", "log"] as const) {
+    Deno.test(`level-collapsed (${name}, sd ${sdScale}): analytic gradient matches central finite differences`, () => {
+      const data = compileModel(spec, simulatedTable(300, "gaussian"));
+      const target = new LevelCollapsedGaussian(data, { sdScale });
+      const signed = target.layout.terms[0].signedSd!;
+      // The half-normal sd prior suits a signed scale; the exponential one does not.
+      assert.deepEqual(
+        signed,
+        data.terms[0].sdPriors.map((p) => sdScale === "auto" && p.dist === "normal"),
+      );
+      for (const seed of [1, 2, 3]) {
+        assertGradientMatchesDifferences(target, randomPoint(target.dim, seed), `x (seed ${seed})`);
+      }
+    });
+  }
+}
+
+Deno.test("level-collapsed: a signed scale u is log sd = log|u| without its Jacobian; reflecting u_k and the correlations of k changes nothing", () => {
+  for (const [name, spec] of Object.entries(SPECS)) {
+    const data = compileModel(spec, simulatedTable(300, "gaussian"));
+    const signed = new LevelCollapsedGaussian(data);
+    const logged = new LevelCollapsedGaussian(data, { sdScale: "log" });
+    const lay = signed.layout.terms[0];
+    const K = lay.K;
+    const g = new Float64Array(signed.dim);
+    const fullRow = (target: LevelCollapsedGaussian, x: Float64Array) => {
+      const gamma = new Float64Array(target.gammaDim);
+      assert.ok(target.drawCoefficients(x, Float64Array.from(gamma, (_, i) => Math.sin(i)), gamma));
+      return assembleTheta(target, x, gamma, new Float64Array(data.dim));
+    };
+    for (const seed of [1, 2, 3]) {
+      const x = randomPoint(signed.dim, seed);
+      // The same point in log coordinates: log|u| for signed sd's, reals flipped with sign(u).
+      const y = Float64Array.from(x);
+      const sign = Array.from(
+        { length: K },
+        (_, k) => lay.signedSd![k] ? Math.sign(x[lay.phiSd + k]) : 1,
+      );
+      let jacobian = 0;
+      for (let k = 0; k < K; k++) {
+        if (!lay.signedSd![k]) continue;
+        y[lay.phiSd + k] = Math.log(Math.abs(x[lay.phiSd + k]));
+        jacobian += y[lay.phiSd + k];
+      }
+      let p = lay.phiCor;
+      for (let i = 1; i < K && p >= 0; i++) {
+        for (let j = 0; j < i; j++, p++) y[p] *= sign[i] * sign[j];
+      }
+      const lpSigned = signed.logDensityGradient(x, g);
+      const lpLog = logged.logDensityGradient(y, g);
+      assert.ok(
+        Math.abs(lpSigned + jacobian - lpLog) < 1e-9 * Math.max(1, Math.abs(lpLog)),
+        `${name}, seed ${seed}: ${lpSigned} + ${jacobian} vs ${lpLog}`,
+      );
+      // Full draws in the model's layout agree (same noise).
+      assert.deepEqual(
+        Array.from(fullRow(signed, x), (v) => v.toFixed(9)),
+        Array.from(fullRow(logged, y), (v) => v.toFixed(9)),
+        `${name}, seed ${seed}: full draws`,
+      );
+      // Reflection of each signed coordinate with the correlations of its coefficient.
+      for (let k = 0; k < K; k++) {
+        if (!lay.signedSd![k]) continue;
+        const z = Float64Array.from(x);
+        z[lay.phiSd + k] = -z[lay.phiSd + k];
+        let q = lay.phiCor;
+        for (let i = 1; i < K && q >= 0; i++) {
+          for (let j = 0; j < i; j++, q++) if (i === k || j === k) z[q] = -z[q];
+        }
+        const lpReflected = signed.logDensityGradient(z, g);
+        assert.ok(
+          Math.abs(lpReflected - lpSigned) < 1e-9 * Math.max(1, Math.abs(lpSigned)),
+          `${name}: reflect ${k}`,
+        );
+        assert.deepEqual(
+          Array.from(fullRow(signed, z), (v) => v.toFixed(9)),
+          Array.from(fullRow(signed, x), (v) => v.toFixed(9)),
+          `${name}, seed ${seed}: reflected full draws`,
+        );
+      }
+    }
+  }
+});
 
 /** The shared 11-row model with a student-t b prior (β is sampled, so any prior works). */
 function smallData(intercept: boolean) {
@@ -59,7 +156,7 @@ function smallData(intercept: boolean) {
   return { ...d, target: new LevelCollapsedGaussian(compileModel(spec, d.table)) };
 }
 
-/** Σ, σ and the population mean Xβ at a point x = [ξ, log sd0, log sd1, cor real, log σ]. */
+/** Σ, σ and the population mean Xβ at a point x = [ξ, u0, u1, cor real, log σ]. */
 function unpack(
   target: LevelCollapsedGaussian,
   point: Float64Array,
@@ -67,7 +164,14 @@ function unpack(
 ) {
   const nb = target.layout.nBeta;
   const beta = target.betaFromWhitened(point, new Float64Array(nb));
-  const Sigma = covarianceOf(point[nb], point[nb + 1], point[nb + 2]);
+  // Σ = diag(u) Ω diag(u) for signed scales u (the smallData priors make both sd's signed).
+  assert.deepEqual(target.layout.terms[0].signedSd, [true, true]);
+  const [u0, u1, real] = [point[nb], point[nb + 1], point[nb + 2]];
+  const Sigma = covarianceOf(
+    Math.log(Math.abs(u0)),
+    Math.log(Math.abs(u1)),
+    Math.sign(u0 * u1) * real,
+  );
   const sigma = Math.exp(point[nb + 3]);
   // Population columns: centred x with an intercept (brms's centring), raw x without.
   const mean = Float64Array.from(

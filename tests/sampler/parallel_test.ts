@@ -81,3 +81,37 @@ Deno.test("worker errors and bad options surface as rejections", async () => {
     /no function export "nope"/,
   );
 });
+
+Deno.test("the factory's finish step runs in the worker on every chain, partial draws included", async () => {
+  const finishing = { ...factory, finish: "tagWithChain" };
+  const plain = await sampleInWorkers(factory, { ...options, workers: 2 });
+  const done = await sampleInWorkers(finishing, { ...options, workers: 2 });
+  for (let c = 0; c < options.chains; c++) {
+    assert.ok(done[c].logDensity.every((v) => v === 1000 * c + options.seed), `chain ${c}`);
+    assert.deepEqual(bytes(done[c].theta), bytes(plain[c].theta), `chain ${c} theta untouched`);
+  }
+
+  const controller = new AbortController();
+  let partial: ChainDraws[] | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await sampleInWorkers(
+    finishing,
+    { ...options, chains: 2, warmup: 0, draws: 1_000_000, workers: 2, keepPartial: true },
+    {
+      signal: controller.signal,
+      // Abort a while after the first progress, once both workers are sampling.
+      onProgress: () => timer ??= setTimeout(() => controller.abort(), 500),
+    },
+  ).catch((e) => (partial = e.partial));
+  // Two chains on two workers, so both have started when the abort comes.
+  assert.ok(partial && partial.length === 2);
+  assert.ok(partial.some((d) => d.logDensity.length > 0), "some draws kept");
+  for (const [c, d] of partial.entries()) {
+    assert.ok(d.logDensity.every((v) => v === 1000 * c + options.seed), `partial chain ${c}`);
+  }
+
+  await assert.rejects(
+    sampleInWorkers({ ...factory, finish: "nope" }, { ...options, workers: 1 }),
+    /no function export "nope"/,
+  );
+});

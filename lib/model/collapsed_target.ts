@@ -1,0 +1,47 @@
+/**
+ * Which collapsed Gaussian target a model gets, in one place for the main thread and the
+ * sampler workers: the level-collapsed target for one grouping term
+ * (lib/model/level_collapsed_gaussian.ts), else the fully collapsed one
+ * (lib/model/collapsed_gaussian.ts). Also the workers' hook that turns each sampled chain into
+ * full draws ({@link completeCollapsedChain}), so that the coefficient draws run beside the
+ * sampling instead of after it on the main thread.
+ *
+ * @module
+ */
+import type { ChainDraws } from "../sampler/backend.ts";
+import type { CompiledData } from "./compiled_data.ts";
+import { CollapsedGaussian } from "./collapsed_gaussian.ts";
+import { type CollapsedTarget, fullChainDraws } from "./collapsed_draws.ts";
+import { LevelCollapsedGaussian, levelCollapseIneligibility } from "./level_collapsed_gaussian.ts";
+
+/**
+ * The collapsed target for `data` (also the sampler workers' factory).
+ *
+ * @example
+ * ```ts ignore
+ * const target = collapsedTargetFromData(data);
+ * ```
+ */
+export function collapsedTargetFromData(data: CompiledData): CollapsedTarget {
+  return levelCollapseIneligibility(data) === null
+    ? new LevelCollapsedGaussian(data)
+    : new CollapsedGaussian(data);
+}
+
+/**
+ * The workers' finishing step (TargetFactory.finish): chain `chain`'s sampled points to full
+ * draws, exactly as {@link fullChainDraws} does on the main thread.
+ *
+ * @example
+ * ```ts ignore
+ * const full = completeCollapsedChain(target, draws, 0, 1);
+ * ```
+ */
+export function completeCollapsedChain(
+  target: CollapsedTarget,
+  draws: ChainDraws,
+  chain: number,
+  seed: number,
+): ChainDraws {
+  return fullChainDraws(target, draws, chain, seed);
+}
