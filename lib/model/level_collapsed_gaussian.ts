@@ -410,6 +410,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     levelPrecisionForward(x, lay, this.data.terms[0], this.work, null);
     const invVar = Math.exp(-2 * x[this.layout.phiSigma]);
     this.levelScores(invVar);
+    if (K === 2) return this.drawLevelsOfTwo(invVar, noise, gamma);
     const r = this.mu.subarray(0, K);
     for (let j = 0; j < J; j++) {
       // D_j = L Lᵀ; r_j = D_j⁻¹c_j + L⁻ᵀ z_j.
@@ -420,6 +421,35 @@ export class LevelCollapsedGaussian implements SamplerTarget {
       for (let k = 0; k < K; k++) r[k] += noise[nb + j * K + k];
       solveLowerTransposed(Dj, K, r);
       for (let k = 0; k < K; k++) gamma[nb + j * K + k] = r[k];
+    }
+    return true;
+  }
+
+  /**
+   * {@link drawCoefficients}' level loop for K = 2 in closed form: D_j = L Lᵀ with
+   * L = [[l00, 0], [l10, l11]], r_j = D_j⁻¹c_j + L⁻ᵀ z_j.
+   */
+  private drawLevelsOfTwo(invVar: number, noise: Float64Array, gamma: Float64Array): boolean {
+    const { nb, J, c, Arr } = this;
+    const Q = this.work.Q;
+    const q00 = Q[0], q01 = Q[1], q11 = Q[3];
+    for (let j = 0; j < J; j++) {
+      const a = 4 * j;
+      const d00 = Arr[a] * invVar + q00;
+      const d01 = Arr[a + 1] * invVar + q01;
+      const d11 = Arr[a + 3] * invVar + q11;
+      if (!(d00 > 0)) return false;
+      const l00 = Math.sqrt(d00);
+      const l10 = d01 / l00;
+      const rest = d11 - l10 * l10;
+      if (!(rest > 0)) return false;
+      const l11 = Math.sqrt(rest);
+      // L w = c + … : forward solve, add the noise, back solve with Lᵀ.
+      const w0 = c[2 * j] / l00 + noise[nb + 2 * j];
+      const w1 = (c[2 * j + 1] - l10 * (c[2 * j] / l00)) / l11 + noise[nb + 2 * j + 1];
+      const r1 = w1 / l11;
+      gamma[nb + 2 * j] = (w0 - l10 * r1) / l00;
+      gamma[nb + 2 * j + 1] = r1;
     }
     return true;
   }

@@ -84,7 +84,8 @@ export function thetaFromVaryingEffects(
       const lambda = mixed ? term.noncentering[a] : 1;
       const sa = s[j * K + a];
       u[a] = (sa - m) / c;
-      theta[z + a] = (sa - lambda * m) / Math.pow(c, lambda);
+      // λ = 1 (non-centred, the common case) is u itself.
+      theta[z + a] = lambda === 1 ? u[a] : (sa - lambda * m) / Math.pow(c, lambda);
     }
   }
 }

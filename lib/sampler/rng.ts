@@ -237,9 +237,21 @@ export class KeyedStream {
     return out;
   }
 
-  /** Fills `out` with successive normals and returns it. */
+  /** Fills `out` with successive normals and returns it (exactly what repeated `normal()` gives). */
   fillNormals(out: Float64Array): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    let i = 0;
+    if (this.hasSpare && out.length > 0) out[i++] = this.normal();
+    // Whole Box–Muller pairs straight from fresh Philox blocks (one block per pair).
+    const words = this.words;
+    while (i + 1 < out.length && this.used === 2) {
+      philox4x32(this.c0, this.c1, this.c2, this.block, this.k0, this.k1, words);
+      this.block = (this.block + 1) >>> 0;
+      const r = Math.sqrt(-2 * Math.log(toUniform(words[0], words[1])));
+      const angle = TWO_PI * toUniform(words[2], words[3]);
+      out[i++] = r * Math.cos(angle);
+      out[i++] = r * Math.sin(angle);
+    }
+    for (; i < out.length; i++) out[i] = this.normal();
     return out;
   }
 }

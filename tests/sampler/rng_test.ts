@@ -77,3 +77,24 @@ Deno.test("KeyedStream hands out the same numbers as uniforms/normals and re-key
   assert.notDeepEqual(uniforms(1, 0, 0, 1, new Float64Array(4)), base);
   assert.notDeepEqual(uniforms(2, 0, 0, 0, new Float64Array(4)), base);
 });
+
+Deno.test("fillNormals equals repeated normal() from any stream position", () => {
+  const prefixes: ((s: KeyedStream) => void)[] = [
+    () => {},
+    (s) => s.uniform(), // half a Philox block used
+    (s) => s.normal(), // a spare pending
+    (s) => (s.normal(), s.normal(), s.uniform()),
+  ];
+  for (const [p, prefix] of prefixes.entries()) {
+    for (const n of [0, 1, 2, 7, 8]) {
+      const a = new KeyedStream(5, 2, 9, 3);
+      const b = new KeyedStream(5, 2, 9, 3);
+      prefix(a);
+      prefix(b);
+      const filled = a.fillNormals(new Float64Array(n));
+      const one = Float64Array.from({ length: n }, () => b.normal());
+      assert.deepEqual(filled, one, `prefix ${p}, n ${n}`);
+      assert.equal(a.normal(), b.normal(), `prefix ${p}, n ${n}: next normal`);
+    }
+  }
+});
