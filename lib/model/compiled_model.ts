@@ -169,6 +169,15 @@ export class CompiledModel implements SamplerTarget {
     }
   }
 
+  /** The Laplace climb starts with every term's varying-effect block of θ at 0, its prior mean. */
+  climbStart(initial: Float64Array): Float64Array {
+    const out = Float64Array.from(initial);
+    for (const t of this.data.terms) {
+      out.fill(0, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
+    }
+    return out;
+  }
+
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     gradient.fill(0);

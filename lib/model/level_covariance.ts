@@ -15,9 +15,11 @@
  * with the others), and the target is invariant under that joint reflection, so the marginal
  * posterior of (|u|, the reflected Ω) is the model's. The gain: no log-transform Jacobian, so an
  * sd whose posterior reaches 0 has no exponential left tail for the sampler to follow (on the
- * paper's model 20–35% fewer gradients for the same ESS). Collapsed targets only: with the
- * level effects integrated out Σ enters through Σ⁻¹ alone, smooth in u away from u = 0 and
- * numerically benign near it.
+ * paper's model, seeds 1–3: 116–120k gradients instead of 150–200k, and min bulk ESS of the sd's
+ * 3,182–3,561 instead of 2,031–2,414). Used by the level-collapsed target; with the level
+ * effects integrated out Σ enters through Σ⁻¹ alone, smooth in u away from u = 0 and
+ * numerically benign near it (the gradient's (s − J)/u loses ~1e-16·J/|u| absolutely). The
+ * fully collapsed target and the full model keep log sd's.
  *
  * @module
  */

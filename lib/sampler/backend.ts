@@ -71,6 +71,13 @@ export interface ChainDraws {
 export interface SamplerTarget extends LogDensity {
   /** Fill `theta` with an initial point; default is uniform(-2, 2) like Stan. */
   initialPoint?(uniform: () => number, theta: Float64Array): void;
+  /**
+   * Where the Laplace start's climb to the mode begins, given a chain's initial point (default:
+   * the point itself). A hierarchical model starts it with its varying effects at their prior
+   * mean: from uniform(−2, 2) effects the climb explains their noise away by driving the group
+   * sds to ~0 (log sd ≈ −100), a plateau where it stalls.
+   */
+  climbStart?(initial: Float64Array): Float64Array;
 }
 
 export interface Backend {

@@ -6,6 +6,7 @@
  * metric costs in early warmup. Stan's windows still adapt the metric from the draws afterwards.
  */
 import type { LogDensity } from "../model/log_density.ts";
+import type { SamplerTarget } from "./backend.ts";
 import type { NutsState } from "./nuts.ts";
 import type { KeyedStream } from "./rng.ts";
 
@@ -138,7 +139,8 @@ function curvatureInverse(target: LogDensity, mode: Float64Array): Float64Array 
 }
 
 /**
- * Where warmup starts with `warmupStart: "laplace"`: a draw mode + √(inverse metric)·z from the
+ * Where warmup starts with `warmupStart: "laplace"`: climb to the mode from
+ * `target.climbStart(initial)` (or `initial`), then a draw mode + √(inverse metric)·z from the
  * diagonal Laplace approximation (z from `rng`, the chain's own stream, so chains differ), or the
  * mode itself when the draw's density is not finite; and the inverse metric.
  *
@@ -153,11 +155,11 @@ function curvatureInverse(target: LogDensity, mode: Float64Array): Float64Array 
  * ```
  */
 export function laplaceStart(
-  target: LogDensity,
+  target: SamplerTarget,
   initial: NutsState,
   rng: KeyedStream,
 ): { state: NutsState; inverseMetric: Float64Array } {
-  const mode = climbToMode(target, initial.position);
+  const mode = climbToMode(target, target.climbStart?.(initial.position) ?? initial.position);
   const inverseMetric = curvatureInverse(target, mode);
   const dim = target.dim;
   const position = new Float64Array(dim);

@@ -4,8 +4,11 @@ import {
   laplaceInverseMetric,
   laplaceStart,
 } from "../../lib/sampler/laplace_metric.ts";
-import { KeyedStream } from "../../lib/sampler/rng.ts";
+import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
+import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import { continuousBernoulli } from "./webgpu/_models.ts";
 
 /** A correlated Gaussian with precision P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]], mean m. */
 const P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]];
@@ -67,4 +70,31 @@ Deno.test("warmupStart laplace samples the same Gaussian correctly", async () =>
   let mean = 0;
   for (const c of chains) for (let d = 0; d < 2000; d++) mean += c.theta[d * 3] / 4000;
   assert.ok(Math.abs(mean - m[0]) < 0.085, `mean ${mean}`);
+});
+
+Deno.test("Laplace start of a hierarchical model climbs from its varying effects at 0 (climbStart), not into sd ≈ 0", () => {
+  // 20,000 rows, 1,000 groups: from chain 0's uniform(−2, 2) start L-BFGS explains the effects'
+  // noise away with both log sds near −11 to −14, 1,000 log-density units below where the
+  // climb from climbStart ends.
+  const data = continuousBernoulli(20_000, 1000, 7, { skewed: false });
+  const model = new CompiledModel(data);
+  const term = data.terms[0];
+  const initial = findInitialPoint(model, 1, 0);
+  const z = term.zOffset;
+  const start = model.climbStart(initial.position);
+  assert.ok(start.subarray(z, z + term.nGroups * 2).every((v) => v === 0), "effects at 0");
+  assert.equal(start[term.logSdOffset], initial.position[term.logSdOffset], "others kept");
+  const g = new Float64Array(data.dim);
+  const raw = climbToMode(model, initial.position);
+  assert.ok(raw[term.logSdOffset] < -5, `raw climb log sd ${raw[term.logSdOffset]}`);
+  const { state } = laplaceStart(model, initial, new KeyedStream(1, 0, 0, Streams.init));
+  for (let k = 0; k < 2; k++) {
+    const logSd = state.position[term.logSdOffset + k];
+    assert.ok(logSd > -5 && logSd < 6, `log sd ${k} at the start: ${logSd}`);
+  }
+  const climbed = climbToMode(model, start);
+  assert.ok(
+    model.logDensityGradient(climbed, g) > model.logDensityGradient(raw, g) + 500,
+    "the climb from climbStart ends far above the raw one",
+  );
 });

@@ -3,8 +3,8 @@
  * lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences batched
  * across the GPU chains, and start every chain at a draw from that diagonal Laplace approximation.
  *
- * The climb starts from chain 0's initial point with every term's standardised varying effects z
- * at their prior mean 0. From uniform(−2, 2) effects the first L-BFGS steps explain the effects'
+ * The climb starts from `target.climbStart(starts[0])` (CompiledModel: chain 0's initial point
+ * with every term's varying effects at their prior mean 0; the CPU chains do the same). From uniform(−2, 2) effects the first L-BFGS steps explain the effects'
  * noise away by driving the group sds toward 0 (log sd ≈ −116 on the 10⁵-row, 1,000-group
  * Bernoulli benchmark), a plateau where z no longer affects the likelihood and the climb stalls;
  * there the f32 gradient is not finite, so every chain fell back to its uniform(−2, 2) start and
@@ -12,30 +12,14 @@
  *
  * @module
  */
-import type { CompiledData } from "../../model/compiled_data.ts";
 import type { SamplerTarget } from "../backend.ts";
 import { climbToMode } from "../laplace_metric.ts";
 import { KeyedStream, Streams } from "../rng.ts";
 import type { LockstepHmc } from "./lockstep_hmc.ts";
 
 /**
- * A copy of `point` with every term's standardised varying effects (z) set to 0, their prior
- * mean; the other coordinates are kept.
- *
- * @example
- * ```ts ignore
- * const start = effectsAtPriorMean(data, starts[0]);
- * ```
- */
-export function effectsAtPriorMean(data: CompiledData, point: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(point);
-  for (const t of data.terms) out.fill(0, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
-  return out;
-}
-
-/**
  * The Laplace start on the GPU chains of `hmc`: mode by L-BFGS from
- * effectsAtPriorMean(starts[0]); diagonal curvature by one-sided differences of the gradient,
+ * target.climbStart(starts[0]); diagonal curvature by one-sided differences of the gradient,
  * `chains` coordinates per GPU evaluation; each chain moved to mode + √(inverse)·z (z from the
  * chain's init stream, iteration 100), or to the mode where that draw is not finite, or kept at
  * its start where neither is. Returns the inverse metric (1 / curvature clamped to [1e-4, 1],
@@ -43,19 +27,18 @@ export function effectsAtPriorMean(data: CompiledData, point: ArrayLike<number>)
  *
  * @example
  * ```ts ignore
- * const inverse = await laplaceStartGpu(hmc, target, data, starts, seed);
+ * const inverse = await laplaceStartGpu(hmc, target, starts, seed);
  * hmc.setInverseMetric(inverse);
  * ```
  */
 export async function laplaceStartGpu(
   hmc: LockstepHmc,
   target: SamplerTarget,
-  data: CompiledData,
   starts: Float64Array[],
   seed: number,
 ): Promise<Float64Array> {
   const { chains, dim } = hmc;
-  const mode = climbToMode(target, effectsAtPriorMean(data, starts[0]));
+  const mode = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0]);
   const g0 = new Float64Array(dim);
   if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
   const inverse = new Float64Array(dim).fill(1);

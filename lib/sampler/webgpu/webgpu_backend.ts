@@ -185,7 +185,7 @@ export class WebGpuBackend implements Backend {
     const starts = await initialize(hmc, target, seed);
     let inverse: Float64Array = new Float64Array(dim).fill(1);
     if (this.options.warmupStart !== "uniform" && options.warmupStart !== "stan") {
-      inverse = await laplaceStartGpu(hmc, target, data, starts, seed);
+      inverse = await laplaceStartGpu(hmc, target, starts, seed);
     }
     hmc.setInverseMetric(inverse);
 

@@ -3,7 +3,7 @@ import { CompiledModel } from "../../../lib/model/compiled_model.ts";
 import { climbToMode } from "../../../lib/sampler/laplace_metric.ts";
 import { KeyedStream, Streams } from "../../../lib/sampler/rng.ts";
 import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
-import { effectsAtPriorMean, laplaceStartGpu } from "../../../lib/sampler/webgpu/laplace_start.ts";
+import { laplaceStartGpu } from "../../../lib/sampler/webgpu/laplace_start.ts";
 import { LockstepHmc } from "../../../lib/sampler/webgpu/lockstep_hmc.ts";
 import { continuousBernoulli } from "./_models.ts";
 import { gpuTest } from "./_gpu.ts";
@@ -24,7 +24,7 @@ gpuTest(
     // The failure this start avoids: from the raw start L-BFGS drives both log sds below −100.
     const raw = climbToMode(target, starts[0]);
     assert.ok(raw[term.logSdOffset] < -20, `raw climb log sd ${raw[term.logSdOffset]}`);
-    const mode = climbToMode(target, effectsAtPriorMean(data, starts[0]));
+    const mode = climbToMode(target, target.climbStart(starts[0]));
     const g = new Float64Array(data.dim);
     const lpMode = target.logDensityGradient(mode, g);
     for (let k = 0; k < 2; k++) {
@@ -37,7 +37,7 @@ gpuTest(
     try {
       const hmc = new LockstepHmc(model);
       await hmc.initialize(starts);
-      await laplaceStartGpu(hmc, target, data, starts, 1);
+      await laplaceStartGpu(hmc, target, starts, 1);
       const lp = (await hmc.readStats()).logDensity;
       // A draw from the diagonal Laplace approximation lies ~dim/2 below the mode; the
       // uniform(−2, 2) starts the chains fell back to lay 5,000–60,000 below.
