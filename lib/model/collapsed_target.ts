@@ -3,15 +3,14 @@
  * sampler workers: the level-collapsed target for one grouping term
  * (lib/model/level_collapsed_gaussian.ts), else the fully collapsed one
  * (lib/model/collapsed_gaussian.ts). Also the workers' hook that turns each sampled chain into
- * full draws ({@link completeCollapsedChain}), so that the coefficient draws run beside the
+ * full draws (`fullChainDraws`, re-exported), so that the coefficient draws run beside the
  * sampling instead of after it on the main thread.
  *
  * @module
  */
-import type { ChainDraws } from "../sampler/backend.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { CollapsedGaussian } from "./collapsed_gaussian.ts";
-import { type CollapsedTarget, fullChainDraws } from "./collapsed_draws.ts";
+import type { CollapsedTarget } from "./collapsed_draws.ts";
 import { LevelCollapsedGaussian, levelCollapseIneligibility } from "./level_collapsed_gaussian.ts";
 
 /**
@@ -28,20 +27,5 @@ export function collapsedTargetFromData(data: CompiledData): CollapsedTarget {
     : new CollapsedGaussian(data);
 }
 
-/**
- * The workers' finishing step (TargetFactory.finish): chain `chain`'s sampled points to full
- * draws, exactly as {@link fullChainDraws} does on the main thread.
- *
- * @example
- * ```ts ignore
- * const full = completeCollapsedChain(target, draws, 0, 1);
- * ```
- */
-export function completeCollapsedChain(
-  target: CollapsedTarget,
-  draws: ChainDraws,
-  chain: number,
-  seed: number,
-): ChainDraws {
-  return fullChainDraws(target, draws, chain, seed);
-}
+/** The workers' finishing step (TargetFactory.finish): a chain's sampled points to full draws. */
+export { fullChainDraws } from "./collapsed_draws.ts";

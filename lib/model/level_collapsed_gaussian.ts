@@ -444,7 +444,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
       const rest = d11 - l10 * l10;
       if (!(rest > 0)) return false;
       const l11 = Math.sqrt(rest);
-      // L w = c + … : forward solve, add the noise, back solve with Lᵀ.
+      // w = L⁻¹c_j + z_j, then r_j = L⁻ᵀw = D_j⁻¹c_j + L⁻ᵀz_j.
       const w0 = c[2 * j] / l00 + noise[nb + 2 * j];
       const w1 = (c[2 * j + 1] - l10 * (c[2 * j] / l00)) / l11 + noise[nb + 2 * j + 1];
       const r1 = w1 / l11;

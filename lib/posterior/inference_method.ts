@@ -108,14 +108,14 @@ export async function sampleCollapsed(
 ): Promise<ChainDraws[]> {
   const { onProgress, signal, ...rest } = options;
   if (workers > 1 && options.chains > 1) {
-    // Each worker draws its chains' coefficients itself (completeCollapsedChain), partial
-    // draws included.
+    // Each worker draws its chains' coefficients itself (fullChainDraws), partial draws
+    // included.
     return await sampleInWorkers(
       {
         module: new URL("../model/collapsed_target.ts", import.meta.url).href,
         exportName: "collapsedTargetFromData",
         args: data,
-        finish: "completeCollapsedChain",
+        finish: "fullChainDraws",
       },
       { ...rest, workers },
       { onProgress, signal },
