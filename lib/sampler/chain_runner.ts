@@ -44,8 +44,21 @@ function cancelled(out?: ChainDraws, done = 0, warmup = 0): SamplingCancelled {
   return new SamplingCancelled(out ? [truncateChain(out, Math.max(0, done - warmup))] : null);
 }
 
+/**
+ * Let queued events (an abort, a worker's cancel message) run: a MessageChannel round trip, a
+ * macrotask like setTimeout(0) but without its timer clamp (~0.1 ms against ~2.3 ms here; a
+ * 2,000-iteration chain yields 20 times).
+ */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+    channel.port2.close();
+  });
 }
 
 /**
