@@ -162,7 +162,7 @@ export class WebGpuBackend implements Backend {
       chunkSize: this.options.chunkSize,
     });
     try {
-      return await this.#run(target, data, model, options, thin);
+      return await this.#run(target, model, options, thin);
     } finally {
       model.destroy();
     }
@@ -170,7 +170,6 @@ export class WebGpuBackend implements Backend {
 
   async #run(
     target: SamplerTarget,
-    data: CompiledData,
     model: GpuModel,
     options: SampleOptions,
     thin: number,
