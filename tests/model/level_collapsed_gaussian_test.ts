@@ -3,6 +3,9 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { halfNormal, normal } from "../../lib/spec/priors.ts";
 import {
   assertGradientMatchesDifferences,
   crossedSpec,
@@ -60,7 +63,7 @@ const SPECS = {
 };
 
 for (const [name, spec] of Object.entries(SPECS)) {
-  for (const sdScale of ["auto", "log"] as const) {
+  for (const sdScale of ["signed", "log"] as const) {
     Deno.test(`level-collapsed (${name}, sd ${sdScale}): analytic gradient matches central finite differences`, () => {
       const data = compileModel(spec, simulatedTable(300, "gaussian"));
       const target = new LevelCollapsedGaussian(data, { sdScale });
@@ -68,7 +71,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
       // The half-normal sd prior suits a signed scale; the exponential one does not.
       assert.deepEqual(
         signed,
-        data.terms[0].sdPriors.map((p) => sdScale === "auto" && p.dist === "normal"),
+        data.terms[0].sdPriors.map((p) => sdScale === "signed" && p.dist === "normal"),
       );
       for (const seed of [1, 2, 3]) {
         assertGradientMatchesDifferences(target, randomPoint(target.dim, seed), `x (seed ${seed})`);
@@ -80,7 +83,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
 Deno.test("level-collapsed: a signed scale u is log sd = log|u| without its Jacobian; reflecting u_k and the correlations of k changes nothing", () => {
   for (const [name, spec] of Object.entries(SPECS)) {
     const data = compileModel(spec, simulatedTable(300, "gaussian"));
-    const signed = new LevelCollapsedGaussian(data);
+    const signed = new LevelCollapsedGaussian(data, { sdScale: "signed" });
     const logged = new LevelCollapsedGaussian(data, { sdScale: "log" });
     const lay = signed.layout.terms[0];
     const K = lay.K;
@@ -153,7 +156,10 @@ function smallData(intercept: boolean) {
     { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
     { class: "cor", prior: { dist: "lkj", eta: 2 } },
   ]);
-  return { ...d, target: new LevelCollapsedGaussian(compileModel(spec, d.table)) };
+  return {
+    ...d,
+    target: new LevelCollapsedGaussian(compileModel(spec, d.table), { sdScale: "signed" }),
+  };
 }
 
 /** Σ, σ and the population mean Xβ at a point x = [ξ, u0, u1, cor real, log σ]. */
@@ -164,7 +170,7 @@ function unpack(
 ) {
   const nb = target.layout.nBeta;
   const beta = target.betaFromWhitened(point, new Float64Array(nb));
-  // Σ = diag(u) Ω diag(u) for signed scales u (the smallData priors make both sd's signed).
+  // Σ = diag(u) Ω diag(u) for signed scales u (smallData asks for them).
   assert.deepEqual(target.layout.terms[0].signedSd, [true, true]);
   const [u0, u1, real] = [point[nb], point[nb + 1], point[nb + 2]];
   const Sigma = covarianceOf(
@@ -253,4 +259,54 @@ Deno.test("level-collapsed draws: r_j | β, φ, y has mean D_j⁻¹c_j and covar
       }
     }
   }
+});
+
+/** y = a_j + (0.5 + b_j)·treat + N(0, 1), a_j, b_j ~ N(0, sd²): J groups of n rows. */
+function groupsWithSd(J: number, n: number, sd: number): ModelSpec & { table: Table } {
+  const u = seeded(3);
+  const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const a = Array.from({ length: J }, () => sd * gauss());
+  const b = Array.from({ length: J }, () => sd * gauss());
+  const rows = J * n;
+  const y = new Float64Array(rows), treat = new Float64Array(rows), g = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const j = i % J;
+    g[i] = j + 1;
+    treat[i] = u() < 0.5 ? 1 : 0;
+    y[i] = a[j] + (0.5 + b[j]) * treat[i] + gauss();
+  }
+  const table = makeTable({
+    y: { kind: "number", values: y },
+    treat: { kind: "number", values: treat },
+    g: { kind: "number", values: g },
+  });
+  const spec = formula("y ~ 1 + treat + (1 + treat | g)", table)
+    .priors({
+      Intercept: normal(0, 2),
+      b: normal(0, 1),
+      sd: halfNormal(0, 2),
+      sigma: halfNormal(0, 2),
+    })
+    .toJSON();
+  return { ...spec, table };
+}
+
+Deno.test("level-collapsed auto sd scale: signed where the sd's posterior reaches 0, log where it stops short of it", () => {
+  // 20 groups with sd 0.05: the sd's density at 0 is within ~2 nats of its mode (signed samples
+  // better); 8 groups with sd 0.5: it drops by 20–120 nats before 0 (log samples better).
+  const near = groupsWithSd(20, 50, 0.05);
+  const away = groupsWithSd(8, 300, 0.5);
+  const scales = (s: ModelSpec & { table: Table }) =>
+    new LevelCollapsedGaussian(compileModel(s, s.table)).layout.terms[0].signedSd;
+  assert.deepEqual(scales(near), [true, true]);
+  assert.deepEqual(scales(away), [false, false]);
+  // A prior that does not suit a signed scale keeps log sd whatever the posterior.
+  const exponential = {
+    ...near,
+    priors: [...near.priors, {
+      class: "sd" as const,
+      prior: { dist: "exponential" as const, rate: 2 },
+    }],
+  };
+  assert.deepEqual(scales(exponential), [false, false]);
 });
