@@ -22,8 +22,9 @@
  *
  * Layout of the sampled vector: [ξ (n_β), sd coordinates (K), correlation reals (when
  * correlated), log σ]; `layout` gives the offsets, in the same shape as the fully collapsed
- * target's. An sd coordinate is a signed scale u (sd = |u|) where the sd's prior suits it, else
- * log sd (`layout.terms[0].signedSd`; see lib/model/level_covariance.ts).
+ * target's. An sd coordinate is a signed scale u (sd = |u|) where the sd's prior suits it and its
+ * posterior reaches 0 ({@link SIGNED_SCALE_MAX_DROP}), else log sd (`layout.terms[0].signedSd`;
+ * see lib/model/level_covariance.ts).
  *
  * @module
  */
@@ -163,7 +164,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     this.K = K;
     this.gammaDim = nb + J * K;
     const nCor = term.correlated ? corrParamCount(K) : 0;
-    const { betaHat, whitening, dropAtZero } = this.placeWhitening();
+    const { betaHat, whitening, dropAtZero } = this.fromCollapsedMode();
     this.betaHat = betaHat;
     this.whitening = whitening;
     const sdScale = options.sdScale ?? "auto";
@@ -208,7 +209,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
    * log density (in sd, without the log Jacobian) drops from φ̂ to an sd e⁻⁸ times smaller, the
    * others held at φ̂ (Infinity when there is no φ̂).
    */
-  private placeWhitening(): {
+  private fromCollapsedMode(): {
     betaHat: Float64Array;
     whitening: Float64Array;
     dropAtZero: number[];
