@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { chooseMethod } from "../../lib/posterior/inference_method.ts";
+import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import { TOMZ_WEEKS_FORMULA, tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
@@ -116,7 +117,8 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
  * The same model fitted collapsed and with NUTS: crossed terms (every coefficient integrated
  * out, normal priors) and one term (level effects integrated out, brms's default non-conjugate
  * Intercept and b priors: student-t and flat; the sd prior is normal, as a heavy-tailed one makes
- * the group effects' posterior sd too noisy an estimate for the 20% rule below).
+ * the group effects' posterior sd too noisy an estimate for the 20% rule below). In the one-term
+ * case both sds reach 0, so the collapsed fit samples them as signed scales (checked).
  */
 const AGREEMENT_CASES = [
   {
@@ -125,6 +127,7 @@ const AGREEMENT_CASES = [
     priors: PRIORS,
     compared: 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4,
     effects: 24,
+    signedScales: undefined as boolean[] | undefined,
   },
   {
     name: "one term, default Intercept and b priors",
@@ -132,6 +135,7 @@ const AGREEMENT_CASES = [
     priors: { sd: normal(0, 0.5), sigma: normal(0, 1), cor: lkj(2) },
     compared: 2 + 2 + 1 + 1 + 6 * 2, // b, sd_g1, cor, sigma, r
     effects: 6,
+    signedScales: [true, true],
   },
 ];
 
@@ -146,6 +150,11 @@ for (const agreement of AGREEMENT_CASES) {
       adaptDelta: 0.95,
       progress: false,
     } as const;
+    if (agreement.signedScales) {
+      // Which sds the level-collapsed target samples as signed scales (the rest as log sds).
+      const target = new LevelCollapsedGaussian(compileModel(builder.toJSON(), builder.table));
+      assert.deepEqual(target.layout.terms[0].signedSd, agreement.signedScales);
+    }
     const collapsed = await builder.fit({ ...options, method: "collapsed" });
     const nuts = await builder.fit({ ...options, method: "nuts" });
     assert.equal(collapsed.info.method, "collapsed");
