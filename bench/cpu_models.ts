@@ -90,6 +90,9 @@ interface Result {
   min_ess_bulk: number;
   min_ess_tail: number;
   min_ess_bulk_per_s: number;
+  /** Leapfrog steps over the kept draws of all chains, and the adapted step sizes. */
+  sampling_leapfrog_steps: number;
+  step_sizes: number[];
   peak_rss_mb: number;
 }
 
@@ -120,6 +123,11 @@ async function run(
     min_ess_bulk: d.min_ess_bulk,
     min_ess_tail: d.min_ess_tail,
     min_ess_bulk_per_s: d.min_ess_bulk / t.total_s,
+    sampling_leapfrog_steps: fit.chains.reduce(
+      (sum, c) => sum + c.nLeapfrog.reduce((a, b) => a + b, 0),
+      0,
+    ),
+    step_sizes: fit.chains.map((c) => c.adaptedStepSize),
     peak_rss_mb: Deno.memoryUsage().rss / 2 ** 20,
   };
   console.log(
