@@ -96,11 +96,6 @@ export function collapsedIneligibility(data: CompiledData): string | null {
   return null;
 }
 
-/** Build the collapsed target from compiled data (also the entry point for sampler workers). */
-export function collapsedFromData(data: CompiledData): CollapsedGaussian {
-  return new CollapsedGaussian(data);
-}
-
 /**
  * The collapsed Gaussian target: log p(φ) + log p(y | φ) over φ, with its analytic gradient.
  *

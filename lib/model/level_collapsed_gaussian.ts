@@ -80,11 +80,6 @@ export function levelCollapseIneligibility(data: CompiledData): string | null {
   return null;
 }
 
-/** Build the level-collapsed target from compiled data (also the entry point for workers). */
-export function levelCollapsedFromData(data: CompiledData): LevelCollapsedGaussian {
-  return new LevelCollapsedGaussian(data);
-}
-
 /**
  * A normal stand-in for a β prior, used only to place the whitening: normal stays, Student-t
  * and Cauchy keep their location and scale, anything else (flat) becomes N(0, 10⁴²).

@@ -237,7 +237,7 @@ export class KeyedStream {
     return out;
   }
 
-  /** Fills `out` with successive normals and returns it (exactly what repeated `normal()` gives). */
+  /** Fills `out` with successive normals (exactly what repeated `normal()` gives); returns it. */
   fillNormals(out: Float64Array): Float64Array {
     let i = 0;
     if (this.hasSpare && out.length > 0) out[i++] = this.normal();
