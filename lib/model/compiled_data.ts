@@ -50,6 +50,11 @@ export interface CompiledTerm {
   mapCoef: Int32Array;
   mapWeight: Float64Array;
   sdPriors: PriorDistribution[];
+  /**
+   * Per coefficient: θ holds a signed scale u (sd = |u|, r = diag(u) L z, no Jacobian) instead
+   * of log sd. Only on plain non-centred terms (lib/model/signed_scales.ts); absent: all log.
+   */
+  signedSd?: boolean[];
   lkjEta: number;
   /** Offsets into the unconstrained vector. */
   logSdOffset: number;

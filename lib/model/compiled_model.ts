@@ -13,6 +13,7 @@ import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
+import { empiricalBayesStart } from "./empirical_bayes_start.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
 
@@ -178,6 +179,11 @@ export class CompiledModel implements SamplerTarget {
     return out;
   }
 
+  /** The empirical-Bayes start of plain non-centred terms (lib/model/empirical_bayes_start.ts). */
+  refineStart(mode: Float64Array): { position: Float64Array; inverseMetric: Float64Array } | null {
+    return empiricalBayesStart(this, this.data, mode);
+  }
+
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     gradient.fill(0);
@@ -187,12 +193,19 @@ export class CompiledModel implements SamplerTarget {
     for (const w of this.work) {
       const { term, K } = w;
       for (let k = 0; k < K; k++) {
-        const logSd = theta[term.logSdOffset + k];
-        const sd = Math.exp(logSd);
+        const v = theta[term.logSdOffset + k];
+        if (term.signedSd?.[k]) {
+          // Signed scale u: sd = |u| multiplies L z with its sign; prior density of |u|.
+          w.sd[k] = v;
+          lp += priorLogDensityInto(term.sdPriors[k], Math.abs(v));
+          gradient[term.logSdOffset + k] += v < 0 ? -priorDerivative[0] : priorDerivative[0];
+          continue;
+        }
+        const sd = Math.exp(v);
         w.sd[k] = sd;
         const l = priorLogDensityInto(term.sdPriors[k], sd);
         const g = priorDerivative[0];
-        lp += l + logSd; // prior + log Jacobian of exp
+        lp += l + v; // prior + log Jacobian of exp
         gradient[term.logSdOffset + k] += g * sd + 1;
       }
       if (term.correlated) {
@@ -356,11 +369,12 @@ export class CompiledModel implements SamplerTarget {
     const { term, K } = w;
     const n = term.nGroups * K;
     const z0 = term.zOffset;
-    const { gradR, r, sd, L, gradL } = w;
-    // d r_a / d log sd_a = r_a
+    const { gradR, r, u: lz, sd, L, gradL } = w;
+    // d r_a / d log sd_a = r_a; for a signed scale u_a, d r_a / d u_a = (L z)_a.
     for (let a = 0; a < K; a++) {
+      const by = term.signedSd?.[a] ? lz : r;
       let g = 0;
-      for (let i = a; i < n; i += K) g += gradR[i] * r[i];
+      for (let i = a; i < n; i += K) g += gradR[i] * by[i];
       gradient[term.logSdOffset + a] += g;
     }
     if (term.correlated && K === 2) {

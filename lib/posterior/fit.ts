@@ -40,6 +40,7 @@ import { loo, type LooResult } from "./loo.ts";
 import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference_method.ts";
 import { drawsToCsv, type ExportOptions } from "./export.ts";
 import { partialChains, partialResultWarning } from "./partial_result.ts";
+import { canonicalChainDraws, type SdScale, withSdScales } from "../model/signed_scales.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -75,6 +76,13 @@ export interface FitOptions {
    * (HetfxError when there is no adapter). fit.info says which ran and why.
    */
   backend?: "auto" | "cpu" | "webgpu";
+  /**
+   * How NUTS and the WebGPU sampler hold the sds of plain non-centred terms: "auto" (default)
+   * and "signed" sample each sd whose prior is symmetric about 0 as a signed scale u (sd = |u|;
+   * lib/model/signed_scales.ts), "log" as log sd. Draws are reported the same way either way
+   * (sd_* positive). A collapsed fit's level-collapsed target makes its own per-sd choice.
+   */
+  sdScale?: SdScale;
   /**
    * "auto" (default): "collapsed" for a gaussian model whose Intercept/b priors are all normal
    * with at most 120 coefficients, else "nuts"; "nuts": NUTS on every parameter; "collapsed":
@@ -153,6 +161,8 @@ export interface TermParameterizationInfo {
   mean_in_coefficients: boolean;
   /** Chosen by the "auto" rule. */
   auto: boolean;
+  /** Per coefficient: how the sampler held its sd, "signed" (u, sd = |u|) or "log". */
+  sd_scale: Record<string, "signed" | "log">;
 }
 
 function parameterizationInfo(data: CompiledData): TermParameterizationInfo[] {
@@ -164,6 +174,9 @@ function parameterizationInfo(data: CompiledData): TermParameterizationInfo[] {
     contrasts: t.contrasts,
     mean_in_coefficients: t.meanInBeta,
     auto: t.auto !== undefined,
+    sd_scale: Object.fromEntries(
+      t.coefNames.map((c, k) => [c, t.signedSd?.[k] ? "signed" : "log"]),
+    ),
   }));
 }
 
@@ -279,12 +292,16 @@ export async function fitModel(
   let webgpuRun: WebGpuRunInfo | null = null;
   let chains: ChainDraws[] = [];
   let cancelled = false;
+  // What the sampler ran: `data` with the chosen sd scales (log everywhere for a collapsed fit).
+  const sdScale = options.sdScale ?? "auto";
+  let sampled = data;
   try {
     if (choice.gpu) {
       if (!gpuSupports(data)) data = applyParameterization(data, "noncentered");
+      sampled = withSdScales(data, sdScale);
       const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
       try {
-        chains = await gpuBackend.sample(new CompiledModel(data), sampleOptions);
+        chains = await gpuBackend.sample(new CompiledModel(sampled), sampleOptions);
         webgpuRun = gpuBackend.lastRun;
       } catch (error) {
         // Device lost mid-run: with auto, continue on the CPU and say so.
@@ -297,17 +314,18 @@ export async function fitModel(
     if (method.method === "collapsed") {
       chains = await sampleCollapsed(data, sampleOptions, workers);
     } else if (usedBackend === "cpu") {
+      sampled = withSdScales(data, sdScale);
       chains = workers > 1 && o.chains > 1
         ? await sampleInWorkers(
           {
             module: new URL("../model/compiled_model.ts", import.meta.url).href,
             exportName: "modelFromData",
-            args: data,
+            args: sampled,
           },
           { ...withoutCallbacks(sampleOptions), workers },
           { onProgress, signal: options.signal },
         )
-        : await new CpuBackend().sample(new CompiledModel(data), sampleOptions);
+        : await new CpuBackend().sample(new CompiledModel(sampled), sampleOptions);
     }
   } catch (error) {
     const partial = options.keepPartial ? partialChains(error) : null;
@@ -317,6 +335,8 @@ export async function fitModel(
   } finally {
     await reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
   }
+  // Signed scales back to log sds: the draws are then points of `data`'s parameterisation.
+  chains = chains.map((c) => canonicalChainDraws(sampled, c));
   const end = performance.now();
   if (samplingStarted === 0) samplingStarted = end;
   const info: FitInfo = {
@@ -336,7 +356,7 @@ export async function fitModel(
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
-    parameterization: parameterizationInfo(data),
+    parameterization: parameterizationInfo(sampled),
     cancelled,
   };
   return new Fit(spec, data, chains, info, table);
@@ -395,6 +415,9 @@ function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   }
   if (o.backend !== undefined && !["auto", "cpu", "webgpu"].includes(o.backend)) {
     throw bad("backend", o.backend, 'must be "auto", "cpu" or "webgpu"');
+  }
+  if (o.sdScale !== undefined && !["auto", "signed", "log"].includes(o.sdScale)) {
+    throw bad("sdScale", o.sdScale, 'must be "auto", "signed" or "log"');
   }
 }
 

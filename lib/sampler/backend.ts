@@ -78,6 +78,14 @@ export interface SamplerTarget extends LogDensity {
    * sds to ~0 (log sd ≈ −100), a plateau where it stalls.
    */
   climbStart?(initial: Float64Array): Float64Array;
+  /**
+   * After the Laplace start's climb: a better starting point than the climbed `mode`, and the
+   * diagonal inverse metric of the coordinates the target can set itself (NaN for the others,
+   * which the start takes from finite differences of the gradient); null to keep the mode.
+   * CompiledModel: empirical-Bayes sds and effects of non-centred terms
+   * (lib/model/empirical_bayes_start.ts).
+   */
+  refineStart?(mode: Float64Array): { position: Float64Array; inverseMetric: Float64Array } | null;
 }
 
 export interface Backend {

@@ -116,13 +116,22 @@ export function laplaceInverseMetric(target: LogDensity, start: Float64Array): F
   return curvatureInverse(target, climbToMode(target, start));
 }
 
-function curvatureInverse(target: LogDensity, mode: Float64Array): Float64Array {
+/** 1 / curvature by central differences at `mode`, except where `known` (not NaN) says. */
+function curvatureInverse(
+  target: LogDensity,
+  mode: Float64Array,
+  known?: Float64Array,
+): Float64Array {
   const dim = target.dim;
   const inverse = new Float64Array(dim).fill(1);
   const point = Float64Array.from(mode);
   const gPlus = new Float64Array(dim);
   const gMinus = new Float64Array(dim);
   for (let i = 0; i < dim; i++) {
+    if (known !== undefined && !Number.isNaN(known[i])) {
+      inverse[i] = known[i];
+      continue;
+    }
     const h = 1e-4 * Math.max(1, Math.abs(mode[i]));
     point[i] = mode[i] + h;
     const a = target.logDensityGradient(point, gPlus);
@@ -140,7 +149,8 @@ function curvatureInverse(target: LogDensity, mode: Float64Array): Float64Array 
 
 /**
  * Where warmup starts with `warmupStart: "laplace"`: climb to the mode from
- * `target.climbStart(initial)` (or `initial`), then a draw mode + √(inverse metric)·z from the
+ * `target.climbStart(initial)` (or `initial`), let `target.refineStart` move it and set part of
+ * the metric (the rest by finite differences), then a draw mode + √(inverse metric)·z from the
  * diagonal Laplace approximation (z from `rng`, the chain's own stream, so chains differ), or the
  * mode itself when the draw's density is not finite; and the inverse metric.
  *
@@ -159,8 +169,10 @@ export function laplaceStart(
   initial: NutsState,
   rng: KeyedStream,
 ): { state: NutsState; inverseMetric: Float64Array } {
-  const mode = climbToMode(target, target.climbStart?.(initial.position) ?? initial.position);
-  const inverseMetric = curvatureInverse(target, mode);
+  const climbed = climbToMode(target, target.climbStart?.(initial.position) ?? initial.position);
+  const refined = target.refineStart?.(climbed) ?? null;
+  const mode = refined?.position ?? climbed;
+  const inverseMetric = curvatureInverse(target, mode, refined?.inverseMetric);
   const dim = target.dim;
   const position = new Float64Array(dim);
   for (let i = 0; i < dim; i++) position[i] = mode[i] + Math.sqrt(inverseMetric[i]) * rng.normal();

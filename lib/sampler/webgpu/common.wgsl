@@ -146,6 +146,10 @@ fn load_beta(c: u32, beta: ptr<function, array<f32, DA>>) {
 
 // sd and the Cholesky factor L (row-major KMAX × KMAX) of term t for chain c, as
 // lib/model/cholesky_corr.ts; returns log |Jacobian| + LKJ log density (0 when uncorrelated).
+fn signed_sd(t: u32, k: u32) -> bool {
+  return ((T_SIGNED[t] >> k) & 1u) == 1u;
+}
+
 fn term_transform(
   t: u32,
   c: u32,
@@ -156,7 +160,9 @@ fn term_transform(
   for (var k = 0u; k < KMAX; k++) {
     var v = 0.0;
     if (k < K) {
-      v = exp(theta[at(T_LOGSD[t] + k, c)]);
+      // A signed scale u is used as is (sd = |u|, r = u (L z)_k), else sd = exp(log sd).
+      let x = theta[at(T_LOGSD[t] + k, c)];
+      v = select(exp(x), x, signed_sd(t, k));
     }
     (*sd)[k] = v;
   }

@@ -1,7 +1,9 @@
 /**
  * The WebGPU backend's Laplace start: climb to near the mode with L-BFGS (on the CPU,
- * lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences batched
- * across the GPU chains, and start every chain at a draw from that diagonal Laplace approximation.
+ * lib/sampler/laplace_metric.ts), let `target.refineStart` move the point and set part of the
+ * metric (CompiledModel: the empirical-Bayes start of non-centred terms, on the CPU), take the
+ * remaining diagonal curvature by finite differences batched across the GPU chains, and start every
+ * chain at a draw from that diagonal Laplace approximation.
  *
  * The climb starts from `target.climbStart(starts[0])` (CompiledModel: chain 0's initial point with
  * every term's varying effects at their prior mean 0; the CPU chains do the same). From
@@ -39,20 +41,29 @@ export async function laplaceStartGpu(
   seed: number,
 ): Promise<Float64Array> {
   const { chains, dim } = hmc;
-  const mode = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0]);
+  const climbed = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0]);
+  const refined = target.refineStart?.(climbed) ?? null;
+  const mode = refined?.position ?? climbed;
   const g0 = new Float64Array(dim);
   if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
   const inverse = new Float64Array(dim).fill(1);
-  for (let first = 0; first < dim; first += chains) {
+  // Coordinates refineStart did not set, `chains` of them per GPU evaluation.
+  const todo: number[] = [];
+  for (let i = 0; i < dim; i++) {
+    const known = refined?.inverseMetric[i] ?? NaN;
+    if (Number.isNaN(known)) todo.push(i);
+    else inverse[i] = known;
+  }
+  for (let first = 0; first < todo.length; first += chains) {
     const points = Array.from({ length: chains }, (_, c) => {
       const p = Float64Array.from(mode);
-      const i = first + c;
-      if (i < dim) p[i] += 1e-3 * Math.max(1, Math.abs(mode[i]));
+      const i = todo[first + c];
+      if (i !== undefined) p[i] += 1e-3 * Math.max(1, Math.abs(mode[i]));
       return p;
     });
     const { grad } = await hmc.model.evaluate(points);
-    for (let c = 0; c < chains && first + c < dim; c++) {
-      const i = first + c;
+    for (let c = 0; c < chains && first + c < todo.length; c++) {
+      const i = todo[first + c];
       const h = points[c][i] - mode[i];
       const curvature = -(grad[c][i] - g0[i]) / h;
       if (curvature > 0 && Number.isFinite(curvature)) {

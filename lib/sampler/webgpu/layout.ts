@@ -458,6 +458,13 @@ export function buildLayout(
     `const T_CENT = ${
       arr("u32", data.terms.map((t) => u(t.noncentering.every((l) => l === 0) ? 1 : 0)))
     };`,
+    // Bit k set: θ holds sd k of the term as a signed scale (lib/model/signed_scales.ts).
+    `const T_SIGNED = ${
+      arr(
+        "u32",
+        data.terms.map((t) => u((t.signedSd ?? []).reduce((m, s, k) => s ? m | (1 << k) : m, 0))),
+      )
+    };`,
     `const T_ETA = ${arr("f32", data.terms.map((t) => f(t.lkjEta)))};`,
     `const T_GSTART = ${arr("u32", termGroupStart.map(u))};`,
     `const T_GP = ${arr("u32", termGp.map(u))};`,

@@ -225,8 +225,8 @@ fn varying_backward(
     for (var b = 0u; b <= a; b++) {
       u += L[a * KMAX + b] * z[b];
     }
-    // ∂/∂log sd_a = gr_a r_a
-    gpart[at(base + 1u + a, c)] = gr[a] * sd[a] * u;
+    // ∂/∂log sd_a = gr_a r_a; for a signed scale ∂/∂u_a = gr_a (L z)_a.
+    gpart[at(base + 1u + a, c)] = gr[a] * select(sd[a], 1.0, signed_sd(t, a)) * u;
     gu[a] = gr[a] * sd[a];
   }
   if (T_CORR[t] == 1u) {
@@ -358,6 +358,14 @@ fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
     let centred = T_CENT[t] == 1u;
     let Jf = f32(T_J[t]);
     for (var k = 0u; k < K; k++) {
+      if (signed_sd(t, k)) {
+        // Signed scale u: the prior density of |u|, no Jacobian (never centred).
+        let pr = prior(sd_slot, abs(sd[k]));
+        sd_slot += 1u;
+        lp += pr.x;
+        set_grad(T_LOGSD[t] + k, c, sign(sd[k]) * pr.y + sum_groups(t, 1u + k, c));
+        continue;
+      }
       let log_sd = theta[at(T_LOGSD[t] + k, c)];
       let pr = prior(sd_slot, sd[k]);
       sd_slot += 1u;

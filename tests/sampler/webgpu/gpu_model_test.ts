@@ -7,6 +7,7 @@ import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
 import { GpuModel, type GpuModelOptions } from "../../../lib/sampler/webgpu/gpu_model.ts";
 import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
+import { hasSignedScales, withSdScales } from "../../../lib/model/signed_scales.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**
@@ -70,13 +71,16 @@ for (const family of FAMILIES) {
     `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
     async (gpu) => {
       // Crossed terms (correlated 3×3 and uncorrelated), centred fixed effects, several priors;
-      // varying effects non-centred and centred (θ holds r).
-      for (const parameterization of ["noncentered", "centered"] as const) {
-        const data = compileModel(crossedSpec(family), simulatedTable(3000, family), {
-          parameterization,
+      // varying effects non-centred, centred (θ holds r), and non-centred with the sds of the
+      // normal-prior term held as signed scales (points draw them from ±1.5).
+      for (const geometry of ["noncentered", "centered", "signed"] as const) {
+        const compiled = compileModel(crossedSpec(family), simulatedTable(3000, family), {
+          parameterization: geometry === "centered" ? "centered" : "noncentered",
         });
+        const data = geometry === "signed" ? withSdScales(compiled, "signed") : compiled;
+        assert.equal(hasSignedScales(data), geometry === "signed");
         // 5 chains (8 lanes × 8 pattern lanes per workgroup) and 70 chains (2 blocks of 64).
-        await compare(gpu, data, parameterization === "centered" ? 70 : 5, 11, 1.5);
+        await compare(gpu, data, geometry === "centered" ? 70 : 5, 11, 1.5);
       }
     },
   );

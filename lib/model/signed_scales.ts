@@ -1,0 +1,102 @@
+/**
+ * Signed sd scales in the full model. A plain non-centred term (r_j = diag(sd) L z_j) may hold
+ * each sd as a signed scale u, sd = |u|, r_j = diag(u) L z_j, with the prior density of |u| and
+ * no Jacobian, instead of log sd. An sd whose posterior reaches 0 then has no exponential left
+ * tail for the sampler to follow (log sd → −∞); near u = 0 the z's are free and r stays smooth.
+ *
+ * The target is invariant under reflecting u_k together with z_jk (all j) and the correlations
+ * of coefficient k: with D = diag(±1), diag(u) L z = diag(Du) (DLD)(Dz), and DLD is the Cholesky
+ * factor of DΩD, whose canonical partial correlations are those of L with the signs d_a d_b.
+ * {@link canonicalTheta} applies that reflection to make every u positive and writes log u, so a
+ * draw is a point of the usual log-sd parameterisation with the same r, sd and |cor|-preserving
+ * correlations: everything downstream reads θ as it always has.
+ *
+ * @module
+ */
+import type { ChainDraws } from "../sampler/backend.ts";
+import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
+import { signedScaleSuits } from "./level_covariance.ts";
+
+/** How the full model holds its sds: "auto" (see {@link withSdScales}), "signed" or "log". */
+export type SdScale = "auto" | "signed" | "log";
+
+/** True when the term's r is the plain non-centred diag(sd) L z, the only form signed scales fit. */
+export function plainNonCentred(term: CompiledTerm): boolean {
+  return !term.contrasts && term.noncentering.every((lambda) => lambda === 1);
+}
+
+/**
+ * `data` with each term's `signedSd` set: "log" none; "signed" every sd of a plain non-centred
+ * term whose prior is symmetric about 0; "auto" the same.
+ *
+ * @example
+ * ```ts ignore
+ * const data = withSdScales(compileModel(spec, table), "auto");
+ * ```
+ */
+export function withSdScales(data: CompiledData, scale: SdScale): CompiledData {
+  const terms = data.terms.map((term) => {
+    const { signedSd: _old, ...rest } = term;
+    if (scale === "log" || !plainNonCentred(term)) return rest;
+    const signedSd = term.sdPriors.map((prior) => signedScaleSuits(prior));
+    return signedSd.some((s) => s) ? { ...rest, signedSd } : rest;
+  });
+  return { ...data, terms };
+}
+
+/** True when any sd of `data` is held as a signed scale. */
+export function hasSignedScales(data: CompiledData): boolean {
+  return data.terms.some((t) => t.signedSd?.some((s) => s) ?? false);
+}
+
+/**
+ * Maps one point θ (in place) from signed scales to the log-sd parameterisation: per term,
+ * d_k = sign(u_k), log sd_k = log|u_k|, correlation reals of (a, b) times d_a d_b, z_jk times d_k.
+ */
+export function canonicalTheta(data: CompiledData, theta: Float64Array, offset = 0): void {
+  for (const term of data.terms) {
+    const signed = term.signedSd;
+    if (!signed) continue;
+    const K = term.coefNames.length;
+    const flip = new Array<number>(K).fill(1);
+    let any = false;
+    for (let k = 0; k < K; k++) {
+      if (!signed[k]) continue;
+      const at = offset + term.logSdOffset + k;
+      const u = theta[at];
+      if (u < 0) flip[k] = -1, any = true;
+      theta[at] = Math.log(Math.abs(u));
+    }
+    if (!any) continue;
+    if (term.correlated) {
+      let p = offset + term.corOffset;
+      for (let a = 1; a < K; a++) {
+        for (let b = 0; b < a; b++) theta[p++] *= flip[a] * flip[b];
+      }
+    }
+    const z0 = offset + term.zOffset;
+    for (let j = 0; j < term.nGroups; j++) {
+      for (let k = 0; k < K; k++) if (flip[k] < 0) theta[z0 + j * K + k] = -theta[z0 + j * K + k];
+    }
+  }
+}
+
+/**
+ * A chain's draws with every θ mapped by {@link canonicalTheta} and its log density moved to the
+ * log-sd parameterisation (+ Σ log sd); the same object when the model has no signed scales.
+ */
+export function canonicalChainDraws(data: CompiledData, draws: ChainDraws): ChainDraws {
+  if (!hasSignedScales(data)) return draws;
+  const theta = Float64Array.from(draws.theta);
+  const logDensity = Float64Array.from(draws.logDensity);
+  for (let d = 0; d < logDensity.length; d++) {
+    // lp of the log-sd parameterisation: + log sd, the Jacobian of sd = exp(log sd).
+    for (const term of data.terms) {
+      term.signedSd?.forEach((signed, k) => {
+        if (signed) logDensity[d] += Math.log(Math.abs(theta[d * data.dim + term.logSdOffset + k]));
+      });
+    }
+    canonicalTheta(data, theta, d * data.dim);
+  }
+  return { ...draws, theta, logDensity };
+}
