@@ -7,11 +7,12 @@
  * u = 0, z = 0; and the curvature there gives z an inverse metric of ~1e-3 where the posterior
  * variance is ~1. Instead, per coefficient k of the term, from the likelihood alone:
  *
- * 1. each level's score g_j and information I_j for r_jk at the climbed point (one gradient, plus
- *    two per coefficient: the levels of one term share no rows, so moving every level's r_jk at
- *    once gives all J diagonal curvatures by central differences);
- * 2. one Newton step to the level's own estimate r̂_j = r_j + g_j / I_j with variance v_j = 1/I_j;
- * 3. the marginal-likelihood τ² of r̂_j ~ N(0, v_j + τ²), by fixed-point iteration of
+ * 1. each level's score g_j and K × K information I_j for r_j at the climbed point (one gradient,
+ *    plus two per coefficient: the levels of one term share no rows, so moving every level's
+ *    r_jk at once gives column k of all J informations by central differences);
+ * 2. one Newton step to the level's own estimate r̂_j = r_j + I_j⁻¹ g_j, whose coefficient k has
+ *    variance v_j = (I_j⁻¹)_kk (the other coefficients of the level estimated alongside);
+ * 3. per coefficient, the marginal-likelihood τ² of r̂_jk ~ N(0, v_j + τ²), by fixed-point iteration of
  *    τ² = Σ w_j (r̂_j² − v_j) / Σ w_j, w_j = (v_j + τ²)⁻², floored at 0, with its standard error
  *    √(2 / Σ w_j); the start takes τ = √max(τ², se) so that an sd whose estimate is 0 starts
  *    where its posterior mass is, not at 0;
@@ -29,6 +30,7 @@ import type { LogDensity } from "./log_density.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { plainNonCentred } from "./signed_scales.ts";
+import { invertSymmetricPositive } from "./_dense.ts";
 
 /** Largest starting variance, as in the Laplace start (lib/sampler/laplace_metric.ts). */
 const MAX_INVERSE = 1;
@@ -76,44 +78,59 @@ export function empiricalBayesStart(
     if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
     const score = new Float64Array(J * K);
     for (let i = 0; i < J * K; i++) score[i] = gradient[z0 + i] + probe[z0 + i];
-    const information = new Float64Array(J * K);
+    // Each level's K × K information: column k from moving every level's r_jk by ±H.
+    const information = new Float64Array(J * K * K);
     const plus = new Float64Array(J * K);
     for (let k = 0; k < K; k++) {
       for (const sign of [1, -1]) {
         for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k] + sign * H;
         if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
-        for (let j = 0; j < J; j++) {
-          const i = j * K + k;
+        for (let i = 0; i < J * K; i++) {
           const s = gradient[z0 + i] + probe[z0 + i];
           if (sign > 0) plus[i] = s;
-          else information[i] = -(plus[i] - s) / (2 * H);
+          else information[(i * K) + k] = -(plus[i] - s) / (2 * H);
         }
         for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k];
       }
     }
-    for (let k = 0; k < K; k++) {
-      const estimate = new Float64Array(J);
-      const variance = new Float64Array(J);
-      for (let j = 0; j < J; j++) {
-        const i = j * K + k;
-        const info = information[i];
-        // A level whose likelihood is flat or not concave in r_jk tells nothing: v = ∞.
-        variance[j] = info > 0 && Number.isFinite(info) ? 1 / info : Infinity;
-        estimate[j] = info > 0 && Number.isFinite(info) ? r[i] + score[i] / info : 0;
+    // Newton step per level: r̂_j = r_j + I_j⁻¹ g_j, with covariance I_j⁻¹ (symmetrised).
+    const estimate = new Float64Array(J * K);
+    const variance = new Float64Array(J * K).fill(Infinity);
+    const block = new Float64Array(K * K);
+    const inverse = new Float64Array(K * K);
+    const scratch = new Float64Array(K * K);
+    for (let j = 0; j < J; j++) {
+      for (let a = 0; a < K; a++) {
+        for (let b = 0; b < K; b++) {
+          const i = (j * K + a) * K + b;
+          block[a * K + b] = 0.5 * (information[i] + information[(j * K + b) * K + a]);
+        }
       }
-      const { tau2, weightSum } = marginalTau2(estimate, variance);
+      // A level whose likelihood is flat or not concave in r_j tells nothing: v = ∞, r̂ = 0.
+      if (!Number.isFinite(invertSymmetricPositive(block, K, inverse, scratch))) continue;
+      for (let a = 0; a < K; a++) {
+        let step = 0;
+        for (let b = 0; b < K; b++) step += inverse[a * K + b] * score[j * K + b];
+        estimate[j * K + a] = r[j * K + a] + step;
+        variance[j * K + a] = inverse[a * K + a];
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      const estimateK = Float64Array.from({ length: J }, (_, j) => estimate[j * K + k]);
+      const varianceK = Float64Array.from({ length: J }, (_, j) => variance[j * K + k]);
+      const { tau2, weightSum } = marginalTau2(estimateK, varianceK);
       if (!(weightSum > 0)) continue;
       const tau = Math.sqrt(Math.max(tau2, Math.sqrt(2 / weightSum)));
       const signed = term.signedSd?.[k] ?? false;
       const at = term.logSdOffset + k;
       position[at] = signed ? tau : Math.log(tau);
-      const w = sumWeights(variance, tau * tau);
+      const w = sumWeights(varianceK, tau * tau);
       const varTau = 1 / (2 * tau * tau * w);
       inverseMetric[at] = Math.min(MAX_INVERSE, signed ? varTau : varTau / (tau * tau));
       for (let j = 0; j < J; j++) {
         const i = z0 + j * K + k;
-        const v = variance[j];
-        position[i] = Number.isFinite(v) ? estimate[j] * tau / (tau * tau + v) : 0;
+        const v = varianceK[j];
+        position[i] = Number.isFinite(v) ? estimateK[j] * tau / (tau * tau + v) : 0;
         inverseMetric[i] = Math.min(MAX_INVERSE, Number.isFinite(v) ? v / (v + tau * tau) : 1);
       }
       covered = true;
