@@ -18,7 +18,11 @@
  * then is skipped with the prediction recorded. ESS: the smallest bulk ESS over the
  * population-level, scale, correlation and family parameters; ESS/s divides by the wall time
  * of the whole run (warmup included). A run still going after --timeout seconds (default 4 ×
- * budget) is stopped and recorded with how far it got.
+ * budget) is stopped and recorded with how far it got. Both backends sample what fitModel
+ * samples by default: sds of the plain non-centred term as signed scales
+ * (lib/model/signed_scales.ts) and the Laplace start with its empirical-Bayes refinement; draws
+ * are mapped back to log sds before the ESS. With --update the rows of the configurations run
+ * replace those in the existing file and the others are kept (each row says when it was measured).
  */
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -34,6 +38,7 @@ import { acquireGpu } from "../lib/sampler/webgpu/device.ts";
 import { GpuModel } from "../lib/sampler/webgpu/gpu_model.ts";
 import { WebGpuBackend } from "../lib/sampler/webgpu/webgpu_backend.ts";
 import { continuousBernoulli } from "../tests/sampler/webgpu/_models.ts";
+import { canonicalChainDraws, withSdScales } from "../lib/model/signed_scales.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -45,6 +50,7 @@ const args = parseArgs({
     "gpu-chains": { type: "string" },
     "cpu-chains": { type: "string" },
     timeout: { type: "string" },
+    update: { type: "boolean" },
   },
 }).values;
 const BUDGET_S = Number(args.budget ?? 120);
@@ -104,6 +110,9 @@ interface Row {
   gradient_evaluations?: number;
   wall_ms_per_gradient?: number;
   skipped?: string;
+  budget_s?: number;
+  /** ISO date of the run. */
+  measured?: string;
 }
 
 function nonZ(data: CompiledData): number[] {
@@ -253,7 +262,7 @@ async function runCpu(name: string, data: CompiledData, chains: number): Promise
   });
   if (typeof draws === "string") return { ...row, load_after: load(), skipped: draws };
   const wall = (performance.now() - t0) / 1000;
-  const ess = minEss(data, draws);
+  const ess = minEss(data, draws.map((c) => canonicalChainDraws(data, c)));
   let steps = 0;
   for (const c of draws) for (const n of c.nLeapfrog) steps += n;
   return {
@@ -321,7 +330,7 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
   });
   if (typeof out === "string") return { ...row, load_after: load(), skipped: out };
   const wall = (performance.now() - t0) / 1000;
-  const ess = minEss(data, out);
+  const ess = minEss(data, out.map((c) => canonicalChainDraws(data, c)));
   return {
     ...row,
     load_after: load(),
@@ -337,8 +346,21 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
   };
 }
 
+const kept: Row[] = [];
+if (args.update) {
+  try {
+    kept.push(...(JSON.parse(await Deno.readTextFile(OUT)).results as Row[]));
+  } catch {
+    // no earlier file: start afresh
+  }
+}
 const rows: Row[] = [];
 const record = async (r: Row) => {
+  r.measured = new Date().toISOString().slice(0, 10);
+  r.budget_s = BUDGET_S;
+  const same = (o: Row) => o.model === r.model && o.backend === r.backend && o.chains === r.chains;
+  const at = kept.findIndex(same);
+  if (at >= 0) kept.splice(at, 1);
   rows.push(r);
   console.error(JSON.stringify(r));
   await write(); // after every configuration, so an interrupted run keeps its numbers
@@ -366,14 +388,15 @@ async function guarded(
 }
 const table = await loadTomzWeeks();
 const models: [string, () => CompiledData][] = [
-  ["tomz_weeks", () => compileModel(tomzWeeksModel(table).toJSON(), table)],
+  ["tomz_weeks", () => withSdScales(compileModel(tomzWeeksModel(table).toJSON(), table), "auto")],
   ...[1e4, 1e5, 1e6].map((n) =>
     [
       `bernoulli_${n}`,
-      () => continuousBernoulli(n, 1000, 7, { skewed: false }),
+      () => withSdScales(continuousBernoulli(n, 1000, 7, { skewed: false }), "auto"),
     ] as [string, () => CompiledData]
   ),
 ];
+const MODEL_ORDER = models.map(([name]) => name);
 const list = (v: string | undefined, fallback: number[]) =>
   v === undefined ? fallback : v.split(",").filter((x) => x !== "").map(Number);
 const gpuChains = list(args["gpu-chains"], args.quick ? [4, 64] : [4, 16, 64, 512, 4096]);
@@ -407,8 +430,13 @@ async function write(): Promise<void> {
           "run (warmup 150; draws 150 CPU, clamp(4000/chains, 10, 200) WebGPU) is shortened " +
           "to the budget (warmup ≥ 40, draws ≥ 20; recorded per row), skipped when predicted " +
           "over twice the budget. gradient_ms (all chains, best of 3 batches) is measured for " +
-          "every configuration; load_before/after = 1-min load average (shared machine).",
-        results: rows,
+          "every configuration; load_before/after = 1-min load average (shared machine). " +
+          "Sds of the non-centred term sampled as signed scales with the empirical-Bayes " +
+          "start (fitModel's defaults); rows carry their budget_s and measured date.",
+        results: [...kept, ...rows].sort((a, b) =>
+          MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model) ||
+          a.backend.localeCompare(b.backend) || a.chains - b.chains
+        ),
       },
       null,
       2,

@@ -35,6 +35,8 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per coefficient from the data; recorded in the JSON)
+  --sd-scale S          auto | signed | log: how NUTS/WebGPU hold the sds of non-centred terms
+                        (default auto: signed scales where the prior is symmetric about 0)
   --out FILE            write the result as JSON
   --effects-by A,B      add the treatment effect (ATE, then per observed A×B cell) to the JSON
   --dry-run             build and check the model, print its summary, do not sample
@@ -88,6 +90,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
         metric: { type: "string" },
         backend: { type: "string" },
         parameterization: { type: "string" },
+        "sd-scale": { type: "string" },
         out: { type: "string" },
         "effects-by": { type: "string" },
         "dry-run": { type: "boolean" },
@@ -133,6 +136,7 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       metric: v.metric as FitOptions["metric"],
       backend: v.backend as FitOptions["backend"],
       parameterization: v.parameterization as FitOptions["parameterization"],
+      sdScale: v["sd-scale"] as FitOptions["sdScale"],
       progress: !(v["no-progress"] ?? false),
       keepPartial: v["keep-partial"] ?? false,
     },

@@ -4,16 +4,18 @@
  *
  * Layout of the unconstrained vector θ: [Intercept (centred)?, b…, per term: log sd (K),
  * correlation reals (K(K−1)/2, when correlated), z (J·K, group-major), log sigma?, log(nu − 1)?].
- * Varying effects are non-centred: r_j = diag(sd) · L · z_j with z_j ~ N(0, I).
+ * Varying effects are non-centred: r_j = diag(sd) · L · z_j with z_j ~ N(0, I). A plain
+ * non-centred term may hold an sd as a signed scale u instead of log sd (term.signedSd; sd = |u|,
+ * r_j = diag(u) L z_j; lib/model/signed_scales.ts maps such draws back to this layout).
  */
 import type { SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.ts";
-import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
+import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
-import { empiricalBayesStart } from "./empirical_bayes_start.ts";
+import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
 
@@ -138,6 +140,10 @@ export class CompiledModel implements SamplerTarget {
       const r = new Float64Array(size);
       const gradR = new Float64Array(size);
       const rotated = term.contrasts;
+      const plain = !rotated && term.noncentering.every((lambda) => lambda === 1);
+      if (!plain && term.signedSd?.some((s) => s)) {
+        throw new Error(`term ${term.group}: signed sd scales need the plain non-centred form`);
+      }
       return {
         term,
         K,
@@ -149,7 +155,7 @@ export class CompiledModel implements SamplerTarget {
         gradR,
         gradS: rotated ? new Float64Array(size) : gradR,
         firstCentredRow: rotated ? 1 : 0,
-        plain: !rotated && term.noncentering.every((lambda) => lambda === 1),
+        plain,
         c: new Float64Array(K),
         logC: new Float64Array(K),
         cPow: new Float64Array(K),
@@ -177,6 +183,20 @@ export class CompiledModel implements SamplerTarget {
       out.fill(0, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
     }
     return out;
+  }
+
+  /** The terms the empirical-Bayes start covers: their sds, correlations and z (see refineStart). */
+  climbFixed(): Uint8Array | undefined {
+    const covered = this.data.terms.filter(empiricalBayesSuits);
+    if (covered.length === 0) return undefined;
+    const fixed = new Uint8Array(this.dim);
+    for (const t of covered) {
+      const K = t.coefNames.length;
+      fixed.fill(1, t.logSdOffset, t.logSdOffset + K);
+      if (t.correlated) fixed.fill(1, t.corOffset, t.corOffset + corrParamCount(K));
+      fixed.fill(1, t.zOffset, t.zOffset + t.nGroups * K);
+    }
+    return fixed;
   }
 
   /** The empirical-Bayes start of plain non-centred terms (lib/model/empirical_bayes_start.ts). */

@@ -21,8 +21,8 @@
  * Where the sd is clearly away from 0 the two modes at ±sd are split by a wall at 0 and log sd
  * samples better. Used by the level-collapsed target; with the level effects integrated out Σ
  * enters through Σ⁻¹ alone, smooth in u away from u = 0 and numerically benign near it (the
- * gradient's (s − J)/u loses ~1e-16·J/|u| absolutely). The fully collapsed target and the full
- * model keep log sd's.
+ * gradient's (s − J)/u loses ~1e-16·J/|u| absolutely). The fully collapsed target keeps log sd's;
+ * the full model has its own signed scales for plain non-centred terms (lib/model/signed_scales.ts).
  *
  * @module
  */

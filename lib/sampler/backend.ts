@@ -86,6 +86,13 @@ export interface SamplerTarget extends LogDensity {
    * (lib/model/empirical_bayes_start.ts).
    */
   refineStart?(mode: Float64Array): { position: Float64Array; inverseMetric: Float64Array } | null;
+  /**
+   * Coordinates the climb holds at their climbStart values (1 = held), because refineStart sets
+   * them afterwards. CompiledModel: the sds, correlations and effects of the terms its
+   * empirical-Bayes start covers, so that the climb fits the coefficients with those effects at
+   * 0 in a few dozen gradients instead of hundreds.
+   */
+  climbFixed?(): Uint8Array | undefined;
 }
 
 export interface Backend {

@@ -21,8 +21,9 @@ const HISTORY = 6;
 const MAX_INVERSE = 1;
 
 /**
- * Maximise the log density from `start` with L-BFGS (backtracking Armijo line search).
- * Returns the best point found (never worse than `start`).
+ * Maximise the log density from `start` with L-BFGS (backtracking Armijo line search), holding
+ * the coordinates marked in `fixed` at their start. Returns the best point found (never worse
+ * than `start`).
  *
  * @example
  * ```ts
@@ -31,11 +32,21 @@ const MAX_INVERSE = 1;
  * console.assert(Math.abs(climbToMode(target, new Float64Array([0]))[0] - 3) < 1e-6);
  * ```
  */
-export function climbToMode(target: LogDensity, start: Float64Array): Float64Array {
+export function climbToMode(
+  target: LogDensity,
+  start: Float64Array,
+  fixed?: Uint8Array,
+): Float64Array {
   const dim = target.dim;
+  // Coordinates held at their start: their gradient is zeroed, so no step moves them.
+  const evaluate = (q: Float64Array, grad: Float64Array): number => {
+    const value = target.logDensityGradient(q, grad);
+    if (fixed) { for (let i = 0; i < dim; i++) if (fixed[i]) grad[i] = 0; }
+    return value;
+  };
   let x = Float64Array.from(start);
   let g = new Float64Array(dim);
-  let f = target.logDensityGradient(x, g);
+  let f = evaluate(x, g);
   if (!Number.isFinite(f)) return x;
   const s: Float64Array[] = [];
   const y: Float64Array[] = [];
@@ -69,7 +80,7 @@ export function climbToMode(target: LogDensity, start: Float64Array): Float64Arr
     let fNew = -Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let i = 0; i < dim; i++) xNew[i] = x[i] + step * direction[i];
-      fNew = target.logDensityGradient(xNew, gNew);
+      fNew = evaluate(xNew, gNew);
       if (Number.isFinite(fNew) && fNew >= f + 1e-4 * step * slope) break;
       step *= 0.5;
       fNew = -Infinity;
@@ -169,7 +180,11 @@ export function laplaceStart(
   initial: NutsState,
   rng: KeyedStream,
 ): { state: NutsState; inverseMetric: Float64Array } {
-  const climbed = climbToMode(target, target.climbStart?.(initial.position) ?? initial.position);
+  const climbed = climbToMode(
+    target,
+    target.climbStart?.(initial.position) ?? initial.position,
+    target.climbFixed?.(),
+  );
   const refined = target.refineStart?.(climbed) ?? null;
   const mode = refined?.position ?? climbed;
   const inverseMetric = curvatureInverse(target, mode, refined?.inverseMetric);

@@ -33,7 +33,11 @@ function simulated(J: number, n: number, seed: number, sds = [0.6, 0.3]) {
   const a = Array.from({ length: J }, () => sds[0] * normal());
   const b = Array.from({ length: J }, () => sds[1] * normal());
   const rows = J * n;
-  const cols = { y: new Float64Array(rows), x: new Float64Array(rows), treat: new Float64Array(rows) };
+  const cols = {
+    y: new Float64Array(rows),
+    x: new Float64Array(rows),
+    treat: new Float64Array(rows),
+  };
   const g = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const j = i % J;
@@ -56,7 +60,13 @@ function simulated(J: number, n: number, seed: number, sds = [0.6, 0.3]) {
     intercept: true,
     treatment: "treat",
     terms: ["x", "treat"],
-    groupTerms: [{ group: "g", factors: ["g"], intercept: true, slopes: ["treat"], correlated: true }],
+    groupTerms: [{
+      group: "g",
+      factors: ["g"],
+      intercept: true,
+      slopes: ["treat"],
+      correlated: true,
+    }],
     priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 2 } }],
   };
   const variance = (v: number[]) => {
@@ -125,4 +135,19 @@ Deno.test("empirical-Bayes start: terms it cannot move are left to the climb", (
   const model = new CompiledModel(centred);
   const mode = climbToMode(model, model.climbStart(new Float64Array(centred.dim)));
   assert.equal(empiricalBayesStart(model, centred, mode), null);
+});
+
+Deno.test("climbFixed marks the covered terms' sds, correlations and effects; the rest climbs", () => {
+  const { data } = simulated(40, 10, 6);
+  const model = new CompiledModel(withSdScales(data, "signed"));
+  const fixed = model.climbFixed()!;
+  const term = data.terms[0];
+  const held = fixed.reduce((s, v) => s + v, 0);
+  assert.equal(held, 2 + 1 + 40 * 2);
+  assert.equal(fixed[term.logSdOffset], 1);
+  assert.equal(fixed[term.corOffset], 1);
+  assert.equal(fixed[term.zOffset + 79], 1);
+  assert.equal(fixed[0], 0, "the intercept climbs");
+  const centred = new CompiledModel(applyParameterization(data, "centered"));
+  assert.equal(centred.climbFixed(), undefined);
 });

@@ -161,3 +161,13 @@ function signedEffects(term: CompiledTerm, theta: Float64Array): Float64Array {
   }
   return r;
 }
+
+Deno.test("signed scales on a centred term are refused, not silently misread", () => {
+  const data = compileModel(singleTermSpec("bernoulli"), simulatedTable(100, "bernoulli"));
+  const centred = applyParameterization(data, "centered");
+  const forced = {
+    ...centred,
+    terms: centred.terms.map((t) => ({ ...t, signedSd: t.coefNames.map(() => true) })),
+  };
+  assert.throws(() => new CompiledModel(forced), /signed sd scales need the plain non-centred/);
+});

@@ -98,3 +98,22 @@ Deno.test("Laplace start of a hierarchical model climbs from its varying effects
     "the climb from climbStart ends far above the raw one",
   );
 });
+
+Deno.test("climbToMode holds the coordinates marked fixed and maximises over the rest", () => {
+  // log p = −½ (q − m)ᵀ P (q − m) with correlated P: holding q1 = 2, the best q0 is
+  // m0 − P01 (q1 − m1) / P00 = 1 − 0.5 · (2 − (−1)) / 1 = −0.5.
+  const target = {
+    dim: 2,
+    logDensityGradient: (q: Float64Array, g: Float64Array) => {
+      const d0 = q[0] - 1, d1 = q[1] + 1;
+      g[0] = -(d0 + 0.5 * d1);
+      g[1] = -(0.5 * d0 + 2 * d1);
+      return -0.5 * (d0 * d0 + d0 * d1 + 2 * d1 * d1);
+    },
+  };
+  const held = climbToMode(target, Float64Array.of(0, 2), Uint8Array.of(0, 1));
+  assert.equal(held[1], 2);
+  assert.ok(Math.abs(held[0] + 0.5) < 1e-6, `${held[0]}`);
+  const free = climbToMode(target, Float64Array.of(0, 2));
+  assert.ok(Math.abs(free[0] - 1) < 1e-6 && Math.abs(free[1] + 1) < 1e-6);
+});

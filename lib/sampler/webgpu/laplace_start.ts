@@ -41,7 +41,11 @@ export async function laplaceStartGpu(
   seed: number,
 ): Promise<Float64Array> {
   const { chains, dim } = hmc;
-  const climbed = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0]);
+  const climbed = climbToMode(
+    target,
+    target.climbStart?.(starts[0]) ?? starts[0],
+    target.climbFixed?.(),
+  );
   const refined = target.refineStart?.(climbed) ?? null;
   const mode = refined?.position ?? climbed;
   const g0 = new Float64Array(dim);
