@@ -28,8 +28,8 @@
  */
 import type { LogDensity } from "./log_density.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
-import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
-import { plainNonCentred } from "./signed_scales.ts";
+import { corrParamCount } from "./cholesky_corr.ts";
+import { plainEffectsAt, plainNonCentred } from "./signed_scales.ts";
 import { invertSymmetricPositive } from "./_dense.ts";
 
 /** Largest starting variance, as in the Laplace start (lib/sampler/laplace_metric.ts). */
@@ -69,7 +69,7 @@ export function empiricalBayesStart(
     const J = term.nGroups;
     const z0 = term.zOffset;
     // The probe point: sd 1, L = I, z = r, so that z_jk moves r_jk alone.
-    const r = effectsAt(term, mode);
+    const r = plainEffectsAt(term, mode);
     const probe = Float64Array.from(mode);
     for (let k = 0; k < K; k++) probe[term.logSdOffset + k] = term.signedSd?.[k] ? 1 : 0;
     if (term.correlated) probe.fill(0, term.corOffset, term.corOffset + corrParamCount(K));
@@ -141,27 +141,6 @@ export function empiricalBayesStart(
   return Number.isFinite(model.logDensityGradient(position, gradient))
     ? { position, inverseMetric }
     : null;
-}
-
-/** r_j = diag(s) L z_j at θ, s = exp(log sd) or the signed scale itself. */
-function effectsAt(term: CompiledTerm, theta: Float64Array): Float64Array {
-  const K = term.coefNames.length;
-  const L = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) L[k * K + k] = 1;
-  if (term.correlated) choleskyCorrForward(theta, K, term.lkjEta, L, term.corOffset);
-  const s = Array.from({ length: K }, (_, k) => {
-    const v = theta[term.logSdOffset + k];
-    return term.signedSd?.[k] ? v : Math.exp(v);
-  });
-  const r = new Float64Array(term.nGroups * K);
-  for (let j = 0; j < term.nGroups; j++) {
-    for (let a = 0; a < K; a++) {
-      let lz = 0;
-      for (let b = 0; b <= a; b++) lz += L[a * K + b] * theta[term.zOffset + j * K + b];
-      r[j * K + a] = s[a] * lz;
-    }
-  }
-  return r;
 }
 
 /** Σ_j (v_j + τ²)⁻² over the levels with finite v_j. */

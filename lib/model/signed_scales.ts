@@ -16,6 +16,7 @@
 import type { ChainDraws } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { signedScaleSuits } from "./level_covariance.ts";
+import { choleskyCorrForward } from "./cholesky_corr.ts";
 
 /** How the full model holds its sds: "auto" (see {@link withSdScales}), "signed" or "log". */
 export type SdScale = "auto" | "signed" | "log";
@@ -99,4 +100,28 @@ export function canonicalChainDraws(data: CompiledData, draws: ChainDraws): Chai
     canonicalTheta(data, theta, d * data.dim);
   }
   return { ...draws, theta, logDensity };
+}
+
+/**
+ * A plain non-centred term's effects at θ: r_j = diag(s) L z_j with s = exp(log sd), or the
+ * signed scale itself where the term holds one (J × K, group-major).
+ */
+export function plainEffectsAt(term: CompiledTerm, theta: Float64Array): Float64Array {
+  const K = term.coefNames.length;
+  const L = new Float64Array(K * K);
+  for (let k = 0; k < K; k++) L[k * K + k] = 1;
+  if (term.correlated) choleskyCorrForward(theta, K, term.lkjEta, L, term.corOffset);
+  const s = Array.from({ length: K }, (_, k) => {
+    const v = theta[term.logSdOffset + k];
+    return term.signedSd?.[k] ? v : Math.exp(v);
+  });
+  const r = new Float64Array(term.nGroups * K);
+  for (let j = 0; j < term.nGroups; j++) {
+    for (let a = 0; a < K; a++) {
+      let lz = 0;
+      for (let b = 0; b <= a; b++) lz += L[a * K + b] * theta[term.zOffset + j * K + b];
+      r[j * K + a] = s[a] * lz;
+    }
+  }
+  return r;
 }

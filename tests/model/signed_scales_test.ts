@@ -5,12 +5,11 @@ import {
   canonicalChainDraws,
   canonicalTheta,
   hasSignedScales,
+  plainEffectsAt,
   withSdScales,
 } from "../../lib/model/signed_scales.ts";
 import { applyParameterization } from "../../lib/model/auto_parameterization.ts";
 import { allocateChainDraws } from "../../lib/sampler/backend.ts";
-import { choleskyCorrForward } from "../../lib/model/cholesky_corr.ts";
-import type { CompiledTerm } from "../../lib/model/compiled_data.ts";
 import type { Family } from "../../lib/spec/model_spec.ts";
 import {
   assertGradientMatchesDifferences,
@@ -83,8 +82,8 @@ for (const [name, makeSpec] of Object.entries(SPECS)) {
       assert.ok(Math.abs(lpLog - (lpSigned + jacobian)) < 1e-9 * Math.abs(lpLog), `seed ${seed}`);
       // Varying effects: r from the mapped point equals diag(u) L z at the signed one.
       data.terms.forEach((t, ti) => {
-        const direct = signedEffects(t, psi);
-        const mapped = signedEffects(logData.terms[ti], theta);
+        const direct = plainEffectsAt(t, psi);
+        const mapped = plainEffectsAt(logData.terms[ti], theta);
         for (let i = 0; i < mapped.length; i++) {
           assert.ok(Math.abs(mapped[i] - direct[i]) < 1e-12, `term ${t.group} [${i}]`);
         }
@@ -140,27 +139,6 @@ Deno.test("signed scales: chain draws become log-sd draws with positive scales a
   // The input draws are left as they were.
   assert.ok(draws.theta.some((v, i) => v !== out.theta[i]));
 });
-
-/** r_j = diag(s) L z_j with s the signed scale (or exp(log sd)) read straight from θ. */
-function signedEffects(term: CompiledTerm, theta: Float64Array): Float64Array {
-  const K = term.coefNames.length;
-  const L = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) L[k * K + k] = 1;
-  if (term.correlated) choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
-  const s = Array.from({ length: K }, (_, k) => {
-    const v = theta[term.logSdOffset + k];
-    return term.signedSd?.[k] ? v : Math.exp(v);
-  });
-  const r = new Float64Array(term.nGroups * K);
-  for (let j = 0; j < term.nGroups; j++) {
-    for (let a = 0; a < K; a++) {
-      let lz = 0;
-      for (let b = 0; b <= a; b++) lz += L[a * K + b] * theta[term.zOffset + j * K + b];
-      r[j * K + a] = s[a] * lz;
-    }
-  }
-  return r;
-}
 
 Deno.test("signed scales on a centred term are refused, not silently misread", () => {
   const data = compileModel(singleTermSpec("bernoulli"), simulatedTable(100, "bernoulli"));
