@@ -4,11 +4,12 @@
  * Auto picks WebGPU only when an adapter exists and the work per gradient is large enough to
  * gain: a likelihood over raw patterns (non-Gaussian families; Gaussian models compress to a few
  * cells and the CPU's NUTS wins) with patterns × chains ≥ {@link AUTO_MIN_WORK} and at least
- * {@link AUTO_MIN_CHAINS} chains. The thresholds come from bench/results/webgpu.json (lavapipe,
- * 2 shared CPU cores): with ≥ 64 chains one gradient costs 0.5 / 3.0 / 28 ms per chain on
- * 10⁴ / 10⁵ / 10⁶ Bernoulli patterns against 1.0–1.5 / 7.2–7.6 / 73–78 ms for the CPU model (one
- * core), while 4 chains on the GPU cost more per chain than the CPU (7.8 / 9.3 / 38 ms) and the
- * compressed Tomz & Weeks model runs at about the same ESS/s on both.
+ * {@link AUTO_MIN_CHAINS} chains. The thresholds come from bench/results/webgpu.json (lavapipe on
+ * the same 2 CPU cores the CPU backend uses; the 1,000-group Bernoulli model with signed scales
+ * and the empirical-Bayes start): with 4 chains WebGPU and CPU are level at 10⁴ patterns (12.1
+ * against 13.6 ESS/s), WebGPU is 13× ahead at 10⁵ (13.1 against 0.97) and 54× at 10⁶ (2.6
+ * against 0.049); at 10⁴ patterns, 64 WebGPU chains give 12.5 ESS/s against 4.3 for 64 CPU
+ * chains. The compressed Tomz & Weeks model (Gaussian) stays on the CPU.
  *
  * @module
  */
@@ -17,9 +18,9 @@ import type { CompiledData } from "../../model/compiled_data.ts";
 import { acquireGpu, type AdapterProvider, type GpuContext } from "./device.ts";
 
 /** Least patterns × chains for auto to choose WebGPU. */
-export const AUTO_MIN_WORK = 5_000_000;
-/** Least chains for auto to choose WebGPU (lockstep sampling needs many chains). */
-export const AUTO_MIN_CHAINS = 64;
+export const AUTO_MIN_WORK = 200_000;
+/** Least chains for auto to choose WebGPU (ChEES adapts across chains). */
+export const AUTO_MIN_CHAINS = 4;
 
 /** The decision. */
 export interface BackendChoice {
