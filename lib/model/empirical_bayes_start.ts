@@ -21,7 +21,11 @@
  *    variance) and 1 / (2τ² Σ w_j) for τ (the marginal likelihood's information; divided by τ²
  *    for log τ), each at most 1 like the Laplace start's.
  *
- * Terms whose level mean is moved into the coefficients (meanInBeta) are left to the climb: moving
+ * With several covered terms (crossed or nested) each is estimated with the others at their
+ * current start, in two sweeps (backfitting), so that they do not each absorb what they share. A
+ * level whose information is singular (one arm of a 0/1 slope) is used coefficient by coefficient;
+ * a start sd is at most e². Terms whose level mean is moved into the coefficients (meanInBeta) are
+ * left to the climb: moving
  * every r_jk there moves the coefficients too.
  *
  * @module
@@ -32,8 +36,13 @@ import { corrParamCount } from "./cholesky_corr.ts";
 import { plainEffectsAt, plainNonCentred } from "./signed_scales.ts";
 import { invertSymmetricPositive } from "./_dense.ts";
 
-/** Largest starting variance, as in the Laplace start (lib/sampler/laplace_metric.ts). */
+/** Range of a starting variance, as in the Laplace start (lib/sampler/laplace_metric.ts). */
 const MAX_INVERSE = 1;
+const MIN_INVERSE = 1e-4;
+/** Largest starting sd: e², the top of Stan's uniform(−2, 2) inits for log sd. */
+const MAX_START_SD = Math.exp(2);
+/** Backfitting sweeps over the covered terms when there are several. */
+const SWEEPS = 2;
 /** Step of the central differences of the score in r (r's of order 0.01–1). */
 const H = 1e-3;
 
@@ -58,89 +67,137 @@ export function empiricalBayesStart(
   data: CompiledData,
   mode: Float64Array,
 ): { position: Float64Array; inverseMetric: Float64Array } | null {
-  const dim = data.dim;
   const position = Float64Array.from(mode);
-  const inverseMetric = new Float64Array(dim).fill(NaN);
-  const gradient = new Float64Array(dim);
+  const inverseMetric = new Float64Array(data.dim).fill(NaN);
+  const gradient = new Float64Array(data.dim);
+  const terms = data.terms.filter(empiricalBayesSuits);
   let covered = false;
-  for (const term of data.terms) {
-    if (!empiricalBayesSuits(term)) continue;
-    const K = term.coefNames.length;
-    const J = term.nGroups;
-    const z0 = term.zOffset;
-    // The probe point: sd 1, L = I, z = r, so that z_jk moves r_jk alone.
-    const r = plainEffectsAt(term, mode);
-    const probe = Float64Array.from(mode);
-    for (let k = 0; k < K; k++) probe[term.logSdOffset + k] = term.signedSd?.[k] ? 1 : 0;
-    if (term.correlated) probe.fill(0, term.corOffset, term.corOffset + corrParamCount(K));
-    probe.set(r, z0);
-    // ∂lp/∂z_jk = g_jk − z_jk (the N(0, 1) prior on z): the likelihood's score is ∂lp/∂z + z.
-    if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
-    const score = new Float64Array(J * K);
-    for (let i = 0; i < J * K; i++) score[i] = gradient[z0 + i] + probe[z0 + i];
-    // Each level's K × K information: column k from moving every level's r_jk by ±H.
-    const information = new Float64Array(J * K * K);
-    const plus = new Float64Array(J * K);
-    for (let k = 0; k < K; k++) {
-      for (const sign of [1, -1]) {
-        for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k] + sign * H;
-        if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
-        for (let i = 0; i < J * K; i++) {
-          const s = gradient[z0 + i] + probe[z0 + i];
-          if (sign > 0) plus[i] = s;
-          else information[(i * K) + k] = -(plus[i] - s) / (2 * H);
-        }
-        for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k];
-      }
+  // Backfitting: each term's levels are estimated with the other terms' effects at their
+  // current start, so crossed or nested terms do not each absorb the variation they share.
+  for (let sweep = 0; sweep < (terms.length > 1 ? SWEEPS : 1); sweep++) {
+    for (const term of terms) {
+      const done = refineTerm(model, term, position, inverseMetric, gradient);
+      if (done === null) return null;
+      covered ||= done;
     }
-    // Newton step per level: r̂_j = r_j + I_j⁻¹ g_j, with covariance I_j⁻¹ (symmetrised).
-    const estimate = new Float64Array(J * K);
-    const variance = new Float64Array(J * K).fill(Infinity);
-    const block = new Float64Array(K * K);
-    const inverse = new Float64Array(K * K);
-    const scratch = new Float64Array(K * K);
-    for (let j = 0; j < J; j++) {
-      for (let a = 0; a < K; a++) {
-        for (let b = 0; b < K; b++) {
-          const i = (j * K + a) * K + b;
-          block[a * K + b] = 0.5 * (information[i] + information[(j * K + b) * K + a]);
-        }
-      }
-      // A level whose likelihood is flat or not concave in r_j tells nothing: v = ∞, r̂ = 0.
-      if (!Number.isFinite(invertSymmetricPositive(block, K, inverse, scratch))) continue;
-      for (let a = 0; a < K; a++) {
-        let step = 0;
-        for (let b = 0; b < K; b++) step += inverse[a * K + b] * score[j * K + b];
-        estimate[j * K + a] = r[j * K + a] + step;
-        variance[j * K + a] = inverse[a * K + a];
-      }
-    }
-    for (let k = 0; k < K; k++) {
-      const estimateK = Float64Array.from({ length: J }, (_, j) => estimate[j * K + k]);
-      const varianceK = Float64Array.from({ length: J }, (_, j) => variance[j * K + k]);
-      const { tau2, weightSum } = marginalTau2(estimateK, varianceK);
-      if (!(weightSum > 0)) continue;
-      const tau = Math.sqrt(Math.max(tau2, Math.sqrt(2 / weightSum)));
-      const signed = term.signedSd?.[k] ?? false;
-      const at = term.logSdOffset + k;
-      position[at] = signed ? tau : Math.log(tau);
-      const w = sumWeights(varianceK, tau * tau);
-      const varTau = 1 / (2 * tau * tau * w);
-      inverseMetric[at] = Math.min(MAX_INVERSE, signed ? varTau : varTau / (tau * tau));
-      for (let j = 0; j < J; j++) {
-        const i = z0 + j * K + k;
-        const v = varianceK[j];
-        position[i] = Number.isFinite(v) ? estimateK[j] * tau / (tau * tau + v) : 0;
-        inverseMetric[i] = Math.min(MAX_INVERSE, Number.isFinite(v) ? v / (v + tau * tau) : 1);
-      }
-      covered = true;
-    }
-    if (term.correlated) position.fill(0, term.corOffset, term.corOffset + corrParamCount(K));
   }
   if (!covered) return null;
   return Number.isFinite(model.logDensityGradient(position, gradient))
     ? { position, inverseMetric }
     : null;
+}
+
+/**
+ * Steps 1–4 for one term, reading the other terms from `position` and writing this term's sds,
+ * correlations (0), effects and their inverse metric there; false when no coefficient had an
+ * informative level, null when a density was not finite.
+ */
+function refineTerm(
+  model: LogDensity,
+  term: CompiledTerm,
+  position: Float64Array,
+  inverseMetric: Float64Array,
+  gradient: Float64Array,
+): boolean | null {
+  const K = term.coefNames.length;
+  const J = term.nGroups;
+  const z0 = term.zOffset;
+  // The probe point: sd 1, L = I, z = r, so that z_jk moves r_jk alone.
+  const r = plainEffectsAt(term, position);
+  const probe = Float64Array.from(position);
+  for (let k = 0; k < K; k++) probe[term.logSdOffset + k] = term.signedSd?.[k] ? 1 : 0;
+  if (term.correlated) probe.fill(0, term.corOffset, term.corOffset + corrParamCount(K));
+  probe.set(r, z0);
+  // ∂lp/∂z_jk = g_jk − z_jk (the N(0, 1) prior on z): the likelihood's score is ∂lp/∂z + z.
+  if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
+  const score = new Float64Array(J * K);
+  for (let i = 0; i < J * K; i++) score[i] = gradient[z0 + i] + probe[z0 + i];
+  // Each level's K × K information: column k from moving every level's r_jk by ±H.
+  const information = new Float64Array(J * K * K);
+  const plus = new Float64Array(J * K);
+  for (let k = 0; k < K; k++) {
+    for (const sign of [1, -1]) {
+      for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k] + sign * H;
+      if (!Number.isFinite(model.logDensityGradient(probe, gradient))) return null;
+      for (let i = 0; i < J * K; i++) {
+        const s = gradient[z0 + i] + probe[z0 + i];
+        if (sign > 0) plus[i] = s;
+        else information[i * K + k] = -(plus[i] - s) / (2 * H);
+      }
+      for (let j = 0; j < J; j++) probe[z0 + j * K + k] = r[j * K + k];
+    }
+  }
+  const { estimate, variance } = levelEstimates(r, score, information, J, K);
+  let covered = false;
+  for (let k = 0; k < K; k++) {
+    const estimateK = Float64Array.from({ length: J }, (_, j) => estimate[j * K + k]);
+    const varianceK = Float64Array.from({ length: J }, (_, j) => variance[j * K + k]);
+    const { tau2, weightSum } = marginalTau2(estimateK, varianceK);
+    if (!(weightSum > 0)) continue;
+    const tau = Math.min(MAX_START_SD, Math.sqrt(Math.max(tau2, Math.sqrt(2 / weightSum))));
+    const signed = term.signedSd?.[k] ?? false;
+    const at = term.logSdOffset + k;
+    position[at] = signed ? tau : Math.log(tau);
+    const varTau = 1 / (2 * tau * tau * sumWeights(varianceK, tau * tau));
+    inverseMetric[at] = clampInverse(signed ? varTau : varTau / (tau * tau));
+    for (let j = 0; j < J; j++) {
+      const i = z0 + j * K + k;
+      const v = varianceK[j];
+      position[i] = Number.isFinite(v) ? estimateK[j] * tau / (tau * tau + v) : 0;
+      inverseMetric[i] = clampInverse(Number.isFinite(v) ? v / (v + tau * tau) : 1);
+    }
+    covered = true;
+  }
+  if (term.correlated) position.fill(0, term.corOffset, term.corOffset + corrParamCount(K));
+  return covered;
+}
+
+/**
+ * One Newton step per level, r̂_j = r_j + I_j⁻¹ g_j with variances (I_j⁻¹)_kk; where I_j is not
+ * positive definite (a level with one arm of a 0/1 slope), coefficient by coefficient with
+ * I_kk > 0; v = ∞ (no information) where even that fails.
+ */
+function levelEstimates(
+  r: Float64Array,
+  score: Float64Array,
+  information: Float64Array,
+  J: number,
+  K: number,
+): { estimate: Float64Array; variance: Float64Array } {
+  const estimate = new Float64Array(J * K);
+  const variance = new Float64Array(J * K).fill(Infinity);
+  const block = new Float64Array(K * K);
+  const inverse = new Float64Array(K * K);
+  const scratch = new Float64Array(K * K);
+  for (let j = 0; j < J; j++) {
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < K; b++) {
+        block[a * K + b] = 0.5 *
+          (information[(j * K + a) * K + b] + information[(j * K + b) * K + a]);
+      }
+    }
+    const joint = Number.isFinite(invertSymmetricPositive(block, K, inverse, scratch));
+    for (let a = 0; a < K; a++) {
+      const i = j * K + a;
+      if (joint) {
+        let step = 0;
+        for (let b = 0; b < K; b++) step += inverse[a * K + b] * score[j * K + b];
+        estimate[i] = r[i] + step;
+        variance[i] = inverse[a * K + a];
+      } else {
+        const info = block[a * K + a];
+        if (!(info > 0 && Number.isFinite(info))) continue;
+        estimate[i] = r[i] + score[i] / info;
+        variance[i] = 1 / info;
+      }
+    }
+  }
+  return { estimate, variance };
+}
+
+/** The Laplace start's range for a starting inverse metric entry. */
+function clampInverse(v: number): number {
+  return Math.min(MAX_INVERSE, Math.max(MIN_INVERSE, v));
 }
 
 /** Σ_j (v_j + τ²)⁻² over the levels with finite v_j. */

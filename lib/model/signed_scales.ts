@@ -70,7 +70,7 @@ export function canonicalTheta(data: CompiledData, theta: Float64Array, offset =
       const at = offset + term.logSdOffset + k;
       const u = theta[at];
       if (u < 0) flip[k] = -1, any = true;
-      theta[at] = Math.log(Math.abs(u));
+      theta[at] = logScale(u);
     }
     if (!any) continue;
     if (term.correlated) {
@@ -86,9 +86,15 @@ export function canonicalTheta(data: CompiledData, theta: Float64Array, offset =
   }
 }
 
+/** log|u|, finite at u = 0 (an f32 draw can land there exactly): the smallest positive double. */
+function logScale(u: number): number {
+  return Math.log(Math.max(Math.abs(u), Number.MIN_VALUE));
+}
+
 /**
  * A chain's draws with every θ mapped by {@link canonicalTheta} and its log density moved to the
- * log-sd parameterisation (+ Σ log sd); the same object when the model has no signed scales.
+ * log-sd parameterisation (+ Σ log sd); the same object when the model has no signed scales. The
+ * adapted inverse metric stays that of the sampled (signed) coordinates.
  */
 export function canonicalChainDraws(data: CompiledData, draws: ChainDraws): ChainDraws {
   if (!hasSignedScales(data)) return draws;
@@ -98,7 +104,7 @@ export function canonicalChainDraws(data: CompiledData, draws: ChainDraws): Chai
     // lp of the log-sd parameterisation: + log sd, the Jacobian of sd = exp(log sd).
     for (const term of data.terms) {
       term.signedSd?.forEach((signed, k) => {
-        if (signed) logDensity[d] += Math.log(Math.abs(theta[d * data.dim + term.logSdOffset + k]));
+        if (signed) logDensity[d] += logScale(theta[d * data.dim + term.logSdOffset + k]);
       });
     }
     canonicalTheta(data, theta, d * data.dim);

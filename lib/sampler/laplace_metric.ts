@@ -180,12 +180,15 @@ export function laplaceStart(
   initial: NutsState,
   rng: KeyedStream,
 ): { state: NutsState; inverseMetric: Float64Array } {
-  const climbed = climbToMode(
+  const fixed = target.climbFixed?.();
+  let climbed = climbToMode(
     target,
     target.climbStart?.(initial.position) ?? initial.position,
-    target.climbFixed?.(),
+    fixed,
   );
   const refined = target.refineStart?.(climbed) ?? null;
+  // Nothing set what the climb held: let it climb those too.
+  if (refined === null && fixed !== undefined) climbed = climbToMode(target, climbed);
   const mode = refined?.position ?? climbed;
   const inverseMetric = curvatureInverse(target, mode, refined?.inverseMetric);
   const dim = target.dim;

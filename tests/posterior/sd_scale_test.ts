@@ -7,7 +7,9 @@ import { seeded } from "../_seeded.ts";
 
 /**
  * y ~ 1 + x + treat + (1 + treat | g), Bernoulli, 60 groups × 30 rows; intercept sd 0.5, slope
- * sd 0 (its posterior reaches 0: where signed scales matter).
+ * effects 0.6 × the intercept's (sd 0.3, correlation 1): 15 rows per arm leave the slope sd's
+ * posterior reaching 0, where signed scales matter, and the strong correlation makes a sign slip
+ * in mapping draws back (correlations, effects) show in cor_ and r_.
  */
 function table() {
   const u = seeded(21);
@@ -20,7 +22,7 @@ function table() {
     g[i] = i % J;
     x[i] = 2 * u() - 1;
     treat[i] = u() < 0.5 ? 1 : 0;
-    const eta = -0.3 + 0.6 * x[i] + a[i % J] + 0.4 * treat[i];
+    const eta = -0.3 + 0.6 * x[i] + a[i % J] + (0.4 + 0.6 * a[i % J]) * treat[i];
     y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
   return makeTable({

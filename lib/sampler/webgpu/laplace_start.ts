@@ -41,12 +41,11 @@ export async function laplaceStartGpu(
   seed: number,
 ): Promise<Float64Array> {
   const { chains, dim } = hmc;
-  const climbed = climbToMode(
-    target,
-    target.climbStart?.(starts[0]) ?? starts[0],
-    target.climbFixed?.(),
-  );
+  const fixed = target.climbFixed?.();
+  let climbed = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0], fixed);
   const refined = target.refineStart?.(climbed) ?? null;
+  // Nothing set what the climb held: let it climb those too.
+  if (refined === null && fixed !== undefined) climbed = climbToMode(target, climbed);
   const mode = refined?.position ?? climbed;
   const g0 = new Float64Array(dim);
   if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
