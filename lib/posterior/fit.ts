@@ -161,7 +161,11 @@ export interface TermParameterizationInfo {
   mean_in_coefficients: boolean;
   /** Chosen by the "auto" rule. */
   auto: boolean;
-  /** Per coefficient: how the sampler held its sd, "signed" (u, sd = |u|) or "log". */
+  /**
+   * Per coefficient: how NUTS or WebGPU held its sd in the full model, "signed" (u, sd = |u|) or
+   * "log". A collapsed fit reports "log": its level-collapsed target chooses per sd on its own
+   * (lib/model/level_collapsed_gaussian.ts).
+   */
   sd_scale: Record<string, "signed" | "log">;
 }
 
