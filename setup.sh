@@ -105,8 +105,10 @@ if [ -f "$KERNEL_JSON" ] && grep -qF "\"$DENO_REAL\"" "$KERNEL_JSON"; then
   step "Deno Jupyter kernel already registered ($KERNEL_JSON)"
 else
   step "deno jupyter --install (register the Deno kernel)"
-  "$DENO" jupyter --install --force 2>&1 | grep -v -e 'is unstable' -e 'Debugger' -e 'frozen modules' \
-    -e 'PYDEVD_DISABLE' || true
+  # deno writes the first `deno` on PATH into the kernelspec when there is one (a global Deno, or
+  # .tools/node_modules/.bin): put this checkout's binary first so the kernel runs it.
+  PATH="$(dirname "$DENO_REAL"):$PATH" "$DENO_REAL" jupyter --install --force 2>&1 |
+    grep -v -e 'is unstable' -e 'Debugger' -e 'frozen modules' -e 'PYDEVD_DISABLE' || true
   STEP="checking the Deno kernelspec at $KERNEL_JSON"
   grep -qF "\"$DENO_REAL\"" "$KERNEL_JSON"
 fi
