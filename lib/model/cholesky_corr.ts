@@ -11,6 +11,32 @@ export function corrParamCount(k: number): number {
 }
 
 /**
+ * The reals of D Ω D for D = diag(flip) (each ±1), in place: with L's rows scaled by D and its
+ * columns by D, DLD is again a Cholesky factor with unit-length rows, and each canonical partial
+ * correlation (i, j) — so each real, tanh being odd — is multiplied by flip_i flip_j. `y` holds
+ * the K(K−1)/2 reals from index `offset`, row by row as in {@link choleskyCorrForward}.
+ *
+ * @example
+ * ```ts
+ * import { reflectCorrelationReals } from "./cholesky_corr.ts";
+ * const y = Float64Array.of(0.5, -0.2, 0.3); // (1,0), (2,0), (2,1)
+ * reflectCorrelationReals(y, 3, [1, -1, 1]);
+ * console.assert(y[0] === -0.5 && y[1] === -0.2 && y[2] === -0.3);
+ * ```
+ */
+export function reflectCorrelationReals(
+  y: Float64Array,
+  k: number,
+  flip: ArrayLike<number>,
+  offset = 0,
+): void {
+  let p = offset;
+  for (let i = 1; i < k; i++) {
+    for (let j = 0; j < i; j++) y[p++] *= flip[i] * flip[j];
+  }
+}
+
+/**
  * Fill `L` (K × K row-major, lower triangle used) from `y` (K(K−1)/2 reals from index `offset`,
  * row by row: (1,0), (2,0), (2,1), …). Returns log |Jacobian| + LKJ(eta) log density of L.
  *

@@ -13,7 +13,7 @@ import { KeyedStream, Streams } from "../sampler/rng.ts";
 import type { CollapsedLayout } from "./collapsed_gaussian.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
-import { choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { choleskyCorrForward, corrParamCount, reflectCorrelationReals } from "./cholesky_corr.ts";
 import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
 
 /**
@@ -71,12 +71,9 @@ export function assembleTheta(
     }
     const L = new Float64Array(K * K);
     if (phiCor >= 0) {
-      // Real (i, j), i > j, row by row: its canonical partial correlation flips with u_i u_j.
       const reals = theta.subarray(term.corOffset, term.corOffset + corrParamCount(K));
-      let p = 0;
-      for (let i = 1; i < K; i++) {
-        for (let j = 0; j < i; j++, p++) reals[p] = flip[i] * flip[j] * phi[phiCor + p];
-      }
+      reals.set(phi.subarray(phiCor, phiCor + reals.length));
+      reflectCorrelationReals(reals, K, flip);
       choleskyCorrForward(reals, K, term.lkjEta, L);
     } else {
       for (let k = 0; k < K; k++) L[k * K + k] = 1;

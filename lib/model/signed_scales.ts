@@ -16,7 +16,7 @@
 import type { ChainDraws } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { signedScaleSuits } from "./level_covariance.ts";
-import { choleskyCorrForward } from "./cholesky_corr.ts";
+import { choleskyCorrForward, reflectCorrelationReals } from "./cholesky_corr.ts";
 
 /** How the full model holds its sds: "auto" (see {@link withSdScales}), "signed" or "log". */
 export type SdScale = "auto" | "signed" | "log";
@@ -73,12 +73,7 @@ export function canonicalTheta(data: CompiledData, theta: Float64Array, offset =
       theta[at] = logScale(u);
     }
     if (!any) continue;
-    if (term.correlated) {
-      let p = offset + term.corOffset;
-      for (let a = 1; a < K; a++) {
-        for (let b = 0; b < a; b++) theta[p++] *= flip[a] * flip[b];
-      }
-    }
+    if (term.correlated) reflectCorrelationReals(theta, K, flip, offset + term.corOffset);
     const z0 = offset + term.zOffset;
     for (let j = 0; j < term.nGroups; j++) {
       for (let k = 0; k < K; k++) if (flip[k] < 0) theta[z0 + j * K + k] = -theta[z0 + j * K + k];

@@ -296,13 +296,13 @@ export async function fitModel(
   let webgpuRun: WebGpuRunInfo | null = null;
   let chains: ChainDraws[] = [];
   let cancelled = false;
-  // What the sampler ran: `data` with the chosen sd scales (log everywhere for a collapsed fit).
-  const sdScale = options.sdScale ?? "auto";
-  let sampled = data;
+  if (choice.gpu && !gpuSupports(data)) data = applyParameterization(data, "noncentered");
+  // What NUTS or WebGPU samples: `data` with the chosen sd scales (a collapsed fit has its own).
+  const sampled = method.method === "collapsed"
+    ? data
+    : withSdScales(data, options.sdScale ?? "auto");
   try {
     if (choice.gpu) {
-      if (!gpuSupports(data)) data = applyParameterization(data, "noncentered");
-      sampled = withSdScales(data, sdScale);
       const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
       try {
         chains = await gpuBackend.sample(new CompiledModel(sampled), sampleOptions);
@@ -318,7 +318,6 @@ export async function fitModel(
     if (method.method === "collapsed") {
       chains = await sampleCollapsed(data, sampleOptions, workers);
     } else if (usedBackend === "cpu") {
-      sampled = withSdScales(data, sdScale);
       chains = workers > 1 && o.chains > 1
         ? await sampleInWorkers(
           {

@@ -159,6 +159,29 @@ function curvatureInverse(
 }
 
 /**
+ * The Laplace start's point, shared by the CPU and WebGPU starts: L-BFGS from
+ * `target.climbStart(initial)` (or `initial`) holding `target.climbFixed()`, then
+ * `target.refineStart` (climbing the held coordinates too when it gives nothing). `known` is the
+ * refinement's inverse metric (NaN where it leaves the curvature to finite differences).
+ *
+ * @example
+ * ```ts ignore
+ * const { mode, known } = climbAndRefine(target, starts[0]);
+ * ```
+ */
+export function climbAndRefine(
+  target: SamplerTarget,
+  initial: Float64Array,
+): { mode: Float64Array; known?: Float64Array } {
+  const fixed = target.climbFixed?.();
+  const climbed = climbToMode(target, target.climbStart?.(initial) ?? initial, fixed);
+  const refined = target.refineStart?.(climbed) ?? null;
+  if (refined !== null) return { mode: refined.position, known: refined.inverseMetric };
+  // Nothing set what the climb held: let it climb those too.
+  return { mode: fixed === undefined ? climbed : climbToMode(target, climbed) };
+}
+
+/**
  * Where warmup starts with `warmupStart: "laplace"`: climb to the mode from
  * `target.climbStart(initial)` (or `initial`), let `target.refineStart` move it and set part of
  * the metric (the rest by finite differences), then a draw mode + √(inverse metric)·z from the
@@ -180,17 +203,8 @@ export function laplaceStart(
   initial: NutsState,
   rng: KeyedStream,
 ): { state: NutsState; inverseMetric: Float64Array } {
-  const fixed = target.climbFixed?.();
-  let climbed = climbToMode(
-    target,
-    target.climbStart?.(initial.position) ?? initial.position,
-    fixed,
-  );
-  const refined = target.refineStart?.(climbed) ?? null;
-  // Nothing set what the climb held: let it climb those too.
-  if (refined === null && fixed !== undefined) climbed = climbToMode(target, climbed);
-  const mode = refined?.position ?? climbed;
-  const inverseMetric = curvatureInverse(target, mode, refined?.inverseMetric);
+  const { mode, known } = climbAndRefine(target, initial.position);
+  const inverseMetric = curvatureInverse(target, mode, known);
   const dim = target.dim;
   const position = new Float64Array(dim);
   for (let i = 0; i < dim; i++) position[i] = mode[i] + Math.sqrt(inverseMetric[i]) * rng.normal();

@@ -1,28 +1,28 @@
 /**
  * The WebGPU backend's Laplace start: climb to near the mode with L-BFGS (on the CPU,
  * lib/sampler/laplace_metric.ts), let `target.refineStart` move the point and set part of the
- * metric (CompiledModel: the empirical-Bayes start of non-centred terms, on the CPU), take the
- * remaining diagonal curvature by finite differences batched across the GPU chains, and start every
- * chain at a draw from that diagonal Laplace approximation.
+ * metric (CompiledModel: the empirical-Bayes start of non-centred terms, on the CPU;
+ * `climbAndRefine`), take the remaining diagonal curvature by finite differences batched across
+ * the GPU chains, and start every chain at a draw from that diagonal Laplace approximation.
  *
- * The climb starts from `target.climbStart(starts[0])` (CompiledModel: chain 0's initial point with
- * every term's varying effects at their prior mean 0; the CPU chains do the same). From
- * uniform(−2, 2) effects the first L-BFGS steps explain the effects' noise away by driving the group sds toward
- * 0 (log sd ≈ −116 on the 10⁵-row, 1,000-group Bernoulli benchmark), a plateau where z no longer
- * affects the likelihood and the climb stalls; there the f32 gradient is not finite, so every chain
- * fell back to its uniform(−2, 2) start and the whole warmup was spent in the transient (ChEES then
- * kept trajectories at 1–2 steps).
+ * The climb starts from `target.climbStart(starts[0])` (CompiledModel: chain 0's initial point
+ * with every term's varying effects at their prior mean 0; the CPU chains do the same). From
+ * uniform(−2, 2) effects the first L-BFGS steps explain the effects' noise away by driving the
+ * group sds toward 0 (log sd ≈ −116 on the 10⁵-row, 1,000-group Bernoulli benchmark), a plateau
+ * where z no longer affects the likelihood and the climb stalls; there the f32 gradient is not
+ * finite, so every chain fell back to its uniform(−2, 2) start and the whole warmup was spent in
+ * the transient (ChEES then kept trajectories at 1–2 steps).
  *
  * @module
  */
 import type { SamplerTarget } from "../backend.ts";
-import { climbToMode } from "../laplace_metric.ts";
+import { climbAndRefine } from "../laplace_metric.ts";
 import { KeyedStream, Streams } from "../rng.ts";
 import type { LockstepHmc } from "./lockstep_hmc.ts";
 
 /**
- * The Laplace start on the GPU chains of `hmc`: mode by L-BFGS from
- * target.climbStart(starts[0]); diagonal curvature by one-sided differences of the gradient,
+ * The Laplace start on the GPU chains of `hmc`: the point of climbAndRefine(target, starts[0]);
+ * diagonal curvature (where the refinement left it) by one-sided differences of the gradient,
  * `chains` coordinates per GPU evaluation; each chain moved to mode + √(inverse)·z (z from the
  * chain's init stream, iteration 100), or to the mode where that draw is not finite, or kept at
  * its start where neither is. Returns the inverse metric (1 / curvature clamped to [1e-4, 1],
@@ -41,21 +41,16 @@ export async function laplaceStartGpu(
   seed: number,
 ): Promise<Float64Array> {
   const { chains, dim } = hmc;
-  const fixed = target.climbFixed?.();
-  let climbed = climbToMode(target, target.climbStart?.(starts[0]) ?? starts[0], fixed);
-  const refined = target.refineStart?.(climbed) ?? null;
-  // Nothing set what the climb held: let it climb those too.
-  if (refined === null && fixed !== undefined) climbed = climbToMode(target, climbed);
-  const mode = refined?.position ?? climbed;
+  const { mode, known } = climbAndRefine(target, starts[0]);
   const g0 = new Float64Array(dim);
   if (!Number.isFinite(target.logDensityGradient(mode, g0))) return new Float64Array(dim).fill(1);
   const inverse = new Float64Array(dim).fill(1);
   // Coordinates refineStart did not set, `chains` of them per GPU evaluation.
   const todo: number[] = [];
   for (let i = 0; i < dim; i++) {
-    const known = refined?.inverseMetric[i] ?? NaN;
-    if (Number.isNaN(known)) todo.push(i);
-    else inverse[i] = known;
+    const v = known?.[i] ?? NaN;
+    if (Number.isNaN(v)) todo.push(i);
+    else inverse[i] = v;
   }
   for (let first = 0; first < todo.length; first += chains) {
     const points = Array.from({ length: chains }, (_, c) => {
