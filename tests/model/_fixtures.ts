@@ -9,6 +9,15 @@ export { seeded } from "../_seeded.ts";
 import assert from "node:assert/strict";
 import type { LogDensity } from "../../lib/model/log_density.ts";
 
+/** A table of numeric columns, e.g. `numericTable({ y, x, g })`. */
+export function numericTable(columns: Record<string, Float64Array>): Table {
+  return makeTable(
+    Object.fromEntries(
+      Object.entries(columns).map(([name, values]) => [name, { kind: "number", values }]),
+    ),
+  );
+}
+
 /** n rows: binary treatment, a numeric control x, a 3-level factor f, two crossed groupings. */
 export function simulatedTable(n: number, family: Family, seed = 7): Table {
   const u = seeded(seed);

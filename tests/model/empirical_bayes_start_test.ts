@@ -7,9 +7,8 @@ import { applyParameterization } from "../../lib/model/auto_parameterization.ts"
 import { climbToMode, laplaceStart } from "../../lib/sampler/laplace_metric.ts";
 import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
 import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
-import { makeTable } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { seeded } from "./_fixtures.ts";
+import { numericTable, seeded } from "./_fixtures.ts";
 
 Deno.test("marginalTau2: equal variances give mean(r̂²) − v; all-noise estimates give 0", () => {
   const estimate = Float64Array.of(0.9, -1.3, 0.4, 1.8, -0.7, 0.2);
@@ -49,12 +48,7 @@ function simulated(J: number, n: number, seed: number, sds = [0.6, 0.3]) {
     const eta = -0.2 + 0.5 * cols.x[i] + a[j] + cols.treat[i] * (0.4 + b[j]);
     cols.y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
-  const table = makeTable({
-    y: { kind: "number", values: cols.y },
-    x: { kind: "number", values: cols.x },
-    treat: { kind: "number", values: cols.treat },
-    g: { kind: "number", values: g },
-  });
+  const table = numericTable({ ...cols, g });
   const spec: ModelSpec = {
     hetfx: 1,
     outcome: "y",
@@ -188,12 +182,7 @@ Deno.test("empirical-Bayes start, nested terms: backfitting keeps the inner term
     const eta = 0.5 * x[i] + ra[a[i]] + rab[cell];
     y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
-  const table = makeTable({
-    y: { kind: "number", values: y },
-    x: { kind: "number", values: x },
-    a: { kind: "number", values: a },
-    ab: { kind: "number", values: ab },
-  });
+  const table = numericTable({ y, x, a, ab });
   const spec: ModelSpec = {
     hetfx: 1,
     outcome: "y",

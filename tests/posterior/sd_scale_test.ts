@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";
-import { makeTable } from "../../lib/data/table.ts";
+import { numericTable } from "../model/_fixtures.ts";
 import type { Fit } from "../../lib/posterior/fit.ts";
 import { seeded } from "../_seeded.ts";
 
@@ -25,12 +25,7 @@ function table() {
     const eta = -0.3 + 0.6 * x[i] + a[i % J] + (0.4 + 0.6 * a[i % J]) * treat[i];
     y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
-  return makeTable({
-    y: { kind: "number", values: y },
-    x: { kind: "number", values: x },
-    treat: { kind: "number", values: treat },
-    g: { kind: "number", values: g },
-  });
+  return numericTable({ y, x, treat, g });
 }
 
 async function fitWith(sdScale: "signed" | "log"): Promise<Fit> {

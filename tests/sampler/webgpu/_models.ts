@@ -1,9 +1,8 @@
 /** Generated models shared by the WebGPU tests and bench/webgpu.ts. */
 import { compileModel } from "../../../lib/model/compile.ts";
 import type { CompiledData } from "../../../lib/model/compiled_data.ts";
-import { makeTable } from "../../../lib/data/table.ts";
 import type { ModelSpec } from "../../../lib/spec/model_spec.ts";
-import { seeded } from "../../model/_fixtures.ts";
+import { numericTable, seeded } from "../../model/_fixtures.ts";
 
 /** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
 export function continuousBernoulli(
@@ -31,13 +30,7 @@ export function continuousBernoulli(
     const eta = -0.3 + 0.8 * x1[i] - 0.5 * x2[i] + treat[i] * (0.4 + 0.1 * (g[i] % 3));
     y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
-  const table = makeTable({
-    y: { kind: "number", values: y },
-    x1: { kind: "number", values: x1 },
-    x2: { kind: "number", values: x2 },
-    treat: { kind: "number", values: treat },
-    g: { kind: "number", values: g },
-  });
+  const table = numericTable({ y, x1, x2, treat, g });
   const spec: ModelSpec = {
     hetfx: 1,
     outcome: "y",
