@@ -1,42 +1,39 @@
 /**
  * The automatic choice of how θ holds each term's varying effects (parameterization "auto"):
- * per coefficient, how far to non-centre it, from how much the data say about each level
+ * plain non-centred, or level contrasts held relative to what the data say about them
+ * (data-centred, lib/model/data_centring.ts), from how much the data say about each level
  * relative to how far apart the levels plausibly are.
  *
  * The rule. For a coefficient whose levels r_j ~ N(0, τ²) are each seen through data with
  * information I, the posterior scale of r_j given τ is (1/τ² + I)^(−1/2). Sampling
  * v = r_j / τ^λ (partial non-centring, Papaspiliopoulos et al. 2007; Gorinova et al. 2020)
- * gives v a conditional scale whose slope in log τ is λ*(τ) − λ, λ*(τ) = 1 / (1 + I τ²): a
- * slope the sampler must follow as τ moves (a funnel when it is large). At one τ, λ = λ*(τ)
- * is best (centred when I τ² ≫ 1, non-centred when ≪ 1). Over the range of τ the posterior
- * visits, the largest slope is smallest near the middle of λ*'s range. Divergences come from
- * the centred side (the funnel's neck as τ shrinks below the data's resolution), while a
- * too-non-centred coordinate only lengthens trajectories, so we lean to the low end of τ:
- * λ = w λ*(τ_lo) + (1 − w) λ*(τ_hi), [τ_lo, τ_hi] the central 96% interval of an approximate
- * posterior of τ ({@link SD_QUANTILE}), w = {@link LOW_END_WEIGHT}. The two constants were
- * chosen on the crossed Bernoulli benchmark (bench/cpu_models.ts, 3,000 and 100,000 rows, two
- * seeds each) among w ∈ {0.7, 0.8, 0.85, 1}, q ∈ {0.02, 0.05, 0.1}: w = 0.8, q = 0.02 was the
- * setting with 0–2 divergences at both sizes; midpoint-like settings (w = 0.7, q = 0.1) used
- * ~10% fewer gradients but gave 9–22 divergences.
+ * gives v a conditional scale whose slope in log τ is λ*(τ) − λ, λ*(τ) = 1 / (1 + I τ²): at
+ * λ*(τ) ≈ 1 over the τ the posterior visits, non-centring (λ = 1) has no funnel. The rule
+ * computes λ = w λ*(τ_lo) + (1 − w) λ*(τ_hi), [τ_lo, τ_hi] the central 96% interval of an
+ * approximate posterior of τ ({@link SD_QUANTILE}), w = {@link LOW_END_WEIGHT}, and keeps the
+ * term plainly non-centred when every coefficient's λ is within {@link SNAP} of 1 (many sparse
+ * groups: where the signed sd scales, the empirical-Bayes start and the WebGPU kernels apply).
+ * Otherwise the term's rows are held as the level mean (non-centred, moved into the
+ * population-level coefficients when every coefficient has a fixed counterpart) and J−1
+ * contrasts, each data-centred: s = m* + √V v with (m*, V) its conditional posterior under the
+ * prior and a Gaussian approximation of the data, which is non-centred where the data say little
+ * and centred where they dominate, at every τ. (The constants were first chosen for a single
+ * partial λ per coefficient, on the crossed Bernoulli benchmark; data-centring replaced that λ:
+ * on the same benchmark 2.7× fewer gradients at 100,000 rows and 0 divergences instead of 2.)
  *
  * The inputs come from one cheap pilot fit on the compressed data: the model with every level
  * effect as a fixed coefficient under a ridge with the sd prior's scale (penalised Newton/IRLS),
  * giving each level's estimate r̂_j, data information I_j (the likelihood's curvature there) and
- * a posterior covariance. I is the information about the least-informed level's deviation from
- * the level mean with everything else integrated out (so levels confounded with
+ * a posterior covariance. The rule's I is the information about the least-informed level's
+ * deviation from the level mean with everything else integrated out (so levels confounded with
  * population-level terms, or with few rows, count as uninformed); the posterior of τ is
  * approximated in one dimension from the r̂_j (each r̂_j ~ N(r̄, τ² + 1/I_j)) and the sd prior.
- * Few levels leave τ wide, so the rule lands between the two ends; many levels pin τ and the
- * rule follows λ*(τ̂).
- *
- * Terms whose coefficients all come out non-centred keep the plain non-centred form exactly.
- * The others also get level contrasts with the level mean non-centred and moved into the
- * population-level coefficients (when every coefficient has a fixed counterpart): see
- * CompiledTerm in compiled_data.ts.
+ * The data-centring uses the r̂_j and I_j themselves, turned into contrasts.
  *
  * @module
  */
 import { HetfxError } from "../errors.ts";
+import { dataCentringFromLevels } from "./data_centring.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 import { priorLogDensity } from "./prior_density.ts";
@@ -58,8 +55,13 @@ export interface TermChoice extends TermGeometry {
   group: string;
   /** Per coefficient: the data's information about its least-informed level (see the rule). */
   information: number[];
-  /** Per coefficient: the 10% and 90% points of the approximate posterior of its sd. */
+  /** Per coefficient: the 2% and 98% points of the approximate posterior of its sd. */
   sdInterval: [number, number][];
+  /**
+   * Per coefficient: the rule's partial-centring weight λ (1 non-centred … 0 centred); the term
+   * stays plain when every λ is 1, and is data-centred otherwise.
+   */
+  lambda: number[];
 }
 
 /**
@@ -79,10 +81,10 @@ export function autoParameterization(data: CompiledData): TermChoice[] {
     const J = term.nGroups;
     const information: number[] = [];
     const sdInterval: [number, number][] = [];
-    const noncentering: number[] = [];
+    const lambdas: number[] = [];
     for (let k = 0; k < K; k++) {
       if (pilot === null) {
-        information.push(NaN), sdInterval.push([NaN, NaN]), noncentering.push(1);
+        information.push(NaN), sdInterval.push([NaN, NaN]), lambdas.push(1);
         continue;
       }
       const est = new Float64Array(J);
@@ -99,17 +101,23 @@ export function autoParameterization(data: CompiledData): TermChoice[] {
       if (!Number.isFinite(lambda)) lambda = 1;
       if (lambda > 1 - SNAP) lambda = 1;
       if (lambda < SNAP) lambda = 0;
-      information.push(harmonic), sdInterval.push([lo, hi]), noncentering.push(lambda);
+      information.push(harmonic), sdInterval.push([lo, hi]), lambdas.push(lambda);
     }
-    const plain = noncentering.every((l) => l === 1) || !canMoveMeanIntoBeta(data, term);
-    return {
-      group: term.group,
-      noncentering: plain ? noncentering.map(() => 1) : noncentering,
-      contrasts: !plain,
-      meanInBeta: !plain,
-      information,
-      sdInterval,
-    };
+    const noncentering = lambdas.map(() => 1);
+    const numbers = { group: term.group, information, sdInterval, lambda: lambdas };
+    const plain = lambdas.every((l) => l === 1) || !canMoveMeanIntoBeta(data, term);
+    if (plain || pilot === null) {
+      return { ...numbers, noncentering, contrasts: false, meanInBeta: false };
+    }
+    const offset = pilot.termOffset[t];
+    const dataCentring = dataCentringFromLevels(
+      pilot.x.subarray(offset, offset + J * K),
+      pilot.information.subarray(offset, offset + J * K),
+      J,
+      K,
+      true,
+    );
+    return { ...numbers, noncentering, contrasts: true, meanInBeta: true, dataCentring };
   });
 }
 
@@ -178,7 +186,8 @@ export function applyParameterization(
   const out = withTermGeometry(data, geometries);
   out.terms.forEach((term, t) => {
     if (perTerm[t] === "auto") {
-      term.auto = { information: choices![t].information, sdInterval: choices![t].sdInterval };
+      const { information, sdInterval, lambda } = choices![t];
+      term.auto = { information, sdInterval, lambda };
     } else delete term.auto;
   });
   return out;
@@ -433,9 +442,10 @@ function patternRows(data: CompiledData, nb: number, termOffset: number[]): Desi
 }
 
 /**
- * The 10% and 90% points of an approximate posterior of a coefficient's sd τ: the sd prior
- * (with the Jacobian of log τ) times the likelihood of the deviations r̂_j − r̄ with variances
- * V_j = τ² + 1/I_j and J − 1 degrees of freedom, on a grid of log τ.
+ * The {@link SD_QUANTILE} and 1 − SD_QUANTILE points of an approximate posterior of a
+ * coefficient's sd τ: the sd prior (with the Jacobian of log τ) times the likelihood of the
+ * deviations r̂_j − r̄ with variances V_j = τ² + 1/I_j and J − 1 degrees of freedom, on a grid
+ * of log τ.
  */
 function sdPosteriorInterval(
   est: Float64Array,

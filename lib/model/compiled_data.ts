@@ -4,6 +4,7 @@
  * number of cells or covariate patterns, not on the number of rows.
  */
 import type { Family, PriorDistribution } from "../spec/model_spec.ts";
+import type { DataCentring } from "./data_centring.ts";
 
 /** One varying-effects term after compilation. */
 export interface CompiledTerm {
@@ -36,10 +37,16 @@ export interface CompiledTerm {
   meanInBeta: boolean;
   /**
    * Set when the "auto" rule chose this term's parameterisation (lib/model/auto_parameterization.ts):
-   * per coefficient, the data's information per level (harmonic mean) and the interval of the
-   * approximate posterior of its sd that the rule used.
+   * per coefficient, the data's information about its least-informed level, the interval of the
+   * approximate posterior of its sd and the partial-centring weight λ the rule computed.
    */
-  auto?: { information: number[]; sdInterval: [number, number][] };
+  auto?: { information: number[]; sdInterval: [number, number][]; lambda: number[] };
+  /**
+   * When set, θ holds the rows after the level mean (all rows without contrasts) relative to a
+   * Gaussian approximation of what the data say about each (lib/model/data_centring.ts) instead
+   * of through `noncentering`.
+   */
+  dataCentring?: DataCentring;
   /** Number of observed groups J. */
   nGroups: number;
   labels: string[];

@@ -15,6 +15,12 @@ import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { digamma, logGamma } from "./special.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
+import { plainNonCentred } from "./signed_scales.ts";
+import {
+  dataCentredValue,
+  dataCentringBackward,
+  dataCentringLogJacobian,
+} from "./data_centring.ts";
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
 
 const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
@@ -121,6 +127,8 @@ export class CompiledModel implements SamplerTarget {
   private readonly q: Float64Array;
   private readonly work: TermWork[];
   private scratchV = new Float64Array(4);
+  /** [vBar, mBar, cBar] of a data-centred value's reverse pass. */
+  private readonly bars = new Float64Array(3);
   /** The likelihood part of the last logDensityGradient call (constants as documented). */
   lastLogLikelihood = NaN;
 
@@ -140,7 +148,7 @@ export class CompiledModel implements SamplerTarget {
       const r = new Float64Array(size);
       const gradR = new Float64Array(size);
       const rotated = term.contrasts;
-      const plain = !rotated && term.noncentering.every((lambda) => lambda === 1);
+      const plain = plainNonCentred(term);
       if (!plain && term.signedSd?.some((s) => s)) {
         throw new Error(`term ${term.group}: signed sd scales need the plain non-centred form`);
       }
@@ -435,12 +443,15 @@ export class CompiledModel implements SamplerTarget {
    * u_j = L⁻¹ (s_j / sd) standard normal. Given the earlier coefficients, s_ja ~ N(m, c²) with
    * m = sd_a Σ_{b<a} L_ab u_jb and c = sd_a L_aa; θ holds v with s_ja = λ m + c^λ v (λ the
    * coefficient's `noncentering`: 1 non-centred, v = u_ja; 0 centred, v = s_ja), so
-   * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. Stores u and s.
+   * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. With `term.dataCentring`
+   * the rows after the level mean hold v with s_ja = m* + √V v instead (data_centring.ts).
+   * Stores u and s.
    */
   private varyingPrior(w: TermWork, theta: Float64Array): number {
     const { term, K, sd, L, u, s, c, logC, cPow } = w;
     const J = term.nGroups;
     const corr = term.correlated;
+    const dc = term.dataCentring;
     let lp = 0;
     let jacobian = 0;
     for (let a = 0; a < K; a++) {
@@ -452,7 +463,7 @@ export class CompiledModel implements SamplerTarget {
     }
     for (let j = 0; j < J; j++) {
       const mixed = j >= w.firstCentredRow;
-      if (mixed) lp += jacobian;
+      if (mixed && !dc) lp += jacobian;
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
         const i = j * K + a;
@@ -463,7 +474,12 @@ export class CompiledModel implements SamplerTarget {
         }
         const v = theta[z + a];
         let ua: number;
-        if (!mixed || term.noncentering[a] === 1) {
+        if (mixed && dc) {
+          const sa = dataCentredValue(v, m, c[a], dc.information[i], dc.estimate[i]);
+          s[i] = sa;
+          ua = (sa - m) / c[a];
+          lp += dataCentringLogJacobian(c[a], dc.information[i]);
+        } else if (!mixed || term.noncentering[a] === 1) {
           ua = v;
           s[i] = m + c[a] * v;
         } else {
@@ -488,6 +504,8 @@ export class CompiledModel implements SamplerTarget {
     const J = term.nGroups;
     const corr = term.correlated;
     const uBar = this.scratchV.length >= K ? this.scratchV : (this.scratchV = new Float64Array(K));
+    const bars = this.bars;
+    const dc = term.dataCentring;
     const gLogSd = term.logSdOffset;
     for (let j = 0; j < J; j++) {
       const mixed = j >= w.firstCentredRow;
@@ -504,7 +522,12 @@ export class CompiledModel implements SamplerTarget {
         const v = theta[z + a];
         // s = λm + c^λ v and u = (s − m)/c as functions of v, m and c.
         let vBar: number, mBar: number, cBar: number;
-        if (lambda === 1) {
+        if (mixed && dc) {
+          dataCentringBackward(v, m, ca, dc.information[i], dc.estimate[i], sBar, ub, bars);
+          vBar = bars[0];
+          mBar = bars[1];
+          cBar = bars[2];
+        } else if (lambda === 1) {
           vBar = sBar * ca + ub;
           mBar = sBar;
           cBar = sBar * v;

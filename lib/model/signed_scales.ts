@@ -23,7 +23,7 @@ export type SdScale = "auto" | "signed" | "log";
 
 /** True when the term's r is the plain non-centred diag(sd) L z, the only form signed scales fit. */
 export function plainNonCentred(term: CompiledTerm): boolean {
-  return !term.contrasts && term.noncentering.every((lambda) => lambda === 1);
+  return !term.contrasts && !term.dataCentring && term.noncentering.every((lambda) => lambda === 1);
 }
 
 /**

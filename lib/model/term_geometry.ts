@@ -1,11 +1,12 @@
 /**
- * How θ holds each term's varying effects (CompiledTerm's `centered`, `contrasts`,
- * `meanInBeta`), set on compiled data without recompiling: the layout of θ is the same for
+ * How θ holds each term's varying effects (CompiledTerm's `noncentering`, `contrasts`,
+ * `meanInBeta`, `dataCentring`), set on compiled data without recompiling: the layout of θ is the same for
  * every choice, only the meaning of each term's block (and of the population-level
  * coefficients, with `meanInBeta`) changes.
  */
 import { HetfxError } from "../errors.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
+import type { DataCentring } from "./data_centring.ts";
 
 /** One term's parameterisation. */
 export interface TermGeometry {
@@ -15,6 +16,8 @@ export interface TermGeometry {
   contrasts: boolean;
   /** θ's population-level coefficients hold β + Â r̄ (see {@link canMoveMeanIntoBeta}). */
   meanInBeta: boolean;
+  /** Hold the rows relative to the data instead of through `noncentering` (data_centring.ts). */
+  dataCentring?: DataCentring;
 }
 
 /**
@@ -63,11 +66,25 @@ export function withTermGeometry(
           "the population-level coefficients (a varying coefficient has no fixed counterpart).",
       );
     }
+    const size = term.nGroups * term.coefNames.length;
+    const dc = g.dataCentring;
+    if (
+      dc && !(dc.information.length === size && dc.estimate.length === size &&
+        dc.information.every((i) => i >= 0 && Number.isFinite(i)) &&
+        dc.estimate.every(Number.isFinite))
+    ) {
+      throw new HetfxError(
+        `Cannot set the parameterisation of term ${term.group}: data centring needs ${size} ` +
+          "finite estimates and informations ≥ 0 (one per level and coefficient).",
+      );
+    }
+    const { dataCentring: _previous, ...rest } = term;
     return {
-      ...term,
+      ...rest,
       noncentering: [...g.noncentering],
       contrasts: g.contrasts,
       meanInBeta: g.meanInBeta,
+      ...(dc ? { dataCentring: dc } : {}),
     };
   });
   return { ...data, terms };

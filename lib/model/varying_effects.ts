@@ -1,10 +1,12 @@
 /**
  * A term's varying effects r (J × K, group-major) from its block of θ and back, however θ holds
- * them (CompiledTerm's `noncentering`, `contrasts`, `meanInBeta`): what the draws mean whatever the sampler ran on. The log
- * density and its gradient live in compiled_model.ts.
+ * them (CompiledTerm's `noncentering`, `contrasts`, `meanInBeta`, `dataCentring`): what the
+ * draws mean whatever the sampler ran on. The log density and its gradient live in
+ * compiled_model.ts.
  */
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+import { dataCentredStandardised, dataCentredValue } from "./data_centring.ts";
 
 /**
  * Fill `r` (J·K) from θ given the term's sd (K) and correlation Cholesky factor L (K × K,
@@ -32,15 +34,22 @@ export function varyingEffectsFromTheta(
   const J = term.nGroups;
   const rotated = term.contrasts;
   const s = rotated ? scratch : r;
+  const dc = term.dataCentring;
   const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
     const mixed = !rotated || j > 0;
     for (let a = 0; a < K; a++) {
       const { m, c } = conditional(term, sd, L, u, a);
-      const lambda = mixed ? term.noncentering[a] : 1;
-      const sa = lambda * m + Math.pow(c, lambda) * theta[z + a];
-      s[j * K + a] = sa;
+      const i = j * K + a;
+      let sa: number;
+      if (mixed && dc) {
+        sa = dataCentredValue(theta[z + a], m, c, dc.information[i], dc.estimate[i]);
+      } else {
+        const lambda = mixed ? term.noncentering[a] : 1;
+        sa = lambda * m + Math.pow(c, lambda) * theta[z + a];
+      }
+      s[i] = sa;
       u[a] = (sa - m) / c;
     }
   }
@@ -75,17 +84,23 @@ export function thetaFromVaryingEffects(
     levelsToContrasts(r, J, K, scratch);
     s = scratch;
   }
+  const dc = term.dataCentring;
   const u = new Float64Array(K);
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
     const mixed = !term.contrasts || j > 0;
     for (let a = 0; a < K; a++) {
       const { m, c } = conditional(term, sd, L, u, a);
+      const i = j * K + a;
       const lambda = mixed ? term.noncentering[a] : 1;
-      const sa = s[j * K + a];
+      const sa = s[i];
       u[a] = (sa - m) / c;
-      // λ = 1 (non-centred, the common case) is u itself.
-      theta[z + a] = lambda === 1 ? u[a] : (sa - lambda * m) / Math.pow(c, lambda);
+      if (mixed && dc) {
+        theta[z + a] = dataCentredStandardised(sa, m, c, dc.information[i], dc.estimate[i]);
+      } else {
+        // λ = 1 (non-centred, the common case) is u itself.
+        theta[z + a] = lambda === 1 ? u[a] : (sa - lambda * m) / Math.pow(c, lambda);
+      }
     }
   }
 }

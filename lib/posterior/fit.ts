@@ -15,6 +15,7 @@ import { sampleInWorkers } from "../sampler/parallel.ts";
 import { chooseBackend } from "../sampler/webgpu/select_backend.ts";
 import { WebGpuBackend, type WebGpuRunInfo } from "../sampler/webgpu/webgpu_backend.ts";
 import type { AdapterProvider } from "../sampler/webgpu/device.ts";
+import { gpuSupportsGeometry } from "../sampler/webgpu/layout.ts";
 import { nestedRhat } from "../diagnostics/nested_rhat.ts";
 import { generateQuantities, type NamedDraws, splitChains } from "./generated.ts";
 import type { EffectSpread, GroupEffect, ParameterSummary, SlopeCoefficient } from "./types.ts";
@@ -157,6 +158,12 @@ export interface TermParameterizationInfo {
   noncentering: Record<string, number>;
   /** Sampled as the level mean (non-centred) and contrasts between levels. */
   contrasts: boolean;
+  /**
+   * The contrasts (or levels) held relative to a pilot fit's estimates and information
+   * (lib/model/data_centring.ts): non-centred where the data say little, centred where they
+   * dominate; `noncentering` then applies to the level mean only.
+   */
+  data_centring: boolean;
   /** The level mean moved into the population-level coefficients. */
   mean_in_coefficients: boolean;
   /** Chosen by the "auto" rule. */
@@ -176,20 +183,13 @@ function parameterizationInfo(data: CompiledData): TermParameterizationInfo[] {
       t.coefNames.map((c, k) => [c, Math.round(t.noncentering[k] * 1000) / 1000]),
     ),
     contrasts: t.contrasts,
+    data_centring: t.dataCentring !== undefined,
     mean_in_coefficients: t.meanInBeta,
     auto: t.auto !== undefined,
     sd_scale: Object.fromEntries(
       t.coefNames.map((c, k) => [c, t.signedSd?.[k] ? "signed" : "log"]),
     ),
   }));
-}
-
-/** Whether the WebGPU kernels can run this geometry (plain centred or non-centred terms). */
-function gpuSupports(data: CompiledData): boolean {
-  return data.terms.every((t) =>
-    !t.contrasts && !t.meanInBeta &&
-    (t.noncentering.every((l) => l === 1) || t.noncentering.every((l) => l === 0))
-  );
 }
 
 /** Superchain size for the nested R-hat of WebGPU runs. */
@@ -296,7 +296,7 @@ export async function fitModel(
   let webgpuRun: WebGpuRunInfo | null = null;
   let chains: ChainDraws[] = [];
   let cancelled = false;
-  if (choice.gpu && !gpuSupports(data)) data = applyParameterization(data, "noncentered");
+  if (choice.gpu && !gpuSupportsGeometry(data)) data = applyParameterization(data, "noncentered");
   // What NUTS or WebGPU samples: `data` with the chosen sd scales (a collapsed fit has its own).
   const sampled = method.method === "collapsed"
     ? data

@@ -4,6 +4,7 @@ import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { seeded } from "../_seeded.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import { withTermGeometry } from "../../lib/model/term_geometry.ts";
+import type { DataCentring } from "../../lib/model/data_centring.ts";
 
 export { seeded } from "../_seeded.ts";
 import assert from "node:assert/strict";
@@ -142,7 +143,7 @@ export function oneTermSpecs(base: ModelSpec): Record<string, ModelSpec> {
 /**
  * Ways θ can hold the varying effects of {@link crossedSpec} (terms g1: K = 3 correlated, g2:
  * K = 2 uncorrelated), from the plain ones to per-coefficient mixtures with contrasts and the
- * level mean moved into the coefficients: every one must give the same model.
+ * level mean moved into the coefficients, and data-centred: every one must give the same model.
  */
 export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = {
   noncentered: (data) => data,
@@ -165,14 +166,44 @@ export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = 
       { noncentering: [1, 0, 0.5], contrasts: false, meanInBeta: true },
       { noncentering: [0, 0.3], contrasts: false, meanInBeta: false },
     ]),
+  "data-centred": dataCentred,
 };
 
-/** Geometries of {@link singleTermSpec}'s one term (K = 2): plain, centred, mixed with contrasts. */
+/**
+ * Made-up data-centring numbers for a term (J × K): informations from 0 (non-centred) to 400
+ * and estimates within ±0.5, so both ends of the map and the middle are exercised.
+ */
+export function syntheticDataCentring(term: CompiledData["terms"][number]): DataCentring {
+  const size = term.nGroups * term.coefNames.length;
+  return {
+    information: Float64Array.from({ length: size }, (_, i) => [0, 3, 40, 400][i % 4]),
+    estimate: Float64Array.from({ length: size }, (_, i) => 0.5 * Math.sin(1 + i)),
+  };
+}
+
+/** Every term data-centred: the first as contrasts with its mean in β, the others as levels. */
+function dataCentred(data: CompiledData): CompiledData {
+  return withTermGeometry(
+    data,
+    data.terms.map((t, i) => ({
+      noncentering: t.coefNames.map(() => 1),
+      contrasts: i === 0,
+      meanInBeta: i === 0,
+      dataCentring: syntheticDataCentring(t),
+    })),
+  );
+}
+
+/**
+ * Geometries of {@link singleTermSpec}'s one term (K = 2): plain, centred, mixed with contrasts,
+ * data-centred contrasts.
+ */
 export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = {
   noncentered: (data) => data,
   centered: GEOMETRIES.centered,
   "mixed contrasts": (data) =>
     withTermGeometry(data, [{ noncentering: [0.5, 0], contrasts: true, meanInBeta: true }]),
+  "data-centred": dataCentred,
 };
 
 /**

@@ -19,22 +19,51 @@ function crossedBernoulli(rows: number) {
   return compileModel(spec, table);
 }
 
-Deno.test("auto: informative few-level terms with real spread are centred, null ones partly", () => {
+Deno.test("auto: informative few-level terms are data-centred contrasts; the rule's λ says how far", () => {
   // 100,000 rows, 2–3 levels per term (≥ 16,000 rows a level). In crossedTable the intercept
   // varies by race only; the treatment effect varies by every factor.
   const choices = autoParameterization(crossedBernoulli(100000));
   const by = Object.fromEntries(choices.map((c) => [c.group, c]));
-  assert.deepEqual(by.race.noncentering, [0, 0]);
+  assert.deepEqual(by.race.lambda, [0, 0]);
   for (const group of ["race", "gender", "hawk", "intl"]) {
-    assert.ok(by[group].contrasts && by[group].meanInBeta, group);
+    const c = by[group];
+    assert.ok(c.contrasts && c.meanInBeta && c.dataCentring !== undefined, group);
+    // Data-centring replaces λ on the contrasts; the level mean stays non-centred.
+    assert.deepEqual(c.noncentering, [1, 1]);
     // The treatment effect's levels differ by ~0.1 with a resolution of ~0.02: mostly centred.
-    assert.ok(by[group].noncentering[1] < 0.5, `${group} treat ${by[group].noncentering[1]}`);
+    assert.ok(c.lambda[1] < 0.5, `${group} treat ${c.lambda[1]}`);
   }
   for (const group of ["gender", "hawk", "intl"]) {
-    // No intercept spread: sd's posterior reaches far below the data's resolution, so these sit
-    // between the two ends, leaning non-centred.
-    const lambda = by[group].noncentering[0];
+    // No intercept spread: sd's posterior reaches far below the data's resolution, so the
+    // rule's λ sits between the two ends, leaning non-centred.
+    const lambda = by[group].lambda[0];
     assert.ok(lambda > 0.5 && lambda < 1, `${group} Intercept ${lambda}`);
+  }
+});
+
+Deno.test("auto: data-centring holds the pilot's contrast estimates, near the simulated truth", () => {
+  // crossedTable: race's levels have intercepts 0, 0.1, 0.2 and treatment effects 0.1, −0.05,
+  // 0.2 (+ common parts), so the Helmert contrasts are (r₀ − r₁)/√2 and (r₀ + r₁ − 2r₂)/√6.
+  const race = autoParameterization(crossedBernoulli(100000)).find((c) => c.group === "race")!;
+  const truth = [
+    [(0 - 0.1) / Math.SQRT2, (0.1 + 0.05) / Math.SQRT2],
+    [(0 + 0.1 - 0.4) / Math.sqrt(6), (0.1 - 0.05 - 0.4) / Math.sqrt(6)],
+  ];
+  const dc = race.dataCentring!;
+  assert.deepEqual([dc.estimate[0], dc.estimate[1], dc.information[0], dc.information[1]], [
+    0,
+    0,
+    0,
+    0,
+  ]);
+  for (let i = 1; i <= 2; i++) {
+    for (let k = 0; k < 2; k++) {
+      const se = 1 / Math.sqrt(dc.information[i * 2 + k]);
+      // ~33,000 rows a level: se ≈ 0.02–0.03; 4 se allows for the ridge and the approximation.
+      assert.ok(se < 0.05, `se ${se}`);
+      const error = Math.abs(dc.estimate[i * 2 + k] - truth[i - 1][k]);
+      assert.ok(error < 4 * se, `contrast ${i}, coefficient ${k}: off by ${error} (se ${se})`);
+    }
   }
 });
 
@@ -42,7 +71,7 @@ Deno.test("auto: the same design with 30× less data leans non-centred everywher
   const small = autoParameterization(crossedBernoulli(3000));
   const large = autoParameterization(crossedBernoulli(100000));
   small.forEach((c, t) => {
-    c.noncentering.forEach((lambda, k) => {
+    c.lambda.forEach((lambda, k) => {
       assert.ok(lambda >= 0.5, `${c.group} ${k}: ${lambda}`);
       assert.ok(c.information[k] < large[t].information[k] / 10, "information grows with data");
     });
@@ -102,7 +131,7 @@ Deno.test("per-term parameterisation: overrides by group name, others auto; erro
 Deno.test("auto: the chosen model's gradient matches finite differences", () => {
   const plain = crossedBernoulli(3000);
   const data = applyParameterization(plain, "auto");
-  assert.ok(data.terms.some((t) => t.contrasts && t.noncentering.some((l) => l > 0 && l < 1)));
+  assert.ok(data.terms.some((t) => t.contrasts && t.dataCentring !== undefined));
   const model = new CompiledModel(data);
   const u = seeded(8);
   const theta = Float64Array.from({ length: model.dim }, () => u() - 0.5);

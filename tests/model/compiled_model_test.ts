@@ -207,7 +207,8 @@ for (const family of ["gaussian", "bernoulli"] as const) {
         );
         const lpB = b.logDensityGradient(moved, new Float64Array(plain.dim));
         // Coefficient a of a row holds v = (s_a − λm)/c^λ instead of u_a = (s_a − m)/c, with
-        // c = sd_a L_aa: ∂u_a/∂v = c^(λ−1); contrasts (orthogonal) and moving the level mean (a
+        // c = sd_a L_aa: ∂u_a/∂v = c^(λ−1); data-centred, s_a = m* + c v/√(1 + I c²), so
+        // ∂u_a/∂v = (1 + I c²)^(−1/2); contrasts (orthogonal) and moving the level mean (a
         // shear) cost nothing.
         let logJacobian = 0;
         other.terms.forEach((term) => {
@@ -216,10 +217,16 @@ for (const family of ["gaussian", "bernoulli"] as const) {
           if (term.correlated) {
             choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
           }
-          const rows = term.contrasts ? term.nGroups - 1 : term.nGroups;
+          const first = term.contrasts ? 1 : 0;
           term.noncentering.forEach((lambda, k) => {
-            const lkk = term.correlated ? Math.log(L[k * K + k]) : 0;
-            logJacobian -= rows * (1 - lambda) * (theta[term.logSdOffset + k] + lkk);
+            const logC = theta[term.logSdOffset + k] +
+              (term.correlated ? Math.log(L[k * K + k]) : 0);
+            for (let j = first; j < term.nGroups; j++) {
+              const dc = term.dataCentring;
+              logJacobian -= dc
+                ? 0.5 * Math.log1p(dc.information[j * K + k] * Math.exp(2 * logC))
+                : (1 - lambda) * logC;
+            }
           });
         });
         assert.ok(

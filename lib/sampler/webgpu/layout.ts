@@ -159,6 +159,22 @@ function tooBig(what: string): never {
 }
 
 /**
+ * Whether the WebGPU kernels can run this geometry: every term plainly centred or non-centred
+ * (no contrasts, no level mean moved into β, no data-centring, no partial λ).
+ *
+ * @example
+ * ```ts ignore
+ * if (!gpuSupportsGeometry(data)) data = applyParameterization(data, "noncentered");
+ * ```
+ */
+export function gpuSupportsGeometry(data: CompiledData): boolean {
+  return data.terms.every((t) =>
+    !t.contrasts && !t.meanInBeta && !t.dataCentring &&
+    (t.noncentering.every((l) => l === 1) || t.noncentering.every((l) => l === 0))
+  );
+}
+
+/**
  * Packs `data` for `chains` chains.
  *
  * @example
@@ -187,6 +203,12 @@ export function buildLayout(
   const NB = first + data.nFixed;
   if (data.hasIntercept && data.interceptOffset !== 0) throw new Error("unexpected layout");
   if (data.bOffset !== first) throw new Error("unexpected layout");
+  if (!gpuSupportsGeometry(data)) {
+    throw new HetfxError(
+      "Cannot use the WebGPU backend: its kernels hold each term plainly centred or non-centred; " +
+        'compile with parameterization "noncentered" or "centered".',
+    );
+  }
   for (const t of data.terms) {
     if (t.coefNames.length > KMAX) {
       throw new HetfxError(

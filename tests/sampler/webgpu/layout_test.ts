@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { buildLayout, likelihoodShape } from "../../../lib/sampler/webgpu/layout.ts";
+import {
+  buildLayout,
+  gpuSupportsGeometry,
+  likelihoodShape,
+} from "../../../lib/sampler/webgpu/layout.ts";
+import { withTermGeometry } from "../../../lib/model/term_geometry.ts";
+import { HetfxError } from "../../../lib/errors.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
 
 Deno.test("likelihood shape: ≤ 8 chains per invocation, ≥ 8 lanes, every chain covered", () => {
@@ -39,4 +45,32 @@ Deno.test("row texture: constant fields are literals, repeated fields aliases", 
   const alias = buildLayout(aliased(data), 4, { textureWidth: 64 });
   assert.deepEqual(alias.rowFields, ["1.0", "x0.x", "x0.y", "x0.z", "1.0", "x0.z", "x0.w", "1.0"]);
   assert.equal(alias.texelsPerRow, 1);
+});
+
+Deno.test("layout: a geometry the kernels cannot run is refused with what to compile instead", () => {
+  const data = continuousBernoulli(200, 10, 3, { skewed: false });
+  const [term] = data.terms;
+  const size = term.nGroups * term.coefNames.length;
+  const geometries = {
+    "data-centred": withTermGeometry(data, [{
+      noncentering: [1, 1],
+      contrasts: true,
+      meanInBeta: true,
+      dataCentring: { information: new Float64Array(size), estimate: new Float64Array(size) },
+    }]),
+    "partial λ": withTermGeometry(data, [{
+      noncentering: [0.5, 1],
+      contrasts: false,
+      meanInBeta: false,
+    }]),
+  };
+  for (const [name, geometry] of Object.entries(geometries)) {
+    assert.equal(gpuSupportsGeometry(geometry), false, name);
+    assert.throws(
+      () => buildLayout(geometry, 4),
+      (e: unknown) => e instanceof HetfxError && /parameterization "noncentered"/.test(e.message),
+      name,
+    );
+  }
+  assert.equal(gpuSupportsGeometry(data), true);
 });

@@ -1,0 +1,163 @@
+/**
+ * Data-centred contrasts: how θ holds a term's contrast rows when the data may pin them down.
+ *
+ * Given the earlier coefficients of its row, a contrast s has the prior N(m, c²) (c = sd_a L_aa;
+ * see CompiledModel's varyingPrior), and a pilot fit says the data alone put it near ŝ with
+ * information I (a Gaussian approximation of the likelihood). Their product N(m*, V),
+ *
+ *   V = c² / (1 + I c²),   m* = (m + I c² ŝ) / (1 + I c²),
+ *
+ * is s's conditional posterior under that approximation, and θ holds v with s = m* + √V v, so v
+ * is close to N(0, 1) whatever the sd: I = 0 is the non-centred map s = m + c v, and I c² ≫ 1 is
+ * centred and scaled by the data, s ≈ ŝ + v/√I. One partial-centring weight λ (s = λm + c^λ v)
+ * suits one sd only; a few-level term's sd posterior spans decades (from well below the data's
+ * resolution 1/√I to the prior's scale), so every λ leaves a funnel at one end of it. The map is
+ * a smooth bijection for any I ≥ 0 and ŝ, so the posterior is exact whatever the pilot got wrong;
+ * a poor approximation only costs sampling efficiency.
+ *
+ * In v the prior term −½u² − log c (u = (s − m)/c) gains log √V, so the density is
+ * −½u² − ½ log(1 + I c²).
+ *
+ * @module
+ */
+import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+
+/**
+ * Per row and coefficient of a term's block of θ (J × K, row-major; with contrasts, row 0 is the
+ * level mean and stays non-centred): the data's information I and estimate ŝ.
+ */
+export interface DataCentring {
+  information: Float64Array;
+  estimate: Float64Array;
+}
+
+/**
+ * s = m* + √V v (see the module comment).
+ *
+ * @example
+ * ```ts
+ * import { dataCentredValue } from "./data_centring.ts";
+ * console.assert(dataCentredValue(1, 0, 2, 0, 5) === 2); // I = 0: non-centred, s = m + c v
+ * ```
+ */
+export function dataCentredValue(
+  v: number,
+  m: number,
+  c: number,
+  information: number,
+  estimate: number,
+): number {
+  const ic2 = information * c * c;
+  const g = 1 + ic2;
+  return (m + ic2 * estimate) / g + (c * v) / Math.sqrt(g);
+}
+
+/**
+ * The inverse of {@link dataCentredValue}: v for the value s.
+ *
+ * @example
+ * ```ts
+ * import { dataCentredStandardised, dataCentredValue } from "./data_centring.ts";
+ * const s = dataCentredValue(0.7, 0.1, 0.5, 400, 0.3);
+ * console.assert(Math.abs(dataCentredStandardised(s, 0.1, 0.5, 400, 0.3) - 0.7) < 1e-12);
+ * ```
+ */
+export function dataCentredStandardised(
+  s: number,
+  m: number,
+  c: number,
+  information: number,
+  estimate: number,
+): number {
+  const ic2 = information * c * c;
+  const g = 1 + ic2;
+  return ((s - (m + ic2 * estimate) / g) * Math.sqrt(g)) / c;
+}
+
+/**
+ * −½ log(1 + I c²): the term one data-centred value adds to the log density besides −½u².
+ *
+ * @example
+ * ```ts
+ * import { dataCentringLogJacobian } from "./data_centring.ts";
+ * console.assert(dataCentringLogJacobian(3, 0) === 0);
+ * ```
+ */
+export function dataCentringLogJacobian(c: number, information: number): number {
+  return -0.5 * Math.log1p(information * c * c);
+}
+
+/**
+ * Reverse pass of one data-centred value: given the adjoints sBar of s and uBar of
+ * u = (s − m)/c, and the log Jacobian's own dependence on c, writes [vBar, mBar, cBar] to `out`.
+ *
+ * @example
+ * ```ts
+ * import { dataCentringBackward } from "./data_centring.ts";
+ * const out = new Float64Array(3);
+ * dataCentringBackward(1, 0, 2, 0, 0, 1, 0, out); // I = 0: s = m + c v
+ * console.assert(out[0] === 2 && out[1] === 1 && out[2] === 1);
+ * ```
+ */
+export function dataCentringBackward(
+  v: number,
+  m: number,
+  c: number,
+  information: number,
+  estimate: number,
+  sBar: number,
+  uBar: number,
+  out: Float64Array,
+): void {
+  const offset = dataCentredValue(v, m, c, information, estimate) - m; // s − m = c u
+  const g = 1 + information * c * c;
+  const root = Math.sqrt(g);
+  // s as a function of (v, m, c); u = (s − m)/c adds uBar/c to s's adjoint.
+  const t = sBar + uBar / c;
+  out[0] = (t * c) / root;
+  out[1] = t / g - uBar / c;
+  out[2] = t * ((2 * information * c * (estimate - m)) / (g * g) + v / (g * root)) -
+    (uBar * offset) / (c * c) - (information * c) / g;
+}
+
+/**
+ * The data-centring numbers of a term's θ block from a pilot fit's per-level estimates and
+ * information (J × K each): with contrasts, ŝ = Qᵀ r̂ and each contrast's information
+ * Σ_j Q_ji² I_j (levels of a term share no rows, so their information is diagonal; row 0, the
+ * level mean, gets 0: it stays non-centred); without, the levels' own numbers.
+ *
+ * @example
+ * ```ts
+ * import { dataCentringFromLevels } from "./data_centring.ts";
+ * const dc = dataCentringFromLevels(Float64Array.of(1, 3), Float64Array.of(10, 10), 2, 1, true);
+ * console.assert(Math.abs(dc.estimate[1] + Math.SQRT2) < 1e-12 && Math.abs(dc.information[1] - 10) < 1e-12);
+ * ```
+ */
+export function dataCentringFromLevels(
+  levelEstimate: Float64Array,
+  levelInformation: Float64Array,
+  J: number,
+  K: number,
+  contrasts: boolean,
+): DataCentring {
+  if (!contrasts) {
+    return { information: levelInformation.slice(), estimate: levelEstimate.slice() };
+  }
+  const estimate = new Float64Array(J * K);
+  levelsToContrasts(levelEstimate, J, K, estimate);
+  estimate.fill(0, 0, K);
+  const information = new Float64Array(J * K);
+  const unit = new Float64Array(J);
+  const column = new Float64Array(J);
+  for (let i = 1; i < J; i++) {
+    unit.fill(0);
+    unit[i] = 1;
+    contrastsToLevels(unit, J, 1, column);
+    for (let k = 0; k < K; k++) {
+      let sum = 0;
+      for (let j = 0; j < J; j++) sum += column[j] * column[j] * levelInformation[j * K + k];
+      information[i * K + k] = sum;
+    }
+  }
+  return { information, estimate };
+}
