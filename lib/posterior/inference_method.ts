@@ -23,7 +23,7 @@ import {
   MAX_COLLAPSED_DIM,
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
-import { collapsedTargetFromData } from "../model/collapsed_target.ts";
+import { collapsedTargetArgs, collapsedTargetFromData } from "../model/collapsed_target.ts";
 import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
@@ -113,8 +113,9 @@ export async function sampleCollapsed(
     return await sampleInWorkers(
       {
         module: new URL("../model/collapsed_target.ts", import.meta.url).href,
-        exportName: "collapsedTargetFromData",
-        args: data,
+        exportName: "collapsedTargetFromArgs",
+        // Computed while the workers start (see TargetFactory.args).
+        args: () => collapsedTargetArgs(data),
         finish: "fullChainDraws",
       },
       { ...rest, workers },

@@ -21,7 +21,11 @@ export interface TargetFactory {
   /** Absolute URL of an ES module (e.g. `new URL("./model.ts", import.meta.url).href`). */
   module: string;
   exportName: string;
-  /** Structured-cloneable arguments for the factory. */
+  /**
+   * Structured-cloneable arguments for the factory, or a function returning them: it is called
+   * once, after the workers are started, so that preparing the arguments overlaps their
+   * start-up.
+   */
   args: unknown;
   /**
    * Optional export of the same module, `(target, draws, chain, seed) => ChainDraws`, that each
@@ -143,7 +147,19 @@ export function sampleInWorkers(
         event.preventDefault();
         finish(new Error(`sampling worker failed: ${event.message}`));
       };
-      const request: WorkerRequest = { factory, options: chainOptions, chains: assigned };
+    }
+    let args: unknown;
+    try {
+      args = typeof factory.args === "function" ? factory.args() : factory.args;
+    } catch (error) {
+      return finish(error instanceof Error ? error : new Error(String(error)));
+    }
+    for (const [w, worker] of pool.entries()) {
+      const request: WorkerRequest = {
+        factory: { ...factory, args },
+        options: chainOptions,
+        chains: assignments[w],
+      };
       worker.postMessage(request);
     }
   });

@@ -115,3 +115,22 @@ Deno.test("the factory's finish step runs in the worker on every chain, partial 
     /no function export "nope"/,
   );
 });
+
+Deno.test("factory arguments given as a function are computed once, after the workers start", async () => {
+  let calls = 0;
+  const lazy = { ...factory, args: () => (calls++, factory.args) };
+  const direct = await sampleInWorkers(factory, { ...options, workers: 2 });
+  const computed = await sampleInWorkers(lazy, { ...options, workers: 2 });
+  assert.equal(calls, 1);
+  assertSameDraws(direct, computed);
+  const failing = {
+    ...factory,
+    args: () => {
+      throw new HetfxError("no arguments today");
+    },
+  };
+  await assert.rejects(
+    sampleInWorkers(failing, { ...options, workers: 2 }),
+    (e: unknown) => e instanceof HetfxError && e.message === "no arguments today",
+  );
+});
