@@ -1,6 +1,8 @@
 /**
  * Sampler geometry of the crossed Bernoulli benchmark (bench/cpu_models.ts: 4 terms of 2–3
- * levels, 72 covariate patterns) under each parameterisation: work counts that do not depend on
+ * levels, 72 covariate patterns) under each parameterisation (non-centred, centred, the auto
+ * rule with partial-centring weights as before data-centring, and auto), sd scales as fit()
+ * chooses them: work counts that do not depend on
  * machine load (gradient evaluations in warmup and sampling, leapfrog steps per draw, min bulk
  * ESS per 1,000 gradients), divergences, and wall time on one thread. 4 chains × (1000 warmup +
  * 1000 draws), adapt_delta 0.95, diagonal metric, seeds 1 and 2.
@@ -9,7 +11,12 @@
  *   deno run -A bench/parameterization.ts
  */
 import { compileModel } from "../lib/model/compile.ts";
-import type { Parameterization } from "../lib/model/auto_parameterization.ts";
+import { autoParameterization, type Parameterization } from "../lib/model/auto_parameterization.ts";
+import type { CompiledData } from "../lib/model/compiled_data.ts";
+import { canonicalChainDraws, withSdScales } from "../lib/model/signed_scales.ts";
+import { withTermGeometry } from "../lib/model/term_geometry.ts";
+import type { ModelSpec } from "../lib/spec/model_spec.ts";
+import type { Table } from "../lib/data/table.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import { CpuBackend } from "../lib/sampler/cpu_backend.ts";
 import { Fit, type FitInfo } from "../lib/posterior/fit.ts";
@@ -29,13 +36,35 @@ interface Row {
   ess_per_1000_gradients: number;
   wall_s_one_thread: number;
   noncentering: Record<string, number[]>;
+  /** Terms whose contrasts were data-centred (lib/model/data_centring.ts). */
+  data_centring: string[];
 }
 
-async function measure(rows: number, parameterization: Parameterization, seed: number) {
+/**
+ * The compiled model for one configuration: a parameterisation, or "auto-partial λ", the auto
+ * rule's choice with its data-centred terms held by the rule's partial-centring weights λ
+ * instead (what "auto" did before data-centring).
+ */
+function compileFor(spec: ModelSpec, table: Table, configuration: Configuration): CompiledData {
+  if (configuration !== "auto-partial λ") {
+    return compileModel(spec, table, { parameterization: configuration });
+  }
+  const plain = compileModel(spec, table);
+  const partial = autoParameterization(plain).map((c) =>
+    c.dataCentring ? { noncentering: c.lambda, contrasts: true, meanInBeta: true } : c
+  );
+  return withTermGeometry(plain, partial);
+}
+
+type Configuration = Parameterization | "auto-partial λ";
+
+async function measure(rows: number, parameterization: Configuration, seed: number) {
   const table = crossedTable(rows, "bernoulli");
   const spec = crossedModel(table, "bernoulli").toJSON();
-  const data = compileModel(spec, table, { parameterization });
-  const model = new CompiledModel(data);
+  const data = compileFor(spec, table, parameterization);
+  // Sd scales as fit() chooses them; draws mapped back to log sds as fit() does.
+  const sampled = withSdScales(data, "auto");
+  const model = new CompiledModel(sampled);
   let gradients = 0;
   const target = {
     dim: model.dim,
@@ -55,7 +84,9 @@ async function measure(rows: number, parameterization: Parameterization, seed: n
     warmupStart: "laplace" as const,
   };
   const start = performance.now();
-  const chains = await new CpuBackend().sample(target, options);
+  const chains = (await new CpuBackend().sample(target, options)).map((c) =>
+    canonicalChainDraws(sampled, c)
+  );
   const wall = (performance.now() - start) / 1000;
   const info = { options, parameterization: [] } as unknown as FitInfo;
   const d = new Fit(spec, data, chains, info, table).diagnostics();
@@ -75,6 +106,7 @@ async function measure(rows: number, parameterization: Parameterization, seed: n
     ess_per_1000_gradients: (1000 * d.min_ess_bulk) / gradients,
     wall_s_one_thread: wall,
     noncentering: Object.fromEntries(data.terms.map((t) => [t.group, t.noncentering])),
+    data_centring: data.terms.filter((t) => t.dataCentring).map((t) => t.group),
   };
   console.log(
     `${rows} rows, ${row.parameterization}, seed ${seed}: ${gradients} gradients ` +
@@ -90,7 +122,7 @@ if (import.meta.main) {
   const load = () => Deno.loadavg()[0];
   const loadBefore = load();
   for (const rows of [3000, 100000]) {
-    for (const p of ["noncentered", "centered", "auto"] as const) {
+    for (const p of ["noncentered", "centered", "auto-partial λ", "auto"] as const) {
       for (const seed of p === "centered" ? [1] : [1, 2]) {
         results.push(await measure(rows, p, seed));
       }
@@ -103,7 +135,8 @@ if (import.meta.main) {
     load_average_1min: { before: loadBefore, after: load() },
     note: "Crossed Bernoulli model of bench/cpu_models.ts; chains one after another on one " +
       "thread. Gradient counts include the Laplace warmup start. Wall times depend on machine " +
-      "load; the work counts do not.",
+      "load; the work counts do not. 'auto-partial λ': the auto rule's terms held by its " +
+      "partial-centring weights instead of data-centring (the rule before data-centring).",
     results,
   };
   await Deno.mkdir("bench/results", { recursive: true });

@@ -8,7 +8,7 @@ import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import { defaultPriors, resolvePrior } from "../spec/priors.ts";
+import { type DefaultPriors, defaultPriors, resolvePrior } from "../spec/priors.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
 import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
@@ -69,7 +69,10 @@ export function compileModel(
   const trials = spec.trials
     ? (getColumn(table, spec.trials) as { values: Float64Array }).values
     : null;
-  const defaults = defaultPriors(spec.family, y);
+  // The defaults use the outcome's median and MAD (sorts of every row): computed only when a
+  // prior is left to its default.
+  let defaultsMemo: DefaultPriors | undefined;
+  const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
 
   // Population-level design, centred when there is an intercept (as brms does).
   const fixed = designColumns(table, spec.terms, spec.treatment);
@@ -153,9 +156,9 @@ export function compileModel(
     const K = coefNames.length;
     const correlated = g.correlated && K > 1;
     const sdPriors = coefNames.map((coef) =>
-      resolvePrior(spec.priors, "sd", { coef, group: g.group }, defaults.sd)
+      resolvePrior(spec.priors, "sd", { coef, group: g.group }, () => defaults().sd)
     );
-    const cor = resolvePrior(spec.priors, "cor", { group: g.group }, defaults.cor);
+    const cor = resolvePrior(spec.priors, "cor", { group: g.group }, () => defaults().cor);
     const logSdOffset = offset;
     offset += K;
     const corOffset = offset;
@@ -286,10 +289,10 @@ export function compileModel(
     fixedNames,
     fixedTerms: fixed.map((f) => f.term),
     fixedMeans,
-    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, defaults.Intercept),
-    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, defaults.b)),
-    sigmaPrior: resolvePrior(spec.priors, "sigma", {}, defaults.sigma ?? { dist: "flat" }),
-    nuPrior: resolvePrior(spec.priors, "nu", {}, defaults.nu ?? { dist: "flat" }),
+    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
+    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
+    sigmaPrior: resolvePrior(spec.priors, "sigma", {}, () => defaults().sigma ?? { dist: "flat" }),
+    nuPrior: resolvePrior(spec.priors, "nu", {}, () => defaults().nu ?? { dist: "flat" }),
     terms,
     kTotal,
     nCells,

@@ -476,6 +476,31 @@ export interface DefaultPriors {
  * ```
  */
 export function defaultPriors(family: Family, y: Float64Array): DefaultPriors {
+  // brms centres the Intercept's prior on the outcome's median and scales it (and the sd and
+  // sigma priors) by its MAD; both sort every row, so they run when first asked for.
+  let memo: { location: number; scale: number } | undefined;
+  const stats = () => (memo ??= outcomeLocationScale(family, y));
+  return {
+    get Intercept(): PriorDistribution {
+      return { dist: "student_t", df: 3, mu: stats().location, sigma: stats().scale };
+    },
+    b: { dist: "flat" },
+    get sd(): PriorDistribution {
+      return { dist: "student_t", df: 3, mu: 0, sigma: stats().scale };
+    },
+    cor: { dist: "lkj", eta: 1 },
+    get sigma(): PriorDistribution {
+      return { dist: "student_t", df: 3, mu: 0, sigma: stats().scale };
+    },
+    nu: { dist: "gamma", shape: 2, rate: 0.1 },
+  };
+}
+
+/** The default priors' location (median) and scale (MAD, at least 2.5), as brms sets them. */
+function outcomeLocationScale(
+  family: Family,
+  y: Float64Array,
+): { location: number; scale: number } {
   let location = 0;
   let scale = 2.5;
   if (family === "gaussian" || family === "student" || family === "poisson") {
@@ -487,21 +512,14 @@ export function defaultPriors(family: Family, y: Float64Array): DefaultPriors {
     if (Number.isFinite(m)) location = roundR1(m);
     if (Number.isFinite(s)) scale = Math.max(2.5, roundR1(s));
   }
-  const out: DefaultPriors = {
-    Intercept: { dist: "student_t", df: 3, mu: location, sigma: scale },
-    b: { dist: "flat" },
-    sd: { dist: "student_t", df: 3, mu: 0, sigma: scale },
-    cor: { dist: "lkj", eta: 1 },
-    sigma: { dist: "student_t", df: 3, mu: 0, sigma: scale },
-    nu: { dist: "gamma", shape: 2, rate: 0.1 },
-  };
-  return out;
+  return { location, scale };
 }
 
 /**
  * The prior that applies to one parameter: among the statements of class `cls` whose coef and
  * group (when given) match, the most specific (coef and group > coef > group > class-wide);
- * among equally specific ones the last. `fallback` when none matches.
+ * among equally specific ones the last. `fallback` when none matches (a function is called only
+ * then, for defaults that cost something to compute).
  *
  * @example
  * ```ts
@@ -515,9 +533,9 @@ export function resolvePrior(
   priors: readonly PriorSpec[],
   cls: PriorClass,
   where: { coef?: string; group?: string },
-  fallback: PriorDistribution,
+  fallback: PriorDistribution | (() => PriorDistribution),
 ): PriorDistribution {
-  let best: PriorDistribution = fallback;
+  let best: PriorDistribution | null = null;
   let bestScore = -1;
   for (const spec of priors) {
     if (spec.class !== cls) continue;
@@ -529,5 +547,5 @@ export function resolvePrior(
       bestScore = score;
     }
   }
-  return best;
+  return best ?? (typeof fallback === "function" ? fallback() : fallback);
 }
