@@ -35,6 +35,7 @@ import type { PriorDistribution } from "../spec/model_spec.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { ArrowheadPrecision } from "./arrowhead_precision.ts";
+import { LevelKernel } from "./level_kernel.ts";
 import { oneTermNormalEquations } from "./normal_equations.ts";
 import { CollapsedGaussian, type CollapsedLayout } from "./collapsed_gaussian.ts";
 import {
@@ -191,6 +192,11 @@ export class LevelCollapsedGaussian implements SamplerTarget {
   private readonly Dj: Float64Array;
   private readonly Djinv: Float64Array;
   private readonly scratch: Float64Array;
+  /** The WebAssembly level loop (K = 2, where the runtime has WebAssembly SIMD), or null. */
+  private readonly kernel: LevelKernel | null;
+  /** The level terms' part of the log likelihood and of E‖y − Xβ − Zr‖² (see levelTerms). */
+  private levelLogLikelihood = 0;
+  private levelExpectedRss = 0;
   /** log p(y | β, φ) at the last evaluated point. */
   private lastLogLikelihood = NaN;
 
@@ -199,10 +205,17 @@ export class LevelCollapsedGaussian implements SamplerTarget {
    *   ({@link signedScaleSuits}) and whose posterior reaches 0 ({@link SIGNED_SCALE_MAX_DROP});
    *   "signed": wherever the prior suits; "log": every sd as log sd.
    * @param options.mode {@link collapsedModeSummary} of `data` when already computed.
+   * @param options.kernel "wasm" (default): the level loop in WebAssembly for two varying
+   *   coefficients where the runtime supports it (lib/model/level_kernel.ts); "js": always
+   *   the JavaScript loop (the reference).
    */
   constructor(
     data: CompiledData,
-    options: { sdScale?: "auto" | "signed" | "log"; mode?: CollapsedModeSummary } = {},
+    options: {
+      sdScale?: "auto" | "signed" | "log";
+      mode?: CollapsedModeSummary;
+      kernel?: "wasm" | "js";
+    } = {},
   ) {
     const why = levelCollapseIneligibility(data);
     if (why !== null) throw new Error(`level-collapsed Gaussian target: ${why}`);
@@ -246,6 +259,9 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     this.Abb = blocks.xtx;
     this.h = blocks.xty;
     this.Arb = blocks.ztx;
+    this.kernel = K === 2 && options.kernel !== "js"
+      ? LevelKernel.create(blocks.ztx, blocks.zty, blocks.ztz, J, nb)
+      : null;
     this.Arr = blocks.ztz;
     this.e = blocks.zty;
     this.work = levelCovarianceWork(K);
@@ -363,7 +379,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
 
   logDensityGradient(x: Float64Array, gradient: Float64Array): number {
     gradient.fill(0);
-    const { nb, J, K, layout, work, beta, gBeta, c, mu, Dj, Djinv } = this;
+    const { nb, J, layout, work, beta, gBeta } = this;
     const term = this.data.terms[0];
     const lay = layout.terms[0];
     const s = this.stats;
@@ -395,21 +411,45 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     let ll = -s.n * u - 0.5 * rss * invVar + 0.5 * J * logDetQ;
 
     // Levels: ½ c_jᵀD_j⁻¹c_j − ½ log|D_j|, μ_j = D_j⁻¹c_j, M = Σ_j E[r_j r_jᵀ] and
-    // E‖y − Xβ − Zr‖² = ‖y − Xβ‖² − 2 Σ_j μ_jᵀ c_j σ² + Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]).
+    // E‖y − Xβ − Zr‖² = ‖y − Xβ‖² − 2 Σ_j μ_jᵀ c_j σ² + Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]), with the
+    // β gradient −Σ_j X_jᵀZ_j μ_j / σ² added to gBeta.
+    const levelsFinite = this.kernel ? this.levelTermsWasm(invVar) : this.levelTerms(invVar);
+    if (!levelsFinite) return -Infinity;
+    ll += this.levelLogLikelihood;
+    const expectedRss = rss + this.levelExpectedRss;
+    levelPrecisionBackward(x, lay, term, work, gradient);
+    gradient[layout.phiSigma] += -s.n + expectedRss * invVar;
+
+    this.lastLogLikelihood = ll;
+    // ∂/∂ξ = L_S⁻¹ ∂/∂β.
+    solveLower(this.whitening, nb, gBeta);
+    for (let p = 0; p < nb; p++) gradient[p] = gBeta[p];
+    const total = lp + ll;
+    return Number.isFinite(total) ? total : -Infinity;
+  }
+
+  /**
+   * The level terms of {@link logDensityGradient} in JavaScript (the reference for the
+   * WebAssembly kernel): sets {@link levelLogLikelihood}, {@link levelExpectedRss} and work.M,
+   * adds the β gradient to gBeta; false when a D_j is not positive definite.
+   */
+  private levelTerms(invVar: number): boolean {
+    const { nb, J, K, work, gBeta, c, mu, Dj, Djinv } = this;
     this.levelScores(invVar);
     const M = work.M;
     M.fill(0);
-    let expectedRss = rss;
+    let ll = 0;
+    let expectedRss = 0;
     if (K === 2) {
       const [levelLl, levelRss] = this.levelsOfTwo(invVar);
-      if (Number.isNaN(levelLl)) return -Infinity;
+      if (Number.isNaN(levelLl)) return false;
       ll += levelLl;
       expectedRss += levelRss;
     } else {
       for (let j = 0; j < J; j++) {
         this.levelPrecision(j, invVar);
         const logDetD = invertSymmetricPositive(Dj, K, Djinv, this.scratch);
-        if (Number.isNaN(logDetD)) return -Infinity;
+        if (Number.isNaN(logDetD)) return false;
         let quad = 0;
         for (let a = 0; a < K; a++) {
           let m = 0;
@@ -445,15 +485,23 @@ export class LevelCollapsedGaussian implements SamplerTarget {
       const w = mu[r] * invVar;
       for (let p = 0; p < nb; p++) gBeta[p] -= Arb[r * nb + p] * w;
     }
-    levelPrecisionBackward(x, lay, term, work, gradient);
-    gradient[layout.phiSigma] += -s.n + expectedRss * invVar;
+    this.levelLogLikelihood = ll;
+    this.levelExpectedRss = expectedRss;
+    return true;
+  }
 
-    this.lastLogLikelihood = ll;
-    // ∂/∂ξ = L_S⁻¹ ∂/∂β.
-    solveLower(this.whitening, nb, gBeta);
-    for (let p = 0; p < nb; p++) gradient[p] = gBeta[p];
-    const total = lp + ll;
-    return Number.isFinite(total) ? total : -Infinity;
+  /** {@link levelTerms} for K = 2 by the WebAssembly kernel (lib/model/level_kernel.ts). */
+  private levelTermsWasm(invVar: number): boolean {
+    const kernel = this.kernel!;
+    kernel.beta.set(this.beta);
+    const Q = this.work.Q;
+    if (!kernel.run(Q[0], Q[1], Q[3], invVar)) return false;
+    kernel.secondMoments(this.work.M);
+    this.levelLogLikelihood = kernel.logLikelihood;
+    this.levelExpectedRss = kernel.expectedRss;
+    const g = kernel.betaGradient;
+    for (let p = 0; p < this.nb; p++) this.gBeta[p] += g[p];
+    return true;
   }
 
   /**
