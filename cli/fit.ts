@@ -34,7 +34,7 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --max-treedepth N     (default 10)       --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
-                        per coefficient from the data; recorded in the JSON)
+                        per term from the data; recorded in the JSON)
   --sd-scale S          auto | signed | log: how NUTS/WebGPU hold the sds of non-centred terms
                         (default auto: signed scales where the prior is symmetric about 0)
   --out FILE            write the result as JSON

@@ -7,7 +7,7 @@ import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
-import type { ModelSpec } from "../spec/model_spec.ts";
+import type { ModelSpec, PriorDistribution } from "../spec/model_spec.ts";
 import { type DefaultPriors, defaultPriors, resolvePrior } from "../spec/priors.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
@@ -18,6 +18,9 @@ import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./dat
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 
 export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
+
+/** The prior of a parameter the family does not have (sigma of a logit model, say). */
+const FLAT: PriorDistribution = { dist: "flat" };
 
 /** Options of compileModel. */
 export interface CompileOptions {
@@ -291,8 +294,11 @@ export function compileModel(
     fixedMeans,
     interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
     bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
-    sigmaPrior: resolvePrior(spec.priors, "sigma", {}, () => defaults().sigma ?? { dist: "flat" }),
-    nuPrior: resolvePrior(spec.priors, "nu", {}, () => defaults().nu ?? { dist: "flat" }),
+    // Families without sigma (or nu) never read these priors: their defaults are not computed.
+    sigmaPrior: hasSigma ? resolvePrior(spec.priors, "sigma", {}, () => defaults().sigma) : FLAT,
+    nuPrior: spec.family === "student"
+      ? resolvePrior(spec.priors, "nu", {}, () => defaults().nu)
+      : FLAT,
     terms,
     kTotal,
     nCells,

@@ -122,7 +122,9 @@ export interface CompiledData {
   fixedMeans: Float64Array;
   interceptPrior: PriorDistribution;
   bPriors: PriorDistribution[];
+  /** The sigma prior (gaussian and student; flat and unused for the other families). */
   sigmaPrior: PriorDistribution;
+  /** The nu prior (student; flat and unused for the other families). */
   nuPrior: PriorDistribution;
   terms: CompiledTerm[];
   /** Total number of varying coefficients per cell: the sum of K over terms. */

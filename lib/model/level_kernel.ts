@@ -75,7 +75,10 @@ export class LevelKernel {
   private readonly nbPad: number;
   private readonly at: Record<"arb" | "e" | "arr" | "beta" | "mu" | "grad" | "out", number>;
 
-  /** A kernel for these blocks, or null where WebAssembly SIMD is unavailable. */
+  /**
+   * A kernel for these blocks, or null where WebAssembly SIMD is unavailable or the instance
+   * cannot be made (the caller then runs the JavaScript loop).
+   */
   static create(
     ztx: Float64Array,
     zty: Float64Array,
@@ -84,7 +87,13 @@ export class LevelKernel {
     nb: number,
   ): LevelKernel | null {
     const module = kernelModule();
-    return module ? new LevelKernel(module, ztx, zty, ztz, J, nb) : null;
+    if (!module) return null;
+    try {
+      return new LevelKernel(module, ztx, zty, ztz, J, nb);
+    } catch {
+      // Instantiation or memory growth refused (e.g. a memory limit): the JavaScript loop runs.
+      return null;
+    }
   }
 
   private constructor(
@@ -109,7 +118,7 @@ export class LevelKernel {
     let next = exports.heapStart();
     const place = (doubles: number) => {
       const at = next;
-      next = (next + 8 * doubles + 15) & ~15;
+      next = Math.ceil((next + 8 * doubles) / 16) * 16;
       return at;
     };
     this.at = {

@@ -61,11 +61,12 @@ export interface FitOptions {
    */
   warmupStart?: "stan" | "laplace";
   /**
-   * How the sampler holds the varying effects: "auto" (default) chooses per term and
-   * coefficient from the data — non-centred where groups have little data relative to their
-   * spread, centred where the data dominate, partially centred in between, with few-level terms
-   * sampled as level contrasts (lib/model/auto_parameterization.ts); "centered" / "noncentered"
-   * for every term; or per term by group name (`{ race: "centered" }`, others "auto"). The
+   * How the sampler holds the varying effects: "auto" (default) chooses per term from the data —
+   * plainly non-centred where groups have little data relative to their spread; otherwise as
+   * the level mean and data-centred level contrasts, each non-centred where the data say little
+   * and centred where they dominate (lib/model/auto_parameterization.ts); "centered" /
+   * "noncentered" for every term; or per term by group name (`{ race: "centered" }`, others
+   * "auto"). The
    * posterior is the same whatever the choice; fit.info.parameterization says what was used.
    * The WebGPU backend runs "auto" terms non-centred; a collapsed fit (method) integrates the
    * varying effects out, so "auto" is not evaluated there and the terms are reported non-centred.
@@ -161,7 +162,7 @@ export interface TermParameterizationInfo {
   /**
    * The contrasts (or levels) held relative to a pilot fit's estimates and information
    * (lib/model/data_centring.ts): non-centred where the data say little, centred where they
-   * dominate; `noncentering` then applies to the level mean only.
+   * dominate. The level mean is always non-centred, so `noncentering` is not used and reads 1.
    */
   data_centring: boolean;
   /** The level mean moved into the population-level coefficients. */

@@ -148,19 +148,20 @@ export function sampleInWorkers(
         finish(new Error(`sampling worker failed: ${event.message}`));
       };
     }
-    let args: unknown;
+    // Building the arguments or cloning them into a worker (DataCloneError) may throw: either
+    // way the workers are terminated and the promise rejects.
     try {
-      args = typeof factory.args === "function" ? factory.args() : factory.args;
+      const args = typeof factory.args === "function" ? factory.args() : factory.args;
+      for (const [w, worker] of pool.entries()) {
+        const request: WorkerRequest = {
+          factory: { ...factory, args },
+          options: chainOptions,
+          chains: assignments[w],
+        };
+        worker.postMessage(request);
+      }
     } catch (error) {
-      return finish(error instanceof Error ? error : new Error(String(error)));
-    }
-    for (const [w, worker] of pool.entries()) {
-      const request: WorkerRequest = {
-        factory: { ...factory, args },
-        options: chainOptions,
-        chains: assignments[w],
-      };
-      worker.postMessage(request);
+      finish(error instanceof Error ? error : new Error(String(error)));
     }
   });
 }

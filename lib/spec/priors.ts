@@ -453,16 +453,21 @@ export function mad(values: ArrayLike<number>): number {
   return 1.4826 * median(deviations);
 }
 
-/** The default prior of each class for a family (see the table at the top of this file). */
+/**
+ * The default prior of each class for one family and outcome (see the table at the top of this
+ * file). Read-only: the Intercept, sd and sigma entries are getters computed from the outcome's
+ * median and MAD on first read (defaultPriors), so a fit whose priors are all given never sorts
+ * the rows.
+ */
 export interface DefaultPriors {
-  Intercept: PriorDistribution;
-  b: PriorDistribution;
-  sd: PriorDistribution;
-  cor: PriorDistribution;
+  readonly Intercept: PriorDistribution;
+  readonly b: PriorDistribution;
+  readonly sd: PriorDistribution;
+  readonly cor: PriorDistribution;
   /** Used by gaussian and student only (given for every family so callers need no check). */
-  sigma: PriorDistribution;
+  readonly sigma: PriorDistribution;
   /** Used by student only (given for every family). */
-  nu: PriorDistribution;
+  readonly nu: PriorDistribution;
 }
 
 /**

@@ -133,4 +133,10 @@ Deno.test("factory arguments given as a function are computed once, after the wo
     sampleInWorkers(failing, { ...options, workers: 2 }),
     (e: unknown) => e instanceof HetfxError && e.message === "no arguments today",
   );
+  // Arguments a worker cannot receive (a function is not structured-cloneable) reject too,
+  // and the workers are terminated (the test's resource sanitizer would see them otherwise).
+  await assert.rejects(
+    sampleInWorkers({ ...factory, args: { scales: [1], f: () => 1 } }, { ...options, workers: 2 }),
+    /could not be cloned|DataCloneError/i,
+  );
 });
