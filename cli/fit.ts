@@ -10,13 +10,13 @@ import { loadTable } from "../lib/data/load_table.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
-import type { Table } from "../lib/data/table.ts";
+import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { formatPrior, parsePrior } from "../lib/spec/priors.ts";
 import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
 import type { Fit, FitOptions } from "../lib/posterior/fit.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
-import { effectsToJSON } from "../lib/posterior/effects.ts";
+import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
 
@@ -175,6 +175,57 @@ export function specSummary(spec: ModelSpec, table: Table): string {
   return lines.join("\n");
 }
 
+/**
+ * Refuse an --out path that cannot be written before any sampling is spent: its folder must
+ * exist and the path must not be a folder.
+ */
+export async function checkOutPath(out: string): Promise<void> {
+  const slash = out.lastIndexOf("/");
+  const folder = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
+  const kind = async (path: string) => {
+    try {
+      return (await Deno.stat(path)).isDirectory ? "folder" : "file";
+    } catch {
+      return "none";
+    }
+  };
+  if (await kind(folder) !== "folder") {
+    throw new HetfxError(
+      `Cannot write --out ${out}: the folder "${folder}" does not exist; create it first ` +
+        `(mkdir -p ${folder}) or choose another path.`,
+    );
+  }
+  if (await kind(out) === "folder") {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is a folder; give a file name, e.g. ${
+        out.replace(/\/?$/, "/result.json")
+      }.`,
+    );
+  }
+}
+
+/** Check --effects-by before sampling: the model needs a treatment and the columns must exist. */
+export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly string[]): void {
+  if (spec.treatment === null) {
+    throw new HetfxError(
+      "Cannot compute --effects-by: the model has no treatment. The treatment is the first " +
+        'slope that varies by group, e.g. "y ~ 1 + treat + (1 + treat | g)".',
+    );
+  }
+  for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
+}
+
+/** The --effects-by estimates as text: the ATE, then one line per cell. */
+export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
+  const number = (v: number) => v.toFixed(3);
+  const lines = list.map((e) => {
+    const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") || "all rows (ATE)";
+    return `  ${cell}: ${number(e.mean)} [${number(e["q2.5"])}, ${number(e["q97.5"])}], n = ${e.n}`;
+  });
+  return [`Effect of ${treatment} (${list[0]?.scale ?? "response"} scale; mean [95% interval]):`]
+    .concat(lines).join("\n");
+}
+
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -183,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    if (args.out !== undefined) await checkOutPath(args.out);
     let table = await loadTable(args.data);
     if (args.recode !== undefined) {
       const recode = RECODES[args.recode];
@@ -208,6 +260,7 @@ export async function main(argv: string[]): Promise<number> {
       builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
     }
     const spec = builder.toJSON();
+    if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
     console.log(specSummary(spec, builder.table));
     if (args.dryRun) {
       const data = compileModel(spec, builder.table);
@@ -243,17 +296,53 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     console.log(formatFitSummary(fit));
+    const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
+    if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
-      const json = args.effectsBy === undefined
+      const json = effects === undefined
         ? fit.toJSON()
-        : { ...fit.toJSON(), effects: effectsToJSON(fit.effects({ by: args.effectsBy })) };
-      await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
+        : { ...fit.toJSON(), effects: effectsToJSON(effects) };
+      try {
+        await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
+      } catch (error) {
+        throw new HetfxError(`Cannot write --out ${args.out}: ${(error as Error).message}.`);
+      }
       console.log(`Wrote ${args.out}`);
     }
     return partial ? 130 : 0;
   } catch (error) {
-    return reportUserError(error);
+    return reportUserError(inCliTerms(error));
   }
+}
+
+/** Library option names and the flags that set them. */
+const FLAGS: Record<string, string> = {
+  chains: "--chains",
+  warmup: "--warmup",
+  draws: "--draws",
+  seed: "--seed",
+  adaptDelta: "--adapt-delta",
+  maxTreedepth: "--max-treedepth",
+  metric: "--metric",
+  backend: "--backend",
+  parameterization: "--parameterization",
+  sdScale: "--sd-scale",
+};
+
+/**
+ * A library error worded for the command line: option names become flags, and the advice to
+ * call loadTable with dropMissing becomes --drop-missing.
+ */
+export function inCliTerms(error: unknown): unknown {
+  if (!(error instanceof HetfxError)) return error;
+  const message = error.message
+    .replace(/\boption (\w+) = /, (all, name: string) => FLAGS[name] ? `${FLAGS[name]} ` : all)
+    .replace(
+      /Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)[^]*$/,
+      "Rerun with --drop-missing to drop the rows with a missing value in the model's columns " +
+        "(they are counted and reported), or fill those values in.",
+    );
+  return message === error.message ? error : new HetfxError(message);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

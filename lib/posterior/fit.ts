@@ -3,7 +3,7 @@
  */
 import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import { HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError } from "../errors.ts";
 import { compileModel } from "../model/compile.ts";
 import { applyParameterization, type Parameterization } from "../model/auto_parameterization.ts";
 import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
@@ -245,6 +245,7 @@ export async function fitModel(
   table: Table,
   options: FitOptions = {},
 ): Promise<Fit> {
+  checkOptionNames(options);
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
   const start = performance.now();
@@ -375,9 +376,65 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Every FitOptions key (checked at run time: a misspelt option must not silently default). */
+const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
+  "chains",
+  "warmup",
+  "draws",
+  "seed",
+  "adaptDelta",
+  "maxTreedepth",
+  "metric",
+  "warmupStart",
+  "parameterization",
+  "backend",
+  "sdScale",
+  "method",
+  "thin",
+  "adapterProvider",
+  "workers",
+  "progress",
+  "signal",
+  "keepPartial",
+];
+
+/** brms/Stan argument names and what they are called here. */
+const BRMS_OPTION_NAMES: Record<string, string> = {
+  adapt_delta: "adaptDelta",
+  max_treedepth: "maxTreedepth",
+  chain: "chains",
+  cores: "workers",
+  iter: "warmup and draws (brms's iter = warmup + draws)",
+  warmup_iter: "warmup",
+  samples: "draws",
+  iter_sampling: "draws",
+  iter_warmup: "warmup",
+  control: "adaptDelta and maxTreedepth (given directly, not in control)",
+};
+
+function checkOptionNames(options: FitOptions): void {
+  for (const key of Object.keys(options)) {
+    if ((FIT_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const brms = BRMS_OPTION_NAMES[key];
+    const hint = brms !== undefined
+      ? `; here it is ${brms}`
+      : didYouMean(key, FIT_OPTION_KEYS as readonly string[]);
+    throw new HetfxError(
+      `Cannot fit: unknown option "${key}"${hint}. Options: ${FIT_OPTION_KEYS.join(", ")}.`,
+    );
+  }
+}
+
+/** A value as an error message shows it (JSON, but NaN and ±Infinity as themselves). */
+function shown(value: unknown): string {
+  return typeof value === "number" && !Number.isFinite(value)
+    ? String(value)
+    : JSON.stringify(value);
+}
+
 function validateOptions(o: typeof DEFAULTS & FitOptions): void {
   const bad = (name: string, value: unknown, what: string) =>
-    new HetfxError(`Cannot fit: option ${name} = ${JSON.stringify(value)} ${what}.`);
+    new HetfxError(`Cannot fit: option ${name} = ${shown(value)} ${what}.`);
   if (!Number.isInteger(o.chains) || o.chains < 1) {
     throw bad("chains", o.chains, "must be a whole number ≥ 1");
   }

@@ -128,5 +128,48 @@ Deno.test("fit refuses absurd options before sampling", async () => {
     "1.5",
   );
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /adaptDelta = 1.5 must lie strictly between 0 and 1/);
+  assert.match(r.stderr, /--adapt-delta 1.5 must lie strictly between 0 and 1/);
+});
+
+Deno.test("fit checks --out and --effects-by before sampling, --dry-run included", async () => {
+  const folder = await Deno.makeTempDir();
+  const paper = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks", "--dry-run"];
+  const noFolder = await runFit(
+    ...paper,
+    "--formula",
+    TOMZ_WEEKS_FORMULA,
+    "--out",
+    `${folder}/missing/result.json`,
+  );
+  assert.equal(noFolder.code, 2);
+  assert.match(noFolder.stderr, /Cannot write --out .*the folder ".*\/missing" does not exist/);
+  assert.doesNotMatch(noFolder.stdout, /Model checked/);
+  const isFolder = await runFit(...paper, "--formula", TOMZ_WEEKS_FORMULA, "--out", folder);
+  assert.equal(isFolder.code, 2);
+  assert.match(isFolder.stderr, /it is a folder; give a file name/);
+  const unknown = await runFit(...paper, "--formula", TOMZ_WEEKS_FORMULA, "--effects-by", "whit");
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--effects-by: column "whit" not found; did you mean "white"\?/);
+  const noTreatment = await runFit(
+    ...paper,
+    "--formula",
+    "force ~ 1 + alliance + (1 | white)",
+    "--effects-by",
+    "white",
+  );
+  assert.equal(noTreatment.code, 2);
+  assert.match(noTreatment.stderr, /--effects-by: the model has no treatment/);
+  await Deno.remove(folder, { recursive: true });
+});
+
+Deno.test("fit words library advice as flags: missing values point to --drop-missing", async () => {
+  const csv = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,treat,g"];
+  for (let i = 0; i < 40; i++) rows.push(`${i === 3 ? "NA" : i % 7},${i % 2},${i % 4}`);
+  await Deno.writeTextFile(csv, rows.join("\n") + "\n");
+  const r = await runFit(csv, "--formula", "y ~ 1 + treat + (1 + treat | g)", "--dry-run");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /missing values in "y" \(1 row\)\. Rerun with --drop-missing/);
+  assert.doesNotMatch(r.stderr, /loadTable/);
+  await Deno.remove(csv);
 });
