@@ -5,7 +5,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
-import { HetfxError } from "../lib/errors.ts";
+import { closestName, HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
@@ -100,7 +100,13 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       },
     });
   } catch (error) {
-    throw new HetfxError(`${(error as Error).message}\n\n${USAGE}`);
+    const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown === undefined) throw new HetfxError(`${(error as Error).message}\n\n${USAGE}`);
+    const close = closestName(unknown, [...USAGE.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
+    throw new HetfxError(
+      `Unknown option --${unknown}${close === undefined ? "" : `; did you mean --${close}?`}` +
+        `\n\n${USAGE}`,
+    );
   }
   const v = parsed.values;
   if (v.help) return "help";

@@ -245,7 +245,16 @@ export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptio
 }
 
 /** Apply the shared options to a finished table. */
+const OPTION_NAMES = ["factors", "reference", "dropMissing"];
+
 function applyOptions(table: Table, options: LoadTableOptions): Table {
+  for (const key of Object.keys(options)) {
+    if (OPTION_NAMES.includes(key)) continue;
+    throw new HetfxError(
+      `${CONTEXT}: unknown option "${key}"${didYouMean(key, OPTION_NAMES)} ` +
+        `(options: ${OPTION_NAMES.join(", ")}).`,
+    );
+  }
   if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
   let result = table;
   const { factors, reference, dropMissing } = options;

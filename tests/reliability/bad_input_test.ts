@@ -4,7 +4,7 @@
  * and says what to do. Allowed-but-suspicious data compile with a warning instead.
  */
 import assert from "node:assert/strict";
-import { loadTable } from "../../lib/data/load_table.ts";
+import { loadTable, type LoadTableOptions } from "../../lib/data/load_table.ts";
 import { takeRows } from "../../lib/data/table.ts";
 import type { Table } from "../../lib/data/table.ts";
 import { formula, type FormulaOptions } from "../../lib/spec/formula.ts";
@@ -339,7 +339,22 @@ const cases: Case[] = [
   {
     name: "adapt_delta NaN",
     run: () => fitWith({ adaptDelta: NaN }),
-    expect: [/adaptDelta = null/],
+    expect: [/adaptDelta = NaN/],
+  },
+  {
+    name: "a brms option name",
+    run: () => fitWith({ adapt_delta: 0.99 } as FitOptions),
+    expect: [/unknown option "adapt_delta"; here it is adaptDelta/],
+  },
+  {
+    name: "a misspelt option name",
+    run: () => fitWith({ chians: 2 } as FitOptions),
+    expect: [/unknown option "chians"; did you mean "chains"\?/],
+  },
+  {
+    name: "a misspelt loadTable option",
+    run: () => loadTable([{ y: 1 }], { dropmissing: true } as LoadTableOptions),
+    expect: [/unknown option "dropmissing"; did you mean "dropMissing"\?/],
   },
   {
     name: "max tree depth 0",
