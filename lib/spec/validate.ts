@@ -199,7 +199,17 @@ function describePrior(p: PriorSpec): string {
 function checkPriors(spec: ModelSpec, table: Table): void {
   const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t));
   const groups = spec.groupTerms.map((g) => g.group);
+  const given = new Map<string, PriorSpec>();
   for (const p of spec.priors) {
+    const key = JSON.stringify([p.class, p.coef ?? null, p.group ?? null]);
+    const earlier = given.get(key);
+    if (earlier !== undefined) {
+      fail(
+        `prior ${describePrior(p)} is given twice (also ${describePrior(earlier)}); ` +
+          "give each class, coefficient and group one prior (brms refuses duplicates too).",
+      );
+    }
+    given.set(key, p);
     if (!(PRIOR_CLASSES as readonly string[]).includes(p.class)) {
       fail(
         `unknown prior class "${p.class}"${didYouMean(String(p.class), PRIOR_CLASSES)} ` +

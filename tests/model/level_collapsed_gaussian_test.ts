@@ -303,7 +303,7 @@ Deno.test("level-collapsed auto sd scale: signed where the sd's posterior reache
   // A prior that does not suit a signed scale keeps log sd whatever the posterior.
   const exponential = {
     ...near,
-    priors: [...near.priors, {
+    priors: [...near.priors.filter((p) => p.class !== "sd"), {
       class: "sd" as const,
       prior: { dist: "exponential" as const, rate: 2 },
     }],

@@ -309,6 +309,18 @@ const cases: Case[] = [
       ),
     expect: [/coefficient "xx" matches no b parameter; did you mean "x"\?/],
   },
+  {
+    name: "the same prior statement twice",
+    run: () =>
+      compileModel(
+        formula("y ~ x + treat + (1 + treat | g)", base)
+          .prior("b", normal(0, 0.01))
+          .prior("b", normal(0, 10))
+          .toJSON(),
+        base,
+      ),
+    expect: [/prior "b ~ normal\(0, 10\)" is given twice \(also "b ~ normal\(0, 0.01\)"\)/],
+  },
   // ---- options ---------------------------------------------------------------------------
   {
     name: "0 chains",
