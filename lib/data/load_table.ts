@@ -271,10 +271,14 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
     checkOptionColumn(result, name, "reference");
     result = asFactor(result, name, { reference: level });
   }
-  if (dropMissing === true) result = dropMissingRows(result).table;
-  else if (Array.isArray(dropMissing)) {
-    for (const name of dropMissing) checkOptionColumn(result, name, "dropMissing");
-    result = dropMissingRows(result, dropMissing).table;
+  if (dropMissing === true || Array.isArray(dropMissing)) {
+    const columns = dropMissing === true ? result.names : dropMissing as readonly string[];
+    for (const name of columns) checkOptionColumn(result, name, "dropMissing");
+    const dropped = dropMissingRows(result, columns);
+    const byColumn = Object.fromEntries(Object.entries(dropped.byColumn).filter(([, n]) => n > 0));
+    result = dropped.droppedRows === 0
+      ? dropped.table
+      : { ...dropped.table, droppedMissing: { rows: dropped.droppedRows, byColumn } };
   }
   return result;
 }

@@ -26,6 +26,17 @@ export interface Table {
   /** Column names in their original order. */
   readonly names: readonly string[];
   readonly columns: Readonly<Record<string, Column>>;
+  /**
+   * Rows that loadTable's `dropMissing` removed (and the missing values per column), so a fit
+   * can say so; kept by {@link withColumn}, absent when nothing was dropped.
+   */
+  readonly droppedMissing?: DroppedMissing;
+}
+
+/** What loadTable's `dropMissing` removed. */
+export interface DroppedMissing {
+  rows: number;
+  byColumn: Readonly<Record<string, number>>;
 }
 
 /** Build a Table from named columns, checking that lengths agree. */
@@ -80,7 +91,8 @@ export function isMissing(column: Column, row: number): boolean {
 /** A new table with `column` added or replaced under `name` (order kept; new names go last). */
 export function withColumn(table: Table, name: string, column: Column): Table {
   const names = table.names.includes(name) ? table.names : [...table.names, name];
-  return makeTable({ ...table.columns, [name]: column }, [...names]);
+  const result = makeTable({ ...table.columns, [name]: column }, [...names]);
+  return table.droppedMissing ? { ...result, droppedMissing: table.droppedMissing } : result;
 }
 
 /** A new table with only the rows whose index is listed, in that order. */

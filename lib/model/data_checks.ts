@@ -192,6 +192,14 @@ export function dataWarnings(
 ): string[] {
   const out: string[] = [];
   const n = table.nRows;
+  if (table.droppedMissing !== undefined) {
+    const { rows, byColumn } = table.droppedMissing;
+    const where = Object.entries(byColumn).map(([c, k]) => `${c}: ${k}`).join(", ");
+    out.push(
+      `${rows} ${rows === 1 ? "row" : "rows"} with missing values (${where}) were dropped when ` +
+        `the table was loaded (dropMissing); the model uses the other ${n}.`,
+    );
+  }
   const column = treatment === null ? null : getColumn(table, treatment, FAIL);
   let low = Infinity;
   let high = -Infinity;

@@ -8,6 +8,8 @@ import {
 } from "../../lib/data/load_table.ts";
 import type { Column, Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { compileModel } from "../../lib/model/compile.ts";
 
 function num(table: Table, name: string): number[] {
   const column = table.columns[name];
@@ -138,9 +140,13 @@ Deno.test("options: factors with levels, reference, dropMissing", async () => {
   assert.deepEqual(fac(d, "d"), { codes: [1, 0, 1, -1], levels: ["1", "3"] });
   const r = await loadTable(text, { reference: { d: "3" } });
   assert.deepEqual(fac(r, "d").levels, ["3", "1"]);
-  assert.equal((await loadTable(text, { dropMissing: true })).nRows, 2);
+  const complete = await loadTable(text, { dropMissing: true });
+  assert.equal(complete.nRows, 2);
+  assert.deepEqual(complete.droppedMissing, { rows: 2, byColumn: { y: 1, d: 1 } });
   const onlyY = await loadTable(text, { dropMissing: ["y"] });
   assert.deepEqual(num(onlyY, "d"), [3, 3, NaN]);
+  assert.deepEqual(onlyY.droppedMissing, { rows: 1, byColumn: { y: 1 } });
+  assert.equal((await loadTable(text)).droppedMissing, undefined);
   await assert.rejects(
     () => loadTable(text, { factors: ["G"] }),
     /option `factors` names column "G", which is not in the data; did you mean "g"\?/,
@@ -152,5 +158,24 @@ Deno.test("options: factors with levels, reference, dropMissing", async () => {
   await assert.rejects(
     () => loadTable(text, { dropMissing: ["yy"] }),
     /option `dropMissing` names column "yy".*did you mean "y"\?/,
+  );
+});
+
+Deno.test("rows dropped by dropMissing (NaN in a typed array is missing) are a data warning of the model", async () => {
+  const y = Float64Array.from({ length: 40 }, (_, i) => (i % 9 === 0 ? NaN : i % 5));
+  const table = await loadTable({
+    y,
+    treat: Float64Array.from({ length: 40 }, (_, i) => i % 2),
+    g: Float64Array.from({ length: 40 }, (_, i) => i % 4),
+  }, { dropMissing: true });
+  assert.equal(table.nRows, 35);
+  const spec = formula("y ~ 1 + treat + (1 + treat | g)", table).toJSON();
+  const warnings = compileModel(spec, table).warnings ?? [];
+  assert.ok(
+    warnings.includes(
+      "5 rows with missing values (y: 5) were dropped when the table was loaded (dropMissing); " +
+        "the model uses the other 35.",
+    ),
+    warnings.join("\n"),
   );
 });
