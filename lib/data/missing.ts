@@ -70,8 +70,9 @@ export function dropMissingRows(
       .map((name) => `"${name}" (${byColumn[name]} of ${table.nRows} missing)`);
     throw new HetfxError(
       `Cannot drop missing values: every row has a missing value in at least one of ` +
-        `${responsible.join(", ")}; drop only the columns the model uses ` +
-        `(dropMissing: ["y", "treat", …]) or fill those columns in.`,
+        `${responsible.join(", ")}; fill those columns in or leave them out of the model, ` +
+        `and if some are not model columns, drop missing values only in the model's columns ` +
+        `(dropMissing: ["y", "treat", …]).`,
     );
   }
   const dropped = table.nRows - keep.length;

@@ -58,6 +58,33 @@ export function makeTable(
   return { nRows: Math.max(nRows, 0), names: [...names], columns: { ...columns } };
 }
 
+/**
+ * Throw a HetfxError unless `value` is a Table (records, column objects and DataFrames go
+ * through loadTable first).
+ *
+ * @example
+ * ```ts
+ * import { makeTable, requireTable } from "./table.ts";
+ * requireTable(makeTable({ y: { kind: "number", values: new Float64Array([1]) } }), "Cannot build model");
+ * ```
+ */
+export function requireTable(value: unknown, context: string): asserts value is Table {
+  const t = value as Partial<Table> | null;
+  if (
+    t !== null && typeof t === "object" && typeof t.nRows === "number" &&
+    Array.isArray(t.names) && typeof t.columns === "object" && t.columns !== null
+  ) return;
+  const got = Array.isArray(value)
+    ? "an array (of records?)"
+    : value === null || typeof value !== "object"
+    ? String(value === null ? "null" : typeof value)
+    : "an object that is not a hetfx table (a DataFrame or a column object?)";
+  throw new HetfxError(
+    `${context}: expected a table, got ${got}; load the data first: ` +
+      "const table = await loadTable(data) (records, columns, a DataFrame or a CSV path).",
+  );
+}
+
 /** The column called `name`, or a HetfxError naming the closest existing column. */
 export function getColumn(table: Table, name: string, context = "Cannot build model"): Column {
   const column = table.columns[name];

@@ -2,7 +2,7 @@
  * Checks that the outcome (and trials) suit the family, with messages naming the row and value.
  */
 import { HetfxError } from "../errors.ts";
-import { type Table } from "../data/table.ts";
+import { getColumn, type Table } from "../data/table.ts";
 import { numericColumn } from "../data/factor.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 
@@ -21,6 +21,20 @@ import type { ModelSpec } from "../spec/model_spec.ts";
  */
 export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
   const context = "Cannot build model";
+  const column = getColumn(table, spec.outcome, context);
+  if (column.kind === "factor") {
+    const row = column.codes.findIndex((c) => c >= 0 && !Number.isFinite(Number(column.levels[c])));
+    if (row >= 0) {
+      throw new HetfxError(
+        `${context}: the outcome "${spec.outcome}" must be numeric, but row ${row + 1} has ` +
+          `"${column.levels[column.codes[row]]}"; recode it to numbers first (${
+            spec.family === "bernoulli" || spec.family === "binomial"
+              ? "1 for the event, 0 otherwise"
+              : "the measured values"
+          }).`,
+      );
+    }
+  }
   const y = numericColumn(table, spec.outcome, context);
   const trials = spec.trials ? numericColumn(table, spec.trials, context) : null;
   const bad = (i: number, what: string) =>

@@ -42,6 +42,7 @@ import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference
 import { drawsToCsv, type ExportOptions } from "./export.ts";
 import { partialChains, partialResultWarning } from "./partial_result.ts";
 import { canonicalChainDraws, type SdScale, withSdScales } from "../model/signed_scales.ts";
+import { LINK_SCALE } from "./format_summary.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -549,7 +550,9 @@ export class Fit {
       warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
       (this.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
       spread
-        ? `Effect of <code>${esc(this.data.treatment!)}</code>: sd of all group-effect draws ` +
+        ? `Effect of <code>${esc(this.data.treatment!)}</code> ${
+          LINK_SCALE[this.spec.family]
+        }: sd of all group-effect draws ` +
           `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
             esc(spread.min.group)
           }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +

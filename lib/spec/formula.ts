@@ -4,7 +4,7 @@
  * as `hier()`, so priors and fitting chain on it and `.toJSON()` gives the ModelSpec.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, type Table } from "../data/table.ts";
+import { getColumn, requireTable, type Table } from "../data/table.ts";
 import type { Family } from "./model_spec.ts";
 import { caretMessage } from "./formula_lexer.ts";
 import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
@@ -247,6 +247,7 @@ export function formula(text: string, table: Table, options: FormulaOptions = {}
       `Cannot parse formula: expected a string like "y ~ 1 + x", got ${typeof text}.`,
     );
   }
+  requireTable(table, "Cannot build model from formula");
   const ast = parseFormula(text);
   for (const { name, pos } of columnsOf(ast)) {
     try {

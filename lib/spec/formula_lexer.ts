@@ -137,7 +137,11 @@ export function tokenize(source: string, what = "formula"): Token[] {
           what,
           source,
           start,
-          `unexpected character "${c}" (names may use letters, digits, "_" and ".")`,
+          `unexpected character "${c}" (names may use letters, digits, "_" and ".")` +
+            (c === "`" || c === "'" || c === '"'
+              ? "; a column whose name has spaces or other characters cannot be quoted: " +
+                "rename it in the CSV header (e.g. my_outcome)"
+              : ""),
         ),
       );
     }

@@ -4,7 +4,7 @@
  * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { type Table, withColumn } from "../data/table.ts";
+import { requireTable, type Table, withColumn } from "../data/table.ts";
 import type * as FitModule from "../posterior/fit.ts";
 
 /** Options of `.fit()` (lib/posterior/fit.ts). */
@@ -345,6 +345,7 @@ export class HierBuilder {
  * ```
  */
 export function hier(table: Table): HierBuilder {
+  requireTable(table, "Cannot build model");
   return new HierBuilder(Object.freeze({
     table,
     family: "gaussian",

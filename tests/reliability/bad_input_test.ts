@@ -142,7 +142,7 @@ const cases: Case[] = [
       const t = await loadTable("y,x\n1,2\noops,3\n3,4\n", { factors: ["y"] });
       return compileTable(t, "y ~ x");
     },
-    expect: [/column "y" must be numeric but row 2 has "oops"/],
+    expect: [/the outcome "y" must be numeric, but row 2 has "oops"; recode it to numbers first/],
   },
   // ---- outcome vs family ------------------------------------------------------------------
   {
@@ -308,6 +308,16 @@ const cases: Case[] = [
         base,
       ),
     expect: [/coefficient "xx" matches no b parameter; did you mean "x"\?/],
+  },
+  {
+    name: "a back-quoted column name",
+    run: () => formula("`my y` ~ x", base),
+    expect: [/unexpected character "`".*cannot be quoted: rename it in the CSV header/],
+  },
+  {
+    name: "records instead of a table",
+    run: () => formula("y ~ x", [{ y: 1, x: 2 }] as unknown as Table),
+    expect: [/expected a table, got an array \(of records\?\); load the data first/],
   },
   {
     name: "the same prior statement twice",
