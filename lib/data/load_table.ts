@@ -97,6 +97,16 @@ export async function loadTable(
  */
 export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
   const { header, rows } = parseCsv(text);
+  const separator = header.length === 1
+    ? [";", "\t"].find((c) => header[0].includes(c))
+    : undefined;
+  if (separator !== undefined) {
+    throw new HetfxError(
+      `${CONTEXT}: the header "${header[0]}" is one column holding ` +
+        `${separator === ";" ? "semicolons" : "tabs"}; hetfx reads comma-separated CSV, so ` +
+        "save the file with commas as separators (and a point as decimal mark).",
+    );
+  }
   if (rows.length === 0) {
     throw new HetfxError(
       `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,

@@ -410,6 +410,11 @@ const cases: Case[] = [
     expect: [/is a xlsx file; hetfx reads CSV, so export it to CSV first/],
   },
   {
+    name: "a semicolon-separated file",
+    run: () => loadTable("y;x\n1;2\n3;4\n"),
+    expect: [/the header "y;x" is one column holding semicolons; hetfx reads comma-separated CSV/],
+  },
+  {
     name: "CSV with a short row",
     run: () => loadTable("y,x\n1,2\n3\n4,5\n"),
     expect: [/line 3 has 1 fields, the header has 2/, /unquoted comma or a missing separator/],
