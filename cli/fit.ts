@@ -5,6 +5,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
+import { dirname } from "node:path";
 import { closestName, HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -38,7 +39,8 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --sd-scale S          auto | signed | log: how NUTS/WebGPU hold the sds of non-centred terms
                         (default auto: signed scales where the prior is symmetric about 0)
   --out FILE            write the result as JSON
-  --effects-by A,B      add the treatment effect (ATE, then per observed A×B cell) to the JSON
+  --effects-by A,B      print the treatment effect (ATE, then per observed A×B cell) and add
+                        it to the JSON
   --dry-run             build and check the model, print its summary, do not sample
   --no-progress         no progress display
   --keep-partial        on Ctrl-C, print and write (--out) the result of the draws so far
@@ -186,19 +188,22 @@ export function specSummary(spec: ModelSpec, table: Table): string {
  * exist and the path must not be a folder.
  */
 export async function checkOutPath(out: string): Promise<void> {
-  const slash = out.lastIndexOf("/");
-  const folder = slash < 0 ? "." : slash === 0 ? "/" : out.slice(0, slash);
+  if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  const folder = out.endsWith("/") ? out : dirname(out);
   const kind = async (path: string) => {
     try {
       return (await Deno.stat(path)).isDirectory ? "folder" : "file";
-    } catch {
-      return "none";
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return "none";
+      throw new HetfxError(`Cannot write --out ${out}: ${(error as Error).message}.`);
     }
   };
-  if (await kind(folder) !== "folder") {
+  const folderKind = await kind(folder);
+  if (folderKind !== "folder") {
     throw new HetfxError(
-      `Cannot write --out ${out}: the folder "${folder}" does not exist; create it first ` +
-        `(mkdir -p ${folder}) or choose another path.`,
+      `Cannot write --out ${out}: ${
+        folderKind === "none" ? `the folder "${folder}" does not exist` : `"${folder}" is a file`
+      }; create the folder first (mkdir -p ${folder}) or choose another path.`,
     );
   }
   if (await kind(out) === "folder") {
@@ -301,7 +306,7 @@ export async function main(argv: string[]): Promise<number> {
           `${fit.chains[0].logDensity.length} of ${fit.info.options.draws} draws per chain.`,
       );
     }
-    console.log(formatFitSummary(fit));
+    console.log(inCliText(formatFitSummary(fit)));
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
@@ -341,14 +346,27 @@ const FLAGS: Record<string, string> = {
  */
 export function inCliTerms(error: unknown): unknown {
   if (!(error instanceof HetfxError)) return error;
-  const message = error.message
-    .replace(/\boption (\w+) = /, (all, name: string) => FLAGS[name] ? `${FLAGS[name]} ` : all)
-    .replace(
-      /Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)[^]*$/,
-      "Rerun with --drop-missing to drop the rows with a missing value in the model's columns " +
-        "(they are counted and reported), or fill those values in.",
-    );
+  const message = inCliText(
+    error.message
+      .replace(
+        /\boption (\w+) = /,
+        (all, name: string) => Object.hasOwn(FLAGS, name) ? `${FLAGS[name]} ` : all,
+      )
+      .replace(
+        /Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)[^]*$/,
+        "Rerun with --drop-missing to drop the rows with a missing value in the model's " +
+          "columns (they are counted and reported), or fill those values in.",
+      )
+      // --drop-missing already looks at the model's columns only.
+      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, "."),
+  );
   return message === error.message ? error : new HetfxError(message);
+}
+
+/** Advice in text (warnings, messages) that names sampler options, worded as flags. */
+export function inCliText(text: string): string {
+  return text.replace(/\badaptDelta\b/g, "--adapt-delta")
+    .replace(/\bmaxTreedepth\b/g, "--max-treedepth");
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

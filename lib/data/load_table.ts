@@ -96,17 +96,8 @@ export async function loadTable(
  * ```
  */
 export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
+  checkSeparator(text);
   const { header, rows } = parseCsv(text);
-  const separator = header.length === 1
-    ? [";", "\t"].find((c) => header[0].includes(c))
-    : undefined;
-  if (separator !== undefined) {
-    throw new HetfxError(
-      `${CONTEXT}: the header "${header[0]}" is one column holding ` +
-        `${separator === ";" ? "semicolons" : "tabs"}; hetfx reads comma-separated CSV, so ` +
-        "save the file with commas as separators (and a point as decimal mark).",
-    );
-  }
   if (rows.length === 0) {
     throw new HetfxError(
       `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,
@@ -254,9 +245,25 @@ export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptio
   return applyOptions(makeTable(columns, names), options);
 }
 
-/** Apply the shared options to a finished table. */
+/**
+ * Refuse a file separated by semicolons or tabs (a header line with no comma but one of those),
+ * before the CSV parser reads decimal commas in its rows as separators.
+ */
+function checkSeparator(text: string): void {
+  const firstLine = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0];
+  if (firstLine.includes(",")) return;
+  const separator = [";", "\t"].find((c) => firstLine.includes(c));
+  if (separator === undefined) return;
+  throw new HetfxError(
+    `${CONTEXT}: the header line "${firstLine.replaceAll("\t", "\\t")}" is separated by ` +
+      `${separator === ";" ? "semicolons" : "tabs"}; hetfx reads comma-separated CSV, so ` +
+      "save the file with commas as separators (and a point as decimal mark).",
+  );
+}
+
 const OPTION_NAMES = ["factors", "reference", "dropMissing"];
 
+/** Apply the shared options to a finished table. */
 function applyOptions(table: Table, options: LoadTableOptions): Table {
   for (const key of Object.keys(options)) {
     if (OPTION_NAMES.includes(key)) continue;
@@ -285,10 +292,14 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
     const columns = dropMissing === true ? result.names : dropMissing as readonly string[];
     for (const name of columns) checkOptionColumn(result, name, "dropMissing");
     const dropped = dropMissingRows(result, columns);
-    const byColumn = Object.fromEntries(Object.entries(dropped.byColumn).filter(([, n]) => n > 0));
-    result = dropped.droppedRows === 0
-      ? dropped.table
-      : { ...dropped.table, droppedMissing: { rows: dropped.droppedRows, byColumn } };
+    // Counts add up over repeated loads of the same table.
+    const before = result.droppedMissing;
+    const byColumn: Record<string, number> = { ...before?.byColumn };
+    for (const [name, n] of Object.entries(dropped.byColumn)) {
+      if (n > 0) byColumn[name] = (byColumn[name] ?? 0) + n;
+    }
+    const rows = (before?.rows ?? 0) + dropped.droppedRows;
+    result = rows === 0 ? dropped.table : { ...dropped.table, droppedMissing: { rows, byColumn } };
   }
   return result;
 }

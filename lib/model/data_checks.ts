@@ -196,7 +196,8 @@ export function dataWarnings(
     const { rows, byColumn } = table.droppedMissing;
     const where = Object.entries(byColumn).map(([c, k]) => `${c}: ${k}`).join(", ");
     out.push(
-      `${rows} ${rows === 1 ? "row" : "rows"} with missing values (${where}) were dropped when ` +
+      `${rows === 1 ? "1 row" : `${rows} rows`} with missing values (${where}) ` +
+        `${rows === 1 ? "was" : "were"} dropped when ` +
         `the table was loaded (dropMissing); the model uses the other ${n}.`,
     );
   }

@@ -28,8 +28,12 @@ export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
       throw new HetfxError(
         `${context}: the outcome "${spec.outcome}" must be numeric, but row ${row + 1} has ` +
           `"${column.levels[column.codes[row]]}"; recode it to numbers first (${
-            spec.family === "bernoulli" || spec.family === "binomial"
+            spec.family === "bernoulli"
               ? "1 for the event, 0 otherwise"
+              : spec.family === "binomial"
+              ? "the number of successes"
+              : spec.family === "poisson"
+              ? "the counts"
               : "the measured values"
           }).`,
       );

@@ -378,26 +378,28 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** Every FitOptions key (checked at run time: a misspelt option must not silently default). */
-const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
-  "chains",
-  "warmup",
-  "draws",
-  "seed",
-  "adaptDelta",
-  "maxTreedepth",
-  "metric",
-  "warmupStart",
-  "parameterization",
-  "backend",
-  "sdScale",
-  "method",
-  "thin",
-  "adapterProvider",
-  "workers",
-  "progress",
-  "signal",
-  "keepPartial",
-];
+const FIT_OPTION_KEYS = Object.keys(
+  {
+    chains: true,
+    warmup: true,
+    draws: true,
+    seed: true,
+    adaptDelta: true,
+    maxTreedepth: true,
+    metric: true,
+    warmupStart: true,
+    parameterization: true,
+    backend: true,
+    sdScale: true,
+    method: true,
+    thin: true,
+    adapterProvider: true,
+    workers: true,
+    progress: true,
+    signal: true,
+    keepPartial: true,
+  } satisfies Record<keyof FitOptions, true>,
+);
 
 /** brms/Stan argument names and what they are called here. */
 const BRMS_OPTION_NAMES: Record<string, string> = {
@@ -415,11 +417,9 @@ const BRMS_OPTION_NAMES: Record<string, string> = {
 
 function checkOptionNames(options: FitOptions): void {
   for (const key of Object.keys(options)) {
-    if ((FIT_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    if (FIT_OPTION_KEYS.includes(key)) continue;
     const brms = BRMS_OPTION_NAMES[key];
-    const hint = brms !== undefined
-      ? `; here it is ${brms}`
-      : didYouMean(key, FIT_OPTION_KEYS as readonly string[]);
+    const hint = brms !== undefined ? `; here it is ${brms}` : didYouMean(key, FIT_OPTION_KEYS);
     throw new HetfxError(
       `Cannot fit: unknown option "${key}"${hint}. Options: ${FIT_OPTION_KEYS.join(", ")}.`,
     );

@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/data/datasets/paper_models.ts";
 import { runFitCli } from "../_fit_cli.ts";
+import { checkOutPath, formatEffects, inCliTerms, inCliText } from "../../cli/fit.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 
 const runFit = (...args: string[]) => runFitCli(args);
 
@@ -172,4 +175,43 @@ Deno.test("fit words library advice as flags: missing values point to --drop-mis
   assert.match(r.stderr, /missing values in "y" \(1 row\)\. Rerun with --drop-missing/);
   assert.doesNotMatch(r.stderr, /loadTable/);
   await Deno.remove(csv);
+});
+
+Deno.test("CLI wording: library option names become flags, other messages are left alone", async () => {
+  const reworded = inCliTerms(new HetfxError("Cannot fit: option maxTreedepth = 0 must be ≥ 1."));
+  assert.equal((reworded as Error).message, "Cannot fit: --max-treedepth 0 must be ≥ 1.");
+  const thin = new HetfxError("Cannot fit: option thin = 0 must be ≥ 1.");
+  assert.equal(inCliTerms(thin), thin);
+  const other = new HetfxError('Cannot build model: column "x" not found.');
+  assert.equal(inCliTerms(other), other);
+  const plain = new Error("a bug");
+  assert.equal(inCliTerms(plain), plain);
+  assert.equal(
+    inCliText("3 divergences. Raise adaptDelta (e.g. 0.99); raise maxTreedepth."),
+    "3 divergences. Raise --adapt-delta (e.g. 0.99); raise --max-treedepth.",
+  );
+  await checkOutPath("result.json"); // a relative path in the working folder
+  await assert.rejects(() => checkOutPath(""), /--out needs a file name/);
+  await assert.rejects(() => checkOutPath("README.md/x.json"), /"README.md" is a file/);
+});
+
+Deno.test("formatEffects prints the ATE then one line per cell", () => {
+  const effect = (by: Record<string, string>, mean: number, n: number): EffectEstimate => ({
+    by,
+    scale: "response",
+    n,
+    weight: n,
+    mean,
+    sd: 0.1,
+    "q2.5": mean - 0.2,
+    q50: mean,
+    "q97.5": mean + 0.2,
+    draws: new Float64Array(0),
+  });
+  assert.equal(
+    formatEffects([effect({}, 0.3, 100), effect({ male: "1" }, 0.25, 40)], "alliance"),
+    "Effect of alliance (response scale; mean [95% interval]):\n" +
+      "  all rows (ATE): 0.300 [0.100, 0.500], n = 100\n" +
+      "  male=1: 0.250 [0.050, 0.450], n = 40",
+  );
 });

@@ -6,7 +6,7 @@ import {
   tableFromDataFrame,
   tableFromRecords,
 } from "../../lib/data/load_table.ts";
-import type { Column, Table } from "../../lib/data/table.ts";
+import { type Column, type Table, withColumn } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -147,6 +147,11 @@ Deno.test("options: factors with levels, reference, dropMissing", async () => {
   assert.deepEqual(num(onlyY, "d"), [3, 3, NaN]);
   assert.deepEqual(onlyY.droppedMissing, { rows: 1, byColumn: { y: 1 } });
   assert.equal((await loadTable(text)).droppedMissing, undefined);
+  // A second drop adds to the first; withColumn keeps the record.
+  const twice = await loadTable(onlyY, { dropMissing: ["d"] });
+  assert.deepEqual(twice.droppedMissing, { rows: 2, byColumn: { y: 1, d: 1 } });
+  const extended = withColumn(twice, "z", { kind: "number", values: new Float64Array(2) });
+  assert.deepEqual(extended.droppedMissing, twice.droppedMissing);
   await assert.rejects(
     () => loadTable(text, { factors: ["G"] }),
     /option `factors` names column "G", which is not in the data; did you mean "g"\?/,

@@ -410,9 +410,14 @@ const cases: Case[] = [
     expect: [/is a xlsx file; hetfx reads CSV, so export it to CSV first/],
   },
   {
-    name: "a semicolon-separated file",
-    run: () => loadTable("y;x\n1;2\n3;4\n"),
-    expect: [/the header "y;x" is one column holding semicolons; hetfx reads comma-separated CSV/],
+    name: "a semicolon-separated file with decimal commas",
+    run: () => loadTable("y;x\n1,5;2\n3;4,25\n"),
+    expect: [/the header line "y;x" is separated by semicolons; hetfx reads comma-separated CSV/],
+  },
+  {
+    name: "a tab-separated file",
+    run: () => loadTable("y\tx\n1\t2\n3\t4\n"),
+    expect: [/the header line "y\\tx" is separated by tabs/],
   },
   {
     name: "CSV with a short row",
