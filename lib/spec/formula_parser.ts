@@ -97,6 +97,14 @@ class Parser {
       }
       this.index++;
       this.expect("(", `"(" after "trials"`);
+      const constant = this.peek();
+      if (constant.kind === "number") {
+        this.fail(
+          constant.pos,
+          `trials(${constant.text}): give the number of trials as a column — add a column, ` +
+            `say n, equal to ${constant.text} in every row and write trials(n)`,
+        );
+      }
       const column = this.expect("ident", "the column with the number of trials");
       this.expect(")", `")" after the trials column`);
       trials = { name: column.text, pos: column.pos };

@@ -310,6 +310,11 @@ const cases: Case[] = [
     expect: [/coefficient "xx" matches no b parameter; did you mean "x"\?/],
   },
   {
+    name: "a constant number of trials",
+    run: () => formula("y | trials(2) ~ x", base),
+    expect: [/trials\(2\): give the number of trials as a column .* write trials\(n\)/],
+  },
+  {
     name: "a back-quoted column name",
     run: () => formula("`my y` ~ x", base),
     expect: [/unexpected character "`".*cannot be quoted: rename it in the CSV header/],
