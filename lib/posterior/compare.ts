@@ -5,7 +5,9 @@
  * (b) separate subgroup analyses: the difference in means (treated − control) within each group,
  *     with the Welch/Neyman standard error √(s₁²/n₁ + s₀²/n₀), which equals the HC2 standard error
  *     of the within-group regression of y on the treatment;
- * (c) the hierarchical model (posterior mean, sd, 95% interval).
+ * (c) the hierarchical model (posterior mean, sd, 95% interval): the group effect with an identity
+ *     link; for bernoulli, binomial and poisson the model's average effect over the group's rows
+ *     on the outcome scale (probability, count), the scale (a) and (b) are on.
  * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± z·SE
  * with the normal quantile (not t): with hundreds of rows the difference is in the third digit.
  *
@@ -167,6 +169,11 @@ export async function compare(
 export function compareFit(fit: Fit, options: { level?: number } = {}): Comparison {
   const context = "Cannot compare methods";
   const level = options.level ?? 0.95;
+  if (typeof level !== "number" || !(level > 0 && level < 1)) {
+    throw new HetfxError(
+      `${context}: level = ${String(level)} must lie strictly between 0 and 1 (e.g. 0.95).`,
+    );
+  }
   const spec = fit.spec;
   const treatment = spec.treatment;
   if (treatment === null || spec.groupTerms.length === 0) {
@@ -213,7 +220,12 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
     else rowsOf.set(label, [i]);
   }
   const p = names.length;
-  const rows: ComparisonRow[] = fit.groupEffects().map((g) => {
+  // The interaction and subgroup estimates are differences in the outcome itself. With an
+  // identity link the group effects are too; otherwise (log-odds, log rate) the hierarchical
+  // column is the model's average effect over the group's rows on the outcome scale.
+  const onOutcomeScale = hierarchicalOnOutcomeScale(fit, factors);
+  const effectDraws = fit.groupEffectDraws();
+  const rows: ComparisonRow[] = fit.groupEffects().map((g, index) => {
     const members = rowsOf.get(g.group) ?? [];
     // Interaction model: mean derivative of the design w.r.t. the treatment over the group.
     const d = new Float64Array(p);
@@ -240,7 +252,8 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
     const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
     const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.v / c1.n + c0.v / c0.n) : null;
     const hasSe = sub !== null && subSe !== null;
-    const hier = fit.groupEffectDraws()[fit.groupEffects().indexOf(g)];
+    const hier = onOutcomeScale === undefined ? effectDraws[index] : onOutcomeScale.get(g.group);
+    if (hier === undefined) throw new Error(`no outcome-scale effect for group ${g.group}`);
     return {
       group: g.group,
       levels: g.levels,
@@ -255,8 +268,8 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
       subgroup_se: hasSe ? subSe : null,
       subgroup_lower: hasSe ? sub - z * subSe : null,
       subgroup_upper: hasSe ? sub + z * subSe : null,
-      hierarchical_mean: g.mean,
-      hierarchical_sd: g.sd,
+      hierarchical_mean: onOutcomeScale ? meanOf(hier) : g.mean,
+      hierarchical_sd: onOutcomeScale ? sdOf(Array.from(hier)) : g.sd,
       hierarchical_lower: quantile(hier, (1 - level) / 2),
       hierarchical_upper: quantile(hier, 1 - (1 - level) / 2),
     };
@@ -273,6 +286,28 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
     shrinkage: shrinkageSummary(rows),
     fit,
   };
+}
+
+/**
+ * For a family whose link is not the identity, each group's average treatment effect on the
+ * outcome scale (draws, by group label); undefined for gaussian and student.
+ */
+function hierarchicalOnOutcomeScale(
+  fit: Fit,
+  factors: readonly string[],
+): Map<string, Float64Array> | undefined {
+  if (fit.spec.family === "gaussian" || fit.spec.family === "student") return undefined;
+  const byGroup = new Map<string, Float64Array>();
+  for (const e of fit.effects({ by: factors, scale: "response" }).slice(1)) {
+    byGroup.set(factors.map((f) => e.by[f]).join("_"), e.draws);
+  }
+  return byGroup;
+}
+
+function meanOf(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  return sum / xs.length;
 }
 
 function sdOf(xs: number[]): number {

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { compareFit, olsHc2 } from "../../lib/posterior/compare.ts";
 import { designColumns } from "../../lib/model/design.ts";
-import { tomzFit } from "./_fixtures.ts";
+import { smallTable, tomzFit } from "./_fixtures.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
 
 /** Inverse by Gauss–Jordan with partial pivoting. */
 function invert(a: number[][]): number[][] {
@@ -116,4 +118,26 @@ Deno.test("olsHc2: the HC2 SE of a difference in means equals the Welch/Neyman S
   const v = (xs: number[]) => xs.reduce((a, x) => a + (x - m(xs)) ** 2, 0) / (xs.length - 1);
   assert.ok(Math.abs(fit.coef[1] - (m(y1) - m(y0))) < 1e-12);
   assert.ok(Math.abs(fit.se[1] - Math.sqrt(v(y1) / 4 + v(y0) / 4)) < 1e-12);
+});
+
+Deno.test("compare on a logit model: every column on the outcome (probability) scale; level checked", async () => {
+  const t = smallTable();
+  const y = (t.columns.y as { values: Float64Array }).values;
+  const event = Float64Array.from(y, (v) => (v > 1.5 ? 1 : 0));
+  const table = makeTable({ ...t.columns, event: { kind: "number", values: event } });
+  const fit = await formula("event ~ 1 + treat + (1 + treat | g)", table, { family: "bernoulli" })
+    .fit({ chains: 2, warmup: 200, draws: 200, seed: 4, progress: false });
+  const c = compareFit(fit);
+  const byGroup = fit.effects({ by: ["g"] }).slice(1);
+  assert.equal(c.rows.length, 4);
+  for (const row of c.rows) {
+    const e = byGroup.find((x) => x.by.g === row.group)!;
+    assert.ok(Math.abs(row.hierarchical_mean - e.mean) < 1e-12, `group ${row.group}`);
+    // Probabilities differ by at most 1; with 60 rows per group the pooled estimate stays near
+    // the group's own difference in means (its standard error here is about 0.1).
+    assert.ok(Math.abs(row.hierarchical_mean) <= 1 && row.hierarchical_lower >= -1);
+    assert.ok(Math.abs(row.hierarchical_mean - row.subgroup_estimate!) < 0.3, `group ${row.group}`);
+  }
+  assert.throws(() => compareFit(fit, { level: 2 }), /level = 2 must lie strictly between 0 and 1/);
+  assert.throws(() => compareFit(fit, { level: 0 }), /level = 0 must lie/);
 });
