@@ -44,13 +44,25 @@ export class Chart {
   /** Write the chart to `path`: SVG for ".svg", PNG for ".png" (case-insensitive). */
   async save(path: string, options: RenderPngOptions = {}): Promise<void> {
     const lower = path.toLowerCase();
-    if (lower.endsWith(".svg")) {
-      await Deno.writeTextFile(path, await this.toSVG());
-    } else if (lower.endsWith(".png")) {
-      await Deno.writeFile(path, await this.toPNG(options));
-    } else {
+    let bytes: Uint8Array;
+    if (lower.endsWith(".svg")) bytes = new TextEncoder().encode(await this.toSVG());
+    else if (lower.endsWith(".png")) bytes = await this.toPNG(options);
+    else {
       throw new HetfxError(
         `Cannot save chart to "${path}": the file name must end in .svg or .png.`,
+      );
+    }
+    try {
+      await Deno.writeFile(path, bytes);
+    } catch (error) {
+      const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+      throw new HetfxError(
+        `Cannot save chart to "${path}": ${
+          error instanceof Deno.errors.NotFound
+            ? `the folder "${folder}" does not exist; create it first ` +
+              `(await Deno.mkdir("${folder}", { recursive: true }))`
+            : (error as Error).message
+        }.`,
       );
     }
   }

@@ -10,7 +10,8 @@
  * (f(x + h/2) − f(x − h/2)) / h at each row's observed value, with h = 10⁻⁴ × the range of the
  * treatment in the training data — exact on the link scale, where the model is linear in it.
  */
-import { HetfxError } from "../errors.ts";
+import { closestName, HetfxError } from "../errors.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import {
   type Column,
   formatValue,
@@ -92,6 +93,23 @@ export function treatmentContrast(fit: Fit): TreatmentContrast {
   return { kind: "slope", high: h / 2, low: -h / 2, step: h };
 }
 
+/** marginaleffects argument names and what they are called here. */
+const MARGINALEFFECTS_NAMES: Record<string, string> = {
+  wts: "weights",
+  type: 'scale ("response" or "link")',
+  variables: "the model's treatment (set in the formula)",
+  weight: "weights",
+};
+
+const EFFECTS_OPTION_NAMES = optionNames<EffectsOptions>({
+  by: true,
+  scale: true,
+  newdata: true,
+  weights: true,
+  allowNewLevels: true,
+  seed: true,
+});
+
 /**
  * Treatment effects averaged over rows, overall and by cell.
  *
@@ -103,6 +121,12 @@ export function treatmentContrast(fit: Fit): TreatmentContrast {
  */
 export function effects(fit: Fit, options: EffectsOptions = {}): EffectEstimate[] {
   const context = "Cannot compute effects";
+  checkOptions(options, EFFECTS_OPTION_NAMES, context, MARGINALEFFECTS_NAMES);
+  if (options.by !== undefined && !Array.isArray(options.by)) {
+    throw new HetfxError(
+      `${context}: by must be a list of columns, e.g. { by: ["male"] }, got ${typeof options.by}.`,
+    );
+  }
   const scale = options.scale ?? "response";
   if (scale !== "response" && scale !== "link") {
     throw new HetfxError(`${context}: scale "${scale}" must be "response" or "link".`);
@@ -195,10 +219,10 @@ function weightColumn(table: Table, name: string): Float64Array {
     throw new HetfxError(`Cannot compute effects: weights column "${name}" must be numeric.`);
   }
   column.values.forEach((v, i) => {
-    if (!(v >= 0)) {
+    if (!(v >= 0 && v < Infinity)) {
       throw new HetfxError(
         `Cannot compute effects: weights column "${name}" has ${formatValue(v)} in row ${i + 1}; ` +
-          "weights must be non-negative numbers (drop or impute missing weights first).",
+          "weights must be finite non-negative numbers (drop or impute missing weights first).",
       );
     }
   });
@@ -235,6 +259,14 @@ export function datagrid(fit: Fit, values: Record<string, readonly (string | num
   let n = 1;
   for (const [name, v] of Object.entries(values)) {
     if (v.length === 0) throw new HetfxError(`Cannot build a data grid: no values for "${name}".`);
+    // A column the model does not know is allowed (weights, say), unless it looks like a typo.
+    const close = name in training.columns ? undefined : closestName(name, training.names);
+    if (close !== undefined) {
+      throw new HetfxError(
+        `Cannot build a data grid: "${name}" is not a column of the training data; did you ` +
+          `mean "${close}"?`,
+      );
+    }
     n *= v.length;
   }
   const out: Record<string, Column> = {};

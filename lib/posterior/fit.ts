@@ -3,7 +3,8 @@
  */
 import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import { didYouMean, HetfxError } from "../errors.ts";
+import { HetfxError } from "../errors.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { compileModel } from "../model/compile.ts";
 import { applyParameterization, type Parameterization } from "../model/auto_parameterization.ts";
 import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
@@ -246,7 +247,7 @@ export async function fitModel(
   table: Table,
   options: FitOptions = {},
 ): Promise<Fit> {
-  checkOptionNames(options);
+  checkOptions(options, FIT_OPTION_KEYS, "Cannot fit", BRMS_OPTION_NAMES);
   const o = { ...DEFAULTS, ...dropUndefined(options) };
   validateOptions(o);
   const start = performance.now();
@@ -377,29 +378,27 @@ function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Every FitOptions key (checked at run time: a misspelt option must not silently default). */
-const FIT_OPTION_KEYS = Object.keys(
-  {
-    chains: true,
-    warmup: true,
-    draws: true,
-    seed: true,
-    adaptDelta: true,
-    maxTreedepth: true,
-    metric: true,
-    warmupStart: true,
-    parameterization: true,
-    backend: true,
-    sdScale: true,
-    method: true,
-    thin: true,
-    adapterProvider: true,
-    workers: true,
-    progress: true,
-    signal: true,
-    keepPartial: true,
-  } satisfies Record<keyof FitOptions, true>,
-);
+/** Every FitOptions name (checked against the type by the compiler). */
+const FIT_OPTION_KEYS = optionNames<FitOptions>({
+  chains: true,
+  warmup: true,
+  draws: true,
+  seed: true,
+  adaptDelta: true,
+  maxTreedepth: true,
+  metric: true,
+  warmupStart: true,
+  parameterization: true,
+  backend: true,
+  sdScale: true,
+  method: true,
+  thin: true,
+  adapterProvider: true,
+  workers: true,
+  progress: true,
+  signal: true,
+  keepPartial: true,
+});
 
 /** brms/Stan argument names and what they are called here. */
 const BRMS_OPTION_NAMES: Record<string, string> = {
@@ -414,17 +413,6 @@ const BRMS_OPTION_NAMES: Record<string, string> = {
   iter_warmup: "warmup",
   control: "adaptDelta and maxTreedepth (given directly, not in control)",
 };
-
-function checkOptionNames(options: FitOptions): void {
-  for (const key of Object.keys(options)) {
-    if (FIT_OPTION_KEYS.includes(key)) continue;
-    const brms = BRMS_OPTION_NAMES[key];
-    const hint = brms !== undefined ? `; here it is ${brms}` : didYouMean(key, FIT_OPTION_KEYS);
-    throw new HetfxError(
-      `Cannot fit: unknown option "${key}"${hint}. Options: ${FIT_OPTION_KEYS.join(", ")}.`,
-    );
-  }
-}
 
 /** A value as an error message shows it (JSON, but NaN and ±Infinity as themselves). */
 function shown(value: unknown): string {
@@ -583,12 +571,24 @@ export class Fit {
    * Unknown name → HetfxError with a suggestion.
    */
   draws(name: string): Float64Array {
+    if (typeof name !== "string") {
+      throw new HetfxError(
+        `Cannot get draws: give a parameter name such as "b_${this.data.treatment ?? "x"}", ` +
+          `got ${name === null ? "null" : typeof name}. See fit.parameterNames.`,
+      );
+    }
     const values = this.named.values.get(name);
     if (values === undefined) {
-      const close = this.named.names.filter((n) => n.startsWith(name.slice(0, 4))).slice(0, 5);
+      // brms names: a bare coefficient is b_<name>; otherwise names sharing a prefix.
+      const prefixed = ["b_", "sd_", "r_"].map((p) => p + name).filter((n) =>
+        this.named.values.has(n)
+      );
+      const close = prefixed.length > 0
+        ? prefixed
+        : this.named.names.filter((n) => n.startsWith(name.slice(0, 4))).slice(0, 5);
       throw new HetfxError(
         `No parameter "${name}" in this fit` +
-          (close.length ? `; parameters with a similar name: ${close.join(", ")}.` : ".") +
+          (close.length ? `; did you mean ${close.map((n) => `"${n}"`).join(", ")}?` : ".") +
           " See fit.parameterNames.",
       );
     }
@@ -605,6 +605,7 @@ export class Fit {
    * (varying effects r_* are left out; pass `{ varying: true }` to include them).
    */
   summary(options: { varying?: boolean } = {}): ParameterSummary[] {
+    checkOptions(options, ["varying"], "Cannot summarise");
     if (!this.#summary) {
       this.#summary = this.named.names.map((name) => this.#summarize(name, this.draws(name)));
     }

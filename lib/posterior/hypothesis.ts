@@ -13,6 +13,7 @@
  * interval excludes 0.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
+import { checkOptions } from "../options.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { Fit } from "./fit.ts";
@@ -226,6 +227,13 @@ export function hypothesis(
   hypotheses: string | readonly string[],
   options: HypothesisOptions = {},
 ): HypothesisRow[] {
+  checkOptions(options, ["alpha"], "Cannot test hypotheses");
+  if (typeof hypotheses !== "string" && !Array.isArray(hypotheses)) {
+    throw new HetfxError(
+      `Cannot test hypotheses: give a string such as "alliance > 0" or a list of them, got ` +
+        `${hypotheses === null ? "null" : typeof hypotheses}.`,
+    );
+  }
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) {
     throw new HetfxError(`Cannot test hypotheses: alpha = ${alpha} must lie in (0, 1).`);
@@ -246,6 +254,14 @@ export function hypothesis(
     const left = parseExpression(text, tokens.slice(0, k));
     const right = parseExpression(text, tokens.slice(k + 1));
     const draws = evaluate(fit, { kind: "bin", op: "-", left, right }, S, text);
+    const notFinite = draws.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+    if (notFinite > 0) {
+      throw new HetfxError(
+        `Cannot test hypothesis "${text}": it is not a finite number in ${notFinite} of ` +
+          `${draws.length} draws (a division by zero, or log/sqrt of a negative value?); ` +
+          'rewrite it, e.g. "a > b" instead of "a / b > 1".',
+      );
+    }
     const sides = [text.slice(0, ops[0].at), text.slice(ops[0].at + 1)].map((s) =>
       s.replace(/\s+/g, "")
     );
@@ -304,6 +320,14 @@ export function compareGroups(
   const effects = fit.groupEffects();
   const draws = fit.groupEffectDraws();
   const find = (g: string | Record<string, string>) => {
+    if (typeof g !== "string" && (g === null || typeof g !== "object")) {
+      throw new HetfxError(
+        `Cannot compare groups: name each group by its label (e.g. "${effects[0]?.group}") or ` +
+          `its levels (e.g. ${JSON.stringify(effects[0]?.levels)}), got ${
+            g === null ? "null" : typeof g
+          }.`,
+      );
+    }
     const i = typeof g === "string"
       ? effects.findIndex((e) => e.group === g)
       : effects.findIndex((e) =>

@@ -12,6 +12,7 @@ import {
   getColumn,
   labelAt,
   makeTable,
+  requireTable,
   type Table,
 } from "../data/table.ts";
 import { designColumns } from "../model/design.ts";
@@ -53,6 +54,7 @@ export function alignTable(
   columns: readonly string[],
   context: string,
 ): Table {
+  requireTable(newdata, `${context} (newdata)`);
   const out: Record<string, Column> = {};
   for (const name of columns) {
     const reference = training.columns[name];

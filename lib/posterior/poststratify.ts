@@ -12,7 +12,8 @@
  * for bernoulli/poisson on the response scale it does — supply them when that matters.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, makeTable, type Table } from "../data/table.ts";
+import { checkOptions, optionNames } from "../options.ts";
+import { getColumn, makeTable, requireTable, type Table } from "../data/table.ts";
 import type { Fit } from "./fit.ts";
 import { datagrid, type EffectEstimate, effects } from "./effects.ts";
 import { predictorColumns } from "./linear_predictor.ts";
@@ -37,6 +38,14 @@ export interface PoststratifyResult {
   filled: string[];
 }
 
+const POSTSTRATIFY_OPTION_NAMES = optionNames<PoststratifyOptions>({
+  weight: true,
+  by: true,
+  scale: true,
+  allowNewLevels: true,
+  seed: true,
+});
+
 /**
  * Population-weighted treatment effects.
  *
@@ -56,6 +65,8 @@ export function poststratify(
       'Cannot poststratify: name the population-count column, e.g. { weight: "n" }.',
     );
   }
+  checkOptions(options, POSTSTRATIFY_OPTION_NAMES, "Cannot poststratify", { weights: "weight" });
+  requireTable(population, "Cannot poststratify (population)");
   getColumn(population, options.weight, "Cannot poststratify");
   const needed = predictorColumns(fit);
   const filled = needed.filter((c) => !(c in population.columns));

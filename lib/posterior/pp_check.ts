@@ -5,6 +5,7 @@
  * probability model) or bar charts of counts per value (bernoulli, binomial, poisson).
  */
 import { HetfxError } from "../errors.ts";
+import { checkOptions } from "../options.ts";
 import { getColumn } from "../data/table.ts";
 import type { Fit } from "./fit.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
@@ -41,13 +42,20 @@ export interface PpCheckData {
  * ```
  */
 export function ppCheck(fit: Fit, options: PpCheckOptions = {}): PpCheckData {
+  checkOptions(options, ["draws", "seed"], "Cannot run pp_check", { ndraws: "draws" });
   const table = trainingTable(fit, "posterior predictive checks");
   const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");
   if (y.kind !== "number") throw new HetfxError("Cannot run pp_check: the outcome is not numeric.");
   const lp = new LinearPredictor(fit, table);
   const S = lp.draws;
-  const k = Math.min(options.draws ?? 50, S);
-  if (!(k >= 1)) throw new HetfxError("Cannot run pp_check: draws must be at least 1.");
+  const asked = options.draws ?? 50;
+  if (typeof asked !== "number" || !Number.isInteger(asked) || asked < 1) {
+    throw new HetfxError(
+      `Cannot run pp_check: draws = ${String(asked)} must be a whole number ≥ 1 (at most ` +
+        `${S}, the draws there are).`,
+    );
+  }
+  const k = Math.min(asked, S);
   const drawIndex = Array.from({ length: k }, (_, j) => Math.floor((j * S) / k));
   const replicate = responseFunction(
     fit,

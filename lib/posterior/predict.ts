@@ -9,6 +9,7 @@
  *   draws in any order.
  */
 import { HetfxError } from "../errors.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import type { Family } from "../spec/model_spec.ts";
 import { KeyedStream } from "../sampler/rng.ts";
@@ -49,6 +50,13 @@ export function inverseLink(family: Family): (eta: number) => number {
   }
 }
 
+const PREDICT_OPTION_NAMES = optionNames<PredictOptions>({
+  scale: true,
+  type: true,
+  allowNewLevels: true,
+  seed: true,
+});
+
 /**
  * Posterior predictions for the rows of `newdata` (default: the training rows).
  *
@@ -59,6 +67,7 @@ export function inverseLink(family: Family): (eta: number) => number {
  * ```
  */
 export function predict(fit: Fit, newdata?: Table, options: PredictOptions = {}): RowPrediction[] {
+  checkOptions(options, PREDICT_OPTION_NAMES, "Cannot predict");
   const scale = options.scale ?? "response";
   const type = options.type ?? "expectation";
   if (scale !== "response" && scale !== "link") {

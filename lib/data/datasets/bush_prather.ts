@@ -7,6 +7,7 @@ import { type Column, type Table, withColumn } from "../table.ts";
 import { numericColumn } from "../factor.ts";
 import { dropMissingRows } from "../missing.ts";
 import { loadTable } from "../load_table.ts";
+import { shippedDataPath } from "./shipped_data.ts";
 
 /** The columns on which incomplete cases are dropped (468 complete cases in the 2016 data). */
 export const BUSH_PRATHER_ANALYSIS_COLUMNS = [
@@ -65,7 +66,7 @@ export function prepareBushPrather(raw: Table): Table {
 }
 
 /**
- * Load and prepare the Bush & Prather CSV.
+ * Load and prepare the Bush & Prather CSV (by default the copy shipped in data/).
  *
  * @example
  * ```ts ignore
@@ -73,7 +74,9 @@ export function prepareBushPrather(raw: Table): Table {
  * const t = await loadBushPrather(); // 468 complete cases
  * ```
  */
-export async function loadBushPrather(path = "data/bush_prather_2016_us.csv"): Promise<Table> {
+export async function loadBushPrather(
+  path = shippedDataPath("bush_prather_2016_us.csv"),
+): Promise<Table> {
   return prepareBushPrather(await loadTable(path));
 }
 

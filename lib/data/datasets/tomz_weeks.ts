@@ -6,6 +6,7 @@ import { HetfxError } from "../../errors.ts";
 import { type Column, type Table, withColumn } from "../table.ts";
 import { numericColumn } from "../factor.ts";
 import { loadTable } from "../load_table.ts";
+import { shippedDataPath } from "./shipped_data.ts";
 
 /** Region labels for codes 1–4, without spaces so coefficient names read "regionAsia". */
 export const TOMZ_WEEKS_REGIONS = ["Africa", "Asia", "EasternEurope", "SouthAmerica"] as const;
@@ -49,7 +50,8 @@ export function prepareTomzWeeks(raw: Table): Table {
 }
 
 /**
- * Load and prepare the Tomz & Weeks CSV.
+ * Load and prepare the Tomz & Weeks CSV (by default the copy shipped in data/, found from any
+ * working folder).
  *
  * @example
  * ```ts ignore
@@ -57,7 +59,7 @@ export function prepareTomzWeeks(raw: Table): Table {
  * const t = await loadTomzWeeks(); // 1,200 rows
  * ```
  */
-export async function loadTomzWeeks(path = "data/tomz_weeks_2017.csv"): Promise<Table> {
+export async function loadTomzWeeks(path = shippedDataPath("tomz_weeks_2017.csv")): Promise<Table> {
   return prepareTomzWeeks(await loadTable(path));
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Arguments to the post-fit API that are misspelt, mistyped or impossible are errors that name
+ * the argument and what to do — never a silently ignored option, a NaN, or a TypeError.
+ */
+import assert from "node:assert/strict";
+import { HetfxError } from "../../lib/errors.ts";
+import { type Table, withColumn } from "../../lib/data/table.ts";
+import { datagrid } from "../../lib/posterior/effects.ts";
+import type { Fit } from "../../lib/posterior/fit.ts";
+import { smallFit, smallTable } from "./_fixtures.ts";
+
+/** The call throws a HetfxError whose message matches every pattern. */
+function refuses(call: () => unknown, ...patterns: RegExp[]): void {
+  assert.throws(call, (e: unknown) => {
+    assert.ok(e instanceof HetfxError, `expected a HetfxError, got ${e}`);
+    for (const p of patterns) assert.match(e.message, p);
+    return true;
+  });
+}
+
+Deno.test("misspelt option names are refused, with the name meant", async () => {
+  const fit = await smallFit();
+  refuses(
+    () => fit.effects({ weight: "w" } as never),
+    /unknown option "weight"; here it is weights/,
+  );
+  refuses(() => fit.effects({ byy: ["g"] } as never), /unknown option "byy"; did you mean "by"\?/);
+  refuses(() => fit.predict(undefined, { scal: "link" } as never), /"scal"; did you mean "scale"/);
+  refuses(() => fit.summary({ varyng: true } as never), /"varyng"; did you mean "varying"/);
+  refuses(() => fit.hypothesis("treat > 0", { alph: 0.1 } as never), /did you mean "alpha"/);
+  refuses(() => fit.ppCheck({ ndraws: 3 } as never), /"ndraws"; here it is draws/);
+  refuses(() => fit.drawsToCsv({ parameter: ["sigma"] } as never), /did you mean "parameters"/);
+  refuses(
+    () => fit.poststratify(smallTable(), { weight: "w", scal: "link" } as never),
+    /Cannot poststratify: unknown option "scal"/,
+  );
+  refuses(() => fit.effects("g" as never), /options must be an object/);
+  refuses(() => fit.effects({ by: "g" } as never), /by must be a list of columns/);
+});
+
+Deno.test("impossible values and wrong types are messages, not NaN or TypeErrors", async () => {
+  const fit: Fit = await smallFit();
+  const weights = Float64Array.from({ length: 240 }, (_, i) => (i === 7 ? Infinity : 1));
+  const table = withColumn(smallTable(), "wt", { kind: "number", values: weights });
+  refuses(
+    () => fit.effects({ newdata: table, weights: "wt" }),
+    /weights column "wt" has Infinity in row 8; weights must be finite non-negative/,
+  );
+  refuses(() => fit.hypothesis("treat / 0 > 0"), /not a finite number in \d+ of \d+ draws/);
+  refuses(() => fit.hypothesis(42 as never), /give a string such as "alliance > 0"/);
+  refuses(() => fit.draws(42 as never), /give a parameter name/);
+  refuses(() => fit.draws("treat"), /No parameter "treat".*did you mean "b_treat"\?/);
+  refuses(() => fit.compareGroups(undefined as never, "1"), /name each group by its label/);
+  refuses(
+    () => fit.predict([{ x: 0, treat: 1, g: 1 }] as unknown as Table),
+    /expected a table, got an array \(of records\?\); load the data first/,
+  );
+  refuses(() => fit.ppCheck({ draws: 2.5 }), /draws = 2.5 must be a whole number ≥ 1/);
+  refuses(() => datagrid(fit, { tret: [0, 1] }), /"tret" is not a column .*did you mean "treat"\?/);
+  // A column the model does not know, and unlike any of its columns, is still allowed.
+  assert.equal(datagrid(fit, { treat: [0, 1], weight_col: [1] }).nRows, 2);
+});
+
+Deno.test("a chart saved into a missing folder says which folder", async () => {
+  const fit = await smallFit();
+  const folder = await Deno.makeTempDir();
+  await assert.rejects(
+    () => fit.plot.effectDistribution().save(`${folder}/missing/figure.svg`),
+    (e: unknown) =>
+      e instanceof HetfxError && /the folder ".*\/missing" does not exist/.test(e.message),
+  );
+  await Deno.remove(folder, { recursive: true });
+});
