@@ -20,6 +20,7 @@ import type { Fit } from "./fit.ts";
 import { effects, type EffectsOptions } from "./effects.ts";
 import { compareFit } from "./compare.ts";
 import { ppCheck, type PpCheckOptions } from "./pp_check.ts";
+import { checkOptions, optionNames } from "../options.ts";
 
 /** Concatenate every group's effect draws (the input of Figure 2). */
 export function pooledGroupEffectDraws(fit: Fit): Float64Array {
@@ -38,17 +39,42 @@ export function divergentFlags(fit: Fit): Uint8Array {
   return out;
 }
 
+const CONTEXT = "Cannot draw the chart";
+const EFFECTS_BY_NAMES = optionNames<EffectsByModifierOptions>({
+  title: true,
+  y: true,
+  width: true,
+  height: true,
+});
+const COMPARISON_NAMES = optionNames<ComparisonOptions>({
+  title: true,
+  width: true,
+  height: true,
+  groupLabels: true,
+});
+const SHRINKAGE_NAMES = optionNames<ShrinkageOptions>({ title: true, size: true });
+const PAIRS_NAMES = optionNames<PairPlotOptions>({ maxPoints: true, title: true, size: true });
+const PP_CHECK_PLOT_NAMES = optionNames<PpCheckPlotOptions>({
+  title: true,
+  gridPoints: true,
+  prob: true,
+  width: true,
+  height: true,
+});
+
 /** The plots of one fit. */
 export class FitPlots {
   constructor(private readonly fit: Fit) {}
 
   /** Figure 1: λ, the coefficients of the treatment and its interactions with predictors. */
   coefficients(options: { title?: string } = {}): Chart {
+    checkOptions(options, ["title"], CONTEXT);
     return new Chart(coefficientPlotSpec(this.fit.slopeCoefficients(), options));
   }
 
   /** Figure 2: the distribution of all group effects with the min, median and max group. */
   effectDistribution(options: { title?: string } = {}): Chart {
+    checkOptions(options, ["title"], CONTEXT);
     return new Chart(
       effectDistributionSpec(
         { draws: pooledGroupEffectDraws(this.fit), spread: this.fit.effectSpread() },
@@ -59,6 +85,17 @@ export class FitPlots {
 
   /** Figure 3: every group's effect, modifiers in any role: `{ col, row, x, color }`. */
   effects(roles: GroupEffectRoles, options: { title?: string } = {}): Chart {
+    checkOptions(roles, ["x", "col", "row", "color", "y"], `${CONTEXT} (roles)`, {
+      colour: "color",
+    });
+    checkOptions(options, ["title"], CONTEXT);
+    const modifiers = [roles.x, roles.col, roles.row, roles.color].filter((m) => m !== undefined);
+    const twice = modifiers.find((m, i) => modifiers.indexOf(m) !== i);
+    if (twice !== undefined) {
+      throw new HetfxError(
+        `${CONTEXT}: "${twice}" is given two roles; give each modifier one of x, col, row, color.`,
+      );
+    }
     return new Chart(groupEffectsSpec(this.fit.groupEffects(), roles, options));
   }
 
@@ -79,21 +116,27 @@ export class FitPlots {
 
   /** Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference. */
   effectsBy(options: EffectsOptions, plot: EffectsByModifierOptions = {}): Chart {
+    checkOptions(plot, EFFECTS_BY_NAMES, CONTEXT);
     return new Chart(effectsByModifierSpec(effects(this.fit, options), plot));
   }
 
   /** Each group's effect by the interaction model, subgroup analysis and this fit (compare). */
   comparison(options: { level?: number } = {}, plot: ComparisonOptions = {}): Chart {
+    checkOptions(options, ["level"], CONTEXT);
+    checkOptions(plot, COMPARISON_NAMES, CONTEXT);
     return new Chart(comparisonSpec(compareFit(this.fit, options), plot));
   }
 
   /** Subgroup difference in means against the hierarchical estimate, per group (compare). */
   shrinkage(options: { level?: number } = {}, plot: ShrinkageOptions = {}): Chart {
+    checkOptions(options, ["level"], CONTEXT);
+    checkOptions(plot, SHRINKAGE_NAMES, CONTEXT);
     return new Chart(shrinkageSpec(compareFit(this.fit, options), plot));
   }
 
   /** Draws of two parameters against each other, divergent transitions in red. */
   pairs(x: string, y: string, options: PairPlotOptions = {}): Chart {
+    checkOptions(options, PAIRS_NAMES, CONTEXT);
     const divergent = divergentFlags(this.fit);
     const xs = this.fit.draws(x);
     if (divergent.length !== xs.length) {
@@ -109,6 +152,7 @@ export class FitPlots {
 
   /** Posterior predictive check: replicated data (`fit.ppCheck(options)`) over the observed. */
   ppCheck(options: PpCheckOptions = {}, plot: PpCheckPlotOptions = {}): Chart {
+    checkOptions(plot, PP_CHECK_PLOT_NAMES, CONTEXT);
     return new Chart(ppCheckSpec(ppCheck(this.fit, options), plot));
   }
 }

@@ -81,7 +81,12 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: "op", text: c, at: i });
       i++;
     } else {
-      throw syntaxError(text, i, `the character "${c}"`);
+      const hint = /[0-9]/.test(c) && /[A-Za-z_]/.test(text[i + 1] ?? "")
+        ? ` (a number before a name: write "${c} * ${
+          text.slice(i + 1).split(/[^A-Za-z0-9_.:]/)[0]
+        }")`
+        : "";
+      throw syntaxError(text, i, `character "${c}"${hint}`);
     }
   }
   return tokens;

@@ -34,6 +34,14 @@ Deno.test("misspelt option names are refused, with the name meant", async () => 
     () => fit.poststratify(smallTable(), { weight: "w", scal: "link" } as never),
     /Cannot poststratify: unknown option "scal"/,
   );
+  refuses(() => fit.plot.effectDistribution({ titel: "x" } as never), /did you mean "title"/);
+  refuses(
+    () => fit.plot.effects({ x: "g", colour: "g" } as never),
+    /unknown option "colour"; here it is color/,
+  );
+  refuses(() => fit.plot.effects({ x: "g", col: "g" }), /"g" is given two roles/);
+  refuses(() => fit.plot.shrinkage({ levl: 0.9 } as never), /did you mean "level"/);
+  refuses(() => fit.plot.pairs("b_x", "b_treat", { maxPoint: 10 } as never), /"maxPoints"/);
   refuses(() => fit.effects("g" as never), /options must be an object/);
   refuses(() => fit.effects({ by: "g" } as never), /by must be a list of columns/);
 });
@@ -48,6 +56,7 @@ Deno.test("impossible values and wrong types are messages, not NaN or TypeErrors
   );
   refuses(() => fit.hypothesis("treat / 0 > 0"), /not a finite number in \d+ of \d+ draws/);
   refuses(() => fit.hypothesis(42 as never), /give a string such as "alliance > 0"/);
+  refuses(() => fit.hypothesis("2treat > 0"), /unexpected character "2" .*write "2 \* treat"/);
   refuses(() => fit.draws(42 as never), /give a parameter name/);
   refuses(() => fit.draws("treat"), /No parameter "treat".*did you mean "b_treat"\?/);
   refuses(() => fit.compareGroups(undefined as never, "1"), /name each group by its label/);
