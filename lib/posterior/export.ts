@@ -7,7 +7,7 @@
  * In R: `posterior::as_draws_df(read.csv("draws.csv", check.names = FALSE))`
  * (check.names = FALSE keeps names such as `b_alliance:white` and `r_g[1_0,Intercept]`).
  */
-import { checkOptions } from "../options.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import type { Fit } from "./fit.ts";
 
 /** Options of {@link drawsToCsv} and {@link resultToJSON}. */
@@ -29,7 +29,9 @@ function csvField(text: string): string {
  * ```
  */
 export function drawsToCsv(fit: Fit, options: ExportOptions = {}): string {
-  checkOptions(options, ["parameters"], "Cannot export draws", { variables: "parameters" });
+  checkOptions(options, optionNames<ExportOptions>({ parameters: true }), "Cannot export draws", {
+    variables: "parameters",
+  });
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
   const columns = names.map((n) => fit.draws(n));
   const { chains, drawsPerChain } = fit.named;

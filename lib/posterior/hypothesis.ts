@@ -13,7 +13,7 @@
  * interval excludes 0.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { checkOptions } from "../options.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { Fit } from "./fit.ts";
@@ -232,7 +232,7 @@ export function hypothesis(
   hypotheses: string | readonly string[],
   options: HypothesisOptions = {},
 ): HypothesisRow[] {
-  checkOptions(options, ["alpha"], "Cannot test hypotheses");
+  checkOptions(options, optionNames<HypothesisOptions>({ alpha: true }), "Cannot test hypotheses");
   if (typeof hypotheses !== "string" && !Array.isArray(hypotheses)) {
     throw new HetfxError(
       `Cannot test hypotheses: give a string such as "alliance > 0" or a list of them, got ` +

@@ -5,7 +5,7 @@
  * probability model) or bar charts of counts per value (bernoulli, binomial, poisson).
  */
 import { HetfxError } from "../errors.ts";
-import { checkOptions } from "../options.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { getColumn } from "../data/table.ts";
 import type { Fit } from "./fit.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
@@ -42,7 +42,14 @@ export interface PpCheckData {
  * ```
  */
 export function ppCheck(fit: Fit, options: PpCheckOptions = {}): PpCheckData {
-  checkOptions(options, ["draws", "seed"], "Cannot run pp_check", { ndraws: "draws" });
+  checkOptions(
+    options,
+    optionNames<PpCheckOptions>({ draws: true, seed: true }),
+    "Cannot run pp_check",
+    {
+      ndraws: "draws",
+    },
+  );
   const table = trainingTable(fit, "posterior predictive checks");
   const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");
   if (y.kind !== "number") throw new HetfxError("Cannot run pp_check: the outcome is not numeric.");
