@@ -7,6 +7,7 @@
  * otherwise it is a factor whose levels are in order of first appearance.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { type Column, makeTable, type Table } from "./table.ts";
 import { parseCsv } from "./csv.ts";
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
@@ -261,17 +262,15 @@ function checkSeparator(text: string): void {
   );
 }
 
-const OPTION_NAMES = ["factors", "reference", "dropMissing"];
+const OPTION_NAMES = optionNames<LoadTableOptions>({
+  factors: true,
+  reference: true,
+  dropMissing: true,
+});
 
 /** Apply the shared options to a finished table. */
 function applyOptions(table: Table, options: LoadTableOptions): Table {
-  for (const key of Object.keys(options)) {
-    if (OPTION_NAMES.includes(key)) continue;
-    throw new HetfxError(
-      `${CONTEXT}: unknown option "${key}"${didYouMean(key, OPTION_NAMES)} ` +
-        `(options: ${OPTION_NAMES.join(", ")}).`,
-    );
-  }
+  checkOptions(options, OPTION_NAMES, CONTEXT);
   if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
   let result = table;
   const { factors, reference, dropMissing } = options;

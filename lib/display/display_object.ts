@@ -2,6 +2,7 @@
  * Thin notebook display objects: a chart (Vega-Lite spec) and an HTML view. A bare instance at
  * the end of a Deno Jupyter cell renders inline through `Symbol.for("Jupyter.display")`.
  */
+import { dirname } from "node:path";
 import { HetfxError } from "../errors.ts";
 import { renderPng, type RenderPngOptions, renderSvg } from "./render.ts";
 import { VEGA_LITE_MIME, type VegaLiteSpec } from "./vega_lite_spec.ts";
@@ -55,7 +56,7 @@ export class Chart {
     try {
       await Deno.writeFile(path, bytes);
     } catch (error) {
-      const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+      const folder = dirname(path);
       throw new HetfxError(
         `Cannot save chart to "${path}": ${
           error instanceof Deno.errors.NotFound

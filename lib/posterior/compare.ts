@@ -22,7 +22,7 @@ import { quantile } from "../diagnostics/quantiles.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import type { Fit, FitOptions } from "./fit.ts";
 import { trainingTable } from "./linear_predictor.ts";
-import { compareLevels } from "./effects.ts";
+import { compareLevels, type EffectEstimate } from "./effects.ts";
 
 /** An OLS fit with HC2 standard errors. */
 export interface OlsFit {
@@ -252,8 +252,11 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
     const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
     const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.v / c1.n + c0.v / c0.n) : null;
     const hasSe = sub !== null && subSe !== null;
-    const hier = onOutcomeScale === undefined ? effectDraws[index] : onOutcomeScale.get(g.group);
-    if (hier === undefined) throw new Error(`no outcome-scale effect for group ${g.group}`);
+    const outcome = onOutcomeScale?.get(g.group);
+    if (onOutcomeScale !== undefined && outcome === undefined) {
+      throw new Error(`no outcome-scale effect for group ${g.group}`);
+    }
+    const hier = outcome?.draws ?? effectDraws[index];
     return {
       group: g.group,
       levels: g.levels,
@@ -268,8 +271,8 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
       subgroup_se: hasSe ? subSe : null,
       subgroup_lower: hasSe ? sub - z * subSe : null,
       subgroup_upper: hasSe ? sub + z * subSe : null,
-      hierarchical_mean: onOutcomeScale ? meanOf(hier) : g.mean,
-      hierarchical_sd: onOutcomeScale ? sdOf(Array.from(hier)) : g.sd,
+      hierarchical_mean: (outcome ?? g).mean,
+      hierarchical_sd: (outcome ?? g).sd,
       hierarchical_lower: quantile(hier, (1 - level) / 2),
       hierarchical_upper: quantile(hier, 1 - (1 - level) / 2),
     };
@@ -290,24 +293,18 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
 
 /**
  * For a family whose link is not the identity, each group's average treatment effect on the
- * outcome scale (draws, by group label); undefined for gaussian and student.
+ * outcome scale (by group label); undefined for gaussian and student.
  */
 function hierarchicalOnOutcomeScale(
   fit: Fit,
   factors: readonly string[],
-): Map<string, Float64Array> | undefined {
+): Map<string, EffectEstimate> | undefined {
   if (fit.spec.family === "gaussian" || fit.spec.family === "student") return undefined;
-  const byGroup = new Map<string, Float64Array>();
+  const byGroup = new Map<string, EffectEstimate>();
   for (const e of fit.effects({ by: factors, scale: "response" }).slice(1)) {
-    byGroup.set(factors.map((f) => e.by[f]).join("_"), e.draws);
+    byGroup.set(factors.map((f) => e.by[f]).join("_"), e);
   }
   return byGroup;
-}
-
-function meanOf(xs: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i];
-  return sum / xs.length;
 }
 
 function sdOf(xs: number[]): number {

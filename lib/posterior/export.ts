@@ -20,6 +20,8 @@ function csvField(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const EXPORT_OPTION_NAMES = optionNames<ExportOptions>({ parameters: true });
+
 /**
  * Draws as CSV text: a header, then one line per draw (chain-major).
  *
@@ -29,9 +31,7 @@ function csvField(text: string): string {
  * ```
  */
 export function drawsToCsv(fit: Fit, options: ExportOptions = {}): string {
-  checkOptions(options, optionNames<ExportOptions>({ parameters: true }), "Cannot export draws", {
-    variables: "parameters",
-  });
+  checkOptions(options, EXPORT_OPTION_NAMES, "Cannot export draws", { variables: "parameters" });
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
   const columns = names.map((n) => fit.draws(n));
   const { chains, drawsPerChain } = fit.named;

@@ -68,8 +68,8 @@ export interface FitOptions {
    * the level mean and data-centred level contrasts, each non-centred where the data say little
    * and centred where they dominate (lib/model/auto_parameterization.ts); "centered" /
    * "noncentered" for every term; or per term by group name (`{ race: "centered" }`, others
-   * "auto"). The
-   * posterior is the same whatever the choice; fit.info.parameterization says what was used.
+   * "auto"). The posterior is the same whatever the choice; fit.info.parameterization says what
+   * was used.
    * The WebGPU backend runs "auto" terms non-centred; a collapsed fit (method) integrates the
    * varying effects out, so "auto" is not evaluated there and the terms are reported non-centred.
    */

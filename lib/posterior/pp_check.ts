@@ -33,6 +33,8 @@ export interface PpCheckData {
   bars?: { values: number[]; observed: number[]; replicated: number[][] };
 }
 
+const PP_CHECK_OPTION_NAMES = optionNames<PpCheckOptions>({ draws: true, seed: true });
+
 /**
  * Posterior predictive check data for the training rows.
  *
@@ -42,14 +44,7 @@ export interface PpCheckData {
  * ```
  */
 export function ppCheck(fit: Fit, options: PpCheckOptions = {}): PpCheckData {
-  checkOptions(
-    options,
-    optionNames<PpCheckOptions>({ draws: true, seed: true }),
-    "Cannot run pp_check",
-    {
-      ndraws: "draws",
-    },
-  );
+  checkOptions(options, PP_CHECK_OPTION_NAMES, "Cannot run pp_check", { ndraws: "draws" });
   const table = trainingTable(fit, "posterior predictive checks");
   const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");
   if (y.kind !== "number") throw new HetfxError("Cannot run pp_check: the outcome is not numeric.");
