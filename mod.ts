@@ -54,7 +54,7 @@ export {
   TOMZ_WEEKS_FORMULA,
   TOMZ_WEEKS_PAPER_NUMBERS,
   tomzWeeksModel,
-} from "./lib/data/datasets/paper_models.ts";
+} from "./lib/spec/paper_models.ts";
 
 // Model specification: builder, formula, priors.
 export {

@@ -13,8 +13,8 @@ import type { CompiledData } from "../lib/model/compiled_data.ts";
 import type { ChainDraws } from "../lib/sampler/backend.ts";
 import { essBulk } from "../lib/diagnostics/ess.ts";
 import { rhat } from "../lib/diagnostics/rhat.ts";
-import { WebGpuBackend } from "../lib/sampler/webgpu/webgpu_backend.ts";
-import { continuousBernoulli } from "../tests/sampler/webgpu/_models.ts";
+import { WebGpuBackend } from "../lib/webgpu/webgpu_backend.ts";
+import { continuousBernoulli } from "../tests/webgpu/_models.ts";
 
 const a = parseArgs({
   args: Deno.args,

@@ -16,7 +16,7 @@
  */
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
+import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { lkj, normal } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";

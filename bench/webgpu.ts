@@ -26,7 +26,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
+import { tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compileModel } from "../lib/model/compile.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
@@ -34,10 +34,10 @@ import type { ChainDraws, SampleProgress } from "../lib/sampler/backend.ts";
 import { SamplingCancelled } from "../lib/sampler/cancellation.ts";
 import { sampleInWorkers } from "../lib/sampler/parallel.ts";
 import { essBulk } from "../lib/diagnostics/ess.ts";
-import { acquireGpu } from "../lib/sampler/webgpu/device.ts";
-import { GpuModel } from "../lib/sampler/webgpu/gpu_model.ts";
-import { WebGpuBackend } from "../lib/sampler/webgpu/webgpu_backend.ts";
-import { continuousBernoulli } from "../tests/sampler/webgpu/_models.ts";
+import { acquireGpu } from "../lib/webgpu/device.ts";
+import { GpuModel } from "../lib/webgpu/gpu_model.ts";
+import { WebGpuBackend } from "../lib/webgpu/webgpu_backend.ts";
+import { continuousBernoulli } from "../tests/webgpu/_models.ts";
 import { canonicalChainDraws, withSdScales } from "../lib/model/signed_scales.ts";
 
 const args = parseArgs({

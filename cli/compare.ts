@@ -8,7 +8,7 @@ import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/data/datasets/paper_models.ts";
+import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, formatComparison } from "../lib/posterior/compare.ts";
 
 /** Run the CLI; returns the exit status. */

@@ -11,7 +11,7 @@ import {
   PAPER_SAMPLER,
   TOMZ_WEEKS_PAPER_NUMBERS,
   tomzWeeksModel,
-} from "../lib/data/datasets/paper_models.ts";
+} from "../lib/spec/paper_models.ts";
 import type { Fit } from "../lib/posterior/fit.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 

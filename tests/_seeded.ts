@@ -1,6 +1,6 @@
 /**
  * The one seeded uniform generator for test data and benchmark data (mulberry32). Samplers use the
- * counter-based Philox of lib/sampler/rng.ts; this is only for simulating inputs.
+ * counter-based Philox of lib/math/rng.ts; this is only for simulating inputs.
  *
  * @example
  * ```ts

@@ -1,10 +1,10 @@
 /**
  * Internal: quantile of the Beta(a, b) distribution, for posterior's `mcse_quantile()` (which
  * calls R's `qbeta()`). Regularised incomplete beta by its continued fraction (modified Lentz),
- * log-gamma from lib/model/special.ts, inverted by bisection.
+ * log-gamma from lib/math/special.ts, inverted by bisection.
  */
 
-import { logGamma } from "../model/special.ts";
+import { logGamma } from "../math/special.ts";
 
 /** Continued fraction for the incomplete beta function (converges for x < (a+1)/(a+b+2)). */
 function betaContinuedFraction(x: number, a: number, b: number): number {

@@ -4,7 +4,15 @@
  * DrawSummary row (mean, sd, q2.5, q50, q97.5).
  */
 import { HetfxError } from "../errors.ts";
-import type { DrawSummary } from "../posterior/types.ts";
+
+/** Summary statistics of one quantity's draws. */
+export interface DrawSummary {
+  mean: number;
+  sd: number;
+  "q2.5": number;
+  q50: number;
+  "q97.5": number;
+}
 
 /**
  * Arithmetic mean (NaN for no values).

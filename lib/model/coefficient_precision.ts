@@ -14,9 +14,6 @@
  *
  * @module
  */
-import type { CompiledData } from "./compiled_data.ts";
-import { ArrowheadPrecision } from "./arrowhead_precision.ts";
-import { DensePrecision } from "./dense_precision.ts";
 
 /** P = A/σ² + Λ0 over γ, factored; every method refers to the last successful {@link factor}. */
 export interface CoefficientPrecision {
@@ -51,22 +48,4 @@ export interface GammaLayout {
   nBeta: number;
   termOffsets: readonly number[];
   dim: number;
-}
-
-/**
- * The cheapest exact algebra for `data`: block-arrowhead for one grouping term, dense otherwise.
- *
- * @example
- * ```ts ignore
- * const precision = coefficientPrecision(data, { nBeta: 3, termOffsets: [3], dim: 3 + J * K });
- * ```
- */
-export function coefficientPrecision(
-  data: CompiledData,
-  layout: GammaLayout,
-  priorPrecision: Float64Array,
-): CoefficientPrecision {
-  return data.terms.length === 1
-    ? new ArrowheadPrecision(data, priorPrecision)
-    : new DensePrecision(data, layout, priorPrecision);
 }

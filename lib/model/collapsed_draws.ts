@@ -9,7 +9,7 @@
  * @module
  */
 import type { ChainDraws, SamplerTarget } from "../sampler/backend.ts";
-import { KeyedStream, Streams } from "../sampler/rng.ts";
+import { KeyedStream, Streams } from "../math/rng.ts";
 import type { CollapsedLayout } from "./collapsed_gaussian.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";

@@ -35,7 +35,8 @@ import {
   levelPrecisionBackward,
   levelPrecisionForward,
 } from "./level_covariance.ts";
-import { type CoefficientPrecision, coefficientPrecision } from "./coefficient_precision.ts";
+import type { CoefficientPrecision } from "./coefficient_precision.ts";
+import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 
 /**
  * Largest number of marginalised coefficients for which `method: "auto"` collapses a model with

@@ -12,7 +12,7 @@ import type { SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
-import { digamma, logGamma } from "./special.ts";
+import { digamma, logGamma } from "../math/special.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
 import { plainNonCentred } from "./signed_scales.ts";

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import type { LogDensity } from "./log_density.ts";
+import type { LogDensity } from "../sampler/log_density.ts";
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { plainEffectsAt, plainNonCentred } from "./signed_scales.ts";

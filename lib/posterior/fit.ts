@@ -13,10 +13,10 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "../sampler/backend.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../sampler/parallel.ts";
-import { chooseBackend } from "../sampler/webgpu/select_backend.ts";
-import { WebGpuBackend, type WebGpuRunInfo } from "../sampler/webgpu/webgpu_backend.ts";
-import type { AdapterProvider } from "../sampler/webgpu/device.ts";
-import { gpuSupportsGeometry } from "../sampler/webgpu/layout.ts";
+import { chooseBackend } from "../webgpu/select_backend.ts";
+import { WebGpuBackend, type WebGpuRunInfo } from "../webgpu/webgpu_backend.ts";
+import type { AdapterProvider } from "../webgpu/device.ts";
+import { gpuSupportsGeometry } from "../webgpu/layout.ts";
 import { nestedRhat } from "../diagnostics/nested_rhat.ts";
 import { generateQuantities, type NamedDraws, splitChains } from "./generated.ts";
 import type { EffectSpread, GroupEffect, ParameterSummary, SlopeCoefficient } from "./types.ts";
@@ -76,7 +76,7 @@ export interface FitOptions {
   parameterization?: Parameterization;
   /**
    * "auto" (default): WebGPU when an adapter exists and the model is big enough to gain (see
-   * lib/sampler/webgpu/select_backend.ts), else CPU; "cpu": NUTS; "webgpu": ChEES-HMC on the GPU
+   * lib/webgpu/select_backend.ts), else CPU; "cpu": NUTS; "webgpu": ChEES-HMC on the GPU
    * (HetfxError when there is no adapter). fit.info says which ran and why.
    */
   backend?: "auto" | "cpu" | "webgpu";
@@ -289,7 +289,7 @@ export async function fitModel(
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
   const method = chooseMethod(options.method ?? "auto", data, options.backend);
   if (deferAuto && method.method === "nuts") data = applyParameterization(data, "auto");
-  // Backend: auto | cpu | webgpu (lib/sampler/webgpu/select_backend.ts).
+  // Backend: auto | cpu | webgpu (lib/webgpu/select_backend.ts).
   const choice = method.method === "collapsed"
     ? { backend: "cpu" as const, gpu: null, adapter: null, reason: "collapsed target on the CPU" }
     : await chooseBackend(options.backend ?? "auto", data, o.chains, {

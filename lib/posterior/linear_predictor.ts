@@ -17,7 +17,7 @@ import {
 } from "../data/table.ts";
 import { designColumns } from "../model/design.ts";
 import { usedColumns } from "../model/compile.ts";
-import { KeyedStream } from "../sampler/rng.ts";
+import { KeyedStream } from "../math/rng.ts";
 import type { Fit } from "./fit.ts";
 import { varyingName } from "./generated.ts";
 

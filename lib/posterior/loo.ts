@@ -14,7 +14,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
-import { logGamma } from "../model/special.ts";
+import { logGamma } from "../math/special.ts";
 import type { Fit } from "./fit.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 

@@ -12,7 +12,7 @@ import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import type { Family } from "../spec/model_spec.ts";
-import { KeyedStream } from "../sampler/rng.ts";
+import { KeyedStream } from "../math/rng.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { Fit } from "./fit.ts";
 import type { DrawSummary } from "./types.ts";

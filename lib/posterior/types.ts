@@ -3,14 +3,9 @@
  * write them as JSON and lib/display can turn them into Vega-Lite specs.
  */
 
-/** Summary statistics of one quantity's draws. */
-export interface DrawSummary {
-  mean: number;
-  sd: number;
-  "q2.5": number;
-  q50: number;
-  "q97.5": number;
-}
+import type { DrawSummary } from "../diagnostics/quantiles.ts";
+
+export type { DrawSummary };
 
 /** One row of `fit.summary()`: brms parameter names (b_*, sd_<group>__*, cor_<group>__*__*, sigma). */
 export interface ParameterSummary extends DrawSummary {

@@ -2,7 +2,7 @@
  * The one Backend interface every sampler implements. The CPU backend (NUTS) is the reference;
  * faster backends are tested against it.
  */
-import type { LogDensity } from "../model/log_density.ts";
+import type { LogDensity } from "./log_density.ts";
 
 /** Options shared by every backend. */
 export interface SampleOptions {

@@ -12,7 +12,7 @@ import { SamplingCancelled, truncateChain } from "./cancellation.ts";
 import { laplaceStart } from "./laplace_metric.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
-import { KeyedStream, Streams } from "./rng.ts";
+import { KeyedStream, Streams } from "../math/rng.ts";
 import type { ChainOptions } from "./sample_options.ts";
 import { createStepSizeScratch, findReasonableStepSize } from "./step_size.ts";
 import {

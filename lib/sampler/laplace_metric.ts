@@ -5,10 +5,10 @@
  * effects ~1) then start on a common footing, which removes most of the deep trees that a unit
  * metric costs in early warmup. Stan's windows still adapt the metric from the draws afterwards.
  */
-import type { LogDensity } from "../model/log_density.ts";
+import type { LogDensity } from "./log_density.ts";
 import type { SamplerTarget } from "./backend.ts";
 import type { NutsState } from "./nuts.ts";
-import type { KeyedStream } from "./rng.ts";
+import type { KeyedStream } from "../math/rng.ts";
 
 /** Most L-BFGS iterations; the point need not be the exact mode, only its neighbourhood. */
 const MAX_ITERATIONS = 200;
@@ -191,7 +191,7 @@ export function climbAndRefine(
  * @example
  * ```ts
  * import { laplaceStart } from "./laplace_metric.ts";
- * import { KeyedStream } from "./rng.ts";
+ * import { KeyedStream } from "../math/rng.ts";
  * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
  * const g = new Float64Array(1);
  * const s = laplaceStart(target, { position: new Float64Array([5]), logDensity: target.logDensityGradient(new Float64Array([5]), g), gradient: g }, new KeyedStream(1, 0, 0));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogDensity } from "../model/log_density.ts";
+import type { LogDensity } from "./log_density.ts";
 import { type Metric, velocity } from "./metric.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import type { KeyedStream } from "./rng.ts";
+import type { KeyedStream } from "../math/rng.ts";
 
 /** Diagonal inverse metric. */
 export interface DiagMetric {
@@ -135,7 +135,7 @@ export function velocity(metric: Metric, p: Float64Array, out: Float64Array): Fl
  * @example
  * ```ts
  * import { sampleMomentum, unitMetric } from "./metric.ts";
- * import { KeyedStream } from "./rng.ts";
+ * import { KeyedStream } from "../math/rng.ts";
  * const p = sampleMomentum(unitMetric(2, "diag"), new KeyedStream(1, 0, 0), new Float64Array(2));
  * console.assert(p.every(Number.isFinite));
  * ```

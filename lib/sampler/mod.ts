@@ -62,5 +62,5 @@ export {
   type WindowAdaptationState,
   windowAdaptationUpdate,
 } from "./windowed_adaptation.ts";
-export { KeyedStream, normals, philox4x32, seedKey, Streams, uniforms } from "./rng.ts";
+export { KeyedStream, normals, philox4x32, seedKey, Streams, uniforms } from "../math/rng.ts";
 export { ProgressTracker } from "./progress_tracker.ts";

@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { LogDensity } from "../model/log_density.ts";
+import type { LogDensity } from "./log_density.ts";
 import { kineticEnergy, leapfrog } from "./leapfrog.ts";
 import { type Metric, sampleMomentum, velocity } from "./metric.ts";
-import type { KeyedStream } from "./rng.ts";
+import type { KeyedStream } from "../math/rng.ts";
 
 /** A position with its log density and gradient. */
 export interface NutsState {
@@ -463,7 +463,7 @@ export function createNutsWorkspace(dim: number, maxTreedepth: number): NutsWork
  * ```ts
  * import { createNutsWorkspace, nutsStep } from "./nuts.ts";
  * import { unitMetric } from "./metric.ts";
- * import { KeyedStream } from "./rng.ts";
+ * import { KeyedStream } from "../math/rng.ts";
  * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
  * const state = { position: new Float64Array([0.5]), logDensity: -0.125, gradient: new Float64Array([-0.5]) };
  * const { info } = nutsStep(target, state, { stepSize: 0.5, metric: unitMetric(1, "diag"), maxTreedepth: 10 },

@@ -6,10 +6,10 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import type { LogDensity } from "../model/log_density.ts";
+import type { LogDensity } from "./log_density.ts";
 import { kineticEnergy, leapfrog } from "./leapfrog.ts";
 import { type Metric, sampleMomentum, velocity } from "./metric.ts";
-import type { KeyedStream } from "./rng.ts";
+import type { KeyedStream } from "../math/rng.ts";
 import type { NutsState } from "./nuts.ts";
 
 /** Dual-averaging constants (Stan's defaults). */
@@ -138,7 +138,7 @@ function energyChange(
  * ```ts
  * import { findReasonableStepSize } from "./step_size.ts";
  * import { unitMetric } from "./metric.ts";
- * import { KeyedStream } from "./rng.ts";
+ * import { KeyedStream } from "../math/rng.ts";
  * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
  * const state = { position: new Float64Array([0]), logDensity: 0, gradient: new Float64Array([0]) };
  * const eps = findReasonableStepSize(target, state, 1, unitMetric(1, "diag"), new KeyedStream(1, 0, 0, 2));

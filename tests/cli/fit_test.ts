@@ -2,7 +2,7 @@
  * The `deno task fit` command line, run as a subprocess exactly as a user runs it.
  */
 import assert from "node:assert/strict";
-import { TOMZ_WEEKS_FORMULA } from "../../lib/data/datasets/paper_models.ts";
+import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli } from "../_fit_cli.ts";
 import { checkOutPath, formatEffects, inCliTerms, inCliText } from "../../cli/fit.ts";
 import { HetfxError } from "../../lib/errors.ts";

@@ -8,7 +8,7 @@ import type { DataCentring } from "../../lib/model/data_centring.ts";
 
 export { seeded } from "../_seeded.ts";
 import assert from "node:assert/strict";
-import type { LogDensity } from "../../lib/model/log_density.ts";
+import type { LogDensity } from "../../lib/sampler/log_density.ts";
 
 /** A table of numeric columns, e.g. `numericTable({ y, x, g })`. */
 export function numericTable(columns: Record<string, Float64Array>): Table {

@@ -9,7 +9,7 @@ import { HetfxError } from "../../lib/errors.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
-import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { crossedModel, crossedTable } from "../../bench/cpu_models.ts";
 import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
 

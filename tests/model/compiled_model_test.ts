@@ -5,7 +5,7 @@ import { generateQuantities, varyingName } from "../../lib/posterior/generated.t
 import { allocateChainDraws } from "../../lib/sampler/backend.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
-import { logGamma } from "../../lib/model/special.ts";
+import { logGamma } from "../../lib/math/special.ts";
 import {
   crossedSpec,
   GEOMETRIES,

@@ -6,7 +6,7 @@ import { withSdScales } from "../../lib/model/signed_scales.ts";
 import { applyParameterization } from "../../lib/model/auto_parameterization.ts";
 import { climbToMode, laplaceStart } from "../../lib/sampler/laplace_metric.ts";
 import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
-import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { numericTable, seeded } from "./_fixtures.ts";
 

@@ -3,7 +3,7 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import { LevelKernel } from "../../lib/model/level_kernel.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
-import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
 
 /**

@@ -4,11 +4,11 @@
  * - smallFit(): y ~ 1 + x + treat + (1 + treat | g) on 240 simulated rows in 4 groups.
  */
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
-import { tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { Fit } from "../../lib/posterior/fit.ts";
-import { KeyedStream } from "../../lib/sampler/rng.ts";
+import { KeyedStream } from "../../lib/math/rng.ts";
 
 let tomz: Promise<Fit> | undefined;
 let small: Promise<Fit> | undefined;

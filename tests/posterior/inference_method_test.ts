@@ -4,7 +4,7 @@ import { chooseMethod } from "../../lib/posterior/inference_method.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
-import { TOMZ_WEEKS_FORMULA, tomzWeeksModel } from "../../lib/data/datasets/paper_models.ts";
+import { TOMZ_WEEKS_FORMULA, tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { gpdFit, logLikelihood, looCompare, psisLoo } from "../../lib/posterior/loo.ts";
-import { KeyedStream } from "../../lib/sampler/rng.ts";
+import { KeyedStream } from "../../lib/math/rng.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { smallFit } from "./_fixtures.ts";
 

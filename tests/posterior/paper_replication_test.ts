@@ -13,7 +13,7 @@ import {
   PAPER_SAMPLER,
   TOMZ_WEEKS_PAPER_NUMBERS as paper,
   tomzWeeksModel,
-} from "../../lib/data/datasets/paper_models.ts";
+} from "../../lib/spec/paper_models.ts";
 
 Deno.test("Tomz & Weeks: hetfx reproduces the paper's Figures 1–2 numbers", async () => {
   const table = await loadTomzWeeks();

@@ -12,13 +12,13 @@ import assert from "node:assert/strict";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import type { SampleOptions } from "../../lib/sampler/backend.ts";
-import { acquireGpu, type GpuContext } from "../../lib/sampler/webgpu/device.ts";
-import { WebGpuBackend } from "../../lib/sampler/webgpu/webgpu_backend.ts";
+import { acquireGpu, type GpuContext } from "../../lib/webgpu/device.ts";
+import { WebGpuBackend } from "../../lib/webgpu/webgpu_backend.ts";
 import { loadTable } from "../../lib/data/load_table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { compileModel } from "../../lib/model/compile.ts";
-import { continuousBernoulli } from "../sampler/webgpu/_models.ts";
-import { gpuTest } from "../sampler/webgpu/_gpu.ts";
+import { continuousBernoulli } from "../webgpu/_models.ts";
+import { gpuTest } from "../webgpu/_gpu.ts";
 import { fingerprint } from "./_fingerprint.ts";
 import { baseCsv } from "./_helpers.ts";
 

@@ -4,11 +4,11 @@ import {
   laplaceInverseMetric,
   laplaceStart,
 } from "../../lib/sampler/laplace_metric.ts";
-import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
-import { continuousBernoulli } from "./webgpu/_models.ts";
+import { continuousBernoulli } from "../webgpu/_models.ts";
 
 /** A correlated Gaussian with precision P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]], mean m. */
 const P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { denseMetric, unitMetric } from "../../lib/sampler/metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "../../lib/sampler/nuts.ts";
-import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import { correlatedGaussian, gaussianTarget } from "./fixtures/targets.ts";
-import type { LogDensity } from "../../lib/model/log_density.ts";
+import type { LogDensity } from "../../lib/sampler/log_density.ts";
 import type { Metric } from "../../lib/sampler/metric.ts";
 
 function stateAt(target: LogDensity, position: number[]): NutsState {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { unitMetric } from "../../lib/sampler/metric.ts";
-import { KeyedStream, Streams } from "../../lib/sampler/rng.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import {
   dualAveragingFinal,
   dualAveragingInit,

@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
-import type { CompiledData } from "../../model/compiled_data.ts";
+import { HetfxError } from "../errors.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
 import { acquireGpu, type AdapterProvider, type GpuContext } from "./device.ts";
 
 /** Least patterns × chains for auto to choose WebGPU. */

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { CompiledModel } from "../../../lib/model/compiled_model.ts";
-import { climbToMode } from "../../../lib/sampler/laplace_metric.ts";
-import { KeyedStream, Streams } from "../../../lib/sampler/rng.ts";
-import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
-import { laplaceStartGpu } from "../../../lib/sampler/webgpu/laplace_start.ts";
-import { LockstepHmc } from "../../../lib/sampler/webgpu/lockstep_hmc.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import { climbToMode } from "../../lib/sampler/laplace_metric.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
+import { GpuModel } from "../../lib/webgpu/gpu_model.ts";
+import { laplaceStartGpu } from "../../lib/webgpu/laplace_start.ts";
+import { LockstepHmc } from "../../lib/webgpu/lockstep_hmc.ts";
 import { continuousBernoulli } from "./_models.ts";
 import { gpuTest } from "./_gpu.ts";
 

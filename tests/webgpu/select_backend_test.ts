@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { HetfxError } from "../../../lib/errors.ts";
-import { acquireGpu } from "../../../lib/sampler/webgpu/device.ts";
-import { chooseBackend } from "../../../lib/sampler/webgpu/select_backend.ts";
-import { compileModel } from "../../../lib/model/compile.ts";
-import { crossedSpec, simulatedTable } from "../../model/_fixtures.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { acquireGpu } from "../../lib/webgpu/device.ts";
+import { chooseBackend } from "../../lib/webgpu/select_backend.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { crossedSpec, simulatedTable } from "../model/_fixtures.ts";
 import { continuousBernoulli } from "./_models.ts";
 import { gpuTest } from "./_gpu.ts";
 
@@ -50,7 +50,7 @@ Deno.test("auto keeps small or Gaussian models on the CPU without asking for an 
 Deno.test("DENO_WEBGPU_BACKEND=dx12 in a subprocess: no adapter, CPU fallback message", async () => {
   const code = `import { chooseBackend } from ${
     JSON.stringify(
-      new URL("../../../lib/sampler/webgpu/select_backend.ts", import.meta.url).href,
+      new URL("../../lib/webgpu/select_backend.ts", import.meta.url).href,
     )
   };
 const data = { stats: { kind: "patterns", nPatterns: 1000000 } };

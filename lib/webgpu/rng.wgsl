@@ -1,4 +1,4 @@
-// Philox4x32-10, bit for bit as lib/sampler/rng.ts: counter (chain, iteration, stream, block),
+// Philox4x32-10, bit for bit as lib/math/rng.ts: counter (chain, iteration, stream, block),
 // key (seed low word, seed high word). Uniform j of a (seed, chain, iteration, stream) comes from
 // block j / 2, words (0, 1) for even j and (2, 3) for odd j; normal j is the Box–Muller pair of
 // block j / 2 (cosine half for even j, sine half for odd j).

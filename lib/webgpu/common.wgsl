@@ -88,7 +88,7 @@ fn lgamma_(x0: f32) -> f32 {
   return shift + (x - 0.5) * log(x) - x + HALF_LOG_2PI + series;
 }
 
-// ψ(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series (as lib/model/special.ts).
+// ψ(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series (as lib/math/special.ts).
 fn digamma_(x0: f32) -> f32 {
   var x = x0;
   var result = 0.0;

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { compileModel } from "../../../lib/model/compile.ts";
-import { CompiledModel } from "../../../lib/model/compiled_model.ts";
-import type { CompiledData } from "../../../lib/model/compiled_data.ts";
-import { leapfrog } from "../../../lib/sampler/leapfrog.ts";
-import { diagMetric, sampleMomentum, velocity } from "../../../lib/sampler/metric.ts";
-import { KeyedStream, Streams } from "../../../lib/sampler/rng.ts";
-import { kineticEnergy } from "../../../lib/sampler/leapfrog.ts";
-import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
-import { GpuModel } from "../../../lib/sampler/webgpu/gpu_model.ts";
-import { LockstepHmc } from "../../../lib/sampler/webgpu/lockstep_hmc.ts";
-import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { leapfrog } from "../../lib/sampler/leapfrog.ts";
+import { diagMetric, sampleMomentum, velocity } from "../../lib/sampler/metric.ts";
+import { KeyedStream, Streams } from "../../lib/math/rng.ts";
+import { kineticEnergy } from "../../lib/sampler/leapfrog.ts";
+import type { GpuContext } from "../../lib/webgpu/device.ts";
+import { GpuModel } from "../../lib/webgpu/gpu_model.ts";
+import { LockstepHmc } from "../../lib/webgpu/lockstep_hmc.ts";
+import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
 
 /**

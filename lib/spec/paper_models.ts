@@ -2,10 +2,10 @@
  * The seed paper's models (Alley 2024) as ready-made builders, and the numbers it reports,
  * so the replication job, notebooks and tests share one definition.
  */
-import type { Table } from "../table.ts";
-import { formula } from "../../spec/formula.ts";
-import type { HierBuilder } from "../../spec/hier.ts";
-import { halfNormal, lkj, normal } from "../../spec/priors.ts";
+import type { Table } from "../data/table.ts";
+import { formula } from "./formula.ts";
+import type { HierBuilder } from "./hier.ts";
+import { halfNormal, lkj, normal } from "./priors.ts";
 
 /** The paper's Tomz & Weeks model (CODEBOOK.md), in brms syntax. */
 export const TOMZ_WEEKS_FORMULA =
@@ -45,7 +45,7 @@ export const TOMZ_WEEKS_PAPER_NUMBERS = {
  *
  * @example
  * ```ts
- * import { loadTomzWeeks } from "./tomz_weeks.ts";
+ * import { loadTomzWeeks } from "../data/datasets/tomz_weeks.ts";
  * import { tomzWeeksModel } from "./paper_models.ts";
  * const spec = tomzWeeksModel(await loadTomzWeeks()).toJSON();
  * console.assert(spec.treatment === "alliance");

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  buildLayout,
-  gpuSupportsGeometry,
-  likelihoodShape,
-} from "../../../lib/sampler/webgpu/layout.ts";
-import { withTermGeometry } from "../../../lib/model/term_geometry.ts";
-import { HetfxError } from "../../../lib/errors.ts";
+import { buildLayout, gpuSupportsGeometry, likelihoodShape } from "../../lib/webgpu/layout.ts";
+import { withTermGeometry } from "../../lib/model/term_geometry.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
 
 Deno.test("likelihood shape: ≤ 8 chains per invocation, ≥ 8 lanes, every chain covered", () => {

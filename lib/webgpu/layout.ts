@@ -22,9 +22,9 @@
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
-import type { CompiledData, GaussianStats, PatternStats } from "../../model/compiled_data.ts";
-import type { PriorDistribution } from "../../spec/model_spec.ts";
+import { HetfxError } from "../errors.ts";
+import type { CompiledData, GaussianStats, PatternStats } from "../model/compiled_data.ts";
+import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /** Every storage buffer the kernels bind, in binding order (binding = index), and its type. */
 export const BUFFERS = [

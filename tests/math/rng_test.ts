@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KeyedStream, normals, philox4x32, seedKey, uniforms } from "../../lib/sampler/rng.ts";
+import { KeyedStream, normals, philox4x32, seedKey, uniforms } from "../../lib/math/rng.ts";
 
 const hex = (w: Uint32Array) => Array.from(w, (x) => x.toString(16).padStart(8, "0")).join(" ");
 

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
-import type { CompiledData } from "../../model/compiled_data.ts";
+import { HetfxError } from "../errors.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
 import type { GpuContext } from "./device.ts";
 import {
   type BufferName,

@@ -18,25 +18,25 @@
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
-import type { CompiledData } from "../../model/compiled_data.ts";
+import { HetfxError } from "../errors.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
 import {
   allocateChainDraws,
   type Backend,
   type ChainDraws,
   type SampleOptions,
   type SamplerTarget,
-} from "../backend.ts";
-import { SamplingCancelled } from "../cancellation.ts";
-import { KeyedStream, Streams } from "../rng.ts";
-import { validateSampleOptions } from "../sample_options.ts";
+} from "../sampler/backend.ts";
+import { SamplingCancelled } from "../sampler/cancellation.ts";
+import { KeyedStream, Streams } from "../math/rng.ts";
+import { validateSampleOptions } from "../sampler/sample_options.ts";
 import {
   dualAveragingFinal,
   dualAveragingInit,
   type DualAveragingState,
   dualAveragingUpdate,
-} from "../step_size.ts";
-import { adaptationSchedule } from "../windowed_adaptation.ts";
+} from "../sampler/step_size.ts";
+import { adaptationSchedule } from "../sampler/windowed_adaptation.ts";
 import {
   cheesInit,
   cheesRestartAfterMetricChange,

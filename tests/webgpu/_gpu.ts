@@ -3,7 +3,7 @@
  * that runs when an adapter exists and is ignored (named "… (skipped: no WebGPU adapter)")
  * otherwise.
  */
-import { acquireGpu, type GpuContext } from "../../../lib/sampler/webgpu/device.ts";
+import { acquireGpu, type GpuContext } from "../../lib/webgpu/device.ts";
 
 const acquired = await acquireGpu();
 if (acquired.gpu === null) console.log(`skipped: no WebGPU adapter (${acquired.reason})`);

@@ -1,6 +1,6 @@
 /**
  * Runs the WGSL Philox4x32-10 (rng.wgsl) on the GPU for given counters and keys, so tests can
- * check it bit for bit against lib/sampler/rng.ts.
+ * check it bit for bit against lib/math/rng.ts.
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /** Generated models shared by the WebGPU tests and bench/webgpu.ts. */
-import { compileModel } from "../../../lib/model/compile.ts";
-import type { CompiledData } from "../../../lib/model/compiled_data.ts";
-import type { ModelSpec } from "../../../lib/spec/model_spec.ts";
-import { numericTable, seeded } from "../../model/_fixtures.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import { numericTable, seeded } from "../model/_fixtures.ts";
 
 /** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
 export function continuousBernoulli(

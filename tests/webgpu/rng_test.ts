@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { type PhiloxCase, philoxOnGpu } from "../../../lib/sampler/webgpu/rng.ts";
-import { KeyedStream, philox4x32, seedKey } from "../../../lib/sampler/rng.ts";
+import { type PhiloxCase, philoxOnGpu } from "../../lib/webgpu/rng.ts";
+import { KeyedStream, philox4x32, seedKey } from "../../lib/math/rng.ts";
 import { gpuTest } from "./_gpu.ts";
 
 // Keys as the samplers use them: (chain, iteration, stream, block) under seedKey(seed), plus
@@ -25,7 +25,7 @@ function cases(): PhiloxCase[] {
   return out;
 }
 
-gpuTest("WGSL Philox4x32-10 words equal lib/sampler/rng.ts bit for bit", async (gpu) => {
+gpuTest("WGSL Philox4x32-10 words equal lib/math/rng.ts bit for bit", async (gpu) => {
   const list = cases();
   const r = await philoxOnGpu(gpu, list);
   const w = new Uint32Array(4);

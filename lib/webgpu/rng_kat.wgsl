@@ -1,4 +1,4 @@
-// Philox outputs for a list of (counter, key) pairs, to check rng.wgsl against lib/sampler/rng.ts.
+// Philox outputs for a list of (counter, key) pairs, to check rng.wgsl against lib/math/rng.ts.
 // Prepended with rng.wgsl by rng.ts. Input: 2 vec4 per case (counter; key in .xy).
 // Output per case: the 4 words and the Box–Muller pair of the block's two uniforms.
 

@@ -15,9 +15,9 @@
  *
  * @module
  */
-import type { SamplerTarget } from "../backend.ts";
-import { climbAndRefine } from "../laplace_metric.ts";
-import { KeyedStream, Streams } from "../rng.ts";
+import type { SamplerTarget } from "../sampler/backend.ts";
+import { climbAndRefine } from "../sampler/laplace_metric.ts";
+import { KeyedStream, Streams } from "../math/rng.ts";
 import type { LockstepHmc } from "./lockstep_hmc.ts";
 
 /**

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { compileModel } from "../../../lib/model/compile.ts";
-import { CompiledModel } from "../../../lib/model/compiled_model.ts";
-import type { CompiledData } from "../../../lib/model/compiled_data.ts";
-import type { Family } from "../../../lib/spec/model_spec.ts";
-import type { GpuContext } from "../../../lib/sampler/webgpu/device.ts";
-import { GpuModel, type GpuModelOptions } from "../../../lib/sampler/webgpu/gpu_model.ts";
-import { crossedSpec, seeded, simulatedTable } from "../../model/_fixtures.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import type { Family } from "../../lib/spec/model_spec.ts";
+import type { GpuContext } from "../../lib/webgpu/device.ts";
+import { GpuModel, type GpuModelOptions } from "../../lib/webgpu/gpu_model.ts";
+import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
-import { hasSignedScales, withSdScales } from "../../../lib/model/signed_scales.ts";
+import { hasSignedScales, withSdScales } from "../../lib/model/signed_scales.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**

@@ -3,11 +3,11 @@
  * transition — begin (momentum from Philox, first half step), `steps` × the three gradient
  * dispatches with the leapfrog update fused, then the Metropolis step and the ChEES statistics
  * (chees.wgsl). All chains share the step size and number of steps; randomness is keyed by
- * (seed, chain, iteration, stream) exactly as lib/sampler/rng.ts.
+ * (seed, chain, iteration, stream) exactly as lib/math/rng.ts.
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
+import { HetfxError } from "../errors.ts";
 import type { GpuModel } from "./gpu_model.ts";
 import { NSCAL, S } from "./layout.ts";
 
@@ -15,7 +15,7 @@ import { NSCAL, S } from "./layout.ts";
 export interface TransitionParams {
   iteration: number;
   seed: number;
-  /** Counter word c2 (lib/sampler/rng.ts Streams; 0 for transitions). */
+  /** Counter word c2 (lib/math/rng.ts Streams; 0 for transitions). */
   stream: number;
   stepSize: number;
   steps: number;

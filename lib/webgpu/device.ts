@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { HetfxError } from "../../errors.ts";
+import { HetfxError } from "../errors.ts";
 
 /** Something that yields an adapter (navigator.gpu by default; tests inject `null`). */
 export type AdapterProvider = () => Promise<GPUAdapter | null>;

@@ -3,7 +3,7 @@
 //   chees_stat [→ window during warmup].
 // Randomness: normal e of (seed, chain, iteration, stream) for the momentum, then the uniform
 // right after the dim normals (index 2⌈DIM/2⌉) for the accept step — exactly the order of
-// lib/sampler/rng.ts KeyedStream: dim × normal() then uniform().
+// lib/math/rng.ts KeyedStream: dim × normal() then uniform().
 // Loops over DIM and over chains are blocked (outer ≤ n/BLOCK, inner ≤ BLOCK iterations).
 
 // The block of (chain, ctl.iteration, ctl.stream, block) under the control block's seed.

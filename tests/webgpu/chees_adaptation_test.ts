@@ -6,7 +6,7 @@ import {
   halton,
   leapfrogSteps,
   windowVariance,
-} from "../../../lib/sampler/webgpu/chees_adaptation.ts";
+} from "../../lib/webgpu/chees_adaptation.ts";
 
 Deno.test("Halton base 2 is the van der Corput sequence", () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(halton), [
