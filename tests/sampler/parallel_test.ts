@@ -18,6 +18,7 @@ const options: Omit<SampleOptions, "onProgress" | "signal"> = {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag",
+  warmupStart: "stan" as const,
 };
 
 function bytes(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) {
