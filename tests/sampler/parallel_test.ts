@@ -75,7 +75,8 @@ Deno.test("worker progress sums over chains; abort terminates with 'sampling can
 Deno.test("worker errors and bad options surface as rejections", async () => {
   await assert.rejects(
     sampleInWorkers(factory, { ...options, chains: 0 }),
-    (e: unknown) => e instanceof HetfxError && /"chains"/.test(e.message),
+    (e: unknown) =>
+      e instanceof HetfxError && /option chains = 0 must be a whole number/.test(e.message),
   );
   await assert.rejects(
     sampleInWorkers({ ...factory, exportName: "nope" }, { ...options, workers: 1 }),
