@@ -86,7 +86,7 @@ export {
   fitModel,
   type FitOptions,
   type TermParameterizationInfo,
-} from "./lib/posterior/fit.ts";
+} from "./lib/fit/mod.ts";
 export type { Parameterization, TermParameterization } from "./lib/model/auto_parameterization.ts";
 export type {
   EffectSpread,

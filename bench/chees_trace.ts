@@ -66,7 +66,6 @@ console.log(
 );
 console.log("it\teps\tt_n\tsteps\tlogT\tĝ\tmeanα\tharmα\tdiv\tmetric[min,max]");
 const backend = new WebGpuBackend({
-  warmupStart: start,
   onWarmupIteration: (t) => {
     if (t.iteration % every !== 0 && t.iteration !== warmup - 1) return;
     console.log(
@@ -94,6 +93,7 @@ const out = await backend.sample(new CompiledModel(data), {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag",
+  warmupStart: start === "uniform" ? "stan" : "laplace",
 });
 const wall = (performance.now() - t0) / 1000;
 const info = backend.lastRun!;

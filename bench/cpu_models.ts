@@ -14,6 +14,7 @@
  *   deno run -A bench/cpu_models.ts --only tomz   (models whose name contains "tomz"; prints,
  *                                                  does not write the results file)
  */
+import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";

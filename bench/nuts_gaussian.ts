@@ -56,6 +56,7 @@ for (const metric of ["diag", "dense"] as const) {
     adaptDelta: 0.8,
     maxTreedepth: 10,
     metric,
+    warmupStart: "stan",
   });
   const seconds = (performance.now() - t) / 1000;
   const samplingLeapfrogs = out.reduce((a, c) => a + c.nLeapfrog.reduce((s, n) => s + n, 0), 0);

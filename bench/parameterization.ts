@@ -20,7 +20,7 @@ import type { Table } from "../lib/data/table.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import type { SamplerTarget } from "../lib/sampler/backend.ts";
 import { CpuBackend } from "../lib/sampler/cpu_backend.ts";
-import { Fit, type FitInfo } from "../lib/posterior/fit.ts";
+import { Fit, type FitInfo } from "../lib/fit/mod.ts";
 import { crossedModel, crossedTable } from "./cpu_models.ts";
 
 interface Row {

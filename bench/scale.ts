@@ -9,7 +9,7 @@
  *   deno task bench scale
  */
 import { formula } from "../lib/spec/formula.ts";
-import { fitModel } from "../lib/posterior/fit.ts";
+import { fitModel } from "../lib/fit/mod.ts";
 import { SCALE_FORMULA, scaleTable, typedArrayBytes } from "../tests/reliability/_scale_data.ts";
 
 const rows = Number(Deno.args[0] ?? 1_000_000);

@@ -325,6 +325,7 @@ async function runGpu(name: string, data: CompiledData, chains: number): Promise
     adaptDelta: 0.8,
     maxTreedepth: 10,
     metric: "diag",
+    warmupStart: "laplace",
     signal: hooks.signal,
     onProgress: hooks.onProgress,
   }).catch((error) => {

@@ -15,7 +15,8 @@ import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { formatPrior, parsePrior } from "../lib/spec/priors.ts";
 import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
-import type { Fit, FitOptions } from "../lib/posterior/fit.ts";
+import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
+import type { Fit, FitOptions } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";

@@ -12,7 +12,8 @@ import {
   TOMZ_WEEKS_PAPER_NUMBERS,
   tomzWeeksModel,
 } from "../lib/spec/paper_models.ts";
-import type { Fit } from "../lib/posterior/fit.ts";
+import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
+import type { Fit } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 
 /** The paper's numbers beside ours, as markdown. */

@@ -20,7 +20,8 @@ import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import type { Fit, FitOptions } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
+import { effects } from "./effects.ts";
 import { trainingTable } from "./linear_predictor.ts";
 import { compareLevels, type EffectEstimate } from "./effects.ts";
 
@@ -133,20 +134,23 @@ export interface ShrinkageSummary {
 }
 
 /** The result of {@link compare}. */
-export interface Comparison {
+export interface Comparison<F extends FitResult = FitResult> {
   treatment: string;
   term: string;
   level: number;
   ols: OlsFit;
   rows: ComparisonRow[];
   shrinkage: ShrinkageSummary;
-  fit: Fit;
+  fit: F;
 }
 
-/** Anything `compare` accepts: a builder (fitted here), or a fit. */
-export type CompareSource =
-  | Fit
-  | { toJSON(): ModelSpec; table: Table; fit(options?: FitOptions): Promise<Fit> };
+/**
+ * Anything `compare` accepts: a fit, or a builder (fitted here with `options.fit`). Generic over
+ * the fit and its options so that posterior/ needs no fitting code (lib/fit/ supplies `.fit()`).
+ */
+export type CompareSource<F extends FitResult = FitResult, O = never> =
+  | F
+  | { toJSON(): ModelSpec; table: Table; fit(options?: O): Promise<F> };
 
 /**
  * Fit (if needed) and compare the three approaches of the paper's Table 1.
@@ -157,16 +161,19 @@ export type CompareSource =
  * console.table(c.rows);
  * ```
  */
-export async function compare(
-  source: CompareSource,
-  options: { fit?: FitOptions; level?: number } = {},
-): Promise<Comparison> {
+export async function compare<F extends FitResult, O = never>(
+  source: CompareSource<F, O>,
+  options: { fit?: O; level?: number } = {},
+): Promise<Comparison<F>> {
   const fit = "named" in source ? source : await source.fit(options.fit);
   return compareFit(fit, options);
 }
 
 /** {@link compare} on an existing fit (synchronous). */
-export function compareFit(fit: Fit, options: { level?: number } = {}): Comparison {
+export function compareFit<F extends FitResult>(
+  fit: F,
+  options: { level?: number } = {},
+): Comparison<F> {
   const context = "Cannot compare methods";
   const level = options.level ?? 0.95;
   if (typeof level !== "number" || !(level > 0 && level < 1)) {
@@ -296,12 +303,12 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
  * outcome scale (by group label); undefined for gaussian and student.
  */
 function hierarchicalOnOutcomeScale(
-  fit: Fit,
+  fit: FitResult,
   factors: readonly string[],
 ): Map<string, EffectEstimate> | undefined {
   if (fit.spec.family === "gaussian" || fit.spec.family === "student") return undefined;
   const byGroup = new Map<string, EffectEstimate>();
-  for (const e of fit.effects({ by: factors, scale: "response" }).slice(1)) {
+  for (const e of effects(fit, { by: factors, scale: "response" }).slice(1)) {
     byGroup.set(factors.map((f) => e.by[f]).join("_"), e);
   }
   return byGroup;

@@ -22,7 +22,7 @@ import {
   withColumn,
 } from "../data/table.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 import {
   LinearPredictor,
@@ -68,7 +68,7 @@ export interface TreatmentContrast {
 }
 
 /** The contrast used for the fit's treatment (see the module docs). */
-export function treatmentContrast(fit: Fit): TreatmentContrast {
+export function treatmentContrast(fit: FitResult): TreatmentContrast {
   const treatment = fit.spec.treatment;
   if (treatment === null) {
     throw new HetfxError(
@@ -119,7 +119,7 @@ const EFFECTS_OPTION_NAMES = optionNames<EffectsOptions>({
  * ate.mean; byGender.map((e) => [e.by.male, e.mean]);
  * ```
  */
-export function effects(fit: Fit, options: EffectsOptions = {}): EffectEstimate[] {
+export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEstimate[] {
   const context = "Cannot compute effects";
   checkOptions(options, EFFECTS_OPTION_NAMES, context, MARGINALEFFECTS_NAMES);
   if (options.by !== undefined && !Array.isArray(options.by)) {
@@ -252,7 +252,10 @@ export function compareLevels(a: readonly string[], b: readonly string[]): numbe
  * effects(fit, { newdata: grid, by: ["male", "white"] });
  * ```
  */
-export function datagrid(fit: Fit, values: Record<string, readonly (string | number)[]>): Table {
+export function datagrid(
+  fit: FitResult,
+  values: Record<string, readonly (string | number)[]>,
+): Table {
   const training = trainingTable(fit, "a data grid");
   const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
   const columns = [...new Set([...predictorColumns(fit), ...Object.keys(values)])];

@@ -8,7 +8,8 @@
  * (check.names = FALSE keeps names such as `b_alliance:white` and `r_g[1_0,Intercept]`).
  */
 import { checkOptions, optionNames } from "../options.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
+import { fitToJSON } from "./fit_json.ts";
 
 /** Options of {@link drawsToCsv} and {@link resultToJSON}. */
 export interface ExportOptions {
@@ -30,7 +31,7 @@ const EXPORT_OPTION_NAMES = optionNames<ExportOptions>({ parameters: true });
  * await Deno.writeTextFile("draws.csv", drawsToCsv(fit));
  * ```
  */
-export function drawsToCsv(fit: Fit, options: ExportOptions = {}): string {
+export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string {
   checkOptions(options, EXPORT_OPTION_NAMES, "Cannot export draws", { variables: "parameters" });
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
   const columns = names.map((n) => fit.draws(n));
@@ -56,9 +57,9 @@ export function drawsToCsv(fit: Fit, options: ExportOptions = {}): string {
  * await Deno.writeTextFile("fit.json", JSON.stringify(resultToJSON(fit)));
  * ```
  */
-export function resultToJSON(fit: Fit, options: ExportOptions = {}): Record<string, unknown> {
+export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Record<string, unknown> {
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
   const draws: Record<string, number[][]> = {};
   for (const name of names) draws[name] = fit.chainDraws(name).map((c) => Array.from(c));
-  return { ...fit.toJSON(), draws };
+  return { ...fitToJSON(fit), draws };
 }

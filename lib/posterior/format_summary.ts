@@ -2,7 +2,7 @@
  * A fit as plain text for terminals and logs: sampler, timing, diagnostics, warnings,
  * parameters, and the spread of group effects.
  */
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import type { GroupEffect } from "./types.ts";
 import type { Family } from "../spec/model_spec.ts";
 
@@ -40,7 +40,7 @@ export function describeGroupEffect(g: GroupEffect): string {
  * console.log(formatFitSummary(fit));
  * ```
  */
-export function formatFitSummary(fit: Fit): string {
+export function formatFitSummary(fit: FitResult): string {
   const info = fit.info;
   const d = fit.diagnostics();
   const o = info.options;

@@ -16,7 +16,7 @@ import { didYouMean, HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 
 /** One row of brms's `hypothesis()` table. */
@@ -173,7 +173,7 @@ function parseExpression(text: string, tokens: Token[]): Node {
 }
 
 /** Resolve a name: as written, else with the b_ prefix (brms class "b"). */
-function resolve(fit: Fit, name: string, text: string): Float64Array {
+function resolve(fit: FitResult, name: string, text: string): Float64Array {
   for (const candidate of [name, `b_${name}`]) {
     const values = fit.named.values.get(candidate);
     if (values) return values;
@@ -187,7 +187,7 @@ function resolve(fit: Fit, name: string, text: string): Float64Array {
   );
 }
 
-function evaluate(fit: Fit, node: Node, S: number, text: string): Float64Array {
+function evaluate(fit: FitResult, node: Node, S: number, text: string): Float64Array {
   switch (node.kind) {
     case "num":
       return new Float64Array(S).fill(node.value);
@@ -228,7 +228,7 @@ function evaluate(fit: Fit, node: Node, S: number, text: string): Float64Array {
  * ```
  */
 export function hypothesis(
-  fit: Fit,
+  fit: FitResult,
   hypotheses: string | readonly string[],
   options: HypothesisOptions = {},
 ): HypothesisRow[] {
@@ -318,7 +318,7 @@ export interface GroupComparison extends DrawSummary {
  * ```
  */
 export function compareGroups(
-  fit: Fit,
+  fit: FitResult,
   a: string | Record<string, string>,
   b: string | Record<string, string>,
 ): GroupComparison {

@@ -18,7 +18,7 @@ import {
 import { designColumns } from "../model/design.ts";
 import { usedColumns } from "../model/compile.ts";
 import { KeyedStream } from "../math/rng.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import { varyingName } from "./generated.ts";
 
 /** Counter-RNG stream ids (word c2) of posterior analysis; the samplers use 0–2. */
@@ -33,7 +33,7 @@ export interface LinearPredictorOptions {
 }
 
 /** The training table of a fit, or a HetfxError saying to pass `newdata`. */
-export function trainingTable(fit: Fit, what: string): Table {
+export function trainingTable(fit: FitResult, what: string): Table {
   if (fit.table === null) {
     throw new HetfxError(
       `Cannot compute ${what}: this fit does not carry the table it was fitted to; ` +
@@ -102,7 +102,7 @@ export function alignTable(
 }
 
 /** Columns a prediction needs: the model's columns without the outcome (trials included). */
-export function predictorColumns(fit: Fit): string[] {
+export function predictorColumns(fit: FitResult): string[] {
   return usedColumns(fit.spec).filter((c) => c !== fit.spec.outcome);
 }
 
@@ -135,7 +135,7 @@ export class LinearPredictor {
     fresh: Float64Array[];
   }[];
 
-  constructor(fit: Fit, newdata: Table, options: LinearPredictorOptions = {}) {
+  constructor(fit: FitResult, newdata: Table, options: LinearPredictorOptions = {}) {
     const context = "Cannot predict";
     const training = trainingTable(fit, "predictions");
     const spec = fit.spec;
@@ -241,7 +241,13 @@ export class LinearPredictor {
  * of diag(sd_s) Ω_s diag(sd_s) and ξ standard normal from the counter RNG keyed by
  * (seed, draw s, new level m, stream newLevels).
  */
-function newLevelDraws(fit: Fit, t: number, S: number, seed: number, m: number): Float64Array {
+function newLevelDraws(
+  fit: FitResult,
+  t: number,
+  S: number,
+  seed: number,
+  m: number,
+): Float64Array {
   const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.newLevels);
   const term = fit.data.terms[t];
   const K = term.coefNames.length;

@@ -15,7 +15,7 @@
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { logGamma } from "../math/special.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 
 /** Pointwise LOO results for one observation. */
@@ -54,7 +54,7 @@ export interface LooResult {
  * const ll = logLikelihood(fit); // ll[i][s] = log p(y_i | θ_s)
  * ```
  */
-export function logLikelihood(fit: Fit, table?: Table): Float64Array[] {
+export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
   const data = table ?? trainingTable(fit, "the log-likelihood");
   const spec = fit.spec;
   const y = getColumn(data, spec.outcome, "Cannot compute the log-likelihood");
@@ -280,7 +280,7 @@ export function psisLoo(logLik: readonly Float64Array[]): LooResult {
  * const l = loo(fit); l.elpd_loo; l.pointwise[0].pareto_k;
  * ```
  */
-export function loo(fit: Fit): LooResult {
+export function loo(fit: FitResult): LooResult {
   return psisLoo(logLikelihood(fit));
 }
 

@@ -14,7 +14,7 @@
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, makeTable, requireTable, type Table } from "../data/table.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import { datagrid, type EffectEstimate, effects } from "./effects.ts";
 import { predictorColumns } from "./linear_predictor.ts";
 
@@ -56,7 +56,7 @@ const POSTSTRATIFY_OPTION_NAMES = optionNames<PoststratifyOptions>({
  * ```
  */
 export function poststratify(
-  fit: Fit,
+  fit: FitResult,
   population: Table,
   options: PoststratifyOptions,
 ): PoststratifyResult {

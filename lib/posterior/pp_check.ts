@@ -7,7 +7,7 @@
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn } from "../data/table.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 import { responseFunction } from "./predict.ts";
 
@@ -43,7 +43,7 @@ const PP_CHECK_OPTION_NAMES = optionNames<PpCheckOptions>({ draws: true, seed: t
  * const pp = ppCheck(fit, { draws: 50 }); // pp.y, pp.yrep[0..49]
  * ```
  */
-export function ppCheck(fit: Fit, options: PpCheckOptions = {}): PpCheckData {
+export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckData {
   checkOptions(options, PP_CHECK_OPTION_NAMES, "Cannot run pp_check", { ndraws: "draws" });
   const table = trainingTable(fit, "posterior predictive checks");
   const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");

@@ -14,7 +14,7 @@ import { getColumn, type Table } from "../data/table.ts";
 import type { Family } from "../spec/model_spec.ts";
 import { KeyedStream } from "../math/rng.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
-import type { Fit } from "./fit.ts";
+import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 import {
   LinearPredictor,
@@ -66,7 +66,11 @@ const PREDICT_OPTION_NAMES = optionNames<PredictOptions>({
  * rows[0].mean; // posterior mean of row 1's expected outcome
  * ```
  */
-export function predict(fit: Fit, newdata?: Table, options: PredictOptions = {}): RowPrediction[] {
+export function predict(
+  fit: FitResult,
+  newdata?: Table,
+  options: PredictOptions = {},
+): RowPrediction[] {
   checkOptions(options, PREDICT_OPTION_NAMES, "Cannot predict");
   const scale = options.scale ?? "response";
   const type = options.type ?? "expectation";
@@ -96,7 +100,7 @@ export function predict(fit: Fit, newdata?: Table, options: PredictOptions = {})
  * draw). Exposed for effects, poststratification and pp_check.
  */
 export function responseFunction(
-  fit: Fit,
+  fit: FitResult,
   table: Table,
   type: "expectation" | "prediction",
   seed: number,

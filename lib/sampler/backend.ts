@@ -4,8 +4,14 @@
  */
 import type { LogDensity } from "./log_density.ts";
 
-/** Options shared by every backend. */
-export interface SampleOptions {
+/** How warmup starts (see SampleSettings.warmupStart). */
+export type WarmupStart = "stan" | "laplace";
+
+/**
+ * The settings of a run, without the callbacks; what `fit.info.options` records. Checked by
+ * checkSampleSettings (sample_options.ts).
+ */
+export interface SampleSettings {
   chains: number;
   warmup: number;
   draws: number;
@@ -14,15 +20,21 @@ export interface SampleOptions {
   adaptDelta: number;
   /** NUTS maximum tree depth. */
   maxTreedepth: number;
-  /** "diag" (default) or "dense" mass matrix adaptation. */
+  /** "diag" or "dense" mass matrix adaptation. */
   metric: "diag" | "dense";
   /**
-   * How warmup starts: "stan" (default) — at the initial point with a unit metric, as Stan; or
-   * "laplace" — climb from the initial point to near the mode with L-BFGS, start at a draw from
-   * the diagonal Laplace approximation there, with its inverse Hessian diagonal as the first
-   * metric (see laplace_metric.ts). Stan's windows adapt the metric from the draws either way.
+   * How warmup starts: "stan" — at the initial point (uniform(−2, 2) unless the target says
+   * otherwise) with a unit metric, as Stan; or "laplace" — climb from the initial point to near
+   * the mode with L-BFGS, start at a draw from the diagonal Laplace approximation there, with its
+   * inverse Hessian diagonal as the first metric (see laplace_metric.ts; the WebGPU backend's
+   * version is lib/webgpu/laplace_start.ts). Stan's windows adapt the metric from the draws
+   * either way. No backend defaults it: `fit()`'s default is in lib/fit/options.ts.
    */
-  warmupStart?: "stan" | "laplace";
+  warmupStart: WarmupStart;
+}
+
+/** Options shared by every backend: the settings and the callbacks. */
+export interface SampleOptions extends SampleSettings {
   /** Called now and then with progress; must be cheap. */
   onProgress?: (progress: SampleProgress) => void;
   /**
@@ -95,9 +107,13 @@ export interface SamplerTarget extends LogDensity {
   climbFixed?(): Uint8Array | undefined;
 }
 
-export interface Backend {
+/**
+ * A sampler. `T` is what it needs of the model, as a type: the CPU backend runs any
+ * SamplerTarget; the WebGPU backend needs the compiled model's data too (lib/webgpu/).
+ */
+export interface Backend<T extends SamplerTarget = SamplerTarget> {
   readonly name: "cpu" | "webgpu";
-  sample(target: SamplerTarget, options: SampleOptions): Promise<ChainDraws[]>;
+  sample(target: T, options: SampleOptions): Promise<ChainDraws[]>;
 }
 
 /**

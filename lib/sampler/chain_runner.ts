@@ -111,7 +111,7 @@ function asMetric(inverse: Float64Array, kind: "diag" | "dense"): Metric {
  * ```ts
  * import { runChain } from "./chain_runner.ts";
  * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
- * const draws = await runChain(target, 0, { warmup: 50, draws: 20, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" });
+ * const draws = await runChain(target, 0, { warmup: 50, draws: 20, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag", warmupStart: "stan" });
  * console.assert(draws.theta.length === 20);
  * ```
  */

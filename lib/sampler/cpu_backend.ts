@@ -21,7 +21,7 @@ import { validateSampleOptions } from "./sample_options.ts";
  * ```ts
  * import { CpuBackend } from "./cpu_backend.ts";
  * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
- * const chains = await new CpuBackend().sample(target, { chains: 2, warmup: 100, draws: 100, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" });
+ * const chains = await new CpuBackend().sample(target, { chains: 2, warmup: 100, draws: 100, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag", warmupStart: "stan" });
  * console.assert(chains.length === 2 && chains[0].theta.length === 100);
  * ```
  */

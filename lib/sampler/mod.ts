@@ -10,6 +10,8 @@ export type {
   SampleOptions,
   SampleProgress,
   SamplerTarget,
+  SampleSettings,
+  WarmupStart,
 } from "./backend.ts";
 export { CpuBackend } from "./cpu_backend.ts";
 export {
@@ -19,7 +21,12 @@ export {
   type WorkerSampleOptions,
 } from "./parallel.ts";
 export { type ChainHooks, findInitialPoint, runChain } from "./chain_runner.ts";
-export { type ChainOptions, validateSampleOptions } from "./sample_options.ts";
+export {
+  type ChainOptions,
+  checkSampleSettings,
+  checkWholeOption,
+  validateSampleOptions,
+} from "./sample_options.ts";
 export {
   createNutsWorkspace,
   MAX_DELTA_H,

@@ -11,7 +11,7 @@ import type { ChainDraws, SampleOptions, SampleProgress } from "./backend.ts";
 import { SamplingCancelled, truncateChains } from "./cancellation.ts";
 import type { WorkerCancel, WorkerMessage, WorkerRequest } from "./chain_worker.ts";
 import { ProgressTracker } from "./progress_tracker.ts";
-import { validateSampleOptions } from "./sample_options.ts";
+import { checkWholeOption, validateSampleOptions } from "./sample_options.ts";
 
 /** Longest wait, after an abort with keepPartial, for the workers' partial draws. */
 export const PARTIAL_TIMEOUT_MS = 10_000;
@@ -60,7 +60,7 @@ export interface WorkerHooks {
  * import { sampleInWorkers } from "./parallel.ts";
  * const draws = await sampleInWorkers(
  *   { module: new URL("./my_model.ts", import.meta.url).href, exportName: "makeTarget", args: {} },
- *   { chains: 4, warmup: 1000, draws: 1000, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" },
+ *   { chains: 4, warmup: 1000, draws: 1000, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag", warmupStart: "stan" },
  * );
  * ```
  */
@@ -72,11 +72,7 @@ export function sampleInWorkers(
   const { workers: requested, chains, keepPartial, ...chainOptions } = options;
   try {
     validateSampleOptions(options);
-    if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
-      throw new HetfxError(
-        `Cannot sample: option "workers" must be an integer ≥ 1, got ${requested}`,
-      );
-    }
+    checkWholeOption("workers", requested, 1, "Cannot sample");
   } catch (e) {
     return Promise.reject(e);
   }

@@ -2,15 +2,11 @@
  * The immutable fluent model builder: `hier(table).outcome("y").treatment("t").groupBy("g")…`.
  * Every method returns a new builder; `.toJSON()` gives the validated ModelSpec. `formula()`
  * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
+ * `.fit(options)` is added by lib/fit/builder_fit.ts (the fit layer), so that spec/ never
+ * imports the sampler.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
 import { requireTable, type Table, withColumn } from "../data/table.ts";
-import type * as FitModule from "../posterior/fit.ts";
-
-/** Options of `.fit()` (lib/posterior/fit.ts). */
-export type FitOptions = FitModule.FitOptions;
-/** What `.fit()` resolves to: whatever `fitModel` returns. */
-export type FitOf = Awaited<ReturnType<typeof FitModule.fitModel>>;
 import type {
   Family,
   GroupTerm,
@@ -315,16 +311,6 @@ export class HierBuilder {
       priors: s.priors.map((p) => ({ ...p, prior: { ...p.prior } })),
     };
     return validateSpec(spec, s.table);
-  }
-
-  /**
-   * Fit the model: `fitModel(this.toJSON(), this.table, options)`. The engine is loaded on
-   * first use, so building specs never loads the sampler.
-   */
-  async fit(options: FitOptions = {}): Promise<FitOf> {
-    const spec = this.toJSON();
-    const { fitModel } = await import("../posterior/fit.ts");
-    return fitModel(spec, this.table, options);
   }
 }
 

@@ -25,8 +25,6 @@ export type {
 } from "./model_spec.ts";
 export { FAMILIES } from "./model_spec.ts";
 export {
-  type FitOf,
-  type FitOptions,
   type GroupByOptions,
   type GroupingLike,
   type GroupTermState,

@@ -282,6 +282,18 @@ function checkPriors(spec: ModelSpec, table: Table): void {
 }
 
 /**
+ * Specs that passed validateSpec, with the table and their JSON then: `builder.fit()` validates
+ * in `toJSON()` and compileModel validates whatever spec it is given, so the second check of
+ * the same, unchanged spec on the same table is skipped.
+ */
+const validated = new WeakMap<ModelSpec, { table: Table; json: string }>();
+
+function isValidated(spec: ModelSpec, table: Table): boolean {
+  const seen = typeof spec === "object" && spec !== null ? validated.get(spec) : undefined;
+  return seen !== undefined && seen.table === table && seen.json === JSON.stringify(spec);
+}
+
+/**
  * Check `spec` against `table`; returns `spec` unchanged or throws a HetfxError that says
  * what is wrong and what to do (unknown columns with a suggestion, a treatment that does not
  * vary, single-level groupings, duplicate terms, unknown families, priors that match nothing,
@@ -303,6 +315,7 @@ function checkPriors(spec: ModelSpec, table: Table): void {
  * ```
  */
 export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
+  if (isValidated(spec, table)) return spec;
   if (spec.hetfx !== 1) {
     fail(
       `unsupported ModelSpec version ${JSON.stringify(spec.hetfx)} (this hetfx reads version 1).`,
@@ -345,5 +358,6 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
   checkRoles(spec);
   checkGroupTerms(spec, table);
   checkPriors(spec, table);
+  validated.set(spec, { table, json: JSON.stringify(spec) });
   return spec;
 }

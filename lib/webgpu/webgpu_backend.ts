@@ -29,7 +29,7 @@ import {
 } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { KeyedStream, Streams } from "../math/rng.ts";
-import { validateSampleOptions } from "../sampler/sample_options.ts";
+import { checkWholeOption, validateSampleOptions } from "../sampler/sample_options.ts";
 import {
   dualAveragingFinal,
   dualAveragingInit,
@@ -61,14 +61,6 @@ export interface WebGpuBackendOptions {
   thin?: number;
   /** Largest number of patterns per likelihood chunk (default 4096). */
   chunkSize?: number;
-  /**
-   * "laplace" (default, laplace_start.ts): climb from chain 0's initial point, its varying effects
-   * at 0, to near the mode with L-BFGS (on the CPU, lib/sampler/laplace_metric.ts), take the diagonal curvature there by finite differences
-   * batched across the GPU chains, start every chain at a draw from that diagonal Laplace
-   * approximation and use it as the first metric. "uniform": Stan's uniform(−2, 2) starts and a
-   * unit metric.
-   */
-  warmupStart?: "laplace" | "uniform";
   /** Called after every warmup iteration with the adaptation's state (diagnostics, benchmarks). */
   onWarmupIteration?: (trace: WarmupTrace) => void;
 }
@@ -104,10 +96,12 @@ export interface WebGpuRunInfo {
   warmupDivergences: number;
 }
 
-/** A model the WebGPU backend can run: a compiled hetfx model (CompiledModel has `data`). */
-export function compiledDataOf(target: SamplerTarget): CompiledData | null {
-  const data = (target as { data?: CompiledData }).data;
-  return data && typeof data === "object" && "stats" in data && "terms" in data ? data : null;
+/**
+ * What the WebGPU backend runs: a SamplerTarget together with the compiled data its shaders are
+ * laid out from (a CompiledModel is one).
+ */
+export interface GpuTarget extends SamplerTarget {
+  readonly data: CompiledData;
 }
 
 function cancelled(): SamplingCancelled {
@@ -122,10 +116,10 @@ function cancelled(): SamplingCancelled {
  * ```ts ignore
  * const backend = new WebGpuBackend();
  * const chains = await backend.sample(new CompiledModel(data), { chains: 256, warmup: 500,
- *   draws: 100, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag" });
+ *   draws: 100, seed: 1, adaptDelta: 0.8, maxTreedepth: 10, metric: "diag", warmupStart: "stan" });
  * ```
  */
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend<GpuTarget> {
   readonly name = "webgpu" as const;
   readonly options: WebGpuBackendOptions;
   lastRun: WebGpuRunInfo | null = null;
@@ -145,18 +139,11 @@ export class WebGpuBackend implements Backend {
     return gpu;
   }
 
-  async sample(target: SamplerTarget, options: SampleOptions): Promise<ChainDraws[]> {
+  async sample(target: GpuTarget, options: SampleOptions): Promise<ChainDraws[]> {
     validateSampleOptions(options);
-    const data = compiledDataOf(target);
-    if (!data) {
-      throw new HetfxError(
-        "Cannot sample on WebGPU: the target is not a compiled hetfx model (CompiledModel).",
-      );
-    }
+    const data = target.data;
+    checkWholeOption("thin", this.options.thin, 1, "Cannot sample");
     const thin = this.options.thin ?? 1;
-    if (!Number.isInteger(thin) || thin < 1) {
-      throw new HetfxError(`Cannot sample: option "thin" must be an integer ≥ 1, got ${thin}`);
-    }
     const gpu = await this.gpu();
     const model = await GpuModel.create(gpu, data, options.chains, {
       chunkSize: this.options.chunkSize,
@@ -180,10 +167,13 @@ export class WebGpuBackend implements Backend {
     const maxSteps = 2 ** Math.min(options.maxTreedepth, 16) - 1;
     if (signal?.aborted) throw cancelled();
 
-    // Initial points: uniform(−2, 2) per chain; then (default) the Laplace start.
+    // Initial points: uniform(−2, 2) per chain; then, with warmupStart "laplace", the Laplace
+    // start (laplace_start.ts): chain 0 climbs to near the mode on the CPU, the diagonal
+    // curvature there comes from finite differences batched across the GPU chains, and every
+    // chain starts at a draw from that Laplace approximation with it as the first metric.
     const starts = await initialize(hmc, target, seed);
     let inverse: Float64Array = new Float64Array(dim).fill(1);
-    if (this.options.warmupStart !== "uniform" && options.warmupStart !== "stan") {
+    if (options.warmupStart === "laplace") {
       inverse = await laplaceStartGpu(hmc, target, starts, seed);
     }
     hmc.setInverseMetric(inverse);

@@ -7,7 +7,7 @@ import {
   notebookProgressReporter,
   progressBundle,
 } from "../../lib/display/notebook_progress.ts";
-import { defaultProgressReporter } from "../../lib/posterior/progress.ts";
+import { defaultProgressReporter } from "../../lib/fit/progress.ts";
 import type { SampleProgress } from "../../lib/sampler/backend.ts";
 
 interface Shown {

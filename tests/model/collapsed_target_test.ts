@@ -28,6 +28,7 @@ Deno.test("the workers' finishing step gives chain c exactly what collapsedToFul
     adaptDelta: 0.8,
     maxTreedepth: 8,
     metric: "diag",
+    warmupStart: "stan",
   } as const;
   const phi = await new CpuBackend().sample(target, options);
   const all = collapsedToFull(target, phi, options.seed);

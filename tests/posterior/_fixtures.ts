@@ -3,11 +3,12 @@
  * - tomzFit(): the paper's Tomz & Weeks model, 2 chains × (300 warmup + 300 draws), seed 1;
  * - smallFit(): y ~ 1 + x + treat + (1 + treat | g) on 240 simulated rows in 4 groups.
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 
 let tomz: Promise<Fit> | undefined;

@@ -7,6 +7,7 @@
  * probability ≈ 6e-5 per check; sds within 10% (the sd estimate's relative MCSE with
  * ESS ≥ 400 is ≈ 1/√(2·ESS) ≤ 3.5%, so 10% is ≈ 3 MCSE).
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { makeTable } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";

@@ -4,6 +4,7 @@
  * means by hand; the hierarchical column equal to groupEffects. Tolerances: 1e-8 (linear algebra
  * on a 15-column design, condition number ≲ 1e4).
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { compareFit, olsHc2 } from "../../lib/posterior/compare.ts";
 import { designColumns } from "../../lib/model/design.ts";

@@ -6,6 +6,7 @@
  * The accepted range [0.875, 0.99] is [168, 190] intervals: ≥ 3.2 inflated sd below the mean and
  * above P(≥ 191) ≈ 0.002 on the other side; a false alarm has probability below about 0.3%.
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { makeTable } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";

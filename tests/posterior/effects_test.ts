@@ -4,6 +4,7 @@
  * The model is linear in the treatment, so each row's effect is exact arithmetic on the draws:
  * tolerance 1e-10 (floating-point summation order only).
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { makeTable, withColumn } from "../../lib/data/table.ts";
@@ -14,7 +15,7 @@ import {
   treatmentContrast,
 } from "../../lib/posterior/effects.ts";
 import { formula } from "../../lib/spec/formula.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable, tomzFit } from "./_fixtures.ts";
 
 const MODS = ["white", "male", "intl", "hawk"];

@@ -2,6 +2,7 @@
  * The text summary (and the HTML one) say on which scale the group effects are: outcome units
  * for gaussian, log-odds for bernoulli.
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { makeTable } from "../../lib/data/table.ts";

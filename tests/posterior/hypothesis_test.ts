@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { compareGroups, hypothesis } from "../../lib/posterior/hypothesis.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { quantile } from "../../lib/diagnostics/quantiles.ts";
 import { tomzFit } from "./_fixtures.ts";
 

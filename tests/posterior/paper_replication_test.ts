@@ -7,6 +7,7 @@
  * ESS ≳ 1000, so MCSE ≈ 0.003 each side; 0.005 + 4·√2·0.003 ≈ 0.022, rounded up to 0.025.
  * Scale parameters (sd ≈ 0.04, ESS ≳ 500): MCSE ≈ 0.002 → 0.005 + 4·√2·0.002 ≈ 0.017 → 0.02.
  */
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import {

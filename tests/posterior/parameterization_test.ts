@@ -1,8 +1,9 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";
 import { CROSSED_FORMULA, crossedTable } from "../../bench/cpu_models.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 
 const OPTIONS = { chains: 4, warmup: 400, draws: 600, seed: 3, adaptDelta: 0.95, progress: false };
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { type Table, withColumn } from "../../lib/data/table.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
 
 /** The call throws a HetfxError whose message matches every pattern. */

@@ -1,8 +1,9 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";
 import { numericTable } from "../model/_fixtures.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { seeded } from "../_seeded.ts";
 
 /**

@@ -12,7 +12,7 @@ import { hier } from "../../lib/spec/hier.ts";
 import { cauchy, lkj, normal, parsePrior, studentT } from "../../lib/spec/priors.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
-import { fitModel, type FitOptions } from "../../lib/posterior/fit.ts";
+import { fitModel, type FitOptions } from "../../lib/fit/mod.ts";
 import { assertHetfx, baseCsv } from "./_helpers.ts";
 
 const base = await loadTable(baseCsv());

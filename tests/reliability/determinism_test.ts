@@ -10,7 +10,7 @@ import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../../lib/sampler/parallel.ts";
-import { fitModel } from "../../lib/posterior/fit.ts";
+import { fitModel } from "../../lib/fit/mod.ts";
 import { baseCsv } from "./_helpers.ts";
 import { fingerprint } from "./_fingerprint.ts";
 
@@ -25,6 +25,7 @@ const options = {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag" as const,
+  warmupStart: "stan" as const,
 };
 
 const factory = {

@@ -13,7 +13,7 @@ import { formula } from "../../lib/spec/formula.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
-import { type Fit, fitModel, type FitOptions } from "../../lib/posterior/fit.ts";
+import { type Fit, fitModel, type FitOptions } from "../../lib/fit/mod.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { SamplingCancelled, truncateChains } from "../../lib/sampler/cancellation.ts";
 import { allocateChainDraws } from "../../lib/sampler/backend.ts";
@@ -116,6 +116,7 @@ Deno.test("CpuBackend keepPartial: a chain not yet started means 0 kept draws fo
       adaptDelta: 0.8,
       maxTreedepth: 10,
       metric: "diag",
+      warmupStart: "stan",
       keepPartial: true,
       signal: controller.signal,
       // Chain 1's first sampling report: chain 0 done, chain 1 running, chain 2 not started.

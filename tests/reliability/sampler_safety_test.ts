@@ -8,7 +8,7 @@ import { loadTable } from "../../lib/data/load_table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { normal } from "../../lib/spec/priors.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
-import { Fit, fitModel, type FitOptions } from "../../lib/posterior/fit.ts";
+import { Fit, fitModel, type FitOptions } from "../../lib/fit/mod.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { assertHetfx, baseCsv } from "./_helpers.ts";
 
@@ -34,6 +34,7 @@ Deno.test("a target that is -Infinity everywhere: no finite initial point, Hetfx
         adaptDelta: 0.8,
         maxTreedepth: 10,
         metric: "diag",
+        warmupStart: "stan",
       }),
     /could not find a finite initial point after 100 tries/,
   );

@@ -30,6 +30,7 @@ const options: SampleOptions = {
   adaptDelta: 0.8,
   maxTreedepth: 8,
   metric: "diag",
+  warmupStart: "laplace",
 };
 
 /** One run on `gpu`; chunkSize 64 splits the 300 patterns into 5 chunks. */

@@ -13,6 +13,7 @@ const base: SampleOptions = {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag",
+  warmupStart: "stan" as const,
 };
 const backend = new CpuBackend();
 
@@ -168,16 +169,19 @@ Deno.test("maxTreedepth is respected and hit when the step size is tiny", async 
 });
 
 Deno.test("option validation names the option and its value", async () => {
+  // One rule per option, shared with fit() (lib/sampler/sample_options.ts).
   const cases: [Partial<SampleOptions>, RegExp][] = [
-    [{ chains: 0 }, /"chains".*got 0/],
-    [{ chains: 1.5 }, /"chains".*got 1\.5/],
-    [{ warmup: -1 }, /"warmup".*got -1/],
-    [{ draws: 0 }, /"draws".*got 0/],
-    [{ adaptDelta: 1 }, /"adaptDelta".*\(0, 1\).*got 1/],
-    [{ adaptDelta: 0 }, /"adaptDelta".*got 0/],
-    [{ maxTreedepth: 0 }, /"maxTreedepth".*got 0/],
-    [{ seed: 0.5 }, /"seed".*got 0\.5/],
-    [{ metric: "full" as "diag" }, /"metric".*got "full"/],
+    [{ chains: 0 }, /Cannot sample: option chains = 0 must be a whole number ≥ 1/],
+    [{ chains: 1.5 }, /option chains = 1\.5 must/],
+    [{ warmup: -1 }, /option warmup = -1 must be a whole number ≥ 0/],
+    [{ draws: 0 }, /option draws = 0 must/],
+    [{ adaptDelta: 1 }, /option adaptDelta = 1 must lie strictly between 0 and 1/],
+    [{ adaptDelta: 0 }, /option adaptDelta = 0 must/],
+    [{ maxTreedepth: 0 }, /option maxTreedepth = 0 must/],
+    [{ seed: 0.5 }, /option seed = 0\.5 must be a whole number/],
+    [{ seed: 2 ** 60 }, /option seed = 1152921504606847000 must be a whole number/],
+    [{ metric: "full" as "diag" }, /option metric = "full" must be "diag" or "dense"/],
+    [{ warmupStart: "uniform" as "stan" }, /option warmupStart = "uniform" must be/],
   ];
   for (const [patch, message] of cases) {
     await assert.rejects(

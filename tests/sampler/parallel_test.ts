@@ -18,6 +18,7 @@ const options: Omit<SampleOptions, "onProgress" | "signal"> = {
   adaptDelta: 0.8,
   maxTreedepth: 10,
   metric: "diag",
+  warmupStart: "stan" as const,
 };
 
 function bytes(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) {
@@ -74,7 +75,8 @@ Deno.test("worker progress sums over chains; abort terminates with 'sampling can
 Deno.test("worker errors and bad options surface as rejections", async () => {
   await assert.rejects(
     sampleInWorkers(factory, { ...options, chains: 0 }),
-    (e: unknown) => e instanceof HetfxError && /"chains"/.test(e.message),
+    (e: unknown) =>
+      e instanceof HetfxError && /option chains = 0 must be a whole number/.test(e.message),
   );
   await assert.rejects(
     sampleInWorkers({ ...factory, exportName: "nope" }, { ...options, workers: 1 }),

@@ -1,3 +1,4 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { makeTable } from "../../lib/data/table.ts";
 import { groupMeanName, withGroupMeans } from "../../lib/spec/group_means.ts";

@@ -1,3 +1,4 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { hier } from "../../lib/spec/hier.ts";
 import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
@@ -128,7 +129,7 @@ Deno.test("hier: builder misuse is a HetfxError that says what to call", () => {
   );
 });
 
-Deno.test("hier: fit() validates before loading the engine", async () => {
+Deno.test("hier: fit() rejects a bad spec before sampling", async () => {
   await assert.rejects(
     () => hier(tomzLike()).outcome("forse").fit(),
     (e: unknown) =>

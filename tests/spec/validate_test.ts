@@ -4,7 +4,7 @@ import { hier } from "../../lib/spec/hier.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
-import { makeTable } from "../../lib/data/table.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
 import { fac, num, tomzLike } from "./_tables.ts";
 
 const T = tomzLike();
@@ -210,4 +210,43 @@ Deno.test("validate: a group term that varies nothing; an unsupported version", 
     /group term "\(0 \| white\)" varies nothing/,
   );
   assert.throws(() => validateSpec(spec({ hetfx: 2 as 1 }), T), /unsupported ModelSpec version 2/);
+});
+
+Deno.test("validateSpec: a spec validated on a table is not checked again, unless it changed", () => {
+  // Counting reads of the table's columns: the first validation reads them, the second of the
+  // same unchanged spec on the same table does not; a changed spec or another table is checked.
+  const y = { kind: "number" as const, values: new Float64Array([1, 2, 3, 4]) };
+  const x = { kind: "number" as const, values: new Float64Array([0, 1, 0, 1]) };
+  let reads = 0;
+  const counted = (t: Table): Table => ({
+    ...t,
+    columns: new Proxy(t.columns, {
+      get: (target, key, receiver) => {
+        reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    }),
+  });
+  const table = counted(makeTable({ y, x }));
+  const spec = {
+    hetfx: 1 as const,
+    outcome: "y",
+    family: "gaussian" as const,
+    intercept: true,
+    treatment: null,
+    terms: ["x"],
+    groupTerms: [],
+    priors: [],
+  };
+  validateSpec(spec, table);
+  const first = reads;
+  assert.ok(first > 0);
+  validateSpec(spec, table);
+  assert.equal(reads, first);
+  spec.terms = ["z"];
+  assert.throws(() => validateSpec(spec, table), /"z"/);
+  spec.terms = ["x"];
+  const before = reads;
+  validateSpec(spec, counted(makeTable({ y, x })));
+  assert.ok(reads > before, "another table is checked");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
-import { fitModel } from "../../lib/posterior/fit.ts";
+import { fitModel } from "../../lib/fit/mod.ts";
 import { WebGpuBackend } from "../../lib/webgpu/webgpu_backend.ts";
 import { gpuTest } from "./_gpu.ts";
 

@@ -1,29 +1,30 @@
 /**
  * `fit.plot.*`: the paper's figures and diagnostics of a fit as notebook-ready Chart objects.
- * Each is a one-liner over a pure spec function in lib/display.
+ * Each is a one-liner over a pure spec function of this folder, reading the fit through the
+ * FitResult interface (lib/posterior/fit_result.ts).
  */
-import { Chart } from "../display/display_object.ts";
-import { coefficientPlotSpec } from "../display/figure_coefficients.ts";
-import { effectDistributionSpec } from "../display/figure_effect_distribution.ts";
-import { type GroupEffectRoles, groupEffectsSpec } from "../display/figure_group_effects.ts";
-import { rankPlotSpec, rhatEssSpec, tracePlotSpec } from "../display/diagnostic_plots.ts";
+import { Chart } from "./display_object.ts";
+import { coefficientPlotSpec } from "./figure_coefficients.ts";
+import { effectDistributionSpec } from "./figure_effect_distribution.ts";
+import { type GroupEffectRoles, groupEffectsSpec } from "./figure_group_effects.ts";
+import { rankPlotSpec, rhatEssSpec, tracePlotSpec } from "./diagnostic_plots.ts";
 import {
   type EffectsByModifierOptions,
   effectsByModifierSpec,
-} from "../display/figure_effects_by_modifier.ts";
-import { type ComparisonOptions, comparisonSpec } from "../display/figure_comparison.ts";
-import { type ShrinkageOptions, shrinkageSpec } from "../display/figure_shrinkage.ts";
-import { type PairPlotOptions, pairPlotSpec } from "../display/pair_plot.ts";
-import { type PpCheckPlotOptions, ppCheckSpec } from "../display/pp_check_plot.ts";
+} from "./figure_effects_by_modifier.ts";
+import { type ComparisonOptions, comparisonSpec } from "./figure_comparison.ts";
+import { type ShrinkageOptions, shrinkageSpec } from "./figure_shrinkage.ts";
+import { type PairPlotOptions, pairPlotSpec } from "./pair_plot.ts";
+import { type PpCheckPlotOptions, ppCheckSpec } from "./pp_check_plot.ts";
 import { HetfxError } from "../errors.ts";
-import type { Fit } from "./fit.ts";
-import { effects, type EffectsOptions } from "./effects.ts";
-import { compareFit } from "./compare.ts";
-import { ppCheck, type PpCheckOptions } from "./pp_check.ts";
+import type { FitResult } from "../posterior/fit_result.ts";
+import { effects, type EffectsOptions } from "../posterior/effects.ts";
+import { compareFit } from "../posterior/compare.ts";
+import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { checkOptions, optionNames } from "../options.ts";
 
 /** Concatenate every group's effect draws (the input of Figure 2). */
-export function pooledGroupEffectDraws(fit: Fit): Float64Array {
+export function pooledGroupEffectDraws(fit: FitResult): Float64Array {
   const parts = fit.groupEffectDraws();
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
@@ -32,7 +33,7 @@ export function pooledGroupEffectDraws(fit: Fit): Float64Array {
 }
 
 /** Every chain's divergence flags concatenated in chain order (the order of `fit.draws`). */
-export function divergentFlags(fit: Fit): Uint8Array {
+export function divergentFlags(fit: FitResult): Uint8Array {
   const out = new Uint8Array(fit.chains.reduce((s, c) => s + c.divergent.length, 0));
   let offset = 0;
   for (const c of fit.chains) (out.set(c.divergent, offset), offset += c.divergent.length);
@@ -64,7 +65,7 @@ const PP_CHECK_PLOT_NAMES = optionNames<PpCheckPlotOptions>({
 
 /** The plots of one fit. */
 export class FitPlots {
-  constructor(private readonly fit: Fit) {}
+  constructor(private readonly fit: FitResult) {}
 
   /** Figure 1: λ, the coefficients of the treatment and its interactions with predictors. */
   coefficients(options: { title?: string } = {}): Chart {

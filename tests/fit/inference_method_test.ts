@@ -1,6 +1,7 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
-import { chooseMethod } from "../../lib/posterior/inference_method.ts";
+import { chooseMethod } from "../../lib/fit/inference_method.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
@@ -9,7 +10,7 @@ import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { lkj, normal } from "../../lib/spec/priors.ts";
 import { HetfxError } from "../../lib/errors.ts";
-import type { Fit } from "../../lib/posterior/fit.ts";
+import type { Fit } from "../../lib/fit/mod.ts";
 import { seeded } from "../_seeded.ts";
 
 /** 240 rows, a 6-level slope term and a 4-level intercept term, crossed. */

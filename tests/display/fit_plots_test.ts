@@ -4,14 +4,14 @@
  * (written to /tmp/hetfx_display2 for a person to look at).
  */
 import assert from "node:assert/strict";
-import { divergentFlags } from "../../lib/posterior/fit_plots.ts";
+import { divergentFlags } from "../../lib/display/fit_plots.ts";
 import { compareFit } from "../../lib/posterior/compare.ts";
 import { effectsByModifierSpec } from "../../lib/display/figure_effects_by_modifier.ts";
 import { comparisonSpec } from "../../lib/display/figure_comparison.ts";
 import { shrinkageSpec } from "../../lib/display/figure_shrinkage.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { PNG_SIGNATURE, pngSize } from "../display/_helpers.ts";
-import { tomzFit } from "./_fixtures.ts";
+import { tomzFit } from "../posterior/_fixtures.ts";
 
 const OUT_DIR = "/tmp/hetfx_display2";
 const SD = "sd_white:male:intl:hawk__alliance";

@@ -3,7 +3,7 @@
  * (many short WebGPU chains), and the ESS target is 100 per chain up to 400 in all.
  */
 import assert from "node:assert/strict";
-import { Fit } from "../../lib/posterior/fit.ts";
+import { Fit } from "../../lib/fit/mod.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { normal } from "../../lib/spec/priors.ts";

@@ -1,5 +1,6 @@
 /**
- * `fit({ keepPartial: true })`: what a cancelled fit keeps, and the warning a partial Fit shows.
+ * `fit({ keepPartial: true })`: what a cancelled fit keeps (its warning is
+ * lib/posterior/convergence.ts's partialResultWarning).
  *
  * @module
  */
@@ -29,19 +30,4 @@ export function partialChains(error: unknown): ChainDraws[] | null {
     );
   }
   return partial;
-}
-
-/**
- * The warning of a Fit built from a cancelled run.
- *
- * @example
- * ```ts
- * import { partialResultWarning } from "./partial_result.ts";
- * console.assert(partialResultWarning(40, 1000, 4).startsWith("Partial result"));
- * ```
- */
-export function partialResultWarning(kept: number, asked: number, chains: number): string {
-  return `Partial result: sampling was cancelled, so each of the ${chains} chains keeps only ` +
-    `its first ${kept} of ${asked} post-warmup draws; estimates and diagnostics use these ` +
-    "draws only. Run the fit to the end for the full result.";
 }

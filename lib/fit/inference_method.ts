@@ -16,6 +16,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
+import type { InferenceMethod } from "../posterior/fit_result.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import {
   collapsedGammaDim,
@@ -30,8 +31,7 @@ import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { sampleInWorkers } from "../sampler/parallel.ts";
 
-/** How the posterior is sampled. */
-export type InferenceMethod = "nuts" | "collapsed";
+export type { InferenceMethod };
 
 /** The decision and the reason a user reads in fit.info / the summary. */
 export interface MethodChoice {

@@ -1,6 +1,7 @@
 /**
- * A progress display on stderr: a live bar on a terminal; on anything else (CI logs, pipes)
- * a plain line at each quarter, never escape codes.
+ * A fit's progress: the display on stderr (a live bar on a terminal; on anything else, CI logs
+ * and pipes, a plain line at each quarter, never escape codes) or in a notebook, and when
+ * sampling started (for fit.info.timing).
  */
 import type { SampleProgress } from "../sampler/backend.ts";
 import { inJupyterKernel, notebookProgressReporter } from "../display/notebook_progress.ts";
@@ -75,5 +76,51 @@ function stderrSink(): { write: (text: string) => void; isTerminal: boolean } {
   return {
     write: (text) => Deno.stderr.writeSync(encoder.encode(text)),
     isTerminal: Deno.stderr.isTerminal() && Deno.env.get("CI") !== "true",
+  };
+}
+
+/** What a fit reports progress through (see {@link fitProgress}). */
+export interface FitProgress {
+  /** The callback handed to the sampler. */
+  onProgress: (p: SampleProgress) => void;
+  /** Close the display (awaited: a notebook display updates asynchronously). */
+  finish: () => Promise<void>;
+  /** performance.now() at the first progress report of the sampling phase, or 0 before. */
+  samplingStartedAt: () => number;
+}
+
+/**
+ * The progress of one fit: `progress` true shows {@link defaultProgressReporter}, a function is
+ * called with every report, false shows nothing; either way the start of the sampling phase is
+ * recorded.
+ *
+ * @example
+ * ```ts
+ * import { fitProgress } from "./progress.ts";
+ * const p = fitProgress(false);
+ * p.onProgress({ done: 5, total: 10, divergences: 0, phase: "sampling" });
+ * console.assert(p.samplingStartedAt() > 0);
+ * await p.finish();
+ * ```
+ */
+export function fitProgress(
+  progress: boolean | ((p: SampleProgress) => void),
+): FitProgress {
+  const reporter: ((p: SampleProgress) => void | Promise<void>) | undefined =
+    typeof progress === "function"
+      ? progress
+      : progress === false
+      ? undefined
+      : defaultProgressReporter();
+  let samplingStarted = 0;
+  return {
+    onProgress: (p) => {
+      if (p.phase === "sampling" && samplingStarted === 0) samplingStarted = performance.now();
+      reporter?.(p);
+    },
+    finish: async () => {
+      await reporter?.({ done: -1, total: -1, divergences: 0, phase: "sampling" });
+    },
+    samplingStartedAt: () => samplingStarted,
   };
 }

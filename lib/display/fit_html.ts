@@ -1,0 +1,50 @@
+/**
+ * A fit as HTML for notebooks: sampler, diagnostics (warnings highlighted), the spread of group
+ * effects and the parameter table.
+ *
+ * @module
+ */
+import type { FitResult } from "../posterior/fit_result.ts";
+import { LINK_SCALE } from "../posterior/format_summary.ts";
+import { summaryTableHtml } from "./tables.ts";
+
+/**
+ * The HTML a notebook shows for a bare `fit` (what `fit.toHTML()` returns).
+ *
+ * @example
+ * ```ts ignore
+ * const html = fitToHtml(fit);
+ * ```
+ */
+export function fitToHtml(fit: FitResult): string {
+  const d = fit.diagnostics();
+  const o = fit.info.options;
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const warnings = fit.warnings();
+  const spread = fit.data.treatment !== null ? fit.effectSpread() : null;
+  return [
+    `<div class="hetfx-fit"><b>hetfx fit</b>: ${esc(fit.spec.family)} model of ` +
+    `<code>${esc(fit.spec.outcome)}</code>, ${fit.info.rows} rows ` +
+    `(compressed to ${fit.info.compressedTo}), ${fit.data.terms.length} varying-effect term(s)<br>`,
+    `${
+      fit.info.backend === "webgpu" ? `ChEES-HMC on WebGPU (${fit.info.adapter})` : "NUTS on cpu"
+    }: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
+    `adapt_delta ${o.adaptDelta}, ${fit.info.timing.total_s.toFixed(2)} s<br>`,
+    `Divergences ${d.divergences}, max R-hat ${d.max_rhat.toFixed(3)}, ` +
+    `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}, ` +
+    `tree-depth hits ${d.max_treedepth_hits}<br>`,
+    warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
+    (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
+    spread
+      ? `Effect of <code>${esc(fit.data.treatment!)}</code> ${
+        LINK_SCALE[fit.spec.family]
+      }: sd of all group-effect draws ` +
+        `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
+          esc(spread.min.group)
+        }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +
+        `(${esc(spread.max.group)})`
+      : "",
+    summaryTableHtml(fit.summary().filter((p) => p.name !== "lp__")),
+    "</div>",
+  ].join("\n");
+}

@@ -1,0 +1,77 @@
+/**
+ * Planning a fit: compile the model, then choose the inference method, the backend and the
+ * parameterisation, each with the reason fit.info reports.
+ *
+ * @module
+ */
+import type { Table } from "../data/table.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
+import { compileModel } from "../model/compile.ts";
+import { applyParameterization } from "../model/auto_parameterization.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
+import { withSdScales } from "../model/signed_scales.ts";
+import { type BackendChoice, chooseBackend } from "../webgpu/select_backend.ts";
+import { gpuSupportsGeometry } from "../webgpu/layout.ts";
+import { chooseMethod, type MethodChoice } from "./inference_method.ts";
+import type { ResolvedFitOptions } from "./options.ts";
+
+/** What a fit will run, and why. */
+export interface FitPlan {
+  /** The compiled model in the parameterisation the draws are reported in. */
+  data: CompiledData;
+  /** What NUTS or WebGPU samples: `data` with the chosen sd scales (collapsed: `data`). */
+  sampled: CompiledData;
+  method: MethodChoice;
+  backend: BackendChoice;
+}
+
+/**
+ * Compile `spec` on `table`. The "auto" parameterisation is deferred (compiled non-centred):
+ * its pilot fit only matters to NUTS, so {@link planFit} applies it once the method is known.
+ *
+ * @example
+ * ```ts ignore
+ * const data = compileForFit(spec, table, resolveFitOptions({}));
+ * ```
+ */
+export function compileForFit(
+  spec: ModelSpec,
+  table: Table,
+  options: ResolvedFitOptions,
+): CompiledData {
+  const p = options.parameterization;
+  return compileModel(spec, table, { parameterization: p === "auto" ? "noncentered" : p });
+}
+
+/**
+ * Choose the method (auto: collapsed where the model allows), then the backend (a collapsed
+ * target runs on the CPU), then the parameterisation: "auto" applied for NUTS, non-centred
+ * where the WebGPU layout cannot hold the chosen geometry, and the sd scales.
+ *
+ * @example
+ * ```ts ignore
+ * const plan = await planFit(compileForFit(spec, table, o), o);
+ * console.log(plan.method.reason, plan.backend.reason);
+ * ```
+ */
+export async function planFit(
+  compiled: CompiledData,
+  options: ResolvedFitOptions,
+): Promise<FitPlan> {
+  let data = compiled;
+  const method = chooseMethod(options.method, data, options.backend);
+  const collapsed = method.method === "collapsed";
+  if (options.parameterization === "auto" && !collapsed) {
+    data = applyParameterization(data, "auto");
+  }
+  const backend: BackendChoice = collapsed
+    ? { backend: "cpu", gpu: null, adapter: null, reason: "collapsed target on the CPU" }
+    : await chooseBackend(options.backend, data, options.settings.chains, {
+      provider: options.adapterProvider,
+    });
+  if (backend.gpu && !gpuSupportsGeometry(data)) {
+    data = applyParameterization(data, "noncentered");
+  }
+  const sampled = collapsed ? data : withSdScales(data, options.sdScale);
+  return { data, sampled, method, backend };
+}

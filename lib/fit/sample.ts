@@ -1,0 +1,132 @@
+/**
+ * Running a planned fit: WebGPU (falling back to the CPU when the device is lost under
+ * backend "auto"), the collapsed target, or NUTS on the CPU in worker threads or on this thread;
+ * partial draws on cancellation with keepPartial; the draws returned in the parameterisation of
+ * `plan.data`.
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
+import { CompiledModel } from "../model/compiled_model.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
+import { canonicalChainDraws } from "../model/signed_scales.ts";
+import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
+import { CpuBackend } from "../sampler/cpu_backend.ts";
+import { sampleInWorkers } from "../sampler/parallel.ts";
+import { WebGpuBackend, type WebGpuRunInfo } from "../webgpu/webgpu_backend.ts";
+import { sampleCollapsed } from "./inference_method.ts";
+import type { ResolvedFitOptions } from "./options.ts";
+import { partialChains } from "./partial_result.ts";
+import type { FitPlan } from "./plan.ts";
+
+/** What a run produced and which backend produced it. */
+export interface FitRun {
+  /** Draws in the parameterisation of `plan.data` (signed scales turned back to log sds). */
+  chains: ChainDraws[];
+  backend: "cpu" | "webgpu";
+  backendReason: string;
+  webgpu: WebGpuRunInfo | null;
+  /** True when sampling was cancelled and `chains` are the partial draws (keepPartial). */
+  cancelled: boolean;
+}
+
+/**
+ * Sample `plan` with `sampleOptions` (the settings and the progress callback). A cancelled run
+ * with keepPartial returns the partial draws; an initial point that cannot be found is explained
+ * in terms of the model.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await sampleFit(plan, options, { ...options.settings, onProgress });
+ * ```
+ */
+export async function sampleFit(
+  plan: FitPlan,
+  options: ResolvedFitOptions,
+  sampleOptions: SampleOptions,
+): Promise<FitRun> {
+  const run: FitRun = {
+    chains: [],
+    backend: plan.backend.backend,
+    backendReason: plan.backend.reason,
+    webgpu: null,
+    cancelled: false,
+  };
+  try {
+    await sampleOnBackend(plan, options, sampleOptions, run);
+  } catch (error) {
+    const partial = options.keepPartial ? partialChains(error) : null;
+    if (partial === null) throw explainInitFailure(error, plan.data);
+    run.chains = partial;
+    run.cancelled = true;
+  }
+  // Signed scales back to log sds: the draws are then points of `plan.data`'s parameterisation.
+  run.chains = run.chains.map((c) => canonicalChainDraws(plan.sampled, c));
+  return run;
+}
+
+/** Fills `run` (chains, and the backend actually used when WebGPU falls back to the CPU). */
+async function sampleOnBackend(
+  plan: FitPlan,
+  options: ResolvedFitOptions,
+  sampleOptions: SampleOptions,
+  run: FitRun,
+): Promise<void> {
+  const choice = plan.backend;
+  if (choice.gpu) {
+    const gpuBackend = new WebGpuBackend({ gpu: choice.gpu, thin: options.thin });
+    try {
+      run.chains = await gpuBackend.sample(new CompiledModel(plan.sampled), sampleOptions);
+      run.webgpu = gpuBackend.lastRun;
+      return;
+    } catch (error) {
+      // Device lost mid-run: with auto, continue on the CPU and say so.
+      if (!(options.backend !== "webgpu" && choice.gpu.lost)) throw error;
+      run.backend = "cpu";
+      run.backendReason = `${choice.reason}; the WebGPU device was lost during sampling, so ` +
+        "the fit was rerun on the CPU (NUTS)";
+    }
+  }
+  run.chains = await sampleOnCpu(plan, options, sampleOptions);
+}
+
+/** The collapsed target, or NUTS on the full model in workers or on this thread. */
+function sampleOnCpu(
+  plan: FitPlan,
+  options: ResolvedFitOptions,
+  sampleOptions: SampleOptions,
+): Promise<ChainDraws[]> {
+  const workers = options.workers;
+  if (plan.method.method === "collapsed") {
+    return sampleCollapsed(plan.data, sampleOptions, workers);
+  }
+  if (workers > 1 && sampleOptions.chains > 1) {
+    const { onProgress, signal, ...settings } = sampleOptions;
+    return sampleInWorkers(
+      {
+        module: new URL("../model/compiled_model.ts", import.meta.url).href,
+        exportName: "modelFromData",
+        args: plan.sampled,
+      },
+      { ...settings, workers },
+      { onProgress, signal },
+    );
+  }
+  return new CpuBackend().sample(new CompiledModel(plan.sampled), sampleOptions);
+}
+
+/** An initial-point failure explained by the model's parameters and priors; others unchanged. */
+function explainInitFailure(error: unknown, data: CompiledData): unknown {
+  if (error instanceof HetfxError && /initial point/.test(error.message)) {
+    const why = describeNonFiniteDensity(data);
+    if (why !== "") return new HetfxError(`Cannot fit: ${error.message}: ${why}.`);
+    return new HetfxError(
+      `${error.message} The model has ${data.dim} parameters (population-level coefficients, ` +
+        `${data.terms.length} varying-effect block(s)` +
+        `${data.sigmaOffset >= 0 ? ", sigma" : ""}); ` +
+        "check that the priors are proper and the outcome suits the family.",
+    );
+  }
+  return error;
+}

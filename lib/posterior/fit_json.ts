@@ -1,0 +1,60 @@
+/**
+ * A fit as the JSON result of the command line and `fit.toJSON()`: spec, backend, timing,
+ * parameterisation, diagnostics, warnings, parameters, group effects and their spread.
+ *
+ * @module
+ */
+import type { FitResult } from "./fit_result.ts";
+import type { GroupEffect } from "./types.ts";
+
+/** One group effect as the JSON shows it (its draws and parts left out). */
+function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
+  return {
+    term: g.term,
+    group: g.group,
+    levels: g.levels,
+    n: g.n,
+    mean: g.mean,
+    sd: g.sd,
+    "q2.5": g["q2.5"],
+    q50: g.q50,
+    "q97.5": g["q97.5"],
+    rhat: g.rhat,
+    ess_bulk: g.ess_bulk,
+  };
+}
+
+/**
+ * The JSON result of a fit (what `fit.toJSON()` returns).
+ *
+ * @example
+ * ```ts ignore
+ * const json = JSON.stringify(fitToJSON(fit));
+ * ```
+ */
+export function fitToJSON(fit: FitResult): Record<string, unknown> {
+  const hasEffects = fit.data.treatment !== null;
+  const spread = hasEffects ? fit.effectSpread() : null;
+  return {
+    spec: fit.spec,
+    backend: fit.info.backend,
+    adapter: fit.info.adapter,
+    backend_reason: fit.info.backendReason,
+    ...(fit.info.cancelled ? { cancelled: true } : {}),
+    ...(fit.info.nestedRhat ? { nested_rhat: fit.info.nestedRhat, webgpu: fit.info.webgpu } : {}),
+    timing: fit.info.timing,
+    parameterization: fit.info.parameterization,
+    diagnostics: fit.diagnostics(),
+    warnings: fit.warnings(),
+    parameters: fit.summary(),
+    group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
+    effect_spread: spread
+      ? {
+        sd_all_draws: spread.sd_all_draws,
+        min: groupEffectJSON(spread.min),
+        median: groupEffectJSON(spread.median),
+        max: groupEffectJSON(spread.max),
+      }
+      : null,
+  };
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import {
+  NESTED_RHAT_SUPERCHAIN,
+  nestedRhatOf,
+  parameterizationInfo,
+} from "../../lib/fit/fit_info.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { allocateChainDraws } from "../../lib/sampler/backend.ts";
+import { KeyedStream } from "../../lib/math/rng.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { smallTable } from "../posterior/_fixtures.ts";
+
+const data = compileModel(
+  formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable()).toJSON(),
+  smallTable(),
+  { parameterization: "noncentered" },
+);
+
+Deno.test("parameterizationInfo: one entry per term, every coefficient named", () => {
+  const info = parameterizationInfo(data);
+  assert.equal(info.length, data.terms.length);
+  assert.equal(info[0].term, "g");
+  assert.deepEqual(Object.keys(info[0].noncentering), data.terms[0].coefNames);
+  assert.ok(Object.values(info[0].noncentering).every((v) => v === 1), "non-centred");
+  assert.ok(Object.values(info[0].sd_scale).every((s) => s === "log"));
+  assert.equal(info[0].auto, false);
+});
+
+Deno.test("nestedRhatOf: superchains of 4 when the chain count allows; ~1 for independent draws", () => {
+  const draws = 200;
+  const chains = (n: number) =>
+    Array.from({ length: n }, (_, c) => {
+      const out = allocateChainDraws(draws, data.dim, 0.1, new Float64Array(data.dim).fill(1));
+      const rng = new KeyedStream(5, c, 0, 1);
+      for (let i = 0; i < out.theta.length; i++) out.theta[i] = rng.normal();
+      return out;
+    });
+  const eight = nestedRhatOf(data, chains(8));
+  assert.equal(eight.superchainSize, NESTED_RHAT_SUPERCHAIN);
+  // Independent standard normals: nested R-hat is 1 up to noise of order 1/√(draws · chains).
+  assert.ok(eight.max > 0.95 && eight.max < 1.05, `${eight.max}`);
+  assert.equal(nestedRhatOf(data, chains(6)).superchainSize, 1);
+  assert.equal(nestedRhatOf(data, chains(4)).superchainSize, 1);
+
+  // A chain stuck away from the others is flagged.
+  const stuck = chains(8);
+  stuck[0].theta.fill(5);
+  assert.ok(nestedRhatOf(data, stuck).max > 1.05);
+});

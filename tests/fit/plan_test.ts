@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { compileForFit, planFit } from "../../lib/fit/plan.ts";
+import { resolveFitOptions } from "../../lib/fit/options.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { normal } from "../../lib/spec/priors.ts";
+import { smallTable } from "../posterior/_fixtures.ts";
+
+const noGpu = { adapterProvider: () => Promise.resolve(null) };
+const spec = (family: "gaussian" | "student") =>
+  formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable(), { family })
+    .priors({ Intercept: normal(0, 5), b: normal(0, 2) })
+    .toJSON();
+
+Deno.test("planFit: a collapsible Gaussian model runs collapsed on the CPU, auto not applied", async () => {
+  const o = resolveFitOptions(noGpu);
+  const plan = await planFit(compileForFit(spec("gaussian"), smallTable(), o), o);
+  assert.equal(plan.method.method, "collapsed");
+  assert.equal(plan.backend.backend, "cpu");
+  assert.equal(plan.backend.reason, "collapsed target on the CPU");
+  // Collapsed: the deferred "auto" rule is not evaluated and the sd scales are not changed.
+  assert.ok(plan.data.terms.every((t) => t.auto === undefined));
+  assert.equal(plan.sampled, plan.data);
+});
+
+Deno.test("planFit: NUTS applies the auto parameterisation and the sd scales, with reasons", async () => {
+  const o = resolveFitOptions({ ...noGpu, method: "nuts" });
+  const plan = await planFit(compileForFit(spec("gaussian"), smallTable(), o), o);
+  assert.equal(plan.method.method, "nuts");
+  assert.match(plan.method.reason, /nuts/);
+  assert.equal(plan.backend.backend, "cpu");
+  assert.ok(plan.backend.reason.length > 0);
+  assert.ok(plan.data.terms.every((t) => t.auto !== undefined), "auto rule applied per term");
+  assert.notEqual(plan.sampled, plan.data, "sd scales applied to what is sampled");
+});
+
+Deno.test("planFit: an explicit parameterisation is compiled as given, not deferred", async () => {
+  const o = resolveFitOptions({ ...noGpu, method: "nuts", parameterization: "centered" });
+  const plan = await planFit(compileForFit(spec("student"), smallTable(), o), o);
+  assert.ok(plan.data.terms.every((t) => t.auto === undefined));
+  assert.ok(plan.data.terms.every((t) => t.noncentering.every((v) => v === 0)), "centred");
+});
