@@ -7,11 +7,19 @@ import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
-import type { ModelSpec, PriorDistribution } from "../spec/model_spec.ts";
-import { type DefaultPriors, defaultPriors, resolvePrior } from "../spec/priors.ts";
+import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
+import { resolvePrior } from "../spec/priors.ts";
+import { type DefaultPriors, defaultPriors } from "../families/default_priors.ts";
+import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
-import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
+import type {
+  CompiledData,
+  CompiledFamilyParameter,
+  CompiledTerm,
+  GaussianStats,
+  PatternStats,
+} from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
@@ -191,9 +199,10 @@ export function compileModel(
     });
     varyingDerivatives.push(derivs);
   }
-  const hasSigma = spec.family === "gaussian" || spec.family === "student";
-  const sigmaOffset = hasSigma ? offset++ : -1;
-  const nuOffset = spec.family === "student" ? offset++ : -1;
+  // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
+  // resolved after the design; defaults are computed only when a prior is left to them.
+  const family = familyOf(spec.family);
+  const parameterOffsets = family.parameters.map(() => offset++);
   const D = columns.length;
 
   // Cells: observed combinations of every term's group.
@@ -245,9 +254,9 @@ export function compileModel(
   }
 
   // Compression.
-  const stats = spec.family === "gaussian"
+  const stats = family.compression === "cells"
     ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
-    : patternStats(spec.family, columns, y, trials, cellOfRow, aHat, kTotal);
+    : patternStats(family, columns, y, trials, cellOfRow, aHat, kTotal);
 
   // Treatment effect per cell: mean derivative of each column w.r.t. the treatment.
   const effectFixed = new Float64Array(nCells * D);
@@ -282,6 +291,12 @@ export function compileModel(
     })),
     { parameters: offset, populationCoefficients: firstFixed + nFixed },
   );
+  const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
+    name: p.name,
+    lower: p.lower,
+    offset: parameterOffsets[i],
+    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
+  }));
   const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
@@ -294,11 +309,8 @@ export function compileModel(
     fixedMeans,
     interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
     bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
-    // Families without sigma (or nu) never read these priors: their defaults are not computed.
-    sigmaPrior: hasSigma ? resolvePrior(spec.priors, "sigma", {}, () => defaults().sigma) : FLAT,
-    nuPrior: spec.family === "student"
-      ? resolvePrior(spec.priors, "nu", {}, () => defaults().nu)
-      : FLAT,
+    familyParameters,
+    sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
     terms,
     kTotal,
     nCells,
@@ -310,8 +322,7 @@ export function compileModel(
     dim: offset,
     interceptOffset,
     bOffset,
-    sigmaOffset,
-    nuOffset,
+    sigmaOffset: familyParameters.find((p) => p.name === "sigma")?.offset ?? -1,
     treatment: spec.treatment,
     effectFixed,
     effectVarying,
@@ -377,8 +388,12 @@ function gaussianStats(
   return { kind: "gaussian", count, n: y.length, yty, G, h, B, C, e };
 }
 
+/**
+ * One entry per unique covariate pattern within a cell (and per outcome value when the family
+ * keeps outcomes apart): rows, Σ y, Σ trials and the shared y, each kept only when used.
+ */
 function patternStats(
-  family: ModelSpec["family"],
+  family: Family,
   columns: Float64Array[],
   y: Float64Array,
   trials: Float64Array | null,
@@ -386,33 +401,36 @@ function patternStats(
   aHat: Float64Array,
   kTotal: number,
 ): PatternStats {
+  if (family.needsTrials && trials === null) {
+    throw new HetfxError(`Cannot build model: family "${family.name}" needs a trials column.`);
+  }
+  const keepOutcome = family.patternsKeepOutcome;
   const D = columns.length;
   const index = new Map<string, number>();
   const cell: number[] = [];
   const w: number[] = [];
-  const sum: number[] = [];
-  const weight: number[] = [];
+  const rows: number[] = [];
+  const ySum: number[] = [];
+  const trialSum: number[] = [];
+  const yValue: number[] = [];
   for (let i = 0; i < y.length; i++) {
     let key = cellOfRow[i] + "|";
     for (let d = 0; d < D; d++) key += columns[d][i] + ",";
-    if (family === "student") key += "|" + y[i];
+    if (keepOutcome) key += "|" + y[i];
     let p = index.get(key);
     if (p === undefined) {
       p = index.size;
       index.set(key, p);
       cell.push(cellOfRow[i]);
       for (let d = 0; d < D; d++) w.push(columns[d][i]);
-      sum.push(family === "student" ? y[i] : 0);
-      weight.push(0);
+      rows.push(0);
+      ySum.push(0);
+      trialSum.push(0);
+      yValue.push(y[i]);
     }
-    if (family === "student") weight[p] += 1;
-    else {
-      sum[p] += y[i];
-      weight[p] += family === "binomial" ? trials![i] : 1;
-    }
-  }
-  if (family === "binomial" && trials === null) {
-    throw new HetfxError('Cannot build model: family "binomial" needs a trials column.');
+    rows[p] += 1;
+    ySum[p] += y[i];
+    if (trials !== null) trialSum[p] += trials[i];
   }
   const nPatterns = index.size;
   const wA = new Float64Array(nPatterns * kTotal);
@@ -429,7 +447,9 @@ function patternStats(
     cell: Int32Array.from(cell),
     w: Float64Array.from(w),
     wA,
-    sum: Float64Array.from(sum),
-    weight: Float64Array.from(weight),
+    rows: Float64Array.from(rows),
+    ySum: Float64Array.from(ySum),
+    trialSum: trials !== null ? Float64Array.from(trialSum) : new Float64Array(0),
+    y: keepOutcome ? Float64Array.from(yValue) : new Float64Array(0),
   };
 }

@@ -43,7 +43,7 @@ import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference
 import { drawsToCsv, type ExportOptions } from "./export.ts";
 import { partialChains, partialResultWarning } from "./partial_result.ts";
 import { canonicalChainDraws, type SdScale, withSdScales } from "../model/signed_scales.ts";
-import { LINK_SCALE } from "./format_summary.ts";
+import { familyOf } from "../families/mod.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -539,7 +539,7 @@ export class Fit {
       (this.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
       spread
         ? `Effect of <code>${esc(this.data.treatment!)}</code> ${
-          LINK_SCALE[this.spec.family]
+          familyOf(this.spec.family).linkScale
         }: sd of all group-effect draws ` +
           `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
             esc(spread.min.group)

@@ -48,8 +48,6 @@ export { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 export {
   cauchy,
   checkPrior,
-  type DefaultPriors,
-  defaultPriors,
   exponential,
   flat,
   formatPrior,
