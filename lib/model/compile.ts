@@ -85,7 +85,104 @@ export function compileModel(
   let defaultsMemo: DefaultPriors | undefined;
   const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
 
-  // Population-level design, centred when there is an intercept (as brms does).
+  const design = populationDesign(spec, table);
+  const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  const nFixed = fixed.length;
+  const hasIntercept = spec.intercept;
+  const firstFixed = hasIntercept ? 1 : 0;
+  const interceptOffset = hasIntercept ? 0 : -1;
+  const bOffset = firstFixed;
+
+  // Varying-effect terms add W columns when needed (`design` grows in place).
+  const varying = varyingTerms(spec, table, design, defaults);
+  const { terms, termKeys, varyingDerivatives } = varying;
+  let offset = varying.offset;
+  // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
+  // resolved after the design; defaults are computed only when a prior is left to them.
+  const family = familyOf(spec.family);
+  const parameterOffsets = family.parameters.map(() => offset++);
+  const D = columns.length;
+
+  const { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels } = cellsOf(
+    spec,
+    termKeys,
+    n,
+  );
+
+  const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
+  const aHat = varyingMap(terms, D, kTotal);
+
+  // Compression.
+  const stats = family.compression === "cells"
+    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
+    : patternStats(family, columns, y, trials, cellOfRow, aHat, kTotal);
+
+  const { effectFixed, effectVarying } = treatmentDerivatives(
+    spec,
+    terms,
+    { derivatives, varyingDerivatives, cellOfRow, cellCount },
+    n,
+  );
+
+  const fixedNames = fixed.map((f) => f.name);
+  const warnings = dataWarnings(
+    table,
+    spec.treatment,
+    terms.map((t, i) => ({
+      group: t.group,
+      labels: t.labels,
+      sizes: t.sizes,
+      index: termKeys[i].index,
+      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
+    })),
+    { parameters: offset, populationCoefficients: firstFixed + nFixed },
+  );
+  const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
+    name: p.name,
+    lower: p.lower,
+    offset: parameterOffsets[i],
+    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
+  }));
+  const compiled: CompiledData = {
+    family: spec.family,
+    outcome: spec.outcome,
+    nRows: n,
+    columnNames,
+    hasIntercept,
+    nFixed,
+    fixedNames,
+    fixedTerms: fixed.map((f) => f.term),
+    fixedMeans,
+    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
+    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
+    familyParameters,
+    sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
+    terms,
+    kTotal,
+    nCells,
+    cellGroups: Int32Array.from(cellGroupsList),
+    cellCount,
+    cellLabels,
+    cellLevels,
+    stats,
+    dim: offset,
+    interceptOffset,
+    bOffset,
+    sigmaOffset: familyParameters.find((p) => p.name === "sigma")?.offset ?? -1,
+    treatment: spec.treatment,
+    effectFixed,
+    effectVarying,
+    warnings,
+  };
+  return applyParameterization(compiled, options.parameterization ?? "noncentered");
+}
+
+/**
+ * The population-level design W: an intercept column (when the model has one) and each fixed
+ * term's column, centred on its mean when there is an intercept (as brms does).
+ */
+function populationDesign(spec: ModelSpec, table: Table) {
+  const n = table.nRows;
   const fixed = designColumns(table, spec.terms, spec.treatment);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
@@ -111,17 +208,31 @@ export function compileModel(
     columnNames.push(fixed[p].name);
     derivatives.push(fixed[p].derivative);
   }
-  const firstFixed = hasIntercept ? 1 : 0;
   checkPopulationDesign(
     columns.map((values, i) => ({ name: columnNames[i], values })),
     hasIntercept,
     fixedMeans,
   );
 
-  // Varying-effect terms: map each varying column into W (adding W columns when needed).
-  let offset = firstFixed + nFixed;
-  const interceptOffset = hasIntercept ? 0 : -1;
-  const bOffset = firstFixed;
+  return { fixed, fixedMeans, columns, columnNames, derivatives };
+}
+
+/**
+ * The varying-effect terms: each varying column mapped into W (W gains a column when a varying
+ * coefficient has no population-level column), its priors, and its offsets in θ after the
+ * population-level coefficients. `design`'s columns are appended to in place.
+ */
+function varyingTerms(
+  spec: ModelSpec,
+  table: Table,
+  design: ReturnType<typeof populationDesign>,
+  defaults: () => DefaultPriors,
+) {
+  const n = table.nRows;
+  const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  const hasIntercept = spec.intercept;
+  const firstFixed = hasIntercept ? 1 : 0;
+  let offset = firstFixed + fixed.length;
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array | undefined)[][] = [];
@@ -199,14 +310,12 @@ export function compileModel(
     });
     varyingDerivatives.push(derivs);
   }
-  // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
-  // resolved after the design; defaults are computed only when a prior is left to them.
-  const family = familyOf(spec.family);
-  const parameterOffsets = family.parameters.map(() => offset++);
-  const D = columns.length;
+  return { terms, termKeys, varyingDerivatives, offset };
+}
 
-  // Cells: observed combinations of every term's group.
-  const T = terms.length;
+/** Cells: the observed combinations of every term's group, each row's cell and their labels. */
+function cellsOf(spec: ModelSpec, termKeys: ReturnType<typeof groupKeys>[], n: number) {
+  const T = termKeys.length;
   const cellOfRow = new Int32Array(n);
   const cellIndex = new Map<number | string, number>();
   const cellGroupsList: number[] = [];
@@ -242,8 +351,11 @@ export function compileModel(
   }
   const cellLabels = cellLevels.map((l) => cellFactors.map((f) => l[f]).join("_"));
 
-  // Â: D × Ktot, the map from stacked varying effects into design columns.
-  const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
+  return { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels };
+}
+
+/** Â: D × Ktot, the map from the stacked varying effects of a cell into design columns. */
+function varyingMap(terms: CompiledTerm[], D: number, kTotal: number): Float64Array {
   const aHat = new Float64Array(D * kTotal);
   let kBase = 0;
   for (const term of terms) {
@@ -252,13 +364,25 @@ export function compileModel(
     }
     kBase += term.coefNames.length;
   }
+  return aHat;
+}
 
-  // Compression.
-  const stats = family.compression === "cells"
-    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
-    : patternStats(family, columns, y, trials, cellOfRow, aHat, kTotal);
-
-  // Treatment effect per cell: mean derivative of each column w.r.t. the treatment.
+/** Per cell, the mean derivative of each design column (and varying column) w.r.t. the treatment. */
+function treatmentDerivatives(
+  spec: ModelSpec,
+  terms: CompiledTerm[],
+  rows: {
+    derivatives: (Float64Array | undefined)[];
+    varyingDerivatives: (Float64Array | undefined)[][];
+    cellOfRow: Int32Array;
+    cellCount: Float64Array;
+  },
+  n: number,
+) {
+  const { derivatives, varyingDerivatives, cellOfRow, cellCount } = rows;
+  const D = derivatives.length;
+  const T = terms.length;
+  const nCells = cellCount.length;
   const effectFixed = new Float64Array(nCells * D);
   const effectVarying = terms.map((t) => new Float64Array(nCells * t.coefNames.length));
   if (spec.treatment !== null) {
@@ -277,58 +401,7 @@ export function compileModel(
       }
     }
   }
-
-  const fixedNames = fixed.map((f) => f.name);
-  const warnings = dataWarnings(
-    table,
-    spec.treatment,
-    terms.map((t, i) => ({
-      group: t.group,
-      labels: t.labels,
-      sizes: t.sizes,
-      index: termKeys[i].index,
-      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
-    })),
-    { parameters: offset, populationCoefficients: firstFixed + nFixed },
-  );
-  const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
-    name: p.name,
-    lower: p.lower,
-    offset: parameterOffsets[i],
-    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
-  }));
-  const compiled: CompiledData = {
-    family: spec.family,
-    outcome: spec.outcome,
-    nRows: n,
-    columnNames,
-    hasIntercept,
-    nFixed,
-    fixedNames,
-    fixedTerms: fixed.map((f) => f.term),
-    fixedMeans,
-    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
-    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
-    familyParameters,
-    sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
-    terms,
-    kTotal,
-    nCells,
-    cellGroups: Int32Array.from(cellGroupsList),
-    cellCount,
-    cellLabels,
-    cellLevels,
-    stats,
-    dim: offset,
-    interceptOffset,
-    bOffset,
-    sigmaOffset: familyParameters.find((p) => p.name === "sigma")?.offset ?? -1,
-    treatment: spec.treatment,
-    effectFixed,
-    effectVarying,
-    warnings,
-  };
-  return applyParameterization(compiled, options.parameterization ?? "noncentered");
+  return { effectFixed, effectVarying };
 }
 
 function gaussianStats(
