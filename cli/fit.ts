@@ -21,11 +21,22 @@ import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
+import { FAMILY_LIST } from "../lib/families/mod.ts";
+
+/** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
+function familyHelp(): string {
+  const pad = " ".repeat(24);
+  return FAMILY_LIST.flatMap((f) => [
+    ...(f.needsTrials ? [`${pad}${f.name}: needs trials, "y | trials(n) ~ …"`] : []),
+    ...f.parameters.map((p) => `${pad}${f.name} ${p.name}: ${p.description}`),
+  ]).join("\n");
+}
 
 export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>" [options]
 
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
-  --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
+  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
+${familyHelp()}
   --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
   --drop-missing        drop rows with missing values in the model's columns (reported)
   --prior "CLASS ~ D"   a prior, repeatable: "b ~ normal(0, 0.5)", "sd ~ normal(0, 1)",

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FitResult } from "../posterior/fit_result.ts";
-import { LINK_SCALE } from "../posterior/format_summary.ts";
+import { familyOf } from "../families/mod.ts";
 import { summaryTableHtml } from "./tables.ts";
 
 /**
@@ -37,7 +37,7 @@ export function fitToHtml(fit: FitResult): string {
     (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
     spread
       ? `Effect of <code>${esc(fit.data.treatment!)}</code> ${
-        LINK_SCALE[fit.spec.family]
+        familyOf(fit.spec.family).linkScale
       }: sd of all group-effect draws ` +
         `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
           esc(spread.min.group)

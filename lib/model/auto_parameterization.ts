@@ -36,6 +36,7 @@
 import { HetfxError } from "../errors.ts";
 import { dataCentringFromLevels } from "./data_centring.ts";
 import type { CompiledData } from "./compiled_data.ts";
+import { type Family, familyOf, type PilotSums } from "../families/mod.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 import { priorLogDensity } from "./prior_density.ts";
 import { gaussianNormalEquations } from "./normal_equations.ts";
@@ -325,7 +326,8 @@ function pilotFit(data: CompiledData): Pilot | null {
       N,
     };
   }
-  const rows = patternRows(data, nb, termOffset);
+  const family = familyOf(data.family);
+  const rows = patternRows(data, nb, termOffset, family);
   let invVar = 1 / Math.max(outcomeVariance(rows), 1e-12);
   for (let iter = 0; iter < 50; iter++) {
     H.fill(0), g.fill(0), curvature.fill(0);
@@ -334,29 +336,9 @@ function pilotFit(data: CompiledData): Pilot | null {
     for (const row of rows) {
       let eta = 0;
       for (let e = 0; e < row.index.length; e++) eta += row.value[e] * x[row.index[e]];
-      let resid: number, weight: number;
-      switch (data.family) {
-        case "bernoulli":
-        case "binomial": {
-          const p = 1 / (1 + Math.exp(-eta));
-          resid = row.sum - row.weight * p;
-          weight = row.weight * p * (1 - p);
-          break;
-        }
-        case "poisson": {
-          const mu = row.weight * Math.exp(eta);
-          resid = row.sum - mu;
-          weight = mu;
-          break;
-        }
-        default: {
-          // Student-t patterns as Gaussian: `weight` identical rows with outcome sum / weight.
-          resid = (row.sum - row.weight * eta) * invVar;
-          weight = row.weight * invVar;
-          rss += row.sumSq - 2 * eta * row.sum + row.weight * eta * eta;
-          count += row.weight;
-        }
-      }
+      const { resid, weight, rss: rowRss, count: rowCount } = family.workingStep(eta, row, invVar);
+      rss += rowRss;
+      count += rowCount;
       for (let a = 0; a < row.index.length; a++) {
         const ia = row.index[a];
         const va = row.value[a];
@@ -390,13 +372,10 @@ function pilotFit(data: CompiledData): Pilot | null {
   };
 }
 
-interface DesignRow {
+/** A pattern's sparse design row and its sums (lib/families/family.ts, PilotSums). */
+interface DesignRow extends PilotSums {
   index: Int32Array;
   value: Float64Array;
-  /** Summed outcome, number of rows (or trials), and summed squared outcome (student-t). */
-  sum: number;
-  weight: number;
-  sumSq: number;
 }
 
 function outcomeVariance(rows: DesignRow[]): number {
@@ -406,7 +385,12 @@ function outcomeVariance(rows: DesignRow[]): number {
 }
 
 /** One sparse design row per covariate pattern, over [β, every level effect]. */
-function patternRows(data: CompiledData, nb: number, termOffset: number[]): DesignRow[] {
+function patternRows(
+  data: CompiledData,
+  nb: number,
+  termOffset: number[],
+  family: Family,
+): DesignRow[] {
   const s = data.stats;
   if (s.kind !== "patterns") throw new Error("unreachable");
   const T = data.terms.length;
@@ -430,13 +414,10 @@ function patternRows(data: CompiledData, nb: number, termOffset: number[]): Desi
       }
       kBase += K;
     });
-    const student = data.family === "student";
     rows.push({
       index: Int32Array.from(index),
       value: Float64Array.from(value),
-      sum: student ? s.sum[p] * s.weight[p] : s.sum[p],
-      weight: s.weight[p],
-      sumSq: student ? s.sum[p] ** 2 * s.weight[p] : 0,
+      ...family.pilotSums(s, p),
     });
   }
   return rows;

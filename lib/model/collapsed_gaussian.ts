@@ -37,6 +37,7 @@ import {
 } from "./level_covariance.ts";
 import type { CoefficientPrecision } from "./coefficient_precision.ts";
 import { coefficientPrecision } from "./choose_coefficient_precision.ts";
+import { familyOf } from "../families/mod.ts";
 
 /**
  * Largest number of marginalised coefficients for which `method: "auto"` collapses a model with
@@ -84,7 +85,7 @@ export function collapsedGammaDim(data: CompiledData): number {
  * ```
  */
 export function collapsedIneligibility(data: CompiledData): string | null {
-  if (data.family !== "gaussian" || data.stats.kind !== "gaussian") {
+  if (!familyOf(data.family).collapsible || data.stats.kind !== "gaussian") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.hasIntercept && data.interceptPrior.dist !== "normal") {

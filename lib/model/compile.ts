@@ -7,11 +7,19 @@ import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
-import type { ModelSpec, PriorDistribution } from "../spec/model_spec.ts";
-import { type DefaultPriors, defaultPriors, resolvePrior } from "../spec/priors.ts";
+import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
+import { resolvePrior } from "../spec/priors.ts";
+import { type DefaultPriors, defaultPriors } from "../families/default_priors.ts";
+import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
-import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./compiled_data.ts";
+import type {
+  CompiledData,
+  CompiledFamilyParameter,
+  CompiledTerm,
+  GaussianStats,
+  PatternStats,
+} from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
@@ -77,7 +85,104 @@ export function compileModel(
   let defaultsMemo: DefaultPriors | undefined;
   const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
 
-  // Population-level design, centred when there is an intercept (as brms does).
+  const design = populationDesign(spec, table);
+  const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  const nFixed = fixed.length;
+  const hasIntercept = spec.intercept;
+  const firstFixed = hasIntercept ? 1 : 0;
+  const interceptOffset = hasIntercept ? 0 : -1;
+  const bOffset = firstFixed;
+
+  // Varying-effect terms add W columns when needed (`design` grows in place).
+  const varying = varyingTerms(spec, table, design, defaults);
+  const { terms, termKeys, varyingDerivatives } = varying;
+  let offset = varying.offset;
+  // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
+  // resolved after the design; defaults are computed only when a prior is left to them.
+  const family = familyOf(spec.family);
+  const parameterOffsets = family.parameters.map(() => offset++);
+  const D = columns.length;
+
+  const { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels } = cellsOf(
+    spec,
+    termKeys,
+    n,
+  );
+
+  const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
+  const aHat = varyingMap(terms, D, kTotal);
+
+  // Compression.
+  const stats = family.compression === "cells"
+    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
+    : patternStats(family, columns, y, trials, cellOfRow, aHat, kTotal);
+
+  const { effectFixed, effectVarying } = treatmentDerivatives(
+    spec,
+    terms,
+    { derivatives, varyingDerivatives, cellOfRow, cellCount },
+    n,
+  );
+
+  const fixedNames = fixed.map((f) => f.name);
+  const warnings = dataWarnings(
+    table,
+    spec.treatment,
+    terms.map((t, i) => ({
+      group: t.group,
+      labels: t.labels,
+      sizes: t.sizes,
+      index: termKeys[i].index,
+      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
+    })),
+    { parameters: offset, populationCoefficients: firstFixed + nFixed },
+  );
+  const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
+    name: p.name,
+    lower: p.lower,
+    offset: parameterOffsets[i],
+    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
+  }));
+  const compiled: CompiledData = {
+    family: spec.family,
+    outcome: spec.outcome,
+    nRows: n,
+    columnNames,
+    hasIntercept,
+    nFixed,
+    fixedNames,
+    fixedTerms: fixed.map((f) => f.term),
+    fixedMeans,
+    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
+    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
+    familyParameters,
+    sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
+    terms,
+    kTotal,
+    nCells,
+    cellGroups: Int32Array.from(cellGroupsList),
+    cellCount,
+    cellLabels,
+    cellLevels,
+    stats,
+    dim: offset,
+    interceptOffset,
+    bOffset,
+    sigmaOffset: familyParameters.find((p) => p.name === "sigma")?.offset ?? -1,
+    treatment: spec.treatment,
+    effectFixed,
+    effectVarying,
+    warnings,
+  };
+  return applyParameterization(compiled, options.parameterization ?? "noncentered");
+}
+
+/**
+ * The population-level design W: an intercept column (when the model has one) and each fixed
+ * term's column, centred on its mean when there is an intercept (as brms does).
+ */
+function populationDesign(spec: ModelSpec, table: Table) {
+  const n = table.nRows;
   const fixed = designColumns(table, spec.terms, spec.treatment);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
@@ -103,17 +208,31 @@ export function compileModel(
     columnNames.push(fixed[p].name);
     derivatives.push(fixed[p].derivative);
   }
-  const firstFixed = hasIntercept ? 1 : 0;
   checkPopulationDesign(
     columns.map((values, i) => ({ name: columnNames[i], values })),
     hasIntercept,
     fixedMeans,
   );
 
-  // Varying-effect terms: map each varying column into W (adding W columns when needed).
-  let offset = firstFixed + nFixed;
-  const interceptOffset = hasIntercept ? 0 : -1;
-  const bOffset = firstFixed;
+  return { fixed, fixedMeans, columns, columnNames, derivatives };
+}
+
+/**
+ * The varying-effect terms: each varying column mapped into W (W gains a column when a varying
+ * coefficient has no population-level column), its priors, and its offsets in θ after the
+ * population-level coefficients. `design`'s columns are appended to in place.
+ */
+function varyingTerms(
+  spec: ModelSpec,
+  table: Table,
+  design: ReturnType<typeof populationDesign>,
+  defaults: () => DefaultPriors,
+) {
+  const n = table.nRows;
+  const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  const hasIntercept = spec.intercept;
+  const firstFixed = hasIntercept ? 1 : 0;
+  let offset = firstFixed + fixed.length;
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array | undefined)[][] = [];
@@ -191,13 +310,12 @@ export function compileModel(
     });
     varyingDerivatives.push(derivs);
   }
-  const hasSigma = spec.family === "gaussian" || spec.family === "student";
-  const sigmaOffset = hasSigma ? offset++ : -1;
-  const nuOffset = spec.family === "student" ? offset++ : -1;
-  const D = columns.length;
+  return { terms, termKeys, varyingDerivatives, offset };
+}
 
-  // Cells: observed combinations of every term's group.
-  const T = terms.length;
+/** Cells: the observed combinations of every term's group, each row's cell and their labels. */
+function cellsOf(spec: ModelSpec, termKeys: ReturnType<typeof groupKeys>[], n: number) {
+  const T = termKeys.length;
   const cellOfRow = new Int32Array(n);
   const cellIndex = new Map<number | string, number>();
   const cellGroupsList: number[] = [];
@@ -233,8 +351,11 @@ export function compileModel(
   }
   const cellLabels = cellLevels.map((l) => cellFactors.map((f) => l[f]).join("_"));
 
-  // Â: D × Ktot, the map from stacked varying effects into design columns.
-  const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
+  return { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels };
+}
+
+/** Â: D × Ktot, the map from the stacked varying effects of a cell into design columns. */
+function varyingMap(terms: CompiledTerm[], D: number, kTotal: number): Float64Array {
   const aHat = new Float64Array(D * kTotal);
   let kBase = 0;
   for (const term of terms) {
@@ -243,13 +364,25 @@ export function compileModel(
     }
     kBase += term.coefNames.length;
   }
+  return aHat;
+}
 
-  // Compression.
-  const stats = spec.family === "gaussian"
-    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
-    : patternStats(spec.family, columns, y, trials, cellOfRow, aHat, kTotal);
-
-  // Treatment effect per cell: mean derivative of each column w.r.t. the treatment.
+/** Per cell, the mean derivative of each design column (and varying column) w.r.t. the treatment. */
+function treatmentDerivatives(
+  spec: ModelSpec,
+  terms: CompiledTerm[],
+  rows: {
+    derivatives: (Float64Array | undefined)[];
+    varyingDerivatives: (Float64Array | undefined)[][];
+    cellOfRow: Int32Array;
+    cellCount: Float64Array;
+  },
+  n: number,
+) {
+  const { derivatives, varyingDerivatives, cellOfRow, cellCount } = rows;
+  const D = derivatives.length;
+  const T = terms.length;
+  const nCells = cellCount.length;
   const effectFixed = new Float64Array(nCells * D);
   const effectVarying = terms.map((t) => new Float64Array(nCells * t.coefNames.length));
   if (spec.treatment !== null) {
@@ -268,56 +401,7 @@ export function compileModel(
       }
     }
   }
-
-  const fixedNames = fixed.map((f) => f.name);
-  const warnings = dataWarnings(
-    table,
-    spec.treatment,
-    terms.map((t, i) => ({
-      group: t.group,
-      labels: t.labels,
-      sizes: t.sizes,
-      index: termKeys[i].index,
-      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
-    })),
-    { parameters: offset, populationCoefficients: firstFixed + nFixed },
-  );
-  const compiled: CompiledData = {
-    family: spec.family,
-    outcome: spec.outcome,
-    nRows: n,
-    columnNames,
-    hasIntercept,
-    nFixed,
-    fixedNames,
-    fixedTerms: fixed.map((f) => f.term),
-    fixedMeans,
-    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
-    bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
-    // Families without sigma (or nu) never read these priors: their defaults are not computed.
-    sigmaPrior: hasSigma ? resolvePrior(spec.priors, "sigma", {}, () => defaults().sigma) : FLAT,
-    nuPrior: spec.family === "student"
-      ? resolvePrior(spec.priors, "nu", {}, () => defaults().nu)
-      : FLAT,
-    terms,
-    kTotal,
-    nCells,
-    cellGroups: Int32Array.from(cellGroupsList),
-    cellCount,
-    cellLabels,
-    cellLevels,
-    stats,
-    dim: offset,
-    interceptOffset,
-    bOffset,
-    sigmaOffset,
-    nuOffset,
-    treatment: spec.treatment,
-    effectFixed,
-    effectVarying,
-    warnings,
-  };
-  return applyParameterization(compiled, options.parameterization ?? "noncentered");
+  return { effectFixed, effectVarying };
 }
 
 function gaussianStats(
@@ -377,8 +461,12 @@ function gaussianStats(
   return { kind: "gaussian", count, n: y.length, yty, G, h, B, C, e };
 }
 
+/**
+ * One entry per unique covariate pattern within a cell (and per outcome value when the family
+ * keeps outcomes apart): rows, Σ y, Σ trials and the shared y, each kept only when used.
+ */
 function patternStats(
-  family: ModelSpec["family"],
+  family: Family,
   columns: Float64Array[],
   y: Float64Array,
   trials: Float64Array | null,
@@ -386,33 +474,36 @@ function patternStats(
   aHat: Float64Array,
   kTotal: number,
 ): PatternStats {
+  if (family.needsTrials && trials === null) {
+    throw new HetfxError(`Cannot build model: family "${family.name}" needs a trials column.`);
+  }
+  const keepOutcome = family.patternsKeepOutcome;
   const D = columns.length;
   const index = new Map<string, number>();
   const cell: number[] = [];
   const w: number[] = [];
-  const sum: number[] = [];
-  const weight: number[] = [];
+  const rows: number[] = [];
+  const ySum: number[] = [];
+  const trialSum: number[] = [];
+  const yValue: number[] = [];
   for (let i = 0; i < y.length; i++) {
     let key = cellOfRow[i] + "|";
     for (let d = 0; d < D; d++) key += columns[d][i] + ",";
-    if (family === "student") key += "|" + y[i];
+    if (keepOutcome) key += "|" + y[i];
     let p = index.get(key);
     if (p === undefined) {
       p = index.size;
       index.set(key, p);
       cell.push(cellOfRow[i]);
       for (let d = 0; d < D; d++) w.push(columns[d][i]);
-      sum.push(family === "student" ? y[i] : 0);
-      weight.push(0);
+      rows.push(0);
+      ySum.push(0);
+      trialSum.push(0);
+      yValue.push(y[i]);
     }
-    if (family === "student") weight[p] += 1;
-    else {
-      sum[p] += y[i];
-      weight[p] += family === "binomial" ? trials![i] : 1;
-    }
-  }
-  if (family === "binomial" && trials === null) {
-    throw new HetfxError('Cannot build model: family "binomial" needs a trials column.');
+    rows[p] += 1;
+    ySum[p] += y[i];
+    if (trials !== null) trialSum[p] += trials[i];
   }
   const nPatterns = index.size;
   const wA = new Float64Array(nPatterns * kTotal);
@@ -429,7 +520,9 @@ function patternStats(
     cell: Int32Array.from(cell),
     w: Float64Array.from(w),
     wA,
-    sum: Float64Array.from(sum),
-    weight: Float64Array.from(weight),
+    rows: Float64Array.from(rows),
+    ySum: Float64Array.from(ySum),
+    trialSum: trials !== null ? Float64Array.from(trialSum) : new Float64Array(0),
+    y: keepOutcome ? Float64Array.from(yValue) : new Float64Array(0),
   };
 }

@@ -5,6 +5,9 @@
  */
 import type { Family, PriorDistribution } from "../spec/model_spec.ts";
 import type { DataCentring } from "./data_centring.ts";
+import type { GaussianStats, PatternStats } from "../families/compressed_stats.ts";
+
+export type { GaussianStats, PatternStats } from "../families/compressed_stats.ts";
 
 /** One varying-effects term after compilation. */
 export interface CompiledTerm {
@@ -69,42 +72,12 @@ export interface CompiledTerm {
   zOffset: number;
 }
 
-/**
- * Gaussian sufficient statistics. With β_c = β + Â ρ_c (ρ_c: the varying effects of cell c's
- * groups, all terms stacked, Ktot of them), the residual sum of squares is
- * yᵀy − 2βᵀh − 2Σ ρ_cᵀe_c + βᵀGβ + 2Σ βᵀB_cρ_c + Σ ρ_cᵀC_cρ_c, where per cell
- * B_c = WᵀW_c Â, C_c = ÂᵀWᵀW_c Â, e_c = ÂᵀWᵀy_c, and G, h sum WᵀW_c, Wᵀy_c over cells.
- */
-export interface GaussianStats {
-  kind: "gaussian";
-  count: Float64Array;
-  /** Total rows and yᵀy. */
-  n: number;
-  yty: number;
-  /** D × D and D. */
-  G: Float64Array;
-  h: Float64Array;
-  /** nCells × D × Ktot, nCells × Ktot × Ktot, nCells × Ktot. */
-  B: Float64Array;
-  C: Float64Array;
-  e: Float64Array;
-}
-
-/**
- * Unique covariate patterns within cells, with summed outcomes. η_p = w_p·β + (w_pÂ)·ρ_cell.
- */
-export interface PatternStats {
-  kind: "patterns";
-  nPatterns: number;
-  cell: Int32Array;
-  /** nPatterns × D. */
-  w: Float64Array;
-  /** nPatterns × Ktot: w_p Â. */
-  wA: Float64Array;
-  /** Summed successes / counts; for student-t the outcome value. */
-  sum: Float64Array;
-  /** Summed trials / number of rows; for student-t the number of identical rows. */
-  weight: Float64Array;
+/** A family parameter (sigma, nu, …) as compiled: θ[offset] = log(value − lower). */
+export interface CompiledFamilyParameter {
+  name: string;
+  lower: number;
+  offset: number;
+  prior: PriorDistribution;
 }
 
 export interface CompiledData {
@@ -122,10 +95,13 @@ export interface CompiledData {
   fixedMeans: Float64Array;
   interceptPrior: PriorDistribution;
   bPriors: PriorDistribution[];
-  /** The sigma prior (gaussian and student; flat and unused for the other families). */
+  /** The family's parameters besides η (lib/families/), in the order θ holds them. */
+  familyParameters: CompiledFamilyParameter[];
+  /**
+   * The sigma parameter's prior (flat and unused without one): read by the Gaussian cell
+   * likelihood and the collapsed samplers.
+   */
   sigmaPrior: PriorDistribution;
-  /** The nu prior (student; flat and unused for the other families). */
-  nuPrior: PriorDistribution;
   terms: CompiledTerm[];
   /** Total number of varying coefficients per cell: the sum of K over terms. */
   kTotal: number;
@@ -139,8 +115,8 @@ export interface CompiledData {
   dim: number;
   interceptOffset: number;
   bOffset: number;
+  /** θ's index of sigma, or −1 (the Gaussian cell likelihood and collapsed samplers). */
   sigmaOffset: number;
-  nuOffset: number;
   /** The treatment and, per cell, the mean derivative of each design column with respect to it. */
   treatment: string | null;
   effectFixed: Float64Array;

@@ -12,7 +12,7 @@ import type { SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
-import { digamma, logGamma } from "../math/special.ts";
+import { type Family, familyOf } from "../families/mod.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
 import { plainNonCentred } from "./signed_scales.ts";
@@ -22,8 +22,6 @@ import {
   dataCentringLogJacobian,
 } from "./data_centring.ts";
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
-
-const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
 
 interface TermWork {
   term: CompiledTerm;
@@ -131,6 +129,12 @@ export class CompiledModel implements SamplerTarget {
   private readonly bars = new Float64Array(3);
   /** The likelihood part of the last logDensityGradient call (constants as documented). */
   lastLogLikelihood = NaN;
+  /** The family (lib/families/) and its pattern scratch: η, ∂/∂η, parameters and gradient. */
+  private readonly family: Family;
+  private readonly patternEta: Float64Array;
+  private readonly patternDEta: Float64Array;
+  private readonly familyExtra: Float64Array;
+  private readonly familyGradExtra: Float64Array;
 
   constructor(data: CompiledData) {
     this.data = data;
@@ -142,6 +146,12 @@ export class CompiledModel implements SamplerTarget {
     this.rho = new Float64Array(data.nCells * data.kTotal);
     this.gradRho = new Float64Array(data.nCells * data.kTotal);
     this.q = new Float64Array(this.D);
+    this.family = familyOf(data.family);
+    const nPatterns = data.stats.kind === "patterns" ? data.stats.nPatterns : 0;
+    this.patternEta = new Float64Array(nPatterns);
+    this.patternDEta = new Float64Array(nPatterns);
+    this.familyExtra = new Float64Array(data.familyParameters.length);
+    this.familyGradExtra = new Float64Array(data.familyParameters.length);
     this.work = data.terms.map((term) => {
       const K = term.coefNames.length;
       const size = term.nGroups * K;
@@ -277,21 +287,14 @@ export class CompiledModel implements SamplerTarget {
       }
     }
 
-    // Family parameters: sigma = exp(u), nu = 1 + exp(u), priors plus log Jacobians.
-    if (d.sigmaOffset >= 0) {
-      const u = theta[d.sigmaOffset];
-      const sigma = Math.exp(u);
-      const l = priorLogDensityInto(d.sigmaPrior, sigma);
+    // Family parameters: value = lower + exp(u), priors plus log Jacobians.
+    for (const parameter of d.familyParameters) {
+      const u = theta[parameter.offset];
+      const e = Math.exp(u);
+      const l = priorLogDensityInto(parameter.prior, parameter.lower + e);
       const g = priorDerivative[0];
       lp += l + u;
-      gradient[d.sigmaOffset] += g * sigma + 1;
-    }
-    if (d.nuOffset >= 0) {
-      const u = theta[d.nuOffset];
-      const l = priorLogDensityInto(d.nuPrior, 1 + Math.exp(u));
-      const g = priorDerivative[0];
-      lp += l + u;
-      gradient[d.nuOffset] += g * Math.exp(u) + 1;
+      gradient[parameter.offset] += g * e + 1;
     }
 
     // Likelihood and its gradient with respect to β and each cell's varying effects.
@@ -639,78 +642,46 @@ export class CompiledModel implements SamplerTarget {
     return rss;
   }
 
+  /**
+   * The family's pattern log-likelihood (lib/families/): η per pattern, the family's sum and
+   * ∂/∂η, then ∂/∂η scattered into β and each cell's varying effects.
+   */
   private patternLikelihood(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     const s = this.stats;
     if (s.kind !== "patterns") throw new Error("unreachable");
     const D = this.D;
-    const family = d.family;
-    let lp = 0;
-    let sigma = 1;
-    let nu = 1;
-    let gLogSigma = 0;
-    let gNu = 0;
-    let nuConst = 0;
-    if (family === "student") {
-      sigma = Math.exp(theta[d.sigmaOffset]);
-      nu = 1 + Math.exp(theta[d.nuOffset]);
-      nuConst = logGamma((nu + 1) / 2) - logGamma(nu / 2) - 0.5 * Math.log(nu) - LOG_SQRT_PI;
-    }
-    const dConst = family === "student"
-      ? 0.5 * digamma((nu + 1) / 2) - 0.5 * digamma(nu / 2) - 0.5 / nu
-      : 0;
     const K = d.kTotal;
     const beta = this.beta;
     const rho = this.rho;
+    const eta = this.patternEta;
+    const dEta = this.patternDEta;
+    for (let p = 0; p < s.nPatterns; p++) {
+      const r0 = s.cell[p] * K;
+      const wBase = p * D;
+      const aBase = p * K;
+      let e = 0;
+      for (let a = 0; a < D; a++) e += s.w[wBase + a] * beta[a];
+      for (let k = 0; k < K; k++) e += s.wA[aBase + k] * rho[r0 + k];
+      eta[p] = e;
+    }
+    const parameters = d.familyParameters;
+    const extra = this.familyExtra;
+    const gradExtra = this.familyGradExtra;
+    for (let i = 0; i < parameters.length; i++) extra[i] = theta[parameters[i].offset];
+    gradExtra.fill(0);
+    const lp = this.family.patternLogLikelihood(s, eta, extra, dEta, gradExtra);
     const gradBeta = this.gradBeta;
     const gradRho = this.gradRho;
     for (let p = 0; p < s.nPatterns; p++) {
       const r0 = s.cell[p] * K;
       const wBase = p * D;
       const aBase = p * K;
-      let eta = 0;
-      for (let a = 0; a < D; a++) eta += s.w[wBase + a] * beta[a];
-      for (let k = 0; k < K; k++) eta += s.wA[aBase + k] * rho[r0 + k];
-      let dEta: number;
-      const sum = s.sum[p];
-      const weight = s.weight[p];
-      switch (family) {
-        case "bernoulli":
-        case "binomial": {
-          // sum·η − n·log(1 + e^η), computed stably from one exponential e = exp(−|η|).
-          const e = Math.exp(-Math.abs(eta));
-          const softplus = (eta > 0 ? eta : 0) + Math.log1p(e);
-          lp += sum * eta - weight * softplus;
-          const prob = eta > 0 ? 1 / (1 + e) : e / (1 + e);
-          dEta = sum - weight * prob;
-          break;
-        }
-        case "poisson": {
-          const mu = Math.exp(eta);
-          lp += sum * eta - weight * mu;
-          dEta = sum - weight * mu;
-          break;
-        }
-        case "student": {
-          const zres = (sum - eta) / sigma;
-          const t = 1 + (zres * zres) / nu;
-          lp += weight * (nuConst - Math.log(sigma) - 0.5 * (nu + 1) * Math.log(t));
-          dEta = (weight * (nu + 1) * zres) / (sigma * nu * t);
-          gLogSigma += weight * (-1 + ((nu + 1) * zres * zres) / (nu * t));
-          gNu += weight *
-            (dConst - 0.5 * Math.log(t) + (0.5 * (nu + 1) * zres * zres) / (nu * nu * t));
-          break;
-        }
-        default:
-          throw new Error(`unreachable family ${family}`);
-      }
-      for (let a = 0; a < D; a++) gradBeta[a] += dEta * s.w[wBase + a];
-      for (let k = 0; k < K; k++) gradRho[r0 + k] += dEta * s.wA[aBase + k];
+      const g = dEta[p];
+      for (let a = 0; a < D; a++) gradBeta[a] += g * s.w[wBase + a];
+      for (let k = 0; k < K; k++) gradRho[r0 + k] += g * s.wA[aBase + k];
     }
-    if (family === "student") {
-      gradient[d.sigmaOffset] += gLogSigma;
-      gradient[d.nuOffset] += gNu * (nu - 1);
-    }
+    for (let i = 0; i < parameters.length; i++) gradient[parameters[i].offset] += gradExtra[i];
     return lp;
   }
 }

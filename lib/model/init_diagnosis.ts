@@ -8,6 +8,7 @@
 import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { formatPrior } from "../spec/priors.ts";
+import { familyOf } from "../families/mod.ts";
 
 /** One parameter block of the unconstrained vector: a name and its index range. */
 interface Block {
@@ -58,21 +59,8 @@ function blocks(data: CompiledData): Block[] {
       prior: "normal(0, 1) on the standardised effects",
     });
   }
-  if (data.sigmaOffset >= 0) {
-    out.push({
-      name: "sigma",
-      start: data.sigmaOffset,
-      end: data.sigmaOffset + 1,
-      prior: formatPrior(data.sigmaPrior),
-    });
-  }
-  if (data.nuOffset >= 0) {
-    out.push({
-      name: "nu",
-      start: data.nuOffset,
-      end: data.nuOffset + 1,
-      prior: formatPrior(data.nuPrior),
-    });
+  for (const p of data.familyParameters) {
+    out.push({ name: p.name, start: p.offset, end: p.offset + 1, prior: formatPrior(p.prior) });
   }
   return out;
 }
@@ -101,7 +89,9 @@ export function describeNonFiniteDensity(data: CompiledData): string {
     const logLik = model.lastLogLikelihood;
     if (!Number.isFinite(logLik)) {
       return `the likelihood of "${data.outcome}" (${data.family}) is not finite even at the ` +
-        `initial values: the outcome${data.family === "binomial" ? " or trials" : ""} may hold ` +
+        `initial values: the outcome${
+          familyOf(data.family).needsTrials ? " or trials" : ""
+        } may hold ` +
         "values too large to square or exponentiate (rescale it, e.g. to thousands or " +
         "standard deviations) or values impossible under the family";
     }

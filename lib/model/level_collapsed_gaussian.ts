@@ -45,6 +45,7 @@ import {
   levelPrecisionForward,
   signedScaleSuits,
 } from "./level_covariance.ts";
+import { familyOf } from "../families/mod.ts";
 import {
   choleskyInPlace,
   invertSymmetricPositive,
@@ -74,7 +75,7 @@ export const SIGNED_SCALE_MAX_DROP = 3;
  * ```
  */
 export function levelCollapseIneligibility(data: CompiledData): string | null {
-  if (data.family !== "gaussian" || data.stats.kind !== "gaussian") {
+  if (!familyOf(data.family).collapsible || data.stats.kind !== "gaussian") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.terms.length !== 1) return `there are ${data.terms.length} grouping terms, not one`;

@@ -24,6 +24,7 @@ import type { FitResult } from "./fit_result.ts";
 import { effects } from "./effects.ts";
 import { trainingTable } from "./linear_predictor.ts";
 import { compareLevels, type EffectEstimate } from "./effects.ts";
+import { familyOf } from "../families/mod.ts";
 
 /** An OLS fit with HC2 standard errors. */
 export interface OlsFit {
@@ -300,13 +301,13 @@ export function compareFit<F extends FitResult>(
 
 /**
  * For a family whose link is not the identity, each group's average treatment effect on the
- * outcome scale (by group label); undefined for gaussian and student.
+ * outcome scale (by group label); undefined for identity-link families.
  */
 function hierarchicalOnOutcomeScale(
   fit: FitResult,
   factors: readonly string[],
 ): Map<string, EffectEstimate> | undefined {
-  if (fit.spec.family === "gaussian" || fit.spec.family === "student") return undefined;
+  if (familyOf(fit.spec.family).link === "identity") return undefined;
   const byGroup = new Map<string, EffectEstimate>();
   for (const e of effects(fit, { by: factors, scale: "response" }).slice(1)) {
     byGroup.set(factors.map((f) => e.by[f]).join("_"), e);

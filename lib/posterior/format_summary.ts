@@ -4,7 +4,7 @@
  */
 import type { FitResult } from "./fit_result.ts";
 import type { GroupEffect } from "./types.ts";
-import type { Family } from "../spec/model_spec.ts";
+import { familyOf } from "../families/mod.ts";
 
 function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "NA";
@@ -16,15 +16,6 @@ function table(header: string[], rows: string[][]): string {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
 }
-
-/** What the group effects (linear-predictor slopes) measure, per family. */
-export const LINK_SCALE: Readonly<Record<Family, string>> = {
-  gaussian: "in outcome units",
-  student: "in outcome units",
-  bernoulli: "on the log-odds scale",
-  binomial: "on the log-odds scale",
-  poisson: "on the log-rate scale",
-};
 
 /** "white=1, male=1, intl=5, hawk=1: 0.53 [0.38, 0.68]" */
 export function describeGroupEffect(g: GroupEffect): string {
@@ -90,7 +81,7 @@ export function formatFitSummary(fit: FitResult): string {
     out.push(
       "",
       `Effect of ${fit.data.treatment} across ${fit.groupEffects().length} groups, ` +
-        `${LINK_SCALE[fit.spec.family]} (sd of all draws ${fixed(s.sd_all_draws)}):`,
+        `${familyOf(fit.spec.family).linkScale} (sd of all draws ${fixed(s.sd_all_draws)}):`,
       `  min    ${describeGroupEffect(s.min)}`,
       `  median ${describeGroupEffect(s.median)}`,
       `  max    ${describeGroupEffect(s.max)}`,

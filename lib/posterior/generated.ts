@@ -65,8 +65,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
     }
     return { term, K, sd, cor };
   });
-  const sigma = data.sigmaOffset >= 0 ? add("sigma") : null;
-  const nu = data.nuOffset >= 0 ? add("nu") : null;
+  const familyParameters = data.familyParameters.map((p) => ({ p, array: add(p.name) }));
   const rArrays = data.terms.map((term) =>
     term.labels.flatMap((label) =>
       term.coefNames.map((c) => add(varyingName(term.group, label, c)))
@@ -133,8 +132,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         for (let p = 0; p < data.nFixed; p++) intercept -= data.fixedMeans[p] * beta[first + p];
         bIntercept[out] = intercept;
       }
-      if (sigma) sigma[out] = Math.exp(theta[data.sigmaOffset]);
-      if (nu) nu[out] = 1 + Math.exp(theta[data.nuOffset]);
+      for (const { p, array } of familyParameters) array[out] = p.lower + Math.exp(theta[p.offset]);
       if (hasEffects) {
         for (let c = 0; c < nCells; c++) {
           let predicted = 0;

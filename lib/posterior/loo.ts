@@ -14,7 +14,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
-import { logGamma } from "../math/special.ts";
+import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 
@@ -71,47 +71,12 @@ export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
     : null;
   const lp = new LinearPredictor(fit, data);
   const S = lp.draws;
-  const sigma = fit.named.values.get("sigma");
-  const nu = fit.named.values.get("nu");
+  const family = familyOf(spec.family);
+  const extra = family.parameters.map((p) => fit.named.values.get(p.name)!);
   const out: Float64Array[] = [];
-  const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
   for (let i = 0; i < lp.nRows; i++) {
     const eta = lp.eta(i, new Float64Array(S));
-    const yi = y.values[i];
-    switch (spec.family) {
-      case "gaussian":
-        for (let s = 0; s < S; s++) {
-          const z = (yi - eta[s]) / sigma![s];
-          eta[s] = -HALF_LOG_2PI - Math.log(sigma![s]) - 0.5 * z * z;
-        }
-        break;
-      case "student":
-        for (let s = 0; s < S; s++) {
-          const v = nu![s];
-          const z = (yi - eta[s]) / sigma![s];
-          eta[s] = logGamma((v + 1) / 2) - logGamma(v / 2) - 0.5 * Math.log(v * Math.PI) -
-            Math.log(sigma![s]) - ((v + 1) / 2) * Math.log1p((z * z) / v);
-        }
-        break;
-      case "bernoulli":
-      case "binomial": {
-        const n = trials ? trials[i] : 1;
-        const c = trials ? logGamma(n + 1) - logGamma(yi + 1) - logGamma(n - yi + 1) : 0;
-        for (let s = 0; s < S; s++) {
-          const e = eta[s];
-          // log p = −log(1 + e^−η), log(1 − p) = −log(1 + e^η), computed stably.
-          const logP = e > 0 ? -Math.log1p(Math.exp(-e)) : e - Math.log1p(Math.exp(e));
-          const log1mP = logP - e;
-          eta[s] = c + yi * logP + (n - yi) * log1mP;
-        }
-        break;
-      }
-      case "poisson": {
-        const c = logGamma(yi + 1);
-        for (let s = 0; s < S; s++) eta[s] = yi * eta[s] - Math.exp(eta[s]) - c;
-        break;
-      }
-    }
+    family.pointwiseLogLikelihood(y.values[i], trials ? trials[i] : 1, eta, extra);
     out.push(eta);
   }
   return out;

@@ -10,6 +10,7 @@ import { getColumn } from "../data/table.ts";
 import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 import { responseFunction } from "./predict.ts";
+import { familyOf } from "../families/mod.ts";
 
 /** Options of {@link ppCheck}. */
 export interface PpCheckOptions {
@@ -74,8 +75,7 @@ export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckDa
   }
   const observed = Array.from(y.values);
   const distinct = [...new Set(observed)].sort((a, b) => a - b);
-  const discreteFamily = ["bernoulli", "binomial", "poisson"].includes(fit.spec.family);
-  const kind = discreteFamily ? "bars" : "density";
+  const kind = familyOf(fit.spec.family).discrete ? "bars" : "density";
   const out: PpCheckData = {
     outcome: fit.spec.outcome,
     family: fit.spec.family,

@@ -12,6 +12,7 @@ import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import type { Family } from "../spec/model_spec.ts";
+import { familyOf } from "../families/mod.ts";
 import { KeyedStream } from "../math/rng.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { FitResult } from "./fit_result.ts";
@@ -39,15 +40,7 @@ export interface RowPrediction extends DrawSummary {
 
 /** Inverse link of a family (canonical links: identity, logit, log). */
 export function inverseLink(family: Family): (eta: number) => number {
-  switch (family) {
-    case "bernoulli":
-    case "binomial":
-      return (eta) => 1 / (1 + Math.exp(-eta));
-    case "poisson":
-      return Math.exp;
-    default:
-      return (eta) => eta;
-  }
+  return familyOf(family).inverseLink;
 }
 
 const PREDICT_OPTION_NAMES = optionNames<PredictOptions>({
@@ -105,93 +98,29 @@ export function responseFunction(
   type: "expectation" | "prediction",
   seed: number,
 ): (row: number, eta: Float64Array) => void {
-  const family = fit.spec.family;
-  const inv = inverseLink(family);
-  const trials = family === "binomial" && fit.spec.trials
+  const family = familyOf(fit.spec.family);
+  const inv = family.inverseLink;
+  const trials = family.needsTrials && fit.spec.trials
     ? (getColumn(table, fit.spec.trials, "Cannot predict") as { values?: Float64Array }).values
     : undefined;
-  if (family === "binomial" && trials === undefined) {
+  if (family.needsTrials && trials === undefined) {
     throw new HetfxError(
-      `Cannot predict: a binomial model needs the numeric trials column "${fit.spec.trials}".`,
+      `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
   if (type === "expectation") {
     return (row, eta) => {
       const m = trials ? trials[row] : 1;
-      for (let s = 0; s < eta.length; s++) eta[s] = m * inv(eta[s]);
+      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m);
     };
   }
-  const sigma = fit.named.values.get("sigma");
-  const nu = fit.named.values.get("nu");
+  const extra = family.parameters.map((p) => fit.named.values.get(p.name)!);
   const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.prediction);
   return (row, eta) => {
+    const m = trials ? trials[row] : 1;
     for (let s = 0; s < eta.length; s++) {
       rng.reset(seed, s, row, PosteriorStreams.prediction);
-      const mu = inv(eta[s]);
-      switch (family) {
-        case "gaussian":
-          eta[s] = mu + sigma![s] * rng.normal();
-          break;
-        case "student":
-          eta[s] = mu + sigma![s] * rng.normal() / Math.sqrt(gamma(rng, nu![s] / 2) * 2 / nu![s]);
-          break;
-        case "bernoulli":
-          eta[s] = rng.uniform() < mu ? 1 : 0;
-          break;
-        case "binomial": {
-          let k = 0;
-          for (let t = 0; t < trials![row]; t++) if (rng.uniform() < mu) k++;
-          eta[s] = k;
-          break;
-        }
-        case "poisson":
-          eta[s] = poisson(rng, mu);
-          break;
-      }
+      eta[s] = family.predictiveDraw(inv(eta[s]), m, extra, s, rng);
     }
   };
-}
-
-/** Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost. */
-export function gamma(rng: KeyedStream, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(rng.uniform(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number, v: number;
-    do {
-      x = rng.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rng.uniform();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
-/** Poisson(λ) by inversion for λ ≤ 30, else via Gamma/binomial splitting (Knuth). */
-export function poisson(rng: KeyedStream, lambda: number): number {
-  let k = 0;
-  while (lambda > 30) {
-    const m = Math.floor(lambda * 7 / 8);
-    const x = gamma(rng, m);
-    if (x > lambda) {
-      // Binomial(m − 1, λ / x) by summing Bernoullis.
-      let b = 0;
-      for (let i = 0; i < m - 1; i++) if (rng.uniform() < lambda / x) b++;
-      return k + b;
-    }
-    k += m;
-    lambda -= x;
-  }
-  let p = Math.exp(-lambda);
-  let cdf = p;
-  const u = rng.uniform();
-  let j = 0;
-  while (u > cdf && j < 1000) {
-    j++;
-    p *= lambda / j;
-    cdf += p;
-  }
-  return k + j;
 }

@@ -46,8 +46,6 @@ export { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 export {
   cauchy,
   checkPrior,
-  type DefaultPriors,
-  defaultPriors,
   exponential,
   flat,
   formatPrior,

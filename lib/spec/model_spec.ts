@@ -7,16 +7,26 @@
  * in R's order: main effects in order of appearance, then two-way interactions, and so on.
  */
 
-/** Likelihood families. Links are the canonical ones (identity, logit, log). */
-export type Family = "gaussian" | "bernoulli" | "binomial" | "poisson" | "student";
+/**
+ * What a ModelSpec needs to know of each likelihood family (lib/families/ holds the rest): whether
+ * its (canonical) link, whether it takes a trials column and the prior classes of its parameters
+ * besides η. The registry's test checks that lib/families/mod.ts agrees.
+ */
+export const FAMILY_ROLES = {
+  gaussian: { link: "identity", trials: false, parameters: ["sigma"] },
+  bernoulli: { link: "logit", trials: false, parameters: [] },
+  binomial: { link: "logit", trials: true, parameters: [] },
+  poisson: { link: "log", trials: false, parameters: [] },
+  student: { link: "identity", trials: false, parameters: ["sigma", "nu"] },
+} as const satisfies Record<
+  string,
+  { link: string; trials: boolean; parameters: readonly string[] }
+>;
 
-export const FAMILIES: readonly Family[] = [
-  "gaussian",
-  "bernoulli",
-  "binomial",
-  "poisson",
-  "student",
-];
+/** Likelihood families. */
+export type Family = keyof typeof FAMILY_ROLES;
+
+export const FAMILIES: readonly Family[] = Object.keys(FAMILY_ROLES) as Family[];
 
 /** One varying-effects term, brms `(1 + treat | g1:g2)` or with `||` (`correlated: false`). */
 export interface GroupTerm {

@@ -26,7 +26,7 @@
  */
 import { didYouMean, HetfxError } from "../errors.ts";
 import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
-import type { Family, PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
+import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
 
 /** The prior classes, in the canonical order used by `priorsFromObject`. */
 export const PRIOR_CLASSES: readonly PriorClass[] = ["Intercept", "b", "sd", "sigma", "cor", "nu"];
@@ -451,73 +451,6 @@ export function mad(values: ArrayLike<number>): number {
     Math.abs(v - m)
   );
   return 1.4826 * median(deviations);
-}
-
-/**
- * The default prior of each class for one family and outcome (see the table at the top of this
- * file). Read-only: the Intercept, sd and sigma entries are getters computed from the outcome's
- * median and MAD on first read (defaultPriors), so a fit whose priors are all given never sorts
- * the rows.
- */
-export interface DefaultPriors {
-  readonly Intercept: PriorDistribution;
-  readonly b: PriorDistribution;
-  readonly sd: PriorDistribution;
-  readonly cor: PriorDistribution;
-  /** Used by gaussian and student only (given for every family so callers need no check). */
-  readonly sigma: PriorDistribution;
-  /** Used by student only (given for every family). */
-  readonly nu: PriorDistribution;
-}
-
-/**
- * brms's default priors for `family` given the outcome values `y` (see the module's table).
- *
- * @example
- * ```ts
- * import { defaultPriors } from "./priors.ts";
- * const d = defaultPriors("gaussian", new Float64Array([1, 2, 3, 4, 100]));
- * console.assert(d.Intercept.dist === "student_t" && d.b.dist === "flat");
- * ```
- */
-export function defaultPriors(family: Family, y: Float64Array): DefaultPriors {
-  // brms centres the Intercept's prior on the outcome's median and scales it (and the sd and
-  // sigma priors) by its MAD; both sort every row, so they run when first asked for.
-  let memo: { location: number; scale: number } | undefined;
-  const stats = () => (memo ??= outcomeLocationScale(family, y));
-  return {
-    get Intercept(): PriorDistribution {
-      return { dist: "student_t", df: 3, mu: stats().location, sigma: stats().scale };
-    },
-    b: { dist: "flat" },
-    get sd(): PriorDistribution {
-      return { dist: "student_t", df: 3, mu: 0, sigma: stats().scale };
-    },
-    cor: { dist: "lkj", eta: 1 },
-    get sigma(): PriorDistribution {
-      return { dist: "student_t", df: 3, mu: 0, sigma: stats().scale };
-    },
-    nu: { dist: "gamma", shape: 2, rate: 0.1 },
-  };
-}
-
-/** The default priors' location (median) and scale (MAD, at least 2.5), as brms sets them. */
-function outcomeLocationScale(
-  family: Family,
-  y: Float64Array,
-): { location: number; scale: number } {
-  let location = 0;
-  let scale = 2.5;
-  if (family === "gaussian" || family === "student" || family === "poisson") {
-    const values = family === "poisson"
-      ? Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v))
-      : Array.from(y);
-    const m = median(values);
-    const s = mad(values);
-    if (Number.isFinite(m)) location = roundR1(m);
-    if (Number.isFinite(s)) scale = Math.max(2.5, roundR1(s));
-  }
-  return { location, scale };
 }
 
 /**

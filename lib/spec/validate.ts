@@ -5,7 +5,7 @@
 import { didYouMean, HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
-import { FAMILIES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
+import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 
 const FAIL = "Cannot build model";
@@ -154,13 +154,17 @@ function checkGroupTerms(spec: ModelSpec, table: Table): void {
 }
 
 function checkRoles(spec: ModelSpec): void {
-  if (spec.trials !== undefined && spec.family !== "binomial") {
-    fail(`trials ("${spec.trials}") only apply to the binomial family, not ${spec.family}.`);
-  }
-  if (spec.family === "binomial" && spec.trials === undefined) {
+  const withTrials = FAMILIES.filter((f) => FAMILY_ROLES[f].trials);
+  if (spec.trials !== undefined && !FAMILY_ROLES[spec.family].trials) {
     fail(
-      `the binomial family needs the number of trials: .family("binomial", { trials: "n" }) ` +
-        `or "y | trials(n) ~ …" in a formula.`,
+      `trials ("${spec.trials}") only apply to the ${withTrials.join(" and ")} family, ` +
+        `not ${spec.family}.`,
+    );
+  }
+  if (FAMILY_ROLES[spec.family].trials && spec.trials === undefined) {
+    fail(
+      `the ${spec.family} family needs the number of trials: ` +
+        `.family("${spec.family}", { trials: "n" }) or "y | trials(n) ~ …" in a formula.`,
     );
   }
   const y = spec.outcome;
@@ -239,11 +243,15 @@ function checkPriors(spec: ModelSpec, table: Table): void {
           `correlated varying effects (it needs two or more effects and "|" rather than "||").`,
       );
     }
-    if (p.class === "sigma" && spec.family !== "gaussian" && spec.family !== "student") {
-      fail(`prior ${text}: the ${spec.family} family has no sigma parameter.`);
-    }
-    if (p.class === "nu" && spec.family !== "student") {
-      fail(`prior ${text}: only the student family has a nu parameter.`);
+    const having = FAMILIES.filter((f) =>
+      (FAMILY_ROLES[f].parameters as readonly string[]).includes(p.class)
+    );
+    if (having.length > 0 && !having.includes(spec.family)) {
+      fail(
+        having.length === 1
+          ? `prior ${text}: only the ${having[0]} family has a ${p.class} parameter.`
+          : `prior ${text}: the ${spec.family} family has no ${p.class} parameter.`,
+      );
     }
     if (p.class === "Intercept" && !spec.intercept) {
       fail(`prior ${text}: the model has no intercept ("0 +" or "- 1" removed it).`);
@@ -327,13 +335,15 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
   if (withLink) {
     const [, name, link] = withLink;
     const known = (FAMILIES as readonly string[]).includes(name);
-    const canonical: Record<string, string> = {
-      gaussian: "identity",
-      student: "identity",
-      bernoulli: "logit",
-      binomial: "logit",
-      poisson: "log",
-    };
+    const canonical: Record<string, string> = Object.fromEntries(
+      FAMILIES.map((f) => [f, FAMILY_ROLES[f].link]),
+    );
+    // "gaussian, student: identity; bernoulli, binomial: logit; …", links in order of appearance.
+    const links = [...new Set(FAMILIES.map((f) => FAMILY_ROLES[f].link))];
+    const linkList = links.map((l) =>
+      `${FAMILIES.filter((f) => canonical[f] === l).join(", ")}: ${l}`
+    )
+      .join("; ");
     const advice = !known
       ? ""
       : canonical[name] === link
@@ -343,8 +353,7 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
       } link`;
     fail(
       `family "${spec.family}": hetfx does not take a link function; every family uses its ` +
-        `canonical link (gaussian, student: identity; bernoulli, binomial: logit; poisson: ` +
-        `log)${advice}.`,
+        `canonical link (${linkList})${advice}.`,
     );
   }
   if (!(FAMILIES as readonly string[]).includes(spec.family)) {

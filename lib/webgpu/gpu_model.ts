@@ -229,12 +229,12 @@ export class GpuModel {
       layout.nB,
       layout.D,
       layout.KT,
-      data.family === "student",
+      layout.extraPartials,
     );
     const logDensity = await compileModule(
       device,
       "log_density.wgsl",
-      prefix + logDensityWgsl.replace("//@PATTERN_LOOP", loop),
+      prefix + layout.familyWgsl + logDensityWgsl.replace("//@PATTERN_LOOP", loop),
     );
     const chees = options.kernels === "evaluate"
       ? null

@@ -24,6 +24,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { CompiledData, GaussianStats, PatternStats } from "../model/compiled_data.ts";
+import { familyOf } from "../families/mod.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /** Every storage buffer the kernels bind, in binding order (binding = index), and its type. */
@@ -75,7 +76,6 @@ export const KMAX = 8;
 export const LOOP_LIMIT = 65535;
 
 /** Family codes in the header. */
-export const FAMILY_CODE = { gaussian: 0, bernoulli: 1, binomial: 1, poisson: 2, student: 3 };
 
 /** Prior kinds in modelF (4 floats per prior: kind, a, b, c). */
 function encodePrior(p: PriorDistribution, what: string): number[] {
@@ -128,7 +128,12 @@ export interface ModelLayout {
   textureHeight: number;
   /** Bytes the likelihood kernel reads per evaluation of all chains (texels + theta). */
   likelihoodBytes: number;
+  /** The family's data are Gaussian cell statistics (the gaussian_cells kernel). */
   gaussian: boolean;
+  /** The family's WGSL (pattern_terms, family_extras, family_finalize; lib/families/). */
+  familyWgsl: string;
+  /** Parameter partials pattern_terms returns that the pattern loop sums (0 to 2). */
+  extraPartials: number;
   /** Initial contents of the model-data buffers and the row texture (width × height texels). */
   data: {
     rows: Float32Array<ArrayBuffer>;
@@ -217,9 +222,10 @@ export function buildLayout(
       );
     }
   }
+  const family = familyOf(data.family);
   const gaussian = data.stats.kind === "gaussian";
-  const student = data.family === "student";
-  const nAcc = 1 + D + KT + (student ? 2 : 0);
+  const extraPartials = family.wgsl.extraPartials;
+  const nAcc = 1 + D + KT + extraPartials;
 
   // Cells → chunks of patterns; pattern rows (β columns that are sampled, Â, sum, weight) in
   // texels, patterns sorted by cell. A field that is constant over the patterns (an intercept, a
@@ -234,8 +240,12 @@ export function buildLayout(
       : m < NB + KT
       ? s.wA[p * KT + m - NB]
       : m === NB + KT
-      ? s.sum[p]
-      : s.weight[p];
+      ? yField![p]
+      : nField![p];
+  // The two per-pattern fields the family's pattern_terms reads as (y, n).
+  const [yField, nField] = data.stats.kind === "patterns"
+    ? family.wgsl.gpuFields(data.stats)
+    : [null, null];
   if (data.stats.kind !== "patterns") rowFields.push(...Array(nFields).fill("0.0"));
   else {
     const s = data.stats;
@@ -367,10 +377,12 @@ export function buildLayout(
       priors.push(...encodePrior(p, `sd of ${t.group}:${t.coefNames[k]}`))
     );
   }
-  const priorSigma = priors.length / 4;
-  priors.push(...encodePrior(data.sigmaPrior, "sigma"));
-  const priorNu = priors.length / 4;
-  priors.push(...encodePrior(data.nuPrior, "nu"));
+  // The family's parameters: prior slot PRIOR_<NAME> each (lib/families/family.ts).
+  const parameterPriorSlots = data.familyParameters.map((p) => {
+    const slot = priors.length / 4;
+    priors.push(...encodePrior(p.prior, p.name));
+    return slot;
+  });
   const fParts: [string, ArrayLike<number>][] = [["PRIOR", priors]];
   let nRowsWeight = data.nRows;
   if (data.stats.kind === "gaussian") {
@@ -378,9 +390,9 @@ export function buildLayout(
     fParts.push(["GB", data.stats.B], ["GC", data.stats.C], ["GE", g.eHat], ["BHAT", g.betaHat]);
     fParts.push(["DELTA", g.delta], ["G", data.stats.G], ["RSS0", [g.rss0]]);
     nRowsWeight = data.stats.n;
-  } else if (student) {
+  } else {
     let n = 0;
-    for (const w of data.stats.weight) n += w;
+    for (const r of data.stats.rows) n += r;
     nRowsWeight = n;
   }
   fParts.push(["N", [nRowsWeight]]);
@@ -446,9 +458,11 @@ export function buildLayout(
     `const NTA: u32 = ${u(Math.max(1, T))};`,
     // Per-model bound on K: small private arrays keep the kernels in registers.
     `const KMAX: u32 = ${u(Math.max(1, ...K))};`,
-    `const FAMILY: u32 = ${u(FAMILY_CODE[data.family])};`,
+    // The gaussian_cells kernel reads SIGMA_OFF, so it is defined for every family.
     `const SIGMA_OFF: u32 = ${u(data.sigmaOffset >= 0 ? data.sigmaOffset : NONE)};`,
-    `const NU_OFF: u32 = ${u(data.nuOffset >= 0 ? data.nuOffset : NONE)};`,
+    ...data.familyParameters.filter((p) => p.name !== "sigma").map((p) =>
+      `const ${p.name.toUpperCase()}_OFF: u32 = ${u(p.offset)};`
+    ),
     `const NACC: u32 = ${u(nAcc)};`,
     `const NACC_ALLOC: u32 = ${u(3 + D + KT)};`,
     `const NCHUNK: u32 = ${u(nChunks)};`,
@@ -468,8 +482,9 @@ export function buildLayout(
     ...Object.entries(idxOffsets).map(([k, v]) => `const IDX_${k}: u32 = ${u(v)};`),
     ...Object.entries(fOffsets).map(([k, v]) => `const F_${k}: u32 = ${u(v)};`),
     `const PRIOR_SD: u32 = ${u(priorSd)};`,
-    `const PRIOR_SIGMA: u32 = ${u(priorSigma)};`,
-    `const PRIOR_NU: u32 = ${u(priorNu)};`,
+    ...data.familyParameters.map((p, i) =>
+      `const PRIOR_${p.name.toUpperCase()}: u32 = ${u(parameterPriorSlots[i])};`
+    ),
     `const T_K = ${arr("u32", K.map(u))};`,
     `const T_J = ${arr("u32", data.terms.map((t) => u(t.nGroups)))};`,
     `const T_LOGSD = ${arr("u32", data.terms.map((t) => u(t.logSdOffset)))};`,
@@ -524,6 +539,8 @@ export function buildLayout(
       ? 0
       : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
     gaussian,
+    familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
+    extraPartials,
     data: { rows, idx, modelF },
     nonZ,
   };
@@ -573,11 +590,12 @@ export function patternLoop(
   NB: number,
   D: number,
   KT: number,
-  student: boolean,
+  extraPartials: number,
 ): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const { cpi } = shape;
-  const nAcc = 1 + D + KT + (student ? 2 : 0);
+  const nAcc = 1 + D + KT + extraPartials;
+  const hasExtras = extraPartials > 0;
   const tpr = rows.texelsPerRow;
   const comp = (m: number) => rows.rowFields[m];
   const L: string[] = [];
@@ -586,14 +604,11 @@ export function patternLoop(
     L.push(`  var rho${k}: array<f32, KTA>;`, `  cell_rho(cell, c${k}, &rho${k});`);
     for (const a of range(NB)) L.push(`  let b${k}_${a} = theta[at(${a}u, c${k})];`);
     for (const j of range(KT)) L.push(`  let h${k}_${j} = rho${k}[${j}];`);
-    if (student) {
-      L.push(`  let sg${k} = exp(theta[at(SIGMA_OFF, c${k})]);`);
-      L.push(`  let nu${k} = 1.0 + exp(theta[at(NU_OFF, c${k})]);`);
-    }
+    if (hasExtras) L.push(`  let ex${k} = family_extras(c${k});`);
     L.push(`  var lp${k} = 0.0;`);
     for (const a of range(NB)) L.push(`  var s${k}_${a} = 0.0;`);
     for (const j of range(KT)) L.push(`  var t${k}_${j} = 0.0;`);
-    if (student) L.push(`  var gs${k} = 0.0;`, `  var gn${k} = 0.0;`);
+    for (const i of range(extraPartials)) L.push(`  var gx${k}_${i} = 0.0;`);
   }
   L.push("  for (var p = start; p < end; p++) {");
   L.push("    let q = p * TPR;");
@@ -612,22 +627,22 @@ export function patternLoop(
     L.push("    {");
     L.push(`      let eta = ${eta};`);
     L.push(
-      `      let r = pattern_terms(eta, ys, yn, ${student ? `sg${k}, nu${k}` : "1.0, 1.0"});`,
+      `      let r = pattern_terms(eta, ys, yn, ${hasExtras ? `ex${k}` : "vec2<f32>(1.0, 1.0)"});`,
     );
     L.push(`      lp${k} += r.x;`);
     for (const a of range(NB)) L.push(`      s${k}_${a} += r.y * w${a};`);
     for (const j of range(KT)) L.push(`      t${k}_${j} += r.y * v${j};`);
-    if (student) L.push(`      gs${k} += r.z;`, `      gn${k} += r.w;`);
+    for (const i of range(extraPartials)) L.push(`      gx${k}_${i} += r.${"zw"[i]};`);
     L.push("    }");
   }
   L.push("  }");
   // Accumulator m of chain k (partials slot m): lp, ∂/∂β (0 for the varying-only columns),
-  // ∂/∂ρ, [∂/∂log σ, ∂/∂ν].
+  // ∂/∂ρ, then the family's parameter partials.
   const value = (k: number, m: number): string => {
     if (m === 0) return `lp${k}`;
     if (m <= D) return m - 1 < NB ? `s${k}_${m - 1}` : "0.0";
     if (m <= D + KT) return `t${k}_${m - 1 - D}`;
-    return m === D + KT + 1 ? `gs${k}` : `gn${k}`;
+    return `gx${k}_${m - 1 - D - KT}`;
   };
   const write = (k: number, m: number, v: string) =>
     `    partials[(chunk * NACC + ${m}u) * NC + c${k}] = ${v};`;

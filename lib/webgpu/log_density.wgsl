@@ -1,7 +1,7 @@
 // The compiled model's log density and gradient for NC chains at once (lib/model/compiled_model.ts
 // in f32), in three dispatches:
 //   1. pattern_likelihood (or gaussian_cells): per chunk of patterns (one cell) and chain, the
-//      likelihood's partial sums: lp, ∂/∂β (D), ∂/∂ρ_cell (KT) [, student: ∂/∂log σ, ∂/∂ν].
+//      likelihood's partial sums: lp, ∂/∂β (D), ∂/∂ρ_cell (KT) [, the family's parameters].
 //   2. varying_backward: per (group, chain): sums the ∂/∂ρ of the group's cells, back through
 //      r = diag(sd) L z to z; per-group partial sums for ∂/∂log sd and ∂/∂L.
 //   3. finalize: per chain: blocked sums of the partials, priors, Jacobians, Cholesky backward.
@@ -22,32 +22,9 @@ fn step_update(e: u32, c: u32, g: f32) {
   }
 }
 
-// One pattern's (lp, ∂lp/∂η, student ∂/∂log σ part, student ∂/∂ν part) at linear predictor η with
-// outcome sum y and weight n; constants in η (student log σ, ν normaliser) are added in finalize.
-fn pattern_terms(eta: f32, y: f32, n: f32, sigma: f32, nu: f32) -> vec4<f32> {
-  if (FAMILY == 1u) {
-    // y·η − n·log(1 + e^η) and y − n·sigmoid(η) from one exp and one division; e ∈ (0, 1], so
-    // log(1 + e) has an absolute error of a few 1e-8 (relative to |lp| ≥ log 2 per row).
-    let e = exp(-abs(eta));
-    let inv = 1.0 / (1.0 + e);
-    let sp = max(eta, 0.0) + log(1.0 + e);
-    let prob = select(e * inv, inv, eta >= 0.0);
-    return vec4<f32>(y * eta - n * sp, y - n * prob, 0.0, 0.0);
-  }
-  if (FAMILY == 2u) {
-    let mu = exp(eta);
-    return vec4<f32>(y * eta - n * mu, y - n * mu, 0.0, 0.0);
-  }
-  let z = (y - eta) / sigma;
-  let tt = 1.0 + z * z / nu;
-  let lt = log(tt);
-  return vec4<f32>(
-    -n * 0.5 * (nu + 1.0) * lt,
-    n * (nu + 1.0) * z / (sigma * nu * tt),
-    n * (nu + 1.0) * z * z / (nu * tt),
-    n * (-0.5 * lt + 0.5 * (nu + 1.0) * z * z / (nu * nu * tt)),
-  );
-}
+// pattern_terms(eta, y, n, ex) -> (lp, ∂lp/∂η, two parameter partials), family_extras(c) and
+// family_finalize(c, lik, beta, gbeta) come from the family (lib/families/<family>.ts), prepended
+// by lib/webgpu/gpu_model.ts.
 
 // Workgroup (x: block of CW chain slots, y/z: block of PL chunks) of LW = CW × PL invocations:
 // slot cl of the block holds chains slot·CPI … slot·CPI + CPI − 1, plane `plane` takes chunk
@@ -301,45 +278,8 @@ fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
     gbeta[a] = sum_partials(1u + a, c);
   }
   var lp = 0.0;
-  let n_rows = modelF[F_N];
-  let lik_part = sum_partials(0u, c);
-  if (FAMILY == 0u) {
-    let log_sigma = theta[at(SIGMA_OFF, c)];
-    let inv_var = exp(-2.0 * log_sigma);
-    var quad = 0.0;
-    var lin = 0.0;
-    for (var a = 0u; a < D; a++) {
-      let da = beta[a] - modelF[F_BHAT + a];
-      var gd = 0.0;
-      for (var b = 0u; b < D; b++) {
-        gd += modelF[F_G + a * D + b] * (beta[b] - modelF[F_BHAT + b]);
-      }
-      quad += da * gd;
-      lin += da * modelF[F_DELTA + a];
-      gbeta[a] += (modelF[F_DELTA + a] - gd) * inv_var;
-    }
-    let rss = modelF[F_RSS0] + quad - 2.0 * lin + lik_part;
-    lp += -n_rows * log_sigma - 0.5 * rss * inv_var;
-    let ps = prior(PRIOR_SIGMA, exp(log_sigma));
-    lp += ps.x + log_sigma;
-    set_grad(SIGMA_OFF, c, -n_rows + rss * inv_var + ps.y * exp(log_sigma) + 1.0);
-  } else if (FAMILY == 3u) {
-    let log_sigma = theta[at(SIGMA_OFF, c)];
-    let sigma = exp(log_sigma);
-    let u = theta[at(NU_OFF, c)];
-    let nu = 1.0 + exp(u);
-    let nu_const = lgamma_(0.5 * (nu + 1.0)) - lgamma_(0.5 * nu) - 0.5 * log(nu) - 0.5723649429247001;
-    let d_const = 0.5 * digamma_(0.5 * (nu + 1.0)) - 0.5 * digamma_(0.5 * nu) - 0.5 / nu;
-    lp += lik_part + n_rows * (nu_const - log_sigma);
-    let ps = prior(PRIOR_SIGMA, sigma);
-    lp += ps.x + log_sigma;
-    set_grad(SIGMA_OFF, c, sum_partials(1u + D + KT, c) - n_rows + ps.y * sigma + 1.0);
-    let pn = prior(PRIOR_NU, nu);
-    lp += pn.x + u;
-    set_grad(NU_OFF, c, (sum_partials(2u + D + KT, c) + n_rows * d_const) * (nu - 1.0) + pn.y * exp(u) + 1.0);
-  } else {
-    lp += lik_part;
-  }
+  // The likelihood's total, the family parameters' priors and gradients (lib/families/).
+  lp += family_finalize(c, sum_partials(0u, c), &beta, &gbeta);
   // Population-level priors.
   for (var a = 0u; a < NB; a++) {
     let pr = prior(a, beta[a]);

@@ -1,0 +1,157 @@
+/**
+ * The Family interface: everything hetfx knows about one likelihood family. Each family is one
+ * file in lib/families/ and one line in lib/families/mod.ts; code outside lib/families/ asks the
+ * registry (`familyOf(name)`) instead of switching on the family's name.
+ */
+import type { PriorDistribution } from "../spec/model_spec.ts";
+import type { KeyedStream } from "../math/rng.ts";
+import type { PatternStats } from "./compressed_stats.ts";
+import type { OutcomeWhere } from "./outcome_message.ts";
+
+/** A family parameter besides the linear predictor (brms's sigma, nu, …). */
+export interface FamilyParameter {
+  /** Draw name and brms prior class ("sigma"). */
+  name: string;
+  /** Lower bound: θ holds u = log(value − lower), so value = lower + exp(u). */
+  lower: number;
+  /** One line for help texts: what it is and its default prior. */
+  description: string;
+  /**
+   * brms's default prior given the outcome's scale (the MAD-based scale of
+   * lib/families/default_priors.ts, at least 2.5).
+   */
+  defaultPrior(scale: number): PriorDistribution;
+}
+
+/** Per-draw values of a family's parameters, in `Family.parameters` order. */
+export type ParameterDraws = readonly Float64Array[];
+
+/** A pattern's sums for the pilot fit. */
+export interface PilotSums {
+  /** Σ y over the pattern's rows. */
+  sum: number;
+  /** The pattern's number of Bernoulli trials (binomial: summed trials) or rows. */
+  weight: number;
+  /** Σ y² over the rows (families with a scale; else 0). */
+  sumSq: number;
+}
+
+/** See `Family.workingStep`. */
+export interface WorkingStep {
+  resid: number;
+  weight: number;
+  /** Residual sum of squares and rows (families with a scale; else 0). */
+  rss: number;
+  count: number;
+}
+
+/** The family's WGSL code for the WebGPU backend (lib/webgpu/layout.ts assembles the shader). */
+export interface FamilyWgsl {
+  /**
+   * Defines `fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32>`: one
+   * pattern's (lp, ∂lp/∂η, two partial sums for the parameters' gradients) at η, given the
+   * pattern fields `gpuFields` names (y, n) and the per-chain values `family_extras` returns.
+   * Terms that do not depend on the pattern are added in `family_finalize`.
+   */
+  patternTerms: string;
+  /**
+   * Defines `fn family_extras(c: u32) -> vec2<f32>` (chain c's parameter values for
+   * pattern_terms) and `fn family_finalize(c: u32, lik: f32, beta: ptr<function, array<f32, DA>>,
+   * gbeta: ptr<function, array<f32, DA>>) -> f32`: the likelihood's total
+   * for chain c given the patterns' summed lp `lik`, plus the parameters' priors and Jacobians;
+   * it sets the parameters' gradients with set_grad. Parameter offsets and prior slots are
+   * constants `<NAME>_OFF` and `PRIOR_<NAME>` (NAME: the parameter's name in capitals);
+   * `modelF[F_N]` is the number of rows and `sum_partials(1u + D + KT + i, c)` the i-th summed
+   * parameter partial.
+   */
+  finalize: string;
+  /** How many of pattern_terms's two parameter partials (z, w) are summed (0 to 2). */
+  extraPartials: number;
+  /** The two per-pattern fields the shader reads as (y, n). */
+  gpuFields(stats: PatternStats): [Float64Array, Float64Array];
+}
+
+/**
+ * One likelihood family.
+ *
+ * @example
+ * ```ts
+ * import { familyOf } from "./mod.ts";
+ * const f = familyOf("bernoulli");
+ * console.assert(f.link === "logit" && f.inverseLink(0) === 0.5);
+ * ```
+ */
+export interface Family {
+  /** hetfx's name, the spec's `family` ("bernoulli"). */
+  name: string;
+  /** brms's spelling (`family = bernoulli()`; brms calls student "student"). */
+  brms: string;
+  link: "identity" | "logit" | "log";
+  /** What the linear predictor measures, for summaries ("on the log-odds scale"). */
+  linkScale: string;
+  inverseLink(eta: number): number;
+  /** Parameters besides η, in the order θ holds them. */
+  parameters: readonly FamilyParameter[];
+  /** Whether the family needs a trials column (`trials(n)` in formulas). */
+  needsTrials: boolean;
+  /** Whether outcomes are counts (pp_check draws bars rather than densities). */
+  discrete: boolean;
+  /**
+   * "cells": Gaussian sufficient statistics per cell (lib/model/compile.ts); the varying effects
+   * can then be integrated out (collapsed samplers). "patterns": sums per covariate pattern.
+   */
+  compression: "cells" | "patterns";
+  /** Patterns keep rows with different outcomes apart (the likelihood is not linear in y). */
+  patternsKeepOutcome: boolean;
+  /** Whether the collapsed (varying effects integrated out) samplers apply. */
+  collapsible: boolean;
+  /** What the outcome must hold, in a message's words ("1 for the event, 0 otherwise"). */
+  outcomeAdvice: string;
+  /**
+   * Why outcome `y` (with `trials`, NaN without a trials column) does not suit the family, as
+   * a message naming the column, row and value (lib/families/outcome_message.ts), or null when
+   * it does. Non-finite values are refused before this.
+   */
+  checkOutcome(y: number, trials: number, where: OutcomeWhere): string | null;
+  /**
+   * Σ over patterns of the log-likelihood (up to constants in the parameters), with
+   * `dEta[p] = ∂/∂η_p` and `gradExtra[i] += ∂/∂u_i` (u: the unconstrained parameters in `extra`).
+   * Used for "patterns" compression.
+   */
+  patternLogLikelihood(
+    stats: PatternStats,
+    eta: Float64Array,
+    extra: Float64Array,
+    dEta: Float64Array,
+    gradExtra: Float64Array,
+  ): number;
+  /**
+   * Row i's full log-likelihood (normalising constants included, as loo needs) per draw:
+   * `eta` (linear predictor draws) is overwritten with log p(y | draw).
+   */
+  pointwiseLogLikelihood(y: number, trials: number, eta: Float64Array, extra: ParameterDraws): void;
+  /** E[y | η] (times trials where the family has them). */
+  expectedValue(eta: number, trials: number): number;
+  /** One posterior predictive draw given the mean μ = inverseLink(η) and draw s's parameters. */
+  predictiveDraw(
+    mu: number,
+    trials: number,
+    extra: ParameterDraws,
+    s: number,
+    rng: KeyedStream,
+  ): number;
+  /**
+   * The outcome values brms's default priors are centred and scaled on (median and MAD):
+   * y itself, log y for log links, or null for fixed defaults (logit links).
+   */
+  priorOutcome(y: Float64Array): number[] | null;
+  /** Pattern p's sums for the pilot fit (lib/model/auto_parameterization.ts). */
+  pilotSums(stats: PatternStats, p: number): PilotSums;
+  /**
+   * One pilot (penalised iteratively reweighted least squares) step for a pattern at η: the
+   * score residual and working weight; families with a scale also report the pattern's
+   * residual sum of squares and row count, from which the pilot re-estimates 1/σ² (`invVar`).
+   */
+  workingStep(eta: number, sums: PilotSums, invVar: number): WorkingStep;
+  wgsl: FamilyWgsl;
+}

@@ -1,0 +1,67 @@
+/** The poisson family: counts, log link. */
+import { mustBe } from "./outcome_message.ts";
+import type { Family } from "./family.ts";
+import { sumAndRows } from "./compressed_stats.ts";
+import { logGamma } from "../math/special.ts";
+import { poisson as poissonDraw } from "../math/variates.ts";
+import { NO_PARAMETERS_WGSL } from "./no_parameters_wgsl.ts";
+
+/**
+ * Poisson counts (brms `poisson()`): y ~ Poisson(exp(η)).
+ *
+ * @example
+ * ```ts
+ * import { poisson } from "./poisson.ts";
+ * console.assert(poisson.checkOutcome(1.5, NaN) !== null && poisson.expectedValue(0, NaN) === 1);
+ * ```
+ */
+export const poisson: Family = {
+  name: "poisson",
+  brms: "poisson",
+  link: "log",
+  linkScale: "on the log-rate scale",
+  inverseLink: Math.exp,
+  parameters: [],
+  needsTrials: false,
+  discrete: true,
+  compression: "patterns",
+  patternsKeepOutcome: false,
+  collapsible: false,
+  outcomeAdvice: "the counts",
+  checkOutcome: (y, _n, where) =>
+    y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
+  patternLogLikelihood: (stats, eta, _extra, dEta) => {
+    const sum = stats.ySum, rows = stats.rows;
+    let lp = 0;
+    for (let p = 0; p < eta.length; p++) {
+      const mu = Math.exp(eta[p]);
+      lp += sum[p] * eta[p] - rows[p] * mu;
+      dEta[p] = sum[p] - rows[p] * mu;
+    }
+    return lp;
+  },
+  pointwiseLogLikelihood: (y, _n, eta) => {
+    const c = logGamma(y + 1);
+    for (let s = 0; s < eta.length; s++) eta[s] = y * eta[s] - Math.exp(eta[s]) - c;
+  },
+  expectedValue: (eta) => 1 * Math.exp(eta),
+  predictiveDraw: (mu, _n, _extra, _s, rng) => poissonDraw(rng, mu),
+  // brms centres the Intercept's default prior on log y (0.1 standing in for 0).
+  priorOutcome: (y) => Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v)),
+  pilotSums: (s, p) => ({ sum: s.ySum[p], weight: s.rows[p], sumSq: 0 }),
+  workingStep: (eta, row) => {
+    const mu = row.weight * Math.exp(eta);
+    return { resid: row.sum - mu, weight: mu, rss: 0, count: 0 };
+  },
+  wgsl: {
+    patternTerms: `
+fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {
+  let mu = exp(eta);
+  return vec4<f32>(y * eta - n * mu, y - n * mu, 0.0, 0.0);
+}
+`,
+    finalize: NO_PARAMETERS_WGSL,
+    extraPartials: 0,
+    gpuFields: sumAndRows,
+  },
+};

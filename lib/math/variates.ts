@@ -1,0 +1,67 @@
+/**
+ * Random variates beyond the uniform and normal of lib/math/rng.ts: Gamma and Poisson draws
+ * from a KeyedStream (posterior predictive draws).
+ */
+import type { KeyedStream } from "./rng.ts";
+
+/**
+ * Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost.
+ *
+ * @example
+ * ```ts
+ * import { gamma } from "./variates.ts";
+ * import { KeyedStream } from "./rng.ts";
+ * console.assert(gamma(new KeyedStream(1, 0, 0, 0), 2) > 0);
+ * ```
+ */
+export function gamma(rng: KeyedStream, shape: number): number {
+  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(rng.uniform(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng.uniform();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/**
+ * Poisson(λ) by inversion for λ ≤ 30, else via Gamma/binomial splitting (Knuth).
+ *
+ * @example
+ * ```ts
+ * import { poisson } from "./variates.ts";
+ * import { KeyedStream } from "./rng.ts";
+ * console.assert(Number.isInteger(poisson(new KeyedStream(1, 0, 0, 0), 3)));
+ * ```
+ */
+export function poisson(rng: KeyedStream, lambda: number): number {
+  let k = 0;
+  while (lambda > 30) {
+    const m = Math.floor(lambda * 7 / 8);
+    const x = gamma(rng, m);
+    if (x > lambda) {
+      // Binomial(m − 1, λ / x) by summing Bernoullis.
+      let b = 0;
+      for (let i = 0; i < m - 1; i++) if (rng.uniform() < lambda / x) b++;
+      return k + b;
+    }
+    k += m;
+    lambda -= x;
+  }
+  let p = Math.exp(-lambda);
+  let cdf = p;
+  const u = rng.uniform();
+  let j = 0;
+  while (u > cdf && j < 1000) {
+    j++;
+    p *= lambda / j;
+    cdf += p;
+  }
+  return k + j;
+}
