@@ -11,7 +11,7 @@
  *   Also covers: cholesky_corr.ts (the transform's Jacobian), posterior/types.ts.
  *
  * The names after "Also covers:" run to the end of that paragraph of the header (a blank line
- * or the comment's end); each is a file name (`cholesky_corr.ts`: the module of that name in
+ * or the comment's end), remarks in parentheses left out; each is a file name (`cholesky_corr.ts`: the module of that name in
  * the folder the test file mirrors, else the only module of that name in lib/) or a path under
  * lib/ (`posterior/types.ts`). Exempt: files whose name starts with "_" (private helpers of
  * their folder's modules), mod.ts barrels, and generated files (first line "// Generated").
@@ -37,24 +37,24 @@ export function needsTests(path: string, source: string): boolean {
  * @example
  * ```ts
  * import { coveredNames } from "./check_test_mirror.ts";
- * const src = "/**\n * Tests x.\n * Also covers: a.ts (via b), model/c.ts,\n * d.ts.\n *\n * Not e.ts.\n *\/\nimport 'x';";
+ * const src = "/**\n * Tests x.\n * Also covers: a.ts (via b_test.ts), model/c.ts,\n * d.ts.\n *\n * Not e.ts.\n *\/\nimport 'x';";
  * console.assert(coveredNames(src).join() === "a.ts,model/c.ts,d.ts");
  * ```
  */
 export function coveredNames(source: string): string[] {
   const header = source.match(/^\s*((?:\/\*[\s\S]*?\*\/|\/\/[^\n]*\n\s*)+)/)?.[1] ?? "";
   const lines = header.split("\n").map((l) => l.replace(/^\s*(\/\*\*?|\*\/|\*|\/\/)\s?/, ""));
-  const names: string[] = [];
+  let note = "";
   let inNote = false;
   for (const line of lines) {
     const at = line.indexOf("Also covers:");
     if (at >= 0) inNote = true;
-    else if (line.trim() === "" || line.trim() === "*/") inNote = false;
-    if (!inNote) continue;
-    const text = at >= 0 ? line.slice(at + "Also covers:".length) : line;
-    for (const m of text.matchAll(/[A-Za-z0-9_./-]+\.ts\b/g)) names.push(m[0]);
+    else if (line.trim() === "") inNote = false;
+    if (inNote) note += " " + (at >= 0 ? line.slice(at + "Also covers:".length) : line);
   }
-  return names;
+  // Parenthesised remarks say how a module is covered; file names in them are not entries.
+  const entries = note.replace(/\([^()]*\)/g, " ");
+  return [...entries.matchAll(/[A-Za-z0-9_./-]+\.ts\b/g)].map((m) => m[0]);
 }
 
 /**

@@ -10,7 +10,8 @@ Deno.test("needsTests: private helpers, barrels and generated files are exempt",
 });
 
 Deno.test("coveredNames: only the header's 'Also covers:' paragraph counts", () => {
-  const block = "/**\n * Tests x.\n * Also covers: a.ts (through b_test),\n *   c/d.ts.\n *\n" +
+  const block =
+    "/**\n * Tests x.\n * Also covers: a.ts (through b_test.ts,\n * which calls it), c/d.ts.\n *\n" +
     " * Uses e.ts.\n */\nimport 'f.ts'; // Also covers: g.ts\n";
   assert.deepEqual(coveredNames(block), ["a.ts", "c/d.ts"]);
   assert.deepEqual(coveredNames("// Also covers: h.ts\n// i.ts\n\nconst j = 1;"), ["h.ts", "i.ts"]);
