@@ -1,3 +1,6 @@
+/**
+ * Also covers: log_density.ts (the LogDensity interface the test target implements).
+ */
 import assert from "node:assert/strict";
 import { kineticEnergy, leapfrog } from "../../lib/sampler/leapfrog.ts";
 import { denseMetric, diagMetric, type Metric, velocity } from "../../lib/sampler/metric.ts";

@@ -3,6 +3,8 @@
  * included: the formula keeps R's order (order of appearance, then by degree) and the builder
  * adds terms in call order (then by degree), so a chain equals the formula written in the same
  * order (documented on hier()).
+ *
+ * Also covers: paper_models.ts (tomzWeeksModel, bushPratherModel and their formulas).
  */
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
@@ -12,7 +14,13 @@ import { withGroupMeans } from "../../lib/spec/group_means.ts";
 import { groups } from "../../lib/data/groups.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { loadBushPrather, loadTomzWeeks } from "../../lib/data/datasets/mod.ts";
-import { PAPER_PRIORS, TOMZ_WEEKS_FORMULA, tomzWeeksModel } from "../../lib/spec/paper_models.ts";
+import {
+  BUSH_PRATHER_FORMULA,
+  bushPratherModel,
+  PAPER_PRIORS,
+  TOMZ_WEEKS_FORMULA,
+  tomzWeeksModel,
+} from "../../lib/spec/paper_models.ts";
 import { num, tomzLike } from "./_tables.ts";
 
 /** Assert each [formula text, builder] pair gives the same spec on `table`. */
@@ -180,6 +188,8 @@ Deno.test("crossed terms: the Bush & Prather model, with and without the average
     [BP_CROSSED.replace("employ_dum", "employ_dum + treat_germrus"), withMain],
   ]);
   const spec = slopesOnly.toJSON();
+  assert.equal(BUSH_PRATHER_FORMULA, BP_CROSSED);
+  assert.deepStrictEqual(bushPratherModel(t).toJSON(), slopesOnly.priors(PAPER_PRIORS).toJSON());
   assert.deepEqual(spec.terms, ["college_educ", "employ_dum"]);
   assert.deepEqual(spec.groupTerms.map((g) => g.group), [
     "w2_vote_hill",
