@@ -1,4 +1,4 @@
-/** Special functions the likelihoods need: log Γ and digamma, accurate to ~1e-13 for x > 0. */
+/** Special functions the likelihoods need, for x > 0: log Γ (to ~1e-13) and digamma (~1e-11). */
 
 const LANCZOS = [
   0.99999999999980993,

@@ -287,10 +287,7 @@ export function formula(text: string, table: Table, options: FormulaOptions = {}
     ...(trials === undefined ? {} : { trials }),
     intercept: rhs.intercept,
     treatment,
-    treatmentMain: false,
-    controls: [],
-    slopePredictors: [],
-    terms: rhs.terms,
+    population: rhs.terms.map((term) => ({ kind: "term" as const, term })),
     groupTerms,
     priors: [],
   }));

@@ -1,7 +1,8 @@
 /**
  * The immutable fluent model builder: `hier(table).outcome("y").treatment("t").groupBy("g")…`.
  * Every method returns a new builder; `.toJSON()` gives the validated ModelSpec. `formula()`
- * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
+ * returns the same class, so a formula and a builder chain compare equal through `toJSON()`
+ * when the formula names the terms in the order the chain adds them (see `hier()`).
  * `.fit(options)` is added by lib/fit/builder_fit.ts (the fit layer), so that spec/ never
  * imports the sampler.
  */
@@ -60,6 +61,18 @@ export interface GroupTermState {
   readonly slopes: readonly string[] | null;
 }
 
+/**
+ * One population-level entry, kept in the order the methods (or the formula) gave it:
+ * `term` is a term as such (a control, a group mean, a slope predictor's main effect, a
+ * formula's term), `treatment` is the treatment's main effect (placed where `.treatment()` was
+ * called; the column is resolved at `.toJSON()`), `slope` is the interaction
+ * `treatment:column` that `.slopePredictors()` adds.
+ */
+export type PopulationEntry =
+  | { readonly kind: "term"; readonly term: string }
+  | { readonly kind: "treatment" }
+  | { readonly kind: "slope"; readonly column: string };
+
 /** The builder's whole state (plain data; never mutated). */
 export interface HierState {
   readonly table: Table;
@@ -68,13 +81,15 @@ export interface HierState {
   readonly trials?: string;
   readonly intercept: boolean;
   readonly treatment: string | null;
-  readonly treatmentMain: boolean;
-  readonly controls: readonly string[];
-  readonly slopePredictors: readonly { column: string; main: boolean }[];
-  /** Population-level terms given as such (by a formula), in R's order. */
-  readonly terms: readonly string[];
+  /** Population-level terms in call order; `.toJSON()` sorts them by degree (R's order). */
+  readonly population: readonly PopulationEntry[];
   readonly groupTerms: readonly GroupTermState[];
   readonly priors: readonly PriorSpec[];
+}
+
+/** The `term` entries of a population list, as given. */
+function termsOf(population: readonly PopulationEntry[]): string[] {
+  return population.flatMap((e) => e.kind === "term" ? [e.term] : []);
 }
 
 /** Terms in R's order: by number of variables, stable within the same order. */
@@ -130,19 +145,27 @@ export class HierBuilder {
     return this.with({ intercept: keep });
   }
 
-  /** The treatment whose effect varies by group (the slope of every `.groupBy()` term). */
+  /**
+   * The treatment whose effect varies by group (the slope of every `.groupBy()` term). Its
+   * main effect takes its place among the population-level terms here, in call order; calling
+   * `.treatment()` again replaces the treatment and moves its term to the new place.
+   */
   treatment(column: string, options: TreatmentOptions = {}): HierBuilder {
-    return this.with({
-      treatment: checkName(column, ".treatment()"),
-      treatmentMain: options.mainEffect ?? true,
-    });
+    const treatment = checkName(column, ".treatment()");
+    const population: PopulationEntry[] = this.state.population.filter((e) =>
+      e.kind !== "treatment"
+    );
+    if (options.mainEffect ?? true) population.push({ kind: "treatment" });
+    return this.with({ treatment, population });
   }
 
-  /** Population-level control variables (appended). */
+  /** Population-level control variables (appended, in call order). */
   controls(...columns: string[]): HierBuilder {
-    return this.with({
-      controls: [...this.state.controls, ...columns.map((c) => checkName(c, ".controls()"))],
-    });
+    const added = columns.map((c) => ({
+      kind: "term" as const,
+      term: checkName(c, ".controls()"),
+    }));
+    return this.with({ population: [...this.state.population, ...added] });
   }
 
   /**
@@ -208,9 +231,12 @@ export class HierBuilder {
       options = last;
       rest.pop();
     }
-    const main = options.intercept ?? true;
-    const added = rest.map((c) => ({ column: checkName(c, ".slopePredictors()"), main }));
-    return this.with({ slopePredictors: [...this.state.slopePredictors, ...added] });
+    const columns = rest.map((c) => checkName(c, ".slopePredictors()"));
+    const mains: PopulationEntry[] = (options.intercept ?? true)
+      ? columns.map((term) => ({ kind: "term", term }))
+      : [];
+    const slopes = columns.map((column) => ({ kind: "slope" as const, column }));
+    return this.with({ population: [...this.state.population, ...mains, ...slopes] });
   }
 
   /**
@@ -239,15 +265,15 @@ export class HierBuilder {
     }
     const factors = by ?? this.state.groupTerms[0]?.factors ?? [];
     let table = this.state.table;
-    const controls = [...this.state.controls];
+    const population = [...this.state.population];
     for (const arg of rest) {
       const column = checkName(arg as string, ".groupMeans()");
       const added = withGroupMeans(table, column, factors);
       table = added.table;
-      if (!controls.includes(column)) controls.push(column);
-      controls.push(added.name);
+      if (!termsOf(population).includes(column)) population.push({ kind: "term", term: column });
+      population.push({ kind: "term", term: added.name });
     }
-    return this.with({ table, controls });
+    return this.with({ table, population });
   }
 
   /** Class-wide priors: `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }` (appended). */
@@ -282,16 +308,18 @@ export class HierBuilder {
       );
     }
     const treatment = s.treatment;
-    if (s.slopePredictors.length > 0 && treatment === null) {
+    if (treatment === null && s.population.some((e) => e.kind === "slope")) {
       throw new HetfxError(
         "Cannot build model: .slopePredictors() predict the treatment effect, but no treatment " +
           'is set; call .treatment("column") as well.',
       );
     }
-    const mains = [...s.controls];
-    if (treatment !== null && s.treatmentMain) mains.push(treatment);
-    for (const p of s.slopePredictors) if (p.main) mains.push(p.column);
-    const interactions = s.slopePredictors.map((p) => `${treatment}:${p.column}`);
+    // Call order, then R's sort by degree: main effects before two-way interactions, ….
+    const terms = s.population.flatMap((e) => {
+      if (e.kind === "term") return [e.term];
+      if (treatment === null) return [];
+      return [e.kind === "treatment" ? treatment : `${treatment}:${e.column}`];
+    });
     const groupTerms: GroupTerm[] = s.groupTerms.map((g) => ({
       group: g.factors.join(":"),
       factors: [...g.factors],
@@ -306,7 +334,7 @@ export class HierBuilder {
       ...(s.trials === undefined ? {} : { trials: s.trials }),
       intercept: s.intercept,
       treatment,
-      terms: byDegree([...mains, ...s.terms, ...interactions]),
+      terms: byDegree(terms),
       groupTerms,
       priors: s.priors.map((p) => ({ ...p, prior: { ...p.prior } })),
     };
@@ -316,6 +344,16 @@ export class HierBuilder {
 
 /**
  * Start a model on `table`. Builders are immutable: each method returns a new one.
+ *
+ * Term order: population-level terms come in the order the methods add them — `.treatment()`
+ * its main effect, `.controls()` and `.groupMeans()` their columns, `.slopePredictors()` the
+ * predictors and then `treatment:predictor` interactions — and are then sorted by degree as R
+ * does (main effects, then two-way interactions). So a chain gives the same ModelSpec as the
+ * formula written in the same order: `.controls("x").treatment("t").groupBy("g")
+ * .slopePredictors("z")` is `y ~ 1 + x + t * z + (1 + t | g)`, and
+ * `.treatment("t").controls("x")…` is `y ~ 1 + t + x + …`. Interactions are named
+ * `treatment:predictor`, which a formula gives when the treatment comes before the predictor
+ * (R names an interaction's variables in order of first appearance). Group terms keep call order.
  *
  * @example
  * ```ts
@@ -337,10 +375,7 @@ export function hier(table: Table): HierBuilder {
     family: "gaussian",
     intercept: true,
     treatment: null,
-    treatmentMain: true,
-    controls: [],
-    slopePredictors: [],
-    terms: [],
+    population: [],
     groupTerms: [],
     priors: [],
   }));

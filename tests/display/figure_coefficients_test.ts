@@ -1,3 +1,6 @@
+/**
+ * Also covers: vega_lite_spec.ts (the Vega-Lite v5 $schema every spec carries).
+ */
 import assert from "node:assert/strict";
 import { coefficientPlotSpec } from "../../lib/display/figure_coefficients.ts";
 import { HetfxError } from "../../lib/errors.ts";

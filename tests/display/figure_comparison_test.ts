@@ -1,3 +1,6 @@
+/**
+ * Also covers: figure_shrinkage.ts (shrinkageSpec: axes, 45° line, segments, sizes, errors).
+ */
 import assert from "node:assert/strict";
 import {
   COMPARISON_METHODS,

@@ -1,3 +1,7 @@
+/**
+ * Also covers: posterior/types.ts (types only: the ParameterSummary and result shapes the
+ * tables render, checked by the compiler here).
+ */
 import assert from "node:assert/strict";
 import { groupEffectsTableHtml, summaryTableHtml } from "../../lib/display/tables.ts";
 import type { ParameterSummary } from "../../lib/posterior/types.ts";

@@ -1,3 +1,8 @@
+/**
+ * The block-arrowhead algebra against the dense one on one-term models.
+ *
+ * Also covers: dense_precision.ts (the reference each result is compared with).
+ */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { ArrowheadPrecision } from "../../lib/model/arrowhead_precision.ts";

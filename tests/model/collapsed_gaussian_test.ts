@@ -1,3 +1,7 @@
+/**
+ * Also covers: normal_equations.ts (gaussianNormalEquations: the collapsed marginal equals the
+ * dense n × n Gaussian marginal and CompiledModel's joint density).
+ */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";

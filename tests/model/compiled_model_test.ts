@@ -1,3 +1,11 @@
+/**
+ * Compiled models of every family and geometry: analytic gradients against finite differences,
+ * and the compressed likelihood against a row-by-row one computed from brms-named draws.
+ *
+ * Also covers: compile.ts, compiled_data.ts (cells and patterns give the row-by-row
+ * likelihood), design.ts (the factor's b_fmid, b_fhi columns), varying_effects.ts,
+ * term_geometry.ts (every geometry), posterior/generated.ts (draws named as brms names them).
+ */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";

@@ -1,3 +1,7 @@
+/**
+ * Also covers: level_covariance.ts, normal_equations.ts (oneTermNormalEquations), both checked
+ * through the dense n × n Gaussian marginal and finite-difference gradients.
+ */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";

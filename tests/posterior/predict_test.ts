@@ -1,4 +1,8 @@
-/** predict(): link-scale draws by hand, new levels, posterior predictive draws. */
+/**
+ * predict(): link-scale draws by hand, new levels, posterior predictive draws.
+ *
+ * Also covers: linear_predictor.ts (the link-scale draws it computes, checked by hand).
+ */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { makeTable } from "../../lib/data/table.ts";

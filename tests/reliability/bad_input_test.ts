@@ -2,6 +2,9 @@
  * The bad-input matrix (issue 8): every way a user can hand hetfx bad data, a bad formula, bad
  * priors or absurd options ends in a HetfxError that names the column / value / row / argument
  * and says what to do. Allowed-but-suspicious data compile with a warning instead.
+ *
+ * Also covers: model/data_checks.ts (constant treatment, constant and collinear predictors,
+ * data warnings).
  */
 import assert from "node:assert/strict";
 import { loadTable, type LoadTableOptions } from "../../lib/data/load_table.ts";

@@ -1,3 +1,10 @@
+/**
+ * The CPU backend on known targets: moments within Monte Carlo error, adaptation, divergences,
+ * determinism, tree depth, option checks, initial points, progress and cancellation.
+ *
+ * Also covers: backend.ts (SampleOptions, ChainDraws), chain_runner.ts (each chain's warmup
+ * and sampling), sample_options.ts (every option check names the option and its value).
+ */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "../../lib/sampler/backend.ts";

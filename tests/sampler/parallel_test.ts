@@ -1,3 +1,7 @@
+/**
+ * Also covers: chain_worker.ts (chains in workers give the sequential backend's draws byte for
+ * byte, progress, abort and errors).
+ */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import type { ChainDraws, SampleOptions } from "../../lib/sampler/backend.ts";

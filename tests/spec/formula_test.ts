@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
-import { hier } from "../../lib/spec/hier.ts";
-import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
-import { loadBushPrather, loadTomzWeeks } from "../../lib/data/datasets/mod.ts";
+import { normal } from "../../lib/spec/priors.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { num, tomzLike } from "./_tables.ts";
-
-const PAPER =
-  "force ~ 1 + regime + stakes + costs + region + alliance * (white + male + intl + hawk)" +
-  " + (1 + alliance | white:male:intl:hawk)";
-const PAPER_PRIORS = {
-  Intercept: normal(0, 1),
-  b: normal(0, 0.5),
-  sd: halfNormal(0, 1),
-  sigma: halfNormal(0, 1),
-  cor: lkj(1),
-};
 
 /** A table with the given numeric columns, every one with enough distinct values. */
 function abc(...names: string[]) {
@@ -152,127 +139,6 @@ Deno.test("formula: y | trials(n) gives a binomial model with trials", () => {
     formula("force ~ alliance", t, { family: "binomial", trials: "n" }).toJSON().trials,
     "n",
   );
-});
-
-Deno.test("builder ≡ formula: the paper's Tomz & Weeks model (small table)", () => {
-  const t = tomzLike();
-  const built = hier(t).outcome("force").family("gaussian").treatment("alliance")
-    .controls("regime", "stakes", "costs", "region").groupBy("white", "male", "intl", "hawk")
-    .slopePredictors("white", "male", "intl", "hawk").priors(PAPER_PRIORS);
-  assert.deepStrictEqual(formula(PAPER, t).priors(PAPER_PRIORS).toJSON(), built.toJSON());
-  assert.deepStrictEqual(built.toJSON().terms, [
-    "regime",
-    "stakes",
-    "costs",
-    "region",
-    "alliance",
-    "white",
-    "male",
-    "intl",
-    "hawk",
-    "alliance:white",
-    "alliance:male",
-    "alliance:intl",
-    "alliance:hawk",
-  ]);
-});
-
-Deno.test("builder ≡ formula: the paper's Tomz & Weeks model on the real data", async () => {
-  const t = await loadTomzWeeks();
-  const built = hier(t).outcome("force").family("gaussian").treatment("alliance")
-    .controls("regime", "stakes", "costs", "region").groupBy("white", "male", "intl", "hawk")
-    .slopePredictors("white", "male", "intl", "hawk").priors(PAPER_PRIORS);
-  const spec = formula(PAPER, t).priors(PAPER_PRIORS).toJSON();
-  assert.deepStrictEqual(spec, built.toJSON());
-  assert.deepStrictEqual(JSON.parse(JSON.stringify(spec)), spec);
-  assert.equal(spec.priors.length, 5);
-});
-
-const BP_CROSSED = "ipe_support ~ 1 + college_educ + employ_dum" +
-  " + (1 + treat_germrus | w2_vote_hill) + (1 + treat_germrus | pol_engage)" +
-  " + (1 + treat_germrus | invest_cond) + (1 + treat_germrus | woman)";
-
-Deno.test("builder ≡ formula: Bush & Prather crossed model (treatment only in the varying slopes)", async () => {
-  const t = await loadBushPrather();
-  const built = hier(t).outcome("ipe_support").treatment("treat_germrus", { mainEffect: false })
-    .controls("college_educ", "employ_dum")
-    .groupBy("w2_vote_hill").groupBy("pol_engage").groupBy("invest_cond").groupBy("woman");
-  const spec = formula(BP_CROSSED, t).toJSON();
-  assert.deepStrictEqual(spec, built.toJSON());
-  assert.deepEqual(spec.terms, ["college_educ", "employ_dum"]);
-  assert.deepEqual(spec.groupTerms.map((g) => g.group), [
-    "w2_vote_hill",
-    "pol_engage",
-    "invest_cond",
-    "woman",
-  ]);
-  assert.equal(spec.treatment, "treat_germrus");
-});
-
-Deno.test("builder ≡ formula: Bush & Prather crossed model with the average effect as a term", async () => {
-  const t = await loadBushPrather();
-  const built = hier(t).outcome("ipe_support").treatment("treat_germrus")
-    .controls("college_educ", "employ_dum")
-    .groupBy("w2_vote_hill").groupBy("pol_engage").groupBy("invest_cond").groupBy("woman");
-  const text = BP_CROSSED.replace("employ_dum", "employ_dum + treat_germrus");
-  assert.deepStrictEqual(formula(text, t).toJSON(), built.toJSON());
-});
-
-Deno.test("builder ≡ formula: Bush & Prather model with group-level predictors", async () => {
-  const t = await loadBushPrather();
-  const z = ["w2_vote_hill", "woman", "high_pol_engage", "invest_cond"];
-  const built = hier(t).outcome("ipe_support").treatment("treat_germrus")
-    .controls("college_educ", "employ_dum").groupBy(...z).slopePredictors(...z)
-    .priors({ b: normal(0, 0.5) });
-  const text = "ipe_support ~ 1 + college_educ + employ_dum + treat_germrus * (" + z.join(" + ") +
-    ") + (1 + treat_germrus | " + z.join(":") + ")";
-  assert.deepStrictEqual(formula(text, t).priors({ b: normal(0, 0.5) }).toJSON(), built.toJSON());
-});
-
-Deno.test("builder ≡ formula: ||, 0 +, -1 and (0 + treat | g)", () => {
-  const t = tomzLike();
-  const base = hier(t).outcome("force").treatment("alliance").controls("regime");
-  const cases: [string, ReturnType<typeof hier>][] = [
-    [
-      "force ~ regime + alliance + (1 + alliance || white)",
-      base.groupBy("white", { correlated: false }),
-    ],
-    [
-      "force ~ 0 + regime + alliance + (1 + alliance | white)",
-      base.intercept(false).groupBy("white"),
-    ],
-    [
-      "force ~ -1 + regime + alliance + (1 + alliance | white)",
-      base.intercept(false).groupBy("white"),
-    ],
-    [
-      "force ~ regime + alliance - 1 + (1 + alliance | white)",
-      base.intercept(false).groupBy("white"),
-    ],
-    [
-      "force ~ regime + alliance + (0 + alliance | white)",
-      base.groupBy("white", { intercept: false }),
-    ],
-    [
-      "force ~ regime + alliance + (0 + alliance || white:male)",
-      base.groupBy("white", "male", { intercept: false, correlated: false }),
-    ],
-    [
-      "force ~ regime + alliance + (1 + alliance | white) + (1 + alliance | male) + (1 + alliance | white:male)",
-      base.groupBy("white").groupBy("male").groupBy("white", "male"),
-    ],
-    [
-      "force ~ regime + alliance*(white + male) + (1 + alliance | white:male)",
-      base.groupBy("white", "male").slopePredictors("white", "male"),
-    ],
-    [
-      "force ~ regime + alliance + alliance:white + (1 + alliance | white:male)",
-      base.groupBy("white", "male").slopePredictors("white", { intercept: false }),
-    ],
-  ];
-  for (const [text, builder] of cases) {
-    assert.deepStrictEqual(formula(text, t).toJSON(), builder.toJSON(), text);
-  }
 });
 
 Deno.test("formula() returns a builder: immutable, and its methods chain", () => {

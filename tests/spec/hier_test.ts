@@ -1,6 +1,7 @@
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { hier } from "../../lib/spec/hier.ts";
+import { formula } from "../../lib/spec/formula.ts";
 import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
 import { groups } from "../../lib/data/groups.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -30,7 +31,7 @@ Deno.test("hier: every method returns a new builder and leaves the original unch
   assert.ok(Object.isFrozen(base) && Object.isFrozen(base.state));
 });
 
-Deno.test("hier: canonical term order and group terms for the paper's model", () => {
+Deno.test("hier: terms in call order, then by degree; group terms for the paper's model", () => {
   const spec = hier(tomzLike()).outcome("force").treatment("alliance")
     .slopePredictors("white", "male").controls("regime", "region").groupBy("white", "male")
     .toJSON();
@@ -40,7 +41,7 @@ Deno.test("hier: canonical term order and group terms for the paper's model", ()
     family: "gaussian",
     intercept: true,
     treatment: "alliance",
-    terms: ["regime", "region", "alliance", "white", "male", "alliance:white", "alliance:male"],
+    terms: ["alliance", "white", "male", "regime", "region", "alliance:white", "alliance:male"],
     groupTerms: [
       {
         group: "white:male",
@@ -135,4 +136,15 @@ Deno.test("hier: fit() rejects a bad spec before sampling", async () => {
     (e: unknown) =>
       e instanceof HetfxError && /column "forse" not found; did you mean "force"\?/.test(e.message),
   );
+});
+
+Deno.test("hier: .groupMeans() adds a column that a formula already names only once", () => {
+  const t = makeTable({
+    y: num(1, 3, 2, 5, 4, 6),
+    x: num(1, 2, 3, 4, 5, 7),
+    g: num(1, 1, 2, 2, 3, 3),
+  });
+  const spec = formula("y ~ x + (1 | g)", t).groupMeans("x").toJSON();
+  assert.deepEqual(spec.terms, ["x", "x_mean_g"]);
+  assert.deepEqual(hier(t).outcome("y").groupBy("g").groupMeans("x").toJSON(), spec);
 });

@@ -1,3 +1,6 @@
+/**
+ * Also covers: model_spec.ts (its FAMILIES list is what an unknown family is checked against).
+ */
 import assert from "node:assert/strict";
 import { coefficientNames, validateSpec } from "../../lib/spec/validate.ts";
 import { hier } from "../../lib/spec/hier.ts";
