@@ -117,7 +117,7 @@ export interface FitOptions {
   keepPartial?: boolean;
 }
 
-/** Sampler-level diagnostics (DESIGN.md JSON `diagnostics`). */
+/** Sampler-level diagnostics (the CLI JSON's `diagnostics`; README, "JSON output"). */
 export interface FitDiagnostics {
   divergences: number;
   max_rhat: number;
@@ -848,7 +848,7 @@ export class Fit {
     return drawsToCsv(this, options);
   }
 
-  /** The DESIGN.md JSON result. */
+  /** The result as the CLI writes it with --out (README, "JSON output"). */
   toJSON(): Record<string, unknown> {
     const pick = (g: GroupEffect) => ({
       term: g.term,

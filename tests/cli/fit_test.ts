@@ -25,7 +25,7 @@ Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–5
   assert.match(r.stdout, /Treatment: alliance/);
 });
 
-Deno.test("fit writes the DESIGN.md JSON with every required field", async () => {
+Deno.test("fit writes the JSON result with every field the README documents", async () => {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const r = await runFit(
     "data/tomz_weeks_2017.csv",
