@@ -57,6 +57,15 @@ Deno.test("fit writes the JSON result with every field the README documents", as
   for (const key of ["spec", "backend", "adapter", "timing", "diagnostics", "parameters"]) {
     assert.ok(key in json, `missing ${key}`);
   }
+  // The README's "JSON output" section names every top-level field the CLI wrote.
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(
+    readme.indexOf("### JSON output"),
+    readme.indexOf("### Other tasks"),
+  );
+  for (const key of Object.keys(json)) {
+    assert.ok(section.includes(`\`${key}\``), `README's JSON output does not name ${key}`);
+  }
   assert.deepEqual(Object.keys(json.timing), ["compile_s", "warmup_s", "sampling_s", "total_s"]);
   assert.deepEqual(Object.keys(json.diagnostics), [
     "divergences",
