@@ -1,5 +1,6 @@
 // Tests for the project plumbing: README's commands, size and links, docs/ARCHITECTURE.md's
-// sections, deno.json tasks (doc tests included), .ci/run's summary line, setup.sh syntax, and the headless notebook runner (when Jupyter is installed).
+// sections, deno.json tasks (doc tests included), .ci/run's summary line, setup.sh syntax, and
+// the headless notebook runner (when Jupyter is installed).
 import assert from "node:assert/strict";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");

@@ -15,7 +15,7 @@ import { gaussianNormalEquations } from "./normal_equations.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 import { canMoveMeanIntoBeta, type TermGeometry, withTermGeometry } from "./term_geometry.ts";
 
-/** Weight of the low end of τ's interval in the rule (see the module comment). */
+/** Weight of the low end of τ's interval in the rule (docs/ARCHITECTURE.md, the auto rule). */
 export const LOW_END_WEIGHT = 0.8;
 /** τ's interval is [q, 1 − q] of its approximate posterior. */
 export const SD_QUANTILE = 0.02;
@@ -39,8 +39,8 @@ export interface TermChoice extends TermGeometry {
 }
 
 /**
- * The per-term choice of the "auto" rule (see the module comment). Deterministic: depends on
- * the compiled data only.
+ * The per-term choice of the "auto" rule (docs/ARCHITECTURE.md#choosing-the-parameterisation).
+ * Deterministic: depends on the compiled data only.
  *
  * @example
  * ```ts ignore

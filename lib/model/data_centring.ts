@@ -19,7 +19,7 @@ export interface DataCentring {
 }
 
 /**
- * s = m* + √V v (see the module comment).
+ * s = m* + √V v (docs/ARCHITECTURE.md#data-centring).
  *
  * @example
  * ```ts

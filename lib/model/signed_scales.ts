@@ -2,7 +2,8 @@
  * Signed sd scales in the full model: a plain non-centred term may hold each sd as u, sd = |u|,
  * r_j = diag(u) L z_j, with no Jacobian, instead of log sd; {@link canonicalTheta} maps every
  * draw back to the log-sd parameterisation with the correlations' and effects' signs matched.
- * Why the target is invariant under the reflection: docs/ARCHITECTURE.md#signed-scales-in-the-full-model.
+ * Why the target is invariant under the reflection:
+ * docs/ARCHITECTURE.md#signed-scales-in-the-full-model.
  *
  * @module
  */

@@ -208,7 +208,7 @@ export function effects(fit: Fit, options: EffectsOptions = {}): EffectEstimate[
   return [finish(overall), ...cells.map(finish)];
 }
 
-/** The effects without their draws, as plain JSON (the CLI JSON's `effects` array; README, "JSON output"). */
+/** The effects without their draws, as plain JSON (the CLI JSON's `effects` array). */
 export function effectsToJSON(list: readonly EffectEstimate[]): Record<string, unknown>[] {
   return list.map(({ draws: _, ...rest }) => rest);
 }
