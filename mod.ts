@@ -1,5 +1,5 @@
 /**
- * hetfx: Bayesian hierarchical models of heterogeneous treatment effects (DESIGN.md).
+ * hetfx: Bayesian hierarchical models of heterogeneous treatment effects.
  * The public API; re-exports only.
  *
  * @example

@@ -1,6 +1,7 @@
 /**
  * `deno task fit <data.csv> --formula "<brms formula>" [options]` — fit a model from the
- * command line, print a summary (progress on stderr) and, with --out, write the DESIGN.md JSON.
+ * command line, print a summary (progress on stderr) and, with --out, write the result as JSON
+ * (README, "JSON output").
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
 import { reportUserError } from "./_errors.ts";

@@ -1,5 +1,6 @@
-// Tests for the project plumbing: README's commands, deno.json tasks, .ci/run's summary line,
-// setup.sh syntax, and the headless notebook runner (when Jupyter is installed).
+// Tests for the project plumbing: README's commands, size and links, docs/ARCHITECTURE.md's
+// sections, deno.json tasks (doc tests included), .ci/run's summary line, setup.sh syntax, and
+// the headless notebook runner (when Jupyter is installed).
 import assert from "node:assert/strict";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
@@ -33,6 +34,108 @@ Deno.test("README's first code block starts with the install+replicate and test 
   const lines = block[1].split("\n");
   assert.equal(lines[0], "bash setup.sh && .tools/bin/deno task replicate");
   assert.equal(lines[1], ".tools/bin/deno task test");
+});
+
+Deno.test("README is a guide of at most 16 kB whose links point at files in the repository", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  const bytes = new TextEncoder().encode(readme).length;
+  assert.ok(bytes <= 16_000, `README.md is ${bytes} bytes`);
+  for (const doc of ["README.md", "docs/ARCHITECTURE.md", "bench/README.md"]) {
+    const text = await Deno.readTextFile(`${ROOT}/${doc}`);
+    const folder = doc.includes("/") ? doc.slice(0, doc.lastIndexOf("/") + 1) : "";
+    // Markdown links and images with a relative target: the file must exist.
+    for (const [, target] of text.matchAll(/\]\(([^)#:\s]+)(?:#[^)]*)?\)/g)) {
+      const stat = await Deno.stat(`${ROOT}/${folder}${target}`).catch(() => null);
+      assert.ok(stat, `${doc} links to ${target}, which does not exist`);
+    }
+  }
+  assert.match(readme, /!\[[^\]]*\]\(docs\/figures\/figure1_coefficients\.png\)/);
+});
+
+Deno.test("no file refers to the design notes or the shared folder outside the repository", async () => {
+  const offenders: string[] = [];
+  const visit = async (path: string) => {
+    for await (const entry of Deno.readDir(`${ROOT}/${path}`)) {
+      const child = path === "" ? entry.name : `${path}/${entry.name}`;
+      if (entry.isDirectory) await visit(child);
+      else if (/\.(ts|md|json|wgsl)$/.test(entry.name)) {
+        const text = await Deno.readTextFile(`${ROOT}/${child}`);
+        // Written in two pieces so that this file does not match itself.
+        if (text.includes("DESIGN" + ".md") || text.includes("../" + "shared")) {
+          offenders.push(child);
+        }
+      }
+    }
+  };
+  for (const folder of ["lib", "cli", "tests", "tools", "bench", "docs"]) await visit(folder);
+  for (const file of ["README.md", "mod.ts", "deno.json"]) {
+    const text = await Deno.readTextFile(`${ROOT}/${file}`);
+    if (text.includes("DESIGN" + ".md") || text.includes("../" + "shared")) offenders.push(file);
+  }
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("docs/ARCHITECTURE.md has the pipeline, the layer rule and the how-to sections", async () => {
+  const text = await Deno.readTextFile(`${ROOT}/docs/ARCHITECTURE.md`);
+  for (
+    const heading of [
+      "## The pipeline",
+      "## The layer rule",
+      "## Add a figure",
+      "## Add a backend",
+      "## Add a family",
+      "## Collapsed inference",
+      "## Data-centring",
+      "## Signed scales",
+      "## Empirical-Bayes start",
+    ]
+  ) {
+    assert.ok(text.includes(`\n${heading}\n`), `missing "${heading}"`);
+  }
+});
+
+Deno.test("deno task test also runs the documentation examples, with console.assert failing", async () => {
+  const cfg = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  assert.match(cfg.tasks.test, /--doc/);
+  assert.match(cfg.tasks.test, /--preload tests\/_strict_assert\.ts/);
+  for (const path of ["tests/", "lib/", "cli/", "mod.ts"]) {
+    assert.ok(cfg.tasks.test.split(" ").includes(path), `the test task misses ${path}`);
+  }
+  // An example whose console.assert is false must fail its doc test under the preload.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/example.ts`,
+      "/**\n * @example\n * ```ts\n * console.assert(Math.max(1) === 2);\n * ```\n */\nexport const x = 1;\n",
+    );
+    const deno = Deno.execPath();
+    const preload = `${ROOT}/tests/_strict_assert.ts`;
+    const failing = await run(deno, [
+      "test",
+      "--no-config",
+      "--preload",
+      preload,
+      "--doc",
+      `${dir}/example.ts`,
+    ]);
+    assert.notEqual(failing.code, 0, failing.stdout);
+    assert.match(failing.stdout + failing.stderr, /Assertion failed/);
+    await Deno.writeTextFile(
+      `${dir}/example.ts`,
+      (await Deno.readTextFile(`${dir}/example.ts`)).replace("=== 2", "=== 1"),
+    );
+    const passing = await run(deno, [
+      "test",
+      "--no-config",
+      "--preload",
+      preload,
+      "--doc",
+      `${dir}/example.ts`,
+    ]);
+    assert.equal(passing.code, 0, passing.stdout + passing.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("deno.json has the tasks the README and CI use", async () => {

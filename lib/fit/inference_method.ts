@@ -9,9 +9,8 @@
  *   and sigma (lib/model/collapsed_gaussian.ts); needs normal Intercept/b priors and costs a
  *   dense factorisation of all coefficients per gradient, so auto uses it only up to
  *   {@link MAX_COLLAPSED_DIM} of them.
- * Auto collapses gaussian models where one of these applies and the CPU backend runs. On the
- * paper's Tomz & Weeks model and the crossed 4-term benchmark this turns slow-mixing scales and
- * divergences into thousands of ESS/s (bench/results/cpu_models.json).
+ * Auto collapses gaussian models where one of these applies and the CPU backend runs. The
+ * derivations are in docs/ARCHITECTURE.md#collapsed-inference.
  *
  * @module
  */

@@ -1,35 +1,8 @@
 /**
- * The automatic choice of how θ holds each term's varying effects (parameterization "auto"):
- * plain non-centred, or level contrasts held relative to what the data say about them
- * (data-centred, lib/model/data_centring.ts), from how much the data say about each level
- * relative to how far apart the levels plausibly are.
- *
- * The rule. For a coefficient whose levels r_j ~ N(0, τ²) are each seen through data with
- * information I, the posterior scale of r_j given τ is (1/τ² + I)^(−1/2). Sampling
- * v = r_j / τ^λ (partial non-centring, Papaspiliopoulos et al. 2007; Gorinova et al. 2020)
- * gives v a conditional scale whose slope in log τ is λ*(τ) − λ, λ*(τ) = 1 / (1 + I τ²): at
- * λ*(τ) ≈ 1 over the τ the posterior visits, non-centring (λ = 1) has no funnel. The rule
- * computes λ = w λ*(τ_lo) + (1 − w) λ*(τ_hi), [τ_lo, τ_hi] the central 96% interval of an
- * approximate posterior of τ ({@link SD_QUANTILE}), w = {@link LOW_END_WEIGHT}, and keeps the
- * term plainly non-centred when every coefficient's λ is within {@link SNAP} of 1 (many sparse
- * groups: where the signed sd scales, the empirical-Bayes start and the WebGPU kernels apply).
- * Otherwise the term's rows are held as the level mean (non-centred, moved into the
- * population-level coefficients when every coefficient has a fixed counterpart) and J−1
- * contrasts, each data-centred: s = m* + √V v with (m*, V) its conditional posterior under the
- * prior and a Gaussian approximation of the data, which is non-centred where the data say little
- * and centred where they dominate, at every τ. (The constants were first chosen for a single
- * partial λ per coefficient, on the crossed Bernoulli benchmark; data-centring replaced that λ:
- * on the same benchmark, bench/results/parameterization.json, 3.5× fewer gradient evaluations at
- * 100,000 rows and 7× the smallest bulk ESS per gradient.)
- *
- * The inputs come from one cheap pilot fit on the compressed data: the model with every level
- * effect as a fixed coefficient under a ridge with the sd prior's scale (penalised Newton/IRLS),
- * giving each level's estimate r̂_j, data information I_j (the likelihood's curvature there) and
- * a posterior covariance. The rule's I is the information about the least-informed level's
- * deviation from the level mean with everything else integrated out (so levels confounded with
- * population-level terms, or with few rows, count as uninformed); the posterior of τ is
- * approximated in one dimension from the r̂_j (each r̂_j ~ N(r̄, τ² + 1/I_j)) and the sd prior.
- * The data-centring uses the r̂_j and I_j themselves, turned into contrasts.
+ * `parameterization: "auto"`: per term, plain non-centred (many sparse groups) or the level mean
+ * plus data-centred contrasts (lib/model/data_centring.ts), decided from one cheap pilot fit on
+ * the compressed data (each level's estimate and information) and an approximate posterior of
+ * the term's sd. The rule: docs/ARCHITECTURE.md#choosing-the-parameterisation.
  *
  * @module
  */
@@ -43,7 +16,7 @@ import { gaussianNormalEquations } from "./normal_equations.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 import { canMoveMeanIntoBeta, type TermGeometry, withTermGeometry } from "./term_geometry.ts";
 
-/** Weight of the low end of τ's interval in the rule (see the module comment). */
+/** Weight of the low end of τ's interval in the rule (docs/ARCHITECTURE.md, the auto rule). */
 export const LOW_END_WEIGHT = 0.8;
 /** τ's interval is [q, 1 − q] of its approximate posterior. */
 export const SD_QUANTILE = 0.02;
@@ -67,8 +40,8 @@ export interface TermChoice extends TermGeometry {
 }
 
 /**
- * The per-term choice of the "auto" rule (see the module comment). Deterministic: depends on
- * the compiled data only.
+ * The per-term choice of the "auto" rule (docs/ARCHITECTURE.md#choosing-the-parameterisation).
+ * Deterministic: depends on the compiled data only.
  *
  * @example
  * ```ts ignore

@@ -1,26 +1,9 @@
 /**
- * Collapsed (marginalised) inference for Gaussian models: when the family is gaussian and every
- * population-level prior is normal, the coefficients γ = (β, every varying effect r) are jointly
- * Gaussian given the hyperparameters φ = (log sd's, correlation reals, log σ), so γ can be
- * integrated out exactly and NUTS runs on φ alone. This removes the funnel between few-level
- * varying effects and their scales, which no parameterisation of the full model fixes.
- *
- * Layout of φ: per term [log sd (K), correlation reals (K(K−1)/2, when correlated)], then log σ —
- * the same blocks, in the same order, as CompiledModel's θ without the β and z blocks.
- * Layout of γ: [Intercept (centred)?, b…, per term r (J·K, group-major)].
- *
- * With the sufficient statistics the residual sum of squares is rss = yᵀy − 2γᵀv + γᵀAγ (A, v
- * assembled once from G, h, B_c, C_c, e_c), the prior is γ ~ N(m0, Λ0⁻¹) with
- * Λ0 = diag(1/s²) ⊕ (I_J ⊗ Σ_t⁻¹ per term), Σ_t = diag(sd) L Lᵀ diag(sd). With P = A/σ² + Λ0
- * and μ = P⁻¹(v/σ² + Λ0 m0):
- *
- *   log p(y | φ) = −n log σ − ½(yᵀy/σ² + m0ᵀΛ0m0 − μᵀPμ) − ½ log|P| + ½ log|Λ0|
- *
- * (the −n/2 log 2π of the likelihood dropped, as CompiledModel drops it). The algebra of P
- * (factor, solve, log-determinant, diagonal blocks of P⁻¹) lives behind CoefficientPrecision:
- * block-arrowhead for one grouping term (O(J·K·nβ² + nβ³) per evaluation), dense for crossed
- * terms (O(dim(γ)³)), which is why fitModel only collapses crossed models with dim(γ) ≤
- * {@link MAX_COLLAPSED_DIM}.
+ * The fully collapsed Gaussian target: for a gaussian model whose Intercept and b priors are all
+ * normal, every coefficient γ = (β, r) is integrated out exactly given the hyperparameters
+ * φ = (log sd's, correlation reals, log σ), and NUTS runs on φ alone; {@link CollapsedGaussian}
+ * also draws γ | φ, y exactly. The derivation of the marginal likelihood and its gradient is in
+ * docs/ARCHITECTURE.md#fully-collapsed-crossed-terms.
  *
  * @module
  */

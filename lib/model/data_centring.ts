@@ -1,22 +1,9 @@
 /**
- * Data-centred contrasts: how θ holds a term's contrast rows when the data may pin them down.
- *
- * Given the earlier coefficients of its row, a contrast s has the prior N(m, c²) (c = sd_a L_aa;
- * see CompiledModel's varyingPrior), and a pilot fit says the data alone put it near ŝ with
- * information I (a Gaussian approximation of the likelihood). Their product N(m*, V),
- *
- *   V = c² / (1 + I c²),   m* = (m + I c² ŝ) / (1 + I c²),
- *
- * is s's conditional posterior under that approximation, and θ holds v with s = m* + √V v, so v
- * is close to N(0, 1) whatever the sd: I = 0 is the non-centred map s = m + c v, and I c² ≫ 1 is
- * centred and scaled by the data, s ≈ ŝ + v/√I. One partial-centring weight λ (s = λm + c^λ v)
- * suits one sd only; a few-level term's sd posterior spans decades (from well below the data's
- * resolution 1/√I to the prior's scale), so every λ leaves a funnel at one end of it. The map is
- * a smooth bijection for any I ≥ 0 and ŝ, so the posterior is exact whatever the pilot got wrong;
- * a poor approximation only costs sampling efficiency.
- *
- * In v the prior term −½u² − log c (u = (s − m)/c) gains log √V, so the density is
- * −½u² − ½ log(1 + I c²).
+ * Data-centred contrasts: θ holds v with s = m* + √V v, where N(m*, V) is a contrast's prior
+ * N(m, c²) times a pilot fit's Gaussian approximation N(ŝ, 1/I) of its likelihood, so v is close
+ * to N(0, 1) at every sd (non-centred where the data say little, centred where they dominate).
+ * The map is exact whatever the pilot got wrong. Derivation:
+ * docs/ARCHITECTURE.md#data-centring.
  *
  * @module
  */
@@ -32,7 +19,7 @@ export interface DataCentring {
 }
 
 /**
- * s = m* + √V v (see the module comment).
+ * s = m* + √V v (docs/ARCHITECTURE.md#data-centring).
  *
  * @example
  * ```ts

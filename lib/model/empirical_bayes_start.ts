@@ -1,33 +1,9 @@
 /**
- * An empirical-Bayes start for the sampler, for plain non-centred terms (r_j = diag(sd) L z_j).
- *
- * The joint mode is a poor place to begin for a non-centred term with many levels: a free climb
- * ends with sd far above its posterior (sd ≈ 7 at 10⁵ rows and 1,000 groups, where the posterior
- * median is 0.02) or, with a signed scale, near the saddle u = 0, z = 0; and the curvature there
- * gives z an inverse metric of ~1e-3 where the posterior variance is ~1. So the climb holds the
- * term (CompiledModel.climbFixed: effects at 0) and fits the rest, and then, per coefficient k of
- * the term, from the likelihood alone:
- *
- * 1. each level's score g_j and K × K information I_j for r_j at the climbed point (one gradient,
- *    plus two per coefficient: the levels of one term share no rows, so moving every level's
- *    r_jk at once gives column k of all J informations by central differences);
- * 2. one Newton step to the level's own estimate r̂_j = r_j + I_j⁻¹ g_j, whose coefficient k has
- *    variance v_j = (I_j⁻¹)_kk (the other coefficients of the level estimated alongside);
- * 3. per coefficient, the marginal-likelihood τ² of r̂_jk ~ N(0, v_j + τ²), by fixed-point
- *    iteration of τ² = Σ w_j (r̂_j² − v_j) / Σ w_j, w_j = (v_j + τ²)⁻², floored at 0, with its
- *    standard error
- *    √(2 / Σ w_j); the start takes τ = √max(τ², se) so that an sd whose estimate is 0 starts
- *    where its posterior mass is, not at 0;
- * 4. sd_k = τ (log τ, or τ for a signed scale), correlations 0, z_jk = E[r_jk | r̂_j, τ] / τ =
- *    r̂_j τ / (τ² + v_j), and inverse metric v_j / (v_j + τ²) for z_jk (its conditional
- *    variance) and 1 / (2τ² Σ w_j) for τ (the marginal likelihood's information; divided by τ²
- *    for log τ), each in [1e-4, 1] like the Laplace start's.
- *
- * With several covered terms (crossed or nested) each is estimated with the others at their
- * current start, in two sweeps (backfitting), so that they do not each absorb what they share. A
- * level whose information is singular (one arm of a 0/1 slope) is used coefficient by coefficient;
- * a start sd is at most e². Terms whose level mean is moved into the coefficients (meanInBeta) are
- * left to the climb: moving every r_jk there moves the coefficients too.
+ * An empirical-Bayes start for plain non-centred terms (r_j = diag(sd) L z_j): after the Laplace
+ * climb (which holds these terms), each level's Newton estimate from the likelihood, the
+ * marginal-likelihood sd of those estimates, and the effects and their inverse metric at their
+ * conditional means and variances given it. Steps and formulas:
+ * docs/ARCHITECTURE.md#empirical-bayes-start.
  *
  * @module
  */

@@ -1,30 +1,9 @@
 /**
- * Level-collapsed inference for a Gaussian model with one grouping term: given the
- * population-level coefficients β and the hyperparameters φ = (log sd's, correlation reals,
- * log σ), the level effects r_j are independent Gaussians, so they are integrated out exactly,
- * one K × K block per level, and NUTS runs on (β, φ) — n_β + a handful of dimensions instead of
- * n_β + J·K, with no funnel between the level effects and their scales. Any prior on β works
- * (β is sampled, not integrated).
- *
- * Per level, with c_j = Z_jᵀ(y − Xβ)/σ² and D_j = Z_jᵀZ_j/σ² + Σ⁻¹ (from the cell statistics):
- *
- *   log p(y | β, φ) = −n log σ − ½ ‖y − Xβ‖²/σ² + Σ_j (½ c_jᵀ D_j⁻¹ c_j − ½ log|D_j|) + ½ J log|Σ⁻¹|
- *
- * (−n/2 log 2π dropped), O(J·K·n_β) per evaluation. The gradient in σ and Σ uses Fisher's
- * identity with r_j | y, β, φ ~ N(μ_j = D_j⁻¹c_j, D_j⁻¹).
- *
- * β is sampled whitened: β = β̂ + L_S⁻ᵀ ξ, where β̂ and L_S L_Sᵀ are the posterior mean and
- * precision of β at the mode φ̂ of the fully collapsed target (lib/model/collapsed_gaussian.ts,
- * with normal stand-ins for non-normal β priors). The map is linear and fixed, so the density
- * of ξ is exact up to a constant; it turns the strongly correlated population coefficients
- * (an effect and its interactions with group-level predictors) into nearly independent unit
- * coordinates, which a diagonal metric handles.
- *
- * Layout of the sampled vector: [ξ (n_β), sd coordinates (K), correlation reals (when
- * correlated), log σ]; `layout` gives the offsets, in the same shape as the fully collapsed
- * target's. An sd coordinate is a signed scale u (sd = |u|) where the sd's prior suits it and its
- * posterior reaches 0 ({@link SIGNED_SCALE_MAX_DROP}), else log sd (`layout.terms[0].signedSd`;
- * see lib/model/level_covariance.ts).
+ * The level-collapsed Gaussian target for one grouping term: the level effects r_j are integrated
+ * out one K × K block per level and NUTS runs on the whitened population-level coefficients ξ
+ * (β = β̂ + L_S⁻ᵀξ), the sd coordinates (log sd or signed scale, {@link SIGNED_SCALE_MAX_DROP}),
+ * the correlation reals and log σ. Any prior on β. Derivation, whitening and layout:
+ * docs/ARCHITECTURE.md#level-collapsed-one-grouping-term.
  *
  * @module
  */
@@ -58,11 +37,7 @@ import {
  * 0: when its log density (in sd) at an sd e⁻⁸ times the collapsed mode's is within this many
  * nats of the mode's, the other hyperparameters held there. Where the density falls to a wall
  * before 0 (an sd clearly away from 0), the signed scale's two modes at ±sd are separated by it
- * and log sd samples better. Chosen on simulated one-term models (bench notes in the README):
- * the paper's model drops 0.2–0.3 (signed: 30% fewer gradients, ESS 2,976 against 2,104), a
- * 20-group model with sd 0.05 drops 1.7–2.0 (signed: 15% fewer gradients, ESS +60–90%), an
- * 8-group model with sd 0.5 drops 23–120 (signed: 45% more gradients, ESS −25%) and 100 groups
- * with sd 0.3 drop 7.5–35 (signed: mixed).
+ * and log sd samples better.
  */
 export const SIGNED_SCALE_MAX_DROP = 3;
 

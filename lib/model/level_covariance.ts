@@ -1,28 +1,9 @@
 /**
- * One grouping term's covariance Σ = diag(sd) Ω diag(sd) (Ω = L Lᵀ from the LKJ-Cholesky reals)
- * as a collapsed target sees it: from the unconstrained hyperparameters (log sd's, correlation
- * reals) to Σ⁻¹ with the priors and Jacobians, and back from the expected second moment of the
- * level effects to the gradient. Shared by the fully collapsed target (lib/model/
- * collapsed_gaussian.ts) and the level-collapsed one (lib/model/level_collapsed_gaussian.ts).
- *
- * With r_j ~ N(0, Σ) integrated out, a term enters the log marginal as
- * −½ tr(Σ⁻¹ M) + ½ J log|Σ⁻¹| with M = Σ_j E[r_j r_jᵀ | y] (Fisher's identity), so its gradient
- * needs only M.
- *
- * Each sd is sampled either as log sd or, where its prior allows ({@link signedScaleSuits}) and the
- * target chooses to (the level-collapsed target: where the sd's posterior reaches 0, see
- * SIGNED_SCALE_MAX_DROP in lib/model/level_collapsed_gaussian.ts), as a signed scale u, sd = |u|:
- * Σ = diag(u) Ω diag(u). Reflecting u_k → −u_k is the same Σ as keeping u_k and flipping the signs of
- * row and column k of Ω (the correlations of level effect k with the others), and the target is
- * invariant under that joint reflection, so the marginal posterior of (|u|, the reflected Ω) is the
- * model's. The gain: no log-transform Jacobian, so an sd whose posterior reaches 0 has no
- * exponential left tail for the sampler to follow (on the paper's model, seeds 1–3: 116–120k
- * gradients instead of 150–200k, and min bulk ESS of the sd's 3,182–3,561 instead of 2,031–2,414).
- * Where the sd is clearly away from 0 the two modes at ±sd are split by a wall at 0 and log sd
- * samples better. Used by the level-collapsed target; with the level effects integrated out Σ
- * enters through Σ⁻¹ alone, smooth in u away from u = 0 and numerically benign near it (the
- * gradient's (s − J)/u loses ~1e-16·J/|u| absolutely). The fully collapsed target keeps log sd's;
- * the full model has its own signed scales for plain non-centred terms (lib/model/signed_scales.ts).
+ * One grouping term's covariance Σ = diag(sd) Ω diag(sd) as a collapsed target sees it: from the
+ * unconstrained hyperparameters (log sd's or signed scales, correlation reals) to Σ⁻¹ with the
+ * priors and Jacobians, and back from M = Σ_j E[r_j r_jᵀ | y] to the gradient (Fisher's
+ * identity). Shared by lib/model/collapsed_gaussian.ts and lib/model/level_collapsed_gaussian.ts.
+ * See docs/ARCHITECTURE.md#collapsed-inference and #signed-scales-in-a-collapsed-target.
  *
  * @module
  */

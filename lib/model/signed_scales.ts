@@ -1,15 +1,9 @@
 /**
- * Signed sd scales in the full model. A plain non-centred term (r_j = diag(sd) L z_j) may hold
- * each sd as a signed scale u, sd = |u|, r_j = diag(u) L z_j, with the prior density of |u| and
- * no Jacobian, instead of log sd. An sd whose posterior reaches 0 then has no exponential left
- * tail for the sampler to follow (log sd → −∞); near u = 0 the z's are free and r stays smooth.
- *
- * The target is invariant under reflecting u_k together with z_jk (all j) and the correlations
- * of coefficient k: with D = diag(±1), diag(u) L z = diag(Du) (DLD)(Dz), and DLD is the Cholesky
- * factor of DΩD, whose canonical partial correlations are those of L with the signs d_a d_b.
- * {@link canonicalTheta} applies that reflection to make every u positive and writes log u, so a
- * draw is a point of the usual log-sd parameterisation with the same r and sd and the
- * correlations' signs matched: everything downstream reads θ as it always has.
+ * Signed sd scales in the full model: a plain non-centred term may hold each sd as u, sd = |u|,
+ * r_j = diag(u) L z_j, with no Jacobian, instead of log sd; {@link canonicalTheta} maps every
+ * draw back to the log-sd parameterisation with the correlations' and effects' signs matched.
+ * Why the target is invariant under the reflection:
+ * docs/ARCHITECTURE.md#signed-scales-in-the-full-model.
  *
  * @module
  */
@@ -29,10 +23,9 @@ export function plainNonCentred(term: CompiledTerm): boolean {
 /**
  * `data` with each term's `signedSd` set: "log" none; "signed" every sd of a plain non-centred
  * term whose prior is symmetric about 0; "auto" the same. Unlike the level-collapsed target
- * (lib/model/level_collapsed_gaussian.ts), the full model showed no cost where an sd stays away
- * from 0 (Bernoulli, 8 and 30 groups, sds 0.8 and 0.5, method "nuts": min bulk ESS 1,251 and 990
- * signed against 1,270 and 961 in log sd, the same number of gradients), and a large gain where it
- * reaches 0 (README), so "auto" does not measure.
+ * (lib/model/level_collapsed_gaussian.ts), "auto" does not measure where the sd's posterior
+ * lies: in the full model a signed scale costs nothing where the sd stays away from 0 and gains
+ * much where it reaches 0.
  *
  * @example
  * ```ts ignore

@@ -44,7 +44,7 @@ export interface EffectsOptions extends LinearPredictorOptions {
   weights?: string;
 }
 
-/** One averaged effect (DESIGN.md `effects` entry), with its draws. */
+/** One averaged effect (an entry of the CLI JSON's `effects`), with its draws. */
 export interface EffectEstimate extends DrawSummary {
   /** The cell: level of each `by` column; {} for the average over all rows. */
   by: Record<string, string>;
@@ -208,7 +208,7 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   return [finish(overall), ...cells.map(finish)];
 }
 
-/** The effects without their draws, as plain JSON (DESIGN.md `effects` array). */
+/** The effects without their draws, as plain JSON (the CLI JSON's `effects` array). */
 export function effectsToJSON(list: readonly EffectEstimate[]): Record<string, unknown>[] {
   return list.map(({ draws: _, ...rest }) => rest);
 }

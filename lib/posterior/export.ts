@@ -49,7 +49,7 @@ export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string 
 }
 
 /**
- * The full result as a JSON-ready object: fit.toJSON() (DESIGN.md) plus `draws`:
+ * The full result as a JSON-ready object: fit.toJSON() (README, "JSON output") plus `draws`:
  * `{ [parameter]: number[chain][draw] }`.
  *
  * @example

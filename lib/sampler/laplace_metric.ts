@@ -119,8 +119,9 @@ function dot(a: Float64Array, b: Float64Array): number {
  * @example
  * ```ts
  * import { laplaceInverseMetric } from "./laplace_metric.ts";
- * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0] / 4; return -q[0] * q[0] / 8; } };
- * console.assert(Math.abs(laplaceInverseMetric(target, new Float64Array([1]))[0] - 4) < 1e-4);
+ * // N(0, 0.25): curvature −4, so the inverse metric is 0.25 (inside the clamp [1e-4, 1])
+ * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -4 * q[0]; return -2 * q[0] * q[0]; } };
+ * console.assert(Math.abs(laplaceInverseMetric(target, new Float64Array([1]))[0] - 0.25) < 1e-4);
  * ```
  */
 export function laplaceInverseMetric(target: LogDensity, start: Float64Array): Float64Array {

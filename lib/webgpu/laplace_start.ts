@@ -1,17 +1,10 @@
 /**
- * The WebGPU backend's Laplace start: climb to near the mode with L-BFGS (on the CPU,
- * lib/sampler/laplace_metric.ts), let `target.refineStart` move the point and set part of the
- * metric (CompiledModel: the empirical-Bayes start of non-centred terms, on the CPU;
- * `climbAndRefine`), take the remaining diagonal curvature by finite differences batched across
- * the GPU chains, and start every chain at a draw from that diagonal Laplace approximation.
- *
- * The climb starts from `target.climbStart(starts[0])` (CompiledModel: chain 0's initial point
- * with every term's varying effects at their prior mean 0; the CPU chains do the same). From
- * uniform(−2, 2) effects the first L-BFGS steps explain the effects' noise away by driving the
- * group sds toward 0 (log sd ≈ −116 on the 10⁵-row, 1,000-group Bernoulli benchmark), a plateau
- * where z no longer affects the likelihood and the climb stalls; there the f32 gradient is not
- * finite, so every chain fell back to its uniform(−2, 2) start and the whole warmup was spent in
- * the transient (ChEES then kept trajectories at 1–2 steps).
+ * The WebGPU backend's Laplace start: climb to near the mode with L-BFGS on the CPU
+ * (lib/sampler/laplace_metric.ts) from every varying effect at its prior mean 0
+ * (`target.climbStart`: from uniform(−2, 2) effects the climb drives the group sds toward 0 and
+ * stalls), let `target.refineStart` apply the empirical-Bayes start, take the remaining diagonal
+ * curvature by finite differences batched across the GPU chains, and start every chain at a draw
+ * from that diagonal Laplace approximation.
  *
  * @module
  */

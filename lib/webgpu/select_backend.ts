@@ -4,13 +4,8 @@
  * Auto picks WebGPU only when an adapter exists and the work per gradient is large enough to
  * gain: a likelihood over raw patterns (non-Gaussian families; Gaussian models compress to a few
  * cells and the CPU's NUTS wins) with patterns × chains ≥ {@link AUTO_MIN_WORK} and at least
- * {@link AUTO_MIN_CHAINS} chains. The thresholds come from bench/results/webgpu.json (lavapipe on
- * the same 2 CPU cores the CPU backend uses; the 1,000-group Bernoulli model with signed scales
- * and the empirical-Bayes start): at 10⁴ patterns the two are level within the bench's noise
- * (4 chains: 19.2 against 3.8 ESS/s in the committed run, 12.1 against 13.6 in an earlier one;
- * 64 chains: 6.1 against 6.4), at 10⁵ WebGPU is 3–9× ahead (2.7–8.0 against 0.87 ESS/s) and at
- * 10⁶ 22–38× (2.8–4.8 against 0.12). The compressed Tomz & Weeks model (Gaussian) stays on the
- * CPU.
+ * {@link AUTO_MIN_CHAINS} chains. The thresholds are where the two backends were level in
+ * bench/results/webgpu.json (bench/README.md).
  *
  * @module
  */

@@ -25,7 +25,7 @@ Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–5
   assert.match(r.stdout, /Treatment: alliance/);
 });
 
-Deno.test("fit writes the DESIGN.md JSON with every required field", async () => {
+Deno.test("fit writes the JSON result with every field the README documents", async () => {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const r = await runFit(
     "data/tomz_weeks_2017.csv",
@@ -56,6 +56,15 @@ Deno.test("fit writes the DESIGN.md JSON with every required field", async () =>
   assert.equal(json.parameterization[0].auto, false);
   for (const key of ["spec", "backend", "adapter", "timing", "diagnostics", "parameters"]) {
     assert.ok(key in json, `missing ${key}`);
+  }
+  // The README's "JSON output" section names every top-level field the CLI wrote.
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(
+    readme.indexOf("### JSON output"),
+    readme.indexOf("### Other tasks"),
+  );
+  for (const key of Object.keys(json)) {
+    assert.ok(section.includes(`\`${key}\``), `README's JSON output does not name ${key}`);
   }
   assert.deepEqual(Object.keys(json.timing), ["compile_s", "warmup_s", "sampling_s", "total_s"]);
   assert.deepEqual(Object.keys(json.diagnostics), [
