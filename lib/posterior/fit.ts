@@ -43,7 +43,7 @@ import { chooseMethod, type InferenceMethod, sampleCollapsed } from "./inference
 import { drawsToCsv, type ExportOptions } from "./export.ts";
 import { partialChains, partialResultWarning } from "./partial_result.ts";
 import { canonicalChainDraws, type SdScale, withSdScales } from "../model/signed_scales.ts";
-import { LINK_SCALE } from "./format_summary.ts";
+import { formatFitSummary, LINK_SCALE } from "./format_summary.ts";
 
 /** Options of `fit()`; brms names in camelCase. */
 export interface FitOptions {
@@ -551,9 +551,12 @@ export class Fit {
     ].join("\n");
   }
 
-  /** A bare `fit` at the end of a notebook cell shows its HTML summary. */
+  /**
+   * A bare `fit` at the end of a notebook cell shows its HTML summary; viewers without HTML
+   * (a terminal, a plain-text export) get the same summary as text.
+   */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "text/html": this.toHTML() };
+    return { "text/html": this.toHTML(), "text/plain": formatFitSummary(this) };
   }
 
   /** Every group's effect as an HTML table. */
