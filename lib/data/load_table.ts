@@ -554,6 +554,54 @@ async function readFile(path: string): Promise<string> {
   }
 }
 
+/** What the builders (groups, rescale2sd, hier, formula) accept: {@link TableSource} but a path. */
+export type InMemoryTableSource = Exclude<TableSource, string>;
+
+/**
+ * The Table of an in-memory source, synchronously, for the builders: a Table as it is; records,
+ * a column object or a danfojs-like DataFrame converted as {@link loadTable} converts them.
+ * A string (a CSV path or text needs reading) and anything else throw a HetfxError that says
+ * to call loadTable. `context` starts the message, e.g. "Cannot build model".
+ *
+ * @example
+ * ```ts
+ * import { toTable } from "./load_table.ts";
+ * const t = toTable({ columns: ["y", "g"], values: [[1, "a"], [2, "b"]] }, "Cannot group");
+ * console.assert(t.nRows === 2 && t.columns.g.kind === "factor");
+ * ```
+ */
+export function toTable(source: unknown, context: string): Table {
+  if (typeof source === "string") {
+    throw new HetfxError(
+      `${context}: got a string; read a CSV path or text first: ` +
+        "const table = await loadTable(path), then pass the table.",
+    );
+  }
+  if (source !== null && typeof source === "object") {
+    if (Array.isArray(source)) return tableFromRecords(source as Record<string, unknown>[]);
+    if (isTable(source)) return source;
+    if (isDataFrameLike(source)) return tableFromDataFrame(source);
+    if (Object.keys(source).length > 0 && isColumnObject(source)) {
+      return tableFromColumns(source as Record<string, ColumnValues>);
+    }
+  }
+  throw new HetfxError(
+    `${context}: expected a table, got ${
+      source === null
+        ? "null"
+        : typeof source === "object"
+        ? "an object that is not one"
+        : typeof source
+    }; load the data first: const table = await loadTable(data) (records, a column object, a ` +
+      "DataFrame or a CSV path).",
+  );
+}
+
+/** Every value an array or a typed array: a column object. */
+function isColumnObject(source: object): boolean {
+  return Object.values(source).every((v) => Array.isArray(v) || ArrayBuffer.isView(v));
+}
+
 function isTable(source: object): source is Table {
   const candidate = source as Partial<Table>;
   return typeof candidate.nRows === "number" && Array.isArray(candidate.names) &&

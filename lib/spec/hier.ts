@@ -4,7 +4,8 @@
  * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { requireTable, type Table, withColumn } from "../data/table.ts";
+import { type Table, withColumn } from "../data/table.ts";
+import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import type * as FitModule from "../posterior/fit.ts";
 
 /** Options of `.fit()` (lib/posterior/fit.ts). */
@@ -344,8 +345,8 @@ export class HierBuilder {
  * console.assert(spec.groupTerms[0].slopes[0] === "t" && spec.terms[0] === "t");
  * ```
  */
-export function hier(table: Table): HierBuilder {
-  requireTable(table, "Cannot build model");
+export function hier(source: Table | InMemoryTableSource): HierBuilder {
+  const table = toTable(source, "Cannot build model");
   return new HierBuilder(Object.freeze({
     table,
     family: "gaussian",
