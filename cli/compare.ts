@@ -1,60 +1,136 @@
 /**
- * `deno task compare [--chains 4] [--warmup 1000] [--draws 1000] [--seed 1] [--out file.json]` —
- * the seed paper's Table 1 on the Tomz & Weeks data: each group's alliance effect by OLS with
- * interactions (HC2), by subgroup difference in means, and by the hierarchical model, side by
- * side, with a shrinkage summary.
+ * `deno task compare <data.csv> --formula "<brms formula>" [options]` — the seed paper's Table 1
+ * on any data: each group's treatment effect by OLS with interactions (HC2), by subgroup
+ * difference in means, and by the hierarchical model, side by side, with a shrinkage summary.
+ * The data file, formula, priors and sampler options are read exactly as `deno task fit` reads
+ * them. With no data file and no --formula it runs the paper's own Tomz & Weeks model.
  */
 import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
-import { compare, formatComparison } from "../lib/posterior/compare.ts";
+import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
+import { buildModel, checkOutPath, inCliTerms, parseCli, specSummary } from "./fit.ts";
+
+export const USAGE = `Usage: deno task compare <data.csv> --formula "<brms formula>" [options]
+       deno task compare [--chains N --warmup N --draws N --seed N --out FILE]
+                         (no data file: the paper's Tomz & Weeks model and sampler settings)
+
+Each group's treatment effect by three methods: OLS with treatment × modifier interactions
+(HC2 standard errors), the difference in means within the group, and the hierarchical model.
+The model needs a 0/1 treatment that varies by group, e.g. "y ~ 1 + treat + (1 + treat | g)".
+The interaction column is OLS on the formula's population-level terms: write the modifiers'
+interactions with the treatment there, as the paper does, e.g.
+"y ~ treat * (m1 + m2) + (1 + treat | m1:m2)"; with "y ~ 1 + treat" it is one common effect.
+
+  --formula TEXT        brms formula (required with a data file)
+  --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
+  --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
+  --prior "CLASS ~ D"   a prior, repeatable, as for deno task fit (default: brms's defaults)
+  --levels COL=A,B,C    level order of a text column, the first the reference; repeatable
+                        (default: sorted as R sorts them)
+  --recode NAME         tomz-weeks | bush-prather (default: none)
+  --drop-missing        drop rows with missing values in the model's columns (default: off)
+  --chains N            (default 4)          --warmup N   (default 1000)
+  --draws N             (default 1000)       --seed N     (default 1)
+  --adapt-delta X       (default 0.8)        --max-treedepth N (default 10)
+  --metric diag|dense   (default diag)       --backend auto|cpu|webgpu (default auto)
+  --parameterization P  auto | centered | noncentered (default auto)
+  --sd-scale S          auto | signed | log (default auto)
+  --out FILE            write the table, the OLS fit and the shrinkage summary as JSON
+  --no-progress         no progress display (default: progress on stderr)
+  --help                this text
+
+deno task fit --help lists the families' parameters and every prior distribution.`;
+
+/** Options of deno task fit that make no sense here. */
+const FIT_ONLY = { effectsBy: "--effects-by", dryRun: "--dry-run", keepPartial: "--keep-partial" };
+
+/** The comparison on the user's data and formula. */
+async function dataComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
+  const args = parseCli(argv, USAGE);
+  if (args === "help") throw new Error("unreachable: --help is handled first");
+  const given = [
+    args.effectsBy !== undefined && FIT_ONLY.effectsBy,
+    args.dryRun && FIT_ONLY.dryRun,
+    args.fit.keepPartial && FIT_ONLY.keepPartial,
+  ].filter(Boolean);
+  if (given.length > 0) {
+    throw new HetfxError(
+      `Option ${given.join(", ")} belongs to deno task fit, not compare.\n\n${USAGE}`,
+    );
+  }
+  if (args.out !== undefined) await checkOutPath(args.out);
+  const builder = await buildModel(args);
+  console.log(specSummary(builder.toJSON(), builder.table));
+  const { keepPartial: _, ...fit } = args.fit;
+  return { result: await compare(builder, { fit }), out: args.out };
+}
+
+/** The paper's Table 1: Tomz & Weeks with the paper's priors and sampler settings. */
+async function paperComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: "string" },
+      chains: { type: "string" },
+      warmup: { type: "string" },
+      draws: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      "no-progress": { type: "boolean" },
+    },
+  });
+  if (positionals.length > 0) {
+    throw new HetfxError(
+      `Missing --formula: with a data file (${positionals.join(", ")}), give the model, e.g. ` +
+        `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
+    );
+  }
+  const num = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value)) {
+      throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
+    }
+    return value;
+  };
+  if (v.out !== undefined) await checkOutPath(v.out);
+  const table = await loadTomzWeeks(v.data);
+  const result = await compare(tomzWeeksModel(table), {
+    fit: {
+      ...PAPER_SAMPLER,
+      chains: num("chains", v.chains, PAPER_SAMPLER.chains),
+      warmup: num("warmup", v.warmup, PAPER_SAMPLER.warmup),
+      draws: num("draws", v.draws, PAPER_SAMPLER.draws),
+      seed: num("seed", v.seed, 1),
+      progress: !(v["no-progress"] ?? false),
+    },
+  });
+  return { result, out: v.out };
+}
 
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values: v } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: "string" },
-        chains: { type: "string" },
-        warmup: { type: "string" },
-        draws: { type: "string" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        "no-progress": { type: "boolean" },
-      },
-    });
-    const num = (name: string, text: string | undefined, fallback: number) => {
-      if (text === undefined) return fallback;
-      const value = Number(text);
-      if (!Number.isInteger(value)) {
-        throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
-      }
-      return value;
-    };
-    const table = await loadTomzWeeks(v.data);
-    const result = await compare(tomzWeeksModel(table), {
-      fit: {
-        ...PAPER_SAMPLER,
-        chains: num("chains", v.chains, PAPER_SAMPLER.chains),
-        warmup: num("warmup", v.warmup, PAPER_SAMPLER.warmup),
-        draws: num("draws", v.draws, PAPER_SAMPLER.draws),
-        seed: num("seed", v.seed, 1),
-        progress: !(v["no-progress"] ?? false),
-      },
-    });
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log(USAGE);
+      return 0;
+    }
+    const withFormula = argv.some((a) => a === "--formula" || a.startsWith("--formula="));
+    const { result, out } = withFormula ? await dataComparison(argv) : await paperComparison(argv);
     console.log(formatComparison(result));
-    if (v.out) {
+    if (out) {
       const { fit: _, ols, ...rest } = result;
       const json = { ...rest, ols: { names: ols.names, coef: [...ols.coef], se: [...ols.se] } };
-      await Deno.writeTextFile(v.out, JSON.stringify(json, null, 2) + "\n");
-      console.log(`Wrote ${v.out}`);
+      await Deno.writeTextFile(out, JSON.stringify(json, null, 2) + "\n");
+      console.log(`Wrote ${out}`);
     }
     return 0;
   } catch (error) {
-    return reportUserError(error);
+    return reportUserError(inCliTerms(error));
   }
 }
 

@@ -14,7 +14,8 @@ import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
-import { formatPrior, parsePrior } from "../lib/spec/priors.ts";
+import type { HierBuilder } from "../lib/spec/hier.ts";
+import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
 import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit, FitOptions } from "../lib/fit/mod.ts";
@@ -33,37 +34,76 @@ function familyHelp(): string {
   ]).join("\n");
 }
 
+/** Items joined by ", " in lines of at most `width` characters, later lines indented `indent`. */
+function wrap(items: readonly string[], indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const item of items) {
+    const next = line === "" ? item : `${line}, ${item}`;
+    if (indent + next.length + 1 > width && line !== "") {
+      lines.push(line + ",");
+      line = item;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.join("\n" + " ".repeat(indent));
+}
+
+const priorList = Object.entries(PRIOR_DISTRIBUTIONS)
+  .map(([name, params]) => `${name}(${(params as readonly string[]).join(", ")})`);
+
 export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>" [options]
 
+Model
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
   --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
 ${familyHelp()}
+  --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
+  --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
+                        "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
+                        "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
+                        classes: ${PRIOR_CLASSES.join(", ")}
+                        distributions: ${wrap(priorList, 24 + 15, 100)}
+
+Data
+  --levels COL=A,B,C    level order of a text column, the first the reference; repeatable
+                        (default: sorted as R sorts them, so the reference is the first)
   --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
+                        (default: none)
   --drop-missing        drop rows with missing values in the model's columns (reported)
-  --prior "CLASS ~ D"   a prior, repeatable: "b ~ normal(0, 0.5)", "sd ~ normal(0, 1)",
-                        "b[alliance] ~ normal(0, 1)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
-  --chains N            (default 4)        --warmup N   (default 1000)
-  --draws N             (default 1000)     --seed N     (default 1)
+                        (default: off; missing values are an error)
+
+Sampler
+  --chains N            (default 4)          --warmup N   (default 1000)
+  --draws N             (default 1000)       --seed N     (default 1)
   --adapt-delta X       target acceptance in (0, 1) (default 0.8; the paper uses 0.95)
-  --max-treedepth N     (default 10)       --metric diag|dense (default diag)
+  --max-treedepth N     (default 10)         --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per term from the data; recorded in the JSON)
   --sd-scale S          auto | signed | log: how NUTS/WebGPU hold the sds of non-centred terms
                         (default auto: signed scales where the prior is symmetric about 0)
-  --out FILE            write the result as JSON
+
+Output
+  --out FILE            write the result as JSON (default: none)
   --effects-by A,B      print the treatment effect (ATE, then per observed A×B cell) and add
-                        it to the JSON
+                        it to the JSON (default: none)
   --dry-run             build and check the model, print its summary, do not sample
-  --no-progress         no progress display
+                        (default: off)
+  --no-progress         no progress display (default: progress on stderr)
   --keep-partial        on Ctrl-C, print and write (--out) the result of the draws so far
-                        (marked partial), then exit 130
+                        (marked partial), then exit 130 (default: off)
   --help                this text`;
 
-interface CliArgs {
+/** The parsed command line (shared with `deno task compare`). */
+export interface CliArgs {
   data: string;
   formula: string;
   family: Family;
+  /** Level orders from --levels: column → levels, the first the reference. */
+  levels: Record<string, string[]>;
+  /** --treatment: which varying slope is the treatment (default: the first). */
+  treatment?: string;
   recode?: string;
   dropMissing: boolean;
   priors: string[];
@@ -83,8 +123,33 @@ function integer(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
+/**
+ * "arm=control,low,high" → { arm: ["control", "low", "high"] }; HetfxError when malformed.
+ */
+export function parseLevels(values: readonly string[]): Record<string, string[]> {
+  const levels: Record<string, string[]> = {};
+  for (const text of values) {
+    const eq = text.indexOf("=");
+    const column = text.slice(0, eq).trim();
+    const list = text.slice(eq + 1).split(",").map((l) => l.trim());
+    if (eq < 1 || column === "" || list.some((l) => l === "")) {
+      throw new HetfxError(
+        `Option --levels expects COLUMN=LEVEL1,LEVEL2,… (the first level the reference), e.g. ` +
+          `--levels arm=control,low,high; got "${text}".`,
+      );
+    }
+    if (Object.hasOwn(levels, column)) {
+      throw new HetfxError(
+        `Option --levels gives the levels of "${column}" twice; give them once.`,
+      );
+    }
+    levels[column] = list;
+  }
+  return levels;
+}
+
 /** Parse the command line into options; HetfxError on anything malformed. */
-export function parseCli(argv: string[]): CliArgs | "help" {
+export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -93,6 +158,8 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       options: {
         formula: { type: "string" },
         family: { type: "string" },
+        treatment: { type: "string" },
+        levels: { type: "string", multiple: true },
         recode: { type: "string" },
         "drop-missing": { type: "boolean" },
         prior: { type: "string", multiple: true },
@@ -116,21 +183,21 @@ export function parseCli(argv: string[]): CliArgs | "help" {
     });
   } catch (error) {
     const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
-    if (unknown === undefined) throw new HetfxError(`${(error as Error).message}\n\n${USAGE}`);
-    const close = closestName(unknown, [...USAGE.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
+    if (unknown === undefined) throw new HetfxError(`${(error as Error).message}\n\n${usage}`);
+    const close = closestName(unknown, [...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
     throw new HetfxError(
       `Unknown option --${unknown}${close === undefined ? "" : `; did you mean --${close}?`}` +
-        `\n\n${USAGE}`,
+        `\n\n${usage}`,
     );
   }
   const v = parsed.values;
   if (v.help) return "help";
   if (parsed.positionals.length !== 1) {
     throw new HetfxError(
-      `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${USAGE}`,
+      `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${usage}`,
     );
   }
-  if (!v.formula) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
+  if (!v.formula) throw new HetfxError(`Missing --formula.\n\n${usage}`);
   const adaptDelta = v["adapt-delta"] === undefined ? undefined : Number(v["adapt-delta"]);
   if (adaptDelta !== undefined && Number.isNaN(adaptDelta)) {
     throw new HetfxError(`Option --adapt-delta expects a number, got "${v["adapt-delta"]}".`);
@@ -139,6 +206,8 @@ export function parseCli(argv: string[]): CliArgs | "help" {
     data: parsed.positionals[0],
     formula: v.formula,
     family: (v.family ?? "gaussian") as Family,
+    levels: parseLevels(v.levels ?? []),
+    treatment: v.treatment,
     recode: v.recode,
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
@@ -250,6 +319,57 @@ export function formatEffects(list: readonly EffectEstimate[], treatment: string
     .concat(lines).join("\n");
 }
 
+/**
+ * The model the command line describes: the data loaded (--levels, --recode, --drop-missing
+ * applied), the formula, --treatment and the priors. Shared with `deno task compare`.
+ */
+export async function buildModel(args: CliArgs): Promise<HierBuilder> {
+  let table = await loadTable(args.data);
+  if (args.recode !== undefined) {
+    const recode = RECODES[args.recode];
+    if (!recode) {
+      throw new HetfxError(
+        `Unknown --recode "${args.recode}"; available: ${Object.keys(RECODES).join(", ")}.`,
+      );
+    }
+    table = recode(table);
+  }
+  if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
+  let builder = formula(args.formula, table, { family: args.family });
+  if (args.dropMissing) {
+    const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
+    if (dropped.droppedRows > 0) {
+      const where = Object.entries(dropped.byColumn).filter(([, n]) => n > 0)
+        .map(([c, n]) => `${c}: ${n}`).join(", ");
+      console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
+    }
+    table = dropped.table;
+    builder = formula(args.formula, table, { family: args.family });
+  }
+  if (args.treatment !== undefined) builder = withTreatment(builder, args.treatment);
+  for (const p of args.priors.map(parsePrior)) {
+    builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
+  }
+  return builder;
+}
+
+/**
+ * --treatment: the formula's builder with another of its varying slopes as the treatment;
+ * HetfxError naming the slopes when the column is not one of them.
+ */
+function withTreatment(builder: HierBuilder, column: string): HierBuilder {
+  const spec = builder.toJSON();
+  const slopes = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))];
+  if (!slopes.includes(column)) {
+    throw new HetfxError(
+      `Option --treatment ${column}: the treatment must be a slope that varies by group in the ` +
+        `formula (${slopes.length ? `here: ${slopes.join(", ")}` : "this formula has none"}), ` +
+        `e.g. "y ~ 1 + ${column} + (1 + ${column} | g)".`,
+    );
+  }
+  return builder.treatment(column, { mainEffect: spec.terms.includes(column) });
+}
+
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -259,30 +379,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.out !== undefined) await checkOutPath(args.out);
-    let table = await loadTable(args.data);
-    if (args.recode !== undefined) {
-      const recode = RECODES[args.recode];
-      if (!recode) {
-        throw new HetfxError(
-          `Unknown --recode "${args.recode}"; available: ${Object.keys(RECODES).join(", ")}.`,
-        );
-      }
-      table = recode(table);
-    }
-    let builder = formula(args.formula, table, { family: args.family });
-    if (args.dropMissing) {
-      const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
-      if (dropped.droppedRows > 0) {
-        const where = Object.entries(dropped.byColumn).filter(([, n]) => n > 0)
-          .map(([c, n]) => `${c}: ${n}`).join(", ");
-        console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
-      }
-      table = dropped.table;
-      builder = formula(args.formula, table, { family: args.family });
-    }
-    for (const p of args.priors.map(parsePrior)) {
-      builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
-    }
+    const builder = await buildModel(args);
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
     console.log(specSummary(spec, builder.table));

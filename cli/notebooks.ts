@@ -5,7 +5,8 @@
  * tools/run_notebook.py, with the kernel's working directory set to the notebook's folder, as
  * Jupyter does (so a notebook in notebooks/ imports `../mod.ts` and reads `../data/…` both here
  * and when a user opens it), and writes the executed copies to out/notebooks/ and every chart they
- * show (Vega-Lite outputs) as PNG to out/notebooks/figures/<notebook>/. Cells with a
+ * show (Vega-Lite outputs) as PNG to out/notebooks/figures/<notebook>/; a Vega-Lite output without
+ * an SVG or PNG beside it (invisible on GitHub and nbviewer) fails the notebook. Cells with a
  * `// expect: <mime type>` comment must produce that MIME type. Prints one line per notebook and
  * exits non-zero when any notebook fails.
  *
@@ -132,6 +133,29 @@ export async function saveFigures(executed: string, dir: string): Promise<number
   return written;
 }
 
+/** Image MIME types that notebook viewers without scripts (GitHub, nbviewer) can show. */
+const IMAGE_MIMES = ["image/svg+xml", "image/png"];
+
+/**
+ * The outputs of an executed notebook that carry a Vega-Lite spec but no image beside it, as
+ * "cell N" labels (N counting markdown cells); empty when every figure shows in any viewer.
+ */
+export async function figuresWithoutImage(executed: string): Promise<string[]> {
+  const nb = JSON.parse(await Deno.readTextFile(executed)) as {
+    cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+  };
+  const missing: string[] = [];
+  for (const [index, cell] of nb.cells.entries()) {
+    for (const output of cell.outputs ?? []) {
+      const data = output.data ?? {};
+      if (VEGA_LITE_MIME in data && !IMAGE_MIMES.some((m) => m in data)) {
+        missing.push(`cell ${index + 1}`);
+      }
+    }
+  }
+  return missing;
+}
+
 async function main(): Promise<number> {
   const opts = parseArgs(Deno.args);
   const notebooks = opts.notebooks.length ? opts.notebooks : await findNotebooks();
@@ -181,6 +205,13 @@ async function main(): Promise<number> {
     const cells = m ? Number(m[2]) : 0;
     let ok = result.success && m?.[1] === "ok";
     let figures = "";
+    if (ok) {
+      const bare = await figuresWithoutImage(out);
+      if (bare.length > 0) {
+        ok = false;
+        figures = `; figures without an image MIME type (${bare.join(", ")})`;
+      }
+    }
     if (ok) {
       try {
         figures = `, ${await saveFigures(

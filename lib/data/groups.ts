@@ -7,6 +7,7 @@ import { HetfxError } from "../errors.ts";
 import { type Column, getColumn, labelAt, type Table } from "./table.ts";
 import { binBreaks, binColumn, type BinSpec } from "./bin.ts";
 import { numericColumn } from "./factor.ts";
+import { type InMemoryTableSource, toTable } from "./load_table.ts";
 
 /** Every observed combination of some factors, and which rows fall in each. */
 export interface GroupKeys {
@@ -169,8 +170,8 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
  * console.assert(g.factors.join() === "male,age_bin" && g.keys().labels.length === 4);
  * ```
  */
-export function groups(table: Table): Grouping {
-  return makeGrouping(table, [], []);
+export function groups(table: Table | InMemoryTableSource): Grouping {
+  return makeGrouping(toTable(table, "Cannot group"), [], []);
 }
 
 function makeGrouping(

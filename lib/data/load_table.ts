@@ -4,7 +4,8 @@
  *
  * Type inference: a column is numeric when every non-missing value is a number (CSV: parses
  * fully as a finite decimal; records/columns: a JS number or boolean, booleans become 0/1);
- * otherwise it is a factor whose levels are in order of first appearance.
+ * otherwise it is a factor whose levels are sorted as R sorts them (see factorFromLabels): code-point
+ * order, numeric order for labels that are all numbers; the `levels` option sets another order.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
@@ -40,10 +41,19 @@ export type TableSource =
   | readonly Record<string, unknown>[]
   | Record<string, ColumnValues>;
 
-/** Options shared by every loader. Applied in this order: factors, reference, dropMissing. */
+/**
+ * Options shared by every loader. Applied in this order: factors, levels, reference,
+ * dropMissing.
+ */
 export interface LoadTableOptions {
   /** Columns to treat as factors; with a record, each with its level order. */
   factors?: readonly string[] | Record<string, readonly string[]>;
+  /**
+   * Level order per column, first level the reference: `{ arm: ["control", "low", "high"] }`.
+   * By default text levels are sorted as R sorts them; a numeric column named here becomes a
+   * factor.
+   */
+  levels?: Record<string, readonly string[]>;
   /** Reference (first) level per column; a numeric column named here becomes a factor. */
   reference?: Record<string, string>;
   /** Drop rows with a missing value: in any column (`true`) or in the columns listed. */
@@ -264,6 +274,7 @@ function checkSeparator(text: string): void {
 
 const OPTION_NAMES = optionNames<LoadTableOptions>({
   factors: true,
+  levels: true,
   reference: true,
   dropMissing: true,
 });
@@ -273,7 +284,7 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
   checkOptions(options, OPTION_NAMES, CONTEXT);
   if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
   let result = table;
-  const { factors, reference, dropMissing } = options;
+  const { factors, levels: levelOrder, reference, dropMissing } = options;
   if (factors !== undefined) {
     const entries: [string, readonly string[] | undefined][] = Array.isArray(factors)
       ? (factors as readonly string[]).map((name) => [name, undefined])
@@ -282,6 +293,22 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
       checkOptionColumn(result, name, "factors");
       result = asFactor(result, name, { levels });
     }
+  }
+  if (levelOrder !== undefined && (typeof levelOrder !== "object" || Array.isArray(levelOrder))) {
+    throw new HetfxError(
+      `${CONTEXT}: option \`levels\` must map column names to level lists, e.g. ` +
+        `{ levels: { arm: ["control", "low", "high"] } }.`,
+    );
+  }
+  for (const [name, order] of Object.entries(levelOrder ?? {})) {
+    checkOptionColumn(result, name, "levels");
+    if (!Array.isArray(order) || order.some((l) => typeof l !== "string")) {
+      throw new HetfxError(
+        `${CONTEXT}: option \`levels\` for "${name}" must be a list of level names (strings), ` +
+          `e.g. { levels: { ${name}: ["control", "treated"] } }.`,
+      );
+    }
+    result = asFactor(result, name, { levels: order });
   }
   for (const [name, level] of Object.entries(reference ?? {})) {
     checkOptionColumn(result, name, "reference");
@@ -313,13 +340,17 @@ function checkOptionColumn(table: Table, name: string, option: string): void {
 
 /** Columns the options declare as factors (a mostly-numeric column named here is intended). */
 function declaredFactors(options: LoadTableOptions): Set<string> {
-  const { factors, reference } = options;
+  const { factors, levels, reference } = options;
   const names = factors === undefined
     ? []
     : Array.isArray(factors)
     ? factors as readonly string[]
     : Object.keys(factors);
-  return new Set([...names, ...Object.keys(reference ?? {})]);
+  return new Set([
+    ...names,
+    ...Object.keys(levels ?? {}),
+    ...Object.keys(reference ?? {}),
+  ]);
 }
 
 /**
@@ -460,24 +491,34 @@ function valueColumn(
   }));
 }
 
+/**
+ * A factor whose levels are sorted as R's `factor()` sorts them, so the reference level (the
+ * first) and the coefficient names match R and brms: labels that all read as numbers in
+ * ascending numeric order (R reads such a column as numbers), otherwise in code-point order —
+ * R's `sort()` in the C locale. Locale collation (R's default on a UTF-8 Linux locale) differs
+ * only in case and accents ("B" < "a" here, "a" < "B" there); the C order is the same on every
+ * machine, and the `levels` option of loadTable sets any other order.
+ */
 function factorFromLabels(labels: (string | undefined)[]): Column {
-  const index = new Map<string, number>();
-  const levels: string[] = [];
-  const codes = new Int32Array(labels.length);
-  labels.forEach((label, row) => {
-    if (label === undefined) {
-      codes[row] = -1;
-      return;
-    }
-    let code = index.get(label);
-    if (code === undefined) {
-      code = levels.length;
-      index.set(label, code);
-      levels.push(label);
-    }
-    codes[row] = code;
-  });
+  const distinct = [...new Set(labels.filter((l): l is string => l !== undefined))];
+  const numbers = distinct.map((l) => parseDecimal(l));
+  const levels = numbers.every((v) => v !== undefined)
+    ? distinct.map((l, i) => [l, numbers[i]!] as const).sort((a, b) => a[1] - b[1])
+      .map(([l]) => l)
+    : distinct.sort(compareCodePoints);
+  const index = new Map(levels.map((level, code) => [level, code]));
+  const codes = Int32Array.from(labels, (label) => label === undefined ? -1 : index.get(label)!);
   return { kind: "factor", codes, levels };
+}
+
+/** Code-point (UTF-8 byte) order, as C's strcmp: JS's default sort compares UTF-16 units. */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a], y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }
 
 function bigintToNumber(name: string, row: number, value: bigint): number {
@@ -511,6 +552,54 @@ async function readFile(path: string): Promise<string> {
       : "";
     throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}${hint}.`);
   }
+}
+
+/** What the builders (groups, rescale2sd, hier, formula) accept: {@link TableSource} but a path. */
+export type InMemoryTableSource = Exclude<TableSource, string>;
+
+/**
+ * The Table of an in-memory source, synchronously, for the builders: a Table as it is; records,
+ * a column object or a danfojs-like DataFrame converted as {@link loadTable} converts them.
+ * A string (a CSV path or text needs reading) and anything else throw a HetfxError that says
+ * to call loadTable. `context` starts the message, e.g. "Cannot build model".
+ *
+ * @example
+ * ```ts
+ * import { toTable } from "./load_table.ts";
+ * const t = toTable({ columns: ["y", "g"], values: [[1, "a"], [2, "b"]] }, "Cannot group");
+ * console.assert(t.nRows === 2 && t.columns.g.kind === "factor");
+ * ```
+ */
+export function toTable(source: unknown, context: string): Table {
+  if (typeof source === "string") {
+    throw new HetfxError(
+      `${context}: got a string; read a CSV path or text first: ` +
+        "const table = await loadTable(path), then pass the table.",
+    );
+  }
+  if (source !== null && typeof source === "object") {
+    if (Array.isArray(source)) return tableFromRecords(source as Record<string, unknown>[]);
+    if (isTable(source)) return source;
+    if (isDataFrameLike(source)) return tableFromDataFrame(source);
+    if (Object.keys(source).length > 0 && isColumnObject(source)) {
+      return tableFromColumns(source as Record<string, ColumnValues>);
+    }
+  }
+  throw new HetfxError(
+    `${context}: expected a table, got ${
+      source === null
+        ? "null"
+        : typeof source === "object"
+        ? "an object that is not one"
+        : typeof source
+    }; load the data first: const table = await loadTable(data) (records, a column object, a ` +
+      "DataFrame or a CSV path).",
+  );
+}
+
+/** Every value an array or a typed array: a column object. */
+function isColumnObject(source: object): boolean {
+  return Object.values(source).every((v) => Array.isArray(v) || ArrayBuffer.isView(v));
 }
 
 function isTable(source: object): source is Table {

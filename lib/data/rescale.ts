@@ -6,6 +6,7 @@
 import { HetfxError } from "../errors.ts";
 import { type Table, withColumn } from "./table.ts";
 import { numericColumn } from "./factor.ts";
+import { type InMemoryTableSource, toTable } from "./load_table.ts";
 
 /**
  * A table with `newName` = (x − mean) / (2 · sd) for column `name` (sd with n − 1).
@@ -20,8 +21,13 @@ import { numericColumn } from "./factor.ts";
  * console.assert(z.kind === "number" && z.values[2] === 0.5);
  * ```
  */
-export function rescale2sd(table: Table, name: string, newName: string = name): Table {
+export function rescale2sd(
+  source: Table | InMemoryTableSource,
+  name: string,
+  newName: string = name,
+): Table {
   const context = `Cannot rescale column "${name}"`;
+  const table = toTable(source, "Cannot rescale");
   const values = numericColumn(table, name, "Cannot rescale");
   const { mean, sd, n } = moments(values);
   if (n < 2) {

@@ -1,6 +1,10 @@
 /**
  * Thin notebook display objects: a chart (Vega-Lite spec) and an HTML view. A bare instance at
  * the end of a Deno Jupyter cell renders inline through `Symbol.for("Jupyter.display")`.
+ *
+ * A chart's display bundle carries the Vega-Lite spec, the chart rendered as SVG and a
+ * `text/plain` line: JupyterLab draws the spec, while viewers that run no scripts (GitHub,
+ * nbviewer, VS Code without a Vega renderer) show the SVG, and a terminal the line.
  */
 import { dirname } from "node:path";
 import { HetfxError } from "../errors.ts";
@@ -68,9 +72,33 @@ export class Chart {
     }
   }
 
-  /** Jupyter rich display: the spec as Vega-Lite v5. */
-  [JUPYTER_DISPLAY](): Record<string, VegaLiteSpec> {
-    return { [VEGA_LITE_MIME]: this.#spec };
+  /** One line naming the chart, e.g. `Chart: Posterior predictive check: y (Vega-Lite)`. */
+  toString(): string {
+    const title = this.#spec.title;
+    const text = typeof title === "string"
+      ? title
+      : title !== null && typeof title === "object" && !Array.isArray(title) &&
+          typeof title.text === "string"
+      ? title.text
+      : "untitled";
+    return `Chart: ${text} (Vega-Lite; chart.save("figure.png") writes it as an image)`;
+  }
+
+  /**
+   * Jupyter rich display: the spec as Vega-Lite v5, the chart as SVG, and a text line. If the
+   * SVG cannot be rendered the bundle still shows the spec, and the text line says why.
+   */
+  async [JUPYTER_DISPLAY](): Promise<Record<string, VegaLiteSpec | string>> {
+    const bundle: Record<string, VegaLiteSpec | string> = {
+      [VEGA_LITE_MIME]: this.#spec,
+      "text/plain": this.toString(),
+    };
+    try {
+      bundle["image/svg+xml"] = await this.toSVG();
+    } catch (error) {
+      bundle["text/plain"] += `; no SVG: ${(error as Error).message}`;
+    }
+    return bundle;
   }
 }
 
@@ -86,9 +114,12 @@ export class Chart {
  */
 export class HtmlView {
   readonly #html: string;
+  readonly #text: string;
 
-  constructor(html: string) {
+  /** `text`: the plain-text form for viewers without HTML (default: the HTML's text content). */
+  constructor(html: string, text?: string) {
     this.#html = html;
+    this.#text = text ?? htmlToText(html);
   }
 
   /** The HTML text. */
@@ -96,8 +127,20 @@ export class HtmlView {
     return this.#html;
   }
 
-  /** Jupyter rich display: the HTML. */
-  [JUPYTER_DISPLAY](): Record<string, string> {
-    return { "text/html": this.#html };
+  /** The plain-text form. */
+  toText(): string {
+    return this.#text;
   }
+
+  /** Jupyter rich display: the HTML and its plain-text form. */
+  [JUPYTER_DISPLAY](): Record<string, string> {
+    return { "text/html": this.#html, "text/plain": this.#text };
+  }
+}
+
+/** Text content of an HTML fragment: tags dropped, common entities decoded, blank runs folded. */
+function htmlToText(html: string): string {
+  return html.replace(/<(br|\/p|\/div|\/tr|\/h\d)\b[^>]*>/gi, "\n").replace(/<[^>]*>/g, " ")
+    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&").replace(/[ \t]+/g, " ").replace(/ *\n[\n ]*/g, "\n").trim();
 }

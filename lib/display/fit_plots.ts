@@ -121,18 +121,25 @@ export class FitPlots {
     return new Chart(effectsByModifierSpec(effects(this.fit, options), plot));
   }
 
-  /** Each group's effect by the interaction model, subgroup analysis and this fit (compare). */
-  comparison(options: { level?: number } = {}, plot: ComparisonOptions = {}): Chart {
+  /**
+   * Each group's effect by the interaction model, subgroup analysis and this fit (compare).
+   * Asynchronous (`await fit.plot.comparison()`): the OLS step loads ml-matrix on first use.
+   */
+  comparison(options: { level?: number } = {}, plot: ComparisonOptions = {}): Promise<Chart> {
+    // Misspelt options throw here, synchronously, like every other chart method.
     checkOptions(options, ["level"], CONTEXT);
     checkOptions(plot, COMPARISON_NAMES, CONTEXT);
-    return new Chart(comparisonSpec(compareFit(this.fit, options), plot));
+    return compareFit(this.fit, options).then((c) => new Chart(comparisonSpec(c, plot)));
   }
 
-  /** Subgroup difference in means against the hierarchical estimate, per group (compare). */
-  shrinkage(options: { level?: number } = {}, plot: ShrinkageOptions = {}): Chart {
+  /**
+   * Subgroup difference in means against the hierarchical estimate, per group (compare).
+   * Asynchronous (`await fit.plot.shrinkage()`), as {@link comparison}.
+   */
+  shrinkage(options: { level?: number } = {}, plot: ShrinkageOptions = {}): Promise<Chart> {
     checkOptions(options, ["level"], CONTEXT);
     checkOptions(plot, SHRINKAGE_NAMES, CONTEXT);
-    return new Chart(shrinkageSpec(compareFit(this.fit, options), plot));
+    return compareFit(this.fit, options).then((c) => new Chart(shrinkageSpec(c, plot)));
   }
 
   /** Draws of two parameters against each other, divergent transitions in red. */

@@ -29,6 +29,7 @@ import {
 } from "../posterior/fit_summaries.ts";
 import { convergenceWarnings, fitDiagnostics, fitWarnings } from "../posterior/convergence.ts";
 import { fitToJSON } from "../posterior/fit_json.ts";
+import { formatFitSummary } from "../posterior/format_summary.ts";
 import { predict, type PredictOptions, type RowPrediction } from "../posterior/predict.ts";
 import { type EffectEstimate, effects, type EffectsOptions } from "../posterior/effects.ts";
 import {
@@ -141,7 +142,7 @@ export class Fit implements FitResult {
 
   /** A bare `fit` at the end of a notebook cell shows its HTML summary. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "text/html": this.toHTML() };
+    return { "text/html": this.toHTML(), "text/plain": formatFitSummary(this) };
   }
 
   /** Every group's effect as an HTML table. */

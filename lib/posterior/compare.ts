@@ -11,11 +11,11 @@
  * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± z·SE
  * with the normal quantile (not t): with hundreds of rows the difference is in the third digit.
  *
- * OLS uses ml-matrix (npm) for the inverse of XᵀX.
+ * OLS is by QR (ols_hc2.ts, ml-matrix), loaded on the first comparison: importing hetfx does not
+ * load ml-matrix.
  */
-import { inverse, Matrix } from "ml-matrix";
 import { HetfxError } from "../errors.ts";
-import { getColumn, labelAt, type Table } from "../data/table.ts";
+import { type Column, getColumn, labelAt, type Table } from "../data/table.ts";
 import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
@@ -25,72 +25,30 @@ import { effects } from "./effects.ts";
 import { trainingTable } from "./linear_predictor.ts";
 import { compareLevels, type EffectEstimate } from "./effects.ts";
 import { familyOf } from "../families/mod.ts";
+import type { OlsFit } from "./ols_hc2.ts";
 
-/** An OLS fit with HC2 standard errors. */
-export interface OlsFit {
-  names: string[];
-  coef: Float64Array;
-  /** HC2 covariance, p × p row-major. */
-  vcov: Float64Array;
-  se: Float64Array;
-  n: number;
-}
+export type { OlsFit } from "./ols_hc2.ts";
 
 /**
- * Least squares with HC2 robust covariance: β = (XᵀX)⁻¹Xᵀy,
- * V = (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹ with leverages hᵢᵢ = xᵢᵀ(XᵀX)⁻¹xᵢ.
- * `columns` are the columns of X (include a column of ones for an intercept).
+ * Least squares with HC2 robust covariance, by QR (see ols_hc2.ts): β = R⁻¹Qᵀy and
+ * V = (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹. `columns` are the columns of X (include a
+ * column of ones for an intercept). Asynchronous because it loads ml-matrix on first use.
  *
  * @example
  * ```ts
  * import { olsHc2 } from "./compare.ts";
  * const x = Float64Array.from([0, 0, 1, 1]);
- * const fit = olsHc2([new Float64Array(4).fill(1), x], Float64Array.from([1, 2, 4, 6]), ["1", "x"]);
+ * const fit = await olsHc2([new Float64Array(4).fill(1), x], Float64Array.from([1, 2, 4, 6]), ["1", "x"]);
  * console.assert(Math.abs(fit.coef[1] - 3.5) < 1e-12);
  * ```
  */
-export function olsHc2(columns: Float64Array[], y: Float64Array, names: string[]): OlsFit {
-  const n = y.length;
-  const p = columns.length;
-  if (n <= p) {
-    throw new HetfxError(`Cannot fit OLS: ${n} rows for ${p} coefficients.`);
-  }
-  const X = new Matrix(n, p);
-  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X.set(i, j, columns[j][i]);
-  const xtx = X.transpose().mmul(X);
-  let xtxInv: Matrix;
-  try {
-    xtxInv = inverse(xtx);
-  } catch {
-    throw new HetfxError(`Cannot fit OLS: the design (${names.join(", ")}) is singular.`);
-  }
-  const xty = X.transpose().mmul(Matrix.columnVector(Array.from(y)));
-  const beta = xtxInv.mmul(xty);
-  const coef = Float64Array.from(beta.getColumn(0));
-  const meat = new Matrix(p, p);
-  const xi = new Float64Array(p);
-  const a = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    let fitted = 0;
-    for (let j = 0; j < p; j++) (xi[j] = columns[j][i]), (fitted += xi[j] * coef[j]);
-    let h = 0;
-    for (let j = 0; j < p; j++) {
-      let v = 0;
-      for (let k = 0; k < p; k++) v += xtxInv.get(j, k) * xi[k];
-      a[j] = v;
-      h += xi[j] * v;
-    }
-    const e = y[i] - fitted;
-    const w = (e * e) / (1 - h);
-    if (!Number.isFinite(w)) continue; // leverage 1: the row fits itself; HC2 undefined → 0
-    for (let j = 0; j < p; j++) {
-      for (let k = 0; k < p; k++) meat.set(j, k, meat.get(j, k) + w * xi[j] * xi[k]);
-    }
-  }
-  const V = xtxInv.mmul(meat).mmul(xtxInv);
-  const vcov = Float64Array.from(V.to1DArray());
-  const se = Float64Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
-  return { names, coef, vcov, se, n };
+export async function olsHc2(
+  columns: Float64Array[],
+  y: Float64Array,
+  names: string[],
+): Promise<OlsFit> {
+  const { olsHc2Qr } = await import("./ols_hc2.ts");
+  return olsHc2Qr(columns, y, names);
 }
 
 /** One group's row of the comparison table. */
@@ -167,67 +125,20 @@ export async function compare<F extends FitResult, O = never>(
   options: { fit?: O; level?: number } = {},
 ): Promise<Comparison<F>> {
   const fit = "named" in source ? source : await source.fit(options.fit);
-  return compareFit(fit, options);
+  return await compareFit(fit, options);
 }
 
-/** {@link compare} on an existing fit (synchronous). */
-export function compareFit<F extends FitResult>(
+/** {@link compare} on an existing fit. */
+export async function compareFit<F extends FitResult>(
   fit: F,
   options: { level?: number } = {},
-): Comparison<F> {
-  const context = "Cannot compare methods";
-  const level = options.level ?? 0.95;
-  if (typeof level !== "number" || !(level > 0 && level < 1)) {
-    throw new HetfxError(
-      `${context}: level = ${String(level)} must lie strictly between 0 and 1 (e.g. 0.95).`,
-    );
-  }
-  const spec = fit.spec;
-  const treatment = spec.treatment;
-  if (treatment === null || spec.groupTerms.length === 0) {
-    throw new HetfxError(`${context}: the model needs a treatment and a grouping term.`);
-  }
-  const table = trainingTable(fit, "the comparison");
-  const y = getColumn(table, spec.outcome, context);
-  const t = getColumn(table, treatment, context);
-  if (y.kind !== "number" || t.kind !== "number") {
-    throw new HetfxError(`${context}: outcome and treatment must be numeric.`);
-  }
-  for (const v of t.values) {
-    if (v !== 0 && v !== 1) {
-      throw new HetfxError(
-        `${context}: the subgroup difference in means needs a 0/1 treatment; ` +
-          `"${treatment}" has the value ${v}.`,
-      );
-    }
-  }
+): Promise<Comparison<F>> {
+  const level = checkLevel(options.level ?? 0.95);
+  const { treatment, table, y, t } = comparisonData(fit);
+  const ols = await interactionOls(fit, table, y.values);
+  const factors = [...new Set(fit.spec.groupTerms.flatMap((g) => g.factors))];
+  const rowsOf = rowsByCell(table, factors);
   const z = normalQuantile(1 - (1 - level) / 2);
-  const n = table.nRows;
-
-  // (a) OLS on the population-level design.
-  const design = designColumns(table, spec.terms, treatment);
-  const columns = [
-    ...(spec.intercept ? [new Float64Array(n).fill(1)] : []),
-    ...design.map((d) => d.values),
-  ];
-  const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
-  const ols = olsHc2(columns, y.values, names);
-  const derivatives = [
-    ...(spec.intercept ? [undefined] : []),
-    ...design.map((d) => d.derivative),
-  ];
-
-  // Rows of each cell, labelled as the fit labels its cells.
-  const factors = [...new Set(spec.groupTerms.flatMap((g) => g.factors))];
-  const factorColumns = factors.map((f) => getColumn(table, f, context));
-  const rowsOf = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const label = factorColumns.map((c) => labelAt(c, i)).join("_");
-    const list = rowsOf.get(label);
-    if (list) list.push(i);
-    else rowsOf.set(label, [i]);
-  }
-  const p = names.length;
   // The interaction and subgroup estimates are differences in the outcome itself. With an
   // identity link the group effects are too; otherwise (log-odds, log rate) the hierarchical
   // column is the model's average effect over the group's rows on the outcome scale.
@@ -235,31 +146,8 @@ export function compareFit<F extends FitResult>(
   const effectDraws = fit.groupEffectDraws();
   const rows: ComparisonRow[] = fit.groupEffects().map((g, index) => {
     const members = rowsOf.get(g.group) ?? [];
-    // Interaction model: mean derivative of the design w.r.t. the treatment over the group.
-    const d = new Float64Array(p);
-    for (const i of members) {
-      for (let j = 0; j < p; j++) {
-        const der = derivatives[j];
-        if (der) d[j] += der[i] / members.length;
-      }
-    }
-    let est = 0, variance = 0;
-    for (let j = 0; j < p; j++) {
-      est += d[j] * ols.coef[j];
-      for (let k = 0; k < p; k++) variance += d[j] * ols.vcov[j * p + k] * d[k];
-    }
-    const se = Math.sqrt(variance);
-    // Subgroup difference in means.
-    const stats = [0, 1].map((arm) => {
-      const ys = members.filter((i) => t.values[i] === arm).map((i) => y.values[i]);
-      const mean = ys.reduce((s, v) => s + v, 0) / ys.length;
-      const v = ys.reduce((s, x) => s + (x - mean) ** 2, 0) / (ys.length - 1);
-      return { n: ys.length, mean, v };
-    });
-    const [c0, c1] = stats;
-    const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
-    const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.v / c1.n + c0.v / c0.n) : null;
-    const hasSe = sub !== null && subSe !== null;
+    const interaction = interactionEffect(ols, members, z);
+    const subgroup = subgroupDifference(members, y.values, t.values, z);
     const outcome = onOutcomeScale?.get(g.group);
     if (onOutcomeScale !== undefined && outcome === undefined) {
       throw new Error(`no outcome-scale effect for group ${g.group}`);
@@ -269,16 +157,9 @@ export function compareFit<F extends FitResult>(
       group: g.group,
       levels: g.levels,
       n: members.length,
-      n_treated: c1.n,
-      n_control: c0.n,
-      interaction_estimate: est,
-      interaction_se: se,
-      interaction_lower: est - z * se,
-      interaction_upper: est + z * se,
-      subgroup_estimate: sub,
-      subgroup_se: hasSe ? subSe : null,
-      subgroup_lower: hasSe ? sub - z * subSe : null,
-      subgroup_upper: hasSe ? sub + z * subSe : null,
+      ...subgroup.counts,
+      ...interaction,
+      ...subgroup.estimate,
       hierarchical_mean: (outcome ?? g).mean,
       hierarchical_sd: (outcome ?? g).sd,
       hierarchical_lower: quantile(hier, (1 - level) / 2),
@@ -292,10 +173,151 @@ export function compareFit<F extends FitResult>(
     treatment,
     term: factors.join(":"),
     level,
-    ols,
+    ols: ols.fit,
     rows,
     shrinkage: shrinkageSummary(rows),
     fit,
+  };
+}
+
+const CONTEXT = "Cannot compare methods";
+
+/** The interval level, checked: strictly between 0 and 1. */
+function checkLevel(level: unknown): number {
+  if (typeof level !== "number" || !(level > 0 && level < 1)) {
+    throw new HetfxError(
+      `${CONTEXT}: level = ${String(level)} must lie strictly between 0 and 1 (e.g. 0.95).`,
+    );
+  }
+  return level;
+}
+
+/** The fit's training table, numeric outcome and 0/1 treatment; HetfxError otherwise. */
+function comparisonData(fit: FitResult): {
+  treatment: string;
+  table: Table;
+  y: Extract<Column, { kind: "number" }>;
+  t: Extract<Column, { kind: "number" }>;
+} {
+  const spec = fit.spec;
+  const treatment = spec.treatment;
+  if (treatment === null || spec.groupTerms.length === 0) {
+    throw new HetfxError(`${CONTEXT}: the model needs a treatment and a grouping term.`);
+  }
+  const table = trainingTable(fit, "the comparison");
+  const y = getColumn(table, spec.outcome, CONTEXT);
+  const t = getColumn(table, treatment, CONTEXT);
+  if (y.kind !== "number" || t.kind !== "number") {
+    throw new HetfxError(`${CONTEXT}: outcome and treatment must be numeric.`);
+  }
+  for (const v of t.values) {
+    if (v !== 0 && v !== 1) {
+      throw new HetfxError(
+        `${CONTEXT}: the subgroup difference in means needs a 0/1 treatment; ` +
+          `"${treatment}" has the value ${v}.`,
+      );
+    }
+  }
+  return { treatment, table, y, t };
+}
+
+/** (a) OLS with HC2 on the population-level design, and each column's treatment derivative. */
+async function interactionOls(
+  fit: FitResult,
+  table: Table,
+  y: Float64Array,
+): Promise<{ fit: OlsFit; derivatives: (Float64Array | undefined)[] }> {
+  const spec = fit.spec;
+  const n = table.nRows;
+  const design = designColumns(table, spec.terms, spec.treatment!);
+  const columns = [
+    ...(spec.intercept ? [new Float64Array(n).fill(1)] : []),
+    ...design.map((d) => d.values),
+  ];
+  const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
+  return {
+    fit: await olsHc2(columns, y, names),
+    derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivative)],
+  };
+}
+
+/** Rows of each cell of the grouping factors, labelled as the fit labels its cells. */
+function rowsByCell(table: Table, factors: readonly string[]): Map<string, number[]> {
+  const factorColumns = factors.map((f) => getColumn(table, f, CONTEXT));
+  const rowsOf = new Map<string, number[]>();
+  for (let i = 0; i < table.nRows; i++) {
+    const label = factorColumns.map((c) => labelAt(c, i)).join("_");
+    const list = rowsOf.get(label);
+    if (list) list.push(i);
+    else rowsOf.set(label, [i]);
+  }
+  return rowsOf;
+}
+
+/**
+ * The interaction model's effect in a group: the mean derivative of the design with respect to
+ * the treatment over the group's rows, dotted with the coefficients; its SE by the delta method.
+ */
+function interactionEffect(
+  ols: { fit: OlsFit; derivatives: (Float64Array | undefined)[] },
+  members: readonly number[],
+  z: number,
+): Pick<
+  ComparisonRow,
+  "interaction_estimate" | "interaction_se" | "interaction_lower" | "interaction_upper"
+> {
+  const p = ols.fit.names.length;
+  const d = new Float64Array(p);
+  for (const i of members) {
+    for (let j = 0; j < p; j++) {
+      const der = ols.derivatives[j];
+      if (der) d[j] += der[i] / members.length;
+    }
+  }
+  let est = 0, variance = 0;
+  for (let j = 0; j < p; j++) {
+    est += d[j] * ols.fit.coef[j];
+    for (let k = 0; k < p; k++) variance += d[j] * ols.fit.vcov[j * p + k] * d[k];
+  }
+  const se = Math.sqrt(variance);
+  return {
+    interaction_estimate: est,
+    interaction_se: se,
+    interaction_lower: est - z * se,
+    interaction_upper: est + z * se,
+  };
+}
+
+/** (b) The difference in means (treated − control) in a group, with the Welch/Neyman SE. */
+function subgroupDifference(
+  members: readonly number[],
+  y: Float64Array,
+  t: Float64Array,
+  z: number,
+): {
+  counts: Pick<ComparisonRow, "n_treated" | "n_control">;
+  estimate: Pick<
+    ComparisonRow,
+    "subgroup_estimate" | "subgroup_se" | "subgroup_lower" | "subgroup_upper"
+  >;
+} {
+  const [c0, c1] = [0, 1].map((arm) => {
+    const ys = members.filter((i) => t[i] === arm).map((i) => y[i]);
+    const mean = ys.reduce((s, v) => s + v, 0) / ys.length;
+    const v = ys.reduce((s, x) => s + (x - mean) ** 2, 0) / (ys.length - 1);
+    return { n: ys.length, mean, v };
+  });
+  const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
+  const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.v / c1.n + c0.v / c0.n) : null;
+  const hasSe = sub !== null && subSe !== null;
+  return {
+    counts: { n_treated: c1.n, n_control: c0.n },
+    estimate: {
+      subgroup_estimate: sub,
+      subgroup_se: hasSe ? subSe : null,
+      subgroup_lower: hasSe ? sub - z * subSe : null,
+      subgroup_upper: hasSe ? sub + z * subSe : null,
+    },
   };
 }
 

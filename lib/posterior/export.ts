@@ -2,7 +2,7 @@
  * Export for R and Python. Draws as CSV in the layout R's posterior package reads as a
  * `draws_df` — one column per parameter (brms names), then `.chain`, `.iteration`, `.draw`
  * (1-based) — and the whole result as JSON (fit.toJSON() plus the draws per chain, shaped
- * [chain][draw] as ArviZ `from_dict` wants).
+ * as ArviZ `from_dict` wants, with its `coords` and `dims`).
  *
  * In R: `posterior::as_draws_df(read.csv("draws.csv", check.names = FALSE))`
  * (check.names = FALSE keeps names such as `b_alliance:white` and `r_g[1_0,Intercept]`).
@@ -48,9 +48,17 @@ export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string 
   return lines.join("\n") + "\n";
 }
 
+/** The draws of {@link resultToJSON}: a parameter's [chain][draw], or [chain][draw][level][coef]. */
+export type ExportedDraws = Record<string, number[][] | number[][][][]>;
+
 /**
- * The full result as a JSON-ready object: fit.toJSON() (README, "JSON output") plus `draws`:
- * `{ [parameter]: number[chain][draw] }`.
+ * The full result as a JSON-ready object: fit.toJSON() (README, "JSON output") plus the draws in the shape
+ * ArviZ's `az.from_dict(posterior=draws, coords=coords, dims=dims)` reads:
+ * - `draws`: each parameter as `number[chain][draw]`, except the varying effects
+ *   `r_<group>[<level>,<coef>]`, which become one variable `r_<group>` shaped
+ *   `number[chain][draw][level][coef]`;
+ * - `coords`: `{ <group>: levels, <group>__coef: coefficient names }`;
+ * - `dims`: `{ r_<group>: [<group>, <group>__coef] }`.
  *
  * @example
  * ```ts ignore
@@ -59,7 +67,51 @@ export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string 
  */
 export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Record<string, unknown> {
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
-  const draws: Record<string, number[][]> = {};
-  for (const name of names) draws[name] = fit.chainDraws(name).map((c) => Array.from(c));
-  return { ...fitToJSON(fit), draws };
+  const draws: ExportedDraws = {};
+  const coords: Record<string, string[]> = {};
+  const dims: Record<string, [string, string]> = {};
+  const varying = new Map<string, { levels: string[]; coefs: string[]; names: string[] }>();
+  for (const name of names) {
+    const parts = varyingEffectName(name);
+    if (parts === undefined) {
+      draws[name] = fit.chainDraws(name).map((c) => Array.from(c));
+      continue;
+    }
+    const entry = varying.get(parts.variable) ??
+      { levels: [], coefs: [], names: [] };
+    varying.set(parts.variable, entry);
+    if (!entry.levels.includes(parts.level)) entry.levels.push(parts.level);
+    if (!entry.coefs.includes(parts.coef)) entry.coefs.push(parts.coef);
+    entry.names.push(name);
+  }
+  for (const [variable, { levels, coefs, names: members }] of varying) {
+    const byName = new Map(members.map((n) => [n, fit.chainDraws(n)]));
+    const first = byName.values().next().value!;
+    const array: number[][][][] = first.map((_, c) =>
+      Array.from(
+        first[c],
+        (_, d) =>
+          levels.map((level) =>
+            coefs.map((coef) => byName.get(`${variable}[${level},${coef}]`)?.[c][d] ?? NaN)
+          ),
+      )
+    );
+    const group = variable.slice(2);
+    draws[variable] = array;
+    coords[group] = levels;
+    coords[`${group}__coef`] = coefs;
+    dims[variable] = [group, `${group}__coef`];
+  }
+  return { ...fitToJSON(fit), draws, coords, dims };
+}
+
+/**
+ * `r_g[1_0,Intercept]` → variable `r_g`, level `1_0`, coef `Intercept` (the last comma splits:
+ * coefficient names have none, text levels might); undefined for any other name.
+ */
+function varyingEffectName(
+  name: string,
+): { variable: string; level: string; coef: string } | undefined {
+  const match = /^(r_[^[]+)\[(.+),([^,\]]+)\]$/.exec(name);
+  return match ? { variable: match[1], level: match[2], coef: match[3] } : undefined;
 }

@@ -4,7 +4,8 @@
  * as `hier()`, so priors and fitting chain on it and `.toJSON()` gives the ModelSpec.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, requireTable, type Table } from "../data/table.ts";
+import { getColumn, type Table } from "../data/table.ts";
+import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import type { Family } from "./model_spec.ts";
 import { caretMessage } from "./formula_lexer.ts";
 import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
@@ -241,13 +242,17 @@ function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
  * console.assert(spec.terms.join() === "t,a,t:a" && spec.treatment === "t");
  * ```
  */
-export function formula(text: string, table: Table, options: FormulaOptions = {}): HierBuilder {
+export function formula(
+  text: string,
+  source: Table | InMemoryTableSource,
+  options: FormulaOptions = {},
+): HierBuilder {
   if (typeof text !== "string") {
     throw new HetfxError(
       `Cannot parse formula: expected a string like "y ~ 1 + x", got ${typeof text}.`,
     );
   }
-  requireTable(table, "Cannot build model from formula");
+  const table = toTable(source, "Cannot build model from formula");
   const ast = parseFormula(text);
   for (const { name, pos } of columnsOf(ast)) {
     try {

@@ -7,7 +7,8 @@
  * imports the sampler.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { requireTable, type Table, withColumn } from "../data/table.ts";
+import { type Table, withColumn } from "../data/table.ts";
+import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import type {
   Family,
   GroupTerm,
@@ -368,8 +369,8 @@ export class HierBuilder {
  * console.assert(spec.groupTerms[0].slopes[0] === "t" && spec.terms[0] === "t");
  * ```
  */
-export function hier(table: Table): HierBuilder {
-  requireTable(table, "Cannot build model");
+export function hier(source: Table | InMemoryTableSource): HierBuilder {
+  const table = toTable(source, "Cannot build model");
   return new HierBuilder(Object.freeze({
     table,
     family: "gaussian",

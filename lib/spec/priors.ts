@@ -31,8 +31,8 @@ import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
 /** The prior classes, in the canonical order used by `priorsFromObject`. */
 export const PRIOR_CLASSES: readonly PriorClass[] = ["Intercept", "b", "sd", "sigma", "cor", "nu"];
 
-/** Parameter names of each distribution, in positional order. */
-const DIST_PARAMS = {
+/** Parameter names of each prior distribution, in positional order (as brms writes them). */
+export const PRIOR_DISTRIBUTIONS = {
   normal: ["mu", "sigma"],
   student_t: ["df", "mu", "sigma"],
   cauchy: ["mu", "sigma"],
@@ -44,6 +44,8 @@ const DIST_PARAMS = {
 
 /** Parameters that must be strictly positive. */
 const POSITIVE = new Set(["sigma", "df", "rate", "shape", "eta"]);
+
+const DIST_PARAMS = PRIOR_DISTRIBUTIONS;
 
 type DistName = keyof typeof DIST_PARAMS;
 

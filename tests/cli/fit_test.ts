@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli } from "../_fit_cli.ts";
-import { checkOutPath, formatEffects, inCliTerms, inCliText } from "../../cli/fit.ts";
+import { checkOutPath, formatEffects, inCliTerms, inCliText, USAGE } from "../../cli/fit.ts";
+import { FAMILIES } from "../../lib/spec/model_spec.ts";
+import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 
@@ -223,4 +225,72 @@ Deno.test("formatEffects prints the ATE then one line per cell", () => {
       "  all rows (ATE): 0.300 [0.100, 0.500], n = 100\n" +
       "  male=1: 0.250 [0.050, 0.450], n = 40",
   );
+});
+
+Deno.test("fit --help lists every family, prior distribution (flat included) and option default", async () => {
+  const r = await runFit("--help");
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), USAGE);
+  for (const family of FAMILIES) assert.match(USAGE, new RegExp(`^ {26}${family} +\\S`, "m"));
+  assert.match(USAGE, /student +sigma, nu/);
+  for (const [dist, params] of Object.entries(PRIOR_DISTRIBUTIONS)) {
+    assert.ok(USAGE.includes(`${dist}(${(params as readonly string[]).join(", ")})`), dist);
+  }
+  assert.ok(USAGE.includes("flat()"));
+  // Every option the parser knows is listed, and each one taking a value states its default
+  // (or that it is required) within its entry.
+  const source = await Deno.readTextFile(new URL("../../cli/fit.ts", import.meta.url));
+  const known = [...source.matchAll(/^ {8}"?([a-z-]+)"?: \{ type: "(string|boolean)"/gm)];
+  assert.ok(known.length >= 20, `${known.length} options found in cli/fit.ts`);
+  const entries = USAGE.split(/\n(?= {2}--)/).filter((e) => e.startsWith("  --"));
+  for (const [, name] of known) {
+    const entry = entries.find((e) =>
+      e.includes(`--${name} `) || e.trimEnd().endsWith(`--${name}`)
+    );
+    assert.ok(entry, `--${name} is not in the help`);
+    if (name !== "help") assert.match(entry, /\((default|required)/, `--${name}: no default`);
+  }
+});
+
+Deno.test("fit: text levels in R's order give b_armhigh, b_armlow; --levels sets another order", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = ["y,arm,g"];
+    for (let i = 0; i < 36; i++) {
+      lines.push(
+        `${(i % 7) / 3 + (i % 3)},${["low", "control", "high"][i % 3]},${
+          "abc"[i % 3 === 0 ? i % 2 : 2]
+        }`,
+      );
+    }
+    await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
+    const f = ["--formula", "y ~ 1 + arm + (1 | g)", "--chains", "1", "--warmup", "100"];
+    const names = async (...extra: string[]) => {
+      const r = await runFit(
+        `${dir}/d.csv`,
+        ...f,
+        "--draws",
+        "50",
+        "--out",
+        `${dir}/o.json`,
+        ...extra,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const json = JSON.parse(await Deno.readTextFile(`${dir}/o.json`));
+      return json.parameters.map((p: { name: string }) => p.name)
+        .filter((n: string) => n.startsWith("b_"));
+    };
+    // brms: levels(factor(arm)) is control, high, low, so control is the reference.
+    assert.deepEqual(await names(), ["b_Intercept", "b_armhigh", "b_armlow"]);
+    assert.deepEqual(await names("--levels", "arm=high,low,control"), [
+      "b_Intercept",
+      "b_armlow",
+      "b_armcontrol",
+    ]);
+    const bad = await runFit(`${dir}/d.csv`, ...f, "--levels", "arm", "--dry-run");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--levels expects COLUMN=LEVEL1,LEVEL2/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { saveFigures } from "../../cli/notebooks.ts";
+import { figuresWithoutImage, saveFigures } from "../../cli/notebooks.ts";
 
 Deno.test("deno task notebooks saves every Vega-Lite output of an executed notebook as PNG", async () => {
   const dir = await Deno.makeTempDir();
@@ -37,4 +37,50 @@ Deno.test("deno task notebooks saves every Vega-Lite output of an executed noteb
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("figuresWithoutImage lists Vega-Lite outputs that lack an SVG or PNG beside them", async () => {
+  const dir = await Deno.makeTempDir();
+  const vl = { "application/vnd.vegalite.v5+json": { mark: "point" } };
+  const nb = {
+    cells: [
+      { cell_type: "markdown", source: [] },
+      { cell_type: "code", outputs: [{ data: { ...vl, "image/svg+xml": "<svg/>" } }] },
+      { cell_type: "code", outputs: [{ data: { ...vl } }, { data: { "text/html": "<b>x</b>" } }] },
+      { cell_type: "code", outputs: [{ data: { ...vl, "image/png": "iVBOR" } }] },
+    ],
+  };
+  try {
+    await Deno.writeTextFile(`${dir}/x.ipynb`, JSON.stringify(nb));
+    assert.deepEqual(await figuresWithoutImage(`${dir}/x.ipynb`), ["cell 3"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// The executed copies exist only after `deno task notebooks`; without them there is nothing to
+// check (the notebooks take minutes each, so the test suite does not run them).
+const EXECUTED = new URL("../../out/notebooks/", import.meta.url);
+const executed: string[] = [];
+try {
+  for (const e of Deno.readDirSync(EXECUTED)) {
+    if (e.isFile && e.name.endsWith(".ipynb")) executed.push(e.name);
+  }
+} catch {
+  // no executed notebooks
+}
+
+Deno.test({
+  name: "executed notebooks (out/notebooks): every Vega-Lite figure carries an image MIME type",
+  ignore: executed.length === 0,
+  fn: async () => {
+    let charts = 0;
+    for (const name of executed) {
+      const path = decodeURIComponent(new URL(name, EXECUTED).pathname);
+      const text = await Deno.readTextFile(path);
+      charts += text.split('"application/vnd.vegalite.v5+json"').length - 1;
+      assert.deepEqual(await figuresWithoutImage(path), [], name);
+    }
+    assert.ok(charts > 0, "the executed notebooks show no chart at all");
+  },
 });

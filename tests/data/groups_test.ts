@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { formatGroupSummary, groupKeys, groups } from "../../lib/data/groups.ts";
 import { makeTable } from "../../lib/data/table.ts";
+import { HetfxError } from "../../lib/errors.ts";
 
 // b's levels are ordered ["z", "y"], so "z" sorts before "y".
 const table = makeTable({
@@ -106,5 +107,25 @@ Deno.test("groupKeys ranks numbers the same by the integer and the sorting paths
     const k = groupKeys(makeTable({ v: { kind: "number", values } }), ["v"]);
     assert.deepEqual(Array.from(k.index), [2, 0, 1, -1, 2, 1, 3, 0]);
     assert.deepEqual(k.sizes, [2, 2, 2, 1]);
+  }
+});
+
+Deno.test("groups() takes any in-memory table loadTable takes, or says to call loadTable", () => {
+  // A danfojs-shaped DataFrame (column names, row-major values), records and a column object.
+  const frame = { columns: ["y", "gender"], values: [[1.2, "m"], [2.3, "f"], [0.7, "m"]] };
+  const records = frame.values.map(([y, gender]) => ({ y, gender }));
+  const columns = { y: [1.2, 2.3, 0.7], gender: ["m", "f", "m"] };
+  for (const source of [frame, records, columns]) {
+    const summary = groups(source).by("gender").summary();
+    assert.equal(summary.nGroups, 2);
+    assert.deepEqual(groups(source).by("gender").keys().labels, ["f", "m"]);
+  }
+  for (const bad of ["data.csv", 3, null, { y: 1 }]) {
+    assert.throws(
+      () => groups(bad as never),
+      (e: unknown) =>
+        e instanceof HetfxError && /^Cannot group: .*await loadTable\(/.test(e.message),
+      String(bad),
+    );
   }
 });

@@ -24,15 +24,51 @@ function fac(table: Table, name: string): { codes: number[]; levels: readonly st
   return { codes: Array.from(f.codes), levels: f.levels };
 }
 
-Deno.test("CSV type inference: numbers, factors in order of appearance, NA and empty missing", () => {
+Deno.test("CSV type inference: numbers, factors with R's sorted levels, NA and empty missing", () => {
   // "mixed" is mostly text, so a factor (a mostly-numeric column with stray text is refused).
   const t = tableFromCsvText("y,g,mixed,z\n1.5,b,1,\n-2e1,a,x,NA\n,b,y,3\n");
   assert.equal(t.nRows, 3);
   assert.deepEqual(t.names, ["y", "g", "mixed", "z"]);
   assert.deepEqual(num(t, "y"), [1.5, -20, NaN]);
-  assert.deepEqual(fac(t, "g"), { codes: [0, 1, 0], levels: ["b", "a"] });
+  assert.deepEqual(fac(t, "g"), { codes: [1, 0, 1], levels: ["a", "b"] });
   assert.deepEqual(fac(t, "mixed"), { codes: [0, 1, 2], levels: ["1", "x", "y"] });
   assert.deepEqual(num(t, "z"), [NaN, NaN, 3]);
+});
+
+Deno.test("text levels sort as R's factor() in the C locale; `levels` sets another order", () => {
+  // R: levels(factor(c("low", "control", "high"))) is "control" "high" "low", so brms names the
+  // coefficients b_armhigh and b_armlow with control as the reference.
+  const csv = "y,arm\n1,low\n2,control\n3,high\n4,low\n";
+  assert.deepEqual(fac(tableFromCsvText(csv), "arm"), {
+    codes: [2, 0, 1, 2],
+    levels: ["control", "high", "low"],
+  });
+  // Code-point order: upper case before lower case, astral characters after U+FFFF-less ones.
+  const records = tableFromRecords([{ g: "b" }, { g: "B" }, { g: "\u{1F600}" }, { g: "\uFF5E" }]);
+  assert.deepEqual(fac(records, "g").levels, ["B", "b", "\uFF5E", "\u{1F600}"]);
+  // A declared factor whose labels are all numbers sorts numerically, as R's factor() of a
+  // numeric column does.
+  assert.deepEqual(
+    fac(tableFromCsvText("k\n10\n9\n2\n", { factors: ["k"] }), "k").levels,
+    ["2", "9", "10"],
+  );
+  const ordered = tableFromCsvText(csv, { levels: { arm: ["control", "low", "high"] } });
+  assert.deepEqual(fac(ordered, "arm"), {
+    codes: [1, 0, 2, 1],
+    levels: ["control", "low", "high"],
+  });
+  assert.throws(
+    () => tableFromCsvText(csv, { levels: { arm: ["control", "low"] } }),
+    /row 3 has "high", which is not among the levels given/,
+  );
+  assert.throws(
+    () => tableFromCsvText(csv, { levels: { amr: ["a"] } }),
+    /`levels` names column "amr"/,
+  );
+  assert.throws(
+    () => tableFromCsvText(csv, { levels: { arm: "control,low" as never } }),
+    /`levels` for "arm" must be a list of level names/,
+  );
 });
 
 Deno.test("CSV: a partly numeric cell like '3kg' makes the column a factor", () => {

@@ -41,3 +41,19 @@ Deno.test("rescale2sd errors on constant, too-short and factor columns", () => {
     /Cannot rescale: column "g" must be numeric but row 1 has "a"/,
   );
 });
+
+Deno.test("rescale2sd takes records, a column object or a DataFrame as loadTable does", () => {
+  const sources: Parameters<typeof rescale2sd>[0][] = [
+    [{ x: 1 }, { x: 2 }, { x: 3 }],
+    { x: [1, 2, 3] },
+    { columns: ["x"], values: [[1], [2], [3]] },
+  ];
+  for (const source of sources) {
+    const z = rescale2sd(source, "x").columns.x as NumericColumn;
+    assert.deepEqual([...z.values], [-0.5, 0, 0.5]); // mean 2, sd 1: (x − 2) / 2
+  }
+  assert.throws(
+    () => rescale2sd("x.csv" as never, "x"),
+    /Cannot rescale: got a string; .*loadTable/,
+  );
+});

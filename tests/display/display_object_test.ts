@@ -8,15 +8,33 @@ import { PNG_SIGNATURE } from "./_helpers.ts";
 
 const r = syntheticResult(2, 50);
 
-type Displayable = { [key: symbol]: () => Record<string, unknown> };
+type Displayable = {
+  [key: symbol]: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+};
 
-Deno.test("Chart: Jupyter display gives the Vega-Lite v5 mime bundle", () => {
-  const spec = coefficientPlotSpec(r.coefs);
+Deno.test("Chart: Jupyter display gives Vega-Lite v5, the chart as SVG, and a text line", async () => {
+  const spec = coefficientPlotSpec(r.coefs, { title: "Coefficients & more" });
   const chart = new Chart(spec);
   assert.equal(chart.toVegaLite(), spec);
-  const bundle = (chart as unknown as Displayable)[Symbol.for("Jupyter.display")]();
-  assert.deepEqual(Object.keys(bundle), ["application/vnd.vegalite.v5+json"]);
+  const bundle = await (chart as unknown as Displayable)[Symbol.for("Jupyter.display")]();
+  assert.deepEqual(Object.keys(bundle).sort(), [
+    "application/vnd.vegalite.v5+json",
+    "image/svg+xml",
+    "text/plain",
+  ]);
   assert.equal(bundle["application/vnd.vegalite.v5+json"], spec);
+  assert.equal(bundle["image/svg+xml"], await chart.toSVG());
+  assert.match(bundle["text/plain"] as string, /^Chart: Coefficients & more \(Vega-Lite/);
+});
+
+Deno.test("Chart: a spec that does not render still displays, the text line says why", async () => {
+  const chart = new Chart({ mark: "no-such-mark", data: { values: [] } });
+  const bundle = await (chart as unknown as Displayable)[Symbol.for("Jupyter.display")]();
+  assert.deepEqual(
+    Object.keys(bundle).sort(),
+    ["application/vnd.vegalite.v5+json", "text/plain"],
+  );
+  assert.match(bundle["text/plain"] as string, /^Chart: untitled .*; no SVG: Cannot render chart/);
 });
 
 Deno.test("Chart: save writes SVG or PNG by extension, else HetfxError", async () => {
@@ -45,5 +63,17 @@ Deno.test("HtmlView: Jupyter display gives text/html", () => {
   const view = new HtmlView(html);
   assert.equal(view.toHTML(), html);
   const bundle = (view as unknown as Displayable)[Symbol.for("Jupyter.display")]();
-  assert.deepEqual(bundle, { "text/html": html });
+  assert.deepEqual(bundle, { "text/html": html, "text/plain": view.toText() });
+  assert.ok(view.toText().length > 0 && !view.toText().includes("<"));
+  const small = new HtmlView("<p>a &amp; b</p><table><tr><td>1</td><td>&lt;2</td></tr></table>");
+  const text = (small as unknown as Displayable)[Symbol.for("Jupyter.display")]() as Record<
+    string,
+    string
+  >;
+  assert.equal(text["text/plain"], "a & b\n1 <2");
+  assert.deepEqual(
+    (new HtmlView("<b>x</b>", "x, bold") as unknown as Displayable)
+      [Symbol.for("Jupyter.display")](),
+    { "text/html": "<b>x</b>", "text/plain": "x, bold" },
+  );
 });

@@ -28,9 +28,9 @@ Deno.test("fit.plot: effectsBy, comparison, shrinkage, pairs, ppCheck specs from
   const fit = await tomzFit();
   const by = fit.plot.effectsBy({ by: ["male"] }).toVegaLite();
   assert.deepEqual(by, effectsByModifierSpec(fit.effects({ by: ["male"] })));
-  const c = compareFit(fit);
-  assert.deepEqual(fit.plot.comparison().toVegaLite(), comparisonSpec(c));
-  assert.deepEqual(fit.plot.shrinkage().toVegaLite(), shrinkageSpec(c));
+  const c = await compareFit(fit);
+  assert.deepEqual((await fit.plot.comparison()).toVegaLite(), comparisonSpec(c));
+  assert.deepEqual((await fit.plot.shrinkage()).toVegaLite(), shrinkageSpec(c));
   const pairs = fit.plot.pairs(SD, "b_alliance").toVegaLite();
   const values = (pairs.data as { values: { draw: number; x: number; y: number }[] }).values;
   assert.equal(values.length, Math.min(4000, fit.draws(SD).length));
@@ -49,8 +49,8 @@ Deno.test("fit.plot: the new charts render to SVG and PNG", async () => {
   await Deno.mkdir(OUT_DIR, { recursive: true });
   const charts = {
     effects_by_male: fit.plot.effectsBy({ by: ["male"] }),
-    comparison: fit.plot.comparison(),
-    shrinkage: fit.plot.shrinkage(),
+    comparison: await fit.plot.comparison(),
+    shrinkage: await fit.plot.shrinkage(),
     pairs: fit.plot.pairs(SD, "b_alliance"),
     pp_check: fit.plot.ppCheck({ draws: 50 }),
   };

@@ -59,7 +59,7 @@ Deno.test("compare: OLS coefficients and HC2 SEs match an independent closed for
     A.map((r) => B[0].map((_, j) => r.reduce((s, v, k) => s + v * B[k][j], 0)));
   const V = mm(mm(inv, meat), inv);
 
-  const c = compareFit(fit);
+  const c = await compareFit(fit);
   assert.deepEqual(c.ols.names, ["Intercept", ...fit.data.fixedNames]);
   for (let a = 0; a < p; a++) {
     assert.ok(Math.abs(c.ols.coef[a] - beta[a]) < 1e-8, `coef ${c.ols.names[a]}`);
@@ -110,10 +110,10 @@ Deno.test("compare: OLS coefficients and HC2 SEs match an independent closed for
   assert.ok(c.shrinkage.pooling_factor > 0 && c.shrinkage.pooling_factor <= 1.2);
 });
 
-Deno.test("olsHc2: the HC2 SE of a difference in means equals the Welch/Neyman SE", () => {
+Deno.test("olsHc2: the HC2 SE of a difference in means equals the Welch/Neyman SE", async () => {
   const y = Float64Array.of(1, 3, 2, 7, 4, 9, 8, 5);
   const d = Float64Array.of(0, 0, 0, 1, 0, 1, 1, 1);
-  const fit = olsHc2([new Float64Array(8).fill(1), d], y, ["1", "d"]);
+  const fit = await olsHc2([new Float64Array(8).fill(1), d], y, ["1", "d"]);
   const y1 = [7, 9, 8, 5], y0 = [1, 3, 2, 4];
   const m = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
   const v = (xs: number[]) => xs.reduce((a, x) => a + (x - m(xs)) ** 2, 0) / (xs.length - 1);
@@ -128,7 +128,7 @@ Deno.test("compare on a logit model: every column on the outcome (probability) s
   const table = makeTable({ ...t.columns, event: { kind: "number", values: event } });
   const fit = await formula("event ~ 1 + treat + (1 + treat | g)", table, { family: "bernoulli" })
     .fit({ chains: 2, warmup: 200, draws: 200, seed: 4, progress: false });
-  const c = compareFit(fit);
+  const c = await compareFit(fit);
   const byGroup = fit.effects({ by: ["g"] }).slice(1);
   assert.equal(c.rows.length, 4);
   for (const row of c.rows) {
@@ -139,6 +139,9 @@ Deno.test("compare on a logit model: every column on the outcome (probability) s
     assert.ok(Math.abs(row.hierarchical_mean) <= 1 && row.hierarchical_lower >= -1);
     assert.ok(Math.abs(row.hierarchical_mean - row.subgroup_estimate!) < 0.3, `group ${row.group}`);
   }
-  assert.throws(() => compareFit(fit, { level: 2 }), /level = 2 must lie strictly between 0 and 1/);
-  assert.throws(() => compareFit(fit, { level: 0 }), /level = 0 must lie/);
+  await assert.rejects(
+    () => compareFit(fit, { level: 2 }),
+    /level = 2 must lie strictly between 0 and 1/,
+  );
+  await assert.rejects(() => compareFit(fit, { level: 0 }), /level = 0 must lie/);
 });

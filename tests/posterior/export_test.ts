@@ -27,3 +27,30 @@ Deno.test("resultToJSON: fit.toJSON() plus draws per chain", async () => {
   assert.equal(json.draws.sigma[1][0], fit.draws("sigma")[200]);
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(json)));
 });
+
+Deno.test("resultToJSON: varying effects as one r_<group> variable with ArviZ coords and dims", async () => {
+  const fit = await smallFit();
+  const json = resultToJSON(fit) as {
+    draws: Record<string, unknown>;
+    coords: Record<string, string[]>;
+    dims: Record<string, string[]>;
+  };
+  const flat = fit.parameterNames.filter((n) => n.startsWith("r_g["));
+  assert.ok(flat.length > 0);
+  assert.ok(Object.keys(json.draws).every((k) => !k.includes("[")), "no flattened r_g[…] left");
+  assert.deepEqual(json.dims, { r_g: ["g", "g__coef"] });
+  const levels = json.coords.g, coefs = json.coords.g__coef;
+  assert.equal(levels.length * coefs.length, flat.length);
+  assert.deepEqual(coefs, ["Intercept", "treat"]);
+  const r = json.draws.r_g as number[][][][];
+  assert.deepEqual([r.length, r[0].length, r[0][0].length, r[0][0][0].length], [2, 200, 4, 2]);
+  // Every cell is the draw of the parameter its coordinates name.
+  for (const [i, level] of levels.entries()) {
+    for (const [j, coef] of coefs.entries()) {
+      const chains = fit.chainDraws(`r_g[${level},${coef}]`);
+      assert.equal(r[1][17][i][j], chains[1][17]);
+      assert.equal(r[0][0][i][j], chains[0][0]);
+    }
+  }
+  assert.equal((json.draws.sigma as number[][])[0][5], fit.chainDraws("sigma")[0][5]);
+});

@@ -24,3 +24,14 @@ Deno.test("summaries name the scale of the group effects: outcome units, log-odd
   assert.match(formatFitSummary(logit), /across 4 groups, on the log-odds scale/);
   assert.match(logit.toHTML(), /Effect of <code>treat<\/code> on the log-odds scale/);
 });
+
+Deno.test("a bare fit in a notebook displays as HTML and as the text summary", async () => {
+  const fit = await smallFit();
+  const display = (fit as unknown as { [k: symbol]: () => Record<string, string> })[
+    Symbol.for("Jupyter.display")
+  ]();
+  assert.deepEqual(Object.keys(display).sort(), ["text/html", "text/plain"]);
+  assert.equal(display["text/html"], fit.toHTML());
+  assert.equal(display["text/plain"], formatFitSummary(fit));
+  assert.match(display["text/plain"], /Effect of treat across 4 groups/);
+});

@@ -219,8 +219,9 @@ const cases: Case[] = [
   },
   {
     name: "a factor level that no row has any more (after filtering)",
-    run: () => compileTable(takeRows(base, [0, 1, 3, 4, 6, 7]), "y ~ f"),
-    expect: [/predictor "fhi" has the same value \(0\) in every row/, /dropUnusedLevels/],
+    // f's levels are hi (the reference: R's sorted order), lo, mid; these rows have no "mid".
+    run: () => compileTable(takeRows(base, [0, 2, 3, 5, 6, 8]), "y ~ f"),
+    expect: [/predictor "fmid" has the same value \(0\) in every row/, /dropUnusedLevels/],
   },
   // ---- formula --------------------------------------------------------------------------
   {
@@ -323,9 +324,11 @@ const cases: Case[] = [
     expect: [/unexpected character "`".*cannot be quoted: rename it in the CSV header/],
   },
   {
-    name: "records instead of a table",
-    run: () => formula("y ~ x", [{ y: 1, x: 2 }] as unknown as Table),
-    expect: [/expected a table, got an array \(of records\?\); load the data first/],
+    // Records, column objects and DataFrames are accepted (converted as loadTable does); a path
+    // needs reading first.
+    name: "a CSV path instead of a table",
+    run: () => formula("y ~ x", "data.csv" as unknown as Table),
+    expect: [/got a string; read a CSV path or text first: const table = await loadTable\(path\)/],
   },
   {
     name: "the same prior statement twice",

@@ -147,4 +147,25 @@ Deno.test("hier: .groupMeans() adds a column that a formula already names only o
   const spec = formula("y ~ x + (1 | g)", t).groupMeans("x").toJSON();
   assert.deepEqual(spec.terms, ["x", "x_mean_g"]);
   assert.deepEqual(hier(t).outcome("y").groupBy("g").groupMeans("x").toJSON(), spec);
+Deno.test("hier() and formula() take a DataFrame or records as loadTable does", async () => {
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const frame = {
+    columns: ["y", "treat", "g"],
+    values: [[1.2, 0, "b"], [2.3, 1, "a"], [0.7, 0, "a"], [1.9, 1, "b"]],
+  };
+  const records = frame.values.map(([y, treat, g]) => ({ y, treat, g }));
+  for (const source of [frame, records]) {
+    const built = hier(source).outcome("y").treatment("treat").groupBy(groups(source).by("g"));
+    const fromFormula = formula("y ~ 1 + treat + (1 + treat | g)", source);
+    assert.deepEqual(built.table.columns.g, fromFormula.table.columns.g);
+    assert.deepEqual((built.table.columns.g as { levels: readonly string[] }).levels, ["a", "b"]);
+    assert.equal(fromFormula.toJSON().treatment, "treat");
+  }
+  assert.throws(() => hier("data.csv" as never), /Cannot build model: got a string; .*loadTable/);
+  assert.throws(
+    () => formula("y ~ x", 42 as never),
+    (e: unknown) =>
+      e instanceof HetfxError &&
+      /expected a table, got number; load the data first/.test(e.message),
+  );
 });

@@ -1,0 +1,116 @@
+/**
+ * The `deno task compare` command line on a user's CSV and formula, run as a subprocess as a
+ * user runs it: the three-method table, the JSON, and the refusals. The subgroup column is
+ * checked against differences in means computed here from the CSV itself.
+ */
+import assert from "node:assert/strict";
+import { USAGE } from "../../cli/compare.ts";
+
+async function runCompare(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "cli/compare.ts",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { CI: "true", NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** 4 text-labelled groups × 30 rows, a 0/1 treatment whose effect differs by group. */
+function csv(): { text: string; rows: { y: number; treat: number; g: string }[] } {
+  const rows = [];
+  const effect: Record<string, number> = { north: 0.2, south: 0.8, east: 0.5, west: 0.4 };
+  for (let i = 0; i < 120; i++) {
+    const g = Object.keys(effect)[i % 4];
+    const treat = Math.floor(i / 4) % 2;
+    const noise = ((i * 37) % 11) / 11 - 0.5; // deterministic, mean about 0
+    rows.push({ y: Number((1 + effect[g] * treat + noise).toFixed(4)), treat, g });
+  }
+  const text = "y,treat,g\n" + rows.map((r) => `${r.y},${r.treat},${r.g}`).join("\n") + "\n";
+  return { text, rows };
+}
+
+Deno.test("compare runs the three methods on a user's CSV and formula, and writes JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { text, rows } = csv();
+    await Deno.writeTextFile(`${dir}/d.csv`, text);
+    const r = await runCompare([
+      `${dir}/d.csv`,
+      "--formula",
+      "y ~ 1 + treat + (1 + treat | g)",
+      "--prior",
+      "sd ~ normal(0, 1)",
+      "--chains",
+      "2",
+      "--warmup",
+      "150",
+      "--draws",
+      "150",
+      "--no-progress",
+      "--out",
+      `${dir}/c.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Effect of treat by g: three methods \(95% intervals\)/);
+    assert.match(r.stdout, /interaction \(HC2\)\s+subgroup diff-in-means\s+hierarchical/);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/c.json`));
+    // Groups in R's (sorted) level order; each subgroup estimate is the difference in means.
+    assert.deepEqual(json.rows.map((x: { group: string }) => x.group), [
+      "east",
+      "north",
+      "south",
+      "west",
+    ]);
+    for (const row of json.rows) {
+      const mean = (t: number) => {
+        const ys = rows.filter((x) => x.g === row.group && x.treat === t).map((x) => x.y);
+        return ys.reduce((s, v) => s + v, 0) / ys.length;
+      };
+      assert.ok(Math.abs(row.subgroup_estimate - (mean(1) - mean(0))) < 1e-12, row.group);
+      assert.ok(row.interaction_se > 0 && row.hierarchical_sd > 0);
+      assert.match(r.stdout, new RegExp(`^${row.group}\\s+30\\s+15 `, "m"));
+    }
+    assert.deepEqual(json.ols.names.slice(0, 2), ["Intercept", "treat"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compare refuses, before sampling: no formula, fit-only flags, a treatment that is not a slope", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/d.csv`, csv().text);
+    const noFormula = await runCompare([`${dir}/d.csv`]);
+    assert.equal(noFormula.code, 2);
+    assert.match(noFormula.stderr, /Missing --formula: with a data file/);
+    const f = ["--formula", "y ~ 1 + treat + (1 + treat | g)"];
+    const dry = await runCompare([`${dir}/d.csv`, ...f, "--dry-run"]);
+    assert.equal(dry.code, 2);
+    assert.match(dry.stderr, /Option --dry-run belongs to deno task fit, not compare/);
+    const notSlope = await runCompare([`${dir}/d.csv`, ...f, "--treatment", "y"]);
+    assert.equal(notSlope.code, 2);
+    assert.match(notSlope.stderr, /--treatment y: the treatment must be a slope .*here: treat/);
+    for (const r of [noFormula, dry, notSlope]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compare --help shows how to give the data and formula", async () => {
+  const r = await runCompare(["--help"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), USAGE);
+  assert.match(USAGE, /deno task compare <data.csv> --formula/);
+});
