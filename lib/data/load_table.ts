@@ -10,6 +10,7 @@ import { didYouMean, HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { type Column, makeTable, type Table } from "./table.ts";
 import { parseCsv } from "./csv.ts";
+import { decodeText, encodingName, type TextEncodingName } from "./text_encoding.ts";
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
 import { asFactor } from "./factor.ts";
 import { dropMissingRows } from "./missing.ts";
@@ -48,6 +49,11 @@ export interface LoadTableOptions {
   reference?: Record<string, string>;
   /** Drop rows with a missing value: in any column (`true`) or in the columns listed. */
   dropMissing?: boolean | readonly string[];
+  /**
+   * Character encoding of a CSV file read from a path: "utf-8" (default), "latin1",
+   * "windows-1252", "utf-16le" or "utf-16be". A byte-order mark overrides it.
+   */
+  encoding?: TextEncodingName;
 }
 
 const CONTEXT = "Cannot load table";
@@ -70,9 +76,26 @@ export async function loadTable(
   source: TableSource,
   options: LoadTableOptions = {},
 ): Promise<Table> {
+  if (source === null || source === undefined) {
+    throw new HetfxError(
+      `${CONTEXT}: got ${source}; give a CSV path or text, an array of records, a column ` +
+        "object or a DataFrame.",
+    );
+  }
+  checkOptions(options, OPTION_NAMES, CONTEXT);
+  const isPath = typeof source === "string" && !source.includes("\n") && !source.includes("\r");
+  if (options.encoding !== undefined && !isPath) {
+    throw new HetfxError(
+      `${CONTEXT}: option \`encoding\` applies to a CSV file read from a path; this source is ` +
+        "already text or values, so leave it out.",
+    );
+  }
   if (typeof source === "string") {
-    if (source.includes("\n") || source.includes("\r")) return tableFromCsvText(source, options);
-    return tableFromCsvText(await readFile(source), options);
+    if (!isPath) return tableFromCsvText(source, options);
+    const encoding = options.encoding === undefined
+      ? undefined
+      : encodingName(options.encoding, CONTEXT);
+    return tableFromCsvText(await readFile(source, encoding), options);
   }
   if (Array.isArray(source)) return tableFromRecords(source, options);
   if (isTable(source)) return applyOptions(source, options);
@@ -98,7 +121,7 @@ export async function loadTable(
  */
 export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
   checkSeparator(text);
-  const { header, rows } = parseCsv(text);
+  const { header, rows, trimmed } = parseCsv(text);
   if (rows.length === 0) {
     throw new HetfxError(
       `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,
@@ -109,7 +132,13 @@ export function tableFromCsvText(text: string, options: LoadTableOptions = {}): 
   header.forEach((name, j) => {
     columns[name] = csvColumn(name, rows.map((row) => row[j]), declared.has(name));
   });
-  return applyOptions(makeTable(columns, header), options);
+  const table = applyOptions(makeTable(columns, header), options);
+  if (trimmed.length === 0) return table;
+  const warning = `spaces around column name${trimmed.length > 1 ? "s" : ""} ` +
+    `${trimmed.map((n) => JSON.stringify(n)).join(", ")} in the CSV header were removed ` +
+    `(the column${trimmed.length > 1 ? "s are" : " is"} called ` +
+    `${trimmed.map((n) => JSON.stringify(n.trim())).join(", ")}).`;
+  return { ...table, warnings: [...(table.warnings ?? []), warning] };
 }
 
 /**
@@ -266,6 +295,7 @@ const OPTION_NAMES = optionNames<LoadTableOptions>({
   factors: true,
   reference: true,
   dropMissing: true,
+  encoding: true,
 });
 
 /** Apply the shared options to a finished table. */
@@ -491,7 +521,7 @@ function bigintToNumber(name: string, row: number, value: bigint): number {
   return number;
 }
 
-async function readFile(path: string): Promise<string> {
+async function readFile(path: string, encoding?: TextEncodingName): Promise<string> {
   if (path.trim() === "") {
     throw new HetfxError(`${CONTEXT}: the path is empty; give a CSV file path or CSV text.`);
   }
@@ -502,8 +532,9 @@ async function readFile(path: string): Promise<string> {
         " first (or pass records, a column object or a DataFrame).",
     );
   }
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const hint = path.includes(",")
@@ -511,6 +542,7 @@ async function readFile(path: string): Promise<string> {
       : "";
     throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}${hint}.`);
   }
+  return decodeText(bytes, path, encoding);
 }
 
 function isTable(source: object): source is Table {
