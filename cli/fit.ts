@@ -4,10 +4,20 @@
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
 import { reportUserError } from "./_errors.ts";
+import {
+  choice,
+  columnList,
+  joinNegativeValues,
+  nonEmpty,
+  realNumber,
+  wholeNumber,
+} from "./_args.ts";
 import { parseArgs } from "node:util";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { closestName, HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
+import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
+import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
@@ -26,13 +36,17 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
   --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
   --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
+  --factor A,B          read these columns as factors (categorical), repeatable
+  --encoding NAME       the CSV's encoding: utf-8 (default) | latin1 | windows-1252 |
+                        utf-16le | utf-16be (a byte-order mark is followed anyway)
   --drop-missing        drop rows with missing values in the model's columns (reported)
   --prior "CLASS ~ D"   a prior, repeatable: "b ~ normal(0, 0.5)", "sd ~ normal(0, 1)",
                         "b[alliance] ~ normal(0, 1)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
-  --chains N            (default 4)        --warmup N   (default 1000)
-  --draws N             (default 1000)     --seed N     (default 1)
-  --adapt-delta X       target acceptance in (0, 1) (default 0.8; the paper uses 0.95)
-  --max-treedepth N     (default 10)       --metric diag|dense (default diag)
+  --chains N            1 to 1000 (default 4)    --warmup N   ≥ 0 (default 1000)
+  --draws N             ≥ 1 (default 1000)       --seed N     (default 1)
+                        (chains × draws must fit in 8 GiB of memory)
+  --adapt-delta X       target acceptance, 0.5 to 0.9999 (default 0.8; the paper uses 0.95)
+  --max-treedepth N     1 to 20 (default 10)     --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per term from the data; recorded in the JSON)
@@ -59,28 +73,38 @@ interface CliArgs {
   dryRun: boolean;
   /** Columns for the JSON `effects` array (undefined: no effects array). */
   effectsBy?: string[];
+  /** Columns to read as factors (--factor). */
+  factors?: string[];
+  /** The CSV's encoding (--encoding). */
+  encoding?: TextEncodingName;
 }
 
-function integer(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value)) {
-    throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
-  }
-  return value;
-}
+/** Most chains the CLI runs (each is a worker or a pass of the sampler). */
+const MAX_CHAINS = 1000;
+
+/** Options that take a value (and so may be given a negative number). */
+const VALUED = [
+  "chains",
+  "warmup",
+  "draws",
+  "seed",
+  "adapt-delta",
+  "max-treedepth",
+];
 
 /** Parse the command line into options; HetfxError on anything malformed. */
 export function parseCli(argv: string[]): CliArgs | "help" {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
       options: {
         formula: { type: "string" },
         family: { type: "string" },
         recode: { type: "string" },
+        factor: { type: "string", multiple: true },
+        encoding: { type: "string" },
         "drop-missing": { type: "boolean" },
         prior: { type: "string", multiple: true },
         chains: { type: "string" },
@@ -117,11 +141,21 @@ export function parseCli(argv: string[]): CliArgs | "help" {
       `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${USAGE}`,
     );
   }
-  if (!v.formula) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
-  const adaptDelta = v["adapt-delta"] === undefined ? undefined : Number(v["adapt-delta"]);
-  if (adaptDelta !== undefined && Number.isNaN(adaptDelta)) {
-    throw new HetfxError(`Option --adapt-delta expects a number, got "${v["adapt-delta"]}".`);
+  if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
+  nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
+  nonEmpty("family", v.family, "gaussian");
+  nonEmpty("recode", v.recode, "tomz-weeks");
+  nonEmpty("out", v.out, "result.json");
+  nonEmpty("effects-by", v["effects-by"], "g");
+  for (const p of v.prior ?? []) nonEmpty("prior", p, '"b ~ normal(0, 1)"');
+  if (parsed.positionals[0].trim() === "") {
+    throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
   }
+  const chains = wholeNumber("chains", v.chains, 1, Number.MAX_SAFE_INTEGER);
+  const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
+  // Before anything is read or allocated: at least one parameter per draw.
+  checkDrawMemory(chains ?? 4, draws ?? 1000, 1, { chains: "--chains", draws: "--draws" });
+  wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   return {
     data: parsed.positionals[0],
     formula: v.formula,
@@ -130,21 +164,33 @@ export function parseCli(argv: string[]): CliArgs | "help" {
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
     out: v.out,
-    effectsBy: v["effects-by"] === undefined
+    effectsBy: columnList("effects-by", v["effects-by"]),
+    factors: columnList("factor", v.factor),
+    encoding: v.encoding === undefined
       ? undefined
-      : v["effects-by"].split(",").map((c) => c.trim()).filter((c) => c !== ""),
+      : (nonEmpty("encoding", v.encoding, "latin1"), encodingName(v.encoding, "Option --encoding")),
     dryRun: v["dry-run"] ?? false,
     fit: {
-      chains: integer("chains", v.chains),
-      warmup: integer("warmup", v.warmup),
-      draws: integer("draws", v.draws),
-      seed: integer("seed", v.seed),
-      adaptDelta,
-      maxTreedepth: integer("max-treedepth", v["max-treedepth"]),
-      metric: v.metric as FitOptions["metric"],
-      backend: v.backend as FitOptions["backend"],
-      parameterization: v.parameterization as FitOptions["parameterization"],
-      sdScale: v["sd-scale"] as FitOptions["sdScale"],
+      chains,
+      warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
+      draws,
+      seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+      adaptDelta: realNumber(
+        "adapt-delta",
+        v["adapt-delta"],
+        0.5,
+        0.9999,
+        " must lie strictly between 0 and 1 (the target acceptance rate)",
+      ),
+      maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
+      metric: choice("metric", v.metric, ["diag", "dense"]),
+      backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
+      parameterization: choice("parameterization", v.parameterization, [
+        "auto" as const,
+        "centered" as const,
+        "noncentered" as const,
+      ]),
+      sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
       progress: !(v["no-progress"] ?? false),
       keepPartial: v["keep-partial"] ?? false,
     },
@@ -185,10 +231,17 @@ export function specSummary(spec: ModelSpec, table: Table): string {
 
 /**
  * Refuse an --out path that cannot be written before any sampling is spent: its folder must
- * exist and the path must not be a folder.
+ * exist, the path must not be a folder or a device, and it must not be the data file `input`
+ * (which --out would overwrite with JSON).
  */
-export async function checkOutPath(out: string): Promise<void> {
+export async function checkOutPath(out: string, input?: string): Promise<void> {
   if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  if (input !== undefined && await samePath(out, input)) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
+        "give another name, e.g. --out result.json.",
+    );
+  }
   const folder = out.endsWith("/") ? out : dirname(out);
   const kind = async (path: string) => {
     try {
@@ -212,6 +265,23 @@ export async function checkOutPath(out: string): Promise<void> {
         out.replace(/\/?$/, "/result.json")
       }.`,
     );
+  }
+  const info = await Deno.stat(out).catch(() => undefined);
+  if (info !== undefined && !info.isFile) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is not a regular file (a device or a pipe); give a file ` +
+        "name, e.g. --out result.json.",
+    );
+  }
+}
+
+/** Whether two paths name the same file (through links and relative parts). */
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return await Deno.realPath(a) === await Deno.realPath(b);
+  } catch {
+    return false; // one of them does not exist yet, so they differ
   }
 }
 
@@ -245,8 +315,12 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (args.out !== undefined) await checkOutPath(args.out);
-    let table = await loadTable(args.data);
+    if (args.out !== undefined) await checkOutPath(args.out, args.data);
+    let table = await loadTable(args.data, {
+      ...(args.factors === undefined ? {} : { factors: args.factors }),
+      ...(args.encoding === undefined ? {} : { encoding: args.encoding }),
+    });
+    for (const w of table.warnings ?? []) console.log(`WARNING: ${w}`);
     if (args.recode !== undefined) {
       const recode = RECODES[args.recode];
       if (!recode) {
@@ -273,8 +347,12 @@ export async function main(argv: string[]): Promise<number> {
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
     console.log(specSummary(spec, builder.table));
+    const data = compileModel(spec, builder.table);
+    checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim, {
+      chains: "--chains",
+      draws: "--draws",
+    });
     if (args.dryRun) {
-      const data = compileModel(spec, builder.table);
       for (const w of data.warnings ?? []) console.log(`WARNING: ${w}`);
       console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
       return 0;
@@ -316,7 +394,15 @@ export async function main(argv: string[]): Promise<number> {
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {
-        throw new HetfxError(`Cannot write --out ${args.out}: ${(error as Error).message}.`);
+        // Deno's own advice (a permission flag) does not apply to `deno task fit`.
+        const reason = error instanceof Deno.errors.NotCapable ||
+            error instanceof Deno.errors.PermissionDenied
+          ? "permission denied"
+          : (error as Error).message.replace(/, run again with[^]*$/, "");
+        throw new HetfxError(
+          `Cannot write --out ${args.out}: ${reason}; choose a file in a folder you can ` +
+            "write to, e.g. --out result.json.",
+        );
       }
       console.log(`Wrote ${args.out}`);
     }
@@ -342,7 +428,8 @@ const FLAGS: Record<string, string> = {
 
 /**
  * A library error worded for the command line: option names become flags, and the advice to
- * call loadTable with dropMissing becomes --drop-missing.
+ * call loadTable with dropMissing, factors or encoding becomes --drop-missing, --factor or
+ * --encoding.
  */
 export function inCliTerms(error: unknown): unknown {
   if (!(error instanceof HetfxError)) return error;
@@ -358,7 +445,17 @@ export function inCliTerms(error: unknown): unknown {
           "columns (they are counted and reported), or fill those values in.",
       )
       // --drop-missing already looks at the model's columns only.
-      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, "."),
+      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, ".")
+      .replace(
+        /loadTable\((?:source|path), \{ factors: \["([^"]*)"\] \}\)/g,
+        (_all, name: string) => `rerun with --factor ${name}`,
+      )
+      .replace(
+        /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
+        (_all, name: string) => `--encoding ${name}`,
+      )
+      .replace(/option `factors`/g, "--factor")
+      .replace(/option `encoding`/g, "--encoding"),
   );
   return message === error.message ? error : new HetfxError(message);
 }
