@@ -250,6 +250,18 @@ export function formula(text: string, table: Table, options: FormulaOptions = {}
   requireTable(table, "Cannot build model from formula");
   const ast = parseFormula(text);
   for (const { name, pos } of columnsOf(ast)) {
+    if (name.includes(":")) {
+      // A ModelSpec joins an interaction's variables with ":", so "a:b" would read as a × b.
+      throw new HetfxError(
+        caretMessage(
+          "formula",
+          text,
+          pos,
+          `column "${name}" has ":" in its name, which hetfx reads as an interaction; ` +
+            `rename it (e.g. "${name.replaceAll(":", "_")}") before fitting`,
+        ),
+      );
+    }
     try {
       getColumn(table, name);
     } catch (error) {
