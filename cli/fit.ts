@@ -151,11 +151,14 @@ export function parseCli(argv: string[]): CliArgs | "help" {
   if (parsed.positionals[0].trim() === "") {
     throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
   }
-  const chains = wholeNumber("chains", v.chains, 1, Number.MAX_SAFE_INTEGER);
+  // Before anything is read or allocated, a request too large for memory (at least one
+  // parameter per draw) is refused with its size, even where a range check would also fail.
+  const [c, d] = [Number(v.chains ?? 4), Number(v.draws ?? 1000)];
+  if (Number.isInteger(c) && Number.isInteger(d) && c >= 1 && d >= 1) {
+    checkDrawMemory(c, d, 1, { chains: "--chains", draws: "--draws" });
+  }
+  const chains = wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
-  // Before anything is read or allocated: at least one parameter per draw.
-  checkDrawMemory(chains ?? 4, draws ?? 1000, 1, { chains: "--chains", draws: "--draws" });
-  wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   return {
     data: parsed.positionals[0],
     formula: v.formula,
