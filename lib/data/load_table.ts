@@ -6,7 +6,7 @@
  * fully as a finite decimal; records/columns: a JS number or boolean, booleans become 0/1);
  * otherwise it is a factor whose levels are in order of first appearance.
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { type Column, makeTable, type Table } from "./table.ts";
 import { parseCsv } from "./csv.ts";
@@ -82,7 +82,7 @@ export async function loadTable(
         "object or a DataFrame.",
     );
   }
-  checkOptions(options, OPTION_NAMES, CONTEXT);
+  checkOptionTypes(options);
   const isPath = typeof source === "string" && !source.includes("\n") && !source.includes("\r");
   if (options.encoding !== undefined && !isPath) {
     throw new HetfxError(
@@ -298,9 +298,40 @@ const OPTION_NAMES = optionNames<LoadTableOptions>({
   encoding: true,
 });
 
+/** Option names checked, then each option's type (a list of names must hold strings). */
+function checkOptionTypes(options: LoadTableOptions): void {
+  checkOptions(options, OPTION_NAMES, CONTEXT);
+  const { factors, reference, dropMissing } = options ?? {};
+  const names = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === "string");
+  const record = (value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value);
+  const wrong = (name: string, value: unknown, what: string) =>
+    new HetfxError(`${CONTEXT}: option \`${name}\` is ${showValue(value)}; give ${what}.`);
+  if (
+    factors !== undefined && !names(factors) &&
+    !(record(factors) && Object.values(factors).every(names))
+  ) {
+    throw wrong(
+      "factors",
+      factors,
+      'column names, e.g. ["g"], or levels by column, { g: ["a", "b"] }',
+    );
+  }
+  if (
+    reference !== undefined &&
+    !(record(reference) && Object.values(reference).every((v) => typeof v === "string"))
+  ) {
+    throw wrong("reference", reference, 'a level by column, e.g. { g: "control" }');
+  }
+  if (dropMissing !== undefined && typeof dropMissing !== "boolean" && !names(dropMissing)) {
+    throw wrong("dropMissing", dropMissing, 'true, or column names, e.g. ["y", "treat"]');
+  }
+}
+
 /** Apply the shared options to a finished table. */
 function applyOptions(table: Table, options: LoadTableOptions): Table {
-  checkOptions(options, OPTION_NAMES, CONTEXT);
+  checkOptionTypes(options);
   if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
   let result = table;
   const { factors, reference, dropMissing } = options;

@@ -40,7 +40,7 @@ export const ENCODING_NAMES: readonly string[] = [
  * @example
  * ```ts
  * import { encodingName } from "./text_encoding.ts";
- * console.assert(encodingName("ISO-8859-1") === "latin1");
+ * console.assert(encodingName("ISO-8859-1", "Cannot load table") === "latin1");
  * ```
  */
 export function encodingName(value: unknown, context: string): TextEncodingName {

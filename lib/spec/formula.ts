@@ -4,6 +4,7 @@
  * as `hier()`, so priors and fitting chain on it and `.toJSON()` gives the ModelSpec.
  */
 import { HetfxError } from "../errors.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, requireTable, type Table } from "../data/table.ts";
 import type { Family } from "./model_spec.ts";
 import { caretMessage } from "./formula_lexer.ts";
@@ -248,6 +249,11 @@ export function formula(text: string, table: Table, options: FormulaOptions = {}
     );
   }
   requireTable(table, "Cannot build model from formula");
+  checkOptions(
+    options,
+    optionNames<FormulaOptions>({ family: true, trials: true }),
+    "Cannot build model from formula",
+  );
   const ast = parseFormula(text);
   for (const { name, pos } of columnsOf(ast)) {
     if (name.includes(":")) {

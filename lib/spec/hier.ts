@@ -3,7 +3,7 @@
  * Every method returns a new builder; `.toJSON()` gives the validated ModelSpec. `formula()`
  * returns the same class, so a formula and a builder chain compare equal through `toJSON()`.
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { requireTable, type Table, withColumn } from "../data/table.ts";
 import type * as FitModule from "../posterior/fit.ts";
 
@@ -92,7 +92,7 @@ function byDegree(terms: readonly string[]): string[] {
 function checkName(name: unknown, method: string): string {
   if (typeof name !== "string" || name === "") {
     throw new HetfxError(
-      `Cannot build model: ${method} takes column names (strings), got ${JSON.stringify(name)}.`,
+      `Cannot build model: ${method} takes column names (strings), got ${showValue(name)}.`,
     );
   }
   return name;
@@ -267,7 +267,9 @@ export class HierBuilder {
   ): HierBuilder {
     if (!(PRIOR_CLASSES as readonly string[]).includes(cls)) {
       throw new HetfxError(
-        `Cannot set prior: unknown prior class "${cls}"${didYouMean(String(cls), PRIOR_CLASSES)} ` +
+        `Cannot set prior: unknown prior class ${showValue(cls)}${
+          didYouMean(String(cls), PRIOR_CLASSES)
+        } ` +
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }
