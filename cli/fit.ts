@@ -239,6 +239,12 @@ export function specSummary(spec: ModelSpec, table: Table): string {
  */
 export async function checkOutPath(out: string, input?: string): Promise<void> {
   if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  if (/^\/dev\//.test(resolve(out))) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +
+        "--out result.json.",
+    );
+  }
   if (input !== undefined && await samePath(out, input)) {
     throw new HetfxError(
       `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
@@ -251,7 +257,10 @@ export async function checkOutPath(out: string, input?: string): Promise<void> {
       return (await Deno.stat(path)).isDirectory ? "folder" : "file";
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return "none";
-      throw new HetfxError(`Cannot write --out ${out}: ${(error as Error).message}.`);
+      throw new HetfxError(
+        `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
+          "write to, e.g. --out result.json.",
+      );
     }
   };
   const folderKind = await kind(folder);
@@ -276,6 +285,17 @@ export async function checkOutPath(out: string, input?: string): Promise<void> {
         "name, e.g. --out result.json.",
     );
   }
+}
+
+/**
+ * A file-system error in words a user of `deno task fit` can act on: Deno's own advice (run
+ * again with a permission flag) does not apply to a task whose flags are fixed.
+ */
+function plainReason(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied";
+  }
+  return String((error as Error)?.message ?? error).replace(/,? run again with[^]*$/, "");
 }
 
 /** Whether two paths name the same file (through links and relative parts). */
@@ -397,13 +417,10 @@ export async function main(argv: string[]): Promise<number> {
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {
-        // Deno's own advice (a permission flag) does not apply to `deno task fit`.
-        const reason = error instanceof Deno.errors.NotCapable ||
-            error instanceof Deno.errors.PermissionDenied
-          ? "permission denied"
-          : (error as Error).message.replace(/, run again with[^]*$/, "");
         throw new HetfxError(
-          `Cannot write --out ${args.out}: ${reason}; choose a file in a folder you can ` +
+          `Cannot write --out ${args.out}: ${
+            plainReason(error)
+          }; choose a file in a folder you can ` +
             "write to, e.g. --out result.json.",
         );
       }

@@ -92,9 +92,23 @@ Deno.test("CLI: --out naming the data file (any spelling) is refused, data intac
 });
 
 Deno.test("CLI: --out on a device is refused in words, not a Deno permission flag", async () => {
-  const r = await dry("--out", "/dev/null");
-  assertCliRefused(r, /it is not a regular file/);
-  assert.doesNotMatch(r.stderr, /--allow-/);
+  for (const device of ["/dev/null", "/dev/full"]) {
+    const r = await dry("--out", device);
+    assertCliRefused(r, /it is a device, not a file/);
+    assert.doesNotMatch(r.stderr, /--allow-/);
+  }
+  // Under the task's permissions (no --allow-all), as `deno task fit` runs it.
+  const sub = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-ffi"]
+      .concat(["cli/fit.ts", good, "--formula", F, "--dry-run", "--out", "/dev/full"]),
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await sub.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(stderr, /it is a device, not a file/);
+  assert.doesNotMatch(stderr, /--allow-|^\s+at /m);
 });
 
 Deno.test("CLI: --factor makes a numeric column a factor; comma lists and repeats", async () => {
