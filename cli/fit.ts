@@ -5,10 +5,20 @@
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
 import { reportUserError } from "./_errors.ts";
+import {
+  choice,
+  columnList,
+  joinNegativeValues,
+  nonEmpty,
+  realNumber,
+  wholeNumber,
+} from "./_args.ts";
 import { parseArgs } from "node:util";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { closestName, HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
+import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
+import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
@@ -70,14 +80,18 @@ Data
                         (default: sorted as R sorts them, so the reference is the first)
   --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
                         (default: none)
+  --factor A,B          read these columns as factors (categorical), repeatable (default: none)
+  --encoding NAME       the CSV's encoding: utf-8 | latin1 | windows-1252 | utf-16le | utf-16be
+                        (default utf-8; a byte-order mark is followed anyway)
   --drop-missing        drop rows with missing values in the model's columns (reported)
                         (default: off; missing values are an error)
 
 Sampler
-  --chains N            (default 4)          --warmup N   (default 1000)
-  --draws N             (default 1000)       --seed N     (default 1)
-  --adapt-delta X       target acceptance in (0, 1) (default 0.8; the paper uses 0.95)
-  --max-treedepth N     (default 10)         --metric diag|dense (default diag)
+  --chains N            1 to 1000 (default 4)    --warmup N   ≥ 0 (default 1000)
+  --draws N             ≥ 1 (default 1000)       --seed N     (default 1)
+                        (chains × draws must fit in 8 GiB of memory)
+  --adapt-delta X       target acceptance, 0.5 to 0.9999 (default 0.8; the paper uses 0.95)
+  --max-treedepth N     1 to 20 (default 10)     --metric diag|dense (default diag)
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per term from the data; recorded in the JSON)
@@ -112,16 +126,24 @@ export interface CliArgs {
   dryRun: boolean;
   /** Columns for the JSON `effects` array (undefined: no effects array). */
   effectsBy?: string[];
+  /** Columns to read as factors (--factor). */
+  factors?: string[];
+  /** The CSV's encoding (--encoding). */
+  encoding?: TextEncodingName;
 }
 
-function integer(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value)) {
-    throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
-  }
-  return value;
-}
+/** Most chains the CLI runs (each is a worker or a pass of the sampler). */
+const MAX_CHAINS = 1000;
+
+/** Options that take a value (and so may be given a negative number). */
+const VALUED = [
+  "chains",
+  "warmup",
+  "draws",
+  "seed",
+  "adapt-delta",
+  "max-treedepth",
+];
 
 /**
  * "arm=control,low,high" → { arm: ["control", "low", "high"] }; HetfxError when malformed.
@@ -153,7 +175,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
       options: {
         formula: { type: "string" },
@@ -161,6 +183,8 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         treatment: { type: "string" },
         levels: { type: "string", multiple: true },
         recode: { type: "string" },
+        factor: { type: "string", multiple: true },
+        encoding: { type: "string" },
         "drop-missing": { type: "boolean" },
         prior: { type: "string", multiple: true },
         chains: { type: "string" },
@@ -197,11 +221,24 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
       `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${usage}`,
     );
   }
-  if (!v.formula) throw new HetfxError(`Missing --formula.\n\n${usage}`);
-  const adaptDelta = v["adapt-delta"] === undefined ? undefined : Number(v["adapt-delta"]);
-  if (adaptDelta !== undefined && Number.isNaN(adaptDelta)) {
-    throw new HetfxError(`Option --adapt-delta expects a number, got "${v["adapt-delta"]}".`);
+  if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
+  nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
+  nonEmpty("family", v.family, "gaussian");
+  nonEmpty("recode", v.recode, "tomz-weeks");
+  nonEmpty("out", v.out, "result.json");
+  nonEmpty("effects-by", v["effects-by"], "g");
+  for (const p of v.prior ?? []) nonEmpty("prior", p, '"b ~ normal(0, 1)"');
+  if (parsed.positionals[0].trim() === "") {
+    throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
   }
+  // Before anything is read or allocated, a request too large for memory (at least one
+  // parameter per draw) is refused with its size, even where a range check would also fail.
+  const [c, d] = [Number(v.chains ?? 4), Number(v.draws ?? 1000)];
+  if (Number.isInteger(c) && Number.isInteger(d) && c >= 1 && d >= 1) {
+    checkDrawMemory(c, d, 1, { chains: "--chains", draws: "--draws" });
+  }
+  const chains = wholeNumber("chains", v.chains, 1, MAX_CHAINS);
+  const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
   return {
     data: parsed.positionals[0],
     formula: v.formula,
@@ -212,21 +249,33 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
     out: v.out,
-    effectsBy: v["effects-by"] === undefined
+    effectsBy: columnList("effects-by", v["effects-by"]),
+    factors: columnList("factor", v.factor),
+    encoding: v.encoding === undefined
       ? undefined
-      : v["effects-by"].split(",").map((c) => c.trim()).filter((c) => c !== ""),
+      : (nonEmpty("encoding", v.encoding, "latin1"), encodingName(v.encoding, "Option --encoding")),
     dryRun: v["dry-run"] ?? false,
     fit: {
-      chains: integer("chains", v.chains),
-      warmup: integer("warmup", v.warmup),
-      draws: integer("draws", v.draws),
-      seed: integer("seed", v.seed),
-      adaptDelta,
-      maxTreedepth: integer("max-treedepth", v["max-treedepth"]),
-      metric: v.metric as FitOptions["metric"],
-      backend: v.backend as FitOptions["backend"],
-      parameterization: v.parameterization as FitOptions["parameterization"],
-      sdScale: v["sd-scale"] as FitOptions["sdScale"],
+      chains,
+      warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
+      draws,
+      seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+      adaptDelta: realNumber(
+        "adapt-delta",
+        v["adapt-delta"],
+        0.5,
+        0.9999,
+        " must lie strictly between 0 and 1 (the target acceptance rate)",
+      ),
+      maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
+      metric: choice("metric", v.metric, ["diag", "dense"]),
+      backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
+      parameterization: choice("parameterization", v.parameterization, [
+        "auto" as const,
+        "centered" as const,
+        "noncentered" as const,
+      ]),
+      sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
       progress: !(v["no-progress"] ?? false),
       keepPartial: v["keep-partial"] ?? false,
     },
@@ -267,17 +316,33 @@ export function specSummary(spec: ModelSpec, table: Table): string {
 
 /**
  * Refuse an --out path that cannot be written before any sampling is spent: its folder must
- * exist and the path must not be a folder.
+ * exist, the path must not be a folder or a device, and it must not be the data file `input`
+ * (which --out would overwrite with JSON).
  */
-export async function checkOutPath(out: string): Promise<void> {
+export async function checkOutPath(out: string, input?: string): Promise<void> {
   if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  if (/^\/dev\//.test(resolve(out))) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +
+        "--out result.json.",
+    );
+  }
+  if (input !== undefined && await samePath(out, input)) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
+        "give another name, e.g. --out result.json.",
+    );
+  }
   const folder = out.endsWith("/") ? out : dirname(out);
   const kind = async (path: string) => {
     try {
       return (await Deno.stat(path)).isDirectory ? "folder" : "file";
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return "none";
-      throw new HetfxError(`Cannot write --out ${out}: ${(error as Error).message}.`);
+      throw new HetfxError(
+        `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
+          "write to, e.g. --out result.json.",
+      );
     }
   };
   const folderKind = await kind(folder);
@@ -294,6 +359,34 @@ export async function checkOutPath(out: string): Promise<void> {
         out.replace(/\/?$/, "/result.json")
       }.`,
     );
+  }
+  const info = await Deno.stat(out).catch(() => undefined);
+  if (info !== undefined && !info.isFile) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is not a regular file (a device or a pipe); give a file ` +
+        "name, e.g. --out result.json.",
+    );
+  }
+}
+
+/**
+ * A file-system error in words a user of `deno task fit` can act on: Deno's own advice (run
+ * again with a permission flag) does not apply to a task whose flags are fixed.
+ */
+function plainReason(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied";
+  }
+  return String((error as Error)?.message ?? error).replace(/,? run again with[^]*$/, "");
+}
+
+/** Whether two paths name the same file (through links and relative parts). */
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return await Deno.realPath(a) === await Deno.realPath(b);
+  } catch {
+    return false; // one of them does not exist yet, so they differ
   }
 }
 
@@ -324,7 +417,11 @@ export function formatEffects(list: readonly EffectEstimate[], treatment: string
  * applied), the formula, --treatment and the priors. Shared with `deno task compare`.
  */
 export async function buildModel(args: CliArgs): Promise<HierBuilder> {
-  let table = await loadTable(args.data);
+  let table = await loadTable(args.data, {
+    ...(args.factors === undefined ? {} : { factors: args.factors }),
+    ...(args.encoding === undefined ? {} : { encoding: args.encoding }),
+  });
+  for (const w of table.warnings ?? []) console.log(`WARNING: ${w}`);
   if (args.recode !== undefined) {
     const recode = RECODES[args.recode];
     if (!recode) {
@@ -383,8 +480,12 @@ export async function main(argv: string[]): Promise<number> {
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
     console.log(specSummary(spec, builder.table));
+    const data = compileModel(spec, builder.table);
+    checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim, {
+      chains: "--chains",
+      draws: "--draws",
+    });
     if (args.dryRun) {
-      const data = compileModel(spec, builder.table);
       for (const w of data.warnings ?? []) console.log(`WARNING: ${w}`);
       console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
       return 0;
@@ -426,7 +527,12 @@ export async function main(argv: string[]): Promise<number> {
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {
-        throw new HetfxError(`Cannot write --out ${args.out}: ${(error as Error).message}.`);
+        throw new HetfxError(
+          `Cannot write --out ${args.out}: ${
+            plainReason(error)
+          }; choose a file in a folder you can ` +
+            "write to, e.g. --out result.json.",
+        );
       }
       console.log(`Wrote ${args.out}`);
     }
@@ -452,7 +558,8 @@ const FLAGS: Record<string, string> = {
 
 /**
  * A library error worded for the command line: option names become flags, and the advice to
- * call loadTable with dropMissing becomes --drop-missing.
+ * call loadTable with dropMissing, factors or encoding becomes --drop-missing, --factor or
+ * --encoding.
  */
 export function inCliTerms(error: unknown): unknown {
   if (!(error instanceof HetfxError)) return error;
@@ -468,7 +575,17 @@ export function inCliTerms(error: unknown): unknown {
           "columns (they are counted and reported), or fill those values in.",
       )
       // --drop-missing already looks at the model's columns only.
-      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, "."),
+      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, ".")
+      .replace(
+        /loadTable\((?:source|path), \{ factors: \["([^"]*)"\] \}\)/g,
+        (_all, name: string) => `rerun with --factor ${name}`,
+      )
+      .replace(
+        /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
+        (_all, name: string) => `--encoding ${name}`,
+      )
+      .replace(/option `factors`/g, "--factor")
+      .replace(/option `encoding`/g, "--encoding"),
   );
   return message === error.message ? error : new HetfxError(message);
 }

@@ -47,7 +47,8 @@ export function editDistance(a: string, b: string): number {
  * ```
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
-  const folded = name.trim().toLowerCase();
+  // Callers pass what a user gave, which may be any value (a number in a list of columns).
+  const folded = String(name).trim().toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
@@ -66,4 +67,26 @@ export function closestName(name: string, candidates: readonly string[]): string
 export function didYouMean(name: string, candidates: readonly string[]): string {
   const close = closestName(name, candidates);
   return close === undefined ? "" : `; did you mean "${close}"?`;
+}
+
+/**
+ * A value as an error message shows it: JSON where possible, and in words for what JSON
+ * cannot show (undefined, bigint, symbol, function, NaN, ±Infinity).
+ *
+ * @example
+ * ```ts
+ * import { showValue } from "./errors.ts";
+ * console.assert(showValue("x") === '"x"' && showValue(1n) === "1n" && showValue(NaN) === "NaN");
+ * ```
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol" || typeof value === "number") return String(value);
+  if (typeof value === "function") return "a function";
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

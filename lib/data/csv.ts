@@ -9,6 +9,8 @@ import { HetfxError } from "../errors.ts";
 export interface ParsedCsv {
   header: string[];
   rows: string[][];
+  /** Header names that had spaces around them (as written), now trimmed. */
+  trimmed: string[];
 }
 
 interface RawRecord {
@@ -23,7 +25,8 @@ interface RawRecord {
  * Parse CSV text into a header and rows of strings.
  *
  * One final line break is not a record; blank lines after the last record are ignored when
- * the header has more than one column (they cannot be data). A blank line in the middle of the
+ * the header has more than one column (they cannot be data). Spaces around header names are
+ * trimmed (and listed in `trimmed`). A blank line in the middle of the
  * data, a row with the wrong number of fields, an unterminated quote, a stray character after
  * a closing quote, an empty or duplicated column name all throw a HetfxError naming the line.
  *
@@ -44,7 +47,9 @@ export function parseCsv(text: string): ParsedCsv {
   }
   const records = splitRecords(text);
   const headerRecord = records[0];
-  const header = headerRecord.fields;
+  // "y, treat" names its second column "treat": spaces around a name are never meant.
+  const trimmed = headerRecord.fields.filter((name) => name !== name.trim());
+  const header = headerRecord.fields.map((name) => name.trim());
   checkHeader(header);
 
   // Trailing blank lines carry no data when there is more than one column.
@@ -69,7 +74,7 @@ export function parseCsv(text: string): ParsedCsv {
     }
     rows.push(record.fields);
   }
-  return { header, rows };
+  return { header, rows, trimmed };
 }
 
 function checkHeader(header: string[]): void {

@@ -7,10 +7,11 @@
  * otherwise it is a factor whose levels are sorted as R sorts them (see factorFromLabels): code-point
  * order, numeric order for labels that are all numbers; the `levels` option sets another order.
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { type Column, makeTable, type Table } from "./table.ts";
 import { parseCsv } from "./csv.ts";
+import { decodeText, encodingName, type TextEncodingName } from "./text_encoding.ts";
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
 import { asFactor } from "./factor.ts";
 import { dropMissingRows } from "./missing.ts";
@@ -58,6 +59,11 @@ export interface LoadTableOptions {
   reference?: Record<string, string>;
   /** Drop rows with a missing value: in any column (`true`) or in the columns listed. */
   dropMissing?: boolean | readonly string[];
+  /**
+   * Character encoding of a CSV file read from a path: "utf-8" (default), "latin1",
+   * "windows-1252", "utf-16le" or "utf-16be". A byte-order mark overrides it.
+   */
+  encoding?: TextEncodingName;
 }
 
 const CONTEXT = "Cannot load table";
@@ -80,9 +86,26 @@ export async function loadTable(
   source: TableSource,
   options: LoadTableOptions = {},
 ): Promise<Table> {
+  if (source === null || source === undefined) {
+    throw new HetfxError(
+      `${CONTEXT}: got ${source}; give a CSV path or text, an array of records, a column ` +
+        "object or a DataFrame.",
+    );
+  }
+  checkOptionTypes(options);
+  const isPath = typeof source === "string" && !source.includes("\n") && !source.includes("\r");
+  if (options.encoding !== undefined && !isPath) {
+    throw new HetfxError(
+      `${CONTEXT}: option \`encoding\` applies to a CSV file read from a path; this source is ` +
+        "already text or values, so leave it out.",
+    );
+  }
   if (typeof source === "string") {
-    if (source.includes("\n") || source.includes("\r")) return tableFromCsvText(source, options);
-    return tableFromCsvText(await readFile(source), options);
+    if (!isPath) return tableFromCsvText(source, options);
+    const encoding = options.encoding === undefined
+      ? undefined
+      : encodingName(options.encoding, CONTEXT);
+    return tableFromCsvText(await readFile(source, encoding), options);
   }
   if (Array.isArray(source)) return tableFromRecords(source, options);
   if (isTable(source)) return applyOptions(source, options);
@@ -108,7 +131,7 @@ export async function loadTable(
  */
 export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
   checkSeparator(text);
-  const { header, rows } = parseCsv(text);
+  const { header, rows, trimmed } = parseCsv(text);
   if (rows.length === 0) {
     throw new HetfxError(
       `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,
@@ -119,7 +142,13 @@ export function tableFromCsvText(text: string, options: LoadTableOptions = {}): 
   header.forEach((name, j) => {
     columns[name] = csvColumn(name, rows.map((row) => row[j]), declared.has(name));
   });
-  return applyOptions(makeTable(columns, header), options);
+  const table = applyOptions(makeTable(columns, header), options);
+  if (trimmed.length === 0) return table;
+  const warning = `spaces around column name${trimmed.length > 1 ? "s" : ""} ` +
+    `${trimmed.map((n) => JSON.stringify(n)).join(", ")} in the CSV header were removed ` +
+    `(the column${trimmed.length > 1 ? "s are" : " is"} called ` +
+    `${trimmed.map((n) => JSON.stringify(n.trim())).join(", ")}).`;
+  return { ...table, warnings: [...(table.warnings ?? []), warning] };
 }
 
 /**
@@ -277,11 +306,43 @@ const OPTION_NAMES = optionNames<LoadTableOptions>({
   levels: true,
   reference: true,
   dropMissing: true,
+  encoding: true,
 });
+
+/** Option names checked, then each option's type (a list of names must hold strings). */
+function checkOptionTypes(options: LoadTableOptions): void {
+  checkOptions(options, OPTION_NAMES, CONTEXT);
+  const { factors, reference, dropMissing } = options ?? {};
+  const names = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === "string");
+  const record = (value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value);
+  const wrong = (name: string, value: unknown, what: string) =>
+    new HetfxError(`${CONTEXT}: option \`${name}\` is ${showValue(value)}; give ${what}.`);
+  if (
+    factors !== undefined && !names(factors) &&
+    !(record(factors) && Object.values(factors).every(names))
+  ) {
+    throw wrong(
+      "factors",
+      factors,
+      'column names, e.g. ["g"], or levels by column, { g: ["a", "b"] }',
+    );
+  }
+  if (
+    reference !== undefined &&
+    !(record(reference) && Object.values(reference).every((v) => typeof v === "string"))
+  ) {
+    throw wrong("reference", reference, 'a level by column, e.g. { g: "control" }');
+  }
+  if (dropMissing !== undefined && typeof dropMissing !== "boolean" && !names(dropMissing)) {
+    throw wrong("dropMissing", dropMissing, 'true, or column names, e.g. ["y", "treat"]');
+  }
+}
 
 /** Apply the shared options to a finished table. */
 function applyOptions(table: Table, options: LoadTableOptions): Table {
-  checkOptions(options, OPTION_NAMES, CONTEXT);
+  checkOptionTypes(options);
   if (table.nRows === 0) throw new HetfxError(`${CONTEXT}: the data have no rows.`);
   let result = table;
   const { factors, levels: levelOrder, reference, dropMissing } = options;
@@ -532,7 +593,7 @@ function bigintToNumber(name: string, row: number, value: bigint): number {
   return number;
 }
 
-async function readFile(path: string): Promise<string> {
+async function readFile(path: string, encoding?: TextEncodingName): Promise<string> {
   if (path.trim() === "") {
     throw new HetfxError(`${CONTEXT}: the path is empty; give a CSV file path or CSV text.`);
   }
@@ -543,8 +604,9 @@ async function readFile(path: string): Promise<string> {
         " first (or pass records, a column object or a DataFrame).",
     );
   }
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const hint = path.includes(",")
@@ -552,6 +614,7 @@ async function readFile(path: string): Promise<string> {
       : "";
     throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}${hint}.`);
   }
+  return decodeText(bytes, path, encoding);
 }
 
 /** What the builders (groups, rescale2sd, hier, formula) accept: {@link TableSource} but a path. */

@@ -31,6 +31,8 @@ export interface Table {
    * can say so; kept by {@link withColumn}, absent when nothing was dropped.
    */
   readonly droppedMissing?: DroppedMissing;
+  /** What loading changed silently otherwise (e.g. spaces trimmed from CSV column names). */
+  readonly warnings?: readonly string[];
 }
 
 /** What loadTable's `dropMissing` removed. */

@@ -61,41 +61,84 @@ interface Token {
   at: number;
 }
 
+/** Deepest nesting of parentheses, and most operators, a hypothesis may have. */
+const MAX_NESTING = 100;
+const MAX_OPERATORS = 1000;
+
+/**
+ * Split a hypothesis into numbers (`2`, `0.5`, `.5`, `1e-3`, `2.5E+4`), names (letters of any
+ * script, digits, `_`, `.`, `:` and an optional `[…]` index, or any text in back-quotes:
+ * `` `b_my col` ``) and operators.
+ */
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
+  let depth = 0;
+  let operators = 0;
   while (i < text.length) {
     const c = text[i];
     if (/\s/.test(c)) {
       i++;
-    } else if (/[0-9.]/.test(c) && !/[A-Za-z_]/.test(text[i + 1] ?? "")) {
-      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i));
-      if (!m) throw syntaxError(text, i, "a malformed number");
+    } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(text[i + 1] ?? ""))) {
+      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i))!;
+      const after = text[i + m[0].length] ?? "";
+      if (/[\p{L}_.]/u.test(after)) {
+        const name = text.slice(i + m[0].length).split(/[^\p{L}\p{M}\p{N}_.:]/u)[0];
+        throw syntaxError(
+          text,
+          i,
+          `"${m[0]}${name}" (a number before a name: write "${m[0]} * ${name}")`,
+        );
+      }
       tokens.push({ kind: "num", text: m[0], at: i });
       i += m[0].length;
-    } else if (/[A-Za-z_.]/.test(c)) {
-      const m = /^[A-Za-z_.][A-Za-z0-9_.:]*(\[[^\]]*\])?/.exec(text.slice(i))!;
+    } else if (/[\p{L}_.]/u.test(c)) {
+      const m = /^[\p{L}_.][\p{L}\p{M}\p{N}_.:]*(\[[^\]]*\])?/u.exec(text.slice(i))!;
       tokens.push({ kind: "name", text: m[0], at: i });
       i += m[0].length;
+    } else if (c === "`") {
+      const close = text.indexOf("`", i + 1);
+      if (close <= i + 1) {
+        throw syntaxError(text, i, close < 0 ? "unterminated back-quote" : "empty name ``");
+      }
+      tokens.push({ kind: "name", text: text.slice(i + 1, close), at: i });
+      i = close + 1;
     } else if ("+-*/^()<>=".includes(c)) {
+      if (c === "(" && ++depth > MAX_NESTING) {
+        throw syntaxError(
+          text,
+          i,
+          `"(": parentheses nested more than ${MAX_NESTING} deep (hetfx reads at most ` +
+            `${MAX_NESTING} levels; remove redundant parentheses)`,
+        );
+      }
+      if (c === ")") depth = Math.max(0, depth - 1);
+      if ("+-*/^".includes(c) && ++operators > MAX_OPERATORS) {
+        throw syntaxError(
+          text,
+          i,
+          `"${c}": more than ${MAX_OPERATORS} operators (hetfx reads at most ${MAX_OPERATORS})`,
+        );
+      }
       tokens.push({ kind: "op", text: c, at: i });
       i++;
     } else {
-      const hint = /[0-9]/.test(c) && /[A-Za-z_]/.test(text[i + 1] ?? "")
-        ? ` (a number before a name: write "${c} * ${
-          text.slice(i + 1).split(/[^A-Za-z0-9_.:]/)[0]
-        }")`
-        : "";
-      throw syntaxError(text, i, `character "${c}"${hint}`);
+      throw syntaxError(text, i, `character "${c}"`);
     }
   }
   return tokens;
 }
 
 function syntaxError(text: string, at: number, what: string): HetfxError {
+  // A long hypothesis is shown as a window of 40 characters either side of the caret.
+  const from = text.length > 100 ? Math.max(0, at - 40) : 0;
+  const to = text.length > 100 ? Math.min(text.length, at + 40) : text.length;
+  const before = from > 0 ? "…" : "";
+  const shown = before + text.slice(from, to) + (to < text.length ? "…" : "");
+  const quoted = text.length > 100 ? `${text.slice(0, 60)}…` : text;
   return new HetfxError(
-    `Cannot read hypothesis "${text}": unexpected ${what} at position ${at + 1}.\n  ${text}\n  ` +
-      " ".repeat(at) + "^",
+    `Cannot read hypothesis "${quoted}": unexpected ${what} at position ${at + 1}.\n  ${shown}` +
+      "\n  " + " ".repeat(at - from + before.length) + "^",
   );
 }
 
@@ -244,6 +287,14 @@ export function hypothesis(
     throw new HetfxError(`Cannot test hypotheses: alpha = ${alpha} must lie in (0, 1).`);
   }
   const list = typeof hypotheses === "string" ? [hypotheses] : hypotheses;
+  for (const text of list) {
+    if (typeof text !== "string") {
+      throw new HetfxError(
+        `Cannot test hypotheses: each hypothesis must be a string such as "alliance > 0", got ` +
+          `${text === null ? "null" : Array.isArray(text) ? "an array" : typeof text}.`,
+      );
+    }
+  }
   const S = fit.named.chains * fit.named.drawsPerChain;
   return list.map((text) => {
     const tokens = tokenize(text);

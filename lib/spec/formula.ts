@@ -6,6 +6,7 @@
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
+import { checkOptions, optionNames } from "../options.ts";
 import type { Family } from "./model_spec.ts";
 import { caretMessage } from "./formula_lexer.ts";
 import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
@@ -253,8 +254,25 @@ export function formula(
     );
   }
   const table = toTable(source, "Cannot build model from formula");
+  checkOptions(
+    options,
+    optionNames<FormulaOptions>({ family: true, trials: true }),
+    "Cannot build model from formula",
+  );
   const ast = parseFormula(text);
   for (const { name, pos } of columnsOf(ast)) {
+    if (name.includes(":")) {
+      // A ModelSpec joins an interaction's variables with ":", so "a:b" would read as a × b.
+      throw new HetfxError(
+        caretMessage(
+          "formula",
+          text,
+          pos,
+          `column "${name}" has ":" in its name, which hetfx reads as an interaction; ` +
+            `rename it (e.g. "${name.replaceAll(":", "_")}") before fitting`,
+        ),
+      );
+    }
     try {
       getColumn(table, name);
     } catch (error) {

@@ -15,6 +15,8 @@ export type TokenKind =
   | ":"
   | "|"
   | "||"
+  | "/"
+  | "^"
   | "("
   | ")"
   | "["
@@ -35,6 +37,8 @@ const SINGLE: Readonly<Record<string, TokenKind>> = {
   "-": "-",
   "*": "*",
   ":": ":",
+  "/": "/",
+  "^": "^",
   "(": "(",
   ")": ")",
   "[": "[",
@@ -43,8 +47,69 @@ const SINGLE: Readonly<Record<string, TokenKind>> = {
 };
 
 const isDigit = (c: string) => c >= "0" && c <= "9";
-const isNameStart = (c: string) => /[A-Za-z_.]/.test(c);
-const isNamePart = (c: string) => /[A-Za-z0-9_.]/.test(c);
+// Names may use letters of any script (café, größe, 収入), as R's make.names allows.
+const isNameStart = (c: string) => /[\p{L}_.]/u.test(c);
+const isNamePart = (c: string) => /[\p{L}\p{M}\p{N}_.]/u.test(c);
+
+/** Deepest nesting of parentheses a formula, prior or hypothesis may have. */
+export const MAX_NESTING = 100;
+/** Most operators (`+ - * : / |`) a formula, prior or hypothesis may have. */
+export const MAX_OPERATORS = 1000;
+
+/**
+ * A name as a formula writes it: as is when it is a plain name (letters, digits, `_`, `.`,
+ * not starting with a digit), else in back-quotes (`` `my col` ``), as brms and R do.
+ *
+ * @example
+ * ```ts
+ * import { formatName } from "./formula_lexer.ts";
+ * console.assert(formatName("größe") === "größe" && formatName("my col") === "`my col`");
+ * ```
+ */
+export function formatName(name: string): string {
+  return /^[\p{L}_.][\p{L}\p{M}\p{N}_.]*$/u.test(name) && !/^\.\d/.test(name)
+    ? name
+    : `\`${name}\``;
+}
+
+/** "(" after a name, possibly after spaces: a function call. */
+const CALL = /\s*\(/y;
+
+/** What to do instead of each brms/R function a formula may not call. */
+const UNSUPPORTED_CALLS: Readonly<Record<string, string>> = {
+  offset: "hetfx has no offset term; add the offset as a column (e.g. log_exposure) and use " +
+    "it as a predictor, whose coefficient is then estimated instead of fixed at 1",
+  s: "smooth terms are not supported; add polynomial or binned versions of the column as " +
+    "predictors (e.g. columns x2 = x² or x_bin) computed before fitting",
+  t2: "smooth terms are not supported; add polynomial or binned versions of the columns as " +
+    "predictors, computed before fitting",
+  gp: "Gaussian-process terms are not supported; add polynomial or binned versions of the " +
+    "column as predictors, computed before fitting",
+  mo: "monotonic effects are not supported; use the ordinal column as a factor (one " +
+    "coefficient per level) or as a number (one slope)",
+  poly: "compute the polynomial columns first (e.g. x2 = x², x3 = x³, centred) and add them " +
+    "as terms: y ~ x + x2",
+  I: "compute the column first (e.g. a column x2 = x^2 in the data) and name it in the formula",
+  me: "measurement-error terms are not supported; use the observed column",
+  mi: "missing-value imputation is not supported; drop the rows with missing values or impute " +
+    "them before fitting",
+  cs: "category-specific effects are not supported (hetfx has no ordinal families)",
+  cse: "category-specific effects are not supported (hetfx has no ordinal families)",
+  factor: "declare the column a factor when loading the data instead: " +
+    'loadTable(source, { factors: ["x"] })',
+  "as.factor": "declare the column a factor when loading the data instead: " +
+    'loadTable(source, { factors: ["x"] })',
+  scale: "standardise the column first (a new column (x - mean) / sd) and name it",
+};
+
+function unsupportedCall(source: string, start: number, name: string, what: string): never {
+  const advice = UNSUPPORTED_CALLS[name] ??
+    "functions of columns are not supported in formulas; compute the column first " +
+      "(e.g. log_x = log(x) in the data) and name it";
+  throw new HetfxError(
+    caretMessage(what, source, start, `${name}() is not supported in hetfx formulas: ${advice}`),
+  );
+}
 
 /**
  * A parse error message: what went wrong, the source, and a caret under `pos` (0-based).
@@ -59,15 +124,23 @@ const isNamePart = (c: string) => /[A-Za-z0-9_.]/.test(c);
  */
 export function caretMessage(what: string, source: string, pos: number, message: string): string {
   const at = Math.max(0, Math.min(pos, source.length));
-  return `Cannot parse ${what} at position ${at + 1}: ${message}\n  ${source}\n  ${
-    " ".repeat(at)
+  // A long source is shown as a window of 40 characters either side of the caret.
+  const from = source.length > 100 ? Math.max(0, at - 40) : 0;
+  const to = source.length > 100 ? Math.min(source.length, at + 40) : source.length;
+  const before = from > 0 ? "…" : "";
+  const shown = before + source.slice(from, to) + (to < source.length ? "…" : "");
+  return `Cannot parse ${what} at position ${at + 1}: ${message}\n  ${shown}\n  ${
+    " ".repeat(at - from + before.length)
   }^`;
 }
 
 /**
- * Split `source` into tokens. Names are letters, digits, `_` and `.` (not starting with a
- * digit); numbers are decimals with an optional exponent (`2`, `0.5`, `.5`, `1e-3`).
- * The last token is always `eof`, positioned at the end of the input.
+ * Split `source` into tokens. Names are letters (of any script), digits, `_` and `.` (not
+ * starting with a digit), or any text in back-quotes (`` `my col` ``); numbers are decimals
+ * with an optional exponent (`2`, `0.5`, `.5`, `1e-3`). In a formula, a name followed by "("
+ * is a function call, refused (except `trials`) with what to do instead. More than
+ * {@link MAX_NESTING} nested parentheses or {@link MAX_OPERATORS} operators are refused (the
+ * parser is recursive). The last token is always `eof`, positioned at the end of the input.
  *
  * @example
  * ```ts
@@ -80,6 +153,10 @@ export function caretMessage(what: string, source: string, pos: number, message:
 export function tokenize(source: string, what = "formula"): Token[] {
   const tokens: Token[] = [];
   let i = 0;
+  let depth = 0;
+  let operators = 0;
+  // Function calls are refused on the right-hand side only ("y | trials(n) ~ …" is allowed).
+  let afterTilde = false;
   while (i < source.length) {
     const c = source[i];
     if (/\s/.test(c)) {
@@ -117,9 +194,51 @@ export function tokenize(source: string, what = "formula"): Token[] {
     }
     if (isNameStart(c)) {
       while (i < source.length && isNamePart(source[i])) i++;
-      tokens.push({ kind: "ident", text: source.slice(start, i), pos: start });
+      const text = source.slice(start, i);
+      tokens.push({ kind: "ident", text, pos: start });
+      CALL.lastIndex = i;
+      if (what === "formula" && afterTilde && CALL.test(source)) {
+        unsupportedCall(source, start, text, what);
+      }
       continue;
     }
+    if (c === "`") {
+      const close = source.indexOf("`", i + 1);
+      if (close < 0) {
+        throw new HetfxError(
+          caretMessage(what, source, start, "unterminated back-quote; close the name with `"),
+        );
+      }
+      if (close === i + 1) {
+        throw new HetfxError(caretMessage(what, source, start, "empty back-quoted name ``"));
+      }
+      tokens.push({ kind: "ident", text: source.slice(i + 1, close), pos: start });
+      i = close + 1;
+      continue;
+    }
+    if ("+-*:/|^".includes(c) && ++operators > MAX_OPERATORS) {
+      throw new HetfxError(
+        caretMessage(
+          what,
+          source,
+          start,
+          `more than ${MAX_OPERATORS} operators; hetfx reads at most ${MAX_OPERATORS} ` +
+            "(split the model, or combine columns before fitting)",
+        ),
+      );
+    }
+    if (c === "(" && ++depth > MAX_NESTING) {
+      throw new HetfxError(
+        caretMessage(
+          what,
+          source,
+          start,
+          `parentheses nested more than ${MAX_NESTING} deep; hetfx reads at most ` +
+            `${MAX_NESTING} levels (remove redundant parentheses)`,
+        ),
+      );
+    }
+    if (c === ")") depth = Math.max(0, depth - 1);
     if (c === "|") {
       if (source[i + 1] === "|") {
         tokens.push({ kind: "||", text: "||", pos: start });
@@ -138,13 +257,17 @@ export function tokenize(source: string, what = "formula"): Token[] {
           source,
           start,
           `unexpected character "${c}" (names may use letters, digits, "_" and ".")` +
-            (c === "`" || c === "'" || c === '"'
-              ? "; a column whose name has spaces or other characters cannot be quoted: " +
-                "rename it in the CSV header (e.g. my_outcome)"
+            (c === "'" || c === '"'
+              ? "; write a column whose name has spaces or other characters in back-quotes: " +
+                "`my col`"
+              : c === "$" || c === "%" || c === "=" || c === "<" || c === ">" || c === "!"
+              ? "; expressions are not supported in formulas: compute the column first and " +
+                "name it (a name with such characters goes in back-quotes: `a$b`)"
               : ""),
         ),
       );
     }
+    if (kind === "~") afterTilde = true;
     tokens.push({ kind, text: c, pos: start });
     i++;
   }

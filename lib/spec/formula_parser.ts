@@ -9,11 +9,15 @@
  *     sum      := [ "-" ] product { ("+" | "-") product }
  *     product  := inter { "*" inter }
  *     inter    := atom { ":" atom }
- *     atom     := NAME | NUMBER | "(" sum [ ("|" | "||") factors ] ")"
+ *     atom     := NAME | NUMBER | "(" sum [ ("|" | "||") nested ] ")"
+ *     nested   := factors { "/" factors }
  *     factors  := NAME { ":" NAME }
+ *
+ * Nesting is expanded as brms does: `(1 + t | a/b)` is `(1 + t | a) + (1 + t | a:b)`.
+ * A NAME is a plain name or any text in back-quotes (see formula_lexer.ts).
  */
 import { HetfxError } from "../errors.ts";
-import { caretMessage, type Token, tokenize, type TokenKind } from "./formula_lexer.ts";
+import { caretMessage, formatName, type Token, tokenize, type TokenKind } from "./formula_lexer.ts";
 
 /** A node of a formula's right-hand side. `pos` is the 0-based offset of the node's token. */
 export type FormulaExpr =
@@ -118,7 +122,13 @@ class Parser {
     this.index++;
     const rhs = this.parseSum();
     if (this.peek().kind !== "eof") {
-      const hint = this.peek().kind === ")" ? " (unbalanced parentheses)" : "";
+      const hint = this.peek().kind === ")"
+        ? " (unbalanced parentheses)"
+        : this.peek().kind === "^"
+        ? ' (R\'s "(a + b)^2" crossing is not supported: write the products, a * b)'
+        : this.peek().kind === "/"
+        ? ' (nesting "a/b" is supported only after "|" in a group term: (1 | a/b))'
+        : "";
       this.fail(
         this.peek().pos,
         `expected "+", "-", "*", ":" or the end of the formula, found ${
@@ -176,6 +186,12 @@ class Parser {
   private parseAtom(): FormulaExpr {
     const token = this.peek();
     if (token.kind === "ident") {
+      if (token.text === "." && this.source[token.pos] === ".") {
+        this.fail(
+          token.pos,
+          '"." (all other columns) is not supported: list the columns, e.g. y ~ x1 + x2',
+        );
+      }
       this.index++;
       return { kind: "var", name: token.text, pos: token.pos };
     }
@@ -189,7 +205,11 @@ class Parser {
       if (this.peek().kind === "|" || this.peek().kind === "||") {
         const bar = this.peek().kind as "|" | "||";
         this.index++;
-        const factors = this.parseFactors();
+        const nested = [this.parseFactors()];
+        while (this.peek().kind === "/") {
+          this.index++;
+          nested.push(this.parseFactors());
+        }
         if (this.peek().kind !== ")") {
           const hint = this.peek().kind === "+"
             ? ` (a group term has one grouping factor: write (… | a) + (… | b), or a:b for their combinations)`
@@ -197,7 +217,17 @@ class Parser {
           this.fail(this.peek().pos, `expected ")" to close the group term${hint}`);
         }
         this.index++;
-        return { kind: "group", expr, bar, factors, pos: token.pos };
+        // brms's expansion of nesting: (… | a/b/c) = (… | a) + (… | a:b) + (… | a:b:c).
+        let result: FormulaExpr | undefined;
+        let factors: { name: string; pos: number }[] = [];
+        for (const level of nested) {
+          factors = [...factors, ...level];
+          const group: FormulaExpr = { kind: "group", expr, bar, factors, pos: token.pos };
+          result = result === undefined
+            ? group
+            : { kind: "binary", op: "+", left: result, right: group, pos: token.pos };
+        }
+        return result!;
       }
       if (this.peek().kind !== ")") {
         this.fail(
@@ -225,7 +255,8 @@ class Parser {
       if (token.kind !== "ident") {
         this.fail(
           token.pos,
-          `expected a grouping column after "${this.previous?.text}" (like "| g" or "| g1:g2")`,
+          `expected a grouping column after "${this.previous?.text}" (like "| g", "| g1:g2" or ` +
+            `"| g1/g2")`,
         );
       }
       this.index++;
@@ -263,7 +294,7 @@ export function parseFormula(source: string): FormulaAst {
 export function printExpr(expr: FormulaExpr): string {
   switch (expr.kind) {
     case "var":
-      return expr.name;
+      return formatName(expr.name);
     case "number":
       return expr.text;
     case "neg":
@@ -271,7 +302,9 @@ export function printExpr(expr: FormulaExpr): string {
     case "paren":
       return `(${printExpr(expr.expr)})`;
     case "group":
-      return `(${printExpr(expr.expr)} ${expr.bar} ${expr.factors.map((f) => f.name).join(":")})`;
+      return `(${printExpr(expr.expr)} ${expr.bar} ${
+        expr.factors.map((f) => formatName(f.name)).join(":")
+      })`;
     case "binary":
       return expr.op === ":"
         ? `${printExpr(expr.left)}:${printExpr(expr.right)}`
@@ -289,6 +322,6 @@ export function printExpr(expr: FormulaExpr): string {
  * ```
  */
 export function printFormula(ast: FormulaAst): string {
-  const trials = ast.trials === undefined ? "" : ` | trials(${ast.trials.name})`;
-  return `${ast.response.name}${trials} ~ ${printExpr(ast.rhs)}`;
+  const trials = ast.trials === undefined ? "" : ` | trials(${formatName(ast.trials.name)})`;
+  return `${formatName(ast.response.name)}${trials} ~ ${printExpr(ast.rhs)}`;
 }

@@ -6,7 +6,7 @@
  * `.fit(options)` is added by lib/fit/builder_fit.ts (the fit layer), so that spec/ never
  * imports the sampler.
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { type Table, withColumn } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import type {
@@ -104,7 +104,7 @@ function byDegree(terms: readonly string[]): string[] {
 function checkName(name: unknown, method: string): string {
   if (typeof name !== "string" || name === "") {
     throw new HetfxError(
-      `Cannot build model: ${method} takes column names (strings), got ${JSON.stringify(name)}.`,
+      `Cannot build model: ${method} takes column names (strings), got ${showValue(name)}.`,
     );
   }
   return name;
@@ -290,7 +290,9 @@ export class HierBuilder {
   ): HierBuilder {
     if (!(PRIOR_CLASSES as readonly string[]).includes(cls)) {
       throw new HetfxError(
-        `Cannot set prior: unknown prior class "${cls}"${didYouMean(String(cls), PRIOR_CLASSES)} ` +
+        `Cannot set prior: unknown prior class ${showValue(cls)}${
+          didYouMean(String(cls), PRIOR_CLASSES)
+        } ` +
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }

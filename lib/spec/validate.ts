@@ -2,7 +2,7 @@
  * Checks a ModelSpec against a table before anything is compiled, so that every mistake a user
  * can make is reported in terms of their own columns and formula.
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
@@ -59,7 +59,7 @@ function observedGroups(table: Table, factors: readonly string[]): number {
 
 function checkColumn(table: Table, name: unknown, role: string): void {
   if (typeof name !== "string" || name === "") {
-    fail(`${role} must be a column name (got ${JSON.stringify(name)}).`);
+    fail(`${role} must be a column name (got ${showValue(name)}).`);
   }
   getColumn(table, name, FAIL);
 }

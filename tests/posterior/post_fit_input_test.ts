@@ -56,7 +56,7 @@ Deno.test("impossible values and wrong types are messages, not NaN or TypeErrors
   );
   refuses(() => fit.hypothesis("treat / 0 > 0"), /not a finite number in \d+ of \d+ draws/);
   refuses(() => fit.hypothesis(42 as never), /give a string such as "alliance > 0"/);
-  refuses(() => fit.hypothesis("2treat > 0"), /unexpected character "2" .*write "2 \* treat"/);
+  refuses(() => fit.hypothesis("2treat > 0"), /unexpected "2treat" .*write "2 \* treat"/);
   refuses(() => fit.draws(42 as never), /give a parameter name/);
   refuses(() => fit.draws("treat"), /No parameter "treat".*did you mean "b_treat"\?/);
   refuses(() => fit.compareGroups(undefined as never, "1"), /name each group by its label/);

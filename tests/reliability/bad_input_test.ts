@@ -319,9 +319,9 @@ const cases: Case[] = [
     expect: [/trials\(2\): give the number of trials as a column .* write trials\(n\)/],
   },
   {
-    name: "a back-quoted column name",
+    name: "a back-quoted name of a column that does not exist",
     run: () => formula("`my y` ~ x", base),
-    expect: [/unexpected character "`".*cannot be quoted: rename it in the CSV header/],
+    expect: [/column "my y" not found/],
   },
   {
     // Records, column objects and DataFrames are accepted (converted as loadTable does); a path

@@ -72,7 +72,9 @@ Deno.test("tokenize: an unexpected character is reported with a caret under it",
       assert.equal(
         e.message,
         'Cannot parse formula at position 9: unexpected character "$" (names may use letters, ' +
-          'digits, "_" and ".")\n  y ~ x + $z\n          ^',
+          'digits, "_" and "."); expressions are not supported in formulas: compute the column ' +
+          "first and name it (a name with such characters goes in back-quotes: `a$b`)" +
+          "\n  y ~ x + $z\n          ^",
       );
       return true;
     },

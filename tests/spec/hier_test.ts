@@ -147,6 +147,8 @@ Deno.test("hier: .groupMeans() adds a column that a formula already names only o
   const spec = formula("y ~ x + (1 | g)", t).groupMeans("x").toJSON();
   assert.deepEqual(spec.terms, ["x", "x_mean_g"]);
   assert.deepEqual(hier(t).outcome("y").groupBy("g").groupMeans("x").toJSON(), spec);
+});
+
 Deno.test("hier() and formula() take a DataFrame or records as loadTable does", async () => {
   const { formula } = await import("../../lib/spec/formula.ts");
   const frame = {

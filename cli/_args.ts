@@ -1,0 +1,156 @@
+/**
+ * Checks of command-line option values, shared by the CLI entry points: every value is checked
+ * when the command line is read (so `--dry-run` checks them too), an empty value (`--chains=`)
+ * is reported as empty, and numbers outside the stated ranges are refused with the range.
+ */
+import { HetfxError } from "../lib/errors.ts";
+
+/**
+ * Join `--name -1` into `--name=-1` for the given value-taking options, so that a negative
+ * number reaches our range check instead of node:util's "argument is ambiguous" error.
+ *
+ * @example
+ * ```ts
+ * import { joinNegativeValues } from "./_args.ts";
+ * console.assert(joinNegativeValues(["--chains", "-1"], ["chains"]).join() === "--chains=-1");
+ * ```
+ */
+export function joinNegativeValues(argv: readonly string[], valued: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([a-z-]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (
+      name !== undefined && valued.includes(name) && next !== undefined &&
+      /^-(\d|\.\d|Infinity|inf)/i.test(next)
+    ) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** Refuse an empty value, e.g. `--chains=` or `--formula ""`. */
+export function nonEmpty(name: string, text: string | undefined, example: string): void {
+  if (text !== undefined && text.trim() === "") {
+    throw new HetfxError(`Option --${name} is empty; give a value, e.g. --${name} ${example}.`);
+  }
+}
+
+/**
+ * A whole-number option within [min, max], or undefined when not given.
+ *
+ * @example
+ * ```ts
+ * import { wholeNumber } from "./_args.ts";
+ * console.assert(wholeNumber("chains", "4", 1, 1000) === 4);
+ * console.assert(wholeNumber("chains", undefined, 1, 1000) === undefined);
+ * ```
+ */
+export function wholeNumber(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  nonEmpty(name, text, String(Math.max(min, Math.min(max, 4))));
+  const value = Number(text);
+  if (!Number.isInteger(value)) {
+    throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
+  }
+  if (value < min || value > max) {
+    throw new HetfxError(
+      `Option --${name} ${text} must be a whole number ≥ ${min}` +
+        (max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : "") + ".",
+    );
+  }
+  return value;
+}
+
+/**
+ * A number option within [min, max] (`what` says the library's wider rule first), or
+ * undefined when not given.
+ *
+ * @example
+ * ```ts
+ * import { realNumber } from "./_args.ts";
+ * console.assert(realNumber("adapt-delta", "0.95", 0.5, 0.9999) === 0.95);
+ * ```
+ */
+export function realNumber(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+  what = "",
+): number | undefined {
+  if (text === undefined) return undefined;
+  nonEmpty(name, text, String(min));
+  const value = Number(text);
+  if (Number.isNaN(value)) {
+    throw new HetfxError(`Option --${name} expects a number, got "${text}".`);
+  }
+  if (!(value >= min && value <= max)) {
+    throw new HetfxError(
+      `Option --${name} ${text}${what}; hetfx accepts ${min} to ${max}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * One of a fixed list of words, or undefined when not given.
+ *
+ * @example
+ * ```ts
+ * import { choice } from "./_args.ts";
+ * console.assert(choice("metric", "dense", ["diag", "dense"]) === "dense");
+ * ```
+ */
+export function choice<T extends string>(
+  name: string,
+  text: string | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
+  nonEmpty(name, text, choices[0]);
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new HetfxError(
+      `Option --${name} "${text}" must be ${
+        choices.slice(0, -1).map((c) => `"${c}"`).join(", ")
+      } or "${choices[choices.length - 1]}".`,
+    );
+  }
+  return text as T;
+}
+
+/**
+ * Column names from repeatable, comma-separated values (`--factor a,b --factor c`).
+ *
+ * @example
+ * ```ts
+ * import { columnList } from "./_args.ts";
+ * console.assert(columnList("factor", ["a, b", "c"])!.join() === "a,b,c");
+ * ```
+ */
+export function columnList(
+  name: string,
+  values: readonly string[] | string | undefined,
+): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = typeof values === "string" ? [values] : values;
+  const columns: string[] = [];
+  for (const value of list) {
+    const names = value.split(",").map((c) => c.trim());
+    if (names.some((c) => c === "")) {
+      throw new HetfxError(
+        `Option --${name} ${JSON.stringify(value)} has an empty column name; give column ` +
+          `names separated by commas, e.g. --${name} a,b.`,
+      );
+    }
+    columns.push(...names);
+  }
+  return columns;
+}

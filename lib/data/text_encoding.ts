@@ -1,0 +1,160 @@
+/**
+ * The character encoding of a CSV file: read as UTF-8 unless a byte-order mark says UTF-16 or
+ * the caller names another encoding. Bytes that are not valid UTF-8 are refused (naming the
+ * file, the line and the fix) rather than replaced by U+FFFD, which would merge levels such as
+ * café and cafè into one.
+ */
+import { HetfxError } from "../errors.ts";
+
+/** Encodings a CSV file may be read in (the WHATWG TextDecoder labels hetfx accepts). */
+export type TextEncodingName = "utf-8" | "latin1" | "windows-1252" | "utf-16le" | "utf-16be";
+
+/** Accepted spellings of each encoding. */
+const ALIASES: Readonly<Record<string, TextEncodingName>> = {
+  "utf-8": "utf-8",
+  utf8: "utf-8",
+  latin1: "latin1",
+  "latin-1": "latin1",
+  "iso-8859-1": "latin1",
+  "iso8859-1": "latin1",
+  "windows-1252": "windows-1252",
+  cp1252: "windows-1252",
+  "utf-16le": "utf-16le",
+  utf16le: "utf-16le",
+  "utf-16be": "utf-16be",
+  utf16be: "utf-16be",
+};
+
+/** The encodings as a message lists them. */
+export const ENCODING_NAMES: readonly string[] = [
+  "utf-8",
+  "latin1",
+  "windows-1252",
+  "utf-16le",
+  "utf-16be",
+];
+
+/**
+ * The canonical name of an encoding option, or a HetfxError listing the accepted ones.
+ *
+ * @example
+ * ```ts
+ * import { encodingName } from "./text_encoding.ts";
+ * console.assert(encodingName("ISO-8859-1", "Cannot load table") === "latin1");
+ * ```
+ */
+export function encodingName(value: unknown, context: string): TextEncodingName {
+  const name = typeof value === "string" ? ALIASES[value.trim().toLowerCase()] : undefined;
+  if (name === undefined) {
+    throw new HetfxError(
+      `${context}: encoding ${JSON.stringify(value) ?? String(value)} is not one hetfx reads; ` +
+        `use one of ${ENCODING_NAMES.join(", ")}.`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Decode a CSV file's bytes. A byte-order mark decides (UTF-8, UTF-16LE, UTF-16BE); otherwise
+ * `encoding` (default UTF-8). Invalid UTF-8, or UTF-16 without a byte-order mark, throws a
+ * HetfxError naming `file`, what was found and the encoding to give instead.
+ *
+ * @example
+ * ```ts
+ * import { decodeText } from "./text_encoding.ts";
+ * const latin1 = new Uint8Array([0x67, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]); // "g\ncafé\n"
+ * console.assert(decodeText(latin1, "d.csv", "latin1") === "g\ncafé\n");
+ * try {
+ *   decodeText(latin1, "d.csv");
+ * } catch (e) {
+ *   console.assert(String(e).includes("not valid UTF-8"));
+ * }
+ * ```
+ */
+export function decodeText(
+  bytes: Uint8Array,
+  file: string,
+  encoding?: TextEncodingName,
+): string {
+  const context = `Cannot load table: "${file}"`;
+  const bom = byteOrderMark(bytes);
+  const chosen = bom ?? encoding ?? "utf-8";
+  if (chosen === "utf-8") {
+    const bad = firstInvalidUtf8(bytes);
+    if (bad >= 0) {
+      const line = 1 + bytes.subarray(0, bad).filter((b) => b === 0x0a).length;
+      const utf16 = looksUtf16(bytes);
+      throw new HetfxError(
+        `${context} is not valid UTF-8 text (line ${line} has the byte 0x${
+          bytes[bad].toString(16).toUpperCase().padStart(2, "0")
+        })` +
+          (utf16 === undefined
+            ? `; it is probably Latin-1 or Windows-1252 (as Excel and older R save): read it ` +
+              `with loadTable(path, { encoding: "latin1" }), or save it as UTF-8.`
+            : `; it looks like ${utf16.toUpperCase()} without a byte-order mark: read it with ` +
+              `loadTable(path, { encoding: "${utf16}" }), or save it as UTF-8.`),
+      );
+    }
+  } else if (bom === undefined && chosen.startsWith("utf-16") && bytes.length % 2 !== 0) {
+    throw new HetfxError(
+      `${context} has an odd number of bytes, so it is not ${chosen.toUpperCase()}; check the ` +
+        `encoding (one of ${ENCODING_NAMES.join(", ")}).`,
+    );
+  } else if (bom === undefined && !chosen.startsWith("utf-16") && looksUtf16(bytes)) {
+    const utf16 = looksUtf16(bytes);
+    throw new HetfxError(
+      `${context} looks like ${utf16!.toUpperCase()} text (every other byte is zero), not ` +
+        `${chosen}: read it with loadTable(path, { encoding: "${utf16}" }).`,
+    );
+  }
+  // TextDecoder drops a byte-order mark that matches its encoding.
+  return new TextDecoder(chosen).decode(bytes);
+}
+
+function byteOrderMark(bytes: Uint8Array): TextEncodingName | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return "utf-8";
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
+  return undefined;
+}
+
+/** "utf-16le"/"utf-16be" when zero bytes fill the odd/even positions of the first 1,000. */
+function looksUtf16(bytes: Uint8Array): "utf-16le" | "utf-16be" | undefined {
+  const n = Math.min(bytes.length, 1000) & ~1;
+  if (n < 4) return undefined;
+  let evenZero = 0, oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZero++;
+    if (bytes[i + 1] === 0) oddZero++;
+  }
+  if (oddZero > 0.4 * (n / 2) && evenZero === 0) return "utf-16le";
+  if (evenZero > 0.4 * (n / 2) && oddZero === 0) return "utf-16be";
+  return undefined;
+}
+
+/** The offset of the first byte that breaks UTF-8 (RFC 3629), or −1 when all are valid. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number, min: number;
+    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
+    else return i;
+    let code = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      code = (code << 6) | (c & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}

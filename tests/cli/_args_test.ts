@@ -1,0 +1,45 @@
+/** The option-value checks of cli/_args.ts. */
+import assert from "node:assert/strict";
+import {
+  choice,
+  columnList,
+  joinNegativeValues,
+  nonEmpty,
+  realNumber,
+  wholeNumber,
+} from "../../cli/_args.ts";
+
+Deno.test("joinNegativeValues: only value options followed by a negative number", () => {
+  assert.deepEqual(
+    joinNegativeValues(["--chains", "-1", "--seed", "-.5", "--dry-run", "-x"], ["chains", "seed"]),
+    ["--chains=-1", "--seed=-.5", "--dry-run", "-x"],
+  );
+  assert.deepEqual(joinNegativeValues(["--out", "-1"], ["chains"]), ["--out", "-1"]);
+  assert.deepEqual(joinNegativeValues(["--chains", "--draws"], ["chains"]), [
+    "--chains",
+    "--draws",
+  ]);
+});
+
+Deno.test("wholeNumber / realNumber: empty, not a number, out of range", () => {
+  assert.throws(() => wholeNumber("chains", "", 1, 10), /--chains is empty/);
+  assert.throws(() => wholeNumber("chains", " ", 1, 10), /--chains is empty/);
+  assert.throws(() => wholeNumber("chains", "1.5", 1, 10), /expects a whole number, got "1.5"/);
+  assert.throws(() => wholeNumber("chains", "11", 1, 10), /--chains 11 .* ≥ 1 and ≤ 10/);
+  assert.equal(wholeNumber("chains", "1e1", 1, 10), 10);
+  assert.throws(() => realNumber("adapt-delta", "x", 0.5, 0.9), /expects a number, got "x"/);
+  assert.throws(() => realNumber("adapt-delta", "0.95", 0.5, 0.9), /accepts 0.5 to 0.9/);
+  assert.equal(realNumber("adapt-delta", "0.5", 0.5, 0.9), 0.5);
+});
+
+Deno.test("choice, columnList, nonEmpty", () => {
+  assert.throws(() => choice("metric", "x", ["diag", "dense"]), /must be "diag" or "dense"/);
+  assert.throws(() => choice("metric", "", ["diag", "dense"]), /--metric is empty/);
+  assert.deepEqual(columnList("factor", ["a,b", " c "]), ["a", "b", "c"]);
+  assert.throws(() => columnList("factor", "a,,b"), /empty column name/);
+  assert.equal(columnList("factor", undefined), undefined);
+  assert.throws(
+    () => nonEmpty("out", "", "r.json"),
+    /--out is empty; give a value, e.g. --out r.json/,
+  );
+});

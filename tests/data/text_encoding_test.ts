@@ -1,0 +1,54 @@
+/** decodeText and encodingName: byte-order marks, invalid UTF-8 located, aliases. */
+import assert from "node:assert/strict";
+import { HetfxError } from "../../lib/errors.ts";
+import { decodeText, encodingName } from "../../lib/data/text_encoding.ts";
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+Deno.test("decodeText: UTF-8 with and without a mark; the mark is dropped", () => {
+  const cafe = new TextEncoder().encode("g\ncafé\n");
+  assert.equal(decodeText(cafe, "f.csv"), "g\ncafé\n");
+  assert.equal(decodeText(bytes(0xef, 0xbb, 0xbf, ...cafe), "f.csv"), "g\ncafé\n");
+});
+
+Deno.test("decodeText: a UTF-16 mark wins over the encoding given", () => {
+  const le = bytes(0xff, 0xfe, 0x61, 0x00, 0xe9, 0x00);
+  const be = bytes(0xfe, 0xff, 0x00, 0x61, 0x00, 0xe9);
+  assert.equal(decodeText(le, "f.csv", "latin1"), "aé");
+  assert.equal(decodeText(be, "f.csv"), "aé");
+});
+
+Deno.test("decodeText: invalid UTF-8 is refused at its line; each bad sequence kind", () => {
+  const cases: [Uint8Array, RegExp][] = [
+    [bytes(0x61, 0x0a, 0x62, 0x0a, 0xe9, 0x0a), /line 3 has the byte 0xE9/], // lone Latin-1
+    [bytes(0xc0, 0xaf), /line 1 has the byte 0xC0/], // overlong
+    [bytes(0xed, 0xa0, 0x80), /byte 0xED/], // surrogate
+    [bytes(0x61, 0xe2, 0x82), /byte 0xE2/], // truncated at the end
+    [bytes(0xf5, 0x80, 0x80, 0x80), /byte 0xF5/], // beyond U+10FFFF
+  ];
+  for (const [input, pattern] of cases) {
+    assert.throws(() => decodeText(input, "d.csv"), (e: unknown) => {
+      assert.ok(e instanceof HetfxError);
+      assert.match(e.message, /"d\.csv" is not valid UTF-8 text/);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  }
+  // Valid multi-byte sequences of each length pass.
+  assert.equal(decodeText(new TextEncoder().encode("é€😀"), "d.csv"), "é€😀");
+});
+
+Deno.test("decodeText: UTF-16 without a mark named as such, or refused as 8-bit", () => {
+  const le = new Uint8Array([..."y,g\n1,a\n"].flatMap((c) => [c.charCodeAt(0), 0]));
+  assert.equal(decodeText(le, "f.csv", "utf-16le"), "y,g\n1,a\n");
+  assert.throws(() => decodeText(le, "f.csv", "latin1"), /looks like UTF-16LE/);
+  assert.throws(() => decodeText(le.subarray(1), "f.csv", "utf-16le"), /odd number of bytes/);
+});
+
+Deno.test("encodingName: aliases, case and spaces; unknown names listed", () => {
+  assert.equal(encodingName(" UTF8 ", "x"), "utf-8");
+  assert.equal(encodingName("cp1252", "x"), "windows-1252");
+  assert.equal(encodingName("Latin-1", "x"), "latin1");
+  assert.throws(() => encodingName("koi8-r", "Ctx"), /Ctx: encoding "koi8-r" is not one/);
+  assert.throws(() => encodingName(undefined, "Ctx"), /encoding undefined/);
+});
