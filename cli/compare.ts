@@ -61,7 +61,7 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
       `Option ${given.join(", ")} belongs to deno task fit, not compare.\n\n${USAGE}`,
     );
   }
-  if (args.out !== undefined) await checkOutPath(args.out);
+  if (args.out !== undefined) await checkOutPath(args.out, args.data);
   const builder = await buildModel(args);
   console.log(specSummary(builder.toJSON(), builder.table));
   const { keepPartial: _, ...fit } = args.fit;

@@ -37,11 +37,18 @@ import { FAMILY_LIST } from "../lib/families/mod.ts";
 
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
-  const pad = " ".repeat(24);
-  return FAMILY_LIST.flatMap((f) => [
-    ...(f.needsTrials ? [`${pad}${f.name}: needs trials, "y | trials(n) ~ …"`] : []),
-    ...f.parameters.map((p) => `${pad}${f.name} ${p.name}: ${p.description}`),
-  ]).join("\n");
+  const pad = " ".repeat(26);
+  return FAMILY_LIST.map((f) => {
+    const extra = f.parameters.length === 0
+      ? "no extra parameter"
+      : f.parameters.map((p) => p.name).join(", ");
+    const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${f.link} link`];
+    if (f.needsTrials) lines.push(`${pad}${" ".repeat(11)}needs trials: "y | trials(n) ~ …"`);
+    for (const p of f.parameters) {
+      lines.push(`${pad}${" ".repeat(11)}${p.name}: ${p.description}`);
+    }
+    return lines.join("\n");
+  }).join("\n");
 }
 
 /** Items joined by ", " in lines of at most `width` characters, later lines indented `indent`. */
@@ -475,7 +482,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (args.out !== undefined) await checkOutPath(args.out);
+    if (args.out !== undefined) await checkOutPath(args.out, args.data);
     const builder = await buildModel(args);
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);

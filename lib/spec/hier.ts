@@ -143,6 +143,11 @@ export class HierBuilder {
 
   /** Keep (true) or drop (false, brms `0 +`) the population-level intercept. */
   intercept(keep: boolean): HierBuilder {
+    if (typeof keep !== "boolean") {
+      throw new HetfxError(
+        `Cannot build model: .intercept() takes true or false, got ${showValue(keep)}.`,
+      );
+    }
     return this.with({ intercept: keep });
   }
 

@@ -352,7 +352,9 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
         canonical[name]
       } link`;
     fail(
-      `family "${spec.family}": hetfx does not take a link function; every family uses its ` +
+      `family "${
+        String(spec.family)
+      }": hetfx does not take a link function; every family uses its ` +
         `canonical link (${linkList})${advice}.`,
     );
   }
@@ -367,6 +369,10 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
   checkRoles(spec);
   checkGroupTerms(spec, table);
   checkPriors(spec, table);
-  validated.set(spec, { table, json: JSON.stringify(spec) });
+  try {
+    validated.set(spec, { table, json: JSON.stringify(spec) });
+  } catch {
+    // A spec that cannot be written as JSON (e.g. a BigInt in it) is simply checked again.
+  }
   return spec;
 }
