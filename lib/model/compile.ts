@@ -78,7 +78,7 @@ export function compileModel(
   const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
 
   // Population-level design, centred when there is an intercept (as brms does).
-  const fixed = designColumns(table, spec.terms, spec.treatment);
+  const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
@@ -138,7 +138,7 @@ export function compileModel(
         mapColumn.push(columns.length - 1), mapCoef.push(k), mapWeight.push(1);
       }
     }
-    for (const slope of designColumns(table, g.slopes, spec.treatment)) {
+    for (const slope of designColumns(table, g.slopes, spec.treatment, g.intercept)) {
       const k = coefNames.length;
       coefNames.push(slope.name);
       derivs.push(slope.derivative);

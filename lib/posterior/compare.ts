@@ -197,7 +197,7 @@ export function compareFit(fit: Fit, options: { level?: number } = {}): Comparis
   const n = table.nRows;
 
   // (a) OLS on the population-level design.
-  const design = designColumns(table, spec.terms, treatment);
+  const design = designColumns(table, spec.terms, treatment, spec.intercept);
   const columns = [
     ...(spec.intercept ? [new Float64Array(n).fill(1)] : []),
     ...design.map((d) => d.values),

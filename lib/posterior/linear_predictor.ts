@@ -151,7 +151,7 @@ export class LinearPredictor {
         }
       }
     }
-    const fixed = designColumns(table, spec.terms, spec.treatment);
+    const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
     const names = fit.data.fixedNames;
     if (fixed.length !== names.length || fixed.some((f, p) => f.name !== names[p])) {
       throw new HetfxError(
@@ -170,7 +170,7 @@ export class LinearPredictor {
     this.#terms = fit.data.terms.map((term, t) => {
       const K = term.coefNames.length;
       const g = spec.groupTerms[t];
-      const slopes = designColumns(table, g.slopes, spec.treatment);
+      const slopes = designColumns(table, g.slopes, spec.treatment, g.intercept);
       const z = new Float64Array(this.nRows * K);
       for (let i = 0; i < this.nRows; i++) {
         let k = 0;
