@@ -15,6 +15,7 @@ import type { CompiledData, CompiledTerm, GaussianStats, PatternStats } from "./
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
+import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 
 export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
@@ -109,6 +110,21 @@ export function compileModel(
     hasIntercept,
     fixedMeans,
   );
+  // Degenerate outcomes and separation, refused or warned of before anything is sampled.
+  const degenerate = [
+    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
+    ...checkSeparation(
+      spec.family,
+      spec.outcome,
+      y,
+      trials,
+      fixed.map((f) => ({
+        name: f.name,
+        values: f.values,
+        prior: resolvePrior(spec.priors, "b", { coef: f.name }, () => defaults().b),
+      })),
+    ),
+  ];
 
   // Varying-effect terms: map each varying column into W (adding W columns when needed).
   let offset = firstFixed + nFixed;
@@ -282,6 +298,7 @@ export function compileModel(
     })),
     { parameters: offset, populationCoefficients: firstFixed + nFixed },
   );
+  warnings.unshift(...degenerate);
   const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,

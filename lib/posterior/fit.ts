@@ -6,6 +6,7 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { compileModel } from "../model/compile.ts";
+import { preSamplingWarnings } from "./pre_sampling_warnings.ts";
 import { applyParameterization, type Parameterization } from "../model/auto_parameterization.ts";
 import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
 import { CompiledModel } from "../model/compiled_model.ts";
@@ -288,6 +289,12 @@ export async function fitModel(
   };
   const workers = options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1);
   const method = chooseMethod(options.method ?? "auto", data, options.backend);
+  // Data warnings and a long estimated run are shown before sampling, not only after it.
+  if (options.progress !== false) {
+    for (const w of preSamplingWarnings(data, o, workers, method.method)) {
+      console.warn(`Warning: ${w}`);
+    }
+  }
   if (deferAuto && method.method === "nuts") data = applyParameterization(data, "auto");
   // Backend: auto | cpu | webgpu (lib/webgpu/select_backend.ts).
   const choice = method.method === "collapsed"
