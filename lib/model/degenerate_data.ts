@@ -97,6 +97,9 @@ export function checkOutcomeVariation(
         `there is no variation to model. Check the outcome column or the rows you filtered.`,
     );
   }
+  // An sd that overflows (values near 1e200) is left to the sampler's initial-point diagnosis,
+  // which names the non-finite likelihood.
+  if (!Number.isFinite(sd)) return [];
   const power = Math.round(Math.log10(sd));
   const rescale = `rescale y: model "${outcome}" ${power > 0 ? "divided" : "multiplied"} by ` +
     `1e${Math.abs(power)} (a new column), so that its sd is near 1`;
