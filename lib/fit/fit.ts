@@ -55,6 +55,7 @@ import { compileForFit, planFit } from "./plan.ts";
 import { sampleFit } from "./sample.ts";
 import { assembleFitInfo } from "./fit_info.ts";
 import { fitProgress } from "./progress.ts";
+import { preSamplingWarnings } from "../posterior/pre_sampling_warnings.ts";
 
 export type { FitOptions };
 export type { FitDiagnostics, FitInfo, TermParameterizationInfo } from "../posterior/fit_result.ts";
@@ -83,6 +84,15 @@ export async function fitModel(
   const compiledAt = performance.now();
   const progress = fitProgress(resolved.progress);
   const plan = await planFit(compiled, resolved);
+  // Data warnings and a long estimated run are shown before sampling, not only after it.
+  if (resolved.progress !== false) {
+    const settings = resolved.settings;
+    for (
+      const w of preSamplingWarnings(plan.data, settings, resolved.workers, plan.method.method)
+    ) {
+      console.warn(`Warning: ${w}`);
+    }
+  }
   let run;
   try {
     run = await sampleFit(plan, resolved, {

@@ -23,6 +23,7 @@ import type {
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
+import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 
 export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
@@ -87,6 +88,21 @@ export function compileModel(
 
   const design = populationDesign(spec, table);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  // Degenerate outcomes and separation, refused or warned of before anything is sampled.
+  const degenerate = [
+    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
+    ...checkSeparation(
+      spec.family,
+      spec.outcome,
+      y,
+      trials,
+      fixed.map((f) => ({
+        name: f.name,
+        values: f.values,
+        prior: resolvePrior(spec.priors, "b", { coef: f.name }, () => defaults().b),
+      })),
+    ),
+  ];
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
@@ -137,6 +153,7 @@ export function compileModel(
     })),
     { parameters: offset, populationCoefficients: firstFixed + nFixed },
   );
+  warnings.unshift(...degenerate);
   const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
     name: p.name,
     lower: p.lower,
@@ -183,7 +200,7 @@ export function compileModel(
  */
 function populationDesign(spec: ModelSpec, table: Table) {
   const n = table.nRows;
-  const fixed = designColumns(table, spec.terms, spec.treatment);
+  const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
@@ -257,7 +274,7 @@ function varyingTerms(
         mapColumn.push(columns.length - 1), mapCoef.push(k), mapWeight.push(1);
       }
     }
-    for (const slope of designColumns(table, g.slopes, spec.treatment)) {
+    for (const slope of designColumns(table, g.slopes, spec.treatment, g.intercept)) {
       const k = coefNames.length;
       coefNames.push(slope.name);
       derivs.push(slope.derivative);

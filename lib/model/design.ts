@@ -5,6 +5,12 @@
  */
 import { HetfxError } from "../errors.ts";
 import { type Column, getColumn, type Table } from "../data/table.ts";
+import {
+  codedLevels,
+  requireUniqueNames,
+  termCodings,
+  type VariableCoding,
+} from "../spec/term_coding.ts";
 
 /** A design column and the coefficient name brms would give it. */
 export interface DesignColumn {
@@ -19,36 +25,39 @@ export interface DesignColumn {
   derivative?: Float64Array;
 }
 
-/** Coefficient-name part for a factor level: non-alphanumerics removed, as brms does. */
-export function cleanLevel(level: string): string {
-  return level.replace(/[^A-Za-z0-9_.]/g, "");
-}
+/** Coefficient-name part for a factor level, as brms writes it. */
+export { cleanLevel } from "../spec/term_coding.ts";
 
-/** The design columns of one variable (one for numbers; K − 1 dummies for a K-level factor). */
+/** The design columns of one variable coded as R codes it in this term. */
 function variableColumns(
   table: Table,
   name: string,
-): { name: string; values: Float64Array }[] {
+  coding: VariableCoding,
+): { name: string; source: string; values: Float64Array }[] {
   const column: Column = getColumn(table, name);
-  if (column.kind === "number") return [{ name, values: column.values }];
-  const out: { name: string; values: Float64Array }[] = [];
-  for (let level = 1; level < column.levels.length; level++) {
-    const values = new Float64Array(table.nRows);
-    for (let i = 0; i < table.nRows; i++) values[i] = column.codes[i] === level ? 1 : 0;
-    out.push({ name: `${name}${cleanLevel(column.levels[level])}`, values });
+  if (column.kind === "number") {
+    return [{ name, source: `column "${name}"`, values: column.values }];
   }
-  if (out.length === 0) {
+  if (column.levels.length < 2) {
     throw new HetfxError(
       `Cannot build model: factor column "${name}" has a single level ("${column.levels[0]}"); ` +
         `it cannot be used as a predictor.`,
     );
   }
-  return out;
+  return codedLevels(name, column.levels, coding === "indicators" ? "indicators" : "contrasts")
+    .map(({ level, name: coefficient }) => {
+      const values = new Float64Array(table.nRows);
+      for (let i = 0; i < table.nRows; i++) values[i] = column.codes[i] === level ? 1 : 0;
+      return { name: coefficient, source: `level "${column.levels[level]}" of "${name}"`, values };
+    });
 }
 
 /**
- * Expand terms ("regime", "alliance:white", …) into design columns. When `treatment` is given,
- * each column involving it carries its derivative with respect to the treatment.
+ * Expand terms ("regime", "alliance:white", …) into design columns, coding factors as R's
+ * model.matrix does for a formula with these terms and (`intercept`, default true) an
+ * intercept: see lib/spec/term_coding.ts. Columns of an interaction vary the first variable
+ * fastest, as in R. When `treatment` is given, each column involving it carries its derivative
+ * with respect to the treatment. Coefficient names that would coincide are refused.
  *
  * @example
  * ```ts
@@ -65,18 +74,20 @@ export function designColumns(
   table: Table,
   terms: readonly string[],
   treatment: string | null,
+  intercept = true,
 ): DesignColumn[] {
   const out: DesignColumn[] = [];
-  for (const term of terms) {
+  const sources: string[] = [];
+  const codings = termCodings(terms, intercept, (v) => getColumn(table, v).kind === "factor");
+  terms.forEach((term, t) => {
     const variables = term.split(":");
-    let parts: { name: string; values: Float64Array; derivative?: Float64Array }[] = [
-      { name: "", values: new Float64Array(table.nRows).fill(1) },
-    ];
-    for (const variable of variables) {
+    let parts: { name: string; source: string; values: Float64Array; derivative?: Float64Array }[] =
+      [{ name: "", source: "", values: new Float64Array(table.nRows).fill(1) }];
+    variables.forEach((variable, v) => {
       const next: typeof parts = [];
       const isTreatment = variable === treatment;
-      for (const left of parts) {
-        for (const right of variableColumns(table, variable)) {
+      for (const right of variableColumns(table, variable, codings[t][v])) {
+        for (const left of parts) {
           const values = new Float64Array(table.nRows);
           for (let i = 0; i < table.nRows; i++) values[i] = left.values[i] * right.values[i];
           let derivative: Float64Array | undefined;
@@ -91,14 +102,19 @@ export function designColumns(
           }
           next.push({
             name: left.name === "" ? right.name : `${left.name}:${right.name}`,
+            source: left.source === "" ? right.source : `${left.source} × ${right.source}`,
             values,
             derivative,
           });
         }
       }
       parts = next;
+    });
+    for (const { source, ...part } of parts) {
+      out.push({ ...part, term });
+      sources.push(source);
     }
-    for (const part of parts) out.push({ ...part, term });
-  }
+  });
+  requireUniqueNames(out.map((c) => c.name), sources);
   return out;
 }

@@ -229,7 +229,7 @@ async function interactionOls(
 ): Promise<{ fit: OlsFit; derivatives: (Float64Array | undefined)[] }> {
   const spec = fit.spec;
   const n = table.nRows;
-  const design = designColumns(table, spec.terms, spec.treatment!);
+  const design = designColumns(table, spec.terms, spec.treatment!, spec.intercept);
   const columns = [
     ...(spec.intercept ? [new Float64Array(n).fill(1)] : []),
     ...design.map((d) => d.values),

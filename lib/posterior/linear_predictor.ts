@@ -3,7 +3,7 @@
  * population-level draws (b_*) applied to the rows' design columns, plus each row's varying
  * effects r_* for groups seen in training. Groups not seen in training either raise a HetfxError
  * naming the level, or (`allowNewLevels`) get, per draw, a fresh draw from the group
- * distribution N(0, diag(sd) Ω diag(sd)) — brms's `sample_new_levels = "uncertainty"`.
+ * distribution N(0, diag(sd) Ω diag(sd)) — brms's `sample_new_levels = "gaussian"`.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
 import {
@@ -46,13 +46,19 @@ export function trainingTable(fit: FitResult, what: string): Table {
 /**
  * `newdata` recoded to the training table's columns: factor columns get the training levels
  * (so dummies get the same names), numeric columns stay numeric. Only `columns` are kept.
- * A value that is not a training level, or a missing column, throws a HetfxError.
+ * A value that is not a training level, or a missing column, throws a HetfxError, except in
+ * grouping columns (`grouping.columns`, those that only define groups) when `grouping.allowNew`:
+ * there new levels are appended after the training levels.
  */
 export function alignTable(
   training: Table,
   newdata: Table,
   columns: readonly string[],
   context: string,
+  grouping: { columns: ReadonlySet<string>; allowNew: boolean } = {
+    columns: new Set(),
+    allowNew: false,
+  },
 ): Table {
   requireTable(newdata, `${context} (newdata)`);
   const out: Record<string, Column> = {};
@@ -84,19 +90,29 @@ export function alignTable(
       continue;
     }
     const index = new Map(reference.levels.map((l, k) => [l, k]));
+    const levels = [...reference.levels];
     const codes = new Int32Array(newdata.nRows);
     for (let i = 0; i < newdata.nRows; i++) {
       const label = column.kind === "number" ? formatValue(column.values[i]) : labelAt(column, i);
-      const code = label === "NA" ? -1 : index.get(label);
+      let code = label === "NA" ? -1 : index.get(label);
+      const isGrouping = grouping.columns.has(name);
+      if (code === undefined && isGrouping && grouping.allowNew) {
+        code = levels.push(label) - 1;
+        index.set(label, code);
+      }
       if (code === undefined) {
         throw new HetfxError(
           `${context}: column "${name}" of newdata has level "${label}" (row ${i + 1}), which ` +
-            `the model was not fitted with; levels: ${reference.levels.join(", ")}.`,
+            `the model was not fitted with; levels: ${reference.levels.join(", ")}` +
+            (isGrouping
+              ? `. "${name}" defines groups: pass allowNewLevels: true to draw the new ` +
+                "group's varying effects from the fitted group distribution."
+              : "."),
         );
       }
       codes[i] = code;
     }
-    out[name] = { kind: "factor", codes, levels: reference.levels };
+    out[name] = { kind: "factor", codes, levels };
   }
   return makeTable(out, [...columns]);
 }
@@ -140,7 +156,18 @@ export class LinearPredictor {
     const training = trainingTable(fit, "predictions");
     const spec = fit.spec;
     const columns = predictorColumns(fit).filter((c) => c !== spec.trials);
-    const table = alignTable(training, newdata, columns, context);
+    // With allowNewLevels, a column that only defines groups may hold levels not seen in
+    // training (their groups get fresh varying effects); a column of the design may not.
+    const designVariables = new Set(
+      [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
+    );
+    const groupingOnly = new Set(
+      spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
+    );
+    const table = alignTable(training, newdata, columns, context, {
+      columns: groupingOnly,
+      allowNew: options.allowNewLevels === true,
+    });
     this.nRows = table.nRows;
     this.draws = fit.named.chains * fit.named.drawsPerChain;
     for (const c of columns) {
@@ -151,7 +178,7 @@ export class LinearPredictor {
         }
       }
     }
-    const fixed = designColumns(table, spec.terms, spec.treatment);
+    const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
     const names = fit.data.fixedNames;
     if (fixed.length !== names.length || fixed.some((f, p) => f.name !== names[p])) {
       throw new HetfxError(
@@ -170,7 +197,7 @@ export class LinearPredictor {
     this.#terms = fit.data.terms.map((term, t) => {
       const K = term.coefNames.length;
       const g = spec.groupTerms[t];
-      const slopes = designColumns(table, g.slopes, spec.treatment);
+      const slopes = designColumns(table, g.slopes, spec.treatment, g.intercept);
       const z = new Float64Array(this.nRows * K);
       for (let i = 0; i < this.nRows; i++) {
         let k = 0;

@@ -5,18 +5,23 @@
  * the treatment at 1 and 0 (as in {@link effects}); the population average weights them by the
  * weight column; `by` gives averages within any columns of the population table.
  *
- * Columns the model needs that the population table lacks are set to a typical value in the
- * training data (mean of numeric columns, most frequent level of factors), and reported in
- * `filled`. On the link scale, and on the response scale of a Gaussian model, the effect does not
+ * A grouping column of the model that the population table lacks is refused: the effect would
+ * be that of the one group a typical value picks, not the population's. With
+ * `missingGroups: "average"`, each population row is instead split over the sample's observed
+ * combinations of the missing grouping columns, in proportion to their rows in the training
+ * data (reported in `averagedOver`). Other columns the model needs that the population table
+ * lacks are set to a typical value in the training data (mean of numeric columns, most frequent
+ * level of factors), and reported in `filled`. On the link scale, and on the response scale of a Gaussian model, the effect does not
  * depend on columns that do not interact with the treatment, so filling them changes nothing;
  * for bernoulli/poisson on the response scale it does — supply them when that matters.
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
-import { getColumn, makeTable, requireTable, type Table } from "../data/table.ts";
+import { getColumn, makeTable, requireTable, type Table, takeRows } from "../data/table.ts";
+import { groupKeys } from "../data/groups.ts";
 import type { FitResult } from "./fit_result.ts";
 import { datagrid, type EffectEstimate, effects } from "./effects.ts";
-import { predictorColumns } from "./linear_predictor.ts";
+import { predictorColumns, trainingTable } from "./linear_predictor.ts";
 
 /** Options of {@link poststratify}. */
 export interface PoststratifyOptions {
@@ -28,6 +33,11 @@ export interface PoststratifyOptions {
   /** Population cells not seen in training draw their varying effects from the group distribution. */
   allowNewLevels?: boolean;
   seed?: number;
+  /**
+   * What to do when the population table lacks a grouping column of the model: "refuse"
+   * (default) or "average" over the sample's distribution of the missing grouping columns.
+   */
+  missingGroups?: "refuse" | "average";
 }
 
 /** The result of {@link poststratify}. */
@@ -36,6 +46,8 @@ export interface PoststratifyResult {
   estimates: EffectEstimate[];
   /** Model columns missing from the population table, set to typical training values. */
   filled: string[];
+  /** Grouping columns missing from the population table, averaged over the sample's groups. */
+  averagedOver: string[];
 }
 
 const POSTSTRATIFY_OPTION_NAMES = optionNames<PoststratifyOptions>({
@@ -44,6 +56,7 @@ const POSTSTRATIFY_OPTION_NAMES = optionNames<PoststratifyOptions>({
   scale: true,
   allowNewLevels: true,
   seed: true,
+  missingGroups: true,
 });
 
 /**
@@ -68,23 +81,47 @@ export function poststratify(
   checkOptions(options, POSTSTRATIFY_OPTION_NAMES, "Cannot poststratify", { weights: "weight" });
   requireTable(population, "Cannot poststratify (population)");
   getColumn(population, options.weight, "Cannot poststratify");
+  if (
+    options.missingGroups !== undefined && options.missingGroups !== "refuse" &&
+    options.missingGroups !== "average"
+  ) {
+    throw new HetfxError(
+      `Cannot poststratify: missingGroups must be "refuse" or "average" (got ` +
+        `${JSON.stringify(options.missingGroups)}).`,
+    );
+  }
   const needed = predictorColumns(fit);
-  const filled = needed.filter((c) => !(c in population.columns));
-  let table = population;
+  const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
+  const missing = needed.filter((c) => !(c in population.columns));
+  const averagedOver = missing.filter((c) => grouping.has(c));
+  if (averagedOver.length > 0 && options.missingGroups !== "average") {
+    const list = averagedOver.map((c) => `"${c}"`).join(", ");
+    throw new HetfxError(
+      `Cannot poststratify: the population table has no grouping column ${list}, so every ` +
+        `population row would get the effect of one group of ${list} rather than the ` +
+        `population's. Add the column${averagedOver.length > 1 ? "s" : ""} to the population ` +
+        `table, or pass missingGroups: "average" to average over the sample's distribution of ` +
+        `${list}.`,
+    );
+  }
+  let table = averagedOver.length > 0
+    ? splitOverSampleGroups(fit, population, options.weight, averagedOver)
+    : population;
+  const filled = missing.filter((c) => !grouping.has(c));
   if (filled.length) {
     const typical = datagrid(fit, {});
-    const columns = { ...population.columns };
+    const columns = { ...table.columns };
     for (const name of filled) {
       const one = typical.columns[name];
       columns[name] = one.kind === "number"
-        ? { kind: "number", values: new Float64Array(population.nRows).fill(one.values[0]) }
+        ? { kind: "number", values: new Float64Array(table.nRows).fill(one.values[0]) }
         : {
           kind: "factor",
-          codes: new Int32Array(population.nRows).fill(one.codes[0]),
+          codes: new Int32Array(table.nRows).fill(one.codes[0]),
           levels: one.levels,
         };
     }
-    table = makeTable(columns, [...population.names, ...filled]);
+    table = makeTable(columns, [...table.names, ...filled]);
   }
   const estimates = effects(fit, {
     newdata: table,
@@ -94,5 +131,44 @@ export function poststratify(
     allowNewLevels: options.allowNewLevels,
     seed: options.seed,
   });
-  return { estimates, filled };
+  return { estimates, filled, averagedOver };
+}
+
+/**
+ * Each population row repeated once per observed combination of `columns` in the training
+ * data, with those columns set to the combination and its weight multiplied by the
+ * combination's share of the training rows.
+ */
+function splitOverSampleGroups(
+  fit: FitResult,
+  population: Table,
+  weight: string,
+  columns: readonly string[],
+): Table {
+  const training = trainingTable(fit, "a poststratified effect averaged over groups");
+  const keys = groupKeys(training, columns);
+  const J = keys.sizes.length;
+  const representative = new Int32Array(J).fill(-1);
+  for (let i = 0; i < training.nRows; i++) {
+    const g = keys.index[i];
+    if (g >= 0 && representative[g] < 0) representative[g] = i;
+  }
+  const total = keys.sizes.reduce((a, b) => a + b, 0);
+  const popRows: number[] = [];
+  const groupRows: number[] = [];
+  const weights: number[] = [];
+  const w = getColumn(population, weight, "Cannot poststratify");
+  for (let r = 0; r < population.nRows; r++) {
+    for (let g = 0; g < J; g++) {
+      popRows.push(r);
+      groupRows.push(representative[g]);
+      weights.push((w.kind === "number" ? w.values[r] : NaN) * keys.sizes[g] / total);
+    }
+  }
+  const expanded = takeRows(population, popRows);
+  const groups = takeRows(training, groupRows);
+  const out = { ...expanded.columns };
+  for (const c of columns) out[c] = groups.columns[c];
+  out[weight] = { kind: "number", values: Float64Array.from(weights) };
+  return makeTable(out, [...population.names, ...columns]);
 }

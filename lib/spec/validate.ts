@@ -7,6 +7,7 @@ import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
+import { codedLevels, termCodings } from "./term_coding.ts";
 
 const FAIL = "Cannot build model";
 
@@ -14,14 +15,12 @@ function fail(message: string): never {
   throw new HetfxError(`${FAIL}: ${message}`);
 }
 
-/** A factor level as it appears in a brms coefficient name (non-alphanumerics removed). */
-function cleanLevel(level: string): string {
-  return level.replace(/[^A-Za-z0-9_.]/g, "");
-}
-
 /**
- * The coefficient names brms gives a term: numeric columns keep their name, factor columns
- * expand to `<column><level>` for every level but the reference, interactions cross them.
+ * The coefficient names brms gives a term of a formula with terms `terms` (default: this term
+ * alone) and an intercept or not (default true): numeric columns keep their name, factor columns
+ * expand to `<column><level>` for every level, or every level but the first when R's
+ * model.matrix codes them by contrasts (lib/spec/term_coding.ts); interactions cross them, the
+ * first variable varying fastest.
  *
  * @example
  * ```ts
@@ -31,18 +30,32 @@ function cleanLevel(level: string): string {
  *   a: { kind: "number", values: new Float64Array([0, 1]) },
  *   g: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["x", "y"] },
  * });
- * console.assert(coefficientNames(t, "a:g").join() === "a:gy");
+ * console.assert(coefficientNames(t, "a:g", ["a", "a:g"]).join() === "a:gy");
+ * console.assert(coefficientNames(t, "a:g").join() === "a:gx,a:gy");
  * ```
  */
-export function coefficientNames(table: Table, term: string): string[] {
+export function coefficientNames(
+  table: Table,
+  term: string,
+  terms: readonly string[] = [term],
+  intercept = true,
+): string[] {
+  const isFactor = (v: string) => getColumn(table, v, FAIL).kind === "factor";
+  const at = terms.indexOf(term);
+  const coding = at >= 0
+    ? termCodings(terms, intercept, isFactor)[at]
+    : termCodings([term], intercept, isFactor)[0];
   let names = [""];
-  for (const variable of term.split(":")) {
+  term.split(":").forEach((variable, v) => {
     const column = getColumn(table, variable, FAIL);
-    const parts = column.kind === "number"
-      ? [variable]
-      : column.levels.slice(1).map((level) => `${variable}${cleanLevel(level)}`);
-    names = names.flatMap((left) => parts.map((part) => left === "" ? part : `${left}:${part}`));
-  }
+    const parts = column.kind === "number" ? [variable] : codedLevels(
+      variable,
+      column.levels,
+      coding[v] === "indicators" ? "indicators" : "contrasts",
+    )
+      .map((l) => l.name);
+    names = parts.flatMap((part) => names.map((left) => left === "" ? part : `${left}:${part}`));
+  });
   return names;
 }
 
@@ -201,7 +214,7 @@ function describePrior(p: PriorSpec): string {
 }
 
 function checkPriors(spec: ModelSpec, table: Table): void {
-  const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t));
+  const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t, spec.terms, spec.intercept));
   const groups = spec.groupTerms.map((g) => g.group);
   const given = new Map<string, PriorSpec>();
   for (const p of spec.priors) {
@@ -275,7 +288,7 @@ function checkPriors(spec: ModelSpec, table: Table): void {
         candidates = [
           ...new Set(terms.flatMap((g) => [
             ...(g.intercept ? ["Intercept"] : []),
-            ...g.slopes.flatMap((s) => coefficientNames(table, s)),
+            ...g.slopes.flatMap((s) => coefficientNames(table, s, g.slopes, g.intercept)),
           ])),
         ];
       } else fail(`prior ${text}: class ${p.class} takes no coef.`);
