@@ -56,6 +56,19 @@ export function stripComments(source: string): string {
       const stop = end < 0 ? source.length : end + 2;
       out += source.slice(i, stop).replace(/[^\n]/g, " ");
       i = stop;
+    } else if (c === "/" && /[(,=:[!&|?{};]$/.test(out.trimEnd() || ";")) {
+      // A regular-expression literal: its quotes (e.g. /["']/) open no string.
+      let j = i + 1;
+      let inClass = false;
+      while (j < source.length && source[j] !== "\n") {
+        if (source[j] === "\\") j++;
+        else if (source[j] === "[") inClass = true;
+        else if (source[j] === "]") inClass = false;
+        else if (source[j] === "/" && !inClass) break;
+        j++;
+      }
+      out += source.slice(i, j + 1);
+      i = j + 1;
     } else if (c === '"' || c === "'" || c === "`") {
       let j = i + 1;
       while (j < source.length && source[j] !== c) j += source[j] === "\\" ? 2 : 1;

@@ -61,3 +61,10 @@ Deno.test("checkLayers: down and same-folder imports pass; up, cli/ and cycles a
   assert(reasons.some((r) => r.includes("lib/extra/ is not in LAYERS")));
   assert.deepStrictEqual(reasons.length, 4);
 });
+
+Deno.test("quotes inside a regular-expression literal open no string", () => {
+  const src =
+    'const q = s.replace(/["\'`]/g, "");\n/** ```ts\n * import { x } from "./self.ts";\n * ``` */';
+  assert.deepStrictEqual(importsOf(src), []);
+  assert.equal(stripComments("const half = a / 2; // x").includes("x"), false);
+});
