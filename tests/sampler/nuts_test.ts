@@ -120,7 +120,7 @@ Deno.test("with a unit metric on a correlated Gaussian (ρ = 0.9) NUTS keeps E[x
   // A mismatched metric makes trajectories curve, so the subtree U-turn checks (which merge the
   // begin and end momenta of neighbouring halves) decide where trees stop; a check reading the
   // wrong end biases the variance (a planted begin/end swap gave E[x²] ≈ 1.08). 120k draws
-  // (ESS ≈ 30k) take well under a second..
+  // (ESS ≈ 30k) take well under a second.
   const rho = 0.9;
   const target = correlatedGaussian(rho);
   const n = 120000;
@@ -132,7 +132,7 @@ Deno.test("with a unit metric on a correlated Gaussian (ρ = 0.9) NUTS keeps E[x
     const chains = [0, 1, 2, 3].map((c) => sq.subarray((c * n) / 4, ((c + 1) * n) / 4));
     const m = sq.reduce((a, b) => a + b, 0) / n;
     const se = mcseMean(chains);
-    // The test must see a 0.04 bias (planted U-turn bugs gave 1.06 and 1.09): se ≤ 0.043 / 4.5.
+    // The test must see a 0.045 bias (planted U-turn bugs gave 1.06 and 1.09): se ≤ 0.043 / 4.5.
     assert.ok(se < 0.0095, `MCSE of E[x²] ${se} too large to detect a 0.045 bias`);
     // 4.5 standard errors: two-sided false-failure rate ≈ 7e-6 per coordinate.
     assert.ok(Math.abs(m - 1) < 4.5 * se, `E[x${j}²] = ${m} (MCSE ${se})`);
