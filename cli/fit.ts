@@ -47,7 +47,7 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
                         (marked partial), then exit 130
   --help                this text`;
 
-interface CliArgs {
+export interface CliArgs {
   data: string;
   formula: string;
   family: Family;
