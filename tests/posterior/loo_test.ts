@@ -9,7 +9,10 @@ import assert from "node:assert/strict";
 import { gpdFit, logLikelihood, looCompare, psisLoo } from "../../lib/posterior/loo.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 import { HetfxError } from "../../lib/errors.ts";
-import { smallFit } from "./_fixtures.ts";
+import { smallFit, smallTable } from "./_fixtures.ts";
+import { withColumn } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { logGamma } from "../../lib/math/special.ts";
 import { normalQuantile } from "../../lib/diagnostics/normal_quantile.ts";
 
 function conjugate(seed: number, n = 20, S = 4000) {
@@ -131,4 +134,32 @@ Deno.test("psisLoo matches R's loo pointwise where Pareto k is bad and very bad"
   // k threshold for S = 1000 is min(1 − 1/log10(1000), 0.7) = 2/3: two good, one bad, three > 1.
   assert.deepEqual(r.pareto_k_counts, { good: 2, bad: 1, very_bad: 3 });
   assert.ok(r.warnings.length > 0);
+});
+
+Deno.test("logLikelihood: Poisson per-row values y·η − e^η − log y! from the draws", async () => {
+  const base = smallTable();
+  const x = (base.columns.x as { values: Float64Array }).values;
+  // Counts 0…6 from the covariate, so log y! ranges over several values (0 to log 720).
+  const count = Float64Array.from(
+    x,
+    (v, i) => Math.min(6, Math.max(0, Math.round(2 + v + (i % 3)))),
+  );
+  const table = withColumn(base, "count", { kind: "number", values: count });
+  const fit = await formula("count ~ 1 + x + (1 | g)", table, { family: "poisson" }).fit({
+    chains: 1,
+    warmup: 100,
+    draws: 50,
+    seed: 2,
+    progress: false,
+  });
+  const ll = logLikelihood(fit);
+  const g = (table.columns.g as { values: Float64Array }).values;
+  for (const i of [0, 5, 101, 238]) {
+    for (const s of [0, 49]) {
+      const eta = fit.draws("b_Intercept")[s] + fit.draws("b_x")[s] * x[i] +
+        fit.draws(`r_g[${g[i]},Intercept]`)[s];
+      const hand = count[i] * eta - Math.exp(eta) - logGamma(count[i] + 1);
+      assert.ok(Math.abs(ll[i][s] - hand) < 1e-10, `row ${i} draw ${s}: ${ll[i][s]} vs ${hand}`);
+    }
+  }
 });
