@@ -49,23 +49,6 @@ export function parseSbcArgs(
   return { sims, thinnedDraws, rest };
 }
 
-/** The JSON of the contract (bands and histograms included for plotting). */
-export function sbcToJSON(r: SbcResult): Record<string, unknown> {
-  return {
-    sims: r.sims,
-    time_s: r.time_s,
-    warnings_share: r.warnings_share,
-    max_rank: r.max_rank,
-    parameters: r.parameters.map((p) => ({
-      name: p.name,
-      ranks: p.ranks,
-      p_uniform: p.p_uniform,
-      ecdf_in_bands: p.ecdf_in_bands,
-      histogram: p.histogram,
-    })),
-  };
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
     const own = parseSbcArgs(argv);
@@ -121,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (args.out !== undefined) {
-      await Deno.writeTextFile(args.out, JSON.stringify(sbcToJSON(result), null, 2) + "\n");
+      await Deno.writeTextFile(args.out, JSON.stringify(result, null, 2) + "\n");
     }
     return 0;
   } catch (error) {

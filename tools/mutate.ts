@@ -148,6 +148,20 @@ export const MUTANTS: Mutant[] = [
     replace: "const low = shifted(contrast.high);",
     tests: ["tests/posterior/effects_test.ts"],
   },
+  {
+    name: "sbc: simulated outcomes ignore the varying effects",
+    file: "lib/calibration/sbc.ts",
+    find: "eta[i] += z[i * K + k] * r[j * K + k];",
+    replace: "eta[i] += 0 * z[i * K + k] * r[j * K + k];",
+    tests: ["tests/calibration/sbc_test.ts"],
+  },
+  {
+    name: "sbc: Gaussian outcomes simulated with twice sigma",
+    file: "lib/calibration/simulate_outcome.ts",
+    find: "y[i] = e + aux.sigma * rng.normal();",
+    replace: "y[i] = e + 2 * aux.sigma * rng.normal();",
+    tests: ["tests/calibration/sbc_test.ts"],
+  },
 ];
 
 const DENO = Deno.execPath();

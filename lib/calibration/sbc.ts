@@ -16,7 +16,11 @@ import { type Fit, fitModel, type FitOptions } from "../posterior/fit.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
 import { chiSquareUniformity, rankHistogram } from "./uniformity.ts";
-import { type EcdfBands, ecdfBands } from "./ecdf_bands.ts";
+import { ecdfBands } from "./ecdf_bands.ts";
+import type { SbcParameter } from "./sbc_parameter.ts";
+import { type SbcPlotOptions, sbcPlotSpec } from "./sbc_plot.ts";
+import { Chart } from "../display/display_object.ts";
+export type { SbcParameter } from "./sbc_parameter.ts";
 
 /** Options of {@link sbc}; fit options other than seed/progress/signal pass to every fit. */
 export interface SbcOptions {
@@ -36,26 +40,41 @@ export interface SbcOptions {
   signal?: AbortSignal;
 }
 
-/** One parameter's calibration. */
-export interface SbcParameter {
-  name: string;
-  ranks: number[];
-  histogram: number[];
-  /** p-value of the chi-square test of uniform ranks. */
-  p_uniform: number;
-  ecdf_in_bands: boolean;
-  bands: EcdfBands;
-}
+/** The result of {@link sbc}: per-parameter ranks and tests, `plot()`, and `toJSON()`. */
+export class SbcResult {
+  constructor(
+    /** Simulations run. */
+    readonly sims: number,
+    /** Largest possible rank (thinned draws per fit). */
+    readonly max_rank: number,
+    /** Wall time of the whole run, seconds. */
+    readonly time_s: number,
+    /** Share of fits with at least one convergence warning. */
+    readonly warnings_share: number,
+    readonly parameters: SbcParameter[],
+  ) {}
 
-/** The result of {@link sbc}. */
-export interface SbcResult {
-  sims: number;
-  /** Largest possible rank (thinned draws per fit). */
-  max_rank: number;
-  time_s: number;
-  /** Share of fits with at least one convergence warning. */
-  warnings_share: number;
-  parameters: SbcParameter[];
+  /** The ECDF-difference plot with simultaneous bands above the rank histograms. */
+  plot(options: SbcPlotOptions = {}): Chart {
+    return new Chart(sbcPlotSpec(this.parameters, options));
+  }
+
+  /** The JSON of `deno task sbc --out` (bands left out; histograms kept). */
+  toJSON(): Record<string, unknown> {
+    return {
+      sims: this.sims,
+      time_s: this.time_s,
+      warnings_share: this.warnings_share,
+      max_rank: this.max_rank,
+      parameters: this.parameters.map((p) => ({
+        name: p.name,
+        ranks: p.ranks,
+        p_uniform: p.p_uniform,
+        ecdf_in_bands: p.ecdf_in_bands,
+        histogram: p.histogram,
+      })),
+    };
+  }
 }
 
 const SBC_STREAM = 40;
@@ -198,6 +217,8 @@ export async function sbc(
     const y = simulateOutcome(spec.family, eta, aux, trials, rng);
     const simulated = withColumn(table, spec.outcome, { kind: "number", values: y });
     const fit: Fit = await fitModel(pinned.spec, simulated, {
+      // Small fits run fastest in this thread (a worker pool costs more to start than the fit).
+      workers: 1,
       ...options.fit,
       seed: seed * 100003 + s,
       progress: false,
@@ -227,11 +248,5 @@ export async function sbc(
       bands,
     };
   });
-  return {
-    sims,
-    max_rank: L,
-    time_s: (performance.now() - start) / 1000,
-    warnings_share: warned / sims,
-    parameters,
-  };
+  return new SbcResult(sims, L, (performance.now() - start) / 1000, warned / sims, parameters);
 }
