@@ -110,6 +110,10 @@ export { ppCheck } from "./lib/posterior/pp_check.ts";
 export { loo, looCompare, type LooResult, psisLoo } from "./lib/posterior/loo.ts";
 export { drawsToCsv, resultToJSON } from "./lib/posterior/export.ts";
 
+// Simulation-based calibration.
+export { sbc, type SbcOptions, type SbcParameter, SbcResult } from "./lib/calibration/sbc.ts";
+export type { SbcPlotOptions } from "./lib/calibration/sbc_plot.ts";
+
 // Display: charts and HTML that render inline in notebooks and to SVG/PNG in scripts.
 export {
   Chart,

@@ -24,6 +24,7 @@ export const LAYERS = [
   "posterior",
   "display",
   "fit",
+  "calibration",
 ] as const;
 
 /** One import that breaks the rule, with the reason. */

@@ -6,7 +6,12 @@
  */
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
-import { compareFit, olsHc2 } from "../../lib/posterior/compare.ts";
+import {
+  compareFit,
+  type ComparisonRow,
+  olsHc2,
+  shrinkageSummary,
+} from "../../lib/posterior/compare.ts";
 import { designColumns } from "../../lib/model/design.ts";
 import { smallTable, tomzFit } from "./_fixtures.ts";
 import { makeTable } from "../../lib/data/table.ts";
@@ -144,4 +149,44 @@ Deno.test("compare on a logit model: every column on the outcome (probability) s
     /level = 2 must lie strictly between 0 and 1/,
   );
   await assert.rejects(() => compareFit(fit, { level: 0 }), /level = 0 must lie/);
+});
+
+/** Comparison rows whose hierarchical means are a + slope × (subgroup estimate − its mean). */
+function shrunkRows(subgroup: number[], slope: number, a: number): ComparisonRow[] {
+  const mean = subgroup.reduce((s, v) => s + v, 0) / subgroup.length;
+  return subgroup.map((s, i) => ({
+    group: `g${i}`,
+    levels: { g: `g${i}` },
+    n: 20,
+    n_treated: 10,
+    n_control: 10,
+    interaction_estimate: s,
+    interaction_se: 1,
+    interaction_lower: s - 2,
+    interaction_upper: s + 2,
+    subgroup_estimate: s,
+    subgroup_se: 1,
+    subgroup_lower: s - 2,
+    subgroup_upper: s + 2,
+    hierarchical_mean: a + slope * (s - mean),
+    hierarchical_sd: 0.5,
+    hierarchical_lower: a + slope * (s - mean) - 1,
+    hierarchical_upper: a + slope * (s - mean) + 1,
+  }));
+}
+
+Deno.test("pooling factor is 1 − slope of hierarchical on subgroup estimates, exactly", () => {
+  const sub = [-1.3, 0.2, 0.9, 2.4, -0.6, 1.1];
+  // Hierarchical means on an exact line: the least-squares slope is that line's slope, so the
+  // factor is 1 − slope up to rounding (1e-12 on values of order 1).
+  for (const slope of [0, 0.25, 0.7, 1]) {
+    const s = shrinkageSummary(shrunkRows(sub, slope, 0.4));
+    assert.ok(
+      Math.abs(s.pooling_factor - (1 - slope)) < 1e-12,
+      `slope ${slope}: ${s.pooling_factor}`,
+    );
+  }
+  // No pooling (hierarchical = subgroup) gives 0; complete pooling (one common value) gives 1.
+  assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 1, 0)).pooling_factor) < 1e-12);
+  assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 0, 3)).pooling_factor - 1) < 1e-12);
 });

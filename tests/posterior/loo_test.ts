@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import { gpdFit, logLikelihood, looCompare, psisLoo } from "../../lib/posterior/loo.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 import { HetfxError } from "../../lib/errors.ts";
-import { smallFit } from "./_fixtures.ts";
+import { smallFit, smallTable } from "./_fixtures.ts";
+import { withColumn } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { logGamma } from "../../lib/math/special.ts";
+import { normalQuantile } from "../../lib/diagnostics/normal_quantile.ts";
 
 function conjugate(seed: number, n = 20, S = 4000) {
   const s0 = 10;
@@ -94,4 +98,68 @@ Deno.test("looCompare: best first, differences and their SE from pointwise value
     () => looCompare({ a, b: psisLoo(conjugate(1, 10).ll) }),
     (e: Error) => e instanceof HetfxError && /same data/.test(e.message),
   );
+});
+
+Deno.test("psisLoo matches R's loo pointwise where Pareto k is bad and very bad", () => {
+  // fixtures/loo_bad_k.R (R loo 2.5.1, r_eff = 1) on a deterministic log-likelihood: draws of
+  // μ at S normal quantiles, observations ever further in the tail (k from 0.36 to 1.93). Both
+  // sides compute the same numbers in double precision, and the JSON has 12 significant
+  // digits, so 1e-8 leaves room only for rounding: without Pareto smoothing elpd moves by ≫ 1e-3.
+  const ref = JSON.parse(
+    Deno.readTextFileSync(new URL("./fixtures/loo_bad_k.json", import.meta.url)),
+  ) as {
+    S: number;
+    mu_centre: number;
+    mu_scale: number;
+    y: number[];
+    elpd_loo: number[];
+    p_loo: number[];
+    pareto_k: number[];
+    elpd_loo_total: number;
+  };
+  const mu = Float64Array.from(
+    { length: ref.S },
+    (_, s) => ref.mu_centre + ref.mu_scale * normalQuantile((s + 0.5) / ref.S),
+  );
+  const ll = ref.y.map((y) => mu.map((m) => -0.5 * Math.log(2 * Math.PI) - 0.5 * (y - m) ** 2));
+  const r = psisLoo(ll);
+  const close = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a - b) < 1e-8 * Math.max(1, Math.abs(b)), `${what}: ${a} vs R ${b}`);
+  r.pointwise.forEach((p, i) => {
+    close(p.elpd_loo, ref.elpd_loo[i], `elpd_loo[${i}]`);
+    close(p.p_loo, ref.p_loo[i], `p_loo[${i}]`);
+    close(p.pareto_k, ref.pareto_k[i], `pareto_k[${i}]`);
+  });
+  close(r.elpd_loo, ref.elpd_loo_total, "elpd_loo");
+  // k threshold for S = 1000 is min(1 − 1/log10(1000), 0.7) = 2/3: two good, one bad, three > 1.
+  assert.deepEqual(r.pareto_k_counts, { good: 2, bad: 1, very_bad: 3 });
+  assert.ok(r.warnings.length > 0);
+});
+
+Deno.test("logLikelihood: Poisson per-row values y·η − e^η − log y! from the draws", async () => {
+  const base = smallTable();
+  const x = (base.columns.x as { values: Float64Array }).values;
+  // Counts 0…6 from the covariate, so log y! ranges over several values (0 to log 720).
+  const count = Float64Array.from(
+    x,
+    (v, i) => Math.min(6, Math.max(0, Math.round(2 + v + (i % 3)))),
+  );
+  const table = withColumn(base, "count", { kind: "number", values: count });
+  const fit = await formula("count ~ 1 + x + (1 | g)", table, { family: "poisson" }).fit({
+    chains: 1,
+    warmup: 100,
+    draws: 50,
+    seed: 2,
+    progress: false,
+  });
+  const ll = logLikelihood(fit);
+  const g = (table.columns.g as { values: Float64Array }).values;
+  for (const i of [0, 5, 101, 238]) {
+    for (const s of [0, 49]) {
+      const eta = fit.draws("b_Intercept")[s] + fit.draws("b_x")[s] * x[i] +
+        fit.draws(`r_g[${g[i]},Intercept]`)[s];
+      const hand = count[i] * eta - Math.exp(eta) - logGamma(count[i] + 1);
+      assert.ok(Math.abs(ll[i][s] - hand) < 1e-10, `row ${i} draw ${s}: ${ll[i][s]} vs ${hand}`);
+    }
+  }
 });

@@ -3,6 +3,7 @@ import { denseMetric, unitMetric } from "../../lib/sampler/metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "../../lib/sampler/nuts.ts";
 import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import { correlatedGaussian, gaussianTarget } from "./fixtures/targets.ts";
+import { mcseMean } from "../../lib/diagnostics/mcse.ts";
 import type { LogDensity } from "../../lib/sampler/log_density.ts";
 import type { Metric } from "../../lib/sampler/metric.ts";
 
@@ -113,4 +114,54 @@ Deno.test("the bare kernel (fixed ε, dense metric) samples a correlated Gaussia
   assert.ok(Math.abs(mx) < 0.08 && Math.abs(my) < 0.08, `means ${mx} ${my}`);
   assert.ok(Math.abs(vx - 1) < 0.11 && Math.abs(vy - 1) < 0.11, `vars ${vx} ${vy}`);
   assert.ok(Math.abs(r - rho) < 0.015, `correlation ${r}`);
+});
+
+Deno.test("with a unit metric on a correlated Gaussian (ρ = 0.9) NUTS keeps E[x²] = E[y²] = 1", () => {
+  // A mismatched metric makes trajectories curve, so the subtree U-turn checks (which merge the
+  // begin and end momenta of neighbouring halves) decide where trees stop; a check reading the
+  // wrong end biases the variance (a planted begin/end swap gave E[x²] ≈ 1.08). 120k draws
+  // (ESS ≈ 30k) take well under a second.
+  const rho = 0.9;
+  const target = correlatedGaussian(rho);
+  const n = 120000;
+  const { draws } = runKernel(target, [0, 0], 0.3, unitMetric(2, "diag"), n);
+  for (let j = 0; j < 2; j++) {
+    const sq = new Float64Array(n);
+    for (let i = 0; i < n; i++) sq[i] = draws[2 * i + j] ** 2;
+    // Split into 4 pseudo-chains so the MCSE estimator sees between-segment variation too.
+    const chains = [0, 1, 2, 3].map((c) => sq.subarray((c * n) / 4, ((c + 1) * n) / 4));
+    const m = sq.reduce((a, b) => a + b, 0) / n;
+    const se = mcseMean(chains);
+    // The test must see a 0.045 bias (planted U-turn bugs gave 1.06 and 1.09): se ≤ 0.043 / 4.5.
+    assert.ok(se < 0.0095, `MCSE of E[x²] ${se} too large to detect a 0.045 bias`);
+    // 4.5 standard errors: two-sided false-failure rate ≈ 7e-6 per coordinate.
+    assert.ok(Math.abs(m - 1) < 4.5 * se, `E[x${j}²] = ${m} (MCSE ${se})`);
+  }
+});
+
+Deno.test("NUTS keeps the mean and variance of a skewed target (log of an Exp(1) variable)", () => {
+  // log p(x) = x − eˣ: x = log E with E ~ Exp(1), a Gumbel-minimum law with mean −γ (Euler's
+  // constant) and variance π²/6. A skewed target makes the choice of state inside the
+  // trajectory (biased progressive sampling towards the new subtree) matter; on a Gaussian it
+  // nearly cancels by symmetry. A long step (1.2) makes trajectories cross the steep left wall:
+  // always taking the new subtree's state then gave mean −3.96.
+  const target: LogDensity = {
+    dim: 1,
+    logDensityGradient(q: Float64Array, g: Float64Array): number {
+      const e = Math.exp(q[0]);
+      g[0] = 1 - e;
+      return q[0] - e;
+    },
+  };
+  const n = 60000;
+  const { draws } = runKernel(target, [0], 1.2, unitMetric(1, "diag"), n);
+  const chains = [0, 1, 2, 3].map((c) => draws.subarray((c * n) / 4, ((c + 1) * n) / 4));
+  const sq = chains.map((c) => c.map((v) => (v + 0.5772156649015329) ** 2));
+  const mean = draws.reduce((a, b) => a + b, 0) / n;
+  const second = sq.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0) / n;
+  const seMean = mcseMean(chains), seVar = mcseMean(sq);
+  // 4.5 MCSE each (two-sided false failure ≈ 7e-6); 60k draws give MCSEs ≈ 0.011 and 0.029.
+  assert.ok(seMean < 0.02 && seVar < 0.04, `MCSE ${seMean} ${seVar}`);
+  assert.ok(Math.abs(mean + 0.5772156649015329) < 4.5 * seMean, `mean ${mean} (MCSE ${seMean})`);
+  assert.ok(Math.abs(second - Math.PI ** 2 / 6) < 4.5 * seVar, `var ${second} (MCSE ${seVar})`);
 });

@@ -1,0 +1,120 @@
+/**
+ * `deno task sbc data.csv --formula … [--family …] [--prior …] --sims N [--out sbc.json]`:
+ * simulation-based calibration of a model on the design of a data file. The formula, family,
+ * prior and sampler flags are `deno task fit`'s (parsed by its parseCli); --sims and
+ * --thinned-draws are this command's. The JSON holds sims, time_s, warnings_share and
+ * parameters[] with name, ranks, p_uniform and ecdf_in_bands.
+ */
+import { HetfxError } from "../lib/errors.ts";
+import { loadTable } from "../lib/data/load_table.ts";
+import { formula } from "../lib/spec/formula.ts";
+import { parsePrior } from "../lib/spec/priors.ts";
+import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
+import { checkOutPath, inCliTerms, parseCli } from "./fit.ts";
+
+export const SBC_USAGE =
+  `Usage: deno task sbc <data.csv> --formula "<brms formula>" --sims N [options]
+
+Simulation-based calibration on the data file's design (its outcome is replaced by outcomes
+simulated from the prior). Takes deno task fit's --formula, --family, --prior and sampler
+options, and:
+  --sims N              simulated data sets (default 100)
+  --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
+  --out FILE            write the result as JSON`;
+
+/** Splits this command's own options off; the rest goes to fit's parser. */
+export function parseSbcArgs(
+  argv: string[],
+): { sims: number; thinnedDraws: number; rest: string[] } | "help" {
+  const rest: string[] = [];
+  let sims = 100, thinnedDraws = 99;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith("--") ? a.split("=", 2) : [a, undefined];
+    if (flag === "--help") return "help";
+    if (flag === "--sims" || flag === "--thinned-draws") {
+      const text = inline ?? argv[++i];
+      const value = Number(text);
+      if (text === undefined || !Number.isInteger(value) || value < (flag === "--sims" ? 2 : 1)) {
+        throw new HetfxError(
+          `Option ${flag} expects a whole number ≥ ${flag === "--sims" ? 2 : 1}, got "${
+            text ?? ""
+          }".`,
+        );
+      }
+      if (flag === "--sims") sims = value;
+      else thinnedDraws = value;
+    } else rest.push(a);
+  }
+  return { sims, thinnedDraws, rest };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const own = parseSbcArgs(argv);
+    if (own === "help") {
+      console.log(SBC_USAGE);
+      return 0;
+    }
+    const args = parseCli(own.rest);
+    if (args === "help") {
+      console.log(SBC_USAGE);
+      return 0;
+    }
+    if (args.out !== undefined) await checkOutPath(args.out);
+    const table = await loadTable(args.data);
+    let builder = formula(args.formula, table, { family: args.family });
+    for (const p of args.priors.map(parsePrior)) {
+      builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
+    }
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    const { seed, progress, keepPartial: _, ...fit } = args.fit;
+    let result: SbcResult;
+    try {
+      result = await sbc(builder.toJSON(), builder.table, {
+        sims: own.sims,
+        thinnedDraws: own.thinnedDraws,
+        seed: seed ?? 1,
+        fit,
+        signal: controller.signal,
+        onProgress: progress
+          ? (done, total) =>
+            Deno.stderr.writeSync(new TextEncoder().encode(`\rSBC ${done}/${total}`))
+          : undefined,
+      });
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+      console.error("\nInterrupted: SBC cancelled (Ctrl-C); no results written.");
+      return 130;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
+    if (progress) console.error("");
+    console.log(
+      `${result.sims} simulations in ${result.time_s.toFixed(1)} s; ` +
+        `${(100 * result.warnings_share).toFixed(0)}% of fits had warnings.`,
+    );
+    for (const p of result.parameters) {
+      console.log(
+        `${p.name.padEnd(40)} p_uniform ${p.p_uniform.toFixed(3)}  ECDF ${
+          p.ecdf_in_bands ? "inside" : "OUTSIDE"
+        } bands`,
+      );
+    }
+    if (args.out !== undefined) {
+      await Deno.writeTextFile(args.out, JSON.stringify(result, null, 2) + "\n");
+    }
+    return 0;
+  } catch (error) {
+    const e = inCliTerms(error);
+    if (e instanceof HetfxError) {
+      console.error(`Error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
