@@ -10,7 +10,7 @@ import { logistic, LOGIT_WGSL, logitPatterns, logitPointwise, logitWorkingStep }
  * @example
  * ```ts
  * import { bernoulli } from "./bernoulli.ts";
- * console.assert(bernoulli.checkOutcome(2, NaN) !== null && bernoulli.expectedValue(0, NaN) === 0.5);
+ * console.assert(bernoulli.checkOutcome(2, NaN, { family: "bernoulli", outcome: "y", row: 0 }) !== null && bernoulli.expectedValue(0, NaN) === 0.5);
  * ```
  */
 export const bernoulli: Family = {

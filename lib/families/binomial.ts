@@ -10,7 +10,7 @@ import { logistic, LOGIT_WGSL, logitPatterns, logitPointwise, logitWorkingStep }
  * @example
  * ```ts
  * import { binomial } from "./binomial.ts";
- * console.assert(binomial.checkOutcome(3, 2) !== null && binomial.expectedValue(0, 4) === 2);
+ * console.assert(binomial.checkOutcome(3, 2, { family: "binomial", outcome: "y", row: 0 }) !== null && binomial.expectedValue(0, 4) === 2);
  * ```
  */
 export const binomial: Family = {

@@ -1,6 +1,6 @@
 /**
  * The family registry: every likelihood family hetfx fits, by name. Adding a family is one file
- * in this folder, one line in FAMILY_LIST and its tests (docs/adding_a_family.md).
+ * in this folder, one line in FAMILY_LIST and its tests (docs/ARCHITECTURE.md, "Add a family").
  */
 import { HetfxError } from "../errors.ts";
 import type { Family } from "./family.ts";

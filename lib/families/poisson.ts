@@ -12,7 +12,7 @@ import { NO_PARAMETERS_WGSL } from "./no_parameters_wgsl.ts";
  * @example
  * ```ts
  * import { poisson } from "./poisson.ts";
- * console.assert(poisson.checkOutcome(1.5, NaN) !== null && poisson.expectedValue(0, NaN) === 1);
+ * console.assert(poisson.checkOutcome(1.5, NaN, { family: "poisson", outcome: "y", row: 0 }) !== null && poisson.expectedValue(0, NaN) === 1);
  * ```
  */
 export const poisson: Family = {

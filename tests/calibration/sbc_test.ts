@@ -1,4 +1,5 @@
 /**
+ * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here).
  * sbc(): a small calibration per family and inference path (CPU collapsed Gaussian, CPU NUTS
  * with the automatic parameterisation for every family, WebGPU where an adapter exists), each
  * at a fixed seed. A check fails only when uniformity of some parameter's ranks is rejected at

@@ -1,4 +1,5 @@
 /**
+ * Also covers: posterior/fit_json.ts (the JSON fields the CLI writes).
  * The `deno task fit` command line, run as a subprocess exactly as a user runs it.
  */
 import assert from "node:assert/strict";

@@ -1,3 +1,6 @@
+/**
+ * Also covers: display/fit_html.ts (the HTML of a bare fit).
+ */
 import assert from "node:assert/strict";
 import { Chart, HtmlView } from "../../lib/display/display_object.ts";
 import { coefficientPlotSpec } from "../../lib/display/figure_coefficients.ts";

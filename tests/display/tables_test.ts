@@ -1,4 +1,5 @@
 /**
+ * Also covers: posterior/fit_result.ts (types only).
  * Also covers: posterior/types.ts (types only: the ParameterSummary and result shapes the
  * tables render, checked by the compiler here).
  */

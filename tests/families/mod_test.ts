@@ -1,7 +1,8 @@
 /**
+ * Also covers: families/family.ts, families/logit.ts, families/no_parameters_wgsl.ts, families/compressed_stats.ts, families/outcome_message.ts.
  * The family registry (lib/families/mod.ts), and the shared pieces every family file uses:
  * family.ts (the interface), logit.ts, no_parameters_wgsl.ts, compressed_stats.ts and
- * outcome_message.ts. Each family's own numbers are tested in tests/families/<family>_test.ts.
+ * outcome_message.ts. Each family has its own test file beside this one.
  */
 import assert from "node:assert/strict";
 import { FAMILY_LIST, familyOf } from "../../lib/families/mod.ts";

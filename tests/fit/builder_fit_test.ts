@@ -1,3 +1,6 @@
+/**
+ * Also covers: fit/fit.ts, fit/sample.ts (every fit here runs through fitModel and sampleFit).
+ */
 import assert from "node:assert/strict";
 import { Fit } from "../../lib/fit/mod.ts";
 import { hier, HierBuilder } from "../../lib/spec/hier.ts";

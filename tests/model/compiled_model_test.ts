@@ -1,4 +1,5 @@
 /**
+ * Also covers: model/outcome.ts.
  * Compiled models of every family and geometry: analytic gradients against finite differences,
  * and the compressed likelihood against a row-by-row one computed from brms-named draws.
  *

@@ -1,4 +1,5 @@
 /**
+ * Also covers: posterior/fit_summaries.ts.
  * The text summary (and the HTML one) say on which scale the group effects are: outcome units
  * for gaussian, log-odds for bernoulli.
  */

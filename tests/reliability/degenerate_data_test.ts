@@ -1,4 +1,5 @@
 /**
+ * Also covers: model/degenerate_data.ts.
  * Degenerate data are diagnosed before sampling (issue 23): an outcome without variation, on a
  * scale float64 cannot resolve, huge Poisson counts, and perfect separation in bernoulli /
  * binomial models are refused (or warned of when the model is still proper), naming the column

@@ -1,4 +1,5 @@
 /**
+ * Also covers: spec/term_coding.ts.
  * The design matrix is the one the formula says, coded as R's model.matrix codes it and named as
  * brms names it (issue 23): `0 +` keeps every level of the first factor, an interaction without
  * its main effect gets one column per level, and coefficient names that would coincide are

@@ -1,4 +1,5 @@
 /**
+ * Also covers: model/sampling_cost.ts, posterior/pre_sampling_warnings.ts.
  * Many one-row groups (issue 23): 100 000 groups of one row each make a model with twice as
  * many parameters as rows; the warnings (one-row groups, more parameters than rows, and an
  * estimated run time) are shown before sampling starts, not after minutes of it.

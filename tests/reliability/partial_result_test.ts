@@ -1,4 +1,5 @@
 /**
+ * Also covers: fit/partial_result.ts.
  * Cancellation with `keepPartial` (issue 8): an abort after the first sampling-phase progress
  * returns a Fit from the draws so far — fewer than asked, every chain the same length, identical
  * to the first draws of an uncancelled run with the same seed, `info.cancelled`, a "Partial

@@ -1,3 +1,6 @@
+/**
+ * Also covers: webgpu/device.ts (every GPU test opens its device through it).
+ */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
