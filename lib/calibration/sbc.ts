@@ -13,8 +13,7 @@ import type { ModelSpec, PriorSpec } from "../spec/model_spec.ts";
 import { compileModel } from "../model/compile.ts";
 import { designColumns } from "../model/design.ts";
 import { type Fit, fitModel, type FitOptions } from "../fit/mod.ts";
-import type { CompiledData } from "../model/compiled_data.ts";
-import type { PriorDistribution } from "../spec/model_spec.ts";
+import type { PriorClass } from "../spec/model_spec.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
 import { chiSquareUniformity, rankHistogram } from "./uniformity.ts";
@@ -95,10 +94,7 @@ function pinPriors(spec: ModelSpec, table: Table): { spec: ModelSpec; priors: Pr
       priors.push({ class: "cor", group: term.group, prior: { dist: "lkj", eta: term.lkjEta } });
     }
   }
-  if (spec.family === "gaussian" || spec.family === "student") {
-    priors.push({ class: "sigma", prior: d.sigmaPrior });
-  }
-  if (spec.family === "student") priors.push({ class: "nu", prior: familyPrior(d, "nu") });
+  for (const p of d.familyParameters) priors.push({ class: p.name as PriorClass, prior: p.prior });
   return { spec: { ...spec, priors }, priors };
 }
 
@@ -208,14 +204,11 @@ export async function sbc(
       }
     }
     const aux = { sigma: NaN, nu: NaN };
-    if (spec.family === "gaussian" || spec.family === "student") {
-      aux.sigma = drawPrior(data.sigmaPrior, rng, 0, "sigma");
-      truth.set("sigma", aux.sigma);
-    }
-    if (spec.family === "student") {
-      aux.nu = drawPrior(familyPrior(data, "nu"), rng, 1, "nu");
-      truth.set("nu", aux.nu);
-    }
+    data.familyParameters.forEach((p, index) => {
+      const value = drawPrior(p.prior, rng, index, p.name);
+      (aux as Record<string, number>)[p.name] = value;
+      truth.set(p.name, value);
+    });
     const y = simulateOutcome(spec.family, eta, aux, trials, rng);
     const simulated = withColumn(table, spec.outcome, { kind: "number", values: y });
     const fit: Fit = await fitModel(pinned.spec, simulated, {
@@ -251,11 +244,4 @@ export async function sbc(
     };
   });
   return new SbcResult(sims, L, (performance.now() - start) / 1000, warned / sims, parameters);
-}
-
-/** The resolved prior of a family parameter (sigma, nu, …) of a compiled model. */
-function familyPrior(data: CompiledData, name: string): PriorDistribution {
-  const p = data.familyParameters.find((f) => f.name === name);
-  if (p === undefined) throw new Error(`the model has no parameter ${name}`);
-  return p.prior;
 }

@@ -20,7 +20,8 @@ import { gpuTest } from "../webgpu/_gpu.ts";
 function design(): Table {
   const n = 40;
   return makeTable({
-    y: { kind: "number", values: new Float64Array(n) },
+    // A placeholder outcome (sbc simulates its own); not constant, which compiling refuses.
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 2) },
     x: {
       kind: "number",
       values: Float64Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 11 + 0.5),
