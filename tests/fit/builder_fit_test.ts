@@ -14,7 +14,7 @@ Deno.test("importing lib/fit adds .fit() to the spec builders; hier and formula 
   assert.equal(typeof HierBuilder.prototype.fit, "function");
   const t = smallTable();
   const a = await hier(t).outcome("y").treatment("treat").controls("x").groupBy("g").fit(OPTIONS);
-  const b = await formula("y ~ x + treat + (1 + treat | g)", t).fit(OPTIONS);
+  const b = await formula("y ~ treat + x + (1 + treat | g)", t).fit(OPTIONS);
   assert.ok(a instanceof Fit && b instanceof Fit);
   assert.deepEqual(a.spec, b.spec);
   // Same spec, table and seed: the same draws.
