@@ -4,6 +4,7 @@
  * lib/model/compiled_model.ts, so the varying effects can also be integrated out (collapsed
  * samplers). The pattern log-likelihood below serves patterns that keep outcome values apart.
  */
+import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import type { Family } from "./family.ts";
 import { SIGMA } from "./student.ts";
 
@@ -57,17 +58,8 @@ export const gaussian: Family = {
   expectedValue: (eta) => 1 * eta,
   predictiveDraw: (mu, _n, [sigma], s, rng) => mu + sigma[s] * rng.normal(),
   priorOutcome: (y) => Array.from(y),
-  pilotSums: (s, p) => ({
-    sum: s.y[p] * s.rows[p],
-    weight: s.rows[p],
-    sumSq: s.y[p] ** 2 * s.rows[p],
-  }),
-  workingStep: (eta, row, invVar) => ({
-    resid: (row.sum - row.weight * eta) * invVar,
-    weight: row.weight * invVar,
-    rss: row.sumSq - 2 * eta * row.sum + row.weight * eta * eta,
-    count: row.weight,
-  }),
+  pilotSums: gaussianPilotSums,
+  workingStep: gaussianWorkingStep,
   wgsl: {
     // The cell kernel (gaussian_cells in lib/webgpu/log_density.wgsl) computes the likelihood;
     // pattern_terms is the per-row Gaussian term, for patterns that keep outcomes apart.

@@ -1,4 +1,5 @@
 /** The student family: Student-t outcomes with scale sigma and degrees of freedom nu. */
+import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import type { Family, FamilyParameter } from "./family.ts";
 import { digamma, logGamma } from "../math/special.ts";
 import { gamma } from "../math/variates.ts";
@@ -80,17 +81,8 @@ export const student: Family = {
     mu + sigma[s] * rng.normal() / Math.sqrt(gamma(rng, nu[s] / 2) * 2 / nu[s]),
   priorOutcome: (y) => Array.from(y),
   // The pilot treats the patterns as Gaussian: `rows` identical rows with outcome y.
-  pilotSums: (s, p) => ({
-    sum: s.y[p] * s.rows[p],
-    weight: s.rows[p],
-    sumSq: s.y[p] ** 2 * s.rows[p],
-  }),
-  workingStep: (eta, row, invVar) => ({
-    resid: (row.sum - row.weight * eta) * invVar,
-    weight: row.weight * invVar,
-    rss: row.sumSq - 2 * eta * row.sum + row.weight * eta * eta,
-    count: row.weight,
-  }),
+  pilotSums: gaussianPilotSums,
+  workingStep: gaussianWorkingStep,
   wgsl: {
     patternTerms: `
 fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {

@@ -1,5 +1,5 @@
 /**
- * Also covers: families/family.ts, families/logit.ts, families/no_parameters_wgsl.ts, families/compressed_stats.ts, families/outcome_message.ts.
+ * Also covers: families/gaussian_pilot.ts, families/family.ts, families/logit.ts, families/no_parameters_wgsl.ts, families/compressed_stats.ts, families/outcome_message.ts.
  * The family registry (lib/families/mod.ts), and the shared pieces every family file uses:
  * family.ts (the interface), logit.ts, no_parameters_wgsl.ts, compressed_stats.ts and
  * outcome_message.ts. Each family has its own test file beside this one.
