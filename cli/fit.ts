@@ -38,14 +38,16 @@ import { FAMILY_LIST } from "../lib/families/mod.ts";
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
   const pad = " ".repeat(26);
+  // The names' column is as wide as the longest name.
+  const width = Math.max(...FAMILY_LIST.map((f) => f.name.length)) + 1;
   return FAMILY_LIST.map((f) => {
     const extra = f.parameters.length === 0
       ? "no extra parameter"
       : f.parameters.map((p) => p.name).join(", ");
-    const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${f.link} link`];
-    if (f.needsTrials) lines.push(`${pad}${" ".repeat(11)}needs trials: "y | trials(n) ~ …"`);
+    const lines = [`${pad}${f.name.padEnd(width - 1)} ${extra}; ${f.link} link`];
+    if (f.needsTrials) lines.push(`${pad}${" ".repeat(width)}needs trials: "y | trials(n) ~ …"`);
     for (const p of f.parameters) {
-      lines.push(`${pad}${" ".repeat(11)}${p.name}: ${p.description}`);
+      lines.push(`${pad}${" ".repeat(width)}${p.name}: ${p.description}`);
     }
     return lines.join("\n");
   }).join("\n");

@@ -18,6 +18,7 @@ export const FAMILY_ROLES = {
   binomial: { link: "logit", trials: true, parameters: [] },
   poisson: { link: "log", trials: false, parameters: [] },
   student: { link: "identity", trials: false, parameters: ["sigma", "nu"] },
+  negbinomial: { link: "log", trials: false, parameters: ["shape"] },
 } as const satisfies Record<
   string,
   { link: string; trials: boolean; parameters: readonly string[] }
@@ -53,7 +54,7 @@ export type PriorDistribution =
   | { dist: "flat" };
 
 /** brms prior classes. */
-export type PriorClass = "Intercept" | "b" | "sd" | "cor" | "sigma" | "nu";
+export type PriorClass = "Intercept" | "b" | "sd" | "cor" | "sigma" | "nu" | "shape";
 
 /** One prior statement: `b ~ normal(0, 0.5)`, optionally for one coefficient or group. */
 export interface PriorSpec {

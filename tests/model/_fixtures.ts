@@ -54,6 +54,9 @@ export function simulatedTable(n: number, family: Family, seed = 7): Table {
       case "poisson":
         y[i] = Math.floor(Math.exp(eta) * 2 * u());
         break;
+      case "negbinomial": // overdispersed counts: mean e^η, a long right tail
+        y[i] = Math.floor(Math.exp(eta) * 4 * u() * u());
+        break;
     }
   }
   return makeTable({

@@ -68,7 +68,14 @@ async function compare(
   }
 }
 
-const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
+const FAMILIES: Family[] = [
+  "gaussian",
+  "bernoulli",
+  "binomial",
+  "poisson",
+  "student",
+  "negbinomial",
+];
 for (const family of FAMILIES) {
   gpuTest(
     `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
