@@ -74,6 +74,11 @@ export interface ModelSpec {
   family: Family;
   /** Column with the number of trials (binomial only). */
   trials?: string;
+  /**
+   * Column of likelihood weights (brms `y | weights(w)`): each row's log-likelihood is
+   * multiplied by its weight. Absent: every row weighs 1.
+   */
+  weights?: string;
   /** Whether the model has a population-level intercept. */
   intercept: boolean;
   /** The treatment whose effect varies; null when the model names none. */
