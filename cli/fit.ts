@@ -305,7 +305,8 @@ const RECODES: Record<string, (t: Table) => Table> = {
 /** Describe the model before sampling: rows, groups and sizes, terms, priors. */
 export function specSummary(spec: ModelSpec, table: Table): string {
   const lines = [
-    `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows`,
+    `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows` +
+    (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     `Treatment: ${spec.treatment ?? "(none)"}`,
   ];
