@@ -3,6 +3,7 @@ import { mustBe } from "./outcome_message.ts";
 import type { Family, FamilyParameter } from "./family.ts";
 import { digamma, logGamma } from "../math/special.ts";
 import { gamma, poisson as poissonDraw } from "../math/variates.ts";
+import { LOG_COUNT_PILOT } from "./poisson.ts";
 
 /** brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior gamma(0.01, 0.01). */
 export const SHAPE: FamilyParameter = {
@@ -89,15 +90,9 @@ export const negbinomial: Family = {
   expectedValue: (eta) => 1 * Math.exp(eta),
   // The gamma–Poisson mixture: λ ~ Gamma(φ, rate φ/μ), y ~ Poisson(λ).
   predictiveDraw: (mu, _n, [phi], s, rng) => poissonDraw(rng, gamma(rng, phi[s]) * mu / phi[s]),
-  // brms centres the Intercept's default prior on log y (0.1 standing in for 0), as poisson.
-  priorOutcome: (y) => Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v)),
-  // The pilot treats the counts as Poisson (φ → ∞): it only picks a parameterisation, and
-  // overdispersion merely overstates each level's information.
-  pilotSums: (s, p) => ({ sum: s.rows[p] * s.y[p], weight: s.rows[p], sumSq: 0 }),
-  workingStep: (eta, row) => {
-    const mu = row.weight * Math.exp(eta);
-    return { resid: row.sum - mu, weight: mu, rss: 0, count: 0 };
-  },
+  // Default priors on log y, as poisson; the pilot treats the counts as Poisson (φ → ∞): it
+  // only picks a parameterisation, and overdispersion merely overstates a level's information.
+  ...LOG_COUNT_PILOT,
   wgsl: {
     // lgamma(y + φ) − lgamma(φ) and its derivative as sums over k < y for small counts (exact
     // in f32 where the lgamma difference would cancel), else by lgamma_/digamma_.

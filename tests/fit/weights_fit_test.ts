@@ -39,11 +39,14 @@ const PRIORS = {
   sigma: { dist: "normal", mu: 0, sigma: 2 },
 } as const;
 
-Deno.test({
-  name: "weights: integer weights give the duplicated rows' posterior (gaussian, collapsed)",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+/** A test that fits (worker pools and timers outlive it: no sanitizers). */
+function fitTest(name: string, fn: () => Promise<void>) {
+  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
+}
+
+fitTest(
+  "weights: integer weights give the duplicated rows' posterior (gaussian, collapsed)",
+  async () => {
     const { weighted, duplicated } = tables();
     const a = await formula("y | weights(w) ~ x + (1 | g)", weighted).priors(PRIORS).fit(OPTIONS);
     const b = await formula("y ~ x + (1 | g)", duplicated).priors(PRIORS).fit({
@@ -61,13 +64,11 @@ Deno.test({
       assert.ok(Math.abs(p.mean - q.mean) < 4.5 * mcse, `${p.name}: ${p.mean} vs ${q.mean}`);
     }
   },
-});
+);
 
-Deno.test({
-  name: "weights: loo's pointwise log-likelihood is the row's times its weight (brms)",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+fitTest(
+  "weights: loo's pointwise log-likelihood is the row's times its weight (brms)",
+  async () => {
     const { weighted, w } = tables();
     const fit = await formula("y | weights(w) ~ x + (1 | g)", weighted).priors(PRIORS)
       .fit({ ...OPTIONS, chains: 2, draws: 100 });
@@ -88,4 +89,4 @@ Deno.test({
     }
     assert.ok(w.includes(0) && ll[w.indexOf(0)].every((v) => v === 0));
   },
-});
+);

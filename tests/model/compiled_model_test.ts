@@ -13,10 +13,11 @@ import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws } from "../../lib/sampler/backend.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
-import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { logGamma } from "../../lib/math/special.ts";
 import {
   crossedSpec,
+  FAMILIES_UNDER_TEST,
   GEOMETRIES,
   seeded,
   simulatedTable,
@@ -32,14 +33,7 @@ import {
   varyingEffectsFromTheta,
 } from "../../lib/model/varying_effects.ts";
 
-const FAMILIES: Family[] = [
-  "gaussian",
-  "bernoulli",
-  "binomial",
-  "poisson",
-  "student",
-  "negbinomial",
-];
+const FAMILIES = FAMILIES_UNDER_TEST;
 
 function randomPoint(dim: number, seed: number): Float64Array {
   const u = seeded(seed);

@@ -12,16 +12,15 @@ import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
-import { crossedSpec, seeded, simulatedTable, withNormalPriors } from "./_fixtures.ts";
+import {
+  crossedSpec,
+  FAMILIES_UNDER_TEST,
+  seeded,
+  simulatedTable,
+  withNormalPriors,
+} from "./_fixtures.ts";
 
-const FAMILIES: Family[] = [
-  "gaussian",
-  "bernoulli",
-  "binomial",
-  "poisson",
-  "student",
-  "negbinomial",
-];
+const FAMILIES = FAMILIES_UNDER_TEST;
 
 /** Integer weights 0–3 per row, the weighted table and the table with rows repeated w times. */
 function weightedAndDuplicated(table: Table, seed: number) {

@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
-import type { Family } from "../../lib/spec/model_spec.ts";
 import type { GpuContext } from "../../lib/webgpu/device.ts";
 import { GpuModel, type GpuModelOptions } from "../../lib/webgpu/gpu_model.ts";
-import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
+import { crossedSpec, FAMILIES_UNDER_TEST, seeded, simulatedTable } from "../model/_fixtures.ts";
 import { withColumn } from "../../lib/data/table.ts";
 import { gpuTest } from "./_gpu.ts";
 import { hasSignedScales, withSdScales } from "../../lib/model/signed_scales.ts";
@@ -69,14 +68,7 @@ async function compare(
   }
 }
 
-const FAMILIES: Family[] = [
-  "gaussian",
-  "bernoulli",
-  "binomial",
-  "poisson",
-  "student",
-  "negbinomial",
-];
+const FAMILIES = FAMILIES_UNDER_TEST;
 for (const family of FAMILIES) {
   gpuTest(
     `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
