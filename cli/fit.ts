@@ -38,14 +38,16 @@ import { FAMILY_LIST } from "../lib/families/mod.ts";
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
   const pad = " ".repeat(26);
+  // The names' column is as wide as the longest name.
+  const width = Math.max(...FAMILY_LIST.map((f) => f.name.length)) + 1;
   return FAMILY_LIST.map((f) => {
     const extra = f.parameters.length === 0
       ? "no extra parameter"
       : f.parameters.map((p) => p.name).join(", ");
-    const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${f.link} link`];
-    if (f.needsTrials) lines.push(`${pad}${" ".repeat(11)}needs trials: "y | trials(n) ~ …"`);
+    const lines = [`${pad}${f.name.padEnd(width - 1)} ${extra}; ${f.link} link`];
+    if (f.needsTrials) lines.push(`${pad}${" ".repeat(width)}needs trials: "y | trials(n) ~ …"`);
     for (const p of f.parameters) {
-      lines.push(`${pad}${" ".repeat(11)}${p.name}: ${p.description}`);
+      lines.push(`${pad}${" ".repeat(width)}${p.name}: ${p.description}`);
     }
     return lines.join("\n");
   }).join("\n");
@@ -76,6 +78,7 @@ Model
   --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
 ${familyHelp()}
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
+  --weights COLUMN      likelihood weights, as "y | weights(w) ~ …" (default: none)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
                         "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
                         "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
@@ -125,6 +128,8 @@ export interface CliArgs {
   levels: Record<string, string[]>;
   /** --treatment: which varying slope is the treatment (default: the first). */
   treatment?: string;
+  /** --weights: the likelihood-weight column (or `y | weights(w)` in the formula). */
+  weights?: string;
   recode?: string;
   dropMissing: boolean;
   priors: string[];
@@ -188,6 +193,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         formula: { type: "string" },
         family: { type: "string" },
         treatment: { type: "string" },
+        weights: { type: "string" },
         levels: { type: "string", multiple: true },
         recode: { type: "string" },
         factor: { type: "string", multiple: true },
@@ -232,6 +238,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
   nonEmpty("family", v.family, "gaussian");
   nonEmpty("recode", v.recode, "tomz-weeks");
+  nonEmpty("weights", v.weights, "w");
   nonEmpty("out", v.out, "result.json");
   nonEmpty("effects-by", v["effects-by"], "g");
   for (const p of v.prior ?? []) nonEmpty("prior", p, '"b ~ normal(0, 1)"');
@@ -252,6 +259,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     family: (v.family ?? "gaussian") as Family,
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
+    ...(v.weights === undefined ? {} : { weights: v.weights }),
     recode: v.recode,
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
@@ -297,7 +305,8 @@ const RECODES: Record<string, (t: Table) => Table> = {
 /** Describe the model before sampling: rows, groups and sizes, terms, priors. */
 export function specSummary(spec: ModelSpec, table: Table): string {
   const lines = [
-    `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows`,
+    `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows` +
+    (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     `Treatment: ${spec.treatment ?? "(none)"}`,
   ];
@@ -439,7 +448,11 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = recode(table);
   }
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
-  let builder = formula(args.formula, table, { family: args.family });
+  const modelOptions = {
+    family: args.family,
+    ...(args.weights === undefined ? {} : { weights: args.weights }),
+  };
+  let builder = formula(args.formula, table, modelOptions);
   if (args.dropMissing) {
     const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
     if (dropped.droppedRows > 0) {
@@ -448,7 +461,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
     }
     table = dropped.table;
-    builder = formula(args.formula, table, { family: args.family });
+    builder = formula(args.formula, table, modelOptions);
   }
   if (args.treatment !== undefined) builder = withTreatment(builder, args.treatment);
   for (const p of args.priors.map(parsePrior)) {

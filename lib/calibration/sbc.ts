@@ -203,7 +203,7 @@ export async function sbc(
         for (let k = 0; k < K; k++) eta[i] += z[i * K + k] * r[j * K + k];
       }
     }
-    const aux = { sigma: NaN, nu: NaN };
+    const aux = { sigma: NaN, nu: NaN, shape: NaN };
     data.familyParameters.forEach((p, index) => {
       const value = drawPrior(p.prior, rng, index, p.name);
       (aux as Record<string, number>)[p.name] = value;

@@ -11,11 +11,13 @@ import { gamma, poisson } from "../math/variates.ts";
 export interface OutcomeParameters {
   sigma: number;
   nu: number;
+  /** negbinomial's shape φ (NaN for other families). */
+  shape?: number;
 }
 
 /**
  * Simulates one outcome per row from η (identity link for gaussian/student, logit for
- * bernoulli/binomial, log for poisson).
+ * bernoulli/binomial, log for poisson and negbinomial).
  *
  * @example
  * ```ts
@@ -57,6 +59,12 @@ export function simulateOutcome(
       case "poisson":
         y[i] = poisson(rng, Math.exp(e));
         break;
+      case "negbinomial": {
+        // The gamma–Poisson mixture with mean exp(η) and Var = μ + μ²/φ.
+        const phi = aux.shape!;
+        y[i] = poisson(rng, gamma(rng, phi) * Math.exp(e) / phi);
+        break;
+      }
     }
   }
   return y;

@@ -12,6 +12,7 @@
  */
 export interface GaussianStats {
   kind: "gaussian";
+  /** Rows per cell (summed weights with likelihood weights, as n, yᵀy, G, h, B, C, e). */
   count: Float64Array;
   /** Total rows and yᵀy. */
   n: number;
@@ -37,7 +38,10 @@ export interface PatternStats {
   w: Float64Array;
   /** nPatterns × Ktot: w_p Â. */
   wA: Float64Array;
-  /** Number of data rows in the pattern. */
+  /**
+   * Number of data rows in the pattern; with likelihood weights, their summed weight (every
+   * sum below is then weighted).
+   */
   rows: Float64Array;
   /** Sum of the outcome over the pattern's rows. */
   ySum: Float64Array;

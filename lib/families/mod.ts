@@ -9,6 +9,7 @@ import { bernoulli } from "./bernoulli.ts";
 import { binomial } from "./binomial.ts";
 import { poisson } from "./poisson.ts";
 import { student } from "./student.ts";
+import { negbinomial } from "./negbinomial.ts";
 
 export type {
   Family,
@@ -21,7 +22,14 @@ export type {
 export type { CompressedStats, GaussianStats, PatternStats } from "./compressed_stats.ts";
 
 /** Every registered family, in the order help texts list them. */
-export const FAMILY_LIST: readonly Family[] = [gaussian, bernoulli, binomial, poisson, student];
+export const FAMILY_LIST: readonly Family[] = [
+  gaussian,
+  bernoulli,
+  binomial,
+  poisson,
+  student,
+  negbinomial,
+];
 
 const BY_NAME = new Map(FAMILY_LIST.map((f) => [f.name, f]));
 

@@ -7,6 +7,25 @@ import { poisson as poissonDraw } from "../math/variates.ts";
 import { NO_PARAMETERS_WGSL } from "./no_parameters_wgsl.ts";
 
 /**
+ * What poisson and negbinomial share: brms's default priors centred on log y (0.1 standing in
+ * for 0) and the Poisson pilot step (score Σy − n·μ, Fisher weight n·μ; negbinomial's as φ → ∞).
+ *
+ * @example
+ * ```ts
+ * import { LOG_COUNT_PILOT } from "./poisson.ts";
+ * console.assert(LOG_COUNT_PILOT.workingStep(0, { sum: 3, weight: 2, sumSq: 0 }, 1).resid === 1);
+ * ```
+ */
+export const LOG_COUNT_PILOT: Pick<Family, "priorOutcome" | "pilotSums" | "workingStep"> = {
+  priorOutcome: (y) => Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v)),
+  pilotSums: (s, p) => ({ sum: s.ySum[p], weight: s.rows[p], sumSq: 0 }),
+  workingStep: (eta, row) => {
+    const mu = row.weight * Math.exp(eta);
+    return { resid: row.sum - mu, weight: mu, rss: 0, count: 0 };
+  },
+};
+
+/**
  * Poisson counts (brms `poisson()`): y ~ Poisson(exp(η)).
  *
  * @example
@@ -46,13 +65,7 @@ export const poisson: Family = {
   },
   expectedValue: (eta) => 1 * Math.exp(eta),
   predictiveDraw: (mu, _n, _extra, _s, rng) => poissonDraw(rng, mu),
-  // brms centres the Intercept's default prior on log y (0.1 standing in for 0).
-  priorOutcome: (y) => Array.from(y, (v) => Math.log(v === 0 ? 0.1 : v)),
-  pilotSums: (s, p) => ({ sum: s.ySum[p], weight: s.rows[p], sumSq: 0 }),
-  workingStep: (eta, row) => {
-    const mu = row.weight * Math.exp(eta);
-    return { resid: row.sum - mu, weight: mu, rss: 0, count: 0 };
-  },
+  ...LOG_COUNT_PILOT,
   wgsl: {
     patternTerms: `
 fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {

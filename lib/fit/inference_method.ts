@@ -60,6 +60,9 @@ export function chooseMethod(
     ? `${dim - (data.hasIntercept ? 1 : 0) - data.nFixed} group effects integrated out ` +
       "exactly, NUTS on the whitened population-level coefficients, scales, correlations and sigma"
     : `${dim} coefficients integrated out exactly, NUTS on the scales, correlations and sigma`;
+  // Weighted sufficient statistics keep every collapsed target exact; the reason says so.
+  const weighted = data.weights === undefined ? "" : `; likelihood weights "${data.weights}" ` +
+    "enter the cells' weighted sufficient statistics (Σw, Σw·y, Σw·y²), which stay exact";
   if (requested === "collapsed") {
     if (why !== null) {
       throw new HetfxError(
@@ -73,7 +76,7 @@ export function chooseMethod(
           'the CPU. Use backend "cpu" or "auto", or method "nuts".',
       );
     }
-    return { method: "collapsed", reason: `method "collapsed" requested: ${what}` };
+    return { method: "collapsed", reason: `method "collapsed" requested: ${what}${weighted}` };
   }
   if (why !== null) return { method: "nuts", reason: `auto: NUTS, since ${why}` };
   if (backend === "webgpu") {
@@ -86,7 +89,7 @@ export function chooseMethod(
         `${MAX_COLLAPSED_DIM} the collapsed sampler integrates out (its cost grows as their cube)`,
     };
   }
-  return { method: "collapsed", reason: `auto: collapsed Gaussian, ${what}` };
+  return { method: "collapsed", reason: `auto: collapsed Gaussian, ${what}${weighted}` };
 }
 
 /**

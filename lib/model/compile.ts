@@ -22,6 +22,7 @@ import type {
 } from "./compiled_data.ts";
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
+import { likelihoodWeights } from "./likelihood_weights.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
@@ -44,6 +45,7 @@ export interface CompileOptions {
 export function usedColumns(spec: ModelSpec): string[] {
   const names = new Set<string>([spec.outcome]);
   if (spec.trials) names.add(spec.trials);
+  if (spec.weights) names.add(spec.weights);
   for (const term of spec.terms) for (const v of term.split(":")) names.add(v);
   for (const g of spec.groupTerms) {
     for (const f of g.factors) names.add(f);
@@ -74,6 +76,9 @@ export function compileModel(
   options: CompileOptions = {},
 ): CompiledData {
   const spec = validateSpec(specIn, table);
+  // Likelihood weights multiply each row's log-likelihood: the compression sums them. Checked
+  // before missing values so that a NaN weight is named with its row.
+  const weights = likelihoodWeights(spec, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = checkOutcome(spec, table);
@@ -130,8 +135,8 @@ export function compileModel(
 
   // Compression.
   const stats = family.compression === "cells"
-    ? gaussianStats(columns, y, cellOfRow, nCells, aHat, kTotal)
-    : patternStats(family, columns, y, trials, cellOfRow, aHat, kTotal);
+    ? gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
+    : patternStats(family, columns, { y, trials, weights }, cellOfRow, aHat, kTotal);
 
   const { effectFixed, effectVarying } = treatmentDerivatives(
     spec,
@@ -163,6 +168,7 @@ export function compileModel(
   const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
+    ...(spec.weights === undefined ? {} : { weights: spec.weights }),
     nRows: n,
     columnNames,
     hasIntercept,
@@ -421,9 +427,15 @@ function treatmentDerivatives(
   return { effectFixed, effectVarying };
 }
 
+/**
+ * Per cell the Gaussian sufficient statistics, weighted (Σw, Σw·y², Σw·WᵀW, Σw·Wᵀy) when the
+ * model has likelihood weights: the weighted residual sum of squares is then exact, and so are
+ * the collapsed targets built on it (n becomes Σw).
+ */
 function gaussianStats(
   columns: Float64Array[],
   y: Float64Array,
+  weights: Float64Array | null,
   cellOfRow: Int32Array,
   nCells: number,
   aHat: Float64Array,
@@ -434,16 +446,19 @@ function gaussianStats(
   const wtw = new Float64Array(nCells * D * D);
   const wty = new Float64Array(nCells * D);
   let yty = 0;
+  let n = 0;
   const row = new Float64Array(D);
   for (let i = 0; i < y.length; i++) {
     const c = cellOfRow[i];
+    const wi = weights === null ? 1 : weights[i];
     for (let d = 0; d < D; d++) row[d] = columns[d][i];
-    count[c]++;
-    yty += y[i] * y[i];
+    count[c] += wi;
+    n += wi;
+    yty += wi * y[i] * y[i];
     const base = c * D * D;
     for (let a = 0; a < D; a++) {
-      wty[c * D + a] += row[a] * y[i];
-      const ra = row[a];
+      wty[c * D + a] += row[a] * wi * y[i];
+      const ra = row[a] * wi;
       if (ra === 0) continue;
       for (let b = 0; b < D; b++) wtw[base + a * D + b] += ra * row[b];
     }
@@ -475,22 +490,24 @@ function gaussianStats(
       }
     }
   }
-  return { kind: "gaussian", count, n: y.length, yty, G, h, B, C, e };
+  return { kind: "gaussian", count, n, yty, G, h, B, C, e };
 }
 
 /**
  * One entry per unique covariate pattern within a cell (and per outcome value when the family
- * keeps outcomes apart): rows, Σ y, Σ trials and the shared y, each kept only when used.
+ * keeps outcomes apart): rows, Σ y, Σ trials and the shared y, each kept only when used. With
+ * likelihood weights the sums are weighted (rows: Σw, Σw·y, Σw·trials): every family's
+ * log-likelihood is a sum of row terms times these, so the weighted sum stays exact.
  */
 function patternStats(
   family: Family,
   columns: Float64Array[],
-  y: Float64Array,
-  trials: Float64Array | null,
+  outcome: { y: Float64Array; trials: Float64Array | null; weights: Float64Array | null },
   cellOfRow: Int32Array,
   aHat: Float64Array,
   kTotal: number,
 ): PatternStats {
+  const { y, trials, weights } = outcome;
   if (family.needsTrials && trials === null) {
     throw new HetfxError(`Cannot build model: family "${family.name}" needs a trials column.`);
   }
@@ -518,9 +535,10 @@ function patternStats(
       trialSum.push(0);
       yValue.push(y[i]);
     }
-    rows[p] += 1;
-    ySum[p] += y[i];
-    if (trials !== null) trialSum[p] += trials[i];
+    const wi = weights === null ? 1 : weights[i];
+    rows[p] += wi;
+    ySum[p] += wi * y[i];
+    if (trials !== null) trialSum[p] += wi * trials[i];
   }
   const nPatterns = index.size;
   const wA = new Float64Array(nPatterns * kTotal);

@@ -83,6 +83,8 @@ export interface CompiledFamilyParameter {
 export interface CompiledData {
   family: Family;
   outcome: string;
+  /** The likelihood-weight column, when the model has one: `stats` then hold weighted sums. */
+  weights?: string;
   nRows: number;
   /** Columns of W: ["Intercept"?, fixed coefficients…, extra varying-only columns…]. */
   columnNames: string[];

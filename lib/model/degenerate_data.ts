@@ -63,15 +63,17 @@ export function checkOutcomeVariation(
     }
     return [];
   }
-  if (family === "poisson") {
+  if (family === "poisson" || family === "negbinomial") {
     let max = 0;
     for (let i = 0; i < n; i++) if (y[i] > max) max = y[i];
     if (max === 0) {
       throw new HetfxError(
-        `${FAIL}: outcome "${outcome}" is 0 in every row, so the poisson model has no finite ` +
+        `${FAIL}: outcome "${outcome}" is 0 in every row, so the ${family} model has no finite ` +
           `estimate of the intercept (log of a zero rate); a model needs some non-zero counts.`,
       );
     }
+    // Overdispersed counts keep wide posteriors: the large-count advice is Poisson's alone.
+    if (family === "negbinomial") return [];
     const advice = `the posterior of every coefficient is extremely narrow (sd about ` +
       `1/√count) and sampling is slow and fragile; model a rate instead (e.g. a gaussian model ` +
       `of log(${outcome}), or counts in larger units)`;

@@ -117,9 +117,12 @@ export function alignTable(
   return makeTable(out, [...columns]);
 }
 
-/** Columns a prediction needs: the model's columns without the outcome (trials included). */
+/**
+ * Columns a prediction needs: the model's columns without the outcome and the likelihood
+ * weights (trials included).
+ */
 export function predictorColumns(fit: FitResult): string[] {
-  return usedColumns(fit.spec).filter((c) => c !== fit.spec.outcome);
+  return usedColumns(fit.spec).filter((c) => c !== fit.spec.outcome && c !== fit.spec.weights);
 }
 
 /**

@@ -17,6 +17,7 @@ import { getColumn, type Table } from "../data/table.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
+import { likelihoodWeights } from "../model/likelihood_weights.ts";
 
 /** Pointwise LOO results for one observation. */
 export interface LooPointwise {
@@ -69,6 +70,8 @@ export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
     })
       .values
     : null;
+  // brms multiplies each row's log-likelihood by its likelihood weight (log_lik_weight).
+  const weights = likelihoodWeights(spec, data, "Cannot compute the log-likelihood");
   const lp = new LinearPredictor(fit, data);
   const S = lp.draws;
   const family = familyOf(spec.family);
@@ -77,6 +80,7 @@ export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
   for (let i = 0; i < lp.nRows; i++) {
     const eta = lp.eta(i, new Float64Array(S));
     family.pointwiseLogLikelihood(y.values[i], trials ? trials[i] : 1, eta, extra);
+    if (weights !== null) { for (let s = 0; s < S; s++) eta[s] *= weights[i]; }
     out.push(eta);
   }
   return out;

@@ -18,6 +18,8 @@ export interface FormulaOptions {
   family?: Family;
   /** Column with the number of trials (binomial); or write `y | trials(n) ~ …`. */
   trials?: string;
+  /** Column of likelihood weights; or write `y | weights(w) ~ …`. */
+  weights?: string;
 }
 
 /** A term during expansion: its variables (as indices in order of first appearance). */
@@ -204,6 +206,7 @@ function isLiteral(expr: FormulaExpr): boolean {
 function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
   const out: { name: string; pos: number }[] = [ast.response];
   if (ast.trials !== undefined) out.push(ast.trials);
+  if (ast.weights !== undefined) out.push(ast.weights);
   const walk = (e: FormulaExpr) => {
     switch (e.kind) {
       case "var":
@@ -256,7 +259,7 @@ export function formula(
   const table = toTable(source, "Cannot build model from formula");
   checkOptions(
     options,
-    optionNames<FormulaOptions>({ family: true, trials: true }),
+    optionNames<FormulaOptions>({ family: true, trials: true, weights: true }),
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
@@ -280,13 +283,14 @@ export function formula(
       throw new HetfxError(`${error.message}\n  ${text}\n  ${" ".repeat(pos)}^`);
     }
   }
-  if (
-    ast.trials !== undefined && options.trials !== undefined && ast.trials.name !== options.trials
-  ) {
-    throw new HetfxError(
-      `Cannot build model: trials given twice ("${ast.trials.name}" in the formula, ` +
-        `"${options.trials}" in the options); give it once.`,
-    );
+  for (const role of ["trials", "weights"] as const) {
+    const inFormula = ast[role]?.name;
+    if (inFormula !== undefined && options[role] !== undefined && inFormula !== options[role]) {
+      throw new HetfxError(
+        `Cannot build model: ${role} given twice ("${inFormula}" in the formula, ` +
+          `"${options[role]}" in the options); give it once.`,
+      );
+    }
   }
   const expander = new Expander(ast);
   const groups: FormulaExpr[] = [];
@@ -303,11 +307,13 @@ export function formula(
   });
   const treatment = groupTerms.find((g) => (g.slopes ?? []).length > 0)?.slopes?.[0] ?? null;
   const trials = ast.trials?.name ?? options.trials;
+  const weights = ast.weights?.name ?? options.weights;
   return new HierBuilder(Object.freeze({
     table,
     outcome: ast.response.name,
     family: options.family ?? (trials === undefined ? "gaussian" : "binomial"),
     ...(trials === undefined ? {} : { trials }),
+    ...(weights === undefined ? {} : { weights }),
     intercept: rhs.intercept,
     treatment,
     population: rhs.terms.map((term) => ({ kind: "term" as const, term })),

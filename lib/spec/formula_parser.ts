@@ -5,7 +5,8 @@
  * Grammar (lowest precedence first, as in R):
  *
  *     formula  := response "~" sum EOF
- *     response := NAME [ "|" "trials" "(" NAME ")" ]
+ *     response := NAME [ "|" addition { "+" addition } ]
+ *     addition := ("trials" | "weights") "(" NAME ")"
  *     sum      := [ "-" ] product { ("+" | "-") product }
  *     product  := inter { "*" inter }
  *     inter    := atom { ":" atom }
@@ -40,10 +41,12 @@ export type FormulaExpr =
     pos: number;
   };
 
-/** A parsed formula: `response [| trials(n)] ~ rhs`. */
+/** A parsed formula: `response [| trials(n) + weights(w)] ~ rhs`. */
 export interface FormulaAst {
   response: { name: string; pos: number };
   trials?: { name: string; pos: number };
+  /** brms's `weights(w)`: each row's log-likelihood times w. */
+  weights?: { name: string; pos: number };
   rhs: FormulaExpr;
   source: string;
 }
@@ -92,26 +95,17 @@ class Parser {
     }
     const name = this.peek();
     this.index++;
-    let trials: { name: string; pos: number } | undefined;
+    // brms's addition terms after "|": trials(n), weights(w), joined by "+" in any order.
+    const addition: Partial<Record<"trials" | "weights", { name: string; pos: number }>> = {};
     if (this.peek().kind === "|") {
-      this.index++;
-      const fn = this.peek();
-      if (fn.kind !== "ident" || fn.text !== "trials") {
-        this.fail(fn.pos, `expected "trials(column)" after "|" in the outcome`);
-      }
-      this.index++;
-      this.expect("(", `"(" after "trials"`);
-      const constant = this.peek();
-      if (constant.kind === "number") {
-        this.fail(
-          constant.pos,
-          `trials(${constant.text}): give the number of trials as a column — add a column, ` +
-            `say n, equal to ${constant.text} in every row and write trials(n)`,
-        );
-      }
-      const column = this.expect("ident", "the column with the number of trials");
-      this.expect(")", `")" after the trials column`);
-      trials = { name: column.text, pos: column.pos };
+      do {
+        this.index++;
+        const [kind, column] = this.parseAddition();
+        if (addition[kind] !== undefined) {
+          this.fail(column.pos, `${kind}() given twice in the outcome; give it once`);
+        }
+        addition[kind] = column;
+      } while (this.peek().kind === "+");
     }
     if (this.peek().kind !== "~") {
       this.fail(
@@ -141,8 +135,35 @@ class Parser {
       rhs,
       source: this.source,
     };
-    if (trials !== undefined) ast.trials = trials;
+    if (addition.trials !== undefined) ast.trials = addition.trials;
+    if (addition.weights !== undefined) ast.weights = addition.weights;
     return ast;
+  }
+
+  /** One addition term of the outcome: `trials(column)` or `weights(column)`. */
+  private parseAddition(): ["trials" | "weights", { name: string; pos: number }] {
+    const fn = this.peek();
+    if (fn.kind !== "ident" || (fn.text !== "trials" && fn.text !== "weights")) {
+      this.fail(fn.pos, `expected "trials(column)" or "weights(column)" after "|" in the outcome`);
+    }
+    const kind = fn.text as "trials" | "weights";
+    this.index++;
+    this.expect("(", `"(" after "${kind}"`);
+    const constant = this.peek();
+    if (constant.kind === "number") {
+      const what = kind === "trials" ? "the number of trials" : "the weights";
+      this.fail(
+        constant.pos,
+        `${kind}(${constant.text}): give ${what} as a column — add a column, ` +
+          `say n, equal to ${constant.text} in every row and write ${kind}(n)`,
+      );
+    }
+    const column = this.expect(
+      "ident",
+      kind === "trials" ? "the column with the number of trials" : "the column of weights",
+    );
+    this.expect(")", `")" after the ${kind} column`);
+    return [kind, { name: column.text, pos: column.pos }];
   }
 
   private parseSum(): FormulaExpr {
@@ -319,9 +340,14 @@ export function printExpr(expr: FormulaExpr): string {
  * ```ts
  * import { parseFormula, printFormula } from "./formula_parser.ts";
  * console.assert(printFormula(parseFormula("s|trials(n)~x")) === "s | trials(n) ~ x");
+ * console.assert(printFormula(parseFormula("s|weights(w)+trials(n)~x")) === "s | trials(n) + weights(w) ~ x");
  * ```
  */
 export function printFormula(ast: FormulaAst): string {
-  const trials = ast.trials === undefined ? "" : ` | trials(${formatName(ast.trials.name)})`;
-  return `${formatName(ast.response.name)}${trials} ~ ${printExpr(ast.rhs)}`;
+  const addition = [
+    ...(ast.trials === undefined ? [] : [`trials(${formatName(ast.trials.name)})`]),
+    ...(ast.weights === undefined ? [] : [`weights(${formatName(ast.weights.name)})`]),
+  ];
+  const bar = addition.length === 0 ? "" : ` | ${addition.join(" + ")}`;
+  return `${formatName(ast.response.name)}${bar} ~ ${printExpr(ast.rhs)}`;
 }

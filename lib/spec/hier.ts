@@ -80,6 +80,8 @@ export interface HierState {
   readonly outcome?: string;
   readonly family: Family;
   readonly trials?: string;
+  /** Column of likelihood weights (brms `weights(w)`). */
+  readonly weights?: string;
   readonly intercept: boolean;
   readonly treatment: string | null;
   /** Population-level terms in call order; `.toJSON()` sorts them by degree (R's order). */
@@ -139,6 +141,23 @@ export class HierBuilder {
   family(name: Family, options: { trials?: string } = {}): HierBuilder {
     const trials = options.trials === undefined ? undefined : checkName(options.trials, "trials");
     return this.with({ family: name, trials });
+  }
+
+  /**
+   * Likelihood weights (brms `y | weights(w) ~ …`): each row's log-likelihood is multiplied
+   * by its value in `column` (non-negative, not all 0).
+   *
+   * @example
+   * ```ts
+   * import { hier } from "./hier.ts";
+   * import { makeTable } from "../data/table.ts";
+   * const num = (v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+   * const t = makeTable({ y: num([1, 2, 3, 5]), x: num([0, 1, 0, 1]), w: num([1, 2, 1, 0.5]) });
+   * console.assert(hier(t).outcome("y").controls("x").weights("w").toJSON().weights === "w");
+   * ```
+   */
+  weights(column: string): HierBuilder {
+    return this.with({ weights: checkName(column, ".weights()") });
   }
 
   /** Keep (true) or drop (false, brms `0 +`) the population-level intercept. */
@@ -340,6 +359,7 @@ export class HierBuilder {
       outcome: s.outcome,
       family: s.family,
       ...(s.trials === undefined ? {} : { trials: s.trials }),
+      ...(s.weights === undefined ? {} : { weights: s.weights }),
       intercept: s.intercept,
       treatment,
       terms: byDegree(terms),

@@ -18,6 +18,7 @@ export const FAMILY_ROLES = {
   binomial: { link: "logit", trials: true, parameters: [] },
   poisson: { link: "log", trials: false, parameters: [] },
   student: { link: "identity", trials: false, parameters: ["sigma", "nu"] },
+  negbinomial: { link: "log", trials: false, parameters: ["shape"] },
 } as const satisfies Record<
   string,
   { link: string; trials: boolean; parameters: readonly string[] }
@@ -53,7 +54,7 @@ export type PriorDistribution =
   | { dist: "flat" };
 
 /** brms prior classes. */
-export type PriorClass = "Intercept" | "b" | "sd" | "cor" | "sigma" | "nu";
+export type PriorClass = "Intercept" | "b" | "sd" | "cor" | "sigma" | "nu" | "shape";
 
 /** One prior statement: `b ~ normal(0, 0.5)`, optionally for one coefficient or group. */
 export interface PriorSpec {
@@ -73,6 +74,11 @@ export interface ModelSpec {
   family: Family;
   /** Column with the number of trials (binomial only). */
   trials?: string;
+  /**
+   * Column of likelihood weights (brms `y | weights(w)`): each row's log-likelihood is
+   * multiplied by its weight. Absent: every row weighs 1.
+   */
+  weights?: string;
   /** Whether the model has a population-level intercept. */
   intercept: boolean;
   /** The treatment whose effect varies; null when the model names none. */

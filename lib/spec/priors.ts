@@ -6,7 +6,7 @@
  *
  * `mad(y)` is R's `mad`: 1.4826 × the median absolute deviation from the median. Location and
  * scale are rounded to one decimal as brms does (R's `round`), then the scale is at least 2.5.
- * For the log-link family (poisson) brms computes them on `log(y)` (zeros replaced by 0.1); for
+ * For the log-link families (poisson, negbinomial) brms computes them on `log(y)` (zeros replaced by 0.1); for
  * logit-link families (bernoulli, binomial) they are fixed.
  *
  * | class     | gaussian, student                          | poisson (on log y)              | bernoulli, binomial      |
@@ -17,6 +17,7 @@
  * | sigma     | student_t(3, 0, max(2.5, mad(y))), ≥ 0     | (unused)                        | (unused)                 |
  * | cor       | lkj(1)                                     | lkj(1)                          | lkj(1)                   |
  * | nu        | gamma(2, 0.1), ≥ 1 (student only)          | (unused)                        | (unused)                 |
+ * | shape     | (unused)                                   | gamma(0.01, 0.01) (negbinomial) | (unused)                 |
  *
  * The Intercept prior is on the intercept of the model with centred predictors, as in brms.
  * Half-distributions (`halfNormal`, …) return the plain distribution: the class's lower bound
@@ -29,7 +30,15 @@ import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
 
 /** The prior classes, in the canonical order used by `priorsFromObject`. */
-export const PRIOR_CLASSES: readonly PriorClass[] = ["Intercept", "b", "sd", "sigma", "cor", "nu"];
+export const PRIOR_CLASSES: readonly PriorClass[] = [
+  "Intercept",
+  "b",
+  "sd",
+  "sigma",
+  "cor",
+  "nu",
+  "shape",
+];
 
 /** Parameter names of each prior distribution, in positional order (as brms writes them). */
 export const PRIOR_DISTRIBUTIONS = {
@@ -240,7 +249,7 @@ export type PriorObject = Partial<Record<PriorClass, PriorDistribution>>;
 
 /**
  * Class-wide prior statements from `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }`, in the
- * canonical class order (Intercept, b, sd, sigma, cor, nu) whatever the key order.
+ * canonical class order (Intercept, b, sd, sigma, cor, nu, shape) whatever the key order.
  *
  * @example
  * ```ts

@@ -80,6 +80,7 @@ function checkColumn(table: Table, name: unknown, role: string): void {
 function checkColumns(spec: ModelSpec, table: Table): void {
   checkColumn(table, spec.outcome, "the outcome");
   if (spec.trials !== undefined) checkColumn(table, spec.trials, "trials");
+  if (spec.weights !== undefined) checkColumn(table, spec.weights, "weights");
   if (spec.treatment !== null) checkColumn(table, spec.treatment, "the treatment");
   for (const term of spec.terms) {
     for (const variable of term.split(":")) checkColumn(table, variable, `term "${term}"`);
@@ -185,6 +186,7 @@ function checkRoles(spec: ModelSpec): void {
   for (const term of spec.terms) if (term.split(":").includes(y)) uses.push(`term "${term}"`);
   if (spec.treatment === y) uses.push("the treatment");
   if (spec.trials === y) uses.push("trials");
+  if (spec.weights === y) uses.push("weights");
   for (const g of spec.groupTerms) {
     if (g.factors.includes(y)) uses.push(`grouping "${g.group}"`);
     for (const s of g.slopes) {

@@ -41,6 +41,8 @@ function specFor(table: Table, family: Family) {
     sd: normal(0, 0.5),
     ...(withSigma ? { sigma: normal(0, 1) } : {}),
     ...(family === "student" ? { nu: gamma(2, 0.1) } : {}),
+    // A proper, moderate shape prior: brms's gamma(0.01, 0.01) draws shapes from 1e-30 to 1e3.
+    ...(family === "negbinomial" ? { shape: gamma(4, 1) } : {}),
   }).toJSON();
 }
 
@@ -71,7 +73,8 @@ Deno.test("sbc: Gaussian, CPU NUTS (automatic parameterisation)", async () => {
   await calibrated("gaussian", { seed: 4, fit: { ...small, method: "nuts" } });
 });
 
-for (const [i, family] of (["bernoulli", "binomial", "poisson", "student"] as Family[]).entries()) {
+const NUTS_FAMILIES: Family[] = ["bernoulli", "binomial", "poisson", "student", "negbinomial"];
+for (const [i, family] of NUTS_FAMILIES.entries()) {
   Deno.test(`sbc: ${family}, CPU NUTS (automatic parameterisation)`, async () => {
     await calibrated(family, { seed: 10 + i, fit: { ...small, method: "nuts" } });
   });

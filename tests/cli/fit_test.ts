@@ -295,3 +295,42 @@ Deno.test("fit: text levels in R's order give b_armhigh, b_armlow; --levels sets
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fit --weights and y | weights(w): the summary names them; bad weights exit 2 by row", async () => {
+  const paper = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks", "--dry-run"];
+  const viaOption = await runFit(
+    ...paper,
+    "--formula",
+    "force ~ alliance + (1 + alliance | white)",
+    "--weights",
+    "weight",
+  );
+  assert.equal(viaOption.code, 0, viaOption.stderr);
+  assert.match(viaOption.stdout, /likelihood weights "weight"/);
+  const inFormula = await runFit(
+    ...paper,
+    "--formula",
+    "pref | weights(weight) ~ alliance + (1 + alliance | white)",
+    "--family",
+    "negbinomial",
+  );
+  assert.equal(inFormula.code, 0, inFormula.stderr);
+  assert.match(inFormula.stdout, /Model: negbinomial, outcome pref, 1200 rows, likelihood weights/);
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = ["y,x,g,w"];
+    for (let i = 0; i < 20; i++) lines.push(`${i % 3},${i % 2},${i % 4},${i === 12 ? -1 : 1}`);
+    await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
+    const r = await runFit(
+      `${dir}/d.csv`,
+      "--formula",
+      "y | weights(w) ~ x + (1 | g)",
+      "--dry-run",
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /weights "w" must be finite and non-negative, but row 13 has -1/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

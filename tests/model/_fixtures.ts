@@ -10,6 +10,16 @@ export { seeded } from "../_seeded.ts";
 import assert from "node:assert/strict";
 import type { LogDensity } from "../../lib/sampler/log_density.ts";
 
+/** The families the model and backend tests run (simulatedTable simulates each). */
+export const FAMILIES_UNDER_TEST: readonly Family[] = [
+  "gaussian",
+  "bernoulli",
+  "binomial",
+  "poisson",
+  "student",
+  "negbinomial",
+];
+
 /** A table of numeric columns, e.g. `numericTable({ y, x, g })`. */
 export function numericTable(columns: Record<string, Float64Array>): Table {
   return makeTable(
@@ -53,6 +63,9 @@ export function simulatedTable(n: number, family: Family, seed = 7): Table {
       }
       case "poisson":
         y[i] = Math.floor(Math.exp(eta) * 2 * u());
+        break;
+      case "negbinomial": // overdispersed counts: mean e^η, a long right tail
+        y[i] = Math.floor(Math.exp(eta) * 4 * u() * u());
         break;
     }
   }

@@ -47,6 +47,8 @@ const CASES: [string, string][] = [
   ["y ~ (1 | g)", "y ~ (1 | g)"],
   ["y ~ 1 + (1 + t | g1:g2)", "y ~ 1 + (1 + t | g1:g2)"],
   ["s | trials(n) ~ x", "s | trials(n) ~ x"],
+  ["s | weights(w) ~ x", "s | weights(w) ~ x"],
+  ["s|weights(w)+trials(n)~x", "s | trials(n) + weights(w) ~ x"],
   [
     "force ~ 1 + regime + stakes + costs + region + alliance * (white + male + intl + hawk) + " +
     "(1 + alliance | white:male:intl:hawk)",
@@ -106,7 +108,12 @@ const ERRORS: [string, RegExp][] = [
   ],
   ["y ~ (1 | )", /position 10: expected a grouping column after "\|"/],
   ["y ~ a * * b", /position 9: expected a term after "\*", found "\*"/],
-  ["y | binomial(n) ~ x", /position 5: expected "trials\(column\)" after "\|"/],
+  [
+    "y | binomial(n) ~ x",
+    /position 5: expected "trials\(column\)" or "weights\(column\)" after "\|"/,
+  ],
+  ["y | weights(w) + weights(v) ~ x", /position 26: weights\(\) given twice in the outcome/],
+  ["y | weights(2) ~ x", /weights\(2\): give the weights as a column/],
 ];
 
 for (const [input, pattern] of ERRORS) {

@@ -141,6 +141,24 @@ Deno.test("formula: y | trials(n) gives a binomial model with trials", () => {
   );
 });
 
+Deno.test("formula: y | weights(w), the weights option and .weights() give the same spec", () => {
+  const t = tomzLike();
+  const text = "force ~ alliance + (1 + alliance | white)";
+  const inFormula = formula("force | weights(n) ~ alliance + (1 + alliance | white)", t).toJSON();
+  assert.equal(inFormula.weights, "n");
+  assert.deepStrictEqual(formula(text, t, { weights: "n" }).toJSON(), inFormula);
+  assert.deepStrictEqual(formula(text, t).weights("n").toJSON(), inFormula);
+  assert.equal(formula(text, t).toJSON().weights, undefined);
+  // Combined with trials, in either order.
+  const both = formula("force | weights(n) + trials(n) ~ alliance", t).toJSON();
+  assert.deepStrictEqual([both.family, both.trials, both.weights], ["binomial", "n", "n"]);
+  assert.throws(
+    () => formula("force | weights(n) ~ alliance", t, { weights: "hawk" }),
+    /weights given twice \("n" in the formula, "hawk" in the options\)/,
+  );
+  assert.throws(() => formula("force | weights(nope) ~ alliance", t), /nope/);
+});
+
 Deno.test("formula() returns a builder: immutable, and its methods chain", () => {
   const t = tomzLike();
   const f = formula("force ~ alliance + (1 + alliance | white)", t);

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
-import type { Family } from "../../lib/spec/model_spec.ts";
 import type { GpuContext } from "../../lib/webgpu/device.ts";
 import { GpuModel, type GpuModelOptions } from "../../lib/webgpu/gpu_model.ts";
-import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
+import { crossedSpec, FAMILIES_UNDER_TEST, seeded, simulatedTable } from "../model/_fixtures.ts";
+import { withColumn } from "../../lib/data/table.ts";
 import { gpuTest } from "./_gpu.ts";
 import { hasSignedScales, withSdScales } from "../../lib/model/signed_scales.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
@@ -68,7 +68,7 @@ async function compare(
   }
 }
 
-const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
+const FAMILIES = FAMILIES_UNDER_TEST;
 for (const family of FAMILIES) {
   gpuTest(
     `${family}: GPU log density and gradient equal CompiledModel (f64) to f32 tolerance`,
@@ -88,6 +88,25 @@ for (const family of FAMILIES) {
     },
   );
 }
+
+gpuTest(
+  "likelihood weights: the GPU log density and gradient equal the CPU's for every family",
+  async (gpu) => {
+    // Weights 0.5–3 (a quarter of them 0): the shader reads the patterns' summed weights and
+    // weighted sums (Gaussian: weighted cell statistics) exactly as the CPU does.
+    for (const family of FAMILIES) {
+      const table = simulatedTable(2000, family, 13);
+      const u = seeded(17);
+      const w = Float64Array.from(
+        { length: table.nRows },
+        () => (u() < 0.25 ? 0 : 0.5 + 2.5 * u()),
+      );
+      const weighted = withColumn(table, "w", { kind: "number", values: w });
+      const data = compileModel({ ...crossedSpec(family), weights: "w" }, weighted);
+      await compare(gpu, data, 5, 29, 1.5);
+    }
+  },
+);
 
 gpuTest(
   "no shader loop truncation: 140,000 patterns, one cell with > 65,535, equal the CPU",

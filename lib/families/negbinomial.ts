@@ -1,0 +1,143 @@
+/** The negbinomial family: overdispersed counts, log link, brms's shape parameter. */
+import { mustBe } from "./outcome_message.ts";
+import type { Family, FamilyParameter } from "./family.ts";
+import { digamma, logGamma } from "../math/special.ts";
+import { gamma, poisson as poissonDraw } from "../math/variates.ts";
+import { LOG_COUNT_PILOT } from "./poisson.ts";
+
+/** brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior gamma(0.01, 0.01). */
+export const SHAPE: FamilyParameter = {
+  name: "shape",
+  lower: 0,
+  description: "shape φ (Var = μ + μ²/φ), default gamma(0.01, 0.01)",
+  defaultPrior: () => ({ dist: "gamma", shape: 0.01, rate: 0.01 }),
+};
+
+/** Counts below this use exact sums for lgamma(y + φ) − lgamma(φ) (no cancellation at large φ). */
+const SUM_BELOW = 64;
+
+/** lgamma(y + φ) − lgamma(φ) and digamma(y + φ) − digamma(φ) for a count y. */
+function risingLog(y: number, phi: number): [number, number] {
+  if (y >= SUM_BELOW) {
+    return [logGamma(y + phi) - logGamma(phi), digamma(y + phi) - digamma(phi)];
+  }
+  let lg = 0, dg = 0;
+  for (let k = 0; k < y; k++) lg += Math.log(phi + k), dg += 1 / (phi + k);
+  return [lg, dg];
+}
+
+/**
+ * One row's log-likelihood without −log y! (Stan's neg_binomial_2_log), its derivative in η and
+ * in φ. Written with log1p(μ/φ) so that large φ (near-Poisson) loses no precision:
+ * φ log φ − (y + φ) log(μ + φ) = −φ log1p(μ/φ) − y log(μ + φ).
+ */
+function rowTerms(y: number, eta: number, phi: number) {
+  const mu = Math.exp(eta);
+  const logMuPhi = Math.log(mu + phi);
+  const l1p = Math.log1p(mu / phi);
+  const [lg, dg] = risingLog(y, phi);
+  return {
+    lp: lg + y * (eta - logMuPhi) - phi * l1p,
+    dEta: y - (y + phi) * mu / (mu + phi),
+    dPhi: dg - l1p + (mu - y) / (mu + phi),
+  };
+}
+
+/**
+ * Negative binomial counts (brms `negbinomial()`): y ~ NB(μ = exp(η), φ), the gamma–Poisson
+ * mixture with mean μ and variance μ + μ²/φ. The likelihood is not linear in y, so patterns
+ * keep outcome values apart.
+ *
+ * @example
+ * ```ts
+ * import { negbinomial } from "./negbinomial.ts";
+ * console.assert(negbinomial.parameters[0].name === "shape" && negbinomial.expectedValue(0, NaN) === 1);
+ * ```
+ */
+export const negbinomial: Family = {
+  name: "negbinomial",
+  brms: "negbinomial",
+  link: "log",
+  linkScale: "on the log-mean scale",
+  inverseLink: Math.exp,
+  parameters: [SHAPE],
+  needsTrials: false,
+  discrete: true,
+  compression: "patterns",
+  patternsKeepOutcome: true,
+  collapsible: false,
+  outcomeAdvice: "the counts",
+  checkOutcome: (y, _n, where) =>
+    y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
+  patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
+    const phi = Math.exp(extra[0]);
+    const y = stats.y, rows = stats.rows;
+    let lp = 0;
+    let gPhi = 0;
+    for (let p = 0; p < eta.length; p++) {
+      const t = rowTerms(y[p], eta[p], phi);
+      lp += rows[p] * t.lp;
+      dEta[p] = rows[p] * t.dEta;
+      gPhi += rows[p] * t.dPhi;
+    }
+    gradExtra[0] += gPhi * phi; // ∂/∂u with φ = exp(u)
+    return lp;
+  },
+  pointwiseLogLikelihood: (y, _n, eta, [phi]) => {
+    const c = logGamma(y + 1);
+    for (let s = 0; s < eta.length; s++) eta[s] = rowTerms(y, eta[s], phi[s]).lp - c;
+  },
+  expectedValue: (eta) => 1 * Math.exp(eta),
+  // The gamma–Poisson mixture: λ ~ Gamma(φ, rate φ/μ), y ~ Poisson(λ).
+  predictiveDraw: (mu, _n, [phi], s, rng) => poissonDraw(rng, gamma(rng, phi[s]) * mu / phi[s]),
+  // Default priors on log y, as poisson; the pilot treats the counts as Poisson (φ → ∞): it
+  // only picks a parameterisation, and overdispersion merely overstates a level's information.
+  ...LOG_COUNT_PILOT,
+  wgsl: {
+    // lgamma(y + φ) − lgamma(φ) and its derivative as sums over k < y for small counts (exact
+    // in f32 where the lgamma difference would cancel), else by lgamma_/digamma_.
+    patternTerms: `
+fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {
+  let phi = ex.x;
+  let mu = exp(eta);
+  var lg = 0.0;
+  var dg = 0.0;
+  if (y < 16.0) {
+    for (var k = 0u; k < 16u; k++) {
+      let kf = f32(k);
+      if (kf >= y) {
+        break;
+      }
+      lg += log(phi + kf);
+      dg += 1.0 / (phi + kf);
+    }
+  } else {
+    lg = lgamma_(y + phi) - lgamma_(phi);
+    dg = digamma_(y + phi) - digamma_(phi);
+  }
+  let l1p = log1p_(mu / phi);
+  let lp = lg + y * (eta - log(mu + phi)) - phi * l1p;
+  let d_eta = y - (y + phi) * mu / (mu + phi);
+  let d_phi = dg - l1p + (mu - y) / (mu + phi);
+  return vec4<f32>(n * lp, n * d_eta, n * d_phi * phi, 0.0);
+}
+`,
+    finalize: `
+fn family_extras(c: u32) -> vec2<f32> {
+  return vec2<f32>(exp(theta[at(SHAPE_OFF, c)]), 0.0);
+}
+
+// The shape's prior and the Jacobian of φ = exp(u).
+fn family_finalize(c: u32, lik: f32, beta: ptr<function, array<f32, DA>>,
+                   gbeta: ptr<function, array<f32, DA>>) -> f32 {
+  let u = theta[at(SHAPE_OFF, c)];
+  let phi = exp(u);
+  let ps = prior(PRIOR_SHAPE, phi);
+  set_grad(SHAPE_OFF, c, sum_partials(1u + D + KT, c) + ps.y * phi + 1.0);
+  return lik + ps.x + u;
+}
+`,
+    extraPartials: 1,
+    gpuFields: (s) => [s.y, s.rows],
+  },
+};

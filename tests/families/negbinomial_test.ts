@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { negbinomial } from "../../lib/families/negbinomial.ts";
+import { familyTests } from "./_family_checks.ts";
+
+/**
+ * log NB(y | μ = e^η, φ) from its definition, by sums over k < y (independent of logGamma):
+ * log C(y + φ − 1, y) + y log(μ/(μ + φ)) + φ log(φ/(μ + φ)).
+ */
+function nbLogDensity(y: number, eta: number, phi: number): number {
+  const mu = Math.exp(eta);
+  let logChoose = 0;
+  for (let k = 0; k < y; k++) logChoose += Math.log(phi + k) - Math.log(k + 1);
+  return logChoose + y * Math.log(mu / (mu + phi)) + phi * Math.log(phi / (mu + phi));
+}
+
+familyTests({
+  family: negbinomial,
+  patterns: [{ y: [0, 0] }, { y: [3] }, { y: [17, 17, 17] }, { y: [80] }],
+  points: [
+    { eta: [0.3, 1.9, 2.6, 4.1], extra: [Math.log(0.8)] },
+    { eta: [-0.4, 1.1, 2.9, 4.5], extra: [Math.log(12)] },
+  ],
+  referenceLogDensity: (y, eta, [phi]) => nbLogDensity(y, eta, phi),
+  // μ ≤ 1.35 at pattern 0 (E[y] is checked there); the tail beyond 1000 is < 1e-40.
+  support: { values: Array.from({ length: 1000 }, (_, k) => k) },
+  variance: (eta, [phi]) => Math.exp(eta) + Math.exp(2 * eta) / phi,
+});
+
+Deno.test("negbinomial: brms's shape with gamma(0.01, 0.01); counts only; log y priors", () => {
+  assert.deepStrictEqual(negbinomial.parameters.map((p) => [p.name, p.lower]), [["shape", 0]]);
+  assert.deepStrictEqual(negbinomial.parameters[0].defaultPrior(7), {
+    dist: "gamma",
+    shape: 0.01,
+    rate: 0.01,
+  });
+  assert.ok(negbinomial.patternsKeepOutcome && negbinomial.discrete && !negbinomial.collapsible);
+  const where = { family: "negbinomial", outcome: "n", row: 4 };
+  assert.equal(negbinomial.checkOutcome(0, NaN, where), null);
+  assert.match(negbinomial.checkOutcome(-2, NaN, where)!, /non-negative integer count.*row 4/);
+  assert.match(negbinomial.checkOutcome(1.5, NaN, where)!, /row 4 has 1.5/);
+  assert.deepStrictEqual(negbinomial.priorOutcome(Float64Array.of(0, Math.E)), [
+    Math.log(0.1),
+    1,
+  ]);
+});
+
+Deno.test("negbinomial: a huge shape gives the Poisson log-likelihood (no cancellation)", () => {
+  // φ = 1e12: NB → Poisson; log1p keeps φ log(φ/(μ+φ)) → −μ exact to ~1e-12·μ.
+  const eta = Float64Array.of(1.3);
+  negbinomial.pointwiseLogLikelihood(4, NaN, eta, [Float64Array.of(1e12)]);
+  const mu = Math.exp(1.3);
+  const poissonLp = 4 * 1.3 - mu - Math.log(24);
+  assert.ok(Math.abs(eta[0] - poissonLp) < 1e-6, `${eta[0]} vs ${poissonLp}`);
+});
