@@ -475,7 +475,7 @@ function gaussianStats(
       }
     }
   }
-  return { kind: "gaussian", count, n: y.length, yty, G, h, B, C, e };
+  return { kind: "cells", count, n: y.length, yty, G, h, B, C, e };
 }
 
 /**

@@ -301,7 +301,7 @@ export class CompiledModel implements SamplerTarget {
     const gradBeta = this.gradBeta;
     gradBeta.fill(0);
     this.gradRho.fill(0);
-    const logLik = this.stats.kind === "gaussian"
+    const logLik = this.stats.kind === "cells"
       ? this.gaussianLikelihood(theta, gradient)
       : this.patternLikelihood(theta, gradient);
     this.lastLogLikelihood = logLik;
@@ -559,7 +559,7 @@ export class CompiledModel implements SamplerTarget {
   private gaussianLikelihood(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     const s = this.stats;
-    if (s.kind !== "gaussian") throw new Error("unreachable");
+    if (s.kind !== "cells") throw new Error("unreachable");
     const D = this.D;
     const K = d.kTotal;
     const beta = this.beta;

@@ -250,7 +250,7 @@ export class GpuModel {
       });
     const all = options.kernels !== "evaluate";
     const entries: [string, Promise<GPUComputePipeline>][] = [
-      ["likelihood", make(logDensity, layout.gaussian ? "gaussian_cells" : "pattern_likelihood")],
+      ["likelihood", make(logDensity, layout.cells ? "gaussian_cells" : "pattern_likelihood")],
     ];
     if (all) {
       for (const [name, entry] of CHEES_ENTRIES) entries.push([name, make(chees!, entry)]);
@@ -329,14 +329,14 @@ export class GpuModel {
     pass.setBindGroup(0, this.#bindGroup);
     if (only >= 0) {
       if (only === 0) {
-        if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
+        if (L.cells) this.#dispatchItems(pass, "likelihood", L.nCells);
         else this.#dispatchLikelihood(pass);
       }
       if (only === 1) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
       if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
       return;
     }
-    if (L.gaussian) {
+    if (L.cells) {
       this.#dispatchItems(pass, "likelihood", L.nCells);
     } else {
       this.#dispatchLikelihood(pass);

@@ -128,8 +128,8 @@ export interface ModelLayout {
   textureHeight: number;
   /** Bytes the likelihood kernel reads per evaluation of all chains (texels + theta). */
   likelihoodBytes: number;
-  /** The family's data are Gaussian cell statistics (the gaussian_cells kernel). */
-  gaussian: boolean;
+  /** The data are Gaussian cell statistics, `stats.kind` "cells" (the gaussian_cells kernel). */
+  cells: boolean;
   /** The family's WGSL (pattern_terms, family_extras, family_finalize; lib/families/). */
   familyWgsl: string;
   /** Parameter partials pattern_terms returns that the pattern loop sums (0 to 2). */
@@ -223,7 +223,7 @@ export function buildLayout(
     }
   }
   const family = familyOf(data.family);
-  const gaussian = data.stats.kind === "gaussian";
+  const cells = data.stats.kind === "cells";
   const extraPartials = family.wgsl.extraPartials;
   const nAcc = 1 + D + KT + extraPartials;
 
@@ -385,7 +385,7 @@ export function buildLayout(
   });
   const fParts: [string, ArrayLike<number>][] = [["PRIOR", priors]];
   let nRowsWeight = data.nRows;
-  if (data.stats.kind === "gaussian") {
+  if (data.stats.kind === "cells") {
     const g = gaussianCentring(data.stats, D, KT, nCells);
     fParts.push(["GB", data.stats.B], ["GC", data.stats.C], ["GE", g.eHat], ["BHAT", g.betaHat]);
     fParts.push(["DELTA", g.delta], ["G", data.stats.G], ["RSS0", [g.rss0]]);
@@ -535,10 +535,10 @@ export function buildLayout(
     rowFields,
     textureWidth,
     textureHeight,
-    likelihoodBytes: gaussian
+    likelihoodBytes: cells
       ? 0
       : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
-    gaussian,
+    cells,
     familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
     extraPartials,
     data: { rows, idx, modelF },

@@ -149,7 +149,7 @@ for (const family of FAMILIES) {
         const spec = makeSpec(family);
         const data = reparameterize(compileModel(spec, table));
         const model = new CompiledModel(data);
-        const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
+        const entries = data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns;
         // Gaussian: 4 × 3 cells (4 for the single term), whatever the rows.
         if (family === "gaussian") assert.equal(entries, specName === "crossed" ? 12 : 4);
         else if (family !== "student") assert.ok(entries < 2000, `${entries} patterns`);
