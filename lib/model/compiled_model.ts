@@ -227,7 +227,7 @@ export class CompiledModel implements SamplerTarget {
     // Each step adds its terms to lp one by one, in a fixed order (the sum's rounding with it).
     let lp = this.varyingForward(theta, gradient, 0);
     lp = this.populationPriors(theta, gradient, lp);
-    this.gatherCellEffects();
+    this.mapCellEffects(true);
     lp = this.familyParameterPriors(theta, gradient, lp);
 
     // Likelihood and its gradient with respect to β and each cell's varying effects.
@@ -240,7 +240,7 @@ export class CompiledModel implements SamplerTarget {
     lp += logLik;
     if (!Number.isFinite(lp)) return -Infinity;
 
-    this.scatterCellGradients();
+    this.mapCellEffects(false);
     this.backToPopulation(gradient);
     this.backToVarying(theta, gradient);
     return Number.isFinite(lp) ? lp : -Infinity;
@@ -304,16 +304,22 @@ export class CompiledModel implements SamplerTarget {
     return lp;
   }
 
-  /** Each cell's varying effects, all terms stacked, into rho (unless cells are the groups). */
-  private gatherCellEffects(): void {
+  /**
+   * Between the terms' level effects and the cells' stacked effects (all terms, kTotal per
+   * cell): `gather` copies r into rho, otherwise gradRho is added to gradR. Nothing when the
+   * cells are the groups (rho and r are then one array).
+   */
+  private mapCellEffects(gather: boolean): void {
+    if (this.cellsAreGroups) return;
     const d = this.data;
     const T = this.work.length;
-    for (let c = 0; c < d.nCells && !this.cellsAreGroups; c++) {
+    for (let c = 0; c < d.nCells; c++) {
       let k0 = c * d.kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
         const rBase = d.cellGroups[c * T + t] * w.K;
-        for (let k = 0; k < w.K; k++) this.rho[k0 + k] = w.r[rBase + k];
+        if (gather) { for (let k = 0; k < w.K; k++) this.rho[k0 + k] = w.r[rBase + k]; }
+        else for (let k = 0; k < w.K; k++) w.gradR[rBase + k] += this.gradRho[k0 + k];
         k0 += w.K;
       }
     }
@@ -330,21 +336,6 @@ export class CompiledModel implements SamplerTarget {
       gradient[parameter.offset] += g * e + 1;
     }
     return lp;
-  }
-
-  /** The cells' varying-effect gradients (gradRho) back to each term's levels (gradR). */
-  private scatterCellGradients(): void {
-    const d = this.data;
-    const T = this.work.length;
-    for (let c = 0; c < d.nCells && !this.cellsAreGroups; c++) {
-      let k0 = c * d.kTotal;
-      for (let t = 0; t < T; t++) {
-        const w = this.work[t];
-        const rBase = d.cellGroups[c * T + t] * w.K;
-        for (let k = 0; k < w.K; k++) w.gradR[rBase + k] += this.gradRho[k0 + k];
-        k0 += w.K;
-      }
-    }
   }
 
   /**
