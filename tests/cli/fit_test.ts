@@ -12,12 +12,12 @@ import { HetfxError } from "../../lib/errors.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 
 const runFit = (...args: string[]) => runFitCli(args);
+/** The paper's data file, recoded as the paper does. */
+const PAPER = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks"];
 
 Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–57", async () => {
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     TOMZ_WEEKS_FORMULA,
     "--dry-run",
@@ -31,9 +31,7 @@ Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–5
 Deno.test("fit writes the JSON result with every field the README documents", async () => {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     TOMZ_WEEKS_FORMULA,
     "--chains",
@@ -120,9 +118,7 @@ Deno.test("fit writes the JSON result with every field the README documents", as
 
 Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack trace", async () => {
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     "force ~ 1 + aliance + (1 + aliance | white)",
     "--dry-run",
@@ -134,9 +130,7 @@ Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack tra
 
 Deno.test("fit refuses absurd options before sampling", async () => {
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     TOMZ_WEEKS_FORMULA,
     "--adapt-delta",
@@ -148,7 +142,7 @@ Deno.test("fit refuses absurd options before sampling", async () => {
 
 Deno.test("fit checks --out and --effects-by before sampling, --dry-run included", async () => {
   const folder = await Deno.makeTempDir();
-  const paper = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks", "--dry-run"];
+  const paper = [...PAPER, "--dry-run"];
   const noFolder = await runFit(
     ...paper,
     "--formula",

@@ -208,17 +208,18 @@ export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => Comp
 
 /**
  * Assert that `target`'s analytic gradient at `point` matches central finite differences with
- * step 1e-5: O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8, so 1e-5 relative is ample.
+ * step h (default 1e-5): O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8 (1e-7 at h = 1e-6), so
+ * 1e-5 relative is ample.
  */
 export function assertGradientMatchesDifferences(
   target: LogDensity,
   point: Float64Array,
   label: string,
+  h = 1e-5,
 ): void {
   const grad = new Float64Array(target.dim);
   const scratch = new Float64Array(target.dim);
   assert.ok(Number.isFinite(target.logDensityGradient(point, grad)), `${label}: not finite`);
-  const h = 1e-5;
   for (let i = 0; i < target.dim; i++) {
     const plus = Float64Array.from(point);
     plus[i] += h;
