@@ -143,7 +143,7 @@ export interface CliArgs {
 const MAX_CHAINS = 1000;
 
 /** Options that take a value (and so may be given a negative number). */
-const VALUED = [
+export const VALUED = [
   "chains",
   "warmup",
   "draws",

@@ -110,6 +110,29 @@ export function singleTermSpec(family: Family): ModelSpec {
   };
 }
 
+/**
+ * A bernoulli spec y ~ 1 + terms + (1 + treat | g) with a normal(0, bSigma) prior on every b,
+ * for tables with columns y, treat, g and the terms.
+ */
+export function treatSlopeSpec(terms: string[], bSigma: number): ModelSpec {
+  return {
+    hetfx: 1,
+    outcome: "y",
+    family: "bernoulli",
+    intercept: true,
+    treatment: "treat",
+    terms,
+    groupTerms: [{
+      group: "g",
+      factors: ["g"],
+      intercept: true,
+      slopes: ["treat"],
+      correlated: true,
+    }],
+    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: bSigma } }],
+  };
+}
+
 /** `spec` with the student-t prior on b_x made normal, so that a Gaussian fit can be collapsed. */
 export function withNormalPriors(spec: ModelSpec): ModelSpec {
   return {
