@@ -275,7 +275,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     const rows = c.length;
     let r = 0;
     for (; r + 3 < rows; r += 4) {
-      // Four rows per pass share the loads of β (independent sums: about 1.8× faster than two).
+      // Four rows per pass share the loads of β (four independent sums).
       let x0 = e[r], x1 = e[r + 1], x2 = e[r + 2], x3 = e[r + 3];
       const row0 = r * nb, row1 = row0 + nb, row2 = row1 + nb, row3 = row2 + nb;
       for (let p = 0; p < nb; p++) {

@@ -8,8 +8,9 @@
  *   dual averaging (lib/sampler/step_size.ts) on the mean acceptance probability across chains;
  * - trajectory length: ChEES with Adam (chees_adaptation.ts), jittered by the Halton sequence;
  * - diagonal metric: the cross-chain variance pooled over doubling windows (Stan's schedule,
- *   lib/sampler/windowed_adaptation.ts, with 10% / 3% / 10% buffers and base window); after each window the step size is re-found
- *   and dual averaging and the trajectory-length average restart.
+ *   lib/sampler/windowed_adaptation.ts, with 10% / 3% / 10% buffers and base window); after each
+ *   window the step size is re-found and dual averaging and the trajectory-length average
+ *   restart.
  * Sampling: fixed step size exp(x̄) and trajectory length T̄, jittered per iteration; every
  * `thin`-th state of each chain is kept.
  *
