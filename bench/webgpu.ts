@@ -181,7 +181,7 @@ async function gpuCost(data: CompiledData, chains: number): Promise<GpuCost> {
     const L = model.layout;
     return {
       gradient: await time(-1),
-      likelihood: L.gaussian ? NaN : await time(0),
+      likelihood: L.cells ? NaN : await time(0),
       bytes: L.likelihoodBytes,
       cpi: L.chainsPerInvocation,
       planes: L.planes,

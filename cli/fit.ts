@@ -26,7 +26,7 @@ import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
-import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
+import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit, FitOptions } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
@@ -148,7 +148,7 @@ export interface CliArgs {
 const MAX_CHAINS = 1000;
 
 /** Options that take a value (and so may be given a negative number). */
-const VALUED = [
+export const VALUED = [
   "chains",
   "warmup",
   "draws",
@@ -236,7 +236,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   }
   if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
   nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
-  nonEmpty("family", v.family, "gaussian");
+  nonEmpty("family", v.family, DEFAULT_FAMILY);
   nonEmpty("recode", v.recode, "tomz-weeks");
   nonEmpty("weights", v.weights, "w");
   nonEmpty("out", v.out, "result.json");
@@ -256,7 +256,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   return {
     data: parsed.positionals[0],
     formula: v.formula,
-    family: (v.family ?? "gaussian") as Family,
+    family: (v.family ?? DEFAULT_FAMILY) as Family,
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
     ...(v.weights === undefined ? {} : { weights: v.weights }),

@@ -1,9 +1,10 @@
 /**
- * `deno task fit` as a subprocess, exactly as a user runs it, for the CLI tests.
+ * `deno task fit` (or another cli/ script) as a subprocess, exactly as a user runs it, for the
+ * CLI tests.
  */
 
-/** The fit command line with the task's permissions, output piped, no colour. */
-export function fitCommand(args: string[]): Deno.Command {
+/** `cli/<script>` with the tasks' permissions, output piped, no colour. */
+export function cliCommand(script: string, args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -11,7 +12,7 @@ export function fitCommand(args: string[]): Deno.Command {
       "--allow-write",
       "--allow-env",
       "--allow-sys",
-      "cli/fit.ts",
+      `cli/${script}`,
       ...args,
     ],
     stdout: "piped",
@@ -20,13 +21,26 @@ export function fitCommand(args: string[]): Deno.Command {
   });
 }
 
-/** Run the fit command to completion. */
-export async function runFitCli(
+/** Run `cli/<script>` to completion. */
+export async function runCli(
+  script: string,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await fitCommand(args).output();
+  const out = await cliCommand(script, args).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** The fit command line (cli/fit.ts). */
+export function fitCommand(args: string[]): Deno.Command {
+  return cliCommand("fit.ts", args);
+}
+
+/** Run the fit command to completion. */
+export function runFitCli(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli("fit.ts", args);
 }
 
 /**

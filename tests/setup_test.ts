@@ -110,28 +110,16 @@ Deno.test("deno task test also runs the documentation examples, with console.ass
     );
     const deno = Deno.execPath();
     const preload = `${ROOT}/tests/_strict_assert.ts`;
-    const failing = await run(deno, [
-      "test",
-      "--no-config",
-      "--preload",
-      preload,
-      "--doc",
-      `${dir}/example.ts`,
-    ]);
+    const docTest = () =>
+      run(deno, ["test", "--no-config", "--preload", preload, "--doc", `${dir}/example.ts`]);
+    const failing = await docTest();
     assert.notEqual(failing.code, 0, failing.stdout);
     assert.match(failing.stdout + failing.stderr, /Assertion failed/);
     await Deno.writeTextFile(
       `${dir}/example.ts`,
       (await Deno.readTextFile(`${dir}/example.ts`)).replace("=== 2", "=== 1"),
     );
-    const passing = await run(deno, [
-      "test",
-      "--no-config",
-      "--preload",
-      preload,
-      "--doc",
-      `${dir}/example.ts`,
-    ]);
+    const passing = await docTest();
     assert.equal(passing.code, 0, passing.stdout + passing.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -188,16 +188,7 @@ export function tableFromRecords(
   if (names.length === 0) {
     throw new HetfxError(`${CONTEXT}: the records have no fields; give each row named values.`);
   }
-  const columns: Record<string, Column> = {};
-  for (const name of names) {
-    columns[name] = valueColumn(
-      name,
-      records.map((record) => record[name]),
-      false,
-      declaredFactors(options).has(name),
-    );
-  }
-  return applyOptions(makeTable(columns, names), options);
+  return tableOfValues(names, (name) => records.map((record) => record[name]), false, options);
 }
 
 /**
@@ -273,16 +264,7 @@ export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptio
       );
     }
   });
-  const columns: Record<string, Column> = {};
-  names.forEach((name, j) => {
-    columns[name] = valueColumn(
-      name,
-      rows.map((row) => row[j]),
-      true,
-      declaredFactors(options).has(name),
-    );
-  });
-  return applyOptions(makeTable(columns, names), options);
+  return tableOfValues(names, (_, j) => rows.map((row) => row[j]), true, options);
 }
 
 /**
@@ -338,6 +320,28 @@ function checkOptionTypes(options: LoadTableOptions): void {
   if (dropMissing !== undefined && typeof dropMissing !== "boolean" && !names(dropMissing)) {
     throw wrong("dropMissing", dropMissing, 'true, or column names, e.g. ["y", "treat"]');
   }
+}
+
+/**
+ * The table of columns `names` whose j-th holds `values(name, j)` (valueColumn decides each
+ * column's kind), with the shared options applied.
+ */
+function tableOfValues(
+  names: string[],
+  values: (name: string, j: number) => readonly unknown[],
+  nanIsMissing: boolean,
+  options: LoadTableOptions,
+): Table {
+  const columns: Record<string, Column> = {};
+  names.forEach((name, j) => {
+    columns[name] = valueColumn(
+      name,
+      values(name, j),
+      nanIsMissing,
+      declaredFactors(options).has(name),
+    );
+  });
+  return applyOptions(makeTable(columns, names), options);
 }
 
 /** Apply the shared options to a finished table. */

@@ -50,6 +50,31 @@ const rhatWarn = (r: { rhat: number }) => r.rhat > RHAT_THRESHOLD;
 const essWarn = (x: number) => x < ESS_THRESHOLD;
 const ess = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : formatNumber(x, 0));
 
+/** The summary fields a parameter and a group effect share, for a row of one table. */
+type SummaryRow = Pick<
+  ParameterSummary,
+  "mean" | "sd" | "q2.5" | "q50" | "q97.5" | "rhat" | "ess_bulk"
+>;
+
+/** Columns mean, sd, q2.5, q50, q97.5 (`digits` digits), R-hat and bulk ESS (highlighted). */
+function summaryColumns<T extends SummaryRow>(digits: number): Column<T>[] {
+  const f = (x: number) => formatNumber(x, digits);
+  return [
+    { header: "mean", cell: (p) => f(p.mean), numeric: true },
+    { header: "sd", cell: (p) => f(p.sd), numeric: true },
+    { header: "q2.5", cell: (p) => f(p["q2.5"]), numeric: true },
+    { header: "q50", cell: (p) => f(p.q50), numeric: true },
+    { header: "q97.5", cell: (p) => f(p["q97.5"]), numeric: true },
+    { header: "rhat", cell: (p) => formatNumber(p.rhat, 3), numeric: true, warn: rhatWarn },
+    {
+      header: "ess_bulk",
+      cell: (p) => ess(p.ess_bulk),
+      numeric: true,
+      warn: (p) => essWarn(p.ess_bulk),
+    },
+  ];
+}
+
 /**
  * HTML table of parameter summaries (mean, sd, q2.5, q50, q97.5, R-hat, bulk and tail ESS),
  * with R-hat > 1.01 and ESS < 400 highlighted (class "hetfx-warn"); names are HTML-escaped.
@@ -64,21 +89,9 @@ const ess = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : formatN
  */
 export function summaryTableHtml(params: ParameterSummary[], options: TableOptions = {}): string {
   const d = options.digits ?? 3;
-  const f = (x: number) => formatNumber(x, d);
   return renderTable<ParameterSummary>(params, [
     { header: "parameter", cell: (p) => p.name, numeric: false },
-    { header: "mean", cell: (p) => f(p.mean), numeric: true },
-    { header: "sd", cell: (p) => f(p.sd), numeric: true },
-    { header: "q2.5", cell: (p) => f(p["q2.5"]), numeric: true },
-    { header: "q50", cell: (p) => f(p.q50), numeric: true },
-    { header: "q97.5", cell: (p) => f(p["q97.5"]), numeric: true },
-    { header: "rhat", cell: (p) => formatNumber(p.rhat, 3), numeric: true, warn: rhatWarn },
-    {
-      header: "ess_bulk",
-      cell: (p) => ess(p.ess_bulk),
-      numeric: true,
-      warn: (p) => essWarn(p.ess_bulk),
-    },
+    ...summaryColumns<ParameterSummary>(d),
     {
       header: "ess_tail",
       cell: (p) => ess(p.ess_tail),
@@ -103,7 +116,6 @@ export function summaryTableHtml(params: ParameterSummary[], options: TableOptio
  */
 export function groupEffectsTableHtml(effects: GroupEffect[], options: TableOptions = {}): string {
   const d = options.digits ?? 3;
-  const f = (x: number) => formatNumber(x, d);
   const modifiers = [...new Set(effects.flatMap((e) => Object.keys(e.levels)))];
   return renderTable<GroupEffect>(effects, [
     { header: "group", cell: (e) => e.group, numeric: false },
@@ -113,17 +125,6 @@ export function groupEffectsTableHtml(effects: GroupEffect[], options: TableOpti
       numeric: false,
     })),
     { header: "n", cell: (e) => String(e.n), numeric: true },
-    { header: "mean", cell: (e) => f(e.mean), numeric: true },
-    { header: "sd", cell: (e) => f(e.sd), numeric: true },
-    { header: "q2.5", cell: (e) => f(e["q2.5"]), numeric: true },
-    { header: "q50", cell: (e) => f(e.q50), numeric: true },
-    { header: "q97.5", cell: (e) => f(e["q97.5"]), numeric: true },
-    { header: "rhat", cell: (e) => formatNumber(e.rhat, 3), numeric: true, warn: rhatWarn },
-    {
-      header: "ess_bulk",
-      cell: (e) => ess(e.ess_bulk),
-      numeric: true,
-      warn: (e) => essWarn(e.ess_bulk),
-    },
+    ...summaryColumns<GroupEffect>(d),
   ], options.highlight ?? true);
 }

@@ -1,4 +1,5 @@
 /** The bernoulli family: y ∈ {0, 1}, logit link. */
+import { eventVariation } from "./outcome_variation.ts";
 import { mustBe } from "./outcome_message.ts";
 import type { Family } from "./family.ts";
 import { sumAndRows } from "./compressed_stats.ts";
@@ -27,6 +28,8 @@ export const bernoulli: Family = {
   collapsible: false,
   outcomeAdvice: "1 for the event, 0 otherwise",
   checkOutcome: (y, _n, where) => y === 0 || y === 1 ? null : mustBe("0 or 1", y, where),
+  checkVariation: (outcome, y, trials) => eventVariation("bernoulli", outcome, y, trials),
+  separable: true,
   patternLogLikelihood: (stats, eta, _extra, dEta) =>
     logitPatterns(stats.ySum, stats.rows, eta, dEta),
   pointwiseLogLikelihood: (y, _trials, eta) => logitPointwise(y, 1, eta, 0),

@@ -1,4 +1,5 @@
 /** The binomial family: y successes out of a trials column, logit link. */
+import { eventVariation } from "./outcome_variation.ts";
 import { mustBe } from "./outcome_message.ts";
 import type { Family } from "./family.ts";
 import { logGamma } from "../math/special.ts";
@@ -38,6 +39,8 @@ export const binomial: Family = {
     }
     return null;
   },
+  checkVariation: (outcome, y, trials) => eventVariation("binomial", outcome, y, trials),
+  separable: true,
   patternLogLikelihood: (stats, eta, _extra, dEta) =>
     logitPatterns(stats.ySum, stats.trialSum, eta, dEta),
   pointwiseLogLikelihood: (y, n, eta) =>

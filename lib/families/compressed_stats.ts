@@ -9,9 +9,10 @@
  * groups, all terms stacked, Ktot of them), the residual sum of squares is
  * yᵀy − 2βᵀh − 2Σ ρ_cᵀe_c + βᵀGβ + 2Σ βᵀB_cρ_c + Σ ρ_cᵀC_cρ_c, where per cell
  * B_c = WᵀW_c Â, C_c = ÂᵀWᵀW_c Â, e_c = ÂᵀWᵀy_c, and G, h sum WᵀW_c, Wᵀy_c over cells.
+ * `kind` is the family's `compression` ("cells"), as PatternStats's is "patterns".
  */
 export interface GaussianStats {
-  kind: "gaussian";
+  kind: "cells";
   /** Rows per cell (summed weights with likelihood weights, as n, yᵀy, G, h, B, C, e). */
   count: Float64Array;
   /** Total rows and yᵀy. */

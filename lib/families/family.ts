@@ -114,6 +114,17 @@ export interface Family {
    */
   checkOutcome(y: number, trials: number, where: OutcomeWhere): string | null;
   /**
+   * Refuses an outcome column the family cannot fit (no variation, an unusable scale: a
+   * HetfxError naming the column and the fix) and returns warnings for one that samples poorly;
+   * lib/families/outcome_variation.ts has the checks. `trials`: the trials column, or null.
+   */
+  checkVariation(outcome: string, y: Float64Array, trials: Float64Array | null): string[];
+  /**
+   * Whether a predictor can separate the rows into events (y = trials, or 1) and non-events
+   * (y = 0), leaving its coefficient unbounded; lib/model/degenerate_data.ts checks for it.
+   */
+  separable: boolean;
+  /**
    * Σ over patterns of the log-likelihood (up to constants in the parameters), with
    * `dEta[p] = ∂/∂η_p` and `gradExtra[i] += ∂/∂u_i` (u: the unconstrained parameters in `extra`).
    * Used for "patterns" compression.

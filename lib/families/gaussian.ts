@@ -4,6 +4,7 @@
  * lib/model/compiled_model.ts, so the varying effects can also be integrated out (collapsed
  * samplers). The pattern log-likelihood below serves patterns that keep outcome values apart.
  */
+import { continuousVariation } from "./outcome_variation.ts";
 import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import type { Family } from "./family.ts";
 import { SIGMA } from "./student.ts";
@@ -33,6 +34,8 @@ export const gaussian: Family = {
   collapsible: true,
   outcomeAdvice: "the measured values",
   checkOutcome: () => null,
+  checkVariation: (outcome, y) => continuousVariation(outcome, y),
+  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     // Σ rows·(−log σ − z²/2), z = (y − η)/σ, without the −½log 2π per row.
     const logSigma = extra[0];

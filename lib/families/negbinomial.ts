@@ -4,6 +4,7 @@ import type { Family, FamilyParameter } from "./family.ts";
 import { digamma, logGamma } from "../math/special.ts";
 import { gamma, poisson as poissonDraw } from "../math/variates.ts";
 import { LOG_COUNT_PILOT } from "./poisson.ts";
+import { countVariation } from "./outcome_variation.ts";
 
 /** brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior gamma(0.01, 0.01). */
 export const SHAPE: FamilyParameter = {
@@ -69,6 +70,8 @@ export const negbinomial: Family = {
   outcomeAdvice: "the counts",
   checkOutcome: (y, _n, where) =>
     y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
+  checkVariation: (outcome, y) => countVariation("negbinomial", outcome, y, true),
+  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     const phi = Math.exp(extra[0]);
     const y = stats.y, rows = stats.rows;

@@ -1,4 +1,5 @@
 /** The poisson family: counts, log link. */
+import { countVariation } from "./outcome_variation.ts";
 import { mustBe } from "./outcome_message.ts";
 import type { Family } from "./family.ts";
 import { sumAndRows } from "./compressed_stats.ts";
@@ -49,6 +50,8 @@ export const poisson: Family = {
   outcomeAdvice: "the counts",
   checkOutcome: (y, _n, where) =>
     y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
+  checkVariation: (outcome, y) => countVariation("poisson", outcome, y),
+  separable: false,
   patternLogLikelihood: (stats, eta, _extra, dEta) => {
     const sum = stats.ySum, rows = stats.rows;
     let lp = 0;

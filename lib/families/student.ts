@@ -1,4 +1,5 @@
 /** The student family: Student-t outcomes with scale sigma and degrees of freedom nu. */
+import { continuousVariation } from "./outcome_variation.ts";
 import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import type { Family, FamilyParameter } from "./family.ts";
 import { digamma, logGamma } from "../math/special.ts";
@@ -45,6 +46,8 @@ export const student: Family = {
   collapsible: false,
   outcomeAdvice: "the measured values",
   checkOutcome: () => null,
+  checkVariation: (outcome, y) => continuousVariation(outcome, y),
+  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     const sigma = Math.exp(extra[0]);
     const nu = 1 + Math.exp(extra[1]);

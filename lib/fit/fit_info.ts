@@ -110,7 +110,7 @@ export function assembleFitInfo(
     options: settings,
     rows: data.nRows,
     cells: data.nCells,
-    compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
+    compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,
     parameterization: parameterizationInfo(plan.sampled),
     cancelled: run.cancelled,
   };

@@ -1,18 +1,10 @@
 /**
- * The collapsed Gaussian precision of a one-term model, P = A/σ² + Λ0 over γ = [β (n_β), r_1 …
- * r_J (K each)], is block-arrowhead: each level's K × K block D_j = A_jj/σ² + Σ⁻¹ touches only
- * itself and β. Ordering the levels first, its Cholesky factor is
- *
- *   R = [ L_D   0  ]    L_D = blockdiag(L_j), L_j L_jᵀ = D_j,   W_j = L_j⁻¹ A_jβ/σ²  (K × n_β),
- *       [ Wᵀ   L_S ]    L_S L_Sᵀ = S = A_ββ/σ² + Λ_β − Σ_j W_jᵀ W_j  (the Schur complement),
- *
- * with no fill-in outside the β rows. Factoring costs O(J·K·n_β² + n_β³) instead of the dense
- * O((n_β + J·K)³), and the diagonal blocks of P⁻¹ follow without forming it:
- * (P⁻¹)_jj = L_j⁻ᵀ (I + U_jᵀ U_j) L_j⁻¹ with U_j = L_S⁻¹ W_jᵀ, and (P⁻¹)_ββ = S⁻¹.
- *
- * The level-by-β blocks are stored β-major (row p of Wᵀ holds every level's W entries for β_p,
- * J·K long), so the O(J·K·n_β²) work — Σ_j W_jᵀ W_j and L_S⁻¹ Wᵀ — runs as long contiguous dot
- * products and axpys rather than J small matrix products.
+ * The block-arrowhead precision of a one-term collapsed Gaussian model, P = A/σ² + Λ0 over
+ * γ = [β, r_1 … r_J]: factored level by level with a Schur complement on β, in
+ * O(J·K·n_β² + n_β³), with the diagonal blocks of P⁻¹ formed without P⁻¹ (derivation in
+ * docs/ARCHITECTURE.md, "Collapsed inference"). The level-by-β blocks are stored β-major (row p
+ * of Wᵀ holds every level's entries for β_p), so the O(J·K·n_β²) work runs as long contiguous
+ * dot products and axpys.
  *
  * @module
  */

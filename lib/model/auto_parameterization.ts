@@ -268,7 +268,7 @@ function pilotFit(data: CompiledData): Pilot | null {
   const g = new Float64Array(N);
   const curvature = new Float64Array(N);
   const s = data.stats;
-  if (s.kind === "gaussian") {
+  if (s.kind === "cells") {
     const { xtx, xty } = gaussianNormalEquations(data, termOffset, N);
     let invVar = s.n > 0 ? s.n / Math.max(s.yty, 1e-12) : 1;
     for (let round = 0; round < 6; round++) {

@@ -68,7 +68,7 @@ export function collapsedGammaDim(data: CompiledData): number {
  * ```
  */
 export function collapsedIneligibility(data: CompiledData): string | null {
-  if (!familyOf(data.family).collapsible || data.stats.kind !== "gaussian") {
+  if (!familyOf(data.family).collapsible || data.stats.kind !== "cells") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.hasIntercept && data.interceptPrior.dist !== "normal") {
@@ -121,7 +121,7 @@ export class CollapsedGaussian implements SamplerTarget {
     const why = collapsedIneligibility(data);
     if (why !== null) throw new Error(`collapsed Gaussian target: ${why}`);
     const s = data.stats;
-    if (s.kind !== "gaussian") throw new Error("unreachable");
+    if (s.kind !== "cells") throw new Error("unreachable");
     this.data = data;
     this.stats = s;
     const P = (data.hasIntercept ? 1 : 0) + data.nFixed;

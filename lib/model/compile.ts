@@ -93,21 +93,7 @@ export function compileModel(
 
   const design = populationDesign(spec, table);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
-  // Degenerate outcomes and separation, refused or warned of before anything is sampled.
-  const degenerate = [
-    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
-    ...checkSeparation(
-      spec.family,
-      spec.outcome,
-      y,
-      trials,
-      fixed.map((f) => ({
-        name: f.name,
-        values: f.values,
-        prior: resolvePrior(spec.priors, "b", { coef: f.name }, () => defaults().b),
-      })),
-    ),
-  ];
+  const degenerate = degenerateData(spec, y, trials, fixed, defaults);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
@@ -146,25 +132,14 @@ export function compileModel(
   );
 
   const fixedNames = fixed.map((f) => f.name);
-  const warnings = dataWarnings(
-    table,
-    spec.treatment,
-    terms.map((t, i) => ({
-      group: t.group,
-      labels: t.labels,
-      sizes: t.sizes,
-      index: termKeys[i].index,
-      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
-    })),
-    { parameters: offset, populationCoefficients: firstFixed + nFixed },
-  );
-  warnings.unshift(...degenerate);
-  const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({
-    name: p.name,
-    lower: p.lower,
-    offset: parameterOffsets[i],
-    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
-  }));
+  const warnings = [
+    ...degenerate,
+    ...designWarnings(spec, table, terms, termKeys, {
+      parameters: offset,
+      populationCoefficients: firstFixed + nFixed,
+    }),
+  ];
+  const familyParameters = compiledFamilyParameters(spec, parameterOffsets, defaults);
   const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
@@ -198,6 +173,69 @@ export function compileModel(
     warnings,
   };
   return applyParameterization(compiled, options.parameterization ?? "noncentered");
+}
+
+/**
+ * Degenerate outcomes and separation, refused (HetfxError) or returned as warnings before
+ * anything is sampled (lib/model/degenerate_data.ts).
+ */
+function degenerateData(
+  spec: ModelSpec,
+  y: Float64Array,
+  trials: Float64Array | null,
+  fixed: readonly { name: string; values: Float64Array }[],
+  defaults: () => DefaultPriors,
+): string[] {
+  return [
+    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
+    ...checkSeparation(
+      spec.family,
+      spec.outcome,
+      y,
+      trials,
+      fixed.map((f) => ({
+        name: f.name,
+        values: f.values,
+        prior: resolvePrior(spec.priors, "b", { coef: f.name }, () => defaults().b),
+      })),
+    ),
+  ];
+}
+
+/** Warnings about the groups and the design (lib/model/data_checks.ts's dataWarnings). */
+function designWarnings(
+  spec: ModelSpec,
+  table: Table,
+  terms: readonly CompiledTerm[],
+  termKeys: readonly { index: Int32Array }[],
+  counts: Parameters<typeof dataWarnings>[3],
+): string[] {
+  return dataWarnings(
+    table,
+    spec.treatment,
+    terms.map((t, i) => ({
+      group: t.group,
+      labels: t.labels,
+      sizes: t.sizes,
+      index: termKeys[i].index,
+      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
+    })),
+    counts,
+  );
+}
+
+/** The family's parameters (sigma, nu, …) at θ offsets `offsets`, with their priors resolved. */
+function compiledFamilyParameters(
+  spec: ModelSpec,
+  offsets: readonly number[],
+  defaults: () => DefaultPriors,
+): CompiledFamilyParameter[] {
+  return familyOf(spec.family).parameters.map((p, i) => ({
+    name: p.name,
+    lower: p.lower,
+    offset: offsets[i],
+    prior: resolvePrior(spec.priors, p.name as PriorClass, {}, () => defaults().parameter(p.name)),
+  }));
 }
 
 /**
@@ -490,7 +528,7 @@ function gaussianStats(
       }
     }
   }
-  return { kind: "gaussian", count, n, yty, G, h, B, C, e };
+  return { kind: "cells", count, n, yty, G, h, B, C, e };
 }
 
 /**

@@ -223,11 +223,34 @@ export class CompiledModel implements SamplerTarget {
   }
 
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
-    const d = this.data;
     gradient.fill(0);
-    let lp = 0;
+    // Each step adds its terms to lp one by one, in a fixed order (the sum's rounding with it).
+    let lp = this.varyingForward(theta, gradient, 0);
+    lp = this.populationPriors(theta, gradient, lp);
+    this.mapCellEffects(true);
+    lp = this.familyParameterPriors(theta, gradient, lp);
 
-    // Varying effects: r = diag(sd) L z.
+    // Likelihood and its gradient with respect to β and each cell's varying effects.
+    this.gradBeta.fill(0);
+    this.gradRho.fill(0);
+    const logLik = this.stats.kind === "cells"
+      ? this.gaussianLikelihood(theta, gradient)
+      : this.patternLikelihood(theta, gradient);
+    this.lastLogLikelihood = logLik;
+    lp += logLik;
+    if (!Number.isFinite(lp)) return -Infinity;
+
+    this.mapCellEffects(false);
+    this.backToPopulation(gradient);
+    this.backToVarying(theta, gradient);
+    return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  /**
+   * Varying effects r = diag(sd) L z (or the centred r) of every term, with the sds' priors
+   * and Jacobians and the correlations' LKJ prior: returns lp plus their log densities.
+   */
+  private varyingForward(theta: Float64Array, gradient: Float64Array, lp: number): number {
     for (const w of this.work) {
       const { term, K } = w;
       for (let k = 0; k < K; k++) {
@@ -253,13 +276,20 @@ export class CompiledModel implements SamplerTarget {
       if (w.s !== w.r) contrastsToLevels(w.s, term.nGroups, K, w.r);
       w.gradR.fill(0);
     }
+    return lp;
+  }
 
-    // Population-level coefficients (less the level means moved into θ) and their priors.
+  /**
+   * Population-level coefficients β (less the level means moved into θ) and their priors:
+   * returns lp plus the priors' log densities. Prior gradients go straight into θ's coefficients
+   * (so a non-finite prior shows there even when the density is −∞) and are kept for the level
+   * means moved into them.
+   */
+  private populationPriors(theta: Float64Array, gradient: Float64Array, lp: number): number {
+    const d = this.data;
     const beta = this.beta;
     const first = d.hasIntercept ? 1 : 0;
     coefficientsFromTheta(d, theta, this.rs, beta, this.meanScratch);
-    // Prior gradients go straight into θ's coefficients (so a non-finite prior shows there even
-    // when the density is −∞) and are kept for the level means moved into them.
     const priorGradBeta = this.priorGradBeta;
     if (d.hasIntercept) {
       lp += priorLogDensityInto(d.interceptPrior, beta[0]);
@@ -271,24 +301,33 @@ export class CompiledModel implements SamplerTarget {
       priorGradBeta[first + p] = priorDerivative[0];
       gradient[d.bOffset + p] += priorDerivative[0];
     }
+    return lp;
+  }
 
-    // Varying effects of each cell, all terms stacked.
-    const nCells = d.nCells;
+  /**
+   * Between the terms' level effects and the cells' stacked effects (all terms, kTotal per
+   * cell): `gather` copies r into rho, otherwise gradRho is added to gradR. Nothing when the
+   * cells are the groups (rho and r are then one array).
+   */
+  private mapCellEffects(gather: boolean): void {
+    if (this.cellsAreGroups) return;
+    const d = this.data;
     const T = this.work.length;
-    const kTotal = d.kTotal;
-    const rho = this.rho;
-    for (let c = 0; c < nCells && !this.cellsAreGroups; c++) {
-      let k0 = c * kTotal;
+    for (let c = 0; c < d.nCells; c++) {
+      let k0 = c * d.kTotal;
       for (let t = 0; t < T; t++) {
         const w = this.work[t];
         const rBase = d.cellGroups[c * T + t] * w.K;
-        for (let k = 0; k < w.K; k++) rho[k0 + k] = w.r[rBase + k];
+        if (gather) { for (let k = 0; k < w.K; k++) this.rho[k0 + k] = w.r[rBase + k]; }
+        else for (let k = 0; k < w.K; k++) w.gradR[rBase + k] += this.gradRho[k0 + k];
         k0 += w.K;
       }
     }
+  }
 
-    // Family parameters: value = lower + exp(u), priors plus log Jacobians.
-    for (const parameter of d.familyParameters) {
+  /** Family parameters, value = lower + exp(u): returns lp plus priors and log Jacobians. */
+  private familyParameterPriors(theta: Float64Array, gradient: Float64Array, lp: number): number {
+    for (const parameter of this.data.familyParameters) {
       const u = theta[parameter.offset];
       const e = Math.exp(u);
       const l = priorLogDensityInto(parameter.prior, parameter.lower + e);
@@ -296,31 +335,20 @@ export class CompiledModel implements SamplerTarget {
       lp += l + u;
       gradient[parameter.offset] += g * e + 1;
     }
+    return lp;
+  }
 
-    // Likelihood and its gradient with respect to β and each cell's varying effects.
+  /**
+   * The likelihood's β gradient into θ's coefficients; with the priors' added, through
+   * β = θ_β − Â r̄ to the levels of terms whose level means live in β.
+   */
+  private backToPopulation(gradient: Float64Array): void {
+    const d = this.data;
     const gradBeta = this.gradBeta;
-    gradBeta.fill(0);
-    this.gradRho.fill(0);
-    const logLik = this.stats.kind === "gaussian"
-      ? this.gaussianLikelihood(theta, gradient)
-      : this.patternLikelihood(theta, gradient);
-    this.lastLogLikelihood = logLik;
-    lp += logLik;
-    if (!Number.isFinite(lp)) return -Infinity;
-
-    // Back to β and r.
-    for (let c = 0; c < nCells && !this.cellsAreGroups; c++) {
-      let k0 = c * kTotal;
-      for (let t = 0; t < T; t++) {
-        const w = this.work[t];
-        const rBase = d.cellGroups[c * T + t] * w.K;
-        for (let k = 0; k < w.K; k++) w.gradR[rBase + k] += this.gradRho[k0 + k];
-        k0 += w.K;
-      }
-    }
+    const first = d.hasIntercept ? 1 : 0;
     if (d.hasIntercept) gradient[d.interceptOffset] += gradBeta[0];
     for (let p = 0; p < d.nFixed; p++) gradient[d.bOffset + p] += gradBeta[first + p];
-    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += priorGradBeta[p];
+    for (let p = 0; p < first + d.nFixed; p++) gradBeta[p] += this.priorGradBeta[p];
     // β = θ_β − Â r̄: each level's effect gets −(1/J) Âᵀ ∂/∂β.
     for (const w of this.work) {
       if (!w.term.meanInBeta) continue;
@@ -333,8 +361,10 @@ export class CompiledModel implements SamplerTarget {
         for (let k = 0; k < w.K; k++) w.gradR[j * w.K + k] -= w.mean[k] / J;
       }
     }
+  }
 
-    // Back through the varying effects to z (or r), log sd and L.
+  /** Back through each term's varying effects to z (or r), log sd and L. */
+  private backToVarying(theta: Float64Array, gradient: Float64Array): void {
     for (const w of this.work) {
       const { term, K } = w;
       w.gradL.fill(0);
@@ -345,7 +375,6 @@ export class CompiledModel implements SamplerTarget {
         choleskyCorrBackward(theta, K, term.lkjEta, w.L, w.gradL, gradient, term.corOffset);
       }
     }
-    return Number.isFinite(lp) ? lp : -Infinity;
   }
 
   /**
@@ -559,7 +588,7 @@ export class CompiledModel implements SamplerTarget {
   private gaussianLikelihood(theta: Float64Array, gradient: Float64Array): number {
     const d = this.data;
     const s = this.stats;
-    if (s.kind !== "gaussian") throw new Error("unreachable");
+    if (s.kind !== "cells") throw new Error("unreachable");
     const D = this.D;
     const K = d.kTotal;
     const beta = this.beta;

@@ -50,7 +50,7 @@ export const SIGNED_SCALE_MAX_DROP = 3;
  * ```
  */
 export function levelCollapseIneligibility(data: CompiledData): string | null {
-  if (!familyOf(data.family).collapsible || data.stats.kind !== "gaussian") {
+  if (!familyOf(data.family).collapsible || data.stats.kind !== "cells") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.terms.length !== 1) return `there are ${data.terms.length} grouping terms, not one`;
@@ -196,7 +196,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     const why = levelCollapseIneligibility(data);
     if (why !== null) throw new Error(`level-collapsed Gaussian target: ${why}`);
     const s = data.stats;
-    if (s.kind !== "gaussian") throw new Error("unreachable");
+    if (s.kind !== "cells") throw new Error("unreachable");
     this.data = data;
     this.stats = s;
     const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
@@ -275,7 +275,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     const rows = c.length;
     let r = 0;
     for (; r + 3 < rows; r += 4) {
-      // Four rows per pass share the loads of β (independent sums: about 1.8× faster than two).
+      // Four rows per pass share the loads of β (four independent sums).
       let x0 = e[r], x1 = e[r + 1], x2 = e[r + 2], x3 = e[r + 3];
       const row0 = r * nb, row1 = row0 + nb, row2 = row1 + nb, row3 = row2 + nb;
       for (let p = 0; p < nb; p++) {

@@ -20,7 +20,7 @@ export function gaussianNormalEquations(
   N: number,
 ): { xtx: Float64Array; xty: Float64Array } {
   const s = data.stats;
-  if (s.kind !== "gaussian") throw new Error("normal equations need Gaussian cell statistics");
+  if (s.kind !== "cells") throw new Error("normal equations need Gaussian cell statistics");
   const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
   const D = data.columnNames.length;
   const kTotal = data.kTotal;
@@ -86,7 +86,7 @@ export interface OneTermNormalEquations {
  */
 export function oneTermNormalEquations(data: CompiledData): OneTermNormalEquations {
   const s = data.stats;
-  if (s.kind !== "gaussian") throw new Error("normal equations need Gaussian cell statistics");
+  if (s.kind !== "cells") throw new Error("normal equations need Gaussian cell statistics");
   if (data.terms.length !== 1) throw new Error("one-term normal equations need one term");
   const nb = (data.hasIntercept ? 1 : 0) + data.nFixed;
   const K = data.terms[0].coefNames.length;

@@ -43,9 +43,7 @@ export function formatFitSummary(fit: FitResult): string {
       `(${o.warmup} warmup + ${o.draws} draws), adapt_delta ${o.adaptDelta}, seed ${o.seed}`,
     `Method: ${info.method} (${info.methodReason})`,
     `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
-      `${
-        fit.data.stats.kind === "gaussian" ? "cells (sufficient statistics)" : "covariate patterns"
-      }`,
+      `${fit.data.stats.kind === "cells" ? "cells (sufficient statistics)" : "covariate patterns"}`,
     `Time: compile ${fixed(info.timing.compile_s)} s, warmup ${fixed(info.timing.warmup_s)} s, ` +
       `sampling ${fixed(info.timing.sampling_s)} s, total ${fixed(info.timing.total_s)} s`,
     `Diagnostics: ${d.divergences} divergences, max R-hat ${fixed(d.max_rhat, 3)}, ` +

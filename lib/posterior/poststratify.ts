@@ -11,9 +11,10 @@
  * combinations of the missing grouping columns, in proportion to their rows in the training
  * data (reported in `averagedOver`). Other columns the model needs that the population table
  * lacks are set to a typical value in the training data (mean of numeric columns, most frequent
- * level of factors), and reported in `filled`. On the link scale, and on the response scale of a Gaussian model, the effect does not
- * depend on columns that do not interact with the treatment, so filling them changes nothing;
- * for bernoulli/poisson on the response scale it does — supply them when that matters.
+ * level of factors), and reported in `filled`. On the link scale, and on the response scale of
+ * an identity-link model, the effect does not depend on columns that do not interact with the
+ * treatment, so filling them changes nothing; on the response scale of other links it does —
+ * supply them when that matters.
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";

@@ -9,13 +9,14 @@
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { type Table, withColumn } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
-import type {
-  Family,
-  GroupTerm,
-  ModelSpec,
-  PriorClass,
-  PriorDistribution,
-  PriorSpec,
+import {
+  DEFAULT_FAMILY,
+  type Family,
+  type GroupTerm,
+  type ModelSpec,
+  type PriorClass,
+  type PriorDistribution,
+  type PriorSpec,
 } from "./model_spec.ts";
 import { checkPrior, PRIOR_CLASSES, type PriorObject, priorsFromObject } from "./priors.ts";
 import { validateSpec } from "./validate.ts";
@@ -400,7 +401,7 @@ export function hier(source: Table | InMemoryTableSource): HierBuilder {
   const table = toTable(source, "Cannot build model");
   return new HierBuilder(Object.freeze({
     table,
-    family: "gaussian",
+    family: DEFAULT_FAMILY,
     intercept: true,
     treatment: null,
     population: [],

@@ -29,6 +29,9 @@ export type Family = keyof typeof FAMILY_ROLES;
 
 export const FAMILIES: readonly Family[] = Object.keys(FAMILY_ROLES) as Family[];
 
+/** The family of a model that names none (brms's default too). */
+export const DEFAULT_FAMILY: Family = "gaussian";
+
 /** One varying-effects term, brms `(1 + treat | g1:g2)` or with `||` (`correlated: false`). */
 export interface GroupTerm {
   /** The grouping factor as written: factors joined by ":" ("white:male:intl:hawk"). */

@@ -111,156 +111,21 @@ export class GpuModel {
     options: GpuModelOptions = {},
   ): Promise<GpuModel> {
     const device = ctx.device;
-    const maxTexture = device.limits.maxTextureDimension2D;
-    const limit = device.limits.maxStorageBufferBindingSize;
-    const layoutOptions = {
-      ...options,
-      textureWidth: options.textureWidth ?? Math.min(8192, 2 ** Math.floor(Math.log2(maxTexture))),
-      maxTextureHeight: options.maxTextureHeight ?? maxTexture,
-    };
-    let layout = buildLayout(data, chains, layoutOptions);
-    // Partials (chunks × accumulators × chains) over the binding limit: larger chunks, when the
-    // chunk size was not given and cells are large enough for that to help.
-    const partialBytes = (l: ModelLayout) => l.nChunks * l.nAcc * chains * 4;
-    for (let size = 8192; options.chunkSize === undefined && size < LOOP_LIMIT; size *= 2) {
-      if (partialBytes(layout) <= limit) break;
-      const larger = buildLayout(data, chains, { ...layoutOptions, chunkSize: size });
-      if (larger.nChunks === layout.nChunks) break;
-      layout = larger;
-    }
+    const layout = layoutForDevice(device, data, chains, options);
     const state = layout.dim * chains * 4;
     const drawSlots = options.drawSlots ??
       Math.max(1, Math.min(256, Math.floor((64 << 20) / Math.max(state, 1))));
-    const sizes: Record<BufferName, number> = {
-      idx: layout.data.idx.byteLength,
-      modelF: layout.data.modelF.byteLength,
-      theta: state,
-      mom: state,
-      grad: state,
-      q0: state,
-      g0: state,
-      scal: NSCAL * chains * 4,
-      dimbuf: 6 * layout.dim * 4,
-      partials: partialBytes(layout),
-      gpart: layout.nGroupPartials * chains * 4,
-      draws: drawSlots * state,
-      dstats: drawSlots * 4 * chains * 4,
-    };
-    for (const [name, size] of Object.entries(sizes)) {
-      if (size > limit) {
-        throw new HetfxError(
-          `Cannot use the WebGPU backend: buffer "${name}" needs ${(size / 2 ** 20).toFixed(0)} ` +
-            `MiB, more than the ${(limit / 2 ** 20).toFixed(0)} MiB the adapter binds; use fewer ` +
-            'chains, a larger chunkSize or backend "cpu".',
-        );
-      }
-    }
+    const sizes = bufferSizes(layout, drawSlots, device.limits.maxStorageBufferBindingSize);
     device.pushErrorScope("validation");
     device.pushErrorScope("out-of-memory");
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const buffers = {} as Record<BufferName, GPUBuffer>;
-    for (const [name] of BUFFERS) {
-      buffers[name] = device.createBuffer({
-        label: name,
-        size: Math.max(16, Math.ceil(sizes[name] / 4) * 4),
-        usage,
-      });
-    }
-    for (const name of ["idx", "modelF"] as const) {
-      const values = layout.data[name];
-      if (values.length > 0) device.queue.writeBuffer(buffers[name], 0, values);
-    }
-    const textureSize = [layout.textureWidth, layout.textureHeight];
-    const rowTexture = device.createTexture({
-      label: "rows",
-      size: textureSize,
-      format: "rgba32float",
-      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
-    });
-    device.queue.writeTexture(
-      { texture: rowTexture },
-      layout.data.rows,
-      { bytesPerRow: layout.textureWidth * 16, rowsPerImage: layout.textureHeight },
-      textureSize,
-    );
-    const ones = new Float32Array(layout.dim).fill(1);
-    device.queue.writeBuffer(buffers.dimbuf, 0, ones);
+    const { buffers, rowTexture } = uploadModel(device, layout, sizes);
     const control = device.createBuffer({
       label: "control",
       size: CONTROL_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    const bindGroupLayout = device.createBindGroupLayout({
-      entries: [
-        ...BUFFERS.map((_, binding) => ({
-          binding,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: "storage" as const },
-        })),
-        {
-          binding: CONTROL_BINDING,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: "uniform" as const },
-        },
-        {
-          binding: TEXTURE_BINDING,
-          visibility: GPUShaderStage.COMPUTE,
-          texture: { sampleType: "unfilterable-float" as const },
-        },
-      ],
-    });
-    const bindGroup = device.createBindGroup({
-      layout: bindGroupLayout,
-      entries: [
-        ...BUFFERS.map(([name], binding) => ({ binding, resource: { buffer: buffers[name] } })),
-        { binding: CONTROL_BINDING, resource: { buffer: control } },
-        { binding: TEXTURE_BINDING, resource: rowTexture.createView() },
-      ],
-    });
-    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
-    const prefix = layout.header + commonWgsl + rngWgsl;
-    const loop = patternLoop(
-      {
-        cpi: layout.chainsPerInvocation,
-        cw: layout.chainSlotsPerWorkgroup,
-        pl: layout.planes,
-      },
-      layout,
-      layout.nB,
-      layout.D,
-      layout.KT,
-      layout.extraPartials,
-    );
-    const logDensity = await compileModule(
-      device,
-      "log_density.wgsl",
-      prefix + layout.familyWgsl + logDensityWgsl.replace("//@PATTERN_LOOP", loop),
-    );
-    const chees = options.kernels === "evaluate"
-      ? null
-      : await compileModule(device, "chees.wgsl", prefix + cheesWgsl);
-    const make = (module: GPUShaderModule, entryPoint: string, mode?: StepMode) =>
-      device.createComputePipelineAsync({
-        layout: pipelineLayout,
-        compute: {
-          module,
-          entryPoint,
-          ...(mode === undefined ? {} : { constants: { MODE: mode } }),
-        },
-      });
-    const all = options.kernels !== "evaluate";
-    const entries: [string, Promise<GPUComputePipeline>][] = [
-      ["likelihood", make(logDensity, layout.gaussian ? "gaussian_cells" : "pattern_likelihood")],
-    ];
-    if (all) {
-      for (const [name, entry] of CHEES_ENTRIES) entries.push([name, make(chees!, entry)]);
-    }
-    for (const mode of all ? [0, 1, 2] as const : [0] as const) {
-      entries.push([`backward${mode}`, make(logDensity, "varying_backward", mode)]);
-      entries.push([`finalize${mode}`, make(logDensity, "finalize", mode)]);
-    }
-    const pipelines: Record<string, GPUComputePipeline> = {};
-    for (const [name, p] of entries) pipelines[name] = await p;
+    const { bindGroup, pipelineLayout } = bindResources(device, buffers, control, rowTexture);
+    const pipelines = await compilePipelines(device, layout, pipelineLayout, options.kernels);
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     const error = invalid ?? oom;
@@ -329,14 +194,14 @@ export class GpuModel {
     pass.setBindGroup(0, this.#bindGroup);
     if (only >= 0) {
       if (only === 0) {
-        if (L.gaussian) this.#dispatchItems(pass, "likelihood", L.nCells);
+        if (L.cells) this.#dispatchItems(pass, "likelihood", L.nCells);
         else this.#dispatchLikelihood(pass);
       }
       if (only === 1) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
       if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
       return;
     }
-    if (L.gaussian) {
+    if (L.cells) {
       this.#dispatchItems(pass, "likelihood", L.nCells);
     } else {
       this.#dispatchLikelihood(pass);
@@ -460,4 +325,198 @@ async function compileModule(
     throw new Error(`WGSL compilation failed:\n${text}`);
   }
   return module;
+}
+
+/** Bytes of the likelihood partials buffer (chunks × accumulators × chains). */
+function partialBytes(l: ModelLayout): number {
+  return l.nChunks * l.nAcc * l.chains * 4;
+}
+
+/**
+ * The layout within the device's texture size; when the partials exceed the binding limit and
+ * the chunk size was not given, larger chunks while cells are large enough for that to help.
+ */
+function layoutForDevice(
+  device: GPUDevice,
+  data: CompiledData,
+  chains: number,
+  options: GpuModelOptions,
+): ModelLayout {
+  const maxTexture = device.limits.maxTextureDimension2D;
+  const limit = device.limits.maxStorageBufferBindingSize;
+  const layoutOptions = {
+    ...options,
+    textureWidth: options.textureWidth ?? Math.min(8192, 2 ** Math.floor(Math.log2(maxTexture))),
+    maxTextureHeight: options.maxTextureHeight ?? maxTexture,
+  };
+  let layout = buildLayout(data, chains, layoutOptions);
+  for (let size = 8192; options.chunkSize === undefined && size < LOOP_LIMIT; size *= 2) {
+    if (partialBytes(layout) <= limit) break;
+    const larger = buildLayout(data, chains, { ...layoutOptions, chunkSize: size });
+    if (larger.nChunks === layout.nChunks) break;
+    layout = larger;
+  }
+  return layout;
+}
+
+/** Each buffer's size in bytes; a HetfxError naming the first over the binding `limit`. */
+function bufferSizes(
+  layout: ModelLayout,
+  drawSlots: number,
+  limit: number,
+): Record<BufferName, number> {
+  const chains = layout.chains;
+  const state = layout.dim * chains * 4;
+  const sizes: Record<BufferName, number> = {
+    idx: layout.data.idx.byteLength,
+    modelF: layout.data.modelF.byteLength,
+    theta: state,
+    mom: state,
+    grad: state,
+    q0: state,
+    g0: state,
+    scal: NSCAL * chains * 4,
+    dimbuf: 6 * layout.dim * 4,
+    partials: partialBytes(layout),
+    gpart: layout.nGroupPartials * chains * 4,
+    draws: drawSlots * state,
+    dstats: drawSlots * 4 * chains * 4,
+  };
+  for (const [name, size] of Object.entries(sizes)) {
+    if (size > limit) {
+      throw new HetfxError(
+        `Cannot use the WebGPU backend: buffer "${name}" needs ${(size / 2 ** 20).toFixed(0)} ` +
+          `MiB, more than the ${(limit / 2 ** 20).toFixed(0)} MiB the adapter binds; use fewer ` +
+          'chains, a larger chunkSize or backend "cpu".',
+      );
+    }
+  }
+  return sizes;
+}
+
+/** Creates the storage buffers and the row texture, and writes the model's data (metric: 1). */
+function uploadModel(device: GPUDevice, layout: ModelLayout, sizes: Record<BufferName, number>) {
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const buffers = {} as Record<BufferName, GPUBuffer>;
+  for (const [name] of BUFFERS) {
+    buffers[name] = device.createBuffer({
+      label: name,
+      size: Math.max(16, Math.ceil(sizes[name] / 4) * 4),
+      usage,
+    });
+  }
+  for (const name of ["idx", "modelF"] as const) {
+    const values = layout.data[name];
+    if (values.length > 0) device.queue.writeBuffer(buffers[name], 0, values);
+  }
+  const textureSize = [layout.textureWidth, layout.textureHeight];
+  const rowTexture = device.createTexture({
+    label: "rows",
+    size: textureSize,
+    format: "rgba32float",
+    usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+  });
+  device.queue.writeTexture(
+    { texture: rowTexture },
+    layout.data.rows,
+    { bytesPerRow: layout.textureWidth * 16, rowsPerImage: layout.textureHeight },
+    textureSize,
+  );
+  const ones = new Float32Array(layout.dim).fill(1);
+  device.queue.writeBuffer(buffers.dimbuf, 0, ones);
+  return { buffers, rowTexture };
+}
+
+/** The bind group of every buffer, the control block and the texture, and its pipeline layout. */
+function bindResources(
+  device: GPUDevice,
+  buffers: Record<BufferName, GPUBuffer>,
+  control: GPUBuffer,
+  rowTexture: GPUTexture,
+) {
+  const bindGroupLayout = device.createBindGroupLayout({
+    entries: [
+      ...BUFFERS.map((_, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: "storage" as const },
+      })),
+      {
+        binding: CONTROL_BINDING,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: "uniform" as const },
+      },
+      {
+        binding: TEXTURE_BINDING,
+        visibility: GPUShaderStage.COMPUTE,
+        texture: { sampleType: "unfilterable-float" as const },
+      },
+    ],
+  });
+  const bindGroup = device.createBindGroup({
+    layout: bindGroupLayout,
+    entries: [
+      ...BUFFERS.map(([name], binding) => ({ binding, resource: { buffer: buffers[name] } })),
+      { binding: CONTROL_BINDING, resource: { buffer: control } },
+      { binding: TEXTURE_BINDING, resource: rowTexture.createView() },
+    ],
+  });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
+  return { bindGroup, pipelineLayout };
+}
+
+/**
+ * Compiles log_density.wgsl (with the family's WGSL and the unrolled pattern loop) and, unless
+ * only evaluation is asked for, chees.wgsl; returns the pipelines by name.
+ */
+async function compilePipelines(
+  device: GPUDevice,
+  layout: ModelLayout,
+  pipelineLayout: GPUPipelineLayout,
+  kernels: GpuModelOptions["kernels"],
+): Promise<Record<string, GPUComputePipeline>> {
+  const prefix = layout.header + commonWgsl + rngWgsl;
+  const loop = patternLoop(
+    {
+      cpi: layout.chainsPerInvocation,
+      cw: layout.chainSlotsPerWorkgroup,
+      pl: layout.planes,
+    },
+    layout,
+    layout.nB,
+    layout.D,
+    layout.KT,
+    layout.extraPartials,
+  );
+  const logDensity = await compileModule(
+    device,
+    "log_density.wgsl",
+    prefix + layout.familyWgsl + logDensityWgsl.replace("//@PATTERN_LOOP", loop),
+  );
+  const chees = kernels === "evaluate"
+    ? null
+    : await compileModule(device, "chees.wgsl", prefix + cheesWgsl);
+  const make = (module: GPUShaderModule, entryPoint: string, mode?: StepMode) =>
+    device.createComputePipelineAsync({
+      layout: pipelineLayout,
+      compute: {
+        module,
+        entryPoint,
+        ...(mode === undefined ? {} : { constants: { MODE: mode } }),
+      },
+    });
+  const all = kernels !== "evaluate";
+  const entries: [string, Promise<GPUComputePipeline>][] = [
+    ["likelihood", make(logDensity, layout.cells ? "gaussian_cells" : "pattern_likelihood")],
+  ];
+  if (all) {
+    for (const [name, entry] of CHEES_ENTRIES) entries.push([name, make(chees!, entry)]);
+  }
+  for (const mode of all ? [0, 1, 2] as const : [0] as const) {
+    entries.push([`backward${mode}`, make(logDensity, "varying_backward", mode)]);
+    entries.push([`finalize${mode}`, make(logDensity, "finalize", mode)]);
+  }
+  const pipelines: Record<string, GPUComputePipeline> = {};
+  for (const [name, p] of entries) pipelines[name] = await p;
+  return pipelines;
 }

@@ -5,7 +5,7 @@
  * chain c lives at `e * NC + c`, so neighbouring invocations (chains) read neighbouring words.
  *
  * Packing a {@link CompiledData}:
- * - patterns (non-Gaussian families) are reordered by cell and cut into chunks of at most
+ * - patterns (`stats.kind` "patterns") are reordered by cell and cut into chunks of at most
  *   `chunkSize` patterns that never cross a cell; one workgroup reduces one chunk for a block of
  *   chains, so no shader loop runs more than `chunkSize` iterations whatever the row count.
  *   The patterns' rows (population columns, Â columns, outcome sum, weight) live in an
@@ -16,7 +16,7 @@
  *   serves several chains; when there are few chains, the `planes` invocations of a chain block
  *   take neighbouring chunks (every invocation writes its own partials: no reduction). A cell is
  *   cut into chunks of equal size (± 1), so the planes of a workgroup do similar work.
- * - Gaussian models keep the per-cell projections; the population part is re-centred at a least
+ * - cell statistics (`stats.kind` "cells") keep the per-cell projections; the population part is re-centred at a least
  *   squares point β̂ computed here in f64 (rss = rss0 + ΔᵀGΔ − 2Δᵀδ + cell terms with Δ = β − β̂),
  *   so the f32 kernels never subtract yᵀy-sized numbers.
  *
@@ -75,8 +75,6 @@ export const KMAX = 8;
 /** Iteration bound used by every blocked shader loop (far below lavapipe's 65,535 cap). */
 export const LOOP_LIMIT = 65535;
 
-/** Family codes in the header. */
-
 /** Prior kinds in modelF (4 floats per prior: kind, a, b, c). */
 function encodePrior(p: PriorDistribution, what: string): number[] {
   switch (p.dist) {
@@ -128,8 +126,8 @@ export interface ModelLayout {
   textureHeight: number;
   /** Bytes the likelihood kernel reads per evaluation of all chains (texels + theta). */
   likelihoodBytes: number;
-  /** The family's data are Gaussian cell statistics (the gaussian_cells kernel). */
-  gaussian: boolean;
+  /** The data are Gaussian cell statistics, `stats.kind` "cells" (the gaussian_cells kernel). */
+  cells: boolean;
   /** The family's WGSL (pattern_terms, family_extras, family_finalize; lib/families/). */
   familyWgsl: string;
   /** Parameter partials pattern_terms returns that the pattern loop sums (0 to 2). */
@@ -194,18 +192,105 @@ export function buildLayout(
   options: LayoutOptions = {},
 ): ModelLayout {
   const chunkSize = options.chunkSize ?? 4096;
+  checkLayoutInput(data, chains, chunkSize);
+  const D = data.columnNames.length;
+  const KT = data.kTotal;
+  const NB = (data.hasIntercept ? 1 : 0) + data.nFixed;
+  const family = familyOf(data.family);
+  const cells = data.stats.kind === "cells";
+  const extraPartials = family.wgsl.extraPartials;
+  const nAcc = 1 + D + KT + extraPartials;
+
+  const fields = planRowFields(data, NB);
+  const texelsPerRow = Math.ceil(fields.stored.length / 4);
+  const textureWidth = options.textureWidth ?? 8192;
+  if (!(textureWidth >= 1) || (textureWidth & (textureWidth - 1)) !== 0) {
+    throw new Error(`textureWidth must be a power of two, got ${textureWidth}`);
+  }
+  const chunks = data.stats.kind === "patterns"
+    ? packPatterns(data.stats, data.nCells, fields, texelsPerRow, textureWidth, {
+      chunkSize,
+      maxTextureHeight: options.maxTextureHeight ?? 8192,
+    })
+    : cellChunks(data.nCells, textureWidth);
+  const groups = groupCellLists(data);
+  const idxTables = concatTables(
+    [
+      ["CHUNK", chunks.chunkTable],
+      ["CELLGROUP", data.cellGroups],
+      ["GCSTART", groups.groupCellStart],
+      ["GCLIST", groups.groupCells],
+      ["CCSTART", chunks.cellChunkStart],
+    ],
+    (n) => new Uint32Array(Math.max(1, n)),
+  );
+  const floats = modelFloats(data, D, KT);
+  const partials = groupPartialSlots(data);
+  if (groups.nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
+  const nonZ = nonZIndices(data);
+  const kernel = likelihoodShape(chains, NB, KT, nAcc, options.chainsPerInvocation);
+  const header = wgslHeader(data, {
+    chains,
+    D,
+    NB,
+    nAcc,
+    nChunks: chunks.chunkTable.length / 4,
+    nGroups: groups.nGroups,
+    nGroupPartials: partials.nGroupPartials,
+    nNonZ: nonZ.length,
+    kernel,
+    texelsPerRow,
+    textureWidth,
+    idxOffsets: idxTables.offsets,
+    fOffsets: floats.offsets,
+    priorSd: floats.priorSd,
+    parameterPriorSlots: floats.parameterPriorSlots,
+    termGroupStart: groups.termGroupStart,
+    termGp: partials.termGp,
+    termNgp: partials.termNgp,
+  });
+
+  return {
+    header,
+    chains,
+    dim: data.dim,
+    D,
+    nB: NB,
+    KT,
+    nTerms: data.terms.length,
+    nGroups: groups.nGroups,
+    nChunks: chunks.chunkTable.length / 4,
+    nCells: data.nCells,
+    nAcc,
+    nGroupPartials: partials.nGroupPartials,
+    chainsPerInvocation: kernel.cpi,
+    chainSlotsPerWorkgroup: kernel.cw,
+    planes: kernel.pl,
+    chainsPerWorkgroup: kernel.cpi * kernel.cw,
+    texelsPerRow,
+    rowFields: fields.rowFields,
+    textureWidth,
+    textureHeight: chunks.textureHeight,
+    likelihoodBytes: cells
+      ? 0
+      : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
+    cells,
+    familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
+    extraPartials,
+    data: { rows: chunks.rows, idx: idxTables.values, modelF: floats.values },
+    nonZ,
+  };
+}
+
+/** Refuses chunk sizes, chain counts and models the kernels cannot run. */
+function checkLayoutInput(data: CompiledData, chains: number, chunkSize: number): void {
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize >= LOOP_LIMIT) {
     throw new HetfxError(`Cannot use the WebGPU backend: chunkSize must be 1–${LOOP_LIMIT - 1}`);
   }
   if (!Number.isInteger(chains) || chains < 1 || chains > LOOP_LIMIT) {
     throw new HetfxError(`Cannot use the WebGPU backend with ${chains} chains (1–${LOOP_LIMIT}).`);
   }
-  const D = data.columnNames.length;
-  const KT = data.kTotal;
-  const T = data.terms.length;
-  const nCells = data.nCells;
   const first = data.hasIntercept ? 1 : 0;
-  const NB = first + data.nFixed;
   if (data.hasIntercept && data.interceptOffset !== 0) throw new Error("unexpected layout");
   if (data.bOffset !== first) throw new Error("unexpected layout");
   if (!gpuSupportsGeometry(data)) {
@@ -222,111 +307,146 @@ export function buildLayout(
       );
     }
   }
-  const family = familyOf(data.family);
-  const gaussian = data.stats.kind === "gaussian";
-  const extraPartials = family.wgsl.extraPartials;
-  const nAcc = 1 + D + KT + extraPartials;
+}
 
-  // Cells → chunks of patterns; pattern rows (β columns that are sampled, Â, sum, weight) in
-  // texels, patterns sorted by cell. A field that is constant over the patterns (an intercept, a
-  // Bernoulli weight) becomes a literal in the kernel and one equal to an earlier field (Â
-  // columns that repeat design columns) an alias, so only the other fields are fetched.
+/** Which pattern-row fields are stored in the texture and how the kernel reads each. */
+interface RowFieldPlan {
+  /** WGSL expression of each field: a texel component, a literal, or an earlier field's. */
+  rowFields: string[];
+  /** The fields stored in the texture, in texel order. */
+  stored: number[];
+  /** Field m of pattern p (β columns, Â columns, then the family's y and n fields). */
+  fieldOf(p: number, m: number): number;
+}
+
+/**
+ * The pattern rows' fields (β columns that are sampled, Â, the family's y and n). A field that
+ * is constant over the patterns (an intercept, a Bernoulli weight) becomes a literal in the
+ * kernel and one equal to an earlier field (Â columns that repeat design columns) an alias, so
+ * only the other fields are fetched. Cell statistics have no rows: every field is 0.0.
+ */
+function planRowFields(data: CompiledData, NB: number): RowFieldPlan {
+  const D = data.columnNames.length;
+  const KT = data.kTotal;
   const nFields = NB + KT + 2;
   const rowFields: string[] = [];
   const stored: number[] = [];
-  const fieldOf = (s: PatternStats, p: number, m: number) =>
+  if (data.stats.kind !== "patterns") {
+    rowFields.push(...Array(nFields).fill("0.0"));
+    return { rowFields, stored, fieldOf: () => 0 };
+  }
+  const s = data.stats;
+  // The two per-pattern fields the family's pattern_terms reads as (y, n).
+  const [yField, nField] = familyOf(data.family).wgsl.gpuFields(s);
+  const fieldOf = (p: number, m: number) =>
     m < NB
       ? s.w[p * D + m]
       : m < NB + KT
       ? s.wA[p * KT + m - NB]
       : m === NB + KT
-      ? yField![p]
-      : nField![p];
-  // The two per-pattern fields the family's pattern_terms reads as (y, n).
-  const [yField, nField] = data.stats.kind === "patterns"
-    ? family.wgsl.gpuFields(data.stats)
-    : [null, null];
-  if (data.stats.kind !== "patterns") rowFields.push(...Array(nFields).fill("0.0"));
-  else {
-    const s = data.stats;
-    const n = s.nPatterns;
-    const value = (p: number, m: number) => Math.fround(fieldOf(s, p, m));
-    for (let m = 0; m < nFields; m++) {
-      let constant = true;
-      for (let p = 1; p < n && constant; p++) constant = value(p, m) === value(0, m);
-      if (constant) {
-        rowFields.push(wgslFloat(n > 0 ? value(0, m) : 0));
-        continue;
-      }
-      const alias = stored.find((o) => {
-        for (let p = 0; p < n; p++) if (value(p, o) !== value(p, m)) return false;
-        return true;
-      });
-      if (alias !== undefined) {
-        rowFields.push(rowFields[alias]);
-        continue;
-      }
-      const slot = stored.length;
-      stored.push(m);
-      rowFields.push(`x${slot >> 2}.${"xyzw"[slot & 3]}`);
+      ? yField[p]
+      : nField[p];
+  const n = s.nPatterns;
+  const value = (p: number, m: number) => Math.fround(fieldOf(p, m));
+  for (let m = 0; m < nFields; m++) {
+    let constant = true;
+    for (let p = 1; p < n && constant; p++) constant = value(p, m) === value(0, m);
+    if (constant) {
+      rowFields.push(wgslFloat(n > 0 ? value(0, m) : 0));
+      continue;
     }
+    const alias = stored.find((o) => {
+      for (let p = 0; p < n; p++) if (value(p, o) !== value(p, m)) return false;
+      return true;
+    });
+    if (alias !== undefined) {
+      rowFields.push(rowFields[alias]);
+      continue;
+    }
+    const slot = stored.length;
+    stored.push(m);
+    rowFields.push(`x${slot >> 2}.${"xyzw"[slot & 3]}`);
   }
-  const texelsPerRow = Math.ceil(stored.length / 4);
-  const textureWidth = options.textureWidth ?? 8192;
-  if (!(textureWidth >= 1) || (textureWidth & (textureWidth - 1)) !== 0) {
-    throw new Error(`textureWidth must be a power of two, got ${textureWidth}`);
+  return { rowFields, stored, fieldOf };
+}
+
+/** The row texture and the chunk table: chunks as (first, end, cell, 0), and each cell's first. */
+interface Chunks {
+  rows: Float32Array<ArrayBuffer>;
+  textureHeight: number;
+  chunkTable: number[];
+  cellChunkStart: Uint32Array;
+}
+
+/**
+ * Patterns sorted by cell into the row texture (`texelsPerRow` texels each), and each cell cut
+ * into chunks of equal size (± 1) of at most `chunkSize` patterns.
+ */
+function packPatterns(
+  s: PatternStats,
+  nCells: number,
+  fields: RowFieldPlan,
+  texelsPerRow: number,
+  textureWidth: number,
+  limits: { chunkSize: number; maxTextureHeight: number },
+): Chunks {
+  const n = s.nPatterns;
+  const textureHeight = Math.max(1, Math.ceil((n * texelsPerRow) / textureWidth));
+  const maxHeight = limits.maxTextureHeight;
+  if (textureHeight > maxHeight) {
+    throw new HetfxError(
+      `Cannot use the WebGPU backend: ${n} patterns need a ${textureWidth} × ${textureHeight} ` +
+        `texture, more than the device's ${maxHeight} rows; use backend "cpu".`,
+    );
   }
-  let textureHeight = 1;
-  let rows = new Float32Array(4 * textureWidth);
+  const counts = new Uint32Array(nCells + 1);
+  for (let p = 0; p < n; p++) counts[s.cell[p] + 1]++;
+  for (let c = 0; c < nCells; c++) counts[c + 1] += counts[c];
+  const cellStart = counts.slice();
+  const order = new Uint32Array(n);
+  const fill = counts.slice(0, nCells);
+  for (let p = 0; p < n; p++) order[fill[s.cell[p]]++] = p;
+  const rows = new Float32Array(4 * textureWidth * textureHeight);
+  const stored = fields.stored;
+  for (let i = 0; i < n; i++) {
+    const p = order[i];
+    const o = i * 4 * texelsPerRow;
+    for (let q = 0; q < stored.length; q++) rows[o + q] = fields.fieldOf(p, stored[q]);
+  }
   const chunkTable: number[] = [];
   const cellChunkStart = new Uint32Array(nCells + 1);
-  if (data.stats.kind === "patterns") {
-    const s: PatternStats = data.stats;
-    const n = s.nPatterns;
-    textureHeight = Math.max(1, Math.ceil((n * texelsPerRow) / textureWidth));
-    const maxHeight = options.maxTextureHeight ?? 8192;
-    if (textureHeight > maxHeight) {
-      throw new HetfxError(
-        `Cannot use the WebGPU backend: ${n} patterns need a ${textureWidth} × ${textureHeight} ` +
-          `texture, more than the device's ${maxHeight} rows; use backend "cpu".`,
-      );
+  for (let c = 0; c < nCells; c++) {
+    cellChunkStart[c] = chunkTable.length / 4;
+    const len = cellStart[c + 1] - cellStart[c];
+    const pieces = Math.ceil(len / limits.chunkSize);
+    for (let q = 0; q < pieces; q++) {
+      const a = cellStart[c] + Math.floor((q * len) / pieces);
+      chunkTable.push(a, cellStart[c] + Math.floor(((q + 1) * len) / pieces), c, 0);
     }
-    const counts = new Uint32Array(nCells + 1);
-    for (let p = 0; p < n; p++) counts[s.cell[p] + 1]++;
-    for (let c = 0; c < nCells; c++) counts[c + 1] += counts[c];
-    const cellStart = counts.slice();
-    const order = new Uint32Array(n);
-    const fill = counts.slice(0, nCells);
-    for (let p = 0; p < n; p++) order[fill[s.cell[p]]++] = p;
-    rows = new Float32Array(4 * textureWidth * textureHeight);
-    for (let i = 0; i < n; i++) {
-      const p = order[i];
-      const o = i * 4 * texelsPerRow;
-      for (let q = 0; q < stored.length; q++) rows[o + q] = fieldOf(s, p, stored[q]);
+    if (chunkTable.length / 4 - cellChunkStart[c] >= LOOP_LIMIT) {
+      tooBig(`the number of chunks of cell ${c}`);
     }
-    for (let c = 0; c < nCells; c++) {
-      cellChunkStart[c] = chunkTable.length / 4;
-      const len = cellStart[c + 1] - cellStart[c];
-      const pieces = Math.ceil(len / chunkSize);
-      for (let q = 0; q < pieces; q++) {
-        const a = cellStart[c] + Math.floor((q * len) / pieces);
-        chunkTable.push(a, cellStart[c] + Math.floor(((q + 1) * len) / pieces), c, 0);
-      }
-      if (chunkTable.length / 4 - cellChunkStart[c] >= LOOP_LIMIT) {
-        tooBig(`the number of chunks of cell ${c}`);
-      }
-    }
-    cellChunkStart[nCells] = chunkTable.length / 4;
-  } else {
-    for (let c = 0; c < nCells; c++) {
-      cellChunkStart[c] = c;
-      chunkTable.push(c, c + 1, c, 0);
-    }
-    cellChunkStart[nCells] = nCells;
   }
-  const nChunks = chunkTable.length / 4;
+  cellChunkStart[nCells] = chunkTable.length / 4;
+  return { rows, textureHeight, chunkTable, cellChunkStart };
+}
 
-  // Groups (all terms) → the cells they appear in (CSR).
+/** Cell statistics: one chunk per cell and an empty one-row texture. */
+function cellChunks(nCells: number, textureWidth: number): Chunks {
+  const chunkTable: number[] = [];
+  const cellChunkStart = new Uint32Array(nCells + 1);
+  for (let c = 0; c < nCells; c++) {
+    cellChunkStart[c] = c;
+    chunkTable.push(c, c + 1, c, 0);
+  }
+  cellChunkStart[nCells] = nCells;
+  return { rows: new Float32Array(4 * textureWidth), textureHeight: 1, chunkTable, cellChunkStart };
+}
+
+/** Groups (all terms, numbered from termGroupStart[t]) → the cells they appear in (CSR). */
+function groupCellLists(data: CompiledData) {
+  const T = data.terms.length;
+  const nCells = data.nCells;
   const termGroupStart: number[] = [];
   let nGroups = 0;
   for (const t of data.terms) {
@@ -349,25 +469,31 @@ export function buildLayout(
       groupCells[gfill[termGroupStart[t] + data.cellGroups[c * T + t]]++] = c;
     }
   }
+  return { termGroupStart, nGroups, groupCellStart, groupCells };
+}
 
-  // Integer tables.
-  const idxParts: [string, ArrayLike<number>][] = [
-    ["CHUNK", chunkTable],
-    ["CELLGROUP", data.cellGroups],
-    ["GCSTART", groupCellStart],
-    ["GCLIST", groupCells],
-    ["CCSTART", cellChunkStart],
-  ];
-  const idxOffsets: Record<string, number> = {};
-  let idxLength = 0;
-  for (const [name, values] of idxParts) {
-    idxOffsets[name] = idxLength;
-    idxLength += values.length;
+/** Named tables laid end to end in one array, with each name's offset. */
+function concatTables<A extends Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>(
+  parts: [string, ArrayLike<number>][],
+  allocate: (length: number) => A,
+): { values: A; offsets: Record<string, number> } {
+  const offsets: Record<string, number> = {};
+  let length = 0;
+  for (const [name, values] of parts) {
+    offsets[name] = length;
+    length += values.length;
   }
-  const idx = new Uint32Array(Math.max(1, idxLength));
-  for (const [name, values] of idxParts) idx.set(values, idxOffsets[name]);
+  const values = allocate(length);
+  for (const [name, part] of parts) values.set(part, offsets[name]);
+  return { values, offsets };
+}
 
-  // Float tables: priors, then the Gaussian statistics.
+/**
+ * The float tables: priors (4 floats each: Intercept, b, sds, then the family's parameters at
+ * slot PRIOR_<NAME>), then for cell statistics the centred Gaussian statistics, then the
+ * number of rows.
+ */
+function modelFloats(data: CompiledData, D: number, KT: number) {
   const priors: number[] = [];
   if (data.hasIntercept) priors.push(...encodePrior(data.interceptPrior, "the Intercept"));
   data.bPriors.forEach((p, i) => priors.push(...encodePrior(p, `b_${data.fixedNames[i]}`)));
@@ -377,7 +503,6 @@ export function buildLayout(
       priors.push(...encodePrior(p, `sd of ${t.group}:${t.coefNames[k]}`))
     );
   }
-  // The family's parameters: prior slot PRIOR_<NAME> each (lib/families/family.ts).
   const parameterPriorSlots = data.familyParameters.map((p) => {
     const slot = priors.length / 4;
     priors.push(...encodePrior(p.prior, p.name));
@@ -385,8 +510,8 @@ export function buildLayout(
   });
   const fParts: [string, ArrayLike<number>][] = [["PRIOR", priors]];
   let nRowsWeight = data.nRows;
-  if (data.stats.kind === "gaussian") {
-    const g = gaussianCentring(data.stats, D, KT, nCells);
+  if (data.stats.kind === "cells") {
+    const g = gaussianCentring(data.stats, D, KT, data.nCells);
     fParts.push(["GB", data.stats.B], ["GC", data.stats.C], ["GE", g.eHat], ["BHAT", g.betaHat]);
     fParts.push(["DELTA", g.delta], ["G", data.stats.G], ["RSS0", [g.rss0]]);
     nRowsWeight = data.stats.n;
@@ -396,17 +521,13 @@ export function buildLayout(
     nRowsWeight = n;
   }
   fParts.push(["N", [nRowsWeight]]);
-  const fOffsets: Record<string, number> = {};
-  let fLength = 0;
-  for (const [name, values] of fParts) {
-    fOffsets[name] = fLength;
-    fLength += values.length;
-  }
-  const modelF = new Float32Array(fLength);
-  for (const [name, values] of fParts) modelF.set(values, fOffsets[name]);
-  for (const name of ["GB", "GC", "GE", "BHAT", "DELTA", "G", "RSS0"]) fOffsets[name] ??= 0;
+  const { values, offsets } = concatTables(fParts, (n) => new Float32Array(n));
+  for (const name of ["GB", "GC", "GE", "BHAT", "DELTA", "G", "RSS0"]) offsets[name] ??= 0;
+  return { values, offsets, priorSd, parameterPriorSlots };
+}
 
-  // Group partial slots: per term, per group: 1 (z prior) + K (d/d log sd) + K(K+1)/2 (dL).
+/** Group partial slots: per term, per group: 1 (z prior) + K (d/d log sd) + K(K+1)/2 (dL). */
+function groupPartialSlots(data: CompiledData) {
   const termGp: number[] = [];
   const termNgp: number[] = [];
   let nGroupPartials = 0;
@@ -418,17 +539,45 @@ export function buildLayout(
     nGroupPartials += ngp * t.nGroups;
     if (t.nGroups >= LOOP_LIMIT * 64) tooBig(`the number of groups of ${t.group}`);
   }
+  return { termGp, termNgp, nGroupPartials };
+}
 
-  if (nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
-
-  // Non-z elements of θ.
+/** Indices of θ's elements that are not z (population, scales, correlations, family). */
+function nonZIndices(data: CompiledData): Uint32Array {
   const isZ = new Uint8Array(data.dim);
   for (const t of data.terms) isZ.fill(1, t.zOffset, t.zOffset + t.nGroups * t.coefNames.length);
-  const nonZ = Uint32Array.from(
+  return Uint32Array.from(
     Array.from({ length: data.dim }, (_, i) => i).filter((i) => isZ[i] === 0),
   );
+}
 
-  const kernel = likelihoodShape(chains, NB, KT, nAcc, options.chainsPerInvocation);
+/** The sizes and offsets {@link wgslHeader} writes as constants. */
+interface HeaderValues {
+  chains: number;
+  D: number;
+  NB: number;
+  nAcc: number;
+  nChunks: number;
+  nGroups: number;
+  nGroupPartials: number;
+  nNonZ: number;
+  kernel: LikelihoodShape;
+  texelsPerRow: number;
+  textureWidth: number;
+  idxOffsets: Record<string, number>;
+  fOffsets: Record<string, number>;
+  priorSd: number;
+  parameterPriorSlots: number[];
+  termGroupStart: number[];
+  termGp: number[];
+  termNgp: number[];
+}
+
+/** The WGSL header: sizes, offsets, per-term tables and the buffer declarations. */
+function wgslHeader(data: CompiledData, h: HeaderValues): string {
+  const { D, NB, kernel } = h;
+  const KT = data.kTotal;
+  const T = data.terms.length;
   const u = (v: number) => `${v >>> 0}u`;
   const f = (v: number) => {
     const s = Math.fround(v).toString();
@@ -446,8 +595,8 @@ export function buildLayout(
     return o;
   });
   const NONE = 0xffffffff;
-  const header = [
-    `const NC: u32 = ${u(chains)};`,
+  return [
+    `const NC: u32 = ${u(h.chains)};`,
     `const DIM: u32 = ${u(data.dim)};`,
     `const D: u32 = ${u(D)};`,
     `const DA: u32 = ${u(Math.max(1, D))};`,
@@ -463,27 +612,27 @@ export function buildLayout(
     ...data.familyParameters.filter((p) => p.name !== "sigma").map((p) =>
       `const ${p.name.toUpperCase()}_OFF: u32 = ${u(p.offset)};`
     ),
-    `const NACC: u32 = ${u(nAcc)};`,
+    `const NACC: u32 = ${u(h.nAcc)};`,
     `const NACC_ALLOC: u32 = ${u(3 + D + KT)};`,
-    `const NCHUNK: u32 = ${u(nChunks)};`,
-    `const NCELL: u32 = ${u(nCells)};`,
-    `const NG: u32 = ${u(nGroups)};`,
-    `const NGPART: u32 = ${u(nGroupPartials)};`,
-    `const NNONZ: u32 = ${u(nonZ.length)};`,
+    `const NCHUNK: u32 = ${u(h.nChunks)};`,
+    `const NCELL: u32 = ${u(data.nCells)};`,
+    `const NG: u32 = ${u(h.nGroups)};`,
+    `const NGPART: u32 = ${u(h.nGroupPartials)};`,
+    `const NNONZ: u32 = ${u(h.nNonZ)};`,
     `const CPI: u32 = ${u(kernel.cpi)};`,
     `const CW: u32 = ${u(kernel.cw)};`,
     `const PL: u32 = ${u(kernel.pl)};`,
     `const LW: u32 = ${u(kernel.cw * kernel.pl)};`,
-    `const TPR: u32 = ${u(Math.max(1, texelsPerRow))};`,
-    `const TW_MASK: u32 = ${u(textureWidth - 1)};`,
-    `const TW_SHIFT: u32 = ${u(Math.log2(textureWidth))};`,
+    `const TPR: u32 = ${u(Math.max(1, h.texelsPerRow))};`,
+    `const TW_MASK: u32 = ${u(h.textureWidth - 1)};`,
+    `const TW_SHIFT: u32 = ${u(Math.log2(h.textureWidth))};`,
     `const NSCAL: u32 = ${u(NSCAL)};`,
     ...Object.entries(S).map(([k, v]) => `const S_${k.toUpperCase()}: u32 = ${u(v)};`),
-    ...Object.entries(idxOffsets).map(([k, v]) => `const IDX_${k}: u32 = ${u(v)};`),
-    ...Object.entries(fOffsets).map(([k, v]) => `const F_${k}: u32 = ${u(v)};`),
-    `const PRIOR_SD: u32 = ${u(priorSd)};`,
+    ...Object.entries(h.idxOffsets).map(([k, v]) => `const IDX_${k}: u32 = ${u(v)};`),
+    ...Object.entries(h.fOffsets).map(([k, v]) => `const F_${k}: u32 = ${u(v)};`),
+    `const PRIOR_SD: u32 = ${u(h.priorSd)};`,
     ...data.familyParameters.map((p, i) =>
-      `const PRIOR_${p.name.toUpperCase()}: u32 = ${u(parameterPriorSlots[i])};`
+      `const PRIOR_${p.name.toUpperCase()}: u32 = ${u(h.parameterPriorSlots[i])};`
     ),
     `const T_K = ${arr("u32", K.map(u))};`,
     `const T_J = ${arr("u32", data.terms.map((t) => u(t.nGroups)))};`,
@@ -503,9 +652,9 @@ export function buildLayout(
       )
     };`,
     `const T_ETA = ${arr("f32", data.terms.map((t) => f(t.lkjEta)))};`,
-    `const T_GSTART = ${arr("u32", termGroupStart.map(u))};`,
-    `const T_GP = ${arr("u32", termGp.map(u))};`,
-    `const T_NGP = ${arr("u32", termNgp.map(u))};`,
+    `const T_GSTART = ${arr("u32", h.termGroupStart.map(u))};`,
+    `const T_GP = ${arr("u32", h.termGp.map(u))};`,
+    `const T_NGP = ${arr("u32", h.termNgp.map(u))};`,
     ...BUFFERS.map(([name, type], binding) =>
       `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<${type}>;`
     ),
@@ -513,37 +662,6 @@ export function buildLayout(
     `@group(0) @binding(${TEXTURE_BINDING}) var rowtex: texture_2d<f32>;`,
     "",
   ].join("\n");
-
-  return {
-    header,
-    chains,
-    dim: data.dim,
-    D,
-    nB: NB,
-    KT,
-    nTerms: T,
-    nGroups,
-    nChunks,
-    nCells,
-    nAcc,
-    nGroupPartials,
-    chainsPerInvocation: kernel.cpi,
-    chainSlotsPerWorkgroup: kernel.cw,
-    planes: kernel.pl,
-    chainsPerWorkgroup: kernel.cpi * kernel.cw,
-    texelsPerRow,
-    rowFields,
-    textureWidth,
-    textureHeight,
-    likelihoodBytes: gaussian
-      ? 0
-      : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
-    gaussian,
-    familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
-    extraPartials,
-    data: { rows, idx, modelF },
-    nonZ,
-  };
 }
 
 /** Shape of the likelihood kernel: chains per invocation, chain slots and planes per workgroup. */

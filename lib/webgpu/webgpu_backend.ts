@@ -8,8 +8,9 @@
  *   dual averaging (lib/sampler/step_size.ts) on the mean acceptance probability across chains;
  * - trajectory length: ChEES with Adam (chees_adaptation.ts), jittered by the Halton sequence;
  * - diagonal metric: the cross-chain variance pooled over doubling windows (Stan's schedule,
- *   lib/sampler/windowed_adaptation.ts, with 10% / 3% / 10% buffers and base window); after each window the step size is re-found
- *   and dual averaging and the trajectory-length average restart.
+ *   lib/sampler/windowed_adaptation.ts, with 10% / 3% / 10% buffers and base window); after each
+ *   window the step size is re-found and dual averaging and the trajectory-length average
+ *   restart.
  * Sampling: fixed step size exp(x̄) and trajectory length T̄, jittered per iteration; every
  * `thin`-th state of each chain is kept.
  *
@@ -161,7 +162,7 @@ export class WebGpuBackend implements Backend<GpuTarget> {
     options: SampleOptions,
     thin: number,
   ): Promise<ChainDraws[]> {
-    const { chains, warmup, draws, seed, adaptDelta, signal, onProgress } = options;
+    const { chains, warmup, draws, seed, signal, onProgress } = options;
     const hmc = new LockstepHmc(model);
     const dim = model.layout.dim;
     const maxSteps = 2 ** Math.min(options.maxTreedepth, 16) - 1;
@@ -178,35 +179,81 @@ export class WebGpuBackend implements Backend<GpuTarget> {
     }
     hmc.setInverseMetric(inverse);
 
-    let trials = 0;
-    const stepSearch = async (eps: number): Promise<number> => {
-      const meanAccept = async (e: number) => {
-        hmc.transition({
-          iteration: trials++,
-          seed,
-          stream: Streams.stepSize,
-          stepSize: e,
-          steps: 1,
-          rejectAll: true,
-        });
-        return mean(clean((await hmc.readStats()).acceptProb));
-      };
-      const up = (await meanAccept(eps)) > 0.8;
-      for (let k = 0; k < 60; k++) {
-        const next = up ? 2 * eps : 0.5 * eps;
-        const a = await meanAccept(next);
-        if (up ? !(a > 0.8) : a > 0.8) return up ? eps : next;
-        eps = next;
-      }
-      if (!(eps > 1e-12 && eps < 1e12)) {
-        throw new HetfxError(
-          "Cannot tune the step size on WebGPU: no step size gives a reasonable acceptance; " +
-            "check the priors (the posterior may be improper).",
-        );
-      }
-      return eps;
-    };
+    const totalIterations = (warmup + draws * thin) * chains;
+    const report = (done: number, divergences: number, phase: "warmup" | "sampling") =>
+      onProgress?.({ done: done * chains, total: totalIterations, divergences, phase });
+    const adapted = await this.#warmup(hmc, options, inverse, maxSteps, report);
+    const { stepSize, trajectory } = adapted;
 
+    // Sampling.
+    const out: ChainDraws[] = Array.from(
+      { length: chains },
+      () => allocateChainDraws(draws, dim, stepSize, adapted.inverse),
+    );
+    out[0].warmupDivergences = adapted.divergences;
+    const slots = model.drawSlots;
+    let pending: number[] = []; // nLeapfrog of the draws waiting in slots
+    let kept = 0;
+    let samplingSteps = 0;
+    let divergences = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const { theta, stats } = await hmc.readDraws(pending.length);
+      divergences += copyDraws(out, dim, kept, pending, theta, stats);
+      kept += pending.length;
+      pending = [];
+    };
+    for (let i = 0; i < draws * thin; i++) {
+      if (signal?.aborted) throw cancelled();
+      const iteration = warmup + i;
+      const tn = halton(iteration + 1) * trajectory;
+      const steps = leapfrogSteps(tn, stepSize, maxSteps);
+      samplingSteps += steps;
+      const keep = (i + 1) % thin === 0;
+      hmc.transition({
+        iteration,
+        seed,
+        stream: Streams.nuts,
+        stepSize,
+        steps,
+        trajectoryLength: tn,
+        slot: keep ? pending.length : -1,
+      });
+      if (keep) pending.push(steps);
+      if (pending.length === slots) await flush();
+      if ((i + 1) % 10 === 0) {
+        await gpu(model).guard(model.ctx.device.queue.onSubmittedWorkDone());
+        report(warmup + i + 1, divergences, "sampling");
+      }
+    }
+    await flush();
+    report(warmup + draws * thin, divergences, "sampling");
+    this.lastRun = {
+      adapter: model.ctx.adapterName,
+      stepSize,
+      trajectoryLength: trajectory,
+      meanSteps: samplingSteps / Math.max(1, draws * thin),
+      gradientEvaluations: adapted.gradients + samplingSteps,
+      warmupDivergences: adapted.divergences,
+    };
+    return out;
+  }
+
+  /**
+   * Warmup of all chains together: dual averaging of the step size, ChEES trajectory length,
+   * and the diagonal metric from the cross-chain variance of each window (after which the step
+   * size is re-found and both averages restart).
+   */
+  async #warmup(
+    hmc: LockstepHmc,
+    options: SampleOptions,
+    initialInverse: Float64Array,
+    maxSteps: number,
+    report: (done: number, divergences: number, phase: "warmup") => void,
+  ): Promise<WarmupResult> {
+    const { chains, warmup, seed, adaptDelta, signal } = options;
+    let inverse = initialInverse;
+    const stepSearch = stepSizeSearch(hmc, seed);
     let stepSize = await stepSearch(1);
     let da: DualAveragingState = dualAveragingInit(stepSize);
     let chees: CheesState = cheesInit(4 * stepSize);
@@ -219,11 +266,7 @@ export class WebGpuBackend implements Backend<GpuTarget> {
     });
     let windowIndex = 0;
     let gradients = 0;
-    let warmupDivergences = 0;
-    const totalIterations = (warmup + draws * thin) * chains;
-    const report = (done: number, divergences: number, phase: "warmup" | "sampling") =>
-      onProgress?.({ done: done * chains, total: totalIterations, divergences, phase });
-
+    let divergences = 0;
     for (let it = 0; it < warmup; it++) {
       if (signal?.aborted) throw cancelled();
       const window = schedule.windows[windowIndex];
@@ -243,7 +286,7 @@ export class WebGpuBackend implements Backend<GpuTarget> {
       });
       const stats = await hmc.readStats();
       const alpha = clean(stats.acceptProb);
-      for (const d of stats.divergent) if (d > 0.5) warmupDivergences++;
+      for (const d of stats.divergent) if (d > 0.5) divergences++;
       da = dualAveragingUpdate(da, mean(alpha), adaptDelta);
       chees = cheesUpdate(chees, stats.chees, alpha, stepSize, stepSize * maxSteps);
       if (this.options.onWarmupIteration) {
@@ -279,75 +322,90 @@ export class WebGpuBackend implements Backend<GpuTarget> {
       }
       if ((it + 1) % 10 === 0 || it === warmup - 1) report(it + 1, 0, "warmup");
     }
-    stepSize = warmup > 0 ? dualAveragingFinal(da) : stepSize;
-    const trajectory = Math.exp(chees.logTBar);
-
-    // Sampling.
-    const out: ChainDraws[] = Array.from(
-      { length: chains },
-      () => allocateChainDraws(draws, dim, stepSize, inverse),
-    );
-    out[0].warmupDivergences = warmupDivergences;
-    const slots = model.drawSlots;
-    let pending: number[] = []; // nLeapfrog of the draws waiting in slots
-    let kept = 0;
-    let samplingSteps = 0;
-    let divergences = 0;
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const { theta, stats } = await hmc.readDraws(pending.length);
-      for (let s = 0; s < pending.length; s++) {
-        const d = kept + s;
-        for (let c = 0; c < chains; c++) {
-          const o = out[c];
-          for (let e = 0; e < dim; e++) o.theta[d * dim + e] = theta[(s * dim + e) * chains + c];
-          o.logDensity[d] = stats[(s * 4) * chains + c];
-          o.acceptStat[d] = stats[(s * 4 + 1) * chains + c];
-          o.energy[d] = stats[(s * 4 + 2) * chains + c];
-          o.divergent[d] = stats[(s * 4 + 3) * chains + c] > 0.5 ? 1 : 0;
-          o.nLeapfrog[d] = pending[s];
-          divergences += o.divergent[d];
-        }
-      }
-      kept += pending.length;
-      pending = [];
+    return {
+      stepSize: warmup > 0 ? dualAveragingFinal(da) : stepSize,
+      trajectory: Math.exp(chees.logTBar),
+      inverse,
+      gradients,
+      divergences,
     };
-    for (let i = 0; i < draws * thin; i++) {
-      if (signal?.aborted) throw cancelled();
-      const iteration = warmup + i;
-      const tn = halton(iteration + 1) * trajectory;
-      const steps = leapfrogSteps(tn, stepSize, maxSteps);
-      gradients += steps;
-      samplingSteps += steps;
-      const keep = (i + 1) % thin === 0;
-      hmc.transition({
-        iteration,
-        seed,
-        stream: Streams.nuts,
-        stepSize,
-        steps,
-        trajectoryLength: tn,
-        slot: keep ? pending.length : -1,
-      });
-      if (keep) pending.push(steps);
-      if (pending.length === slots) await flush();
-      if ((i + 1) % 10 === 0) {
-        await gpu(model).guard(model.ctx.device.queue.onSubmittedWorkDone());
-        report(warmup + i + 1, divergences, "sampling");
-      }
-    }
-    await flush();
-    report(warmup + draws * thin, divergences, "sampling");
-    this.lastRun = {
-      adapter: model.ctx.adapterName,
-      stepSize,
-      trajectoryLength: trajectory,
-      meanSteps: samplingSteps / Math.max(1, draws * thin),
-      gradientEvaluations: gradients,
-      warmupDivergences,
-    };
-    return out;
   }
+}
+
+/** What warmup adapted: step size, trajectory length and inverse metric; its cost. */
+interface WarmupResult {
+  stepSize: number;
+  trajectory: number;
+  inverse: Float64Array;
+  /** Leapfrog steps (gradient evaluations) and divergent transitions over all chains. */
+  gradients: number;
+  divergences: number;
+}
+
+/**
+ * Stan's init_stepsize heuristic on the mean one-step acceptance across chains: double (or
+ * halve) ε until the acceptance crosses 0.8. Each probe is a rejected one-step transition with
+ * its own iteration number of the step-size stream, counted across calls.
+ */
+function stepSizeSearch(hmc: LockstepHmc, seed: number): (eps: number) => Promise<number> {
+  let trials = 0;
+  const meanAccept = async (e: number) => {
+    hmc.transition({
+      iteration: trials++,
+      seed,
+      stream: Streams.stepSize,
+      stepSize: e,
+      steps: 1,
+      rejectAll: true,
+    });
+    return mean(clean((await hmc.readStats()).acceptProb));
+  };
+  return async (eps: number) => {
+    const up = (await meanAccept(eps)) > 0.8;
+    for (let k = 0; k < 60; k++) {
+      const next = up ? 2 * eps : 0.5 * eps;
+      const a = await meanAccept(next);
+      if (up ? !(a > 0.8) : a > 0.8) return up ? eps : next;
+      eps = next;
+    }
+    if (!(eps > 1e-12 && eps < 1e12)) {
+      throw new HetfxError(
+        "Cannot tune the step size on WebGPU: no step size gives a reasonable acceptance; " +
+          "check the priors (the posterior may be improper).",
+      );
+    }
+    return eps;
+  };
+}
+
+/**
+ * Copies the draws read back from the GPU's slots (chain-minor θ and 4 stats per draw) into
+ * each chain's draws from index `kept`; returns the number of divergent ones.
+ */
+function copyDraws(
+  out: ChainDraws[],
+  dim: number,
+  kept: number,
+  pending: readonly number[],
+  theta: Float32Array,
+  stats: Float32Array,
+): number {
+  const chains = out.length;
+  let divergences = 0;
+  for (let s = 0; s < pending.length; s++) {
+    const d = kept + s;
+    for (let c = 0; c < chains; c++) {
+      const o = out[c];
+      for (let e = 0; e < dim; e++) o.theta[d * dim + e] = theta[(s * dim + e) * chains + c];
+      o.logDensity[d] = stats[(s * 4) * chains + c];
+      o.acceptStat[d] = stats[(s * 4 + 1) * chains + c];
+      o.energy[d] = stats[(s * 4 + 2) * chains + c];
+      o.divergent[d] = stats[(s * 4 + 3) * chains + c] > 0.5 ? 1 : 0;
+      o.nLeapfrog[d] = pending[s];
+      divergences += o.divergent[d];
+    }
+  }
+  return divergences;
 }
 
 function gpu(model: GpuModel): GpuContext {

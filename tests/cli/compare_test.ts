@@ -5,27 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { USAGE } from "../../cli/compare.ts";
+import { runCli } from "../_fit_cli.ts";
 
-async function runCompare(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "cli/compare.ts",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { CI: "true", NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const runCompare = (args: string[]) => runCli("compare.ts", args);
 
 /** 4 text-labelled groups × 30 rows, a 0/1 treatment whose effect differs by group. */
 function csv(): { text: string; rows: { y: number; treat: number; g: string }[] } {

@@ -12,16 +12,13 @@ import { HetfxError } from "../../lib/errors.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 
 const runFit = (...args: string[]) => runFitCli(args);
+/** The summary fields of parameters and group effects in the result JSON, in order. */
+const SUMMARY_KEYS = ["mean", "sd", "q2.5", "q50", "q97.5", "rhat", "ess_bulk"];
+/** The paper's data file, recoded as the paper does. */
+const PAPER = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks"];
 
 Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–57", async () => {
-  const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
-    "--formula",
-    TOMZ_WEEKS_FORMULA,
-    "--dry-run",
-  );
+  const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--dry-run");
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /1200 rows/);
   assert.match(r.stdout, /by white:male:intl:hawk: 100 groups, sizes 1–57/);
@@ -31,9 +28,7 @@ Deno.test("fit --dry-run on the paper's model prints 100 groups with sizes 1–5
 Deno.test("fit writes the JSON result with every field the README documents", async () => {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     TOMZ_WEEKS_FORMULA,
     "--chains",
@@ -78,17 +73,7 @@ Deno.test("fit writes the JSON result with every field the README documents", as
     "max_treedepth_hits",
     "ebfmi_min",
   ]);
-  assert.deepEqual(Object.keys(json.parameters[0]), [
-    "name",
-    "mean",
-    "sd",
-    "q2.5",
-    "q50",
-    "q97.5",
-    "rhat",
-    "ess_bulk",
-    "ess_tail",
-  ]);
+  assert.deepEqual(Object.keys(json.parameters[0]), ["name", ...SUMMARY_KEYS, "ess_tail"]);
   assert.ok(json.parameters.some((p: { name: string }) => p.name === "b_alliance"));
   assert.ok(
     json.parameters.some((p: { name: string }) => p.name === "sd_white:male:intl:hawk__alliance"),
@@ -104,13 +89,7 @@ Deno.test("fit writes the JSON result with every field the README documents", as
     "group",
     "levels",
     "n",
-    "mean",
-    "sd",
-    "q2.5",
-    "q50",
-    "q97.5",
-    "rhat",
-    "ess_bulk",
+    ...SUMMARY_KEYS,
   ]);
   assert.equal(json.group_effects[0].term, "white:male:intl:hawk");
   assert.ok(json.effect_spread.min.mean <= json.effect_spread.median.mean);
@@ -120,9 +99,7 @@ Deno.test("fit writes the JSON result with every field the README documents", as
 
 Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack trace", async () => {
   const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
+    ...PAPER,
     "--formula",
     "force ~ 1 + aliance + (1 + aliance | white)",
     "--dry-run",
@@ -133,22 +110,14 @@ Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack tra
 });
 
 Deno.test("fit refuses absurd options before sampling", async () => {
-  const r = await runFit(
-    "data/tomz_weeks_2017.csv",
-    "--recode",
-    "tomz-weeks",
-    "--formula",
-    TOMZ_WEEKS_FORMULA,
-    "--adapt-delta",
-    "1.5",
-  );
+  const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--adapt-delta", "1.5");
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--adapt-delta 1.5 must lie strictly between 0 and 1/);
 });
 
 Deno.test("fit checks --out and --effects-by before sampling, --dry-run included", async () => {
   const folder = await Deno.makeTempDir();
-  const paper = ["data/tomz_weeks_2017.csv", "--recode", "tomz-weeks", "--dry-run"];
+  const paper = [...PAPER, "--dry-run"];
   const noFolder = await runFit(
     ...paper,
     "--formula",

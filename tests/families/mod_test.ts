@@ -29,6 +29,8 @@ const FIELDS: Record<keyof Family, "string" | "function" | "boolean" | "object">
   collapsible: "boolean",
   outcomeAdvice: "string",
   checkOutcome: "function",
+  checkVariation: "function",
+  separable: "boolean",
   patternLogLikelihood: "function",
   pointwiseLogLikelihood: "function",
   expectedValue: "function",

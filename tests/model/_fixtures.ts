@@ -123,6 +123,29 @@ export function singleTermSpec(family: Family): ModelSpec {
   };
 }
 
+/**
+ * A bernoulli spec y ~ 1 + terms + (1 + treat | g) with a normal(0, bSigma) prior on every b,
+ * for tables with columns y, treat, g and the terms.
+ */
+export function treatSlopeSpec(terms: string[], bSigma: number): ModelSpec {
+  return {
+    hetfx: 1,
+    outcome: "y",
+    family: "bernoulli",
+    intercept: true,
+    treatment: "treat",
+    terms,
+    groupTerms: [{
+      group: "g",
+      factors: ["g"],
+      intercept: true,
+      slopes: ["treat"],
+      correlated: true,
+    }],
+    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: bSigma } }],
+  };
+}
+
 /** `spec` with the student-t prior on b_x made normal, so that a Gaussian fit can be collapsed. */
 export function withNormalPriors(spec: ModelSpec): ModelSpec {
   return {
@@ -221,17 +244,18 @@ export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => Comp
 
 /**
  * Assert that `target`'s analytic gradient at `point` matches central finite differences with
- * step 1e-5: O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8, so 1e-5 relative is ample.
+ * step h (default 1e-5): O(h²) truncation plus rounding |lp|·ε/h ≈ 1e-8 (1e-7 at h = 1e-6), so
+ * 1e-5 relative is ample.
  */
 export function assertGradientMatchesDifferences(
   target: LogDensity,
   point: Float64Array,
   label: string,
+  h = 1e-5,
 ): void {
   const grad = new Float64Array(target.dim);
   const scratch = new Float64Array(target.dim);
   assert.ok(Number.isFinite(target.logDensityGradient(point, grad)), `${label}: not finite`);
-  const h = 1e-5;
   for (let i = 0; i < target.dim; i++) {
     const plus = Float64Array.from(point);
     plus[i] += h;

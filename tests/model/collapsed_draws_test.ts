@@ -4,16 +4,9 @@ import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
-import {
-  COLLAPSIBLE,
-  crossedSpec,
-  GEOMETRIES,
-  seeded,
-  simulatedTable,
-  withNormalPriors,
-} from "./_fixtures.ts";
+import { COLLAPSIBLE, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
 
-const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
+const normalPriorSpec = COLLAPSIBLE.crossed;
 
 /** A fake φ chain: `n` draws all equal to `phi`. */
 function constantChain(phi: Float64Array, n: number): ChainDraws {

@@ -17,7 +17,6 @@ import {
   crossedSpec,
   seeded,
   simulatedTable,
-  withNormalPriors,
 } from "./_fixtures.ts";
 import {
   covarianceOf,
@@ -28,7 +27,7 @@ import {
 } from "./_varying_slope.ts";
 
 /** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
-const normalPriorSpec = () => withNormalPriors(crossedSpec("gaussian"));
+const normalPriorSpec = COLLAPSIBLE.crossed;
 
 function randomPhi(dim: number, seed: number): Float64Array {
   const u = seeded(seed);

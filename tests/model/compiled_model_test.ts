@@ -16,6 +16,7 @@ import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { logGamma } from "../../lib/math/special.ts";
 import {
+  assertGradientMatchesDifferences,
   crossedSpec,
   FAMILIES_UNDER_TEST,
   GEOMETRIES,
@@ -57,26 +58,12 @@ for (const family of FAMILIES) {
           reparameterize(compileModel(makeSpec(family), simulatedTable(300, family))),
         );
         for (const seed of [1, 2, 3]) {
-          const theta = randomPoint(model.dim, seed);
-          const grad = new Float64Array(model.dim);
-          const lp = model.logDensityGradient(theta, grad);
-          assert.ok(Number.isFinite(lp));
-          const scratch = new Float64Array(model.dim);
-          const h = 1e-6;
-          for (let i = 0; i < model.dim; i++) {
-            const plus = Float64Array.from(theta);
-            plus[i] += h;
-            const minus = Float64Array.from(theta);
-            minus[i] -= h;
-            const numeric = (model.logDensityGradient(plus, scratch) -
-              model.logDensityGradient(minus, scratch)) / (2 * h);
-            // Central differences are accurate to O(h²) plus rounding ~ |lp|·ε/h ≈ 1e-7 here.
-            const tolerance = 1e-5 * Math.max(1, Math.abs(numeric));
-            assert.ok(
-              Math.abs(numeric - grad[i]) < tolerance,
-              `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
-            );
-          }
+          assertGradientMatchesDifferences(
+            model,
+            randomPoint(model.dim, seed),
+            `seed ${seed}`,
+            1e-6,
+          );
         }
       });
     }
@@ -157,7 +144,7 @@ for (const family of FAMILIES) {
         const spec = makeSpec(family);
         const data = reparameterize(compileModel(spec, table));
         const model = new CompiledModel(data);
-        const entries = data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns;
+        const entries = data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns;
         // Gaussian: 4 × 3 cells (4 for the single term), whatever the rows.
         if (family === "gaussian") assert.equal(entries, specName === "crossed" ? 12 : 4);
         else if (family !== "student" && family !== "negbinomial") {

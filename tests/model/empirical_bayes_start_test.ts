@@ -8,7 +8,7 @@ import { climbToMode, laplaceStart } from "../../lib/sampler/laplace_metric.ts";
 import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
 import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { numericTable, seeded } from "./_fixtures.ts";
+import { numericTable, seeded, treatSlopeSpec } from "./_fixtures.ts";
 
 Deno.test("marginalTau2: equal variances give mean(r̂²) − v; all-noise estimates give 0", () => {
   const estimate = Float64Array.of(0.9, -1.3, 0.4, 1.8, -0.7, 0.2);
@@ -49,22 +49,8 @@ function simulated(J: number, n: number, seed: number, sds = [0.6, 0.3]) {
     cols.y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
   const table = numericTable({ ...cols, g });
-  const spec: ModelSpec = {
-    hetfx: 1,
-    outcome: "y",
-    family: "bernoulli",
-    intercept: true,
-    treatment: "treat",
-    terms: ["x", "treat"],
-    groupTerms: [{
-      group: "g",
-      factors: ["g"],
-      intercept: true,
-      slopes: ["treat"],
-      correlated: true,
-    }],
-    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 2 } }],
-  };
+  const spec = treatSlopeSpec(["x", "treat"], 2);
+
   const variance = (v: number[]) => {
     const m = v.reduce((s, x) => s + x, 0) / v.length;
     return v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length;

@@ -18,6 +18,7 @@ import { seeded } from "../_seeded.ts";
 import { runCli, tempCsv } from "./_helpers.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { hypothesis } from "../../lib/posterior/hypothesis.ts";
+import { VALUED } from "../../cli/fit.ts";
 
 const N = 10_000;
 
@@ -296,12 +297,7 @@ Deno.test("fuzz: loadTable() on 10,000 generated CSV texts throws only HetfxErro
 // ---- CLI options ---------------------------------------------------------------------------
 
 const FLAGS = [
-  "chains",
-  "warmup",
-  "draws",
-  "seed",
-  "adapt-delta",
-  "max-treedepth",
+  ...VALUED,
   "metric",
   "backend",
   "parameterization",

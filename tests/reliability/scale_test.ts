@@ -17,7 +17,7 @@ for (const family of ["gaussian", "bernoulli"] as const) {
       assert.equal(data.nRows, rows);
       return {
         elements: typedArrayLength(data),
-        compressedTo: data.stats.kind === "gaussian" ? data.nCells : data.stats.nPatterns,
+        compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,
         dim: data.dim,
       };
     });

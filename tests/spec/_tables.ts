@@ -12,6 +12,16 @@ export const fac = (levels: string[], ...codes: number[]): Column => ({
   levels,
 });
 
+/** 8 rows: outcome y, a 0/1 treat and a numeric x, then the `extra` columns. */
+export function eightRows(extra: Record<string, Column>): Table {
+  return makeTable({
+    y: num(1, 3, 2, 5, 4, 6, 8, 7),
+    treat: num(0, 1, 0, 1, 0, 1, 0, 1),
+    x: num(1, 2, 3, 4, 5, 6, 7, 9),
+    ...extra,
+  });
+}
+
 /** A table shaped like the prepared Tomz & Weeks data (8 rows). */
 export function tomzLike(): Table {
   return makeTable({

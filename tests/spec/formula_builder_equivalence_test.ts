@@ -21,7 +21,7 @@ import {
   TOMZ_WEEKS_FORMULA,
   tomzWeeksModel,
 } from "../../lib/spec/paper_models.ts";
-import { num, tomzLike } from "./_tables.ts";
+import { eightRows, num, tomzLike } from "./_tables.ts";
 
 /** Assert each [formula text, builder] pair gives the same spec on `table`. */
 function assertSame(table: Table, cases: [string, HierBuilder][]): void {
@@ -110,10 +110,7 @@ Deno.test("term order: controls around the treatment, and a repeated .treatment(
 });
 
 Deno.test("slope predictors: treat * (x + z) with (1 + treat | g), controls before or after", () => {
-  const t = makeTable({
-    y: num(1, 3, 2, 5, 4, 6, 8, 7),
-    treat: num(0, 1, 0, 1, 0, 1, 0, 1),
-    x: num(1, 2, 3, 4, 5, 6, 7, 9),
+  const t = eightRows({
     z: num(2, 2, 5, 5, 1, 1, 3, 3),
     c: num(9, 1, 8, 2, 7, 3, 6, 4),
     g: num(1, 1, 2, 2, 3, 3, 4, 4),
@@ -144,10 +141,7 @@ Deno.test("slope predictors: treat * (x + z) with (1 + treat | g), controls befo
 });
 
 Deno.test("crossed terms: (1 + treat | a) + (1 + treat | b) on a small table", () => {
-  const t = makeTable({
-    y: num(1, 3, 2, 5, 4, 6, 8, 7),
-    treat: num(0, 1, 0, 1, 0, 1, 0, 1),
-    x: num(1, 2, 3, 4, 5, 6, 7, 9),
+  const t = eightRows({
     a: num(1, 1, 2, 2, 1, 1, 2, 2),
     b: num(1, 2, 1, 2, 1, 2, 1, 2),
   });
@@ -251,10 +245,7 @@ Deno.test("group terms: ||, 0 +, -1 and (0 + treat | g) with a control first", (
 });
 
 Deno.test("group means: .groupMeans('x') equals the formula naming x and x_mean_g", () => {
-  const t = makeTable({
-    y: num(1, 3, 2, 5, 4, 6, 8, 7),
-    treat: num(0, 1, 0, 1, 0, 1, 0, 1),
-    x: num(1, 2, 3, 4, 5, 6, 7, 9),
+  const t = eightRows({
     c: num(9, 1, 8, 2, 7, 3, 6, 4),
     g: num(1, 1, 2, 2, 3, 3, 4, 4),
   });

@@ -1,8 +1,7 @@
 /** Generated models shared by the WebGPU tests and bench/webgpu.ts. */
 import { compileModel } from "../../lib/model/compile.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { numericTable, seeded } from "../model/_fixtures.ts";
+import { numericTable, seeded, treatSlopeSpec } from "../model/_fixtures.ts";
 
 /** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
 export function continuousBernoulli(
@@ -31,22 +30,8 @@ export function continuousBernoulli(
     y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
   }
   const table = numericTable({ y, x1, x2, treat, g });
-  const spec: ModelSpec = {
-    hetfx: 1,
-    outcome: "y",
-    family: "bernoulli",
-    intercept: true,
-    treatment: "treat",
-    terms: ["x1", "x2", "treat"],
-    groupTerms: [{
-      group: "g",
-      factors: ["g"],
-      intercept: true,
-      slopes: ["treat"],
-      correlated: true,
-    }],
-    priors: [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 1 } }],
-  };
+  const spec = treatSlopeSpec(["x1", "x2", "treat"], 1);
+
   return compileModel(spec, table);
 }
 

@@ -95,20 +95,15 @@ async function sameTransition(
   }
 }
 
-gpuTest("same HMC transition on GPU and CPU (gaussian, same Philox numbers)", async (gpu) => {
-  await sameTransition(
-    gpu,
-    compileModel(crossedSpec("gaussian"), simulatedTable(1500, "gaussian")),
-    0.01,
-    12,
-  );
-});
-
-gpuTest("same HMC transition on GPU and CPU (bernoulli, same Philox numbers)", async (gpu) => {
-  await sameTransition(
-    gpu,
-    compileModel(crossedSpec("bernoulli"), simulatedTable(1500, "bernoulli")),
-    0.02,
-    15,
-  );
-});
+for (
+  const [family, stepSize, steps] of [["gaussian", 0.01, 12], ["bernoulli", 0.02, 15]] as const
+) {
+  gpuTest(`same HMC transition on GPU and CPU (${family}, same Philox numbers)`, async (gpu) => {
+    await sameTransition(
+      gpu,
+      compileModel(crossedSpec(family), simulatedTable(1500, family)),
+      stepSize,
+      steps,
+    );
+  });
+}
