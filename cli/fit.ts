@@ -24,6 +24,7 @@ import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
+import { treatmentContrasts } from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
 import type { Family, ModelSpec } from "../lib/spec/model_spec.ts";
@@ -76,6 +77,8 @@ Model
   --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
 ${familyHelp()}
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
+  --reference LEVEL     a factor (or two-valued) treatment's reference: effects are each level
+                        against it (default: the first level as --levels orders them)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
                         "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
                         "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
@@ -125,6 +128,8 @@ export interface CliArgs {
   levels: Record<string, string[]>;
   /** --treatment: which varying slope is the treatment (default: the first). */
   treatment?: string;
+  /** --reference: the treatment's reference level (default: R's first level). */
+  reference?: string;
   recode?: string;
   dropMissing: boolean;
   priors: string[];
@@ -206,6 +211,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         "sd-scale": { type: "string" },
         out: { type: "string" },
         "effects-by": { type: "string" },
+        reference: { type: "string" },
         "dry-run": { type: "boolean" },
         "no-progress": { type: "boolean" },
         "keep-partial": { type: "boolean" },
@@ -234,6 +240,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   nonEmpty("recode", v.recode, "tomz-weeks");
   nonEmpty("out", v.out, "result.json");
   nonEmpty("effects-by", v["effects-by"], "g");
+  nonEmpty("reference", v.reference, "control");
   for (const p of v.prior ?? []) nonEmpty("prior", p, '"b ~ normal(0, 1)"');
   if (parsed.positionals[0].trim() === "") {
     throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
@@ -252,6 +259,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     family: (v.family ?? "gaussian") as Family,
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
+    ...(v.reference === undefined ? {} : { reference: v.reference }),
     recode: v.recode,
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
@@ -299,7 +307,14 @@ export function specSummary(spec: ModelSpec, table: Table): string {
   const lines = [
     `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows`,
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
-    `Treatment: ${spec.treatment ?? "(none)"}`,
+    `Treatment: ${
+      spec.treatment === null
+        ? "(none)"
+        : `${spec.treatment}; effects: ${
+          treatmentContrasts(table, spec.treatment, spec.treatmentReference).map((c) => c.name)
+            .join(", ")
+        }`
+    }`,
   ];
   for (const g of spec.groupTerms) {
     const summary = groups(table).by(...g.factors).summary();
@@ -408,15 +423,24 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
   for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
 }
 
-/** The --effects-by estimates as text: the ATE, then one line per cell. */
+/** The --effects-by estimates as text: per contrast of the treatment, the ATE, then per cell. */
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
-  const lines = list.map((e) => {
-    const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") || "all rows (ATE)";
-    return `  ${cell}: ${number(e.mean)} [${number(e["q2.5"])}, ${number(e["q97.5"])}], n = ${e.n}`;
-  });
-  return [`Effect of ${treatment} (${list[0]?.scale ?? "response"} scale; mean [95% interval]):`]
-    .concat(lines).join("\n");
+  const out: string[] = [];
+  for (const contrast of new Set(list.map((e) => e.contrast))) {
+    const entries = list.filter((e) => e.contrast === contrast);
+    out.push(
+      `Effect of ${treatment} (${contrast}; ${entries[0].scale} scale; mean [95% interval]):`,
+      ...entries.map((e) => {
+        const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") ||
+          "all rows (ATE)";
+        return `  ${cell}: ${number(e.mean)} [${number(e["q2.5"])}, ${
+          number(e["q97.5"])
+        }], n = ${e.n}`;
+      }),
+    );
+  }
+  return out.join("\n");
 }
 
 /**
@@ -439,7 +463,11 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = recode(table);
   }
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
-  let builder = formula(args.formula, table, { family: args.family });
+  const options = {
+    family: args.family,
+    ...(args.reference === undefined ? {} : { reference: args.reference }),
+  };
+  let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
     const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
     if (dropped.droppedRows > 0) {
@@ -448,9 +476,17 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
     }
     table = dropped.table;
-    builder = formula(args.formula, table, { family: args.family });
+    builder = formula(args.formula, table, options);
   }
-  if (args.treatment !== undefined) builder = withTreatment(builder, args.treatment);
+  if (args.treatment !== undefined) {
+    builder = withTreatment(builder, args.treatment, args.reference);
+  }
+  if (args.reference !== undefined && builder.toJSON().treatment === null) {
+    throw new HetfxError(
+      `Option --reference ${args.reference}: the model has no treatment; vary one by group in ` +
+        '--formula, e.g. "y ~ 1 + arm + (1 + arm | g)".',
+    );
+  }
   for (const p of args.priors.map(parsePrior)) {
     builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
   }
@@ -461,7 +497,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
  * --treatment: the formula's builder with another of its varying slopes as the treatment;
  * HetfxError naming the slopes when the column is not one of them.
  */
-function withTreatment(builder: HierBuilder, column: string): HierBuilder {
+function withTreatment(builder: HierBuilder, column: string, reference?: string): HierBuilder {
   const spec = builder.toJSON();
   const slopes = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))];
   if (!slopes.includes(column)) {
@@ -471,7 +507,10 @@ function withTreatment(builder: HierBuilder, column: string): HierBuilder {
         `e.g. "y ~ 1 + ${column} + (1 + ${column} | g)".`,
     );
   }
-  return builder.treatment(column, { mainEffect: spec.terms.includes(column) });
+  return builder.treatment(column, {
+    mainEffect: spec.terms.includes(column),
+    ...(reference === undefined ? {} : { reference }),
+  });
 }
 
 /** Run the CLI; returns the exit status. */

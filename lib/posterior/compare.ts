@@ -237,7 +237,7 @@ async function interactionOls(
   const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
   return {
     fit: await olsHc2(columns, y, names),
-    derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivative)],
+    derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivatives?.[0])],
   };
 }
 

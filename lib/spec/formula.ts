@@ -18,6 +18,11 @@ export interface FormulaOptions {
   family?: Family;
   /** Column with the number of trials (binomial); or write `y | trials(n) ~ …`. */
   trials?: string;
+  /**
+   * The treatment's reference level (a factor treatment's effects are contrasts against it;
+   * default R's first level), as `.treatment(col, { reference })`.
+   */
+  reference?: string;
 }
 
 /** A term during expansion: its variables (as indices in order of first appearance). */
@@ -256,7 +261,7 @@ export function formula(
   const table = toTable(source, "Cannot build model from formula");
   checkOptions(
     options,
-    optionNames<FormulaOptions>({ family: true, trials: true }),
+    optionNames<FormulaOptions>({ family: true, trials: true, reference: true }),
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
@@ -310,6 +315,7 @@ export function formula(
     ...(trials === undefined ? {} : { trials }),
     intercept: rhs.intercept,
     treatment,
+    ...(options.reference === undefined ? {} : { treatmentReference: options.reference }),
     population: rhs.terms.map((term) => ({ kind: "term" as const, term })),
     groupTerms,
     priors: [],
