@@ -163,7 +163,20 @@ export class FitPlots {
   /** Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference. */
   effectsBy(options: EffectsOptions, plot: EffectsByModifierOptions = {}): Chart {
     checkOptions(plot, EFFECTS_BY_NAMES, CONTEXT);
-    return new Chart(effectsByModifierSpec(effects(this.fit, options), plot));
+    const list = effects(this.fit, options);
+    // One panel per contrast of a factor treatment.
+    const names = [...new Set(list.map((e) => e.contrast))];
+    return new Chart(
+      contrastPanels(
+        names,
+        plot.title ?? "Average treatment effect by modifier",
+        (c) =>
+          effectsByModifierSpec(
+            list.filter((e) => e.contrast === c),
+            names.length > 1 ? { ...plot, title: this.effectTitle(c) } : plot,
+          ),
+      ),
+    );
   }
 
   /**

@@ -294,3 +294,38 @@ Deno.test("treatments: --reference mistakes are refused before sampling", async 
   assertCliRefused(await runCli([...base, "--reference="]), /--reference/);
   await Deno.remove(csv);
 });
+
+Deno.test("treatments: compare() refuses a factor or −1/+1 treatment before fitting", async () => {
+  const { compare } = await import("../../lib/posterior/compare.ts");
+  for (
+    const [text, table, pattern] of [
+      ["y ~ 1 + arm + (1 + arm | g)", threeArmTable(), /"arm" is a factor/],
+      [
+        "y ~ 1 + pm + (1 + pm | g)",
+        plusMinusTable(1),
+        /needs a 0\/1 treatment; "pm" has the value -1/,
+      ],
+    ] as const
+  ) {
+    const builder = formula(text, table);
+    const source = {
+      toJSON: () => builder.toJSON(),
+      table: builder.table,
+      fit: (): Promise<Fit> => {
+        throw new Error("compare fitted a model it then refuses");
+      },
+    };
+    await assertHetfx(() => compare(source), pattern);
+  }
+});
+
+Deno.test("treatments: effectsBy plots a panel per contrast of a factor treatment", async () => {
+  const fit = await threeArmFit();
+  const spec = fit.plot.effectsBy({ by: ["g"] }).toVegaLite();
+  const panels = spec.vconcat as { title: { text: string }; data: { values: unknown[] } }[];
+  assert.deepEqual(panels.map((p) => p.title.text), [
+    "Effect of arm: drugA - placebo",
+    "Effect of arm: drugB - placebo",
+  ]);
+  assert.ok(panels.every((p) => p.data.values.length === GROUPS));
+});
