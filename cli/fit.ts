@@ -430,7 +430,10 @@ export function formatEffects(list: readonly EffectEstimate[], treatment: string
   for (const contrast of new Set(list.map((e) => e.contrast))) {
     const entries = list.filter((e) => e.contrast === contrast);
     out.push(
-      `Effect of ${treatment} (${contrast}; ${entries[0].scale} scale; mean [95% interval]):`,
+      // A 0/1 treatment's one contrast goes unnamed, as before.
+      `Effect of ${treatment} (${
+        contrast === undefined || contrast === "1 - 0" ? "" : `${contrast}; `
+      }${entries[0].scale} scale; mean [95% interval]):`,
       ...entries.map((e) => {
         const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") ||
           "all rows (ATE)";

@@ -165,14 +165,14 @@ export class FitPlots {
     checkOptions(plot, EFFECTS_BY_NAMES, CONTEXT);
     const list = effects(this.fit, options);
     // One panel per contrast of a factor treatment.
-    const names = [...new Set(list.map((e) => e.contrast))];
+    const names = [...new Set(list.map((e) => e.contrast ?? ""))];
     return new Chart(
       contrastPanels(
         names,
         plot.title ?? "Average treatment effect by modifier",
         (c) =>
           effectsByModifierSpec(
-            list.filter((e) => e.contrast === c),
+            list.filter((e) => (e.contrast ?? "") === c),
             names.length > 1 ? { ...plot, title: this.effectTitle(c) } : plot,
           ),
       ),

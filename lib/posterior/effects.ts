@@ -49,8 +49,8 @@ export interface EffectsOptions extends LinearPredictorOptions {
 
 /** One averaged effect (an entry of the CLI JSON's `effects`), with its draws. */
 export interface EffectEstimate extends DrawSummary {
-  /** Which contrast of the treatment (GroupEffect.contrast): "1 - 0", "b - control", …. */
-  contrast: string;
+  /** Which contrast of the treatment (GroupEffect.contrast): "1 - 0", "b - control", …; set by effects(). */
+  contrast?: string;
   /** The cell: level of each `by` column; {} for the average over all rows. */
   by: Record<string, string>;
   scale: "response" | "link";
@@ -88,32 +88,23 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
   const training = trainingTable(fit, "effects");
   const column = getColumn(training, treatment, "Cannot compute effects");
   return treatmentContrasts(training, treatment, fit.spec.treatmentReference).map((c) => {
-    if (column.kind === "factor") {
-      const levels = column.levels;
-      return {
-        name: c.name,
-        kind: "contrast",
-        step: 1,
-        column: (table, side) => ({
-          kind: "factor",
-          levels,
-          codes: new Int32Array(table.nRows).fill(side === "high" ? c.highCode : c.lowCode),
-        }),
-      };
-    }
     if (c.kind !== "continuous") {
-      return {
-        name: c.name,
-        kind: "contrast",
-        step: 1,
-        column: (table, side) => ({
-          kind: "number",
-          values: new Float64Array(table.nRows).fill(Number(side === "high" ? c.high : c.low)),
-        }),
-      };
+      // A contrast: every row's treatment set to the high (low) value or level.
+      const fill = (table: Table, side: "high" | "low"): Column =>
+        column.kind === "factor"
+          ? {
+            kind: "factor",
+            levels: column.levels,
+            codes: new Int32Array(table.nRows).fill(side === "high" ? c.highCode : c.lowCode),
+          }
+          : {
+            kind: "number",
+            values: new Float64Array(table.nRows).fill(Number(side === "high" ? c.high : c.low)),
+          };
+      return { name: c.name, kind: "contrast", step: 1, column: fill };
     }
     let min = Infinity, max = -Infinity;
-    for (const v of column.values) {
+    for (const v of column.kind === "number" ? column.values : []) {
       if (!Number.isNaN(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
     }
     const h = 1e-4 * (max - min || 1);

@@ -13,7 +13,8 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
     term: g.term,
     group: g.group,
     levels: g.levels,
-    contrast: g.contrast,
+    // Which contrast, for codings other than 0/1 (whose entries are as they were).
+    ...(g.contrast === undefined || g.contrast === "1 - 0" ? {} : { contrast: g.contrast }),
     n: g.n,
     mean: g.mean,
     sd: g.sd,
@@ -48,23 +49,27 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     diagnostics: fit.diagnostics(),
     warnings: fit.warnings(),
     parameters: fit.summary(),
-    treatment_contrasts: fit.data.contrasts.map(({ name, kind, high, low }) => ({
-      name,
-      kind,
-      high,
-      low,
-    })),
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
-    // The first contrast's spread (the only one unless the treatment is a factor); every
-    // contrast's in effect_spreads.
+    // The first contrast's spread: the only one unless the treatment is a factor.
     effect_spread: spreads[0] ?? null,
-    effect_spreads: spreads,
+    // Other codings than 0/1 say what they compare (a 0/1 treatment's JSON is as it was).
+    ...(fit.data.contrasts.every((c) => c.kind === "binary") ? {} : {
+      treatment_contrasts: fit.data.contrasts.map(({ name, kind, high, low }) => ({
+        name,
+        kind,
+        high,
+        low,
+      })),
+      effect_spreads: spreads,
+    }),
   };
 }
 
 function spreadJSON(spread: EffectSpread): Record<string, unknown> {
   return {
-    contrast: spread.contrast,
+    ...(spread.contrast === undefined || spread.contrast === "1 - 0"
+      ? {}
+      : { contrast: spread.contrast }),
     sd_all_draws: spread.sd_all_draws,
     min: groupEffectJSON(spread.min),
     median: groupEffectJSON(spread.median),

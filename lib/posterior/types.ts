@@ -38,8 +38,8 @@ export interface GroupEffect extends DrawSummary {
 
 /** The paper's Figure 2 numbers. */
 export interface EffectSpread {
-  /** The treatment contrast whose group effects these are (see GroupEffect.contrast). */
-  contrast: string;
+  /** The treatment contrast whose group effects these are (see GroupEffect.contrast); set by fits. */
+  contrast?: string;
   /** Standard deviation of all posterior draws of all group effects pooled. */
   sd_all_draws: number;
   /** Groups with the smallest, median and largest posterior mean effect. */

@@ -27,24 +27,32 @@ function groupColumn(n: number) {
 }
 
 /**
+ * Rows i = 0 … GROUPS × ROWS_PER_GROUP − 1 in groups of ROWS_PER_GROUP: treatment value
+ * `treatment(i)`, outcome `mean(value, group index) + 0.5 · noise`.
+ */
+function simulate(
+  seed: number,
+  treatment: (i: number) => number,
+  mean: (value: number, j: number) => number,
+): { y: Float64Array; t: Float64Array; g: ReturnType<typeof groupColumn> } {
+  const n = GROUPS * ROWS_PER_GROUP;
+  const u = seeded(seed);
+  const t = Float64Array.from({ length: n }, (_, i) => treatment(i));
+  const y = t.map((v, i) => mean(v, Math.floor(i / ROWS_PER_GROUP)) + 0.5 * normal(u));
+  return { y, t, g: groupColumn(n) };
+}
+
+/**
  * `pm` in {−1, +1}: y = 0.2 + pm · (difference + shift_j) / 2 + noise, so the effect of moving
  * from −1 to +1 in group j is `difference` + groupShift(j).
  */
 export function plusMinusTable(difference: number, seed = 11): Table {
-  const n = GROUPS * ROWS_PER_GROUP;
-  const u = seeded(seed);
-  const pm = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor(i / ROWS_PER_GROUP);
-    pm[i] = i % 2 === 0 ? -1 : 1;
-    y[i] = 0.2 + (pm[i] * (difference + groupShift(j))) / 2 + 0.5 * normal(u);
-  }
-  return makeTable({
-    y: { kind: "number", values: y },
-    pm: { kind: "number", values: pm },
-    g: groupColumn(n),
-  });
+  const { y, t, g } = simulate(
+    seed,
+    (i) => i % 2 === 0 ? -1 : 1,
+    (pm, j) => 0.2 + (pm * (difference + groupShift(j))) / 2,
+  );
+  return makeTable({ y: { kind: "number", values: y }, pm: { kind: "number", values: t }, g });
 }
 
 /** The arms of {@link threeArmTable} in R's level order, and each arm's true effect. */
@@ -58,38 +66,19 @@ export function armTruth(arm: string, j: number): number {
 
 /** `arm` a factor (drugA, drugB, placebo; rows rotate through them): y = 1 + armTruth + noise. */
 export function threeArmTable(seed = 12): Table {
-  const n = GROUPS * ROWS_PER_GROUP;
-  const u = seeded(seed);
-  const codes = new Int32Array(n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor(i / ROWS_PER_GROUP);
-    codes[i] = i % 3;
-    y[i] = 1 + armTruth(ARMS[codes[i]], j) + 0.5 * normal(u);
-  }
-  return makeTable({
-    y: { kind: "number", values: y },
-    arm: { kind: "factor", codes, levels: ARMS },
-    g: groupColumn(n),
-  });
+  const { y, t, g } = simulate(seed, (i) => i % 3, (code, j) => 1 + armTruth(ARMS[code], j));
+  const arm = { kind: "factor" as const, codes: Int32Array.from(t), levels: ARMS };
+  return makeTable({ y: { kind: "number", values: y }, arm, g });
 }
 
 /** `dose` in {0, 1, 2, 3, 4}: y = 0.5 + dose · (slope + shift_j) + noise. */
 export function doseTable(slope: number, seed = 13): Table {
-  const n = GROUPS * ROWS_PER_GROUP;
-  const u = seeded(seed);
-  const dose = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor(i / ROWS_PER_GROUP);
-    dose[i] = i % 5;
-    y[i] = 0.5 + dose[i] * (slope + groupShift(j, 0.1)) + 0.5 * normal(u);
-  }
-  return makeTable({
-    y: { kind: "number", values: y },
-    dose: { kind: "number", values: dose },
-    g: groupColumn(n),
-  });
+  const { y, t, g } = simulate(
+    seed,
+    (i) => i % 5,
+    (dose, j) => 0.5 + dose * (slope + groupShift(j, 0.1)),
+  );
+  return makeTable({ y: { kind: "number", values: y }, dose: { kind: "number", values: t }, g });
 }
 
 /** CSV text of a table whose columns are all numeric or factor (for CLI tests). */

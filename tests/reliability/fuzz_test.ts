@@ -311,6 +311,7 @@ const FLAGS = [
   "prior",
   "out",
   "effects-by",
+  "reference",
   "factor",
   "encoding",
   "drop-missing",
