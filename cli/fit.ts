@@ -24,6 +24,7 @@ import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula } from "../lib/spec/formula.ts";
+import { treatmentContrasts } from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
@@ -79,6 +80,8 @@ Model
 ${familyHelp()}
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
   --weights COLUMN      likelihood weights, as "y | weights(w) ~ …" (default: none)
+  --reference LEVEL     a factor (or two-valued) treatment's reference: effects are each level
+                        against it (default: the first level as --levels orders them)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
                         "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
                         "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
@@ -130,6 +133,8 @@ export interface CliArgs {
   treatment?: string;
   /** --weights: the likelihood-weight column (or `y | weights(w)` in the formula). */
   weights?: string;
+  /** --reference: the treatment's reference level (default: R's first level). */
+  reference?: string;
   recode?: string;
   dropMissing: boolean;
   priors: string[];
@@ -212,6 +217,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         "sd-scale": { type: "string" },
         out: { type: "string" },
         "effects-by": { type: "string" },
+        reference: { type: "string" },
         "dry-run": { type: "boolean" },
         "no-progress": { type: "boolean" },
         "keep-partial": { type: "boolean" },
@@ -241,6 +247,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   nonEmpty("weights", v.weights, "w");
   nonEmpty("out", v.out, "result.json");
   nonEmpty("effects-by", v["effects-by"], "g");
+  nonEmpty("reference", v.reference, "control");
   for (const p of v.prior ?? []) nonEmpty("prior", p, '"b ~ normal(0, 1)"');
   if (parsed.positionals[0].trim() === "") {
     throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
@@ -260,6 +267,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
     ...(v.weights === undefined ? {} : { weights: v.weights }),
+    ...(v.reference === undefined ? {} : { reference: v.reference }),
     recode: v.recode,
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
@@ -308,7 +316,14 @@ export function specSummary(spec: ModelSpec, table: Table): string {
     `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows` +
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
-    `Treatment: ${spec.treatment ?? "(none)"}`,
+    `Treatment: ${
+      spec.treatment === null
+        ? "(none)"
+        : `${spec.treatment}; effects: ${
+          treatmentContrasts(table, spec.treatment, spec.treatmentReference).map((c) => c.name)
+            .join(", ")
+        }`
+    }`,
   ];
   for (const g of spec.groupTerms) {
     const summary = groups(table).by(...g.factors).summary();
@@ -417,15 +432,27 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
   for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
 }
 
-/** The --effects-by estimates as text: the ATE, then one line per cell. */
+/** The --effects-by estimates as text: per contrast of the treatment, the ATE, then per cell. */
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
-  const lines = list.map((e) => {
-    const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") || "all rows (ATE)";
-    return `  ${cell}: ${number(e.mean)} [${number(e["q2.5"])}, ${number(e["q97.5"])}], n = ${e.n}`;
-  });
-  return [`Effect of ${treatment} (${list[0]?.scale ?? "response"} scale; mean [95% interval]):`]
-    .concat(lines).join("\n");
+  const out: string[] = [];
+  for (const contrast of new Set(list.map((e) => e.contrast))) {
+    const entries = list.filter((e) => e.contrast === contrast);
+    out.push(
+      // A 0/1 treatment's one contrast goes unnamed, as before.
+      `Effect of ${treatment} (${
+        contrast === undefined || contrast === "1 - 0" ? "" : `${contrast}; `
+      }${entries[0].scale} scale; mean [95% interval]):`,
+      ...entries.map((e) => {
+        const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") ||
+          "all rows (ATE)";
+        return `  ${cell}: ${number(e.mean)} [${number(e["q2.5"])}, ${
+          number(e["q97.5"])
+        }], n = ${e.n}`;
+      }),
+    );
+  }
+  return out.join("\n");
 }
 
 /**
@@ -448,11 +475,12 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = recode(table);
   }
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
-  const modelOptions = {
+  const options = {
     family: args.family,
     ...(args.weights === undefined ? {} : { weights: args.weights }),
+    ...(args.reference === undefined ? {} : { reference: args.reference }),
   };
-  let builder = formula(args.formula, table, modelOptions);
+  let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
     const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
     if (dropped.droppedRows > 0) {
@@ -461,9 +489,17 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
     }
     table = dropped.table;
-    builder = formula(args.formula, table, modelOptions);
+    builder = formula(args.formula, table, options);
   }
-  if (args.treatment !== undefined) builder = withTreatment(builder, args.treatment);
+  if (args.treatment !== undefined) {
+    builder = withTreatment(builder, args.treatment, args.reference);
+  }
+  if (args.reference !== undefined && builder.toJSON().treatment === null) {
+    throw new HetfxError(
+      `Option --reference ${args.reference}: the model has no treatment; vary one by group in ` +
+        '--formula, e.g. "y ~ 1 + arm + (1 + arm | g)".',
+    );
+  }
   for (const p of args.priors.map(parsePrior)) {
     builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
   }
@@ -474,7 +510,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
  * --treatment: the formula's builder with another of its varying slopes as the treatment;
  * HetfxError naming the slopes when the column is not one of them.
  */
-function withTreatment(builder: HierBuilder, column: string): HierBuilder {
+function withTreatment(builder: HierBuilder, column: string, reference?: string): HierBuilder {
   const spec = builder.toJSON();
   const slopes = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))];
   if (!slopes.includes(column)) {
@@ -484,7 +520,10 @@ function withTreatment(builder: HierBuilder, column: string): HierBuilder {
         `e.g. "y ~ 1 + ${column} + (1 + ${column} | g)".`,
     );
   }
-  return builder.treatment(column, { mainEffect: spec.terms.includes(column) });
+  return builder.treatment(column, {
+    mainEffect: spec.terms.includes(column),
+    ...(reference === undefined ? {} : { reference }),
+  });
 }
 
 /** Run the CLI; returns the exit status. */

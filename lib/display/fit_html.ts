@@ -6,6 +6,7 @@
  */
 import type { FitResult } from "../posterior/fit_result.ts";
 import { familyOf } from "../families/mod.ts";
+import { describeContrast } from "../spec/treatment_coding.ts";
 import { summaryTableHtml } from "./tables.ts";
 
 /**
@@ -21,7 +22,7 @@ export function fitToHtml(fit: FitResult): string {
   const o = fit.info.options;
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const warnings = fit.warnings();
-  const spread = fit.data.treatment !== null ? fit.effectSpread() : null;
+  const spreads = fit.data.treatment !== null ? fit.effectSpreads() : [];
   return [
     `<div class="hetfx-fit"><b>hetfx fit</b>: ${esc(fit.spec.family)} model of ` +
     `<code>${esc(fit.spec.outcome)}</code>, ${fit.info.rows} rows ` +
@@ -35,15 +36,14 @@ export function fitToHtml(fit: FitResult): string {
     `tree-depth hits ${d.max_treedepth_hits}<br>`,
     warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
     (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
-    spread
-      ? `Effect of <code>${esc(fit.data.treatment!)}</code> ${
-        familyOf(fit.spec.family).linkScale
-      }: sd of all group-effect draws ` +
-        `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
-          esc(spread.min.group)
-        }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +
-        `(${esc(spread.max.group)})`
-      : "",
+    spreads.map((spread, h) =>
+      `Effect of <code>${esc(describeContrast(fit.data.treatment!, fit.data.contrasts[h]))}` +
+      `</code> ${familyOf(fit.spec.family).linkScale}: sd of all group-effect draws ` +
+      `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
+        esc(spread.min.group)
+      }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +
+      `(${esc(spread.max.group)})`
+    ).join("<br>"),
     summaryTableHtml(fit.summary().filter((p) => p.name !== "lp__")),
     "</div>",
   ].join("\n");

@@ -17,15 +17,23 @@ import { type ShrinkageOptions, shrinkageSpec } from "./figure_shrinkage.ts";
 import { type PairPlotOptions, pairPlotSpec } from "./pair_plot.ts";
 import { type PpCheckPlotOptions, ppCheckSpec } from "./pp_check_plot.ts";
 import { HetfxError } from "../errors.ts";
+import { contrastPanels } from "./contrast_panels.ts";
+import { pickContrast } from "../posterior/fit_summaries.ts";
 import type { FitResult } from "../posterior/fit_result.ts";
 import { effects, type EffectsOptions } from "../posterior/effects.ts";
 import { compareFit } from "../posterior/compare.ts";
 import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { checkOptions, optionNames } from "../options.ts";
 
-/** Concatenate every group's effect draws (the input of Figure 2). */
-export function pooledGroupEffectDraws(fit: FitResult): Float64Array {
-  const parts = fit.groupEffectDraws();
+/**
+ * Concatenate every group's effect draws (the input of Figure 2), of one contrast of the
+ * treatment (default: all of them, for a treatment with one contrast).
+ */
+export function pooledGroupEffectDraws(fit: FitResult, contrast?: string): Float64Array {
+  const effects = fit.groupEffects();
+  const parts = fit.groupEffectDraws().filter((_, i) =>
+    contrast === undefined || effects[i].contrast === contrast
+  );
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const p of parts) (out.set(p, offset), offset += p.length);
@@ -73,23 +81,51 @@ export class FitPlots {
     return new Chart(coefficientPlotSpec(this.fit.slopeCoefficients(), options));
   }
 
-  /** Figure 2: the distribution of all group effects with the min, median and max group. */
-  effectDistribution(options: { title?: string } = {}): Chart {
-    checkOptions(options, ["title"], CONTEXT);
+  /**
+   * Figure 2: the distribution of all group effects with the min, median and max group; one
+   * panel per contrast for a factor treatment (or only `{ contrast }`'s).
+   */
+  effectDistribution(options: { title?: string; contrast?: string } = {}): Chart {
+    checkOptions(options, ["title", "contrast"], CONTEXT);
+    const { contrast, ...rest } = options;
+    const names = this.contrasts(contrast);
     return new Chart(
-      effectDistributionSpec(
-        { draws: pooledGroupEffectDraws(this.fit), spread: this.fit.effectSpread() },
-        options,
+      contrastPanels(
+        names,
+        rest.title ?? "Distribution of group effects",
+        (c) =>
+          effectDistributionSpec(
+            {
+              draws: pooledGroupEffectDraws(this.fit, c),
+              spread: this.fit.effectSpread({ contrast: c }),
+            },
+            names.length > 1 ? { title: this.effectTitle(c) } : rest,
+          ),
       ),
     );
   }
 
-  /** Figure 3: every group's effect, modifiers in any role: `{ col, row, x, color }`. */
-  effects(roles: GroupEffectRoles, options: { title?: string } = {}): Chart {
+  /** The contrasts to draw: `contrast` (checked) or every contrast of the treatment. */
+  private contrasts(contrast: string | undefined): string[] {
+    const names = this.fit.data.contrasts.map((c) => c.name);
+    return contrast === undefined ? names : [pickContrast(names, contrast, CONTEXT)];
+  }
+
+  /** "Effect of arm: drugA - placebo" (a panel's title). */
+  private effectTitle(contrast: string): string {
+    return `Effect of ${this.fit.data.treatment}: ${contrast}`;
+  }
+
+  /**
+   * Figure 3: every group's effect, modifiers in any role: `{ col, row, x, color }`; one panel
+   * per contrast for a factor treatment (or only `{ contrast }`'s).
+   */
+  effects(roles: GroupEffectRoles, options: { title?: string; contrast?: string } = {}): Chart {
     checkOptions(roles, ["x", "col", "row", "color", "y"], `${CONTEXT} (roles)`, {
       colour: "color",
     });
-    checkOptions(options, ["title"], CONTEXT);
+    checkOptions(options, ["title", "contrast"], CONTEXT);
+    const { contrast, ...rest } = options;
     const modifiers = [roles.x, roles.col, roles.row, roles.color].filter((m) => m !== undefined);
     const twice = modifiers.find((m, i) => modifiers.indexOf(m) !== i);
     if (twice !== undefined) {
@@ -97,7 +133,16 @@ export class FitPlots {
         `${CONTEXT}: "${twice}" is given two roles; give each modifier one of x, col, row, color.`,
       );
     }
-    return new Chart(groupEffectsSpec(this.fit.groupEffects(), roles, options));
+    const names = this.contrasts(contrast);
+    const all = this.fit.groupEffects();
+    return new Chart(
+      contrastPanels(names, rest.title ?? "Treatment effect by group", (c) =>
+        groupEffectsSpec(
+          all.filter((e) => e.contrast === c),
+          roles,
+          names.length > 1 ? { title: this.effectTitle(c) } : rest,
+        )),
+    );
   }
 
   /** Trace plot of one parameter by chain. */
@@ -118,7 +163,20 @@ export class FitPlots {
   /** Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference. */
   effectsBy(options: EffectsOptions, plot: EffectsByModifierOptions = {}): Chart {
     checkOptions(plot, EFFECTS_BY_NAMES, CONTEXT);
-    return new Chart(effectsByModifierSpec(effects(this.fit, options), plot));
+    const list = effects(this.fit, options);
+    // One panel per contrast of a factor treatment.
+    const names = [...new Set(list.map((e) => e.contrast ?? ""))];
+    return new Chart(
+      contrastPanels(
+        names,
+        plot.title ?? "Average treatment effect by modifier",
+        (c) =>
+          effectsByModifierSpec(
+            list.filter((e) => (e.contrast ?? "") === c),
+            names.length > 1 ? { ...plot, title: this.effectTitle(c) } : plot,
+          ),
+      ),
+    );
   }
 
   /**

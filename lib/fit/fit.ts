@@ -208,9 +208,18 @@ export class Fit implements FitResult {
     return groupEffectParts(this.named);
   }
 
-  /** The paper's Figure 2 numbers: sd of all draws of all group effects; min/median/max group. */
-  effectSpread(): EffectSpread {
-    return effectSpreadOf(this.groupEffects(), this.named.cellEffects);
+  /**
+   * The paper's Figure 2 numbers: sd of all draws of all group effects; min/median/max group.
+   * A factor treatment has one per contrast: name it with `{ contrast: "b - control" }`.
+   */
+  effectSpread(options: { contrast?: string } = {}): EffectSpread {
+    checkOptions(options, ["contrast"], "Cannot compute the effect spread");
+    return effectSpreadOf(this.groupEffects(), this.named.cellEffects, options.contrast);
+  }
+
+  /** The effect spread of every contrast of the treatment (one unless it is a factor). */
+  effectSpreads(): EffectSpread[] {
+    return this.data.contrasts.map((c) => this.effectSpread({ contrast: c.name }));
   }
 
   /** λ: the treatment's population-level coefficients and its interactions (paper Figure 1). */
@@ -262,8 +271,9 @@ export class Fit implements FitResult {
   compareGroups(
     a: string | Record<string, string>,
     b: string | Record<string, string>,
+    options?: { contrast?: string },
   ): GroupComparison {
-    return compareGroups(this, a, b);
+    return compareGroups(this, a, b, options);
   }
 
   /** Population-weighted effects over a table of population cells (poststratify.ts). */

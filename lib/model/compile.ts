@@ -13,6 +13,7 @@ import { type DefaultPriors, defaultPriors } from "../families/default_priors.ts
 import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
+import { treatmentContrasts } from "../spec/treatment_coding.ts";
 import type {
   CompiledData,
   CompiledFamilyParameter,
@@ -124,8 +125,11 @@ export function compileModel(
     ? gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
     : patternStats(family, columns, { y, trials, weights }, cellOfRow, aHat, kTotal);
 
+  const contrasts = spec.treatment === null
+    ? []
+    : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
   const { effectFixed, effectVarying } = treatmentDerivatives(
-    spec,
+    contrasts.length,
     terms,
     { derivatives, varyingDerivatives, cellOfRow, cellCount },
     n,
@@ -168,6 +172,7 @@ export function compileModel(
     bOffset,
     sigmaOffset: familyParameters.find((p) => p.name === "sigma")?.offset ?? -1,
     treatment: spec.treatment,
+    contrasts,
     effectFixed,
     effectVarying,
     warnings,
@@ -244,7 +249,13 @@ function compiledFamilyParameters(
  */
 function populationDesign(spec: ModelSpec, table: Table) {
   const n = table.nRows;
-  const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
+  const fixed = designColumns(
+    table,
+    spec.terms,
+    spec.treatment,
+    spec.intercept,
+    spec.treatmentReference,
+  );
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
@@ -256,7 +267,7 @@ function populationDesign(spec: ModelSpec, table: Table) {
   }
   const columns: Float64Array[] = [];
   const columnNames: string[] = [];
-  const derivatives: (Float64Array | undefined)[] = [];
+  const derivatives: (Float64Array[] | undefined)[] = [];
   if (hasIntercept) {
     columns.push(new Float64Array(n).fill(1));
     columnNames.push("Intercept");
@@ -267,7 +278,7 @@ function populationDesign(spec: ModelSpec, table: Table) {
     for (let i = 0; i < n; i++) c[i] = fixed[p].values[i] - fixedMeans[p];
     columns.push(c);
     columnNames.push(fixed[p].name);
-    derivatives.push(fixed[p].derivative);
+    derivatives.push(fixed[p].derivatives);
   }
   checkPopulationDesign(
     columns.map((values, i) => ({ name: columnNames[i], values })),
@@ -296,7 +307,7 @@ function varyingTerms(
   let offset = firstFixed + fixed.length;
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
-  const varyingDerivatives: (Float64Array | undefined)[][] = [];
+  const varyingDerivatives: (Float64Array[] | undefined)[][] = [];
   for (const g of spec.groupTerms) {
     const keys = groupKeys(table, g.factors);
     termKeys.push(keys);
@@ -304,7 +315,7 @@ function varyingTerms(
     const mapColumn: number[] = [];
     const mapCoef: number[] = [];
     const mapWeight: number[] = [];
-    const derivs: (Float64Array | undefined)[] = [];
+    const derivs: (Float64Array[] | undefined)[] = [];
     if (g.intercept) {
       const k = coefNames.length;
       coefNames.push("Intercept");
@@ -318,10 +329,17 @@ function varyingTerms(
         mapColumn.push(columns.length - 1), mapCoef.push(k), mapWeight.push(1);
       }
     }
-    for (const slope of designColumns(table, g.slopes, spec.treatment, g.intercept)) {
+    const slopes = designColumns(
+      table,
+      g.slopes,
+      spec.treatment,
+      g.intercept,
+      spec.treatmentReference,
+    );
+    for (const slope of slopes) {
       const k = coefNames.length;
       coefNames.push(slope.name);
-      derivs.push(slope.derivative);
+      derivs.push(slope.derivatives);
       const p = fixed.findIndex((f) => f.name === slope.name);
       if (p >= 0) {
         // Raw slope column = centred fixed column + its mean × intercept column.
@@ -428,13 +446,16 @@ function varyingMap(terms: CompiledTerm[], D: number, kTotal: number): Float64Ar
   return aHat;
 }
 
-/** Per cell, the mean derivative of each design column (and varying column) w.r.t. the treatment. */
+/**
+ * Per contrast and cell (entry e = contrast × nCells + cell), the mean change of each design
+ * column (and varying column) under the treatment's contrast.
+ */
 function treatmentDerivatives(
-  spec: ModelSpec,
+  nContrasts: number,
   terms: CompiledTerm[],
   rows: {
-    derivatives: (Float64Array | undefined)[];
-    varyingDerivatives: (Float64Array | undefined)[][];
+    derivatives: (Float64Array[] | undefined)[];
+    varyingDerivatives: (Float64Array[] | undefined)[][];
     cellOfRow: Int32Array;
     cellCount: Float64Array;
   },
@@ -444,20 +465,23 @@ function treatmentDerivatives(
   const D = derivatives.length;
   const T = terms.length;
   const nCells = cellCount.length;
-  const effectFixed = new Float64Array(nCells * D);
-  const effectVarying = terms.map((t) => new Float64Array(nCells * t.coefNames.length));
-  if (spec.treatment !== null) {
+  const effectFixed = new Float64Array(nContrasts * nCells * D);
+  const effectVarying = terms.map((t) =>
+    new Float64Array(nContrasts * nCells * t.coefNames.length)
+  );
+  for (let h = 0; h < nContrasts; h++) {
     for (let i = 0; i < n; i++) {
-      const c = cellOfRow[i];
+      const e = h * nCells + cellOfRow[i];
+      const w = 1 / cellCount[cellOfRow[i]];
       for (let d = 0; d < D; d++) {
         const der = derivatives[d];
-        if (der) effectFixed[c * D + d] += der[i] / cellCount[c];
+        if (der) effectFixed[e * D + d] += der[h][i] * w;
       }
       for (let t = 0; t < T; t++) {
         const K = terms[t].coefNames.length;
         for (let k = 0; k < K; k++) {
           const der = varyingDerivatives[t][k];
-          if (der) effectVarying[t][c * K + k] += der[i] / cellCount[c];
+          if (der) effectVarying[t][e * K + k] += der[h][i] * w;
         }
       }
     }

@@ -5,6 +5,7 @@
  */
 import type { Family, PriorDistribution } from "../spec/model_spec.ts";
 import type { DataCentring } from "./data_centring.ts";
+import type { TreatmentContrast } from "../spec/treatment_coding.ts";
 import type { GaussianStats, PatternStats } from "../families/compressed_stats.ts";
 
 export type { GaussianStats, PatternStats } from "../families/compressed_stats.ts";
@@ -119,10 +120,16 @@ export interface CompiledData {
   bOffset: number;
   /** θ's index of sigma, or −1 (the Gaussian cell likelihood and collapsed samplers). */
   sigmaOffset: number;
-  /** The treatment and, per cell, the mean derivative of each design column with respect to it. */
+  /** The treatment; null when the model names none. */
   treatment: string | null;
+  /** The treatment's contrasts (lib/spec/treatment_coding.ts): one, or K − 1 for a factor. */
+  contrasts: TreatmentContrast[];
+  /**
+   * Per effect entry e = contrast × nCells + cell, the mean change of each of the D design
+   * columns under the contrast (nContrasts × nCells × D).
+   */
   effectFixed: Float64Array;
-  /** Per term: nCells × K mean derivative of each varying column w.r.t. the treatment. */
+  /** Per term: nContrasts × nCells × K mean change of each varying column under the contrast. */
   effectVarying: Float64Array[];
   /** Data warnings found while compiling (one-row groups, untreated groups, …); see data_checks.ts. */
   warnings?: string[];

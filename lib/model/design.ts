@@ -5,6 +5,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { type Column, getColumn, type Table } from "../data/table.ts";
+import { treatmentContrasts, treatmentPartChange } from "../spec/treatment_coding.ts";
 import {
   codedLevels,
   requireUniqueNames,
@@ -19,10 +20,11 @@ export interface DesignColumn {
   term: string;
   values: Float64Array;
   /**
-   * The derivative of the column with respect to `variable`, per row, or undefined when the
-   * column does not involve it. Used for treatment effects (a contrast for binary treatment).
+   * Per treatment contrast (lib/spec/treatment_coding.ts), the change of the column per row when
+   * the treatment moves from the contrast's low to its high value (the derivative for a per-unit
+   * slope); undefined when the column does not involve the treatment.
    */
-  derivative?: Float64Array;
+  derivatives?: Float64Array[];
 }
 
 /** Coefficient-name part for a factor level, as brms writes it. */
@@ -33,10 +35,10 @@ function variableColumns(
   table: Table,
   name: string,
   coding: VariableCoding,
-): { name: string; source: string; values: Float64Array }[] {
+): { name: string; source: string; values: Float64Array; level: number }[] {
   const column: Column = getColumn(table, name);
   if (column.kind === "number") {
-    return [{ name, source: `column "${name}"`, values: column.values }];
+    return [{ name, source: `column "${name}"`, values: column.values, level: -1 }];
   }
   if (column.levels.length < 2) {
     throw new HetfxError(
@@ -48,7 +50,8 @@ function variableColumns(
     .map(({ level, name: coefficient }) => {
       const values = new Float64Array(table.nRows);
       for (let i = 0; i < table.nRows; i++) values[i] = column.codes[i] === level ? 1 : 0;
-      return { name: coefficient, source: `level "${column.levels[level]}" of "${name}"`, values };
+      const source = `level "${column.levels[level]}" of "${name}"`;
+      return { name: coefficient, source, values, level };
     });
 }
 
@@ -56,8 +59,9 @@ function variableColumns(
  * Expand terms ("regime", "alliance:white", …) into design columns, coding factors as R's
  * model.matrix does for a formula with these terms and (`intercept`, default true) an
  * intercept: see lib/spec/term_coding.ts. Columns of an interaction vary the first variable
- * fastest, as in R. When `treatment` is given, each column involving it carries its derivative
- * with respect to the treatment. Coefficient names that would coincide are refused.
+ * fastest, as in R. When `treatment` is given, each column involving it carries its change under
+ * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts).
+ * Coefficient names that would coincide are refused.
  *
  * @example
  * ```ts
@@ -67,7 +71,9 @@ function variableColumns(
  *   a: { kind: "number", values: new Float64Array([0, 1]) },
  *   g: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["x", "y"] },
  * });
- * console.assert(designColumns(t, ["a", "a:g"], "a").map((c) => c.name).join() === "a,a:gy");
+ * const columns = designColumns(t, ["a", "a:g"], "a");
+ * console.assert(columns.map((c) => c.name).join() === "a,a:gy");
+ * console.assert(columns[1].derivatives![0].join() === "0,1");
  * ```
  */
 export function designColumns(
@@ -75,14 +81,22 @@ export function designColumns(
   terms: readonly string[],
   treatment: string | null,
   intercept = true,
+  reference?: string,
 ): DesignColumn[] {
   const out: DesignColumn[] = [];
+  const contrasts = treatment !== null && terms.some((t) => t.split(":").includes(treatment))
+    ? treatmentContrasts(table, treatment, reference)
+    : [];
   const sources: string[] = [];
   const codings = termCodings(terms, intercept, (v) => getColumn(table, v).kind === "factor");
   terms.forEach((term, t) => {
     const variables = term.split(":");
-    let parts: { name: string; source: string; values: Float64Array; derivative?: Float64Array }[] =
-      [{ name: "", source: "", values: new Float64Array(table.nRows).fill(1) }];
+    let parts: {
+      name: string;
+      source: string;
+      values: Float64Array;
+      derivatives?: Float64Array[];
+    }[] = [{ name: "", source: "", values: new Float64Array(table.nRows).fill(1) }];
     variables.forEach((variable, v) => {
       const next: typeof parts = [];
       const isTreatment = variable === treatment;
@@ -90,21 +104,22 @@ export function designColumns(
         for (const left of parts) {
           const values = new Float64Array(table.nRows);
           for (let i = 0; i < table.nRows; i++) values[i] = left.values[i] * right.values[i];
-          let derivative: Float64Array | undefined;
+          let derivatives: Float64Array[] | undefined;
           if (isTreatment) {
-            // d(left · treat)/d treat = left (a numeric treatment enters linearly).
-            derivative = Float64Array.from(left.values);
-          } else if (left.derivative) {
-            derivative = new Float64Array(table.nRows);
-            for (let i = 0; i < table.nRows; i++) {
-              derivative[i] = left.derivative[i] * right.values[i];
-            }
+            // Δ(left · treat) = left · Δtreat: the treatment's part changes by a constant per
+            // contrast (high − low, or ±1 for a factor level's indicator).
+            derivatives = contrasts.map((c) => {
+              const change = treatmentPartChange(c, right.level);
+              return left.values.map((v) => v * change);
+            });
+          } else if (left.derivatives) {
+            derivatives = left.derivatives.map((d) => d.map((v, i) => v * right.values[i]));
           }
           next.push({
             name: left.name === "" ? right.name : `${left.name}:${right.name}`,
             source: left.source === "" ? right.source : `${left.source} × ${right.source}`,
             values,
-            derivative,
+            derivatives,
           });
         }
       }

@@ -124,6 +124,11 @@ export async function compare<F extends FitResult, O = never>(
   source: CompareSource<F, O>,
   options: { fit?: O; level?: number } = {},
 ): Promise<Comparison<F>> {
+  if (!("named" in source)) {
+    // Refused before sampling: what the comparison cannot use (no 0/1 treatment, say).
+    checkComparable(source.toJSON(), source.table);
+    checkLevel(options.level ?? 0.95);
+  }
   const fit = "named" in source ? source : await source.fit(options.fit);
   return await compareFit(fit, options);
 }
@@ -199,16 +204,31 @@ function comparisonData(fit: FitResult): {
   y: Extract<Column, { kind: "number" }>;
   t: Extract<Column, { kind: "number" }>;
 } {
-  const spec = fit.spec;
+  return checkComparable(fit.spec, trainingTable(fit, "the comparison"));
+}
+
+/** The model's table, numeric outcome and 0/1 treatment; HetfxError naming what is not so. */
+function checkComparable(spec: ModelSpec, table: Table): {
+  treatment: string;
+  table: Table;
+  y: Extract<Column, { kind: "number" }>;
+  t: Extract<Column, { kind: "number" }>;
+} {
   const treatment = spec.treatment;
   if (treatment === null || spec.groupTerms.length === 0) {
     throw new HetfxError(`${CONTEXT}: the model needs a treatment and a grouping term.`);
   }
-  const table = trainingTable(fit, "the comparison");
   const y = getColumn(table, spec.outcome, CONTEXT);
   const t = getColumn(table, treatment, CONTEXT);
-  if (y.kind !== "number" || t.kind !== "number") {
-    throw new HetfxError(`${CONTEXT}: outcome and treatment must be numeric.`);
+  if (t.kind !== "number") {
+    throw new HetfxError(
+      `${CONTEXT}: the subgroup difference in means needs a 0/1 treatment; "${treatment}" is ` +
+        "a factor. Fit the model and read each contrast's group effects (fit.groupEffects(), " +
+        "--effects-by), or code one arm against another as 0/1.",
+    );
+  }
+  if (y.kind !== "number") {
+    throw new HetfxError(`${CONTEXT}: the outcome "${spec.outcome}" must be numeric.`);
   }
   for (const v of t.values) {
     if (v !== 0 && v !== 1) {
@@ -237,7 +257,7 @@ async function interactionOls(
   const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
   return {
     fit: await olsHc2(columns, y, names),
-    derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivative)],
+    derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivatives?.[0])],
   };
 }
 

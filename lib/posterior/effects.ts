@@ -1,12 +1,14 @@
 /**
  * Average treatment effects with marginaleffects semantics (`avg_comparisons(fit, variables =
  * treat, by = …)`): for every row, the contrast of the model's predictions with the treatment
- * set to 1 and to 0, per posterior draw; then the (optionally survey-weighted) average of these
- * contrasts over the rows of each `by` cell. The first entry is always the average over all rows
- * (the ATE, `by: {}`); one entry per observed cell follows.
+ * set to its high and its low value, per posterior draw; then the (optionally survey-weighted)
+ * average of these contrasts over the rows of each `by` cell. Per contrast of the treatment, the
+ * average over all rows comes first (the ATE, `by: {}`), then one entry per observed cell.
  *
- * A treatment whose training values are all 0 or 1 gets the contrast 1 − 0. Any other numeric
- * treatment gets a slope (marginaleffects `avg_slopes`): the centred finite difference
+ * A numeric treatment with two values in the training data gets the contrast high − low (1 − 0,
+ * 1 − (−1), …); a factor treatment one contrast per level against the reference (lib/spec/
+ * treatment_coding.ts), each entry naming it in `contrast`. Any other numeric treatment gets a
+ * slope (marginaleffects `avg_slopes`): the centred finite difference
  * (f(x + h/2) − f(x − h/2)) / h at each row's observed value, with h = 10⁻⁴ × the range of the
  * treatment in the training data — exact on the link scale, where the model is linear in it.
  */
@@ -31,6 +33,7 @@ import {
   trainingTable,
 } from "./linear_predictor.ts";
 import { responseFunction } from "./predict.ts";
+import { treatmentContrasts } from "../spec/treatment_coding.ts";
 
 /** Options of {@link effects}. */
 export interface EffectsOptions extends LinearPredictorOptions {
@@ -46,6 +49,8 @@ export interface EffectsOptions extends LinearPredictorOptions {
 
 /** One averaged effect (an entry of the CLI JSON's `effects`), with its draws. */
 export interface EffectEstimate extends DrawSummary {
+  /** Which contrast of the treatment (GroupEffect.contrast): "1 - 0", "b - control", …; set by effects(). */
+  contrast?: string;
   /** The cell: level of each `by` column; {} for the average over all rows. */
   by: Record<string, string>;
   scale: "response" | "link";
@@ -57,40 +62,67 @@ export interface EffectEstimate extends DrawSummary {
   draws: Float64Array;
 }
 
-/** How the treatment is varied: a 1 − 0 contrast or a finite-difference slope. */
-export interface TreatmentContrast {
+/** How the treatment is varied for one effect: set to two values, or a finite-difference slope. */
+export interface EffectContrast {
+  /** The contrast's name (lib/spec/treatment_coding.ts): "1 - 0", "b - control", "per unit of x". */
+  name: string;
   kind: "contrast" | "slope";
-  /** Values the treatment is set to (contrast) or offsets from the observed value (slope). */
-  high: number;
-  low: number;
+  /** The treatment column with the treatment set to the high and the low value, for `rows` rows. */
+  column(table: Table, side: "high" | "low"): Column;
   /** The divisor: 1 for a contrast, h for a slope. */
   step: number;
 }
 
-/** The contrast used for the fit's treatment (see the module docs). */
-export function treatmentContrast(fit: FitResult): TreatmentContrast {
+/**
+ * The effects of the fit's treatment (see the module docs): one contrast for a numeric
+ * treatment with two values (high − low), K − 1 for a factor of K levels (each level against
+ * the reference), a finite-difference slope for a numeric treatment with more values.
+ */
+export function effectContrasts(fit: FitResult): EffectContrast[] {
   const treatment = fit.spec.treatment;
   if (treatment === null) {
     throw new HetfxError(
       "Cannot compute effects: the model has no treatment; set one with .treatment(col).",
     );
   }
-  const column = getColumn(trainingTable(fit, "effects"), treatment, "Cannot compute effects");
-  if (column.kind !== "number") {
-    throw new HetfxError(
-      `Cannot compute effects: treatment "${treatment}" is a factor; code it as 0/1 or numeric.`,
-    );
-  }
-  let min = Infinity, max = -Infinity, binary = true;
-  for (const v of column.values) {
-    if (Number.isNaN(v)) continue;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    if (v !== 0 && v !== 1) binary = false;
-  }
-  if (binary) return { kind: "contrast", high: 1, low: 0, step: 1 };
-  const h = 1e-4 * (max - min || 1);
-  return { kind: "slope", high: h / 2, low: -h / 2, step: h };
+  const training = trainingTable(fit, "effects");
+  const column = getColumn(training, treatment, "Cannot compute effects");
+  return treatmentContrasts(training, treatment, fit.spec.treatmentReference).map((c) => {
+    if (c.kind !== "continuous") {
+      // A contrast: every row's treatment set to the high (low) value or level.
+      const fill = (table: Table, side: "high" | "low"): Column =>
+        column.kind === "factor"
+          ? {
+            kind: "factor",
+            levels: column.levels,
+            codes: new Int32Array(table.nRows).fill(side === "high" ? c.highCode : c.lowCode),
+          }
+          : {
+            kind: "number",
+            values: new Float64Array(table.nRows).fill(Number(side === "high" ? c.high : c.low)),
+          };
+      return { name: c.name, kind: "contrast", step: 1, column: fill };
+    }
+    let min = Infinity, max = -Infinity;
+    for (const v of column.kind === "number" ? column.values : []) {
+      if (!Number.isNaN(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
+    }
+    const h = 1e-4 * (max - min || 1);
+    return {
+      name: c.name,
+      kind: "slope",
+      step: h,
+      column: (table, side) => {
+        const observed = getColumn(table, treatment, "Cannot compute effects");
+        const offset = side === "high" ? h / 2 : -h / 2;
+        const values = new Float64Array(table.nRows);
+        for (let i = 0; i < table.nRows; i++) {
+          values[i] = (observed.kind === "number" ? observed.values[i] : NaN) + offset;
+        }
+        return { kind: "number", values };
+      },
+    };
+  });
 }
 
 /** marginaleffects argument names and what they are called here. */
@@ -131,24 +163,36 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   if (scale !== "response" && scale !== "link") {
     throw new HetfxError(`${context}: scale "${scale}" must be "response" or "link".`);
   }
-  const contrast = treatmentContrast(fit);
-  const treatment = fit.spec.treatment!;
+  const treatment = fit.spec.treatment;
+  const contrasts = effectContrasts(fit);
   const table = options.newdata ?? trainingTable(fit, "effects");
   const by = options.by ?? [];
   const byColumns = by.map((name) => getColumn(table, name, context));
   const weights = options.weights === undefined ? null : weightColumn(table, options.weights);
-  const observed = getColumn(table, treatment, context) as Column;
-  const shifted = (offset: number) => {
-    const values = new Float64Array(table.nRows);
-    for (let i = 0; i < table.nRows; i++) {
-      values[i] = contrast.kind === "contrast"
-        ? offset
-        : (observed.kind === "number" ? observed.values[i] : NaN) + offset;
-    }
-    return withColumn(table, treatment, { kind: "number", values });
-  };
-  const high = shifted(contrast.high);
-  const low = shifted(contrast.low);
+  if (treatment !== null) getColumn(table, treatment, context);
+  return contrasts.flatMap((contrast) =>
+    contrastEffects(fit, options, contrast, { table, by, byColumns, weights, scale })
+  );
+}
+
+/** The effects of one contrast: the average over all rows, then one per `by` cell. */
+function contrastEffects(
+  fit: FitResult,
+  options: EffectsOptions,
+  contrast: EffectContrast,
+  rows: {
+    table: Table;
+    by: readonly string[];
+    byColumns: Column[];
+    weights: Float64Array | null;
+    scale: "response" | "link";
+  },
+): EffectEstimate[] {
+  const context = "Cannot compute effects";
+  const { table, by, byColumns, weights, scale } = rows;
+  const treatment = fit.spec.treatment!;
+  const high = withColumn(table, treatment, contrast.column(table, "high"));
+  const low = withColumn(table, treatment, contrast.column(table, "low"));
   const lpHigh = new LinearPredictor(fit, high, options);
   const lpLow = new LinearPredictor(fit, low, options);
   const seed = options.seed ?? fit.info.options.seed;
@@ -202,7 +246,15 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
       );
     }
     const draws = c.sum.map((v) => v / c.weight);
-    return { by: c.by, scale, n: c.n, weight: c.weight, ...summarizeDraws(draws), draws };
+    return {
+      contrast: contrast.name,
+      by: c.by,
+      scale,
+      n: c.n,
+      weight: c.weight,
+      ...summarizeDraws(draws),
+      draws,
+    };
   };
   cells.sort((x, y) => compareLevels(by.map((k) => x.by[k]), by.map((k) => y.by[k])));
   return [finish(overall), ...cells.map(finish)];

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FitResult } from "./fit_result.ts";
-import type { GroupEffect } from "./types.ts";
+import type { EffectSpread, GroupEffect } from "./types.ts";
 
 /** One group effect as the JSON shows it (its draws and parts left out). */
 function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
@@ -13,6 +13,8 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
     term: g.term,
     group: g.group,
     levels: g.levels,
+    // Which contrast, for codings other than 0/1 (whose entries are as they were).
+    ...(g.contrast === undefined || g.contrast === "1 - 0" ? {} : { contrast: g.contrast }),
     n: g.n,
     mean: g.mean,
     sd: g.sd,
@@ -34,7 +36,7 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
  */
 export function fitToJSON(fit: FitResult): Record<string, unknown> {
   const hasEffects = fit.data.treatment !== null;
-  const spread = hasEffects ? fit.effectSpread() : null;
+  const spreads = hasEffects ? fit.effectSpreads().map(spreadJSON) : [];
   return {
     spec: fit.spec,
     backend: fit.info.backend,
@@ -48,13 +50,29 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     warnings: fit.warnings(),
     parameters: fit.summary(),
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
-    effect_spread: spread
-      ? {
-        sd_all_draws: spread.sd_all_draws,
-        min: groupEffectJSON(spread.min),
-        median: groupEffectJSON(spread.median),
-        max: groupEffectJSON(spread.max),
-      }
-      : null,
+    // The first contrast's spread: the only one unless the treatment is a factor.
+    effect_spread: spreads[0] ?? null,
+    // Other codings than 0/1 say what they compare (a 0/1 treatment's JSON is as it was).
+    ...(fit.data.contrasts.every((c) => c.kind === "binary") ? {} : {
+      treatment_contrasts: fit.data.contrasts.map(({ name, kind, high, low }) => ({
+        name,
+        kind,
+        high,
+        low,
+      })),
+      effect_spreads: spreads,
+    }),
+  };
+}
+
+function spreadJSON(spread: EffectSpread): Record<string, unknown> {
+  return {
+    ...(spread.contrast === undefined || spread.contrast === "1 - 0"
+      ? {}
+      : { contrast: spread.contrast }),
+    sd_all_draws: spread.sd_all_draws,
+    min: groupEffectJSON(spread.min),
+    median: groupEffectJSON(spread.median),
+    max: groupEffectJSON(spread.max),
   };
 }

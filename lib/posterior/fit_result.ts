@@ -108,8 +108,10 @@ export interface FitResult {
   groupEffectDraws(): Float64Array[];
   /** Each group's effect split into the group-level-predictor part and the varying part. */
   groupEffectParts(): { predicted: DrawSummary; varying: DrawSummary }[];
-  /** The paper's Figure 2 numbers. */
-  effectSpread(): EffectSpread;
+  /** The paper's Figure 2 numbers (of one contrast: `{ contrast }` for a factor treatment). */
+  effectSpread(options?: { contrast?: string }): EffectSpread;
+  /** The effect spread of every contrast of the treatment. */
+  effectSpreads(): EffectSpread[];
   /** λ: the treatment's population-level coefficients and its interactions. */
   slopeCoefficients(): SlopeCoefficient[];
   /** Divergences, R-hat, ESS, tree depth and E-BFMI over the whole fit. */

@@ -84,7 +84,8 @@ export function summarizeParameter(
 }
 
 /**
- * The treatment effect in every observed cell of the model's grouping terms; a HetfxError when
+ * The treatment effect in every observed cell of the model's grouping terms, per contrast of the
+ * treatment (contrast-major: all cells of the first contrast, then the next); a HetfxError when
  * the model has no treatment.
  *
  * @example
@@ -100,12 +101,14 @@ export function groupEffectSummaries(data: CompiledData, named: NamedDraws): Gro
     );
   }
   const term = [...new Set(data.terms.flatMap((t) => t.factors))].join(":");
-  return named.cellEffects.map((values, c) => {
+  return named.cellEffects.map((values, e) => {
     const chains = splitChains(values, named.chains);
+    const c = e % data.nCells;
     return {
       term,
       group: data.cellLabels[c],
       levels: data.cellLevels[c],
+      contrast: data.contrasts[Math.floor(e / data.nCells)].name,
       n: data.cellCount[c],
       ...summarizeDraws(values),
       rhat: rhat(chains),
@@ -132,7 +135,37 @@ export function groupEffectParts(
 }
 
 /**
- * The paper's Figure 2 numbers: sd of all draws of all group effects; the groups with the
+ * The name of one of the treatment's contrasts: `contrast` when it is one, the only contrast when
+ * there is one; otherwise a HetfxError listing them (a factor treatment has one per level).
+ *
+ * @example
+ * ```ts
+ * import { pickContrast } from "./fit_summaries.ts";
+ * console.assert(pickContrast(["1 - 0"], undefined, "Cannot plot") === "1 - 0");
+ * try { pickContrast(["b - a", "c - a"], "d - a", "Cannot plot"); } catch (e) {
+ *   console.assert(String(e).includes('"b - a"'));
+ * }
+ * ```
+ */
+export function pickContrast(
+  contrasts: readonly string[],
+  contrast: string | undefined,
+  context: string,
+): string {
+  if (contrast === undefined && contrasts.length === 1) return contrasts[0];
+  if (contrast !== undefined && contrasts.includes(contrast)) return contrast;
+  throw new HetfxError(
+    `${context}: ${
+      contrast === undefined
+        ? "the treatment has several contrasts"
+        : `"${contrast}" is not a contrast of the treatment`
+    }; name one with { contrast }: ${contrasts.map((c) => `"${c}"`).join(", ")}.`,
+  );
+}
+
+/**
+ * The paper's Figure 2 numbers for one contrast of the treatment (`contrast`; may be left out
+ * when the treatment has one): sd of all draws of all its group effects; the groups with the
  * smallest, median and largest mean effect.
  *
  * @example
@@ -140,7 +173,18 @@ export function groupEffectParts(
  * const spread = effectSpreadOf(fit.groupEffects(), fit.groupEffectDraws());
  * ```
  */
-export function effectSpreadOf(effects: GroupEffect[], draws: Float64Array[]): EffectSpread {
+export function effectSpreadOf(
+  allEffects: GroupEffect[],
+  allDraws: Float64Array[],
+  contrast?: string,
+): EffectSpread {
+  const names = [...new Set(allEffects.map((e) => e.contrast ?? ""))];
+  const chosen = pickContrast(names, contrast, "Cannot compute the effect spread");
+  const keep = allEffects.map((e, i) => (e.contrast ?? "") === chosen ? i : -1).filter((i) =>
+    i >= 0
+  );
+  const effects = keep.map((i) => allEffects[i]);
+  const draws = keep.map((i) => allDraws[i]);
   let sum = 0;
   let count = 0;
   for (const a of draws) for (const v of a) (sum += v), count++;
@@ -149,6 +193,7 @@ export function effectSpreadOf(effects: GroupEffect[], draws: Float64Array[]): E
   for (const a of draws) for (const v of a) ss += (v - mean) * (v - mean);
   const order = effects.map((_, i) => i).sort((a, b) => effects[a].mean - effects[b].mean);
   return {
+    contrast: chosen,
     sd_all_draws: Math.sqrt(ss / (count - 1)),
     min: effects[order[0]],
     median: effects[order[Math.floor((order.length - 1) / 2)]],

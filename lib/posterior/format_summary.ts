@@ -5,6 +5,7 @@
 import type { FitResult } from "./fit_result.ts";
 import type { GroupEffect } from "./types.ts";
 import { familyOf } from "../families/mod.ts";
+import { describeContrast } from "../spec/treatment_coding.ts";
 
 function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "NA";
@@ -74,16 +75,19 @@ export function formatFitSummary(fit: FitResult): string {
       ]),
     ),
   );
-  if (fit.data.treatment !== null) {
-    const s = fit.effectSpread();
-    out.push(
-      "",
-      `Effect of ${fit.data.treatment} across ${fit.groupEffects().length} groups, ` +
-        `${familyOf(fit.spec.family).linkScale} (sd of all draws ${fixed(s.sd_all_draws)}):`,
-      `  min    ${describeGroupEffect(s.min)}`,
-      `  median ${describeGroupEffect(s.median)}`,
-      `  max    ${describeGroupEffect(s.max)}`,
-    );
+  const treatment = fit.data.treatment;
+  if (treatment !== null) {
+    for (const [h, s] of fit.effectSpreads().entries()) {
+      const contrast = fit.data.contrasts[h];
+      out.push(
+        "",
+        `Effect of ${describeContrast(treatment, contrast)} across ${fit.data.nCells} groups, ` +
+          `${familyOf(fit.spec.family).linkScale} (sd of all draws ${fixed(s.sd_all_draws)}):`,
+        `  min    ${describeGroupEffect(s.min)}`,
+        `  median ${describeGroupEffect(s.median)}`,
+        `  max    ${describeGroupEffect(s.max)}`,
+      );
+    }
   }
   return out.join("\n");
 }

@@ -14,7 +14,10 @@ export interface NamedDraws {
   drawsPerChain: number;
   names: string[];
   values: Map<string, Float64Array>;
-  /** Per cell: treatment-effect draws, and its group-level-predictor and varying parts. */
+  /**
+   * Per effect entry (e = contrast × nCells + cell, contrasts of lib/spec/treatment_coding.ts):
+   * treatment-effect draws, and its group-level-predictor and varying parts.
+   */
   cellEffects: Float64Array[];
   cellPredicted: Float64Array[];
   cellVarying: Float64Array[];
@@ -75,16 +78,11 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
 
   const D = data.columnNames.length;
   const nCells = data.nCells;
-  const hasEffects = data.treatment !== null;
-  const cellEffects = hasEffects
-    ? Array.from({ length: nCells }, () => new Float64Array(total))
-    : [];
-  const cellPredicted = hasEffects
-    ? Array.from({ length: nCells }, () => new Float64Array(total))
-    : [];
-  const cellVarying = hasEffects
-    ? Array.from({ length: nCells }, () => new Float64Array(total))
-    : [];
+  const nEntries = data.treatment === null ? 0 : data.contrasts.length * nCells;
+  const entries = () => Array.from({ length: nEntries }, () => new Float64Array(total));
+  const cellEffects = entries();
+  const cellPredicted = entries();
+  const cellVarying = entries();
 
   const dim = data.dim;
   const first = data.hasIntercept ? 1 : 0;
@@ -133,22 +131,21 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         bIntercept[out] = intercept;
       }
       for (const { p, array } of familyParameters) array[out] = p.lower + Math.exp(theta[p.offset]);
-      if (hasEffects) {
-        for (let c = 0; c < nCells; c++) {
-          let predicted = 0;
-          for (let d = first; d < D; d++) predicted += data.effectFixed[c * D + d] * beta[d];
-          let varying = 0;
-          for (let t = 0; t < T; t++) {
-            const K = data.terms[t].coefNames.length;
-            const g = data.cellGroups[c * T + t];
-            for (let k = 0; k < K; k++) {
-              varying += data.effectVarying[t][c * K + k] * rs[t][g * K + k];
-            }
+      for (let e = 0; e < nEntries; e++) {
+        const c = e % nCells;
+        let predicted = 0;
+        for (let d = first; d < D; d++) predicted += data.effectFixed[e * D + d] * beta[d];
+        let varying = 0;
+        for (let t = 0; t < T; t++) {
+          const K = data.terms[t].coefNames.length;
+          const g = data.cellGroups[c * T + t];
+          for (let k = 0; k < K; k++) {
+            varying += data.effectVarying[t][e * K + k] * rs[t][g * K + k];
           }
-          cellPredicted[c][out] = predicted;
-          cellVarying[c][out] = varying;
-          cellEffects[c][out] = predicted + varying;
         }
+        cellPredicted[e][out] = predicted;
+        cellVarying[e][out] = varying;
+        cellEffects[e][out] = predicted + varying;
       }
     }
   }

@@ -3,7 +3,8 @@
  *
  * A hypothesis is `left OP right` with OP one of `<`, `>`, `=`; both sides are arithmetic
  * expressions (+ − × / ^, parentheses, numbers, exp/log/sqrt/abs/inv_logit) over parameter
- * names, written with or without the `b_` prefix (as brms's default `class = "b"`). A small
+ * names, written with or without the `b_` prefix (as brms's default `class = "b"`), and group
+ * effects `effect[g1]` / `effect[drugA - placebo,g1]` (one per contrast of a factor treatment). A small
  * recursive-descent parser reads it (no eval). As in brms, the hypothesis is rewritten as
  * `(left)-(right) OP 0` and the draws of left − right are summarised: Estimate (mean),
  * Est.Error (sd), a 1 − α interval — two-sided for `=`, one-sided for `<` / `>` (the open side
@@ -18,6 +19,7 @@ import { quantile } from "../diagnostics/quantiles.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
+import { pickContrast } from "./fit_summaries.ts";
 
 /** One row of brms's `hypothesis()` table. */
 export interface HypothesisRow {
@@ -215,8 +217,14 @@ function parseExpression(text: string, tokens: Token[]): Node {
   return node;
 }
 
-/** Resolve a name: as written, else with the b_ prefix (brms class "b"). */
+/**
+ * Resolve a name: as written, else with the b_ prefix (brms class "b"); `effect[group]` or
+ * `effect[contrast,group]` is a group's treatment effect (groupEffects(); the contrast, e.g.
+ * "drugA - placebo", is needed when the treatment is a factor with several).
+ */
 function resolve(fit: FitResult, name: string, text: string): Float64Array {
+  const effect = /^effect\[(.*)\]$/.exec(name);
+  if (effect !== null && !fit.named.values.has(name)) return groupEffect(fit, effect[1], text);
   for (const candidate of [name, `b_${name}`]) {
     const values = fit.named.values.get(candidate);
     if (values) return values;
@@ -228,6 +236,28 @@ function resolve(fit: FitResult, name: string, text: string): Float64Array {
       `${didYouMean(name, [...bare, ...names])}. Population-level coefficients: ` +
       `${bare.join(", ")}; see fit.parameterNames for all.`,
   );
+}
+
+/** Draws of `effect[inside]`: inside is "group" or "contrast,group". */
+function groupEffect(fit: FitResult, inside: string, text: string): Float64Array {
+  const cut = inside.lastIndexOf(",");
+  const group = inside.slice(cut + 1).trim();
+  const given = cut < 0 ? undefined : inside.slice(0, cut).trim();
+  const effects = fit.groupEffects();
+  const context = `Cannot test hypothesis "${text}"`;
+  const contrast = pickContrast(
+    [...new Set(effects.map((e) => e.contrast ?? ""))],
+    given,
+    `${context} (write effect[contrast,group])`,
+  );
+  const i = effects.findIndex((e) => e.group === group && (e.contrast ?? "") === contrast);
+  if (i < 0) {
+    throw new HetfxError(
+      `${context}: no group "${group}"${didYouMean(group, effects.map((e) => e.group))}; ` +
+        `groups are labelled like "${effects[0]?.group}" (${effects[0]?.term}).`,
+    );
+  }
+  return fit.groupEffectDraws()[i];
 }
 
 function evaluate(fit: FitResult, node: Node, S: number, text: string): Float64Array {
@@ -352,6 +382,8 @@ export function hypothesis(
 export interface GroupComparison extends DrawSummary {
   a: string;
   b: string;
+  /** The treatment contrast compared (GroupEffect.contrast). */
+  contrast?: string;
   /** P(effect in a > effect in b). */
   prob_greater: number;
   draws: Float64Array;
@@ -360,7 +392,8 @@ export interface GroupComparison extends DrawSummary {
 /**
  * Compare the treatment effect of two groups: draws of effect(a) − effect(b) and P(a > b).
  * Groups are named by label ("1_1_5_1", as in groupEffects()) or by their levels
- * ({ white: "1", male: "1", intl: "5", hawk: "1" }).
+ * ({ white: "1", male: "1", intl: "5", hawk: "1" }). A factor treatment has one effect per
+ * contrast: name it with `{ contrast: "drugA - placebo" }`.
  *
  * @example
  * ```ts ignore
@@ -372,9 +405,18 @@ export function compareGroups(
   fit: FitResult,
   a: string | Record<string, string>,
   b: string | Record<string, string>,
+  options: { contrast?: string } = {},
 ): GroupComparison {
-  const effects = fit.groupEffects();
-  const draws = fit.groupEffectDraws();
+  checkOptions(options, ["contrast"], "Cannot compare groups");
+  const allEffects = fit.groupEffects();
+  const contrast = pickContrast(
+    [...new Set(allEffects.map((e) => e.contrast ?? ""))],
+    options.contrast,
+    "Cannot compare groups",
+  );
+  const keep = allEffects.flatMap((e, i) => (e.contrast ?? "") === contrast ? [i] : []);
+  const effects = keep.map((i) => allEffects[i]);
+  const draws = keep.map((i) => fit.groupEffectDraws()[i]);
   const find = (g: string | Record<string, string>) => {
     if (typeof g !== "string" && (g === null || typeof g !== "object")) {
       throw new HetfxError(
@@ -407,6 +449,7 @@ export function compareGroups(
   return {
     a: effects[i].group,
     b: effects[j].group,
+    ...(contrast === "" ? {} : { contrast }),
     ...summarizeDraws(diff),
     prob_greater: greater / diff.length,
     draws: diff,

@@ -23,6 +23,13 @@ export interface GroupEffect extends DrawSummary {
   group: string;
   /** Level of each factor in this group. */
   levels: Record<string, string>;
+  /**
+   * Which effect of the treatment (lib/spec/treatment_coding.ts): "1 - 0" for a 0/1 treatment,
+   * "1 - -1" for a −1/+1 one, "b - control" for a factor level against the reference,
+   * "per unit of dose" for a continuous treatment. Always set by a fit; may be left out of
+   * hand-made inputs to the figures (one contrast).
+   */
+  contrast?: string;
   /** Rows of data in this group. */
   n: number;
   rhat: number;
@@ -31,6 +38,8 @@ export interface GroupEffect extends DrawSummary {
 
 /** The paper's Figure 2 numbers. */
 export interface EffectSpread {
+  /** The treatment contrast whose group effects these are (see GroupEffect.contrast); set by fits. */
+  contrast?: string;
   /** Standard deviation of all posterior draws of all group effects pooled. */
   sd_all_draws: number;
   /** Groups with the smallest, median and largest posterior mean effect. */

@@ -20,6 +20,11 @@ export interface FormulaOptions {
   trials?: string;
   /** Column of likelihood weights; or write `y | weights(w) ~ …`. */
   weights?: string;
+  /**
+   * The treatment's reference level (a factor treatment's effects are contrasts against it;
+   * default R's first level), as `.treatment(col, { reference })`.
+   */
+  reference?: string;
 }
 
 /** A term during expansion: its variables (as indices in order of first appearance). */
@@ -259,7 +264,7 @@ export function formula(
   const table = toTable(source, "Cannot build model from formula");
   checkOptions(
     options,
-    optionNames<FormulaOptions>({ family: true, trials: true, weights: true }),
+    optionNames<FormulaOptions>({ family: true, trials: true, weights: true, reference: true }),
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
@@ -316,6 +321,7 @@ export function formula(
     ...(weights === undefined ? {} : { weights }),
     intercept: rhs.intercept,
     treatment,
+    ...(options.reference === undefined ? {} : { treatmentReference: options.reference }),
     population: rhs.terms.map((term) => ({ kind: "term" as const, term })),
     groupTerms,
     priors: [],

@@ -7,6 +7,7 @@
  * imports the sampler.
  */
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
+import { checkOptions } from "../options.ts";
 import { type Table, withColumn } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import {
@@ -53,6 +54,11 @@ export interface TreatmentOptions {
    * where the effect is carried by the varying slopes alone.
    */
   mainEffect?: boolean;
+  /**
+   * The reference level of a factor (or two-valued) treatment: its effects are contrasts of
+   * each other level against this one. Default: R's first level (the lower value).
+   */
+  reference?: string;
 }
 
 /** One group term before the treatment is known: `slopes: null` means "[treatment]". */
@@ -85,6 +91,8 @@ export interface HierState {
   readonly weights?: string;
   readonly intercept: boolean;
   readonly treatment: string | null;
+  /** The treatment's reference level (`.treatment(col, { reference })`); absent: R's first. */
+  readonly treatmentReference?: string;
   /** Population-level terms in call order; `.toJSON()` sorts them by degree (R's order). */
   readonly population: readonly PopulationEntry[];
   readonly groupTerms: readonly GroupTermState[];
@@ -178,11 +186,20 @@ export class HierBuilder {
    */
   treatment(column: string, options: TreatmentOptions = {}): HierBuilder {
     const treatment = checkName(column, ".treatment()");
+    checkOptions(options, ["mainEffect", "reference"], "Cannot build model (.treatment())");
     const population: PopulationEntry[] = this.state.population.filter((e) =>
       e.kind !== "treatment"
     );
-    if (options.mainEffect ?? true) population.push({ kind: "treatment" });
-    return this.with({ treatment, population });
+    // A formula's term for the column already is the main effect: it keeps its place.
+    const present = population.some((e) => e.kind === "term" && e.term === treatment);
+    if ((options.mainEffect ?? true) && !present) population.push({ kind: "treatment" });
+    // A reference given earlier (formula options, CLI) stays unless this call names another.
+    const treatmentReference = options.reference !== undefined
+      ? checkName(options.reference, ".treatment() reference")
+      : treatment === this.state.treatment
+      ? this.state.treatmentReference
+      : undefined;
+    return this.with({ treatment, population, treatmentReference });
   }
 
   /** Population-level control variables (appended, in call order). */
@@ -363,6 +380,9 @@ export class HierBuilder {
       ...(s.weights === undefined ? {} : { weights: s.weights }),
       intercept: s.intercept,
       treatment,
+      ...(treatment !== null && s.treatmentReference !== undefined
+        ? { treatmentReference: s.treatmentReference }
+        : {}),
       terms: byDegree(terms),
       groupTerms,
       priors: s.priors.map((p) => ({ ...p, prior: { ...p.prior } })),

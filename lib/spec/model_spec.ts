@@ -86,6 +86,11 @@ export interface ModelSpec {
   intercept: boolean;
   /** The treatment whose effect varies; null when the model names none. */
   treatment: string | null;
+  /**
+   * A factor (or two-valued) treatment's reference level: effects are contrasts against it.
+   * Absent: R's first level (the lower value). See lib/spec/treatment_coding.ts.
+   */
+  treatmentReference?: string;
   /** Population-level terms, intercept excluded. */
   terms: string[];
   /** Varying-effects terms, possibly several (crossed). */

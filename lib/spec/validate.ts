@@ -8,6 +8,7 @@ import { groupKeys } from "../data/groups.ts";
 import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 import { codedLevels, termCodings } from "./term_coding.ts";
+import { treatmentContrasts } from "./treatment_coding.ts";
 
 const FAIL = "Cannot build model";
 
@@ -81,7 +82,18 @@ function checkColumns(spec: ModelSpec, table: Table): void {
   checkColumn(table, spec.outcome, "the outcome");
   if (spec.trials !== undefined) checkColumn(table, spec.trials, "trials");
   if (spec.weights !== undefined) checkColumn(table, spec.weights, "weights");
-  if (spec.treatment !== null) checkColumn(table, spec.treatment, "the treatment");
+  if (spec.treatment !== null) {
+    checkColumn(table, spec.treatment, "the treatment");
+    if (spec.treatmentReference !== undefined) {
+      if (typeof spec.treatmentReference !== "string") {
+        fail(
+          `the treatment's reference must be a level of "${spec.treatment}" (text), got ` +
+            `${showValue(spec.treatmentReference)}.`,
+        );
+      }
+      treatmentContrasts(table, spec.treatment, spec.treatmentReference);
+    }
+  }
   for (const term of spec.terms) {
     for (const variable of term.split(":")) checkColumn(table, variable, `term "${term}"`);
   }

@@ -8,12 +8,7 @@ import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { makeTable, withColumn } from "../../lib/data/table.ts";
-import {
-  datagrid,
-  effects,
-  effectsToJSON,
-  treatmentContrast,
-} from "../../lib/posterior/effects.ts";
+import { datagrid, effectContrasts, effects, effectsToJSON } from "../../lib/posterior/effects.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable, tomzFit } from "./_fixtures.ts";
@@ -206,7 +201,7 @@ Deno.test("effects: a numeric treatment gets a finite-difference slope (exact on
     progress: false,
   });
   assert.equal(fit.spec.treatment, "x");
-  assert.equal(treatmentContrast(fit).kind, "slope");
+  assert.equal(effectContrasts(fit)[0].kind, "slope");
   const byG = effects(fit, { by: ["g"] });
   for (const e of byG.slice(1)) {
     const hand = fit.draws("b_x").map((b, s) => b + fit.draws(`r_g[${e.by.g},x]`)[s]);

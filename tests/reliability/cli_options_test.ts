@@ -47,7 +47,8 @@ for (const [argv, pattern] of REFUSED) {
 }
 
 const EMPTY = ["chains", "warmup", "draws", "seed", "adapt-delta", "max-treedepth", "metric"]
-  .concat(["backend", "formula", "family", "out", "encoding", "effects-by", "prior"]);
+  .concat(["backend", "formula", "family", "out", "encoding", "effects-by", "prior"])
+  .concat(["reference"]);
 
 for (const name of EMPTY) {
   Deno.test(`CLI: an empty --${name}= is reported as empty`, async () => {

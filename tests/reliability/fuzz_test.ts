@@ -307,6 +307,7 @@ const FLAGS = [
   "prior",
   "out",
   "effects-by",
+  "reference",
   "factor",
   "encoding",
   "drop-missing",
