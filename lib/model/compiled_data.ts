@@ -84,6 +84,8 @@ export interface CompiledData {
   family: Family;
   outcome: string;
   nRows: number;
+  /** The data came aggregated (key rows with counts and sums): row-level results are unavailable. */
+  aggregated?: boolean;
   /** Columns of W: ["Intercept"?, fixed coefficients…, extra varying-only columns…]. */
   columnNames: string[];
   hasIntercept: boolean;
