@@ -11,6 +11,7 @@ export function fitCommand(args: string[]): Deno.Command {
       "--allow-write",
       "--allow-env",
       "--allow-sys",
+      "--allow-ffi",
       "cli/fit.ts",
       ...args,
     ],
