@@ -620,7 +620,10 @@ export async function main(argv: string[]): Promise<number> {
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
-      const withData = { ...fit.toJSON(), data: routeJSON(route, data) };
+      // `data` (engine, rows scanned, cells, patterns) only where the rows were aggregated.
+      const withData = route.engine === "memory"
+        ? fit.toJSON()
+        : { ...fit.toJSON(), data: routeJSON(route, data) };
       const json = effects === undefined
         ? withData
         : { ...withData, effects: effectsToJSON(effects) };
