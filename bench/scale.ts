@@ -7,10 +7,19 @@
  *
  *   deno run -A bench/scale.ts [rows]        (default 1000000; each family in a subprocess)
  *   deno task bench scale
+ *   deno run -A bench/scale.ts --duckdb [rows] [--formats parquet,csv] [--fit] [--dir DIR]
+ *                                            (the DuckDB engine; bench/scale_duckdb.ts)
  */
 import { formula } from "../lib/spec/formula.ts";
 import { fitModel } from "../lib/fit/mod.ts";
 import { SCALE_FORMULA, scaleTable, typedArrayBytes } from "../tests/reliability/_scale_data.ts";
+
+// `--duckdb`: the DuckDB engine's benchmark (bench/scale_duckdb.ts) instead.
+if (Deno.args[0] === "--duckdb") {
+  const { scaleDuckDB } = await import("./scale_duckdb.ts");
+  await scaleDuckDB(Deno.args.slice(1));
+  Deno.exit(0);
+}
 
 const rows = Number(Deno.args[0] ?? 1_000_000);
 const MB = 2 ** 20;
