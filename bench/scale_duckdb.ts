@@ -15,23 +15,13 @@ import { formula } from "../lib/spec/formula.ts";
 import { fitModel } from "../lib/fit/mod.ts";
 import { makeTable } from "../lib/data/table.ts";
 import type { Family } from "../lib/spec/model_spec.ts";
+import { peakRssMb, runScaleProcess, writeResults } from "./_scale_common.ts";
 
 const MB = 2 ** 20;
 const FORMULAS: Record<"gaussian" | "bernoulli", string> = {
   gaussian: "y ~ 1 + x + treat + (1 + treat | g1) + (1 | g2)",
   bernoulli: "y ~ 1 + treat + (1 + treat | g1) + (1 | g2)",
 };
-
-/** Peak resident set size so far (VmHWM on Linux, else the current RSS), in MB. */
-async function peakRssMb(): Promise<number> {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile("/proc/self/status"));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return Deno.memoryUsage().rss / MB;
-}
 
 /** DuckDB SQL generating the rows (hash-based noise, so the same N gives the same data). */
 function generator(family: "gaussian" | "bernoulli", rows: number): string {
@@ -137,39 +127,16 @@ export async function scaleDuckDB(args: string[]): Promise<void> {
   for (const family of ["gaussian", "bernoulli"]) {
     for (const format of formats) {
       const path = `${dir}/${family}_${rows}.${format}`;
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("./scale.ts", import.meta.url).pathname,
+      results.push(
+        await runScaleProcess([
           "--duckdb",
           "--one",
           `${path}::${family}`,
           ...(args.includes("--fit") ? ["--fit"] : []),
-        ],
-        stderr: "inherit",
-      }).output();
-      if (!out.success) Deno.exit(out.code);
-      const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-      console.log(text);
-      results.push(JSON.parse(text));
+        ]),
+      );
     }
   }
   if (flag("--dir") === undefined) await Deno.remove(dir, { recursive: true });
-  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-  await Deno.writeTextFile(
-    new URL("./results/scale_duckdb.json", import.meta.url),
-    JSON.stringify(
-      {
-        machine: { os: Deno.build.os, arch: Deno.build.arch, cores: navigator.hardwareConcurrency },
-        deno: Deno.version.deno,
-        date: new Date().toISOString(),
-        rows,
-        results,
-      },
-      null,
-      2,
-    ) + "\n",
-  );
-  console.log("Wrote bench/results/scale_duckdb.json");
+  await writeResults("scale_duckdb.json", { rows, results });
 }

@@ -24,6 +24,10 @@ const csv = `${dir}/rows.csv`;
 }
 const FORMULA = "y ~ 1 + x + treat + (1 + treat | g2)";
 
+/** `deno task fit FILE --aggregated --dry-run` for the bernoulli model. */
+const dryRunAggregated = (file: string) =>
+  runFitCli([file, "--aggregated", "--formula", FORMULA, "--family", "bernoulli", "--dry-run"]);
+
 /** main()'s exit status and what it printed. */
 async function runSql(...args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -67,15 +71,7 @@ Deno.test("sql prints the query, runs it, and fit --aggregated reads its result"
   assert.match(ran.out, /aggregate rows from 400 rows/);
   const header = (await Deno.readTextFile(agg)).split("\n")[0];
   assert.equal(header, "x,treat,g2,n,sum__y");
-  const fit = await runFitCli([
-    agg,
-    "--aggregated",
-    "--formula",
-    FORMULA,
-    "--family",
-    "bernoulli",
-    "--dry-run",
-  ]);
+  const fit = await dryRunAggregated(agg);
   assert.equal(fit.code, 0, fit.stderr);
   assert.match(fit.stdout, /aggregate rows/);
 });
@@ -117,15 +113,7 @@ Deno.test("sql and fit refuse bad input with exit status 2", async () => {
   assert.match(missing.stderr + missing.stdout, /Cannot read ".*none\.parquet": no such file/);
   const incomplete = `${dir}/incomplete.csv`;
   await Deno.writeTextFile(incomplete, "x,treat,g2,n\n1,0,a,3\n");
-  const bad = await runFitCli([
-    incomplete,
-    "--aggregated",
-    "--formula",
-    FORMULA,
-    "--family",
-    "bernoulli",
-    "--dry-run",
-  ]);
+  const bad = await dryRunAggregated(incomplete);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr + bad.stdout, /column "y" not found/);
 });
