@@ -166,9 +166,11 @@ export function compileModel(
   );
 
   const fixedNames = fixed.map((f) => f.name);
+  // Aggregated data whose treatment is summed: the key rows do not hold its values, so the
+  // per-group "treatment does not vary" check is not run.
   const warnings = dataWarnings(
     table,
-    spec.treatment,
+    agg?.summed.has(spec.treatment ?? "") ? null : spec.treatment,
     terms.map((t, i) => ({
       group: t.group,
       labels: t.labels,
@@ -176,7 +178,11 @@ export function compileModel(
       index: termKeys[i].index,
       slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
     })),
-    { parameters: offset, populationCoefficients: firstFixed + nFixed },
+    {
+      parameters: offset,
+      populationCoefficients: firstFixed + nFixed,
+      ...(agg ? { rows: agg.n.reduce((a, b) => a + b, 0) } : {}),
+    },
   );
   warnings.unshift(...degenerate);
   const familyParameters: CompiledFamilyParameter[] = family.parameters.map((p, i) => ({

@@ -29,6 +29,8 @@ function assertSameDensity(spec: ModelSpec, rows: Table, seed: number) {
     b.fixedMeans.map((v) => Math.round(v * 1e9)),
     a.fixedMeans.map((v) => Math.round(v * 1e9)),
   );
+  // The data warnings count data rows, not key rows (none the row-level compile lacks).
+  for (const w of b.warnings ?? []) assert.ok((a.warnings ?? []).includes(w), w);
   const ma = new CompiledModel(a);
   const mb = new CompiledModel(b);
   const u = seeded(seed);
@@ -55,6 +57,16 @@ for (const family of FAMILIES) {
     assertSameDensity(crossedSpec(family), simulatedTable(300, family, 11), 3);
   });
 }
+
+Deno.test("aggregate: few data rows are warned of by their count, not the key rows'", () => {
+  const spec = crossedSpec("gaussian");
+  const rows = simulatedTable(30, "gaussian", 4);
+  const a = compileModel(spec, rows);
+  const b = compileModel(spec, aggregateRows(spec, rows), { aggregated: true });
+  const few = (w: string[] = []) => w.filter((m) => /data have only/.test(m));
+  assert.equal(few(a.warnings).length, 1);
+  assert.deepEqual(few(b.warnings), few(a.warnings));
+});
 
 Deno.test("aggregate: default priors come from y_median and y_mad", () => {
   for (const family of ["gaussian", "poisson"] as Family[]) {
