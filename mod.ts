@@ -88,6 +88,24 @@ export {
   type TermParameterizationInfo,
 } from "./lib/fit/mod.ts";
 export type { Parameterization, TermParameterization } from "./lib/model/auto_parameterization.ts";
+
+// Aggregated data: the sufficient-statistics query, the in-memory aggregate, DuckDB's engine.
+import "./lib/model/builder_sql.ts";
+export {
+  SQL_DIALECTS,
+  type SqlDialect,
+  sufficientStatisticsSQL,
+  type SufficientStatisticsSqlOptions,
+} from "./lib/model/sufficient_statistics_sql.ts";
+export { type AggregateLayout, aggregateLayout } from "./lib/model/aggregate.ts";
+export { aggregateRows } from "./lib/model/aggregate_rows.ts";
+export {
+  connectDuckDB,
+  type DuckDBAggregate,
+  duckdbAggregate,
+  type DuckDBAggregateOptions,
+  duckdbSource,
+} from "./lib/engine/duckdb_engine.ts";
 export type {
   EffectSpread,
   GroupEffect,

@@ -7,25 +7,23 @@
  *
  *   deno run -A bench/scale.ts [rows]        (default 1000000; each family in a subprocess)
  *   deno task bench scale
+ *   deno run -A bench/scale.ts --duckdb [rows] [--formats parquet,csv] [--fit] [--dir DIR]
+ *                                            (the DuckDB engine; bench/scale_duckdb.ts)
  */
 import { formula } from "../lib/spec/formula.ts";
 import { fitModel } from "../lib/fit/mod.ts";
 import { SCALE_FORMULA, scaleTable, typedArrayBytes } from "../tests/reliability/_scale_data.ts";
+import { peakRssMb, runScaleProcess, writeResults } from "./_scale_common.ts";
+
+// `--duckdb`: the DuckDB engine's benchmark (bench/scale_duckdb.ts) instead.
+if (Deno.args[0] === "--duckdb") {
+  const { scaleDuckDB } = await import("./scale_duckdb.ts");
+  await scaleDuckDB(Deno.args.slice(1));
+  Deno.exit(0);
+}
 
 const rows = Number(Deno.args[0] ?? 1_000_000);
 const MB = 2 ** 20;
-
-/** Peak resident set size so far: VmHWM on Linux, else the current RSS. */
-async function peakRssMb(): Promise<number> {
-  try {
-    const status = await Deno.readTextFile("/proc/self/status");
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (match) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux: fall through
-  }
-  return Deno.memoryUsage().rss / MB;
-}
 
 /** Fit one family in this process and return its numbers. */
 async function runOne(family: "gaussian" | "bernoulli") {
@@ -78,28 +76,7 @@ if (only) {
 }
 const results = [];
 for (const family of ["gaussian", "bernoulli"]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, String(rows), family],
-    stderr: "inherit",
-  }).output();
-  if (!out.success) Deno.exit(out.code);
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  console.log(text);
-  results.push(JSON.parse(text));
+  results.push(await runScaleProcess([String(rows), family]));
 }
 
-await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await Deno.writeTextFile(
-  new URL("./results/scale.json", import.meta.url),
-  JSON.stringify(
-    {
-      machine: { os: Deno.build.os, arch: Deno.build.arch, cores: navigator.hardwareConcurrency },
-      deno: Deno.version.deno,
-      date: new Date().toISOString(),
-      results,
-    },
-    null,
-    2,
-  ) + "\n",
-);
-console.log("Wrote bench/results/scale.json");
+await writeResults("scale.json", { results });

@@ -23,7 +23,7 @@ import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
-import { formula } from "../lib/spec/formula.ts";
+import { formula, type FormulaOptions } from "../lib/spec/formula.ts";
 import { treatmentContrasts } from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
@@ -35,6 +35,15 @@ import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts"
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
+import type { CompiledData } from "../lib/model/compiled_data.ts";
+import {
+  type DataRoute,
+  duckdbBuilder,
+  type Engine,
+  ENGINES,
+  usesDuckDB,
+  withPlaceholders,
+} from "./_data_source.ts";
 
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
@@ -98,6 +107,11 @@ Data
                         (default utf-8; a byte-order mark is followed anyway)
   --drop-missing        drop rows with missing values in the model's columns (reported)
                         (default: off; missing values are an error)
+  --engine NAME         auto | memory | duckdb: who reads the data (default auto: DuckDB for
+                        .parquet, CSVs of 64 MB or more and DuckDB tables; the rows are then
+                        aggregated in DuckDB and never loaded)
+  --aggregated          the data file is an aggregate (one row per key with n and sums, as
+                        \`deno task sql\` computes; docs/aggregated-data.md) (default: off)
 
 Sampler
   --chains N            1 to 1000 (default 4)    --warmup N   ≥ 0 (default 1000)
@@ -147,6 +161,9 @@ export interface CliArgs {
   factors?: string[];
   /** The CSV's encoding (--encoding). */
   encoding?: TextEncodingName;
+  /** --engine and --aggregated. */
+  engine: Engine;
+  aggregated: boolean;
 }
 
 /** Most chains the CLI runs (each is a worker or a pass of the sampler). */
@@ -204,6 +221,8 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         factor: { type: "string", multiple: true },
         encoding: { type: "string" },
         "drop-missing": { type: "boolean" },
+        engine: { type: "string" },
+        aggregated: { type: "boolean" },
         prior: { type: "string", multiple: true },
         chains: { type: "string" },
         warmup: { type: "string" },
@@ -278,6 +297,8 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
       ? undefined
       : (nonEmpty("encoding", v.encoding, "latin1"), encodingName(v.encoding, "Option --encoding")),
     dryRun: v["dry-run"] ?? false,
+    engine: choice("engine", v.engine, [...ENGINES]) ?? "auto",
+    aggregated: v.aggregated ?? false,
     fit: {
       chains,
       warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
@@ -301,6 +322,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
       sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
       progress: !(v["no-progress"] ?? false),
       keepPartial: v["keep-partial"] ?? false,
+      ...(v.aggregated ? { aggregated: true } : {}),
     },
   };
 }
@@ -309,6 +331,32 @@ const RECODES: Record<string, (t: Table) => Table> = {
   "tomz-weeks": prepareTomzWeeks,
   "bush-prather": prepareBushPrather,
 };
+
+/** The JSON's `data`: the engine, rows scanned, aggregate rows, cells and patterns. */
+function routeJSON(route: DataRoute, data: CompiledData): Record<string, unknown> {
+  return {
+    engine: route.engine,
+    rows: data.nRows,
+    ...(route.rowsScanned === undefined ? {} : { rowsScanned: route.rowsScanned }),
+    ...(route.rowsDropped === undefined ? {} : { rowsDropped: route.rowsDropped }),
+    ...(route.keyRows === undefined ? {} : { aggregateRows: route.keyRows }),
+    cells: data.nCells,
+    ...(data.stats.kind === "patterns" ? { patterns: data.stats.nPatterns } : {}),
+  };
+}
+
+/** The model summary for aggregated data: the key rows stand for the rows. */
+function aggregateSummary(spec: ModelSpec, route: DataRoute): string {
+  const scanned = route.rowsScanned === undefined
+    ? ""
+    : `${route.rowsScanned - (route.rowsDropped ?? 0)} rows aggregated by DuckDB into `;
+  return [
+    `Model: ${spec.family}, outcome ${spec.outcome}, ${scanned}${route.keyRows} aggregate rows`,
+    `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
+    `Treatment: ${spec.treatment ?? "(none)"}`,
+    `Varying: ${spec.groupTerms.map((g) => g.group).join(", ") || "(none)"}`,
+  ].join("\n");
+}
 
 /** Describe the model before sampling: rows, groups and sizes, terms, priors. */
 export function specSummary(spec: ModelSpec, table: Table): string {
@@ -460,6 +508,23 @@ export function formatEffects(list: readonly EffectEstimate[], treatment: string
  * applied), the formula, --treatment and the priors. Shared with `deno task compare`.
  */
 export async function buildModel(args: CliArgs): Promise<HierBuilder> {
+  // DuckDB: the rows are aggregated there and the model reads the aggregate.
+  if (!args.aggregated && await usesDuckDB(args.data, args.engine)) {
+    if (args.recode !== undefined || Object.keys(args.levels).length > 0) {
+      throw new HetfxError(
+        "Options --recode and --levels need the in-memory route; add --engine memory.",
+      );
+    }
+    const { builder, route } = await duckdbBuilder(
+      args.data,
+      args.formula,
+      (t) => finishBuilder(args, formula(args.formula, t, formulaOptions(args))),
+      { dropMissing: args.dropMissing, progress: args.fit.progress !== false },
+    );
+    args.fit.aggregated = true;
+    ROUTES.set(builder, route);
+    return builder;
+  }
   let table = await loadTable(args.data, {
     ...(args.factors === undefined ? {} : { factors: args.factors }),
     ...(args.encoding === undefined ? {} : { encoding: args.encoding }),
@@ -475,11 +540,15 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = recode(table);
   }
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
-  const options = {
-    family: args.family,
-    ...(args.weights === undefined ? {} : { weights: args.weights }),
-    ...(args.reference === undefined ? {} : { reference: args.reference }),
-  };
+  const options = formulaOptions(args);
+  if (args.aggregated) {
+    const builder = finishBuilder(
+      args,
+      formula(args.formula, withPlaceholders(table), options),
+    );
+    ROUTES.set(builder, { engine: "aggregate", keyRows: table.nRows });
+    return builder;
+  }
   let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
     const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
@@ -491,6 +560,31 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = dropped.table;
     builder = formula(args.formula, table, options);
   }
+  builder = finishBuilder(args, builder);
+  ROUTES.set(builder, { engine: "memory" });
+  return builder;
+}
+
+/** How each built model's data arrived (for the summary and the JSON's `data`). */
+const ROUTES = new WeakMap<HierBuilder, DataRoute>();
+
+/** The data route of a builder from buildModel (memory when unknown). */
+export function dataRoute(builder: HierBuilder): DataRoute {
+  return ROUTES.get(builder) ?? { engine: "memory" };
+}
+
+/** The formula() options the CLI flags set. */
+function formulaOptions(args: CliArgs): FormulaOptions {
+  return {
+    family: args.family,
+    ...(args.weights === undefined ? {} : { weights: args.weights }),
+    ...(args.reference === undefined ? {} : { reference: args.reference }),
+  };
+}
+
+/** --treatment (with --reference) and --prior applied to the formula's builder. */
+function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder {
+  let builder = formulaBuilder;
   if (args.treatment !== undefined) {
     builder = withTreatment(builder, args.treatment, args.reference);
   }
@@ -538,8 +632,11 @@ export async function main(argv: string[]): Promise<number> {
     const builder = await buildModel(args);
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
-    console.log(specSummary(spec, builder.table));
-    const data = compileModel(spec, builder.table);
+    const route = dataRoute(builder);
+    console.log(
+      route.engine === "memory" ? specSummary(spec, builder.table) : aggregateSummary(spec, route),
+    );
+    const data = compileModel(spec, builder.table, { aggregated: args.fit.aggregated });
     checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim, {
       chains: "--chains",
       draws: "--draws",
@@ -580,9 +677,13 @@ export async function main(argv: string[]): Promise<number> {
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
-      const json = effects === undefined
+      // `data` (engine, rows scanned, cells, patterns) only where the rows were aggregated.
+      const withData = route.engine === "memory"
         ? fit.toJSON()
-        : { ...fit.toJSON(), effects: effectsToJSON(effects) };
+        : { ...fit.toJSON(), data: routeJSON(route, data) };
+      const json = effects === undefined
+        ? withData
+        : { ...withData, effects: effectsToJSON(effects) };
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {

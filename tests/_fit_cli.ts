@@ -12,6 +12,7 @@ export function cliCommand(script: string, args: string[]): Deno.Command {
       "--allow-write",
       "--allow-env",
       "--allow-sys",
+      "--allow-ffi",
       `cli/${script}`,
       ...args,
     ],

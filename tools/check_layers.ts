@@ -19,6 +19,7 @@ export const LAYERS = [
   "families",
   "sampler",
   "model",
+  "engine",
   "webgpu",
   "diagnostics",
   "posterior",

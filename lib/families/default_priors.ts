@@ -41,8 +41,31 @@ export function defaultPriors(family: string, y: Float64Array): DefaultPriors {
   const definition = familyOf(family);
   // brms centres the Intercept's prior on the outcome's median and scales it (and the sd and
   // sigma priors) by its MAD; both sort every row, so they run when first asked for.
+  return defaultPriorsAt(family, () => {
+    const values = definition.priorOutcome(y);
+    return values === null ? null : { median: median(values), mad: mad(values) };
+  });
+}
+
+/**
+ * brms's default priors for `family` given the median and MAD of the values the family's
+ * `priorOutcome` gives (null: the family's fixed defaults), asked for on first use. Aggregated
+ * data carry these two numbers instead of the rows (lib/model/aggregate.ts).
+ *
+ * @example
+ * ```ts
+ * import { defaultPriorsAt } from "./default_priors.ts";
+ * const d = defaultPriorsAt("gaussian", () => ({ median: 3.04, mad: 7 }));
+ * console.assert(d.Intercept.dist === "student_t" && d.Intercept.mu === 3);
+ * ```
+ */
+export function defaultPriorsAt(
+  family: string,
+  outcome: () => { median: number; mad: number } | null,
+): DefaultPriors {
+  const definition = familyOf(family);
   let memo: { location: number; scale: number } | undefined;
-  const stats = () => (memo ??= outcomeLocationScale(definition.priorOutcome(y)));
+  const stats = () => (memo ??= outcomeLocationScale(outcome()));
   return {
     get Intercept(): PriorDistribution {
       return { dist: "student_t", df: 3, mu: stats().location, sigma: stats().scale };
@@ -65,12 +88,14 @@ export function defaultPriors(family: string, y: Float64Array): DefaultPriors {
 }
 
 /** The default priors' location (median) and scale (MAD, at least 2.5), as brms sets them. */
-function outcomeLocationScale(values: number[] | null): { location: number; scale: number } {
+function outcomeLocationScale(
+  values: { median: number; mad: number } | null,
+): { location: number; scale: number } {
   let location = 0;
   let scale = 2.5;
   if (values !== null) {
-    const m = median(values);
-    const s = mad(values);
+    const m = values.median;
+    const s = values.mad;
     if (Number.isFinite(m)) location = roundR1(m);
     if (Number.isFinite(s)) scale = Math.max(2.5, roundR1(s));
   }

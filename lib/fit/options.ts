@@ -43,6 +43,11 @@ export interface FitOptions {
    */
   parameterization?: Parameterization;
   /**
+   * The table is aggregated data: one row per key with `n` and sums (the result of
+   * `sufficientStatisticsSQL`; docs/aggregated-data.md), not individual rows. Default false.
+   */
+  aggregated?: boolean;
+  /**
    * "auto" (default): WebGPU when an adapter exists and the model is big enough to gain (see
    * lib/webgpu/select_backend.ts), else CPU; "cpu": NUTS; "webgpu": ChEES-HMC on the GPU
    * (HetfxError when there is no adapter). fit.info says which ran and why.
@@ -103,6 +108,7 @@ export const FIT_DEFAULTS = Object.freeze(
     thin: 1,
     progress: true,
     keepPartial: false,
+    aggregated: false,
   } as const,
 );
 
@@ -111,6 +117,7 @@ export interface ResolvedFitOptions {
   /** The sampler settings (recorded in fit.info.options). */
   settings: SampleSettings;
   parameterization: Parameterization;
+  aggregated: boolean;
   backend: "auto" | "cpu" | "webgpu";
   sdScale: SdScale;
   method: "auto" | "nuts" | "collapsed";
@@ -133,6 +140,7 @@ export const FIT_OPTION_KEYS: readonly string[] = optionNames<FitOptions>({
   metric: true,
   warmupStart: true,
   parameterization: true,
+  aggregated: true,
   backend: true,
   sdScale: true,
   method: true,
@@ -224,6 +232,7 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
   return {
     settings,
     parameterization: o.parameterization,
+    aggregated: o.aggregated === true,
     backend: o.backend,
     sdScale: o.sdScale,
     method: o.method,

@@ -40,7 +40,10 @@ export function compileForFit(
   options: ResolvedFitOptions,
 ): CompiledData {
   const p = options.parameterization;
-  return compileModel(spec, table, { parameterization: p === "auto" ? "noncentered" : p });
+  return compileModel(spec, table, {
+    parameterization: p === "auto" ? "noncentered" : p,
+    aggregated: options.aggregated,
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
 import { resolvePrior } from "../spec/priors.ts";
-import { type DefaultPriors, defaultPriors } from "../families/default_priors.ts";
+import { type DefaultPriors, defaultPriors, defaultPriorsAt } from "../families/default_priors.ts";
 import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
@@ -27,6 +27,13 @@ import { likelihoodWeights } from "./likelihood_weights.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
+import { usedColumns } from "./used_columns.ts";
+import { type AggregateInput, readAggregate } from "./aggregate.ts";
+import {
+  aggregateGaussianStats,
+  cellStatistics,
+  checkAggregateOutcome,
+} from "./aggregate_stats.ts";
 
 export type { Parameterization, TermParameterization } from "./auto_parameterization.ts";
 
@@ -40,20 +47,14 @@ export interface CompileOptions {
    * "noncentered"; fitModel's default is "auto".
    */
   parameterization?: Parameterization;
+  /**
+   * The table is aggregated data (one row per key with counts and sums; lib/model/aggregate.ts),
+   * not rows.
+   */
+  aggregated?: boolean;
 }
 
-/** Columns the model reads. */
-export function usedColumns(spec: ModelSpec): string[] {
-  const names = new Set<string>([spec.outcome]);
-  if (spec.trials) names.add(spec.trials);
-  if (spec.weights) names.add(spec.weights);
-  for (const term of spec.terms) for (const v of term.split(":")) names.add(v);
-  for (const g of spec.groupTerms) {
-    for (const f of g.factors) names.add(f);
-    for (const s of g.slopes) for (const v of s.split(":")) names.add(v);
-  }
-  return [...names];
-}
+export { usedColumns } from "./used_columns.ts";
 
 /**
  * Compile a spec against a table.
@@ -76,25 +77,39 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
+  // Aggregated data: `table` becomes the key table and `agg` holds the counts and sums; each
+  // key row then stands for agg.n[i] data rows.
+  let agg: AggregateInput | null = null;
+  if (options.aggregated) ({ table, input: agg } = readAggregate(specIn, table));
   const spec = validateSpec(specIn, table);
+  if (agg && spec.weights !== undefined) {
+    throw new HetfxError(
+      `Cannot build model: likelihood weights ("${spec.weights}") are not supported with ` +
+        `aggregated data; fit the rows, or aggregate duplicated rows into counts instead.`,
+    );
+  }
   // Likelihood weights multiply each row's log-likelihood: the compression sums them. Checked
   // before missing values so that a NaN weight is named with its row.
   const weights = likelihoodWeights(spec, table);
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
-  const y = checkOutcome(spec, table);
-  checkTreatmentVaries(table, spec.treatment);
+  const y = agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table);
+  if (!agg?.summed.has(spec.treatment ?? "")) checkTreatmentVaries(table, spec.treatment);
   const trials = spec.trials
-    ? (getColumn(table, spec.trials) as { values: Float64Array }).values
+    ? agg
+      ? agg.sum([spec.trials])
+      : (getColumn(table, spec.trials) as { values: Float64Array }).values
     : null;
   // The defaults use the outcome's median and MAD (sorts of every row): computed only when a
   // prior is left to its default.
   let defaultsMemo: DefaultPriors | undefined;
-  const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
+  const defaults =
+    () => (defaultsMemo ??= agg ? aggregateDefaults(spec, agg) : defaultPriors(spec.family, y));
 
-  const design = populationDesign(spec, table);
+  const design = populationDesign(spec, table, agg);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
-  const degenerate = degenerateData(spec, y, trials, fixed, defaults);
+  // Degenerate outcomes and separation (not checked on aggregated data: they need the rows).
+  const degenerate = agg ? [] : degenerateData(spec, y, trials, fixed, defaults);
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
@@ -102,8 +117,8 @@ export function compileModel(
   const bOffset = firstFixed;
 
   // Varying-effect terms add W columns when needed (`design` grows in place).
-  const varying = varyingTerms(spec, table, design, defaults);
-  const { terms, termKeys, varyingDerivatives } = varying;
+  const varying = varyingTerms(spec, table, design, defaults, agg);
+  const { terms, termKeys, varyingDerivatives, varyingTermNames } = varying;
   let offset = varying.offset;
   // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
   // resolved after the design; defaults are computed only when a prior is left to them.
@@ -115,6 +130,7 @@ export function compileModel(
     spec,
     termKeys,
     n,
+    agg?.n,
   );
 
   const kTotal = terms.reduce((s, t) => s + t.coefNames.length, 0);
@@ -122,33 +138,56 @@ export function compileModel(
 
   // Compression.
   const stats = family.compression === "cells"
-    ? gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
-    : patternStats(family, columns, { y, trials, weights }, cellOfRow, aHat, kTotal);
+    ? agg
+      ? aggregateGaussianStats(design, spec.outcome, agg, cellOfRow, nCells, aHat, kTotal)
+      : gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
+    : patternStats(
+      family,
+      columns,
+      { y, trials, weights },
+      cellOfRow,
+      aHat,
+      kTotal,
+      agg?.n ?? null,
+      agg ? agg.sum([spec.outcome]) : undefined,
+    );
 
   const contrasts = spec.treatment === null
     ? []
     : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
   const { effectFixed, effectVarying } = treatmentDerivatives(
+    spec,
     contrasts.length,
     terms,
-    { derivatives, varyingDerivatives, cellOfRow, cellCount },
+    { derivatives, varyingDerivatives, varyingTermNames, cellOfRow, cellCount, agg, design },
     n,
   );
 
   const fixedNames = fixed.map((f) => f.name);
+  // Aggregated data whose treatment is summed: the key rows do not hold its values, so the
+  // per-group "treatment does not vary" check is not run.
   const warnings = [
     ...degenerate,
-    ...designWarnings(spec, table, terms, termKeys, {
-      parameters: offset,
-      populationCoefficients: firstFixed + nFixed,
-    }),
+    ...designWarnings(
+      spec,
+      table,
+      agg?.summed.has(spec.treatment ?? "") ? null : spec.treatment,
+      terms,
+      termKeys,
+      {
+        parameters: offset,
+        populationCoefficients: firstFixed + nFixed,
+        ...(agg ? { rows: agg.n.reduce((a, b) => a + b, 0) } : {}),
+      },
+    ),
   ];
   const familyParameters = compiledFamilyParameters(spec, parameterOffsets, defaults);
   const compiled: CompiledData = {
     family: spec.family,
     outcome: spec.outcome,
     ...(spec.weights === undefined ? {} : { weights: spec.weights }),
-    nRows: n,
+    nRows: agg ? agg.n.reduce((a, b) => a + b, 0) : n,
+    ...(agg ? { aggregated: true } : {}),
     columnNames,
     hasIntercept,
     nFixed,
@@ -211,13 +250,14 @@ function degenerateData(
 function designWarnings(
   spec: ModelSpec,
   table: Table,
+  treatment: string | null,
   terms: readonly CompiledTerm[],
   termKeys: readonly { index: Int32Array }[],
   counts: Parameters<typeof dataWarnings>[3],
 ): string[] {
   return dataWarnings(
     table,
-    spec.treatment,
+    treatment,
     terms.map((t, i) => ({
       group: t.group,
       labels: t.labels,
@@ -247,7 +287,7 @@ function compiledFamilyParameters(
  * The population-level design W: an intercept column (when the model has one) and each fixed
  * term's column, centred on its mean when there is an intercept (as brms does).
  */
-function populationDesign(spec: ModelSpec, table: Table) {
+function populationDesign(spec: ModelSpec, table: Table, agg: AggregateInput | null) {
   const n = table.nRows;
   const fixed = designColumns(
     table,
@@ -259,12 +299,27 @@ function populationDesign(spec: ModelSpec, table: Table) {
   const nFixed = fixed.length;
   const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
+  // Aggregated: a column's values are its factor part times the product of its summed
+  // variables (`summedVars`), whose key-row sums the aggregate holds.
+  const summedVars = (term: string) => agg ? term.split(":").filter((v) => agg.summed.has(v)) : [];
   for (let p = 0; p < nFixed; p++) {
     if (!hasIntercept) continue;
     let s = 0;
-    for (let i = 0; i < n; i++) s += fixed[p].values[i];
-    fixedMeans[p] = s / n;
+    let total = n;
+    if (agg) {
+      const sums = agg.sum(summedVars(fixed[p].term));
+      for (let i = 0; i < n; i++) s += fixed[p].values[i] * sums[i];
+      total = agg.n.reduce((a, b) => a + b, 0);
+    } else {
+      for (let i = 0; i < n; i++) s += fixed[p].values[i];
+    }
+    fixedMeans[p] = s / total;
   }
+  // Per design column: its summed variables and the mean it is centred on (aggregated Gaussian
+  // columns keep raw factor parts; the centring enters their sums).
+  const vars: string[][] = [];
+  const centres: number[] = [];
+  const rawColumns = agg !== null && familyOf(spec.family).compression === "cells";
   const columns: Float64Array[] = [];
   const columnNames: string[] = [];
   const derivatives: (Float64Array[] | undefined)[] = [];
@@ -272,21 +327,27 @@ function populationDesign(spec: ModelSpec, table: Table) {
     columns.push(new Float64Array(n).fill(1));
     columnNames.push("Intercept");
     derivatives.push(undefined);
+    vars.push([]), centres.push(0);
   }
   for (let p = 0; p < nFixed; p++) {
     const c = new Float64Array(n);
-    for (let i = 0; i < n; i++) c[i] = fixed[p].values[i] - fixedMeans[p];
+    const centre = rawColumns ? 0 : fixedMeans[p];
+    for (let i = 0; i < n; i++) c[i] = fixed[p].values[i] - centre;
     columns.push(c);
     columnNames.push(fixed[p].name);
     derivatives.push(fixed[p].derivatives);
+    vars.push(summedVars(fixed[p].term)), centres.push(rawColumns ? fixedMeans[p] : 0);
   }
-  checkPopulationDesign(
-    columns.map((values, i) => ({ name: columnNames[i], values })),
-    hasIntercept,
-    fixedMeans,
-  );
+  // (Aggregated Gaussian data: the key rows do not hold the columns' values; not checked here.)
+  if (!rawColumns) {
+    checkPopulationDesign(
+      columns.map((values, i) => ({ name: columnNames[i], values })),
+      hasIntercept,
+      fixedMeans,
+    );
+  }
 
-  return { fixed, fixedMeans, columns, columnNames, derivatives };
+  return { fixed, fixedMeans, columns, columnNames, derivatives, vars, centres, summedVars };
 }
 
 /**
@@ -299,33 +360,44 @@ function varyingTerms(
   table: Table,
   design: ReturnType<typeof populationDesign>,
   defaults: () => DefaultPriors,
+  agg: AggregateInput | null,
 ) {
   const n = table.nRows;
-  const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
+  const { fixed, fixedMeans, columns, columnNames, derivatives, vars, centres } = design;
   const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
   let offset = firstFixed + fixed.length;
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array[] | undefined)[][] = [];
+  // The term of each varying coefficient (undefined: the intercept).
+  const varyingTermNames: (string | undefined)[][] = [];
   for (const g of spec.groupTerms) {
     const keys = groupKeys(table, g.factors);
+    if (agg) {
+      // Group sizes count data rows.
+      keys.sizes = keys.sizes.map(() => 0);
+      for (let i = 0; i < n; i++) keys.sizes[keys.index[i]] += agg.n[i];
+    }
     termKeys.push(keys);
     const coefNames: string[] = [];
     const mapColumn: number[] = [];
     const mapCoef: number[] = [];
     const mapWeight: number[] = [];
     const derivs: (Float64Array[] | undefined)[] = [];
+    const termNames: (string | undefined)[] = [];
     if (g.intercept) {
       const k = coefNames.length;
       coefNames.push("Intercept");
       derivs.push(undefined);
+      termNames.push(undefined);
       if (hasIntercept) {
         mapColumn.push(0), mapCoef.push(k), mapWeight.push(1);
       } else {
         columns.push(new Float64Array(n).fill(1));
         columnNames.push(`(${g.group}:Intercept)`);
         derivatives.push(undefined);
+        vars.push([]), centres.push(0);
         mapColumn.push(columns.length - 1), mapCoef.push(k), mapWeight.push(1);
       }
     }
@@ -340,6 +412,7 @@ function varyingTerms(
       const k = coefNames.length;
       coefNames.push(slope.name);
       derivs.push(slope.derivatives);
+      termNames.push(slope.term);
       const p = fixed.findIndex((f) => f.name === slope.name);
       if (p >= 0) {
         // Raw slope column = centred fixed column + its mean × intercept column.
@@ -351,6 +424,7 @@ function varyingTerms(
         columns.push(slope.values);
         columnNames.push(`(${g.group}:${slope.name})`);
         derivatives.push(undefined); // its fixed coefficient is 0: no fixed contribution
+        vars.push(design.summedVars(slope.term)), centres.push(0);
         mapColumn.push(columns.length - 1), mapCoef.push(k), mapWeight.push(1);
       }
     }
@@ -388,12 +462,18 @@ function varyingTerms(
       zOffset,
     });
     varyingDerivatives.push(derivs);
+    varyingTermNames.push(termNames);
   }
-  return { terms, termKeys, varyingDerivatives, offset };
+  return { terms, termKeys, varyingDerivatives, varyingTermNames, offset };
 }
 
 /** Cells: the observed combinations of every term's group, each row's cell and their labels. */
-function cellsOf(spec: ModelSpec, termKeys: ReturnType<typeof groupKeys>[], n: number) {
+function cellsOf(
+  spec: ModelSpec,
+  termKeys: ReturnType<typeof groupKeys>[],
+  n: number,
+  weight?: Float64Array,
+) {
   const T = termKeys.length;
   const cellOfRow = new Int32Array(n);
   const cellIndex = new Map<number | string, number>();
@@ -421,7 +501,7 @@ function cellsOf(spec: ModelSpec, termKeys: ReturnType<typeof groupKeys>[], n: n
   const cellCount = new Float64Array(nCells);
   for (let i = 0; i < n; i++) {
     const c = cellOfRow[i];
-    cellCount[c]++;
+    cellCount[c] += weight ? weight[i] : 1;
     if (cellLevels[c] === undefined) {
       const levels: Record<string, string> = {};
       for (let t = 0; t < T; t++) Object.assign(levels, termKeys[t].levels[termKeys[t].index[i]]);
@@ -451,17 +531,34 @@ function varyingMap(terms: CompiledTerm[], D: number, kTotal: number): Float64Ar
  * column (and varying column) under the treatment's contrast.
  */
 function treatmentDerivatives(
+  spec: ModelSpec,
   nContrasts: number,
   terms: CompiledTerm[],
   rows: {
     derivatives: (Float64Array[] | undefined)[];
     varyingDerivatives: (Float64Array[] | undefined)[][];
+    varyingTermNames: (string | undefined)[][];
     cellOfRow: Int32Array;
     cellCount: Float64Array;
+    agg: AggregateInput | null;
+    design: ReturnType<typeof populationDesign>;
   },
   n: number,
 ) {
-  const { derivatives, varyingDerivatives, cellOfRow, cellCount } = rows;
+  const { derivatives, varyingDerivatives, varyingTermNames, cellOfRow, cellCount, agg, design } =
+    rows;
+  // Aggregated: a key row's derivative times the sum of the rest of its term's summed
+  // variables (the treatment's factor dropped) over its data rows.
+  const rowSums = (term: string | undefined) => {
+    if (!agg || term === undefined) return null;
+    const rest = design.summedVars(term);
+    const t = rest.indexOf(spec.treatment ?? "");
+    if (t >= 0) rest.splice(t, 1);
+    return agg.sum(rest);
+  };
+  const fixedSums = design.fixed.map((f) => rowSums(f.term));
+  const varyingSums = varyingTermNames.map((names) => names.map(rowSums));
+  const firstFixed = spec.intercept ? 1 : 0;
   const D = derivatives.length;
   const T = terms.length;
   const nCells = cellCount.length;
@@ -475,13 +572,15 @@ function treatmentDerivatives(
       const w = 1 / cellCount[cellOfRow[i]];
       for (let d = 0; d < D; d++) {
         const der = derivatives[d];
-        if (der) effectFixed[e * D + d] += der[h][i] * w;
+        const sum = fixedSums[d - firstFixed]?.[i] ?? 1;
+        if (der) effectFixed[e * D + d] += der[h][i] * sum * w;
       }
       for (let t = 0; t < T; t++) {
         const K = terms[t].coefNames.length;
         for (let k = 0; k < K; k++) {
           const der = varyingDerivatives[t][k];
-          if (der) effectVarying[t][e * K + k] += der[h][i] * w;
+          const sum = varyingSums[t][k]?.[i] ?? 1;
+          if (der) effectVarying[t][e * K + k] += der[h][i] * sum * w;
         }
       }
     }
@@ -525,34 +624,7 @@ function gaussianStats(
       for (let b = 0; b < D; b++) wtw[base + a * D + b] += ra * row[b];
     }
   }
-  const G = new Float64Array(D * D);
-  const h = new Float64Array(D);
-  const B = new Float64Array(nCells * D * kTotal);
-  const C = new Float64Array(nCells * kTotal * kTotal);
-  const e = new Float64Array(nCells * kTotal);
-  for (let c = 0; c < nCells; c++) {
-    const m = c * D * D;
-    for (let a = 0; a < D; a++) {
-      h[a] += wty[c * D + a];
-      for (let b = 0; b < D; b++) G[a * D + b] += wtw[m + a * D + b];
-      for (let k = 0; k < kTotal; k++) {
-        let v = 0;
-        for (let b = 0; b < D; b++) v += wtw[m + a * D + b] * aHat[b * kTotal + k];
-        B[(c * D + a) * kTotal + k] = v;
-      }
-    }
-    for (let k = 0; k < kTotal; k++) {
-      let v = 0;
-      for (let a = 0; a < D; a++) v += aHat[a * kTotal + k] * wty[c * D + a];
-      e[c * kTotal + k] = v;
-      for (let l = 0; l < kTotal; l++) {
-        let w = 0;
-        for (let a = 0; a < D; a++) w += aHat[a * kTotal + k] * B[(c * D + a) * kTotal + l];
-        C[(c * kTotal + k) * kTotal + l] = w;
-      }
-    }
-  }
-  return { kind: "cells", count, n, yty, G, h, B, C, e };
+  return cellStatistics(count, n, yty, wtw, wty, aHat, kTotal);
 }
 
 /**
@@ -568,6 +640,8 @@ function patternStats(
   cellOfRow: Int32Array,
   aHat: Float64Array,
   kTotal: number,
+  aggregateN: Float64Array | null = null,
+  aggregateYSum?: Float64Array,
 ): PatternStats {
   const { y, trials, weights } = outcome;
   if (family.needsTrials && trials === null) {
@@ -597,9 +671,11 @@ function patternStats(
       trialSum.push(0);
       yValue.push(y[i]);
     }
+    // Aggregated: y holds key-row means, aggregateN the rows and aggregateYSum Σy per key row
+    // (aggregated data have no likelihood weights).
     const wi = weights === null ? 1 : weights[i];
-    rows[p] += wi;
-    ySum[p] += wi * y[i];
+    rows[p] += aggregateN ? aggregateN[i] : wi;
+    ySum[p] += aggregateYSum ? aggregateYSum[i] : wi * y[i];
     if (trials !== null) trialSum[p] += wi * trials[i];
   }
   const nPatterns = index.size;
@@ -622,4 +698,19 @@ function patternStats(
     trialSum: trials !== null ? Float64Array.from(trialSum) : new Float64Array(0),
     y: keepOutcome ? Float64Array.from(yValue) : new Float64Array(0),
   };
+}
+
+/** Default priors from the aggregate's y_median/y_mad columns (refused when it has none). */
+function aggregateDefaults(spec: ModelSpec, agg: AggregateInput): DefaultPriors {
+  return defaultPriorsAt(spec.family, () => {
+    if (familyOf(spec.family).priorOutcome(new Float64Array(1)) === null) return null;
+    if (agg.priorOutcome === null) {
+      throw new HetfxError(
+        `Aggregated data: a default prior needs the outcome's median and MAD, and the ` +
+          `aggregate has no "y_median" and "y_mad" columns. Add them (\`deno task sql\` writes ` +
+          `them) or give the Intercept, sd and family parameters' priors explicitly.`,
+      );
+    }
+    return agg.priorOutcome;
+  });
 }

@@ -87,6 +87,8 @@ export interface CompiledData {
   /** The likelihood-weight column, when the model has one: `stats` then hold weighted sums. */
   weights?: string;
   nRows: number;
+  /** The data came aggregated (key rows with counts and sums): row-level results are unavailable. */
+  aggregated?: boolean;
   /** Columns of W: ["Intercept"?, fixed coefficients…, extra varying-only columns…]. */
   columnNames: string[];
   hasIntercept: boolean;

@@ -188,7 +188,7 @@ export function dataWarnings(
   table: Table,
   treatment: string | null,
   terms: readonly TermGroups[],
-  counts: { parameters: number; populationCoefficients: number },
+  counts: { parameters: number; populationCoefficients: number; rows?: number },
 ): string[] {
   const out: string[] = [];
   const n = table.nRows;
@@ -259,14 +259,16 @@ export function dataWarnings(
     );
   }
   const { parameters, populationCoefficients } = counts;
-  if (parameters > n) {
+  // Aggregated data: `rows` data rows stand behind the table's key rows.
+  const rows = counts.rows ?? n;
+  if (parameters > rows) {
     out.push(
-      `The model has ${parameters} parameters but the data have only ${n} rows: estimates ` +
+      `The model has ${parameters} parameters but the data have only ${rows} rows: estimates ` +
         `will lean heavily on the priors. Use fewer groups or terms, or more data.`,
     );
-  } else if (populationCoefficients * 10 > n) {
+  } else if (populationCoefficients * 10 > rows) {
     out.push(
-      `Only ${n} rows for ${populationCoefficients} population-level coefficients (fewer than ` +
+      `Only ${rows} rows for ${populationCoefficients} population-level coefficients (fewer than ` +
         `10 rows each): estimates will lean on the priors. Use fewer terms or more data.`,
     );
   }

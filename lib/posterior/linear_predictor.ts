@@ -33,7 +33,13 @@ export interface LinearPredictorOptions {
 }
 
 /** The training table of a fit, or a HetfxError saying to pass `newdata`. */
-export function trainingTable(fit: FitResult, what: string): Table {
+export function trainingTable(fit: FitResult, what: string, levelsOnly = false): Table {
+  if (fit.data.aggregated && !levelsOnly) {
+    throw new HetfxError(
+      `Cannot compute ${what}: the model was fitted to aggregated data (one row per key with ` +
+        `counts and sums), which holds no individual rows. Pass newdata, or fit the rows.`,
+    );
+  }
   if (fit.table === null) {
     throw new HetfxError(
       `Cannot compute ${what}: this fit does not carry the table it was fitted to; ` +
@@ -156,7 +162,8 @@ export class LinearPredictor {
 
   constructor(fit: FitResult, newdata: Table, options: LinearPredictorOptions = {}) {
     const context = "Cannot predict";
-    const training = trainingTable(fit, "predictions");
+    // Only the training columns' kinds and levels are read (aggregated data have them too).
+    const training = trainingTable(fit, "predictions", true);
     const spec = fit.spec;
     const columns = predictorColumns(fit).filter((c) => c !== spec.trials);
     // With allowNewLevels, a column that only defines groups may hold levels not seen in

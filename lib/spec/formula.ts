@@ -207,6 +207,20 @@ function isLiteral(expr: FormulaExpr): boolean {
   return expr.kind === "binary" && expr.op === ":" && isLiteral(expr.left) && isLiteral(expr.right);
 }
 
+/**
+ * The column names a formula reads (outcome first), without a table: what a data engine must
+ * fetch before the model is built.
+ *
+ * @example
+ * ```ts
+ * import { formulaColumns } from "./formula.ts";
+ * console.assert(formulaColumns("y ~ 1 + x + (1 + t | g)").join() === "y,x,t,g");
+ * ```
+ */
+export function formulaColumns(text: string): string[] {
+  return [...new Set(columnsOf(parseFormula(text)).map((c) => c.name))];
+}
+
 /** Every column name in the formula with its position, to check them against the table. */
 function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
   const out: { name: string; pos: number }[] = [ast.response];

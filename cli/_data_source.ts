@@ -1,0 +1,112 @@
+/**
+ * Where `deno task fit` and `deno task sql` read data from: the in-memory route (loadTable),
+ * DuckDB (Parquet, CSVs of DUCKDB_CSV_BYTES or more, DuckDB tables or queries, or
+ * `--engine duckdb`), or an aggregate already computed (`--aggregated`).
+ */
+import { HetfxError } from "../lib/errors.ts";
+import { makeTable, type Table } from "../lib/data/table.ts";
+import type { HierBuilder } from "../lib/spec/hier.ts";
+import { formulaColumns } from "../lib/spec/formula.ts";
+import {
+  connectDuckDB,
+  DUCKDB_CSV_BYTES,
+  duckdbAggregate,
+  duckdbSample,
+  duckdbSource,
+} from "../lib/engine/duckdb_engine.ts";
+
+/** --engine values. */
+export const ENGINES = ["auto", "memory", "duckdb"] as const;
+export type Engine = typeof ENGINES[number];
+
+/** How the data reached the model, for the summary and the JSON's `data` object. */
+export interface DataRoute {
+  engine: "memory" | "duckdb" | "aggregate";
+  /** Rows the model stands for (DuckDB: rows read, before rows dropped for missing values). */
+  rowsScanned?: number;
+  rowsDropped?: number;
+  /** Rows of the aggregate (one per key). */
+  keyRows?: number;
+}
+
+/**
+ * Whether `data` goes through DuckDB: always with "duckdb", never with "memory"; with "auto"
+ * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and names that are not files (DuckDB
+ * tables or queries).
+ */
+export async function usesDuckDB(data: string, engine: Engine): Promise<boolean> {
+  if (engine !== "auto") return engine === "duckdb";
+  if (/\.parquet$/i.test(data)) return true;
+  try {
+    return (await Deno.stat(data)).size >= DUCKDB_CSV_BYTES;
+  } catch {
+    return /^\s*(select|with)\b/i.test(data);
+  }
+}
+
+/**
+ * The aggregate with a stand-in column (1s) for each summed variable (`sum__<v>` without a
+ * column `v`), so that `formula()` finds every column the model names.
+ */
+export function withPlaceholders(aggregate: Table): Table {
+  const columns = { ...aggregate.columns };
+  for (const name of Object.keys(aggregate.columns)) {
+    const m = /^sum__(.+)$/.exec(name);
+    if (m && !m[1].includes("__") && columns[m[1]] === undefined) {
+      columns[m[1]] = { kind: "number", values: new Float64Array(aggregate.nRows).fill(1) };
+    }
+  }
+  return makeTable(columns);
+}
+
+/** Scan progress on stderr, rewritten in place. */
+function progressLine(label: string) {
+  const encoder = new TextEncoder();
+  return (p: { fraction: number; rows: number }) => {
+    const share = Number.isFinite(p.fraction) ? `${Math.round(p.fraction * 100)}%` : "";
+    const text = `\rScanning ${label} with DuckDB… ${share} ${p.rows.toLocaleString("en")} rows`;
+    Deno.stderr.writeSync(encoder.encode(text));
+  };
+}
+
+/**
+ * Aggregate `data` in DuckDB for the model `build` makes: the model is built on a sample of
+ * the rows (to check its columns), aggregated, then rebuilt on the aggregate.
+ */
+export async function duckdbBuilder(
+  data: string,
+  formulaText: string,
+  build: (table: Table) => HierBuilder,
+  options: { dropMissing: boolean; progress: boolean },
+): Promise<{ builder: HierBuilder; route: DataRoute }> {
+  const source = duckdbSource(data);
+  if (source !== data) {
+    try {
+      await Deno.stat(data);
+    } catch {
+      throw new HetfxError(`Cannot read "${data}": no such file.`);
+    }
+  }
+  const con = await connectDuckDB();
+  const sample = await duckdbSample(con, source, formulaColumns(formulaText));
+  const spec = build(sample).toJSON();
+  const agg = await duckdbAggregate(con, spec, source, {
+    dropMissing: options.dropMissing,
+    ...(options.progress ? { onProgress: progressLine(data) } : {}),
+  });
+  if (options.progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  if (agg.rowsDropped > 0) {
+    const where = Object.entries(agg.missing).filter(([, n]) => n > 0)
+      .map(([c, n]) => `${c}: ${n}`).join(", ");
+    console.log(`Dropped ${agg.rowsDropped} rows with missing values (${where}).`);
+  }
+  return {
+    builder: build(withPlaceholders(agg.table)),
+    route: {
+      engine: "duckdb",
+      rowsScanned: agg.rowsScanned,
+      rowsDropped: agg.rowsDropped,
+      keyRows: agg.table.nRows,
+    },
+  };
+}

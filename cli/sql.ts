@@ -1,0 +1,151 @@
+/**
+ * `deno task sql <data-or-table> --formula "<brms formula>" [--dialect D] [--factor A,B]` —
+ * print the GROUP BY query that computes the model's aggregate where the data live; fit its
+ * result with `deno task fit agg.csv --aggregated --formula …` (docs/aggregated-data.md).
+ * A CSV or Parquet file is read by DuckDB for its column types (only a few rows); a table
+ * name is taken as it is, its numeric columns assumed unless named by --factor.
+ * With `--run --out agg.csv` (DuckDB only) the query runs and its result is written as CSV.
+ * Bad input exits with status 2 and the HetfxError message.
+ */
+import { parseArgs } from "node:util";
+import { reportUserError } from "./_errors.ts";
+import { columnList, nonEmpty } from "./_args.ts";
+import { HetfxError } from "../lib/errors.ts";
+import { makeTable } from "../lib/data/table.ts";
+import { formula, formulaColumns } from "../lib/spec/formula.ts";
+import { DEFAULT_FAMILY, type Family } from "../lib/spec/model_spec.ts";
+import { FAMILY_LIST } from "../lib/families/mod.ts";
+import {
+  SQL_DIALECTS,
+  type SqlDialect,
+  sufficientStatisticsSQL,
+} from "../lib/model/sufficient_statistics_sql.ts";
+import { usedColumns } from "../lib/model/used_columns.ts";
+import {
+  connectDuckDB,
+  duckdbAggregate,
+  duckdbSample,
+  duckdbSource,
+} from "../lib/engine/duckdb_engine.ts";
+
+export const USAGE =
+  `Usage: deno task sql <data.parquet | data.csv | TABLE> --formula "<brms formula>" [options]
+
+  --formula TEXT     brms formula, as for deno task fit (required)
+  --family NAME      ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
+  --dialect NAME     ${SQL_DIALECTS.join(" | ")} (default duckdb)
+  --factor A,B       categorical columns (GROUP BY keys) of a TABLE; a file's text columns are
+                     found by DuckDB (default: none)
+  --table NAME       the name the query reads from (default: the file as DuckDB reads it, or
+                     TABLE)
+  --drop-missing     with --run: leave out rows with missing values (default: refuse them)
+  --run              run the query in DuckDB and write its result (needs --out)
+  --out FILE         with --run: the aggregate as CSV, for deno task fit --aggregated
+  --help             this text`;
+
+/** CSV text of a table of numbers and labels (quoted when they hold , " or a newline). */
+function toCsv(columns: Record<string, string[]>): string {
+  const names = Object.keys(columns);
+  const cell = (v: string) => /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  const n = names.length ? columns[names[0]].length : 0;
+  const lines = [names.map(cell).join(",")];
+  for (let i = 0; i < n; i++) lines.push(names.map((c) => cell(columns[c][i])).join(","));
+  return lines.join("\n") + "\n";
+}
+
+/** Run the CLI; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values: v, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        formula: { type: "string" },
+        family: { type: "string" },
+        dialect: { type: "string" },
+        factor: { type: "string", multiple: true },
+        table: { type: "string" },
+        "drop-missing": { type: "boolean" },
+        run: { type: "boolean" },
+        out: { type: "string" },
+        help: { type: "boolean" },
+      },
+    });
+    if (v.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) {
+      throw new HetfxError(
+        `Expected one data file or table, got ${positionals.length}.\n\n${USAGE}`,
+      );
+    }
+    if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
+    nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
+    const dialect = (v.dialect ?? "duckdb") as SqlDialect;
+    if (!(SQL_DIALECTS as readonly string[]).includes(dialect)) {
+      throw new HetfxError(
+        `Option --dialect must be ${SQL_DIALECTS.join(", ")}; got "${dialect}".`,
+      );
+    }
+    if (v.run && (v.out === undefined || dialect !== "duckdb")) {
+      throw new HetfxError(
+        "Option --run runs the DuckDB query: give --out FILE (and no other --dialect).",
+      );
+    }
+    const data = positionals[0];
+    const family = (v.family ?? DEFAULT_FAMILY) as Family;
+    const isFile = await Deno.stat(data).then(() => true, () => false);
+    const declared = columnList("factor", v.factor) ?? [];
+    let table;
+    let source = v.table ?? data;
+    let con;
+    if (isFile) {
+      con = await connectDuckDB();
+      table = await duckdbSample(con, duckdbSource(data), formulaColumns(v.formula));
+      if (v.table === undefined) source = duckdbSource(data);
+    } else {
+      // A table elsewhere: stand-in columns (numbers, or labels for --factor) for the formula.
+      table = makeTable(Object.fromEntries(
+        formulaColumns(v.formula).map((c) => [
+          c,
+          declared.includes(c)
+            ? { kind: "factor" as const, codes: new Int32Array([0, 1]), levels: ["a", "b"] }
+            : { kind: "number" as const, values: new Float64Array([0, 1]) },
+        ]),
+      ));
+    }
+    const spec = formula(v.formula, table, { family }).toJSON();
+    const factors = [
+      ...new Set([
+        ...declared,
+        ...usedColumns(spec).filter((c) => table.columns[c]?.kind === "factor"),
+      ]),
+    ];
+    if (!v.run) {
+      console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors }));
+      return 0;
+    }
+    const agg = await duckdbAggregate(con ?? await connectDuckDB(), spec, duckdbSource(data), {
+      dropMissing: v["drop-missing"] ?? false,
+    });
+    const columns: Record<string, string[]> = {};
+    for (const [name, c] of Object.entries(agg.table.columns)) {
+      columns[name] = c.kind === "number"
+        ? Array.from(c.values, (x) => String(x))
+        : Array.from(c.codes, (k) => c.levels[k]);
+    }
+    await Deno.writeTextFile(v.out!, toCsv(columns));
+    console.log(
+      `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ${agg.rowsScanned} rows.`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof TypeError && /option/i.test(error.message)) {
+      return reportUserError(new HetfxError(`${error.message}\n\n${USAGE}`));
+    }
+    return reportUserError(error);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

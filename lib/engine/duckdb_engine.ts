@@ -1,0 +1,265 @@
+/**
+ * DuckDB as the data engine: Parquet files, large CSVs and DuckDB tables or queries are
+ * aggregated inside DuckDB with the model's sufficient-statistics query
+ * (lib/model/sufficient_statistics_sql.ts), so the rows never enter JavaScript memory; the fit
+ * then reads the aggregate (`aggregated: true`). The missing-value and type checks run as
+ * queries too. `@duckdb/node-api` is imported on first use only (and needs --allow-ffi).
+ */
+import { HetfxError } from "../errors.ts";
+import type { Table } from "../data/table.ts";
+import { type ColumnValues, tableFromColumns } from "../data/load_table.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
+import { usedColumns } from "../model/used_columns.ts";
+import { aggregateLayout } from "../model/aggregate.ts";
+import { sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
+
+/** CSV files at least this large go through DuckDB by default (`engine: "auto"`). */
+export const DUCKDB_CSV_BYTES = 64 * 1024 * 1024;
+
+/** The parts of @duckdb/node-api's connection used here. */
+interface Connection {
+  runAndReadAll(sql: string): Promise<Reader>;
+  start(sql: string): Promise<{ runTask(): number; readAll(): Promise<Reader> }>;
+  readonly progress: { percentage: number; rows_processed: bigint | number };
+  closeSync?(): void;
+  disconnectSync?(): void;
+}
+interface Reader {
+  columnNames(): string[];
+  getColumns(): unknown[][];
+  columnTypes(): { typeId: number; toString(): string }[];
+}
+
+/** Scan progress: the share done (0–1, or NaN when DuckDB cannot tell) and rows read. */
+export interface ScanProgress {
+  fraction: number;
+  rows: number;
+}
+
+/**
+ * A DuckDB connection (in memory). A HetfxError names the install step when the package or its
+ * native binding cannot be loaded.
+ *
+ * @example
+ * ```ts ignore
+ * const con = await connectDuckDB();
+ * ```
+ */
+export async function connectDuckDB(): Promise<Connection> {
+  let api: { DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<unknown> }> } };
+  try {
+    api = await import("@duckdb/node-api");
+  } catch (error) {
+    throw new HetfxError(
+      `DuckDB could not be loaded (${(error as Error).message.split("\n")[0]}). It is ` +
+        "installed by `bash setup.sh` (its `deno install` step fetches npm:@duckdb/node-api) and " +
+        "needs --allow-ffi; the in-memory route (CSV via loadTable) works without it.",
+    );
+  }
+  const instance = await api.DuckDBInstance.create(":memory:");
+  return await instance.connect() as Connection;
+}
+
+/** Quote a string as an SQL literal. */
+function literal(s: string): string {
+  return "'" + s.replaceAll("'", "''") + "'";
+}
+
+/**
+ * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
+ * .csv/.tsv (optionally .gz), else the text itself (a table name or a SELECT query).
+ *
+ * @example
+ * ```ts
+ * import { duckdbSource } from "./duckdb_engine.ts";
+ * console.assert(duckdbSource("a/b.parquet") === "read_parquet('a/b.parquet')");
+ * console.assert(duckdbSource("survey") === "survey");
+ * ```
+ */
+export function duckdbSource(input: string): string {
+  if (/\.parquet$/i.test(input)) return `read_parquet(${literal(input)})`;
+  if (/\.(csv|tsv)(\.gz)?$/i.test(input)) return `read_csv(${literal(input)})`;
+  return input;
+}
+
+/** Run one query; an SQL error becomes a HetfxError that shows the query. */
+async function run(
+  con: Connection,
+  sql: string,
+  onProgress?: (p: ScanProgress) => void,
+): Promise<Reader> {
+  try {
+    if (!onProgress) return await con.runAndReadAll(sql);
+    const pending = await con.start(sql);
+    let last = 0;
+    // runTask: 0 ready, 1 not ready, 3 no tasks yet (DuckDB's own threads are working).
+    for (let state = pending.runTask(); state !== 0; state = pending.runTask()) {
+      if (state === 3) await new Promise((r) => setTimeout(r, 20));
+      const now = performance.now();
+      if (now - last > 500) {
+        last = now;
+        const p = con.progress;
+        onProgress({
+          fraction: p.percentage >= 0 ? p.percentage / 100 : NaN,
+          rows: Number(p.rows_processed),
+        });
+      }
+    }
+    return await pending.readAll();
+  } catch (error) {
+    throw new HetfxError(
+      `DuckDB could not run the query: ${(error as Error).message}\nQuery:\n${sql}`,
+    );
+  }
+}
+
+/** Column values as JavaScript numbers or strings (BIGINT, DECIMAL and the like converted). */
+function plain(values: unknown[]): ColumnValues {
+  return values.map((v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === "bigint") return Number(v);
+    if (typeof v === "number" || typeof v === "string") return v;
+    if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+    const n = Number(String(v));
+    return Number.isNaN(n) ? String(v) : n;
+  });
+}
+
+/** Read a query result into a Table (text columns become factors, levels sorted as R does). */
+function readerTable(reader: Reader): Table {
+  const names = reader.columnNames();
+  const columns = reader.getColumns();
+  return tableFromColumns(Object.fromEntries(names.map((n, j) => [n, plain(columns[j])])));
+}
+
+/** Numeric DuckDB types (the rest are read as factors). */
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*|REAL)$/i;
+
+/** Column names and DuckDB types of a source. */
+async function describe(con: Connection, source: string): Promise<Map<string, string>> {
+  const r = await run(con, `DESCRIBE SELECT * FROM ${source}`);
+  const [names, types] = r.getColumns();
+  return new Map(names.map((n, i) => [String(n), String(types[i])]));
+}
+
+/**
+ * The first `rows` rows of the model's columns as a Table: enough for `formula()` to check the
+ * columns and their kinds before the aggregation runs.
+ *
+ * @example
+ * ```ts ignore
+ * const t = await duckdbSample(con, "read_parquet('big.parquet')", ["y", "x", "g"]);
+ * ```
+ */
+export async function duckdbSample(
+  con: Connection,
+  source: string,
+  columns: readonly string[],
+  rows = 100,
+): Promise<Table> {
+  const types = await describe(con, source);
+  const missing = columns.filter((c) => !types.has(c));
+  if (missing.length > 0) {
+    throw new HetfxError(
+      `Cannot build model: column${missing.length > 1 ? "s" : ""} ${
+        missing.map((m) => `"${m}"`).join(", ")
+      } not in the data; it has ${[...types.keys()].map((k) => `"${k}"`).join(", ")}.`,
+    );
+  }
+  const list = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
+  return readerTable(await run(con, `SELECT ${list} FROM ${source} LIMIT ${rows}`));
+}
+
+/** What the DuckDB engine returns: the aggregate and what it took. */
+export interface DuckDBAggregate {
+  /** One row per key with n and sums (fit it with `aggregated: true`). */
+  table: Table;
+  /** Rows read from the source, and rows left out for missing values (dropMissing). */
+  rowsScanned: number;
+  rowsDropped: number;
+  /** Missing values per used column. */
+  missing: Record<string, number>;
+  /** The aggregation query that ran. */
+  sql: string;
+}
+
+/** Options of duckdbAggregate. */
+export interface DuckDBAggregateOptions {
+  /** Leave out rows with missing values in the model's columns (default: refuse them). */
+  dropMissing?: boolean;
+  /** Called about twice a second while DuckDB scans. */
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/**
+ * Aggregate `source` (see {@link duckdbSource}) for `spec` inside DuckDB: the columns' types
+ * checked, missing values counted per column (refused unless dropMissing), then the
+ * sufficient-statistics query.
+ *
+ * @example
+ * ```ts ignore
+ * const con = await connectDuckDB();
+ * const agg = await duckdbAggregate(con, spec, duckdbSource("big.parquet"));
+ * const fit = await fitModel(spec, agg.table, { aggregated: true });
+ * ```
+ */
+export async function duckdbAggregate(
+  con: Connection,
+  spec: ModelSpec,
+  source: string,
+  options: DuckDBAggregateOptions = {},
+): Promise<DuckDBAggregate> {
+  const used = usedColumns(spec);
+  const types = await describe(con, source);
+  const isFactor = (v: string) => !NUMERIC.test(types.get(v) ?? "");
+  for (const v of [spec.outcome, ...(spec.trials ? [spec.trials] : [])]) {
+    if (!types.has(v)) throw new HetfxError(`Cannot build model: column "${v}" not in the data.`);
+    if (isFactor(v)) {
+      throw new HetfxError(
+        `Cannot build model: column "${v}" is ${types.get(v)} in the data; it must be numeric.`,
+      );
+    }
+  }
+  const layout = aggregateLayout(spec, isFactor);
+  for (const s of layout.sums) {
+    for (const v of s.vars) {
+      if (isFactor(v)) {
+        throw new HetfxError(
+          `Cannot build model: column "${v}" is ${types.get(v)} in the data but the model ` +
+            "multiplies it; give it a numeric type (or use it as a factor in a grouping).",
+        );
+      }
+    }
+  }
+  const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+  const counts = readerTable(
+    await run(
+      con,
+      `SELECT COUNT(*) AS hetfx_rows, ${
+        used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
+      }, COUNT(*) FILTER (WHERE ${used.map((v) => `${q(v)} IS NULL`).join(" OR ")}) AS dropped ` +
+        `FROM ${source}`,
+      options.onProgress,
+    ),
+  );
+  const value = (name: string) => (counts.columns[name] as { values: Float64Array }).values[0];
+  const rowsScanned = value("hetfx_rows");
+  const missing = Object.fromEntries(used.map((v, i) => [v, value(`m${i}`)]));
+  const rowsDropped = value("dropped");
+  if (rowsDropped > 0 && !options.dropMissing) {
+    const where = Object.entries(missing).filter(([, k]) => k > 0).map(([c, k]) => `${c}: ${k}`)
+      .join(", ");
+    throw new HetfxError(
+      `Cannot build model: ${rowsDropped} of ${rowsScanned} rows have missing values (${where}). ` +
+        "Drop them with --drop-missing (dropMissing: true) or fill them in.",
+    );
+  }
+  if (rowsScanned - rowsDropped === 0) {
+    throw new HetfxError("Cannot build model: the data have no complete rows.");
+  }
+  const factors = used.filter(isFactor);
+  const sql = sufficientStatisticsSQL(spec, { table: source, dialect: "duckdb", factors });
+  const table = readerTable(await run(con, sql, options.onProgress));
+  return { table, rowsScanned, rowsDropped, missing, sql };
+}

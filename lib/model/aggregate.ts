@@ -1,0 +1,220 @@
+/**
+ * Aggregated data: one row per combination of a model's key columns with the sums the model's
+ * compression needs, the result of the GROUP BY that `sufficientStatisticsSQL` writes
+ * (lib/model/sufficient_statistics_sql.ts). What the columns are, per family:
+ *
+ * - "patterns" families (bernoulli, binomial, poisson, …): the keys are every variable the model
+ *   reads except the outcome and trials (and the outcome too for families whose patterns keep
+ *   outcomes apart); the sums are `n` (rows), `sum__<outcome>` and `sum__<trials>`.
+ * - "cells" families (gaussian): the keys are the grouping factors and the factor covariates;
+ *   numeric variables are summed: `n`, and `sum__<a>__<b>…` holds Σ over the key's rows of the
+ *   product of the named variables (sorted, repeats for squares): Σy, Σy², ΣX, ΣXᵀX and ΣXᵀy.
+ * - Families whose default priors use the outcome's median and MAD add `y_median` and `y_mad`
+ *   (the same on every row) unless the Intercept, sd and family parameters' priors are all given.
+ *
+ * Rows with a missing value in any column the model reads are left out (as `dropMissing`).
+ */
+import { HetfxError } from "../errors.ts";
+import { type Column, makeTable, type Table } from "../data/table.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
+import { familyOf } from "../families/mod.ts";
+import { usedColumns } from "./used_columns.ts";
+
+/** One summed column: Σ over a key's rows of the product of `vars` (none: the row count). */
+export interface AggregateSum {
+  name: string;
+  vars: string[];
+}
+
+/** The columns of a model's aggregate (see the module comment). */
+export interface AggregateLayout {
+  /** GROUP BY columns, in the model's order. */
+  keys: string[];
+  /** Summed columns, `n` first. */
+  sums: AggregateSum[];
+  /** How the outcome's median/MAD for default priors is computed: on y, on log y, or not. */
+  priorOutcome: "identity" | "log" | null;
+}
+
+/** The column name of Σ Π vars: "n" for none, else "sum__" + the sorted names joined by "__". */
+export function sumName(vars: readonly string[]): string {
+  return vars.length === 0 ? "n" : "sum__" + [...vars].sort().join("__");
+}
+
+/** Which of brms's median/MAD transforms the family's default priors use (probed). */
+function priorOutcomeKind(spec: ModelSpec): "identity" | "log" | null {
+  const probe = familyOf(spec.family).priorOutcome(new Float64Array([0, 2, 5]));
+  if (probe === null) return null;
+  if (probe[0] === 0 && probe[1] === 2 && probe[2] === 5) return "identity";
+  if (Math.abs(probe[1] - Math.log(2)) < 1e-12) return "log";
+  throw new HetfxError(
+    `Aggregated data: the default priors of family "${spec.family}" need the outcome's rows; ` +
+      `give the Intercept, sd and family parameters' priors explicitly.`,
+  );
+}
+
+/**
+ * The aggregate's columns for `spec`; `isFactor(v)` says whether variable v is categorical
+ * (a factor key) rather than numeric.
+ *
+ * @example
+ * ```ts
+ * import { aggregateLayout } from "./aggregate.ts";
+ * const spec = { hetfx: 1 as const, outcome: "y", family: "gaussian" as const, intercept: true,
+ *   treatment: null, terms: ["x"], groupTerms: [{ group: "g", factors: ["g"], intercept: true,
+ *   slopes: [], correlated: true }], priors: [] };
+ * const l = aggregateLayout(spec, (v) => v === "g");
+ * console.assert(l.keys.join() === "g" && l.sums.some((s) => s.name === "sum__x__y"));
+ * ```
+ */
+export function aggregateLayout(
+  spec: ModelSpec,
+  isFactor: (v: string) => boolean,
+): AggregateLayout {
+  const family = familyOf(spec.family);
+  const groupFactors = new Set(spec.groupTerms.flatMap((g) => g.factors));
+  const used = usedColumns(spec);
+  const priorOutcome = priorOutcomeKind(spec);
+  if (family.compression === "patterns") {
+    const keys = used.filter((v) =>
+      (v !== spec.outcome || family.patternsKeepOutcome) && v !== spec.trials
+    );
+    const sums = [{ name: "n", vars: [] }, { name: sumName([spec.outcome]), vars: [spec.outcome] }];
+    if (spec.trials) sums.push({ name: sumName([spec.trials]), vars: [spec.trials] });
+    return { keys, sums, priorOutcome };
+  }
+  const keys = used.filter((v) => v !== spec.outcome && (groupFactors.has(v) || isFactor(v)));
+  const keySet = new Set(keys);
+  // The numeric part of each design term: its summed variables.
+  const monomials = new Map<string, string[]>([["", []]]);
+  const addTerm = (term: string) => {
+    const vars = term.split(":").filter((v) => !keySet.has(v)).sort();
+    monomials.set(vars.join(":"), vars);
+    // The treatment derivative of a term drops one treatment factor.
+    const t = spec.treatment === null ? -1 : vars.indexOf(spec.treatment);
+    if (t >= 0) {
+      const rest = vars.filter((_, i) => i !== t);
+      monomials.set(rest.join(":"), rest);
+    }
+  };
+  for (const term of spec.terms) addTerm(term);
+  for (const g of spec.groupTerms) for (const s of g.slopes) addTerm(s);
+  const products = new Map<string, string[]>();
+  const add = (vars: string[]) => products.set(sumName(vars), [...vars].sort());
+  const list = [...monomials.values()];
+  for (const a of list) {
+    add(a);
+    add([...a, spec.outcome]);
+    for (const b of list) add([...a, ...b]);
+  }
+  add([spec.outcome, spec.outcome]);
+  const sums = [...products].map(([name, vars]) => ({ name, vars }))
+    .sort((a, b) => a.vars.length - b.vars.length || (a.name < b.name ? -1 : 1));
+  return { keys, sums, priorOutcome };
+}
+
+/** What compileModel reads of aggregated data besides the key table. */
+export interface AggregateInput {
+  /** Data rows per key row. */
+  n: Float64Array;
+  /** Σ over each key row's data rows of the product of `vars` (the outcome by its name). */
+  sum(vars: readonly string[]): Float64Array;
+  /** Variables that are summed rather than keys. */
+  summed: ReadonlySet<string>;
+  /** The median and MAD of the family's prior outcome values, when the aggregate has them. */
+  priorOutcome: { median: number; mad: number } | null;
+}
+
+/**
+ * Read an aggregate table for `spec`: checks that every column of the layout is there, numeric,
+ * finite, with whole positive counts, and returns the key table (summed variables stand in as
+ * 1s and a non-key outcome as its key-row mean, so the spec validates against it) with the sums.
+ *
+ * @example
+ * ```ts
+ * import { readAggregate } from "./aggregate.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const spec = { hetfx: 1 as const, outcome: "y", family: "bernoulli" as const, intercept: true,
+ *   treatment: null, terms: ["x"], groupTerms: [], priors: [] };
+ * const t = makeTable({
+ *   x: { kind: "number", values: new Float64Array([0, 1]) },
+ *   n: { kind: "number", values: new Float64Array([10, 5]) },
+ *   sum__y: { kind: "number", values: new Float64Array([3, 4]) },
+ * });
+ * const { input } = readAggregate(spec, t);
+ * console.assert(input.sum(["y"])[1] === 4 && input.n[0] === 10);
+ * ```
+ */
+export function readAggregate(
+  spec: ModelSpec,
+  aggregate: Table,
+): { table: Table; input: AggregateInput } {
+  const has = (v: string) => aggregate.columns[v] !== undefined;
+  const layout = aggregateLayout(
+    spec,
+    (v) => has(v) && aggregate.columns[v].kind === "factor",
+  );
+  const missing = [
+    ...layout.keys.filter((k) => !has(k)),
+    ...layout.sums.map((s) => s.name).filter((k) => !has(k)),
+  ];
+  if (missing.length > 0) {
+    throw new HetfxError(
+      `Aggregated data: column${missing.length > 1 ? "s" : ""} ${
+        missing.map((m) => `"${m}"`).join(", ")
+      } missing. The aggregate for this model has keys [${layout.keys.join(", ")}] and sums ` +
+        `[${layout.sums.map((s) => s.name).join(", ")}]; print its query with \`deno task sql\`.`,
+    );
+  }
+  const numeric = (name: string): Float64Array => {
+    const c = aggregate.columns[name];
+    if (c.kind !== "number") {
+      throw new HetfxError(`Aggregated data: column "${name}" must be numeric (it holds text).`);
+    }
+    const bad = c.values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new HetfxError(
+        `Aggregated data: column "${name}" has a missing or non-finite value in row ${bad + 1}.`,
+      );
+    }
+    return c.values;
+  };
+  const n = numeric("n");
+  const badN = n.findIndex((v) => !(v >= 1) || !Number.isInteger(v));
+  if (badN >= 0) {
+    throw new HetfxError(
+      `Aggregated data: column "n" must count rows (a whole number ≥ 1); row ${badN + 1} ` +
+        `holds ${n[badN]}.`,
+    );
+  }
+  const sums = new Map(layout.sums.map((s) => [s.name, numeric(s.name)]));
+  let priorOutcome: AggregateInput["priorOutcome"] = null;
+  if (layout.priorOutcome !== null && has("y_median") && has("y_mad")) {
+    priorOutcome = { median: numeric("y_median")[0], mad: numeric("y_mad")[0] };
+  }
+  const summed = new Set(
+    usedColumns(spec).filter((v) => !layout.keys.includes(v)),
+  );
+  const columns: Record<string, Column> = {};
+  for (const k of layout.keys) columns[k] = aggregate.columns[k];
+  const ySum = sums.get(sumName([spec.outcome]))!;
+  for (const v of summed) {
+    columns[v] = {
+      kind: "number",
+      values: v === spec.outcome
+        ? ySum.map((s, i) => s / n[i])
+        : new Float64Array(n.length).fill(1),
+    };
+  }
+  const input: AggregateInput = {
+    n,
+    summed,
+    priorOutcome,
+    sum(vars) {
+      const s = sums.get(sumName(vars));
+      if (s === undefined) throw new Error(`aggregate has no ${sumName(vars)}`);
+      return s;
+    },
+  };
+  return { table: makeTable(columns), input };
+}

@@ -1,0 +1,137 @@
+/**
+ * The GROUP BY query that computes a model's aggregate (lib/model/aggregate.ts) where the data
+ * live: DuckDB, PostgreSQL, BigQuery or Spark SQL. Its result, saved as CSV and fitted with
+ * `--aggregated` (or `fitModel(spec, table, { aggregated: true })`), gives the posterior of the
+ * row-level fit.
+ */
+import { HetfxError } from "../errors.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
+import { aggregateLayout } from "./aggregate.ts";
+import { usedColumns } from "./used_columns.ts";
+
+/** The SQL dialects the query is written for. */
+export const SQL_DIALECTS = ["duckdb", "postgres", "bigquery", "spark"] as const;
+export type SqlDialect = typeof SQL_DIALECTS[number];
+
+/** Options of sufficientStatisticsSQL. */
+export interface SufficientStatisticsSqlOptions {
+  /** A table name (as the engine spells it), a table function call, or a SELECT query. */
+  table: string;
+  /** Default "duckdb". */
+  dialect?: SqlDialect;
+  /**
+   * Which variables are categorical (GROUP BY keys rather than summed numbers); grouping
+   * factors always are. A builder's `sufficientStatisticsSQL` takes them from its table.
+   */
+  factors?: readonly string[];
+}
+
+const DOUBLE: Record<SqlDialect, string> = {
+  duckdb: "DOUBLE",
+  postgres: "DOUBLE PRECISION",
+  bigquery: "FLOAT64",
+  spark: "DOUBLE",
+};
+
+/** Quote an identifier for the dialect. */
+function quote(name: string, dialect: SqlDialect): string {
+  if (dialect === "bigquery" || dialect === "spark") return "`" + name.replaceAll("`", "``") + "`";
+  return '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** The median of `expr` over the rows CTE, as a scalar subquery-free aggregate. */
+function medianOf(expr: string, dialect: SqlDialect, from: string): string {
+  switch (dialect) {
+    case "duckdb":
+      return `SELECT MEDIAN(${expr}) AS m FROM ${from}`;
+    case "postgres":
+      return `SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY ${expr}) AS m FROM ${from}`;
+    case "spark":
+      return `SELECT PERCENTILE(${expr}, 0.5) AS m FROM ${from}`;
+    case "bigquery":
+      return `SELECT ANY_VALUE(m) AS m FROM (SELECT PERCENTILE_CONT(${expr}, 0.5) OVER () AS m ` +
+        `FROM ${from})`;
+  }
+}
+
+/**
+ * The query (one statement) whose result is the model's aggregate: one row per key with `n` and
+ * the sums of products, rows with a missing value in a used column left out.
+ *
+ * @example
+ * ```ts
+ * import { sufficientStatisticsSQL } from "./sufficient_statistics_sql.ts";
+ * const spec = { hetfx: 1 as const, outcome: "y", family: "bernoulli" as const, intercept: true,
+ *   treatment: null, terms: ["x"], groupTerms: [], priors: [] };
+ * const sql = sufficientStatisticsSQL(spec, { table: "survey", dialect: "postgres" });
+ * console.assert(sql.includes('GROUP BY hetfx_rows."x"') && sql.includes('AS "sum__y"'));
+ * ```
+ */
+export function sufficientStatisticsSQL(
+  spec: ModelSpec,
+  options: SufficientStatisticsSqlOptions,
+): string {
+  const dialect = options.dialect ?? "duckdb";
+  if (!(SQL_DIALECTS as readonly string[]).includes(dialect)) {
+    throw new HetfxError(
+      `sufficientStatisticsSQL: unknown dialect "${dialect}"; use one of ${
+        SQL_DIALECTS.join(", ")
+      }.`,
+    );
+  }
+  if (typeof options.table !== "string" || options.table.trim() === "") {
+    throw new HetfxError(
+      "sufficientStatisticsSQL: `table` must name a table or hold a SELECT query.",
+    );
+  }
+  const factors = new Set(options.factors ?? []);
+  const layout = aggregateLayout(spec, (v) => factors.has(v));
+  const q = (name: string) => quote(name, dialect);
+  const keySet = new Set(layout.keys);
+  const source = /^\s*(select|with)\b/i.test(options.table)
+    ? `(${options.table.trim().replace(/;\s*$/, "")}) AS hetfx_source`
+    : options.table.trim();
+  const used = usedColumns(spec);
+  // The rows CTE: used columns, numbers as doubles, incomplete rows left out.
+  const select = used.map((v) =>
+    keySet.has(v) ? q(v) : `CAST(${q(v)} AS ${DOUBLE[dialect]}) AS ${q(v)}`
+  );
+  const lines = [
+    `-- hetfx aggregate (${spec.family}): keys ${layout.keys.join(", ") || "(none)"}; ` +
+    `fit its result with --aggregated`,
+    `WITH hetfx_rows AS (`,
+    `  SELECT ${select.join(", ")}`,
+    `  FROM ${source}`,
+    `  WHERE ${used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ")}`,
+    `)`,
+  ];
+  const from = ["hetfx_rows"];
+  const extra: string[] = [];
+  if (layout.priorOutcome !== null) {
+    // brms's default priors: the median and MAD (× 1.4826) of y (log y, 0 as 0.1, for log links).
+    const y = q(spec.outcome);
+    const expr = layout.priorOutcome === "log"
+      ? `LN(CASE WHEN ${y} = 0 THEN 0.1 ELSE ${y} END)`
+      : y;
+    lines.push(
+      `, hetfx_median AS (${medianOf(expr, dialect, "hetfx_rows")})`,
+      `, hetfx_mad AS (${
+        medianOf(`ABS(${expr} - hetfx_median.m)`, dialect, "hetfx_rows CROSS JOIN hetfx_median")
+      })`,
+    );
+    from.push("hetfx_median", "hetfx_mad");
+    extra.push(`MAX(hetfx_median.m) AS y_median`, `MAX(hetfx_mad.m) * 1.4826 AS y_mad`);
+  }
+  const sums = layout.sums.map((s) =>
+    s.vars.length === 0
+      ? `COUNT(*) AS ${q("n")}`
+      : `SUM(${s.vars.map((v) => `hetfx_rows.${q(v)}`).join(" * ")}) AS ${q(s.name)}`
+  );
+  const keys = layout.keys.map((k) => `hetfx_rows.${q(k)}`);
+  lines.push(
+    `SELECT ${[...keys, ...sums, ...extra].join(",\n  ")}`,
+    `FROM ${from.join(" CROSS JOIN ")}`,
+  );
+  if (keys.length > 0) lines.push(`GROUP BY ${keys.join(", ")}`, `ORDER BY ${keys.join(", ")}`);
+  return lines.join("\n") + ";\n";
+}

@@ -1,0 +1,25 @@
+/** The columns a model reads: its outcome, trials, weights, terms' variables and grouping factors. */
+import type { ModelSpec } from "../spec/model_spec.ts";
+
+/**
+ * Columns the model reads, outcome first.
+ *
+ * @example
+ * ```ts
+ * import { usedColumns } from "./used_columns.ts";
+ * const spec = { hetfx: 1 as const, outcome: "y", family: "gaussian" as const, intercept: true,
+ *   treatment: null, terms: ["x:z"], groupTerms: [], priors: [] };
+ * console.assert(usedColumns(spec).join() === "y,x,z");
+ * ```
+ */
+export function usedColumns(spec: ModelSpec): string[] {
+  const names = new Set<string>([spec.outcome]);
+  if (spec.trials) names.add(spec.trials);
+  if (spec.weights) names.add(spec.weights);
+  for (const term of spec.terms) for (const v of term.split(":")) names.add(v);
+  for (const g of spec.groupTerms) {
+    for (const f of g.factors) names.add(f);
+    for (const s of g.slopes) for (const v of s.split(":")) names.add(v);
+  }
+  return [...names];
+}

@@ -1,0 +1,119 @@
+/**
+ * `deno task sql` and the aggregated routes of `deno task fit`: the query printed for a file,
+ * its DuckDB result written as CSV, that aggregate fitted with --aggregated, the same rows
+ * fitted through --engine duckdb (the JSON records engine, rows scanned and cells), and bad
+ * input refused with exit status 2.
+ */
+import assert from "node:assert/strict";
+import { main } from "../../cli/sql.ts";
+import { runFitCli } from "../_fit_cli.ts";
+import { getColumn, labelAt } from "../../lib/data/table.ts";
+import { simulatedTable } from "../model/_fixtures.ts";
+
+const dir = await Deno.makeTempDir();
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const csv = `${dir}/rows.csv`;
+{
+  const t = simulatedTable(400, "bernoulli", 8);
+  const names = Object.keys(t.columns);
+  const lines = [names.join(",")];
+  for (let i = 0; i < t.nRows; i++) {
+    lines.push(names.map((n) => labelAt(getColumn(t, n), i)).join(","));
+  }
+  await Deno.writeTextFile(csv, lines.join("\n") + "\n");
+}
+const FORMULA = "y ~ 1 + x + treat + (1 + treat | g2)";
+
+/** `deno task fit FILE --aggregated --dry-run` for the bernoulli model. */
+const dryRunAggregated = (file: string) =>
+  runFitCli([file, "--aggregated", "--formula", FORMULA, "--family", "bernoulli", "--dry-run"]);
+
+/** main()'s exit status and what it printed. */
+async function runSql(...args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+  console.error = (...a: unknown[]) => void lines.push(a.join(" "));
+  try {
+    return { code: await main(args), out: lines.join("\n") };
+  } finally {
+    console.log = log, console.error = error;
+  }
+}
+
+Deno.test("sql prints the query, runs it, and fit --aggregated reads its result", async () => {
+  const printed = await runSql(
+    csv,
+    "--formula",
+    FORMULA,
+    "--family",
+    "bernoulli",
+    "--dialect",
+    "spark",
+    "--table",
+    "warehouse.rows",
+  );
+  assert.equal(printed.code, 0, printed.out);
+  assert.match(printed.out, /FROM warehouse\.rows/);
+  assert.match(printed.out, /GROUP BY hetfx_rows\.`x`, hetfx_rows\.`treat`, hetfx_rows\.`g2`/);
+  const agg = `${dir}/agg.csv`;
+  const ran = await runSql(
+    csv,
+    "--formula",
+    FORMULA,
+    "--family",
+    "bernoulli",
+    "--run",
+    "--out",
+    agg,
+  );
+  assert.equal(ran.code, 0, ran.out);
+  assert.match(ran.out, /aggregate rows from 400 rows/);
+  const header = (await Deno.readTextFile(agg)).split("\n")[0];
+  assert.equal(header, "x,treat,g2,n,sum__y");
+  const fit = await dryRunAggregated(agg);
+  assert.equal(fit.code, 0, fit.stderr);
+  assert.match(fit.stdout, /aggregate rows/);
+});
+
+Deno.test("fit --engine duckdb records the engine, rows scanned and patterns", async () => {
+  const out = `${dir}/fit.json`;
+  const r = await runFitCli([
+    csv,
+    "--engine",
+    "duckdb",
+    "--formula",
+    FORMULA,
+    "--family",
+    "bernoulli",
+    "--chains",
+    "1",
+    "--warmup",
+    "100",
+    "--draws",
+    "100",
+    "--no-progress",
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(json.data.engine, "duckdb");
+  assert.equal(json.data.rowsScanned, 400);
+  assert.equal(json.data.rows, 400);
+  assert.ok(json.data.patterns > 0 && json.data.patterns <= json.data.aggregateRows);
+});
+
+Deno.test("sql and fit refuse bad input with exit status 2", async () => {
+  const dialect = await runSql(csv, "--formula", FORMULA, "--dialect", "mysql");
+  assert.equal(dialect.code, 2);
+  assert.match(dialect.out, /--dialect must be duckdb, postgres, bigquery, spark/);
+  const missing = await runFitCli([`${dir}/none.parquet`, "--formula", FORMULA, "--dry-run"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr + missing.stdout, /Cannot read ".*none\.parquet": no such file/);
+  const incomplete = `${dir}/incomplete.csv`;
+  await Deno.writeTextFile(incomplete, "x,treat,g2,n\n1,0,a,3\n");
+  const bad = await dryRunAggregated(incomplete);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr + bad.stdout, /column "y" not found/);
+});

@@ -1,0 +1,133 @@
+/**
+ * Aggregated data (lib/model/aggregate.ts): compiling a model from its aggregate gives the same
+ * log density and gradient as compiling it from the rows, for every family, crossed varying
+ * effects, a continuous covariate, a factor and a numeric treatment interaction; default priors
+ * from y_median/y_mad; malformed aggregates refused naming the column.
+ *
+ * Also covers: aggregate_rows.ts, aggregate_stats.ts, used_columns.ts.
+ */
+import assert from "node:assert/strict";
+import { compileModel } from "../../lib/model/compile.ts";
+import { CompiledModel } from "../../lib/model/compiled_model.ts";
+import { aggregateLayout } from "../../lib/model/aggregate.ts";
+import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
+import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+
+const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
+
+/** Log density and gradient of the row-level and aggregated compiles at random points. */
+function assertSameDensity(spec: ModelSpec, rows: Table, seed: number) {
+  const a = compileModel(spec, rows);
+  const b = compileModel(spec, aggregateRows(spec, rows), { aggregated: true });
+  assert.equal(b.dim, a.dim);
+  assert.equal(b.nRows, a.nRows);
+  assert.equal(b.aggregated, true);
+  assert.deepEqual(
+    b.fixedMeans.map((v) => Math.round(v * 1e9)),
+    a.fixedMeans.map((v) => Math.round(v * 1e9)),
+  );
+  // The data warnings count data rows, not key rows (none the row-level compile lacks).
+  for (const w of b.warnings ?? []) assert.ok((a.warnings ?? []).includes(w), w);
+  const ma = new CompiledModel(a);
+  const mb = new CompiledModel(b);
+  const u = seeded(seed);
+  for (let rep = 0; rep < 5; rep++) {
+    const theta = Float64Array.from({ length: a.dim }, () => (u() - 0.5));
+    const ga = new Float64Array(a.dim);
+    const gb = new Float64Array(a.dim);
+    const la = ma.logDensityGradient(theta, ga);
+    const lb = mb.logDensityGradient(theta, gb);
+    // Same sums in another order: agreement to rounding (1e-9 relative).
+    assert.ok(Math.abs(la - lb) <= 1e-9 * Math.abs(la), `${spec.family}: ${la} vs ${lb}`);
+    for (let i = 0; i < a.dim; i++) {
+      assert.ok(Math.abs(ga[i] - gb[i]) <= 1e-8 * (1 + Math.abs(ga[i])), `grad ${i}`);
+    }
+  }
+  // Treatment effects per cell: the same means of derivatives.
+  for (let i = 0; i < a.effectFixed.length; i++) {
+    assert.ok(Math.abs(a.effectFixed[i] - b.effectFixed[i]) < 1e-9);
+  }
+}
+
+for (const family of FAMILIES) {
+  Deno.test(`aggregate: ${family} crossed model has the row-level log density`, () => {
+    assertSameDensity(crossedSpec(family), simulatedTable(300, family, 11), 3);
+  });
+}
+
+Deno.test("aggregate: few data rows are warned of by their count, not the key rows'", () => {
+  const spec = crossedSpec("gaussian");
+  const rows = simulatedTable(30, "gaussian", 4);
+  const a = compileModel(spec, rows);
+  const b = compileModel(spec, aggregateRows(spec, rows), { aggregated: true });
+  const few = (w: string[] = []) => w.filter((m) => /data have only/.test(m));
+  assert.equal(few(a.warnings).length, 1);
+  assert.deepEqual(few(b.warnings), few(a.warnings));
+});
+
+Deno.test("aggregate: default priors come from y_median and y_mad", () => {
+  for (const family of ["gaussian", "poisson"] as Family[]) {
+    const spec = { ...crossedSpec(family), priors: [] };
+    assertSameDensity(spec, simulatedTable(200, family, 5), 9);
+  }
+});
+
+Deno.test("aggregate: the Gaussian layout sums products of the numeric variables", () => {
+  const spec = crossedSpec("gaussian");
+  const layout = aggregateLayout(spec, (v) => v === "f" || v === "g2");
+  assert.deepEqual(layout.keys, ["f", "g1", "g2"]);
+  const names = layout.sums.map((s) => s.name);
+  for (
+    const n of ["n", "sum__y", "sum__y__y", "sum__x", "sum__x__x", "sum__x__y", "sum__treat__x"]
+  ) {
+    assert.ok(names.includes(n), n);
+  }
+  // A bernoulli aggregate keys every covariate and sums only the outcome.
+  const bern = aggregateLayout(crossedSpec("bernoulli"), (v) => v === "f");
+  assert.deepEqual(bern.sums.map((s) => s.name), ["n", "sum__y"]);
+  assert.ok(bern.keys.includes("x") && bern.keys.includes("treat"));
+});
+
+Deno.test("aggregate: malformed aggregates are refused naming the column", () => {
+  const spec = crossedSpec("bernoulli");
+  const agg = aggregateRows(spec, simulatedTable(100, "bernoulli", 2));
+  const without = (name: string) =>
+    makeTable(Object.fromEntries(Object.entries(agg.columns).filter(([k]) => k !== name)));
+  assert.throws(
+    () => compileModel(spec, without("sum__y"), { aggregated: true }),
+    (e) => e instanceof HetfxError && /"sum__y" missing/.test(e.message),
+  );
+  assert.throws(
+    () => compileModel(spec, without("x"), { aggregated: true }),
+    (e) => e instanceof HetfxError && /"x" missing/.test(e.message),
+  );
+  const withColumn = (name: string, values: Float64Array) =>
+    makeTable({ ...agg.columns, [name]: { kind: "number", values } });
+  const n = (agg.columns.n as { values: Float64Array }).values;
+  assert.throws(
+    () =>
+      compileModel(spec, withColumn("n", n.map((v, i) => i === 2 ? 0.5 : v)), { aggregated: true }),
+    (e) => e instanceof HetfxError && /"n" must count rows.*row 3/.test(e.message),
+  );
+  assert.throws(
+    () => compileModel(spec, withColumn("sum__y", n.map((v) => v + 1)), { aggregated: true }),
+    (e) => e instanceof HetfxError && /events in/.test(e.message),
+  );
+  assert.throws(
+    () => compileModel(spec, withColumn("sum__y", n.map(() => NaN)), { aggregated: true }),
+    (e) => e instanceof HetfxError && /"sum__y" has a missing/.test(e.message),
+  );
+  // Gaussian default priors without y_median/y_mad.
+  const g = { ...crossedSpec("gaussian"), priors: [] };
+  const ga = aggregateRows(g, simulatedTable(100, "gaussian", 2));
+  const noMedian = makeTable(
+    Object.fromEntries(Object.entries(ga.columns).filter(([k]) => !k.startsWith("y_m"))),
+  );
+  assert.throws(
+    () => compileModel(g, noMedian, { aggregated: true }),
+    (e) => e instanceof HetfxError && /y_median/.test(e.message),
+  );
+});

@@ -1,0 +1,66 @@
+/**
+ * The sufficient-statistics query's text in each dialect: identifiers quoted as the dialect
+ * quotes them, numbers cast to its double type, the median/MAD for default priors, incomplete
+ * rows left out, and bad options refused. (The DuckDB query is run in
+ * tests/engine/duckdb_engine_test.ts and gives the row-level log density.)
+ *
+ * Also covers: builder_sql.ts (the builder's method: its table's factors become keys).
+ */
+import assert from "node:assert/strict";
+import {
+  SQL_DIALECTS,
+  sufficientStatisticsSQL,
+} from "../../lib/model/sufficient_statistics_sql.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { crossedSpec } from "./_fixtures.ts";
+
+Deno.test("sufficientStatisticsSQL: each dialect quotes, casts and groups", () => {
+  const spec = { ...crossedSpec("gaussian"), priors: [] };
+  const expected = {
+    duckdb: ['"x"', "AS DOUBLE)", "MEDIAN("],
+    postgres: ['"x"', "AS DOUBLE PRECISION)", "PERCENTILE_CONT(0.5) WITHIN GROUP"],
+    bigquery: ["`x`", "AS FLOAT64)", "PERCENTILE_CONT(`y`, 0.5) OVER ()"],
+    spark: ["`x`", "AS DOUBLE)", "PERCENTILE(`y`, 0.5)"],
+  };
+  for (const dialect of SQL_DIALECTS) {
+    const sql = sufficientStatisticsSQL(spec, { table: "db.survey", dialect, factors: ["f"] });
+    for (const part of expected[dialect]) assert.ok(sql.includes(part), `${dialect}: ${part}`);
+    assert.ok(sql.includes("FROM db.survey"));
+    assert.match(sql, /IS NOT NULL AND/);
+    assert.match(sql, /GROUP BY hetfx_rows.(["`])f\1, hetfx_rows.\1g1\1, hetfx_rows.\1g2\1/);
+    assert.match(sql, /AS (["`])sum__x__y\1/);
+    assert.match(sql, /AS y_mad/);
+  }
+});
+
+Deno.test("sufficientStatisticsSQL: a query source is wrapped; bernoulli needs no median", () => {
+  const sql = sufficientStatisticsSQL(crossedSpec("bernoulli"), {
+    table: "SELECT * FROM t WHERE wave = 2;",
+  });
+  assert.ok(sql.includes("FROM (SELECT * FROM t WHERE wave = 2) AS hetfx_source"));
+  assert.ok(!sql.includes("MEDIAN"));
+  assert.ok(sql.includes('COUNT(*) AS "n"') && sql.includes('AS "sum__y"'));
+});
+
+Deno.test("sufficientStatisticsSQL: bad options are refused", () => {
+  const spec = crossedSpec("bernoulli");
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => sufficientStatisticsSQL(spec, { table: "t", dialect: "mysql" as any }),
+    (e) => e instanceof HetfxError && /unknown dialect "mysql"/.test(e.message),
+  );
+  assert.throws(
+    () => sufficientStatisticsSQL(spec, { table: " " }),
+    (e) => e instanceof HetfxError && /`table`/.test(e.message),
+  );
+});
+
+Deno.test("builder.sufficientStatisticsSQL: the table's factor columns are keys", async () => {
+  await import("../../lib/model/builder_sql.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { simulatedTable } = await import("./_fixtures.ts");
+  const sql = formula("y ~ 1 + x + f + (1 | g1)", simulatedTable(50, "gaussian"))
+    .sufficientStatisticsSQL({ table: "t", dialect: "postgres" });
+  assert.match(sql, /GROUP BY hetfx_rows."f", hetfx_rows."g1"/);
+  assert.match(sql, /AS "sum__x__x"/);
+});
