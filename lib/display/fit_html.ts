@@ -37,7 +37,7 @@ export function fitToHtml(fit: FitResult): string {
     (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
     spread
       ? `Effect of <code>${esc(fit.data.treatment!)}</code> ${
-        familyOf(fit.spec.family).linkScale
+        familyOf(fit.spec.family, fit.spec.link).linkScale
       }: sd of all group-effect draws ` +
         `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
           esc(spread.min.group)

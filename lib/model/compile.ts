@@ -77,6 +77,10 @@ export function compileModel(
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = checkOutcome(spec, table);
+  const family = familyOf(spec.family, spec.link);
+  // Ordinal families: K − 1 thresholds take the intercept's place (brms's b_Intercept[k]).
+  const nThresholds = family.thresholds ? family.thresholds.categories(y, spec.outcome) - 1 : 0;
+  const hasIntercept = spec.intercept && family.thresholds === undefined;
   checkTreatmentVaries(table, spec.treatment);
   const trials = spec.trials
     ? (getColumn(table, spec.trials) as { values: Float64Array }).values
@@ -86,7 +90,7 @@ export function compileModel(
   let defaultsMemo: DefaultPriors | undefined;
   const defaults = () => (defaultsMemo ??= defaultPriors(spec.family, y));
 
-  const design = populationDesign(spec, table);
+  const design = populationDesign(spec, table, hasIntercept);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation, refused or warned of before anything is sampled.
   const degenerate = [
@@ -104,19 +108,19 @@ export function compileModel(
     ),
   ];
   const nFixed = fixed.length;
-  const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
   const interceptOffset = hasIntercept ? 0 : -1;
   const bOffset = firstFixed;
 
   // Varying-effect terms add W columns when needed (`design` grows in place).
-  const varying = varyingTerms(spec, table, design, defaults);
+  const varying = varyingTerms(spec, table, design, defaults, hasIntercept);
   const { terms, termKeys, varyingDerivatives } = varying;
   let offset = varying.offset;
   // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
   // resolved after the design; defaults are computed only when a prior is left to them.
-  const family = familyOf(spec.family);
   const parameterOffsets = family.parameters.map(() => offset++);
+  const thresholdOffset = offset;
+  offset += nThresholds;
   const D = columns.length;
 
   const { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels } = cellsOf(
@@ -162,6 +166,7 @@ export function compileModel(
   }));
   const compiled: CompiledData = {
     family: spec.family,
+    ...(spec.link === undefined ? {} : { link: spec.link }),
     outcome: spec.outcome,
     nRows: n,
     columnNames,
@@ -174,6 +179,22 @@ export function compileModel(
     bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
     familyParameters,
     sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
+    ...(nThresholds === 0 ? {} : {
+      thresholds: {
+        offset: thresholdOffset,
+        count: nThresholds,
+        priors: Array.from(
+          { length: nThresholds },
+          (_, k) =>
+            resolvePrior(
+              spec.priors,
+              "Intercept",
+              { coef: String(k + 1) },
+              () => defaults().Intercept,
+            ),
+        ),
+      },
+    }),
     terms,
     kTotal,
     nCells,
@@ -196,13 +217,14 @@ export function compileModel(
 
 /**
  * The population-level design W: an intercept column (when the model has one) and each fixed
- * term's column, centred on its mean when there is an intercept (as brms does).
+ * term's column, centred on its mean when there is an intercept (as brms does). Factors are
+ * coded against the formula's intercept (`spec.intercept`), which ordinal families keep as
+ * thresholds rather than a column (`hasIntercept` false).
  */
-function populationDesign(spec: ModelSpec, table: Table) {
+function populationDesign(spec: ModelSpec, table: Table, hasIntercept: boolean) {
   const n = table.nRows;
   const fixed = designColumns(table, spec.terms, spec.treatment, spec.intercept);
   const nFixed = fixed.length;
-  const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
   for (let p = 0; p < nFixed; p++) {
     if (!hasIntercept) continue;
@@ -244,10 +266,10 @@ function varyingTerms(
   table: Table,
   design: ReturnType<typeof populationDesign>,
   defaults: () => DefaultPriors,
+  hasIntercept: boolean,
 ) {
   const n = table.nRows;
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
-  const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
   let offset = firstFixed + fixed.length;
   const terms: CompiledTerm[] = [];

@@ -7,6 +7,7 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
 import { coefficientsFromTheta, varyingEffectsFromTheta } from "../model/varying_effects.ts";
+import { thresholdName, thresholdsFromUnconstrained } from "../families/ordered_thresholds.ts";
 
 /** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
 export interface NamedDraws {
@@ -47,6 +48,12 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
     return array;
   };
   const bIntercept = data.hasIntercept ? add("b_Intercept") : null;
+  const thresholds = data.thresholds;
+  const thresholdArrays = Array.from(
+    { length: thresholds?.count ?? 0 },
+    (_, k) => add(thresholdName(k)),
+  );
+  const tau = new Float64Array(thresholdArrays.length);
   const b = data.fixedNames.map((n) => add(`b_${n}`));
   const termArrays = data.terms.map((term) => {
     const K = term.coefNames.length;
@@ -133,6 +140,10 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         bIntercept[out] = intercept;
       }
       for (const { p, array } of familyParameters) array[out] = p.lower + Math.exp(theta[p.offset]);
+      if (thresholds) {
+        thresholdsFromUnconstrained(theta, thresholds.offset, tau);
+        for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k];
+      }
       if (hasEffects) {
         for (let c = 0; c < nCells; c++) {
           let predicted = 0;

@@ -8,6 +8,7 @@
  *   from the counter RNG keyed by (seed, draw, row, stream 17), so the same seed gives the same
  *   draws in any order.
  */
+import { familyDraws } from "./family_draws.ts";
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, type Table } from "../data/table.ts";
@@ -98,7 +99,7 @@ export function responseFunction(
   type: "expectation" | "prediction",
   seed: number,
 ): (row: number, eta: Float64Array) => void {
-  const family = familyOf(fit.spec.family);
+  const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
   const trials = family.needsTrials && fit.spec.trials
     ? (getColumn(table, fit.spec.trials, "Cannot predict") as { values?: Float64Array }).values
@@ -108,13 +109,13 @@ export function responseFunction(
       `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
+  const extra = familyDraws(fit, family);
   if (type === "expectation") {
     return (row, eta) => {
       const m = trials ? trials[row] : 1;
-      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m);
+      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m, extra, s);
     };
   }
-  const extra = family.parameters.map((p) => fit.named.values.get(p.name)!);
   const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.prediction);
   return (row, eta) => {
     const m = trials ? trials[row] : 1;

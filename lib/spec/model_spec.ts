@@ -18,9 +18,23 @@ export const FAMILY_ROLES = {
   binomial: { link: "logit", trials: true, parameters: [] },
   poisson: { link: "log", trials: false, parameters: [] },
   student: { link: "identity", trials: false, parameters: ["sigma", "nu"] },
+  // Ordinal: K − 1 ordered thresholds (prior class Intercept) in place of the intercept.
+  cumulative: {
+    link: "logit",
+    links: ["logit", "probit"],
+    trials: false,
+    parameters: [],
+    thresholds: true,
+  },
 } as const satisfies Record<
   string,
-  { link: string; trials: boolean; parameters: readonly string[] }
+  {
+    link: string;
+    links?: readonly string[];
+    trials: boolean;
+    parameters: readonly string[];
+    thresholds?: boolean;
+  }
 >;
 
 /** Likelihood families. */
@@ -71,6 +85,11 @@ export interface ModelSpec {
   hetfx: 1;
   outcome: string;
   family: Family;
+  /**
+   * The link, where the family takes several (cumulative: "logit" or "probit"); absent: the
+   * family's default.
+   */
+  link?: string;
   /** Column with the number of trials (binomial only). */
   trials?: string;
   /** Whether the model has a population-level intercept. */

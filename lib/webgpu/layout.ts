@@ -222,9 +222,15 @@ export function buildLayout(
       );
     }
   }
-  const family = familyOf(data.family);
+  const wgsl = familyOf(data.family, data.link).wgsl;
+  if (wgsl === undefined) {
+    throw new HetfxError(
+      `Cannot use the WebGPU backend: the ${data.family} family has no WebGPU code yet; ` +
+        `use backend "cpu".`,
+    );
+  }
   const gaussian = data.stats.kind === "gaussian";
-  const extraPartials = family.wgsl.extraPartials;
+  const extraPartials = wgsl.extraPartials;
   const nAcc = 1 + D + KT + extraPartials;
 
   // Cells → chunks of patterns; pattern rows (β columns that are sampled, Â, sum, weight) in
@@ -244,7 +250,7 @@ export function buildLayout(
       : nField![p];
   // The two per-pattern fields the family's pattern_terms reads as (y, n).
   const [yField, nField] = data.stats.kind === "patterns"
-    ? family.wgsl.gpuFields(data.stats)
+    ? wgsl.gpuFields(data.stats)
     : [null, null];
   if (data.stats.kind !== "patterns") rowFields.push(...Array(nFields).fill("0.0"));
   else {
@@ -539,7 +545,7 @@ export function buildLayout(
       ? 0
       : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
     gaussian,
-    familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
+    familyWgsl: wgsl.patternTerms + wgsl.finalize,
     extraPartials,
     data: { rows, idx, modelF },
     nonZ,
