@@ -43,11 +43,25 @@ export function categoryTerms(
   } else {
     const a = tau[k - 1] - eta;
     const b = tau[k - 2] - eta;
-    // F(a) − F(b), from the upper tails F(−b) − F(−a) when both lie above 0 (no cancellation).
-    const p = b > 0 ? link.cdf(-b) - link.cdf(-a) : link.cdf(a) - link.cdf(b);
-    out.lp = p > 0 ? Math.log(p) : -Infinity;
-    out.dUpper = link.density(a) / p;
-    out.dLower = -link.density(b) / p;
+    if (b > 0) {
+      // Both above 0: P = F(−b) − F(−a) from the upper tails, in logs (r = F(−a)/F(−b)).
+      const r = Math.exp(link.logCdf(-a) - link.logCdf(-b));
+      out.lp = link.logCdf(-b) + Math.log1p(-r);
+      out.dUpper = link.densityOverCdf(-a) * r / (1 - r);
+      out.dLower = -link.densityOverCdf(-b) / (1 - r);
+    } else if (a <= 0) {
+      // Both below 0: P = F(a) − F(b) in logs (r = F(b)/F(a)), finite far into the tail.
+      const r = Math.exp(link.logCdf(b) - link.logCdf(a));
+      out.lp = link.logCdf(a) + Math.log1p(-r);
+      out.dUpper = link.densityOverCdf(a) / (1 - r);
+      out.dLower = -link.densityOverCdf(b) * r / (1 - r);
+    } else {
+      // b ≤ 0 < a: P ≥ F(a) − ½, no cancellation.
+      const p = link.cdf(a) - link.cdf(b);
+      out.lp = Math.log(p);
+      out.dUpper = link.density(a) / p;
+      out.dLower = -link.density(b) / p;
+    }
   }
 }
 

@@ -12,9 +12,9 @@ Deno.test("normalCdf: known quantiles, symmetry and deep lower tail", () => {
     [-30, 4.906713927148764e-198],
   ];
   for (const [x, p] of known) {
-    assert.ok(Math.abs(normalCdf(x) / p - 1) < 1e-12, `Φ(${x}) = ${normalCdf(x)}, want ${p}`);
+    assert.ok(Math.abs(normalCdf(x) / p - 1) < 1e-13, `Φ(${x}) = ${normalCdf(x)}, want ${p}`);
   }
-  for (const x of [-4.1, -2.5, -1.3, 0.2, 2.49, 2.51, 6]) {
+  for (const x of [-4.1, -2.5, -1.3, 0.2, 1.41, 1.42, 6]) {
     assert.ok(Math.abs(normalCdf(x) + normalCdf(-x) - 1) < 1e-15);
   }
 });
