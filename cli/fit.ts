@@ -33,16 +33,26 @@ import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
-import { FAMILY_LIST } from "../lib/families/mod.ts";
+import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
   const pad = " ".repeat(26);
   return FAMILY_LIST.map((f) => {
-    const extra = f.parameters.length === 0
+    const extra = f.thresholds
+      ? "thresholds b_Intercept[1..K-1], no intercept"
+      : f.parameters.length === 0
       ? "no extra parameter"
       : f.parameters.map((p) => p.name).join(", ");
-    const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${f.link} link`];
+    const links = linksOf(f.name);
+    const link = links.length > 1 ? `${links.join(" or ")} link (--link)` : `${f.link} link`;
+    const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${link}`];
+    if (f.thresholds) {
+      lines.push(
+        `${pad}${" ".repeat(11)}outcome 1..K; thresholds default student_t(3, 0, 2.5);`,
+        `${pad}${" ".repeat(11)}effects on E[y] and, in the JSON, on each P(y = k)`,
+      );
+    }
     if (f.needsTrials) lines.push(`${pad}${" ".repeat(11)}needs trials: "y | trials(n) ~ …"`);
     for (const p of f.parameters) {
       lines.push(`${pad}${" ".repeat(11)}${p.name}: ${p.description}`);
@@ -73,7 +83,9 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
 
 Model
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
-  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
+  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian;
+                        "cumulative(probit)" names the link too)
+  --link NAME           the link of cumulative: logit (default) | probit
 ${familyHelp()}
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
@@ -121,6 +133,8 @@ export interface CliArgs {
   data: string;
   formula: string;
   family: Family;
+  /** --link: the link of a family that takes several (cumulative: logit or probit). */
+  link?: string;
   /** Level orders from --levels: column → levels, the first the reference. */
   levels: Record<string, string[]>;
   /** --treatment: which varying slope is the treatment (default: the first). */
@@ -187,6 +201,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
       options: {
         formula: { type: "string" },
         family: { type: "string" },
+        link: { type: "string" },
         treatment: { type: "string" },
         levels: { type: "string", multiple: true },
         recode: { type: "string" },
@@ -231,6 +246,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
   nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
   nonEmpty("family", v.family, "gaussian");
+  nonEmpty("link", v.link, "probit");
   nonEmpty("recode", v.recode, "tomz-weeks");
   nonEmpty("out", v.out, "result.json");
   nonEmpty("effects-by", v["effects-by"], "g");
@@ -250,6 +266,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     data: parsed.positionals[0],
     formula: v.formula,
     family: (v.family ?? "gaussian") as Family,
+    ...(v.link === undefined ? {} : { link: v.link }),
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
     recode: v.recode,
@@ -408,6 +425,20 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
   for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
 }
 
+/**
+ * Ordinal families: `category_effects`, per category k the --effects-by estimates of the
+ * effect on P(y = k) (the `effects` array holds those on E[y]); nothing for other families.
+ */
+function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
+  if (familyOf(fit.spec.family, fit.spec.link).thresholds === undefined) return {};
+  const K = (fit.data.thresholds?.count ?? 0) + 1;
+  const byCategory: Record<string, unknown> = {};
+  for (let k = 1; k <= K; k++) {
+    byCategory[String(k)] = effectsToJSON(fit.effects({ by: args.effectsBy, category: k }));
+  }
+  return { category_effects: byCategory };
+}
+
 /** The --effects-by estimates as text: the ATE, then one line per cell. */
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
@@ -439,7 +470,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     table = recode(table);
   }
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
-  let builder = formula(args.formula, table, { family: args.family });
+  let builder = formula(args.formula, table, { family: args.family, link: args.link });
   if (args.dropMissing) {
     const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
     if (dropped.droppedRows > 0) {
@@ -448,7 +479,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
     }
     table = dropped.table;
-    builder = formula(args.formula, table, { family: args.family });
+    builder = formula(args.formula, table, { family: args.family, link: args.link });
   }
   if (args.treatment !== undefined) builder = withTreatment(builder, args.treatment);
   for (const p of args.priors.map(parsePrior)) {
@@ -530,7 +561,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.out) {
       const json = effects === undefined
         ? fit.toJSON()
-        : { ...fit.toJSON(), effects: effectsToJSON(effects) };
+        : { ...fit.toJSON(), effects: effectsToJSON(effects), ...categoryEffects(fit, args) };
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {

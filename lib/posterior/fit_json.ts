@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { GroupEffect } from "./types.ts";
 
@@ -48,6 +49,8 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     warnings: fit.warnings(),
     parameters: fit.summary(),
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
+    // Group effects are on the linear predictor's scale ("on the latent (logit) scale", …).
+    group_effects_scale: familyOf(fit.spec.family, fit.spec.link).linkScale,
     effect_spread: spread
       ? {
         sd_all_draws: spread.sd_all_draws,

@@ -125,3 +125,31 @@ export function responseFunction(
     }
   };
 }
+
+/**
+ * In-place map from η draws to P(from ≤ y ≤ to | draw) for an ordinal family (categories
+ * 1…K): the probability of one category (from = to) or of a range such as y ≥ 4.
+ *
+ * @example
+ * ```ts ignore
+ * const atLeast4 = categoryProbabilityFunction(fit, 4, 5); // P(y ≥ 4) on a 1–5 scale
+ * ```
+ */
+export function categoryProbabilityFunction(
+  fit: FitResult,
+  from: number,
+  to: number,
+): (row: number, eta: Float64Array) => void {
+  const family = familyOf(fit.spec.family, fit.spec.link);
+  if (family.categoryProbabilities === undefined) throw new Error("not an ordinal family");
+  const extra = familyDraws(fit, family);
+  const probs = new Float64Array(extra.length - family.parameters.length + 1);
+  return (_row, eta) => {
+    for (let s = 0; s < eta.length; s++) {
+      family.categoryProbabilities!(eta[s], extra, s, probs);
+      let p = 0;
+      for (let k = from; k <= to; k++) p += probs[k - 1];
+      eta[s] = p;
+    }
+  };
+}
