@@ -13,6 +13,9 @@ import type { Family } from "../../lib/families/family.ts";
 import { statsOf } from "./_family_checks.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { compileModel } from "../../lib/model/compile.ts";
 
 /** Φ(t), t ≤ 0, by Simpson's rule on [t − 12, t] (relative error < 1e-11); Φ(t) = 1 − Φ(−t). */
 function simpsonPhi(t: number): number {
@@ -217,4 +220,22 @@ Deno.test("cumulative: names, brms spelling, and no parameters besides the thres
     assert.ok(f.discrete && f.patternsKeepOutcome && !f.collapsible);
     assert.equal(f.wgsl, undefined);
   }
+});
+
+Deno.test("cumulative: compiling refuses gaps, non-integers and a single category by name", () => {
+  const build = (values: number[]) => {
+    const t = makeTable({
+      pref: { kind: "number", values: Float64Array.from(values) },
+      x: { kind: "number", values: Float64Array.from(values, (_, i) => i % 2) },
+    });
+    return compileModel(formula("pref ~ 1 + x", t, { family: "cumulative" }).toJSON(), t);
+  };
+  assert.equal(build([1, 2, 3, 2, 1]).thresholds?.count, 2);
+  assert.throws(() => build([1, 2, 5, 2]), /"pref" takes values up to 5 but never 3, 4/);
+  assert.throws(
+    () => build([1, 2, 2.5, 2]),
+    /"pref" must be a category 1, 2, …, K .* row 3 has 2.5/,
+  );
+  assert.throws(() => build([1, 1, 1]), /single category/);
+  assert.throws(() => build([0, 1, 2]), /row 1 has 0/);
 });

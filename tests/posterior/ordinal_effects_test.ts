@@ -6,35 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { formula } from "../../lib/spec/formula.ts";
-import { makeTable, type Table } from "../../lib/data/table.ts";
-import { KeyedStream } from "../../lib/math/rng.ts";
+import { ordinalTable } from "./_ordinal_fixture.ts";
 import { fitModel } from "../../lib/fit/fit.ts";
 import type { Fit } from "../../lib/fit/fit.ts";
 import { ppCheck } from "../../lib/posterior/pp_check.ts";
 import { predict } from "../../lib/posterior/predict.ts";
 import { loo } from "../../lib/posterior/loo.ts";
-
-const TAU = [-1, 0.3, 1.8];
-const J = 6;
-
-/** n rows: treat 0/1, group g (J levels), y ∈ 1…4 from a latent logistic with thresholds TAU. */
-export function ordinalTable(n: number, seed: number, bTreat = 0.9): Table {
-  const rng = new KeyedStream(seed, 0, 0, 0);
-  const u = Array.from({ length: J }, () => 0.5 * rng.normal());
-  const y = new Float64Array(n), treat = new Float64Array(n), g = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    treat[i] = i % 2;
-    g[i] = Math.floor(i / 2) % J;
-    const v = rng.uniform();
-    const z = bTreat * treat[i] + u[g[i]] + Math.log(v / (1 - v));
-    y[i] = 1 + TAU.filter((t) => z > t).length;
-  }
-  return makeTable({
-    y: { kind: "number", values: y },
-    treat: { kind: "number", values: treat },
-    g: { kind: "factor", codes: g, levels: Array.from({ length: J }, (_, j) => `g${j}`) },
-  });
-}
 
 let memo: Promise<Fit> | undefined;
 const ordinalFit = () =>
