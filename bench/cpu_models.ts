@@ -1,7 +1,8 @@
 /**
  * CPU inference benchmarks (issue 4): wall time (compile, warmup, sampling), min bulk/tail ESS,
  * ESS per second and peak memory for
- *   (a) the paper's Tomz & Weeks model on the real data (paper settings),
+ *   (a) the paper's Tomz & Weeks model on the real data (paper settings), and its ordinal
+ *       variant (the 5-point `pref`, cumulative logit; issue 19),
  *   (b) a simulated crossed 4-term model (race × gender × hawk × intl, 36 cells), 3,000 rows,
  *       Gaussian and Bernoulli,
  *   (c) the same at 100,000 rows.
@@ -17,7 +18,7 @@
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
+import { PAPER_SAMPLER, tomzWeeksModel, tomzWeeksOrdinalModel } from "../lib/spec/paper_models.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { lkj, normal } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
@@ -149,6 +150,10 @@ if (import.meta.main) {
   if (wanted("tomz_weeks_paper_model")) {
     const tw = await loadTomzWeeks();
     results.push(await run("tomz_weeks_paper_model", tomzWeeksModel(tw)));
+  }
+  if (wanted("tomz_weeks_ordinal_pref")) {
+    const tw = await loadTomzWeeks();
+    results.push(await run("tomz_weeks_ordinal_pref", tomzWeeksOrdinalModel(tw)));
   }
   for (const family of ["gaussian", "bernoulli"] as const) {
     for (const rows of [3000, 100000]) {
