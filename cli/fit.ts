@@ -40,17 +40,18 @@ function familyHelp(): string {
   const pad = " ".repeat(26);
   return FAMILY_LIST.map((f) => {
     const extra = f.thresholds
-      ? "thresholds b_Intercept[1..K-1], no intercept"
+      ? "thresholds b_Intercept[1..K-1]"
       : f.parameters.length === 0
       ? "no extra parameter"
       : f.parameters.map((p) => p.name).join(", ");
     const links = linksOf(f.name);
-    const link = links.length > 1 ? `${links.join(" or ")} link (--link)` : `${f.link} link`;
+    const link = links.length > 1 ? `${links.join(" or ")} link` : `${f.link} link`;
     const lines = [`${pad}${f.name.padEnd(10)} ${extra}; ${link}`];
     if (f.thresholds) {
       lines.push(
-        `${pad}${" ".repeat(11)}outcome 1..K; thresholds default student_t(3, 0, 2.5);`,
-        `${pad}${" ".repeat(11)}effects on E[y] and, in the JSON, on each P(y = k)`,
+        `${pad}${" ".repeat(11)}outcome 1..K; no intercept: thresholds (prior class Intercept,`,
+        `${pad}${" ".repeat(11)}default student_t(3, 0, 2.5)); effects on E[y], and in the JSON`,
+        `${pad}${" ".repeat(11)}category_effects on each P(y = k) (with --effects-by)`,
       );
     }
     if (f.needsTrials) lines.push(`${pad}${" ".repeat(11)}needs trials: "y | trials(n) ~ …"`);
@@ -83,10 +84,11 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
 
 Model
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
-  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian;
-                        "cumulative(probit)" names the link too)
-  --link NAME           the link of cumulative: logit (default) | probit
+  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")}
+                        (default gaussian)
 ${familyHelp()}
+  --link NAME           cumulative's link: logit (default) | probit, or write
+                        --family "cumulative(probit)"
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
                         "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
