@@ -217,9 +217,10 @@ export function compileModel(
 
 /**
  * The population-level design W: an intercept column (when the model has one) and each fixed
- * term's column, centred on its mean when there is an intercept (as brms does). Factors are
- * coded against the formula's intercept (`spec.intercept`), which ordinal families keep as
- * thresholds rather than a column (`hasIntercept` false).
+ * term's column, centred on its mean when the formula has an intercept (as brms does). Factors
+ * are coded against the formula's intercept (`spec.intercept`), which ordinal families keep as
+ * thresholds rather than a column (`hasIntercept` false): their columns are centred too, and the
+ * thresholds θ holds are brms's centred ones (b_Intercept[k] = τ_k + Σ_p mean_p·b_p).
  */
 function populationDesign(spec: ModelSpec, table: Table, hasIntercept: boolean) {
   const n = table.nRows;
@@ -227,7 +228,7 @@ function populationDesign(spec: ModelSpec, table: Table, hasIntercept: boolean) 
   const nFixed = fixed.length;
   const fixedMeans = new Float64Array(nFixed);
   for (let p = 0; p < nFixed; p++) {
-    if (!hasIntercept) continue;
+    if (!spec.intercept) continue;
     let s = 0;
     for (let i = 0; i < n; i++) s += fixed[p].values[i];
     fixedMeans[p] = s / n;
@@ -249,7 +250,7 @@ function populationDesign(spec: ModelSpec, table: Table, hasIntercept: boolean) 
   }
   checkPopulationDesign(
     columns.map((values, i) => ({ name: columnNames[i], values })),
-    hasIntercept,
+    hasIntercept || spec.intercept,
     fixedMeans,
   );
 
@@ -272,6 +273,18 @@ function varyingTerms(
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   const firstFixed = hasIntercept ? 1 : 0;
   let offset = firstFixed + fixed.length;
+  // Without an intercept column (ordinal thresholds) a centred slope's mean part goes to a
+  // column of ones whose fixed coefficient is 0, shared by the terms that need it.
+  let ones = hasIntercept ? 0 : -1;
+  const onesColumn = () => {
+    if (ones < 0) {
+      columns.push(new Float64Array(n).fill(1));
+      columnNames.push("(1)");
+      derivatives.push(undefined);
+      ones = columns.length - 1;
+    }
+    return ones;
+  };
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array | undefined)[][] = [];
@@ -304,8 +317,8 @@ function varyingTerms(
       if (p >= 0) {
         // Raw slope column = centred fixed column + its mean × intercept column.
         mapColumn.push(firstFixed + p), mapCoef.push(k), mapWeight.push(1);
-        if (hasIntercept && fixedMeans[p] !== 0) {
-          mapColumn.push(0), mapCoef.push(k), mapWeight.push(fixedMeans[p]);
+        if (fixedMeans[p] !== 0) {
+          mapColumn.push(onesColumn()), mapCoef.push(k), mapWeight.push(fixedMeans[p]);
         }
       } else {
         columns.push(slope.values);

@@ -141,8 +141,11 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
       }
       for (const { p, array } of familyParameters) array[out] = p.lower + Math.exp(theta[p.offset]);
       if (thresholds) {
+        // θ holds the thresholds of the centred design; brms reports them uncentred.
         thresholdsFromUnconstrained(theta, thresholds.offset, tau);
-        for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k];
+        let shift = 0;
+        for (let p = 0; p < data.nFixed; p++) shift += data.fixedMeans[p] * beta[first + p];
+        for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k] + shift;
       }
       if (hasEffects) {
         for (let c = 0; c < nCells; c++) {
