@@ -35,6 +35,7 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
  */
 export function fitToJSON(fit: FitResult): Record<string, unknown> {
   const hasEffects = fit.data.treatment !== null;
+  const family = familyOf(fit.spec.family, fit.spec.link);
   const spread = hasEffects ? fit.effectSpread() : null;
   return {
     spec: fit.spec,
@@ -49,8 +50,8 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     warnings: fit.warnings(),
     parameters: fit.summary(),
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
-    // Group effects are on the linear predictor's scale ("on the latent (logit) scale", …).
-    group_effects_scale: familyOf(fit.spec.family, fit.spec.link).linkScale,
+    // An ordinal family's group effects are on the latent scale, not the outcome's: say so.
+    ...(family.thresholds ? { group_effects_scale: family.linkScale } : {}),
     effect_spread: spread
       ? {
         sd_all_draws: spread.sd_all_draws,

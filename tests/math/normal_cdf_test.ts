@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { normalCdf, normalDensity } from "../../lib/math/normal_cdf.ts";
 
 Deno.test("normalCdf: known quantiles, symmetry and deep lower tail", () => {
-  // Reference values of Φ from Python's math.erfc: 0.5 * erfc(-x / sqrt(2)).
+  // Reference values of Φ from Python's math.erfc: 0.5 * erfc(-x / sqrt(2)). Tolerance: exp(−x²/2)
+  // carries a relative rounding error of about (x²/2)·2.2e-16 ≈ 1e-13 at x = −30.
   const known: [number, number][] = [
     [-1, 0.15865525393145707],
     [0.5, 0.6914624612740131],
@@ -12,7 +13,7 @@ Deno.test("normalCdf: known quantiles, symmetry and deep lower tail", () => {
     [-30, 4.906713927148764e-198],
   ];
   for (const [x, p] of known) {
-    assert.ok(Math.abs(normalCdf(x) / p - 1) < 1e-13, `Φ(${x}) = ${normalCdf(x)}, want ${p}`);
+    assert.ok(Math.abs(normalCdf(x) / p - 1) < 1e-12, `Φ(${x}) = ${normalCdf(x)}, want ${p}`);
   }
   for (const x of [-4.1, -2.5, -1.3, 0.2, 1.41, 1.42, 6]) {
     assert.ok(Math.abs(normalCdf(x) + normalCdf(-x) - 1) < 1e-15);
