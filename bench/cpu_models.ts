@@ -19,7 +19,12 @@
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { PAPER_SAMPLER, tomzWeeksModel, tomzWeeksOrdinalModel } from "../lib/spec/paper_models.ts";
+import {
+  PAPER_SAMPLER,
+  TOMZ_WEEKS_FORMULA,
+  tomzWeeksModel,
+  tomzWeeksOrdinalModel,
+} from "../lib/spec/paper_models.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { halfNormal, lkj, normal, studentT } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
