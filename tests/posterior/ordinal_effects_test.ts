@@ -13,6 +13,8 @@ import { ppCheck } from "../../lib/posterior/pp_check.ts";
 import { predict } from "../../lib/posterior/predict.ts";
 import { loo } from "../../lib/posterior/loo.ts";
 import { sbc } from "../../lib/calibration/sbc.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { chooseBackend } from "../../lib/webgpu/select_backend.ts";
 
 let memo: Promise<Fit> | undefined;
 const ordinalFit = () =>
@@ -121,5 +123,18 @@ Deno.test("ordinal models: sbc refuses them clearly (no prior draws of ordered t
   await assert.rejects(
     () => sbc(spec, table, { sims: 2 }),
     /ordered thresholds have no prior draws/,
+  );
+});
+
+Deno.test("ordinal models: backend auto picks the CPU, webgpu is refused by name", async () => {
+  const table = ordinalTable(60, 2);
+  const spec = formula("y ~ 1 + treat + (1 | g)", table, { family: "cumulative" }).toJSON();
+  const data = compileModel(spec, table);
+  const auto = await chooseBackend("auto", data, 64);
+  assert.equal(auto.backend, "cpu");
+  assert.match(auto.reason, /cumulative family samples on the CPU only/);
+  await assert.rejects(
+    () => chooseBackend("webgpu", data, 64),
+    /the cumulative family has no WebGPU code yet; use backend "cpu"/,
   );
 });
