@@ -19,23 +19,15 @@ async function ordinalCsv(): Promise<string> {
 Deno.test("fit --family cumulative(probit): thresholds, E[y] effects and category effects in the JSON", async () => {
   const csv = await ordinalCsv();
   const out = await Deno.makeTempFile({ suffix: ".json" });
+  const sampler = { "--chains": "2", "--warmup": "200", "--draws": "200" };
   const r = await runFitCli([
     csv,
-    "--formula",
-    "y ~ 1 + treat + (1 + treat | g)",
-    "--family",
-    "cumulative(probit)",
-    "--chains",
-    "2",
-    "--warmup",
-    "200",
-    "--draws",
-    "200",
-    "--effects-by",
-    "g",
+    "--formula=y ~ 1 + treat + (1 + treat | g)",
+    "--family=cumulative(probit)",
+    ...Object.entries(sampler).map(([k, v]) => `${k}=${v}`),
+    "--effects-by=g",
     "--no-progress",
-    "--out",
-    out,
+    `--out=${out}`,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(await Deno.readTextFile(out));
@@ -59,27 +51,17 @@ Deno.test("fit --family cumulative(probit): thresholds, E[y] effects and categor
 
 Deno.test("fit --link probit is the same as cumulative(probit); a wrong link is refused", async () => {
   const csv = await ordinalCsv();
-  const ok = await runFitCli([
-    csv,
-    "--formula",
-    "y ~ 1 + treat + (1 | g)",
-    "--family",
-    "cumulative",
-    "--link",
-    "probit",
-    "--dry-run",
-  ]);
+  const dryRun = (link: string) =>
+    runFitCli([
+      csv,
+      "--formula=y ~ 1 + treat + (1 | g)",
+      "--family=cumulative",
+      `--link=${link}`,
+      "--dry-run",
+    ]);
+  const ok = await dryRun("probit");
   assert.equal(ok.code, 0, ok.stderr);
-  const bad = await runFitCli([
-    csv,
-    "--formula",
-    "y ~ 1 + treat + (1 | g)",
-    "--family",
-    "cumulative",
-    "--link",
-    "cloglog",
-    "--dry-run",
-  ]);
+  const bad = await dryRun("cloglog");
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr + bad.stdout, /no link "cloglog" \(links: logit, probit\)/);
 });
