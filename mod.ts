@@ -52,8 +52,10 @@ export {
   PAPER_PRIORS,
   PAPER_SAMPLER,
   TOMZ_WEEKS_FORMULA,
+  TOMZ_WEEKS_ORDINAL_FORMULA,
   TOMZ_WEEKS_PAPER_NUMBERS,
   tomzWeeksModel,
+  tomzWeeksOrdinalModel,
 } from "./lib/spec/paper_models.ts";
 
 // Model specification: builder, formula, priors.

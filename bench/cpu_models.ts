@@ -1,7 +1,9 @@
 /**
  * CPU inference benchmarks (issue 4): wall time (compile, warmup, sampling), min bulk/tail ESS,
  * ESS per second and peak memory for
- *   (a) the paper's Tomz & Weeks model on the real data (paper settings),
+ *   (a) the paper's Tomz & Weeks model on the real data (paper settings), its ordinal variant
+ *       (the 5-point `pref`, cumulative logit; issue 19) and the logit model of `force` with the
+ *       same priors,
  *   (b) a simulated crossed 4-term model (race × gender × hawk × intl, 36 cells), 3,000 rows,
  *       Gaussian and Bernoulli,
  *   (c) the same at 100,000 rows.
@@ -17,9 +19,14 @@
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
-import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
+import {
+  PAPER_SAMPLER,
+  TOMZ_WEEKS_FORMULA,
+  tomzWeeksModel,
+  tomzWeeksOrdinalModel,
+} from "../lib/spec/paper_models.ts";
 import { formula } from "../lib/spec/formula.ts";
-import { lkj, normal } from "../lib/spec/priors.ts";
+import { halfNormal, lkj, normal, studentT } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import type { Family } from "../lib/spec/model_spec.ts";
 import { seeded } from "../tests/_seeded.ts";
@@ -149,6 +156,21 @@ if (import.meta.main) {
   if (wanted("tomz_weeks_paper_model")) {
     const tw = await loadTomzWeeks();
     results.push(await run("tomz_weeks_paper_model", tomzWeeksModel(tw)));
+  }
+  if (wanted("tomz_weeks_ordinal_pref")) {
+    const tw = await loadTomzWeeks();
+    results.push(await run("tomz_weeks_ordinal_pref", tomzWeeksOrdinalModel(tw)));
+  }
+  if (wanted("tomz_weeks_bernoulli_force")) {
+    // The dichotomised outcome under a logit link with the ordinal model's priors (issue 19).
+    const tw = await loadTomzWeeks();
+    const builder = formula(TOMZ_WEEKS_FORMULA, tw, { family: "bernoulli" }).priors({
+      Intercept: studentT(3, 0, 2.5),
+      b: normal(0, 1),
+      sd: halfNormal(0, 1),
+      cor: lkj(1),
+    });
+    results.push(await run("tomz_weeks_bernoulli_force", builder));
   }
   for (const family of ["gaussian", "bernoulli"] as const) {
     for (const rows of [3000, 100000]) {

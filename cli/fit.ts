@@ -34,7 +34,7 @@ import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
 import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
-import { FAMILY_LIST } from "../lib/families/mod.ts";
+import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
 import {
   type DataRoute,
@@ -51,10 +51,21 @@ function familyHelp(): string {
   // The names' column is as wide as the longest name.
   const width = Math.max(...FAMILY_LIST.map((f) => f.name.length)) + 1;
   return FAMILY_LIST.map((f) => {
-    const extra = f.parameters.length === 0
+    const extra = f.thresholds
+      ? "thresholds b_Intercept[1..K-1]"
+      : f.parameters.length === 0
       ? "no extra parameter"
       : f.parameters.map((p) => p.name).join(", ");
-    const lines = [`${pad}${f.name.padEnd(width - 1)} ${extra}; ${f.link} link`];
+    const links = linksOf(f.name);
+    const link = links.length > 1 ? `${links.join(" or ")} link` : `${f.link} link`;
+    const lines = [`${pad}${f.name.padEnd(width - 1)} ${extra}; ${link}`];
+    if (f.thresholds) {
+      lines.push(
+        `${pad}${" ".repeat(width)}outcome 1..K; no intercept: thresholds (prior class Intercept,`,
+        `${pad}${" ".repeat(width)}default student_t(3, 0, 2.5)); effects on E[y], and in the JSON`,
+        `${pad}${" ".repeat(width)}category_effects on each P(y = k) (with --effects-by)`,
+      );
+    }
     if (f.needsTrials) lines.push(`${pad}${" ".repeat(width)}needs trials: "y | trials(n) ~ …"`);
     for (const p of f.parameters) {
       lines.push(`${pad}${" ".repeat(width)}${p.name}: ${p.description}`);
@@ -85,8 +96,11 @@ export const USAGE = `Usage: deno task fit <data.csv> --formula "<brms formula>"
 
 Model
   --formula TEXT        brms formula, e.g. "y ~ 1 + x + (1 + treat | g)" (required)
-  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
+  --family NAME         ${FAMILY_LIST.map((f) => f.name).join(" | ")}
+                        (default gaussian)
 ${familyHelp()}
+  --link NAME           cumulative's link: logit (default) | probit, or write
+                        --family "cumulative(probit)"
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
   --weights COLUMN      likelihood weights, as "y | weights(w) ~ …" (default: none)
   --reference LEVEL     a factor (or two-valued) treatment's reference: effects are each level
@@ -141,6 +155,8 @@ export interface CliArgs {
   data: string;
   formula: string;
   family: Family;
+  /** --link: the link of a family that takes several (cumulative: logit or probit). */
+  link?: string;
   /** Level orders from --levels: column → levels, the first the reference. */
   levels: Record<string, string[]>;
   /** --treatment: which varying slope is the treatment (default: the first). */
@@ -214,6 +230,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
       options: {
         formula: { type: "string" },
         family: { type: "string" },
+        link: { type: "string" },
         treatment: { type: "string" },
         weights: { type: "string" },
         levels: { type: "string", multiple: true },
@@ -262,6 +279,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
   nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
   nonEmpty("family", v.family, DEFAULT_FAMILY);
+  nonEmpty("link", v.link, "probit");
   nonEmpty("recode", v.recode, "tomz-weeks");
   nonEmpty("weights", v.weights, "w");
   nonEmpty("out", v.out, "result.json");
@@ -283,6 +301,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     data: parsed.positionals[0],
     formula: v.formula,
     family: (v.family ?? DEFAULT_FAMILY) as Family,
+    ...(v.link === undefined ? {} : { link: v.link }),
     levels: parseLevels(v.levels ?? []),
     treatment: v.treatment,
     ...(v.weights === undefined ? {} : { weights: v.weights }),
@@ -480,6 +499,20 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
   for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
 }
 
+/**
+ * Ordinal families: `category_effects`, per category k the --effects-by estimates of the
+ * effect on P(y = k) (the `effects` array holds those on E[y]); nothing for other families.
+ */
+function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
+  if (familyOf(fit.spec.family, fit.spec.link).thresholds === undefined) return {};
+  const K = (fit.data.thresholds?.count ?? 0) + 1;
+  const byCategory: Record<string, unknown> = {};
+  for (let k = 1; k <= K; k++) {
+    byCategory[String(k)] = effectsToJSON(fit.effects({ by: args.effectsBy, category: k }));
+  }
+  return { category_effects: byCategory };
+}
+
 /** The --effects-by estimates as text: per contrast of the treatment, the ATE, then per cell. */
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
@@ -577,6 +610,7 @@ export function dataRoute(builder: HierBuilder): DataRoute {
 function formulaOptions(args: CliArgs): FormulaOptions {
   return {
     family: args.family,
+    ...(args.link === undefined ? {} : { link: args.link }),
     ...(args.weights === undefined ? {} : { weights: args.weights }),
     ...(args.reference === undefined ? {} : { reference: args.reference }),
   };
@@ -683,7 +717,7 @@ export async function main(argv: string[]): Promise<number> {
         : { ...fit.toJSON(), data: routeJSON(route, data) };
       const json = effects === undefined
         ? withData
-        : { ...withData, effects: effectsToJSON(effects) };
+        : { ...withData, effects: effectsToJSON(effects), ...categoryEffects(fit, args) };
       try {
         await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
       } catch (error) {

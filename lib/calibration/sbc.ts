@@ -83,6 +83,13 @@ const SBC_STREAM = 40;
 /** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
 function pinPriors(spec: ModelSpec, table: Table): { spec: ModelSpec; priors: PriorSpec[] } {
   const d = compileModel(spec, table);
+  if (d.thresholds) {
+    // Prior draws of ordered thresholds are not implemented: refuse rather than simulate wrongly.
+    throw new HetfxError(
+      `Cannot run sbc: the ${spec.family} family's ordered thresholds have no prior draws yet; ` +
+        `sbc covers the other families.`,
+    );
+  }
   const priors: PriorSpec[] = [];
   if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
   d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));

@@ -38,7 +38,9 @@ export function fitToHtml(fit: FitResult): string {
     (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),
     spreads.map((spread, h) =>
       `Effect of <code>${esc(describeContrast(fit.data.treatment!, fit.data.contrasts[h]))}` +
-      `</code> ${familyOf(fit.spec.family).linkScale}: sd of all group-effect draws ` +
+      `</code> ${
+        familyOf(fit.spec.family, fit.spec.link).linkScale
+      }: sd of all group-effect draws ` +
       `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
         esc(spread.min.group)
       }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +

@@ -23,8 +23,27 @@ export interface FamilyParameter {
   defaultPrior(scale: number): PriorDistribution;
 }
 
-/** Per-draw values of a family's parameters, in `Family.parameters` order. */
+/**
+ * Per-draw values of a family's parameters, in `Family.parameters` order, followed (ordinal
+ * families) by the thresholds τ_1 < … < τ_{K−1}.
+ */
 export type ParameterDraws = readonly Float64Array[];
+
+/**
+ * Ordinal families: the outcome's categories 1…K give K − 1 ordered thresholds that take the
+ * population intercept's place (brms's `b_Intercept[k]`, prior class "Intercept"). θ holds them
+ * unconstrained as u_1 = τ_1, u_k = log(τ_k − τ_{k−1}) (lib/families/ordered_thresholds.ts);
+ * the model adds their priors (on τ) and the Jacobian; the family reads the u's after its
+ * parameters' in `patternLogLikelihood`'s `extra` and adds ∂/∂u to `gradExtra`.
+ */
+export interface FamilyThresholds {
+  /**
+   * The number of categories K of the outcome values `y` (each already passed
+   * `checkOutcome`), or a HetfxError naming `outcome` when they do not make 1…K (a gap, a single
+   * category).
+   */
+  categories(y: Float64Array, outcome: string): number;
+}
 
 /** A pattern's sums for the pilot fit. */
 export interface PilotSums {
@@ -86,7 +105,7 @@ export interface Family {
   name: string;
   /** brms's spelling (`family = bernoulli()`; brms calls student "student"). */
   brms: string;
-  link: "identity" | "logit" | "log";
+  link: "identity" | "logit" | "log" | "probit";
   /** What the linear predictor measures, for summaries ("on the log-odds scale"). */
   linkScale: string;
   inverseLink(eta: number): number;
@@ -141,9 +160,22 @@ export interface Family {
    * `eta` (linear predictor draws) is overwritten with log p(y | draw).
    */
   pointwiseLogLikelihood(y: number, trials: number, eta: Float64Array, extra: ParameterDraws): void;
-  /** E[y | η] (times trials where the family has them). */
-  expectedValue(eta: number, trials: number): number;
-  /** One posterior predictive draw given the mean μ = inverseLink(η) and draw s's parameters. */
+  /**
+   * E[y | η] (times trials where the family has them). Ordinal families read draw s's
+   * thresholds from `extra` (E[y] = Σ k·P(y = k)).
+   */
+  expectedValue(eta: number, trials: number, extra?: ParameterDraws, s?: number): number;
+  /** Ordinal families: their thresholds (see {@link FamilyThresholds}); absent otherwise. */
+  thresholds?: FamilyThresholds;
+  /**
+   * Ordinal families: P(y = k) for k = 1…K into `out` (length K) given η and draw s's
+   * thresholds in `extra`.
+   */
+  categoryProbabilities?(eta: number, extra: ParameterDraws, s: number, out: Float64Array): void;
+  /**
+   * One posterior predictive draw given the mean μ = inverseLink(η) and draw s's parameters
+   * (ordinal families: inverseLink is the identity and μ the latent mean η).
+   */
   predictiveDraw(
     mu: number,
     trials: number,
@@ -164,5 +196,6 @@ export interface Family {
    * residual sum of squares and row count, from which the pilot re-estimates 1/σ² (`invVar`).
    */
   workingStep(eta: number, sums: PilotSums, invVar: number): WorkingStep;
-  wgsl: FamilyWgsl;
+  /** The WebGPU backend's code; absent: the family samples on the CPU only. */
+  wgsl?: FamilyWgsl;
 }

@@ -10,10 +10,12 @@ import { binomial } from "./binomial.ts";
 import { poisson } from "./poisson.ts";
 import { student } from "./student.ts";
 import { negbinomial } from "./negbinomial.ts";
+import { cumulative, cumulativeProbit } from "./cumulative.ts";
 
 export type {
   Family,
   FamilyParameter,
+  FamilyThresholds,
   FamilyWgsl,
   ParameterDraws,
   PilotSums,
@@ -29,25 +31,52 @@ export const FAMILY_LIST: readonly Family[] = [
   poisson,
   student,
   negbinomial,
+  cumulative,
 ];
 
+/** Families under a link other than their default (FAMILY_LIST's entry of the same name). */
+export const LINK_VARIANTS: readonly Family[] = [cumulativeProbit];
+
 const BY_NAME = new Map(FAMILY_LIST.map((f) => [f.name, f]));
+const BY_LINK = new Map(LINK_VARIANTS.map((f) => [`${f.name}(${f.link})`, f]));
 
 /**
- * The family called `name`; a HetfxError listing the families for an unknown name.
+ * The family called `name` with `link` (absent: its default link); a HetfxError listing the
+ * families for an unknown name or the links for an unknown link.
  *
  * @example
  * ```ts
  * import { familyOf } from "./mod.ts";
  * console.assert(familyOf("poisson").link === "log");
+ * console.assert(familyOf("cumulative", "probit").link === "probit");
  * ```
  */
-export function familyOf(name: string): Family {
+export function familyOf(name: string, link?: string): Family {
   const family = BY_NAME.get(name);
   if (family === undefined) {
     throw new HetfxError(
       `Unknown family "${name}" (families: ${FAMILY_LIST.map((f) => f.name).join(", ")}).`,
     );
   }
-  return family;
+  if (link === undefined || link === family.link) return family;
+  const variant = BY_LINK.get(`${name}(${link})`);
+  if (variant === undefined) {
+    throw new HetfxError(
+      `Family "${name}" has no link "${link}" (links: ${linksOf(name).join(", ")}).`,
+    );
+  }
+  return variant;
+}
+
+/**
+ * The links family `name` takes, its default first.
+ *
+ * @example
+ * ```ts
+ * import { linksOf } from "./mod.ts";
+ * console.assert(linksOf("cumulative").join() === "logit,probit");
+ * ```
+ */
+export function linksOf(name: string): string[] {
+  return [...FAMILY_LIST, ...LINK_VARIANTS].filter((f) => f.name === name).map((f) => f.link);
 }

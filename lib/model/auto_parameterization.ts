@@ -299,7 +299,7 @@ function pilotFit(data: CompiledData): Pilot | null {
       N,
     };
   }
-  const family = familyOf(data.family);
+  const family = familyOf(data.family, data.link);
   const rows = patternRows(data, nb, termOffset, family);
   let invVar = 1 / Math.max(outcomeVariance(rows), 1e-12);
   for (let iter = 0; iter < 50; iter++) {

@@ -68,7 +68,7 @@ export function collapsedGammaDim(data: CompiledData): number {
  * ```
  */
 export function collapsedIneligibility(data: CompiledData): string | null {
-  if (!familyOf(data.family).collapsible || data.stats.kind !== "cells") {
+  if (!familyOf(data.family, data.link).collapsible || data.stats.kind !== "cells") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.hasIntercept && data.interceptPrior.dist !== "normal") {

@@ -94,6 +94,10 @@ export function compileModel(
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table);
+  const family = familyOf(spec.family, spec.link);
+  // Ordinal families: K − 1 thresholds take the intercept's place (brms's b_Intercept[k]).
+  const nThresholds = family.thresholds ? family.thresholds.categories(y, spec.outcome) - 1 : 0;
+  const hasIntercept = spec.intercept && family.thresholds === undefined;
   if (!agg?.summed.has(spec.treatment ?? "")) checkTreatmentVaries(table, spec.treatment);
   const trials = spec.trials
     ? agg
@@ -106,24 +110,24 @@ export function compileModel(
   const defaults =
     () => (defaultsMemo ??= agg ? aggregateDefaults(spec, agg) : defaultPriors(spec.family, y));
 
-  const design = populationDesign(spec, table, agg);
+  const design = populationDesign(spec, table, agg, hasIntercept);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation (not checked on aggregated data: they need the rows).
   const degenerate = agg ? [] : degenerateData(spec, y, trials, fixed, defaults);
   const nFixed = fixed.length;
-  const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
   const interceptOffset = hasIntercept ? 0 : -1;
   const bOffset = firstFixed;
 
   // Varying-effect terms add W columns when needed (`design` grows in place).
-  const varying = varyingTerms(spec, table, design, defaults, agg);
+  const varying = varyingTerms(spec, table, design, defaults, agg, hasIntercept);
   const { terms, termKeys, varyingDerivatives, varyingTermNames } = varying;
   let offset = varying.offset;
   // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
   // resolved after the design; defaults are computed only when a prior is left to them.
-  const family = familyOf(spec.family);
   const parameterOffsets = family.parameters.map(() => offset++);
+  const thresholdOffset = offset;
+  offset += nThresholds;
   const D = columns.length;
 
   const { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels } = cellsOf(
@@ -184,6 +188,7 @@ export function compileModel(
   const familyParameters = compiledFamilyParameters(spec, parameterOffsets, defaults);
   const compiled: CompiledData = {
     family: spec.family,
+    ...(spec.link === undefined ? {} : { link: spec.link }),
     outcome: spec.outcome,
     ...(spec.weights === undefined ? {} : { weights: spec.weights }),
     nRows: agg ? agg.n.reduce((a, b) => a + b, 0) : n,
@@ -198,6 +203,22 @@ export function compileModel(
     bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
     familyParameters,
     sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
+    ...(nThresholds === 0 ? {} : {
+      thresholds: {
+        offset: thresholdOffset,
+        count: nThresholds,
+        priors: Array.from(
+          { length: nThresholds },
+          (_, k) =>
+            resolvePrior(
+              spec.priors,
+              "Intercept",
+              { coef: String(k + 1) },
+              () => defaults().Intercept,
+            ),
+        ),
+      },
+    }),
     terms,
     kTotal,
     nCells,
@@ -275,7 +296,7 @@ function compiledFamilyParameters(
   offsets: readonly number[],
   defaults: () => DefaultPriors,
 ): CompiledFamilyParameter[] {
-  return familyOf(spec.family).parameters.map((p, i) => ({
+  return familyOf(spec.family, spec.link).parameters.map((p, i) => ({
     name: p.name,
     lower: p.lower,
     offset: offsets[i],
@@ -285,9 +306,17 @@ function compiledFamilyParameters(
 
 /**
  * The population-level design W: an intercept column (when the model has one) and each fixed
- * term's column, centred on its mean when there is an intercept (as brms does).
+ * term's column, centred on its mean when the formula has an intercept (as brms does). Factors
+ * are coded against the formula's intercept (`spec.intercept`), which ordinal families keep as
+ * thresholds rather than a column (`hasIntercept` false): their columns are centred too, and the
+ * thresholds θ holds are brms's centred ones (b_Intercept[k] = τ_k + Σ_p mean_p·b_p).
  */
-function populationDesign(spec: ModelSpec, table: Table, agg: AggregateInput | null) {
+function populationDesign(
+  spec: ModelSpec,
+  table: Table,
+  agg: AggregateInput | null,
+  hasIntercept: boolean,
+) {
   const n = table.nRows;
   const fixed = designColumns(
     table,
@@ -297,13 +326,12 @@ function populationDesign(spec: ModelSpec, table: Table, agg: AggregateInput | n
     spec.treatmentReference,
   );
   const nFixed = fixed.length;
-  const hasIntercept = spec.intercept;
   const fixedMeans = new Float64Array(nFixed);
   // Aggregated: a column's values are its factor part times the product of its summed
   // variables (`summedVars`), whose key-row sums the aggregate holds.
   const summedVars = (term: string) => agg ? term.split(":").filter((v) => agg.summed.has(v)) : [];
   for (let p = 0; p < nFixed; p++) {
-    if (!hasIntercept) continue;
+    if (!spec.intercept) continue;
     let s = 0;
     let total = n;
     if (agg) {
@@ -342,7 +370,7 @@ function populationDesign(spec: ModelSpec, table: Table, agg: AggregateInput | n
   if (!rawColumns) {
     checkPopulationDesign(
       columns.map((values, i) => ({ name: columnNames[i], values })),
-      hasIntercept,
+      hasIntercept || spec.intercept,
       fixedMeans,
     );
   }
@@ -361,12 +389,25 @@ function varyingTerms(
   design: ReturnType<typeof populationDesign>,
   defaults: () => DefaultPriors,
   agg: AggregateInput | null,
+  hasIntercept: boolean,
 ) {
   const n = table.nRows;
   const { fixed, fixedMeans, columns, columnNames, derivatives, vars, centres } = design;
-  const hasIntercept = spec.intercept;
   const firstFixed = hasIntercept ? 1 : 0;
   let offset = firstFixed + fixed.length;
+  // Without an intercept column (ordinal thresholds) a centred slope's mean part goes to a
+  // column of ones whose fixed coefficient is 0, shared by the terms that need it.
+  let ones = hasIntercept ? 0 : -1;
+  const onesColumn = () => {
+    if (ones < 0) {
+      columns.push(new Float64Array(n).fill(1));
+      columnNames.push("(1)");
+      derivatives.push(undefined);
+      vars.push([]), centres.push(0);
+      ones = columns.length - 1;
+    }
+    return ones;
+  };
   const terms: CompiledTerm[] = [];
   const termKeys: ReturnType<typeof groupKeys>[] = [];
   const varyingDerivatives: (Float64Array[] | undefined)[][] = [];
@@ -417,8 +458,8 @@ function varyingTerms(
       if (p >= 0) {
         // Raw slope column = centred fixed column + its mean × intercept column.
         mapColumn.push(firstFixed + p), mapCoef.push(k), mapWeight.push(1);
-        if (hasIntercept && fixedMeans[p] !== 0) {
-          mapColumn.push(0), mapCoef.push(k), mapWeight.push(fixedMeans[p]);
+        if (fixedMeans[p] !== 0) {
+          mapColumn.push(onesColumn()), mapCoef.push(k), mapWeight.push(fixedMeans[p]);
         }
       } else {
         columns.push(slope.values);

@@ -81,8 +81,20 @@ export interface CompiledFamilyParameter {
   prior: PriorDistribution;
 }
 
+/**
+ * An ordinal family's K − 1 thresholds: θ[offset …] holds u_1 = τ_1, u_k = log(τ_k − τ_{k−1})
+ * (lib/families/ordered_thresholds.ts); priors on τ_k (brms class Intercept, coef k).
+ */
+export interface CompiledThresholds {
+  offset: number;
+  count: number;
+  priors: PriorDistribution[];
+}
+
 export interface CompiledData {
   family: Family;
+  /** The link where the family takes several and it is not the default ("probit"). */
+  link?: string;
   outcome: string;
   /** The likelihood-weight column, when the model has one: `stats` then hold weighted sums. */
   weights?: string;
@@ -102,6 +114,8 @@ export interface CompiledData {
   bPriors: PriorDistribution[];
   /** The family's parameters besides η (lib/families/), in the order θ holds them. */
   familyParameters: CompiledFamilyParameter[];
+  /** Ordinal families' thresholds (no intercept then); absent for the others. */
+  thresholds?: CompiledThresholds;
   /**
    * The sigma parameter's prior (flat and unused without one): read by the Gaussian cell
    * likelihood and the collapsed samplers.

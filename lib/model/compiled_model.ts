@@ -13,6 +13,10 @@ import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { type Family, familyOf } from "../families/mod.ts";
+import {
+  addThresholdGradient,
+  thresholdsFromUnconstrained,
+} from "../families/ordered_thresholds.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
 import { plainNonCentred } from "./signed_scales.ts";
@@ -135,6 +139,9 @@ export class CompiledModel implements SamplerTarget {
   private readonly patternDEta: Float64Array;
   private readonly familyExtra: Float64Array;
   private readonly familyGradExtra: Float64Array;
+  /** Ordinal families' thresholds τ and the priors' ∂/∂τ (lib/families/ordered_thresholds.ts). */
+  private readonly tau: Float64Array;
+  private readonly gradTau: Float64Array;
 
   constructor(data: CompiledData) {
     this.data = data;
@@ -146,12 +153,15 @@ export class CompiledModel implements SamplerTarget {
     this.rho = new Float64Array(data.nCells * data.kTotal);
     this.gradRho = new Float64Array(data.nCells * data.kTotal);
     this.q = new Float64Array(this.D);
-    this.family = familyOf(data.family);
+    this.family = familyOf(data.family, data.link);
     const nPatterns = data.stats.kind === "patterns" ? data.stats.nPatterns : 0;
     this.patternEta = new Float64Array(nPatterns);
     this.patternDEta = new Float64Array(nPatterns);
-    this.familyExtra = new Float64Array(data.familyParameters.length);
-    this.familyGradExtra = new Float64Array(data.familyParameters.length);
+    const nExtra = data.familyParameters.length + (data.thresholds?.count ?? 0);
+    this.familyExtra = new Float64Array(nExtra);
+    this.familyGradExtra = new Float64Array(nExtra);
+    this.tau = new Float64Array(data.thresholds?.count ?? 0);
+    this.gradTau = new Float64Array(this.tau.length);
     this.work = data.terms.map((term) => {
       const K = term.coefNames.length;
       const size = term.nGroups * K;
@@ -229,6 +239,7 @@ export class CompiledModel implements SamplerTarget {
     lp = this.populationPriors(theta, gradient, lp);
     this.mapCellEffects(true);
     lp = this.familyParameterPriors(theta, gradient, lp);
+    if (this.data.thresholds) lp += this.thresholdPriors(theta, gradient);
 
     // Likelihood and its gradient with respect to β and each cell's varying effects.
     this.gradBeta.fill(0);
@@ -698,6 +709,11 @@ export class CompiledModel implements SamplerTarget {
     const extra = this.familyExtra;
     const gradExtra = this.familyGradExtra;
     for (let i = 0; i < parameters.length; i++) extra[i] = theta[parameters[i].offset];
+    const thresholds = d.thresholds;
+    const nParameters = parameters.length;
+    for (let k = 0; k < (thresholds?.count ?? 0); k++) {
+      extra[nParameters + k] = theta[thresholds!.offset + k];
+    }
     gradExtra.fill(0);
     const lp = this.family.patternLogLikelihood(s, eta, extra, dEta, gradExtra);
     const gradBeta = this.gradBeta;
@@ -711,6 +727,31 @@ export class CompiledModel implements SamplerTarget {
       for (let k = 0; k < K; k++) gradRho[r0 + k] += g * s.wA[aBase + k];
     }
     for (let i = 0; i < parameters.length; i++) gradient[parameters[i].offset] += gradExtra[i];
+    for (let k = 0; k < (thresholds?.count ?? 0); k++) {
+      gradient[thresholds!.offset + k] += gradExtra[nParameters + k];
+    }
+    return lp;
+  }
+
+  /**
+   * Ordinal thresholds: the priors of τ_1 < … < τ_{K−1} (held as τ_1 and log increments) plus
+   * the log Jacobian Σ_{k≥2} u_k, with their gradient in θ.
+   */
+  private thresholdPriors(theta: Float64Array, gradient: Float64Array): number {
+    const t = this.data.thresholds!;
+    const tau = this.tau;
+    const gradTau = this.gradTau;
+    thresholdsFromUnconstrained(theta, t.offset, tau);
+    let lp = 0;
+    for (let k = 0; k < t.count; k++) {
+      lp += priorLogDensityInto(t.priors[k], tau[k]);
+      gradTau[k] = priorDerivative[0];
+      if (k > 0) {
+        lp += theta[t.offset + k];
+        gradient[t.offset + k] += 1;
+      }
+    }
+    addThresholdGradient(gradTau, tau, gradient, t.offset);
     return lp;
   }
 }

@@ -90,7 +90,7 @@ export function describeNonFiniteDensity(data: CompiledData): string {
     if (!Number.isFinite(logLik)) {
       return `the likelihood of "${data.outcome}" (${data.family}) is not finite even at the ` +
         `initial values: the outcome${
-          familyOf(data.family).needsTrials ? " or trials" : ""
+          familyOf(data.family, data.link).needsTrials ? " or trials" : ""
         } may hold ` +
         "values too large to square or exponentiate (rescale it, e.g. to thousands or " +
         "standard deviations) or values impossible under the family";

@@ -50,7 +50,7 @@ export const SIGNED_SCALE_MAX_DROP = 3;
  * ```
  */
 export function levelCollapseIneligibility(data: CompiledData): string | null {
-  if (!familyOf(data.family).collapsible || data.stats.kind !== "cells") {
+  if (!familyOf(data.family, data.link).collapsible || data.stats.kind !== "cells") {
     return `the family is ${data.family}, not gaussian`;
   }
   if (data.terms.length !== 1) return `there are ${data.terms.length} grouping terms, not one`;

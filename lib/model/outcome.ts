@@ -23,7 +23,7 @@ import { mustBe } from "../families/outcome_message.ts";
  */
 export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
   const context = "Cannot build model";
-  const family = familyOf(spec.family);
+  const family = familyOf(spec.family, spec.link);
   const column = getColumn(table, spec.outcome, context);
   if (column.kind === "factor") {
     const row = column.codes.findIndex((c) => c >= 0 && !Number.isFinite(Number(column.levels[c])));

@@ -349,7 +349,7 @@ function hierarchicalOnOutcomeScale(
   fit: FitResult,
   factors: readonly string[],
 ): Map<string, EffectEstimate> | undefined {
-  if (familyOf(fit.spec.family).link === "identity") return undefined;
+  if (familyOf(fit.spec.family, fit.spec.link).link === "identity") return undefined;
   const byGroup = new Map<string, EffectEstimate>();
   for (const e of effects(fit, { by: factors, scale: "response" }).slice(1)) {
     byGroup.set(factors.map((f) => e.by[f]).join("_"), e);

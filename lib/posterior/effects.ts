@@ -12,7 +12,7 @@
  * (f(x + h/2) − f(x − h/2)) / h at each row's observed value, with h = 10⁻⁴ × the range of the
  * treatment in the training data — exact on the link scale, where the model is linear in it.
  */
-import { closestName, HetfxError } from "../errors.ts";
+import { closestName, HetfxError, showValue } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import {
   type Column,
@@ -32,7 +32,7 @@ import {
   predictorColumns,
   trainingTable,
 } from "./linear_predictor.ts";
-import { responseFunction } from "./predict.ts";
+import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
 import { treatmentContrasts } from "../spec/treatment_coding.ts";
 
 /** Options of {@link effects}. */
@@ -45,6 +45,13 @@ export interface EffectsOptions extends LinearPredictorOptions {
   newdata?: Table;
   /** A numeric column of non-negative survey weights: rows are averaged with these weights. */
   weights?: string;
+  /**
+   * Ordinal families: the effect on P(y = category) instead of on E[y] = Σ k·P(y = k)
+   * (brms posterior_epred's per-category probabilities).
+   */
+  category?: number;
+  /** Ordinal families: the effect on P(y ≥ atLeast) instead of on E[y]. */
+  atLeast?: number;
 }
 
 /** One averaged effect (an entry of the CLI JSON's `effects`), with its draws. */
@@ -54,6 +61,11 @@ export interface EffectEstimate extends DrawSummary {
   /** The cell: level of each `by` column; {} for the average over all rows. */
   by: Record<string, string>;
   scale: "response" | "link";
+  /**
+   * Ordinal families: what the response-scale effect is a contrast of: "E[y]", "P(y = k)" or
+   * "P(y >= k)"; "latent" on the link scale. Absent for the other families.
+   */
+  quantity?: string;
   /** Rows averaged over. */
   n: number;
   /** Sum of the weights of those rows (n when unweighted). */
@@ -140,6 +152,8 @@ const EFFECTS_OPTION_NAMES = optionNames<EffectsOptions>({
   weights: true,
   allowNewLevels: true,
   seed: true,
+  category: true,
+  atLeast: true,
 });
 
 /**
@@ -196,8 +210,9 @@ function contrastEffects(
   const lpHigh = new LinearPredictor(fit, high, options);
   const lpLow = new LinearPredictor(fit, low, options);
   const seed = options.seed ?? fit.info.options.seed;
-  const respHigh = responseFunction(fit, high, "expectation", seed);
-  const respLow = responseFunction(fit, low, "expectation", seed);
+  const response = responseQuantity(fit, options, scale);
+  const respHigh = response.map ?? responseFunction(fit, high, "expectation", seed);
+  const respLow = response.map ?? responseFunction(fit, low, "expectation", seed);
   const S = lpHigh.draws;
 
   type Cell = { by: Record<string, string>; sum: Float64Array; n: number; weight: number };
@@ -250,6 +265,7 @@ function contrastEffects(
       contrast: contrast.name,
       by: c.by,
       scale,
+      ...(response.quantity === undefined ? {} : { quantity: response.quantity }),
       n: c.n,
       weight: c.weight,
       ...summarizeDraws(draws),
@@ -258,6 +274,45 @@ function contrastEffects(
   };
   cells.sort((x, y) => compareLevels(by.map((k) => x.by[k]), by.map((k) => y.by[k])));
   return [finish(overall), ...cells.map(finish)];
+}
+
+/**
+ * What an ordinal family's effect contrasts (E[y], P(y = k) or P(y ≥ k)) and the map from η to
+ * it when it is a probability; nothing for other families (category and atLeast refused).
+ */
+function responseQuantity(
+  fit: FitResult,
+  options: EffectsOptions,
+  scale: "response" | "link",
+): { quantity?: string; map?: (row: number, eta: Float64Array) => void } {
+  const context = "Cannot compute effects";
+  const { category, atLeast } = options;
+  const K = (fit.data.thresholds?.count ?? -1) + 1;
+  const asked = category !== undefined ? "category" : atLeast !== undefined ? "atLeast" : null;
+  if (K <= 0) {
+    if (asked !== null) {
+      throw new HetfxError(
+        `${context}: ${asked} applies to ordinal families (cumulative), not ${fit.spec.family}.`,
+      );
+    }
+    return {};
+  }
+  if (category !== undefined && atLeast !== undefined) {
+    throw new HetfxError(`${context}: give category or atLeast, not both.`);
+  }
+  if (asked === null) return { quantity: scale === "link" ? "latent" : "E[y]" };
+  const k = (category ?? atLeast)!;
+  if (!Number.isInteger(k) || k < 1 || k > K) {
+    throw new HetfxError(
+      `${context}: ${asked} ${showValue(k)} must be a category 1…${K} of "${fit.spec.outcome}".`,
+    );
+  }
+  if (scale === "link") {
+    throw new HetfxError(`${context}: ${asked} is a probability, on scale "response" only.`);
+  }
+  return category !== undefined
+    ? { quantity: `P(y = ${k})`, map: categoryProbabilityFunction(fit, k, k) }
+    : { quantity: `P(y >= ${k})`, map: categoryProbabilityFunction(fit, k, K) };
 }
 
 /** The effects without their draws, as plain JSON (the CLI JSON's `effects` array). */

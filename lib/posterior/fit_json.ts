@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { EffectSpread, GroupEffect } from "./types.ts";
 
@@ -37,6 +38,7 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
 export function fitToJSON(fit: FitResult): Record<string, unknown> {
   const hasEffects = fit.data.treatment !== null;
   const spreads = hasEffects ? fit.effectSpreads().map(spreadJSON) : [];
+  const family = familyOf(fit.spec.family, fit.spec.link);
   return {
     spec: fit.spec,
     backend: fit.info.backend,
@@ -50,6 +52,8 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     warnings: fit.warnings(),
     parameters: fit.summary(),
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
+    // An ordinal family's group effects are on the latent scale, not the outcome's: say so.
+    ...(family.thresholds ? { group_effects_scale: family.linkScale } : {}),
     // The first contrast's spread: the only one unless the treatment is a factor.
     effect_spread: spreads[0] ?? null,
     // Other codings than 0/1 say what they compare (a 0/1 treatment's JSON is as it was).

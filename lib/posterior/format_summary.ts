@@ -82,7 +82,9 @@ export function formatFitSummary(fit: FitResult): string {
       out.push(
         "",
         `Effect of ${describeContrast(treatment, contrast)} across ${fit.data.nCells} groups, ` +
-          `${familyOf(fit.spec.family).linkScale} (sd of all draws ${fixed(s.sd_all_draws)}):`,
+          `${familyOf(fit.spec.family, fit.spec.link).linkScale} (sd of all draws ${
+            fixed(s.sd_all_draws)
+          }):`,
         `  min    ${describeGroupEffect(s.min)}`,
         `  median ${describeGroupEffect(s.median)}`,
         `  max    ${describeGroupEffect(s.max)}`,

@@ -7,6 +7,7 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
 import { coefficientsFromTheta, varyingEffectsFromTheta } from "../model/varying_effects.ts";
+import { thresholdName, thresholdsFromUnconstrained } from "../families/ordered_thresholds.ts";
 
 /** Named draws: `values[name]` has chains × drawsPerChain entries, chain-major. */
 export interface NamedDraws {
@@ -50,6 +51,12 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
     return array;
   };
   const bIntercept = data.hasIntercept ? add("b_Intercept") : null;
+  const thresholds = data.thresholds;
+  const thresholdArrays = Array.from(
+    { length: thresholds?.count ?? 0 },
+    (_, k) => add(thresholdName(k)),
+  );
+  const tau = new Float64Array(thresholdArrays.length);
   const b = data.fixedNames.map((n) => add(`b_${n}`));
   const termArrays = data.terms.map((term) => {
     const K = term.coefNames.length;
@@ -131,6 +138,13 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         bIntercept[out] = intercept;
       }
       for (const { p, array } of familyParameters) array[out] = p.lower + Math.exp(theta[p.offset]);
+      if (thresholds) {
+        // θ holds the thresholds of the centred design; brms reports them uncentred.
+        thresholdsFromUnconstrained(theta, thresholds.offset, tau);
+        let shift = 0;
+        for (let p = 0; p < data.nFixed; p++) shift += data.fixedMeans[p] * beta[first + p];
+        for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k] + shift;
+      }
       for (let e = 0; e < nEntries; e++) {
         const c = e % nCells;
         let predicted = 0;

@@ -12,6 +12,7 @@
  * draws of β and r (and σ), with all normalising constants included (−½ log 2π − log σ for the
  * Gaussian, log binomial coefficients, −log y! for Poisson), so elpd values compare with brms/loo.
  */
+import { familyDraws } from "./family_draws.ts";
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { familyOf } from "../families/mod.ts";
@@ -74,8 +75,8 @@ export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
   const weights = likelihoodWeights(spec, data, "Cannot compute the log-likelihood");
   const lp = new LinearPredictor(fit, data);
   const S = lp.draws;
-  const family = familyOf(spec.family);
-  const extra = family.parameters.map((p) => fit.named.values.get(p.name)!);
+  const family = familyOf(spec.family, spec.link);
+  const extra = familyDraws(fit, family);
   const out: Float64Array[] = [];
   for (let i = 0; i < lp.nRows; i++) {
     const eta = lp.eta(i, new Float64Array(S));

@@ -75,7 +75,7 @@ export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckDa
   }
   const observed = Array.from(y.values);
   const distinct = [...new Set(observed)].sort((a, b) => a - b);
-  const kind = familyOf(fit.spec.family).discrete ? "bars" : "density";
+  const kind = familyOf(fit.spec.family, fit.spec.link).discrete ? "bars" : "density";
   const out: PpCheckData = {
     outcome: fit.spec.outcome,
     family: fit.spec.family,

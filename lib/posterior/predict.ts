@@ -8,6 +8,7 @@
  *   from the counter RNG keyed by (seed, draw, row, stream 17), so the same seed gives the same
  *   draws in any order.
  */
+import { familyDraws } from "./family_draws.ts";
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { getColumn, type Table } from "../data/table.ts";
@@ -98,7 +99,7 @@ export function responseFunction(
   type: "expectation" | "prediction",
   seed: number,
 ): (row: number, eta: Float64Array) => void {
-  const family = familyOf(fit.spec.family);
+  const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
   const trials = family.needsTrials && fit.spec.trials
     ? (getColumn(table, fit.spec.trials, "Cannot predict") as { values?: Float64Array }).values
@@ -108,19 +109,47 @@ export function responseFunction(
       `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
+  const extra = familyDraws(fit, family);
   if (type === "expectation") {
     return (row, eta) => {
       const m = trials ? trials[row] : 1;
-      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m);
+      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m, extra, s);
     };
   }
-  const extra = family.parameters.map((p) => fit.named.values.get(p.name)!);
   const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.prediction);
   return (row, eta) => {
     const m = trials ? trials[row] : 1;
     for (let s = 0; s < eta.length; s++) {
       rng.reset(seed, s, row, PosteriorStreams.prediction);
       eta[s] = family.predictiveDraw(inv(eta[s]), m, extra, s, rng);
+    }
+  };
+}
+
+/**
+ * In-place map from η draws to P(from ≤ y ≤ to | draw) for an ordinal family (categories
+ * 1…K): the probability of one category (from = to) or of a range such as y ≥ 4.
+ *
+ * @example
+ * ```ts ignore
+ * const atLeast4 = categoryProbabilityFunction(fit, 4, 5); // P(y ≥ 4) on a 1–5 scale
+ * ```
+ */
+export function categoryProbabilityFunction(
+  fit: FitResult,
+  from: number,
+  to: number,
+): (row: number, eta: Float64Array) => void {
+  const family = familyOf(fit.spec.family, fit.spec.link);
+  if (family.categoryProbabilities === undefined) throw new Error("not an ordinal family");
+  const extra = familyDraws(fit, family);
+  const probs = new Float64Array(extra.length - family.parameters.length + 1);
+  return (_row, eta) => {
+    for (let s = 0; s < eta.length; s++) {
+      family.categoryProbabilities!(eta[s], extra, s, probs);
+      let p = 0;
+      for (let k = from; k <= to; k++) p += probs[k - 1];
+      eta[s] = p;
     }
   };
 }

@@ -8,14 +8,17 @@ import { getColumn, type Table } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import type { Family } from "./model_spec.ts";
+import { familyAndLink } from "./family_link.ts";
 import { caretMessage } from "./formula_lexer.ts";
 import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
 import { type GroupTermState, HierBuilder } from "./hier.ts";
 
 /** Options of `formula()`. */
 export interface FormulaOptions {
-  /** Likelihood family (default gaussian). */
-  family?: Family;
+  /** Likelihood family (default gaussian); "cumulative(probit)" names a link too. */
+  family?: Family | string;
+  /** The link, for families with several ("cumulative": "logit" or "probit"). */
+  link?: string;
   /** Column with the number of trials (binomial); or write `y | trials(n) ~ …`. */
   trials?: string;
   /** Column of likelihood weights; or write `y | weights(w) ~ …`. */
@@ -278,7 +281,13 @@ export function formula(
   const table = toTable(source, "Cannot build model from formula");
   checkOptions(
     options,
-    optionNames<FormulaOptions>({ family: true, trials: true, weights: true, reference: true }),
+    optionNames<FormulaOptions>({
+      family: true,
+      link: true,
+      trials: true,
+      weights: true,
+      reference: true,
+    }),
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
@@ -327,10 +336,14 @@ export function formula(
   const treatment = groupTerms.find((g) => (g.slopes ?? []).length > 0)?.slopes?.[0] ?? null;
   const trials = ast.trials?.name ?? options.trials;
   const weights = ast.weights?.name ?? options.weights;
+  const family = familyAndLink(
+    options.family ?? (trials === undefined ? "gaussian" : "binomial"),
+    options.link,
+  );
   return new HierBuilder(Object.freeze({
     table,
     outcome: ast.response.name,
-    family: options.family ?? (trials === undefined ? "gaussian" : "binomial"),
+    ...family,
     ...(trials === undefined ? {} : { trials }),
     ...(weights === undefined ? {} : { weights }),
     intercept: rhs.intercept,

@@ -22,6 +22,7 @@ import {
 import { checkPrior, PRIOR_CLASSES, type PriorObject, priorsFromObject } from "./priors.ts";
 import { validateSpec } from "./validate.ts";
 import { withGroupMeans } from "./group_means.ts";
+import { familyAndLink } from "./family_link.ts";
 
 /**
  * What `.groupBy()` needs from a `Grouping` (lib/data/groups.ts): the table holding its
@@ -86,6 +87,7 @@ export interface HierState {
   readonly table: Table;
   readonly outcome?: string;
   readonly family: Family;
+  readonly link?: string;
   readonly trials?: string;
   /** Column of likelihood weights (brms `weights(w)`). */
   readonly weights?: string;
@@ -146,10 +148,13 @@ export class HierBuilder {
     return this.with({ outcome: checkName(column, ".outcome()") });
   }
 
-  /** The likelihood family; binomial needs `{ trials: "column" }`. */
-  family(name: Family, options: { trials?: string } = {}): HierBuilder {
+  /**
+   * The likelihood family; binomial needs `{ trials: "column" }`; cumulative takes
+   * `{ link: "probit" }` (or `"cumulative(probit)"`).
+   */
+  family(name: Family | string, options: { trials?: string; link?: string } = {}): HierBuilder {
     const trials = options.trials === undefined ? undefined : checkName(options.trials, "trials");
-    return this.with({ family: name, trials });
+    return this.with({ link: undefined, ...familyAndLink(name, options.link), trials });
   }
 
   /**
@@ -376,6 +381,7 @@ export class HierBuilder {
       hetfx: 1,
       outcome: s.outcome,
       family: s.family,
+      ...(s.link === undefined ? {} : { link: s.link }),
       ...(s.trials === undefined ? {} : { trials: s.trials }),
       ...(s.weights === undefined ? {} : { weights: s.weights }),
       intercept: s.intercept,

@@ -19,9 +19,23 @@ export const FAMILY_ROLES = {
   poisson: { link: "log", trials: false, parameters: [] },
   student: { link: "identity", trials: false, parameters: ["sigma", "nu"] },
   negbinomial: { link: "log", trials: false, parameters: ["shape"] },
+  // Ordinal: K − 1 ordered thresholds (prior class Intercept) in place of the intercept.
+  cumulative: {
+    link: "logit",
+    links: ["logit", "probit"],
+    trials: false,
+    parameters: [],
+    thresholds: true,
+  },
 } as const satisfies Record<
   string,
-  { link: string; trials: boolean; parameters: readonly string[] }
+  {
+    link: string;
+    links?: readonly string[];
+    trials: boolean;
+    parameters: readonly string[];
+    thresholds?: boolean;
+  }
 >;
 
 /** Likelihood families. */
@@ -75,6 +89,11 @@ export interface ModelSpec {
   hetfx: 1;
   outcome: string;
   family: Family;
+  /**
+   * The link, where the family takes several (cumulative: "logit" or "probit"); absent: the
+   * family's default.
+   */
+  link?: string;
   /** Column with the number of trials (binomial only). */
   trials?: string;
   /**

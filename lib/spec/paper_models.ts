@@ -5,12 +5,18 @@
 import type { Table } from "../data/table.ts";
 import { formula } from "./formula.ts";
 import type { HierBuilder } from "./hier.ts";
-import { halfNormal, lkj, normal } from "./priors.ts";
+import { halfNormal, lkj, normal, studentT } from "./priors.ts";
 
 /** The paper's Tomz & Weeks model (CODEBOOK.md), in brms syntax. */
 export const TOMZ_WEEKS_FORMULA =
   "force ~ 1 + regime + stakes + costs + region + alliance * (white + male + intl + hawk) " +
   "+ (1 + alliance | white:male:intl:hawk)";
+
+/**
+ * The robustness variant of the Tomz & Weeks model (issue 19): the 5-point `pref` itself as an
+ * ordinal outcome (cumulative logit) instead of `force` = pref ≥ 4, same terms.
+ */
+export const TOMZ_WEEKS_ORDINAL_FORMULA = TOMZ_WEEKS_FORMULA.replace(/^force ~/, "pref ~");
 
 /** The paper's Bush & Prather crossed model (appendix), in brms syntax. */
 export const BUSH_PRATHER_FORMULA = "ipe_support ~ 1 + college_educ + employ_dum " +
@@ -53,6 +59,27 @@ export const TOMZ_WEEKS_PAPER_NUMBERS = {
  */
 export function tomzWeeksModel(prepared: Table): HierBuilder {
   return formula(TOMZ_WEEKS_FORMULA, prepared).priors(PAPER_PRIORS);
+}
+
+/**
+ * The ordinal robustness model of Tomz & Weeks (cumulative logit on `pref`), with the priors
+ * b N(0, 1), sd half-N(0, 1), thresholds student_t(3, 0, 2.5) (brms's default) and LKJ(1).
+ *
+ * @example
+ * ```ts
+ * import { loadTomzWeeks } from "../data/datasets/tomz_weeks.ts";
+ * import { tomzWeeksOrdinalModel } from "./paper_models.ts";
+ * const spec = tomzWeeksOrdinalModel(await loadTomzWeeks()).toJSON();
+ * console.assert(spec.family === "cumulative" && spec.outcome === "pref");
+ * ```
+ */
+export function tomzWeeksOrdinalModel(prepared: Table): HierBuilder {
+  return formula(TOMZ_WEEKS_ORDINAL_FORMULA, prepared, { family: "cumulative" }).priors({
+    Intercept: studentT(3, 0, 2.5),
+    b: normal(0, 1),
+    sd: halfNormal(0, 1),
+    cor: lkj(1),
+  });
 }
 
 /** The paper's Bush & Prather crossed model on a prepared table (see prepareBushPrather). */

@@ -6,6 +6,7 @@ import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
+import { familyLinks } from "./family_link.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 import { codedLevels, termCodings } from "./term_coding.ts";
 import { treatmentContrasts } from "./treatment_coding.ts";
@@ -280,7 +281,8 @@ function checkPriors(spec: ModelSpec, table: Table): void {
           : `prior ${text}: the ${spec.family} family has no ${p.class} parameter.`,
       );
     }
-    if (p.class === "Intercept" && !spec.intercept) {
+    const thresholds = "thresholds" in FAMILY_ROLES[spec.family];
+    if (p.class === "Intercept" && !spec.intercept && !thresholds) {
       fail(`prior ${text}: the model has no intercept ("0 +" or "- 1" removed it).`);
     }
     if (p.group !== undefined) {
@@ -359,6 +361,13 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
   const withLink = /^\s*(\w+)\s*\(\s*(?:link\s*=\s*)?["']?([\w.]+)["']?\s*\)\s*$/.exec(
     String(spec.family),
   );
+  if (withLink && familyLinks(withLink[1]) !== null) {
+    const [, name, link] = withLink;
+    fail(
+      `family "${String(spec.family)}": a spec names the link apart: family "${name}", ` +
+        `link "${link}" (links: ${familyLinks(name)!.join(", ")}).`,
+    );
+  }
   if (withLink) {
     const [, name, link] = withLink;
     const known = (FAMILIES as readonly string[]).includes(name);
@@ -390,6 +399,16 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
       `unknown family "${spec.family}"${didYouMean(String(spec.family), FAMILIES)} ` +
         `(families: ${FAMILIES.join(", ")}).`,
     );
+  }
+  if (spec.link !== undefined) {
+    const links = familyLinks(spec.family);
+    if (links === null || !links.includes(spec.link)) {
+      fail(
+        links === null
+          ? `link "${spec.link}": the ${spec.family} family takes no link; leave it out.`
+          : `link "${spec.link}": the ${spec.family} family's links are ${links.join(", ")}.`,
+      );
+    }
   }
   checkColumns(spec, table);
   checkTerms(spec);

@@ -196,9 +196,15 @@ export function buildLayout(
   const D = data.columnNames.length;
   const KT = data.kTotal;
   const NB = (data.hasIntercept ? 1 : 0) + data.nFixed;
-  const family = familyOf(data.family);
+  const wgsl = familyOf(data.family, data.link).wgsl;
+  if (wgsl === undefined) {
+    throw new HetfxError(
+      `Cannot use the WebGPU backend: the ${data.family} family has no WebGPU code yet; ` +
+        `use backend "cpu".`,
+    );
+  }
   const cells = data.stats.kind === "cells";
-  const extraPartials = family.wgsl.extraPartials;
+  const extraPartials = wgsl.extraPartials;
   const nAcc = 1 + D + KT + extraPartials;
 
   const fields = planRowFields(data, NB);
@@ -275,7 +281,7 @@ export function buildLayout(
       ? 0
       : (data.stats as PatternStats).nPatterns * texelsPerRow * 16 * Math.ceil(chains / kernel.cpi),
     cells,
-    familyWgsl: family.wgsl.patternTerms + family.wgsl.finalize,
+    familyWgsl: wgsl.patternTerms + wgsl.finalize,
     extraPartials,
     data: { rows: chunks.rows, idx: idxTables.values, modelF: floats.values },
     nonZ,
@@ -337,7 +343,7 @@ function planRowFields(data: CompiledData, NB: number): RowFieldPlan {
   }
   const s = data.stats;
   // The two per-pattern fields the family's pattern_terms reads as (y, n).
-  const [yField, nField] = familyOf(data.family).wgsl.gpuFields(s);
+  const [yField, nField] = familyOf(data.family, data.link).wgsl!.gpuFields(s);
   const fieldOf = (p: number, m: number) =>
     m < NB
       ? s.w[p * D + m]

@@ -10,6 +10,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
+import { familyOf } from "../families/mod.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import { acquireGpu, type AdapterProvider, type GpuContext } from "./device.ts";
 
@@ -45,6 +46,20 @@ export async function chooseBackend(
 ): Promise<BackendChoice> {
   if (requested === "cpu") {
     return { backend: "cpu", gpu: null, adapter: null, reason: 'backend "cpu" requested' };
+  }
+  if (familyOf(data.family, data.link).wgsl === undefined) {
+    if (requested === "webgpu") {
+      throw new HetfxError(
+        `Cannot fit with backend "webgpu": the ${data.family} family has no WebGPU code yet; ` +
+          `use backend "cpu" or "auto".`,
+      );
+    }
+    return {
+      backend: "cpu",
+      gpu: null,
+      adapter: null,
+      reason: `auto: CPU (NUTS), since the ${data.family} family samples on the CPU only`,
+    };
   }
   const patterns = data.stats.kind === "patterns" ? data.stats.nPatterns : 0;
   const work = patterns * chains;

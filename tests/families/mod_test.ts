@@ -5,7 +5,7 @@
  * outcome_message.ts. Each family has its own test file beside this one.
  */
 import assert from "node:assert/strict";
-import { FAMILY_LIST, familyOf } from "../../lib/families/mod.ts";
+import { FAMILY_LIST, familyOf, LINK_VARIANTS, linksOf } from "../../lib/families/mod.ts";
 import type { Family } from "../../lib/families/family.ts";
 import { logistic, logitPatterns } from "../../lib/families/logit.ts";
 import { sumAndRows } from "../../lib/families/compressed_stats.ts";
@@ -14,8 +14,14 @@ import { mustBe } from "../../lib/families/outcome_message.ts";
 import { FAMILIES, FAMILY_ROLES } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
 
-/** Every field of the Family interface, with the type its value must have. */
-const FIELDS: Record<keyof Family, "string" | "function" | "boolean" | "object"> = {
+/** Fields only some families have (ordinal thresholds, WebGPU code). */
+type OptionalField = "thresholds" | "categoryProbabilities" | "wgsl";
+
+/** Every required field of the Family interface, with the type its value must have. */
+const FIELDS: Record<
+  Exclude<keyof Family, OptionalField>,
+  "string" | "function" | "boolean" | "object"
+> = {
   name: "string",
   brms: "string",
   link: "string",
@@ -38,15 +44,16 @@ const FIELDS: Record<keyof Family, "string" | "function" | "boolean" | "object">
   priorOutcome: "function",
   pilotSums: "function",
   workingStep: "function",
-  wgsl: "object",
 };
 
 Deno.test("registry: every family has every field, with its type", () => {
-  for (const f of FAMILY_LIST) {
+  for (const f of [...FAMILY_LIST, ...LINK_VARIANTS]) {
     for (const [field, type] of Object.entries(FIELDS)) {
       assert.equal(typeof f[field as keyof Family], type, `${f.name}.${field}`);
     }
-    assert.ok(["identity", "logit", "log"].includes(f.link), f.name);
+    // Ordinal families come with both their thresholds and their category probabilities.
+    assert.equal(f.thresholds === undefined, f.categoryProbabilities === undefined, f.name);
+    assert.ok(["identity", "logit", "log", "probit"].includes(f.link), f.name);
     assert.ok(["cells", "patterns"].includes(f.compression), f.name);
     assert.ok(!f.collapsible || f.compression === "cells", `${f.name}: collapsing needs cells`);
     for (const p of f.parameters) {
@@ -64,6 +71,19 @@ Deno.test("registry: names and brms spellings are unique; familyOf finds each", 
   for (const f of FAMILY_LIST) assert.equal(familyOf(f.name), f);
 });
 
+Deno.test("registry: a link variant is found by name and link; an unknown link is refused", () => {
+  for (const v of LINK_VARIANTS) {
+    assert.equal(familyOf(v.name, v.link), v);
+    assert.notEqual(familyOf(v.name), v);
+  }
+  assert.equal(familyOf("cumulative", "logit"), familyOf("cumulative"));
+  assert.throws(
+    () => familyOf("cumulative", "cloglog"),
+    /no link "cloglog" \(links: logit, probit\)/,
+  );
+  assert.throws(() => familyOf("poisson", "identity"), HetfxError);
+});
+
 Deno.test("registry: an unknown family is a HetfxError listing the families", () => {
   assert.throws(() => familyOf("gausian"), (e: unknown) => {
     assert.ok(e instanceof HetfxError);
@@ -79,11 +99,15 @@ Deno.test("registry: agrees with the spec's FAMILY_ROLES (link, trials, paramete
     assert.equal(f.link, roles.link, f.name);
     assert.equal(f.needsTrials, roles.trials, f.name);
     assert.deepStrictEqual(f.parameters.map((p) => p.name), [...roles.parameters], f.name);
+    assert.equal(f.thresholds !== undefined, "thresholds" in roles, f.name);
+    const links = "links" in roles ? [...roles.links] : [roles.link];
+    assert.deepStrictEqual(linksOf(f.name), links, f.name);
   }
 });
 
 Deno.test("registry: each family's WGSL defines the three functions the shader calls", () => {
   for (const f of FAMILY_LIST) {
+    if (f.wgsl === undefined) continue; // CPU-only (cumulative): select_backend_test covers it
     const code = f.wgsl.patternTerms + f.wgsl.finalize;
     for (const fn of ["pattern_terms", "family_extras", "family_finalize"]) {
       assert.equal(code.match(new RegExp(`\\bfn ${fn}\\(`, "g"))?.length, 1, `${f.name}: ${fn}`);

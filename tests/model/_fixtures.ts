@@ -67,6 +67,13 @@ export function simulatedTable(n: number, family: Family, seed = 7): Table {
       case "negbinomial": // overdispersed counts: mean e^η, a long right tail
         y[i] = Math.floor(Math.exp(eta) * 4 * u() * u());
         break;
+      case "cumulative": {
+        // A latent logistic outcome cut at −0.5, 0.5, 1.5: categories 1…4.
+        const v = Math.min(Math.max(u(), 1e-12), 1 - 1e-12);
+        const z = eta + Math.log(v / (1 - v));
+        y[i] = 1 + (z > -0.5 ? 1 : 0) + (z > 0.5 ? 1 : 0) + (z > 1.5 ? 1 : 0);
+        break;
+      }
     }
   }
   return makeTable({

@@ -91,7 +91,7 @@ Deno.test("validate: duplicate terms and duplicate group terms", () => {
 Deno.test("validate: unknown family lists the valid ones", () => {
   assert.throws(
     () => base().family("gausian" as "gaussian").toJSON(),
-    /^HetfxError: Cannot build model: unknown family "gausian"; did you mean "gaussian"\? \(families: gaussian, bernoulli, binomial, poisson, student, negbinomial\)\.$/,
+    /^HetfxError: Cannot build model: unknown family "gausian"; did you mean "gaussian"\? \(families: gaussian, bernoulli, binomial, poisson, student, negbinomial, cumulative\)\.$/,
   );
 });
 

@@ -53,7 +53,7 @@ Deno.test("DENO_WEBGPU_BACKEND=dx12 in a subprocess: no adapter, CPU fallback me
       new URL("../../lib/webgpu/select_backend.ts", import.meta.url).href,
     )
   };
-const data = { stats: { kind: "patterns", nPatterns: 1000000 } };
+const data = { family: "bernoulli", stats: { kind: "patterns", nPatterns: 1000000 } };
 const c = await chooseBackend("auto", data, 64);
 console.log(JSON.stringify({ backend: c.backend, reason: c.reason }));`;
   const out = await new Deno.Command(Deno.execPath(), {
