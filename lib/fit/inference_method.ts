@@ -22,6 +22,7 @@ import {
   collapsedGammaDim,
   collapsedIneligibility,
   MAX_COLLAPSED_DIM,
+  mixtureBetaIndices,
   sampledBetaIndices,
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
@@ -93,19 +94,21 @@ export function chooseMethod(
 
 /** What the fully collapsed target integrates out and samples, for fit.info.method's reason. */
 function crossedWhat(data: CompiledData, dim: number): string {
-  const sampled = sampledBetaIndices(data);
-  if (sampled.length === 0) {
-    return `${dim} coefficients integrated out exactly, NUTS on the scales, correlations and sigma`;
-  }
   const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
   const names = [
     ...(data.hasIntercept ? ["Intercept"] : []),
     ...data.fixedNames.map((f) => `b_${f}`),
   ];
-  const listed = sampled.map((i) => `${names[i]} (${priors[i].dist} prior)`).join(", ");
-  return `${dim - sampled.length} coefficients with normal or flat priors integrated out ` +
-    `exactly, NUTS on the scales, correlations, sigma and ${listed}, sampled since their ` +
-    "priors are not conjugate";
+  const list = (indices: number[]) =>
+    indices.map((i) => `${names[i]} (${priors[i].dist} prior)`).join(", ");
+  const sampled = sampledBetaIndices(data);
+  const mixture = mixtureBetaIndices(data);
+  const mixed = mixture.length === 0 ? "" : `, with ${list(mixture)} as normal scale mixtures ` +
+    "(a latent precision each, sampled)";
+  const rest = sampled.length === 0 ? "" : ` and ${list(sampled)}, sampled since their priors ` +
+    "are not conjugate";
+  return `${dim - sampled.length} coefficients integrated out exactly${mixed}, NUTS on the ` +
+    `scales, correlations and sigma${rest}`;
 }
 
 /**

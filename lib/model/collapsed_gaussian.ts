@@ -1,9 +1,11 @@
 /**
  * The fully collapsed Gaussian target: for a gaussian model, every coefficient γ = (β, r) with a
  * normal or flat prior is integrated out exactly given the hyperparameters
- * φ = (log sd's, correlation reals, log σ), and NUTS runs on φ and the population-level
- * coefficients with any other prior (a student_t Intercept, brms's default; a student_t or
- * cauchy b), which are sampled (lib/model/sampled_coefficients.ts); {@link CollapsedGaussian}
+ * φ = (log sd's, correlation reals, log σ), and NUTS runs on φ. Student-t and Cauchy priors
+ * (brms's default Intercept prior) are written as scale mixtures of normals: their coefficients
+ * are integrated out too, given a latent precision sampled in φ
+ * (lib/model/scale_mixture_priors.ts); coefficients with any other prior are sampled beside φ
+ * (lib/model/sampled_coefficients.ts); {@link CollapsedGaussian}
  * also draws the integrated-out coefficients given the sampled point, y exactly. The derivation
  * of the marginal likelihood and its gradient is in
  * docs/ARCHITECTURE.md#fully-collapsed-crossed-terms.
@@ -25,6 +27,7 @@ import type { CoefficientPrecision } from "./coefficient_precision.ts";
 import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 import { familyOf } from "../families/mod.ts";
 import { SampledCoefficients } from "./sampled_coefficients.ts";
+import { isScaleMixture, ScaleMixturePriors } from "./scale_mixture_priors.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /**
@@ -54,30 +57,57 @@ export interface CollapsedLayout {
   /** Offset of log σ in φ. */
   phiSigma: number;
   /**
+   * Population-level coefficients with student_t/Cauchy priors (indices in γ's β part), whose
+   * latent log precisions are held in φ from `phiMixture` on (after log σ).
+   */
+  mixtureBeta?: readonly number[];
+  phiMixture?: number;
+  /**
    * Sampled population-level coefficients (partial collapse): their indices in γ's β part,
-   * held in φ from `phiBeta` on (after log σ). Absent or empty when every β is integrated out.
+   * held in φ from `phiBeta` on (after the latent precisions). Absent or empty when every β is
+   * integrated out.
    */
   sampledBeta?: readonly number[];
   phiBeta?: number;
 }
 
-/** Whether a population-level prior is integrated out (normal, flat) rather than sampled. */
+/**
+ * Whether a population-level prior is integrated out: normal, flat, or (given a latent
+ * precision) student_t and Cauchy; other priors are sampled.
+ */
 export function integratesOut(prior: PriorDistribution): boolean {
-  return prior.dist === "normal" || prior.dist === "flat";
+  return prior.dist === "normal" || prior.dist === "flat" || isScaleMixture(prior);
+}
+
+/** The population-level priors in β's order [Intercept?, b…]. */
+function betaPriors(data: CompiledData): PriorDistribution[] {
+  return [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
 }
 
 /**
  * Indices in β = [Intercept?, b…] of the coefficients the collapsed target samples: those whose
- * prior is neither normal nor flat.
+ * prior is neither normal, flat, student_t nor Cauchy (e.g. an exponential b).
  *
  * @example
  * ```ts ignore
- * sampledBetaIndices(data); // [0] for brms's default student_t Intercept
+ * sampledBetaIndices(data); // [] for brms's default priors (flat b, student_t Intercept)
  * ```
  */
 export function sampledBetaIndices(data: CompiledData): number[] {
-  const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
-  return priors.flatMap((p, i) => integratesOut(p) ? [] : [i]);
+  return betaPriors(data).flatMap((p, i) => integratesOut(p) ? [] : [i]);
+}
+
+/**
+ * Indices in β of the coefficients whose student_t or Cauchy prior the collapsed target writes
+ * as a scale mixture of normals (one latent precision each).
+ *
+ * @example
+ * ```ts ignore
+ * mixtureBetaIndices(data); // [0] for brms's default student_t Intercept
+ * ```
+ */
+export function mixtureBetaIndices(data: CompiledData): number[] {
+  return betaPriors(data).flatMap((p, i) => isScaleMixture(p) ? [i] : []);
 }
 
 /** Number of coefficients γ = (β, r) that collapsing integrates out. */
@@ -142,6 +172,8 @@ export class CollapsedGaussian implements SamplerTarget {
   /** The sampled β (partial collapse), null when every β is integrated out. */
   private readonly sampled: SampledCoefficients | null;
   private readonly sampledPriors: PriorDistribution[];
+  /** Latent precisions of student_t/Cauchy β, null when there are none. */
+  private readonly mixture: ScaleMixturePriors | null;
 
   constructor(data: CompiledData) {
     const why = collapsedIneligibility(data);
@@ -167,15 +199,26 @@ export class CollapsedGaussian implements SamplerTarget {
       return layout;
     });
     const sampledBeta = sampledBetaIndices(data);
-    this.layout = { nBeta: P, gammaDim: g, terms, phiSigma: f, sampledBeta, phiBeta: f + 1 };
-    this.dim = f + 1 + sampledBeta.length;
+    const mixtureBeta = mixtureBetaIndices(data);
+    const phiBeta = f + 1 + mixtureBeta.length;
+    this.layout = {
+      nBeta: P,
+      gammaDim: g,
+      terms,
+      phiSigma: f,
+      mixtureBeta,
+      phiMixture: f + 1,
+      sampledBeta,
+      phiBeta,
+    };
+    this.dim = phiBeta + sampledBeta.length;
     const N = g;
     this.N = N;
     this.sampled = sampledBeta.length > 0 ? new SampledCoefficients(sampledBeta, N) : null;
 
     const prec0 = new Float64Array(P);
     const mean0 = new Float64Array(P);
-    const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
+    const priors = betaPriors(data);
     let logDet = 0;
     let quad = 0;
     this.sampledPriors = sampledBeta.map((i) => priors[i]);
@@ -187,6 +230,10 @@ export class CollapsedGaussian implements SamplerTarget {
       logDet += Math.log(prec0[i]);
       quad += prec0[i] * p.mu * p.mu;
     });
+    this.mixture = mixtureBeta.length > 0
+      ? new ScaleMixturePriors(mixtureBeta, mixtureBeta.map((i) => priors[i]), f + 1)
+      : null;
+    this.mixture?.setMeans(mean0);
     this.prec0 = prec0;
     this.mean0 = mean0;
     this.logDetPrec0 = logDet;
@@ -221,6 +268,7 @@ export class CollapsedGaussian implements SamplerTarget {
     const N = this.N;
     let lp = 0;
     let logDetPrior = this.logDetPrec0;
+    let quad0 = this.quad0;
     const u = phi[this.layout.phiSigma];
     const invVar = Math.exp(-2 * u);
 
@@ -238,6 +286,13 @@ export class CollapsedGaussian implements SamplerTarget {
       lp += priorLogDensityInto(prior, phi[phiBeta + i]);
       if (gradient) gradient[phiBeta + i] += priorDerivative[0];
     });
+    if (this.mixture) {
+      // β | λ ~ N(m, s²/λ): the prior precisions of these β follow the point.
+      const [lpMix, logDetMix, quadMix] = this.mixture.setPrecisions(phi, this.prec0, gradient);
+      lp += lpMix;
+      logDetPrior += logDetMix;
+      quad0 += quadMix;
+    }
     if (!Number.isFinite(lp)) return null;
 
     if (!this.precision.factor(invVar, this.termPrecisions)) return null;
@@ -247,7 +302,7 @@ export class CollapsedGaussian implements SamplerTarget {
     const quad = this.precision.solve(mu); // cᵀP⁻¹c, and μ = P⁻¹c
     const logDetP = this.precision.logDeterminant();
     let logMarginal = -this.stats.n * u - 0.5 * this.stats.yty * invVar -
-      0.5 * this.quad0 + 0.5 * quad - 0.5 * logDetP + 0.5 * logDetPrior;
+      0.5 * quad0 + 0.5 * quad - 0.5 * logDetP + 0.5 * logDetPrior;
     if (this.sampled) {
       // log p(y | β_s, φ) = log p_flat(y | φ) + log N(β_s; μ_s, S_ss); μ becomes μ̃.
       const beta = phi.subarray(phiBeta, phiBeta + this.sampled.count);
@@ -298,6 +353,7 @@ export class CollapsedGaussian implements SamplerTarget {
     const mu = this.mu;
     this.precision.inverseBlocks(this.betaVariance, this.termBlocks);
     if (this.sampled) this.conditionBlocks(this.sampled);
+    this.mixture?.addGradient(this.prec0, this.mu, this.betaVariance, gradient);
     let trSPrior = 0; // tr(S̃ Λ0), S̃ = P⁻¹ conditioned on the sampled β
     for (let p = 0; p < this.layout.nBeta; p++) trSPrior += this.betaVariance[p] * this.prec0[p];
 

@@ -57,13 +57,13 @@ Deno.test("chooseMethod: auto collapses eligible gaussian models only", async ()
   assert.equal(chooseMethod("nuts", data).method, "nuts");
   assert.equal(chooseMethod("auto", data, "webgpu").method, "nuts");
   assert.throws(() => chooseMethod("collapsed", data, "webgpu"), HetfxError);
-  // Default priors: the flat b is integrated out, the student-t Intercept (not conjugate) is
-  // sampled beside the scales (partial collapse), and the reason says so.
+  // Default priors: the flat b is integrated out, and so is the student-t Intercept, as a
+  // normal given a sampled latent precision; the reason says so.
   const flat = compileModel(formula(FORMULA, table).toJSON(), table);
   assert.equal(chooseMethod("auto", flat).method, "collapsed");
   assert.match(
     chooseMethod("auto", flat).reason,
-    /17 coefficients with normal or flat priors integrated out exactly, NUTS on the scales, correlations, sigma and Intercept \(student_t prior\)/,
+    /18 coefficients integrated out exactly, with Intercept \(student_t prior\) as normal scale mixtures/,
   );
   // The paper's Tomz & Weeks model: one term, so its 2·100 group effects are integrated out
   // level by level, with any priors (here also the default, non-conjugate ones).
@@ -135,8 +135,8 @@ const AGREEMENT_CASES = [
     signedScales: undefined as boolean[] | undefined,
   },
   {
-    // Partial collapse: the flat b and the group effects integrated out, the student-t Intercept
-    // sampled.
+    // brms's default priors: the flat b, the student-t Intercept (a scale mixture: its latent
+    // precision sampled) and the group effects integrated out.
     name: "crossed, default Intercept and b priors",
     formula: FORMULA,
     priors: { sd: normal(0, 0.5), sigma: normal(0, 1), cor: lkj(2) },

@@ -1,7 +1,9 @@
 /**
  * Also covers: normal_equations.ts (gaussianNormalEquations: the collapsed marginal equals the
  * dense n × n Gaussian marginal and CompiledModel's joint density); sampled_coefficients.ts
- * (partial collapse: sampled student_t Intercept/b, against CompiledModel and exact draws).
+ * (partial collapse: a sampled exponential-prior b, against CompiledModel and exact draws);
+ * scale_mixture_priors.ts (student_t Intercept/b as normal scale mixtures, against
+ * CompiledModel and finite differences).
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -10,9 +12,12 @@ import {
   collapsedGammaDim,
   CollapsedGaussian,
   collapsedIneligibility,
+  mixtureBetaIndices,
   sampledBetaIndices,
 } from "../../lib/model/collapsed_gaussian.ts";
-import type { ModelSpec } from "../../lib/spec/model_spec.ts";
+import type { ModelSpec, PriorDistribution } from "../../lib/spec/model_spec.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { priorLogDensity } from "../../lib/model/prior_density.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
 import {
   assertGradientMatchesDifferences,
@@ -38,23 +43,30 @@ function randomPhi(dim: number, seed: number): Float64Array {
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
 }
 
-/** Partial collapse: brms's default student_t Intercept, flat b's but a student_t b_x. */
-const partialSpec = (): ModelSpec => {
+/**
+ * brms's default student_t Intercept, flat b's, and b_x with `xPrior` (the shared spec's
+ * student_t by default).
+ */
+const defaultsSpec = (xPrior?: PriorDistribution): ModelSpec => {
   const spec = crossedSpec("gaussian");
   return {
     ...spec,
     priors: [
-      ...spec.priors.filter((p) => p.class !== "Intercept" && !(p.class === "b" && !p.coef)),
+      ...spec.priors.filter((p) => p.class !== "Intercept" && !(p.class === "b" && !p.coef))
+        .map((p) => p.class === "b" && xPrior ? { ...p, prior: xPrior } : p),
       { class: "Intercept", prior: { dist: "student_t", df: 3, mu: 0.5, sigma: 2.5 } },
     ],
   };
 };
+/** Partial collapse: b_x's exponential prior is neither normal nor a scale mixture: sampled. */
+const partialSpec = () => defaultsSpec({ dist: "exponential", rate: 1 });
 
-/** The collapsed specs with every β integrated out, and with some sampled. */
+/** The collapsed specs: every β integrated out (normal, flat, scale mixtures), or some sampled. */
 const ALL: Record<string, () => ModelSpec> = {
   ...COLLAPSIBLE,
   "crossed, student_t b_x": () => crossedSpec("gaussian"),
-  "crossed, student_t Intercept and b_x, flat b": partialSpec,
+  "crossed, student_t Intercept and b_x, flat b": () => defaultsSpec(),
+  "crossed, student_t Intercept, flat b, exponential b_x (sampled)": partialSpec,
 };
 
 Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sampled", () => {
@@ -63,9 +75,17 @@ Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sa
   assert.equal(collapsedIneligibility(compileModel(crossedSpec("gaussian"), table)), null);
   assert.deepEqual(sampledBetaIndices(compileModel(normalPriorSpec(), table)), []);
   // β = [Intercept, x, f…, treat, treat:g1…]: b_x is index 1.
-  assert.deepEqual(sampledBetaIndices(compileModel(crossedSpec("gaussian"), table)), [1]);
-  assert.deepEqual(sampledBetaIndices(compileModel(partialSpec(), table)), [0, 1]);
-  assert.equal(new CollapsedGaussian(compileModel(partialSpec(), table)).dim, 3 + 3 + 2 + 1 + 2);
+  const shared = compileModel(crossedSpec("gaussian"), table);
+  assert.deepEqual(sampledBetaIndices(shared), []);
+  assert.deepEqual(mixtureBetaIndices(shared), [1]);
+  const defaults = compileModel(defaultsSpec(), table);
+  assert.deepEqual(mixtureBetaIndices(defaults), [0, 1]);
+  // φ: g1 (3 log sds + 3 correlation reals), g2 (2 log sds), log σ, 2 latent precisions.
+  assert.equal(new CollapsedGaussian(defaults).dim, 3 + 3 + 2 + 1 + 2);
+  const partial = compileModel(partialSpec(), table);
+  assert.deepEqual(mixtureBetaIndices(partial), [0]);
+  assert.deepEqual(sampledBetaIndices(partial), [1]);
+  assert.equal(new CollapsedGaussian(partial).dim, 3 + 3 + 2 + 1 + 1 + 1);
   const bern = simulatedTable(80, "bernoulli");
   assert.match(collapsedIneligibility(compileModel(crossedSpec("bernoulli"), bern)) ?? "", /bern/);
   const data = compileModel(normalPriorSpec(), table);
@@ -108,6 +128,30 @@ function logConditional(target: CollapsedGaussian, gamma: Float64Array, mean: Fl
     0.5 * (N - sampled.length) * Math.log(2 * Math.PI);
 }
 
+/**
+ * With student_t β written as β | λ ~ N(m, s²/λ), λ ~ Gamma(ν/2, ν/2) (u = log λ in φ), the
+ * collapsed target is over (φ, u): it differs from the joint with the student_t prior by
+ * Σ [log Gamma(u) + u (Jacobian) + log N(β; m, s²/λ) − log t(β)], constants aside.
+ */
+function mixtureGap(
+  data: CompiledData,
+  target: CollapsedGaussian,
+  phi: Float64Array,
+  gamma: Float64Array,
+): number {
+  const priors = [data.interceptPrior, ...data.bPriors];
+  let gap = 0;
+  (target.layout.mixtureBeta ?? []).forEach((i, k) => {
+    const p = priors[i];
+    if (p.dist !== "student_t") throw new Error("test: student_t priors only");
+    const u = phi[target.layout.phiMixture! + k];
+    const z = (gamma[i] - p.mu) / p.sigma;
+    gap += (p.df / 2) * u - (p.df / 2) * Math.exp(u) + 0.5 * u - 0.5 * Math.exp(u) * z * z -
+      priorLogDensity(p, gamma[i])[0];
+  });
+  return gap;
+}
+
 for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel`, () => {
     // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
@@ -131,7 +175,10 @@ for (const [name, spec] of Object.entries(ALL)) {
         for (const a of target.layout.sampledBeta ?? []) gamma[a] = mean[a]; // = the sampled β
         assembleTheta(target, phi, gamma, theta);
         const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
-        gaps.push(collapsed - (joint - logConditional(target, gamma, mean)));
+        gaps.push(
+          collapsed - (joint - logConditional(target, gamma, mean)) -
+            mixtureGap(data, target, phi, gamma),
+        );
       }
     }
     for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
@@ -197,14 +244,9 @@ Deno.test("collapsed (partial): draws of γ given the sampled β have mean μ̃ 
     target.precision.solve(e);
     return e;
   });
-  const [s0, s1] = sampled;
-  const det = S[s0][s0] * S[s1][s1] - S[s0][s1] ** 2;
-  const inv = [[S[s1][s1] / det, -S[s0][s1] / det], [-S[s0][s1] / det, S[s0][s0] / det]];
-  const variance = Float64Array.from({ length: N }, (_, a) => {
-    const c = [S[a][s0], S[a][s1]];
-    return S[a][a] - (c[0] * (inv[0][0] * c[0] + inv[0][1] * c[1]) +
-      c[1] * (inv[1][0] * c[0] + inv[1][1] * c[1]));
-  });
+  assert.equal(sampled.length, 1);
+  const s0 = sampled[0];
+  const variance = Float64Array.from({ length: N }, (_, a) => S[a][a] - S[a][s0] ** 2 / S[s0][s0]);
   const n = 4000;
   const sum = new Float64Array(N);
   const sumSq = new Float64Array(N);
