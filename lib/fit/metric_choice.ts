@@ -76,11 +76,17 @@ export function chooseMetric(
         "up to which a dense metric is considered",
     };
   }
-  const kappa = pilotCorrelationCondition(target, seed);
+  let kappa: number | null;
+  try {
+    kappa = pilotCorrelationCondition(target, seed);
+  } catch {
+    // No finite initial point: sampling reports it, explained in terms of the model.
+    kappa = null;
+  }
   if (kappa === null) {
     return {
       metric: "diag",
-      reason: "auto: diagonal, the pilot's curvature at the mode is not negative definite",
+      reason: "auto: diagonal, the pilot found no mode with a negative-definite curvature",
     };
   }
   const k = kappa.toPrecision(3);
