@@ -35,7 +35,7 @@ interactions with the treatment there, as the paper does, e.g.
   --chains N            (default 4)          --warmup N   (default 1000)
   --draws N             (default 1000)       --seed N     (default 1)
   --adapt-delta X       (default 0.8)        --max-treedepth N (default 10)
-  --metric diag|dense   (default diag)       --backend auto|cpu|webgpu (default auto)
+  --metric M            auto|diag|dense (default auto)  --backend auto|cpu|webgpu (default auto)
   --parameterization P  auto | centered | noncentered (default auto)
   --sd-scale S          auto | signed | log (default auto)
   --out FILE            write the table, the OLS fit and the shrinkage summary as JSON

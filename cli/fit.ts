@@ -132,7 +132,7 @@ Sampler
   --draws N             ≥ 1 (default 1000)       --seed N     (default 1)
                         (chains × draws must fit in 8 GiB of memory)
   --adapt-delta X       target acceptance, 0.5 to 0.9999 (default 0.8; the paper uses 0.95)
-  --max-treedepth N     1 to 20 (default 10)     --metric diag|dense (default diag)
+  --max-treedepth N     1 to 20 (default 10)     --metric auto|diag|dense (default auto)
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per term from the data; recorded in the JSON)
@@ -331,7 +331,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         " must lie strictly between 0 and 1 (the target acceptance rate)",
       ),
       maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
-      metric: choice("metric", v.metric, ["diag", "dense"]),
+      metric: choice("metric", v.metric, ["auto", "diag", "dense"]),
       backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
       parameterization: choice("parameterization", v.parameterization, [
         "auto" as const,

@@ -84,9 +84,10 @@ export async function fitModel(
   const compiledAt = performance.now();
   const progress = fitProgress(resolved.progress);
   const plan = await planFit(compiled, resolved);
+  // The metric "auto" resolved by the plan.
+  const settings = { ...resolved.settings, metric: plan.metric.metric };
   // Data warnings and a long estimated run are shown before sampling, not only after it.
   if (resolved.progress !== false) {
-    const settings = resolved.settings;
     for (
       const w of preSamplingWarnings(plan.data, settings, resolved.workers, plan.method.method)
     ) {
@@ -96,7 +97,7 @@ export async function fitModel(
   let run;
   try {
     run = await sampleFit(plan, resolved, {
-      ...resolved.settings,
+      ...settings,
       onProgress: progress.onProgress,
       signal: resolved.signal,
       keepPartial: resolved.keepPartial,
@@ -106,7 +107,7 @@ export async function fitModel(
   }
   const end = performance.now();
   const samplingStarted = progress.samplingStartedAt() || end;
-  const info = assembleFitInfo(plan, run, resolved.settings, {
+  const info = assembleFitInfo(plan, run, settings, {
     start,
     compiled: compiledAt,
     samplingStarted,

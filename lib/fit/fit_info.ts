@@ -98,6 +98,8 @@ export function assembleFitInfo(
     backend: run.backend,
     method: plan.method.method,
     methodReason: plan.method.reason,
+    metric: plan.metric.metric,
+    metricReason: plan.metric.reason,
     adapter: run.backend === "webgpu" ? plan.backend.adapter : null,
     backendReason: run.backendReason,
     ...(run.webgpu ? { webgpu: run.webgpu, nestedRhat: nestedRhatOf(data, run.chains) } : {}),

@@ -5,10 +5,11 @@
  * - one grouping term: the level effects are integrated out level by level and NUTS runs on the
  *   (whitened) population-level coefficients, scales, correlations and sigma
  *   (lib/model/level_collapsed_gaussian.ts); any priors, O(J·K·n_β) per gradient;
- * - crossed terms: every coefficient is integrated out and NUTS runs on the scales, correlations
- *   and sigma (lib/model/collapsed_gaussian.ts); needs normal Intercept/b priors and costs a
- *   dense factorisation of all coefficients per gradient, so auto uses it only up to
- *   {@link MAX_COLLAPSED_DIM} of them.
+ * - crossed terms: every coefficient with a normal or flat prior is integrated out and NUTS runs
+ *   on the scales, correlations and sigma, and on the coefficients with other priors (partial
+ *   collapse: a student_t Intercept, brms's default, or a student_t/cauchy b), which it samples
+ *   (lib/model/collapsed_gaussian.ts); it costs a dense factorisation of all coefficients per
+ *   gradient, so auto uses it only up to {@link MAX_COLLAPSED_DIM} of them.
  * Auto collapses gaussian models where one of these applies and the CPU backend runs. The
  * derivations are in docs/ARCHITECTURE.md#collapsed-inference.
  *
@@ -21,6 +22,8 @@ import {
   collapsedGammaDim,
   collapsedIneligibility,
   MAX_COLLAPSED_DIM,
+  mixtureBetaIndices,
+  sampledBetaIndices,
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
 import { collapsedTargetArgs, collapsedTargetFromData } from "../model/collapsed_target.ts";
@@ -59,7 +62,7 @@ export function chooseMethod(
   const what = levels
     ? `${dim - (data.hasIntercept ? 1 : 0) - data.nFixed} group effects integrated out ` +
       "exactly, NUTS on the whitened population-level coefficients, scales, correlations and sigma"
-    : `${dim} coefficients integrated out exactly, NUTS on the scales, correlations and sigma`;
+    : crossedWhat(data, dim);
   // Weighted sufficient statistics keep every collapsed target exact; the reason says so.
   const weighted = data.weights === undefined ? "" : `; likelihood weights "${data.weights}" ` +
     "enter the cells' weighted sufficient statistics (Σw, Σw·y, Σw·y²), which stay exact";
@@ -67,7 +70,7 @@ export function chooseMethod(
     if (why !== null) {
       throw new HetfxError(
         `Cannot fit with method "collapsed": ${why}. Collapsing needs a gaussian family, and ` +
-          'with crossed grouping terms normal priors on the Intercept and every b; use method "nuts".',
+          'use method "nuts".',
       );
     }
     if (backend === "webgpu") {
@@ -90,6 +93,25 @@ export function chooseMethod(
     };
   }
   return { method: "collapsed", reason: `auto: collapsed Gaussian, ${what}${weighted}` };
+}
+
+/** What the fully collapsed target integrates out and samples, for fit.info.method's reason. */
+function crossedWhat(data: CompiledData, dim: number): string {
+  const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
+  const names = [
+    ...(data.hasIntercept ? ["Intercept"] : []),
+    ...data.fixedNames.map((f) => `b_${f}`),
+  ];
+  const list = (indices: number[]) =>
+    indices.map((i) => `${names[i]} (${priors[i].dist} prior)`).join(", ");
+  const sampled = sampledBetaIndices(data);
+  const mixture = mixtureBetaIndices(data);
+  const mixed = mixture.length === 0 ? "" : `, with ${list(mixture)} as normal scale mixtures ` +
+    "(a latent precision each, sampled)";
+  const rest = sampled.length === 0 ? "" : ` and ${list(sampled)}, sampled since their priors ` +
+    "are not conjugate";
+  return `${dim - sampled.length} coefficients integrated out exactly${mixed}, NUTS on the ` +
+    `scales, correlations and sigma${rest}`;
 }
 
 /**

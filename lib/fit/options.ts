@@ -22,7 +22,12 @@ export interface FitOptions {
   /** Target acceptance rate (brms `adapt_delta`), in (0, 1). Default 0.8. */
   adaptDelta?: number;
   maxTreedepth?: number;
-  metric?: "diag" | "dense";
+  /**
+   * NUTS's metric: "auto" (default) takes a dense one where a pilot's posterior correlations
+   * would make a diagonal one take many more leapfrog steps (lib/fit/metric_choice.ts), else
+   * diagonal; fit.info.metric says which, and why.
+   */
+  metric?: "auto" | "diag" | "dense";
   /**
    * How warmup starts: "laplace" (default) climbs to near the mode and starts from the Laplace
    * approximation with its curvature as the first metric; "stan" starts like Stan (uniform(−2, 2)
@@ -99,7 +104,7 @@ export const FIT_DEFAULTS = Object.freeze(
     seed: 1,
     adaptDelta: 0.8,
     maxTreedepth: 10,
-    metric: "diag",
+    metric: "auto",
     warmupStart: "laplace",
     parameterization: "auto",
     backend: "auto",
@@ -121,6 +126,8 @@ export interface ResolvedFitOptions {
   backend: "auto" | "cpu" | "webgpu";
   sdScale: SdScale;
   method: "auto" | "nuts" | "collapsed";
+  /** The requested metric; `settings.metric` holds "diag" until the plan resolves "auto". */
+  metric: "auto" | "diag" | "dense";
   thin: number;
   workers: number;
   progress: boolean | ((p: SampleProgress) => void);
@@ -219,12 +226,13 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
     seed: o.seed,
     adaptDelta: o.adaptDelta,
     maxTreedepth: o.maxTreedepth,
-    metric: o.metric,
+    metric: o.metric === "auto" ? "diag" : o.metric,
     warmupStart: o.warmupStart,
   };
   checkSampleSettings(settings, CONTEXT);
   checkParameterization(o.parameterization);
   checkChoice("method", o.method, ["auto", "nuts", "collapsed"]);
+  checkChoice("metric", o.metric, ["auto", "diag", "dense"]);
   checkChoice("backend", o.backend, ["auto", "cpu", "webgpu"]);
   checkChoice("sdScale", o.sdScale, ["auto", "signed", "log"]);
   checkWholeOption("thin", o.thin, 1, CONTEXT);
@@ -236,6 +244,7 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
     backend: o.backend,
     sdScale: o.sdScale,
     method: o.method,
+    metric: o.metric,
     thin: o.thin,
     workers: options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1),
     progress: o.progress,

@@ -13,6 +13,7 @@ import { withSdScales } from "../model/signed_scales.ts";
 import { type BackendChoice, chooseBackend } from "../webgpu/select_backend.ts";
 import { gpuSupportsGeometry } from "../webgpu/layout.ts";
 import { chooseMethod, type MethodChoice } from "./inference_method.ts";
+import { chooseMetric, type MetricChoice } from "./metric_choice.ts";
 import type { ResolvedFitOptions } from "./options.ts";
 
 /** What a fit will run, and why. */
@@ -23,6 +24,8 @@ export interface FitPlan {
   sampled: CompiledData;
   method: MethodChoice;
   backend: BackendChoice;
+  /** NUTS's metric on the CPU (the WebGPU backend adapts its own). */
+  metric: MetricChoice;
 }
 
 /**
@@ -76,5 +79,8 @@ export async function planFit(
     data = applyParameterization(data, "noncentered");
   }
   const sampled = collapsed ? data : withSdScales(data, options.sdScale);
-  return { data, sampled, method, backend };
+  const metric = backend.gpu
+    ? { metric: options.settings.metric, reason: "WebGPU backend: ChEES-HMC adapts its own" }
+    : chooseMetric(options.metric, sampled, method.method, options.settings.seed);
+  return { data, sampled, method, backend, metric };
 }

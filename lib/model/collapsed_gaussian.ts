@@ -1,8 +1,13 @@
 /**
- * The fully collapsed Gaussian target: for a gaussian model whose Intercept and b priors are all
- * normal, every coefficient γ = (β, r) is integrated out exactly given the hyperparameters
- * φ = (log sd's, correlation reals, log σ), and NUTS runs on φ alone; {@link CollapsedGaussian}
- * also draws γ | φ, y exactly. The derivation of the marginal likelihood and its gradient is in
+ * The fully collapsed Gaussian target: for a gaussian model, every coefficient γ = (β, r) with a
+ * normal or flat prior is integrated out exactly given the hyperparameters
+ * φ = (log sd's, correlation reals, log σ), and NUTS runs on φ. Student-t and Cauchy priors
+ * (brms's default Intercept prior) are written as scale mixtures of normals: their coefficients
+ * are integrated out too, given a latent precision sampled in φ
+ * (lib/model/scale_mixture_priors.ts); coefficients with any other prior are sampled beside φ
+ * (lib/model/sampled_coefficients.ts); {@link CollapsedGaussian}
+ * also draws the integrated-out coefficients given the sampled point, y exactly. The derivation
+ * of the marginal likelihood and its gradient is in
  * docs/ARCHITECTURE.md#fully-collapsed-crossed-terms.
  *
  * @module
@@ -21,6 +26,9 @@ import {
 import type { CoefficientPrecision } from "./coefficient_precision.ts";
 import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 import { familyOf } from "../families/mod.ts";
+import { SampledCoefficients } from "./sampled_coefficients.ts";
+import { isScaleMixture, ScaleMixturePriors } from "./scale_mixture_priors.ts";
+import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /**
  * Largest number of marginalised coefficients for which `method: "auto"` collapses a model with
@@ -46,8 +54,60 @@ export interface CollapsedLayout {
   nBeta: number;
   gammaDim: number;
   terms: CollapsedTermLayout[];
-  /** Offset of log σ in φ (always the last). */
+  /** Offset of log σ in φ. */
   phiSigma: number;
+  /**
+   * Population-level coefficients with student_t/Cauchy priors (indices in γ's β part), whose
+   * latent log precisions are held in φ from `phiMixture` on (after log σ).
+   */
+  mixtureBeta?: readonly number[];
+  phiMixture?: number;
+  /**
+   * Sampled population-level coefficients (partial collapse): their indices in γ's β part,
+   * held in φ from `phiBeta` on (after the latent precisions). Absent or empty when every β is
+   * integrated out.
+   */
+  sampledBeta?: readonly number[];
+  phiBeta?: number;
+}
+
+/**
+ * Whether a population-level prior is integrated out: normal, flat, or (given a latent
+ * precision) student_t and Cauchy; other priors are sampled.
+ */
+export function integratesOut(prior: PriorDistribution): boolean {
+  return prior.dist === "normal" || prior.dist === "flat" || isScaleMixture(prior);
+}
+
+/** The population-level priors in β's order [Intercept?, b…]. */
+function betaPriors(data: CompiledData): PriorDistribution[] {
+  return [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
+}
+
+/**
+ * Indices in β = [Intercept?, b…] of the coefficients the collapsed target samples: those whose
+ * prior is neither normal, flat, student_t nor Cauchy (e.g. an exponential b).
+ *
+ * @example
+ * ```ts ignore
+ * sampledBetaIndices(data); // [] for brms's default priors (flat b, student_t Intercept)
+ * ```
+ */
+export function sampledBetaIndices(data: CompiledData): number[] {
+  return betaPriors(data).flatMap((p, i) => integratesOut(p) ? [] : [i]);
+}
+
+/**
+ * Indices in β of the coefficients whose student_t or Cauchy prior the collapsed target writes
+ * as a scale mixture of normals (one latent precision each).
+ *
+ * @example
+ * ```ts ignore
+ * mixtureBetaIndices(data); // [0] for brms's default student_t Intercept
+ * ```
+ */
+export function mixtureBetaIndices(data: CompiledData): number[] {
+  return betaPriors(data).flatMap((p, i) => isScaleMixture(p) ? [i] : []);
 }
 
 /** Number of coefficients γ = (β, r) that collapsing integrates out. */
@@ -58,8 +118,8 @@ export function collapsedGammaDim(data: CompiledData): number {
 }
 
 /**
- * Why `data` cannot be fitted collapsed, or null when it can: the family must be gaussian and
- * the Intercept and every b prior normal (flat or heavy-tailed priors break conjugacy).
+ * Why `data` cannot be fitted collapsed, or null when it can: the family must be gaussian
+ * (coefficients with priors that break conjugacy are sampled, not integrated out).
  *
  * @example
  * ```ts
@@ -70,13 +130,6 @@ export function collapsedGammaDim(data: CompiledData): number {
 export function collapsedIneligibility(data: CompiledData): string | null {
   if (!familyOf(data.family, data.link).collapsible || data.stats.kind !== "cells") {
     return `the family is ${data.family}, not gaussian`;
-  }
-  if (data.hasIntercept && data.interceptPrior.dist !== "normal") {
-    return `the Intercept prior is ${data.interceptPrior.dist}, not normal`;
-  }
-  const bad = data.bPriors.findIndex((p) => p.dist !== "normal");
-  if (bad >= 0) {
-    return `the prior of b_${data.fixedNames[bad]} is ${data.bPriors[bad].dist}, not normal`;
   }
   return null;
 }
@@ -92,7 +145,7 @@ export function collapsedIneligibility(data: CompiledData): string | null {
  * ```
  */
 export class CollapsedGaussian implements SamplerTarget {
-  /** Number of hyperparameters φ. */
+  /** Number of sampled coordinates: φ, then the sampled β. */
   readonly dim: number;
   readonly data: CompiledData;
   readonly layout: CollapsedLayout;
@@ -116,6 +169,11 @@ export class CollapsedGaussian implements SamplerTarget {
   private readonly termBlocks: Float64Array[];
   private readonly mu: Float64Array;
   private readonly betaVariance: Float64Array;
+  /** The sampled β (partial collapse), null when every β is integrated out. */
+  private readonly sampled: SampledCoefficients | null;
+  private readonly sampledPriors: PriorDistribution[];
+  /** Latent precisions of student_t/Cauchy β, null when there are none. */
+  private readonly mixture: ScaleMixturePriors | null;
 
   constructor(data: CompiledData) {
     const why = collapsedIneligibility(data);
@@ -140,23 +198,42 @@ export class CollapsedGaussian implements SamplerTarget {
       g += t.nGroups * K;
       return layout;
     });
-    this.layout = { nBeta: P, gammaDim: g, terms, phiSigma: f };
-    this.dim = f + 1;
+    const sampledBeta = sampledBetaIndices(data);
+    const mixtureBeta = mixtureBetaIndices(data);
+    const phiBeta = f + 1 + mixtureBeta.length;
+    this.layout = {
+      nBeta: P,
+      gammaDim: g,
+      terms,
+      phiSigma: f,
+      mixtureBeta,
+      phiMixture: f + 1,
+      sampledBeta,
+      phiBeta,
+    };
+    this.dim = phiBeta + sampledBeta.length;
     const N = g;
     this.N = N;
+    this.sampled = sampledBeta.length > 0 ? new SampledCoefficients(sampledBeta, N) : null;
 
     const prec0 = new Float64Array(P);
     const mean0 = new Float64Array(P);
-    const priors = [...(data.hasIntercept ? [data.interceptPrior] : []), ...data.bPriors];
+    const priors = betaPriors(data);
     let logDet = 0;
     let quad = 0;
+    this.sampledPriors = sampledBeta.map((i) => priors[i]);
     priors.forEach((p, i) => {
-      if (p.dist !== "normal") throw new Error("unreachable");
+      // Flat and sampled coefficients: zero prior precision (p_flat; see sampled_coefficients.ts).
+      if (p.dist !== "normal") return;
       prec0[i] = 1 / (p.sigma * p.sigma);
       mean0[i] = p.mu;
       logDet += Math.log(prec0[i]);
       quad += prec0[i] * p.mu * p.mu;
     });
+    this.mixture = mixtureBeta.length > 0
+      ? new ScaleMixturePriors(mixtureBeta, mixtureBeta.map((i) => priors[i]), f + 1)
+      : null;
+    this.mixture?.setMeans(mean0);
     this.prec0 = prec0;
     this.mean0 = mean0;
     this.logDetPrec0 = logDet;
@@ -191,6 +268,7 @@ export class CollapsedGaussian implements SamplerTarget {
     const N = this.N;
     let lp = 0;
     let logDetPrior = this.logDetPrec0;
+    let quad0 = this.quad0;
     const u = phi[this.layout.phiSigma];
     const invVar = Math.exp(-2 * u);
 
@@ -203,6 +281,18 @@ export class CollapsedGaussian implements SamplerTarget {
     const sigma = Math.exp(u);
     lp += priorLogDensityInto(d.sigmaPrior, sigma) + u;
     if (gradient) gradient[this.layout.phiSigma] += priorDerivative[0] * sigma + 1;
+    const phiBeta = this.layout.phiBeta ?? 0;
+    this.sampledPriors.forEach((prior, i) => {
+      lp += priorLogDensityInto(prior, phi[phiBeta + i]);
+      if (gradient) gradient[phiBeta + i] += priorDerivative[0];
+    });
+    if (this.mixture) {
+      // β | λ ~ N(m, s²/λ): the prior precisions of these β follow the point.
+      const [lpMix, logDetMix, quadMix] = this.mixture.setPrecisions(phi, this.prec0, gradient);
+      lp += lpMix;
+      logDetPrior += logDetMix;
+      quad0 += quadMix;
+    }
     if (!Number.isFinite(lp)) return null;
 
     if (!this.precision.factor(invVar, this.termPrecisions)) return null;
@@ -211,15 +301,20 @@ export class CollapsedGaussian implements SamplerTarget {
     for (let p = 0; p < this.layout.nBeta; p++) mu[p] += this.prec0[p] * this.mean0[p];
     const quad = this.precision.solve(mu); // cᵀP⁻¹c, and μ = P⁻¹c
     const logDetP = this.precision.logDeterminant();
-    const logMarginal = -this.stats.n * u - 0.5 * this.stats.yty * invVar -
-      0.5 * this.quad0 + 0.5 * quad - 0.5 * logDetP + 0.5 * logDetPrior;
+    let logMarginal = -this.stats.n * u - 0.5 * this.stats.yty * invVar -
+      0.5 * quad0 + 0.5 * quad - 0.5 * logDetP + 0.5 * logDetPrior;
+    if (this.sampled) {
+      // log p(y | β_s, φ) = log p_flat(y | φ) + log N(β_s; μ_s, S_ss); μ becomes μ̃.
+      const beta = phi.subarray(phiBeta, phiBeta + this.sampled.count);
+      logMarginal += this.sampled.condition(this.precision, mu, beta, gradient, phiBeta);
+    }
     if (!Number.isFinite(logMarginal)) return null;
     return [lp, logMarginal];
   }
 
   /**
-   * log p(y | φ): the marginal likelihood with γ integrated out (up to −n/2 log 2π); NaN when P
-   * is not positive definite.
+   * log p(y | φ): the marginal likelihood with γ integrated out (up to −n/2 log 2π); given the
+   * sampled β too where some are sampled. NaN when P is not positive definite.
    */
   logMarginalLikelihood(phi: Float64Array): number {
     const r = this.factor(phi, null);
@@ -228,7 +323,8 @@ export class CollapsedGaussian implements SamplerTarget {
 
   /**
    * The Gaussian conditional γ | φ, y: fills `mean` (N) with μ and leaves {@link precision}
-   * factored at φ (its precision P). Returns false when P is not positive definite.
+   * factored at φ (its precision P; with sampled β, μ is conditioned on them, P is not).
+   * Returns false when P is not positive definite.
    */
   conditional(phi: Float64Array, mean: Float64Array): boolean {
     if (this.factor(phi, null) === null) return false;
@@ -243,6 +339,7 @@ export class CollapsedGaussian implements SamplerTarget {
   drawCoefficients(phi: Float64Array, noise: Float64Array, gamma: Float64Array): boolean {
     if (!this.conditional(phi, gamma)) return false;
     this.precision.colourNoise(noise);
+    this.sampled?.conditionNoise(noise);
     for (let i = 0; i < this.N; i++) gamma[i] += noise[i];
     return true;
   }
@@ -255,7 +352,9 @@ export class CollapsedGaussian implements SamplerTarget {
     const N = this.N;
     const mu = this.mu;
     this.precision.inverseBlocks(this.betaVariance, this.termBlocks);
-    let trSPrior = 0; // tr(P⁻¹ Λ0)
+    if (this.sampled) this.conditionBlocks(this.sampled);
+    this.mixture?.addGradient(this.prec0, this.mu, this.betaVariance, gradient);
+    let trSPrior = 0; // tr(S̃ Λ0), S̃ = P⁻¹ conditioned on the sampled β
     for (let p = 0; p < this.layout.nBeta; p++) trSPrior += this.betaVariance[p] * this.prec0[p];
 
     for (let t = 0; t < this.work.length; t++) {
@@ -282,14 +381,35 @@ export class CollapsedGaussian implements SamplerTarget {
       levelPrecisionBackward(phi, lay, term, w, gradient);
     }
 
-    // ∂/∂log σ = −n + (yᵀy − 2μᵀv + μᵀAμ)/σ² + tr(S A)/σ², with tr(S A)/σ² = N − tr(S Λ0).
+    // ∂/∂log σ = −n + (yᵀy − 2μᵀv + μᵀAμ)/σ² + tr(S A)/σ², with tr(S A)/σ² = N − tr(S Λ0)
+    // (N − n_s − tr(S̃ Λ0) with n_s sampled β: tr(S̃ P) = N − n_s).
     const s = this.stats;
     const invVar = Math.exp(-2 * phi[this.layout.phiSigma]);
     let muV = 0;
     for (let a = 0; a < N; a++) muV += mu[a] * this.v[a];
     const muAmu = this.precision.dataQuadraticForm(mu);
-    gradient[this.layout.phiSigma] += -s.n + (s.yty - 2 * muV + muAmu) * invVar + N - trSPrior;
+    const free = N - (this.sampled?.count ?? 0);
+    gradient[this.layout.phiSigma] += -s.n + (s.yty - 2 * muV + muAmu) * invVar + free - trSPrior;
     const lp = r[0] + r[1];
     return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  /** The diagonal blocks of P⁻¹ conditioned on the sampled β: S̃ = S − C S_ss⁻¹ Cᵀ. */
+  private conditionBlocks(sampled: SampledCoefficients): void {
+    for (let p = 0; p < this.layout.nBeta; p++) {
+      this.betaVariance[p] += sampled.covarianceCorrection(p, p);
+    }
+    this.layout.terms.forEach((lay, t) => {
+      const { K, J } = lay;
+      const blocks = this.termBlocks[t];
+      for (let j = 0; j < J; j++) {
+        const base = lay.gamma + j * K;
+        for (let a = 0; a < K; a++) {
+          for (let b = 0; b < K; b++) {
+            blocks[j * K * K + a * K + b] += sampled.covarianceCorrection(base + a, base + b);
+          }
+        }
+      }
+    });
   }
 }

@@ -63,6 +63,9 @@ export interface FitInfo {
   /** "nuts" (every parameter) or "collapsed" (coefficients integrated out), and why. */
   method: InferenceMethod;
   methodReason: string;
+  /** NUTS's metric ("diag" or "dense", fit option metric "auto" chooses) and why. */
+  metric?: "diag" | "dense";
+  metricReason?: string;
   adapter: string | null;
   backendReason: string;
   timing: { compile_s: number; warmup_s: number; sampling_s: number; total_s: number };

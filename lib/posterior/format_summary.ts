@@ -43,6 +43,7 @@ export function formatFitSummary(fit: FitResult): string {
     } (${info.backendReason}); ${o.chains} chains × ` +
       `(${o.warmup} warmup + ${o.draws} draws), adapt_delta ${o.adaptDelta}, seed ${o.seed}`,
     `Method: ${info.method} (${info.methodReason})`,
+    ...(info.metricReason ? [`Metric: ${info.metric} (${info.metricReason})`] : []),
     `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
       `${fit.data.stats.kind === "cells" ? "cells (sufficient statistics)" : "covariate patterns"}`,
     `Time: compile ${fixed(info.timing.compile_s)} s, warmup ${fixed(info.timing.warmup_s)} s, ` +

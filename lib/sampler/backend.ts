@@ -74,6 +74,11 @@ export interface ChainDraws {
   energy: Float64Array;
   /** Divergences during warmup (not counted in diagnostics, reported). */
   warmupDivergences: number;
+  /**
+   * Leapfrog steps (gradient evaluations) of the warmup's NUTS transitions, the Laplace start and
+   * step-size searches not counted; absent where a backend does not count them.
+   */
+  warmupLeapfrog?: number;
   /** Adapted step size and inverse metric (diagonal, or dense row-major dim × dim). */
   adaptedStepSize: number;
   inverseMetric: Float64Array;
@@ -143,6 +148,7 @@ export function allocateChainDraws(
     divergent: new Uint8Array(draws),
     energy: new Float64Array(draws),
     warmupDivergences: 0,
+    warmupLeapfrog: 0,
     adaptedStepSize: stepSize,
     inverseMetric: inverseMetric.slice(),
   };

@@ -168,6 +168,7 @@ export async function runChain(
     const info = result.info;
     if (it < warmup) {
       if (info.divergent) out.warmupDivergences++;
+      out.warmupLeapfrog = (out.warmupLeapfrog ?? 0) + info.nLeapfrog;
       const current = state;
       adaptation = windowAdaptationUpdate(
         adaptation,

@@ -57,10 +57,14 @@ Deno.test("chooseMethod: auto collapses eligible gaussian models only", async ()
   assert.equal(chooseMethod("nuts", data).method, "nuts");
   assert.equal(chooseMethod("auto", data, "webgpu").method, "nuts");
   assert.throws(() => chooseMethod("collapsed", data, "webgpu"), HetfxError);
-  // Default priors (flat b, student-t Intercept) are not conjugate.
+  // Default priors: the flat b is integrated out, and so is the student-t Intercept, as a
+  // normal given a sampled latent precision; the reason says so.
   const flat = compileModel(formula(FORMULA, table).toJSON(), table);
-  assert.equal(chooseMethod("auto", flat).method, "nuts");
-  assert.throws(() => chooseMethod("collapsed", flat), /not normal/);
+  assert.equal(chooseMethod("auto", flat).method, "collapsed");
+  assert.match(
+    chooseMethod("auto", flat).reason,
+    /18 coefficients integrated out exactly, with Intercept \(student_t prior\) as normal scale mixtures/,
+  );
   // The paper's Tomz & Weeks model: one term, so its 2·100 group effects are integrated out
   // level by level, with any priors (here also the default, non-conjugate ones).
   const tw = tomzWeeksModel(await loadTomzWeeks());
@@ -116,7 +120,7 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
  */
 /**
  * The same model fitted collapsed and with NUTS: crossed terms (every coefficient integrated
- * out, normal priors) and one term (level effects integrated out, brms's default non-conjugate
+ * out, normal priors; and partially collapsed with brms's default priors) and one term (level effects integrated out, brms's default non-conjugate
  * Intercept and b priors: student-t and flat; the sd prior is normal, as a heavy-tailed one makes
  * the group effects' posterior sd too noisy an estimate for the 20% rule below). In the one-term
  * case both sds reach 0, so the collapsed fit samples them as signed scales (checked).
@@ -126,6 +130,16 @@ const AGREEMENT_CASES = [
     name: "crossed",
     formula: FORMULA,
     priors: PRIORS,
+    compared: 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4,
+    effects: 24,
+    signedScales: undefined as boolean[] | undefined,
+  },
+  {
+    // brms's default priors: the flat b, the student-t Intercept (a scale mixture: its latent
+    // precision sampled) and the group effects integrated out.
+    name: "crossed, default Intercept and b priors",
+    formula: FORMULA,
+    priors: { sd: normal(0, 0.5), sigma: normal(0, 1), cor: lkj(2) },
     compared: 2 + 2 + 1 + 1 + 1 + 6 * 2 + 4,
     effects: 24,
     signedScales: undefined as boolean[] | undefined,

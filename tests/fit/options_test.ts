@@ -14,8 +14,12 @@ const refuses = (options: unknown, message: RegExp) =>
 Deno.test("resolveFitOptions: every default comes from FIT_DEFAULTS", () => {
   const o = resolveFitOptions({});
   for (const key of Object.keys(o.settings) as (keyof typeof o.settings)[]) {
+    // metric "auto" is resolved by the plan; the settings hold "diag" until then.
+    if (key === "metric") continue;
     assert.equal(o.settings[key], FIT_DEFAULTS[key], key);
   }
+  assert.equal(o.metric, FIT_DEFAULTS.metric);
+  assert.equal(o.settings.metric, "diag");
   assert.equal(o.settings.warmupStart, "laplace");
   assert.equal(o.parameterization, FIT_DEFAULTS.parameterization);
   assert.equal(o.method, FIT_DEFAULTS.method);

@@ -1,6 +1,9 @@
 /**
  * Also covers: normal_equations.ts (gaussianNormalEquations: the collapsed marginal equals the
- * dense n × n Gaussian marginal and CompiledModel's joint density).
+ * dense n × n Gaussian marginal and CompiledModel's joint density); sampled_coefficients.ts
+ * (partial collapse: a sampled exponential-prior b, against CompiledModel and exact draws);
+ * scale_mixture_priors.ts (student_t Intercept/b as normal scale mixtures, against
+ * CompiledModel and finite differences).
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -9,7 +12,12 @@ import {
   collapsedGammaDim,
   CollapsedGaussian,
   collapsedIneligibility,
+  mixtureBetaIndices,
+  sampledBetaIndices,
 } from "../../lib/model/collapsed_gaussian.ts";
+import type { ModelSpec, PriorDistribution } from "../../lib/spec/model_spec.ts";
+import type { CompiledData } from "../../lib/model/compiled_data.ts";
+import { priorLogDensity } from "../../lib/model/prior_density.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
 import {
   assertGradientMatchesDifferences,
@@ -34,13 +42,49 @@ function randomPhi(dim: number, seed: number): Float64Array {
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
 }
 
-Deno.test("collapsed: eligibility needs gaussian and normal Intercept/b priors", () => {
+/**
+ * brms's default student_t Intercept, flat b's, and b_x with `xPrior` (the shared spec's
+ * student_t by default).
+ */
+const defaultsSpec = (xPrior?: PriorDistribution): ModelSpec => {
+  const spec = crossedSpec("gaussian");
+  return {
+    ...spec,
+    priors: [
+      ...spec.priors.filter((p) => p.class !== "Intercept" && !(p.class === "b" && !p.coef))
+        .map((p) => p.class === "b" && xPrior ? { ...p, prior: xPrior } : p),
+      { class: "Intercept", prior: { dist: "student_t", df: 3, mu: 0.5, sigma: 2.5 } },
+    ],
+  };
+};
+/** Partial collapse: b_x's exponential prior is neither normal nor a scale mixture: sampled. */
+const partialSpec = () => defaultsSpec({ dist: "exponential", rate: 1 });
+
+/** The collapsed specs: every β integrated out (normal, flat, scale mixtures), or some sampled. */
+const ALL: Record<string, () => ModelSpec> = {
+  ...COLLAPSIBLE,
+  "crossed, student_t b_x": () => crossedSpec("gaussian"),
+  "crossed, student_t Intercept and b_x, flat b": () => defaultsSpec(),
+  "crossed, student_t Intercept, flat b, exponential b_x (sampled)": partialSpec,
+};
+
+Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sampled", () => {
   const table = simulatedTable(80, "gaussian");
   assert.equal(collapsedIneligibility(compileModel(normalPriorSpec(), table)), null);
-  assert.match(
-    collapsedIneligibility(compileModel(crossedSpec("gaussian"), table)) ?? "",
-    /b_x is student_t/,
-  );
+  assert.equal(collapsedIneligibility(compileModel(crossedSpec("gaussian"), table)), null);
+  assert.deepEqual(sampledBetaIndices(compileModel(normalPriorSpec(), table)), []);
+  // β = [Intercept, x, f…, treat, treat:g1…]: b_x is index 1.
+  const shared = compileModel(crossedSpec("gaussian"), table);
+  assert.deepEqual(sampledBetaIndices(shared), []);
+  assert.deepEqual(mixtureBetaIndices(shared), [1]);
+  const defaults = compileModel(defaultsSpec(), table);
+  assert.deepEqual(mixtureBetaIndices(defaults), [0, 1]);
+  // φ: g1 (3 log sds + 3 correlation reals), g2 (2 log sds), log σ, 2 latent precisions.
+  assert.equal(new CollapsedGaussian(defaults).dim, 3 + 3 + 2 + 1 + 2);
+  const partial = compileModel(partialSpec(), table);
+  assert.deepEqual(mixtureBetaIndices(partial), [0]);
+  assert.deepEqual(sampledBetaIndices(partial), [1]);
+  assert.equal(new CollapsedGaussian(partial).dim, 3 + 3 + 2 + 1 + 1 + 1);
   const bern = simulatedTable(80, "bernoulli");
   assert.match(collapsedIneligibility(compileModel(crossedSpec("bernoulli"), bern)) ?? "", /bern/);
   const data = compileModel(normalPriorSpec(), table);
@@ -49,7 +93,7 @@ Deno.test("collapsed: eligibility needs gaussian and normal Intercept/b priors",
   assert.equal(new CollapsedGaussian(data).dim, 3 + 3 + 2 + 1);
 });
 
-for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
+for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): analytic gradient matches central finite differences`, () => {
     const target = new CollapsedGaussian(compileModel(spec(), simulatedTable(300, "gaussian")));
     for (const seed of [1, 2, 3, 4]) {
@@ -58,15 +102,56 @@ for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
   });
 }
 
-/** log N(γ; μ, P⁻¹) = ½ log|P| − ½ (γ − μ)ᵀP(γ − μ) − N/2 log 2π, P factored at the last φ. */
+/**
+ * log N(γ'; μ̃', P''⁻¹), the density of the integrated-out coefficients γ' given the point, P
+ * factored at the last φ: P'' (P without the sampled rows) has log|P''| = log|P| + log|S_ss|
+ * (S = P⁻¹), and (γ − μ̃)ᵀP(γ − μ̃) = (γ' − μ̃')ᵀP''(γ' − μ̃') since γ_s = μ̃_s.
+ */
 function logConditional(target: CollapsedGaussian, gamma: Float64Array, mean: Float64Array) {
   const N = gamma.length;
+  const sampled = target.layout.sampledBeta ?? [];
   const deviation = Float64Array.from(gamma, (g, i) => g - mean[i]);
-  return 0.5 * target.precision.logDeterminant() -
-    0.5 * target.precision.quadraticForm(deviation) - 0.5 * N * Math.log(2 * Math.PI);
+  const Sss = sampled.map((a) => {
+    const e = new Float64Array(N);
+    e[a] = 1;
+    target.precision.solve(e);
+    return sampled.map((b) => e[b]);
+  });
+  const logDetSss = Sss.length === 0
+    ? 0
+    : Sss.length === 1
+    ? Math.log(Sss[0][0])
+    : Math.log(Sss[0][0] * Sss[1][1] - Sss[0][1] * Sss[1][0]);
+  return 0.5 * (target.precision.logDeterminant() + logDetSss) -
+    0.5 * target.precision.quadraticForm(deviation) -
+    0.5 * (N - sampled.length) * Math.log(2 * Math.PI);
 }
 
-for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
+/**
+ * With student_t β written as β | λ ~ N(m, s²/λ), λ ~ Gamma(ν/2, ν/2) (u = log λ in φ), the
+ * collapsed target is over (φ, u): it differs from the joint with the student_t prior by
+ * Σ [log Gamma(u) + u (Jacobian) + log N(β; m, s²/λ) − log t(β)], constants aside.
+ */
+function mixtureGap(
+  data: CompiledData,
+  target: CollapsedGaussian,
+  phi: Float64Array,
+  gamma: Float64Array,
+): number {
+  const priors = [data.interceptPrior, ...data.bPriors];
+  let gap = 0;
+  (target.layout.mixtureBeta ?? []).forEach((i, k) => {
+    const p = priors[i];
+    if (p.dist !== "student_t") throw new Error("test: student_t priors only");
+    const u = phi[target.layout.phiMixture! + k];
+    const z = (gamma[i] - p.mu) / p.sigma;
+    gap += (p.df / 2) * u - (p.df / 2) * Math.exp(u) + 0.5 * u - 0.5 * Math.exp(u) * z * z -
+      priorLogDensity(p, gamma[i])[0];
+  });
+  return gap;
+}
+
+for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel`, () => {
     // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
     // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
@@ -86,9 +171,13 @@ for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
       for (const gSeed of [1, 2]) {
         const u = seeded(100 * seed + gSeed);
         const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
+        for (const a of target.layout.sampledBeta ?? []) gamma[a] = mean[a]; // = the sampled β
         assembleTheta(target, phi, gamma, theta);
         const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
-        gaps.push(collapsed - (joint - logConditional(target, gamma, mean)));
+        gaps.push(
+          collapsed - (joint - logConditional(target, gamma, mean)) -
+            mixtureGap(data, target, phi, gamma),
+        );
       }
     }
     for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
@@ -133,5 +222,56 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
         `intercept ${intercept}, seed ${seed}: ${got} vs ${expected}`,
       );
     }
+  }
+});
+
+Deno.test("collapsed (partial): draws of γ given the sampled β have mean μ̃ and variances diag S̃", () => {
+  const target = new CollapsedGaussian(
+    compileModel(partialSpec(), simulatedTable(150, "gaussian")),
+  );
+  const phi = randomPhi(target.dim, 5);
+  const N = target.gammaDim;
+  const mean = new Float64Array(N);
+  assert.ok(target.conditional(phi, mean));
+  const sampled = target.layout.sampledBeta ?? [];
+  // The sampled β are held exactly at their values in the point.
+  sampled.forEach((a, i) => assert.equal(mean[a], phi[target.layout.phiBeta! + i]));
+  // S̃ = S − C S_ss⁻¹ Cᵀ densely from columns of S = P⁻¹ (solves with the factored P).
+  const S = Array.from({ length: N }, (_, a) => {
+    const e = new Float64Array(N);
+    e[a] = 1;
+    target.precision.solve(e);
+    return e;
+  });
+  assert.equal(sampled.length, 1);
+  const s0 = sampled[0];
+  const variance = Float64Array.from({ length: N }, (_, a) => S[a][a] - S[a][s0] ** 2 / S[s0][s0]);
+  const n = 4000;
+  const sum = new Float64Array(N);
+  const sumSq = new Float64Array(N);
+  const u = seeded(17);
+  const noise = new Float64Array(N);
+  const gamma = new Float64Array(N);
+  for (let draw = 0; draw < n; draw++) {
+    for (let a = 0; a < N; a++) {
+      // Box–Muller from the seeded uniforms.
+      noise[a] = Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+    }
+    assert.ok(target.drawCoefficients(phi, noise, gamma));
+    for (let a = 0; a < N; a++) {
+      sum[a] += gamma[a] - mean[a];
+      sumSq[a] += (gamma[a] - mean[a]) ** 2;
+    }
+  }
+  for (let a = 0; a < N; a++) {
+    if (sampled.includes(a)) {
+      assert.ok(Math.abs(variance[a]) < 1e-9 && sumSq[a] < 1e-12, `sampled ${a} must not move`);
+      continue;
+    }
+    // Mean within 4.5 standard errors √(v/n); variance within 4.5 of its se v√(2/n) (normal
+    // draws); 4.5 keeps the family-wise false-alarm rate over ~30 checks below 1e-4.
+    const v = variance[a];
+    assert.ok(Math.abs(sum[a] / n) < 4.5 * Math.sqrt(v / n), `mean of γ_${a}`);
+    assert.ok(Math.abs(sumSq[a] / n - v) < 4.5 * v * Math.sqrt(2 / n), `variance of γ_${a}`);
   }
 });

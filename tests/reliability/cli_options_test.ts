@@ -28,7 +28,7 @@ const REFUSED: [string[], RegExp][] = [
   [["--adapt-delta", "1"], /--adapt-delta 1 must lie strictly between 0 and 1/],
   [["--adapt-delta", "NaN"], /--adapt-delta expects a number, got "NaN"/],
   [["--max-treedepth", "64"], /--max-treedepth 64 must be a whole number ≥ 1 and ≤ 20/],
-  [["--metric", "full"], /--metric "full" must be "diag" or "dense"/],
+  [["--metric", "full"], /--metric "full" must be "auto", "diag" or "dense"/],
   [["--backend", "gpu"], /--backend "gpu" must be "auto", "cpu" or "webgpu"/],
   [["--sd-scale", "exp"], /--sd-scale "exp" must be "auto", "signed" or "log"/],
   [["--parameterization", "nc"], /--parameterization "nc" must be/],

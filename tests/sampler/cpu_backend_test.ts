@@ -120,6 +120,10 @@ Deno.test("100-d Gaussian with scales 0.01…100: diagonal adaptation makes it w
   // With the metric learned, the problem is a standard normal: NUTS gets ESS ≳ N for the means.
   assert.ok(minEss > 500, `min ESS ${minEss} of 2000 draws`);
   for (const c of chains) {
+    // Every warmup transition takes at least one leapfrog step, and (a tree depth of at most 10)
+    // at most 1023.
+    const w = c.warmupLeapfrog ?? 0;
+    assert.ok(w >= base.warmup && w <= 1023 * base.warmup, `warmup leapfrog steps ${w}`);
     // Stan's step size for a 100-d standard normal at δ = 0.8 is about 0.4–0.6.
     assert.ok(c.adaptedStepSize > 0.2 && c.adaptedStepSize < 1, `step ${c.adaptedStepSize}`);
     // The last window has 500 draws (ESS of x² ≳ 150 ⇒ relative sd of a variance ≲ 0.12):

@@ -1,0 +1,60 @@
+/**
+ * Divergences at brms's default priors (issue 20): the simulated crossed four-term model of
+ * bench/cpu_models.ts (terms of 2–3 levels) with no priors given — student_t Intercept and sds,
+ * flat b, lkj(1) — at adapt_delta 0.8, seeds 1–5 (the seed draws the data and the chains), as
+ * Gaussian (auto: collapsed, the student_t Intercept a normal scale mixture) and Bernoulli
+ * (NUTS). Reports divergences, min bulk ESS, max R-hat and leapfrog steps in warmup and
+ * sampling (machine-independent; wall time is not recorded). Writes
+ * bench/results/crossed_defaults.json. Not a test: nothing here asserts.
+ *
+ *   deno run -A bench/crossed_defaults.ts                 (3,000 rows)
+ *   deno run -A bench/crossed_defaults.ts --rows 100000
+ */
+import "../lib/fit/mod.ts"; // adds .fit() to the model builders
+import { formula } from "../lib/spec/formula.ts";
+import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
+
+const rowsAt = Deno.args.indexOf("--rows");
+const rows = rowsAt >= 0 ? Number(Deno.args[rowsAt + 1]) : 3000;
+const results = [];
+for (const family of ["gaussian", "bernoulli"] as const) {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const table = crossedTable(rows, family, seed);
+    const fit = await formula(CROSSED_FORMULA, table, { family }).fit({
+      chains: 4,
+      warmup: 1000,
+      draws: 1000,
+      adaptDelta: 0.8,
+      seed,
+      progress: false,
+    });
+    const d = fit.diagnostics();
+    const result = {
+      family,
+      rows,
+      seed,
+      method: fit.info.method,
+      metric: fit.info.metric,
+      divergences: d.divergences,
+      max_rhat: d.max_rhat,
+      min_ess_bulk: d.min_ess_bulk,
+      warmup_leapfrog_steps: fit.chains.reduce((s, c) => s + (c.warmupLeapfrog ?? 0), 0),
+      sampling_leapfrog_steps: fit.chains.reduce(
+        (s, c) => s + c.nLeapfrog.reduce((a, b) => a + b, 0),
+        0,
+      ),
+    };
+    console.log(JSON.stringify(result));
+    results.push(result);
+  }
+}
+await Deno.mkdir("bench/results", { recursive: true });
+await Deno.writeTextFile(
+  `bench/results/crossed_defaults${rows === 3000 ? "" : `_${rows}`}.json`,
+  JSON.stringify(
+    { benchmark: "crossed_defaults", date: new Date().toISOString(), results },
+    null,
+    2,
+  ) +
+    "\n",
+);

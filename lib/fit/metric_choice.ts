@@ -1,0 +1,197 @@
+/**
+ * `metric: "auto"` (the default): a diagonal or a dense metric for NUTS, chosen from a pilot.
+ * A diagonal metric rescales each coordinate but leaves their posterior correlations: NUTS then
+ * needs about √κ leapfrog steps per independent draw, κ the condition number of the posterior
+ * correlation matrix (the ratio of its longest to shortest axis, squared), and saturates tree
+ * depth 10 once √κ approaches 2¹⁰. A dense metric removes the correlations at O(dim²) per step.
+ * The pilot is a Laplace approximation of the sampled target: a climb to the mode and the
+ * Hessian there by central differences of the gradient (2·dim gradients). It applies where the
+ * sampled point is a smooth, roughly Gaussian posterior — a model without varying effects, or
+ * the fully collapsed target whose sampled coefficients (non-conjugate priors) sit beside the
+ * scales; where varying effects are sampled the joint mode describes a funnel badly, and the
+ * level-collapsed target already samples its coefficients whitened, so those keep the diagonal.
+ *
+ * @module
+ */
+import type { CompiledData } from "../model/compiled_data.ts";
+import { CompiledModel } from "../model/compiled_model.ts";
+import { CollapsedGaussian } from "../model/collapsed_gaussian.ts";
+import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts";
+import type { LogDensity } from "../sampler/log_density.ts";
+import { climbToMode } from "../sampler/laplace_metric.ts";
+import { findInitialPoint } from "../sampler/chain_runner.ts";
+import { choleskyInPlace, invertLower } from "../model/_dense.ts";
+import type { InferenceMethod } from "../posterior/fit_result.ts";
+
+/** Condition number of the pilot's posterior correlations from which auto picks dense (√κ = 10). */
+export const DENSE_CONDITION = 100;
+/** Largest sampled dimension auto considers for a dense metric (O(dim²) per leapfrog step). */
+export const DENSE_MAX_DIM = 120;
+
+/** The metric NUTS adapts, and why (fit.info.metric, fit.info.metricReason). */
+export interface MetricChoice {
+  metric: "diag" | "dense";
+  reason: string;
+}
+
+/**
+ * Resolve the requested metric for a fit of `data` with `method` ("diag"/"dense" as given).
+ *
+ * @example
+ * ```ts ignore
+ * const { metric, reason } = chooseMetric("auto", plan.sampled, "nuts", 1);
+ * ```
+ */
+export function chooseMetric(
+  requested: "auto" | "diag" | "dense",
+  data: CompiledData,
+  method: InferenceMethod,
+  seed: number,
+): MetricChoice {
+  if (requested !== "auto") return { metric: requested, reason: `metric "${requested}" requested` };
+  let target: LogDensity;
+  if (method === "collapsed") {
+    if (levelCollapseIneligibility(data) === null) {
+      return {
+        metric: "diag",
+        reason: "auto: diagonal, the level-collapsed target samples its coefficients whitened",
+      };
+    }
+    target = new CollapsedGaussian(data);
+  } else {
+    if (data.terms.length > 0) {
+      return {
+        metric: "diag",
+        reason: "auto: diagonal, since varying effects are sampled (a pilot at the joint mode " +
+          "does not describe their funnel)",
+      };
+    }
+    target = new CompiledModel(data);
+  }
+  if (target.dim < 2) return { metric: "diag", reason: "auto: diagonal, one sampled parameter" };
+  if (target.dim > DENSE_MAX_DIM) {
+    return {
+      metric: "diag",
+      reason: `auto: diagonal, ${target.dim} sampled parameters exceed the ${DENSE_MAX_DIM} ` +
+        "up to which a dense metric is considered",
+    };
+  }
+  let kappa: number | null;
+  try {
+    kappa = pilotCorrelationCondition(target, seed);
+  } catch {
+    // No finite initial point: sampling reports it, explained in terms of the model.
+    kappa = null;
+  }
+  if (kappa === null) {
+    return {
+      metric: "diag",
+      reason: "auto: diagonal, the pilot found no mode with a negative-definite curvature",
+    };
+  }
+  const k = kappa.toPrecision(3);
+  return kappa >= DENSE_CONDITION
+    ? {
+      metric: "dense",
+      reason: `auto: dense, the pilot's posterior correlations have condition number ${k} ` +
+        `(≥ ${DENSE_CONDITION}): a diagonal metric would need about √${k} times more leapfrog ` +
+        "steps per draw, up to saturating the tree depth",
+    }
+    : {
+      metric: "diag",
+      reason: `auto: diagonal, the pilot's posterior correlations have condition number ${k} ` +
+        `(< ${DENSE_CONDITION})`,
+    };
+}
+
+/**
+ * Condition number of the posterior correlation matrix of a Laplace approximation of `target`
+ * (climbed from chain 0's initial point for `seed`), or null when −H is not positive definite.
+ *
+ * @example
+ * ```ts
+ * import { pilotCorrelationCondition } from "./metric_choice.ts";
+ * // A bivariate normal with correlation 0.9: κ = (1 + 0.9) / (1 − 0.9) = 19.
+ * const r = 0.9;
+ * const target = { dim: 2, logDensityGradient: (q: Float64Array, g: Float64Array) => {
+ *   const c = 1 / (1 - r * r);
+ *   g[0] = -c * (q[0] - r * q[1]); g[1] = -c * (q[1] - r * q[0]);
+ *   return -0.5 * c * (q[0] ** 2 - 2 * r * q[0] * q[1] + q[1] ** 2);
+ * } };
+ * console.assert(Math.abs(pilotCorrelationCondition(target, 1)! - 19) < 1e-3);
+ * ```
+ */
+export function pilotCorrelationCondition(target: LogDensity, seed: number): number | null {
+  const dim = target.dim;
+  const mode = climbToMode(target, findInitialPoint(target, seed, 0).position);
+  // −H by central differences of the gradient, symmetrised.
+  const negH = new Float64Array(dim * dim);
+  const point = Float64Array.from(mode);
+  const gPlus = new Float64Array(dim);
+  const gMinus = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) {
+    const h = 1e-5 * Math.max(1, Math.abs(mode[i]));
+    point[i] = mode[i] + h;
+    target.logDensityGradient(point, gPlus);
+    point[i] = mode[i] - h;
+    target.logDensityGradient(point, gMinus);
+    point[i] = mode[i];
+    for (let j = 0; j < dim; j++) negH[j * dim + i] = -(gPlus[j] - gMinus[j]) / (2 * h);
+  }
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j < i; j++) {
+      negH[i * dim + j] = negH[j * dim + i] = 0.5 * (negH[i * dim + j] + negH[j * dim + i]);
+    }
+  }
+  if (!negH.every(Number.isFinite) || !choleskyInPlace(negH, dim)) return null;
+  // Σ = (−H)⁻¹ = L⁻ᵀL⁻¹, then its correlation matrix.
+  const Li = invertLower(negH, dim, new Float64Array(dim * dim));
+  const corr = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let m = i; m < dim; m++) s += Li[m * dim + i] * Li[m * dim + j];
+      corr[i * dim + j] = corr[j * dim + i] = s;
+    }
+  }
+  const sd = Float64Array.from({ length: dim }, (_, i) => Math.sqrt(corr[i * dim + i]));
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j < dim; j++) corr[i * dim + j] /= sd[i] * sd[j];
+  }
+  const eigen = symmetricEigenvalues(corr, dim);
+  const min = Math.min(...eigen);
+  return min > 0 ? Math.max(...eigen) / min : null;
+}
+
+/** Eigenvalues of a symmetric n × n matrix (cyclic Jacobi rotations; `a` is overwritten). */
+function symmetricEigenvalues(a: Float64Array, n: number): number[] {
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          // Columns p and q, then rows p and q: a ← Jᵀ a J.
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  return Array.from({ length: n }, (_, i) => a[i * n + i]);
+}

@@ -1,0 +1,78 @@
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
+import assert from "node:assert/strict";
+import { chooseMetric, DENSE_CONDITION } from "../../lib/fit/metric_choice.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import { normal, studentT } from "../../lib/spec/priors.ts";
+import { seeded } from "../_seeded.ts";
+
+/**
+ * A 26-predictor logistic regression (brms's "diamonds"-like case as a Bernoulli model, so NUTS
+ * samples the coefficients; a Gaussian one is collapsed): predictors x1…x26 sharing a common
+ * factor with weight `shared` (0: independent; 0.95: pairwise correlations ≈ 0.9).
+ */
+function regressionTable(rows: number, shared: number, seed = 3): Table {
+  const u = seeded(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  const P = 26;
+  const cols: Record<string, Float64Array> = { y: new Float64Array(rows) };
+  for (let p = 1; p <= P; p++) cols[`x${p}`] = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const common = gauss();
+    let eta = 0.5;
+    for (let p = 1; p <= P; p++) {
+      const x = shared * common + Math.sqrt(1 - shared * shared) * gauss();
+      cols[`x${p}`][i] = x;
+      eta += (p % 3 === 0 ? 0.3 : -0.1) * x;
+    }
+    cols.y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+  }
+  return makeTable(
+    Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, { kind: "number", values: v }])),
+  );
+}
+
+const FORMULA = "y ~ 1 + " + Array.from({ length: 26 }, (_, p) => `x${p + 1}`).join(" + ");
+const PRIORS = { Intercept: studentT(3, 0, 2.5), b: normal(0, 1) };
+const build = (table: Table) => formula(FORMULA, table, { family: "bernoulli" }).priors(PRIORS);
+
+Deno.test("chooseMetric: dense for correlated predictors, diagonal for independent ones", () => {
+  const correlated = regressionTable(800, 0.95);
+  const data = compileModel(build(correlated).toJSON(), correlated);
+  const dense = chooseMetric("auto", data, "nuts", 1);
+  assert.equal(dense.metric, "dense");
+  // The reason names the condition number, which is above the threshold.
+  const kappa = Number(/condition number ([\d.e+]+)/.exec(dense.reason)![1]);
+  assert.ok(kappa >= DENSE_CONDITION, dense.reason);
+  const independent = regressionTable(800, 0);
+  const plain = compileModel(build(independent).toJSON(), independent);
+  const diag = chooseMetric("auto", plain, "nuts", 1);
+  assert.equal(diag.metric, "diag");
+  assert.match(diag.reason, /condition number .* \(< 100\)/);
+  assert.deepEqual(chooseMetric("diag", data, "nuts", 1), {
+    metric: "diag",
+    reason: 'metric "diag" requested',
+  });
+});
+
+Deno.test("fit: metric auto picks dense for correlated predictors; no tree-depth saturation", async () => {
+  const table = regressionTable(300, 0.95);
+  const builder = build(table);
+  const options = { chains: 2, warmup: 250, draws: 150, seed: 2, progress: false } as const;
+  const auto = await builder.fit(options);
+  assert.equal(auto.info.metric, "dense");
+  assert.match(auto.info.metricReason ?? "", /auto: dense/);
+  const diag = await builder.fit({ ...options, metric: "diag" });
+  assert.equal(diag.info.metric, "diag");
+  const depth = (fit: typeof auto) => fit.chains.flatMap((c) => Array.from(c.treeDepth));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // With κ ≥ 100 the diagonal metric needs ≳ √κ = 10 times the leapfrog steps, i.e. trees
+  // ≳ 3 levels deeper; the dense one has none at depth 10. A margin of 1.5 levels is far
+  // outside the run-to-run variation of a 300-draw mean tree depth (≲ 0.1).
+  assert.ok(Math.max(...depth(auto)) < 10, "dense: a tree at the maximum depth");
+  assert.ok(
+    mean(depth(diag)) > mean(depth(auto)) + 1.5,
+    `${mean(depth(diag))} vs ${mean(depth(auto))}`,
+  );
+});
