@@ -12,7 +12,8 @@ import { KeyedStream } from "../math/rng.ts";
 import type { ModelSpec, PriorSpec } from "../spec/model_spec.ts";
 import { compileModel } from "../model/compile.ts";
 import { designColumns } from "../model/design.ts";
-import { type Fit, fitModel, type FitOptions } from "../fit/mod.ts";
+import type { Fit, FitOptions } from "../fit/mod.ts";
+import { fitModelInternal } from "../fit/fit.ts";
 import type { PriorClass } from "../spec/model_spec.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
@@ -211,14 +212,16 @@ export async function sbc(
     });
     const y = simulateOutcome(spec.family, eta, aux, trials, rng);
     const simulated = withColumn(table, spec.outcome, { kind: "number", values: y });
-    const fit: Fit = await fitModel(pinned.spec, simulated, {
+    // A constant simulated outcome (all-zero bernoulli, say) is fitted, not refused: it is a
+    // draw of the prior predictive, and skipping it would bias the ranks.
+    const fit: Fit = await fitModelInternal(pinned.spec, simulated, {
       // Small fits run fastest in this thread (a worker pool costs more to start than the fit).
       workers: 1,
       ...options.fit,
       seed: seed * 100003 + s,
       progress: false,
       signal: options.signal,
-    });
+    }, { allowDegenerateOutcome: true });
     if (fit.convergenceWarnings().length > 0) warned++;
     for (const [name, value] of truth) {
       if (!ranks.has(name)) (names.push(name), ranks.set(name, []));

@@ -15,6 +15,14 @@ import { gpuSupportsGeometry } from "../webgpu/layout.ts";
 import { chooseMethod, type MethodChoice } from "./inference_method.ts";
 import type { ResolvedFitOptions } from "./options.ts";
 
+/**
+ * Settings of a fit that only hetfx's own callers set (not FitOptions, so users cannot silence
+ * the data checks): `allowDegenerateOutcome` lets sbc() fit a constant simulated outcome.
+ */
+export interface InternalFitSettings {
+  allowDegenerateOutcome?: boolean;
+}
+
 /** What a fit will run, and why. */
 export interface FitPlan {
   /** The compiled model in the parameterisation the draws are reported in. */
@@ -38,9 +46,13 @@ export function compileForFit(
   spec: ModelSpec,
   table: Table,
   options: ResolvedFitOptions,
+  internal: InternalFitSettings = {},
 ): CompiledData {
   const p = options.parameterization;
-  return compileModel(spec, table, { parameterization: p === "auto" ? "noncentered" : p });
+  return compileModel(spec, table, {
+    parameterization: p === "auto" ? "noncentered" : p,
+    allowDegenerateOutcome: internal.allowDegenerateOutcome,
+  });
 }
 
 /**

@@ -38,6 +38,13 @@ export interface CompileOptions {
    * "noncentered"; fitModel's default is "auto".
    */
   parameterization?: Parameterization;
+  /**
+   * Internal (simulation-based calibration only, never a fit option): skip the refusal of an
+   * outcome without variation or on an extreme scale. An all-zero bernoulli outcome simulated
+   * from the prior is a legitimate draw of the prior predictive, and leaving it out would bias
+   * SBC's ranks; its posterior is proper because SBC requires proper priors.
+   */
+  allowDegenerateOutcome?: boolean;
 }
 
 /** Columns the model reads. */
@@ -90,7 +97,9 @@ export function compileModel(
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation, refused or warned of before anything is sampled.
   const degenerate = [
-    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
+    ...(options.allowDegenerateOutcome
+      ? []
+      : checkOutcomeVariation(spec.family, spec.outcome, y, trials)),
     ...checkSeparation(
       spec.family,
       spec.outcome,

@@ -14,6 +14,7 @@ import { hier } from "../../lib/spec/hier.ts";
 import { flat, gamma, normal } from "../../lib/spec/priors.ts";
 import type { Family } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { fitModel } from "../../lib/fit/mod.ts";
 import { gpuTest } from "../webgpu/_gpu.ts";
 
 /** 40 rows, 5 groups of 8, a covariate in [0.5, 1.5) (not centred, so b_Intercept differs from the centred intercept), 5 trials per row (binomial). */
@@ -152,4 +153,28 @@ Deno.test("sbc: an improper prior is refused with the class named", async () => 
     assert.match(e.message, /prior of b \(x\) is flat.*improper/);
     return true;
   });
+});
+
+Deno.test("sbc: simulations with a constant bernoulli outcome are fitted, not refused", async () => {
+  // A 0/1 covariate z and an intercept near −8: P(event) < 0.001 per row, so (at this fixed
+  // seed) the simulated outcomes are all 0 — refused by fit(), and separated by z (a warning
+  // with z's proper prior) — yet they are legitimate prior-predictive draws that SBC must fit.
+  const base = design();
+  const table = makeTable({
+    ...base.columns,
+    z: { kind: "number", values: Float64Array.from({ length: base.nRows }, (_, i) => i % 2) },
+  });
+  const spec = hier(table).outcome("y").family("bernoulli").controls("z").groupBy("g")
+    .priors({ Intercept: normal(-8, 0.1), b: normal(0, 0.1), sd: normal(0, 0.1) }).toJSON();
+  const allZero = makeTable({
+    ...table.columns,
+    y: { kind: "number", values: new Float64Array(table.nRows) },
+  });
+  await assert.rejects(
+    () => fitModel(spec, allZero, { ...small, progress: false }),
+    /outcome "y" is 0 \(no event\) in every row/,
+  );
+  const r = await sbc(spec, table, { sims: 3, seed: 2, thinnedDraws: 9, fit: small });
+  assert.equal(r.sims, 3);
+  for (const p of r.parameters) assert.equal(p.ranks.length, 3);
 });
