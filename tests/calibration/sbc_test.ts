@@ -1,5 +1,5 @@
 /**
- * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here).
+ * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/sbc_simulation.ts, calibration/sbc_worker.ts, calibration/sbc_workers.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here, in this thread and in workers).
  * sbc(): a small calibration per family and inference path (CPU collapsed Gaussian, CPU NUTS
  * with the automatic parameterisation for every family, WebGPU where an adapter exists), each
  * at a fixed seed. A check fails only when uniformity of some parameter's ranks is rejected at
@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { sbc, type SbcOptions } from "../../lib/calibration/sbc.ts";
+import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { flat, gamma, normal } from "../../lib/spec/priors.ts";
@@ -134,12 +135,55 @@ Deno.test("sbc: progress per simulation, names and JSON of the result, determini
   assert.equal(vl.vconcat.length, 2);
 });
 
-Deno.test("sbc: cancelled by an AbortSignal", async () => {
+Deno.test("sbc: cancelled by an AbortSignal, before and during the run, in a thread or workers", async () => {
   const table = design();
-  const controller = new AbortController();
-  controller.abort();
-  await assert.rejects(() =>
-    sbc(specFor(table, "gaussian"), table, { sims: 3, signal: controller.signal })
+  const spec = specFor(table, "gaussian");
+  for (const workers of [1, 2]) {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      () => sbc(spec, table, { sims: 3, workers, signal: controller.signal }),
+      /sampling cancelled/,
+    );
+    // Aborted after the first finished simulation: the run stops without the other 39.
+    const during = new AbortController();
+    let calls = 0;
+    await assert.rejects(
+      () =>
+        sbc(spec, table, {
+          sims: 40,
+          workers,
+          fit: { ...small, method: "collapsed" },
+          signal: during.signal,
+          onProgress: () => (calls++, during.abort()),
+        }),
+      /sampling cancelled/,
+    );
+    assert.ok(calls >= 1 && calls <= workers, `${workers} workers: ${calls} progress calls`);
+  }
+});
+
+Deno.test("sbc: the same ranks with 1 and 2 workers (each simulation keyed by seed and index)", async () => {
+  const table = design();
+  const spec = specFor(table, "bernoulli");
+  const options: SbcOptions = { sims: 6, seed: 21, thinnedDraws: 9, fit: small };
+  const done: number[] = [];
+  const one = await sbc(spec, table, { ...options, workers: 1 });
+  const two = await sbc(spec, table, { ...options, workers: 2, onProgress: (d) => done.push(d) });
+  assert.deepEqual(done, [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(two.parameters.map((p) => p.name), one.parameters.map((p) => p.name));
+  assert.deepEqual(two.parameters.map((p) => p.ranks), one.parameters.map((p) => p.ranks));
+  assert.equal(two.warnings_share, one.warnings_share);
+  // Not a constant: a different seed gives different ranks.
+  const other = await sbc(spec, table, { ...options, seed: 22, workers: 2 });
+  assert.notDeepEqual(other.parameters.map((p) => p.ranks), one.parameters.map((p) => p.ranks));
+});
+
+Deno.test("sbc: workers must be a whole number ≥ 1", async () => {
+  const table = design();
+  await assert.rejects(
+    () => sbc(specFor(table, "gaussian"), table, { sims: 2, workers: 0 }),
+    /workers must be a whole number ≥ 1 \(got 0\)/,
   );
 });
 
@@ -174,7 +218,13 @@ Deno.test("sbc: simulations with a constant bernoulli outcome are fitted, not re
     () => fitModel(spec, allZero, { ...small, progress: false }),
     /outcome "y" is 0 \(no event\) in every row/,
   );
-  const r = await sbc(spec, table, { sims: 3, seed: 2, thinnedDraws: 9, fit: small });
+  const prepared = prepareSbc(spec, table);
+  const constant = [0, 1, 2].filter((s) =>
+    (simulateData(prepared, 2, s).table.columns.y as { values: Float64Array }).values
+      .every((v) => v === 0)
+  );
+  assert.ok(constant.length > 0, "no simulation drew an all-zero outcome");
+  const r = await sbc(spec, table, { sims: 3, seed: 2, thinnedDraws: 9, fit: small, workers: 1 });
   assert.equal(r.sims, 3);
   for (const p of r.parameters) assert.equal(p.ranks.length, 3);
 });
