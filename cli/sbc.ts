@@ -99,6 +99,9 @@ export async function main(argv: string[]): Promise<number> {
       `${result.sims} simulations in ${result.time_s.toFixed(1)} s; ` +
         `${(100 * result.warnings_share).toFixed(0)}% of fits had warnings.`,
     );
+    for (const r of result.refits) {
+      console.log(`Simulation ${r.sim}: the first fit failed and was run again (${r.error})`);
+    }
     for (const p of result.parameters) {
       console.log(
         `${p.name.padEnd(40)} p_uniform ${p.p_uniform.toFixed(3)}  ECDF ${

@@ -58,9 +58,11 @@ export class SbcResult {
     readonly max_rank: number,
     /** Wall time of the whole run, seconds. */
     readonly time_s: number,
-    /** Share of fits with at least one convergence warning. */
+    /** Share of fits with at least one convergence warning or a failed first attempt. */
     readonly warnings_share: number,
     readonly parameters: SbcParameter[],
+    /** Simulations whose first fit failed (and was run again with another seed), and why. */
+    readonly refits: { sim: number; error: string }[] = [],
   ) {}
 
   /** The ECDF-difference plot with simultaneous bands above the rank histograms. */
@@ -74,6 +76,7 @@ export class SbcResult {
       sims: this.sims,
       time_s: this.time_s,
       warnings_share: this.warnings_share,
+      refits: this.refits,
       max_rank: this.max_rank,
       parameters: this.parameters.map((p) => ({
         name: p.name,
@@ -162,5 +165,7 @@ export async function sbc(
       bands,
     };
   });
-  return new SbcResult(sims, L, (performance.now() - start) / 1000, warned / sims, parameters);
+  const refits = results.flatMap((r, sim) => r.refit === null ? [] : [{ sim, error: r.refit }]);
+  const time = (performance.now() - start) / 1000;
+  return new SbcResult(sims, L, time, warned / sims, parameters, refits);
 }

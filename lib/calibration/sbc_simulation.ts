@@ -16,6 +16,7 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import { designColumns } from "../model/design.ts";
 import type { FitOptions } from "../fit/mod.ts";
 import { fitModelInternal } from "../fit/fit.ts";
+import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
 
@@ -38,8 +39,17 @@ export interface SbcDesign {
 export interface SimulationResult {
   names: string[];
   ranks: number[];
+  /** The fit had convergence warnings, or its first attempt failed (see `refit`). */
   warned: boolean;
+  /** The error of a first fit that failed and was run again with another seed, else null. */
+  refit: string | null;
 }
+
+/** The fitting function runSimulation calls (fitModelInternal; tests pass a failing one). */
+export type SbcFitter = typeof fitModelInternal;
+
+/** Added to a failed fit's seed for its second attempt. */
+const REFIT_SEED_OFFSET = 7919;
 
 /** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
 function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
@@ -172,8 +182,9 @@ export function simulateData(
 }
 
 /**
- * Simulates data set `s`, fits it and ranks each true value among `thinnedDraws` evenly spaced
- * posterior draws (rank = how many are below it: 0…thinnedDraws).
+ * Simulates data set `s`, fits it (a failed fit once more with another seed) and ranks each
+ * true value among `thinnedDraws` evenly spaced posterior draws (rank = how many are below it:
+ * 0…thinnedDraws).
  *
  * @example
  * ```ts ignore
@@ -187,6 +198,7 @@ export async function runSimulation(
   thinnedDraws: number,
   fit: SbcFitOptions = {},
   signal?: AbortSignal,
+  fitter: SbcFitter = fitModelInternal,
 ): Promise<SimulationResult> {
   if (!Number.isInteger(thinnedDraws) || thinnedDraws < 1) {
     throw new HetfxError(`sbc: thinnedDraws must be a positive integer (got ${thinnedDraws}).`);
@@ -194,15 +206,35 @@ export async function runSimulation(
   const { truth, table } = simulateData(design, seed, s);
   // A constant simulated outcome (all-zero bernoulli, say) is fitted, not refused: it is a
   // draw of the prior predictive, and skipping it would bias the ranks.
-  const result = await fitModelInternal(design.spec, table, {
-    // Small fits run fastest in one thread (a chain pool costs more to start than the fit);
-    // sbc() runs simulations, not chains, in parallel.
-    workers: 1,
-    ...fit,
-    seed: seed * 100003 + s,
-    progress: false,
-    signal,
-  }, { allowDegenerateOutcome: true });
+  const fitOnce = (fitSeed: number) =>
+    fitter(design.spec, table, {
+      // Small fits run fastest in one thread (a chain pool costs more to start than the fit);
+      // sbc() runs simulations, not chains, in parallel.
+      workers: 1,
+      ...fit,
+      seed: fitSeed,
+      progress: false,
+      signal,
+    }, { allowDegenerateOutcome: true });
+  // A fit that fails (a step size that cannot be tuned, say) is run once more with another
+  // seed: any successful fit of this data set gives a valid rank, so the retry does not bias
+  // the ranks, and the failure is kept in `refit` (result.refits) rather than hidden.
+  let result;
+  let refit: string | null = null;
+  try {
+    result = await fitOnce(seed * 100003 + s);
+  } catch (error) {
+    if (!(error instanceof HetfxError) || error instanceof SamplingCancelled) throw error;
+    refit = error.message;
+    try {
+      result = await fitOnce(seed * 100003 + s + REFIT_SEED_OFFSET);
+    } catch (again) {
+      if (!(again instanceof HetfxError) || again instanceof SamplingCancelled) throw again;
+      throw new HetfxError(
+        `sbc: simulation ${s} (seed ${seed}) failed to fit twice: ${refit} / ${again.message}`,
+      );
+    }
+  }
   const names: string[] = [];
   const ranks: number[] = [];
   for (const [name, value] of truth) {
@@ -213,5 +245,5 @@ export async function runSimulation(
     names.push(name);
     ranks.push(rank);
   }
-  return { names, ranks, warned: result.convergenceWarnings().length > 0 };
+  return { names, ranks, warned: refit !== null || result.convergenceWarnings().length > 0, refit };
 }

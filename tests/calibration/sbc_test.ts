@@ -9,7 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { sbc, type SbcOptions } from "../../lib/calibration/sbc.ts";
-import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
+import {
+  prepareSbc,
+  runSimulation,
+  type SbcFitter,
+  simulateData,
+} from "../../lib/calibration/sbc_simulation.ts";
+import { fitModelInternal } from "../../lib/fit/fit.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { flat, gamma, normal } from "../../lib/spec/priors.ts";
@@ -120,6 +126,7 @@ Deno.test("sbc: progress per simulation, names and JSON of the result, determini
   assert.deepEqual(Object.keys(json).sort(), [
     "max_rank",
     "parameters",
+    "refits",
     "sims",
     "time_s",
     "warnings_share",
@@ -227,4 +234,33 @@ Deno.test("sbc: simulations with a constant bernoulli outcome are fitted, not re
   const r = await sbc(spec, table, { sims: 3, seed: 2, thinnedDraws: 9, fit: small, workers: 1 });
   assert.equal(r.sims, 3);
   for (const p of r.parameters) assert.equal(p.ranks.length, 3);
+});
+
+Deno.test("sbc: a fit that fails is run once more with another seed; the failure is kept", async () => {
+  // Found by the calibration notebook: a Tomz & Weeks simulation whose collapsed fit could not
+  // tune its step size at one seed and fitted cleanly at another. A fitter failing at its first
+  // seed stands in for it here.
+  const table = design();
+  const prepared = prepareSbc(specFor(table, "gaussian"), table);
+  const seeds: number[] = [];
+  const failingOnce: SbcFitter = (spec, data, options, internal) => {
+    seeds.push(options.seed!);
+    if (seeds.length === 1) throw new HetfxError("Cannot tune the step size (planted)");
+    return fitModelInternal(spec, data, options, internal);
+  };
+  const fit = { ...small, method: "collapsed" as const };
+  const r = await runSimulation(prepared, 5, 3, 9, fit, undefined, failingOnce);
+  assert.equal(seeds.length, 2);
+  assert.notEqual(seeds[1], seeds[0]);
+  assert.match(r.refit ?? "", /planted/);
+  assert.equal(r.warned, true);
+  assert.ok(r.ranks.every((k) => k >= 0 && k <= 9));
+  const plain = await runSimulation(prepared, 5, 3, 9, fit);
+  assert.equal(plain.refit, null);
+  // Failing twice names the simulation; a cancellation is never retried.
+  const always: SbcFitter = () => Promise.reject(new HetfxError("no step size"));
+  await assert.rejects(
+    () => runSimulation(prepared, 5, 3, 9, fit, undefined, always),
+    /simulation 3 \(seed 5\) failed to fit twice/,
+  );
 });
