@@ -1,8 +1,8 @@
 /**
  * `deno task sbc data.csv --formula … [--family …] [--prior …] --sims N [--out sbc.json]`:
  * simulation-based calibration of a model on the design of a data file. The formula, family,
- * prior and sampler flags are `deno task fit`'s (parsed by its parseCli); --sims and
- * --thinned-draws are this command's. The JSON holds sims, time_s, warnings_share and
+ * prior and sampler flags are `deno task fit`'s (parsed by its parseCli); --sims,
+ * --thinned-draws and --workers are this command's. The JSON holds sims, time_s, warnings_share and
  * parameters[] with name, ranks, p_uniform and ecdf_in_bands.
  */
 import { HetfxError } from "../lib/errors.ts";
@@ -20,33 +20,35 @@ simulated from the prior). Takes deno task fit's --formula, --family, --prior an
 options, and:
   --sims N              simulated data sets (default 100)
   --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
+  --workers W           simulations fitted in parallel threads (default: CPU cores)
   --out FILE            write the result as JSON`;
 
 /** Splits this command's own options off; the rest goes to fit's parser. */
 export function parseSbcArgs(
   argv: string[],
-): { sims: number; thinnedDraws: number; rest: string[] } | "help" {
+): { sims: number; thinnedDraws: number; workers?: number; rest: string[] } | "help" {
   const rest: string[] = [];
   let sims = 100, thinnedDraws = 99;
+  let workers: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith("--") ? a.split("=", 2) : [a, undefined];
     if (flag === "--help") return "help";
-    if (flag === "--sims" || flag === "--thinned-draws") {
+    if (flag === "--sims" || flag === "--thinned-draws" || flag === "--workers") {
       const text = inline ?? argv[++i];
       const value = Number(text);
-      if (text === undefined || !Number.isInteger(value) || value < (flag === "--sims" ? 2 : 1)) {
+      const least = flag === "--sims" ? 2 : 1;
+      if (text === undefined || !Number.isInteger(value) || value < least) {
         throw new HetfxError(
-          `Option ${flag} expects a whole number ≥ ${flag === "--sims" ? 2 : 1}, got "${
-            text ?? ""
-          }".`,
+          `Option ${flag} expects a whole number ≥ ${least}, got "${text ?? ""}".`,
         );
       }
       if (flag === "--sims") sims = value;
+      else if (flag === "--workers") workers = value;
       else thinnedDraws = value;
     } else rest.push(a);
   }
-  return { sims, thinnedDraws, rest };
+  return { sims, thinnedDraws, workers, rest };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -76,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       result = await sbc(builder.toJSON(), builder.table, {
         sims: own.sims,
         thinnedDraws: own.thinnedDraws,
+        workers: own.workers,
         seed: seed ?? 1,
         fit,
         signal: controller.signal,
@@ -96,6 +99,9 @@ export async function main(argv: string[]): Promise<number> {
       `${result.sims} simulations in ${result.time_s.toFixed(1)} s; ` +
         `${(100 * result.warnings_share).toFixed(0)}% of fits had warnings.`,
     );
+    for (const r of result.refits) {
+      console.log(`Simulation ${r.sim}: the first fit failed and was run again (${r.error})`);
+    }
     for (const p of result.parameters) {
       console.log(
         `${p.name.padEnd(40)} p_uniform ${p.p_uniform.toFixed(3)}  ECDF ${

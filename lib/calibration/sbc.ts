@@ -4,24 +4,27 @@
  * observed data, then pinned, so that data-dependent defaults do not move between simulations),
  * outcomes simulated on the table's covariates and groups, the model fitted with the public fit
  * API, and each population-level and hyper-parameter's true value ranked among thinned
- * posterior draws. Calibrated inference gives uniform ranks.
+ * posterior draws (sbc_simulation.ts), in this thread or in parallel workers (sbc_workers.ts).
+ * Calibrated inference gives uniform ranks.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, labelAt, type Table, withColumn } from "../data/table.ts";
-import { KeyedStream } from "../math/rng.ts";
-import type { ModelSpec, PriorSpec } from "../spec/model_spec.ts";
-import { compileModel } from "../model/compile.ts";
-import { designColumns } from "../model/design.ts";
-import { type Fit, fitModel, type FitOptions } from "../fit/mod.ts";
-import type { PriorClass } from "../spec/model_spec.ts";
-import { drawPrior, lkjCholesky } from "./prior_draw.ts";
-import { simulateOutcome } from "./simulate_outcome.ts";
+import type { Table } from "../data/table.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
+import { SamplingCancelled } from "../sampler/cancellation.ts";
+import {
+  prepareSbc,
+  runSimulation,
+  type SbcFitOptions,
+  type SimulationResult,
+} from "./sbc_simulation.ts";
+import { runInWorkers } from "./sbc_workers.ts";
 import { chiSquareUniformity, rankHistogram } from "./uniformity.ts";
 import { ecdfBands } from "./ecdf_bands.ts";
 import type { SbcParameter } from "./sbc_parameter.ts";
 import { type SbcPlotOptions, sbcPlotSpec } from "./sbc_plot.ts";
 import { Chart } from "../display/display_object.ts";
 export type { SbcParameter } from "./sbc_parameter.ts";
+export type { SbcFitOptions } from "./sbc_simulation.ts";
 
 /** Options of {@link sbc}; fit options other than seed/progress/signal pass to every fit. */
 export interface SbcOptions {
@@ -34,11 +37,16 @@ export interface SbcOptions {
   /** Bins of the rank histogram and chi-square test (default 10; should divide thinnedDraws + 1). */
   bins?: number;
   /** Options of every fit (chains, warmup, draws, method, backend, …). */
-  fit?: Omit<FitOptions, "seed" | "progress" | "signal">;
+  fit?: SbcFitOptions;
   /** Called after each simulation with (done, total). */
   onProgress?: (done: number, total: number) => void;
-  /** Cancels the run between and inside fits (throws the fit's cancellation error). */
+  /** Cancels the run between and inside fits (HetfxError "sampling cancelled"). */
   signal?: AbortSignal;
+  /**
+   * Simulations run in parallel in this many Web Workers (default
+   * navigator.hardwareConcurrency; 1: in this thread). The ranks are the same for any count.
+   */
+  workers?: number;
 }
 
 /** The result of {@link sbc}: per-parameter ranks and tests, `plot()`, and `toJSON()`. */
@@ -50,9 +58,11 @@ export class SbcResult {
     readonly max_rank: number,
     /** Wall time of the whole run, seconds. */
     readonly time_s: number,
-    /** Share of fits with at least one convergence warning. */
+    /** Share of fits with at least one convergence warning or a failed first attempt. */
     readonly warnings_share: number,
     readonly parameters: SbcParameter[],
+    /** Simulations whose first fit failed (and was run again with another seed), and why. */
+    readonly refits: { sim: number; error: string }[] = [],
   ) {}
 
   /** The ECDF-difference plot with simultaneous bands above the rank histograms. */
@@ -66,6 +76,7 @@ export class SbcResult {
       sims: this.sims,
       time_s: this.time_s,
       warnings_share: this.warnings_share,
+      refits: this.refits,
       max_rank: this.max_rank,
       parameters: this.parameters.map((p) => ({
         name: p.name,
@@ -76,33 +87,6 @@ export class SbcResult {
       })),
     };
   }
-}
-
-const SBC_STREAM = 40;
-
-/** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
-function pinPriors(spec: ModelSpec, table: Table): { spec: ModelSpec; priors: PriorSpec[] } {
-  const d = compileModel(spec, table);
-  if (d.thresholds) {
-    // Prior draws of ordered thresholds are not implemented: refuse rather than simulate wrongly.
-    throw new HetfxError(
-      `Cannot run sbc: the ${spec.family} family's ordered thresholds have no prior draws yet; ` +
-        `sbc covers the other families.`,
-    );
-  }
-  const priors: PriorSpec[] = [];
-  if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
-  d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
-  for (const term of d.terms) {
-    term.coefNames.forEach((coef, k) =>
-      priors.push({ class: "sd", group: term.group, coef, prior: term.sdPriors[k] })
-    );
-    if (term.correlated && term.coefNames.length > 1) {
-      priors.push({ class: "cor", group: term.group, prior: { dist: "lkj", eta: term.lkjEta } });
-    }
-  }
-  for (const p of d.familyParameters) priors.push({ class: p.name as PriorClass, prior: p.prior });
-  return { spec: { ...spec, priors }, priors };
 }
 
 /**
@@ -130,113 +114,44 @@ export async function sbc(
   if (!Number.isInteger(L) || L < 1) {
     throw new HetfxError(`sbc: thinnedDraws must be a positive integer (got ${L}).`);
   }
+  const workers = options.workers ?? navigator.hardwareConcurrency ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new HetfxError(`sbc: workers must be a whole number ≥ 1 (got ${workers}).`);
+  }
+  const fit = options.fit ?? {};
   const start = performance.now();
-  const pinned = pinPriors(spec, table);
-  const data = compileModel(pinned.spec, table);
-  // Refuse improper priors before any fit (drawPrior names the class).
-  const probe = new KeyedStream(seed, 0, 0, SBC_STREAM);
-  if (data.hasIntercept) drawPrior(data.interceptPrior, probe, -Infinity, "Intercept");
-  data.fixedNames.forEach((n, p) => drawPrior(data.bPriors[p], probe, -Infinity, `b (${n})`));
-
-  const fixed = designColumns(table, spec.terms, spec.treatment);
-  const n = table.nRows;
-  const terms = data.terms.map((term, t) => {
-    const g = spec.groupTerms[t];
-    const K = term.coefNames.length;
-    const slopes = designColumns(table, g.slopes, spec.treatment);
-    const z = new Float64Array(n * K);
-    const group = new Int32Array(n);
-    const index = new Map(term.labels.map((l, j) => [l, j]));
-    const factors = term.factors.map((f) => getColumn(table, f, "sbc"));
-    for (let i = 0; i < n; i++) {
-      let k = 0;
-      if (g.intercept) z[i * K + k++] = 1;
-      for (const s of slopes) z[i * K + k++] = s.values[i];
-      group[i] = index.get(factors.map((c) => labelAt(c, i)).join("_")) ?? -1;
-    }
-    return { term, K, z, group };
-  });
-  const trials = spec.trials
-    ? (getColumn(table, spec.trials, "sbc") as { values: Float64Array }).values
-    : null;
-
-  const names: string[] = [];
-  const ranks = new Map<string, number[]>();
-  let warned = 0;
-  for (let s = 0; s < sims; s++) {
-    options.signal?.throwIfAborted();
-    const rng = new KeyedStream(seed, s, 0, SBC_STREAM);
-    const truth = new Map<string, number>();
-    const ic = data.hasIntercept ? drawPrior(data.interceptPrior, rng, -Infinity, "Intercept") : 0;
-    const b = data.fixedNames.map((nm, p) => drawPrior(data.bPriors[p], rng, -Infinity, nm));
-    const eta = new Float64Array(n);
-    let shift = 0;
-    b.forEach((bp, p) => (shift += bp * data.fixedMeans[p]));
-    if (data.hasIntercept) truth.set("b_Intercept", ic - shift);
-    data.fixedNames.forEach((nm, p) => truth.set(`b_${nm}`, b[p]));
-    for (let i = 0; i < n; i++) {
-      let e = data.hasIntercept ? ic - shift : 0;
-      for (let p = 0; p < fixed.length; p++) e += b[p] * fixed[p].values[i];
-      eta[i] = e;
-    }
-    for (const { term, K, z, group } of terms) {
-      const sd = term.coefNames.map((c, k) =>
-        drawPrior(term.sdPriors[k], rng, 0, `sd_${term.group}__${c}`)
+  // Prepared here in any case: improper priors and bad designs are refused before any worker.
+  const design = prepareSbc(spec, table);
+  let results: SimulationResult[];
+  if (Math.min(workers, sims) > 1) {
+    if (fit.adapterProvider !== undefined) {
+      throw new HetfxError(
+        "sbc: fit.adapterProvider is a function and cannot be sent to worker threads; " +
+          "pass workers: 1 to run the simulations in this thread.",
       );
-      sd.forEach((v, k) => truth.set(`sd_${term.group}__${term.coefNames[k]}`, v));
-      const Lc = term.correlated && K > 1 ? lkjCholesky(K, term.lkjEta, rng) : null;
-      if (Lc) {
-        for (let a = 0; a < K; a++) {
-          for (let c = a + 1; c < K; c++) {
-            let r = 0;
-            for (let m = 0; m < K; m++) r += Lc[a * K + m] * Lc[c * K + m];
-            truth.set(`cor_${term.group}__${term.coefNames[a]}__${term.coefNames[c]}`, r);
-          }
-        }
-      }
-      const r = new Float64Array(term.nGroups * K);
-      const u = new Float64Array(K);
-      for (let j = 0; j < term.nGroups; j++) {
-        for (let k = 0; k < K; k++) u[k] = rng.normal();
-        for (let k = 0; k < K; k++) {
-          let v = 0;
-          if (Lc) { for (let m = 0; m <= k; m++) v += Lc[k * K + m] * u[m]; }
-          else v = u[k];
-          r[j * K + k] = sd[k] * v;
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        const j = group[i];
-        for (let k = 0; k < K; k++) eta[i] += z[i * K + k] * r[j * K + k];
-      }
     }
-    const aux = { sigma: NaN, nu: NaN, shape: NaN };
-    data.familyParameters.forEach((p, index) => {
-      const value = drawPrior(p.prior, rng, index, p.name);
-      (aux as Record<string, number>)[p.name] = value;
-      truth.set(p.name, value);
-    });
-    const y = simulateOutcome(spec.family, eta, aux, trials, rng);
-    const simulated = withColumn(table, spec.outcome, { kind: "number", values: y });
-    const fit: Fit = await fitModel(pinned.spec, simulated, {
-      // Small fits run fastest in this thread (a worker pool costs more to start than the fit).
-      workers: 1,
-      ...options.fit,
-      seed: seed * 100003 + s,
-      progress: false,
+    results = await runInWorkers({
+      spec,
+      table,
+      seed,
+      sims,
+      thinnedDraws: L,
+      fit,
+      workers,
+      onProgress: options.onProgress,
       signal: options.signal,
     });
-    if (fit.convergenceWarnings().length > 0) warned++;
-    for (const [name, value] of truth) {
-      if (!ranks.has(name)) (names.push(name), ranks.set(name, []));
-      const draws = fit.draws(name);
-      const step = draws.length / L;
-      let rank = 0;
-      for (let l = 0; l < L; l++) if (draws[Math.floor(l * step)] < value) rank++;
-      ranks.get(name)!.push(rank);
+  } else {
+    results = [];
+    for (let s = 0; s < sims; s++) {
+      if (options.signal?.aborted) throw new SamplingCancelled();
+      results.push(await runSimulation(design, seed, s, L, fit, options.signal));
+      options.onProgress?.(s + 1, sims);
     }
-    options.onProgress?.(s + 1, sims);
   }
+  const names = results[0].names;
+  const ranks = new Map(names.map((name, k) => [name, results.map((r) => r.ranks[k])]));
+  const warned = results.filter((r) => r.warned).length;
   const parameters = names.map((name, i) => {
     const rs = ranks.get(name)!;
     const histogram = rankHistogram(rs, L, bins);
@@ -250,5 +165,7 @@ export async function sbc(
       bands,
     };
   });
-  return new SbcResult(sims, L, (performance.now() - start) / 1000, warned / sims, parameters);
+  const refits = results.flatMap((r, sim) => r.refit === null ? [] : [{ sim, error: r.refit }]);
+  const time = (performance.now() - start) / 1000;
+  return new SbcResult(sims, L, time, warned / sims, parameters, refits);
 }

@@ -51,7 +51,7 @@ import { groupEffectsTableHtml } from "../display/tables.ts";
 import { fitToHtml } from "../display/fit_html.ts";
 import { FitPlots } from "../display/fit_plots.ts";
 import { type FitOptions, resolveFitOptions } from "./options.ts";
-import { compileForFit, planFit } from "./plan.ts";
+import { compileForFit, type InternalFitSettings, planFit } from "./plan.ts";
 import { sampleFit } from "./sample.ts";
 import { assembleFitInfo } from "./fit_info.ts";
 import { fitProgress } from "./progress.ts";
@@ -73,14 +73,32 @@ export type { FitDiagnostics, FitInfo, TermParameterizationInfo } from "../poste
  * fit.summary();
  * ```
  */
-export async function fitModel(
+export function fitModel(
   spec: ModelSpec,
   table: Table,
   options: FitOptions = {},
 ): Promise<Fit> {
+  return fitModelInternal(spec, table, options, {});
+}
+
+/**
+ * {@link fitModel} with hetfx's internal settings (lib/fit/plan.ts); not exported from mod.ts.
+ * sbc() uses it to fit constant simulated outcomes that fitModel refuses.
+ *
+ * @example
+ * ```ts ignore
+ * const fit = await fitModelInternal(spec, simulated, { seed: 1 }, { allowDegenerateOutcome: true });
+ * ```
+ */
+export async function fitModelInternal(
+  spec: ModelSpec,
+  table: Table,
+  options: FitOptions,
+  internal: InternalFitSettings,
+): Promise<Fit> {
   const resolved = resolveFitOptions(options);
   const start = performance.now();
-  const compiled = compileForFit(spec, table, resolved);
+  const compiled = compileForFit(spec, table, resolved, internal);
   const compiledAt = performance.now();
   const progress = fitProgress(resolved.progress);
   const plan = await planFit(compiled, resolved);

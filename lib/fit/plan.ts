@@ -16,6 +16,14 @@ import { chooseMethod, type MethodChoice } from "./inference_method.ts";
 import { chooseMetric, type MetricChoice } from "./metric_choice.ts";
 import type { ResolvedFitOptions } from "./options.ts";
 
+/**
+ * Settings of a fit that only hetfx's own callers set (not FitOptions, so users cannot silence
+ * the data checks): `allowDegenerateOutcome` lets sbc() fit a constant simulated outcome.
+ */
+export interface InternalFitSettings {
+  allowDegenerateOutcome?: boolean;
+}
+
 /** What a fit will run, and why. */
 export interface FitPlan {
   /** The compiled model in the parameterisation the draws are reported in. */
@@ -41,11 +49,13 @@ export function compileForFit(
   spec: ModelSpec,
   table: Table,
   options: ResolvedFitOptions,
+  internal: InternalFitSettings = {},
 ): CompiledData {
   const p = options.parameterization;
   return compileModel(spec, table, {
     parameterization: p === "auto" ? "noncentered" : p,
     aggregated: options.aggregated,
+    allowDegenerateOutcome: internal.allowDegenerateOutcome,
   });
 }
 

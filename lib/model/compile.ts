@@ -52,6 +52,13 @@ export interface CompileOptions {
    * not rows.
    */
   aggregated?: boolean;
+  /**
+   * Internal (simulation-based calibration only, never a fit option): skip the refusal of an
+   * outcome without variation or on an extreme scale. An all-zero bernoulli outcome simulated
+   * from the prior is a legitimate draw of the prior predictive, and leaving it out would bias
+   * SBC's ranks; its posterior is proper because SBC requires proper priors.
+   */
+  allowDegenerateOutcome?: boolean;
 }
 
 export { usedColumns } from "./used_columns.ts";
@@ -113,7 +120,9 @@ export function compileModel(
   const design = populationDesign(spec, table, agg, hasIntercept);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation (not checked on aggregated data: they need the rows).
-  const degenerate = agg ? [] : degenerateData(spec, y, trials, fixed, defaults);
+  const degenerate = agg
+    ? []
+    : degenerateData(spec, y, trials, fixed, defaults, options.allowDegenerateOutcome ?? false);
   const nFixed = fixed.length;
   const firstFixed = hasIntercept ? 1 : 0;
   const interceptOffset = hasIntercept ? 0 : -1;
@@ -250,9 +259,10 @@ function degenerateData(
   trials: Float64Array | null,
   fixed: readonly { name: string; values: Float64Array }[],
   defaults: () => DefaultPriors,
+  allowDegenerateOutcome: boolean,
 ): string[] {
   return [
-    ...checkOutcomeVariation(spec.family, spec.outcome, y, trials),
+    ...(allowDegenerateOutcome ? [] : checkOutcomeVariation(spec.family, spec.outcome, y, trials)),
     ...checkSeparation(
       spec.family,
       spec.outcome,

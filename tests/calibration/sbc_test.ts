@@ -1,5 +1,5 @@
 /**
- * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here).
+ * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/sbc_simulation.ts, calibration/sbc_worker.ts, calibration/sbc_workers.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here, in this thread and in workers).
  * sbc(): a small calibration per family and inference path (CPU collapsed Gaussian, CPU NUTS
  * with the automatic parameterisation for every family, WebGPU where an adapter exists), each
  * at a fixed seed. A check fails only when uniformity of some parameter's ranks is rejected at
@@ -9,11 +9,19 @@
  */
 import assert from "node:assert/strict";
 import { sbc, type SbcOptions } from "../../lib/calibration/sbc.ts";
+import {
+  prepareSbc,
+  runSimulation,
+  type SbcFitter,
+  simulateData,
+} from "../../lib/calibration/sbc_simulation.ts";
+import { fitModelInternal } from "../../lib/fit/fit.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { flat, gamma, normal } from "../../lib/spec/priors.ts";
 import type { Family } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { fitModel } from "../../lib/fit/mod.ts";
 import { gpuTest } from "../webgpu/_gpu.ts";
 
 /** 40 rows, 5 groups of 8, a covariate in [0.5, 1.5) (not centred, so b_Intercept differs from the centred intercept), 5 trials per row (binomial). */
@@ -121,6 +129,7 @@ Deno.test("sbc: progress per simulation, names and JSON of the result, determini
   assert.deepEqual(Object.keys(json).sort(), [
     "max_rank",
     "parameters",
+    "refits",
     "sims",
     "time_s",
     "warnings_share",
@@ -136,12 +145,55 @@ Deno.test("sbc: progress per simulation, names and JSON of the result, determini
   assert.equal(vl.vconcat.length, 2);
 });
 
-Deno.test("sbc: cancelled by an AbortSignal", async () => {
+Deno.test("sbc: cancelled by an AbortSignal, before and during the run, in a thread or workers", async () => {
   const table = design();
-  const controller = new AbortController();
-  controller.abort();
-  await assert.rejects(() =>
-    sbc(specFor(table, "gaussian"), table, { sims: 3, signal: controller.signal })
+  const spec = specFor(table, "gaussian");
+  for (const workers of [1, 2]) {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      () => sbc(spec, table, { sims: 3, workers, signal: controller.signal }),
+      /sampling cancelled/,
+    );
+    // Aborted after the first finished simulation: the run stops without the other 39.
+    const during = new AbortController();
+    let calls = 0;
+    await assert.rejects(
+      () =>
+        sbc(spec, table, {
+          sims: 40,
+          workers,
+          fit: { ...small, method: "collapsed" },
+          signal: during.signal,
+          onProgress: () => (calls++, during.abort()),
+        }),
+      /sampling cancelled/,
+    );
+    assert.ok(calls >= 1 && calls <= workers, `${workers} workers: ${calls} progress calls`);
+  }
+});
+
+Deno.test("sbc: the same ranks with 1 and 2 workers (each simulation keyed by seed and index)", async () => {
+  const table = design();
+  const spec = specFor(table, "bernoulli");
+  const options: SbcOptions = { sims: 6, seed: 21, thinnedDraws: 9, fit: small };
+  const done: number[] = [];
+  const one = await sbc(spec, table, { ...options, workers: 1 });
+  const two = await sbc(spec, table, { ...options, workers: 2, onProgress: (d) => done.push(d) });
+  assert.deepEqual(done, [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(two.parameters.map((p) => p.name), one.parameters.map((p) => p.name));
+  assert.deepEqual(two.parameters.map((p) => p.ranks), one.parameters.map((p) => p.ranks));
+  assert.equal(two.warnings_share, one.warnings_share);
+  // Not a constant: a different seed gives different ranks.
+  const other = await sbc(spec, table, { ...options, seed: 22, workers: 2 });
+  assert.notDeepEqual(other.parameters.map((p) => p.ranks), one.parameters.map((p) => p.ranks));
+});
+
+Deno.test("sbc: workers must be a whole number ≥ 1", async () => {
+  const table = design();
+  await assert.rejects(
+    () => sbc(specFor(table, "gaussian"), table, { sims: 2, workers: 0 }),
+    /workers must be a whole number ≥ 1 \(got 0\)/,
   );
 });
 
@@ -155,4 +207,63 @@ Deno.test("sbc: an improper prior is refused with the class named", async () => 
     assert.match(e.message, /prior of b \(x\) is flat.*improper/);
     return true;
   });
+});
+
+Deno.test("sbc: simulations with a constant bernoulli outcome are fitted, not refused", async () => {
+  // A 0/1 covariate z and an intercept near −8: P(event) < 0.001 per row, so (at this fixed
+  // seed) the simulated outcomes are all 0 — refused by fit(), and separated by z (a warning
+  // with z's proper prior) — yet they are legitimate prior-predictive draws that SBC must fit.
+  const base = design();
+  const table = makeTable({
+    ...base.columns,
+    z: { kind: "number", values: Float64Array.from({ length: base.nRows }, (_, i) => i % 2) },
+  });
+  const spec = hier(table).outcome("y").family("bernoulli").controls("z").groupBy("g")
+    .priors({ Intercept: normal(-8, 0.1), b: normal(0, 0.1), sd: normal(0, 0.1) }).toJSON();
+  const allZero = makeTable({
+    ...table.columns,
+    y: { kind: "number", values: new Float64Array(table.nRows) },
+  });
+  await assert.rejects(
+    () => fitModel(spec, allZero, { ...small, progress: false }),
+    /outcome "y" is 0 \(no event\) in every row/,
+  );
+  const prepared = prepareSbc(spec, table);
+  const constant = [0, 1, 2].filter((s) =>
+    (simulateData(prepared, 2, s).table.columns.y as { values: Float64Array }).values
+      .every((v) => v === 0)
+  );
+  assert.ok(constant.length > 0, "no simulation drew an all-zero outcome");
+  const r = await sbc(spec, table, { sims: 3, seed: 2, thinnedDraws: 9, fit: small, workers: 1 });
+  assert.equal(r.sims, 3);
+  for (const p of r.parameters) assert.equal(p.ranks.length, 3);
+});
+
+Deno.test("sbc: a fit that fails is run once more with another seed; the failure is kept", async () => {
+  // Found by the calibration notebook: a Tomz & Weeks simulation whose collapsed fit could not
+  // tune its step size at one seed and fitted cleanly at another. A fitter failing at its first
+  // seed stands in for it here.
+  const table = design();
+  const prepared = prepareSbc(specFor(table, "gaussian"), table);
+  const seeds: number[] = [];
+  const failingOnce: SbcFitter = (spec, data, options, internal) => {
+    seeds.push(options.seed!);
+    if (seeds.length === 1) throw new HetfxError("Cannot tune the step size (planted)");
+    return fitModelInternal(spec, data, options, internal);
+  };
+  const fit = { ...small, method: "collapsed" as const };
+  const r = await runSimulation(prepared, 5, 3, 9, fit, undefined, failingOnce);
+  assert.equal(seeds.length, 2);
+  assert.notEqual(seeds[1], seeds[0]);
+  assert.match(r.refit ?? "", /planted/);
+  assert.equal(r.warned, true);
+  assert.ok(r.ranks.every((k) => k >= 0 && k <= 9));
+  const plain = await runSimulation(prepared, 5, 3, 9, fit);
+  assert.equal(plain.refit, null);
+  // Failing twice names the simulation; a cancellation is never retried.
+  const always: SbcFitter = () => Promise.reject(new HetfxError("no step size"));
+  await assert.rejects(
+    () => runSimulation(prepared, 5, 3, 9, fit, undefined, always),
+    /simulation 3 \(seed 5\) failed to fit twice/,
+  );
 });

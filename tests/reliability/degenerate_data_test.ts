@@ -39,6 +39,13 @@ function warningsOf(t: Table, text: string, options: FormulaOptions = {}): strin
   return compileModel(formula(text, t, options).toJSON(), t).warnings ?? [];
 }
 
+Deno.test("degenerate: compileModel's internal allowDegenerateOutcome (SBC only) compiles a constant outcome", () => {
+  const t = table(new Float64Array(N).fill(3.5));
+  const spec = formula("y ~ x", t).toJSON();
+  assert.throws(() => compileModel(spec, t), /no variation to model/);
+  assert.equal(compileModel(spec, t, { allowDegenerateOutcome: true }).nRows, N);
+});
+
 Deno.test("degenerate: a constant outcome is refused before sampling", async () => {
   const t = table(new Float64Array(N).fill(3.5));
   await assertHetfx(() => warningsOf(t, "y ~ x"), /outcome "y" has the same value \(3.5\)/);

@@ -1,0 +1,256 @@
+/**
+ * One simulation of simulation-based calibration, a pure function of (design, seed, s): the
+ * parameters drawn from the pinned priors with streams keyed by (seed, s), outcomes simulated
+ * on the design's covariates and groups, the model fitted at seed·100003 + s, and each true
+ * value ranked among thinned posterior draws. sbc() runs it in this thread or in workers
+ * (sbc_workers.ts); the ranks are the same either way.
+ *
+ * @module
+ */
+import { HetfxError } from "../errors.ts";
+import { getColumn, labelAt, type Table, withColumn } from "../data/table.ts";
+import { KeyedStream } from "../math/rng.ts";
+import type { ModelSpec, PriorClass, PriorSpec } from "../spec/model_spec.ts";
+import { compileModel } from "../model/compile.ts";
+import type { CompiledData } from "../model/compiled_data.ts";
+import { designColumns } from "../model/design.ts";
+import type { FitOptions } from "../fit/mod.ts";
+import { fitModelInternal } from "../fit/fit.ts";
+import { SamplingCancelled } from "../sampler/cancellation.ts";
+import { drawPrior, lkjCholesky } from "./prior_draw.ts";
+import { simulateOutcome } from "./simulate_outcome.ts";
+
+const SBC_STREAM = 40;
+
+/** Fit options of every SBC fit (seed, progress and signal are set per simulation). */
+export type SbcFitOptions = Omit<FitOptions, "seed" | "progress" | "signal">;
+
+/** A design prepared once per thread: pinned priors, compiled model, design matrices. */
+export interface SbcDesign {
+  spec: ModelSpec;
+  table: Table;
+  data: CompiledData;
+  fixed: { values: Float64Array }[];
+  terms: { term: CompiledData["terms"][number]; K: number; z: Float64Array; group: Int32Array }[];
+  trials: Float64Array | null;
+}
+
+/** What one simulation gives: every ranked parameter's name and rank, and whether it warned. */
+export interface SimulationResult {
+  names: string[];
+  ranks: number[];
+  /** The fit had convergence warnings, or its first attempt failed (see `refit`). */
+  warned: boolean;
+  /** The error of a first fit that failed and was run again with another seed, else null. */
+  refit: string | null;
+}
+
+/** The fitting function runSimulation calls (fitModelInternal; tests pass a failing one). */
+export type SbcFitter = typeof fitModelInternal;
+
+/** Added to a failed fit's seed for its second attempt. */
+const REFIT_SEED_OFFSET = 7919;
+
+/** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
+function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
+  const d = compileModel(spec, table);
+  if (d.thresholds) {
+    // Prior draws of ordered thresholds are not implemented: refuse rather than simulate wrongly.
+    throw new HetfxError(
+      `Cannot run sbc: the ${spec.family} family's ordered thresholds have no prior draws yet; ` +
+        `sbc covers the other families.`,
+    );
+  }
+  const priors: PriorSpec[] = [];
+  if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
+  d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
+  for (const term of d.terms) {
+    term.coefNames.forEach((coef, k) =>
+      priors.push({ class: "sd", group: term.group, coef, prior: term.sdPriors[k] })
+    );
+    if (term.correlated && term.coefNames.length > 1) {
+      priors.push({ class: "cor", group: term.group, prior: { dist: "lkj", eta: term.lkjEta } });
+    }
+  }
+  for (const p of d.familyParameters) priors.push({ class: p.name as PriorClass, prior: p.prior });
+  return { ...spec, priors };
+}
+
+/**
+ * Pins the priors (resolved once on the observed data, so that data-dependent defaults do not
+ * move between simulations), compiles the model and builds the design; refuses improper
+ * priors (drawPrior names the class).
+ *
+ * @example
+ * ```ts ignore
+ * const design = prepareSbc(spec, table);
+ * ```
+ */
+export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
+  const pinned = pinPriors(spec, table);
+  const data = compileModel(pinned, table);
+  const probe = new KeyedStream(1, 0, 0, SBC_STREAM);
+  if (data.hasIntercept) drawPrior(data.interceptPrior, probe, -Infinity, "Intercept");
+  data.fixedNames.forEach((n, p) => drawPrior(data.bPriors[p], probe, -Infinity, `b (${n})`));
+
+  const fixed = designColumns(table, spec.terms, spec.treatment);
+  const n = table.nRows;
+  const terms = data.terms.map((term, t) => {
+    const g = spec.groupTerms[t];
+    const K = term.coefNames.length;
+    const slopes = designColumns(table, g.slopes, spec.treatment);
+    const z = new Float64Array(n * K);
+    const group = new Int32Array(n);
+    const index = new Map(term.labels.map((l, j) => [l, j]));
+    const factors = term.factors.map((f) => getColumn(table, f, "sbc"));
+    for (let i = 0; i < n; i++) {
+      let k = 0;
+      if (g.intercept) z[i * K + k++] = 1;
+      for (const s of slopes) z[i * K + k++] = s.values[i];
+      group[i] = index.get(factors.map((c) => labelAt(c, i)).join("_")) ?? -1;
+    }
+    return { term, K, z, group };
+  });
+  const trials = spec.trials
+    ? (getColumn(table, spec.trials, "sbc") as { values: Float64Array }).values
+    : null;
+  return { spec: pinned, table, data, fixed, terms, trials };
+}
+
+/**
+ * Simulation `s` of the run seeded `seed`: the true parameter values (brms names) and the
+ * table with the simulated outcome.
+ *
+ * @example
+ * ```ts ignore
+ * const { truth, table } = simulateData(prepareSbc(spec, observed), 1, 0);
+ * ```
+ */
+export function simulateData(
+  design: SbcDesign,
+  seed: number,
+  s: number,
+): { truth: Map<string, number>; table: Table } {
+  const { data, fixed, terms, spec } = design;
+  const n = design.table.nRows;
+  const rng = new KeyedStream(seed, s, 0, SBC_STREAM);
+  const truth = new Map<string, number>();
+  const ic = data.hasIntercept ? drawPrior(data.interceptPrior, rng, -Infinity, "Intercept") : 0;
+  const b = data.fixedNames.map((nm, p) => drawPrior(data.bPriors[p], rng, -Infinity, nm));
+  const eta = new Float64Array(n);
+  let shift = 0;
+  b.forEach((bp, p) => (shift += bp * data.fixedMeans[p]));
+  if (data.hasIntercept) truth.set("b_Intercept", ic - shift);
+  data.fixedNames.forEach((nm, p) => truth.set(`b_${nm}`, b[p]));
+  for (let i = 0; i < n; i++) {
+    let e = data.hasIntercept ? ic - shift : 0;
+    for (let p = 0; p < fixed.length; p++) e += b[p] * fixed[p].values[i];
+    eta[i] = e;
+  }
+  for (const { term, K, z, group } of terms) {
+    const sd = term.coefNames.map((c, k) =>
+      drawPrior(term.sdPriors[k], rng, 0, `sd_${term.group}__${c}`)
+    );
+    sd.forEach((v, k) => truth.set(`sd_${term.group}__${term.coefNames[k]}`, v));
+    const Lc = term.correlated && K > 1 ? lkjCholesky(K, term.lkjEta, rng) : null;
+    if (Lc) {
+      for (let a = 0; a < K; a++) {
+        for (let c = a + 1; c < K; c++) {
+          let r = 0;
+          for (let m = 0; m < K; m++) r += Lc[a * K + m] * Lc[c * K + m];
+          truth.set(`cor_${term.group}__${term.coefNames[a]}__${term.coefNames[c]}`, r);
+        }
+      }
+    }
+    const r = new Float64Array(term.nGroups * K);
+    const u = new Float64Array(K);
+    for (let j = 0; j < term.nGroups; j++) {
+      for (let k = 0; k < K; k++) u[k] = rng.normal();
+      for (let k = 0; k < K; k++) {
+        let v = 0;
+        if (Lc) { for (let m = 0; m <= k; m++) v += Lc[k * K + m] * u[m]; }
+        else v = u[k];
+        r[j * K + k] = sd[k] * v;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const j = group[i];
+      for (let k = 0; k < K; k++) eta[i] += z[i * K + k] * r[j * K + k];
+    }
+  }
+  const aux = { sigma: NaN, nu: NaN, shape: NaN };
+  data.familyParameters.forEach((p, index) => {
+    const value = drawPrior(p.prior, rng, index, p.name);
+    (aux as Record<string, number>)[p.name] = value;
+    truth.set(p.name, value);
+  });
+  const y = simulateOutcome(spec.family, eta, aux, design.trials, rng);
+  return { truth, table: withColumn(design.table, spec.outcome, { kind: "number", values: y }) };
+}
+
+/**
+ * Simulates data set `s`, fits it (a failed fit once more with another seed) and ranks each
+ * true value among `thinnedDraws` evenly spaced posterior draws (rank = how many are below it:
+ * 0…thinnedDraws).
+ *
+ * @example
+ * ```ts ignore
+ * const { names, ranks } = await runSimulation(prepareSbc(spec, table), 1, 0, 99, { chains: 2 });
+ * ```
+ */
+export async function runSimulation(
+  design: SbcDesign,
+  seed: number,
+  s: number,
+  thinnedDraws: number,
+  fit: SbcFitOptions = {},
+  signal?: AbortSignal,
+  fitter: SbcFitter = fitModelInternal,
+): Promise<SimulationResult> {
+  if (!Number.isInteger(thinnedDraws) || thinnedDraws < 1) {
+    throw new HetfxError(`sbc: thinnedDraws must be a positive integer (got ${thinnedDraws}).`);
+  }
+  const { truth, table } = simulateData(design, seed, s);
+  // A constant simulated outcome (all-zero bernoulli, say) is fitted, not refused: it is a
+  // draw of the prior predictive, and skipping it would bias the ranks.
+  const fitOnce = (fitSeed: number) =>
+    fitter(design.spec, table, {
+      // Small fits run fastest in one thread (a chain pool costs more to start than the fit);
+      // sbc() runs simulations, not chains, in parallel.
+      workers: 1,
+      ...fit,
+      seed: fitSeed,
+      progress: false,
+      signal,
+    }, { allowDegenerateOutcome: true });
+  // A fit that fails (a step size that cannot be tuned, say) is run once more with another
+  // seed: any successful fit of this data set gives a valid rank, so the retry does not bias
+  // the ranks, and the failure is kept in `refit` (result.refits) rather than hidden.
+  let result;
+  let refit: string | null = null;
+  try {
+    result = await fitOnce(seed * 100003 + s);
+  } catch (error) {
+    if (!(error instanceof HetfxError) || error instanceof SamplingCancelled) throw error;
+    refit = error.message;
+    try {
+      result = await fitOnce(seed * 100003 + s + REFIT_SEED_OFFSET);
+    } catch (again) {
+      if (!(again instanceof HetfxError) || again instanceof SamplingCancelled) throw again;
+      throw new HetfxError(
+        `sbc: simulation ${s} (seed ${seed}) failed to fit twice: ${refit} / ${again.message}`,
+      );
+    }
+  }
+  const names: string[] = [];
+  const ranks: number[] = [];
+  for (const [name, value] of truth) {
+    const draws = result.draws(name);
+    const step = draws.length / thinnedDraws;
+    let rank = 0;
+    for (let l = 0; l < thinnedDraws; l++) if (draws[Math.floor(l * step)] < value) rank++;
+    names.push(name);
+    ranks.push(rank);
+  }
+  return { names, ranks, warned: refit !== null || result.convergenceWarnings().length > 0, refit };
+}

@@ -1,0 +1,77 @@
+/**
+ * The `deno task sbc` command line: its own options (--sims, --thinned-draws, --workers) are
+ * parsed and checked, and a small run on a CSV's design with 2 workers writes the JSON contract
+ * (sims, time_s, warnings_share, parameters[] with name, ranks, p_uniform, ecdf_in_bands).
+ */
+import assert from "node:assert/strict";
+import { main, parseSbcArgs } from "../../cli/sbc.ts";
+
+Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest goes to fit's parser", () => {
+  const parsed = parseSbcArgs(["d.csv", "--sims", "7", "--workers=2", "--formula", "y ~ x"]);
+  assert.notEqual(parsed, "help");
+  if (parsed === "help") return;
+  assert.equal(parsed.sims, 7);
+  assert.equal(parsed.workers, 2);
+  assert.equal(parsed.thinnedDraws, 99);
+  assert.deepEqual(parsed.rest, ["d.csv", "--formula", "y ~ x"]);
+  const plain = parseSbcArgs(["d.csv"]);
+  assert.equal(plain !== "help" && plain.workers, undefined);
+  assert.throws(
+    () => parseSbcArgs(["--workers", "0"]),
+    /--workers expects a whole number ≥ 1, got "0"/,
+  );
+  assert.throws(() => parseSbcArgs(["--workers", "two"]), /--workers expects a whole number/);
+});
+
+Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = Array.from({ length: 30 }, (_, i) => `${(i * 7) % 5},${i % 3},g${i % 4}`);
+    await Deno.writeTextFile(`${dir}/d.csv`, "y,x,g\n" + rows.join("\n") + "\n");
+    const code = await main([
+      `${dir}/d.csv`,
+      "--formula",
+      "y ~ x + (1 | g)",
+      "--prior",
+      "Intercept ~ normal(0, 1)",
+      "--prior",
+      "b ~ normal(0, 1)",
+      "--prior",
+      "sd ~ normal(0, 1)",
+      "--prior",
+      "sigma ~ normal(0, 1)",
+      "--sims",
+      "4",
+      "--thinned-draws",
+      "9",
+      "--workers",
+      "2",
+      "--chains",
+      "2",
+      "--warmup",
+      "100",
+      "--draws",
+      "100",
+      "--no-progress",
+      "--out",
+      `${dir}/sbc.json`,
+    ]);
+    assert.equal(code, 0);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/sbc.json`));
+    assert.equal(json.sims, 4);
+    assert.ok(json.warnings_share >= 0 && json.warnings_share <= 1);
+    assert.deepEqual(json.parameters.map((p: { name: string }) => p.name).sort(), [
+      "b_Intercept",
+      "b_x",
+      "sd_g__Intercept",
+      "sigma",
+    ]);
+    for (const p of json.parameters) {
+      assert.equal(p.ranks.length, 4);
+      assert.ok(p.ranks.every((r: number) => r >= 0 && r <= 9));
+      assert.equal(typeof p.ecdf_in_bands, "boolean");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
