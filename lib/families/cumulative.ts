@@ -126,8 +126,13 @@ function cumulativeFamily(link: OrdinalLink): Family {
     outcomeAdvice: "the categories as integers 1, 2, …, K",
     checkOutcome: (y, _n, where) =>
       y >= 1 && Number.isInteger(y) ? null : mustBe("a category 1, 2, …, K", y, where),
-    // A single category (no variation) is refused by `categories` when K is counted.
-    checkVariation: () => [],
+    checkVariation: (outcome, y) => {
+      for (let i = 1; i < y.length; i++) if (y[i] !== y[0]) return [];
+      throw new HetfxError(
+        `Cannot build model: outcome "${outcome}" is category ${y[0]} in every row; an ` +
+          `ordinal model needs at least two observed categories.`,
+      );
+    },
     // Complete separation of an ordinal outcome is not diagnosed (yet): brms does not either.
     separable: false,
     thresholds: { categories },
