@@ -195,7 +195,7 @@ export const VALUED = [
   "seed",
   "adapt-delta",
   "max-treedepth",
-];
+] as const;
 
 /**
  * "arm=control,low,high" → { arm: ["control", "low", "high"] }; HetfxError when malformed.
@@ -222,6 +222,39 @@ export function parseLevels(values: readonly string[]): Record<string, string[]>
   return levels;
 }
 
+/** The options `deno task fit` knows, as node:util parseArgs reads them. */
+export const FIT_OPTIONS = {
+  ...stringOptions(
+    ...VALUED,
+    "formula",
+    "family",
+    "link",
+    "treatment",
+    "weights",
+    "recode",
+    "encoding",
+    "engine",
+    "metric",
+    "backend",
+    "parameterization",
+    "sd-scale",
+    "out",
+    "effects-by",
+    "reference",
+  ),
+  ...flagOptions(
+    "drop-missing",
+    "aggregated",
+    "dry-run",
+    "no-progress",
+    "keep-partial",
+    "help",
+  ),
+  levels: { type: "string", multiple: true },
+  factor: { type: "string", multiple: true },
+  prior: { type: "string", multiple: true },
+} as const;
+
 /** Parse the command line into options; HetfxError on anything malformed. */
 export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
   let parsed;
@@ -229,42 +262,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     parsed = parseArgs({
       args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
-      options: {
-        ...stringOptions(
-          "formula",
-          "family",
-          "link",
-          "treatment",
-          "weights",
-          "recode",
-          "encoding",
-          "engine",
-          "chains",
-          "warmup",
-          "draws",
-          "seed",
-          "adapt-delta",
-          "max-treedepth",
-          "metric",
-          "backend",
-          "parameterization",
-          "sd-scale",
-          "out",
-          "effects-by",
-          "reference",
-        ),
-        ...flagOptions(
-          "drop-missing",
-          "aggregated",
-          "dry-run",
-          "no-progress",
-          "keep-partial",
-          "help",
-        ),
-        levels: { type: "string", multiple: true },
-        factor: { type: "string", multiple: true },
-        prior: { type: "string", multiple: true },
-      },
+      options: FIT_OPTIONS,
     });
   } catch (error) {
     const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
