@@ -674,12 +674,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(
       route.engine === "memory" ? specSummary(spec, builder.table) : aggregateSummary(spec, route),
     );
-    const data = compileModel(spec, builder.table, { aggregated: args.fit.aggregated });
-    checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim, {
-      chains: "--chains",
-      draws: "--draws",
-    });
+    // A dry run compiles here; a fit compiles in fit(), which also checks the draws' memory.
     if (args.dryRun) {
+      const data = compileModel(spec, builder.table, { aggregated: args.fit.aggregated });
+      checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim);
       for (const w of data.warnings ?? []) console.log(`WARNING: ${w}`);
       console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
       return 0;
@@ -718,7 +716,7 @@ export async function main(argv: string[]): Promise<number> {
       // `data` (engine, rows scanned, cells, patterns) only where the rows were aggregated.
       const withData = route.engine === "memory"
         ? fit.toJSON()
-        : { ...fit.toJSON(), data: routeJSON(route, data) };
+        : { ...fit.toJSON(), data: routeJSON(route, fit.data) };
       const json = effects === undefined
         ? withData
         : { ...withData, effects: effectsToJSON(effects), ...categoryEffects(fit, args) };
@@ -782,6 +780,7 @@ export function inCliTerms(error: unknown): unknown {
         /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
         (_all, name: string) => `--encoding ${name}`,
       )
+      .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
       .replace(/option `factors`/g, "--factor")
       .replace(/option `encoding`/g, "--encoding"),
   );

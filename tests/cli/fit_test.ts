@@ -11,8 +11,10 @@ import {
   formatEffects,
   inCliTerms,
   inCliText,
+  main,
   USAGE,
 } from "../../cli/fit.ts";
+import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -307,5 +309,46 @@ Deno.test("fit --weights and y | weights(w): the summary names them; bad weights
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A CSV whose group "solo" has a single row: compiling it gives one data warning. */
+async function oneRowGroupCsv(): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,treat,g"];
+  for (let i = 0; i < 40; i++) {
+    rows.push(`${((i * 7) % 11) / 3 + (i % 2)},${i % 2},g${i % 4}`);
+  }
+  rows.push("1.5,1,solo");
+  await Deno.writeTextFile(path, rows.join("\n") + "\n");
+  return path;
+}
+
+const SMALL_RUN = ["--formula", "y ~ 1 + treat + (1 | g)", "--chains", "1", "--warmup", "100"];
+
+Deno.test("fit compiles the model once; --dry-run compiles it once and samples nothing", async () => {
+  const csv = await oneRowGroupCsv();
+  const quiet = { log: console.log, warn: console.warn, error: console.error };
+  console.log = console.warn = console.error = () => {};
+  try {
+    for (const extra of [["--draws", "50", "--no-progress"], ["--dry-run"]]) {
+      const before = compileCount.calls;
+      assert.equal(await main([csv, ...SMALL_RUN, ...extra]), 0);
+      assert.equal(compileCount.calls - before, 1, extra.join(" "));
+    }
+    // The draws' memory is checked by fit() itself with the model's parameter count, worded
+    // with the flags: 100 × 10⁶ draws pass the command line's one-parameter bound, not this.
+    const huge = ["--chains", "100", "--draws", "1000000", "--no-progress"];
+    const before = compileCount.calls;
+    let said = "";
+    console.error = (...a: unknown[]) => said += a.join(" ");
+    assert.equal(await main([csv, "--formula", "y ~ 1 + treat + (1 | g)", ...huge]), 2);
+    assert.equal(compileCount.calls - before, 1);
+    assert.match(
+      said,
+      /100 chains × 1000000 draws of \d+ parameters .* Use fewer --chains or --draws/s,
+    );
+  } finally {
+    Object.assign(console, quiet);
   }
 });
