@@ -709,7 +709,8 @@ export async function main(argv: string[]): Promise<number> {
           `${fit.chains[0].logDensity.length} of ${fit.info.options.draws} draws per chain.`,
       );
     }
-    console.log(inCliText(formatFitSummary(fit)));
+    // With progress on, fit() showed the data warnings before sampling: not again here.
+    console.log(inCliText(formatFitSummary(fit, { dataWarnings: args.fit.progress === false })));
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {

@@ -326,6 +326,16 @@ async function oneRowGroupCsv(): Promise<string> {
 
 const SMALL_RUN = ["--formula", "y ~ 1 + treat + (1 | g)", "--chains", "1", "--warmup", "100"];
 
+Deno.test("fit prints each data warning once, with and without the progress display", async () => {
+  const csv = await oneRowGroupCsv();
+  for (const progress of [[], ["--no-progress"]]) {
+    const r = await runFit(csv, ...SMALL_RUN, "--draws", "100", ...progress);
+    assert.equal(r.code, 0, r.stderr);
+    const said = (r.stdout + r.stderr).match(/has a single row \("solo"\)/g) ?? [];
+    assert.equal(said.length, 1, `${progress.join("") || "progress"}: ${said.length} times`);
+  }
+});
+
 Deno.test("fit compiles the model once; --dry-run compiles it once and samples nothing", async () => {
   const csv = await oneRowGroupCsv();
   const quiet = { log: console.log, warn: console.warn, error: console.error };
