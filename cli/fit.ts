@@ -255,11 +255,10 @@ export const FIT_OPTIONS = {
   prior: { type: "string", multiple: true },
 } as const;
 
-/** Parse the command line into options; HetfxError on anything malformed. */
-export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
-  let parsed;
+/** node:util parseArgs on the fit options; an unknown option gets the closest known one. */
+function readArgs(argv: string[], usage: string) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
       options: FIT_OPTIONS,
@@ -273,8 +272,11 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         `\n\n${usage}`,
     );
   }
+}
+
+/** The data file and --formula are given, and no value option is empty; returns the formula. */
+function requiredFormula(parsed: ReturnType<typeof readArgs>, usage: string): string {
   const v = parsed.values;
-  if (v.help) return "help";
   if (parsed.positionals.length !== 1) {
     throw new HetfxError(
       `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${usage}`,
@@ -293,6 +295,48 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (parsed.positionals[0].trim() === "") {
     throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
   }
+  return v.formula;
+}
+
+/** The sampler options (FitOptions) from the flags, each range-checked. */
+function fitFlags(
+  v: ReturnType<typeof readArgs>["values"],
+  chains: number | undefined,
+  draws: number | undefined,
+): CliArgs["fit"] {
+  return {
+    chains,
+    warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
+    draws,
+    seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    adaptDelta: realNumber(
+      "adapt-delta",
+      v["adapt-delta"],
+      0.5,
+      0.9999,
+      " must lie strictly between 0 and 1 (the target acceptance rate)",
+    ),
+    maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
+    metric: choice("metric", v.metric, ["auto", "diag", "dense"]),
+    backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
+    parameterization: choice("parameterization", v.parameterization, [
+      "auto" as const,
+      "centered" as const,
+      "noncentered" as const,
+    ]),
+    sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
+    progress: !(v["no-progress"] ?? false),
+    keepPartial: v["keep-partial"] ?? false,
+    ...(v.aggregated ? { aggregated: true } : {}),
+  };
+}
+
+/** Parse the command line into options; HetfxError on anything malformed. */
+export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
+  const parsed = readArgs(argv, usage);
+  const v = parsed.values;
+  if (v.help) return "help";
+  const formulaText = requiredFormula(parsed, usage);
   // Before anything is read or allocated, a request too large for memory (at least one
   // parameter per draw) is refused with its size, even where a range check would also fail.
   const [c, d] = [Number(v.chains ?? 4), Number(v.draws ?? 1000)];
@@ -303,7 +347,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
   return {
     data: parsed.positionals[0],
-    formula: v.formula,
+    formula: formulaText,
     family: (v.family ?? DEFAULT_FAMILY) as Family,
     ...(v.link === undefined ? {} : { link: v.link }),
     levels: parseLevels(v.levels ?? []),
@@ -322,31 +366,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     dryRun: v["dry-run"] ?? false,
     engine: choice("engine", v.engine, [...ENGINES]) ?? "auto",
     aggregated: v.aggregated ?? false,
-    fit: {
-      chains,
-      warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
-      draws,
-      seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-      adaptDelta: realNumber(
-        "adapt-delta",
-        v["adapt-delta"],
-        0.5,
-        0.9999,
-        " must lie strictly between 0 and 1 (the target acceptance rate)",
-      ),
-      maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
-      metric: choice("metric", v.metric, ["auto", "diag", "dense"]),
-      backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
-      parameterization: choice("parameterization", v.parameterization, [
-        "auto" as const,
-        "centered" as const,
-        "noncentered" as const,
-      ]),
-      sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
-      progress: !(v["no-progress"] ?? false),
-      keepPartial: v["keep-partial"] ?? false,
-      ...(v.aggregated ? { aggregated: true } : {}),
-    },
+    fit: fitFlags(v, chains, draws),
   };
 }
 
