@@ -154,3 +154,35 @@ export function columnList(
   }
   return columns;
 }
+
+/**
+ * node:util parseArgs option entries for value-taking options, one per name.
+ *
+ * @example
+ * ```ts
+ * import { stringOptions } from "./_args.ts";
+ * console.assert(stringOptions("out", "seed").seed.type === "string");
+ * ```
+ */
+export function stringOptions<K extends string>(...names: K[]): Record<K, { type: "string" }> {
+  return Object.fromEntries(names.map((n) => [n, { type: "string" }])) as Record<
+    K,
+    { type: "string" }
+  >;
+}
+
+/**
+ * node:util parseArgs option entries for on/off flags, one per name.
+ *
+ * @example
+ * ```ts
+ * import { flagOptions } from "./_args.ts";
+ * console.assert(flagOptions("help").help.type === "boolean");
+ * ```
+ */
+export function flagOptions<K extends string>(...names: K[]): Record<K, { type: "boolean" }> {
+  return Object.fromEntries(names.map((n) => [n, { type: "boolean" }])) as Record<
+    K,
+    { type: "boolean" }
+  >;
+}

@@ -7,6 +7,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
+import { flagOptions, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
@@ -74,13 +75,8 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
     args: argv,
     allowPositionals: true,
     options: {
-      data: { type: "string" },
-      chains: { type: "string" },
-      warmup: { type: "string" },
-      draws: { type: "string" },
-      seed: { type: "string" },
-      out: { type: "string" },
-      "no-progress": { type: "boolean" },
+      ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
+      ...flagOptions("no-progress"),
     },
   });
   if (positionals.length > 0) {

@@ -8,9 +8,11 @@ import { reportUserError } from "./_errors.ts";
 import {
   choice,
   columnList,
+  flagOptions,
   joinNegativeValues,
   nonEmpty,
   realNumber,
+  stringOptions,
   wholeNumber,
 } from "./_args.ts";
 import { parseArgs } from "node:util";
@@ -193,7 +195,7 @@ export const VALUED = [
   "seed",
   "adapt-delta",
   "max-treedepth",
-];
+] as const;
 
 /**
  * "arm=control,low,high" → { arm: ["control", "low", "high"] }; HetfxError when malformed.
@@ -220,45 +222,46 @@ export function parseLevels(values: readonly string[]): Record<string, string[]>
   return levels;
 }
 
-/** Parse the command line into options; HetfxError on anything malformed. */
-export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
-  let parsed;
+/** The options `deno task fit` knows, as node:util parseArgs reads them. */
+export const FIT_OPTIONS = {
+  ...stringOptions(
+    ...VALUED,
+    "formula",
+    "family",
+    "link",
+    "treatment",
+    "weights",
+    "recode",
+    "encoding",
+    "engine",
+    "metric",
+    "backend",
+    "parameterization",
+    "sd-scale",
+    "out",
+    "effects-by",
+    "reference",
+  ),
+  ...flagOptions(
+    "drop-missing",
+    "aggregated",
+    "dry-run",
+    "no-progress",
+    "keep-partial",
+    "help",
+  ),
+  levels: { type: "string", multiple: true },
+  factor: { type: "string", multiple: true },
+  prior: { type: "string", multiple: true },
+} as const;
+
+/** node:util parseArgs on the fit options; an unknown option gets the closest known one. */
+function readArgs(argv: string[], usage: string) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
-      options: {
-        formula: { type: "string" },
-        family: { type: "string" },
-        link: { type: "string" },
-        treatment: { type: "string" },
-        weights: { type: "string" },
-        levels: { type: "string", multiple: true },
-        recode: { type: "string" },
-        factor: { type: "string", multiple: true },
-        encoding: { type: "string" },
-        "drop-missing": { type: "boolean" },
-        engine: { type: "string" },
-        aggregated: { type: "boolean" },
-        prior: { type: "string", multiple: true },
-        chains: { type: "string" },
-        warmup: { type: "string" },
-        draws: { type: "string" },
-        seed: { type: "string" },
-        "adapt-delta": { type: "string" },
-        "max-treedepth": { type: "string" },
-        metric: { type: "string" },
-        backend: { type: "string" },
-        parameterization: { type: "string" },
-        "sd-scale": { type: "string" },
-        out: { type: "string" },
-        "effects-by": { type: "string" },
-        reference: { type: "string" },
-        "dry-run": { type: "boolean" },
-        "no-progress": { type: "boolean" },
-        "keep-partial": { type: "boolean" },
-        help: { type: "boolean" },
-      },
+      options: FIT_OPTIONS,
     });
   } catch (error) {
     const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
@@ -269,8 +272,11 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
         `\n\n${usage}`,
     );
   }
+}
+
+/** The data file and --formula are given, and no value option is empty; returns the formula. */
+function requiredFormula(parsed: ReturnType<typeof readArgs>, usage: string): string {
   const v = parsed.values;
-  if (v.help) return "help";
   if (parsed.positionals.length !== 1) {
     throw new HetfxError(
       `Expected exactly one data file, got ${parsed.positionals.length}.\n\n${usage}`,
@@ -289,6 +295,48 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (parsed.positionals[0].trim() === "") {
     throw new HetfxError("The data file name is empty; give a CSV file, e.g. data.csv.");
   }
+  return v.formula;
+}
+
+/** The sampler options (FitOptions) from the flags, each range-checked. */
+function fitFlags(
+  v: ReturnType<typeof readArgs>["values"],
+  chains: number | undefined,
+  draws: number | undefined,
+): CliArgs["fit"] {
+  return {
+    chains,
+    warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
+    draws,
+    seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    adaptDelta: realNumber(
+      "adapt-delta",
+      v["adapt-delta"],
+      0.5,
+      0.9999,
+      " must lie strictly between 0 and 1 (the target acceptance rate)",
+    ),
+    maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
+    metric: choice("metric", v.metric, ["auto", "diag", "dense"]),
+    backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
+    parameterization: choice("parameterization", v.parameterization, [
+      "auto" as const,
+      "centered" as const,
+      "noncentered" as const,
+    ]),
+    sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
+    progress: !(v["no-progress"] ?? false),
+    keepPartial: v["keep-partial"] ?? false,
+    ...(v.aggregated ? { aggregated: true } : {}),
+  };
+}
+
+/** Parse the command line into options; HetfxError on anything malformed. */
+export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help" {
+  const parsed = readArgs(argv, usage);
+  const v = parsed.values;
+  if (v.help) return "help";
+  const formulaText = requiredFormula(parsed, usage);
   // Before anything is read or allocated, a request too large for memory (at least one
   // parameter per draw) is refused with its size, even where a range check would also fail.
   const [c, d] = [Number(v.chains ?? 4), Number(v.draws ?? 1000)];
@@ -299,7 +347,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
   return {
     data: parsed.positionals[0],
-    formula: v.formula,
+    formula: formulaText,
     family: (v.family ?? DEFAULT_FAMILY) as Family,
     ...(v.link === undefined ? {} : { link: v.link }),
     levels: parseLevels(v.levels ?? []),
@@ -318,31 +366,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     dryRun: v["dry-run"] ?? false,
     engine: choice("engine", v.engine, [...ENGINES]) ?? "auto",
     aggregated: v.aggregated ?? false,
-    fit: {
-      chains,
-      warmup: wholeNumber("warmup", v.warmup, 0, Number.MAX_SAFE_INTEGER),
-      draws,
-      seed: wholeNumber("seed", v.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-      adaptDelta: realNumber(
-        "adapt-delta",
-        v["adapt-delta"],
-        0.5,
-        0.9999,
-        " must lie strictly between 0 and 1 (the target acceptance rate)",
-      ),
-      maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
-      metric: choice("metric", v.metric, ["auto", "diag", "dense"]),
-      backend: choice("backend", v.backend, ["auto", "cpu", "webgpu"]),
-      parameterization: choice("parameterization", v.parameterization, [
-        "auto" as const,
-        "centered" as const,
-        "noncentered" as const,
-      ]),
-      sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
-      progress: !(v["no-progress"] ?? false),
-      keepPartial: v["keep-partial"] ?? false,
-      ...(v.aggregated ? { aggregated: true } : {}),
-    },
+    fit: fitFlags(v, chains, draws),
   };
 }
 
@@ -670,12 +694,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(
       route.engine === "memory" ? specSummary(spec, builder.table) : aggregateSummary(spec, route),
     );
-    const data = compileModel(spec, builder.table, { aggregated: args.fit.aggregated });
-    checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim, {
-      chains: "--chains",
-      draws: "--draws",
-    });
+    // A dry run compiles here; a fit compiles in fit(), which also checks the draws' memory.
     if (args.dryRun) {
+      const data = compileModel(spec, builder.table, { aggregated: args.fit.aggregated });
+      checkDrawMemory(args.fit.chains ?? 4, args.fit.draws ?? 1000, data.dim);
       for (const w of data.warnings ?? []) console.log(`WARNING: ${w}`);
       console.log(`Model checked: ${data.dim} parameters; dry run, nothing sampled.`);
       return 0;
@@ -707,14 +729,15 @@ export async function main(argv: string[]): Promise<number> {
           `${fit.chains[0].logDensity.length} of ${fit.info.options.draws} draws per chain.`,
       );
     }
-    console.log(inCliText(formatFitSummary(fit)));
+    // With progress on, fit() showed the data warnings before sampling: not again here.
+    console.log(inCliText(formatFitSummary(fit, { dataWarnings: args.fit.progress === false })));
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
       // `data` (engine, rows scanned, cells, patterns) only where the rows were aggregated.
       const withData = route.engine === "memory"
         ? fit.toJSON()
-        : { ...fit.toJSON(), data: routeJSON(route, data) };
+        : { ...fit.toJSON(), data: routeJSON(route, fit.data) };
       const json = effects === undefined
         ? withData
         : { ...withData, effects: effectsToJSON(effects), ...categoryEffects(fit, args) };
@@ -778,6 +801,7 @@ export function inCliTerms(error: unknown): unknown {
         /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
         (_all, name: string) => `--encoding ${name}`,
       )
+      .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
       .replace(/option `factors`/g, "--factor")
       .replace(/option `encoding`/g, "--encoding"),
   );

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
-import { columnList, nonEmpty } from "./_args.ts";
+import { columnList, flagOptions, nonEmpty, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
@@ -60,15 +60,9 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        formula: { type: "string" },
-        family: { type: "string" },
-        dialect: { type: "string" },
+        ...stringOptions("formula", "family", "dialect", "table", "out"),
+        ...flagOptions("drop-missing", "run", "help"),
         factor: { type: "string", multiple: true },
-        table: { type: "string" },
-        "drop-missing": { type: "boolean" },
-        run: { type: "boolean" },
-        out: { type: "string" },
-        help: { type: "boolean" },
       },
     });
     if (v.help) {

@@ -4,10 +4,8 @@
  * lib/model/compiled_model.ts, so the varying effects can also be integrated out (collapsed
  * samplers). The pattern log-likelihood below serves patterns that keep outcome values apart.
  */
-import { continuousVariation } from "./outcome_variation.ts";
-import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import type { Family } from "./family.ts";
-import { SIGMA } from "./student.ts";
+import { CONTINUOUS_OUTCOME, SIGMA } from "./student.ts";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -23,19 +21,10 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 export const gaussian: Family = {
   name: "gaussian",
   brms: "gaussian",
-  link: "identity",
-  linkScale: "in outcome units",
-  inverseLink: (eta) => eta,
+  ...CONTINUOUS_OUTCOME,
   parameters: [SIGMA],
-  needsTrials: false,
-  discrete: false,
   compression: "cells",
-  patternsKeepOutcome: true,
   collapsible: true,
-  outcomeAdvice: "the measured values",
-  checkOutcome: () => null,
-  checkVariation: (outcome, y) => continuousVariation(outcome, y),
-  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     // Σ rows·(−log σ − z²/2), z = (y − η)/σ, without the −½log 2π per row.
     const logSigma = extra[0];
@@ -58,11 +47,7 @@ export const gaussian: Family = {
       eta[s] = -HALF_LOG_2PI - Math.log(sigma[s]) - 0.5 * z * z;
     }
   },
-  expectedValue: (eta) => 1 * eta,
   predictiveDraw: (mu, _n, [sigma], s, rng) => mu + sigma[s] * rng.normal(),
-  priorOutcome: (y) => Array.from(y),
-  pilotSums: gaussianPilotSums,
-  workingStep: gaussianWorkingStep,
   wgsl: {
     // The cell kernel (gaussian_cells in lib/webgpu/log_density.wgsl) computes the likelihood;
     // pattern_terms is the per-row Gaussian term, for patterns that keep outcomes apart.

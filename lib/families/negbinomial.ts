@@ -1,9 +1,8 @@
 /** The negbinomial family: overdispersed counts, log link, brms's shape parameter. */
-import { mustBe } from "./outcome_message.ts";
 import type { Family, FamilyParameter } from "./family.ts";
 import { digamma, logGamma } from "../math/special.ts";
 import { gamma, poisson as poissonDraw } from "../math/variates.ts";
-import { LOG_COUNT_PILOT } from "./poisson.ts";
+import { LOG_COUNT_OUTCOME, LOG_COUNT_PILOT } from "./poisson.ts";
 import { countVariation } from "./outcome_variation.ts";
 
 /** brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior gamma(0.01, 0.01). */
@@ -58,20 +57,11 @@ function rowTerms(y: number, eta: number, phi: number) {
 export const negbinomial: Family = {
   name: "negbinomial",
   brms: "negbinomial",
-  link: "log",
+  ...LOG_COUNT_OUTCOME,
   linkScale: "on the log-mean scale",
-  inverseLink: Math.exp,
   parameters: [SHAPE],
-  needsTrials: false,
-  discrete: true,
-  compression: "patterns",
   patternsKeepOutcome: true,
-  collapsible: false,
-  outcomeAdvice: "the counts",
-  checkOutcome: (y, _n, where) =>
-    y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
   checkVariation: (outcome, y) => countVariation("negbinomial", outcome, y, true),
-  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     const phi = Math.exp(extra[0]);
     const y = stats.y, rows = stats.rows;

@@ -27,6 +27,40 @@ export const LOG_COUNT_PILOT: Pick<Family, "priorOutcome" | "pilotSums" | "worki
 };
 
 /**
+ * What poisson and negbinomial's outcomes share: log link, non-negative integer counts checked
+ * row by row, patterns as the compression, a linear predictor that does not separate.
+ *
+ * @example
+ * ```ts
+ * import { LOG_COUNT_OUTCOME } from "./poisson.ts";
+ * console.assert(LOG_COUNT_OUTCOME.checkOutcome(-1, NaN, { family: "poisson", outcome: "y", row: 1 }) !== null);
+ * ```
+ */
+export const LOG_COUNT_OUTCOME: Pick<
+  Family,
+  | "link"
+  | "inverseLink"
+  | "needsTrials"
+  | "discrete"
+  | "compression"
+  | "collapsible"
+  | "outcomeAdvice"
+  | "checkOutcome"
+  | "separable"
+> = {
+  link: "log",
+  inverseLink: Math.exp,
+  needsTrials: false,
+  discrete: true,
+  compression: "patterns",
+  collapsible: false,
+  outcomeAdvice: "the counts",
+  checkOutcome: (y, _n, where) =>
+    y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
+  separable: false,
+};
+
+/**
  * Poisson counts (brms `poisson()`): y ~ Poisson(exp(η)).
  *
  * @example
@@ -38,20 +72,11 @@ export const LOG_COUNT_PILOT: Pick<Family, "priorOutcome" | "pilotSums" | "worki
 export const poisson: Family = {
   name: "poisson",
   brms: "poisson",
-  link: "log",
+  ...LOG_COUNT_OUTCOME,
   linkScale: "on the log-rate scale",
-  inverseLink: Math.exp,
   parameters: [],
-  needsTrials: false,
-  discrete: true,
-  compression: "patterns",
   patternsKeepOutcome: false,
-  collapsible: false,
-  outcomeAdvice: "the counts",
-  checkOutcome: (y, _n, where) =>
-    y < 0 || !Number.isInteger(y) ? mustBe("a non-negative integer count", y, where) : null,
   checkVariation: (outcome, y) => countVariation("poisson", outcome, y),
-  separable: false,
   patternLogLikelihood: (stats, eta, _extra, dEta) => {
     const sum = stats.ySum, rows = stats.rows;
     let lp = 0;

@@ -24,6 +24,50 @@ export const NU: FamilyParameter = {
 };
 
 /**
+ * What gaussian and student share: identity link, any finite outcome, pattern statistics that
+ * keep outcome values apart, variation checked on the values.
+ *
+ * @example
+ * ```ts
+ * import { CONTINUOUS_OUTCOME } from "./student.ts";
+ * console.assert(CONTINUOUS_OUTCOME.inverseLink(0.5) === 0.5 && !CONTINUOUS_OUTCOME.discrete);
+ * ```
+ */
+export const CONTINUOUS_OUTCOME: Pick<
+  Family,
+  | "link"
+  | "linkScale"
+  | "inverseLink"
+  | "needsTrials"
+  | "discrete"
+  | "patternsKeepOutcome"
+  | "outcomeAdvice"
+  | "checkOutcome"
+  | "checkVariation"
+  | "separable"
+  | "expectedValue"
+  | "priorOutcome"
+  | "pilotSums"
+  | "workingStep"
+> = {
+  link: "identity",
+  linkScale: "in outcome units",
+  inverseLink: (eta) => eta,
+  needsTrials: false,
+  discrete: false,
+  patternsKeepOutcome: true,
+  outcomeAdvice: "the measured values",
+  checkOutcome: () => null,
+  checkVariation: (outcome, y) => continuousVariation(outcome, y),
+  separable: false,
+  expectedValue: (eta) => 1 * eta,
+  priorOutcome: (y) => Array.from(y),
+  // The pilot treats pattern rows as Gaussian: `rows` identical rows with outcome y.
+  pilotSums: gaussianPilotSums,
+  workingStep: gaussianWorkingStep,
+};
+
+/**
  * Student-t outcomes (brms `student()`): y ~ t_ν(η, σ); patterns keep outcome values apart.
  *
  * @example
@@ -35,19 +79,10 @@ export const NU: FamilyParameter = {
 export const student: Family = {
   name: "student",
   brms: "student",
-  link: "identity",
-  linkScale: "in outcome units",
-  inverseLink: (eta) => eta,
+  ...CONTINUOUS_OUTCOME,
   parameters: [SIGMA, NU],
-  needsTrials: false,
-  discrete: false,
   compression: "patterns",
-  patternsKeepOutcome: true,
   collapsible: false,
-  outcomeAdvice: "the measured values",
-  checkOutcome: () => null,
-  checkVariation: (outcome, y) => continuousVariation(outcome, y),
-  separable: false,
   patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
     const sigma = Math.exp(extra[0]);
     const nu = 1 + Math.exp(extra[1]);
@@ -79,13 +114,8 @@ export const student: Family = {
         Math.log(sigma[s]) - ((v + 1) / 2) * Math.log1p((z * z) / v);
     }
   },
-  expectedValue: (eta) => 1 * eta,
   predictiveDraw: (mu, _n, [sigma, nu], s, rng) =>
     mu + sigma[s] * rng.normal() / Math.sqrt(gamma(rng, nu[s] / 2) * 2 / nu[s]),
-  priorOutcome: (y) => Array.from(y),
-  // The pilot treats the patterns as Gaussian: `rows` identical rows with outcome y.
-  pilotSums: gaussianPilotSums,
-  workingStep: gaussianWorkingStep,
   wgsl: {
     patternTerms: `
 fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {

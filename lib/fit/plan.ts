@@ -10,6 +10,7 @@ import { compileModel } from "../model/compile.ts";
 import { applyParameterization } from "../model/auto_parameterization.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import { withSdScales } from "../model/signed_scales.ts";
+import { checkDrawMemory } from "../sampler/draw_memory.ts";
 import { type BackendChoice, chooseBackend } from "../webgpu/select_backend.ts";
 import { gpuSupportsGeometry } from "../webgpu/layout.ts";
 import { chooseMethod, type MethodChoice } from "./inference_method.ts";
@@ -37,8 +38,10 @@ export interface FitPlan {
 }
 
 /**
- * Compile `spec` on `table`. The "auto" parameterisation is deferred (compiled non-centred):
- * its pilot fit only matters to NUTS, so {@link planFit} applies it once the method is known.
+ * Compile `spec` on `table` and refuse, before any draw is allocated, chains × draws that would
+ * not fit in memory (lib/sampler/draw_memory.ts). The "auto" parameterisation is deferred
+ * (compiled non-centred): its pilot fit only matters to NUTS, so {@link planFit} applies it once
+ * the method is known.
  *
  * @example
  * ```ts ignore
@@ -52,11 +55,13 @@ export function compileForFit(
   internal: InternalFitSettings = {},
 ): CompiledData {
   const p = options.parameterization;
-  return compileModel(spec, table, {
+  const data = compileModel(spec, table, {
     parameterization: p === "auto" ? "noncentered" : p,
     aggregated: options.aggregated,
     allowDegenerateOutcome: internal.allowDegenerateOutcome,
   });
+  checkDrawMemory(options.settings.chains, options.settings.draws, data.dim);
+  return data;
 }
 
 /**

@@ -64,6 +64,18 @@ export interface CompileOptions {
 export { usedColumns } from "./used_columns.ts";
 
 /**
+ * How many times {@link compileModel} has run in this process: tests use it to check that a
+ * caller (the CLI, fit()) compiles a model once.
+ *
+ * @example
+ * ```ts
+ * import { compileCount } from "./compile.ts";
+ * console.assert(compileCount.calls >= 0);
+ * ```
+ */
+export const compileCount = { calls: 0 };
+
+/**
  * Compile a spec against a table.
  *
  * @example
@@ -84,6 +96,7 @@ export function compileModel(
   table: Table,
   options: CompileOptions = {},
 ): CompiledData {
+  compileCount.calls++;
   // Aggregated data: `table` becomes the key table and `agg` holds the counts and sums; each
   // key row then stands for agg.n[i] data rows.
   let agg: AggregateInput | null = null;

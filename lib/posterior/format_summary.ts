@@ -25,14 +25,18 @@ export function describeGroupEffect(g: GroupEffect): string {
 }
 
 /**
- * The whole fit as text.
+ * The whole fit as text. `dataWarnings: false` leaves out the data warnings found while
+ * compiling, for a caller that showed them before sampling (the CLI with progress on).
  *
  * @example
  * ```ts ignore
  * console.log(formatFitSummary(fit));
  * ```
  */
-export function formatFitSummary(fit: FitResult): string {
+export function formatFitSummary(
+  fit: FitResult,
+  options: { dataWarnings?: boolean } = {},
+): string {
   const info = fit.info;
   const d = fit.diagnostics();
   const o = info.options;
@@ -56,7 +60,8 @@ export function formatFitSummary(fit: FitResult): string {
       `min ESS bulk ${Math.round(d.min_ess_bulk)}, tail ${Math.round(d.min_ess_tail)}, ` +
       `tree-depth hits ${d.max_treedepth_hits}, min E-BFMI ${fixed(d.ebfmi_min)}`,
   );
-  const warnings = fit.warnings();
+  const shown = options.dataWarnings === false ? new Set(fit.data.warnings ?? []) : new Set();
+  const warnings = fit.warnings().filter((w) => !shown.has(w));
   out.push(...warnings.map((w) => `WARNING: ${w}`));
   if (fit.converged) out.push("All convergence checks passed.");
   out.push(

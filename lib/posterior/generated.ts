@@ -29,6 +29,77 @@ export function varyingName(group: string, label: string, coef: string): string 
   return `r_${group}[${label},${coef}]`;
 }
 
+/** One group term's named arrays: its sds and, when correlated, its correlations. */
+interface TermArrays {
+  term: CompiledData["terms"][number];
+  K: number;
+  sd: Float64Array[];
+  cor: { a: number; b: number; array: Float64Array }[];
+}
+
+/**
+ * Draw `out` of one group term from θ: its correlations (from the Cholesky factor, left in
+ * `L`), sds and varying effects (left in `r`, and written to `rArrays`).
+ */
+function termDraw(
+  { term, K, sd, cor }: TermArrays,
+  theta: Float64Array,
+  L: Float64Array,
+  r: Float64Array,
+  scratch: Float64Array,
+  rArrays: Float64Array[],
+  out: number,
+): void {
+  if (term.correlated) {
+    choleskyCorrForward(
+      theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2),
+      K,
+      term.lkjEta,
+      L,
+    );
+    for (const { a, b: c, array } of cor) {
+      let omega = 0;
+      for (let m = 0; m <= a; m++) omega += L[a * K + m] * L[c * K + m];
+      array[out] = omega;
+    }
+  }
+  const sdValues = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    sdValues[k] = Math.exp(theta[term.logSdOffset + k]);
+    sd[k][out] = sdValues[k];
+  }
+  varyingEffectsFromTheta(term, theta, sdValues, L, r, scratch);
+  for (let i = 0; i < r.length; i++) rArrays[i][out] = r[i];
+}
+
+/**
+ * Effect entry `e` (contrast × nCells + cell) of one draw: its population-level part from the
+ * coefficients `beta` and its varying part from the varying effects `rs`.
+ */
+function effectParts(
+  data: CompiledData,
+  e: number,
+  beta: Float64Array,
+  rs: Float64Array[],
+): [number, number] {
+  const D = data.columnNames.length;
+  const T = data.terms.length;
+  const c = e % data.nCells;
+  let predicted = 0;
+  for (let d = data.hasIntercept ? 1 : 0; d < D; d++) {
+    predicted += data.effectFixed[e * D + d] * beta[d];
+  }
+  let varying = 0;
+  for (let t = 0; t < T; t++) {
+    const K = data.terms[t].coefNames.length;
+    const g = data.cellGroups[c * T + t];
+    for (let k = 0; k < K; k++) {
+      varying += data.effectVarying[t][e * K + k] * rs[t][g * K + k];
+    }
+  }
+  return [predicted, varying];
+}
+
 /**
  * Compute every named quantity for every kept draw.
  *
@@ -58,7 +129,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   );
   const tau = new Float64Array(thresholdArrays.length);
   const b = data.fixedNames.map((n) => add(`b_${n}`));
-  const termArrays = data.terms.map((term) => {
+  const termArrays = data.terms.map((term): TermArrays => {
     const K = term.coefNames.length;
     const sd = term.coefNames.map((c) => add(`sd_${term.group}__${c}`));
     const cor: { a: number; b: number; array: Float64Array }[] = [];
@@ -106,29 +177,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
       const theta = chain.theta.subarray(s * dim, (s + 1) * dim);
       lp[out] = chain.logDensity[s];
       for (let t = 0; t < T; t++) {
-        const { term, K, sd, cor } = termArrays[t];
-        const L = Ls[t];
-        if (term.correlated) {
-          choleskyCorrForward(
-            theta.subarray(term.corOffset, term.corOffset + (K * (K - 1)) / 2),
-            K,
-            term.lkjEta,
-            L,
-          );
-          for (const { a, b: c, array } of cor) {
-            let omega = 0;
-            for (let m = 0; m <= a; m++) omega += L[a * K + m] * L[c * K + m];
-            array[out] = omega;
-          }
-        }
-        const sdValues = new Float64Array(K);
-        for (let k = 0; k < K; k++) {
-          sdValues[k] = Math.exp(theta[term.logSdOffset + k]);
-          sd[k][out] = sdValues[k];
-        }
-        const r = rs[t];
-        varyingEffectsFromTheta(term, theta, sdValues, L, r, scratch[t]);
-        for (let i = 0; i < r.length; i++) rArrays[t][i][out] = r[i];
+        termDraw(termArrays[t], theta, Ls[t], rs[t], scratch[t], rArrays[t], out);
       }
       coefficientsFromTheta(data, theta, rs, beta, meanScratch);
       for (let p = 0; p < data.nFixed; p++) b[p][out] = beta[first + p];
@@ -146,17 +195,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k] + shift;
       }
       for (let e = 0; e < nEntries; e++) {
-        const c = e % nCells;
-        let predicted = 0;
-        for (let d = first; d < D; d++) predicted += data.effectFixed[e * D + d] * beta[d];
-        let varying = 0;
-        for (let t = 0; t < T; t++) {
-          const K = data.terms[t].coefNames.length;
-          const g = data.cellGroups[c * T + t];
-          for (let k = 0; k < K; k++) {
-            varying += data.effectVarying[t][e * K + k] * rs[t][g * K + k];
-          }
-        }
+        const [predicted, varying] = effectParts(data, e, beta, rs);
         cellPredicted[e][out] = predicted;
         cellVarying[e][out] = varying;
         cellEffects[e][out] = predicted + varying;

@@ -103,6 +103,45 @@ function asMetric(inverse: Float64Array, kind: "diag" | "dense"): Metric {
 }
 
 /**
+ * Where warmup starts: a finite initial point ({@link findInitialPoint}), moved to the Laplace
+ * approximation's mode with its inverse metric when `warmupStart` is "laplace".
+ */
+function warmupStart(
+  target: SamplerTarget,
+  chain: number,
+  options: ChainOptions,
+): { state: NutsState; startMetric: Metric } {
+  const state = findInitialPoint(target, options.seed, chain);
+  if (options.warmupStart !== "laplace") {
+    return { state, startMetric: unitMetric(target.dim, options.metric) };
+  }
+  const start = laplaceStart(
+    target,
+    state,
+    new KeyedStream(options.seed, chain, MAX_INIT_TRIES, Streams.init),
+  );
+  return { state: start.state, startMetric: asMetric(start.inverseMetric, options.metric) };
+}
+
+/** Store kept draw `d`: the position, its log density and the sampler's statistics. */
+function recordDraw(
+  out: ChainDraws,
+  d: number,
+  state: NutsState,
+  info: ReturnType<typeof nutsStep>["info"],
+  stepSize: number,
+): void {
+  out.theta.set(state.position, d * state.position.length);
+  out.logDensity[d] = state.logDensity;
+  out.acceptStat[d] = info.acceptStat;
+  out.stepSize[d] = stepSize;
+  out.treeDepth[d] = info.treeDepth;
+  out.nLeapfrog[d] = info.nLeapfrog;
+  out.divergent[d] = info.divergent ? 1 : 0;
+  out.energy[d] = info.energy;
+}
+
+/**
  * Runs chain `chain` of `target`: warmup with adaptation, then `options.draws` kept draws.
  * An abort of `hooks.signal` rejects with a {@link SamplingCancelled} whose `partial` holds this
  * chain's post-warmup draws completed so far (one chain, possibly 0 draws).
@@ -126,17 +165,7 @@ export async function runChain(
   const dim = target.dim;
   if (signal?.aborted) throw cancelled();
 
-  let state = findInitialPoint(target, seed, chain);
-  let startMetric = unitMetric(dim, options.metric);
-  if (options.warmupStart === "laplace") {
-    const start = laplaceStart(
-      target,
-      state,
-      new KeyedStream(seed, chain, MAX_INIT_TRIES, Streams.init),
-    );
-    state = start.state;
-    startMetric = asMetric(start.inverseMetric, options.metric);
-  }
+  let { state, startMetric } = warmupStart(target, chain, options);
   const workspace = createNutsWorkspace(dim, maxTreedepth);
   const scratch = createStepSizeScratch(dim);
   const stepRng = new KeyedStream(seed, chain, 0, Streams.stepSize);
@@ -193,15 +222,7 @@ export async function runChain(
         out.inverseMetric = metric.inverse.slice();
       }
     } else {
-      const d = it - warmup;
-      out.theta.set(state.position, d * dim);
-      out.logDensity[d] = state.logDensity;
-      out.acceptStat[d] = info.acceptStat;
-      out.stepSize[d] = stepSize;
-      out.treeDepth[d] = info.treeDepth;
-      out.nLeapfrog[d] = info.nLeapfrog;
-      out.divergent[d] = info.divergent ? 1 : 0;
-      out.energy[d] = info.energy;
+      recordDraw(out, it - warmup, state, info, stepSize);
       if (info.divergent) divergencesSinceReport++;
     }
     sinceReport++;

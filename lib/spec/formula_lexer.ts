@@ -134,6 +134,70 @@ export function caretMessage(what: string, source: string, pos: number, message:
   }^`;
 }
 
+/** The end of the number starting at `start` (digits, a fraction, an exponent). */
+function numberEnd(source: string, start: number, what: string): number {
+  let i = start;
+  while (isDigit(source[i] ?? "")) i++;
+  if (source[i] === ".") {
+    i++;
+    while (isDigit(source[i] ?? "")) i++;
+  }
+  if (source[i] === "e" || source[i] === "E") {
+    let j = i + 1;
+    if (source[j] === "+" || source[j] === "-") j++;
+    if (isDigit(source[j] ?? "")) {
+      i = j;
+      while (isDigit(source[i] ?? "")) i++;
+    }
+  }
+  if (isNameStart(source[i] ?? "")) {
+    throw new HetfxError(
+      caretMessage(
+        what,
+        source,
+        start,
+        `"${source.slice(start, i + 1)}…" is not a number or a column name ` +
+          `(column names start with a letter, "_" or ".")`,
+      ),
+    );
+  }
+  return i;
+}
+
+/** The index of the back-quote closing the name opened at `start`; refused if none or empty. */
+function quotedEnd(source: string, start: number, what: string): number {
+  const close = source.indexOf("`", start + 1);
+  if (close < 0) {
+    throw new HetfxError(
+      caretMessage(what, source, start, "unterminated back-quote; close the name with `"),
+    );
+  }
+  if (close === start + 1) {
+    throw new HetfxError(caretMessage(what, source, start, "empty back-quoted name ``"));
+  }
+  return close;
+}
+
+/** Refuse the character at `start`, with advice for quotes and expression operators. */
+function unexpectedCharacter(source: string, start: number, what: string): never {
+  const c = source[start];
+  throw new HetfxError(
+    caretMessage(
+      what,
+      source,
+      start,
+      `unexpected character "${c}" (names may use letters, digits, "_" and ".")` +
+        (c === "'" || c === '"'
+          ? "; write a column whose name has spaces or other characters in back-quotes: " +
+            "`my col`"
+          : c === "$" || c === "%" || c === "=" || c === "<" || c === ">" || c === "!"
+          ? "; expressions are not supported in formulas: compute the column first and " +
+            "name it (a name with such characters goes in back-quotes: `a$b`)"
+          : ""),
+    ),
+  );
+}
+
 /**
  * Split `source` into tokens. Names are letters (of any script), digits, `_` and `.` (not
  * starting with a digit), or any text in back-quotes (`` `my col` ``); numbers are decimals
@@ -165,30 +229,7 @@ export function tokenize(source: string, what = "formula"): Token[] {
     }
     const start = i;
     if (isDigit(c) || (c === "." && isDigit(source[i + 1] ?? ""))) {
-      while (isDigit(source[i] ?? "")) i++;
-      if (source[i] === ".") {
-        i++;
-        while (isDigit(source[i] ?? "")) i++;
-      }
-      if (source[i] === "e" || source[i] === "E") {
-        let j = i + 1;
-        if (source[j] === "+" || source[j] === "-") j++;
-        if (isDigit(source[j] ?? "")) {
-          i = j;
-          while (isDigit(source[i] ?? "")) i++;
-        }
-      }
-      if (isNameStart(source[i] ?? "")) {
-        throw new HetfxError(
-          caretMessage(
-            what,
-            source,
-            start,
-            `"${source.slice(start, i + 1)}…" is not a number or a column name ` +
-              `(column names start with a letter, "_" or ".")`,
-          ),
-        );
-      }
+      i = numberEnd(source, start, what);
       tokens.push({ kind: "number", text: source.slice(start, i), pos: start });
       continue;
     }
@@ -203,15 +244,7 @@ export function tokenize(source: string, what = "formula"): Token[] {
       continue;
     }
     if (c === "`") {
-      const close = source.indexOf("`", i + 1);
-      if (close < 0) {
-        throw new HetfxError(
-          caretMessage(what, source, start, "unterminated back-quote; close the name with `"),
-        );
-      }
-      if (close === i + 1) {
-        throw new HetfxError(caretMessage(what, source, start, "empty back-quoted name ``"));
-      }
+      const close = quotedEnd(source, start, what);
       tokens.push({ kind: "ident", text: source.slice(i + 1, close), pos: start });
       i = close + 1;
       continue;
@@ -250,23 +283,7 @@ export function tokenize(source: string, what = "formula"): Token[] {
       continue;
     }
     const kind = SINGLE[c];
-    if (kind === undefined) {
-      throw new HetfxError(
-        caretMessage(
-          what,
-          source,
-          start,
-          `unexpected character "${c}" (names may use letters, digits, "_" and ".")` +
-            (c === "'" || c === '"'
-              ? "; write a column whose name has spaces or other characters in back-quotes: " +
-                "`my col`"
-              : c === "$" || c === "%" || c === "=" || c === "<" || c === ">" || c === "!"
-              ? "; expressions are not supported in formulas: compute the column first and " +
-                "name it (a name with such characters goes in back-quotes: `a$b`)"
-              : ""),
-        ),
-      );
-    }
+    if (kind === undefined) unexpectedCharacter(source, start, what);
     if (kind === "~") afterTilde = true;
     tokens.push({ kind, text: c, pos: start });
     i++;

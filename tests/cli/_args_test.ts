@@ -3,11 +3,14 @@ import assert from "node:assert/strict";
 import {
   choice,
   columnList,
+  flagOptions,
   joinNegativeValues,
   nonEmpty,
   realNumber,
+  stringOptions,
   wholeNumber,
 } from "../../cli/_args.ts";
+import { parseArgs } from "node:util";
 
 Deno.test("joinNegativeValues: only value options followed by a negative number", () => {
   assert.deepEqual(
@@ -42,4 +45,13 @@ Deno.test("choice, columnList, nonEmpty", () => {
     () => nonEmpty("out", "", "r.json"),
     /--out is empty; give a value, e.g. --out r.json/,
   );
+});
+
+Deno.test("stringOptions/flagOptions: parseArgs reads values and flags from the tables", () => {
+  const { values } = parseArgs({
+    args: ["--seed", "3", "--dry-run"],
+    options: { ...stringOptions("seed", "out"), ...flagOptions("dry-run", "help") },
+  });
+  assert.deepEqual({ ...values }, { seed: "3", "dry-run": true });
+  assert.throws(() => parseArgs({ args: ["--help=x"], options: flagOptions("help") }));
 });

@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli } from "../_fit_cli.ts";
-import { checkOutPath, formatEffects, inCliTerms, inCliText, USAGE } from "../../cli/fit.ts";
+import {
+  checkOutPath,
+  FIT_OPTIONS,
+  formatEffects,
+  inCliTerms,
+  inCliText,
+  main,
+  USAGE,
+} from "../../cli/fit.ts";
+import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -209,11 +218,10 @@ Deno.test("fit --help lists every family, prior distribution (flat included) and
   assert.ok(USAGE.includes("flat()"));
   // Every option the parser knows is listed, and each one taking a value states its default
   // (or that it is required) within its entry.
-  const source = await Deno.readTextFile(new URL("../../cli/fit.ts", import.meta.url));
-  const known = [...source.matchAll(/^ {8}"?([a-z-]+)"?: \{ type: "(string|boolean)"/gm)];
+  const known = Object.keys(FIT_OPTIONS);
   assert.ok(known.length >= 20, `${known.length} options found in cli/fit.ts`);
   const entries = USAGE.split(/\n(?= {2}--)/).filter((e) => e.startsWith("  --"));
-  for (const [, name] of known) {
+  for (const name of known) {
     const entry = entries.find((e) =>
       e.includes(`--${name} `) || e.trimEnd().endsWith(`--${name}`)
     );
@@ -301,5 +309,56 @@ Deno.test("fit --weights and y | weights(w): the summary names them; bad weights
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A CSV whose group "solo" has a single row: compiling it gives one data warning. */
+async function oneRowGroupCsv(): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,treat,g"];
+  for (let i = 0; i < 40; i++) {
+    rows.push(`${((i * 7) % 11) / 3 + (i % 2)},${i % 2},g${i % 4}`);
+  }
+  rows.push("1.5,1,solo");
+  await Deno.writeTextFile(path, rows.join("\n") + "\n");
+  return path;
+}
+
+const SMALL_RUN = ["--formula", "y ~ 1 + treat + (1 | g)", "--chains", "1", "--warmup", "100"];
+
+Deno.test("fit prints each data warning once, with and without the progress display", async () => {
+  const csv = await oneRowGroupCsv();
+  for (const progress of [[], ["--no-progress"]]) {
+    const r = await runFit(csv, ...SMALL_RUN, "--draws", "100", ...progress);
+    assert.equal(r.code, 0, r.stderr);
+    const said = (r.stdout + r.stderr).match(/has a single row \("solo"\)/g) ?? [];
+    assert.equal(said.length, 1, `${progress.join("") || "progress"}: ${said.length} times`);
+  }
+});
+
+Deno.test("fit compiles the model once; --dry-run compiles it once and samples nothing", async () => {
+  const csv = await oneRowGroupCsv();
+  const quiet = { log: console.log, warn: console.warn, error: console.error };
+  console.log = console.warn = console.error = () => {};
+  try {
+    for (const extra of [["--draws", "50", "--no-progress"], ["--dry-run"]]) {
+      const before = compileCount.calls;
+      assert.equal(await main([csv, ...SMALL_RUN, ...extra]), 0);
+      assert.equal(compileCount.calls - before, 1, extra.join(" "));
+    }
+    // The draws' memory is checked by fit() itself with the model's parameter count, worded
+    // with the flags: 100 × 10⁶ draws pass the command line's one-parameter bound, not this.
+    const huge = ["--chains", "100", "--draws", "1000000", "--no-progress"];
+    const before = compileCount.calls;
+    let said = "";
+    console.error = (...a: unknown[]) => said += a.join(" ");
+    assert.equal(await main([csv, "--formula", "y ~ 1 + treat + (1 | g)", ...huge]), 2);
+    assert.equal(compileCount.calls - before, 1);
+    assert.match(
+      said,
+      /100 chains × 1000000 draws of \d+ parameters .* Use fewer --chains or --draws/s,
+    );
+  } finally {
+    Object.assign(console, quiet);
   }
 });

@@ -4,6 +4,9 @@ import { resolveFitOptions } from "../../lib/fit/options.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { normal } from "../../lib/spec/priors.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
+import { fitModel } from "../../lib/fit/fit.ts";
+import { compileCount } from "../../lib/model/compile.ts";
+import { HetfxError } from "../../lib/errors.ts";
 
 const noGpu = { adapterProvider: () => Promise.resolve(null) };
 const spec = (family: "gaussian" | "student") =>
@@ -38,4 +41,20 @@ Deno.test("planFit: an explicit parameterisation is compiled as given, not defer
   const plan = await planFit(compileForFit(spec("student"), smallTable(), o), o);
   assert.ok(plan.data.terms.every((t) => t.auto === undefined));
   assert.ok(plan.data.terms.every((t) => t.noncentering.every((v) => v === 0)), "centred");
+});
+
+Deno.test("fitModel refuses draws that would not fit in memory, after one compile, before sampling", async () => {
+  const before = compileCount.calls;
+  await assert.rejects(
+    fitModel(spec("gaussian"), smallTable(), { ...noGpu, chains: 1e6, progress: false }),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot fit: 1000000 chains × 1000 draws of \d+ parameters would need at least [\d.]+ (GiB|TiB)/
+        .test(e.message) &&
+      e.message.includes("Use fewer chains or draws"),
+  );
+  assert.equal(compileCount.calls - before, 1);
+  // Within the limit the same check passes: 4 chains of 1000 draws compile and plan.
+  const o = resolveFitOptions(noGpu);
+  assert.ok(compileForFit(spec("gaussian"), smallTable(), o).dim > 0);
 });
