@@ -15,6 +15,8 @@ import { designColumns } from "../model/design.ts";
 import { type Fit, fitModel, type FitOptions } from "../fit/mod.ts";
 import type { PriorClass } from "../spec/model_spec.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
+import { drawThresholds, hasEveryCategory } from "./threshold_draw.ts";
+import { thresholdName } from "../families/ordered_thresholds.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
 import { chiSquareUniformity, rankHistogram } from "./uniformity.ts";
 import { ecdfBands } from "./ecdf_bands.ts";
@@ -83,15 +85,10 @@ const SBC_STREAM = 40;
 /** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
 function pinPriors(spec: ModelSpec, table: Table): { spec: ModelSpec; priors: PriorSpec[] } {
   const d = compileModel(spec, table);
-  if (d.thresholds) {
-    // Prior draws of ordered thresholds are not implemented: refuse rather than simulate wrongly.
-    throw new HetfxError(
-      `Cannot run sbc: the ${spec.family} family's ordered thresholds have no prior draws yet; ` +
-        `sbc covers the other families.`,
-    );
-  }
   const priors: PriorSpec[] = [];
   if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
+  // Ordinal thresholds: the Intercept class's one prior (a spec sets no per-threshold coef).
+  if (d.thresholds) priors.push({ class: "Intercept", prior: d.thresholds.priors[0] });
   d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
   for (const term of d.terms) {
     term.coefNames.forEach((coef, k) =>
@@ -163,9 +160,10 @@ export async function sbc(
   const names: string[] = [];
   const ranks = new Map<string, number[]>();
   let warned = 0;
+  let attempt = 0; // ordinal: redraws of simulation s (see below)
   for (let s = 0; s < sims; s++) {
     options.signal?.throwIfAborted();
-    const rng = new KeyedStream(seed, s, 0, SBC_STREAM);
+    const rng = new KeyedStream(seed, s, attempt, SBC_STREAM);
     const truth = new Map<string, number>();
     const ic = data.hasIntercept ? drawPrior(data.interceptPrior, rng, -Infinity, "Intercept") : 0;
     const b = data.fixedNames.map((nm, p) => drawPrior(data.bPriors[p], rng, -Infinity, nm));
@@ -173,6 +171,10 @@ export async function sbc(
     let shift = 0;
     b.forEach((bp, p) => (shift += bp * data.fixedMeans[p]));
     if (data.hasIntercept) truth.set("b_Intercept", ic - shift);
+    // Ordinal: the priors are on the centred thresholds τ; η below is uncentred, so it is cut at
+    // brms's b_Intercept[k] = τ_k + shift.
+    const tau = data.thresholds ? drawThresholds(data.thresholds.priors, rng) : null;
+    tau?.forEach((t, k) => truth.set(thresholdName(k), tau[k] = t + shift));
     data.fixedNames.forEach((nm, p) => truth.set(`b_${nm}`, b[p]));
     for (let i = 0; i < n; i++) {
       let e = data.hasIntercept ? ic - shift : 0;
@@ -216,7 +218,14 @@ export async function sbc(
       (aux as Record<string, number>)[p.name] = value;
       truth.set(p.name, value);
     });
-    const y = simulateOutcome(spec.family, eta, aux, trials, rng);
+    const y = simulateOutcome(spec.family, eta, aux, trials, rng, { link: spec.link, tau });
+    // Ordinal: a data set missing a category would have fewer thresholds, so θ and y are drawn
+    // again together (rejection on y alone leaves θ | y the posterior: ranks stay uniform).
+    if (tau && !hasEveryCategory(y, tau.length + 1, ++attempt)) {
+      s--;
+      continue;
+    }
+    attempt = 0;
     const simulated = withColumn(table, spec.outcome, { kind: "number", values: y });
     const fit: Fit = await fitModel(pinned.spec, simulated, {
       // Small fits run fastest in this thread (a worker pool costs more to start than the fit).

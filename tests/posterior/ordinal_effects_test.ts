@@ -12,7 +12,6 @@ import type { Fit } from "../../lib/fit/fit.ts";
 import { ppCheck } from "../../lib/posterior/pp_check.ts";
 import { predict } from "../../lib/posterior/predict.ts";
 import { loo } from "../../lib/posterior/loo.ts";
-import { sbc } from "../../lib/calibration/sbc.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { chooseBackend } from "../../lib/webgpu/select_backend.ts";
 
@@ -115,15 +114,6 @@ Deno.test("ordinal fit: predictions are categories, pp_check draws bars, loo is 
   assert.equal(check.kind, "bars");
   const result = loo(fit);
   assert.ok(Number.isFinite(result.elpd_loo) && result.elpd_loo < 0);
-});
-
-Deno.test("ordinal models: sbc refuses them clearly (no prior draws of ordered thresholds)", async () => {
-  const table = ordinalTable(60, 2);
-  const spec = formula("y ~ 1 + treat + (1 | g)", table, { family: "cumulative" }).toJSON();
-  await assert.rejects(
-    () => sbc(spec, table, { sims: 2 }),
-    /ordered thresholds have no prior draws/,
-  );
 });
 
 Deno.test("ordinal models: backend choice treats them as other families (they have WGSL)", async () => {
