@@ -127,8 +127,8 @@ function cumulativeFamily(link: OrdinalLink): Family {
     outcomeAdvice: "the categories as integers 1, 2, …, K",
     checkOutcome: (y, _n, where) =>
       y >= 1 && Number.isInteger(y) ? null : mustBe("a category 1, 2, …, K", y, where),
-    // A single category (no variation) or a gap is refused by `categories`, naming the column.
-    checkVariation: (outcome, y) => (categories(y, outcome), []),
+    // A single category (no variation) is refused by `categories` when K is counted.
+    checkVariation: () => [],
     // Complete separation of an ordinal outcome is not diagnosed (yet): brms does not either.
     separable: false,
     thresholds: { categories },
