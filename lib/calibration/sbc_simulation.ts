@@ -19,6 +19,8 @@ import { fitModelInternal } from "../fit/fit.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { drawPrior, lkjCholesky } from "./prior_draw.ts";
 import { simulateOutcome } from "./simulate_outcome.ts";
+import { drawThresholds, hasEveryCategory } from "./threshold_draw.ts";
+import { thresholdName } from "../families/ordered_thresholds.ts";
 
 const SBC_STREAM = 40;
 
@@ -54,15 +56,10 @@ const REFIT_SEED_OFFSET = 7919;
 /** Resolved priors of every parameter class, pinned as explicit PriorSpecs. */
 function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
   const d = compileModel(spec, table);
-  if (d.thresholds) {
-    // Prior draws of ordered thresholds are not implemented: refuse rather than simulate wrongly.
-    throw new HetfxError(
-      `Cannot run sbc: the ${spec.family} family's ordered thresholds have no prior draws yet; ` +
-        `sbc covers the other families.`,
-    );
-  }
   const priors: PriorSpec[] = [];
   if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
+  // Ordinal thresholds: the Intercept class's one prior (a spec sets no per-threshold coef).
+  if (d.thresholds) priors.push({ class: "Intercept", prior: d.thresholds.priors[0] });
   d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
   for (const term of d.terms) {
     term.coefNames.forEach((coef, k) =>
@@ -131,9 +128,28 @@ export function simulateData(
   seed: number,
   s: number,
 ): { truth: Map<string, number>; table: Table } {
+  // Ordinal: a data set missing a category would have fewer thresholds, so θ and y are drawn
+  // again together (rejection on y alone leaves θ | y the posterior: ranks stay uniform).
+  for (let attempt = 1;; attempt++) {
+    const drawn = drawOnce(design, new KeyedStream(seed, s, attempt - 1, SBC_STREAM));
+    if (drawn.tau === null || hasEveryCategory(drawn.y, drawn.tau.length + 1, attempt)) {
+      const { spec } = design;
+      const y = drawn.y;
+      return {
+        truth: drawn.truth,
+        table: withColumn(design.table, spec.outcome, { kind: "number", values: y }),
+      };
+    }
+  }
+}
+
+/** One draw of the parameters from their priors and of the outcome given them. */
+function drawOnce(
+  design: SbcDesign,
+  rng: KeyedStream,
+): { truth: Map<string, number>; y: Float64Array; tau: Float64Array | null } {
   const { data, fixed, terms, spec } = design;
   const n = design.table.nRows;
-  const rng = new KeyedStream(seed, s, 0, SBC_STREAM);
   const truth = new Map<string, number>();
   const ic = data.hasIntercept ? drawPrior(data.interceptPrior, rng, -Infinity, "Intercept") : 0;
   const b = data.fixedNames.map((nm, p) => drawPrior(data.bPriors[p], rng, -Infinity, nm));
@@ -141,6 +157,10 @@ export function simulateData(
   let shift = 0;
   b.forEach((bp, p) => (shift += bp * data.fixedMeans[p]));
   if (data.hasIntercept) truth.set("b_Intercept", ic - shift);
+  // Ordinal: the priors are on the centred thresholds τ; η below is uncentred, so it is cut at
+  // brms's b_Intercept[k] = τ_k + shift.
+  const tau = data.thresholds ? drawThresholds(data.thresholds.priors, rng) : null;
+  tau?.forEach((t, k) => truth.set(thresholdName(k), tau[k] = t + shift));
   data.fixedNames.forEach((nm, p) => truth.set(`b_${nm}`, b[p]));
   for (let i = 0; i < n; i++) {
     let e = data.hasIntercept ? ic - shift : 0;
@@ -184,8 +204,8 @@ export function simulateData(
     (aux as Record<string, number>)[p.name] = value;
     truth.set(p.name, value);
   });
-  const y = simulateOutcome(spec.family, eta, aux, design.trials, rng);
-  return { truth, table: withColumn(design.table, spec.outcome, { kind: "number", values: y }) };
+  const y = simulateOutcome(spec.family, eta, aux, design.trials, rng, { link: spec.link, tau });
+  return { truth, y, tau };
 }
 
 /**

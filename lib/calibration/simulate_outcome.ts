@@ -10,7 +10,9 @@ import { familyOf } from "../families/mod.ts";
 export type OutcomeParameters = Readonly<Record<string, number>>;
 
 /**
- * Simulates one outcome per row from η through the family's inverse link and predictive draw.
+ * Simulates one outcome per row from η through the family's inverse link and predictive draw;
+ * ordinal families cut η at the thresholds `ordinal.tau` under `ordinal.link` (default: the
+ * family's default link).
  *
  * @example
  * ```ts
@@ -27,9 +29,12 @@ export function simulateOutcome(
   aux: OutcomeParameters,
   trials: Float64Array | null,
   rng: KeyedStream,
+  ordinal: { link?: string; tau?: ArrayLike<number> | null } = {},
 ): Float64Array {
-  const f = familyOf(family);
+  const f = familyOf(family, ordinal.link);
+  // The parameters' values, then (ordinal families) the thresholds, as ParameterDraws of one draw.
   const values = f.parameters.map((p) => Float64Array.of(aux[p.name]));
+  for (const t of Array.from(ordinal.tau ?? [])) values.push(Float64Array.of(t));
   const y = new Float64Array(eta.length);
   for (let i = 0; i < eta.length; i++) {
     y[i] = f.predictiveDraw(f.inverseLink(eta[i]), trials ? trials[i] : 1, values, 0, rng);

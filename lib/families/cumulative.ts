@@ -9,6 +9,7 @@ import type { Family, ParameterDraws } from "./family.ts";
 import { mustBe } from "./outcome_message.ts";
 import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import { addThresholdGradient, thresholdsFromUnconstrained } from "./ordered_thresholds.ts";
+import { cumulativeWgsl } from "./cumulative_wgsl.ts";
 import { LOGIT_LINK, type OrdinalLink, PROBIT_LINK } from "./ordinal_links.ts";
 
 /** log P(y = k | η, τ) and its partials in the upper and lower threshold (a = τ_k − η, b = τ_{k−1} − η). */
@@ -182,8 +183,8 @@ function cumulativeFamily(link: OrdinalLink): Family {
     // matters to the parameterisation it chooses.
     pilotSums: gaussianPilotSums,
     workingStep: gaussianWorkingStep,
-    // No WGSL yet: the shader's pattern loop sums two parameter partials, the thresholds need
-    // K − 1, so cumulative models sample on the CPU (lib/webgpu/select_backend.ts).
+    // One threshold partial per τ_k, routed by the pattern's category (cumulative_wgsl.ts).
+    wgsl: cumulativeWgsl(link.name),
   };
 }
 

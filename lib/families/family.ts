@@ -84,8 +84,25 @@ export interface FamilyWgsl {
    * parameter partial.
    */
   finalize: string;
-  /** How many of pattern_terms's two parameter partials (z, w) are summed (0 to 2). */
-  extraPartials: number;
+  /**
+   * How many parameter partials the pattern loop sums: 0 to 2 (pattern_terms's z, w), or, for
+   * a family whose partials are one per threshold, a function of the model's threshold count.
+   */
+  extraPartials: number | ((thresholds: number) => number);
+  /**
+   * The WGSL expression the pattern loop adds to parameter partial i, in terms of pattern_terms's
+   * result `r` and the pattern's y field `ys` (default: `r.z` for 0, `r.w` for 1). Ordinal
+   * families route each pattern's two threshold partials to the slots its category selects.
+   */
+  partialTerm?(i: number): string;
+  /**
+   * Ordinal families: pattern_terms's `ex` comes per pattern from the chain's thresholds. The
+   * family then defines `fn family_thresholds(c: u32, tau: ptr<function, array<f32, NTHA>>)`
+   * (chain c's τ) and `fn pattern_extras(tau: ptr<function, array<f32, NTHA>>, y: f32) ->
+   * vec2<f32>`; the header defines NTH (the threshold count), NTHA = max(1, NTH), TH_OFF (θ's
+   * first threshold) and PRIOR_TH (the first threshold's prior slot).
+   */
+  thresholdExtras?: boolean;
   /** The two per-pattern fields the shader reads as (y, n). */
   gpuFields(stats: PatternStats): [Float64Array, Float64Array];
 }

@@ -487,6 +487,7 @@ async function compilePipelines(
     layout.D,
     layout.KT,
     layout.extraPartials,
+    layout,
   );
   const logDensity = await compileModule(
     device,

@@ -130,8 +130,12 @@ export interface ModelLayout {
   cells: boolean;
   /** The family's WGSL (pattern_terms, family_extras, family_finalize; lib/families/). */
   familyWgsl: string;
-  /** Parameter partials pattern_terms returns that the pattern loop sums (0 to 2). */
+  /** Parameter partials the pattern loop sums (0 to 2, or one per ordinal threshold). */
   extraPartials: number;
+  /** The WGSL expression the pattern loop adds to each parameter partial (family's partialTerm). */
+  partialTerms: string[];
+  /** pattern_terms's `ex` comes per pattern from the chain's thresholds (FamilyWgsl). */
+  thresholdExtras: boolean;
   /** Initial contents of the model-data buffers and the row texture (width × height texels). */
   data: {
     rows: Float32Array<ArrayBuffer>;
@@ -204,7 +208,14 @@ export function buildLayout(
     );
   }
   const cells = data.stats.kind === "cells";
-  const extraPartials = wgsl.extraPartials;
+  const nThresholds = data.thresholds?.count ?? 0;
+  const extraPartials = typeof wgsl.extraPartials === "number"
+    ? wgsl.extraPartials
+    : wgsl.extraPartials(nThresholds);
+  const partialTerms = Array.from(
+    { length: extraPartials },
+    (_, i) => wgsl.partialTerm?.(i) ?? `r.${"zw"[i]}`,
+  );
   const nAcc = 1 + D + KT + extraPartials;
 
   const fields = planRowFields(data, NB);
@@ -251,6 +262,7 @@ export function buildLayout(
     fOffsets: floats.offsets,
     priorSd: floats.priorSd,
     parameterPriorSlots: floats.parameterPriorSlots,
+    thresholdPriorSlot: floats.thresholdPriorSlot,
     termGroupStart: groups.termGroupStart,
     termGp: partials.termGp,
     termNgp: partials.termNgp,
@@ -283,6 +295,8 @@ export function buildLayout(
     cells,
     familyWgsl: wgsl.patternTerms + wgsl.finalize,
     extraPartials,
+    partialTerms,
+    thresholdExtras: wgsl.thresholdExtras === true,
     data: { rows: chunks.rows, idx: idxTables.values, modelF: floats.values },
     nonZ,
   };
@@ -514,6 +528,11 @@ function modelFloats(data: CompiledData, D: number, KT: number) {
     priors.push(...encodePrior(p.prior, p.name));
     return slot;
   });
+  // Ordinal thresholds' priors (on τ_k) from slot PRIOR_TH on.
+  const thresholdPriorSlot = priors.length / 4;
+  data.thresholds?.priors.forEach((p, k) =>
+    priors.push(...encodePrior(p, `b_Intercept[${k + 1}]`))
+  );
   const fParts: [string, ArrayLike<number>][] = [["PRIOR", priors]];
   let nRowsWeight = data.nRows;
   if (data.stats.kind === "cells") {
@@ -529,7 +548,7 @@ function modelFloats(data: CompiledData, D: number, KT: number) {
   fParts.push(["N", [nRowsWeight]]);
   const { values, offsets } = concatTables(fParts, (n) => new Float32Array(n));
   for (const name of ["GB", "GC", "GE", "BHAT", "DELTA", "G", "RSS0"]) offsets[name] ??= 0;
-  return { values, offsets, priorSd, parameterPriorSlots };
+  return { values, offsets, priorSd, parameterPriorSlots, thresholdPriorSlot };
 }
 
 /** Group partial slots: per term, per group: 1 (z prior) + K (d/d log sd) + K(K+1)/2 (dL). */
@@ -574,6 +593,7 @@ interface HeaderValues {
   fOffsets: Record<string, number>;
   priorSd: number;
   parameterPriorSlots: number[];
+  thresholdPriorSlot: number;
   termGroupStart: number[];
   termGp: number[];
   termNgp: number[];
@@ -618,6 +638,11 @@ function wgslHeader(data: CompiledData, h: HeaderValues): string {
     ...data.familyParameters.filter((p) => p.name !== "sigma").map((p) =>
       `const ${p.name.toUpperCase()}_OFF: u32 = ${u(p.offset)};`
     ),
+    // Ordinal thresholds: their count, θ offset and first prior slot (0 when there are none).
+    `const NTH: u32 = ${u(data.thresholds?.count ?? 0)};`,
+    `const NTHA: u32 = ${u(Math.max(1, data.thresholds?.count ?? 0))};`,
+    `const TH_OFF: u32 = ${u(data.thresholds?.offset ?? 0)};`,
+    `const PRIOR_TH: u32 = ${u(h.thresholdPriorSlot)};`,
     `const NACC: u32 = ${u(h.nAcc)};`,
     `const NACC_ALLOC: u32 = ${u(3 + D + KT)};`,
     `const NCHUNK: u32 = ${u(h.nChunks)};`,
@@ -715,6 +740,7 @@ export function patternLoop(
   D: number,
   KT: number,
   extraPartials: number,
+  family: { partialTerms?: readonly string[]; thresholdExtras?: boolean } = {},
 ): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const { cpi } = shape;
@@ -728,7 +754,9 @@ export function patternLoop(
     L.push(`  var rho${k}: array<f32, KTA>;`, `  cell_rho(cell, c${k}, &rho${k});`);
     for (const a of range(NB)) L.push(`  let b${k}_${a} = theta[at(${a}u, c${k})];`);
     for (const j of range(KT)) L.push(`  let h${k}_${j} = rho${k}[${j}];`);
-    if (hasExtras) L.push(`  let ex${k} = family_extras(c${k});`);
+    if (family.thresholdExtras) {
+      L.push(`  var tau${k}: array<f32, NTHA>;`, `  family_thresholds(c${k}, &tau${k});`);
+    } else if (hasExtras) L.push(`  let ex${k} = family_extras(c${k});`);
     L.push(`  var lp${k} = 0.0;`);
     for (const a of range(NB)) L.push(`  var s${k}_${a} = 0.0;`);
     for (const j of range(KT)) L.push(`  var t${k}_${j} = 0.0;`);
@@ -750,13 +778,18 @@ export function patternLoop(
     ].join(" + ") || "0.0";
     L.push("    {");
     L.push(`      let eta = ${eta};`);
-    L.push(
-      `      let r = pattern_terms(eta, ys, yn, ${hasExtras ? `ex${k}` : "vec2<f32>(1.0, 1.0)"});`,
-    );
+    const ex = family.thresholdExtras
+      ? `pattern_extras(&tau${k}, ys)`
+      : hasExtras
+      ? `ex${k}`
+      : "vec2<f32>(1.0, 1.0)";
+    L.push(`      let r = pattern_terms(eta, ys, yn, ${ex});`);
     L.push(`      lp${k} += r.x;`);
     for (const a of range(NB)) L.push(`      s${k}_${a} += r.y * w${a};`);
     for (const j of range(KT)) L.push(`      t${k}_${j} += r.y * v${j};`);
-    for (const i of range(extraPartials)) L.push(`      gx${k}_${i} += r.${"zw"[i]};`);
+    for (const i of range(extraPartials)) {
+      L.push(`      gx${k}_${i} += ${family.partialTerms?.[i] ?? `r.${"zw"[i]}`};`);
+    }
     L.push("    }");
   }
   L.push("  }");

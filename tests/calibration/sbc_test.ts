@@ -24,15 +24,26 @@ import { HetfxError } from "../../lib/errors.ts";
 import { fitModel } from "../../lib/fit/mod.ts";
 import { gpuTest } from "../webgpu/_gpu.ts";
 
-/** 40 rows, 5 groups of 8, a covariate in [0.5, 1.5) (not centred, so b_Intercept differs from the centred intercept), 5 trials per row (binomial). */
-function design(): Table {
-  const n = 40;
+/**
+ * 40 rows, 5 groups of 8, a covariate in [0.5, 1.5) (not centred, so b_Intercept differs from the
+ * centred intercept), 5 trials per row (binomial). Ordinal (`ordinal`): 120 rows, categories
+ * 1…4 in the placeholder (they set the three thresholds) and the covariate in [0, 4): with 40
+ * rows and a unit range, b_x stays near its prior and a threshold drawn on the wrong (centred vs
+ * uncentred) scale still ranks uniformly; at this size that planted bug gives p < 1e-3 for every
+ * threshold (measured: 1e-5 … 3e-4 at seed 20) and the correct code p ≥ 0.2.
+ */
+function design(ordinal = false): Table {
+  const n = ordinal ? 120 : 40;
+  const frac = (i: number) => ((i * 7) % 11) / 11;
   return makeTable({
     // A placeholder outcome (sbc simulates its own); not constant, which compiling refuses.
-    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 2) },
+    y: {
+      kind: "number",
+      values: Float64Array.from({ length: n }, (_, i) => ordinal ? 1 + (i % 4) : i % 2),
+    },
     x: {
       kind: "number",
-      values: Float64Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 11 + 0.5),
+      values: Float64Array.from({ length: n }, (_, i) => ordinal ? 4 * frac(i) : frac(i) + 0.5),
     },
     g: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 5)) },
     t: { kind: "number", values: new Float64Array(n).fill(5) },
@@ -54,9 +65,14 @@ function specFor(table: Table, family: Family) {
   }).toJSON();
 }
 
-async function calibrated(family: Family, options: SbcOptions): Promise<void> {
-  const table = design();
-  const r = await sbc(specFor(table, family), table, {
+async function calibrated(
+  family: Family,
+  options: SbcOptions,
+  link?: string,
+): Promise<string[]> {
+  const table = design(family === "cumulative");
+  const spec = { ...specFor(table, family), ...(link ? { link } : {}) };
+  const r = await sbc(spec, table, {
     sims: 30,
     thinnedDraws: 19,
     bins: 5,
@@ -69,6 +85,7 @@ async function calibrated(family: Family, options: SbcOptions): Promise<void> {
     assert.ok(p.p_uniform >= 0.001, `${family} ${p.name}: p_uniform ${p.p_uniform} ${p.histogram}`);
   }
   assert.ok(r.warnings_share >= 0 && r.warnings_share <= 1);
+  return r.parameters.map((p) => p.name);
 }
 
 const small = { chains: 2, warmup: 100, draws: 100 };
@@ -85,6 +102,19 @@ const NUTS_FAMILIES: Family[] = ["bernoulli", "binomial", "poisson", "student", 
 for (const [i, family] of NUTS_FAMILIES.entries()) {
   Deno.test(`sbc: ${family}, CPU NUTS (automatic parameterisation)`, async () => {
     await calibrated(family, { seed: 10 + i, fit: { ...small, method: "nuts" } });
+  });
+}
+
+// Ordinal: K = 4 categories, the three thresholds drawn from their priors (normal(0, 1) each,
+// sorted) and ranked with the other parameters; same strict threshold.
+for (const [i, link] of ["logit", "probit"].entries()) {
+  Deno.test(`sbc: cumulative(${link}), CPU NUTS, thresholds b_Intercept[1..3] ranked`, async () => {
+    const names = await calibrated("cumulative", {
+      seed: 20 + i,
+      fit: { ...small, method: "nuts" },
+    }, link);
+    for (const k of [1, 2, 3]) assert.ok(names.includes(`b_Intercept[${k}]`), names.join());
+    assert.ok(!names.includes("b_Intercept"));
   });
 }
 

@@ -218,7 +218,9 @@ Deno.test("cumulative: names, brms spelling, and no parameters besides the thres
     assert.equal(f.brms, "cumulative");
     assert.deepStrictEqual(f.parameters, []);
     assert.ok(f.discrete && f.patternsKeepOutcome && !f.collapsible);
-    assert.equal(f.wgsl, undefined);
+    // WGSL: one threshold partial per threshold (tests/webgpu/gpu_model_test.ts checks its values).
+    assert.equal(typeof f.wgsl?.extraPartials === "function" && f.wgsl.extraPartials(4), 4);
+    assert.ok(f.wgsl?.thresholdExtras);
   }
 });
 

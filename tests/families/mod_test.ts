@@ -107,12 +107,22 @@ Deno.test("registry: agrees with the spec's FAMILY_ROLES (link, trials, paramete
 
 Deno.test("registry: each family's WGSL defines the three functions the shader calls", () => {
   for (const f of FAMILY_LIST) {
-    if (f.wgsl === undefined) continue; // CPU-only (cumulative): select_backend_test covers it
+    if (f.wgsl === undefined) continue; // CPU-only families: select_backend_test covers them
     const code = f.wgsl.patternTerms + f.wgsl.finalize;
     for (const fn of ["pattern_terms", "family_extras", "family_finalize"]) {
       assert.equal(code.match(new RegExp(`\\bfn ${fn}\\(`, "g"))?.length, 1, `${f.name}: ${fn}`);
     }
-    assert.ok(f.wgsl.extraPartials >= 0 && f.wgsl.extraPartials <= 2);
+    // A fixed count is pattern_terms's z and w; a count per threshold needs a routing term.
+    if (typeof f.wgsl.extraPartials === "number") {
+      assert.ok(f.wgsl.extraPartials >= 0 && f.wgsl.extraPartials <= 2, f.name);
+    } else {
+      assert.ok(f.thresholds !== undefined && f.wgsl.partialTerm !== undefined, f.name);
+    }
+    if (f.wgsl.thresholdExtras) {
+      for (const fn of ["family_thresholds", "pattern_extras"]) {
+        assert.equal(code.match(new RegExp(`\\bfn ${fn}\\(`, "g"))?.length, 1, `${f.name}: ${fn}`);
+      }
+    }
     // Each parameter's offset and prior slot constants are the ones layout.ts defines.
     for (const p of f.parameters) {
       const name = p.name.toUpperCase();

@@ -34,7 +34,7 @@ import {
   varyingEffectsFromTheta,
 } from "../../lib/model/varying_effects.ts";
 
-/** The families of the other model tests (with WebGPU code), and cumulative (CPU only). */
+/** The families of the other model tests, and cumulative (its thresholds replace the intercept). */
 const FAMILIES: Family[] = [...FAMILIES_UNDER_TEST, "cumulative"];
 
 /** Each family under its default link, and the other links of those that take several. */

@@ -1,5 +1,6 @@
 /**
  * Also covers: webgpu/device.ts (every GPU test opens its device through it).
+ * Also covers: families/cumulative_wgsl.ts (the cumulative tests: its WGSL against the CPU's f64).
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -84,6 +85,23 @@ for (const family of FAMILIES) {
         assert.equal(hasSignedScales(data), geometry === "signed");
         // 5 chains (8 lanes × 8 pattern lanes per workgroup) and 70 chains (2 blocks of 64).
         await compare(gpu, data, geometry === "centered" ? 70 : 5, 11, 1.5);
+      }
+    },
+  );
+}
+
+for (const link of ["logit", "probit"]) {
+  gpuTest(
+    `cumulative(${link}): GPU log density and gradient (thresholds' priors and Jacobian included) equal CompiledModel (f64) to f32 tolerance`,
+    async (gpu) => {
+      // 4 categories (3 thresholds, one partial slot each), crossed terms, both geometries the
+      // thresholds allow. θ's threshold increments u_k ∈ ±1.5 give gaps e^u ≥ 0.22, so the
+      // middle categories' 1 − F(b)/F(a) stays far from f32 cancellation.
+      for (const parameterization of ["noncentered", "centered"] as const) {
+        const spec = { ...crossedSpec("cumulative"), link };
+        const data = compileModel(spec, simulatedTable(3000, "cumulative"), { parameterization });
+        assert.equal(data.thresholds?.count, 3);
+        await compare(gpu, data, parameterization === "centered" ? 70 : 5, 11, 1.5);
       }
     },
   );
