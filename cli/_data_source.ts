@@ -48,8 +48,20 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
  * The aggregate with a stand-in column (1s) for each summed variable (`sum__<v>` without a
  * column `v`), so that `formula()` finds every column the model names.
  */
-export function withPlaceholders(aggregate: Table): Table {
+export function withPlaceholders(aggregate: Table, formulaText?: string): Table {
   const columns = { ...aggregate.columns };
+  // Every variable of the formula is a key column or summed (sum__v): say which is neither,
+  // rather than the formula's "column not found".
+  const absent = (formulaText ? formulaColumns(formulaText) : [])
+    .filter((v) => columns[v] === undefined && columns[`sum__${v}`] === undefined);
+  if (absent.length > 0) {
+    throw new HetfxError(
+      `Aggregated data: ${absent.map((v) => `"${v}"`).join(", ")} ` +
+        `${absent.length > 1 ? "are" : "is"} neither a key column nor summed ` +
+        `(${absent.map((v) => `"sum__${v}"`).join(", ")}) in the aggregate, whose columns are ` +
+        `${aggregate.names.join(", ")}. Print the model's aggregate query with \`deno task sql\`.`,
+    );
+  }
   for (const name of Object.keys(aggregate.columns)) {
     const m = /^sum__(.+)$/.exec(name);
     if (m && !m[1].includes("__") && columns[m[1]] === undefined) {

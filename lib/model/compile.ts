@@ -24,6 +24,7 @@ import type {
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { likelihoodWeights } from "./likelihood_weights.ts";
+import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
@@ -112,8 +113,11 @@ export function compileModel(
 
   const design = populationDesign(spec, table, agg, hasIntercept);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
-  // Degenerate outcomes and separation (not checked on aggregated data: they need the rows).
-  const degenerate = agg ? [] : degenerateData(spec, y, trials, fixed, defaults);
+  // Degenerate outcomes and separation (aggregated data: the outcome checks their sums allow;
+  // separation needs the rows).
+  const degenerate = agg
+    ? aggregateOutcomeVariation(spec, agg, y)
+    : degenerateData(spec, y, trials, fixed, defaults);
   const nFixed = fixed.length;
   const firstFixed = hasIntercept ? 1 : 0;
   const interceptOffset = hasIntercept ? 0 : -1;
@@ -143,7 +147,7 @@ export function compileModel(
   // Compression.
   const stats = family.compression === "cells"
     ? agg
-      ? aggregateGaussianStats(design, spec.outcome, agg, cellOfRow, nCells, aHat, kTotal)
+      ? aggregateCells(spec, design, agg, { cellOfRow, nCells, aHat, kTotal }, hasIntercept)
       : gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
     : patternStats(
       family,
@@ -244,6 +248,34 @@ export function compileModel(
  * Degenerate outcomes and separation, refused (HetfxError) or returned as warnings before
  * anything is sampled (lib/model/degenerate_data.ts).
  */
+/**
+ * An aggregated Gaussian model's cell statistics, after refusing constant or collinear
+ * population-level columns from their total Gram matrix (the row route checks the columns).
+ */
+function aggregateCells(
+  spec: ModelSpec,
+  design: ReturnType<typeof populationDesign>,
+  agg: AggregateInput,
+  cells: { cellOfRow: Int32Array; nCells: number; aHat: Float64Array; kTotal: number },
+  hasIntercept: boolean,
+) {
+  const { cellOfRow, nCells, aHat, kTotal } = cells;
+  const stats = aggregateGaussianStats(design, spec.outcome, agg, cellOfRow, nCells, aHat, kTotal);
+  const P = (hasIntercept ? 1 : 0) + design.fixed.length;
+  const D = design.columns.length;
+  const names = design.columnNames.slice(0, P);
+  checkAggregateDesign(
+    stats.G,
+    D,
+    names,
+    design,
+    agg,
+    hasIntercept || spec.intercept,
+    design.fixedMeans,
+  );
+  return stats;
+}
+
 function degenerateData(
   spec: ModelSpec,
   y: Float64Array,
@@ -366,7 +398,8 @@ function populationDesign(
     derivatives.push(fixed[p].derivatives);
     vars.push(summedVars(fixed[p].term)), centres.push(rawColumns ? fixedMeans[p] : 0);
   }
-  // (Aggregated Gaussian data: the key rows do not hold the columns' values; not checked here.)
+  // (Aggregated Gaussian data: the key rows do not hold the columns' values; checked from their
+  // Gram matrix in aggregateCells.)
   if (!rawColumns) {
     checkPopulationDesign(
       columns.map((values, i) => ({ name: columnNames[i], values })),
