@@ -13,6 +13,7 @@ import {
   duckdbAggregate,
   duckdbSample,
   duckdbSource,
+  type ScanProgress,
 } from "../lib/engine/duckdb_engine.ts";
 
 /** --engine values. */
@@ -71,12 +72,16 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
   return makeTable(columns);
 }
 
-/** Scan progress on stderr, rewritten in place. */
+/**
+ * Scan progress on stderr, rewritten in place: which of the two passes (missing values, then the
+ * aggregation) and DuckDB's share done (its row counts are summed over pipelines, so not shown).
+ */
 function progressLine(label: string) {
   const encoder = new TextEncoder();
-  return (p: { fraction: number; rows: number }) => {
-    const share = Number.isFinite(p.fraction) ? `${Math.round(p.fraction * 100)}%` : "";
-    const text = `\rScanning ${label} with DuckDB… ${share} ${p.rows.toLocaleString("en")} rows`;
+  const passes = { 1: "1/2 missing values", 2: "2/2 aggregating" };
+  return (p: ScanProgress) => {
+    const share = Number.isFinite(p.fraction) ? ` ${Math.round(p.fraction * 100)}%` : "";
+    const text = `\rScanning ${label} with DuckDB (${passes[p.pass]})…${share}   `;
     Deno.stderr.writeSync(encoder.encode(text));
   };
 }
