@@ -29,7 +29,7 @@ import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./dat
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 import { usedColumns } from "./used_columns.ts";
-import { type AggregateInput, readAggregate } from "./aggregate.ts";
+import { type AggregateInput, readAggregate, weightedInput } from "./aggregate.ts";
 import {
   aggregateGaussianStats,
   cellStatistics,
@@ -83,15 +83,12 @@ export function compileModel(
   let agg: AggregateInput | null = null;
   if (options.aggregated) ({ table, input: agg } = readAggregate(specIn, table));
   const spec = validateSpec(specIn, table);
-  if (agg && spec.weights !== undefined) {
-    throw new HetfxError(
-      `Cannot build model: likelihood weights ("${spec.weights}") are not supported with ` +
-        `aggregated data; fit the rows, or aggregate duplicated rows into counts instead.`,
-    );
-  }
   // Likelihood weights multiply each row's log-likelihood: the compression sums them. Checked
-  // before missing values so that a NaN weight is named with its row.
-  const weights = likelihoodWeights(spec, table);
+  // before missing values so that a NaN weight is named with its row. Aggregated data hold
+  // them summed (Σw, Σw·y, …; readAggregate checks them): `likelihood` is what the
+  // likelihood's sums read.
+  const weights = agg ? null : likelihoodWeights(spec, table);
+  const likelihood = agg && spec.weights !== undefined ? weightedInput(agg, spec.weights) : agg;
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table);
@@ -147,17 +144,22 @@ export function compileModel(
   // Compression.
   const stats = family.compression === "cells"
     ? agg
-      ? aggregateCells(spec, design, agg, { cellOfRow, nCells, aHat, kTotal }, hasIntercept)
+      ? aggregateCells(spec, design, { agg, likelihood: likelihood! }, {
+        cellOfRow,
+        nCells,
+        aHat,
+        kTotal,
+      }, hasIntercept)
       : gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
     : patternStats(
       family,
       columns,
-      { y, trials, weights },
+      { y, trials: likelihood && spec.trials ? likelihood.sum([spec.trials]) : trials, weights },
       cellOfRow,
       aHat,
       kTotal,
-      agg?.n ?? null,
-      agg ? agg.sum([spec.outcome]) : undefined,
+      likelihood?.n ?? null,
+      likelihood ? likelihood.sum([spec.outcome]) : undefined,
     );
 
   const contrasts = spec.treatment === null
@@ -245,37 +247,34 @@ export function compileModel(
 }
 
 /**
- * Degenerate outcomes and separation, refused (HetfxError) or returned as warnings before
- * anything is sampled (lib/model/degenerate_data.ts).
- */
-/**
  * An aggregated Gaussian model's cell statistics, after refusing constant or collinear
  * population-level columns from their total Gram matrix (the row route checks the columns).
  */
 function aggregateCells(
   spec: ModelSpec,
   design: ReturnType<typeof populationDesign>,
-  agg: AggregateInput,
+  input: { agg: AggregateInput; likelihood: AggregateInput },
   cells: { cellOfRow: Int32Array; nCells: number; aHat: Float64Array; kTotal: number },
   hasIntercept: boolean,
 ) {
   const { cellOfRow, nCells, aHat, kTotal } = cells;
-  const stats = aggregateGaussianStats(design, spec.outcome, agg, cellOfRow, nCells, aHat, kTotal);
+  const statsOf = (a: AggregateInput) =>
+    aggregateGaussianStats(design, spec.outcome, a, cellOfRow, nCells, aHat, kTotal);
+  const stats = statsOf(input.likelihood);
+  // The design is checked unweighted, as the row route checks its columns.
+  const plain = input.likelihood === input.agg ? stats : statsOf(input.agg);
   const P = (hasIntercept ? 1 : 0) + design.fixed.length;
   const D = design.columns.length;
   const names = design.columnNames.slice(0, P);
-  checkAggregateDesign(
-    stats.G,
-    D,
-    names,
-    design,
-    agg,
-    hasIntercept || spec.intercept,
-    design.fixedMeans,
-  );
+  const intercept = hasIntercept || spec.intercept;
+  checkAggregateDesign(plain.G, D, names, design, input.agg, intercept, design.fixedMeans);
   return stats;
 }
 
+/**
+ * Degenerate outcomes and separation, refused (HetfxError) or returned as warnings before
+ * anything is sampled (lib/model/degenerate_data.ts).
+ */
 function degenerateData(
   spec: ModelSpec,
   y: Float64Array,
@@ -746,7 +745,7 @@ function patternStats(
       yValue.push(y[i]);
     }
     // Aggregated: y holds key-row means, aggregateN the rows and aggregateYSum Σy per key row
-    // (aggregated data have no likelihood weights).
+    // (with likelihood weights: Σw and Σw·y; `weights` is then null).
     const wi = weights === null ? 1 : weights[i];
     rows[p] += aggregateN ? aggregateN[i] : wi;
     ySum[p] += aggregateYSum ? aggregateYSum[i] : wi * y[i];

@@ -186,3 +186,28 @@ Deno.test("aggregate: constant and collinear Gaussian columns are refused from t
   const free = replaced(rows, "x2", () => u());
   compileModel(collinear, aggregateRows(collinear, free), { aggregated: true });
 });
+
+Deno.test("aggregate: likelihood weights sum into Σw, Σw·y, … with the row-level log density", () => {
+  for (const family of FAMILIES) {
+    const rows = simulatedTable(300, family, 12);
+    // Weights 0.5, 1, …, 2.5 by row: uneven within every key.
+    const weighted = replaced(rows, "w", (i) => 0.5 * (1 + (i % 5)));
+    const spec = { ...crossedSpec(family), weights: "w" };
+    assertSameDensity(spec, weighted, 4);
+    const layout = aggregateLayout(spec, (v) => v === "f" || v === "g2");
+    assert.ok(!layout.keys.includes("w"), family);
+    assert.ok(layout.sums.some((s) => s.name === "sum__w"), family);
+    assert.ok(layout.sums.some((s) => s.name === "sum__w__y"), family);
+  }
+  // Negative summed weights are refused naming the column.
+  const spec = { ...crossedSpec("gaussian"), weights: "w" };
+  const agg = aggregateRows(spec, replaced(simulatedTable(100, "gaussian", 3), "w", () => 1));
+  const sw = (agg.columns.sum__w as { values: Float64Array }).values;
+  assert.throws(
+    () =>
+      compileModel(spec, replaced(agg, "sum__w", (i) => i === 1 ? -1 : sw[i]), {
+        aggregated: true,
+      }),
+    (e: Error) => e instanceof HetfxError && /"sum__w".*-1 in row 2/.test(e.message),
+  );
+});
