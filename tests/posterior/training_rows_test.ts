@@ -19,7 +19,7 @@ import { effects } from "../../lib/posterior/effects.ts";
 import { poststratify } from "../../lib/posterior/poststratify.ts";
 import { checkAggregatedAverage, trainingRows } from "../../lib/posterior/training_rows.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
-import { smallFit, smallTable } from "./_fixtures.ts";
+import { SMALL_FIT_OPTIONS, smallFit, smallTable } from "./_fixtures.ts";
 
 /** The row fit's draws and layout on the aggregate of its rows: what an aggregated fit sees. */
 function onAggregate(fit: Fit, rows: Table): Fit {
@@ -109,13 +109,8 @@ Deno.test("aggregated effects: a fit to the aggregate agrees with the row fit wi
   const fit = await smallFit();
   const spec = fit.spec;
   const aggFit = await fitModel(spec, aggregateRows(spec, smallTable()), {
+    ...SMALL_FIT_OPTIONS,
     aggregated: true,
-    chains: 2,
-    warmup: 200,
-    draws: 200,
-    seed: 3,
-    adaptDelta: 0.95,
-    progress: false,
   });
   const a = effects(fit, { by: ["g"] });
   const b = effects(aggFit, { by: ["g"] });
