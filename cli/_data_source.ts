@@ -13,6 +13,7 @@ import {
   duckdbAggregate,
   duckdbSample,
   duckdbSource,
+  type ScanProgress,
 } from "../lib/engine/duckdb_engine.ts";
 
 /** --engine values. */
@@ -48,8 +49,20 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
  * The aggregate with a stand-in column (1s) for each summed variable (`sum__<v>` without a
  * column `v`), so that `formula()` finds every column the model names.
  */
-export function withPlaceholders(aggregate: Table): Table {
+export function withPlaceholders(aggregate: Table, formulaText?: string): Table {
   const columns = { ...aggregate.columns };
+  // Every variable of the formula is a key column or summed (sum__v): say which is neither,
+  // rather than the formula's "column not found".
+  const absent = (formulaText ? formulaColumns(formulaText) : [])
+    .filter((v) => columns[v] === undefined && columns[`sum__${v}`] === undefined);
+  if (absent.length > 0) {
+    throw new HetfxError(
+      `Aggregated data: ${absent.map((v) => `"${v}"`).join(", ")} ` +
+        `${absent.length > 1 ? "are" : "is"} neither a key column nor summed ` +
+        `(${absent.map((v) => `"sum__${v}"`).join(", ")}) in the aggregate, whose columns are ` +
+        `${aggregate.names.join(", ")}. Print the model's aggregate query with \`deno task sql\`.`,
+    );
+  }
   for (const name of Object.keys(aggregate.columns)) {
     const m = /^sum__(.+)$/.exec(name);
     if (m && !m[1].includes("__") && columns[m[1]] === undefined) {
@@ -59,12 +72,16 @@ export function withPlaceholders(aggregate: Table): Table {
   return makeTable(columns);
 }
 
-/** Scan progress on stderr, rewritten in place. */
+/**
+ * Scan progress on stderr, rewritten in place: which of the two passes (missing values, then the
+ * aggregation) and DuckDB's share done (its row counts are summed over pipelines, so not shown).
+ */
 function progressLine(label: string) {
   const encoder = new TextEncoder();
-  return (p: { fraction: number; rows: number }) => {
-    const share = Number.isFinite(p.fraction) ? `${Math.round(p.fraction * 100)}%` : "";
-    const text = `\rScanning ${label} with DuckDB… ${share} ${p.rows.toLocaleString("en")} rows`;
+  const passes = { 1: "1/2 missing values", 2: "2/2 aggregating" };
+  return (p: ScanProgress) => {
+    const share = Number.isFinite(p.fraction) ? ` ${Math.round(p.fraction * 100)}%` : "";
+    const text = `\rScanning ${label} with DuckDB (${passes[p.pass]})…${share}   `;
     Deno.stderr.writeSync(encoder.encode(text));
   };
 }

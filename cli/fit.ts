@@ -601,7 +601,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
   if (args.aggregated) {
     const builder = finishBuilder(
       args,
-      formula(args.formula, withPlaceholders(table), options),
+      formula(args.formula, withPlaceholders(table, args.formula), options),
     );
     ROUTES.set(builder, { engine: "aggregate", keyRows: table.nRows });
     return builder;

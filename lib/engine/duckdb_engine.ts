@@ -30,10 +30,15 @@ interface Reader {
   columnTypes(): { typeId: number; toString(): string }[];
 }
 
-/** Scan progress: the share done (0–1, or NaN when DuckDB cannot tell) and rows read. */
+/**
+ * Scan progress of one query: the share done (0–1, or NaN when DuckDB cannot tell), DuckDB's
+ * rows processed (summed over the query's pipelines, so it can exceed the file's rows), and
+ * which pass over the data it is: 1 counts missing values, 2 aggregates.
+ */
 export interface ScanProgress {
   fraction: number;
   rows: number;
+  pass: 1 | 2;
 }
 
 /**
@@ -86,10 +91,16 @@ export function duckdbSource(input: string): string {
 async function run(
   con: Connection,
   sql: string,
-  onProgress?: (p: ScanProgress) => void,
+  onProgress?: (p: Omit<ScanProgress, "pass">) => void,
 ): Promise<Reader> {
   try {
     if (!onProgress) return await con.runAndReadAll(sql);
+    // DuckDB tracks a query's progress only with its progress bar enabled (off in embedded
+    // use); enabled without printing, from the query's start, so that con.progress moves.
+    await con.runAndReadAll(
+      "SET enable_progress_bar = true; SET enable_progress_bar_print = false; " +
+        "SET progress_bar_time = 0",
+    );
     const pending = await con.start(sql);
     let last = 0;
     // runTask: 0 ready, 1 not ready, 3 no tasks yet (DuckDB's own threads are working).
@@ -240,7 +251,7 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${used.map((v) => `${q(v)} IS NULL`).join(" OR ")}) AS dropped ` +
         `FROM ${source}`,
-      options.onProgress,
+      options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
   const value = (name: string) => (counts.columns[name] as { values: Float64Array }).values[0];
@@ -260,6 +271,8 @@ export async function duckdbAggregate(
   }
   const factors = used.filter(isFactor);
   const sql = sufficientStatisticsSQL(spec, { table: source, dialect: "duckdb", factors });
-  const table = readerTable(await run(con, sql, options.onProgress));
+  const table = readerTable(
+    await run(con, sql, options.onProgress && ((p) => options.onProgress!({ ...p, pass: 2 }))),
+  );
   return { table, rowsScanned, rowsDropped, missing, sql };
 }

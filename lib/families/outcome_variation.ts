@@ -118,6 +118,45 @@ export function continuousVariation(outcome: string, y: Float64Array): string[] 
         `there is no variation to model. Check the outcome column or the rows you filtered.`,
     );
   }
+  return continuousScale(outcome, mean, sd);
+}
+
+/**
+ * {@link continuousVariation} from an outcome's moments — n rows, Σy and Σy² — as aggregated
+ * data give them (lib/model/aggregate.ts). Variation below what the sums resolve (a sum of
+ * squared deviations under 10⁻¹² of Σy², where Σy² − (Σy)²/n cancels to rounding) counts as
+ * none: refused, naming the outcome.
+ *
+ * @example
+ * ```ts
+ * import { continuousVariationFromMoments } from "./outcome_variation.ts";
+ * console.assert(continuousVariationFromMoments("y", 3, 7, 21).length === 0);
+ * let message = "";
+ * try { continuousVariationFromMoments("y", 3, 6, 12); } catch (e) { message = String(e); }
+ * console.assert(message.includes("no variation"));
+ * ```
+ */
+export function continuousVariationFromMoments(
+  outcome: string,
+  n: number,
+  sum: number,
+  sumSquares: number,
+): string[] {
+  const mean = sum / n;
+  const ss = sumSquares - sum * mean;
+  if (!(ss > 1e-12 * sumSquares)) {
+    throw new HetfxError(
+      `${FAIL}: outcome "${outcome}" has no variation the aggregate's sums resolve ` +
+        `(Σy = ${formatValue(sum)}, Σy² = ${formatValue(sumSquares)} over ${n} rows; every ` +
+        `row near ${formatValue(mean)}). Check the outcome column, or subtract a constant ` +
+        `before aggregating.`,
+    );
+  }
+  return continuousScale(outcome, mean, n > 1 ? Math.sqrt(ss / (n - 1)) : 0);
+}
+
+/** The scale checks of a varying continuous outcome with this mean and sd. */
+function continuousScale(outcome: string, mean: number, sd: number): string[] {
   // An sd that overflows (values near 1e200) is left to the sampler's initial-point diagnosis,
   // which names the non-finite likelihood.
   if (!Number.isFinite(sd)) return [];

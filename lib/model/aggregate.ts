@@ -9,6 +9,8 @@
  * - "cells" families (gaussian): the keys are the grouping factors and the factor covariates;
  *   numeric variables are summed: `n`, and `sum__<a>__<b>…` holds Σ over the key's rows of the
  *   product of the named variables (sorted, repeats for squares): Σy, Σy², ΣX, ΣXᵀX and ΣXᵀy.
+ * - Likelihood weights w (never a key) give each sum a weighted twin with w among its variables
+ *   (`sum__w`, `sum__w__y`, …), which the likelihood reads ({@link weightedInput}).
  * - Families whose default priors use the outcome's median and MAD add `y_median` and `y_mad`
  *   (the same on every row) unless the Intercept, sd and family parameters' priors are all given.
  *
@@ -77,13 +79,16 @@ export function aggregateLayout(
   const priorOutcome = priorOutcomeKind(spec);
   if (family.compression === "patterns") {
     const keys = used.filter((v) =>
-      (v !== spec.outcome || family.patternsKeepOutcome) && v !== spec.trials
+      (v !== spec.outcome || family.patternsKeepOutcome) && v !== spec.trials &&
+      v !== spec.weights
     );
     const sums = [{ name: "n", vars: [] }, { name: sumName([spec.outcome]), vars: [spec.outcome] }];
     if (spec.trials) sums.push({ name: sumName([spec.trials]), vars: [spec.trials] });
-    return { keys, sums, priorOutcome };
+    return { keys, sums: withWeighted(spec, sums), priorOutcome };
   }
-  const keys = used.filter((v) => v !== spec.outcome && (groupFactors.has(v) || isFactor(v)));
+  const keys = used.filter((v) =>
+    v !== spec.outcome && v !== spec.weights && (groupFactors.has(v) || isFactor(v))
+  );
   const keySet = new Set(keys);
   // The numeric part of each design term: its summed variables.
   const monomials = new Map<string, string[]>([["", []]]);
@@ -110,7 +115,39 @@ export function aggregateLayout(
   add([spec.outcome, spec.outcome]);
   const sums = [...products].map(([name, vars]) => ({ name, vars }))
     .sort((a, b) => a.vars.length - b.vars.length || (a.name < b.name ? -1 : 1));
-  return { keys, sums, priorOutcome };
+  return { keys, sums: withWeighted(spec, sums), priorOutcome };
+}
+
+/**
+ * With likelihood weights w, each sum gains a weighted twin Σ w·Π vars (`n`'s is `sum__w`): the
+ * likelihood reads the weighted sums; counts, centring means and checks the unweighted ones.
+ */
+function withWeighted(spec: ModelSpec, sums: AggregateSum[]): AggregateSum[] {
+  const w = spec.weights;
+  if (w === undefined) return sums;
+  const weighted = sums.map((s) => ({
+    name: sumName([...s.vars, w]),
+    vars: [...s.vars, w].sort(),
+  }));
+  return [...sums, ...weighted];
+}
+
+/**
+ * The aggregate as the likelihood of a model with weights `w` reads it: n → Σw and each sum
+ * Σ Π vars → Σ w·Π vars (lib/model/likelihood_weights.ts: weights multiply row log-likelihoods).
+ *
+ * @example
+ * ```ts
+ * import { weightedInput } from "./aggregate.ts";
+ * const sums: Record<string, number> = { "n": 3, "sum__w": 5, "sum__w__y": 7 };
+ * const agg = { n: Float64Array.of(3), summed: new Set(["y", "w"]), priorOutcome: null,
+ *   sum: (v: readonly string[]) => Float64Array.of(sums[v.length ? "sum__" + [...v].sort().join("__") : "n"]) };
+ * const weighted = weightedInput(agg, "w");
+ * console.assert(weighted.n[0] === 5 && weighted.sum(["y"])[0] === 7);
+ * ```
+ */
+export function weightedInput(agg: AggregateInput, w: string): AggregateInput {
+  return { ...agg, n: agg.sum([w]), sum: (vars) => agg.sum([...vars, w]) };
 }
 
 /** What compileModel reads of aggregated data besides the key table. */
@@ -188,6 +225,18 @@ export function readAggregate(
     );
   }
   const sums = new Map(layout.sums.map((s) => [s.name, numeric(s.name)]));
+  if (spec.weights !== undefined) {
+    const sw = sums.get(sumName([spec.weights]))!;
+    const bad = sw.findIndex((v) => v < 0);
+    if (bad >= 0 || sw.every((v) => v === 0)) {
+      throw new HetfxError(
+        `Aggregated data: column "${sumName([spec.weights])}" (the summed likelihood weights) ` +
+          (bad >= 0
+            ? `holds ${sw[bad]} in row ${bad + 1}; weights must be non-negative.`
+            : "is 0 in every row, so no row enters the likelihood."),
+      );
+    }
+  }
   let priorOutcome: AggregateInput["priorOutcome"] = null;
   if (layout.priorOutcome !== null && has("y_median") && has("y_mad")) {
     priorOutcome = { median: numeric("y_median")[0], mad: numeric("y_mad")[0] };

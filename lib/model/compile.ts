@@ -24,11 +24,12 @@ import type {
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { likelihoodWeights } from "./likelihood_weights.ts";
+import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 import { usedColumns } from "./used_columns.ts";
-import { type AggregateInput, readAggregate } from "./aggregate.ts";
+import { type AggregateInput, readAggregate, weightedInput } from "./aggregate.ts";
 import {
   aggregateGaussianStats,
   cellStatistics,
@@ -102,15 +103,12 @@ export function compileModel(
   let agg: AggregateInput | null = null;
   if (options.aggregated) ({ table, input: agg } = readAggregate(specIn, table));
   const spec = validateSpec(specIn, table);
-  if (agg && spec.weights !== undefined) {
-    throw new HetfxError(
-      `Cannot build model: likelihood weights ("${spec.weights}") are not supported with ` +
-        `aggregated data; fit the rows, or aggregate duplicated rows into counts instead.`,
-    );
-  }
   // Likelihood weights multiply each row's log-likelihood: the compression sums them. Checked
-  // before missing values so that a NaN weight is named with its row.
-  const weights = likelihoodWeights(spec, table);
+  // before missing values so that a NaN weight is named with its row. Aggregated data hold
+  // them summed (Σw, Σw·y, …; readAggregate checks them): `likelihood` is what the
+  // likelihood's sums read.
+  const weights = agg ? null : likelihoodWeights(spec, table);
+  const likelihood = agg && spec.weights !== undefined ? weightedInput(agg, spec.weights) : agg;
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
   const y = agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table);
@@ -132,10 +130,12 @@ export function compileModel(
 
   const design = populationDesign(spec, table, agg, hasIntercept);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
-  // Degenerate outcomes and separation (not checked on aggregated data: they need the rows).
+  // Degenerate outcomes and separation (aggregated data: the outcome checks their sums allow;
+  // separation needs the rows).
+  const allowDegenerate = options.allowDegenerateOutcome ?? false;
   const degenerate = agg
-    ? []
-    : degenerateData(spec, y, trials, fixed, defaults, options.allowDegenerateOutcome ?? false);
+    ? (allowDegenerate ? [] : aggregateOutcomeVariation(spec, agg, y))
+    : degenerateData(spec, y, trials, fixed, defaults, allowDegenerate);
   const nFixed = fixed.length;
   const firstFixed = hasIntercept ? 1 : 0;
   const interceptOffset = hasIntercept ? 0 : -1;
@@ -165,17 +165,22 @@ export function compileModel(
   // Compression.
   const stats = family.compression === "cells"
     ? agg
-      ? aggregateGaussianStats(design, spec.outcome, agg, cellOfRow, nCells, aHat, kTotal)
+      ? aggregateCells(spec, design, { agg, likelihood: likelihood! }, {
+        cellOfRow,
+        nCells,
+        aHat,
+        kTotal,
+      }, hasIntercept)
       : gaussianStats(columns, y, weights, cellOfRow, nCells, aHat, kTotal)
     : patternStats(
       family,
       columns,
-      { y, trials, weights },
+      { y, trials: likelihood && spec.trials ? likelihood.sum([spec.trials]) : trials, weights },
       cellOfRow,
       aHat,
       kTotal,
-      agg?.n ?? null,
-      agg ? agg.sum([spec.outcome]) : undefined,
+      likelihood?.n ?? null,
+      likelihood ? likelihood.sum([spec.outcome]) : undefined,
     );
 
   const contrasts = spec.treatment === null
@@ -260,6 +265,31 @@ export function compileModel(
     warnings,
   };
   return applyParameterization(compiled, options.parameterization ?? "noncentered");
+}
+
+/**
+ * An aggregated Gaussian model's cell statistics, after refusing constant or collinear
+ * population-level columns from their total Gram matrix (the row route checks the columns).
+ */
+function aggregateCells(
+  spec: ModelSpec,
+  design: ReturnType<typeof populationDesign>,
+  input: { agg: AggregateInput; likelihood: AggregateInput },
+  cells: { cellOfRow: Int32Array; nCells: number; aHat: Float64Array; kTotal: number },
+  hasIntercept: boolean,
+) {
+  const { cellOfRow, nCells, aHat, kTotal } = cells;
+  const statsOf = (a: AggregateInput) =>
+    aggregateGaussianStats(design, spec.outcome, a, cellOfRow, nCells, aHat, kTotal);
+  const stats = statsOf(input.likelihood);
+  // The design is checked unweighted, as the row route checks its columns.
+  const plain = input.likelihood === input.agg ? stats : statsOf(input.agg);
+  const P = (hasIntercept ? 1 : 0) + design.fixed.length;
+  const D = design.columns.length;
+  const names = design.columnNames.slice(0, P);
+  const intercept = hasIntercept || spec.intercept;
+  checkAggregateDesign(plain.G, D, names, design, input.agg, intercept, design.fixedMeans);
+  return stats;
 }
 
 /**
@@ -389,7 +419,8 @@ function populationDesign(
     derivatives.push(fixed[p].derivatives);
     vars.push(summedVars(fixed[p].term)), centres.push(rawColumns ? fixedMeans[p] : 0);
   }
-  // (Aggregated Gaussian data: the key rows do not hold the columns' values; not checked here.)
+  // (Aggregated Gaussian data: the key rows do not hold the columns' values; checked from their
+  // Gram matrix in aggregateCells.)
   if (!rawColumns) {
     checkPopulationDesign(
       columns.map((values, i) => ({ name: columnNames[i], values })),
@@ -736,7 +767,7 @@ function patternStats(
       yValue.push(y[i]);
     }
     // Aggregated: y holds key-row means, aggregateN the rows and aggregateYSum Σy per key row
-    // (aggregated data have no likelihood weights).
+    // (with likelihood weights: Σw and Σw·y; `weights` is then null).
     const wi = weights === null ? 1 : weights[i];
     rows[p] += aggregateN ? aggregateN[i] : wi;
     ySum[p] += aggregateYSum ? aggregateYSum[i] : wi * y[i];

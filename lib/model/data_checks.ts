@@ -82,15 +82,43 @@ export function checkPopulationDesign(
       gram[b * D + a] = s;
     }
   }
+  checkDesignGram(gram, columns.map((c) => c.name), hasIntercept, fixedMeans);
+}
+
+/**
+ * {@link checkPopulationDesign} from the columns' Gram matrix (D × D, row-major): what an
+ * aggregated Gaussian compile has (lib/model/aggregate_stats.ts) instead of the columns. A
+ * diagonal entry at most `reference[a]` × 1e-9 (the uncentred column's sum of squares: the sums'
+ * rounding) counts as a constant column.
+ *
+ * @example
+ * ```ts
+ * import { checkDesignGram } from "./data_checks.ts";
+ * // Intercept and x over 3 rows with x − mean = −1, 0, 1: fine.
+ * checkDesignGram(new Float64Array([3, 0, 0, 2]), ["Intercept", "x"], true);
+ * let message = "";
+ * try { checkDesignGram(new Float64Array([3, 0, 0, 0]), ["Intercept", "x"], true); }
+ * catch (e) { message = String(e); }
+ * console.assert(message.includes('"x" has the same value'));
+ * ```
+ */
+export function checkDesignGram(
+  gram: Float64Array,
+  names: readonly string[],
+  hasIntercept: boolean,
+  fixedMeans?: Float64Array,
+  reference?: Float64Array,
+): void {
+  const D = names.length;
   const first = hasIntercept ? 1 : 0;
   const scale = new Float64Array(D);
   for (let a = 0; a < D; a++) {
     const diag = gram[a * D + a];
-    if (diag > 0) {
+    if (diag > (reference ? RANK_TOLERANCE * reference[a] : 0)) {
       scale[a] = 1 / Math.sqrt(diag);
       continue;
     }
-    const name = columns[a].name;
+    const name = names[a];
     const value = hasIntercept && fixedMeans ? formatValue(fixedMeans[a - first]) : "0";
     throw new HetfxError(
       `${FAIL}: predictor "${name}" has the same value (${value}) in every row, so its ` +
@@ -132,8 +160,8 @@ export function checkPopulationDesign(
       c[k] = s / L[k * D + k];
     }
     const partners = [];
-    for (let k = 0; k < j; k++) if (Math.abs(c[k]) > 1e-6) partners.push(columns[k].name);
-    const name = columns[j].name;
+    for (let k = 0; k < j; k++) if (Math.abs(c[k]) > 1e-6) partners.push(names[k]);
+    const name = names[j];
     const others = partners.filter((p) => p !== "Intercept");
     const what = others.length === 0
       ? "the intercept (it is constant)"

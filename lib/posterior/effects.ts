@@ -30,10 +30,10 @@ import {
   LinearPredictor,
   type LinearPredictorOptions,
   predictorColumns,
-  trainingTable,
 } from "./linear_predictor.ts";
 import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
 import { treatmentContrasts } from "../spec/treatment_coding.ts";
+import { checkAggregatedAverage, trainingRows } from "./training_rows.ts";
 
 /** Options of {@link effects}. */
 export interface EffectsOptions extends LinearPredictorOptions {
@@ -97,9 +97,13 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
       "Cannot compute effects: the model has no treatment; set one with .treatment(col).",
     );
   }
-  const training = trainingTable(fit, "effects");
+  const training = trainingRows(fit, "effects").table;
   const column = getColumn(training, treatment, "Cannot compute effects");
-  return treatmentContrasts(training, treatment, fit.spec.treatmentReference).map((c) => {
+  // Aggregated data: the compiled contrasts (a summed treatment's key rows hold its means).
+  const contrasts = fit.data.aggregated
+    ? fit.data.contrasts
+    : treatmentContrasts(training, treatment, fit.spec.treatmentReference);
+  return contrasts.map((c) => {
     if (c.kind !== "continuous") {
       // A contrast: every row's treatment set to the high (low) value or level.
       const fill = (table: Table, side: "high" | "low"): Column =>
@@ -179,13 +183,17 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   }
   const treatment = fit.spec.treatment;
   const contrasts = effectContrasts(fit);
-  const table = options.newdata ?? trainingTable(fit, "effects");
   const by = options.by ?? [];
+  // Without newdata, an aggregated fit's key rows stand for n data rows each.
+  const training = options.newdata ? null : trainingRows(fit, "effects");
+  if (training) checkAggregatedAverage(fit, training, { by, scale, weights: options.weights });
+  const table = options.newdata ?? training!.table;
+  const counts = training?.counts ?? null;
   const byColumns = by.map((name) => getColumn(table, name, context));
   const weights = options.weights === undefined ? null : weightColumn(table, options.weights);
   if (treatment !== null) getColumn(table, treatment, context);
   return contrasts.flatMap((contrast) =>
-    contrastEffects(fit, options, contrast, { table, by, byColumns, weights, scale })
+    contrastEffects(fit, options, contrast, { table, by, byColumns, weights, counts, scale })
   );
 }
 
@@ -199,11 +207,13 @@ function contrastEffects(
     by: readonly string[];
     byColumns: Column[];
     weights: Float64Array | null;
+    /** Data rows per table row (an aggregated fit's key rows); null: one each. */
+    counts: Float64Array | null;
     scale: "response" | "link";
   },
 ): EffectEstimate[] {
   const context = "Cannot compute effects";
-  const { table, by, byColumns, weights, scale } = rows;
+  const { table, by, byColumns, counts, scale } = rows;
   const treatment = fit.spec.treatment!;
   const high = withColumn(table, treatment, contrast.column(table, "high"));
   const low = withColumn(table, treatment, contrast.column(table, "low"));
@@ -222,7 +232,8 @@ function contrastEffects(
   const a = new Float64Array(S);
   const b = new Float64Array(S);
   for (let i = 0; i < table.nRows; i++) {
-    const w = weights ? weights[i] : 1;
+    const count = counts ? counts[i] : 1;
+    const w = (rows.weights ? rows.weights[i] : 1) * count;
     lpHigh.eta(i, a);
     lpLow.eta(i, b);
     if (scale === "response") respHigh(i, a), respLow(i, b);
@@ -241,10 +252,10 @@ function contrastEffects(
         cellOf.set(key, c);
       }
       cell = cells[c];
-      cell.n++;
+      cell.n += count;
       cell.weight += w;
     }
-    overall.n++;
+    overall.n += count;
     overall.weight += w;
     const scaleBy = w / contrast.step;
     for (let s = 0; s < S; s++) {
@@ -363,7 +374,8 @@ export function datagrid(
   fit: FitResult,
   values: Record<string, readonly (string | number)[]>,
 ): Table {
-  const training = trainingTable(fit, "a data grid");
+  // Typical values weigh an aggregated fit's key rows by the data rows they stand for.
+  const { table: training, counts } = trainingRows(fit, "a data grid");
   const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
   const columns = [...new Set([...predictorColumns(fit), ...Object.keys(values)])];
   let n = 1;
@@ -389,7 +401,7 @@ export function datagrid(
     const reference = training.columns[name];
     if (given === undefined) {
       const column = getColumn(training, name, "Cannot build a data grid");
-      out[name] = typicalColumn(column, n, grouping.has(name));
+      out[name] = typicalColumn(column, n, grouping.has(name), counts);
       continue;
     }
     const repeat = repeats.get(name)!;
@@ -423,17 +435,25 @@ export function datagrid(
   return makeTable(out, columns);
 }
 
-function typicalColumn(column: Column, n: number, mode: boolean): Column {
+function typicalColumn(
+  column: Column,
+  n: number,
+  mode: boolean,
+  rowCounts: Float64Array | null,
+): Column {
+  const count = (i: number) => rowCounts ? rowCounts[i] : 1;
   if (column.kind === "factor") {
     const counts = new Array(column.levels.length).fill(0);
-    for (const c of column.codes) if (c >= 0) counts[c]++;
+    column.codes.forEach((c, i) => c >= 0 && (counts[c] += count(i)));
     const best = counts.indexOf(Math.max(...counts));
     return { kind: "factor", codes: new Int32Array(n).fill(best), levels: column.levels };
   }
   let value: number;
   if (mode) {
     const counts = new Map<number, number>();
-    for (const v of column.values) if (!Number.isNaN(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    column.values.forEach((v, i) =>
+      !Number.isNaN(v) && counts.set(v, (counts.get(v) ?? 0) + count(i))
+    );
     let best = NaN, bestCount = -1;
     for (const [v, c] of counts) {
       if (c > bestCount || (c === bestCount && v < best)) (best = v), (bestCount = c);
@@ -441,7 +461,7 @@ function typicalColumn(column: Column, n: number, mode: boolean): Column {
     value = best;
   } else {
     let s = 0, m = 0;
-    for (const v of column.values) if (!Number.isNaN(v)) (s += v), m++;
+    column.values.forEach((v, i) => !Number.isNaN(v) && ((s += v * count(i)), (m += count(i))));
     value = s / m;
   }
   return { kind: "number", values: new Float64Array(n).fill(value) };

@@ -22,7 +22,8 @@ import { getColumn, makeTable, requireTable, type Table, takeRows } from "../dat
 import { groupKeys } from "../data/groups.ts";
 import type { FitResult } from "./fit_result.ts";
 import { datagrid, type EffectEstimate, effects } from "./effects.ts";
-import { predictorColumns, trainingTable } from "./linear_predictor.ts";
+import { predictorColumns } from "./linear_predictor.ts";
+import { trainingRows } from "./training_rows.ts";
 
 /** Options of {@link poststratify}. */
 export interface PoststratifyOptions {
@@ -146,9 +147,17 @@ function splitOverSampleGroups(
   weight: string,
   columns: readonly string[],
 ): Table {
-  const training = trainingTable(fit, "a poststratified effect averaged over groups");
+  const { table: training, counts } = trainingRows(
+    fit,
+    "a poststratified effect averaged over groups",
+  );
   const keys = groupKeys(training, columns);
   const J = keys.sizes.length;
+  // An aggregated fit's key rows count n data rows each.
+  if (counts) {
+    keys.sizes.fill(0);
+    keys.index.forEach((g, i) => g >= 0 && (keys.sizes[g] += counts[i]));
+  }
   const representative = new Int32Array(J).fill(-1);
   for (let i = 0; i < training.nRows; i++) {
     const g = keys.index[i];

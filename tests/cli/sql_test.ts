@@ -115,5 +115,6 @@ Deno.test("sql and fit refuse bad input with exit status 2", async () => {
   await Deno.writeTextFile(incomplete, "x,treat,g2,n\n1,0,a,3\n");
   const bad = await dryRunAggregated(incomplete);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr + bad.stdout, /column "y" not found/);
+  // Without sum__y: the aggregate's message, not the formula's "column not found".
+  assert.match(bad.stderr + bad.stdout, /"y" is neither a key column nor summed \("sum__y"\)/);
 });

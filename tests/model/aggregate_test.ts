@@ -4,7 +4,7 @@
  * effects, a continuous covariate, a factor and a numeric treatment interaction; default priors
  * from y_median/y_mad; malformed aggregates refused naming the column.
  *
- * Also covers: aggregate_rows.ts, aggregate_stats.ts, used_columns.ts.
+ * Also covers: aggregate_rows.ts, aggregate_stats.ts, aggregate_checks.ts, used_columns.ts.
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -129,5 +129,85 @@ Deno.test("aggregate: malformed aggregates are refused naming the column", () =>
   assert.throws(
     () => compileModel(g, noMedian, { aggregated: true }),
     (e) => e instanceof HetfxError && /y_median/.test(e.message),
+  );
+});
+
+/** The table with column `name` replaced by `values`. */
+function replaced(rows: Table, name: string, values: (i: number) => number): Table {
+  const v = Float64Array.from({ length: rows.nRows }, (_, i) => values(i));
+  return makeTable({ ...rows.columns, [name]: { kind: "number", values: v } });
+}
+
+/** Compiling the aggregate of `rows` throws a HetfxError matching `pattern`, as the rows do. */
+function refusedLikeRows(spec: ModelSpec, rows: Table, pattern: RegExp) {
+  const isRefusal = (e: Error) => e instanceof HetfxError && pattern.test(e.message);
+  assert.throws(() => compileModel(spec, rows), (e: Error) => e instanceof HetfxError);
+  assert.throws(
+    () => compileModel(spec, aggregateRows(spec, rows), { aggregated: true }),
+    isRefusal,
+  );
+}
+
+Deno.test("aggregate: outcome variation is checked from the sums", () => {
+  const gaussian = crossedSpec("gaussian");
+  const rows = simulatedTable(200, "gaussian", 6);
+  refusedLikeRows(gaussian, replaced(rows, "y", () => 2.5), /"y" has no variation/);
+  const bernoulli = crossedSpec("bernoulli");
+  const events = simulatedTable(200, "bernoulli", 6);
+  refusedLikeRows(bernoulli, replaced(events, "y", () => 1), /"y" is an event in every row/);
+  refusedLikeRows(bernoulli, replaced(events, "y", () => 0), /"y" is 0 \(no event\)/);
+  const binomial = crossedSpec("binomial");
+  const trials = (simulatedTable(200, "binomial", 6).columns.trials as { values: Float64Array })
+    .values;
+  refusedLikeRows(
+    binomial,
+    replaced(simulatedTable(200, "binomial", 6), "y", (i) => trials[i]),
+    /"y" is an event in every row/,
+  );
+  // Varying outcomes pass, with the row fit's warnings (checked in assertSameDensity too).
+  const ok = compileModel(gaussian, aggregateRows(gaussian, rows), { aggregated: true });
+  assert.equal(ok.aggregated, true);
+});
+
+Deno.test("aggregate: constant and collinear Gaussian columns are refused from the sums", () => {
+  const spec = crossedSpec("gaussian");
+  const rows = simulatedTable(200, "gaussian", 8);
+  refusedLikeRows(spec, replaced(rows, "x", () => 0.75), /predictor "x" has the same value/);
+  // x2 = 2x − 1: perfectly collinear with x (the columns are centred).
+  const x = (rows.columns.x as { values: Float64Array }).values;
+  const collinear = { ...spec, terms: [...spec.terms, "x2"] };
+  refusedLikeRows(
+    collinear,
+    replaced(rows, "x2", (i) => 2 * x[i] - 1),
+    /"x2" is perfectly collinear with "x"/,
+  );
+  // An independent second covariate is fine.
+  const u = seeded(21);
+  const free = replaced(rows, "x2", () => u());
+  compileModel(collinear, aggregateRows(collinear, free), { aggregated: true });
+});
+
+Deno.test("aggregate: likelihood weights sum into Σw, Σw·y, … with the row-level log density", () => {
+  for (const family of FAMILIES) {
+    const rows = simulatedTable(300, family, 12);
+    // Weights 0.5, 1, …, 2.5 by row: uneven within every key.
+    const weighted = replaced(rows, "w", (i) => 0.5 * (1 + (i % 5)));
+    const spec = { ...crossedSpec(family), weights: "w" };
+    assertSameDensity(spec, weighted, 4);
+    const layout = aggregateLayout(spec, (v) => v === "f" || v === "g2");
+    assert.ok(!layout.keys.includes("w"), family);
+    assert.ok(layout.sums.some((s) => s.name === "sum__w"), family);
+    assert.ok(layout.sums.some((s) => s.name === "sum__w__y"), family);
+  }
+  // Negative summed weights are refused naming the column.
+  const spec = { ...crossedSpec("gaussian"), weights: "w" };
+  const agg = aggregateRows(spec, replaced(simulatedTable(100, "gaussian", 3), "w", () => 1));
+  const sw = (agg.columns.sum__w as { values: Float64Array }).values;
+  assert.throws(
+    () =>
+      compileModel(spec, replaced(agg, "sum__w", (i) => i === 1 ? -1 : sw[i]), {
+        aggregated: true,
+      }),
+    (e: Error) => e instanceof HetfxError && /"sum__w".*-1 in row 2/.test(e.message),
   );
 });

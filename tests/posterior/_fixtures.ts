@@ -51,14 +51,17 @@ export function smallTable(): Table {
   });
 }
 
+/** smallFit()'s sampler options (for fits that must match it). */
+export const SMALL_FIT_OPTIONS = {
+  chains: 2,
+  warmup: 200,
+  draws: 200,
+  seed: 3,
+  adaptDelta: 0.95,
+  progress: false,
+} as const;
+
 export function smallFit(): Promise<Fit> {
-  small ??= formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable()).fit({
-    chains: 2,
-    warmup: 200,
-    draws: 200,
-    seed: 3,
-    adaptDelta: 0.95,
-    progress: false,
-  });
+  small ??= formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable()).fit(SMALL_FIT_OPTIONS);
   return small;
 }
