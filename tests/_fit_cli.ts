@@ -3,6 +3,9 @@
  * CLI tests.
  */
 
+/** Short sampling for CLI tests that check outputs, not the posterior: 100 + 100 per chain. */
+export const QUICK_SAMPLING = ["--warmup", "100", "--draws", "100", "--no-progress"];
+
 /** `cli/<script>` with the tasks' permissions, output piped, no colour. */
 export function cliCommand(script: string, args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {

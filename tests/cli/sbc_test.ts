@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { main, parseSbcArgs } from "../../cli/sbc.ts";
+import { QUICK_SAMPLING } from "../_fit_cli.ts";
 
 Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest goes to fit's parser", () => {
   const parsed = parseSbcArgs(["d.csv", "--sims", "7", "--workers=2", "--formula", "y ~ x"]);
@@ -48,11 +49,7 @@ Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract",
       "2",
       "--chains",
       "2",
-      "--warmup",
-      "100",
-      "--draws",
-      "100",
-      "--no-progress",
+      ...QUICK_SAMPLING,
       "--out",
       `${dir}/sbc.json`,
     ]);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../../cli/sql.ts";
-import { runFitCli } from "../_fit_cli.ts";
+import { QUICK_SAMPLING, runFitCli } from "../_fit_cli.ts";
 import { getColumn, labelAt } from "../../lib/data/table.ts";
 import { simulatedTable } from "../model/_fixtures.ts";
 
@@ -88,11 +88,7 @@ Deno.test("fit --engine duckdb records the engine, rows scanned and patterns", a
     "bernoulli",
     "--chains",
     "1",
-    "--warmup",
-    "100",
-    "--draws",
-    "100",
-    "--no-progress",
+    ...QUICK_SAMPLING,
     "--out",
     out,
   ]);
