@@ -8,6 +8,7 @@
  *     [--warmup 150] [--draws 60] [--start laplace|uniform] [--every 1] [--seed 1]
  */
 import { parseArgs } from "node:util";
+import { stringOptions } from "../cli/_args.ts";
 import { CompiledModel } from "../lib/model/compiled_model.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
 import type { ChainDraws } from "../lib/sampler/backend.ts";
@@ -19,14 +20,7 @@ import { continuousBernoulli } from "../tests/webgpu/_models.ts";
 const a = parseArgs({
   args: Deno.args,
   options: {
-    rows: { type: "string" },
-    groups: { type: "string" },
-    chains: { type: "string" },
-    warmup: { type: "string" },
-    draws: { type: "string" },
-    start: { type: "string" },
-    every: { type: "string" },
-    seed: { type: "string" },
+    ...stringOptions("rows", "groups", "chains", "warmup", "draws", "start", "every", "seed"),
   },
 }).values;
 const rows = Number(a.rows ?? 1e5);

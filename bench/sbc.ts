@@ -16,6 +16,7 @@
  * included), which a shared machine's load does not inflate the way it does wall time.
  */
 import { parseArgs } from "node:util";
+import { stringOptions } from "../cli/_args.ts";
 import process from "node:process";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
@@ -24,15 +25,7 @@ import { sbc } from "../lib/calibration/sbc.ts";
 const FULL = 200;
 const args = parseArgs({
   args: Deno.args,
-  options: {
-    sims: { type: "string" },
-    workers: { type: "string" },
-    seed: { type: "string" },
-    backend: { type: "string" },
-    chains: { type: "string" },
-    warmup: { type: "string" },
-    draws: { type: "string" },
-  },
+  options: { ...stringOptions("sims", "workers", "seed", "backend", "chains", "warmup", "draws") },
 }).values;
 const sims = Number(args.sims ?? FULL);
 const workers = Number(args.workers ?? navigator.hardwareConcurrency ?? 1);

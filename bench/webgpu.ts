@@ -25,6 +25,7 @@
  * replace those in the existing file and the others are kept (each row says when it was measured).
  */
 import { parseArgs } from "node:util";
+import { flagOptions, stringOptions } from "../cli/_args.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compileModel } from "../lib/model/compile.ts";
@@ -43,14 +44,8 @@ import { canonicalChainDraws, withSdScales } from "../lib/model/signed_scales.ts
 const args = parseArgs({
   args: Deno.args,
   options: {
-    budget: { type: "string" },
-    out: { type: "string" },
-    quick: { type: "boolean" },
-    models: { type: "string" },
-    "gpu-chains": { type: "string" },
-    "cpu-chains": { type: "string" },
-    timeout: { type: "string" },
-    update: { type: "boolean" },
+    ...stringOptions("budget", "out", "models", "gpu-chains", "cpu-chains", "timeout"),
+    ...flagOptions("quick", "update"),
   },
 }).values;
 const BUDGET_S = Number(args.budget ?? 120);
