@@ -109,6 +109,9 @@ interface Result {
   warmup_s: number;
   sampling_s: number;
   total_s: number;
+  /** Each chain's own warmup and sampling seconds, summed (the phase ratio to read). */
+  warmup_chain_s?: number;
+  sampling_chain_s?: number;
   divergences: number;
   max_rhat: number;
   min_ess_bulk: number;
@@ -144,6 +147,8 @@ async function run(
     warmup_s: t.warmup_s,
     sampling_s: t.sampling_s,
     total_s: t.total_s,
+    warmup_chain_s: t.warmup_chain_s,
+    sampling_chain_s: t.sampling_chain_s,
     divergences: d.divergences,
     max_rhat: d.max_rhat,
     min_ess_bulk: d.min_ess_bulk,
@@ -161,7 +166,9 @@ async function run(
     `${name} (${result.method}): ${result.total_s.toFixed(2)} s total (warmup ${
       result.warmup_s.toFixed(2)
     }, ` +
-      `sampling ${result.sampling_s.toFixed(2)}), ${d.divergences} divergences, max R-hat ` +
+      `sampling ${result.sampling_s.toFixed(2)}; chain-seconds warmup ` +
+      `${t.warmup_chain_s?.toFixed(2)}, sampling ${t.sampling_chain_s?.toFixed(2)}), ` +
+      `${d.divergences} divergences, max R-hat ` +
       `${d.max_rhat.toFixed(3)}, min bulk ESS ${Math.round(d.min_ess_bulk)} → ` +
       `${Math.round(result.min_ess_bulk_per_s)} ESS/s; leapfrog steps warmup ` +
       `${result.warmup_leapfrog_steps}, sampling ${result.sampling_leapfrog_steps}`,
