@@ -33,6 +33,7 @@ import {
 import { formula } from "../lib/spec/formula.ts";
 import { halfNormal, lkj, normal, studentT } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
+import type { FitInfo } from "../lib/posterior/fit_result.ts";
 import type { Family } from "../lib/spec/model_spec.ts";
 import { seeded } from "../tests/_seeded.ts";
 
@@ -96,7 +97,8 @@ export function bushPratherAppendixModel(table: Table): HierBuilder {
   });
 }
 
-interface Result {
+/** fit.info.timing's seconds (its chain-seconds: the warmup/sampling ratio to read) and more. */
+interface Result extends Readonly<FitInfo["timing"]> {
   name: string;
   method: string;
   rows: number;
@@ -105,13 +107,6 @@ interface Result {
   warmup: number;
   draws: number;
   adapt_delta: number;
-  compile_s: number;
-  warmup_s: number;
-  sampling_s: number;
-  total_s: number;
-  /** Each chain's own warmup and sampling seconds, summed (the phase ratio to read). */
-  warmup_chain_s?: number;
-  sampling_chain_s?: number;
   divergences: number;
   max_rhat: number;
   min_ess_bulk: number;

@@ -21,7 +21,6 @@ import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
 import { plainNonCentred, signedScaleForm } from "./signed_scales.ts";
 import {
-  dataCentredStandardisedFromV,
   dataCentredValue,
   dataCentringBackward,
   dataCentringLogJacobian,
@@ -522,7 +521,10 @@ export class CompiledModel implements SamplerTarget {
         if (mixed && dc) {
           const sa = dataCentredValue(v, m, c[a], dc.information[i], dc.estimate[i]);
           s[i] = sa;
-          ua = dataCentredStandardisedFromV(v, m, c[a], dc.information[i], dc.estimate[i]);
+          // u = (s − m)/c without the subtraction: accurate for a tiny c, defined for a signed one.
+          const ic = dc.information[i] * c[a];
+          const g = 1 + ic * c[a];
+          ua = (ic * (dc.estimate[i] - m)) / g + v / Math.sqrt(g);
           lp += dataCentringLogJacobian(c[a], dc.information[i]);
         } else if (!mixed || term.noncentering[a] === 1) {
           ua = v;

@@ -62,29 +62,6 @@ export function dataCentredStandardised(
 }
 
 /**
- * u = (s − m)/c for s = {@link dataCentredValue}(v, …), computed without the subtraction, so it
- * stays accurate when c is tiny (and defined for a negative c: a signed sd scale).
- *
- * @example
- * ```ts
- * import { dataCentredStandardisedFromV, dataCentredValue } from "./data_centring.ts";
- * const s = dataCentredValue(0.7, 0.1, -0.5, 400, 0.3);
- * const u = dataCentredStandardisedFromV(0.7, 0.1, -0.5, 400, 0.3);
- * console.assert(Math.abs(u - (s - 0.1) / -0.5) < 1e-12);
- * ```
- */
-export function dataCentredStandardisedFromV(
-  v: number,
-  m: number,
-  c: number,
-  information: number,
-  estimate: number,
-): number {
-  const g = 1 + information * c * c;
-  return (information * c * (estimate - m)) / g + v / Math.sqrt(g);
-}
-
-/**
  * −½ log(1 + I c²): the term one data-centred value adds to the log density besides −½u².
  *
  * @example

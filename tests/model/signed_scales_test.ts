@@ -22,6 +22,28 @@ import {
 const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
 const SPECS = { crossed: crossedSpec, "single term": singleTermSpec };
 
+/**
+ * At a random signed point ψ: the signed target equals the log-sd target at canonicalTheta(ψ)
+ * less the log-sd Jacobian Σ log|u|. Returns ψ and the mapped point.
+ */
+function assertMapsToLogSd(signedModel: CompiledModel, logModel: CompiledModel, seed: number) {
+  const data = signedModel.data;
+  const psi = signedPoint(signedModel, seed);
+  const lpSigned = signedModel.logDensityGradient(psi, new Float64Array(data.dim));
+  const theta = Float64Array.from(psi);
+  canonicalTheta(data, theta);
+  const lpLog = logModel.logDensityGradient(theta, new Float64Array(data.dim));
+  let jacobian = 0;
+  data.terms.forEach((t) =>
+    t.signedSd?.forEach((s, k) => {
+      if (s) jacobian += Math.log(Math.abs(psi[t.logSdOffset + k]));
+    })
+  );
+  assert.ok(Number.isFinite(lpLog), `seed ${seed}: lp ${lpLog}`);
+  assert.ok(Math.abs(lpLog - (lpSigned + jacobian)) < 1e-9 * Math.abs(lpLog), `seed ${seed}`);
+  return { psi, theta };
+}
+
 /** A random point with every signed scale drawn from ±(0.05 … 2), negative ones included. */
 function signedPoint(model: CompiledModel, seed: number): Float64Array {
   const u = seeded(seed);
@@ -68,18 +90,7 @@ for (const [name, makeSpec] of Object.entries(SPECS)) {
     const signedModel = new CompiledModel(data);
     const logModel = new CompiledModel(logData);
     for (const seed of [1, 2, 3, 4]) {
-      const psi = signedPoint(signedModel, seed);
-      const lpSigned = signedModel.logDensityGradient(psi, new Float64Array(data.dim));
-      const theta = Float64Array.from(psi);
-      canonicalTheta(data, theta);
-      const lpLog = logModel.logDensityGradient(theta, new Float64Array(data.dim));
-      let jacobian = 0;
-      data.terms.forEach((t) =>
-        t.signedSd?.forEach((s, k) => {
-          if (s) jacobian += Math.log(Math.abs(psi[t.logSdOffset + k]));
-        })
-      );
-      assert.ok(Math.abs(lpLog - (lpSigned + jacobian)) < 1e-9 * Math.abs(lpLog), `seed ${seed}`);
+      const { psi, theta } = assertMapsToLogSd(signedModel, logModel, seed);
       // Varying effects: r from the mapped point equals diag(u) L z at the signed one.
       data.terms.forEach((t, ti) => {
         const direct = plainEffectsAt(t, psi);
@@ -188,19 +199,5 @@ Deno.test("signed scales on data-centred terms: a point maps to the log-sd model
   const { logData, data } = dataCentredSigned("bernoulli");
   const signedModel = new CompiledModel(data);
   const logModel = new CompiledModel(logData);
-  for (const seed of [1, 2, 3, 4]) {
-    const psi = signedPoint(signedModel, seed);
-    const lpSigned = signedModel.logDensityGradient(psi, new Float64Array(data.dim));
-    const theta = Float64Array.from(psi);
-    canonicalTheta(data, theta);
-    const lpLog = logModel.logDensityGradient(theta, new Float64Array(data.dim));
-    let jacobian = 0;
-    data.terms.forEach((t) =>
-      t.signedSd?.forEach((s, k) => {
-        if (s) jacobian += Math.log(Math.abs(psi[t.logSdOffset + k]));
-      })
-    );
-    assert.ok(Number.isFinite(lpLog), `seed ${seed}`);
-    assert.ok(Math.abs(lpLog - (lpSigned + jacobian)) < 1e-9 * Math.abs(lpLog), `seed ${seed}`);
-  }
+  for (const seed of [1, 2, 3, 4]) assertMapsToLogSd(signedModel, logModel, seed);
 });
