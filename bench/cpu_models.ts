@@ -33,6 +33,7 @@ import {
 import { formula } from "../lib/spec/formula.ts";
 import { halfNormal, lkj, normal, studentT } from "../lib/spec/priors.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
+import type { FitInfo } from "../lib/posterior/fit_result.ts";
 import type { Family } from "../lib/spec/model_spec.ts";
 import { seeded } from "../tests/_seeded.ts";
 
@@ -96,7 +97,8 @@ export function bushPratherAppendixModel(table: Table): HierBuilder {
   });
 }
 
-interface Result {
+/** fit.info.timing's seconds (its chain-seconds: the warmup/sampling ratio to read) and more. */
+interface Result extends Readonly<FitInfo["timing"]> {
   name: string;
   method: string;
   rows: number;
@@ -105,10 +107,6 @@ interface Result {
   warmup: number;
   draws: number;
   adapt_delta: number;
-  compile_s: number;
-  warmup_s: number;
-  sampling_s: number;
-  total_s: number;
   divergences: number;
   max_rhat: number;
   min_ess_bulk: number;
@@ -144,6 +142,8 @@ async function run(
     warmup_s: t.warmup_s,
     sampling_s: t.sampling_s,
     total_s: t.total_s,
+    warmup_chain_s: t.warmup_chain_s,
+    sampling_chain_s: t.sampling_chain_s,
     divergences: d.divergences,
     max_rhat: d.max_rhat,
     min_ess_bulk: d.min_ess_bulk,
@@ -161,7 +161,9 @@ async function run(
     `${name} (${result.method}): ${result.total_s.toFixed(2)} s total (warmup ${
       result.warmup_s.toFixed(2)
     }, ` +
-      `sampling ${result.sampling_s.toFixed(2)}), ${d.divergences} divergences, max R-hat ` +
+      `sampling ${result.sampling_s.toFixed(2)}; chain-seconds warmup ` +
+      `${t.warmup_chain_s?.toFixed(2)}, sampling ${t.sampling_chain_s?.toFixed(2)}), ` +
+      `${d.divergences} divergences, max R-hat ` +
       `${d.max_rhat.toFixed(3)}, min bulk ESS ${Math.round(d.min_ess_bulk)} → ` +
       `${Math.round(result.min_ess_bulk_per_s)} ESS/s; leapfrog steps warmup ` +
       `${result.warmup_leapfrog_steps}, sampling ${result.sampling_leapfrog_steps}`,

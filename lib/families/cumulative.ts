@@ -11,6 +11,7 @@ import { gaussianPilotSums, gaussianWorkingStep } from "./gaussian_pilot.ts";
 import { addThresholdGradient, thresholdsFromUnconstrained } from "./ordered_thresholds.ts";
 import { cumulativeWgsl } from "./cumulative_wgsl.ts";
 import { LOGIT_LINK, type OrdinalLink, PROBIT_LINK } from "./ordinal_links.ts";
+import { logitCategoryTerms } from "./logit_category_terms.ts";
 
 /** log P(y = k | η, τ) and its partials in the upper and lower threshold (a = τ_k − η, b = τ_{k−1} − η). */
 interface CategoryTerms {
@@ -29,6 +30,8 @@ export function categoryTerms(
   tau: ArrayLike<number>,
   out: CategoryTerms,
 ): void {
+  // The logit link has a closed form with half the transcendental calls (the hot loop).
+  if (link.name === "logit") return logitCategoryTerms(k, eta, tau, out);
   const K = tau.length + 1;
   if (k === 1) {
     const a = tau[0] - eta;

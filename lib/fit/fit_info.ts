@@ -108,6 +108,7 @@ export function assembleFitInfo(
       warmup_s: (times.samplingStarted - times.compiled) / 1000,
       sampling_s: (times.end - times.samplingStarted) / 1000,
       total_s: (times.end - times.start) / 1000,
+      ...chainSeconds(run.chains),
     },
     options: settings,
     rows: data.nRows,
@@ -115,5 +116,28 @@ export function assembleFitInfo(
     compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,
     parameterization: parameterizationInfo(plan.sampled),
     cancelled: run.cancelled,
+  };
+}
+
+/**
+ * Each phase's chain-seconds, summed over chains (fit.info.timing.warmup_chain_s and
+ * sampling_chain_s); empty when a chain was not timed.
+ *
+ * @example
+ * ```ts
+ * import { chainSeconds } from "./fit_info.ts";
+ * const t = chainSeconds([{ warmupSeconds: 1, samplingSeconds: 2 }, { warmupSeconds: 3, samplingSeconds: 1 }]);
+ * console.assert(t.warmup_chain_s === 4 && t.sampling_chain_s === 3);
+ * ```
+ */
+export function chainSeconds(
+  chains: readonly { warmupSeconds?: number; samplingSeconds?: number }[],
+): { warmup_chain_s?: number; sampling_chain_s?: number } {
+  const timed = chains.length > 0 &&
+    chains.every((c) => c.warmupSeconds !== undefined && c.samplingSeconds !== undefined);
+  if (!timed) return {};
+  return {
+    warmup_chain_s: chains.reduce((s, c) => s + c.warmupSeconds!, 0),
+    sampling_chain_s: chains.reduce((s, c) => s + c.samplingSeconds!, 0),
   };
 }

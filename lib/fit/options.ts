@@ -61,8 +61,8 @@ export interface FitOptions {
   /**
    * How NUTS and the WebGPU sampler hold the sds of plain non-centred terms: "auto" (default)
    * and "signed" sample each sd whose prior is symmetric about 0 as a signed scale u (sd = |u|;
-   * lib/model/signed_scales.ts), "log" as log sd. Draws are reported the same way either way
-   * (sd_* positive). A collapsed fit's level-collapsed target makes its own per-sd choice.
+   * lib/model/signed_scales.ts), "log" as log sd; "signed" also signs the sds of data-centred
+   * terms (exact, but slower there). Draws are reported the same way either way (sd_* positive). A collapsed fit's level-collapsed target makes its own per-sd choice.
    */
   sdScale?: SdScale;
   /**

@@ -19,7 +19,7 @@ import {
 } from "../families/ordered_thresholds.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
-import { plainNonCentred } from "./signed_scales.ts";
+import { plainNonCentred, signedScaleForm } from "./signed_scales.ts";
 import {
   dataCentredValue,
   dataCentringBackward,
@@ -169,8 +169,8 @@ export class CompiledModel implements SamplerTarget {
       const gradR = new Float64Array(size);
       const rotated = term.contrasts;
       const plain = plainNonCentred(term);
-      if (!plain && term.signedSd?.some((s) => s)) {
-        throw new Error(`term ${term.group}: signed sd scales need the plain non-centred form`);
+      if (!signedScaleForm(term) && term.signedSd?.some((s) => s)) {
+        throw new Error(`term ${term.group}: signed sd scales need the non-centred form`);
       }
       return {
         term,
@@ -498,8 +498,9 @@ export class CompiledModel implements SamplerTarget {
     let lp = 0;
     let jacobian = 0;
     for (let a = 0; a < K; a++) {
+      // With a signed scale sd[a] (and so c[a]) may be negative; the Jacobian needs log|c|.
       c[a] = corr ? sd[a] * L[a * K + a] : sd[a];
-      logC[a] = Math.log(c[a]);
+      logC[a] = Math.log(Math.abs(c[a]));
       const lambda = term.noncentering[a];
       cPow[a] = lambda === 1 ? c[a] : lambda === 0 ? 1 : Math.exp(lambda * logC[a]);
       jacobian -= (1 - lambda) * logC[a];
@@ -520,7 +521,10 @@ export class CompiledModel implements SamplerTarget {
         if (mixed && dc) {
           const sa = dataCentredValue(v, m, c[a], dc.information[i], dc.estimate[i]);
           s[i] = sa;
-          ua = (sa - m) / c[a];
+          // u = (s − m)/c without the subtraction: accurate for a tiny c, defined for a signed one.
+          const ic = dc.information[i] * c[a];
+          const g = 1 + ic * c[a];
+          ua = (ic * (dc.estimate[i] - m)) / g + v / Math.sqrt(g);
           lp += dataCentringLogJacobian(c[a], dc.information[i]);
         } else if (!mixed || term.noncentering[a] === 1) {
           ua = v;
@@ -582,8 +586,13 @@ export class CompiledModel implements SamplerTarget {
             (1 - lambda) / ca;
         }
         gradient[z + a] += vBar;
-        // c = sd_a L_aa, m = sd_a Σ_{b<a} L_ab u_b.
-        gradient[gLogSd + a] += cBar * ca + mBar * m;
+        // c = sd_a L_aa, m = sd_a Σ_{b<a} L_ab u_b: ∂/∂log sd_a is cBar c + mBar m; for a signed
+        // scale sd_a itself, ∂/∂sd_a is cBar L_aa + mBar Σ_{b<a} L_ab u_b (no division by sd_a).
+        if (term.signedSd?.[a]) {
+          let mUnit = 0;
+          if (corr) { for (let b = 0; b < a; b++) mUnit += L[a * K + b] * u[row + b]; }
+          gradient[gLogSd + a] += cBar * (corr ? L[a * K + a] : 1) + mBar * mUnit;
+        } else gradient[gLogSd + a] += cBar * ca + mBar * m;
         if (corr) {
           gradL[a * K + a] += cBar * sd[a];
           const ms = mBar * sd[a];

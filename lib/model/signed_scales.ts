@@ -21,8 +21,22 @@ export function plainNonCentred(term: CompiledTerm): boolean {
 }
 
 /**
+ * True when the term may hold signed scales: plain non-centred, or data-centred with every other
+ * row non-centred (λ = 1). There every coefficient's rows depend on sd_a only through c = sd_a L_aa
+ * (odd in sd_a) and on Σ (even), so reflecting sd_a, the correlations of a and the θ block's column
+ * a leaves every effect unchanged (docs/ARCHITECTURE.md#signed-scales-in-the-full-model).
+ */
+export function signedScaleForm(term: CompiledTerm): boolean {
+  if (plainNonCentred(term)) return true;
+  return term.dataCentring !== undefined && term.noncentering.every((lambda) => lambda === 1);
+}
+
+/**
  * `data` with each term's `signedSd` set: "log" none; "signed" every sd of a plain non-centred
- * term whose prior is symmetric about 0; "auto" the same. Unlike the level-collapsed target
+ * or data-centred term (see {@link signedScaleForm}) whose prior is symmetric about 0; "auto" the
+ * same for plain non-centred terms only. A data-centred term's contrasts are mostly pinned by the
+ * data away from 0, which separates the ± modes of a signed sd: on the crossed Bernoulli bench it
+ * removed the divergences but cost 2–10× the gradients and two thirds of the ESS (bench/README.md). Unlike the level-collapsed target
  * (lib/model/level_collapsed_gaussian.ts), "auto" does not measure where the sd's posterior
  * lies: in the full model a signed scale costs nothing where the sd stays away from 0 and gains
  * much where it reaches 0.
@@ -35,7 +49,8 @@ export function plainNonCentred(term: CompiledTerm): boolean {
 export function withSdScales(data: CompiledData, scale: SdScale): CompiledData {
   const terms = data.terms.map((term) => {
     const { signedSd: _old, ...rest } = term;
-    if (scale === "log" || !plainNonCentred(term)) return rest;
+    const suits = scale === "signed" ? signedScaleForm(term) : plainNonCentred(term);
+    if (scale === "log" || !suits) return rest;
     const signedSd = term.sdPriors.map((prior) => signedScaleSuits(prior));
     return signedSd.some((s) => s) ? { ...rest, signedSd } : rest;
   });

@@ -68,7 +68,21 @@ export interface FitInfo {
   metricReason?: string;
   adapter: string | null;
   backendReason: string;
-  timing: { compile_s: number; warmup_s: number; sampling_s: number; total_s: number };
+  /**
+   * Wall seconds: warmup_s runs from compiled until every chain has left warmup, sampling_s from
+   * then to the end. With more chains than cores a chain that finished warmup early samples inside
+   * warmup_s, so compare phases with the chain-seconds instead: warmup_chain_s and
+   * sampling_chain_s sum each chain's own time in each phase (absent where the backend does not
+   * time its chains, e.g. WebGPU, whose chains run in lockstep).
+   */
+  timing: {
+    compile_s: number;
+    warmup_s: number;
+    sampling_s: number;
+    total_s: number;
+    warmup_chain_s?: number;
+    sampling_chain_s?: number;
+  };
   /** The sampler settings used (the user's options with the defaults filled in). */
   options: SampleSettings;
   rows: number;

@@ -51,7 +51,11 @@ export function formatFitSummary(
     `Data: ${info.rows} rows compressed to ${info.compressedTo} ` +
       `${fit.data.stats.kind === "cells" ? "cells (sufficient statistics)" : "covariate patterns"}`,
     `Time: compile ${fixed(info.timing.compile_s)} s, warmup ${fixed(info.timing.warmup_s)} s, ` +
-      `sampling ${fixed(info.timing.sampling_s)} s, total ${fixed(info.timing.total_s)} s`,
+      `sampling ${fixed(info.timing.sampling_s)} s, total ${fixed(info.timing.total_s)} s` +
+      (info.timing.warmup_chain_s !== undefined
+        ? ` (chain-seconds: warmup ${fixed(info.timing.warmup_chain_s)}, ` +
+          `sampling ${fixed(info.timing.sampling_chain_s!)})`
+        : ""),
     `Diagnostics: ${d.divergences} divergences, max R-hat ${fixed(d.max_rhat, 3)}, ` +
       (info.nestedRhat
         ? `nested R-hat ${fixed(info.nestedRhat.max, 3)} (superchains of ` +

@@ -79,6 +79,15 @@ export interface ChainDraws {
    * step-size searches not counted; absent where a backend does not count them.
    */
   warmupLeapfrog?: number;
+  /**
+   * Wall seconds this chain spent in warmup (initial point, Laplace start, step-size searches and
+   * the adapting transitions) and in its kept transitions, timed inside the chain (its worker),
+   * so chains waiting for each other do not count; absent where a backend does not time them.
+   */
+  warmupSeconds?: number;
+  samplingSeconds?: number;
+  /** The part of warmupSeconds before the first transition (initial point, Laplace start). */
+  startSeconds?: number;
   /** Adapted step size and inverse metric (diagonal, or dense row-major dim × dim). */
   adaptedStepSize: number;
   inverseMetric: Float64Array;

@@ -164,6 +164,7 @@ export async function runChain(
   const { signal, onIterations } = hooks;
   const dim = target.dim;
   if (signal?.aborted) throw cancelled();
+  const started = performance.now();
 
   let { state, startMetric } = warmupStart(target, chain, options);
   const workspace = createNutsWorkspace(dim, maxTreedepth);
@@ -185,6 +186,9 @@ export async function runChain(
     : windowAdaptationFinal(adaptation);
 
   const out: ChainDraws = allocateChainDraws(draws, dim, stepSize, metric.inverse);
+  out.startSeconds = (performance.now() - started) / 1000;
+  let warmupEnded = performance.now();
+  if (warmup === 0) out.warmupSeconds = (warmupEnded - started) / 1000;
 
   let sinceReport = 0;
   let divergencesSinceReport = 0;
@@ -220,6 +224,8 @@ export async function runChain(
         ({ stepSize, metric } = windowAdaptationFinal(adaptation));
         out.adaptedStepSize = stepSize;
         out.inverseMetric = metric.inverse.slice();
+        warmupEnded = performance.now();
+        out.warmupSeconds = (warmupEnded - started) / 1000;
       }
     } else {
       recordDraw(out, it - warmup, state, info, stepSize);
@@ -237,5 +243,6 @@ export async function runChain(
       if (signal?.aborted) throw cancelled(out, done, warmup);
     }
   }
+  out.samplingSeconds = (performance.now() - warmupEnded) / 1000;
   return out;
 }

@@ -73,7 +73,22 @@ Deno.test("fit writes the JSON result with every field the README documents", as
   for (const key of Object.keys(json)) {
     assert.ok(section.includes(`\`${key}\``), `README's JSON output does not name ${key}`);
   }
-  assert.deepEqual(Object.keys(json.timing), ["compile_s", "warmup_s", "sampling_s", "total_s"]);
+  // The CPU backend times each chain (chain-seconds); WebGPU's lockstep chains are not.
+  const cpu = json.backend === "cpu";
+  assert.deepEqual(Object.keys(json.timing), [
+    "compile_s",
+    "warmup_s",
+    "sampling_s",
+    "total_s",
+    ...(cpu ? ["warmup_chain_s", "sampling_chain_s"] : []),
+  ]);
+  if (cpu) {
+    // Each of the 2 chains' own time in a phase: positive, and together at most 2 × the fit's
+    // wall time (each chain is timed once, inside its worker).
+    const { warmup_chain_s, sampling_chain_s, total_s } = json.timing;
+    assert.ok(warmup_chain_s > 0 && sampling_chain_s > 0, JSON.stringify(json.timing));
+    assert.ok(warmup_chain_s + sampling_chain_s <= 2 * total_s, JSON.stringify(json.timing));
+  }
   assert.deepEqual(Object.keys(json.diagnostics), [
     "divergences",
     "max_rhat",

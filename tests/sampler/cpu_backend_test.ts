@@ -71,6 +71,26 @@ Deno.test("10-d iid standard normal: means within 4 MCSE, variances near 1, acce
   assert.ok(acc > 0.77 && acc < 0.9, `mean accept ${acc}`);
 });
 
+Deno.test("each chain times its own warmup and sampling, within the call's wall time", async () => {
+  const started = performance.now();
+  const chains = await backend.sample(gaussianTarget(new Array(5).fill(1)), {
+    ...base,
+    chains: 2,
+    warmup: 100,
+    draws: 100,
+  });
+  const wall = (performance.now() - started) / 1000;
+  for (const c of chains) {
+    const w = c.warmupSeconds ?? NaN, s = c.samplingSeconds ?? NaN;
+    // Both phases ran (≥ 100 gradient evaluations each), and one chain's two phases are disjoint
+    // parts of the call, so together they fit inside it.
+    assert.ok(w > 0 && s > 0, `warmup ${w} s, sampling ${s} s`);
+    assert.ok(w + s <= wall, `warmup ${w} s + sampling ${s} s > wall ${wall} s`);
+    const start = c.startSeconds ?? NaN;
+    assert.ok(start >= 0 && start <= w, `start ${start} s of warmup ${w} s`);
+  }
+});
+
 Deno.test("adapted acceptance tracks a high adaptDelta (0.95)", async () => {
   const chains = await backend.sample(gaussianTarget(new Array(10).fill(1)), {
     ...base,
