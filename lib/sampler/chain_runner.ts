@@ -10,6 +10,7 @@ import { HetfxError } from "../errors.ts";
 import { allocateChainDraws, type ChainDraws, type SamplerTarget } from "./backend.ts";
 import { SamplingCancelled, truncateChain } from "./cancellation.ts";
 import { laplaceStart } from "./laplace_metric.ts";
+import { usablePoint } from "./log_density.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
 import { KeyedStream, Streams } from "../math/rng.ts";
@@ -84,7 +85,7 @@ export function findInitialPoint(target: SamplerTarget, seed: number, chain: num
     if (target.initialPoint) target.initialPoint(uniform, position);
     else for (let i = 0; i < dim; i++) position[i] = 4 * rng.uniform() - 2;
     const logDensity = target.logDensityGradient(position, gradient);
-    if (Number.isFinite(logDensity) && gradient.every(Number.isFinite)) {
+    if (usablePoint(logDensity, gradient)) {
       return { position, logDensity, gradient };
     }
   }

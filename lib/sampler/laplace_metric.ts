@@ -5,7 +5,7 @@
  * effects ~1) then start on a common footing, which removes most of the deep trees that a unit
  * metric costs in early warmup. Stan's windows still adapt the metric from the draws afterwards.
  */
-import type { LogDensity } from "./log_density.ts";
+import { type LogDensity, usablePoint } from "./log_density.ts";
 import type { SamplerTarget } from "./backend.ts";
 import type { NutsState } from "./nuts.ts";
 import type { KeyedStream } from "../math/rng.ts";
@@ -23,7 +23,11 @@ const MAX_INVERSE = 1;
 /**
  * Maximise the log density from `start` with L-BFGS (backtracking Armijo line search), holding
  * the coordinates marked in `fixed` at their start. Returns the best point found (never worse
- * than `start`).
+ * than `start`). A trial point is accepted only where both the log density and its gradient are
+ * finite ({@link usablePoint}): a quasi-Newton step can overshoot by orders of magnitude, into a
+ * region where a target's floating-point evaluation breaks down (a collapsed Gaussian at
+ * σ ≈ e⁻²⁸ with an sd ≈ e²⁷⁹ returns a spurious log density of 1e259 with an infinite gradient);
+ * such a point is no mode, and NUTS could never leave it.
  *
  * @example
  * ```ts
@@ -47,7 +51,7 @@ export function climbToMode(
   let x = Float64Array.from(start);
   let g = new Float64Array(dim);
   let f = evaluate(x, g);
-  if (!Number.isFinite(f)) return x;
+  if (!usablePoint(f, g)) return x;
   const s: Float64Array[] = [];
   const y: Float64Array[] = [];
   const direction = new Float64Array(dim);
@@ -81,7 +85,7 @@ export function climbToMode(
     for (let tries = 0; tries < 30; tries++) {
       for (let i = 0; i < dim; i++) xNew[i] = x[i] + step * direction[i];
       fNew = evaluate(xNew, gNew);
-      if (Number.isFinite(fNew) && fNew >= f + 1e-4 * step * slope) break;
+      if (usablePoint(fNew, gNew) && fNew >= f + 1e-4 * step * slope) break;
       step *= 0.5;
       fNew = -Infinity;
     }
@@ -187,7 +191,8 @@ export function climbAndRefine(
  * `target.climbStart(initial)` (or `initial`), let `target.refineStart` move it and set part of
  * the metric (the rest by finite differences), then a draw mode + √(inverse metric)·z from the
  * diagonal Laplace approximation (z from `rng`, the chain's own stream, so chains differ), or the
- * mode itself when the draw's density is not finite; and the inverse metric.
+ * mode itself when the draw's density or gradient is not finite (`initial` when the mode's is not
+ * either); and the inverse metric.
  *
  * @example
  * ```ts
@@ -211,10 +216,10 @@ export function laplaceStart(
   for (let i = 0; i < dim; i++) position[i] = mode[i] + Math.sqrt(inverseMetric[i]) * rng.normal();
   const gradient = new Float64Array(dim);
   let logDensity = target.logDensityGradient(position, gradient);
-  if (!Number.isFinite(logDensity) || !gradient.every(Number.isFinite)) {
+  if (!usablePoint(logDensity, gradient)) {
     position.set(mode);
     logDensity = target.logDensityGradient(position, gradient);
   }
-  if (!Number.isFinite(logDensity)) return { state: initial, inverseMetric };
+  if (!usablePoint(logDensity, gradient)) return { state: initial, inverseMetric };
   return { state: { position, logDensity, gradient }, inverseMetric };
 }

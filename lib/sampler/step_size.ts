@@ -6,7 +6,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import type { LogDensity } from "./log_density.ts";
+import { type LogDensity, usablePoint } from "./log_density.ts";
 import { kineticEnergy, leapfrog } from "./leapfrog.ts";
 import { type Metric, sampleMomentum, velocity } from "./metric.ts";
 import type { KeyedStream } from "../math/rng.ts";
@@ -132,7 +132,8 @@ function energyChange(
  * Stan's init_stepsize: from `stepSize`, take one leapfrog step with a fresh momentum; if the
  * acceptance exp(ΔH) is above 0.8 keep doubling, otherwise keep halving, until it crosses 0.8.
  * Returns `stepSize` unchanged when it is 0, NaN or above 1e7. Throws HetfxError when the step
- * size runs off to 1e7 (improper posterior) or 0.
+ * size runs off to 1e7 (improper posterior) or 0, or when `state`'s log density or gradient is
+ * not finite.
  *
  * @example
  * ```ts
@@ -155,6 +156,14 @@ export function findReasonableStepSize(
 ): number {
   let eps = stepSize;
   if (eps === 0 || eps > 1e7 || Number.isNaN(eps)) return eps;
+  // From a point with a non-finite gradient every leapfrog step is NaN, and halving would run
+  // the step size down to 0: say what is wrong instead.
+  if (!usablePoint(state.logDensity, state.gradient)) {
+    throw new HetfxError(
+      "Cannot tune the step size: the log density or its gradient is not finite at the chain's " +
+        "current point; the log density may overflow there or its gradient be wrong",
+    );
+  }
   const log08 = Math.log(0.8);
   const direction = energyChange(target, state, eps, metric, rng, scratch) > log08 ? 1 : -1;
   for (;;) {

@@ -9,6 +9,11 @@ import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { continuousBernoulli } from "../webgpu/_models.ts";
+import { usablePoint } from "../../lib/sampler/log_density.ts";
+import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
+import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
+import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
+import { fitModelInternal } from "../../lib/fit/fit.ts";
 
 /** A correlated Gaussian with precision P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]], mean m. */
 const P = [[4, 1.5, 0], [1.5, 2, 0], [0, 0, 0.01]];
@@ -116,4 +121,60 @@ Deno.test("climbToMode holds the coordinates marked fixed and maximises over the
   assert.ok(Math.abs(held[0] + 0.5) < 1e-6, `${held[0]}`);
   const free = climbToMode(target, Float64Array.of(0, 2));
   assert.ok(Math.abs(free[0] - 1) < 1e-6 && Math.abs(free[1] + 1) < 1e-6);
+});
+
+/**
+ * log p = −√(1 + x²) (mode 0, gradient → ±1 far out), except that beyond |x| = 1000 it returns a
+ * spurious 1e300 with a NaN gradient, as a collapsed Gaussian's floating point does far out in
+ * its scales. From x = −20 the second L-BFGS step overshoots to x ≈ 7,700: the secant of a
+ * nearly constant gradient promises almost no curvature.
+ */
+const brokenFarOut = {
+  dim: 1,
+  logDensityGradient(q: Float64Array, g: Float64Array): number {
+    if (Math.abs(q[0]) > 1000) {
+      g[0] = NaN;
+      return 1e300;
+    }
+    const r = Math.sqrt(1 + q[0] * q[0]);
+    g[0] = -q[0] / r;
+    return -r;
+  },
+};
+
+Deno.test("climbToMode rejects a trial point whose gradient is not finite, and reaches the mode", () => {
+  const mode = climbToMode(brokenFarOut, Float64Array.of(-20));
+  // The curvature at 0 is 1: 1e-4 from the mode is far inside what a start needs.
+  assert.ok(Math.abs(mode[0]) < 1e-4, `climbed to ${mode[0]}`);
+});
+
+Deno.test("laplaceStart never starts a chain where the gradient is not finite", () => {
+  const g = new Float64Array(1);
+  const q = Float64Array.of(-20);
+  const initial = { position: q, logDensity: brokenFarOut.logDensityGradient(q, g), gradient: g };
+  const { state } = laplaceStart(brokenFarOut, initial, new KeyedStream(1, 2, 0));
+  assert.ok(usablePoint(state.logDensity, state.gradient), `start ${state.position[0]}`);
+  // mode 0 + √(inverse metric ≤ 1)·z with |z| < 6 (probability 1 − 2e-9).
+  assert.ok(Math.abs(state.position[0]) < 6, `start ${state.position[0]}`);
+});
+
+Deno.test("SBC simulation 22 of the Tomz & Weeks model fits at seed 100025 (Laplace start of chain 2)", async () => {
+  // The issue-22 failure: chain 2's climb stepped to σ ≈ e⁻²⁸, sd_alliance ≈ e²⁷⁹, where the
+  // level-collapsed target's floating point gives log density 1e259 with an infinite gradient;
+  // the chain started there and its step size could not be tuned.
+  const df = await loadTomzWeeks();
+  const design = prepareSbc(tomzWeeksModel(df).toJSON(), df);
+  const { table } = simulateData(design, 1, 22);
+  const fit = await fitModelInternal(design.spec, table, {
+    chains: 4,
+    warmup: 300,
+    draws: 500,
+    adaptDelta: 0.95,
+    method: "collapsed",
+    seed: 100025,
+    workers: 1,
+    progress: false,
+  }, { allowDegenerateOutcome: true });
+  assert.equal(fit.draws("sigma").length, 2000);
+  assert.ok(fit.draws("sigma").every((s) => s > 0.1 && s < 1), "sigma near its true 0.25");
 });

@@ -8,6 +8,7 @@ import {
   findReasonableStepSize,
 } from "../../lib/sampler/step_size.ts";
 import { gaussianTarget } from "./fixtures/targets.ts";
+import { HetfxError } from "../../lib/errors.ts";
 
 Deno.test("dual averaging follows Stan's first update exactly", () => {
   const s = dualAveragingUpdate(dualAveragingInit(1), 0.5, 0.8);
@@ -45,4 +46,27 @@ Deno.test("findReasonableStepSize scales with the target's width (Stan's init_st
   // leapfrog step accepts at ≥ 0.8 up to ε ≈ 1–2.
   assert.ok(wide >= 0.25 && wide <= 4, `wide ${wide}`);
   assert.ok(narrow >= 0.0025 && narrow <= 0.04, `narrow ${narrow}`);
+});
+
+Deno.test("findReasonableStepSize refuses at once a point whose gradient is not finite", () => {
+  // From such a point every leapfrog step is NaN: halving would reach ε = 0 after ~1,075
+  // tries and blame the step size; the error names the point instead.
+  const target = gaussianTarget([1, 1]);
+  const state = {
+    position: Float64Array.of(0.5, 0.5),
+    logDensity: 1e259,
+    gradient: Float64Array.of(Infinity, NaN),
+  };
+  const rng = new KeyedStream(3, 0, 0, Streams.stepSize);
+  assert.throws(
+    () => findReasonableStepSize(target, state, 1, unitMetric(2, "diag"), rng),
+    (e: Error) =>
+      e instanceof HetfxError && /gradient is not finite at the chain's/.test(e.message),
+  );
+  // A finite gradient still tunes (the unit Gaussian's ε lies in [0.25, 4], as above).
+  const g = new Float64Array(2);
+  const q = Float64Array.of(0.5, 0.5);
+  const ok = { position: q, logDensity: target.logDensityGradient(q, g), gradient: g };
+  const eps = findReasonableStepSize(target, ok, 1, unitMetric(2, "diag"), rng);
+  assert.ok(eps >= 0.25 && eps <= 4, `${eps}`);
 });
