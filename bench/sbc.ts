@@ -8,6 +8,8 @@
  *   deno run -A bench/sbc.ts                       (200 simulations; writes the results file)
  *   deno run -A bench/sbc.ts --sims 5              (a quick run: prints, writes nothing)
  *   deno run -A bench/sbc.ts --workers 4 --seed 2  (worker count and seed; default cores and 1)
+ *   deno run -A bench/sbc.ts --sims 100 --method nuts --warmup 300 --draws 300
+ *                                                  (another inference path, smaller fits)
  *   deno run -A bench/sbc.ts --sims 3 --workers 1 --backend webgpu --chains 16 --warmup 150 \
  *     --draws 50                                   (sequential WebGPU fits, against the CPU with
  *                                                   the same --sims/--workers: see bench/README.md)
@@ -25,7 +27,18 @@ import { sbc } from "../lib/calibration/sbc.ts";
 const FULL = 200;
 const args = parseArgs({
   args: Deno.args,
-  options: { ...stringOptions("sims", "workers", "seed", "backend", "chains", "warmup", "draws") },
+  options: {
+    ...stringOptions(
+      "sims",
+      "workers",
+      "seed",
+      "backend",
+      "chains",
+      "warmup",
+      "draws",
+      "method",
+    ),
+  },
 }).values;
 const sims = Number(args.sims ?? FULL);
 const workers = Number(args.workers ?? navigator.hardwareConcurrency ?? 1);
@@ -40,9 +53,10 @@ const fitOptions = {
   warmup: Number(args.warmup ?? PAPER_SAMPLER.warmup),
   draws: Number(args.draws ?? PAPER_SAMPLER.draws),
   backend,
+  ...(args.method ? { method: args.method as "auto" | "nuts" | "collapsed" } : {}),
 };
 const full = sims === FULL && backend === "cpu" && args.chains === undefined &&
-  args.warmup === undefined && args.draws === undefined;
+  args.warmup === undefined && args.draws === undefined && args.method === undefined;
 const cpuStart = process.cpuUsage();
 console.log(
   `SBC of the paper's Tomz & Weeks model: ${table.nRows} rows, ${sims} simulations, ` +

@@ -66,8 +66,8 @@ function drawUnbounded(prior: PriorDistribution, rng: KeyedStream, what: string)
 /**
  * Lower-triangular Cholesky factor (row-major K × K) of a correlation matrix drawn from
  * LKJ(η), by the canonical partial correlations of Lewandowski, Kurowicka & Joe (2009) as Stan's
- * `lkj_corr_cholesky_rng`: partial correlations (2·Beta(α, α) − 1) with α = η + (K − 2)/2
- * lowered by ½ per column.
+ * `lkj_corr_cholesky_rng`: partial correlations (2·Beta(α, α) − 1) with α = η + (K − 2)/2 in
+ * the first column, lowered by ½ per column.
  *
  * @example
  * ```ts
@@ -80,7 +80,9 @@ function drawUnbounded(prior: PriorDistribution, rng: KeyedStream, what: string)
 export function lkjCholesky(K: number, eta: number, rng: KeyedStream): Float64Array {
   const L = new Float64Array(K * K);
   const acc = new Float64Array(K).fill(1);
-  let alpha = eta + (K - 2) / 2;
+  // Column i's partial correlations are 2·Beta(η + (K − 2 − i)/2, same) − 1, so that every
+  // correlation's marginal is 2·Beta(η − 1 + K/2, same) − 1 (K = 2: Beta(η, η), uniform at η = 1).
+  let alpha = eta + (K - 1) / 2;
   L[0] = 1;
   for (let i = 0; i < K - 1; i++) {
     alpha -= 0.5;

@@ -199,8 +199,9 @@ function drawOnce(
     }
   }
   const aux = { sigma: NaN, nu: NaN, shape: NaN };
-  data.familyParameters.forEach((p, index) => {
-    const value = drawPrior(p.prior, rng, index, p.name);
+  data.familyParameters.forEach((p) => {
+    // The parameter's own lower bound (sigma, shape > 0; nu > 1), as the model truncates it.
+    const value = drawPrior(p.prior, rng, p.lower, p.name);
     (aux as Record<string, number>)[p.name] = value;
     truth.set(p.name, value);
   });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SamplerTarget } from "../sampler/backend.ts";
 import { KeyedStream, Streams } from "../math/rng.ts";
 import type { CollapsedLayout } from "./collapsed_gaussian.ts";
@@ -142,7 +143,13 @@ export function fullChainDraws(
     rng.reset(seed, c, s, Streams.collapsed);
     rng.fillNormals(noise);
     if (!target.drawCoefficients(phi, noise, gamma)) {
-      throw new Error(`collapsed draws: the precision is not positive definite (chain ${c})`);
+      // Rounding, not a wrong model: at a tiny sigma (1e-3 of the outcome's scale) the data
+      // precision swamps the prior's and the Cholesky factor of the conditional precision fails.
+      throw new HetfxError(
+        `Collapsed Gaussian sampling failed (chain ${c + 1}, draw ${s + 1}): the conditional ` +
+          `precision of the coefficients is not positive definite in floating point, as when ` +
+          `sigma is tiny next to the outcome's spread. Fit with method "nuts", or rescale the outcome.`,
+      );
     }
     const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
     assembleTheta(target, phi, gamma, row);

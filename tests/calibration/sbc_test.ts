@@ -1,5 +1,5 @@
 /**
- * Also covers: calibration/ecdf_bands.ts, calibration/prior_draw.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/sbc_simulation.ts, calibration/sbc_worker.ts, calibration/sbc_workers.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here, in this thread and in workers).
+ * Also covers: calibration/ecdf_bands.ts, calibration/sbc_parameter.ts, calibration/sbc_plot.ts, calibration/sbc_simulation.ts, calibration/sbc_worker.ts, calibration/sbc_workers.ts, calibration/simulate_outcome.ts, calibration/uniformity.ts (every step of sbc(), run here, in this thread and in workers).
  * sbc(): a small calibration per family and inference path (CPU collapsed Gaussian, CPU NUTS
  * with the automatic parameterisation for every family, WebGPU where an adapter exists), each
  * at a fixed seed. A check fails only when uniformity of some parameter's ranks is rejected at

@@ -4,6 +4,7 @@ import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import { COLLAPSIBLE, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
 
 const normalPriorSpec = COLLAPSIBLE.crossed;
@@ -110,3 +111,17 @@ for (const [name, spec] of Object.entries(COLLAPSIBLE)) {
     assert.ok(full.logDensity.every(Number.isFinite));
   });
 }
+
+Deno.test("collapsed draws: a precision that is not positive definite is a HetfxError naming chain and draw", () => {
+  const data = compileModel(normalPriorSpec(), simulatedTable(150, "gaussian"));
+  const target = new CollapsedGaussian(data);
+  // The Cholesky failure itself is rounding at extreme φ; stubbed so the test does not depend
+  // on where in floating point it happens.
+  target.drawCoefficients = () => false;
+  assert.throws(
+    () => collapsedToFull(target, [constantChain(new Float64Array(target.dim), 2)], 1),
+    (e: unknown) =>
+      e instanceof HetfxError &&
+      /chain 1, draw 1.*not positive definite.*method "nuts"/.test(e.message),
+  );
+});

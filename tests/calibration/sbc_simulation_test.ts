@@ -1,0 +1,48 @@
+/**
+ * simulateData against a hand-written linear predictor: with sd and sigma priors of scale 1e-9
+ * the simulated y is η itself (to ~1e-8), and η must equal b_Intercept + b_x·x + the b of the
+ * row's factor level, read by its brms name. A design whose factor columns were built in another
+ * level order, or named after the wrong level, than the fitted model's would fail here (the
+ * levels are deliberately not in alphabetical order, and the reference is not the first seen).
+ */
+import assert from "node:assert/strict";
+import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
+import { makeTable } from "../../lib/data/table.ts";
+import { hier } from "../../lib/spec/hier.ts";
+import { normal } from "../../lib/spec/priors.ts";
+
+Deno.test("simulateData: η of a 4-level factor model equals b_Intercept + b_x·x + b_<level>", () => {
+  const n = 48;
+  const levels = ["Zed", "Beta", "Alpha", "Mid"];
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 3) },
+    x: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 5) },
+    region: {
+      kind: "factor",
+      codes: Int32Array.from({ length: n }, (_, i) => [2, 0, 3, 1, 1, 3][i % 6]),
+      levels,
+    },
+    g: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 4)) },
+  });
+  const spec = hier(table).outcome("y").controls("x", "region").groupBy("g").priors({
+    Intercept: normal(0, 1),
+    b: normal(0, 1),
+    sd: normal(0, 1e-9),
+    sigma: normal(0, 1e-9),
+  }).toJSON();
+  const design = prepareSbc(spec, table);
+  for (let s = 0; s < 3; s++) {
+    const { truth, table: simulated } = simulateData(design, 5, s);
+    const y = (simulated.columns.y as { values: Float64Array }).values;
+    const x = (table.columns.x as { values: Float64Array }).values;
+    const codes = (table.columns.region as { codes: Int32Array }).codes;
+    // Exactly one level (the reference) has no coefficient.
+    assert.equal(levels.filter((l) => !truth.has(`b_region${l}`)).length, 1);
+    for (let i = 0; i < n; i++) {
+      const level = levels[codes[i]];
+      const eta = truth.get("b_Intercept")! + truth.get("b_x")! * x[i] +
+        (truth.get(`b_region${level}`) ?? 0);
+      assert.ok(Math.abs(y[i] - eta) < 1e-6, `row ${i} (${level}): y ${y[i]}, η ${eta}`);
+    }
+  }
+});
