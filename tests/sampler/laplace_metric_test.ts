@@ -158,13 +158,16 @@ Deno.test("laplaceStart never starts a chain where the gradient is not finite", 
   assert.ok(Math.abs(state.position[0]) < 6, `start ${state.position[0]}`);
 });
 
-Deno.test("SBC simulation 22 of the Tomz & Weeks model fits at seed 100025 (Laplace start of chain 2)", async () => {
-  // The issue-22 failure: chain 2's climb stepped to σ ≈ e⁻²⁸, sd_alliance ≈ e²⁷⁹, where the
-  // level-collapsed target's floating point gives log density 1e259 with an infinite gradient;
-  // the chain started there and its step size could not be tuned.
+Deno.test("SBC simulation 22 of the Tomz & Weeks model fits at seed 100025 (Laplace start)", async () => {
+  // Where the issue-22 failure was found: chain 2's climb stepped to σ ≈ e⁻²⁸, sd_alliance ≈ e²⁷⁹,
+  // where the level-collapsed target's floating point gives log density 1e259 with an infinite
+  // gradient, and its step size could not be tuned. Since SBC's LKJ draw was corrected this
+  // simulation holds other data (the tests above keep the mechanism); it must still fit, with
+  // sigma near its true value (posterior sd ~3% of it at 1,200 rows: a factor of 2 is far out).
   const df = await loadTomzWeeks();
   const design = prepareSbc(tomzWeeksModel(df).toJSON(), df);
-  const { table } = simulateData(design, 1, 22);
+  const { table, truth } = simulateData(design, 1, 22);
+  const sigma = truth.get("sigma")!;
   const fit = await fitModelInternal(design.spec, table, {
     chains: 4,
     warmup: 300,
@@ -176,5 +179,8 @@ Deno.test("SBC simulation 22 of the Tomz & Weeks model fits at seed 100025 (Lapl
     progress: false,
   }, { allowDegenerateOutcome: true });
   assert.equal(fit.draws("sigma").length, 2000);
-  assert.ok(fit.draws("sigma").every((s) => s > 0.1 && s < 1), "sigma near its true 0.25");
+  assert.ok(
+    fit.draws("sigma").every((s) => s > sigma / 2 && s < sigma * 2),
+    `sigma near its true ${sigma}`,
+  );
 });
