@@ -208,7 +208,7 @@ export function compileModel(
       {
         parameters: offset,
         populationCoefficients: firstFixed + nFixed,
-        ...(agg ? { rows: agg.n.reduce((a, b) => a + b, 0) } : {}),
+        ...(agg ? { rows: dataRows(table, agg) } : {}),
       },
     ),
   ];
@@ -218,7 +218,7 @@ export function compileModel(
     ...(spec.link === undefined ? {} : { link: spec.link }),
     outcome: spec.outcome,
     ...(spec.weights === undefined ? {} : { weights: spec.weights }),
-    nRows: agg ? agg.n.reduce((a, b) => a + b, 0) : n,
+    nRows: dataRows(table, agg),
     ...(agg ? { aggregated: true } : {}),
     columnNames,
     hasIntercept,
@@ -320,6 +320,11 @@ function degenerateData(
   ];
 }
 
+/** The data rows the table stands for: its rows, or the aggregate's summed counts. */
+function dataRows(table: Table, agg: AggregateInput | null): number {
+  return agg ? agg.n.reduce((a, b) => a + b, 0) : table.nRows;
+}
+
 /** Warnings about the groups and the design (lib/model/data_checks.ts's dataWarnings). */
 function designWarnings(
   spec: ModelSpec,
@@ -383,14 +388,13 @@ function populationDesign(
   // Aggregated: a column's values are its factor part times the product of its summed
   // variables (`summedVars`), whose key-row sums the aggregate holds.
   const summedVars = (term: string) => agg ? term.split(":").filter((v) => agg.summed.has(v)) : [];
+  const total = dataRows(table, agg);
   for (let p = 0; p < nFixed; p++) {
     if (!spec.intercept) continue;
     let s = 0;
-    let total = n;
     if (agg) {
       const sums = agg.sum(summedVars(fixed[p].term));
       for (let i = 0; i < n; i++) s += fixed[p].values[i] * sums[i];
-      total = agg.n.reduce((a, b) => a + b, 0);
     } else {
       for (let i = 0; i < n; i++) s += fixed[p].values[i];
     }
