@@ -38,6 +38,7 @@ import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
 import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
+import { categoryLabels } from "../lib/model/ordinal_outcome.ts";
 import {
   type DataRoute,
   duckdbBuilder,
@@ -63,7 +64,8 @@ function familyHelp(): string {
     const lines = [`${pad}${f.name.padEnd(width - 1)} ${extra}; ${link}`];
     if (f.thresholds) {
       lines.push(
-        `${pad}${" ".repeat(width)}outcome 1..K; no intercept: thresholds (prior class Intercept,`,
+        `${pad}${" ".repeat(width)}outcome 1..K or --levels y=A,B,C; no intercept: thresholds`,
+        `${pad}${" ".repeat(width)}(prior class Intercept, one: Intercept[k];`,
         `${pad}${" ".repeat(width)}default student_t(3, 0, 2.5)); effects on E[y], and in the JSON`,
         `${pad}${" ".repeat(width)}category_effects on each P(y = k) (with --effects-by)`,
       );
@@ -109,13 +111,15 @@ ${familyHelp()}
                         against it (default: the first level as --levels orders them)
   --prior "CLASS ~ D"   a prior, repeatable (default: brms's defaults; b is flat), e.g.
                         "b ~ normal(0, 0.5)", "b[alliance] ~ normal(0, 1)", "sd ~ normal(0, 1)",
-                        "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)"
+                        "sd[g] ~ student_t(3, 0, 2.5)", "cor ~ lkj(1)", "sigma ~ exponential(1)",
+                        "Intercept[2] ~ normal(0, 2)" (cumulative: threshold 2 only)
                         classes: ${PRIOR_CLASSES.join(", ")}
                         distributions: ${wrap(priorList, 24 + 15, 100)}
 
 Data
   --levels COL=A,B,C    level order of a text column, the first the reference; repeatable
-                        (default: sorted as R sorts them, so the reference is the first)
+                        (default: sorted as R sorts them, so the reference is the first);
+                        for a cumulative model's outcome, its categories lowest first
   --recode NAME         apply a documented data preparation first: tomz-weeks | bush-prather
                         (default: none)
   --factor A,B          read these columns as factors (categorical), repeatable (default: none)
@@ -529,11 +533,11 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
  */
 function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
   if (familyOf(fit.spec.family, fit.spec.link).thresholds === undefined) return {};
-  const K = (fit.data.thresholds?.count ?? 0) + 1;
+  // Keyed by the category's label (the declared level, or "1"…"K").
   const byCategory: Record<string, unknown> = {};
-  for (let k = 1; k <= K; k++) {
-    byCategory[String(k)] = effectsToJSON(fit.effects({ by: args.effectsBy, category: k }));
-  }
+  categoryLabels(fit.data.thresholds!).forEach((label, k) => {
+    byCategory[label] = effectsToJSON(fit.effects({ by: args.effectsBy, category: k + 1 }));
+  });
   return { category_effects: byCategory };
 }
 
@@ -654,6 +658,12 @@ function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder 
   }
   for (const p of args.priors.map(parsePrior)) {
     builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
+  }
+  // --levels of the outcome declare its category order (as an ordered factor in R); a family
+  // without thresholds refuses them with a message naming the family.
+  const outcome = builder.state.outcome;
+  if (outcome !== undefined && Object.hasOwn(args.levels, outcome)) {
+    builder = builder.outcome(outcome, { levels: args.levels[outcome] });
   }
   return builder;
 }

@@ -58,8 +58,10 @@ function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
   const d = compileModel(spec, table);
   const priors: PriorSpec[] = [];
   if (d.hasIntercept) priors.push({ class: "Intercept", prior: d.interceptPrior });
-  // Ordinal thresholds: the Intercept class's one prior (a spec sets no per-threshold coef).
-  if (d.thresholds) priors.push({ class: "Intercept", prior: d.thresholds.priors[0] });
+  // Ordinal thresholds: each threshold's own prior (Intercept[k], brms coef = k).
+  d.thresholds?.priors.forEach((prior, k) =>
+    priors.push({ class: "Intercept", coef: String(k + 1), prior })
+  );
   d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
   for (const term of d.terms) {
     term.coefNames.forEach((coef, k) =>
@@ -111,7 +113,10 @@ export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
   const trials = spec.trials
     ? (getColumn(table, spec.trials, "sbc") as { values: Float64Array }).values
     : null;
-  return { spec: pinned, table, data, fixed, terms, trials };
+  // Simulated ordinal outcomes are the categories 1…K themselves (the observed data's K), so
+  // the simulations' spec declares no levels.
+  const { outcomeLevels: _, ...simulated } = pinned;
+  return { spec: simulated, table, data, fixed, terms, trials };
 }
 
 /**

@@ -207,7 +207,7 @@ function barsSpec(ppc: PpCheckData, options: PpCheckPlotOptions, context: string
   if (!(prob > 0 && prob < 1)) {
     throw new HetfxError(`${context}: prob must be between 0 and 1, got ${prob}.`);
   }
-  const bars = ppc.bars ?? (() => {
+  const bars: NonNullable<PpCheckData["bars"]> = ppc.bars ?? (() => {
     const values = [...new Set([...ppc.y, ...ppc.yrep.flat()])].filter(Number.isFinite)
       .sort((a, b) => a - b);
     return {
@@ -222,6 +222,7 @@ function barsSpec(ppc: PpCheckData, options: PpCheckPlotOptions, context: string
     const counts = bars.replicated.map((r) => r[i]);
     return {
       value,
+      ...(bars.labels ? { label: bars.labels[i] } : {}),
       left: value - 0.4,
       right: value + 0.4,
       observed: bars.observed[i],
@@ -236,7 +237,14 @@ function barsSpec(ppc: PpCheckData, options: PpCheckPlotOptions, context: string
     field: "value",
     type: "quantitative",
     title: ppc.outcome,
-    axis: { tickMinStep: 1, format: "d" },
+    // Ordinal categories: a tick at each category, labelled with its level.
+    axis: (bars.labels
+      ? {
+        values: bars.values,
+        labelExpr: `${JSON.stringify(bars.labels)}[datum.value - 1]`,
+        labelAngle: 0,
+      }
+      : { tickMinStep: 1, format: "d" }) as JsonValue,
     scale: { nice: false, padding: 10 },
   };
   const count = { type: "quantitative", title: "Count" };

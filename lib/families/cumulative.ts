@@ -127,7 +127,8 @@ function cumulativeFamily(link: OrdinalLink): Family {
     compression: "patterns",
     patternsKeepOutcome: true,
     collapsible: false,
-    outcomeAdvice: "the categories as integers 1, 2, …, K",
+    outcomeAdvice: "the categories as integers 1, 2, …, K, or declare their order with " +
+      '`levels: ["low", "mid", "high"]` (CLI: --levels y=low,mid,high)',
     checkOutcome: (y, _n, where) =>
       y >= 1 && Number.isInteger(y) ? null : mustBe("a category 1, 2, …, K", y, where),
     checkVariation: (outcome, y) => {

@@ -24,6 +24,7 @@ import type {
 import { corrParamCount } from "./cholesky_corr.ts";
 import { checkOutcome } from "./outcome.ts";
 import { likelihoodWeights } from "./likelihood_weights.ts";
+import { compiledThresholds, declaredOutcomeOf } from "./ordinal_outcome.ts";
 import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
 import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
@@ -111,10 +112,15 @@ export function compileModel(
   const likelihood = agg && spec.weights !== undefined ? weightedInput(agg, spec.weights) : agg;
   requireComplete(table, usedColumns(spec), "Cannot build model");
   const n = table.nRows;
-  const y = agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table);
+  // An ordinal outcome with declared levels: categories 1…K in the declared order.
+  const declared = declaredOutcomeOf(spec, table, agg !== null);
+  const y = declared?.y ??
+    (agg ? checkAggregateOutcome(spec, table, agg) : checkOutcome(spec, table));
   const family = familyOf(spec.family, spec.link);
   // Ordinal families: K − 1 thresholds take the intercept's place (brms's b_Intercept[k]).
-  const nThresholds = family.thresholds ? family.thresholds.categories(y, spec.outcome) - 1 : 0;
+  const nThresholds = !family.thresholds
+    ? 0
+    : (declared?.labels.length ?? family.thresholds.categories(y, spec.outcome)) - 1;
   const hasIntercept = spec.intercept && family.thresholds === undefined;
   if (!agg?.summed.has(spec.treatment ?? "")) checkTreatmentVaries(table, spec.treatment);
   const trials = spec.trials
@@ -199,6 +205,14 @@ export function compileModel(
   // per-group "treatment does not vary" check is not run.
   const warnings = [
     ...degenerate,
+    ...(declared && declared.unused.length > 0
+      ? [
+        `Outcome "${spec.outcome}": declared level(s) ${
+          declared.unused.map((l) => `"${l}"`).join(", ")
+        } never observed, dropped as brms does (drop_unused_levels); K = ` +
+        `${declared.labels.length} categories.`,
+      ]
+      : []),
     ...designWarnings(
       spec,
       table,
@@ -231,20 +245,12 @@ export function compileModel(
     familyParameters,
     sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,
     ...(nThresholds === 0 ? {} : {
-      thresholds: {
-        offset: thresholdOffset,
-        count: nThresholds,
-        priors: Array.from(
-          { length: nThresholds },
-          (_, k) =>
-            resolvePrior(
-              spec.priors,
-              "Intercept",
-              { coef: String(k + 1) },
-              () => defaults().Intercept,
-            ),
-        ),
-      },
+      thresholds: compiledThresholds(
+        spec,
+        thresholdOffset,
+        declared?.labels ?? Array.from({ length: nThresholds + 1 }, (_, k) => String(k + 1)),
+        () => defaults().Intercept,
+      ),
     }),
     terms,
     kTotal,

@@ -89,6 +89,11 @@ export interface CompiledThresholds {
   offset: number;
   count: number;
   priors: PriorDistribution[];
+  /**
+   * The label of each category 1…K: the declared levels kept (`spec.outcomeLevels`), or absent
+   * for "1"…"K" (lib/model/ordinal_outcome.ts's categoryLabels reads both).
+   */
+  labels?: string[];
 }
 
 export interface CompiledData {

@@ -32,6 +32,7 @@ import {
   predictorColumns,
 } from "./linear_predictor.ts";
 import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
+import { categoryLabels } from "../model/ordinal_outcome.ts";
 import { treatmentContrasts } from "../spec/treatment_coding.ts";
 import { checkAggregatedAverage, trainingRows } from "./training_rows.ts";
 
@@ -47,11 +48,12 @@ export interface EffectsOptions extends LinearPredictorOptions {
   weights?: string;
   /**
    * Ordinal families: the effect on P(y = category) instead of on E[y] = Σ k·P(y = k)
-   * (brms posterior_epred's per-category probabilities).
+   * (brms posterior_epred's per-category probabilities): a category 1…K or, with declared
+   * levels, its label ("agree").
    */
-  category?: number;
-  /** Ordinal families: the effect on P(y ≥ atLeast) instead of on E[y]. */
-  atLeast?: number;
+  category?: number | string;
+  /** Ordinal families: the effect on P(y ≥ atLeast) instead of on E[y] (number or label). */
+  atLeast?: number | string;
 }
 
 /** One averaged effect (an entry of the CLI JSON's `effects`), with its draws. */
@@ -312,18 +314,25 @@ function responseQuantity(
     throw new HetfxError(`${context}: give category or atLeast, not both.`);
   }
   if (asked === null) return { quantity: scale === "link" ? "latent" : "E[y]" };
-  const k = (category ?? atLeast)!;
-  if (!Number.isInteger(k) || k < 1 || k > K) {
+  const labels = categoryLabels(fit.data.thresholds!);
+  const asked_ = (category ?? atLeast)!;
+  // A label names its category; a number is the category's position 1…K.
+  const k = typeof asked_ === "string" && labels.includes(asked_)
+    ? labels.indexOf(asked_) + 1
+    : asked_;
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1 || k > K) {
     throw new HetfxError(
-      `${context}: ${asked} ${showValue(k)} must be a category 1…${K} of "${fit.spec.outcome}".`,
+      `${context}: ${asked} ${showValue(asked_)} must be a category 1…${K} of ` +
+        `"${fit.spec.outcome}" or one of its labels (${labels.map((l) => `"${l}"`).join(", ")}).`,
     );
   }
   if (scale === "link") {
     throw new HetfxError(`${context}: ${asked} is a probability, on scale "response" only.`);
   }
+  const label = labels[k - 1];
   return category !== undefined
-    ? { quantity: `P(y = ${k})`, map: categoryProbabilityFunction(fit, k, k) }
-    : { quantity: `P(y >= ${k})`, map: categoryProbabilityFunction(fit, k, K) };
+    ? { quantity: `P(y = ${label})`, map: categoryProbabilityFunction(fit, k, k) }
+    : { quantity: `P(y >= ${label})`, map: categoryProbabilityFunction(fit, k, K) };
 }
 
 /** The effects without their draws, as plain JSON (the CLI JSON's `effects` array). */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { categoryLabels } from "../model/ordinal_outcome.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { EffectSpread, GroupEffect } from "./types.ts";
@@ -54,6 +55,15 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
     // An ordinal family's group effects are on the latent scale, not the outcome's: say so.
     ...(family.thresholds ? { group_effects_scale: family.linkScale } : {}),
+    // An ordinal outcome's categories: value k (b_Intercept[k] lies between k and k + 1), label.
+    ...(fit.data.thresholds
+      ? {
+        categories: categoryLabels(fit.data.thresholds).map((label, k) => ({
+          value: k + 1,
+          label,
+        })),
+      }
+      : {}),
     // The first contrast's spread: the only one unless the treatment is a factor.
     effect_spread: spreads[0] ?? null,
     // Other codings than 0/1 say what they compare (a 0/1 treatment's JSON is as it was).

@@ -68,6 +68,14 @@ export function formatFitSummary(
   const warnings = fit.warnings().filter((w) => !shown.has(w));
   out.push(...warnings.map((w) => `WARNING: ${w}`));
   if (fit.converged) out.push("All convergence checks passed.");
+  // Declared ordinal levels: which label each category number (and threshold) stands for.
+  const labels = fit.data.thresholds?.labels;
+  if (labels !== undefined) {
+    out.push(
+      `Categories of ${fit.spec.outcome}: ${labels.map((l, k) => `${k + 1} = ${l}`).join(", ")} ` +
+        `(b_Intercept[k] is the cut between categories k and k + 1)`,
+    );
+  }
   out.push(
     "",
     table(

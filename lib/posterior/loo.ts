@@ -18,6 +18,7 @@ import { getColumn, type Table } from "../data/table.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
+import { outcomeValues } from "./outcome_values.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
 
 /** Pointwise LOO results for one observation. */
@@ -59,12 +60,7 @@ export interface LooResult {
 export function logLikelihood(fit: FitResult, table?: Table): Float64Array[] {
   const data = table ?? trainingTable(fit, "the log-likelihood");
   const spec = fit.spec;
-  const y = getColumn(data, spec.outcome, "Cannot compute the log-likelihood");
-  if (y.kind !== "number") {
-    throw new HetfxError(
-      `Cannot compute the log-likelihood: outcome "${spec.outcome}" is not numeric.`,
-    );
-  }
+  const y = { values: outcomeValues(fit, data, "Cannot compute the log-likelihood") };
   const trials = spec.trials
     ? (getColumn(data, spec.trials, "Cannot compute the log-likelihood") as {
       values: Float64Array;

@@ -6,7 +6,8 @@
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
-import { getColumn } from "../data/table.ts";
+import { categoryLabels } from "../model/ordinal_outcome.ts";
+import { outcomeValues } from "./outcome_values.ts";
 import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 import { responseFunction } from "./predict.ts";
@@ -30,8 +31,11 @@ export interface PpCheckData {
   yrep: number[][];
   /** Index (chain-major) of the posterior draw behind each replicated data set. */
   drawIndex: number[];
-  /** For "bars": the values and the observed count of each, and each replicate's counts. */
-  bars?: { values: number[]; observed: number[]; replicated: number[][] };
+  /**
+   * For "bars": the values and the observed count of each, and each replicate's counts;
+   * ordinal families: every category 1…K, with `labels` (the declared levels, or "1"…"K").
+   */
+  bars?: { values: number[]; observed: number[]; replicated: number[][]; labels?: string[] };
 }
 
 const PP_CHECK_OPTION_NAMES = optionNames<PpCheckOptions>({ draws: true, seed: true });
@@ -47,8 +51,7 @@ const PP_CHECK_OPTION_NAMES = optionNames<PpCheckOptions>({ draws: true, seed: t
 export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckData {
   checkOptions(options, PP_CHECK_OPTION_NAMES, "Cannot run pp_check", { ndraws: "draws" });
   const table = trainingTable(fit, "posterior predictive checks");
-  const y = getColumn(table, fit.spec.outcome, "Cannot run pp_check");
-  if (y.kind !== "number") throw new HetfxError("Cannot run pp_check: the outcome is not numeric.");
+  const y = { values: outcomeValues(fit, table, "Cannot run pp_check") };
   const lp = new LinearPredictor(fit, table);
   const S = lp.draws;
   const asked = options.draws ?? 50;
@@ -85,9 +88,18 @@ export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckDa
     drawIndex,
   };
   if (kind === "bars") {
-    const values = [...new Set([...distinct, ...yrep.flat()])].sort((a, b) => a - b);
+    const thresholds = fit.data.thresholds;
+    const labels = thresholds ? categoryLabels(thresholds) : undefined;
+    const values = labels
+      ? labels.map((_, k) => k + 1)
+      : [...new Set([...distinct, ...yrep.flat()])].sort((a, b) => a - b);
     const count = (xs: number[]) => values.map((v) => xs.filter((x) => x === v).length);
-    out.bars = { values, observed: count(observed), replicated: yrep.map(count) };
+    out.bars = {
+      values,
+      observed: count(observed),
+      replicated: yrep.map(count),
+      ...(labels ? { labels } : {}),
+    };
   }
   return out;
 }

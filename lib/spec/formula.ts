@@ -12,6 +12,7 @@ import { familyAndLink } from "./family_link.ts";
 import { caretMessage } from "./formula_lexer.ts";
 import { type FormulaAst, type FormulaExpr, parseFormula } from "./formula_parser.ts";
 import { type GroupTermState, HierBuilder } from "./hier.ts";
+import { checkLevelList } from "./outcome_levels.ts";
 
 /** Options of `formula()`. */
 export interface FormulaOptions {
@@ -28,6 +29,11 @@ export interface FormulaOptions {
    * default R's first level), as `.treatment(col, { reference })`.
    */
   reference?: string;
+  /**
+   * An ordinal outcome's categories in order, lowest first (R's ordered factor levels), as
+   * `.outcome(col, { levels })`; cumulative family only.
+   */
+  levels?: readonly (string | number)[];
 }
 
 /** A term during expansion: its variables (as indices in order of first appearance). */
@@ -287,6 +293,7 @@ export function formula(
       trials: true,
       weights: true,
       reference: true,
+      levels: true,
     }),
     "Cannot build model from formula",
   );
@@ -343,6 +350,7 @@ export function formula(
   return new HierBuilder(Object.freeze({
     table,
     outcome: ast.response.name,
+    ...(options.levels === undefined ? {} : { outcomeLevels: checkLevelList(options.levels) }),
     ...family,
     ...(trials === undefined ? {} : { trials }),
     ...(weights === undefined ? {} : { weights }),

@@ -22,6 +22,7 @@ import {
 import { checkPrior, PRIOR_CLASSES, type PriorObject, priorsFromObject } from "./priors.ts";
 import { validateSpec } from "./validate.ts";
 import { withGroupMeans } from "./group_means.ts";
+import { checkLevelList } from "./outcome_levels.ts";
 import { familyAndLink } from "./family_link.ts";
 
 /**
@@ -62,6 +63,16 @@ export interface TreatmentOptions {
   reference?: string;
 }
 
+/** Options of `.outcome()`. */
+export interface OutcomeOptions {
+  /**
+   * An ordinal outcome's categories in order, lowest first (R's ordered factor levels): rows'
+   * values (text, or numbers as text) become categories 1…K. Levels no row has are dropped, as
+   * brms does. Default: the integers 1…K. Ordinal families (cumulative) only.
+   */
+  levels?: readonly (string | number)[];
+}
+
 /** One group term before the treatment is known: `slopes: null` means "[treatment]". */
 export interface GroupTermState {
   readonly factors: readonly string[];
@@ -86,6 +97,8 @@ export type PopulationEntry =
 export interface HierState {
   readonly table: Table;
   readonly outcome?: string;
+  /** The outcome's declared category order (`.outcome(col, { levels })`); absent: 1…K. */
+  readonly outcomeLevels?: readonly string[];
   readonly family: Family;
   readonly link?: string;
   readonly trials?: string;
@@ -143,9 +156,32 @@ export class HierBuilder {
     return this.state.table;
   }
 
-  /** The outcome column. */
-  outcome(column: string): HierBuilder {
-    return this.with({ outcome: checkName(column, ".outcome()") });
+  /**
+   * The outcome column; `{ levels }` declares an ordinal outcome's category order.
+   *
+   * @example
+   * ```ts
+   * import { hier } from "./hier.ts";
+   * import { makeTable } from "../data/table.ts";
+   * const t = makeTable({
+   *   y: { kind: "factor", codes: new Int32Array([0, 1, 2, 1]), levels: ["agree", "disagree", "neutral"] },
+   *   x: { kind: "number", values: new Float64Array([0, 1, 0, 1]) },
+   * });
+   * const spec = hier(t).outcome("y", { levels: ["disagree", "neutral", "agree"] })
+   *   .family("cumulative").controls("x").toJSON();
+   * console.assert(spec.outcomeLevels?.join() === "disagree,neutral,agree");
+   * ```
+   */
+  outcome(column: string, options: OutcomeOptions = {}): HierBuilder {
+    const outcome = checkName(column, ".outcome()");
+    checkOptions(options, ["levels"], "Cannot build model (.outcome())");
+    // Levels given earlier (formula options, CLI) stay unless this call names others.
+    const outcomeLevels = options.levels !== undefined
+      ? checkLevelList(options.levels)
+      : outcome === this.state.outcome
+      ? this.state.outcomeLevels
+      : undefined;
+    return this.with({ outcome, outcomeLevels });
   }
 
   /**
@@ -380,6 +416,7 @@ export class HierBuilder {
     const spec: ModelSpec = {
       hetfx: 1,
       outcome: s.outcome,
+      ...(s.outcomeLevels === undefined ? {} : { outcomeLevels: [...s.outcomeLevels] }),
       family: s.family,
       ...(s.link === undefined ? {} : { link: s.link }),
       ...(s.trials === undefined ? {} : { trials: s.trials }),

@@ -31,6 +31,7 @@ export {
   hier,
   HierBuilder,
   type HierState,
+  type OutcomeOptions,
   type SlopePredictorOptions,
   type TreatmentOptions,
 } from "./hier.ts";
@@ -62,4 +63,10 @@ export {
   studentT,
 } from "./priors.ts";
 export { coefficientNames, validateSpec } from "./validate.ts";
+export {
+  checkLevelList,
+  checkOutcomeLevels,
+  type DeclaredOutcome,
+  declaredOutcome,
+} from "./outcome_levels.ts";
 export { groupMeanName, withGroupMeans } from "./group_means.ts";

@@ -88,6 +88,12 @@ export interface ModelSpec {
   /** Format version of this JSON. */
   hetfx: 1;
   outcome: string;
+  /**
+   * The outcome's categories in order, lowest first (an ordinal family's declared factor order,
+   * brms's ordered factor): rows' values, as text, are matched to them. Absent: the integers
+   * 1…K. See lib/spec/outcome_levels.ts.
+   */
+  outcomeLevels?: string[];
   family: Family;
   /**
    * The link, where the family takes several (cumulative: "logit" or "probit"); absent: the

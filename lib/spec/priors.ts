@@ -244,28 +244,43 @@ export function halfCauchy(mu: number, sigma: number): PriorDistribution {
   return cauchy(mu, sigma);
 }
 
-/** Priors by class, for `.priors({...})`. */
-export type PriorObject = Partial<Record<PriorClass, PriorDistribution>>;
+/**
+ * Priors by class, for `.priors({...})`; a key may also name one parameter in the command
+ * line's bracket syntax: `"b[alliance]"`, `"sd[g, alliance]"`, `"Intercept[2]"` (threshold 2 of
+ * an ordinal model, brms `prior(…, class = Intercept, coef = 2)`).
+ */
+export type PriorObject =
+  & Partial<Record<PriorClass, PriorDistribution>>
+  & { [key: `${PriorClass}[${string}]`]: PriorDistribution };
 
 /**
- * Class-wide prior statements from `{ b: normal(0, 0.5), sd: halfNormal(0, 1), … }`, in the
- * canonical class order (Intercept, b, sd, sigma, cor, nu, shape) whatever the key order.
+ * Prior statements from `{ b: normal(0, 0.5), sd: halfNormal(0, 1), "Intercept[2]": … }`:
+ * class-wide ones in the canonical class order (Intercept, b, sd, sigma, cor, nu, shape)
+ * whatever the key order, then bracketed ones (one parameter each) in key order.
  *
  * @example
  * ```ts
  * import { normal, priorsFromObject } from "./priors.ts";
  * const p = priorsFromObject({ sd: normal(0, 1), b: normal(0, 0.5) });
  * console.assert(p[0].class === "b" && p[1].class === "sd");
+ * const t = priorsFromObject({ "Intercept[2]": normal(0, 2) });
+ * console.assert(t[0].class === "Intercept" && t[0].coef === "2");
  * ```
  */
 export function priorsFromObject(priors: PriorObject): PriorSpec[] {
-  for (const key of Object.keys(priors)) {
-    if (!(PRIOR_CLASSES as readonly string[]).includes(key)) {
-      throw new HetfxError(
-        `Cannot set priors: unknown prior class "${key}"${didYouMean(key, PRIOR_CLASSES)} ` +
-          `(classes: ${PRIOR_CLASSES.join(", ")}).`,
-      );
+  const bracketed: PriorSpec[] = [];
+  for (const [key, prior] of Object.entries(priors)) {
+    if ((PRIOR_CLASSES as readonly string[]).includes(key)) continue;
+    if (/^\s*\w+\s*\[/.test(key)) {
+      // The command line's grammar reads the target; the distribution is the value.
+      const target = parsePrior(`${key} ~ flat`);
+      bracketed.push({ ...target, prior: checkPrior(prior as PriorDistribution) });
+      continue;
     }
+    throw new HetfxError(
+      `Cannot set priors: unknown prior class "${key}"${didYouMean(key, PRIOR_CLASSES)} ` +
+        `(classes: ${PRIOR_CLASSES.join(", ")}; one parameter: "b[coef]", "Intercept[2]", …).`,
+    );
   }
   const out: PriorSpec[] = [];
   for (const cls of PRIOR_CLASSES) {
@@ -273,7 +288,7 @@ export function priorsFromObject(priors: PriorObject): PriorSpec[] {
     if (prior === undefined) continue;
     out.push({ class: cls, prior: checkPrior(prior) });
   }
-  return out;
+  return [...out, ...bracketed];
 }
 
 class PriorParser {
@@ -330,6 +345,18 @@ class PriorParser {
     return sign * Number(token.text);
   }
 
+  /** An ordinal threshold's number in `Intercept[k]` (brms coef = k). */
+  private threshold(): string {
+    const token = this.next();
+    if (token.kind !== "number" || !/^[1-9][0-9]*$/.test(token.text)) {
+      this.fail(
+        token.pos,
+        `expected a threshold number 1, 2, … (Intercept[2]), found ${this.found(token)}`,
+      );
+    }
+    return token.text;
+  }
+
   parse(): PriorSpec {
     const clsToken = this.next();
     if (clsToken.kind !== "ident") {
@@ -348,6 +375,7 @@ class PriorParser {
     if (this.peek().kind === "[") {
       const open = this.next();
       if (cls === "b") coef = this.name("a coefficient name");
+      else if (cls === "Intercept") coef = this.threshold();
       else if (cls === "sd" || cls === "cor") {
         group = this.name("a grouping term");
         if (cls === "sd" && this.peek().kind === ",") {
@@ -357,7 +385,8 @@ class PriorParser {
       } else {
         this.fail(
           open.pos,
-          `class ${cls} takes no "[...]" (only b[coef], sd[group], sd[group, coef], cor[group])`,
+          `class ${cls} takes no "[...]" (only b[coef], sd[group], sd[group, coef], cor[group], ` +
+            `Intercept[k] for an ordinal model's threshold k)`,
         );
       }
       const close = this.next();
@@ -420,7 +449,8 @@ class PriorParser {
 
 /**
  * Parse a prior statement as the command line takes it: `class[coef] ~ dist(args)`, with
- * `b[coef]`, `sd[group]`, `sd[group, coef]` and `cor[group]`.
+ * `b[coef]`, `sd[group]`, `sd[group, coef]`, `cor[group]` and `Intercept[k]` (an ordinal
+ * model's threshold k, brms `coef = k`).
  *
  * @example
  * ```ts

@@ -10,6 +10,7 @@ import { familyLinks } from "./family_link.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 import { codedLevels, termCodings } from "./term_coding.ts";
 import { treatmentContrasts } from "./treatment_coding.ts";
+import { checkOutcomeLevels } from "./outcome_levels.ts";
 
 const FAIL = "Cannot build model";
 
@@ -228,6 +229,25 @@ function describePrior(p: PriorSpec): string {
   return `"${p.class}${where} ~ ${formatPrior(p.prior)}"`;
 }
 
+/**
+ * A threshold-specific prior (brms `prior(…, class = Intercept, coef = k)`): ordinal families
+ * only, k a whole number ≥ 1 (compile checks k ≤ K − 1, when K is known from the data).
+ */
+function checkThresholdCoef(spec: ModelSpec, p: PriorSpec, text: string): void {
+  if (!("thresholds" in FAMILY_ROLES[spec.family])) {
+    fail(
+      `prior ${text}: a prior on one threshold (Intercept[k]) applies to ordinal families ` +
+        `(cumulative), not ${spec.family}; write the class-wide "Intercept ~ …" instead.`,
+    );
+  }
+  if (!/^[1-9][0-9]*$/.test(String(p.coef))) {
+    fail(
+      `prior ${text}: the threshold must be a number 1, 2, …, K − 1 (Intercept[2] is the ` +
+        `threshold between categories 2 and 3), got "${p.coef}".`,
+    );
+  }
+}
+
 function checkPriors(spec: ModelSpec, table: Table): void {
   const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t, spec.terms, spec.intercept));
   const groups = spec.groupTerms.map((g) => g.group);
@@ -307,6 +327,9 @@ function checkPriors(spec: ModelSpec, table: Table): void {
             ...g.slopes.flatMap((s) => coefficientNames(table, s, g.slopes, g.intercept)),
           ])),
         ];
+      } else if (p.class === "Intercept") {
+        checkThresholdCoef(spec, p, text);
+        continue;
       } else fail(`prior ${text}: class ${p.class} takes no coef.`);
       if (!candidates.includes(p.coef)) {
         fail(
@@ -411,6 +434,7 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
     }
   }
   checkColumns(spec, table);
+  checkOutcomeLevels(spec);
   checkTerms(spec);
   checkRoles(spec);
   checkGroupTerms(spec, table);
