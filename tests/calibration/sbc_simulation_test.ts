@@ -46,3 +46,30 @@ Deno.test("simulateData: η of a 4-level factor model equals b_Intercept + b_x·
     }
   }
 });
+
+Deno.test("simulateData: ordinal thresholds follow their own priors (Intercept[k]), text levels", () => {
+  // Tight, different priors per threshold: each simulated b_Intercept[k] must sit within 5
+  // prior sds (0.01 each) of its own prior's mean; a single class-wide prior pinned for all
+  // thresholds would put both near the first one.
+  const n = 60;
+  const levels = ["no", "maybe", "yes"];
+  const table = makeTable({
+    y: { kind: "factor", codes: Int32Array.from({ length: n }, (_, i) => i % 3), levels },
+  });
+  const spec = hier(table).outcome("y", { levels: ["no", "maybe", "yes"] }).family("cumulative")
+    .priors({ "Intercept[1]": normal(-1, 0.01), "Intercept[2]": normal(1, 0.01) }).toJSON();
+  const design = prepareSbc(spec, table);
+  assert.equal(design.spec.outcomeLevels, undefined);
+  for (let s = 0; s < 5; s++) {
+    const { truth, table: simulated } = simulateData(design, 9, s);
+    assert.ok(
+      Math.abs(truth.get("b_Intercept[1]")! + 1) < 0.05,
+      String(truth.get("b_Intercept[1]")),
+    );
+    assert.ok(
+      Math.abs(truth.get("b_Intercept[2]")! - 1) < 0.05,
+      String(truth.get("b_Intercept[2]")),
+    );
+    assert.equal(simulated.columns.y.kind, "number");
+  }
+});

@@ -199,3 +199,32 @@ Deno.test("resolvePrior: specific beats class-wide, later beats earlier, fallbac
   );
   assert.equal(resolvePrior(priors, "sigma", {}, fallback), fallback);
 });
+
+Deno.test("threshold priors: Intercept[k] parsed (brms coef = k) and as a priorsFromObject key", () => {
+  assert.deepStrictEqual(parsePrior("Intercept[2] ~ normal(0, 2)"), {
+    class: "Intercept",
+    coef: "2",
+    prior: { dist: "normal", mu: 0, sigma: 2 },
+  });
+  for (const bad of ["Intercept[0] ~ normal(0, 1)", "Intercept[x] ~ normal(0, 1)"]) {
+    assert.throws(() => parsePrior(bad), /position 11: expected a threshold number 1, 2, …/, bad);
+  }
+  assert.throws(() => parsePrior("Intercept[1.5] ~ normal(0, 1)"), /expected a threshold number/);
+  // Class-wide statements first (canonical order), then the bracketed ones in key order.
+  const priors = priorsFromObject({
+    "Intercept[3]": normal(1, 0.5),
+    b: normal(0, 1),
+    Intercept: studentT(3, 0, 2.5),
+    "b[x]": normal(0, 0.2),
+  });
+  assert.deepStrictEqual(
+    priors.map((p) => [p.class, p.coef ?? null]),
+    [["Intercept", null], ["b", null], ["Intercept", "3"], ["b", "x"]],
+  );
+  assert.equal(resolvePrior(priors, "Intercept", { coef: "3" }, flat()), priors[2].prior);
+  assert.equal(resolvePrior(priors, "Intercept", { coef: "1" }, flat()), priors[0].prior);
+  assert.throws(
+    () => priorsFromObject({ "sigma[2]": normal(0, 1) } as never),
+    /class sigma takes no "\[\.\.\.\]"/,
+  );
+});

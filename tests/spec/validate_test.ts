@@ -254,3 +254,19 @@ Deno.test("validateSpec: a spec validated on a table is not checked again, unles
   validateSpec(spec, counted(makeTable({ y, x })));
   assert.ok(reads > before, "another table is checked");
 });
+
+Deno.test("validate: Intercept[k] only for ordinal families, k a whole number ≥ 1", () => {
+  assert.throws(
+    () => base().prior("Intercept", normal(0, 2), { coef: "2" }).toJSON(),
+    /prior "Intercept\[2\] ~ normal\(0, 2\)": a prior on one threshold \(Intercept\[k\]\) applies to ordinal families \(cumulative\), not gaussian/,
+  );
+  const ordinal = base().family("cumulative");
+  assert.equal(
+    ordinal.prior("Intercept", normal(0, 2), { coef: "2" }).toJSON().priors[0].coef,
+    "2",
+  );
+  assert.throws(
+    () => ordinal.prior("Intercept", normal(0, 2), { coef: "first" }).toJSON(),
+    /the threshold must be a number 1, 2, …, K − 1 .*got "first"/,
+  );
+});
