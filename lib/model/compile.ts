@@ -247,8 +247,7 @@ export function compileModel(
     ...(nThresholds === 0 ? {} : {
       thresholds: compiledThresholds(
         spec,
-        thresholdOffset,
-        declared?.labels ?? Array.from({ length: nThresholds + 1 }, (_, k) => String(k + 1)),
+        { offset: thresholdOffset, count: nThresholds, labels: declared?.labels },
         () => defaults().Intercept,
       ),
     }),

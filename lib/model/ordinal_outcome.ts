@@ -28,7 +28,8 @@ export function declaredOutcomeOf(
 }
 
 /**
- * The compiled thresholds of K categories labelled `labels`: each threshold's prior is the
+ * The compiled thresholds (`count` = K − 1 of them at θ[offset…], the categories labelled
+ * `labels` when declared): each threshold's prior is the
  * most specific Intercept statement (coef = its number, else class-wide, else the default). A
  * prior on a threshold the outcome does not have is refused, naming K.
  *
@@ -38,22 +39,21 @@ export function declaredOutcomeOf(
  * const spec = { hetfx: 1 as const, outcome: "y", family: "cumulative" as const, intercept: true,
  *   treatment: null, terms: [], groupTerms: [],
  *   priors: [{ class: "Intercept" as const, coef: "2", prior: { dist: "normal" as const, mu: 0, sigma: 2 } }] };
- * const t = compiledThresholds(spec, 5, ["1", "2", "3"], () => ({ dist: "flat" }));
+ * const t = compiledThresholds(spec, { offset: 5, count: 2 }, () => ({ dist: "flat" }));
  * console.assert(t.priors[0].dist === "flat" && t.priors[1].dist === "normal");
  * ```
  */
 export function compiledThresholds(
   spec: ModelSpec,
-  offset: number,
-  labels: readonly string[],
+  at: { offset: number; count: number; labels?: readonly string[] },
   fallback: () => PriorDistribution,
 ): CompiledThresholds {
-  const count = labels.length - 1;
+  const { offset, count, labels } = at;
   for (const p of spec.priors) {
     if (p.class === "Intercept" && p.coef !== undefined && !(Number(p.coef) <= count)) {
       throw new HetfxError(
         `Cannot build model: prior "Intercept[${p.coef}]" names threshold ${p.coef}, but ` +
-          `outcome "${spec.outcome}" has ${labels.length} categories, so thresholds ` +
+          `outcome "${spec.outcome}" has ${count + 1} categories, so thresholds ` +
           `1…${count}.`,
       );
     }
@@ -65,7 +65,7 @@ export function compiledThresholds(
       { length: count },
       (_, k) => resolvePrior(spec.priors, "Intercept", { coef: String(k + 1) }, fallback),
     ),
-    labels: [...labels],
+    ...(labels === undefined ? {} : { labels: [...labels] }),
   };
 }
 

@@ -65,3 +65,84 @@ Deno.test("fit --link probit is the same as cumulative(probit); a wrong link is 
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr + bad.stdout, /no link "cloglog" \(links: logit, probit\)/);
 });
+
+const LABELS = ["never", "rarely", "often", "always"];
+
+/** The fixture's table with y written as text labels. */
+async function labelledCsv(): Promise<string> {
+  const path = await ordinalCsv();
+  const [header, ...rows] = (await Deno.readTextFile(path)).trim().split("\n");
+  const relabelled = rows.map((r) => {
+    const [y, ...rest] = r.split(",");
+    return [LABELS[Number(y) - 1], ...rest].join(",");
+  });
+  await Deno.writeTextFile(path, [header, ...relabelled].join("\n") + "\n");
+  return path;
+}
+
+Deno.test("fit --levels on the outcome: declared order, labelled JSON; Intercept[2] prior", async () => {
+  const csv = await labelledCsv();
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const r = await runFitCli([
+    csv,
+    "--formula=y ~ 1 + treat + (1 + treat | g)",
+    "--family=cumulative",
+    // "sometimes" is declared but never answered: dropped (brms) with a warning.
+    "--levels=y=never,rarely,sometimes,often,always",
+    "--prior=Intercept[2] ~ normal(0, 2)",
+    "--chains=2",
+    "--warmup=150",
+    "--draws=100",
+    "--effects-by=g",
+    "--no-progress",
+    `--out=${out}`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  assert.deepStrictEqual(json.spec.outcomeLevels, [
+    "never",
+    "rarely",
+    "sometimes",
+    "often",
+    "always",
+  ]);
+  assert.deepStrictEqual(json.spec.priors, [{
+    class: "Intercept",
+    coef: "2",
+    prior: { dist: "normal", mu: 0, sigma: 2 },
+  }]);
+  assert.deepStrictEqual(json.categories, LABELS.map((label, k) => ({ value: k + 1, label })));
+  assert.deepStrictEqual(Object.keys(json.category_effects), LABELS);
+  assert.ok(
+    json.warnings.some((w: string) => w.includes('"sometimes" never observed')),
+    JSON.stringify(json.warnings),
+  );
+});
+
+Deno.test("fit --levels on a non-ordinal outcome and Intercept[k] on a non-ordinal family are refused", async () => {
+  const csv = await labelledCsv();
+  const levels = await runFitCli([
+    csv,
+    "--formula=y ~ 1 + treat + (1 | g)",
+    "--family=poisson",
+    `--levels=y=${LABELS.join(",")}`,
+    "--dry-run",
+  ]);
+  assert.notEqual(levels.code, 0);
+  assert.match(
+    levels.stderr + levels.stdout,
+    /apply to ordinal families \(cumulative\), not poisson/,
+  );
+  const numeric = await ordinalCsv();
+  const prior = await runFitCli([
+    numeric,
+    "--formula=y ~ 1 + treat + (1 | g)",
+    "--prior=Intercept[1] ~ normal(0, 1)",
+    "--dry-run",
+  ]);
+  assert.notEqual(prior.code, 0);
+  assert.match(
+    prior.stderr + prior.stdout,
+    /applies to ordinal families \(cumulative\), not gaussian/,
+  );
+});
