@@ -11,7 +11,7 @@ import { formula } from "../../lib/spec/formula.ts";
 import { normal, studentT } from "../../lib/spec/priors.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
-import { categoryLabels } from "../../lib/model/ordinal_outcome.ts";
+import { categoryLabels, declaredOutcomeOf } from "../../lib/model/ordinal_outcome.ts";
 import { unconstrainedFromThresholds } from "../../lib/families/ordered_thresholds.ts";
 import { logGamma } from "../../lib/math/special.ts";
 
@@ -114,4 +114,14 @@ Deno.test("log density: per-threshold priors add Σ_k log p_k(τ_k) to the flat-
   for (const tau of [[-0.3, 0.2, 2.5], [-2, -1.5, 0.5], [0.1, 3, 3.2]]) {
     assert.ok(Math.abs(gap(tau) - reference) < 1e-9, `${tau}: ${gap(tau)} vs ${reference}`);
   }
+});
+
+Deno.test("declaredOutcomeOf: none without levels; aggregated data refused with what to do", () => {
+  const spec = model().toJSON();
+  assert.equal(declaredOutcomeOf({ ...spec, outcomeLevels: undefined }, table, false), null);
+  assert.deepEqual(declaredOutcomeOf(spec, table, false)?.labels, LEVELS);
+  assert.throws(
+    () => declaredOutcomeOf(spec, table, true),
+    (e) => e instanceof HetfxError && /code "y" as the integers 1…K in the query/.test(e.message),
+  );
 });
