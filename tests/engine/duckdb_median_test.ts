@@ -3,17 +3,12 @@
  * as the sufficient-statistics query writes it) on awkward data — ties, odd and even counts,
  * all-equal values, negative values, heavy tails, one bucket holding most rows, huge magnitudes,
  * NULLs left out by the WHERE — with the default settings and with tiny ones that force several
- * histogram passes; it gives up (null) rather than guess; through duckdbAggregate the aggregate's
- * y_median/y_mad equal the in-memory aggregate's and its query holds no MEDIAN.
+ * histogram passes; it gives up (null) rather than guess. (Through duckdbAggregate:
+ * tests/engine/duckdb_engine_test.ts.)
  */
 import assert from "node:assert/strict";
 import { boundedMedianMad, type QueryColumns } from "../../lib/engine/duckdb_median.ts";
-import { connectDuckDB, duckdbAggregate, duckdbSource } from "../../lib/engine/duckdb_engine.ts";
-import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
-import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
-import { loadTable } from "../../lib/data/load_table.ts";
-import type { Family } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, simulatedTable } from "../model/_fixtures.ts";
+import { connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
 
 const con = await connectDuckDB();
 const query: QueryColumns = async (sql) => (await con.runAndReadAll(sql)).getColumns();
@@ -97,35 +92,3 @@ Deno.test("boundedMedianMad: gives up (null) instead of guessing", async () => {
   // With the defaults it finishes, equal to DuckDB's.
   assert.deepEqual(await boundedMedianMad(query, rows), await exact("median_geometric"));
 });
-
-/** The table as CSV text. */
-function toCsv(t: Table): string {
-  const names = Object.keys(t.columns);
-  const lines = [names.join(",")];
-  for (let i = 0; i < t.nRows; i++) {
-    lines.push(names.map((n) => labelAt(getColumn(t, n), i)).join(","));
-  }
-  return lines.join("\n") + "\n";
-}
-
-for (const family of ["gaussian", "poisson"] as Family[]) {
-  Deno.test(`duckdbAggregate: ${family} default priors' median and MAD without MEDIAN`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const csv = `${dir}/${family}.csv`;
-      await Deno.writeTextFile(csv, toCsv(simulatedTable(301, family, 8)));
-      const spec = { ...crossedSpec(family), priors: [] };
-      const agg = await duckdbAggregate(con, spec, duckdbSource(csv));
-      assert.ok(!/MEDIAN\(/.test(agg.sql) && /AS y_median/.test(agg.sql), agg.sql);
-      const inMemory = aggregateRows(spec, await loadTable(csv));
-      for (const column of ["y_median", "y_mad"]) {
-        const a = (getColumn(agg.table, column) as { values: Float64Array }).values[0];
-        const b = (getColumn(inMemory, column) as { values: Float64Array }).values[0];
-        // JavaScript's median averages as (a + b) / 2, DuckDB as a + (b − a) / 2: ulps apart.
-        assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${column}: ${a} vs ${b}`);
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
-}
