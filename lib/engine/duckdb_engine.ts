@@ -3,7 +3,9 @@
  * aggregated inside DuckDB with the model's sufficient-statistics query
  * (lib/model/sufficient_statistics_sql.ts), so the rows never enter JavaScript memory; the fit
  * then reads the aggregate (`aggregated: true`). The missing-value and type checks run as
- * queries too. `@duckdb/node-api` is imported on first use only (and needs --allow-ffi).
+ * queries too, and the default priors' median and MAD of y in bounded memory
+ * (lib/engine/duckdb_median.ts). `@duckdb/node-api` is imported on first use only (and needs
+ * --allow-ffi).
  */
 import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
