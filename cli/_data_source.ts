@@ -73,12 +73,12 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
 }
 
 /**
- * Scan progress on stderr, rewritten in place: which of the two passes (missing values, then the
- * aggregation) and DuckDB's share done (its row counts are summed over pipelines, so not shown).
+ * Scan progress on stderr, rewritten in place: which pass (missing values, the outcome's median
+ * for default priors, then the aggregation) and DuckDB's share done (its row counts are summed over pipelines, so not shown).
  */
 function progressLine(label: string) {
   const encoder = new TextEncoder();
-  const passes = { 1: "1/2 missing values", 2: "2/2 aggregating" };
+  const passes = { 1: "missing values", median: "median of y", 2: "aggregating" };
   return (p: ScanProgress) => {
     const share = Number.isFinite(p.fraction) ? ` ${Math.round(p.fraction * 100)}%` : "";
     const text = `\rScanning ${label} with DuckDB (${passes[p.pass]})…${share}   `;

@@ -3,7 +3,9 @@
  * aggregated inside DuckDB with the model's sufficient-statistics query
  * (lib/model/sufficient_statistics_sql.ts), so the rows never enter JavaScript memory; the fit
  * then reads the aggregate (`aggregated: true`). The missing-value and type checks run as
- * queries too. `@duckdb/node-api` is imported on first use only (and needs --allow-ffi).
+ * queries too, and the default priors' median and MAD of y in bounded memory
+ * (lib/engine/duckdb_median.ts). `@duckdb/node-api` is imported on first use only (and needs
+ * --allow-ffi).
  */
 import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
@@ -11,7 +13,8 @@ import { type ColumnValues, tableFromColumns } from "../data/load_table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
-import { sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
+import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
+import { boundedMedianMad } from "./duckdb_median.ts";
 
 /** CSV files at least this large go through DuckDB by default (`engine: "auto"`). */
 export const DUCKDB_CSV_BYTES = 64 * 1024 * 1024;
@@ -33,12 +36,13 @@ interface Reader {
 /**
  * Scan progress of one query: the share done (0–1, or NaN when DuckDB cannot tell), DuckDB's
  * rows processed (summed over the query's pipelines, so it can exceed the file's rows), and
- * which pass over the data it is: 1 counts missing values, 2 aggregates.
+ * which pass over the data it is: 1 counts missing values, "median" finds the outcome's median
+ * and MAD (default priors only; a few short scans), 2 aggregates.
  */
 export interface ScanProgress {
   fraction: number;
   rows: number;
-  pass: 1 | 2;
+  pass: 1 | "median" | 2;
 }
 
 /**
@@ -254,13 +258,21 @@ export async function duckdbAggregate(
     }
   }
   const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+  // The values whose median and MAD the default priors use; their range is found in this pass.
+  const priorValues = layout.priorOutcome === null
+    ? null
+    : priorOutcomeSQL(layout.priorOutcome, `CAST(${q(spec.outcome)} AS DOUBLE)`);
+  const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
+  const range = priorValues === null ? "" : `, MIN(${priorValues}) FILTER (WHERE ${complete}) ` +
+    `AS lo, MAX(${priorValues}) FILTER (WHERE ${complete}) AS hi`;
   const counts = readerTable(
     await run(
       con,
       `SELECT COUNT(*) AS hetfx_rows, ${
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
-      }, COUNT(*) FILTER (WHERE ${used.map((v) => `${q(v)} IS NULL`).join(" OR ")}) AS dropped ` +
-        `FROM ${source}`,
+      }, COUNT(*) FILTER (WHERE ${
+        used.map((v) => `${q(v)} IS NULL`).join(" OR ")
+      }) AS dropped${range} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
@@ -280,7 +292,30 @@ export async function duckdbAggregate(
     throw new HetfxError("Cannot build model: the data have no complete rows.");
   }
   const factors = used.filter(isFactor);
-  const sql = sufficientStatisticsSQL(spec, { table: source, dialect: "duckdb", factors });
+  // The median and MAD in bounded memory (DuckDB's MEDIAN in the query would hold every row);
+  // null (pathological spacing): the query computes them.
+  const outcomeMedianMad = priorValues === null ? null : await boundedMedianMad(
+    async (sql) =>
+      (await run(
+        con,
+        sql,
+        options.onProgress && ((p) => options.onProgress!({ ...p, pass: "median" })),
+      )).getColumns(),
+    {
+      expr: priorValues,
+      source,
+      where: rowsDropped > 0 ? complete : "TRUE",
+      count: rowsScanned - rowsDropped,
+      min: value("lo"),
+      max: value("hi"),
+    },
+  );
+  const sql = sufficientStatisticsSQL(spec, {
+    table: source,
+    dialect: "duckdb",
+    factors,
+    ...(outcomeMedianMad === null ? {} : { outcomeMedianMad }),
+  });
   const table = readerTable(
     await run(con, sql, options.onProgress && ((p) => options.onProgress!({ ...p, pass: 2 }))),
   );

@@ -5,6 +5,7 @@
  * decimal) are of the values the family's `priorOutcome` gives (y, log y, or none: 0 and 2.5).
  */
 import type { PriorDistribution } from "../spec/model_spec.ts";
+import type { FamilyParameter } from "./family.ts";
 import { mad, median, roundR1 } from "../spec/priors.ts";
 import { familyOf } from "./mod.ts";
 import { NU, SIGMA } from "./student.ts";
@@ -82,9 +83,25 @@ export function defaultPriorsAt(
     parameter(name: string): PriorDistribution {
       const p = definition.parameters.find((q) => q.name === name);
       if (p === undefined) throw new Error(`family ${family} has no parameter ${name}`);
-      return p.defaultPrior(stats().scale);
+      // A default that ignores the scale (nu, shape) does not compute the median and MAD.
+      return usesOutcomeScale(p) ? p.defaultPrior(stats().scale) : p.defaultPrior(2.5);
     },
   };
+}
+
+/**
+ * Whether a family parameter's default prior depends on the outcome's scale (sigma's does; nu's
+ * and shape's do not): probed at two scales.
+ *
+ * @example
+ * ```ts
+ * import { usesOutcomeScale } from "./default_priors.ts";
+ * import { NU, SIGMA } from "./student.ts";
+ * console.assert(usesOutcomeScale(SIGMA) && !usesOutcomeScale(NU));
+ * ```
+ */
+export function usesOutcomeScale(p: FamilyParameter): boolean {
+  return JSON.stringify(p.defaultPrior(2.5)) !== JSON.stringify(p.defaultPrior(25));
 }
 
 /** The default priors' location (median) and scale (MAD, at least 2.5), as brms sets them. */

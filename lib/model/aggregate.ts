@@ -21,6 +21,7 @@ import { type Column, makeTable, type Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { usedColumns } from "./used_columns.ts";
+import { defaultPriorsUseOutcome } from "./default_prior_outcome.ts";
 
 /** One summed column: Σ over a key's rows of the product of `vars` (none: the row count). */
 export interface AggregateSum {
@@ -34,7 +35,10 @@ export interface AggregateLayout {
   keys: string[];
   /** Summed columns, `n` first. */
   sums: AggregateSum[];
-  /** How the outcome's median/MAD for default priors is computed: on y, on log y, or not. */
+  /**
+   * How the outcome's median/MAD for default priors is computed: on y, on log y, or not (the
+   * family's defaults need none, or the model's priors replace those defaults).
+   */
   priorOutcome: "identity" | "log" | null;
 }
 
@@ -76,7 +80,8 @@ export function aggregateLayout(
   const family = familyOf(spec.family);
   const groupFactors = new Set(spec.groupTerms.flatMap((g) => g.factors));
   const used = usedColumns(spec);
-  const priorOutcome = priorOutcomeKind(spec);
+  // Only when a default prior uses them: the median holds every row in the engine.
+  const priorOutcome = defaultPriorsUseOutcome(spec, isFactor) ? priorOutcomeKind(spec) : null;
   if (family.compression === "patterns") {
     const keys = used.filter((v) =>
       (v !== spec.outcome || family.patternsKeepOutcome) && v !== spec.trials &&

@@ -73,7 +73,10 @@ export function aggregateRows(spec: ModelSpec, table: Table): Table {
     columns[s.name] = { kind: "number", values: Float64Array.from(sums[j]) };
   });
   const y = getColumn(table, spec.outcome, "Cannot aggregate");
-  const values = y.kind === "number" ? familyOf(spec.family).priorOutcome(y.values) : null;
+  // The median/MAD columns only when a default prior uses them (as the SQL query).
+  const values = y.kind === "number" && layout.priorOutcome !== null
+    ? familyOf(spec.family).priorOutcome(y.values)
+    : null;
   if (values !== null) {
     columns.y_median = {
       kind: "number",

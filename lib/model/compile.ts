@@ -240,7 +240,10 @@ export function compileModel(
     fixedNames,
     fixedTerms: fixed.map((f) => f.term),
     fixedMeans,
-    interceptPrior: resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept),
+    // Resolved only with an intercept: its default needs the outcome's median.
+    interceptPrior: hasIntercept
+      ? resolvePrior(spec.priors, "Intercept", {}, () => defaults().Intercept)
+      : FLAT,
     bPriors: fixedNames.map((coef) => resolvePrior(spec.priors, "b", { coef }, () => defaults().b)),
     familyParameters,
     sigmaPrior: familyParameters.find((p) => p.name === "sigma")?.prior ?? FLAT,

@@ -24,6 +24,12 @@ export interface SufficientStatisticsSqlOptions {
    * factors always are. A builder's `sufficientStatisticsSQL` takes them from its table.
    */
   factors?: readonly string[];
+  /**
+   * The median and MAD (unscaled) of the prior outcome values, computed beforehand (the DuckDB
+   * engine's bounded-memory pass, lib/engine/duckdb_median.ts): the query then selects them as
+   * constants instead of computing them (an exact median holds every row).
+   */
+  outcomeMedianMad?: { median: number; mad: number };
 }
 
 const DOUBLE: Record<SqlDialect, string> = {
@@ -52,6 +58,21 @@ function medianOf(expr: string, dialect: SqlDialect, from: string): string {
       return `SELECT ANY_VALUE(m) AS m FROM (SELECT PERCENTILE_CONT(${expr}, 0.5) OVER () AS m ` +
         `FROM ${from})`;
   }
+}
+
+/**
+ * The SQL expression of the values whose median and MAD brms's default priors use: `y` itself,
+ * or for log links ln y with 0 as 0.1 (`y` is an SQL expression of the outcome as a double).
+ *
+ * @example
+ * ```ts
+ * import { priorOutcomeSQL } from "./sufficient_statistics_sql.ts";
+ * console.assert(priorOutcomeSQL("identity", '"y"') === '"y"');
+ * console.assert(priorOutcomeSQL("log", "y").startsWith("LN("));
+ * ```
+ */
+export function priorOutcomeSQL(kind: "identity" | "log", y: string): string {
+  return kind === "log" ? `LN(CASE WHEN ${y} = 0 THEN 0.1 ELSE ${y} END)` : y;
 }
 
 /**
@@ -107,12 +128,15 @@ export function sufficientStatisticsSQL(
   ];
   const from = ["hetfx_rows"];
   const extra: string[] = [];
-  if (layout.priorOutcome !== null) {
+  const given = options.outcomeMedianMad;
+  if (layout.priorOutcome !== null && given !== undefined) {
+    // Computed beforehand: constants (a JavaScript number's text reads back as the same double;
+    // quoted, so that no dialect reads it as a decimal).
+    const number = (v: number) => `CAST('${String(v)}' AS ${DOUBLE[dialect]})`;
+    extra.push(`${number(given.median)} AS y_median`, `${number(given.mad)} * 1.4826 AS y_mad`);
+  } else if (layout.priorOutcome !== null) {
     // brms's default priors: the median and MAD (× 1.4826) of y (log y, 0 as 0.1, for log links).
-    const y = q(spec.outcome);
-    const expr = layout.priorOutcome === "log"
-      ? `LN(CASE WHEN ${y} = 0 THEN 0.1 ELSE ${y} END)`
-      : y;
+    const expr = priorOutcomeSQL(layout.priorOutcome, q(spec.outcome));
     lines.push(
       `, hetfx_median AS (${medianOf(expr, dialect, "hetfx_rows")})`,
       `, hetfx_mad AS (${

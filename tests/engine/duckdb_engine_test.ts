@@ -1,7 +1,9 @@
 /**
  * The DuckDB engine: the model's aggregate computed inside DuckDB from a CSV and from a Parquet
  * file DuckDB writes gives the row-level compile's log density; missing values counted per
- * column and refused unless dropMissing; missing files, SQL errors and text outcomes refused.
+ * column and refused unless dropMissing; missing files, SQL errors and text outcomes refused; the
+ * default priors' median and MAD found without MEDIAN (lib/engine/duckdb_median.ts) equal the
+ * in-memory aggregate's.
  *
  * Also covers: model/sufficient_statistics_sql.ts (its DuckDB query runs here; the other
  * dialects' text is checked in tests/model/sufficient_statistics_sql_test.ts).
@@ -14,6 +16,7 @@ import {
   duckdbSource,
 } from "../../lib/engine/duckdb_engine.ts";
 import { compileModel } from "../../lib/model/compile.ts";
+import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -91,6 +94,10 @@ Deno.test("duckdb engine: missing values are counted per column and dropped only
   assert.equal(agg.rowsDropped, 2);
   const n = (agg.table.columns.n as { values: Float64Array }).values;
   assert.equal(n.reduce((s, v) => s + v, 0), 3);
+  // The default priors' median and MAD are of the complete rows' y (1, 3, 4), not all y's.
+  const value = (c: string) => (agg.table.columns[c] as { values: Float64Array }).values[0];
+  assert.equal(value("y_median"), 3);
+  assert.equal(value("y_mad"), 1 * 1.4826);
 });
 
 Deno.test("duckdb engine: bad sources and types are refused clearly", async () => {
@@ -117,3 +124,20 @@ Deno.test("duckdb engine: bad sources and types are refused clearly", async () =
     (e) => e instanceof HetfxError && /"z" not in the data/.test(e.message),
   );
 });
+
+for (const family of ["gaussian", "poisson"] as Family[]) {
+  Deno.test(`duckdbAggregate: ${family} default priors' median and MAD without MEDIAN`, async () => {
+    const csv = `${dir}/${family}.csv`;
+    await Deno.writeTextFile(csv, toCsv(simulatedTable(301, family, 8)));
+    const spec = { ...crossedSpec(family), priors: [] };
+    const agg = await duckdbAggregate(con, spec, duckdbSource(csv));
+    assert.ok(!/MEDIAN\(/.test(agg.sql) && /AS y_median/.test(agg.sql), agg.sql);
+    const inMemory = aggregateRows(spec, await loadTable(csv));
+    for (const column of ["y_median", "y_mad"]) {
+      const a = (getColumn(agg.table, column) as { values: Float64Array }).values[0];
+      const b = (getColumn(inMemory, column) as { values: Float64Array }).values[0];
+      // JavaScript's median averages as (a + b) / 2, DuckDB as a + (b − a) / 2: ulps apart.
+      assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${column}: ${a} vs ${b}`);
+    }
+  });
+}

@@ -64,3 +64,14 @@ Deno.test("builder.sufficientStatisticsSQL: the table's factor columns are keys"
   assert.match(sql, /GROUP BY hetfx_rows."f", hetfx_rows."g1"/);
   assert.match(sql, /AS "sum__x__x"/);
 });
+
+Deno.test("sufficientStatisticsSQL: a median and MAD computed beforehand become constants", () => {
+  const spec = { ...crossedSpec("gaussian"), priors: [] };
+  const outcomeMedianMad = { median: 0.30000000000000004, mad: 1e-7 };
+  for (const dialect of SQL_DIALECTS) {
+    const sql = sufficientStatisticsSQL(spec, { table: "t", dialect, outcomeMedianMad });
+    assert.ok(!/MEDIAN\(|PERCENTILE/.test(sql), dialect);
+    assert.ok(sql.includes(`CAST('0.30000000000000004' AS `) && sql.includes("AS y_median"));
+    assert.ok(sql.includes(`CAST('1e-7' AS `) && sql.includes("* 1.4826 AS y_mad"));
+  }
+});
