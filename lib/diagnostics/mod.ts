@@ -10,6 +10,8 @@ export { fractionalRanks, rankNormalize } from "./rank_normalize.ts";
 export { autocovariance } from "./autocovariance.ts";
 export { rhat, rhatBasic, rhatOfChains, rhatParts } from "./rhat.ts";
 export { essBasic, essBulk, essMean, essOfChains, essQuantile, essSd, essTail } from "./ess.ts";
+export { convergenceStats } from "./convergence_stats.ts";
+export type { ConvergenceStats } from "./convergence_stats.ts";
 export { mcseMean, mcseQuantile, mcseSd } from "./mcse.ts";
 export { ebfmi } from "./ebfmi.ts";
 export { nestedRhat } from "./nested_rhat.ts";

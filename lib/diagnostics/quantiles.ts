@@ -126,9 +126,15 @@ export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return NaN;
   for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) return NaN;
-  const s = sorted(values);
+  return medianSorted(sorted(values));
+}
+
+/** {@link median} of already sorted values without NaN (NaN when empty). */
+export function medianSorted(sortedValues: ArrayLike<number>): number {
+  const n = sortedValues.length;
+  if (n === 0) return NaN;
   const half = Math.floor((n + 1) / 2);
-  return n % 2 === 1 ? s[half - 1] : (s[half - 1] + s[half]) / 2;
+  return n % 2 === 1 ? sortedValues[half - 1] : (sortedValues[half - 1] + sortedValues[half]) / 2;
 }
 
 /**

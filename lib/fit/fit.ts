@@ -52,7 +52,7 @@ import { fitToHtml } from "../display/fit_html.ts";
 import { FitPlots } from "../display/fit_plots.ts";
 import { type FitOptions, resolveFitOptions } from "./options.ts";
 import { compileForFit, type InternalFitSettings, planFit } from "./plan.ts";
-import { sampleFit } from "./sample.ts";
+import { sampleFit, startFitWorkers } from "./sample.ts";
 import { assembleFitInfo } from "./fit_info.ts";
 import { fitProgress } from "./progress.ts";
 import { preSamplingWarnings } from "../posterior/pre_sampling_warnings.ts";
@@ -98,40 +98,46 @@ export async function fitModelInternal(
 ): Promise<Fit> {
   const resolved = resolveFitOptions(options);
   const start = performance.now();
-  const compiled = compileForFit(spec, table, resolved, internal);
-  const compiledAt = performance.now();
-  const progress = fitProgress(resolved.progress);
-  const plan = await planFit(compiled, resolved);
-  // The metric "auto" resolved by the plan.
-  const settings = { ...resolved.settings, metric: plan.metric.metric };
-  // Data warnings and a long estimated run are shown before sampling, not only after it.
-  if (resolved.progress !== false) {
-    for (
-      const w of preSamplingWarnings(plan.data, settings, resolved.workers, plan.method.method)
-    ) {
-      console.warn(`Warning: ${w}`);
-    }
-  }
-  let run;
+  // The workers start now, so their start-up overlaps compiling and planning.
+  const pool = startFitWorkers(resolved);
   try {
-    run = await sampleFit(plan, resolved, {
-      ...settings,
-      onProgress: progress.onProgress,
-      signal: resolved.signal,
-      keepPartial: resolved.keepPartial,
+    const compiled = compileForFit(spec, table, resolved, internal);
+    const compiledAt = performance.now();
+    const progress = fitProgress(resolved.progress);
+    const plan = await planFit(compiled, resolved);
+    // The metric "auto" resolved by the plan.
+    const settings = { ...resolved.settings, metric: plan.metric.metric };
+    // Data warnings and a long estimated run are shown before sampling, not only after it.
+    if (resolved.progress !== false) {
+      for (
+        const w of preSamplingWarnings(plan.data, settings, resolved.workers, plan.method.method)
+      ) {
+        console.warn(`Warning: ${w}`);
+      }
+    }
+    let run;
+    try {
+      run = await sampleFit(plan, resolved, {
+        ...settings,
+        onProgress: progress.onProgress,
+        signal: resolved.signal,
+        keepPartial: resolved.keepPartial,
+      }, pool);
+    } finally {
+      await progress.finish();
+    }
+    const end = performance.now();
+    const samplingStarted = progress.samplingStartedAt() || end;
+    const info = assembleFitInfo(plan, run, settings, {
+      start,
+      compiled: compiledAt,
+      samplingStarted,
+      end,
     });
+    return new Fit(spec, plan.data, run.chains, info, table);
   } finally {
-    await progress.finish();
+    pool?.terminate();
   }
-  const end = performance.now();
-  const samplingStarted = progress.samplingStartedAt() || end;
-  const info = assembleFitInfo(plan, run, settings, {
-    start,
-    compiled: compiledAt,
-    samplingStarted,
-    end,
-  });
-  return new Fit(spec, plan.data, run.chains, info, table);
 }
 
 /** A fitted model: draws, summaries, group effects and diagnostics. */

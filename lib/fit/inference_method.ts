@@ -31,7 +31,7 @@ import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
-import { sampleInWorkers } from "../sampler/parallel.ts";
+import { type ChainWorkerPool, sampleInWorkers } from "../sampler/parallel.ts";
 
 export type { InferenceMethod };
 
@@ -114,11 +114,15 @@ function crossedWhat(data: CompiledData, dim: number): string {
     `scales, correlations and sigma${rest}`;
 }
 
+/** The module the sampler workers build a collapsed target from (collapsedTargetFromArgs). */
+export const COLLAPSED_FACTORY_MODULE = new URL("../model/collapsed_target.ts", import.meta.url)
+  .href;
+
 /**
  * Sample a collapsed Gaussian model: NUTS on the sampled point (in worker threads when
  * `workers` > 1), then one exact draw of the coefficients per kept draw; returns full draws in
  * CompiledModel's layout. An abort with `keepPartial` rejects with a SamplingCancelled whose
- * partial draws are full draws too.
+ * partial draws are full draws too. `pool`: workers started earlier ({@link startFitWorkers}).
  *
  * @example
  * ```ts ignore
@@ -129,6 +133,7 @@ export async function sampleCollapsed(
   data: CompiledData,
   options: SampleOptions,
   workers: number,
+  pool: ChainWorkerPool | null = null,
 ): Promise<ChainDraws[]> {
   const { onProgress, signal, ...rest } = options;
   if (workers > 1 && options.chains > 1) {
@@ -136,14 +141,14 @@ export async function sampleCollapsed(
     // included.
     return await sampleInWorkers(
       {
-        module: new URL("../model/collapsed_target.ts", import.meta.url).href,
+        module: COLLAPSED_FACTORY_MODULE,
         exportName: "collapsedTargetFromArgs",
         // Computed while the workers start (see TargetFactory.args).
         args: () => collapsedTargetArgs(data),
         finish: "fullChainDraws",
       },
       { ...rest, workers },
-      { onProgress, signal },
+      { onProgress, signal, pool: pool ?? undefined },
     );
   }
   const target = collapsedTargetFromData(data);

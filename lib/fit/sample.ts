@@ -13,9 +13,9 @@ import type { CompiledData } from "../model/compiled_data.ts";
 import { canonicalChainDraws } from "../model/signed_scales.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
-import { sampleInWorkers } from "../sampler/parallel.ts";
+import { type ChainWorkerPool, sampleInWorkers, startChainWorkers } from "../sampler/parallel.ts";
 import { WebGpuBackend, type WebGpuRunInfo } from "../webgpu/webgpu_backend.ts";
-import { sampleCollapsed } from "./inference_method.ts";
+import { COLLAPSED_FACTORY_MODULE, sampleCollapsed } from "./inference_method.ts";
 import type { ResolvedFitOptions } from "./options.ts";
 import { partialChains } from "./partial_result.ts";
 import type { FitPlan } from "./plan.ts";
@@ -32,6 +32,27 @@ export interface FitRun {
 }
 
 /**
+ * Start the sampler workers a fit of `options` may use, before it compiles and plans, so that
+ * their start-up (thread, module loading) overlaps that work; null when the fit will not use
+ * workers (one chain or one worker, or backend "webgpu"). The workers import the collapsed
+ * target's module at once (its imports include the full model's, so either method finds its
+ * code loaded). The caller terminates the pool when the fit ends, used or not.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = startFitWorkers(resolved);
+ * try { … sampleFit(plan, resolved, sampleOptions, pool) … } finally { pool?.terminate(); }
+ * ```
+ */
+export function startFitWorkers(options: ResolvedFitOptions): ChainWorkerPool | null {
+  const n = Math.min(options.workers, options.settings.chains);
+  if (n < 2 || options.backend === "webgpu") return null;
+  const pool = startChainWorkers(n);
+  pool.preload(COLLAPSED_FACTORY_MODULE);
+  return pool;
+}
+
+/**
  * Sample `plan` with `sampleOptions` (the settings and the progress callback). A cancelled run
  * with keepPartial returns the partial draws; an initial point that cannot be found is explained
  * in terms of the model.
@@ -45,6 +66,7 @@ export async function sampleFit(
   plan: FitPlan,
   options: ResolvedFitOptions,
   sampleOptions: SampleOptions,
+  pool: ChainWorkerPool | null = null,
 ): Promise<FitRun> {
   const run: FitRun = {
     chains: [],
@@ -54,7 +76,7 @@ export async function sampleFit(
     cancelled: false,
   };
   try {
-    await sampleOnBackend(plan, options, sampleOptions, run);
+    await sampleOnBackend(plan, options, sampleOptions, run, pool);
   } catch (error) {
     const partial = options.keepPartial ? partialChains(error) : null;
     if (partial === null) throw explainInitFailure(error, plan.data);
@@ -72,6 +94,7 @@ async function sampleOnBackend(
   options: ResolvedFitOptions,
   sampleOptions: SampleOptions,
   run: FitRun,
+  pool: ChainWorkerPool | null,
 ): Promise<void> {
   const choice = plan.backend;
   if (choice.gpu) {
@@ -88,18 +111,19 @@ async function sampleOnBackend(
         "the fit was rerun on the CPU (NUTS)";
     }
   }
-  run.chains = await sampleOnCpu(plan, options, sampleOptions);
+  run.chains = await sampleOnCpu(plan, options, sampleOptions, pool);
 }
 
-/** The collapsed target, or NUTS on the full model in workers or on this thread. */
+/** The collapsed target, or NUTS on the full model in workers (`pool`'s when started) or here. */
 function sampleOnCpu(
   plan: FitPlan,
   options: ResolvedFitOptions,
   sampleOptions: SampleOptions,
+  pool: ChainWorkerPool | null,
 ): Promise<ChainDraws[]> {
   const workers = options.workers;
   if (plan.method.method === "collapsed") {
-    return sampleCollapsed(plan.data, sampleOptions, workers);
+    return sampleCollapsed(plan.data, sampleOptions, workers, pool);
   }
   if (workers > 1 && sampleOptions.chains > 1) {
     const { onProgress, signal, ...settings } = sampleOptions;
@@ -110,7 +134,7 @@ function sampleOnCpu(
         args: plan.sampled,
       },
       { ...settings, workers },
-      { onProgress, signal },
+      { onProgress, signal, pool: pool ?? undefined },
     );
   }
   return new CpuBackend().sample(new CompiledModel(plan.sampled), sampleOptions);

@@ -7,7 +7,8 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
-import { essBulk, essTail } from "../diagnostics/ess.ts";
+import { convergenceStats } from "../diagnostics/convergence_stats.ts";
+import { essBulk } from "../diagnostics/ess.ts";
 import { rhat } from "../diagnostics/rhat.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import { type NamedDraws, splitChains } from "./generated.ts";
@@ -73,13 +74,13 @@ export function summarizeParameter(
   values: Float64Array,
   chains: number,
 ): ParameterSummary {
-  const split = splitChains(values, chains);
+  const stats = convergenceStats(splitChains(values, chains));
   return {
     name,
     ...summarizeDraws(values),
-    rhat: rhat(split),
-    ess_bulk: essBulk(split),
-    ess_tail: essTail(split),
+    rhat: stats.rhat,
+    ess_bulk: stats.essBulk,
+    ess_tail: stats.essTail,
   };
 }
 

@@ -6,8 +6,9 @@
  * answers once with "cancelled", carrying that chain's post-warmup draws so far (none when it was
  * idle or between chains), and stops.
  *
- * Messages in: {@link WorkerRequest} (first), then optionally {@link WorkerCancel}. Messages
- * out: {@link WorkerMessage}.
+ * Messages in: optionally {@link WorkerPreload} (the pool sends it as soon as the factory module
+ * is known, so the import overlaps the main thread's preparation of the arguments), then
+ * {@link WorkerRequest}, then optionally {@link WorkerCancel}. Messages out: {@link WorkerMessage}.
  *
  * @module
  */
@@ -21,6 +22,12 @@ export interface WorkerRequest {
   factory: { module: string; exportName: string; args: unknown; finish?: string };
   options: ChainOptions;
   chains: number[];
+}
+
+/** Import this factory module now; the request that follows finds it loaded. */
+export interface WorkerPreload {
+  type: "preload";
+  module: string;
 }
 
 /** Stop now and report the partial draws of the running chain. */
@@ -117,8 +124,13 @@ function finishing(
 const cancel = new AbortController();
 let running = false;
 
-self.onmessage = (event: MessageEvent<WorkerRequest | WorkerCancel>) => {
+self.onmessage = (event: MessageEvent<WorkerRequest | WorkerPreload | WorkerCancel>) => {
   const msg = event.data;
+  if ("type" in msg && msg.type === "preload") {
+    // A failed import is reported by the request's own import of the same module.
+    import(msg.module).catch(() => {});
+    return;
+  }
   if ("type" in msg) {
     // A running chain sees the abort at its next yield and answers; an idle worker answers now.
     cancel.abort();

@@ -9,7 +9,7 @@
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "./backend.ts";
 import { SamplingCancelled, truncateChains } from "./cancellation.ts";
-import type { WorkerCancel, WorkerMessage, WorkerRequest } from "./chain_worker.ts";
+import type { WorkerCancel, WorkerMessage, WorkerPreload, WorkerRequest } from "./chain_worker.ts";
 import { ProgressTracker } from "./progress_tracker.ts";
 import { checkWholeOption, validateSampleOptions } from "./sample_options.ts";
 
@@ -45,6 +45,73 @@ export type WorkerSampleOptions = Omit<SampleOptions, "onProgress" | "signal"> &
 export interface WorkerHooks {
   onProgress?: (progress: SampleProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Workers started earlier with {@link startChainWorkers} (e.g. while the model compiles), used
+   * instead of new ones; the run terminates them when it settles.
+   */
+  pool?: ChainWorkerPool;
+}
+
+/**
+ * Sampler workers started ahead of a run: spawning a worker and loading its modules takes
+ * 50–300 ms, which can overlap the caller's own work (compiling the model, the metric pilot).
+ * One pool serves one {@link sampleInWorkers} run; {@link terminate} frees an unused one (an idle
+ * worker keeps the process alive).
+ */
+export class ChainWorkerPool {
+  readonly #workers: Worker[] = [];
+  #claimed = false;
+
+  /** Starts `size` workers, which load the chain runner at once. */
+  constructor(size: number) {
+    const url = new URL("./chain_worker.ts", import.meta.url).href;
+    for (let w = 0; w < size; w++) this.#workers.push(new Worker(url, { type: "module" }));
+  }
+
+  /** Number of workers started. */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Lets every worker import `module` (a factory module) now, before its request comes. */
+  preload(module: string): void {
+    for (const w of this.#workers) {
+      w.postMessage({ type: "preload", module } satisfies WorkerPreload);
+    }
+  }
+
+  /** The first `n` workers for one run (the rest terminated); null when already used or too few. */
+  claim(n: number): Worker[] | null {
+    if (this.#claimed || n > this.#workers.length) return null;
+    this.#claimed = true;
+    for (const w of this.#workers.slice(n)) w.terminate();
+    return this.#workers.slice(0, n);
+  }
+
+  /** Terminates every worker (a no-op for workers already terminated). */
+  terminate(): void {
+    this.#claimed = true;
+    for (const w of this.#workers) w.terminate();
+  }
+}
+
+/**
+ * Starts `size` sampler workers for a later {@link sampleInWorkers} run (pass the pool in its
+ * hooks). The caller terminates the pool if the run never happens.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = startChainWorkers(2);
+ * try {
+ *   const data = expensiveSetup();
+ *   return await sampleInWorkers(factory, { ...settings, workers: 2 }, { pool });
+ * } finally {
+ *   pool.terminate();
+ * }
+ * ```
+ */
+export function startChainWorkers(size: number): ChainWorkerPool {
+  return new ChainWorkerPool(size);
 }
 
 /**
@@ -116,11 +183,19 @@ export function sampleInWorkers(
     };
     signal?.addEventListener("abort", onAbort);
 
-    const workerUrl = new URL("./chain_worker.ts", import.meta.url).href;
-    for (let w = 0; w < nWorkers; w++) {
+    // Workers started earlier when given, else new ones; either way each imports the factory
+    // module at once, while the arguments are built below.
+    let workers = hooks.pool?.claim(nWorkers) ?? null;
+    if (workers === null) {
+      hooks.pool?.terminate();
+      workers = new ChainWorkerPool(nWorkers).claim(nWorkers)!;
+    }
+    for (const worker of workers) {
+      worker.postMessage({ type: "preload", module: factory.module } satisfies WorkerPreload);
+    }
+    for (const [w, worker] of workers.entries()) {
       const assigned: number[] = [];
       for (let c = w; c < chains; c += nWorkers) assigned.push(c);
-      const worker = new Worker(workerUrl, { type: "module" });
       pool.push(worker);
       assignments.push(assigned);
       worker.onmessage = (event: MessageEvent<WorkerMessage>) => {

@@ -1,5 +1,6 @@
 /**
- * Also covers: fit/fit.ts, fit/sample.ts (every fit here runs through fitModel and sampleFit).
+ * Also covers: fit/fit.ts, fit/sample.ts (every fit here runs through fitModel and sampleFit;
+ * startFitWorkers below).
  */
 import assert from "node:assert/strict";
 import { Fit } from "../../lib/fit/mod.ts";
@@ -7,6 +8,8 @@ import { hier, HierBuilder } from "../../lib/spec/hier.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
+import { startFitWorkers } from "../../lib/fit/sample.ts";
+import { resolveFitOptions } from "../../lib/fit/options.ts";
 
 const OPTIONS = { chains: 1, warmup: 30, draws: 20, seed: 4, progress: false } as const;
 
@@ -30,4 +33,25 @@ Deno.test(".fit() rejects (not throws) on a bad spec and on bad options", async 
     formula("y ~ x + (1 | g)", t).fit({ chains: 0 }),
     /Cannot fit: option chains = 0/,
   );
+});
+
+Deno.test("workers start before compiling only when the fit will use them, and never outlive it", async () => {
+  const pool = (o: Record<string, unknown>) => startFitWorkers(resolveFitOptions(o));
+  assert.equal(pool({ chains: 1, workers: 4 }), null);
+  assert.equal(pool({ chains: 4, workers: 1 }), null);
+  assert.equal(pool({ chains: 4, workers: 2, backend: "webgpu" }), null);
+  const started = pool({ chains: 3, workers: 8 })!;
+  assert.equal(started.size, 3);
+  started.terminate();
+  // A fit that fails while compiling, and one that runs 2 chains in 2 workers: the test's
+  // resource sanitizer fails if either leaves a worker running. Same draws as one thread.
+  const t = smallTable();
+  await assert.rejects(
+    hier(t).outcome("nope").fit({ ...OPTIONS, chains: 2, workers: 2 }),
+    /"nope"/,
+  );
+  const model = formula("y ~ treat + x + (1 + treat | g)", t);
+  const inWorkers = await model.fit({ ...OPTIONS, chains: 2, workers: 2 });
+  const here = await model.fit({ ...OPTIONS, chains: 2, workers: 1 });
+  assert.deepEqual(inWorkers.draws("b_treat"), here.draws("b_treat"));
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import type { ChainDraws, SampleOptions } from "../../lib/sampler/backend.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
-import { sampleInWorkers } from "../../lib/sampler/parallel.ts";
+import { sampleInWorkers, startChainWorkers } from "../../lib/sampler/parallel.ts";
 import { makeGaussianTarget } from "./fixtures/targets.ts";
 
 const factory = {
@@ -144,5 +144,36 @@ Deno.test("factory arguments given as a function are computed once, after the wo
   await assert.rejects(
     sampleInWorkers({ ...factory, args: { scales: [1], f: () => 1 } }, { ...options, workers: 2 }),
     /could not be cloned|DataCloneError/i,
+  );
+});
+
+Deno.test("workers started ahead (startChainWorkers) give the same draws and serve one run", async () => {
+  const fresh = await sampleInWorkers(factory, { ...options, workers: 2 });
+  // A pool larger than needed: the extra worker is terminated, the draws are the same.
+  const pool = startChainWorkers(3);
+  assert.equal(pool.size, 3);
+  pool.preload(factory.module);
+  const pooled = await sampleInWorkers(factory, { ...options, workers: 2 }, { pool });
+  assertSameDraws(fresh, pooled);
+  // Used once: a second run with the same pool starts its own workers.
+  assert.equal(pool.claim(1), null);
+  assertSameDraws(fresh, await sampleInWorkers(factory, { ...options, workers: 2 }, { pool }));
+  // Too small a pool is terminated and replaced; an unused pool is terminated by its owner
+  // (the test's resource sanitizer fails on a live worker).
+  const small = startChainWorkers(1);
+  assertSameDraws(
+    fresh,
+    await sampleInWorkers(factory, { ...options, workers: 2 }, { pool: small }),
+  );
+  startChainWorkers(2).terminate();
+});
+
+Deno.test("a preloaded factory module that fails to import is reported by the run", async () => {
+  const pool = startChainWorkers(2);
+  const missing = new URL("./fixtures/no_such_module.ts", import.meta.url).href;
+  pool.preload(missing);
+  await assert.rejects(
+    sampleInWorkers({ ...factory, module: missing }, { ...options, workers: 2 }, { pool }),
+    /no_such_module|Module not found/i,
   );
 });
