@@ -10,10 +10,13 @@
  *   deno run -A bench/crossed_defaults.ts                 (3,000 rows)
  *   deno run -A bench/crossed_defaults.ts --rows 100000
  *   deno run -A bench/crossed_defaults.ts --family bernoulli --seeds 1,4   (prints, writes nothing)
+ *   … --centring marginal   (data-centred rows coefficient by coefficient, as before joint
+ *                            centring; prints, writes nothing)
  */
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../lib/spec/formula.ts";
 import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
+import { AUTO_SETTINGS } from "../lib/model/auto_parameterization.ts";
 
 const arg = (name: string) => {
   const at = Deno.args.indexOf(name);
@@ -23,11 +26,20 @@ const rows = Number(arg("--rows") ?? 3000);
 const FAMILIES = ["gaussian", "bernoulli"] as const;
 const families = FAMILIES.filter((f) => (arg("--family") ?? f) === f);
 const seeds = (arg("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
-// A subset (one family or other seeds) only prints: the results file holds the full run.
-const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined;
-if (families.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
-  throw new Error("--family takes gaussian or bernoulli, --seeds a list such as 1,4");
+const centring = arg("--centring") ?? "joint";
+// A subset (one family, other seeds, the old centring) only prints: the results file holds the
+// full run.
+const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined ||
+  centring !== "joint";
+if (
+  families.length === 0 || seeds.some((s) => !Number.isInteger(s)) ||
+  (centring !== "joint" && centring !== "marginal")
+) {
+  throw new Error(
+    "--family takes gaussian or bernoulli, --seeds a list such as 1,4, --centring joint or marginal",
+  );
 }
+AUTO_SETTINGS.centring = centring;
 const results = [];
 for (const family of families) {
   for (const seed of seeds) {
