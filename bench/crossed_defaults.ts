@@ -4,7 +4,8 @@
  * flat b, lkj(1) — at adapt_delta 0.8, seeds 1–5 (the seed draws the data and the chains), as
  * Gaussian (auto: collapsed, the student_t Intercept a normal scale mixture) and Bernoulli
  * (NUTS). Reports divergences, min bulk ESS, max R-hat and leapfrog steps in warmup and
- * sampling (machine-independent; wall time is not recorded). Writes
+ * sampling (machine-independent), and the fit's wall time (meaningful on an unloaded machine
+ * only; issue 20 compares 100k rows with 3k: ratio ≤ 1.2). Writes
  * bench/results/crossed_defaults.json. Not a test: nothing here asserts.
  *
  *   deno run -A bench/crossed_defaults.ts                 (3,000 rows)
@@ -44,6 +45,7 @@ const results = [];
 for (const family of families) {
   for (const seed of seeds) {
     const table = crossedTable(rows, family, seed);
+    const start = performance.now();
     const fit = await formula(CROSSED_FORMULA, table, { family }).fit({
       chains: 4,
       warmup: 1000,
@@ -52,6 +54,7 @@ for (const family of families) {
       seed,
       progress: false,
     });
+    const wallSeconds = (performance.now() - start) / 1000;
     const d = fit.diagnostics();
     const result = {
       family,
@@ -67,6 +70,7 @@ for (const family of families) {
         (s, c) => s + c.nLeapfrog.reduce((a, b) => a + b, 0),
         0,
       ),
+      wall_s: Math.round(wallSeconds * 100) / 100,
     };
     console.log(JSON.stringify(result));
     results.push(result);

@@ -527,7 +527,8 @@ export class CompiledModel implements SamplerTarget {
    * m = sd_a Σ_{b<a} L_ab u_jb and c = sd_a L_aa; θ holds v with s_ja = λ m + c^λ v (λ the
    * coefficient's `noncentering`: 1 non-centred, v = u_ja; 0 centred, v = s_ja), so
    * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. With `term.dataCentring`
-   * the rows after the level mean hold v with s_ja = m* + √V v instead (data_centring.ts).
+   * the rows after the level mean hold v with s_ja = m* + √V v instead (data_centring.ts), or,
+   * with its `jointInformation`, whole rows s_j = m* + R v (joint_data_centring.ts).
    * Stores u and s.
    */
   private varyingPrior(w: TermWork, theta: Float64Array): number {

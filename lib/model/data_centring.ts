@@ -3,7 +3,8 @@
  * N(m, c²) times a pilot fit's Gaussian approximation N(ŝ, 1/I) of its likelihood, so v is close
  * to N(0, 1) at every sd (non-centred where the data say little, centred where they dominate).
  * The map is exact whatever the pilot got wrong. Derivation:
- * docs/ARCHITECTURE.md#data-centring.
+ * docs/ARCHITECTURE.md#data-centring. "auto" now centres whole rows jointly
+ * (joint_data_centring.ts); this coefficient-by-coefficient map remains for comparison.
  *
  * @module
  */
