@@ -13,6 +13,7 @@
  *   deno run -A bench/crossed_defaults.ts --family bernoulli --seeds 1,4   (prints, writes nothing)
  *   … --centring marginal   (data-centred rows coefficient by coefficient, as before joint
  *                            centring; prints, writes nothing)
+ *   … --metric dense        (or diag: instead of the "auto" choice; prints, writes nothing)
  */
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../lib/spec/formula.ts";
@@ -28,16 +29,18 @@ const FAMILIES = ["gaussian", "bernoulli"] as const;
 const families = FAMILIES.filter((f) => (arg("--family") ?? f) === f);
 const seeds = (arg("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
 const centring = arg("--centring") ?? "joint";
+const metric = arg("--metric") ?? "auto";
 // A subset (one family, other seeds, the old centring) only prints: the results file holds the
 // full run.
 const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined ||
-  centring !== "joint";
+  centring !== "joint" || metric !== "auto";
 if (
   families.length === 0 || seeds.some((s) => !Number.isInteger(s)) ||
-  (centring !== "joint" && centring !== "marginal")
+  (centring !== "joint" && centring !== "marginal") || !["auto", "diag", "dense"].includes(metric)
 ) {
   throw new Error(
-    "--family takes gaussian or bernoulli, --seeds a list such as 1,4, --centring joint or marginal",
+    "--family takes gaussian or bernoulli, --seeds a list such as 1,4, --centring joint or " +
+      "marginal, --metric auto, diag or dense",
   );
 }
 AUTO_SETTINGS.centring = centring;
@@ -51,6 +54,7 @@ for (const family of families) {
       warmup: 1000,
       draws: 1000,
       adaptDelta: 0.8,
+      metric: metric as "auto" | "diag" | "dense",
       seed,
       progress: false,
     });
