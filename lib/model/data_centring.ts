@@ -9,6 +9,7 @@
  * @module
  */
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+import { choleskyInPlace } from "./_dense.ts";
 
 /**
  * Per row and coefficient of a term's block of θ (J × K, row-major; with contrasts, row 0 is the
@@ -167,7 +168,24 @@ export function dataCentringFromLevels(
         joint[i * K * K + e] = sum;
       }
       for (let k = 0; k < K; k++) information[i * K + k] = joint[i * K * K + k * K + k];
+      keepPositiveSemidefinite(joint.subarray(i * K * K, (i + 1) * K * K), K);
     }
   }
   return { information, estimate, ...(joint ? { jointInformation: joint } : {}) };
+}
+
+/**
+ * The joint map needs I + Cᵀ I_j C positive definite for every C, so I_j positive semi-definite:
+ * sums of likelihood curvature blocks are, up to rounding; a block that is not (a pilot with a
+ * negative working weight) keeps only its diagonal, which is then centred coefficient-wise.
+ */
+function keepPositiveSemidefinite(block: Float64Array, K: number): void {
+  let trace = 0;
+  for (let k = 0; k < K; k++) trace += Math.max(block[k * K + k], 0);
+  const test = block.slice();
+  for (let k = 0; k < K; k++) test[k * K + k] += 1e-9 * trace + 1e-300;
+  if (choleskyInPlace(test, K)) return;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) if (a !== b) block[a * K + b] = 0;
+  }
 }
