@@ -149,28 +149,18 @@ Deno.test("data-centring from levels: with K × K level blocks, each contrast ro
 });
 
 Deno.test("data-centring from levels: a row block that is not positive semi-definite keeps its diagonal", () => {
-  // J = 2, K = 2: the one contrast row's block is ½(I_0 + I_1); [[1, 3], [3, 1]] is indefinite.
-  const blocks = Float64Array.of(1, 3, 3, 1, 1, 3, 3, 1);
-  const dc = dataCentringFromLevels(
-    new Float64Array(4),
-    Float64Array.of(1, 1, 1, 1),
-    2,
-    2,
-    true,
-    blocks,
-  );
-  // (Q's entries are ±1/√2: the sums are 1 up to rounding.)
-  const round = (a: Float64Array) => [...a].map((x) => Math.round(x * 1e12) / 1e12);
-  assert.deepEqual(round(dc.jointInformation!.subarray(4)), [1, 0, 0, 1]);
-  // A semi-definite one ([[1, 1], [1, 1]]) is kept as it is.
-  const psd = Float64Array.of(1, 1, 1, 1, 1, 1, 1, 1);
-  const kept = dataCentringFromLevels(
-    new Float64Array(4),
-    Float64Array.of(1, 1, 1, 1),
-    2,
-    2,
-    true,
-    psd,
-  );
-  assert.deepEqual(round(kept.jointInformation!.subarray(4)), [1, 1, 1, 1]);
+  // J = 2, K = 2: the one contrast row's block is ½(I_0 + I_1). [[1, 3], [3, 1]] is indefinite
+  // and loses its off-diagonals; [[1, 1], [1, 1]] is semi-definite and is kept as it is.
+  const cases = [
+    { level: [1, 3, 3, 1], want: [1, 0, 0, 1] },
+    { level: [1, 1, 1, 1], want: [1, 1, 1, 1] },
+  ];
+  for (const { level, want } of cases) {
+    const blocks = Float64Array.from([...level, ...level]);
+    const ones = Float64Array.of(1, 1, 1, 1);
+    const dc = dataCentringFromLevels(new Float64Array(4), ones, 2, 2, true, blocks);
+    // (Q's entries are ±1/√2: the sums are 1 up to rounding.)
+    const got = [...dc.jointInformation!.subarray(4)].map((x) => Math.round(x * 1e12) / 1e12);
+    assert.deepEqual(got, want);
+  }
 });
