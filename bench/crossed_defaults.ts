@@ -4,16 +4,21 @@
  * flat b, lkj(1) — at adapt_delta 0.8, seeds 1–5 (the seed draws the data and the chains), as
  * Gaussian (auto: collapsed, the student_t Intercept a normal scale mixture) and Bernoulli
  * (NUTS). Reports divergences, min bulk ESS, max R-hat and leapfrog steps in warmup and
- * sampling (machine-independent; wall time is not recorded). Writes
+ * sampling (machine-independent), and the fit's wall time (meaningful on an unloaded machine
+ * only; issue 20 compares 100k rows with 3k: ratio ≤ 1.2). Writes
  * bench/results/crossed_defaults.json. Not a test: nothing here asserts.
  *
  *   deno run -A bench/crossed_defaults.ts                 (3,000 rows)
  *   deno run -A bench/crossed_defaults.ts --rows 100000
  *   deno run -A bench/crossed_defaults.ts --family bernoulli --seeds 1,4   (prints, writes nothing)
+ *   … --centring marginal   (data-centred rows coefficient by coefficient, as before joint
+ *                            centring; prints, writes nothing)
+ *   … --metric dense        (or diag: instead of the "auto" choice; prints, writes nothing)
  */
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../lib/spec/formula.ts";
 import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
+import { AUTO_SETTINGS } from "../lib/model/auto_parameterization.ts";
 
 const arg = (name: string) => {
   const at = Deno.args.indexOf(name);
@@ -23,23 +28,37 @@ const rows = Number(arg("--rows") ?? 3000);
 const FAMILIES = ["gaussian", "bernoulli"] as const;
 const families = FAMILIES.filter((f) => (arg("--family") ?? f) === f);
 const seeds = (arg("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
-// A subset (one family or other seeds) only prints: the results file holds the full run.
-const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined;
-if (families.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
-  throw new Error("--family takes gaussian or bernoulli, --seeds a list such as 1,4");
+const centring = arg("--centring") ?? "joint";
+const metric = arg("--metric") ?? "auto";
+// A subset (one family, other seeds, the old centring) only prints: the results file holds the
+// full run.
+const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined ||
+  centring !== "joint" || metric !== "auto";
+if (
+  families.length === 0 || seeds.some((s) => !Number.isInteger(s)) ||
+  (centring !== "joint" && centring !== "marginal") || !["auto", "diag", "dense"].includes(metric)
+) {
+  throw new Error(
+    "--family takes gaussian or bernoulli, --seeds a list such as 1,4, --centring joint or " +
+      "marginal, --metric auto, diag or dense",
+  );
 }
+AUTO_SETTINGS.centring = centring;
 const results = [];
 for (const family of families) {
   for (const seed of seeds) {
     const table = crossedTable(rows, family, seed);
+    const start = performance.now();
     const fit = await formula(CROSSED_FORMULA, table, { family }).fit({
       chains: 4,
       warmup: 1000,
       draws: 1000,
       adaptDelta: 0.8,
+      metric: metric as "auto" | "diag" | "dense",
       seed,
       progress: false,
     });
+    const wallSeconds = (performance.now() - start) / 1000;
     const d = fit.diagnostics();
     const result = {
       family,
@@ -55,6 +74,7 @@ for (const family of families) {
         (s, c) => s + c.nLeapfrog.reduce((a, b) => a + b, 0),
         0,
       ),
+      wall_s: Math.round(wallSeconds * 100) / 100,
     };
     console.log(JSON.stringify(result));
     results.push(result);

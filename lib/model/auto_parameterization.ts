@@ -25,6 +25,13 @@ export const SNAP = 0.1;
 /** The pilot fit is skipped (every term non-centred) above this many coefficients. */
 export const MAX_PILOT_COEFFICIENTS = 600;
 
+/**
+ * How "auto" data-centres a term's rows: "joint" (each row of contrasts as a whole,
+ * joint_data_centring.ts; the default) or "marginal" (coefficient by coefficient given the
+ * earlier ones, data_centring.ts). Internal: benchmarks switch it to compare the two.
+ */
+export const AUTO_SETTINGS: { centring: "joint" | "marginal" } = { centring: "joint" };
+
 /** The choice for one term and the numbers behind it. */
 export interface TermChoice extends TermGeometry {
   group: string;
@@ -91,6 +98,7 @@ export function autoParameterization(data: CompiledData): TermChoice[] {
       J,
       K,
       true,
+      AUTO_SETTINGS.centring === "joint" ? pilot.levelBlocks[t] : undefined,
     );
     return { ...numbers, noncentering, contrasts: true, meanInBeta: true, dataCentring };
   });
@@ -219,7 +227,32 @@ interface Pilot {
   x: Float64Array;
   /** The likelihood's curvature along each coefficient at x (no ridge). */
   information: Float64Array;
+  /** Per term, each level's K × K block of the likelihood's information at x (J × K × K). */
+  levelBlocks: Float64Array[];
   termOffset: number[];
+}
+
+/** Each term's per-level K × K blocks of an N × N matrix (row-major), scaled by `scale`. */
+function levelBlocks(
+  data: CompiledData,
+  termOffset: number[],
+  H: Float64Array,
+  N: number,
+  scale: number,
+): Float64Array[] {
+  return data.terms.map((term, t) => {
+    const K = term.coefNames.length;
+    const out = new Float64Array(term.nGroups * K * K);
+    for (let j = 0; j < term.nGroups; j++) {
+      const base = termOffset[t] + j * K;
+      for (let a = 0; a < K; a++) {
+        for (let b = 0; b < K; b++) {
+          out[j * K * K + a * K + b] = H[(base + a) * N + base + b] * scale;
+        }
+      }
+    }
+    return out;
+  });
 }
 
 /** A rough scale of a prior on a positive parameter (for the pilot's ridge and τ's grid). */
@@ -288,12 +321,14 @@ function pilotFit(data: CompiledData): Pilot | null {
       invVar = 1 / Math.max(rss / Math.max(s.n, 1), 1e-12);
     }
     for (let i = 0; i < N; i++) curvature[i] = xtx[i * N + i] * invVar;
+    const blocks = levelBlocks(data, termOffset, xtx, N, invVar);
     for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
     for (let i = 0; i < N; i++) H[i * N + i] += ridge[i];
     if (!choleskyInPlace(H, N)) return null;
     return {
       x,
       information: curvature,
+      levelBlocks: blocks,
       termOffset,
       inverseFactor: invertLower(H, N, new Float64Array(N * N)),
       N,
@@ -302,6 +337,7 @@ function pilotFit(data: CompiledData): Pilot | null {
   const family = familyOf(data.family, data.link);
   const rows = patternRows(data, nb, termOffset, family);
   let invVar = 1 / Math.max(outcomeVariance(rows), 1e-12);
+  let blocks: Float64Array[] = [];
   for (let iter = 0; iter < 50; iter++) {
     H.fill(0), g.fill(0), curvature.fill(0);
     let rss = 0;
@@ -322,6 +358,7 @@ function pilotFit(data: CompiledData): Pilot | null {
         }
       }
     }
+    blocks = levelBlocks(data, termOffset, H, N, 1);
     for (let i = 0; i < N; i++) {
       g[i] -= ridge[i] * x[i];
       H[i * N + i] += ridge[i];
@@ -339,6 +376,7 @@ function pilotFit(data: CompiledData): Pilot | null {
   return {
     x,
     information: curvature,
+    levelBlocks: blocks,
     termOffset,
     inverseFactor: invertLower(H, N, new Float64Array(N * N)),
     N,

@@ -25,6 +25,12 @@ import {
   dataCentringBackward,
   dataCentringLogJacobian,
 } from "./data_centring.ts";
+import {
+  jointCentredRow,
+  jointCentringBackward,
+  type JointWork,
+  jointWork,
+} from "./joint_data_centring.ts";
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
 
 interface TermWork {
@@ -51,6 +57,39 @@ interface TermWork {
   mean: Float64Array;
   /** Plain non-centred (every λ = 1, no contrasts): the fast r = diag(sd) L z path. */
   plain: boolean;
+  /** Rows data-centred jointly (`dataCentring.jointInformation`): scratch for one row. */
+  joint?: JointRowWork;
+}
+
+/** One row's inputs and outputs of the joint data-centring (joint_data_centring.ts). */
+interface JointRowWork {
+  work: JointWork;
+  /** C = diag(sd) L (K × K lower), the prior covariance's Cholesky factor, and its adjoint. */
+  C: Float64Array;
+  cBar: Float64Array;
+  v: Float64Array;
+  estimate: Float64Array;
+  information: Float64Array;
+  s: Float64Array;
+  u: Float64Array;
+  sBar: Float64Array;
+  vBar: Float64Array;
+}
+
+function jointRowWork(K: number): JointRowWork {
+  const k = () => new Float64Array(K);
+  return {
+    work: jointWork(K),
+    C: new Float64Array(K * K),
+    cBar: new Float64Array(K * K),
+    v: k(),
+    estimate: k(),
+    information: new Float64Array(K * K),
+    s: k(),
+    u: k(),
+    sBar: k(),
+    vBar: k(),
+  };
 }
 
 /** True when `index` holds each of 0 … length − 1 once. */
@@ -189,6 +228,7 @@ export class CompiledModel implements SamplerTarget {
         cPow: new Float64Array(K),
         mean: new Float64Array(K),
         gradL: new Float64Array(K * K),
+        ...(term.dataCentring?.jointInformation ? { joint: jointRowWork(K) } : {}),
       };
     });
     this.rs = this.work.map((w) => w.r);
@@ -487,7 +527,8 @@ export class CompiledModel implements SamplerTarget {
    * m = sd_a Σ_{b<a} L_ab u_jb and c = sd_a L_aa; θ holds v with s_ja = λ m + c^λ v (λ the
    * coefficient's `noncentering`: 1 non-centred, v = u_ja; 0 centred, v = s_ja), so
    * u_ja = (s_ja − m) / c and the log Jacobian is −(1 − λ) log c. With `term.dataCentring`
-   * the rows after the level mean hold v with s_ja = m* + √V v instead (data_centring.ts).
+   * the rows after the level mean hold v with s_ja = m* + √V v instead (data_centring.ts), or,
+   * with its `jointInformation`, whole rows s_j = m* + R v (joint_data_centring.ts).
    * Stores u and s.
    */
   private varyingPrior(w: TermWork, theta: Float64Array): number {
@@ -505,8 +546,14 @@ export class CompiledModel implements SamplerTarget {
       cPow[a] = lambda === 1 ? c[a] : lambda === 0 ? 1 : Math.exp(lambda * logC[a]);
       jacobian -= (1 - lambda) * logC[a];
     }
+    const joint = w.joint;
+    if (joint) this.jointFactor(w, joint);
     for (let j = 0; j < J; j++) {
       const mixed = j >= w.firstCentredRow;
+      if (mixed && joint) {
+        lp += this.jointRow(w, joint, theta, j);
+        continue;
+      }
       if (mixed && !dc) lp += jacobian;
       const z = term.zOffset + j * K;
       for (let a = 0; a < K; a++) {
@@ -554,10 +601,30 @@ export class CompiledModel implements SamplerTarget {
     const bars = this.bars;
     const dc = term.dataCentring;
     const gLogSd = term.logSdOffset;
+    const joint = w.joint;
+    if (joint) joint.cBar.fill(0);
     for (let j = 0; j < J; j++) {
       const mixed = j >= w.firstCentredRow;
       const z = term.zOffset + j * K;
       const row = j * K;
+      if (mixed && joint) {
+        this.jointRow(w, joint, theta, j);
+        for (let a = 0; a < K; a++) joint.sBar[a] = gradS[row + a];
+        joint.vBar.fill(0);
+        jointCentringBackward(
+          joint.v,
+          joint.C,
+          joint.information,
+          joint.estimate,
+          joint.work,
+          joint.sBar,
+          joint.vBar,
+          joint.cBar,
+          !corr,
+        );
+        for (let a = 0; a < K; a++) gradient[z + a] += joint.vBar[a];
+        continue;
+      }
       for (let a = 0; a < K; a++) uBar[a] = -u[row + a];
       for (let a = K - 1; a >= 0; a--) {
         const i = row + a;
@@ -601,6 +668,64 @@ export class CompiledModel implements SamplerTarget {
             uBar[b] += ms * L[a * K + b];
           }
         }
+      }
+    }
+    if (joint) this.jointScaleBackward(w, joint, gradient);
+  }
+
+  /** C = diag(sd) L (or diag(sd) for an uncorrelated term) into joint.C. */
+  private jointFactor(w: TermWork, joint: JointRowWork): void {
+    const { K, sd, L, term } = w;
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < K; b++) {
+        joint.C[a * K + b] = b > a
+          ? 0
+          : term.correlated
+          ? sd[a] * L[a * K + b]
+          : a === b
+          ? sd[a]
+          : 0;
+      }
+    }
+  }
+
+  /** The forward map of row j of a jointly data-centred term: stores s and u, returns its lp. */
+  private jointRow(w: TermWork, joint: JointRowWork, theta: Float64Array, j: number): number {
+    const { K, term, s, u } = w;
+    const dc = term.dataCentring!;
+    const info = dc.jointInformation!;
+    const z = term.zOffset + j * K;
+    for (let a = 0; a < K; a++) {
+      joint.v[a] = theta[z + a];
+      joint.estimate[a] = dc.estimate[j * K + a];
+    }
+    for (let e = 0; e < K * K; e++) joint.information[e] = info[j * K * K + e];
+    const lp = jointCentredRow(
+      joint.v,
+      joint.C,
+      joint.information,
+      joint.estimate,
+      joint.work,
+      joint.s,
+      joint.u,
+    );
+    for (let a = 0; a < K; a++) {
+      s[j * K + a] = joint.s[a];
+      u[j * K + a] = joint.u[a];
+    }
+    return lp;
+  }
+
+  /** C's adjoint (joint.cBar) to the gradients of log sd (or a signed sd) and L. */
+  private jointScaleBackward(w: TermWork, joint: JointRowWork, gradient: Float64Array): void {
+    const { K, sd, L, term, gradL } = w;
+    for (let a = 0; a < K; a++) {
+      for (let b = term.correlated ? 0 : a; b <= a; b++) {
+        const bar = joint.cBar[a * K + b];
+        const unit = term.correlated ? L[a * K + b] : 1; // ∂C_ab/∂sd_a
+        // ∂/∂log sd_a = sd_a ∂/∂sd_a; a signed scale is sd_a itself.
+        gradient[term.logSdOffset + a] += bar * unit * (term.signedSd?.[a] ? 1 : sd[a]);
+        if (term.correlated) gradL[a * K + b] += bar * sd[a];
       }
     }
   }

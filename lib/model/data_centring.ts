@@ -3,11 +3,13 @@
  * N(m, c²) times a pilot fit's Gaussian approximation N(ŝ, 1/I) of its likelihood, so v is close
  * to N(0, 1) at every sd (non-centred where the data say little, centred where they dominate).
  * The map is exact whatever the pilot got wrong. Derivation:
- * docs/ARCHITECTURE.md#data-centring.
+ * docs/ARCHITECTURE.md#data-centring. "auto" now centres whole rows jointly
+ * (joint_data_centring.ts); this coefficient-by-coefficient map remains for comparison.
  *
  * @module
  */
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
+import { choleskyInPlace } from "./_dense.ts";
 
 /**
  * Per row and coefficient of a term's block of θ (J × K, row-major; with contrasts, row 0 is the
@@ -16,6 +18,12 @@ import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 export interface DataCentring {
   information: Float64Array;
   estimate: Float64Array;
+  /**
+   * When set, each row is centred jointly (joint_data_centring.ts) with this K × K information
+   * per row (J × K × K, row-major; `information` is then its diagonal), not coefficient by
+   * coefficient.
+   */
+  jointInformation?: Float64Array;
 }
 
 /**
@@ -110,8 +118,10 @@ export function dataCentringBackward(
 /**
  * The data-centring numbers of a term's θ block from a pilot fit's per-level estimates and
  * information (J × K each): with contrasts, ŝ = Qᵀ r̂ and each contrast's information
- * Σ_j Q_ji² I_j (levels of a term share no rows, so their information is diagonal; row 0, the
- * level mean, gets 0: it stays non-centred); without, the levels' own numbers.
+ * Σ_j Q_ji² I_j (levels of a term share no rows, so their information is block diagonal; row 0,
+ * the level mean, gets 0: it stays non-centred); without, the levels' own numbers. Given each
+ * level's K × K information block (`levelBlocks`, J × K × K), also the rows' K × K information
+ * for joint centring (`jointInformation`, the same sums), whose diagonal is then `information`.
  *
  * @example
  * ```ts
@@ -126,14 +136,20 @@ export function dataCentringFromLevels(
   J: number,
   K: number,
   contrasts: boolean,
+  levelBlocks?: Float64Array,
 ): DataCentring {
   if (!contrasts) {
-    return { information: levelInformation.slice(), estimate: levelEstimate.slice() };
+    return {
+      information: levelInformation.slice(),
+      estimate: levelEstimate.slice(),
+      ...(levelBlocks ? { jointInformation: levelBlocks.slice() } : {}),
+    };
   }
   const estimate = new Float64Array(J * K);
   levelsToContrasts(levelEstimate, J, K, estimate);
   estimate.fill(0, 0, K);
   const information = new Float64Array(J * K);
+  const joint = levelBlocks ? new Float64Array(J * K * K) : undefined;
   const unit = new Float64Array(J);
   const column = new Float64Array(J);
   for (let i = 1; i < J; i++) {
@@ -145,6 +161,31 @@ export function dataCentringFromLevels(
       for (let j = 0; j < J; j++) sum += column[j] * column[j] * levelInformation[j * K + k];
       information[i * K + k] = sum;
     }
+    if (joint && levelBlocks) {
+      for (let e = 0; e < K * K; e++) {
+        let sum = 0;
+        for (let j = 0; j < J; j++) sum += column[j] * column[j] * levelBlocks[j * K * K + e];
+        joint[i * K * K + e] = sum;
+      }
+      for (let k = 0; k < K; k++) information[i * K + k] = joint[i * K * K + k * K + k];
+      keepPositiveSemidefinite(joint.subarray(i * K * K, (i + 1) * K * K), K);
+    }
   }
-  return { information, estimate };
+  return { information, estimate, ...(joint ? { jointInformation: joint } : {}) };
+}
+
+/**
+ * The joint map needs I + Cᵀ I_j C positive definite for every C, so I_j positive semi-definite:
+ * sums of likelihood curvature blocks are, up to rounding; a block that is not (a pilot with a
+ * negative working weight) keeps only its diagonal, which is then centred coefficient-wise.
+ */
+function keepPositiveSemidefinite(block: Float64Array, K: number): void {
+  let trace = 0;
+  for (let k = 0; k < K; k++) trace += Math.max(block[k * K + k], 0);
+  const test = block.slice();
+  for (let k = 0; k < K; k++) test[k * K + k] += 1e-9 * trace + 1e-300;
+  if (choleskyInPlace(test, K)) return;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b < K; b++) if (a !== b) block[a * K + b] = 0;
+  }
 }

@@ -78,6 +78,16 @@ export function withTermGeometry(
           "finite estimates and informations ≥ 0 (one per level and coefficient).",
       );
     }
+    const K = term.coefNames.length;
+    if (
+      dc?.jointInformation &&
+      !(dc.jointInformation.length === size * K && dc.jointInformation.every(Number.isFinite))
+    ) {
+      throw new HetfxError(
+        `Cannot set the parameterisation of term ${term.group}: joint data centring needs ` +
+          `${size * K} finite informations (a ${K} × ${K} matrix per level).`,
+      );
+    }
     const { dataCentring: _previous, ...rest } = term;
     return {
       ...rest,

@@ -7,6 +7,7 @@
 import type { CompiledData, CompiledTerm } from "./compiled_data.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { dataCentredStandardised, dataCentredValue } from "./data_centring.ts";
+import { jointCentredRow, jointStandardised, jointWork } from "./joint_data_centring.ts";
 
 /**
  * Fill `r` (J·K) from θ given the term's sd (K) and correlation Cholesky factor L (K × K,
@@ -36,9 +37,22 @@ export function varyingEffectsFromTheta(
   const s = rotated ? scratch : r;
   const dc = term.dataCentring;
   const u = new Float64Array(K);
+  const joint = dc?.jointInformation ? jointRows(term, sd, L) : null;
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
     const mixed = !rotated || j > 0;
+    if (mixed && joint) {
+      jointCentredRow(
+        theta.subarray(z, z + K),
+        joint.C,
+        joint.information(j),
+        dc!.estimate.subarray(j * K, j * K + K),
+        joint.work,
+        s.subarray(j * K, j * K + K),
+        u,
+      );
+      continue;
+    }
     for (let a = 0; a < K; a++) {
       const { m, c } = conditional(term, sd, L, u, a);
       const i = j * K + a;
@@ -86,9 +100,22 @@ export function thetaFromVaryingEffects(
   }
   const dc = term.dataCentring;
   const u = new Float64Array(K);
+  const joint = dc?.jointInformation ? jointRows(term, sd, L) : null;
   for (let j = 0; j < J; j++) {
     const z = term.zOffset + j * K;
     const mixed = !term.contrasts || j > 0;
+    if (mixed && joint) {
+      jointStandardised(
+        s.subarray(j * K, j * K + K),
+        joint.C,
+        joint.information(j),
+        dc!.estimate.subarray(j * K, j * K + K),
+        joint.work,
+        u,
+      );
+      theta.set(u, z);
+      continue;
+    }
     for (let a = 0; a < K; a++) {
       const { m, c } = conditional(term, sd, L, u, a);
       const i = j * K + a;
@@ -103,6 +130,23 @@ export function thetaFromVaryingEffects(
       }
     }
   }
+}
+
+/** A jointly data-centred term's C = diag(sd) L, each row's information and scratch. */
+function jointRows(term: CompiledTerm, sd: Float64Array, L: Float64Array) {
+  const K = term.coefNames.length;
+  const C = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b <= a; b++) {
+      C[a * K + b] = term.correlated ? sd[a] * L[a * K + b] : a === b ? sd[a] : 0;
+    }
+  }
+  const info = term.dataCentring!.jointInformation!;
+  return {
+    C,
+    information: (j: number) => info.subarray(j * K * K, (j + 1) * K * K),
+    work: jointWork(K),
+  };
 }
 
 /** Mean m and scale c of coefficient a of a row given its earlier standardised ones `u`. */

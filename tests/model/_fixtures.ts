@@ -210,6 +210,7 @@ export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = 
       { noncentering: [0, 0.3], contrasts: false, meanInBeta: false },
     ]),
   "data-centred": dataCentred,
+  "data-centred jointly": (data) => dataCentred(data, true),
 };
 
 /**
@@ -218,21 +219,44 @@ export const GEOMETRIES: Record<string, (data: CompiledData) => CompiledData> = 
  */
 export function syntheticDataCentring(term: CompiledData["terms"][number]): DataCentring {
   const size = term.nGroups * term.coefNames.length;
+  const information = Float64Array.from({ length: size }, (_, i) => [0, 3, 40, 400][i % 4]);
   return {
-    information: Float64Array.from({ length: size }, (_, i) => [0, 3, 40, 400][i % 4]),
+    information,
     estimate: Float64Array.from({ length: size }, (_, i) => 0.5 * Math.sin(1 + i)),
   };
 }
 
-/** Every term data-centred: the first as contrasts with its mean in β, the others as levels. */
-function dataCentred(data: CompiledData): CompiledData {
+/**
+ * Joint data-centring numbers: each row's K × K information has {@link syntheticDataCentring}'s
+ * diagonal and correlations 0.6 (positive semi-definite; a zero diagonal entry zeroes its row).
+ */
+export function syntheticJointCentring(term: CompiledData["terms"][number]): DataCentring {
+  const base = syntheticDataCentring(term);
+  const K = term.coefNames.length;
+  const joint = new Float64Array(base.information.length * K);
+  for (let j = 0; j < term.nGroups; j++) {
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < K; b++) {
+        const ia = base.information[j * K + a], ib = base.information[j * K + b];
+        joint[j * K * K + a * K + b] = (a === b ? 1 : 0.6) * Math.sqrt(ia * ib);
+      }
+    }
+  }
+  return { ...base, jointInformation: joint };
+}
+
+/**
+ * Every term data-centred (row by row when `joint`): the first as contrasts with its mean in β,
+ * the others as levels.
+ */
+function dataCentred(data: CompiledData, joint = false): CompiledData {
   return withTermGeometry(
     data,
     data.terms.map((t, i) => ({
       noncentering: t.coefNames.map(() => 1),
       contrasts: i === 0,
       meanInBeta: i === 0,
-      dataCentring: syntheticDataCentring(t),
+      dataCentring: joint ? syntheticJointCentring(t) : syntheticDataCentring(t),
     })),
   );
 }
@@ -247,6 +271,7 @@ export const SINGLE_TERM_GEOMETRIES: Record<string, (data: CompiledData) => Comp
   "mixed contrasts": (data) =>
     withTermGeometry(data, [{ noncentering: [0.5, 0], contrasts: true, meanInBeta: true }]),
   "data-centred": dataCentred,
+  "data-centred jointly": (data) => dataCentred(data, true),
 };
 
 /**

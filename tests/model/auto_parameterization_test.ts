@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import {
   applyParameterization,
+  AUTO_SETTINGS,
   autoParameterization,
 } from "../../lib/model/auto_parameterization.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
@@ -149,5 +150,39 @@ Deno.test("auto: the chosen model's gradient matches finite differences", () => 
       Math.abs(numeric - grad[i]) < 1e-4 * Math.max(1, Math.abs(numeric)),
       `parameter ${i}: analytic ${grad[i]} vs numeric ${numeric}`,
     );
+  }
+});
+
+Deno.test("auto: data-centred rows carry the pilot's K × K information (joint centring) unless set to marginal", () => {
+  const plain = crossedBernoulli(3000);
+  let centred = 0;
+  for (const choice of autoParameterization(plain)) {
+    const dc = choice.dataCentring;
+    if (!dc) continue;
+    centred++;
+    const K = choice.noncentering.length;
+    const joint = dc.jointInformation!;
+    assert.equal(joint.length, dc.information.length * K);
+    for (let i = 0; i < dc.information.length / K; i++) {
+      for (let a = 0; a < K; a++) {
+        // Its diagonal is the per-coefficient information, and it is symmetric.
+        assert.equal(joint[i * K * K + a * K + a], dc.information[i * K + a]);
+        for (let b = 0; b < K; b++) {
+          assert.equal(joint[i * K * K + a * K + b], joint[i * K * K + b * K + a]);
+        }
+      }
+      // Positive semi-definite (2 × 2: determinant ≥ 0 up to rounding).
+      const [p, q, r] = [joint[i * 4], joint[i * 4 + 1], joint[i * 4 + 3]];
+      assert.ok(p * r - q * q >= -1e-9 * p * r, `row ${i}: not positive semi-definite`);
+    }
+  }
+  assert.ok(centred > 0);
+  AUTO_SETTINGS.centring = "marginal";
+  try {
+    for (const choice of autoParameterization(plain)) {
+      assert.equal(choice.dataCentring?.jointInformation, undefined);
+    }
+  } finally {
+    AUTO_SETTINGS.centring = "joint";
   }
 });

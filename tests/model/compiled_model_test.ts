@@ -222,6 +222,24 @@ Deno.test("terms are non-centred unless centring is asked for", () => {
   assert.deepEqual(centred.terms.map((t) => t.noncentering), [[0, 0, 0], [0, 0]]);
 });
 
+/** The determinant of a small square matrix (Gaussian elimination with partial pivoting). */
+function determinant(M: number[][]): number {
+  const A = M.map((row) => row.slice());
+  const n = A.length;
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    if (p !== c) [A[p], A[c]] = [A[c], A[p]], det = -det;
+    det *= A[c][c];
+    for (let r = c + 1; r < n; r++) {
+      const f = A[r][c] / A[c][c];
+      for (let k = c; k < n; k++) A[r][k] -= f * A[c][k];
+    }
+  }
+  return det;
+}
+
 /** θ of `to` holding the same β, sd, L and r as θ of `from` (same layout, other geometry). */
 function translate(from: CompiledData, to: CompiledData, theta: Float64Array): Float64Array {
   const out = Float64Array.from(theta);
@@ -272,6 +290,28 @@ for (const family of ["gaussian", "bernoulli"] as const) {
             choleskyCorrForward(theta.subarray(term.corOffset), K, term.lkjEta, L);
           }
           const first = term.contrasts ? 1 : 0;
+          const joint = term.dataCentring?.jointInformation;
+          if (joint) {
+            // Jointly: s = m* + R v with R Rᵀ = (Σ⁻¹ + I_j)⁻¹, so the density of v gains
+            // log|R| − log|C| = −½ log det(I + Cᵀ I_j C), C = diag(sd) L.
+            const sd = (k: number) => Math.exp(theta[term.logSdOffset + k]);
+            const C = (a: number, b: number) =>
+              b > a ? 0 : term.correlated ? sd(a) * L[a * K + b] : a === b ? sd(a) : 0;
+            for (let j = first; j < term.nGroups; j++) {
+              const M = Array.from({ length: K }, (_, p) =>
+                Array.from({ length: K }, (_, q) => {
+                  let x = p === q ? 1 : 0;
+                  for (let a = 0; a < K; a++) {
+                    for (let b = 0; b < K; b++) {
+                      x += C(a, p) * joint[j * K * K + a * K + b] * C(b, q);
+                    }
+                  }
+                  return x;
+                }));
+              logJacobian -= 0.5 * Math.log(determinant(M));
+            }
+            return;
+          }
           term.noncentering.forEach((lambda, k) => {
             const logC = theta[term.logSdOffset + k] +
               (term.correlated ? Math.log(L[k * K + k]) : 0);

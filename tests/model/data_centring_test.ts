@@ -107,3 +107,60 @@ Deno.test("data-centring from levels: contrasts' estimates and the diagonal of t
   assert.deepEqual([...levels.estimate], [...estimate]);
   assert.deepEqual([...levels.information], [...information]);
 });
+
+Deno.test("data-centring from levels: with K × K level blocks, each contrast row's joint information", () => {
+  const J = 3, K = 2;
+  const u = seeded(6);
+  const estimate = Float64Array.from({ length: J * K }, () => u() - 0.5);
+  // Level blocks [[a, c], [c, b]]; `information` is their diagonal.
+  const blocks = new Float64Array(J * K * K);
+  const information = new Float64Array(J * K);
+  for (let j = 0; j < J; j++) {
+    const [a, b] = [100 * u(), 100 * u()];
+    const c = 0.5 * Math.sqrt(a * b) * (u() - 0.5);
+    blocks.set([a, c, c, b], j * K * K);
+    information.set([a, b], j * K);
+  }
+  const dc = dataCentringFromLevels(estimate, information, J, K, true, blocks);
+  const joint = dc.jointInformation!;
+  for (let i = 0; i < J; i++) {
+    const unit = new Float64Array(J);
+    unit[i] = 1;
+    const column = new Float64Array(J);
+    contrastsToLevels(unit, J, 1, column);
+    for (let e = 0; e < K * K; e++) {
+      // Σ_j Q_ji² I_j entry by entry; the level mean (row 0) carries none.
+      let want = 0;
+      for (let j = 0; j < J; j++) want += column[j] ** 2 * blocks[j * K * K + e];
+      if (i === 0) want = 0;
+      assert.ok(Math.abs(joint[i * K * K + e] - want) < 1e-9, `row ${i} entry ${e}`);
+    }
+    for (let k = 0; k < K; k++) {
+      assert.equal(dc.information[i * K + k], joint[i * K * K + k * K + k]);
+    }
+  }
+  // Without contrasts: the level blocks themselves; without blocks: no joint information.
+  const levels = dataCentringFromLevels(estimate, information, J, K, false, blocks);
+  assert.deepEqual([...levels.jointInformation!], [...blocks]);
+  assert.equal(
+    dataCentringFromLevels(estimate, information, J, K, true).jointInformation,
+    undefined,
+  );
+});
+
+Deno.test("data-centring from levels: a row block that is not positive semi-definite keeps its diagonal", () => {
+  // J = 2, K = 2: the one contrast row's block is ½(I_0 + I_1). [[1, 3], [3, 1]] is indefinite
+  // and loses its off-diagonals; [[1, 1], [1, 1]] is semi-definite and is kept as it is.
+  const cases = [
+    { level: [1, 3, 3, 1], want: [1, 0, 0, 1] },
+    { level: [1, 1, 1, 1], want: [1, 1, 1, 1] },
+  ];
+  for (const { level, want } of cases) {
+    const blocks = Float64Array.from([...level, ...level]);
+    const ones = Float64Array.of(1, 1, 1, 1);
+    const dc = dataCentringFromLevels(new Float64Array(4), ones, 2, 2, true, blocks);
+    // (Q's entries are ±1/√2: the sums are 1 up to rounding.)
+    const got = [...dc.jointInformation!.subarray(4)].map((x) => Math.round(x * 1e12) / 1e12);
+    assert.deepEqual(got, want);
+  }
+});
