@@ -12,6 +12,7 @@ import { addThresholdGradient, thresholdsFromUnconstrained } from "./ordered_thr
 import { cumulativeWgsl } from "./cumulative_wgsl.ts";
 import { LOGIT_LINK, type OrdinalLink, PROBIT_LINK } from "./ordinal_links.ts";
 import { logitCategoryTerms } from "./logit_category_terms.ts";
+import { cumulativeLogitPatterns } from "./cumulative_logit_patterns.ts";
 
 /** log P(y = k | η, τ) and its partials in the upper and lower threshold (a = τ_k − η, b = τ_{k−1} − η). */
 interface CategoryTerms {
@@ -146,6 +147,12 @@ function cumulativeFamily(link: OrdinalLink): Family {
       if (tau.length !== nt) tau = new Float64Array(nt), gradTau = new Float64Array(nt);
       thresholdsFromUnconstrained(extra, 0, tau);
       gradTau.fill(0);
+      // The logit link: one exponential per pattern (cumulative_logit_patterns.ts).
+      if (link.name === "logit") {
+        const lp = cumulativeLogitPatterns(stats, eta, tau, dEta, gradTau);
+        addThresholdGradient(gradTau, tau, gradExtra, 0);
+        return lp;
+      }
       const y = stats.y, rows = stats.rows;
       let lp = 0;
       for (let p = 0; p < eta.length; p++) {

@@ -4,14 +4,22 @@
  */
 import type { FamilyWgsl, PilotSums, WorkingStep } from "./family.ts";
 import { NO_PARAMETERS_WGSL } from "./no_parameters_wgsl.ts";
+import { LogProduct } from "./log_product.ts";
 
 /** 1 / (1 + e^−η). */
 export function logistic(eta: number): number {
   return 1 / (1 + Math.exp(-eta));
 }
 
+/** |η| up to which a pattern takes the one-exponential path of {@link logitPatterns}. */
+const DIRECT_ETA = 30;
+const softplusSum = new LogProduct();
+
 /**
  * Σ_p ySum_p·η_p − n_p·log(1 + e^η_p) with ∂/∂η_p into dEta, where n_p is `trials[p]`.
+ * Where |η| ≤ 30 a pattern costs one exponential E = e^η: the probability is E/(1 + E) and the
+ * factors 1 + E are multiplied up and their logarithm taken once per few hundred patterns
+ * (LogProduct); beyond, the stable per-pattern form with e^−|η| and log1p.
  *
  * @example
  * ```ts
@@ -28,16 +36,25 @@ export function logitPatterns(
   dEta: Float64Array,
 ): number {
   let lp = 0;
+  softplusSum.reset();
   for (let p = 0; p < eta.length; p++) {
-    const x = eta[p];
-    // sum·η − n·log(1 + e^η), computed stably from one exponential e = exp(−|η|).
+    const x = eta[p], n = trials[p], y = ySum[p];
+    if (x <= DIRECT_ETA && x >= -DIRECT_ETA) {
+      const E = Math.exp(x);
+      const f = 1 + E;
+      lp += y * x;
+      softplusSum.add(f, n);
+      dEta[p] = y - n * (E / f);
+      continue;
+    }
+    // sum·η − n·log(1 + e^η), computed stably from one exponential e = exp(−|η|) (NaN lands here).
     const e = Math.exp(-Math.abs(x));
     const softplus = (x > 0 ? x : 0) + Math.log1p(e);
-    lp += ySum[p] * x - trials[p] * softplus;
+    lp += y * x - n * softplus;
     const prob = x > 0 ? 1 / (1 + e) : e / (1 + e);
-    dEta[p] = ySum[p] - trials[p] * prob;
+    dEta[p] = y - n * prob;
   }
-  return lp;
+  return lp - softplusSum.total();
 }
 
 /** c + y·log p + (n − y)·log(1 − p) per draw of η, into `eta` (c: log C(n, y), or 0). */

@@ -32,6 +32,7 @@ import {
   jointWork,
 } from "./joint_data_centring.ts";
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
+import { PatternDesign } from "./pattern_design.ts";
 
 interface TermWork {
   term: CompiledTerm;
@@ -176,6 +177,8 @@ export class CompiledModel implements SamplerTarget {
   private readonly family: Family;
   private readonly patternEta: Float64Array;
   private readonly patternDEta: Float64Array;
+  /** The patterns' design in row- and column-major layout (pattern_design.ts). */
+  private readonly patternDesign: PatternDesign | null = null;
   private readonly familyExtra: Float64Array;
   private readonly familyGradExtra: Float64Array;
   /** Ordinal families' thresholds τ and the priors' ∂/∂τ (lib/families/ordered_thresholds.ts). */
@@ -241,6 +244,9 @@ export class CompiledModel implements SamplerTarget {
       this.rho = first.r;
       this.gradRho = first.gradR;
       this.stats = cellsInGroupOrder(data.stats, data.cellGroups, this.D, data.kTotal);
+    }
+    if (this.stats.kind === "patterns") {
+      this.patternDesign = new PatternDesign(this.stats, this.D, data.kTotal);
     }
   }
 
@@ -824,21 +830,9 @@ export class CompiledModel implements SamplerTarget {
     const d = this.data;
     const s = this.stats;
     if (s.kind !== "patterns") throw new Error("unreachable");
-    const D = this.D;
-    const K = d.kTotal;
-    const beta = this.beta;
-    const rho = this.rho;
     const eta = this.patternEta;
     const dEta = this.patternDEta;
-    for (let p = 0; p < s.nPatterns; p++) {
-      const r0 = s.cell[p] * K;
-      const wBase = p * D;
-      const aBase = p * K;
-      let e = 0;
-      for (let a = 0; a < D; a++) e += s.w[wBase + a] * beta[a];
-      for (let k = 0; k < K; k++) e += s.wA[aBase + k] * rho[r0 + k];
-      eta[p] = e;
-    }
+    this.patternDesign!.forward(this.beta, this.rho, eta);
     const parameters = d.familyParameters;
     const extra = this.familyExtra;
     const gradExtra = this.familyGradExtra;
@@ -850,16 +844,7 @@ export class CompiledModel implements SamplerTarget {
     }
     gradExtra.fill(0);
     const lp = this.family.patternLogLikelihood(s, eta, extra, dEta, gradExtra);
-    const gradBeta = this.gradBeta;
-    const gradRho = this.gradRho;
-    for (let p = 0; p < s.nPatterns; p++) {
-      const r0 = s.cell[p] * K;
-      const wBase = p * D;
-      const aBase = p * K;
-      const g = dEta[p];
-      for (let a = 0; a < D; a++) gradBeta[a] += g * s.w[wBase + a];
-      for (let k = 0; k < K; k++) gradRho[r0 + k] += g * s.wA[aBase + k];
-    }
+    this.patternDesign!.backward(dEta, this.gradBeta, this.gradRho);
     for (let i = 0; i < parameters.length; i++) gradient[parameters[i].offset] += gradExtra[i];
     for (let k = 0; k < (thresholds?.count ?? 0); k++) {
       gradient[thresholds!.offset + k] += gradExtra[nParameters + k];
