@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   adaptationSchedule,
-  DENSE_SHRINK,
+  DENSE_DRAWS_PER_DIM,
   WelfordEstimator,
   windowAdaptationInit,
   windowAdaptationUpdate,
@@ -29,8 +29,9 @@ Deno.test("short warmups shrink to 15% / 75% / 10%, and no metric adaptation bel
   assert.deepEqual(adaptationSchedule(150).windows, [{ start: 75, end: 99 }]);
 });
 
-Deno.test("Welford estimates match direct formulas and the regularisation (Stan's, dense shrunk to its diagonal)", () => {
-  const xs = [[1, 2], [3, -1], [0, 0.5], [2, 2], [-1, 1]];
+Deno.test("Welford estimates match direct formulas and Stan's regularisation", () => {
+  // Six draws: 3 per dimension, so the dense estimate keeps the covariance.
+  const xs = [[1, 2], [3, -1], [0, 0.5], [2, 2], [-1, 1], [1.5, 0]];
   const n = xs.length;
   const diag = new WelfordEstimator(2, false);
   const dense = new WelfordEstimator(2, true);
@@ -43,12 +44,10 @@ Deno.test("Welford estimates match direct formulas and the regularisation (Stan'
     xs.reduce((s, x) => s + (x[a] - m[a]) * (x[b] - m[b]), 0) / (n - 1);
   const w = n / (n + 5), shrink = 1e-3 * 5 / (n + 5);
   const expectDiag = [w * cov(0, 0) + shrink, w * cov(1, 1) + shrink];
-  // Dense: the off-diagonal entries also shrink toward 0 by n/(n + DENSE_SHRINK·d), d = 2.
-  const offWeight = n / (n + DENSE_SHRINK * 2);
   const expectDense = [
     w * cov(0, 0) + shrink,
-    w * offWeight * cov(0, 1),
-    w * offWeight * cov(1, 0),
+    w * cov(0, 1),
+    w * cov(1, 0),
     w * cov(1, 1) + shrink,
   ];
   const gotDiag = diag.regularized();
@@ -57,31 +56,37 @@ Deno.test("Welford estimates match direct formulas and the regularisation (Stan'
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(gotDense[i] - expectDense[i]) < 1e-12);
 });
 
-Deno.test("a dense estimate from fewer draws than dimensions stays well conditioned", () => {
-  // 10 draws in 20 dimensions: S is singular (rank ≤ 9). Shrunk toward its diagonal, the
-  // estimate is ≥ w·(1 − λ)·min Sᵢᵢ·I (λ = n/(n + d)), which Stan's rule (≈ 1.7e-4·I in S's null
-  // space) would violate; checked by a Cholesky factorisation of the estimate minus that bound.
-  const d = 20, n = 10;
+Deno.test("a dense estimate keeps the covariances only from 3 draws per dimension", () => {
+  // d = 4 strongly correlated coordinates (x, x, x, −x plus small noise). Below 3·d = 12 draws
+  // the estimate is diagonal (Stan's rule would give a near-singular matrix); from 12 on, the
+  // covariances are Stan's.
+  assert.equal(DENSE_DRAWS_PER_DIM, 3);
+  const d = 4;
   const est = new WelfordEstimator(d, true);
-  let u = 7;
-  const uniform = () => (u = (u * 16807) % 2147483647) / 2147483647;
-  for (let k = 0; k < n; k++) est.add(Float64Array.from({ length: d }, () => uniform() - 0.5));
-  const a = est.regularized();
-  const lambda = n / (n + DENSE_SHRINK * d);
-  let minVar = Infinity;
-  for (let i = 0; i < d; i++) minVar = Math.min(minVar, a[i * d + i]);
-  const floor = 1e-3 * 5 / (n + 5);
-  const bound = 0.99 * (1 - lambda) * (minVar - floor);
-  // The bound is far above Stan's floor, so Stan's rule alone would fail the factorisation.
-  assert.ok(bound > 10 * floor, `${bound}`);
-  for (let i = 0; i < d; i++) a[i * d + i] -= bound;
-  for (let j = 0; j < d; j++) {
-    for (let k = 0; k < j; k++) a[j * d + j] -= a[j * d + k] ** 2;
-    assert.ok(a[j * d + j] > 0, `estimate − bound not positive definite at pivot ${j}`);
-    a[j * d + j] = Math.sqrt(a[j * d + j]);
-    for (let i = j + 1; i < d; i++) {
-      for (let k = 0; k < j; k++) a[i * d + j] -= a[i * d + k] * a[j * d + k];
-      a[i * d + j] /= a[j * d + j];
+  let u = 11;
+  const uniform = () => (u = (u * 16807) % 2147483647) / 2147483647 - 0.5;
+  const xs: number[][] = [];
+  const add = () => {
+    const x = uniform();
+    const row = [x, x + 0.01 * uniform(), x + 0.01 * uniform(), -x + 0.01 * uniform()];
+    xs.push(row);
+    est.add(Float64Array.from(row));
+  };
+  for (let k = 0; k < 11; k++) add();
+  const few = est.regularized();
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) if (i !== j) assert.equal(few[i * d + j], 0);
+    assert.ok(few[i * d + i] > 0.01, `variance ${i}: ${few[i * d + i]}`);
+  }
+  add();
+  const n = xs.length;
+  const m = [0, 1, 2, 3].map((j) => xs.reduce((a, x) => a + x[j], 0) / n);
+  const enough = est.regularized();
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      const cov = xs.reduce((s, x) => s + (x[i] - m[i]) * (x[j] - m[j]), 0) / (n - 1);
+      const expect = (n / (n + 5)) * cov + (i === j ? 1e-3 * 5 / (n + 5) : 0);
+      assert.ok(Math.abs(enough[i * d + j] - expect) < 1e-12, `${i},${j}`);
     }
   }
 });
