@@ -26,6 +26,22 @@ import {
 /** Stan's default buffer and window sizes. */
 export const DEFAULT_WINDOWS = { initBuffer: 75, termBuffer: 50, baseWindow: 25 } as const;
 
+/**
+ * Fewest draws per dimension from which a dense window estimates the covariances; with fewer it
+ * estimates only the variances (a diagonal metric for the next window). Stan estimates them from
+ * any window and regularises only toward 1e-3·I, so a first window of 25 draws in d ≥ 25
+ * dimensions gives a singular S whose null directions get variance ≈ 1e-4; with n draws just
+ * above d, S's smallest eigenvalues are still about (1 − √(d/n))² of the true ones
+ * (Marchenko–Pastur). Where the posterior's sd in such a direction is ≈ 1, NUTS needs trees
+ * many times longer to cross it, and that window's draws are too poorly mixed to repair the next
+ * estimate. Measured (dense metric, 4 × 1000 warmup iterations): the crossed Bernoulli benchmark
+ * (bench/crossed_defaults.ts, seeds 1–2) took 238–245k warmup leapfrog steps with Stan's rule,
+ * 52–53k with 3 draws per dimension (diagonal metric: 43–46k); a 26-predictor correlated
+ * logistic regression (tests/fit/metric_choice_test.ts) 54k and 48k with the same sampling tree
+ * depth. Only the metric changes, never the target: sampling stays exact.
+ */
+export const DENSE_DRAWS_PER_DIM = 3;
+
 /** One slow window: warmup iterations [start, end] (0-based, inclusive). */
 export interface SlowWindow {
   start: number;
@@ -108,8 +124,8 @@ export class WelfordEstimator {
 
   /** Adds one position. */
   add(x: Float64Array): void {
-    this.n++;
     const d = this.dim;
+    this.n++;
     for (let i = 0; i < d; i++) {
       const delta = x[i] - this.mean[i];
       this.delta[i] = delta;
@@ -127,7 +143,8 @@ export class WelfordEstimator {
 
   /**
    * Stan's regularised estimate (n/(n+5))·S + 1e-3·(5/(n+5))·I, S the sample (co)variance with
-   * denominator n − 1 (diagonal entries only when not dense; exactly symmetric when dense).
+   * denominator n − 1 (diagonal entries only when not dense; exactly symmetric when dense). A
+   * dense estimate from fewer than {@link DENSE_DRAWS_PER_DIM}·dim draws keeps only S's diagonal.
    */
   regularized(): Float64Array {
     const n = this.n;
@@ -137,10 +154,12 @@ export class WelfordEstimator {
     const shrink = 1e-3 * (5 / (n + 5));
     for (let k = 0; k < out.length; k++) out[k] = n > 1 ? w * (this.m2[k] / (n - 1)) : 0;
     if (this.dense) {
-      // The Welford update is symmetric only up to rounding; average the two triangles.
+      // Too few draws: covariances dropped (a diagonal estimate). The Welford update is symmetric
+      // only up to rounding, so the two triangles are averaged.
+      const covariances = n >= DENSE_DRAWS_PER_DIM * d;
       for (let i = 0; i < d; i++) {
         for (let j = 0; j < i; j++) {
-          const s = 0.5 * (out[i * d + j] + out[j * d + i]);
+          const s = covariances ? 0.5 * (out[i * d + j] + out[j * d + i]) : 0;
           out[i * d + j] = s;
           out[j * d + i] = s;
         }

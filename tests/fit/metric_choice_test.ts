@@ -6,6 +6,8 @@ import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { normal, studentT } from "../../lib/spec/priors.ts";
 import { seeded } from "../_seeded.ts";
+import { applyParameterization } from "../../lib/model/auto_parameterization.ts";
+import { CROSSED_FORMULA, crossedTable } from "../../bench/cpu_models.ts";
 
 /**
  * A 26-predictor logistic regression (brms's "diamonds"-like case as a Bernoulli model, so NUTS
@@ -75,4 +77,21 @@ Deno.test("fit: metric auto picks dense for correlated predictors; no tree-depth
     mean(depth(diag)) > mean(depth(auto)) + 1.5,
     `${mean(depth(diag))} vs ${mean(depth(auto))}`,
   );
+});
+
+Deno.test("chooseMetric: dense where every term is jointly data-centred, diagonal where not", () => {
+  // The crossed four-term benchmark at 100k rows: "auto" centres every term jointly.
+  const table = crossedTable(100000, "bernoulli", 2);
+  const compiled = compileModel(
+    formula(CROSSED_FORMULA, table, { family: "bernoulli" }).toJSON(),
+    table,
+  );
+  const joint = applyParameterization(compiled, "auto");
+  assert.ok(joint.terms.every((t) => t.dataCentring?.jointInformation !== undefined));
+  const dense = chooseMetric("auto", joint, "nuts", 1);
+  assert.equal(dense.metric, "dense");
+  assert.match(dense.reason, /jointly data-centred/);
+  // Non-centred terms keep a funnel: diagonal, as before.
+  const plain = applyParameterization(compiled, "noncentered");
+  assert.equal(chooseMetric("auto", plain, "nuts", 1).metric, "diag");
 });

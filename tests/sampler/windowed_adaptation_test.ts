@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   adaptationSchedule,
+  DENSE_DRAWS_PER_DIM,
   WelfordEstimator,
   windowAdaptationInit,
   windowAdaptationUpdate,
@@ -29,7 +30,8 @@ Deno.test("short warmups shrink to 15% / 75% / 10%, and no metric adaptation bel
 });
 
 Deno.test("Welford estimates match direct formulas and Stan's regularisation", () => {
-  const xs = [[1, 2], [3, -1], [0, 0.5], [2, 2], [-1, 1]];
+  // Six draws: 3 per dimension, so the dense estimate keeps the covariance.
+  const xs = [[1, 2], [3, -1], [0, 0.5], [2, 2], [-1, 1], [1.5, 0]];
   const n = xs.length;
   const diag = new WelfordEstimator(2, false);
   const dense = new WelfordEstimator(2, true);
@@ -52,6 +54,41 @@ Deno.test("Welford estimates match direct formulas and Stan's regularisation", (
   const gotDense = dense.regularized();
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(gotDiag[i] - expectDiag[i]) < 1e-12);
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(gotDense[i] - expectDense[i]) < 1e-12);
+});
+
+Deno.test("a dense estimate keeps the covariances only from 3 draws per dimension", () => {
+  // d = 4 strongly correlated coordinates (x, x, x, −x plus small noise). Below 3·d = 12 draws
+  // the estimate is diagonal (Stan's rule would give a near-singular matrix); from 12 on, the
+  // covariances are Stan's.
+  assert.equal(DENSE_DRAWS_PER_DIM, 3);
+  const d = 4;
+  const est = new WelfordEstimator(d, true);
+  let u = 11;
+  const uniform = () => (u = (u * 16807) % 2147483647) / 2147483647 - 0.5;
+  const xs: number[][] = [];
+  const add = () => {
+    const x = uniform();
+    const row = [x, x + 0.01 * uniform(), x + 0.01 * uniform(), -x + 0.01 * uniform()];
+    xs.push(row);
+    est.add(Float64Array.from(row));
+  };
+  for (let k = 0; k < 11; k++) add();
+  const few = est.regularized();
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) if (i !== j) assert.equal(few[i * d + j], 0);
+    assert.ok(few[i * d + i] > 0.01, `variance ${i}: ${few[i * d + i]}`);
+  }
+  add();
+  const n = xs.length;
+  const m = [0, 1, 2, 3].map((j) => xs.reduce((a, x) => a + x[j], 0) / n);
+  const enough = est.regularized();
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      const cov = xs.reduce((s, x) => s + (x[i] - m[i]) * (x[j] - m[j]), 0) / (n - 1);
+      const expect = (n / (n + 5)) * cov + (i === j ? 1e-3 * 5 / (n + 5) : 0);
+      assert.ok(Math.abs(enough[i * d + j] - expect) < 1e-12, `${i},${j}`);
+    }
+  }
 });
 
 Deno.test("a window end replaces the metric, re-finds the step size and restarts averaging", () => {
