@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { coefficientPrecision } from "../../lib/model/choose_coefficient_precision.ts";
 import { ArrowheadPrecision } from "../../lib/model/arrowhead_precision.ts";
-import { DensePrecision } from "../../lib/model/dense_precision.ts";
+import { CrossedPrecision } from "../../lib/model/crossed_precision.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { crossedSpec, simulatedTable, singleTermSpec, withNormalPriors } from "./_fixtures.ts";
 
-Deno.test("coefficientPrecision: block-arrowhead for one grouping term, dense for crossed terms", () => {
+Deno.test("coefficientPrecision: block-arrowhead for one grouping term, crossed-block dense for crossed terms", () => {
   const table = simulatedTable(200, "gaussian");
   const one = compileModel(withNormalPriors(singleTermSpec("gaussian")), table);
   const crossed = compileModel(withNormalPriors(crossedSpec("gaussian")), table);
@@ -28,7 +28,7 @@ Deno.test("coefficientPrecision: block-arrowhead for one grouping term, dense fo
   const a = coefficientPrecision(one, layout(one), prior(one));
   const d = coefficientPrecision(crossed, layout(crossed), prior(crossed));
   assert.ok(a instanceof ArrowheadPrecision);
-  assert.ok(d instanceof DensePrecision);
+  assert.ok(d instanceof CrossedPrecision);
   // Either way dim(γ) is β plus every term's J·K level effects.
   assert.equal(a.dim, layout(one).dim);
   assert.equal(d.dim, layout(crossed).dim);
