@@ -8,21 +8,13 @@ import { ArrowheadPrecision } from "../../lib/model/arrowhead_precision.ts";
 import { CrossedPrecision } from "../../lib/model/crossed_precision.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { crossedSpec, simulatedTable, singleTermSpec, withNormalPriors } from "./_fixtures.ts";
+import { gammaLayout } from "./_precision.ts";
 
 Deno.test("coefficientPrecision: block-arrowhead for one grouping term, crossed-block dense for crossed terms", () => {
   const table = simulatedTable(200, "gaussian");
   const one = compileModel(withNormalPriors(singleTermSpec("gaussian")), table);
   const crossed = compileModel(withNormalPriors(crossedSpec("gaussian")), table);
-  const layout = (data: typeof one) => {
-    const nBeta = (data.hasIntercept ? 1 : 0) + data.nFixed;
-    const termOffsets: number[] = [];
-    let at = nBeta;
-    for (const t of data.terms) {
-      termOffsets.push(at);
-      at += t.nGroups * t.coefNames.length;
-    }
-    return { nBeta, termOffsets, dim: at };
-  };
+  const layout = gammaLayout;
   const prior = (data: typeof one) =>
     new Float64Array((data.hasIntercept ? 1 : 0) + data.nFixed).fill(1);
   const a = coefficientPrecision(one, layout(one), prior(one));
