@@ -8,7 +8,7 @@
  * @module
  */
 import type { CompiledTerm } from "./compiled_data.ts";
-import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { invertLower } from "./_dense.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
@@ -119,8 +119,8 @@ export function levelPrecisionForward(
     }
   }
   if (lay.phiCor >= 0) {
-    const y = x.subarray(lay.phiCor, lay.phiCor + corrParamCount(K));
-    lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
+    // x and the offset rather than a subarray view: no allocation per gradient.
+    lp += choleskyCorrForward(x, K, term.lkjEta, w.L, lay.phiCor);
     for (let k = 0; k < K; k++) logDetQ -= 2 * Math.log(w.L[k * K + k]);
     invertLower(w.L, K, w.Linv);
   } else {
@@ -192,13 +192,5 @@ export function levelPrecisionBackward(
     }
     w.gradL[a * K + a] -= J / w.L[a * K + a];
   }
-  const n = corrParamCount(K);
-  choleskyCorrBackward(
-    x.subarray(lay.phiCor, lay.phiCor + n),
-    K,
-    term.lkjEta,
-    w.L,
-    w.gradL,
-    gradient.subarray(lay.phiCor, lay.phiCor + n),
-  );
+  choleskyCorrBackward(x, K, term.lkjEta, w.L, w.gradL, gradient, lay.phiCor);
 }
