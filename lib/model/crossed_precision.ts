@@ -74,6 +74,9 @@ export class CrossedPrecision extends DensePrecision {
   private readonly Rp: Float64Array;
   private readonly XT: Float64Array;
   private readonly w: Float64Array;
+  /** Each term's number of levels J, and log |P| of the last factor. */
+  private readonly levels: Int32Array;
+  private logDet = NaN;
 
   constructor(data: CompiledData, layout: GammaLayout, priorPrecision: Float64Array) {
     super(data, layout, priorPrecision);
@@ -109,26 +112,26 @@ export class CrossedPrecision extends DensePrecision {
     this.Rp = new Float64Array(N * N);
     this.XT = new Float64Array(N * N);
     this.w = new Float64Array(N);
+    this.levels = Int32Array.from(data.terms, (t) => t.nGroups);
   }
 
   override factor(invVar: number, termPrecisions: readonly Float64Array[]): boolean {
     const N = this.dim;
     const R = this.Rp;
     const Ap = this.Ap;
-    for (let i = 0; i < N * N; i++) R[i] = Ap[i] * invVar;
+    // Only the lower triangle: the factor, solves and inverse never read the upper one.
+    for (let i = 0; i < N; i++) {
+      for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
+    }
     for (let p = 0; p < this.betaAt.length; p++) {
       R[this.betaAt[p] * (N + 1)] += this.prior[p];
     }
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
       const Q = termPrecisions[t];
-      const start = this.termAt[t];
-      const J = this.layout.termOffsets[t + 1] !== undefined
-        ? (this.layout.termOffsets[t + 1] - this.layout.termOffsets[t]) / K
-        : (N - this.layout.termOffsets[t]) / K;
-      for (let j = 0, base = start; j < J; j++, base += K) {
+      for (let j = 0, base = this.termAt[t]; j < this.levels[t]; j++, base += K) {
         for (let a = 0; a < K; a++) {
-          for (let b = 0; b < K; b++) R[(base + a) * N + base + b] += Q[a * K + b];
+          for (let b = 0; b <= a; b++) R[(base + a) * N + base + b] += Q[a * K + b];
         }
       }
     }
@@ -145,11 +148,19 @@ export class CrossedPrecision extends DensePrecision {
     const m = this.m;
     const K0 = this.K0;
     const R = this.Rp;
+    // log |P| = Σ log d_j, as logs of partial products (one log per ~10 columns, not per column).
+    let logDet = 0;
+    let product = 1;
     for (let j = 0; j < N; j++) {
       const rj = j * N;
       const k0 = j < m ? j - (j % K0) : 0;
       const d = R[rj + j] - dot(R, rj + k0, R, rj + k0, j - k0);
       if (!(d > 0) || !Number.isFinite(d)) return false;
+      product *= d;
+      if (product > 1e100 || product < 1e-100) {
+        logDet += Math.log(product);
+        product = 1;
+      }
       const ljj = Math.sqrt(d);
       R[rj + j] = ljj;
       // Rows below j: j's level block, then from m on (leading part), or all (trailing part).
@@ -159,13 +170,12 @@ export class CrossedPrecision extends DensePrecision {
         R[ri + j] = (R[ri + j] - dot(R, ri + k0, R, rj + k0, j - k0)) / ljj;
       }
     }
+    this.logDet = logDet + Math.log(product);
     return true;
   }
 
   override logDeterminant(): number {
-    let logDet = 0;
-    for (let i = 0; i < this.dim; i++) logDet += 2 * Math.log(this.Rp[i * (this.dim + 1)]);
-    return logDet;
+    return this.logDet;
   }
 
   override solve(c: Float64Array): number {
