@@ -64,6 +64,8 @@ export interface LevelCovarianceWork {
   V: Float64Array;
   X: Float64Array;
   gradL: Float64Array;
+  /** log |Σ⁻¹|, set by {@link levelPrecisionForward}. */
+  logDetQ: number;
 }
 
 /** Fresh work arrays for a term with K coefficients. */
@@ -79,17 +81,19 @@ export function levelCovarianceWork(K: number): LevelCovarianceWork {
     V: square(),
     X: square(),
     gradL: square(),
+    logDetQ: NaN,
   };
 }
 
 /**
- * Σ⁻¹ of one term into `w.Q` from the unconstrained point `x`; returns [log prior of the sd's and
- * correlations with the log-transform Jacobians, log |Σ⁻¹|]. When `gradient` is given, the
- * prior and Jacobian part of the gradient is added to it.
+ * Σ⁻¹ of one term into `w.Q` and log |Σ⁻¹| into `w.logDetQ` from the unconstrained point `x`;
+ * returns the log prior of the sd's and correlations with the log-transform Jacobians (a number,
+ * not a tuple: no allocation per gradient). When `gradient` is given, the prior and Jacobian
+ * part of the gradient is added to it.
  *
  * @example
  * ```ts ignore
- * const [lp, logDetQ] = levelPrecisionForward(x, layout, term, work, gradient);
+ * const lp = levelPrecisionForward(x, layout, term, work, gradient); // and work.logDetQ
  * ```
  */
 export function levelPrecisionForward(
@@ -98,7 +102,7 @@ export function levelPrecisionForward(
   term: CompiledTerm,
   w: LevelCovarianceWork,
   gradient: Float64Array | null,
-): [number, number] {
+): number {
   const K = w.K;
   let lp = 0;
   let logDetQ = 0;
@@ -136,7 +140,8 @@ export function levelPrecisionForward(
       w.Q[a * K + b] = q / (w.sd[a] * w.sd[b]);
     }
   }
-  return [lp, logDetQ];
+  w.logDetQ = logDetQ;
+  return lp;
 }
 
 /**
