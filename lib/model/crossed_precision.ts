@@ -261,6 +261,20 @@ export class CrossedPrecision extends DensePrecision {
     for (let i = 0; i < this.dim; i++) z[this.perm[i]] = w[i];
   }
 
+  override dataQuadraticForm(x: Float64Array): number {
+    // xᵀAx from A's lower triangle in the factored order, skipping the leading term's zeros.
+    const N = this.dim;
+    const w = this.w;
+    for (let i = 0; i < N; i++) w[i] = x[this.perm[i]];
+    let quad = 0;
+    for (let i = 0; i < N; i++) {
+      const k0 = i < this.m ? i - (i % this.K0) : 0;
+      const ri = i * N;
+      quad += w[i] * (this.Ap[ri + i] * w[i] + 2 * dot(this.Ap, ri + k0, w, k0, i - k0));
+    }
+    return quad;
+  }
+
   override quadraticForm(x: Float64Array): number {
     // |Rᵀ Π x|².
     const N = this.dim;
