@@ -17,6 +17,7 @@ import type { CompiledData } from "./compiled_data.ts";
 import type { GammaLayout } from "./coefficient_precision.ts";
 import { DensePrecision } from "./dense_precision.ts";
 import { solveLower, solveLowerTransposed } from "./_dense.ts";
+import { CrossedKernel } from "./crossed_kernel.ts";
 
 /** Σ_{k < n} a[ai + k]·b[bi + k]: every inner product of the factor and the inverse. */
 function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, n: number): number {
@@ -70,7 +71,11 @@ export class CrossedPrecision extends DensePrecision {
   /** Positions of β and of each term's first level effect in the factored order. */
   private readonly betaAt: Int32Array;
   private readonly termAt: Int32Array;
-  /** The factor R (lower triangle), R⁻¹ column by column (XT[j·N + i] = (R⁻¹)_ij), a vector. */
+  /**
+   * The factor R (lower triangle), R⁻¹ column by column (XT[j·N + i] = (R⁻¹)_ij), a vector. With
+   * the WebAssembly kernel, R and R⁻¹ live in its memory (views), and it factors and inverts.
+   */
+  private readonly kernel: CrossedKernel | null;
   private readonly Rp: Float64Array;
   private readonly XT: Float64Array;
   private readonly w: Float64Array;
@@ -78,7 +83,13 @@ export class CrossedPrecision extends DensePrecision {
   private readonly levels: Int32Array;
   private logDet = NaN;
 
-  constructor(data: CompiledData, layout: GammaLayout, priorPrecision: Float64Array) {
+  /** `wasm: false` runs the JavaScript factor and inverse (the reference) even where SIMD exists. */
+  constructor(
+    data: CompiledData,
+    layout: GammaLayout,
+    priorPrecision: Float64Array,
+    options: { wasm?: boolean } = {},
+  ) {
     super(data, layout, priorPrecision);
     const N = this.dim;
     const Ks = this.Ks;
@@ -109,10 +120,16 @@ export class CrossedPrecision extends DensePrecision {
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) this.Ap[i * N + j] = this.A[this.perm[i] * N + this.perm[j]];
     }
-    this.Rp = new Float64Array(N * N);
-    this.XT = new Float64Array(N * N);
+    this.kernel = options.wasm === false ? null : CrossedKernel.create(N, this.m, this.K0);
+    this.Rp = this.kernel?.r ?? new Float64Array(N * N);
+    this.XT = this.kernel?.x ?? new Float64Array(N * N);
     this.w = new Float64Array(N);
     this.levels = Int32Array.from(data.terms, (t) => t.nGroups);
+  }
+
+  /** Whether the WebAssembly kernel factors and inverts (false: the JavaScript reference). */
+  get usesWasm(): boolean {
+    return this.kernel !== null;
   }
 
   override factor(invVar: number, termPrecisions: readonly Float64Array[]): boolean {
@@ -144,6 +161,10 @@ export class CrossedPrecision extends DensePrecision {
    * j's block (R's rows there are zero before it).
    */
   private cholesky(): boolean {
+    if (this.kernel) {
+      this.logDet = this.kernel.factor();
+      return !Number.isNaN(this.logDet);
+    }
     const N = this.dim;
     const m = this.m;
     const K0 = this.K0;
@@ -195,6 +216,7 @@ export class CrossedPrecision extends DensePrecision {
    * part only j's level block and the rows from m on are non-zero.
    */
   private invertFactor(): void {
+    if (this.kernel) return this.kernel.invert();
     const N = this.dim;
     const m = this.m;
     const R = this.Rp;

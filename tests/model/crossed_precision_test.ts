@@ -1,7 +1,10 @@
 /**
  * The crossed-block algebra against the plain dense one (its reference) on crossed models: the
  * same factor, solves, inverse blocks and forms to 1e-10 relative, and colourNoise giving
- * N(0, P⁻¹).
+ * N(0, P⁻¹), with the WebAssembly factor and inverse and with their JavaScript reference.
+ *
+ * Also covers: crossed_kernel.ts (the WebAssembly path above; its module crossed_kernel_wasm.ts is
+ * generated).
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
@@ -17,16 +20,20 @@ import {
   randomPrecision,
 } from "./_precision.ts";
 
-function setup(data: CompiledData) {
+/** The crossed algebra (WebAssembly kernel or its JavaScript reference) and the dense one. */
+function setup(data: CompiledData, wasm = true) {
   const layout = gammaLayout(data);
   const nBeta = layout.nBeta;
   const prior = Float64Array.from({ length: nBeta }, (_, p) => 0.3 + 0.1 * p);
   return {
     nBeta,
-    crossed: new CrossedPrecision(data, layout, prior),
+    crossed: new CrossedPrecision(data, layout, prior, { wasm }),
     dense: new DensePrecision(data, layout, prior),
   };
 }
+
+/** Both paths of the crossed algebra; the kernel runs wherever WebAssembly SIMD exists (Deno). */
+const PATHS = [["wasm", true], ["JavaScript", false]] as const;
 
 /** The shared crossed spec, and the same with the terms' order swapped (the larger one last). */
 const specs: Record<string, ModelSpec> = {
@@ -37,10 +44,15 @@ const specs: Record<string, ModelSpec> = {
   })(),
 };
 
-for (const [name, spec] of Object.entries(specs)) {
-  Deno.test(`crossed precision (${name}): same factor, solve, blocks and forms as the dense algebra`, () => {
+for (
+  const [[name, spec], [path, wasm]] of Object.entries(specs).flatMap((s) =>
+    PATHS.map((p) => [s, p] as const)
+  )
+) {
+  Deno.test(`crossed precision (${name}, ${path}): same factor, solve, blocks and forms as the dense algebra`, () => {
     const data = compileModel(spec, simulatedTable(150, "gaussian"));
-    const { crossed, dense } = setup(data);
+    const { crossed, dense } = setup(data, wasm);
+    assert.equal(crossed.usesWasm, wasm);
     assert.equal(crossed.m, 4 * 3, "g1's 4 levels × K = 3 lead, in either order of the terms");
     const u = seeded(5);
     for (const invVar of [0.3, 4]) {
@@ -62,15 +74,17 @@ Deno.test("crossed precision: colourNoise maps N(0, I) to N(0, P⁻¹) (T Tᵀ =
   assertColoursToInverse(crossed, dense);
 });
 
-Deno.test("crossed precision: a term precision that is not positive definite makes factor return false", () => {
-  const data = compileModel(
-    withNormalPriors(crossedSpec("gaussian")),
-    simulatedTable(150, "gaussian"),
-  );
-  const { crossed } = setup(data);
-  const bad = data.terms.map((t) => {
-    const K = t.coefNames.length;
-    return Float64Array.from({ length: K * K }, (_, i) => i % (K + 1) === 0 ? -1 : 0);
+for (const [path, wasm] of PATHS) {
+  Deno.test(`crossed precision (${path}): a term precision that is not positive definite makes factor return false`, () => {
+    const data = compileModel(
+      withNormalPriors(crossedSpec("gaussian")),
+      simulatedTable(150, "gaussian"),
+    );
+    const { crossed } = setup(data, wasm);
+    const bad = data.terms.map((t) => {
+      const K = t.coefNames.length;
+      return Float64Array.from({ length: K * K }, (_, i) => i % (K + 1) === 0 ? -1 : 0);
+    });
+    assert.equal(crossed.factor(1, bad), false);
   });
-  assert.equal(crossed.factor(1, bad), false);
-});
+}
