@@ -10,10 +10,12 @@ import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CrossedPrecision } from "../../lib/model/crossed_precision.ts";
 import { DensePrecision } from "../../lib/model/dense_precision.ts";
+import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { crossedSpec, seeded, simulatedTable, withNormalPriors } from "./_fixtures.ts";
 import {
+  assertClose,
   assertColoursToInverse,
   assertSameAlgebra,
   gammaLayout,
@@ -86,5 +88,53 @@ for (const [path, wasm] of PATHS) {
       return Float64Array.from({ length: K * K }, (_, i) => i % (K + 1) === 0 ? -1 : 0);
     });
     assert.equal(crossed.factor(1, bad), false);
+  });
+}
+
+/**
+ * The collapsed target with the dense algebra swapped in for the crossed one (the field is
+ * readonly in TypeScript only): the reference value and gradient.
+ */
+function withDensePrecision(data: CompiledData): CollapsedGaussian {
+  const target = new CollapsedGaussian(data);
+  const crossed = target.precision as CrossedPrecision;
+  const layout = gammaLayout(data);
+  const prior = (crossed as unknown as { prior: Float64Array }).prior;
+  Object.assign(target, { precision: new DensePrecision(data, layout, prior) });
+  return target;
+}
+
+/** Crossed specs: normal priors; a student_t b (scale mixture); an exponential b (sampled). */
+const targetSpecs: Record<string, () => ModelSpec> = {
+  "normal priors": () => withNormalPriors(crossedSpec("gaussian")),
+  "student_t b_x": () => crossedSpec("gaussian"),
+  "exponential b_x (sampled)": () => {
+    const spec = crossedSpec("gaussian");
+    const priors = spec.priors.map((p) =>
+      p.class === "b" && p.coef === "x"
+        ? { ...p, prior: { dist: "exponential" as const, rate: 1 } }
+        : p
+    );
+    return { ...spec, priors };
+  },
+};
+
+for (const [name, spec] of Object.entries(targetSpecs)) {
+  Deno.test(`crossed precision (${name}): the collapsed log density and gradient equal the dense algebra's to 1e-10`, () => {
+    const data = compileModel(spec(), simulatedTable(300, "gaussian"));
+    const target = new CollapsedGaussian(data);
+    assert.ok(target.precision instanceof CrossedPrecision);
+    const reference = withDensePrecision(data);
+    assert.ok(reference.precision instanceof DensePrecision);
+    const u = seeded(11);
+    for (let draw = 0; draw < 4; draw++) {
+      const phi = Float64Array.from({ length: target.dim }, () => (u() - 0.5) * 2);
+      const [g, gRef] = [new Float64Array(target.dim), new Float64Array(target.dim)];
+      const lp = target.logDensityGradient(phi, g);
+      const lpRef = reference.logDensityGradient(phi, gRef);
+      assert.ok(Number.isFinite(lpRef), "a finite reference point");
+      assertClose(lp, lpRef, "log density");
+      g.forEach((v, i) => assertClose(v, gRef[i], `∂/∂φ[${i}]`));
+    }
   });
 }
