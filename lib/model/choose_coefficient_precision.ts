@@ -2,10 +2,11 @@
 import type { CompiledData } from "./compiled_data.ts";
 import { ArrowheadPrecision } from "./arrowhead_precision.ts";
 import type { CoefficientPrecision, GammaLayout } from "./coefficient_precision.ts";
-import { DensePrecision } from "./dense_precision.ts";
+import { CrossedPrecision } from "./crossed_precision.ts";
 
 /**
- * The cheapest exact algebra for `data`: block-arrowhead for one grouping term, dense otherwise.
+ * The cheapest exact algebra for `data`: block-arrowhead for one grouping term, otherwise a
+ * dense factor that skips the block-diagonal part of the largest term (lib/model/crossed_precision.ts).
  *
  * @example
  * ```ts ignore
@@ -19,5 +20,5 @@ export function coefficientPrecision(
 ): CoefficientPrecision {
   return data.terms.length === 1
     ? new ArrowheadPrecision(data, priorPrecision)
-    : new DensePrecision(data, layout, priorPrecision);
+    : new CrossedPrecision(data, layout, priorPrecision);
 }

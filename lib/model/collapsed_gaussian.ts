@@ -274,9 +274,8 @@ export class CollapsedGaussian implements SamplerTarget {
 
     for (let t = 0; t < this.work.length; t++) {
       const lay = this.layout.terms[t];
-      const [lpTerm, logDetQ] = levelPrecisionForward(phi, lay, d.terms[t], this.work[t], gradient);
-      lp += lpTerm;
-      logDetPrior += lay.J * logDetQ;
+      lp += levelPrecisionForward(phi, lay, d.terms[t], this.work[t], gradient);
+      logDetPrior += lay.J * this.work[t].logDetQ;
     }
     const sigma = Math.exp(u);
     lp += priorLogDensityInto(d.sigmaPrior, sigma) + u;

@@ -21,10 +21,11 @@ import { gaussianNormalEquations } from "./normal_equations.ts";
 export class DensePrecision implements CoefficientPrecision {
   readonly dim: number;
   readonly dataVector: Float64Array;
-  private readonly layout: GammaLayout;
-  private readonly Ks: number[];
-  private readonly A: Float64Array;
-  private readonly prior: Float64Array;
+  protected readonly layout: GammaLayout;
+  protected readonly Ks: number[];
+  /** A = XᵀX over γ (N × N, row-major), and the prior precisions of β. */
+  protected readonly A: Float64Array;
+  protected readonly prior: Float64Array;
   private readonly R: Float64Array;
   private readonly Rinv: Float64Array;
 

@@ -367,8 +367,8 @@ export class LevelCollapsedGaussian implements SamplerTarget {
       lp += priorLogDensityInto(this.betaPriors[p], beta[p]);
       gBeta[p] = priorDerivative[0];
     }
-    const [lpTerm, logDetQ] = levelPrecisionForward(x, lay, term, work, gradient);
-    lp += lpTerm;
+    lp += levelPrecisionForward(x, lay, term, work, gradient);
+    const logDetQ = work.logDetQ;
     const u = x[layout.phiSigma];
     const sigma = Math.exp(u);
     lp += priorLogDensityInto(this.data.sigmaPrior, sigma) + u;

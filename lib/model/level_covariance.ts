@@ -8,7 +8,7 @@
  * @module
  */
 import type { CompiledTerm } from "./compiled_data.ts";
-import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
+import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { invertLower } from "./_dense.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
@@ -64,6 +64,8 @@ export interface LevelCovarianceWork {
   V: Float64Array;
   X: Float64Array;
   gradL: Float64Array;
+  /** log |Σ⁻¹|, set by {@link levelPrecisionForward}. */
+  logDetQ: number;
 }
 
 /** Fresh work arrays for a term with K coefficients. */
@@ -79,17 +81,19 @@ export function levelCovarianceWork(K: number): LevelCovarianceWork {
     V: square(),
     X: square(),
     gradL: square(),
+    logDetQ: NaN,
   };
 }
 
 /**
- * Σ⁻¹ of one term into `w.Q` from the unconstrained point `x`; returns [log prior of the sd's and
- * correlations with the log-transform Jacobians, log |Σ⁻¹|]. When `gradient` is given, the
- * prior and Jacobian part of the gradient is added to it.
+ * Σ⁻¹ of one term into `w.Q` and log |Σ⁻¹| into `w.logDetQ` from the unconstrained point `x`;
+ * returns the log prior of the sd's and correlations with the log-transform Jacobians (a number,
+ * not a tuple: no allocation per gradient). When `gradient` is given, the prior and Jacobian
+ * part of the gradient is added to it.
  *
  * @example
  * ```ts ignore
- * const [lp, logDetQ] = levelPrecisionForward(x, layout, term, work, gradient);
+ * const lp = levelPrecisionForward(x, layout, term, work, gradient); // and work.logDetQ
  * ```
  */
 export function levelPrecisionForward(
@@ -98,7 +102,7 @@ export function levelPrecisionForward(
   term: CompiledTerm,
   w: LevelCovarianceWork,
   gradient: Float64Array | null,
-): [number, number] {
+): number {
   const K = w.K;
   let lp = 0;
   let logDetQ = 0;
@@ -119,8 +123,8 @@ export function levelPrecisionForward(
     }
   }
   if (lay.phiCor >= 0) {
-    const y = x.subarray(lay.phiCor, lay.phiCor + corrParamCount(K));
-    lp += choleskyCorrForward(y, K, term.lkjEta, w.L);
+    // x and the offset rather than a subarray view: no allocation per gradient.
+    lp += choleskyCorrForward(x, K, term.lkjEta, w.L, lay.phiCor);
     for (let k = 0; k < K; k++) logDetQ -= 2 * Math.log(w.L[k * K + k]);
     invertLower(w.L, K, w.Linv);
   } else {
@@ -136,7 +140,8 @@ export function levelPrecisionForward(
       w.Q[a * K + b] = q / (w.sd[a] * w.sd[b]);
     }
   }
-  return [lp, logDetQ];
+  w.logDetQ = logDetQ;
+  return lp;
 }
 
 /**
@@ -192,13 +197,5 @@ export function levelPrecisionBackward(
     }
     w.gradL[a * K + a] -= J / w.L[a * K + a];
   }
-  const n = corrParamCount(K);
-  choleskyCorrBackward(
-    x.subarray(lay.phiCor, lay.phiCor + n),
-    K,
-    term.lkjEta,
-    w.L,
-    w.gradL,
-    gradient.subarray(lay.phiCor, lay.phiCor + n),
-  );
+  choleskyCorrBackward(x, K, term.lkjEta, w.L, w.gradL, gradient, lay.phiCor);
 }

@@ -13,24 +13,9 @@
  * @module
  */
 import { LEVEL_KERNEL_WASM } from "./level_kernel_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled module, or null where this runtime cannot run it (no WebAssembly SIMD). */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    const bytes = Uint8Array.from(atob(LEVEL_KERNEL_WASM), (c) => c.charCodeAt(0));
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
-
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  heapStart(): number;
+interface KernelExports extends KernelMemory {
   levels(
     J: number,
     nbPad: number,
@@ -86,7 +71,7 @@ export class LevelKernel {
     J: number,
     nb: number,
   ): LevelKernel | null {
-    const module = kernelModule();
+    const module = kernelModule(LEVEL_KERNEL_WASM);
     if (!module) return null;
     try {
       return new LevelKernel(module, ztx, zty, ztz, J, nb);
@@ -104,36 +89,33 @@ export class LevelKernel {
     J: number,
     nb: number,
   ) {
-    const abort = () => {
-      throw new Error("level kernel aborted");
-    };
-    const instance = new WebAssembly.Instance(module, { env: { abort } });
-    const exports = instance.exports as unknown as KernelExports;
-    this.exports = exports;
     this.J = J;
     const nbPad = nb + (nb % 2);
     this.nbPad = nbPad;
     const R = 2 * J;
-    // Arrays past the module's static data, each 16-byte aligned for the SIMD loads.
-    let next = exports.heapStart();
-    const place = (doubles: number) => {
-      const at = next;
-      next = Math.ceil((next + 8 * doubles) / 16) * 16;
-      return at;
-    };
-    this.at = {
-      arb: place(R * nbPad),
-      e: place(R),
-      arr: place(4 * J),
-      beta: place(nbPad),
-      mu: place(R),
-      grad: place(nbPad),
-      out: place(5),
-    };
+    let at: LevelKernel["at"] | undefined;
+    const exports = kernelInstance<KernelExports>(module, "level kernel", (start) => {
+      // Arrays past the module's static data, each 16-byte aligned for the SIMD loads.
+      let next = start;
+      const place = (doubles: number) => {
+        const here = next;
+        next = Math.ceil((next + 8 * doubles) / 16) * 16;
+        return here;
+      };
+      at = {
+        arb: place(R * nbPad),
+        e: place(R),
+        arr: place(4 * J),
+        beta: place(nbPad),
+        mu: place(R),
+        grad: place(nbPad),
+        out: place(5),
+      };
+      return next;
+    });
+    this.exports = exports;
+    this.at = at!;
     const memory = exports.memory;
-    if (memory.buffer.byteLength < next) {
-      memory.grow(Math.ceil((next - memory.buffer.byteLength) / 65536));
-    }
     const view = (at: number, length: number) => new Float64Array(memory.buffer, at, length);
     const arb = view(this.at.arb, R * nbPad);
     for (let r = 0; r < R; r++) arb.set(ztx.subarray(r * nb, (r + 1) * nb), r * nbPad);
