@@ -72,7 +72,8 @@ export function sd(values: ArrayLike<number>): number {
 
 /** Values sorted ascending in a new array. */
 export function sorted(values: ArrayLike<number>): Float64Array {
-  return Float64Array.from(values).sort();
+  // A typed array's own copy is much faster than Float64Array.from's generic path.
+  return (values instanceof Float64Array ? values.slice() : Float64Array.from(values)).sort();
 }
 
 /**
