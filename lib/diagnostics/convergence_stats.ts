@@ -49,19 +49,20 @@ export function convergenceStats(chains: readonly Float64Array[]): ConvergenceSt
   const folded = new Float64Array(kept.length);
   for (let i = 0; i < kept.length; i++) folded[i] = Math.abs(kept[i] - med);
   const tail = rhatOfChains(unpool(normalScores(folded, foldedOrder(kept, order, med)), split));
-  const quantileEss = (p: number) => {
-    const q = quantileSorted(all, p);
-    const below = new Float64Array(kept.length);
-    for (let i = 0; i < kept.length; i++) below[i] = kept[i] <= q ? 1 : 0;
-    return essOfChains(unpool(below, split));
-  };
-  const q05 = quantileEss(0.05);
-  const q95 = quantileEss(0.95);
+  const q05 = quantileEss(kept, split, quantileSorted(all, 0.05));
+  const q95 = quantileEss(kept, split, quantileSorted(all, 0.95));
   return {
     rhat: Number.isNaN(bulk) || Number.isNaN(tail) ? NaN : Math.max(bulk, tail),
     essBulk: essOfChains(z),
     essTail: Number.isNaN(q05) || Number.isNaN(q95) ? NaN : Math.min(q05, q95),
   };
+}
+
+/** ESS of the indicator I(v ≤ q) of the pooled split draws `kept` (chains shaped as `split`). */
+function quantileEss(kept: Float64Array, split: readonly Float64Array[], q: number): number {
+  const below = new Float64Array(kept.length);
+  for (let i = 0; i < kept.length; i++) below[i] = kept[i] <= q ? 1 : 0;
+  return essOfChains(unpool(below, split));
 }
 
 /** values[order[k]] for every k. */
