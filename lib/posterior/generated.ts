@@ -35,6 +35,8 @@ interface TermArrays {
   K: number;
   sd: Float64Array[];
   cor: { a: number; b: number; array: Float64Array }[];
+  /** One draw's sds (scratch). */
+  sdValues: Float64Array;
 }
 
 /**
@@ -42,7 +44,7 @@ interface TermArrays {
  * `L`), sds and varying effects (left in `r`, and written to `rArrays`).
  */
 function termDraw(
-  { term, K, sd, cor }: TermArrays,
+  { term, K, sd, cor, sdValues }: TermArrays,
   theta: Float64Array,
   L: Float64Array,
   r: Float64Array,
@@ -63,7 +65,6 @@ function termDraw(
       array[out] = omega;
     }
   }
-  const sdValues = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     sdValues[k] = Math.exp(theta[term.logSdOffset + k]);
     sd[k][out] = sdValues[k];
@@ -164,7 +165,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         }
       }
     }
-    return { term, K, sd, cor };
+    return { term, K, sd, cor, sdValues: new Float64Array(K) };
   });
   const familyParameters = data.familyParameters.map((p) => ({ p, array: add(p.name) }));
   const rArrays = data.terms.map((term) =>
