@@ -31,10 +31,10 @@ export function fractionalRanks(values: ArrayLike<number>): Float64Array {
 }
 
 /**
- * The indices 0..n−1 in ascending order of `values` (ties in any order; −0 just before 0; no
- * NaN). A least-significant-digit radix sort of the doubles' bits turned into unsigned keys
- * that order as the numbers do, byte by byte, skipping the bytes all keys share: no comparator
- * calls, and linear in n.
+ * The indices 0..n−1 in ascending order of `values` (ties in any order; −0 just before 0; NaN
+ * last, as Float64Array's sort puts it). A least-significant-digit radix sort of the doubles'
+ * bits turned into unsigned keys that order as the numbers do, byte by byte, skipping the bytes
+ * all keys share: no comparator calls, and linear in n.
  *
  * @example
  * ```ts
@@ -48,7 +48,9 @@ export function ascendingOrder(values: ArrayLike<number>): Uint32Array {
   // Sign set: flip every bit (more negative, larger magnitude, sorts first); else set the sign.
   for (let i = 0; i < n; i++) {
     const hi = keys[2 * i + HI];
-    if (hi >>> 31) {
+    if (values[i] !== values[i]) {
+      keys[2 * i + HI] = keys[2 * i + LO] = 0xffffffff; // NaN, whatever its sign bit, last
+    } else if (hi >>> 31) {
       keys[2 * i + HI] = ~hi;
       keys[2 * i + LO] = ~keys[2 * i + LO];
     } else keys[2 * i + HI] = hi | 0x80000000;
