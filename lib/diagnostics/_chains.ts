@@ -59,5 +59,10 @@ export function mapChains(
   chains: readonly Float64Array[],
   f: (value: number) => number,
 ): Float64Array[] {
-  return chains.map((chain) => chain.map(f));
+  // A plain loop: Float64Array.prototype.map's generic path is several times slower.
+  return chains.map((chain) => {
+    const out = new Float64Array(chain.length);
+    for (let i = 0; i < chain.length; i++) out[i] = f(chain[i]);
+    return out;
+  });
 }

@@ -5,10 +5,10 @@
  * for R-hat's tail part, and the 5% and 95% quantiles of tail-ESS). The numbers are those of
  * {@link rhat}, {@link essBulk} and {@link essTail}, to the last bit.
  */
-import { checkChains, mapChains, pool, shouldReturnNaN } from "./_chains.ts";
+import { checkChains, pool, shouldReturnNaN } from "./_chains.ts";
 import { essOfChains } from "./ess.ts";
 import { medianSorted, quantileSorted, sorted } from "./quantiles.ts";
-import { rankNormalize } from "./rank_normalize.ts";
+import { ascendingOrder, normalScores, unpool } from "./rank_normalize.ts";
 import { rhatOfChains } from "./rhat.ts";
 import { splitChains } from "./split_chains.ts";
 
@@ -35,22 +35,58 @@ export interface ConvergenceStats {
 export function convergenceStats(chains: readonly Float64Array[]): ConvergenceStats {
   checkChains(chains, "R-hat");
   if (shouldReturnNaN(chains)) return { rhat: NaN, essBulk: NaN, essTail: NaN };
-  const all = sorted(pool(chains));
-  const z = rankNormalize(splitChains(chains));
+  // Ranks are per value, so the split chains' draws are ranked once, pooled, and one sort
+  // (`order`) serves the bulk ranks, the folded draws' ranks (below) and, when the split keeps
+  // every draw (even length), the sorted draws too.
+  const split = splitChains(chains);
+  const kept = pool(split);
+  const order = ascendingOrder(kept);
+  const z = unpool(normalScores(kept, order), split);
   const bulk = rhatOfChains(z);
+  const n = chains[0].length;
+  const all = n % 2 === 0 || n === 1 ? gather(kept, order) : sorted(pool(chains));
   const med = medianSorted(all);
-  const tail = rhatOfChains(
-    rankNormalize(splitChains(mapChains(chains, (v) => Math.abs(v - med)))),
-  );
-  const quantileEss = (p: number) => {
-    const q = quantileSorted(all, p);
-    return essOfChains(splitChains(mapChains(chains, (v) => (v <= q ? 1 : 0))));
-  };
-  const q05 = quantileEss(0.05);
-  const q95 = quantileEss(0.95);
+  const folded = new Float64Array(kept.length);
+  for (let i = 0; i < kept.length; i++) folded[i] = Math.abs(kept[i] - med);
+  const tail = rhatOfChains(unpool(normalScores(folded, foldedOrder(kept, order, med)), split));
+  const q05 = quantileEss(kept, split, quantileSorted(all, 0.05));
+  const q95 = quantileEss(kept, split, quantileSorted(all, 0.95));
   return {
     rhat: Number.isNaN(bulk) || Number.isNaN(tail) ? NaN : Math.max(bulk, tail),
     essBulk: essOfChains(z),
     essTail: Number.isNaN(q05) || Number.isNaN(q95) ? NaN : Math.min(q05, q95),
   };
+}
+
+/** ESS of the indicator I(v ≤ q) of the pooled split draws `kept` (chains shaped as `split`). */
+function quantileEss(kept: Float64Array, split: readonly Float64Array[], q: number): number {
+  const below = new Float64Array(kept.length);
+  for (let i = 0; i < kept.length; i++) below[i] = kept[i] <= q ? 1 : 0;
+  return essOfChains(unpool(below, split));
+}
+
+/** values[order[k]] for every k. */
+function gather(values: Float64Array, order: Uint32Array): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = values[order[k]];
+  return out;
+}
+
+/**
+ * An ascending order of |v − med| from an ascending `order` of v, without sorting: the draws
+ * below the median, walked down, and those from it up, are each ascending in |v − med|
+ * (rounding is monotone), so the two runs are merged.
+ */
+function foldedOrder(values: Float64Array, order: Uint32Array, med: number): Uint32Array {
+  const n = order.length;
+  let split = 0;
+  while (split < n && values[order[split]] < med) split++;
+  const out = new Uint32Array(n);
+  let down = split - 1, up = split;
+  for (let k = 0; k < n; k++) {
+    const takeDown = up >= n ||
+      (down >= 0 && med - values[order[down]] <= values[order[up]] - med);
+    out[k] = takeDown ? order[down--] : order[up++];
+  }
+  return out;
 }

@@ -18,26 +18,94 @@ import { splitChains } from "./split_chains.ts";
 
 /**
  * posterior's internal `.ess()`: ESS of the given (already split or transformed) chains,
- * without splitting them again.
+ * without splitting them again. The chains' mean autocovariances are summed directly, lag by
+ * lag, as far as Geyer's sequence reads them (a few lags for a well-mixing chain); only when
+ * it reads past {@link DIRECT_LAGS} lags are all lags taken by FFT (autocovariance.ts), whose
+ * cost does not grow with the lags read. Both give Σᵢ (xᵢ − x̄)(xᵢ₊ₜ − x̄)/n up to rounding;
+ * `directLags` 0 takes the FFT at once (the tests compare the two).
  */
-export function essOfChains(chains: readonly Float64Array[]): number {
+export function essOfChains(
+  chains: readonly Float64Array[],
+  directLags: number = DIRECT_LAGS,
+): number {
   const m = chains.length;
   const n = m === 0 ? 0 : chains[0].length;
   if (n < 3 || shouldReturnNaN(chains)) return NaN;
 
-  const acovMeans = new Float64Array(n);
   const chainMeans = new Float64Array(m);
+  for (let c = 0; c < m; c++) chainMeans[c] = mean(chains[c]);
+  const direct = new DirectAutocovariance(chains);
+  for (let lags = Math.min(n, 16); lags <= Math.min(n, directLags); lags *= 2) {
+    const ess = geyerEss(direct.means(lags), chainMeans, n);
+    if (ess >= 0) return ess;
+    if (lags === n) break;
+  }
+  const acovMeans = new Float64Array(n);
   for (let c = 0; c < m; c++) {
     const ac = autocovariance(chains[c]);
     for (let t = 0; t < n; t++) acovMeans[t] += ac[t] / m;
-    chainMeans[c] = mean(chains[c]);
   }
+  return geyerEss(acovMeans, chainMeans, n);
+}
+
+/** The most lags summed directly before the FFT takes over (about its cost at n = 500). */
+const DIRECT_LAGS = 128;
+
+/** The chains' mean autocovariance at lags 0, 1, …, summed directly and kept as it grows. */
+class DirectAutocovariance {
+  private readonly centred: Float64Array[];
+  private acov = new Float64Array(0);
+
+  constructor(chains: readonly Float64Array[]) {
+    // Centred by the plain mean Σx/n, as autocovariance() centres.
+    this.centred = chains.map((x) => {
+      let sum = 0;
+      for (let i = 0; i < x.length; i++) sum += x[i];
+      const mu = sum / x.length;
+      const d = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) d[i] = x[i] - mu;
+      return d;
+    });
+  }
+
+  /** Lags 0..lags−1 of Σ_c acov_c / m (the lags already summed are not summed again). */
+  means(lags: number): Float64Array {
+    const done = this.acov.length;
+    if (lags <= done) return this.acov;
+    const acov = new Float64Array(lags);
+    acov.set(this.acov);
+    const m = this.centred.length;
+    for (const d of this.centred) {
+      for (let t = done; t < lags; t++) acov[t] += lagProduct(d, t) / d.length / m;
+    }
+    this.acov = acov;
+    return acov;
+  }
+}
+
+/**
+ * Σᵢ dᵢ dᵢ₊ₜ. Its own function, so that V8 optimises it as one rather than as a loop inside
+ * {@link DirectAutocovariance.means}, whose on-stack replacement it would leave at every exit.
+ */
+function lagProduct(d: Float64Array, t: number): number {
+  let s = 0;
+  for (let i = 0; i + t < d.length; i++) s += d[i] * d[i + t];
+  return s;
+}
+
+/**
+ * Geyer's estimate from the mean autocovariances (lags 0..L−1 of n) and the chain means; −1
+ * when the initial positive sequence reads past lag L − 1 (L < n: more lags are needed).
+ */
+function geyerEss(acovMeans: Float64Array, chainMeans: Float64Array, n: number): number {
+  const m = chainMeans.length;
+  const L = acovMeans.length;
   const meanVar = (acovMeans[0] * n) / (n - 1); // mean within-chain variance W
   let varPlus = (meanVar * (n - 1)) / n;
   if (m > 1) varPlus += variance(chainMeans);
 
   // Geyer's initial positive sequence on sums of adjacent autocorrelation pairs.
-  const rho = new Float64Array(n);
+  const rho = new Float64Array(L);
   let t = 0;
   let rhoEven = 1;
   rho[0] = rhoEven;
@@ -45,6 +113,7 @@ export function essOfChains(chains: readonly Float64Array[]): number {
   rho[1] = rhoOdd;
   while (t < n - 5 && !Number.isNaN(rhoEven + rhoOdd) && rhoEven + rhoOdd > 0) {
     t += 2;
+    if (t + 1 >= L) return -1;
     rhoEven = 1 - (meanVar - acovMeans[t]) / varPlus;
     rhoOdd = 1 - (meanVar - acovMeans[t + 1]) / varPlus;
     if (rhoEven + rhoOdd >= 0) {

@@ -4,6 +4,7 @@
  * DrawSummary row (mean, sd, q2.5, q50, q97.5).
  */
 import { HetfxError } from "../errors.ts";
+import { ascendingOrder } from "./rank_normalize.ts";
 
 /** Summary statistics of one quantity's draws. */
 export interface DrawSummary {
@@ -70,9 +71,21 @@ export function sd(values: ArrayLike<number>): number {
   return Math.sqrt(variance(values));
 }
 
-/** Values sorted ascending in a new array. */
+/**
+ * Values sorted ascending in a new array, as Float64Array's sort orders them (−0 before 0, NaN
+ * last), by the radix order of rank_normalize.ts (a few times faster than that sort).
+ *
+ * @example
+ * ```ts
+ * import { sorted } from "./quantiles.ts";
+ * console.assert(sorted([2, NaN, -1, 0]).join() === "-1,0,2,NaN");
+ * ```
+ */
 export function sorted(values: ArrayLike<number>): Float64Array {
-  return Float64Array.from(values).sort();
+  const order = ascendingOrder(values);
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = values[order[k]];
+  return out;
 }
 
 /**

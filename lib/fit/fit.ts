@@ -146,13 +146,13 @@ export class Fit implements FitResult {
   readonly data: CompiledData;
   readonly chains: ChainDraws[];
   readonly info: FitInfo;
-  readonly named: NamedDraws;
   /** The table the model was fitted to (null when the Fit was built without it). */
   readonly table: Table | null;
   /** Plots: fit.plot.coefficients(), .effectDistribution(), .effects({...}), .trace(name), … */
   readonly plot: FitPlots;
   #summary?: ParameterSummary[];
   #groupEffects?: GroupEffect[];
+  #named?: NamedDraws;
 
   constructor(
     spec: ModelSpec,
@@ -166,8 +166,16 @@ export class Fit implements FitResult {
     this.data = data;
     this.chains = chains;
     this.info = info;
-    this.named = generateQuantities(data, chains);
     this.plot = new FitPlots(this);
+  }
+
+  /**
+   * The draws of every brms-named quantity (b_*, sd_*, cor_*, r_*, lp__, each group's effect),
+   * made from the chains on first use, so that fit() returns without waiting for them.
+   */
+  get named(): NamedDraws {
+    this.#named ??= generateQuantities(this.data, this.chains);
+    return this.#named;
   }
 
   /** The fit as HTML: sampler, diagnostics (warnings highlighted), parameters. */

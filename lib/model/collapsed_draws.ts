@@ -34,7 +34,8 @@ export interface CollapsedTarget extends SamplerTarget {
 
 /**
  * Write the full unconstrained vector θ (CompiledModel's layout, `theta.length === data.dim`)
- * for hyperparameters `phi` and coefficients `gamma`.
+ * for hyperparameters `phi` and coefficients `gamma`. For many draws, build one
+ * {@link ThetaAssembler} instead (its scratch is allocated once).
  *
  * @example
  * ```ts
@@ -48,47 +49,99 @@ export function assembleTheta(
   gamma: Float64Array,
   theta: Float64Array,
 ): Float64Array {
-  const d = target.data;
-  const lay = target.layout;
-  theta.fill(0);
-  const first = d.hasIntercept ? 1 : 0;
-  const rs: Float64Array[] = [];
-  d.terms.forEach((term, t) => {
-    const { K, J, phiSd, phiCor, signedSd, gamma: g0 } = lay.terms[t];
-    const sd = new Float64Array(K);
-    // A negative signed scale u_k stands for sd |u_k| with the correlations of coefficient k
-    // flipped (lib/model/level_covariance.ts): flip[k] = −1 there.
-    const flip = new Float64Array(K).fill(1);
-    for (let k = 0; k < K; k++) {
-      const v = phi[phiSd + k];
-      if (signedSd?.[k]) {
-        sd[k] = Math.abs(v);
-        theta[term.logSdOffset + k] = Math.log(sd[k]);
-        if (v < 0) flip[k] = -1;
-      } else {
-        sd[k] = Math.exp(v);
-        theta[term.logSdOffset + k] = v;
+  return new ThetaAssembler(target).assemble(phi, gamma, theta);
+}
+
+/** One term's scratch in {@link ThetaAssembler}. */
+interface TermScratch {
+  sd: Float64Array;
+  /** −1 where a negative signed scale flips its coefficient's correlations, else 1. */
+  flip: Float64Array;
+  L: Float64Array;
+  /** J·K scratch of thetaFromVaryingEffects. */
+  block: Float64Array;
+}
+
+/**
+ * {@link assembleTheta} for a chain's draws: the per-term scales, Cholesky factors and scratch
+ * allocated once, and the views of γ's term blocks made once per γ array.
+ *
+ * @example
+ * ```ts ignore
+ * const assembler = new ThetaAssembler(target);
+ * for (const s of draws) assembler.assemble(phi(s), gamma, theta.subarray(s * dim, (s + 1) * dim));
+ * ```
+ */
+export class ThetaAssembler {
+  private readonly target: Pick<CollapsedTarget, "data" | "layout">;
+  private readonly terms: TermScratch[];
+  private readonly beta: Float64Array;
+  private readonly mean: Float64Array;
+  /** The term blocks of γ (`rs[t]` views `gammaSeen`). */
+  private rs: Float64Array[] = [];
+  private gammaSeen: Float64Array | null = null;
+
+  constructor(target: Pick<CollapsedTarget, "data" | "layout">) {
+    this.target = target;
+    const d = target.data;
+    this.terms = d.terms.map((term) => {
+      const K = term.coefNames.length;
+      return {
+        sd: new Float64Array(K),
+        flip: new Float64Array(K),
+        L: new Float64Array(K * K),
+        block: new Float64Array(term.nGroups * K),
+      };
+    });
+    this.beta = new Float64Array(d.columnNames.length);
+    this.mean = new Float64Array(Math.max(1, ...d.terms.map((t) => t.coefNames.length)));
+  }
+
+  /** θ for `phi` and `gamma` into `theta` (returned). */
+  assemble(phi: Float64Array, gamma: Float64Array, theta: Float64Array): Float64Array {
+    const d = this.target.data;
+    const lay = this.target.layout;
+    if (gamma !== this.gammaSeen) {
+      this.rs = lay.terms.map(({ J, K, gamma: g0 }) => gamma.subarray(g0, g0 + J * K));
+      this.gammaSeen = gamma;
+    }
+    theta.fill(0);
+    for (let t = 0; t < d.terms.length; t++) {
+      const term = d.terms[t];
+      const { K, phiSd, phiCor, signedSd } = lay.terms[t];
+      const { sd, flip, L, block } = this.terms[t];
+      // A negative signed scale u_k stands for sd |u_k| with the correlations of coefficient k
+      // flipped (lib/model/level_covariance.ts): flip[k] = −1 there.
+      flip.fill(1);
+      for (let k = 0; k < K; k++) {
+        const v = phi[phiSd + k];
+        if (signedSd?.[k]) {
+          sd[k] = Math.abs(v);
+          theta[term.logSdOffset + k] = Math.log(sd[k]);
+          if (v < 0) flip[k] = -1;
+        } else {
+          sd[k] = Math.exp(v);
+          theta[term.logSdOffset + k] = v;
+        }
       }
+      L.fill(0);
+      if (phiCor >= 0) {
+        const reals = theta.subarray(term.corOffset, term.corOffset + corrParamCount(K));
+        reals.set(phi.subarray(phiCor, phiCor + reals.length));
+        reflectCorrelationReals(reals, K, flip);
+        choleskyCorrForward(reals, K, term.lkjEta, L);
+      } else {
+        for (let k = 0; k < K; k++) L[k * K + k] = 1;
+      }
+      thetaFromVaryingEffects(term, this.rs[t], sd, L, theta, block);
     }
-    const L = new Float64Array(K * K);
-    if (phiCor >= 0) {
-      const reals = theta.subarray(term.corOffset, term.corOffset + corrParamCount(K));
-      reals.set(phi.subarray(phiCor, phiCor + reals.length));
-      reflectCorrelationReals(reals, K, flip);
-      choleskyCorrForward(reals, K, term.lkjEta, L);
-    } else {
-      for (let k = 0; k < K; k++) L[k * K + k] = 1;
-    }
-    const r = gamma.subarray(g0, g0 + J * K);
-    thetaFromVaryingEffects(term, r, sd, L, theta, new Float64Array(J * K));
-    rs.push(r);
-  });
-  const beta = new Float64Array(d.columnNames.length);
-  for (let p = 0; p < first + d.nFixed; p++) beta[p] = gamma[p];
-  const kMax = Math.max(1, ...d.terms.map((t) => t.coefNames.length));
-  thetaFromCoefficients(d, beta, rs, theta, new Float64Array(kMax));
-  theta[d.sigmaOffset] = phi[lay.phiSigma];
-  return theta;
+    const beta = this.beta;
+    beta.fill(0);
+    for (let p = 0; p < (d.hasIntercept ? 1 : 0) + d.nFixed; p++) beta[p] = gamma[p];
+    thetaFromCoefficients(d, beta, this.rs, theta, this.mean);
+    theta[d.sigmaOffset] = phi[lay.phiSigma];
+    return theta;
+  }
 }
 
 /**
@@ -131,9 +184,9 @@ export function fullChainDraws(
   const N = target.gammaDim;
   const phiDim = target.dim;
   const model = new CompiledModel(d);
+  const assembler = new ThetaAssembler(target);
   const noise = new Float64Array(N);
   const gamma = new Float64Array(N);
-  const gradient = new Float64Array(d.dim);
   const rng = new KeyedStream(seed, c, 0, Streams.collapsed);
   const n = chain.logDensity.length;
   const theta = new Float64Array(n * d.dim);
@@ -152,8 +205,9 @@ export function fullChainDraws(
       );
     }
     const row = theta.subarray(s * d.dim, (s + 1) * d.dim);
-    assembleTheta(target, phi, gamma, row);
-    logDensity[s] = model.logDensityGradient(row, gradient);
+    assembler.assemble(phi, gamma, row);
+    // lp__ needs the value only: no gradient work.
+    logDensity[s] = model.logDensity(row);
   }
   return { ...chain, theta, logDensity };
 }

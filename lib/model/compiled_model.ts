@@ -171,6 +171,8 @@ export class CompiledModel implements SamplerTarget {
   private scratchV = new Float64Array(4);
   /** [vBar, mBar, cBar] of a data-centred value's reverse pass. */
   private readonly bars = new Float64Array(3);
+  /** What {@link logDensity}'s forward passes write their unread gradient pieces into. */
+  private readonly valueScratch: Float64Array;
   /** The likelihood part of the last logDensityGradient call (constants as documented). */
   lastLogLikelihood = NaN;
   /** The family (lib/families/) and its pattern scratch: η, ∂/∂η, parameters and gradient. */
@@ -188,6 +190,7 @@ export class CompiledModel implements SamplerTarget {
   constructor(data: CompiledData) {
     this.data = data;
     this.dim = data.dim;
+    this.valueScratch = new Float64Array(data.dim);
     this.D = data.columnNames.length;
     this.beta = new Float64Array(this.D);
     this.gradBeta = new Float64Array(this.D);
@@ -280,12 +283,7 @@ export class CompiledModel implements SamplerTarget {
 
   logDensityGradient(theta: Float64Array, gradient: Float64Array): number {
     gradient.fill(0);
-    // Each step adds its terms to lp one by one, in a fixed order (the sum's rounding with it).
-    let lp = this.varyingForward(theta, gradient, 0);
-    lp = this.populationPriors(theta, gradient, lp);
-    this.mapCellEffects(true);
-    lp = this.familyParameterPriors(theta, gradient, lp);
-    if (this.data.thresholds) lp += this.thresholdPriors(theta, gradient);
+    let lp = this.priorsForward(theta, gradient);
 
     // Likelihood and its gradient with respect to β and each cell's varying effects.
     this.gradBeta.fill(0);
@@ -301,6 +299,43 @@ export class CompiledModel implements SamplerTarget {
     this.backToPopulation(gradient);
     this.backToVarying(theta, gradient);
     return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  /**
+   * The log density of {@link logDensityGradient} without its gradient, to the last bit (the
+   * same sums in the same order): for lp__ of draws sampled on another target (a collapsed fit's
+   * full draws). Compressed cells (Gaussian) skip the likelihood's gradient and every reverse
+   * pass; other compressions run the gradient version into scratch.
+   *
+   * @example
+   * ```ts ignore
+   * const lp = model.logDensity(theta); // === model.logDensityGradient(theta, gradient)
+   * ```
+   */
+  logDensity(theta: Float64Array): number {
+    const scratch = this.valueScratch;
+    if (this.stats.kind !== "cells") return this.logDensityGradient(theta, scratch);
+    // The forward passes add their (cheap) gradient pieces into scratch; nothing reads them.
+    scratch.fill(0);
+    let lp = this.priorsForward(theta, scratch);
+    const logLik = this.gaussianLogLikelihood(theta);
+    this.lastLogLikelihood = logLik;
+    lp += logLik;
+    return Number.isFinite(lp) ? lp : -Infinity;
+  }
+
+  /**
+   * Every term's varying effects and the cells' stacked copy (mapCellEffects), with the log
+   * densities of all priors and Jacobians and their gradients added into `gradient`. Each step
+   * adds its terms to lp one by one, in a fixed order (the sum's rounding with it).
+   */
+  private priorsForward(theta: Float64Array, gradient: Float64Array): number {
+    let lp = this.varyingForward(theta, gradient, 0);
+    lp = this.populationPriors(theta, gradient, lp);
+    this.mapCellEffects(true);
+    lp = this.familyParameterPriors(theta, gradient, lp);
+    if (this.data.thresholds) lp += this.thresholdPriors(theta, gradient);
+    return lp;
   }
 
   /**
@@ -820,6 +855,54 @@ export class CompiledModel implements SamplerTarget {
       gradRho[r0 + 1] = (e1 - t1 - cr1) * invVar;
     }
     return rss;
+  }
+
+  /**
+   * The value of {@link gaussianLikelihood} alone: the same rss, summed in the same order, with
+   * no gradient (β and the cells' effects as the forward passes left them).
+   */
+  private gaussianLogLikelihood(theta: Float64Array): number {
+    const d = this.data;
+    const s = this.stats as GaussianStats;
+    const D = this.D;
+    const K = d.kTotal;
+    const beta = this.beta;
+    const rho = this.rho;
+    const logSigma = theta[d.sigmaOffset];
+    const invVar = Math.exp(-2 * logSigma);
+    const G = s.G, h = s.h, B = s.B, C = s.C, e = s.e;
+    let rss = s.yty;
+    for (let a = 0; a < D; a++) {
+      let ga = 0;
+      for (let b = 0; b < D; b++) ga += G[a * D + b] * beta[b];
+      rss += beta[a] * (ga - 2 * h[a]);
+    }
+    if (K === 2) {
+      let cells = 0;
+      for (let c = 0, i = 0; c < d.nCells; c++) {
+        const rho0 = rho[2 * c], rho1 = rho[2 * c + 1];
+        let t0 = 0, t1 = 0;
+        for (let a = 0; a < D; a++, i += 2) {
+          t0 += B[i] * beta[a];
+          t1 += B[i + 1] * beta[a];
+        }
+        const cr0 = C[4 * c] * rho0 + C[4 * c + 1] * rho1;
+        const cr1 = C[4 * c + 2] * rho0 + C[4 * c + 3] * rho1;
+        cells += rho0 * (2 * (t0 - e[2 * c]) + cr0) + rho1 * (2 * (t1 - e[2 * c + 1]) + cr1);
+      }
+      rss += cells;
+    } else {
+      for (let c = 0; c < d.nCells; c++) {
+        for (let k = 0; k < K; k++) {
+          let btb = 0;
+          for (let a = 0, i = c * D * K + k; a < D; a++, i += K) btb += B[i] * beta[a];
+          let cr = 0;
+          for (let l = 0; l < K; l++) cr += C[c * K * K + k * K + l] * rho[c * K + l];
+          rss += rho[c * K + k] * (-2 * e[c * K + k] + 2 * btb + cr);
+        }
+      }
+    }
+    return -s.n * logSigma - 0.5 * rss * invVar;
   }
 
   /**

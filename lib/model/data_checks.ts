@@ -75,14 +75,23 @@ export function checkPopulationDesign(
   for (let a = 0; a < D; a++) {
     const va = columns[a].values;
     for (let b = 0; b <= a; b++) {
-      const vb = columns[b].values;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += va[i] * vb[i];
+      const s = dot(va, columns[b].values, n);
       gram[a * D + b] = s;
       gram[b * D + a] = s;
     }
   }
   checkDesignGram(gram, columns.map((c) => c.name), hasIntercept, fixedMeans);
+}
+
+/**
+ * Σᵢ aᵢ bᵢ over the first n entries. Its own function so that V8 optimises it once: as the
+ * inner loop of checkPopulationDesign it was compiled on the stack and deoptimised at every
+ * exit (13 times for a 16-column design), running the rows' sums unoptimised.
+ */
+function dot(a: Float64Array, b: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
 }
 
 /**

@@ -33,6 +33,13 @@ import {
 } from "./_dense.ts";
 
 /**
+ * −∞ as a module constant: `-Infinity` in a function reads the global `Infinity`, and the first
+ * −∞ return after V8 has optimised logDensityGradient (a rare rejected proposal in warmup) then
+ * deoptimises it for want of type feedback, and it is compiled again (tens of ms, per worker).
+ */
+const MINUS_INFINITY = -Infinity;
+
+/**
  * An sd is sampled as a signed scale (lib/model/level_covariance.ts) when its posterior reaches
  * 0: when its log density (in sd) at an sd e⁻⁸ times the collapsed mode's is within this many
  * nats of the mode's, the other hyperparameters held there. Where the density falls to a wall
@@ -373,7 +380,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     const sigma = Math.exp(u);
     lp += priorLogDensityInto(this.data.sigmaPrior, sigma) + u;
     gradient[layout.phiSigma] += priorDerivative[0] * sigma + 1;
-    if (!Number.isFinite(lp)) return -Infinity;
+    if (!Number.isFinite(lp)) return MINUS_INFINITY;
 
     // ‖y − Xβ‖² and its β gradient.
     const invVar = Math.exp(-2 * u);
@@ -390,7 +397,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     // E‖y − Xβ − Zr‖² = ‖y − Xβ‖² − 2 Σ_j μ_jᵀ c_j σ² + Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]), with the
     // β gradient −Σ_j X_jᵀZ_j μ_j / σ² added to gBeta.
     const levelsFinite = this.kernel ? this.levelTermsWasm(invVar) : this.levelTerms(invVar);
-    if (!levelsFinite) return -Infinity;
+    if (!levelsFinite) return MINUS_INFINITY;
     ll += this.levelLogLikelihood;
     const expectedRss = rss + this.levelExpectedRss;
     levelPrecisionBackward(x, lay, term, work, gradient);
@@ -401,7 +408,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     solveLower(this.whitening, nb, gBeta);
     for (let p = 0; p < nb; p++) gradient[p] = gBeta[p];
     const total = lp + ll;
-    return Number.isFinite(total) ? total : -Infinity;
+    return Number.isFinite(total) ? total : MINUS_INFINITY;
   }
 
   /**

@@ -35,6 +35,8 @@ interface TermArrays {
   K: number;
   sd: Float64Array[];
   cor: { a: number; b: number; array: Float64Array }[];
+  /** One draw's sds (scratch). */
+  sdValues: Float64Array;
 }
 
 /**
@@ -42,7 +44,7 @@ interface TermArrays {
  * `L`), sds and varying effects (left in `r`, and written to `rArrays`).
  */
 function termDraw(
-  { term, K, sd, cor }: TermArrays,
+  { term, K, sd, cor, sdValues }: TermArrays,
   theta: Float64Array,
   L: Float64Array,
   r: Float64Array,
@@ -63,7 +65,6 @@ function termDraw(
       array[out] = omega;
     }
   }
-  const sdValues = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     sdValues[k] = Math.exp(theta[term.logSdOffset + k]);
     sd[k][out] = sdValues[k];
@@ -73,15 +74,16 @@ function termDraw(
 }
 
 /**
- * Effect entry `e` (contrast × nCells + cell) of one draw: its population-level part from the
- * coefficients `beta` and its varying part from the varying effects `rs`.
+ * Effect entry `e` (contrast × nCells + cell) of one draw into `parts`: its population-level
+ * part from the coefficients `beta` and its varying part from the varying effects `rs`.
  */
 function effectParts(
   data: CompiledData,
   e: number,
   beta: Float64Array,
   rs: Float64Array[],
-): [number, number] {
+  parts: Float64Array,
+): void {
   const D = data.columnNames.length;
   const T = data.terms.length;
   const c = e % data.nCells;
@@ -97,7 +99,25 @@ function effectParts(
       varying += data.effectVarying[t][e * K + k] * rs[t][g * K + k];
     }
   }
-  return [predicted, varying];
+  parts[0] = predicted;
+  parts[1] = varying;
+}
+
+/**
+ * Zeroed arrays of `length` cut from shared buffers of about 4 MB: one allocation for many
+ * quantities instead of one each (a fit has hundreds).
+ */
+function slabOf(length: number): () => Float64Array {
+  const perBuffer = Math.max(1, Math.floor(2 ** 19 / Math.max(1, length)));
+  let buffer = new Float64Array(0);
+  let used = perBuffer;
+  return () => {
+    if (used === perBuffer) {
+      buffer = new Float64Array(perBuffer * length);
+      used = 0;
+    }
+    return buffer.subarray(length * used, length * ++used);
+  };
 }
 
 /**
@@ -115,8 +135,9 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const total = nChains * drawsPerChain;
   const names: string[] = [];
   const values = new Map<string, Float64Array>();
+  const slab = slabOf(total);
   const add = (name: string) => {
-    const array = new Float64Array(total);
+    const array = slab();
     names.push(name);
     values.set(name, array);
     return array;
@@ -144,7 +165,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         }
       }
     }
-    return { term, K, sd, cor };
+    return { term, K, sd, cor, sdValues: new Float64Array(K) };
   });
   const familyParameters = data.familyParameters.map((p) => ({ p, array: add(p.name) }));
   const rArrays = data.terms.map((term) =>
@@ -157,7 +178,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const D = data.columnNames.length;
   const nCells = data.nCells;
   const nEntries = data.treatment === null ? 0 : data.contrasts.length * nCells;
-  const entries = () => Array.from({ length: nEntries }, () => new Float64Array(total));
+  const entries = () => Array.from({ length: nEntries }, slab);
   const cellEffects = entries();
   const cellPredicted = entries();
   const cellVarying = entries();
@@ -170,6 +191,7 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
   const Ls = data.terms.map((t) => new Float64Array(t.coefNames.length ** 2));
   const meanScratch = new Float64Array(Math.max(1, ...data.terms.map((t) => t.coefNames.length)));
   const T = data.terms.length;
+  const parts = new Float64Array(2);
   for (let ch = 0; ch < nChains; ch++) {
     const chain = chains[ch];
     for (let s = 0; s < drawsPerChain; s++) {
@@ -195,10 +217,10 @@ export function generateQuantities(data: CompiledData, chains: ChainDraws[]): Na
         for (let k = 0; k < tau.length; k++) thresholdArrays[k][out] = tau[k] + shift;
       }
       for (let e = 0; e < nEntries; e++) {
-        const [predicted, varying] = effectParts(data, e, beta, rs);
-        cellPredicted[e][out] = predicted;
-        cellVarying[e][out] = varying;
-        cellEffects[e][out] = predicted + varying;
+        effectParts(data, e, beta, rs, parts);
+        cellPredicted[e][out] = parts[0];
+        cellVarying[e][out] = parts[1];
+        cellEffects[e][out] = parts[0] + parts[1];
       }
     }
   }

@@ -3,6 +3,7 @@ import {
   essBasic,
   essBulk,
   essMean,
+  essOfChains,
   essQuantile,
   essSd,
   essTail,
@@ -87,4 +88,22 @@ Deno.test("quantile ESS: argument checks and NaN cases", () => {
   const withNaN = iidChains(25, 2, 50);
   withNaN[1][7] = NaN;
   assert.ok(Number.isNaN(essTail(withNaN)));
+});
+
+Deno.test("essOfChains: lags summed directly give the FFT's ESS up to rounding, whichever path", () => {
+  // Few lags (iid, ρ 0.5), tens (ρ 0.9), past the direct limit (ρ 0.995: the FFT either way),
+  // antithetic, short chains (n < 16 lags), and 0/1 indicator chains as tail-ESS makes them.
+  const cases: [string, Float64Array[]][] = [
+    ["iid", iidChains(31, 8, 500)],
+    ["ρ 0.5", ar1Chains(32, 8, 500, 0.5)],
+    ["ρ 0.9", ar1Chains(33, 8, 500, 0.9)],
+    ["ρ 0.995", ar1Chains(34, 4, 2000, 0.995)],
+    ["antithetic", ar1Chains(35, 4, 500, -0.6)],
+    ["short", ar1Chains(36, 4, 9, 0.3)],
+    ["indicator", ar1Chains(37, 8, 500, 0.7).map((x) => x.map((v) => (v <= -1.6 ? 1 : 0)))],
+  ];
+  for (const [name, chains] of cases) {
+    const fft = essOfChains(chains, 0);
+    assertClose(essOfChains(chains) / fft, 1, 1e-10, name);
+  }
 });

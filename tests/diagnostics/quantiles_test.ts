@@ -4,6 +4,7 @@ import {
   median,
   quantile,
   sd,
+  sorted,
   summarizeDraws,
   variance,
 } from "../../lib/diagnostics/quantiles.ts";
@@ -50,4 +51,23 @@ Deno.test("summarizeDraws on Stan's bernoulli theta draws matches CmdStan's mean
   assertClose(s["q97.5"], expected975, 1e-15, "q97.5");
   assertClose(s.q50, (sortedAll[1999] + sortedAll[2000]) / 2, 1e-15, "q50");
   assert.ok(s["q2.5"] < s.q50 && s.q50 < s["q97.5"]);
+});
+
+Deno.test("sorted: Float64Array's sort order to the bit, −0 before 0 and every NaN last", () => {
+  // A NaN with its sign bit set (x86's default NaN) as well as a positive one.
+  const negativeNaN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0];
+  let state = 11;
+  const u = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const special = [NaN, negativeNaN, 0, -0, Infinity, -Infinity, 5e-324, -5e-324, 1, 1, -0, 0];
+  for (const n of [0, 1, 12, 300, 5000]) {
+    const x = Float64Array.from(
+      { length: n },
+      (_, i) => i < special.length ? special[i] : (u() - 0.5) * 10 ** Math.floor(u() * 20 - 10),
+    );
+    const expected = x.slice().sort();
+    const got = sorted(x);
+    assert.equal(got.length, n);
+    for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], expected[i]), `n=${n} i=${i}`);
+    assert.deepEqual([...sorted([...x])].map(String), [...expected].map(String));
+  }
 });

@@ -10,6 +10,7 @@ import { HetfxError } from "../../lib/errors.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
 import { startFitWorkers } from "../../lib/fit/sample.ts";
 import { resolveFitOptions } from "../../lib/fit/options.ts";
+import { generateQuantities } from "../../lib/posterior/generated.ts";
 
 const OPTIONS = { chains: 1, warmup: 30, draws: 20, seed: 4, progress: false } as const;
 
@@ -54,4 +55,15 @@ Deno.test("workers start before compiling only when the fit will use them, and n
   const inWorkers = await model.fit({ ...OPTIONS, chains: 2, workers: 2 });
   const here = await model.fit({ ...OPTIONS, chains: 2, workers: 1 });
   assert.deepEqual(inWorkers.draws("b_treat"), here.draws("b_treat"));
+});
+
+Deno.test("a Fit makes its named draws on first use, once, from its chains", async () => {
+  const fit = await formula("y ~ treat + x + (1 + treat | g)", smallTable()).fit(OPTIONS);
+  // A Fit over no chains can be made (nothing is computed yet); its named draws cannot.
+  const empty = new Fit(fit.spec, fit.data, [], fit.info, fit.table);
+  assert.throws(() => empty.named);
+  const named = fit.named;
+  assert.equal(fit.named, named);
+  assert.deepEqual(named, generateQuantities(fit.data, fit.chains));
+  assert.deepEqual(fit.draws("lp__"), Float64Array.from(fit.chains[0].logDensity));
 });

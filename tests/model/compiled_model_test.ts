@@ -88,6 +88,54 @@ for (const { family, link } of FAMILY_LINKS) {
   }
 }
 
+/** (1 | g1) + (0 + treat | g2): two terms' one effect each per cell (the K = 2 sums). */
+function crossedOneEachSpec(family: Family): ModelSpec {
+  const spec = crossedSpec(family);
+  const [g1, g2] = spec.groupTerms;
+  return {
+    ...spec,
+    groupTerms: [
+      { ...g1, slopes: [], correlated: false },
+      { ...g2, intercept: false, slopes: ["treat"] },
+    ],
+    priors: spec.priors.filter((p) => p.class !== "cor"),
+  };
+}
+
+for (const family of FAMILIES) {
+  const cases = [...CASES, {
+    specName: "one effect per term",
+    makeSpec: crossedOneEachSpec,
+    // The "mixed" geometries give weights for crossedSpec's coefficients.
+    geometries: Object.fromEntries(
+      Object.entries(GEOMETRIES).filter(([name]) => !name.startsWith("mixed")),
+    ),
+  }];
+  for (const { specName, makeSpec, geometries } of cases) {
+    for (const [geometry, reparameterize] of Object.entries(geometries)) {
+      if (family === "cumulative" && !THRESHOLD_GEOMETRIES.includes(geometry)) continue;
+      Deno.test(`${family}, ${geometry}, ${specName}: logDensity is logDensityGradient's value to the last bit`, () => {
+        const model = new CompiledModel(
+          reparameterize(compileModel(makeSpec(family), simulatedTable(300, family))),
+        );
+        const gradient = new Float64Array(model.dim);
+        // Random points, and a far one where the density may be −∞ (both must say so).
+        const points = [1, 2, 3].map((seed) => randomPoint(model.dim, seed));
+        points.push(new Float64Array(model.dim).fill(-40));
+        for (const [i, theta] of points.entries()) {
+          const value = model.logDensity(theta);
+          const valueLogLik = model.lastLogLikelihood;
+          const withGradient = model.logDensityGradient(theta, gradient);
+          assert.ok(Object.is(value, withGradient), `point ${i}: ${value} vs ${withGradient}`);
+          if (Number.isFinite(value)) {
+            assert.ok(Object.is(valueLogLik, model.lastLogLikelihood), `point ${i}: likelihood`);
+          }
+        }
+      });
+    }
+  }
+}
+
 /**
  * Φ(t) for t ≤ 0 by composite Simpson's rule on [t − 12, t], where φ's mass below t lies (relative
  * error < 1e-11 for −40 < t ≤ 0); independent of lib/.
