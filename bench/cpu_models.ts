@@ -7,6 +7,7 @@
  *   (b) a simulated crossed 4-term model (race × gender × hawk × intl, 36 cells), 3,000 rows,
  *       Gaussian and Bernoulli,
  *   (c) the same at 100,000 rows,
+ *   (e) a 26-predictor regression with correlated predictors (Gaussian 5,000 rows, logit 1,000),
  *   (d) the paper's appendix Bush & Prather model (four crossed terms) on the real data with the
  *       priors of issue 20 (Intercept student_t(3, 3, 2.5): brms's kind of default, so the
  *       Intercept is sampled beside the scales by the partially collapsed target).
@@ -72,6 +73,41 @@ export function crossedTable(rows: number, family: Family, seed = 1): Table {
   return makeTable(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, num(v)])));
 }
 
+/**
+ * A 26-predictor regression (brms's "diamonds" case, issue 20): predictors x1…x26 sharing a common
+ * factor with weight `shared` (0: independent; 0.95: pairwise correlations ≈ 0.9); a Gaussian
+ * outcome (noise sd 1) or a Bernoulli one on the logit scale.
+ */
+export function regressionTable(
+  rows: number,
+  shared: number,
+  seed = 3,
+  family: "gaussian" | "bernoulli" = "bernoulli",
+): Table {
+  const u = seeded(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  const cols: Record<string, Float64Array> = { y: new Float64Array(rows) };
+  for (let p = 1; p <= REGRESSION_PREDICTORS; p++) cols[`x${p}`] = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const common = gauss();
+    let eta = 0.5;
+    for (let p = 1; p <= REGRESSION_PREDICTORS; p++) {
+      const x = shared * common + Math.sqrt(1 - shared * shared) * gauss();
+      cols[`x${p}`][i] = x;
+      eta += (p % 3 === 0 ? 0.3 : -0.1) * x;
+    }
+    cols.y[i] = family === "bernoulli" ? (u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0) : eta + gauss();
+  }
+  return makeTable(
+    Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, { kind: "number", values: v }])),
+  );
+}
+
+const REGRESSION_PREDICTORS = 26;
+/** `y ~ 1 + x1 + … + x26`. */
+export const REGRESSION_FORMULA = "y ~ 1 + " +
+  Array.from({ length: REGRESSION_PREDICTORS }, (_, p) => `x${p + 1}`).join(" + ");
+
 export const CROSSED_FORMULA = "y ~ 1 + treat + (1 + treat | race) + (1 + treat | gender) " +
   "+ (1 + treat | hawk) + (1 + treat | intl)";
 
@@ -108,6 +144,7 @@ interface Result extends Readonly<FitInfo["timing"]> {
   draws: number;
   adapt_delta: number;
   divergences: number;
+  max_treedepth_hits: number;
   max_rhat: number;
   min_ess_bulk: number;
   min_ess_tail: number;
@@ -145,6 +182,7 @@ async function run(
     warmup_chain_s: t.warmup_chain_s,
     sampling_chain_s: t.sampling_chain_s,
     divergences: d.divergences,
+    max_treedepth_hits: d.max_treedepth_hits,
     max_rhat: d.max_rhat,
     min_ess_bulk: d.min_ess_bulk,
     min_ess_tail: d.min_ess_tail,
@@ -163,7 +201,7 @@ async function run(
     }, ` +
       `sampling ${result.sampling_s.toFixed(2)}; chain-seconds warmup ` +
       `${t.warmup_chain_s?.toFixed(2)}, sampling ${t.sampling_chain_s?.toFixed(2)}), ` +
-      `${d.divergences} divergences, max R-hat ` +
+      `${d.divergences} divergences, ${d.max_treedepth_hits} at max tree depth, max R-hat ` +
       `${d.max_rhat.toFixed(3)}, min bulk ESS ${Math.round(d.min_ess_bulk)} → ` +
       `${Math.round(result.min_ess_bulk_per_s)} ESS/s; leapfrog steps warmup ` +
       `${result.warmup_leapfrog_steps}, sampling ${result.sampling_leapfrog_steps}`,
@@ -209,6 +247,23 @@ if (import.meta.main) {
         results.push(await run(`${name}_nuts`, crossedModel(table, family), "nuts"));
       }
     }
+  }
+  for (const family of ["gaussian", "bernoulli"] as const) {
+    // Pairwise predictor correlation ≈ 0.9; brms's default priors for the Gaussian (5,000 rows;
+    // flat b: collapsed), Intercept student_t(3, 0, 2.5) and b normal(0, 1) for the logit (1,000
+    // rows, each its own covariate pattern: NUTS on every coefficient).
+    const name = `correlated_regression_26_${family}`;
+    if (!wanted(name)) continue;
+    const table = regressionTable(family === "gaussian" ? 5000 : 1000, 0.95, 3, family);
+    const builder = formula(REGRESSION_FORMULA, table, { family });
+    results.push(
+      await run(
+        name,
+        family === "gaussian"
+          ? builder
+          : builder.priors({ Intercept: studentT(3, 0, 2.5), b: normal(0, 1) }),
+      ),
+    );
   }
   if (only !== null) Deno.exit(0);
   const out = {

@@ -2,40 +2,17 @@ import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import { chooseMetric, DENSE_CONDITION } from "../../lib/fit/metric_choice.ts";
 import { compileModel } from "../../lib/model/compile.ts";
-import { makeTable, type Table } from "../../lib/data/table.ts";
+import type { Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { normal, studentT } from "../../lib/spec/priors.ts";
-import { seeded } from "../_seeded.ts";
 import { applyParameterization } from "../../lib/model/auto_parameterization.ts";
-import { CROSSED_FORMULA, crossedTable } from "../../bench/cpu_models.ts";
+import {
+  CROSSED_FORMULA,
+  crossedTable,
+  REGRESSION_FORMULA as FORMULA,
+  regressionTable,
+} from "../../bench/cpu_models.ts";
 
-/**
- * A 26-predictor logistic regression (brms's "diamonds"-like case as a Bernoulli model, so NUTS
- * samples the coefficients; a Gaussian one is collapsed): predictors x1…x26 sharing a common
- * factor with weight `shared` (0: independent; 0.95: pairwise correlations ≈ 0.9).
- */
-function regressionTable(rows: number, shared: number, seed = 3): Table {
-  const u = seeded(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const P = 26;
-  const cols: Record<string, Float64Array> = { y: new Float64Array(rows) };
-  for (let p = 1; p <= P; p++) cols[`x${p}`] = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const common = gauss();
-    let eta = 0.5;
-    for (let p = 1; p <= P; p++) {
-      const x = shared * common + Math.sqrt(1 - shared * shared) * gauss();
-      cols[`x${p}`][i] = x;
-      eta += (p % 3 === 0 ? 0.3 : -0.1) * x;
-    }
-    cols.y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
-  }
-  return makeTable(
-    Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, { kind: "number", values: v }])),
-  );
-}
-
-const FORMULA = "y ~ 1 + " + Array.from({ length: 26 }, (_, p) => `x${p + 1}`).join(" + ");
 const PRIORS = { Intercept: studentT(3, 0, 2.5), b: normal(0, 1) };
 const build = (table: Table) => formula(FORMULA, table, { family: "bernoulli" }).priors(PRIORS);
 
