@@ -175,7 +175,12 @@ export class CollapsedGaussian implements SamplerTarget {
   /** Latent precisions of student_t/Cauchy β, null when there are none. */
   private readonly mixture: ScaleMixturePriors | null;
 
-  constructor(data: CompiledData) {
+  /**
+   * @param options.pairRadii per term, the coefficient (0 or 1) of a correlated two-coefficient
+   *   term whose sd and ρ are sampled in Cartesian form (lib/model/pair_covariance.ts,
+   *   lib/model/pair_choice.ts); null or absent: (log sd's, atanh ρ).
+   */
+  constructor(data: CompiledData, options: { pairRadii?: readonly (number | null)[] } = {}) {
     const why = collapsedIneligibility(data);
     if (why !== null) throw new Error(`collapsed Gaussian target: ${why}`);
     const s = data.stats;
@@ -185,15 +190,19 @@ export class CollapsedGaussian implements SamplerTarget {
     const P = (data.hasIntercept ? 1 : 0) + data.nFixed;
     let g = P;
     let f = 0;
-    const terms: CollapsedTermLayout[] = data.terms.map((t) => {
+    const terms: CollapsedTermLayout[] = data.terms.map((t, index) => {
       const K = t.coefNames.length;
-      const layout = {
+      const layout: CollapsedTermLayout = {
         K,
         J: t.nGroups,
         phiSd: f,
         phiCor: t.correlated ? f + K : -1,
         gamma: g,
       };
+      const radius = options.pairRadii?.[index];
+      if (radius !== undefined && radius !== null && t.correlated && K === 2) {
+        layout.pairRadius = radius;
+      }
       f += K + (t.correlated ? corrParamCount(K) : 0);
       g += t.nGroups * K;
       return layout;
