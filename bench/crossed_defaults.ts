@@ -14,16 +14,11 @@
  *   … --centring marginal   (data-centred rows coefficient by coefficient, as before joint
  *                            centring; prints, writes nothing)
  *   … --metric dense        (or diag: instead of the "auto" choice; prints, writes nothing)
- *   … --pair off            (collapsed target: (log sd, atanh ρ) for every two-coefficient
- *                            term instead of the "auto" choice of Cartesian pair coordinates;
- *                            or 0 / 1: that coefficient the radius in every term; prints,
- *                            writes nothing)
  */
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../lib/spec/formula.ts";
 import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
 import { AUTO_SETTINGS } from "../lib/model/auto_parameterization.ts";
-import { PAIR_SETTINGS } from "../lib/model/pair_choice.ts";
 
 const arg = (name: string) => {
   const at = Deno.args.indexOf(name);
@@ -35,24 +30,20 @@ const families = FAMILIES.filter((f) => (arg("--family") ?? f) === f);
 const seeds = (arg("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
 const centring = arg("--centring") ?? "joint";
 const metric = arg("--metric") ?? "auto";
-const pair = arg("--pair") ?? "auto";
 // A subset (one family, other seeds, the old centring) only prints: the results file holds the
 // full run.
 const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined ||
-  centring !== "joint" || metric !== "auto" || pair !== "auto";
+  centring !== "joint" || metric !== "auto";
 if (
   families.length === 0 || seeds.some((s) => !Number.isInteger(s)) ||
-  (centring !== "joint" && centring !== "marginal") ||
-  !["auto", "diag", "dense"].includes(metric) ||
-  !["auto", "0", "1", "off"].includes(pair)
+  (centring !== "joint" && centring !== "marginal") || !["auto", "diag", "dense"].includes(metric)
 ) {
   throw new Error(
     "--family takes gaussian or bernoulli, --seeds a list such as 1,4, --centring joint or " +
-      "marginal, --metric auto, diag or dense, --pair auto, off, 0 or 1",
+      "marginal, --metric auto, diag or dense",
   );
 }
 AUTO_SETTINGS.centring = centring;
-PAIR_SETTINGS.radius = pair === "auto" || pair === "off" ? pair : pair === "1" ? 1 : 0;
 const results = [];
 for (const family of families) {
   for (const seed of seeds) {

@@ -15,7 +15,6 @@ import type { CollapsedLayout } from "./collapsed_gaussian.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount, reflectCorrelationReals } from "./cholesky_corr.ts";
-import { pairToStandard } from "./pair_covariance.ts";
 import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
 
 /**
@@ -55,20 +54,13 @@ export function assembleTheta(
   const first = d.hasIntercept ? 1 : 0;
   const rs: Float64Array[] = [];
   d.terms.forEach((term, t) => {
-    const { K, J, phiSd, phiCor, signedSd, pairRadius, gamma: g0 } = lay.terms[t];
+    const { K, J, phiSd, phiCor, signedSd, gamma: g0 } = lay.terms[t];
     const sd = new Float64Array(K);
-    let x = phi;
-    if (pairRadius !== undefined) {
-      // (log sd_f, log c, b) back to (log sd₀, log sd₁, atanh ρ): lib/model/pair_covariance.ts.
-      const usual = pairToStandard(phi, { sd: phiSd, cor: phiCor, radius: pairRadius });
-      x = Float64Array.from(phi);
-      [x[phiSd], x[phiSd + 1], x[phiCor]] = usual;
-    }
     // A negative signed scale u_k stands for sd |u_k| with the correlations of coefficient k
     // flipped (lib/model/level_covariance.ts): flip[k] = −1 there.
     const flip = new Float64Array(K).fill(1);
     for (let k = 0; k < K; k++) {
-      const v = x[phiSd + k];
+      const v = phi[phiSd + k];
       if (signedSd?.[k]) {
         sd[k] = Math.abs(v);
         theta[term.logSdOffset + k] = Math.log(sd[k]);
@@ -81,7 +73,7 @@ export function assembleTheta(
     const L = new Float64Array(K * K);
     if (phiCor >= 0) {
       const reals = theta.subarray(term.corOffset, term.corOffset + corrParamCount(K));
-      reals.set(x.subarray(phiCor, phiCor + reals.length));
+      reals.set(phi.subarray(phiCor, phiCor + reals.length));
       reflectCorrelationReals(reals, K, flip);
       choleskyCorrForward(reals, K, term.lkjEta, L);
     } else {

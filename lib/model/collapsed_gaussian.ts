@@ -175,12 +175,7 @@ export class CollapsedGaussian implements SamplerTarget {
   /** Latent precisions of student_t/Cauchy β, null when there are none. */
   private readonly mixture: ScaleMixturePriors | null;
 
-  /**
-   * @param options.pairRadii per term, the coefficient (0 or 1) of a correlated two-coefficient
-   *   term whose sd and ρ are sampled in Cartesian form (lib/model/pair_covariance.ts,
-   *   lib/model/pair_choice.ts); null or absent: (log sd's, atanh ρ).
-   */
-  constructor(data: CompiledData, options: { pairRadii?: readonly (number | null)[] } = {}) {
+  constructor(data: CompiledData) {
     const why = collapsedIneligibility(data);
     if (why !== null) throw new Error(`collapsed Gaussian target: ${why}`);
     const s = data.stats;
@@ -190,19 +185,15 @@ export class CollapsedGaussian implements SamplerTarget {
     const P = (data.hasIntercept ? 1 : 0) + data.nFixed;
     let g = P;
     let f = 0;
-    const terms: CollapsedTermLayout[] = data.terms.map((t, index) => {
+    const terms: CollapsedTermLayout[] = data.terms.map((t) => {
       const K = t.coefNames.length;
-      const layout: CollapsedTermLayout = {
+      const layout = {
         K,
         J: t.nGroups,
         phiSd: f,
         phiCor: t.correlated ? f + K : -1,
         gamma: g,
       };
-      const radius = options.pairRadii?.[index];
-      if (radius !== undefined && radius !== null && t.correlated && K === 2) {
-        layout.pairRadius = radius;
-      }
       f += K + (t.correlated ? corrParamCount(K) : 0);
       g += t.nGroups * K;
       return layout;

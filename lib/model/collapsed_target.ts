@@ -17,7 +17,6 @@ import {
   LevelCollapsedGaussian,
   levelCollapseIneligibility,
 } from "./level_collapsed_gaussian.ts";
-import { pairRadii } from "./pair_choice.ts";
 
 /**
  * The collapsed target for `data` (also the sampler workers' factory).
@@ -36,14 +35,11 @@ export interface CollapsedTargetArgs {
   data: CompiledData;
   /** For the level-collapsed target (see collapsedModeSummary). */
   mode?: CollapsedModeSummary;
-  /** For the fully collapsed target: per term, the pair coordinates' radius (pair_choice.ts). */
-  pairRadii?: (number | null)[];
 }
 
 /**
  * The arguments of {@link collapsedTargetFromArgs} for `data`, with the level-collapsed
- * target's mode summary, or the fully collapsed target's choice of pair coordinates, computed
- * here, once, instead of in every worker.
+ * target's mode summary computed here, once, instead of in every worker.
  *
  * @example
  * ```ts ignore
@@ -53,7 +49,7 @@ export interface CollapsedTargetArgs {
 export function collapsedTargetArgs(data: CompiledData): CollapsedTargetArgs {
   return levelCollapseIneligibility(data) === null
     ? { data, mode: collapsedModeSummary(data) }
-    : { data, pairRadii: pairRadii(data) };
+    : { data };
 }
 
 /**
@@ -67,7 +63,7 @@ export function collapsedTargetArgs(data: CompiledData): CollapsedTargetArgs {
 export function collapsedTargetFromArgs(args: CollapsedTargetArgs): CollapsedTarget {
   return levelCollapseIneligibility(args.data) === null
     ? new LevelCollapsedGaussian(args.data, { mode: args.mode })
-    : new CollapsedGaussian(args.data, { pairRadii: args.pairRadii });
+    : new CollapsedGaussian(args.data);
 }
 
 /** The workers' finishing step (TargetFactory.finish): a chain's sampled points to full draws. */

@@ -61,7 +61,7 @@ export function levelCollapseIneligibility(data: CompiledData): string | null {
  * A normal stand-in for a β prior, used only to place the whitening: normal stays, Student-t
  * and Cauchy keep their location and scale, anything else (flat) becomes N(0, 10⁴²).
  */
-export function normalStandIn(prior: PriorDistribution): PriorDistribution {
+function normalStandIn(prior: PriorDistribution): PriorDistribution {
   switch (prior.dist) {
     case "normal":
       return prior;

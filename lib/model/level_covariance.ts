@@ -11,7 +11,6 @@ import type { CompiledTerm } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { invertLower } from "./_dense.ts";
-import { pairBackward, pairForward, type PairValues } from "./pair_covariance.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /** Where a term's hyperparameters live in the unconstrained vector (phiCor −1: uncorrelated). */
@@ -23,11 +22,6 @@ export interface LevelCovarianceLayout {
   phiCor: number;
   /** Per coefficient, whether its sd is sampled as a signed scale (absent: all log sd). */
   signedSd?: boolean[];
-  /**
-   * For a correlated two-coefficient term with log sd's: the coefficient (0 or 1) whose sd and ρ
-   * are sampled in Cartesian form (lib/model/pair_covariance.ts); absent: (log sd's, atanh ρ).
-   */
-  pairRadius?: number;
 }
 
 /**
@@ -70,10 +64,6 @@ export interface LevelCovarianceWork {
   V: Float64Array;
   X: Float64Array;
   gradL: Float64Array;
-  /** sd's and ρ of a pair term (lib/model/pair_covariance.ts). */
-  pair: PairValues;
-  /** A pair term's gradient with respect to its log sd's, before the change of coordinates. */
-  pairGradient: Float64Array;
 }
 
 /** Fresh work arrays for a term with K coefficients. */
@@ -89,8 +79,6 @@ export function levelCovarianceWork(K: number): LevelCovarianceWork {
     V: square(),
     X: square(),
     gradL: square(),
-    pair: { sd: new Float64Array(2), rho: 0, rhoComplement: 1 },
-    pairGradient: new Float64Array(2),
   };
 }
 
@@ -112,7 +100,6 @@ export function levelPrecisionForward(
   gradient: Float64Array | null,
 ): [number, number] {
   const K = w.K;
-  if (lay.pairRadius !== undefined) return pairPrecisionForward(x, lay, term, w, gradient);
   let lp = 0;
   let logDetQ = 0;
   for (let k = 0; k < K; k++) {
@@ -141,13 +128,7 @@ export function levelPrecisionForward(
     w.Linv.fill(0);
     for (let k = 0; k < K; k++) w.L[k * K + k] = w.Linv[k * K + k] = 1;
   }
-  fillPrecision(w);
-  return [lp, logDetQ];
-}
-
-/** Q_ab = Σ_m Linv_ma Linv_mb / (sd_a sd_b). */
-function fillPrecision(w: LevelCovarianceWork): void {
-  const K = w.K;
+  // Q_ab = Σ_m Linv_ma Linv_mb / (sd_a sd_b).
   for (let a = 0; a < K; a++) {
     for (let b = 0; b < K; b++) {
       let q = 0;
@@ -155,32 +136,7 @@ function fillPrecision(w: LevelCovarianceWork): void {
       w.Q[a * K + b] = q / (w.sd[a] * w.sd[b]);
     }
   }
-}
-
-/** The log prior density of a term's sd `k`, leaving its slope in priorDerivative[0]. */
-const sdPriorOf = (term: CompiledTerm) => (k: number, sd: number) =>
-  priorLogDensityInto(term.sdPriors[k], sd);
-const sdSlopeOf = (term: CompiledTerm) => (k: number, sd: number) => {
-  priorLogDensityInto(term.sdPriors[k], sd);
-  return priorDerivative[0];
-};
-
-/** {@link levelPrecisionForward} for a pair term (K = 2, Cartesian coordinates). */
-function pairPrecisionForward(
-  x: Float64Array,
-  lay: LevelCovarianceLayout,
-  term: CompiledTerm,
-  w: LevelCovarianceWork,
-  gradient: Float64Array | null,
-): [number, number] {
-  const at = { sd: lay.phiSd, cor: lay.phiCor, radius: lay.pairRadius ?? 0 };
-  const lp = pairForward(x, at, term.lkjEta, sdPriorOf(term), sdSlopeOf(term), w.pair, gradient);
-  w.sd.set(w.pair.sd);
-  w.L.set([1, 0, w.pair.rho, w.pair.rhoComplement]);
-  invertLower(w.L, 2, w.Linv);
-  fillPrecision(w);
-  // log|Σ⁻¹| = −2 (log sd_f + log c): sd_r·√(1 − ρ²) = c.
-  return [lp, -2 * (x[lay.phiSd + 1 - at.radius] + x[lay.phiSd + at.radius])];
+  return [lp, logDetQ];
 }
 
 /**
@@ -213,13 +169,10 @@ export function levelPrecisionBackward(
       V[a * K + b] = s / w.sd[b];
     }
   }
-  const pair = lay.pairRadius !== undefined;
-  const gLogSd = w.pairGradient;
   for (let a = 0; a < K; a++) {
     let s = 0;
     for (let m = a; m < K; m++) s += w.Linv[m * K + a] * V[m * K + a];
-    if (pair) gLogSd[a] = s - J;
-    else gradient[lay.phiSd + a] += lay.signedSd?.[a] ? (s - J) / w.sd[a] : s - J;
+    gradient[lay.phiSd + a] += lay.signedSd?.[a] ? (s - J) / w.sd[a] : s - J;
   }
   if (lay.phiCor < 0) return;
   const X = w.X;
@@ -238,12 +191,6 @@ export function levelPrecisionBackward(
       w.gradL[a * K + b] = s;
     }
     w.gradL[a * K + a] -= J / w.L[a * K + a];
-  }
-  if (pair) {
-    const at = { sd: lay.phiSd, cor: lay.phiCor, radius: lay.pairRadius ?? 0 };
-    const values = { sd: w.sd, rho: w.L[2], rhoComplement: w.L[3] };
-    pairBackward(x, at, values, gLogSd, w.gradL[2], w.gradL[3], gradient);
-    return;
   }
   const n = corrParamCount(K);
   choleskyCorrBackward(

@@ -19,7 +19,6 @@ import type { ModelSpec, PriorDistribution } from "../../lib/spec/model_spec.ts"
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import { priorLogDensity } from "../../lib/model/prior_density.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
-import { pairFromStandard, pairToStandard } from "../../lib/model/pair_covariance.ts";
 import {
   assertGradientMatchesDifferences,
   COLLAPSIBLE,
@@ -35,45 +34,12 @@ import {
   varyingSlopeSpec,
 } from "./_varying_slope.ts";
 
-/** Usual coordinates everywhere, or every correlated two-coefficient term in pair coordinates. */
-const RADII = [null, 0, 1] as const;
-const pairsOf = (data: CompiledData, radius: number | null) =>
-  data.terms.map((t) => t.correlated && t.coefNames.length === 2 ? radius : null);
-
 /** The shared crossed spec (K = 3 correlated term, K = 2 uncorrelated term) with normal b priors. */
 const normalPriorSpec = COLLAPSIBLE.crossed;
 
 function randomPhi(dim: number, seed: number): Float64Array {
   const u = seeded(seed);
   return Float64Array.from({ length: dim }, () => (u() - 0.5) * 2);
-}
-
-/**
- * log |∂φ_usual/∂φ| of every pair term (lib/model/pair_covariance.ts) at `phi`, by central
- * differences of pairToStandard: the collapsed target's density in pair coordinates is the usual
- * one (log sd's, atanh ρ) times this Jacobian.
- */
-function pairLogJacobian(target: CollapsedGaussian, phi: Float64Array): number {
-  let sum = 0;
-  for (const lay of target.layout.terms) {
-    if (lay.pairRadius === undefined) continue;
-    const at = { sd: lay.phiSd, cor: lay.phiCor, radius: lay.pairRadius };
-    const places = [lay.phiSd, lay.phiSd + 1, lay.phiCor];
-    const h = 1e-5;
-    const J = places.map((q) => {
-      const plus = Float64Array.from(phi);
-      const minus = Float64Array.from(phi);
-      plus[q] += h;
-      minus[q] -= h;
-      const [a, b] = [pairToStandard(plus, at), pairToStandard(minus, at)];
-      return a.map((v, i) => (v - b[i]) / (2 * h));
-    });
-    const det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
-      J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
-      J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
-    sum += Math.log(Math.abs(det));
-  }
-  return sum;
 }
 
 /**
@@ -129,13 +95,9 @@ Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sa
 
 for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): analytic gradient matches central finite differences`, () => {
-    const data = compileModel(spec(), simulatedTable(300, "gaussian"));
-    for (const radius of RADII) {
-      const target = new CollapsedGaussian(data, { pairRadii: pairsOf(data, radius) });
-      for (const seed of [1, 2, 3, 4]) {
-        const phi = randomPhi(target.dim, seed);
-        assertGradientMatchesDifferences(target, phi, `φ (seed ${seed}, radius ${radius})`);
-      }
+    const target = new CollapsedGaussian(compileModel(spec(), simulatedTable(300, "gaussian")));
+    for (const seed of [1, 2, 3, 4]) {
+      assertGradientMatchesDifferences(target, randomPhi(target.dim, seed), `φ (seed ${seed})`);
     }
   });
 }
@@ -192,47 +154,34 @@ function mixtureGap(
 for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): log p(y|φ) = log p(y, γ | φ) − log p(γ | y, φ) at any γ, against CompiledModel`, () => {
     // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
-    // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ —
-    // nor on the coordinates, once the pair coordinates' Jacobian is taken off.
+    // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
     const table = simulatedTable(200, "gaussian");
     const data = compileModel(spec(), table, { parameterization: "centered" });
+    const target = new CollapsedGaussian(data);
+    const model = new CompiledModel(data);
+    const N = target.gammaDim;
+    const mean = new Float64Array(N);
+    const theta = new Float64Array(data.dim);
+    const scratch = new Float64Array(Math.max(data.dim, target.dim));
     const gaps: number[] = [];
-    for (const radius of RADII) {
-      const target = new CollapsedGaussian(data, { pairRadii: pairsOf(data, radius) });
-      gaps.push(...jointGaps(data, target));
+    for (const seed of [11, 12, 13]) {
+      const phi = randomPhi(target.dim, seed);
+      const collapsed = target.logDensityGradient(phi, new Float64Array(target.dim));
+      assert.ok(target.conditional(phi, mean));
+      for (const gSeed of [1, 2]) {
+        const u = seeded(100 * seed + gSeed);
+        const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
+        for (const a of target.layout.sampledBeta ?? []) gamma[a] = mean[a]; // = the sampled β
+        assembleTheta(target, phi, gamma, theta);
+        const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
+        gaps.push(
+          collapsed - (joint - logConditional(target, gamma, mean)) -
+            mixtureGap(data, target, phi, gamma),
+        );
+      }
     }
     for (const g of gaps) assert.ok(Math.abs(g - gaps[0]) < 1e-7, `gaps ${gaps.join(", ")}`);
   });
-}
-
-/**
- * collapsed(φ) − log|∂φ_usual/∂φ| − [model(φ, γ) − log N(γ; μ, P⁻¹)] at three φ and two γ each:
- * constant when the collapsed target is exact in its coordinates.
- */
-function jointGaps(data: CompiledData, target: CollapsedGaussian): number[] {
-  const model = new CompiledModel(data);
-  const N = target.gammaDim;
-  const mean = new Float64Array(N);
-  const theta = new Float64Array(data.dim);
-  const scratch = new Float64Array(Math.max(data.dim, target.dim));
-  const gaps: number[] = [];
-  for (const seed of [11, 12, 13]) {
-    const phi = randomPhi(target.dim, seed);
-    const collapsed = target.logDensityGradient(phi, new Float64Array(target.dim));
-    assert.ok(target.conditional(phi, mean));
-    for (const gSeed of [1, 2]) {
-      const u = seeded(100 * seed + gSeed);
-      const gamma = Float64Array.from(mean, (m) => m + (u() - 0.5));
-      for (const a of target.layout.sampledBeta ?? []) gamma[a] = mean[a]; // = the sampled β
-      assembleTheta(target, phi, gamma, theta);
-      const joint = model.logDensityGradient(theta, scratch.subarray(0, data.dim));
-      gaps.push(
-        collapsed - pairLogJacobian(target, phi) - (joint - logConditional(target, gamma, mean)) -
-          mixtureGap(data, target, phi, gamma),
-      );
-    }
-  }
-  return gaps;
 }
 
 Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian marginal", () => {
@@ -250,14 +199,10 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
       { class: "sigma", prior: { dist: "normal", mu: 0, sigma: 1 } },
       { class: "cor", prior: { dist: "lkj", eta: 2 } },
     ]);
-    const data = compileModel(spec, d.table);
-    const target = new CollapsedGaussian(data, { pairRadii: pairsOf(data, 1) });
+    const target = new CollapsedGaussian(compileModel(spec, d.table));
     for (const seed of [1, 2, 3]) {
       const phi = randomPhi(target.dim, seed); // [log sd0, log sd1, cor real, log σ]
       const Sigma = covarianceOf(phi[0], phi[1], phi[2]);
-      // The target holds the pair coordinates of (log sd0, log sd1, atanh ρ).
-      const point = Float64Array.from(phi);
-      point.set(pairFromStandard(phi[0], phi[1], phi[2], target.layout.terms[0].pairRadius!));
       // Population columns (centred x with an intercept) and their prior.
       const W = intercept ? [(_: number) => 1, (i: number) => x[i] - xbar] : [(i: number) => x[i]];
       const m0 = intercept ? [0.5, -0.3] : [-0.3];
@@ -271,7 +216,7 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
         for (let k = 0; k < n; k++) W.forEach((w, p) => (V[i * n + k] += w(i) * w(k) * s0[p] ** 2));
       }
       const expected = logNormalDense(d.y, m, V);
-      const got = target.logMarginalLikelihood(point);
+      const got = target.logMarginalLikelihood(phi);
       assert.ok(
         Math.abs(got - expected) < 1e-9 * Math.max(1, Math.abs(expected)),
         `intercept ${intercept}, seed ${seed}: ${got} vs ${expected}`,
