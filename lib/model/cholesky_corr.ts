@@ -2,7 +2,10 @@
  * Cholesky factors of correlation matrices from unconstrained reals, as Stan does it:
  * y → canonical partial correlations z = tanh(y) → lower-triangular L with unit-length rows.
  * Also the LKJ prior on L (Stan's lkj_corr_cholesky) and the log Jacobian, with the gradient
- * of their sum and of any downstream function of L back to y.
+ * of their sum and of any downstream function of L back to y. The remaining length of a row
+ * is computed as a product of sech y's, not √(1 − Σ L²), so that everything stays finite and
+ * exact where tanh y rounds to ±1: a prior-dominated ρ has a sech² tail in y that a NUTS
+ * trajectory can cross, and a −∞ there is a false divergence.
  */
 
 /** Number of unconstrained reals for a K × K correlation matrix. */
@@ -60,26 +63,34 @@ export function choleskyCorrForward(
   let lp = 0;
   let p = offset;
   for (let i = 1; i < k; i++) {
-    let sumSq = 0;
+    // w_j = √(1 − Σ_{m<j} L_im²) = Π_{m<j} sech y_m: a product, exact where tanh y rounds to
+    // ±1 (|y| ≳ 19), where 1 − tanh² y would be 0 and the log density −∞ (a false divergence).
+    let w = 1;
+    let logW = 0;
     for (let j = 0; j < i; j++) {
-      const z = Math.tanh(y[p++]);
-      lp += Math.log1p(-z * z); // dz/dy
-      const w = Math.sqrt(1 - sumSq);
-      if (j > 0) lp += Math.log(w); // dL/dz
-      const value = z * w;
-      L[i * k + j] = value;
-      sumSq += value * value;
+      const v = y[p++];
+      const logSech = -logCosh(v);
+      lp += 2 * logSech; // dz/dy = 1 − tanh² y = sech² y
+      if (j > 0) lp += logW; // dL/dz = w_j
+      L[i * k + j] = Math.tanh(v) * w;
+      logW += logSech;
+      w = Math.exp(logW);
     }
-    const diag = Math.sqrt(Math.max(1 - sumSq, 0));
-    L[i * k + i] = diag;
+    L[i * k + i] = w;
     // LKJ on the Cholesky factor: (K − i − 1 + 2η − 2) log L_ii for 0-based row i ≥ 1.
-    lp += (k - i - 1 + 2 * eta - 2) * Math.log(diag);
+    lp += (k - i - 1 + 2 * eta - 2) * logW;
   }
   return lp;
 }
 
-/** Running sums of squares of one row of L for {@link choleskyCorrBackward} (grown as needed). */
-let sumsScratch = new Float64Array(8);
+/** log cosh y without overflow: |y| + log1p(e^(−2|y|)) − log 2. */
+function logCosh(y: number): number {
+  const a = Math.abs(y);
+  return a + Math.log1p(Math.exp(-2 * a)) - Math.LN2;
+}
+
+/** Per row, the w_j of {@link choleskyCorrForward} for {@link choleskyCorrBackward} (grown as needed). */
+let wScratch = new Float64Array(8);
 
 /**
  * Back-propagate: given dF/dL in `gradL` (K × K, lower triangle), add to `gradY` the gradient
@@ -95,29 +106,22 @@ export function choleskyCorrBackward(
   offset = 0,
 ): void {
   let rowStart = offset;
-  if (sumsScratch.length < k + 1) sumsScratch = new Float64Array(k + 1);
-  const s = sumsScratch;
+  if (wScratch.length < k + 1) wScratch = new Float64Array(k + 1);
+  const w = wScratch;
   for (let i = 1; i < k; i++) {
-    const diag = L[i * k + i];
-    // Recompute the running sums of squares s_j before column j.
-    s[0] = 0;
-    for (let j = 0; j < i; j++) s[j + 1] = s[j] + L[i * k + j] * L[i * k + j];
-    const gDiag = gradL[i * k + i] + (k - i - 1 + 2 * eta - 2) / diag;
-    let gS = (gDiag * -0.5) / diag; // d/ds_i of sqrt(1 − s_i)
+    // L_ij = tanh(y_j)·w_j, L_ii = w_i, w_j = Π_{m<j} sech y_m, d log sech y/dy = −tanh y; the
+    // log density adds Σ_j 2 log sech y_j + Σ_{1≤j<i} log w_j + c_i log w_i.
+    w[0] = 1;
+    for (let j = 0; j < i; j++) w[j + 1] = w[j] * Math.exp(-logCosh(y[rowStart + j]));
+    const c = k - i - 1 + 2 * eta - 2;
+    // suffix = Σ_{j<m<i} G_im L_im + G_ii L_ii: F's derivative along log w_{j+1}.
+    let suffix = gradL[i * k + i] * L[i * k + i];
     for (let j = i - 1; j >= 0; j--) {
-      const value = L[i * k + j];
-      const w = Math.sqrt(1 - s[j]);
-      const z = w > 0 ? value / w : 0;
-      const gValue = gradL[i * k + j] + gS * 2 * value;
-      const gZ = gValue * w;
-      let gW = gValue * z;
-      if (j > 0) {
-        gW += 1 / w;
-        gS += (gW * -0.5) / w;
-      }
       const p = rowStart + j;
-      const zt = Math.tanh(y[p]);
-      gradY[p] += gZ * (1 - zt * zt) - 2 * zt;
+      const t = Math.tanh(y[p]);
+      const sech = Math.exp(-logCosh(y[p]));
+      gradY[p] += gradL[i * k + j] * sech * sech * w[j] - t * (suffix + 2 + (i - 1 - j) + c);
+      suffix += gradL[i * k + j] * L[i * k + j];
     }
     rowStart += i;
   }

@@ -75,6 +75,50 @@ Deno.test("choleskyCorrBackward: the gradient of F(L(y)) + log Jacobian + LKJ ma
   }
 });
 
+Deno.test("choleskyCorr: exact where tanh y rounds to ±1 (|y| ≳ 19): finite, smooth, rows of unit length", () => {
+  // Before: 1 − tanh² y = 0 there, so the log density was −∞ or NaN (0 · log 0 at η = 1): a
+  // false divergence when a trajectory crossed the flat sech² tail of a prior-dominated ρ.
+  const L = new Float64Array(4);
+  for (const eta of [1, 2]) {
+    for (const y of [-40, -19.7, 25, 300]) {
+      // K = 2: η log(1 − r²) = −2η log cosh y, written without cancellation.
+      const logCosh = Math.abs(y) + Math.log1p(Math.exp(-2 * Math.abs(y))) - Math.LN2;
+      const lp = choleskyCorrForward(Float64Array.of(y), 2, eta, L);
+      assert.ok(Math.abs(lp + 2 * eta * logCosh) < 1e-9 * logCosh, `η = ${eta}, y = ${y}: ${lp}`);
+      assert.ok(L[3] > 0 || Math.abs(y) > 700, `L₁₁ = sech y > 0 at y = ${y}`);
+    }
+  }
+  // K = 3 far out: the gradient still matches differences (F = Σ w·L as above).
+  const k = 3;
+  const y = Float64Array.of(-21, 23, 0.4);
+  const weights = Float64Array.from({ length: k * k }, (_, i) => Math.cos(2 + i));
+  const total = (v: Float64Array) => {
+    const M = new Float64Array(k * k);
+    return choleskyCorrForward(v, k, 1, M) + M.reduce((s, m, i) => s + m * weights[i], 0);
+  };
+  const M = new Float64Array(k * k);
+  choleskyCorrForward(y, k, 1, M);
+  for (let i = 0; i < k; i++) {
+    let norm = 0;
+    for (let j = 0; j <= i; j++) norm += M[i * k + j] ** 2;
+    assert.ok(Math.abs(norm - 1) < 1e-12 && Number.isFinite(total(y)), `row ${i}`);
+  }
+  const gradL = Float64Array.from(weights, (w, i) => (i % k <= Math.floor(i / k) ? w : 0));
+  const gradY = new Float64Array(3);
+  choleskyCorrBackward(y, k, 1, M, gradL, gradY);
+  for (let p = 0; p < 3; p++) {
+    const up = y.slice();
+    const down = y.slice();
+    up[p] += 1e-5;
+    down[p] -= 1e-5;
+    const fd = (total(up) - total(down)) / 2e-5;
+    assert.ok(
+      Math.abs(gradY[p] - fd) < 1e-6 * Math.max(1, Math.abs(fd)),
+      `real ${p}: ${gradY[p]} vs ${fd}`,
+    );
+  }
+});
+
 Deno.test("reflectCorrelationReals: flipping variable signs gives D Ω D", () => {
   const k = 4;
   const flip = [1, -1, -1, 1];

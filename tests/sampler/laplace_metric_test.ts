@@ -77,10 +77,11 @@ Deno.test("warmupStart laplace samples the same Gaussian correctly", async () =>
   assert.ok(Math.abs(mean - m[0]) < 0.085, `mean ${mean}`);
 });
 
-Deno.test("Laplace start of a hierarchical model climbs from its varying effects at 0 (climbStart), not into sd ≈ 0", () => {
-  // 20,000 rows, 1,000 groups: from chain 0's uniform(−2, 2) start L-BFGS explains the effects'
-  // noise away with both log sds near −11 to −14, 1,000 log-density units below where the
-  // climb from climbStart ends.
+Deno.test("Laplace start of a hierarchical model climbs from its varying effects at 0 (climbStart), not where a raw climb stalls", () => {
+  // 20,000 rows, 1,000 groups: from chain 0's uniform(−2, 2) start L-BFGS stalls ~500
+  // log-density units below where the climb from climbStart ends (at log sds −0.7 and 5.2 with
+  // atanh ρ = 2.5; before the correlation reals' exact tail, lib/model/cholesky_corr.ts, it ran
+  // into the floating-point wall at atanh ρ ≈ 19 with both log sds near −11 to −14).
   const data = continuousBernoulli(20_000, 1000, 7, { skewed: false });
   const model = new CompiledModel(data);
   const term = data.terms[0];
@@ -91,7 +92,6 @@ Deno.test("Laplace start of a hierarchical model climbs from its varying effects
   assert.equal(start[term.logSdOffset], initial.position[term.logSdOffset], "others kept");
   const g = new Float64Array(data.dim);
   const raw = climbToMode(model, initial.position);
-  assert.ok(raw[term.logSdOffset] < -5, `raw climb log sd ${raw[term.logSdOffset]}`);
   const { state } = laplaceStart(model, initial, new KeyedStream(1, 0, 0, Streams.init));
   for (let k = 0; k < 2; k++) {
     const logSd = state.position[term.logSdOffset + k];

@@ -21,9 +21,11 @@ gpuTest(
       const rng = new KeyedStream(1, c, 0, Streams.init);
       return Float64Array.from({ length: data.dim }, () => 4 * rng.uniform() - 2);
     });
-    // The failure this start avoids: from the raw start L-BFGS drives both log sds below −100.
+    // The failure this start avoids: from the raw start L-BFGS stalls ~480 log-density units
+    // below the mode (log sds 0.4 and 1.6, atanh ρ 4.5; before the correlation reals' exact tail,
+    // lib/model/cholesky_corr.ts, it ran into the floating-point wall at atanh ρ ≈ 19 with both
+    // log sds below −100).
     const raw = climbToMode(target, starts[0]);
-    assert.ok(raw[term.logSdOffset] < -20, `raw climb log sd ${raw[term.logSdOffset]}`);
     const mode = climbToMode(target, target.climbStart(starts[0]));
     const g = new Float64Array(data.dim);
     const lpMode = target.logDensityGradient(mode, g);
@@ -31,7 +33,7 @@ gpuTest(
       const logSd = mode[term.logSdOffset + k];
       assert.ok(logSd > -5 && logSd < 5, `log sd ${k} at the climb's end: ${logSd}`);
     }
-    assert.ok(lpMode > target.logDensityGradient(raw, g) + 1000, "higher than the raw climb");
+    assert.ok(lpMode > target.logDensityGradient(raw, g) + 400, "higher than the raw climb");
 
     const model = await GpuModel.create(gpu, data, chains);
     try {
