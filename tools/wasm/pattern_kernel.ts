@@ -1,21 +1,25 @@
+// deno-fmt-ignore-file
 // AssemblyScript source (not a Deno module) of lib/model/pattern_kernel_wasm.ts, built by
 // `deno task build-wasm` (tools/build_wasm.ts). It is one gradient of the logit pattern
 // likelihoods in one call: the patterns' linear predictor η (lib/model/pattern_design.ts), the
 // Bernoulli/binomial logit sum (lib/families/logit.ts logitPatterns) or the cumulative logit sum
 // (lib/families/cumulative_logit_patterns.ts, with logit_category_terms.ts in the tails) with
-// ∂/∂η, and the reverse pass into β, the cells' effects and the thresholds. The sums run in the
-// same order as the JavaScript, which stays the reference and the fallback: tests compare the
-// two. Math.exp here is AssemblyScript's table-driven exp (error < 0.52 ulp).
+// ∂/∂η, and the reverse pass into β, the cells' effects and the thresholds. The JavaScript stays
+// the reference and the fallback: tests compare the two to 1e-12 relative (the sums here run in
+// another order, two patterns per f64x2 where that helps). η comes from the dense rows (f64x2,
+// two patterns at a time: no unpredictable loop bounds), ∂/∂β from the columns' listed entries
+// when PatternDesign holds them sparse; e^η for |η| ≤ 30 is the f64x2 exp2x (about 1 ulp), the
+// tails keep the closed forms with AssemblyScript's Math.exp and log1p.
 //
 // Memory: a header of u32 slots at heapStart() (the SLOT_ constants), then the arrays it points
-// to, placed by lib/model/pattern_kernel.ts. Data (cell … n) is written once; β, ρ and τ before
-// each call; η, ∂/∂η and the gradients are written by the call (gradients overwritten).
+// to, placed by lib/model/pattern_kernel.ts. The data (cell … n) is written once; β, ρ and τ
+// before each call; ∂/∂η (first holding η), e^η and the gradients are written by the call.
 
 const SLOT_P = 0; // patterns
-const SLOT_D = 1; // design columns
+const SLOT_D = 1; // design columns (Dp: padded to an even number)
 const SLOT_K = 2; // varying coefficients per cell
 const SLOT_NT = 3; // thresholds (cumulative)
-const SLOT_SPARSE = 4; // 1: columns sparse around their modes; 0: dense row-major w
+const SLOT_SPARSE = 4; // 1: ∂/∂β from the columns' listed entries; 0: from the dense rows
 const SLOT_NRHO = 5; // nCells × K
 const SLOT_CELL = 6; // i32 P
 const SLOT_WA = 7; // P × K
@@ -23,21 +27,21 @@ const SLOT_MODE = 8; // D
 const SLOT_START = 9; // i32 D + 1
 const SLOT_ROW = 10; // i32 listed
 const SLOT_VALUE = 11; // listed
-const SLOT_W = 12; // P × D (dense only)
+const SLOT_W = 12; // P × Dp row-major, zero padded
 const SLOT_Y = 13; // P: ySum (logit) or the category 1…K (cumulative)
 const SLOT_N = 14; // P: trials (logit) or rows (cumulative)
-const SLOT_BETA = 15; // D
+const SLOT_BETA = 15; // Dp, zero padded
 const SLOT_RHO = 16; // nRho
 const SLOT_TAU = 17; // NT
-const SLOT_ETA = 18; // P
-const SLOT_DETA = 19; // P
-const SLOT_GBETA = 20; // D
-const SLOT_GRHO = 21; // nRho
-const SLOT_GTAU = 22; // NT
-const SLOT_EXPTAU = 23; // NT
-const SLOT_EXPNEGTAU = 24; // NT
-const SLOT_LOGGAP = 25; // NT + 1
-const SLOT_GAPQ = 26; // NT + 1
+const SLOT_DETA = 18; // P
+const SLOT_GBETA = 19; // Dp
+const SLOT_GRHO = 20; // nRho
+const SLOT_GTAU = 21; // NT
+const SLOT_EXPTAU = 22; // NT
+const SLOT_EXPNEGTAU = 23; // NT
+const SLOT_LOGGAP = 24; // NT + 1
+const SLOT_GAPQ = 25; // NT + 1
+const SLOT_E = 26; // P: e^η where |η| ≤ DIRECT
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -50,32 +54,92 @@ export function heapStart(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-function slot(s: i32): usize {
+@inline function slot(s: i32): usize {
   return <usize> load<u32>(heapStart() + (<usize> s << 2));
 }
 
-function f(at: usize, i: i32): f64 {
+@inline function f(at: usize, i: i32): f64 {
   return load<f64>(at + (<usize> i << 3));
 }
 
-function setF(at: usize, i: i32, v: f64): void {
+@inline function setF(at: usize, i: i32, v: f64): void {
   store<f64>(at + (<usize> i << 3), v);
 }
 
-function addF(at: usize, i: i32, v: f64): void {
+@inline function addF(at: usize, i: i32, v: f64): void {
   const a = at + (<usize> i << 3);
   store<f64>(a, load<f64>(a) + v);
 }
 
-function int(at: usize, i: i32): i32 {
+@inline function int(at: usize, i: i32): i32 {
   return load<i32>(at + (<usize> i << 2));
+}
+
+/** Taylor coefficients 1/n! of e^r, n = 2 … 13 (|r| ≤ ln 2 / 2: truncation below 1e-17). */
+const C2: f64 = 1.0 / 2;
+const C3: f64 = 1.0 / 6;
+const C4: f64 = 1.0 / 24;
+const C5: f64 = 1.0 / 120;
+const C6: f64 = 1.0 / 720;
+const C7: f64 = 1.0 / 5040;
+const C8: f64 = 1.0 / 40320;
+const C9: f64 = 1.0 / 362880;
+const C10: f64 = 1.0 / 3628800;
+const C11: f64 = 1.0 / 39916800;
+const C12: f64 = 1.0 / 479001600;
+const C13: f64 = 1.0 / 6227020800;
+/** ln 2 in two parts (fdlibm): k·LN2_HI is exact for |k| < 2^20. */
+const LN2_HI: f64 = 6.93147180369123816490e-1;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+
+/**
+ * e^x in both lanes for |x| ≤ DIRECT (callers clamp): x = k ln 2 + r with k = round(x / ln 2),
+ * e^r by its Taylor polynomial and 2^k from k's exponent bits. Within about 1 ulp.
+ */
+@inline function exp2x(x: v128): v128 {
+  const k = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)));
+  // Estrin's scheme: a short dependency chain, so that consecutive patterns overlap.
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const r8 = f64x2.mul(r4, r4);
+  const p01 = f64x2.add(f64x2.splat(1), r);
+  const p23 = f64x2.add(f64x2.splat(C2), f64x2.mul(r, f64x2.splat(C3)));
+  const p45 = f64x2.add(f64x2.splat(C4), f64x2.mul(r, f64x2.splat(C5)));
+  const p67 = f64x2.add(f64x2.splat(C6), f64x2.mul(r, f64x2.splat(C7)));
+  const p89 = f64x2.add(f64x2.splat(C8), f64x2.mul(r, f64x2.splat(C9)));
+  const p1011 = f64x2.add(f64x2.splat(C10), f64x2.mul(r, f64x2.splat(C11)));
+  const p1213 = f64x2.add(f64x2.splat(C12), f64x2.mul(r, f64x2.splat(C13)));
+  const p0to3 = f64x2.add(p01, f64x2.mul(r2, p23));
+  const p4to7 = f64x2.add(p45, f64x2.mul(r2, p67));
+  const p8to11 = f64x2.add(p89, f64x2.mul(r2, p1011));
+  const p0to7 = f64x2.add(p0to3, f64x2.mul(r4, p4to7));
+  const p8to13 = f64x2.add(p8to11, f64x2.mul(r4, p1213));
+  const q = f64x2.add(p0to7, f64x2.mul(r8, p8to13));
+  const bits = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52);
+  return f64x2.mul(q, bits);
+}
+
+/**
+ * e^η into E for every pattern, two at a time; η beyond ±DIRECT is clamped (those patterns take
+ * the tail path, which ignores E).
+ */
+function expPass(): void {
+  const eta = slot(SLOT_DETA), E = slot(SLOT_E);
+  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
+  const end = <usize> ((P + 1) & ~1) << 3;
+  for (let o: usize = 0; o < end; o += 16) {
+    const x = f64x2.pmax(lo, f64x2.pmin(hi, v128.load(eta + o)));
+    const e = exp2x(x);
+    v128.store(E + o, e);
+  }
 }
 
 /** The running product and log sum of Σ n·log f (LogProduct). */
 let product: f64 = 1;
 let logSum: f64 = 0;
 
-function addFactor(fac: f64, n: f64): void {
+@inline function addFactor(fac: f64, n: f64): void {
   if (fac > MAX_FACTOR || (n != 1 && n != 2)) {
     logSum += n * Math.log(fac);
     return;
@@ -87,55 +151,93 @@ function addFactor(fac: f64, n: f64): void {
   }
 }
 
-/** η_p = w_p·β + (w_pÂ)·ρ_cell(p) (PatternDesign.forward). */
-function forward(): void {
-  const P = <i32> slot(SLOT_P), D = <i32> slot(SLOT_D), K = <i32> slot(SLOT_K);
-  const sparse = slot(SLOT_SPARSE) != 0;
-  const cell = slot(SLOT_CELL), wA = slot(SLOT_WA), beta = slot(SLOT_BETA), rho = slot(SLOT_RHO);
-  const eta = slot(SLOT_ETA), w = slot(SLOT_W), mode = slot(SLOT_MODE);
-  let base = 0.0;
-  if (sparse) { for (let a = 0; a < D; a++) base += f(mode, a) * f(beta, a); }
-  for (let p = 0; p < P; p++) {
-    const r0 = int(cell, p) * K, aBase = p * K;
-    let e = base;
-    if (!sparse) {
-      e = 0;
-      for (let a = 0, i = p * D; a < D; a++, i++) e += f(w, i) * f(beta, a);
+/** The pattern loop's inputs, read from the header at the start of each call. */
+let P = 0;
+let D = 0;
+let Dp = 0;
+let K = 0;
+let sparse = false;
+let cell: usize = 0;
+let wA: usize = 0;
+let w: usize = 0;
+let beta: usize = 0;
+let rho: usize = 0;
+let gradRho: usize = 0;
+let gradBeta: usize = 0;
+
+/** Reads the header and zeroes the gradients. */
+function begin(): void {
+  P = <i32> slot(SLOT_P);
+  D = <i32> slot(SLOT_D);
+  Dp = (D + 1) & ~1;
+  K = <i32> slot(SLOT_K);
+  sparse = slot(SLOT_SPARSE) != 0;
+  cell = slot(SLOT_CELL);
+  wA = slot(SLOT_WA);
+  w = slot(SLOT_W);
+  beta = slot(SLOT_BETA);
+  rho = slot(SLOT_RHO);
+  gradRho = slot(SLOT_GRHO);
+  gradBeta = slot(SLOT_GBETA);
+  memory.fill(gradBeta, 0, <usize> Dp << 3);
+  memory.fill(gradRho, 0, <usize> slot(SLOT_NRHO) << 3);
+}
+
+/** (w_pÂ)·ρ_cell(p): the cell effects' part of η_p. */
+@inline function cellPart(p: i32): f64 {
+  const r0 = int(cell, p) * K, aBase = p * K;
+  if (K == 2) return f(wA, aBase) * f(rho, r0) + f(wA, aBase + 1) * f(rho, r0 + 1);
+  let e = 0.0;
+  for (let k = 0; k < K; k++) e += f(wA, aBase + k) * f(rho, r0 + k);
+  return e;
+}
+
+/** η_p = w_p·β + (w_pÂ)·ρ_cell(p) into `out`, two rows at a time (two independent f64x2 sums). */
+function etaPass(out: usize): void {
+  const rowBytes = <usize> Dp << 3;
+  let p = 0;
+  for (; p + 1 < P; p += 2) {
+    const row0 = w + <usize> p * rowBytes, row1 = row0 + rowBytes;
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    for (let a = 0; a < Dp; a += 2) {
+      const o = <usize> a << 3;
+      const b = v128.load(beta + o);
+      acc0 = f64x2.add(acc0, f64x2.mul(v128.load(row0 + o), b));
+      acc1 = f64x2.add(acc1, f64x2.mul(v128.load(row1 + o), b));
     }
-    if (K == 2) e += f(wA, aBase) * f(rho, r0) + f(wA, aBase + 1) * f(rho, r0 + 1);
-    else for (let k = 0; k < K; k++) e += f(wA, aBase + k) * f(rho, r0 + k);
-    setF(eta, p, e);
+    setF(out, p, f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1) + cellPart(p));
+    setF(out, p + 1, f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1) + cellPart(p + 1));
   }
-  if (!sparse) return;
-  const start = slot(SLOT_START), row = slot(SLOT_ROW), value = slot(SLOT_VALUE);
-  for (let a = 0; a < D; a++) {
-    const b = f(beta, a);
-    const end = int(start, a + 1);
-    for (let i = int(start, a); i < end; i++) addF(eta, int(row, i), f(value, i) * b);
+  if (p < P) {
+    const row = w + <usize> p * rowBytes;
+    let e = 0.0;
+    for (let a = 0; a < Dp; a++) e += f(row, a) * f(beta, a);
+    setF(out, p, e + cellPart(p));
   }
 }
 
-/** ∂/∂β = Σ_p g_p w_p and ∂/∂ρ_c = Σ_{p in c} g_p (w_pÂ) (PatternDesign.backward), overwritten. */
-function backward(): void {
-  const P = <i32> slot(SLOT_P), D = <i32> slot(SLOT_D), K = <i32> slot(SLOT_K);
-  const sparse = slot(SLOT_SPARSE) != 0;
-  const cell = slot(SLOT_CELL), wA = slot(SLOT_WA), g = slot(SLOT_DETA), w = slot(SLOT_W);
-  const gradBeta = slot(SLOT_GBETA), gradRho = slot(SLOT_GRHO);
-  memory.fill(gradBeta, 0, <usize> D << 3);
-  memory.fill(gradRho, 0, <usize> slot(SLOT_NRHO) << 3);
-  let total = 0.0;
-  for (let p = 0; p < P; p++) {
-    const r0 = int(cell, p) * K, aBase = p * K, gp = f(g, p);
-    total += gp;
-    if (K == 2) {
-      addF(gradRho, r0, gp * f(wA, aBase));
-      addF(gradRho, r0 + 1, gp * f(wA, aBase + 1));
-    } else for (let k = 0; k < K; k++) addF(gradRho, r0 + k, gp * f(wA, aBase + k));
-    if (!sparse) { for (let a = 0, i = p * D; a < D; a++, i++) addF(gradBeta, a, gp * f(w, i)); }
+/** Adds g_p (w_pÂ) into the cell's ∂/∂ρ (and g_p w_p into ∂/∂β when dense). */
+@inline function cellBackward(p: i32, gp: f64): void {
+  const r0 = int(cell, p) * K, aBase = p * K;
+  if (K == 2) {
+    addF(gradRho, r0, gp * f(wA, aBase));
+    addF(gradRho, r0 + 1, gp * f(wA, aBase + 1));
+  } else for (let k = 0; k < K; k++) addF(gradRho, r0 + k, gp * f(wA, aBase + k));
+  if (sparse) return;
+  const row = w + (<usize> (p * Dp) << 3);
+  const g = f64x2.splat(gp);
+  for (let a = 0; a < Dp; a += 2) {
+    const o = <usize> a << 3;
+    v128.store(gradBeta + o, f64x2.add(v128.load(gradBeta + o), f64x2.mul(g, v128.load(row + o))));
   }
+}
+
+/** ∂/∂β_a = m_a Σ_p g_p + Σ_{p listed} g_p v_pa (sparse; PatternDesign.backward's order). */
+function betaBackward(total: f64): void {
   if (!sparse) return;
-  const start = slot(SLOT_START), row = slot(SLOT_ROW), value = slot(SLOT_VALUE);
-  const mode = slot(SLOT_MODE);
+  const g = slot(SLOT_DETA), start = slot(SLOT_START), row = slot(SLOT_ROW);
+  const value = slot(SLOT_VALUE), mode = slot(SLOT_MODE);
   for (let a = 0; a < D; a++) {
     let s = 0.0;
     const end = int(start, a + 1);
@@ -144,30 +246,91 @@ function backward(): void {
   }
 }
 
-/** Σ_p y_p·η_p − n_p·log(1 + e^η_p) with ∂/∂η (logitPatterns). */
+/** lp and ∂/∂η of one pattern (logitPatterns' two paths), the product or log sum updated. */
+let lpOne: f64 = 0;
+
+function logitOne(x: f64, y: f64, n: f64): f64 {
+  if (x <= DIRECT && x >= -DIRECT) {
+    const E = f64x2.extract_lane(exp2x(f64x2.splat(x)), 0);
+    const fac = 1 + E;
+    lpOne = y * x;
+    addFactor(fac, n);
+    return y - n * (E / fac);
+  }
+  const e = Math.exp(-Math.abs(x));
+  const softplus = (x > 0 ? x : 0) + Math.log1p(e);
+  lpOne = y * x - n * softplus;
+  const prob = x > 0 ? 1 / (1 + e) : e / (1 + e);
+  return y - n * prob;
+}
+
+/**
+ * Σ_p y_p·η_p − n_p·log(1 + e^η_p) (logitPatterns) with ∂/∂η_p, two patterns at a time where
+ * both have |η| ≤ DIRECT: one f64x2 exponential, the factors (1 + e^η)^n multiplied up per lane
+ * (n = 1 or 2; other counts take their own logarithm); then the reverse pass.
+ */
 function logitSum(): f64 {
-  const P = <i32> slot(SLOT_P);
-  const eta = slot(SLOT_ETA), dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
+  const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
+  const one = f64x2.splat(1), two = f64x2.splat(2);
+  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT), big = f64x2.splat(RENORMALISE);
+  let lpv = f64x2.splat(0);
+  let prodv = one;
   let lp = 0.0;
   product = 1;
   logSum = 0;
-  for (let p = 0; p < P; p++) {
-    const x = f(eta, p), n = f(trials, p), y = f(ySum, p);
-    if (x <= DIRECT && x >= -DIRECT) {
-      const E = Math.exp(x);
-      const fac = 1 + E;
-      lp += y * x;
-      addFactor(fac, n);
-      setF(dEta, p, y - n * (E / fac));
+  let p = 0;
+  for (; p + 1 < P; p += 2) {
+    const o = <usize> p << 3;
+    const x = v128.load(dEta + o), y = v128.load(ySum + o), n = v128.load(trials + o);
+    if (!v128.all_true<i64>(v128.and(f64x2.ge(x, lo), f64x2.le(x, hi)))) {
+      const g0 = logitOne(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0), f64x2.extract_lane(n, 0));
+      lp += lpOne;
+      const g1 = logitOne(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1), f64x2.extract_lane(n, 1));
+      lp += lpOne;
+      setF(dEta, p, g0);
+      setF(dEta, p + 1, g1);
       continue;
     }
-    const e = Math.exp(-Math.abs(x));
-    const softplus = (x > 0 ? x : 0) + Math.log1p(e);
-    lp += y * x - n * softplus;
-    const prob = x > 0 ? 1 / (1 + e) : e / (1 + e);
-    setF(dEta, p, y - n * prob);
+    const e = exp2x(x);
+    const fac = f64x2.add(one, e);
+    lpv = f64x2.add(lpv, f64x2.mul(y, x));
+    v128.store(dEta + o, f64x2.sub(y, f64x2.mul(n, f64x2.div(e, fac))));
+    const n1 = f64x2.eq(n, one), n2 = f64x2.eq(n, two);
+    prodv = f64x2.mul(prodv, v128.bitselect(fac, v128.bitselect(f64x2.mul(fac, fac), one, n2), n1));
+    if (!v128.all_true<i64>(v128.or(n1, n2))) {
+      if (!i64x2.extract_lane(n1, 0) && !i64x2.extract_lane(n2, 0)) {
+        logSum += f64x2.extract_lane(n, 0) * Math.log(f64x2.extract_lane(fac, 0));
+      }
+      if (!i64x2.extract_lane(n1, 1) && !i64x2.extract_lane(n2, 1)) {
+        logSum += f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
+      }
+    }
+    if (v128.any_true(f64x2.gt(prodv, big))) {
+      logSum += Math.log(f64x2.extract_lane(prodv, 0)) + Math.log(f64x2.extract_lane(prodv, 1));
+      prodv = one;
+    }
   }
-  return lp - (logSum + Math.log(product));
+  if (p < P) {
+    const g = logitOne(f(dEta, p), f(ySum, p), f(trials, p));
+    lp += lpOne;
+    setF(dEta, p, g);
+  }
+  lp += f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1);
+  const logs = Math.log(f64x2.extract_lane(prodv, 0)) + Math.log(f64x2.extract_lane(prodv, 1));
+  const lik = lp - (logSum + logs + Math.log(product));
+  backward(dEta);
+  return lik;
+}
+
+/** The reverse pass of ∂/∂η (in g): the cells' ∂/∂ρ, then ∂/∂β. */
+function backward(g: usize): void {
+  let total = 0.0;
+  for (let p = 0; p < P; p++) {
+    const gp = f(g, p);
+    total += gp;
+    cellBackward(p, gp);
+  }
+  betaBackward(total);
 }
 
 /** The per-threshold tables of cumulativeLogitPatterns; false when a |τ| exceeds DIRECT. */
@@ -191,7 +354,7 @@ function thresholdTables(): bool {
 }
 
 /** log F(x) = −log(1 + e^−x), given e = e^−|x| (logit_category_terms.ts). */
-function logLogistic(x: f64, e: f64): f64 {
+@inline function logLogistic(x: f64, e: f64): f64 {
   return x >= 0 ? -Math.log1p(e) : x - Math.log1p(e);
 }
 
@@ -227,74 +390,76 @@ function categoryTerms(k: i32, eta: f64, tau: usize, nt: i32): f64 {
   return logLogistic(a, ea) + logLogistic(-b, eb) + gap;
 }
 
-/** Σ_p n_p·log P(y_p | η_p, τ) with ∂/∂η and ∂/∂τ (cumulativeLogitPatterns), ∂/∂τ overwritten. */
+/**
+ * Σ_p n_p·log P(y_p | η_p, τ) (cumulativeLogitPatterns) with ∂/∂τ (overwritten) and the
+ * reverse pass of ∂/∂η_p, pattern by pattern.
+ */
 function cumulativeSum(): f64 {
-  const P = <i32> slot(SLOT_P), nt = <i32> slot(SLOT_NT);
-  const eta = slot(SLOT_ETA), dEta = slot(SLOT_DETA), cat = slot(SLOT_Y), rows = slot(SLOT_N);
+  const nt = <i32> slot(SLOT_NT);
+  const dEta = slot(SLOT_DETA), cat = slot(SLOT_Y), rows = slot(SLOT_N);
   const tau = slot(SLOT_TAU), gradTau = slot(SLOT_GTAU);
   const expTau = slot(SLOT_EXPTAU), expNegTau = slot(SLOT_EXPNEGTAU);
-  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
+  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ), E = slot(SLOT_E);
   memory.fill(gradTau, 0, <usize> nt << 3);
   const direct = thresholdTables();
   product = 1;
   logSum = 0;
   let lp = 0.0;
   for (let p = 0; p < P; p++) {
-    const k = <i32> f(cat, p), n = f(rows, p), x = f(eta, p);
+    const k = <i32> f(cat, p), n = f(rows, p), x = f(dEta, p);
+    let gp: f64;
     if (!direct || !(x <= DIRECT && x >= -DIRECT)) {
       lp += n * categoryTerms(k, x, tau, nt);
-      setF(dEta, p, -n * (dUpperOut + dLowerOut));
+      gp = -n * (dUpperOut + dLowerOut);
       if (k <= nt) addF(gradTau, k - 1, n * dUpperOut);
       if (k > 1) addF(gradTau, k - 2, n * dLowerOut);
-      continue;
-    }
-    const E = Math.exp(x);
-    if (k == 1) {
-      const A = E * f(expNegTau, 0);
+    } else if (k == 1) {
+      const A = f(E, p) * f(expNegTau, 0);
       const fac = 1 + A;
       const dUpper = A / fac;
       addFactor(fac, n);
-      setF(dEta, p, -n * dUpper);
+      gp = -n * dUpper;
       addF(gradTau, 0, n * dUpper);
     } else if (k == nt + 1) {
-      const B = f(expTau, nt - 1) / E;
+      const B = f(expTau, nt - 1) / f(E, p);
       const fac = 1 + B;
       const dLower = -B / fac;
       addFactor(fac, n);
-      setF(dEta, p, -n * dLower);
+      gp = -n * dLower;
       addF(gradTau, nt - 1, n * dLower);
     } else {
-      const A = E * f(expNegTau, k - 1);
-      const B = f(expTau, k - 2) / E;
+      const A = f(E, p) * f(expNegTau, k - 1);
+      const B = f(expTau, k - 2) / f(E, p);
       const fa = 1 + A, fb = 1 + B;
       const q = f(gapQ, k - 1);
       lp += n * f(logGap, k - 1);
       addFactor(fa * fb, n);
-      setF(dEta, p, -n * (A / fa - B / fb));
+      gp = -n * (A / fa - B / fb); // −n·(dUpper + dLower) without q's cancellation
       addF(gradTau, k - 1, n * (A / fa + q));
       addF(gradTau, k - 2, n * (-B / fb - q));
     }
+    setF(dEta, p, gp);
   }
+  backward(dEta);
   return lp - (logSum + Math.log(product));
 }
 
-/** One Bernoulli/binomial logit gradient: η, the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
+/** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
 export function logitGradient(): f64 {
-  forward();
-  const lp = logitSum();
-  backward();
-  return lp;
+  begin();
+  etaPass(slot(SLOT_DETA));
+  return logitSum();
 }
 
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
-  forward();
-  const lp = cumulativeSum();
-  backward();
-  return lp;
+  begin();
+  etaPass(slot(SLOT_DETA));
+  expPass();
+  return cumulativeSum();
 }
 
-/** The kernel's e^x, exported for tests to compare with Math.exp. */
+/** The kernel's e^x (|x| ≤ DIRECT), exported for tests to compare with Math.exp. */
 export function exp(x: f64): f64 {
-  return Math.exp(x);
+  return f64x2.extract_lane(exp2x(f64x2.splat(x)), 0);
 }
