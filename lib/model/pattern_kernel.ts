@@ -47,7 +47,6 @@ const ARRAYS = [
   "expNegTau",
   "logGap",
   "gapQ",
-  "E",
 ] as const;
 type ArrayName = typeof ARRAYS[number];
 
@@ -142,12 +141,12 @@ export class PatternKernel {
       dEta: new Float64Array(P),
       gradBeta: new Float64Array(Dp),
       gradRho: new Float64Array(nRho),
-      gradTau: new Float64Array(nt),
-      expTau: new Float64Array(nt),
-      expNegTau: new Float64Array(nt),
-      logGap: new Float64Array(nt + 1),
-      gapQ: new Float64Array(nt + 1),
-      E: new Float64Array(P + 1),
+      // ∂/∂τ and the tables by category k = 1 … nt + 1, with a slot either side.
+      gradTau: new Float64Array(nt + 2),
+      expTau: new Float64Array(nt + 2),
+      expNegTau: new Float64Array(nt + 2),
+      logGap: new Float64Array(nt + 2),
+      gapQ: new Float64Array(nt + 2),
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
@@ -173,7 +172,7 @@ export class PatternKernel {
       tau: f64("tau"),
       gradBeta: f64("gradBeta"),
       gradRho: f64("gradRho"),
-      gradTau: f64("gradTau"),
+      gradTau: new Float64Array(buffer, at.gradTau! + 8, nt),
     };
     this.exports = exports;
     this.cumulative = cumulative;

@@ -13,7 +13,7 @@
 //
 // Memory: a header of u32 slots at heapStart() (the SLOT_ constants), then the arrays it points
 // to, placed by lib/model/pattern_kernel.ts. The data (cell … n) is written once; β, ρ and τ
-// before each call; ∂/∂η (first holding η), e^η and the gradients are written by the call.
+// before each call; ∂/∂η (first holding η) and the gradients are written by the call.
 
 const SLOT_P = 0; // patterns
 const SLOT_D = 1; // design columns (Dp: padded to an even number)
@@ -36,12 +36,11 @@ const SLOT_TAU = 17; // NT
 const SLOT_DETA = 18; // P
 const SLOT_GBETA = 19; // Dp
 const SLOT_GRHO = 20; // nRho
-const SLOT_GTAU = 21; // NT
-const SLOT_EXPTAU = 22; // NT
-const SLOT_EXPNEGTAU = 23; // NT
-const SLOT_LOGGAP = 24; // NT + 1
-const SLOT_GAPQ = 25; // NT + 1
-const SLOT_E = 26; // P: e^η where |η| ≤ DIRECT
+const SLOT_GTAU = 21; // NT + 2: ∂/∂τ_k at index k (1 … NT), the ends unused
+const SLOT_EXPTAU = 22; // NT + 2, by category (thresholdTables)
+const SLOT_EXPNEGTAU = 23; // NT + 2
+const SLOT_LOGGAP = 24; // NT + 2
+const SLOT_GAPQ = 25; // NT + 2
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -120,21 +119,6 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
   return f64x2.mul(q, bits);
 }
 
-/**
- * e^η into E for every pattern, two at a time; η beyond ±DIRECT is clamped (those patterns take
- * the tail path, which ignores E).
- */
-function expPass(): void {
-  const eta = slot(SLOT_DETA), E = slot(SLOT_E);
-  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
-  const end = <usize> ((P + 1) & ~1) << 3;
-  for (let o: usize = 0; o < end; o += 16) {
-    const x = f64x2.pmax(lo, f64x2.pmin(hi, v128.load(eta + o)));
-    const e = exp2x(x);
-    v128.store(E + o, e);
-  }
-}
-
 /** The running product and log sum of Σ n·log f (LogProduct). */
 let product: f64 = 1;
 let logSum: f64 = 0;
@@ -152,6 +136,44 @@ let logSum: f64 = 0;
 }
 
 /** The pattern loop's inputs, read from the header at the start of each call. */
+/** Two lanes of the running product: factors f^n with n = 1 or 2 (|η| ≤ DIRECT keeps f < 1e30). */
+let productPair: v128 = f64x2.splat(1);
+
+/** Multiplies (1 + …)^n per lane into productPair; other counts add n·log f to logSum. */
+@inline function multiplyPair(fac: v128, n: v128): void {
+  const one = f64x2.splat(1);
+  const n1 = f64x2.eq(n, one), n2 = f64x2.eq(n, f64x2.splat(2));
+  productPair = f64x2.mul(
+    productPair,
+    v128.bitselect(fac, v128.bitselect(f64x2.mul(fac, fac), one, n2), n1),
+  );
+  if (!v128.all_true<i64>(v128.or(n1, n2))) {
+    if (!i64x2.extract_lane(n1, 0) && !i64x2.extract_lane(n2, 0)) {
+      logSum += f64x2.extract_lane(n, 0) * Math.log(f64x2.extract_lane(fac, 0));
+    }
+    if (!i64x2.extract_lane(n1, 1) && !i64x2.extract_lane(n2, 1)) {
+      logSum += f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
+    }
+  }
+  if (v128.any_true(f64x2.gt(productPair, f64x2.splat(RENORMALISE)))) {
+    logSum += Math.log(f64x2.extract_lane(productPair, 0)) + Math.log(f64x2.extract_lane(productPair, 1));
+    productPair = one;
+  }
+}
+
+/** Starts a sum of n·log f (both products and logSum). */
+function resetFactors(): void {
+  product = 1;
+  productPair = f64x2.splat(1);
+  logSum = 0;
+}
+
+/** Σ n·log f of the factors since resetFactors. */
+function factorsTotal(): f64 {
+  return logSum + Math.log(product) + Math.log(f64x2.extract_lane(productPair, 0)) +
+    Math.log(f64x2.extract_lane(productPair, 1));
+}
+
 let P = 0;
 let D = 0;
 let Dp = 0;
@@ -271,13 +293,11 @@ function logitOne(x: f64, y: f64, n: f64): f64 {
  */
 function logitSum(): f64 {
   const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
-  const one = f64x2.splat(1), two = f64x2.splat(2);
-  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT), big = f64x2.splat(RENORMALISE);
+  const one = f64x2.splat(1);
+  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
   let lpv = f64x2.splat(0);
-  let prodv = one;
   let lp = 0.0;
-  product = 1;
-  logSum = 0;
+  resetFactors();
   let p = 0;
   for (; p + 1 < P; p += 2) {
     const o = <usize> p << 3;
@@ -295,20 +315,7 @@ function logitSum(): f64 {
     const fac = f64x2.add(one, e);
     lpv = f64x2.add(lpv, f64x2.mul(y, x));
     v128.store(dEta + o, f64x2.sub(y, f64x2.mul(n, f64x2.div(e, fac))));
-    const n1 = f64x2.eq(n, one), n2 = f64x2.eq(n, two);
-    prodv = f64x2.mul(prodv, v128.bitselect(fac, v128.bitselect(f64x2.mul(fac, fac), one, n2), n1));
-    if (!v128.all_true<i64>(v128.or(n1, n2))) {
-      if (!i64x2.extract_lane(n1, 0) && !i64x2.extract_lane(n2, 0)) {
-        logSum += f64x2.extract_lane(n, 0) * Math.log(f64x2.extract_lane(fac, 0));
-      }
-      if (!i64x2.extract_lane(n1, 1) && !i64x2.extract_lane(n2, 1)) {
-        logSum += f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
-      }
-    }
-    if (v128.any_true(f64x2.gt(prodv, big))) {
-      logSum += Math.log(f64x2.extract_lane(prodv, 0)) + Math.log(f64x2.extract_lane(prodv, 1));
-      prodv = one;
-    }
+    multiplyPair(fac, n);
   }
   if (p < P) {
     const g = logitOne(f(dEta, p), f(ySum, p), f(trials, p));
@@ -316,8 +323,7 @@ function logitSum(): f64 {
     setF(dEta, p, g);
   }
   lp += f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1);
-  const logs = Math.log(f64x2.extract_lane(prodv, 0)) + Math.log(f64x2.extract_lane(prodv, 1));
-  const lik = lp - (logSum + logs + Math.log(product));
+  const lik = lp - factorsTotal();
   backward(dEta);
   return lik;
 }
@@ -333,22 +339,33 @@ function backward(g: usize): void {
   betaBackward(total);
 }
 
-/** The per-threshold tables of cumulativeLogitPatterns; false when a |τ| exceeds DIRECT. */
+/**
+ * The per-category tables of cumulativeLogitPatterns, indexed by the category k = 1 … K (K = NT + 1):
+ * e^−τ_k (0 for k = K), e^τ_{k−1} (0 for k = 1), log(1 − e^(τ_{k−1} − τ_k)) and
+ * q_k = 1/(e^(τ_k − τ_{k−1}) − 1) (0 for k = 1 and K), so that every category takes one formula.
+ * False when a |τ| exceeds DIRECT.
+ */
 function thresholdTables(): bool {
   const nt = <i32> slot(SLOT_NT), tau = slot(SLOT_TAU);
-  const expTau = slot(SLOT_EXPTAU), expNegTau = slot(SLOT_EXPNEGTAU);
+  const lowPos = slot(SLOT_EXPTAU), upNeg = slot(SLOT_EXPNEGTAU);
   const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
   for (let k = 0; k < nt; k++) {
     const t = f(tau, k);
     if (!(t <= DIRECT && t >= -DIRECT)) return false;
-    setF(expTau, k, Math.exp(t));
-    setF(expNegTau, k, Math.exp(-t));
+    setF(lowPos, k + 2, Math.exp(t));
+    setF(upNeg, k + 1, Math.exp(-t));
   }
+  setF(lowPos, 1, 0);
+  setF(upNeg, nt + 1, 0);
+  setF(logGap, 1, 0);
+  setF(gapQ, 1, 0);
+  setF(logGap, nt + 1, 0);
+  setF(gapQ, nt + 1, 0);
   for (let k = 2; k <= nt; k++) {
     const d = f(tau, k - 1) - f(tau, k - 2);
     const em1 = Math.expm1(d);
-    setF(logGap, k - 1, d < 0.6931471805599453 ? Math.log(-Math.expm1(-d)) : Math.log(em1) - d);
-    setF(gapQ, k - 1, 1 / em1);
+    setF(logGap, k, d < 0.6931471805599453 ? Math.log(-Math.expm1(-d)) : Math.log(em1) - d);
+    setF(gapQ, k, 1 / em1);
   }
   return true;
 }
@@ -391,57 +408,89 @@ function categoryTerms(k: i32, eta: f64, tau: usize, nt: i32): f64 {
 }
 
 /**
- * Σ_p n_p·log P(y_p | η_p, τ) (cumulativeLogitPatterns) with ∂/∂τ (overwritten) and the
- * reverse pass of ∂/∂η_p, pattern by pattern.
+ * log P(y = k | η, τ)·n of one pattern into lpOne, its threshold partials added into ∂/∂τ (held
+ * with a slot either side: index k is τ_k) and ∂/∂η returned; `direct`: every |τ| ≤ DIRECT.
+ */
+function cumulativeOne(x: f64, k: i32, n: f64, direct: bool): f64 {
+  const gradTau = slot(SLOT_GTAU);
+  if (!direct || !(x <= DIRECT && x >= -DIRECT)) {
+    lpOne = n * categoryTerms(k, x, slot(SLOT_TAU), <i32> slot(SLOT_NT));
+    addF(gradTau, k, n * dUpperOut);
+    addF(gradTau, k - 1, n * dLowerOut);
+    return -n * (dUpperOut + dLowerOut);
+  }
+  const E = f64x2.extract_lane(exp2x(f64x2.splat(x)), 0);
+  const A = E * f(slot(SLOT_EXPNEGTAU), k), B = f(slot(SLOT_EXPTAU), k) / E;
+  const fa = 1 + A, fb = 1 + B;
+  const ra = A / fa, rb = B / fb, q = f(slot(SLOT_GAPQ), k);
+  lpOne = n * f(slot(SLOT_LOGGAP), k);
+  addFactor(fa * fb, n);
+  addF(gradTau, k, n * (ra + q));
+  addF(gradTau, k - 1, n * (-rb - q));
+  return -n * (ra - rb); // −n·(dUpper + dLower) without q's cancellation
+}
+
+/** A table's entries of categories k0 and k1 as two lanes. */
+@inline function pair(table: usize, k0: i32, k1: i32): v128 {
+  return f64x2.replace_lane(f64x2.splat(f(table, k0)), 1, f(table, k1));
+}
+
+/**
+ * Σ_p n_p·log P(y_p | η_p, τ) (cumulativeLogitPatterns) with ∂/∂τ and ∂/∂η_p, two patterns at a
+ * time where both have |η| ≤ DIRECT (and every |τ| ≤ DIRECT): with A = e^(η − τ_k),
+ * B = e^(τ_{k−1} − η), log P = log(1 − e^(τ_{k−1} − τ_k)) − log((1 + A)(1 + B)); then the reverse
+ * pass.
  */
 function cumulativeSum(): f64 {
   const nt = <i32> slot(SLOT_NT);
   const dEta = slot(SLOT_DETA), cat = slot(SLOT_Y), rows = slot(SLOT_N);
-  const tau = slot(SLOT_TAU), gradTau = slot(SLOT_GTAU);
-  const expTau = slot(SLOT_EXPTAU), expNegTau = slot(SLOT_EXPNEGTAU);
-  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ), E = slot(SLOT_E);
-  memory.fill(gradTau, 0, <usize> nt << 3);
+  const gradTau = slot(SLOT_GTAU);
+  const lowPos = slot(SLOT_EXPTAU), upNeg = slot(SLOT_EXPNEGTAU);
+  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
+  memory.fill(gradTau, 0, <usize> (nt + 2) << 3);
   const direct = thresholdTables();
-  product = 1;
-  logSum = 0;
+  const one = f64x2.splat(1);
+  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
+  let lpv = f64x2.splat(0);
   let lp = 0.0;
-  for (let p = 0; p < P; p++) {
-    const k = <i32> f(cat, p), n = f(rows, p), x = f(dEta, p);
-    let gp: f64;
-    if (!direct || !(x <= DIRECT && x >= -DIRECT)) {
-      lp += n * categoryTerms(k, x, tau, nt);
-      gp = -n * (dUpperOut + dLowerOut);
-      if (k <= nt) addF(gradTau, k - 1, n * dUpperOut);
-      if (k > 1) addF(gradTau, k - 2, n * dLowerOut);
-    } else if (k == 1) {
-      const A = f(E, p) * f(expNegTau, 0);
-      const fac = 1 + A;
-      const dUpper = A / fac;
-      addFactor(fac, n);
-      gp = -n * dUpper;
-      addF(gradTau, 0, n * dUpper);
-    } else if (k == nt + 1) {
-      const B = f(expTau, nt - 1) / f(E, p);
-      const fac = 1 + B;
-      const dLower = -B / fac;
-      addFactor(fac, n);
-      gp = -n * dLower;
-      addF(gradTau, nt - 1, n * dLower);
-    } else {
-      const A = f(E, p) * f(expNegTau, k - 1);
-      const B = f(expTau, k - 2) / f(E, p);
-      const fa = 1 + A, fb = 1 + B;
-      const q = f(gapQ, k - 1);
-      lp += n * f(logGap, k - 1);
-      addFactor(fa * fb, n);
-      gp = -n * (A / fa - B / fb); // −n·(dUpper + dLower) without q's cancellation
-      addF(gradTau, k - 1, n * (A / fa + q));
-      addF(gradTau, k - 2, n * (-B / fb - q));
+  resetFactors();
+  let p = 0;
+  for (; p + 1 < P; p += 2) {
+    const o = <usize> p << 3;
+    const x = v128.load(dEta + o), n = v128.load(rows + o);
+    const k0 = <i32> f(cat, p), k1 = <i32> f(cat, p + 1);
+    if (!direct || !v128.all_true<i64>(v128.and(f64x2.ge(x, lo), f64x2.le(x, hi)))) {
+      const g0 = cumulativeOne(f64x2.extract_lane(x, 0), k0, f64x2.extract_lane(n, 0), direct);
+      lp += lpOne;
+      const g1 = cumulativeOne(f64x2.extract_lane(x, 1), k1, f64x2.extract_lane(n, 1), direct);
+      lp += lpOne;
+      setF(dEta, p, g0);
+      setF(dEta, p + 1, g1);
+      continue;
     }
-    setF(dEta, p, gp);
+    const E = exp2x(x);
+    const A = f64x2.mul(E, pair(upNeg, k0, k1));
+    const B = f64x2.mul(f64x2.div(one, E), pair(lowPos, k0, k1));
+    const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
+    const ra = f64x2.div(A, fa), rb = f64x2.div(B, fb), q = pair(gapQ, k0, k1);
+    lpv = f64x2.add(lpv, f64x2.mul(n, pair(logGap, k0, k1)));
+    multiplyPair(f64x2.mul(fa, fb), n);
+    v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
+    const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
+    addF(gradTau, k0, f64x2.extract_lane(up, 0));
+    addF(gradTau, k0 - 1, f64x2.extract_lane(down, 0));
+    addF(gradTau, k1, f64x2.extract_lane(up, 1));
+    addF(gradTau, k1 - 1, f64x2.extract_lane(down, 1));
   }
+  if (p < P) {
+    const g = cumulativeOne(f(dEta, p), <i32> f(cat, p), f(rows, p), direct);
+    lp += lpOne;
+    setF(dEta, p, g);
+  }
+  lp += f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1);
+  const lik = lp - factorsTotal();
   backward(dEta);
-  return lp - (logSum + Math.log(product));
+  return lik;
 }
 
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
@@ -455,7 +504,6 @@ export function logitGradient(): f64 {
 export function cumulativeGradient(): f64 {
   begin();
   etaPass(slot(SLOT_DETA));
-  expPass();
   return cumulativeSum();
 }
 
