@@ -268,6 +268,20 @@ function betaBackward(total: f64): void {
   }
 }
 
+/** Whether both lanes of η lie within ±DIRECT (the pair's one-exponential path). */
+@inline function bothDirect(x: v128): bool {
+  return v128.all_true<i64>(
+    v128.and(f64x2.ge(x, f64x2.splat(-DIRECT)), f64x2.le(x, f64x2.splat(DIRECT))),
+  );
+}
+
+/** A sum's end: lp plus both lanes of lpv less Σ n·log f, after the reverse pass of ∂/∂η. */
+function finish(lp: f64, lpv: v128, dEta: usize): f64 {
+  const lik = lp + f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1) - factorsTotal();
+  backward(dEta);
+  return lik;
+}
+
 /** lp and ∂/∂η of one pattern (logitPatterns' two paths), the product or log sum updated. */
 let lpOne: f64 = 0;
 
@@ -293,16 +307,14 @@ function logitOne(x: f64, y: f64, n: f64): f64 {
  */
 function logitSum(): f64 {
   const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
-  const one = f64x2.splat(1);
-  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
+  resetFactors();
   let lpv = f64x2.splat(0);
   let lp = 0.0;
-  resetFactors();
   let p = 0;
   for (; p + 1 < P; p += 2) {
     const o = <usize> p << 3;
     const x = v128.load(dEta + o), y = v128.load(ySum + o), n = v128.load(trials + o);
-    if (!v128.all_true<i64>(v128.and(f64x2.ge(x, lo), f64x2.le(x, hi)))) {
+    if (!bothDirect(x)) {
       const g0 = logitOne(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0), f64x2.extract_lane(n, 0));
       lp += lpOne;
       const g1 = logitOne(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1), f64x2.extract_lane(n, 1));
@@ -312,7 +324,7 @@ function logitSum(): f64 {
       continue;
     }
     const e = exp2x(x);
-    const fac = f64x2.add(one, e);
+    const fac = f64x2.add(f64x2.splat(1), e);
     lpv = f64x2.add(lpv, f64x2.mul(y, x));
     v128.store(dEta + o, f64x2.sub(y, f64x2.mul(n, f64x2.div(e, fac))));
     multiplyPair(fac, n);
@@ -322,10 +334,7 @@ function logitSum(): f64 {
     lp += lpOne;
     setF(dEta, p, g);
   }
-  lp += f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1);
-  const lik = lp - factorsTotal();
-  backward(dEta);
-  return lik;
+  return finish(lp, lpv, dEta);
 }
 
 /** The reverse pass of ∂/∂η (in g): the cells' ∂/∂ρ, then ∂/∂β. */
@@ -450,7 +459,6 @@ function cumulativeSum(): f64 {
   memory.fill(gradTau, 0, <usize> (nt + 2) << 3);
   const direct = thresholdTables();
   const one = f64x2.splat(1);
-  const lo = f64x2.splat(-DIRECT), hi = f64x2.splat(DIRECT);
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
@@ -459,7 +467,7 @@ function cumulativeSum(): f64 {
     const o = <usize> p << 3;
     const x = v128.load(dEta + o), n = v128.load(rows + o);
     const k0 = <i32> f(cat, p), k1 = <i32> f(cat, p + 1);
-    if (!direct || !v128.all_true<i64>(v128.and(f64x2.ge(x, lo), f64x2.le(x, hi)))) {
+    if (!direct || !bothDirect(x)) {
       const g0 = cumulativeOne(f64x2.extract_lane(x, 0), k0, f64x2.extract_lane(n, 0), direct);
       lp += lpOne;
       const g1 = cumulativeOne(f64x2.extract_lane(x, 1), k1, f64x2.extract_lane(n, 1), direct);
@@ -487,10 +495,7 @@ function cumulativeSum(): f64 {
     lp += lpOne;
     setF(dEta, p, g);
   }
-  lp += f64x2.extract_lane(lpv, 0) + f64x2.extract_lane(lpv, 1);
-  const lik = lp - factorsTotal();
-  backward(dEta);
-  return lik;
+  return finish(lp, lpv, dEta);
 }
 
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
