@@ -1,11 +1,11 @@
 /**
  * One gradient of a logit pattern likelihood in WebAssembly (source: tools/wasm/pattern_kernel.ts;
- * the module is lib/model/pattern_kernel_wasm.ts): the patterns' η from the design
- * (PatternDesign's sparse-around-mode or dense layout, copied into the kernel's memory once), the
- * Bernoulli/binomial logit or cumulative logit sum with ∂/∂η, and the reverse pass into β, the
- * cells' effects and the thresholds, all in one call. The JavaScript path (PatternDesign and the
- * family's patternLogLikelihood) stays the reference, which tests compare to the last few bits,
- * and the fallback where WebAssembly SIMD is missing.
+ * the module is lib/model/pattern_kernel_wasm.ts): the patterns' η from the design (its rows
+ * zero-padded to an even length, and PatternDesign's sparse columns for ∂/∂β, copied into the
+ * kernel's memory once), the Bernoulli/binomial logit or cumulative logit sum with ∂/∂η, and the
+ * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
+ * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
+ * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing.
  *
  * @module
  */
