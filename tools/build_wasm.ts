@@ -2,7 +2,9 @@
  * Builds the WebAssembly kernels (base64 in TypeScript modules) from their AssemblyScript sources
  * with the pinned compiler: lib/model/level_kernel_wasm.ts (the level loop of the level-collapsed
  * Gaussian target) from tools/wasm/level_kernel.ts, and lib/model/crossed_kernel_wasm.ts (the
- * factor and inverse of the crossed collapsed precision) from tools/wasm/crossed_kernel.ts.
+ * factor and inverse of the crossed collapsed precision) from tools/wasm/crossed_kernel.ts, and
+ * lib/model/pattern_kernel_wasm.ts (one gradient of the logit pattern likelihoods) from
+ * tools/wasm/pattern_kernel.ts.
  * `--check` builds into memory and fails when a committed file differs, so the binary in the
  * repository is always the one its source gives.
  *
@@ -24,6 +26,12 @@ const KERNELS: [string, string, string, string][] = [
     "lib/model/crossed_kernel_wasm.ts",
     "CROSSED_KERNEL_WASM",
     "The crossed precision's WebAssembly module (lib/model/crossed_kernel.ts loads it).",
+  ],
+  [
+    "tools/wasm/pattern_kernel.ts",
+    "lib/model/pattern_kernel_wasm.ts",
+    "PATTERN_KERNEL_WASM",
+    "The logit pattern likelihoods' WebAssembly module (lib/model/pattern_kernel.ts loads it).",
   ],
 ];
 

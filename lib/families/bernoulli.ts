@@ -30,6 +30,7 @@ export const bernoulli: Family = {
   checkOutcome: (y, _n, where) => y === 0 || y === 1 ? null : mustBe("0 or 1", y, where),
   checkVariation: (outcome, y, trials) => eventVariation("bernoulli", outcome, y, trials),
   separable: true,
+  wasmPatterns: { likelihood: "logit", fields: (s) => [s.ySum, s.rows] },
   patternLogLikelihood: (stats, eta, _extra, dEta) =>
     logitPatterns(stats.ySum, stats.rows, eta, dEta),
   pointwiseLogLikelihood: (y, _trials, eta) => logitPointwise(y, 1, eta, 0),

@@ -41,6 +41,7 @@ export const binomial: Family = {
   },
   checkVariation: (outcome, y, trials) => eventVariation("binomial", outcome, y, trials),
   separable: true,
+  wasmPatterns: { likelihood: "logit", fields: (s) => [s.ySum, s.trialSum] },
   patternLogLikelihood: (stats, eta, _extra, dEta) =>
     logitPatterns(stats.ySum, stats.trialSum, eta, dEta),
   pointwiseLogLikelihood: (y, n, eta) =>

@@ -142,6 +142,9 @@ function cumulativeFamily(link: OrdinalLink): Family {
     // Complete separation of an ordinal outcome is not diagnosed (yet): brms does not either.
     separable: false,
     thresholds: { categories },
+    ...(link.name === "logit"
+      ? { wasmPatterns: { likelihood: "cumulativeLogit", fields: (s) => [s.y, s.rows] } }
+      : {}),
     patternLogLikelihood: (stats, eta, extra, dEta, gradExtra) => {
       const nt = extra.length;
       if (tau.length !== nt) tau = new Float64Array(nt), gradTau = new Float64Array(nt);

@@ -161,6 +161,15 @@ export interface Family {
    */
   separable: boolean;
   /**
+   * The same likelihood in the WebAssembly pattern kernel (lib/model/pattern_kernel.ts), where
+   * it has one: which sum ("logit": Σ y·η − n·log(1 + e^η); "cumulativeLogit": the cumulative
+   * logit over thresholds) and the (y, n) fields it reads per pattern.
+   */
+  wasmPatterns?: {
+    likelihood: "logit" | "cumulativeLogit";
+    fields(stats: PatternStats): [Float64Array, Float64Array];
+  };
+  /**
    * Σ over patterns of the log-likelihood (up to constants in the parameters), with
    * `dEta[p] = ∂/∂η_p` and `gradExtra[i] += ∂/∂u_i` (u: the unconstrained parameters in `extra`).
    * Used for "patterns" compression.

@@ -33,6 +33,7 @@ import {
 } from "./joint_data_centring.ts";
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
 import { PatternDesign } from "./pattern_design.ts";
+import { PatternKernel } from "./pattern_kernel.ts";
 
 interface TermWork {
   term: CompiledTerm;
@@ -181,13 +182,16 @@ export class CompiledModel implements SamplerTarget {
   private readonly patternDEta: Float64Array;
   /** The patterns' design in row- and column-major layout (pattern_design.ts). */
   private readonly patternDesign: PatternDesign | null = null;
+  /** The same likelihood and reverse pass in WebAssembly (pattern_kernel.ts), where it runs. */
+  private readonly patternKernel: PatternKernel | null = null;
   private readonly familyExtra: Float64Array;
   private readonly familyGradExtra: Float64Array;
   /** Ordinal families' thresholds τ and the priors' ∂/∂τ (lib/families/ordered_thresholds.ts). */
   private readonly tau: Float64Array;
   private readonly gradTau: Float64Array;
 
-  constructor(data: CompiledData) {
+  /** `wasm: false` runs the JavaScript pattern likelihood (the reference) even where SIMD exists. */
+  constructor(data: CompiledData, options: { wasm?: boolean } = {}) {
     this.data = data;
     this.dim = data.dim;
     this.valueScratch = new Float64Array(data.dim);
@@ -250,6 +254,13 @@ export class CompiledModel implements SamplerTarget {
     }
     if (this.stats.kind === "patterns") {
       this.patternDesign = new PatternDesign(this.stats, this.D, data.kTotal);
+      this.patternKernel = options.wasm === false ? null : PatternKernel.create(
+        this.family,
+        this.stats,
+        this.patternDesign,
+        this.rho.length,
+        this.tau.length,
+      );
     }
   }
 
@@ -913,6 +924,19 @@ export class CompiledModel implements SamplerTarget {
     const d = this.data;
     const s = this.stats;
     if (s.kind !== "patterns") throw new Error("unreachable");
+    if (this.patternKernel) {
+      const offset = d.thresholds?.offset ?? -1;
+      const { beta, rho, gradBeta, gradRho } = this;
+      return this.patternKernel.logLikelihood(
+        beta,
+        rho,
+        theta,
+        offset,
+        gradBeta,
+        gradRho,
+        gradient,
+      );
+    }
     const eta = this.patternEta;
     const dEta = this.patternDEta;
     this.patternDesign!.forward(this.beta, this.rho, eta);

@@ -40,17 +40,22 @@ const SPARSE_SHARE = 0.5;
 export class PatternDesign {
   /** True when the columns are held sparse around their modes. */
   readonly sparse: boolean;
-  private readonly P: number;
-  private readonly D: number;
-  private readonly K: number;
-  private readonly cell: Int32Array;
-  private readonly w: Float64Array;
-  private readonly wA: Float64Array;
-  /** Each column's mode m_a, and its listed entries start[a] … start[a + 1] − 1. */
-  private readonly mode: Float64Array;
-  private readonly start: Int32Array;
-  private readonly row: Int32Array;
-  private readonly value: Float64Array;
+  /** Patterns, columns and varying coefficients per cell. */
+  readonly P: number;
+  readonly D: number;
+  readonly K: number;
+  /** Each pattern's cell, its row-major design w (P × D) and w·Â (P × K). */
+  readonly cell: Int32Array;
+  readonly w: Float64Array;
+  readonly wA: Float64Array;
+  /**
+   * Each column's mode m_a, and its listed entries start[a] … start[a + 1] − 1 (rows and
+   * values v_pa = w_pa − m_a; empty when dense). Read by lib/model/pattern_kernel.ts.
+   */
+  readonly mode: Float64Array;
+  readonly start: Int32Array;
+  readonly row: Int32Array;
+  readonly value: Float64Array;
 
   constructor(
     stats: Pick<PatternStats, "nPatterns" | "cell" | "w" | "wA">,

@@ -14,8 +14,8 @@ import { mustBe } from "../../lib/families/outcome_message.ts";
 import { FAMILIES, FAMILY_ROLES } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
 
-/** Fields only some families have (ordinal thresholds, WebGPU code). */
-type OptionalField = "thresholds" | "categoryProbabilities" | "wgsl";
+/** Fields only some families have (ordinal thresholds, WebGPU code, the WebAssembly kernel). */
+type OptionalField = "thresholds" | "categoryProbabilities" | "wgsl" | "wasmPatterns";
 
 /** Every required field of the Family interface, with the type its value must have. */
 const FIELDS: Record<
@@ -55,6 +55,8 @@ Deno.test("registry: every family has every field, with its type", () => {
     assert.equal(f.thresholds === undefined, f.categoryProbabilities === undefined, f.name);
     assert.ok(["identity", "logit", "log", "probit"].includes(f.link), f.name);
     assert.ok(["cells", "patterns"].includes(f.compression), f.name);
+    // The WebAssembly pattern kernel computes logit likelihoods over patterns only.
+    if (f.wasmPatterns) assert.ok(f.compression === "patterns" && f.link === "logit", f.name);
     assert.ok(!f.collapsible || f.compression === "cells", `${f.name}: collapsing needs cells`);
     for (const p of f.parameters) {
       assert.ok(p.name && p.description && Number.isFinite(p.lower), `${f.name}.${p.name}`);

@@ -1,0 +1,208 @@
+/**
+ * One gradient of a logit pattern likelihood in WebAssembly (source: tools/wasm/pattern_kernel.ts;
+ * the module is lib/model/pattern_kernel_wasm.ts): the patterns' η from the design (its rows
+ * zero-padded to an even length, and PatternDesign's sparse columns for ∂/∂β, copied into the
+ * kernel's memory once), the Bernoulli/binomial logit or cumulative logit sum with ∂/∂η, and the
+ * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
+ * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
+ * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing.
+ *
+ * @module
+ */
+import { PATTERN_KERNEL_WASM } from "./pattern_kernel_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
+import type { PatternDesign } from "./pattern_design.ts";
+import type { Family } from "../families/family.ts";
+import type { PatternStats } from "../families/compressed_stats.ts";
+import {
+  addThresholdGradient,
+  thresholdsFromUnconstrained,
+} from "../families/ordered_thresholds.ts";
+
+interface KernelExports extends KernelMemory {
+  logitGradient(): number;
+  cumulativeGradient(): number;
+}
+
+/** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
+const HEADER_SLOTS = 32;
+const ARRAYS = [
+  "cell",
+  "wA",
+  "mode",
+  "start",
+  "row",
+  "value",
+  "w",
+  "y",
+  "n",
+  "beta",
+  "rho",
+  "tau",
+  "dEta",
+  "gradBeta",
+  "gradRho",
+  "gradTau",
+  "expTau",
+  "expNegTau",
+  "logGap",
+  "gapQ",
+] as const;
+type ArrayName = typeof ARRAYS[number];
+
+/** The design row-major with each row zero-padded to Dp columns (an even number). */
+function paddedRows(design: PatternDesign, Dp: number): Float64Array {
+  const { P, D, w } = design;
+  const out = new Float64Array(P * Dp);
+  for (let p = 0; p < P; p++) out.set(w.subarray(p * D, (p + 1) * D), p * Dp);
+  return out;
+}
+
+/**
+ * The kernel of one model's patterns.
+ *
+ * @example
+ * ```ts
+ * import { PatternKernel } from "./pattern_kernel.ts";
+ * import { PatternDesign } from "./pattern_design.ts";
+ * import { bernoulli } from "../families/bernoulli.ts";
+ * // two patterns in one cell, an intercept column, no varying coefficient
+ * const stats = { kind: "patterns" as const, nPatterns: 2, cell: new Int32Array([0, 0]),
+ *   w: new Float64Array([1, 1]),
+ *   wA: new Float64Array(0), ySum: new Float64Array([1, 0]), rows: new Float64Array([1, 1]),
+ *   trialSum: new Float64Array(0), y: new Float64Array(0) };
+ * const kernel = PatternKernel.create(bernoulli, stats, new PatternDesign(stats, 1, 0), 0);
+ * if (kernel) {
+ *   const gradBeta = new Float64Array(1);
+ *   const lp = kernel.logLikelihood(new Float64Array([0]), new Float64Array(0),
+ *     new Float64Array(0), -1, gradBeta, new Float64Array(0), new Float64Array(0));
+ *   console.assert(Math.abs(lp + 2 * Math.log(2)) < 1e-15 && gradBeta[0] === 0);
+ * }
+ * ```
+ */
+export class PatternKernel {
+  private readonly exports: KernelExports;
+  private readonly cumulative: boolean;
+  private readonly view: Record<
+    "beta" | "rho" | "tau" | "gradBeta" | "gradRho" | "gradTau",
+    Float64Array
+  >;
+
+  /**
+   * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), or null
+   * where the family has no kernel (Family.wasmPatterns), WebAssembly SIMD is unavailable or the
+   * instance cannot be made.
+   */
+  static create(
+    family: Family,
+    stats: PatternStats,
+    design: PatternDesign,
+    nRho: number,
+    nThresholds = 0,
+  ): PatternKernel | null {
+    const spec = family.wasmPatterns;
+    if (!spec) return null;
+    const module = kernelModule(PATTERN_KERNEL_WASM);
+    if (!module) return null;
+    try {
+      const [y, n] = spec.fields(stats);
+      const cumulative = spec.likelihood === "cumulativeLogit";
+      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative);
+    } catch {
+      // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
+      return null;
+    }
+  }
+
+  private constructor(
+    module: WebAssembly.Module,
+    design: PatternDesign,
+    y: Float64Array,
+    n: Float64Array,
+    nRho: number,
+    nt: number,
+    cumulative: boolean,
+  ) {
+    const { P, D, K } = design;
+    const Dp = (D + 1) & ~1;
+    const data: Record<ArrayName, Float64Array | Int32Array> = {
+      cell: design.cell,
+      wA: design.wA,
+      mode: design.mode,
+      start: design.start,
+      row: design.row,
+      value: design.value,
+      w: paddedRows(design, Dp),
+      y,
+      n,
+      beta: new Float64Array(Dp),
+      rho: new Float64Array(nRho),
+      tau: new Float64Array(nt),
+      dEta: new Float64Array(P),
+      gradBeta: new Float64Array(Dp),
+      gradRho: new Float64Array(nRho),
+      // ∂/∂τ and the tables by category k = 1 … nt + 1, with a slot either side.
+      gradTau: new Float64Array(nt + 2),
+      expTau: new Float64Array(nt + 2),
+      expNegTau: new Float64Array(nt + 2),
+      logGap: new Float64Array(nt + 2),
+      gapQ: new Float64Array(nt + 2),
+    };
+    const at: Partial<Record<ArrayName, number>> = {};
+    const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
+      let end = heapStart + 4 * HEADER_SLOTS;
+      for (const name of ARRAYS) {
+        at[name] = end;
+        end += Math.ceil(data[name].byteLength / 16) * 16;
+      }
+      return end;
+    });
+    const buffer = exports.memory.buffer;
+    const header = new Uint32Array(buffer, exports.heapStart(), HEADER_SLOTS);
+    header.set([P, D, K, nt, design.sparse ? 1 : 0, nRho, ...ARRAYS.map((a) => at[a]!)]);
+    for (const name of ARRAYS) {
+      const src = data[name];
+      if (src instanceof Int32Array) new Int32Array(buffer, at[name]!, src.length).set(src);
+      else new Float64Array(buffer, at[name]!, src.length).set(src);
+    }
+    const f64 = (name: ArrayName) => new Float64Array(buffer, at[name]!, data[name].length);
+    this.view = {
+      beta: f64("beta"),
+      rho: f64("rho"),
+      tau: f64("tau"),
+      gradBeta: f64("gradBeta"),
+      gradRho: f64("gradRho"),
+      gradTau: new Float64Array(buffer, at.gradTau! + 8, nt),
+    };
+    this.exports = exports;
+    this.cumulative = cumulative;
+  }
+
+  /**
+   * The patterns' log-likelihood at β and the cells' effects ρ (and, for the cumulative logit,
+   * the thresholds held unconstrained in θ from `thresholdOffset`); adds ∂/∂β into gradBeta,
+   * ∂/∂ρ into gradRho and ∂/∂θ of the thresholds into `gradient`.
+   */
+  logLikelihood(
+    beta: Float64Array,
+    rho: Float64Array,
+    theta: Float64Array,
+    thresholdOffset: number,
+    gradBeta: Float64Array,
+    gradRho: Float64Array,
+    gradient: Float64Array,
+  ): number {
+    const v = this.view;
+    v.beta.set(beta);
+    v.rho.set(rho);
+    let lp: number;
+    if (this.cumulative) {
+      thresholdsFromUnconstrained(theta, thresholdOffset, v.tau);
+      lp = this.exports.cumulativeGradient();
+      addThresholdGradient(v.gradTau, v.tau, gradient, thresholdOffset);
+    } else lp = this.exports.logitGradient();
+    for (let a = 0; a < gradBeta.length; a++) gradBeta[a] += v.gradBeta[a];
+    for (let i = 0; i < gradRho.length; i++) gradRho[i] += v.gradRho[i];
+    return lp;
+  }
+}
