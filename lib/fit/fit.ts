@@ -99,12 +99,15 @@ export async function fitModelInternal(
   const resolved = resolveFitOptions(options);
   const start = performance.now();
   // The workers start now, so their start-up overlaps compiling and planning.
-  const pool = startFitWorkers(resolved);
+  let pool: ReturnType<typeof startFitWorkers> = null;
   try {
+    pool = startFitWorkers(resolved);
     const compiled = compileForFit(spec, table, resolved, internal);
     const compiledAt = performance.now();
     const progress = fitProgress(resolved.progress);
     const plan = await planFit(compiled, resolved);
+    // A GPU run needs no CPU workers: free them now rather than after the run.
+    if (plan.backend.backend === "webgpu") pool?.terminate();
     // The metric "auto" resolved by the plan.
     const settings = { ...resolved.settings, metric: plan.metric.metric };
     // Data warnings and a long estimated run are shown before sampling, not only after it.

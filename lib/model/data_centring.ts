@@ -139,10 +139,14 @@ export function dataCentringFromLevels(
   levelBlocks?: Float64Array,
 ): DataCentring {
   if (!contrasts) {
+    const joint = levelBlocks?.slice();
+    for (let j = 0; joint && j < J; j++) {
+      keepPositiveSemidefinite(joint.subarray(j * K * K, (j + 1) * K * K), K);
+    }
     return {
       information: levelInformation.slice(),
       estimate: levelEstimate.slice(),
-      ...(levelBlocks ? { jointInformation: levelBlocks.slice() } : {}),
+      ...(joint ? { jointInformation: joint } : {}),
     };
   }
   const estimate = new Float64Array(J * K);
@@ -177,7 +181,8 @@ export function dataCentringFromLevels(
 /**
  * The joint map needs I + Cᵀ I_j C positive definite for every C, so I_j positive semi-definite:
  * sums of likelihood curvature blocks are, up to rounding; a block that is not (a pilot with a
- * negative working weight) keeps only its diagonal, which is then centred coefficient-wise.
+ * negative working weight) keeps only its diagonal (the row still goes through the joint map, with
+ * a diagonal I_j).
  */
 function keepPositiveSemidefinite(block: Float64Array, K: number): void {
   let trace = 0;

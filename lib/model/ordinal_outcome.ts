@@ -21,7 +21,8 @@ export function declaredOutcomeOf(
   if (aggregated) {
     throw new HetfxError(
       `Cannot build model: declared outcome levels are not read from aggregated data; code ` +
-        `"${spec.outcome}" as the integers 1…K in the query (CASE … END) and drop the levels.`,
+        `"${spec.outcome}" as the integers 1…K in the query (CASE … END) and drop the levels, or ` +
+        `read the rows in memory (engine "memory", --engine memory).`,
     );
   }
   return declaredOutcome(table, spec.outcome, spec.outcomeLevels);

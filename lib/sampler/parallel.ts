@@ -61,11 +61,33 @@ export interface WorkerHooks {
 export class ChainWorkerPool {
   readonly #workers: Worker[] = [];
   #claimed = false;
+  #error: string | null = null;
 
-  /** Starts `size` workers, which load the chain runner at once. */
+  /**
+   * Starts `size` workers, which load the chain runner at once. An error in a worker before its
+   * run claims it is kept (not thrown into the caller's process) and reported by {@link claim}'s
+   * run; a worker that cannot be created terminates the ones already started.
+   */
   constructor(size: number) {
     const url = new URL("./chain_worker.ts", import.meta.url).href;
-    for (let w = 0; w < size; w++) this.#workers.push(new Worker(url, { type: "module" }));
+    try {
+      for (let w = 0; w < size; w++) {
+        const worker = new Worker(url, { type: "module" });
+        worker.onerror = (event: ErrorEvent) => {
+          event.preventDefault();
+          this.#error ??= event.message;
+        };
+        this.#workers.push(worker);
+      }
+    } catch (error) {
+      this.terminate();
+      throw error;
+    }
+  }
+
+  /** The first error a worker raised before its run took it over, or null. */
+  get error(): string | null {
+    return this.#error;
   }
 
   /** Number of workers started. */
@@ -185,7 +207,8 @@ export function sampleInWorkers(
 
     // Workers started earlier when given, else new ones; either way each imports the factory
     // module at once, while the arguments are built below.
-    let workers = hooks.pool?.claim(nWorkers) ?? null;
+    const failed = hooks.pool?.error ?? null;
+    let workers = failed === null ? hooks.pool?.claim(nWorkers) ?? null : null;
     if (workers === null) {
       hooks.pool?.terminate();
       workers = new ChainWorkerPool(nWorkers).claim(nWorkers)!;

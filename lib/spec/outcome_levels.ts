@@ -117,6 +117,8 @@ export function declaredOutcome(
   levels: readonly string[],
 ): DeclaredOutcome {
   const column = getColumn(table, outcome, FAIL);
+  // Levels as text, as the rows are read (a hand-written spec may hold numbers: [1, 2, 3]).
+  levels = levels.map(String);
   const position = new Map(levels.map((l, k) => [l, k]));
   const declared = new Int32Array(table.nRows);
   const seen = new Uint8Array(levels.length);

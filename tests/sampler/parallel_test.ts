@@ -177,3 +177,17 @@ Deno.test("a preloaded factory module that fails to import is reported by the ru
     /no_such_module|Module not found/i,
   );
 });
+
+Deno.test("a worker's error before its run is kept by the pool, not thrown into the process", () => {
+  const pool = startChainWorkers(1);
+  try {
+    assert.equal(pool.error, null);
+    const [worker] = pool.claim(1)!;
+    const event = new ErrorEvent("error", { message: "boom", cancelable: true });
+    worker.dispatchEvent(event);
+    assert.equal(event.defaultPrevented, true);
+    assert.equal(pool.error, "boom");
+  } finally {
+    pool.terminate();
+  }
+});

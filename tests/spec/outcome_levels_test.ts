@@ -94,3 +94,10 @@ Deno.test("builder and formula: levels land in the spec; non-ordinal families re
     (e) => e instanceof HetfxError && /declared twice/.test(e.message),
   );
 });
+
+Deno.test("declaredOutcome: numeric levels of a hand-written spec match the rows as text", () => {
+  const t = makeTable({ y: { kind: "number", values: Float64Array.of(3, 1, 2, 3) } });
+  const d = declaredOutcome(t, "y", [1, 2, 3] as unknown as string[]);
+  assert.deepEqual([...d.y], [3, 1, 2, 3]);
+  assert.deepEqual(d.labels, ["1", "2", "3"]);
+});
