@@ -49,3 +49,17 @@ export interface GammaLayout {
   termOffsets: readonly number[];
   dim: number;
 }
+
+/**
+ * Where term t's level effects end in γ (the next term's start, or dim for the last term).
+ *
+ * @example
+ * ```ts
+ * import { termEnd } from "./coefficient_precision.ts";
+ * const layout = { nBeta: 2, termOffsets: [2, 8], dim: 12 };
+ * console.assert(termEnd(layout, 0) === 8 && termEnd(layout, 1) === 12);
+ * ```
+ */
+export function termEnd(layout: GammaLayout, t: number): number {
+  return t + 1 < layout.termOffsets.length ? layout.termOffsets[t + 1] : layout.dim;
+}

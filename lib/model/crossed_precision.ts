@@ -14,7 +14,7 @@
  * @module
  */
 import type { CompiledData } from "./compiled_data.ts";
-import type { GammaLayout } from "./coefficient_precision.ts";
+import { type GammaLayout, termEnd } from "./coefficient_precision.ts";
 import { DensePrecision } from "./dense_precision.ts";
 import { solveLower, solveLowerTransposed } from "./_dense.ts";
 import { CrossedKernel } from "./crossed_kernel.ts";
@@ -36,7 +36,7 @@ function leadingTerm(A: Float64Array, layout: GammaLayout, Ks: readonly number[]
   let bestSize = 0;
   Ks.forEach((K, t) => {
     const start = layout.termOffsets[t];
-    const end = t + 1 < Ks.length ? layout.termOffsets[t + 1] : N;
+    const end = termEnd(layout, t);
     if (end - start <= K || end - start <= bestSize) return;
     for (let i = start; i < end; i++) {
       const level = Math.floor((i - start) / K);
@@ -95,13 +95,14 @@ export class CrossedPrecision extends DensePrecision {
     const Ks = this.Ks;
     const lead = leadingTerm(this.A, layout, Ks);
     const segments: [number, number][] = []; // [start in γ, length] in the factored order
-    const termEnd = (t: number) => t + 1 < Ks.length ? layout.termOffsets[t + 1] : N;
     if (lead >= 0) {
-      segments.push([layout.termOffsets[lead], termEnd(lead) - layout.termOffsets[lead]]);
+      segments.push([layout.termOffsets[lead], termEnd(layout, lead) - layout.termOffsets[lead]]);
     }
     segments.push([0, layout.nBeta]);
     Ks.forEach((_, t) => {
-      if (t !== lead) segments.push([layout.termOffsets[t], termEnd(t) - layout.termOffsets[t]]);
+      if (t !== lead) {
+        segments.push([layout.termOffsets[t], termEnd(layout, t) - layout.termOffsets[t]]);
+      }
     });
     this.perm = new Int32Array(N);
     const position = new Int32Array(N);

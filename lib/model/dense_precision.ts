@@ -5,7 +5,7 @@
  * @module
  */
 import type { CompiledData } from "./compiled_data.ts";
-import type { CoefficientPrecision, GammaLayout } from "./coefficient_precision.ts";
+import { type CoefficientPrecision, type GammaLayout, termEnd } from "./coefficient_precision.ts";
 import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
 import { gaussianNormalEquations } from "./normal_equations.ts";
 
@@ -51,7 +51,7 @@ export class DensePrecision implements CoefficientPrecision {
       const K = this.Ks[t];
       const Q = termPrecisions[t];
       const start = this.layout.termOffsets[t];
-      const end = t + 1 < this.Ks.length ? this.layout.termOffsets[t + 1] : N;
+      const end = termEnd(this.layout, t);
       for (let base = start; base < end; base += K) {
         for (let a = 0; a < K; a++) {
           for (let b = 0; b < K; b++) R[(base + a) * N + base + b] += Q[a * K + b];
