@@ -118,7 +118,7 @@ export function declaredOutcome(
 ): DeclaredOutcome {
   const column = getColumn(table, outcome, FAIL);
   // Levels as text, as the rows are read (a hand-written spec may hold numbers: [1, 2, 3]).
-  levels = levels.map(String);
+  levels = checkLevelList(levels);
   const position = new Map(levels.map((l, k) => [l, k]));
   const declared = new Int32Array(table.nRows);
   const seen = new Uint8Array(levels.length);
