@@ -77,7 +77,10 @@ export interface FitOptions {
   thin?: number;
   /** Where WebGPU adapters come from (tests inject one returning null). */
   adapterProvider?: AdapterProvider;
-  /** Run chains in parallel worker threads (default: when the machine has more than one core). */
+  /**
+   * Threads that run chains, this one included (default: min(chains, CPU cores)); more than one
+   * starts worker threads.
+   */
   workers?: number;
   /**
    * Progress display: true (default) shows one, updated in place, in a Deno notebook and a bar

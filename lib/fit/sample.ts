@@ -47,7 +47,8 @@ export interface FitRun {
 export function startFitWorkers(options: ResolvedFitOptions): ChainWorkerPool | null {
   const n = Math.min(options.workers, options.settings.chains);
   if (n < 2 || options.backend === "webgpu") return null;
-  const pool = startChainWorkers(n);
+  // The calling thread runs chains too (sampleInWorkers): one thread fewer to start.
+  const pool = startChainWorkers(n - 1);
   pool.preload(COLLAPSED_FACTORY_MODULE);
   return pool;
 }

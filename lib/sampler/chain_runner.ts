@@ -24,8 +24,14 @@ import {
 
 /** Iterations between progress reports. */
 export const PROGRESS_EVERY = 50;
-/** Iterations between yields to the event loop (so an abort is seen). */
+/** Iterations between yields to the event loop (so an abort is seen)… */
 export const YIELD_EVERY = 100;
+/**
+ * …or milliseconds, whichever comes first: a chain on the main thread (parallel.ts runs chains
+ * there too) then leaves the event loop free often enough for workers' messages, progress
+ * displays and aborts, however slow an iteration.
+ */
+export const YIELD_MS = 25;
 /** Initial-point attempts before giving up. */
 export const MAX_INIT_TRIES = 100;
 
@@ -48,7 +54,7 @@ function cancelled(out?: ChainDraws, done = 0, warmup = 0): SamplingCancelled {
 /**
  * Let queued events (an abort, a worker's cancel message) run: a MessageChannel round trip, a
  * macrotask like setTimeout(0) but without its timer clamp (~0.1 ms against ~2.3 ms here; a
- * 2,000-iteration chain yields 20 times).
+ * 2,000-iteration chain yields at least 20 times).
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
@@ -193,6 +199,7 @@ export async function runChain(
 
   let sinceReport = 0;
   let divergencesSinceReport = 0;
+  let lastYield = performance.now();
   const total = warmup + draws;
   for (let it = 0; it < total; it++) {
     if (signal?.aborted) throw cancelled(out, it, warmup);
@@ -239,8 +246,9 @@ export async function runChain(
       sinceReport = 0;
       divergencesSinceReport = 0;
     }
-    if (done % YIELD_EVERY === 0) {
+    if (done % YIELD_EVERY === 0 || performance.now() - lastYield > YIELD_MS) {
       await yieldToEventLoop();
+      lastYield = performance.now();
       if (signal?.aborted) throw cancelled(out, done, warmup);
     }
   }

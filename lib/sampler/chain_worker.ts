@@ -1,7 +1,8 @@
 /// <reference lib="deno.worker" />
 /**
  * Web Worker entry for {@link sampleInWorkers}: builds the target from a factory module, runs
- * its assigned chains with the same code as the CPU backend and posts progress and draws back.
+ * chains taken from the run's shared queue with the same code as the CPU backend
+ * (chain_queue.ts) and posts progress and draws back.
  * A "cancel" message stops the running chain at its next yield to the event loop; the worker then
  * answers once with "cancelled", carrying that chain's post-warmup draws so far (none when it was
  * idle or between chains), and stops.
@@ -12,16 +13,16 @@
  *
  * @module
  */
-import type { ChainDraws, SamplerTarget } from "./backend.ts";
-import { SamplingCancelled } from "./cancellation.ts";
-import { runChain } from "./chain_runner.ts";
+import type { ChainDraws } from "./backend.ts";
+import { ChainQueue, runQueuedChains } from "./chain_queue.ts";
 import type { ChainOptions } from "./sample_options.ts";
 
 /** What the pool sends a worker. */
 export interface WorkerRequest {
   factory: { module: string; exportName: string; args: unknown; finish?: string };
   options: ChainOptions;
-  chains: number[];
+  /** The run's {@link ChainQueue} (its buffer): the worker takes chains from it until empty. */
+  queue: SharedArrayBuffer;
 }
 
 /** Import this factory module now; the request that follows finds it loaded. */
@@ -63,62 +64,24 @@ function transferables(d: ChainDraws): ArrayBuffer[] {
 }
 
 async function handle(request: WorkerRequest): Promise<void> {
-  const { factory, options, chains } = request;
-  const mod = await import(factory.module) as Record<string, unknown>;
-  const make = mod[factory.exportName];
-  if (typeof make !== "function") {
-    throw new Error(`module ${factory.module} has no function export "${factory.exportName}"`);
-  }
-  const target = await (make as (args: unknown) => SamplerTarget | Promise<SamplerTarget>)(
-    factory.args,
-  );
-  const finish = finishing(mod, factory, target, options.seed);
-  for (const chain of chains) {
-    let draws: ChainDraws;
-    try {
-      draws = await runChain(target, chain, options, {
-        signal: cancel.signal,
-        onIterations: (count, divergences, phase) =>
-          self.postMessage(
-            { type: "progress", chain, count, divergences, phase } satisfies WorkerMessage,
-          ),
-      });
-    } catch (error) {
-      if (!(error instanceof SamplingCancelled)) throw error;
-      const partial = (error.partial ?? []).map((d) => ({ chain, draws: finish(d, chain) }));
+  const { factory, options, queue } = request;
+  await runQueuedChains(factory, factory.args, options, new ChainQueue(queue), {
+    signal: cancel.signal,
+    onProgress: (chain, count, divergences, phase) =>
+      self.postMessage(
+        { type: "progress", chain, count, divergences, phase } satisfies WorkerMessage,
+      ),
+    onChain: (chain, draws) =>
+      self.postMessage(
+        { type: "result", chain, draws } satisfies WorkerMessage,
+        transferables(draws),
+      ),
+    onCancelled: (partial) =>
       self.postMessage(
         { type: "cancelled", partial } satisfies WorkerMessage,
         partial.flatMap((p) => transferables(p.draws)),
-      );
-      return;
-    }
-    const finished = finish(draws, chain);
-    self.postMessage(
-      { type: "result", chain, draws: finished } satisfies WorkerMessage,
-      transferables(finished),
-    );
-  }
-}
-
-/** The factory's optional finishing step for one chain's draws (identity without one). */
-function finishing(
-  mod: Record<string, unknown>,
-  factory: WorkerRequest["factory"],
-  target: SamplerTarget,
-  seed: number,
-): (draws: ChainDraws, chain: number) => ChainDraws {
-  if (factory.finish === undefined) return (draws) => draws;
-  const finish = mod[factory.finish];
-  if (typeof finish !== "function") {
-    throw new Error(`module ${factory.module} has no function export "${factory.finish}"`);
-  }
-  return (draws, chain) =>
-    (finish as (t: SamplerTarget, d: ChainDraws, c: number, s: number) => ChainDraws)(
-      target,
-      draws,
-      chain,
-      seed,
-    );
+      ),
+  });
 }
 
 const cancel = new AbortController();

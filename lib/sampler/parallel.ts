@@ -9,6 +9,7 @@
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SampleOptions, SampleProgress } from "./backend.ts";
 import { SamplingCancelled, truncateChains } from "./cancellation.ts";
+import { ChainQueue, runQueuedChains } from "./chain_queue.ts";
 import type { WorkerCancel, WorkerMessage, WorkerPreload, WorkerRequest } from "./chain_worker.ts";
 import { ProgressTracker } from "./progress_tracker.ts";
 import { checkWholeOption, validateSampleOptions } from "./sample_options.ts";
@@ -137,12 +138,17 @@ export function startChainWorkers(size: number): ChainWorkerPool {
 }
 
 /**
- * Runs the chains in min(chains, workers) Web Workers; chain c goes to worker c mod workers.
+ * Runs the chains on min(chains, workers) threads: the calling thread and min(chains, workers) − 1
+ * Web Workers, which take chains from one shared queue (a SharedArrayBuffer counter) as they
+ * become free. A fresh worker costs its first chain a V8 warm-up that the calling thread, already
+ * running, pays less of, and a thread that gets ahead takes more chains; the draws do not depend
+ * on which thread ran a chain. `workers: 1` runs every chain here.
  * Rejects with a {@link SamplingCancelled} (HetfxError "sampling cancelled") on abort, or with
- * the first worker's error. On abort the workers are terminated at once, unless
- * `options.keepPartial`: then each worker is asked to stop its running chain at its next yield and
- * report the draws so far (waiting at most {@link PARTIAL_TIMEOUT_MS}), and the error's `partial`
- * holds every chain truncated to the same number of kept draws (0 when a chain had not started).
+ * the first error of any thread. On abort the workers are terminated at once, unless
+ * `options.keepPartial`: then every thread is asked to stop its running chain at its next yield
+ * and report the draws so far (waiting at most {@link PARTIAL_TIMEOUT_MS}), and the error's
+ * `partial` holds every chain truncated to the same number of kept draws (0 when a chain had not
+ * started).
  *
  * @example
  * ```ts ignore
@@ -167,16 +173,19 @@ export function sampleInWorkers(
   }
   const { signal, onProgress } = hooks;
   if (signal?.aborted) return Promise.reject(new SamplingCancelled());
-  const nWorkers = Math.max(1, Math.min(chains, requested ?? navigator.hardwareConcurrency ?? 1));
+  const threads = Math.max(1, Math.min(chains, requested ?? navigator.hardwareConcurrency ?? 1));
   const tracker = new ProgressTracker(chains, options.warmup + options.draws, onProgress);
+  const queue = new ChainQueue(chains);
 
   return new Promise<ChainDraws[]>((resolve, reject) => {
     const results: (ChainDraws | undefined)[] = new Array(chains);
     const pool: Worker[] = [];
-    const assignments: number[][] = [];
     let remaining = chains;
     let settled = false;
-    // keepPartial: workers that have not yet answered the cancel request (or finished).
+    // Stops the chain running on this thread (an abort, or another thread's error).
+    const local = new AbortController();
+    // keepPartial: the threads (worker index, or -1 for this one) that have not yet answered
+    // the cancel request.
     let cancelling: Set<number> | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (error?: Error) => {
@@ -184,78 +193,105 @@ export function sampleInWorkers(
       settled = true;
       clearTimeout(timer);
       for (const w of pool) w.terminate();
+      local.abort();
       signal?.removeEventListener("abort", onAbort);
       if (error) reject(error);
       else resolve(results as ChainDraws[]);
     };
     const finishCancelled = () => finish(new SamplingCancelled(truncateChains(results)));
-    const answered = (w: number) => {
-      cancelling?.delete(w);
+    const answered = (thread: number) => {
+      cancelling?.delete(thread);
       if (cancelling?.size === 0) finishCancelled();
     };
+    const chainDone = (chain: number, draws: ChainDraws) => {
+      results[chain] = draws;
+      if (--remaining === 0) finish();
+    };
+    let localRunning = true;
     const onAbort = () => {
       if (!keepPartial) return finish(new SamplingCancelled());
+      // Every worker answers once (an idle one at once); this thread's chain answers at its
+      // next iteration.
       cancelling = new Set(pool.keys());
-      for (const [w, assigned] of assignments.entries()) {
-        if (assigned.every((c) => results[c] !== undefined)) cancelling.delete(w);
-      }
+      if (localRunning) cancelling.add(-1);
       if (cancelling.size === 0) return finishCancelled();
-      for (const w of cancelling) pool[w].postMessage({ type: "cancel" } satisfies WorkerCancel);
+      for (const worker of pool) worker.postMessage({ type: "cancel" } satisfies WorkerCancel);
+      local.abort();
       timer = setTimeout(finishCancelled, PARTIAL_TIMEOUT_MS);
     };
     signal?.addEventListener("abort", onAbort);
 
     // Workers started earlier when given, else new ones; either way each imports the factory
     // module at once, while the arguments are built below.
-    const failed = hooks.pool?.error ?? null;
-    let workers = failed === null ? hooks.pool?.claim(nWorkers) ?? null : null;
-    if (workers === null) {
-      hooks.pool?.terminate();
-      workers = new ChainWorkerPool(nWorkers).claim(nWorkers)!;
-    }
-    for (const worker of workers) {
-      worker.postMessage({ type: "preload", module: factory.module } satisfies WorkerPreload);
-    }
-    for (const [w, worker] of workers.entries()) {
-      const assigned: number[] = [];
-      for (let c = w; c < chains; c += nWorkers) assigned.push(c);
-      pool.push(worker);
-      assignments.push(assigned);
-      worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
-        const msg = event.data;
-        if (settled) return;
-        if (msg.type === "progress") {
-          tracker.report(msg.chain, msg.count, msg.divergences, msg.phase);
-        } else if (msg.type === "result") {
-          results[msg.chain] = msg.draws;
-          if (--remaining === 0) finish();
-          else if (cancelling && assigned.every((c) => results[c] !== undefined)) answered(w);
-        } else if (msg.type === "cancelled") {
-          for (const p of msg.partial) results[p.chain] = p.draws;
-          answered(w);
-        } else {
-          finish(msg.name === "HetfxError" ? new HetfxError(msg.message) : new Error(msg.message));
-        }
-      };
-      worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        finish(new Error(`sampling worker failed: ${event.message}`));
-      };
+    const nWorkers = threads - 1;
+    if (nWorkers === 0) hooks.pool?.terminate();
+    else {
+      const failed = hooks.pool?.error ?? null;
+      let workers = failed === null ? hooks.pool?.claim(nWorkers) ?? null : null;
+      if (workers === null) {
+        hooks.pool?.terminate();
+        workers = new ChainWorkerPool(nWorkers).claim(nWorkers)!;
+      }
+      for (const [w, worker] of workers.entries()) {
+        worker.postMessage({ type: "preload", module: factory.module } satisfies WorkerPreload);
+        pool.push(worker);
+        worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+          const msg = event.data;
+          if (settled) return;
+          if (msg.type === "progress") {
+            tracker.report(msg.chain, msg.count, msg.divergences, msg.phase);
+          } else if (msg.type === "result") {
+            chainDone(msg.chain, msg.draws);
+          } else if (msg.type === "cancelled") {
+            for (const p of msg.partial) results[p.chain] = p.draws;
+            answered(w);
+          } else {
+            finish(
+              msg.name === "HetfxError" ? new HetfxError(msg.message) : new Error(msg.message),
+            );
+          }
+        };
+        worker.onerror = (event: ErrorEvent) => {
+          event.preventDefault();
+          finish(new Error(`sampling worker failed: ${event.message}`));
+        };
+      }
     }
     // Building the arguments or cloning them into a worker (DataCloneError) may throw: either
     // way the workers are terminated and the promise rejects.
+    let args: unknown;
     try {
-      const args = typeof factory.args === "function" ? factory.args() : factory.args;
-      for (const [w, worker] of pool.entries()) {
+      args = typeof factory.args === "function" ? factory.args() : factory.args;
+      for (const worker of pool) {
         const request: WorkerRequest = {
           factory: { ...factory, args },
           options: chainOptions,
-          chains: assignments[w],
+          queue: queue.buffer,
         };
         worker.postMessage(request);
       }
     } catch (error) {
-      finish(error instanceof Error ? error : new Error(String(error)));
+      return finish(error instanceof Error ? error : new Error(String(error)));
     }
+    // This thread's share: chains from the same queue until it is empty.
+    runQueuedChains(factory, args, chainOptions, queue, {
+      signal: local.signal,
+      onProgress: (chain, count, divergences, phase) =>
+        tracker.report(chain, count, divergences, phase),
+      onChain: (chain, draws) => {
+        if (!settled) chainDone(chain, draws);
+      },
+      onCancelled: (partial) => {
+        if (settled) return;
+        for (const p of partial) results[p.chain] = p.draws;
+        answered(-1);
+      },
+    }).then(
+      () => {
+        localRunning = false;
+        if (cancelling?.has(-1)) answered(-1);
+      },
+      (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 }

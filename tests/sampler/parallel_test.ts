@@ -109,7 +109,8 @@ Deno.test("the factory's finish step runs in the worker on every chain, partial 
       onProgress: () => timer ??= setTimeout(() => controller.abort(), 500),
     },
   ).catch((e) => (partial = e.partial));
-  // Two chains on two workers, so both have started when the abort comes.
+  // Two chains on two threads (this one and a worker), so both have started when the abort
+  // comes, and each thread's partial draws are kept.
   assert.ok(partial && partial.length === 2);
   assert.ok(partial.some((d) => d.logDensity.length > 0), "some draws kept");
   for (const [c, d] of partial.entries()) {
@@ -149,7 +150,8 @@ Deno.test("factory arguments given as a function are computed once, after the wo
 
 Deno.test("workers started ahead (startChainWorkers) give the same draws and serve one run", async () => {
   const fresh = await sampleInWorkers(factory, { ...options, workers: 2 });
-  // A pool larger than needed: the extra worker is terminated, the draws are the same.
+  // A pool larger than needed (2 threads = this one and 1 worker): the extra workers are
+  // terminated, the draws are the same.
   const pool = startChainWorkers(3);
   assert.equal(pool.size, 3);
   pool.preload(factory.module);
@@ -158,12 +160,13 @@ Deno.test("workers started ahead (startChainWorkers) give the same draws and ser
   // Used once: a second run with the same pool starts its own workers.
   assert.equal(pool.claim(1), null);
   assertSameDraws(fresh, await sampleInWorkers(factory, { ...options, workers: 2 }, { pool }));
-  // Too small a pool is terminated and replaced; an unused pool is terminated by its owner
+  // Too small a pool (none for 3 threads' 2 workers) is terminated and replaced; an unused pool
+  // is terminated by its owner
   // (the test's resource sanitizer fails on a live worker).
   const small = startChainWorkers(1);
   assertSameDraws(
     fresh,
-    await sampleInWorkers(factory, { ...options, workers: 2 }, { pool: small }),
+    await sampleInWorkers(factory, { ...options, workers: 3 }, { pool: small }),
   );
   startChainWorkers(2).terminate();
 });
