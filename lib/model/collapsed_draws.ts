@@ -11,7 +11,7 @@
 import { HetfxError } from "../errors.ts";
 import type { ChainDraws, SamplerTarget } from "../sampler/backend.ts";
 import { KeyedStream, Streams } from "../math/rng.ts";
-import type { CollapsedLayout } from "./collapsed_gaussian.ts";
+import { type CollapsedLayout, logSigmaAt } from "./collapsed_gaussian.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount, reflectCorrelationReals } from "./cholesky_corr.ts";
@@ -139,7 +139,7 @@ export class ThetaAssembler {
     beta.fill(0);
     for (let p = 0; p < (d.hasIntercept ? 1 : 0) + d.nFixed; p++) beta[p] = gamma[p];
     thetaFromCoefficients(d, beta, this.rs, theta, this.mean);
-    theta[d.sigmaOffset] = phi[lay.phiSigma];
+    theta[d.sigmaOffset] = logSigmaAt(lay, phi);
     return theta;
   }
 }

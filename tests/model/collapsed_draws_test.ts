@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
-import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
+import { CollapsedGaussian, logSigmaAt } from "../../lib/model/collapsed_gaussian.ts";
 import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
@@ -29,7 +29,7 @@ for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
     const close = (a: number, b: number, what: string) =>
       assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
     close(named.get(`b_${data.fixedNames[0]}`)![0], gamma[1], "b");
-    close(named.get("sigma")![0], Math.exp(phi[target.layout.phiSigma]), "sigma");
+    close(named.get("sigma")![0], Math.exp(logSigmaAt(target.layout, phi)), "sigma");
     data.terms.forEach((term, t) => {
       const lay = target.layout.terms[t];
       close(

@@ -12,6 +12,7 @@ import {
   collapsedGammaDim,
   CollapsedGaussian,
   collapsedIneligibility,
+  logSigmaAt,
   mixtureBetaIndices,
   sampledBetaIndices,
 } from "../../lib/model/collapsed_gaussian.ts";
@@ -91,6 +92,34 @@ Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sa
   // Intercept + 5 b + g1: 4 groups × 3 + g2: 3 groups × 2.
   assert.equal(collapsedGammaDim(data), 1 + 5 + 12 + 6);
   assert.equal(new CollapsedGaussian(data).dim, 3 + 3 + 2 + 1);
+});
+
+Deno.test("collapsed: σ's sampled coordinate has posterior curvature ≈ 1 at any n (log σ's is 2n)", () => {
+  // log σ = shift + w/√(2n): at the conditional mode in w (other coordinates fixed) −∂²/∂w² is
+  // 2·RSS_eff/σ² · 1/(2n) = (n − effective coefficients)/n, within 10% of 1 here (about 25
+  // coefficients); log σ itself would have curvature 2n (800 and 8,000). The mode lies within a
+  // few units of 0 because the shift is a ridge estimate of log σ.
+  for (const n of [400, 4000]) {
+    const target = new CollapsedGaussian(
+      compileModel(defaultsSpec(), simulatedTable(n, "gaussian")),
+    );
+    assert.equal(target.layout.sigmaScale, 1 / Math.sqrt(2 * n));
+    const at = target.layout.phiSigma;
+    const phi = new Float64Array(target.dim);
+    const g = new Float64Array(target.dim);
+    const slope = (w: number) => {
+      phi[at] = w;
+      target.logDensityGradient(phi, g);
+      return g[at];
+    };
+    const h = 1e-4;
+    const curvature = (w: number) => (slope(w - h) - slope(w + h)) / (2 * h);
+    let w = 0;
+    for (let i = 0; i < 20; i++) w += slope(w) / curvature(w); // Newton on the conditional mode
+    assert.ok(Math.abs(slope(w)) < 1e-6 && Math.abs(w) < 3, `n ${n}: mode w = ${w}`);
+    const c = curvature(w);
+    assert.ok(c > 0.9 && c < 1.1, `n ${n}: curvature ${c}`);
+  }
 });
 
 for (const [name, spec] of Object.entries(ALL)) {
@@ -201,7 +230,7 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
     ]);
     const target = new CollapsedGaussian(compileModel(spec, d.table));
     for (const seed of [1, 2, 3]) {
-      const phi = randomPhi(target.dim, seed); // [log sd0, log sd1, cor real, log σ]
+      const phi = randomPhi(target.dim, seed); // [log sd0, log sd1, cor real, σ's coordinate]
       const Sigma = covarianceOf(phi[0], phi[1], phi[2]);
       // Population columns (centred x with an intercept) and their prior.
       const W = intercept ? [(_: number) => 1, (i: number) => x[i] - xbar] : [(i: number) => x[i]];
@@ -211,7 +240,7 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
         { length: n },
         (_, i) => W.reduce((a, w, p) => a + w(i) * m0[p], 0),
       );
-      const V = levelCovariance(d, Sigma, Math.exp(phi[3]));
+      const V = levelCovariance(d, Sigma, Math.exp(logSigmaAt(target.layout, phi)));
       for (let i = 0; i < n; i++) {
         for (let k = 0; k < n; k++) W.forEach((w, p) => (V[i * n + k] += w(i) * w(k) * s0[p] ** 2));
       }
