@@ -5,13 +5,15 @@
  * kernel's memory once), the Bernoulli/binomial logit or cumulative logit sum with ∂/∂η, and the
  * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
  * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
- * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing.
+ * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing. Where the design splits
+ * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables.
  *
  * @module
  */
 import { PATTERN_KERNEL_WASM } from "./pattern_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 import type { PatternDesign } from "./pattern_design.ts";
+import type { PatternSplit } from "./pattern_split.ts";
 import type { Family } from "../families/family.ts";
 import type { PatternStats } from "../families/compressed_stats.ts";
 import {
@@ -25,7 +27,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 32;
+const HEADER_SLOTS = 40;
 const ARRAYS = [
   "cell",
   "wA",
@@ -47,6 +49,16 @@ const ARRAYS = [
   "expNegTau",
   "logGap",
   "gapQ",
+  "aOf",
+  "bOf",
+  "colsA",
+  "colsB",
+  "cellA",
+  "wAA",
+  "tableA",
+  "tableB",
+  "etaA",
+  "etaB",
 ] as const;
 type ArrayName = typeof ARRAYS[number];
 
@@ -89,7 +101,8 @@ export class PatternKernel {
   >;
 
   /**
-   * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), or null
+   * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), with η
+   * and its reverse pass through `split`'s tables where given, or null
    * where the family has no kernel (Family.wasmPatterns), WebAssembly SIMD is unavailable or the
    * instance cannot be made.
    */
@@ -99,6 +112,7 @@ export class PatternKernel {
     design: PatternDesign,
     nRho: number,
     nThresholds = 0,
+    split: PatternSplit | null = null,
   ): PatternKernel | null {
     const spec = family.wasmPatterns;
     if (!spec) return null;
@@ -107,7 +121,7 @@ export class PatternKernel {
     try {
       const [y, n] = spec.fields(stats);
       const cumulative = spec.likelihood === "cumulativeLogit";
-      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative);
+      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative, split);
     } catch {
       // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
       return null;
@@ -122,9 +136,11 @@ export class PatternKernel {
     nRho: number,
     nt: number,
     cumulative: boolean,
+    split: PatternSplit | null,
   ) {
     const { P, D, K } = design;
     const Dp = (D + 1) & ~1;
+    const none = new Float64Array(0);
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -132,7 +148,8 @@ export class PatternKernel {
       start: design.start,
       row: design.row,
       value: design.value,
-      w: paddedRows(design, Dp),
+      // The dense rows are not read with a split.
+      w: split ? none : paddedRows(design, Dp),
       y,
       n,
       beta: new Float64Array(Dp),
@@ -147,6 +164,16 @@ export class PatternKernel {
       expNegTau: new Float64Array(nt + 2),
       logGap: new Float64Array(nt + 2),
       gapQ: new Float64Array(nt + 2),
+      aOf: split?.aOf ?? none,
+      bOf: split?.bOf ?? none,
+      colsA: split?.colsA ?? none,
+      colsB: split?.colsB ?? none,
+      cellA: split?.cellA ?? none,
+      wAA: split?.wAA ?? none,
+      tableA: split?.wTableA ?? none,
+      tableB: split?.wTableB ?? none,
+      etaA: new Float64Array(split?.nA ?? 0),
+      etaB: new Float64Array(split?.nB ?? 0),
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
@@ -159,7 +186,19 @@ export class PatternKernel {
     });
     const buffer = exports.memory.buffer;
     const header = new Uint32Array(buffer, exports.heapStart(), HEADER_SLOTS);
-    header.set([P, D, K, nt, design.sparse ? 1 : 0, nRho, ...ARRAYS.map((a) => at[a]!)]);
+    const counts = split
+      ? [split.nA, split.nB, split.colsA.length, split.colsB.length]
+      : [0, 0, 0, 0];
+    header.set([
+      P,
+      D,
+      K,
+      nt,
+      design.sparse ? 1 : 0,
+      nRho,
+      ...ARRAYS.map((a) => at[a]!),
+      ...counts,
+    ]);
     for (const name of ARRAYS) {
       const src = data[name];
       if (src instanceof Int32Array) new Int32Array(buffer, at[name]!, src.length).set(src);

@@ -41,6 +41,21 @@ const SLOT_EXPTAU = 22; // NT + 2, by category (thresholdTables)
 const SLOT_EXPNEGTAU = 23; // NT + 2
 const SLOT_LOGGAP = 24; // NT + 2
 const SLOT_GAPQ = 25; // NT + 2
+// The split design (lib/model/pattern_split.ts), used when SLOT_NA > 0: η_p = A[a_p] + B[b_p].
+const SLOT_AOF = 26; // i32 P: each pattern's row of A
+const SLOT_BOF = 27; // i32 P: … and of B
+const SLOT_COLSA = 28; // i32 dA: A's columns of the design
+const SLOT_COLSB = 29; // i32 dB
+const SLOT_CELLA = 30; // i32 nA: A's rows' cells
+const SLOT_WAA = 31; // nA × K: A's rows' w·Â
+const SLOT_TABLEA = 32; // nA × dA
+const SLOT_TABLEB = 33; // nB × dB
+const SLOT_ETAA = 34; // nA: A's part of η, then its ∂/∂η sums
+const SLOT_ETAB = 35; // nB
+const SLOT_NA = 36;
+const SLOT_NB = 37;
+const SLOT_DA = 38;
+const SLOT_DB = 39;
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -186,6 +201,7 @@ let beta: usize = 0;
 let rho: usize = 0;
 let gradRho: usize = 0;
 let gradBeta: usize = 0;
+let nA = 0;
 
 /** Reads the header and zeroes the gradients. */
 function begin(): void {
@@ -201,6 +217,7 @@ function begin(): void {
   rho = slot(SLOT_RHO);
   gradRho = slot(SLOT_GRHO);
   gradBeta = slot(SLOT_GBETA);
+  nA = <i32> slot(SLOT_NA);
   memory.fill(gradBeta, 0, <usize> Dp << 3);
   memory.fill(gradRho, 0, <usize> slot(SLOT_NRHO) << 3);
 }
@@ -236,6 +253,63 @@ function etaPass(out: usize): void {
     let e = 0.0;
     for (let a = 0; a < Dp; a++) e += f(row, a) * f(beta, a);
     setF(out, p, e + cellPart(p));
+  }
+}
+
+/**
+ * η through the split's tables (PatternSplit.forward, the same sums in the same order): A's rows
+ * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β, then η_p = A[a_p] + B[b_p].
+ */
+function splitEta(out: usize): void {
+  const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
+  const colsA = slot(SLOT_COLSA), colsB = slot(SLOT_COLSB), tableA = slot(SLOT_TABLEA);
+  const tableB = slot(SLOT_TABLEB), etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  for (let i = 0; i < nA; i++) {
+    let e = 0.0;
+    const o = i * dA;
+    for (let j = 0; j < dA; j++) e += f(tableA, o + j) * f(beta, int(colsA, j));
+    const r0 = int(cellA, i) * K, ok = i * K;
+    if (K == 2) e += f(wAA, ok) * f(rho, r0) + f(wAA, ok + 1) * f(rho, r0 + 1);
+    else for (let k = 0; k < K; k++) e += f(wAA, ok + k) * f(rho, r0 + k);
+    setF(etaA, i, e);
+  }
+  for (let i = 0; i < nB; i++) {
+    let e = 0.0;
+    const o = i * dB;
+    for (let j = 0; j < dB; j++) e += f(tableB, o + j) * f(beta, int(colsB, j));
+    setF(etaB, i, e);
+  }
+  for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
+}
+
+/** The reverse pass through the split's tables (PatternSplit.backward's order). */
+function splitBackward(g: usize): void {
+  const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
+  const colsA = slot(SLOT_COLSA), colsB = slot(SLOT_COLSB), tableA = slot(SLOT_TABLEA);
+  const tableB = slot(SLOT_TABLEB), gA = slot(SLOT_ETAA), gB = slot(SLOT_ETAB);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  memory.fill(gA, 0, <usize> nA << 3);
+  memory.fill(gB, 0, <usize> nB << 3);
+  for (let p = 0; p < P; p++) {
+    const gp = f(g, p);
+    addF(gA, int(aOf, p), gp);
+    addF(gB, int(bOf, p), gp);
+  }
+  for (let i = 0; i < nA; i++) {
+    const gi = f(gA, i);
+    const o = i * dA;
+    for (let j = 0; j < dA; j++) addF(gradBeta, int(colsA, j), gi * f(tableA, o + j));
+    const r0 = int(cellA, i) * K, ok = i * K;
+    if (K == 2) {
+      addF(gradRho, r0, gi * f(wAA, ok));
+      addF(gradRho, r0 + 1, gi * f(wAA, ok + 1));
+    } else for (let k = 0; k < K; k++) addF(gradRho, r0 + k, gi * f(wAA, ok + k));
+  }
+  for (let i = 0; i < nB; i++) {
+    const gi = f(gB, i);
+    const o = i * dB;
+    for (let j = 0; j < dB; j++) addF(gradBeta, int(colsB, j), gi * f(tableB, o + j));
   }
 }
 
@@ -339,6 +413,10 @@ function logitSum(): f64 {
 
 /** The reverse pass of ∂/∂η (in g): the cells' ∂/∂ρ, then ∂/∂β. */
 function backward(g: usize): void {
+  if (nA > 0) {
+    splitBackward(g);
+    return;
+  }
   let total = 0.0;
   for (let p = 0; p < P; p++) {
     const gp = f(g, p);
@@ -501,14 +579,16 @@ function cumulativeSum(): f64 {
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
 export function logitGradient(): f64 {
   begin();
-  etaPass(slot(SLOT_DETA));
+  if (nA > 0) splitEta(slot(SLOT_DETA));
+  else etaPass(slot(SLOT_DETA));
   return logitSum();
 }
 
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
   begin();
-  etaPass(slot(SLOT_DETA));
+  if (nA > 0) splitEta(slot(SLOT_DETA));
+  else etaPass(slot(SLOT_DETA));
   return cumulativeSum();
 }
 
