@@ -70,6 +70,11 @@ function paddedRows(design: PatternDesign, Dp: number): Float64Array {
   return out;
 }
 
+/** The patterns' indices sorted by category (stable). */
+function byCategory(category: Float64Array): Int32Array {
+  return Int32Array.from(category.keys()).sort((a, b) => category[a] - category[b] || a - b);
+}
+
 /**
  * The kernel of one model's patterns.
  *
@@ -141,6 +146,11 @@ export class PatternKernel {
     const { P, D, K } = design;
     const Dp = (D + 1) & ~1;
     const none = new Float64Array(0);
+    // With the split nothing outside the kernel sees the patterns' order: the cumulative kernel
+    // takes them sorted by category, so that ∂/∂τ sums in runs (tools/wasm/pattern_kernel.ts).
+    const order = split && cumulative ? byCategory(y) : null;
+    const permuted = <T extends Float64Array | Int32Array>(a: T): T =>
+      order ? (a.map((_, i) => a[order[i]]) as T) : a;
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -150,8 +160,8 @@ export class PatternKernel {
       value: design.value,
       // The dense rows are not read with a split.
       w: split ? none : paddedRows(design, Dp),
-      y,
-      n,
+      y: permuted(y),
+      n: permuted(n),
       beta: new Float64Array(Dp),
       rho: new Float64Array(nRho),
       tau: new Float64Array(nt),
@@ -164,8 +174,8 @@ export class PatternKernel {
       expNegTau: new Float64Array(nt + 2),
       logGap: new Float64Array(nt + 2),
       gapQ: new Float64Array(nt + 2),
-      aOf: split?.aOf ?? none,
-      bOf: split?.bOf ?? none,
+      aOf: split ? permuted(split.aOf) : none,
+      bOf: split ? permuted(split.bOf) : none,
       colsA: split?.colsA ?? none,
       colsB: split?.colsB ?? none,
       cellA: split?.cellA ?? none,

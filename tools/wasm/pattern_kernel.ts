@@ -283,7 +283,7 @@ function splitEta(out: usize): void {
   for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
 }
 
-/** The reverse pass through the split's tables (PatternSplit.backward's order). */
+/** The reverse pass through the split's tables (PatternSplit.backward, sums in another order). */
 function splitBackward(g: usize): void {
   const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
   const colsA = slot(SLOT_COLSA), colsB = slot(SLOT_COLSB), tableA = slot(SLOT_TABLEA);
@@ -291,11 +291,21 @@ function splitBackward(g: usize): void {
   const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
   memory.fill(gA, 0, <usize> nA << 3);
   memory.fill(gB, 0, <usize> nB << 3);
+  // Consecutive patterns mostly share A's row: their sum is kept in a register until it changes.
+  let row = 0;
+  let sum = 0.0;
   for (let p = 0; p < P; p++) {
     const gp = f(g, p);
-    addF(gA, int(aOf, p), gp);
+    const a = int(aOf, p);
+    if (a != row) {
+      addF(gA, row, sum);
+      row = a;
+      sum = 0;
+    }
+    sum += gp;
     addF(gB, int(bOf, p), gp);
   }
+  addF(gA, row, sum);
   for (let i = 0; i < nA; i++) {
     const gi = f(gA, i);
     const o = i * dA;
@@ -517,6 +527,13 @@ function cumulativeOne(x: f64, k: i32, n: f64, direct: bool): f64 {
   return -n * (ra - rb); // −n·(dUpper + dLower) without q's cancellation
 }
 
+/** Adds a run's ∂/∂τ sums (both lanes) into category k's slots; nothing for k = 0. */
+@inline function flushRun(gradTau: usize, k: i32, up: v128, down: v128): void {
+  if (k == 0) return;
+  addF(gradTau, k, f64x2.extract_lane(up, 0) + f64x2.extract_lane(up, 1));
+  addF(gradTau, k - 1, f64x2.extract_lane(down, 0) + f64x2.extract_lane(down, 1));
+}
+
 /** A table's entries of categories k0 and k1 as two lanes. */
 @inline function pair(table: usize, k0: i32, k1: i32): v128 {
   return f64x2.replace_lane(f64x2.splat(f(table, k0)), 1, f(table, k1));
@@ -540,6 +557,9 @@ function cumulativeSum(): f64 {
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
+  let runK = 0; // the current run's category (0: none)
+  let runUp = f64x2.splat(0);
+  let runDown = f64x2.splat(0);
   let p = 0;
   for (; p + 1 < P; p += 2) {
     const o = <usize> p << 3;
@@ -563,11 +583,27 @@ function cumulativeSum(): f64 {
     multiplyPair(f64x2.mul(fa, fb), n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
+    // A run of pairs in one category sums its ∂/∂τ in registers (patterns sorted by category
+    // make nearly every pair one): no load-add-store chain through the few slots of gradTau.
+    if (k0 == k1 && k0 == runK) {
+      runUp = f64x2.add(runUp, up);
+      runDown = f64x2.add(runDown, down);
+      continue;
+    }
+    flushRun(gradTau, runK, runUp, runDown);
+    if (k0 == k1) {
+      runK = k0;
+      runUp = up;
+      runDown = down;
+      continue;
+    }
+    runK = 0;
     addF(gradTau, k0, f64x2.extract_lane(up, 0));
     addF(gradTau, k0 - 1, f64x2.extract_lane(down, 0));
     addF(gradTau, k1, f64x2.extract_lane(up, 1));
     addF(gradTau, k1 - 1, f64x2.extract_lane(down, 1));
   }
+  flushRun(gradTau, runK, runUp, runDown);
   if (p < P) {
     const g = cumulativeOne(f(dEta, p), <i32> f(cat, p), f(rows, p), direct);
     lp += lpOne;
