@@ -578,9 +578,12 @@ function cumulativeSum(): f64 {
     const A = f64x2.mul(E, pair(upNeg, k0, k1));
     const B = f64x2.mul(f64x2.div(one, E), pair(lowPos, k0, k1));
     const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
-    const ra = f64x2.div(A, fa), rb = f64x2.div(B, fb), q = pair(gapQ, k0, k1);
+    // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
+    const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
+    const ra = f64x2.mul(f64x2.mul(A, fb), inverse), rb = f64x2.mul(f64x2.mul(B, fa), inverse);
+    const q = pair(gapQ, k0, k1);
     lpv = f64x2.add(lpv, f64x2.mul(n, pair(logGap, k0, k1)));
-    multiplyPair(f64x2.mul(fa, fb), n);
+    multiplyPair(factor, n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
     // A run of pairs in one category sums its ∂/∂τ in registers (patterns sorted by category
