@@ -182,8 +182,8 @@ export class PatternKernel {
       wAA: split?.wAA ?? none,
       tableA: split?.wTableA ?? none,
       tableB: split?.wTableB ?? none,
-      etaA: new Float64Array(split?.nA ?? 0),
-      etaB: new Float64Array(split?.nB ?? 0),
+      etaA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
+      etaB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {

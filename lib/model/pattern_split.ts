@@ -68,7 +68,11 @@ export class PatternSplit {
   /** Each pattern's row in A and in B (read by lib/model/pattern_kernel.ts, as the tables). */
   readonly aOf: Int32Array;
   readonly bOf: Int32Array;
-  /** The columns of each table, A's rows' cells and w·Â rows, the tables' design values. */
+  /**
+   * The columns of each table, A's rows' cells and w·Â rows, and the tables' design values
+   * column by column, each column padded with a 0 to an even number of rows (for the kernel's
+   * f64x2 loops).
+   */
   readonly colsA: Int32Array;
   readonly colsB: Int32Array;
   readonly cellA: Int32Array;
@@ -138,26 +142,27 @@ export class PatternSplit {
     this.colsB = colsB;
     this.cellA = Int32Array.from(a.first, (p) => stats.cell[p]);
     this.wAA = new Float64Array(this.nA * K);
-    this.wTableA = new Float64Array(this.nA * colsA.length);
-    this.wTableB = new Float64Array(this.nB * colsB.length);
+    const sA = (this.nA + 1) & ~1, sB = (this.nB + 1) & ~1;
+    this.wTableA = new Float64Array(sA * colsA.length);
+    this.wTableB = new Float64Array(sB * colsB.length);
     a.first.forEach((p, i) => {
       for (let k = 0; k < K; k++) this.wAA[i * K + k] = stats.wA[p * K + k];
-      colsA.forEach((c, j) => (this.wTableA[i * colsA.length + j] = stats.w[p * D + c]));
+      colsA.forEach((c, j) => (this.wTableA[j * sA + i] = stats.w[p * D + c]));
     });
     b.first.forEach((p, i) => {
-      colsB.forEach((c, j) => (this.wTableB[i * colsB.length + j] = stats.w[p * D + c]));
+      colsB.forEach((c, j) => (this.wTableB[j * sB + i] = stats.w[p * D + c]));
     });
-    this.etaA = new Float64Array(this.nA);
-    this.etaB = new Float64Array(this.nB);
+    this.etaA = new Float64Array(sA);
+    this.etaB = new Float64Array(sB);
   }
 
   /** η_p = w_p·β + (w_pÂ)·ρ_cell(p) into `eta` (ρ: nCells × K). */
   forward(beta: Float64Array, rho: Float64Array, eta: Float64Array): void {
     const { K, colsA, colsB, wTableA, wTableB, wAA, cellA, etaA, etaB, aOf, bOf } = this;
-    const dA = colsA.length, dB = colsB.length;
+    const dA = colsA.length, dB = colsB.length, sA = etaA.length, sB = etaB.length;
     for (let i = 0; i < this.nA; i++) {
       let e = 0;
-      for (let j = 0, o = i * dA; j < dA; j++) e += wTableA[o + j] * beta[colsA[j]];
+      for (let j = 0; j < dA; j++) e += wTableA[j * sA + i] * beta[colsA[j]];
       const r0 = cellA[i] * K, o = i * K;
       if (K === 2) e += wAA[o] * rho[r0] + wAA[o + 1] * rho[r0 + 1];
       else for (let k = 0; k < K; k++) e += wAA[o + k] * rho[r0 + k];
@@ -165,7 +170,7 @@ export class PatternSplit {
     }
     for (let i = 0; i < this.nB; i++) {
       let e = 0;
-      for (let j = 0, o = i * dB; j < dB; j++) e += wTableB[o + j] * beta[colsB[j]];
+      for (let j = 0; j < dB; j++) e += wTableB[j * sB + i] * beta[colsB[j]];
       etaB[i] = e;
     }
     for (let p = 0; p < this.P; p++) eta[p] = etaA[aOf[p]] + etaB[bOf[p]];
@@ -174,7 +179,7 @@ export class PatternSplit {
   /** Adds Σ_p g_p w_p into gradBeta and Σ_{p in c} g_p (w_pÂ) into gradRho's cell c. */
   backward(g: Float64Array, gradBeta: Float64Array, gradRho: Float64Array): void {
     const { K, colsA, colsB, wTableA, wTableB, wAA, cellA, etaA: gA, etaB: gB, aOf, bOf } = this;
-    const dA = colsA.length, dB = colsB.length;
+    const dA = colsA.length, dB = colsB.length, sA = gA.length, sB = gB.length;
     gA.fill(0);
     gB.fill(0);
     for (let p = 0; p < this.P; p++) {
@@ -184,7 +189,7 @@ export class PatternSplit {
     }
     for (let i = 0; i < this.nA; i++) {
       const gi = gA[i];
-      for (let j = 0, o = i * dA; j < dA; j++) gradBeta[colsA[j]] += gi * wTableA[o + j];
+      for (let j = 0; j < dA; j++) gradBeta[colsA[j]] += gi * wTableA[j * sA + i];
       const r0 = cellA[i] * K, o = i * K;
       if (K === 2) {
         gradRho[r0] += gi * wAA[o];
@@ -193,7 +198,7 @@ export class PatternSplit {
     }
     for (let i = 0; i < this.nB; i++) {
       const gi = gB[i];
-      for (let j = 0, o = i * dB; j < dB; j++) gradBeta[colsB[j]] += gi * wTableB[o + j];
+      for (let j = 0; j < dB; j++) gradBeta[colsB[j]] += gi * wTableB[j * sB + i];
     }
   }
 }

@@ -258,39 +258,57 @@ function etaPass(out: usize): void {
 
 /**
  * η through the split's tables (PatternSplit.forward, the same sums in the same order): A's rows
- * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β, then η_p = A[a_p] + B[b_p].
+ * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β, then η_p = A[a_p] + B[b_p]. The tables are stored
+ * column by column, each padded to an even number of rows: two rows per f64x2.
  */
 function splitEta(out: usize): void {
   const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
-  const colsA = slot(SLOT_COLSA), colsB = slot(SLOT_COLSB), tableA = slot(SLOT_TABLEA);
-  const tableB = slot(SLOT_TABLEB), etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  tableTimesBeta(slot(SLOT_TABLEA), slot(SLOT_COLSA), dA, (nA + 1) & ~1, etaA);
+  tableTimesBeta(slot(SLOT_TABLEB), slot(SLOT_COLSB), dB, (nB + 1) & ~1, etaB);
   const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
   for (let i = 0; i < nA; i++) {
-    let e = 0.0;
-    const o = i * dA;
-    for (let j = 0; j < dA; j++) e += f(tableA, o + j) * f(beta, int(colsA, j));
     const r0 = int(cellA, i) * K, ok = i * K;
-    if (K == 2) e += f(wAA, ok) * f(rho, r0) + f(wAA, ok + 1) * f(rho, r0 + 1);
-    else for (let k = 0; k < K; k++) e += f(wAA, ok + k) * f(rho, r0 + k);
-    setF(etaA, i, e);
-  }
-  for (let i = 0; i < nB; i++) {
-    let e = 0.0;
-    const o = i * dB;
-    for (let j = 0; j < dB; j++) e += f(tableB, o + j) * f(beta, int(colsB, j));
-    setF(etaB, i, e);
+    if (K == 2) addF(etaA, i, f(wAA, ok) * f(rho, r0) + f(wAA, ok + 1) * f(rho, r0 + 1));
+    else for (let k = 0; k < K; k++) addF(etaA, i, f(wAA, ok + k) * f(rho, r0 + k));
   }
   for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
 }
 
+/** out (rows) = Σ_j table column j · β_cols[j], from 0, column by column. */
+function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize): void {
+  memory.fill(out, 0, <usize> rows << 3);
+  const bytes = <usize> rows << 3;
+  for (let j = 0; j < d; j++) {
+    const b = f64x2.splat(f(beta, int(cols, j)));
+    const col = table + <usize> j * bytes;
+    for (let o: usize = 0; o < bytes; o += 16) {
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(v128.load(col + o), b)));
+    }
+  }
+}
+
+/** gradBeta_cols[j] += Σ_i g_i · table column j (two rows per lane pair). */
+function tableBackward(table: usize, cols: usize, d: i32, rows: i32, g: usize): void {
+  const bytes = <usize> rows << 3;
+  for (let j = 0; j < d; j++) {
+    const col = table + <usize> j * bytes;
+    let acc = f64x2.splat(0);
+    for (let o: usize = 0; o < bytes; o += 16) {
+      acc = f64x2.add(acc, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    }
+    addF(gradBeta, int(cols, j), f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  }
+}
+
 /** The reverse pass through the split's tables (PatternSplit.backward, sums in another order). */
 function splitBackward(g: usize): void {
-  const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
-  const colsA = slot(SLOT_COLSA), colsB = slot(SLOT_COLSB), tableA = slot(SLOT_TABLEA);
-  const tableB = slot(SLOT_TABLEB), gA = slot(SLOT_ETAA), gB = slot(SLOT_ETAB);
+  const nB = <i32> slot(SLOT_NB);
+  const gA = slot(SLOT_ETAA), gB = slot(SLOT_ETAB);
   const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
-  memory.fill(gA, 0, <usize> nA << 3);
-  memory.fill(gB, 0, <usize> nB << 3);
+  const rowsA = (nA + 1) & ~1, rowsB = (nB + 1) & ~1;
+  memory.fill(gA, 0, <usize> rowsA << 3);
+  memory.fill(gB, 0, <usize> rowsB << 3);
   // Consecutive patterns mostly share A's row: their sum is kept in a register until it changes.
   let row = 0;
   let sum = 0.0;
@@ -306,20 +324,15 @@ function splitBackward(g: usize): void {
     addF(gB, int(bOf, p), gp);
   }
   addF(gA, row, sum);
+  tableBackward(slot(SLOT_TABLEA), slot(SLOT_COLSA), <i32> slot(SLOT_DA), rowsA, gA);
+  tableBackward(slot(SLOT_TABLEB), slot(SLOT_COLSB), <i32> slot(SLOT_DB), rowsB, gB);
   for (let i = 0; i < nA; i++) {
     const gi = f(gA, i);
-    const o = i * dA;
-    for (let j = 0; j < dA; j++) addF(gradBeta, int(colsA, j), gi * f(tableA, o + j));
     const r0 = int(cellA, i) * K, ok = i * K;
     if (K == 2) {
       addF(gradRho, r0, gi * f(wAA, ok));
       addF(gradRho, r0 + 1, gi * f(wAA, ok + 1));
     } else for (let k = 0; k < K; k++) addF(gradRho, r0 + k, gi * f(wAA, ok + k));
-  }
-  for (let i = 0; i < nB; i++) {
-    const gi = f(gB, i);
-    const o = i * dB;
-    for (let j = 0; j < dB; j++) addF(gradBeta, int(colsB, j), gi * f(tableB, o + j));
   }
 }
 
