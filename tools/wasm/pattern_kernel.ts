@@ -8,8 +8,10 @@
 // the reference and the fallback: tests compare the two to 1e-12 relative (the sums here run in
 // another order, two patterns per f64x2 where that helps). η comes from the dense rows (f64x2,
 // two patterns at a time: no unpredictable loop bounds), ∂/∂β from the columns' listed entries
-// when PatternDesign holds them sparse; e^η for |η| ≤ 30 is the f64x2 exp2x (about 1 ulp), the
-// tails keep the closed forms with AssemblyScript's Math.exp and log1p.
+// when PatternDesign holds them sparse; or, where the design splits (lib/model/pattern_split.ts),
+// η = A[a_p] + B[b_p] from two small tables and the reverse pass through them. e^η for |η| ≤ 30
+// is the f64x2 exp2x (about 1 ulp), the tails keep the closed forms with AssemblyScript's
+// Math.exp and log1p.
 //
 // Memory: a header of u32 slots at heapStart() (the SLOT_ constants), then the arrays it points
 // to, placed by lib/model/pattern_kernel.ts. The data (cell … n) is written once; β, ρ and τ
