@@ -572,6 +572,9 @@ function cumulativeSum(): f64 {
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
+  let tableK0 = 0, tableK1 = 0; // the categories of the table pairs below (0: none yet)
+  let upNegPair = f64x2.splat(0), lowPosPair = f64x2.splat(0);
+  let gapQPair = f64x2.splat(0), logGapPair = f64x2.splat(0);
   let runK = 0; // the current run's category (0: none)
   let runUp = f64x2.splat(0);
   let runDown = f64x2.splat(0);
@@ -589,15 +592,24 @@ function cumulativeSum(): f64 {
       setF(dEta, p + 1, g1);
       continue;
     }
+    if (k0 != tableK0 || k1 != tableK1) {
+      // The categories' table entries as lanes, kept while the categories stay (sorted runs).
+      tableK0 = k0;
+      tableK1 = k1;
+      upNegPair = pair(upNeg, k0, k1);
+      lowPosPair = pair(lowPos, k0, k1);
+      gapQPair = pair(gapQ, k0, k1);
+      logGapPair = pair(logGap, k0, k1);
+    }
     const E = exp2x(x);
-    const A = f64x2.mul(E, pair(upNeg, k0, k1));
-    const B = f64x2.mul(f64x2.div(one, E), pair(lowPos, k0, k1));
+    const A = f64x2.mul(E, upNegPair);
+    const B = f64x2.mul(f64x2.div(one, E), lowPosPair);
     const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
     // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
     const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
     const ra = f64x2.mul(f64x2.mul(A, fb), inverse), rb = f64x2.mul(f64x2.mul(B, fa), inverse);
-    const q = pair(gapQ, k0, k1);
-    lpv = f64x2.add(lpv, f64x2.mul(n, pair(logGap, k0, k1)));
+    const q = gapQPair;
+    lpv = f64x2.add(lpv, f64x2.mul(n, logGapPair));
     multiplyPair(factor, n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
