@@ -18,11 +18,17 @@ import type { PatternStats } from "../families/compressed_stats.ts";
 /** The split is used when its work is below this share of P·D. */
 const WORTH = 0.5;
 
-/** Distinct rows of `keyOf(p)` over p < P: each pattern's row index and the rows' first pattern. */
-function distinctRows(
-  P: number,
-  keyOf: (p: number) => string,
-): { index: Int32Array; first: number[] } {
+/** Each pattern's row index in a table and the rows' first patterns. */
+interface Rows {
+  index: Int32Array;
+  first: number[];
+}
+
+/**
+ * Distinct rows of `keyOf(p)` over p < P, or null as soon as there are more than `limit` (a
+ * design of mostly distinct rows gives up early, before keying every pattern).
+ */
+function distinctRows(P: number, keyOf: (p: number) => string, limit: number): Rows | null {
   const index = new Int32Array(P);
   const first: number[] = [];
   const seen = new Map<string, number>();
@@ -30,6 +36,7 @@ function distinctRows(
     const key = keyOf(p);
     let i = seen.get(key);
     if (i === undefined) {
+      if (first.length >= limit) return null;
       i = first.length;
       seen.set(key, i);
       first.push(p);
@@ -94,13 +101,16 @@ export class PatternSplit {
     worth = WORTH,
   ): PatternSplit | null {
     const P = stats.nPatterns;
-    if (P === 0) return null;
+    // The work the split may take besides its 2P gather and scatter.
+    const budget = worth * P * D - 2 * P;
+    if (P === 0 || budget <= 0) return null;
     const { cell, w, wA } = stats;
     const base = distinctRows(P, (p) => {
       let key = `${cell[p]}`;
       for (let k = 0; k < K; k++) key += `|${wA[p * K + k]}`;
       return key;
-    });
+    }, budget / Math.max(1, K));
+    if (!base) return null;
     // A column joins A when it is constant within each (cell, w·Â) row.
     const colsA: number[] = [];
     const colsB: number[] = [];
@@ -111,14 +121,14 @@ export class PatternSplit {
       }
       (constant ? colsA : colsB).push(a);
     }
+    const left = budget - base.first.length * (colsA.length + K);
+    if (left < 0) return null;
     const b = distinctRows(P, (p) => {
       let key = "";
       for (const a of colsB) key += `${w[p * D + a]}|`;
       return key;
-    });
-    const nA = base.first.length, nB = b.first.length;
-    const work = 2 * P + nA * (colsA.length + K) + nB * colsB.length;
-    if (work > worth * P * D) return null;
+    }, colsB.length === 0 ? 1 : left / colsB.length);
+    if (!b) return null;
     return new PatternSplit(stats, D, K, base, b, Int32Array.from(colsA), Int32Array.from(colsB));
   }
 
@@ -126,8 +136,8 @@ export class PatternSplit {
     stats: Pick<PatternStats, "nPatterns" | "cell" | "w" | "wA">,
     D: number,
     K: number,
-    a: { index: Int32Array; first: number[] },
-    b: { index: Int32Array; first: number[] },
+    a: Rows,
+    b: Rows,
     colsA: Int32Array,
     colsB: Int32Array,
   ) {

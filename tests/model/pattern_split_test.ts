@@ -172,6 +172,9 @@ const MODELS = {
 for (const [name, make] of Object.entries(MODELS)) {
   Deno.test(`Tomz & Weeks ${name}: log density and gradient with the split equal those without`, () => {
     const data = make();
+    assert.equal(data.stats.kind, "patterns");
+    const tables = PatternSplit.create(data.stats as PatternStats, data.columnNames.length, 2);
+    assert.ok(tables && tables.nB === 32, "the design splits: the experiment's 32 combinations");
     const split = new CompiledModel(data);
     const split_js = new CompiledModel(data, { wasm: false });
     const plain = new CompiledModel(data, { split: false, wasm: false });
