@@ -34,6 +34,7 @@ import {
 import { empiricalBayesStart, empiricalBayesSuits } from "./empirical_bayes_start.ts";
 import { PatternDesign } from "./pattern_design.ts";
 import { PatternKernel } from "./pattern_kernel.ts";
+import { PatternSplit } from "./pattern_split.ts";
 
 interface TermWork {
   term: CompiledTerm;
@@ -180,10 +181,17 @@ export class CompiledModel implements SamplerTarget {
   private readonly family: Family;
   private readonly patternEta: Float64Array;
   private readonly patternDEta: Float64Array;
-  /** The patterns' design in row- and column-major layout (pattern_design.ts). */
-  private readonly patternDesign: PatternDesign | null = null;
-  /** The same likelihood and reverse pass in WebAssembly (pattern_kernel.ts), where it runs. */
+  /**
+   * The patterns' η and its reverse pass: through two small tables where the design splits
+   * (pattern_split.ts), else the design in row- and column-major layout (pattern_design.ts).
+   */
+  private readonly patternDesign: PatternDesign | PatternSplit | null = null;
+  /**
+   * The same likelihood, η and reverse pass (through the split's tables where it applies) in
+   * WebAssembly (pattern_kernel.ts), where it runs.
+   */
   private readonly patternKernel: PatternKernel | null = null;
+  private readonly patternSplit: PatternSplit | null = null;
   private readonly familyExtra: Float64Array;
   private readonly familyGradExtra: Float64Array;
   /** Ordinal families' thresholds τ and the priors' ∂/∂τ (lib/families/ordered_thresholds.ts). */
@@ -191,7 +199,11 @@ export class CompiledModel implements SamplerTarget {
   private readonly gradTau: Float64Array;
 
   /** `wasm: false` runs the JavaScript pattern likelihood (the reference) even where SIMD exists. */
-  constructor(data: CompiledData, options: { wasm?: boolean } = {}) {
+  /**
+   * `options.wasm` false: the JavaScript likelihood; `options.split` false: η from the design
+   * row by row even where it splits (both kept as references for tests and benchmarks).
+   */
+  constructor(data: CompiledData, options: { wasm?: boolean; split?: boolean } = {}) {
     this.data = data;
     this.dim = data.dim;
     this.valueScratch = new Float64Array(data.dim);
@@ -253,14 +265,21 @@ export class CompiledModel implements SamplerTarget {
       this.stats = cellsInGroupOrder(data.stats, data.cellGroups, this.D, data.kTotal);
     }
     if (this.stats.kind === "patterns") {
-      this.patternDesign = new PatternDesign(this.stats, this.D, data.kTotal);
-      this.patternKernel = options.wasm === false ? null : PatternKernel.create(
-        this.family,
-        this.stats,
-        this.patternDesign,
-        this.rho.length,
-        this.tau.length,
-      );
+      const design = new PatternDesign(this.stats, this.D, data.kTotal);
+      this.patternSplit = options.split === false
+        ? null
+        : PatternSplit.create(this.stats, this.D, data.kTotal);
+      this.patternDesign = this.patternSplit ?? design;
+      if (options.wasm !== false) {
+        this.patternKernel = PatternKernel.create(
+          this.family,
+          this.stats,
+          design,
+          this.rho.length,
+          this.tau.length,
+          this.patternSplit,
+        );
+      }
     }
   }
 

@@ -5,13 +5,15 @@
  * kernel's memory once), the Bernoulli/binomial logit or cumulative logit sum with ∂/∂η, and the
  * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
  * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
- * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing.
+ * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing. Where the design splits
+ * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables.
  *
  * @module
  */
 import { PATTERN_KERNEL_WASM } from "./pattern_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 import type { PatternDesign } from "./pattern_design.ts";
+import type { PatternSplit } from "./pattern_split.ts";
 import type { Family } from "../families/family.ts";
 import type { PatternStats } from "../families/compressed_stats.ts";
 import {
@@ -25,7 +27,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 32;
+const HEADER_SLOTS = 40;
 const ARRAYS = [
   "cell",
   "wA",
@@ -47,6 +49,16 @@ const ARRAYS = [
   "expNegTau",
   "logGap",
   "gapQ",
+  "aOf",
+  "bOf",
+  "colsA",
+  "colsB",
+  "cellA",
+  "wAA",
+  "tableA",
+  "tableB",
+  "etaA",
+  "etaB",
 ] as const;
 type ArrayName = typeof ARRAYS[number];
 
@@ -56,6 +68,11 @@ function paddedRows(design: PatternDesign, Dp: number): Float64Array {
   const out = new Float64Array(P * Dp);
   for (let p = 0; p < P; p++) out.set(w.subarray(p * D, (p + 1) * D), p * Dp);
   return out;
+}
+
+/** The patterns' indices sorted by category (stable). */
+function byCategory(category: Float64Array): Int32Array {
+  return Int32Array.from(category.keys()).sort((a, b) => category[a] - category[b] || a - b);
 }
 
 /**
@@ -89,7 +106,8 @@ export class PatternKernel {
   >;
 
   /**
-   * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), or null
+   * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), with η
+   * and its reverse pass through `split`'s tables where given, or null
    * where the family has no kernel (Family.wasmPatterns), WebAssembly SIMD is unavailable or the
    * instance cannot be made.
    */
@@ -99,6 +117,7 @@ export class PatternKernel {
     design: PatternDesign,
     nRho: number,
     nThresholds = 0,
+    split: PatternSplit | null = null,
   ): PatternKernel | null {
     const spec = family.wasmPatterns;
     if (!spec) return null;
@@ -107,7 +126,7 @@ export class PatternKernel {
     try {
       const [y, n] = spec.fields(stats);
       const cumulative = spec.likelihood === "cumulativeLogit";
-      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative);
+      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative, split);
     } catch {
       // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
       return null;
@@ -122,9 +141,16 @@ export class PatternKernel {
     nRho: number,
     nt: number,
     cumulative: boolean,
+    split: PatternSplit | null,
   ) {
     const { P, D, K } = design;
     const Dp = (D + 1) & ~1;
+    const none = new Float64Array(0);
+    // With the split nothing outside the kernel sees the patterns' order: the cumulative kernel
+    // takes them sorted by category, so that ∂/∂τ sums in runs (tools/wasm/pattern_kernel.ts).
+    const order = split && cumulative ? byCategory(y) : null;
+    const permuted = <T extends Float64Array | Int32Array>(a: T): T =>
+      order ? (a.map((_, i) => a[order[i]]) as T) : a;
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -132,9 +158,10 @@ export class PatternKernel {
       start: design.start,
       row: design.row,
       value: design.value,
-      w: paddedRows(design, Dp),
-      y,
-      n,
+      // The dense rows are not read with a split.
+      w: split ? none : paddedRows(design, Dp),
+      y: permuted(y),
+      n: permuted(n),
       beta: new Float64Array(Dp),
       rho: new Float64Array(nRho),
       tau: new Float64Array(nt),
@@ -147,6 +174,16 @@ export class PatternKernel {
       expNegTau: new Float64Array(nt + 2),
       logGap: new Float64Array(nt + 2),
       gapQ: new Float64Array(nt + 2),
+      aOf: split ? permuted(split.aOf) : none,
+      bOf: split ? permuted(split.bOf) : none,
+      colsA: split?.colsA ?? none,
+      colsB: split?.colsB ?? none,
+      cellA: split?.cellA ?? none,
+      wAA: split?.wAA ?? none,
+      tableA: split?.wTableA ?? none,
+      tableB: split?.wTableB ?? none,
+      etaA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
+      etaB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
@@ -159,7 +196,19 @@ export class PatternKernel {
     });
     const buffer = exports.memory.buffer;
     const header = new Uint32Array(buffer, exports.heapStart(), HEADER_SLOTS);
-    header.set([P, D, K, nt, design.sparse ? 1 : 0, nRho, ...ARRAYS.map((a) => at[a]!)]);
+    const counts = split
+      ? [split.nA, split.nB, split.colsA.length, split.colsB.length]
+      : [0, 0, 0, 0];
+    header.set([
+      P,
+      D,
+      K,
+      nt,
+      design.sparse ? 1 : 0,
+      nRho,
+      ...ARRAYS.map((a) => at[a]!),
+      ...counts,
+    ]);
     for (const name of ARRAYS) {
       const src = data[name];
       if (src instanceof Int32Array) new Int32Array(buffer, at[name]!, src.length).set(src);

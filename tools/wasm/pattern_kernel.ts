@@ -8,8 +8,10 @@
 // the reference and the fallback: tests compare the two to 1e-12 relative (the sums here run in
 // another order, two patterns per f64x2 where that helps). η comes from the dense rows (f64x2,
 // two patterns at a time: no unpredictable loop bounds), ∂/∂β from the columns' listed entries
-// when PatternDesign holds them sparse; e^η for |η| ≤ 30 is the f64x2 exp2x (about 1 ulp), the
-// tails keep the closed forms with AssemblyScript's Math.exp and log1p.
+// when PatternDesign holds them sparse; or, where the design splits (lib/model/pattern_split.ts),
+// η = A[a_p] + B[b_p] from two small tables and the reverse pass through them. e^η for |η| ≤ 30
+// is the f64x2 exp2x (about 1 ulp), the tails keep the closed forms with AssemblyScript's
+// Math.exp and log1p.
 //
 // Memory: a header of u32 slots at heapStart() (the SLOT_ constants), then the arrays it points
 // to, placed by lib/model/pattern_kernel.ts. The data (cell … n) is written once; β, ρ and τ
@@ -41,6 +43,21 @@ const SLOT_EXPTAU = 22; // NT + 2, by category (thresholdTables)
 const SLOT_EXPNEGTAU = 23; // NT + 2
 const SLOT_LOGGAP = 24; // NT + 2
 const SLOT_GAPQ = 25; // NT + 2
+// The split design (lib/model/pattern_split.ts), used when SLOT_NA > 0: η_p = A[a_p] + B[b_p].
+const SLOT_AOF = 26; // i32 P: each pattern's row of A
+const SLOT_BOF = 27; // i32 P: … and of B
+const SLOT_COLSA = 28; // i32 dA: A's columns of the design
+const SLOT_COLSB = 29; // i32 dB
+const SLOT_CELLA = 30; // i32 nA: A's rows' cells
+const SLOT_WAA = 31; // nA × K: A's rows' w·Â
+const SLOT_TABLEA = 32; // nA × dA
+const SLOT_TABLEB = 33; // nB × dB
+const SLOT_ETAA = 34; // nA: A's part of η, then its ∂/∂η sums
+const SLOT_ETAB = 35; // nB
+const SLOT_NA = 36;
+const SLOT_NB = 37;
+const SLOT_DA = 38;
+const SLOT_DB = 39;
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -186,6 +203,7 @@ let beta: usize = 0;
 let rho: usize = 0;
 let gradRho: usize = 0;
 let gradBeta: usize = 0;
+let nA = 0;
 
 /** Reads the header and zeroes the gradients. */
 function begin(): void {
@@ -201,6 +219,7 @@ function begin(): void {
   rho = slot(SLOT_RHO);
   gradRho = slot(SLOT_GRHO);
   gradBeta = slot(SLOT_GBETA);
+  nA = <i32> slot(SLOT_NA);
   memory.fill(gradBeta, 0, <usize> Dp << 3);
   memory.fill(gradRho, 0, <usize> slot(SLOT_NRHO) << 3);
 }
@@ -236,6 +255,86 @@ function etaPass(out: usize): void {
     let e = 0.0;
     for (let a = 0; a < Dp; a++) e += f(row, a) * f(beta, a);
     setF(out, p, e + cellPart(p));
+  }
+}
+
+/**
+ * η through the split's tables (PatternSplit.forward, the same sums in the same order): A's rows
+ * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β, then η_p = A[a_p] + B[b_p]. The tables are stored
+ * column by column, each padded to an even number of rows: two rows per f64x2.
+ */
+function splitEta(out: usize): void {
+  const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
+  const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  tableTimesBeta(slot(SLOT_TABLEA), slot(SLOT_COLSA), dA, (nA + 1) & ~1, etaA);
+  tableTimesBeta(slot(SLOT_TABLEB), slot(SLOT_COLSB), dB, (nB + 1) & ~1, etaB);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  for (let i = 0; i < nA; i++) {
+    const r0 = int(cellA, i) * K, ok = i * K;
+    if (K == 2) addF(etaA, i, f(wAA, ok) * f(rho, r0) + f(wAA, ok + 1) * f(rho, r0 + 1));
+    else for (let k = 0; k < K; k++) addF(etaA, i, f(wAA, ok + k) * f(rho, r0 + k));
+  }
+  for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
+}
+
+/** out (rows) = Σ_j table column j · β_cols[j], from 0, column by column. */
+function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize): void {
+  memory.fill(out, 0, <usize> rows << 3);
+  const bytes = <usize> rows << 3;
+  for (let j = 0; j < d; j++) {
+    const b = f64x2.splat(f(beta, int(cols, j)));
+    const col = table + <usize> j * bytes;
+    for (let o: usize = 0; o < bytes; o += 16) {
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(v128.load(col + o), b)));
+    }
+  }
+}
+
+/** gradBeta_cols[j] += Σ_i g_i · table column j (two rows per lane pair). */
+function tableBackward(table: usize, cols: usize, d: i32, rows: i32, g: usize): void {
+  const bytes = <usize> rows << 3;
+  for (let j = 0; j < d; j++) {
+    const col = table + <usize> j * bytes;
+    let acc = f64x2.splat(0);
+    for (let o: usize = 0; o < bytes; o += 16) {
+      acc = f64x2.add(acc, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    }
+    addF(gradBeta, int(cols, j), f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  }
+}
+
+/** The reverse pass through the split's tables (PatternSplit.backward, sums in another order). */
+function splitBackward(g: usize): void {
+  const nB = <i32> slot(SLOT_NB);
+  const gA = slot(SLOT_ETAA), gB = slot(SLOT_ETAB);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const rowsA = (nA + 1) & ~1, rowsB = (nB + 1) & ~1;
+  memory.fill(gA, 0, <usize> rowsA << 3);
+  memory.fill(gB, 0, <usize> rowsB << 3);
+  // Consecutive patterns mostly share A's row: their sum is kept in a register until it changes.
+  let row = 0;
+  let sum = 0.0;
+  for (let p = 0; p < P; p++) {
+    const gp = f(g, p);
+    const a = int(aOf, p);
+    if (a != row) {
+      addF(gA, row, sum);
+      row = a;
+      sum = 0;
+    }
+    sum += gp;
+    addF(gB, int(bOf, p), gp);
+  }
+  addF(gA, row, sum);
+  tableBackward(slot(SLOT_TABLEA), slot(SLOT_COLSA), <i32> slot(SLOT_DA), rowsA, gA);
+  tableBackward(slot(SLOT_TABLEB), slot(SLOT_COLSB), <i32> slot(SLOT_DB), rowsB, gB);
+  for (let i = 0; i < nA; i++) {
+    const gi = f(gA, i);
+    const r0 = int(cellA, i) * K, ok = i * K;
+    if (K == 2) {
+      addF(gradRho, r0, gi * f(wAA, ok));
+      addF(gradRho, r0 + 1, gi * f(wAA, ok + 1));
+    } else for (let k = 0; k < K; k++) addF(gradRho, r0 + k, gi * f(wAA, ok + k));
   }
 }
 
@@ -339,6 +438,10 @@ function logitSum(): f64 {
 
 /** The reverse pass of ∂/∂η (in g): the cells' ∂/∂ρ, then ∂/∂β. */
 function backward(g: usize): void {
+  if (nA > 0) {
+    splitBackward(g);
+    return;
+  }
   let total = 0.0;
   for (let p = 0; p < P; p++) {
     const gp = f(g, p);
@@ -439,6 +542,13 @@ function cumulativeOne(x: f64, k: i32, n: f64, direct: bool): f64 {
   return -n * (ra - rb); // −n·(dUpper + dLower) without q's cancellation
 }
 
+/** Adds a run's ∂/∂τ sums (both lanes) into category k's slots; nothing for k = 0. */
+@inline function flushRun(gradTau: usize, k: i32, up: v128, down: v128): void {
+  if (k == 0) return;
+  addF(gradTau, k, f64x2.extract_lane(up, 0) + f64x2.extract_lane(up, 1));
+  addF(gradTau, k - 1, f64x2.extract_lane(down, 0) + f64x2.extract_lane(down, 1));
+}
+
 /** A table's entries of categories k0 and k1 as two lanes. */
 @inline function pair(table: usize, k0: i32, k1: i32): v128 {
   return f64x2.replace_lane(f64x2.splat(f(table, k0)), 1, f(table, k1));
@@ -462,6 +572,12 @@ function cumulativeSum(): f64 {
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
+  let tableK0 = 0, tableK1 = 0; // the categories of the table pairs below (0: none yet)
+  let upNegPair = f64x2.splat(0), lowPosPair = f64x2.splat(0);
+  let gapQPair = f64x2.splat(0), logGapPair = f64x2.splat(0);
+  let runK = 0; // the current run's category (0: none)
+  let runUp = f64x2.splat(0);
+  let runDown = f64x2.splat(0);
   let p = 0;
   for (; p + 1 < P; p += 2) {
     const o = <usize> p << 3;
@@ -476,20 +592,48 @@ function cumulativeSum(): f64 {
       setF(dEta, p + 1, g1);
       continue;
     }
+    if (k0 != tableK0 || k1 != tableK1) {
+      // The categories' table entries as lanes, kept while the categories stay (sorted runs).
+      tableK0 = k0;
+      tableK1 = k1;
+      upNegPair = pair(upNeg, k0, k1);
+      lowPosPair = pair(lowPos, k0, k1);
+      gapQPair = pair(gapQ, k0, k1);
+      logGapPair = pair(logGap, k0, k1);
+    }
     const E = exp2x(x);
-    const A = f64x2.mul(E, pair(upNeg, k0, k1));
-    const B = f64x2.mul(f64x2.div(one, E), pair(lowPos, k0, k1));
+    const A = f64x2.mul(E, upNegPair);
+    const B = f64x2.mul(f64x2.div(one, E), lowPosPair);
     const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
-    const ra = f64x2.div(A, fa), rb = f64x2.div(B, fb), q = pair(gapQ, k0, k1);
-    lpv = f64x2.add(lpv, f64x2.mul(n, pair(logGap, k0, k1)));
-    multiplyPair(f64x2.mul(fa, fb), n);
+    // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
+    const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
+    const ra = f64x2.mul(f64x2.mul(A, fb), inverse), rb = f64x2.mul(f64x2.mul(B, fa), inverse);
+    const q = gapQPair;
+    lpv = f64x2.add(lpv, f64x2.mul(n, logGapPair));
+    multiplyPair(factor, n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
+    // A run of pairs in one category sums its ∂/∂τ in registers (patterns sorted by category
+    // make nearly every pair one): no load-add-store chain through the few slots of gradTau.
+    if (k0 == k1 && k0 == runK) {
+      runUp = f64x2.add(runUp, up);
+      runDown = f64x2.add(runDown, down);
+      continue;
+    }
+    flushRun(gradTau, runK, runUp, runDown);
+    if (k0 == k1) {
+      runK = k0;
+      runUp = up;
+      runDown = down;
+      continue;
+    }
+    runK = 0;
     addF(gradTau, k0, f64x2.extract_lane(up, 0));
     addF(gradTau, k0 - 1, f64x2.extract_lane(down, 0));
     addF(gradTau, k1, f64x2.extract_lane(up, 1));
     addF(gradTau, k1 - 1, f64x2.extract_lane(down, 1));
   }
+  flushRun(gradTau, runK, runUp, runDown);
   if (p < P) {
     const g = cumulativeOne(f(dEta, p), <i32> f(cat, p), f(rows, p), direct);
     lp += lpOne;
@@ -501,14 +645,16 @@ function cumulativeSum(): f64 {
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
 export function logitGradient(): f64 {
   begin();
-  etaPass(slot(SLOT_DETA));
+  if (nA > 0) splitEta(slot(SLOT_DETA));
+  else etaPass(slot(SLOT_DETA));
   return logitSum();
 }
 
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
   begin();
-  etaPass(slot(SLOT_DETA));
+  if (nA > 0) splitEta(slot(SLOT_DETA));
+  else etaPass(slot(SLOT_DETA));
   return cumulativeSum();
 }
 
