@@ -14,9 +14,14 @@
  *   … --centring marginal   (data-centred rows coefficient by coefficient, as before joint
  *                            centring; prints, writes nothing)
  *   … --metric dense        (or diag: instead of the "auto" choice; prints, writes nothing)
+ *   … --one-term            (instead of the crossed model, the one-term models
+ *                            y ~ 1 + treat + (1 + treat | g) for g = gender (2 levels), race (3),
+ *                            race × gender (6) and race × hawk (9) of the same table; writes
+ *                            bench/results/crossed_defaults_one_term.json)
  */
 import "../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../lib/spec/formula.ts";
+import { makeTable, type Table } from "../lib/data/table.ts";
 import { CROSSED_FORMULA, crossedTable } from "./cpu_models.ts";
 import { AUTO_SETTINGS } from "../lib/model/auto_parameterization.ts";
 
@@ -30,6 +35,7 @@ const families = FAMILIES.filter((f) => (arg("--family") ?? f) === f);
 const seeds = (arg("--seeds") ?? "1,2,3,4,5").split(",").map(Number);
 const centring = arg("--centring") ?? "joint";
 const metric = arg("--metric") ?? "auto";
+const oneTerm = Deno.args.includes("--one-term");
 // A subset (one family, other seeds, the old centring) only prints: the results file holds the
 // full run.
 const subset = families.length < FAMILIES.length || arg("--seeds") !== undefined ||
@@ -44,46 +50,73 @@ if (
   );
 }
 AUTO_SETTINGS.centring = centring;
+
+/** crossedTable with two more grouping columns: race × gender (6 levels), race × hawk (9). */
+function withProducts(table: Table): Table {
+  const values = (name: string) => {
+    const column = table.columns[name];
+    if (column.kind !== "number") throw new Error(`${name} is not numeric`);
+    return column.values;
+  };
+  const [race, gender, hawk] = [values("race"), values("gender"), values("hawk")];
+  const num = (v: Float64Array) => ({ kind: "number" as const, values: v });
+  return makeTable({
+    ...table.columns,
+    race_gender: num(race.map((r, i) => 2 * (r - 1) + gender[i] + 1)),
+    race_hawk: num(race.map((r, i) => 3 * (r - 1) + hawk[i])),
+  });
+}
+const GROUPS = ["gender", "race", "race_gender", "race_hawk"];
+const formulas = oneTerm
+  ? GROUPS.map((g) => `y ~ 1 + treat + (1 + treat | ${g})`)
+  : [CROSSED_FORMULA];
+
 const results = [];
 for (const family of families) {
-  for (const seed of seeds) {
-    const table = crossedTable(rows, family, seed);
-    const start = performance.now();
-    const fit = await formula(CROSSED_FORMULA, table, { family }).fit({
-      chains: 4,
-      warmup: 1000,
-      draws: 1000,
-      adaptDelta: 0.8,
-      metric: metric as "auto" | "diag" | "dense",
-      seed,
-      progress: false,
-    });
-    const wallSeconds = (performance.now() - start) / 1000;
-    const d = fit.diagnostics();
-    const result = {
-      family,
-      rows,
-      seed,
-      method: fit.info.method,
-      metric: fit.info.metric,
-      divergences: d.divergences,
-      max_rhat: d.max_rhat,
-      min_ess_bulk: d.min_ess_bulk,
-      warmup_leapfrog_steps: fit.chains.reduce((s, c) => s + (c.warmupLeapfrog ?? 0), 0),
-      sampling_leapfrog_steps: fit.chains.reduce(
-        (s, c) => s + c.nLeapfrog.reduce((a, b) => a + b, 0),
-        0,
-      ),
-      wall_s: Math.round(wallSeconds * 100) / 100,
-    };
-    console.log(JSON.stringify(result));
-    results.push(result);
+  for (const model of formulas) {
+    for (const seed of seeds) {
+      const crossed = crossedTable(rows, family, seed);
+      const table = oneTerm ? withProducts(crossed) : crossed;
+      const start = performance.now();
+      const fit = await formula(model, table, { family }).fit({
+        chains: 4,
+        warmup: 1000,
+        draws: 1000,
+        adaptDelta: 0.8,
+        metric: metric as "auto" | "diag" | "dense",
+        seed,
+        progress: false,
+      });
+      const wallSeconds = (performance.now() - start) / 1000;
+      const d = fit.diagnostics();
+      const result = {
+        family,
+        ...(oneTerm ? { formula: model } : {}),
+        rows,
+        seed,
+        method: fit.info.method,
+        metric: fit.info.metric,
+        divergences: d.divergences,
+        max_rhat: d.max_rhat,
+        min_ess_bulk: d.min_ess_bulk,
+        warmup_leapfrog_steps: fit.chains.reduce((s, c) => s + (c.warmupLeapfrog ?? 0), 0),
+        sampling_leapfrog_steps: fit.chains.reduce(
+          (s, c) => s + c.nLeapfrog.reduce((a, b) => a + b, 0),
+          0,
+        ),
+        wall_s: Math.round(wallSeconds * 100) / 100,
+      };
+      console.log(JSON.stringify(result));
+      results.push(result);
+    }
   }
 }
 if (subset) Deno.exit(0);
 await Deno.mkdir("bench/results", { recursive: true });
 await Deno.writeTextFile(
-  `bench/results/crossed_defaults${rows === 3000 ? "" : `_${rows}`}.json`,
+  `bench/results/crossed_defaults${rows === 3000 ? "" : `_${rows}`}${
+    oneTerm ? "_one_term" : ""
+  }.json`,
   JSON.stringify(
     { benchmark: "crossed_defaults", date: new Date().toISOString(), results },
     null,

@@ -2,10 +2,11 @@
  * `method: "auto" | "nuts" | "collapsed"`: whether a fit samples the full model with NUTS or a
  * collapsed Gaussian target — coefficients integrated out exactly — and then draws them given
  * the sampled point. Two collapsed targets:
- * - one grouping term: the level effects are integrated out level by level and NUTS runs on the
- *   (whitened) population-level coefficients, scales, correlations and sigma
- *   (lib/model/level_collapsed_gaussian.ts); any priors, O(J·K·n_β) per gradient;
- * - crossed terms: every coefficient with a normal or flat prior is integrated out and NUTS runs
+ * - one grouping term of more than MAX_FULLY_COLLAPSED_LEVELS (20) levels: the level effects are
+ *   integrated out level by level and NUTS runs on the (whitened) population-level coefficients,
+ *   scales, correlations and sigma (lib/model/level_collapsed_gaussian.ts); any priors,
+ *   O(J·K·n_β) per gradient;
+ * - crossed terms, or one term of few levels (lib/model/collapsed_target.ts says why): every coefficient with a normal or flat prior is integrated out and NUTS runs
  *   on the scales, correlations and sigma, and on the coefficients with other priors (partial
  *   collapse: a student_t Intercept, brms's default, or a student_t/cauchy b), which it samples
  *   (lib/model/collapsed_gaussian.ts); it costs a dense factorisation of all coefficients per
@@ -26,8 +27,12 @@ import {
   sampledBetaIndices,
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
-import { collapsedTargetArgs, collapsedTargetFromData } from "../model/collapsed_target.ts";
-import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts";
+import {
+  collapsedTargetArgs,
+  collapsedTargetFromData,
+  levelCollapses,
+  MAX_FULLY_COLLAPSED_LEVELS,
+} from "../model/collapsed_target.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
@@ -56,13 +61,13 @@ export function chooseMethod(
   backend: "auto" | "cpu" | "webgpu" = "auto",
 ): MethodChoice {
   if (requested === "nuts") return { method: "nuts", reason: 'method "nuts" requested' };
-  const levels = levelCollapseIneligibility(data) === null;
+  const levels = levelCollapses(data);
   const why = levels ? null : collapsedIneligibility(data);
   const dim = collapsedGammaDim(data);
   const what = levels
     ? `${dim - (data.hasIntercept ? 1 : 0) - data.nFixed} group effects integrated out ` +
       "exactly, NUTS on the whitened population-level coefficients, scales, correlations and sigma"
-    : crossedWhat(data, dim);
+    : crossedWhat(data, dim) + fewLevels(data);
   // Weighted sufficient statistics keep every collapsed target exact; the reason says so.
   const weighted = data.weights === undefined ? "" : `; likelihood weights "${data.weights}" ` +
     "enter the cells' weighted sufficient statistics (Σw, Σw·y, Σw·y²), which stay exact";
@@ -93,6 +98,16 @@ export function chooseMethod(
     };
   }
   return { method: "collapsed", reason: `auto: collapsed Gaussian, ${what}${weighted}` };
+}
+
+/** Why a one-term model is collapsed fully, not level by level ("" for crossed terms). */
+function fewLevels(data: CompiledData): string {
+  if (data.terms.length !== 1) return "";
+  const J = data.terms[0].nGroups;
+  return ` (fully collapsed, not level by level, since "${data.terms[0].group}" has ${J} ` +
+    `level${J === 1 ? "" : "s"}, at most ${MAX_FULLY_COLLAPSED_LEVELS}: with so few, the ` +
+    "population-level coefficients' posterior width follows the term's sd, a funnel the " +
+    "level-collapsed target's fixed whitening leaves)";
 }
 
 /** What the fully collapsed target integrates out and samples, for fit.info.method's reason. */

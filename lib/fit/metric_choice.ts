@@ -17,7 +17,7 @@
 import type { CompiledData } from "../model/compiled_data.ts";
 import { CompiledModel } from "../model/compiled_model.ts";
 import { CollapsedGaussian } from "../model/collapsed_gaussian.ts";
-import { levelCollapseIneligibility } from "../model/level_collapsed_gaussian.ts";
+import { levelCollapses } from "../model/collapsed_target.ts";
 import type { LogDensity } from "../sampler/log_density.ts";
 import { climbToMode } from "../sampler/laplace_metric.ts";
 import { findInitialPoint } from "../sampler/chain_runner.ts";
@@ -68,7 +68,7 @@ export function chooseMetric(
   if (requested !== "auto") return { metric: requested, reason: `metric "${requested}" requested` };
   let target: LogDensity;
   if (method === "collapsed") {
-    if (levelCollapseIneligibility(data) === null) {
+    if (levelCollapses(data)) {
       return {
         metric: "diag",
         reason: "auto: diagonal, the level-collapsed target samples its coefficients whitened",

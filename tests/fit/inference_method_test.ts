@@ -40,6 +40,7 @@ function crossedTable(): Table {
 }
 
 const FORMULA = "y ~ 1 + treat + (1 + treat | g1) + (1 | g2)";
+const ONE_TERM = "y ~ 1 + treat + (1 + treat | g1)";
 const PRIORS = {
   Intercept: normal(0, 2),
   b: normal(0, 1),
@@ -73,6 +74,17 @@ Deno.test("chooseMethod: auto collapses eligible gaussian models only", async ()
   assert.match(twChoice.reason, /200 group effects integrated out/);
   const twDefault = formula(TOMZ_WEEKS_FORMULA, tw.table).toJSON();
   assert.equal(chooseMethod("auto", compileModel(twDefault, tw.table)).method, "collapsed");
+  // One term of 6 levels (≤ 20): fully collapsed, not level by level, and the reason says why;
+  // the same term spread over 24 levels is collapsed level by level.
+  const few = compileModel(formula(ONE_TERM, table).toJSON(), table);
+  assert.equal(chooseMethod("auto", few).method, "collapsed");
+  assert.match(
+    chooseMethod("auto", few).reason,
+    /14 coefficients integrated out exactly.*fully collapsed, not level by level, since "g1" has 6 levels, at most 20/,
+  );
+  const many = wideGroupTable(24);
+  const manyChoice = chooseMethod("auto", compileModel(formula(ONE_TERM, many).toJSON(), many));
+  assert.match(manyChoice.reason, /48 group effects integrated out exactly, NUTS on the whitened/);
   // Crossed terms beyond 120 coefficients stay on NUTS: 2 + 130·2 + 4.
   const wide = wideGroupTable(130);
   const wideData = compileModel(formula(FORMULA, wide).priors(PRIORS).toJSON(), wide);
@@ -103,11 +115,11 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
   const two = await builder.fit({ ...options, workers: 2 });
   assert.deepEqual(two.draws("r_g1[3,treat]"), one.draws("r_g1[3,treat]"));
   assert.deepEqual(two.draws("sd_g2__Intercept"), one.draws("sd_g2__Intercept"));
-  // And for the level-collapsed target (one term).
-  const oneTerm = formula("y ~ 1 + treat + (1 + treat | g1)", crossedTable()).priors(PRIORS);
+  // And for the level-collapsed target (one term of more than 20 levels).
+  const oneTerm = formula(ONE_TERM, wideGroupTable(24)).priors(PRIORS);
   const levelOne = await oneTerm.fit({ ...options, workers: 1 });
   const levelTwo = await oneTerm.fit({ ...options, workers: 2 });
-  assert.match(levelOne.info.methodReason, /12 group effects integrated out/);
+  assert.match(levelOne.info.methodReason, /48 group effects integrated out/);
   assert.deepEqual(levelTwo.draws("r_g1[3,treat]"), levelOne.draws("r_g1[3,treat]"));
   assert.deepEqual(levelTwo.draws("b_treat"), levelOne.draws("b_treat"));
 });
@@ -120,10 +132,12 @@ Deno.test("fit: method option is validated, recorded in fit.info and the summary
  */
 /**
  * The same model fitted collapsed and with NUTS: crossed terms (every coefficient integrated
- * out, normal priors; and partially collapsed with brms's default priors) and one term (level effects integrated out, brms's default non-conjugate
- * Intercept and b priors: student-t and flat; the sd prior is normal, as a heavy-tailed one makes
- * the group effects' posterior sd too noisy an estimate for the 20% rule below). In the one-term
- * case both sds reach 0, so the collapsed fit samples them as signed scales (checked).
+ * out, normal priors; and partially collapsed with brms's default priors), one term of 24 levels
+ * (level effects integrated out level by level, brms's default non-conjugate Intercept and b
+ * priors: student-t and flat; the sd prior is normal, as a heavy-tailed one makes the group
+ * effects' posterior sd too noisy an estimate for the 20% rule below; in that case the collapsed
+ * fit samples the sds as the signed scales or log sds checked) and one term of 6 levels at brms's
+ * default priors throughout (fully collapsed, since it has at most 20 levels).
  */
 const AGREEMENT_CASES = [
   {
@@ -145,18 +159,28 @@ const AGREEMENT_CASES = [
     signedScales: undefined as boolean[] | undefined,
   },
   {
-    name: "one term, default Intercept and b priors",
-    formula: "y ~ 1 + treat + (1 + treat | g1)",
+    name: "one term of 24 levels, default Intercept and b priors",
+    formula: ONE_TERM,
+    levels: 24,
     priors: { sd: normal(0, 0.5), sigma: normal(0, 1), cor: lkj(2) },
-    compared: 2 + 2 + 1 + 1 + 6 * 2, // b, sd_g1, cor, sigma, r
-    effects: 6,
+    compared: 2 + 2 + 1 + 1 + 24 * 2, // b, sd_g1, cor, sigma, r
+    effects: 24,
     signedScales: [true, true],
+  },
+  {
+    name: "one term of 6 levels, brms's default priors",
+    formula: ONE_TERM,
+    priors: {},
+    compared: 2 + 2 + 1 + 1 + 6 * 2,
+    effects: 6,
+    signedScales: undefined as boolean[] | undefined,
   },
 ];
 
 for (const agreement of AGREEMENT_CASES) {
   Deno.test(`fit (${agreement.name}): collapsed and NUTS agree on b, sd, cor, sigma and group effects`, async () => {
-    const builder = formula(agreement.formula, crossedTable()).priors(agreement.priors);
+    const table = agreement.levels ? wideGroupTable(agreement.levels) : crossedTable();
+    const builder = formula(agreement.formula, table).priors(agreement.priors);
     const options = {
       chains: 4,
       warmup: 500,

@@ -4,13 +4,38 @@ import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../../lib/model/collapsed_draws.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import * as workerEntry from "../../lib/model/collapsed_target.ts";
+import { makeTable, type Table } from "../../lib/data/table.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { crossedSpec, simulatedTable, singleTermSpec, withNormalPriors } from "./_fixtures.ts";
 
-Deno.test("collapsedTargetFromData: level-collapsed for one grouping term, fully collapsed for crossed terms", () => {
+/** `table` with g1 over MAX_FULLY_COLLAPSED_LEVELS + 1 levels (collapsed level by level). */
+function manyLevels(table: Table): Table {
+  const levels = workerEntry.MAX_FULLY_COLLAPSED_LEVELS + 1;
+  const g1 = Float64Array.from({ length: table.nRows }, (_, i) => 1 + (i % levels));
+  return makeTable({ ...table.columns, g1: { kind: "number", values: g1 } });
+}
+
+Deno.test("collapsedTargetFromData: level-collapsed for one grouping term of many levels, else fully collapsed", () => {
   const table = simulatedTable(120, "gaussian");
-  const one = workerEntry.collapsedTargetFromData(compileModel(singleTermSpec("gaussian"), table));
-  assert.ok(one instanceof LevelCollapsedGaussian);
+  // g1 has 4 levels (≤ MAX_FULLY_COLLAPSED_LEVELS): fully collapsed.
+  const few = compileModel(singleTermSpec("gaussian"), table);
+  assert.equal(few.terms[0].nGroups, 4);
+  assert.ok(!workerEntry.levelCollapses(few));
+  assert.ok(workerEntry.collapsedTargetFromData(few) instanceof CollapsedGaussian);
+  // The same term over MAX_FULLY_COLLAPSED_LEVELS + 1 levels: level by level.
+  const many = compileModel(singleTermSpec("gaussian"), manyLevels(table));
+  assert.ok(workerEntry.levelCollapses(many));
+  assert.ok(workerEntry.collapsedTargetFromData(many) instanceof LevelCollapsedGaussian);
+  // Few levels but a β prior the fully collapsed target would sample unwhitened: level by level.
+  const spec = singleTermSpec("gaussian");
+  const exponential: ModelSpec = {
+    ...spec,
+    priors: spec.priors.map((p) =>
+      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "exponential", rate: 1 } } : p
+    ),
+  };
+  assert.ok(workerEntry.levelCollapses(compileModel(exponential, table)));
   const crossed = workerEntry.collapsedTargetFromData(
     compileModel(withNormalPriors(crossedSpec("gaussian")), table),
   );
@@ -18,8 +43,10 @@ Deno.test("collapsedTargetFromData: level-collapsed for one grouping term, fully
 });
 
 Deno.test("the workers' finishing step gives chain c exactly what collapsedToFull gives it", async () => {
-  const data = compileModel(singleTermSpec("gaussian"), simulatedTable(120, "gaussian"));
+  const table = manyLevels(simulatedTable(120, "gaussian"));
+  const data = compileModel(singleTermSpec("gaussian"), table);
   const target = workerEntry.collapsedTargetFromData(data);
+  assert.ok(target instanceof LevelCollapsedGaussian);
   const options = {
     chains: 2,
     warmup: 60,
