@@ -39,6 +39,9 @@ import type { PriorDistribution } from "../spec/model_spec.ts";
  */
 export const MAX_COLLAPSED_DIM = 120;
 
+/** −∞ as a module constant (see MINUS_INFINITY in lib/model/level_collapsed_gaussian.ts). */
+const MINUS_INFINITY = -Infinity;
+
 /**
  * Where one varying-effects term lives in φ (offsets of the sd coordinates and the correlation
  * reals, −1 when uncorrelated; the fully collapsed target samples log sd's) and in γ.
@@ -174,6 +177,9 @@ export class CollapsedGaussian implements SamplerTarget {
   private readonly sampledPriors: PriorDistribution[];
   /** Latent precisions of student_t/Cauchy β, null when there are none. */
   private readonly mixture: ScaleMixturePriors | null;
+  /** log p(φ) with Jacobians and log p(y | φ) from the last successful {@link factor}. */
+  private lastPrior = NaN;
+  private lastMarginal = NaN;
 
   constructor(data: CompiledData) {
     const why = collapsedIneligibility(data);
@@ -259,11 +265,13 @@ export class CollapsedGaussian implements SamplerTarget {
 
   /**
    * Prior + Jacobian terms of φ, the per-term Σ⁻¹, and P = A/σ² + Λ0 factorised into this.R with
-   * μ in this.mu. Returns [log p(φ) with Jacobians, log p(y | φ)], or null when P is not
-   * positive definite or a value is not finite. When `gradient` is given the prior part of the
-   * gradient is written into it (it must be zeroed).
+   * μ in this.mu. Returns false when P is not positive definite or a value is not finite, else
+   * true with log p(φ) (Jacobians included) in {@link lastPrior} and log p(y | φ) in
+   * {@link lastMarginal}: fields, not a returned pair, and loops without closures, so that a
+   * gradient allocates nothing (no garbage collection inside the sampling loop). When
+   * `gradient` is given the prior part of the gradient is written into it (it must be zeroed).
    */
-  private factor(phi: Float64Array, gradient: Float64Array | null): [number, number] | null {
+  private factor(phi: Float64Array, gradient: Float64Array | null): boolean {
     const d = this.data;
     const N = this.N;
     let lp = 0;
@@ -281,20 +289,19 @@ export class CollapsedGaussian implements SamplerTarget {
     lp += priorLogDensityInto(d.sigmaPrior, sigma) + u;
     if (gradient) gradient[this.layout.phiSigma] += priorDerivative[0] * sigma + 1;
     const phiBeta = this.layout.phiBeta ?? 0;
-    this.sampledPriors.forEach((prior, i) => {
-      lp += priorLogDensityInto(prior, phi[phiBeta + i]);
+    for (let i = 0; i < this.sampledPriors.length; i++) {
+      lp += priorLogDensityInto(this.sampledPriors[i], phi[phiBeta + i]);
       if (gradient) gradient[phiBeta + i] += priorDerivative[0];
-    });
+    }
     if (this.mixture) {
       // β | λ ~ N(m, s²/λ): the prior precisions of these β follow the point.
-      const [lpMix, logDetMix, quadMix] = this.mixture.setPrecisions(phi, this.prec0, gradient);
-      lp += lpMix;
-      logDetPrior += logDetMix;
-      quad0 += quadMix;
+      lp += this.mixture.setPrecisions(phi, this.prec0, gradient);
+      logDetPrior += this.mixture.logDet;
+      quad0 += this.mixture.quad;
     }
-    if (!Number.isFinite(lp)) return null;
+    if (!Number.isFinite(lp)) return false;
 
-    if (!this.precision.factor(invVar, this.termPrecisions)) return null;
+    if (!this.precision.factor(invVar, this.termPrecisions)) return false;
     const mu = this.mu;
     for (let i = 0; i < N; i++) mu[i] = this.v[i] * invVar;
     for (let p = 0; p < this.layout.nBeta; p++) mu[p] += this.prec0[p] * this.mean0[p];
@@ -307,8 +314,10 @@ export class CollapsedGaussian implements SamplerTarget {
       const beta = phi.subarray(phiBeta, phiBeta + this.sampled.count);
       logMarginal += this.sampled.condition(this.precision, mu, beta, gradient, phiBeta);
     }
-    if (!Number.isFinite(logMarginal)) return null;
-    return [lp, logMarginal];
+    if (!Number.isFinite(logMarginal)) return false;
+    this.lastPrior = lp;
+    this.lastMarginal = logMarginal;
+    return true;
   }
 
   /**
@@ -316,8 +325,7 @@ export class CollapsedGaussian implements SamplerTarget {
    * sampled β too where some are sampled. NaN when P is not positive definite.
    */
   logMarginalLikelihood(phi: Float64Array): number {
-    const r = this.factor(phi, null);
-    return r === null ? NaN : r[1];
+    return this.factor(phi, null) ? this.lastMarginal : NaN;
   }
 
   /**
@@ -326,7 +334,7 @@ export class CollapsedGaussian implements SamplerTarget {
    * Returns false when P is not positive definite.
    */
   conditional(phi: Float64Array, mean: Float64Array): boolean {
-    if (this.factor(phi, null) === null) return false;
+    if (!this.factor(phi, null)) return false;
     mean.set(this.mu);
     return true;
   }
@@ -345,8 +353,7 @@ export class CollapsedGaussian implements SamplerTarget {
 
   logDensityGradient(phi: Float64Array, gradient: Float64Array): number {
     gradient.fill(0);
-    const r = this.factor(phi, gradient);
-    if (r === null) return -Infinity;
+    if (!this.factor(phi, gradient)) return MINUS_INFINITY;
     const d = this.data;
     const N = this.N;
     const mu = this.mu;
@@ -389,8 +396,8 @@ export class CollapsedGaussian implements SamplerTarget {
     const muAmu = this.precision.dataQuadraticForm(mu);
     const free = N - (this.sampled?.count ?? 0);
     gradient[this.layout.phiSigma] += -s.n + (s.yty - 2 * muV + muAmu) * invVar + free - trSPrior;
-    const lp = r[0] + r[1];
-    return Number.isFinite(lp) ? lp : -Infinity;
+    const lp = this.lastPrior + this.lastMarginal;
+    return Number.isFinite(lp) ? lp : MINUS_INFINITY;
   }
 
   /** The diagonal blocks of P⁻¹ conditioned on the sampled β: S̃ = S − C S_ss⁻¹ Cᵀ. */
