@@ -28,6 +28,7 @@ import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 import { familyOf } from "../families/mod.ts";
 import { SampledCoefficients } from "./sampled_coefficients.ts";
 import { isScaleMixture, ScaleMixturePriors } from "./scale_mixture_priors.ts";
+import { sdKneeAt } from "./sd_knee.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /**
@@ -181,7 +182,12 @@ export class CollapsedGaussian implements SamplerTarget {
   private lastPrior = NaN;
   private lastMarginal = NaN;
 
-  constructor(data: CompiledData) {
+  /**
+   * @param options.sdCoordinate "knee" (default): each sd is sampled through v with log sd = κ(v)
+   *   (lib/model/sd_knee.ts), the knee at the log of its natural scale sd(y)/rms(x); "log": v =
+   *   log sd.
+   */
+  constructor(data: CompiledData, options: { sdCoordinate?: "knee" | "log" } = {}) {
     const why = collapsedIneligibility(data);
     if (why !== null) throw new Error(`collapsed Gaussian target: ${why}`);
     const s = data.stats;
@@ -250,12 +256,40 @@ export class CollapsedGaussian implements SamplerTarget {
       prec0,
     );
     this.v = this.precision.dataVector;
+    if ((options.sdCoordinate ?? "knee") === "knee") this.placeKnees();
 
     this.work = terms.map(({ K }) => levelCovarianceWork(K));
     this.termPrecisions = this.work.map((w) => w.Q);
     this.termBlocks = terms.map((t) => new Float64Array(t.J * t.K * t.K));
     this.mu = new Float64Array(N);
     this.betaVariance = new Float64Array(P);
+  }
+
+  /**
+   * Each term's sd knees (lib/model/sd_knee.ts) at log(sd(y) / rms(x_a)): y's sd from yᵀy and,
+   * with an intercept, Σy (the intercept's entry of Xᵀy); x_a's root mean square over the rows
+   * from the diagonal of A = XᵀX over the term's level effects for coefficient a.
+   */
+  private placeKnees(): void {
+    const s = this.stats;
+    const n = Math.max(s.n, 1);
+    const mean = this.data.hasIntercept ? this.v[0] / n : 0;
+    const variance = s.yty / n - mean * mean;
+    const ySd = Math.sqrt(variance > 0 ? variance : s.yty / n);
+    const unit = new Float64Array(this.N);
+    for (const lay of this.layout.terms) {
+      lay.sdKnee = [];
+      for (let a = 0; a < lay.K; a++) {
+        let sumSquares = 0;
+        for (let j = 0; j < lay.J; j++) {
+          const i = lay.gamma + j * lay.K + a;
+          unit[i] = 1;
+          sumSquares += this.precision.dataQuadraticForm(unit);
+          unit[i] = 0;
+        }
+        lay.sdKnee.push(sdKneeAt(ySd, Math.sqrt(sumSquares / n)));
+      }
+    }
   }
 
   /** Number of coefficients integrated out. */
