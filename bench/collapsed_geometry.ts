@@ -15,6 +15,7 @@ import { compileModel } from "../lib/model/compile.ts";
 import { CollapsedGaussian } from "../lib/model/collapsed_gaussian.ts";
 import { CpuBackend } from "../lib/sampler/cpu_backend.ts";
 import { bushPratherAppendixModel } from "./cpu_models.ts";
+import { PAPER_SAMPLER } from "../lib/spec/paper_models.ts";
 
 const arg = (name: string, fallback: string) => {
   const at = Deno.args.indexOf(name);
@@ -26,16 +27,15 @@ const table = await loadBushPrather();
 const data = compileModel(bushPratherAppendixModel(table).toJSON(), table);
 const target = new CollapsedGaussian(data);
 const dim = target.dim;
-const chains = await new CpuBackend().sample(target, {
-  chains: 4,
-  warmup: 1000,
-  draws: 1000,
+// The paper's sampler settings (4 × (1000 + 1000), adapt_delta 0.95), as a fit runs them.
+const settings = {
+  ...PAPER_SAMPLER,
   seed,
-  adaptDelta: 0.95,
   maxTreedepth: 10,
   metric,
-  warmupStart: "laplace",
-});
+  warmupStart: "laplace" as const,
+};
+const chains = await new CpuBackend().sample(target, settings);
 const sum = (a: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
