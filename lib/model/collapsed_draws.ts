@@ -16,6 +16,7 @@ import type { CompiledData } from "./compiled_data.ts";
 import { CompiledModel } from "./compiled_model.ts";
 import { choleskyCorrForward, corrParamCount, reflectCorrelationReals } from "./cholesky_corr.ts";
 import { thetaFromCoefficients, thetaFromVaryingEffects } from "./varying_effects.ts";
+import { sdKnee } from "./sd_knee.ts";
 
 /**
  * A target whose sampled point leaves some coefficients integrated out: the fully collapsed
@@ -120,8 +121,10 @@ export class ThetaAssembler {
           theta[term.logSdOffset + k] = Math.log(sd[k]);
           if (v < 0) flip[k] = -1;
         } else {
-          sd[k] = Math.exp(v);
-          theta[term.logSdOffset + k] = v;
+          const knee = lay.terms[t].sdKnee?.[k];
+          const logSd = knee === undefined || Number.isNaN(knee) ? v : sdKnee(v, knee);
+          sd[k] = Math.exp(logSd);
+          theta[term.logSdOffset + k] = logSd;
         }
       }
       L.fill(0);

@@ -28,6 +28,7 @@ import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 import { familyOf } from "../families/mod.ts";
 import { SampledCoefficients } from "./sampled_coefficients.ts";
 import { isScaleMixture, ScaleMixturePriors } from "./scale_mixture_priors.ts";
+import { sdKneeAt } from "./sd_knee.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /**
@@ -38,6 +39,9 @@ import type { PriorDistribution } from "../spec/model_spec.ts";
  * lib/model/level_collapsed_gaussian.ts, and need no such limit.)
  */
 export const MAX_COLLAPSED_DIM = 120;
+
+/** −∞ as a module constant (see MINUS_INFINITY in lib/model/level_collapsed_gaussian.ts). */
+const MINUS_INFINITY = -Infinity;
 
 /**
  * Where one varying-effects term lives in φ (offsets of the sd coordinates and the correlation
@@ -198,8 +202,16 @@ export class CollapsedGaussian implements SamplerTarget {
   private readonly sampledPriors: PriorDistribution[];
   /** Latent precisions of student_t/Cauchy β, null when there are none. */
   private readonly mixture: ScaleMixturePriors | null;
+  /** log p(φ) with Jacobians and log p(y | φ) from the last successful {@link factor}. */
+  private lastPrior = NaN;
+  private lastMarginal = NaN;
 
-  constructor(data: CompiledData) {
+  /**
+   * @param options.sdCoordinate "knee" (default): each sd is sampled through v with log sd = κ(v)
+   *   (lib/model/sd_knee.ts), the knee at the log of its natural scale sd(y)/rms(x); "log": v =
+   *   log sd.
+   */
+  constructor(data: CompiledData, options: { sdCoordinate?: "knee" | "log" } = {}) {
     const why = collapsedIneligibility(data);
     if (why !== null) throw new Error(`collapsed Gaussian target: ${why}`);
     const s = data.stats;
@@ -268,6 +280,7 @@ export class CollapsedGaussian implements SamplerTarget {
       prec0,
     );
     this.v = this.precision.dataVector;
+    if ((options.sdCoordinate ?? "knee") === "knee") this.placeKnees();
 
     this.work = terms.map(({ K }) => levelCovarianceWork(K));
     this.termPrecisions = this.work.map((w) => w.Q);
@@ -294,6 +307,33 @@ export class CollapsedGaussian implements SamplerTarget {
     return meanSquare > 0 && Number.isFinite(meanSquare) ? 0.5 * Math.log(meanSquare) : 0;
   }
 
+  /**
+   * Each term's sd knees (lib/model/sd_knee.ts) at log(sd(y) / rms(x_a)): y's sd from yᵀy and,
+   * with an intercept, Σy (the intercept's entry of Xᵀy); x_a's root mean square over the rows
+   * from the diagonal of A = XᵀX over the term's level effects for coefficient a.
+   */
+  private placeKnees(): void {
+    const s = this.stats;
+    const n = Math.max(s.n, 1);
+    const mean = this.data.hasIntercept ? this.v[0] / n : 0;
+    const variance = s.yty / n - mean * mean;
+    const ySd = Math.sqrt(variance > 0 ? variance : s.yty / n);
+    const unit = new Float64Array(this.N);
+    for (const lay of this.layout.terms) {
+      lay.sdKnee = [];
+      for (let a = 0; a < lay.K; a++) {
+        let sumSquares = 0;
+        for (let j = 0; j < lay.J; j++) {
+          const i = lay.gamma + j * lay.K + a;
+          unit[i] = 1;
+          sumSquares += this.precision.dataQuadraticForm(unit);
+          unit[i] = 0;
+        }
+        lay.sdKnee.push(sdKneeAt(ySd, Math.sqrt(sumSquares / n)));
+      }
+    }
+  }
+
   /** Number of coefficients integrated out. */
   get gammaDim(): number {
     return this.N;
@@ -301,11 +341,13 @@ export class CollapsedGaussian implements SamplerTarget {
 
   /**
    * Prior + Jacobian terms of φ, the per-term Σ⁻¹, and P = A/σ² + Λ0 factorised into this.R with
-   * μ in this.mu. Returns [log p(φ) with Jacobians, log p(y | φ)], or null when P is not
-   * positive definite or a value is not finite. When `gradient` is given the prior part of the
-   * gradient is written into it (it must be zeroed).
+   * μ in this.mu. Returns false when P is not positive definite or a value is not finite, else
+   * true with log p(φ) (Jacobians included) in {@link lastPrior} and log p(y | φ) in
+   * {@link lastMarginal}: fields, not a returned pair, and loops without closures, so that a
+   * gradient allocates nothing (no garbage collection inside the sampling loop). When
+   * `gradient` is given the prior part of the gradient is written into it (it must be zeroed).
    */
-  private factor(phi: Float64Array, gradient: Float64Array | null): [number, number] | null {
+  private factor(phi: Float64Array, gradient: Float64Array | null): boolean {
     const d = this.data;
     const N = this.N;
     let lp = 0;
@@ -325,20 +367,19 @@ export class CollapsedGaussian implements SamplerTarget {
     // ∂/∂log σ here and in logDensityGradient; it scales by dlog σ/dw at the end.
     if (gradient) gradient[this.layout.phiSigma] += priorDerivative[0] * sigma + 1;
     const phiBeta = this.layout.phiBeta ?? 0;
-    this.sampledPriors.forEach((prior, i) => {
-      lp += priorLogDensityInto(prior, phi[phiBeta + i]);
+    for (let i = 0; i < this.sampledPriors.length; i++) {
+      lp += priorLogDensityInto(this.sampledPriors[i], phi[phiBeta + i]);
       if (gradient) gradient[phiBeta + i] += priorDerivative[0];
-    });
+    }
     if (this.mixture) {
       // β | λ ~ N(m, s²/λ): the prior precisions of these β follow the point.
-      const [lpMix, logDetMix, quadMix] = this.mixture.setPrecisions(phi, this.prec0, gradient);
-      lp += lpMix;
-      logDetPrior += logDetMix;
-      quad0 += quadMix;
+      lp += this.mixture.setPrecisions(phi, this.prec0, gradient);
+      logDetPrior += this.mixture.logDet;
+      quad0 += this.mixture.quad;
     }
-    if (!Number.isFinite(lp)) return null;
+    if (!Number.isFinite(lp)) return false;
 
-    if (!this.precision.factor(invVar, this.termPrecisions)) return null;
+    if (!this.precision.factor(invVar, this.termPrecisions)) return false;
     const mu = this.mu;
     for (let i = 0; i < N; i++) mu[i] = this.v[i] * invVar;
     for (let p = 0; p < this.layout.nBeta; p++) mu[p] += this.prec0[p] * this.mean0[p];
@@ -351,8 +392,10 @@ export class CollapsedGaussian implements SamplerTarget {
       const beta = phi.subarray(phiBeta, phiBeta + this.sampled.count);
       logMarginal += this.sampled.condition(this.precision, mu, beta, gradient, phiBeta);
     }
-    if (!Number.isFinite(logMarginal)) return null;
-    return [lp, logMarginal];
+    if (!Number.isFinite(logMarginal)) return false;
+    this.lastPrior = lp;
+    this.lastMarginal = logMarginal;
+    return true;
   }
 
   /**
@@ -360,8 +403,7 @@ export class CollapsedGaussian implements SamplerTarget {
    * sampled β too where some are sampled. NaN when P is not positive definite.
    */
   logMarginalLikelihood(phi: Float64Array): number {
-    const r = this.factor(phi, null);
-    return r === null ? NaN : r[1];
+    return this.factor(phi, null) ? this.lastMarginal : NaN;
   }
 
   /**
@@ -370,7 +412,7 @@ export class CollapsedGaussian implements SamplerTarget {
    * Returns false when P is not positive definite.
    */
   conditional(phi: Float64Array, mean: Float64Array): boolean {
-    if (this.factor(phi, null) === null) return false;
+    if (!this.factor(phi, null)) return false;
     mean.set(this.mu);
     return true;
   }
@@ -389,8 +431,7 @@ export class CollapsedGaussian implements SamplerTarget {
 
   logDensityGradient(phi: Float64Array, gradient: Float64Array): number {
     gradient.fill(0);
-    const r = this.factor(phi, gradient);
-    if (r === null) return -Infinity;
+    if (!this.factor(phi, gradient)) return MINUS_INFINITY;
     const d = this.data;
     const N = this.N;
     const mu = this.mu;
@@ -434,8 +475,8 @@ export class CollapsedGaussian implements SamplerTarget {
     const free = N - (this.sampled?.count ?? 0);
     gradient[this.layout.phiSigma] += -s.n + (s.yty - 2 * muV + muAmu) * invVar + free - trSPrior;
     gradient[this.layout.phiSigma] *= this.layout.sigmaScale ?? 1;
-    const lp = r[0] + r[1];
-    return Number.isFinite(lp) ? lp : -Infinity;
+    const lp = this.lastPrior + this.lastMarginal;
+    return Number.isFinite(lp) ? lp : MINUS_INFINITY;
   }
 
   /** The diagonal blocks of P⁻¹ conditioned on the sampled β: S̃ = S − C S_ss⁻¹ Cᵀ. */

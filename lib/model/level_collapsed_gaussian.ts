@@ -111,7 +111,8 @@ export function collapsedModeSummary(data: CompiledData): CollapsedModeSummary {
     interceptPrior: normalStandIn(data.interceptPrior),
     bPriors: data.bPriors.map(normalStandIn),
   };
-  const collapsed = new CollapsedGaussian(standIn);
+  // φ = log sd below (dropAtZero's "− φ_k" takes off its Jacobian): no knee.
+  const collapsed = new CollapsedGaussian(standIn, { sdCoordinate: "log" });
   const phiHat = climbToMode(collapsed, new Float64Array(collapsed.dim));
   const mean = new Float64Array(collapsed.gammaDim);
   const precision = collapsed.precision;

@@ -11,6 +11,7 @@ import type { CompiledTerm } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
 import { invertLower } from "./_dense.ts";
+import { sdKnee, sdKneeSlope } from "./sd_knee.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /** Where a term's hyperparameters live in the unconstrained vector (phiCor −1: uncorrelated). */
@@ -22,6 +23,11 @@ export interface LevelCovarianceLayout {
   phiCor: number;
   /** Per coefficient, whether its sd is sampled as a signed scale (absent: all log sd). */
   signedSd?: boolean[];
+  /**
+   * Per coefficient, the knee k of a log-sd coordinate v with log sd = κ(v) (lib/model/sd_knee.ts);
+   * NaN, or absent for the whole term: v = log sd. Not combined with `signedSd`.
+   */
+  sdKnee?: number[];
 }
 
 /**
@@ -54,6 +60,8 @@ export interface LevelCovarianceWork {
   K: number;
   /** The sd's, or for signed scales u itself (D = diag(sd) below). */
   sd: Float64Array;
+  /** d log sd / dv of each log-sd coordinate v: κ′(v) with a knee, else 1. */
+  slope: Float64Array;
   /** Cholesky factor of the correlation matrix and its inverse. */
   L: Float64Array;
   Linv: Float64Array;
@@ -74,6 +82,7 @@ export function levelCovarianceWork(K: number): LevelCovarianceWork {
   return {
     K,
     sd: new Float64Array(K),
+    slope: new Float64Array(K).fill(1),
     L: square(),
     Linv: square(),
     Q: square(),
@@ -114,6 +123,18 @@ export function levelPrecisionForward(
       lp += priorLogDensityInto(term.sdPriors[k], Math.abs(v));
       if (gradient) gradient[lay.phiSd + k] += Math.sign(v) * priorDerivative[0];
       logDetQ -= 2 * Math.log(Math.abs(v));
+    } else if (lay.sdKnee !== undefined && !Number.isNaN(lay.sdKnee[k])) {
+      // log sd = κ(v), density of v = that of log sd · κ′(v).
+      const u = sdKnee(v, lay.sdKnee[k]);
+      const slope = sdKneeSlope[0];
+      const sd = Math.exp(u);
+      w.sd[k] = sd;
+      w.slope[k] = slope;
+      lp += priorLogDensityInto(term.sdPriors[k], sd) + u + Math.log(slope);
+      if (gradient) {
+        gradient[lay.phiSd + k] += (priorDerivative[0] * sd + 1) * slope + sdKneeSlope[1] / slope;
+      }
+      logDetQ -= 2 * u;
     } else {
       const sd = Math.exp(v);
       w.sd[k] = sd;
@@ -177,7 +198,8 @@ export function levelPrecisionBackward(
   for (let a = 0; a < K; a++) {
     let s = 0;
     for (let m = a; m < K; m++) s += w.Linv[m * K + a] * V[m * K + a];
-    gradient[lay.phiSd + a] += lay.signedSd?.[a] ? (s - J) / w.sd[a] : s - J;
+    // With a knee, ∂/∂v = ∂/∂log sd · κ′(v) (w.slope is 1 otherwise).
+    gradient[lay.phiSd + a] += lay.signedSd?.[a] ? (s - J) / w.sd[a] : (s - J) * w.slope[a];
   }
   if (lay.phiCor < 0) return;
   const X = w.X;

@@ -22,6 +22,15 @@ export function priorLogDensityInto(dist: PriorDistribution, x: number): number 
     case "flat":
       priorDerivative[0] = 0;
       return 0;
+    case "student_t":
+    case "cauchy": {
+      // brms's default sigma prior: no tuple per call (see studentT below).
+      const df = dist.dist === "cauchy" ? 1 : dist.df;
+      const d = x - dist.mu;
+      const scaled = df * dist.sigma * dist.sigma;
+      priorDerivative[0] = (-(df + 1) * d) / (scaled + d * d);
+      return -0.5 * (df + 1) * Math.log1p((d * d) / scaled);
+    }
     default: {
       const [lp, d] = priorLogDensity(dist, x);
       priorDerivative[0] = d;

@@ -29,7 +29,7 @@ export function isScaleMixture(prior: PriorDistribution): boolean {
  * import { ScaleMixturePriors } from "./scale_mixture_priors.ts";
  * const m = new ScaleMixturePriors([0], [{ dist: "student_t", df: 3, mu: 0, sigma: 2.5 }], 4);
  * const prec = new Float64Array(1);
- * const [lp] = m.setPrecisions(new Float64Array([0, 0, 0, 0, 0]), prec, null);
+ * const lp = m.setPrecisions(new Float64Array([0, 0, 0, 0, 0]), prec, null);
  * console.assert(prec[0] === 1 / 6.25 && lp === -1.5);
  * ```
  */
@@ -73,15 +73,20 @@ export class ScaleMixturePriors {
     this.indices.forEach((i, k) => (mean0[i] = this.loc[k]));
   }
 
+  /** Σ log(λ/s²) and Σ (λ/s²) m² from the last {@link setPrecisions}. */
+  logDet = 0;
+  quad = 0;
+
   /**
-   * Write λ/s² into `prec0` (over β) from the point; returns [the hyperprior's log density with
-   * its Jacobian, Σ log(λ/s²), Σ (λ/s²) m²] and adds the hyperprior's gradient when given.
+   * Write λ/s² into `prec0` (over β) from the point; returns the hyperprior's log density with
+   * its Jacobian, leaves Σ log(λ/s²) in {@link logDet} and Σ (λ/s²) m² in {@link quad} (fields,
+   * so that a gradient allocates nothing), and adds the hyperprior's gradient when given.
    */
   setPrecisions(
     point: Float64Array,
     prec0: Float64Array,
     gradient: Float64Array | null,
-  ): [number, number, number] {
+  ): number {
     let lp = 0;
     let logDet = 0;
     let quad = 0;
@@ -96,7 +101,9 @@ export class ScaleMixturePriors {
       logDet += Math.log(p);
       quad += p * this.loc[k] * this.loc[k];
     }
-    return [lp, logDet, quad];
+    this.logDet = logDet;
+    this.quad = quad;
+    return lp;
   }
 
   /**
@@ -109,9 +116,10 @@ export class ScaleMixturePriors {
     variance: Float64Array,
     gradient: Float64Array,
   ): void {
-    this.indices.forEach((i, k) => {
+    for (let k = 0; k < this.indices.length; k++) {
+      const i = this.indices[k];
       const d = mu[i] - this.loc[k];
       gradient[this.offset + k] += 0.5 - 0.5 * prec0[i] * (d * d + variance[i]);
-    });
+    }
   }
 }

@@ -5,6 +5,7 @@ import { assembleTheta, collapsedToFull } from "../../lib/model/collapsed_draws.
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws, type ChainDraws } from "../../lib/sampler/backend.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { sdKnee } from "../../lib/model/sd_knee.ts";
 import { COLLAPSIBLE, GEOMETRIES, seeded, simulatedTable } from "./_fixtures.ts";
 
 const normalPriorSpec = COLLAPSIBLE.crossed;
@@ -19,7 +20,8 @@ function constantChain(phi: Float64Array, n: number): ChainDraws {
 for (const [geometry, reparameterize] of Object.entries(GEOMETRIES)) {
   Deno.test(`collapsed draws (${geometry}): θ rows give back γ and φ through generateQuantities`, () => {
     const data = reparameterize(compileModel(normalPriorSpec(), simulatedTable(150, "gaussian")));
-    const target = new CollapsedGaussian(data);
+    // φ's sd coordinates read as log sd below (the knee's map is tested in collapsed_gaussian_test).
+    const target = new CollapsedGaussian(data, { sdCoordinate: "log" });
     const u = seeded(3);
     const phi = Float64Array.from({ length: target.dim }, () => u() - 0.5);
     const gamma = Float64Array.from({ length: target.gammaDim }, () => 2 * u() - 1);
@@ -124,4 +126,23 @@ Deno.test("collapsed draws: a precision that is not positive definite is a Hetfx
       e instanceof HetfxError &&
       /chain 1, draw 1.*not positive definite.*method "nuts"/.test(e.message),
   );
+});
+
+Deno.test("collapsed draws: an sd sampled through a knee is written to θ as log sd = κ(v)", () => {
+  const data = compileModel(normalPriorSpec(), simulatedTable(150, "gaussian"));
+  const target = new CollapsedGaussian(data);
+  const u = seeded(4);
+  // v spread over both sides of the knees (near −0.1 … 0.7 for these data).
+  const phi = Float64Array.from({ length: target.dim }, () => 6 * u() - 4);
+  const gamma = Float64Array.from({ length: target.gammaDim }, () => 2 * u() - 1);
+  const theta = assembleTheta(target, phi, gamma, new Float64Array(data.dim));
+  const named = generateQuantities(data, [{ ...constantChain(phi, 1), theta }]).values;
+  data.terms.forEach((term, t) => {
+    const lay = target.layout.terms[t];
+    term.coefNames.forEach((coef, k) => {
+      const expected = Math.exp(sdKnee(phi[lay.phiSd + k], lay.sdKnee![k]));
+      const got = named.get(`sd_${term.group}__${coef}`)![0];
+      assert.ok(Math.abs(got - expected) < 1e-12 * expected, `${term.group} ${coef}`);
+    });
+  });
 });

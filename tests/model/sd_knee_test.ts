@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { sdKnee, sdKneeAt, sdKneeSlope } from "../../lib/model/sd_knee.ts";
+
+Deno.test("sdKnee: κ′ and κ″ match central differences of κ, and κ is increasing", () => {
+  const h = 1e-5;
+  let previous = -Infinity;
+  for (let v = -12; v <= 12; v += 0.37) {
+    for (const k of [-1.5, 0, 2]) {
+      const value = sdKnee(v, k);
+      const [slope, curvature] = sdKneeSlope;
+      const up = sdKnee(v + h, k);
+      const upSlope = sdKneeSlope[0];
+      const down = sdKnee(v - h, k);
+      const downSlope = sdKneeSlope[0];
+      // Central differences: error O(h²·κ‴) for κ′, plus rounding O(ε·|κ|/h) ≈ 1e-9 here.
+      assert.ok(Math.abs((up - down) / (2 * h) - slope) < 1e-6 * Math.max(1, slope), `κ′ at ${v}`);
+      assert.ok(Math.abs((upSlope - downSlope) / (2 * h) - curvature) < 1e-6, `κ″ at ${v}`);
+      assert.ok(slope >= 1);
+      if (k === 0) {
+        assert.ok(value > previous, `increasing at ${v}`);
+        previous = value;
+      }
+    }
+  }
+});
+
+Deno.test("sdKnee: the identity right of the knee, v − (k − v)²/2 far left of it", () => {
+  // softplus(x) = x + log1p(e⁻ˣ) and → e^x: at k − v = −30, κ(v) − v = −e⁻⁶⁰/2 rounds to 0.
+  assert.equal(sdKnee(31, 1), 31);
+  const v = -40;
+  const k = 0.5;
+  // s = (k − v) + log1p(e^{−(k−v)}): the correction to the parabola is below 1e-15 relative.
+  assert.ok(Math.abs(sdKnee(v, k) - (v - 0.5 * (k - v) ** 2)) < 1e-12 * (k - v) ** 2);
+  assert.ok(Math.abs(sdKneeSlope[0] - (1 + (k - v))) < 1e-9);
+  // No overflow or NaN at extreme arguments.
+  for (const x of [-1e6, 1e6]) assert.ok(Number.isFinite(sdKnee(x, 0)));
+});
+
+Deno.test("sdKneeAt: log(sd(y)/rms(x)), 0 for a degenerate scale", () => {
+  assert.equal(sdKneeAt(3, 1), Math.log(3));
+  assert.equal(sdKneeAt(1, 0), 0);
+  assert.equal(sdKneeAt(0, 1), 0);
+});
