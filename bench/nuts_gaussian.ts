@@ -2,7 +2,9 @@
  * Micro-benchmark (not a test): NUTS on a 200-d standard Gaussian with the CPU backend (diag
  * metric), and on a 50-d one with the dense metric (O(d²) per leapfrog; in 200-d Stan's dense
  * warmup, whose first windows estimate a 200 × 200 covariance from 25 draws, drives the step
- * size down and the trees to the depth limit, so it takes minutes). Writes
+ * size down and the trees to the depth limit, so it takes minutes); then a 219-d one at
+ * adapt_delta 0.95, the size and setting of the Tomz & Weeks logit and ordinal models (issue 19):
+ * the leapfrog steps per draw that even a perfectly conditioned posterior of that size needs. Writes
  * bench/results/nuts_gaussian.json with gradient evaluations per second (sampler included, and
  * the bare target for comparison), iterations per second and ESS per second.
  *
@@ -44,8 +46,12 @@ for (let i = 0; i < bareN; i++) sink += bare.logDensityGradient(q, g);
 const bareSeconds = (performance.now() - t) / 1000;
 
 const results: Record<string, unknown>[] = [];
-for (const metric of ["diag", "dense"] as const) {
-  const d = metric === "diag" ? dim : denseDim;
+const RUNS = [
+  { metric: "diag", dim, adaptDelta: 0.8 },
+  { metric: "dense", dim: denseDim, adaptDelta: 0.8 },
+  { metric: "diag", dim: 219, adaptDelta: 0.95 },
+] as const;
+for (const { metric, dim: d, adaptDelta } of RUNS) {
   const target = counted(gaussianTarget(new Array(d).fill(1)));
   t = performance.now();
   const out = await new CpuBackend().sample(target, {
@@ -53,7 +59,7 @@ for (const metric of ["diag", "dense"] as const) {
     warmup,
     draws,
     seed: 1,
-    adaptDelta: 0.8,
+    adaptDelta,
     maxTreedepth: 10,
     metric,
     warmupStart: "stan",
@@ -71,6 +77,7 @@ for (const metric of ["diag", "dense"] as const) {
   results.push({
     metric,
     dim: d,
+    adapt_delta: adaptDelta,
     seconds,
     gradient_evals: target.calls,
     gradient_evals_per_s: target.calls / seconds,
