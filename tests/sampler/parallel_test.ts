@@ -60,6 +60,18 @@ Deno.test("workers (1 and 2) give byte-identical draws to the sequential CPU bac
   assertSameDraws(sequential, two);
 });
 
+Deno.test("the calling thread runs chains too: every chain once, whichever thread ran it", async () => {
+  const tagged = { ...factory, finish: "tagWithThread" };
+  const plain = await sampleInWorkers(factory, { ...options, chains: 4, workers: 2 });
+  const where = await sampleInWorkers(tagged, { ...options, chains: 4, workers: 2 });
+  const onMain = where.filter((d) => d.acceptStat.every((v) => v === 0)).length;
+  const inWorker = where.filter((d) => d.acceptStat.every((v) => v === 1)).length;
+  assert.equal(onMain + inWorker, 4, "each chain ran on exactly one thread");
+  // This thread takes the first chain as soon as the workers have their request.
+  assert.ok(onMain >= 1, `${onMain} chains on the calling thread`);
+  for (let c = 0; c < 4; c++) assert.deepEqual(bytes(where[c].theta), bytes(plain[c].theta));
+});
+
 Deno.test("worker progress sums over chains; abort terminates with 'sampling cancelled'", async () => {
   let last = { done: 0, total: 0 };
   await sampleInWorkers(factory, { ...options, workers: 2 }, { onProgress: (p) => (last = p) });
