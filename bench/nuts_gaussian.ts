@@ -3,9 +3,9 @@
  * metric), and on a 50-d one with the dense metric (O(d²) per leapfrog; in 200-d Stan's dense
  * warmup, whose first windows estimate a 200 × 200 covariance from 25 draws, drives the step
  * size down and the trees to the depth limit, so it takes minutes); then a 219-d one at
- * adapt_delta 0.95, the size and setting of the Tomz & Weeks logit and ordinal models (issue 19):
- * the leapfrog steps per draw that even a perfectly conditioned posterior of that size needs. Writes
- * bench/results/nuts_gaussian.json with gradient evaluations per second (sampler included, and
+ * adapt_delta 0.95, the size and setting of the Tomz & Weeks logit and ordinal models (issue
+ * 19): the leapfrog steps per draw that even a perfectly conditioned posterior of that size
+ * needs. Writes bench/results/nuts_gaussian.json with gradient evaluations per second (sampler included, and
  * the bare target for comparison), iterations per second and ESS per second.
  *
  *     deno run --allow-read --allow-write bench/nuts_gaussian.ts

@@ -6,8 +6,9 @@
  *   integrated out level by level and NUTS runs on the (whitened) population-level coefficients,
  *   scales, correlations and sigma (lib/model/level_collapsed_gaussian.ts); any priors,
  *   O(J·K·n_β) per gradient;
- * - crossed terms, or one term of few levels (lib/model/collapsed_target.ts says why): every coefficient with a normal or flat prior is integrated out and NUTS runs
- *   on the scales, correlations and sigma, and on the coefficients with other priors (partial
+ * - crossed terms, or one term of few levels (lib/model/collapsed_target.ts says why): every
+ *   coefficient with a normal or flat prior is integrated out and NUTS runs on the scales,
+ *   correlations and sigma, and on the coefficients with other priors (partial
  *   collapse: a student_t Intercept, brms's default, or a student_t/cauchy b), which it samples
  *   (lib/model/collapsed_gaussian.ts); it costs a dense factorisation of all coefficients per
  *   gradient, so auto uses it only up to {@link MAX_COLLAPSED_DIM} of them.

@@ -2,9 +2,9 @@
  * Which collapsed Gaussian target a model gets, in one place for the main thread and the
  * sampler workers: the level-collapsed target for one grouping term of more than
  * {@link MAX_FULLY_COLLAPSED_LEVELS} levels (lib/model/level_collapsed_gaussian.ts), else the
- * fully collapsed one (lib/model/collapsed_gaussian.ts). Also the workers' hook that turns each sampled chain into
- * full draws (`fullChainDraws`, re-exported), so that the coefficient draws run beside the
- * sampling instead of after it on the main thread.
+ * fully collapsed one (lib/model/collapsed_gaussian.ts). Also the workers' hook that turns each
+ * sampled chain into full draws (`fullChainDraws`, re-exported), so that the coefficient draws
+ * run beside the sampling instead of after it on the main thread.
  *
  * @module
  */
