@@ -191,7 +191,6 @@ export class CompiledModel implements SamplerTarget {
    * WebAssembly (pattern_kernel.ts), where it runs.
    */
   private readonly patternKernel: PatternKernel | null = null;
-  private readonly patternSplit: PatternSplit | null = null;
   private readonly familyExtra: Float64Array;
   private readonly familyGradExtra: Float64Array;
   /** Ordinal families' thresholds τ and the priors' ∂/∂τ (lib/families/ordered_thresholds.ts). */
@@ -266,10 +265,10 @@ export class CompiledModel implements SamplerTarget {
     }
     if (this.stats.kind === "patterns") {
       const design = new PatternDesign(this.stats, this.D, data.kTotal);
-      this.patternSplit = options.split === false
+      const split = options.split === false
         ? null
         : PatternSplit.create(this.stats, this.D, data.kTotal);
-      this.patternDesign = this.patternSplit ?? design;
+      this.patternDesign = split ?? design;
       if (options.wasm !== false) {
         this.patternKernel = PatternKernel.create(
           this.family,
@@ -277,7 +276,7 @@ export class CompiledModel implements SamplerTarget {
           design,
           this.rho.length,
           this.tau.length,
-          this.patternSplit,
+          split,
         );
       }
     }
