@@ -142,12 +142,14 @@ export function velocity(metric: Metric, p: Float64Array, out: Float64Array): Fl
  */
 export function sampleMomentum(metric: Metric, rng: KeyedStream, out: Float64Array): Float64Array {
   const n = out.length;
+  // fillNormals gives exactly the normals repeated rng.normal() would, a Box–Muller pair per
+  // Philox block without a call per value (this draw is ~20% of NUTS's own work at d ≈ 200).
+  rng.fillNormals(out);
   if (metric.kind === "diag") {
     const s = metric.momentumScale;
-    for (let i = 0; i < n; i++) out[i] = rng.normal() * s[i];
+    for (let i = 0; i < n; i++) out[i] = out[i] * s[i];
     return out;
   }
-  for (let i = 0; i < n; i++) out[i] = rng.normal();
   // Back substitution with U = Lᵀ: U[i][j] = L[j][i].
   const l = metric.cholesky;
   for (let i = n - 1; i >= 0; i--) {

@@ -44,42 +44,50 @@ export interface NutsParams {
 /** Energy error above which a trajectory is declared divergent (Stan's max_deltaH). */
 export const MAX_DELTA_H = 1000;
 
-class PhasePoint {
+/** A trajectory end's position, gradient and log density (its momentum is the end's p array). */
+class EndPoint {
   readonly q: Float64Array;
-  readonly p: Float64Array;
   readonly g: Float64Array;
   logp = 0;
   constructor(dim: number) {
     this.q = new Float64Array(dim);
-    this.p = new Float64Array(dim);
     this.g = new Float64Array(dim);
-  }
-  copyFrom(o: PhasePoint): void {
-    this.q.set(o.q);
-    this.p.set(o.p);
-    this.g.set(o.g);
-    this.logp = o.logp;
   }
 }
 
-/** A state that may be selected: position, gradient, log density and its Hamiltonian. */
+/**
+ * A state that may be selected: position, gradient, log density and its Hamiltonian. When one
+ * subtree's choice replaces another's, the two exchange arrays ({@link Proposal.swap}) instead of
+ * copying: the replaced value is dead, and the other holder is overwritten before it is read.
+ */
 class Proposal {
-  readonly q: Float64Array;
-  readonly g: Float64Array;
+  q: Float64Array;
+  g: Float64Array;
   logp = 0;
   energy = 0;
   constructor(dim: number) {
     this.q = new Float64Array(dim);
     this.g = new Float64Array(dim);
   }
-  copyFrom(o: Proposal): void {
-    this.q.set(o.q);
-    this.g.set(o.g);
+  /** Exchanges contents with `o` by reference. */
+  swap(o: Proposal): void {
+    const { q, g, logp, energy } = this;
+    this.q = o.q;
+    this.g = o.g;
     this.logp = o.logp;
     this.energy = o.energy;
+    o.q = q;
+    o.g = g;
+    o.logp = logp;
+    o.energy = energy;
   }
 }
 
+/**
+ * buildTree's scratch for one depth: the final half's proposal and, from depth 2, the two halves'
+ * inner boundary momenta and velocities and their momentum sums (a depth-1 tree's halves are
+ * single states, its own two ends).
+ */
 class Level {
   readonly proposeFinal: Proposal;
   readonly pInitEnd: Float64Array;
@@ -88,14 +96,14 @@ class Level {
   readonly pFinalBeg: Float64Array;
   readonly pSharpFinalBeg: Float64Array;
   readonly rhoFinal: Float64Array;
-  constructor(dim: number) {
+  constructor(dim: number, boundaryDim: number) {
     this.proposeFinal = new Proposal(dim);
-    this.pInitEnd = new Float64Array(dim);
-    this.pSharpInitEnd = new Float64Array(dim);
-    this.rhoInit = new Float64Array(dim);
-    this.pFinalBeg = new Float64Array(dim);
-    this.pSharpFinalBeg = new Float64Array(dim);
-    this.rhoFinal = new Float64Array(dim);
+    this.pInitEnd = new Float64Array(boundaryDim);
+    this.pSharpInitEnd = new Float64Array(boundaryDim);
+    this.rhoInit = new Float64Array(boundaryDim);
+    this.pFinalBeg = new Float64Array(boundaryDim);
+    this.pSharpFinalBeg = new Float64Array(boundaryDim);
+    this.rhoFinal = new Float64Array(boundaryDim);
   }
 }
 
@@ -108,27 +116,40 @@ function logSumExp(a: number, b: number): number {
 /**
  * Scratch memory for {@link nutsStep}: every array one transition needs, allocated once for a
  * given dimension and maximum tree depth. Not shareable between concurrent transitions.
+ *
+ * Nothing is copied per leapfrog step: each step writes its state into the proposal of the
+ * subtree it starts and its momentum and velocity into the boundary arrays its callers read, and
+ * the next step integrates from those (see {@link NutsWorkspace.leaf}). The trajectory's boundary
+ * momenta swap roles by reference at every doubling.
  */
 export class NutsWorkspace {
   readonly dim: number;
   readonly maxTreedepth: number;
-  private readonly z: PhasePoint;
-  private readonly zFwd: PhasePoint;
-  private readonly zBck: PhasePoint;
+  private readonly zFwd: EndPoint;
+  private readonly zBck: EndPoint;
   private readonly zSample: Proposal;
   private readonly zPropose: Proposal;
   private readonly levels: Level[];
-  private readonly pFwdFwd: Float64Array;
-  private readonly pSharpFwdFwd: Float64Array;
-  private readonly pFwdBck: Float64Array;
-  private readonly pSharpFwdBck: Float64Array;
-  private readonly pBckFwd: Float64Array;
-  private readonly pSharpBckFwd: Float64Array;
-  private readonly pBckBck: Float64Array;
-  private readonly pSharpBckBck: Float64Array;
+  // Momenta and velocities at the trajectory's ends (FwdFwd, BckBck) and at the inner ends of the
+  // old tree and the new subtree of the latest doubling (BckFwd, FwdBck); exchanged, not copied.
+  private pFwdFwd: Float64Array;
+  private pSharpFwdFwd: Float64Array;
+  private pFwdBck: Float64Array;
+  private pSharpFwdBck: Float64Array;
+  private pBckFwd: Float64Array;
+  private pSharpBckFwd: Float64Array;
+  private pBckBck: Float64Array;
+  private pSharpBckBck: Float64Array;
   private readonly rho: Float64Array;
   private readonly rhoSub: Float64Array;
   private readonly scratch: Float64Array;
+  // The integrator's current state: position and gradient as the latest leapfrog step left them
+  // (in a proposal's arrays, or a trajectory end's at the start of a doubling) and the momentum
+  // (the boundary array that step wrote). Read, never written, by the next step.
+  private q: Float64Array;
+  private g: Float64Array;
+  private p: Float64Array;
+  private logp = 0;
   // Per-transition context, reset at the start of every call of `transition`.
   private target: LogDensity | null = null;
   private rng: KeyedStream | null = null;
@@ -143,13 +164,14 @@ export class NutsWorkspace {
   constructor(dim: number, maxTreedepth: number) {
     this.dim = dim;
     this.maxTreedepth = maxTreedepth;
-    this.z = new PhasePoint(dim);
-    this.zFwd = new PhasePoint(dim);
-    this.zBck = new PhasePoint(dim);
+    this.zFwd = new EndPoint(dim);
+    this.zBck = new EndPoint(dim);
     this.zSample = new Proposal(dim);
     this.zPropose = new Proposal(dim);
     this.levels = [];
-    for (let d = 0; d < maxTreedepth; d++) this.levels.push(new Level(d === 0 ? 0 : dim));
+    for (let d = 0; d < maxTreedepth; d++) {
+      this.levels.push(new Level(d === 0 ? 0 : dim, d >= 2 ? dim : 0));
+    }
     const v = () => new Float64Array(dim);
     this.pFwdFwd = v();
     this.pSharpFwdFwd = v();
@@ -162,6 +184,9 @@ export class NutsWorkspace {
     this.rho = v();
     this.rhoSub = v();
     this.scratch = v();
+    this.q = this.zFwd.q;
+    this.g = this.zFwd.g;
+    this.p = this.pFwdFwd;
   }
 
   /** Runs one transition; see {@link nutsStep}. */
@@ -180,29 +205,23 @@ export class NutsWorkspace {
     this.target = target;
     this.rng = rng;
     this.metric = metric;
-    const z = this.z;
-    z.q.set(state.position);
-    z.g.set(state.gradient);
-    z.logp = state.logDensity;
-    sampleMomentum(metric, rng, z.p);
-    velocity(metric, z.p, this.pSharpFwdFwd);
-    this.zFwd.copyFrom(z);
-    this.zBck.copyFrom(z);
-    this.pSharpFwdBck.set(this.pSharpFwdFwd);
-    this.pSharpBckFwd.set(this.pSharpFwdFwd);
+    for (const end of [this.zFwd, this.zBck]) {
+      end.q.set(state.position);
+      end.g.set(state.gradient);
+      end.logp = state.logDensity;
+    }
+    const p0 = sampleMomentum(metric, rng, this.pFwdFwd);
+    velocity(metric, p0, this.pSharpFwdFwd);
+    this.pBckBck.set(p0);
     this.pSharpBckBck.set(this.pSharpFwdFwd);
-    this.pFwdFwd.set(z.p);
-    this.pFwdBck.set(z.p);
-    this.pBckFwd.set(z.p);
-    this.pBckBck.set(z.p);
-    this.rho.set(z.p);
+    this.rho.set(p0);
 
     let logSumWeight = 0;
-    this.h0 = -z.logp + kineticEnergy(z.p, this.pSharpFwdFwd);
+    this.h0 = -state.logDensity + kineticEnergy(p0, this.pSharpFwdFwd);
     const sample = this.zSample;
-    sample.q.set(z.q);
-    sample.g.set(z.g);
-    sample.logp = z.logp;
+    sample.q.set(state.position);
+    sample.g.set(state.gradient);
+    sample.logp = state.logDensity;
     sample.energy = this.h0;
     this.nLeapfrog = 0;
     this.sumMetroProb = 0;
@@ -214,10 +233,14 @@ export class NutsWorkspace {
       let rhoBck: Float64Array;
       let valid: boolean;
       if (rng.uniform() > 0.5) {
-        z.copyFrom(this.zFwd);
-        this.pBckFwd.set(this.pFwdFwd);
-        this.pSharpBckFwd.set(this.pSharpFwdFwd);
-        this.signedStep = stepSize;
+        // The old forward end becomes the inner end of the old tree (BckFwd; its previous value
+        // is dead); the new subtree writes its ends into FwdBck and the freed FwdFwd arrays.
+        const p = this.pBckFwd, pSharp = this.pSharpBckFwd;
+        this.pBckFwd = this.pFwdFwd;
+        this.pSharpBckFwd = this.pSharpFwdFwd;
+        this.pFwdFwd = p;
+        this.pSharpFwdFwd = pSharp;
+        this.startFrom(this.zFwd, this.pBckFwd, stepSize);
         valid = this.buildTree(
           depth,
           this.zPropose,
@@ -227,14 +250,16 @@ export class NutsWorkspace {
           this.pFwdBck,
           this.pFwdFwd,
         );
-        this.zFwd.copyFrom(z);
+        if (valid) this.endAt(this.zFwd);
         rhoBck = this.rho;
         rhoFwd = this.rhoSub;
       } else {
-        z.copyFrom(this.zBck);
-        this.pFwdBck.set(this.pBckBck);
-        this.pSharpFwdBck.set(this.pSharpBckBck);
-        this.signedStep = -stepSize;
+        const p = this.pFwdBck, pSharp = this.pSharpFwdBck;
+        this.pFwdBck = this.pBckBck;
+        this.pSharpFwdBck = this.pSharpBckBck;
+        this.pBckBck = p;
+        this.pSharpBckBck = pSharp;
+        this.startFrom(this.zBck, this.pFwdBck, -stepSize);
         valid = this.buildTree(
           depth,
           this.zPropose,
@@ -244,7 +269,7 @@ export class NutsWorkspace {
           this.pBckFwd,
           this.pBckBck,
         );
-        this.zBck.copyFrom(z);
+        if (valid) this.endAt(this.zBck);
         rhoFwd = this.rho;
         rhoBck = this.rhoSub;
       }
@@ -254,14 +279,15 @@ export class NutsWorkspace {
       // Biased progressive sampling: prefer the new subtree.
       const subtreeWeight = this.subtreeLogWeight;
       if (subtreeWeight > logSumWeight) {
-        this.zSample.copyFrom(this.zPropose);
+        this.zSample.swap(this.zPropose);
       } else if (rng.uniform() < Math.exp(subtreeWeight - logSumWeight)) {
-        this.zSample.copyFrom(this.zPropose);
+        this.zSample.swap(this.zPropose);
       }
       logSumWeight = logSumExp(logSumWeight, subtreeWeight);
 
       // U-turn across the merged trajectory, then across its two halves extended by one state
-      // (six sums Σ p♯·(ρ + ρ′) in one pass, each in the same order as its own loop would be).
+      // (six sums Σ p♯·(ρ + ρ′) in one pass, each in the same order as its own loop would be),
+      // and ρ ← ρ + ρ_sub (rhoBck and rhoFwd alias rho and rhoSub: read before the write).
       const rho = this.rho, rhoSub = this.rhoSub;
       const pSharpBckBck = this.pSharpBckBck, pSharpFwdFwd = this.pSharpFwdFwd;
       const pSharpFwdBck = this.pSharpFwdBck, pSharpBckFwd = this.pSharpBckFwd;
@@ -277,9 +303,9 @@ export class NutsWorkspace {
         const fwd = rhoFwd[i] + pBckFwd[i];
         fwd0 += pSharpBckFwd[i] * fwd;
         fwd1 += pSharpFwdFwd[i] * fwd;
+        rho[i] = merged;
       }
       const persist = whole0 > 0 && whole1 > 0 && bck0 > 0 && bck1 > 0 && fwd0 > 0 && fwd1 > 0;
-      for (let i = 0; i < this.dim; i++) rho[i] += rhoSub[i];
       if (!persist) break;
     }
 
@@ -300,11 +326,30 @@ export class NutsWorkspace {
     };
   }
 
+  /** Points the integrator at trajectory end `end` (momentum `p`), stepping by `signedStep`. */
+  private startFrom(end: EndPoint, p: Float64Array, signedStep: number): void {
+    this.q = end.q;
+    this.g = end.g;
+    this.p = p;
+    this.logp = end.logp;
+    this.signedStep = signedStep;
+  }
+
   /**
-   * Builds a subtree of 2^depth leapfrog steps from `this.z` in the direction of
-   * `this.signedStep`; leaves its log weight in `subtreeLogWeight`; returns its validity
-   * (no divergence and no U-turn inside). Writes (not adds) the subtree's momentum sum into
-   * `rho`, its selected state into `propose`, and its end momenta and velocities.
+   * Copies the integrator's state into trajectory end `end` (its momentum is already the new
+   * subtree's end array): the proposal arrays that hold it are overwritten by the next doubling.
+   */
+  private endAt(end: EndPoint): void {
+    end.q.set(this.q);
+    end.g.set(this.g);
+    end.logp = this.logp;
+  }
+
+  /**
+   * Builds a subtree of 2^depth leapfrog steps from the integrator's state in the direction of
+   * `this.signedStep`; leaves its log weight in `subtreeLogWeight`; returns its validity (no
+   * divergence and no U-turn inside). Writes (not adds) the subtree's momentum sum into `rho`, its
+   * selected state into `propose`, and its end momenta and velocities.
    */
   private buildTree(
     depth: number,
@@ -315,7 +360,16 @@ export class NutsWorkspace {
     pBeg: Float64Array,
     pEnd: Float64Array,
   ): boolean {
-    if (depth === 0) return this.leaf(propose, pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
+    if (depth === 0) {
+      // Only a transition's first doubling builds a one-state subtree: both its ends and its
+      // momentum sum are that state's.
+      if (!this.leaf(propose, pSharpBeg, pBeg)) return false;
+      pSharpEnd.set(pSharpBeg);
+      pEnd.set(pBeg);
+      rho.set(pBeg);
+      return true;
+    }
+    if (depth === 1) return this.twoStepTree(propose, pSharpBeg, pSharpEnd, rho, pBeg, pEnd);
 
     const level = this.levels[depth];
     if (
@@ -342,16 +396,7 @@ export class NutsWorkspace {
         pEnd,
       )
     ) return false;
-    const logWeightFinal = this.subtreeLogWeight;
-
-    // Uniform progressive sampling inside the subtree.
-    const logWeight = logSumExp(logWeightInit, logWeightFinal);
-    if (logWeightFinal > logWeight) {
-      propose.copyFrom(level.proposeFinal);
-    } else if (this.rng!.uniform() < Math.exp(logWeightFinal - logWeight)) {
-      propose.copyFrom(level.proposeFinal);
-    }
-    this.subtreeLogWeight = logWeight;
+    this.sampleWithin(propose, level.proposeFinal, logWeightInit, this.subtreeLogWeight);
 
     // ρ = ρ_init + ρ_final and the six U-turn sums of the merged subtree in one pass (each sum
     // in the same order as its own loop would be).
@@ -374,12 +419,12 @@ export class NutsWorkspace {
   }
 
   /**
-   * One leapfrog step from `this.z` (a depth-0 subtree): the new state becomes `propose`, its
-   * momentum is written to `rho`, `pBeg` and `pEnd`, its velocity to both p♯ ends. For a
-   * diagonal metric the integrator's and the bookkeeping's passes are fused (the same
-   * arithmetic as {@link leapfrog}, {@link velocity} and {@link kineticEnergy}).
+   * The depth-1 case of {@link buildTree}: two leapfrog steps. Each half is one state, so the
+   * checks of each half extended by the other's first state are the whole tree's (the same sums
+   * Σ p♯·(p_a + p_b), as floating-point addition commutes): two sums instead of six, and the
+   * halves' boundaries are the tree's own ends.
    */
-  private leaf(
+  private twoStepTree(
     propose: Proposal,
     pSharpBeg: Float64Array,
     pSharpEnd: Float64Array,
@@ -387,53 +432,94 @@ export class NutsWorkspace {
     pBeg: Float64Array,
     pEnd: Float64Array,
   ): boolean {
-    const z = this.z;
-    const { q, p, g } = z;
+    const proposeFinal = this.levels[1].proposeFinal;
+    if (!this.leaf(propose, pSharpBeg, pBeg)) return false;
+    const logWeightInit = this.subtreeLogWeight;
+    if (!this.leaf(proposeFinal, pSharpEnd, pEnd)) return false;
+    this.sampleWithin(propose, proposeFinal, logWeightInit, this.subtreeLogWeight);
+    let whole0 = 0, whole1 = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const merged = pBeg[i] + pEnd[i];
+      rho[i] = merged;
+      whole0 += pSharpBeg[i] * merged;
+      whole1 += pSharpEnd[i] * merged;
+    }
+    return whole0 > 0 && whole1 > 0;
+  }
+
+  /**
+   * Uniform progressive sampling inside a subtree: the final half's proposal replaces the init
+   * half's with probability w_final / (w_init + w_final); leaves the merged log weight.
+   */
+  private sampleWithin(
+    propose: Proposal,
+    proposeFinal: Proposal,
+    logWeightInit: number,
+    logWeightFinal: number,
+  ): void {
+    const logWeight = logSumExp(logWeightInit, logWeightFinal);
+    if (logWeightFinal > logWeight) {
+      propose.swap(proposeFinal);
+    } else if (this.rng!.uniform() < Math.exp(logWeightFinal - logWeight)) {
+      propose.swap(proposeFinal);
+    }
+    this.subtreeLogWeight = logWeight;
+  }
+
+  /**
+   * One leapfrog step from the integrator's state (a depth-0 subtree): the new position and
+   * gradient are written into `propose`'s arrays, the new momentum into `pOut` and its velocity
+   * into `pSharpOut` (the subtree's boundary arrays), and the integrator's state then points at
+   * them. None of them is the array it read (see the callers), so the old state stays intact for
+   * whoever holds it. For a diagonal metric the integrator's and the bookkeeping's passes are
+   * fused (the same arithmetic as {@link leapfrog}, {@link velocity} and {@link kineticEnergy}).
+   */
+  private leaf(propose: Proposal, pSharpOut: Float64Array, pOut: Float64Array): boolean {
+    const q = this.q, g = this.g, p = this.p;
+    const qNew = propose.q, gNew = propose.g;
     const metric = this.metric!;
     const n = this.dim;
+    const eps = this.signedStep;
+    let logp: number;
     let kinetic: number;
     if (metric.kind === "diag") {
       const m = metric.inverse;
-      const eps = this.signedStep;
       const half = 0.5 * eps;
       for (let i = 0; i < n; i++) {
         const pi = p[i] + half * g[i];
-        p[i] = pi;
-        q[i] += eps * (m[i] * pi);
+        pOut[i] = pi;
+        qNew[i] = q[i] + eps * (m[i] * pi);
       }
-      z.logp = this.target!.logDensityGradient(q, g);
+      logp = this.target!.logDensityGradient(qNew, gNew);
       let twice = 0;
       for (let i = 0; i < n; i++) {
-        const pi = p[i] + half * g[i];
-        p[i] = pi;
+        const pi = pOut[i] + half * gNew[i];
+        pOut[i] = pi;
         const v = m[i] * pi;
         twice += pi * v;
-        pSharpBeg[i] = v;
-        pSharpEnd[i] = v;
-        pBeg[i] = pi;
-        pEnd[i] = pi;
-        rho[i] = pi;
+        pSharpOut[i] = v;
       }
       kinetic = 0.5 * twice;
     } else {
-      z.logp = leapfrog(this.target!, q, p, g, this.signedStep, metric, this.scratch);
-      velocity(metric, p, pSharpBeg);
-      kinetic = kineticEnergy(p, pSharpBeg);
-      pSharpEnd.set(pSharpBeg);
-      pBeg.set(p);
-      pEnd.set(p);
-      rho.set(p);
+      qNew.set(q);
+      gNew.set(g);
+      pOut.set(p);
+      logp = leapfrog(this.target!, qNew, pOut, gNew, eps, metric, this.scratch);
+      velocity(metric, pOut, pSharpOut);
+      kinetic = kineticEnergy(pOut, pSharpOut);
     }
+    this.q = qNew;
+    this.g = gNew;
+    this.p = pOut;
+    this.logp = logp;
     this.nLeapfrog++;
-    let h = -z.logp + kinetic;
+    let h = -logp + kinetic;
     if (Number.isNaN(h)) h = Infinity;
     if (h - this.h0 > MAX_DELTA_H) this.divergent = true;
     const logWeight = this.h0 - h;
     this.subtreeLogWeight = logWeight;
     this.sumMetroProb += logWeight > 0 ? 1 : Math.exp(logWeight);
-    propose.q.set(q);
-    propose.g.set(g);
-    propose.logp = z.logp;
+    propose.logp = logp;
     propose.energy = h;
     return !this.divergent;
   }
