@@ -150,6 +150,9 @@ export class NutsWorkspace {
   private g: Float64Array;
   private p: Float64Array;
   private logp = 0;
+  // The two U-turn sums of the latest two-step tree (see closingLeaf).
+  private pairTurn0 = 0;
+  private pairTurn1 = 0;
   // Per-transition context, reset at the start of every call of `transition`.
   private target: LogDensity | null = null;
   private rng: KeyedStream | null = null;
@@ -421,8 +424,8 @@ export class NutsWorkspace {
   /**
    * The depth-1 case of {@link buildTree}: two leapfrog steps. Each half is one state, so the
    * checks of each half extended by the other's first state are the whole tree's (the same sums
-   * Σ p♯·(p_a + p_b), as floating-point addition commutes): two sums instead of six, and the
-   * halves' boundaries are the tree's own ends.
+   * Σ p♯·(p_a + p_b), as floating-point addition commutes): two sums instead of six, computed by
+   * the second step ({@link closingLeaf}), and the halves' boundaries are the tree's own ends.
    */
   private twoStepTree(
     propose: Proposal,
@@ -435,16 +438,9 @@ export class NutsWorkspace {
     const proposeFinal = this.levels[1].proposeFinal;
     if (!this.leaf(propose, pSharpBeg, pBeg)) return false;
     const logWeightInit = this.subtreeLogWeight;
-    if (!this.leaf(proposeFinal, pSharpEnd, pEnd)) return false;
+    if (!this.closingLeaf(proposeFinal, pSharpEnd, pEnd, pSharpBeg, pBeg, rho)) return false;
     this.sampleWithin(propose, proposeFinal, logWeightInit, this.subtreeLogWeight);
-    let whole0 = 0, whole1 = 0;
-    for (let i = 0; i < this.dim; i++) {
-      const merged = pBeg[i] + pEnd[i];
-      rho[i] = merged;
-      whole0 += pSharpBeg[i] * merged;
-      whole1 += pSharpEnd[i] * merged;
-    }
-    return whole0 > 0 && whole1 > 0;
+    return this.pairTurn0 > 0 && this.pairTurn1 > 0;
   }
 
   /**
@@ -475,42 +471,116 @@ export class NutsWorkspace {
    * fused (the same arithmetic as {@link leapfrog}, {@link velocity} and {@link kineticEnergy}).
    */
   private leaf(propose: Proposal, pSharpOut: Float64Array, pOut: Float64Array): boolean {
-    const q = this.q, g = this.g, p = this.p;
-    const qNew = propose.q, gNew = propose.g;
     const metric = this.metric!;
-    const n = this.dim;
-    const eps = this.signedStep;
-    let logp: number;
-    let kinetic: number;
-    if (metric.kind === "diag") {
-      const m = metric.inverse;
-      const half = 0.5 * eps;
-      for (let i = 0; i < n; i++) {
-        const pi = p[i] + half * g[i];
-        pOut[i] = pi;
-        qNew[i] = q[i] + eps * (m[i] * pi);
-      }
-      logp = this.target!.logDensityGradient(qNew, gNew);
-      let twice = 0;
-      for (let i = 0; i < n; i++) {
-        const pi = pOut[i] + half * gNew[i];
-        pOut[i] = pi;
-        const v = m[i] * pi;
-        twice += pi * v;
-        pSharpOut[i] = v;
-      }
-      kinetic = 0.5 * twice;
-    } else {
-      qNew.set(q);
-      gNew.set(g);
-      pOut.set(p);
-      logp = leapfrog(this.target!, qNew, pOut, gNew, eps, metric, this.scratch);
-      velocity(metric, pOut, pSharpOut);
-      kinetic = kineticEnergy(pOut, pSharpOut);
+    if (metric.kind !== "diag") return this.denseLeaf(propose, pSharpOut, pOut);
+    const m = metric.inverse;
+    const half = 0.5 * this.signedStep;
+    const logp = this.kickDrift(propose, pOut, m, half);
+    const g = propose.g;
+    let twice = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const pi = pOut[i] + half * g[i];
+      pOut[i] = pi;
+      const v = m[i] * pi;
+      twice += pi * v;
+      pSharpOut[i] = v;
     }
-    this.q = qNew;
-    this.g = gNew;
-    this.p = pOut;
+    return this.record(propose, pOut, logp, 0.5 * twice);
+  }
+
+  /**
+   * The second step of a two-step tree: {@link leaf}, also writing the tree's momentum sum
+   * ρ = p_a + p_b into `rho` and leaving its two U-turn sums Σ p♯_a·ρ and Σ p♯_b·ρ in `pairTurn0`
+   * and `pairTurn1`. With a diagonal metric they are computed in the step's last pass, where
+   * their additions overlap the kinetic energy's (each sum is a chain of dependent additions).
+   */
+  private closingLeaf(
+    propose: Proposal,
+    pSharpOut: Float64Array,
+    pOut: Float64Array,
+    pSharpFirst: Float64Array,
+    pFirst: Float64Array,
+    rho: Float64Array,
+  ): boolean {
+    const metric = this.metric!;
+    let turn0 = 0, turn1 = 0;
+    if (metric.kind !== "diag") {
+      const valid = this.denseLeaf(propose, pSharpOut, pOut);
+      for (let i = 0; i < this.dim; i++) {
+        const merged = pFirst[i] + pOut[i];
+        rho[i] = merged;
+        turn0 += pSharpFirst[i] * merged;
+        turn1 += pSharpOut[i] * merged;
+      }
+      this.pairTurn0 = turn0;
+      this.pairTurn1 = turn1;
+      return valid;
+    }
+    const m = metric.inverse;
+    const half = 0.5 * this.signedStep;
+    const logp = this.kickDrift(propose, pOut, m, half);
+    const g = propose.g;
+    let twice = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const pi = pOut[i] + half * g[i];
+      pOut[i] = pi;
+      const v = m[i] * pi;
+      twice += pi * v;
+      pSharpOut[i] = v;
+      const merged = pFirst[i] + pi;
+      rho[i] = merged;
+      turn0 += pSharpFirst[i] * merged;
+      turn1 += v * merged;
+    }
+    this.pairTurn0 = turn0;
+    this.pairTurn1 = turn1;
+    return this.record(propose, pOut, logp, 0.5 * twice);
+  }
+
+  /**
+   * A diagonal-metric leapfrog step's first half kick and drift from the integrator's state, in
+   * one pass (half-step momentum into `pOut`, new position into `propose.q`), then the gradient
+   * into `propose.g`; returns the log density. The second half kick is the caller's last pass.
+   */
+  private kickDrift(propose: Proposal, pOut: Float64Array, m: Float64Array, half: number): number {
+    const q = this.q, g = this.g, p = this.p;
+    const qNew = propose.q;
+    const eps = this.signedStep;
+    for (let i = 0; i < this.dim; i++) {
+      const pi = p[i] + half * g[i];
+      pOut[i] = pi;
+      qNew[i] = q[i] + eps * (m[i] * pi);
+    }
+    return this.target!.logDensityGradient(qNew, propose.g);
+  }
+
+  /** {@link leaf} for a dense metric: the generic integrator on copies of the state. */
+  private denseLeaf(propose: Proposal, pSharpOut: Float64Array, pOut: Float64Array): boolean {
+    const metric = this.metric!;
+    propose.q.set(this.q);
+    propose.g.set(this.g);
+    pOut.set(this.p);
+    const logp = leapfrog(
+      this.target!,
+      propose.q,
+      pOut,
+      propose.g,
+      this.signedStep,
+      metric,
+      this.scratch,
+    );
+    velocity(metric, pOut, pSharpOut);
+    return this.record(propose, pOut, logp, kineticEnergy(pOut, pSharpOut));
+  }
+
+  /**
+   * Books a finished leapfrog step: the integrator's state moves to it, its Hamiltonian and
+   * weight go into `propose` and the transition's statistics; returns false once divergent.
+   */
+  private record(propose: Proposal, p: Float64Array, logp: number, kinetic: number): boolean {
+    this.q = propose.q;
+    this.g = propose.g;
+    this.p = p;
     this.logp = logp;
     this.nLeapfrog++;
     let h = -logp + kinetic;

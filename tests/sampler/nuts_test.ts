@@ -53,6 +53,55 @@ Deno.test("nutsStep leaves its input untouched and is a function of (state, para
   assert.ok(a.info.nLeapfrog >= 1 && a.info.acceptStat > 0 && a.info.acceptStat <= 1);
 });
 
+Deno.test("a reused workspace gives what a fresh one gives, through divergences and depth limits", () => {
+  // The workspace swaps its proposal and boundary arrays by reference instead of copying; a
+  // value left behind by one transition (or an aborted subtree) must never reach the next.
+  const target = gaussianTarget([0.5, 1, 2, 4, 1.5]);
+  const ws = createNutsWorkspace(5, 8);
+  let state = stateAt(target, [0.3, -1, 2, 0.5, -0.7]);
+  const settings = [
+    { stepSize: 0.4, maxTreedepth: 8 },
+    { stepSize: 40, maxTreedepth: 8 }, // diverges at once
+    { stepSize: 0.05, maxTreedepth: 2 }, // stops at the depth limit
+    { stepSize: 1.9, maxTreedepth: 8 }, // often diverges inside a subtree
+  ];
+  const seen = { divergent: 0, limited: 0 };
+  for (let i = 0; i < 120; i++) {
+    const { stepSize, maxTreedepth } = settings[i % settings.length];
+    const metric = unitMetric(5, i % 8 < 4 ? "diag" : "dense");
+    const params = { stepSize, metric, maxTreedepth };
+    const reused = nutsStep(target, state, params, new KeyedStream(9, 0, i), ws);
+    const fresh = nutsStep(
+      target,
+      state,
+      params,
+      new KeyedStream(9, 0, i),
+      createNutsWorkspace(5, 8),
+    );
+    assert.deepEqual(reused, fresh, `transition ${i}`);
+    if (reused.info.divergent) seen.divergent++;
+    if (reused.info.treeDepth === maxTreedepth) seen.limited++;
+    state = reused.state;
+  }
+  assert.ok(seen.divergent >= 10 && seen.limited >= 10, JSON.stringify(seen));
+});
+
+Deno.test("the fused diagonal-metric steps and the generic dense integrator agree bit for bit", () => {
+  // Under the unit metric both paths do the same floating-point operations (M⁻¹p = 1·p, and the
+  // dense products add only zeros), so every transition must match to the last bit: this checks
+  // the fused leapfrog, kinetic energy and U-turn sums of the diagonal path against leapfrog(),
+  // velocity() and kineticEnergy().
+  const target = gaussianTarget([0.3, 1, 2.5, 0.8, 1.2, 4, 0.6]);
+  const start = [0.2, -0.5, 1.5, 0.1, -1, 3, 0.4];
+  for (const [stepSize, maxTreedepth] of [[0.25, 10], [0.7, 10], [0.1, 3]]) {
+    const diag = runKernel(target, start, stepSize, unitMetric(7, "diag"), 150, maxTreedepth);
+    const dense = runKernel(target, start, stepSize, unitMetric(7, "dense"), 150, maxTreedepth);
+    assert.deepEqual(diag.leapfrogs, dense.leapfrogs, `ε = ${stepSize}`);
+    assert.deepEqual(diag.draws, dense.draws, `ε = ${stepSize}`);
+    assert.ok(diag.depths.some((d) => d >= 2), "trees deep enough to merge subtrees");
+  }
+});
+
 Deno.test("a tiny step conserves energy (accept stat ≈ 1); a huge one diverges at once", () => {
   const target = gaussianTarget([1, 1]);
   const state = stateAt(target, [0.3, -0.2]);
