@@ -10,12 +10,82 @@
  *
  *     deno run --allow-read --allow-write bench/nuts_gaussian.ts
  *
+ * `--kernel` instead times NUTS's own work per leapfrog step, nothing else: bare transitions at a
+ * fixed step size 0.12 on a 219-d standard Gaussian with the unit diagonal metric (trees of depth
+ * 5, 31 steps, like the Tomz & Weeks models), CPU time per step (the fastest of many repeats, so
+ * other processes on a shared machine distort it less) less the target's own gradient. Prints;
+ * writes nothing.
+ *
  * @module
  */
 import type { SamplerTarget } from "../lib/sampler/backend.ts";
 import { CpuBackend } from "../lib/sampler/cpu_backend.ts";
 import { column, ess } from "../tests/sampler/fixtures/stats.ts";
 import { gaussianTarget } from "../tests/sampler/fixtures/targets.ts";
+import { createNutsWorkspace, type NutsState, nutsStep } from "../lib/sampler/nuts.ts";
+import { unitMetric } from "../lib/sampler/metric.ts";
+import { KeyedStream } from "../lib/math/rng.ts";
+import process from "node:process";
+
+/** CPU microseconds per unit of work (`run` returns how many it did), fastest of `repeats`. */
+function cpuMicrosPerUnit(run: () => number, repeats: number): number {
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const start = process.cpuUsage();
+    const units = run();
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) / units);
+  }
+  return best;
+}
+
+/** NUTS's own CPU time per leapfrog step at the Tomz & Weeks models' size (`--kernel`). */
+function kernelCost(): Record<string, number> {
+  const d = 219;
+  const target = gaussianTarget(new Array(d).fill(1));
+  const params = { stepSize: 0.12, metric: unitMetric(d, "diag"), maxTreedepth: 10 };
+  const workspace = createNutsWorkspace(d, 10);
+  const rng = new KeyedStream(1, 0, 0);
+  const q0 = new Float64Array(d).fill(0.3);
+  const g0 = new Float64Array(d);
+  let state: NutsState = {
+    position: q0,
+    logDensity: target.logDensityGradient(q0, g0),
+    gradient: g0,
+  };
+  let transitions = 0;
+  let steps = 0;
+  const perStep = cpuMicrosPerUnit(() => {
+    let n = 0;
+    for (let i = 0; i < 100; i++, transitions++) {
+      rng.reset(1, 0, transitions, 0);
+      const result = nutsStep(target, state, params, rng, workspace);
+      state = result.state;
+      n += result.info.nLeapfrog;
+    }
+    steps += n;
+    return n;
+  }, 60);
+  const gradient = cpuMicrosPerUnit(() => {
+    for (let i = 0; i < 2000; i++) target.logDensityGradient(q0, g0);
+    return 2000;
+  }, 60);
+  return {
+    dim: d,
+    step_size: params.stepSize,
+    leapfrog_per_transition: steps / transitions,
+    us_per_leapfrog: perStep,
+    us_per_gradient: gradient,
+    nuts_own_us_per_leapfrog: perStep - gradient,
+  };
+}
+
+if (Deno.args.includes("--kernel")) {
+  console.log(
+    JSON.stringify({ benchmark: "nuts_kernel", deno: Deno.version.deno, ...kernelCost() }),
+  );
+  Deno.exit(0);
+}
 
 const dim = 200;
 const denseDim = 50;

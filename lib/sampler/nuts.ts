@@ -257,6 +257,7 @@ export class NutsWorkspace {
         rhoBck = this.rho;
         rhoFwd = this.rhoSub;
       } else {
+        // Mirror image: the old backward end becomes the old tree's inner end FwdBck.
         const p = this.pFwdBck, pSharp = this.pSharpFwdBck;
         this.pFwdBck = this.pBckBck;
         this.pSharpFwdBck = this.pSharpBckBck;
@@ -466,9 +467,12 @@ export class NutsWorkspace {
    * One leapfrog step from the integrator's state (a depth-0 subtree): the new position and
    * gradient are written into `propose`'s arrays, the new momentum into `pOut` and its velocity
    * into `pSharpOut` (the subtree's boundary arrays), and the integrator's state then points at
-   * them. None of them is the array it read (see the callers), so the old state stays intact for
-   * whoever holds it. For a diagonal metric the integrator's and the bookkeeping's passes are
-   * fused (the same arithmetic as {@link leapfrog}, {@link velocity} and {@link kineticEnergy}).
+   * them. None of them is an array it reads, so the old state stays intact for whoever holds it:
+   * a step that starts a final half writes into that level's proposeFinal and boundary arrays,
+   * while the previous step's values sit in the init half's (or, for a doubling's first step, in
+   * a trajectory end's own arrays). For a diagonal metric the integrator's and the bookkeeping's
+   * passes are fused (the same arithmetic as {@link leapfrog}, {@link velocity} and
+   * {@link kineticEnergy}).
    */
   private leaf(propose: Proposal, pSharpOut: Float64Array, pOut: Float64Array): boolean {
     const metric = this.metric!;
@@ -503,9 +507,9 @@ export class NutsWorkspace {
     rho: Float64Array,
   ): boolean {
     const metric = this.metric!;
-    let turn0 = 0, turn1 = 0;
     if (metric.kind !== "diag") {
       const valid = this.denseLeaf(propose, pSharpOut, pOut);
+      let turn0 = 0, turn1 = 0;
       for (let i = 0; i < this.dim; i++) {
         const merged = pFirst[i] + pOut[i];
         rho[i] = merged;
@@ -520,15 +524,15 @@ export class NutsWorkspace {
     const half = 0.5 * this.signedStep;
     const logp = this.kickDrift(propose, pOut, m, half);
     const g = propose.g;
-    let twice = 0;
+    let twice = 0, turn0 = 0, turn1 = 0;
     for (let i = 0; i < this.dim; i++) {
       const pi = pOut[i] + half * g[i];
-      pOut[i] = pi;
       const v = m[i] * pi;
-      twice += pi * v;
-      pSharpOut[i] = v;
       const merged = pFirst[i] + pi;
+      pOut[i] = pi;
+      pSharpOut[i] = v;
       rho[i] = merged;
+      twice += pi * v;
       turn0 += pSharpFirst[i] * merged;
       turn1 += v * merged;
     }

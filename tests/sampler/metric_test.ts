@@ -71,3 +71,18 @@ Deno.test("sampleMomentum: p ~ N(0, M), M = (M⁻¹)⁻¹, for diagonal and dens
     }
   }
 });
+
+Deno.test("sampleMomentum takes the stream's normals in order, whatever was drawn before", () => {
+  // NUTS draws momentum and then uniforms from one stream, so the draw must use exactly the
+  // next dim normals (a spare Box–Muller half included) and leave the stream where repeated
+  // normal() calls would.
+  const metric = diagMetric(Float64Array.of(0.25, 4, 1, 9, 2));
+  for (const before of [0, 1, 2]) {
+    const a = new KeyedStream(3, 1, 7), b = new KeyedStream(3, 1, 7);
+    for (let k = 0; k < before; k++) a.normal(), b.normal();
+    const p = sampleMomentum(metric, a, new Float64Array(5));
+    const expected = Array.from(metric.momentumScale, (s) => b.normal() * s);
+    assert.deepEqual([...p], expected, `after ${before} normals`);
+    assert.equal(a.uniform(), b.uniform(), `stream position after ${before} normals`);
+  }
+});

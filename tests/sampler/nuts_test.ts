@@ -53,7 +53,7 @@ Deno.test("nutsStep leaves its input untouched and is a function of (state, para
   assert.ok(a.info.nLeapfrog >= 1 && a.info.acceptStat > 0 && a.info.acceptStat <= 1);
 });
 
-Deno.test("a reused workspace gives what a fresh one gives, through divergences and depth limits", () => {
+Deno.test("a reused workspace matches a fresh one through divergences and depth limits", () => {
   // The workspace swaps its proposal and boundary arrays by reference instead of copying; a
   // value left behind by one transition (or an aborted subtree) must never reach the next.
   const target = gaussianTarget([0.5, 1, 2, 4, 1.5]);
@@ -86,7 +86,7 @@ Deno.test("a reused workspace gives what a fresh one gives, through divergences 
   assert.ok(seen.divergent >= 10 && seen.limited >= 10, JSON.stringify(seen));
 });
 
-Deno.test("the fused diagonal-metric steps and the generic dense integrator agree bit for bit", () => {
+Deno.test("the fused diagonal-metric steps match the generic dense integrator bit for bit", () => {
   // Under the unit metric both paths do the same floating-point operations (M⁻¹p = 1·p, and the
   // dense products add only zeros), so every transition must match to the last bit: this checks
   // the fused leapfrog, kinetic energy and U-turn sums of the diagonal path against leapfrog(),
