@@ -6,7 +6,9 @@
  * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
  * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
  * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing. Where the design splits
- * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables.
+ * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables, and
+ * e^η_p is the product of the tables' exponentials e^A·e^B where every |A| + |B| ≤ 30 (Tomz &
+ * Weeks: 213 exponentials instead of 1,009; the gradient ~10.6 → ~8.3 µs).
  *
  * @module
  */
@@ -27,7 +29,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 40;
+const HEADER_SLOTS = 46;
 const ARRAYS = [
   "cell",
   "wA",
@@ -60,7 +62,9 @@ const ARRAYS = [
   "etaA",
   "etaB",
 ] as const;
-type ArrayName = typeof ARRAYS[number];
+/** The split's exponential tables and y sums, whose slots follow the split's four counts. */
+const SPLIT_ARRAYS = ["expA", "expB", "invA", "invB", "yA", "yB"] as const;
+type ArrayName = typeof ARRAYS[number] | typeof SPLIT_ARRAYS[number];
 
 /** The design row-major with each row zero-padded to Dp columns (an even number). */
 function paddedRows(design: PatternDesign, Dp: number): Float64Array {
@@ -68,6 +72,13 @@ function paddedRows(design: PatternDesign, Dp: number): Float64Array {
   const out = new Float64Array(P * Dp);
   for (let p = 0; p < P; p++) out.set(w.subarray(p * D, (p + 1) * D), p * Dp);
   return out;
+}
+
+/** Σ of `values` over each table row's patterns (`rowOf`: each pattern's row of `rows`). */
+function rowSums(values: Float64Array, rowOf: Int32Array, rows: number): Float64Array {
+  const sums = new Float64Array(rows);
+  for (let p = 0; p < rowOf.length; p++) sums[rowOf[p]] += values[p];
+  return sums;
 }
 
 /** The patterns' indices sorted by category (stable). */
@@ -184,11 +195,17 @@ export class PatternKernel {
       tableB: split?.wTableB ?? none,
       etaA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
       etaB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
+      expA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
+      expB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
+      invA: new Float64Array(split && cumulative ? (split.nA + 1) & ~1 : 0),
+      invB: new Float64Array(split && cumulative ? (split.nB + 1) & ~1 : 0),
+      yA: split && !cumulative ? rowSums(y, split.aOf, split.nA) : none,
+      yB: split && !cumulative ? rowSums(y, split.bOf, split.nB) : none,
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
       let end = heapStart + 4 * HEADER_SLOTS;
-      for (const name of ARRAYS) {
+      for (const name of [...ARRAYS, ...SPLIT_ARRAYS]) {
         at[name] = end;
         end += Math.ceil(data[name].byteLength / 16) * 16;
       }
@@ -208,8 +225,9 @@ export class PatternKernel {
       nRho,
       ...ARRAYS.map((a) => at[a]!),
       ...counts,
+      ...SPLIT_ARRAYS.map((a) => at[a]!),
     ]);
-    for (const name of ARRAYS) {
+    for (const name of [...ARRAYS, ...SPLIT_ARRAYS]) {
       const src = data[name];
       if (src instanceof Int32Array) new Int32Array(buffer, at[name]!, src.length).set(src);
       else new Float64Array(buffer, at[name]!, src.length).set(src);
