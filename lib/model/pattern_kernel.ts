@@ -29,7 +29,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 46;
+const HEADER_SLOTS = 50;
 const ARRAYS = [
   "cell",
   "wA",
@@ -63,7 +63,18 @@ const ARRAYS = [
   "etaB",
 ] as const;
 /** The split's exponential tables and y sums, whose slots follow the split's four counts. */
-const SPLIT_ARRAYS = ["expA", "expB", "invA", "invB", "yA", "yB"] as const;
+const SPLIT_ARRAYS = [
+  "expA",
+  "expB",
+  "invA",
+  "invB",
+  "yA",
+  "yB",
+  "aStart",
+  "aList",
+  "bStart",
+  "bList",
+] as const;
 type ArrayName = typeof ARRAYS[number] | typeof SPLIT_ARRAYS[number];
 
 /** The design row-major with each row zero-padded to Dp columns (an even number). */
@@ -79,6 +90,17 @@ function rowSums(values: Float64Array, rowOf: Int32Array, rows: number): Float64
   const sums = new Float64Array(rows);
   for (let p = 0; p < rowOf.length; p++) sums[rowOf[p]] += values[p];
   return sums;
+}
+
+/** Each table row's patterns: rows + 1 starts into a list of pattern indices (counting sort). */
+function rowLists(rowOf: Int32Array, rows: number): { start: Int32Array; list: Int32Array } {
+  const start = new Int32Array(rows + 1);
+  for (const r of rowOf) start[r + 1]++;
+  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+  const next = start.slice(0, rows);
+  const list = new Int32Array(rowOf.length);
+  rowOf.forEach((r, p) => (list[next[r]++] = p));
+  return { start, list };
 }
 
 /** The patterns' indices sorted by category (stable). */
@@ -162,6 +184,9 @@ export class PatternKernel {
     const order = split && cumulative ? byCategory(y) : null;
     const permuted = <T extends Float64Array | Int32Array>(a: T): T =>
       order ? (a.map((_, i) => a[order[i]]) as T) : a;
+    const aOf = split ? permuted(split.aOf) : new Int32Array(0);
+    const bOf = split ? permuted(split.bOf) : new Int32Array(0);
+    const aRows = rowLists(aOf, split?.nA ?? 0), bRows = rowLists(bOf, split?.nB ?? 0);
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -185,8 +210,8 @@ export class PatternKernel {
       expNegTau: new Float64Array(nt + 2),
       logGap: new Float64Array(nt + 2),
       gapQ: new Float64Array(nt + 2),
-      aOf: split ? permuted(split.aOf) : none,
-      bOf: split ? permuted(split.bOf) : none,
+      aOf,
+      bOf,
       colsA: split?.colsA ?? none,
       colsB: split?.colsB ?? none,
       cellA: split?.cellA ?? none,
@@ -201,6 +226,10 @@ export class PatternKernel {
       invB: new Float64Array(split && cumulative ? (split.nB + 1) & ~1 : 0),
       yA: split && !cumulative ? rowSums(y, split.aOf, split.nA) : none,
       yB: split && !cumulative ? rowSums(y, split.bOf, split.nB) : none,
+      aStart: aRows.start,
+      aList: aRows.list,
+      bStart: bRows.start,
+      bList: bRows.list,
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {

@@ -66,6 +66,11 @@ const SLOT_INVA = 42; // nA: e^−A (cumulative)
 const SLOT_INVB = 43; // nB: e^−B (cumulative)
 const SLOT_YA = 44; // nA: Σ y over each row's patterns (logit), so Σ_p y_p η_p = Σ y_A A + Σ y_B B
 const SLOT_YB = 45; // nB
+// Each table row's patterns (indices into the kernel's pattern order): i32 rows + 1 starts, P.
+const SLOT_ASTART = 46;
+const SLOT_ALIST = 47;
+const SLOT_BSTART = 48;
+const SLOT_BLIST = 49;
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -164,12 +169,16 @@ let logSum: f64 = 0;
 /** Two lanes of the running product: factors f^n with n = 1 or 2 (|η| ≤ DIRECT keeps f < 1e30). */
 let productPair: v128 = f64x2.splat(1);
 
-/** Multiplies (1 + …)^n per lane into productPair; other counts add n·log f to logSum. */
-@inline function multiplyPair(fac: v128, n: v128): void {
+/**
+ * `product` times (1 + …)^n per lane (n = 1 or 2; other counts add n·log f to logSum), returned
+ * renormalised: the loops keep the running product in a local (a register), not in productPair,
+ * whose global would put a store and a load on every pair's dependency chain.
+ */
+@inline function multiplyPair(product: v128, fac: v128, n: v128): v128 {
   const one = f64x2.splat(1);
   const n1 = f64x2.eq(n, one), n2 = f64x2.eq(n, f64x2.splat(2));
-  productPair = f64x2.mul(
-    productPair,
+  const next = f64x2.mul(
+    product,
     v128.bitselect(fac, v128.bitselect(f64x2.mul(fac, fac), one, n2), n1),
   );
   if (!v128.all_true<i64>(v128.or(n1, n2))) {
@@ -180,10 +189,11 @@ let productPair: v128 = f64x2.splat(1);
       logSum += f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
     }
   }
-  if (v128.any_true(f64x2.gt(productPair, f64x2.splat(RENORMALISE)))) {
-    logSum += Math.log(f64x2.extract_lane(productPair, 0)) + Math.log(f64x2.extract_lane(productPair, 1));
-    productPair = one;
+  if (v128.any_true(f64x2.gt(next, f64x2.splat(RENORMALISE)))) {
+    logSum += Math.log(f64x2.extract_lane(next, 0)) + Math.log(f64x2.extract_lane(next, 1));
+    return one;
   }
+  return next;
 }
 
 /** Starts a sum of n·log f (both products and logSum). */
@@ -346,16 +356,44 @@ function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize
   }
 }
 
-/** gradBeta_cols[j] += Σ_i g_i · table column j (two rows per lane pair). */
+/**
+ * gradBeta_cols[j] += Σ_i g_i · table column j: two rows per lane pair, in two accumulators (each
+ * a chain of adds half as long: the sum is bound by the add's latency, not by its throughput).
+ */
 function tableBackward(table: usize, cols: usize, d: i32, rows: i32, g: usize): void {
   const bytes = <usize> rows << 3;
   for (let j = 0; j < d; j++) {
     const col = table + <usize> j * bytes;
-    let acc = f64x2.splat(0);
-    for (let o: usize = 0; o < bytes; o += 16) {
-      acc = f64x2.add(acc, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    let o: usize = 0;
+    for (; o + 16 < bytes; o += 32) {
+      acc0 = f64x2.add(acc0, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+      acc1 = f64x2.add(acc1, f64x2.mul(v128.load(g + o + 16), v128.load(col + o + 16)));
     }
+    if (o < bytes) acc0 = f64x2.add(acc0, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    const acc = f64x2.add(acc0, acc1);
     addF(gradBeta, int(cols, j), f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  }
+}
+
+/**
+ * out[i] = Σ g_p over table row i's patterns (start, list: the rows' pattern lists), two partial
+ * sums per row: short independent dependency chains, where a scatter into the row's slot would
+ * chain through memory whenever consecutive patterns share a row.
+ */
+function rowSums(g: usize, start: usize, list: usize, rows: i32, out: usize): void {
+  for (let i = 0; i < rows; i++) {
+    let s0 = 0.0;
+    let s1 = 0.0;
+    let j = int(start, i);
+    const end = int(start, i + 1);
+    for (; j + 1 < end; j += 2) {
+      s0 += f(g, int(list, j));
+      s1 += f(g, int(list, j + 1));
+    }
+    if (j < end) s0 += f(g, int(list, j));
+    setF(out, i, s0 + s1);
   }
 }
 
@@ -367,21 +405,8 @@ function splitBackward(g: usize): void {
   const rowsA = (nA + 1) & ~1, rowsB = (nB + 1) & ~1;
   memory.fill(gA, 0, <usize> rowsA << 3);
   memory.fill(gB, 0, <usize> rowsB << 3);
-  // Consecutive patterns mostly share A's row: their sum is kept in a register until it changes.
-  let row = 0;
-  let sum = 0.0;
-  for (let p = 0; p < P; p++) {
-    const gp = f(g, p);
-    const a = int(aOf, p);
-    if (a != row) {
-      addF(gA, row, sum);
-      row = a;
-      sum = 0;
-    }
-    sum += gp;
-    addF(gB, int(bOf, p), gp);
-  }
-  addF(gA, row, sum);
+  rowSums(g, slot(SLOT_ASTART), slot(SLOT_ALIST), nA, gA);
+  rowSums(g, slot(SLOT_BSTART), slot(SLOT_BLIST), nB, gB);
   tableBackward(slot(SLOT_TABLEA), slot(SLOT_COLSA), <i32> slot(SLOT_DA), rowsA, gA);
   tableBackward(slot(SLOT_TABLEB), slot(SLOT_COLSB), <i32> slot(SLOT_DB), rowsB, gB);
   for (let i = 0; i < nA; i++) {
@@ -463,6 +488,7 @@ function logitOne(x: f64, y: f64, n: f64): f64 {
 function logitSum(): f64 {
   const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
   resetFactors();
+  let prod = f64x2.splat(1);
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   let p = 0;
@@ -482,13 +508,14 @@ function logitSum(): f64 {
     const fac = f64x2.add(f64x2.splat(1), e);
     lpv = f64x2.add(lpv, f64x2.mul(y, x));
     v128.store(dEta + o, f64x2.sub(y, f64x2.mul(n, f64x2.div(e, fac))));
-    multiplyPair(fac, n);
+    prod = multiplyPair(prod, fac, n);
   }
   if (p < P) {
     const g = logitOne(f(dEta, p), f(ySum, p), f(trials, p));
     lp += lpOne;
     setF(dEta, p, g);
   }
+  productPair = prod;
   return finish(lp, lpv, dEta);
 }
 
@@ -502,6 +529,7 @@ function logitSplitSum(): f64 {
   const lp = dotTable(slot(SLOT_ETAA), slot(SLOT_YA), nA) +
     dotTable(slot(SLOT_ETAB), slot(SLOT_YB), <i32> slot(SLOT_NB));
   resetFactors();
+  let prod = f64x2.splat(1);
   const one = f64x2.splat(1);
   let p = 0;
   for (; p + 1 < P; p += 2) {
@@ -510,7 +538,7 @@ function logitSplitSum(): f64 {
     const fac = f64x2.add(one, e);
     const n = v128.load(trials + o);
     v128.store(dEta + o, f64x2.sub(v128.load(ySum + o), f64x2.mul(n, f64x2.div(e, fac))));
-    multiplyPair(fac, n);
+    prod = multiplyPair(prod, fac, n);
   }
   if (p < P) {
     const e = f(expA, int(aOf, p)) * f(expB, int(bOf, p));
@@ -518,6 +546,7 @@ function logitSplitSum(): f64 {
     addFactor(fac, n);
     setF(dEta, p, f(ySum, p) - n * (e / fac));
   }
+  productPair = prod;
   return finish(lp, f64x2.splat(0), dEta);
 }
 
@@ -670,6 +699,7 @@ function cumulativeSum(factorised: bool): f64 {
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
+  let prod = f64x2.splat(1);
   let tableK0 = 0, tableK1 = 0; // the categories of the table pairs below (0: none yet)
   let upNegPair = f64x2.splat(0), lowPosPair = f64x2.splat(0);
   let gapQPair = f64x2.splat(0), logGapPair = f64x2.splat(0);
@@ -710,7 +740,7 @@ function cumulativeSum(factorised: bool): f64 {
     const ra = f64x2.mul(f64x2.mul(A, fb), inverse), rb = f64x2.mul(f64x2.mul(B, fa), inverse);
     const q = gapQPair;
     lpv = f64x2.add(lpv, f64x2.mul(n, logGapPair));
-    multiplyPair(factor, n);
+    prod = multiplyPair(prod, factor, n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
     // A run of pairs in one category sums its ∂/∂τ in registers (patterns sorted by category
@@ -740,6 +770,7 @@ function cumulativeSum(factorised: bool): f64 {
     lp += lpOne;
     setF(dEta, p, g);
   }
+  productPair = prod;
   return finish(lp, lpv, dEta);
 }
 
