@@ -29,7 +29,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 50;
+const HEADER_SLOTS = 52;
 const ARRAYS = [
   "cell",
   "wA",
@@ -74,6 +74,7 @@ const SPLIT_ARRAYS = [
   "aList",
   "bStart",
   "bList",
+  "runs",
 ] as const;
 type ArrayName = typeof ARRAYS[number] | typeof SPLIT_ARRAYS[number];
 
@@ -103,9 +104,31 @@ function rowLists(rowOf: Int32Array, rows: number): { start: Int32Array; list: I
   return { start, list };
 }
 
-/** The patterns' indices sorted by category (stable). */
-function byCategory(category: Float64Array): Int32Array {
-  return Int32Array.from(category.keys()).sort((a, b) => category[a] - category[b] || a - b);
+/** A pattern's count class in the kernel's runs: 1 (one row or trial), 2 (two) or 3 (any other). */
+function countClass(n: number): number {
+  return n === 1 ? 1 : n === 2 ? 2 : 3;
+}
+
+/**
+ * The split's pattern order, by category (cumulative; so that ∂/∂τ sums in runs) and count class
+ * (stable), and its runs: start, end, category (0 for logit) and class of each, flattened.
+ */
+function runOrder(
+  y: Float64Array,
+  n: Float64Array,
+  cumulative: boolean,
+): { order: Int32Array; runs: Int32Array } {
+  const key = (p: number) => (cumulative ? y[p] * 4 : 0) + countClass(n[p]);
+  const order = Int32Array.from(n.keys()).sort((a, b) => key(a) - key(b) || a - b);
+  const runs: number[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const p = order[i];
+    if (i === 0 || key(p) !== key(order[i - 1])) {
+      if (i > 0) runs[runs.length - 3] = i;
+      runs.push(i, order.length, cumulative ? y[p] : 0, countClass(n[p]));
+    }
+  }
+  return { order, runs: Int32Array.from(runs) };
 }
 
 /**
@@ -179,9 +202,11 @@ export class PatternKernel {
     const { P, D, K } = design;
     const Dp = (D + 1) & ~1;
     const none = new Float64Array(0);
-    // With the split nothing outside the kernel sees the patterns' order: the cumulative kernel
-    // takes them sorted by category, so that ∂/∂τ sums in runs (tools/wasm/pattern_kernel.ts).
-    const order = split && cumulative ? byCategory(y) : null;
+    // With the split nothing outside the kernel sees the patterns' order: the kernel takes them
+    // in runs of one category and count class (tools/wasm/pattern_kernel.ts).
+    const { order, runs } = split
+      ? runOrder(y, n, cumulative)
+      : { order: null, runs: new Int32Array(0) };
     const permuted = <T extends Float64Array | Int32Array>(a: T): T =>
       order ? (a.map((_, i) => a[order[i]]) as T) : a;
     const aOf = split ? permuted(split.aOf) : new Int32Array(0);
@@ -230,6 +255,7 @@ export class PatternKernel {
       aList: aRows.list,
       bStart: bRows.start,
       bList: bRows.list,
+      runs,
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
@@ -255,6 +281,7 @@ export class PatternKernel {
       ...ARRAYS.map((a) => at[a]!),
       ...counts,
       ...SPLIT_ARRAYS.map((a) => at[a]!),
+      runs.length / 4,
     ]);
     for (const name of [...ARRAYS, ...SPLIT_ARRAYS]) {
       const src = data[name];

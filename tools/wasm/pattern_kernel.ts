@@ -71,6 +71,11 @@ const SLOT_ASTART = 46;
 const SLOT_ALIST = 47;
 const SLOT_BSTART = 48;
 const SLOT_BLIST = 49;
+// Runs of patterns sharing a category (cumulative; 0 for logit) and a count class (1: n = 1,
+// 2: n = 2, 3: any other n), the split's patterns ordered by them: i32 4 × runs (start, end,
+// category, class), and the number of runs.
+const SLOT_RUNS = 50;
+const SLOT_NRUNS = 51;
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -521,33 +526,57 @@ function logitSum(): f64 {
 
 /**
  * logitSum where every η_p = A[a_p] + B[b_p] is within ±DIRECT (splitExponentials): e^η_p from
- * the tabled e^A·e^B, Σ_p y_p η_p from the tables' y sums; then the reverse pass.
+ * the tabled e^A·e^B, Σ_p y_p η_p from the tables' y sums, and the patterns taken in runs of one
+ * count class (n = 1: the product takes (1 + e^η); n = 2: its square; else n·log(1 + e^η) each);
+ * then the reverse pass.
  */
 function logitSplitSum(): f64 {
   const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
   const expA = slot(SLOT_EXPA), expB = slot(SLOT_EXPB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const runs = slot(SLOT_RUNS), nRuns = <i32> slot(SLOT_NRUNS);
   const lp = dotTable(slot(SLOT_ETAA), slot(SLOT_YA), nA) +
     dotTable(slot(SLOT_ETAB), slot(SLOT_YB), <i32> slot(SLOT_NB));
   resetFactors();
   let prod = f64x2.splat(1);
   const one = f64x2.splat(1);
-  let p = 0;
-  for (; p + 1 < P; p += 2) {
-    const o = <usize> p << 3;
-    const e = splitExpPair(expA, expB, aOf, bOf, p);
-    const fac = f64x2.add(one, e);
-    const n = v128.load(trials + o);
-    v128.store(dEta + o, f64x2.sub(v128.load(ySum + o), f64x2.mul(n, f64x2.div(e, fac))));
-    prod = multiplyPair(prod, fac, n);
-  }
-  if (p < P) {
-    const e = f(expA, int(aOf, p)) * f(expB, int(bOf, p));
-    const fac = 1 + e, n = f(trials, p);
-    addFactor(fac, n);
-    setF(dEta, p, f(ySum, p) - n * (e / fac));
+  for (let r = 0; r < nRuns; r++) {
+    const end = int(runs, 4 * r + 1), counts = int(runs, 4 * r + 3);
+    let p = int(runs, 4 * r);
+    for (; p + 1 < end; p += 2) {
+      const o = <usize> p << 3;
+      const e = splitExpPair(expA, expB, aOf, bOf, p);
+      const fac = f64x2.add(one, e);
+      const n = v128.load(trials + o);
+      v128.store(dEta + o, f64x2.sub(v128.load(ySum + o), f64x2.mul(n, f64x2.div(e, fac))));
+      prod = multiplyRun(prod, fac, n, counts);
+    }
+    if (p < end) {
+      const e = f(expA, int(aOf, p)) * f(expB, int(bOf, p));
+      const fac = 1 + e, n = f(trials, p);
+      addFactor(fac, n);
+      setF(dEta, p, f(ySum, p) - n * (e / fac));
+    }
   }
   productPair = prod;
   return finish(lp, f64x2.splat(0), dEta);
+}
+
+/**
+ * `product` times fac^n per lane in a run of count class `counts` (1: n = 1, 2: n = 2; 3: n·log fac
+ * into logSum instead), renormalised past RENORMALISE.
+ */
+@inline function multiplyRun(product: v128, fac: v128, n: v128, counts: i32): v128 {
+  if (counts == 3) {
+    logSum += f64x2.extract_lane(n, 0) * Math.log(f64x2.extract_lane(fac, 0)) +
+      f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
+    return product;
+  }
+  const next = f64x2.mul(product, counts == 1 ? fac : f64x2.mul(fac, fac));
+  if (v128.any_true(f64x2.gt(next, f64x2.splat(RENORMALISE)))) {
+    logSum += Math.log(f64x2.extract_lane(next, 0)) + Math.log(f64x2.extract_lane(next, 1));
+    return f64x2.splat(1);
+  }
+  return next;
 }
 
 /** Σ_i x_i·y_i over a table's n rows. */
@@ -679,10 +708,9 @@ function cumulativeOne(x: f64, k: i32, n: f64, direct: bool): f64 {
  * Σ_p n_p·log P(y_p | η_p, τ) (cumulativeLogitPatterns) with ∂/∂τ and ∂/∂η_p, two patterns at a
  * time where both have |η| ≤ DIRECT (and every |τ| ≤ DIRECT): with A = e^(η − τ_k),
  * B = e^(τ_{k−1} − η), log P = log(1 − e^(τ_{k−1} − τ_k)) − log((1 + A)(1 + B)); then the reverse
- * pass. `factorised`: η is not in ∂/∂η's slots but in the split's tables, with their exponentials
- * (splitExponentials).
+ * pass.
  */
-function cumulativeSum(factorised: bool): f64 {
+function cumulativeSum(): f64 {
   const nt = <i32> slot(SLOT_NT);
   const dEta = slot(SLOT_DETA), cat = slot(SLOT_Y), rows = slot(SLOT_N);
   const gradTau = slot(SLOT_GTAU);
@@ -690,11 +718,6 @@ function cumulativeSum(factorised: bool): f64 {
   const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
   memory.fill(gradTau, 0, <usize> (nt + 2) << 3);
   const direct = thresholdTables();
-  // e^η and e^−η from the split's tables (splitExponentials; every |τ| ≤ DIRECT too).
-  const split = factorised && direct;
-  if (factorised && !direct) splitEta(dEta);
-  const expA = slot(SLOT_EXPA), expB = slot(SLOT_EXPB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
-  const invA = slot(SLOT_INVA), invB = slot(SLOT_INVB);
   const one = f64x2.splat(1);
   let lpv = f64x2.splat(0);
   let lp = 0.0;
@@ -709,10 +732,9 @@ function cumulativeSum(factorised: bool): f64 {
   let p = 0;
   for (; p + 1 < P; p += 2) {
     const o = <usize> p << 3;
-    const n = v128.load(rows + o);
+    const x = v128.load(dEta + o), n = v128.load(rows + o);
     const k0 = <i32> f(cat, p), k1 = <i32> f(cat, p + 1);
-    const x = split ? n : v128.load(dEta + o);
-    if (!split && (!direct || !bothDirect(x))) {
+    if (!direct || !bothDirect(x)) {
       const g0 = cumulativeOne(f64x2.extract_lane(x, 0), k0, f64x2.extract_lane(n, 0), direct);
       lp += lpOne;
       const g1 = cumulativeOne(f64x2.extract_lane(x, 1), k1, f64x2.extract_lane(n, 1), direct);
@@ -730,10 +752,9 @@ function cumulativeSum(factorised: bool): f64 {
       gapQPair = pair(gapQ, k0, k1);
       logGapPair = pair(logGap, k0, k1);
     }
-    const E = split ? splitExpPair(expA, expB, aOf, bOf, p) : exp2x(x);
-    const inverseE = split ? splitExpPair(invA, invB, aOf, bOf, p) : f64x2.div(one, E);
+    const E = exp2x(x);
     const A = f64x2.mul(E, upNegPair);
-    const B = f64x2.mul(inverseE, lowPosPair);
+    const B = f64x2.mul(f64x2.div(one, E), lowPosPair);
     const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
     // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
     const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
@@ -765,13 +786,66 @@ function cumulativeSum(factorised: bool): f64 {
   }
   flushRun(gradTau, runK, runUp, runDown);
   if (p < P) {
-    const x = split ? f(slot(SLOT_ETAA), int(aOf, p)) + f(slot(SLOT_ETAB), int(bOf, p)) : f(dEta, p);
-    const g = cumulativeOne(x, <i32> f(cat, p), f(rows, p), direct);
+    const g = cumulativeOne(f(dEta, p), <i32> f(cat, p), f(rows, p), direct);
     lp += lpOne;
     setF(dEta, p, g);
   }
   productPair = prod;
   return finish(lp, lpv, dEta);
+}
+
+/**
+ * cumulativeSum where every η_p = A[a_p] + B[b_p] and every τ lie within ±DIRECT: e^η_p and e^−η_p
+ * from the split's tabled exponentials, the patterns taken in runs of one category k and count
+ * class (lib/model/pattern_kernel.ts orders them so), each run's table entries held as constants
+ * and its ∂/∂τ summed in registers: ∂/∂τ_k gains Σ n·A/(1 + A) + q_k·N, ∂/∂τ_{k−1} loses
+ * Σ n·B/(1 + B) + q_k·N and lp gains log-gap_k·N, N the run's rows; then the reverse pass.
+ */
+function cumulativeSplitSum(): f64 {
+  const dEta = slot(SLOT_DETA), rows = slot(SLOT_N), gradTau = slot(SLOT_GTAU);
+  const lowPos = slot(SLOT_EXPTAU), upNeg = slot(SLOT_EXPNEGTAU);
+  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
+  const expA = slot(SLOT_EXPA), expB = slot(SLOT_EXPB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const invA = slot(SLOT_INVA), invB = slot(SLOT_INVB), etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  const runs = slot(SLOT_RUNS), nRuns = <i32> slot(SLOT_NRUNS);
+  const one = f64x2.splat(1);
+  let lp = 0.0;
+  resetFactors();
+  let prod = f64x2.splat(1);
+  for (let r = 0; r < nRuns; r++) {
+    const end = int(runs, 4 * r + 1), k = int(runs, 4 * r + 2), counts = int(runs, 4 * r + 3);
+    const up = f64x2.splat(f(upNeg, k)), low = f64x2.splat(f(lowPos, k));
+    let sumA = f64x2.splat(0), sumB = f64x2.splat(0), sumN = f64x2.splat(0);
+    let p = int(runs, 4 * r);
+    for (; p + 1 < end; p += 2) {
+      const o = <usize> p << 3;
+      const A = f64x2.mul(splitExpPair(expA, expB, aOf, bOf, p), up);
+      const B = f64x2.mul(splitExpPair(invA, invB, aOf, bOf, p), low);
+      const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
+      // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
+      const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
+      const n = v128.load(rows + o);
+      const nra = f64x2.mul(n, f64x2.mul(f64x2.mul(A, fb), inverse));
+      const nrb = f64x2.mul(n, f64x2.mul(f64x2.mul(B, fa), inverse));
+      sumA = f64x2.add(sumA, nra);
+      sumB = f64x2.add(sumB, nrb);
+      sumN = f64x2.add(sumN, n);
+      v128.store(dEta + o, f64x2.sub(nrb, nra));
+      prod = multiplyRun(prod, factor, n, counts);
+    }
+    const N = f64x2.extract_lane(sumN, 0) + f64x2.extract_lane(sumN, 1);
+    const q = f(gapQ, k) * N;
+    addF(gradTau, k, f64x2.extract_lane(sumA, 0) + f64x2.extract_lane(sumA, 1) + q);
+    addF(gradTau, k - 1, -(f64x2.extract_lane(sumB, 0) + f64x2.extract_lane(sumB, 1) + q));
+    lp += f(logGap, k) * N;
+    if (p < end) {
+      const x = f(etaA, int(aOf, p)) + f(etaB, int(bOf, p));
+      setF(dEta, p, cumulativeOne(x, k, f(rows, p), true));
+      lp += lpOne;
+    }
+  }
+  productPair = prod;
+  return finish(lp, f64x2.splat(0), dEta);
 }
 
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
@@ -788,13 +862,16 @@ export function logitGradient(): f64 {
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
   begin();
-  let factorised = false;
   if (nA > 0) {
     splitTables();
-    factorised = splitExponentials(true);
-    if (!factorised) splitEta(slot(SLOT_DETA));
+    if (splitExponentials(true)) {
+      const nt = <i32> slot(SLOT_NT);
+      memory.fill(slot(SLOT_GTAU), 0, <usize> (nt + 2) << 3);
+      if (thresholdTables()) return cumulativeSplitSum();
+    }
+    splitEta(slot(SLOT_DETA));
   } else etaPass(slot(SLOT_DETA));
-  return cumulativeSum(factorised);
+  return cumulativeSum();
 }
 
 /** The kernel's e^x (|x| ≤ DIRECT), exported for tests to compare with Math.exp. */
