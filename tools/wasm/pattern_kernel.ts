@@ -305,11 +305,17 @@ function splitEta(out: usize): void {
   for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
 }
 
-/** The largest |x| of a table's n entries. */
-function maxAbs(table: usize, n: i32): f64 {
-  let m = 0.0;
-  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(f(table, i)));
-  return m;
+/**
+ * The largest |x| of a table's entries (`rows`: even, the padding 0), two per f64x2 (pmax: one
+ * instruction; a NaN entry may be passed over, but then e^NaN makes the log-likelihood NaN, as
+ * the per-pattern path would).
+ */
+function maxAbs(table: usize, rows: i32): f64 {
+  let m = f64x2.splat(0);
+  for (let o: usize = 0; o < (<usize> rows << 3); o += 16) {
+    m = f64x2.pmax(m, f64x2.abs(v128.load(table + o)));
+  }
+  return Math.max(f64x2.extract_lane(m, 0), f64x2.extract_lane(m, 1));
 }
 
 /**
@@ -320,7 +326,7 @@ function maxAbs(table: usize, n: i32): f64 {
 function splitExponentials(inverse: bool): bool {
   const nB = <i32> slot(SLOT_NB);
   const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
-  if (!(maxAbs(etaA, nA) + maxAbs(etaB, nB) <= DIRECT)) return false;
+  if (!(maxAbs(etaA, (nA + 1) & ~1) + maxAbs(etaB, (nB + 1) & ~1) <= DIRECT)) return false;
   expTable(etaA, (nA + 1) & ~1, slot(SLOT_EXPA), slot(SLOT_INVA), inverse);
   expTable(etaB, (nB + 1) & ~1, slot(SLOT_EXPB), slot(SLOT_INVB), inverse);
   return true;
@@ -348,11 +354,23 @@ function expTable(x: usize, rows: i32, out: usize, inv: usize, inverse: bool): v
   );
 }
 
-/** out (rows) = Σ_j table column j · β_cols[j], from 0, column by column. */
+/**
+ * out (rows) = Σ_j table column j · β_cols[j], from 0, two columns per pass over out (half the
+ * loads and stores of out), column pairs in order.
+ */
 function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize): void {
   memory.fill(out, 0, <usize> rows << 3);
   const bytes = <usize> rows << 3;
-  for (let j = 0; j < d; j++) {
+  let j = 0;
+  for (; j + 1 < d; j += 2) {
+    const b0 = f64x2.splat(f(beta, int(cols, j))), b1 = f64x2.splat(f(beta, int(cols, j + 1)));
+    const col0 = table + <usize> j * bytes, col1 = col0 + bytes;
+    for (let o: usize = 0; o < bytes; o += 16) {
+      const partial = f64x2.add(v128.load(out + o), f64x2.mul(v128.load(col0 + o), b0));
+      v128.store(out + o, f64x2.add(partial, f64x2.mul(v128.load(col1 + o), b1)));
+    }
+  }
+  if (j < d) {
     const b = f64x2.splat(f(beta, int(cols, j)));
     const col = table + <usize> j * bytes;
     for (let o: usize = 0; o < bytes; o += 16) {
