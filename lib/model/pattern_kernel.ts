@@ -6,7 +6,9 @@
  * reverse pass into β, the cells' effects and the thresholds, all in one call. The JavaScript path
  * (PatternDesign and the family's patternLogLikelihood) stays the reference, which tests compare
  * to 1e-12 relative, and the fallback where WebAssembly SIMD is missing. Where the design splits
- * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables.
+ * (lib/model/pattern_split.ts), η and its reverse pass go through the split's two tables, and
+ * e^η_p is the product of the tables' exponentials e^A·e^B where every |A| + |B| ≤ 30 (Tomz &
+ * Weeks: 213 exponentials instead of 1,009; the gradient ~10.6 → ~8.3 µs).
  *
  * @module
  */
@@ -27,7 +29,7 @@ interface KernelExports extends KernelMemory {
 }
 
 /** Header slots (u32) at heapStart, in the order tools/wasm/pattern_kernel.ts reads them. */
-const HEADER_SLOTS = 40;
+const HEADER_SLOTS = 52;
 const ARRAYS = [
   "cell",
   "wA",
@@ -60,7 +62,21 @@ const ARRAYS = [
   "etaA",
   "etaB",
 ] as const;
-type ArrayName = typeof ARRAYS[number];
+/** The split's exponential tables and y sums, whose slots follow the split's four counts. */
+const SPLIT_ARRAYS = [
+  "expA",
+  "expB",
+  "invA",
+  "invB",
+  "yA",
+  "yB",
+  "aStart",
+  "aList",
+  "bStart",
+  "bList",
+  "runs",
+] as const;
+type ArrayName = typeof ARRAYS[number] | typeof SPLIT_ARRAYS[number];
 
 /** The design row-major with each row zero-padded to Dp columns (an even number). */
 function paddedRows(design: PatternDesign, Dp: number): Float64Array {
@@ -70,9 +86,49 @@ function paddedRows(design: PatternDesign, Dp: number): Float64Array {
   return out;
 }
 
-/** The patterns' indices sorted by category (stable). */
-function byCategory(category: Float64Array): Int32Array {
-  return Int32Array.from(category.keys()).sort((a, b) => category[a] - category[b] || a - b);
+/** Σ of `values` over each table row's patterns (`rowOf`: each pattern's row of `rows`). */
+function rowSums(values: Float64Array, rowOf: Int32Array, rows: number): Float64Array {
+  const sums = new Float64Array(rows);
+  for (let p = 0; p < rowOf.length; p++) sums[rowOf[p]] += values[p];
+  return sums;
+}
+
+/** Each table row's patterns: rows + 1 starts into a list of pattern indices (counting sort). */
+function rowLists(rowOf: Int32Array, rows: number): { start: Int32Array; list: Int32Array } {
+  const start = new Int32Array(rows + 1);
+  for (const r of rowOf) start[r + 1]++;
+  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+  const next = start.slice(0, rows);
+  const list = new Int32Array(rowOf.length);
+  rowOf.forEach((r, p) => (list[next[r]++] = p));
+  return { start, list };
+}
+
+/** A pattern's count class in the kernel's runs: 1 (one row or trial), 2 (two) or 3 (any other). */
+function countClass(n: number): number {
+  return n === 1 ? 1 : n === 2 ? 2 : 3;
+}
+
+/**
+ * The split's pattern order, by category (cumulative; so that ∂/∂τ sums in runs) and count class
+ * (stable), and its runs: start, end, category (0 for logit) and class of each, flattened.
+ */
+function runOrder(
+  y: Float64Array,
+  n: Float64Array,
+  cumulative: boolean,
+): { order: Int32Array; runs: Int32Array } {
+  const key = (p: number) => (cumulative ? y[p] * 4 : 0) + countClass(n[p]);
+  const order = Int32Array.from(n.keys()).sort((a, b) => key(a) - key(b) || a - b);
+  const runs: number[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const p = order[i];
+    if (i === 0 || key(p) !== key(order[i - 1])) {
+      if (i > 0) runs[runs.length - 3] = i;
+      runs.push(i, order.length, cumulative ? y[p] : 0, countClass(n[p]));
+    }
+  }
+  return { order, runs: Int32Array.from(runs) };
 }
 
 /**
@@ -146,11 +202,16 @@ export class PatternKernel {
     const { P, D, K } = design;
     const Dp = (D + 1) & ~1;
     const none = new Float64Array(0);
-    // With the split nothing outside the kernel sees the patterns' order: the cumulative kernel
-    // takes them sorted by category, so that ∂/∂τ sums in runs (tools/wasm/pattern_kernel.ts).
-    const order = split && cumulative ? byCategory(y) : null;
+    // With the split nothing outside the kernel sees the patterns' order: the kernel takes them
+    // in runs of one category and count class (tools/wasm/pattern_kernel.ts).
+    const { order, runs } = split
+      ? runOrder(y, n, cumulative)
+      : { order: null, runs: new Int32Array(0) };
     const permuted = <T extends Float64Array | Int32Array>(a: T): T =>
       order ? (a.map((_, i) => a[order[i]]) as T) : a;
+    const aOf = split ? permuted(split.aOf) : new Int32Array(0);
+    const bOf = split ? permuted(split.bOf) : new Int32Array(0);
+    const aRows = rowLists(aOf, split?.nA ?? 0), bRows = rowLists(bOf, split?.nB ?? 0);
     const data: Record<ArrayName, Float64Array | Int32Array> = {
       cell: design.cell,
       wA: design.wA,
@@ -174,8 +235,8 @@ export class PatternKernel {
       expNegTau: new Float64Array(nt + 2),
       logGap: new Float64Array(nt + 2),
       gapQ: new Float64Array(nt + 2),
-      aOf: split ? permuted(split.aOf) : none,
-      bOf: split ? permuted(split.bOf) : none,
+      aOf,
+      bOf,
       colsA: split?.colsA ?? none,
       colsB: split?.colsB ?? none,
       cellA: split?.cellA ?? none,
@@ -184,11 +245,22 @@ export class PatternKernel {
       tableB: split?.wTableB ?? none,
       etaA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
       etaB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
+      expA: new Float64Array(split ? (split.nA + 1) & ~1 : 0),
+      expB: new Float64Array(split ? (split.nB + 1) & ~1 : 0),
+      invA: new Float64Array(split && cumulative ? (split.nA + 1) & ~1 : 0),
+      invB: new Float64Array(split && cumulative ? (split.nB + 1) & ~1 : 0),
+      yA: split && !cumulative ? rowSums(y, split.aOf, split.nA) : none,
+      yB: split && !cumulative ? rowSums(y, split.bOf, split.nB) : none,
+      aStart: aRows.start,
+      aList: aRows.list,
+      bStart: bRows.start,
+      bList: bRows.list,
+      runs,
     };
     const at: Partial<Record<ArrayName, number>> = {};
     const exports = kernelInstance<KernelExports>(module, "pattern kernel", (heapStart) => {
       let end = heapStart + 4 * HEADER_SLOTS;
-      for (const name of ARRAYS) {
+      for (const name of [...ARRAYS, ...SPLIT_ARRAYS]) {
         at[name] = end;
         end += Math.ceil(data[name].byteLength / 16) * 16;
       }
@@ -208,8 +280,10 @@ export class PatternKernel {
       nRho,
       ...ARRAYS.map((a) => at[a]!),
       ...counts,
+      ...SPLIT_ARRAYS.map((a) => at[a]!),
+      runs.length / 4,
     ]);
-    for (const name of ARRAYS) {
+    for (const name of [...ARRAYS, ...SPLIT_ARRAYS]) {
       const src = data[name];
       if (src instanceof Int32Array) new Int32Array(buffer, at[name]!, src.length).set(src);
       else new Float64Array(buffer, at[name]!, src.length).set(src);

@@ -3,7 +3,8 @@
  * row-by-row η and reverse pass on random split-able designs (K = 2, 3 varying coefficients, the slope's x in w·Â,
  * group-level moderators and their interactions, within-group factors); the WASM kernel's split
  * against the JavaScript reference (Bernoulli, binomial, cumulative logit; fractional counts as
- * weights give); whole Tomz & Weeks log densities with and without the split (Bernoulli,
+ * weights give; η within ±30, where the kernel takes e^η from the tables' exponentials, and
+ * beyond); whole Tomz & Weeks log densities with and without the split (Bernoulli,
  * cumulative logit and probit, with and without weights) and against central finite differences;
  * and a design that does not split. The two paths differ only in the order of the sums (~1e-14
  * relative over ~1,000 patterns): 1e-12 (1e-10 on whole models, whose gradients cancel) leaves a
@@ -110,11 +111,17 @@ Deno.test("a design of distinct continuous rows does not split", () => {
 
 for (const family of ["bernoulli", "binomial", "cumulative"] as const) {
   Deno.test(`pattern kernel with the split, ${family}: equals the JavaScript reference`, () => {
-    for (const K of [2, 3]) {
-      const { stats, D, beta, rho } = splitCase(10 + K, K, family);
+    // Scale 1: every |A| + |B| ≤ 30, the kernel's e^η = e^A·e^B path; scale 15: some |η| > 30,
+    // each pattern on its own path (one exponential, or the tails' closed forms).
+    for (const [K, scale] of [[2, 1], [3, 1], [2, 15], [3, 15]]) {
+      const c = splitCase(10 + K, K, family);
+      const { stats, D } = c;
+      const beta = c.beta.map((b) => b * scale), rho = c.rho.map((r) => r * scale);
       const fam = family === "cumulative" ? familyOf("cumulative", "logit") : familyOf(family);
       const nt = family === "cumulative" ? 3 : 0;
-      const tau = Float64Array.from([-0.5, -0.2, 0.1].slice(0, nt));
+      // Thresholds held unconstrained (τ_1, then log increments); K = 3: τ_1 = 31, beyond 30
+      // (the cumulative kernel's per-pattern path, its η from the tables).
+      const tau = Float64Array.from([K === 3 ? 31 : -0.5, -0.2, 0.1].slice(0, nt));
       const design = new PatternDesign(stats, D, K);
       const split = PatternSplit.create(stats, D, K);
       assert.ok(split, "the design splits");
@@ -125,6 +132,8 @@ for (const family of ["bernoulli", "binomial", "cumulative"] as const) {
       const refB = new Float64Array(D), refR = new Float64Array(rho.length);
       const refT = new Float64Array(nt);
       design.forward(beta, rho, eta);
+      const maxEta = eta.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+      assert.ok(scale === 1 ? maxEta < 15 : maxEta > 30, `scale ${scale}: max |η| ${maxEta}`);
       const ref = fam.patternLogLikelihood(stats, eta, tau, dEta, refT);
       design.backward(dEta, refB, refR);
       const gotB = new Float64Array(D), gotR = new Float64Array(rho.length);

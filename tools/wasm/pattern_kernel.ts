@@ -11,7 +11,8 @@
 // when PatternDesign holds them sparse; or, where the design splits (lib/model/pattern_split.ts),
 // η = A[a_p] + B[b_p] from two small tables and the reverse pass through them. e^η for |η| ≤ 30
 // is the f64x2 exp2x (about 1 ulp), the tails keep the closed forms with AssemblyScript's
-// Math.exp and log1p.
+// Math.exp and log1p. With the split and max|A| + max|B| ≤ 30, e^η_p = e^A[a_p]·e^B[b_p] from the
+// tables' exponentials (~200 instead of one per pattern; about 2 ulp).
 //
 // Memory: a header of u32 slots at heapStart() (the SLOT_ constants), then the arrays it points
 // to, placed by lib/model/pattern_kernel.ts. The data (cell … n) is written once; β, ρ and τ
@@ -58,6 +59,23 @@ const SLOT_NA = 36;
 const SLOT_NB = 37;
 const SLOT_DA = 38;
 const SLOT_DB = 39;
+// The split's exponentials (used when every |A| + |B| stays within DIRECT): e^η_p = e^A · e^B.
+const SLOT_EXPA = 40; // nA (padded): e^A
+const SLOT_EXPB = 41; // nB: e^B
+const SLOT_INVA = 42; // nA: e^−A (cumulative)
+const SLOT_INVB = 43; // nB: e^−B (cumulative)
+const SLOT_YA = 44; // nA: Σ y over each row's patterns (logit), so Σ_p y_p η_p = Σ y_A A + Σ y_B B
+const SLOT_YB = 45; // nB
+// Each table row's patterns (indices into the kernel's pattern order): i32 rows + 1 starts, P.
+const SLOT_ASTART = 46;
+const SLOT_ALIST = 47;
+const SLOT_BSTART = 48;
+const SLOT_BLIST = 49;
+// Runs of patterns sharing a category (cumulative; 0 for logit) and a count class (1: n = 1,
+// 2: n = 2, 3: any other n), the split's patterns ordered by them: i32 4 × runs (start, end,
+// category, class), and the number of runs.
+const SLOT_RUNS = 50;
+const SLOT_NRUNS = 51;
 
 /** |η| (and |τ|) up to which a pattern takes the one-exponential path. */
 const DIRECT: f64 = 30;
@@ -156,12 +174,16 @@ let logSum: f64 = 0;
 /** Two lanes of the running product: factors f^n with n = 1 or 2 (|η| ≤ DIRECT keeps f < 1e30). */
 let productPair: v128 = f64x2.splat(1);
 
-/** Multiplies (1 + …)^n per lane into productPair; other counts add n·log f to logSum. */
-@inline function multiplyPair(fac: v128, n: v128): void {
+/**
+ * `product` times (1 + …)^n per lane (n = 1 or 2; other counts add n·log f to logSum), returned
+ * renormalised: the loops keep the running product in a local (a register), not in productPair,
+ * whose global would put a store and a load on every pair's dependency chain.
+ */
+@inline function multiplyPair(product: v128, fac: v128, n: v128): v128 {
   const one = f64x2.splat(1);
   const n1 = f64x2.eq(n, one), n2 = f64x2.eq(n, f64x2.splat(2));
-  productPair = f64x2.mul(
-    productPair,
+  const next = f64x2.mul(
+    product,
     v128.bitselect(fac, v128.bitselect(f64x2.mul(fac, fac), one, n2), n1),
   );
   if (!v128.all_true<i64>(v128.or(n1, n2))) {
@@ -172,10 +194,11 @@ let productPair: v128 = f64x2.splat(1);
       logSum += f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
     }
   }
-  if (v128.any_true(f64x2.gt(productPair, f64x2.splat(RENORMALISE)))) {
-    logSum += Math.log(f64x2.extract_lane(productPair, 0)) + Math.log(f64x2.extract_lane(productPair, 1));
-    productPair = one;
+  if (v128.any_true(f64x2.gt(next, f64x2.splat(RENORMALISE)))) {
+    logSum += Math.log(f64x2.extract_lane(next, 0)) + Math.log(f64x2.extract_lane(next, 1));
+    return one;
   }
+  return next;
 }
 
 /** Starts a sum of n·log f (both products and logSum). */
@@ -259,29 +282,95 @@ function etaPass(out: usize): void {
 }
 
 /**
- * η through the split's tables (PatternSplit.forward, the same sums in the same order): A's rows
- * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β, then η_p = A[a_p] + B[b_p]. The tables are stored
- * column by column, each padded to an even number of rows: two rows per f64x2.
+ * The split's two tables (PatternSplit.forward, the same sums in the same order): A's rows
+ * Σ_j w β + (w·Â)·ρ_cell, B's rows Σ_j w β. The tables are stored column by column, each padded
+ * to an even number of rows: two rows per f64x2.
  */
-function splitEta(out: usize): void {
+function splitTables(): void {
   const dA = <i32> slot(SLOT_DA), dB = <i32> slot(SLOT_DB), nB = <i32> slot(SLOT_NB);
   const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
   tableTimesBeta(slot(SLOT_TABLEA), slot(SLOT_COLSA), dA, (nA + 1) & ~1, etaA);
   tableTimesBeta(slot(SLOT_TABLEB), slot(SLOT_COLSB), dB, (nB + 1) & ~1, etaB);
-  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA);
   for (let i = 0; i < nA; i++) {
     const r0 = int(cellA, i) * K, ok = i * K;
     if (K == 2) addF(etaA, i, f(wAA, ok) * f(rho, r0) + f(wAA, ok + 1) * f(rho, r0 + 1));
     else for (let k = 0; k < K; k++) addF(etaA, i, f(wAA, ok + k) * f(rho, r0 + k));
   }
+}
+
+/** η_p = A[a_p] + B[b_p] into `out`, from the split's tables. */
+function splitEta(out: usize): void {
+  const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
   for (let p = 0; p < P; p++) setF(out, p, f(etaA, int(aOf, p)) + f(etaB, int(bOf, p)));
 }
 
-/** out (rows) = Σ_j table column j · β_cols[j], from 0, column by column. */
+/**
+ * The largest |x| of a table's entries (`rows`: even, the padding 0), two per f64x2 (pmax: one
+ * instruction; a NaN entry may be passed over, but then e^NaN makes the log-likelihood NaN, as
+ * the per-pattern path would).
+ */
+function maxAbs(table: usize, rows: i32): f64 {
+  let m = f64x2.splat(0);
+  for (let o: usize = 0; o < (<usize> rows << 3); o += 16) {
+    m = f64x2.pmax(m, f64x2.abs(v128.load(table + o)));
+  }
+  return Math.max(f64x2.extract_lane(m, 0), f64x2.extract_lane(m, 1));
+}
+
+/**
+ * Whether every pattern's η = A[a] + B[b] lies within ±DIRECT because max|A| + max|B| does; then
+ * e^A and e^B (and with `inverse` e^−A and e^−B) are tabled, so that the pattern loops take
+ * e^η_p = e^A[a_p]·e^B[b_p] (about 2 ulp) from ~200 exponentials instead of one per pattern.
+ */
+function splitExponentials(inverse: bool): bool {
+  const nB = <i32> slot(SLOT_NB);
+  const etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  if (!(maxAbs(etaA, (nA + 1) & ~1) + maxAbs(etaB, (nB + 1) & ~1) <= DIRECT)) return false;
+  expTable(etaA, (nA + 1) & ~1, slot(SLOT_EXPA), slot(SLOT_INVA), inverse);
+  expTable(etaB, (nB + 1) & ~1, slot(SLOT_EXPB), slot(SLOT_INVB), inverse);
+  return true;
+}
+
+/** out = e^x over `rows` entries (an even number, |x| ≤ DIRECT), and inv = 1/out with `inverse`. */
+function expTable(x: usize, rows: i32, out: usize, inv: usize, inverse: bool): void {
+  for (let o: usize = 0; o < (<usize> rows << 3); o += 16) {
+    const e = exp2x(v128.load(x + o));
+    v128.store(out + o, e);
+    if (inverse) v128.store(inv + o, f64x2.div(f64x2.splat(1), e));
+  }
+}
+
+/** A table's entries at rows i0 and i1 as two lanes. */
+@inline function gather(table: usize, i0: i32, i1: i32): v128 {
+  return f64x2.replace_lane(f64x2.splat(f(table, i0)), 1, f(table, i1));
+}
+
+/** e^η of patterns p and p + 1 from the split's exponentials (e^A or e^−A tables). */
+@inline function splitExpPair(tableA: usize, tableB: usize, aOf: usize, bOf: usize, p: i32): v128 {
+  return f64x2.mul(
+    gather(tableA, int(aOf, p), int(aOf, p + 1)),
+    gather(tableB, int(bOf, p), int(bOf, p + 1)),
+  );
+}
+
+/**
+ * out (rows) = Σ_j table column j · β_cols[j], from 0, two columns per pass over out (half the
+ * loads and stores of out), column pairs in order.
+ */
 function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize): void {
   memory.fill(out, 0, <usize> rows << 3);
   const bytes = <usize> rows << 3;
-  for (let j = 0; j < d; j++) {
+  let j = 0;
+  for (; j + 1 < d; j += 2) {
+    const b0 = f64x2.splat(f(beta, int(cols, j))), b1 = f64x2.splat(f(beta, int(cols, j + 1)));
+    const col0 = table + <usize> j * bytes, col1 = col0 + bytes;
+    for (let o: usize = 0; o < bytes; o += 16) {
+      const partial = f64x2.add(v128.load(out + o), f64x2.mul(v128.load(col0 + o), b0));
+      v128.store(out + o, f64x2.add(partial, f64x2.mul(v128.load(col1 + o), b1)));
+    }
+  }
+  if (j < d) {
     const b = f64x2.splat(f(beta, int(cols, j)));
     const col = table + <usize> j * bytes;
     for (let o: usize = 0; o < bytes; o += 16) {
@@ -290,16 +379,44 @@ function tableTimesBeta(table: usize, cols: usize, d: i32, rows: i32, out: usize
   }
 }
 
-/** gradBeta_cols[j] += Σ_i g_i · table column j (two rows per lane pair). */
+/**
+ * gradBeta_cols[j] += Σ_i g_i · table column j: two rows per lane pair, in two accumulators (each
+ * a chain of adds half as long: the sum is bound by the add's latency, not by its throughput).
+ */
 function tableBackward(table: usize, cols: usize, d: i32, rows: i32, g: usize): void {
   const bytes = <usize> rows << 3;
   for (let j = 0; j < d; j++) {
     const col = table + <usize> j * bytes;
-    let acc = f64x2.splat(0);
-    for (let o: usize = 0; o < bytes; o += 16) {
-      acc = f64x2.add(acc, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    let o: usize = 0;
+    for (; o + 16 < bytes; o += 32) {
+      acc0 = f64x2.add(acc0, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+      acc1 = f64x2.add(acc1, f64x2.mul(v128.load(g + o + 16), v128.load(col + o + 16)));
     }
+    if (o < bytes) acc0 = f64x2.add(acc0, f64x2.mul(v128.load(g + o), v128.load(col + o)));
+    const acc = f64x2.add(acc0, acc1);
     addF(gradBeta, int(cols, j), f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  }
+}
+
+/**
+ * out[i] = Σ g_p over table row i's patterns (start, list: the rows' pattern lists), two partial
+ * sums per row: short independent dependency chains, where a scatter into the row's slot would
+ * chain through memory whenever consecutive patterns share a row.
+ */
+function rowSums(g: usize, start: usize, list: usize, rows: i32, out: usize): void {
+  for (let i = 0; i < rows; i++) {
+    let s0 = 0.0;
+    let s1 = 0.0;
+    let j = int(start, i);
+    const end = int(start, i + 1);
+    for (; j + 1 < end; j += 2) {
+      s0 += f(g, int(list, j));
+      s1 += f(g, int(list, j + 1));
+    }
+    if (j < end) s0 += f(g, int(list, j));
+    setF(out, i, s0 + s1);
   }
 }
 
@@ -311,21 +428,8 @@ function splitBackward(g: usize): void {
   const rowsA = (nA + 1) & ~1, rowsB = (nB + 1) & ~1;
   memory.fill(gA, 0, <usize> rowsA << 3);
   memory.fill(gB, 0, <usize> rowsB << 3);
-  // Consecutive patterns mostly share A's row: their sum is kept in a register until it changes.
-  let row = 0;
-  let sum = 0.0;
-  for (let p = 0; p < P; p++) {
-    const gp = f(g, p);
-    const a = int(aOf, p);
-    if (a != row) {
-      addF(gA, row, sum);
-      row = a;
-      sum = 0;
-    }
-    sum += gp;
-    addF(gB, int(bOf, p), gp);
-  }
-  addF(gA, row, sum);
+  rowSums(g, slot(SLOT_ASTART), slot(SLOT_ALIST), nA, gA);
+  rowSums(g, slot(SLOT_BSTART), slot(SLOT_BLIST), nB, gB);
   tableBackward(slot(SLOT_TABLEA), slot(SLOT_COLSA), <i32> slot(SLOT_DA), rowsA, gA);
   tableBackward(slot(SLOT_TABLEB), slot(SLOT_COLSB), <i32> slot(SLOT_DB), rowsB, gB);
   for (let i = 0; i < nA; i++) {
@@ -407,6 +511,7 @@ function logitOne(x: f64, y: f64, n: f64): f64 {
 function logitSum(): f64 {
   const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
   resetFactors();
+  let prod = f64x2.splat(1);
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   let p = 0;
@@ -426,14 +531,77 @@ function logitSum(): f64 {
     const fac = f64x2.add(f64x2.splat(1), e);
     lpv = f64x2.add(lpv, f64x2.mul(y, x));
     v128.store(dEta + o, f64x2.sub(y, f64x2.mul(n, f64x2.div(e, fac))));
-    multiplyPair(fac, n);
+    prod = multiplyPair(prod, fac, n);
   }
   if (p < P) {
     const g = logitOne(f(dEta, p), f(ySum, p), f(trials, p));
     lp += lpOne;
     setF(dEta, p, g);
   }
+  productPair = prod;
   return finish(lp, lpv, dEta);
+}
+
+/**
+ * logitSum where every η_p = A[a_p] + B[b_p] is within ±DIRECT (splitExponentials): e^η_p from
+ * the tabled e^A·e^B, Σ_p y_p η_p from the tables' y sums, and the patterns taken in runs of one
+ * count class (n = 1: the product takes (1 + e^η); n = 2: its square; else n·log(1 + e^η) each);
+ * then the reverse pass.
+ */
+function logitSplitSum(): f64 {
+  const dEta = slot(SLOT_DETA), ySum = slot(SLOT_Y), trials = slot(SLOT_N);
+  const expA = slot(SLOT_EXPA), expB = slot(SLOT_EXPB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const runs = slot(SLOT_RUNS), nRuns = <i32> slot(SLOT_NRUNS);
+  const lp = dotTable(slot(SLOT_ETAA), slot(SLOT_YA), nA) +
+    dotTable(slot(SLOT_ETAB), slot(SLOT_YB), <i32> slot(SLOT_NB));
+  resetFactors();
+  let prod = f64x2.splat(1);
+  const one = f64x2.splat(1);
+  for (let r = 0; r < nRuns; r++) {
+    const end = int(runs, 4 * r + 1), counts = int(runs, 4 * r + 3);
+    let p = int(runs, 4 * r);
+    for (; p + 1 < end; p += 2) {
+      const o = <usize> p << 3;
+      const e = splitExpPair(expA, expB, aOf, bOf, p);
+      const fac = f64x2.add(one, e);
+      const n = v128.load(trials + o);
+      v128.store(dEta + o, f64x2.sub(v128.load(ySum + o), f64x2.mul(n, f64x2.div(e, fac))));
+      prod = multiplyRun(prod, fac, n, counts);
+    }
+    if (p < end) {
+      const e = f(expA, int(aOf, p)) * f(expB, int(bOf, p));
+      const fac = 1 + e, n = f(trials, p);
+      addFactor(fac, n);
+      setF(dEta, p, f(ySum, p) - n * (e / fac));
+    }
+  }
+  productPair = prod;
+  return finish(lp, f64x2.splat(0), dEta);
+}
+
+/**
+ * `product` times fac^n per lane in a run of count class `counts` (1: n = 1, 2: n = 2; 3: n·log fac
+ * into logSum instead), renormalised past RENORMALISE.
+ */
+@inline function multiplyRun(product: v128, fac: v128, n: v128, counts: i32): v128 {
+  if (counts == 3) {
+    logSum += f64x2.extract_lane(n, 0) * Math.log(f64x2.extract_lane(fac, 0)) +
+      f64x2.extract_lane(n, 1) * Math.log(f64x2.extract_lane(fac, 1));
+    return product;
+  }
+  const next = f64x2.mul(product, counts == 1 ? fac : f64x2.mul(fac, fac));
+  if (v128.any_true(f64x2.gt(next, f64x2.splat(RENORMALISE)))) {
+    logSum += Math.log(f64x2.extract_lane(next, 0)) + Math.log(f64x2.extract_lane(next, 1));
+    return f64x2.splat(1);
+  }
+  return next;
+}
+
+/** Σ_i x_i·y_i over a table's n rows. */
+function dotTable(x: usize, y: usize, n: i32): f64 {
+  let s = 0.0;
+  for (let i = 0; i < n; i++) s += f(x, i) * f(y, i);
+  return s;
 }
 
 /** The reverse pass of ∂/∂η (in g): the cells' ∂/∂ρ, then ∂/∂β. */
@@ -572,6 +740,7 @@ function cumulativeSum(): f64 {
   let lpv = f64x2.splat(0);
   let lp = 0.0;
   resetFactors();
+  let prod = f64x2.splat(1);
   let tableK0 = 0, tableK1 = 0; // the categories of the table pairs below (0: none yet)
   let upNegPair = f64x2.splat(0), lowPosPair = f64x2.splat(0);
   let gapQPair = f64x2.splat(0), logGapPair = f64x2.splat(0);
@@ -610,7 +779,7 @@ function cumulativeSum(): f64 {
     const ra = f64x2.mul(f64x2.mul(A, fb), inverse), rb = f64x2.mul(f64x2.mul(B, fa), inverse);
     const q = gapQPair;
     lpv = f64x2.add(lpv, f64x2.mul(n, logGapPair));
-    multiplyPair(factor, n);
+    prod = multiplyPair(prod, factor, n);
     v128.store(dEta + o, f64x2.neg(f64x2.mul(n, f64x2.sub(ra, rb))));
     const up = f64x2.mul(n, f64x2.add(ra, q)), down = f64x2.neg(f64x2.mul(n, f64x2.add(rb, q)));
     // A run of pairs in one category sums its ∂/∂τ in registers (patterns sorted by category
@@ -639,22 +808,87 @@ function cumulativeSum(): f64 {
     lp += lpOne;
     setF(dEta, p, g);
   }
+  productPair = prod;
   return finish(lp, lpv, dEta);
+}
+
+/**
+ * cumulativeSum where every η_p = A[a_p] + B[b_p] and every τ lie within ±DIRECT: e^η_p and e^−η_p
+ * from the split's tabled exponentials, the patterns taken in runs of one category k and count
+ * class (lib/model/pattern_kernel.ts orders them so), each run's table entries held as constants
+ * and its ∂/∂τ summed in registers: ∂/∂τ_k gains Σ n·A/(1 + A) + q_k·N, ∂/∂τ_{k−1} loses
+ * Σ n·B/(1 + B) + q_k·N and lp gains log-gap_k·N, N the run's rows; then the reverse pass.
+ */
+function cumulativeSplitSum(): f64 {
+  const dEta = slot(SLOT_DETA), rows = slot(SLOT_N), gradTau = slot(SLOT_GTAU);
+  const lowPos = slot(SLOT_EXPTAU), upNeg = slot(SLOT_EXPNEGTAU);
+  const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
+  const expA = slot(SLOT_EXPA), expB = slot(SLOT_EXPB), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const invA = slot(SLOT_INVA), invB = slot(SLOT_INVB), etaA = slot(SLOT_ETAA), etaB = slot(SLOT_ETAB);
+  const runs = slot(SLOT_RUNS), nRuns = <i32> slot(SLOT_NRUNS);
+  const one = f64x2.splat(1);
+  let lp = 0.0;
+  resetFactors();
+  let prod = f64x2.splat(1);
+  for (let r = 0; r < nRuns; r++) {
+    const end = int(runs, 4 * r + 1), k = int(runs, 4 * r + 2), counts = int(runs, 4 * r + 3);
+    const up = f64x2.splat(f(upNeg, k)), low = f64x2.splat(f(lowPos, k));
+    let sumA = f64x2.splat(0), sumB = f64x2.splat(0), sumN = f64x2.splat(0);
+    let p = int(runs, 4 * r);
+    for (; p + 1 < end; p += 2) {
+      const o = <usize> p << 3;
+      const A = f64x2.mul(splitExpPair(expA, expB, aOf, bOf, p), up);
+      const B = f64x2.mul(splitExpPair(invA, invB, aOf, bOf, p), low);
+      const fa = f64x2.add(one, A), fb = f64x2.add(one, B);
+      // A/(1 + A) and B/(1 + B) from one division of the pair's factor (1 + A)(1 + B).
+      const factor = f64x2.mul(fa, fb), inverse = f64x2.div(one, factor);
+      const n = v128.load(rows + o);
+      const nra = f64x2.mul(n, f64x2.mul(f64x2.mul(A, fb), inverse));
+      const nrb = f64x2.mul(n, f64x2.mul(f64x2.mul(B, fa), inverse));
+      sumA = f64x2.add(sumA, nra);
+      sumB = f64x2.add(sumB, nrb);
+      sumN = f64x2.add(sumN, n);
+      v128.store(dEta + o, f64x2.sub(nrb, nra));
+      prod = multiplyRun(prod, factor, n, counts);
+    }
+    const N = f64x2.extract_lane(sumN, 0) + f64x2.extract_lane(sumN, 1);
+    const q = f(gapQ, k) * N;
+    addF(gradTau, k, f64x2.extract_lane(sumA, 0) + f64x2.extract_lane(sumA, 1) + q);
+    addF(gradTau, k - 1, -(f64x2.extract_lane(sumB, 0) + f64x2.extract_lane(sumB, 1) + q));
+    lp += f(logGap, k) * N;
+    if (p < end) {
+      const x = f(etaA, int(aOf, p)) + f(etaB, int(bOf, p));
+      setF(dEta, p, cumulativeOne(x, k, f(rows, p), true));
+      lp += lpOne;
+    }
+  }
+  productPair = prod;
+  return finish(lp, f64x2.splat(0), dEta);
 }
 
 /** One Bernoulli/binomial logit gradient: the log-likelihood (returned), ∂/∂β and ∂/∂ρ. */
 export function logitGradient(): f64 {
   begin();
-  if (nA > 0) splitEta(slot(SLOT_DETA));
-  else etaPass(slot(SLOT_DETA));
+  if (nA > 0) {
+    splitTables();
+    if (splitExponentials(false)) return logitSplitSum();
+    splitEta(slot(SLOT_DETA));
+  } else etaPass(slot(SLOT_DETA));
   return logitSum();
 }
 
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
   begin();
-  if (nA > 0) splitEta(slot(SLOT_DETA));
-  else etaPass(slot(SLOT_DETA));
+  if (nA > 0) {
+    splitTables();
+    if (splitExponentials(true)) {
+      const nt = <i32> slot(SLOT_NT);
+      memory.fill(slot(SLOT_GTAU), 0, <usize> (nt + 2) << 3);
+      if (thresholdTables()) return cumulativeSplitSum();
+    }
+    splitEta(slot(SLOT_DETA));
+  } else etaPass(slot(SLOT_DETA));
   return cumulativeSum();
 }
 
