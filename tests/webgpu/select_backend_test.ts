@@ -42,7 +42,8 @@ Deno.test("auto keeps small or Gaussian models on the CPU without asking for an 
   assert.match(g.reason, /compresses/);
   const few = await chooseBackend("auto", big, 1, { provider });
   assert.equal(few.backend, "cpu");
-  assert.match(few.reason, /below the WebGPU threshold/);
+  assert.match(few.reason, /100,000 patterns × 1 chains is below the WebGPU threshold/);
+  assert.match(few.reason, /≥ 200,000\)$/);
   assert.equal(asked, false);
   assert.equal((await chooseBackend("cpu", big, 4096)).reason, 'backend "cpu" requested');
 });
