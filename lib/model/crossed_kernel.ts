@@ -15,11 +15,14 @@ import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 interface KernelExports extends KernelMemory {
   cholesky(r: number, N: number, m: number, K0: number): number;
   invert(r: number, x: number, N: number, m: number, K0: number): void;
+  blocks(x: number, z: number, start: number, N: number, m: number, K0: number): void;
+  solve(r: number, w: number, N: number, m: number, K0: number): number;
 }
 
 /**
- * Factor and inverse of an N × N precision whose leading m × m part is block diagonal
- * (K0 × K0 blocks).
+ * Factor, solves and inverse of an N × N precision whose leading m × m part is block diagonal
+ * (K0 × K0 blocks); `start[i]` is the first position of position i's block of P⁻¹ entries wanted
+ * (i alone where absent).
  *
  * @example
  * ```ts
@@ -38,39 +41,70 @@ export class CrossedKernel {
   readonly r: Float64Array;
   /** R⁻¹ column by column after {@link invert}: x[j·N + i] = (R⁻¹)_ij. */
   readonly x: Float64Array;
+  /** After {@link inverseBlocks}: z[i·N + b] = (P⁻¹)_ib for start[i] ≤ b ≤ i. */
+  readonly z: Float64Array;
+  /** The vector {@link solve} solves in place. */
+  readonly w: Float64Array;
   private readonly exports: KernelExports;
-  private readonly at: { r: number; x: number };
+  private readonly at: { r: number; x: number; z: number; w: number; start: number };
   private readonly N: number;
   private readonly m: number;
   private readonly K0: number;
 
   /** A kernel, or null where WebAssembly SIMD is unavailable or the instance cannot be made. */
-  static create(N: number, m: number, K0: number): CrossedKernel | null {
+  static create(
+    N: number,
+    m: number,
+    K0: number,
+    start?: Int32Array,
+  ): CrossedKernel | null {
     const module = kernelModule(CROSSED_KERNEL_WASM);
     if (!module) return null;
     try {
-      return new CrossedKernel(module, N, m, K0);
+      return new CrossedKernel(
+        module,
+        N,
+        m,
+        K0,
+        start ?? Int32Array.from({ length: N }, (_, i) => i),
+      );
     } catch {
       // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
       return null;
     }
   }
 
-  private constructor(module: WebAssembly.Module, N: number, m: number, K0: number) {
+  private constructor(
+    module: WebAssembly.Module,
+    N: number,
+    m: number,
+    K0: number,
+    blockStart: Int32Array,
+  ) {
     const bytes = Math.ceil((8 * N * N) / 16) * 16;
+    const vector = Math.ceil((8 * N) / 16) * 16;
     let start = 0;
     const exports = kernelInstance<KernelExports>(module, "crossed kernel", (heapStart) => {
       start = heapStart;
-      return start + 2 * bytes;
+      return start + 3 * bytes + 2 * vector;
     });
     this.exports = exports;
     this.N = N;
     this.m = m;
     this.K0 = K0;
-    this.at = { r: start, x: start + bytes };
+    this.at = {
+      r: start,
+      x: start + bytes,
+      z: start + 2 * bytes,
+      w: start + 3 * bytes,
+      start: start + 3 * bytes + vector,
+    };
     const memory = exports.memory;
     this.r = new Float64Array(memory.buffer, this.at.r, N * N);
     this.x = new Float64Array(memory.buffer, this.at.x, N * N);
+    this.z = new Float64Array(memory.buffer, this.at.z, N * N);
+    this.w = new Float64Array(memory.buffer, this.at.w, N);
+    new Int32Array(memory.buffer, this.at.start, N).set(blockStart);
   }
 
   /** Factor r in place; log |P|, or NaN when P is not positive definite. */
@@ -81,5 +115,16 @@ export class CrossedKernel {
   /** R⁻¹ into x (after {@link factor}). */
   invert(): void {
     this.exports.invert(this.at.r, this.at.x, this.N, this.m, this.K0);
+  }
+
+  /** R⁻¹ into x and P⁻¹'s entries within each block into z (after {@link factor}). */
+  inverseBlocks(): void {
+    this.exports.invert(this.at.r, this.at.x, this.N, this.m, this.K0);
+    this.exports.blocks(this.at.x, this.at.z, this.at.start, this.N, this.m, this.K0);
+  }
+
+  /** Solves P w = c in place (c in {@link w}, after {@link factor}); returns cᵀP⁻¹c. */
+  solve(): number {
+    return this.exports.solve(this.at.r, this.at.w, this.N, this.m, this.K0);
   }
 }

@@ -121,7 +121,17 @@ export class CrossedPrecision extends DensePrecision {
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) this.Ap[i * N + j] = this.A[this.perm[i] * N + this.perm[j]];
     }
-    this.kernel = options.wasm === false ? null : CrossedKernel.create(N, this.m, this.K0);
+    // Each position's block of P⁻¹ entries the gradient reads: a level's K effects, a β alone.
+    const blockStart = Int32Array.from({ length: N }, (_, i) => i);
+    Ks.forEach((K, t) => {
+      const J = (termEnd(layout, t) - layout.termOffsets[t]) / K;
+      for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
+        for (let a = 0; a < K; a++) blockStart[base + a] = base;
+      }
+    });
+    this.kernel = options.wasm === false
+      ? null
+      : CrossedKernel.create(N, this.m, this.K0, blockStart);
     this.Rp = this.kernel?.r ?? new Float64Array(N * N);
     this.XT = this.kernel?.x ?? new Float64Array(N * N);
     this.w = new Float64Array(N);
@@ -202,6 +212,13 @@ export class CrossedPrecision extends DensePrecision {
 
   override solve(c: Float64Array): number {
     const N = this.dim;
+    if (this.kernel) {
+      const w = this.kernel.w;
+      for (let i = 0; i < N; i++) w[i] = c[this.perm[i]];
+      const quad = this.kernel.solve();
+      for (let i = 0; i < N; i++) c[this.perm[i]] = w[i];
+      return quad;
+    }
     const w = this.w;
     for (let i = 0; i < N; i++) w[i] = c[this.perm[i]];
     solveLower(this.Rp, N, w);
@@ -217,7 +234,6 @@ export class CrossedPrecision extends DensePrecision {
    * part only j's level block and the rows from m on are non-zero.
    */
   private invertFactor(): void {
-    if (this.kernel) return this.kernel.invert();
     const N = this.dim;
     const m = this.m;
     const R = this.Rp;
@@ -255,6 +271,7 @@ export class CrossedPrecision extends DensePrecision {
   }
 
   override inverseBlocks(betaVariance: Float64Array, termBlocks: readonly Float64Array[]): void {
+    if (this.kernel) return this.kernelBlocks(this.kernel, betaVariance, termBlocks);
     this.invertFactor();
     for (let p = 0; p < this.betaAt.length; p++) {
       betaVariance[p] = this.inverseEntry(this.betaAt[p], this.betaAt[p]);
@@ -270,6 +287,30 @@ export class CrossedPrecision extends DensePrecision {
               base + a,
               base + b,
             );
+          }
+        }
+      }
+    }
+  }
+
+  /** {@link inverseBlocks} from the kernel's entries z[i·N + b] = (P⁻¹)_ib within each block. */
+  private kernelBlocks(
+    kernel: CrossedKernel,
+    betaVariance: Float64Array,
+    termBlocks: readonly Float64Array[],
+  ): void {
+    kernel.inverseBlocks();
+    const N = this.dim;
+    const z = kernel.z;
+    for (let p = 0; p < this.betaAt.length; p++) betaVariance[p] = z[this.betaAt[p] * (N + 1)];
+    for (let t = 0; t < this.Ks.length; t++) {
+      const K = this.Ks[t];
+      const out = termBlocks[t];
+      const J = out.length / (K * K);
+      for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
+        for (let a = 0; a < K; a++) {
+          for (let b = 0; b <= a; b++) {
+            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z[(base + a) * N + base + b];
           }
         }
       }

@@ -4,9 +4,12 @@
 // m × m part block diagonal with K0 × K0 blocks) with f64x2 SIMD inner products. The JavaScript
 // methods there stay the reference and the fallback: tests compare the two.
 //
-// Memory layout, f64 at byte offsets the caller chooses past heapStart():
-//   r  N × N row-major: in, P's lower triangle; out, its lower Cholesky factor R
-//   x  N × N: out, R⁻¹ column by column (x[j·N + i] = (R⁻¹)_ij, i ≥ j)
+// Memory layout, at byte offsets the caller chooses past heapStart():
+//   r  N × N f64 row-major: in, P's lower triangle; out, its lower Cholesky factor R
+//   x  N × N f64: out, R⁻¹ column by column (x[j·N + i] = (R⁻¹)_ij, i ≥ j)
+//   z  N × N f64: out, the entries of P⁻¹ within each block, z[i·N + b] for start[i] ≤ b ≤ i
+//   w  N f64: a vector solved in place
+//   start  N i32: the first position of position i's block (a level's K effects; i for a β)
 
 /** First free byte after the module's static data (16-aligned): where the caller's arrays go. */
 export function heapStart(): usize {
@@ -49,35 +52,113 @@ export function cholesky(r: usize, N: i32, m: i32, K0: i32): f64 {
     }
     const ljj = Math.sqrt(d);
     store<f64>(rj + (<usize> j << 3), ljj);
+    // One division per column: the rows below multiply by its reciprocal.
+    const inverse = 1 / ljj;
     const headEnd = j < m ? k0 + K0 : -1;
     for (let i = j + 1 === headEnd ? m : j + 1; i < N; i = i + 1 === headEnd ? m : i + 1) {
       const ri = r + <usize> i * rowBytes;
       const at = ri + (<usize> j << 3);
-      store<f64>(at, (load<f64>(at) - dot(ri + k0Bytes, rj + k0Bytes, j - k0)) / ljj);
+      store<f64>(at, (load<f64>(at) - dot(ri + k0Bytes, rj + k0Bytes, j - k0)) * inverse);
     }
   }
   return logDet + Math.log(product);
 }
 
-/** R⁻¹ (R at r, from {@link cholesky}) into x column by column. */
+/**
+ * R⁻¹ (R at r, from {@link cholesky}) into x column by column, computed row by row: entry (i, j)
+ * is −(Σ_{j ≤ k < i} R_ik X_kj) / R_ii, which needs only rows above i, so the entries of one row
+ * are independent and overlap (column by column, each entry waited on the one above it: a chain
+ * of dependent divisions), and each row multiplies by one reciprocal 1/R_ii (its diagonal entry).
+ */
 export function invert(r: usize, x: usize, N: i32, m: i32, K0: i32): void {
   const rowBytes = <usize> N << 3;
-  for (let j = 0; j < N; j++) {
+  const mBytes = <usize> m << 3;
+  // The leading part's level blocks: rows within column j's block.
+  for (let j = 0; j < m; j++) {
     const xj = x + <usize> j * rowBytes;
     const jBytes = <usize> j << 3;
     store<f64>(xj + jBytes, 1 / load<f64>(r + <usize> j * rowBytes + jBytes));
-    const blockEnd = j < m ? j - (j % K0) + K0 : N;
+    const blockEnd = j - (j % K0) + K0;
     for (let i = j + 1; i < blockEnd; i++) {
       const ri = r + <usize> i * rowBytes;
       const s = dot(ri + jBytes, xj + jBytes, i - j);
       store<f64>(xj + (<usize> i << 3), -s / load<f64>(ri + (<usize> i << 3)));
     }
-    if (blockEnd === N) continue;
-    const mBytes = <usize> m << 3;
-    for (let i = m; i < N; i++) {
-      const ri = r + <usize> i * rowBytes;
+  }
+  // Rows from m on: every column j ≤ i (a leading column's non-zeros are its block and rows ≥ m).
+  for (let i = m; i < N; i++) {
+    const ri = r + <usize> i * rowBytes;
+    const iBytes = <usize> i << 3;
+    const rii = -1 / load<f64>(ri + iBytes);
+    for (let j = 0; j < m; j++) {
+      const xj = x + <usize> j * rowBytes;
+      const jBytes = <usize> j << 3;
+      const blockEnd = j - (j % K0) + K0;
       const s = dot(ri + jBytes, xj + jBytes, blockEnd - j) + dot(ri + mBytes, xj + mBytes, i - m);
-      store<f64>(xj + (<usize> i << 3), -s / load<f64>(ri + (<usize> i << 3)));
+      store<f64>(xj + iBytes, s * rii);
+    }
+    for (let j = m; j < i; j++) {
+      const xj = x + <usize> j * rowBytes;
+      const jBytes = <usize> j << 3;
+      store<f64>(xj + iBytes, dot(ri + jBytes, xj + jBytes, i - j) * rii);
+    }
+    store<f64>(x + <usize> i * rowBytes + iBytes, -rii);
+  }
+}
+
+/**
+ * The entries of P⁻¹ = R⁻ᵀR⁻¹ within each block into z (after {@link invert}):
+ * (P⁻¹)_ib = Σ_{r ≥ i} X_ri X_rb for start[i] ≤ b ≤ i, over the rows where column i of R⁻¹ is
+ * non-zero (i's level block, then from m on).
+ */
+export function blocks(x: usize, z: usize, start: usize, N: i32, m: i32, K0: i32): void {
+  const rowBytes = <usize> N << 3;
+  const mBytes = <usize> m << 3;
+  for (let i = 0; i < N; i++) {
+    const xi = x + <usize> i * rowBytes;
+    const iBytes = <usize> i << 3;
+    const blockEnd = i < m ? i - (i % K0) + K0 : N;
+    for (let b = load<i32>(start + (<usize> i << 2)); b <= i; b++) {
+      const xb = x + <usize> b * rowBytes;
+      let s = dot(xi + iBytes, xb + iBytes, blockEnd - i);
+      if (blockEnd < N) s += dot(xi + mBytes, xb + mBytes, N - m);
+      store<f64>(z + <usize> i * rowBytes + (<usize> b << 3), s);
     }
   }
+}
+
+/**
+ * Solves P w = c in place (c at w on entry): R u = c forward, then Rᵀ w = u; returns |u|² = cᵀP⁻¹c.
+ * The leading part's rows hold only their level block; its columns only the block and rows ≥ m.
+ */
+export function solve(r: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
+  const rowBytes = <usize> N << 3;
+  let quad = 0.0;
+  for (let i = 0; i < N; i++) {
+    const ri = r + <usize> i * rowBytes;
+    const iBytes = <usize> i << 3;
+    const k0 = i < m ? i - (i % K0) : 0;
+    const k0Bytes = <usize> k0 << 3;
+    const u = (load<f64>(w + iBytes) - dot(ri + k0Bytes, w + k0Bytes, i - k0)) /
+      load<f64>(ri + iBytes);
+    store<f64>(w + iBytes, u);
+    quad += u * u;
+  }
+  // Rᵀ w = u from the last row up: w_i = (u_i − Σ_{k > i} R_ki w_k) / R_ii, R's column i read
+  // down its non-zero rows.
+  for (let i = N - 1; i >= 0; i--) {
+    const iBytes = <usize> i << 3;
+    const blockEnd = i < m ? i - (i % K0) + K0 : N;
+    let s = load<f64>(w + iBytes);
+    for (let k = i + 1; k < blockEnd; k++) {
+      s -= load<f64>(r + <usize> k * rowBytes + iBytes) * load<f64>(w + (<usize> k << 3));
+    }
+    if (blockEnd < N) {
+      for (let k = m; k < N; k++) {
+        s -= load<f64>(r + <usize> k * rowBytes + iBytes) * load<f64>(w + (<usize> k << 3));
+      }
+    }
+    store<f64>(w + iBytes, s / load<f64>(r + <usize> i * rowBytes + iBytes));
+  }
+  return quad;
 }
