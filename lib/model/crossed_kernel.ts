@@ -17,6 +17,8 @@ interface KernelExports extends KernelMemory {
   invert(r: number, x: number, N: number, m: number, K0: number): void;
   blocks(x: number, z: number, start: number, N: number, m: number, K0: number): void;
   solve(r: number, w: number, N: number, m: number, K0: number): number;
+  assemble(a: number, r: number, N: number, invVar: number): void;
+  dataQuadraticForm(a: number, w: number, N: number, m: number, K0: number): number;
 }
 
 /**
@@ -37,6 +39,8 @@ interface KernelExports extends KernelMemory {
  * ```
  */
 export class CrossedKernel {
+  /** A = XᵀX (N × N, row-major, lower triangle read) for {@link assemble} and the data form. */
+  readonly a: Float64Array;
   /** N × N row-major: write P's lower triangle, read R's after {@link factor}. */
   readonly r: Float64Array;
   /** R⁻¹ column by column after {@link invert}: x[j·N + i] = (R⁻¹)_ij. */
@@ -46,7 +50,14 @@ export class CrossedKernel {
   /** The vector {@link solve} solves in place. */
   readonly w: Float64Array;
   private readonly exports: KernelExports;
-  private readonly at: { r: number; x: number; z: number; w: number; start: number };
+  private readonly at: {
+    a: number;
+    r: number;
+    x: number;
+    z: number;
+    w: number;
+    start: number;
+  };
   private readonly N: number;
   private readonly m: number;
   private readonly K0: number;
@@ -86,25 +97,37 @@ export class CrossedKernel {
     let start = 0;
     const exports = kernelInstance<KernelExports>(module, "crossed kernel", (heapStart) => {
       start = heapStart;
-      return start + 3 * bytes + 2 * vector;
+      return start + 4 * bytes + 2 * vector;
     });
     this.exports = exports;
     this.N = N;
     this.m = m;
     this.K0 = K0;
     this.at = {
-      r: start,
-      x: start + bytes,
-      z: start + 2 * bytes,
-      w: start + 3 * bytes,
-      start: start + 3 * bytes + vector,
+      a: start,
+      r: start + bytes,
+      x: start + 2 * bytes,
+      z: start + 3 * bytes,
+      w: start + 4 * bytes,
+      start: start + 4 * bytes + vector,
     };
     const memory = exports.memory;
+    this.a = new Float64Array(memory.buffer, this.at.a, N * N);
     this.r = new Float64Array(memory.buffer, this.at.r, N * N);
     this.x = new Float64Array(memory.buffer, this.at.x, N * N);
     this.z = new Float64Array(memory.buffer, this.at.z, N * N);
     this.w = new Float64Array(memory.buffer, this.at.w, N);
     new Int32Array(memory.buffer, this.at.start, N).set(blockStart);
+  }
+
+  /** r's lower triangle = a's · invVar. */
+  assemble(invVar: number): void {
+    this.exports.assemble(this.at.a, this.at.r, this.N, invVar);
+  }
+
+  /** wᵀ a w from a's lower triangle. */
+  dataQuadraticForm(): number {
+    return this.exports.dataQuadraticForm(this.at.a, this.at.w, this.N, this.m, this.K0);
   }
 
   /** Factor r in place; log |P|, or NaN when P is not positive definite. */

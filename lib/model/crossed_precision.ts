@@ -132,6 +132,7 @@ export class CrossedPrecision extends DensePrecision {
     this.kernel = options.wasm === false
       ? null
       : CrossedKernel.create(N, this.m, this.K0, blockStart);
+    this.kernel?.a.set(this.Ap);
     this.Rp = this.kernel?.r ?? new Float64Array(N * N);
     this.XT = this.kernel?.x ?? new Float64Array(N * N);
     this.w = new Float64Array(N);
@@ -148,8 +149,11 @@ export class CrossedPrecision extends DensePrecision {
     const R = this.Rp;
     const Ap = this.Ap;
     // Only the lower triangle: the factor, solves and inverse never read the upper one.
-    for (let i = 0; i < N; i++) {
-      for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
+    if (this.kernel) this.kernel.assemble(invVar);
+    else {
+      for (let i = 0; i < N; i++) {
+        for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
+      }
     }
     for (let p = 0; p < this.betaAt.length; p++) {
       R[this.betaAt[p] * (N + 1)] += this.prior[p];
@@ -328,6 +332,11 @@ export class CrossedPrecision extends DensePrecision {
   override dataQuadraticForm(x: Float64Array): number {
     // xᵀAx from A's lower triangle in the factored order, skipping the leading term's zeros.
     const N = this.dim;
+    if (this.kernel) {
+      const w = this.kernel.w;
+      for (let i = 0; i < N; i++) w[i] = x[this.perm[i]];
+      return this.kernel.dataQuadraticForm();
+    }
     const w = this.w;
     for (let i = 0; i < N; i++) w[i] = x[this.perm[i]];
     let quad = 0;

@@ -5,6 +5,7 @@
 // methods there stay the reference and the fallback: tests compare the two.
 //
 // Memory layout, at byte offsets the caller chooses past heapStart():
+//   a  N × N f64 row-major: A = XᵀX in the factored order (written once)
 //   r  N × N f64 row-major: in, P's lower triangle; out, its lower Cholesky factor R
 //   x  N × N f64: out, R⁻¹ column by column (x[j·N + i] = (R⁻¹)_ij, i ≥ j)
 //   z  N × N f64: out, the entries of P⁻¹ within each block, z[i·N + b] for start[i] ≤ b ≤ i
@@ -29,6 +30,40 @@ function dot(a: usize, b: usize, n: i32): f64 {
   let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (k < n) s += load<f64>(a + (<usize> k << 3)) * load<f64>(b + (<usize> k << 3));
   return s;
+}
+
+/** R's lower triangle = A's · invVar (then the caller adds the prior blocks and factors). */
+export function assemble(a: usize, r: usize, N: i32, invVar: f64): void {
+  const scale = f64x2.splat(invVar);
+  const rowBytes = <usize> N << 3;
+  for (let i = 0; i < N; i++) {
+    const ai = a + <usize> i * rowBytes;
+    const ri = r + <usize> i * rowBytes;
+    let k = 0;
+    for (; k + 1 <= i; k += 2) {
+      const o = <usize> k << 3;
+      v128.store(ri + o, f64x2.mul(v128.load(ai + o), scale));
+    }
+    if (k <= i) store<f64>(ri + (<usize> k << 3), load<f64>(ai + (<usize> k << 3)) * invVar);
+  }
+}
+
+/**
+ * xᵀAx for x at w (factored order) from A's lower triangle, skipping the leading part's zeros:
+ * Σ_i x_i (A_ii x_i + 2 Σ_{k0 ≤ k < i} A_ik x_k).
+ */
+export function dataQuadraticForm(a: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
+  const rowBytes = <usize> N << 3;
+  let quad = 0.0;
+  for (let i = 0; i < N; i++) {
+    const ai = a + <usize> i * rowBytes;
+    const iBytes = <usize> i << 3;
+    const k0 = i < m ? i - (i % K0) : 0;
+    const k0Bytes = <usize> k0 << 3;
+    const xi = load<f64>(w + iBytes);
+    quad += xi * (load<f64>(ai + iBytes) * xi + 2 * dot(ai + k0Bytes, w + k0Bytes, i - k0));
+  }
+  return quad;
 }
 
 /**
