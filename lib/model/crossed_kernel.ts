@@ -13,10 +13,10 @@ import { CROSSED_KERNEL_WASM } from "./crossed_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 
 interface KernelExports extends KernelMemory {
-  cholesky(r: number, N: number, m: number, K0: number): number;
-  invert(r: number, x: number, N: number, m: number, K0: number): void;
+  cholesky(r: number, d: number, N: number, m: number, K0: number): number;
+  invert(r: number, d: number, x: number, N: number, m: number, K0: number): void;
   blocks(x: number, z: number, start: number, N: number, m: number, K0: number): void;
-  solve(r: number, w: number, N: number, m: number, K0: number): number;
+  solve(r: number, d: number, w: number, N: number, m: number, K0: number): number;
   assemble(a: number, r: number, N: number, invVar: number): void;
   dataQuadraticForm(a: number, w: number, N: number, m: number, K0: number): number;
 }
@@ -56,6 +56,7 @@ export class CrossedKernel {
     x: number;
     z: number;
     w: number;
+    d: number;
     start: number;
   };
   private readonly N: number;
@@ -97,7 +98,7 @@ export class CrossedKernel {
     let start = 0;
     const exports = kernelInstance<KernelExports>(module, "crossed kernel", (heapStart) => {
       start = heapStart;
-      return start + 4 * bytes + 2 * vector;
+      return start + 4 * bytes + 3 * vector;
     });
     this.exports = exports;
     this.N = N;
@@ -109,7 +110,8 @@ export class CrossedKernel {
       x: start + 2 * bytes,
       z: start + 3 * bytes,
       w: start + 4 * bytes,
-      start: start + 4 * bytes + vector,
+      d: start + 4 * bytes + vector,
+      start: start + 4 * bytes + 2 * vector,
     };
     const memory = exports.memory;
     this.a = new Float64Array(memory.buffer, this.at.a, N * N);
@@ -132,22 +134,22 @@ export class CrossedKernel {
 
   /** Factor r in place; log |P|, or NaN when P is not positive definite. */
   factor(): number {
-    return this.exports.cholesky(this.at.r, this.N, this.m, this.K0);
+    return this.exports.cholesky(this.at.r, this.at.d, this.N, this.m, this.K0);
   }
 
   /** R⁻¹ into x (after {@link factor}). */
   invert(): void {
-    this.exports.invert(this.at.r, this.at.x, this.N, this.m, this.K0);
+    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.m, this.K0);
   }
 
   /** R⁻¹ into x and P⁻¹'s entries within each block into z (after {@link factor}). */
   inverseBlocks(): void {
-    this.exports.invert(this.at.r, this.at.x, this.N, this.m, this.K0);
+    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.m, this.K0);
     this.exports.blocks(this.at.x, this.at.z, this.at.start, this.N, this.m, this.K0);
   }
 
   /** Solves P w = c in place (c in {@link w}, after {@link factor}); returns cᵀP⁻¹c. */
   solve(): number {
-    return this.exports.solve(this.at.r, this.at.w, this.N, this.m, this.K0);
+    return this.exports.solve(this.at.r, this.at.d, this.at.w, this.N, this.m, this.K0);
   }
 }

@@ -10,6 +10,7 @@
 //   x  N × N f64: out, R⁻¹ column by column (x[j·N + i] = (R⁻¹)_ij, i ≥ j)
 //   z  N × N f64: out, the entries of P⁻¹ within each block, z[i·N + b] for start[i] ≤ b ≤ i
 //   w  N f64: a vector solved in place
+//   rd N f64: out of the factor, 1/R_jj (the solves and the inverse multiply by it)
 //   start  N i32: the first position of position i's block (a level's K effects; i for a β)
 
 /** First free byte after the module's static data (16-aligned): where the caller's arrays go. */
@@ -70,7 +71,7 @@ export function dataQuadraticForm(a: usize, w: usize, N: i32, m: i32, K0: i32): 
  * In-place lower Cholesky of the N × N matrix at r (lower triangle read and written); returns
  * log |P| = Σ log R_jj², or NaN when P is not positive definite.
  */
-export function cholesky(r: usize, N: i32, m: i32, K0: i32): f64 {
+export function cholesky(r: usize, rd: usize, N: i32, m: i32, K0: i32): f64 {
   const rowBytes = <usize> N << 3;
   let logDet = 0.0;
   let product = 1.0;
@@ -89,6 +90,7 @@ export function cholesky(r: usize, N: i32, m: i32, K0: i32): f64 {
     store<f64>(rj + (<usize> j << 3), ljj);
     // One division per column: the rows below multiply by its reciprocal.
     const inverse = 1 / ljj;
+    store<f64>(rd + (<usize> j << 3), inverse);
     const headEnd = j < m ? k0 + K0 : -1;
     for (let i = j + 1 === headEnd ? m : j + 1; i < N; i = i + 1 === headEnd ? m : i + 1) {
       const ri = r + <usize> i * rowBytes;
@@ -105,26 +107,26 @@ export function cholesky(r: usize, N: i32, m: i32, K0: i32): f64 {
  * are independent and overlap (column by column, each entry waited on the one above it: a chain
  * of dependent divisions), and each row multiplies by one reciprocal 1/R_ii (its diagonal entry).
  */
-export function invert(r: usize, x: usize, N: i32, m: i32, K0: i32): void {
+export function invert(r: usize, rd: usize, x: usize, N: i32, m: i32, K0: i32): void {
   const rowBytes = <usize> N << 3;
   const mBytes = <usize> m << 3;
   // The leading part's level blocks: rows within column j's block.
   for (let j = 0; j < m; j++) {
     const xj = x + <usize> j * rowBytes;
     const jBytes = <usize> j << 3;
-    store<f64>(xj + jBytes, 1 / load<f64>(r + <usize> j * rowBytes + jBytes));
+    store<f64>(xj + jBytes, load<f64>(rd + jBytes));
     const blockEnd = j - (j % K0) + K0;
     for (let i = j + 1; i < blockEnd; i++) {
       const ri = r + <usize> i * rowBytes;
       const s = dot(ri + jBytes, xj + jBytes, i - j);
-      store<f64>(xj + (<usize> i << 3), -s / load<f64>(ri + (<usize> i << 3)));
+      store<f64>(xj + (<usize> i << 3), -s * load<f64>(rd + (<usize> i << 3)));
     }
   }
   // Rows from m on: every column j ≤ i (a leading column's non-zeros are its block and rows ≥ m).
   for (let i = m; i < N; i++) {
     const ri = r + <usize> i * rowBytes;
     const iBytes = <usize> i << 3;
-    const rii = -1 / load<f64>(ri + iBytes);
+    const rii = -load<f64>(rd + iBytes);
     for (let j = 0; j < m; j++) {
       const xj = x + <usize> j * rowBytes;
       const jBytes = <usize> j << 3;
@@ -166,7 +168,7 @@ export function blocks(x: usize, z: usize, start: usize, N: i32, m: i32, K0: i32
  * Solves P w = c in place (c at w on entry): R u = c forward, then Rᵀ w = u; returns |u|² = cᵀP⁻¹c.
  * The leading part's rows hold only their level block; its columns only the block and rows ≥ m.
  */
-export function solve(r: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
+export function solve(r: usize, rd: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
   const rowBytes = <usize> N << 3;
   let quad = 0.0;
   for (let i = 0; i < N; i++) {
@@ -174,8 +176,8 @@ export function solve(r: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
     const iBytes = <usize> i << 3;
     const k0 = i < m ? i - (i % K0) : 0;
     const k0Bytes = <usize> k0 << 3;
-    const u = (load<f64>(w + iBytes) - dot(ri + k0Bytes, w + k0Bytes, i - k0)) /
-      load<f64>(ri + iBytes);
+    const u = (load<f64>(w + iBytes) - dot(ri + k0Bytes, w + k0Bytes, i - k0)) *
+      load<f64>(rd + iBytes);
     store<f64>(w + iBytes, u);
     quad += u * u;
   }
@@ -193,7 +195,7 @@ export function solve(r: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
         s -= load<f64>(r + <usize> k * rowBytes + iBytes) * load<f64>(w + (<usize> k << 3));
       }
     }
-    store<f64>(w + iBytes, s / load<f64>(r + <usize> i * rowBytes + iBytes));
+    store<f64>(w + iBytes, s * load<f64>(rd + iBytes));
   }
   return quad;
 }
