@@ -14,8 +14,8 @@ import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 
 interface KernelExports extends KernelMemory {
   cholesky(r: number, d: number, N: number, m: number, K0: number): number;
-  invert(r: number, d: number, x: number, N: number, m: number, K0: number): void;
-  blocks(x: number, z: number, start: number, N: number, m: number, K0: number): void;
+  invert(r: number, d: number, x: number, N: number, S: number, m: number, K0: number): void;
+  blocks(x: number, z: number, N: number, S: number, m: number, K0: number, bands: number): void;
   solve(r: number, d: number, w: number, N: number, m: number, K0: number): number;
   assemble(a: number, r: number, N: number, invVar: number): void;
   dataQuadraticForm(a: number, w: number, N: number, m: number, K0: number): number;
@@ -23,8 +23,8 @@ interface KernelExports extends KernelMemory {
 
 /**
  * Factor, solves and inverse of an N × N precision whose leading m × m part is block diagonal
- * (K0 × K0 blocks); `start[i]` is the first position of position i's block of P⁻¹ entries wanted
- * (i alone where absent).
+ * (K0 × K0 blocks), with the first `bands` diagonals of P⁻¹ (those of its level blocks when
+ * bands is the largest K).
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ interface KernelExports extends KernelMemory {
  *   kernel.r.set([4, 0, 2, 5]);
  *   console.assert(Math.abs(kernel.factor() - Math.log(16)) < 1e-12 && kernel.r[2] === 1);
  *   kernel.invert();
- *   console.assert(kernel.x[0] === 0.5 && kernel.x[1] === -0.25);
+ *   console.assert(kernel.x[0] === 0.5 && kernel.x[kernel.stride] === -0.25);
  * }
  * ```
  */
@@ -43,9 +43,12 @@ export class CrossedKernel {
   readonly a: Float64Array;
   /** N × N row-major: write P's lower triangle, read R's after {@link factor}. */
   readonly r: Float64Array;
-  /** R⁻¹ column by column after {@link invert}: x[j·N + i] = (R⁻¹)_ij. */
+  /**
+   * R⁻¹ row by row after {@link invert}: x[i·S + j] = (R⁻¹)_ij, j ≤ i, with the row stride
+   * S = N rounded up to a multiple of 4 ({@link stride}).
+   */
   readonly x: Float64Array;
-  /** After {@link inverseBlocks}: z[i·N + b] = (P⁻¹)_ib for start[i] ≤ b ≤ i. */
+  /** After {@link inverseBlocks}: z[d·S + a] = (P⁻¹)_{a, a−d} for d < bands. */
   readonly z: Float64Array;
   /** The vector {@link solve} solves in place. */
   readonly w: Float64Array;
@@ -57,8 +60,10 @@ export class CrossedKernel {
     z: number;
     w: number;
     d: number;
-    start: number;
   };
+  private readonly bands: number;
+  /** Row stride of {@link x} and {@link z}. */
+  readonly stride: number;
   private readonly N: number;
   private readonly m: number;
   private readonly K0: number;
@@ -68,18 +73,12 @@ export class CrossedKernel {
     N: number,
     m: number,
     K0: number,
-    start?: Int32Array,
+    bands = 1,
   ): CrossedKernel | null {
     const module = kernelModule(CROSSED_KERNEL_WASM);
     if (!module) return null;
     try {
-      return new CrossedKernel(
-        module,
-        N,
-        m,
-        K0,
-        start ?? Int32Array.from({ length: N }, (_, i) => i),
-      );
+      return new CrossedKernel(module, N, m, K0, bands);
     } catch {
       // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
       return null;
@@ -91,14 +90,15 @@ export class CrossedKernel {
     N: number,
     m: number,
     K0: number,
-    blockStart: Int32Array,
+    bands: number,
   ) {
     const bytes = Math.ceil((8 * N * N) / 16) * 16;
     const vector = Math.ceil((8 * N) / 16) * 16;
+    const S = Math.ceil(N / 4) * 4;
     let start = 0;
     const exports = kernelInstance<KernelExports>(module, "crossed kernel", (heapStart) => {
       start = heapStart;
-      return start + 4 * bytes + 3 * vector;
+      return start + 2 * bytes + 2 * vector + 8 * S * (N + bands);
     });
     this.exports = exports;
     this.N = N;
@@ -107,19 +107,20 @@ export class CrossedKernel {
     this.at = {
       a: start,
       r: start + bytes,
-      x: start + 2 * bytes,
-      z: start + 3 * bytes,
-      w: start + 4 * bytes,
-      d: start + 4 * bytes + vector,
-      start: start + 4 * bytes + 2 * vector,
+      w: start + 2 * bytes,
+      d: start + 2 * bytes + vector,
+      x: start + 2 * bytes + 2 * vector,
+      z: start + 2 * bytes + 2 * vector + 8 * S * N,
     };
+    this.bands = bands;
+    this.stride = S;
     const memory = exports.memory;
     this.a = new Float64Array(memory.buffer, this.at.a, N * N);
     this.r = new Float64Array(memory.buffer, this.at.r, N * N);
-    this.x = new Float64Array(memory.buffer, this.at.x, N * N);
-    this.z = new Float64Array(memory.buffer, this.at.z, N * N);
+    // Fresh memory: x starts zeroed, as invert needs.
+    this.x = new Float64Array(memory.buffer, this.at.x, N * S);
+    this.z = new Float64Array(memory.buffer, this.at.z, bands * S);
     this.w = new Float64Array(memory.buffer, this.at.w, N);
-    new Int32Array(memory.buffer, this.at.start, N).set(blockStart);
   }
 
   /** r's lower triangle = a's · invVar. */
@@ -139,13 +140,14 @@ export class CrossedKernel {
 
   /** R⁻¹ into x (after {@link factor}). */
   invert(): void {
-    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.m, this.K0);
+    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.stride, this.m, this.K0);
   }
 
-  /** R⁻¹ into x and P⁻¹'s entries within each block into z (after {@link factor}). */
+  /** R⁻¹ into x and P⁻¹'s first bands diagonals into z (after {@link factor}). */
   inverseBlocks(): void {
-    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.m, this.K0);
-    this.exports.blocks(this.at.x, this.at.z, this.at.start, this.N, this.m, this.K0);
+    this.exports.invert(this.at.r, this.at.d, this.at.x, this.N, this.stride, this.m, this.K0);
+    const { N, stride: S, m, K0, bands } = this;
+    this.exports.blocks(this.at.x, this.at.z, N, S, m, K0, bands);
   }
 
   /** Solves P w = c in place (c in {@link w}, after {@link factor}); returns cᵀP⁻¹c. */

@@ -73,7 +73,8 @@ export class CrossedPrecision extends DensePrecision {
   private readonly termAt: Int32Array;
   /**
    * The factor R (lower triangle), R⁻¹ column by column (XT[j·N + i] = (R⁻¹)_ij), a vector. With
-   * the WebAssembly kernel, R and R⁻¹ live in its memory (views), and it factors and inverts.
+   * the WebAssembly kernel, A, R and the solved vector live in its memory (views), and it
+   * assembles, factors, solves and forms P⁻¹'s level blocks (XT is then unused).
    */
   private readonly kernel: CrossedKernel | null;
   private readonly Rp: Float64Array;
@@ -121,20 +122,13 @@ export class CrossedPrecision extends DensePrecision {
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) this.Ap[i * N + j] = this.A[this.perm[i] * N + this.perm[j]];
     }
-    // Each position's block of P⁻¹ entries the gradient reads: a level's K effects, a β alone.
-    const blockStart = Int32Array.from({ length: N }, (_, i) => i);
-    Ks.forEach((K, t) => {
-      const J = (termEnd(layout, t) - layout.termOffsets[t]) / K;
-      for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
-        for (let a = 0; a < K; a++) blockStart[base + a] = base;
-      }
-    });
+    // P⁻¹'s diagonals up to the largest K hold every level block the gradient reads.
     this.kernel = options.wasm === false
       ? null
-      : CrossedKernel.create(N, this.m, this.K0, blockStart);
+      : CrossedKernel.create(N, this.m, this.K0, Math.max(1, ...Ks));
     this.kernel?.a.set(this.Ap);
     this.Rp = this.kernel?.r ?? new Float64Array(N * N);
-    this.XT = this.kernel?.x ?? new Float64Array(N * N);
+    this.XT = new Float64Array(this.kernel ? 0 : N * N);
     this.w = new Float64Array(N);
     this.levels = Int32Array.from(data.terms, (t) => t.nGroups);
   }
@@ -297,16 +291,16 @@ export class CrossedPrecision extends DensePrecision {
     }
   }
 
-  /** {@link inverseBlocks} from the kernel's entries z[i·N + b] = (P⁻¹)_ib within each block. */
+  /** {@link inverseBlocks} from the kernel's diagonals z[d·S + a] = (P⁻¹)_{a, a−d}. */
   private kernelBlocks(
     kernel: CrossedKernel,
     betaVariance: Float64Array,
     termBlocks: readonly Float64Array[],
   ): void {
     kernel.inverseBlocks();
-    const N = this.dim;
+    const S = kernel.stride;
     const z = kernel.z;
-    for (let p = 0; p < this.betaAt.length; p++) betaVariance[p] = z[this.betaAt[p] * (N + 1)];
+    for (let p = 0; p < this.betaAt.length; p++) betaVariance[p] = z[this.betaAt[p]];
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
       const out = termBlocks[t];
@@ -314,7 +308,7 @@ export class CrossedPrecision extends DensePrecision {
       for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
         for (let a = 0; a < K; a++) {
           for (let b = 0; b <= a; b++) {
-            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z[(base + a) * N + base + b];
+            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z[(a - b) * S + base + a];
           }
         }
       }

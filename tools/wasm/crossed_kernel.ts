@@ -7,11 +7,11 @@
 // Memory layout, at byte offsets the caller chooses past heapStart():
 //   a  N × N f64 row-major: A = XᵀX in the factored order (written once)
 //   r  N × N f64 row-major: in, P's lower triangle; out, its lower Cholesky factor R
-//   x  N × N f64: out, R⁻¹ column by column (x[j·N + i] = (R⁻¹)_ij, i ≥ j)
-//   z  N × N f64: out, the entries of P⁻¹ within each block, z[i·N + b] for start[i] ≤ b ≤ i
+//   x  N × S f64 (S = N rounded up to a multiple of 4), zeroed by the caller: out, R⁻¹ row by row
+//      (x[i·S + j] = (R⁻¹)_ij, j ≤ i; 0 above the diagonal)
+//   z  bands × S f64: out, bands of P⁻¹, z[d·S + a] = (P⁻¹)_{a, a−d}
 //   w  N f64: a vector solved in place
 //   rd N f64: out of the factor, 1/R_jj (the solves and the inverse multiply by it)
-//   start  N i32: the first position of position i's block (a level's K effects; i for a β)
 
 /** First free byte after the module's static data (16-aligned): where the caller's arrays go. */
 export function heapStart(): usize {
@@ -102,64 +102,98 @@ export function cholesky(r: usize, rd: usize, N: i32, m: i32, K0: i32): f64 {
 }
 
 /**
- * R⁻¹ (R at r, from {@link cholesky}) into x column by column, computed row by row: entry (i, j)
- * is −(Σ_{j ≤ k < i} R_ik X_kj) / R_ii, which needs only rows above i, so the entries of one row
- * are independent and overlap (column by column, each entry waited on the one above it: a chain
- * of dependent divisions), and each row multiplies by one reciprocal 1/R_ii (its diagonal entry).
+ * R⁻¹ (R at r, from {@link cholesky}) into x row by row with row stride S (a multiple of 4 ≥ N):
+ * x[i·S + j] = (R⁻¹)_ij for j ≤ i, 0 above the diagonal and at the leading part's structural
+ * zeros (the caller zeroes x once; only those entries are ever written). From R X = I, row i of
+ * X is −(1/R_ii) Σ_{k < i} R_ik X_k·: for each run of 4 columns, two f64x2 accumulators in
+ * registers summed over the rows k that can be non-zero there (no chain of dependent
+ * divisions, no reduction per entry). In the leading part (i < m) row i is non-zero only in its
+ * level block.
  */
-export function invert(r: usize, rd: usize, x: usize, N: i32, m: i32, K0: i32): void {
+export function invert(r: usize, rd: usize, x: usize, N: i32, S: i32, m: i32, K0: i32): void {
   const rowBytes = <usize> N << 3;
-  const mBytes = <usize> m << 3;
-  // The leading part's level blocks: rows within column j's block.
-  for (let j = 0; j < m; j++) {
-    const xj = x + <usize> j * rowBytes;
-    const jBytes = <usize> j << 3;
-    store<f64>(xj + jBytes, load<f64>(rd + jBytes));
-    const blockEnd = j - (j % K0) + K0;
-    for (let i = j + 1; i < blockEnd; i++) {
-      const ri = r + <usize> i * rowBytes;
-      const s = dot(ri + jBytes, xj + jBytes, i - j);
-      store<f64>(xj + (<usize> i << 3), -s * load<f64>(rd + (<usize> i << 3)));
-    }
-  }
-  // Rows from m on: every column j ≤ i (a leading column's non-zeros are its block and rows ≥ m).
-  for (let i = m; i < N; i++) {
+  const xRowBytes = <usize> S << 3;
+  for (let i = 0; i < N; i++) {
     const ri = r + <usize> i * rowBytes;
-    const iBytes = <usize> i << 3;
-    const rii = -load<f64>(rd + iBytes);
-    for (let j = 0; j < m; j++) {
-      const xj = x + <usize> j * rowBytes;
-      const jBytes = <usize> j << 3;
-      const blockEnd = j - (j % K0) + K0;
-      const s = dot(ri + jBytes, xj + jBytes, blockEnd - j) + dot(ri + mBytes, xj + mBytes, i - m);
-      store<f64>(xj + iBytes, s * rii);
+    const xi = x + <usize> i * xRowBytes;
+    const d = load<f64>(rd + (<usize> i << 3));
+    if (i < m) {
+      // Row i within its level block: X_ij = −d Σ_{j ≤ k < i} R_ik X_kj.
+      for (let j = i - (i % K0); j < i; j++) {
+        let s = 0.0;
+        for (let k = j; k < i; k++) {
+          s += load<f64>(ri + (<usize> k << 3)) *
+            load<f64>(x + <usize> k * xRowBytes + (<usize> j << 3));
+        }
+        store<f64>(xi + (<usize> j << 3), -d * s);
+      }
+      store<f64>(xi + (<usize> i << 3), d);
+      continue;
     }
-    for (let j = m; j < i; j++) {
-      const xj = x + <usize> j * rowBytes;
-      const jBytes = <usize> j << 3;
-      store<f64>(xj + iBytes, dot(ri + jBytes, xj + jBytes, i - j) * rii);
+    const minus = f64x2.splat(-d);
+    for (let j0 = 0; j0 < i; j0 += 4) {
+      let acc0 = f64x2.splat(0);
+      let acc1 = f64x2.splat(0);
+      const jBytes = <usize> j0 << 3;
+      // Leading rows k ≥ j0 whose level block reaches into columns j0..j0+3, then rows m..i−1.
+      let leadEnd = 0;
+      if (j0 < m) {
+        const last = j0 + 3 < m ? j0 + 3 : m - 1;
+        leadEnd = last - (last % K0) + K0;
+      }
+      for (let k = j0; k < leadEnd; k++) {
+        const rik = f64x2.splat(load<f64>(ri + (<usize> k << 3)));
+        const xk = x + <usize> k * xRowBytes + jBytes;
+        acc0 = f64x2.add(acc0, f64x2.mul(rik, v128.load(xk)));
+        acc1 = f64x2.add(acc1, f64x2.mul(rik, v128.load(xk + 16)));
+      }
+      for (let k = j0 > m ? j0 : m; k < i; k++) {
+        const rik = f64x2.splat(load<f64>(ri + (<usize> k << 3)));
+        const xk = x + <usize> k * xRowBytes + jBytes;
+        acc0 = f64x2.add(acc0, f64x2.mul(rik, v128.load(xk)));
+        acc1 = f64x2.add(acc1, f64x2.mul(rik, v128.load(xk + 16)));
+      }
+      // Columns j ≥ i of the run sum only zeros (X_kj = 0 for k < i ≤ j): 0 is stored there.
+      v128.store(xi + jBytes, f64x2.mul(acc0, minus));
+      v128.store(xi + jBytes + 16, f64x2.mul(acc1, minus));
     }
-    store<f64>(x + <usize> i * rowBytes + iBytes, -rii);
+    store<f64>(xi + (<usize> i << 3), d);
   }
 }
 
 /**
- * The entries of P⁻¹ = R⁻ᵀR⁻¹ within each block into z (after {@link invert}):
- * (P⁻¹)_ib = Σ_{r ≥ i} X_ri X_rb for start[i] ≤ b ≤ i, over the rows where column i of R⁻¹ is
- * non-zero (i's level block, then from m on).
+ * The bands of P⁻¹ = R⁻ᵀR⁻¹ into z (X = R⁻¹ row by row at x with row stride S, after
+ * {@link invert}): z[d·S + a] = (P⁻¹)_{a, a−d} = Σ_{r ≥ a} X_ra X_r,a−d for d < bands, a ≥ d,
+ * for each run of 4 entries two f64x2 accumulators summed over the rows r that can be non-zero
+ * there. With bands = the largest K these hold every level block's entries (entries across
+ * blocks and those with a < d are unused).
  */
-export function blocks(x: usize, z: usize, start: usize, N: i32, m: i32, K0: i32): void {
-  const rowBytes = <usize> N << 3;
-  const mBytes = <usize> m << 3;
-  for (let i = 0; i < N; i++) {
-    const xi = x + <usize> i * rowBytes;
-    const iBytes = <usize> i << 3;
-    const blockEnd = i < m ? i - (i % K0) + K0 : N;
-    for (let b = load<i32>(start + (<usize> i << 2)); b <= i; b++) {
-      const xb = x + <usize> b * rowBytes;
-      let s = dot(xi + iBytes, xb + iBytes, blockEnd - i);
-      if (blockEnd < N) s += dot(xi + mBytes, xb + mBytes, N - m);
-      store<f64>(z + <usize> i * rowBytes + (<usize> b << 3), s);
+export function blocks(x: usize, z: usize, N: i32, S: i32, m: i32, K0: i32, bands: i32): void {
+  const xRowBytes = <usize> S << 3;
+  for (let d = 0; d < bands; d++) {
+    const dBytes = <usize> d << 3;
+    const zd = z + <usize> d * xRowBytes;
+    for (let a0 = 0; a0 < N; a0 += 4) {
+      let acc0 = f64x2.splat(0);
+      let acc1 = f64x2.splat(0);
+      const aBytes = <usize> a0 << 3;
+      let leadEnd = 0;
+      if (a0 < m) {
+        const last = a0 + 3 < m ? a0 + 3 : m - 1;
+        leadEnd = last - (last % K0) + K0;
+      }
+      for (let row = a0; row < leadEnd; row++) {
+        const xr = x + <usize> row * xRowBytes + aBytes;
+        acc0 = f64x2.add(acc0, f64x2.mul(v128.load(xr), v128.load(xr - dBytes)));
+        acc1 = f64x2.add(acc1, f64x2.mul(v128.load(xr + 16), v128.load(xr + 16 - dBytes)));
+      }
+      for (let row = a0 > m ? a0 : m; row < N; row++) {
+        const xr = x + <usize> row * xRowBytes + aBytes;
+        acc0 = f64x2.add(acc0, f64x2.mul(v128.load(xr), v128.load(xr - dBytes)));
+        acc1 = f64x2.add(acc1, f64x2.mul(v128.load(xr + 16), v128.load(xr + 16 - dBytes)));
+      }
+      v128.store(zd + aBytes, acc0);
+      v128.store(zd + aBytes + 16, acc1);
     }
   }
 }
