@@ -73,11 +73,17 @@ export class CrossedPrecision extends DensePrecision {
   private readonly termAt: Int32Array;
   /**
    * The factor R (lower triangle), R⁻¹ column by column (XT[j·N + i] = (R⁻¹)_ij), a vector. With
-   * the WebAssembly kernel, A, R and the solved vector live in its memory (views), and it
-   * assembles, factors, solves and forms P⁻¹'s level blocks (XT is then unused).
+   * the WebAssembly kernel, A, the factor and the solved vector live in its memory (views), and
+   * it assembles, factors, solves and forms P⁻¹'s level blocks (XT is then unused).
    */
   private readonly kernel: CrossedKernel | null;
   private readonly Rp: Float64Array;
+  /**
+   * R_ij (i ≥ j) is Rp[i·rowStep + j·colStep]: row-major (N, 1) in JavaScript, transposed with
+   * the kernel's row stride S, (1, S), in WebAssembly (lib/model/crossed_kernel.ts).
+   */
+  private readonly rowStep: number;
+  private readonly colStep: number;
   private readonly XT: Float64Array;
   private readonly w: Float64Array;
   /** Each term's number of levels J, and log |P| of the last factor. */
@@ -126,8 +132,13 @@ export class CrossedPrecision extends DensePrecision {
     this.kernel = options.wasm === false
       ? null
       : CrossedKernel.create(N, this.m, this.K0, Math.max(1, ...Ks));
-    this.kernel?.a.set(this.Ap);
+    if (this.kernel) {
+      const S = this.kernel.stride;
+      for (let i = 0; i < N; i++) this.kernel.a.set(this.Ap.subarray(i * N, i * N + N), i * S);
+    }
     this.Rp = this.kernel?.r ?? new Float64Array(N * N);
+    this.rowStep = this.kernel ? 1 : N;
+    this.colStep = this.kernel ? this.kernel.stride : 1;
     this.XT = new Float64Array(this.kernel ? 0 : N * N);
     this.w = new Float64Array(N);
     this.levels = Int32Array.from(data.terms, (t) => t.nGroups);
@@ -142,22 +153,25 @@ export class CrossedPrecision extends DensePrecision {
     const N = this.dim;
     const R = this.Rp;
     const Ap = this.Ap;
-    // Only the lower triangle: the factor, solves and inverse never read the upper one.
+    // Only one triangle (lower in JavaScript, upper in the kernel: R's storage): the factor,
+    // solves and inverse never read the other.
     if (this.kernel) this.kernel.assemble(invVar);
     else {
       for (let i = 0; i < N; i++) {
         for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
       }
     }
+    const rs = this.rowStep;
+    const cs = this.colStep;
     for (let p = 0; p < this.betaAt.length; p++) {
-      R[this.betaAt[p] * (N + 1)] += this.prior[p];
+      R[this.betaAt[p] * (rs + cs)] += this.prior[p];
     }
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
       const Q = termPrecisions[t];
       for (let j = 0, base = this.termAt[t]; j < this.levels[t]; j++, base += K) {
         for (let a = 0; a < K; a++) {
-          for (let b = 0; b <= a; b++) R[(base + a) * N + base + b] += Q[a * K + b];
+          for (let b = 0; b <= a; b++) R[(base + a) * rs + (base + b) * cs] += Q[a * K + b];
         }
       }
     }
@@ -317,9 +331,10 @@ export class CrossedPrecision extends DensePrecision {
 
   override colourNoise(z: Float64Array): void {
     // x = Πᵀ R⁻ᵀ z: N(0, P⁻¹) for standard-normal z in any order.
-    const w = this.w;
+    const w = this.kernel?.w ?? this.w;
     w.set(z);
-    solveLowerTransposed(this.Rp, this.dim, w);
+    if (this.kernel) this.kernel.solveTransposed();
+    else solveLowerTransposed(this.Rp, this.dim, w);
     for (let i = 0; i < this.dim; i++) z[this.perm[i]] = w[i];
   }
 
@@ -348,7 +363,9 @@ export class CrossedPrecision extends DensePrecision {
     let quad = 0;
     for (let i = 0; i < N; i++) {
       let s = 0;
-      for (let k = i; k < N; k++) s += this.Rp[k * N + i] * x[this.perm[k]];
+      for (let k = i; k < N; k++) {
+        s += this.Rp[k * this.rowStep + i * this.colStep] * x[this.perm[k]];
+      }
       quad += s * s;
     }
     return quad;

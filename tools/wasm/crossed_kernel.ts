@@ -1,15 +1,17 @@
 // AssemblyScript source (not a Deno module) of lib/model/crossed_kernel_wasm.ts, built by
-// `deno task build-wasm` (tools/build_wasm.ts). It is the Cholesky factor and the triangular
-// inverse of lib/model/crossed_precision.ts (the collapsed precision of crossed terms, its leading
-// m × m part block diagonal with K0 × K0 blocks) with f64x2 SIMD inner products. The JavaScript
-// methods there stay the reference and the fallback: tests compare the two.
+// `deno task build-wasm` (tools/build_wasm.ts). It is the Cholesky factor, the solves and the
+// level blocks of the inverse of lib/model/crossed_precision.ts (the collapsed precision P of
+// crossed terms, its leading m × m part block diagonal with K0 × K0 blocks) with f64x2 SIMD. The
+// JavaScript methods there stay the reference and the fallback: tests compare the two.
 //
+// Every matrix is row-major with the row stride S = N rounded up to a multiple of 4, plus 4, so
+// that a run of 4 entries starting at any column < N stays within its row (the padding holds 0).
 // Memory layout, at byte offsets the caller chooses past heapStart():
-//   a  N × N f64 row-major: A = XᵀX in the factored order (written once)
-//   r  N × N f64 row-major: in, P's lower triangle; out, its lower Cholesky factor R
-//   x  N × S f64 (S = N rounded up to a multiple of 4), zeroed by the caller: out, R⁻¹ row by row
-//      (x[i·S + j] = (R⁻¹)_ij, j ≤ i; 0 above the diagonal)
-//   z  bands × S f64: out, bands of P⁻¹, z[d·S + a] = (P⁻¹)_{a, a−d}
+//   a  N × S f64: A = XᵀX in the factored order (written once)
+//   r  N × S f64: in, P's upper triangle; out, U = Rᵀ, R the lower Cholesky factor (P = R Rᵀ):
+//      r[j·S + i] = R_ij for i ≥ j, so that column j of R is contiguous
+//   x  N × S f64, zeroed by the caller: out, R⁻¹ row by row (x[i·S + j] = (R⁻¹)_ij, j ≤ i)
+//   z  bands × S f64: out, the diagonals of P⁻¹, z[d·S + a] = (P⁻¹)_{a, a−d}
 //   w  N f64: a vector solved in place
 //   rd N f64: out of the factor, 1/R_jj (the solves and the inverse multiply by it)
 
@@ -33,53 +35,114 @@ function dot(a: usize, b: usize, n: i32): f64 {
   return s;
 }
 
-/** R's lower triangle = A's · invVar (then the caller adds the prior blocks and factors). */
-export function assemble(a: usize, r: usize, N: i32, invVar: f64): void {
+/** P's upper triangle at r = A's · invVar (then the caller adds the prior blocks and factors). */
+export function assemble(a: usize, r: usize, N: i32, S: i32, invVar: f64): void {
   const scale = f64x2.splat(invVar);
-  const rowBytes = <usize> N << 3;
+  const rowBytes = <usize> S << 3;
   for (let i = 0; i < N; i++) {
     const ai = a + <usize> i * rowBytes;
     const ri = r + <usize> i * rowBytes;
-    let k = 0;
-    for (; k + 1 <= i; k += 2) {
+    for (let k = i; k < N; k += 2) {
       const o = <usize> k << 3;
       v128.store(ri + o, f64x2.mul(v128.load(ai + o), scale));
     }
-    if (k <= i) store<f64>(ri + (<usize> k << 3), load<f64>(ai + (<usize> k << 3)) * invVar);
   }
 }
 
 /**
- * xᵀAx for x at w (factored order) from A's lower triangle, skipping the leading part's zeros:
- * Σ_i x_i (A_ii x_i + 2 Σ_{k0 ≤ k < i} A_ik x_k).
+ * xᵀAx for x at w (factored order) from A's upper triangle, skipping the leading part's zeros:
+ * Σ_i x_i (A_ii x_i + 2 Σ_{k > i} A_ik x_k), k within i's level block or from m on.
  */
-export function dataQuadraticForm(a: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
-  const rowBytes = <usize> N << 3;
+export function dataQuadraticForm(a: usize, w: usize, N: i32, S: i32, m: i32, K0: i32): f64 {
+  const rowBytes = <usize> S << 3;
+  const mBytes = <usize> m << 3;
   let quad = 0.0;
   for (let i = 0; i < N; i++) {
     const ai = a + <usize> i * rowBytes;
     const iBytes = <usize> i << 3;
-    const k0 = i < m ? i - (i % K0) : 0;
-    const k0Bytes = <usize> k0 << 3;
     const xi = load<f64>(w + iBytes);
-    quad += xi * (load<f64>(ai + iBytes) * xi + 2 * dot(ai + k0Bytes, w + k0Bytes, i - k0));
+    let s: f64;
+    if (i < m) {
+      const end = i - (i % K0) + K0;
+      s = dot(ai + iBytes + 8, w + iBytes + 8, end - i - 1) + dot(ai + mBytes, w + mBytes, N - m);
+    } else {
+      s = dot(ai + iBytes + 8, w + iBytes + 8, N - i - 1);
+    }
+    quad += xi * (load<f64>(ai + iBytes) * xi + 2 * s);
   }
   return quad;
 }
 
 /**
- * In-place lower Cholesky of the N × N matrix at r (lower triangle read and written); returns
- * log |P| = Σ log R_jj², or NaN when P is not positive definite.
+ * Column j of R from row m on (i0 = m, or j itself in the trailing part), before scaling:
+ * r[j·S + i] −= Σ_{k ∈ [k0, k1)} R_jk R_ik for i from i0 to N − 1, runs of 4 entries in registers
+ * (two f64x2 accumulators per parity of k, so that the sums are two independent chains).
  */
-export function cholesky(r: usize, rd: usize, N: i32, m: i32, K0: i32): f64 {
-  const rowBytes = <usize> N << 3;
+function updateColumn(r: usize, S: i32, N: i32, j: i32, i0: i32, k0: i32, k1: i32): void {
+  const rowBytes = <usize> S << 3;
+  const rj = r + <usize> j * rowBytes;
+  const jBytes = <usize> j << 3;
+  for (let i = i0; i < N; i += 4) {
+    const iBytes = <usize> i << 3;
+    let a0 = v128.load(rj + iBytes);
+    let a1 = v128.load(rj + iBytes + 16);
+    let b0 = f64x2.splat(0);
+    let b1 = f64x2.splat(0);
+    let k = k0;
+    for (; k + 1 < k1; k += 2) {
+      const rk = r + <usize> k * rowBytes;
+      const c = f64x2.splat(load<f64>(rk + jBytes));
+      a0 = f64x2.sub(a0, f64x2.mul(c, v128.load(rk + iBytes)));
+      a1 = f64x2.sub(a1, f64x2.mul(c, v128.load(rk + iBytes + 16)));
+      const rn = rk + rowBytes;
+      const e = f64x2.splat(load<f64>(rn + jBytes));
+      b0 = f64x2.add(b0, f64x2.mul(e, v128.load(rn + iBytes)));
+      b1 = f64x2.add(b1, f64x2.mul(e, v128.load(rn + iBytes + 16)));
+    }
+    if (k < k1) {
+      const rk = r + <usize> k * rowBytes;
+      const c = f64x2.splat(load<f64>(rk + jBytes));
+      a0 = f64x2.sub(a0, f64x2.mul(c, v128.load(rk + iBytes)));
+      a1 = f64x2.sub(a1, f64x2.mul(c, v128.load(rk + iBytes + 16)));
+    }
+    v128.store(rj + iBytes, f64x2.sub(a0, b0));
+    v128.store(rj + iBytes + 16, f64x2.sub(a1, b1));
+  }
+}
+
+/**
+ * In-place Cholesky P = R Rᵀ of the matrix at r (P's upper triangle in, U = Rᵀ out), column by
+ * column (left-looking): column j of R is P's column j less Σ_{k < j} R_jk R_k (as rows of U,
+ * contiguous), over the k where R_jk can be non-zero: j's level block in the leading part (its
+ * column has no other entries there), every earlier column in the trailing part. Then it is
+ * scaled by 1/R_jj, which rd keeps. Returns log |P| = Σ log R_jj², or NaN when P is not positive
+ * definite.
+ */
+export function cholesky(r: usize, rd: usize, N: i32, S: i32, m: i32, K0: i32): f64 {
+  const rowBytes = <usize> S << 3;
   let logDet = 0.0;
   let product = 1.0;
   for (let j = 0; j < N; j++) {
     const rj = r + <usize> j * rowBytes;
-    const k0 = j < m ? j - (j % K0) : 0;
-    const k0Bytes = <usize> k0 << 3;
-    const d = load<f64>(rj + (<usize> j << 3)) - dot(rj + k0Bytes, rj + k0Bytes, j - k0);
+    const jBytes = <usize> j << 3;
+    let end = N; // entries j..end−1 of the column are scaled below
+    if (j < m) {
+      // Rows within j's level block (scalar: at most K0 − 1 terms), then from m on.
+      const k0 = j - (j % K0);
+      end = k0 + K0;
+      for (let i = j; i < end; i++) {
+        let s = load<f64>(rj + (<usize> i << 3));
+        for (let k = k0; k < j; k++) {
+          const rk = r + <usize> k * rowBytes;
+          s -= load<f64>(rk + jBytes) * load<f64>(rk + (<usize> i << 3));
+        }
+        store<f64>(rj + (<usize> i << 3), s);
+      }
+      updateColumn(r, S, N, j, m, k0, j);
+    } else {
+      updateColumn(r, S, N, j, j, 0, j);
+    }
+    const d = load<f64>(rj + jBytes);
     if (!(d > 0) || !isFinite(d)) return NaN;
     product *= d;
     if (product > 1e100 || product < 1e-100) {
@@ -87,15 +150,18 @@ export function cholesky(r: usize, rd: usize, N: i32, m: i32, K0: i32): f64 {
       product = 1;
     }
     const ljj = Math.sqrt(d);
-    store<f64>(rj + (<usize> j << 3), ljj);
-    // One division per column: the rows below multiply by its reciprocal.
     const inverse = 1 / ljj;
-    store<f64>(rd + (<usize> j << 3), inverse);
-    const headEnd = j < m ? k0 + K0 : -1;
-    for (let i = j + 1 === headEnd ? m : j + 1; i < N; i = i + 1 === headEnd ? m : i + 1) {
-      const ri = r + <usize> i * rowBytes;
-      const at = ri + (<usize> j << 3);
-      store<f64>(at, (load<f64>(at) - dot(ri + k0Bytes, rj + k0Bytes, j - k0)) * inverse);
+    store<f64>(rd + jBytes, inverse);
+    store<f64>(rj + jBytes, ljj);
+    for (let i = j + 1; i < end; i++) {
+      store<f64>(rj + (<usize> i << 3), load<f64>(rj + (<usize> i << 3)) * inverse);
+    }
+    if (j < m) {
+      const scale = f64x2.splat(inverse);
+      for (let i = m; i < N; i += 2) {
+        const at = rj + (<usize> i << 3);
+        v128.store(at, f64x2.mul(v128.load(at), scale));
+      }
     }
   }
   return logDet + Math.log(product);
@@ -111,10 +177,10 @@ export function cholesky(r: usize, rd: usize, N: i32, m: i32, K0: i32): f64 {
  * level block.
  */
 export function invert(r: usize, rd: usize, x: usize, N: i32, S: i32, m: i32, K0: i32): void {
-  const rowBytes = <usize> N << 3;
   const xRowBytes = <usize> S << 3;
   for (let i = 0; i < N; i++) {
-    const ri = r + <usize> i * rowBytes;
+    // R_ik = U_ki = r[k·S + i]: column i of U, read with stride S.
+    const ri = r + (<usize> i << 3);
     const xi = x + <usize> i * xRowBytes;
     const d = load<f64>(rd + (<usize> i << 3));
     if (i < m) {
@@ -122,7 +188,7 @@ export function invert(r: usize, rd: usize, x: usize, N: i32, S: i32, m: i32, K0
       for (let j = i - (i % K0); j < i; j++) {
         let s = 0.0;
         for (let k = j; k < i; k++) {
-          s += load<f64>(ri + (<usize> k << 3)) *
+          s += load<f64>(ri + <usize> k * xRowBytes) *
             load<f64>(x + <usize> k * xRowBytes + (<usize> j << 3));
         }
         store<f64>(xi + (<usize> j << 3), -d * s);
@@ -142,13 +208,13 @@ export function invert(r: usize, rd: usize, x: usize, N: i32, S: i32, m: i32, K0
         leadEnd = last - (last % K0) + K0;
       }
       for (let k = j0; k < leadEnd; k++) {
-        const rik = f64x2.splat(load<f64>(ri + (<usize> k << 3)));
+        const rik = f64x2.splat(load<f64>(ri + <usize> k * xRowBytes));
         const xk = x + <usize> k * xRowBytes + jBytes;
         acc0 = f64x2.add(acc0, f64x2.mul(rik, v128.load(xk)));
         acc1 = f64x2.add(acc1, f64x2.mul(rik, v128.load(xk + 16)));
       }
       for (let k = j0 > m ? j0 : m; k < i; k++) {
-        const rik = f64x2.splat(load<f64>(ri + (<usize> k << 3)));
+        const rik = f64x2.splat(load<f64>(ri + <usize> k * xRowBytes));
         const xk = x + <usize> k * xRowBytes + jBytes;
         acc0 = f64x2.add(acc0, f64x2.mul(rik, v128.load(xk)));
         acc1 = f64x2.add(acc1, f64x2.mul(rik, v128.load(xk + 16)));
@@ -199,37 +265,61 @@ export function blocks(x: usize, z: usize, N: i32, S: i32, m: i32, K0: i32, band
 }
 
 /**
- * Solves P w = c in place (c at w on entry): R u = c forward, then Rᵀ w = u; returns |u|² = cᵀP⁻¹c.
- * The leading part's rows hold only their level block; its columns only the block and rows ≥ m.
+ * Solves Rᵀ w = u in place (u at w on entry), from the last entry up: w_i = (u_i − Σ_{k > i} R_ki
+ * w_k) / R_ii, row i of U over its non-zero entries (i's level block, then from m on).
  */
-export function solve(r: usize, rd: usize, w: usize, N: i32, m: i32, K0: i32): f64 {
-  const rowBytes = <usize> N << 3;
-  let quad = 0.0;
-  for (let i = 0; i < N; i++) {
+export function solveTransposed(
+  r: usize,
+  rd: usize,
+  w: usize,
+  N: i32,
+  S: i32,
+  m: i32,
+  K0: i32,
+): void {
+  const rowBytes = <usize> S << 3;
+  const mBytes = <usize> m << 3;
+  for (let i = N - 1; i >= 0; i--) {
     const ri = r + <usize> i * rowBytes;
     const iBytes = <usize> i << 3;
-    const k0 = i < m ? i - (i % K0) : 0;
-    const k0Bytes = <usize> k0 << 3;
-    const u = (load<f64>(w + iBytes) - dot(ri + k0Bytes, w + k0Bytes, i - k0)) *
-      load<f64>(rd + iBytes);
-    store<f64>(w + iBytes, u);
+    let s: f64;
+    if (i < m) {
+      const end = i - (i % K0) + K0;
+      s = dot(ri + iBytes + 8, w + iBytes + 8, end - i - 1) + dot(ri + mBytes, w + mBytes, N - m);
+    } else {
+      s = dot(ri + iBytes + 8, w + iBytes + 8, N - i - 1);
+    }
+    store<f64>(w + iBytes, (load<f64>(w + iBytes) - s) * load<f64>(rd + iBytes));
+  }
+}
+
+/**
+ * Solves P w = c in place (c at w on entry): R u = c forward, then Rᵀ w = u; returns |u|² = cᵀP⁻¹c.
+ * Forward, each u_k is subtracted from the later entries along row k of U (its non-zero entries).
+ */
+export function solve(r: usize, rd: usize, w: usize, N: i32, S: i32, m: i32, K0: i32): f64 {
+  const rowBytes = <usize> S << 3;
+  let quad = 0.0;
+  for (let k = 0; k < N; k++) {
+    const rk = r + <usize> k * rowBytes;
+    const kBytes = <usize> k << 3;
+    const u = load<f64>(w + kBytes) * load<f64>(rd + kBytes);
+    store<f64>(w + kBytes, u);
     quad += u * u;
-  }
-  // Rᵀ w = u from the last row up: w_i = (u_i − Σ_{k > i} R_ki w_k) / R_ii, R's column i read
-  // down its non-zero rows.
-  for (let i = N - 1; i >= 0; i--) {
-    const iBytes = <usize> i << 3;
-    const blockEnd = i < m ? i - (i % K0) + K0 : N;
-    let s = load<f64>(w + iBytes);
-    for (let k = i + 1; k < blockEnd; k++) {
-      s -= load<f64>(r + <usize> k * rowBytes + iBytes) * load<f64>(w + (<usize> k << 3));
-    }
-    if (blockEnd < N) {
-      for (let k = m; k < N; k++) {
-        s -= load<f64>(r + <usize> k * rowBytes + iBytes) * load<f64>(w + (<usize> k << 3));
+    let i = k + 1;
+    if (k < m) {
+      const end = k - (k % K0) + K0;
+      for (; i < end; i++) {
+        const at = w + (<usize> i << 3);
+        store<f64>(at, load<f64>(at) - load<f64>(rk + (<usize> i << 3)) * u);
       }
+      i = m;
     }
-    store<f64>(w + iBytes, s * load<f64>(rd + iBytes));
+    for (; i < N; i++) {
+      const at = w + (<usize> i << 3);
+      store<f64>(at, load<f64>(at) - load<f64>(rk + (<usize> i << 3)) * u);
+    }
   }
+  solveTransposed(r, rd, w, N, S, m, K0);
   return quad;
 }
