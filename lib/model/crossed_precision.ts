@@ -283,10 +283,15 @@ export class CrossedPrecision extends DensePrecision {
   }
 
   override inverseBlocks(betaVariance: Float64Array, termBlocks: readonly Float64Array[]): void {
-    if (this.kernel) return this.kernelBlocks(this.kernel, betaVariance, termBlocks);
-    this.invertFactor();
+    // The kernel leaves P⁻¹'s diagonals in z[d·S + a] = (P⁻¹)_{a, a−d}; JavaScript forms R⁻¹ and
+    // each entry from it.
+    const z = this.kernel?.z ?? null;
+    const S = this.kernel?.stride ?? 0;
+    if (this.kernel) this.kernel.inverseBlocks();
+    else this.invertFactor();
     for (let p = 0; p < this.betaAt.length; p++) {
-      betaVariance[p] = this.inverseEntry(this.betaAt[p], this.betaAt[p]);
+      const at = this.betaAt[p];
+      betaVariance[p] = z ? z[at] : this.inverseEntry(at, at);
     }
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
@@ -295,34 +300,9 @@ export class CrossedPrecision extends DensePrecision {
       for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
         for (let a = 0; a < K; a++) {
           for (let b = 0; b <= a; b++) {
-            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = this.inverseEntry(
-              base + a,
-              base + b,
-            );
-          }
-        }
-      }
-    }
-  }
-
-  /** {@link inverseBlocks} from the kernel's diagonals z[d·S + a] = (P⁻¹)_{a, a−d}. */
-  private kernelBlocks(
-    kernel: CrossedKernel,
-    betaVariance: Float64Array,
-    termBlocks: readonly Float64Array[],
-  ): void {
-    kernel.inverseBlocks();
-    const S = kernel.stride;
-    const z = kernel.z;
-    for (let p = 0; p < this.betaAt.length; p++) betaVariance[p] = z[this.betaAt[p]];
-    for (let t = 0; t < this.Ks.length; t++) {
-      const K = this.Ks[t];
-      const out = termBlocks[t];
-      const J = out.length / (K * K);
-      for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
-        for (let a = 0; a < K; a++) {
-          for (let b = 0; b <= a; b++) {
-            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z[(a - b) * S + base + a];
+            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z
+              ? z[(a - b) * S + base + a]
+              : this.inverseEntry(base + a, base + b);
           }
         }
       }

@@ -168,6 +168,16 @@ export function cholesky(r: usize, rd: usize, N: i32, S: i32, m: i32, K0: i32): 
 }
 
 /**
+ * The end of the leading rows that can be non-zero in columns j0..j0+3 of R⁻¹: those of the level
+ * blocks those columns fall in (0 when j0 ≥ m: no leading row reaches there).
+ */
+function leadingEnd(j0: i32, m: i32, K0: i32): i32 {
+  if (j0 >= m) return 0;
+  const last = j0 + 3 < m ? j0 + 3 : m - 1;
+  return last - (last % K0) + K0;
+}
+
+/**
  * R⁻¹ (R at r, from {@link cholesky}) into x row by row with row stride S (a multiple of 4 ≥ N):
  * x[i·S + j] = (R⁻¹)_ij for j ≤ i, 0 above the diagonal and at the leading part's structural
  * zeros (the caller zeroes x once; only those entries are ever written). From R X = I, row i of
@@ -202,11 +212,7 @@ export function invert(r: usize, rd: usize, x: usize, N: i32, S: i32, m: i32, K0
       let acc1 = f64x2.splat(0);
       const jBytes = <usize> j0 << 3;
       // Leading rows k ≥ j0 whose level block reaches into columns j0..j0+3, then rows m..i−1.
-      let leadEnd = 0;
-      if (j0 < m) {
-        const last = j0 + 3 < m ? j0 + 3 : m - 1;
-        leadEnd = last - (last % K0) + K0;
-      }
+      const leadEnd = leadingEnd(j0, m, K0);
       for (let k = j0; k < leadEnd; k++) {
         const rik = f64x2.splat(load<f64>(ri + <usize> k * xRowBytes));
         const xk = x + <usize> k * xRowBytes + jBytes;
@@ -243,11 +249,7 @@ export function blocks(x: usize, z: usize, N: i32, S: i32, m: i32, K0: i32, band
       let acc0 = f64x2.splat(0);
       let acc1 = f64x2.splat(0);
       const aBytes = <usize> a0 << 3;
-      let leadEnd = 0;
-      if (a0 < m) {
-        const last = a0 + 3 < m ? a0 + 3 : m - 1;
-        leadEnd = last - (last % K0) + K0;
-      }
+      const leadEnd = leadingEnd(a0, m, K0);
       for (let row = a0; row < leadEnd; row++) {
         const xr = x + <usize> row * xRowBytes + aBytes;
         acc0 = f64x2.add(acc0, f64x2.mul(v128.load(xr), v128.load(xr - dBytes)));
