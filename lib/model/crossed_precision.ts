@@ -8,8 +8,10 @@
  * then skip every product with those structural zeros: for the Bush & Prather appendix model
  * (dim(γ) = 29, a 7-level term first) about half the flops of {@link DensePrecision}, with
  * R⁻¹ stored column by column so that every inner loop runs over contiguous memory, and no
- * allocation per call. The results equal the dense algebra's to rounding
- * (tests/model/crossed_precision_test.ts).
+ * allocation per call. The WebAssembly kernel (lib/model/crossed_kernel.ts), used wherever SIMD
+ * exists, skips the same zeros with the factor stored transposed and R⁻¹ formed row by row, runs
+ * of 4 entries accumulated in registers; the JavaScript methods here are its reference. The
+ * results equal the dense algebra's to rounding (tests/model/crossed_precision_test.ts).
  *
  * @module
  */
