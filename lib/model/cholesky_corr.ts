@@ -91,6 +91,8 @@ function logCosh(y: number): number {
 
 /** Per row, the w_j of {@link choleskyCorrForward} for {@link choleskyCorrBackward} (grown as needed). */
 let wScratch = new Float64Array(8);
+/** Per row, sech y_j for {@link choleskyCorrBackward} (grown with wScratch). */
+let sechScratch = new Float64Array(8);
 
 /**
  * Back-propagate: given dF/dL in `gradL` (K × K, lower triangle), add to `gradY` the gradient
@@ -106,20 +108,28 @@ export function choleskyCorrBackward(
   offset = 0,
 ): void {
   let rowStart = offset;
-  if (wScratch.length < k + 1) wScratch = new Float64Array(k + 1);
+  if (wScratch.length < k + 1) {
+    wScratch = new Float64Array(k + 1);
+    sechScratch = new Float64Array(k + 1);
+  }
   const w = wScratch;
   for (let i = 1; i < k; i++) {
     // L_ij = tanh(y_j)·w_j, L_ii = w_i, w_j = Π_{m<j} sech y_m, d log sech y/dy = −tanh y; the
     // log density adds Σ_j 2 log sech y_j + Σ_{1≤j<i} log w_j + c_i log w_i.
+    // w and sech y_j (kept, not recomputed below: three transcendental calls per j).
+    const sechs = sechScratch;
     w[0] = 1;
-    for (let j = 0; j < i; j++) w[j + 1] = w[j] * Math.exp(-logCosh(y[rowStart + j]));
+    for (let j = 0; j < i; j++) {
+      sechs[j] = Math.exp(-logCosh(y[rowStart + j]));
+      w[j + 1] = w[j] * sechs[j];
+    }
     const c = k - i - 1 + 2 * eta - 2;
     // suffix = Σ_{j<m<i} G_im L_im + G_ii L_ii: F's derivative along log w_{j+1}.
     let suffix = gradL[i * k + i] * L[i * k + i];
     for (let j = i - 1; j >= 0; j--) {
       const p = rowStart + j;
       const t = Math.tanh(y[p]);
-      const sech = Math.exp(-logCosh(y[p]));
+      const sech = sechs[j];
       gradY[p] += gradL[i * k + j] * sech * sech * w[j] - t * (suffix + 2 + (i - 1 - j) + c);
       suffix += gradL[i * k + j] * L[i * k + j];
     }

@@ -8,8 +8,10 @@
  * then skip every product with those structural zeros: for the Bush & Prather appendix model
  * (dim(γ) = 29, a 7-level term first) about half the flops of {@link DensePrecision}, with
  * R⁻¹ stored column by column so that every inner loop runs over contiguous memory, and no
- * allocation per call. The results equal the dense algebra's to rounding
- * (tests/model/crossed_precision_test.ts).
+ * allocation per call. The WebAssembly kernel (lib/model/crossed_kernel.ts), used wherever SIMD
+ * exists, skips the same zeros with the factor stored transposed and R⁻¹ formed row by row, runs
+ * of 4 entries accumulated in registers; the JavaScript methods here are its reference. The
+ * results equal the dense algebra's to rounding (tests/model/crossed_precision_test.ts).
  *
  * @module
  */
@@ -73,10 +75,17 @@ export class CrossedPrecision extends DensePrecision {
   private readonly termAt: Int32Array;
   /**
    * The factor R (lower triangle), R⁻¹ column by column (XT[j·N + i] = (R⁻¹)_ij), a vector. With
-   * the WebAssembly kernel, R and R⁻¹ live in its memory (views), and it factors and inverts.
+   * the WebAssembly kernel, A, the factor and the solved vector live in its memory (views), and
+   * it assembles, factors, solves and forms P⁻¹'s level blocks (XT is then unused).
    */
   private readonly kernel: CrossedKernel | null;
   private readonly Rp: Float64Array;
+  /**
+   * R_ij (i ≥ j) is Rp[i·rowStep + j·colStep]: row-major (N, 1) in JavaScript, transposed with
+   * the kernel's row stride S, (1, S), in WebAssembly (lib/model/crossed_kernel.ts).
+   */
+  private readonly rowStep: number;
+  private readonly colStep: number;
   private readonly XT: Float64Array;
   private readonly w: Float64Array;
   /** Each term's number of levels J, and log |P| of the last factor. */
@@ -121,9 +130,18 @@ export class CrossedPrecision extends DensePrecision {
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) this.Ap[i * N + j] = this.A[this.perm[i] * N + this.perm[j]];
     }
-    this.kernel = options.wasm === false ? null : CrossedKernel.create(N, this.m, this.K0);
+    // P⁻¹'s diagonals up to the largest K hold every level block the gradient reads.
+    this.kernel = options.wasm === false
+      ? null
+      : CrossedKernel.create(N, this.m, this.K0, Math.max(1, ...Ks));
+    if (this.kernel) {
+      const S = this.kernel.stride;
+      for (let i = 0; i < N; i++) this.kernel.a.set(this.Ap.subarray(i * N, i * N + N), i * S);
+    }
     this.Rp = this.kernel?.r ?? new Float64Array(N * N);
-    this.XT = this.kernel?.x ?? new Float64Array(N * N);
+    this.rowStep = this.kernel ? 1 : N;
+    this.colStep = this.kernel ? this.kernel.stride : 1;
+    this.XT = new Float64Array(this.kernel ? 0 : N * N);
     this.w = new Float64Array(N);
     this.levels = Int32Array.from(data.terms, (t) => t.nGroups);
   }
@@ -137,19 +155,25 @@ export class CrossedPrecision extends DensePrecision {
     const N = this.dim;
     const R = this.Rp;
     const Ap = this.Ap;
-    // Only the lower triangle: the factor, solves and inverse never read the upper one.
-    for (let i = 0; i < N; i++) {
-      for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
+    // Only one triangle (lower in JavaScript, upper in the kernel: R's storage): the factor,
+    // solves and inverse never read the other.
+    if (this.kernel) this.kernel.assemble(invVar);
+    else {
+      for (let i = 0; i < N; i++) {
+        for (let j = i * N, end = i * N + i; j <= end; j++) R[j] = Ap[j] * invVar;
+      }
     }
+    const rs = this.rowStep;
+    const cs = this.colStep;
     for (let p = 0; p < this.betaAt.length; p++) {
-      R[this.betaAt[p] * (N + 1)] += this.prior[p];
+      R[this.betaAt[p] * (rs + cs)] += this.prior[p];
     }
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
       const Q = termPrecisions[t];
       for (let j = 0, base = this.termAt[t]; j < this.levels[t]; j++, base += K) {
         for (let a = 0; a < K; a++) {
-          for (let b = 0; b <= a; b++) R[(base + a) * N + base + b] += Q[a * K + b];
+          for (let b = 0; b <= a; b++) R[(base + a) * rs + (base + b) * cs] += Q[a * K + b];
         }
       }
     }
@@ -202,6 +226,13 @@ export class CrossedPrecision extends DensePrecision {
 
   override solve(c: Float64Array): number {
     const N = this.dim;
+    if (this.kernel) {
+      const w = this.kernel.w;
+      for (let i = 0; i < N; i++) w[i] = c[this.perm[i]];
+      const quad = this.kernel.solve();
+      for (let i = 0; i < N; i++) c[this.perm[i]] = w[i];
+      return quad;
+    }
     const w = this.w;
     for (let i = 0; i < N; i++) w[i] = c[this.perm[i]];
     solveLower(this.Rp, N, w);
@@ -217,7 +248,6 @@ export class CrossedPrecision extends DensePrecision {
    * part only j's level block and the rows from m on are non-zero.
    */
   private invertFactor(): void {
-    if (this.kernel) return this.kernel.invert();
     const N = this.dim;
     const m = this.m;
     const R = this.Rp;
@@ -255,9 +285,15 @@ export class CrossedPrecision extends DensePrecision {
   }
 
   override inverseBlocks(betaVariance: Float64Array, termBlocks: readonly Float64Array[]): void {
-    this.invertFactor();
+    // The kernel leaves P⁻¹'s diagonals in z[d·S + a] = (P⁻¹)_{a, a−d}; JavaScript forms R⁻¹ and
+    // each entry from it.
+    const z = this.kernel?.z ?? null;
+    const S = this.kernel?.stride ?? 0;
+    if (this.kernel) this.kernel.inverseBlocks();
+    else this.invertFactor();
     for (let p = 0; p < this.betaAt.length; p++) {
-      betaVariance[p] = this.inverseEntry(this.betaAt[p], this.betaAt[p]);
+      const at = this.betaAt[p];
+      betaVariance[p] = z ? z[at] : this.inverseEntry(at, at);
     }
     for (let t = 0; t < this.Ks.length; t++) {
       const K = this.Ks[t];
@@ -266,10 +302,9 @@ export class CrossedPrecision extends DensePrecision {
       for (let j = 0, base = this.termAt[t]; j < J; j++, base += K) {
         for (let a = 0; a < K; a++) {
           for (let b = 0; b <= a; b++) {
-            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = this.inverseEntry(
-              base + a,
-              base + b,
-            );
+            out[j * K * K + a * K + b] = out[j * K * K + b * K + a] = z
+              ? z[(a - b) * S + base + a]
+              : this.inverseEntry(base + a, base + b);
           }
         }
       }
@@ -278,15 +313,21 @@ export class CrossedPrecision extends DensePrecision {
 
   override colourNoise(z: Float64Array): void {
     // x = Πᵀ R⁻ᵀ z: N(0, P⁻¹) for standard-normal z in any order.
-    const w = this.w;
+    const w = this.kernel?.w ?? this.w;
     w.set(z);
-    solveLowerTransposed(this.Rp, this.dim, w);
+    if (this.kernel) this.kernel.solveTransposed();
+    else solveLowerTransposed(this.Rp, this.dim, w);
     for (let i = 0; i < this.dim; i++) z[this.perm[i]] = w[i];
   }
 
   override dataQuadraticForm(x: Float64Array): number {
     // xᵀAx from A's lower triangle in the factored order, skipping the leading term's zeros.
     const N = this.dim;
+    if (this.kernel) {
+      const w = this.kernel.w;
+      for (let i = 0; i < N; i++) w[i] = x[this.perm[i]];
+      return this.kernel.dataQuadraticForm();
+    }
     const w = this.w;
     for (let i = 0; i < N; i++) w[i] = x[this.perm[i]];
     let quad = 0;
@@ -304,7 +345,9 @@ export class CrossedPrecision extends DensePrecision {
     let quad = 0;
     for (let i = 0; i < N; i++) {
       let s = 0;
-      for (let k = i; k < N; k++) s += this.Rp[k * N + i] * x[this.perm[k]];
+      for (let k = i; k < N; k++) {
+        s += this.Rp[k * this.rowStep + i * this.colStep] * x[this.perm[k]];
+      }
       quad += s * s;
     }
     return quad;

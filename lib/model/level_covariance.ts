@@ -146,7 +146,8 @@ export function levelPrecisionForward(
   if (lay.phiCor >= 0) {
     // x and the offset rather than a subarray view: no allocation per gradient.
     lp += choleskyCorrForward(x, K, term.lkjEta, w.L, lay.phiCor);
-    for (let k = 0; k < K; k++) logDetQ -= 2 * Math.log(w.L[k * K + k]);
+    // L_00 = 1: its log is 0.
+    for (let k = 1; k < K; k++) logDetQ -= 2 * Math.log(w.L[k * K + k]);
     invertLower(w.L, K, w.Linv);
   } else {
     w.L.fill(0);
