@@ -8,31 +8,61 @@
 /**
  * In-place lower Cholesky factor: on return the lower triangle of `a` holds R with
  * A = R Rᵀ (the strict upper triangle is zeroed). Returns false when A is not positive definite.
+ * With `first` (each row's first non-zero column in A's lower triangle: its envelope, which the
+ * factor keeps) the sums skip the products of the zeros before it, the same sums in the same
+ * order otherwise: the factor is bit for bit the dense one, at a cost that follows the envelope
+ * (a block-diagonal matrix with dense last rows costs about its dense rows only).
  *
  * @example
  * ```ts
  * import { choleskyInPlace } from "./_dense.ts";
  * const a = Float64Array.from([4, 2, 2, 5]);
  * console.assert(choleskyInPlace(a, 2) && a[0] === 2 && a[2] === 1 && a[3] === 2);
+ * const b = Float64Array.from([4, 0, 2, 0, 9, 3, 2, 3, 6]); // rows 0, 1 uncoupled
+ * console.assert(choleskyInPlace(b, 3, Int32Array.from([0, 1, 0])) && b[3] === 0 && b[7] === 1);
  * ```
  */
-export function choleskyInPlace(a: Float64Array, n: number): boolean {
+export function choleskyInPlace(a: Float64Array, n: number, first?: Int32Array): boolean {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
+    const fj = first ? first[j] : 0;
     let d = a[rj + j];
-    for (let k = 0; k < j; k++) d -= a[rj + k] * a[rj + k];
+    for (let k = fj; k < j; k++) d -= a[rj + k] * a[rj + k];
     if (!(d > 0) || !Number.isFinite(d)) return false;
     const ljj = Math.sqrt(d);
     a[rj + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
+      const fi = first ? first[i] : 0;
+      if (fi > j) continue; // outside row i's envelope: stays 0
       let s = a[ri + j];
-      for (let k = 0; k < j; k++) s -= a[ri + k] * a[rj + k];
+      for (let k = Math.max(fi, fj); k < j; k++) s -= a[ri + k] * a[rj + k];
       a[ri + j] = s / ljj;
     }
     for (let k = j + 1; k < n; k++) a[rj + k] = 0;
   }
   return true;
+}
+
+/**
+ * Each row's first non-zero column in the lower triangle of the n × n row-major `a` (the
+ * envelope {@link choleskyInPlace} and {@link invertLower} may skip to; i for a row with no
+ * non-zero left of its diagonal).
+ *
+ * @example
+ * ```ts
+ * import { envelope } from "./_dense.ts";
+ * console.assert(envelope(Float64Array.from([4, 0, 2, 0, 9, 3, 2, 3, 6]), 3).join() === "0,1,0");
+ * ```
+ */
+export function envelope(a: Float64Array, n: number): Int32Array {
+  const first = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let j = 0;
+    while (j < i && a[i * n + j] === 0) j++;
+    first[i] = j;
+  }
+  return first;
 }
 
 /**
@@ -75,7 +105,8 @@ export function solveLowerTransposed(r: Float64Array, n: number, b: Float64Array
 }
 
 /**
- * Inverse of a lower-triangular R into `out` (lower triangular; upper zeroed).
+ * Inverse of a lower-triangular R into `out` (lower triangular; upper zeroed). With `first`
+ * (R's envelope, see {@link choleskyInPlace}) the sums skip R's zeros: the same result.
  *
  * @example
  * ```ts
@@ -84,14 +115,19 @@ export function solveLowerTransposed(r: Float64Array, n: number, b: Float64Array
  * console.assert(inv[0] === 0.5 && inv[2] === -0.5 && inv[3] === 1);
  * ```
  */
-export function invertLower(r: Float64Array, n: number, out: Float64Array): Float64Array {
+export function invertLower(
+  r: Float64Array,
+  n: number,
+  out: Float64Array,
+  first?: Int32Array,
+): Float64Array {
   out.fill(0);
   for (let j = 0; j < n; j++) {
     out[j * n + j] = 1 / r[j * n + j];
     for (let i = j + 1; i < n; i++) {
       let s = 0;
       const ri = i * n;
-      for (let k = j; k < i; k++) s -= r[ri + k] * out[k * n + j];
+      for (let k = first ? Math.max(j, first[i]) : j; k < i; k++) s -= r[ri + k] * out[k * n + j];
       out[ri + j] = s / r[ri + i];
     }
   }

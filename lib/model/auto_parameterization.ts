@@ -10,7 +10,7 @@ import { HetfxError } from "../errors.ts";
 import { dataCentringFromLevels } from "./data_centring.ts";
 import type { CompiledData } from "./compiled_data.ts";
 import { type Family, familyOf, type PilotSums } from "../families/mod.ts";
-import { choleskyInPlace, invertLower, solveLower, solveLowerTransposed } from "./_dense.ts";
+import { PilotFactor } from "./pilot_factor.ts";
 import { priorLogDensity } from "./prior_density.ts";
 import { gaussianNormalEquations } from "./normal_equations.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
@@ -194,7 +194,7 @@ function contrastInformation(
   prior: PriorDistribution,
 ): number {
   if (J < 2) return 0;
-  const idx = Array.from({ length: J }, (_, j) => pilot.termOffset[t] + j * K + k);
+  const idx = Array.from({ length: J }, (_, j) => pilot.position[pilot.termOffset[t] + j * K + k]);
   const cov = (a: number, b: number) => {
     const { inverseFactor: F, N } = pilot;
     let sum = 0;
@@ -221,8 +221,12 @@ function contrastInformation(
 }
 
 interface Pilot {
-  /** L⁻¹ (N × N, row-major) for the pilot's penalised Hessian L Lᵀ: Σ = L⁻ᵀ L⁻¹. */
+  /**
+   * L⁻¹ (N × N, row-major) for the pilot's penalised Hessian P L Lᵀ Pᵀ: Σ = P L⁻ᵀ L⁻¹ Pᵀ, rows
+   * and columns of L by `position` (lib/model/pilot_factor.ts).
+   */
   inverseFactor: Float64Array;
+  position: Int32Array;
   N: number;
   x: Float64Array;
   /** The likelihood's curvature along each coefficient at x (no ridge). */
@@ -309,6 +313,7 @@ function pilotFit(data: CompiledData): Pilot | null {
   const H = new Float64Array(N * N);
   const g = new Float64Array(N);
   const curvature = new Float64Array(N);
+  const factor = new PilotFactor(N, nb);
   const s = data.stats;
   if (s.kind === "cells") {
     const { xtx, xty } = gaussianNormalEquations(data, termOffset, N);
@@ -319,8 +324,8 @@ function pilotFit(data: CompiledData): Pilot | null {
         H[i * N + i] += ridge[i];
         g[i] = xty[i] * invVar;
       }
-      if (!choleskyInPlace(H, N)) return null;
-      x.set(solveLowerTransposed(H, N, solveLower(H, N, g)));
+      if (!factor.factor(H)) return null;
+      x.set(factor.solve(g));
       let rss = s.yty;
       for (let i = 0; i < N; i++) {
         let q = 0;
@@ -333,13 +338,14 @@ function pilotFit(data: CompiledData): Pilot | null {
     const blocks = levelBlocks(data, termOffset, xtx, N, invVar);
     for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
     for (let i = 0; i < N; i++) H[i * N + i] += ridge[i];
-    if (!choleskyInPlace(H, N)) return null;
+    if (!factor.factor(H)) return null;
     return {
       x,
       information: curvature,
       levelBlocks: blocks,
       termOffset,
-      inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+      inverseFactor: factor.inverseFactor(),
+      position: factor.position,
       N,
     };
   }
@@ -372,8 +378,8 @@ function pilotFit(data: CompiledData): Pilot | null {
       g[i] -= ridge[i] * x[i];
       H[i * N + i] += ridge[i];
     }
-    if (!choleskyInPlace(H, N)) return null;
-    const step = solveLowerTransposed(H, N, solveLower(H, N, g));
+    if (!factor.factor(H)) return null;
+    const step = factor.solve(g);
     let largest = 0;
     for (let i = 0; i < N; i++) largest = Math.max(largest, Math.abs(step[i]));
     const damp = largest > 2 ? 2 / largest : 1;
@@ -381,13 +387,14 @@ function pilotFit(data: CompiledData): Pilot | null {
     if (count > 0) invVar = 1 / Math.max(rss / count, 1e-12);
     if (largest < PILOT_TOLERANCE) break;
   }
-  // H holds the Cholesky factor of the penalised Hessian at (nearly) the final x.
+  // The factor is the penalised Hessian's at (nearly) the final x.
   return {
     x,
     information: curvature,
     levelBlocks: blocks,
     termOffset,
-    inverseFactor: invertLower(H, N, new Float64Array(N * N)),
+    inverseFactor: factor.inverseFactor(),
+    position: factor.position,
     N,
   };
 }
