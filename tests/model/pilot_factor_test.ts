@@ -4,7 +4,7 @@
  * entries agree to rounding (1e-10 relative: a different elimination order), on a one-term
  * (block-diagonal levels) and a crossed (coupled levels) Hessian. And choleskyInPlace /
  * invertLower with an envelope equal their dense runs bit for bit (only exact zeros skipped).
- * Also covers: _dense.ts (the envelope).
+ * (_dense.ts gains the envelope for this.)
  */
 import assert from "node:assert/strict";
 import { PilotFactor } from "../../lib/model/pilot_factor.ts";
