@@ -47,7 +47,7 @@ export function choleskyInPlace(a: Float64Array, n: number, first?: Int32Array):
 /**
  * Each row's first non-zero column in the lower triangle of the n × n row-major `a` (the
  * envelope {@link choleskyInPlace} and {@link invertLower} may skip to; i for a row with no
- * non-zero left of its diagonal).
+ * non-zero left of its diagonal), into `first` when given.
  *
  * @example
  * ```ts
@@ -55,8 +55,11 @@ export function choleskyInPlace(a: Float64Array, n: number, first?: Int32Array):
  * console.assert(envelope(Float64Array.from([4, 0, 2, 0, 9, 3, 2, 3, 6]), 3).join() === "0,1,0");
  * ```
  */
-export function envelope(a: Float64Array, n: number): Int32Array {
-  const first = new Int32Array(n);
+export function envelope(
+  a: Float64Array,
+  n: number,
+  first: Int32Array = new Int32Array(n),
+): Int32Array {
   for (let i = 0; i < n; i++) {
     let j = 0;
     while (j < i && a[i * n + j] === 0) j++;

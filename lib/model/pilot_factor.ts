@@ -37,7 +37,7 @@ export class PilotFactor {
   /** Each coefficient's row in the factor: the level effects first, β last. */
   readonly position: Int32Array;
   private readonly R: Float64Array;
-  private first: Int32Array;
+  private readonly first: Int32Array;
 
   constructor(N: number, nb: number) {
     this.N = N;
@@ -53,7 +53,7 @@ export class PilotFactor {
       const row = position[i] * N;
       for (let j = 0; j < N; j++) R[row + position[j]] = H[i * N + j];
     }
-    this.first = envelope(R, N);
+    envelope(R, N, this.first);
     return choleskyInPlace(R, N, this.first);
   }
 
