@@ -128,13 +128,31 @@ export function invertLower(
   for (let j = 0; j < n; j++) {
     out[j * n + j] = 1 / r[j * n + j];
     for (let i = j + 1; i < n; i++) {
-      let s = 0;
       const ri = i * n;
-      for (let k = first ? Math.max(j, first[i]) : j; k < i; k++) s -= r[ri + k] * out[k * n + j];
-      out[ri + j] = s / r[ri + i];
+      const from = first ? Math.max(j, first[i]) : j;
+      out[ri + j] = -rowTimesColumn(r, ri, out, n, j, from, i) / r[ri + i];
     }
   }
   return out;
+}
+
+/**
+ * Σ_{k = from}^{to − 1} r[ri + k]·out[k·n + j], summed as invertLower's negative running sum
+ * was (0 − a − b … = −(a + b + …) exactly). A function of its own, so that V8 compiles it whole
+ * rather than as an inner loop it discards at every exit (most are empty with an envelope).
+ */
+function rowTimesColumn(
+  r: Float64Array,
+  ri: number,
+  out: Float64Array,
+  n: number,
+  j: number,
+  from: number,
+  to: number,
+): number {
+  let s = 0;
+  for (let k = from; k < to; k++) s += r[ri + k] * out[k * n + j];
+  return s;
 }
 
 /**

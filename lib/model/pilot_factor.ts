@@ -48,13 +48,15 @@ export class PilotFactor {
 
   /** Factors H (original order, both triangles); false when H is not positive definite. */
   factor(H: Float64Array): boolean {
-    const { N, position, R } = this;
+    // Every field read before the loops: a field first read after a loop V8 compiled on its
+    // own (OSR) has no type feedback there and throws that code away.
+    const { N, position, R, first } = this;
     for (let i = 0; i < N; i++) {
       const row = position[i] * N;
       for (let j = 0; j < N; j++) R[row + position[j]] = H[i * N + j];
     }
-    envelope(R, N, this.first);
-    return choleskyInPlace(R, N, this.first);
+    envelope(R, N, first);
+    return choleskyInPlace(R, N, first);
   }
 
   /** H⁻¹ g in the original order, from the last {@link factor}. */
