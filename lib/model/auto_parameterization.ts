@@ -358,20 +358,11 @@ function pilotFit(data: CompiledData): Pilot | null {
     let rss = 0;
     let count = 0;
     for (const row of rows) {
-      let eta = 0;
-      for (let e = 0; e < row.index.length; e++) eta += row.value[e] * x[row.index[e]];
+      const eta = rowDot(row, x);
       const { resid, weight, rss: rowRss, count: rowCount } = family.workingStep(eta, row, invVar);
       rss += rowRss;
       count += rowCount;
-      for (let a = 0; a < row.index.length; a++) {
-        const ia = row.index[a];
-        const va = row.value[a];
-        g[ia] += resid * va;
-        curvature[ia] += weight * va * va;
-        for (let b = 0; b < row.index.length; b++) {
-          H[ia * N + row.index[b]] += weight * va * row.value[b];
-        }
-      }
+      addRow(row, resid, weight, g, curvature, H, N);
     }
     blocks = levelBlocks(data, termOffset, H, N, 1);
     for (let i = 0; i < N; i++) {
@@ -397,6 +388,37 @@ function pilotFit(data: CompiledData): Pilot | null {
     position: factor.position,
     N,
   };
+}
+
+/** A sparse row's η = row · x. */
+function rowDot(row: DesignRow, x: Float64Array): number {
+  let eta = 0;
+  for (let e = 0; e < row.index.length; e++) eta += row.value[e] * x[row.index[e]];
+  return eta;
+}
+
+/**
+ * One row's IRLS terms: g += resid·row, curvature += weight·row², H += weight·row rowᵀ. A
+ * function of its own: as inner loops of the pilot's iterations V8 compiled them alone (OSR) and
+ * discarded that code at every exit.
+ */
+function addRow(
+  row: DesignRow,
+  resid: number,
+  weight: number,
+  g: Float64Array,
+  curvature: Float64Array,
+  H: Float64Array,
+  N: number,
+): void {
+  const { index, value } = row;
+  for (let a = 0; a < index.length; a++) {
+    const ia = index[a];
+    const va = value[a];
+    g[ia] += resid * va;
+    curvature[ia] += weight * va * va;
+    for (let b = 0; b < index.length; b++) H[ia * N + index[b]] += weight * va * value[b];
+  }
 }
 
 /** A pattern's sparse design row and its sums (lib/families/family.ts, PilotSums). */
