@@ -673,22 +673,32 @@ function treatmentDerivatives(
   const effectVarying = terms.map((t) =>
     new Float64Array(nContrasts * nCells * t.coefNames.length)
   );
-  for (let h = 0; h < nContrasts; h++) {
+  // Each row's weight in its cell's mean; each entry sums its rows in row order.
+  const rowWeight = new Float64Array(n);
+  for (let i = 0; i < n; i++) rowWeight[i] = 1 / cellCount[cellOfRow[i]];
+  const accumulate = (
+    out: Float64Array,
+    stride: number,
+    at: number,
+    der: Float64Array,
+    sums: Float64Array | null | undefined,
+    h: number,
+  ) => {
+    const base = h * nCells;
     for (let i = 0; i < n; i++) {
-      const e = h * nCells + cellOfRow[i];
-      const w = 1 / cellCount[cellOfRow[i]];
-      for (let d = 0; d < D; d++) {
-        const der = derivatives[d];
-        const sum = fixedSums[d - firstFixed]?.[i] ?? 1;
-        if (der) effectFixed[e * D + d] += der[h][i] * sum * w;
-      }
-      for (let t = 0; t < T; t++) {
-        const K = terms[t].coefNames.length;
-        for (let k = 0; k < K; k++) {
-          const der = varyingDerivatives[t][k];
-          const sum = varyingSums[t][k]?.[i] ?? 1;
-          if (der) effectVarying[t][e * K + k] += der[h][i] * sum * w;
-        }
+      out[(base + cellOfRow[i]) * stride + at] += der[i] * (sums ? sums[i] : 1) * rowWeight[i];
+    }
+  };
+  for (let h = 0; h < nContrasts; h++) {
+    for (let d = 0; d < D; d++) {
+      const der = derivatives[d];
+      if (der) accumulate(effectFixed, D, d, der[h], fixedSums[d - firstFixed], h);
+    }
+    for (let t = 0; t < T; t++) {
+      const K = terms[t].coefNames.length;
+      for (let k = 0; k < K; k++) {
+        const der = varyingDerivatives[t][k];
+        if (der) accumulate(effectVarying[t], K, k, der[h], varyingSums[t][k], h);
       }
     }
   }

@@ -49,7 +49,8 @@ function variableColumns(
   return codedLevels(name, column.levels, coding === "indicators" ? "indicators" : "contrasts")
     .map(({ level, name: coefficient }) => {
       const values = new Float64Array(table.nRows);
-      for (let i = 0; i < table.nRows; i++) values[i] = column.codes[i] === level ? 1 : 0;
+      const codes = column.codes;
+      for (let i = 0; i < values.length; i++) values[i] = codes[i] === level ? 1 : 0;
       const source = `level "${column.levels[level]}" of "${name}"`;
       return { name: coefficient, source, values, level };
     });
@@ -89,31 +90,49 @@ export function designColumns(
     : [];
   const sources: string[] = [];
   const codings = termCodings(terms, intercept, (v) => getColumn(table, v).kind === "factor");
-  terms.forEach((term, t) => {
+  const n = table.nRows;
+  for (let t = 0; t < terms.length; t++) {
+    const term = terms[t];
     const variables = term.split(":");
+    // `values` null: the column of ones the first variable multiplies (not materialised: a
+    // product with 1 is the other factor exactly).
     let parts: {
       name: string;
       source: string;
-      values: Float64Array;
+      values: Float64Array | null;
       derivatives?: Float64Array[];
-    }[] = [{ name: "", source: "", values: new Float64Array(table.nRows).fill(1) }];
-    variables.forEach((variable, v) => {
+    }[] = [{ name: "", source: "", values: null }];
+    for (let v = 0; v < variables.length; v++) {
+      const variable = variables[v];
       const next: typeof parts = [];
       const isTreatment = variable === treatment;
       for (const right of variableColumns(table, variable, codings[t][v])) {
+        const r = right.values;
         for (const left of parts) {
-          const values = new Float64Array(table.nRows);
-          for (let i = 0; i < table.nRows; i++) values[i] = left.values[i] * right.values[i];
+          const l = left.values;
+          let values: Float64Array;
+          if (l === null) values = r.slice();
+          else {
+            values = new Float64Array(n);
+            for (let i = 0; i < n; i++) values[i] = l[i] * r[i];
+          }
           let derivatives: Float64Array[] | undefined;
           if (isTreatment) {
             // Δ(left · treat) = left · Δtreat: the treatment's part changes by a constant per
             // contrast (high − low, or ±1 for a factor level's indicator).
             derivatives = contrasts.map((c) => {
               const change = treatmentPartChange(c, right.level);
-              return left.values.map((v) => v * change);
+              const d = new Float64Array(n);
+              if (l === null) d.fill(change);
+              else for (let i = 0; i < n; i++) d[i] = l[i] * change;
+              return d;
             });
           } else if (left.derivatives) {
-            derivatives = left.derivatives.map((d) => d.map((v, i) => v * right.values[i]));
+            derivatives = left.derivatives.map((d) => {
+              const e = new Float64Array(n);
+              for (let i = 0; i < n; i++) e[i] = d[i] * r[i];
+              return e;
+            });
           }
           next.push({
             name: left.name === "" ? right.name : `${left.name}:${right.name}`,
@@ -124,12 +143,12 @@ export function designColumns(
         }
       }
       parts = next;
-    });
-    for (const { source, ...part } of parts) {
-      out.push({ ...part, term });
+    }
+    for (const { name, source, values, derivatives } of parts) {
+      out.push({ name, values: values!, derivatives, term });
       sources.push(source);
     }
-  });
+  }
   requireUniqueNames(out.map((c) => c.name), sources);
   return out;
 }
