@@ -110,6 +110,47 @@ Deno.test("groupKeys ranks numbers the same by the integer and the sorting paths
   }
 });
 
+Deno.test("groupKeys: the dense-table and the Map paths agree with a brute-force grouping", () => {
+  // Three factors with missing values; 300 levels each on 400 rows is a key space (2.7e7)
+  // past the dense table's size (the Map path); 4 levels each stays dense.
+  let s = 11;
+  const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  for (const levels of [4, 300]) {
+    const n = 400;
+    const col = () =>
+      Float64Array.from({ length: n }, () => u() < 0.05 ? NaN : Math.floor(u() * levels) * 3);
+    const t = makeTable({
+      a: { kind: "number", values: col() },
+      b: { kind: "number", values: col() },
+      c: {
+        kind: "factor",
+        codes: Int32Array.from({ length: n }, () => Math.floor(u() * 3)),
+        levels: ["q", "p", "r"],
+      },
+    });
+    const k = groupKeys(t, ["a", "b", "c"]);
+    // Brute force: the observed (a, b, c code) tuples, sorted; each row's position among them.
+    const a = t.columns.a as { values: Float64Array };
+    const b = t.columns.b as { values: Float64Array };
+    const c = t.columns.c as { codes: Int32Array };
+    const tuples = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(a.values[i]) || Number.isNaN(b.values[i])) continue;
+      const tup = [a.values[i], b.values[i], c.codes[i]];
+      tuples.set(tup.join(), tup);
+    }
+    const sorted = [...tuples.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    const at = new Map(sorted.map((tup, g) => [tup.join(), g]));
+    const index = Array.from(
+      { length: n },
+      (_, i) => at.get([a.values[i], b.values[i], c.codes[i]].join()) ?? -1,
+    );
+    assert.deepEqual(Array.from(k.index), index);
+    assert.deepEqual(k.sizes, sorted.map((_, g) => index.filter((x) => x === g).length));
+    assert.deepEqual(k.labels, sorted.map(([x, y, z]) => `${x}_${y}_${["q", "p", "r"][z]}`));
+  }
+});
+
 Deno.test("groups() takes any in-memory table loadTable takes, or says to call loadTable", () => {
   // A danfojs-shaped DataFrame (column names, row-major values), records and a column object.
   const frame = { columns: ["y", "gender"], values: [[1.2, "m"], [2.3, "f"], [0.7, "m"]] };
