@@ -150,6 +150,35 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
 }
 
 /**
+ * How many groups of `factors` the table's rows form, counted up to two (0, 1, or 2 for "two or
+ * more"), as {@link groupKeys} would find them (rows with a missing value in no group): one pass
+ * that stops at the first row in a second group. Validation needs no more than this.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { countGroupsUpToTwo } from "./groups.ts";
+ * const t = makeTable({ a: { kind: "number", values: new Float64Array([NaN, 3, 3, 5]) } });
+ * console.assert(countGroupsUpToTwo(t, ["a"]) === 2);
+ * ```
+ */
+export function countGroupsUpToTwo(table: Table, factors: readonly string[]): 0 | 1 | 2 {
+  const columns = factors.map((name) => getColumn(table, name, "Cannot form groups"));
+  const value = (c: Column, row: number) =>
+    c.kind === "number" ? c.values[row] : c.codes[row] < 0 ? NaN : c.codes[row];
+  let first = -1;
+  for (let row = 0; row < table.nRows; row++) {
+    let missing = false;
+    for (const c of columns) if (Number.isNaN(value(c, row))) missing = true;
+    if (missing) continue;
+    if (first < 0) first = row;
+    // A different value (−0 and 0 the same group, as groupKeys ranks them) in any factor.
+    else if (columns.some((c) => value(c, row) !== value(c, first))) return 2;
+  }
+  return first < 0 ? 0 : 1;
+}
+
+/**
  * groupKeys over a small key space: each row's key number (rank codes in mixed radix, first
  * factor most significant) counted in a table indexed by it. Key numbers ascend in the order of
  * the rank tuples, so the observed keys in number order are the groups in sorted order.

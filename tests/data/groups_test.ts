@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { formatGroupSummary, groupKeys, groups } from "../../lib/data/groups.ts";
+import {
+  countGroupsUpToTwo,
+  formatGroupSummary,
+  groupKeys,
+  groups,
+} from "../../lib/data/groups.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 
@@ -148,7 +153,26 @@ Deno.test("groupKeys: the dense-table and the Map paths agree with a brute-force
     assert.deepEqual(Array.from(k.index), index);
     assert.deepEqual(k.sizes, sorted.map((_, g) => index.filter((x) => x === g).length));
     assert.deepEqual(k.labels, sorted.map(([x, y, z]) => `${x}_${y}_${["q", "p", "r"][z]}`));
+    assert.equal(countGroupsUpToTwo(t, ["a", "b", "c"]), Math.min(2, k.sizes.length));
   }
+});
+
+Deno.test("countGroupsUpToTwo: 0, 1 or 2+ groups as groupKeys counts them", () => {
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  const t = makeTable({
+    a: num(NaN, 1, 1, 1),
+    z: num(0, -0, 0, 0),
+    m: num(NaN, NaN, NaN, NaN),
+    f: { kind: "factor", codes: new Int32Array([-1, 0, 0, 1]), levels: ["u", "v"] },
+  });
+  for (const factors of [["a"], ["z"], ["m"], ["f"], ["a", "z"], ["a", "f"], ["m", "f"]]) {
+    assert.equal(
+      countGroupsUpToTwo(t, factors),
+      Math.min(2, groupKeys(t, factors).sizes.length),
+      factors.join(),
+    );
+  }
+  assert.deepEqual([["a"], ["z"], ["m"], ["f"]].map((f) => countGroupsUpToTwo(t, f)), [1, 1, 0, 2]);
 });
 
 Deno.test("groups() takes any in-memory table loadTable takes, or says to call loadTable", () => {
