@@ -5,7 +5,11 @@
  */
 import { HetfxError } from "../errors.ts";
 import { type Column, getColumn, type Table } from "../data/table.ts";
-import { treatmentContrasts, treatmentPartChange } from "../spec/treatment_coding.ts";
+import {
+  type TreatmentContrast,
+  treatmentContrasts,
+  treatmentPartChange,
+} from "../spec/treatment_coding.ts";
 import {
   codedLevels,
   requireUniqueNames,
@@ -61,7 +65,8 @@ function variableColumns(
  * model.matrix does for a formula with these terms and (`intercept`, default true) an
  * intercept: see lib/spec/term_coding.ts. Columns of an interaction vary the first variable
  * fastest, as in R. When `treatment` is given, each column involving it carries its change under
- * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts).
+ * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts;
+ * `treatmentContrastsKnown`: those contrasts when the caller has them already).
  * Coefficient names that would coincide are refused.
  *
  * @example
@@ -83,10 +88,11 @@ export function designColumns(
   treatment: string | null,
   intercept = true,
   reference?: string,
+  treatmentContrastsKnown?: readonly TreatmentContrast[],
 ): DesignColumn[] {
   const out: DesignColumn[] = [];
   const contrasts = treatment !== null && terms.some((t) => t.split(":").includes(treatment))
-    ? treatmentContrasts(table, treatment, reference)
+    ? treatmentContrastsKnown ?? treatmentContrasts(table, treatment, reference)
     : [];
   const sources: string[] = [];
   const codings = termCodings(terms, intercept, (v) => getColumn(table, v).kind === "factor");
