@@ -22,6 +22,7 @@ export interface DesignColumn {
   name: string;
   /** The term the column belongs to ("alliance:white"). */
   term: string;
+  /** The column (read-only: a numeric variable's own column is the table's array itself). */
   values: Float64Array;
   /**
    * Per treatment contrast (lib/spec/treatment_coding.ts), the change of the column per row when
@@ -101,7 +102,7 @@ export function designColumns(
     const term = terms[t];
     const variables = term.split(":");
     // `values` null: the column of ones the first variable multiplies (not materialised: a
-    // product with 1 is the other factor exactly).
+    // product with 1 is the other factor exactly, so a numeric variable's own column is used).
     let parts: {
       name: string;
       source: string;
@@ -117,7 +118,7 @@ export function designColumns(
         for (const left of parts) {
           const l = left.values;
           let values: Float64Array;
-          if (l === null) values = r.slice();
+          if (l === null) values = r;
           else {
             values = new Float64Array(n);
             for (let i = 0; i < n; i++) values[i] = l[i] * r[i];
