@@ -10,13 +10,21 @@ const MAX_ROUNDS = 64;
 
 /**
  * The k-th smallest of `a` (0-based), no NaN in `a`; reorders `a` so that a[0..k) ≤ a[k] ≤
- * a(k..n): Hoare's FIND with a median-of-three pivot.
+ * a(k..n): Hoare's FIND with a median-of-three pivot, the range left sorted after `maxRounds`
+ * partitions.
+ *
+ * @example
+ * ```ts
+ * import { selectInPlace } from "./median.ts";
+ * const a = Float64Array.of(5, 1, 4, 2, 3);
+ * console.assert(selectInPlace(a, 1) === 2 && a[0] === 1);
+ * ```
  */
-function selectInPlace(a: Float64Array, k: number): number {
+export function selectInPlace(a: Float64Array, k: number, maxRounds = MAX_ROUNDS): number {
   let lo = 0;
   let hi = a.length - 1;
   for (let round = 0; hi > lo; round++) {
-    if (round === MAX_ROUNDS) {
+    if (round === maxRounds) {
       a.subarray(lo, hi + 1).sort();
       break;
     }

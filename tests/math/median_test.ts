@@ -1,5 +1,9 @@
+/**
+ * Tests of lib/math/median.ts: the selection-based median and MAD against a full sort.
+ */
 import assert from "node:assert/strict";
-import { median, medianAndMad } from "../../lib/math/median.ts";
+import { median, medianAndMad, selectInPlace } from "../../lib/math/median.ts";
+import { seeded } from "../_seeded.ts";
 import { mad as madSpec, median as medianSpec } from "../../lib/spec/priors.ts";
 
 /** The definitions by a full sort: the median and R's mad of the non-missing values. */
@@ -17,20 +21,8 @@ function sortedMad(values: ArrayLike<number>): number {
   return 1.4826 * sortedMedian(deviations);
 }
 
-/** A seeded uniform stream (mulberry32), so that a failure reproduces. */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("median and medianAndMad equal the sort-based definitions bit for bit", () => {
-  const u = uniforms(20);
+  const u = seeded(20);
   // Sizes even and odd, small and large; values continuous, tied (few distinct), with NaN,
   // ±∞, signed zeros, sorted and reverse-sorted orders.
   for (let trial = 0; trial < 400; trial++) {
@@ -73,4 +65,19 @@ Deno.test("median: adversarial orders (organ pipe, many rounds) stay exact", () 
   const pipe = Array.from({ length: n }, (_, i) => (i < n / 2 ? i : n - i));
   assert.ok(Object.is(median(pipe), sortedMedian(pipe)));
   assert.ok(Object.is(medianAndMad(pipe).mad, sortedMad(pipe)));
+});
+
+Deno.test("selectInPlace: the k-th smallest with the partition around it, also by the sort fallback", () => {
+  const u = seeded(5);
+  for (const maxRounds of [0, 1, 2, 64]) {
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(u() * 200);
+      const a = Float64Array.from({ length: n }, () => Math.floor(u() * (trial % 2 ? 5 : 1000)));
+      const sorted = a.slice().sort();
+      const k = Math.floor(u() * n);
+      assert.equal(selectInPlace(a, k, maxRounds), sorted[k]);
+      for (let i = 0; i < n; i++) assert.ok(i < k ? a[i] <= a[k] : a[i] >= a[k]);
+      assert.deepEqual(a.slice().sort(), sorted);
+    }
+  }
 });
