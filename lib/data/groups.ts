@@ -101,8 +101,8 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
   const radices = ranks.map(levelCount);
   const keySpace = radices.reduce((p, r) => p * r, 1);
   const numericKeys = keySpace <= Number.MAX_SAFE_INTEGER;
-  // Small key spaces (the usual case) use a dense lookup table instead of a Map.
-  const dense = keySpace <= Math.max(4 * n, 1 << 16) ? new Int32Array(keySpace).fill(-1) : null;
+  // Small key spaces (the usual case): counts per key number, in key order.
+  if (keySpace <= Math.max(4 * n, 1 << 16)) return denseGroupKeys(factors, columns, ranks, radices);
   const groupOf = new Map<number | string, number>();
   const rankTuples: number[][] = [];
   const firstRow: number[] = [];
@@ -124,11 +124,10 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
       provisional[row] = -1;
       continue;
     }
-    let g = dense ? dense[number] : groupOf.get(numericKeys ? number : tuple.join(","));
-    if (g === undefined || g < 0) {
+    let g = groupOf.get(numericKeys ? number : tuple.join(","));
+    if (g === undefined) {
       g = rankTuples.length;
-      if (dense) dense[number] = g;
-      else groupOf.set(numericKeys ? number : tuple.join(","), g);
+      groupOf.set(numericKeys ? number : tuple.join(","), g);
       rankTuples.push([...tuple]);
       firstRow.push(row);
     }
@@ -146,13 +145,102 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
   }
   const sizes = new Array<number>(order.length).fill(0);
   for (const g of index) if (g >= 0) sizes[g]++;
-  const levels = order.map((g) => {
+  const { labels, levels } = groupLabels(factors, columns, order.map((g) => firstRow[g]));
+  return { factors: [...factors], index, labels, levels, sizes };
+}
+
+/**
+ * How many groups of `factors` the table's rows form, counted up to two (0, 1, or 2 for "two or
+ * more"), as {@link groupKeys} would find them (rows with a missing value in no group): one pass
+ * that stops at the first row in a second group. Validation needs no more than this.
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { countGroupsUpToTwo } from "./groups.ts";
+ * const t = makeTable({ a: { kind: "number", values: new Float64Array([NaN, 3, 3, 5]) } });
+ * console.assert(countGroupsUpToTwo(t, ["a"]) === 2);
+ * ```
+ */
+export function countGroupsUpToTwo(table: Table, factors: readonly string[]): 0 | 1 | 2 {
+  const columns = factors.map((name) => getColumn(table, name, "Cannot form groups"));
+  const value = (c: Column, row: number) =>
+    c.kind === "number" ? c.values[row] : c.codes[row] < 0 ? NaN : c.codes[row];
+  let first = -1;
+  for (let row = 0; row < table.nRows; row++) {
+    let missing = false;
+    for (const c of columns) if (Number.isNaN(value(c, row))) missing = true;
+    if (missing) continue;
+    if (first < 0) first = row;
+    // A different value (−0 and 0 the same group, as groupKeys ranks them) in any factor.
+    else if (columns.some((c) => value(c, row) !== value(c, first))) return 2;
+  }
+  return first < 0 ? 0 : 1;
+}
+
+/**
+ * groupKeys over a small key space: each row's key number (rank codes in mixed radix, first
+ * factor most significant) counted in a table indexed by it. Key numbers ascend in the order of
+ * the rank tuples, so the observed keys in number order are the groups in sorted order.
+ */
+function denseGroupKeys(
+  factors: readonly string[],
+  columns: Column[],
+  ranks: Int32Array[],
+  radices: number[],
+): GroupKeys {
+  const n = ranks[0].length;
+  const F = ranks.length;
+  let keySpace = 1;
+  for (const r of radices) keySpace *= r;
+  const count = new Int32Array(keySpace);
+  const firstRow = new Int32Array(keySpace).fill(-1);
+  const index = new Int32Array(n);
+  for (let row = 0; row < n; row++) {
+    let number = 0;
+    for (let f = 0; f < F; f++) {
+      const code = ranks[f][row];
+      if (code < 0) {
+        number = -1;
+        break;
+      }
+      number = number * radices[f] + code;
+    }
+    index[row] = number;
+    if (number < 0) continue;
+    if (count[number]++ === 0) firstRow[number] = row;
+  }
+  // Key number → group position.
+  const position = new Int32Array(keySpace);
+  const sizes: number[] = [];
+  const first: number[] = [];
+  for (let key = 0; key < keySpace; key++) {
+    if (count[key] === 0) continue;
+    position[key] = sizes.length;
+    sizes.push(count[key]);
+    first.push(firstRow[key]);
+  }
+  for (let row = 0; row < n; row++) {
+    const key = index[row];
+    index[row] = key < 0 ? -1 : position[key];
+  }
+  const { labels, levels } = groupLabels(factors, columns, first);
+  return { factors: [...factors], index, labels, levels, sizes };
+}
+
+/** Each group's levels and label, read from its first row. */
+function groupLabels(
+  factors: readonly string[],
+  columns: Column[],
+  firstRow: readonly number[],
+): { labels: string[]; levels: Record<string, string>[] } {
+  const levels = firstRow.map((row) => {
     const record: Record<string, string> = {};
-    factors.forEach((name, f) => (record[name] = labelAt(columns[f], firstRow[g])));
+    factors.forEach((name, f) => (record[name] = labelAt(columns[f], row)));
     return record;
   });
   const labels = levels.map((record) => factors.map((name) => record[name]).join("_"));
-  return { factors: [...factors], index, labels, levels, sizes };
+  return { labels, levels };
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { PriorDistribution } from "../spec/model_spec.ts";
 import type { FamilyParameter } from "./family.ts";
-import { mad, median, roundR1 } from "../spec/priors.ts";
+import { roundR1 } from "../spec/priors.ts";
+import { medianAndMad } from "../math/median.ts";
 import { familyOf } from "./mod.ts";
 import { NU, SIGMA } from "./student.ts";
 
@@ -41,10 +42,10 @@ export interface DefaultPriors {
 export function defaultPriors(family: string, y: Float64Array): DefaultPriors {
   const definition = familyOf(family);
   // brms centres the Intercept's prior on the outcome's median and scales it (and the sd and
-  // sigma priors) by its MAD; both sort every row, so they run when first asked for.
+  // sigma priors) by its MAD; both pass over every row, so they run when first asked for.
   return defaultPriorsAt(family, () => {
     const values = definition.priorOutcome(y);
-    return values === null ? null : { median: median(values), mad: mad(values) };
+    return values === null ? null : medianAndMad(values);
   });
 }
 

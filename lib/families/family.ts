@@ -211,9 +211,10 @@ export interface Family {
   ): number;
   /**
    * The outcome values brms's default priors are centred and scaled on (median and MAD):
-   * y itself, log y for log links, or null for fixed defaults (logit links).
+   * y itself, log y for log links, or null for fixed defaults (logit links). Read, never
+   * written: it may be `y` itself.
    */
-  priorOutcome(y: Float64Array): number[] | null;
+  priorOutcome(y: Float64Array): ArrayLike<number> | null;
   /** Pattern p's sums for the pilot fit (lib/model/auto_parameterization.ts). */
   pilotSums(stats: PatternStats, p: number): PilotSums;
   /**

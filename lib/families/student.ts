@@ -61,7 +61,7 @@ export const CONTINUOUS_OUTCOME: Pick<
   checkVariation: (outcome, y) => continuousVariation(outcome, y),
   separable: false,
   expectedValue: (eta) => 1 * eta,
-  priorOutcome: (y) => Array.from(y),
+  priorOutcome: (y) => y,
   // The pilot treats pattern rows as Gaussian: `rows` identical rows with outcome y.
   pilotSums: gaussianPilotSums,
   workingStep: gaussianWorkingStep,

@@ -5,7 +5,7 @@
 import { type Column, getColumn, makeTable, type Table } from "../data/table.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import { mad, median } from "../spec/priors.ts";
+import { medianAndMad } from "../math/median.ts";
 import { familyOf } from "../families/mod.ts";
 import { aggregateLayout } from "./aggregate.ts";
 import { usedColumns } from "./used_columns.ts";
@@ -78,11 +78,9 @@ export function aggregateRows(spec: ModelSpec, table: Table): Table {
     ? familyOf(spec.family).priorOutcome(y.values)
     : null;
   if (values !== null) {
-    columns.y_median = {
-      kind: "number",
-      values: new Float64Array(index.size).fill(median(values)),
-    };
-    columns.y_mad = { kind: "number", values: new Float64Array(index.size).fill(mad(values)) };
+    const { median, mad } = medianAndMad(values);
+    columns.y_median = { kind: "number", values: new Float64Array(index.size).fill(median) };
+    columns.y_mad = { kind: "number", values: new Float64Array(index.size).fill(mad) };
   }
   return makeTable(columns);
 }

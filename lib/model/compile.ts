@@ -13,7 +13,7 @@ import { type DefaultPriors, defaultPriors, defaultPriorsAt } from "../families/
 import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { designColumns } from "./design.ts";
-import { treatmentContrasts } from "../spec/treatment_coding.ts";
+import { type TreatmentContrast, treatmentContrasts } from "../spec/treatment_coding.ts";
 import type {
   CompiledData,
   CompiledFamilyParameter,
@@ -134,7 +134,11 @@ export function compileModel(
   const defaults =
     () => (defaultsMemo ??= agg ? aggregateDefaults(spec, agg) : defaultPriors(spec.family, y));
 
-  const design = populationDesign(spec, table, agg, hasIntercept);
+  // The treatment's contrasts (validateSpec has refused a reference that is not a level).
+  const contrasts = spec.treatment === null
+    ? []
+    : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
+  const design = populationDesign(spec, table, agg, hasIntercept, contrasts);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation (aggregated data: the outcome checks their sums allow;
   // separation needs the rows).
@@ -148,7 +152,7 @@ export function compileModel(
   const bOffset = firstFixed;
 
   // Varying-effect terms add W columns when needed (`design` grows in place).
-  const varying = varyingTerms(spec, table, design, defaults, agg, hasIntercept);
+  const varying = varyingTerms(spec, table, design, defaults, agg, hasIntercept, contrasts);
   const { terms, termKeys, varyingDerivatives, varyingTermNames } = varying;
   let offset = varying.offset;
   // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
@@ -189,9 +193,6 @@ export function compileModel(
       likelihood ? likelihood.sum([spec.outcome]) : undefined,
     );
 
-  const contrasts = spec.treatment === null
-    ? []
-    : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
   const { effectFixed, effectVarying } = treatmentDerivatives(
     spec,
     contrasts.length,
@@ -382,6 +383,7 @@ function populationDesign(
   table: Table,
   agg: AggregateInput | null,
   hasIntercept: boolean,
+  contrasts: readonly TreatmentContrast[],
 ) {
   const n = table.nRows;
   const fixed = designColumns(
@@ -390,6 +392,7 @@ function populationDesign(
     spec.treatment,
     spec.intercept,
     spec.treatmentReference,
+    contrasts,
   );
   const nFixed = fixed.length;
   const fixedMeans = new Float64Array(nFixed);
@@ -456,6 +459,7 @@ function varyingTerms(
   defaults: () => DefaultPriors,
   agg: AggregateInput | null,
   hasIntercept: boolean,
+  contrasts: readonly TreatmentContrast[],
 ) {
   const n = table.nRows;
   const { fixed, fixedMeans, columns, columnNames, derivatives, vars, centres } = design;
@@ -514,6 +518,7 @@ function varyingTerms(
       spec.treatment,
       g.intercept,
       spec.treatmentReference,
+      contrasts,
     );
     for (const slope of slopes) {
       const k = coefNames.length;
@@ -585,10 +590,26 @@ function cellsOf(
   const cellOfRow = new Int32Array(n);
   const cellIndex = new Map<number | string, number>();
   const cellGroupsList: number[] = [];
-  // A row's cell key: its group indices in mixed radix, or joined as a string past 2^53.
-  const numericCellKeys =
-    termKeys.reduce((p, k) => p * k.sizes.length, 1) <= Number.MAX_SAFE_INTEGER;
+  // A row's cell key: its group indices in mixed radix, or joined as a string past 2^53. Small
+  // key spaces (the usual case) look cells up in a table instead of a Map.
+  const keySpace = termKeys.reduce((p, k) => p * k.sizes.length, 1);
+  const numericCellKeys = keySpace <= Number.MAX_SAFE_INTEGER;
+  const dense = keySpace <= Math.max(4 * n, 1 << 16) ? new Int32Array(keySpace).fill(-1) : null;
+  const indices = termKeys.map((k) => k.index);
+  const radices = termKeys.map((k) => k.sizes.length);
   for (let i = 0; i < n; i++) {
+    if (dense) {
+      let key = 0;
+      for (let t = 0; t < T; t++) key = key * radices[t] + indices[t][i];
+      let c = dense[key];
+      if (c < 0) {
+        c = dense[key] = cellIndex.size;
+        cellIndex.set(key, c);
+        for (let t = 0; t < T; t++) cellGroupsList.push(indices[t][i]);
+      }
+      cellOfRow[i] = c;
+      continue;
+    }
     let key: number | string = numericCellKeys ? 0 : "";
     for (let t = 0; t < T; t++) {
       if (numericCellKeys) key = (key as number) * termKeys[t].sizes.length + termKeys[t].index[i];
@@ -673,22 +694,32 @@ function treatmentDerivatives(
   const effectVarying = terms.map((t) =>
     new Float64Array(nContrasts * nCells * t.coefNames.length)
   );
-  for (let h = 0; h < nContrasts; h++) {
+  // Each row's weight in its cell's mean; each entry sums its rows in row order.
+  const rowWeight = new Float64Array(n);
+  for (let i = 0; i < n; i++) rowWeight[i] = 1 / cellCount[cellOfRow[i]];
+  const accumulate = (
+    out: Float64Array,
+    stride: number,
+    at: number,
+    der: Float64Array,
+    sums: Float64Array | null | undefined,
+    h: number,
+  ) => {
+    const base = h * nCells;
     for (let i = 0; i < n; i++) {
-      const e = h * nCells + cellOfRow[i];
-      const w = 1 / cellCount[cellOfRow[i]];
-      for (let d = 0; d < D; d++) {
-        const der = derivatives[d];
-        const sum = fixedSums[d - firstFixed]?.[i] ?? 1;
-        if (der) effectFixed[e * D + d] += der[h][i] * sum * w;
-      }
-      for (let t = 0; t < T; t++) {
-        const K = terms[t].coefNames.length;
-        for (let k = 0; k < K; k++) {
-          const der = varyingDerivatives[t][k];
-          const sum = varyingSums[t][k]?.[i] ?? 1;
-          if (der) effectVarying[t][e * K + k] += der[h][i] * sum * w;
-        }
+      out[(base + cellOfRow[i]) * stride + at] += der[i] * (sums ? sums[i] : 1) * rowWeight[i];
+    }
+  };
+  for (let h = 0; h < nContrasts; h++) {
+    for (let d = 0; d < D; d++) {
+      const der = derivatives[d];
+      if (der) accumulate(effectFixed, D, d, der[h], fixedSums[d - firstFixed], h);
+    }
+    for (let t = 0; t < T; t++) {
+      const K = terms[t].coefNames.length;
+      for (let k = 0; k < K; k++) {
+        const der = varyingDerivatives[t][k];
+        if (der) accumulate(effectVarying[t], K, k, der[h], varyingSums[t][k], h);
       }
     }
   }

@@ -5,7 +5,11 @@
  */
 import { HetfxError } from "../errors.ts";
 import { type Column, getColumn, type Table } from "../data/table.ts";
-import { treatmentContrasts, treatmentPartChange } from "../spec/treatment_coding.ts";
+import {
+  type TreatmentContrast,
+  treatmentContrasts,
+  treatmentPartChange,
+} from "../spec/treatment_coding.ts";
 import {
   codedLevels,
   requireUniqueNames,
@@ -18,6 +22,7 @@ export interface DesignColumn {
   name: string;
   /** The term the column belongs to ("alliance:white"). */
   term: string;
+  /** The column (read-only: a numeric variable's own column is the table's array itself). */
   values: Float64Array;
   /**
    * Per treatment contrast (lib/spec/treatment_coding.ts), the change of the column per row when
@@ -49,7 +54,8 @@ function variableColumns(
   return codedLevels(name, column.levels, coding === "indicators" ? "indicators" : "contrasts")
     .map(({ level, name: coefficient }) => {
       const values = new Float64Array(table.nRows);
-      for (let i = 0; i < table.nRows; i++) values[i] = column.codes[i] === level ? 1 : 0;
+      const codes = column.codes;
+      for (let i = 0; i < values.length; i++) values[i] = codes[i] === level ? 1 : 0;
       const source = `level "${column.levels[level]}" of "${name}"`;
       return { name: coefficient, source, values, level };
     });
@@ -60,7 +66,8 @@ function variableColumns(
  * model.matrix does for a formula with these terms and (`intercept`, default true) an
  * intercept: see lib/spec/term_coding.ts. Columns of an interaction vary the first variable
  * fastest, as in R. When `treatment` is given, each column involving it carries its change under
- * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts).
+ * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts;
+ * `treatmentContrastsKnown`: those contrasts when the caller has them already).
  * Coefficient names that would coincide are refused.
  *
  * @example
@@ -82,38 +89,57 @@ export function designColumns(
   treatment: string | null,
   intercept = true,
   reference?: string,
+  treatmentContrastsKnown?: readonly TreatmentContrast[],
 ): DesignColumn[] {
   const out: DesignColumn[] = [];
   const contrasts = treatment !== null && terms.some((t) => t.split(":").includes(treatment))
-    ? treatmentContrasts(table, treatment, reference)
+    ? treatmentContrastsKnown ?? treatmentContrasts(table, treatment, reference)
     : [];
   const sources: string[] = [];
   const codings = termCodings(terms, intercept, (v) => getColumn(table, v).kind === "factor");
-  terms.forEach((term, t) => {
+  const n = table.nRows;
+  for (let t = 0; t < terms.length; t++) {
+    const term = terms[t];
     const variables = term.split(":");
+    // `values` null: the column of ones the first variable multiplies (not materialised: a
+    // product with 1 is the other factor exactly, so a numeric variable's own column is used).
     let parts: {
       name: string;
       source: string;
-      values: Float64Array;
+      values: Float64Array | null;
       derivatives?: Float64Array[];
-    }[] = [{ name: "", source: "", values: new Float64Array(table.nRows).fill(1) }];
-    variables.forEach((variable, v) => {
+    }[] = [{ name: "", source: "", values: null }];
+    for (let v = 0; v < variables.length; v++) {
+      const variable = variables[v];
       const next: typeof parts = [];
       const isTreatment = variable === treatment;
       for (const right of variableColumns(table, variable, codings[t][v])) {
+        const r = right.values;
         for (const left of parts) {
-          const values = new Float64Array(table.nRows);
-          for (let i = 0; i < table.nRows; i++) values[i] = left.values[i] * right.values[i];
+          const l = left.values;
+          let values: Float64Array;
+          if (l === null) values = r;
+          else {
+            values = new Float64Array(n);
+            for (let i = 0; i < n; i++) values[i] = l[i] * r[i];
+          }
           let derivatives: Float64Array[] | undefined;
           if (isTreatment) {
             // Δ(left · treat) = left · Δtreat: the treatment's part changes by a constant per
             // contrast (high − low, or ±1 for a factor level's indicator).
             derivatives = contrasts.map((c) => {
               const change = treatmentPartChange(c, right.level);
-              return left.values.map((v) => v * change);
+              const d = new Float64Array(n);
+              if (l === null) d.fill(change);
+              else for (let i = 0; i < n; i++) d[i] = l[i] * change;
+              return d;
             });
           } else if (left.derivatives) {
-            derivatives = left.derivatives.map((d) => d.map((v, i) => v * right.values[i]));
+            derivatives = left.derivatives.map((d) => {
+              const e = new Float64Array(n);
+              for (let i = 0; i < n; i++) e[i] = d[i] * r[i];
+              return e;
+            });
           }
           next.push({
             name: left.name === "" ? right.name : `${left.name}:${right.name}`,
@@ -124,12 +150,12 @@ export function designColumns(
         }
       }
       parts = next;
-    });
-    for (const { source, ...part } of parts) {
-      out.push({ ...part, term });
+    }
+    for (const { name, source, values, derivatives } of parts) {
+      out.push({ name, values: values!, derivatives, term });
       sources.push(source);
     }
-  });
+  }
   requireUniqueNames(out.map((c) => c.name), sources);
   return out;
 }

@@ -28,6 +28,7 @@
 import { didYouMean, HetfxError } from "../errors.ts";
 import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
+import { medianAndMad } from "../math/median.ts";
 
 /** The prior classes, in the canonical order used by `priorsFromObject`. */
 export const PRIOR_CLASSES: readonly PriorClass[] = [
@@ -476,22 +477,12 @@ export function roundR1(x: number): number {
   return (sign * pick) / 10 + 0; // + 0 turns -0 into 0
 }
 
-/** Median of the non-missing values (NaN when there are none). */
-export function median(values: ArrayLike<number>): number {
-  // A typed array sorts numerically without a comparator (much faster on 10⁵+ rows).
-  const sorted = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
+/** Median of the non-missing values (NaN when there are none); see lib/math/median.ts. */
+export { median } from "../math/median.ts";
 
 /** R's `mad`: 1.4826 × median(|y − median(y)|), missing values dropped. */
 export function mad(values: ArrayLike<number>): number {
-  const m = median(values);
-  const deviations = Float64Array.from(values).filter((v) => !Number.isNaN(v)).map((v) =>
-    Math.abs(v - m)
-  );
-  return 1.4826 * median(deviations);
+  return medianAndMad(values).mad;
 }
 
 /**

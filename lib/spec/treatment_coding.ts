@@ -78,9 +78,7 @@ export function treatmentContrasts(
       }]
     );
   }
-  const distinct = [...new Set(column.values)].filter((v) => !Number.isNaN(v)).sort((a, b) =>
-    a - b
-  );
+  const distinct = twoDistinct(column.values);
   if (distinct.length === 2) {
     const [low, high] = distinct;
     if (
@@ -106,7 +104,9 @@ export function treatmentContrasts(
   if (reference !== undefined) {
     throw new HetfxError(
       `Cannot build model: a reference ("${reference}") needs a factor or two-valued ` +
-        `treatment, but "${treatment}" has ${distinct.length} distinct values (a per-unit ` +
+        `treatment, but "${treatment}" has ${
+          distinctCount(column.values)
+        } distinct values (a per-unit ` +
         "slope); drop the reference, or make the treatment a factor (--factor / asFactor).",
     );
   }
@@ -119,6 +119,30 @@ export function treatmentContrasts(
     highCode: -1,
     lowCode: -1,
   }];
+}
+
+/**
+ * The distinct non-missing values of `values`, ascending, when there are at most two (−0 read
+ * as 0, as a Set reads it); else three of them: one pass that stops at the third.
+ */
+function twoDistinct(values: Float64Array): number[] {
+  let a = NaN;
+  let b = NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v || v === a || v === b) continue;
+    if (a !== a) a = v + 0;
+    else if (b !== b) b = v + 0;
+    else return [a, b, v];
+  }
+  if (a !== a) return [];
+  if (b !== b) return [a];
+  return a < b ? [a, b] : [b, a];
+}
+
+/** The number of distinct non-missing values (for a message). */
+function distinctCount(values: Float64Array): number {
+  return new Set(Array.from(values).filter((v) => !Number.isNaN(v))).size;
 }
 
 /**

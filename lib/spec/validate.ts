@@ -4,7 +4,7 @@
  */
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
-import { groupKeys } from "../data/groups.ts";
+import { countGroupsUpToTwo } from "../data/groups.ts";
 import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
 import { familyLinks } from "./family_link.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
@@ -67,10 +67,13 @@ function termKey(term: string): string {
   return [...term.split(":")].sort().join(":");
 }
 
-/** Number of distinct observed combinations of `factors` (rows with a missing value skipped). */
+/**
+ * Number of distinct observed combinations of `factors`, up to two (rows with a missing value
+ * skipped): all the checks need.
+ */
 function observedGroups(table: Table, factors: readonly string[]): number {
   for (const f of factors) getColumn(table, f, FAIL);
-  return groupKeys(table, factors).sizes.length;
+  return countGroupsUpToTwo(table, factors);
 }
 
 function checkColumn(table: Table, name: unknown, role: string): void {

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { formatGroupSummary, groupKeys, groups } from "../../lib/data/groups.ts";
+import {
+  countGroupsUpToTwo,
+  formatGroupSummary,
+  groupKeys,
+  groups,
+} from "../../lib/data/groups.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 
@@ -108,6 +113,66 @@ Deno.test("groupKeys ranks numbers the same by the integer and the sorting paths
     assert.deepEqual(Array.from(k.index), [2, 0, 1, -1, 2, 1, 3, 0]);
     assert.deepEqual(k.sizes, [2, 2, 2, 1]);
   }
+});
+
+Deno.test("groupKeys: the dense-table and the Map paths agree with a brute-force grouping", () => {
+  // Three factors with missing values; 300 levels each on 400 rows is a key space (2.7e7)
+  // past the dense table's size (the Map path); 4 levels each stays dense.
+  let s = 11;
+  const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  for (const levels of [4, 300]) {
+    const n = 400;
+    const col = () =>
+      Float64Array.from({ length: n }, () => u() < 0.05 ? NaN : Math.floor(u() * levels) * 3);
+    const t = makeTable({
+      a: { kind: "number", values: col() },
+      b: { kind: "number", values: col() },
+      c: {
+        kind: "factor",
+        codes: Int32Array.from({ length: n }, () => Math.floor(u() * 3)),
+        levels: ["q", "p", "r"],
+      },
+    });
+    const k = groupKeys(t, ["a", "b", "c"]);
+    // Brute force: the observed (a, b, c code) tuples, sorted; each row's position among them.
+    const a = t.columns.a as { values: Float64Array };
+    const b = t.columns.b as { values: Float64Array };
+    const c = t.columns.c as { codes: Int32Array };
+    const tuples = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(a.values[i]) || Number.isNaN(b.values[i])) continue;
+      const tup = [a.values[i], b.values[i], c.codes[i]];
+      tuples.set(tup.join(), tup);
+    }
+    const sorted = [...tuples.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    const at = new Map(sorted.map((tup, g) => [tup.join(), g]));
+    const index = Array.from(
+      { length: n },
+      (_, i) => at.get([a.values[i], b.values[i], c.codes[i]].join()) ?? -1,
+    );
+    assert.deepEqual(Array.from(k.index), index);
+    assert.deepEqual(k.sizes, sorted.map((_, g) => index.filter((x) => x === g).length));
+    assert.deepEqual(k.labels, sorted.map(([x, y, z]) => `${x}_${y}_${["q", "p", "r"][z]}`));
+    assert.equal(countGroupsUpToTwo(t, ["a", "b", "c"]), Math.min(2, k.sizes.length));
+  }
+});
+
+Deno.test("countGroupsUpToTwo: 0, 1 or 2+ groups as groupKeys counts them", () => {
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  const t = makeTable({
+    a: num(NaN, 1, 1, 1),
+    z: num(0, -0, 0, 0),
+    m: num(NaN, NaN, NaN, NaN),
+    f: { kind: "factor", codes: new Int32Array([-1, 0, 0, 1]), levels: ["u", "v"] },
+  });
+  for (const factors of [["a"], ["z"], ["m"], ["f"], ["a", "z"], ["a", "f"], ["m", "f"]]) {
+    assert.equal(
+      countGroupsUpToTwo(t, factors),
+      Math.min(2, groupKeys(t, factors).sizes.length),
+      factors.join(),
+    );
+  }
+  assert.deepEqual([["a"], ["z"], ["m"], ["f"]].map((f) => countGroupsUpToTwo(t, f)), [1, 1, 0, 2]);
 });
 
 Deno.test("groups() takes any in-memory table loadTable takes, or says to call loadTable", () => {

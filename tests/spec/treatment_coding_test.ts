@@ -53,3 +53,23 @@ Deno.test("treatmentContrasts: a reference that is not a level or value is refus
   await assertHetfx(() => treatmentContrasts(table, "pm", "0"), /values: -1, 1/);
   await assertHetfx(() => treatmentContrasts(table, "dose", "0"), /4 distinct values/, /--factor/);
 });
+
+Deno.test("treatmentContrasts: the values seen in any order, −0 as 0, a constant column a slope", async () => {
+  const t = makeTable({
+    desc: num(1, 1, NaN, 0, 0, 1),
+    zeros: num(-0, 1, 0, -0, 1, 0),
+    third: num(0, 1, 0, 1, 1, 2),
+    constant: num(3, 3, NaN, 3, 3, 3),
+    empty: num(NaN, NaN, NaN, NaN, NaN, NaN),
+  });
+  assert.equal(treatmentContrasts(t, "desc")[0].name, "1 - 0");
+  const [zeros] = treatmentContrasts(t, "zeros");
+  assert.ok(zeros.kind === "binary" && Object.is(zeros.difference, 1) && zeros.low === "0");
+  // A third value after many rows of two still makes a slope.
+  assert.equal(treatmentContrasts(t, "third")[0].kind, "continuous");
+  await assertHetfx(() => treatmentContrasts(t, "third", "0"), /3 distinct values/);
+  for (const name of ["constant", "empty"]) {
+    assert.equal(treatmentContrasts(t, name)[0].kind, "continuous");
+  }
+  await assertHetfx(() => treatmentContrasts(t, "constant", "3"), /1 distinct values/);
+});
