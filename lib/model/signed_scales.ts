@@ -71,9 +71,10 @@ export function canonicalTheta(data: CompiledData, theta: Float64Array, offset =
     const signed = term.signedSd;
     if (!signed) continue;
     const K = term.coefNames.length;
-    const flip = new Array<number>(K).fill(1);
+    const flip = flipScratch.length >= K ? flipScratch : (flipScratch = new Array<number>(K));
     let any = false;
     for (let k = 0; k < K; k++) {
+      flip[k] = 1;
       if (!signed[k]) continue;
       const at = offset + term.logSdOffset + k;
       const u = theta[at];
@@ -82,10 +83,20 @@ export function canonicalTheta(data: CompiledData, theta: Float64Array, offset =
     }
     if (!any) continue;
     if (term.correlated) reflectCorrelationReals(theta, K, flip, offset + term.corOffset);
-    const z0 = offset + term.zOffset;
-    for (let j = 0; j < term.nGroups; j++) {
-      for (let k = 0; k < K; k++) if (flip[k] < 0) theta[z0 + j * K + k] = -theta[z0 + j * K + k];
-    }
+    flipLevels(theta, offset + term.zOffset, term.nGroups, K, flip);
+  }
+}
+
+/** The signs d_k of one term at one point (reused: canonicalChainDraws maps every draw). */
+let flipScratch: number[] = [];
+
+/**
+ * z_jk times d_k for the J levels from `z0`. A function of its own: as an inner loop of a
+ * whole chain's mapping V8 would compile it alone (OSR) and discard that code at every exit.
+ */
+function flipLevels(theta: Float64Array, z0: number, J: number, K: number, flip: number[]): void {
+  for (let j = 0; j < J; j++) {
+    for (let k = 0; k < K; k++) if (flip[k] < 0) theta[z0 + j * K + k] = -theta[z0 + j * K + k];
   }
 }
 
@@ -103,12 +114,15 @@ export function canonicalChainDraws(data: CompiledData, draws: ChainDraws): Chai
   if (!hasSignedScales(data)) return draws;
   const theta = Float64Array.from(draws.theta);
   const logDensity = Float64Array.from(draws.logDensity);
+  // The signed coordinates' offsets, found once (not per draw).
+  const signed: number[] = [];
+  for (const term of data.terms) {
+    term.signedSd?.forEach((s, k) => s && signed.push(term.logSdOffset + k));
+  }
   for (let d = 0; d < logDensity.length; d++) {
     // lp of the log-sd parameterisation: + log sd, the Jacobian of sd = exp(log sd).
-    for (const term of data.terms) {
-      term.signedSd?.forEach((signed, k) => {
-        if (signed) logDensity[d] += logScale(theta[d * data.dim + term.logSdOffset + k]);
-      });
+    for (let i = 0; i < signed.length; i++) {
+      logDensity[d] += logScale(theta[d * data.dim + signed[i]]);
     }
     canonicalTheta(data, theta, d * data.dim);
   }
