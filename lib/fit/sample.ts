@@ -29,6 +29,8 @@ export interface FitRun {
   webgpu: WebGpuRunInfo | null;
   /** True when sampling was cancelled and `chains` are the partial draws (keepPartial). */
   cancelled: boolean;
+  /** True when the sampler threads already mapped signed scales back to log sds. */
+  canonical?: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function sampleFit(
     run.cancelled = true;
   }
   // Signed scales back to log sds: the draws are then points of `plan.data`'s parameterisation.
-  run.chains = run.chains.map((c) => canonicalChainDraws(plan.sampled, c));
+  if (!run.canonical) run.chains = run.chains.map((c) => canonicalChainDraws(plan.sampled, c));
   return run;
 }
 
@@ -112,15 +114,19 @@ async function sampleOnBackend(
         "the fit was rerun on the CPU (NUTS)";
     }
   }
-  run.chains = await sampleOnCpu(plan, options, sampleOptions, pool);
+  run.chains = await sampleOnCpu(plan, options, sampleOptions, pool, run);
 }
 
-/** The collapsed target, or NUTS on the full model in workers (`pool`'s when started) or here. */
+/**
+ * The collapsed target, or NUTS on the full model in workers (`pool`'s when started) or here.
+ * In workers each thread also maps its chains' signed scales back (`run.canonical`).
+ */
 function sampleOnCpu(
   plan: FitPlan,
   options: ResolvedFitOptions,
   sampleOptions: SampleOptions,
   pool: ChainWorkerPool | null,
+  run: FitRun,
 ): Promise<ChainDraws[]> {
   const workers = options.workers;
   if (plan.method.method === "collapsed") {
@@ -128,11 +134,14 @@ function sampleOnCpu(
   }
   if (workers > 1 && sampleOptions.chains > 1) {
     const { onProgress, signal, ...settings } = sampleOptions;
+    // Set before sampling: partial draws of a cancelled run went through the same step.
+    run.canonical = true;
     return sampleInWorkers(
       {
         module: new URL("../model/compiled_model.ts", import.meta.url).href,
         exportName: "modelFromData",
         args: plan.sampled,
+        finish: "canonicalDraws",
       },
       { ...settings, workers },
       { onProgress, signal, pool: pool ?? undefined },

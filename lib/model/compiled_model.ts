@@ -8,7 +8,7 @@
  * non-centred term may hold an sd as a signed scale u instead of log sd (term.signedSd; sd = |u|,
  * r_j = diag(u) L z_j; lib/model/signed_scales.ts maps such draws back to this layout).
  */
-import type { SamplerTarget } from "../sampler/backend.ts";
+import type { ChainDraws, SamplerTarget } from "../sampler/backend.ts";
 import type { CompiledData, CompiledTerm, GaussianStats } from "./compiled_data.ts";
 import { choleskyCorrBackward, choleskyCorrForward, corrParamCount } from "./cholesky_corr.ts";
 import { priorDerivative, priorLogDensityInto } from "./prior_density.ts";
@@ -19,7 +19,7 @@ import {
 } from "../families/ordered_thresholds.ts";
 import { contrastsToLevels, levelsToContrasts } from "./level_contrasts.ts";
 import { coefficientsFromTheta } from "./varying_effects.ts";
-import { plainNonCentred, signedScaleForm } from "./signed_scales.ts";
+import { canonicalChainDraws, plainNonCentred, signedScaleForm } from "./signed_scales.ts";
 import {
   dataCentredValue,
   dataCentringBackward,
@@ -135,6 +135,15 @@ function cellsInGroupOrder(
 /** Build the model from its compiled data (also the entry point for sampler workers). */
 export function modelFromData(data: CompiledData): CompiledModel {
   return new CompiledModel(data);
+}
+
+/**
+ * A chain's draws with signed scales turned back to log sds (canonicalChainDraws), as the
+ * sampler threads' finishing step: each thread maps its own chains as they end, not the calling
+ * thread all of them after the last.
+ */
+export function canonicalDraws(model: CompiledModel, draws: ChainDraws): ChainDraws {
+  return canonicalChainDraws(model.data, draws);
 }
 
 /**
