@@ -25,25 +25,59 @@ interface Rows {
 }
 
 /**
- * Distinct rows of `keyOf(p)` over p < P, or null as soon as there are more than `limit` (a
- * design of mostly distinct rows gives up early, before keying every pattern).
+ * Distinct rows of the P × m values `value(p, i)`, or null as soon as there are more than
+ * `limit` (a design of mostly distinct rows gives up early, also when one column alone has more
+ * distinct values). Each column's values are first
+ * numbered (a Map compares as SameValueZero: −0 is 0, NaN is NaN), then a row's numbers make one
+ * key: a number in mixed radix, or their join where that could pass 2^53.
  */
-function distinctRows(P: number, keyOf: (p: number) => string, limit: number): Rows | null {
+function distinctRows(
+  P: number,
+  m: number,
+  value: (p: number, i: number) => number,
+  limit: number,
+): Rows | null {
+  const codes = new Int32Array(P * m);
+  const radices: number[] = [];
+  for (let i = 0; i < m; i++) {
+    const numbers = new Map<number, number>();
+    for (let p = 0; p < P; p++) {
+      const v = value(p, i);
+      let c = numbers.get(v);
+      if (c === undefined) {
+        // More distinct values than rows allowed: so many distinct rows too (early, as above).
+        if (numbers.size >= limit) return null;
+        numbers.set(v, c = numbers.size);
+      }
+      codes[p * m + i] = c;
+    }
+    radices.push(numbers.size);
+  }
+  const numeric = radices.reduce((a, b) => a * b, 1) <= Number.MAX_SAFE_INTEGER;
   const index = new Int32Array(P);
   const first: number[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<number | string, number>();
   for (let p = 0; p < P; p++) {
-    const key = keyOf(p);
-    let i = seen.get(key);
-    if (i === undefined) {
+    const key = numeric
+      ? rowNumber(codes, p * m, radices)
+      : codes.subarray(p * m, p * m + m).join();
+    let r = seen.get(key);
+    if (r === undefined) {
       if (first.length >= limit) return null;
-      i = first.length;
-      seen.set(key, i);
+      r = first.length;
+      seen.set(key, r);
       first.push(p);
     }
-    index[p] = i;
+    index[p] = r;
   }
   return { index, first };
+}
+
+/** The codes from `at` as one number in mixed radix (the first most significant). */
+function rowNumber(codes: Int32Array, at: number, radices: number[]): number {
+  let key = 0;
+  for (let i = 0; i < radices.length; i++) key = key * radices[i] + codes[at + i];
+  return key;
 }
 
 /**
@@ -105,11 +139,13 @@ export class PatternSplit {
     const budget = worth * P * D - 2 * P;
     if (P === 0 || budget <= 0) return null;
     const { cell, w, wA } = stats;
-    const base = distinctRows(P, (p) => {
-      let key = `${cell[p]}`;
-      for (let k = 0; k < K; k++) key += `|${wA[p * K + k]}`;
-      return key;
-    }, budget / Math.max(1, K));
+    // A's key: the cell and the w·Â row.
+    const base = distinctRows(
+      P,
+      1 + K,
+      (p, i) => (i === 0 ? cell[p] : wA[p * K + i - 1]),
+      budget / Math.max(1, K),
+    );
     if (!base) return null;
     // A column joins A when it is constant within each (cell, w·Â) row.
     const colsA: number[] = [];
@@ -123,11 +159,12 @@ export class PatternSplit {
     }
     const left = budget - base.first.length * (colsA.length + K);
     if (left < 0) return null;
-    const b = distinctRows(P, (p) => {
-      let key = "";
-      for (const a of colsB) key += `${w[p * D + a]}|`;
-      return key;
-    }, colsB.length === 0 ? 1 : left / colsB.length);
+    const b = distinctRows(
+      P,
+      colsB.length,
+      (p, i) => w[p * D + colsB[i]],
+      colsB.length === 0 ? 1 : left / colsB.length,
+    );
     if (!b) return null;
     return new PatternSplit(stats, D, K, base, b, Int32Array.from(colsA), Int32Array.from(colsB));
   }
