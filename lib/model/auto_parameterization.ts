@@ -314,6 +314,16 @@ function pilotFit(data: CompiledData): Pilot | null {
   const g = new Float64Array(N);
   const curvature = new Float64Array(N);
   const factor = new PilotFactor(N, nb);
+  // The pilot at x, from the last factor (the penalised Hessian's there).
+  const pilotAt = (levelBlocks: Float64Array[]): Pilot => ({
+    x,
+    information: curvature,
+    levelBlocks,
+    termOffset,
+    inverseFactor: factor.inverseFactor(),
+    position: factor.position,
+    N,
+  });
   const s = data.stats;
   if (s.kind === "cells") {
     const { xtx, xty } = gaussianNormalEquations(data, termOffset, N);
@@ -339,15 +349,7 @@ function pilotFit(data: CompiledData): Pilot | null {
     for (let i = 0; i < N * N; i++) H[i] = xtx[i] * invVar;
     for (let i = 0; i < N; i++) H[i * N + i] += ridge[i];
     if (!factor.factor(H)) return null;
-    return {
-      x,
-      information: curvature,
-      levelBlocks: blocks,
-      termOffset,
-      inverseFactor: factor.inverseFactor(),
-      position: factor.position,
-      N,
-    };
+    return pilotAt(blocks);
   }
   const family = familyOf(data.family, data.link);
   const rows = patternRows(data, nb, termOffset, family);
@@ -379,15 +381,7 @@ function pilotFit(data: CompiledData): Pilot | null {
     if (largest < PILOT_TOLERANCE) break;
   }
   // The factor is the penalised Hessian's at (nearly) the final x.
-  return {
-    x,
-    information: curvature,
-    levelBlocks: blocks,
-    termOffset,
-    inverseFactor: factor.inverseFactor(),
-    position: factor.position,
-    N,
-  };
+  return pilotAt(blocks);
 }
 
 /** A sparse row's η = row · x. */
