@@ -424,7 +424,7 @@ function rowSums(g: usize, start: usize, list: usize, rows: i32, out: usize): vo
 function splitBackward(g: usize): void {
   const nB = <i32> slot(SLOT_NB);
   const gA = slot(SLOT_ETAA), gB = slot(SLOT_ETAB);
-  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA), aOf = slot(SLOT_AOF), bOf = slot(SLOT_BOF);
+  const cellA = slot(SLOT_CELLA), wAA = slot(SLOT_WAA);
   const rowsA = (nA + 1) & ~1, rowsB = (nB + 1) & ~1;
   memory.fill(gA, 0, <usize> rowsA << 3);
   memory.fill(gB, 0, <usize> rowsB << 3);
