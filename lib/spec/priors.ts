@@ -28,7 +28,6 @@
 import { didYouMean, HetfxError } from "../errors.ts";
 import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
-import { medianAndMad } from "../math/median.ts";
 
 /** The prior classes, in the canonical order used by `priorsFromObject`. */
 export const PRIOR_CLASSES: readonly PriorClass[] = [
@@ -475,14 +474,6 @@ export function roundR1(x: number): number {
   const dHi = hi / 10 - a;
   const pick = dLo < dHi ? lo : dHi < dLo ? hi : (lo % 2 === 0 ? lo : hi);
   return (sign * pick) / 10 + 0; // + 0 turns -0 into 0
-}
-
-/** Median of the non-missing values (NaN when there are none); see lib/math/median.ts. */
-export { median } from "../math/median.ts";
-
-/** R's `mad`: 1.4826 × median(|y − median(y)|), missing values dropped. */
-export function mad(values: ArrayLike<number>): number {
-  return medianAndMad(values).mad;
 }
 
 /**

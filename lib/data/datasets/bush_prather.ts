@@ -8,6 +8,7 @@ import { numericColumn } from "../factor.ts";
 import { dropMissingRows } from "../missing.ts";
 import { loadTable } from "../load_table.ts";
 import { shippedDataPath } from "./shipped_data.ts";
+import { median } from "../../math/median.ts";
 
 /** The columns on which incomplete cases are dropped (468 complete cases in the 2016 data). */
 export const BUSH_PRATHER_ANALYSIS_COLUMNS = [
@@ -78,10 +79,4 @@ export async function loadBushPrather(
   path = shippedDataPath("bush_prather_2016_us.csv"),
 ): Promise<Table> {
   return prepareBushPrather(await loadTable(path));
-}
-
-function median(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
