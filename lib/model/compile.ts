@@ -598,28 +598,17 @@ function cellsOf(
   const indices = termKeys.map((k) => k.index);
   const radices = termKeys.map((k) => k.sizes.length);
   for (let i = 0; i < n; i++) {
-    if (dense) {
-      let key = 0;
-      for (let t = 0; t < T; t++) key = key * radices[t] + indices[t][i];
-      let c = dense[key];
-      if (c < 0) {
-        c = dense[key] = cellIndex.size;
-        cellIndex.set(key, c);
-        for (let t = 0; t < T; t++) cellGroupsList.push(indices[t][i]);
-      }
-      cellOfRow[i] = c;
-      continue;
-    }
     let key: number | string = numericCellKeys ? 0 : "";
     for (let t = 0; t < T; t++) {
-      if (numericCellKeys) key = (key as number) * termKeys[t].sizes.length + termKeys[t].index[i];
-      else key += termKeys[t].index[i] + ",";
+      if (numericCellKeys) key = (key as number) * radices[t] + indices[t][i];
+      else key += indices[t][i] + ",";
     }
-    let c = cellIndex.get(key);
-    if (c === undefined) {
+    let c = dense ? dense[key as number] : cellIndex.get(key);
+    if (c === undefined || c < 0) {
       c = cellIndex.size;
       cellIndex.set(key, c);
-      for (let t = 0; t < T; t++) cellGroupsList.push(termKeys[t].index[i]);
+      if (dense) dense[key as number] = c;
+      for (let t = 0; t < T; t++) cellGroupsList.push(indices[t][i]);
     }
     cellOfRow[i] = c;
   }
