@@ -206,7 +206,6 @@ export class CompiledModel implements SamplerTarget {
   private readonly tau: Float64Array;
   private readonly gradTau: Float64Array;
 
-  /** `wasm: false` runs the JavaScript pattern likelihood (the reference) even where SIMD exists. */
   /**
    * `options.wasm` false: the JavaScript likelihood; `options.split` false: η from the design
    * row by row even where it splits (both kept as references for tests and benchmarks).
@@ -273,19 +272,18 @@ export class CompiledModel implements SamplerTarget {
       this.stats = cellsInGroupOrder(data.stats, data.cellGroups, this.D, data.kTotal);
     }
     if (this.stats.kind === "patterns") {
-      const design = new PatternDesign(this.stats, this.D, data.kTotal);
+      // The design's row- and column-major layout only where the split's tables do not serve.
       const split = options.split === false
         ? null
         : PatternSplit.create(this.stats, this.D, data.kTotal);
-      this.patternDesign = split ?? design;
+      this.patternDesign = split ?? new PatternDesign(this.stats, this.D, data.kTotal);
       if (options.wasm !== false) {
         this.patternKernel = PatternKernel.create(
           this.family,
           this.stats,
-          design,
+          this.patternDesign,
           this.rho.length,
           this.tau.length,
-          split,
         );
       }
     }

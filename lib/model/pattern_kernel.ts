@@ -16,7 +16,7 @@
 import { PATTERN_KERNEL_WASM } from "./pattern_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
 import type { PatternDesign } from "./pattern_design.ts";
-import type { PatternSplit } from "./pattern_split.ts";
+import { PatternSplit } from "./pattern_split.ts";
 import type { Family } from "../families/family.ts";
 import type { PatternStats } from "../families/compressed_stats.ts";
 import {
@@ -164,17 +164,16 @@ export class PatternKernel {
 
   /**
    * A kernel for `family`'s patterns (nRho = nCells × K cell effects, nThresholds τ), with η
-   * and its reverse pass through `split`'s tables where given, or null
-   * where the family has no kernel (Family.wasmPatterns), WebAssembly SIMD is unavailable or the
-   * instance cannot be made.
+   * and its reverse pass from the design's rows or through the split's tables (`layout`), or
+   * null where the family has no kernel (Family.wasmPatterns), WebAssembly SIMD is unavailable or
+   * the instance cannot be made.
    */
   static create(
     family: Family,
     stats: PatternStats,
-    design: PatternDesign,
+    layout: PatternDesign | PatternSplit,
     nRho: number,
     nThresholds = 0,
-    split: PatternSplit | null = null,
   ): PatternKernel | null {
     const spec = family.wasmPatterns;
     if (!spec) return null;
@@ -183,7 +182,7 @@ export class PatternKernel {
     try {
       const [y, n] = spec.fields(stats);
       const cumulative = spec.likelihood === "cumulativeLogit";
-      return new PatternKernel(module, design, y, n, nRho, nThresholds, cumulative, split);
+      return new PatternKernel(module, layout, y, n, nRho, nThresholds, cumulative);
     } catch {
       // Instantiation or memory growth refused (e.g. a memory limit): JavaScript runs instead.
       return null;
@@ -192,15 +191,18 @@ export class PatternKernel {
 
   private constructor(
     module: WebAssembly.Module,
-    design: PatternDesign,
+    layout: PatternDesign | PatternSplit,
     y: Float64Array,
     n: Float64Array,
     nRho: number,
     nt: number,
     cumulative: boolean,
-    split: PatternSplit | null,
   ) {
-    const { P, D, K } = design;
+    const { P, D, K } = layout;
+    // The split's tables replace the design's rows and columns: the kernel reads one or the other.
+    const split = layout instanceof PatternSplit ? layout : null;
+    const design = split ? null : layout as PatternDesign;
+    const noIndex = new Int32Array(0);
     const Dp = (D + 1) & ~1;
     const none = new Float64Array(0);
     // With the split nothing outside the kernel sees the patterns' order: the kernel takes them
@@ -214,14 +216,13 @@ export class PatternKernel {
     const bOf = split ? permuted(split.bOf) : new Int32Array(0);
     const aRows = rowLists(aOf, split?.nA ?? 0), bRows = rowLists(bOf, split?.nB ?? 0);
     const data: Record<ArrayName, Float64Array | Int32Array> = {
-      cell: design.cell,
-      wA: design.wA,
-      mode: design.mode,
-      start: design.start,
-      row: design.row,
-      value: design.value,
-      // The dense rows are not read with a split.
-      w: split ? none : paddedRows(design, Dp),
+      cell: design?.cell ?? noIndex,
+      wA: design?.wA ?? none,
+      mode: design?.mode ?? none,
+      start: design?.start ?? noIndex,
+      row: design?.row ?? noIndex,
+      value: design?.value ?? none,
+      w: design ? paddedRows(design, Dp) : none,
       y: permuted(y),
       n: permuted(n),
       beta: new Float64Array(Dp),
@@ -277,7 +278,7 @@ export class PatternKernel {
       D,
       K,
       nt,
-      design.sparse ? 1 : 0,
+      design?.sparse ? 1 : 0,
       nRho,
       ...ARRAYS.map((a) => at[a]!),
       ...counts,

@@ -125,7 +125,7 @@ for (const family of ["bernoulli", "binomial", "cumulative"] as const) {
       const design = new PatternDesign(stats, D, K);
       const split = PatternSplit.create(stats, D, K);
       assert.ok(split, "the design splits");
-      const kernel = PatternKernel.create(fam, stats, design, rho.length, nt, split)!;
+      const kernel = PatternKernel.create(fam, stats, split, rho.length, nt)!;
       assert.ok(kernel);
       const P = stats.nPatterns;
       const eta = new Float64Array(P), dEta = new Float64Array(P);
