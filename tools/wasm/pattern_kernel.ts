@@ -726,16 +726,13 @@ function cumulativeOne(x: f64, k: i32, n: f64, direct: bool): f64 {
  * Σ_p n_p·log P(y_p | η_p, τ) (cumulativeLogitPatterns) with ∂/∂τ and ∂/∂η_p, two patterns at a
  * time where both have |η| ≤ DIRECT (and every |τ| ≤ DIRECT): with A = e^(η − τ_k),
  * B = e^(τ_{k−1} − η), log P = log(1 − e^(τ_{k−1} − τ_k)) − log((1 + A)(1 + B)); then the reverse
- * pass.
+ * pass. `direct`: thresholdTables found every |τ| ≤ DIRECT (∂/∂τ zeroed beforehand).
  */
-function cumulativeSum(): f64 {
-  const nt = <i32> slot(SLOT_NT);
+function cumulativeSum(direct: bool): f64 {
   const dEta = slot(SLOT_DETA), cat = slot(SLOT_Y), rows = slot(SLOT_N);
   const gradTau = slot(SLOT_GTAU);
   const lowPos = slot(SLOT_EXPTAU), upNeg = slot(SLOT_EXPNEGTAU);
   const logGap = slot(SLOT_LOGGAP), gapQ = slot(SLOT_GAPQ);
-  memory.fill(gradTau, 0, <usize> (nt + 2) << 3);
-  const direct = thresholdTables();
   const one = f64x2.splat(1);
   let lpv = f64x2.splat(0);
   let lp = 0.0;
@@ -880,16 +877,14 @@ export function logitGradient(): f64 {
 /** One cumulative logit gradient: as {@link logitGradient} plus ∂/∂τ. */
 export function cumulativeGradient(): f64 {
   begin();
+  memory.fill(slot(SLOT_GTAU), 0, <usize> (<i32> slot(SLOT_NT) + 2) << 3);
+  const direct = thresholdTables();
   if (nA > 0) {
     splitTables();
-    if (splitExponentials(true)) {
-      const nt = <i32> slot(SLOT_NT);
-      memory.fill(slot(SLOT_GTAU), 0, <usize> (nt + 2) << 3);
-      if (thresholdTables()) return cumulativeSplitSum();
-    }
+    if (direct && splitExponentials(true)) return cumulativeSplitSum();
     splitEta(slot(SLOT_DETA));
   } else etaPass(slot(SLOT_DETA));
-  return cumulativeSum();
+  return cumulativeSum(direct);
 }
 
 /** The kernel's e^x (|x| ≤ DIRECT), exported for tests to compare with Math.exp. */
