@@ -90,6 +90,8 @@ export {
   type TermParameterizationInfo,
 } from "./lib/fit/mod.ts";
 export type { Parameterization, TermParameterization } from "./lib/model/auto_parameterization.ts";
+// Sampler worker threads kept between fits (fit option keepWorkers).
+export { releaseWorkers } from "./lib/sampler/parallel.ts";
 
 // Aggregated data: the sufficient-statistics query, the in-memory aggregate, DuckDB's engine.
 import "./lib/model/builder_sql.ts";

@@ -107,7 +107,7 @@ export async function fitModelInternal(
     const progress = fitProgress(resolved.progress);
     const plan = await planFit(compiled, resolved);
     // A GPU run needs no CPU workers: free them now rather than after the run.
-    if (plan.backend.backend === "webgpu") pool?.terminate();
+    if (plan.backend.backend === "webgpu") pool?.close();
     // The metric "auto" resolved by the plan.
     const settings = { ...resolved.settings, metric: plan.metric.metric };
     // Data warnings and a long estimated run are shown before sampling, not only after it.
@@ -139,7 +139,7 @@ export async function fitModelInternal(
     });
     return new Fit(spec, plan.data, run.chains, info, table);
   } finally {
-    pool?.terminate();
+    pool?.close();
   }
 }
 

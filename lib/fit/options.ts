@@ -12,6 +12,7 @@ import { checkSampleSettings, checkWholeOption, shownValue } from "../sampler/sa
 import type { Parameterization } from "../model/auto_parameterization.ts";
 import type { SdScale } from "../model/signed_scales.ts";
 import type { AdapterProvider } from "../webgpu/device.ts";
+import { jupyterDisplay } from "../display/notebook_progress.ts";
 
 /** Options of `fit()`; brms names in camelCase. Defaults: {@link FIT_DEFAULTS}. */
 export interface FitOptions {
@@ -83,6 +84,13 @@ export interface FitOptions {
    */
   workers?: number;
   /**
+   * Keep the worker threads after the fit for the next one, which then starts at once, its code
+   * already compiled by V8 (about 0.1–0.3 s less on a small model). Default: true inside the
+   * Jupyter kernel, false elsewhere, since an idle worker keeps a script's process alive: a
+   * script that keeps them calls `releaseWorkers()` before it ends.
+   */
+  keepWorkers?: boolean;
+  /**
    * Progress display: true (default) shows one, updated in place, in a Deno notebook and a bar
    * on stderr elsewhere; false is silent.
    */
@@ -98,7 +106,10 @@ export interface FitOptions {
   keepPartial?: boolean;
 }
 
-/** Every default of `fit()`, in one place (workers: min(chains, cores), computed). */
+/**
+ * Every default of `fit()`, in one place (computed: workers, min(chains, cores), and
+ * keepWorkers, true in the Jupyter kernel).
+ */
 export const FIT_DEFAULTS = Object.freeze(
   {
     chains: 4,
@@ -133,6 +144,7 @@ export interface ResolvedFitOptions {
   metric: "auto" | "diag" | "dense";
   thin: number;
   workers: number;
+  keepWorkers: boolean;
   progress: boolean | ((p: SampleProgress) => void);
   signal?: AbortSignal;
   keepPartial: boolean;
@@ -157,6 +169,7 @@ export const FIT_OPTION_KEYS: readonly string[] = optionNames<FitOptions>({
   thin: true,
   adapterProvider: true,
   workers: true,
+  keepWorkers: true,
   progress: true,
   signal: true,
   keepPartial: true,
@@ -240,6 +253,9 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
   checkChoice("sdScale", o.sdScale, ["auto", "signed", "log"]);
   checkWholeOption("thin", o.thin, 1, CONTEXT);
   checkWholeOption("workers", options.workers, 1, CONTEXT);
+  if (options.keepWorkers !== undefined && typeof options.keepWorkers !== "boolean") {
+    throw bad("keepWorkers", options.keepWorkers, "must be true or false");
+  }
   return {
     settings,
     parameterization: o.parameterization,
@@ -250,6 +266,7 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
     metric: o.metric,
     thin: o.thin,
     workers: options.workers ?? Math.min(o.chains, navigator.hardwareConcurrency ?? 1),
+    keepWorkers: options.keepWorkers ?? jupyterDisplay() !== undefined,
     progress: o.progress,
     signal: options.signal,
     keepPartial: o.keepPartial,

@@ -38,19 +38,20 @@ export interface FitRun {
  * their start-up (thread, module loading) overlaps that work; null when the fit will not use
  * workers (one chain or one worker, or backend "webgpu"). The workers import the collapsed
  * target's module at once (its imports include the full model's, so either method finds its
- * code loaded). The caller terminates the pool when the fit ends, used or not.
+ * code loaded). The caller closes the pool when the fit ends, used or not (`keepWorkers`: the
+ * workers of a fit that succeeded stay for the next one).
  *
  * @example
  * ```ts ignore
  * const pool = startFitWorkers(resolved);
- * try { … sampleFit(plan, resolved, sampleOptions, pool) … } finally { pool?.terminate(); }
+ * try { … sampleFit(plan, resolved, sampleOptions, pool) … } finally { pool?.close(); }
  * ```
  */
 export function startFitWorkers(options: ResolvedFitOptions): ChainWorkerPool | null {
   const n = Math.min(options.workers, options.settings.chains);
   if (n < 2 || options.backend === "webgpu") return null;
   // The calling thread runs chains too (sampleInWorkers): one thread fewer to start.
-  const pool = startChainWorkers(n - 1);
+  const pool = startChainWorkers(n - 1, options.keepWorkers);
   pool.preload(COLLAPSED_FACTORY_MODULE);
   return pool;
 }

@@ -5,7 +5,8 @@
  * (chain_queue.ts) and posts progress and draws back.
  * A "cancel" message stops the running chain at its next yield to the event loop; the worker then
  * answers once with "cancelled", carrying that chain's post-warmup draws so far (none when it was
- * idle or between chains), and stops.
+ * idle or between chains), and stops. A worker whose run succeeded may be kept for the next run
+ * (parallel.ts, `keep`): it then serves another request, warm.
  *
  * Messages in: optionally {@link WorkerPreload} (the pool sends it as soon as the factory module
  * is known, so the import overlaps the main thread's preparation of the arguments), then
@@ -63,10 +64,10 @@ function transferables(d: ChainDraws): ArrayBuffer[] {
   ].map((a) => a.buffer as ArrayBuffer);
 }
 
-async function handle(request: WorkerRequest): Promise<void> {
+async function handle(request: WorkerRequest, signal: AbortSignal): Promise<void> {
   const { factory, options, queue } = request;
   await runQueuedChains(factory, factory.args, options, new ChainQueue(queue), {
-    signal: cancel.signal,
+    signal,
     onProgress: (chain, count, divergences, phase) =>
       self.postMessage(
         { type: "progress", chain, count, divergences, phase } satisfies WorkerMessage,
@@ -84,7 +85,9 @@ async function handle(request: WorkerRequest): Promise<void> {
   });
 }
 
-const cancel = new AbortController();
+// The running request's cancellation; a worker kept between runs (parallel.ts) serves one
+// request after another.
+let cancel = new AbortController();
 let running = false;
 
 self.onmessage = (event: MessageEvent<WorkerRequest | WorkerPreload | WorkerCancel>) => {
@@ -101,7 +104,8 @@ self.onmessage = (event: MessageEvent<WorkerRequest | WorkerPreload | WorkerCanc
     return;
   }
   running = true;
-  handle(msg).catch((e: unknown) => {
+  cancel = new AbortController();
+  handle(msg, cancel.signal).catch((e: unknown) => {
     const error = e instanceof Error ? e : new Error(String(e));
     self.postMessage(
       { type: "error", name: error.name, message: error.message } satisfies WorkerMessage,

@@ -15,6 +15,7 @@ export type {
 } from "./backend.ts";
 export { CpuBackend } from "./cpu_backend.ts";
 export {
+  releaseWorkers,
   sampleInWorkers,
   type TargetFactory,
   type WorkerHooks,

@@ -48,19 +48,59 @@ export interface WorkerHooks {
   signal?: AbortSignal;
   /**
    * Workers started earlier with {@link startChainWorkers} (e.g. while the model compiles), used
-   * instead of new ones; the run terminates them when it settles.
+   * instead of new ones; the run terminates them when it settles, or, where the pool keeps its
+   * workers, hands them to the next run after a run that succeeded.
    */
   pool?: ChainWorkerPool;
+}
+
+/**
+ * Workers kept between runs ({@link startChainWorkers} with `keep`): idle, their modules loaded
+ * and their code compiled by V8, so that the next run's workers start at once and warm.
+ */
+const idleWorkers: Worker[] = [];
+
+/**
+ * A kept worker to the idle list. One that fails while idle is dropped and terminated.
+ */
+function keepIdle(worker: Worker): void {
+  worker.onmessage = null;
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    const at = idleWorkers.indexOf(worker);
+    if (at >= 0) idleWorkers.splice(at, 1);
+    worker.terminate();
+  };
+  idleWorkers.push(worker);
+}
+
+/**
+ * Terminates the workers kept between runs (fit option `keepWorkers`) and returns how many there
+ * were. A script that keeps workers calls it before it ends: an idle worker keeps the process
+ * alive. The Jupyter kernel needs no call.
+ *
+ * @example
+ * ```ts
+ * import { releaseWorkers } from "./parallel.ts";
+ * console.assert(releaseWorkers() === 0); // none kept yet
+ * ```
+ */
+export function releaseWorkers(): number {
+  const workers = idleWorkers.splice(0);
+  for (const w of workers) w.terminate();
+  return workers.length;
 }
 
 /**
  * Sampler workers started ahead of a run: spawning a worker and loading its modules takes
  * 50–300 ms, which can overlap the caller's own work (compiling the model, the metric pilot).
  * One pool serves one {@link sampleInWorkers} run; {@link terminate} frees an unused one (an idle
- * worker keeps the process alive).
+ * worker keeps the process alive). A pool takes workers kept by earlier runs before it starts new
+ * ones; one made with `keep` hands its workers on to the next run ({@link releaseWorkers}).
  */
 export class ChainWorkerPool {
   readonly #workers: Worker[] = [];
+  readonly #keep: boolean;
   #claimed = false;
   #error: string | null = null;
 
@@ -69,11 +109,12 @@ export class ChainWorkerPool {
    * run claims it is kept (not thrown into the caller's process) and reported by {@link claim}'s
    * run; a worker that cannot be created terminates the ones already started.
    */
-  constructor(size: number) {
+  constructor(size: number, keep = false) {
+    this.#keep = keep;
     const url = new URL("./chain_worker.ts", import.meta.url).href;
     try {
       for (let w = 0; w < size; w++) {
-        const worker = new Worker(url, { type: "module" });
+        const worker = idleWorkers.pop() ?? new Worker(url, { type: "module" });
         worker.onerror = (event: ErrorEvent) => {
           event.preventDefault();
           this.#error ??= event.message;
@@ -111,16 +152,34 @@ export class ChainWorkerPool {
     return this.#workers.slice(0, n);
   }
 
+  /** Whether a run that succeeds keeps this pool's workers for the next run. */
+  get keep(): boolean {
+    return this.#keep;
+  }
+
   /** Terminates every worker (a no-op for workers already terminated). */
   terminate(): void {
     this.#claimed = true;
     for (const w of this.#workers) w.terminate();
   }
+
+  /**
+   * Ends the pool after its run (or instead of one): a keeping pool without errors hands its
+   * unclaimed workers on to the next run; otherwise as {@link terminate}. The claimed workers
+   * are the run's, which terminates or keeps them itself.
+   */
+  close(): void {
+    if (!this.#keep || this.#error !== null) return this.terminate();
+    const unclaimed = this.#claimed ? [] : this.#workers;
+    this.#claimed = true;
+    for (const w of unclaimed) keepIdle(w);
+  }
 }
 
 /**
  * Starts `size` sampler workers for a later {@link sampleInWorkers} run (pass the pool in its
- * hooks). The caller terminates the pool if the run never happens.
+ * hooks), taking idle kept workers first. The caller closes the pool (or terminates it) if the
+ * run never happens. `keep`: after a run that succeeds, its workers stay for the next run.
  *
  * @example
  * ```ts ignore
@@ -133,8 +192,8 @@ export class ChainWorkerPool {
  * }
  * ```
  */
-export function startChainWorkers(size: number): ChainWorkerPool {
-  return new ChainWorkerPool(size);
+export function startChainWorkers(size: number, keep = false): ChainWorkerPool {
+  return new ChainWorkerPool(size, keep);
 }
 
 /**
@@ -188,11 +247,17 @@ export function sampleInWorkers(
     // the cancel request.
     let cancelling: Set<number> | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Workers of a keeping pool outlive a run that succeeds: every chain has ended, so they
+    // are idle.
+    let keep = false;
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      for (const w of pool) w.terminate();
+      for (const w of pool) {
+        if (keep && error === undefined) keepIdle(w);
+        else w.terminate();
+      }
       local.abort();
       signal?.removeEventListener("abort", onAbort);
       if (error) reject(error);
@@ -224,12 +289,15 @@ export function sampleInWorkers(
     // Workers started earlier when given, else new ones; either way each imports the factory
     // module at once, while the arguments are built below.
     const nWorkers = threads - 1;
-    if (nWorkers === 0) hooks.pool?.terminate();
+    if (nWorkers === 0) hooks.pool?.close();
     else {
       const failed = hooks.pool?.error ?? null;
       let workers = failed === null ? hooks.pool?.claim(nWorkers) ?? null : null;
+      keep = hooks.pool?.keep ?? false;
       if (workers === null) {
-        hooks.pool?.terminate();
+        // A failed pool is terminated; a healthy keeping one too small for this run gives its
+        // workers to the new one.
+        hooks.pool?.close();
         workers = new ChainWorkerPool(nWorkers).claim(nWorkers)!;
       }
       for (const [w, worker] of workers.entries()) {

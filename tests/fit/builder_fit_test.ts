@@ -9,6 +9,7 @@ import { formula } from "../../lib/spec/formula.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
 import { startFitWorkers } from "../../lib/fit/sample.ts";
+import { releaseWorkers } from "../../lib/sampler/parallel.ts";
 import { resolveFitOptions } from "../../lib/fit/options.ts";
 import { generateQuantities } from "../../lib/posterior/generated.ts";
 
@@ -56,6 +57,24 @@ Deno.test("workers start before compiling only when the fit will use them, and n
   const inWorkers = await model.fit({ ...OPTIONS, chains: 2, workers: 2 });
   const here = await model.fit({ ...OPTIONS, chains: 2, workers: 1 });
   assert.deepEqual(inWorkers.draws("b_treat"), here.draws("b_treat"));
+});
+
+Deno.test("keepWorkers: the next fit takes the kept worker; draws unchanged; releaseWorkers ends it", async () => {
+  const model = formula("y ~ treat + x + (1 + treat | g)", smallTable());
+  const settings = { ...OPTIONS, chains: 2, workers: 2 };
+  const fresh = await model.fit(settings);
+  assert.equal(releaseWorkers(), 0);
+  const kept = await model.fit({ ...settings, keepWorkers: true });
+  const warm = await model.fit({ ...settings, keepWorkers: true });
+  // Fits that fail before sampling leave the kept worker idle.
+  await assert.rejects(model.fit({ ...settings, keepWorkers: true, thin: 0 }), /option thin/);
+  await assert.rejects(
+    hier(smallTable()).outcome("nope").fit({ ...settings, keepWorkers: true }),
+    /"nope"/,
+  );
+  for (const fit of [kept, warm]) assert.deepEqual(fit.draws("b_treat"), fresh.draws("b_treat"));
+  // The test's resource sanitizer fails if a worker is left running.
+  assert.equal(releaseWorkers(), 1);
 });
 
 Deno.test("a Fit makes its named draws on first use, once, from its chains", async () => {

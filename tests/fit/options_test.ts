@@ -28,6 +28,8 @@ Deno.test("resolveFitOptions: every default comes from FIT_DEFAULTS", () => {
   assert.equal(o.thin, FIT_DEFAULTS.thin);
   assert.equal(o.keepPartial, false);
   assert.ok(o.workers >= 1 && o.workers <= FIT_DEFAULTS.chains);
+  // Outside the Jupyter kernel a fit's workers end with it.
+  assert.equal(o.keepWorkers, false);
 });
 
 Deno.test("resolveFitOptions: given values win, undefined ones take the default", () => {
@@ -53,6 +55,7 @@ Deno.test("resolveFitOptions: names, values and choices refused with the option 
   refuses({ parameterization: { g: "centred" } }, /option parameterization = \{"g":"centred"\}/);
   refuses({ thin: 0 }, /option thin = 0 must be a whole number ≥ 1/);
   refuses({ workers: 1.5 }, /option workers = 1\.5 must be a whole number ≥ 1/);
+  refuses({ keepWorkers: "yes" }, /option keepWorkers = "yes" must be true or false/);
 });
 
 Deno.test("fit() and the backends apply one rule to a setting (same message but the context)", async () => {

@@ -1,12 +1,12 @@
 /**
  * Also covers: chain_worker.ts (chains in workers give the sequential backend's draws byte for
- * byte, progress, abort and errors).
+ * byte, progress, abort and errors, workers kept between runs).
  */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import type { ChainDraws, SampleOptions } from "../../lib/sampler/backend.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
-import { sampleInWorkers, startChainWorkers } from "../../lib/sampler/parallel.ts";
+import { releaseWorkers, sampleInWorkers, startChainWorkers } from "../../lib/sampler/parallel.ts";
 import { makeGaussianTarget } from "./fixtures/targets.ts";
 
 const factory = {
@@ -205,4 +205,54 @@ Deno.test("a worker's error before its run is kept by the pool, not thrown into 
   } finally {
     pool.terminate();
   }
+});
+
+Deno.test("a keeping pool's workers serve the next run warm, with the same draws, until released", async () => {
+  const fresh = await sampleInWorkers(factory, { ...options, workers: 2 });
+  const first = startChainWorkers(1, true);
+  assert.equal(first.keep, true);
+  assertSameDraws(
+    fresh,
+    await sampleInWorkers(factory, { ...options, workers: 2 }, { pool: first }),
+  );
+  first.close(); // its worker is the run's: kept by the run, not by close
+  // The next pool takes the kept worker instead of starting one (none left idle), and its run
+  // gives the worker back.
+  const second = startChainWorkers(1, true);
+  assert.equal(releaseWorkers(), 0);
+  assertSameDraws(
+    fresh,
+    await sampleInWorkers(factory, { ...options, workers: 2 }, { pool: second }),
+  );
+  second.close();
+  assert.equal(releaseWorkers(), 1);
+  assert.equal(releaseWorkers(), 0);
+});
+
+Deno.test("workers are kept only after a run that succeeded, and close keeps an unused pool's", async () => {
+  await assert.rejects(
+    sampleInWorkers({ ...factory, exportName: "nope" }, { ...options, workers: 2 }, {
+      pool: startChainWorkers(1, true),
+    }),
+    /has no function export "nope"/,
+  );
+  assert.equal(releaseWorkers(), 0);
+
+  const controller = new AbortController();
+  await assert.rejects(
+    sampleInWorkers(factory, { ...options, warmup: 1_000_000, workers: 2 }, {
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+      pool: startChainWorkers(1, true),
+    }),
+    (e: unknown) => e instanceof HetfxError && e.message === "sampling cancelled",
+  );
+  assert.equal(releaseWorkers(), 0);
+
+  startChainWorkers(2, true).close();
+  assert.equal(releaseWorkers(), 2);
+  // A pool that does not keep takes an idle worker too, and terminates it.
+  startChainWorkers(2, true).close();
+  startChainWorkers(1).close();
+  assert.equal(releaseWorkers(), 1);
 });
