@@ -28,7 +28,7 @@ import { coefficientPrecision } from "./choose_coefficient_precision.ts";
 import { familyOf } from "../families/mod.ts";
 import { SampledCoefficients } from "./sampled_coefficients.ts";
 import { isScaleMixture, ScaleMixturePriors } from "./scale_mixture_priors.ts";
-import { sdKneeAt } from "./sd_knee.ts";
+import { SD_KNEE_SETTINGS, sdKneeAt } from "./sd_knee.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
 
 /**
@@ -310,7 +310,8 @@ export class CollapsedGaussian implements SamplerTarget {
   /**
    * Each term's sd knees (lib/model/sd_knee.ts) at log(sd(y) / rms(x_a)): y's sd from yᵀy and,
    * with an intercept, Σy (the intercept's entry of Xᵀy); x_a's root mean square over the rows
-   * from the diagonal of A = XᵀX over the term's level effects for coefficient a.
+   * from the diagonal of A = XᵀX over the term's level effects for coefficient a; lowered by
+   * SD_KNEE_SETTINGS.level · log √(n/J) (0 by default; an experiment's setting).
    */
   private placeKnees(): void {
     const s = this.stats;
@@ -329,7 +330,10 @@ export class CollapsedGaussian implements SamplerTarget {
           sumSquares += this.precision.dataQuadraticForm(unit);
           unit[i] = 0;
         }
-        lay.sdKnee.push(sdKneeAt(ySd, Math.sqrt(sumSquares / n)));
+        lay.sdKnee.push(
+          sdKneeAt(ySd, Math.sqrt(sumSquares / n)) -
+            SD_KNEE_SETTINGS.level * 0.5 * Math.log(n / lay.J),
+        );
       }
     }
   }

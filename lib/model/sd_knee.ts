@@ -13,6 +13,10 @@
  * trajectories must cross the long one. In v that tail becomes Gaussian, e^κ(v) ≈ e^(−(k − v)²/2).
  * See docs/ARCHITECTURE.md#a-knee-in-the-log-sd-coordinate.
  *
+ * {@link SD_KNEE_SETTINGS} also offers, for experiments (bench/knee_grid.ts), a gentler bend
+ * κ(v) = v − c·s(x)²/2 and a "hinge" κ(v) = v − c·s(x), whose slope κ′ = 1 + c·σ(x) is capped at
+ * 1 + c (an exponential left tail of rate 1 + c in v), and a lower knee (`level`).
+ *
  * @module
  */
 
@@ -35,10 +39,40 @@ export function sdKnee(v: number, k: number): number {
   const e = Math.exp(-Math.abs(x));
   const s = x > 0 ? x + Math.log1p(e) : Math.log1p(e);
   const logistic = x > 0 ? 1 / (1 + e) : e / (1 + e);
-  sdKneeSlope[0] = 1 + s * logistic;
-  sdKneeSlope[1] = -(logistic * logistic + s * logistic * (1 - logistic));
-  return v - 0.5 * s * s;
+  const c = SD_KNEE_SETTINGS.bend;
+  if (SD_KNEE_SETTINGS.shape === "hinge") {
+    sdKneeSlope[0] = 1 + c * logistic;
+    sdKneeSlope[1] = -c * logistic * (1 - logistic);
+    return v - c * s;
+  }
+  sdKneeSlope[0] = 1 + c * s * logistic;
+  sdKneeSlope[1] = -c * (logistic * logistic + s * logistic * (1 - logistic));
+  return v - 0.5 * c * s * s;
 }
+
+/**
+ * The knee's shape and place, module-wide; the defaults are the map above. `shape` "gauss":
+ * κ = v − bend·s²/2; "hinge": κ = v − bend·s. `level`: CollapsedGaussian's knees move
+ * down by level·log √(n/J) (n rows, J levels; 1 puts them at a level mean's standard error).
+ * Read where a target is built and evaluated, so a change reaches fits on this thread only
+ * (`workers: 1`), not sampler workers. For experiments (bench/knee_grid.ts); κ stays exact (the
+ * Jacobian follows the shape).
+ *
+ * @example
+ * ```ts
+ * import { SD_KNEE_SETTINGS, sdKnee, sdKneeSlope } from "./sd_knee.ts";
+ * SD_KNEE_SETTINGS.shape = "hinge";
+ * SD_KNEE_SETTINGS.bend = 4;
+ * // Far left of the knee the slope is capped at 1 + bend: log sd ≈ 5v (knee 0).
+ * console.assert(Math.abs(sdKnee(-40, 0) - 5 * -40) < 1e-9 && Math.abs(sdKneeSlope[0] - 5) < 1e-9);
+ * Object.assign(SD_KNEE_SETTINGS, { shape: "gauss", bend: 1, level: 0 });
+ * ```
+ */
+export const SD_KNEE_SETTINGS: { shape: "gauss" | "hinge"; bend: number; level: number } = {
+  shape: "gauss",
+  bend: 1,
+  level: 0,
+};
 
 /**
  * The knee of an sd's coordinate: the log of the sd's natural scale, sd(y)/sd(x) for a

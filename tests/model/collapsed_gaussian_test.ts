@@ -20,7 +20,7 @@ import type { ModelSpec, PriorDistribution } from "../../lib/spec/model_spec.ts"
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import { priorLogDensity } from "../../lib/model/prior_density.ts";
 import { assembleTheta } from "../../lib/model/collapsed_draws.ts";
-import { sdKnee, sdKneeSlope } from "../../lib/model/sd_knee.ts";
+import { SD_KNEE_SETTINGS, sdKnee, sdKneeSlope } from "../../lib/model/sd_knee.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
 import { essBulk } from "../../lib/diagnostics/ess.ts";
 import {
@@ -323,7 +323,25 @@ function kneeToLogSd(target: CollapsedGaussian, point: Float64Array): Float64Arr
   return out;
 }
 
-Deno.test("collapsed sd knee: log p(v) = log p_log-sd(κ(v)) + Σ log κ′(v), gradient by finite differences", () => {
+/** The default knee, and bench/knee_grid.ts's best: a hinge (slope ≤ 5), knees lower. */
+const KNEE_SETTINGS = [
+  { shape: "gauss", bend: 1, level: 0 },
+  { shape: "hinge", bend: 4, level: 1.5 },
+] as const;
+
+for (const setting of KNEE_SETTINGS) {
+  Deno.test(`collapsed sd knee (${setting.shape} ${setting.bend}, level ${setting.level}): log p(v) = log p_log-sd(κ(v)) + Σ log κ′(v), gradient by finite differences`, () => {
+    const saved = { ...SD_KNEE_SETTINGS };
+    Object.assign(SD_KNEE_SETTINGS, setting);
+    try {
+      kneeIdentityAndGradient();
+    } finally {
+      Object.assign(SD_KNEE_SETTINGS, saved);
+    }
+  });
+}
+
+function kneeIdentityAndGradient() {
   const data = compileModel(COLLAPSIBLE.crossed(), simulatedTable(200, "gaussian"));
   const knee = new CollapsedGaussian(data);
   const plain = new CollapsedGaussian(data, { sdCoordinate: "log" });
@@ -358,9 +376,21 @@ Deno.test("collapsed sd knee: log p(v) = log p_log-sd(κ(v)) + Σ log κ′(v), 
       );
     }
   }
-});
+}
 
-Deno.test("collapsed sd knee: NUTS on v gives the log-sd target's posterior within Monte Carlo error", async () => {
+for (const setting of KNEE_SETTINGS) {
+  Deno.test(`collapsed sd knee (${setting.shape} ${setting.bend}, level ${setting.level}): NUTS on v gives the log-sd target's posterior within Monte Carlo error`, async () => {
+    const saved = { ...SD_KNEE_SETTINGS };
+    Object.assign(SD_KNEE_SETTINGS, setting);
+    try {
+      await kneePosteriorAgrees();
+    } finally {
+      Object.assign(SD_KNEE_SETTINGS, saved);
+    }
+  });
+}
+
+async function kneePosteriorAgrees() {
   // The same model sampled in both coordinates (seed 5, 4 × (500 + 1000)); every sampled
   // quantity (log sd, correlation reals, log σ) must agree in mean within 4.5 Monte Carlo
   // standard errors √(sd₁²/ESS₁ + sd₂²/ESS₂) (a false alarm ≈ 1e-5 per quantity).
@@ -399,4 +429,4 @@ Deno.test("collapsed sd knee: NUTS on v gives the log-sd target's posterior with
     const z = Math.abs(a.mean - b.mean) / Math.sqrt(a.se ** 2 + b.se ** 2);
     assert.ok(z < 4.5, `φ[${i}]: ${a.mean} ± ${a.se} vs ${b.mean} ± ${b.se}`);
   });
-});
+}
