@@ -127,7 +127,7 @@ function crossedWhat(data: CompiledData, dim: number): string {
   const rest = sampled.length === 0 ? "" : ` and ${list(sampled)}, sampled since their priors ` +
     "are not conjugate";
   return `${dim - sampled.length} coefficients integrated out exactly${mixed}, NUTS on the ` +
-    "scales (each sd through a log-sd coordinate with a Gaussian left tail), correlations and " +
+    "scales (each sd through a log-sd coordinate with a compressed left tail), correlations and " +
     `sigma${rest}`;
 }
 

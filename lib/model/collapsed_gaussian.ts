@@ -311,7 +311,8 @@ export class CollapsedGaussian implements SamplerTarget {
    * Each term's sd knees (lib/model/sd_knee.ts) at log(sd(y) / rms(x_a)): y's sd from yᵀy and,
    * with an intercept, Σy (the intercept's entry of Xᵀy); x_a's root mean square over the rows
    * from the diagonal of A = XᵀX over the term's level effects for coefficient a; lowered by
-   * SD_KNEE_SETTINGS.level · log √(n/J) (0 by default; an experiment's setting).
+   * SD_KNEE_SETTINGS.level · log √(n/J) (1.5 by default: below the scale where a level mean's
+   * standard error, sd(y)/(rms(x)·√(n/J)), stops the data from telling the sd from 0).
    */
   private placeKnees(): void {
     const s = this.stats;

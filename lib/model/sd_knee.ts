@@ -1,21 +1,20 @@
 /**
- * A log-sd coordinate with a Gaussian left tail: the collapsed target may sample an sd through v
- * with log sd = κ(v), where
+ * A log-sd coordinate with a compressed left tail: the collapsed target may sample an sd through
+ * v with log sd = κ(v), by default the hinge
  *
- *   κ(v) = v − s(x)²/2,   x = k − v,   s = softplus (log(1 + eˣ)).
+ *   κ(v) = v − c·s(x),   x = k − v,   s = softplus (log(1 + eˣ)),   c = 4.
  *
- * κ is the identity right of the knee k (x ≪ 0) and bends to v − (k − v)²/2 left of it; κ′ =
- * 1 + s(x)·σ(x) ≥ 1 (σ the logistic function), so κ is a smooth increasing bijection of the real
+ * κ is the identity right of the knee k (x ≪ 0) and has slope 1 + c left of it; κ′ = 1 + c·σ(x)
+ * (σ the logistic function) lies in [1, 1 + c], so κ is a smooth increasing bijection of the real
  * line and the density of v is the density of log sd times κ′(v) (the Jacobian, exact). Where the
  * likelihood stops depending on an sd as it shrinks (few levels, or effects the data cannot tell
  * from 0), the posterior of log sd has an exponential left tail (its density ∝ sd there) far
  * longer than its data-determined right side: NUTS's step is set by the narrow side and its
- * trajectories must cross the long one. In v that tail becomes Gaussian, e^κ(v) ≈ e^(−(k − v)²/2).
- * See docs/ARCHITECTURE.md#a-knee-in-the-log-sd-coordinate.
- *
- * {@link SD_KNEE_SETTINGS} also offers, for experiments (bench/knee_grid.ts), a gentler bend
- * κ(v) = v − c·s(x)²/2 and a "hinge" κ(v) = v − c·s(x), whose slope κ′ = 1 + c·σ(x) is capped at
- * 1 + c (an exponential left tail of rate 1 + c in v), and a lower knee (`level`).
+ * trajectories must cross the long one. In v that tail is 1 + c times shorter (density ∝
+ * e^((1 + c)v)), while the slope cap keeps the walls that data put on an sd inside the bent part
+ * no steeper than 1 + c times. {@link SD_KNEE_SETTINGS} also offers, for experiments
+ * (bench/knee_grid.ts), the bend κ(v) = v − c·s(x)²/2 (a Gaussian left tail) and other knee
+ * places. See docs/ARCHITECTURE.md#a-knee-in-the-log-sd-coordinate.
  *
  * @module
  */
@@ -29,8 +28,9 @@ export const sdKneeSlope = new Float64Array(2);
  * @example
  * ```ts
  * import { sdKnee, sdKneeSlope } from "./sd_knee.ts";
- * console.assert(Math.abs(sdKnee(10, 0) - 10) < 1e-8 && Math.abs(sdKneeSlope[0] - 1) < 1e-8);
- * console.assert(Math.abs(sdKnee(-20, 0) - (-20 - 200)) < 1e-6); // v − (k − v)²/2 far left
+ * console.assert(sdKnee(40, 0) === 40 && sdKneeSlope[0] === 1); // the identity far right
+ * // Far left of the knee the slope is 1 + 4: log sd ≈ 5v (knee 0).
+ * console.assert(Math.abs(sdKnee(-40, 0) - 5 * -40) < 1e-9 && Math.abs(sdKneeSlope[0] - 5) < 1e-9);
  * ```
  */
 export function sdKnee(v: number, k: number): number {
@@ -51,27 +51,27 @@ export function sdKnee(v: number, k: number): number {
 }
 
 /**
- * The knee's shape and place, module-wide; the defaults are the map above. `shape` "gauss":
- * κ = v − bend·s²/2; "hinge": κ = v − bend·s. `level`: CollapsedGaussian's knees move
- * down by level·log √(n/J) (n rows, J levels; 1 puts them at a level mean's standard error).
- * Read where a target is built and evaluated, so a change reaches fits on this thread only
- * (`workers: 1`), not sampler workers. For experiments (bench/knee_grid.ts); κ stays exact (the
- * Jacobian follows the shape).
+ * The knee's shape and place, module-wide. `shape` "hinge" (default): κ = v − bend·s; "gauss":
+ * κ = v − bend·s²/2. `level`: CollapsedGaussian's knees move down by level·log √(n/J) (n rows, J
+ * levels; 1 puts them at a level mean's standard error). The defaults (hinge, bend 4, level 1.5)
+ * are the best point of bench/README.md's grid ("Knee shape × placement grid"). Read where a
+ * target is built and evaluated, so a change reaches fits on this thread only (`workers: 1`), not
+ * sampler workers; for experiments (bench/knee_grid.ts). κ stays exact (the Jacobian follows the
+ * shape).
  *
  * @example
  * ```ts
- * import { SD_KNEE_SETTINGS, sdKnee, sdKneeSlope } from "./sd_knee.ts";
- * SD_KNEE_SETTINGS.shape = "hinge";
- * SD_KNEE_SETTINGS.bend = 4;
- * // Far left of the knee the slope is capped at 1 + bend: log sd ≈ 5v (knee 0).
- * console.assert(Math.abs(sdKnee(-40, 0) - 5 * -40) < 1e-9 && Math.abs(sdKneeSlope[0] - 5) < 1e-9);
- * Object.assign(SD_KNEE_SETTINGS, { shape: "gauss", bend: 1, level: 0 });
+ * import { SD_KNEE_SETTINGS, sdKnee } from "./sd_knee.ts";
+ * const saved = { ...SD_KNEE_SETTINGS };
+ * Object.assign(SD_KNEE_SETTINGS, { shape: "gauss", bend: 1 });
+ * console.assert(Math.abs(sdKnee(-20, 0) - (-20 - 200)) < 1e-6); // v − (k − v)²/2 far left
+ * Object.assign(SD_KNEE_SETTINGS, saved);
  * ```
  */
 export const SD_KNEE_SETTINGS: { shape: "gauss" | "hinge"; bend: number; level: number } = {
-  shape: "gauss",
-  bend: 1,
-  level: 0,
+  shape: "hinge",
+  bend: 4,
+  level: 1.5,
 };
 
 /**

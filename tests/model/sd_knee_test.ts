@@ -24,16 +24,33 @@ Deno.test("sdKnee: κ′ and κ″ match central differences of κ, and κ is in
   }
 });
 
-Deno.test("sdKnee: the identity right of the knee, v − (k − v)²/2 far left of it", () => {
-  // softplus(x) = x + log1p(e⁻ˣ) and → e^x: at k − v = −30, κ(v) − v = −e⁻⁶⁰/2 rounds to 0.
-  assert.equal(sdKnee(31, 1), 31);
+Deno.test("sdKnee (default hinge): the identity right of the knee, slope 5 far left of it", () => {
+  assert.deepEqual({ ...SD_KNEE_SETTINGS }, { shape: "hinge", bend: 4, level: 1.5 });
+  // softplus(x) → e^x: at k − v = −40, κ(v) − v = −4e⁻⁴⁰ rounds to 0.
+  assert.equal(sdKnee(41, 1), 41);
   const v = -40;
   const k = 0.5;
-  // s = (k − v) + log1p(e^{−(k−v)}): the correction to the parabola is below 1e-15 relative.
-  assert.ok(Math.abs(sdKnee(v, k) - (v - 0.5 * (k - v) ** 2)) < 1e-12 * (k - v) ** 2);
-  assert.ok(Math.abs(sdKneeSlope[0] - (1 + (k - v))) < 1e-9);
+  // s = (k − v) + log1p(e^{−(k−v)}): κ = v − 4s = 5v − 4k up to 4e^{−40.5}.
+  assert.ok(Math.abs(sdKnee(v, k) - (5 * v - 4 * k)) < 1e-12);
+  assert.ok(Math.abs(sdKneeSlope[0] - 5) < 1e-12);
   // No overflow or NaN at extreme arguments.
   for (const x of [-1e6, 1e6]) assert.ok(Number.isFinite(sdKnee(x, 0)));
+});
+
+Deno.test("sdKnee (gauss, bend 1): v − (k − v)²/2 far left of the knee", () => {
+  const saved = { ...SD_KNEE_SETTINGS };
+  try {
+    Object.assign(SD_KNEE_SETTINGS, { shape: "gauss", bend: 1 });
+    assert.equal(sdKnee(31, 1), 31);
+    const v = -40;
+    const k = 0.5;
+    // s = (k − v) + log1p(e^{−(k−v)}): the correction to the parabola is below 1e-15 relative.
+    assert.ok(Math.abs(sdKnee(v, k) - (v - 0.5 * (k - v) ** 2)) < 1e-12 * (k - v) ** 2);
+    assert.ok(Math.abs(sdKneeSlope[0] - (1 + (k - v))) < 1e-9);
+    for (const x of [-1e6, 1e6]) assert.ok(Number.isFinite(sdKnee(x, 0)));
+  } finally {
+    Object.assign(SD_KNEE_SETTINGS, saved);
+  }
 });
 
 Deno.test("sdKneeAt: log(sd(y)/rms(x)), 0 for a degenerate scale", () => {
