@@ -103,8 +103,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
       const ra = a * JK;
       for (let b = 0; b <= a; b++) {
         const rb = b * JK;
-        let dot = 0;
-        for (let r = 0; r < JK; r++) dot += Wt[ra + r] * Wt[rb + r];
+        const dot = dotAt(Wt, ra, Wt, rb, JK);
         const v = this.Abb[a * nb + b] * invVar - dot + (a === b ? this.prior[a] : 0);
         LS[a * nb + b] = v;
         LS[b * nb + a] = v;
@@ -139,10 +138,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
       }
     }
     for (let p = 0; p < nb; p++) {
-      const row = p * JK;
-      let dot = 0;
-      for (let r = 0; r < JK; r++) dot += Wt[row + r] * c[nb + r];
-      c[p] -= dot;
+      c[p] -= dotAt(Wt, p * JK, c, nb, JK);
     }
     const beta = c.subarray(0, nb);
     solveLower(this.LS, nb, beta);
@@ -156,9 +152,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     const { nb, J, K, JK, L, Wt } = this;
     solveLowerTransposed(this.LS, nb, z.subarray(0, nb));
     for (let p = 0; p < nb; p++) {
-      const row = p * JK;
-      const x = z[p];
-      for (let r = 0; r < JK; r++) z[nb + r] -= x * Wt[row + r];
+      addScaledAt(z, nb, -z[p], Wt, p * JK, JK);
     }
     for (let j = 0; j < J; j++) {
       const r0 = nb + j * K;
@@ -187,11 +181,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     }
     for (let m = 0; m < nb; m++) {
       const um = m * JK;
-      for (let p = 0; p <= m; p++) {
-        const f = LSinv[m * nb + p];
-        const row = p * JK;
-        for (let r = 0; r < JK; r++) U[um + r] += f * Wt[row + r];
-      }
+      for (let p = 0; p <= m; p++) addScaledAt(U, um, LSinv[m * nb + p], Wt, p * JK, JK);
       for (let j = 0; j < J; j++) {
         const u0 = um + j * K;
         const m0 = j * K * K;
@@ -275,4 +265,27 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     }
     return quad;
   }
+}
+
+// The loops over a whole row of W (JK long) are small functions of their own: inlined in place,
+// V8 compiled them on-stack and threw the compiled loop away at every exit (59 deoptimisations
+// in one cold Tomz & Weeks fit).
+
+/** Σ_r x[xi + r]·y[yi + r] over r < n, in order. */
+function dotAt(x: Float64Array, xi: number, y: Float64Array, yi: number, n: number): number {
+  let dot = 0;
+  for (let r = 0; r < n; r++) dot += x[xi + r] * y[yi + r];
+  return dot;
+}
+
+/** y[yi + r] += f·x[xi + r] for r < n. */
+function addScaledAt(
+  y: Float64Array,
+  yi: number,
+  f: number,
+  x: Float64Array,
+  xi: number,
+  n: number,
+): void {
+  for (let r = 0; r < n; r++) y[yi + r] += f * x[xi + r];
 }
