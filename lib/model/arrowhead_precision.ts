@@ -86,18 +86,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
       if (!choleskyInPlace(Lj, K)) return false;
     }
     // Row p of Wᵀ: W_j[·, p] = L_j⁻¹ (A_jβ[·, p]/σ²) for every level j.
-    for (let p = 0; p < nb; p++) {
-      const row = p * JK;
-      for (let j = 0; j < J; j++) {
-        const l0 = j * K * K;
-        const r0 = row + j * K;
-        for (let k = 0; k < K; k++) {
-          let x = AbrT[r0 + k] * invVar;
-          for (let i = 0; i < k; i++) x -= L[l0 + k * K + i] * Wt[r0 + i];
-          Wt[r0 + k] = x / L[l0 + k * K + k];
-        }
-      }
-    }
+    for (let p = 0; p < nb; p++) levelSolvesOfRow(Wt, AbrT, L, p * JK, J, K, invVar);
     // S = A_ββ/σ² + Λ_β − W Wᵀ (over β), then L_S.
     for (let a = 0; a < nb; a++) {
       const ra = a * JK;
@@ -168,11 +157,7 @@ export class ArrowheadPrecision implements CoefficientPrecision {
   inverseBlocks(betaVariance: Float64Array, termBlocks: readonly Float64Array[]): void {
     const { nb, J, K, JK, L, Wt, U, M, Linv } = this;
     const LSinv = invertLower(this.LS, nb, this.LSinv);
-    for (let p = 0; p < nb; p++) {
-      let s = 0;
-      for (let m = p; m < nb; m++) s += LSinv[m * nb + p] * LSinv[m * nb + p];
-      betaVariance[p] = s;
-    }
+    for (let p = 0; p < nb; p++) betaVariance[p] = columnSquares(LSinv, nb, p);
     // U = L_S⁻¹ Wᵀ, row by row; M_j = I + U_jᵀ U_j accumulated over U's rows.
     U.fill(0);
     M.fill(0);
@@ -182,33 +167,14 @@ export class ArrowheadPrecision implements CoefficientPrecision {
     for (let m = 0; m < nb; m++) {
       const um = m * JK;
       for (let p = 0; p <= m; p++) addScaledAt(U, um, LSinv[m * nb + p], Wt, p * JK, JK);
-      for (let j = 0; j < J; j++) {
-        const u0 = um + j * K;
-        const m0 = j * K * K;
-        for (let a = 0; a < K; a++) {
-          const ua = U[u0 + a];
-          for (let b = 0; b <= a; b++) M[m0 + a * K + b] += ua * U[u0 + b];
-        }
-      }
+      addLevelGrams(M, U, um, J, K);
     }
     const out = termBlocks[0];
     for (let j = 0; j < J; j++) {
       const l0 = j * K * K;
       // block = L_j⁻ᵀ M_j L_j⁻¹ (M_j's lower triangle is filled).
       invertLower(L.subarray(l0, l0 + K * K), K, Linv);
-      for (let a = 0; a < K; a++) {
-        for (let b = 0; b <= a; b++) {
-          let s = 0;
-          for (let m = a; m < K; m++) {
-            let t = 0;
-            for (let n = b; n < K; n++) {
-              t += (m >= n ? M[l0 + m * K + n] : M[l0 + n * K + m]) * Linv[n * K + b];
-            }
-            s += Linv[m * K + a] * t;
-          }
-          out[l0 + a * K + b] = out[l0 + b * K + a] = s;
-        }
-      }
+      sandwichBlock(out, M, Linv, l0, K);
     }
   }
 
@@ -267,9 +233,31 @@ export class ArrowheadPrecision implements CoefficientPrecision {
   }
 }
 
-// The loops over a whole row of W (JK long) are small functions of their own: inlined in place,
-// V8 compiled them on-stack and threw the compiled loop away at every exit (59 deoptimisations
-// in one cold Tomz & Weeks fit).
+// The loops over a whole row of W (JK long) are small functions of their own. Inlined, V8
+// compiled them on-stack and threw the compiled loop away at every exit (59 deoptimisations in one
+// cold Tomz & Weeks fit), and `factor`'s compiled code, made before its row loop had run, left it
+// at that loop on every call (15 times in a row).
+
+/** Row `row` of Wᵀ: for each level j, W_j[·, p] = L_j⁻¹ (A_jβ[·, p]/σ²) by forward substitution. */
+function levelSolvesOfRow(
+  Wt: Float64Array,
+  AbrT: Float64Array,
+  L: Float64Array,
+  row: number,
+  J: number,
+  K: number,
+  invVar: number,
+): void {
+  for (let j = 0; j < J; j++) {
+    const l0 = j * K * K;
+    const r0 = row + j * K;
+    for (let k = 0; k < K; k++) {
+      let x = AbrT[r0 + k] * invVar;
+      for (let i = 0; i < k; i++) x -= L[l0 + k * K + i] * Wt[r0 + i];
+      Wt[r0 + k] = x / L[l0 + k * K + k];
+    }
+  }
+}
 
 /** Σ_r x[xi + r]·y[yi + r] over r < n, in order. */
 function dotAt(x: Float64Array, xi: number, y: Float64Array, yi: number, n: number): number {
@@ -288,4 +276,46 @@ function addScaledAt(
   n: number,
 ): void {
   for (let r = 0; r < n; r++) y[yi + r] += f * x[xi + r];
+}
+
+/** Σ_{m ≥ p} A[m, p]² for lower-triangular A (n × n): column p's sum of squares. */
+function columnSquares(A: Float64Array, n: number, p: number): number {
+  let s = 0;
+  for (let m = p; m < n; m++) s += A[m * n + p] * A[m * n + p];
+  return s;
+}
+
+/** M_j += u_j u_jᵀ (lower triangles) for every level j of U's row starting at `um`. */
+function addLevelGrams(M: Float64Array, U: Float64Array, um: number, J: number, K: number): void {
+  for (let j = 0; j < J; j++) {
+    const u0 = um + j * K;
+    const m0 = j * K * K;
+    for (let a = 0; a < K; a++) {
+      const ua = U[u0 + a];
+      for (let b = 0; b <= a; b++) M[m0 + a * K + b] += ua * U[u0 + b];
+    }
+  }
+}
+
+/** out_j = L_j⁻ᵀ M_j L_j⁻¹ (symmetric; M_j's lower triangle filled) at offset `l0`, `Linv` = L_j⁻¹. */
+function sandwichBlock(
+  out: Float64Array,
+  M: Float64Array,
+  Linv: Float64Array,
+  l0: number,
+  K: number,
+): void {
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let m = a; m < K; m++) {
+        let t = 0;
+        for (let n = b; n < K; n++) {
+          t += (m >= n ? M[l0 + m * K + n] : M[l0 + n * K + m]) * Linv[n * K + b];
+        }
+        s += Linv[m * K + a] * t;
+      }
+      out[l0 + a * K + b] = out[l0 + b * K + a] = s;
+    }
+  }
 }
