@@ -125,6 +125,7 @@ export async function fitModelInternal(
         onProgress: progress.onProgress,
         signal: resolved.signal,
         keepPartial: resolved.keepPartial,
+        denseStart: plan.metric.denseStart,
       }, pool);
     } finally {
       await progress.finish();

@@ -49,6 +49,11 @@ const JOINTLY_CENTRED: MetricChoice = {
 export interface MetricChoice {
   metric: "diag" | "dense";
   reason: string;
+  /**
+   * Start warmup's dense metric from the Laplace covariance at the mode (SampleOptions
+   * `denseStart`): where the pilot found the posterior's correlations there.
+   */
+  denseStart?: boolean;
 }
 
 /**
@@ -115,7 +120,9 @@ export function chooseMetric(
       metric: "dense",
       reason: `auto: dense, the pilot's posterior correlations have condition number ${k} ` +
         `(≥ ${DENSE_CONDITION}): a diagonal metric would need about √${k} times more leapfrog ` +
-        "steps per draw, up to saturating the tree depth",
+        "steps per draw, up to saturating the tree depth; warmup starts from the Laplace " +
+        "covariance at the mode",
+      denseStart: true,
     }
     : {
       metric: "diag",

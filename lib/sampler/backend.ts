@@ -48,6 +48,13 @@ export interface SampleOptions extends SampleSettings {
    * pool only; the WebGPU backend ignores it and throws without draws. Default false.
    */
   keepPartial?: boolean;
+  /**
+   * With metric "dense" and warmupStart "laplace" (CPU): the first metric is the Laplace
+   * approximation's full covariance at the mode, not its diagonal, so warmup starts with the
+   * posterior's correlations; for targets whose mode describes the posterior (no varying effects
+   * sampled: `fit()` sets it where its pilot chose the dense metric). Default false.
+   */
+  denseStart?: boolean;
 }
 
 export interface SampleProgress {

@@ -9,7 +9,7 @@
 import { HetfxError } from "../errors.ts";
 import { allocateChainDraws, type ChainDraws, type SamplerTarget } from "./backend.ts";
 import { SamplingCancelled, truncateChain } from "./cancellation.ts";
-import { laplaceStart } from "./laplace_metric.ts";
+import { laplaceCovariance, laplaceStart } from "./laplace_metric.ts";
 import { usablePoint } from "./log_density.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
@@ -127,6 +127,16 @@ function warmupStart(
     state,
     new KeyedStream(options.seed, chain, MAX_INIT_TRIES, Streams.init),
   );
+  if (options.metric === "dense" && options.denseStart) {
+    const covariance = laplaceCovariance(target, start.mode);
+    if (covariance !== null) {
+      try {
+        return { state: start.state, startMetric: denseMetric(covariance, target.dim) };
+      } catch {
+        // Not positive definite in floating point: the diagonal start below.
+      }
+    }
+  }
   return { state: start.state, startMetric: asMetric(start.inverseMetric, options.metric) };
 }
 

@@ -213,7 +213,7 @@ export function climbAndRefine(
  * the metric (the rest by finite differences), then a draw mode + √(inverse metric)·z from the
  * diagonal Laplace approximation (z from `rng`, the chain's own stream, so chains differ), or the
  * mode itself when the draw's density or gradient is not finite (`initial` when the mode's is not
- * either); and the inverse metric.
+ * either); the inverse metric, and the mode (for {@link laplaceCovariance}).
  *
  * @example
  * ```ts
@@ -229,7 +229,7 @@ export function laplaceStart(
   target: SamplerTarget,
   initial: NutsState,
   rng: KeyedStream,
-): { state: NutsState; inverseMetric: Float64Array } {
+): { state: NutsState; inverseMetric: Float64Array; mode: Float64Array } {
   const { mode, known } = climbAndRefine(target, initial.position);
   const inverseMetric = curvatureInverse(target, mode, known);
   const dim = target.dim;
@@ -241,6 +241,83 @@ export function laplaceStart(
     position.set(mode);
     logDensity = target.logDensityGradient(position, gradient);
   }
-  if (!usablePoint(logDensity, gradient)) return { state: initial, inverseMetric };
-  return { state: { position, logDensity, gradient }, inverseMetric };
+  if (!usablePoint(logDensity, gradient)) return { state: initial, inverseMetric, mode };
+  return { state: { position, logDensity, gradient }, inverseMetric, mode };
+}
+
+/**
+ * The Laplace approximation's covariance at `mode` (d × d, row-major): the inverse of minus the
+ * Hessian, each column of the Hessian from central differences of the gradient (2·d gradients),
+ * symmetrised. Null when a gradient is not finite or minus the Hessian is not positive definite.
+ * A dense metric's start where the mode describes the posterior (SampleOptions `denseStart`).
+ *
+ * @example
+ * ```ts
+ * import { laplaceCovariance } from "./laplace_metric.ts";
+ * // log p = −(q₀² + q₀q₁ + q₁²): −H = [[2, 1], [1, 2]], covariance [[2, −1], [−1, 2]] / 3.
+ * const target = {
+ *   dim: 2,
+ *   logDensityGradient: (q: Float64Array, g: Float64Array) => {
+ *     g[0] = -(2 * q[0] + q[1]);
+ *     g[1] = -(q[0] + 2 * q[1]);
+ *     return -(q[0] * q[0] + q[0] * q[1] + q[1] * q[1]);
+ *   },
+ * };
+ * const c = laplaceCovariance(target, new Float64Array(2))!;
+ * console.assert(Math.abs(c[0] - 2 / 3) < 1e-9 && Math.abs(c[1] + 1 / 3) < 1e-9);
+ * ```
+ */
+export function laplaceCovariance(target: LogDensity, mode: Float64Array): Float64Array | null {
+  const d = target.dim;
+  const H = new Float64Array(d * d);
+  const point = Float64Array.from(mode);
+  const gPlus = new Float64Array(d);
+  const gMinus = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    const h = 1e-4 * Math.max(1, Math.abs(mode[i]));
+    point[i] = mode[i] + h;
+    const a = target.logDensityGradient(point, gPlus);
+    point[i] = mode[i] - h;
+    const b = target.logDensityGradient(point, gMinus);
+    point[i] = mode[i];
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
+    for (let j = 0; j < d; j++) H[j * d + i] = -(gPlus[j] - gMinus[j]) / (2 * h);
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) H[i * d + j] = H[j * d + i] = 0.5 * (H[i * d + j] + H[j * d + i]);
+  }
+  return inverseOfPositive(H, d);
+}
+
+/** A⁻¹ for symmetric positive definite A (d × d) through its Cholesky factor; null if not PD. */
+function inverseOfPositive(A: Float64Array, d: number): Float64Array | null {
+  const L = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    let s = A[j * d + j];
+    for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
+    if (!(s > 0) || !Number.isFinite(s)) return null;
+    const ljj = Math.sqrt(s);
+    L[j * d + j] = ljj;
+    for (let i = j + 1; i < d; i++) {
+      let t = A[i * d + j];
+      for (let k = 0; k < j; k++) t -= L[i * d + k] * L[j * d + k];
+      L[i * d + j] = t / ljj;
+    }
+  }
+  // Column c of A⁻¹: solve L y = e_c, then Lᵀ x = y.
+  const out = new Float64Array(d * d);
+  const y = new Float64Array(d);
+  for (let c = 0; c < d; c++) {
+    for (let i = 0; i < d; i++) {
+      let t = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) t -= L[i * d + k] * y[k];
+      y[i] = t / L[i * d + i];
+    }
+    for (let i = d - 1; i >= 0; i--) {
+      let t = y[i];
+      for (let k = i + 1; k < d; k++) t -= L[k * d + i] * out[k * d + c];
+      out[i * d + c] = t / L[i * d + i];
+    }
+  }
+  return out;
 }

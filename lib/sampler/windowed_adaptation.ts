@@ -144,9 +144,12 @@ export class WelfordEstimator {
   /**
    * Stan's regularised estimate (n/(n+5))·S + 1e-3·(5/(n+5))·I, S the sample (co)variance with
    * denominator n − 1 (diagonal entries only when not dense; exactly symmetric when dense). A
-   * dense estimate from fewer than {@link DENSE_DRAWS_PER_DIM}·dim draws keeps only S's diagonal.
+   * dense estimate from fewer than {@link DENSE_DRAWS_PER_DIM}·dim draws takes its variances from
+   * S and its correlations from `current` (the metric in use, d × d; none given or a diagonal one:
+   * no covariances), so that a dense start (a Laplace covariance) keeps its correlations until a
+   * window has draws enough to estimate them.
    */
-  regularized(): Float64Array {
+  regularized(current?: Float64Array): Float64Array {
     const n = this.n;
     const d = this.dim;
     const out = new Float64Array(this.m2.length);
@@ -157,13 +160,19 @@ export class WelfordEstimator {
       // Too few draws: covariances dropped (a diagonal estimate). The Welford update is symmetric
       // only up to rounding, so the two triangles are averaged.
       const covariances = n >= DENSE_DRAWS_PER_DIM * d;
+      for (let i = 0; i < d; i++) out[i * d + i] += shrink;
       for (let i = 0; i < d; i++) {
         for (let j = 0; j < i; j++) {
-          const s = covariances ? 0.5 * (out[i * d + j] + out[j * d + i]) : 0;
+          // Too few draws: the current metric's correlations, with this window's variances.
+          const s = covariances
+            ? 0.5 * (out[i * d + j] + out[j * d + i])
+            : current !== undefined
+            ? current[i * d + j] / Math.sqrt(current[i * d + i] * current[j * d + j]) *
+              Math.sqrt(out[i * d + i] * out[j * d + j])
+            : 0;
           out[i * d + j] = s;
           out[j * d + i] = s;
         }
-        out[i * d + i] += shrink;
       }
     } else for (let i = 0; i < d; i++) out[i] += shrink;
     for (let k = 0; k < out.length; k++) {
@@ -252,7 +261,7 @@ export function windowAdaptationUpdate(
     i < schedule.numWarmup - schedule.termBuffer && schedule.windows.length > 0;
   if (inSlowPhase) estimator.add(position);
   if (schedule.windows.some((w) => w.end === i)) {
-    const estimate = estimator.regularized();
+    const estimate = estimator.regularized(metric.kind === "dense" ? metric.inverse : undefined);
     metric = metric.kind === "diag" ? diagMetric(estimate) : denseMetric(estimate, estimator.dim);
     estimator.restart();
     stepSize = refindStepSize(stepSize, metric);

@@ -50,6 +50,20 @@ Deno.test("fit: metric auto picks dense for correlated predictors; no tree-depth
   // ≳ 3 levels deeper; the dense one has none at depth 10. A margin of 1.5 levels is far
   // outside the run-to-run variation of a 300-draw mean tree depth (≲ 0.1).
   assert.ok(Math.max(...depth(auto)) < 10, "dense: a tree at the maximum depth");
+  // The pilot's choice starts warmup from the Laplace covariance (denseStart), so warmup trees are
+  // about as long as sampling's: with a diagonal start the first 250 iterations ran 2.35 times the
+  // sampling's leapfrog steps per iteration (bench/README.md, the 1000-row version).
+  assert.match(auto.info.metricReason ?? "", /warmup starts from the Laplace covariance/);
+  const perIteration = (fit: typeof auto, phase: "warmup" | "sampling") =>
+    fit.chains.reduce(
+      (s, c) =>
+        s + (phase === "warmup" ? c.warmupLeapfrog! : c.nLeapfrog.reduce((a, b) => a + b, 0)),
+      0,
+    ) / (phase === "warmup" ? options.warmup : options.draws) / options.chains;
+  assert.ok(
+    perIteration(auto, "warmup") < 1.5 * perIteration(auto, "sampling"),
+    `${perIteration(auto, "warmup")} vs ${perIteration(auto, "sampling")}`,
+  );
   assert.ok(
     mean(depth(diag)) > mean(depth(auto)) + 1.5,
     `${mean(depth(diag))} vs ${mean(depth(auto))}`,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   climbToMode,
+  laplaceCovariance,
   laplaceInverseMetric,
   laplaceStart,
 } from "../../lib/sampler/laplace_metric.ts";
@@ -183,4 +184,39 @@ Deno.test("SBC simulation 22 of the Tomz & Weeks model fits at seed 100025 (Lapl
     fit.draws("sigma").every((s) => s > sigma / 2 && s < sigma * 2),
     `sigma near its true ${sigma}`,
   );
+});
+
+Deno.test("laplaceCovariance: the inverse of minus the Hessian at the mode; null where not concave", () => {
+  // A Gaussian with precision P: central differences of its linear gradient are exact up to
+  // rounding (~1e-12 relative here), so the covariance is P⁻¹.
+  const P = [[2, 0.9, 0], [0.9, 1, -0.3], [0, -0.3, 0.5]];
+  const gaussian = {
+    dim: 3,
+    logDensityGradient(q: Float64Array, g: Float64Array) {
+      let f = 0;
+      for (let i = 0; i < 3; i++) {
+        g[i] = 0;
+        for (let j = 0; j < 3; j++) g[i] -= P[i][j] * (q[j] - 1);
+        f += 0.5 * (q[i] - 1) * g[i];
+      }
+      return f;
+    },
+  };
+  const cov = laplaceCovariance(gaussian, Float64Array.from([1, 1, 1]))!;
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      let pc = 0;
+      for (let k = 0; k < 3; k++) pc += P[i][k] * cov[k * 3 + j];
+      assert.ok(Math.abs(pc - (i === j ? 1 : 0)) < 1e-8, `(P·Σ)[${i}][${j}] = ${pc}`);
+    }
+  }
+  const saddle = {
+    dim: 2,
+    logDensityGradient(q: Float64Array, g: Float64Array) {
+      g[0] = -q[0];
+      g[1] = q[1];
+      return -0.5 * q[0] * q[0] + 0.5 * q[1] * q[1];
+    },
+  };
+  assert.equal(laplaceCovariance(saddle, new Float64Array(2)), null);
 });

@@ -91,6 +91,31 @@ Deno.test("a dense estimate keeps the covariances only from 3 draws per dimensio
   }
 });
 
+Deno.test("too few draws for covariances: the current metric's correlations with the window's variances", () => {
+  const d = 3;
+  const est = new WelfordEstimator(d, true);
+  let u = 5;
+  const uniform = () => (u = (u * 16807) % 2147483647) / 2147483647 - 0.5;
+  for (let k = 0; k < 5; k++) est.add(Float64Array.from([uniform(), 2 * uniform(), 3 * uniform()]));
+  // A current metric with correlations 0.5 (0, 1), −0.25 (0, 2), 0 (1, 2) and other scales.
+  const current = Float64Array.from([4, 1, -2, 1, 1, 0, -2, 0, 16]);
+  const plain = est.regularized();
+  const kept = est.regularized(current);
+  const corr = (m: Float64Array, i: number, j: number) =>
+    m[i * d + j] / Math.sqrt(m[i * d + i] * m[j * d + j]);
+  for (let i = 0; i < d; i++) {
+    assert.equal(kept[i * d + i], plain[i * d + i], "the window's own variances");
+    for (let j = 0; j < i; j++) {
+      assert.equal(plain[i * d + j], 0);
+      assert.ok(Math.abs(corr(kept, i, j) - corr(current, i, j)) < 1e-12, `${i},${j}`);
+      assert.equal(kept[i * d + j], kept[j * d + i]);
+    }
+  }
+  // With draws enough the current metric plays no part.
+  for (let k = 0; k < 4; k++) est.add(Float64Array.from([uniform(), 2 * uniform(), 3 * uniform()]));
+  assert.deepEqual(est.regularized(current), est.regularized());
+});
+
 Deno.test("a window end replaces the metric, re-finds the step size and restarts averaging", () => {
   let s = windowAdaptationInit(1, "diag", 100, 0.5);
   const refinds: number[] = [];
