@@ -12,7 +12,7 @@ import { resolvePrior } from "../spec/priors.ts";
 import { type DefaultPriors, defaultPriors, defaultPriorsAt } from "../families/default_priors.ts";
 import { type Family, familyOf } from "../families/mod.ts";
 import { validateSpec } from "../spec/validate.ts";
-import { designColumns } from "./design.ts";
+import { type ConstantColumns, designColumns } from "./design.ts";
 import { type TreatmentContrast, treatmentContrasts } from "../spec/treatment_coding.ts";
 import type {
   CompiledData,
@@ -138,7 +138,9 @@ export function compileModel(
   const contrasts = spec.treatment === null
     ? []
     : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
-  const design = populationDesign(spec, table, agg, hasIntercept, contrasts);
+  // The terms' constant derivative columns, shared (lib/model/design.ts).
+  const constantColumns: ConstantColumns = new Map();
+  const design = populationDesign(spec, table, agg, hasIntercept, contrasts, constantColumns);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation (aggregated data: the outcome checks their sums allow;
   // separation needs the rows).
@@ -152,7 +154,16 @@ export function compileModel(
   const bOffset = firstFixed;
 
   // Varying-effect terms add W columns when needed (`design` grows in place).
-  const varying = varyingTerms(spec, table, design, defaults, agg, hasIntercept, contrasts);
+  const varying = varyingTerms(
+    spec,
+    table,
+    design,
+    defaults,
+    agg,
+    hasIntercept,
+    contrasts,
+    constantColumns,
+  );
   const { terms, termKeys, varyingDerivatives, varyingTermNames } = varying;
   let offset = varying.offset;
   // The family's parameters (sigma, nu, …) follow the varying effects. Their priors are
@@ -384,6 +395,7 @@ function populationDesign(
   agg: AggregateInput | null,
   hasIntercept: boolean,
   contrasts: readonly TreatmentContrast[],
+  constantColumns: ConstantColumns,
 ) {
   const n = table.nRows;
   const fixed = designColumns(
@@ -393,6 +405,7 @@ function populationDesign(
     spec.intercept,
     spec.treatmentReference,
     contrasts,
+    constantColumns,
   );
   const nFixed = fixed.length;
   const fixedMeans = new Float64Array(nFixed);
@@ -460,6 +473,7 @@ function varyingTerms(
   agg: AggregateInput | null,
   hasIntercept: boolean,
   contrasts: readonly TreatmentContrast[],
+  constantColumns: ConstantColumns,
 ) {
   const n = table.nRows;
   const { fixed, fixedMeans, columns, columnNames, derivatives, vars, centres } = design;
@@ -519,6 +533,7 @@ function varyingTerms(
       g.intercept,
       spec.treatmentReference,
       contrasts,
+      constantColumns,
     );
     for (const slope of slopes) {
       const k = coefNames.length;

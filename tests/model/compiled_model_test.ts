@@ -4,11 +4,14 @@
  * and the compressed likelihood against a row-by-row one computed from brms-named draws.
  *
  * Also covers: compile.ts, compiled_data.ts (cells and patterns give the row-by-row
- * likelihood), design.ts (the factor's b_fmid, b_fhi columns), varying_effects.ts,
+ * likelihood), design.ts (the factor's b_fmid, b_fhi columns; shared constant derivative columns),
+ * varying_effects.ts,
  * term_geometry.ts (every geometry), posterior/generated.ts (draws named as brms names them).
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
+import { type ConstantColumns, designColumns } from "../../lib/model/design.ts";
+import { makeTable } from "../../lib/data/table.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { generateQuantities, varyingName } from "../../lib/posterior/generated.ts";
 import { allocateChainDraws } from "../../lib/sampler/backend.ts";
@@ -379,3 +382,22 @@ for (const family of ["gaussian", "bernoulli"] as const) {
     });
   }
 }
+
+Deno.test("designColumns: a shared map gives every term the same constant derivative column", () => {
+  const t = makeTable({
+    treat: { kind: "number", values: Float64Array.of(0, 1, 1, 0) },
+    x: { kind: "number", values: Float64Array.of(2, 3, 5, 7) },
+  });
+  const shared: ConstantColumns = new Map();
+  const a = designColumns(t, ["treat", "treat:x"], "treat", true, undefined, undefined, shared);
+  const b = designColumns(t, ["treat"], "treat", true, undefined, undefined, shared);
+  // The treatment's own column changes by 1 (high − low) on every row: one array for both calls.
+  assert.deepEqual([...a[0].derivatives![0]], [1, 1, 1, 1]);
+  assert.equal(b[0].derivatives![0], a[0].derivatives![0]);
+  // treat:x changes by x: its own array, not shared.
+  assert.deepEqual([...a[1].derivatives![0]], [2, 3, 5, 7]);
+  // Without a map each call has its own copy, equal.
+  const c = designColumns(t, ["treat"], "treat");
+  assert.notEqual(c[0].derivatives![0], a[0].derivatives![0]);
+  assert.deepEqual(c[0].derivatives![0], a[0].derivatives![0]);
+});
