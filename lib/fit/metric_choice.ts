@@ -19,7 +19,7 @@ import { CompiledModel } from "../model/compiled_model.ts";
 import { CollapsedGaussian } from "../model/collapsed_gaussian.ts";
 import { levelCollapses } from "../model/collapsed_target.ts";
 import type { LogDensity } from "../sampler/log_density.ts";
-import { climbToMode } from "../sampler/laplace_metric.ts";
+import { climbToMode, negativeHessian } from "../sampler/laplace_metric.ts";
 import { findInitialPoint } from "../sampler/chain_runner.ts";
 import { choleskyInPlace, invertLower } from "../model/_dense.ts";
 import type { InferenceMethod } from "../posterior/fit_result.ts";
@@ -152,24 +152,7 @@ export function pilotCorrelationCondition(target: LogDensity, seed: number): num
   const dim = target.dim;
   const mode = climbToMode(target, findInitialPoint(target, seed, 0).position);
   // −H by central differences of the gradient, symmetrised.
-  const negH = new Float64Array(dim * dim);
-  const point = Float64Array.from(mode);
-  const gPlus = new Float64Array(dim);
-  const gMinus = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) {
-    const h = 1e-5 * Math.max(1, Math.abs(mode[i]));
-    point[i] = mode[i] + h;
-    target.logDensityGradient(point, gPlus);
-    point[i] = mode[i] - h;
-    target.logDensityGradient(point, gMinus);
-    point[i] = mode[i];
-    for (let j = 0; j < dim; j++) negH[j * dim + i] = -(gPlus[j] - gMinus[j]) / (2 * h);
-  }
-  for (let i = 0; i < dim; i++) {
-    for (let j = 0; j < i; j++) {
-      negH[i * dim + j] = negH[j * dim + i] = 0.5 * (negH[i * dim + j] + negH[j * dim + i]);
-    }
-  }
+  const negH = negativeHessian(target, mode, 1e-5);
   if (!negH.every(Number.isFinite) || !choleskyInPlace(negH, dim)) return null;
   // Σ = (−H)⁻¹ = L⁻ᵀL⁻¹, then its correlation matrix.
   const Li = invertLower(negH, dim, new Float64Array(dim * dim));

@@ -9,6 +9,7 @@ import { type LogDensity, usablePoint } from "./log_density.ts";
 import type { SamplerTarget } from "./backend.ts";
 import type { NutsState } from "./nuts.ts";
 import type { KeyedStream } from "../math/rng.ts";
+import { choleskyLower } from "./metric.ts";
 
 /** Most L-BFGS iterations; the point need not be the exact mode, only its neighbourhood. */
 const MAX_ITERATIONS = 200;
@@ -269,42 +270,11 @@ export function laplaceStart(
  */
 export function laplaceCovariance(target: LogDensity, mode: Float64Array): Float64Array | null {
   const d = target.dim;
-  const H = new Float64Array(d * d);
-  const point = Float64Array.from(mode);
-  const gPlus = new Float64Array(d);
-  const gMinus = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    const h = 1e-4 * Math.max(1, Math.abs(mode[i]));
-    point[i] = mode[i] + h;
-    const a = target.logDensityGradient(point, gPlus);
-    point[i] = mode[i] - h;
-    const b = target.logDensityGradient(point, gMinus);
-    point[i] = mode[i];
-    if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
-    for (let j = 0; j < d; j++) H[j * d + i] = -(gPlus[j] - gMinus[j]) / (2 * h);
-  }
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < i; j++) H[i * d + j] = H[j * d + i] = 0.5 * (H[i * d + j] + H[j * d + i]);
-  }
-  return inverseOfPositive(H, d);
-}
-
-/** A⁻¹ for symmetric positive definite A (d × d) through its Cholesky factor; null if not PD. */
-function inverseOfPositive(A: Float64Array, d: number): Float64Array | null {
-  const L = new Float64Array(d * d);
-  for (let j = 0; j < d; j++) {
-    let s = A[j * d + j];
-    for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
-    if (!(s > 0) || !Number.isFinite(s)) return null;
-    const ljj = Math.sqrt(s);
-    L[j * d + j] = ljj;
-    for (let i = j + 1; i < d; i++) {
-      let t = A[i * d + j];
-      for (let k = 0; k < j; k++) t -= L[i * d + k] * L[j * d + k];
-      L[i * d + j] = t / ljj;
-    }
-  }
-  // Column c of A⁻¹: solve L y = e_c, then Lᵀ x = y.
+  const negH = negativeHessian(target, mode, 1e-4);
+  if (!negH.every(Number.isFinite)) return null;
+  const L = choleskyLower(negH, d);
+  if (typeof L === "number") return null;
+  // Column c of (−H)⁻¹: solve L y = e_c, then Lᵀ x = y.
   const out = new Float64Array(d * d);
   const y = new Float64Array(d);
   for (let c = 0; c < d; c++) {
@@ -320,4 +290,44 @@ function inverseOfPositive(A: Float64Array, d: number): Float64Array | null {
     }
   }
   return out;
+}
+
+/**
+ * Minus the Hessian of the log density at `mode` (d × d, row-major), column i from central
+ * differences of the gradient with step `relativeStep`·max(1, |mode_i|), symmetrised (2·d
+ * gradients). Entries are not finite where a gradient was not.
+ *
+ * @example
+ * ```ts
+ * import { negativeHessian } from "./laplace_metric.ts";
+ * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -3 * q[0]; return -1.5 * q[0] * q[0]; } };
+ * console.assert(Math.abs(negativeHessian(target, new Float64Array(1), 1e-4)[0] - 3) < 1e-9);
+ * ```
+ */
+export function negativeHessian(
+  target: LogDensity,
+  mode: Float64Array,
+  relativeStep: number,
+): Float64Array {
+  const d = target.dim;
+  const negH = new Float64Array(d * d);
+  const point = Float64Array.from(mode);
+  const gPlus = new Float64Array(d);
+  const gMinus = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    const h = relativeStep * Math.max(1, Math.abs(mode[i]));
+    point[i] = mode[i] + h;
+    const a = target.logDensityGradient(point, gPlus);
+    point[i] = mode[i] - h;
+    const b = target.logDensityGradient(point, gMinus);
+    point[i] = mode[i];
+    if (!Number.isFinite(a) || !Number.isFinite(b)) gPlus.fill(NaN);
+    for (let j = 0; j < d; j++) negH[j * d + i] = -(gPlus[j] - gMinus[j]) / (2 * h);
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      negH[i * d + j] = negH[j * d + i] = 0.5 * (negH[i * d + j] + negH[j * d + i]);
+    }
+  }
+  return negH;
 }

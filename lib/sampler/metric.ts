@@ -51,6 +51,36 @@ export function diagMetric(inverse: Float64Array): DiagMetric {
 }
 
 /**
+ * The lower Cholesky factor L (L Lᵀ = a) of a symmetric positive definite `dim` × `dim` matrix
+ * (row-major; only its lower triangle is read), or the row at which it fails: a matrix that is not
+ * positive definite in floating point.
+ *
+ * @example
+ * ```ts
+ * import { choleskyLower } from "./metric.ts";
+ * const l = choleskyLower(new Float64Array([4, 2, 2, 2]), 2) as Float64Array;
+ * console.assert(l[0] === 2 && l[2] === 1 && l[3] === 1);
+ * console.assert(choleskyLower(new Float64Array([1, 2, 2, 1]), 2) === 1);
+ * ```
+ */
+export function choleskyLower(a: Float64Array, dim: number): Float64Array | number {
+  const l = new Float64Array(dim * dim);
+  for (let j = 0; j < dim; j++) {
+    let d = a[j * dim + j];
+    for (let k = 0; k < j; k++) d -= l[j * dim + k] * l[j * dim + k];
+    if (!(d > 0) || !Number.isFinite(d)) return j;
+    const ljj = Math.sqrt(d);
+    l[j * dim + j] = ljj;
+    for (let i = j + 1; i < dim; i++) {
+      let s = a[i * dim + j];
+      for (let k = 0; k < j; k++) s -= l[i * dim + k] * l[j * dim + k];
+      l[i * dim + j] = s / ljj;
+    }
+  }
+  return l;
+}
+
+/**
  * A dense metric from M⁻¹ (row-major, symmetric positive definite); computes its Cholesky factor.
  *
  * @example
@@ -66,23 +96,12 @@ export function denseMetric(inverse: Float64Array, dim: number): DenseMetric {
       `Cannot use dense inverse metric: expected ${dim * dim} entries, got ${inverse.length}`,
     );
   }
-  const l = new Float64Array(dim * dim);
-  for (let j = 0; j < dim; j++) {
-    let d = inverse[j * dim + j];
-    for (let k = 0; k < j; k++) d -= l[j * dim + k] * l[j * dim + k];
-    if (!(d > 0) || !Number.isFinite(d)) {
-      throw new HetfxError(
-        "Cannot use dense inverse metric: it is not positive definite (Cholesky failed at " +
-          `row ${j})`,
-      );
-    }
-    const ljj = Math.sqrt(d);
-    l[j * dim + j] = ljj;
-    for (let i = j + 1; i < dim; i++) {
-      let s = inverse[i * dim + j];
-      for (let k = 0; k < j; k++) s -= l[i * dim + k] * l[j * dim + k];
-      l[i * dim + j] = s / ljj;
-    }
+  const l = choleskyLower(inverse, dim);
+  if (typeof l === "number") {
+    throw new HetfxError(
+      "Cannot use dense inverse metric: it is not positive definite (Cholesky failed at " +
+        `row ${l})`,
+    );
   }
   return { kind: "dense", inverse: inverse.slice(), cholesky: l };
 }
