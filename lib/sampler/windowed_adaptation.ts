@@ -157,8 +157,8 @@ export class WelfordEstimator {
     const shrink = 1e-3 * (5 / (n + 5));
     for (let k = 0; k < out.length; k++) out[k] = n > 1 ? w * (this.m2[k] / (n - 1)) : 0;
     if (this.dense) {
-      // Too few draws: covariances dropped (a diagonal estimate). The Welford update is symmetric
-      // only up to rounding, so the two triangles are averaged.
+      // With draws enough, S's covariances: the Welford update is symmetric only up to rounding,
+      // so the two triangles are averaged. Too few: see below.
       const covariances = n >= DENSE_DRAWS_PER_DIM * d;
       for (let i = 0; i < d; i++) out[i * d + i] += shrink;
       for (let i = 0; i < d; i++) {
