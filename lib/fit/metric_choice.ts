@@ -19,9 +19,8 @@ import { CompiledModel } from "../model/compiled_model.ts";
 import { CollapsedGaussian } from "../model/collapsed_gaussian.ts";
 import { levelCollapses } from "../model/collapsed_target.ts";
 import type { LogDensity } from "../sampler/log_density.ts";
-import { climbToMode, negativeHessian } from "../sampler/laplace_metric.ts";
+import { climbToMode, laplaceCovariance } from "../sampler/laplace_metric.ts";
 import { findInitialPoint } from "../sampler/chain_runner.ts";
-import { choleskyInPlace, invertLower } from "../model/_dense.ts";
 import type { InferenceMethod } from "../posterior/fit_result.ts";
 
 /** Condition number of the pilot's posterior correlations from which auto picks dense (√κ = 10). */
@@ -151,19 +150,9 @@ export function chooseMetric(
 export function pilotCorrelationCondition(target: LogDensity, seed: number): number | null {
   const dim = target.dim;
   const mode = climbToMode(target, findInitialPoint(target, seed, 0).position);
-  // −H by central differences of the gradient, symmetrised.
-  const negH = negativeHessian(target, mode, 1e-5);
-  if (!negH.every(Number.isFinite) || !choleskyInPlace(negH, dim)) return null;
-  // Σ = (−H)⁻¹ = L⁻ᵀL⁻¹, then its correlation matrix.
-  const Li = invertLower(negH, dim, new Float64Array(dim * dim));
-  const corr = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let m = i; m < dim; m++) s += Li[m * dim + i] * Li[m * dim + j];
-      corr[i * dim + j] = corr[j * dim + i] = s;
-    }
-  }
+  // Σ = (−H)⁻¹ at the mode, then its correlation matrix.
+  const corr = laplaceCovariance(target, mode, 1e-5);
+  if (corr === null) return null;
   const sd = Float64Array.from({ length: dim }, (_, i) => Math.sqrt(corr[i * dim + i]));
   for (let i = 0; i < dim; i++) {
     for (let j = 0; j < dim; j++) corr[i * dim + j] /= sd[i] * sd[j];

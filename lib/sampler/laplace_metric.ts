@@ -248,8 +248,8 @@ export function laplaceStart(
 
 /**
  * The Laplace approximation's covariance at `mode` (d × d, row-major): the inverse of minus the
- * Hessian, each column of the Hessian from central differences of the gradient (2·d gradients),
- * symmetrised. Null when a gradient is not finite or minus the Hessian is not positive definite.
+ * Hessian, each column of the Hessian from central differences of the gradient (2·d gradients,
+ * step `relativeStep`·max(1, |mode_i|); see {@link negativeHessian}), symmetrised. Null when a gradient is not finite or minus the Hessian is not positive definite.
  * A dense metric's start where the mode describes the posterior (SampleOptions `denseStart`).
  *
  * @example
@@ -268,9 +268,13 @@ export function laplaceStart(
  * console.assert(Math.abs(c[0] - 2 / 3) < 1e-9 && Math.abs(c[1] + 1 / 3) < 1e-9);
  * ```
  */
-export function laplaceCovariance(target: LogDensity, mode: Float64Array): Float64Array | null {
+export function laplaceCovariance(
+  target: LogDensity,
+  mode: Float64Array,
+  relativeStep = 1e-4,
+): Float64Array | null {
   const d = target.dim;
-  const negH = negativeHessian(target, mode, 1e-4);
+  const negH = negativeHessian(target, mode, relativeStep);
   if (!negH.every(Number.isFinite)) return null;
   const L = choleskyLower(negH, d);
   if (typeof L === "number") return null;
@@ -289,6 +293,8 @@ export function laplaceCovariance(target: LogDensity, mode: Float64Array): Float
       out[i * d + c] = t / L[i * d + i];
     }
   }
+  // Exactly symmetric: the lower triangle mirrored (the solves agree with it to rounding).
+  for (let i = 0; i < d; i++) for (let c = i + 1; c < d; c++) out[i * d + c] = out[c * d + i];
   return out;
 }
 
