@@ -23,6 +23,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
+import { choleskyLower } from "../sampler/metric.ts";
 import type { CompiledData, GaussianStats, PatternStats } from "../model/compiled_data.ts";
 import { familyOf } from "../families/mod.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
@@ -845,19 +846,10 @@ function solveSpd(G: Float64Array, h: Float64Array, n: number): Float64Array {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += G[i * n + i];
   const ridge = 1e-10 * (trace / Math.max(n, 1) || 1);
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = G[j * n + j] + ridge;
-    for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
-    if (!(d > 0)) return new Float64Array(n);
-    const ljj = Math.sqrt(d);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let v = G[i * n + j];
-      for (let k = 0; k < j; k++) v -= L[i * n + k] * L[j * n + k];
-      L[i * n + j] = v / ljj;
-    }
-  }
+  const ridged = G.slice(0, n * n);
+  for (let i = 0; i < n; i++) ridged[i * n + i] += ridge;
+  const L = choleskyLower(ridged, n);
+  if (typeof L === "number") return new Float64Array(n);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let v = h[i];
