@@ -23,15 +23,20 @@ export interface FitTimes {
 }
 
 /**
- * How each term's varying effects were parameterised in `data` (fit.info.parameterization).
+ * How each term's varying effects were parameterised in `data` (fit.info.parameterization);
+ * `sdScales` (a collapsed run's, FitRun.sdScales) replaces the sd coordinates `data` records
+ * for NUTS.
  *
  * @example
  * ```ts ignore
- * const info = parameterizationInfo(plan.sampled);
+ * const info = parameterizationInfo(plan.sampled, run.sdScales);
  * ```
  */
-export function parameterizationInfo(data: CompiledData): TermParameterizationInfo[] {
-  return data.terms.map((t) => ({
+export function parameterizationInfo(
+  data: CompiledData,
+  sdScales?: readonly (readonly ("signed" | "log" | "knee")[])[],
+): TermParameterizationInfo[] {
+  return data.terms.map((t, i) => ({
     term: t.group,
     noncentering: Object.fromEntries(
       t.coefNames.map((c, k) => [c, Math.round(t.noncentering[k] * 1000) / 1000]),
@@ -41,7 +46,7 @@ export function parameterizationInfo(data: CompiledData): TermParameterizationIn
     mean_in_coefficients: t.meanInBeta,
     auto: t.auto !== undefined,
     sd_scale: Object.fromEntries(
-      t.coefNames.map((c, k) => [c, t.signedSd?.[k] ? "signed" : "log"]),
+      t.coefNames.map((c, k) => [c, sdScales?.[i][k] ?? (t.signedSd?.[k] ? "signed" : "log")]),
     ),
   }));
 }
@@ -114,7 +119,7 @@ export function assembleFitInfo(
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,
-    parameterization: parameterizationInfo(plan.sampled),
+    parameterization: parameterizationInfo(plan.sampled, run.sdScales),
     cancelled: run.cancelled,
   };
 }

@@ -29,8 +29,9 @@ import {
 } from "../model/collapsed_gaussian.ts";
 import { collapsedToFull } from "../model/collapsed_draws.ts";
 import {
+  type CollapsedTargetArgs,
   collapsedTargetArgs,
-  collapsedTargetFromData,
+  collapsedTargetFromArgs,
   levelCollapses,
   MAX_FULLY_COLLAPSED_LEVELS,
 } from "../model/collapsed_target.ts";
@@ -140,6 +141,8 @@ export const COLLAPSED_FACTORY_MODULE = new URL("../model/collapsed_target.ts", 
  * `workers` > 1), then one exact draw of the coefficients per kept draw; returns full draws in
  * CompiledModel's layout. An abort with `keepPartial` rejects with a SamplingCancelled whose
  * partial draws are full draws too. `pool`: workers started earlier ({@link startFitWorkers}).
+ * `onTarget` is given the target's arguments as soon as they are made (before sampling), e.g.
+ * for collapsedSdScales (lib/model/collapsed_target.ts).
  *
  * @example
  * ```ts ignore
@@ -151,8 +154,14 @@ export async function sampleCollapsed(
   options: SampleOptions,
   workers: number,
   pool: ChainWorkerPool | null = null,
+  onTarget: (args: CollapsedTargetArgs) => void = () => {},
 ): Promise<ChainDraws[]> {
   const { onProgress, signal, ...rest } = options;
+  const targetArgs = () => {
+    const args = collapsedTargetArgs(data);
+    onTarget(args);
+    return args;
+  };
   if (workers > 1 && options.chains > 1) {
     // Each worker draws its chains' coefficients itself (fullChainDraws), partial draws
     // included.
@@ -161,14 +170,14 @@ export async function sampleCollapsed(
         module: COLLAPSED_FACTORY_MODULE,
         exportName: "collapsedTargetFromArgs",
         // Computed while the workers start (see TargetFactory.args).
-        args: () => collapsedTargetArgs(data),
+        args: targetArgs,
         finish: "fullChainDraws",
       },
       { ...rest, workers },
       { onProgress, signal, pool: pool ?? undefined },
     );
   }
-  const target = collapsedTargetFromData(data);
+  const target = collapsedTargetFromArgs(targetArgs());
   try {
     return collapsedToFull(target, await new CpuBackend().sample(target, options), options.seed);
   } catch (error) {

@@ -11,6 +11,7 @@ import { describeNonFiniteDensity } from "../model/init_diagnosis.ts";
 import { CompiledModel } from "../model/compiled_model.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import { canonicalChainDraws } from "../model/signed_scales.ts";
+import { collapsedSdScales } from "../model/collapsed_target.ts";
 import type { ChainDraws, SampleOptions } from "../sampler/backend.ts";
 import { CpuBackend } from "../sampler/cpu_backend.ts";
 import { type ChainWorkerPool, sampleInWorkers, startChainWorkers } from "../sampler/parallel.ts";
@@ -31,6 +32,12 @@ export interface FitRun {
   cancelled: boolean;
   /** True when the sampler threads already mapped signed scales back to log sds. */
   canonical?: boolean;
+  /**
+   * A collapsed run's sd coordinates per term and coefficient (its target chooses them:
+   * collapsedSdScales in lib/model/collapsed_target.ts); absent for NUTS on the full model,
+   * whose are `plan.sampled`'s.
+   */
+  sdScales?: ("signed" | "log" | "knee")[][];
 }
 
 /**
@@ -131,7 +138,9 @@ function sampleOnCpu(
 ): Promise<ChainDraws[]> {
   const workers = options.workers;
   if (plan.method.method === "collapsed") {
-    return sampleCollapsed(plan.data, sampleOptions, workers, pool);
+    return sampleCollapsed(plan.data, sampleOptions, workers, pool, (args) => {
+      run.sdScales = collapsedSdScales(args);
+    });
   }
   if (workers > 1 && sampleOptions.chains > 1) {
     const { onProgress, signal, ...settings } = sampleOptions;

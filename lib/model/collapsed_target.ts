@@ -21,6 +21,7 @@ import {
   collapsedModeSummary,
   LevelCollapsedGaussian,
   levelCollapseIneligibility,
+  levelSignedScales,
 } from "./level_collapsed_gaussian.ts";
 
 /**
@@ -99,6 +100,24 @@ export function collapsedTargetFromArgs(args: CollapsedTargetArgs): CollapsedTar
   return levelCollapses(args.data)
     ? new LevelCollapsedGaussian(args.data, { mode: args.mode })
     : new CollapsedGaussian(args.data);
+}
+
+/**
+ * How the collapsed target built from `args` samples each term's sds (fit.info.parameterization's
+ * sd_scale), per term and coefficient: the level-collapsed target holds each as a signed scale
+ * or a log sd ({@link levelSignedScales}); the fully collapsed one through the knee coordinate
+ * (lib/model/sd_knee.ts: log sd with a compressed left tail).
+ *
+ * @example
+ * ```ts ignore
+ * const scales = collapsedSdScales(collapsedTargetArgs(data)); // e.g. [["signed", "log"]]
+ * ```
+ */
+export function collapsedSdScales(args: CollapsedTargetArgs): ("signed" | "log" | "knee")[][] {
+  const terms = args.data.terms;
+  if (!levelCollapses(args.data)) return terms.map((t) => t.coefNames.map(() => "knee"));
+  const dropAtZero = (args.mode ?? collapsedModeSummary(args.data)).dropAtZero;
+  return [levelSignedScales(terms[0], dropAtZero).map((s) => s ? "signed" : "log")];
 }
 
 /** The workers' finishing step (TargetFactory.finish): a chain's sampled points to full draws. */

@@ -49,6 +49,31 @@ const MINUS_INFINITY = -Infinity;
 export const SIGNED_SCALE_MAX_DROP = 3;
 
 /**
+ * Which sds of the level-collapsed `term` are sampled as signed scales: under "auto" each whose
+ * prior suits one ({@link signedScaleSuits}) and whose posterior reaches 0 (`dropAtZero[k]`, from
+ * {@link collapsedModeSummary}, under {@link SIGNED_SCALE_MAX_DROP}); "signed": wherever the
+ * prior suits; "log": none.
+ *
+ * @example
+ * ```ts
+ * import { levelSignedScales } from "./level_collapsed_gaussian.ts";
+ * const term = { sdPriors: [{ dist: "normal", mu: 0, sigma: 1 }, { dist: "exponential", rate: 1 }] } as const;
+ * console.assert(levelSignedScales(term, [0, 0]).join() === "true,false");
+ * console.assert(levelSignedScales(term, [10, 0]).join() === "false,false"); // away from 0
+ * ```
+ */
+export function levelSignedScales(
+  term: { readonly sdPriors: readonly PriorDistribution[] },
+  dropAtZero: readonly number[],
+  sdScale: "auto" | "signed" | "log" = "auto",
+): boolean[] {
+  return term.sdPriors.map((p, k) =>
+    sdScale !== "log" && signedScaleSuits(p) &&
+    (sdScale === "signed" || dropAtZero[k] < SIGNED_SCALE_MAX_DROP)
+  );
+}
+
+/**
  * Why `data` cannot be fitted level-collapsed, or null when it can: gaussian, one grouping term.
  *
  * @example
@@ -229,10 +254,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
         phiSd: nb,
         phiCor: term.correlated ? nb + K : -1,
         gamma: nb,
-        signedSd: term.sdPriors.map((p, k) =>
-          sdScale !== "log" && signedScaleSuits(p) &&
-          (sdScale === "signed" || dropAtZero[k] < SIGNED_SCALE_MAX_DROP)
-        ),
+        signedSd: levelSignedScales(term, dropAtZero, sdScale),
       }],
       phiSigma: nb + K + nCor,
     };

@@ -50,11 +50,12 @@ export interface TermParameterizationInfo {
   /** Chosen by the "auto" rule. */
   auto: boolean;
   /**
-   * Per coefficient: how NUTS or WebGPU held its sd in the full model, "signed" (u, sd = |u|) or
-   * "log". A collapsed fit reports "log": its level-collapsed target chooses per sd on its own
-   * (lib/model/level_collapsed_gaussian.ts).
+   * Per coefficient: how the sampler held its sd, "signed" (u, sd = |u|), "log" (log sd) or, in
+   * a fully collapsed fit (crossed or few-level terms), "knee" (log sd with a compressed left
+   * tail, lib/model/sd_knee.ts). A collapsed fit's target chooses on its own, whatever the fit
+   * option sdScale (lib/model/collapsed_target.ts collapsedSdScales).
    */
-  sd_scale: Record<string, "signed" | "log">;
+  sd_scale: Record<string, "signed" | "log" | "knee">;
 }
 
 /** How the fit was made. */

@@ -9,6 +9,9 @@ import { allocateChainDraws } from "../../lib/sampler/backend.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
+import { fitModel } from "../../lib/fit/fit.ts";
+import { collapsedSdScales, collapsedTargetArgs } from "../../lib/model/collapsed_target.ts";
+import { crossedSpec, simulatedTable, withNormalPriors } from "../model/_fixtures.ts";
 
 const data = compileModel(
   formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable()).toJSON(),
@@ -46,4 +49,27 @@ Deno.test("nestedRhatOf: superchains of 4 when the chain count allows; ~1 for in
   const stuck = chains(8);
   stuck[0].theta.fill(5);
   assert.ok(nestedRhatOf(data, stuck).max > 1.05);
+});
+
+Deno.test("a collapsed fit reports its target's sd coordinates, in workers or on this thread", async () => {
+  const table = simulatedTable(120, "gaussian");
+  const spec = withNormalPriors(crossedSpec("gaussian"));
+  for (const workers of [1, 2]) {
+    const fit = await fitModel(spec, table, {
+      chains: 2,
+      warmup: 60,
+      draws: 40,
+      seed: 3,
+      progress: false,
+      workers,
+    });
+    assert.equal(fit.info.method, "collapsed");
+    const scales = fit.info.parameterization.map((t) => Object.values(t.sd_scale));
+    assert.deepEqual(
+      scales,
+      collapsedSdScales(collapsedTargetArgs(fit.data)),
+      `workers ${workers}`,
+    );
+    assert.deepEqual(scales, [["knee", "knee", "knee"], ["knee", "knee"]]);
+  }
 });

@@ -42,6 +42,37 @@ Deno.test("collapsedTargetFromData: level-collapsed for one grouping term of man
   assert.ok(crossed instanceof CollapsedGaussian);
 });
 
+Deno.test("collapsedSdScales says how the target built from the same arguments holds each sd", () => {
+  const table = simulatedTable(120, "gaussian");
+  // Level-collapsed, sd prior normal(0, 1): signed or log per sd, as the target's layout has it.
+  const many = workerEntry.collapsedTargetArgs(
+    compileModel(singleTermSpec("gaussian"), manyLevels(table)),
+  );
+  const target = workerEntry.collapsedTargetFromArgs(many);
+  const held = target.layout.terms[0].signedSd!.map((s) => s ? "signed" : "log");
+  assert.deepEqual(workerEntry.collapsedSdScales(many), [held]);
+  // An exponential sd prior is never a signed scale's (not symmetric about 0).
+  const spec = singleTermSpec("gaussian");
+  const exponential: ModelSpec = {
+    ...spec,
+    priors: spec.priors.map((p) =>
+      p.class === "sd" ? { ...p, prior: { dist: "exponential", rate: 1 } } : p
+    ),
+  };
+  const logOnly = workerEntry.collapsedTargetArgs(compileModel(exponential, manyLevels(table)));
+  assert.deepEqual(workerEntry.collapsedSdScales(logOnly), [["log", "log"]]);
+  // Fully collapsed (crossed): every sd through its knee, each knee placed.
+  const crossed = workerEntry.collapsedTargetArgs(
+    compileModel(withNormalPriors(crossedSpec("gaussian")), table),
+  );
+  assert.deepEqual(workerEntry.collapsedSdScales(crossed), [["knee", "knee", "knee"], [
+    "knee",
+    "knee",
+  ]]);
+  const knees = workerEntry.collapsedTargetFromArgs(crossed).layout.terms.flatMap((t) => t.sdKnee!);
+  assert.ok(knees.length === 5 && knees.every(Number.isFinite), `knees ${knees}`);
+});
+
 Deno.test("the workers' finishing step gives chain c exactly what collapsedToFull gives it", async () => {
   const table = manyLevels(simulatedTable(120, "gaussian"));
   const data = compileModel(singleTermSpec("gaussian"), table);
