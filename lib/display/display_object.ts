@@ -6,7 +6,6 @@
  * `text/plain` line: JupyterLab draws the spec, while viewers that run no scripts (GitHub,
  * nbviewer, VS Code without a Vega renderer) show the SVG, and a terminal the line.
  */
-import { dirname } from "node:path";
 import { HetfxError } from "../errors.ts";
 import { renderPng, type RenderPngOptions, renderSvg } from "./render.ts";
 import { VEGA_LITE_MIME, type VegaLiteSpec } from "./vega_lite_spec.ts";
@@ -60,6 +59,8 @@ export class Chart {
     try {
       await Deno.writeFile(path, bytes);
     } catch (error) {
+      // Loaded only here: node:path costs every process that imports hetfx ~15 ms.
+      const { dirname } = await import("node:path");
       const folder = dirname(path);
       throw new HetfxError(
         `Cannot save chart to "${path}": ${

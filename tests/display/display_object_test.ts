@@ -53,6 +53,12 @@ Deno.test("Chart: save writes SVG or PNG by extension, else HetfxError", async (
       () => chart.save(`${dir}/fig.pdf`),
       (e: unknown) => e instanceof HetfxError && /\.svg or \.png/.test(e.message),
     );
+    await assert.rejects(
+      () => chart.save(`${dir}/missing/fig.svg`),
+      (e: unknown) =>
+        e instanceof HetfxError &&
+        e.message.includes(`the folder "${dir}/missing" does not exist; create it first`),
+    );
     const svg = await chart.toSVG();
     assert.ok(svg.includes("<svg"));
     assert.deepEqual([...(await chart.toPNG({ scale: 1 })).subarray(0, 8)], PNG_SIGNATURE);
