@@ -154,7 +154,10 @@ function plain(values: unknown[]): ColumnValues {
 function readerTable(reader: Reader): Table {
   const names = reader.columnNames();
   const columns = reader.getColumns();
-  return tableFromColumns(Object.fromEntries(names.map((n, j) => [n, plain(columns[j])])));
+  // A result with no rows has no column arrays (tableFromColumns then refuses the empty table).
+  return tableFromColumns(
+    Object.fromEntries(names.map((n, j) => [n, plain(columns[j] ?? [])])),
+  );
 }
 
 /** Numeric DuckDB types (the rest are read as factors). */

@@ -245,10 +245,11 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
     metric: o.metric === "auto" ? "diag" : o.metric,
     warmupStart: o.warmupStart,
   };
+  // Before the sampler's own check, whose message does not know "auto".
+  checkChoice("metric", o.metric, ["auto", "diag", "dense"]);
   checkSampleSettings(settings, CONTEXT);
   checkParameterization(o.parameterization);
   checkChoice("method", o.method, ["auto", "nuts", "collapsed"]);
-  checkChoice("metric", o.metric, ["auto", "diag", "dense"]);
   checkChoice("backend", o.backend, ["auto", "cpu", "webgpu"]);
   checkChoice("sdScale", o.sdScale, ["auto", "signed", "log"]);
   checkWholeOption("thin", o.thin, 1, CONTEXT);

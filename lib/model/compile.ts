@@ -217,6 +217,7 @@ export function compileModel(
   // per-group "treatment does not vary" check is not run.
   const warnings = [
     ...degenerate,
+    ...treatmentWithoutMeanWarning(spec),
     ...(declared && declared.unused.length > 0
       ? [
         `Outcome "${spec.outcome}": declared level(s) ${
@@ -366,6 +367,24 @@ function designWarnings(
     })),
     counts,
   );
+}
+
+/**
+ * A treatment whose slope varies by group but that has no population-level term: its average
+ * effect is then fixed at 0 and every group's effect shrinks toward 0 (brms fits such a model
+ * too; it is rarely what a treatment analysis means).
+ */
+function treatmentWithoutMeanWarning(spec: ModelSpec): string[] {
+  const treat = spec.treatment;
+  if (treat === null || spec.terms.includes(treat)) return [];
+  const varying = spec.groupTerms.filter((g) => g.slopes.includes(treat)).map((g) => g.group);
+  if (varying.length === 0) return [];
+  return [
+    `Treatment "${treat}" varies by ${varying.map((g) => `"${g}"`).join(", ")} but has no ` +
+    `population-level term: its average effect is fixed at 0 and every group's effect is ` +
+    `shrunk toward 0. Add "${treat}" to the population-level terms (y ~ ${treat} + … + ` +
+    `(1 + ${treat} | ${varying[0]})) unless a zero average effect is intended.`,
+  ];
 }
 
 /** The family's parameters (sigma, nu, …) at θ offsets `offsets`, with their priors resolved. */

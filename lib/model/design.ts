@@ -77,7 +77,7 @@ function variableColumns(
  * each of the treatment's contrasts (against `reference`, see lib/spec/treatment_coding.ts;
  * `treatmentContrastsKnown`: those contrasts when the caller has them already;
  * `constantColumns`: constant derivative columns to share with other calls).
- * Coefficient names that would coincide are refused.
+ * Coefficient names that would coincide are refused, "Intercept" included when the model has one.
  *
  * @example
  * ```ts
@@ -166,7 +166,10 @@ export function designColumns(
       sources.push(source);
     }
   }
-  requireUniqueNames(out.map((c) => c.name), sources);
+  // With an intercept, "Intercept" is taken (b_Intercept, sd_g__Intercept).
+  const names = out.map((c) => c.name);
+  if (intercept) requireUniqueNames(["Intercept", ...names], ["the intercept", ...sources]);
+  else requireUniqueNames(names, sources);
   return out;
 }
 

@@ -123,6 +123,12 @@ Deno.test("duckdb engine: bad sources and types are refused clearly", async () =
     () => duckdbSample(con, duckdbSource(text), ["y", "z"]),
     (e) => e instanceof HetfxError && /"z" not in the data/.test(e.message),
   );
+  const header = `${dir}/header.csv`;
+  await Deno.writeTextFile(header, "y,x\n");
+  await assert.rejects(
+    () => duckdbSample(con, duckdbSource(header), ["y", "x"]),
+    (e) => e instanceof HetfxError && /no rows/.test(e.message),
+  );
 });
 
 for (const family of ["gaussian", "poisson"] as Family[]) {

@@ -52,6 +52,7 @@ Deno.test("resolveFitOptions: names, values and choices refused with the option 
   refuses({ method: "laplace" }, /option method = "laplace" must be "auto", "nuts" or "collapsed"/);
   refuses({ backend: "gpu" }, /option backend = "gpu" must be "auto", "cpu" or "webgpu"/);
   refuses({ sdScale: "exp" }, /option sdScale = "exp" must be "auto", "signed" or "log"/);
+  refuses({ metric: "dens" }, /option metric = "dens" must be "auto", "diag" or "dense"/);
   refuses({ parameterization: { g: "centred" } }, /option parameterization = \{"g":"centred"\}/);
   refuses({ thin: 0 }, /option thin = 0 must be a whole number ≥ 1/);
   refuses({ workers: 1.5 }, /option workers = 1\.5 must be a whole number ≥ 1/);

@@ -527,6 +527,16 @@ Deno.test("warned: all-treated and none-treated groups are listed, effect is pri
   assert.match(w, /driven by the prior/);
 });
 
+Deno.test("warned: a treatment that varies by group without a population-level term", async () => {
+  const csv = "y,treat,x,g\n1,1,0.2,a\n2,0,0.5,a\n3,1,0.1,b\n4,0,0.9,b\n5,1,0.3,c\n6,0,0.7,c\n";
+  const without = await compileCsv(csv, "y ~ x + (1 + treat | g)");
+  const w = (without.warnings ?? []).join("\n");
+  assert.match(w, /Treatment "treat" varies by "g" but has no population-level term/);
+  assert.match(w, /average effect is fixed at 0/);
+  const withMean = await compileCsv(csv, "y ~ x + treat + (1 + treat | g)");
+  assert.doesNotMatch((withMean.warnings ?? []).join("\n"), /no population-level term/);
+});
+
 Deno.test("warned: more parameters than rows", async () => {
   const data = await compileCsv(
     "y,treat,g\n1,1,a\n2,0,a\n3,1,b\n4,0,b\n5,1,c\n6,0,c\n",

@@ -119,6 +119,14 @@ Deno.test("design: coefficient names that would coincide are refused, naming bot
     /level "1" of "f"/,
     /column "f1"/,
   );
+  // A column named "Intercept" beside the model's intercept: two b_Intercept.
+  const named = makeTable({ y: num([1, 2, 3, 4, 5, 6]), Intercept: num([3, 1, 4, 1, 5, 9]) });
+  await assertHetfx(
+    () => namesOf("y ~ Intercept", named),
+    /two design columns would both be named "Intercept"/,
+    /the intercept and column "Intercept"/,
+  );
+  assert.deepEqual(namesOf("y ~ 0 + Intercept", named), ["Intercept"]);
 });
 
 function within(fitMean: number, sd: number, truth: number, what: string): void {
