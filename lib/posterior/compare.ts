@@ -15,6 +15,7 @@
  * load ml-matrix.
  */
 import { HetfxError } from "../errors.ts";
+import { checkOptions } from "../options.ts";
 import { type Column, getColumn, labelAt, type Table } from "../data/table.ts";
 import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
@@ -111,6 +112,13 @@ export type CompareSource<F extends FitResult = FitResult, O = never> =
   | F
   | { toJSON(): ModelSpec; table: Table; fit(options?: O): Promise<F> };
 
+/** Fit options given to {@link compare} directly: they belong under `fit`. */
+const FIT_OPTION_HINTS: Readonly<Record<string, string>> = Object.fromEntries(
+  ["chains", "warmup", "draws", "seed", "adaptDelta", "maxTreedepth", "workers", "progress"].map(
+    (k) => [k, `a fit option: compare(model, { fit: { ${k}: … } })`],
+  ),
+);
+
 /**
  * Fit (if needed) and compare the three approaches of the paper's Table 1.
  *
@@ -124,13 +132,14 @@ export async function compare<F extends FitResult, O = never>(
   source: CompareSource<F, O>,
   options: { fit?: O; level?: number } = {},
 ): Promise<Comparison<F>> {
+  checkOptions(options, ["fit", "level"], "Cannot compare", FIT_OPTION_HINTS);
   if (!("named" in source)) {
     // Refused before sampling: what the comparison cannot use (no 0/1 treatment, say).
     checkComparable(source.toJSON(), source.table);
     checkLevel(options.level ?? 0.95);
   }
   const fit = "named" in source ? source : await source.fit(options.fit);
-  return await compareFit(fit, options);
+  return await compareFit(fit, { level: options.level });
 }
 
 /** {@link compare} on an existing fit. */
@@ -138,6 +147,7 @@ export async function compareFit<F extends FitResult>(
   fit: F,
   options: { level?: number } = {},
 ): Promise<Comparison<F>> {
+  checkOptions(options, ["level"], "Cannot compare");
   const level = checkLevel(options.level ?? 0.95);
   const { treatment, table, y, t } = comparisonData(fit);
   const ols = await interactionOls(fit, table, y.values);

@@ -7,6 +7,7 @@
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
 import {
+  compare,
   compareFit,
   type ComparisonRow,
   olsHc2,
@@ -149,6 +150,13 @@ Deno.test("compare on a logit model: every column on the outcome (probability) s
     /level = 2 must lie strictly between 0 and 1/,
   );
   await assert.rejects(() => compareFit(fit, { level: 0 }), /level = 0 must lie/);
+  // Fit options given directly, not under `fit`, are refused before any fit (not ignored).
+  const model = formula("event ~ 1 + treat + (1 + treat | g)", table, { family: "bernoulli" });
+  await assert.rejects(
+    () => compare(model, { chains: 1 } as never),
+    /Cannot compare: unknown option "chains"; here it is a fit option: compare\(model, \{ fit: \{ chains/,
+  );
+  await assert.rejects(() => compareFit(fit, { levl: 0.9 } as never), /unknown option "levl"/);
 });
 
 /** Comparison rows whose hierarchical means are a + slope × (subgroup estimate − its mean). */
