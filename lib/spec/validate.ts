@@ -279,6 +279,12 @@ function checkPriors(spec: ModelSpec, table: Table): void {
     if (p.class !== "cor" && p.prior.dist === "lkj") {
       fail(`prior ${text}: lkj is only for class cor.`);
     }
+    if (p.class === "b" && bCoefs.length === 0) {
+      fail(
+        `prior ${text}: the model has no population-level coefficients (b) besides the ` +
+          "intercept; drop the prior or add the terms it is meant for (brms refuses it too).",
+      );
+    }
     if ((p.class === "sd" || p.class === "cor") && spec.groupTerms.length === 0) {
       fail(`prior ${text}: the model has no group terms, so there is no ${p.class} parameter.`);
     }

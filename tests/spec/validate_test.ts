@@ -174,6 +174,12 @@ Deno.test("validate: sd/cor priors need group terms; class-specific priors", () 
     () => hier(T).outcome("force").groupBy("white").priors({ cor: lkj(1) }).toJSON(),
     /no group term has correlated varying effects/,
   );
+  // A b prior on a model whose only population-level coefficient is the intercept.
+  assert.throws(
+    () => hier(T).outcome("force").groupBy("white").priors({ b: normal(0, 1) }).toJSON(),
+    /prior "b ~ normal\(0, 1\)": the model has no population-level coefficients \(b\)/,
+  );
+  assert.equal(plain.priors({ b: normal(0, 1) }).toJSON().priors.length, 1);
   assert.throws(
     () =>
       hier(T).outcome("force").treatment("alliance").groupBy("white", { correlated: false }).priors(
