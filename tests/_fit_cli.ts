@@ -48,22 +48,24 @@ export function runFitCli(
 }
 
 /**
- * Wait for the first progress line ("warmup") on the child's stderr, send SIGINT, and read
- * stderr to its end. Returns what came before the interrupt, the rest, and when it was sent.
+ * Wait for the first progress line ("warmup", or what `until` matches) on the child's stderr,
+ * send SIGINT, and read stderr to its end. Returns what came before the interrupt, the rest, and
+ * when it was sent.
  */
 export async function interruptAfterProgress(
   child: Deno.ChildProcess,
+  until: RegExp = /warmup/,
 ): Promise<{ seen: string; rest: string; interruptedAt: number }> {
   const reader = child.stderr.getReader();
   const decoder = new TextDecoder();
   let seen = "";
-  while (!/warmup/.test(seen)) {
+  while (!until.test(seen)) {
     const { value, done } = await reader.read();
     if (done) break;
     seen += decoder.decode(value);
   }
   const interruptedAt = performance.now();
-  if (/warmup/.test(seen)) child.kill("SIGINT");
+  if (until.test(seen)) child.kill("SIGINT");
   let rest = "";
   for (;;) {
     const { value, done } = await reader.read();
