@@ -2,7 +2,15 @@
  * `deno task bench`: every benchmark in bench/, one after another; each writes its numbers to
  * bench/results/<name>.json. Pass names to run only some: `deno task bench cpu_models`.
  */
-const ALL = ["cpu_models", "cold_chain", "parameterization", "nuts_gaussian", "scale", "sbc"];
+const ALL = [
+  "cpu_models",
+  "cold_chain",
+  "summary",
+  "parameterization",
+  "nuts_gaussian",
+  "scale",
+  "sbc",
+];
 const chosen = Deno.args.length ? Deno.args : ALL;
 for (const name of chosen) {
   if (!ALL.includes(name)) {

@@ -33,8 +33,28 @@ export interface ConvergenceStats {
  * ```
  */
 export function convergenceStats(chains: readonly Float64Array[]): ConvergenceStats {
+  return convergenceStatsAndSorted(chains).stats;
+}
+
+/**
+ * {@link convergenceStats} and, as a by-product of its sort, every draw of `chains` sorted
+ * ascending (as quantiles.ts `sorted` orders them), so that a summary's quantiles need no sort
+ * of their own; `sortedDraws` is null where the stats are NaN (constant or non-finite draws).
+ *
+ * @example
+ * ```ts
+ * import { convergenceStatsAndSorted } from "./convergence_stats.ts";
+ * const { sortedDraws } = convergenceStatsAndSorted([new Float64Array([3, 1, 2, 5])]);
+ * console.assert(sortedDraws!.join() === "1,2,3,5");
+ * ```
+ */
+export function convergenceStatsAndSorted(
+  chains: readonly Float64Array[],
+): { stats: ConvergenceStats; sortedDraws: Float64Array | null } {
   checkChains(chains, "R-hat");
-  if (shouldReturnNaN(chains)) return { rhat: NaN, essBulk: NaN, essTail: NaN };
+  if (shouldReturnNaN(chains)) {
+    return { stats: { rhat: NaN, essBulk: NaN, essTail: NaN }, sortedDraws: null };
+  }
   // Ranks are per value, so the split chains' draws are ranked once, pooled, and one sort
   // (`order`) serves the bulk ranks, the folded draws' ranks (below) and, when the split keeps
   // every draw (even length), the sorted draws too.
@@ -51,11 +71,12 @@ export function convergenceStats(chains: readonly Float64Array[]): ConvergenceSt
   const tail = rhatOfChains(unpool(normalScores(folded, foldedOrder(kept, order, med)), split));
   const q05 = quantileEss(kept, split, quantileSorted(all, 0.05));
   const q95 = quantileEss(kept, split, quantileSorted(all, 0.95));
-  return {
+  const stats = {
     rhat: Number.isNaN(bulk) || Number.isNaN(tail) ? NaN : Math.max(bulk, tail),
     essBulk: essOfChains(z),
     essTail: Number.isNaN(q05) || Number.isNaN(q95) ? NaN : Math.min(q05, q95),
   };
+  return { stats, sortedDraws: all };
 }
 
 /** ESS of the indicator I(v ≤ q) of the pooled split draws `kept` (chains shaped as `split`). */

@@ -152,7 +152,9 @@ export function medianSorted(sortedValues: ArrayLike<number>): number {
 
 /**
  * Mean, sd (n − 1) and the 2.5%, 50% and 97.5% type-7 quantiles of one quantity's draws
- * (all chains pooled), the DrawSummary shape of lib/posterior/types.ts.
+ * (all chains pooled), the DrawSummary shape of lib/posterior/types.ts. `sortedValues`, the
+ * same draws sorted ascending, spares the sort where the caller has them (e.g. from
+ * convergence_stats.ts).
  *
  * @example
  * ```ts
@@ -161,8 +163,11 @@ export function medianSorted(sortedValues: ArrayLike<number>): number {
  * console.assert(s.mean === 3 && s.q50 === 3 && Math.abs(s["q2.5"] - 1.1) < 1e-12);
  * ```
  */
-export function summarizeDraws(values: Float64Array): DrawSummary {
-  const s = sorted(values);
+export function summarizeDraws(
+  values: Float64Array,
+  sortedValues: Float64Array | null = null,
+): DrawSummary {
+  const s = sortedValues ?? sorted(values);
   let hasNaN = false;
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) hasNaN = true;
   const q = (p: number) => (hasNaN ? NaN : quantileSorted(s, p));

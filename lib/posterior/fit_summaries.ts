@@ -7,9 +7,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
-import { convergenceStats } from "../diagnostics/convergence_stats.ts";
-import { essBulk } from "../diagnostics/ess.ts";
-import { rhat } from "../diagnostics/rhat.ts";
+import { convergenceStatsAndSorted } from "../diagnostics/convergence_stats.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import { type NamedDraws, splitChains } from "./generated.ts";
 import type {
@@ -74,10 +72,10 @@ export function summarizeParameter(
   values: Float64Array,
   chains: number,
 ): ParameterSummary {
-  const stats = convergenceStats(splitChains(values, chains));
+  const { stats, sortedDraws } = convergenceStatsAndSorted(splitChains(values, chains));
   return {
     name,
-    ...summarizeDraws(values),
+    ...summarizeDraws(values, sortedDraws),
     rhat: stats.rhat,
     ess_bulk: stats.essBulk,
     ess_tail: stats.essTail,
@@ -103,7 +101,9 @@ export function groupEffectSummaries(data: CompiledData, named: NamedDraws): Gro
   }
   const term = [...new Set(data.terms.flatMap((t) => t.factors))].join(":");
   return named.cellEffects.map((values, e) => {
-    const chains = splitChains(values, named.chains);
+    // One sort for R-hat, bulk-ESS (both to the last bit as rhat() and essBulk() give them)
+    // and the quantiles.
+    const { stats, sortedDraws } = convergenceStatsAndSorted(splitChains(values, named.chains));
     const c = e % data.nCells;
     return {
       term,
@@ -111,9 +111,9 @@ export function groupEffectSummaries(data: CompiledData, named: NamedDraws): Gro
       levels: data.cellLevels[c],
       contrast: data.contrasts[Math.floor(e / data.nCells)].name,
       n: data.cellCount[c],
-      ...summarizeDraws(values),
-      rhat: rhat(chains),
-      ess_bulk: essBulk(chains),
+      ...summarizeDraws(values, sortedDraws),
+      rhat: stats.rhat,
+      ess_bulk: stats.essBulk,
     };
   });
 }

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { convergenceStats } from "../../lib/diagnostics/convergence_stats.ts";
+import {
+  convergenceStats,
+  convergenceStatsAndSorted,
+} from "../../lib/diagnostics/convergence_stats.ts";
 import { rhat } from "../../lib/diagnostics/rhat.ts";
 import { essBulk, essTail } from "../../lib/diagnostics/ess.ts";
-import { median, medianSorted, sorted } from "../../lib/diagnostics/quantiles.ts";
+import { median, medianSorted, sorted, summarizeDraws } from "../../lib/diagnostics/quantiles.ts";
+import { pool } from "../../lib/diagnostics/_chains.ts";
 import { HetfxError } from "../../lib/errors.ts";
 
 /** Autocorrelated chains (AR(1)) with a chain-specific shift, values on a grid for ties. */
@@ -32,6 +36,23 @@ Deno.test("convergenceStats: rhat, essBulk and essTail to the last bit", () => {
       essTail: essTail(x),
     });
   }
+});
+
+Deno.test("convergenceStatsAndSorted: the sorted draws are every draw sorted, and summarise as a sort would", () => {
+  // Even lengths gather them from the split chains' sort; odd ones (the split drops the middle
+  // draw) sort the draws again. −0 and 0 and ties on a grid keep sorted()'s order.
+  for (const [m, n, seed, grid] of [[4, 1000, 6, 0], [3, 37, 7, 0], [2, 50, 8, 2], [1, 11, 9, 0]]) {
+    const x = chains(m, n, seed, grid);
+    x[0][0] = -0;
+    if (x[0].length > 1) x[0][1] = 0;
+    const { stats, sortedDraws } = convergenceStatsAndSorted(x);
+    assert.deepEqual(stats, convergenceStats(x));
+    assert.deepEqual(sortedDraws, sorted(pool(x)), `${m} × ${n}`);
+    assert.deepEqual(summarizeDraws(pool(x), sortedDraws), summarizeDraws(pool(x)));
+  }
+  const constant = convergenceStatsAndSorted([new Float64Array(20).fill(1)]);
+  assert.equal(constant.sortedDraws, null);
+  assert.ok(Number.isNaN(constant.stats.rhat));
 });
 
 Deno.test("convergenceStats: NaN where posterior gives NA; bad chains refused", () => {

@@ -1,0 +1,85 @@
+/**
+ * What a fit's summaries cost after sampling: `fit.summary()` (the first call builds the named
+ * draws of every quantity, then mean, sd, quantiles, R-hat, bulk- and tail-ESS of each, r_*
+ * included) and `fit.groupEffects()` (the same per group effect), on the paper's Tomz & Weeks
+ * model (221 quantities, 100 group effects) and the Bush & Prather appendix model. Each model
+ * in a fresh process, as a script's one fit: the summaries' code is then cold, as in the CLI;
+ * then a second fit in the same process (a notebook's refit: the code compiled).
+ *
+ *     deno run -A bench/summary.ts
+ *
+ * Writes bench/results/summary.json. Not a test: nothing here asserts timing.
+ *
+ * @module
+ */
+import "../lib/fit/mod.ts"; // adds .fit() to the model builders
+import { loadBushPrather } from "../lib/data/datasets/bush_prather.ts";
+import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
+import type { HierBuilder } from "../lib/spec/hier.ts";
+import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
+import { bushPratherAppendixModel } from "./cpu_models.ts";
+
+/** Fresh processes per model: the cold numbers vary with the machine's moment. */
+const ROUNDS = 3;
+
+/** Milliseconds of `fit.summary()` and `fit.groupEffects()` after one fit of `builder`. */
+async function timeSummaries(builder: HierBuilder, seed: number) {
+  const fit = await builder.fit({ ...PAPER_SAMPLER, seed, progress: false });
+  let started = performance.now();
+  const quantities = fit.summary({ varying: true }).length;
+  const summaryMs = performance.now() - started;
+  started = performance.now();
+  const groups = fit.groupEffects().length;
+  const groupEffectsMs = performance.now() - started;
+  return {
+    quantities,
+    groups,
+    summary_ms: Math.round(summaryMs),
+    group_effects_ms: Math.round(groupEffectsMs),
+  };
+}
+
+const MODELS: [string, () => Promise<HierBuilder>][] = [
+  ["Tomz & Weeks, the paper's model", async () => tomzWeeksModel(await loadTomzWeeks())],
+  ["Bush & Prather appendix", async () => bushPratherAppendixModel(await loadBushPrather())],
+];
+
+if (import.meta.main) {
+  const only = Deno.args[0];
+  if (only !== undefined) {
+    // One model in this process: the first fit's summaries cold, the second's warm.
+    const builder = await MODELS[Number(only)][1]();
+    const cold = await timeSummaries(builder, 1);
+    const warm = await timeSummaries(builder, 2);
+    console.log(JSON.stringify({ cold, warm }));
+    Deno.exit(0);
+  }
+  const results = [];
+  for (const [m, [name]] of MODELS.entries()) {
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL(import.meta.url).pathname, String(m)],
+        stderr: "inherit",
+      }).output();
+      if (!out.success) Deno.exit(out.code);
+      rounds.push(JSON.parse(new TextDecoder().decode(out.stdout)));
+    }
+    results.push({ model: name, rounds });
+    const show = (k: "cold" | "warm", f: "summary_ms" | "group_effects_ms") =>
+      rounds.map((x) => x[k][f]).join(", ");
+    console.log(
+      `${name} (${rounds[0].cold.quantities} quantities, ${rounds[0].cold.groups} groups): ` +
+        `summary() cold ${show("cold", "summary_ms")} ms, warm ${show("warm", "summary_ms")}; ` +
+        `groupEffects() cold ${show("cold", "group_effects_ms")}, warm ` +
+        `${show("warm", "group_effects_ms")}`,
+    );
+  }
+  const file = "bench/results/summary.json";
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({ measured: new Date().toISOString(), deno: Deno.version, results }, null, 2) +
+      "\n",
+  );
+  console.log(`wrote ${file}`);
+}
