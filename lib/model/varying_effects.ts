@@ -60,8 +60,9 @@ export function varyingEffectsFromTheta(
       if (mixed && dc) {
         sa = dataCentredValue(theta[z + a], m, c, dc.information[i], dc.estimate[i]);
       } else {
+        // λ = 1 (non-centred, the common case) spares a Math.pow per draw and group.
         const lambda = mixed ? term.noncentering[a] : 1;
-        sa = lambda * m + Math.pow(c, lambda) * theta[z + a];
+        sa = lambda * m + (lambda === 1 ? c : Math.pow(c, lambda)) * theta[z + a];
       }
       s[i] = sa;
       u[a] = (sa - m) / c;
