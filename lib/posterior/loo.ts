@@ -20,6 +20,7 @@ import type { FitResult } from "./fit_result.ts";
 import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 import { outcomeValues } from "./outcome_values.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
+import { ascendingOrder } from "../diagnostics/rank_normalize.ts";
 
 /** Pointwise LOO results for one observation. */
 export interface LooPointwise {
@@ -143,9 +144,12 @@ export function psisSmooth(logRatios: Float64Array): { logWeights: Float64Array;
   const tail = Math.ceil(Math.min(0.2 * S, 3 * Math.sqrt(S)));
   let k = Infinity;
   if (tail >= 5) {
-    const order = Array.from({ length: S }, (_, s) => s).sort((a, b) => lw[a] - lw[b]);
-    const ids = order.slice(S - tail);
-    const lwTail = ids.map((s) => lw[s]);
+    // A stable ascending order, as a comparator sort would give, by radix: tens of times
+    // faster on thousands of draws, for every observation.
+    const order = ascendingOrder(lw);
+    const ids = order.subarray(S - tail);
+    const lwTail = new Float64Array(tail);
+    for (let m = 0; m < tail; m++) lwTail[m] = lw[ids[m]];
     if (Math.abs(lwTail[tail - 1] - lwTail[0]) >= Number.EPSILON / 100) {
       const cutoff = lw[order[S - tail - 1]];
       const expCutoff = Math.exp(cutoff);
