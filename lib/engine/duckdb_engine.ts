@@ -10,6 +10,7 @@
 import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
 import { type ColumnValues, tableFromColumns } from "../data/load_table.ts";
+import { missingValuesError } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
@@ -354,13 +355,9 @@ export async function duckdbAggregate(
   const rowsScanned = value("hetfx_rows");
   const missing = Object.fromEntries(used.map((v, i) => [v, value(`m${i}`)]));
   const rowsDropped = value("dropped");
+  // The in-memory route's message (the CLI words it as --drop-missing).
   if (rowsDropped > 0 && !options.dropMissing) {
-    const where = Object.entries(missing).filter(([, k]) => k > 0).map(([c, k]) => `${c}: ${k}`)
-      .join(", ");
-    throw new HetfxError(
-      `Cannot build model: ${rowsDropped} of ${rowsScanned} rows have missing values (${where}). ` +
-        "Drop them with --drop-missing (dropMissing: true) or fill them in.",
-    );
+    throw missingValuesError(missing, "Cannot build model");
   }
   if (rowsScanned - rowsDropped === 0) {
     throw new HetfxError("Cannot build model: the data have no complete rows.");
