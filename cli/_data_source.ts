@@ -11,6 +11,7 @@ import {
   connectDuckDB,
   DUCKDB_CSV_BYTES,
   duckdbAggregate,
+  duckdbCsvSource,
   duckdbSample,
   duckdbSource,
   type ScanProgress,
@@ -88,16 +89,16 @@ function progressLine(label: string) {
 
 /**
  * Aggregate `data` in DuckDB for the model `build` makes: the model is built on a sample of
- * the rows (to check its columns), aggregated, then rebuilt on the aggregate.
+ * the rows (to check its columns), aggregated, then rebuilt on the aggregate. `factors`
+ * (--factor) are read as factors, as loadTable reads them.
  */
 export async function duckdbBuilder(
   data: string,
   formulaText: string,
   build: (table: Table) => HierBuilder,
-  options: { dropMissing: boolean; progress: boolean },
+  options: { dropMissing: boolean; progress: boolean; factors?: readonly string[] },
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
-  const source = duckdbSource(data);
-  if (source !== data) {
+  if (duckdbSource(data) !== data) {
     try {
       await Deno.stat(data);
     } catch {
@@ -105,10 +106,15 @@ export async function duckdbBuilder(
     }
   }
   const con = await connectDuckDB();
-  const sample = await duckdbSample(con, source, formulaColumns(formulaText));
+  const columns = formulaColumns(formulaText);
+  const factors = options.factors ?? [];
+  // A CSV is checked as loadTable checks it, once (one pass over the file).
+  const source = await duckdbCsvSource(con, data, columns, { factors });
+  const sample = await duckdbSample(con, source, columns, { factors });
   const spec = build(sample).toJSON();
   const agg = await duckdbAggregate(con, spec, source, {
     dropMissing: options.dropMissing,
+    factors,
     ...(options.progress ? { onProgress: progressLine(data) } : {}),
   });
   if (options.progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));

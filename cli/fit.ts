@@ -580,7 +580,11 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       args.data,
       args.formula,
       (t) => finishBuilder(args, formula(args.formula, t, formulaOptions(args))),
-      { dropMissing: args.dropMissing, progress: args.fit.progress !== false },
+      {
+        dropMissing: args.dropMissing,
+        progress: args.fit.progress !== false,
+        ...(args.factors === undefined ? {} : { factors: args.factors }),
+      },
     );
     args.fit.aggregated = true;
     ROUTES.set(builder, route);

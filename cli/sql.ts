@@ -24,6 +24,7 @@ import { usedColumns } from "../lib/model/used_columns.ts";
 import {
   connectDuckDB,
   duckdbAggregate,
+  duckdbCsvSource,
   duckdbSample,
   duckdbSource,
 } from "../lib/engine/duckdb_engine.ts";
@@ -93,11 +94,17 @@ export async function main(argv: string[]): Promise<number> {
     const declared = columnList("factor", v.factor) ?? [];
     let table;
     let source = v.table ?? data;
+    let runSource = duckdbSource(data);
     let con;
     if (isFile) {
       con = await connectDuckDB();
-      table = await duckdbSample(con, duckdbSource(data), formulaColumns(v.formula));
-      if (v.table === undefined) source = duckdbSource(data);
+      // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
+      const checked = await duckdbCsvSource(con, data, formulaColumns(v.formula), {
+        factors: declared,
+      });
+      table = await duckdbSample(con, checked, formulaColumns(v.formula), { factors: declared });
+      runSource = checked;
+      if (v.table === undefined) source = checked;
     } else {
       // A table elsewhere: stand-in columns (numbers, or labels for --factor) for the formula.
       table = makeTable(Object.fromEntries(
@@ -120,8 +127,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors }));
       return 0;
     }
-    const agg = await duckdbAggregate(con ?? await connectDuckDB(), spec, duckdbSource(data), {
+    const agg = await duckdbAggregate(con ?? await connectDuckDB(), spec, runSource, {
       dropMissing: v["drop-missing"] ?? false,
+      factors: declared,
     });
     const columns: Record<string, string[]> = {};
     for (const [name, c] of Object.entries(agg.table.columns)) {

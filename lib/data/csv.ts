@@ -67,17 +67,46 @@ export function parseCsv(text: string): ParsedCsv {
             " remove blank lines inside the data.",
         );
       }
-      throw new HetfxError(
-        `Cannot read CSV: line ${record.line} has ${record.fields.length} fields, the header has ` +
-          `${header.length}; check for an unquoted comma or a missing separator on that line.`,
-      );
+      throw fieldCountError(record.line, record.fields.length, header.length);
     }
     rows.push(record.fields);
   }
   return { header, rows, trimmed };
 }
 
-function checkHeader(header: string[]): void {
+/**
+ * Refuse a file separated by semicolons or tabs (a header line with no comma but one of those),
+ * before the CSV parser reads decimal commas in its rows as separators. `text` is the CSV, or at
+ * least its first line.
+ *
+ * @example
+ * ```ts
+ * import { checkSeparator } from "./csv.ts";
+ * checkSeparator("y,x\n1,2\n"); // comma-separated: returns
+ * ```
+ */
+export function checkSeparator(text: string): void {
+  const firstLine = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0];
+  if (firstLine.includes(",")) return;
+  const separator = [";", "\t"].find((c) => firstLine.includes(c));
+  if (separator === undefined) return;
+  throw new HetfxError(
+    `Cannot load table: the header line "${firstLine.replaceAll("\t", "\\t")}" is separated by ` +
+      `${separator === ";" ? "semicolons" : "tabs"}; hetfx reads comma-separated CSV, so ` +
+      "save the file with commas as separators (and a point as decimal mark).",
+  );
+}
+
+/**
+ * Refuse a header with an empty or a duplicated column name (after trimming), naming it.
+ *
+ * @example
+ * ```ts
+ * import { checkHeader } from "./csv.ts";
+ * checkHeader(["y", "x"]); // unique names: returns
+ * ```
+ */
+export function checkHeader(header: readonly string[]): void {
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((name, i) => {
@@ -97,6 +126,38 @@ function checkHeader(header: string[]): void {
         " name is unique.",
     );
   }
+}
+
+/**
+ * The error for a record on `line` with `fields` fields where the header has `expected`.
+ *
+ * @example
+ * ```ts
+ * import { fieldCountError } from "./csv.ts";
+ * console.assert(fieldCountError(9, 4, 3).message.includes("line 9 has 4 fields"));
+ * ```
+ */
+export function fieldCountError(line: number, fields: number, expected: number): HetfxError {
+  return new HetfxError(
+    `Cannot read CSV: line ${line} has ${fields} fields, the header has ${expected}; check for ` +
+      "an unquoted comma or a missing separator on that line.",
+  );
+}
+
+/**
+ * The error for a quote that is not closed; `where` says where, e.g. "on line 6".
+ *
+ * @example
+ * ```ts
+ * import { unterminatedQuoteError } from "./csv.ts";
+ * console.assert(unterminatedQuoteError("on line 6").message.includes("quote on line 6"));
+ * ```
+ */
+export function unterminatedQuoteError(where: string): HetfxError {
+  return new HetfxError(
+    `Cannot read CSV: unterminated quote ${where}; close it with " (a quote inside a quoted ` +
+      'field is written "").',
+  );
 }
 
 /** Split text into records, tracking the physical line each starts on. */
@@ -145,10 +206,7 @@ function splitRecords(text: string): RawRecord[] {
         i++;
       }
       if (!closed) {
-        throw new HetfxError(
-          `Cannot read CSV: unterminated quote in the field that starts on line ${quoteLine};` +
-            ' close it with " (a quote inside a quoted field is written "").',
-        );
+        throw unterminatedQuoteError(`in the field that starts on line ${quoteLine}`);
       }
       const next = text[i];
       if (i < n && next !== "," && next !== "\n" && next !== "\r") {

@@ -10,11 +10,12 @@
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import { type Column, makeTable, type Table } from "./table.ts";
-import { parseCsv } from "./csv.ts";
+import { checkSeparator, parseCsv } from "./csv.ts";
 import { decodeText, encodingName, type TextEncodingName } from "./text_encoding.ts";
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
 import { asFactor } from "./factor.ts";
 import { dropMissingRows } from "./missing.ts";
+import { checkMostlyNumeric, type CsvColumnCounts, csvColumnKind } from "./csv_column_kind.ts";
 
 /** A column's values in a column object: a plain array or a typed array. */
 export type ColumnValues =
@@ -267,22 +268,6 @@ export function tableFromDataFrame(frame: DataFrameLike, options: LoadTableOptio
   return tableOfValues(names, (_, j) => rows.map((row) => row[j]), true, options);
 }
 
-/**
- * Refuse a file separated by semicolons or tabs (a header line with no comma but one of those),
- * before the CSV parser reads decimal commas in its rows as separators.
- */
-function checkSeparator(text: string): void {
-  const firstLine = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0];
-  if (firstLine.includes(",")) return;
-  const separator = [";", "\t"].find((c) => firstLine.includes(c));
-  if (separator === undefined) return;
-  throw new HetfxError(
-    `${CONTEXT}: the header line "${firstLine.replaceAll("\t", "\\t")}" is separated by ` +
-      `${separator === ";" ? "semicolons" : "tabs"}; hetfx reads comma-separated CSV, so ` +
-      "save the file with commas as separators (and a point as decimal mark).",
-  );
-}
-
 const OPTION_NAMES = optionNames<LoadTableOptions>({
   factors: true,
   levels: true,
@@ -418,36 +403,11 @@ function declaredFactors(options: LoadTableOptions): Set<string> {
   ]);
 }
 
-/**
- * Refuse a column most of whose values are numbers but some are text: almost always a typo or
- * a stray code ("abc" among numbers) that would silently turn a numeric column into a factor.
- */
-function checkMostlyNumeric(
-  name: string,
-  numbers: number,
-  texts: number,
-  firstTextRow: number,
-  firstText: string,
-): void {
-  if (texts === 0 || numbers <= texts) return;
-  const more = texts > 1 ? ` (and ${texts - 1} more non-numeric value${texts > 2 ? "s" : ""})` : "";
-  throw new HetfxError(
-    `${CONTEXT}: column "${name}" looks numeric (${numbers} of ${numbers + texts} values are ` +
-      `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${more}; fix that ` +
-      `value or blank it (an empty cell or NA is a missing value), or, if "${name}" is ` +
-      `categorical, declare it: loadTable(source, { factors: ["${name}"] }).`,
-  );
-}
-
-/** A CSV column: numeric when every non-missing cell is a finite decimal. */
+/** A CSV column: numeric when every non-missing cell is a finite decimal (csvColumnKind). */
 function csvColumn(name: string, cells: string[], declaredFactor: boolean): Column {
   const n = cells.length;
   const values = new Float64Array(n);
-  let numeric = true;
-  let nonFiniteRow = -1;
-  let numbers = 0;
-  let texts = 0;
-  let firstTextRow = -1;
+  const counts: CsvColumnCounts = { numbers: 0, texts: 0 };
   for (let row = 0; row < n; row++) {
     const cell = cells[row];
     if (isMissingCell(cell)) {
@@ -457,27 +417,17 @@ function csvColumn(name: string, cells: string[], declaredFactor: boolean): Colu
     const value = parseDecimal(cell);
     if (value !== undefined) {
       values[row] = value;
-      numbers++;
+      counts.numbers++;
     } else if (isNonFiniteToken(cell)) {
-      if (nonFiniteRow < 0) nonFiniteRow = row;
+      counts.firstNonFinite ??= { row, value: cell };
     } else {
-      numeric = false;
-      texts++;
-      if (firstTextRow < 0) firstTextRow = row;
+      counts.texts++;
+      counts.firstText ??= { row, value: cell };
       // Once text is half the column, it cannot be mostly numeric: stop looking.
-      if (declaredFactor || 2 * texts >= n) break;
+      if (declaredFactor || 2 * counts.texts >= n) break;
     }
   }
-  if (!numeric && !declaredFactor) {
-    checkMostlyNumeric(name, numbers, texts, firstTextRow, cells[firstTextRow]);
-  }
-  if (numeric && nonFiniteRow >= 0) {
-    throw new HetfxError(
-      `${CONTEXT}: column "${name}" row ${nonFiniteRow + 1} has "${cells[nonFiniteRow]}"; ` +
-        "values must be finite numbers: use an empty cell or NA for a missing value.",
-    );
-  }
-  if (numeric) return { kind: "number", values };
+  if (csvColumnKind(name, counts, declaredFactor) === "number") return { kind: "number", values };
   return factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell)));
 }
 

@@ -94,13 +94,27 @@ export function dropMissingRows(
  */
 export function requireComplete(table: Table, columns: readonly string[], context: string): void {
   const counts = countMissing(table, columns);
-  const incomplete = columns.filter((name) => counts[name] > 0);
-  if (incomplete.length === 0) return;
+  if (columns.some((name) => counts[name] > 0)) throw missingValuesError(counts, context);
+}
+
+/**
+ * The error {@link requireComplete} throws for these missing-value counts per column (columns
+ * with none left out of the message); the DuckDB engine, which counts in SQL, throws it too.
+ *
+ * @example
+ * ```ts
+ * import { missingValuesError } from "./missing.ts";
+ * const e = missingValuesError({ y: 2, x: 0 }, "Cannot build model");
+ * console.assert(e.message.startsWith('Cannot build model: missing values in "y" (2 rows).'));
+ * ```
+ */
+export function missingValuesError(counts: Record<string, number>, context: string): HetfxError {
+  const incomplete = Object.keys(counts).filter((name) => counts[name] > 0);
   const listed = incomplete
     .map((name) => `"${name}" (${counts[name]} ${counts[name] === 1 ? "row" : "rows"})`)
     .join(", ");
   const names = incomplete.map((name) => `"${name}"`).join(", ");
-  throw new HetfxError(
+  return new HetfxError(
     `${context}: missing values in ${listed}. Drop incomplete rows first: ` +
       `loadTable(source, { dropMissing: true }) drops rows missing in any column, ` +
       `{ dropMissing: [${names}] } or dropMissingRows(table, [${names}]) only in these.`,

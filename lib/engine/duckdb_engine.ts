@@ -10,11 +10,13 @@
 import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
 import { type ColumnValues, tableFromColumns } from "../data/load_table.ts";
+import { missingValuesError } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
+import { csvReadError, duckdbCsvColumns } from "./duckdb_csv.ts";
 
 /** CSV files at least this large go through DuckDB by default (`engine: "auto"`). */
 export const DUCKDB_CSV_BYTES = 64 * 1024 * 1024;
@@ -87,6 +89,8 @@ function literal(s: string): string {
 /**
  * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
  * .csv/.tsv (optionally .gz), else the text itself (a table name or a SELECT query).
+ * duckdbSample and duckdbAggregate read a CSV source from here as loadTable reads the file
+ * (see {@link duckdbCsvSource}); a `read_csv` call written by hand is DuckDB's own reading.
  *
  * @example
  * ```ts
@@ -97,8 +101,56 @@ function literal(s: string): string {
  */
 export function duckdbSource(input: string): string {
   if (/\.parquet$/i.test(input)) return `read_parquet(${literal(input)})`;
-  if (/\.(csv|tsv)(\.gz)?$/i.test(input)) return `read_csv(${literal(input)})`;
+  if (isCsvPath(input)) return `read_csv(${literal(input)})`;
   return input;
+}
+
+function isCsvPath(input: string): boolean {
+  return /\.(csv|tsv)(\.gz)?$/i.test(input);
+}
+
+/** The CSV path of a source duckdbSource made from one, else undefined. */
+function csvPathOf(source: string): string | undefined {
+  const m = /^read_csv\('((?:[^']|'')*)'\)$/.exec(source);
+  return m === null ? undefined : m[1].replaceAll("''", "'");
+}
+
+/**
+ * The SQL source for the model's `columns` of a CSV file, read as loadTable reads it: the
+ * header checked, "" and NA missing, each column numeric or a factor by the loader's rule (one
+ * pass over the file), or the loader's refusal. Pass it to duckdbSample and duckdbAggregate
+ * (which otherwise check a CSV source each). Other inputs: {@link duckdbSource}.
+ *
+ * @example
+ * ```ts ignore
+ * const source = await duckdbCsvSource(con, "big.csv", ["y", "treat", "g"]);
+ * const sample = await duckdbSample(con, source, ["y", "treat", "g"]);
+ * ```
+ */
+export async function duckdbCsvSource(
+  con: Connection,
+  input: string,
+  columns: readonly string[],
+  options: { factors?: readonly string[] } = {},
+): Promise<string> {
+  if (!isCsvPath(input)) return duckdbSource(input);
+  return await duckdbCsvColumns(
+    async (sql) => (await run(con, sql)).getColumns(),
+    input,
+    columns,
+    options,
+  );
+}
+
+/** A source from duckdbSource for a CSV replaced by its checked columns; others as they are. */
+function checkedSource(
+  con: Connection,
+  source: string,
+  columns: readonly string[],
+  factors: readonly string[] | undefined,
+): Promise<string> | string {
+  const path = csvPathOf(source);
+  return path === undefined ? source : duckdbCsvSource(con, path, columns, { factors });
 }
 
 /** Run one query; an SQL error becomes a HetfxError that shows the query. */
@@ -132,9 +184,9 @@ async function run(
     }
     return await pending.readAll();
   } catch (error) {
-    throw new HetfxError(
-      `DuckDB could not run the query: ${(error as Error).message}\nQuery:\n${sql}`,
-    );
+    const message = (error as Error).message;
+    throw csvReadError(message) ??
+      new HetfxError(`DuckDB could not run the query: ${message}\nQuery:\n${sql}`);
   }
 }
 
@@ -150,13 +202,17 @@ function plain(values: unknown[]): ColumnValues {
   });
 }
 
-/** Read a query result into a Table (text columns become factors, levels sorted as R does). */
-function readerTable(reader: Reader): Table {
+/**
+ * Read a query result into a Table (text columns become factors, levels sorted as R does; so
+ * do the declared `factors` among its columns, numbers labelled as loadTable labels them).
+ */
+function readerTable(reader: Reader, factors: readonly string[] = []): Table {
   const names = reader.columnNames();
   const columns = reader.getColumns();
   // A result with no rows has no column arrays (tableFromColumns then refuses the empty table).
   return tableFromColumns(
     Object.fromEntries(names.map((n, j) => [n, plain(columns[j] ?? [])])),
+    { factors: factors.filter((f) => names.includes(f)) },
   );
 }
 
@@ -171,8 +227,16 @@ async function describe(con: Connection, source: string): Promise<Map<string, st
   return new Map(names.map((n, i) => [String(n), String(types[i])]));
 }
 
+/** Options of duckdbSample. */
+export interface DuckDBSampleOptions {
+  /** How many rows (default 100). */
+  rows?: number;
+  /** Columns declared as factors (loadTable's `factors`, --factor). */
+  factors?: readonly string[];
+}
+
 /**
- * The first `rows` rows of the model's columns as a Table: enough for `formula()` to check the
+ * The first rows of the model's columns as a Table: enough for `formula()` to check the
  * columns and their kinds before the aggregation runs.
  *
  * @example
@@ -184,8 +248,9 @@ export async function duckdbSample(
   con: Connection,
   source: string,
   columns: readonly string[],
-  rows = 100,
+  options: DuckDBSampleOptions = {},
 ): Promise<Table> {
+  source = await checkedSource(con, source, columns, options.factors);
   const types = await describe(con, source);
   const missing = columns.filter((c) => !types.has(c));
   if (missing.length > 0) {
@@ -196,7 +261,10 @@ export async function duckdbSample(
     );
   }
   const list = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
-  return readerTable(await run(con, `SELECT ${list} FROM ${source} LIMIT ${rows}`));
+  return readerTable(
+    await run(con, `SELECT ${list} FROM ${source} LIMIT ${options.rows ?? 100}`),
+    options.factors,
+  );
 }
 
 /** What the DuckDB engine returns: the aggregate and what it took. */
@@ -216,6 +284,8 @@ export interface DuckDBAggregate {
 export interface DuckDBAggregateOptions {
   /** Leave out rows with missing values in the model's columns (default: refuse them). */
   dropMissing?: boolean;
+  /** Columns declared as factors (loadTable's `factors`, --factor): grouped by, not summed. */
+  factors?: readonly string[];
   /** Called about twice a second while DuckDB scans. */
   onProgress?: (p: ScanProgress) => void;
 }
@@ -239,8 +309,10 @@ export async function duckdbAggregate(
   options: DuckDBAggregateOptions = {},
 ): Promise<DuckDBAggregate> {
   const used = usedColumns(spec);
+  source = await checkedSource(con, source, used, options.factors);
   const types = await describe(con, source);
-  const isFactor = (v: string) => !NUMERIC.test(types.get(v) ?? "");
+  const declared = new Set(options.factors ?? []);
+  const isFactor = (v: string) => declared.has(v) || !NUMERIC.test(types.get(v) ?? "");
   for (const v of [spec.outcome, ...(spec.trials ? [spec.trials] : [])]) {
     if (!types.has(v)) throw new HetfxError(`Cannot build model: column "${v}" not in the data.`);
     if (isFactor(v)) {
@@ -283,13 +355,9 @@ export async function duckdbAggregate(
   const rowsScanned = value("hetfx_rows");
   const missing = Object.fromEntries(used.map((v, i) => [v, value(`m${i}`)]));
   const rowsDropped = value("dropped");
+  // The in-memory route's message (the CLI words it as --drop-missing).
   if (rowsDropped > 0 && !options.dropMissing) {
-    const where = Object.entries(missing).filter(([, k]) => k > 0).map(([c, k]) => `${c}: ${k}`)
-      .join(", ");
-    throw new HetfxError(
-      `Cannot build model: ${rowsDropped} of ${rowsScanned} rows have missing values (${where}). ` +
-        "Drop them with --drop-missing (dropMissing: true) or fill them in.",
-    );
+    throw missingValuesError(missing, "Cannot build model");
   }
   if (rowsScanned - rowsDropped === 0) {
     throw new HetfxError("Cannot build model: the data have no complete rows.");
@@ -321,6 +389,7 @@ export async function duckdbAggregate(
   });
   const table = readerTable(
     await run(con, sql, options.onProgress && ((p) => options.onProgress!({ ...p, pass: 2 }))),
+    factors,
   );
   return { table, rowsScanned, rowsDropped, missing, sql };
 }

@@ -114,3 +114,22 @@ Deno.test("sql and fit refuse bad input with exit status 2", async () => {
   // Without sum__y: the aggregate's message, not the formula's "column not found".
   assert.match(bad.stderr + bad.stdout, /"y" is neither a key column nor summed \("sum__y"\)/);
 });
+
+Deno.test("fit --engine duckdb refuses a stray string as memory does, and --factor reaches it", async () => {
+  const stray = `${dir}/stray.csv`;
+  const text = await Deno.readTextFile(csv);
+  const lines = text.split("\n");
+  const treat = lines[0].split(",").indexOf("treat");
+  const fields = lines[3].split(",");
+  fields[treat] = "n/a";
+  lines[3] = fields.join(",");
+  await Deno.writeTextFile(stray, lines.join("\n"));
+  const fit = (engine: string, ...more: string[]) =>
+    runFitCli([stray, "--engine", engine, "--formula", FORMULA, "--family", "bernoulli", ...more]);
+  const [memory, duckdb] = [await fit("memory", "--dry-run"), await fit("duckdb", "--dry-run")];
+  assert.equal(duckdb.code, 2);
+  assert.equal(duckdb.stderr + duckdb.stdout, memory.stderr + memory.stdout);
+  assert.match(duckdb.stderr + duckdb.stdout, /column "treat" .* row 3 has "n\/a".*--factor treat/);
+  const declared = await fit("duckdb", "--dry-run", "--factor", "treat");
+  assert.equal(declared.code, 0, declared.stderr);
+});

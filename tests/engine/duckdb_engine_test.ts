@@ -5,8 +5,13 @@
  * default priors' median and MAD found without MEDIAN (lib/engine/duckdb_median.ts) equal the
  * in-memory aggregate's.
  *
+ * A CSV gives through DuckDB what it gives through the in-memory loader (loadTable): the same
+ * refusal (a stray string in a numeric column, a duplicate column name, an unterminated quote,
+ * a ragged row) or the same levels and density (NA and blanks missing, yes/no and true/false
+ * as written, "a" and "a " apart).
+ *
  * Also covers: model/sufficient_statistics_sql.ts (its DuckDB query runs here; the other
- * dialects' text is checked in tests/model/sufficient_statistics_sql_test.ts).
+ * dialects' text is checked in tests/model/sufficient_statistics_sql_test.ts), duckdb_csv.ts.
  */
 import assert from "node:assert/strict";
 import {
@@ -22,7 +27,7 @@ import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { loadTable } from "../../lib/data/load_table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
+import { crossedSpec, seeded, simulatedTable, treatSlopeSpec } from "../model/_fixtures.ts";
 
 /** The table as CSV text. */
 function toCsv(t: Table): string {
@@ -88,7 +93,8 @@ Deno.test("duckdb engine: missing values are counted per column and dropped only
   await assert.rejects(
     () => duckdbAggregate(con, spec, duckdbSource(csv)),
     (e) =>
-      e instanceof HetfxError && /2 of 5 rows have missing values \(y: 1, x: 1\)/.test(e.message),
+      e instanceof HetfxError &&
+      /missing values in "y" \(1 row\), "x" \(1 row\)\. Drop incomplete rows/.test(e.message),
   );
   const agg = await duckdbAggregate(con, spec, duckdbSource(csv), { dropMissing: true });
   assert.equal(agg.rowsDropped, 2);
@@ -127,7 +133,7 @@ Deno.test("duckdb engine: bad sources and types are refused clearly", async () =
   await Deno.writeTextFile(header, "y,x\n");
   await assert.rejects(
     () => duckdbSample(con, duckdbSource(header), ["y", "x"]),
-    (e) => e instanceof HetfxError && /no rows/.test(e.message),
+    (e) => e instanceof HetfxError && /header \(y, x\) but no data rows/.test(e.message),
   );
 });
 
@@ -147,3 +153,152 @@ for (const family of ["gaussian", "poisson"] as Family[]) {
     }
   });
 }
+
+/** y ~ 1 + treat + (1 + treat | g), gaussian. */
+const treatSpec: ModelSpec = { ...treatSlopeSpec(["treat"], 1), family: "gaussian", priors: [] };
+
+/** A CSV of n rows: y numbers, treat 0/1, g in a–d; `edit` rewrites data line i (1-based). */
+function csvText(edit: Record<number, string> = {}, header = "y,treat,g", n = 24): string {
+  const lines = [header];
+  for (let i = 1; i <= n; i++) {
+    lines.push(edit[i] ?? `${((i * 7) % 11) / 4 - 1},${i % 2},${"abcd"[i % 4]}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The result of a promise, or the error it rejects with. */
+function settle<T>(p: Promise<T>): Promise<T | Error> {
+  return p.catch((e: Error) => e);
+}
+
+/**
+ * The same CSV through the in-memory loader and through DuckDB: the same HetfxError message,
+ * or the same levels for every factor and the same log density.
+ */
+async function assertSameInBothEngines(
+  name: string,
+  text: string,
+  options: { factors?: string[]; dropMissing?: boolean; spec?: ModelSpec } = {},
+): Promise<{ memory: Table | Error; duckdb: Table | Error }> {
+  const spec = options.spec ?? treatSpec;
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, text);
+  const memory = await settle(loadTable(path, {
+    ...(options.factors ? { factors: options.factors } : {}),
+    ...(options.dropMissing ? { dropMissing: ["y", "treat", "g"] } : {}),
+  }));
+  const agg = await settle(duckdbAggregate(con, spec, duckdbSource(path), {
+    ...(options.factors ? { factors: options.factors } : {}),
+    ...(options.dropMissing ? { dropMissing: true } : {}),
+  }));
+  const duckdb = agg instanceof Error ? agg : agg.table;
+  if (memory instanceof Error || duckdb instanceof Error) {
+    assert.ok(memory instanceof HetfxError, `memory: ${memory}`);
+    assert.ok(duckdb instanceof HetfxError, `duckdb: ${duckdb}`);
+    assert.equal(duckdb.message, memory.message);
+    return { memory, duckdb };
+  }
+  const rows: Table = memory;
+  for (const [column, c] of Object.entries(duckdb.columns)) {
+    const m = rows.columns[column];
+    if (c.kind !== "factor" || m === undefined) continue;
+    assert.ok(m.kind === "factor", `${column} is a factor in memory too`);
+    const used = m.levels.filter((_: string, k: number) => m.codes.includes(k));
+    assert.deepEqual(c.levels, used, `levels of ${column}`);
+  }
+  assertSameDensity(spec, memory, duckdb);
+  return { memory, duckdb };
+}
+
+Deno.test("duckdb engine: a stray string in a numeric CSV column is refused as in memory", async () => {
+  for (const stray of ["n/a", "abc", "1_000", "0x10"]) {
+    const { duckdb } = await assertSameInBothEngines("stray.csv", csvText({ 5: `${stray},1,b` }));
+    assert.ok(duckdb instanceof Error);
+    assert.match(duckdb.message, new RegExp(`column "y" looks numeric .* row 5 has "${stray}"`));
+  }
+  // In a model column that is not the outcome, and declared a factor: read as one, as in memory.
+  await assertSameInBothEngines("stray_treat.csv", csvText({ 3: "1,x,b", 9: "0,x,b" }));
+  await assertSameInBothEngines("stray_treat.csv", csvText({ 3: "1,x,b" }), {
+    factors: ["treat"],
+  });
+  // A non-finite number.
+  const { duckdb } = await assertSameInBothEngines("inf.csv", csvText({ 7: "Inf,1,b" }));
+  assert.ok(duckdb instanceof Error && /column "y" row 7 has "Inf"/.test(duckdb.message));
+});
+
+Deno.test("duckdb engine: NA and blank cells are missing values, refused or dropped as in memory", async () => {
+  const text = csvText({ 2: "NA,0,c", 5: " NA ,1,b", 8: "1,,a", 11: "2,1,NA", 14: '0.5,1,""' });
+  const path = `${dir}/na.csv`;
+  await Deno.writeTextFile(path, text);
+  await assert.rejects(
+    () => duckdbAggregate(con, treatSpec, duckdbSource(path)),
+    (e) =>
+      e instanceof HetfxError &&
+      /missing values in "y" \(2 rows\), "treat" \(1 row\), "g" \(2 rows\)/.test(e.message),
+  );
+  const { duckdb } = await assertSameInBothEngines("na.csv", text, { dropMissing: true });
+  assert.ok(!(duckdb instanceof Error));
+  const agg = await duckdbAggregate(con, treatSpec, duckdbSource(path), { dropMissing: true });
+  assert.equal(agg.rowsDropped, 5);
+  assert.deepEqual(agg.missing, { y: 2, treat: 1, g: 2 });
+});
+
+Deno.test("duckdb engine: a duplicate column name is refused, naming it, as in memory", async () => {
+  const { duckdb } = await assertSameInBothEngines(
+    "duplicate.csv",
+    csvText({}, "y,treat,g,y").replaceAll("\n", ",1\n").replace("g,y,1", "g,y"),
+  );
+  assert.ok(duckdb instanceof Error && /duplicate column name "y"/.test(duckdb.message));
+  // Semicolons: the loader's message too.
+  await assertSameInBothEngines("semicolon.csv", "y;treat;g\n1;0;a\n2;1;b\n");
+});
+
+Deno.test("duckdb engine: an unterminated quote is refused, naming its line", async () => {
+  const path = `${dir}/quote.csv`;
+  await Deno.writeTextFile(path, csvText({ 5: '1,0,"a' }));
+  await assert.rejects(() => loadTable(path), /unterminated quote .*line 6/);
+  await assert.rejects(
+    () => duckdbAggregate(con, treatSpec, duckdbSource(path)),
+    (e) => e instanceof HetfxError && /unterminated quote on line 6/.test(e.message),
+  );
+});
+
+Deno.test("duckdb engine: a row with the wrong number of fields is refused as in memory", async () => {
+  for (const row of ["1,0,a,extra", "1,0"]) {
+    const { duckdb } = await assertSameInBothEngines("ragged.csv", csvText({ 8: row }));
+    assert.ok(duckdb instanceof Error);
+    assert.match(duckdb.message, /line 9 has \d fields, the header has 3/);
+  }
+});
+
+Deno.test("duckdb engine: yes/no and true/false are factor levels as written, as in memory", async () => {
+  for (const [no, yes] of [["no", "yes"], ["false", "true"], ["FALSE", "TRUE"]]) {
+    const rows = Object.fromEntries(
+      Array.from({ length: 24 }, (_, i) => [i + 1, `${i % 5},${i % 3 ? yes : no},${"ab"[i % 2]}`]),
+    );
+    const { duckdb } = await assertSameInBothEngines("bool.csv", csvText(rows));
+    assert.ok(!(duckdb instanceof Error));
+    const treat = duckdb.columns.treat;
+    assert.ok(treat.kind === "factor" && treat.levels.join() === `${no},${yes}`);
+  }
+});
+
+Deno.test("duckdb engine: levels that differ by a trailing space stay apart, as in memory", async () => {
+  const { duckdb } = await assertSameInBothEngines(
+    "space.csv",
+    csvText({ 4: "1,0,a ", 8: "2,0,a ", 12: "0,0,a " }),
+  );
+  assert.ok(!(duckdb instanceof Error));
+  const g = duckdb.columns.g;
+  assert.ok(g.kind === "factor" && g.levels.join("|") === "a|a |b|c|d");
+});
+
+Deno.test("duckdb engine: a TSV file is read with tabs, with the CSV's checks", async () => {
+  const text = csvText({ 3: "NA,1,b" });
+  const path = `${dir}/tabs.tsv`;
+  await Deno.writeTextFile(path, text.replaceAll(",", "\t"));
+  const tsv = await duckdbAggregate(con, treatSpec, duckdbSource(path), { dropMissing: true });
+  const { memory } = await assertSameInBothEngines("tabs.csv", text, { dropMissing: true });
+  assert.ok(!(memory instanceof Error));
+  assertSameDensity(treatSpec, memory, tsv.table);
+});

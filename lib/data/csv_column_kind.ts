@@ -1,0 +1,111 @@
+/**
+ * Whether a CSV column is numeric or a factor, decided from counts of its cells, and the
+ * spellings those counts use (a missing value, a finite decimal, a non-finite token, text).
+ * The in-memory loader (load_table.ts) counts the cells in JavaScript; the DuckDB engine
+ * (lib/engine/duckdb_csv.ts) counts them in SQL with the same spellings and calls the same
+ * rule, so a CSV gets the same column kinds, or the same refusal, through either.
+ */
+import { HetfxError } from "../errors.ts";
+import { DECIMAL_SOURCE, MISSING_CELLS, NON_FINITE_SOURCE, SPACE_CHARACTERS } from "./_parse.ts";
+
+/**
+ * The spellings of CSV cells as the loader reads them: every cell is trimmed of `space`
+ * (literal characters), then is missing (one of `missing`), a finite decimal (`decimal`, a
+ * regular-expression source that also reads in RE2), a non-finite token (`nonFinite`, matched
+ * without regard to case) or text.
+ *
+ * @example
+ * ```ts
+ * import { CSV_CELLS } from "./csv_column_kind.ts";
+ * console.assert(new RegExp(`^${CSV_CELLS.decimal}$`).test("-2.5e3"));
+ * console.assert(CSV_CELLS.missing.includes("NA"));
+ * ```
+ */
+export const CSV_CELLS = {
+  space: SPACE_CHARACTERS,
+  missing: MISSING_CELLS,
+  decimal: DECIMAL_SOURCE,
+  nonFinite: NON_FINITE_SOURCE,
+} as const;
+
+/** A cell quoted in a message: its 0-based data row and its text as written. */
+export interface CsvCell {
+  row: number;
+  value: string;
+}
+
+/** What {@link csvColumnKind} needs to know of a column's non-missing cells. */
+export interface CsvColumnCounts {
+  /** Cells that are finite decimals. */
+  numbers: number;
+  /** Cells that are neither missing, nor numbers, nor non-finite tokens. */
+  texts: number;
+  /** The first text cell (when texts > 0). */
+  firstText?: CsvCell;
+  /** The first non-finite token ("Inf", "NaN"), if any. */
+  firstNonFinite?: CsvCell;
+}
+
+const CONTEXT = "Cannot load table";
+
+/**
+ * The kind of a CSV column from its counts: numeric when it has no text cell, else a factor.
+ * Throws a HetfxError, naming the column, row and value, for a numeric column with a
+ * non-finite token and, unless the column is declared a factor, for a column most of whose
+ * values are numbers but some are text (see {@link checkMostlyNumeric}).
+ *
+ * @example
+ * ```ts
+ * import { csvColumnKind } from "./csv_column_kind.ts";
+ * console.assert(csvColumnKind("x", { numbers: 3, texts: 0 }, false) === "number");
+ * console.assert(csvColumnKind("g", { numbers: 1, texts: 2, firstText: { row: 0, value: "a" } }, false) === "factor");
+ * ```
+ */
+export function csvColumnKind(
+  name: string,
+  counts: CsvColumnCounts,
+  declaredFactor: boolean,
+): "number" | "factor" {
+  const { numbers, texts, firstText, firstNonFinite } = counts;
+  if (texts > 0) {
+    if (!declaredFactor) {
+      checkMostlyNumeric(name, numbers, texts, firstText!.row, firstText!.value);
+    }
+    return "factor";
+  }
+  if (firstNonFinite !== undefined) {
+    throw new HetfxError(
+      `${CONTEXT}: column "${name}" row ${firstNonFinite.row + 1} has "${firstNonFinite.value}"; ` +
+        "values must be finite numbers: use an empty cell or NA for a missing value.",
+    );
+  }
+  return "number";
+}
+
+/**
+ * Refuse a column most of whose values are numbers but some are text: almost always a typo or
+ * a stray code ("abc" among numbers) that would silently turn a numeric column into a factor.
+ * `firstTextRow` is 0-based.
+ *
+ * @example
+ * ```ts
+ * import { checkMostlyNumeric } from "./csv_column_kind.ts";
+ * checkMostlyNumeric("g", 1, 2, 0, "a"); // text is most of the column: a factor, returns
+ * ```
+ */
+export function checkMostlyNumeric(
+  name: string,
+  numbers: number,
+  texts: number,
+  firstTextRow: number,
+  firstText: string,
+): void {
+  if (texts === 0 || numbers <= texts) return;
+  const more = texts > 1 ? ` (and ${texts - 1} more non-numeric value${texts > 2 ? "s" : ""})` : "";
+  throw new HetfxError(
+    `${CONTEXT}: column "${name}" looks numeric (${numbers} of ${numbers + texts} values are ` +
+      `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${more}; fix that ` +
+      `value or blank it (an empty cell or NA is a missing value), or, if "${name}" is ` +
+      `categorical, declare it: loadTable(source, { factors: ["${name}"] }).`,
+  );
+}

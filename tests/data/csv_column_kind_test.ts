@@ -1,0 +1,33 @@
+/**
+ * The CSV column-kind rule and the cell spellings that the in-memory loader and the DuckDB
+ * engine share: the space characters are exactly those trim() removes (so DuckDB trims cells as
+ * JavaScript does), and the rule refuses a mostly numeric column and a non-finite number.
+ */
+import assert from "node:assert/strict";
+import { CSV_CELLS, csvColumnKind } from "../../lib/data/csv_column_kind.ts";
+import { HetfxError } from "../../lib/errors.ts";
+
+Deno.test("CSV_CELLS.space holds exactly the characters String.prototype.trim removes", () => {
+  const trimmedAway: string[] = [];
+  for (let u = 0; u <= 0xffff; u++) {
+    const c = String.fromCharCode(u);
+    if (c.trim() === "") trimmedAway.push(c);
+  }
+  assert.deepEqual([...CSV_CELLS.space].sort(), trimmedAway.sort());
+});
+
+Deno.test("csvColumnKind: numbers, factors, and the loader's refusals", () => {
+  assert.equal(csvColumnKind("x", { numbers: 5, texts: 0 }, false), "number");
+  const text = { row: 3, value: "abc" };
+  assert.equal(csvColumnKind("g", { numbers: 2, texts: 2, firstText: text }, false), "factor");
+  assert.equal(csvColumnKind("g", { numbers: 9, texts: 1, firstText: text }, true), "factor");
+  assert.throws(
+    () => csvColumnKind("x", { numbers: 9, texts: 1, firstText: text }, false),
+    (e) => e instanceof HetfxError && /column "x" looks numeric .* row 4 has "abc"/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      csvColumnKind("x", { numbers: 9, texts: 0, firstNonFinite: { row: 0, value: "Inf" } }, false),
+    (e) => e instanceof HetfxError && /column "x" row 1 has "Inf"/.test(e.message),
+  );
+});
