@@ -4,19 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
+import { refuses } from "../_refuses.ts";
 import { type Table, withColumn } from "../../lib/data/table.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
-
-/** The call throws a HetfxError whose message matches every pattern. */
-function refuses(call: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(call, (e: unknown) => {
-    assert.ok(e instanceof HetfxError, `expected a HetfxError, got ${e}`);
-    for (const p of patterns) assert.match(e.message, p);
-    return true;
-  });
-}
 
 Deno.test("misspelt option names are refused, with the name meant", async () => {
   const fit = await smallFit();
@@ -68,6 +60,23 @@ Deno.test("impossible values and wrong types are messages, not NaN or TypeErrors
   refuses(() => datagrid(fit, { tret: [0, 1] }), /"tret" is not a column .*did you mean "treat"\?/);
   // A column the model does not know, and unlike any of its columns, is still allowed.
   assert.equal(datagrid(fit, { treat: [0, 1], weight_col: [1] }).nRows, 2);
+});
+
+Deno.test('allowNewLevels is true or false: "no" is not taken as true', async () => {
+  const fit = await smallFit();
+  const newGroup = withColumn(smallTable(), "g", {
+    kind: "number",
+    values: new Float64Array(240).fill(9),
+  });
+  refuses(
+    () => fit.predict(newGroup, { allowNewLevels: "no" as never }),
+    /^Cannot predict: option allowNewLevels = "no" must be true or false\.$/,
+  );
+  refuses(
+    () => fit.effects({ newdata: newGroup, allowNewLevels: 1 as never }),
+    /option allowNewLevels = 1 must be true or false/,
+  );
+  refuses(() => fit.predict(newGroup, { allowNewLevels: false }), /group "9" of g/);
 });
 
 Deno.test("a chart saved into a missing folder says which folder", async () => {
