@@ -73,8 +73,11 @@ export function alignTable(
     const reference = training.columns[name];
     const column = newdata.columns[name];
     if (column === undefined) {
+      // Only a column the model does not read can be a misspelling of this one: "did you
+      // mean" another model column that newdata has would point at the wrong column.
+      const unused = newdata.names.filter((c) => !columns.includes(c));
       throw new HetfxError(
-        `${context}: newdata has no column "${name}"${didYouMean(name, newdata.names)}; ` +
+        `${context}: newdata has no column "${name}"${didYouMean(name, unused)}; ` +
           `the model needs ${columns.map((c) => `"${c}"`).join(", ")}.`,
       );
     }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import { refuses } from "../_refuses.ts";
-import { type Table, withColumn } from "../../lib/data/table.ts";
+import { makeTable, type Table, withColumn } from "../../lib/data/table.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
@@ -77,6 +77,20 @@ Deno.test('allowNewLevels is true or false: "no" is not taken as true', async ()
     /option allowNewLevels = 1 must be true or false/,
   );
   refuses(() => fit.predict(newGroup, { allowNewLevels: false }), /group "9" of g/);
+});
+
+Deno.test("newdata missing a model column names it, not another model column it has", async () => {
+  const fit = await smallFit();
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  // "x" is missing; "g" and "treat" are there: "did you mean" must not point at them.
+  const noX = makeTable({ treat: num(0, 1), g: num(1, 2) });
+  refuses(
+    () => fit.predict(noX),
+    /^Cannot predict: newdata has no column "x"; the model needs "x", "treat", "g"\.$/,
+  );
+  // A column the model does not read is still offered as the misspelling.
+  const misspelt = makeTable({ xx: num(0, 1), treat: num(0, 1), g: num(1, 2) });
+  refuses(() => fit.predict(misspelt), /no column "x"; did you mean "xx"\?/);
 });
 
 Deno.test("a chart saved into a missing folder says which folder", async () => {
