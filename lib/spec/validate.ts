@@ -315,7 +315,7 @@ function checkPriors(spec: ModelSpec, table: Table): void {
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }
-    checkPrior(p.prior);
+    checkPrior(p.prior, p.class);
     const text = describePrior(p);
     if (p.class === "cor" && p.prior.dist !== "lkj") {
       fail(`prior ${text}: class cor takes an lkj(eta) prior.`);
