@@ -7,12 +7,14 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { parseArgs } from "node:util";
-import { flagOptions, stringOptions } from "./_args.ts";
+import { flagOptions, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, checkOutPath, inCliTerms, parseCli, specSummary } from "./fit.ts";
+import { buildModel, checkOutPath, inCliTerms, MAX_CHAINS, parseCli, specSummary } from "./fit.ts";
+
+const MAX = Number.MAX_SAFE_INTEGER;
 
 export const USAGE = `Usage: deno task compare <data.csv> --formula "<brms formula>" [options]
        deno task compare [--chains N --warmup N --draws N --seed N --out FILE]
@@ -71,37 +73,32 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
 
 /** The paper's Table 1: Tomz & Weeks with the paper's priors and sampler settings. */
 async function paperComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
-  const { values: v, positionals } = parseArgs({
+  const options = {
+    ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
+    ...flagOptions("no-progress"),
+  };
+  const { values: v, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
-      ...flagOptions("no-progress"),
-    },
+    options,
+    tokens: true,
   });
+  refuseRepeated(tokens, options);
   if (positionals.length > 0) {
     throw new HetfxError(
       `Missing --formula: with a data file (${positionals.join(", ")}), give the model, e.g. ` +
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
     );
   }
-  const num = (name: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value)) {
-      throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
-    }
-    return value;
-  };
   if (v.out !== undefined) await checkOutPath(v.out);
   const table = await loadTomzWeeks(v.data);
   const result = await compare(tomzWeeksModel(table), {
     fit: {
       ...PAPER_SAMPLER,
-      chains: num("chains", v.chains, PAPER_SAMPLER.chains),
-      warmup: num("warmup", v.warmup, PAPER_SAMPLER.warmup),
-      draws: num("draws", v.draws, PAPER_SAMPLER.draws),
-      seed: num("seed", v.seed, 1),
+      chains: wholeNumber("chains", v.chains, 1, MAX_CHAINS) ?? PAPER_SAMPLER.chains,
+      warmup: wholeNumber("warmup", v.warmup, 0, MAX) ?? PAPER_SAMPLER.warmup,
+      draws: wholeNumber("draws", v.draws, 1, MAX) ?? PAPER_SAMPLER.draws,
+      seed: wholeNumber("seed", v.seed, -MAX, MAX) ?? 1,
       progress: !(v["no-progress"] ?? false),
     },
   });

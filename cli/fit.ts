@@ -12,6 +12,7 @@ import {
   joinNegativeValues,
   nonEmpty,
   realNumber,
+  refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "./_args.ts";
@@ -189,7 +190,7 @@ export interface CliArgs {
 }
 
 /** Most chains the CLI runs (each is a worker or a pass of the sampler). */
-const MAX_CHAINS = 1000;
+export const MAX_CHAINS = 1000;
 
 /** Options that take a value (and so may be given a negative number). */
 export const VALUED = [
@@ -261,11 +262,13 @@ export const FIT_OPTIONS = {
 
 /** node:util parseArgs on the fit options; an unknown option gets the closest known one. */
 function readArgs(argv: string[], usage: string) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
       options: FIT_OPTIONS,
+      tokens: true,
     });
   } catch (error) {
     const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
@@ -276,6 +279,8 @@ function readArgs(argv: string[], usage: string) {
         `\n\n${usage}`,
     );
   }
+  refuseRepeated(parsed.tokens, FIT_OPTIONS);
+  return parsed;
 }
 
 /** The data file and --formula are given, and no value option is empty; returns the formula. */

@@ -11,6 +11,7 @@ import { formula } from "../lib/spec/formula.ts";
 import { parsePrior } from "../lib/spec/priors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
 import { checkOutPath, inCliTerms, parseCli } from "./fit.ts";
+import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 
 export const SBC_USAGE =
   `Usage: deno task sbc <data.csv> --formula "<brms formula>" --sims N [options]
@@ -23,32 +24,48 @@ options, and:
   --workers W           simulations fitted in parallel threads (default: CPU cores)
   --out FILE            write the result as JSON`;
 
-/** Splits this command's own options off; the rest goes to fit's parser. */
+/** This command's own options and the least value of each. */
+const LEAST = { sims: 2, "thinned-draws": 1, workers: 1 } as const;
+const OWN_OPTIONS = stringOptions("sims", "thinned-draws", "workers");
+
+/**
+ * Splits this command's own options off (each a whole number, given once); the rest goes to
+ * fit's parser.
+ */
 export function parseSbcArgs(
   argv: string[],
 ): { sims: number; thinnedDraws: number; workers?: number; rest: string[] } | "help" {
   const rest: string[] = [];
-  let sims = 100, thinnedDraws = 99;
-  let workers: number | undefined;
+  const tokens: { kind: "option"; name: keyof typeof LEAST; value: string }[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith("--") ? a.split("=", 2) : [a, undefined];
     if (flag === "--help") return "help";
-    if (flag === "--sims" || flag === "--thinned-draws" || flag === "--workers") {
-      const text = inline ?? argv[++i];
-      const value = Number(text);
-      const least = flag === "--sims" ? 2 : 1;
-      if (text === undefined || !Number.isInteger(value) || value < least) {
-        throw new HetfxError(
-          `Option ${flag} expects a whole number ≥ ${least}, got "${text ?? ""}".`,
-        );
-      }
-      if (flag === "--sims") sims = value;
-      else if (flag === "--workers") workers = value;
-      else thinnedDraws = value;
-    } else rest.push(a);
+    const name = flag.slice(2);
+    if (!flag.startsWith("--") || !Object.hasOwn(LEAST, name)) {
+      rest.push(a);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) {
+      throw new HetfxError(`Option ${flag} needs a value, e.g. ${flag} 4.`);
+    }
+    tokens.push({ kind: "option", name: name as keyof typeof LEAST, value });
   }
-  return { sims, thinnedDraws, workers, rest };
+  refuseRepeated(tokens, OWN_OPTIONS);
+  const own = (name: keyof typeof LEAST) =>
+    wholeNumber(
+      name,
+      tokens.find((t) => t.name === name)?.value,
+      LEAST[name],
+      Number.MAX_SAFE_INTEGER,
+    );
+  return {
+    sims: own("sims") ?? 100,
+    thinnedDraws: own("thinned-draws") ?? 99,
+    workers: own("workers"),
+    rest,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { main, parseSbcArgs } from "../../cli/sbc.ts";
 import { QUICK_SAMPLING } from "../_fit_cli.ts";
+import { refuses } from "../_refuses.ts";
 
 Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest goes to fit's parser", () => {
   const parsed = parseSbcArgs(["d.csv", "--sims", "7", "--workers=2", "--formula", "y ~ x"]);
@@ -17,11 +18,22 @@ Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest g
   assert.deepEqual(parsed.rest, ["d.csv", "--formula", "y ~ x"]);
   const plain = parseSbcArgs(["d.csv"]);
   assert.equal(plain !== "help" && plain.workers, undefined);
-  assert.throws(
-    () => parseSbcArgs(["--workers", "0"]),
-    /--workers expects a whole number ≥ 1, got "0"/,
-  );
+  assert.throws(() => parseSbcArgs(["--workers", "0"]), /--workers 0 must be a whole number ≥ 1/);
   assert.throws(() => parseSbcArgs(["--workers", "two"]), /--workers expects a whole number/);
+});
+
+Deno.test("sbc CLI: its numbers in decimal digits, each given once, each with a value", () => {
+  refuses(
+    () => parseSbcArgs(["--sims", "0x10"]),
+    /^Option --sims expects a whole number, got "0x10"; write it in decimal digits/,
+  );
+  refuses(() => parseSbcArgs(["--sims", "1e3"]), /--sims expects a whole number, got "1e3"/);
+  refuses(() => parseSbcArgs(["--sims", "1"]), /--sims 1 must be a whole number ≥ 2/);
+  refuses(
+    () => parseSbcArgs(["--sims", "10", "--sims=20"]),
+    /^Option --sims is given twice \("10", then "20"\); give it once\.$/,
+  );
+  refuses(() => parseSbcArgs(["d.csv", "--workers"]), /^Option --workers needs a value/);
 });
 
 Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract", async () => {
