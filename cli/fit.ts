@@ -675,9 +675,12 @@ function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder 
 
 /**
  * --treatment: the formula's builder with another of its varying slopes as the treatment;
- * HetfxError naming the slopes when the column is not one of them.
+ * HetfxError listing the data's columns when the column is not one of them, and the slopes
+ * when it is not a slope.
  */
 function withTreatment(builder: HierBuilder, column: string, reference?: string): HierBuilder {
+  // A column that is not in the data at all: say so, with the data's columns.
+  getColumn(builder.table, column, `Option --treatment ${column}`);
   const spec = builder.toJSON();
   const slopes = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))];
   if (!slopes.includes(column)) {
