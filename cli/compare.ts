@@ -6,18 +6,19 @@
  * them. With no data file and no --formula it runs the paper's own Tomz & Weeks model.
  */
 import { reportUserError } from "./_errors.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
 import { parseArgs } from "node:util";
 import { flagOptions, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, checkOutPath, inCliTerms, MAX_CHAINS, parseCli, specSummary } from "./fit.ts";
+import { buildModel, inCliTerms, MAX_CHAINS, parseCli, specSummary } from "./fit.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
 export const USAGE = `Usage: deno task compare <data.csv> --formula "<brms formula>" [options]
-       deno task compare [--chains N --warmup N --draws N --seed N --out FILE]
+       deno task compare [--chains N --warmup N --draws N --seed N --out FILE --force]
                          (no data file: the paper's Tomz & Weeks model and sampler settings)
 
 Each group's treatment effect by three methods: OLS with treatment × modifier interactions
@@ -41,7 +42,9 @@ interactions with the treatment there, as the paper does, e.g.
   --metric M            auto|diag|dense (default auto)  --backend auto|cpu|webgpu (default auto)
   --parameterization P  auto | centered | noncentered (default auto)
   --sd-scale S          auto | signed | log (default auto)
-  --out FILE            write the table, the OLS fit and the shrinkage summary as JSON
+  --out FILE            write the table, the OLS fit and the shrinkage summary as JSON; an
+                        existing file is replaced only when empty or a result hetfx wrote
+  --force               let --out replace any existing file (never the data file)
   --no-progress         no progress display (default: progress on stderr)
   --help                this text
 
@@ -64,7 +67,9 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
       `Option ${given.join(", ")} belongs to deno task fit, not compare.\n\n${USAGE}`,
     );
   }
-  if (args.out !== undefined) await checkOutPath(args.out, args.data);
+  if (args.out !== undefined) {
+    await checkOutPath(args.out, { input: args.data, force: args.force });
+  }
   const builder = await buildModel(args);
   console.log(specSummary(builder.toJSON(), builder.table));
   const { keepPartial: _, ...fit } = args.fit;
@@ -75,7 +80,7 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
 async function paperComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
   const options = {
     ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
-    ...flagOptions("no-progress"),
+    ...flagOptions("no-progress", "force"),
   };
   const { values: v, positionals, tokens } = parseArgs({
     args: argv,
@@ -90,7 +95,7 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
     );
   }
-  if (v.out !== undefined) await checkOutPath(v.out);
+  if (v.out !== undefined) await checkOutPath(v.out, { force: v.force });
   const table = await loadTomzWeeks(v.data);
   const result = await compare(tomzWeeksModel(table), {
     fit: {
@@ -118,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     if (out) {
       const { fit: _, ols, ...rest } = result;
       const json = { ...rest, ols: { names: ols.names, coef: [...ols.coef], se: [...ols.se] } };
-      await Deno.writeTextFile(out, JSON.stringify(json, null, 2) + "\n");
+      await writeOut(out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${out}`);
     }
     return 0;

@@ -10,7 +10,8 @@ import { loadTable } from "../lib/data/load_table.ts";
 import { formula } from "../lib/spec/formula.ts";
 import { parsePrior } from "../lib/spec/priors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
-import { checkOutPath, inCliTerms, parseCli } from "./fit.ts";
+import { inCliTerms, parseCli } from "./fit.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
 import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 
 export const SBC_USAGE =
@@ -22,7 +23,9 @@ options, and:
   --sims N              simulated data sets (default 100)
   --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
   --workers W           simulations fitted in parallel threads (default: CPU cores)
-  --out FILE            write the result as JSON`;
+  --out FILE            write the result as JSON; an existing file is replaced only when
+                        empty or a result hetfx wrote
+  --force               let --out replace any existing file (never the data file)`;
 
 /** This command's own options and the least value of each. */
 const LEAST = { sims: 2, "thinned-draws": 1, workers: 1 } as const;
@@ -80,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(SBC_USAGE);
       return 0;
     }
-    if (args.out !== undefined) await checkOutPath(args.out);
+    if (args.out !== undefined) {
+      await checkOutPath(args.out, { input: args.data, force: args.force });
+    }
     const table = await loadTable(args.data);
     let builder = formula(args.formula, table, { family: args.family });
     for (const p of args.priors.map(parsePrior)) {
@@ -127,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (args.out !== undefined) {
-      await Deno.writeTextFile(args.out, JSON.stringify(result, null, 2) + "\n");
+      await writeOut(args.out, JSON.stringify(result, null, 2) + "\n");
     }
     return 0;
   } catch (error) {

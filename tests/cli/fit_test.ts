@@ -5,15 +5,8 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli, runMain } from "../_fit_cli.ts";
-import {
-  checkOutPath,
-  FIT_OPTIONS,
-  formatEffects,
-  inCliTerms,
-  inCliText,
-  main,
-  USAGE,
-} from "../../cli/fit.ts";
+import { checkOutPath } from "../../cli/_out_path.ts";
+import { FIT_OPTIONS, formatEffects, inCliTerms, inCliText, main, USAGE } from "../../cli/fit.ts";
 import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
