@@ -13,7 +13,7 @@ import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, inCliTerms, MAX_CHAINS, parseCli, specSummary } from "./fit.ts";
+import { buildModel, inCliTerms, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -50,23 +50,11 @@ interactions with the treatment there, as the paper does, e.g.
 
 deno task fit --help lists the families' parameters and every prior distribution.`;
 
-/** Options of deno task fit that make no sense here. */
-const FIT_ONLY = { effectsBy: "--effects-by", dryRun: "--dry-run", keepPartial: "--keep-partial" };
-
 /** The comparison on the user's data and formula. */
 async function dataComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
   const args = parseCli(argv, USAGE);
   if (args === "help") throw new Error("unreachable: --help is handled first");
-  const given = [
-    args.effectsBy !== undefined && FIT_ONLY.effectsBy,
-    args.dryRun && FIT_ONLY.dryRun,
-    args.fit.keepPartial && FIT_ONLY.keepPartial,
-  ].filter(Boolean);
-  if (given.length > 0) {
-    throw new HetfxError(
-      `Option ${given.join(", ")} belongs to deno task fit, not compare.\n\n${USAGE}`,
-    );
-  }
+  refuseFitOnly(args, "compare", USAGE);
   if (args.out !== undefined) {
     await checkOutPath(args.out, { input: args.data, force: args.force });
   }

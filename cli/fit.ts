@@ -452,6 +452,29 @@ export function specSummary(spec: ModelSpec, table: Table): string {
   return lines.join("\n");
 }
 
+/**
+ * Refuse the options of deno task fit that `command` (compare, sbc) does not use, so that none is
+ * ignored silently; `extra` adds the command's own (flag → given).
+ */
+export function refuseFitOnly(
+  args: CliArgs,
+  command: string,
+  usage: string,
+  extra: Record<string, boolean> = {},
+): void {
+  const given = Object.entries({
+    "--effects-by": args.effectsBy !== undefined,
+    "--dry-run": args.dryRun,
+    "--keep-partial": args.fit.keepPartial === true,
+    ...extra,
+  }).filter(([, on]) => on).map(([flag]) => flag);
+  if (given.length > 0) {
+    throw new HetfxError(
+      `Option ${given.join(", ")} belongs to deno task fit, not ${command}.\n\n${usage}`,
+    );
+  }
+}
+
 /** Check --effects-by before sampling: the model needs a treatment and the columns must exist. */
 export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly string[]): void {
   if (spec.treatment === null) {

@@ -6,11 +6,9 @@
  * parameters[] with name, ranks, p_uniform and ecdf_in_bands.
  */
 import { HetfxError } from "../lib/errors.ts";
-import { loadTable } from "../lib/data/load_table.ts";
-import { formula } from "../lib/spec/formula.ts";
-import { parsePrior } from "../lib/spec/priors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
-import { inCliTerms, parseCli } from "./fit.ts";
+import { buildModel, inCliTerms, parseCli, refuseFitOnly } from "./fit.ts";
+import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 
@@ -25,7 +23,15 @@ options, and:
   --workers W           simulations fitted in parallel threads (default: CPU cores)
   --out FILE            write the result as JSON; an existing file is replaced only when
                         empty or a result hetfx wrote
-  --force               let --out replace any existing file (never the data file)`;
+  --force               let --out replace any existing file (never the data file)
+
+The data are read as deno task fit reads them (--recode, --levels, --factor, --encoding,
+--drop-missing, --weights, --treatment, --reference apply); --effects-by, --dry-run,
+--keep-partial, --aggregated and --engine duckdb are refused (outcomes are simulated per row).
+
+Exit status: 0 when every simulation ran, whatever the calibration shows (read p_uniform and
+ecdf_in_bands; a fit that failed once and was run again is listed); 2 on bad input (one
+"Error: …" line, as deno task fit); 130 when interrupted (Ctrl-C); 1 on an internal error.`;
 
 /** This command's own options and the least value of each. */
 const LEAST = { sims: 2, "thinned-draws": 1, workers: 1 } as const;
@@ -86,11 +92,14 @@ export async function main(argv: string[]): Promise<number> {
     if (args.out !== undefined) {
       await checkOutPath(args.out, { input: args.data, force: args.force });
     }
-    const table = await loadTable(args.data);
-    let builder = formula(args.formula, table, { family: args.family });
-    for (const p of args.priors.map(parsePrior)) {
-      builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
-    }
+    // Outcomes are simulated row by row: the rows must be in memory, not aggregated.
+    refuseFitOnly(args, "sbc", SBC_USAGE, {
+      "--aggregated": args.aggregated,
+      "--engine duckdb": args.engine === "duckdb",
+    });
+    // The data as deno task fit reads them: --recode, --levels, --factor, --encoding,
+    // --drop-missing, --weights, --link, --treatment and --reference all apply.
+    const builder = await buildModel({ ...args, engine: "memory" });
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     Deno.addSignalListener("SIGINT", onInterrupt);
@@ -136,12 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    const e = inCliTerms(error);
-    if (e instanceof HetfxError) {
-      console.error(`Error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return reportUserError(inCliTerms(error));
   }
 }
 
