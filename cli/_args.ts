@@ -1,7 +1,9 @@
 /**
  * Checks of command-line option values, shared by the CLI entry points: every value is checked
  * when the command line is read (so `--dry-run` checks them too), an empty value (`--chains=`)
- * is reported as empty, and numbers outside the stated ranges are refused with the range.
+ * is reported as empty, numbers must be written in decimal and lie in the stated ranges, and
+ * an option that takes a value may be given once unless it is repeatable (parseArgs would keep
+ * the last silently).
  */
 import { HetfxError } from "../lib/errors.ts";
 
@@ -55,10 +57,15 @@ export function wholeNumber(
   max: number,
 ): number | undefined {
   if (text === undefined) return undefined;
-  nonEmpty(name, text, String(Math.max(min, Math.min(max, 4))));
-  const value = Number(text);
+  const example = String(Math.max(min, Math.min(max, 4)));
+  nonEmpty(name, text, example);
+  // Number() would also read "0x10", "1e3", " 12" and "0b1": decimal digits only.
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value)) {
-    throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
+    throw new HetfxError(
+      `Option --${name} expects a whole number, got "${text}"; write it in decimal digits, ` +
+        `e.g. --${name} ${example}.`,
+    );
   }
   if (value < min || value > max) {
     throw new HetfxError(
@@ -88,9 +95,13 @@ export function realNumber(
 ): number | undefined {
   if (text === undefined) return undefined;
   nonEmpty(name, text, String(min));
-  const value = Number(text);
+  // Decimal notation (0.95, .95, 1e-3), not what else Number() reads ("0x1", " 1", "").
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
   if (Number.isNaN(value)) {
-    throw new HetfxError(`Option --${name} expects a number, got "${text}".`);
+    throw new HetfxError(
+      `Option --${name} expects a number, got "${text}"; write it in decimal, e.g. ` +
+        `--${name} ${min}.`,
+    );
   }
   if (!(value >= min && value <= max)) {
     throw new HetfxError(
@@ -185,4 +196,48 @@ export function flagOptions<K extends string>(...names: K[]): Record<K, { type: 
     K,
     { type: "boolean" }
   >;
+}
+
+/**
+ * Refuse an option that takes a value given twice (`--draws 100 --draws 200`), unless its
+ * entry is `multiple` (repeatable, e.g. --prior): node:util parseArgs keeps the last one
+ * silently. `tokens` are parseArgs's with `tokens: true`.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "node:util";
+ * import { refuseRepeated, stringOptions } from "./_args.ts";
+ * const options = { ...stringOptions("draws"), prior: { type: "string", multiple: true } } as const;
+ * const ok = parseArgs({ args: ["--prior", "a", "--prior", "b"], options, tokens: true });
+ * refuseRepeated(ok.tokens, options); // repeatable: fine
+ * const twice = parseArgs({ args: ["--draws", "1", "--draws=2"], options, tokens: true });
+ * try {
+ *   refuseRepeated(twice.tokens, options);
+ * } catch (e) {
+ *   console.assert(String(e).includes("Option --draws is given twice"));
+ * }
+ * ```
+ */
+export function refuseRepeated(
+  tokens: readonly { kind: string; name?: string; value?: unknown }[] | undefined,
+  options: Readonly<Record<string, { type: string; multiple?: boolean }>>,
+): void {
+  const values = new Map<string, unknown>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    const option = options[token.name];
+    if (option === undefined || option.type !== "string" || option.multiple) continue;
+    if (values.has(token.name)) {
+      const repeatable = Object.keys(options).filter((n) => options[n].multiple);
+      throw new HetfxError(
+        `Option --${token.name} is given twice (${JSON.stringify(values.get(token.name))}, then ` +
+          `${JSON.stringify(token.value)}); give it once${
+            repeatable.length === 0
+              ? ""
+              : ` (only ${repeatable.map((n) => `--${n}`).join(", ")} may be repeated)`
+          }.`,
+      );
+    }
+    values.set(token.name, token.value);
+  }
 }

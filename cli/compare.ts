@@ -6,16 +6,19 @@
  * them. With no data file and no --formula it runs the paper's own Tomz & Weeks model.
  */
 import { reportUserError } from "./_errors.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
 import { parseArgs } from "node:util";
-import { flagOptions, stringOptions } from "./_args.ts";
+import { flagOptions, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, checkOutPath, inCliTerms, parseCli, specSummary } from "./fit.ts";
+import { buildModel, inCliTerms, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
+
+const MAX = Number.MAX_SAFE_INTEGER;
 
 export const USAGE = `Usage: deno task compare <data.csv> --formula "<brms formula>" [options]
-       deno task compare [--chains N --warmup N --draws N --seed N --out FILE]
+       deno task compare [--chains N --warmup N --draws N --seed N --out FILE --force]
                          (no data file: the paper's Tomz & Weeks model and sampler settings)
 
 Each group's treatment effect by three methods: OLS with treatment × modifier interactions
@@ -39,30 +42,22 @@ interactions with the treatment there, as the paper does, e.g.
   --metric M            auto|diag|dense (default auto)  --backend auto|cpu|webgpu (default auto)
   --parameterization P  auto | centered | noncentered (default auto)
   --sd-scale S          auto | signed | log (default auto)
-  --out FILE            write the table, the OLS fit and the shrinkage summary as JSON
+  --out FILE            write the table, the OLS fit and the shrinkage summary as JSON; an
+                        existing file is replaced only when empty or a result hetfx wrote
+  --force               let --out replace any existing file (never the data file)
   --no-progress         no progress display (default: progress on stderr)
   --help                this text
 
 deno task fit --help lists the families' parameters and every prior distribution.`;
 
-/** Options of deno task fit that make no sense here. */
-const FIT_ONLY = { effectsBy: "--effects-by", dryRun: "--dry-run", keepPartial: "--keep-partial" };
-
 /** The comparison on the user's data and formula. */
 async function dataComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
   const args = parseCli(argv, USAGE);
   if (args === "help") throw new Error("unreachable: --help is handled first");
-  const given = [
-    args.effectsBy !== undefined && FIT_ONLY.effectsBy,
-    args.dryRun && FIT_ONLY.dryRun,
-    args.fit.keepPartial && FIT_ONLY.keepPartial,
-  ].filter(Boolean);
-  if (given.length > 0) {
-    throw new HetfxError(
-      `Option ${given.join(", ")} belongs to deno task fit, not compare.\n\n${USAGE}`,
-    );
+  refuseFitOnly(args, "compare", USAGE);
+  if (args.out !== undefined) {
+    await checkOutPath(args.out, { input: args.data, force: args.force });
   }
-  if (args.out !== undefined) await checkOutPath(args.out, args.data);
   const builder = await buildModel(args);
   console.log(specSummary(builder.toJSON(), builder.table));
   const { keepPartial: _, ...fit } = args.fit;
@@ -71,37 +66,32 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
 
 /** The paper's Table 1: Tomz & Weeks with the paper's priors and sampler settings. */
 async function paperComparison(argv: string[]): Promise<{ result: Comparison; out?: string }> {
-  const { values: v, positionals } = parseArgs({
+  const options = {
+    ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
+    ...flagOptions("no-progress", "force"),
+  };
+  const { values: v, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
-      ...flagOptions("no-progress"),
-    },
+    options,
+    tokens: true,
   });
+  refuseRepeated(tokens, options);
   if (positionals.length > 0) {
     throw new HetfxError(
       `Missing --formula: with a data file (${positionals.join(", ")}), give the model, e.g. ` +
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
     );
   }
-  const num = (name: string, text: string | undefined, fallback: number) => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value)) {
-      throw new HetfxError(`Option --${name} expects a whole number, got "${text}".`);
-    }
-    return value;
-  };
-  if (v.out !== undefined) await checkOutPath(v.out);
+  if (v.out !== undefined) await checkOutPath(v.out, { force: v.force });
   const table = await loadTomzWeeks(v.data);
   const result = await compare(tomzWeeksModel(table), {
     fit: {
       ...PAPER_SAMPLER,
-      chains: num("chains", v.chains, PAPER_SAMPLER.chains),
-      warmup: num("warmup", v.warmup, PAPER_SAMPLER.warmup),
-      draws: num("draws", v.draws, PAPER_SAMPLER.draws),
-      seed: num("seed", v.seed, 1),
+      chains: wholeNumber("chains", v.chains, 1, MAX_CHAINS) ?? PAPER_SAMPLER.chains,
+      warmup: wholeNumber("warmup", v.warmup, 0, MAX) ?? PAPER_SAMPLER.warmup,
+      draws: wholeNumber("draws", v.draws, 1, MAX) ?? PAPER_SAMPLER.draws,
+      seed: wholeNumber("seed", v.seed, -MAX, MAX) ?? 1,
       progress: !(v["no-progress"] ?? false),
     },
   });
@@ -121,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     if (out) {
       const { fit: _, ols, ...rest } = result;
       const json = { ...rest, ols: { names: ols.names, coef: [...ols.coef], se: [...ols.se] } };
-      await Deno.writeTextFile(out, JSON.stringify(json, null, 2) + "\n");
+      await writeOut(out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${out}`);
     }
     return 0;

@@ -5,6 +5,7 @@
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
 import { reportUserError } from "./_errors.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
 import {
   choice,
   columnList,
@@ -12,11 +13,11 @@ import {
   joinNegativeValues,
   nonEmpty,
   realNumber,
+  refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "./_args.ts";
 import { parseArgs } from "node:util";
-import { dirname, resolve } from "node:path";
 import { closestName, HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
@@ -146,7 +147,10 @@ Sampler
                         (default auto: signed scales where the prior is symmetric about 0)
 
 Output
-  --out FILE            write the result as JSON (default: none)
+  --out FILE            write the result as JSON (default: none); an existing file is
+                        replaced only when empty or a result hetfx wrote
+  --force               let --out replace any existing file (never the data file)
+                        (default: off)
   --effects-by A,B      print the treatment effect (ATE, then per observed A×B cell) and add
                         it to the JSON (default: none)
   --dry-run             build and check the model, print its summary, do not sample
@@ -176,6 +180,8 @@ export interface CliArgs {
   priors: string[];
   fit: FitOptions;
   out?: string;
+  /** --force: --out may replace a file hetfx did not write. */
+  force: boolean;
   dryRun: boolean;
   /** Columns for the JSON `effects` array (undefined: no effects array). */
   effectsBy?: string[];
@@ -189,7 +195,7 @@ export interface CliArgs {
 }
 
 /** Most chains the CLI runs (each is a worker or a pass of the sampler). */
-const MAX_CHAINS = 1000;
+export const MAX_CHAINS = 1000;
 
 /** Options that take a value (and so may be given a negative number). */
 export const VALUED = [
@@ -252,6 +258,7 @@ export const FIT_OPTIONS = {
     "dry-run",
     "no-progress",
     "keep-partial",
+    "force",
     "help",
   ),
   levels: { type: "string", multiple: true },
@@ -261,11 +268,13 @@ export const FIT_OPTIONS = {
 
 /** node:util parseArgs on the fit options; an unknown option gets the closest known one. */
 function readArgs(argv: string[], usage: string) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args: joinNegativeValues(argv, VALUED),
       allowPositionals: true,
       options: FIT_OPTIONS,
+      tokens: true,
     });
   } catch (error) {
     const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
@@ -276,6 +285,8 @@ function readArgs(argv: string[], usage: string) {
         `\n\n${usage}`,
     );
   }
+  refuseRepeated(parsed.tokens, FIT_OPTIONS);
+  return parsed;
 }
 
 /** The data file and --formula are given, and no value option is empty; returns the formula. */
@@ -362,6 +373,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     dropMissing: v["drop-missing"] ?? false,
     priors: v.prior ?? [],
     out: v.out,
+    force: v.force ?? false,
     effectsBy: columnList("effects-by", v["effects-by"]),
     factors: columnList("factor", v.factor),
     encoding: v.encoding === undefined
@@ -441,78 +453,25 @@ export function specSummary(spec: ModelSpec, table: Table): string {
 }
 
 /**
- * Refuse an --out path that cannot be written before any sampling is spent: its folder must
- * exist, the path must not be a folder or a device, and it must not be the data file `input`
- * (which --out would overwrite with JSON).
+ * Refuse the options of deno task fit that `command` (compare, sbc) does not use, so that none is
+ * ignored silently; `extra` adds the command's own (flag → given).
  */
-export async function checkOutPath(out: string, input?: string): Promise<void> {
-  if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
-  if (/^\/dev\//.test(resolve(out))) {
+export function refuseFitOnly(
+  args: CliArgs,
+  command: string,
+  usage: string,
+  extra: Record<string, boolean> = {},
+): void {
+  const given = Object.entries({
+    "--effects-by": args.effectsBy !== undefined,
+    "--dry-run": args.dryRun,
+    "--keep-partial": args.fit.keepPartial === true,
+    ...extra,
+  }).filter(([, on]) => on).map(([flag]) => flag);
+  if (given.length > 0) {
     throw new HetfxError(
-      `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +
-        "--out result.json.",
+      `Option ${given.join(", ")} belongs to deno task fit, not ${command}.\n\n${usage}`,
     );
-  }
-  if (input !== undefined && await samePath(out, input)) {
-    throw new HetfxError(
-      `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
-        "give another name, e.g. --out result.json.",
-    );
-  }
-  const folder = out.endsWith("/") ? out : dirname(out);
-  const kind = async (path: string) => {
-    try {
-      return (await Deno.stat(path)).isDirectory ? "folder" : "file";
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return "none";
-      throw new HetfxError(
-        `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
-          "write to, e.g. --out result.json.",
-      );
-    }
-  };
-  const folderKind = await kind(folder);
-  if (folderKind !== "folder") {
-    throw new HetfxError(
-      `Cannot write --out ${out}: ${
-        folderKind === "none" ? `the folder "${folder}" does not exist` : `"${folder}" is a file`
-      }; create the folder first (mkdir -p ${folder}) or choose another path.`,
-    );
-  }
-  if (await kind(out) === "folder") {
-    throw new HetfxError(
-      `Cannot write --out ${out}: it is a folder; give a file name, e.g. ${
-        out.replace(/\/?$/, "/result.json")
-      }.`,
-    );
-  }
-  const info = await Deno.stat(out).catch(() => undefined);
-  if (info !== undefined && !info.isFile) {
-    throw new HetfxError(
-      `Cannot write --out ${out}: it is not a regular file (a device or a pipe); give a file ` +
-        "name, e.g. --out result.json.",
-    );
-  }
-}
-
-/**
- * A file-system error in words a user of `deno task fit` can act on: Deno's own advice (run
- * again with a permission flag) does not apply to a task whose flags are fixed.
- */
-function plainReason(error: unknown): string {
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return "permission denied";
-  }
-  return String((error as Error)?.message ?? error).replace(/,? run again with[^]*$/, "");
-}
-
-/** Whether two paths name the same file (through links and relative parts). */
-async function samePath(a: string, b: string): Promise<boolean> {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    return await Deno.realPath(a) === await Deno.realPath(b);
-  } catch {
-    return false; // one of them does not exist yet, so they differ
   }
 }
 
@@ -674,9 +633,12 @@ function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder 
 
 /**
  * --treatment: the formula's builder with another of its varying slopes as the treatment;
- * HetfxError naming the slopes when the column is not one of them.
+ * HetfxError listing the data's columns when the column is not one of them, and the slopes
+ * when it is not a slope.
  */
 function withTreatment(builder: HierBuilder, column: string, reference?: string): HierBuilder {
+  // A column that is not in the data at all: say so, with the data's columns.
+  getColumn(builder.table, column, `Option --treatment ${column}`);
   const spec = builder.toJSON();
   const slopes = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))];
   if (!slopes.includes(column)) {
@@ -700,7 +662,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (args.out !== undefined) await checkOutPath(args.out, args.data);
+    if (args.out !== undefined) {
+      await checkOutPath(args.out, { input: args.data, force: args.force });
+    }
     const builder = await buildModel(args);
     const spec = builder.toJSON();
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
@@ -755,16 +719,7 @@ export async function main(argv: string[]): Promise<number> {
       const json = effects === undefined
         ? withData
         : { ...withData, effects: effectsToJSON(effects), ...categoryEffects(fit, args) };
-      try {
-        await Deno.writeTextFile(args.out, JSON.stringify(json, null, 2) + "\n");
-      } catch (error) {
-        throw new HetfxError(
-          `Cannot write --out ${args.out}: ${
-            plainReason(error)
-          }; choose a file in a folder you can ` +
-            "write to, e.g. --out result.json.",
-        );
-      }
+      await writeOut(args.out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${args.out}`);
     }
     return partial ? 130 : 0;

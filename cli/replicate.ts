@@ -5,6 +5,7 @@
  * paper's numbers next to ours.
  */
 import { reportUserError } from "./_errors.ts";
+import { nonEmpty, refuseRepeated, wholeNumber } from "./_args.ts";
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import {
@@ -15,6 +16,8 @@ import {
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
+
+const MAX = Number.MAX_SAFE_INTEGER;
 
 /** The paper's numbers beside ours, as markdown. */
 export function comparisonMarkdown(fit: Fit): string {
@@ -62,20 +65,21 @@ export function comparisonMarkdown(fit: Fit): string {
 /** Run the replication; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        "out-dir": { type: "string", default: "out/replicate" },
-        data: { type: "string", default: "data/tomz_weeks_2017.csv" },
-        seed: { type: "string", default: "1" },
-      },
-    });
+    const options = {
+      "out-dir": { type: "string", default: "out/replicate" },
+      data: { type: "string", default: "data/tomz_weeks_2017.csv" },
+      seed: { type: "string", default: "1" },
+    } as const;
+    const { values, tokens } = parseArgs({ args: argv, options, tokens: true });
+    refuseRepeated(tokens, options);
+    nonEmpty("out-dir", values["out-dir"], "out/replicate");
+    const seed = wholeNumber("seed", values.seed, -MAX, MAX)!;
     const outDir = values["out-dir"]!;
     const table = await loadTomzWeeks(values.data);
     console.log(
       "Fitting the paper's Tomz & Weeks model (4 chains × 1000 + 1000, adapt_delta 0.95)…",
     );
-    const fit = await tomzWeeksModel(table).fit({ ...PAPER_SAMPLER, seed: Number(values.seed) });
+    const fit = await tomzWeeksModel(table).fit({ ...PAPER_SAMPLER, seed });
     console.log(formatFitSummary(fit));
     await Deno.mkdir(outDir, { recursive: true });
     const figures = {

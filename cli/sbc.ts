@@ -6,11 +6,11 @@
  * parameters[] with name, ranks, p_uniform and ecdf_in_bands.
  */
 import { HetfxError } from "../lib/errors.ts";
-import { loadTable } from "../lib/data/load_table.ts";
-import { formula } from "../lib/spec/formula.ts";
-import { parsePrior } from "../lib/spec/priors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
-import { checkOutPath, inCliTerms, parseCli } from "./fit.ts";
+import { buildModel, inCliTerms, parseCli, refuseFitOnly } from "./fit.ts";
+import { reportUserError } from "./_errors.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
+import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 
 export const SBC_USAGE =
   `Usage: deno task sbc <data.csv> --formula "<brms formula>" --sims N [options]
@@ -21,34 +21,60 @@ options, and:
   --sims N              simulated data sets (default 100)
   --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
   --workers W           simulations fitted in parallel threads (default: CPU cores)
-  --out FILE            write the result as JSON`;
+  --out FILE            write the result as JSON; an existing file is replaced only when
+                        empty or a result hetfx wrote
+  --force               let --out replace any existing file (never the data file)
 
-/** Splits this command's own options off; the rest goes to fit's parser. */
+The data are read as deno task fit reads them (--recode, --levels, --factor, --encoding,
+--drop-missing, --weights, --treatment, --reference apply); --effects-by, --dry-run,
+--keep-partial, --aggregated and --engine duckdb are refused (outcomes are simulated per row).
+
+Exit status: 0 when every simulation ran, whatever the calibration shows (read p_uniform and
+ecdf_in_bands; a fit that failed once and was run again is listed); 2 on bad input (one
+"Error: …" line, as deno task fit); 130 when interrupted (Ctrl-C); 1 on an internal error.`;
+
+/** This command's own options and the least value of each. */
+const LEAST = { sims: 2, "thinned-draws": 1, workers: 1 } as const;
+const OWN_OPTIONS = stringOptions("sims", "thinned-draws", "workers");
+
+/**
+ * Splits this command's own options off (each a whole number, given once); the rest goes to
+ * fit's parser.
+ */
 export function parseSbcArgs(
   argv: string[],
 ): { sims: number; thinnedDraws: number; workers?: number; rest: string[] } | "help" {
   const rest: string[] = [];
-  let sims = 100, thinnedDraws = 99;
-  let workers: number | undefined;
+  const tokens: { kind: "option"; name: keyof typeof LEAST; value: string }[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith("--") ? a.split("=", 2) : [a, undefined];
     if (flag === "--help") return "help";
-    if (flag === "--sims" || flag === "--thinned-draws" || flag === "--workers") {
-      const text = inline ?? argv[++i];
-      const value = Number(text);
-      const least = flag === "--sims" ? 2 : 1;
-      if (text === undefined || !Number.isInteger(value) || value < least) {
-        throw new HetfxError(
-          `Option ${flag} expects a whole number ≥ ${least}, got "${text ?? ""}".`,
-        );
-      }
-      if (flag === "--sims") sims = value;
-      else if (flag === "--workers") workers = value;
-      else thinnedDraws = value;
-    } else rest.push(a);
+    const name = flag.slice(2);
+    if (!flag.startsWith("--") || !Object.hasOwn(LEAST, name)) {
+      rest.push(a);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) {
+      throw new HetfxError(`Option ${flag} needs a value, e.g. ${flag} 4.`);
+    }
+    tokens.push({ kind: "option", name: name as keyof typeof LEAST, value });
   }
-  return { sims, thinnedDraws, workers, rest };
+  refuseRepeated(tokens, OWN_OPTIONS);
+  const own = (name: keyof typeof LEAST) =>
+    wholeNumber(
+      name,
+      tokens.find((t) => t.name === name)?.value,
+      LEAST[name],
+      Number.MAX_SAFE_INTEGER,
+    );
+  return {
+    sims: own("sims") ?? 100,
+    thinnedDraws: own("thinned-draws") ?? 99,
+    workers: own("workers"),
+    rest,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,12 +89,17 @@ export async function main(argv: string[]): Promise<number> {
       console.log(SBC_USAGE);
       return 0;
     }
-    if (args.out !== undefined) await checkOutPath(args.out);
-    const table = await loadTable(args.data);
-    let builder = formula(args.formula, table, { family: args.family });
-    for (const p of args.priors.map(parsePrior)) {
-      builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
+    if (args.out !== undefined) {
+      await checkOutPath(args.out, { input: args.data, force: args.force });
     }
+    // Outcomes are simulated row by row: the rows must be in memory, not aggregated.
+    refuseFitOnly(args, "sbc", SBC_USAGE, {
+      "--aggregated": args.aggregated,
+      "--engine duckdb": args.engine === "duckdb",
+    });
+    // The data as deno task fit reads them: --recode, --levels, --factor, --encoding,
+    // --drop-missing, --weights, --link, --treatment and --reference all apply.
+    const builder = await buildModel({ ...args, engine: "memory" });
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     Deno.addSignalListener("SIGINT", onInterrupt);
@@ -110,16 +141,11 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (args.out !== undefined) {
-      await Deno.writeTextFile(args.out, JSON.stringify(result, null, 2) + "\n");
+      await writeOut(args.out, JSON.stringify(result, null, 2) + "\n");
     }
     return 0;
   } catch (error) {
-    const e = inCliTerms(error);
-    if (e instanceof HetfxError) {
-      console.error(`Error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return reportUserError(inCliTerms(error));
   }
 }
 

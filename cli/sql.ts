@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
-import { columnList, flagOptions, nonEmpty, stringOptions } from "./_args.ts";
+import { columnList, flagOptions, nonEmpty, refuseRepeated, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
@@ -57,15 +57,18 @@ function toCsv(columns: Record<string, string[]>): string {
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values: v, positionals } = parseArgs({
+    const options = {
+      ...stringOptions("formula", "family", "dialect", "table", "out"),
+      ...flagOptions("drop-missing", "run", "help"),
+      factor: { type: "string", multiple: true },
+    } as const;
+    const { values: v, positionals, tokens } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        ...stringOptions("formula", "family", "dialect", "table", "out"),
-        ...flagOptions("drop-missing", "run", "help"),
-        factor: { type: "string", multiple: true },
-      },
+      options,
+      tokens: true,
     });
+    refuseRepeated(tokens, options);
     if (v.help) {
       console.log(USAGE);
       return 0;

@@ -1,8 +1,10 @@
 /**
  * Option objects checked by name: a misspelt option (`{ weight: "w" }` for `weights`) must be an
- * error, not a silently ignored setting.
+ * error, not a silently ignored setting; and the two checks every options object shares: an
+ * on/off option is true or false (not a truthy "yes"), and a method that takes nothing is given
+ * nothing.
  */
-import { didYouMean, HetfxError } from "./errors.ts";
+import { didYouMean, HetfxError, showValue } from "./errors.ts";
 
 /**
  * The names of an options type, written once as an object so the compiler checks the list
@@ -58,4 +60,48 @@ export function checkOptions(
       `${context}: unknown option "${key}"${hint} (options: ${known.join(", ")}).`,
     );
   }
+}
+
+/**
+ * Throw a HetfxError `"<context>: option <name> = <value> must be true or false."` unless
+ * `value` is undefined or a boolean: "yes", 1 or {} would otherwise count as true, and "no" too.
+ *
+ * @example
+ * ```ts
+ * import { checkBoolean } from "./options.ts";
+ * checkBoolean(true, "varying", "Cannot summarise"); // fine, as is undefined
+ * try {
+ *   checkBoolean("yes", "varying", "Cannot summarise");
+ * } catch (e) {
+ *   console.assert(String(e).includes('option varying = "yes" must be true or false'));
+ * }
+ * ```
+ */
+export function checkBoolean(value: unknown, name: string, context: string): void {
+  if (value === undefined || typeof value === "boolean") return;
+  throw new HetfxError(`${context}: option ${name} = ${showValue(value)} must be true or false.`);
+}
+
+/**
+ * Throw a HetfxError unless `args` (a method's arguments) is empty: an argument given to a
+ * method that takes none (`fit.groupEffects("male")`) would otherwise be ignored silently.
+ * `call` is the method as a user writes it, e.g. `"fit.groupEffects()"`.
+ *
+ * @example
+ * ```ts
+ * import { checkNoArguments } from "./options.ts";
+ * checkNoArguments([], "fit.loo()"); // fine
+ * try {
+ *   checkNoArguments(["male"], "fit.groupEffects()");
+ * } catch (e) {
+ *   console.assert(String(e).includes('fit.groupEffects() takes no arguments, got "male"'));
+ * }
+ * ```
+ */
+export function checkNoArguments(args: ArrayLike<unknown>, call: string): void {
+  if (args.length === 0) return;
+  const given = Array.from(args, showValue).join(", ");
+  throw new HetfxError(
+    `${call} takes no arguments, got ${given}; call it without any (and pick from its result).`,
+  );
 }

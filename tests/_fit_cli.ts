@@ -74,3 +74,22 @@ export async function interruptAfterProgress(
   }
   return { seen, rest, interruptedAt };
 }
+
+/**
+ * A cli/ script's main() run in-process, for refusals that end before any fit: its exit status
+ * and what it printed (stdout and stderr together).
+ */
+export async function runMain(
+  main: (argv: string[]) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const { log, error, warn } = console;
+  console.log = console.error = console.warn = (...a: unknown[]) =>
+    void lines.push(a.map(String).join(" "));
+  try {
+    return { code: await main(argv), out: lines.join("\n") };
+  } finally {
+    console.log = log, console.error = error, console.warn = warn;
+  }
+}

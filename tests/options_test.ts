@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkOptions, optionNames } from "../lib/options.ts";
+import { checkBoolean, checkNoArguments, checkOptions, optionNames } from "../lib/options.ts";
 import { HetfxError } from "../lib/errors.ts";
 
 Deno.test("optionNames: the keys of the object, in order", () => {
@@ -45,4 +45,29 @@ Deno.test("checkOptions: options that are not an object say what they were", () 
       String(got),
     );
   }
+});
+
+Deno.test("checkBoolean: undefined, true and false pass; anything else is named with its value", () => {
+  checkBoolean(undefined, "varying", "Cannot summarise");
+  checkBoolean(false, "varying", "Cannot summarise");
+  for (const [value, shown] of [["yes", '"yes"'], [1, "1"], [{}, "{}"], [null, "null"]] as const) {
+    assert.throws(
+      () => checkBoolean(value, "varying", "Cannot summarise"),
+      (e: unknown) =>
+        e instanceof HetfxError &&
+        e.message === `Cannot summarise: option varying = ${shown} must be true or false.`,
+    );
+  }
+});
+
+Deno.test("checkNoArguments: nothing passes; any argument is named with the call", () => {
+  checkNoArguments([], "fit.loo()");
+  assert.throws(
+    () => checkNoArguments(["nope", 2], "fit.groupEffects()"),
+    (e: unknown) =>
+      e instanceof HetfxError &&
+      e.message.startsWith('fit.groupEffects() takes no arguments, got "nope", 2; call it'),
+  );
+  // undefined counts: the method was given an argument.
+  assert.throws(() => checkNoArguments([undefined], "fit.loo()"), /got undefined/);
 });

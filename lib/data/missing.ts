@@ -113,10 +113,24 @@ export function missingValuesError(counts: Record<string, number>, context: stri
   const listed = incomplete
     .map((name) => `"${name}" (${counts[name]} ${counts[name] === 1 ? "row" : "rows"})`)
     .join(", ");
-  const names = incomplete.map((name) => `"${name}"`).join(", ");
   return new HetfxError(
-    `${context}: missing values in ${listed}. Drop incomplete rows first: ` +
-      `loadTable(source, { dropMissing: true }) drops rows missing in any column, ` +
-      `{ dropMissing: [${names}] } or dropMissingRows(table, [${names}]) only in these.`,
+    `${context}: missing values in ${listed}. ${dropMissingAdvice(incomplete)}`,
   );
+}
+
+/**
+ * The advice on missing values in `columns`, as every such message ends (the command line
+ * words it as --drop-missing).
+ *
+ * @example
+ * ```ts
+ * import { dropMissingAdvice } from "./missing.ts";
+ * console.assert(dropMissingAdvice(["w"]).includes('{ dropMissing: ["w"] }'));
+ * ```
+ */
+export function dropMissingAdvice(columns: readonly string[]): string {
+  const names = columns.map((name) => `"${name}"`).join(", ");
+  return "Drop incomplete rows first: " +
+    `loadTable(source, { dropMissing: true }) drops rows missing in any column, ` +
+    `{ dropMissing: [${names}] } or dropMissingRows(table, [${names}]) only in these.`;
 }

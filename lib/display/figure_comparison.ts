@@ -4,6 +4,7 @@
  * side, a point and an interval each, coloured by method.
  */
 import { HetfxError } from "../errors.ts";
+import { checkBoolean } from "../options.ts";
 import type { Comparison } from "../posterior/compare.ts";
 import { levelsLabel } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
@@ -67,6 +68,7 @@ export function comparisonSpec(
   if (table.rows.length === 0) {
     throw new HetfxError("Cannot plot the method comparison: the comparison has no groups.");
   }
+  checkBoolean(options.groupLabels, "groupLabels", "Cannot plot the method comparison");
   const order = [...table.rows].sort((a, b) => a.hierarchical_mean - b.hierarchical_mean)
     .map((r) => r.group);
   const [interaction, subgroup, hierarchical] = COMPARISON_METHODS.map((m) => m.name);

@@ -23,7 +23,7 @@ import type { FitResult } from "../posterior/fit_result.ts";
 import { effects, type EffectsOptions } from "../posterior/effects.ts";
 import { compareFit } from "../posterior/compare.ts";
 import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
-import { checkOptions, optionNames } from "../options.ts";
+import { checkNoArguments, checkOptions, optionNames } from "../options.ts";
 
 /**
  * Concatenate every group's effect draws (the input of Figure 2), of one contrast of the
@@ -157,6 +157,7 @@ export class FitPlots {
 
   /** R-hat and ESS of every parameter against their thresholds. */
   rhatEss(): Chart {
+    checkNoArguments(arguments, "fit.plot.rhatEss()");
     return new Chart(rhatEssSpec(this.fit.summary().filter((p) => p.name !== "lp__")));
   }
 

@@ -9,7 +9,7 @@ import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
-import { checkOptions } from "../options.ts";
+import { checkBoolean, checkNoArguments, checkOptions } from "../options.ts";
 import { generateQuantities, type NamedDraws, splitChains } from "../posterior/generated.ts";
 import type {
   DrawSummary,
@@ -184,6 +184,7 @@ export class Fit implements FitResult {
 
   /** The fit as HTML: sampler, diagnostics (warnings highlighted), parameters. */
   toHTML(): string {
+    checkNoArguments(arguments, "fit.toHTML()");
     return fitToHtml(this);
   }
 
@@ -194,6 +195,7 @@ export class Fit implements FitResult {
 
   /** Every group's effect as an HTML table. */
   groupEffectsHTML(): string {
+    checkNoArguments(arguments, "fit.groupEffectsHTML()");
     return groupEffectsTableHtml(this.groupEffects());
   }
 
@@ -221,6 +223,7 @@ export class Fit implements FitResult {
    */
   summary(options: { varying?: boolean } = {}): ParameterSummary[] {
     checkOptions(options, ["varying"], "Cannot summarise");
+    checkBoolean(options.varying, "varying", "Cannot summarise");
     this.#summary ??= this.named.names.map((name) =>
       summarizeParameter(name, this.draws(name), this.named.chains)
     );
@@ -229,18 +232,21 @@ export class Fit implements FitResult {
 
   /** The treatment effect in every observed group (every cell, for crossed terms). */
   groupEffects(): GroupEffect[] {
+    checkNoArguments(arguments, "fit.groupEffects()");
     this.#groupEffects ??= groupEffectSummaries(this.data, this.named);
     return this.#groupEffects;
   }
 
   /** Draws of each group's effect, in the order of groupEffects(). */
   groupEffectDraws(): Float64Array[] {
+    checkNoArguments(arguments, "fit.groupEffectDraws()");
     this.groupEffects();
     return this.named.cellEffects;
   }
 
   /** Each group's effect split into the group-level-predictor part and the varying part. */
   groupEffectParts(): { predicted: DrawSummary; varying: DrawSummary }[] {
+    checkNoArguments(arguments, "fit.groupEffectParts()");
     this.groupEffects();
     return groupEffectParts(this.named);
   }
@@ -256,16 +262,19 @@ export class Fit implements FitResult {
 
   /** The effect spread of every contrast of the treatment (one unless it is a factor). */
   effectSpreads(): EffectSpread[] {
+    checkNoArguments(arguments, "fit.effectSpreads()");
     return this.data.contrasts.map((c) => this.effectSpread({ contrast: c.name }));
   }
 
   /** λ: the treatment's population-level coefficients and its interactions (paper Figure 1). */
   slopeCoefficients(): SlopeCoefficient[] {
+    checkNoArguments(arguments, "fit.slopeCoefficients()");
     return slopeCoefficientsOf(this.data, (name) => this.draws(name));
   }
 
   /** Divergences, R-hat, ESS, tree depth and E-BFMI over the whole fit. */
   diagnostics(): FitDiagnostics {
+    checkNoArguments(arguments, "fit.diagnostics()");
     return fitDiagnostics(this);
   }
 
@@ -276,11 +285,13 @@ export class Fit implements FitResult {
    * warnings. Empty when all checks pass.
    */
   warnings(): string[] {
+    checkNoArguments(arguments, "fit.warnings()");
     return fitWarnings(this);
   }
 
   /** Sampler warnings only (divergences, R-hat, ESS, tree depth, E-BFMI); see {@link converged}. */
   convergenceWarnings(): string[] {
+    checkNoArguments(arguments, "fit.convergenceWarnings()");
     return convergenceWarnings(this);
   }
 
@@ -325,6 +336,7 @@ export class Fit implements FitResult {
 
   /** PSIS-LOO per observation (loo.ts). */
   loo(): LooResult {
+    checkNoArguments(arguments, "fit.loo()");
     return loo(this);
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import { checkOptions, optionNames } from "../options.ts";
+import { checkBoolean, checkOptions, optionNames } from "../options.ts";
 import type { SampleProgress, SampleSettings, WarmupStart } from "../sampler/backend.ts";
 import { checkSampleSettings, checkWholeOption, shownValue } from "../sampler/sample_options.ts";
 import type { Parameterization } from "../model/auto_parameterization.ts";
@@ -254,8 +254,30 @@ export function resolveFitOptions(options: FitOptions = {}): ResolvedFitOptions 
   checkChoice("sdScale", o.sdScale, ["auto", "signed", "log"]);
   checkWholeOption("thin", o.thin, 1, CONTEXT);
   checkWholeOption("workers", options.workers, 1, CONTEXT);
-  if (options.keepWorkers !== undefined && typeof options.keepWorkers !== "boolean") {
-    throw bad("keepWorkers", options.keepWorkers, "must be true or false");
+  // A truthy "yes" or a look-alike signal ({}) would otherwise be taken silently.
+  for (const name of ["keepWorkers", "keepPartial", "aggregated"] as const) {
+    checkBoolean(options[name], name, CONTEXT);
+  }
+  if (typeof o.progress !== "boolean" && typeof o.progress !== "function") {
+    throw bad(
+      "progress",
+      o.progress,
+      "must be true (a progress display), false (none) or a function called with each update",
+    );
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw bad(
+      "signal",
+      options.signal,
+      "must be an AbortSignal, e.g. the signal of an AbortController (new AbortController().signal)",
+    );
+  }
+  if (options.adapterProvider !== undefined && typeof options.adapterProvider !== "function") {
+    throw bad(
+      "adapterProvider",
+      options.adapterProvider,
+      "must be a function returning an adapter",
+    );
   }
   return {
     settings,

@@ -5,6 +5,7 @@
 import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
 import { numericColumn } from "../data/factor.ts";
+import { dropMissingAdvice } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 
 /**
@@ -31,6 +32,14 @@ export function likelihoodWeights(spec: ModelSpec, table: Table, context = "Cann
   let total = 0;
   for (let i = 0; i < w.length; i++) {
     const v = w[i];
+    if (Number.isNaN(v)) {
+      // NaN in a table is a missing value (an empty cell, NA or null; loadTable refuses NaN).
+      throw new HetfxError(
+        `${context}: weights column "${name}" is missing in row ${i + 1} (an empty cell, NA or ` +
+          `null); fill it in (a weight of 0 leaves a row out of the likelihood). ` +
+          dropMissingAdvice([name]),
+      );
+    }
     if (!Number.isFinite(v) || v < 0) {
       throw new HetfxError(
         `${context}: weights "${name}" must be finite and non-negative, but row ${i + 1} has ` +

@@ -6,6 +6,7 @@
  * distribution N(0, diag(sd) Ω diag(sd)) — brms's `sample_new_levels = "gaussian"`.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
+import { checkBoolean } from "../options.ts";
 import {
   type Column,
   formatValue,
@@ -72,8 +73,11 @@ export function alignTable(
     const reference = training.columns[name];
     const column = newdata.columns[name];
     if (column === undefined) {
+      // Only a column the model does not read can be a misspelling of this one: "did you
+      // mean" another model column that newdata has would point at the wrong column.
+      const unused = newdata.names.filter((c) => !columns.includes(c));
       throw new HetfxError(
-        `${context}: newdata has no column "${name}"${didYouMean(name, newdata.names)}; ` +
+        `${context}: newdata has no column "${name}"${didYouMean(name, unused)}; ` +
           `the model needs ${columns.map((c) => `"${c}"`).join(", ")}.`,
       );
     }
@@ -162,6 +166,7 @@ export class LinearPredictor {
 
   constructor(fit: FitResult, newdata: Table, options: LinearPredictorOptions = {}) {
     const context = "Cannot predict";
+    checkBoolean(options.allowNewLevels, "allowNewLevels", context);
     // Only the training columns' kinds and levels are read (aggregated data have them too).
     const training = trainingTable(fit, "predictions", true);
     const spec = fit.spec;

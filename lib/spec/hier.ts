@@ -379,7 +379,7 @@ export class HierBuilder {
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }
-    const spec: PriorSpec = { class: cls, prior: checkPrior(dist) };
+    const spec: PriorSpec = { class: cls, prior: checkPrior(dist, cls) };
     if (where.coef !== undefined) spec.coef = where.coef;
     if (where.group !== undefined) spec.group = where.group;
     return this.with({ priors: [...this.state.priors, spec] });

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { didYouMean, HetfxError } from "../errors.ts";
+import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
 
@@ -77,36 +77,101 @@ export function formatPrior(prior: PriorDistribution): string {
   return `${prior.dist}(${values.join(", ")})`;
 }
 
+/** The prior function of the API that makes each distribution (brms's student_t is studentT). */
+const HELPERS: Readonly<Record<DistName, string>> = {
+  normal: "normal",
+  student_t: "studentT",
+  cauchy: "cauchy",
+  exponential: "exponential",
+  gamma: "gamma",
+  lkj: "lkj",
+  flat: "flat",
+};
+
+/** `studentT(3, 0, 2.5)`: the call of the prior function that makes `prior`. */
+function helperCall(prior: PriorDistribution): string {
+  return formatPrior(prior).replace(/^\w+/, HELPERS[prior.dist]);
+}
+
 /**
- * Check a distribution's parameters: finite, and positive where a scale, rate, shape, df or
- * eta. Throws a HetfxError naming the distribution and the argument; returns the input.
+ * What to write instead of a prior given as brms text (`{ b: "normal(0, 1)" }`): the prior
+ * function's call when the text parses, else the functions there are.
+ */
+function insteadOfText(text: string, target: string): string {
+  try {
+    const call = helperCall(parsePrior(`${target} ~ ${text}`).prior);
+    return `give ${call} instead (import { ${call.replace(/\(.*$/, "")} } from hetfx's mod.ts), ` +
+      `or parse the text: parsePrior(${JSON.stringify(`${target} ~ ${text}`)}).prior`;
+  } catch {
+    return `make one with a prior function (${
+      Object.values(HELPERS).join(", ")
+    }, halfNormal, halfStudentT, halfCauchy), e.g. normal(0, 1)`;
+  }
+}
+
+/**
+ * Check a distribution's parameters: finite numbers, and positive where a scale, rate, shape,
+ * df or eta. Throws a HetfxError naming the distribution, the argument and, when given,
+ * `target` (the prior class or parameter, e.g. "b"); returns the input. A prior given as text
+ * (`"normal(0, 1)"`) is answered with the prior function's call that makes it.
  *
  * @example
  * ```ts
  * import { checkPrior } from "./priors.ts";
  * checkPrior({ dist: "normal", mu: 0, sigma: 1 });
+ * try {
+ *   checkPrior("normal(0, 1)" as never, "b");
+ * } catch (e) {
+ *   console.assert(String(e).includes("give normal(0, 1) instead"));
+ * }
  * ```
  */
-export function checkPrior(prior: PriorDistribution): PriorDistribution {
+export function checkPrior(prior: PriorDistribution, target?: string): PriorDistribution {
+  const where = target === undefined ? "" : ` for ${target}`;
+  if (typeof prior === "string") {
+    throw new HetfxError(
+      `Invalid prior${where}: got the text ${JSON.stringify(prior)}, but a prior is a ` +
+        `distribution object; ${insteadOfText(prior, target ?? "b")}.`,
+    );
+  }
   const dist = (prior as { dist?: unknown })?.dist;
+  if (typeof prior !== "object" || prior === null || dist === undefined) {
+    throw new HetfxError(
+      `Invalid prior${where}: expected a distribution made by a prior function, e.g. ` +
+        `normal(0, 1), got ${showValue(prior)}.`,
+    );
+  }
   if (typeof dist !== "string" || !(dist in DIST_PARAMS)) {
     throw new HetfxError(
-      `Invalid prior: unknown distribution "${String(dist)}"${
+      `Invalid prior${where}: unknown distribution "${String(dist)}"${
         didYouMean(String(dist), Object.keys(DIST_ALIASES))
       } (known: ${Object.keys(DIST_PARAMS).join(", ")}).`,
     );
   }
   const record = prior as unknown as Record<string, unknown>;
-  for (const param of DIST_PARAMS[dist as DistName]) {
+  const params = DIST_PARAMS[dist as DistName] as readonly string[];
+  for (const param of params) {
     const value = record[param];
+    if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
+      // normal("0", 1): the numbers as numbers.
+      const fixed = { ...record, [param]: Number(value) };
+      for (const p of params) if (typeof fixed[p] === "string") fixed[p] = Number(fixed[p]);
+      throw new HetfxError(
+        `Invalid prior ${dist}${where}: argument ${param} must be a number, got the text ` +
+          `${showValue(value)}; write ${
+            helperCall(fixed as unknown as PriorDistribution)
+          } (numbers without quotes).`,
+      );
+    }
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new HetfxError(
-        `Invalid prior ${dist}: argument ${param} must be a finite number (got ${String(value)}).`,
+        `Invalid prior ${dist}${where}: argument ${param} must be a finite number ` +
+          `(got ${showValue(value)}).`,
       );
     }
     if (POSITIVE.has(param) && value <= 0) {
       throw new HetfxError(
-        `Invalid prior ${dist}: argument ${param} must be positive (got ${value}).`,
+        `Invalid prior ${dist}${where}: argument ${param} must be positive (got ${value}).`,
       );
     }
   }
@@ -274,7 +339,7 @@ export function priorsFromObject(priors: PriorObject): PriorSpec[] {
     if (/^\s*\w+\s*\[/.test(key)) {
       // The command line's grammar reads the target; the distribution is the value.
       const target = parsePrior(`${key} ~ flat`);
-      bracketed.push({ ...target, prior: checkPrior(prior as PriorDistribution) });
+      bracketed.push({ ...target, prior: checkPrior(prior as PriorDistribution, key) });
       continue;
     }
     throw new HetfxError(
@@ -286,7 +351,7 @@ export function priorsFromObject(priors: PriorObject): PriorSpec[] {
   for (const cls of PRIOR_CLASSES) {
     const prior = priors[cls];
     if (prior === undefined) continue;
-    out.push({ class: cls, prior: checkPrior(prior) });
+    out.push({ class: cls, prior: checkPrior(prior, cls) });
   }
   return [...out, ...bracketed];
 }

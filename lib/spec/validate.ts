@@ -5,7 +5,13 @@
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
 import { countGroupsUpToTwo } from "../data/groups.ts";
-import { FAMILIES, FAMILY_ROLES, type ModelSpec, type PriorSpec } from "./model_spec.ts";
+import {
+  FAMILIES,
+  FAMILY_ROLES,
+  type GroupTerm,
+  type ModelSpec,
+  type PriorSpec,
+} from "./model_spec.ts";
 import { familyLinks } from "./family_link.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 import { codedLevels, termCodings } from "./term_coding.ts";
@@ -88,6 +94,7 @@ function checkColumns(spec: ModelSpec, table: Table): void {
   if (spec.trials !== undefined) checkColumn(table, spec.trials, "trials");
   if (spec.weights !== undefined) checkColumn(table, spec.weights, "weights");
   if (spec.treatment !== null) {
+    checkTreatmentIsOneColumn(spec);
     checkColumn(table, spec.treatment, "the treatment");
     if (spec.treatmentReference !== undefined) {
       if (typeof spec.treatmentReference !== "string") {
@@ -110,6 +117,22 @@ function checkColumns(spec: ModelSpec, table: Table): void {
       for (const variable of slope.split(":")) checkColumn(table, variable, `slope "${slope}"`);
     }
   }
+}
+
+/**
+ * A treatment is one column: `(1 + a:b | g)` made the interaction a:b the treatment (a
+ * formula's first varying slope), which was then reported as a missing column "a:b".
+ */
+function checkTreatmentIsOneColumn(spec: ModelSpec): void {
+  const t = spec.treatment;
+  if (typeof t !== "string" || !t.includes(":")) return;
+  const [first] = t.split(":");
+  const g = spec.groupTerms.find((term) => term.slopes.includes(t))?.group ?? "g";
+  fail(
+    `the treatment "${t}" is an interaction, but a treatment is one column (a formula's ` +
+      `treatment is the first slope that varies by group). An interaction may vary beside its ` +
+      `column: put the column first, e.g. (1 + ${first} + ${t} | ${g}).`,
+  );
 }
 
 function checkTerms(spec: ModelSpec): void {
@@ -162,6 +185,7 @@ function checkGroupTerms(spec: ModelSpec, table: Table): void {
       if (slopeKeys.has(slopeKey)) fail(`group term "${term.group}" varies "${slope}" twice.`);
       slopeKeys.add(slopeKey);
     }
+    for (const slope of term.slopes) checkSlopeVariesWithin(spec, term, slope);
     for (const factor of term.factors) {
       const levels = observedGroups(table, [factor]);
       if (levels < 2) {
@@ -182,6 +206,26 @@ function checkGroupTerms(spec: ModelSpec, table: Table): void {
       );
     }
   }
+}
+
+/**
+ * A slope whose columns are all grouping factors of its own term is constant within each
+ * group, so the group's slope cannot be told apart from its intercept: `(1 + t | t)`.
+ */
+function checkSlopeVariesWithin(
+  spec: ModelSpec,
+  term: GroupTerm,
+  slope: string,
+): void {
+  if (!slope.split(":").every((v) => term.factors.includes(v))) return;
+  const what = slope === spec.treatment ? `the treatment "${slope}"` : `"${slope}"`;
+  fail(
+    `group term "${term.group}" varies the slope of ${what}, which is also ${
+      term.factors.length > 1 ? "one of its grouping factors" : "its grouping factor"
+    }: within each group "${slope}" is constant, so the slope is not identified (a ` +
+      `group's data cannot tell it apart from the group's intercept). Group by other columns, ` +
+      `e.g. (1 + ${slope} | g), or vary only the intercept: (1 | ${term.group}).`,
+  );
 }
 
 function checkRoles(spec: ModelSpec): void {
@@ -271,7 +315,7 @@ function checkPriors(spec: ModelSpec, table: Table): void {
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }
-    checkPrior(p.prior);
+    checkPrior(p.prior, p.class);
     const text = describePrior(p);
     if (p.class === "cor" && p.prior.dist !== "lkj") {
       fail(`prior ${text}: class cor takes an lkj(eta) prior.`);

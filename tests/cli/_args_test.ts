@@ -1,5 +1,6 @@
 /** The option-value checks of cli/_args.ts. */
 import assert from "node:assert/strict";
+import { refuses } from "../_refuses.ts";
 import {
   choice,
   columnList,
@@ -7,6 +8,7 @@ import {
   joinNegativeValues,
   nonEmpty,
   realNumber,
+  refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "../../cli/_args.ts";
@@ -29,7 +31,6 @@ Deno.test("wholeNumber / realNumber: empty, not a number, out of range", () => {
   assert.throws(() => wholeNumber("chains", " ", 1, 10), /--chains is empty/);
   assert.throws(() => wholeNumber("chains", "1.5", 1, 10), /expects a whole number, got "1.5"/);
   assert.throws(() => wholeNumber("chains", "11", 1, 10), /--chains 11 .* ≥ 1 and ≤ 10/);
-  assert.equal(wholeNumber("chains", "1e1", 1, 10), 10);
   assert.throws(() => realNumber("adapt-delta", "x", 0.5, 0.9), /expects a number, got "x"/);
   assert.throws(() => realNumber("adapt-delta", "0.95", 0.5, 0.9), /accepts 0.5 to 0.9/);
   assert.equal(realNumber("adapt-delta", "0.5", 0.5, 0.9), 0.5);
@@ -54,4 +55,44 @@ Deno.test("stringOptions/flagOptions: parseArgs reads values and flags from the 
   });
   assert.deepEqual({ ...values }, { seed: "3", "dry-run": true });
   assert.throws(() => parseArgs({ args: ["--help=x"], options: flagOptions("help") }));
+});
+
+Deno.test("wholeNumber: decimal digits only, the message names the option and the value", () => {
+  for (const text of ["0x10", "1e3", " 12", "12 ", "12abc", "0b1", "1_000", "+-1"]) {
+    refuses(
+      () => wholeNumber("draws", text, 1, 1e9),
+      new RegExp(
+        `^Option --draws expects a whole number, got ${
+          JSON.stringify(text).replace(/[+]/g, "\\+")
+        }; write it in decimal digits, e\\.g\\. --draws 4\\.$`,
+      ),
+    );
+  }
+  assert.equal(wholeNumber("draws", "0012", 1, 1e9), 12);
+  assert.equal(wholeNumber("seed", "-3", -10, 10), -3);
+  assert.equal(wholeNumber("seed", "+3", -10, 10), 3);
+});
+
+Deno.test("realNumber: decimal notation only", () => {
+  for (const text of ["0x1", " 0.9", "0.9abc", "Infinity", "."]) {
+    refuses(() => realNumber("adapt-delta", text, 0.5, 0.99), /--adapt-delta expects a number/);
+  }
+  assert.equal(realNumber("adapt-delta", ".95", 0.5, 0.99), 0.95);
+  assert.equal(realNumber("adapt-delta", "9.5e-1", 0.5, 0.99), 0.95);
+});
+
+Deno.test("refuseRepeated: a value option given twice is refused, a repeatable one is not", () => {
+  const options = {
+    ...stringOptions("draws"),
+    ...flagOptions("dry-run"),
+    prior: { type: "string", multiple: true },
+  } as const;
+  const read = (args: string[]) => parseArgs({ args, options, tokens: true }).tokens;
+  refuses(
+    () => refuseRepeated(read(["--draws", "100", "--draws=200"]), options),
+    /^Option --draws is given twice \("100", then "200"\); give it once \(only --prior may be repeated\)\.$/,
+  );
+  refuseRepeated(read(["--prior", "a", "--prior", "b", "--draws", "1"]), options);
+  // A flag said twice says the same thing twice.
+  refuseRepeated(read(["--dry-run", "--dry-run"]), options);
 });

@@ -4,8 +4,8 @@
  * checked against differences in means computed here from the CSV itself.
  */
 import assert from "node:assert/strict";
-import { USAGE } from "../../cli/compare.ts";
-import { runCli } from "../_fit_cli.ts";
+import { main, USAGE } from "../../cli/compare.ts";
+import { runCli, runMain } from "../_fit_cli.ts";
 
 const runCompare = (args: string[]) => runCli("compare.ts", args);
 
@@ -95,4 +95,19 @@ Deno.test("compare --help shows how to give the data and formula", async () => {
   assert.equal(r.code, 0);
   assert.equal(r.stdout.trim(), USAGE);
   assert.match(USAGE, /deno task compare <data.csv> --formula/);
+});
+
+Deno.test("compare (the paper's model): its numbers in decimal digits, each option once", async () => {
+  for (
+    const [argv, message] of [
+      [["--chains", "0x2"], /^Error: Option --chains expects a whole number, got "0x2"/],
+      [["--seed", "abc"], /Option --seed expects a whole number, got "abc"/],
+      [["--chains", "0"], /Option --chains 0 must be a whole number ≥ 1/],
+      [["--draws", "10", "--draws", "20"], /Option --draws is given twice \("10", then "20"\)/],
+    ] as const
+  ) {
+    const r = await runMain(main, [...argv]);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, message);
+  }
 });

@@ -4,16 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
-import { runFitCli } from "../_fit_cli.ts";
-import {
-  checkOutPath,
-  FIT_OPTIONS,
-  formatEffects,
-  inCliTerms,
-  inCliText,
-  main,
-  USAGE,
-} from "../../cli/fit.ts";
+import { runFitCli, runMain } from "../_fit_cli.ts";
+import { checkOutPath } from "../../cli/_out_path.ts";
+import { FIT_OPTIONS, formatEffects, inCliTerms, inCliText, main, USAGE } from "../../cli/fit.ts";
 import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
@@ -376,4 +369,23 @@ Deno.test("fit compiles the model once; --dry-run compiles it once and samples n
   } finally {
     Object.assign(console, quiet);
   }
+});
+
+Deno.test("fit --treatment: a column not in the data is named with the data's columns", async () => {
+  const formula = "force ~ alliance + (1 + alliance | white)";
+  const nope = await runMain(main, [...PAPER, "--formula", formula, "--treatment", "nope"]);
+  assert.equal(nope.code, 2);
+  assert.match(
+    nope.out,
+    /^Error: Option --treatment nope: column "nope" not found \(columns: starttime, alliance, .*, white, male\)\.$/m,
+  );
+  const typo = await runMain(main, [...PAPER, "--formula", formula, "--treatment", "alliace"]);
+  assert.match(typo.out, /column "alliace" not found; did you mean "alliance"\?/);
+  // A column of the data that is no varying slope lists the slopes.
+  const notSlope = await runMain(main, [...PAPER, "--formula", formula, "--treatment", "regime"]);
+  assert.equal(notSlope.code, 2);
+  assert.match(
+    notSlope.out,
+    /--treatment regime: the treatment must be a slope .*\(here: alliance\)/,
+  );
 });

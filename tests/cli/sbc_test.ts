@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { main, parseSbcArgs } from "../../cli/sbc.ts";
-import { QUICK_SAMPLING } from "../_fit_cli.ts";
+import { QUICK_SAMPLING, runMain } from "../_fit_cli.ts";
+import { refuses } from "../_refuses.ts";
 
 Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest goes to fit's parser", () => {
   const parsed = parseSbcArgs(["d.csv", "--sims", "7", "--workers=2", "--formula", "y ~ x"]);
@@ -17,11 +18,22 @@ Deno.test("sbc CLI: --sims, --thinned-draws and --workers are parsed; the rest g
   assert.deepEqual(parsed.rest, ["d.csv", "--formula", "y ~ x"]);
   const plain = parseSbcArgs(["d.csv"]);
   assert.equal(plain !== "help" && plain.workers, undefined);
-  assert.throws(
-    () => parseSbcArgs(["--workers", "0"]),
-    /--workers expects a whole number ≥ 1, got "0"/,
-  );
+  assert.throws(() => parseSbcArgs(["--workers", "0"]), /--workers 0 must be a whole number ≥ 1/);
   assert.throws(() => parseSbcArgs(["--workers", "two"]), /--workers expects a whole number/);
+});
+
+Deno.test("sbc CLI: its numbers in decimal digits, each given once, each with a value", () => {
+  refuses(
+    () => parseSbcArgs(["--sims", "0x10"]),
+    /^Option --sims expects a whole number, got "0x10"; write it in decimal digits/,
+  );
+  refuses(() => parseSbcArgs(["--sims", "1e3"]), /--sims expects a whole number, got "1e3"/);
+  refuses(() => parseSbcArgs(["--sims", "1"]), /--sims 1 must be a whole number ≥ 2/);
+  refuses(
+    () => parseSbcArgs(["--sims", "10", "--sims=20"]),
+    /^Option --sims is given twice \("10", then "20"\); give it once\.$/,
+  );
+  refuses(() => parseSbcArgs(["d.csv", "--workers"]), /^Option --workers needs a value/);
 });
 
 Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract", async () => {
@@ -67,6 +79,46 @@ Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract",
       assert.equal(p.ranks.length, 4);
       assert.ok(p.ranks.every((r: number) => r >= 0 && r <= 9));
       assert.equal(typeof p.ecdf_in_bands, "boolean");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sbc CLI: exit status 0 for --help, 2 with one Error line for bad input; fit's data options apply", async () => {
+  const help = await runMain(main, ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(
+    help.out,
+    /Exit status: 0 when every simulation ran[^]*; 2 on bad input[^]*; 130 when interrupted/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(
+      data,
+      "y,x,g\n" + Array.from({ length: 20 }, (_, i) => `${i % 5},${i % 2},g${i % 4}`).join("\n"),
+    );
+    const model = [data, "--formula", "y ~ x + (1 + x | g)", "--sims", "2"];
+    for (
+      const [argv, message] of [
+        [["--sims", "x"], /^Error: Option --sims expects a whole number, got "x"/],
+        [
+          [...model, "--effects-by", "g"],
+          /^Error: Option --effects-by belongs to deno task fit, not sbc/,
+        ],
+        [[...model, "--aggregated"], /Option --aggregated belongs to deno task fit, not sbc/],
+        // Options fit reads are read here too, not ignored.
+        [[...model, "--treatment", "nope"], /Option --treatment nope: column "nope" not found/],
+        [[...model, "--weights", "w"], /column "w" not found/],
+        [[...model, "--recode", "nope"], /Unknown --recode "nope"/],
+        [[...model, "--out", data, "--force"], /it is the data file/],
+      ] as const
+    ) {
+      const r = await runMain(main, [...argv]);
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, message);
+      assert.doesNotMatch(r.out, /simulations in/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

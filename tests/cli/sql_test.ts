@@ -104,6 +104,9 @@ Deno.test("sql and fit refuse bad input with exit status 2", async () => {
   const dialect = await runSql(csv, "--formula", FORMULA, "--dialect", "mysql");
   assert.equal(dialect.code, 2);
   assert.match(dialect.out, /--dialect must be duckdb, postgres, bigquery, spark/);
+  const twice = await runSql(csv, "--formula", FORMULA, "--dialect", "spark", "--dialect=duckdb");
+  assert.equal(twice.code, 2);
+  assert.match(twice.out, /Option --dialect is given twice \("spark", then "duckdb"\)/);
   const missing = await runFitCli([`${dir}/none.parquet`, "--formula", FORMULA, "--dry-run"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr + missing.stdout, /Cannot read ".*none\.parquet": no such file/);

@@ -113,6 +113,28 @@ Deno.test("comparisonSpec: groups by hierarchical estimate on x, methods offset 
   assert.throws(() => comparisonSpec({ ...table, rows: [] }), HetfxError);
 });
 
+Deno.test('comparisonSpec: groupLabels must be true or false ("no" is not taken as true)', () => {
+  assert.throws(
+    () => comparisonSpec(table, { groupLabels: "no" as never }),
+    (e: unknown) =>
+      e instanceof HetfxError &&
+      e.message === 'Cannot plot the method comparison: option groupLabels = "no" must be true ' +
+          "or false.",
+  );
+  assert.equal(
+    at(
+      comparisonSpec(table, { groupLabels: false }),
+      "layer",
+      2,
+      "encoding",
+      "x",
+      "axis",
+      "labels",
+    ),
+    false,
+  );
+});
+
 Deno.test("shrinkageSpec: subgroup on x, hierarchical on y, 45° line, segments, size by n", () => {
   const spec = shrinkageSpec(table);
   const values = arr(spec, "data", "values");

@@ -59,6 +59,22 @@ Deno.test("resolveFitOptions: names, values and choices refused with the option 
   refuses({ keepWorkers: "yes" }, /option keepWorkers = "yes" must be true or false/);
 });
 
+Deno.test("resolveFitOptions: progress, signal and the on/off options of the wrong type are refused", () => {
+  refuses({ progress: "yes" }, /Cannot fit: option progress = "yes" must be true .* or a function/);
+  refuses({ progress: 0 }, /option progress = 0 must be true/);
+  refuses({ signal: {} }, /Cannot fit: option signal = \{\} must be an AbortSignal/);
+  refuses({ signal: true }, /option signal = true must be an AbortSignal/);
+  refuses({ keepPartial: "yes" }, /option keepPartial = "yes" must be true or false/);
+  refuses({ aggregated: 1 }, /option aggregated = 1 must be true or false/);
+  refuses({ adapterProvider: "gpu" }, /option adapterProvider = "gpu" must be a function/);
+  // What is allowed still is.
+  const onProgress = () => {};
+  assert.equal(resolveFitOptions({ progress: onProgress }).progress, onProgress);
+  assert.equal(resolveFitOptions({ progress: false }).progress, false);
+  const signal = new AbortController().signal;
+  assert.equal(resolveFitOptions({ signal, keepPartial: true }).signal, signal);
+});
+
 Deno.test("fit() and the backends apply one rule to a setting (same message but the context)", async () => {
   // The same bad seed is refused by both, with the same words after the context.
   const settings = { ...resolveFitOptions({}).settings, chains: 1, warmup: 5, draws: 5 };

@@ -123,20 +123,23 @@ Deno.test("bad weights are refused naming the column and the row", () => {
       return true;
     });
   refuses([1, 2, -0.5, 1], /weights "w" must be finite and non-negative, but row 3 has -0.5/);
-  refuses([1, NaN, 1, 1], /weights "w".*row 2 has NaN/);
+  refuses(
+    [1, NaN, 1, 1],
+    /^Cannot build model: weights column "w" is missing in row 2 \(an empty cell, NA or null\); fill it in .* Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)/,
+  );
   refuses([1, 1, 1, Infinity], /weights "w".*row 4 has Infinity/);
   refuses([0, 0, 0, 0], /weights "w" are 0 in every row/);
   assert.deepEqual([...badWeights([0, 1, 0, 2.5])()!], [0, 1, 0, 2.5]);
 });
 
-Deno.test("compileModel refuses a NaN weight by its row (before the missing-value check)", () => {
+Deno.test("compileModel refuses a missing weight by its row (before the missing-value check)", () => {
   const table = withColumn(simulatedTable(50, "poisson"), "w", {
     kind: "number",
     values: Float64Array.from({ length: 50 }, (_, i) => (i === 6 ? NaN : 1)),
   });
   assert.throws(
     () => compileModel({ ...crossedSpec("poisson"), weights: "w" }, table),
-    /weights "w" must be finite and non-negative, but row 7 has NaN/,
+    /weights column "w" is missing in row 7 \(an empty cell, NA or null\)/,
   );
 });
 

@@ -4,19 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
-import { type Table, withColumn } from "../../lib/data/table.ts";
+import { refuses } from "../_refuses.ts";
+import { makeTable, type Table, withColumn } from "../../lib/data/table.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
-
-/** The call throws a HetfxError whose message matches every pattern. */
-function refuses(call: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(call, (e: unknown) => {
-    assert.ok(e instanceof HetfxError, `expected a HetfxError, got ${e}`);
-    for (const p of patterns) assert.match(e.message, p);
-    return true;
-  });
-}
 
 Deno.test("misspelt option names are refused, with the name meant", async () => {
   const fit = await smallFit();
@@ -68,6 +60,37 @@ Deno.test("impossible values and wrong types are messages, not NaN or TypeErrors
   refuses(() => datagrid(fit, { tret: [0, 1] }), /"tret" is not a column .*did you mean "treat"\?/);
   // A column the model does not know, and unlike any of its columns, is still allowed.
   assert.equal(datagrid(fit, { treat: [0, 1], weight_col: [1] }).nRows, 2);
+});
+
+Deno.test('allowNewLevels is true or false: "no" is not taken as true', async () => {
+  const fit = await smallFit();
+  const newGroup = withColumn(smallTable(), "g", {
+    kind: "number",
+    values: new Float64Array(240).fill(9),
+  });
+  refuses(
+    () => fit.predict(newGroup, { allowNewLevels: "no" as never }),
+    /^Cannot predict: option allowNewLevels = "no" must be true or false\.$/,
+  );
+  refuses(
+    () => fit.effects({ newdata: newGroup, allowNewLevels: 1 as never }),
+    /option allowNewLevels = 1 must be true or false/,
+  );
+  refuses(() => fit.predict(newGroup, { allowNewLevels: false }), /group "9" of g/);
+});
+
+Deno.test("newdata missing a model column names it, not another model column it has", async () => {
+  const fit = await smallFit();
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  // "x" is missing; "g" and "treat" are there: "did you mean" must not point at them.
+  const noX = makeTable({ treat: num(0, 1), g: num(1, 2) });
+  refuses(
+    () => fit.predict(noX),
+    /^Cannot predict: newdata has no column "x"; the model needs "x", "treat", "g"\.$/,
+  );
+  // A column the model does not read is still offered as the misspelling.
+  const misspelt = makeTable({ xx: num(0, 1), treat: num(0, 1), g: num(1, 2) });
+  refuses(() => fit.predict(misspelt), /no column "x"; did you mean "xx"\?/);
 });
 
 Deno.test("a chart saved into a missing folder says which folder", async () => {

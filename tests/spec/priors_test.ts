@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { refuses } from "../_refuses.ts";
 import {
   cauchy,
   exponential,
@@ -150,8 +151,45 @@ Deno.test("priorsFromObject: canonical class order whatever the key order; unkno
   );
   assert.throws(
     () => priorsFromObject({ b: { dist: "normal", mu: 0, sigma: -2 } }),
-    /normal: argument sigma must be positive/,
+    /Invalid prior normal for b: argument sigma must be positive/,
   );
+});
+
+Deno.test("a prior given as brms text says which function call makes it", () => {
+  const text = (priors: Record<string, unknown>) => () =>
+    priorsFromObject(priors as Parameters<typeof priorsFromObject>[0]);
+  refuses(
+    text({ b: "normal(0,1)" }),
+    /^Invalid prior for b: got the text "normal\(0,1\)", but a prior is a distribution object; give normal\(0, 1\) instead \(import \{ normal \} from hetfx's mod\.ts\), or parse the text: parsePrior\("b ~ normal\(0,1\)"\)\.prior\.$/,
+  );
+  refuses(text({ sd: "student_t(3, 0, 2.5)" }), /for sd: .*give studentT\(3, 0, 2\.5\) instead/);
+  refuses(
+    text({ "b[x]": "cauchy(0, 1)" }),
+    /for b\[x\]: .*parsePrior\("b\[x\] ~ cauchy\(0, 1\)"\)/,
+  );
+  // Text that is no prior at all lists the prior functions.
+  refuses(text({ sd: "wide" }), /for sd: got the text "wide".*a prior function \(normal, studentT/);
+  // Not a distribution at all.
+  refuses(
+    text({ b: 5 }),
+    /^Invalid prior for b: expected a distribution made by a prior function, e\.g\. normal\(0, 1\), got 5\.$/,
+  );
+  refuses(text({ sigma: {} }), /Invalid prior for sigma: expected a distribution .* got \{\}/);
+  // The parsed text is what the message advises.
+  assert.deepEqual(parsePrior("b ~ normal(0,1)").prior, normal(0, 1));
+});
+
+Deno.test("numbers given as text to a prior function say to write them as numbers", () => {
+  refuses(
+    () => normal("0" as never, 1),
+    /^Invalid prior normal: argument mu must be a number, got the text "0"; write normal\(0, 1\) \(numbers without quotes\)\.$/,
+  );
+  refuses(
+    () => studentT("3" as never, "0" as never, 2.5),
+    /argument df .* write studentT\(3, 0, 2\.5\)/,
+  );
+  // Text that is not a number is shown as text.
+  refuses(() => normal("a" as never, 1), /argument mu must be a finite number \(got "a"\)/);
 });
 
 Deno.test("R's round(x, 1)", () => {

@@ -9,6 +9,7 @@ import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { fac, num, tomzLike } from "./_tables.ts";
+import { refuses } from "../_refuses.ts";
 
 const T = tomzLike();
 const base = () => hier(T).outcome("force").treatment("alliance").groupBy("white");
@@ -46,6 +47,39 @@ Deno.test("validate: a treatment that varies in no group term is explained with 
   );
   // no group terms: a treatment without varying slopes is fine (a plain regression)
   assert.equal(validateSpec(spec({ groupTerms: [] }), T).treatment, "alliance");
+});
+
+Deno.test("validate: a treatment that is also its term's grouping factor is refused, saying why", () => {
+  refuses(
+    () => formula("force ~ alliance + (1 + alliance | alliance)", T).toJSON(),
+    /^Cannot build model: group term "alliance" varies the slope of the treatment "alliance", which is also its grouping factor: within each group "alliance" is constant, so the slope is not identified/,
+    /Group by other columns, e.g\. \(1 \+ alliance \| g\), or vary only the intercept: \(1 \| alliance\)\.$/,
+  );
+  // One of several factors, through the builder, and a slope that is not the treatment.
+  refuses(
+    () => base().groupBy("alliance", "white").toJSON(),
+    /group term "alliance:white" varies the slope of the treatment "alliance", which is also one of its grouping factors/,
+  );
+  refuses(
+    () => formula("force ~ alliance + (1 + alliance | white) + (1 + male | male)", T).toJSON(),
+    /group term "male" varies the slope of "male", which is also its grouping factor/,
+  );
+  // A slope that varies within the groups is fine.
+  assert.equal(
+    formula("force ~ alliance + (1 + alliance | white)", T).toJSON().treatment,
+    "alliance",
+  );
+});
+
+Deno.test("validate: an interaction as the treatment says to vary its column first", () => {
+  refuses(
+    () => formula("force ~ alliance * white + (1 + alliance:white | male)", T).toJSON(),
+    /^Cannot build model: the treatment "alliance:white" is an interaction, but a treatment is one column .* put the column first, e.g\. \(1 \+ alliance \+ alliance:white \| male\)\.$/,
+  );
+  // An interaction varying beside its column is supported.
+  const s = formula("force ~ alliance * white + (1 + alliance + alliance:white | male)", T)
+    .toJSON();
+  assert.deepEqual(s.groupTerms[0].slopes, ["alliance", "alliance:white"]);
 });
 
 Deno.test("validate: single-level grouping factors and single observed groups", () => {

@@ -1,0 +1,157 @@
+/**
+ * The --out file of the command line: checked before any sampling (a folder that exists, not a
+ * device, not the data file, and not a file of the user's that hetfx did not write unless
+ * --force), and written with file-system errors in plain words.
+ */
+import { dirname, resolve } from "node:path";
+import { HetfxError } from "../lib/errors.ts";
+
+/** Options of {@link checkOutPath}. */
+export interface OutPathOptions {
+  /** The data file, which --out must not name (even with --force). */
+  input?: string;
+  /** --force: an existing file that is not a hetfx result may be overwritten. */
+  force?: boolean;
+}
+
+/**
+ * Refuse an --out path that cannot be written before any sampling is spent: its folder must
+ * exist, the path must not be a folder or a device, it must not be the data file
+ * `options.input` (which --out would overwrite with JSON), and an existing file must be empty or
+ * a result hetfx wrote, unless `options.force`.
+ *
+ * @example
+ * ```ts
+ * import { checkOutPath } from "./_out_path.ts";
+ * await checkOutPath("result.json"); // a new file in the working folder: fine
+ * ```
+ */
+export async function checkOutPath(out: string, options: OutPathOptions = {}): Promise<void> {
+  const { input, force = false } = options;
+  if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  if (/^\/dev\//.test(resolve(out))) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +
+        "--out result.json.",
+    );
+  }
+  if (input !== undefined && await samePath(out, input)) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
+        "give another name, e.g. --out result.json.",
+    );
+  }
+  const folder = out.endsWith("/") ? out : dirname(out);
+  const kind = async (path: string) => {
+    try {
+      return (await Deno.stat(path)).isDirectory ? "folder" : "file";
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return "none";
+      throw new HetfxError(
+        `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
+          "write to, e.g. --out result.json.",
+      );
+    }
+  };
+  const folderKind = await kind(folder);
+  if (folderKind !== "folder") {
+    throw new HetfxError(
+      `Cannot write --out ${out}: ${
+        folderKind === "none" ? `the folder "${folder}" does not exist` : `"${folder}" is a file`
+      }; create the folder first (mkdir -p ${folder}) or choose another path.`,
+    );
+  }
+  if (await kind(out) === "folder") {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is a folder; give a file name, e.g. ${
+        out.replace(/\/?$/, "/result.json")
+      }.`,
+    );
+  }
+  const info = await Deno.stat(out).catch(() => undefined);
+  if (info !== undefined && !info.isFile) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: it is not a regular file (a device or a pipe); give a file ` +
+        "name, e.g. --out result.json.",
+    );
+  }
+  if (info === undefined || info.size === 0 || force) return;
+  const other = await notHetfxResult(out, info.size);
+  if (other !== null) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: the file exists and is not a result hetfx wrote (${other}), ` +
+        "so writing would destroy it; give a new file name, e.g. --out result.json, or add " +
+        "--force to overwrite it.",
+    );
+  }
+}
+
+/**
+ * The top-level keys by which a JSON result of each command is known: fit (also --keep-partial),
+ * compare and sbc.
+ */
+const RESULT_KEYS = [
+  ["spec", "parameters"],
+  ["treatment", "ols", "rows", "shrinkage"],
+  ["sims", "parameters"],
+];
+
+/** Files larger than this are not read to see whether hetfx wrote them (none of ours is). */
+const MAX_RESULT_BYTES = 256 * 2 ** 20;
+
+/** Null when the file at `path` is a hetfx result; else what it is instead, in words. */
+async function notHetfxResult(path: string, size: number): Promise<string | null> {
+  if (size > MAX_RESULT_BYTES) return `a ${Math.round(size / 2 ** 20)} MB file`;
+  let json: unknown;
+  try {
+    json = JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return "it is not JSON";
+  }
+  const isResult = typeof json === "object" && json !== null && !Array.isArray(json) &&
+    RESULT_KEYS.some((keys) => keys.every((k) => Object.hasOwn(json as object, k)));
+  return isResult ? null : "JSON, but not one of hetfx's results";
+}
+
+/**
+ * Write the result `text` to `out`; a file-system error becomes a HetfxError in plain words.
+ *
+ * @example
+ * ```ts
+ * import { writeOut } from "./_out_path.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await writeOut(path, "{}\n");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function writeOut(out: string, text: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(out, text);
+  } catch (error) {
+    throw new HetfxError(
+      `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
+        "write to, e.g. --out result.json.",
+    );
+  }
+}
+
+/**
+ * A file-system error in words a user of `deno task fit` can act on: Deno's own advice (run
+ * again with a permission flag) does not apply to a task whose flags are fixed.
+ */
+function plainReason(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied";
+  }
+  return String((error as Error)?.message ?? error).replace(/,? run again with[^]*$/, "");
+}
+
+/** Whether two paths name the same file (through links and relative parts). */
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return await Deno.realPath(a) === await Deno.realPath(b);
+  } catch {
+    return false; // one of them does not exist yet, so they differ
+  }
+}

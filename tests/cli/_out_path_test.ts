@@ -1,0 +1,91 @@
+/**
+ * The --out file: a user's existing file is not overwritten unless it is empty, a result hetfx
+ * wrote, or --force is given; the data file never is.
+ */
+import assert from "node:assert/strict";
+import { checkOutPath, writeOut } from "../../cli/_out_path.ts";
+import { main } from "../../cli/fit.ts";
+import { HetfxError } from "../../lib/errors.ts";
+import { runMain } from "../_fit_cli.ts";
+
+/** A temporary folder with `files` written in it (name → text); removed after `body`. */
+async function inFolder(
+  files: Record<string, string>,
+  body: (path: (name: string) => string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const path = (name: string) => `${dir}/${name}`;
+  try {
+    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(path(name), text);
+    await body(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const refusedAsUserFile = (what: RegExp) => (e: unknown) =>
+  e instanceof HetfxError &&
+  /^Cannot write --out .*: the file exists and is not a result hetfx wrote \(/.test(e.message) &&
+  what.test(e.message) &&
+  /give a new file name, e\.g\. --out result\.json, or add --force to overwrite it\.$/.test(
+    e.message,
+  );
+
+Deno.test("checkOutPath: an existing file hetfx did not write is refused unless force", async () => {
+  await inFolder({
+    "data.csv": "y,x\n1,2\n",
+    "notes.json": '{"mine": true}',
+    "empty.json": "",
+    "fit.json": JSON.stringify({ spec: { hetfx: 1 }, parameters: [] }),
+    "sbc.json": JSON.stringify({ sims: 4, time_s: 1, parameters: [] }),
+    "compare.json": JSON.stringify({ treatment: "t", ols: {}, rows: [], shrinkage: {} }),
+  }, async (path) => {
+    await assert.rejects(() => checkOutPath(path("data.csv")), refusedAsUserFile(/not JSON/));
+    await assert.rejects(
+      () => checkOutPath(path("notes.json")),
+      refusedAsUserFile(/JSON, but not one of hetfx's results/),
+    );
+    await checkOutPath(path("data.csv"), { force: true });
+    for (const ok of ["empty.json", "fit.json", "sbc.json", "compare.json", "new.json"]) {
+      await checkOutPath(path(ok));
+    }
+    // The data file is refused even with --force: it is being read.
+    await assert.rejects(
+      () => checkOutPath(path("data.csv"), { input: path("data.csv"), force: true }),
+      /it is the data file/,
+    );
+  });
+});
+
+Deno.test("fit --out on the user's own file refuses before reading the data; --force allows it", async () => {
+  const formula = ["--formula", "y ~ x + (1 + x | g)", "--dry-run"];
+  await inFolder({
+    "d.csv": "y,x,g\n" + Array.from({ length: 20 }, (_, i) => `${i % 5},${i % 2},${i % 4}`)
+      .join("\n") +
+      "\n",
+    "mine.csv": "precious,data\n1,2\n",
+  }, async (path) => {
+    const refused = await runMain(main, [path("d.csv"), ...formula, "--out", path("mine.csv")]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.out, /^Error: Cannot write --out .*mine\.csv: the file exists and is not/);
+    assert.doesNotMatch(refused.out, /Model:/);
+    assert.equal(await Deno.readTextFile(path("mine.csv")), "precious,data\n1,2\n");
+    const forced = await runMain(main, [
+      path("d.csv"),
+      ...formula,
+      "--out",
+      path("mine.csv"),
+      "--force",
+    ]);
+    assert.equal(forced.code, 0, forced.out);
+  });
+});
+
+Deno.test("writeOut: a file-system error is a HetfxError in plain words", async () => {
+  await inFolder({}, async (path) => {
+    await assert.rejects(
+      () => writeOut(path("missing/result.json"), "{}"),
+      /^HetfxError: Cannot write --out .*missing\/result\.json: .*choose a file in a folder/,
+    );
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * `deno task replicate`'s options are checked before the data are read or anything is fitted
+ * (the replication itself runs in CI through `deno task replicate`, not here: it takes minutes).
+ */
+import assert from "node:assert/strict";
+import { main } from "../../cli/replicate.ts";
+import { runMain } from "../_fit_cli.ts";
+
+Deno.test("replicate: --seed must be a whole number in decimal digits, given once", async () => {
+  for (
+    const [argv, message] of [
+      [["--seed", "abc"], /^Error: Option --seed expects a whole number, got "abc"/],
+      [["--seed", "1.5"], /--seed expects a whole number, got "1\.5"/],
+      [["--seed", "0x1"], /--seed expects a whole number, got "0x1"; write it in decimal digits/],
+      [["--seed", "1", "--seed", "2"], /Option --seed is given twice \("1", then "2"\)/],
+      [["--out-dir="], /Option --out-dir is empty/],
+    ] as const
+  ) {
+    const r = await runMain(main, [...argv]);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, message);
+    assert.doesNotMatch(r.out, /Fitting/);
+  }
+});
