@@ -8,6 +8,7 @@ import { makeTable, type Table } from "../lib/data/table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
 import {
+  closeDuckDB,
   connectDuckDB,
   DUCKDB_CSV_BYTES,
   duckdbAggregate,
@@ -106,30 +107,34 @@ export async function duckdbBuilder(
     }
   }
   const con = await connectDuckDB();
-  const columns = formulaColumns(formulaText);
-  const factors = options.factors ?? [];
-  // A CSV is checked as loadTable checks it, once (one pass over the file).
-  const source = await duckdbCsvSource(con, data, columns, { factors });
-  const sample = await duckdbSample(con, source, columns, { factors });
-  const spec = build(sample).toJSON();
-  const agg = await duckdbAggregate(con, spec, source, {
-    dropMissing: options.dropMissing,
-    factors,
-    ...(options.progress ? { onProgress: progressLine(data) } : {}),
-  });
-  if (options.progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
-  if (agg.rowsDropped > 0) {
-    const where = Object.entries(agg.missing).filter(([, n]) => n > 0)
-      .map(([c, n]) => `${c}: ${n}`).join(", ");
-    console.log(`Dropped ${agg.rowsDropped} rows with missing values (${where}).`);
+  try {
+    const columns = formulaColumns(formulaText);
+    const factors = options.factors ?? [];
+    // A CSV is checked as loadTable checks it, once (one pass over the file).
+    const source = await duckdbCsvSource(con, data, columns, { factors });
+    const sample = await duckdbSample(con, source, columns, { factors });
+    const spec = build(sample).toJSON();
+    const agg = await duckdbAggregate(con, spec, source, {
+      dropMissing: options.dropMissing,
+      factors,
+      ...(options.progress ? { onProgress: progressLine(data) } : {}),
+    });
+    if (options.progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    if (agg.rowsDropped > 0) {
+      const where = Object.entries(agg.missing).filter(([, n]) => n > 0)
+        .map(([c, n]) => `${c}: ${n}`).join(", ");
+      console.log(`Dropped ${agg.rowsDropped} rows with missing values (${where}).`);
+    }
+    return {
+      builder: build(withPlaceholders(agg.table)),
+      route: {
+        engine: "duckdb",
+        rowsScanned: agg.rowsScanned,
+        rowsDropped: agg.rowsDropped,
+        keyRows: agg.table.nRows,
+      },
+    };
+  } finally {
+    closeDuckDB(con);
   }
-  return {
-    builder: build(withPlaceholders(agg.table)),
-    route: {
-      engine: "duckdb",
-      rowsScanned: agg.rowsScanned,
-      rowsDropped: agg.rowsDropped,
-      keyRows: agg.table.nRows,
-    },
-  };
 }

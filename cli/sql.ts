@@ -22,6 +22,7 @@ import {
 } from "../lib/model/sufficient_statistics_sql.ts";
 import { usedColumns } from "../lib/model/used_columns.ts";
 import {
+  closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
   duckdbCsvSource,
@@ -56,6 +57,8 @@ function toCsv(columns: Record<string, string[]>): string {
 
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // The DuckDB connection, closed when the command ends (closeDuckDB).
+  let con: Awaited<ReturnType<typeof connectDuckDB>> | undefined;
   try {
     const options = {
       ...stringOptions("formula", "family", "dialect", "table", "out"),
@@ -98,7 +101,6 @@ export async function main(argv: string[]): Promise<number> {
     let table;
     let source = v.table ?? data;
     let runSource = duckdbSource(data);
-    let con;
     if (isFile) {
       con = await connectDuckDB();
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
@@ -130,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors }));
       return 0;
     }
-    const agg = await duckdbAggregate(con ?? await connectDuckDB(), spec, runSource, {
+    con ??= await connectDuckDB();
+    const agg = await duckdbAggregate(con, spec, runSource, {
       dropMissing: v["drop-missing"] ?? false,
       factors: declared,
     });
@@ -150,6 +153,8 @@ export async function main(argv: string[]): Promise<number> {
       return reportUserError(new HetfxError(`${error.message}\n\n${USAGE}`));
     }
     return reportUserError(error);
+  } finally {
+    if (con !== undefined) closeDuckDB(con);
   }
 }
 

@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
   duckdbSample,
@@ -354,4 +355,14 @@ Deno.test("duckdb engine: a TSV file is read with tabs, with the CSV's checks", 
   const { memory } = await assertSameInBothEngines("tabs.csv", text, { dropMissing: true });
   assert.ok(!(memory instanceof Error));
   assertSameDensity(treatSpec, memory, tsv.table);
+});
+
+// Last in the file: DuckDB's memory freed now, not by finalizers when the test process ends.
+Deno.test("closeDuckDB: the connection and its database close, twice without harm", async () => {
+  closeDuckDB(con);
+  closeDuckDB(con);
+  await assert.rejects(() => duckdbSample(con, "(SELECT 1 AS x)", ["x"]));
+  const fresh = await connectDuckDB();
+  assert.ok((await duckdbSample(fresh, "(SELECT 1 AS x)", ["x"])).nRows === 1);
+  closeDuckDB(fresh);
 });
