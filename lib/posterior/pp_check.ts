@@ -73,7 +73,8 @@ export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckDa
   const eta = new Float64Array(S);
   for (let i = 0; i < table.nRows; i++) {
     lp.eta(i, eta);
-    replicate(i, eta);
+    // Only the draws shown (50 of 4,000 by default) get a replicated outcome.
+    replicate(i, eta, drawIndex);
     drawIndex.forEach((s, j) => (yrep[j][i] = eta[s]));
   }
   const observed = Array.from(y.values);

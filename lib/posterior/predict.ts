@@ -91,14 +91,15 @@ export function predict(
 
 /**
  * In-place map from η draws of row `row` to the response scale (expectation or a predictive
- * draw). Exposed for effects, poststratification and pp_check.
+ * draw); with `only`, of those draws (indices into η) alone, each the value it has when all are
+ * mapped. Exposed for effects, poststratification and pp_check.
  */
 export function responseFunction(
   fit: FitResult,
   table: Table,
   type: "expectation" | "prediction",
   seed: number,
-): (row: number, eta: Float64Array) => void {
+): (row: number, eta: Float64Array, only?: readonly number[]) => void {
   const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
   const trials = family.needsTrials && fit.spec.trials
@@ -111,15 +112,22 @@ export function responseFunction(
   }
   const extra = familyDraws(fit, family);
   if (type === "expectation") {
-    return (row, eta) => {
+    return (row, eta, only) => {
       const m = trials ? trials[row] : 1;
-      for (let s = 0; s < eta.length; s++) eta[s] = family.expectedValue(eta[s], m, extra, s);
+      const n = only ? only.length : eta.length;
+      for (let j = 0; j < n; j++) {
+        const s = only ? only[j] : j;
+        eta[s] = family.expectedValue(eta[s], m, extra, s);
+      }
     };
   }
   const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.prediction);
-  return (row, eta) => {
+  return (row, eta, only) => {
     const m = trials ? trials[row] : 1;
-    for (let s = 0; s < eta.length; s++) {
+    const n = only ? only.length : eta.length;
+    for (let j = 0; j < n; j++) {
+      // Keyed by (draw, row): a draw's value is the same whichever other draws are asked for.
+      const s = only ? only[j] : j;
       rng.reset(seed, s, row, PosteriorStreams.prediction);
       eta[s] = family.predictiveDraw(inv(eta[s]), m, extra, s, rng);
     }

@@ -17,3 +17,14 @@ Deno.test("ppCheck: observed and replicated outcomes for a density overlay", asy
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
   for (const r of pp.yrep) assert.ok(Math.abs(mean(r) - mean(pp.y)) < 0.2);
 });
+
+Deno.test("ppCheck: each replicated data set is the prediction of its draw, as predict() gives it", async () => {
+  // ppCheck draws outcomes for its selected draws only; keyed by (draw, row), they must equal
+  // the same draws of predict(type "prediction"), which draws every one.
+  const fit = await smallFit();
+  const pp = ppCheck(fit, { draws: 7 });
+  const predicted = fit.predict(undefined, { type: "prediction" });
+  for (const [j, s] of pp.drawIndex.entries()) {
+    for (const i of [0, 1, 119, 239]) assert.equal(pp.yrep[j][i], predicted[i].draws[s]);
+  }
+});
