@@ -1,8 +1,9 @@
 /**
- * What a fit's summaries cost after sampling: `fit.summary()` (the first call builds the named
+ * What reading a fit costs after sampling: `fit.summary()` (the first call builds the named
  * draws of every quantity, then mean, sd, quantiles, R-hat, bulk- and tail-ESS of each, r_*
- * included) and `fit.groupEffects()` (the same per group effect), on the paper's Tomz & Weeks
- * model (221 quantities, 100 group effects) and the Bush & Prather appendix model. Each model
+ * included), `fit.groupEffects()` (the same per group effect), `fit.loo()` (PSIS-LOO per row)
+ * and `fit.ppCheck()` (50 replicated data sets), on the paper's Tomz & Weeks model (221
+ * quantities, 100 group effects, 1,200 rows) and the Bush & Prather appendix model. Each model
  * in a fresh process, as a script's one fit: the summaries' code is then cold, as in the CLI;
  * then a second fit in the same process (a notebook's refit: the code compiled).
  *
@@ -31,11 +32,19 @@ async function timeSummaries(builder: HierBuilder, seed: number) {
   started = performance.now();
   const groups = fit.groupEffects().length;
   const groupEffectsMs = performance.now() - started;
+  started = performance.now();
+  fit.loo();
+  const looMs = performance.now() - started;
+  started = performance.now();
+  fit.ppCheck();
+  const ppCheckMs = performance.now() - started;
   return {
     quantities,
     groups,
     summary_ms: Math.round(summaryMs),
     group_effects_ms: Math.round(groupEffectsMs),
+    loo_ms: Math.round(looMs),
+    pp_check_ms: Math.round(ppCheckMs),
   };
 }
 
@@ -56,7 +65,7 @@ if (import.meta.main) {
   }
   const results = [];
   for (const [m, [name]] of MODELS.entries()) {
-    const rounds = [];
+    const rounds: { cold: Record<string, number>; warm: Record<string, number> }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", new URL(import.meta.url).pathname, String(m)],
@@ -66,13 +75,14 @@ if (import.meta.main) {
       rounds.push(JSON.parse(new TextDecoder().decode(out.stdout)));
     }
     results.push({ model: name, rounds });
-    const show = (k: "cold" | "warm", f: "summary_ms" | "group_effects_ms") =>
-      rounds.map((x) => x[k][f]).join(", ");
+    const show = (f: string) =>
+      `cold ${rounds.map((x) => x.cold[f]).join(", ")}, warm ${
+        rounds.map((x) => x.warm[f]).join(", ")
+      }`;
     console.log(
-      `${name} (${rounds[0].cold.quantities} quantities, ${rounds[0].cold.groups} groups): ` +
-        `summary() cold ${show("cold", "summary_ms")} ms, warm ${show("warm", "summary_ms")}; ` +
-        `groupEffects() cold ${show("cold", "group_effects_ms")}, warm ` +
-        `${show("warm", "group_effects_ms")}`,
+      `${name} (${rounds[0].cold.quantities} quantities, ${rounds[0].cold.groups} groups), ms: ` +
+        `summary() ${show("summary_ms")}; groupEffects() ${show("group_effects_ms")}; ` +
+        `loo() ${show("loo_ms")}; ppCheck() ${show("pp_check_ms")}`,
     );
   }
   const file = "bench/results/summary.json";
