@@ -12,6 +12,8 @@ export interface OutPathOptions {
   input?: string;
   /** --force: an existing file that is not a hetfx result may be overwritten. */
   force?: boolean;
+  /** The file name the messages suggest (default result.json). */
+  example?: string;
 }
 
 /**
@@ -27,18 +29,18 @@ export interface OutPathOptions {
  * ```
  */
 export async function checkOutPath(out: string, options: OutPathOptions = {}): Promise<void> {
-  const { input, force = false } = options;
-  if (out.trim() === "") throw new HetfxError("Option --out needs a file name, e.g. result.json.");
+  const { input, force = false, example = "result.json" } = options;
+  if (out.trim() === "") throw new HetfxError(`Option --out needs a file name, e.g. ${example}.`);
   if (/^\/dev\//.test(resolve(out))) {
     throw new HetfxError(
       `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +
-        "--out result.json.",
+        `--out ${example}.`,
     );
   }
   if (input !== undefined && await samePath(out, input)) {
     throw new HetfxError(
-      `Cannot write --out ${out}: it is the data file, which the JSON result would overwrite; ` +
-        "give another name, e.g. --out result.json.",
+      `Cannot write --out ${out}: it is the data file, which the result would overwrite; ` +
+        `give another name, e.g. --out ${example}.`,
     );
   }
   const folder = out.endsWith("/") ? out : dirname(out);
@@ -49,7 +51,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
       if (error instanceof Deno.errors.NotFound) return "none";
       throw new HetfxError(
         `Cannot write --out ${out}: ${plainReason(error)}; choose a file in a folder you can ` +
-          "write to, e.g. --out result.json.",
+          `write to, e.g. --out ${example}.`,
       );
     }
   };
@@ -64,7 +66,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
   if (await kind(out) === "folder") {
     throw new HetfxError(
       `Cannot write --out ${out}: it is a folder; give a file name, e.g. ${
-        out.replace(/\/?$/, "/result.json")
+        out.replace(/\/?$/, `/${example}`)
       }.`,
     );
   }
@@ -72,7 +74,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
   if (info !== undefined && !info.isFile) {
     throw new HetfxError(
       `Cannot write --out ${out}: it is not a regular file (a device or a pipe); give a file ` +
-        "name, e.g. --out result.json.",
+        `name, e.g. --out ${example}.`,
     );
   }
   if (info === undefined || info.size === 0 || force) return;
@@ -80,7 +82,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
   if (other !== null) {
     throw new HetfxError(
       `Cannot write --out ${out}: the file exists and is not a result hetfx wrote (${other}), ` +
-        "so writing would destroy it; give a new file name, e.g. --out result.json, or add " +
+        `so writing would destroy it; give a new file name, e.g. --out ${example}, or add ` +
         "--force to overwrite it.",
     );
   }
@@ -88,7 +90,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
 
 /**
  * The top-level keys by which a JSON result of each command is known: fit (also --keep-partial),
- * compare and sbc.
+ * compare and sbc (sql's CSV aggregate is known by its header, {@link isAggregateHeader}).
  */
 const RESULT_KEYS = [
   ["spec", "parameters"],
@@ -99,12 +101,23 @@ const RESULT_KEYS = [
 /** Files larger than this are not read to see whether hetfx wrote them (none of ours is). */
 const MAX_RESULT_BYTES = 256 * 2 ** 20;
 
+/**
+ * Whether the first line of a CSV is the header of an aggregate `deno task sql --run` wrote:
+ * the row count `n` and the sufficient statistics `sum__…`.
+ */
+function isAggregateHeader(firstLine: string): boolean {
+  const names = firstLine.split(",").map((name) => name.trim());
+  return names.includes("n") && names.some((name) => name.startsWith("sum__"));
+}
+
 /** Null when the file at `path` is a hetfx result; else what it is instead, in words. */
 async function notHetfxResult(path: string, size: number): Promise<string | null> {
   if (size > MAX_RESULT_BYTES) return `a ${Math.round(size / 2 ** 20)} MB file`;
+  const text = await Deno.readTextFile(path).catch(() => "");
+  if (isAggregateHeader(text.split("\n", 1)[0])) return null;
   let json: unknown;
   try {
-    json = JSON.parse(await Deno.readTextFile(path));
+    json = JSON.parse(text);
   } catch {
     return "it is not JSON";
   }

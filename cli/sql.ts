@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
+import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, refuseRepeated, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
@@ -42,7 +43,9 @@ export const USAGE =
                      TABLE)
   --drop-missing     with --run: leave out rows with missing values (default: refuse them)
   --run              run the query in DuckDB and write its result (needs --out)
-  --out FILE         with --run: the aggregate as CSV, for deno task fit --aggregated
+  --out FILE         with --run: the aggregate as CSV, for deno task fit --aggregated (an
+                     existing file only when empty or an aggregate hetfx wrote)
+  --force            with --out: overwrite any other existing file (never the data file)
   --help             this text`;
 
 /** CSV text of a table of numbers and labels (quoted when they hold , " or a newline). */
@@ -62,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const options = {
       ...stringOptions("formula", "family", "dialect", "table", "out"),
-      ...flagOptions("drop-missing", "run", "help"),
+      ...flagOptions("drop-missing", "run", "force", "help"),
       factor: { type: "string", multiple: true },
     } as const;
     const { values: v, positionals, tokens } = parseArgs({
@@ -95,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     const data = positionals[0];
+    if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;
     const isFile = await Deno.stat(data).then(() => true, () => false);
     const declared = columnList("factor", v.factor) ?? [];
@@ -143,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
         ? Array.from(c.values, (x) => String(x))
         : Array.from(c.codes, (k) => c.levels[k]);
     }
-    await Deno.writeTextFile(v.out!, toCsv(columns));
+    await writeOut(v.out!, toCsv(columns));
     console.log(
       `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ${agg.rowsScanned} rows.`,
     );

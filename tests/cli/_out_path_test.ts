@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { checkOutPath, writeOut } from "../../cli/_out_path.ts";
 import { main } from "../../cli/fit.ts";
+import { main as sql } from "../../cli/sql.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { runMain } from "../_fit_cli.ts";
 
@@ -39,6 +40,7 @@ Deno.test("checkOutPath: an existing file hetfx did not write is refused unless 
     "fit.json": JSON.stringify({ spec: { hetfx: 1 }, parameters: [] }),
     "sbc.json": JSON.stringify({ sims: 4, time_s: 1, parameters: [] }),
     "compare.json": JSON.stringify({ treatment: "t", ols: {}, rows: [], shrinkage: {} }),
+    "agg.csv": "g,n,sum__y,sum__y__y\na,2,3,5\n",
   }, async (path) => {
     await assert.rejects(() => checkOutPath(path("data.csv")), refusedAsUserFile(/not JSON/));
     await assert.rejects(
@@ -46,7 +48,10 @@ Deno.test("checkOutPath: an existing file hetfx did not write is refused unless 
       refusedAsUserFile(/JSON, but not one of hetfx's results/),
     );
     await checkOutPath(path("data.csv"), { force: true });
-    for (const ok of ["empty.json", "fit.json", "sbc.json", "compare.json", "new.json"]) {
+    // An aggregate deno task sql --run wrote is known by its header (n, sum__…).
+    for (
+      const ok of ["empty.json", "fit.json", "sbc.json", "compare.json", "agg.csv", "new.json"]
+    ) {
       await checkOutPath(path(ok));
     }
     // The data file is refused even with --force: it is being read.
@@ -88,4 +93,35 @@ Deno.test("writeOut: a file-system error is a HetfxError in plain words", async 
       /^HetfxError: Cannot write --out .*missing\/result\.json: .*choose a file in a folder/,
     );
   });
+});
+
+Deno.test("sql --run --out: the user's file is refused unless --force, an aggregate it wrote is not", async () => {
+  await inFolder(
+    { "rows.csv": "y,treat,g\n1,0,a\n2,1,b\n3,0,a\n4,1,b\n", "mine.csv": "a\n1\n" },
+    async (path) => {
+      const args = (out: string, ...more: string[]) => [
+        path("rows.csv"),
+        "--formula",
+        "y ~ 1 + (1 + treat | g)",
+        "--run",
+        "--out",
+        out,
+        ...more,
+      ];
+      const mine = await Deno.readTextFile(path("mine.csv"));
+      const refused = await runMain(sql, args(path("mine.csv")));
+      assert.equal(refused.code, 2);
+      assert.match(
+        refused.out,
+        /the file exists and is not a result hetfx wrote.*--out agg\.csv, or add --force/,
+      );
+      assert.equal(await Deno.readTextFile(path("mine.csv")), mine, "the user's file is untouched");
+      assert.equal((await runMain(sql, args(path("agg.csv")))).code, 0);
+      assert.equal((await runMain(sql, args(path("agg.csv")))).code, 0, "its own aggregate");
+      assert.equal((await runMain(sql, args(path("mine.csv"), "--force"))).code, 0);
+      assert.match(await Deno.readTextFile(path("mine.csv")), /^g,n,sum__/);
+      const data = await runMain(sql, args(path("rows.csv"), "--force"));
+      assert.match(data.out, /it is the data file/);
+    },
+  );
 });
