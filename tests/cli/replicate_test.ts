@@ -22,3 +22,11 @@ Deno.test("replicate: --seed must be a whole number in decimal digits, given onc
     assert.doesNotMatch(r.out, /Fitting/);
   }
 });
+
+Deno.test("replicate --help prints its usage and fits nothing", async () => {
+  const r = await runMain(main, ["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^Usage: deno task replicate \[--out-dir out\/replicate\] \[--seed 1\]/);
+  assert.match(r.out, /Exit status: 0 done, 2 bad input/);
+  assert.doesNotMatch(r.out, /Fitting/);
+});
