@@ -59,8 +59,9 @@ export function wholeNumber(
   if (text === undefined) return undefined;
   const example = String(Math.max(min, Math.min(max, 4)));
   nonEmpty(name, text, example);
-  // Number() would also read "0x10", "1e3", " 12" and "0b1": decimal digits only.
-  const value = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  // Number() would also read "0x10", "1e3", " 12" and "0b1": decimal digits only (a zero
+  // fraction, as in 1000.0, is still the whole number).
+  const value = /^[+-]?\d+(?:\.0*)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value)) {
     throw new HetfxError(
       `Option --${name} expects a whole number, got "${text}"; write it in decimal digits, ` +

@@ -83,7 +83,7 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
     );
   }
-  if (v.out !== undefined) await checkOutPath(v.out, { force: v.force });
+  if (v.out !== undefined) await checkOutPath(v.out, { input: v.data, force: v.force });
   const table = await loadTomzWeeks(v.data);
   const result = await compare(tomzWeeksModel(table), {
     fit: {

@@ -535,6 +535,14 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
         "Options --recode and --levels need the in-memory route; add --engine memory.",
       );
     }
+    // DuckDB reads UTF-8 only: another encoding would be misread, not converted.
+    if (args.encoding !== undefined && args.encoding !== "utf-8") {
+      throw new HetfxError(
+        `Option --encoding ${args.encoding} needs the in-memory route (DuckDB reads UTF-8 ` +
+          "only); add --engine memory, or convert the file to UTF-8 " +
+          `(e.g. iconv -f ${args.encoding} -t utf-8).`,
+      );
+    }
     const { builder, route } = await duckdbBuilder(
       args.data,
       args.formula,

@@ -2,9 +2,11 @@
  * `deno task sql <data-or-table> --formula "<brms formula>" [--dialect D] [--factor A,B]` —
  * print the GROUP BY query that computes the model's aggregate where the data live; fit its
  * result with `deno task fit agg.csv --aggregated --formula …` (docs/aggregated-data.md).
- * A CSV or Parquet file is read by DuckDB for its column types (only a few rows); a table
- * name is taken as it is, its numeric columns assumed unless named by --factor.
- * With `--run --out agg.csv` (DuckDB only) the query runs and its result is written as CSV.
+ * A CSV is checked as loadTable reads it (one pass over the file, for its column kinds); a
+ * Parquet file is read by DuckDB for its column types (a few rows); a table name is taken as
+ * it is, its numeric columns assumed unless named by --factor. With `--run --out agg.csv`
+ * (DuckDB only) the query runs and its result is written as CSV (--out refuses a user's file
+ * unless --force).
  * Bad input exits with status 2 and the HetfxError message.
  */
 import { parseArgs } from "node:util";

@@ -382,9 +382,27 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
 
 function checkOptionColumn(table: Table, name: string, option: string): void {
   if (table.columns[name] !== undefined) return;
-  throw new HetfxError(
+  throw optionColumnError(name, option, table.names);
+}
+
+/**
+ * The error for option `option` naming column `name`, which is not among `names` (the data's
+ * columns); the DuckDB engine, which reads only a file's header, throws it too.
+ *
+ * @example
+ * ```ts
+ * import { optionColumnError } from "./load_table.ts";
+ * console.assert(optionColumnError("tretment", "factors", ["y", "treatment"]).message.includes('"treatment"'));
+ * ```
+ */
+export function optionColumnError(
+  name: string,
+  option: string,
+  names: readonly string[],
+): HetfxError {
+  return new HetfxError(
     `${CONTEXT}: option \`${option}\` names column "${name}", which is not in the data` +
-      `${didYouMean(name, table.names)} (columns: ${table.names.join(", ")}).`,
+      `${didYouMean(name, names)} (columns: ${names.join(", ")}).`,
   );
 }
 

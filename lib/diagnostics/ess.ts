@@ -35,10 +35,13 @@ export function essOfChains(
   const chainMeans = new Float64Array(m);
   for (let c = 0; c < m; c++) chainMeans[c] = mean(chains[c]);
   const direct = new DirectAutocovariance(chains);
-  for (let lags = Math.min(n, FIRST_LAGS); lags <= Math.min(n, directLags); lags *= 2) {
+  // Lags 4, 8, 16, 32, …: below 16, capped at n, so that a chain shorter than 16 draws is
+  // summed over all its lags directly, as a start at min(n, 16) did.
+  for (let lags = Math.min(n, FIRST_LAGS); lags <= Math.min(n, directLags);) {
     const ess = geyerEss(direct.means(lags), chainMeans, n);
     if (ess >= 0) return ess;
     if (lags === n) break;
+    lags = lags < 16 ? Math.min(2 * lags, n) : 2 * lags;
   }
   const acovMeans = new Float64Array(n);
   for (let c = 0; c < m; c++) {

@@ -12,6 +12,7 @@ import { HetfxError } from "../errors.ts";
 import { checkHeader, checkSeparator, fieldCountError, parseCsv } from "../data/csv.ts";
 import { unterminatedQuoteError } from "../data/csv.ts";
 import { CSV_CELLS, type CsvColumnCounts, csvColumnKind } from "../data/csv_column_kind.ts";
+import { optionColumnError } from "../data/load_table.ts";
 
 /** Run one query and return its result's columns. */
 export type QueryColumns = (sql: string) => Promise<unknown[][]>;
@@ -270,6 +271,9 @@ export async function duckdbCsvColumns(
       } not in the data; it has ${header.map((k) => `"${k}"`).join(", ")}.`,
     );
   }
+  // A declared factor must be a column of the file, as loadTable requires.
+  const undeclared = (options.factors ?? []).find((name) => !header.includes(name));
+  if (undeclared !== undefined) throw optionColumnError(undeclared, "factors", header);
   const read = readCsvSQL(path, header);
   const names = header.filter((name) => columns.includes(name));
   const positions = names.map((name) => header.indexOf(name));

@@ -110,8 +110,9 @@ function literal(s: string): string {
 /**
  * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
  * .csv/.tsv (optionally .gz), else the text itself (a table name or a SELECT query).
- * duckdbSample and duckdbAggregate read a CSV source from here as loadTable reads the file
- * (see {@link duckdbCsvSource}); a `read_csv` call written by hand is DuckDB's own reading.
+ * duckdbSample and duckdbAggregate read a CSV source from here, or the same `read_csv('…')` of
+ * a .csv/.tsv path written by hand, as loadTable reads the file (see {@link duckdbCsvSource});
+ * any other `read_csv` call is DuckDB's own reading.
  *
  * @example
  * ```ts
@@ -171,7 +172,11 @@ function checkedSource(
   factors: readonly string[] | undefined,
 ): Promise<string> | string {
   const path = csvPathOf(source);
-  return path === undefined ? source : duckdbCsvSource(con, path, columns, { factors });
+  // Only what duckdbSource made of a .csv/.tsv path: a read_csv of another file, written by
+  // hand, is DuckDB's own reading.
+  return path === undefined || !isCsvPath(path)
+    ? source
+    : duckdbCsvSource(con, path, columns, { factors });
 }
 
 /** Run one query; an SQL error becomes a HetfxError that shows the query. */

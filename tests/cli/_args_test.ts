@@ -71,6 +71,10 @@ Deno.test("wholeNumber: decimal digits only, the message names the option and th
   assert.equal(wholeNumber("draws", "0012", 1, 1e9), 12);
   assert.equal(wholeNumber("seed", "-3", -10, 10), -3);
   assert.equal(wholeNumber("seed", "+3", -10, 10), 3);
+  // A zero fraction is still the whole number (as --draws 1000.0 was read before the check).
+  assert.equal(wholeNumber("draws", "1000.0", 1, 1e9), 1000);
+  assert.equal(wholeNumber("draws", "1000.", 1, 1e9), 1000);
+  refuses(() => wholeNumber("draws", "1000.5", 1, 1e9), /expects a whole number, got "1000.5"/);
 });
 
 Deno.test("realNumber: decimal notation only", () => {

@@ -136,3 +136,12 @@ Deno.test("fit --engine duckdb refuses a stray string as memory does, and --fact
   const declared = await fit("duckdb", "--dry-run", "--factor", "treat");
   assert.equal(declared.code, 0, declared.stderr);
 });
+
+Deno.test("fit --engine duckdb refuses --encoding other than UTF-8 (DuckDB would misread it)", async () => {
+  const run = (...more: string[]) =>
+    runFitCli([csv, "--engine", "duckdb", "--formula", FORMULA, "--family", "bernoulli", ...more]);
+  const latin = await run("--dry-run", "--encoding", "latin1");
+  assert.equal(latin.code, 2);
+  assert.match(latin.stderr, /--encoding latin1 needs the in-memory route .* --engine memory/);
+  assert.equal((await run("--dry-run", "--encoding", "utf-8")).code, 0);
+});

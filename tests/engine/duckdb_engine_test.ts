@@ -222,6 +222,13 @@ Deno.test("duckdb engine: a stray string in a numeric CSV column is refused as i
   await assertSameInBothEngines("stray_treat.csv", csvText({ 3: "1,x,b" }), {
     factors: ["treat"],
   });
+  // A declared factor that is not a column (a typo) is refused, not ignored.
+  const typo = await assertSameInBothEngines("typo.csv", csvText(), { factors: ["tret"] });
+  assert.ok(typo.duckdb instanceof Error);
+  assert.match(
+    typo.duckdb.message,
+    /names column "tret", which is not in the data; did you mean "treat"/,
+  );
   // A non-finite number.
   const { duckdb } = await assertSameInBothEngines("inf.csv", csvText({ 7: "Inf,1,b" }));
   assert.ok(duckdb instanceof Error && /column "y" row 7 has "Inf"/.test(duckdb.message));
@@ -355,6 +362,15 @@ Deno.test("duckdb engine: a TSV file is read with tabs, with the CSV's checks", 
   const { memory } = await assertSameInBothEngines("tabs.csv", text, { dropMissing: true });
   assert.ok(!(memory instanceof Error));
   assertSameDensity(treatSpec, memory, tsv.table);
+});
+
+Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {
+  // Only duckdbSource's read_csv of a .csv/.tsv path is read as loadTable reads it; any other
+  // read_csv(...) source is passed to DuckDB as written (it used to be taken as a table name).
+  const path = `${dir}/rows.txt`;
+  await Deno.writeTextFile(path, csvText());
+  const agg = await duckdbAggregate(con, treatSpec, `read_csv('${path}')`);
+  assert.equal(agg.rowsScanned, 24);
 });
 
 // Last in the file: DuckDB's memory freed now, not by finalizers when the test process ends.
