@@ -97,7 +97,7 @@ Deno.test("CLI: --out naming the data file (any spelling) is refused, data intac
   await Deno.symlink(good, link);
   for (const out of [good, `${folder}/./${name}`, link]) {
     const r = await runCli([good, "--formula", F, "--out", out, "--no-progress"]);
-    assertCliRefused(r, /it is the data file, which the JSON result would overwrite/);
+    assertCliRefused(r, /it is the data file, which the result would overwrite/);
   }
   assert.equal(await Deno.readTextFile(good), before);
   await Deno.remove(link);
