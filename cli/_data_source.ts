@@ -97,7 +97,13 @@ export async function duckdbBuilder(
   data: string,
   formulaText: string,
   build: (table: Table) => HierBuilder,
-  options: { dropMissing: boolean; progress: boolean; factors?: readonly string[] },
+  options: {
+    dropMissing: boolean;
+    progress: boolean;
+    factors?: readonly string[];
+    /** Columns the model reads besides the formula's (--weights). */
+    extraColumns?: readonly string[];
+  },
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
   if (duckdbSource(data) !== data) {
     try {
@@ -108,7 +114,7 @@ export async function duckdbBuilder(
   }
   const con = await connectDuckDB();
   try {
-    const columns = formulaColumns(formulaText);
+    const columns = [...new Set([...formulaColumns(formulaText), ...options.extraColumns ?? []])];
     const factors = options.factors ?? [];
     // A CSV is checked as loadTable checks it, once (one pass over the file).
     const source = await duckdbCsvSource(con, data, columns, { factors });

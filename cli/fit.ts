@@ -410,7 +410,8 @@ function aggregateSummary(spec: ModelSpec, route: DataRoute): string {
     ? ""
     : `${route.rowsScanned - (route.rowsDropped ?? 0)} rows aggregated by DuckDB into `;
   return [
-    `Model: ${spec.family}, outcome ${spec.outcome}, ${scanned}${route.keyRows} aggregate rows`,
+    `Model: ${spec.family}, outcome ${spec.outcome}, ${scanned}${route.keyRows} aggregate rows` +
+    (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     `Treatment: ${spec.treatment ?? "(none)"}`,
     `Varying: ${spec.groupTerms.map((g) => g.group).join(", ") || "(none)"}`,
@@ -551,6 +552,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
         dropMissing: args.dropMissing,
         progress: args.fit.progress !== false,
         ...(args.factors === undefined ? {} : { factors: args.factors }),
+        ...(args.weights === undefined ? {} : { extraColumns: [args.weights] }),
       },
     );
     args.fit.aggregated = true;

@@ -145,3 +145,27 @@ Deno.test("fit --engine duckdb refuses --encoding other than UTF-8 (DuckDB would
   assert.match(latin.stderr, /--encoding latin1 needs the in-memory route .* --engine memory/);
   assert.equal((await run("--dry-run", "--encoding", "utf-8")).code, 0);
 });
+
+Deno.test("fit --engine duckdb --weights reads the weights column (it was left out of the sample)", async () => {
+  const weighted = `${dir}/weighted.csv`;
+  const lines = ["y,treat,g,w"];
+  for (let i = 1; i <= 40; i++) {
+    lines.push(`${((i * 7) % 11) / 4 - 1},${i % 2},${"abcd"[i % 4]},${1 + (i % 3)}`);
+  }
+  await Deno.writeTextFile(weighted, lines.join("\n") + "\n");
+  const run = (engine: string) =>
+    runFitCli([
+      weighted,
+      "--engine",
+      engine,
+      "--formula",
+      "y ~ 1 + treat + (1 + treat | g)",
+      "--weights",
+      "w",
+      "--dry-run",
+    ]);
+  const duckdb = await run("duckdb");
+  assert.equal(duckdb.code, 0, duckdb.stderr);
+  assert.match(duckdb.stdout, /likelihood weights "w"/);
+  assert.match((await run("memory")).stdout, /likelihood weights "w"/);
+});

@@ -364,6 +364,22 @@ Deno.test("duckdb engine: a TSV file is read with tabs, with the CSV's checks", 
   assertSameDensity(treatSpec, memory, tsv.table);
 });
 
+Deno.test("duckdb engine: likelihood weights aggregated by DuckDB give the row-level density", async () => {
+  const lines = ["y,treat,g,w"];
+  for (let i = 1; i <= 24; i++) {
+    lines.push(`${((i * 7) % 11) / 4 - 1},${i % 2},${"abcd"[i % 4]},${1 + (i % 3)}`);
+  }
+  const weighted: ModelSpec = { ...treatSpec, weights: "w" };
+  const { memory, duckdb } = await assertSameInBothEngines(
+    "weighted.csv",
+    lines.join("\n") + "\n",
+    {
+      spec: weighted,
+    },
+  );
+  assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
+});
+
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {
   // Only duckdbSource's read_csv of a .csv/.tsv path is read as loadTable reads it; any other
   // read_csv(...) source is passed to DuckDB as written (it used to be taken as a table name).
