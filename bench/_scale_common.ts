@@ -1,4 +1,7 @@
-/** What bench/scale.ts and bench/scale_duckdb.ts share: peak memory and the results file. */
+/**
+ * What bench/scale.ts and bench/scale_duckdb.ts share: peak memory and the results file (which
+ * bench/cold_chain.ts and bench/summary.ts write too).
+ */
 
 const MB = 2 ** 20;
 

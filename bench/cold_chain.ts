@@ -23,6 +23,7 @@ import { runChain } from "../lib/sampler/chain_runner.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { bushPratherAppendixModel } from "./cpu_models.ts";
+import { writeResults } from "./_scale_common.ts";
 
 /** Warmup iterations at which the elapsed time is recorded. */
 const MARKS = [50, 100, 200, 500, 1000];
@@ -99,11 +100,5 @@ if (import.meta.main) {
       );
     }
   }
-  const file = "bench/results/cold_chain.json";
-  await Deno.writeTextFile(
-    file,
-    JSON.stringify({ measured: new Date().toISOString(), deno: Deno.version, results }, null, 2) +
-      "\n",
-  );
-  console.log(`wrote ${file}`);
+  await writeResults("cold_chain.json", { results });
 }

@@ -19,6 +19,7 @@ import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { bushPratherAppendixModel } from "./cpu_models.ts";
+import { writeResults } from "./_scale_common.ts";
 
 /** Fresh processes per model: the cold numbers vary with the machine's moment. */
 const ROUNDS = 3;
@@ -85,11 +86,5 @@ if (import.meta.main) {
         `loo() ${show("loo_ms")}; ppCheck() ${show("pp_check_ms")}`,
     );
   }
-  const file = "bench/results/summary.json";
-  await Deno.writeTextFile(
-    file,
-    JSON.stringify({ measured: new Date().toISOString(), deno: Deno.version, results }, null, 2) +
-      "\n",
-  );
-  console.log(`wrote ${file}`);
+  await writeResults("summary.json", { results });
 }

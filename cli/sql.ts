@@ -110,10 +110,9 @@ export async function main(argv: string[]): Promise<number> {
     if (isFile) {
       con = await connectDuckDB();
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
-      const checked = await duckdbCsvSource(con, data, formulaColumns(v.formula), {
-        factors: declared,
-      });
-      table = await duckdbSample(con, checked, formulaColumns(v.formula), { factors: declared });
+      const columns = formulaColumns(v.formula);
+      const checked = await duckdbCsvSource(con, data, columns, { factors: declared });
+      table = await duckdbSample(con, checked, columns, { factors: declared });
       runSource = checked;
       if (v.table === undefined) source = checked;
     } else {

@@ -9,10 +9,16 @@
  * labels as written.
  */
 import { HetfxError } from "../errors.ts";
-import { checkHeader, checkSeparator, fieldCountError, parseCsv } from "../data/csv.ts";
-import { unterminatedQuoteError } from "../data/csv.ts";
+import {
+  checkHeader,
+  checkSeparator,
+  fieldCountError,
+  parseCsv,
+  unterminatedQuoteError,
+} from "../data/csv.ts";
 import { CSV_CELLS, type CsvColumnCounts, csvColumnKind } from "../data/csv_column_kind.ts";
 import { optionColumnError } from "../data/load_table.ts";
+import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
 /** Run one query and return its result's columns. */
 export type QueryColumns = (sql: string) => Promise<unknown[][]>;
@@ -23,14 +29,24 @@ export interface DuckDBCsvOptions {
   factors?: readonly string[];
 }
 
-/** Quote a string as an SQL literal. */
-function literal(s: string): string {
-  return "'" + s.replaceAll("'", "''") + "'";
-}
-
-/** Quote an identifier. */
-function ident(name: string): string {
-  return '"' + name.replaceAll('"', '""') + '"';
+/**
+ * Refuse model `columns` missing from the data's `names` (a CSV's header, a query's columns),
+ * naming them and the columns there are.
+ *
+ * @example
+ * ```ts
+ * import { checkColumnsPresent } from "./duckdb_csv.ts";
+ * checkColumnsPresent(["y"], ["y", "g"]); // present: returns
+ * ```
+ */
+export function checkColumnsPresent(columns: readonly string[], names: readonly string[]): void {
+  const absent = columns.filter((c) => !names.includes(c));
+  if (absent.length === 0) return;
+  throw new HetfxError(
+    `Cannot build model: column${absent.length > 1 ? "s" : ""} ${
+      absent.map((m) => `"${m}"`).join(", ")
+    } not in the data; it has ${names.map((k) => `"${k}"`).join(", ")}.`,
+  );
 }
 
 /** The header line of the file must end within this many bytes. */
@@ -117,13 +133,15 @@ function isTsv(path: string): boolean {
  */
 function readCsvSQL(path: string, header: readonly string[], types?: readonly string[]): string {
   const columns = header.map((name, j) =>
-    types === undefined ? `'c${j}': 'VARCHAR'` : `${literal(name)}: ${literal(types[j])}`
+    types === undefined ? `'c${j}': 'VARCHAR'` : `${sqlString(name)}: ${sqlString(types[j])}`
   ).join(", ");
   const nulls = types === undefined
     ? ""
-    : `nullstr = [${CSV_CELLS.missing.map(literal).join(", ")}], `;
-  return `read_csv(${literal(path)}, header = true, auto_detect = false, columns = {${columns}}, ` +
-    `${nulls}delim = ${literal(isTsv(path) ? "\t" : ",")}, quote = '"', escape = '"', ` +
+    : `nullstr = [${CSV_CELLS.missing.map(sqlString).join(", ")}], `;
+  return `read_csv(${
+    sqlString(path)
+  }, header = true, auto_detect = false, columns = {${columns}}, ` +
+    `${nulls}delim = ${sqlString(isTsv(path) ? "\t" : ",")}, quote = '"', escape = '"', ` +
     "strict_mode = true, null_padding = false)";
 }
 
@@ -134,7 +152,7 @@ function readCsvSQL(path: string, header: readonly string[], types?: readonly st
  */
 function padded(column: string): string {
   const space = `[${CSV_CELLS.space}]`;
-  return `regexp_matches(${column}, ${literal(`^${space}|${space}$`)})`;
+  return `regexp_matches(${column}, ${sqlString(`^${space}|${space}$`)})`;
 }
 
 /**
@@ -142,13 +160,13 @@ function padded(column: string): string {
  * characters is slow (about 4× a cast per cell), so it runs only on the cells that need it.
  */
 function trimmed(column: string): string {
-  return `CASE WHEN ${padded(column)} THEN trim(${column}, ${literal(CSV_CELLS.space)}) ` +
+  return `CASE WHEN ${padded(column)} THEN trim(${column}, ${sqlString(CSV_CELLS.space)}) ` +
     `ELSE ${column} END`;
 }
 
 /** The condition "the (trimmed) cell is missing". */
 function isMissing(t: string): string {
-  return `(${t} IS NULL OR ${t} IN (${CSV_CELLS.missing.map(literal).join(", ")}))`;
+  return `(${t} IS NULL OR ${t} IN (${CSV_CELLS.missing.map(sqlString).join(", ")}))`;
 }
 
 /**
@@ -173,7 +191,7 @@ function cellsSQL(read: string, positions: readonly number[]): string {
     return `v${j}, p${j}, ${isMissing(t)} AS m${j}, ` +
       `(NOT ${isMissing(t)} AND coalesce(isfinite(${x}), false) AND ${plain}) AS n${j}, ` +
       `(CASE WHEN NOT ${isMissing(t)} AND ${x} IS NOT NULL AND NOT isfinite(${x}) ` +
-      `THEN regexp_full_match(${t}, ${literal("(?i)" + CSV_CELLS.nonFinite)}) ` +
+      `THEN regexp_full_match(${t}, ${sqlString("(?i)" + CSV_CELLS.nonFinite)}) ` +
       `ELSE false END) AS f${j}`;
   }).join(", ");
   return `SELECT hetfx_row, ${classes} FROM (SELECT *, ${cast} FROM ` +
@@ -210,7 +228,7 @@ function countsSQL(read: string, positions: readonly number[]): string {
  */
 function quickCountsSQL(read: string, positions: readonly number[]): string {
   const space = `[${CSV_CELLS.space}]`;
-  const irregular = literal(`^${space}|${space}$|_|[+-][+-]`);
+  const irregular = sqlString(`^${space}|${space}$|_|[+-][+-]`);
   const cells = positions.map((j) =>
     `c${j}, regexp_matches(c${j}, ${irregular}) AS r${j}, TRY_CAST(c${j} AS DOUBLE) AS x${j}`
   ).join(", ");
@@ -218,7 +236,9 @@ function quickCountsSQL(read: string, positions: readonly number[]): string {
     const m = isMissing(`c${j}`), x = `x${j}`;
     return `r${j}, ${m} AS m${j}, (NOT ${m} AND coalesce(isfinite(${x}), false)) AS n${j}, ` +
       `(CASE WHEN NOT ${m} AND ${x} IS NOT NULL AND NOT isfinite(${x}) THEN ` +
-      `regexp_full_match(c${j}, ${literal("(?i)" + CSV_CELLS.nonFinite)}) ELSE false END) AS f${j}`;
+      `regexp_full_match(c${j}, ${
+        sqlString("(?i)" + CSV_CELLS.nonFinite)
+      }) ELSE false END) AS f${j}`;
   }).join(", ");
   const counts = positions.map((j) =>
     `COUNT(*) FILTER (WHERE n${j} AND NOT r${j}), ` +
@@ -226,6 +246,11 @@ function quickCountsSQL(read: string, positions: readonly number[]): string {
     `COUNT(*) FILTER (WHERE f${j} AND NOT r${j}), COUNT(*) FILTER (WHERE r${j})`
   ).join(", ");
   return `SELECT COUNT(*), ${counts} FROM (SELECT ${classes} FROM (SELECT ${cells} FROM ${read}))`;
+}
+
+/** The four counts of model column `i` in a counts query's result (after its row count). */
+function countsOf(result: unknown[][], i: number): number[] {
+  return [0, 1, 2, 3].map((d) => Number(result[1 + 4 * i + d][0]));
 }
 
 /**
@@ -263,42 +288,33 @@ export async function duckdbCsvColumns(
   options: DuckDBCsvOptions = {},
 ): Promise<string> {
   const header = await csvHeader(path);
-  const absent = columns.filter((c) => !header.includes(c));
-  if (absent.length > 0) {
-    throw new HetfxError(
-      `Cannot build model: column${absent.length > 1 ? "s" : ""} ${
-        absent.map((m) => `"${m}"`).join(", ")
-      } not in the data; it has ${header.map((k) => `"${k}"`).join(", ")}.`,
-    );
-  }
+  checkColumnsPresent(columns, header);
   // A declared factor must be a column of the file, as loadTable requires.
   const undeclared = (options.factors ?? []).find((name) => !header.includes(name));
   if (undeclared !== undefined) throw optionColumnError(undeclared, "factors", header);
   const read = readCsvSQL(path, header);
   const names = header.filter((name) => columns.includes(name));
   const positions = names.map((name) => header.indexOf(name));
-  // Per column [numbers, texts, non-finite tokens, padded cells]: the quick pass, then the
-  // exact one for the columns that have irregular cells.
+  // Per column [numbers, texts, non-finite tokens, irregular cells] from the quick pass; a
+  // column with irregular cells is counted again by the exact pass, whose fourth count is its
+  // padded cells (a column with no irregular cell has none).
   const quick = await query(quickCountsSQL(read, positions));
-  const at = (k: number) => Number(quick[k][0]);
-  if (at(0) === 0) {
+  if (Number(quick[0][0]) === 0) {
     throw new HetfxError(
       `Cannot load table: the CSV has a header (${header.join(", ")}) but no data rows.`,
     );
   }
-  const tally = new Map(positions.map((j, i) => [j, [1, 2, 3].map((d) => at(1 + 4 * i + d - 1))]));
-  const irregular = positions.filter((_, i) => at(4 + 4 * i) > 0);
+  const tally = new Map(positions.map((j, i) => [j, countsOf(quick, i)]));
+  const irregular = positions.filter((j) => tally.get(j)![3] > 0);
   if (irregular.length > 0) {
     const exact = await query(countsSQL(read, irregular));
-    for (const [i, j] of irregular.entries()) {
-      tally.set(j, [0, 1, 2, 3].map((d) => Number(exact[1 + 4 * i + d][0])));
-    }
+    for (const [i, j] of irregular.entries()) tally.set(j, countsOf(exact, i));
   }
   const declared = new Set(options.factors ?? []);
   let padding = false;
   const kinds = new Map<string, "number" | "factor">();
   for (const [i, name] of names.entries()) {
-    const [numbers, texts, nonFinite, paddedCells = 0] = tally.get(positions[i])!;
+    const [numbers, texts, nonFinite, paddedCells] = tally.get(positions[i])!;
     const counts: CsvColumnCounts = { numbers, texts };
     if (nonFinite > 0) counts.firstNonFinite = { row: -1, value: "" }; // found below if refused
     padding ||= paddedCells > 0;
@@ -326,14 +342,14 @@ export async function duckdbCsvColumns(
     // Every model cell is as the loader reads it once trimmed: DuckDB's typed reader, with the
     // numeric columns as DOUBLE and "", NA and empty fields NULL, reads the same values.
     const types = header.map((name) => kinds.get(name) === "number" ? "DOUBLE" : "VARCHAR");
-    const list = names.map(ident).join(", ");
+    const list = names.map(sqlIdentifier).join(", ");
     return `(SELECT ${list} FROM ${readCsvSQL(path, header, types)}) AS hetfx_csv`;
   }
   const select = names.map((name, i) => {
     const c = `c${positions[i]}`;
     const t = trimmed(c);
     const value = kinds.get(name) === "number" ? `CAST(${t} AS DOUBLE)` : c;
-    return `CASE WHEN ${isMissing(t)} THEN NULL ELSE ${value} END AS ${ident(name)}`;
+    return `CASE WHEN ${isMissing(t)} THEN NULL ELSE ${value} END AS ${sqlIdentifier(name)}`;
   });
   return `(SELECT ${select.join(", ")} FROM ${read}) AS hetfx_csv`;
 }

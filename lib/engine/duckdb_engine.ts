@@ -16,7 +16,8 @@ import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
-import { csvReadError, duckdbCsvColumns } from "./duckdb_csv.ts";
+import { checkColumnsPresent, csvReadError, duckdbCsvColumns } from "./duckdb_csv.ts";
+import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
 /** CSV files at least this large go through DuckDB by default (`engine: "auto"`). */
 export const DUCKDB_CSV_BYTES = 64 * 1024 * 1024;
@@ -102,11 +103,6 @@ export function closeDuckDB(con: Connection): void {
 /** DuckDB's memory limit: it spills to disk beyond it, so it bounds the peak, not the size. */
 const DUCKDB_MEMORY_LIMIT = "128MB";
 
-/** Quote a string as an SQL literal. */
-function literal(s: string): string {
-  return "'" + s.replaceAll("'", "''") + "'";
-}
-
 /**
  * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
  * .csv/.tsv (optionally .gz), else the text itself (a table name or a SELECT query).
@@ -122,8 +118,8 @@ function literal(s: string): string {
  * ```
  */
 export function duckdbSource(input: string): string {
-  if (/\.parquet$/i.test(input)) return `read_parquet(${literal(input)})`;
-  if (isCsvPath(input)) return `read_csv(${literal(input)})`;
+  if (/\.parquet$/i.test(input)) return `read_parquet(${sqlString(input)})`;
+  if (isCsvPath(input)) return `read_csv(${sqlString(input)})`;
   return input;
 }
 
@@ -278,15 +274,8 @@ export async function duckdbSample(
 ): Promise<Table> {
   source = await checkedSource(con, source, columns, options.factors);
   const types = await describe(con, source);
-  const missing = columns.filter((c) => !types.has(c));
-  if (missing.length > 0) {
-    throw new HetfxError(
-      `Cannot build model: column${missing.length > 1 ? "s" : ""} ${
-        missing.map((m) => `"${m}"`).join(", ")
-      } not in the data; it has ${[...types.keys()].map((k) => `"${k}"`).join(", ")}.`,
-    );
-  }
-  const list = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
+  checkColumnsPresent(columns, [...types.keys()]);
+  const list = columns.map(sqlIdentifier).join(", ");
   return readerTable(
     await run(con, `SELECT ${list} FROM ${source} LIMIT ${options.rows ?? 100}`),
     options.factors,
@@ -358,7 +347,7 @@ export async function duckdbAggregate(
       }
     }
   }
-  const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+  const q = sqlIdentifier;
   // The values whose median and MAD the default priors use; their range is found in this pass.
   const priorValues = layout.priorOutcome === null
     ? null
