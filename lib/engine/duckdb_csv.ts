@@ -49,6 +49,24 @@ export function checkColumnsPresent(columns: readonly string[], names: readonly 
   );
 }
 
+/**
+ * Refuse a declared factor (loadTable's `factors`, --factor) that is not among the data's
+ * `names`, as loadTable does: a misspelt name would otherwise be ignored.
+ *
+ * @example
+ * ```ts
+ * import { checkFactorsPresent } from "./duckdb_csv.ts";
+ * checkFactorsPresent(["g"], ["y", "g"]); // present: returns
+ * ```
+ */
+export function checkFactorsPresent(
+  factors: readonly string[] | undefined,
+  names: readonly string[],
+): void {
+  const absent = (factors ?? []).find((name) => !names.includes(name));
+  if (absent !== undefined) throw optionColumnError(absent, "factors", names);
+}
+
 /** The header line of the file must end within this many bytes. */
 const HEADER_BYTES = 1 << 20;
 
@@ -289,9 +307,7 @@ export async function duckdbCsvColumns(
 ): Promise<string> {
   const header = await csvHeader(path);
   checkColumnsPresent(columns, header);
-  // A declared factor must be a column of the file, as loadTable requires.
-  const undeclared = (options.factors ?? []).find((name) => !header.includes(name));
-  if (undeclared !== undefined) throw optionColumnError(undeclared, "factors", header);
+  checkFactorsPresent(options.factors, header);
   const read = readCsvSQL(path, header);
   const names = header.filter((name) => columns.includes(name));
   const positions = names.map((name) => header.indexOf(name));

@@ -16,7 +16,12 @@ import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
-import { checkColumnsPresent, csvReadError, duckdbCsvColumns } from "./duckdb_csv.ts";
+import {
+  checkColumnsPresent,
+  checkFactorsPresent,
+  csvReadError,
+  duckdbCsvColumns,
+} from "./duckdb_csv.ts";
 import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
 /** CSV files at least this large go through DuckDB by default (`engine: "auto"`). */
@@ -160,19 +165,26 @@ export async function duckdbCsvSource(
   );
 }
 
-/** A source from duckdbSource for a CSV replaced by its checked columns; others as they are. */
-function checkedSource(
+/**
+ * A source from duckdbSource for a CSV replaced by its checked columns; others as they are,
+ * once their columns include every declared factor.
+ */
+async function checkedSource(
   con: Connection,
   source: string,
   columns: readonly string[],
   factors: readonly string[] | undefined,
-): Promise<string> | string {
+): Promise<string> {
   const path = csvPathOf(source);
   // Only what duckdbSource made of a .csv/.tsv path: a read_csv of another file, written by
   // hand, is DuckDB's own reading.
-  return path === undefined || !isCsvPath(path)
-    ? source
-    : duckdbCsvSource(con, path, columns, { factors });
+  if (path !== undefined && isCsvPath(path)) {
+    return await duckdbCsvSource(con, path, columns, { factors });
+  }
+  if (factors !== undefined && factors.length > 0) {
+    checkFactorsPresent(factors, [...(await describe(con, source)).keys()]);
+  }
+  return source;
 }
 
 /** Run one query; an SQL error becomes a HetfxError that shows the query. */

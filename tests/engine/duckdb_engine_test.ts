@@ -75,6 +75,12 @@ for (const family of ["gaussian", "bernoulli", "binomial"] as Family[]) {
     );
     const fromParquet = await duckdbAggregate(con, spec, duckdbSource(parquet));
     assertSameDensity(spec, rows, fromParquet.table);
+    // A declared factor that is not a column of the Parquet file is refused, as for a CSV.
+    const typo = (e: unknown) =>
+      e instanceof HetfxError && /names column "tret", which is not in the data/.test(e.message);
+    const source = duckdbSource(parquet);
+    await assert.rejects(() => duckdbAggregate(con, spec, source, { factors: ["tret"] }), typo);
+    await assert.rejects(() => duckdbSample(con, source, ["y"], { factors: ["tret"] }), typo);
   });
 }
 
