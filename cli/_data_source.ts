@@ -24,7 +24,7 @@ export type Engine = typeof ENGINES[number];
 
 /** How the data reached the model, for the summary and the JSON's `data` object. */
 export interface DataRoute {
-  engine: "memory" | "duckdb" | "aggregate";
+  engine: "memory" | "duckdb" | "aggregated";
   /** Rows the model stands for (DuckDB: rows read, before rows dropped for missing values). */
   rowsScanned?: number;
   rowsDropped?: number;

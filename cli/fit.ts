@@ -580,7 +580,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       args,
       formula(args.formula, withPlaceholders(table, args.formula), options),
     );
-    ROUTES.set(builder, { engine: "aggregate", keyRows: table.nRows });
+    ROUTES.set(builder, { engine: "aggregated", keyRows: table.nRows });
     return builder;
   }
   let builder = formula(args.formula, table, options);
@@ -722,10 +722,9 @@ export async function main(argv: string[]): Promise<number> {
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
     if (args.out) {
-      // `data` (engine, rows scanned, cells, patterns) only where the rows were aggregated.
-      const withData = route.engine === "memory"
-        ? fit.toJSON()
-        : { ...fit.toJSON(), data: routeJSON(route, fit.data) };
+      // `data`: the engine (memory, duckdb, aggregated), rows, cells; rows scanned and
+      // patterns where they apply.
+      const withData = { ...fit.toJSON(), data: routeJSON(route, fit.data) };
       const json = effects === undefined
         ? withData
         : { ...withData, effects: effectsToJSON(effects), ...categoryEffects(fit, args) };

@@ -112,6 +112,10 @@ Deno.test("fit writes the JSON result with every field the README documents", as
   assert.ok(json.effect_spread.min.mean <= json.effect_spread.median.mean);
   assert.ok(json.effect_spread.median.mean <= json.effect_spread.max.mean);
   assert.equal(json.spec.treatment, "alliance");
+  // How the data reached the model, for every route (DESIGN's contract): here the rows in memory.
+  assert.equal(json.data.engine, "memory");
+  assert.equal(json.data.rows, 1200);
+  assert.ok(Number.isInteger(json.data.cells) && json.data.cells > 0, JSON.stringify(json.data));
 });
 
 Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack trace", async () => {

@@ -74,6 +74,25 @@ Deno.test("sql prints the query, runs it, and fit --aggregated reads its result"
   const fit = await dryRunAggregated(agg);
   assert.equal(fit.code, 0, fit.stderr);
   assert.match(fit.stdout, /aggregate rows/);
+  // The JSON names the route as DESIGN's contract does ("aggregated").
+  const out = `${dir}/agg_fit.json`;
+  const fitted = await runFitCli([
+    agg,
+    "--aggregated",
+    "--formula",
+    FORMULA,
+    "--family",
+    "bernoulli",
+    "--chains",
+    "1",
+    ...QUICK_SAMPLING,
+    "--out",
+    out,
+  ]);
+  assert.equal(fitted.code, 0, fitted.stderr);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(json.data.engine, "aggregated");
+  assert.equal(json.data.rows, 400);
 });
 
 Deno.test("fit --engine duckdb records the engine, rows scanned and patterns", async () => {
