@@ -240,7 +240,48 @@ function groupLabels(
     return record;
   });
   const labels = levels.map((record) => factors.map((name) => record[name]).join("_"));
+  checkDistinctLabels(labels, levels, factors);
   return { labels, levels };
+}
+
+/**
+ * Refuse group labels that two different groups share. A group's label joins its levels with
+ * "_" (brms's labels of `a:b`), so levels that contain "_" can make the same label for two
+ * groups (a = "x_y", b = "z" and a = "x", b = "y_z"); every result that finds a group by its
+ * label (parameter names, effects, predictions, comparisons) would then mix them.
+ *
+ * @example
+ * ```ts
+ * import { checkDistinctLabels } from "./groups.ts";
+ * checkDistinctLabels(["1_a", "2_a"], [{ g: "1", h: "a" }, { g: "2", h: "a" }], ["g", "h"]);
+ * ```
+ */
+export function checkDistinctLabels(
+  labels: readonly string[],
+  levels: readonly Record<string, string>[],
+  factors: readonly string[],
+): void {
+  if (factors.length < 2) return; // one factor: labels are its distinct levels
+  const first = new Map<string, number>();
+  for (let g = 0; g < labels.length; g++) {
+    const other = first.get(labels[g]);
+    if (other === undefined) {
+      first.set(labels[g], g);
+      continue;
+    }
+    const show = (record: Record<string, string>) =>
+      factors.map((f) => `${f} = "${record[f]}"`).join(", ");
+    const withUnderscore = factors.filter((f) =>
+      levels[g][f].includes("_") || levels[other][f].includes("_")
+    );
+    throw new HetfxError(
+      `Cannot form groups of ${factors.join(":")}: the groups ${show(levels[other])} and ` +
+        `${show(levels[g])} both have the label "${labels[g]}" (a group's label joins its ` +
+        `levels with "_"). Recode the levels of ${
+          withUnderscore.map((f) => `"${f}"`).join(" or ")
+        } without "_" (e.g. replace it with "-").`,
+    );
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { getColumn, type Table } from "../data/table.ts";
-import { groupKeys } from "../data/groups.ts";
+import { checkDistinctLabels, groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
 import { resolvePrior } from "../spec/priors.ts";
@@ -660,6 +660,7 @@ function cellsOf(
     }
   }
   const cellLabels = cellLevels.map((l) => cellFactors.map((f) => l[f]).join("_"));
+  checkDistinctLabels(cellLabels, cellLevels, cellFactors);
 
   return { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels };
 }

@@ -34,6 +34,30 @@ Deno.test("groupKeys errors name the column", () => {
   assert.throws(() => groupKeys(table, ["a", "a"]), /column "a" is named twice/);
 });
 
+Deno.test("groupKeys refuses two groups whose levels joined by '_' make the same label", () => {
+  // a = "x_y", b = "z" and a = "x", b = "y_z" are different groups, both "x_y_z" once joined:
+  // every lookup by label (parameter names, effects, predictions) would mix them.
+  const t = makeTable({
+    a: { kind: "factor", codes: new Int32Array([0, 1, 2]), levels: ["x", "x_y", "p"] },
+    b: { kind: "factor", codes: new Int32Array([0, 1, 2]), levels: ["y_z", "z", "q"] },
+  });
+  assert.throws(
+    () => groupKeys(t, ["a", "b"]),
+    (e) =>
+      e instanceof HetfxError &&
+      e.message.includes(
+        'the groups a = "x", b = "y_z" and a = "x_y", b = "z" both have the ' +
+          'label "x_y_z"',
+      ) && /Recode the levels of "a" or "b" without "_"/.test(e.message),
+  );
+  // Underscores alone are fine while the labels stay distinct.
+  const fine = makeTable({
+    a: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["high_school", "college"] },
+    b: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["north_east", "south"] },
+  });
+  assert.deepEqual(groupKeys(fine, ["a", "b"]).labels, ["high_school_north_east", "college_south"]);
+});
+
 Deno.test("groups builder is immutable and bins into its own table", () => {
   const g0 = groups(table);
   const g1 = g0.by("b");

@@ -265,6 +265,35 @@ for (const { family, link } of FAMILY_LINKS) {
   }
 }
 
+Deno.test("compileModel refuses crossed terms whose cells would share a label", () => {
+  // (1 | a) + (1 | b): each term's labels are distinct, but the cells a = "x_y", b = "z" and
+  // a = "x", b = "y_z" would both be "x_y_z" in the cells' effects.
+  const n = 6;
+  const table = makeTable({
+    y: { kind: "number", values: new Float64Array([1, 2, 3, 4, 5, 6]) },
+    a: { kind: "factor", codes: new Int32Array([0, 1, 0, 1, 0, 1]), levels: ["x", "x_y"] },
+    b: { kind: "factor", codes: new Int32Array([0, 1, 0, 1, 0, 1]), levels: ["y_z", "z"] },
+  });
+  assert.equal(table.nRows, n);
+  const spec: ModelSpec = {
+    hetfx: 1,
+    outcome: "y",
+    family: "gaussian",
+    intercept: true,
+    treatment: null,
+    terms: [],
+    groupTerms: ["a", "b"].map((g) => ({
+      group: g,
+      factors: [g],
+      intercept: true,
+      slopes: [],
+      correlated: true,
+    })),
+    priors: [],
+  };
+  assert.throws(() => compileModel(spec, table), /both have the label "x_y_z"/);
+});
+
 Deno.test("terms are non-centred unless centring is asked for", () => {
   const table = simulatedTable(300, "gaussian");
   const plain = compileModel(crossedSpec("gaussian"), table);
