@@ -323,6 +323,19 @@ function checkPriors(spec: ModelSpec, table: Table): void {
     if (p.class !== "cor" && p.prior.dist === "lkj") {
       fail(`prior ${text}: lkj is only for class cor.`);
     }
+    if (
+      (p.class === "b" || p.class === "Intercept") &&
+      (p.prior.dist === "exponential" || p.prior.dist === "gamma")
+    ) {
+      // Its density would be read on the whole line (exponential: a tilt, improper for large
+      // rates), not as the positive-only prior it is; brms needs lb = 0 for it.
+      fail(
+        `prior ${text}: ${p.prior.dist} is a distribution of positive values, but ` +
+          `${p.class === "b" ? "b coefficients are" : "the Intercept is"} unbounded (brms ` +
+          "would need a lower bound, lb = 0, which hetfx does not support); use a prior on the " +
+          "whole line: normal, student_t, cauchy or flat.",
+      );
+    }
     if (p.class === "b" && bCoefs.length === 0) {
       fail(
         `prior ${text}: the model has no population-level coefficients (b) besides the ` +

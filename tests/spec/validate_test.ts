@@ -6,7 +6,7 @@ import { coefficientNames, validateSpec } from "../../lib/spec/validate.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
+import { exponential, gamma, halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { fac, num, tomzLike } from "./_tables.ts";
 import { refuses } from "../_refuses.ts";
@@ -226,6 +226,17 @@ Deno.test("validate: sd/cor priors need group terms; class-specific priors", () 
     /class cor takes an lkj\(eta\) prior/,
   );
   assert.throws(() => base().priors({ b: lkj(1) }).toJSON(), /lkj is only for class cor/);
+  // Positive-only distributions on unbounded classes (their density would be read on the whole
+  // line); on sd and sigma they are fine.
+  assert.throws(
+    () => base().controls("regime").priors({ b: exponential(1) }).toJSON(),
+    /prior "b ~ exponential\(1\)": exponential is a distribution of positive values, but b coefficients are unbounded/,
+  );
+  assert.throws(
+    () => base().priors({ Intercept: gamma(2, 1) }).toJSON(),
+    /gamma is a distribution of positive values, but the Intercept is unbounded/,
+  );
+  assert.equal(base().priors({ sd: exponential(1), sigma: gamma(2, 1) }).toJSON().priors.length, 2);
   assert.throws(
     () => base().family("bernoulli").priors({ sigma: halfNormal(0, 1) }).toJSON(),
     /the bernoulli family has no sigma parameter/,
