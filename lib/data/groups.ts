@@ -331,6 +331,12 @@ function makeGrouping(
       if (factors.includes(newName)) {
         throw new HetfxError(`Cannot group: already grouped by "${newName}"; bin "${col}" once.`);
       }
+      if (newName in table.columns) {
+        throw new HetfxError(
+          `Cannot bin "${col}": the table already has a column "${newName}", where the bins ` +
+            `would go; rename that column first (or group by it with .by("${newName}")).`,
+        );
+      }
       const binned = binColumn(table, col, spec);
       const { breaks, requestedBins } = binBreaks(
         numericColumn(table, col, "Cannot bin"),

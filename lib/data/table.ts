@@ -117,6 +117,26 @@ export function isMissing(column: Column, row: number): boolean {
   return column.kind === "number" ? Number.isNaN(column.values[row]) : column.codes[row] < 0;
 }
 
+/**
+ * True when two columns of the same length hold the same value in every row, as labels
+ * (a factor's level order aside): the same column object, or an equal copy.
+ *
+ * @example
+ * ```ts
+ * import { sameColumn } from "./table.ts";
+ * const a = { kind: "factor" as const, codes: new Int32Array([0, 1]), levels: ["x", "y"] };
+ * const b = { kind: "factor" as const, codes: new Int32Array([1, 0]), levels: ["y", "x"] };
+ * console.assert(sameColumn(a, b));
+ * ```
+ */
+export function sameColumn(a: Column, b: Column): boolean {
+  if (a === b) return true;
+  const n = a.kind === "number" ? a.values.length : a.codes.length;
+  if (n !== (b.kind === "number" ? b.values.length : b.codes.length)) return false;
+  for (let row = 0; row < n; row++) if (labelAt(a, row) !== labelAt(b, row)) return false;
+  return true;
+}
+
 /** A new table with `column` added or replaced under `name` (order kept; new names go last). */
 export function withColumn(table: Table, name: string, column: Column): Table {
   const names = table.names.includes(name) ? table.names : [...table.names, name];

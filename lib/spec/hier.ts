@@ -8,7 +8,7 @@
  */
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { checkOptions } from "../options.ts";
-import { type Table, withColumn } from "../data/table.ts";
+import { sameColumn, type Table, withColumn } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import {
   DEFAULT_FAMILY,
@@ -277,7 +277,15 @@ export class HierBuilder {
         );
       }
       for (const name of grouping.table.names) {
-        if (!(name in table.columns)) table = withColumn(table, name, grouping.table.columns[name]);
+        const column = grouping.table.columns[name];
+        if (!(name in table.columns)) table = withColumn(table, name, column);
+        else if (factors.includes(name) && !sameColumn(table.columns[name], column)) {
+          throw new HetfxError(
+            `Cannot build model: the grouping's column "${name}" differs from the model's ` +
+              `table's own "${name}"; rename one of them, or build the grouping from this ` +
+              "table (groups(table)).",
+          );
+        }
       }
     } else {
       factors = rest.map((f) => {

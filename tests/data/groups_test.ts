@@ -58,6 +58,17 @@ Deno.test("groupKeys refuses two groups whose levels joined by '_' make the same
   assert.deepEqual(groupKeys(fine, ["a", "b"]).labels, ["high_school_north_east", "college_south"]);
 });
 
+Deno.test("bin refuses to overwrite a column of the table named like its bins", () => {
+  const t = makeTable({
+    age: { kind: "number", values: new Float64Array([20, 30, 40, 50]) },
+    age_bin: { kind: "factor", codes: new Int32Array([0, 0, 1, 1]), levels: ["young", "old"] },
+  });
+  assert.throws(
+    () => groups(t).bin("age", { quantiles: 2 }),
+    /Cannot bin "age": the table already has a column "age_bin", where the bins would go/,
+  );
+});
+
 Deno.test("groups builder is immutable and bins into its own table", () => {
   const g0 = groups(table);
   const g1 = g0.by("b");

@@ -6,6 +6,7 @@ import {
   labelAt,
   makeTable,
   requireTable,
+  sameColumn,
   takeRows,
   withColumn,
 } from "../../lib/data/table.ts";
@@ -94,4 +95,13 @@ Deno.test("takeRows: the listed rows in the listed order, repeats allowed, level
   assert.deepEqual([...g.codes], [1, 2, 1]);
   assert.deepEqual(g.levels, ["a", "b", "c"]);
   assert.equal(takeRows(t, []).nRows, 0);
+});
+
+Deno.test("sameColumn: equal labels row by row, whatever the level order or the column object", () => {
+  assert.ok(sameColumn(fac(["a", "b"], 0, 1, 1), fac(["b", "a"], 1, 0, 0)));
+  assert.ok(sameColumn(num(1, NaN, 3), num(1, NaN, 3)));
+  assert.ok(sameColumn(num(1, 2), fac(["1", "2"], 0, 1)));
+  assert.ok(!sameColumn(num(1, 2, 3), num(1, 2, 4)));
+  assert.ok(!sameColumn(fac(["a", "b"], 0, 1), fac(["a", "b"], 0, 0)));
+  assert.ok(!sameColumn(num(1, 2), num(1, 2, 3)));
 });

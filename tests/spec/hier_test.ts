@@ -93,6 +93,15 @@ Deno.test("hier: groupBy(grouping) brings the grouping's binned columns into the
     () => hier(makeTable({ y: num(1, 2) })).groupBy(g),
     /^HetfxError: Cannot build model: the grouping has 8 rows but the model's table has 2/,
   );
+  // The model's table has its own age_bin (another split): the grouping's bins are not silently
+  // replaced by it. The same bins again (a refit's builder, whose table has them) are fine.
+  const own = makeTable({ ...t.columns, age_bin: num(1, 1, 1, 1, 2, 2, 2, 2) });
+  assert.throws(
+    () => hier(own).outcome("y").treatment("tr").groupBy(g),
+    /the grouping's column "age_bin" differs from the model's table's own "age_bin"/,
+  );
+  const again = hier(b.table).outcome("y").treatment("tr").groupBy(g).toJSON();
+  assert.deepEqual(again.groupTerms[0].factors, ["white", "age_bin"]);
 });
 
 Deno.test("hier: toJSON is what JSON.stringify writes, and priors keep their order", () => {
