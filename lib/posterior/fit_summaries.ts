@@ -223,7 +223,9 @@ export function slopeCoefficientsOf(
   data.fixedNames.forEach((name, p) => {
     const vars = data.fixedTerms[p].split(":");
     if (!vars.includes(treatment)) return;
-    const others = name.split(":").filter((v) => v !== treatment);
+    // The name's parts follow the term's variables ("armlow:male" for arm:male): the others
+    // are those at the other variables' places (a factor treatment's part is "armlow").
+    const others = name.split(":").filter((_, v) => vars[v] !== treatment);
     out.push({
       name: `b_${name}`,
       label: name.split(":").join(" × "),

@@ -50,7 +50,11 @@ export interface EffectSpread {
 
 /** One λ coefficient (paper Figure 1): a population-level term involving the treatment. */
 export interface SlopeCoefficient extends DrawSummary {
-  /** brms name, e.g. "b_alliance:white". */
+  /**
+   * brms name, e.g. "b_alliance:white". A factor treatment's coefficients follow R's coding
+   * (its first level dropped, as in brms: "b_armlow:male"); its contrasts against the reference
+   * are in groupEffects() and effects().
+   */
   name: string;
   /** Readable label, e.g. "alliance × white". */
   label: string;

@@ -9,6 +9,8 @@ import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
+import { compileModel } from "../../lib/model/compile.ts";
+import { slopeCoefficientsOf } from "../../lib/posterior/fit_summaries.ts";
 
 Deno.test("summaries name the scale of the group effects: outcome units, log-odds", async () => {
   const gaussian = await smallFit();
@@ -35,4 +37,32 @@ Deno.test("a bare fit in a notebook displays as HTML and as the text summary", a
   assert.equal(display["text/html"], fit.toHTML());
   assert.equal(display["text/plain"], formatFitSummary(fit));
   assert.match(display["text/plain"], /Effect of treat across 4 groups/);
+});
+
+Deno.test("slopeCoefficientsOf: a factor treatment's coefficients name the predictor, not the level", () => {
+  const n = 12;
+  const arm = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => (i * 7) % 5) },
+    arm: { kind: "factor", codes: arm, levels: ["high", "low", "placebo"] },
+    male: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => (i >> 1) % 2) },
+    g: {
+      kind: "factor",
+      codes: Int32Array.from({ length: n }, (_, i) => i % 2),
+      levels: ["a", "b"],
+    },
+  });
+  const spec = formula("y ~ 1 + arm * male + (1 + arm | g)", table)
+    .treatment("arm", { reference: "placebo" }).toJSON();
+  const data = compileModel(spec, table);
+  const lambda = slopeCoefficientsOf(data, () => new Float64Array([0, 1, 2]));
+  assert.deepEqual(
+    lambda.map((c) => [c.name, c.predictor, c.label]),
+    [
+      ["b_armlow", "(treatment)", "armlow"],
+      ["b_armplacebo", "(treatment)", "armplacebo"],
+      ["b_armlow:male", "male", "armlow × male"],
+      ["b_armplacebo:male", "male", "armplacebo × male"],
+    ],
+  );
 });
