@@ -74,7 +74,10 @@ export interface FitOptions {
    * which ran and why.
    */
   method?: "auto" | "nuts" | "collapsed";
-  /** WebGPU backend: keep every `thin`-th state of each chain (default 1). */
+  /**
+   * WebGPU backend: keep every `thin`-th state of each chain (default 1); refused above 1 for a
+   * fit on the CPU, which keeps every draw.
+   */
   thin?: number;
   /** Where WebGPU adapters come from (tests inject one returning null). */
   adapterProvider?: AdapterProvider;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HetfxError } from "../errors.ts";
 import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { compileModel } from "../model/compile.ts";
@@ -90,6 +91,13 @@ export async function planFit(
     : await chooseBackend(options.backend, data, options.settings.chains, {
       provider: options.adapterProvider,
     });
+  if (options.thin > 1 && !backend.gpu) {
+    throw new HetfxError(
+      `Cannot fit: option thin = ${options.thin} applies to the WebGPU backend, and this fit ` +
+        `runs on the CPU (${backend.reason}), which keeps every draw; drop thin (NUTS's draws ` +
+        'are nearly independent), or ask for backend: "webgpu".',
+    );
+  }
   if (backend.gpu && !gpuSupportsGeometry(data)) {
     data = applyParameterization(data, "noncentered");
   }

@@ -58,3 +58,19 @@ Deno.test("fitModel refuses draws that would not fit in memory, after one compil
   const o = resolveFitOptions(noGpu);
   assert.ok(compileForFit(spec("gaussian"), smallTable(), o).dim > 0);
 });
+
+Deno.test("planFit refuses thin on the CPU, which would ignore it, naming why the fit is there", async () => {
+  for (const method of ["nuts", "collapsed"] as const) {
+    const o = resolveFitOptions({ ...noGpu, method, thin: 5 });
+    await assert.rejects(
+      planFit(compileForFit(spec("gaussian"), smallTable(), o), o),
+      (e) =>
+        e instanceof HetfxError &&
+        /^Cannot fit: option thin = 5 applies to the WebGPU backend, and this fit runs on the CPU \(/
+          .test(e.message),
+    );
+  }
+  // thin 1 (the default) is every draw: nothing to refuse.
+  const o = resolveFitOptions({ ...noGpu, method: "nuts", thin: 1 });
+  assert.ok((await planFit(compileForFit(spec("gaussian"), smallTable(), o), o)).data.dim > 0);
+});
