@@ -265,17 +265,44 @@ export interface LooCompareRow {
   looic: number;
 }
 
+/** Something with a `loo()` method (a Fit), whose result {@link looCompare} takes too. */
+export interface HasLoo {
+  loo(): LooResult;
+}
+
+/** A LOO result as it is, or `fit.loo()` of a fit; a clear error for anything else. */
+function looOf(name: string, value: unknown): LooResult {
+  if (value !== null && typeof value === "object") {
+    if (Array.isArray((value as LooResult).pointwise)) return value as LooResult;
+    if (typeof (value as HasLoo).loo === "function") return (value as HasLoo).loo();
+  }
+  throw new HetfxError(
+    `Cannot compare: model "${name}" is ${
+      value === null ? "null" : typeof value
+    }, not a fit or a LOO result; pass looCompare({ a: fitA, b: fitB }) or ` +
+      "looCompare({ a: fitA.loo(), b: fitB.loo() }).",
+  );
+}
+
 /**
  * Compare models by elpd_loo (loo `loo_compare`): best first; elpd_diff = elpd of the model −
- * elpd of the best (≤ 0); se_diff = √(n · var(pointwise differences)).
+ * elpd of the best (≤ 0); se_diff = √(n · var(pointwise differences)). Takes LOO results or the
+ * fits themselves (their `loo()` is computed), named by the object's keys.
  *
  * @example
  * ```ts ignore
- * looCompare({ hier: loo(fitA), pooled: loo(fitB) });
+ * looCompare({ hier: fitA.loo(), pooled: fitB.loo() });
+ * looCompare({ hier: fitA, pooled: fitB }); // the same
  * ```
  */
-export function looCompare(models: Record<string, LooResult>): LooCompareRow[] {
-  const entries = Object.entries(models);
+export function looCompare(models: Record<string, LooResult | HasLoo>): LooCompareRow[] {
+  if (models === null || typeof models !== "object" || Array.isArray(models)) {
+    throw new HetfxError(
+      "Cannot compare: pass the models as an object of named fits or LOO results, " +
+        "looCompare({ a: fitA, b: fitB }).",
+    );
+  }
+  const entries = Object.entries(models).map(([name, m]) => [name, looOf(name, m)] as const);
   if (entries.length < 2) throw new HetfxError("Cannot compare: give at least two LOO results.");
   const n = entries[0][1].n;
   for (const [name, r] of entries) {

@@ -98,6 +98,15 @@ Deno.test("looCompare: best first, differences and their SE from pointwise value
     () => looCompare({ a, b: psisLoo(conjugate(1, 10).ll) }),
     (e: Error) => e instanceof HetfxError && /same data/.test(e.message),
   );
+  // Fits (anything with loo()) are compared through their loo(), as brms's loo_compare(fit1,
+  // fit2); anything else is refused by name, not a TypeError from inside.
+  const fits = { shifted: { loo: () => b }, exact: { loo: () => a } };
+  assert.deepEqual(looCompare(fits), rows);
+  assert.throws(
+    () => looCompare({ a, b: 3 } as never),
+    /Cannot compare: model "b" is number, not a fit or a LOO result/,
+  );
+  assert.throws(() => looCompare([a, b] as never), /as an object of named fits or LOO results/);
 });
 
 Deno.test("psisLoo matches R's loo pointwise where Pareto k is bad and very bad", () => {
