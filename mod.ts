@@ -18,8 +18,10 @@ export { HetfxError } from "./lib/errors.ts";
 
 // Data: tables in, groups, the replication data sets and the seed paper's models.
 export {
+  asFactor,
   type Column,
   type DataFrameLike,
+  dropMissingRows,
   type FactorColumn,
   formatGroupSummary,
   type Grouping,

@@ -25,6 +25,9 @@ Deno.test("mod.ts exports the public API", () => {
     "Chart",
     "HtmlView",
     "fitModel",
+    // Named in error messages as what to call.
+    "dropMissingRows",
+    "asFactor",
   ];
   const exported = hetfx as Record<string, unknown>;
   for (const name of names) assert.ok(exported[name] !== undefined, `mod.ts lacks ${name}`);

@@ -85,7 +85,8 @@ export function csvColumnKind(
 /**
  * Refuse a column most of whose values are numbers but some are text: almost always a typo or
  * a stray code ("abc" among numbers) that would silently turn a numeric column into a factor.
- * `firstTextRow` is 0-based.
+ * `firstTextRow` is 0-based; `missing` says what a missing value is in this source (CSV's
+ * default; in JavaScript values, null).
  *
  * @example
  * ```ts
@@ -99,13 +100,14 @@ export function checkMostlyNumeric(
   texts: number,
   firstTextRow: number,
   firstText: string,
+  missing = "an empty cell or NA is a missing value",
 ): void {
   if (texts === 0 || numbers <= texts) return;
   const more = texts > 1 ? ` (and ${texts - 1} more non-numeric value${texts > 2 ? "s" : ""})` : "";
   throw new HetfxError(
     `${CONTEXT}: column "${name}" looks numeric (${numbers} of ${numbers + texts} values are ` +
       `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${more}; fix that ` +
-      `value or blank it (an empty cell or NA is a missing value), or, if "${name}" is ` +
+      `value or blank it (${missing}), or, if "${name}" is ` +
       `categorical, declare it: loadTable(source, { factors: ["${name}"] }).`,
   );
 }

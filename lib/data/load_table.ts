@@ -496,7 +496,14 @@ function valueColumn(
     );
   }
   if (!numeric && !declaredFactor) {
-    checkMostlyNumeric(name, numbers, texts, firstTextRow, String(raw[firstTextRow]));
+    checkMostlyNumeric(
+      name,
+      numbers,
+      texts,
+      firstTextRow,
+      String(raw[firstTextRow]),
+      "null is a missing value",
+    );
   }
   if (numeric && nonFiniteStringRow >= 0) {
     throw new HetfxError(

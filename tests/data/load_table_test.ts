@@ -104,6 +104,14 @@ Deno.test("records: NaN, Infinity and non-primitive values throw", () => {
     /column "x" row 2 is NaN; .*use null for a missing value/,
   );
   assert.throws(() => tableFromRecords([{ x: Infinity }]), /column "x" row 1 is Infinity/);
+  // A stray "NA" among numbers: in JavaScript values null is the missing value, not "NA".
+  assert.throws(
+    () => tableFromRecords([{ y: "NA" }, { y: 1 }, { y: 2 }]),
+    (e) =>
+      e instanceof HetfxError &&
+      /row 1 has "NA"; fix that value or blank it \(null is a missing value\)/
+        .test(e.message),
+  );
   assert.throws(() => tableFromRecords([{ x: 1 }, { x: "Inf" }]), /column "x" row 2 is "Inf"/);
   assert.throws(
     () => tableFromRecords([{ x: new Date(0) }]),
