@@ -143,8 +143,9 @@ Sampler
   --backend NAME        auto | cpu | webgpu (default auto)
   --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
                         per term from the data; recorded in the JSON)
-  --sd-scale S          auto | signed | log: how NUTS/WebGPU hold the sds of non-centred terms
-                        (default auto: signed scales where the prior is symmetric about 0)
+  --sd-scale S          auto | signed | log: how NUTS/WebGPU and the level-collapsed target hold
+                        the sds (default auto: signed scales where the prior is symmetric
+                        about 0); refused for the fully collapsed target (its own coordinate)
 
 Output
   --out FILE            write the result as JSON (default: none); an existing file is

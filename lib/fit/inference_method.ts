@@ -142,7 +142,8 @@ export const COLLAPSED_FACTORY_MODULE = new URL("../model/collapsed_target.ts", 
  * CompiledModel's layout. An abort with `keepPartial` rejects with a SamplingCancelled whose
  * partial draws are full draws too. `pool`: workers started earlier ({@link startFitWorkers}).
  * `onTarget` is given the target's arguments as soon as they are made (before sampling), e.g.
- * for collapsedSdScales (lib/model/collapsed_target.ts).
+ * for collapsedSdScales (lib/model/collapsed_target.ts); `sdScale`: the level-collapsed
+ * target's sd coordinates (fit option sdScale).
  *
  * @example
  * ```ts ignore
@@ -155,10 +156,11 @@ export async function sampleCollapsed(
   workers: number,
   pool: ChainWorkerPool | null = null,
   onTarget: (args: CollapsedTargetArgs) => void = () => {},
+  sdScale: "auto" | "signed" | "log" = "auto",
 ): Promise<ChainDraws[]> {
   const { onProgress, signal, ...rest } = options;
   const targetArgs = () => {
-    const args = collapsedTargetArgs(data);
+    const args = collapsedTargetArgs(data, sdScale);
     onTarget(args);
     return args;
   };

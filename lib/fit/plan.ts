@@ -11,6 +11,7 @@ import { compileModel } from "../model/compile.ts";
 import { applyParameterization } from "../model/auto_parameterization.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import { withSdScales } from "../model/signed_scales.ts";
+import { levelCollapses } from "../model/collapsed_target.ts";
 import { checkDrawMemory } from "../sampler/draw_memory.ts";
 import { type BackendChoice, chooseBackend } from "../webgpu/select_backend.ts";
 import { gpuSupportsGeometry } from "../webgpu/layout.ts";
@@ -83,6 +84,13 @@ export async function planFit(
   let data = compiled;
   const method = chooseMethod(options.method, data, options.backend);
   const collapsed = method.method === "collapsed";
+  if (collapsed && options.sdScale !== "auto" && !levelCollapses(data)) {
+    throw new HetfxError(
+      `Cannot fit: option sdScale "${options.sdScale}" does not apply to this model's fit ` +
+        `(${method.reason}): its target samples the sds on its own coordinate (sd_scale ` +
+        '"knee" in fit.info.parameterization); drop sdScale, or add method: "nuts".',
+    );
+  }
   if (options.parameterization === "auto" && !collapsed) {
     data = applyParameterization(data, "auto");
   }

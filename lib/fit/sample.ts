@@ -138,9 +138,16 @@ function sampleOnCpu(
 ): Promise<ChainDraws[]> {
   const workers = options.workers;
   if (plan.method.method === "collapsed") {
-    return sampleCollapsed(plan.data, sampleOptions, workers, pool, (args) => {
-      run.sdScales = collapsedSdScales(args);
-    });
+    return sampleCollapsed(
+      plan.data,
+      sampleOptions,
+      workers,
+      pool,
+      (args) => {
+        run.sdScales = collapsedSdScales(args);
+      },
+      options.sdScale,
+    );
   }
   if (workers > 1 && sampleOptions.chains > 1) {
     const { onProgress, signal, ...settings } = sampleOptions;

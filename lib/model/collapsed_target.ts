@@ -73,6 +73,11 @@ export interface CollapsedTargetArgs {
   data: CompiledData;
   /** For the level-collapsed target (see collapsedModeSummary). */
   mode?: CollapsedModeSummary;
+  /**
+   * The level-collapsed target's sd coordinates (fit option sdScale; default "auto", see
+   * levelSignedScales); the fully collapsed target has its own (the knee).
+   */
+  sdScale?: "auto" | "signed" | "log";
 }
 
 /**
@@ -84,8 +89,11 @@ export interface CollapsedTargetArgs {
  * const target = collapsedTargetFromArgs(collapsedTargetArgs(data));
  * ```
  */
-export function collapsedTargetArgs(data: CompiledData): CollapsedTargetArgs {
-  return levelCollapses(data) ? { data, mode: collapsedModeSummary(data) } : { data };
+export function collapsedTargetArgs(
+  data: CompiledData,
+  sdScale: "auto" | "signed" | "log" = "auto",
+): CollapsedTargetArgs {
+  return levelCollapses(data) ? { data, mode: collapsedModeSummary(data), sdScale } : { data };
 }
 
 /**
@@ -98,7 +106,7 @@ export function collapsedTargetArgs(data: CompiledData): CollapsedTargetArgs {
  */
 export function collapsedTargetFromArgs(args: CollapsedTargetArgs): CollapsedTarget {
   return levelCollapses(args.data)
-    ? new LevelCollapsedGaussian(args.data, { mode: args.mode })
+    ? new LevelCollapsedGaussian(args.data, { mode: args.mode, sdScale: args.sdScale })
     : new CollapsedGaussian(args.data);
 }
 
@@ -117,7 +125,7 @@ export function collapsedSdScales(args: CollapsedTargetArgs): ("signed" | "log" 
   const terms = args.data.terms;
   if (!levelCollapses(args.data)) return terms.map((t) => t.coefNames.map(() => "knee"));
   const dropAtZero = (args.mode ?? collapsedModeSummary(args.data)).dropAtZero;
-  return [levelSignedScales(terms[0], dropAtZero).map((s) => s ? "signed" : "log")];
+  return [levelSignedScales(terms[0], dropAtZero, args.sdScale).map((s) => s ? "signed" : "log")];
 }
 
 /** The workers' finishing step (TargetFactory.finish): a chain's sampled points to full draws. */

@@ -74,3 +74,22 @@ Deno.test("planFit refuses thin on the CPU, which would ignore it, naming why th
   const o = resolveFitOptions({ ...noGpu, method: "nuts", thin: 1 });
   assert.ok((await planFit(compileForFit(spec("gaussian"), smallTable(), o), o)).data.dim > 0);
 });
+
+Deno.test("planFit refuses sdScale for the fully collapsed target, whose sds have their own coordinate", async () => {
+  // smallTable's one term has few levels: collapsed fully, sds on the knee coordinate.
+  const o = resolveFitOptions({ ...noGpu, sdScale: "signed" });
+  await assert.rejects(
+    planFit(compileForFit(spec("gaussian"), smallTable(), o), o),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot fit: option sdScale "signed" does not apply to this model's fit \(/.test(
+        e.message,
+      ) &&
+      /add method: "nuts"/.test(e.message),
+  );
+  const nuts = resolveFitOptions({ ...noGpu, sdScale: "signed", method: "nuts" });
+  assert.equal(
+    (await planFit(compileForFit(spec("gaussian"), smallTable(), nuts), nuts)).method.method,
+    "nuts",
+  );
+});

@@ -75,3 +75,30 @@ Deno.test("sdScale: a bad value is an error naming the option", async () => {
     /sdScale = "positive" must be "auto", "signed" or "log"/,
   );
 });
+
+Deno.test("a level-collapsed gaussian fit samples the sds on the requested scale", async () => {
+  // 60 groups: one term of more than 20 levels is collapsed level by level, whose target holds
+  // each sd as a signed scale or a log sd (sdScale was ignored there before).
+  const t = table();
+  const u = seeded(3);
+  const y = Float64Array.from(
+    (t.columns.x as { values: Float64Array }).values,
+    (x) => 0.5 * x + u() - 0.5,
+  );
+  const gaussian = numericTable({
+    y,
+    x: (t.columns.x as { values: Float64Array }).values,
+    treat: (t.columns.treat as { values: Float64Array }).values,
+    g: (t.columns.g as { values: Float64Array }).values,
+  });
+  for (const sdScale of ["signed", "log"] as const) {
+    const fit = await formula("y ~ 1 + x + treat + (1 + treat | g)", gaussian)
+      .priors({ b: normal(0, 1), sd: normal(0, 1), cor: lkj(2), sigma: normal(0, 1) })
+      .fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false, sdScale });
+    assert.equal(fit.info.method, "collapsed");
+    assert.deepEqual(fit.info.parameterization[0].sd_scale, {
+      Intercept: sdScale,
+      treat: sdScale,
+    });
+  }
+});
