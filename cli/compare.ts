@@ -31,6 +31,9 @@ interactions with the treatment there, as the paper does, e.g.
   --formula TEXT        brms formula (required with a data file)
   --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
+  --weights COLUMN      likelihood weights, as "y | weights(w) ~ …" (default: none); every
+                        method uses them: weighted least squares with HC2, weighted
+                        differences in means with HC2, and the weighted model
   --prior "CLASS ~ D"   a prior, repeatable, as for deno task fit (default: brms's defaults)
   --levels COL=A,B,C    level order of a text column, the first the reference; repeatable
                         (default: sorted as R sorts them)

@@ -11,12 +11,20 @@
  * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± z·SE
  * with the normal quantile (not t): with hundreds of rows the difference is in the third digit.
  *
+ * With likelihood weights (`y | weights(w)`), every column uses them: (a) is weighted least
+ * squares (R's `lm(weights = w)`) with HC2 as sandwich's `vcovHC(type = "HC2")` computes it for
+ * that fit; (b) is the weighted difference in means, the coefficient of the weighted OLS of y on
+ * the treatment within the group, with that regression's HC2 standard error; averages over a
+ * group's rows ((a)'s treatment derivative, (c)'s outcome-scale effect) weigh each row by w (a
+ * group whose weights are all 0 is averaged unweighted). Rows of weight 0 change no estimate.
+ * Weights of 1 give the unweighted table exactly.
+ *
  * OLS is by QR (ols_hc2.ts, ml-matrix), loaded on the first comparison: importing hetfx does not
  * load ml-matrix.
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions } from "../options.ts";
-import { type Column, getColumn, labelAt, type Table } from "../data/table.ts";
+import { type Column, getColumn, labelAt, type Table, withColumn } from "../data/table.ts";
 import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
@@ -24,16 +32,19 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import type { FitResult } from "./fit_result.ts";
 import { effects } from "./effects.ts";
 import { trainingTable } from "./linear_predictor.ts";
-import { compareLevels, type EffectEstimate } from "./effects.ts";
+import { compareLevels, type EffectEstimate, type EffectsOptions } from "./effects.ts";
 import { familyOf } from "../families/mod.ts";
 import type { OlsFit } from "./ols_hc2.ts";
+import { likelihoodWeights } from "../model/likelihood_weights.ts";
 
 export type { OlsFit } from "./ols_hc2.ts";
 
 /**
  * Least squares with HC2 robust covariance, by QR (see ols_hc2.ts): β = R⁻¹Qᵀy and
  * V = (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹. `columns` are the columns of X (include a
- * column of ones for an intercept). Asynchronous because it loads ml-matrix on first use.
+ * column of ones for an intercept). With `weights`: weighted least squares and its HC2 (R's
+ * `lm(weights = w)` and sandwich); rows of weight 0 are left out. Asynchronous because it loads
+ * ml-matrix on first use.
  *
  * @example
  * ```ts
@@ -47,15 +58,17 @@ export async function olsHc2(
   columns: Float64Array[],
   y: Float64Array,
   names: string[],
+  weights?: Float64Array,
 ): Promise<OlsFit> {
   const { olsHc2Qr } = await import("./ols_hc2.ts");
-  return olsHc2Qr(columns, y, names);
+  return olsHc2Qr(columns, y, names, weights);
 }
 
 /** One group's row of the comparison table. */
 export interface ComparisonRow {
   group: string;
   levels: Record<string, string>;
+  /** Rows of the group (of any weight), treated and control. */
   n: number;
   n_treated: number;
   n_control: number;
@@ -63,7 +76,10 @@ export interface ComparisonRow {
   interaction_se: number;
   interaction_lower: number;
   interaction_upper: number;
-  /** null where the group lacks treated or control rows (or has < 2 of either, for the SE). */
+  /**
+   * null where the group lacks treated or control rows (or has < 2 of either, for the SE);
+   * with weights, rows of positive weight.
+   */
   subgroup_estimate: number | null;
   subgroup_se: number | null;
   subgroup_lower: number | null;
@@ -150,19 +166,21 @@ export async function compareFit<F extends FitResult>(
   checkOptions(options, ["level"], "Cannot compare");
   const level = checkLevel(options.level ?? 0.95);
   const { treatment, table, y, t } = comparisonData(fit);
-  const ols = await interactionOls(fit, table, y.values);
+  // Checked as the fit checks them: finite, non-negative, not all 0.
+  const weights = likelihoodWeights(fit.spec, table, CONTEXT);
+  const ols = await interactionOls(fit, table, y.values, weights);
   const factors = [...new Set(fit.spec.groupTerms.flatMap((g) => g.factors))];
   const rowsOf = rowsByCell(table, factors);
   const z = normalQuantile(1 - (1 - level) / 2);
   // The interaction and subgroup estimates are differences in the outcome itself. With an
   // identity link the group effects are too; otherwise (log-odds, log rate) the hierarchical
   // column is the model's average effect over the group's rows on the outcome scale.
-  const onOutcomeScale = hierarchicalOnOutcomeScale(fit, factors);
+  const onOutcomeScale = hierarchicalOnOutcomeScale(fit, factors, table, weights, rowsOf);
   const effectDraws = fit.groupEffectDraws();
   const rows: ComparisonRow[] = fit.groupEffects().map((g, index) => {
     const members = rowsOf.get(g.group) ?? [];
-    const interaction = interactionEffect(ols, members, z);
-    const subgroup = subgroupDifference(members, y.values, t.values, z);
+    const interaction = interactionEffect(ols, members, weights, z);
+    const subgroup = subgroupDifference(members, y.values, t.values, weights, z);
     const outcome = onOutcomeScale?.get(g.group);
     if (onOutcomeScale !== undefined && outcome === undefined) {
       throw new Error(`no outcome-scale effect for group ${g.group}`);
@@ -251,11 +269,15 @@ function checkComparable(spec: ModelSpec, table: Table): {
   return { treatment, table, y, t };
 }
 
-/** (a) OLS with HC2 on the population-level design, and each column's treatment derivative. */
+/**
+ * (a) OLS (weighted least squares with weights) with HC2 on the population-level design, and
+ * each column's treatment derivative.
+ */
 async function interactionOls(
   fit: FitResult,
   table: Table,
   y: Float64Array,
+  weights: Float64Array | null,
 ): Promise<{ fit: OlsFit; derivatives: (Float64Array | undefined)[] }> {
   const spec = fit.spec;
   const n = table.nRows;
@@ -266,7 +288,7 @@ async function interactionOls(
   ];
   const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
   return {
-    fit: await olsHc2(columns, y, names),
+    fit: await olsHc2(columns, y, names, weights ?? undefined),
     derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivatives?.[0])],
   };
 }
@@ -286,11 +308,13 @@ function rowsByCell(table: Table, factors: readonly string[]): Map<string, numbe
 
 /**
  * The interaction model's effect in a group: the mean derivative of the design with respect to
- * the treatment over the group's rows, dotted with the coefficients; its SE by the delta method.
+ * the treatment over the group's rows (weighted by `weights` unless they sum to 0 there), dotted
+ * with the coefficients; its SE by the delta method.
  */
 function interactionEffect(
   ols: { fit: OlsFit; derivatives: (Float64Array | undefined)[] },
   members: readonly number[],
+  weights: Float64Array | null,
   z: number,
 ): Pick<
   ComparisonRow,
@@ -298,10 +322,13 @@ function interactionEffect(
 > {
   const p = ols.fit.names.length;
   const d = new Float64Array(p);
+  const w = weights !== null && groupWeight(members, weights) > 0 ? weights : null;
+  // Σ wᵢ·derᵢ / Σ wᵢ; with weights of 1, derᵢ / n as unweighted (1·v = v, Σ 1 = n exactly).
+  const total = w === null ? members.length : groupWeight(members, w);
   for (const i of members) {
     for (let j = 0; j < p; j++) {
       const der = ols.derivatives[j];
-      if (der) d[j] += der[i] / members.length;
+      if (der) d[j] += (w === null ? der[i] : w[i] * der[i]) / total;
     }
   }
   let est = 0, variance = 0;
@@ -318,11 +345,22 @@ function interactionEffect(
   };
 }
 
-/** (b) The difference in means (treated − control) in a group, with the Welch/Neyman SE. */
+/** The summed weight of a group's rows. */
+function groupWeight(members: readonly number[], weights: Float64Array): number {
+  let total = 0;
+  for (const i of members) total += weights[i];
+  return total;
+}
+
+/**
+ * (b) The difference in means (treated − control) in a group, with the Welch/Neyman SE; with
+ * weights, the weighted difference in means with its HC2 SE (see {@link armMean}).
+ */
 function subgroupDifference(
   members: readonly number[],
   y: Float64Array,
   t: Float64Array,
+  weights: Float64Array | null,
   z: number,
 ): {
   counts: Pick<ComparisonRow, "n_treated" | "n_control">;
@@ -332,16 +370,14 @@ function subgroupDifference(
   >;
 } {
   const [c0, c1] = [0, 1].map((arm) => {
-    const ys = members.filter((i) => t[i] === arm).map((i) => y[i]);
-    const mean = ys.reduce((s, v) => s + v, 0) / ys.length;
-    const v = ys.reduce((s, x) => s + (x - mean) ** 2, 0) / (ys.length - 1);
-    return { n: ys.length, mean, v };
+    const rows = members.filter((i) => t[i] === arm);
+    return { rows: rows.length, ...armMean(rows, y, weights) };
   });
   const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
-  const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.v / c1.n + c0.v / c0.n) : null;
+  const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.variance + c0.variance) : null;
   const hasSe = sub !== null && subSe !== null;
   return {
-    counts: { n_treated: c1.n, n_control: c0.n },
+    counts: { n_treated: c1.rows, n_control: c0.rows },
     estimate: {
       subgroup_estimate: sub,
       subgroup_se: hasSe ? subSe : null,
@@ -352,16 +388,62 @@ function subgroupDifference(
 }
 
 /**
+ * One arm's mean and the variance of that mean. Unweighted: the mean and s²/n. Weighted: the
+ * weighted mean ȳ = Σwᵢyᵢ / W over the rows of positive weight (W = Σwᵢ, `n` of them) and
+ * Σ wᵢ²eᵢ² / (1 − wᵢ/W) / W², eᵢ = yᵢ − ȳ: the HC2 variance of the arm's coefficient in the
+ * weighted regression of y on the two arms' indicators, whose hat values are wᵢ/W (so the
+ * difference of two arms is the within-group weighted OLS on the treatment, with HC2). With
+ * every weight of the arm equal, it is the unweighted mean and s²/n, computed as such.
+ */
+function armMean(
+  rows: readonly number[],
+  y: Float64Array,
+  weights: Float64Array | null,
+): { n: number; mean: number; variance: number } {
+  const kept = weights === null ? rows : rows.filter((i) => weights[i] > 0);
+  if (weights === null || kept.every((i) => weights[i] === weights[kept[0]])) {
+    const ys = kept.map((i) => y[i]);
+    const mean = ys.reduce((s, v) => s + v, 0) / ys.length;
+    const v = ys.reduce((s, x) => s + (x - mean) ** 2, 0) / (ys.length - 1);
+    return { n: ys.length, mean, variance: v / ys.length };
+  }
+  let total = 0, sum = 0;
+  for (const i of kept) (total += weights[i]), (sum += weights[i] * y[i]);
+  const mean = sum / total;
+  let meat = 0;
+  for (const i of kept) {
+    const we = weights[i] * (y[i] - mean);
+    meat += (we * we) / (1 - weights[i] / total);
+  }
+  return { n: kept.length, mean, variance: meat / (total * total) };
+}
+
+/**
  * For a family whose link is not the identity, each group's average treatment effect on the
- * outcome scale (by group label); undefined for identity-link families.
+ * outcome scale (by group label), weighted by the likelihood weights where there are any
+ * (unweighted in a group whose weights are all 0); undefined for identity-link families.
  */
 function hierarchicalOnOutcomeScale(
   fit: FitResult,
   factors: readonly string[],
+  table: Table,
+  weights: Float64Array | null,
+  rowsOf: ReadonlyMap<string, number[]>,
 ): Map<string, EffectEstimate> | undefined {
   if (familyOf(fit.spec.family, fit.spec.link).link === "identity") return undefined;
+  let options: EffectsOptions = { by: factors, scale: "response" };
+  if (weights !== null) {
+    const averaging = Float64Array.from(weights);
+    for (const members of rowsOf.values()) {
+      if (groupWeight(members, weights) === 0) { for (const i of members) averaging[i] = 1; }
+    }
+    let name = "(compare weight)";
+    while (table.names.includes(name)) name += "'";
+    const newdata = withColumn(table, name, { kind: "number", values: averaging });
+    options = { ...options, newdata, weights: name };
+  }
   const byGroup = new Map<string, EffectEstimate>();
-  for (const e of effects(fit, { by: factors, scale: "response" }).slice(1)) {
+  for (const e of effects(fit, options).slice(1)) {
     byGroup.set(factors.map((f) => e.by[f]).join("_"), e);
   }
   return byGroup;
@@ -419,10 +501,10 @@ export function formatComparison(c: Comparison): string {
     lo === null ? "      —      " : `[${f(lo)},${f(hi)}]`;
   const header = `${"group".padEnd(12)} ${"n".padStart(4)} ${"n1".padStart(4)}  ` +
     `${"interaction (HC2)".padEnd(20)}  ${"subgroup diff-in-means".padEnd(22)}  hierarchical`;
+  const weights = c.fit.spec.weights;
   const lines = [
-    `Effect of ${c.treatment} by ${c.term}: three methods (${
-      Math.round(c.level * 100)
-    }% intervals)`,
+    `Effect of ${c.treatment} by ${c.term}: three methods (${Math.round(c.level * 100)}% ` +
+    `intervals${weights === undefined ? "" : `; every method weighted by "${weights}"`})`,
     header,
     "-".repeat(header.length + 8),
   ];

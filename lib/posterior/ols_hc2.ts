@@ -7,19 +7,27 @@
  * β = R⁻¹Qᵀy, leverages hᵢᵢ = ‖Qᵢ‖², and the HC2 covariance
  * (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹ = R⁻¹ Qᵀ diag(eᵢ² / (1 − hᵢᵢ)) Q R⁻ᵀ.
  *
+ * Weighted least squares (R's `lm(weights = w)`) is OLS on √wᵢ·yᵢ and √wᵢ·xᵢ, and its HC2
+ * covariance, as sandwich::vcovHC(type = "HC2") computes it for a weighted lm (estfun wᵢeᵢxᵢ,
+ * hat values of the weighted design), is the HC2 covariance of that transformed regression:
+ * meat Σ wᵢ²eᵢ² / (1 − hᵢᵢ) xᵢxᵢᵀ with hᵢᵢ = wᵢ xᵢᵀ(XᵀWX)⁻¹xᵢ. Rows of weight 0 are left out
+ * before the QR, as lm.wfit leaves them out; weights of 1 give the unweighted fit bit for bit
+ * (√1·x = x).
+ *
  * This module imports ml-matrix statically; compare.ts loads it with a dynamic import, so that
  * `import "mod.ts"` does not pay for ml-matrix.
  */
 import { Matrix, QrDecomposition } from "ml-matrix";
 import { HetfxError } from "../errors.ts";
 
-/** An OLS fit with HC2 standard errors. */
+/** An OLS (or weighted least-squares) fit with HC2 standard errors. */
 export interface OlsFit {
   names: string[];
   coef: Float64Array;
   /** HC2 covariance, p × p row-major. */
   vcov: Float64Array;
   se: Float64Array;
+  /** Rows in the fit: with weights, those of positive weight. */
   n: number;
 }
 
@@ -33,6 +41,8 @@ const RANK_TOLERANCE = 1e-7;
 /**
  * OLS by QR with HC2 robust covariance. `columns` are the columns of X (include a column of
  * ones for an intercept); a rank-deficient design throws a HetfxError naming the columns.
+ * With `weights` (finite, non-negative, one per row): weighted least squares as R's
+ * `lm(weights = w)`, HC2 as sandwich's for that fit; rows of weight 0 are left out.
  *
  * @example
  * ```ts
@@ -42,11 +52,20 @@ const RANK_TOLERANCE = 1e-7;
  * console.assert(Math.abs(fit.coef[1] - 3.5) < 1e-12);
  * ```
  */
-export function olsHc2Qr(columns: Float64Array[], y: Float64Array, names: string[]): OlsFit {
+export function olsHc2Qr(
+  columns: Float64Array[],
+  y: Float64Array,
+  names: string[],
+  weights?: Float64Array,
+): OlsFit {
+  if (weights !== undefined) {
+    ({ columns, y } = weightedRows(columns, y, weights));
+  }
   const n = y.length;
   const p = columns.length;
   if (n <= p) {
-    throw new HetfxError(`Cannot fit OLS: ${n} rows for ${p} coefficients.`);
+    const rows = weights === undefined ? "rows" : "rows of positive weight";
+    throw new HetfxError(`Cannot fit OLS: ${n} ${rows} for ${p} coefficients.`);
   }
   const X = new Matrix(n, p);
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X.set(i, j, columns[j][i]);
@@ -113,6 +132,33 @@ export function olsHc2Qr(columns: Float64Array[], y: Float64Array, names: string
   }
   const se = Float64Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
   return { names, coef, vcov, se, n };
+}
+
+/**
+ * The rows of positive weight, each multiplied by √w: weighted least squares on them is OLS.
+ * A weight of 1 leaves its row's values as they are (√1 = 1, 1·v = v).
+ */
+function weightedRows(
+  columns: Float64Array[],
+  y: Float64Array,
+  weights: Float64Array,
+): { columns: Float64Array[]; y: Float64Array } {
+  if (weights.length !== y.length) {
+    throw new HetfxError(`Cannot fit OLS: ${weights.length} weights for ${y.length} rows.`);
+  }
+  const kept: number[] = [];
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    if (!(Number.isFinite(w) && w >= 0)) {
+      throw new HetfxError(
+        `Cannot fit OLS: weights must be finite and non-negative, but row ${i + 1} has ${w}.`,
+      );
+    }
+    if (w > 0) kept.push(i);
+  }
+  const root = Float64Array.from(kept, (i) => Math.sqrt(weights[i]));
+  const scaled = (v: Float64Array) => Float64Array.from(kept, (i, k) => root[k] * v[i]);
+  return { columns: columns.map(scaled), y: scaled(y) };
 }
 
 /** The inverse of an upper-triangular p × p matrix by back substitution, row-major. */

@@ -1,7 +1,8 @@
 /**
  * The `deno task compare` command line on a user's CSV and formula, run as a subprocess as a
  * user runs it: the three-method table, the JSON, and the refusals. The subgroup column is
- * checked against differences in means computed here from the CSV itself.
+ * checked against differences in means computed here from the CSV itself (weighted ones with
+ * --weights).
  */
 import assert from "node:assert/strict";
 import { main, USAGE } from "../../cli/compare.ts";
@@ -9,17 +10,19 @@ import { runCli, runMain } from "../_fit_cli.ts";
 
 const runCompare = (args: string[]) => runCli("compare.ts", args);
 
-/** 4 text-labelled groups × 30 rows, a 0/1 treatment whose effect differs by group. */
-function csv(): { text: string; rows: { y: number; treat: number; g: string }[] } {
+/** 4 text-labelled groups × 30 rows, a 0/1 treatment whose effect differs by group, weights w. */
+function csv(): { text: string; rows: { y: number; treat: number; g: string; w: number }[] } {
   const rows = [];
   const effect: Record<string, number> = { north: 0.2, south: 0.8, east: 0.5, west: 0.4 };
   for (let i = 0; i < 120; i++) {
     const g = Object.keys(effect)[i % 4];
     const treat = Math.floor(i / 4) % 2;
     const noise = ((i * 37) % 11) / 11 - 0.5; // deterministic, mean about 0
-    rows.push({ y: Number((1 + effect[g] * treat + noise).toFixed(4)), treat, g });
+    const w = i % 7 === 3 ? 0 : 0.5 + (i % 5) / 2; // 0, 0.5, …, 2.5
+    rows.push({ y: Number((1 + effect[g] * treat + noise).toFixed(4)), treat, g, w });
   }
-  const text = "y,treat,g\n" + rows.map((r) => `${r.y},${r.treat},${r.g}`).join("\n") + "\n";
+  const text = "y,treat,g,w\n" +
+    rows.map((r) => `${r.y},${r.treat},${r.g},${r.w}`).join("\n") + "\n";
   return { text, rows };
 }
 
@@ -90,11 +93,65 @@ Deno.test("compare refuses, before sampling: no formula, fit-only flags, a treat
   }
 });
 
-Deno.test("compare --help shows how to give the data and formula", async () => {
+Deno.test("compare --help shows how to give the data and formula, and lists --weights", async () => {
   const r = await runCompare(["--help"]);
   assert.equal(r.code, 0);
   assert.equal(r.stdout.trim(), USAGE);
   assert.match(USAGE, /deno task compare <data.csv> --formula/);
+  assert.match(USAGE, /^ {2}--weights COLUMN +likelihood weights/m);
+});
+
+Deno.test("compare --weights w weighs the OLS and subgroup columns too; rows of weight 0 count for nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The rows of weight 0 get outcomes far off (±20): they must change nothing.
+    const { rows } = csv();
+    const wild = rows.map((r) => (r.w === 0 ? { ...r, y: 40 * (r.treat - 0.5) } : r));
+    const text = "y,treat,g,w\n" + wild.map((r) => `${r.y},${r.treat},${r.g},${r.w}`).join("\n");
+    await Deno.writeTextFile(`${dir}/d.csv`, text + "\n");
+    const run = (extra: string[], out: string) =>
+      runCompare([
+        `${dir}/d.csv`,
+        "--formula",
+        "y ~ 1 + treat + (1 + treat | g)",
+        ...extra,
+        ...["--prior", "sd ~ normal(0, 1)", "--chains", "2", "--warmup", "150", "--draws", "150"],
+        ...["--no-progress", "--out", `${dir}/${out}`],
+      ]);
+    const flag = await run(["--weights", "w"], "flag.json");
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(flag.stdout, /three methods \(95% intervals; every method weighted by "w"\)/);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/flag.json`));
+    const mean = (t: number, g?: string) => {
+      const arm = rows.filter((x) => (g === undefined || x.g === g) && x.treat === t);
+      const sw = arm.reduce((s, x) => s + x.w, 0);
+      return arm.reduce((s, x) => s + x.w * x.y, 0) / sw;
+    };
+    for (const row of json.rows) {
+      assert.ok(
+        Math.abs(row.subgroup_estimate - (mean(1, row.group) - mean(0, row.group))) < 1e-12,
+      );
+      // "y ~ 1 + treat": one common effect, the weighted difference in means over all rows.
+      assert.ok(Math.abs(row.interaction_estimate - (mean(1) - mean(0))) < 1e-12, row.group);
+    }
+    // The formula's spelling gives the same frequentist columns.
+    const inFormula = await runCompare([
+      `${dir}/d.csv`,
+      "--formula",
+      "y | weights(w) ~ 1 + treat + (1 + treat | g)",
+      ...["--prior", "sd ~ normal(0, 1)", "--chains", "2", "--warmup", "150", "--draws", "150"],
+      ...["--no-progress", "--out", `${dir}/formula.json`],
+    ]);
+    assert.equal(inFormula.code, 0, inFormula.stderr);
+    const other = JSON.parse(await Deno.readTextFile(`${dir}/formula.json`));
+    assert.deepEqual(other.ols, json.ols);
+    assert.deepEqual(
+      other.rows.map((r: { subgroup_se: number }) => r.subgroup_se),
+      json.rows.map((r: { subgroup_se: number }) => r.subgroup_se),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("compare (the paper's model): its numbers in decimal digits, each option once", async () => {

@@ -3,6 +3,10 @@
  * elimination (not ml-matrix), with HC2 computed from its definition; subgroup differences in
  * means by hand; the hierarchical column equal to groupEffects. Tolerances: 1e-8 (linear algebra
  * on a 15-column design, condition number ≲ 1e4).
+ *
+ * With likelihood weights: the OLS and subgroup columns against R (lm(weights = w) and
+ * sandwich's HC2, fixtures/wls_hc2_reference.R, 1e-9), weights of 1 against no weights (bit for
+ * bit), and the outcome-scale hierarchical column against weighted effects().
  */
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import assert from "node:assert/strict";
@@ -15,7 +19,7 @@ import {
 } from "../../lib/posterior/compare.ts";
 import { designColumns } from "../../lib/model/design.ts";
 import { smallTable, tomzFit } from "./_fixtures.ts";
-import { makeTable } from "../../lib/data/table.ts";
+import { makeTable, type Table, withColumn } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 
 /** Inverse by Gauss–Jordan with partial pivoting. */
@@ -197,4 +201,137 @@ Deno.test("pooling factor is 1 − slope of hierarchical on subgroup estimates, 
   // No pooling (hierarchical = subgroup) gives 0; complete pooling (one common value) gives 1.
   assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 1, 0)).pooling_factor) < 1e-12);
   assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 0, 3)).pooling_factor - 1) < 1e-12);
+});
+
+interface WeightedReference {
+  formula: string;
+  y: number[];
+  treat: number[];
+  g: string[];
+  x: number[];
+  w: number[];
+  zero_weight_rows: number[];
+  ols_names: string[];
+  ols_coef: number[];
+  ols_se: number[];
+  groups: string[];
+  interaction_estimate: number[];
+  interaction_se: number[];
+  subgroup_estimate: number[];
+  subgroup_se: number[];
+}
+
+const weightedReference = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/wls_hc2_reference.json", import.meta.url)),
+).compare as WeightedReference;
+
+/** The R reference's data: 4 groups a–d, treat, x, weights w (5 rows of weight 0). */
+function weightedTable(): Table {
+  const r = weightedReference;
+  const levels = [...new Set(r.g)].sort();
+  return makeTable({
+    y: { kind: "number", values: Float64Array.from(r.y) },
+    treat: { kind: "number", values: Float64Array.from(r.treat) },
+    g: { kind: "factor", codes: Int32Array.from(r.g, (v) => levels.indexOf(v)), levels },
+    x: { kind: "number", values: Float64Array.from(r.x) },
+    w: { kind: "number", values: Float64Array.from(r.w) },
+  });
+}
+
+const QUICK = { chains: 2, warmup: 150, draws: 150, seed: 5, progress: false };
+
+Deno.test("compare with weights: OLS is weighted least squares and subgroups weighted, with HC2, as R computes them", async () => {
+  const r = weightedReference;
+  const c = await compare(formula(r.formula, weightedTable()), { fit: QUICK });
+  const close = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a - b) <= 1e-9 * Math.abs(b), `${what}: ${a} vs R ${b}`);
+  // R names the intercept "(Intercept)"; the other names are R's model.matrix names.
+  const rName = (name: string) => (name === "Intercept" ? "(Intercept)" : name);
+  assert.deepEqual(c.ols.names.map(rName).sort(), [...r.ols_names].sort());
+  c.ols.names.forEach((name, j) => {
+    const k = r.ols_names.indexOf(rName(name));
+    close(c.ols.coef[j], r.ols_coef[k], `coef ${name}`);
+    close(c.ols.se[j], r.ols_se[k], `HC2 se ${name}`);
+  });
+  assert.equal(c.ols.n, r.w.length - r.zero_weight_rows.length);
+  assert.deepEqual(c.rows.map((row) => row.group), r.groups);
+  c.rows.forEach((row, k) => {
+    close(row.interaction_estimate, r.interaction_estimate[k], `interaction ${row.group}`);
+    close(row.interaction_se, r.interaction_se[k], `interaction se ${row.group}`);
+    close(row.subgroup_estimate!, r.subgroup_estimate[k], `subgroup ${row.group}`);
+    close(row.subgroup_se!, r.subgroup_se[k], `subgroup se ${row.group}`);
+  });
+  assert.equal(c.rows.reduce((s, row) => s + row.n, 0), r.w.length); // counts: rows of any weight
+});
+
+Deno.test("compare with weights of 1 gives the unweighted OLS and subgroup columns bit for bit", async () => {
+  const table = weightedTable();
+  const ones = withColumn(table, "one", {
+    kind: "number",
+    values: new Float64Array(table.nRows).fill(1),
+  });
+  const model = "y ~ treat * (g + x) + (1 + treat | g)";
+  const plain = await compare(formula(model, ones), { fit: QUICK });
+  const weighted = await compare(formula(model.replace("y ~", "y | weights(one) ~"), ones), {
+    fit: QUICK,
+  });
+  assert.deepEqual(weighted.ols, plain.ols);
+  const frequentist = (c: typeof plain) =>
+    c.rows.map((
+      {
+        hierarchical_mean: _m,
+        hierarchical_sd: _s,
+        hierarchical_lower: _l,
+        hierarchical_upper: _u,
+        ...rest
+      },
+    ) => rest);
+  assert.deepEqual(frequentist(weighted), frequentist(plain));
+});
+
+Deno.test("compare with weights on a logit model: the outcome-scale hierarchical column averages with the weights", async () => {
+  const t = smallTable();
+  const y = (t.columns.y as { values: Float64Array }).values;
+  const g = (t.columns.g as { values: Float64Array }).values;
+  const w = (t.columns.w as { values: Float64Array }).values;
+  const event = Float64Array.from(y, (v) => (v > 1.5 ? 1 : 0));
+  // Group 4's rows all weigh 0: its averages fall back to unweighted, its subgroup is empty.
+  const w0 = Float64Array.from(w, (v, i) => (g[i] === 4 ? 0 : v));
+  const table = makeTable({
+    ...t.columns,
+    event: { kind: "number", values: event },
+    w0: { kind: "number", values: w0 },
+  });
+  const fit = await formula("event | weights(w0) ~ 1 + treat + x + (1 + treat | g)", table, {
+    family: "bernoulli",
+  }).fit({ chains: 2, warmup: 200, draws: 200, seed: 4, progress: false });
+  const c = await compareFit(fit);
+  const weightedEffects = fit.effects({ by: ["g"], weights: "w" }).slice(1);
+  const plainEffects = fit.effects({ by: ["g"] }).slice(1);
+  assert.equal(c.rows.length, 4);
+  for (const row of c.rows) {
+    const source = row.group === "4" ? plainEffects : weightedEffects;
+    const e = source.find((x) => x.by.g === row.group)!;
+    assert.ok(Math.abs(row.hierarchical_mean - e.mean) < 1e-12, `group ${row.group}`);
+    if (row.group === "4") {
+      assert.equal(row.subgroup_estimate, null);
+      assert.ok(Number.isFinite(row.interaction_estimate));
+      continue;
+    }
+    // The weighted difference in means, by hand.
+    const arm = (k: number) => {
+      let sw = 0, swy = 0;
+      for (let i = 0; i < table.nRows; i++) {
+        if (
+          String(g[i]) === row.group && t.columns.treat.kind === "number" &&
+          t.columns.treat.values[i] === k
+        ) (sw += w0[i]), (swy += w0[i] * event[i]);
+      }
+      return swy / sw;
+    };
+    assert.ok(Math.abs(row.subgroup_estimate! - (arm(1) - arm(0))) < 1e-12, `group ${row.group}`);
+    // Unweighted, the averages differ: the test tells the two apart.
+    const plain = plainEffects.find((x) => x.by.g === row.group)!;
+    assert.ok(Math.abs(plain.mean - e.mean) > 1e-6, `group ${row.group}`);
+  }
 });

@@ -9,6 +9,11 @@
  *   to ~1e-12; the normal equations are ~5e-4 off); HC2 against R's stable QR formula
  *   (`vcov_hc2_qr`) 1e-6; against sandwich, which forms
  *   X'ΩX and so is itself good to ~1e-4 here, 1e-3.
+ *
+ * Weighted least squares against R's `lm(weights = w)` and sandwich's HC2 for that fit, from
+ * fixtures/wls_hc2_reference.R (fixtures/wls_hc2_reference.json), 1e-10; independently of R,
+ * integer weights give the coefficients of OLS on the rows repeated that many times, weights of 1
+ * the unweighted fit bit for bit, and rows of weight 0 the fit without them.
  */
 import assert from "node:assert/strict";
 import { olsHc2Qr } from "../../lib/posterior/ols_hc2.ts";
@@ -23,6 +28,17 @@ interface Case {
   vcov_hc2: number[];
   vcov_hc2_qr: number[];
 }
+
+const weighted = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/wls_hc2_reference.json", import.meta.url)),
+).ols as {
+  names: string[];
+  columns: number[][];
+  y: number[];
+  w: number[];
+  coef: number[];
+  vcov_hc2: number[];
+};
 
 const reference = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/ols_hc2_reference.json", import.meta.url)),
@@ -80,5 +96,99 @@ Deno.test("olsHc2Qr refuses a rank-deficient design naming the column", () => {
   assert.throws(
     () => olsHc2Qr([ones, x], Float64Array.of(1, 2), ["1", "x"]),
     /2 rows for 2 coefficients/,
+  );
+});
+
+Deno.test("olsHc2Qr with weights matches R's lm(weights = w) and sandwich's HC2 for it", () => {
+  const c = weighted;
+  const fit = olsHc2Qr(
+    c.columns.map((x) => Float64Array.from(x)),
+    Float64Array.from(c.y),
+    c.names,
+    Float64Array.from(c.w),
+  );
+  c.coef.forEach((b, j) => {
+    assert.ok(
+      relativeError(fit.coef[j], b) < 1e-10,
+      `coef ${c.names[j]}: ${fit.coef[j]} vs R ${b}`,
+    );
+  });
+  checkCovariance(c.names, fit.vcov, c.vcov_hc2, 1e-10, "sandwich (weighted lm)");
+  // Not the unweighted fit: the weights matter here (about 10% on the SEs).
+  const plain = olsHc2Qr(
+    c.columns.map((x) => Float64Array.from(x)),
+    Float64Array.from(c.y),
+    c.names,
+  );
+  assert.ok(relativeError(plain.se[1], Math.sqrt(c.vcov_hc2[5])) > 0.02);
+});
+
+Deno.test("olsHc2Qr: weights of 1 give the unweighted fit bit for bit", () => {
+  for (const c of [reference.well_conditioned, reference.cubic_near_1000]) {
+    const columns = c.columns.map((x) => Float64Array.from(x));
+    const y = Float64Array.from(c.y);
+    const ones = new Float64Array(y.length).fill(1);
+    assert.deepEqual(olsHc2Qr(columns, y, c.names, ones), olsHc2Qr(columns, y, c.names));
+  }
+});
+
+Deno.test("olsHc2Qr: integer weights give the coefficients of the rows repeated (no R)", () => {
+  const c = reference.well_conditioned;
+  const n = c.y.length;
+  const w = Float64Array.from({ length: n }, (_, i) => 1 + (i * 7) % 4); // 1 to 4
+  const repeated = (v: number[]) => v.flatMap((x, i) => new Array(w[i]).fill(x));
+  const wls = olsHc2Qr(
+    c.columns.map((x) => Float64Array.from(x)),
+    Float64Array.from(c.y),
+    c.names,
+    w,
+  );
+  const copies = olsHc2Qr(
+    c.columns.map((x) => Float64Array.from(repeated(x))),
+    Float64Array.from(repeated(c.y)),
+    c.names,
+  );
+  wls.coef.forEach((b, j) => assert.ok(relativeError(b, copies.coef[j]) < 1e-12, c.names[j]));
+  // HC2 is not invariant to repeating rows (a copy's hat value is hᵢ/wᵢ): the SEs differ.
+  assert.ok(relativeError(wls.se[1], copies.se[1]) > 1e-3);
+});
+
+Deno.test("olsHc2Qr: rows of weight 0 change nothing, however wild; hat values stay finite", () => {
+  const c = weighted;
+  const columns = c.columns.map((x) => Float64Array.from(x));
+  const y = Float64Array.from(c.y);
+  const w = Float64Array.from(c.w);
+  const base = olsHc2Qr(columns, y, c.names, w);
+  // Three extra rows of weight 0: a wild outcome, a far-out design point, an exact duplicate.
+  const extra = [[1, 1, 500, 500], [1, 0, -1e6, 0], c.columns.map((x) => x[0])];
+  const yExtra = [1e4, -3, c.y[0]];
+  const padded = olsHc2Qr(
+    columns.map((x, j) => Float64Array.from([...x, ...extra.map((r) => r[j])])),
+    Float64Array.from([...y, ...yExtra]),
+    c.names,
+    Float64Array.from([...w, 0, 0, 0]),
+  );
+  assert.equal(padded.n, base.n);
+  base.coef.forEach((b, j) => assert.ok(relativeError(padded.coef[j], b) < 1e-12, c.names[j]));
+  checkCovariance(c.names, padded.vcov, [...base.vcov], 1e-12, "the fit without them");
+  assert.ok(padded.se.every(Number.isFinite));
+});
+
+Deno.test("olsHc2Qr refuses bad weights and counts only rows of positive weight", () => {
+  const ones = new Float64Array(4).fill(1);
+  const x = Float64Array.of(1, 2, 3, 4);
+  const y = Float64Array.of(1, 3, 2, 5);
+  assert.throws(
+    () => olsHc2Qr([ones, x], y, ["1", "x"], Float64Array.of(1, -1, 1, 1)),
+    (e: unknown) => e instanceof HetfxError && /non-negative, but row 2 has -1/.test(e.message),
+  );
+  assert.throws(() => olsHc2Qr([ones, x], y, ["1", "x"], Float64Array.of(1, NaN, 1, 1)), /row 2/);
+  assert.throws(
+    () => olsHc2Qr([ones, x], y, ["1", "x"], Float64Array.of(1, 1)),
+    /2 weights for 4 rows/,
+  );
+  assert.throws(
+    () => olsHc2Qr([ones, x], y, ["1", "x"], Float64Array.of(1, 0, 0, 1)),
+    /2 rows of positive weight for 2 coefficients/,
   );
 });
