@@ -56,11 +56,19 @@ function drawUnbounded(prior: PriorDistribution, rng: KeyedStream, what: string)
       throw new HetfxError(
         `Cannot run simulation-based calibration: the prior of ${what} is ` +
           `${formatPrior(prior)}, which is improper, so parameters cannot be drawn from it. ` +
-          `Give a proper prior, e.g. --prior "${
-            what.startsWith("b") ? "b" : what.split(" ")[0]
-          } ~ normal(0, 1)".`,
+          `Give a proper prior, e.g. --prior "${priorClassOf(what)} ~ normal(0, 1)".`,
       );
   }
+}
+
+/**
+ * The prior class of a parameter as drawPrior's callers name it ("Intercept", "b (x)",
+ * "sd_g__treat", "sigma"): what a `--prior "class ~ …"` statement for it starts with.
+ */
+function priorClassOf(what: string): string {
+  if (what.startsWith("b (")) return "b";
+  if (what.startsWith("sd_")) return "sd";
+  return what.split(" ")[0];
 }
 
 /**

@@ -231,6 +231,16 @@ Deno.test("sbc: an improper prior is refused with the class named", async () => 
   await assert.rejects(() => sbc(spec, table, { sims: 2 }), (e: unknown) => {
     assert.ok(e instanceof HetfxError);
     assert.match(e.message, /prior of b \(x\) is flat.*improper/);
+    assert.match(e.message, /--prior "b ~ normal\(0, 1\)"/);
+    return true;
+  });
+  // An sd's suggestion is a statement --prior parses (the class, not the parameter's name).
+  const sdFlat = hier(table).outcome("y").controls("x").groupBy("g")
+    .priors({ Intercept: normal(0, 1), b: normal(0, 1), sd: flat(), sigma: normal(0, 1) })
+    .toJSON();
+  await assert.rejects(() => sbc(sdFlat, table, { sims: 2 }), (e: unknown) => {
+    assert.ok(e instanceof HetfxError);
+    assert.match(e.message, /prior of sd_g__Intercept is flat.*--prior "sd ~ normal\(0, 1\)"/);
     return true;
   });
 });
