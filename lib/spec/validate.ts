@@ -463,12 +463,16 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
     const canonical: Record<string, string> = Object.fromEntries(
       FAMILIES.map((f) => [f, FAMILY_ROLES[f].link]),
     );
-    // "gaussian, student: identity; bernoulli, binomial: logit; …", links in order of appearance.
-    const links = [...new Set(FAMILIES.map((f) => FAMILY_ROLES[f].link))];
+    // "gaussian, student: identity; bernoulli, binomial: logit; …", links in order of appearance,
+    // for the families with one link; then those that take several (cumulative: logit or probit).
+    const single = FAMILIES.filter((f) => familyLinks(f) === null);
+    const links = [...new Set(single.map((f) => FAMILY_ROLES[f].link))];
     const linkList = links.map((l) =>
-      `${FAMILIES.filter((f) => canonical[f] === l).join(", ")}: ${l}`
+      `${single.filter((f) => canonical[f] === l).join(", ")}: ${l}`
     )
       .join("; ");
+    const several = FAMILIES.filter((f) => familyLinks(f) !== null)
+      .map((f) => `; ${f} takes ${familyLinks(f)!.join(" or ")}`).join("");
     const advice = !known
       ? ""
       : canonical[name] === link
@@ -479,8 +483,8 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
     fail(
       `family "${
         String(spec.family)
-      }": hetfx does not take a link function; every family uses its ` +
-        `canonical link (${linkList})${advice}.`,
+      }": hetfx does not take a link function here; these families use their ` +
+        `canonical link (${linkList})${several}${advice}.`,
     );
   }
   if (!(FAMILIES as readonly string[]).includes(spec.family)) {
