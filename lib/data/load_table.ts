@@ -120,6 +120,32 @@ export async function loadTable(
   );
 }
 
+/** Header text shown in a message: longer ones are cut (a whole file misread as one line). */
+const SHOWN_HEADER_CHARS = 200;
+
+/**
+ * The error for a CSV with a header and no data rows, its header shown up to
+ * {@link SHOWN_HEADER_CHARS} characters: a file read in the wrong encoding (UTF-8 bytes as
+ * UTF-16) has no line break, so its whole text reads as a header.
+ *
+ * @example
+ * ```ts
+ * import { headerOnlyError } from "./load_table.ts";
+ * console.assert(headerOnlyError(["y", "g"]).message.endsWith("header (y, g) but no data rows."));
+ * ```
+ */
+export function headerOnlyError(header: readonly string[]): HetfxError {
+  const text = header.join(", ");
+  if (text.length <= SHOWN_HEADER_CHARS) {
+    return new HetfxError(`${CONTEXT}: the CSV has a header (${text}) but no data rows.`);
+  }
+  return new HetfxError(
+    `${CONTEXT}: the CSV has a header of ${text.length} characters ` +
+      `(${text.slice(0, SHOWN_HEADER_CHARS)}…) but no data rows: is the file's encoding the one ` +
+      "it was read in? A file without line breaks in that encoding reads as one header line.",
+  );
+}
+
 /**
  * A table from CSV text (see parseCsv for the accepted dialect).
  *
@@ -133,11 +159,7 @@ export async function loadTable(
 export function tableFromCsvText(text: string, options: LoadTableOptions = {}): Table {
   checkSeparator(text);
   const { header, rows, trimmed } = parseCsv(text);
-  if (rows.length === 0) {
-    throw new HetfxError(
-      `${CONTEXT}: the CSV has a header (${header.join(", ")}) but no data rows.`,
-    );
-  }
+  if (rows.length === 0) throw headerOnlyError(header);
   const columns: Record<string, Column> = {};
   const declared = declaredFactors(options);
   header.forEach((name, j) => {

@@ -17,7 +17,7 @@ import {
   unterminatedQuoteError,
 } from "../data/csv.ts";
 import { CSV_CELLS, type CsvColumnCounts, csvColumnKind } from "../data/csv_column_kind.ts";
-import { optionColumnError } from "../data/load_table.ts";
+import { headerOnlyError, optionColumnError } from "../data/load_table.ts";
 import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
 /** Run one query and return its result's columns. */
@@ -315,11 +315,7 @@ export async function duckdbCsvColumns(
   // column with irregular cells is counted again by the exact pass, whose fourth count is its
   // padded cells (a column with no irregular cell has none).
   const quick = await query(quickCountsSQL(read, positions));
-  if (Number(quick[0][0]) === 0) {
-    throw new HetfxError(
-      `Cannot load table: the CSV has a header (${header.join(", ")}) but no data rows.`,
-    );
-  }
+  if (Number(quick[0][0]) === 0) throw headerOnlyError(header);
   const tally = new Map(positions.map((j, i) => [j, countsOf(quick, i)]));
   const irregular = positions.filter((j) => tally.get(j)![3] > 0);
   if (irregular.length > 0) {

@@ -84,8 +84,27 @@ Deno.test("CSV: NaN and Inf cells in a numeric column throw, naming column and r
   assert.throws(() => tableFromCsvText("x\n1\n-Infinity\n"), /row 2 has "-Infinity"/);
 });
 
-Deno.test("CSV with a header and no rows throws", () => {
+Deno.test("CSV with a header and no rows throws", async () => {
   assert.throws(() => tableFromCsvText("a,b\n"), /the CSV has a header \(a, b\) but no data rows/);
+  // A UTF-8 file read as UTF-16LE has no line break: its whole text is one "header", shown cut
+  // short with a word on the encoding, not as kilobytes of CJK characters.
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = ["y,g"];
+    for (let i = 0; i < 200; i++) lines.push(`${i},g${i % 3}`);
+    await Deno.writeTextFile(`${dir}/utf8.csv`, lines.join("\n") + "\n");
+    await assert.rejects(
+      () => loadTable(`${dir}/utf8.csv`, { encoding: "utf-16le" }),
+      (e) =>
+        e instanceof HetfxError &&
+        /a header of \d+ characters \(.{200}…\) but no data rows: is the file's encoding/s.test(
+          e.message,
+        ) &&
+        e.message.length < 600,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("records: union of keys, booleans as 0/1, null and absent keys missing", () => {
