@@ -525,7 +525,33 @@ class PriorParser {
  * ```
  */
 export function parsePrior(text: string): PriorSpec {
+  const brms = brmsPriorStatement(String(text));
+  if (brms !== null) {
+    throw new HetfxError(
+      `Cannot parse prior "${text}": that is brms's prior(…, class = …) form; write it as ` +
+        `"${brms}" (class[coef] ~ distribution, or sd[group, coef]).`,
+    );
+  }
   return new PriorParser(text).parse();
+}
+
+/**
+ * Our statement for brms's `prior(normal(0, 1), class = b, coef = x)` (also `set_prior("…", …)`
+ * and the bare `normal(0, 1), class = b`): "b[x] ~ normal(0, 1)"; null when `text` is not of
+ * that form.
+ */
+function brmsPriorStatement(text: string): string | null {
+  if (!/\bclass\s*=/.test(text)) return null;
+  const inner = text.trim().replace(/^(?:set_)?prior\s*\((.*)\)\s*$/s, "$1");
+  const argument = (name: string) =>
+    new RegExp(`\\b${name}\\s*=\\s*["']?([^,"')]+)["']?`).exec(inner)?.[1].trim();
+  const cls = argument("class");
+  const dist = /^\s*["']?([a-z_]+\s*\([^)]*\))/.exec(inner)?.[1];
+  if (cls === undefined || dist === undefined) return null;
+  const coef = argument("coef");
+  const group = argument("group");
+  const where = [group, coef].filter((v) => v !== undefined && v !== "");
+  return `${cls}${where.length ? `[${where.join(", ")}]` : ""} ~ ${dist}`;
 }
 
 /** R's `round(x, 1)` (R ≥ 4: the nearer of the two candidates, ties to even). */

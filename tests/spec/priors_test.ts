@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { refuses } from "../_refuses.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import {
   cauchy,
   exponential,
@@ -258,4 +259,25 @@ Deno.test("threshold priors: Intercept[k] parsed (brms coef = k) and as a priors
     () => priorsFromObject({ "sigma[2]": normal(0, 1) } as never),
     /class sigma takes no "\[\.\.\.\]"/,
   );
+});
+
+Deno.test("parsePrior: brms's prior(…, class = …) form is answered with our statement", () => {
+  const cases: [string, string][] = [
+    ["prior(normal(0, 1), class = b)", "b ~ normal(0, 1)"],
+    ["normal(0, 1), class = b", "b ~ normal(0, 1)"],
+    ['set_prior("normal(0, 1)", class = "b", coef = "x")', "b[x] ~ normal(0, 1)"],
+    [
+      "prior(student_t(3, 0, 2.5), class = sd, group = g, coef = treat)",
+      "sd[g, treat] ~ student_t(3, 0, 2.5)",
+    ],
+  ];
+  for (const [brms, ours] of cases) {
+    assert.throws(
+      () => parsePrior(brms),
+      (e) => e instanceof HetfxError && e.message.includes(`write it as "${ours}"`),
+      brms,
+    );
+    // The suggestion itself parses.
+    assert.ok(parsePrior(ours).prior.dist.length > 0);
+  }
 });
