@@ -1,7 +1,8 @@
 /**
- * Partial collapse: population-level coefficients whose prior is neither normal nor flat (brms's
- * default student_t Intercept, a student_t or cauchy b) are sampled beside the hyperparameters
- * φ, and everything else stays integrated out exactly. With a flat prior on the sampled
+ * Partial collapse: population-level coefficients whose prior is neither normal, flat nor a
+ * scale mixture (student_t, Cauchy: lib/model/scale_mixture_priors.ts) are sampled beside the
+ * hyperparameters φ, and everything else stays integrated out exactly. No prior the spec accepts
+ * on b reaches this today (docs/ARCHITECTURE.md#partial-collapse-sampled-coefficients). With a flat prior on the sampled
  * coefficients β_s, the collapsed target gives p_flat(y | φ) and the Gaussian posterior
  * γ | y, φ ~ N(μ, S); conditioning it on γ_s = β_s gives
  *

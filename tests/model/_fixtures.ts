@@ -153,6 +153,21 @@ export function treatSlopeSpec(terms: string[], bSigma: number): ModelSpec {
   };
 }
 
+/**
+ * `data` with b_`coef`'s prior replaced after validation by an exponential(1), which the spec
+ * refuses on b (lib/spec/validate.ts: a prior of positive values on an unbounded class): the
+ * one kind of prior the collapsed target samples beside φ instead of integrating it out
+ * (lib/model/sampled_coefficients.ts), so that path's algebra stays tested.
+ */
+export function withSampledBPrior(data: CompiledData, coef = "x"): CompiledData {
+  const index = data.fixedNames.indexOf(coef);
+  assert.ok(index >= 0, `no coefficient ${coef}`);
+  const bPriors = data.bPriors.map((p, i) =>
+    i === index ? { dist: "exponential" as const, rate: 1 } : p
+  );
+  return { ...data, bPriors };
+}
+
 /** `spec` with the student-t prior on b_x made normal, so that a Gaussian fit can be collapsed. */
 export function withNormalPriors(spec: ModelSpec): ModelSpec {
   return {

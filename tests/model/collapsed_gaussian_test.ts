@@ -6,7 +6,7 @@
  * CompiledModel and finite differences).
  */
 import assert from "node:assert/strict";
-import { compileModel } from "../../lib/model/compile.ts";
+import { compileModel, type CompileOptions } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import {
   collapsedGammaDim,
@@ -29,7 +29,9 @@ import {
   crossedSpec,
   seeded,
   simulatedTable,
+  withSampledBPrior,
 } from "./_fixtures.ts";
+import type { Table } from "../../lib/data/table.ts";
 import {
   covarianceOf,
   levelCovariance,
@@ -62,14 +64,17 @@ const defaultsSpec = (xPrior?: PriorDistribution): ModelSpec => {
   };
 };
 /** Partial collapse: b_x's exponential prior is neither normal nor a scale mixture: sampled. */
-const partialSpec = () => defaultsSpec({ dist: "exponential", rate: 1 });
+const partialData = (table: Table, options?: CompileOptions) =>
+  withSampledBPrior(compileModel(defaultsSpec(), table, options));
 
-/** The collapsed specs: every β integrated out (normal, flat, scale mixtures), or some sampled. */
-const ALL: Record<string, () => ModelSpec> = {
-  ...COLLAPSIBLE,
-  "crossed, student_t b_x": () => crossedSpec("gaussian"),
-  "crossed, student_t Intercept and b_x, flat b": () => defaultsSpec(),
-  "crossed, student_t Intercept, flat b, exponential b_x (sampled)": partialSpec,
+/** The collapsed models: every β integrated out (normal, flat, scale mixtures), or some sampled. */
+const compiled = (spec: () => ModelSpec) => (table: Table, options?: CompileOptions) =>
+  compileModel(spec(), table, options);
+const ALL: Record<string, (table: Table, options?: CompileOptions) => CompiledData> = {
+  ...Object.fromEntries(Object.entries(COLLAPSIBLE).map(([name, spec]) => [name, compiled(spec)])),
+  "crossed, student_t b_x": compiled(() => crossedSpec("gaussian")),
+  "crossed, student_t Intercept and b_x, flat b": compiled(() => defaultsSpec()),
+  "crossed, student_t Intercept, flat b, exponential b_x (sampled)": partialData,
 };
 
 Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sampled", () => {
@@ -85,7 +90,7 @@ Deno.test("collapsed: eligibility needs gaussian; non-normal, non-flat β are sa
   assert.deepEqual(mixtureBetaIndices(defaults), [0, 1]);
   // φ: g1 (3 log sds + 3 correlation reals), g2 (2 log sds), log σ, 2 latent precisions.
   assert.equal(new CollapsedGaussian(defaults).dim, 3 + 3 + 2 + 1 + 2);
-  const partial = compileModel(partialSpec(), table);
+  const partial = partialData(table);
   assert.deepEqual(mixtureBetaIndices(partial), [0]);
   assert.deepEqual(sampledBetaIndices(partial), [1]);
   assert.equal(new CollapsedGaussian(partial).dim, 3 + 3 + 2 + 1 + 1 + 1);
@@ -127,7 +132,7 @@ Deno.test("collapsed: σ's sampled coordinate has posterior curvature ≈ 1 at a
 
 for (const [name, spec] of Object.entries(ALL)) {
   Deno.test(`collapsed (${name}): analytic gradient matches central finite differences`, () => {
-    const target = new CollapsedGaussian(compileModel(spec(), simulatedTable(300, "gaussian")));
+    const target = new CollapsedGaussian(spec(simulatedTable(300, "gaussian")));
     for (const seed of [1, 2, 3, 4]) {
       assertGradientMatchesDifferences(target, randomPhi(target.dim, seed), `φ (seed ${seed})`);
     }
@@ -188,7 +193,7 @@ for (const [name, spec] of Object.entries(ALL)) {
     // The centred CompiledModel's log density is log p(φ) + log p(y | γ, σ) + log p(γ | φ) up to a
     // constant, so collapsed(φ) − [model(φ, γ) − log N(γ; μ, P⁻¹)] must not depend on φ or γ.
     const table = simulatedTable(200, "gaussian");
-    const data = compileModel(spec(), table, { parameterization: "centered" });
+    const data = spec(table, { parameterization: "centered" });
     // φ = log sd, the CompiledModel's coordinates (the knee: "sd knee" tests below).
     const target = new CollapsedGaussian(data, { sdCoordinate: "log" });
     const model = new CompiledModel(data);
@@ -260,7 +265,7 @@ Deno.test("collapsed: marginal likelihood equals the dense n × n Gaussian margi
 
 Deno.test("collapsed (partial): draws of γ given the sampled β have mean μ̃ and variances diag S̃", () => {
   const target = new CollapsedGaussian(
-    compileModel(partialSpec(), simulatedTable(150, "gaussian")),
+    partialData(simulatedTable(150, "gaussian")),
   );
   const phi = randomPhi(target.dim, 5);
   const N = target.gammaDim;

@@ -7,7 +7,13 @@ import * as workerEntry from "../../lib/model/collapsed_target.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
-import { crossedSpec, simulatedTable, singleTermSpec, withNormalPriors } from "./_fixtures.ts";
+import {
+  crossedSpec,
+  simulatedTable,
+  singleTermSpec,
+  withNormalPriors,
+  withSampledBPrior,
+} from "./_fixtures.ts";
 
 /** `table` with g1 over MAX_FULLY_COLLAPSED_LEVELS + 1 levels (collapsed level by level). */
 function manyLevels(table: Table): Table {
@@ -28,14 +34,8 @@ Deno.test("collapsedTargetFromData: level-collapsed for one grouping term of man
   assert.ok(workerEntry.levelCollapses(many));
   assert.ok(workerEntry.collapsedTargetFromData(many) instanceof LevelCollapsedGaussian);
   // Few levels but a β prior the fully collapsed target would sample unwhitened: level by level.
-  const spec = singleTermSpec("gaussian");
-  const exponential: ModelSpec = {
-    ...spec,
-    priors: spec.priors.map((p) =>
-      p.class === "b" && p.coef === "x" ? { ...p, prior: { dist: "exponential", rate: 1 } } : p
-    ),
-  };
-  assert.ok(workerEntry.levelCollapses(compileModel(exponential, table)));
+  const sampled = withSampledBPrior(compileModel(singleTermSpec("gaussian"), table));
+  assert.ok(workerEntry.levelCollapses(sampled));
   const crossed = workerEntry.collapsedTargetFromData(
     compileModel(withNormalPriors(crossedSpec("gaussian")), table),
   );
