@@ -647,6 +647,7 @@ function cellsOf(
     cellOfRow[i] = c;
   }
   const nCells = cellIndex.size;
+  sortCells(cellOfRow, cellGroupsList, nCells, T);
   const cellFactors = [...new Set(spec.groupTerms.flatMap((g) => g.factors))];
   const cellLevels: Record<string, string>[] = new Array(nCells);
   const cellCount = new Float64Array(nCells);
@@ -663,6 +664,33 @@ function cellsOf(
   checkDistinctLabels(cellLabels, cellLevels, cellFactors);
 
   return { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels };
+}
+
+/**
+ * Renumber cells in the order of their groups (term by term; each term's groups are in level
+ * order, lib/data/groups.ts), in place: group effects are then listed as brms's ranef lists
+ * levels, and as the DuckDB route's sorted aggregate gives them, not in the order the rows
+ * first reach each cell.
+ */
+function sortCells(
+  cellOfRow: Int32Array,
+  cellGroupsList: number[],
+  nCells: number,
+  T: number,
+): void {
+  const order = Array.from({ length: nCells }, (_, c) => c).sort((a, b) => {
+    for (let t = 0; t < T; t++) {
+      const d = cellGroupsList[a * T + t] - cellGroupsList[b * T + t];
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  if (order.every((c, r) => c === r)) return;
+  const rank = new Int32Array(nCells);
+  order.forEach((c, r) => (rank[c] = r));
+  for (let i = 0; i < cellOfRow.length; i++) cellOfRow[i] = rank[cellOfRow[i]];
+  const groups = order.flatMap((c) => cellGroupsList.slice(c * T, (c + 1) * T));
+  for (let k = 0; k < groups.length; k++) cellGroupsList[k] = groups[k];
 }
 
 /** Â: D × Ktot, the map from the stacked varying effects of a cell into design columns. */
