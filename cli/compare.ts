@@ -13,7 +13,7 @@ import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, inCliTerms, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
+import { buildModel, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
 }
 

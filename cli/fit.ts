@@ -4,7 +4,7 @@
  * (README, "JSON output").
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
-import { reportUserError } from "./_errors.ts";
+import { inCliText, reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import {
   choice,
@@ -733,63 +733,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return partial ? 130 : 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
-}
-
-/** Library option names and the flags that set them. */
-const FLAGS: Record<string, string> = {
-  chains: "--chains",
-  warmup: "--warmup",
-  draws: "--draws",
-  seed: "--seed",
-  adaptDelta: "--adapt-delta",
-  maxTreedepth: "--max-treedepth",
-  metric: "--metric",
-  backend: "--backend",
-  parameterization: "--parameterization",
-  sdScale: "--sd-scale",
-};
-
-/**
- * A library error worded for the command line: option names become flags, and the advice to
- * call loadTable with dropMissing, factors or encoding becomes --drop-missing, --factor or
- * --encoding.
- */
-export function inCliTerms(error: unknown): unknown {
-  if (!(error instanceof HetfxError)) return error;
-  const message = inCliText(
-    error.message
-      .replace(
-        /\boption (\w+) = /,
-        (all, name: string) => Object.hasOwn(FLAGS, name) ? `${FLAGS[name]} ` : all,
-      )
-      .replace(
-        /Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)[^]*$/,
-        "Rerun with --drop-missing to drop the rows with a missing value in the model's " +
-          "columns (they are counted and reported), or fill those values in.",
-      )
-      // --drop-missing already looks at the model's columns only.
-      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, ".")
-      .replace(
-        /loadTable\((?:source|path), \{ factors: \["([^"]*)"\] \}\)/g,
-        (_all, name: string) => `rerun with --factor ${name}`,
-      )
-      .replace(
-        /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
-        (_all, name: string) => `--encoding ${name}`,
-      )
-      .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
-      .replace(/option `factors`/g, "--factor")
-      .replace(/option `encoding`/g, "--encoding"),
-  );
-  return message === error.message ? error : new HetfxError(message);
-}
-
-/** Advice in text (warnings, messages) that names sampler options, worded as flags. */
-export function inCliText(text: string): string {
-  return text.replace(/\badaptDelta\b/g, "--adapt-delta")
-    .replace(/\bmaxTreedepth\b/g, "--max-treedepth");
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

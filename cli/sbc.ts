@@ -7,7 +7,7 @@
  */
 import { HetfxError } from "../lib/errors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
-import { buildModel, inCliTerms, parseCli, refuseFitOnly } from "./fit.ts";
+import { buildModel, parseCli, refuseFitOnly } from "./fit.ts";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
 }
 

@@ -125,3 +125,9 @@ Deno.test("sql --run --out: the user's file is refused unless --force, an aggreg
     },
   );
 });
+
+Deno.test("checkOutPath: a relative path is fine; an empty name or a file as folder is refused", async () => {
+  await checkOutPath("result.json"); // a relative path in the working folder
+  await assert.rejects(() => checkOutPath(""), /--out needs a file name/);
+  await assert.rejects(() => checkOutPath("README.md/x.json"), /"README.md" is a file/);
+});

@@ -188,3 +188,33 @@ Deno.test("fit --engine duckdb --weights reads the weights column (it was left o
   assert.match(duckdb.stdout, /likelihood weights "w"/);
   assert.match((await run("memory")).stdout, /likelihood weights "w"/);
 });
+
+/** A small gaussian CSV with a missing y on row 3 and a missing x on row 5. */
+async function incompleteCsv(): Promise<string> {
+  const path = `${dir}/with_missing.csv`;
+  const lines = ["y,x,t,g"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(`${i === 3 ? "NA" : (i * 7) % 11},${i === 5 ? "" : i % 5},${i % 2},g${i % 4}`);
+  }
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}
+const GAUSSIAN = "y ~ 1 + x + t + (1 + t | g)";
+
+Deno.test("sql --run on missing values says --drop-missing, as fit does", async () => {
+  const data = await incompleteCsv();
+  const r = await runSql(data, "--formula", GAUSSIAN, "--run", "--out", `${dir}/agg_missing.csv`);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /missing values in "y" \(1 row\), "x" \(1 row\)\. Rerun with --drop-missing/);
+  assert.doesNotMatch(r.out, /loadTable|dropMissingRows/);
+  const dropped = await runSql(
+    data,
+    "--formula",
+    GAUSSIAN,
+    "--run",
+    "--drop-missing",
+    "--out",
+    `${dir}/agg_dropped.csv`,
+  );
+  assert.equal(dropped.code, 0, dropped.out);
+});
