@@ -43,7 +43,9 @@ export const USAGE =
                      found by DuckDB (default: none)
   --table NAME       the name the query reads from (default: the file as DuckDB reads it, or
                      TABLE)
-  --drop-missing     with --run: leave out rows with missing values (default: refuse them)
+  --drop-missing     leave out rows with missing values in the model's columns (default: the
+                     query keeps them with n NULL, which fit --aggregated refuses; --run
+                     refuses them)
   --run              run the query in DuckDB and write its result (needs --out)
   --out FILE         with --run: the aggregate as CSV, for deno task fit --aggregated (an
                      existing file only when empty or an aggregate hetfx wrote)
@@ -134,7 +136,8 @@ export async function main(argv: string[]): Promise<number> {
       ]),
     ];
     if (!v.run) {
-      console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors }));
+      const dropMissing = v["drop-missing"] ?? false;
+      console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors, dropMissing }));
       return 0;
     }
     con ??= await connectDuckDB();

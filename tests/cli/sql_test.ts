@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../../cli/sql.ts";
+import { closeDuckDB, connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
 import { QUICK_SAMPLING, runFitCli } from "../_fit_cli.ts";
 import { getColumn, labelAt } from "../../lib/data/table.ts";
 import { simulatedTable } from "../model/_fixtures.ts";
@@ -217,4 +218,33 @@ Deno.test("sql --run on missing values says --drop-missing, as fit does", async 
     `${dir}/agg_dropped.csv`,
   );
   assert.equal(dropped.code, 0, dropped.out);
+});
+
+Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
+  const data = await incompleteCsv();
+  const kept = await runSql(data, "--formula", GAUSSIAN);
+  assert.equal(kept.code, 0, kept.out);
+  assert.doesNotMatch(kept.out, /WHERE/);
+  assert.match(kept.out, /n is NULL for their keys/);
+  const dropped = await runSql(data, "--formula", GAUSSIAN, "--drop-missing");
+  assert.match(dropped.out, /WHERE "y" IS NOT NULL AND "x" IS NOT NULL/);
+  // Run where the data live (here DuckDB): the keys with an incomplete row get no n, and
+  // fit --aggregated refuses the result instead of reading sums that skipped the NULLs.
+  const con = await connectDuckDB();
+  let csvText: string;
+  try {
+    const result = await con.runAndReadAll(kept.out);
+    const columns = result.getColumns();
+    const rows = columns[0].map((_, i) =>
+      columns.map((c) => c[i] === null ? "" : String(c[i])).join(",")
+    );
+    csvText = [result.columnNames().join(","), ...rows].join("\n") + "\n";
+  } finally {
+    closeDuckDB(con);
+  }
+  const agg = `${dir}/agg_with_missing.csv`;
+  await Deno.writeTextFile(agg, csvText);
+  const fit = await runFitCli([agg, "--aggregated", "--formula", GAUSSIAN, "--dry-run"]);
+  assert.equal(fit.code, 2);
+  assert.match(fit.stderr, /column "n" has a missing .* --drop-missing/);
 });
