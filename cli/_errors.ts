@@ -65,6 +65,11 @@ export function inCliTerms(error: unknown): unknown {
         (_all, name: string) => `rerun with --factor ${name}`,
       )
       .replace(
+        /read it in memory: loadTable\(path, \{ encoding: "([^"]*)" \}\)/,
+        (_all, name: string) =>
+          `read it in memory: deno task fit --engine memory --encoding ${name}`,
+      )
+      .replace(
         /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
         (_all, name: string) => `--encoding ${name}`,
       )

@@ -248,3 +248,21 @@ Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit
   assert.equal(fit.code, 2);
   assert.match(fit.stderr, /column "n" has a missing .* --drop-missing/);
 });
+
+Deno.test("sql and fit --engine duckdb refuse a Latin-1 CSV as not UTF-8, with no DuckDB stack", async () => {
+  const latin = `${dir}/latin1.csv`;
+  const text = (await Deno.readTextFile(csv)).replace(
+    /\n[^\n]*\n/,
+    (row) => row + "0,0,0,caf\xe9\n",
+  );
+  await Deno.writeFile(latin, Uint8Array.from([...text], (c) => c.charCodeAt(0)));
+  const sql = await runSql(latin, "--formula", FORMULA, "--family", "bernoulli");
+  const fit = await runFitCli([latin, "--engine", "duckdb", "--formula", FORMULA, "--dry-run"]);
+  for (const out of [sql.out, fit.stderr + fit.stdout]) {
+    assert.match(out, /not valid UTF-8 text \(line 3 has the byte 0xE9\).*iconv -f latin1/);
+    assert.match(out, /--engine memory --encoding latin1/);
+    assert.doesNotMatch(out, /DuckDB could not run|libduckdb|loadTable/);
+  }
+  assert.equal(sql.code, 2);
+  assert.equal(fit.code, 2);
+});
