@@ -62,6 +62,39 @@ function toCsv(columns: Record<string, string[]>): string {
   return lines.join("\n") + "\n";
 }
 
+/** A name that looks like a file rather than a table: a folder in it, or a data file's ending. */
+const PATH_LIKE = /\/|\\|\.(csv|tsv)(\.gz)?$|\.parquet$/i;
+
+/** One part of a table name: a plain SQL identifier, or one quoted with "…" or `…`. */
+const NAME_PART = /^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|`(?:[^`]|``)+`)$/;
+/** BigQuery's project ids may hold hyphens unquoted (my-project.dataset.table). */
+const BIGQUERY_PART = /^(?:[A-Za-z_][A-Za-z0-9_-]*|`(?:[^`]|``)+`)$/;
+
+/**
+ * Refuse a table `name` (the data argument or --table, `what`) that the query could not read
+ * as written: a SELECT query is kept as it is; otherwise each dot-separated part must be an SQL
+ * identifier or quoted (BigQuery's `dialect` allows hyphens), so that `FROM my table` is never
+ * printed.
+ *
+ * @example
+ * ```ts
+ * import { checkTableName } from "./sql.ts";
+ * checkTableName("warehouse.rows", "The table"); // fine
+ * checkTableName('"my table"', "The table"); // quoted: fine
+ * ```
+ */
+export function checkTableName(name: string, what: string, dialect?: SqlDialect): void {
+  if (/^\s*(select|with)\b/i.test(name)) return;
+  const parts = name.match(/"(?:[^"]|"")*"|`(?:[^`]|``)*`|[^.]+|(?<=\.)(?=\.|$)|^(?=\.)/g) ?? [];
+  const part = dialect === "bigquery" ? BIGQUERY_PART : NAME_PART;
+  if (parts.length > 0 && parts.every((p) => part.test(p) || NAME_PART.test(p))) return;
+  throw new HetfxError(
+    `${what} "${name}" is not an SQL table name: a name with spaces or other characters must ` +
+      `be quoted as your engine quotes it, e.g. '"${name.replaceAll('"', '""')}"' (or with ` +
+      "backticks for BigQuery and Spark); a data file must exist.",
+  );
+}
+
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   // The DuckDB connection, closed when the command ends (closeDuckDB).
@@ -105,6 +138,14 @@ export async function main(argv: string[]): Promise<number> {
     if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;
     const isFile = await Deno.stat(data).then(() => true, () => false);
+    if (!isFile && PATH_LIKE.test(data) && !/^\s*(select|with)\b/i.test(data)) {
+      throw new HetfxError(
+        `Cannot read "${data}": no such file. Give a data file that exists (.csv, .tsv, ` +
+          ".parquet), a table name or a SELECT query.",
+      );
+    }
+    if (!isFile) checkTableName(data, "The table", dialect);
+    if (v.table !== undefined) checkTableName(v.table, "Option --table", dialect);
     const declared = columnList("factor", v.factor) ?? [];
     let table;
     let source = v.table ?? data;

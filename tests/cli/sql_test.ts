@@ -266,3 +266,30 @@ Deno.test("sql and fit --engine duckdb refuse a Latin-1 CSV as not UTF-8, with n
   assert.equal(sql.code, 2);
   assert.equal(fit.code, 2);
 });
+
+Deno.test("sql: a missing file is refused; a table name is quoted by the user or refused", async () => {
+  for (const name of ["nofile.csv", `${dir}/none.parquet`, "data/rows.csv.gz"]) {
+    const r = await runSql(name, "--formula", GAUSSIAN);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^Error: Cannot read ".*": no such file/);
+  }
+  for (const [name, flags] of [["my table", []], ["db..rows", []], ["a.b", ["--table", "x y"]]]) {
+    const r = await runSql(name as string, "--formula", GAUSSIAN, ...flags);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /is not an SQL table name: .* must be quoted/);
+    assert.doesNotMatch(r.out, /FROM/);
+  }
+  const quoted = await runSql('db."my table"', "--formula", GAUSSIAN);
+  assert.equal(quoted.code, 0, quoted.out);
+  assert.match(quoted.out, /FROM db\."my table"/);
+  const bigquery = await runSql(
+    "my-project.ds.rows",
+    "--formula",
+    GAUSSIAN,
+    "--dialect",
+    "bigquery",
+  );
+  assert.match(bigquery.out, /FROM my-project\.ds\.rows/);
+  const query = await runSql("SELECT * FROM t WHERE y/2 > 0", "--formula", GAUSSIAN);
+  assert.match(query.out, /FROM \(SELECT \* FROM t WHERE y\/2 > 0\) AS hetfx_source/);
+});
