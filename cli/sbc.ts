@@ -19,7 +19,8 @@ Simulation-based calibration on the data file's design (its outcome is replaced 
 simulated from the prior). Takes deno task fit's --formula, --family, --prior and sampler
 options, and:
   --sims N              simulated data sets (default 100)
-  --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
+  --thinned-draws L     posterior draws ranked per fit, at most chains × draws (default 99:
+                        ranks 0…99)
   --workers W           simulations fitted in parallel threads (default: CPU cores)
   --out FILE            write the result as JSON; an existing file is replaced only when
                         empty or a result hetfx wrote
@@ -88,6 +89,17 @@ export async function main(argv: string[]): Promise<number> {
     if (args === "help") {
       console.log(SBC_USAGE);
       return 0;
+    }
+    // Ranks among more thinned draws than a fit has would repeat draws (ranks in steps).
+    const [chains, draws] = [args.fit.chains ?? 4, args.fit.draws ?? 1000];
+    if (own.thinnedDraws > chains * draws) {
+      throw new HetfxError(
+        `Option --thinned-draws ${own.thinnedDraws}${
+          argv.some((a) => a.startsWith("--thinned-draws")) ? "" : " (the default)"
+        } exceeds the ${chains * draws} posterior draws of each fit (--chains ${chains} × ` +
+          `--draws ${draws}); give --thinned-draws ${chains * draws} or less, or more --chains ` +
+          "or --draws.",
+      );
     }
     if (args.out !== undefined) {
       await checkOutPath(args.out, { input: args.data, force: args.force });
