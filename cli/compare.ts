@@ -83,6 +83,12 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
     );
   }
+  if (v.force && v.out === undefined) {
+    throw new HetfxError(
+      "Option --force only applies with --out (it lets --out replace an existing file); add " +
+        "--out FILE or leave --force out.",
+    );
+  }
   if (v.out !== undefined) await checkOutPath(v.out, { input: v.data, force: v.force });
   const table = await loadTomzWeeks(v.data);
   const result = await compare(tomzWeeksModel(table), {

@@ -358,6 +358,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (Number.isInteger(c) && Number.isInteger(d) && c >= 1 && d >= 1) {
     checkDrawMemory(c, d, 1, { chains: "--chains", draws: "--draws" });
   }
+  refuseIgnored(v);
   const chains = wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
   return {
@@ -384,6 +385,29 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     aggregated: v.aggregated ?? false,
     fit: fitFlags(v, chains, draws),
   };
+}
+
+/** Refuse an option that would be ignored with the others given (no option is dropped silently). */
+function refuseIgnored(v: ReturnType<typeof readArgs>["values"]): void {
+  if (v.force && v.out === undefined) {
+    throw new HetfxError(
+      "Option --force only applies with --out (it lets --out replace an existing file); add " +
+        "--out FILE or leave --force out.",
+    );
+  }
+  if (v.aggregated && v.engine === "duckdb") {
+    throw new HetfxError(
+      "Option --engine duckdb does not apply with --aggregated: the aggregate is read as it is " +
+        "(its query ran where the data live); leave one of them out.",
+    );
+  }
+  if (v.aggregated && v["drop-missing"]) {
+    throw new HetfxError(
+      "Option --drop-missing does not apply with --aggregated: an aggregate's rows are keys, " +
+        "not data rows; leave incomplete rows out where the aggregate is computed (deno task " +
+        "sql --drop-missing) and leave --drop-missing out here.",
+    );
+  }
 }
 
 const RECODES: Record<string, (t: Table) => Table> = {

@@ -134,6 +134,18 @@ export async function main(argv: string[]): Promise<number> {
         "Option --run runs the DuckDB query: give --out FILE (and no other --dialect).",
       );
     }
+    if (v.out !== undefined && !v.run) {
+      throw new HetfxError(
+        "Option --out only applies with --run (the query is printed on standard output; " +
+          "redirect it, e.g. > agg.sql); add --run to write the aggregate, or leave --out out.",
+      );
+    }
+    if (v.force && v.out === undefined) {
+      throw new HetfxError(
+        "Option --force only applies with --out (it lets --out replace an existing file); add " +
+          "--run --out FILE or leave --force out.",
+      );
+    }
     const data = positionals[0];
     if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;

@@ -293,3 +293,31 @@ Deno.test("sql: a missing file is refused; a table name is quoted by the user or
   const query = await runSql("SELECT * FROM t WHERE y/2 > 0", "--formula", GAUSSIAN);
   assert.match(query.out, /FROM \(SELECT \* FROM t WHERE y\/2 > 0\) AS hetfx_source/);
 });
+
+Deno.test("options that would be ignored are refused: sql --out without --run, --force without --out, fit --aggregated with --engine duckdb or --drop-missing", async () => {
+  for (
+    const [flags, message] of [
+      [["--out", `${dir}/x.csv`], /--out only applies with --run/],
+      [["--force"], /--force only applies with --out/],
+    ] as const
+  ) {
+    const r = await runSql(csv, "--formula", FORMULA, ...flags);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, message);
+    assert.doesNotMatch(r.out, /SELECT/);
+  }
+  const agg = `${dir}/agg_ignored.csv`;
+  assert.equal((await runSql(csv, "--formula", FORMULA, "--run", "--out", agg)).code, 0);
+  for (
+    const [flags, message] of [
+      [["--engine", "duckdb"], /--engine duckdb does not apply with --aggregated/],
+      [["--drop-missing"], /--drop-missing does not apply with --aggregated.*sql --drop-missing/],
+      [["--force"], /--force only applies with --out/],
+    ] as const
+  ) {
+    const r = await runFitCli([agg, "--aggregated", "--formula", FORMULA, "--dry-run", ...flags]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stdout, /Model checked/);
+  }
+});
