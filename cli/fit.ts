@@ -12,13 +12,14 @@ import {
   flagOptions,
   joinNegativeValues,
   nonEmpty,
+  optionError,
   realNumber,
   refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "./_args.ts";
 import { parseArgs } from "node:util";
-import { closestName, HetfxError } from "../lib/errors.ts";
+import { HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
 import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
@@ -277,13 +278,14 @@ function readArgs(argv: string[], usage: string) {
       tokens: true,
     });
   } catch (error) {
-    const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
-    if (unknown === undefined) throw new HetfxError(`${(error as Error).message}\n\n${usage}`);
-    const close = closestName(unknown, [...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
-    throw new HetfxError(
-      `Unknown option --${unknown}${close === undefined ? "" : `; did you mean --${close}?`}` +
-        `\n\n${usage}`,
-    );
+    // The options of fit and of the command whose usage this is (sbc's --sims, say).
+    const known = [
+      ...new Set([
+        ...Object.keys(FIT_OPTIONS),
+        ...[...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]),
+      ]),
+    ];
+    throw optionError(error, known, /deno task (\w+)/.exec(usage)?.[1] ?? "fit");
   }
   refuseRepeated(parsed.tokens, FIT_OPTIONS);
   return parsed;

@@ -6,7 +6,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { HetfxError } from "../lib/errors.ts";
-import { nonEmpty, refuseRepeated, wholeNumber } from "./_args.ts";
+import { nonEmpty, optionError, refuseRepeated, wholeNumber } from "./_args.ts";
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import {
@@ -101,7 +101,13 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: "string", default: "1" },
       help: { type: "boolean" },
     } as const;
-    const { values, tokens } = parseArgs({ args: argv, options, tokens: true });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options, tokens: true });
+    } catch (error) {
+      throw optionError(error, Object.keys(options), "replicate");
+    }
+    const { values, tokens } = parsed;
     refuseRepeated(tokens, options);
     if (values.help) {
       console.log(USAGE);

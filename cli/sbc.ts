@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(SBC_USAGE);
       return 0;
     }
-    const args = parseCli(own.rest);
+    const args = parseCli(own.rest, SBC_USAGE);
     if (args === "help") {
       console.log(SBC_USAGE);
       return 0;

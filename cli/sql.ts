@@ -12,7 +12,14 @@
 import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
-import { columnList, flagOptions, nonEmpty, refuseRepeated, stringOptions } from "./_args.ts";
+import {
+  columnList,
+  flagOptions,
+  nonEmpty,
+  optionError,
+  refuseRepeated,
+  stringOptions,
+} from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
@@ -105,12 +112,13 @@ export async function main(argv: string[]): Promise<number> {
       ...flagOptions("drop-missing", "run", "force", "help"),
       factor: { type: "string", multiple: true },
     } as const;
-    const { values: v, positionals, tokens } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options,
-      tokens: true,
-    });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
+    } catch (error) {
+      throw optionError(error, Object.keys(options), "sql");
+    }
+    const { values: v, positionals, tokens } = parsed;
     refuseRepeated(tokens, options);
     if (v.help) {
       console.log(USAGE);
@@ -210,9 +218,6 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (error instanceof TypeError && /option/i.test(error.message)) {
-      return reportUserError(new HetfxError(`${error.message}\n\n${USAGE}`));
-    }
     return reportUserError(error);
   } finally {
     if (con !== undefined) closeDuckDB(con);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { main } from "../../cli/sql.ts";
 import { closeDuckDB, connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
-import { QUICK_SAMPLING, runFitCli } from "../_fit_cli.ts";
+import { QUICK_SAMPLING, runCli, runFitCli } from "../_fit_cli.ts";
 import { getColumn, labelAt } from "../../lib/data/table.ts";
 import { simulatedTable } from "../model/_fixtures.ts";
 
@@ -320,4 +320,32 @@ Deno.test("options that would be ignored are refused: sql --out without --run, -
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stdout, /Model checked/);
   }
+});
+
+Deno.test("every command's unknown option gets a did-you-mean and its own --help", async () => {
+  const sql = await runSql(csv, "--formula", FORMULA, "--dialec", "postgres");
+  assert.equal(sql.code, 2);
+  assert.equal(
+    sql.out,
+    "Error: Unknown option --dialec; did you mean --dialect? See deno task sql --help for its options.",
+  );
+  const sbc = await runCli("sbc.ts", [csv, "--formula", FORMULA, "--sim", "3"]);
+  assert.equal(sbc.code, 2);
+  assert.match(
+    sbc.stderr,
+    /^Error: Unknown option --sim; did you mean --sims\? See deno task sbc --help/,
+  );
+  assert.doesNotMatch(sbc.stderr, /deno task fit/);
+  const replicate = await runCli("replicate.ts", ["--chains", "2"]);
+  assert.equal(replicate.code, 2);
+  assert.match(
+    replicate.stderr,
+    /^Error: Unknown option --chains\. See deno task replicate --help/,
+  );
+  const fit = await runFitCli([csv, "--formula", FORMULA, "--chain", "2"]);
+  assert.match(
+    fit.stderr,
+    /^Error: Unknown option --chain; did you mean --chains\? See deno task fit/,
+  );
+  for (const r of [sbc, replicate, fit]) assert.equal(r.stderr.trim().split("\n").length, 1);
 });
