@@ -5,7 +5,7 @@
  * an option that takes a value may be given once unless it is repeatable (parseArgs would keep
  * the last silently).
  */
-import { HetfxError } from "../lib/errors.ts";
+import { closestName, HetfxError } from "../lib/errors.ts";
 
 /**
  * Join `--name -1` into `--name=-1` for the given value-taking options, so that a negative
@@ -241,4 +241,44 @@ export function refuseRepeated(
     }
     values.set(token.name, token.value);
   }
+}
+
+/**
+ * node:util parseArgs's error for an unknown or malformed option, as one paragraph for
+ * `deno task <command>`: an unknown option gets the closest of the `known` names (did you
+ * mean), a missing value says so, and each ends with the command's --help. Other errors are
+ * returned as they are.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "node:util";
+ * import { optionError } from "./_args.ts";
+ * try {
+ *   parseArgs({ args: ["--dialec", "x"], options: { dialect: { type: "string" } } });
+ * } catch (e) {
+ *   const message = String(optionError(e, ["dialect"], "sql"));
+ *   console.assert(message.includes("Unknown option --dialec; did you mean --dialect?"));
+ * }
+ * ```
+ */
+export function optionError(error: unknown, known: readonly string[], command: string): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS")) return error;
+  const hint = `See deno task ${command} --help for its options.`;
+  const message = (error as Error).message;
+  const unknown = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
+  if (unknown !== undefined) {
+    const close = closestName(unknown.replace(/^-+/, "").split("=")[0], known);
+    return new HetfxError(
+      `Unknown option ${unknown}${
+        close === undefined ? "." : `; did you mean --${close}?`
+      } ${hint}`,
+    );
+  }
+  const missing = /^Option '(-[^' ]*)[^']*' argument missing/.exec(message)?.[1];
+  if (missing !== undefined) {
+    const name = missing.replace(/^-+/, "");
+    return new HetfxError(`Option --${name} needs a value, e.g. --${name}=VALUE. ${hint}`);
+  }
+  return new HetfxError(`${message.replace(/\.?$/, ".")} ${hint}`);
 }

@@ -17,8 +17,8 @@ export interface OutPathOptions {
 }
 
 /**
- * Refuse an --out path that cannot be written before any sampling is spent: its folder must
- * exist, the path must not be a folder or a device, it must not be the data file
+ * Refuse an --out path that cannot be written before any sampling is spent: not "-" (standard
+ * output, which the commands do not write to), its folder must exist, the path must not be a folder or a device, it must not be the data file
  * `options.input` (which --out would overwrite with JSON), and an existing file must be empty or
  * a result hetfx wrote, unless `options.force`.
  *
@@ -31,6 +31,12 @@ export interface OutPathOptions {
 export async function checkOutPath(out: string, options: OutPathOptions = {}): Promise<void> {
   const { input, force = false, example = "result.json" } = options;
   if (out.trim() === "") throw new HetfxError(`Option --out needs a file name, e.g. ${example}.`);
+  if (out.trim() === "-") {
+    throw new HetfxError(
+      `Option --out - would write a file named "-": the result is not written to standard ` +
+        `output; give a file name, e.g. --out ${example}.`,
+    );
+  }
   if (/^\/dev\//.test(resolve(out))) {
     throw new HetfxError(
       `Cannot write --out ${out}: it is a device, not a file; give a file name, e.g. ` +

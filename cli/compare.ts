@@ -8,12 +8,12 @@
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { parseArgs } from "node:util";
-import { flagOptions, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
+import { flagOptions, optionError, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
-import { buildModel, inCliTerms, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
+import { buildModel, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -73,17 +73,24 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
     ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
     ...flagOptions("no-progress", "force"),
   };
-  const { values: v, positionals, tokens } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options,
-    tokens: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
+  } catch (error) {
+    throw optionError(error, Object.keys(options), "compare");
+  }
+  const { values: v, positionals, tokens } = parsed;
   refuseRepeated(tokens, options);
   if (positionals.length > 0) {
     throw new HetfxError(
       `Missing --formula: with a data file (${positionals.join(", ")}), give the model, e.g. ` +
         `--formula "y ~ 1 + treat + (1 + treat | g)".\n\n${USAGE}`,
+    );
+  }
+  if (v.force && v.out === undefined) {
+    throw new HetfxError(
+      "Option --force only applies with --out (it lets --out replace an existing file); add " +
+        "--out FILE or leave --force out.",
     );
   }
   if (v.out !== undefined) await checkOutPath(v.out, { input: v.data, force: v.force });
@@ -119,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
 }
 

@@ -4,7 +4,7 @@
  * (README, "JSON output").
  * Bad input exits with status 2 and the HetfxError message, never a stack trace.
  */
-import { reportUserError } from "./_errors.ts";
+import { inCliText, reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import {
   choice,
@@ -12,13 +12,14 @@ import {
   flagOptions,
   joinNegativeValues,
   nonEmpty,
+  optionError,
   realNumber,
   refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "./_args.ts";
 import { parseArgs } from "node:util";
-import { closestName, HetfxError } from "../lib/errors.ts";
+import { HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
 import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
@@ -278,13 +279,14 @@ function readArgs(argv: string[], usage: string) {
       tokens: true,
     });
   } catch (error) {
-    const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
-    if (unknown === undefined) throw new HetfxError(`${(error as Error).message}\n\n${usage}`);
-    const close = closestName(unknown, [...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
-    throw new HetfxError(
-      `Unknown option --${unknown}${close === undefined ? "" : `; did you mean --${close}?`}` +
-        `\n\n${usage}`,
-    );
+    // The options of fit and of the command whose usage this is (sbc's --sims, say).
+    const known = [
+      ...new Set([
+        ...Object.keys(FIT_OPTIONS),
+        ...[...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]),
+      ]),
+    ];
+    throw optionError(error, known, /deno task (\w+)/.exec(usage)?.[1] ?? "fit");
   }
   refuseRepeated(parsed.tokens, FIT_OPTIONS);
   return parsed;
@@ -359,6 +361,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   if (Number.isInteger(c) && Number.isInteger(d) && c >= 1 && d >= 1) {
     checkDrawMemory(c, d, 1, { chains: "--chains", draws: "--draws" });
   }
+  refuseIgnored(v);
   const chains = wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
   return {
@@ -385,6 +388,29 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     aggregated: v.aggregated ?? false,
     fit: fitFlags(v, chains, draws),
   };
+}
+
+/** Refuse an option that would be ignored with the others given (no option is dropped silently). */
+function refuseIgnored(v: ReturnType<typeof readArgs>["values"]): void {
+  if (v.force && v.out === undefined) {
+    throw new HetfxError(
+      "Option --force only applies with --out (it lets --out replace an existing file); add " +
+        "--out FILE or leave --force out.",
+    );
+  }
+  if (v.aggregated && v.engine === "duckdb") {
+    throw new HetfxError(
+      "Option --engine duckdb does not apply with --aggregated: the aggregate is read as it is " +
+        "(its query ran where the data live); leave one of them out.",
+    );
+  }
+  if (v.aggregated && v["drop-missing"]) {
+    throw new HetfxError(
+      "Option --drop-missing does not apply with --aggregated: an aggregate's rows are keys, " +
+        "not data rows; leave incomplete rows out where the aggregate is computed (deno task " +
+        "sql --drop-missing) and leave --drop-missing out here.",
+    );
+  }
 }
 
 const RECODES: Record<string, (t: Table) => Table> = {
@@ -734,63 +760,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return partial ? 130 : 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
-}
-
-/** Library option names and the flags that set them. */
-const FLAGS: Record<string, string> = {
-  chains: "--chains",
-  warmup: "--warmup",
-  draws: "--draws",
-  seed: "--seed",
-  adaptDelta: "--adapt-delta",
-  maxTreedepth: "--max-treedepth",
-  metric: "--metric",
-  backend: "--backend",
-  parameterization: "--parameterization",
-  sdScale: "--sd-scale",
-};
-
-/**
- * A library error worded for the command line: option names become flags, and the advice to
- * call loadTable with dropMissing, factors or encoding becomes --drop-missing, --factor or
- * --encoding.
- */
-export function inCliTerms(error: unknown): unknown {
-  if (!(error instanceof HetfxError)) return error;
-  const message = inCliText(
-    error.message
-      .replace(
-        /\boption (\w+) = /,
-        (all, name: string) => Object.hasOwn(FLAGS, name) ? `${FLAGS[name]} ` : all,
-      )
-      .replace(
-        /Drop incomplete rows first: loadTable\(source, \{ dropMissing: true \}\)[^]*$/,
-        "Rerun with --drop-missing to drop the rows with a missing value in the model's " +
-          "columns (they are counted and reported), or fill those values in.",
-      )
-      // --drop-missing already looks at the model's columns only.
-      .replace(/, and if some are not model columns, drop missing values only in[^]*$/, ".")
-      .replace(
-        /loadTable\((?:source|path), \{ factors: \["([^"]*)"\] \}\)/g,
-        (_all, name: string) => `rerun with --factor ${name}`,
-      )
-      .replace(
-        /loadTable\((?:source|path), \{ encoding: "([^"]*)" \}\)/g,
-        (_all, name: string) => `--encoding ${name}`,
-      )
-      .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
-      .replace(/option `factors`/g, "--factor")
-      .replace(/option `encoding`/g, "--encoding"),
-  );
-  return message === error.message ? error : new HetfxError(message);
-}
-
-/** Advice in text (warnings, messages) that names sampler options, worded as flags. */
-export function inCliText(text: string): string {
-  return text.replace(/\badaptDelta\b/g, "--adapt-delta")
-    .replace(/\bmaxTreedepth\b/g, "--max-treedepth");
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

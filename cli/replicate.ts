@@ -5,7 +5,8 @@
  * paper's numbers next to ours.
  */
 import { reportUserError } from "./_errors.ts";
-import { nonEmpty, refuseRepeated, wholeNumber } from "./_args.ts";
+import { HetfxError } from "../lib/errors.ts";
+import { nonEmpty, optionError, refuseRepeated, wholeNumber } from "./_args.ts";
 import { parseArgs } from "node:util";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import {
@@ -69,6 +70,28 @@ paper's priors and sampler settings, and writes Figures 1-3 (PNG and SVG), the f
 result.json and the paper's numbers beside ours as results.md into the --out-dir folder (its
 files of those names are replaced). Exit status: 0 done, 2 bad input, 1 internal error.`;
 
+/**
+ * Create the --out-dir folder (and its parents) before anything is fitted; a path that is a
+ * file, or a folder that cannot be made, is refused in words.
+ */
+export async function makeOutDir(outDir: string): Promise<void> {
+  const refuse = (why: string) =>
+    new HetfxError(
+      `Cannot write to --out-dir ${outDir}: ${why}; give a folder, e.g. --out-dir out/replicate.`,
+    );
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.NotADirectory) {
+      throw refuse("it (or a folder above it) is a file, not a folder");
+    }
+    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+      throw refuse("permission denied");
+    }
+    throw refuse((error as Error).message.replace(/,? run again with[^]*$/, ""));
+  }
+}
+
 /** Run the replication; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -78,7 +101,13 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: "string", default: "1" },
       help: { type: "boolean" },
     } as const;
-    const { values, tokens } = parseArgs({ args: argv, options, tokens: true });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options, tokens: true });
+    } catch (error) {
+      throw optionError(error, Object.keys(options), "replicate");
+    }
+    const { values, tokens } = parsed;
     refuseRepeated(tokens, options);
     if (values.help) {
       console.log(USAGE);
@@ -87,13 +116,13 @@ export async function main(argv: string[]): Promise<number> {
     nonEmpty("out-dir", values["out-dir"], "out/replicate");
     const seed = wholeNumber("seed", values.seed, -MAX, MAX)!;
     const outDir = values["out-dir"]!;
+    await makeOutDir(outDir);
     const table = await loadTomzWeeks(values.data);
     console.log(
       "Fitting the paper's Tomz & Weeks model (4 chains × 1000 + 1000, adapt_delta 0.95)…",
     );
     const fit = await tomzWeeksModel(table).fit({ ...PAPER_SAMPLER, seed });
     console.log(formatFitSummary(fit));
-    await Deno.mkdir(outDir, { recursive: true });
     const figures = {
       figure1_coefficients: fit.plot.coefficients({
         title: "Figure 1: what predicts the alliance effect (λ)",

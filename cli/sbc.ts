@@ -7,7 +7,7 @@
  */
 import { HetfxError } from "../lib/errors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
-import { buildModel, inCliTerms, parseCli, refuseFitOnly } from "./fit.ts";
+import { buildModel, parseCli, refuseFitOnly } from "./fit.ts";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
@@ -19,7 +19,8 @@ Simulation-based calibration on the data file's design (its outcome is replaced 
 simulated from the prior). Takes deno task fit's --formula, --family, --prior and sampler
 options, and:
   --sims N              simulated data sets (default 100)
-  --thinned-draws L     posterior draws ranked per fit (default 99: ranks 0…99)
+  --thinned-draws L     posterior draws ranked per fit, at most chains × draws (default 99:
+                        ranks 0…99)
   --workers W           simulations fitted in parallel threads (default: CPU cores)
   --out FILE            write the result as JSON; an existing file is replaced only when
                         empty or a result hetfx wrote
@@ -84,10 +85,21 @@ export async function main(argv: string[]): Promise<number> {
       console.log(SBC_USAGE);
       return 0;
     }
-    const args = parseCli(own.rest);
+    const args = parseCli(own.rest, SBC_USAGE);
     if (args === "help") {
       console.log(SBC_USAGE);
       return 0;
+    }
+    // Ranks among more thinned draws than a fit has would repeat draws (ranks in steps).
+    const [chains, draws] = [args.fit.chains ?? 4, args.fit.draws ?? 1000];
+    if (own.thinnedDraws > chains * draws) {
+      throw new HetfxError(
+        `Option --thinned-draws ${own.thinnedDraws}${
+          argv.some((a) => a.startsWith("--thinned-draws")) ? "" : " (the default)"
+        } exceeds the ${chains * draws} posterior draws of each fit (--chains ${chains} × ` +
+          `--draws ${draws}); give --thinned-draws ${chains * draws} or less, or more --chains ` +
+          "or --draws.",
+      );
     }
     if (args.out !== undefined) {
       await checkOutPath(args.out, { input: args.data, force: args.force });
@@ -145,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    return reportUserError(inCliTerms(error));
+    return reportUserError(error);
   }
 }
 

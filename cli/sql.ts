@@ -12,7 +12,14 @@
 import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
-import { columnList, flagOptions, nonEmpty, refuseRepeated, stringOptions } from "./_args.ts";
+import {
+  columnList,
+  flagOptions,
+  nonEmpty,
+  optionError,
+  refuseRepeated,
+  stringOptions,
+} from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
@@ -43,7 +50,9 @@ export const USAGE =
                      found by DuckDB (default: none)
   --table NAME       the name the query reads from (default: the file as DuckDB reads it, or
                      TABLE)
-  --drop-missing     with --run: leave out rows with missing values (default: refuse them)
+  --drop-missing     leave out rows with missing values in the model's columns (default: the
+                     query keeps them with n NULL, which fit --aggregated refuses; --run
+                     refuses them)
   --run              run the query in DuckDB and write its result (needs --out)
   --out FILE         with --run: the aggregate as CSV, for deno task fit --aggregated (an
                      existing file only when empty or an aggregate hetfx wrote)
@@ -60,6 +69,39 @@ function toCsv(columns: Record<string, string[]>): string {
   return lines.join("\n") + "\n";
 }
 
+/** A name that looks like a file rather than a table: a folder in it, or a data file's ending. */
+const PATH_LIKE = /\/|\\|\.(csv|tsv)(\.gz)?$|\.parquet$/i;
+
+/** One part of a table name: a plain SQL identifier, or one quoted with "…" or `…`. */
+const NAME_PART = /^(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"|`(?:[^`]|``)+`)$/;
+/** BigQuery's project ids may hold hyphens unquoted (my-project.dataset.table). */
+const BIGQUERY_PART = /^(?:[A-Za-z_][A-Za-z0-9_-]*|`(?:[^`]|``)+`)$/;
+
+/**
+ * Refuse a table `name` (the data argument or --table, `what`) that the query could not read
+ * as written: a SELECT query is kept as it is; otherwise each dot-separated part must be an SQL
+ * identifier or quoted (BigQuery's `dialect` allows hyphens), so that `FROM my table` is never
+ * printed.
+ *
+ * @example
+ * ```ts
+ * import { checkTableName } from "./sql.ts";
+ * checkTableName("warehouse.rows", "The table"); // fine
+ * checkTableName('"my table"', "The table"); // quoted: fine
+ * ```
+ */
+export function checkTableName(name: string, what: string, dialect?: SqlDialect): void {
+  if (/^\s*(select|with)\b/i.test(name)) return;
+  const parts = name.match(/"(?:[^"]|"")*"|`(?:[^`]|``)*`|[^.]+|(?<=\.)(?=\.|$)|^(?=\.)/g) ?? [];
+  const part = dialect === "bigquery" ? BIGQUERY_PART : NAME_PART;
+  if (parts.length > 0 && parts.every((p) => part.test(p) || NAME_PART.test(p))) return;
+  throw new HetfxError(
+    `${what} "${name}" is not an SQL table name: a name with spaces or other characters must ` +
+      `be quoted as your engine quotes it, e.g. '"${name.replaceAll('"', '""')}"' (or with ` +
+      "backticks for BigQuery and Spark); a data file must exist.",
+  );
+}
+
 /** Run the CLI; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   // The DuckDB connection, closed when the command ends (closeDuckDB).
@@ -70,12 +112,13 @@ export async function main(argv: string[]): Promise<number> {
       ...flagOptions("drop-missing", "run", "force", "help"),
       factor: { type: "string", multiple: true },
     } as const;
-    const { values: v, positionals, tokens } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options,
-      tokens: true,
-    });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
+    } catch (error) {
+      throw optionError(error, Object.keys(options), "sql");
+    }
+    const { values: v, positionals, tokens } = parsed;
     refuseRepeated(tokens, options);
     if (v.help) {
       console.log(USAGE);
@@ -99,10 +142,30 @@ export async function main(argv: string[]): Promise<number> {
         "Option --run runs the DuckDB query: give --out FILE (and no other --dialect).",
       );
     }
+    if (v.out !== undefined && !v.run) {
+      throw new HetfxError(
+        "Option --out only applies with --run (the query is printed on standard output; " +
+          "redirect it, e.g. > agg.sql); add --run to write the aggregate, or leave --out out.",
+      );
+    }
+    if (v.force && v.out === undefined) {
+      throw new HetfxError(
+        "Option --force only applies with --out (it lets --out replace an existing file); add " +
+          "--run --out FILE or leave --force out.",
+      );
+    }
     const data = positionals[0];
     if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;
     const isFile = await Deno.stat(data).then(() => true, () => false);
+    if (!isFile && PATH_LIKE.test(data) && !/^\s*(select|with)\b/i.test(data)) {
+      throw new HetfxError(
+        `Cannot read "${data}": no such file. Give a data file that exists (.csv, .tsv, ` +
+          ".parquet), a table name or a SELECT query.",
+      );
+    }
+    if (!isFile) checkTableName(data, "The table", dialect);
+    if (v.table !== undefined) checkTableName(v.table, "Option --table", dialect);
     const declared = columnList("factor", v.factor) ?? [];
     let table;
     let source = v.table ?? data;
@@ -134,7 +197,8 @@ export async function main(argv: string[]): Promise<number> {
       ]),
     ];
     if (!v.run) {
-      console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors }));
+      const dropMissing = v["drop-missing"] ?? false;
+      console.log(sufficientStatisticsSQL(spec, { table: source, dialect, factors, dropMissing }));
       return 0;
     }
     con ??= await connectDuckDB();
@@ -154,9 +218,6 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (error instanceof TypeError && /option/i.test(error.message)) {
-      return reportUserError(new HetfxError(`${error.message}\n\n${USAGE}`));
-    }
     return reportUserError(error);
   } finally {
     if (con !== undefined) closeDuckDB(con);

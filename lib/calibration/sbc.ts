@@ -8,6 +8,7 @@
  * Calibrated inference gives uniform ranks.
  */
 import { HetfxError } from "../errors.ts";
+import { FIT_DEFAULTS } from "../fit/options.ts";
 import type { Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { SamplingCancelled } from "../sampler/cancellation.ts";
@@ -32,7 +33,10 @@ export interface SbcOptions {
   sims?: number;
   /** Seed of the whole run: simulation s uses streams keyed by (seed, s). */
   seed?: number;
-  /** Posterior draws kept per fit for ranking (default 99: ranks 0…99). */
+  /**
+   * Posterior draws kept per fit for ranking (default 99: ranks 0…99); at most the fit's
+   * chains × draws.
+   */
   thinnedDraws?: number;
   /** Bins of the rank histogram and chi-square test (default 10; should divide thinnedDraws + 1). */
   bins?: number;
@@ -113,6 +117,17 @@ export async function sbc(
   }
   if (!Number.isInteger(L) || L < 1) {
     throw new HetfxError(`sbc: thinnedDraws must be a positive integer (got ${L}).`);
+  }
+  // Each rank counts L of a fit's chains × draws posterior draws: with more L than draws, some
+  // draws are counted twice and the ranks are not uniform even for a calibrated model.
+  const chains = options.fit?.chains ?? FIT_DEFAULTS.chains;
+  const draws = options.fit?.draws ?? FIT_DEFAULTS.draws;
+  if (Number.isInteger(chains) && Number.isInteger(draws) && L > chains * draws) {
+    throw new HetfxError(
+      `sbc: thinnedDraws ${L} exceeds the ${chains * draws} posterior draws of each fit ` +
+        `(chains ${chains} × draws ${draws}); give thinnedDraws ≤ ${chains * draws}, or more ` +
+        "chains or draws.",
+    );
   }
   const workers = options.workers ?? navigator.hardwareConcurrency ?? 1;
   if (!Number.isInteger(workers) || workers < 1) {

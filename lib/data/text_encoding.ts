@@ -80,14 +80,11 @@ export function decodeText(
   const bom = byteOrderMark(bytes);
   const chosen = bom ?? encoding ?? "utf-8";
   if (chosen === "utf-8") {
-    const bad = firstInvalidUtf8(bytes);
-    if (bad >= 0) {
-      const line = 1 + bytes.subarray(0, bad).filter((b) => b === 0x0a).length;
-      const utf16 = looksUtf16(bytes);
+    const bad = utf8Problem(bytes);
+    if (bad !== undefined) {
+      const utf16 = bad.utf16;
       throw new HetfxError(
-        `${context} is not valid UTF-8 text (line ${line} has the byte 0x${
-          bytes[bad].toString(16).toUpperCase().padStart(2, "0")
-        })` +
+        `${context} is not valid UTF-8 text (line ${bad.line} has the byte ${bad.byte})` +
           (utf16 === undefined
             ? `; it is probably Latin-1 or Windows-1252 (as Excel and older R save): read it ` +
               `with loadTable(path, { encoding: "latin1" }), or save it as UTF-8.`
@@ -109,6 +106,58 @@ export function decodeText(
   }
   // TextDecoder drops a byte-order mark that matches its encoding.
   return new TextDecoder(chosen).decode(bytes);
+}
+
+/** Where bytes stop being UTF-8: the line (1-based), the byte (0xE9), and UTF-16's look. */
+export interface Utf8Problem {
+  line: number;
+  byte: string;
+  /** The bytes look like UTF-16 without a byte-order mark. */
+  utf16?: "utf-16le" | "utf-16be";
+}
+
+/**
+ * The first byte of `bytes` that breaks UTF-8, or undefined when all are valid. With `partial`
+ * (the first part of a file), a sequence cut off at the end is not counted.
+ *
+ * @example
+ * ```ts
+ * import { utf8Problem } from "./text_encoding.ts";
+ * console.assert(utf8Problem(new Uint8Array([0x61, 0x0a, 0xe9]))?.line === 2);
+ * console.assert(utf8Problem(new Uint8Array([0x61, 0xc3]), true) === undefined);
+ * ```
+ */
+export function utf8Problem(bytes: Uint8Array, partial = false): Utf8Problem | undefined {
+  let bad = firstInvalidUtf8(bytes);
+  // A multi-byte character cut by the end of a partial read is not an error.
+  if (partial && bad >= bytes.length - 3 && bad >= 0) {
+    const rest = bytes.subarray(bad);
+    const need = rest[0] >= 0xf0 ? 4 : rest[0] >= 0xe0 ? 3 : rest[0] >= 0xc2 ? 2 : 0;
+    if (need > rest.length && rest.subarray(1).every((b) => (b & 0xc0) === 0x80)) bad = -1;
+  }
+  if (bad < 0) return undefined;
+  const utf16 = looksUtf16(bytes);
+  return {
+    line: 1 + bytes.subarray(0, bad).filter((b) => b === 0x0a).length,
+    byte: `0x${bytes[bad].toString(16).toUpperCase().padStart(2, "0")}`,
+    ...(utf16 === undefined ? {} : { utf16 }),
+  };
+}
+
+/**
+ * "utf-16le" or "utf-16be" when the bytes start with that byte-order mark, or look like it
+ * without one (zero bytes in every other position), else undefined.
+ *
+ * @example
+ * ```ts
+ * import { utf16Encoding } from "./text_encoding.ts";
+ * console.assert(utf16Encoding(new Uint8Array([0x79, 0, 0x2c, 0, 0x78, 0])) === "utf-16le");
+ * ```
+ */
+export function utf16Encoding(bytes: Uint8Array): "utf-16le" | "utf-16be" | undefined {
+  const bom = byteOrderMark(bytes);
+  if (bom === "utf-16le" || bom === "utf-16be") return bom;
+  return bom === undefined ? looksUtf16(bytes) : undefined;
 }
 
 function byteOrderMark(bytes: Uint8Array): TextEncodingName | undefined {

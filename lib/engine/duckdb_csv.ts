@@ -18,6 +18,7 @@ import {
 } from "../data/csv.ts";
 import { CSV_CELLS, type CsvColumnCounts, csvColumnKind } from "../data/csv_column_kind.ts";
 import { headerOnlyError, optionColumnError } from "../data/load_table.ts";
+import { utf16Encoding, utf8Problem } from "../data/text_encoding.ts";
 import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
 /** Run one query and return its result's columns. */
@@ -70,7 +71,13 @@ export function checkFactorsPresent(
 /** The header line of the file must end within this many bytes. */
 const HEADER_BYTES = 1 << 20;
 
-/** The text of the file's first record (the header), read without reading the rest. */
+/** Bytes at the file's start checked to be UTF-8 (DuckDB reads nothing else), header included. */
+const SAMPLE_BYTES = 1 << 16;
+
+/**
+ * The text of the file's first record (the header), read without reading the rest; the header
+ * and the first {@link SAMPLE_BYTES} must be UTF-8 ({@link checkUtf8}).
+ */
 async function headerText(path: string): Promise<string> {
   let file: Deno.FsFile;
   try {
@@ -85,26 +92,72 @@ async function headerText(path: string): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let quoted = false;
+  let headerEnd = -1;
+  let done = false;
   try {
-    while (size < HEADER_BYTES) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      let end = -1;
-      for (let i = 0; i < value.length && end < 0; i++) {
-        if (value[i] === 0x22) quoted = !quoted;
-        else if (!quoted && (value[i] === 0x0a || value[i] === 0x0d)) end = i;
+    while (size < HEADER_BYTES && (headerEnd < 0 || size < SAMPLE_BYTES)) {
+      const read = await reader.read();
+      if (read.done) {
+        done = true;
+        break;
       }
-      chunks.push(end < 0 ? value : value.subarray(0, end));
+      const value = read.value;
+      for (let i = 0; i < value.length && headerEnd < 0; i++) {
+        if (value[i] === 0x22) quoted = !quoted;
+        else if (!quoted && (value[i] === 0x0a || value[i] === 0x0d)) headerEnd = size + i;
+      }
+      chunks.push(value);
       size += value.length;
-      if (end >= 0) return new TextDecoder().decode(concat(chunks));
     }
   } finally {
     await reader.cancel();
   }
-  if (size < HEADER_BYTES) return new TextDecoder().decode(concat(chunks));
+  const bytes = concat(chunks);
+  checkUtf8(bytes, path, !done);
+  if (headerEnd >= 0) return new TextDecoder().decode(bytes.subarray(0, headerEnd));
+  if (done) return new TextDecoder().decode(bytes);
   throw new HetfxError(
     `Cannot read CSV: the header line of "${path}" does not end within its first MiB; check ` +
       "for an unterminated quote in it.",
+  );
+}
+
+/**
+ * Refuse a file whose first `bytes` are not UTF-8 (UTF-16, or Latin-1 and the like), which
+ * DuckDB would misread or fail on, with the in-memory loader's words and the fix: convert it,
+ * or read it in memory in its encoding. `partial`: the bytes are the file's first part.
+ *
+ * @example
+ * ```ts
+ * import { checkUtf8 } from "./duckdb_csv.ts";
+ * checkUtf8(new TextEncoder().encode("y,g\n1,café\n"), "d.csv"); // UTF-8: returns
+ * ```
+ */
+export function checkUtf8(bytes: Uint8Array, path: string, partial = false): void {
+  const utf16 = utf16Encoding(bytes);
+  const problem = utf16 === undefined ? utf8Problem(bytes, partial) : undefined;
+  if (utf16 === undefined && problem === undefined) return;
+  throw notUtf8Error(path, utf16 ?? problem?.utf16, problem);
+}
+
+/** The message for a file DuckDB cannot read as UTF-8 (see {@link checkUtf8}). */
+function notUtf8Error(
+  path: string,
+  utf16: "utf-16le" | "utf-16be" | undefined,
+  problem?: { line: number; byte?: string },
+): HetfxError {
+  const encoding = utf16 ?? "latin1";
+  const where = problem === undefined
+    ? ""
+    : ` (line ${problem.line}${problem.byte === undefined ? "" : ` has the byte ${problem.byte}`})`;
+  return new HetfxError(
+    `Cannot read "${path}" with DuckDB: it is not valid UTF-8 text${where}; it ${
+      utf16 === undefined
+        ? "is probably Latin-1 or Windows-1252 (as Excel and older R save)"
+        : `looks like ${utf16.toUpperCase()}`
+    }, and DuckDB reads UTF-8 only. Convert it to UTF-8 (e.g. iconv -f ${encoding} -t utf-8 ` +
+      `"${path}" > data_utf8.csv), or read it in memory: loadTable(path, { encoding: ` +
+      `"${encoding}" }).`,
   );
 }
 
@@ -381,6 +434,10 @@ export async function duckdbCsvColumns(
 export function csvReadError(message: string): HetfxError | undefined {
   const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
   if (line === undefined) return undefined;
+  if (/Invalid unicode/i.test(message)) {
+    const path = /^\s*file = (.+)$/m.exec(message)?.[1]?.trim() ?? "the CSV file";
+    return notUtf8Error(path, undefined, { line: Number(line) });
+  }
   const count = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
   if (count) return fieldCountError(Number(line), Number(count[2]), Number(count[1]));
   if (/unterminated quote/i.test(message)) {

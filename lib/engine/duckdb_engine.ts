@@ -218,10 +218,26 @@ async function run(
     }
     return await pending.readAll();
   } catch (error) {
-    const message = (error as Error).message;
+    const message = withoutStackTrace((error as Error).message);
     throw csvReadError(message) ??
       new HetfxError(`DuckDB could not run the query: ${message}\nQuery:\n${sql}`);
   }
+}
+
+/**
+ * A DuckDB error message without the stack trace of libduckdb's internals that some errors
+ * (INTERNAL Error) carry: it says nothing a user can act on.
+ *
+ * @example
+ * ```ts
+ * import { withoutStackTrace } from "./duckdb_engine.ts";
+ * const m = "INTERNAL Error: index 5\n\nStack Trace:\n\n/lib/libduckdb.so(+0x1) [0x7f]";
+ * console.assert(withoutStackTrace(m) === "INTERNAL Error: index 5");
+ * ```
+ */
+export function withoutStackTrace(message: string): string {
+  return message.replace(/\s*\n\s*Stack Trace:?\s*\n[^]*$/i, "")
+    .replace(/(\n\s*\S*libduckdb[^\n]*)+/g, "").trimEnd();
 }
 
 /** Column values as JavaScript numbers or strings (BIGINT, DECIMAL and the like converted). */

@@ -216,7 +216,11 @@ export function readAggregate(
     const bad = c.values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       throw new HetfxError(
-        `Aggregated data: column "${name}" has a missing or non-finite value in row ${bad + 1}.`,
+        `Aggregated data: column "${name}" has a missing or non-finite value in row ${bad + 1}` +
+          (name === "n"
+            ? " (the query of `deno task sql` leaves n empty for a key whose rows have missing " +
+              "values: leave those rows out with its --drop-missing, or fill them in)."
+            : "."),
       );
     }
     return c.values;

@@ -30,6 +30,12 @@ export interface SufficientStatisticsSqlOptions {
    * constants instead of computing them (an exact median holds every row).
    */
   outcomeMedianMad?: { median: number; mad: number };
+  /**
+   * Leave out rows with a missing value (NULL) in a used column (default true). False keeps
+   * them and makes `n` NULL for each key that has one, so that fitting the result refuses it
+   * rather than reading sums that skipped the NULLs.
+   */
+  dropMissing?: boolean;
 }
 
 const DOUBLE: Record<SqlDialect, string> = {
@@ -77,7 +83,8 @@ export function priorOutcomeSQL(kind: "identity" | "log", y: string): string {
 
 /**
  * The query (one statement) whose result is the model's aggregate: one row per key with `n` and
- * the sums of products, rows with a missing value in a used column left out.
+ * the sums of products, rows with a missing value in a used column left out (with
+ * `dropMissing: false`, kept, and `n` NULL for their keys).
  *
  * @example
  * ```ts
@@ -113,17 +120,25 @@ export function sufficientStatisticsSQL(
     ? `(${options.table.trim().replace(/;\s*$/, "")}) AS hetfx_source`
     : options.table.trim();
   const used = usedColumns(spec);
-  // The rows CTE: used columns, numbers as doubles, incomplete rows left out.
+  const drop = options.dropMissing ?? true;
+  const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
+  // The rows CTE: used columns, numbers as doubles, incomplete rows left out (or flagged).
   const select = used.map((v) =>
     keySet.has(v) ? q(v) : `CAST(${q(v)} AS ${DOUBLE[dialect]}) AS ${q(v)}`
   );
+  if (!drop) select.push(`CASE WHEN ${complete} THEN 0 ELSE 1 END AS hetfx_incomplete`);
   const lines = [
     `-- hetfx aggregate (${spec.family}): keys ${layout.keys.join(", ") || "(none)"}; ` +
     `fit its result with --aggregated`,
+    ...(drop ? [] : [
+      "-- Rows with a missing value in a model column are kept: n is NULL for their keys, and",
+      "-- hetfx refuses such an aggregate (SUM would skip the NULLs). To leave those rows out,",
+      "-- use dropMissing (deno task sql --drop-missing).",
+    ]),
     `WITH hetfx_rows AS (`,
     `  SELECT ${select.join(", ")}`,
     `  FROM ${source}`,
-    `  WHERE ${used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ")}`,
+    ...(drop ? [`  WHERE ${complete}`] : []),
     `)`,
   ];
   const from = ["hetfx_rows"];
@@ -148,7 +163,9 @@ export function sufficientStatisticsSQL(
   }
   const sums = layout.sums.map((s) =>
     s.vars.length === 0
-      ? `COUNT(*) AS ${q("n")}`
+      ? drop
+        ? `COUNT(*) AS ${q("n")}`
+        : `CASE WHEN MAX(hetfx_rows.hetfx_incomplete) = 0 THEN COUNT(*) END AS ${q("n")}`
       : `SUM(${s.vars.map((v) => `hetfx_rows.${q(v)}`).join(" * ")}) AS ${q(s.name)}`
   );
   const keys = layout.keys.map((k) => `hetfx_rows.${q(k)}`);

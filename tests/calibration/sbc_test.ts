@@ -223,6 +223,20 @@ Deno.test("sbc: workers must be a whole number ≥ 1", async () => {
   );
 });
 
+Deno.test("sbc: more thinned draws than a fit's chains × draws are refused, naming both", async () => {
+  const table = design();
+  const spec = specFor(table, "gaussian");
+  await assert.rejects(
+    () => sbc(spec, table, { sims: 2, thinnedDraws: 1000, fit: { chains: 1, draws: 50 } }),
+    /thinnedDraws 1000 exceeds the 50 posterior draws of each fit \(chains 1 × draws 50\)/,
+  );
+  // The default 99 against 2 × 40 draws too.
+  await assert.rejects(
+    () => sbc(spec, table, { sims: 2, fit: { chains: 2, draws: 40 } }),
+    /thinnedDraws 99 exceeds the 80 posterior draws/,
+  );
+});
+
 Deno.test("sbc: an improper prior is refused with the class named", async () => {
   const table = design();
   const spec = hier(table).outcome("y").controls("x").groupBy("g")

@@ -7,6 +7,7 @@ import {
   flagOptions,
   joinNegativeValues,
   nonEmpty,
+  optionError,
   realNumber,
   refuseRepeated,
   stringOptions,
@@ -99,4 +100,32 @@ Deno.test("refuseRepeated: a value option given twice is refused, a repeatable o
   refuseRepeated(read(["--prior", "a", "--prior", "b", "--draws", "1"]), options);
   // A flag said twice says the same thing twice.
   refuseRepeated(read(["--dry-run", "--dry-run"]), options);
+});
+
+Deno.test("optionError: did you mean, a missing value, and the command's --help, in one paragraph", async () => {
+  const { parseArgs } = await import("node:util");
+  const options = { dialect: { type: "string" }, run: { type: "boolean" } } as const;
+  const messageOf = (args: string[]) => {
+    try {
+      parseArgs({ args, options });
+    } catch (error) {
+      return (optionError(error, Object.keys(options), "sql") as Error).message;
+    }
+    throw new Error("parseArgs accepted " + args.join(" "));
+  };
+  assert.equal(
+    messageOf(["--dialec", "postgres"]),
+    "Unknown option --dialec; did you mean --dialect? See deno task sql --help for its options.",
+  );
+  assert.equal(
+    messageOf(["--zzz"]),
+    "Unknown option --zzz. See deno task sql --help for its options.",
+  );
+  assert.match(messageOf(["--dialect"]), /^Option --dialect needs a value, e\.g\. .* --help/);
+  assert.match(
+    messageOf(["data.csv"]),
+    /^Unexpected argument 'data\.csv'.* See deno task sql --help/,
+  );
+  const other = new Error("not parseArgs's");
+  assert.equal(optionError(other, [], "sql"), other);
 });

@@ -125,3 +125,20 @@ Deno.test("sql --run --out: the user's file is refused unless --force, an aggreg
     },
   );
 });
+
+Deno.test("checkOutPath: a relative path is fine; an empty name or a file as folder is refused", async () => {
+  await checkOutPath("result.json"); // a relative path in the working folder
+  await assert.rejects(() => checkOutPath(""), /--out needs a file name/);
+  await assert.rejects(() => checkOutPath("README.md/x.json"), /"README.md" is a file/);
+});
+
+Deno.test("--out - is refused (no result goes to standard output), not written as a file", async () => {
+  await assert.rejects(
+    () => checkOutPath("-"),
+    /--out - would write a file named "-".*--out result\.json/,
+  );
+  await assert.rejects(() => checkOutPath(" - ", { example: "agg.csv" }), /--out agg\.csv/);
+  const r = await runMain(main, ["data/tomz_weeks_2017.csv", "--formula", "y ~ 1", "--out", "-"]);
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /^Error: Option --out - would write a file named "-"/);
+});

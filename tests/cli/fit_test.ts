@@ -5,12 +5,10 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli, runMain } from "../_fit_cli.ts";
-import { checkOutPath } from "../../cli/_out_path.ts";
-import { FIT_OPTIONS, formatEffects, inCliTerms, inCliText, main, USAGE } from "../../cli/fit.ts";
+import { FIT_OPTIONS, formatEffects, main, USAGE } from "../../cli/fit.ts";
 import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
-import { HetfxError } from "../../lib/errors.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 
 const runFit = (...args: string[]) => runFitCli(args);
@@ -177,24 +175,6 @@ Deno.test("fit words library advice as flags: missing values point to --drop-mis
   assert.match(r.stderr, /missing values in "y" \(1 row\)\. Rerun with --drop-missing/);
   assert.doesNotMatch(r.stderr, /loadTable/);
   await Deno.remove(csv);
-});
-
-Deno.test("CLI wording: library option names become flags, other messages are left alone", async () => {
-  const reworded = inCliTerms(new HetfxError("Cannot fit: option maxTreedepth = 0 must be ≥ 1."));
-  assert.equal((reworded as Error).message, "Cannot fit: --max-treedepth 0 must be ≥ 1.");
-  const thin = new HetfxError("Cannot fit: option thin = 0 must be ≥ 1.");
-  assert.equal(inCliTerms(thin), thin);
-  const other = new HetfxError('Cannot build model: column "x" not found.');
-  assert.equal(inCliTerms(other), other);
-  const plain = new Error("a bug");
-  assert.equal(inCliTerms(plain), plain);
-  assert.equal(
-    inCliText("3 divergences. Raise adaptDelta (e.g. 0.99); raise maxTreedepth."),
-    "3 divergences. Raise --adapt-delta (e.g. 0.99); raise --max-treedepth.",
-  );
-  await checkOutPath("result.json"); // a relative path in the working folder
-  await assert.rejects(() => checkOutPath(""), /--out needs a file name/);
-  await assert.rejects(() => checkOutPath("README.md/x.json"), /"README.md" is a file/);
 });
 
 Deno.test("formatEffects prints the ATE then one line per cell", () => {

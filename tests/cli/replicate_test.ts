@@ -30,3 +30,20 @@ Deno.test("replicate --help prints its usage and fits nothing", async () => {
   assert.match(r.out, /Exit status: 0 done, 2 bad input/);
   assert.doesNotMatch(r.out, /Fitting/);
 });
+
+Deno.test("replicate: an --out-dir that is a file is refused before anything is fitted", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    for (const outDir of [file, `${file}/figures`]) {
+      const r = await runMain(main, ["--out-dir", outDir]);
+      assert.equal(r.code, 2, r.out);
+      assert.match(
+        r.out,
+        /^Error: Cannot write to --out-dir .*: it \(or a folder above it\) is a file/,
+      );
+      assert.doesNotMatch(r.out, /Fitting|AlreadyExists|\s{4}at /);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -113,6 +113,14 @@ Deno.test("sbc CLI: exit status 0 for --help, 2 with one Error line for bad inpu
         [[...model, "--weights", "w"], /column "w" not found/],
         [[...model, "--recode", "nope"], /Unknown --recode "nope"/],
         [[...model, "--out", data, "--force"], /it is the data file/],
+        [
+          [...model, "--thinned-draws", "1000", "--chains", "1", "--draws", "50"],
+          /--thinned-draws 1000 exceeds the 50 posterior draws of each fit \(--chains 1 × --draws 50\)/,
+        ],
+        [
+          [...model, "--chains", "2", "--draws", "40"],
+          /--thinned-draws 99 \(the default\) exceeds the 80 posterior draws/,
+        ],
       ] as const
     ) {
       const r = await runMain(main, [...argv]);

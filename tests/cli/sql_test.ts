@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../../cli/sql.ts";
-import { QUICK_SAMPLING, runFitCli } from "../_fit_cli.ts";
+import { closeDuckDB, connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
+import { QUICK_SAMPLING, runCli, runFitCli } from "../_fit_cli.ts";
 import { getColumn, labelAt } from "../../lib/data/table.ts";
 import { simulatedTable } from "../model/_fixtures.ts";
 
@@ -187,4 +188,164 @@ Deno.test("fit --engine duckdb --weights reads the weights column (it was left o
   assert.equal(duckdb.code, 0, duckdb.stderr);
   assert.match(duckdb.stdout, /likelihood weights "w"/);
   assert.match((await run("memory")).stdout, /likelihood weights "w"/);
+});
+
+/** A small gaussian CSV with a missing y on row 3 and a missing x on row 5. */
+async function incompleteCsv(): Promise<string> {
+  const path = `${dir}/with_missing.csv`;
+  const lines = ["y,x,t,g"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(`${i === 3 ? "NA" : (i * 7) % 11},${i === 5 ? "" : i % 5},${i % 2},g${i % 4}`);
+  }
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}
+const GAUSSIAN = "y ~ 1 + x + t + (1 + t | g)";
+
+Deno.test("sql --run on missing values says --drop-missing, as fit does", async () => {
+  const data = await incompleteCsv();
+  const r = await runSql(data, "--formula", GAUSSIAN, "--run", "--out", `${dir}/agg_missing.csv`);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /missing values in "y" \(1 row\), "x" \(1 row\)\. Rerun with --drop-missing/);
+  assert.doesNotMatch(r.out, /loadTable|dropMissingRows/);
+  const dropped = await runSql(
+    data,
+    "--formula",
+    GAUSSIAN,
+    "--run",
+    "--drop-missing",
+    "--out",
+    `${dir}/agg_dropped.csv`,
+  );
+  assert.equal(dropped.code, 0, dropped.out);
+});
+
+Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
+  const data = await incompleteCsv();
+  const kept = await runSql(data, "--formula", GAUSSIAN);
+  assert.equal(kept.code, 0, kept.out);
+  assert.doesNotMatch(kept.out, /WHERE/);
+  assert.match(kept.out, /n is NULL for their keys/);
+  const dropped = await runSql(data, "--formula", GAUSSIAN, "--drop-missing");
+  assert.match(dropped.out, /WHERE "y" IS NOT NULL AND "x" IS NOT NULL/);
+  // Run where the data live (here DuckDB): the keys with an incomplete row get no n, and
+  // fit --aggregated refuses the result instead of reading sums that skipped the NULLs.
+  const con = await connectDuckDB();
+  let csvText: string;
+  try {
+    const result = await con.runAndReadAll(kept.out);
+    const columns = result.getColumns();
+    const rows = columns[0].map((_, i) =>
+      columns.map((c) => c[i] === null ? "" : String(c[i])).join(",")
+    );
+    csvText = [result.columnNames().join(","), ...rows].join("\n") + "\n";
+  } finally {
+    closeDuckDB(con);
+  }
+  const agg = `${dir}/agg_with_missing.csv`;
+  await Deno.writeTextFile(agg, csvText);
+  const fit = await runFitCli([agg, "--aggregated", "--formula", GAUSSIAN, "--dry-run"]);
+  assert.equal(fit.code, 2);
+  assert.match(fit.stderr, /column "n" has a missing .* --drop-missing/);
+});
+
+Deno.test("sql and fit --engine duckdb refuse a Latin-1 CSV as not UTF-8, with no DuckDB stack", async () => {
+  const latin = `${dir}/latin1.csv`;
+  const text = (await Deno.readTextFile(csv)).replace(
+    /\n[^\n]*\n/,
+    (row) => row + "0,0,0,caf\xe9\n",
+  );
+  await Deno.writeFile(latin, Uint8Array.from([...text], (c) => c.charCodeAt(0)));
+  const sql = await runSql(latin, "--formula", FORMULA, "--family", "bernoulli");
+  const fit = await runFitCli([latin, "--engine", "duckdb", "--formula", FORMULA, "--dry-run"]);
+  for (const out of [sql.out, fit.stderr + fit.stdout]) {
+    assert.match(out, /not valid UTF-8 text \(line 3 has the byte 0xE9\).*iconv -f latin1/);
+    assert.match(out, /--engine memory --encoding latin1/);
+    assert.doesNotMatch(out, /DuckDB could not run|libduckdb|loadTable/);
+  }
+  assert.equal(sql.code, 2);
+  assert.equal(fit.code, 2);
+});
+
+Deno.test("sql: a missing file is refused; a table name is quoted by the user or refused", async () => {
+  for (const name of ["nofile.csv", `${dir}/none.parquet`, "data/rows.csv.gz"]) {
+    const r = await runSql(name, "--formula", GAUSSIAN);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^Error: Cannot read ".*": no such file/);
+  }
+  for (const [name, flags] of [["my table", []], ["db..rows", []], ["a.b", ["--table", "x y"]]]) {
+    const r = await runSql(name as string, "--formula", GAUSSIAN, ...flags);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /is not an SQL table name: .* must be quoted/);
+    assert.doesNotMatch(r.out, /FROM/);
+  }
+  const quoted = await runSql('db."my table"', "--formula", GAUSSIAN);
+  assert.equal(quoted.code, 0, quoted.out);
+  assert.match(quoted.out, /FROM db\."my table"/);
+  const bigquery = await runSql(
+    "my-project.ds.rows",
+    "--formula",
+    GAUSSIAN,
+    "--dialect",
+    "bigquery",
+  );
+  assert.match(bigquery.out, /FROM my-project\.ds\.rows/);
+  const query = await runSql("SELECT * FROM t WHERE y/2 > 0", "--formula", GAUSSIAN);
+  assert.match(query.out, /FROM \(SELECT \* FROM t WHERE y\/2 > 0\) AS hetfx_source/);
+});
+
+Deno.test("options that would be ignored are refused: sql --out without --run, --force without --out, fit --aggregated with --engine duckdb or --drop-missing", async () => {
+  for (
+    const [flags, message] of [
+      [["--out", `${dir}/x.csv`], /--out only applies with --run/],
+      [["--force"], /--force only applies with --out/],
+    ] as const
+  ) {
+    const r = await runSql(csv, "--formula", FORMULA, ...flags);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, message);
+    assert.doesNotMatch(r.out, /SELECT/);
+  }
+  const agg = `${dir}/agg_ignored.csv`;
+  assert.equal((await runSql(csv, "--formula", FORMULA, "--run", "--out", agg)).code, 0);
+  for (
+    const [flags, message] of [
+      [["--engine", "duckdb"], /--engine duckdb does not apply with --aggregated/],
+      [["--drop-missing"], /--drop-missing does not apply with --aggregated.*sql --drop-missing/],
+      [["--force"], /--force only applies with --out/],
+    ] as const
+  ) {
+    const r = await runFitCli([agg, "--aggregated", "--formula", FORMULA, "--dry-run", ...flags]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stdout, /Model checked/);
+  }
+});
+
+Deno.test("every command's unknown option gets a did-you-mean and its own --help", async () => {
+  const sql = await runSql(csv, "--formula", FORMULA, "--dialec", "postgres");
+  assert.equal(sql.code, 2);
+  assert.equal(
+    sql.out,
+    "Error: Unknown option --dialec; did you mean --dialect? See deno task sql --help for its options.",
+  );
+  const sbc = await runCli("sbc.ts", [csv, "--formula", FORMULA, "--sim", "3"]);
+  assert.equal(sbc.code, 2);
+  assert.match(
+    sbc.stderr,
+    /^Error: Unknown option --sim; did you mean --sims\? See deno task sbc --help/,
+  );
+  assert.doesNotMatch(sbc.stderr, /deno task fit/);
+  const replicate = await runCli("replicate.ts", ["--chains", "2"]);
+  assert.equal(replicate.code, 2);
+  assert.match(
+    replicate.stderr,
+    /^Error: Unknown option --chains\. See deno task replicate --help/,
+  );
+  const fit = await runFitCli([csv, "--formula", FORMULA, "--chain", "2"]);
+  assert.match(
+    fit.stderr,
+    /^Error: Unknown option --chain; did you mean --chains\? See deno task fit/,
+  );
+  for (const r of [sbc, replicate, fit]) assert.equal(r.stderr.trim().split("\n").length, 1);
 });

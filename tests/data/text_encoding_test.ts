@@ -1,7 +1,12 @@
 /** decodeText and encodingName: byte-order marks, invalid UTF-8 located, aliases. */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
-import { decodeText, encodingName } from "../../lib/data/text_encoding.ts";
+import {
+  decodeText,
+  encodingName,
+  utf16Encoding,
+  utf8Problem,
+} from "../../lib/data/text_encoding.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -51,4 +56,14 @@ Deno.test("encodingName: aliases, case and spaces; unknown names listed", () => 
   assert.equal(encodingName("Latin-1", "x"), "latin1");
   assert.throws(() => encodingName("koi8-r", "Ctx"), /Ctx: encoding "koi8-r" is not one/);
   assert.throws(() => encodingName(undefined, "Ctx"), /encoding undefined/);
+});
+
+Deno.test("utf8Problem: the line and byte that break UTF-8; a cut character ends a partial read", () => {
+  const bytes = Uint8Array.from([0x79, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]);
+  assert.deepEqual(utf8Problem(bytes), { line: 2, byte: "0xE9" });
+  const cut = new TextEncoder().encode("y\ncafé").subarray(0, 6);
+  assert.equal(utf8Problem(cut, true), undefined);
+  assert.deepEqual(utf8Problem(cut), { line: 2, byte: "0xC3" });
+  assert.equal(utf16Encoding(Uint8Array.from([0xff, 0xfe, 0x79, 0])), "utf-16le");
+  assert.equal(utf16Encoding(new TextEncoder().encode("y,g\n1,a\n")), undefined);
 });

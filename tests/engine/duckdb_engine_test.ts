@@ -18,9 +18,12 @@ import {
   closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
+  duckdbCsvSource,
   duckdbSample,
   duckdbSource,
+  withoutStackTrace,
 } from "../../lib/engine/duckdb_engine.ts";
+import { checkUtf8, csvReadError } from "../../lib/engine/duckdb_csv.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
@@ -403,4 +406,55 @@ Deno.test("closeDuckDB: the connection and its database close, twice without har
   const fresh = await connectDuckDB();
   assert.ok((await duckdbSample(fresh, "(SELECT 1 AS x)", ["x"])).nRows === 1);
   closeDuckDB(fresh);
+});
+
+Deno.test("DuckDB CSV: a file that is not UTF-8 is refused with the loader's words, not DuckDB's", async () => {
+  const dir = await Deno.makeTempDir();
+  const con = await connectDuckDB();
+  try {
+    const rows = ["y,g", ...Array.from({ length: 30 }, (_, i) => `${i},g${i % 3}`)];
+    const latin = `${dir}/latin1.csv`;
+    rows[5] = "5,caf\xe9";
+    await Deno.writeFile(
+      latin,
+      Uint8Array.from([...rows.join("\n") + "\n"], (c) => c.charCodeAt(0)),
+    );
+    const utf16 = `${dir}/utf16.csv`;
+    const text = rows.join("\n").replace("\xe9", "e");
+    await Deno.writeFile(utf16, Uint8Array.from([...text].flatMap((c) => [c.charCodeAt(0), 0])));
+    for (
+      const [file, pattern] of [[latin, /line 6 has the byte 0xE9\); it is probably Latin-1/], [
+        utf16,
+        /it looks like UTF-16LE/,
+      ]] as const
+    ) {
+      await assert.rejects(
+        () => duckdbCsvSource(con, file, ["y", "g"]),
+        (e: unknown) =>
+          e instanceof HetfxError && /with DuckDB: it is not valid UTF-8 text/.test(e.message) &&
+          pattern.test(e.message) && /iconv -f (latin1|utf-16le) -t utf-8/.test(e.message),
+      );
+    }
+  } finally {
+    closeDuckDB(con);
+    await Deno.remove(dir, { recursive: true });
+  }
+  // The check of the file's first bytes: a character cut by the end of the sample is not bad.
+  checkUtf8(new TextEncoder().encode("y,g\n1,caf\u00e9").subarray(0, 13), "d.csv", true);
+  // Past the sample, DuckDB's own error is read as the same message.
+  const late = csvReadError(
+    "Invalid Input Error: CSV Error on Line: 15001\nOriginal Line: 1,?\nInvalid unicode (byte " +
+      "sequence mismatch) detected. This file is not utf-8 encoded.\n\n  file = big.csv\n",
+  );
+  assert.match(late!.message, /"big.csv" with DuckDB: it is not valid UTF-8 text \(line 15001\)/);
+});
+
+Deno.test("DuckDB errors lose libduckdb's stack trace", () => {
+  const message = "INTERNAL Error: Attempted to access index 5 within vector of size 5\n\n" +
+    "Stack Trace:\n\n/x/libduckdb.so(+0x1c1a) [0x7f01]\n/x/libduckdb.so(+0x2b2b) [0x7f02]\n";
+  assert.equal(
+    withoutStackTrace(message),
+    "INTERNAL Error: Attempted to access index 5 within vector of size 5",
+  );
+  assert.equal(withoutStackTrace("Binder Error: no column x"), "Binder Error: no column x");
 });

@@ -75,3 +75,15 @@ Deno.test("sufficientStatisticsSQL: a median and MAD computed beforehand become 
     assert.ok(sql.includes(`CAST('1e-7' AS `) && sql.includes("* 1.4826 AS y_mad"));
   }
 });
+
+Deno.test("sufficientStatisticsSQL: dropMissing false keeps incomplete rows, n NULL for their keys", () => {
+  const spec = { ...crossedSpec("gaussian"), priors: [] };
+  for (const dialect of SQL_DIALECTS) {
+    const sql = sufficientStatisticsSQL(spec, { table: "t", dialect, dropMissing: false });
+    assert.doesNotMatch(sql, /WHERE/, dialect);
+    assert.match(sql, /CASE WHEN .* IS NOT NULL .* THEN 0 ELSE 1 END AS hetfx_incomplete/);
+    assert.match(sql, /CASE WHEN MAX\(hetfx_rows\.hetfx_incomplete\) = 0 THEN COUNT\(\*\) END AS/);
+    assert.match(sql, /^-- Rows with a missing value in a model column are kept/m);
+  }
+  assert.match(sufficientStatisticsSQL(spec, { table: "t", dropMissing: true }), /WHERE/);
+});

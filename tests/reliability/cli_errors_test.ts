@@ -122,7 +122,10 @@ const cases: CliCase[] = [
   {
     name: "unknown option",
     argv: ["--formula", F, "--chians", "4"],
-    expect: [/Unknown option --chians; did you mean --chains\?/, /Usage:/],
+    expect: [
+      /Unknown option --chians; did you mean --chains\?/,
+      /See deno task fit --help for its options\.$/,
+    ],
   },
   { name: "no formula", argv: [], expect: [/Missing --formula/] },
 ];

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { assertCliRefused, baseCsv, runCli, tempCsv } from "./_helpers.ts";
-import { inCliTerms } from "../../cli/fit.ts";
+import { inCliTerms } from "../../cli/_errors.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { MAX_DRAW_BYTES } from "../../lib/sampler/draw_memory.ts";
 
