@@ -265,6 +265,42 @@ for (const { family, link } of FAMILY_LINKS) {
   }
 }
 
+Deno.test("compileModel numbers cells in the order of their groups' levels, not of the rows", () => {
+  // Rows reach g's levels as b, c, a and the crossed cells in yet another order; cells (and so
+  // group effects) come in level order, term by term, as brms's ranef and the DuckDB route's
+  // sorted aggregate list them.
+  const g = [1, 2, 0, 1, 0, 2, 2, 1];
+  const h = [1, 0, 1, 0, 0, 1, 1, 0];
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from(g, (v, i) => v + h[i] + i / 10) },
+    g: { kind: "factor", codes: Int32Array.from(g), levels: ["a", "b", "c"] },
+    h: { kind: "factor", codes: Int32Array.from(h), levels: ["x", "z"] },
+  });
+  const spec = (terms: string[]): ModelSpec => ({
+    hetfx: 1,
+    outcome: "y",
+    family: "gaussian",
+    intercept: true,
+    treatment: null,
+    terms: [],
+    groupTerms: terms.map((t) => ({
+      group: t,
+      factors: [t],
+      intercept: true,
+      slopes: [],
+      correlated: true,
+    })),
+    priors: [],
+  });
+  assert.deepEqual(compileModel(spec(["g"]), table).cellLabels, ["a", "b", "c"]);
+  const crossed = compileModel(spec(["g", "h"]), table);
+  assert.deepEqual(crossed.cellLabels, ["a_x", "a_z", "b_x", "b_z", "c_x", "c_z"]);
+  // Each cell keeps its own rows: the counts follow the labels.
+  const count = (label: string) => g.filter((v, i) => `${"abc"[v]}_${"xz"[h[i]]}` === label).length;
+  assert.deepEqual(Array.from(crossed.cellCount), crossed.cellLabels.map(count));
+  assert.deepEqual(crossed.cellLevels[1], { g: "a", h: "z" });
+});
+
 Deno.test("compileModel refuses crossed terms whose cells would share a label", () => {
   // (1 | a) + (1 | b): each term's labels are distinct, but the cells a = "x_y", b = "z" and
   // a = "x", b = "y_z" would both be "x_y_z" in the cells' effects.
