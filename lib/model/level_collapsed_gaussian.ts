@@ -40,6 +40,15 @@ import {
 const MINUS_INFINITY = -Infinity;
 
 /**
+ * Smallest share of ‖y − Xβ‖²/σ² that the marginal quadratic form ‖y − Xβ‖²/σ² −
+ * Σ_j c_jᵀD_j⁻¹c_j may be and still be read: below it the subtraction has kept at most ~4 of
+ * double precision's 16 digits, and the point is treated as outside the support (−∞). At the
+ * posterior's points the share is far larger (the form is about n, ‖y − Xβ‖²/σ² about n times
+ * the ratio of the level and residual variances: ~1e-2 on the paper's model).
+ */
+const MIN_QUADRATIC_FORM = 1e-12;
+
+/**
  * An sd is sampled as a signed scale (lib/model/level_covariance.ts) when its posterior reaches
  * 0: when its log density (in sd) at an sd e⁻⁸ times the collapsed mode's is within this many
  * nats of the mode's, the other hyperparameters held there. Where the density falls to a wall
@@ -206,6 +215,8 @@ export class LevelCollapsedGaussian implements SamplerTarget {
   /** The level terms' part of the log likelihood and of E‖y − Xβ − Zr‖² (see levelTerms). */
   private levelLogLikelihood = 0;
   private levelExpectedRss = 0;
+  /** Σ_j c_jᵀD_j⁻¹c_j of the last level terms (see {@link MIN_QUADRATIC_FORM}). */
+  private levelQuadSum = 0;
   /** log p(y | β, φ) at the last evaluated point. */
   private lastLogLikelihood = NaN;
 
@@ -380,6 +391,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     M[0] = m00;
     M[1] = M[2] = m01;
     M[3] = m11;
+    this.levelQuadSum = quadSum;
     return [0.5 * quadSum - 0.5 * logDet, trace - 2 * quadSum / invVar];
   }
 
@@ -421,6 +433,11 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     // β gradient −Σ_j X_jᵀZ_j μ_j / σ² added to gBeta.
     const levelsFinite = this.kernel ? this.levelTermsWasm(invVar) : this.levelTerms(invVar);
     if (!levelsFinite) return MINUS_INFINITY;
+    // (y − Xβ)ᵀV⁻¹(y − Xβ) = ‖y − Xβ‖²/σ² − Σ_j c_jᵀD_j⁻¹c_j ≥ 0, V = σ²I + ZΣZᵀ (Woodbury):
+    // where the difference cancels to its last digits (σ → 0 beside a huge sd), the log density
+    // is rounding noise, up to +1e19, a false mode a chain's Laplace climb can walk into.
+    const scaledRss = rss * invVar;
+    if (!(scaledRss - this.levelQuadSum >= MIN_QUADRATIC_FORM * scaledRss)) return MINUS_INFINITY;
     ll += this.levelLogLikelihood;
     const expectedRss = rss + this.levelExpectedRss;
     levelPrecisionBackward(x, lay, term, work, gradient);
@@ -446,11 +463,13 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     M.fill(0);
     let ll = 0;
     let expectedRss = 0;
+    let quadSum = 0;
     if (K === 2) {
       const [levelLl, levelRss] = this.levelsOfTwo(invVar);
       if (Number.isNaN(levelLl)) return false;
       ll += levelLl;
       expectedRss += levelRss;
+      quadSum = this.levelQuadSum;
     } else {
       for (let j = 0; j < J; j++) {
         this.levelPrecision(j, invVar);
@@ -464,6 +483,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
           quad += m * c[j * K + a];
         }
         ll += 0.5 * quad - 0.5 * logDetD;
+        quadSum += quad;
         expectedRss -= 2 * quad / invVar;
         const arr = j * K * K;
         for (let a = 0; a < K; a++) {
@@ -493,6 +513,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     }
     this.levelLogLikelihood = ll;
     this.levelExpectedRss = expectedRss;
+    this.levelQuadSum = quadSum;
     return true;
   }
 
@@ -505,6 +526,7 @@ export class LevelCollapsedGaussian implements SamplerTarget {
     kernel.secondMoments(this.work.M);
     this.levelLogLikelihood = kernel.logLikelihood;
     this.levelExpectedRss = kernel.expectedRss;
+    this.levelQuadSum = kernel.quadSum;
     const g = kernel.betaGradient;
     for (let p = 0; p < this.nb; p++) this.gBeta[p] += g[p];
     return true;

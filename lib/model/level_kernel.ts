@@ -109,7 +109,7 @@ export class LevelKernel {
         beta: place(nbPad),
         mu: place(R),
         grad: place(nbPad),
-        out: place(5),
+        out: place(6),
       };
       return next;
     });
@@ -124,7 +124,7 @@ export class LevelKernel {
     this.beta = view(this.at.beta, nb);
     this.mu = view(this.at.mu, R);
     this.betaGradient = view(this.at.grad, nb);
-    this.out = view(this.at.out, 5);
+    this.out = view(this.at.out, 6);
   }
 
   /**
@@ -158,6 +158,11 @@ export class LevelKernel {
   /** Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]) − 2 μ_jᵀc_j σ² of the last run. */
   get expectedRss(): number {
     return this.out[1];
+  }
+
+  /** Σ_j c_jᵀμ_j = Σ_j c_jᵀD_j⁻¹c_j of the last run. */
+  get quadSum(): number {
+    return this.out[5];
   }
 
   /** M = Σ_j E[r_j r_jᵀ] of the last run into `M` (2 × 2, row-major). */

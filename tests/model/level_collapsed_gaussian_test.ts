@@ -10,6 +10,11 @@ import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { halfNormal, normal } from "../../lib/spec/priors.ts";
+import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
+import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
+import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
+import { climbToMode } from "../../lib/sampler/laplace_metric.ts";
+import { findInitialPoint } from "../../lib/sampler/chain_runner.ts";
 import {
   assertGradientMatchesDifferences,
   crossedSpec,
@@ -313,4 +318,47 @@ Deno.test("level-collapsed auto sd scale: signed where the sd's posterior reache
     }],
   };
   assert.deepEqual(scales(exponential), [false, false]);
+});
+
+Deno.test("level-collapsed: where the marginal quadratic form cancels to rounding noise the log density is −∞, not a false mode", async () => {
+  // SBC simulation 22 of the paper's model (σ ≈ 0.056). From chain 1's initial point at seed
+  // 100025 the Laplace climb used to reach σ = e^−23.1 beside sds of e^6.3 and e^6.7, where
+  // ‖y − Xβ‖²/σ² and Σ_j c_jᵀD_j⁻¹c_j (each ~1e22) cancelled to noise: log density 4.4e21, a
+  // false mode the chain then stayed in (step size 5e-17, 198 divergences).
+  const df = await loadTomzWeeks();
+  const design = prepareSbc(tomzWeeksModel(df).toJSON(), df);
+  const { table } = simulateData(design, 1, 22);
+  const target = new LevelCollapsedGaussian(compileModel(design.spec, table));
+  const g = new Float64Array(target.dim);
+  const falseMode = Float64Array.of(
+    0.8616637067122496,
+    0.9059193135069847,
+    -0.3602116743308551,
+    -1.1921986564004665,
+    -0.8545187186492896,
+    -1.4547838681450322,
+    1.713583471729553,
+    -1.1719993727251399,
+    0.5429885442171037,
+    -0.1356691607162314,
+    -1.126029591365372,
+    -1.3131650897084681,
+    0.003548019729870434,
+    1.871406972443969,
+    1.3233036645202871,
+    1.8223638550480739,
+    0.1512556762377765,
+    6.251114357998793,
+    6.716970973017234,
+    -23.085180521071376,
+  );
+  assert.equal(target.logDensityGradient(falseMode, g), -Infinity);
+  // The climb from that chain's initial point now ends at the posterior's mode (log σ ≈ −2.88).
+  const mode = climbToMode(target, findInitialPoint(target, 100025, 1).position);
+  const lp = target.logDensityGradient(mode, g);
+  assert.ok(lp > 2000 && lp < 2500, `log density at the climb's end ${lp}`);
+  assert.ok(
+    Math.abs(mode[target.dim - 1] - Math.log(0.0562)) < 0.2,
+    `log σ ${mode[target.dim - 1]}`,
+  );
 });

@@ -115,5 +115,6 @@ export function levels(
   store<f64>(out, m00, 16);
   store<f64>(out, m01, 24);
   store<f64>(out, m11, 32);
+  store<f64>(out, quadSum, 40);
   return 1;
 }
