@@ -29,7 +29,7 @@ interactions with the treatment there, as the paper does, e.g.
 "y ~ treat * (m1 + m2) + (1 + treat | m1:m2)"; with "y ~ 1 + treat" it is one common effect.
 
   --formula TEXT        brms formula (required with a data file)
-  --family NAME         gaussian | bernoulli | binomial | poisson | student (default gaussian)
+  --family NAME         any of deno task fit's (default gaussian); --link NAME as there
   --treatment COLUMN    which varying slope is the treatment (default: the formula's first)
   --weights COLUMN      likelihood weights, as "y | weights(w) ~ …" (default: none); every
                         method uses them: weighted least squares with HC2, weighted
@@ -38,6 +38,8 @@ interactions with the treatment there, as the paper does, e.g.
   --levels COL=A,B,C    level order of a text column, the first the reference; repeatable
                         (default: sorted as R sorts them)
   --recode NAME         tomz-weeks | bush-prather (default: none)
+  --factor A,B          read these columns as factors, repeatable (default: none)
+  --encoding NAME       the CSV's encoding, as for deno task fit (default utf-8)
   --drop-missing        drop rows with missing values in the model's columns (default: off)
   --chains N            (default 4)          --warmup N   (default 1000)
   --draws N             (default 1000)       --seed N     (default 1)
@@ -58,10 +60,18 @@ async function dataComparison(argv: string[]): Promise<{ result: Comparison; out
   const args = parseCli(argv, USAGE);
   if (args === "help") throw new Error("unreachable: --help is handled first");
   refuseFitOnly(args, "compare", USAGE);
+  if (args.aggregated || args.engine === "duckdb") {
+    throw new HetfxError(
+      `Option ${args.aggregated ? "--aggregated" : "--engine duckdb"} does not apply to ` +
+        "deno task compare: its OLS and subgroup columns are computed from the individual rows, " +
+        "so it reads them in memory; give the rows as a CSV.",
+    );
+  }
   if (args.out !== undefined) {
     await checkOutPath(args.out, { input: args.data, force: args.force });
   }
-  const builder = await buildModel(args);
+  // The rows in memory whatever the file's size (DuckDB would hand the model an aggregate).
+  const builder = await buildModel({ ...args, engine: "memory" });
   console.log(specSummary(builder.toJSON(), builder.table));
   const { keepPartial: _, ...fit } = args.fit;
   return { result: await compare(builder, { fit }), out: args.out };

@@ -266,6 +266,13 @@ function checkComparable(spec: ModelSpec, table: Table): {
       );
     }
   }
+  // Every column is 1 − 0; a reference of 1 would turn the hierarchical one alone around.
+  if (spec.treatmentReference !== undefined && spec.treatmentReference !== "0") {
+    throw new HetfxError(
+      `${CONTEXT}: every column compares "${treatment}" = 1 against 0, so the reference ` +
+        `"${spec.treatmentReference}" cannot be used; drop it (or recode the treatment).`,
+    );
+  }
   return { treatment, table, y, t };
 }
 

@@ -87,7 +87,18 @@ Deno.test("compare refuses, before sampling: no formula, fit-only flags, a treat
     const notSlope = await runCompare([`${dir}/d.csv`, ...f, "--treatment", "y"]);
     assert.equal(notSlope.code, 2);
     assert.match(notSlope.stderr, /--treatment y: the treatment must be a slope .*here: treat/);
-    for (const r of [noFormula, dry, notSlope]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+    // The rows are needed: the DuckDB route and an aggregate are refused before any fit.
+    const duckdb = await runCompare([`${dir}/d.csv`, ...f, "--engine", "duckdb"]);
+    assert.equal(duckdb.code, 2);
+    assert.match(duckdb.stderr, /Option --engine duckdb does not apply to deno task compare/);
+    assert.doesNotMatch(duckdb.stdout, /rows/);
+    // Every column is 1 − 0: a reference of 1 would turn the hierarchical column alone around.
+    const reference = await runCompare([`${dir}/d.csv`, ...f, "--reference", "1"]);
+    assert.equal(reference.code, 2);
+    assert.match(reference.stderr, /the reference "1" cannot be used/);
+    for (const r of [noFormula, dry, notSlope, duckdb, reference]) {
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
