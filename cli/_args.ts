@@ -78,8 +78,9 @@ export function wholeNumber(
 }
 
 /**
- * A number option within [min, max] (`what` says the library's wider rule first), or
- * undefined when not given.
+ * A number option within [min, max], or undefined when not given. `wider`: the library's own
+ * rule, an open interval (lo, hi) that `what` states; a value outside it is told that rule
+ * first, a value inside it only the command's narrower range.
  *
  * @example
  * ```ts
@@ -93,6 +94,7 @@ export function realNumber(
   min: number,
   max: number,
   what = "",
+  wider?: readonly [number, number],
 ): number | undefined {
   if (text === undefined) return undefined;
   nonEmpty(name, text, String(min));
@@ -105,8 +107,10 @@ export function realNumber(
     );
   }
   if (!(value >= min && value <= max)) {
+    const rule = wider !== undefined && value > wider[0] && value < wider[1] ? "" : what;
+    const outside = rule === "" ? " is outside the range" : "";
     throw new HetfxError(
-      `Option --${name} ${text}${what}; hetfx accepts ${min} to ${max}.`,
+      `Option --${name} ${text}${rule}${outside}; hetfx accepts ${min} to ${max}.`,
     );
   }
   return value;

@@ -333,6 +333,7 @@ function fitFlags(
       0.5,
       0.9999,
       " must lie strictly between 0 and 1 (the target acceptance rate)",
+      [0, 1],
     ),
     maxTreedepth: wholeNumber("max-treedepth", v["max-treedepth"], 1, 20),
     metric: choice("metric", v.metric, ["auto", "diag", "dense"]),

@@ -37,6 +37,11 @@ const REFUSED: [string[], RegExp][] = [
   [["--adapt-delta", "1e-320"], /--adapt-delta 1e-320 .*hetfx accepts 0.5 to 0.9999/],
   [["--adapt-delta", "0"], /--adapt-delta 0 .*0.5 to 0.9999/],
   [["--adapt-delta", "1"], /--adapt-delta 1 must lie strictly between 0 and 1/],
+  // Inside (0, 1) but below hetfx's range: no word of "between 0 and 1".
+  [
+    ["--adapt-delta", "0.3"],
+    /^Error: Option --adapt-delta 0.3 is outside the range; hetfx accepts 0.5 to 0.9999\.$/m,
+  ],
   [["--adapt-delta", "NaN"], /--adapt-delta expects a number, got "NaN"/],
   [["--max-treedepth", "64"], /--max-treedepth 64 must be a whole number ≥ 1 and ≤ 20/],
   [["--metric", "full"], /--metric "full" must be "auto", "diag" or "dense"/],
