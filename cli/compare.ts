@@ -47,6 +47,8 @@ interactions with the treatment there, as the paper does, e.g.
   --metric M            auto|diag|dense (default auto)  --backend auto|cpu|webgpu (default auto)
   --parameterization P  auto | centered | noncentered (default auto)
   --sd-scale S          auto | signed | log (default auto)
+  --method M            auto | nuts | collapsed (default auto)   --warmup-start laplace|stan
+  --workers N           threads for the chains (default: min(chains, cores))
   --out FILE            write the table, the OLS fit and the shrinkage summary as JSON; an
                         existing file is replaced only when empty or a result hetfx wrote
   --force               let --out replace any existing file (never the data file)

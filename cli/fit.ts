@@ -147,6 +147,11 @@ Sampler
   --sd-scale S          auto | signed | log: how NUTS/WebGPU and the level-collapsed target hold
                         the sds (default auto: signed scales where the prior is symmetric
                         about 0); refused for the fully collapsed target (its own coordinate)
+  --method M            auto | nuts | collapsed (default auto: gaussian models collapsed where
+                        that is exact and cheap, NUTS otherwise; backend_reason says which)
+  --warmup-start S      laplace | stan: warmup from the Laplace approximation's mode and
+                        metric, or from Stan's random start and unit metric (default laplace)
+  --workers N           threads for the chains, 1 to 1024 (default: min(chains, cores))
 
 Output
   --out FILE            write the result as JSON (default: none); an existing file is
@@ -207,6 +212,7 @@ export const VALUED = [
   "seed",
   "adapt-delta",
   "max-treedepth",
+  "workers",
 ] as const;
 
 /**
@@ -250,6 +256,8 @@ export const FIT_OPTIONS = {
     "backend",
     "parameterization",
     "sd-scale",
+    "method",
+    "warmup-start",
     "out",
     "effects-by",
     "reference",
@@ -344,6 +352,9 @@ function fitFlags(
       "noncentered" as const,
     ]),
     sdScale: choice("sd-scale", v["sd-scale"], ["auto", "signed", "log"]),
+    method: choice("method", v.method, ["auto", "nuts", "collapsed"]),
+    warmupStart: choice("warmup-start", v["warmup-start"], ["laplace", "stan"]),
+    workers: wholeNumber("workers", v.workers, 1, 1024),
     progress: !(v["no-progress"] ?? false),
     keepPartial: v["keep-partial"] ?? false,
     ...(v.aggregated ? { aggregated: true } : {}),

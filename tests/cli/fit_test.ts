@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { runFitCli, runMain } from "../_fit_cli.ts";
 import { FIT_OPTIONS, formatEffects, main, USAGE } from "../../cli/fit.ts";
+import { FIT_OPTION_KEYS } from "../../lib/fit/options.ts";
 import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
@@ -372,4 +373,15 @@ Deno.test("fit --treatment: a column not in the data is named with the data's co
     notSlope.out,
     /--treatment regime: the treatment must be a slope .*\(here: alliance\)/,
   );
+});
+
+Deno.test("fit's command line has a kebab-case flag for every fit option a command line can give", () => {
+  // Not flags: callbacks and objects (signal, adapterProvider), a notebook's warm threads
+  // (keepWorkers), WebGPU's thinning (thin); progress is --no-progress.
+  const notFlags = new Set(["signal", "adapterProvider", "keepWorkers", "thin", "progress"]);
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  for (const key of FIT_OPTION_KEYS.filter((k) => !notFlags.has(k))) {
+    assert.ok(kebab(key) in FIT_OPTIONS, `fit option ${key} has no --${kebab(key)}`);
+  }
+  assert.ok("no-progress" in FIT_OPTIONS);
 });
