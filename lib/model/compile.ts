@@ -218,6 +218,7 @@ export function compileModel(
   const warnings = [
     ...degenerate,
     ...treatmentWithoutMeanWarning(spec),
+    ...otherSlopesWarning(spec),
     ...(declared && declared.unused.length > 0
       ? [
         `Outcome "${spec.outcome}": declared level(s) ${
@@ -384,6 +385,26 @@ function treatmentWithoutMeanWarning(spec: ModelSpec): string[] {
     `population-level term: its average effect is fixed at 0 and every group's effect is ` +
     `shrunk toward 0. Add "${treat}" to the population-level terms (y ~ ${treat} + … + ` +
     `(1 + ${treat} | ${varying[0]})) unless a zero average effect is intended.`,
+  ];
+}
+
+/**
+ * Group terms that vary slopes besides the treatment's: their variation is fitted, but every
+ * effect, group effect and figure is the treatment's, which a formula takes to be its first
+ * varying slope. Said, so that a model whose terms vary another column does not report it
+ * silently as the wrong one's.
+ */
+function otherSlopesWarning(spec: ModelSpec): string[] {
+  const treat = spec.treatment;
+  if (treat === null) return [];
+  const others = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))].filter((s) => s !== treat);
+  if (others.length === 0) return [];
+  const list = others.map((s) => `"${s}"`).join(", ");
+  return [
+    `Group terms vary the slope${others.length > 1 ? "s" : ""} of ${list} besides the ` +
+    `treatment "${treat}": ${others.length > 1 ? "their" : "its"} variation is fitted, but the ` +
+    `effects, group effects and figures are "${treat}"'s. To report another, make it the ` +
+    `treatment: .treatment("${others[0]}"), or --treatment ${others[0]}.`,
   ];
 }
 
