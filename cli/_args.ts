@@ -5,6 +5,7 @@
  * an option that takes a value may be given once unless it is repeatable (parseArgs would keep
  * the last silently).
  */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { closestName, HetfxError } from "../lib/errors.ts";
 
 /**
@@ -285,4 +286,31 @@ export function optionError(error: unknown, known: readonly string[], command: s
     return new HetfxError(`Option --${name} needs a value, e.g. --${name}=VALUE. ${hint}`);
   }
   return new HetfxError(`${message.replace(/\.?$/, ".")} ${hint}`);
+}
+
+/**
+ * node:util parseArgs on a command's own options (positionals allowed, tokens kept): an unknown
+ * or malformed option becomes {@link optionError}'s paragraph, a repeated one
+ * {@link refuseRepeated}'s.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./_args.ts";
+ * const { values } = parseCommandLine(["--run"], { run: { type: "boolean" } }, "sql");
+ * console.assert(values.run === true);
+ * ```
+ */
+export function parseCommandLine<O extends ParseArgsOptionsConfig>(
+  argv: string[],
+  options: O,
+  command: string,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
+  } catch (error) {
+    throw optionError(error, Object.keys(options), command);
+  }
+  refuseRepeated(parsed.tokens, options);
+  return parsed;
 }

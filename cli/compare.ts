@@ -7,8 +7,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
-import { parseArgs } from "node:util";
-import { flagOptions, optionError, refuseRepeated, stringOptions, wholeNumber } from "./_args.ts";
+import { flagOptions, parseCommandLine, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
@@ -85,14 +84,7 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
     ...stringOptions("data", "chains", "warmup", "draws", "seed", "out"),
     ...flagOptions("no-progress", "force"),
   };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
-  } catch (error) {
-    throw optionError(error, Object.keys(options), "compare");
-  }
-  const { values: v, positionals, tokens } = parsed;
-  refuseRepeated(tokens, options);
+  const { values: v, positionals } = parseCommandLine(argv, options, "compare");
   if (positionals.length > 0) {
     throw new HetfxError(
       `Missing --formula: with a data file (${positionals.join(", ")}), give the model, e.g. ` +

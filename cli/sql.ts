@@ -9,17 +9,9 @@
  * unless --force).
  * Bad input exits with status 2 and the HetfxError message.
  */
-import { parseArgs } from "node:util";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
-import {
-  columnList,
-  flagOptions,
-  nonEmpty,
-  optionError,
-  refuseRepeated,
-  stringOptions,
-} from "./_args.ts";
+import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
@@ -112,14 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       ...flagOptions("drop-missing", "run", "force", "help"),
       factor: { type: "string", multiple: true },
     } as const;
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
-    } catch (error) {
-      throw optionError(error, Object.keys(options), "sql");
-    }
-    const { values: v, positionals, tokens } = parsed;
-    refuseRepeated(tokens, options);
+    const { values: v, positionals } = parseCommandLine(argv, options, "sql");
     if (v.help) {
       console.log(USAGE);
       return 0;

@@ -29,6 +29,25 @@ const FORMULA = "y ~ 1 + x + treat + (1 + treat | g2)";
 const dryRunAggregated = (file: string) =>
   runFitCli([file, "--aggregated", "--formula", FORMULA, "--family", "bernoulli", "--dry-run"]);
 
+/** The JSON of `deno task fit FILE <route flags> …` for the bernoulli model, one short chain. */
+async function fitJson(file: string, route: string, out: string) {
+  const r = await runFitCli([
+    file,
+    ...route.split(" "),
+    "--formula",
+    FORMULA,
+    "--family",
+    "bernoulli",
+    "--chains",
+    "1",
+    ...QUICK_SAMPLING,
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(await Deno.readTextFile(out));
+}
+
 /** main()'s exit status and what it printed. */
 async function runSql(...args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -77,43 +96,13 @@ Deno.test("sql prints the query, runs it, and fit --aggregated reads its result"
   assert.match(fit.stdout, /aggregate rows/);
   // The JSON names the route as DESIGN's contract does ("aggregated").
   const out = `${dir}/agg_fit.json`;
-  const fitted = await runFitCli([
-    agg,
-    "--aggregated",
-    "--formula",
-    FORMULA,
-    "--family",
-    "bernoulli",
-    "--chains",
-    "1",
-    ...QUICK_SAMPLING,
-    "--out",
-    out,
-  ]);
-  assert.equal(fitted.code, 0, fitted.stderr);
-  const json = JSON.parse(await Deno.readTextFile(out));
+  const json = await fitJson(agg, "--aggregated", out);
   assert.equal(json.data.engine, "aggregated");
   assert.equal(json.data.rows, 400);
 });
 
 Deno.test("fit --engine duckdb records the engine, rows scanned and patterns", async () => {
-  const out = `${dir}/fit.json`;
-  const r = await runFitCli([
-    csv,
-    "--engine",
-    "duckdb",
-    "--formula",
-    FORMULA,
-    "--family",
-    "bernoulli",
-    "--chains",
-    "1",
-    ...QUICK_SAMPLING,
-    "--out",
-    out,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  const json = JSON.parse(await Deno.readTextFile(out));
+  const json = await fitJson(csv, "--engine duckdb", `${dir}/fit.json`);
   assert.equal(json.data.engine, "duckdb");
   assert.equal(json.data.rowsScanned, 400);
   assert.equal(json.data.rows, 400);

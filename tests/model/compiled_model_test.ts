@@ -265,6 +265,26 @@ for (const { family, link } of FAMILY_LINKS) {
   }
 }
 
+/** y ~ 1 + (1 | f₁) + (1 | f₂) + …: varying intercepts by each of `factors`. */
+function interceptsBy(factors: string[]): ModelSpec {
+  return {
+    hetfx: 1,
+    outcome: "y",
+    family: "gaussian",
+    intercept: true,
+    treatment: null,
+    terms: [],
+    groupTerms: factors.map((f) => ({
+      group: f,
+      factors: [f],
+      intercept: true,
+      slopes: [],
+      correlated: true,
+    })),
+    priors: [],
+  };
+}
+
 Deno.test("compileModel numbers cells in the order of their groups' levels, not of the rows", () => {
   // Rows reach g's levels as b, c, a and the crossed cells in yet another order; cells (and so
   // group effects) come in level order, term by term, as brms's ranef and the DuckDB route's
@@ -276,24 +296,8 @@ Deno.test("compileModel numbers cells in the order of their groups' levels, not 
     g: { kind: "factor", codes: Int32Array.from(g), levels: ["a", "b", "c"] },
     h: { kind: "factor", codes: Int32Array.from(h), levels: ["x", "z"] },
   });
-  const spec = (terms: string[]): ModelSpec => ({
-    hetfx: 1,
-    outcome: "y",
-    family: "gaussian",
-    intercept: true,
-    treatment: null,
-    terms: [],
-    groupTerms: terms.map((t) => ({
-      group: t,
-      factors: [t],
-      intercept: true,
-      slopes: [],
-      correlated: true,
-    })),
-    priors: [],
-  });
-  assert.deepEqual(compileModel(spec(["g"]), table).cellLabels, ["a", "b", "c"]);
-  const crossed = compileModel(spec(["g", "h"]), table);
+  assert.deepEqual(compileModel(interceptsBy(["g"]), table).cellLabels, ["a", "b", "c"]);
+  const crossed = compileModel(interceptsBy(["g", "h"]), table);
   assert.deepEqual(crossed.cellLabels, ["a_x", "a_z", "b_x", "b_z", "c_x", "c_z"]);
   // Each cell keeps its own rows: the counts follow the labels.
   const count = (label: string) => g.filter((v, i) => `${"abc"[v]}_${"xz"[h[i]]}` === label).length;
@@ -311,23 +315,7 @@ Deno.test("compileModel refuses crossed terms whose cells would share a label", 
     b: { kind: "factor", codes: new Int32Array([0, 1, 0, 1, 0, 1]), levels: ["y_z", "z"] },
   });
   assert.equal(table.nRows, n);
-  const spec: ModelSpec = {
-    hetfx: 1,
-    outcome: "y",
-    family: "gaussian",
-    intercept: true,
-    treatment: null,
-    terms: [],
-    groupTerms: ["a", "b"].map((g) => ({
-      group: g,
-      factors: [g],
-      intercept: true,
-      slopes: [],
-      correlated: true,
-    })),
-    priors: [],
-  };
-  assert.throws(() => compileModel(spec, table), /both have the label "x_y_z"/);
+  assert.throws(() => compileModel(interceptsBy(["a", "b"]), table), /both have the label "x_y_z"/);
 });
 
 Deno.test("terms are non-centred unless centring is asked for", () => {
