@@ -27,11 +27,16 @@ import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
-import { formula, type FormulaOptions } from "../lib/spec/formula.ts";
+import { formula, formulaColumns, type FormulaOptions } from "../lib/spec/formula.ts";
 import { treatmentContrasts } from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
-import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
+import {
+  DEFAULT_FAMILY,
+  type Family,
+  FAMILY_ROLES,
+  type ModelSpec,
+} from "../lib/spec/model_spec.ts";
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit, FitOptions } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
@@ -376,12 +381,15 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
   refuseIgnored(v);
   const chains = wholeNumber("chains", v.chains, 1, MAX_CHAINS);
   const draws = wholeNumber("draws", v.draws, 1, Number.MAX_SAFE_INTEGER);
+  const family = (v.family ?? DEFAULT_FAMILY) as Family;
+  const levels = parseLevels(v.levels ?? []);
+  refuseOutcomeLevels(formulaText, family, levels);
   return {
     data: parsed.positionals[0],
     formula: formulaText,
-    family: (v.family ?? DEFAULT_FAMILY) as Family,
+    family,
     ...(v.link === undefined ? {} : { link: v.link }),
-    levels: parseLevels(v.levels ?? []),
+    levels,
     treatment: v.treatment,
     ...(v.weights === undefined ? {} : { weights: v.weights }),
     ...(v.reference === undefined ? {} : { reference: v.reference }),
@@ -400,6 +408,26 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     aggregated: v.aggregated ?? false,
     fit: fitFlags(v, chains, draws),
   };
+}
+
+/**
+ * --levels for the outcome orders an ordinal outcome's categories; for another family the
+ * outcome is read as numbers, so say that rather than fail on making it a factor.
+ */
+function refuseOutcomeLevels(
+  formulaText: string,
+  family: string,
+  levels: Record<string, string[]>,
+): void {
+  const outcome = formulaColumns(formulaText)[0];
+  const name = /^\s*(\w+)/.exec(family)?.[1] ?? family;
+  const roles = (FAMILY_ROLES as Record<string, object>)[name];
+  if (!(outcome in levels) || roles === undefined || "thresholds" in roles) return;
+  throw new HetfxError(
+    `Option --levels ${outcome}=…: levels of the outcome "${outcome}" (its category order) ` +
+      `apply to ordinal families (cumulative), not ${name}, whose outcome is read as numbers; ` +
+      "leave them out, or add --family cumulative.",
+  );
 }
 
 /** Refuse an option that would be ignored with the others given (no option is dropped silently). */

@@ -52,6 +52,13 @@ const REFUSED: [string[], RegExp][] = [
   [["--factor", "nope"], /--factor names column "nope", which is not in the data/],
   [["--factor", "f,"], /--factor "f," has an empty column name/],
   [["--effects-by", "g,,x"], /--effects-by "g,,x" has an empty column name/],
+  [["--method", "nut"], /--method "nut" must be "auto", "nuts" or "collapsed"/],
+  [["--workers", "0"], /--workers 0 must be a whole number ≥ 1 and ≤ 1024/],
+  // The outcome's levels are for an ordinal family's categories, not a gaussian's numbers.
+  [
+    ["--levels", "y=1,2"],
+    /outcome "y" \(its category order\) apply to ordinal families \(cumulative\), not gaussian/,
+  ],
 ];
 
 for (const [argv, pattern] of REFUSED) {
