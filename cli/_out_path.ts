@@ -18,9 +18,10 @@ export interface OutPathOptions {
 
 /**
  * Refuse an --out path that cannot be written before any sampling is spent: not "-" (standard
- * output, which the commands do not write to), its folder must exist, the path must not be a folder or a device, it must not be the data file
- * `options.input` (which --out would overwrite with JSON), and an existing file must be empty or
- * a result hetfx wrote, unless `options.force`.
+ * output, which the commands do not write to), its folder must exist, the path must not be a
+ * folder or a device, it must not be the data file `options.input` (which --out would overwrite
+ * with JSON), and an existing file must be empty or a result hetfx wrote, unless
+ * `options.force`.
  *
  * @example
  * ```ts

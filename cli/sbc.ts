@@ -7,6 +7,7 @@
  */
 import { HetfxError } from "../lib/errors.ts";
 import { sbc, type SbcResult } from "../lib/calibration/sbc.ts";
+import { FIT_DEFAULTS } from "../lib/fit/options.ts";
 import { buildModel, parseCli, refuseFitOnly } from "./fit.ts";
 import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
@@ -91,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     // Ranks among more thinned draws than a fit has would repeat draws (ranks in steps).
-    const [chains, draws] = [args.fit.chains ?? 4, args.fit.draws ?? 1000];
+    const chains = args.fit.chains ?? FIT_DEFAULTS.chains;
+    const draws = args.fit.draws ?? FIT_DEFAULTS.draws;
     if (own.thinnedDraws > chains * draws) {
       throw new HetfxError(
         `Option --thinned-draws ${own.thinnedDraws}${

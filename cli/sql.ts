@@ -143,17 +143,21 @@ export async function main(argv: string[]): Promise<number> {
     if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;
     const isFile = await Deno.stat(data).then(() => true, () => false);
-    if (!isFile && PATH_LIKE.test(data) && !/^\s*(select|with)\b/i.test(data)) {
+    // Globs (data/*.parquet) and URLs are DuckDB's to read (read_parquet, read_csv); other
+    // path-like names must exist.
+    const pathLike = PATH_LIKE.test(data) && !/^\s*(select|with)\b/i.test(data);
+    const duckdbReads = pathLike && /[*?]|:\/\//.test(data);
+    if (!isFile && pathLike && !duckdbReads) {
       throw new HetfxError(
         `Cannot read "${data}": no such file. Give a data file that exists (.csv, .tsv, ` +
           ".parquet), a table name or a SELECT query.",
       );
     }
-    if (!isFile) checkTableName(data, "The table", dialect);
+    if (!isFile && !duckdbReads) checkTableName(data, "The table", dialect);
     if (v.table !== undefined) checkTableName(v.table, "Option --table", dialect);
     const declared = columnList("factor", v.factor) ?? [];
     let table;
-    let source = v.table ?? data;
+    let source = v.table ?? (duckdbReads ? duckdbSource(data) : data);
     let runSource = duckdbSource(data);
     if (isFile) {
       con = await connectDuckDB();

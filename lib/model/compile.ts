@@ -397,7 +397,10 @@ function treatmentWithoutMeanWarning(spec: ModelSpec): string[] {
 function otherSlopesWarning(spec: ModelSpec): string[] {
   const treat = spec.treatment;
   if (treat === null) return [];
-  const others = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))].filter((s) => s !== treat);
+  // Interactions with the treatment (treat:x) are part of its effect, and interactions cannot be
+  // the treatment: only plain columns are reported here.
+  const others = [...new Set(spec.groupTerms.flatMap((g) => g.slopes))]
+    .filter((s) => s !== treat && !s.includes(":"));
   if (others.length === 0) return [];
   const list = others.map((s) => `"${s}"`).join(", ");
   return [

@@ -44,7 +44,9 @@ const MINUS_INFINITY = -Infinity;
  * Σ_j c_jᵀD_j⁻¹c_j may be and still be read: below it the subtraction has kept at most ~4 of
  * double precision's 16 digits, and the point is treated as outside the support (−∞). At the
  * posterior's points the share is far larger (the form is about n, ‖y − Xβ‖²/σ² about n times
- * the ratio of the level and residual variances: ~1e-2 on the paper's model).
+ * the ratio of the level and residual variances: ~1e-2 on the paper's model). A heuristic: data
+ * whose group sd is ~1e6 times σ would reach it at their posterior, where the target was already
+ * unreliable (its β whitening fails there too).
  */
 const MIN_QUADRATIC_FORM = 1e-12;
 

@@ -527,9 +527,10 @@ class PriorParser {
 export function parsePrior(text: string): PriorSpec {
   const brms = brmsPriorStatement(String(text));
   if (brms !== null) {
+    const bounds = /\b[lu]b\s*=/.test(text) ? "; hetfx takes no bounds (lb, ub) on b" : "";
     throw new HetfxError(
       `Cannot parse prior "${text}": that is brms's prior(…, class = …) form; write it as ` +
-        `"${brms}" (class[coef] ~ distribution, or sd[group, coef]).`,
+        `"${brms}" (class[coef] ~ distribution, or sd[group, coef])${bounds}.`,
     );
   }
   return new PriorParser(text).parse();
@@ -546,12 +547,24 @@ function brmsPriorStatement(text: string): string | null {
   const argument = (name: string) =>
     new RegExp(`\\b${name}\\s*=\\s*["']?([^,"')]+)["']?`).exec(inner)?.[1].trim();
   const cls = argument("class");
-  const dist = /^\s*["']?([a-z_]+\s*\([^)]*\))/.exec(inner)?.[1];
+  const dist = leadingCall(inner.replace(/^\s*["']?/, ""));
   if (cls === undefined || dist === undefined) return null;
   const coef = argument("coef");
   const group = argument("group");
   const where = [group, coef].filter((v) => v !== undefined && v !== "");
   return `${cls}${where.length ? `[${where.join(", ")}]` : ""} ~ ${dist}`;
+}
+
+/** The call `name(…)` that `text` starts with, its parentheses balanced; undefined if none. */
+function leadingCall(text: string): string | undefined {
+  const name = /^[a-z_]+\s*\(/.exec(text);
+  if (name === null) return undefined;
+  let depth = 0;
+  for (let i = name[0].length - 1; i < text.length; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")" && --depth === 0) return text.slice(0, i + 1);
+  }
+  return undefined;
 }
 
 /** R's `round(x, 1)` (R ≥ 4: the nearer of the two candidates, ties to even). */

@@ -262,6 +262,12 @@ Deno.test("sql: a missing file is refused; a table name is quoted by the user or
     assert.equal(r.code, 2, r.out);
     assert.match(r.out, /^Error: Cannot read ".*": no such file/);
   }
+  // Globs and URLs are DuckDB's to read, not files that must exist here.
+  for (const name of [`${dir}/part-*.parquet`, "https://example.org/rows.parquet"]) {
+    const r = await runSql(name, "--formula", GAUSSIAN);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /FROM read_parquet\(/);
+  }
   for (const [name, flags] of [["my table", []], ["db..rows", []], ["a.b", ["--table", "x y"]]]) {
     const r = await runSql(name as string, "--formula", GAUSSIAN, ...flags);
     assert.equal(r.code, 2, r.out);

@@ -91,14 +91,31 @@ Deno.test("a level-collapsed gaussian fit samples the sds on the requested scale
     treat: (t.columns.treat as { values: Float64Array }).values,
     g: (t.columns.g as { values: Float64Array }).values,
   });
+  const model = formula("y ~ 1 + x + treat + (1 + treat | g)", gaussian)
+    .priors({ b: normal(0, 1), sd: normal(0, 1), cor: lkj(2), sigma: normal(0, 1) });
+  const run = (sdScale: "auto" | "signed" | "log", workers: number) =>
+    // Chains long enough, and enough of them, that the worker thread (started as the fit
+    // begins) takes some while the calling thread runs the first.
+    model.fit({ chains: 4, warmup: 300, draws: 200, seed: 2, progress: false, sdScale, workers });
+  const auto = await run("auto", 1);
   for (const sdScale of ["signed", "log"] as const) {
-    const fit = await formula("y ~ 1 + x + treat + (1 + treat | g)", gaussian)
-      .priors({ b: normal(0, 1), sd: normal(0, 1), cor: lkj(2), sigma: normal(0, 1) })
-      .fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false, sdScale });
+    const fit = await run(sdScale, 1);
     assert.equal(fit.info.method, "collapsed");
     assert.deepEqual(fit.info.parameterization[0].sd_scale, {
       Intercept: sdScale,
       treat: sdScale,
     });
+    // The chain a worker thread runs uses the option too: its draws are this thread's, bit for
+    // bit (a seed gives the same draws whatever the threads), and differ from auto's scales.
+    const threaded = await run(sdScale, 2);
+    assert.deepEqual(threaded.draws("sd_g__treat"), fit.draws("sd_g__treat"));
+    if (
+      JSON.stringify(auto.info.parameterization[0].sd_scale) !== JSON.stringify({
+        Intercept: sdScale,
+        treat: sdScale,
+      })
+    ) {
+      assert.notDeepEqual(threaded.draws("sd_g__treat"), auto.draws("sd_g__treat"));
+    }
   }
 });

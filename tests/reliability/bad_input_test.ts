@@ -555,6 +555,9 @@ Deno.test("warned: group terms that vary another slope beside the treatment's", 
   assert.match(w, /\.treatment\("treat"\), or --treatment treat/);
   const one = await compileCsv(csv, "y ~ treat + (1 + treat | g) + (1 + treat | h)");
   assert.doesNotMatch((one.warnings ?? []).join("\n"), /besides the treatment/);
+  // An interaction with the treatment is part of its effect, not another slope.
+  const interaction = await compileCsv(csv, "y ~ treat * x + (1 + treat + treat:x | g)");
+  assert.doesNotMatch((interaction.warnings ?? []).join("\n"), /besides the treatment/);
 });
 
 Deno.test("warned: more parameters than rows", async () => {

@@ -11,8 +11,8 @@
 //   beta nbPad                     β (padding 0)
 //   mu   R       (out)             μ_j = D_j⁻¹ c_j
 //   grad nbPad   (out, overwritten) −Σ_j X_jᵀZ_j μ_j / σ²
-//   out  5       (out)             Σ_j ½ c_jᵀμ_j − ½ log|D_j|, Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]) − 2 μ_jᵀc_j σ²,
-//                                  M = Σ_j E[r_j r_jᵀ] as m00, m01, m11
+//   out  6       (out)             Σ_j ½ c_jᵀμ_j − ½ log|D_j|, Σ_j tr(Z_jᵀZ_j E[r_j r_jᵀ]) − 2 μ_jᵀc_j σ²,
+//                                  M = Σ_j E[r_j r_jᵀ] as m00, m01, m11, and Σ_j c_jᵀμ_j
 
 /** First free byte after the module's static data (16-aligned): where the caller's arrays go. */
 export function heapStart(): usize {
