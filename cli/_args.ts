@@ -289,9 +289,9 @@ export function optionError(error: unknown, known: readonly string[], command: s
 }
 
 /**
- * node:util parseArgs on a command's own options (positionals allowed, tokens kept): an unknown
- * or malformed option becomes {@link optionError}'s paragraph, a repeated one
- * {@link refuseRepeated}'s.
+ * node:util parseArgs on a command's own options (tokens kept; positionals allowed unless
+ * `allowPositionals` is false): an unknown or malformed option becomes {@link optionError}'s
+ * paragraph, a repeated one {@link refuseRepeated}'s.
  *
  * @example
  * ```ts
@@ -304,10 +304,11 @@ export function parseCommandLine<O extends ParseArgsOptionsConfig>(
   argv: string[],
   options: O,
   command: string,
+  allowPositionals = true,
 ) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options, tokens: true });
+    parsed = parseArgs({ args: argv, allowPositionals, options, tokens: true });
   } catch (error) {
     throw optionError(error, Object.keys(options), command);
   }

@@ -6,8 +6,7 @@
  */
 import { reportUserError } from "./_errors.ts";
 import { HetfxError } from "../lib/errors.ts";
-import { nonEmpty, optionError, refuseRepeated, wholeNumber } from "./_args.ts";
-import { parseArgs } from "node:util";
+import { nonEmpty, parseCommandLine, wholeNumber } from "./_args.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import {
   PAPER_SAMPLER,
@@ -101,14 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: "string", default: "1" },
       help: { type: "boolean" },
     } as const;
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options, tokens: true });
-    } catch (error) {
-      throw optionError(error, Object.keys(options), "replicate");
-    }
-    const { values, tokens } = parsed;
-    refuseRepeated(tokens, options);
+    const { values } = parseCommandLine(argv, options, "replicate", false);
     if (values.help) {
       console.log(USAGE);
       return 0;

@@ -21,6 +21,7 @@ import { designColumns } from "../../lib/model/design.ts";
 import { smallTable, tomzFit } from "./_fixtures.ts";
 import { makeTable, type Table, withColumn } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
+import { WLS_REFERENCE } from "./_wls_reference.ts";
 
 /** Inverse by Gauss–Jordan with partial pivoting. */
 function invert(a: number[][]): number[][] {
@@ -203,27 +204,7 @@ Deno.test("pooling factor is 1 − slope of hierarchical on subgroup estimates, 
   assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 0, 3)).pooling_factor - 1) < 1e-12);
 });
 
-interface WeightedReference {
-  formula: string;
-  y: number[];
-  treat: number[];
-  g: string[];
-  x: number[];
-  w: number[];
-  zero_weight_rows: number[];
-  ols_names: string[];
-  ols_coef: number[];
-  ols_se: number[];
-  groups: string[];
-  interaction_estimate: number[];
-  interaction_se: number[];
-  subgroup_estimate: number[];
-  subgroup_se: number[];
-}
-
-const weightedReference = JSON.parse(
-  await Deno.readTextFile(new URL("./fixtures/wls_hc2_reference.json", import.meta.url)),
-).compare as WeightedReference;
+const weightedReference = WLS_REFERENCE.compare;
 
 /** The R reference's data: 4 groups a–d, treat, x, weights w (5 rows of weight 0). */
 function weightedTable(): Table {

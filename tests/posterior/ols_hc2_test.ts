@@ -18,6 +18,7 @@
 import assert from "node:assert/strict";
 import { olsHc2Qr } from "../../lib/posterior/ols_hc2.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { WLS_REFERENCE } from "./_wls_reference.ts";
 
 interface Case {
   names: string[];
@@ -29,16 +30,7 @@ interface Case {
   vcov_hc2_qr: number[];
 }
 
-const weighted = JSON.parse(
-  await Deno.readTextFile(new URL("./fixtures/wls_hc2_reference.json", import.meta.url)),
-).ols as {
-  names: string[];
-  columns: number[][];
-  y: number[];
-  w: number[];
-  coef: number[];
-  vcov_hc2: number[];
-};
+const weighted = WLS_REFERENCE.ols;
 
 const reference = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/ols_hc2_reference.json", import.meta.url)),
