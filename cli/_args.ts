@@ -289,9 +289,10 @@ export function optionError(error: unknown, known: readonly string[], command: s
 }
 
 /**
- * node:util parseArgs on a command's own options (tokens kept; positionals allowed unless
+ * node:util parseArgs on a command's options (tokens kept; positionals allowed unless
  * `allowPositionals` is false): an unknown or malformed option becomes {@link optionError}'s
- * paragraph, a repeated one {@link refuseRepeated}'s.
+ * paragraph (did you mean one of `known`, by default the options' names), a repeated one
+ * {@link refuseRepeated}'s.
  *
  * @example
  * ```ts
@@ -305,12 +306,13 @@ export function parseCommandLine<O extends ParseArgsOptionsConfig>(
   options: O,
   command: string,
   allowPositionals = true,
+  known: readonly string[] = Object.keys(options),
 ) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals, options, tokens: true });
   } catch (error) {
-    throw optionError(error, Object.keys(options), command);
+    throw optionError(error, known, command);
   }
   refuseRepeated(parsed.tokens, options);
   return parsed;

@@ -12,13 +12,11 @@ import {
   flagOptions,
   joinNegativeValues,
   nonEmpty,
-  optionError,
+  parseCommandLine,
   realNumber,
-  refuseRepeated,
   stringOptions,
   wholeNumber,
 } from "./_args.ts";
-import { parseArgs } from "node:util";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
 import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
@@ -283,26 +281,15 @@ export const FIT_OPTIONS = {
 
 /** node:util parseArgs on the fit options; an unknown option gets the closest known one. */
 function readArgs(argv: string[], usage: string) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv, VALUED),
-      allowPositionals: true,
-      options: FIT_OPTIONS,
-      tokens: true,
-    });
-  } catch (error) {
-    // The options of fit and of the command whose usage this is (sbc's --sims, say).
-    const known = [
-      ...new Set([
-        ...Object.keys(FIT_OPTIONS),
-        ...[...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]),
-      ]),
-    ];
-    throw optionError(error, known, /deno task (\w+)/.exec(usage)?.[1] ?? "fit");
-  }
-  refuseRepeated(parsed.tokens, FIT_OPTIONS);
-  return parsed;
+  // The options of fit and of the command whose usage this is (sbc's --sims, say).
+  const known = [
+    ...new Set([
+      ...Object.keys(FIT_OPTIONS),
+      ...[...usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]),
+    ]),
+  ];
+  const command = /deno task (\w+)/.exec(usage)?.[1] ?? "fit";
+  return parseCommandLine(joinNegativeValues(argv, VALUED), FIT_OPTIONS, command, true, known);
 }
 
 /** The data file and --formula are given, and no value option is empty; returns the formula. */
