@@ -428,6 +428,8 @@ export async function duckdbAggregate(
     table: source,
     dialect: "duckdb",
     factors,
+    // Missing values were counted above and refused unless options.dropMissing.
+    dropMissing: true,
     ...(outcomeMedianMad === null ? {} : { outcomeMedianMad }),
   });
   const table = readerTable(

@@ -31,9 +31,10 @@ export interface SufficientStatisticsSqlOptions {
    */
   outcomeMedianMad?: { median: number; mad: number };
   /**
-   * Leave out rows with a missing value (NULL) in a used column (default true). False keeps
+   * Leave out rows with a missing value (NULL) in a used column. The default, false, keeps
    * them and makes `n` NULL for each key that has one, so that fitting the result refuses it
-   * rather than reading sums that skipped the NULLs.
+   * rather than reading sums that skipped the NULLs: no row is lost unless asked (as
+   * `loadTable` refuses missing values unless `dropMissing`).
    */
   dropMissing?: boolean;
 }
@@ -83,8 +84,8 @@ export function priorOutcomeSQL(kind: "identity" | "log", y: string): string {
 
 /**
  * The query (one statement) whose result is the model's aggregate: one row per key with `n` and
- * the sums of products, rows with a missing value in a used column left out (with
- * `dropMissing: false`, kept, and `n` NULL for their keys).
+ * the sums of products. Rows with a missing value in a used column are kept, with `n` NULL for
+ * their keys (fitting such an aggregate is refused); `dropMissing: true` leaves them out.
  *
  * @example
  * ```ts
@@ -120,7 +121,7 @@ export function sufficientStatisticsSQL(
     ? `(${options.table.trim().replace(/;\s*$/, "")}) AS hetfx_source`
     : options.table.trim();
   const used = usedColumns(spec);
-  const drop = options.dropMissing ?? true;
+  const drop = options.dropMissing ?? false;
   const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
   // The rows CTE: used columns, numbers as doubles, incomplete rows left out (or flagged).
   const select = used.map((v) =>
@@ -130,7 +131,7 @@ export function sufficientStatisticsSQL(
   const lines = [
     `-- hetfx aggregate (${spec.family}): keys ${layout.keys.join(", ") || "(none)"}; ` +
     `fit its result with --aggregated`,
-    ...(drop ? [] : [
+    ...(drop ? ["-- Rows with a missing value in a model column are left out (dropMissing)."] : [
       "-- Rows with a missing value in a model column are kept: n is NULL for their keys, and",
       "-- hetfx refuses such an aggregate (SUM would skip the NULLs). To leave those rows out,",
       "-- use dropMissing (deno task sql --drop-missing).",

@@ -39,7 +39,7 @@ Deno.test("sufficientStatisticsSQL: a query source is wrapped; bernoulli needs n
   });
   assert.ok(sql.includes("FROM (SELECT * FROM t WHERE wave = 2) AS hetfx_source"));
   assert.ok(!sql.includes("MEDIAN"));
-  assert.ok(sql.includes('COUNT(*) AS "n"') && sql.includes('AS "sum__y"'));
+  assert.ok(sql.includes('THEN COUNT(*) END AS "n"') && sql.includes('AS "sum__y"'));
 });
 
 Deno.test("sufficientStatisticsSQL: bad options are refused", () => {
@@ -76,14 +76,17 @@ Deno.test("sufficientStatisticsSQL: a median and MAD computed beforehand become 
   }
 });
 
-Deno.test("sufficientStatisticsSQL: dropMissing false keeps incomplete rows, n NULL for their keys", () => {
+Deno.test("sufficientStatisticsSQL: by default keeps incomplete rows, n NULL for their keys", () => {
   const spec = { ...crossedSpec("gaussian"), priors: [] };
   for (const dialect of SQL_DIALECTS) {
-    const sql = sufficientStatisticsSQL(spec, { table: "t", dialect, dropMissing: false });
+    const sql = sufficientStatisticsSQL(spec, { table: "t", dialect });
+    assert.equal(sql, sufficientStatisticsSQL(spec, { table: "t", dialect, dropMissing: false }));
     assert.doesNotMatch(sql, /WHERE/, dialect);
     assert.match(sql, /CASE WHEN .* IS NOT NULL .* THEN 0 ELSE 1 END AS hetfx_incomplete/);
     assert.match(sql, /CASE WHEN MAX\(hetfx_rows\.hetfx_incomplete\) = 0 THEN COUNT\(\*\) END AS/);
     assert.match(sql, /^-- Rows with a missing value in a model column are kept/m);
   }
-  assert.match(sufficientStatisticsSQL(spec, { table: "t", dropMissing: true }), /WHERE/);
+  const dropping = sufficientStatisticsSQL(spec, { table: "t", dropMissing: true });
+  assert.match(dropping, /WHERE/);
+  assert.match(dropping, /^-- Rows with a missing value in a model column are left out/m);
 });
