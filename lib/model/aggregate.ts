@@ -13,8 +13,15 @@
  *   (`sum__w`, `sum__w__y`, …), which the likelihood reads ({@link weightedInput}).
  * - Families whose default priors use the outcome's median and MAD add `y_median` and `y_mad`
  *   (the same on every row) unless the Intercept, sd and family parameters' priors are all given.
+ * - A numeric treatment t that is summed rather than a key ("cells" families) adds `min__t` and
+ *   `max__t` (its smallest and largest value over all rows, the same on every row) and
+ *   `between__t` (the key's rows strictly between the two): what its contrast is, as the rows
+ *   would say — 1 − 0 or high − low when `between__t` is 0 everywhere, else per unit of t
+ *   (lib/spec/treatment_coding.ts). Without them a ±1-coded treatment's effects would be read per
+ *   unit: half the in-memory route's.
  *
- * Rows with a missing value in any column the model reads are left out (as `dropMissing`).
+ * A row with a missing value in a column the model reads makes its key's `n` NULL in the query's
+ * result, which {@link readAggregate} refuses, unless the query left such rows out (`dropMissing`).
  */
 import { HetfxError } from "../errors.ts";
 import { type Column, makeTable, type Table } from "../data/table.ts";
@@ -40,6 +47,13 @@ export interface AggregateLayout {
    * family's defaults need none, or the model's priors replace those defaults).
    */
   priorOutcome: "identity" | "log" | null;
+  /** The summed numeric treatment whose range columns the aggregate holds (see the module). */
+  treatmentRange: string | null;
+}
+
+/** The range columns of a summed treatment t: its min, max and rows strictly between. */
+export function treatmentRangeNames(t: string): { min: string; max: string; between: string } {
+  return { min: `min__${t}`, max: `max__${t}`, between: `between__${t}` };
 }
 
 /** The column name of Σ Π vars: "n" for none, else "sum__" + the sorted names joined by "__". */
@@ -89,7 +103,7 @@ export function aggregateLayout(
     );
     const sums = [{ name: "n", vars: [] }, { name: sumName([spec.outcome]), vars: [spec.outcome] }];
     if (spec.trials) sums.push({ name: sumName([spec.trials]), vars: [spec.trials] });
-    return { keys, sums: withWeighted(spec, sums), priorOutcome };
+    return { keys, sums: withWeighted(spec, sums), priorOutcome, treatmentRange: null };
   }
   const keys = used.filter((v) =>
     v !== spec.outcome && v !== spec.weights && (groupFactors.has(v) || isFactor(v))
@@ -120,7 +134,25 @@ export function aggregateLayout(
   add([spec.outcome, spec.outcome]);
   const sums = [...products].map(([name, vars]) => ({ name, vars }))
     .sort((a, b) => a.vars.length - b.vars.length || (a.name < b.name ? -1 : 1));
-  return { keys, sums: withWeighted(spec, sums), priorOutcome };
+  const treatmentRange = spec.treatment !== null && !keySet.has(spec.treatment)
+    ? spec.treatment
+    : null;
+  return { keys, sums: withWeighted(spec, sums), priorOutcome, treatmentRange };
+}
+
+/**
+ * A summed treatment's values from its range columns (the smallest min, the largest max, the
+ * rows between summed): see AggregateInput.treatmentValues.
+ */
+function treatmentValues(
+  range: { min: string; max: string; between: string },
+  numeric: (name: string) => Float64Array,
+): Float64Array {
+  const low = numeric(range.min).reduce((a, b) => Math.min(a, b), Infinity);
+  const high = numeric(range.max).reduce((a, b) => Math.max(a, b), -Infinity);
+  const between = numeric(range.between).reduce((a, b) => a + b, 0);
+  if (low === high) return Float64Array.of(low);
+  return between === 0 ? Float64Array.of(low, high) : Float64Array.of(low, (low + high) / 2, high);
 }
 
 /**
@@ -165,6 +197,11 @@ export interface AggregateInput {
   summed: ReadonlySet<string>;
   /** The median and MAD of the family's prior outcome values, when the aggregate has them. */
   priorOutcome: { median: number; mad: number } | null;
+  /**
+   * A summed treatment's values as its contrast needs them: [low, high] when it takes two,
+   * [value] when one, and [min, midpoint, max] standing for more than two.
+   */
+  treatmentValues?: Float64Array;
 }
 
 /**
@@ -196,16 +233,22 @@ export function readAggregate(
     spec,
     (v) => has(v) && aggregate.columns[v].kind === "factor",
   );
+  const range = layout.treatmentRange === null ? null : treatmentRangeNames(layout.treatmentRange);
   const missing = [
     ...layout.keys.filter((k) => !has(k)),
     ...layout.sums.map((s) => s.name).filter((k) => !has(k)),
+    ...(range === null ? [] : [range.min, range.max, range.between].filter((k) => !has(k))),
   ];
   if (missing.length > 0) {
     throw new HetfxError(
       `Aggregated data: column${missing.length > 1 ? "s" : ""} ${
         missing.map((m) => `"${m}"`).join(", ")
       } missing. The aggregate for this model has keys [${layout.keys.join(", ")}] and sums ` +
-        `[${layout.sums.map((s) => s.name).join(", ")}]; print its query with \`deno task sql\`.`,
+        `[${layout.sums.map((s) => s.name).join(", ")}]` +
+        (range === null
+          ? ""
+          : `, and the treatment's range ${range.min}, ${range.max}, ${range.between}`) +
+        "; print its query with `deno task sql`.",
     );
   }
   const numeric = (name: string): Float64Array => {
@@ -268,6 +311,7 @@ export function readAggregate(
     n,
     summed,
     priorOutcome,
+    ...(range === null ? {} : { treatmentValues: treatmentValues(range, numeric) }),
     sum(vars) {
       const s = sums.get(sumName(vars));
       if (s === undefined) throw new Error(`aggregate has no ${sumName(vars)}`);

@@ -7,13 +7,13 @@ import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { medianAndMad } from "../math/median.ts";
 import { familyOf } from "../families/mod.ts";
-import { aggregateLayout } from "./aggregate.ts";
+import { aggregateLayout, treatmentRangeNames } from "./aggregate.ts";
 import { usedColumns } from "./used_columns.ts";
 
 /**
  * One row per combination of the layout's keys (in order of first appearance) with `n` and the
  * sums of products (lib/model/aggregate.ts), plus `y_median` and `y_mad` when the family's
- * default priors use them. Missing values are refused, as compileModel refuses them.
+ * default priors use them, and a summed treatment's range columns. Missing values are refused, as compileModel refuses them.
  *
  * @example
  * ```ts
@@ -45,6 +45,7 @@ export function aggregateRows(spec: ModelSpec, table: Table): Table {
   const index = new Map<string, number>();
   const firstRow: number[] = [];
   const sums: number[][] = layout.sums.map(() => []);
+  const keyOf = new Int32Array(table.nRows);
   for (let i = 0; i < table.nRows; i++) {
     const key = keyColumns.map((c) => c.kind === "number" ? c.values[i] : c.codes[i]).join(
       "\u0001",
@@ -56,6 +57,7 @@ export function aggregateRows(spec: ModelSpec, table: Table): Table {
       firstRow.push(i);
       for (const s of sums) s.push(0);
     }
+    keyOf[i] = r;
     for (let s = 0; s < sumColumns.length; s++) {
       let v = 1;
       for (const col of sumColumns[s]) v *= col[i];
@@ -81,6 +83,20 @@ export function aggregateRows(spec: ModelSpec, table: Table): Table {
     const { median, mad } = medianAndMad(values);
     columns.y_median = { kind: "number", values: new Float64Array(index.size).fill(median) };
     columns.y_mad = { kind: "number", values: new Float64Array(index.size).fill(mad) };
+  }
+  if (layout.treatmentRange !== null) {
+    const names = treatmentRangeNames(layout.treatmentRange);
+    const t =
+      (getColumn(table, layout.treatmentRange, "Cannot aggregate") as { values: Float64Array })
+        .values;
+    let low = Infinity;
+    let high = -Infinity;
+    for (const v of t) low = Math.min(low, v), high = Math.max(high, v);
+    const between = new Float64Array(index.size);
+    for (let i = 0; i < t.length; i++) if (t[i] > low && t[i] < high) between[keyOf[i]]++;
+    columns[names.min] = { kind: "number", values: new Float64Array(index.size).fill(low) };
+    columns[names.max] = { kind: "number", values: new Float64Array(index.size).fill(high) };
+    columns[names.between] = { kind: "number", values: between };
   }
   return makeTable(columns);
 }

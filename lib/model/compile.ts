@@ -4,7 +4,7 @@
  * entry per unique covariate pattern within a cell).
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, type Table } from "../data/table.ts";
+import { getColumn, makeTable, type Table } from "../data/table.ts";
 import { checkDistinctLabels, groupKeys } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
@@ -103,7 +103,12 @@ export function compileModel(
   // key row then stands for agg.n[i] data rows.
   let agg: AggregateInput | null = null;
   if (options.aggregated) ({ table, input: agg } = readAggregate(specIn, table));
-  const spec = validateSpec(specIn, table);
+  // The treatment's contrasts are read from its values: the rows, or a summed treatment's
+  // values from the aggregate's range columns.
+  const treatmentValues = agg?.treatmentValues === undefined || specIn.treatment === null
+    ? table
+    : makeTable({ [specIn.treatment]: { kind: "number", values: agg.treatmentValues } });
+  const spec = validateSpec(specIn, table, treatmentValues);
   // Likelihood weights multiply each row's log-likelihood: the compression sums them. Checked
   // before missing values so that a NaN weight is named with its row. Aggregated data hold
   // them summed (Σw, Σw·y, …; readAggregate checks them): `likelihood` is what the
@@ -137,7 +142,7 @@ export function compileModel(
   // The treatment's contrasts (validateSpec has refused a reference that is not a level).
   const contrasts = spec.treatment === null
     ? []
-    : treatmentContrasts(table, spec.treatment, spec.treatmentReference);
+    : treatmentContrasts(treatmentValues, spec.treatment, spec.treatmentReference);
   // The terms' constant derivative columns, shared (lib/model/design.ts).
   const constantColumns: ConstantColumns = new Map();
   const design = populationDesign(spec, table, agg, hasIntercept, contrasts, constantColumns);

@@ -6,7 +6,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
-import { aggregateLayout } from "./aggregate.ts";
+import { aggregateLayout, treatmentRangeNames } from "./aggregate.ts";
 import { usedColumns } from "./used_columns.ts";
 
 /** The SQL dialects the query is written for. */
@@ -161,6 +161,22 @@ export function sufficientStatisticsSQL(
     );
     from.push("hetfx_median", "hetfx_mad");
     extra.push(`MAX(hetfx_median.m) AS y_median`, `MAX(hetfx_mad.m) * 1.4826 AS y_mad`);
+  }
+  if (layout.treatmentRange !== null) {
+    // A summed treatment's range over all rows and, per key, its rows strictly inside it: the
+    // contrast the rows would give (lib/model/aggregate.ts).
+    const t = q(layout.treatmentRange);
+    const names = treatmentRangeNames(layout.treatmentRange);
+    lines.push(
+      `, hetfx_treatment AS (SELECT MIN(${t}) AS lo, MAX(${t}) AS hi FROM hetfx_rows)`,
+    );
+    from.push("hetfx_treatment");
+    extra.push(
+      `MAX(hetfx_treatment.lo) AS ${q(names.min)}`,
+      `MAX(hetfx_treatment.hi) AS ${q(names.max)}`,
+      `SUM(CASE WHEN hetfx_rows.${t} > hetfx_treatment.lo AND hetfx_rows.${t} < ` +
+        `hetfx_treatment.hi THEN 1 ELSE 0 END) AS ${q(names.between)}`,
+    );
   }
   const sums = layout.sums.map((s) =>
     s.vars.length === 0

@@ -89,7 +89,7 @@ function checkColumn(table: Table, name: unknown, role: string): void {
   getColumn(table, name, FAIL);
 }
 
-function checkColumns(spec: ModelSpec, table: Table): void {
+function checkColumns(spec: ModelSpec, table: Table, treatmentValues: Table): void {
   checkColumn(table, spec.outcome, "the outcome");
   if (spec.trials !== undefined) checkColumn(table, spec.trials, "trials");
   if (spec.weights !== undefined) checkColumn(table, spec.weights, "weights");
@@ -103,7 +103,7 @@ function checkColumns(spec: ModelSpec, table: Table): void {
             `${showValue(spec.treatmentReference)}.`,
         );
       }
-      treatmentContrasts(table, spec.treatment, spec.treatmentReference);
+      treatmentContrasts(treatmentValues, spec.treatment, spec.treatmentReference);
     }
   }
   for (const term of spec.terms) {
@@ -423,7 +423,9 @@ function isValidated(spec: ModelSpec, table: Table): boolean {
  * Check `spec` against `table`; returns `spec` unchanged or throws a HetfxError that says
  * what is wrong and what to do (unknown columns with a suggestion, a treatment that does not
  * vary, single-level groupings, duplicate terms, unknown families, priors that match nothing,
- * binomial without trials, the outcome used as a predictor).
+ * binomial without trials, the outcome used as a predictor). `treatmentValues`: the table the
+ * treatment's contrasts are read from when it is not `table` (aggregated data whose treatment
+ * is summed: its values, lib/model/aggregate.ts).
  *
  * @example
  * ```ts
@@ -440,7 +442,11 @@ function isValidated(spec: ModelSpec, table: Table): boolean {
  * console.assert(spec.terms[0] === "x");
  * ```
  */
-export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
+export function validateSpec(
+  spec: ModelSpec,
+  table: Table,
+  treatmentValues: Table = table,
+): ModelSpec {
   if (isValidated(spec, table)) return spec;
   if (spec.hetfx !== 1) {
     fail(
@@ -503,7 +509,7 @@ export function validateSpec(spec: ModelSpec, table: Table): ModelSpec {
       );
     }
   }
-  checkColumns(spec, table);
+  checkColumns(spec, table, treatmentValues);
   checkOutcomeLevels(spec);
   checkTerms(spec);
   checkRoles(spec);

@@ -43,10 +43,16 @@ function toCsv(t: Table): string {
   return lines.join("\n") + "\n";
 }
 
-/** The row-level and DuckDB-aggregated compiles agree in log density at random points. */
+/**
+ * The row-level and DuckDB-aggregated compiles agree in the treatment's contrasts and in log
+ * density at random points.
+ */
 function assertSameDensity(spec: ModelSpec, rows: Table, aggregate: Table) {
-  const a = new CompiledModel(compileModel(spec, rows));
-  const b = new CompiledModel(compileModel(spec, aggregate, { aggregated: true }));
+  const rowData = compileModel(spec, rows);
+  const aggregateData = compileModel(spec, aggregate, { aggregated: true });
+  assert.deepEqual(aggregateData.contrasts, rowData.contrasts);
+  const a = new CompiledModel(rowData);
+  const b = new CompiledModel(aggregateData);
   assert.equal(b.dim, a.dim);
   const u = seeded(4);
   for (let rep = 0; rep < 3; rep++) {
@@ -387,6 +393,30 @@ Deno.test("duckdb engine: likelihood weights aggregated by DuckDB give the row-l
     },
   );
   assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
+});
+
+Deno.test("duckdb engine: a summed treatment's contrast is the rows' (0/1, ±1, 1/2, continuous)", async () => {
+  // A Gaussian model sums a numeric treatment; its range columns say how it is coded, so that
+  // a ±1 treatment's effects are 1 − (−1) as in memory, not per unit (half of them).
+  const codings: [string, (i: number) => number, string][] = [
+    ["binary", (i) => i % 2, "1 - 0"],
+    ["plus_minus", (i) => 2 * (i % 2) - 1, "1 - -1"],
+    ["one_two", (i) => 1 + (i % 2), "2 - 1"],
+    ["continuous", (i) => (i % 5) / 4, "per unit of treat"],
+  ];
+  for (const [name, treat, contrast] of codings) {
+    const lines = ["y,treat,g"];
+    for (let i = 1; i <= 24; i++) {
+      lines.push(`${((i * 7) % 11) / 4 - 1},${treat(i)},${"abcd"[i % 4]}`);
+    }
+    const { memory, duckdb } = await assertSameInBothEngines(
+      `${name}.csv`,
+      lines.join("\n") + "\n",
+    );
+    assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
+    const data = compileModel(treatSpec, duckdb, { aggregated: true });
+    assert.equal(data.contrasts[0].name, contrast, name);
+  }
 });
 
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {

@@ -14,7 +14,7 @@ import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
-import { crossedSpec, seeded, simulatedTable } from "./_fixtures.ts";
+import { crossedSpec, seeded, simulatedTable, treatSlopeSpec } from "./_fixtures.ts";
 
 const FAMILIES: Family[] = ["gaussian", "bernoulli", "binomial", "poisson", "student"];
 
@@ -25,6 +25,7 @@ function assertSameDensity(spec: ModelSpec, rows: Table, seed: number) {
   assert.equal(b.dim, a.dim);
   assert.equal(b.nRows, a.nRows);
   assert.equal(b.aggregated, true);
+  assert.deepEqual(b.contrasts, a.contrasts);
   assert.deepEqual(
     b.fixedMeans.map((v) => Math.round(v * 1e9)),
     a.fixedMeans.map((v) => Math.round(v * 1e9)),
@@ -130,6 +131,45 @@ Deno.test("aggregate: malformed aggregates are refused naming the column", () =>
     () => compileModel(g, noMedian, { aggregated: true }),
     (e) => e instanceof HetfxError && /y_median/.test(e.message),
   );
+});
+
+Deno.test("aggregate: a summed treatment's range columns give the rows' contrast, and are required", () => {
+  const spec: ModelSpec = { ...treatSlopeSpec(["treat"], 1), family: "gaussian", priors: [] };
+  const simulated = simulatedTable(120, "gaussian", 3);
+  const rows = makeTable({ ...simulated.columns, g: simulated.columns.g1 });
+  const plusMinus = replaced(rows, "treat", (i) => i % 3 === 0 ? 1 : -1);
+  const agg = aggregateRows(spec, plusMinus);
+  assert.equal(compileModel(spec, agg, { aggregated: true }).contrasts[0].name, "1 - -1");
+  // A reference names the low side, as with the rows.
+  const referenced = { ...spec, treatmentReference: "1" };
+  assert.deepEqual(
+    compileModel(referenced, agg, { aggregated: true }).contrasts,
+    compileModel(referenced, plusMinus).contrasts,
+  );
+  // Rows strictly inside the range: a per-unit slope, and a reference is refused.
+  const graded = aggregateRows(spec, replaced(rows, "treat", (i) => (i % 3) / 2));
+  assert.equal(compileModel(spec, graded, { aggregated: true }).contrasts[0].kind, "continuous");
+  assert.throws(
+    () => compileModel({ ...spec, treatmentReference: "0" }, graded, { aggregated: true }),
+    (e) => e instanceof HetfxError && /needs a factor or two-valued treatment/.test(e.message),
+  );
+  // An aggregate without them (an older one, or written by hand) is refused, naming them.
+  const without = makeTable(
+    Object.fromEntries(
+      Object.entries(agg.columns).filter(([k]) =>
+        !k.endsWith("__treat") ||
+        k.startsWith("sum__")
+      ),
+    ),
+  );
+  assert.throws(
+    () => compileModel(spec, without, { aggregated: true }),
+    (e) =>
+      e instanceof HetfxError &&
+      /"min__treat", "max__treat", "between__treat" missing.*treatment's range/.test(e.message),
+  );
+  // A key treatment (a factor, or any treatment of a patterns family) needs none.
+  assert.equal(aggregateLayout({ ...spec, family: "bernoulli" }, () => false).treatmentRange, null);
 });
 
 /** The table with column `name` replaced by `values`. */

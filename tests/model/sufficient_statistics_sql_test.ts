@@ -42,6 +42,36 @@ Deno.test("sufficientStatisticsSQL: a query source is wrapped; bernoulli needs n
   assert.ok(sql.includes('THEN COUNT(*) END AS "n"') && sql.includes('AS "sum__y"'));
 });
 
+Deno.test("sufficientStatisticsSQL: a summed treatment's range, in every dialect; none for a key", () => {
+  const spec = {
+    hetfx: 1 as const,
+    outcome: "y",
+    family: "gaussian" as const,
+    intercept: true,
+    treatment: "t",
+    terms: ["t"],
+    groupTerms: [{ group: "g", factors: ["g"], intercept: true, slopes: ["t"], correlated: true }],
+    priors: [],
+  };
+  for (const dialect of SQL_DIALECTS) {
+    const sql = sufficientStatisticsSQL(spec, { table: "s", dialect });
+    const q = dialect === "bigquery" || dialect === "spark" ? "`" : '"';
+    assert.ok(
+      sql.includes(`hetfx_treatment AS (SELECT MIN(${q}t${q}) AS lo, MAX(${q}t${q}) AS hi`),
+    );
+    assert.ok(sql.includes(`MAX(hetfx_treatment.lo) AS ${q}min__t${q}`), dialect);
+    assert.ok(sql.includes(`MAX(hetfx_treatment.hi) AS ${q}max__t${q}`), dialect);
+    assert.match(
+      sql,
+      /SUM\(CASE WHEN hetfx_rows\.\W?t\W? > hetfx_treatment\.lo AND hetfx_rows\.\W?t\W? < hetfx_treatment\.hi THEN 1 ELSE 0 END\) AS \W?between__t/,
+    );
+  }
+  // Bernoulli's treatment is a key: its values are in the aggregate already.
+  assert.ok(
+    !sufficientStatisticsSQL({ ...spec, family: "bernoulli" }, { table: "s" }).includes("min__t"),
+  );
+});
+
 Deno.test("sufficientStatisticsSQL: bad options are refused", () => {
   const spec = crossedSpec("bernoulli");
   assert.throws(
