@@ -8,7 +8,8 @@
  * @module
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, labelAt, type Table, withColumn } from "../data/table.ts";
+import { getColumn, type Table, withColumn } from "../data/table.ts";
+import { rowGroupLabel } from "../data/groups.ts";
 import { KeyedStream } from "../math/rng.ts";
 import type { ModelSpec, PriorClass, PriorSpec } from "../spec/model_spec.ts";
 import { compileModel } from "../model/compile.ts";
@@ -106,7 +107,7 @@ export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
       let k = 0;
       if (g.intercept) z[i * K + k++] = 1;
       for (const s of slopes) z[i * K + k++] = s.values[i];
-      group[i] = index.get(factors.map((c) => labelAt(c, i)).join("_")) ?? -1;
+      group[i] = index.get(rowGroupLabel(factors, i)) ?? -1;
     }
     return { term, K, z, group };
   });

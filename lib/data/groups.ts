@@ -228,6 +228,38 @@ function denseGroupKeys(
   return { factors: [...factors], index, labels, levels, sizes };
 }
 
+/**
+ * A group's label: its levels (one per grouping factor, in the term's order) joined by "_", as
+ * brms labels the groups of `a:b` (r_a:b[x_y,...]). Every place that finds a group by its
+ * label builds it here; {@link checkDistinctLabels} refuses labels two groups would share.
+ *
+ * @example
+ * ```ts
+ * import { groupLabel } from "./groups.ts";
+ * console.assert(groupLabel(["white", "female"]) === "white_female");
+ * ```
+ */
+export function groupLabel(levels: readonly string[]): string {
+  return levels.join("_");
+}
+
+/**
+ * The label ({@link groupLabel}) of row `row`'s group, its levels read from `columns` (the
+ * grouping factors' columns, in the term's order).
+ *
+ * @example
+ * ```ts
+ * import { rowGroupLabel } from "./groups.ts";
+ * import { makeTable } from "./table.ts";
+ * const t = makeTable({ a: { kind: "factor", levels: ["x", "y"], codes: new Int32Array([1]) },
+ *   b: { kind: "number", values: new Float64Array([2]) } });
+ * console.assert(rowGroupLabel([t.columns.a, t.columns.b], 0) === "y_2");
+ * ```
+ */
+export function rowGroupLabel(columns: readonly Column[], row: number): string {
+  return groupLabel(columns.map((c) => labelAt(c, row)));
+}
+
 /** Each group's levels and label, read from its first row. */
 function groupLabels(
   factors: readonly string[],
@@ -239,7 +271,7 @@ function groupLabels(
     factors.forEach((name, f) => (record[name] = labelAt(columns[f], row)));
     return record;
   });
-  const labels = levels.map((record) => factors.map((name) => record[name]).join("_"));
+  const labels = levels.map((record) => groupLabel(factors.map((name) => record[name])));
   checkDistinctLabels(labels, levels, factors);
   return { labels, levels };
 }

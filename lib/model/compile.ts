@@ -5,7 +5,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { getColumn, makeTable, type Table } from "../data/table.ts";
-import { checkDistinctLabels, groupKeys } from "../data/groups.ts";
+import { checkDistinctLabels, groupKeys, groupLabel } from "../data/groups.ts";
 import { requireComplete } from "../data/missing.ts";
 import type { ModelSpec, PriorClass, PriorDistribution } from "../spec/model_spec.ts";
 import { resolvePrior } from "../spec/priors.ts";
@@ -689,7 +689,7 @@ function cellsOf(
       cellLevels[c] = Object.fromEntries(cellFactors.map((f) => [f, levels[f]]));
     }
   }
-  const cellLabels = cellLevels.map((l) => cellFactors.map((f) => l[f]).join("_"));
+  const cellLabels = cellLevels.map((l) => groupLabel(cellFactors.map((f) => l[f])));
   checkDistinctLabels(cellLabels, cellLevels, cellFactors);
 
   return { cellOfRow, cellGroupsList, nCells, cellLevels, cellCount, cellLabels };

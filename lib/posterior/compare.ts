@@ -24,7 +24,8 @@
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions } from "../options.ts";
-import { type Column, getColumn, labelAt, type Table, withColumn } from "../data/table.ts";
+import { type Column, getColumn, type Table, withColumn } from "../data/table.ts";
+import { groupLabel, rowGroupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
@@ -305,7 +306,7 @@ function rowsByCell(table: Table, factors: readonly string[]): Map<string, numbe
   const factorColumns = factors.map((f) => getColumn(table, f, CONTEXT));
   const rowsOf = new Map<string, number[]>();
   for (let i = 0; i < table.nRows; i++) {
-    const label = factorColumns.map((c) => labelAt(c, i)).join("_");
+    const label = rowGroupLabel(factorColumns, i);
     const list = rowsOf.get(label);
     if (list) list.push(i);
     else rowsOf.set(label, [i]);
@@ -451,7 +452,7 @@ function hierarchicalOnOutcomeScale(
   }
   const byGroup = new Map<string, EffectEstimate>();
   for (const e of effects(fit, options).slice(1)) {
-    byGroup.set(factors.map((f) => e.by[f]).join("_"), e);
+    byGroup.set(groupLabel(factors.map((f) => e.by[f])), e);
   }
   return byGroup;
 }

@@ -16,6 +16,7 @@ import {
   requireTable,
   type Table,
 } from "../data/table.ts";
+import { rowGroupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
 import { usedColumns } from "../model/compile.ts";
 import { KeyedStream } from "../math/rng.ts";
@@ -224,7 +225,7 @@ export class LinearPredictor {
       const newLevels: string[] = [];
       const group = new Int32Array(this.nRows);
       for (let i = 0; i < this.nRows; i++) {
-        const label = factorColumns.map((c) => labelAt(c, i)).join("_");
+        const label = rowGroupLabel(factorColumns, i);
         const j = labelIndex.get(label);
         if (j !== undefined) group[i] = j;
         else {
