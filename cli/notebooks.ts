@@ -15,7 +15,9 @@
  *
  * @module
  */
+import { HetfxError } from "../lib/errors.ts";
 import { renderPng } from "../lib/display/render.ts";
+import { parseCommandLine } from "./_args.ts";
 import { VEGA_LITE_MIME, type VegaLiteSpec } from "../lib/display/vega_lite_spec.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
@@ -27,27 +29,22 @@ interface Options {
   timeout: number;
 }
 
-function parseArgs(args: string[]): Options {
-  const notebooks: string[] = [];
-  let timeout = 600;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--timeout" || a.startsWith("--timeout=")) {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
-      timeout = Number(v);
-      if (!Number.isFinite(timeout) || timeout <= 0) {
-        throw new Error(`--timeout needs a positive number of seconds per cell, got "${v}"`);
-      }
-    } else if (a === "--help" || a === "-h") {
-      console.log("usage: deno task notebooks [notebooks/x.ipynb …] [--timeout SECONDS_PER_CELL]");
-      Deno.exit(0);
-    } else if (a.startsWith("-")) {
-      throw new Error(`unknown option "${a}" (known: --timeout)`);
-    } else {
-      notebooks.push(a);
-    }
+const USAGE = "usage: deno task notebooks [notebooks/x.ipynb …] [--timeout SECONDS_PER_CELL]";
+
+/** The command line: notebooks to run (default all) and --timeout (seconds per cell, 600). */
+export function parseNotebookArgs(args: string[]): Options | "help" {
+  const { values, positionals } = parseCommandLine(args, {
+    timeout: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "notebooks");
+  if (values.help) return "help";
+  const timeout = values.timeout === undefined ? 600 : Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new HetfxError(
+      `Option --timeout needs a positive number of seconds per cell, got "${values.timeout}".`,
+    );
   }
-  return { notebooks, timeout };
+  return { notebooks: positionals, timeout };
 }
 
 async function findNotebooks(): Promise<string[]> {
@@ -157,7 +154,11 @@ export async function figuresWithoutImage(executed: string): Promise<string[]> {
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(Deno.args);
+  const opts = parseNotebookArgs(Deno.args);
+  if (opts === "help") {
+    console.log(USAGE);
+    return 0;
+  }
   const notebooks = opts.notebooks.length ? opts.notebooks : await findNotebooks();
   if (notebooks.length === 0) {
     console.log("notebooks: none found in notebooks/ (nothing to run)");

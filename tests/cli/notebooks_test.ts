@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { figuresWithoutImage, saveFigures } from "../../cli/notebooks.ts";
+import { figuresWithoutImage, parseNotebookArgs, saveFigures } from "../../cli/notebooks.ts";
+import { HetfxError } from "../../lib/errors.ts";
 
 Deno.test("deno task notebooks saves every Vega-Lite output of an executed notebook as PNG", async () => {
   const dir = await Deno.makeTempDir();
@@ -83,4 +84,27 @@ Deno.test({
     }
     assert.ok(charts > 0, "the executed notebooks show no chart at all");
   },
+});
+
+Deno.test("deno task notebooks: its options are read as the other commands read theirs", () => {
+  assert.deepEqual(parseNotebookArgs(["notebooks/a.ipynb", "--timeout", "30"]), {
+    notebooks: ["notebooks/a.ipynb"],
+    timeout: 30,
+  });
+  assert.deepEqual(parseNotebookArgs([]), { notebooks: [], timeout: 600 });
+  assert.equal(parseNotebookArgs(["-h"]), "help");
+  assert.throws(
+    () => parseNotebookArgs(["--timout", "30"]),
+    (e) =>
+      e instanceof HetfxError &&
+      /Unknown option --timout; did you mean --timeout\?/.test(e.message),
+  );
+  assert.throws(
+    () => parseNotebookArgs(["--timeout", "0"]),
+    (e) => e instanceof HetfxError && /--timeout needs a positive number/.test(e.message),
+  );
+  assert.throws(
+    () => parseNotebookArgs(["--timeout", "5", "--timeout", "9"]),
+    (e) => e instanceof HetfxError && /timeout/.test(e.message),
+  );
 });
