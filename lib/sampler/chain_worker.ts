@@ -50,19 +50,11 @@ export type WorkerMessage =
   | { type: "cancelled"; partial: { chain: number; draws: ChainDraws }[] }
   | { type: "error"; name: string; message: string };
 
-function transferables(d: ChainDraws): ArrayBuffer[] {
-  return [
-    d.theta,
-    d.logDensity,
-    d.acceptStat,
-    d.stepSize,
-    d.treeDepth,
-    d.nLeapfrog,
-    d.divergent,
-    d.energy,
-    d.inverseMetric,
-  ].map((a) => a.buffer as ArrayBuffer);
-}
+// Draws are posted as copies, never transferred: a transfer detaches the worker's buffers, and
+// the first detach in an isolate invalidates V8's ArrayBufferDetaching protector, which throws
+// away every optimised function that reads a typed array (the whole sampler and target: ~70
+// functions), so the worker's next chain ran unoptimised code and recompiled it. A chain's draws
+// are draws × dim doubles: copying them costs far less (bench/README.md, "Cold chains").
 
 async function handle(request: WorkerRequest, signal: AbortSignal): Promise<void> {
   const { factory, options, queue } = request;
@@ -75,12 +67,10 @@ async function handle(request: WorkerRequest, signal: AbortSignal): Promise<void
     onChain: (chain, draws) =>
       self.postMessage(
         { type: "result", chain, draws } satisfies WorkerMessage,
-        transferables(draws),
       ),
     onCancelled: (partial) =>
       self.postMessage(
         { type: "cancelled", partial } satisfies WorkerMessage,
-        partial.flatMap((p) => transferables(p.draws)),
       ),
   });
 }
