@@ -7,6 +7,7 @@ import { HetfxError } from "../lib/errors.ts";
 import { makeTable, type Table } from "../lib/data/table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
+import { summedTreatmentValues } from "../lib/model/aggregate.ts";
 import {
   closeDuckDB,
   connectDuckDB,
@@ -48,8 +49,11 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
 }
 
 /**
- * The aggregate with a stand-in column (1s) for each summed variable (`sum__<v>` without a
- * column `v`), so that `formula()` finds every column the model names.
+ * The aggregate with a stand-in column for each summed variable (`sum__<v>` without a column
+ * `v`), so that `formula()` finds every column the model names: 1s, or, for a summed treatment
+ * with range columns (min__v, max__v, between__v), its values in turn over the rows, so that the
+ * builder reads its contrast (and checks a --reference) as the fit will. The fit itself reads
+ * the aggregate's sums, never these stand-ins.
  */
 export function withPlaceholders(aggregate: Table, formulaText?: string): Table {
   const columns = { ...aggregate.columns };
@@ -68,7 +72,11 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
   for (const name of Object.keys(aggregate.columns)) {
     const m = /^sum__(.+)$/.exec(name);
     if (m && !m[1].includes("__") && columns[m[1]] === undefined) {
-      columns[m[1]] = { kind: "number", values: new Float64Array(aggregate.nRows).fill(1) };
+      const values = summedTreatmentValues(aggregate, m[1]) ?? Float64Array.of(1);
+      columns[m[1]] = {
+        kind: "number",
+        values: Float64Array.from({ length: aggregate.nRows }, (_, i) => values[i % values.length]),
+      };
     }
   }
   return makeTable(columns);

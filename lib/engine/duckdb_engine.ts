@@ -383,6 +383,15 @@ export async function duckdbAggregate(
   const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
   const range = priorValues === null ? "" : `, MIN(${priorValues}) FILTER (WHERE ${complete}) ` +
     `AS lo, MAX(${priorValues}) FILTER (WHERE ${complete}) AS hi`;
+  // A summed treatment's range over the complete rows, found in this pass too, so that the
+  // aggregation reads the rows once (its range as constants, not a second scan).
+  const treatment = layout.treatmentRange === null
+    ? null
+    : `CAST(${q(layout.treatmentRange)} AS DOUBLE)`;
+  const treatmentRange = treatment === null
+    ? ""
+    : `, MIN(${treatment}) FILTER (WHERE ${complete}) AS t_lo, ` +
+      `MAX(${treatment}) FILTER (WHERE ${complete}) AS t_hi`;
   const counts = readerTable(
     await run(
       con,
@@ -390,7 +399,7 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${
         used.map((v) => `${q(v)} IS NULL`).join(" OR ")
-      }) AS dropped${range} FROM ${source}`,
+      }) AS dropped${range}${treatmentRange} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
@@ -430,6 +439,7 @@ export async function duckdbAggregate(
     factors,
     // Missing values were counted above and refused unless options.dropMissing.
     dropMissing: true,
+    ...(treatment === null ? {} : { treatmentRange: { min: value("t_lo"), max: value("t_hi") } }),
     ...(outcomeMedianMad === null ? {} : { outcomeMedianMad }),
   });
   const table = readerTable(

@@ -141,18 +141,63 @@ export function aggregateLayout(
 }
 
 /**
- * A summed treatment's values from its range columns (the smallest min, the largest max, the
- * rows between summed): see AggregateInput.treatmentValues.
+ * A summed treatment's values as its contrast needs them (AggregateInput.treatmentValues), from
+ * the aggregate's range columns; null when it has none of them. `min__t` and `max__t` must be
+ * the same on every row (the range over all rows, against which `between__t` counts): an
+ * aggregate stacked from parts aggregated separately has a range per part, and its between
+ * counts would say "two values" where the rows hold more.
+ *
+ * @example
+ * ```ts
+ * import { summedTreatmentValues } from "./aggregate.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const col = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+ * const agg = makeTable({ min__t: col(-1, -1), max__t: col(1, 1), between__t: col(0, 0) });
+ * console.assert(summedTreatmentValues(agg, "t")!.join() === "-1,1");
+ * ```
  */
-function treatmentValues(
-  range: { min: string; max: string; between: string },
-  numeric: (name: string) => Float64Array,
-): Float64Array {
-  const low = numeric(range.min).reduce((a, b) => Math.min(a, b), Infinity);
-  const high = numeric(range.max).reduce((a, b) => Math.max(a, b), -Infinity);
-  const between = numeric(range.between).reduce((a, b) => a + b, 0);
+export function summedTreatmentValues(aggregate: Table, treatment: string): Float64Array | null {
+  const names = treatmentRangeNames(treatment);
+  const present = [names.min, names.max, names.between].filter((n) => aggregate.columns[n]);
+  if (present.length === 0) return null;
+  const read = (name: string): Float64Array => {
+    const c = aggregate.columns[name];
+    const bad = c === undefined || c.kind !== "number"
+      ? 0
+      : c.values.findIndex((v) => !Number.isFinite(v) || (name === names.between && v < 0));
+    if (c === undefined || c.kind !== "number" || bad >= 0) {
+      throw new HetfxError(
+        `Aggregated data: column "${name}" ` +
+          (c === undefined
+            ? "missing"
+            : c.kind !== "number"
+            ? "must be numeric"
+            : `holds ${c.values[bad]} in row ${bad + 1}`) +
+          ` (the treatment's range: ${names.min}, ${names.max}, ${names.between}); print the ` +
+          "aggregate's query with `deno task sql`.",
+      );
+    }
+    return c.values;
+  };
+  const [min, max, between] = [read(names.min), read(names.max), read(names.between)];
+  for (const [name, values] of [[names.min, min], [names.max, max]] as const) {
+    const other = values.findIndex((v) => v !== values[0]);
+    if (other >= 0) {
+      throw new HetfxError(
+        `Aggregated data: column "${name}" must hold the treatment's ${
+          name === names.min ? "smallest" : "largest"
+        } value over all rows, the same on every row, but row ${other + 1} holds ` +
+          `${values[other]} and row 1 ${values[0]} (an aggregate stacked from parts aggregated ` +
+          `apart?): "${names.between}" counts rows against that one range. Aggregate the rows ` +
+          "in one query (`deno task sql`).",
+      );
+    }
+  }
+  const low = min[0];
+  const high = max[0];
   if (low === high) return Float64Array.of(low);
-  return between === 0 ? Float64Array.of(low, high) : Float64Array.of(low, (low + high) / 2, high);
+  const inside = between.reduce((a, b) => a + b, 0);
+  return inside === 0 ? Float64Array.of(low, high) : Float64Array.of(low, (low + high) / 2, high);
 }
 
 /**
@@ -247,7 +292,9 @@ export function readAggregate(
         `[${layout.sums.map((s) => s.name).join(", ")}]` +
         (range === null
           ? ""
-          : `, and the treatment's range ${range.min}, ${range.max}, ${range.between}`) +
+          : `, and the treatment's range ${range.min}, ${range.max}, ${range.between} (which ` +
+            "say how the treatment is coded, 0/1, ±1 or more values: aggregates written before " +
+            `hetfx added them lack them; for a 0/1 treatment they are 0, 1 and 0 on every row)`) +
         "; print its query with `deno task sql`.",
     );
   }
@@ -311,7 +358,9 @@ export function readAggregate(
     n,
     summed,
     priorOutcome,
-    ...(range === null ? {} : { treatmentValues: treatmentValues(range, numeric) }),
+    ...(layout.treatmentRange === null
+      ? {}
+      : { treatmentValues: summedTreatmentValues(aggregate, layout.treatmentRange)! }),
     sum(vars) {
       const s = sums.get(sumName(vars));
       if (s === undefined) throw new Error(`aggregate has no ${sumName(vars)}`);

@@ -13,7 +13,8 @@ import { usedColumns } from "./used_columns.ts";
 /**
  * One row per combination of the layout's keys (in order of first appearance) with `n` and the
  * sums of products (lib/model/aggregate.ts), plus `y_median` and `y_mad` when the family's
- * default priors use them, and a summed treatment's range columns. Missing values are refused, as compileModel refuses them.
+ * default priors use them, and a summed treatment's range columns. Missing values are refused,
+ * as compileModel refuses them.
  *
  * @example
  * ```ts

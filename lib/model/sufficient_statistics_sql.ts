@@ -31,6 +31,12 @@ export interface SufficientStatisticsSqlOptions {
    */
   outcomeMedianMad?: { median: number; mad: number };
   /**
+   * A summed treatment's smallest and largest value over the rows, computed beforehand (the
+   * DuckDB engine's first pass): the query then selects them as constants, and counts the rows
+   * between them in its one read of the rows, instead of finding them with a second scan.
+   */
+  treatmentRange?: { min: number; max: number };
+  /**
    * Leave out rows with a missing value (NULL) in a used column. The default, false, keeps
    * them and makes `n` NULL for each key that has one, so that fitting the result refuses it
    * rather than reading sums that skipped the NULLs: no row is lost unless asked (as
@@ -145,10 +151,10 @@ export function sufficientStatisticsSQL(
   const from = ["hetfx_rows"];
   const extra: string[] = [];
   const given = options.outcomeMedianMad;
+  // A constant computed beforehand (a JavaScript number's text reads back as the same double;
+  // quoted, so that no dialect reads it as a decimal).
+  const number = (v: number) => `CAST('${String(v)}' AS ${DOUBLE[dialect]})`;
   if (layout.priorOutcome !== null && given !== undefined) {
-    // Computed beforehand: constants (a JavaScript number's text reads back as the same double;
-    // quoted, so that no dialect reads it as a decimal).
-    const number = (v: number) => `CAST('${String(v)}' AS ${DOUBLE[dialect]})`;
     extra.push(`${number(given.median)} AS y_median`, `${number(given.mad)} * 1.4826 AS y_mad`);
   } else if (layout.priorOutcome !== null) {
     // brms's default priors: the median and MAD (× 1.4826) of y (log y, 0 as 0.1, for log links).
@@ -164,18 +170,27 @@ export function sufficientStatisticsSQL(
   }
   if (layout.treatmentRange !== null) {
     // A summed treatment's range over all rows and, per key, its rows strictly inside it: the
-    // contrast the rows would give (lib/model/aggregate.ts).
+    // contrast the rows would give (lib/model/aggregate.ts). Given beforehand: constants;
+    // otherwise a one-row CTE (a second read of the rows).
     const t = q(layout.treatmentRange);
     const names = treatmentRangeNames(layout.treatmentRange);
-    lines.push(
-      `, hetfx_treatment AS (SELECT MIN(${t}) AS lo, MAX(${t}) AS hi FROM hetfx_rows)`,
-    );
-    from.push("hetfx_treatment");
+    const known = options.treatmentRange;
+    let lo = "hetfx_treatment.lo";
+    let hi = "hetfx_treatment.hi";
+    if (known !== undefined) {
+      lo = number(known.min);
+      hi = number(known.max);
+      extra.push(`${lo} AS ${q(names.min)}`, `${hi} AS ${q(names.max)}`);
+    } else {
+      lines.push(
+        `, hetfx_treatment AS (SELECT MIN(${t}) AS lo, MAX(${t}) AS hi FROM hetfx_rows)`,
+      );
+      from.push("hetfx_treatment");
+      extra.push(`MAX(${lo}) AS ${q(names.min)}`, `MAX(${hi}) AS ${q(names.max)}`);
+    }
     extra.push(
-      `MAX(hetfx_treatment.lo) AS ${q(names.min)}`,
-      `MAX(hetfx_treatment.hi) AS ${q(names.max)}`,
-      `SUM(CASE WHEN hetfx_rows.${t} > hetfx_treatment.lo AND hetfx_rows.${t} < ` +
-        `hetfx_treatment.hi THEN 1 ELSE 0 END) AS ${q(names.between)}`,
+      `SUM(CASE WHEN hetfx_rows.${t} > ${lo} AND hetfx_rows.${t} < ${hi} THEN 1 ELSE 0 END) ` +
+        `AS ${q(names.between)}`,
     );
   }
   const sums = layout.sums.map((s) =>

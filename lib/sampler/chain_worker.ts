@@ -54,7 +54,8 @@ export type WorkerMessage =
 // the first detach in an isolate invalidates V8's ArrayBufferDetaching protector, which throws
 // away every optimised function that reads a typed array (the whole sampler and target: ~70
 // functions), so the worker's next chain ran unoptimised code and recompiled it. A chain's draws
-// are draws × dim doubles: copying them costs far less (bench/README.md, "Cold chains").
+// are draws × dim doubles: copying them costs far less (bench/README.md, "Cold chains"), and
+// holds one chain's draws twice until the worker's copy is collected.
 
 async function handle(request: WorkerRequest, signal: AbortSignal): Promise<void> {
   const { factory, options, queue } = request;

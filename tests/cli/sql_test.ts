@@ -209,6 +209,39 @@ Deno.test("sql --run on missing values says --drop-missing, as fit does", async 
   assert.equal(dropped.code, 0, dropped.out);
 });
 
+Deno.test("a ±1 treatment's contrast and --reference are the rows' on every route (memory, duckdb, aggregated)", async () => {
+  const lines = ["y,t,g"];
+  for (let i = 0; i < 120; i++) {
+    lines.push(`${((i * 37) % 23) / 10 - 1},${i % 3 === 0 ? 1 : -1},${"abcd"[i % 4]}`);
+  }
+  const rows = `${dir}/plus_minus.csv`;
+  await Deno.writeTextFile(rows, lines.join("\n") + "\n");
+  const model = ["--formula", "y ~ 1 + t + (1 + t | g)", "--reference", "1"];
+  const agg = `${dir}/plus_minus_agg.csv`;
+  const sql = await runSql(rows, "--formula", model[1], "--run", "--out", agg);
+  assert.equal(sql.code, 0, sql.out);
+  for (const route of [["--engine", "memory"], ["--engine", "duckdb"], ["--aggregated"]]) {
+    const out = `${dir}/plus_minus_${route.join("")}.json`;
+    const r = await runFitCli([
+      route[0] === "--aggregated" ? agg : rows,
+      ...route,
+      ...model,
+      "--chains",
+      "1",
+      ...QUICK_SAMPLING,
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await Deno.readTextFile(out));
+    assert.deepEqual(
+      json.treatment_contrasts,
+      [{ name: "-1 - 1", kind: "two-valued", high: "-1", low: "1" }],
+      route.join(" "),
+    );
+  }
+});
+
 Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
   const data = await incompleteCsv();
   const kept = await runSql(data, "--formula", GAUSSIAN);

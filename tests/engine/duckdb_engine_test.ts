@@ -417,6 +417,11 @@ Deno.test("duckdb engine: a summed treatment's contrast is the rows' (0/1, ±1, 
     const data = compileModel(treatSpec, duckdb, { aggregated: true });
     assert.equal(data.contrasts[0].name, contrast, name);
   }
+  // The engine finds the range in its first pass and reads the rows once in the aggregation: no
+  // second scan (a CTE of the range), which made DuckDB materialise every row.
+  const agg = await duckdbAggregate(con, treatSpec, duckdbSource(`${dir}/plus_minus.csv`));
+  assert.doesNotMatch(agg.sql, /hetfx_treatment/);
+  assert.match(agg.sql, /CAST\('-1' AS DOUBLE\) AS "min__treat"/);
 });
 
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {

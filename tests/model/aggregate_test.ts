@@ -168,6 +168,31 @@ Deno.test("aggregate: a summed treatment's range columns give the rows' contrast
       e instanceof HetfxError &&
       /"min__treat", "max__treat", "between__treat" missing.*treatment's range/.test(e.message),
   );
+  // Stacked from parts aggregated apart (t in {0, 1} in one, {1, 2} in the other): each part's
+  // between__t is 0 against its own range, so a per-row range is refused, not read as 2 − 0.
+  const partA = aggregateRows(spec, replaced(rows, "treat", (i) => i % 2));
+  const partB = aggregateRows(spec, replaced(rows, "treat", (i) => 1 + (i % 2)));
+  const stacked = makeTable(Object.fromEntries(
+    Object.keys(partA.columns).map((k) => {
+      const a = partA.columns[k];
+      const b = partB.columns[k];
+      if (a.kind === "factor" && b.kind === "factor") {
+        return [k, { ...a, codes: Int32Array.from([...a.codes, ...b.codes]) }];
+      }
+      return [k, {
+        kind: "number",
+        values: Float64Array.from([
+          ...(a as { values: Float64Array }).values,
+          ...(b as { values: Float64Array }).values,
+        ]),
+      }];
+    }),
+  ));
+  assert.throws(
+    () => compileModel(spec, stacked, { aggregated: true }),
+    (e) =>
+      e instanceof HetfxError && /"min__treat" must hold .* the same on every row/.test(e.message),
+  );
   // A key treatment (a factor, or any treatment of a patterns family) needs none.
   assert.equal(aggregateLayout({ ...spec, family: "bernoulli" }, () => false).treatmentRange, null);
 });

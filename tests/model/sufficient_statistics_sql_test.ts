@@ -1,7 +1,7 @@
 /**
  * The sufficient-statistics query's text in each dialect: identifiers quoted as the dialect
  * quotes them, numbers cast to its double type, the median/MAD for default priors, incomplete
- * rows left out, and bad options refused. (The DuckDB query is run in
+ * rows kept (n NULL) unless dropMissing, a summed treatment's range, and bad options refused. (The DuckDB query is run in
  * tests/engine/duckdb_engine_test.ts and gives the row-level log density.)
  *
  * Also covers: builder_sql.ts (the builder's method: its table's factors become keys).
@@ -66,6 +66,14 @@ Deno.test("sufficientStatisticsSQL: a summed treatment's range, in every dialect
       /SUM\(CASE WHEN hetfx_rows\.\W?t\W? > hetfx_treatment\.lo AND hetfx_rows\.\W?t\W? < hetfx_treatment\.hi THEN 1 ELSE 0 END\) AS \W?between__t/,
     );
   }
+  // A range found beforehand (the DuckDB engine's first pass): constants, one read of the rows.
+  const known = sufficientStatisticsSQL(spec, { table: "s", treatmentRange: { min: -1, max: 1 } });
+  assert.doesNotMatch(known, /hetfx_treatment/);
+  assert.match(known, /CAST\('-1' AS DOUBLE\) AS "min__t"/);
+  assert.match(
+    known,
+    /SUM\(CASE WHEN hetfx_rows\."t" > CAST\('-1' AS DOUBLE\) AND hetfx_rows\."t" < CAST\('1' AS DOUBLE\) THEN 1 ELSE 0 END\) AS "between__t"/,
+  );
   // Bernoulli's treatment is a key: its values are in the aggregate already.
   assert.ok(
     !sufficientStatisticsSQL({ ...spec, family: "bernoulli" }, { table: "s" }).includes("min__t"),
