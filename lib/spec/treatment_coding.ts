@@ -102,12 +102,11 @@ export function treatmentContrasts(
     }];
   }
   if (reference !== undefined) {
+    const takes = ["no value", "a single value"][distinct.length] ?? "more than two values";
     throw new HetfxError(
       `Cannot build model: a reference ("${reference}") needs a factor or two-valued ` +
-        `treatment, but "${treatment}" has ${
-          distinctCount(column.values)
-        } distinct values (a per-unit ` +
-        "slope); drop the reference, or make the treatment a factor (--factor / asFactor).",
+        `treatment, but "${treatment}" takes ${takes} (a per-unit slope); drop the reference, or make the treatment a factor (--factor / ` +
+        "asFactor).",
     );
   }
   return [{
@@ -138,11 +137,6 @@ function twoDistinct(values: Float64Array): number[] {
   if (a !== a) return [];
   if (b !== b) return [a];
   return a < b ? [a, b] : [b, a];
-}
-
-/** The number of distinct non-missing values (for a message). */
-function distinctCount(values: Float64Array): number {
-  return new Set(Array.from(values).filter((v) => !Number.isNaN(v))).size;
 }
 
 /**

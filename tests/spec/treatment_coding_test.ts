@@ -51,7 +51,11 @@ Deno.test("treatmentContrasts: more than two values give a per-unit slope", () =
 Deno.test("treatmentContrasts: a reference that is not a level or value is refused, naming them", async () => {
   await assertHetfx(() => treatmentContrasts(table, "arm", "control"), /"control"/, /a, b, ctl/);
   await assertHetfx(() => treatmentContrasts(table, "pm", "0"), /values: -1, 1/);
-  await assertHetfx(() => treatmentContrasts(table, "dose", "0"), /4 distinct values/, /--factor/);
+  await assertHetfx(
+    () => treatmentContrasts(table, "dose", "0"),
+    /takes more than two values/,
+    /--factor/,
+  );
 });
 
 Deno.test("treatmentContrasts: the values seen in any order, −0 as 0, a constant column a slope", async () => {
@@ -67,9 +71,9 @@ Deno.test("treatmentContrasts: the values seen in any order, −0 as 0, a consta
   assert.ok(zeros.kind === "binary" && Object.is(zeros.difference, 1) && zeros.low === "0");
   // A third value after many rows of two still makes a slope.
   assert.equal(treatmentContrasts(t, "third")[0].kind, "continuous");
-  await assertHetfx(() => treatmentContrasts(t, "third", "0"), /3 distinct values/);
+  await assertHetfx(() => treatmentContrasts(t, "third", "0"), /takes more than two values/);
   for (const name of ["constant", "empty"]) {
     assert.equal(treatmentContrasts(t, name)[0].kind, "continuous");
   }
-  await assertHetfx(() => treatmentContrasts(t, "constant", "3"), /1 distinct values/);
+  await assertHetfx(() => treatmentContrasts(t, "constant", "3"), /takes a single value/);
 });
