@@ -29,15 +29,20 @@ const FORMULA = "y ~ 1 + x + treat + (1 + treat | g2)";
 const dryRunAggregated = (file: string) =>
   runFitCli([file, "--aggregated", "--formula", FORMULA, "--family", "bernoulli", "--dry-run"]);
 
-/** The JSON of `deno task fit FILE <route flags> …` for the bernoulli model, one short chain. */
-async function fitJson(file: string, route: string, out: string) {
+/**
+ * The JSON of `deno task fit FILE <route flags> <model flags>`, one short chain; the model
+ * defaults to the bernoulli one.
+ */
+async function fitJson(
+  file: string,
+  route: string,
+  out: string,
+  model = ["--formula", FORMULA, "--family", "bernoulli"],
+) {
   const r = await runFitCli([
     file,
     ...route.split(" "),
-    "--formula",
-    FORMULA,
-    "--family",
-    "bernoulli",
+    ...model,
     "--chains",
     "1",
     ...QUICK_SAMPLING,
@@ -220,24 +225,13 @@ Deno.test("a ±1 treatment's contrast and --reference are the rows' on every rou
   const agg = `${dir}/plus_minus_agg.csv`;
   const sql = await runSql(rows, "--formula", model[1], "--run", "--out", agg);
   assert.equal(sql.code, 0, sql.out);
-  for (const route of [["--engine", "memory"], ["--engine", "duckdb"], ["--aggregated"]]) {
-    const out = `${dir}/plus_minus_${route.join("")}.json`;
-    const r = await runFitCli([
-      route[0] === "--aggregated" ? agg : rows,
-      ...route,
-      ...model,
-      "--chains",
-      "1",
-      ...QUICK_SAMPLING,
-      "--out",
-      out,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    const json = JSON.parse(await Deno.readTextFile(out));
+  for (const route of ["--engine memory", "--engine duckdb", "--aggregated"]) {
+    const file = route === "--aggregated" ? agg : rows;
+    const json = await fitJson(file, route, `${dir}/plus_minus_${route}.json`, model);
     assert.deepEqual(
       json.treatment_contrasts,
       [{ name: "-1 - 1", kind: "two-valued", high: "-1", low: "1" }],
-      route.join(" "),
+      route,
     );
   }
 });
