@@ -458,8 +458,11 @@ function routeJSON(route: DataRoute, data: CompiledData): Record<string, unknown
   };
 }
 
-/** The model summary for aggregated data: the key rows stand for the rows. */
-function aggregateSummary(spec: ModelSpec, route: DataRoute): string {
+/**
+ * The model summary for aggregated data: the key rows stand for the rows; the treatment's
+ * effects are read from the stand-ins that withPlaceholders gives a summed treatment.
+ */
+function aggregateSummary(spec: ModelSpec, table: Table, route: DataRoute): string {
   const scanned = route.rowsScanned === undefined
     ? ""
     : `${route.rowsScanned - (route.rowsDropped ?? 0)} rows aggregated by DuckDB into `;
@@ -467,9 +470,18 @@ function aggregateSummary(spec: ModelSpec, route: DataRoute): string {
     `Model: ${spec.family}, outcome ${spec.outcome}, ${scanned}${route.keyRows} aggregate rows` +
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
-    `Treatment: ${spec.treatment ?? "(none)"}`,
+    treatmentLine(spec, table),
     `Varying: ${spec.groupTerms.map((g) => g.group).join(", ") || "(none)"}`,
   ].join("\n");
+}
+
+/** "Treatment: t; effects: 1 - 0" (each contrast's name), or "(none)". */
+function treatmentLine(spec: ModelSpec, table: Table): string {
+  if (spec.treatment === null) return "Treatment: (none)";
+  const names = treatmentContrasts(table, spec.treatment, spec.treatmentReference).map((c) =>
+    c.name
+  );
+  return `Treatment: ${spec.treatment}; effects: ${names.join(", ")}`;
 }
 
 /** Describe the model before sampling: rows, groups and sizes, terms, priors. */
@@ -478,14 +490,7 @@ export function specSummary(spec: ModelSpec, table: Table): string {
     `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows` +
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
-    `Treatment: ${
-      spec.treatment === null
-        ? "(none)"
-        : `${spec.treatment}; effects: ${
-          treatmentContrasts(table, spec.treatment, spec.treatmentReference).map((c) => c.name)
-            .join(", ")
-        }`
-    }`,
+    treatmentLine(spec, table),
   ];
   for (const g of spec.groupTerms) {
     const summary = groups(table).by(...g.factors).summary();
@@ -734,7 +739,9 @@ export async function main(argv: string[]): Promise<number> {
     if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
     const route = dataRoute(builder);
     console.log(
-      route.engine === "memory" ? specSummary(spec, builder.table) : aggregateSummary(spec, route),
+      route.engine === "memory"
+        ? specSummary(spec, builder.table)
+        : aggregateSummary(spec, builder.table, route),
     );
     // A dry run compiles here; a fit compiles in fit(), which also checks the draws' memory.
     if (args.dryRun) {

@@ -234,6 +234,9 @@ Deno.test("a ±1 treatment's contrast and --reference are the rows' on every rou
       route,
     );
   }
+  // The printed summary names the same contrast as the JSON.
+  const dry = await runFitCli([agg, "--aggregated", ...model, "--dry-run"]);
+  assert.match(dry.stdout, /^Treatment: t; effects: -1 - 1$/m);
 });
 
 Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
