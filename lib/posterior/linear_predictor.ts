@@ -26,6 +26,9 @@ import { varyingName } from "./generated.ts";
 /** Counter-RNG stream ids (word c2) of posterior analysis; the samplers use 0–2. */
 export const PosteriorStreams = { newLevels: 16, prediction: 17 } as const;
 
+/** Grouping term t's new levels draw from stream newLevels + this · t (term 0: newLevels). */
+const NEW_LEVEL_TERM_STRIDE = 1 << 16;
+
 /** Options shared by everything that predicts. */
 export interface LinearPredictorOptions {
   /** Draw varying effects of groups not seen in training from the group distribution. */
@@ -282,7 +285,9 @@ export class LinearPredictor {
 /**
  * S × K draws of a new group's varying effects: per draw s, L_s · ξ with L_s the Cholesky factor
  * of diag(sd_s) Ω_s diag(sd_s) and ξ standard normal from the counter RNG keyed by
- * (seed, draw s, new level m, stream newLevels).
+ * (seed, draw s, new level m, stream newLevels + NEW_LEVEL_TERM_STRIDE · t): the grouping terms
+ * are independent in the model, so each term's new levels get their own normals (keyed by level
+ * alone, a row new in two terms had the same ξ in both: their effects perfectly correlated).
  */
 function newLevelDraws(
   fit: FitResult,
@@ -291,7 +296,8 @@ function newLevelDraws(
   seed: number,
   m: number,
 ): Float64Array {
-  const rng = new KeyedStream(seed, 0, 0, PosteriorStreams.newLevels);
+  const stream = PosteriorStreams.newLevels + NEW_LEVEL_TERM_STRIDE * t;
+  const rng = new KeyedStream(seed, 0, 0, stream);
   const term = fit.data.terms[t];
   const K = term.coefNames.length;
   const sd = term.coefNames.map((c) => fit.draws(`sd_${term.group}__${c}`));
@@ -318,7 +324,7 @@ function newLevelDraws(
         L[a * K + b] = a === b ? Math.sqrt(Math.max(v, 0)) : v / L[b * K + b];
       }
     }
-    rng.reset(seed, s, m, PosteriorStreams.newLevels);
+    rng.reset(seed, s, m, stream);
     rng.fillNormals(xi);
     for (let a = 0; a < K; a++) {
       let u = 0;

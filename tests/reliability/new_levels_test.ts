@@ -88,3 +88,28 @@ Deno.test("new text levels: drawn from the group distribution with allowNewLevel
     `${slopeVariance} vs ${slopeExpected}`,
   );
 });
+
+Deno.test("new text levels: a row new in two grouping terms gets independent effects in each", async () => {
+  const fit = await textGroupFit();
+  // Row 1: a new g beside a known h; row 2: a known g beside a new h. Each is the first new
+  // level of its term, so only the term tells their normals apart.
+  const nd = rows(["epsilon", "alpha"], ["p", "s"], ["lo", "lo"], [0, 0]);
+  const [newG, newH] = predict(fit, nd, { allowNewLevels: true, scale: "link" });
+  const b0 = fit.draws("b_Intercept");
+  const rH = fit.draws("r_h[p,Intercept]"), rG = fit.draws("r_g[alpha,Intercept]");
+  const g = newG.draws.map((v, s) => v - b0[s] - rH[s]);
+  const h = newH.draws.map((v, s) => v - b0[s] - rG[s]);
+  // The terms are independent in the model (brms draws each term's new levels apart): the two
+  // new intercepts' correlation over 600 draws has sd ≈ 1/√600 ≈ 0.04, so |r| < 0.2 is > 4 sd.
+  // Drawn from the same normals (the bug this guards against) they correlate at ≈ 1.
+  const mean = (x: Float64Array) => x.reduce((a, b) => a + b) / x.length;
+  const mg = mean(g), mh = mean(h);
+  let sgh = 0, sgg = 0, shh = 0;
+  for (let s = 0; s < g.length; s++) {
+    sgh += (g[s] - mg) * (h[s] - mh);
+    sgg += (g[s] - mg) ** 2;
+    shh += (h[s] - mh) ** 2;
+  }
+  const r = sgh / Math.sqrt(sgg * shh);
+  assert.ok(Math.abs(r) < 0.2, `correlation ${r}`);
+});
