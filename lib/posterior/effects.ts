@@ -20,6 +20,7 @@ import {
   getColumn,
   labelAt,
   makeTable,
+  requireTable,
   type Table,
   withColumn,
 } from "../data/table.ts";
@@ -131,15 +132,31 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
       kind: "slope",
       step: h,
       column: (table, side) => {
-        const observed = getColumn(table, treatment, "Cannot compute effects");
+        const observed = numericColumn(table, treatment, "Cannot compute effects");
         const offset = side === "high" ? h / 2 : -h / 2;
-        const values = new Float64Array(table.nRows);
-        for (let i = 0; i < table.nRows; i++) {
-          values[i] = (observed.kind === "number" ? observed.values[i] : NaN) + offset;
-        }
-        return { kind: "number", values };
+        return { kind: "number", values: observed.map((v) => v + offset) };
       },
     };
+  });
+}
+
+/**
+ * Column `name` of `table` as numbers: a text column (newdata read with the numbers as text)
+ * converted as predictions convert it ("NA" missing), any other text refused naming its row.
+ */
+function numericColumn(table: Table, name: string, context: string): Float64Array {
+  const column = getColumn(table, name, context);
+  if (column.kind === "number") return column.values;
+  return Float64Array.from({ length: table.nRows }, (_, i) => {
+    const label = labelAt(column, i);
+    const value = label === "NA" ? NaN : Number(label);
+    if (label !== "NA" && (label.trim() === "" || !Number.isFinite(value))) {
+      throw new HetfxError(
+        `${context}: column "${name}" of newdata has "${label}" in row ${i + 1}, but the ` +
+          "model's column is numeric.",
+      );
+    }
+    return value;
   });
 }
 
@@ -186,6 +203,7 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   const treatment = fit.spec.treatment;
   const contrasts = effectContrasts(fit);
   const by = options.by ?? [];
+  if (options.newdata !== undefined) requireTable(options.newdata, `${context} (newdata)`);
   // Without newdata, an aggregated fit's key rows stand for n data rows each.
   const training = options.newdata ? null : trainingRows(fit, "effects");
   if (training) checkAggregatedAverage(fit, training, { by, scale, weights: options.weights });
@@ -227,10 +245,17 @@ function contrastEffects(
   const respLow = response.map ?? responseFunction(fit, low, "expectation", seed);
   const S = lpHigh.draws;
 
-  type Cell = { by: Record<string, string>; sum: Float64Array; n: number; weight: number };
+  type Cell = {
+    by: Record<string, string>;
+    /** Per `by` column: the level's code (a factor) or the value (numbers), for the order. */
+    order: number[];
+    sum: Float64Array;
+    n: number;
+    weight: number;
+  };
   const cellOf = new Map<string, number>();
   const cells: Cell[] = [];
-  const overall: Cell = { by: {}, sum: new Float64Array(S), n: 0, weight: 0 };
+  const overall: Cell = { by: {}, order: [], sum: new Float64Array(S), n: 0, weight: 0 };
   const a = new Float64Array(S);
   const b = new Float64Array(S);
   for (let i = 0; i < table.nRows; i++) {
@@ -247,6 +272,7 @@ function contrastEffects(
       if (c === undefined) {
         c = cells.push({
           by: Object.fromEntries(by.map((name, k) => [name, labels[k]])),
+          order: byColumns.map((col) => col.kind === "factor" ? col.codes[i] : col.values[i]),
           sum: new Float64Array(S),
           n: 0,
           weight: 0,
@@ -285,7 +311,14 @@ function contrastEffects(
       draws,
     };
   };
-  cells.sort((x, y) => compareLevels(by.map((k) => x.by[k]), by.map((k) => y.by[k])));
+  // Cells in the order of the by columns' levels (a factor's declared order, numbers ascending),
+  // as marginaleffects orders its by groups.
+  cells.sort((x, y) => {
+    for (let k = 0; k < x.order.length; k++) {
+      if (x.order[k] !== y.order[k]) return x.order[k] - y.order[k];
+    }
+    return 0;
+  });
   return [finish(overall), ...cells.map(finish)];
 }
 
@@ -411,6 +444,10 @@ export function datagrid(
     if (given === undefined) {
       const column = getColumn(training, name, "Cannot build a data grid");
       out[name] = typicalColumn(column, n, grouping.has(name), counts);
+      // A count column (binomial trials) at its rounded mean, as marginaleffects' FUN_integer.
+      if (name === fit.spec.trials && out[name].kind === "number") {
+        out[name].values.forEach((v, i, a) => (a[i] = Math.round(v)));
+      }
       continue;
     }
     const repeat = repeats.get(name)!;

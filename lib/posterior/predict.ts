@@ -110,6 +110,16 @@ export function responseFunction(
       `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
+  // Trials count draws of the outcome: a whole number ≥ 1 in every row, as in the fit's rows.
+  const badTrials = trials?.findIndex((m) => !(Number.isInteger(m) && m >= 1)) ?? -1;
+  if (badTrials >= 0) {
+    const value = trials![badTrials];
+    throw new HetfxError(
+      `Cannot predict: the trials column "${fit.spec.trials}" ${
+        Number.isNaN(value) ? "is missing" : `holds ${value}`
+      } in row ${badTrials + 1}; trials must be whole numbers ≥ 1, as in the data fitted.`,
+    );
+  }
   const extra = familyDraws(fit, family);
   if (type === "expectation") {
     return (row, eta, only) => {

@@ -136,6 +136,18 @@ function checkName(name: unknown, method: string): string {
   return name;
 }
 
+/** A treatment reference: a level or value, as text ("control", "1"). */
+function checkReference(reference: unknown): string {
+  if (typeof reference !== "string" || reference === "") {
+    throw new HetfxError(
+      `Cannot build model: .treatment()'s reference is a level or value of the treatment, as ` +
+        `text (e.g. "control" or "1"), got ${showValue(reference)}` +
+        (typeof reference === "number" ? `; write "${reference}"` : "") + ".",
+    );
+  }
+  return reference;
+}
+
 function isGrouping(value: unknown): value is GroupingLike {
   return typeof value === "object" && value !== null && "factors" in value && "table" in value;
 }
@@ -189,7 +201,10 @@ export class HierBuilder {
    * `{ link: "probit" }` (or `"cumulative(probit)"`).
    */
   family(name: Family | string, options: { trials?: string; link?: string } = {}): HierBuilder {
-    const trials = options.trials === undefined ? undefined : checkName(options.trials, "trials");
+    // A formula's `y | trials(n)` stays unless this call names another trials column.
+    const trials = options.trials === undefined
+      ? this.state.trials
+      : checkName(options.trials, "trials");
     return this.with({ link: undefined, ...familyAndLink(name, options.link), trials });
   }
 
@@ -236,7 +251,7 @@ export class HierBuilder {
     if ((options.mainEffect ?? true) && !present) population.push({ kind: "treatment" });
     // A reference given earlier (formula options, CLI) stays unless this call names another.
     const treatmentReference = options.reference !== undefined
-      ? checkName(options.reference, ".treatment() reference")
+      ? checkReference(options.reference)
       : treatment === this.state.treatment
       ? this.state.treatmentReference
       : undefined;

@@ -209,3 +209,40 @@ Deno.test("effects: a numeric treatment gets a finite-difference slope (exact on
     assert.ok(maxAbsDiff(e.draws, hand) < 1e-8);
   }
 });
+
+Deno.test("effects: newdata must be a table; a numeric treatment read as text is converted", async () => {
+  const small = await smallFit();
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => effects(small, { newdata: [{ x: 0, treat: 1, g: 1 }] as any }),
+    (e) => e instanceof HetfxError && /newdata\): expected a table, got an array/.test(e.message),
+  );
+  // A per-unit slope reads the treatment's values: written as text in newdata ("2", "5"), they
+  // are converted as predict converts them; text that is not a number is refused naming its row.
+  const table = smallTable();
+  const dose = Float64Array.from({ length: table.nRows }, (_, i) => [0, 1, 2, 5][i % 4]);
+  const fit = await formula(
+    "y ~ 1 + dose + (1 + dose | g)",
+    withColumn(table, "dose", {
+      kind: "number",
+      values: dose,
+    }),
+  ).fit({ chains: 1, warmup: 100, draws: 50, seed: 4, progress: false });
+  const rows = (levels: string[]) =>
+    makeTable({
+      dose: { kind: "factor", codes: Int32Array.of(0, 1), levels },
+      g: { kind: "number", values: Float64Array.of(1, 2) },
+    });
+  const numeric = makeTable({
+    dose: { kind: "number", values: Float64Array.of(2, 5) },
+    g: { kind: "number", values: Float64Array.of(1, 2) },
+  });
+  const [fromNumbers] = effects(fit, { newdata: numeric });
+  const [fromText] = effects(fit, { newdata: rows(["2", "5"]) });
+  assert.equal(fromText.contrast, "per unit of dose");
+  assert.deepEqual(fromText.draws, fromNumbers.draws);
+  assert.throws(
+    () => effects(fit, { newdata: rows(["2", "five"]) }),
+    (e) => e instanceof HetfxError && /"dose" of newdata has "five" in row 2/.test(e.message),
+  );
+});

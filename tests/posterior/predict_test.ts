@@ -5,8 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { makeTable } from "../../lib/data/table.ts";
 import { predict } from "../../lib/posterior/predict.ts";
+import { datagrid } from "../../lib/posterior/effects.ts";
+import { formula } from "../../lib/spec/formula.ts";
 import { smallFit } from "./_fixtures.ts";
 
 const row = (g: number, x: number, treat: number) =>
@@ -67,4 +70,38 @@ Deno.test("predict: posterior predictive draws are seeded and have the right spr
   const sd = Math.sqrt(z.reduce((a, b) => a + (b - m) ** 2, 0) / (z.length - 1));
   assert.ok(Math.abs(m) < 0.2 && Math.abs(sd - 1) < 0.15, `${m} ${sd}`);
   assert.throws(() => predict(fit, nd, { type: "prediction", scale: "link" }), HetfxError);
+});
+
+Deno.test("predict: a binomial model's trials in newdata are whole numbers ≥ 1, or refused", async () => {
+  const n = 60;
+  const x = Float64Array.from({ length: n }, (_, i) => (i % 5) - 2);
+  const trials = Float64Array.from({ length: n }, (_, i) => 5 + (i % 6));
+  const k = Float64Array.from({ length: n }, (_, i) => Math.min(trials[i], (i * 7) % 6));
+  const table = makeTable({
+    k: { kind: "number", values: k },
+    n: { kind: "number", values: trials },
+    x: { kind: "number", values: x },
+  });
+  // The formula's trials(n) survives .family() (it was reset, and then refused as missing).
+  const fit = await formula("k | trials(n) ~ 1 + x", table).family("binomial")
+    .fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false });
+  const rows = (trialsValue: number) =>
+    makeTable({
+      x: { kind: "number", values: Float64Array.of(0, 1) },
+      n: { kind: "number", values: Float64Array.of(4, trialsValue) },
+    });
+  for (const [value, words] of [[NaN, /is missing in row 2/], [-3, /holds -3 in row 2/]] as const) {
+    assert.throws(
+      () => predict(fit, rows(value)),
+      (e) =>
+        e instanceof HetfxError && /trials column "n"/.test(e.message) && words.test(e.message),
+    );
+  }
+  assert.throws(() => predict(fit, rows(2.5), { type: "prediction" }), /holds 2.5 in row 2/);
+  // A data grid holds the trials at their rounded mean (marginaleffects' FUN_integer), which
+  // predicts; the plain mean (7.5 here) would not be a count.
+  const grid = datagrid(fit, { x: [0] });
+  const gridTrials = (grid.columns.n as { values: Float64Array }).values[0];
+  assert.equal(gridTrials, Math.round(trials.reduce((a, b) => a + b) / n));
+  assert.equal(predict(fit, grid).length, 1);
 });

@@ -180,3 +180,27 @@ Deno.test("hier() and formula() take a DataFrame or records as loadTable does", 
       /expected a table, got number; load the data first/.test(e.message),
   );
 });
+
+Deno.test("hier: a numeric reference is refused as text wanted; .family() keeps the formula's trials", () => {
+  const t = makeTable({
+    k: num(1, 2, 0, 3),
+    n: num(3, 4, 2, 5),
+    t: num(0, 1, 0, 1),
+    g: num(1, 1, 2, 2),
+  });
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => formula("k ~ 1 + t + (1 + t | g)", t).treatment("t", { reference: 1 as any }),
+    (e) =>
+      e instanceof HetfxError &&
+      /reference is a level or value .* got 1; write "1"/.test(e.message),
+  );
+  const spec = formula("k | trials(n) ~ 1 + t", t).family("binomial").toJSON();
+  assert.equal(spec.trials, "n");
+  // Naming trials in .family() still replaces them.
+  const m = makeTable({ ...t.columns, m: num(3, 4, 2, 5) });
+  assert.equal(
+    formula("k | trials(n) ~ 1 + t", m).family("binomial", { trials: "m" }).toJSON().trials,
+    "m",
+  );
+});
