@@ -467,8 +467,34 @@ function csvColumn(name: string, cells: string[], declaredFactor: boolean): Colu
       if (declaredFactor || 2 * counts.texts >= n) break;
     }
   }
-  if (csvColumnKind(name, counts, declaredFactor) === "number") return { kind: "number", values };
+  if (csvColumnKind(name, counts, declaredFactor) === "number") {
+    // A declared factor whose numbers would merge labels ("01" and "1" are one number) or lose
+    // digits (an 18-digit ID is no double) keeps its labels as written, as R's factor() of the
+    // text would; otherwise it is made from its numbers (asFactor: labels as the numbers print).
+    if (declaredFactor && numbersLoseLabels(cells, values)) {
+      return factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell.trim())));
+    }
+    return { kind: "number", values };
+  }
   return factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell)));
+}
+
+/**
+ * True when reading a column's cells as numbers would lose labels: two different texts give the
+ * same number, or an integer is beyond 2^53 (where doubles skip integers).
+ */
+function numbersLoseLabels(cells: readonly string[], values: Float64Array): boolean {
+  const textOf = new Map<number, string>();
+  for (let row = 0; row < cells.length; row++) {
+    const value = values[row];
+    if (Number.isNaN(value)) continue;
+    if (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) return true;
+    const text = cells[row].trim();
+    const seen = textOf.get(value);
+    if (seen === undefined) textOf.set(value, text);
+    else if (seen !== text) return true;
+  }
+  return false;
 }
 
 /**
@@ -565,8 +591,8 @@ function factorFromLabels(labels: (string | undefined)[]): Column {
   const distinct = [...new Set(labels.filter((l): l is string => l !== undefined))];
   const numbers = distinct.map((l) => parseDecimal(l));
   const levels = numbers.every((v) => v !== undefined)
-    ? distinct.map((l, i) => [l, numbers[i]!] as const).sort((a, b) => a[1] - b[1])
-      .map(([l]) => l)
+    ? distinct.map((l, i) => [l, numbers[i]!] as const)
+      .sort((a, b) => a[1] - b[1] || compareCodePoints(a[0], b[0])).map(([l]) => l)
     : distinct.sort(compareCodePoints);
   const index = new Map(levels.map((level, code) => [level, code]));
   const codes = Int32Array.from(labels, (label) => label === undefined ? -1 : index.get(label)!);

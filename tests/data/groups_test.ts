@@ -229,3 +229,15 @@ Deno.test("groups() takes any in-memory table loadTable takes, or says to call l
     );
   }
 });
+
+Deno.test("groupKeys: a numeric grouping column beyond 2^53 is refused: its IDs may have merged", () => {
+  const t = makeTable({
+    id: { kind: "number", values: Float64Array.of(900000000000000001, 900000000000000002, 7) },
+  });
+  assert.throws(
+    () => groupKeys(t, ["id"]),
+    (e) =>
+      e instanceof HetfxError &&
+      /"id" holds 900000000000000000 \(row 1\).*--factor id/.test(e.message),
+  );
+});

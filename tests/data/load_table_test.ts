@@ -247,3 +247,19 @@ Deno.test("rows dropped by dropMissing (NaN in a typed array is missing) are a d
     warnings.join("\n"),
   );
 });
+
+Deno.test("loadTable: a declared factor keeps labels its numbers would merge or round", async () => {
+  const csv =
+    "site,id,y\n01,900000000000000001,1\n1,900000000000000002,2\n02,900000000000000001,3\n" +
+    "2,900000000000000003,4\n";
+  const t = await loadTable(csv, { factors: ["site", "id"] });
+  const site = t.columns.site, id = t.columns.id;
+  assert.ok(site.kind === "factor" && id.kind === "factor");
+  // Numeric order, ties in code-point order; no two labels merged.
+  assert.deepEqual(site.levels, ["01", "1", "02", "2"]);
+  assert.deepEqual(id.levels, ["900000000000000001", "900000000000000002", "900000000000000003"]);
+  // Labels that print as their numbers stay as before (asFactor of the numbers).
+  const plain = await loadTable("g,y\n10,1\n2,2\n10,3\n", { factors: ["g"] });
+  assert.ok(plain.columns.g.kind === "factor");
+  assert.deepEqual(plain.columns.g.levels, ["2", "10"]);
+});
