@@ -39,7 +39,6 @@ import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit, FitOptions } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 import { type EffectEstimate, effectsToJSON } from "../lib/posterior/effects.ts";
-import { dropMissingRows } from "../lib/data/missing.ts";
 import { compileModel, usedColumns } from "../lib/model/compile.ts";
 import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
@@ -644,13 +643,18 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
   }
   let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
-    const dropped = dropMissingRows(table, usedColumns(builder.toJSON()));
-    if (dropped.droppedRows > 0) {
-      const where = Object.entries(dropped.byColumn).filter(([, n]) => n > 0)
-        .map(([c, n]) => `${c}: ${n}`).join(", ");
-      console.log(`Dropped ${dropped.droppedRows} rows with missing values (${where}).`);
+    // loadTable's dropMissing records what it drops on the table, so that the fit's warnings
+    // and the JSON say it too.
+    const before = table.droppedMissing?.rows ?? 0;
+    table = await loadTable(table, { dropMissing: usedColumns(builder.toJSON()) });
+    const dropped = table.droppedMissing;
+    if (dropped !== undefined && dropped.rows > before) {
+      const where = Object.entries(dropped.byColumn).map(([c, n]) => `${c}: ${n}`).join(", ");
+      const rows = dropped.rows - before;
+      console.log(
+        `Dropped ${rows === 1 ? "1 row" : `${rows} rows`} with missing values (${where}).`,
+      );
     }
-    table = dropped.table;
     builder = formula(args.formula, table, options);
   }
   builder = finishBuilder(args, builder);

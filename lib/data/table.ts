@@ -35,10 +35,12 @@ export interface Table {
   readonly warnings?: readonly string[];
 }
 
-/** What loadTable's `dropMissing` removed. */
+/** What loadTable's `dropMissing` (or a data preparation's complete-case rule) removed. */
 export interface DroppedMissing {
   rows: number;
   byColumn: Readonly<Record<string, number>>;
+  /** What dropped them, when not `dropMissing` (e.g. "the Bush & Prather preparation"). */
+  by?: string;
 }
 
 /** Build a Table from named columns, checking that lengths agree. */

@@ -230,12 +230,13 @@ export function dataWarnings(
   const out: string[] = [];
   const n = table.nRows;
   if (table.droppedMissing !== undefined) {
-    const { rows, byColumn } = table.droppedMissing;
+    const { rows, byColumn, by } = table.droppedMissing;
     const where = Object.entries(byColumn).map(([c, k]) => `${c}: ${k}`).join(", ");
     out.push(
       `${rows === 1 ? "1 row" : `${rows} rows`} with missing values (${where}) ` +
-        `${rows === 1 ? "was" : "were"} dropped when ` +
-        `the table was loaded (dropMissing); the model uses the other ${n}.`,
+        `${rows === 1 ? "was" : "were"} dropped ` +
+        (by === undefined ? "when the table was loaded (dropMissing)" : `by ${by}`) +
+        `; the model uses the other ${n}.`,
     );
   }
   const column = treatment === null ? null : getColumn(table, treatment, FAIL);

@@ -175,7 +175,32 @@ Deno.test("fit words library advice as flags: missing values point to --drop-mis
   assert.equal(r.code, 2);
   assert.match(r.stderr, /missing values in "y" \(1 row\)\. Rerun with --drop-missing/);
   assert.doesNotMatch(r.stderr, /loadTable/);
+  // With --drop-missing the row is dropped, said on the console and in the JSON's warnings.
+  const out = csv.replace(/\.csv$/, ".json");
+  const dropped = await runFit(
+    csv,
+    "--formula",
+    "y ~ 1 + treat + (1 + treat | g)",
+    "--drop-missing",
+    "--chains",
+    "1",
+    "--warmup",
+    "50",
+    "--draws",
+    "20",
+    "--no-progress",
+    "--out",
+    out,
+  );
+  assert.equal(dropped.code, 0, dropped.stderr);
+  assert.match(dropped.stdout, /Dropped 1 row with missing values \(y: 1\)/);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  assert.ok(
+    json.warnings.some((w: string) => /^1 row with missing values \(y: 1\) was dropped/.test(w)),
+  );
+  assert.equal(json.data.rows, 39);
   await Deno.remove(csv);
+  await Deno.remove(out);
 });
 
 Deno.test("formatEffects prints the ATE then one line per cell", () => {

@@ -57,7 +57,16 @@ export function prepareBushPrather(raw: Table): Table {
   t = withColumn(t, "pol_engage", num(knowledge.map((v, i) => v + interest[i])));
   for (const name of ["ipe_support", "treat_germrus", "w2_vote_hill", "woman"]) get(name);
 
-  t = dropMissingRows(t, BUSH_PRATHER_ANALYSIS_COLUMNS).table;
+  // The paper's complete cases: the rows dropped are recorded, so that a fit says how many.
+  const complete = dropMissingRows(t, BUSH_PRATHER_ANALYSIS_COLUMNS);
+  t = complete.droppedRows === 0 ? complete.table : {
+    ...complete.table,
+    droppedMissing: {
+      rows: complete.droppedRows,
+      byColumn: Object.fromEntries(Object.entries(complete.byColumn).filter(([, k]) => k > 0)),
+      by: "the Bush & Prather preparation (the paper's complete cases on its analysis columns)",
+    },
+  };
   const engage = numericColumn(t, "pol_engage", context);
   if (engage.length === 0) {
     throw new HetfxError(`${context}: no complete cases remain.`);

@@ -31,6 +31,9 @@ Deno.test("prepareBushPrather recodes, drops incomplete cases, splits at the med
 Deno.test("real data: 468 complete cases, as the CODEBOOK says", async () => {
   const t = await loadBushPrather();
   assert.equal(t.nRows, 468);
+  // The 1,104 rows left out are recorded, so that a fit's warnings say so (--recode).
+  assert.equal(t.droppedMissing?.rows, 1572 - 468);
+  assert.match(t.droppedMissing?.by ?? "", /Bush & Prather preparation/);
   const counts = countMissing(t, [
     "ipe_support",
     "treat_germrus",
