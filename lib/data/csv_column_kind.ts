@@ -48,6 +48,32 @@ export interface CsvColumnCounts {
 
 const CONTEXT = "Cannot load table";
 
+/** A number written with a decimal comma ("-0,93") or thousands separators ("59,722.5"). */
+const SEPARATED_NUMBER = /^[-+]?(\d{1,3}([,.' ]\d{3})+([.,]\d+)?|\d+,\d+)$/;
+
+/**
+ * Refuse a text column every one of whose labels is a number written with a decimal comma or
+ * thousands separators: read as text, each value would become a category of its own (a model
+ * with one coefficient per value) without a word. A column declared a factor is not checked.
+ *
+ * @example
+ * ```ts
+ * import { checkNumberFormat } from "./csv_column_kind.ts";
+ * checkNumberFormat("region", ["north", "south"]); // text: fine
+ * try { checkNumberFormat("x", ["-0,93", "1,25"]); } catch (e) { console.assert(/decimal comma/.test(String(e))); }
+ * ```
+ */
+export function checkNumberFormat(name: string, labels: readonly string[]): void {
+  const trimmed = labels.map((l) => l.trim());
+  if (trimmed.length === 0 || !trimmed.every((l) => SEPARATED_NUMBER.test(l))) return;
+  throw new HetfxError(
+    `${CONTEXT}: column "${name}" holds numbers written with a decimal comma or thousands ` +
+      `separators ("${trimmed[0]}"), which would be read as text, each value a category of its ` +
+      'own; write them with a decimal point and no separators ("-0.93", "59722"), or, if ' +
+      `they are categories, declare the column a factor (--factor ${name}).`,
+  );
+}
+
 /**
  * The kind of a CSV column from its counts: numeric when it has no text cell, else a factor.
  * Throws a HetfxError, naming the column, row and value, for a numeric column with a

@@ -239,9 +239,9 @@ function checkExactLabels(column: Column, name: string): void {
   const row = column.values.findIndex((v) => Math.abs(v) > Number.MAX_SAFE_INTEGER);
   if (row < 0) return;
   throw new HetfxError(
-    `Cannot form groups: column "${name}" holds ${
-      formatValue(column.values[row])
-    } (row ${row + 1}), an integer too large for a number to hold exactly, so different IDs ` +
+    `Cannot form groups: column "${name}" holds ${formatValue(column.values[row])} (row ${
+      row + 1
+    }), an integer too large for a number to hold exactly, so different IDs ` +
       `may have been read as one; read the column as text: --factor ${name} (API: ` +
       `loadTable(data, { factors: ["${name}"] })).`,
   );

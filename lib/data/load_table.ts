@@ -15,7 +15,12 @@ import { decodeText, encodingName, type TextEncodingName } from "./text_encoding
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
 import { asFactor } from "./factor.ts";
 import { dropMissingRows } from "./missing.ts";
-import { checkMostlyNumeric, type CsvColumnCounts, csvColumnKind } from "./csv_column_kind.ts";
+import {
+  checkMostlyNumeric,
+  checkNumberFormat,
+  type CsvColumnCounts,
+  csvColumnKind,
+} from "./csv_column_kind.ts";
 
 /** A column's values in a column object: a plain array or a typed array. */
 export type ColumnValues =
@@ -476,7 +481,9 @@ function csvColumn(name: string, cells: string[], declaredFactor: boolean): Colu
     }
     return { kind: "number", values };
   }
-  return factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell)));
+  const factor = factorFromLabels(cells.map((cell) => (isMissingCell(cell) ? undefined : cell)));
+  if (!declaredFactor) checkNumberFormat(name, cells.filter((cell) => !isMissingCell(cell)));
+  return factor;
 }
 
 /**

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { CSV_CELLS, csvColumnKind } from "../../lib/data/csv_column_kind.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { loadTable } from "../../lib/data/load_table.ts";
 
 Deno.test("CSV_CELLS.space holds exactly the characters String.prototype.trim removes", () => {
   const trimmedAway: string[] = [];
@@ -30,4 +31,27 @@ Deno.test("csvColumnKind: numbers, factors, and the loader's refusals", () => {
       csvColumnKind("x", { numbers: 9, texts: 0, firstNonFinite: { row: 0, value: "Inf" } }, false),
     (e) => e instanceof HetfxError && /column "x" row 1 has "Inf"/.test(e.message),
   );
+});
+
+Deno.test("a CSV column of numbers with decimal commas or thousands separators is refused, not made categories", async () => {
+  const cases: [string[], string][] = [[["-0,9314", "1,25", "0,5"], "-0,9314"], [
+    ["59,722", "1,007,250"],
+    "59,722",
+  ]];
+  for (const [cells, shown] of cases) {
+    const csv = ["x,y", ...cells.map((c, i) => `"${c}",${i}`)].join("\n") + "\n";
+    await assert.rejects(
+      () => loadTable(csv),
+      (e) =>
+        e instanceof HetfxError &&
+        e.message.includes(`column "x" holds numbers written with a decimal comma`) &&
+        e.message.includes(`("${shown}")`) && e.message.includes("--factor x"),
+    );
+    // Declared a factor, the labels are categories as asked.
+    const t = await loadTable(csv, { factors: ["x"] });
+    assert.equal(t.columns.x.kind, "factor");
+  }
+  // Text that merely contains commas is text.
+  const text = await loadTable('x,y\n"a, b",1\n"c, d",2\n');
+  assert.equal(text.columns.x.kind, "factor");
 });
