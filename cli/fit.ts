@@ -144,8 +144,9 @@ Sampler
   --adapt-delta X       target acceptance, 0.5 to 0.9999 (default 0.8; the paper uses 0.95)
   --max-treedepth N     1 to 20 (default 10)     --metric auto|diag|dense (default auto)
   --backend NAME        auto | cpu | webgpu (default auto)
-  --parameterization P  auto | centered | noncentered: varying effects (default auto: chosen
-                        per term from the data; recorded in the JSON)
+  --parameterization P  auto | centered | noncentered: sampled varying effects (default auto:
+                        chosen per term from the data; recorded in the JSON); not for a
+                        collapsed fit, which integrates them out
   --sd-scale S          auto | signed | log: how NUTS/WebGPU and the level-collapsed target hold
                         the sds (default auto: signed scales where the prior is symmetric
                         about 0); refused for the fully collapsed target (its own coordinate)

@@ -91,6 +91,14 @@ export async function planFit(
         '"knee" in fit.info.parameterization); drop sdScale, or add method: "nuts".',
     );
   }
+  if (collapsed && options.parameterization !== "auto") {
+    throw new HetfxError(
+      `Cannot fit: option parameterization ${
+        JSON.stringify(options.parameterization)
+      } does not apply to this model's fit (${method.reason}): its varying effects are ` +
+        'integrated out, not sampled; drop parameterization, or add method: "nuts".',
+    );
+  }
   if (options.parameterization === "auto" && !collapsed) {
     data = applyParameterization(data, "auto");
   }

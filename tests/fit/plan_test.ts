@@ -87,6 +87,16 @@ Deno.test("planFit refuses sdScale for the fully collapsed target, whose sds hav
       ) &&
       /add method: "nuts"/.test(e.message),
   );
+  // Nor does an explicit parameterisation: the varying effects are integrated out.
+  const centred = resolveFitOptions({ ...noGpu, parameterization: "centered" });
+  await assert.rejects(
+    planFit(compileForFit(spec("gaussian"), smallTable(), centred), centred),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot fit: option parameterization "centered" does not apply .*integrated out/.test(
+        e.message,
+      ),
+  );
   const nuts = resolveFitOptions({ ...noGpu, sdScale: "signed", method: "nuts" });
   assert.equal(
     (await planFit(compileForFit(spec("gaussian"), smallTable(), nuts), nuts)).method.method,
