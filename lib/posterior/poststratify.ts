@@ -18,7 +18,14 @@
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
-import { getColumn, makeTable, requireTable, type Table, takeRows } from "../data/table.ts";
+import {
+  getColumn,
+  labelAt,
+  makeTable,
+  requireTable,
+  type Table,
+  takeRows,
+} from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import type { FitResult } from "./fit_result.ts";
 import { datagrid, type EffectEstimate, effects } from "./effects.ts";
@@ -37,7 +44,8 @@ export interface PoststratifyOptions {
   seed?: number;
   /**
    * What to do when the population table lacks a grouping column of the model: "refuse"
-   * (default) or "average" over the sample's distribution of the missing grouping columns.
+   * (default) or "average" over the sample's distribution of the missing grouping columns
+   * within each population row's values of the grouping columns it has.
    */
   missingGroups?: "refuse" | "average";
 }
@@ -137,9 +145,12 @@ export function poststratify(
 }
 
 /**
- * Each population row repeated once per observed combination of `columns` in the training
- * data, with those columns set to the combination and its weight multiplied by the
- * combination's share of the training rows.
+ * Each population row repeated once per combination of the missing grouping `columns` observed
+ * in the training data together with the row's own values of the grouping columns it has, with
+ * those columns set to the combination and its weight multiplied by the combination's share of
+ * those training rows: the missing columns' distribution within the population cell, as MRP
+ * fills a variable the census lacks (a combination the sample never has is not made up). A row
+ * whose grouping values the sample never has is split by the whole sample's distribution.
  */
 function splitOverSampleGroups(
   fit: FitResult,
@@ -151,7 +162,10 @@ function splitOverSampleGroups(
     fit,
     "a poststratified effect averaged over groups",
   );
-  const keys = groupKeys(training, columns);
+  // The grouping columns the population has: the missing ones are split within their values.
+  const given = [...new Set(fit.spec.groupTerms.flatMap((g) => g.factors))]
+    .filter((c) => !columns.includes(c) && c in population.columns && c in training.columns);
+  const keys = groupKeys(training, [...given, ...columns]);
   const J = keys.sizes.length;
   // An aggregated fit's key rows count n data rows each.
   if (counts) {
@@ -163,13 +177,26 @@ function splitOverSampleGroups(
     const g = keys.index[i];
     if (g >= 0 && representative[g] < 0) representative[g] = i;
   }
-  const total = keys.sizes.reduce((a, b) => a + b, 0);
+  // The joint groups of each combination of the given columns, and their rows.
+  const cellKey = (label: (c: string, k: number) => string) => given.map(label).join("\u0000");
+  const cells = new Map<string, number[]>();
+  for (let g = 0; g < J; g++) {
+    const key = cellKey((c) => keys.levels[g][c]);
+    const list = cells.get(key);
+    if (list) list.push(g);
+    else cells.set(key, [g]);
+  }
+  const everyGroup = Array.from({ length: J }, (_, g) => g);
+  const sizeOf = (groups: number[]) => groups.reduce((a, g) => a + keys.sizes[g], 0);
+  const givenColumns = given.map((c) => getColumn(population, c, "Cannot poststratify"));
   const popRows: number[] = [];
   const groupRows: number[] = [];
   const weights: number[] = [];
   const w = getColumn(population, weight, "Cannot poststratify");
   for (let r = 0; r < population.nRows; r++) {
-    for (let g = 0; g < J; g++) {
+    const groups = cells.get(cellKey((_, k) => labelAt(givenColumns[k], r))) ?? everyGroup;
+    const total = sizeOf(groups);
+    for (const g of groups) {
       popRows.push(r);
       groupRows.push(representative[g]);
       weights.push((w.kind === "number" ? w.values[r] : NaN) * keys.sizes[g] / total);
