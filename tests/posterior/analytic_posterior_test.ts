@@ -150,7 +150,7 @@ for (const [method, parameterization] of HIERARCHICAL_CASES) {
     }
     const cov = inverse(P);
     const mean = solve(P, rhs);
-    if (parameterization === "auto") {
+    if (parameterization === "auto" && method === "nuts") {
       // The rule data-centres this term (levels of 2–20 rows, sd pinned at 0.7): level
       // contrasts held relative to the pilot's estimates, the mean moved into the intercept.
       // That geometry is what this case checks.
