@@ -92,6 +92,16 @@ export function decodeText(
               `loadTable(path, { encoding: "${utf16}" }), or save it as UTF-8.`),
       );
     }
+    // ASCII text saved as UTF-16 without a byte-order mark is valid UTF-8 (every other byte
+    // NUL): it would be read as text with NULs and fail later, far from the cause.
+    const utf16 = bom === undefined ? looksUtf16(bytes) : undefined;
+    if (utf16) {
+      throw new HetfxError(
+        `${context} looks like ${utf16.toUpperCase()} text (every other byte is zero) without ` +
+          `a byte-order mark: read it with loadTable(path, { encoding: "${utf16}" }), or save it ` +
+          "as UTF-8.",
+      );
+    }
   } else if (bom === undefined && chosen.startsWith("utf-16") && bytes.length % 2 !== 0) {
     throw new HetfxError(
       `${context} has an odd number of bytes, so it is not ${chosen.toUpperCase()}; check the ` +

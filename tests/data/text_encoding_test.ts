@@ -48,6 +48,17 @@ Deno.test("decodeText: UTF-16 without a mark named as such, or refused as 8-bit"
   assert.equal(decodeText(le, "f.csv", "utf-16le"), "y,g\n1,a\n");
   assert.throws(() => decodeText(le, "f.csv", "latin1"), /looks like UTF-16LE/);
   assert.throws(() => decodeText(le.subarray(1), "f.csv", "utf-16le"), /odd number of bytes/);
+  // Under the default UTF-8 too: ASCII saved as UTF-16 is valid UTF-8 (NULs between letters),
+  // which read as text would fail later with a message about NULs in names or field counts.
+  for (const encoding of [undefined, "utf-8" as const]) {
+    assert.throws(
+      () => decodeText(le, "f.csv", encoding),
+      (e) =>
+        e instanceof HetfxError && /looks like UTF-16LE .*encoding: "utf-16le"/.test(e.message),
+    );
+  }
+  const be = new Uint8Array([..."y,g\n1,a\n"].flatMap((c) => [0, c.charCodeAt(0)]));
+  assert.throws(() => decodeText(be, "f.csv"), /looks like UTF-16BE/);
 });
 
 Deno.test("encodingName: aliases, case and spaces; unknown names listed", () => {
