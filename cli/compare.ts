@@ -122,9 +122,17 @@ export async function main(argv: string[]): Promise<number> {
     const withFormula = argv.some((a) => a === "--formula" || a.startsWith("--formula="));
     const { result, out } = withFormula ? await dataComparison(argv) : await paperComparison(argv);
     console.log(formatComparison(result));
+    // The hierarchical column is a posterior: its convergence checks, as fit prints them.
+    const warnings = result.fit.warnings();
+    for (const w of warnings) console.log(`WARNING: ${w}`);
     if (out) {
-      const { fit: _, ols, ...rest } = result;
-      const json = { ...rest, ols: { names: ols.names, coef: [...ols.coef], se: [...ols.se] } };
+      const { fit, ols, ...rest } = result;
+      const json = {
+        ...rest,
+        diagnostics: fit.diagnostics(),
+        warnings,
+        ols: { names: ols.names, coef: [...ols.coef], se: [...ols.se] },
+      };
       await writeOut(out, JSON.stringify(json, null, 2) + "\n");
       console.log(`Wrote ${out}`);
     }

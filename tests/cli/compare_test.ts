@@ -68,6 +68,10 @@ Deno.test("compare runs the three methods on a user's CSV and formula, and write
       assert.match(r.stdout, new RegExp(`^${row.group}\\s+30\\s+15 `, "m"));
     }
     assert.deepEqual(json.ols.names.slice(0, 2), ["Intercept", "treat"]);
+    // The hierarchical column's convergence checks, as fit writes them, and each warning shown.
+    assert.equal(typeof json.diagnostics.max_rhat, "number");
+    assert.ok(Array.isArray(json.warnings));
+    for (const w of json.warnings) assert.ok(r.stdout.includes(`WARNING: ${w}`), w);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
