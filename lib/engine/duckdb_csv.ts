@@ -403,6 +403,20 @@ export async function duckdbCsvColumns(
     }
     kinds.set(name, kind);
   }
+  // A declared factor whose numbers would merge labels ("01" and "1") or lose digits keeps its
+  // labels as written, as the loader keeps them (load_table.ts, numbersLoseLabels).
+  for (const [i, name] of names.entries()) {
+    if (!declared.has(name) || kinds.get(name) !== "number") continue;
+    const t = trimmed(`c${positions[i]}`);
+    const number = `CAST(${t} AS DOUBLE)`;
+    const [[texts], [numbers], [largest]] = await query(
+      `SELECT COUNT(DISTINCT ${t}), COUNT(DISTINCT ${number}), MAX(ABS(${number})) ` +
+        `FROM ${read} WHERE NOT (${isMissing(t)})`,
+    );
+    if (Number(texts) !== Number(numbers) || Number(largest) > Number.MAX_SAFE_INTEGER) {
+      kinds.set(name, "factor");
+    }
+  }
   if (!padding) {
     // Every model cell is as the loader reads it once trimmed: DuckDB's typed reader, with the
     // numeric columns as DOUBLE and "", NA and empty fields NULL, reads the same values.

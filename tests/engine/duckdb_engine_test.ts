@@ -424,6 +424,19 @@ Deno.test("duckdb engine: a summed treatment's contrast is the rows' (0/1, ±1, 
   assert.match(agg.sql, /CAST\('-1' AS DOUBLE\) AS "min__treat"/);
 });
 
+Deno.test("duckdb engine: a declared factor keeps labels its numbers would merge, as in memory", async () => {
+  const lines = ["y,treat,g"];
+  const labels = ["01", "1", "02", "2"];
+  for (let i = 0; i < 24; i++) lines.push(`${((i * 7) % 11) / 4 - 1},${i % 2},${labels[i % 4]}`);
+  const { memory, duckdb } = await assertSameInBothEngines("labels.csv", lines.join("\n") + "\n", {
+    factors: ["g"],
+  });
+  assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
+  const g = duckdb.columns.g;
+  assert.ok(g.kind === "factor");
+  assert.deepEqual(g.levels, ["01", "1", "02", "2"]);
+});
+
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {
   // Only duckdbSource's read_csv of a .csv/.tsv path is read as loadTable reads it; any other
   // read_csv(...) source is passed to DuckDB as written (it used to be taken as a table name).
