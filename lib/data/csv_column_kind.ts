@@ -48,8 +48,13 @@ export interface CsvColumnCounts {
 
 const CONTEXT = "Cannot load table";
 
-/** A number written with a decimal comma ("-0,93") or thousands separators ("59,722.5"). */
-const SEPARATED_NUMBER = /^[-+]?(\d{1,3}([,.' ]\d{3})+([.,]\d+)?|\d+,\d+)$/;
+/**
+ * A number written with a decimal comma ("-0,93") or thousands separators ("59,722.5"): a
+ * regular-expression source that also reads in RE2 (the DuckDB route matches it in SQL).
+ */
+export const SEPARATED_NUMBER_SOURCE =
+  "[-+]?([0-9]{1,3}([,.' ][0-9]{3})+([.,][0-9]+)?|[0-9]+,[0-9]+)";
+const SEPARATED_NUMBER = new RegExp(`^(${SEPARATED_NUMBER_SOURCE})$`);
 
 /**
  * Refuse a text column every one of whose labels is a number written with a decimal comma or

@@ -16,7 +16,13 @@ import {
   parseCsv,
   unterminatedQuoteError,
 } from "../data/csv.ts";
-import { CSV_CELLS, type CsvColumnCounts, csvColumnKind } from "../data/csv_column_kind.ts";
+import {
+  checkNumberFormat,
+  CSV_CELLS,
+  type CsvColumnCounts,
+  csvColumnKind,
+  SEPARATED_NUMBER_SOURCE,
+} from "../data/csv_column_kind.ts";
 import { headerOnlyError, optionColumnError } from "../data/load_table.ts";
 import { utf16Encoding, utf8Problem } from "../data/text_encoding.ts";
 import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
@@ -416,6 +422,25 @@ export async function duckdbCsvColumns(
     if (Number(texts) !== Number(numbers) || Number(largest) > Number.MAX_SAFE_INTEGER) {
       kinds.set(name, "factor");
     }
+  }
+  // A text column all of whose values are numbers with decimal commas or thousands
+  // separators is refused, as the loader refuses it (checkNumberFormat), with its first value.
+  const texts = names.map((name, i) => [name, positions[i]] as const)
+    .filter(([name]) => kinds.get(name) === "factor" && !declared.has(name));
+  if (texts.length > 0) {
+    const pattern = sqlString(`^(${SEPARATED_NUMBER_SOURCE})$`);
+    const checks = texts.flatMap(([, j]) => {
+      const t = trimmed(`c${j}`);
+      const cell = `CASE WHEN ${isMissing(t)} THEN NULL ELSE ${t} END`;
+      return [
+        `bool_and(regexp_matches(${cell}, ${pattern}))`,
+        `first(${cell}) FILTER (WHERE ${cell} IS NOT NULL)`,
+      ];
+    });
+    const result = await query(`SELECT ${checks.join(", ")} FROM ${read}`);
+    texts.forEach(([name], k) => {
+      if (result[2 * k][0] === true) checkNumberFormat(name, [String(result[2 * k + 1][0])]);
+    });
   }
   if (!padding) {
     // Every model cell is as the loader reads it once trimmed: DuckDB's typed reader, with the

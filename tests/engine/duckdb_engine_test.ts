@@ -437,6 +437,14 @@ Deno.test("duckdb engine: a declared factor keeps labels its numbers would merge
   assert.deepEqual(g.levels, ["01", "1", "02", "2"]);
 });
 
+Deno.test("duckdb engine: numbers with decimal commas are refused as in memory", async () => {
+  const lines = ["y,treat,g"];
+  for (let i = 0; i < 24; i++) lines.push(`"${i % 5},${i % 7}5",${i % 2},${"abcd"[i % 4]}`);
+  const { memory, duckdb } = await assertSameInBothEngines("commas.csv", lines.join("\n") + "\n");
+  assert.ok(memory instanceof HetfxError && duckdb instanceof HetfxError);
+  assert.match(duckdb.message, /column "y" holds numbers written with a decimal comma/);
+});
+
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {
   // Only duckdbSource's read_csv of a .csv/.tsv path is read as loadTable reads it; any other
   // read_csv(...) source is passed to DuckDB as written (it used to be taken as a table name).
