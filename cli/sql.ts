@@ -202,8 +202,15 @@ export async function main(argv: string[]): Promise<number> {
         : Array.from(c.codes, (k) => c.levels[k]);
     }
     await writeOut(v.out!, toCsv(columns));
+    const dropped = agg.rowsDropped === 0
+      ? ""
+      : ` (${agg.rowsDropped} of ${agg.rowsScanned} left out for missing values: ${
+        Object.entries(agg.missing).filter(([, n]) => n > 0).map(([c, n]) => `${c}: ${n}`)
+          .join(", ")
+      })`;
     console.log(
-      `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ${agg.rowsScanned} rows.`,
+      `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ` +
+        `${agg.rowsScanned - agg.rowsDropped} rows${dropped}.`,
     );
     return 0;
   } catch (error) {

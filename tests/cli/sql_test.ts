@@ -212,6 +212,11 @@ Deno.test("sql --run on missing values says --drop-missing, as fit does", async 
     `${dir}/agg_dropped.csv`,
   );
   assert.equal(dropped.code, 0, dropped.out);
+  // The rows aggregated are the complete ones; the ones left out are counted per column.
+  assert.match(
+    dropped.out,
+    /aggregate rows from 38 rows \(2 of 40 left out for missing values: y: 1, x: 1\)\./,
+  );
 });
 
 Deno.test("a ±1 treatment's contrast and --reference are the rows' on every route (memory, duckdb, aggregated)", async () => {
