@@ -11,6 +11,16 @@ function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "NA";
 }
 
+/**
+ * Decimals for a parameter's row: 2, as brms prints, unless its posterior sd would print as 0.00;
+ * then as many as show the sd to two significant digits (at most 8), so that a coefficient of
+ * 0.00034 ± 0.0001 does not print as 0.00 ± 0.00.
+ */
+function rowDigits(sd: number): number {
+  if (!(sd > 0 && sd < 0.005)) return 2;
+  return Math.min(8, 1 - Math.floor(Math.log10(sd)));
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
@@ -82,11 +92,7 @@ export function formatFitSummary(
       ["parameter", "mean", "sd", "q2.5", "q50", "q97.5", "rhat", "ess_bulk", "ess_tail"],
       fit.summary().filter((p) => p.name !== "lp__").map((p) => [
         p.name,
-        fixed(p.mean),
-        fixed(p.sd),
-        fixed(p["q2.5"]),
-        fixed(p.q50),
-        fixed(p["q97.5"]),
+        ...[p.mean, p.sd, p["q2.5"], p.q50, p["q97.5"]].map((v) => fixed(v, rowDigits(p.sd))),
         fixed(p.rhat, 3),
         String(Math.round(p.ess_bulk)),
         String(Math.round(p.ess_tail)),

@@ -66,3 +66,28 @@ Deno.test("slopeCoefficientsOf: a factor treatment's coefficients name the predi
     ],
   );
 });
+
+Deno.test("the parameter table shows a tiny coefficient to its sd's precision, not as 0.00", async () => {
+  // y on x / 1000: b_x is ~1000 times the usual size, b on x * 1000 ~1000 times smaller.
+  const t = smallTable();
+  const x = (t.columns.x as { values: Float64Array }).values;
+  const scaled = makeTable({
+    ...t.columns,
+    big: { kind: "number", values: x.map((v) => v * 1000) },
+  });
+  const fit = await formula("y ~ 1 + big + treat", scaled)
+    .fit({ chains: 1, warmup: 100, draws: 100, seed: 1, progress: false });
+  const text = formatFitSummary(fit);
+  const row = text.split("\n").find((l) => l.startsWith("b_big"))!;
+  const [mean, sd] = row.trim().split(/\s+/).slice(1, 3).map(Number);
+  const summary = fit.summary().find((p) => p.name === "b_big")!;
+  // The printed mean and sd agree with the summary to their printed precision (the sd has two
+  // significant digits), where two decimals would print both as 0.00.
+  assert.ok(mean !== 0 && Math.abs(mean - summary.mean) <= 0.5 * summary.sd / 10, row);
+  assert.ok(sd > 0 && Math.abs(sd / summary.sd - 1) < 0.1, row);
+  // Rows of ordinary size keep two decimals.
+  assert.match(
+    text.split("\n").find((l) => l.startsWith("b_Intercept"))!,
+    /^b_Intercept\s+-?\d+\.\d\d\s/,
+  );
+});
