@@ -58,6 +58,11 @@ export function inCliTerms(error: unknown): unknown {
         "Rerun with --drop-missing to drop the rows with a missing value in the model's " +
           "columns (they are counted and reported), or fill those values in.",
       )
+      // On the command line an unused level comes from --levels: leave it out there.
+      .replace(
+        /no row has any more: drop unused levels with dropUnusedLevels\(\)/,
+        "no row has: leave it out of --levels",
+      )
       // --drop-missing already looks at the model's columns only.
       .replace(/, and if some are not model columns, drop missing values only in[^]*$/, ".")
       .replace(

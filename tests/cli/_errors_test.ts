@@ -39,3 +39,15 @@ Deno.test("reportUserError prints the message in CLI terms and returns 2; a bug 
   assert.doesNotMatch(printed[0], /loadTable/);
   assert.throws(() => reportUserError(new Error("a bug")), /a bug/);
 });
+
+Deno.test("CLI wording: an unused level is to be left out of --levels, not dropped by an API call", () => {
+  const error = inCliTerms(
+    new HetfxError(
+      'Cannot build model: predictor "armextra" has the same value (0) in every row, so its ' +
+        "coefficient cannot be estimated; remove it from the formula (a level of a factor that no " +
+        "row has any more: drop unused levels with dropUnusedLevels()).",
+    ),
+  ) as HetfxError;
+  assert.match(error.message, /no row has: leave it out of --levels\)\.$/);
+  assert.doesNotMatch(error.message, /dropUnusedLevels/);
+});
