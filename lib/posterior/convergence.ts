@@ -64,6 +64,9 @@ export function fitWarnings(fit: FitResult): string[] {
   return [...partial, ...(fit.data.warnings ?? []), ...fit.convergenceWarnings()];
 }
 
+/** Fewest draws per chain from which split R-hat and ESS are computed (3 per half, as posterior). */
+const MIN_DRAWS_FOR_DIAGNOSTICS = 6;
+
 /**
  * Sampler warnings (R-hat/ESS not computable, divergences, R-hat or nested R-hat, ESS, tree
  * depth, E-BFMI), each saying what to try. Empty when all checks pass.
@@ -83,10 +86,15 @@ export function convergenceWarnings(fit: FitResult): string[] {
     !(Number.isFinite(p.rhat) && Number.isFinite(p.ess_bulk) && Number.isFinite(p.ess_tail))
   ).map((p) => p.name);
   if (unknown.length > 0) {
+    const few = fit.named.drawsPerChain < MIN_DRAWS_FOR_DIAGNOSTICS;
     out.push(
       `R-hat/ESS cannot be computed for ${unknown.slice(0, 5).join(", ")}` +
-        `${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}: their draws do not ` +
-        "vary (stuck chains?). Run more warmup and draws, and check the model and priors.",
+        `${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}: ` +
+        (few
+          ? `${fit.named.drawsPerChain} draws per chain are too few (split R-hat halves each ` +
+            `chain). Run at least ${MIN_DRAWS_FOR_DIAGNOSTICS} draws, better hundreds.`
+          : "their draws do not vary (stuck chains?). Run more warmup and draws, and check the " +
+            "model and priors."),
     );
   }
   if (d.divergences > 0) {

@@ -21,6 +21,11 @@ function rowDigits(sd: number): number {
   return Math.min(8, 1 - Math.floor(Math.log10(sd)));
 }
 
+/** A rounded count, or NA when it could not be computed (too few draws). */
+function count(x: number): string {
+  return Number.isFinite(x) ? String(Math.round(x)) : "NA";
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
@@ -71,7 +76,7 @@ export function formatFitSummary(
         ? `nested R-hat ${fixed(info.nestedRhat.max, 3)} (superchains of ` +
           `${info.nestedRhat.superchainSize}), `
         : "") +
-      `min ESS bulk ${Math.round(d.min_ess_bulk)}, tail ${Math.round(d.min_ess_tail)}, ` +
+      `min ESS bulk ${count(d.min_ess_bulk)}, tail ${count(d.min_ess_tail)}, ` +
       `tree-depth hits ${d.max_treedepth_hits}, min E-BFMI ${fixed(d.ebfmi_min)}`,
   );
   const shown = options.dataWarnings === false ? new Set(fit.data.warnings ?? []) : new Set();
@@ -94,8 +99,8 @@ export function formatFitSummary(
         p.name,
         ...[p.mean, p.sd, p["q2.5"], p.q50, p["q97.5"]].map((v) => fixed(v, rowDigits(p.sd))),
         fixed(p.rhat, 3),
-        String(Math.round(p.ess_bulk)),
-        String(Math.round(p.ess_tail)),
+        count(p.ess_bulk),
+        count(p.ess_tail),
       ]),
     ),
   );

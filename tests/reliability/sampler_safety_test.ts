@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { loadTable } from "../../lib/data/load_table.ts";
+import { makeTable } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { normal } from "../../lib/spec/priors.ts";
 import { CpuBackend } from "../../lib/sampler/cpu_backend.ts";
@@ -195,4 +196,19 @@ Deno.test("an already-aborted signal refuses to start", async () => {
     () => fitModel(spec, table, { ...quiet, signal: controller.signal }),
     /sampling cancelled/,
   );
+});
+
+Deno.test("too few draws to compute R-hat/ESS are called too few, not stuck chains", async () => {
+  const n = 80;
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 5) },
+    g: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 4) },
+  });
+  const fit = await formula("y ~ 1 + (1 | g)", table)
+    .fit({ chains: 2, warmup: 100, draws: 2, seed: 1, progress: false });
+  const warning = fit.warnings().find((w) => w.startsWith("R-hat/ESS cannot be computed"));
+  assert.ok(warning !== undefined);
+  assert.match(warning, /2 draws per chain are too few .* at least 6 draws/);
+  assert.doesNotMatch(warning, /stuck/);
+  assert.match(formatFitSummary(fit), /min ESS bulk NA, tail NA/);
 });
