@@ -132,7 +132,7 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
       kind: "slope",
       step: h,
       column: (table, side) => {
-        const observed = numericColumn(table, treatment, "Cannot compute effects");
+        const observed = numbersOf(table, treatment, "Cannot compute effects");
         const offset = side === "high" ? h / 2 : -h / 2;
         return { kind: "number", values: observed.map((v) => v + offset) };
       },
@@ -144,7 +144,7 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
  * Column `name` of `table` as numbers: a text column (newdata read with the numbers as text)
  * converted as predictions convert it ("NA" missing), any other text refused naming its row.
  */
-function numericColumn(table: Table, name: string, context: string): Float64Array {
+function numbersOf(table: Table, name: string, context: string): Float64Array {
   const column = getColumn(table, name, context);
   if (column.kind === "number") return column.values;
   return Float64Array.from({ length: table.nRows }, (_, i) => {
