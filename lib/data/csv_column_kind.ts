@@ -6,7 +6,13 @@
  * rule, so a CSV gets the same column kinds, or the same refusal, through either.
  */
 import { HetfxError } from "../errors.ts";
-import { DECIMAL_SOURCE, MISSING_CELLS, NON_FINITE_SOURCE, SPACE_CHARACTERS } from "./_parse.ts";
+import {
+  DECIMAL_SOURCE,
+  MISSING_CELLS,
+  NON_FINITE_SOURCE,
+  parseDecimal,
+  SPACE_CHARACTERS,
+} from "./_parse.ts";
 
 /**
  * The spellings of CSV cells as the loader reads them: every cell is trimmed of `space`
@@ -57,9 +63,10 @@ export const SEPARATED_NUMBER_SOURCE =
 const SEPARATED_NUMBER = new RegExp(`^(${SEPARATED_NUMBER_SOURCE})$`);
 
 /**
- * Refuse a text column every one of whose labels is a number written with a decimal comma or
- * thousands separators: read as text, each value would become a category of its own (a model
- * with one coefficient per value) without a word. A column declared a factor is not checked.
+ * Refuse a column every one of whose (non-missing) cells is text that is a number written with
+ * a decimal comma or thousands separators: read as text, each value would become a category of
+ * its own (a model with one coefficient per value) without a word. A cell that reads as a plain
+ * number ("1.234") is not such text. A column declared a factor is not checked.
  *
  * @example
  * ```ts
@@ -70,7 +77,8 @@ const SEPARATED_NUMBER = new RegExp(`^(${SEPARATED_NUMBER_SOURCE})$`);
  */
 export function checkNumberFormat(name: string, labels: readonly string[]): void {
   const trimmed = labels.map((l) => l.trim());
-  if (trimmed.length === 0 || !trimmed.every((l) => SEPARATED_NUMBER.test(l))) return;
+  const separated = (l: string) => SEPARATED_NUMBER.test(l) && parseDecimal(l) === undefined;
+  if (trimmed.length === 0 || !trimmed.every(separated)) return;
   throw new HetfxError(
     `${CONTEXT}: column "${name}" holds numbers written with a decimal comma or thousands ` +
       `separators ("${trimmed[0]}"), which would be read as text, each value a category of its ` +
