@@ -14,7 +14,7 @@ import { checkSeparator, parseCsv } from "./csv.ts";
 import { decodeText, encodingName, type TextEncodingName } from "./text_encoding.ts";
 import { isMissingCell, isNonFiniteToken, parseDecimal } from "./_parse.ts";
 import { asFactor } from "./factor.ts";
-import { dropMissingRows } from "./missing.ts";
+import { dropMissingRecorded } from "./missing.ts";
 import {
   checkMostlyNumeric,
   checkNumberFormat,
@@ -394,15 +394,8 @@ function applyOptions(table: Table, options: LoadTableOptions): Table {
   if (dropMissing === true || Array.isArray(dropMissing)) {
     const columns = dropMissing === true ? result.names : dropMissing as readonly string[];
     for (const name of columns) checkOptionColumn(result, name, "dropMissing");
-    const dropped = dropMissingRows(result, columns);
     // Counts add up over repeated loads of the same table.
-    const before = result.droppedMissing;
-    const byColumn: Record<string, number> = { ...before?.byColumn };
-    for (const [name, n] of Object.entries(dropped.byColumn)) {
-      if (n > 0) byColumn[name] = (byColumn[name] ?? 0) + n;
-    }
-    const rows = (before?.rows ?? 0) + dropped.droppedRows;
-    result = rows === 0 ? dropped.table : { ...dropped.table, droppedMissing: { rows, byColumn } };
+    result = dropMissingRecorded(result, columns);
   }
   return result;
 }

@@ -80,6 +80,35 @@ export function dropMissingRows(
 }
 
 /**
+ * {@link dropMissingRows}, with what it dropped recorded on the table (`droppedMissing`, counts
+ * added to any earlier record) so that a fit's warnings say it; `by` names what dropped them
+ * when it is not loadTable's `dropMissing` (e.g. a data preparation's complete-case rule).
+ *
+ * @example
+ * ```ts
+ * import { makeTable } from "./table.ts";
+ * import { dropMissingRecorded } from "./missing.ts";
+ * const t = makeTable({ y: { kind: "number", values: Float64Array.of(1, NaN, 3) } });
+ * console.assert(dropMissingRecorded(t, ["y"]).droppedMissing?.rows === 1);
+ * ```
+ */
+export function dropMissingRecorded(
+  table: Table,
+  columns: readonly string[],
+  by?: string,
+): Table {
+  const dropped = dropMissingRows(table, columns);
+  const before = table.droppedMissing;
+  const byColumn: Record<string, number> = { ...before?.byColumn };
+  for (const [name, n] of Object.entries(dropped.byColumn)) {
+    if (n > 0) byColumn[name] = (byColumn[name] ?? 0) + n;
+  }
+  const rows = (before?.rows ?? 0) + dropped.droppedRows;
+  if (rows === 0) return dropped.table;
+  return { ...dropped.table, droppedMissing: { rows, byColumn, ...(by ? { by } : {}) } };
+}
+
+/**
  * Throw a HetfxError when any of `columns` has a missing value, listing each such column
  * with its count and suggesting `dropMissing`. `context` starts the message
  * ("Cannot build model").

@@ -5,7 +5,7 @@
 import { HetfxError } from "../../errors.ts";
 import { type Column, type Table, withColumn } from "../table.ts";
 import { numericColumn } from "../factor.ts";
-import { dropMissingRows } from "../missing.ts";
+import { dropMissingRecorded } from "../missing.ts";
 import { loadTable } from "../load_table.ts";
 import { shippedDataPath } from "./shipped_data.ts";
 import { median } from "../../math/median.ts";
@@ -58,15 +58,11 @@ export function prepareBushPrather(raw: Table): Table {
   for (const name of ["ipe_support", "treat_germrus", "w2_vote_hill", "woman"]) get(name);
 
   // The paper's complete cases: the rows dropped are recorded, so that a fit says how many.
-  const complete = dropMissingRows(t, BUSH_PRATHER_ANALYSIS_COLUMNS);
-  t = complete.droppedRows === 0 ? complete.table : {
-    ...complete.table,
-    droppedMissing: {
-      rows: complete.droppedRows,
-      byColumn: Object.fromEntries(Object.entries(complete.byColumn).filter(([, k]) => k > 0)),
-      by: "the Bush & Prather preparation (the paper's complete cases on its analysis columns)",
-    },
-  };
+  t = dropMissingRecorded(
+    t,
+    BUSH_PRATHER_ANALYSIS_COLUMNS,
+    "the Bush & Prather preparation (the paper's complete cases on its analysis columns)",
+  );
   const engage = numericColumn(t, "pol_engage", context);
   if (engage.length === 0) {
     throw new HetfxError(`${context}: no complete cases remain.`);
