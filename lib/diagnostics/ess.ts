@@ -16,6 +16,9 @@ import { mean, quantileSorted, sorted, variance } from "./quantiles.ts";
 import { rankNormalize } from "./rank_normalize.ts";
 import { splitChains } from "./split_chains.ts";
 
+/** Fewest draws per (split) chain from which ESS is computed, as posterior's `ess_basic()`. */
+export const MIN_ESS_CHAIN_DRAWS = 3;
+
 /**
  * posterior's internal `.ess()`: ESS of the given (already split or transformed) chains,
  * without splitting them again. The chains' mean autocovariances are summed directly, lag by
@@ -30,7 +33,7 @@ export function essOfChains(
 ): number {
   const m = chains.length;
   const n = m === 0 ? 0 : chains[0].length;
-  if (n < 3 || shouldReturnNaN(chains)) return NaN;
+  if (n < MIN_ESS_CHAIN_DRAWS || shouldReturnNaN(chains)) return NaN;
 
   const chainMeans = new Float64Array(m);
   for (let c = 0; c < m; c++) chainMeans[c] = mean(chains[c]);

@@ -5,6 +5,7 @@
  * @module
  */
 import { samplerDiagnostics } from "../diagnostics/sampler.ts";
+import { MIN_ESS_CHAIN_DRAWS } from "../diagnostics/ess.ts";
 import type { FitDiagnostics, FitResult } from "./fit_result.ts";
 
 /**
@@ -64,8 +65,8 @@ export function fitWarnings(fit: FitResult): string[] {
   return [...partial, ...(fit.data.warnings ?? []), ...fit.convergenceWarnings()];
 }
 
-/** Fewest draws per chain from which split R-hat and ESS are computed (3 per half, as posterior). */
-const MIN_DRAWS_FOR_DIAGNOSTICS = 6;
+/** Fewest draws per chain from which ESS is computed: each half of a split chain needs its own. */
+const MIN_DRAWS_FOR_DIAGNOSTICS = 2 * MIN_ESS_CHAIN_DRAWS;
 
 /**
  * Sampler warnings (R-hat/ESS not computable, divergences, R-hat or nested R-hat, ESS, tree
