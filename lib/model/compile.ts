@@ -26,7 +26,12 @@ import { checkOutcome } from "./outcome.ts";
 import { likelihoodWeights } from "./likelihood_weights.ts";
 import { compiledThresholds, declaredOutcomeOf } from "./ordinal_outcome.ts";
 import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
-import { checkPopulationDesign, checkTreatmentVaries, dataWarnings } from "./data_checks.ts";
+import {
+  checkPopulationDesign,
+  checkTreatmentVaries,
+  dataWarnings,
+  spacedLevelWarnings,
+} from "./data_checks.ts";
 import { checkOutcomeVariation, checkSeparation } from "./degenerate_data.ts";
 import { applyParameterization, type Parameterization } from "./auto_parameterization.ts";
 import { usedColumns } from "./used_columns.ts";
@@ -352,7 +357,10 @@ function dataRows(table: Table, agg: AggregateInput | null): number {
   return agg ? agg.n.reduce((a, b) => a + b, 0) : table.nRows;
 }
 
-/** Warnings about the groups and the design (lib/model/data_checks.ts's dataWarnings). */
+/**
+ * Warnings about the groups and the design (lib/model/data_checks.ts's dataWarnings), after those
+ * about text levels that differ only in surrounding spaces.
+ */
 function designWarnings(
   spec: ModelSpec,
   table: Table,
@@ -361,18 +369,21 @@ function designWarnings(
   termKeys: readonly { index: Int32Array }[],
   counts: Parameters<typeof dataWarnings>[3],
 ): string[] {
-  return dataWarnings(
-    table,
-    treatment,
-    terms.map((t, i) => ({
-      group: t.group,
-      labels: t.labels,
-      sizes: t.sizes,
-      index: termKeys[i].index,
-      slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
-    })),
-    counts,
-  );
+  return [
+    ...spacedLevelWarnings(table, usedColumns(spec)),
+    ...dataWarnings(
+      table,
+      treatment,
+      terms.map((t, i) => ({
+        group: t.group,
+        labels: t.labels,
+        sizes: t.sizes,
+        index: termKeys[i].index,
+        slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
+      })),
+      counts,
+    ),
+  ];
 }
 
 /**

@@ -200,6 +200,47 @@ function listGroups(labels: string[]): string {
   return labels.length > MAX_LISTED ? `${shown} and ${labels.length - MAX_LISTED} more` : shown;
 }
 
+/**
+ * Warnings about text columns whose levels differ only in spaces before or after the text
+ * ("east" and "east "): they are different levels, as in R's read.csv, so different groups,
+ * which a printed table shows as one label twice. A survey export's trailing space is the usual
+ * cause. (A factor treatment or predictor with such levels is refused: its coefficient names
+ * would clash.)
+ *
+ * @example
+ * ```ts
+ * import { spacedLevelWarnings } from "./data_checks.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({ g: { kind: "factor", codes: new Int32Array([0, 1]), levels: ["east", "east "] } });
+ * console.assert(spacedLevelWarnings(t, ["g"])[0].includes('"east" and "east "'));
+ * ```
+ */
+export function spacedLevelWarnings(table: Table, columns: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const name of columns) {
+    const column = table.columns[name];
+    if (column?.kind !== "factor") continue;
+    const byTrimmed = new Map<string, string[]>();
+    for (const level of column.levels) {
+      const key = level.trim();
+      byTrimmed.set(key, [...(byTrimmed.get(key) ?? []), level]);
+    }
+    const twins = [...byTrimmed.values()].filter((levels) => levels.length > 1);
+    if (twins.length === 0) continue;
+    const shown = twins.slice(0, MAX_LISTED).map((levels) => {
+      const quoted = levels.map((l) => JSON.stringify(l));
+      return `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
+    }).join("; ");
+    const more = twins.length > MAX_LISTED ? ` and ${twins.length - MAX_LISTED} more` : "";
+    out.push(
+      `Column "${name}": levels ${shown}${more} differ only in spaces before or after the ` +
+        "text, so the model treats them as different levels (different groups); if they are " +
+        "the same, remove the spaces in the data.",
+    );
+  }
+  return out;
+}
+
 function treatmentValue(column: Column, row: number): number {
   return column.kind === "number" ? column.values[row] : column.codes[row];
 }

@@ -367,6 +367,9 @@ Deno.test("duckdb engine: levels that differ by a trailing space stay apart, as 
   assert.ok(!(duckdb instanceof Error));
   const g = duckdb.columns.g;
   assert.ok(g.kind === "factor" && g.levels.join("|") === "a|a |b|c|d");
+  // …and the compiled model says so, since a printed table shows "a" twice.
+  const warnings = compileModel(treatSpec, duckdb, { aggregated: true }).warnings ?? [];
+  assert.ok(warnings.some((w) => w.includes('Column "g": levels "a" and "a "')), warnings.join());
 });
 
 Deno.test("duckdb engine: a TSV file is read with tabs, with the CSV's checks", async () => {

@@ -521,6 +521,19 @@ Deno.test("warned: a group with one row names the group", async () => {
   );
 });
 
+Deno.test("warned: text levels that differ only in surrounding spaces, in the model's columns", async () => {
+  // Grouping columns keep such levels apart (as R's read.csv does) and warn; a factor treatment
+  // or predictor with them is refused already (its coefficient names would clash).
+  const text = "y,treat,g,z\n1,1,a,u\n2,0,a ,u \n3,1, a,u\n4,0,b,u\n5,1,b,u\n6,0,b,u\n";
+  const w = (await compileCsv(text, "y ~ treat + (1 + treat | g)")).warnings ?? [];
+  const spaced = w.filter((m) => /spaces before or after/.test(m));
+  // z is not in the model: only g is named.
+  assert.equal(spaced.length, 1, w.join("\n"));
+  assert.match(spaced[0], /^Column "g": levels " a", "a" and "a " differ only/);
+  const clean = await compileCsv(text.replaceAll(" ", ""), "y ~ treat + (1 + treat | g)");
+  assert.ok(!(clean.warnings ?? []).some((m) => /spaces before or after/.test(m)));
+});
+
 Deno.test("warned: all-treated and none-treated groups are listed, effect is prior-driven", async () => {
   const data = await compileCsv(
     "y,treat,g\n1,1,a\n2,1,a\n3,0,b\n4,0,b\n5,0,c\n6,1,c\n7,1,d\n8,0,d\n",
