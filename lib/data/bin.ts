@@ -124,6 +124,25 @@ export function intervalLabels(breaks: readonly number[], digits = 3): string[] 
 }
 
 /**
+ * The bounds of an interval label as {@link intervalLabels} (R's `cut`) writes it — "[18,35]",
+ * "(35,52]" — or null for any other text. Orders the levels of a binned column where they are
+ * compared as text ("(35,52]" would sort before "[18,35]").
+ *
+ * @example
+ * ```ts
+ * import { intervalBounds } from "./bin.ts";
+ * console.assert(intervalBounds("(-1.2,0.5]")?.join() === "-1.2,0.5");
+ * console.assert(intervalBounds("low") === null);
+ * ```
+ */
+export function intervalBounds(label: string): [number, number] | null {
+  const m = /^[\[(]([^,\[\]()]+),([^,\[\]()]+)\]$/.exec(label);
+  if (m === null) return null;
+  const lo = Number(m[1]), hi = Number(m[2]);
+  return m[1].trim() !== "" && m[2].trim() !== "" && lo <= hi ? [lo, hi] : null;
+}
+
+/**
  * A table with a factor column `newName` (default `${name}_bin`) holding the interval of
  * each value of numeric column `name`; missing values stay missing. A value outside explicit
  * breaks throws a HetfxError naming it and its row.

@@ -1,4 +1,5 @@
 /** Private helpers shared by the figure and table builders. Not exported from mod.ts. */
+import { intervalBounds } from "../data/bin.ts";
 
 /**
  * `x` with `digits` decimals; "-0.00" becomes "0.00", non-finite values print as "NaN", "Inf",
@@ -33,8 +34,13 @@ export function escapeHtml(text: string): string {
   );
 }
 
-/** Compare strings numerically when both are numbers, otherwise with natural ordering. */
+/**
+ * Compare strings numerically when both are numbers, intervals of a binned column ("[18,35]",
+ * "(35,52]") by their bounds, otherwise with natural ordering.
+ */
 export function compareLevels(a: string, b: string): number {
+  const ia = intervalBounds(a), ib = intervalBounds(b);
+  if (ia !== null && ib !== null) return ia[0] - ib[0] || ia[1] - ib[1];
   const x = Number(a);
   const y = Number(b);
   if (a.trim() !== "" && b.trim() !== "" && Number.isFinite(x) && Number.isFinite(y)) return x - y;

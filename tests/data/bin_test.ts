@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { binBreaks, binColumn, intervalLabels, quantileType7 } from "../../lib/data/bin.ts";
+import {
+  binBreaks,
+  binColumn,
+  intervalBounds,
+  intervalLabels,
+  quantileType7,
+} from "../../lib/data/bin.ts";
 import { type FactorColumn, makeTable, type Table } from "../../lib/data/table.ts";
 
 function numbers(values: number[]): Table {
@@ -83,4 +89,17 @@ Deno.test("binColumn errors: outside breaks, bad specs, factor column, constant 
     () => binColumn(f, "g", { quantiles: 2 }),
     /Cannot bin: column "g" must be numeric but row 1 has "low"/,
   );
+});
+
+Deno.test("intervalBounds reads back the bounds of every label intervalLabels writes", () => {
+  const breaks = [-25000, -1.2, 1e-7, 0.333, 80];
+  const labels = intervalLabels(breaks);
+  labels.forEach((l, j) => {
+    const [lo, hi] = intervalBounds(l)!;
+    assert.ok(Math.abs(lo - breaks[j]) <= 1e-3 * Math.abs(breaks[j]) + 1e-12, l);
+    assert.ok(Math.abs(hi - breaks[j + 1]) <= 1e-3 * Math.abs(breaks[j + 1]) + 1e-12, l);
+  });
+  for (const text of ["low", "[a,b]", "(3,1]", "[1,2", "1,2]"]) {
+    assert.equal(intervalBounds(text), null, text);
+  }
 });

@@ -85,3 +85,10 @@ Deno.test("effectsByModifierSpec: errors say what is missing", () => {
     /same by columns/,
   );
 });
+
+Deno.test("effectsByModifierSpec: bins of a binned modifier go on x in interval order", () => {
+  const bins = ["[18,35]", "(35,52]", "(52,80]"];
+  const spec = effectsByModifierSpec([ate, ...bins.map((b, i) => row({ age_bin: b }, 400, i))]);
+  // Text order would put "(35,52]" first and the lowest bin "[18,35]" last.
+  assert.deepEqual(at(spec, "layer", 3, "encoding", "x", "sort"), bins);
+});

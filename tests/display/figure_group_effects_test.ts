@@ -86,3 +86,25 @@ Deno.test("groupEffectsSpec: a modifier named like a stat field keeps its own co
   assert.deepEqual(rows.map((r) => at(r, "n")), odd.map((e) => e.n));
   assert.equal(at(arr(spec, "layer")[2], "encoding", "x", "field"), "n_level");
 });
+
+Deno.test("groupEffectsSpec: bins of a binned modifier are ordered by interval, on x and in facets", () => {
+  const bins = ["[-3,-1.2]", "(-1.2,0.5]", "(0.5,2]"];
+  const list = bins.map((b, i) => ({
+    term: "x_bin",
+    group: b,
+    levels: { x_bin: b },
+    n: 10,
+    mean: i,
+    sd: 0.1,
+    "q2.5": i - 0.2,
+    q50: i,
+    "q97.5": i + 0.2,
+    rhat: 1,
+    ess_bulk: 800,
+  }));
+  const spec = groupEffectsSpec(list, { x: "x_bin" });
+  const point = arr(spec, "layer").find((l) => at(l, "mark", "type") === "point");
+  assert.deepEqual(at(point, "encoding", "x", "sort"), bins);
+  const faceted = groupEffectsSpec(list, { x: "x_bin", col: "x_bin" });
+  assert.deepEqual(at(faceted, "facet", "column", "sort"), bins);
+});

@@ -316,3 +316,19 @@ Deno.test("compare with weights on a logit model: the outcome-scale hierarchical
     assert.ok(Math.abs(plain.mean - e.mean) > 1e-6, `group ${row.group}`);
   }
 });
+
+Deno.test("compare: groups of a binned modifier are listed in interval order, as groupEffects lists them", async () => {
+  const { binColumn } = await import("../../lib/data/bin.ts");
+  const table = binColumn(smallTable(), "x", { breaks: [-4, -0.5, 0.5, 4] });
+  const fit = await formula("y ~ 1 + treat + (1 + treat | x_bin)", table).fit({
+    chains: 2,
+    warmup: 150,
+    draws: 150,
+    seed: 1,
+    progress: false,
+  });
+  const c = await compareFit(fit);
+  // Text order would put "(-0.5,0.5]" before "[-4,-0.5]": the lowest bin last.
+  assert.deepEqual(c.rows.map((r) => r.group), ["[-4,-0.5]", "(-0.5,0.5]", "(0.5,4]"]);
+  assert.deepEqual(c.rows.map((r) => r.group), fit.groupEffects().map((e) => e.group));
+});
