@@ -103,8 +103,8 @@ export function summaryTableHtml(params: ParameterSummary[], options: TableOptio
 
 /**
  * HTML table of group effects: one row per group with its modifier levels (one column per
- * modifier), size n, mean, sd, q2.5, q50, q97.5, R-hat and bulk ESS; problems highlighted as in
- * {@link summaryTableHtml}.
+ * modifier; first the contrast, when the treatment has several), size n, mean, sd, q2.5, q50,
+ * q97.5, R-hat and bulk ESS; problems highlighted as in {@link summaryTableHtml}.
  *
  * @example
  * ```ts
@@ -117,7 +117,12 @@ export function summaryTableHtml(params: ParameterSummary[], options: TableOptio
 export function groupEffectsTableHtml(effects: GroupEffect[], options: TableOptions = {}): string {
   const d = options.digits ?? 3;
   const modifiers = [...new Set(effects.flatMap((e) => Object.keys(e.levels)))];
+  // A factor treatment lists every group once per contrast: each row names its contrast.
+  const contrasts = new Set(effects.map((e) => e.contrast ?? ""));
   return renderTable<GroupEffect>(effects, [
+    ...(contrasts.size > 1
+      ? [{ header: "contrast", cell: (e: GroupEffect) => e.contrast ?? "", numeric: false }]
+      : []),
     { header: "group", cell: (e) => e.group, numeric: false },
     ...modifiers.map((m) => ({
       header: m,

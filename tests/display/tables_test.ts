@@ -59,3 +59,20 @@ Deno.test("groupEffectsTableHtml: modifier columns, escaping, highlighting", () 
   assert.ok(odd.includes(">a&lt;b</th>") && odd.includes(">x&amp;y</td>"));
   assert.ok(odd.includes("hetfx-warn"));
 });
+
+Deno.test("groupEffectsTableHtml: a treatment with several contrasts gets a contrast column", () => {
+  const { effects } = syntheticResult();
+  const two = [
+    { ...effects[0], contrast: "drugA - placebo", mean: 0.5 },
+    { ...effects[0], contrast: "drugB - placebo", mean: -0.2 },
+  ];
+  const html = groupEffectsTableHtml(two);
+  assert.match(html, />contrast<\/th>/);
+  // Each row says which contrast its numbers are: the same group twice is told apart.
+  const rows = html.split("<tr>").slice(2);
+  assert.match(rows[0], />drugA - placebo<\/td>.*>0\.500<\/td>/);
+  assert.match(rows[1], />drugB - placebo<\/td>.*>-0\.200<\/td>/);
+  // One contrast (0/1, ±1): the table is as before, without the column.
+  const one = groupEffectsTableHtml([{ ...effects[0], contrast: "1 - -1" }]);
+  assert.ok(!one.includes(">contrast</th>"));
+});
