@@ -24,6 +24,7 @@ import { effects, type EffectsOptions } from "../posterior/effects.ts";
 import { compareFit } from "../posterior/compare.ts";
 import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { checkNoArguments, checkOptions, optionNames } from "../options.ts";
+import { familyOf } from "../families/mod.ts";
 
 /**
  * Concatenate every group's effect draws (the input of Figure 2), of one contrast of the
@@ -99,7 +100,10 @@ export class FitPlots {
               draws: pooledGroupEffectDraws(this.fit, c),
               spread: this.fit.effectSpread({ contrast: c }),
             },
-            names.length > 1 ? { title: this.effectTitle(c) } : rest,
+            {
+              ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
+              xTitle: this.groupEffectTitle(),
+            },
           ),
       ),
     );
@@ -109,6 +113,17 @@ export class FitPlots {
   private contrasts(contrast: string | undefined): string[] {
     const names = this.fit.data.contrasts.map((c) => c.name);
     return contrast === undefined ? names : [pickContrast(names, contrast, CONTEXT)];
+  }
+
+  /**
+   * The axis title of group effects: "Treatment effect", with the scale where the link is not
+   * the identity ("Treatment effect (on the log-odds scale)"), as the text summary names it.
+   */
+  private groupEffectTitle(): string {
+    const family = familyOf(this.fit.spec.family, this.fit.spec.link);
+    return family.link === "identity"
+      ? "Treatment effect"
+      : `Treatment effect (${family.linkScale})`;
   }
 
   /** "Effect of arm: drugA - placebo" (a panel's title). */
@@ -140,7 +155,10 @@ export class FitPlots {
         groupEffectsSpec(
           all.filter((e) => e.contrast === c),
           roles,
-          names.length > 1 ? { title: this.effectTitle(c) } : rest,
+          {
+            ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
+            yTitle: this.groupEffectTitle(),
+          },
         )),
     );
   }

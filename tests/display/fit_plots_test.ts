@@ -64,3 +64,30 @@ Deno.test("fit.plot: the new charts render to SVG and PNG", async () => {
     await Deno.writeFile(`${OUT_DIR}/fit_plot_${name}.png`, png);
   }
 });
+
+Deno.test("fit.plot.effects and effectDistribution name the link scale their group effects are on", async () => {
+  const { smallTable } = await import("../posterior/_fixtures.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { withColumn } = await import("../../lib/data/table.ts");
+  await import("../../lib/fit/mod.ts");
+  const t = smallTable();
+  const y = t.columns.y as { values: Float64Array };
+  const binary = withColumn(t, "y", { kind: "number", values: y.values.map((v) => +(v > 1.5)) });
+  const fit = await formula("y ~ 1 + treat + (1 + treat | g)", binary, { family: "bernoulli" })
+    .fit({ chains: 2, warmup: 150, draws: 150, seed: 1, progress: false });
+  // The group effects are log-odds ratios; effectsBy's averages are probability differences.
+  const fig3 = fit.plot.effects({ x: "g" }).toVegaLite();
+  const layers = fig3.layer as { mark: { type: string }; encoding: { y: { title?: string } } }[];
+  const point = layers.find((l) => l.mark.type === "point")!;
+  assert.equal(point.encoding.y.title, "Treatment effect (on the log-odds scale)");
+  const fig2 = fit.plot.effectDistribution().toVegaLite();
+  const hist = (fig2.layer as { encoding: { x: { title?: string } } }[])[0];
+  assert.equal(hist.encoding.x.title, "Treatment effect (on the log-odds scale)");
+  // A Gaussian fit's axes are as before.
+  const gaussian = await tomzFit();
+  const plain = gaussian.plot.effectDistribution().toVegaLite();
+  assert.equal(
+    (plain.layer as { encoding: { x: { title?: string } } }[])[0].encoding.x.title,
+    "Treatment effect",
+  );
+});
