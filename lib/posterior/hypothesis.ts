@@ -95,9 +95,11 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: "num", text: m[0], at: i });
       i += m[0].length;
     } else if (/[\p{L}_.]/u.test(c)) {
-      const m = /^[\p{L}_.][\p{L}\p{M}\p{N}_.:]*(\[[^\]]*\])?/u.exec(text.slice(i))!;
-      tokens.push({ kind: "name", text: m[0], at: i });
-      i += m[0].length;
+      const m = /^[\p{L}_.][\p{L}\p{M}\p{N}_.:]*/u.exec(text.slice(i))!;
+      const end = i + m[0].length;
+      const index = text[end] === "[" ? indexLength(text, end) : 0;
+      tokens.push({ kind: "name", text: text.slice(i, end + index), at: i });
+      i = end + index;
     } else if (c === "`") {
       const close = text.indexOf("`", i + 1);
       if (close <= i + 1) {
@@ -129,6 +131,22 @@ function tokenize(text: string): Token[] {
     }
   }
   return tokens;
+}
+
+/**
+ * The length of the index "[…]" starting at `start`: up to the "]" that closes it, "[" and "("
+ * opening and "]" and ")" closing, so that a binned group's label stays inside
+ * (effect[(35,52]], effect[[18,35]_1]); else up to the first "]"; 0 when there is none.
+ */
+function indexLength(text: string, start: number): number {
+  let depth = 0;
+  for (let j = start; j < text.length; j++) {
+    if (text[j] === "[" || text[j] === "(") depth++;
+    else if (text[j] === "]" || text[j] === ")") depth--;
+    if (depth === 0) return j + 1 - start;
+  }
+  const close = text.indexOf("]", start);
+  return close < 0 ? 0 : close + 1 - start;
 }
 
 function syntaxError(text: string, at: number, what: string): HetfxError {
@@ -238,15 +256,37 @@ function resolve(fit: FitResult, name: string, text: string): Float64Array {
   );
 }
 
-/** Draws of `effect[inside]`: inside is "group" or "contrast,group". */
+/**
+ * Draws of `effect[inside]`: inside is "group" or "contrast,group". A group label may itself
+ * hold commas (a binned modifier's "(35,52]"), so the group is the longest label `inside` is, or
+ * ends with after a comma; failing that (no such group, for the error message), what follows a
+ * contrast's name and a comma, or the last comma where there are several contrasts.
+ */
 function groupEffect(fit: FitResult, inside: string, text: string): Float64Array {
-  const cut = inside.lastIndexOf(",");
-  const group = inside.slice(cut + 1).trim();
-  const given = cut < 0 ? undefined : inside.slice(0, cut).trim();
   const effects = fit.groupEffects();
+  const contrasts = [...new Set(effects.map((e) => e.contrast ?? ""))];
+  const whole = inside.trim();
+  const before = (label: string) => whole.slice(0, whole.length - label.length).trimEnd();
+  const label = [...new Set(effects.map((e) => e.group))]
+    .filter((l) => whole === l || (whole.endsWith(l) && before(l).endsWith(",")))
+    .sort((a, b) => b.length - a.length)[0];
+  // No such group: the comma after a contrast's name, else the last one where there are several.
+  const named = contrasts.find((c) =>
+    c !== "" && /^\s*,/.test(whole.slice(c.length)) &&
+    whole.startsWith(c)
+  );
+  const cut = label !== undefined
+    ? before(label).length - 1
+    : named !== undefined
+    ? whole.indexOf(",", named.length)
+    : contrasts.length > 1
+    ? whole.lastIndexOf(",")
+    : -1;
+  const group = label ?? whole.slice(cut + 1).trim();
+  const given = cut < 0 ? undefined : whole.slice(0, cut).trim();
   const context = `Cannot test hypothesis "${text}"`;
   const contrast = pickContrast(
-    [...new Set(effects.map((e) => e.contrast ?? ""))],
+    contrasts,
     given,
     `${context} (write effect[contrast,group])`,
   );

@@ -107,3 +107,32 @@ Deno.test("compareGroups: difference of two groups' effect draws and P(a > b)", 
     (e: Error) => e instanceof HetfxError && /no observed group 1_1_5_9/.test(e.message),
   );
 });
+
+Deno.test("hypothesis: effect[…] of groups whose labels hold commas and brackets (binned modifiers)", () => {
+  const base = fakeFit();
+  const S = 1000;
+  const bins = ["[-4,-0.5]", "(-0.5,0.5]", "(0.5,4]", "[18,35]_1"];
+  const draws = bins.map((_, j) => Float64Array.from({ length: S }, (_, s) => j + s / S));
+  const effects = bins.map((group) => ({ term: "x_bin", group, levels: { x_bin: group } }));
+  const fit = {
+    ...base,
+    groupEffects: () => effects.map((e) => ({ ...e, contrast: "1 - 0" })),
+    groupEffectDraws: () => draws,
+  } as unknown as Fit;
+  const expected = draws[2].map((v, s) => v - draws[0][s]);
+  for (
+    const h of [
+      "effect[(0.5,4]] > effect[[-4,-0.5]]",
+      "`effect[(0.5,4]]` - `effect[[-4,-0.5]]` > 0",
+      "effect[1 - 0,(0.5,4]] > effect[1 - 0, [-4,-0.5]]",
+      "effect[(0.5,4]]-effect[[18,35]_1] > effect[[-4,-0.5]] - effect[[18,35]_1]",
+    ]
+  ) {
+    const [row] = hypothesis(fit, h);
+    assert.ok(row.draws.every((v, s) => Math.abs(v - expected[s]) < 1e-12), h);
+  }
+  assert.throws(
+    () => hypothesis(fit, "effect[(0.5,9]] > 0"),
+    (e: Error) => e instanceof HetfxError && /no group "\(0\.5,9\]"/.test(e.message),
+  );
+});
