@@ -52,6 +52,19 @@ export function sortedLevels(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(compareLevels);
 }
 
+/**
+ * Distinct values in the order of `declared` (a factor's levels, as a fit's table holds them:
+ * declared, or sorted as R sorts them), those it lacks after them in natural order; without
+ * `declared`, natural order.
+ */
+export function orderedLevels(values: Iterable<string>, declared?: readonly string[]): string[] {
+  const natural = sortedLevels(values);
+  if (declared === undefined) return natural;
+  const rank = new Map(declared.map((level, i) => [level, i]));
+  const of = (level: string) => rank.get(level) ?? declared.length;
+  return natural.sort((a, b) => of(a) - of(b));
+}
+
 /** A data field name escaped for a Vega-Lite `field` (dots and brackets are path syntax there). */
 export function fieldRef(name: string): string {
   return name.replace(/[.\[\]\\]/g, (c) => `\\${c}`);

@@ -4,7 +4,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { DrawSummary } from "../posterior/types.ts";
-import { fieldRef, formatNumber, sortedLevels } from "./_format.ts";
+import { fieldRef, formatNumber, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** One averaged effect, as `fit.effects()` returns it (its draws are not needed). */
@@ -27,6 +27,11 @@ export interface EffectsByModifierOptions {
   width?: number;
   /** Height in pixels; default 260. */
   height?: number;
+  /**
+   * Level order per `by` column (a factor's declared levels); a column not here: numbers
+   * ascending, then text in natural order.
+   */
+  levels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Stat fields of the data rows; a `by` column with one of these names gets "<name>_level". */
@@ -99,7 +104,7 @@ export function effectsByModifierSpec(
     sort: levels,
     title,
   });
-  const levelsOf = (m: string) => sortedLevels(cells.map((c) => c.by[m]));
+  const levelsOf = (m: string) => orderedLevels(cells.map((c) => c.by[m]), options.levels?.[m]);
   const cellOrder = [...new Set(cells.map((c) => cellLabel(c.by)))];
   const x = columns.length <= 2
     ? nominal(fieldOf.get(columns[0])!, columns[0], levelsOf(columns[0]))

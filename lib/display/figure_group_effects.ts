@@ -4,7 +4,7 @@
  */
 import type { GroupEffect } from "../posterior/types.ts";
 import { didYouMean, HetfxError } from "../errors.ts";
-import { fieldRef, sortedLevels } from "./_format.ts";
+import { fieldRef, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** Which modifier goes where in {@link groupEffectsSpec}. */
@@ -31,6 +31,11 @@ export interface GroupEffectsOptions {
   width?: number;
   /** Height of each panel in pixels; default 110 with facets, 300 without. */
   height?: number;
+  /**
+   * Level order per modifier (a factor's declared levels); a modifier not here: numbers
+   * ascending, then text in natural order.
+   */
+  levels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Stat fields of the data rows; a modifier with one of these names gets "<name>_level". */
@@ -105,14 +110,23 @@ export function groupEffectsSpec(
     if (others.length > 0) row.others = othersLabel(e.levels);
     return row;
   });
-  const levelsOf = (m: string) => sortedLevels(effects.map((e) => e.levels[m] ?? ""));
+  const levelsOf = (m: string) =>
+    orderedLevels(effects.map((e) => e.levels[m] ?? ""), options.levels?.[m]);
   const nominal = (m: string): Record<string, JsonValue> => ({
     field: fieldRef(fieldOf.get(m)!),
     type: "ordinal",
     sort: levelsOf(m),
     title: m,
   });
-  const othersOrder = sortedLevels(effects.map((e) => othersLabel(e.levels)));
+  // The remaining modifiers' combinations, ordered by each one's levels in turn.
+  const ranks = others.map((m) => new Map(levelsOf(m).map((level, i) => [level, i])));
+  const othersOrder = [...effects].sort((a, b) => {
+    for (let k = 0; k < others.length; k++) {
+      const d = ranks[k].get(a.levels[others[k]] ?? "")! - ranks[k].get(b.levels[others[k]] ?? "")!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  }).map((e) => othersLabel(e.levels)).filter((label, i, all) => all.indexOf(label) === i);
 
   const encoding: Record<string, JsonValue> = {
     x: { ...nominal(roles.x), axis: { labelAngle: 0 } },

@@ -24,6 +24,7 @@ import { effects, type EffectsOptions } from "../posterior/effects.ts";
 import { compareFit } from "../posterior/compare.ts";
 import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { checkNoArguments, checkOptions, optionNames } from "../options.ts";
+import type { Table } from "../data/table.ts";
 import { familyOf } from "../families/mod.ts";
 
 /**
@@ -50,11 +51,24 @@ export function divergentFlags(fit: FitResult): Uint8Array {
 }
 
 const CONTEXT = "Cannot draw the chart";
+
+/**
+ * The level order of each factor column of `table` (declared, or sorted as R sorts them), which
+ * the figures follow, as ggplot follows a factor's levels.
+ */
+function factorLevels(table: Table | null | undefined): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const [name, column] of Object.entries(table?.columns ?? {})) {
+    if (column.kind === "factor") out[name] = column.levels;
+  }
+  return out;
+}
 const EFFECTS_BY_NAMES = optionNames<EffectsByModifierOptions>({
   title: true,
   y: true,
   width: true,
   height: true,
+  levels: true,
 });
 const COMPARISON_NAMES = optionNames<ComparisonOptions>({
   title: true,
@@ -158,6 +172,7 @@ export class FitPlots {
           {
             ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
             yTitle: this.groupEffectTitle(),
+            levels: factorLevels(this.fit.table),
           },
         )),
     );
@@ -192,7 +207,11 @@ export class FitPlots {
         (c) =>
           effectsByModifierSpec(
             list.filter((e) => (e.contrast ?? "") === c),
-            names.length > 1 ? { ...plot, title: this.effectTitle(c) } : plot,
+            {
+              levels: factorLevels(options.newdata ?? this.fit.table),
+              ...plot,
+              ...(names.length > 1 ? { title: this.effectTitle(c) } : {}),
+            },
           ),
       ),
     );

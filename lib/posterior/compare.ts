@@ -33,7 +33,7 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import type { FitResult } from "./fit_result.ts";
 import { effects } from "./effects.ts";
 import { trainingTable } from "./linear_predictor.ts";
-import { compareLevels, type EffectEstimate, type EffectsOptions } from "./effects.ts";
+import type { EffectEstimate, EffectsOptions } from "./effects.ts";
 import { familyOf } from "../families/mod.ts";
 import type { OlsFit } from "./ols_hc2.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
@@ -200,9 +200,6 @@ export async function compareFit<F extends FitResult>(
       hierarchical_upper: quantile(hier, 1 - (1 - level) / 2),
     };
   });
-  rows.sort((a, b) =>
-    compareLevels(factors.map((f) => a.levels[f]), factors.map((f) => b.levels[f]))
-  );
   return {
     treatment,
     term: factors.join(":"),

@@ -24,7 +24,6 @@ import {
   type Table,
   withColumn,
 } from "../data/table.ts";
-import { intervalBounds } from "../data/bin.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
@@ -388,22 +387,6 @@ function weightColumn(table: Table, name: string): Float64Array {
     }
   });
   return column.values;
-}
-
-/**
- * Order level tuples numerically where both are numbers, intervals of a binned column
- * ("[18,35]", "(35,52]") by their bounds, else as strings.
- */
-export function compareLevels(a: readonly string[], b: readonly string[]): number {
-  for (let k = 0; k < a.length; k++) {
-    if (a[k] === b[k]) continue;
-    const ia = intervalBounds(a[k]), ib = intervalBounds(b[k]);
-    if (ia !== null && ib !== null) return ia[0] - ib[0] || ia[1] - ib[1];
-    const x = Number(a[k]), y = Number(b[k]);
-    if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
-    return a[k] < b[k] ? -1 : 1;
-  }
-  return 0;
 }
 
 /**

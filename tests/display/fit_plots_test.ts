@@ -91,3 +91,46 @@ Deno.test("fit.plot.effects and effectDistribution name the link scale their gro
     "Treatment effect",
   );
 });
+
+Deno.test("fit.plot.effects, effectsBy and compare follow the declared order of a factor's levels", async () => {
+  const { smallTable } = await import("../posterior/_fixtures.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { withColumn } = await import("../../lib/data/table.ts");
+  await import("../../lib/fit/mod.ts");
+  const t = smallTable();
+  const g = (t.columns.g as { values: Float64Array }).values;
+  // Declared levels "low", "medium", "high" (not their text order) and "m" before "f".
+  const dose = {
+    kind: "factor" as const,
+    levels: ["low", "medium", "high"],
+    codes: new Int32Array(g.length),
+  };
+  const sex = { kind: "factor" as const, levels: ["m", "f"], codes: new Int32Array(g.length) };
+  g.forEach((v, i) => {
+    dose.codes[i] = [2, 0, 1, 0][v - 1];
+    sex.codes[i] = i % 8 < 4 ? 0 : 1;
+  });
+  const table = withColumn(withColumn(t, "dose", dose), "sex", sex);
+  const fit = await formula("y ~ 1 + treat + (1 + treat | dose:sex)", table)
+    .fit({ chains: 2, warmup: 150, draws: 150, seed: 1, progress: false });
+  const declared = ["low_m", "low_f", "medium_m", "medium_f", "high_m", "high_f"];
+  assert.deepEqual(fit.groupEffects().map((e) => e.group), declared);
+  assert.deepEqual((await compareFit(fit)).rows.map((r) => r.group), declared);
+  type Layer = { mark: { type: string }; encoding: Record<string, { sort?: string[] }> };
+  const fig3 = fit.plot.effects({ x: "dose", color: "sex" }).toVegaLite();
+  const point = (fig3.layer as Layer[]).find((l) => l.mark.type === "point")!;
+  assert.deepEqual(point.encoding.x.sort, ["low", "medium", "high"]);
+  assert.deepEqual(point.encoding.color.sort, ["m", "f"]);
+  // The remaining modifier offsets groups within an x band in its declared order too.
+  const offset = (fit.plot.effects({ x: "dose" }).toVegaLite().layer as Layer[])
+    .find((l) => l.mark.type === "point")!.encoding.xOffset;
+  assert.deepEqual(offset.sort, ["sex=m", "sex=f"]);
+  const byDose = fit.plot.effectsBy({ by: ["dose"] }).toVegaLite();
+  const byPoint = (byDose.layer as Layer[]).find((l) => l.encoding.x?.sort !== undefined)!;
+  assert.deepEqual(byPoint.encoding.x.sort, ["low", "medium", "high"]);
+  // A figure's own `levels` option sets another order.
+  const mine = fit.plot.effectsBy({ by: ["dose"] }, { levels: { dose: ["high", "medium", "low"] } })
+    .toVegaLite();
+  const minePoint = (mine.layer as Layer[]).find((l) => l.encoding.x?.sort !== undefined)!;
+  assert.deepEqual(minePoint.encoding.x.sort, ["high", "medium", "low"]);
+});
