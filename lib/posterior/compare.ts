@@ -454,7 +454,9 @@ function hierarchicalOnOutcomeScale(
   return byGroup;
 }
 
+/** Sample standard deviation; NaN for fewer than two values (sqrt(0 / −1) would give −0). */
 function sdOf(xs: number[]): number {
+  if (xs.length < 2) return NaN;
   const m = xs.reduce((s, v) => s + v, 0) / xs.length;
   return Math.sqrt(xs.reduce((s, v) => s + (v - m) ** 2, 0) / (xs.length - 1));
 }

@@ -204,6 +204,27 @@ Deno.test("pooling factor is 1 − slope of hierarchical on subgroup estimates, 
   assert.ok(Math.abs(shrinkageSummary(shrunkRows(sub, 0, 3)).pooling_factor - 1) < 1e-12);
 });
 
+Deno.test("shrinkage: no subgroup SD without two groups that have a subgroup SE (not 0)", () => {
+  // Every group of one treated and one control row: a difference in means but no SE, so no
+  // group counts for the subgroup column's spread, which is unknown (NaN; null in the JSON),
+  // not 0 (which would say the subgroup estimates agree exactly).
+  const rows = shrunkRows([1, 1.5, 1.7, 1.8], 0.5, 1.4).map((r) => ({
+    ...r,
+    subgroup_se: null,
+    subgroup_lower: null,
+    subgroup_upper: null,
+  }));
+  const s = shrinkageSummary(rows);
+  assert.equal(s.groups_with_subgroup, 0);
+  assert.ok(Number.isNaN(s.sd_estimates.subgroup), String(s.sd_estimates.subgroup));
+  assert.ok(Number.isNaN(s.median_width.subgroup));
+  // One group with an SE: no spread either.
+  const one = shrinkageSummary(rows.map((r, i) => i === 0 ? shrunkRows([1], 1, 0)[0] : r));
+  assert.equal(one.groups_with_subgroup, 1);
+  assert.ok(Number.isNaN(one.sd_estimates.subgroup), String(one.sd_estimates.subgroup));
+  assert.ok(shrinkageSummary(rows).sd_estimates.hierarchical > 0);
+});
+
 const weightedReference = WLS_REFERENCE.compare;
 
 /** The R reference's data: 4 groups a–d, treat, x, weights w (5 rows of weight 0). */
