@@ -67,7 +67,7 @@ export async function checkOutPath(out: string, options: OutPathOptions = {}): P
     throw new HetfxError(
       `Cannot write --out ${out}: ${
         folderKind === "none" ? `the folder "${folder}" does not exist` : `"${folder}" is a file`
-      }; create the folder first (mkdir -p ${folder}) or choose another path.`,
+      }; create the folder first (mkdir -p ${shellWord(folder)}) or choose another path.`,
     );
   }
   if (await kind(out) === "folder") {
@@ -164,6 +164,14 @@ function plainReason(error: unknown): string {
     return "permission denied";
   }
   return String((error as Error)?.message ?? error).replace(/,? run again with[^]*$/, "");
+}
+
+/**
+ * A path as one shell word, for advice the user pastes: as it is when plain, else in single
+ * quotes (a space would split `mkdir -p new results` into two folders).
+ */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Whether two paths name the same file (through links and relative parts). */

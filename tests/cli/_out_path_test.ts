@@ -142,3 +142,22 @@ Deno.test("--out - is refused (no result goes to standard output), not written a
   assert.equal(r.code, 2, r.out);
   assert.match(r.out, /^Error: Option --out - would write a file named "-"/);
 });
+
+Deno.test("checkOutPath: the mkdir advice for a missing folder with a space quotes it", async () => {
+  await inFolder({}, async (path) => {
+    const folder = path("new results");
+    await assert.rejects(
+      () => checkOutPath(`${folder}/result.json`),
+      (e: unknown) =>
+        e instanceof HetfxError &&
+        // Unquoted, `mkdir -p …/new results` would make "…/new" and "./results".
+        e.message.includes(`(mkdir -p '${folder}')`) &&
+        e.message.includes(`the folder "${folder}" does not exist`),
+    );
+    // A plain path is shown as it is.
+    await assert.rejects(
+      () => checkOutPath(`${path("plain")}/result.json`),
+      (e: unknown) => e instanceof HetfxError && e.message.includes(`(mkdir -p ${path("plain")})`),
+    );
+  });
+});
