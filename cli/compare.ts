@@ -5,7 +5,7 @@
  * The data file, formula, priors and sampler options are read exactly as `deno task fit` reads
  * them. With no data file and no --formula it runs the paper's own Tomz & Weeks model.
  */
-import { reportUserError } from "./_errors.ts";
+import { inCliText, reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { flagOptions, parseCommandLine, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
@@ -124,7 +124,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(formatComparison(result));
     // The hierarchical column is a posterior: its convergence checks, as fit prints them.
     const warnings = result.fit.warnings();
-    for (const w of warnings) console.log(`WARNING: ${w}`);
+    // Their advice worded as flags (--adapt-delta, not adaptDelta), as fit prints it.
+    for (const w of warnings) console.log(`WARNING: ${inCliText(w)}`);
     if (out) {
       const { fit, ols, ...rest } = result;
       const json = {

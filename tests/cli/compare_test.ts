@@ -183,3 +183,32 @@ Deno.test("compare (the paper's model): its numbers in decimal digits, each opti
     assert.match(r.out, message);
   }
 });
+
+Deno.test("compare's warnings name the flags (--adapt-delta, --max-treedepth), not the library's options", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/d.csv`, csv().text);
+    // Tree depth 1 and a short warmup: divergences and tree-depth hits, so both warnings show.
+    const r = await runCompare([
+      `${dir}/d.csv`,
+      "--formula",
+      "y ~ 1 + treat + (1 + treat | g)",
+      "--chains",
+      "2",
+      "--warmup",
+      "20",
+      "--draws",
+      "50",
+      "--max-treedepth",
+      "1",
+      "--method",
+      "nuts",
+      "--no-progress",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /WARNING: .*raise --max-treedepth/);
+    assert.doesNotMatch(r.stdout, /adaptDelta|maxTreedepth/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
