@@ -10,6 +10,7 @@ import { checkOutPath, writeOut } from "./_out_path.ts";
 import { flagOptions, parseCommandLine, stringOptions, wholeNumber } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
+import { shippedDataPath } from "../lib/data/datasets/shipped_data.ts";
 import { PAPER_SAMPLER, tomzWeeksModel } from "../lib/spec/paper_models.ts";
 import { compare, type Comparison, formatComparison } from "../lib/posterior/compare.ts";
 import { buildModel, MAX_CHAINS, parseCli, refuseFitOnly, specSummary } from "./fit.ts";
@@ -97,8 +98,10 @@ async function paperComparison(argv: string[]): Promise<{ result: Comparison; ou
         "--out FILE or leave --force out.",
     );
   }
-  if (v.out !== undefined) await checkOutPath(v.out, { input: v.data, force: v.force });
-  const table = await loadTomzWeeks(v.data);
+  // The file read, shipped or --data: --out must not overwrite it, even with --force.
+  const data = v.data ?? shippedDataPath("tomz_weeks_2017.csv");
+  if (v.out !== undefined) await checkOutPath(v.out, { input: data, force: v.force });
+  const table = await loadTomzWeeks(data);
   const result = await compare(tomzWeeksModel(table), {
     fit: {
       ...PAPER_SAMPLER,

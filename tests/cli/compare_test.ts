@@ -212,3 +212,11 @@ Deno.test("compare's warnings name the flags (--adapt-delta, --max-treedepth), n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compare (the paper's model): --out may not name the shipped data file it reads", async () => {
+  // Without --force, so that the file is never at risk: the refusal must say that it is the
+  // data file (which --force does not override), not merely a file hetfx did not write.
+  const r = await runMain(main, ["--out", "data/tomz_weeks_2017.csv"]);
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /Cannot write --out data\/tomz_weeks_2017\.csv: it is the data file/);
+});
