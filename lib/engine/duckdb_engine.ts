@@ -15,6 +15,7 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
+import { familyOf } from "../families/mod.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
 import {
   checkColumnsPresent,
@@ -381,8 +382,17 @@ export async function duckdbAggregate(
     ? null
     : priorOutcomeSQL(layout.priorOutcome, `CAST(${q(spec.outcome)} AS DOUBLE)`);
   const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
-  const range = priorValues === null ? "" : `, MIN(${priorValues}) FILTER (WHERE ${complete}) ` +
-    `AS lo, MAX(${priorValues}) FILTER (WHERE ${complete}) AS hi`;
+  // Rows whose outcome the family cannot take are counted in this pass (and refused below);
+  // the range skips them, so that LN never sees a negative count.
+  const unsuited = unsuitedOutcomeSQL(spec);
+  const rangeValues = priorValues === null || unsuited === null
+    ? priorValues
+    : `CASE WHEN ${unsuited} THEN NULL ELSE ${priorValues} END`;
+  const range = rangeValues === null ? "" : `, MIN(${rangeValues}) FILTER (WHERE ${complete}) ` +
+    `AS lo, MAX(${rangeValues}) FILTER (WHERE ${complete}) AS hi`;
+  const unsuitedCount = unsuited === null
+    ? ""
+    : `, COUNT(*) FILTER (WHERE ${complete} AND ${unsuited}) AS unsuited`;
   // A summed treatment's range over the complete rows, found in this pass too, so that the
   // aggregation reads the rows once (its range as constants, not a second scan).
   const treatment = layout.treatmentRange === null
@@ -399,7 +409,7 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${
         used.map((v) => `${q(v)} IS NULL`).join(" OR ")
-      }) AS dropped${range}${treatmentRange} FROM ${source}`,
+      }) AS dropped${range}${treatmentRange}${unsuitedCount} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
@@ -413,6 +423,9 @@ export async function duckdbAggregate(
   }
   if (rowsScanned - rowsDropped === 0) {
     throw new HetfxError("Cannot build model: the data have no complete rows.");
+  }
+  if (unsuited !== null && value("unsuited") > 0) {
+    throw await unsuitedOutcomeError(con, spec, source, `${complete} AND ${unsuited}`);
   }
   const factors = used.filter(isFactor);
   // The median and MAD in bounded memory (DuckDB's MEDIAN in the query would hold every row);
@@ -447,4 +460,59 @@ export async function duckdbAggregate(
     factors,
   );
   return { table, rowsScanned, rowsDropped, missing, sql };
+}
+
+/**
+ * SQL true on a row whose outcome (with its trials) the family cannot take, for the families
+ * whose aggregate sums the outcome: the sums alone can look fine (2 + 0 events in 2 rows, counts
+ * 1.5 + 2.5), so the rows are checked, as Family.checkOutcome checks them in memory. Null for
+ * the others (any finite number, or an outcome the aggregate keeps as a key and checks there).
+ */
+function unsuitedOutcomeSQL(spec: ModelSpec): string | null {
+  const y = `CAST(${sqlIdentifier(spec.outcome)} AS DOUBLE)`;
+  const notCount = (v: string) => `(${v} < 0 OR ${v} <> FLOOR(${v}))`;
+  switch (familyOf(spec.family, spec.link).name) {
+    case "bernoulli":
+      return `${y} NOT IN (0, 1)`;
+    case "poisson":
+    case "negbinomial":
+      return notCount(y);
+    case "binomial": {
+      if (spec.trials === undefined) return notCount(y);
+      const n = `CAST(${sqlIdentifier(spec.trials)} AS DOUBLE)`;
+      return `(${notCount(y)} OR ${n} < 1 OR ${n} <> FLOOR(${n}) OR ${y} > ${n})`;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * The in-memory route's refusal of the first row (in the order DuckDB reads them, 1-based)
+ * where `where` holds: its outcome and trials checked by the family's checkOutcome.
+ */
+async function unsuitedOutcomeError(
+  con: Connection,
+  spec: ModelSpec,
+  source: string,
+  where: string,
+): Promise<HetfxError> {
+  const columns = [spec.outcome, ...(spec.trials === undefined ? [] : [spec.trials])]
+    .map((v) => `CAST(${sqlIdentifier(v)} AS DOUBLE)`);
+  const used = usedColumns(spec).map(sqlIdentifier).join(", ");
+  const [y, trials, row] = (await run(
+    con,
+    `SELECT ${columns.join(", ")}${columns.length === 1 ? ", NULL" : ""}, hetfx_row FROM ` +
+      `(SELECT ${used}, ROW_NUMBER() OVER () AS hetfx_row FROM ${source}) ` +
+      `WHERE ${where} ORDER BY hetfx_row LIMIT 1`,
+  )).getColumns().map((c) => c[0] === null ? NaN : Number(c[0]));
+  const problem = familyOf(spec.family, spec.link).checkOutcome(y, trials, {
+    family: spec.family,
+    outcome: spec.outcome,
+    trials: spec.trials,
+    row,
+  });
+  return new HetfxError(
+    `Cannot build model: ${problem ?? `outcome "${spec.outcome}" row ${row} has ${y}.`}`,
+  );
 }

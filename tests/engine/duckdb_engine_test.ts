@@ -226,6 +226,48 @@ async function assertSameInBothEngines(
   return { memory, duckdb };
 }
 
+Deno.test("duckdb engine: an outcome the family cannot take is refused as in memory, even where its sums look fine", async () => {
+  // 24 rows y,treat,g[,n]; key (treat, g) of data line i: (i % 2, "abcd"[i % 4]), so lines 3
+  // and 7 share one key, as do 4 and 8. Each bad value has a partner in its key that keeps the
+  // key's sums plausible (2 + 0 events in 2 rows, 1.5 + 2.5 counts): the aggregate alone cannot
+  // tell, so DuckDB must check the rows, as the row-level compile does.
+  const lines = (edit: Record<number, string>, trials: boolean) =>
+    [
+      trials ? "y,treat,g,n" : "y,treat,g",
+      ...Array.from({ length: 24 }, (_, k) => {
+        const i = k + 1;
+        return edit[i] ?? `${i % 3 === 0 ? 1 : 0},${i % 2},${"abcd"[i % 4]}${trials ? ",2" : ""}`;
+      }),
+    ].join("\n") + "\n";
+  const cases: [Family, Record<number, string>, boolean, RegExp][] = [
+    ["bernoulli", { 3: "2,1,d", 7: "0,1,d" }, false, /must be 0 or 1 .* row 3 has 2\./],
+    [
+      "poisson",
+      { 4: "1.5,0,a", 8: "2.5,0,a" },
+      false,
+      /non-negative integer count .* row 4 has 1\.5/,
+    ],
+    [
+      "negbinomial",
+      { 5: "-1,1,b", 9: "1,1,b" },
+      false,
+      /non-negative integer count .* row 5 has -1/,
+    ],
+    ["binomial", { 3: "3,1,d,2", 7: "0,1,d,2" }, true, /row 3 has 3 successes in "y" but only 2/],
+  ];
+  for (const [family, edit, trials, message] of cases) {
+    const path = `${dir}/outcome_${family}.csv`;
+    await Deno.writeTextFile(path, lines(edit, trials));
+    const spec: ModelSpec = { ...treatSpec, family, ...(trials ? { trials: "n" } : {}) };
+    const memory = await settle((async () => compileModel(spec, await loadTable(path)))());
+    const duckdb = await settle(duckdbAggregate(con, spec, duckdbSource(path)));
+    assert.ok(memory instanceof HetfxError, `${family}: memory gave ${memory}`);
+    assert.match(memory.message, message);
+    assert.ok(duckdb instanceof HetfxError, `${family}: DuckDB gave ${duckdb}`);
+    assert.equal(duckdb.message, memory.message);
+  }
+});
+
 Deno.test("duckdb engine: a stray string in a numeric CSV column is refused as in memory", async () => {
   for (const stray of ["n/a", "abc", "1_000", "0x10"]) {
     const { duckdb } = await assertSameInBothEngines("stray.csv", csvText({ 5: `${stray},1,b` }));
