@@ -43,6 +43,8 @@ import { compileModel, usedColumns } from "../lib/model/compile.ts";
 import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
 import { categoryLabels } from "../lib/model/ordinal_outcome.ts";
+import { readAggregate } from "../lib/model/aggregate.ts";
+import { checkAggregatedAverage } from "../lib/posterior/training_rows.ts";
 import {
   type DataRoute,
   duckdbBuilder,
@@ -535,8 +537,17 @@ export function refuseFitOnly(
   }
 }
 
-/** Check --effects-by before sampling: the model needs a treatment and the columns must exist. */
-export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly string[]): void {
+/**
+ * Check --effects-by before sampling: the model needs a treatment, the columns must exist, and
+ * on aggregated data (`aggregated`: --aggregated or DuckDB) the average over key rows must be
+ * the data rows' (not by a summed column), as fit.effects() would check after sampling.
+ */
+export function checkEffectsBy(
+  spec: ModelSpec,
+  table: Table,
+  by: readonly string[],
+  aggregated = false,
+): void {
   if (spec.treatment === null) {
     throw new HetfxError(
       "Cannot compute --effects-by: the model has no treatment. The treatment is the first " +
@@ -544,6 +555,25 @@ export function checkEffectsBy(spec: ModelSpec, table: Table, by: readonly strin
     );
   }
   for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
+  if (aggregated) {
+    const { input } = readAggregate(spec, table);
+    try {
+      checkAggregatedAverage(spec, { counts: input.n, summed: input.summed }, {
+        by,
+        scale: "response",
+      });
+    } catch (error) {
+      if (!(error instanceof HetfxError)) throw error;
+      // Worded for the command line: the option by name, and no newdata (it has no flag).
+      throw new HetfxError(
+        error.message.replace(/^Cannot compute effects on aggregated data/, "Option --effects-by")
+          .replace(
+            /, or pass newdata\.$/,
+            ", or fit the data rows themselves (their CSV, with --engine memory).",
+          ),
+      );
+    }
+  }
 }
 
 /**
@@ -741,7 +771,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const builder = await buildModel(args);
     const spec = builder.toJSON();
-    if (args.effectsBy !== undefined) checkEffectsBy(spec, builder.table, args.effectsBy);
+    if (args.effectsBy !== undefined) {
+      checkEffectsBy(spec, builder.table, args.effectsBy, args.fit.aggregated === true);
+    }
     const route = dataRoute(builder);
     console.log(
       route.engine === "memory"

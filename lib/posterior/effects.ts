@@ -206,7 +206,7 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   if (options.newdata !== undefined) requireTable(options.newdata, `${context} (newdata)`);
   // Without newdata, an aggregated fit's key rows stand for n data rows each.
   const training = options.newdata ? null : trainingRows(fit, "effects");
-  if (training) checkAggregatedAverage(fit, training, { by, scale, weights: options.weights });
+  if (training) checkAggregatedAverage(fit.spec, training, { by, scale, weights: options.weights });
   const table = options.newdata ?? training!.table;
   const counts = training?.counts ?? null;
   const byColumns = by.map((name) => getColumn(table, name, context));

@@ -17,6 +17,7 @@ import { type Column, makeTable, type Table } from "../data/table.ts";
 import { readAggregate } from "../model/aggregate.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
+import type { ModelSpec } from "../spec/model_spec.ts";
 import { trainingTable } from "./linear_predictor.ts";
 
 /** Rows to average over, with the data rows each stands for. */
@@ -59,12 +60,12 @@ export function trainingRows(fit: FitResult, what: string): TrainingRows {
  *
  * @example
  * ```ts ignore
- * checkAggregatedAverage(fit, trainingRows(fit, "effects"), { by: ["g"], scale: "response" });
+ * checkAggregatedAverage(fit.spec, trainingRows(fit, "effects"), { by: ["g"], scale: "response" });
  * ```
  */
 export function checkAggregatedAverage(
-  fit: FitResult,
-  rows: TrainingRows,
+  spec: ModelSpec,
+  rows: Pick<TrainingRows, "counts" | "summed">,
   options: { by: readonly string[]; scale: "response" | "link"; weights?: string },
 ): void {
   if (rows.counts === null) return;
@@ -83,7 +84,6 @@ export function checkAggregatedAverage(
         "weighted by their counts n. Pass newdata holding the weights, or fit the rows.",
     );
   }
-  const spec = fit.spec;
   const inDesign = (v: string) => v !== spec.outcome && v !== spec.trials && rows.summed.has(v);
   const terms = [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)];
   const summedCovariates = [...new Set(terms.flatMap((t) => t.split(":")).filter(inDesign))];

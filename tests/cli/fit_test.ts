@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
-import { runFitCli, runMain } from "../_fit_cli.ts";
+import { QUICK_SAMPLING, runFitCli, runMain } from "../_fit_cli.ts";
 import { FIT_OPTIONS, formatEffects, main, USAGE } from "../../cli/fit.ts";
 import { FIT_OPTION_KEYS } from "../../lib/fit/options.ts";
 import { compileCount } from "../../lib/model/compile.ts";
@@ -412,4 +412,50 @@ Deno.test("fit's command line has a kebab-case flag for every fit option a comma
     assert.ok(kebab(key) in FIT_OPTIONS, `fit option ${key} has no --${kebab(key)}`);
   }
   assert.ok("no-progress" in FIT_OPTIONS);
+});
+
+Deno.test("fit --aggregated --effects-by a summed column is refused before sampling", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The aggregate `deno task sql --run` writes for y ~ 1 + treat + (1 + treat | g).
+    const agg = `${dir}/agg.csv`;
+    await Deno.writeTextFile(
+      agg,
+      "g,n,sum__treat,sum__y,sum__treat__treat,sum__treat__y,sum__y__y,y_median,y_mad," +
+        "min__treat,max__treat,between__treat\n" +
+        ["a,2,1,3,1,2,5", "b,2,1,4.5,1,3,11.25", "c,2,1,2.7,1,2.2,5.09", "d,2,1,4,1,2.9,9.62"]
+          .map((r) => `${r},1.75,1.03782,0,1,0`).join("\n") +
+        "\n",
+    );
+    const out = `${dir}/result.json`;
+    const r = await runFit(
+      agg,
+      "--aggregated",
+      "--formula",
+      "y ~ 1 + treat + (1 + treat | g)",
+      "--effects-by",
+      "treat",
+      "--out",
+      out,
+      ...QUICK_SAMPLING,
+    );
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /Option --effects-by: by column "treat" was summed in the aggregate/);
+    // Refused before sampling: no fit was spent, nothing written.
+    assert.doesNotMatch(r.stdout, /Sampler:|parameter/);
+    await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
+    // A key column is fine.
+    const ok = await runFit(
+      agg,
+      "--aggregated",
+      "--formula",
+      "y ~ 1 + treat + (1 + treat | g)",
+      "--effects-by",
+      "g",
+      "--dry-run",
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

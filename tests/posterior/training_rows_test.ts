@@ -20,6 +20,7 @@ import { poststratify } from "../../lib/posterior/poststratify.ts";
 import { checkAggregatedAverage, trainingRows } from "../../lib/posterior/training_rows.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
 import { SMALL_FIT_OPTIONS, smallFit, smallTable } from "./_fixtures.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 
 /** The row fit's draws and layout on the aggregate of its rows: what an aggregated fit sees. */
 function onAggregate(fit: Fit, rows: Table): Fit {
@@ -133,7 +134,7 @@ Deno.test("aggregated effects: averages the aggregate cannot give are refused", 
   refused(() => effects(agg, { by: ["x"] }), /by column "x" was summed/);
   refused(() => effects(agg, { weights: "w" }), /survey weights \("w"\) need the data rows/);
   // A log link on a summed covariate: exact on the link scale only.
-  const logLink = { spec: { ...agg.spec, link: "log" }, data: agg.data } as unknown as Fit;
+  const logLink: ModelSpec = { ...agg.spec, link: "log" };
   const rows = trainingRows(agg, "effects");
   refused(
     () => checkAggregatedAverage(logLink, rows, { by: [], scale: "response" }),
@@ -141,10 +142,10 @@ Deno.test("aggregated effects: averages the aggregate cannot give are refused", 
   );
   checkAggregatedAverage(logLink, rows, { by: [], scale: "link" });
   // The treatment times two summed variables: the key means do not give the product's mean.
-  const twoSummed = { spec: { ...agg.spec, terms: [...agg.spec.terms, "treat:x:z"] } };
+  const twoSummed: ModelSpec = { ...agg.spec, terms: [...agg.spec.terms, "treat:x:z"] };
   refused(
     () =>
-      checkAggregatedAverage(twoSummed as unknown as Fit, {
+      checkAggregatedAverage(twoSummed, {
         ...rows,
         summed: new Set([...rows.summed, "z"]),
       }, { by: [], scale: "link" }),
