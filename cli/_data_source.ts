@@ -79,7 +79,9 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
       };
     }
   }
-  return makeTable(columns);
+  const table = makeTable(columns);
+  // The record of rows left out for missing values goes with it (the fit's warnings say it).
+  return aggregate.droppedMissing ? { ...table, droppedMissing: aggregate.droppedMissing } : table;
 }
 
 /**
@@ -137,7 +139,8 @@ export async function duckdbBuilder(
     if (agg.rowsDropped > 0) {
       const where = Object.entries(agg.missing).filter(([, n]) => n > 0)
         .map(([c, n]) => `${c}: ${n}`).join(", ");
-      console.log(`Dropped ${agg.rowsDropped} rows with missing values (${where}).`);
+      const rows = agg.rowsDropped === 1 ? "1 row" : `${agg.rowsDropped} rows`;
+      console.log(`Dropped ${rows} with missing values (${where}).`);
     }
     return {
       builder: build(withPlaceholders(agg.table)),

@@ -459,7 +459,16 @@ export async function duckdbAggregate(
     await run(con, sql, options.onProgress && ((p) => options.onProgress!({ ...p, pass: 2 }))),
     factors,
   );
-  return { table, rowsScanned, rowsDropped, missing, sql };
+  // Rows left out are recorded on the table, as loadTable's dropMissing records them, so that
+  // the fit's warnings say so on this route too.
+  const byColumn = Object.fromEntries(Object.entries(missing).filter(([, k]) => k > 0));
+  return {
+    table: rowsDropped > 0 ? { ...table, droppedMissing: { rows: rowsDropped, byColumn } } : table,
+    rowsScanned,
+    rowsDropped,
+    missing,
+    sql,
+  };
 }
 
 /**

@@ -367,5 +367,12 @@ export function readAggregate(
       return s;
     },
   };
-  return { table: makeTable(columns), input };
+  const table = makeTable(columns);
+  // Rows left out for missing values before aggregation stay on record (the fit warns of them).
+  return {
+    table: aggregate.droppedMissing
+      ? { ...table, droppedMissing: aggregate.droppedMissing }
+      : table,
+    input,
+  };
 }

@@ -223,8 +223,6 @@ export function compileModel(
   );
 
   const fixedNames = fixed.map((f) => f.name);
-  // Aggregated data whose treatment is summed: the key rows do not hold its values, so the
-  // per-group "treatment does not vary" check is not run.
   const warnings = [
     ...degenerate,
     ...treatmentWithoutMeanWarning(spec),
@@ -240,7 +238,6 @@ export function compileModel(
     ...designWarnings(
       spec,
       table,
-      agg?.summed.has(spec.treatment ?? "") ? null : spec.treatment,
       terms,
       termKeys,
       {
@@ -248,6 +245,7 @@ export function compileModel(
         populationCoefficients: firstFixed + nFixed,
         ...(agg ? { rows: dataRows(table, agg) } : {}),
       },
+      agg,
     ),
   ];
   const familyParameters = compiledFamilyParameters(spec, parameterOffsets, defaults);
@@ -364,11 +362,24 @@ function dataRows(table: Table, agg: AggregateInput | null): number {
 function designWarnings(
   spec: ModelSpec,
   table: Table,
-  treatment: string | null,
   terms: readonly CompiledTerm[],
   termKeys: readonly { index: Int32Array }[],
   counts: Parameters<typeof dataWarnings>[3],
+  agg: AggregateInput | null,
 ): string[] {
+  // Aggregated data whose treatment is summed: the key rows do not hold its values; the sums
+  // of each key row's values and squares say whether a group's treatment varies.
+  const treatment = spec.treatment;
+  const values = agg?.treatmentValues;
+  const summed = treatment !== null && agg?.summed.has(treatment) && values !== undefined
+    ? {
+      n: agg.n,
+      sum: agg.sum([treatment]),
+      sumSquares: agg.sum([treatment, treatment]),
+      low: values[0],
+      high: values[values.length - 1],
+    }
+    : undefined;
   return [
     ...spacedLevelWarnings(table, usedColumns(spec)),
     ...dataWarnings(
@@ -382,6 +393,7 @@ function designWarnings(
         slopeVaries: spec.treatment !== null && spec.groupTerms[i].slopes.includes(spec.treatment),
       })),
       counts,
+      summed,
     ),
   ];
 }

@@ -241,6 +241,70 @@ export function spacedLevelWarnings(table: Table, columns: readonly string[]): s
   return out;
 }
 
+/**
+ * An aggregate's summed treatment (lib/model/aggregate.ts): per key row, its data rows `n`, the
+ * sum of their treatment values and of their squares; `low` and `high` its smallest and largest
+ * value over all rows.
+ */
+export interface SummedTreatment {
+  n: Float64Array;
+  sum: Float64Array;
+  sumSquares: Float64Array;
+  low: number;
+  high: number;
+}
+
+/** Each group's first treatment value, and whether every row of it has that value. */
+function treatmentPerGroup(
+  term: TermGroups,
+  valueAt: (row: number) => number,
+  n: number,
+): { first: Float64Array; constant: Uint8Array } {
+  const first = new Float64Array(term.labels.length).fill(NaN);
+  const constant = new Uint8Array(term.labels.length).fill(1);
+  for (let i = 0; i < n; i++) {
+    const g = term.index[i];
+    if (g < 0) continue;
+    const v = valueAt(i);
+    if (Number.isNaN(first[g])) first[g] = v;
+    else if (first[g] !== v) constant[g] = 0;
+  }
+  return { first, constant };
+}
+
+/**
+ * {@link treatmentPerGroup} from sums: a group's treatment is constant when the variance of its
+ * rows' values, n·Σt² − (Σt)² over n², vanishes (to rounding); its value is then the mean,
+ * snapped to `low` or `high` when within rounding of them.
+ */
+function summedTreatmentPerGroup(
+  term: TermGroups,
+  summed: SummedTreatment,
+  low: number,
+  high: number,
+): { first: Float64Array; constant: Uint8Array } {
+  const J = term.labels.length;
+  const n = new Float64Array(J), sum = new Float64Array(J), squares = new Float64Array(J);
+  term.index.forEach((g, i) => {
+    if (g < 0) return;
+    n[g] += summed.n[i];
+    sum[g] += summed.sum[i];
+    squares[g] += summed.sumSquares[i];
+  });
+  const first = new Float64Array(J).fill(NaN);
+  const constant = new Uint8Array(J);
+  const tolerance = 1e-9;
+  for (let g = 0; g < J; g++) {
+    if (n[g] === 0) continue;
+    const spread = n[g] * squares[g] - sum[g] * sum[g];
+    const mean = sum[g] / n[g];
+    constant[g] = spread <= tolerance * Math.max(n[g] * squares[g], 1) ? 1 : 0;
+    const near = (v: number) => Math.abs(mean - v) <= tolerance * Math.max(1, Math.abs(v));
+    first[g] = near(high) ? high : near(low) ? low : mean;
+  }
+  return { first, constant };
+}
+
 function treatmentValue(column: Column, row: number): number {
   return column.kind === "number" ? column.values[row] : column.codes[row];
 }
@@ -267,20 +331,23 @@ export function dataWarnings(
   treatment: string | null,
   terms: readonly TermGroups[],
   counts: { parameters: number; populationCoefficients: number; rows?: number },
+  summed?: SummedTreatment,
 ): string[] {
   const out: string[] = [];
   const n = table.nRows;
+  // Aggregated data: `rows` data rows stand behind the table's key rows.
+  const rows = counts.rows ?? n;
   if (table.droppedMissing !== undefined) {
-    const { rows, byColumn, by } = table.droppedMissing;
+    const { rows: dropped, byColumn, by } = table.droppedMissing;
     const where = Object.entries(byColumn).map(([c, k]) => `${c}: ${k}`).join(", ");
     out.push(
-      `${rows === 1 ? "1 row" : `${rows} rows`} with missing values (${where}) ` +
-        `${rows === 1 ? "was" : "were"} dropped ` +
+      `${dropped === 1 ? "1 row" : `${dropped} rows`} with missing values (${where}) ` +
+        `${dropped === 1 ? "was" : "were"} dropped ` +
         (by === undefined ? "when the table was loaded (dropMissing)" : `by ${by}`) +
-        `; the model uses the other ${n}.`,
+        `; the model uses the other ${rows}.`,
     );
   }
-  const column = treatment === null ? null : getColumn(table, treatment, FAIL);
+  const column = treatment === null || summed ? null : getColumn(table, treatment, FAIL);
   let low = Infinity;
   let high = -Infinity;
   if (column) {
@@ -289,7 +356,7 @@ export function dataWarnings(
       if (v < low) low = v;
       if (v > high) high = v;
     }
-  }
+  } else if (summed) [low, high] = [summed.low, summed.high];
   for (const term of terms) {
     const single = term.labels.filter((_, g) => term.sizes[g] === 1);
     if (single.length > 0) {
@@ -302,17 +369,11 @@ export function dataWarnings(
           `${single.length > 1 ? "their" : "its"} own data.`,
       );
     }
-    if (!column || !term.slopeVaries) continue;
+    if (!term.slopeVaries || (!column && !summed)) continue;
+    const { first, constant } = column
+      ? treatmentPerGroup(term, (i) => treatmentValue(column, i), n)
+      : summedTreatmentPerGroup(term, summed!, low, high);
     const J = term.labels.length;
-    const first = new Float64Array(J).fill(NaN);
-    const constant = new Uint8Array(J).fill(1);
-    for (let i = 0; i < n; i++) {
-      const g = term.index[i];
-      if (g < 0) continue;
-      const v = treatmentValue(column, i);
-      if (Number.isNaN(first[g])) first[g] = v;
-      else if (first[g] !== v) constant[g] = 0;
-    }
     const allHigh: string[] = [];
     const allLow: string[] = [];
     const other: string[] = [];
@@ -324,7 +385,7 @@ export function dataWarnings(
     }
     const count = allHigh.length + allLow.length + other.length;
     if (count === 0) continue;
-    const label = (v: number) => column.kind === "number" ? formatValue(v) : column.levels[v];
+    const label = (v: number) => column?.kind === "factor" ? column.levels[v] : formatValue(v);
     const parts = [
       allHigh.length ? `every row ${treatment} = ${label(high)} in ${listGroups(allHigh)}` : "",
       allLow.length ? `every row ${treatment} = ${label(low)} in ${listGroups(allLow)}` : "",
@@ -338,8 +399,6 @@ export function dataWarnings(
     );
   }
   const { parameters, populationCoefficients } = counts;
-  // Aggregated data: `rows` data rows stand behind the table's key rows.
-  const rows = counts.rows ?? n;
   if (parameters > rows) {
     out.push(
       `The model has ${parameters} parameters but the data have only ${rows} rows: estimates ` +

@@ -120,6 +120,31 @@ Deno.test("duckdb engine: missing values are counted per column and dropped only
   const value = (c: string) => (agg.table.columns[c] as { values: Float64Array }).values[0];
   assert.equal(value("y_median"), 3);
   assert.equal(value("y_mad"), 1 * 1.4826);
+  // The rows left out are on record, and the compiled model warns of them as in memory.
+  assert.deepEqual(agg.table.droppedMissing, { rows: 2, byColumn: { y: 1, x: 1 } });
+  const warnings = compileModel(spec, agg.table, { aggregated: true }).warnings ?? [];
+  assert.ok(
+    warnings.includes(
+      "2 rows with missing values (y: 1, x: 1) were dropped when the table was loaded " +
+        "(dropMissing); the model uses the other 3.",
+    ),
+    warnings.join("\n"),
+  );
+});
+
+Deno.test("duckdb engine: groups whose treatment does not vary are warned of, as in memory", async () => {
+  // Groups a and c all untreated, b and d all treated (treat = i % 2, g = i % 4).
+  const { memory, duckdb } = await assertSameInBothEngines("constant.csv", csvText());
+  assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
+  const inMemory = compileModel(treatSpec, memory).warnings ?? [];
+  const viaDuckdb = compileModel(treatSpec, duckdb, { aggregated: true }).warnings ?? [];
+  const constant = (w: string[]) => w.filter((m) => /the treatment does not vary/.test(m));
+  assert.equal(constant(inMemory).length, 1);
+  assert.match(
+    constant(inMemory)[0],
+    /every row treat = 1 in "b", "d"; every row treat = 0 in "a", "c"/,
+  );
+  assert.deepEqual(constant(viaDuckdb), constant(inMemory));
 });
 
 Deno.test("duckdb engine: bad sources and types are refused clearly", async () => {

@@ -534,6 +534,33 @@ Deno.test("warned: text levels that differ only in surrounding spaces, in the mo
   assert.ok(!(clean.warnings ?? []).some((m) => /spaces before or after/.test(m)));
 });
 
+Deno.test("warned: groups whose summed treatment does not vary, from an aggregate's sums", async () => {
+  const { aggregateRows } = await import("../../lib/model/aggregate_rows.ts");
+  // ±1 and continuous codings: a and b constant (at the top, at 0.5), c and d varying.
+  const rows = [
+    "a,1",
+    "a,1",
+    "b,0.5",
+    "b,0.5",
+    "c,-1",
+    "c,1",
+    "d,0.5",
+    "d,-1",
+  ];
+  const table = await loadTable(
+    "y,t,g\n" + rows.map((r, i) => `${(i * 0.37) % 1},${r.split(",")[1]},${r[0]}`).join("\n"),
+  );
+  const spec = formula("y ~ t + (1 + t | g)", table).toJSON();
+  const fromRows = compileModel(spec, table).warnings ?? [];
+  const aggregate = aggregateRows(spec, table);
+  assert.ok(aggregate.columns.sum__t !== undefined, "the treatment is summed");
+  const fromSums = compileModel(spec, aggregate, { aggregated: true }).warnings ?? [];
+  const constant = (w: string[]) => w.filter((m) => /the treatment does not vary/.test(m));
+  assert.equal(constant(fromRows).length, 1, fromRows.join("\n"));
+  assert.match(constant(fromRows)[0], /every row t = 1 in "a"; a single t value in "b"/);
+  assert.deepEqual(constant(fromSums), constant(fromRows));
+});
+
 Deno.test("warned: all-treated and none-treated groups are listed, effect is prior-driven", async () => {
   const data = await compileCsv(
     "y,treat,g\n1,1,a\n2,1,a\n3,0,b\n4,0,b\n5,0,c\n6,1,c\n7,1,d\n8,0,d\n",
