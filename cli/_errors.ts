@@ -79,6 +79,7 @@ export function inCliTerms(error: unknown): unknown {
         (_all, name: string) => `--encoding ${name}`,
       )
       .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
+      .replace(/add it to `levels`/, "add it to --levels")
       .replace(/option `factors`/g, "--factor")
       .replace(/option `encoding`/g, "--encoding"),
   );

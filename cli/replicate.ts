@@ -108,8 +108,9 @@ export async function main(argv: string[]): Promise<number> {
     nonEmpty("out-dir", values["out-dir"], "out/replicate");
     const seed = wholeNumber("seed", values.seed, -MAX, MAX)!;
     const outDir = values["out-dir"]!;
-    await makeOutDir(outDir);
+    // The data first: a bad --data leaves no empty folder behind.
     const table = await loadTomzWeeks(values.data);
+    await makeOutDir(outDir);
     console.log(
       "Fitting the paper's Tomz & Weeks model (4 chains × 1000 + 1000, adapt_delta 0.95)…",
     );

@@ -13,6 +13,11 @@ Deno.test("CLI wording: library option names become flags, other messages are le
   assert.equal(inCliTerms(thin), thin);
   const other = new HetfxError('Cannot build model: column "x" not found.');
   assert.equal(inCliTerms(other), other);
+  const level = new HetfxError(
+    'Cannot make column "g" a factor: row 2 has "c", which is not among the levels given ' +
+      '("a", "b"); add it to `levels` or recode it.',
+  );
+  assert.match((inCliTerms(level) as Error).message, /; add it to --levels or recode it\.$/);
   const plain = new Error("a bug");
   assert.equal(inCliTerms(plain), plain);
   assert.equal(

@@ -47,3 +47,15 @@ Deno.test("replicate: an --out-dir that is a file is refused before anything is 
     await Deno.remove(file);
   }
 });
+
+Deno.test("replicate: a --data file that cannot be read leaves no empty --out-dir behind", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runMain(main, ["--data", `${dir}/absent.csv`, "--out-dir", `${dir}/out`]);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^Error: .*absent\.csv/);
+    await assert.rejects(() => Deno.stat(`${dir}/out`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
