@@ -241,8 +241,11 @@ function contrastEffects(
   const lpLow = new LinearPredictor(fit, low, options);
   const seed = options.seed ?? fit.info.options.seed;
   const response = responseQuantity(fit, options, scale);
-  const respHigh = response.map ?? responseFunction(fit, high, "expectation", seed);
-  const respLow = response.map ?? responseFunction(fit, low, "expectation", seed);
+  // The link scale contrasts η alone: it needs no trials column.
+  const responseOf = (t: Table) =>
+    scale === "link" ? null : response.map ?? responseFunction(fit, t, "expectation", seed);
+  const respHigh = responseOf(high);
+  const respLow = responseOf(low);
   const S = lpHigh.draws;
 
   type Cell = {
@@ -263,7 +266,7 @@ function contrastEffects(
     const w = (rows.weights ? rows.weights[i] : 1) * count;
     lpHigh.eta(i, a);
     lpLow.eta(i, b);
-    if (scale === "response") respHigh(i, a), respLow(i, b);
+    respHigh?.(i, a), respLow?.(i, b);
     let cell = null;
     if (by.length) {
       const labels = byColumns.map((c) => labelAt(c, i));

@@ -79,11 +79,14 @@ export function predict(
   }
   const table = newdata ?? trainingTable(fit, "predictions");
   const lp = new LinearPredictor(fit, table, options);
-  const response = responseFunction(fit, table, type, options.seed ?? fit.info.options.seed);
+  // The link scale is η alone: it needs no trials column.
+  const response = scale === "response"
+    ? responseFunction(fit, table, type, options.seed ?? fit.info.options.seed)
+    : null;
   const out: RowPrediction[] = [];
   for (let i = 0; i < lp.nRows; i++) {
     const draws = lp.eta(i, new Float64Array(lp.draws));
-    if (scale === "response") response(i, draws);
+    response?.(i, draws);
     out.push({ row: i, ...summarizeDraws(draws), draws });
   }
   return out;
@@ -102,6 +105,13 @@ export function responseFunction(
 ): (row: number, eta: Float64Array, only?: readonly number[]) => void {
   const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
+  if (family.needsTrials && fit.spec.trials && table.columns[fit.spec.trials] === undefined) {
+    throw new HetfxError(
+      `Cannot predict: newdata has no trials column "${fit.spec.trials}"; a ${family.name} ` +
+        `model's outcome on the response scale counts successes out of the trials, so add the ` +
+        `column (whole numbers ≥ 1), or ask for scale: "link".`,
+    );
+  }
   const trials = family.needsTrials && fit.spec.trials
     ? (getColumn(table, fit.spec.trials, "Cannot predict") as { values?: Float64Array }).values
     : undefined;

@@ -246,3 +246,23 @@ Deno.test("effects: newdata must be a table; a numeric treatment read as text is
     (e) => e instanceof HetfxError && /"dose" of newdata has "five" in row 2/.test(e.message),
   );
 });
+
+Deno.test("effects: a binomial model's link-scale effects need no trials column in newdata", async () => {
+  const n = 80;
+  const t = Float64Array.from({ length: n }, (_, i) => i % 2);
+  const trials = Float64Array.from({ length: n }, (_, i) => 4 + (i % 3));
+  const k = Float64Array.from({ length: n }, (_, i) => Math.min(trials[i], (i * 7) % 5));
+  const g = Float64Array.from({ length: n }, (_, i) => Math.floor(i / 4) % 4);
+  const num = (values: Float64Array) => ({ kind: "number" as const, values });
+  const fit = await formula(
+    "k | trials(n) ~ 1 + t + (1 + t | g)",
+    makeTable({ k: num(k), n: num(trials), t: num(t), g: num(g) }),
+    { family: "binomial" },
+  ).fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false });
+  const newdata = makeTable({ t: num(Float64Array.of(0, 1)), g: num(Float64Array.of(1, 1)) });
+  // On the link scale each row's effect is b_t + r_g[1,t] (it was refused: "nt" not found).
+  const [ate] = effects(fit, { newdata, scale: "link" });
+  const hand = fit.draws("b_t").map((b, s) => b + fit.draws("r_g[1,t]")[s]);
+  assert.ok(maxAbsDiff(ate.draws, hand) < 1e-12);
+  assert.throws(() => effects(fit, { newdata }), /newdata has no trials column "n"/);
+});

@@ -104,4 +104,16 @@ Deno.test("predict: a binomial model's trials in newdata are whole numbers ≥ 1
   const gridTrials = (grid.columns.n as { values: Float64Array }).values[0];
   assert.equal(gridTrials, Math.round(trials.reduce((a, b) => a + b) / n));
   assert.equal(predict(fit, grid).length, 1);
+  // The link scale is η alone: newdata without the trials column predicts it (it was refused,
+  // naming the column as missing), and the response scale's refusal says what to do.
+  const noTrials = makeTable({ x: { kind: "number", values: Float64Array.of(0, 1) } });
+  const [eta] = predict(fit, noTrials, { scale: "link" });
+  const hand = fit.draws("b_Intercept");
+  assert.ok(eta.draws.every((v, s) => v === hand[s]));
+  assert.throws(
+    () => predict(fit, noTrials),
+    (e) =>
+      e instanceof HetfxError && /newdata has no trials column "n"/.test(e.message) &&
+      /scale: "link"/.test(e.message),
+  );
 });
