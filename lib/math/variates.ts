@@ -5,7 +5,8 @@
 import type { KeyedStream } from "./rng.ts";
 
 /**
- * Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost.
+ * Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost; a non-finite shape
+ * is returned as it is.
  *
  * @example
  * ```ts
@@ -15,6 +16,8 @@ import type { KeyedStream } from "./rng.ts";
  * ```
  */
 export function gamma(rng: KeyedStream, shape: number): number {
+  // Infinity and NaN as themselves: the rejection loop below would never accept.
+  if (!Number.isFinite(shape)) return shape;
   if (shape < 1) return gamma(rng, shape + 1) * Math.pow(rng.uniform(), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -31,7 +34,8 @@ export function gamma(rng: KeyedStream, shape: number): number {
 }
 
 /**
- * Poisson(λ) by inversion for λ ≤ 30, else via Gamma/binomial splitting (Knuth).
+ * Poisson(λ) by inversion for λ ≤ 30, else via Gamma/binomial splitting (Knuth); a non-finite
+ * λ (Infinity, NaN) is returned as it is.
  *
  * @example
  * ```ts
@@ -41,6 +45,9 @@ export function gamma(rng: KeyedStream, shape: number): number {
  * ```
  */
 export function poisson(rng: KeyedStream, lambda: number): number {
+  // λ = exp(η) overflows to Infinity for η > 709: Infinity (and NaN) as themselves, where the
+  // splitting loop would never end (and NaN would read as a count of 0).
+  if (!Number.isFinite(lambda)) return lambda;
   let k = 0;
   while (lambda > 30) {
     const m = Math.floor(lambda * 7 / 8);

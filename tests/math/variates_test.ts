@@ -33,3 +33,15 @@ Deno.test("poisson: mean and variance equal λ (inversion below 30, splitting ab
     assert.ok(Math.abs(m.variance / lambda - 1) < 0.1, `${lambda}: ${m.variance}`);
   }
 });
+
+Deno.test("poisson and gamma: a non-finite λ or shape returns at once instead of looping", () => {
+  // exp(η) overflows to Infinity for η > 709 (newdata far outside the fitted range): poisson
+  // looped forever there, and read NaN as a count of 0.
+  const rng = new KeyedStream(5, 0, 0, 0);
+  assert.equal(poisson(rng, Infinity), Infinity);
+  assert.ok(Number.isNaN(poisson(rng, NaN)));
+  assert.equal(gamma(rng, Infinity), Infinity);
+  assert.ok(Number.isNaN(gamma(rng, NaN)));
+  // Large finite rates still draw: 1e300 is within rounding of its mean.
+  assert.ok(Math.abs(poisson(rng, 1e300) / 1e300 - 1) < 1e-6);
+});
