@@ -83,6 +83,30 @@ export function checkBoolean(value: unknown, name: string, context: string): voi
 }
 
 /**
+ * Throw a HetfxError `"<context>: option seed = <value> must be a whole number …"` unless
+ * `value` is undefined or a safe integer, the seeds a fit takes: the counter RNG would key a
+ * text, NaN or 1.5 silently as some other seed (every text and NaN as the same one).
+ *
+ * @example
+ * ```ts
+ * import { checkSeed } from "./options.ts";
+ * checkSeed(42, "Cannot predict"); // fine, as is undefined
+ * try {
+ *   checkSeed("42", "Cannot predict");
+ * } catch (e) {
+ *   console.assert(String(e).includes('option seed = "42" must be a whole number'));
+ * }
+ * ```
+ */
+export function checkSeed(value: unknown, context: string): void {
+  if (value === undefined || Number.isSafeInteger(value)) return;
+  throw new HetfxError(
+    `${context}: option seed = ${showValue(value)} must be a whole number (at most 2^53 − 1 ` +
+      "in size), as a fit's seed.",
+  );
+}
+
+/**
  * Throw a HetfxError unless `args` (a method's arguments) is empty: an argument given to a
  * method that takes none (`fit.groupEffects("male")`) would otherwise be ignored silently.
  * `call` is the method as a user writes it, e.g. `"fit.groupEffects()"`.

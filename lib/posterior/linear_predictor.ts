@@ -6,7 +6,7 @@
  * distribution N(0, diag(sd) Ω diag(sd)) — brms's `sample_new_levels = "gaussian"`.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { checkBoolean } from "../options.ts";
+import { checkBoolean, checkSeed } from "../options.ts";
 import {
   type Column,
   formatValue,
@@ -171,6 +171,7 @@ export class LinearPredictor {
   constructor(fit: FitResult, newdata: Table, options: LinearPredictorOptions = {}) {
     const context = "Cannot predict";
     checkBoolean(options.allowNewLevels, "allowNewLevels", context);
+    checkSeed(options.seed, context);
     // Only the training columns' kinds and levels are read (aggregated data have them too).
     const training = trainingTable(fit, "predictions", true);
     const spec = fit.spec;

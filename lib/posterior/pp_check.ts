@@ -5,7 +5,7 @@
  * probability model) or bar charts of counts per value (bernoulli, binomial, poisson).
  */
 import { HetfxError } from "../errors.ts";
-import { checkOptions, optionNames } from "../options.ts";
+import { checkOptions, checkSeed, optionNames } from "../options.ts";
 import { categoryLabels } from "../model/ordinal_outcome.ts";
 import { outcomeValues } from "./outcome_values.ts";
 import type { FitResult } from "./fit_result.ts";
@@ -50,6 +50,7 @@ const PP_CHECK_OPTION_NAMES = optionNames<PpCheckOptions>({ draws: true, seed: t
  */
 export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckData {
   checkOptions(options, PP_CHECK_OPTION_NAMES, "Cannot run pp_check", { ndraws: "draws" });
+  checkSeed(options.seed, "Cannot run pp_check");
   const table = trainingTable(fit, "posterior predictive checks");
   const y = { values: outcomeValues(fit, table, "Cannot run pp_check") };
   const lp = new LinearPredictor(fit, table);

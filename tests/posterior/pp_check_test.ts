@@ -1,6 +1,8 @@
 /** ppCheck(): shapes, seeding, and replicated data that resemble the observed data. */
 import assert from "node:assert/strict";
 import { ppCheck } from "../../lib/posterior/pp_check.ts";
+import { predict } from "../../lib/posterior/predict.ts";
+import { effects } from "../../lib/posterior/effects.ts";
 import { smallFit } from "./_fixtures.ts";
 
 Deno.test("ppCheck: observed and replicated outcomes for a density overlay", async () => {
@@ -27,4 +29,21 @@ Deno.test("ppCheck: each replicated data set is the prediction of its draw, as p
   for (const [j, s] of pp.drawIndex.entries()) {
     for (const i of [0, 1, 119, 239]) assert.equal(pp.yrep[j][i], predicted[i].draws[s]);
   }
+});
+
+Deno.test("ppCheck, predict and effects refuse a seed that is not a whole number", async () => {
+  // The counter RNG keyed "42", NaN and 1.5 as other seeds (every text and NaN as one seed):
+  // different seeds gave the same draws, silently.
+  const fit = await smallFit();
+  for (const seed of ["42", NaN, 1.5]) {
+    const shown = typeof seed === "string" ? `"${seed}"` : String(seed);
+    const words = new RegExp(`option seed = ${shown} must be a whole number`);
+    assert.throws(() => ppCheck(fit, { seed: seed as number }), words);
+    assert.throws(
+      () => predict(fit, undefined, { type: "prediction", seed: seed as number }),
+      words,
+    );
+    assert.throws(() => effects(fit, { seed: seed as number }), words);
+  }
+  assert.equal(ppCheck(fit, { seed: 7, draws: 2 }).yrep.length, 2);
 });
