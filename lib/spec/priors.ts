@@ -333,6 +333,18 @@ export type PriorObject =
  * ```
  */
 export function priorsFromObject(priors: PriorObject): PriorSpec[] {
+  if (typeof priors !== "object" || priors === null || Array.isArray(priors)) {
+    // A string or list would be read key by key ("unknown prior class \"0\""), a number as {}.
+    const got = typeof priors === "string"
+      ? `the text ${JSON.stringify(priors)} (parsePrior reads "class ~ distribution" text)`
+      : Array.isArray(priors)
+      ? "a list (give each statement its key, or add it with .prior(class, distribution))"
+      : showValue(priors);
+    throw new HetfxError(
+      `Cannot set priors: expected an object of priors by class, e.g. ` +
+        `{ b: normal(0, 1), sd: halfNormal(0, 1), "b[x]": normal(0, 0.5) }, got ${got}.`,
+    );
+  }
   const bracketed: PriorSpec[] = [];
   for (const [key, prior] of Object.entries(priors)) {
     if ((PRIOR_CLASSES as readonly string[]).includes(key)) continue;

@@ -156,6 +156,19 @@ Deno.test("priorsFromObject: canonical class order whatever the key order; unkno
   );
 });
 
+Deno.test("priorsFromObject: a text, a list or no object is refused as such", () => {
+  // A text or a list was read key by key ("unknown prior class \"0\""); a number gave no
+  // priors at all, silently.
+  const given = (v: unknown) => () => priorsFromObject(v as Parameters<typeof priorsFromObject>[0]);
+  const start = /^HetfxError: Cannot set priors: expected an object of priors by class, e\.g\. /;
+  for (const v of ["b ~ normal(0, 1)", [parsePrior("b ~ normal(0, 1)")], 5, undefined, null]) {
+    assert.throws(given(v), start, String(v));
+  }
+  assert.throws(given("b ~ normal(0, 1)"), /got the text "b ~ normal\(0, 1\)" \(parsePrior reads/);
+  assert.throws(given([]), /got a list \(give each statement its key, or add it with \.prior/);
+  assert.throws(given(undefined), /got undefined\.$/);
+});
+
 Deno.test("a prior given as brms text says which function call makes it", () => {
   const text = (priors: Record<string, unknown>) => () =>
     priorsFromObject(priors as Parameters<typeof priorsFromObject>[0]);
