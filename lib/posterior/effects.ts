@@ -208,6 +208,10 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   const training = options.newdata ? null : trainingRows(fit, "effects");
   if (training) checkAggregatedAverage(fit.spec, training, { by, scale, weights: options.weights });
   const table = options.newdata ?? training!.table;
+  if (table.nRows === 0) {
+    // Else "the weights of cell {} sum to 0", about weights no one gave.
+    throw new HetfxError(`${context}: newdata has no rows; give the rows to average over.`);
+  }
   const counts = training?.counts ?? null;
   const byColumns = by.map((name) => getColumn(table, name, context));
   const weights = options.weights === undefined ? null : weightColumn(table, options.weights);

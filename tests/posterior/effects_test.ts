@@ -265,4 +265,10 @@ Deno.test("effects: a binomial model's link-scale effects need no trials column 
   const hand = fit.draws("b_t").map((b, s) => b + fit.draws("r_g[1,t]")[s]);
   assert.ok(maxAbsDiff(ate.draws, hand) < 1e-12);
   assert.throws(() => effects(fit, { newdata }), /newdata has no trials column "n"/);
+  // No rows: said so (it was "the weights of cell {} sum to 0", with no weights given).
+  const empty = makeTable({ t: num(new Float64Array(0)), g: num(new Float64Array(0)) });
+  assert.throws(
+    () => effects(fit, { newdata: empty, scale: "link" }),
+    /^HetfxError: Cannot compute effects: newdata has no rows; give the rows to average over\.$/,
+  );
 });
