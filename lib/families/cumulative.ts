@@ -87,24 +87,32 @@ function probabilities(
   out[tau.length] = 1 - below;
 }
 
+/** At most this many missing categories are listed in a message (then their count). */
+const LIST_MISSING = 10;
+
 /** K from the outcome: every value of 1…max(y) observed, max(y) ≥ 2. */
 function categories(y: Float64Array, outcome: string): number {
   let K = 0;
   for (const v of y) K = Math.max(K, v);
-  const seen = new Uint8Array(K + 1);
-  for (const v of y) seen[v] = 1;
+  // The values are whole numbers ≥ 1 (checkOutcome): all of 1…K are there iff K are distinct.
+  // A set, not a flag per category: a stray code like 1e12 must not allocate K flags.
+  const seen = new Set(y);
   if (K < 2) {
     throw new HetfxError(
       `Cannot build model: outcome "${outcome}" has a single category (${K}); a cumulative ` +
         `model needs at least two of the categories 1, 2, …, K.`,
     );
   }
-  const missing = [];
-  for (let k = 1; k <= K; k++) if (!seen[k]) missing.push(k);
-  if (missing.length > 0) {
+  if (seen.size < K) {
+    const missing = [];
+    for (let k = 1; k <= K && missing.length < LIST_MISSING; k++) {
+      if (!seen.has(k)) missing.push(k);
+    }
+    const count = K - seen.size;
+    const more = count > missing.length ? `, … (${count} missing in all)` : "";
     throw new HetfxError(
       `Cannot build model: outcome "${outcome}" takes values up to ${K} but never ` +
-        `${missing.join(", ")}; a cumulative model needs every category 1…${K} observed ` +
+        `${missing.join(", ")}${more}; a cumulative model needs every category 1…${K} observed ` +
         `(recode the categories to consecutive integers 1, 2, …).`,
     );
   }

@@ -184,7 +184,7 @@ Deno.test("cumulative: outcomes must be categories 1…K with every category obs
   assert.equal(categories(Float64Array.of(1, 3, 2, 3), "pref"), 3);
   assert.throws(() => categories(Float64Array.of(1, 4, 2, 4), "pref"), (e: unknown) => {
     assert.ok(e instanceof HetfxError);
-    assert.match(e.message, /"pref" takes values up to 4 but never 3/);
+    assert.match(e.message, /"pref" takes values up to 4 but never 3; /);
     return true;
   });
   assert.throws(
@@ -192,6 +192,19 @@ Deno.test("cumulative: outcomes must be categories 1…K with every category obs
     /"pref" has a single category/,
   );
   assert.throws(() => categories(Float64Array.of(2, 2), "pref"), /never 1/);
+  // A code far above the categories (a "don't know" 9999, a typo): the message lists the first
+  // missing categories and their count (it listed all 9,995), and a code beyond 2³¹ is refused
+  // as such (it threw a RangeError from allocating a flag per category).
+  assert.throws(
+    () => categories(Float64Array.of(1, 2, 3, 9999), "pref"),
+    /^HetfxError: Cannot build model: outcome "pref" takes values up to 9999 but never 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, … \(9995 missing in all\); /,
+  );
+  for (const code of [2 ** 31, 1e12]) {
+    assert.throws(
+      () => categories(Float64Array.of(1, 2, code), "pref"),
+      (e: unknown) => e instanceof HetfxError && /never 3, 4, /.test(e.message),
+    );
+  }
 });
 
 Deno.test("ordinal links: densities are the cdfs' derivatives; tails stay finite", () => {
