@@ -193,6 +193,7 @@ export function psisLoo(logLik: readonly Float64Array[]): LooResult {
   const n = logLik.length;
   if (n === 0) throw new HetfxError("Cannot compute LOO: there are no observations.");
   const S = logLik[0].length;
+  checkLogLikelihood(logLik, S);
   const pointwise: LooPointwise[] = logLik.map((ll) => {
     const { logWeights, k } = psisSmooth(ll.map((v) => -v));
     const w = new Float64Array(S);
@@ -240,6 +241,33 @@ export function psisLoo(logLik: readonly Float64Array[]): LooResult {
     k_threshold: kThreshold,
     warnings,
   };
+}
+
+/**
+ * Refuses what R's loo refuses, naming the observation and draw: no draws, observations with
+ * different numbers of draws, NaN or +Infinity (−Infinity, a draw under which the observation
+ * is impossible, is allowed). Each gave a NaN or −Infinity elpd_loo silently.
+ */
+function checkLogLikelihood(logLik: readonly Float64Array[], S: number): void {
+  const context = "Cannot compute LOO";
+  if (S === 0) {
+    throw new HetfxError(`${context}: the log-likelihood has no draws (observation 1 is empty).`);
+  }
+  logLik.forEach((ll, i) => {
+    if (ll.length !== S) {
+      throw new HetfxError(
+        `${context}: observation ${i + 1} has ${ll.length} log-likelihood draws but ` +
+          `observation 1 has ${S}; give every observation the same draws.`,
+      );
+    }
+    const s = ll.findIndex((v) => Number.isNaN(v) || v === Infinity);
+    if (s >= 0) {
+      throw new HetfxError(
+        `${context}: the log-likelihood of observation ${i + 1} is ${ll[s]} in draw ${s + 1}; ` +
+          "it must be a number or -Infinity (check how it was computed).",
+      );
+    }
+  });
 }
 
 /**

@@ -46,6 +46,31 @@ Deno.test("psisLoo: elpd_loo matches exact leave-one-out on a conjugate normal m
   }
 });
 
+Deno.test("psisLoo refuses log-likelihoods without draws, ragged, NaN or +Infinity", () => {
+  // Each gave an elpd_loo of NaN or −Infinity without a word; R's loo refuses them too.
+  const { ll } = conjugate(1, 5, 400);
+  const refused = (input: Float64Array[], words: RegExp) =>
+    assert.throws(
+      () => psisLoo(input),
+      (e) =>
+        e instanceof HetfxError && /^Cannot compute LOO: /.test(e.message) && words.test(e.message),
+    );
+  refused(ll.map(() => new Float64Array(0)), /has no draws/);
+  refused(
+    [ll[0], ll[1].subarray(0, 100)],
+    /observation 2 has 100 log-likelihood draws but observation 1 has 400/,
+  );
+  for (const bad of [NaN, Infinity]) {
+    const input = ll.map((a) => a.slice());
+    input[3][7] = bad;
+    refused(input, new RegExp(`observation 4 is ${bad} in draw 8`));
+  }
+  // −Infinity (an observation impossible under a draw) is allowed, as in R: elpd −Infinity.
+  const impossible = ll.map((a) => a.slice());
+  impossible[2][0] = -Infinity;
+  assert.equal(psisLoo(impossible).pointwise[2].elpd_loo, -Infinity);
+});
+
 Deno.test("gpdFit recovers the shape of a generalized Pareto sample", () => {
   // Quantiles of GPD(k = 0.5, σ = 1) at (i − 0.5)/n: a noise-free sample; estimate within 0.1
   // (the weakly-informative prior pulls k towards 0.5 by n/(n+10)).
