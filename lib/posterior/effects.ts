@@ -247,7 +247,9 @@ function contrastEffects(
   const response = responseQuantity(fit, options, scale);
   // The link scale contrasts η alone: it needs no trials column.
   const responseOf = (t: Table) =>
-    scale === "link" ? null : response.map ?? responseFunction(fit, t, "expectation", seed);
+    scale === "link"
+      ? null
+      : response.map ?? responseFunction(fit, t, "expectation", seed, counts !== null);
   const respHigh = responseOf(high);
   const respLow = responseOf(low);
   const S = lpHigh.draws;

@@ -95,13 +95,16 @@ export function predict(
 /**
  * In-place map from η draws of row `row` to the response scale (expectation or a predictive
  * draw); with `only`, of those draws (indices into η) alone, each the value it has when all are
- * mapped. Exposed for effects, poststratification and pp_check.
+ * mapped. Exposed for effects, poststratification and pp_check. `meanTrials`: the table's
+ * trials are means over the data rows a row stands for (an aggregated fit's key rows), so an
+ * expectation takes any trials ≥ 1 (E[y] = trials × p is linear in them), not only counts.
  */
 export function responseFunction(
   fit: FitResult,
   table: Table,
   type: "expectation" | "prediction",
   seed: number,
+  meanTrials = false,
 ): (row: number, eta: Float64Array, only?: readonly number[]) => void {
   const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
@@ -120,8 +123,10 @@ export function responseFunction(
       `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
-  // Trials count draws of the outcome: a whole number ≥ 1 in every row, as in the fit's rows.
-  const badTrials = trials?.findIndex((m) => !(Number.isInteger(m) && m >= 1)) ?? -1;
+  // Trials count draws of the outcome: a whole number ≥ 1 in every row, as in the fit's rows
+  // (means of such, ≥ 1, where the rows are an aggregate's keys).
+  const whole = !(meanTrials && type === "expectation");
+  const badTrials = trials?.findIndex((m) => !((!whole || Number.isInteger(m)) && m >= 1)) ?? -1;
   if (badTrials >= 0) {
     const value = trials![badTrials];
     throw new HetfxError(

@@ -106,6 +106,30 @@ Deno.test("aggregated effects: Bernoulli with a factor modifier, by cell and pos
   }
 });
 
+Deno.test("aggregated effects: binomial key rows hold mean trials, and the response scale uses them", async () => {
+  // Trials 3…9 within each key (t × g): the key rows hold their mean, e.g. 5.94, which the
+  // response scale refused ("trials must be whole numbers ≥ 1, as in the data fitted"). E[y] is
+  // trials × p, linear in the trials, so the key rows weighted by n give the row fit's effects.
+  const n = 400;
+  const rng = new KeyedStream(2, 0, 0, 9);
+  const g = new Float64Array(n), t = new Float64Array(n), trials = new Float64Array(n);
+  const k = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    g[i] = 1 + (i % 4);
+    t[i] = Math.floor(i / 4) % 2;
+    trials[i] = 3 + (i % 7);
+    const p = 1 / (1 + Math.exp(-(-0.2 + 0.5 * t[i] + 0.1 * g[i])));
+    for (let j = 0; j < trials[i]; j++) if (rng.uniform() < p) k[i]++;
+  }
+  const num = (values: Float64Array) => ({ kind: "number" as const, values });
+  const rows = makeTable({ k: num(k), n: num(trials), t: num(t), g: num(g) });
+  const fit = await formula("k | trials(n) ~ 1 + t + (1 + t | g)", rows, { family: "binomial" })
+    .fit({ chains: 1, warmup: 100, draws: 50, seed: 3, progress: false });
+  const agg = onAggregate(fit, rows);
+  assert.ok(trainingRows(agg, "effects").table.columns.n.kind === "number");
+  assertSameEffects(effects(fit, { by: ["g"] }), effects(agg, { by: ["g"] }));
+});
+
 Deno.test("aggregated effects: a fit to the aggregate agrees with the row fit within MC error", async () => {
   const fit = await smallFit();
   const spec = fit.spec;
