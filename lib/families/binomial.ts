@@ -3,6 +3,7 @@ import { eventVariation } from "./outcome_variation.ts";
 import { mustBe } from "./outcome_message.ts";
 import type { Family } from "./family.ts";
 import { logGamma } from "../math/special.ts";
+import { binomial as binomialDraw } from "../math/variates.ts";
 import { logistic, LOGIT_WGSL, logitPatterns, logitPointwise, logitWorkingStep } from "./logit.ts";
 
 /**
@@ -47,11 +48,7 @@ export const binomial: Family = {
   pointwiseLogLikelihood: (y, n, eta) =>
     logitPointwise(y, n, eta, logGamma(n + 1) - logGamma(y + 1) - logGamma(n - y + 1)),
   expectedValue: (eta, n) => n * logistic(eta),
-  predictiveDraw: (mu, n, _extra, _s, rng) => {
-    let k = 0;
-    for (let t = 0; t < n; t++) if (rng.uniform() < mu) k++;
-    return k;
-  },
+  predictiveDraw: (mu, n, _extra, _s, rng) => binomialDraw(rng, n, mu),
   priorOutcome: () => null,
   pilotSums: (s, p) => ({ sum: s.ySum[p], weight: s.trialSum[p], sumSq: 0 }),
   workingStep: (eta, sums) => logitWorkingStep(eta, sums),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gamma, poisson } from "../../lib/math/variates.ts";
+import { binomial, gamma, poisson } from "../../lib/math/variates.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 
 /** Mean and variance of n draws. */
@@ -44,4 +44,28 @@ Deno.test("poisson and gamma: a non-finite λ or shape returns at once instead o
   assert.ok(Number.isNaN(gamma(rng, NaN)));
   // Large finite rates still draw: 1e300 is within rounding of its mean.
   assert.ok(Math.abs(poisson(rng, 1e300) / 1e300 - 1) < 1e-6);
+});
+
+Deno.test("binomial: mean n·p and variance n·p(1 − p), by Bernoullis and by splitting, in O(log n)", () => {
+  // It summed one Bernoulli per trial: 1e6 trials cost ~30 ms a draw, so predictions of a
+  // binomial model with large trials (vote counts) ran for hours.
+  const n = 4000;
+  for (const [trials, p] of [[10, 0.3], [64, 0.9], [65, 0.5], [1e6, 0.3], [1e9, 0.01]]) {
+    const rng = new KeyedStream(7, 0, 0, 0);
+    const m = moments(() => binomial(rng, trials, p), n);
+    const mean = trials * p, variance = trials * p * (1 - p);
+    assert.ok(Math.abs(m.mean - mean) < 4.5 * Math.sqrt(variance / n), `${trials}: ${m.mean}`);
+    // The variance's standard error is about √(2/n) ≈ 2.2% of it here: 10% is 4.5 of them.
+    assert.ok(Math.abs(m.variance / variance - 1) < 0.1, `${trials}: ${m.variance}`);
+  }
+  // Whole counts within 0…n, p = 0 and 1 included; 1e9 trials in well under a second.
+  const rng = new KeyedStream(8, 0, 0, 0);
+  const t0 = performance.now();
+  for (let i = 0; i < 1000; i++) {
+    const k = binomial(rng, 1e9, 0.5);
+    assert.ok(Number.isInteger(k) && k >= 0 && k <= 1e9);
+  }
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(binomial(rng, 1e6, 0), 0);
+  assert.equal(binomial(rng, 1e6, 1), 1e6);
 });
