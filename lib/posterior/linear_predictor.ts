@@ -91,8 +91,10 @@ export function alignTable(
         const values = new Float64Array(newdata.nRows);
         for (let i = 0; i < newdata.nRows; i++) {
           const label = labelAt(column, i);
-          values[i] = label === "NA" ? NaN : Number(label);
-          if (label !== "NA" && !Number.isFinite(values[i])) {
+          // A blank cell is missing (Number("") is 0: it predicted at 0, silently).
+          const missing = label === "NA" || label.trim() === "";
+          values[i] = missing ? NaN : Number(label);
+          if (!missing && !Number.isFinite(values[i])) {
             throw new HetfxError(
               `${context}: column "${name}" of newdata has "${label}" in row ${i + 1}, ` +
                 "but the model's column is numeric.",

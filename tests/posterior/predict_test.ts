@@ -31,6 +31,26 @@ Deno.test("predict: linear predictor draws equal b·x + r by hand", async () => 
   assert.equal(predict(fit).length, 240);
 });
 
+Deno.test("predict: a blank cell in a numeric column read as text is missing, not 0", async () => {
+  const fit = await smallFit();
+  const newdata = makeTable({
+    x: { kind: "factor", codes: Int32Array.of(0, 1), levels: ["0.5", " "] },
+    treat: { kind: "number", values: Float64Array.of(1, 1) },
+    g: { kind: "number", values: Float64Array.of(1, 1) },
+  });
+  assert.throws(
+    () => predict(fit, newdata),
+    (e) => e instanceof HetfxError && /column "x" of newdata is missing in row 2/.test(e.message),
+  );
+  // The text "0.5" is still read as the number.
+  const text = makeTable({
+    x: { kind: "factor", codes: Int32Array.of(0), levels: ["0.5"] },
+    treat: { kind: "number", values: Float64Array.of(1) },
+    g: { kind: "number", values: Float64Array.of(1) },
+  });
+  assert.deepEqual(predict(fit, text)[0].draws, predict(fit, row(1, 0.5, 1))[0].draws);
+});
+
 Deno.test("predict: unseen groups need allowNewLevels; their draws come from the group distribution", async () => {
   const fit = await smallFit();
   assert.throws(
