@@ -414,13 +414,36 @@ export function datagrid(
   fit: FitResult,
   values: Record<string, readonly (string | number)[]>,
 ): Table {
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new HetfxError(
+      `Cannot build a data grid: give the values as an object of lists, e.g. ` +
+        `{ male: [0, 1] }, got ${showValue(values)}.`,
+    );
+  }
   // Typical values weigh an aggregated fit's key rows by the data rows they stand for.
   const { table: training, counts } = trainingRows(fit, "a data grid");
   const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
   const columns = [...new Set([...predictorColumns(fit), ...Object.keys(values)])];
   let n = 1;
   for (const [name, v] of Object.entries(values)) {
+    // A single value (x: 0.5) had no length: the grid had no rows, silently.
+    if (!Array.isArray(v)) {
+      throw new HetfxError(
+        `Cannot build a data grid: the values of "${name}" must be a list, e.g. ` +
+          `{ ${name}: [${showValue(v)}] }, got ${showValue(v)}.`,
+      );
+    }
     if (v.length === 0) throw new HetfxError(`Cannot build a data grid: no values for "${name}".`);
+    // A blank or null value read as the number 0, silently.
+    const bad = v.findIndex((x) =>
+      !(typeof x === "number" && Number.isFinite(x)) && !(typeof x === "string" && x.trim() !== "")
+    );
+    if (bad >= 0) {
+      throw new HetfxError(
+        `Cannot build a data grid: "${name}" has the value ${showValue(v[bad])}; give numbers ` +
+          "or level names.",
+      );
+    }
     // A column the model does not know is allowed (weights, say), unless it looks like a typo.
     const close = name in training.columns ? undefined : closestName(name, training.names);
     if (close !== undefined) {

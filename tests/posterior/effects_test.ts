@@ -155,6 +155,25 @@ Deno.test("effects: datagrid holds other columns at typical values", async () =>
   assert.deepEqual(Object.keys(effectsToJSON(e)[1]).includes("draws"), false);
 });
 
+Deno.test("datagrid: values that are not lists of numbers or levels are refused", async () => {
+  // { x: 0.5 } made a grid of no rows, and "" or null the value 0, silently; null threw a
+  // TypeError.
+  const fit = await smallFit();
+  const refused = (values: unknown, words: RegExp) =>
+    assert.throws(
+      () => datagrid(fit, values as Record<string, number[]>),
+      (e) =>
+        e instanceof HetfxError && /^Cannot build a data grid: /.test(e.message) &&
+        words.test(e.message),
+    );
+  refused({ x: 0.5 }, /the values of "x" must be a list, e\.g\. \{ x: \[0\.5\] \}, got 0\.5/);
+  refused({ x: [1, ""] }, /"x" has the value ""; give numbers or level names/);
+  refused({ x: [null] }, /"x" has the value null/);
+  refused({ x: [NaN] }, /"x" has the value NaN/);
+  refused(null, /give the values as an object of lists, e\.g\. \{ male: \[0, 1\] \}, got null/);
+  assert.equal(datagrid(fit, { x: [0.5, 1], g: ["1"] }).nRows, 2);
+});
+
 Deno.test("effects: errors name the column or level", async () => {
   const fit = await tomzFit();
   assert.throws(
