@@ -177,14 +177,16 @@ export class LinearPredictor {
     // Only the training columns' kinds and levels are read (aggregated data have them too).
     const training = trainingTable(fit, "predictions", true);
     const spec = fit.spec;
-    const columns = predictorColumns(fit).filter((c) => c !== spec.trials);
     // With allowNewLevels, a column that only defines groups may hold levels not seen in
     // training (their groups get fresh varying effects); a column of the design may not.
     const designVariables = new Set(
       [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
     );
-    const groupingOnly = new Set(
-      spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
+    const groupFactors = spec.groupTerms.flatMap((g) => g.factors);
+    const groupingOnly = new Set(groupFactors.filter((f) => !designVariables.has(f)));
+    // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
+    const columns = predictorColumns(fit).filter((c) =>
+      c !== spec.trials || designVariables.has(c) || groupFactors.includes(c)
     );
     const table = alignTable(training, newdata, columns, context, {
       columns: groupingOnly,

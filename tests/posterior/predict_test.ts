@@ -51,6 +51,25 @@ Deno.test("predict: a blank cell in a numeric column read as text is missing, no
   assert.deepEqual(predict(fit, text)[0].draws, predict(fit, row(1, 0.5, 1))[0].draws);
 });
 
+Deno.test("predict: a trials column that is also a predictor is read for η", async () => {
+  // k | trials(n) ~ 1 + n: η was built without the column n ("Cannot build model: column "n"
+  // not found"), so nothing predicted, not even the training rows.
+  const n = 60;
+  const trials = Float64Array.from({ length: n }, (_, i) => 3 + (i % 5));
+  const k = Float64Array.from({ length: n }, (_, i) => Math.min(trials[i], (i * 7) % 4));
+  const table = makeTable({
+    k: { kind: "number", values: k },
+    n: { kind: "number", values: trials },
+  });
+  const fit = await formula("k | trials(n) ~ 1 + n", table, { family: "binomial" })
+    .fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false });
+  const [eta] = predict(fit, undefined, { scale: "link" });
+  const b0 = fit.draws("b_Intercept"), b1 = fit.draws("b_n");
+  assert.ok(eta.draws.every((v, s) => Math.abs(v - (b0[s] + 3 * b1[s])) < 1e-12));
+  const [mean] = predict(fit);
+  assert.ok(mean.draws.every((v, s) => Math.abs(v - 3 / (1 + Math.exp(-eta.draws[s]))) < 1e-12));
+});
+
 Deno.test("predict: unseen groups need allowNewLevels; their draws come from the group distribution", async () => {
   const fit = await smallFit();
   assert.throws(
