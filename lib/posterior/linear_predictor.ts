@@ -133,12 +133,24 @@ export function alignTable(
   return makeTable(out, [...columns]);
 }
 
+/** The variables of the model's terms, varying slopes and grouping factors. */
+function termVariables(spec: FitResult["spec"]): Set<string> {
+  return new Set([
+    ...[...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
+    ...spec.groupTerms.flatMap((g) => g.factors),
+  ]);
+}
+
 /**
  * Columns a prediction needs: the model's columns without the outcome and the likelihood
- * weights (trials included).
+ * weights (trials included), unless a term also uses the weights column (y | weights(w) ~ w).
  */
 export function predictorColumns(fit: FitResult): string[] {
-  return usedColumns(fit.spec).filter((c) => c !== fit.spec.outcome && c !== fit.spec.weights);
+  const spec = fit.spec;
+  const terms = termVariables(spec);
+  return usedColumns(spec).filter((c) =>
+    c !== spec.outcome && (c !== spec.weights || terms.has(c))
+  );
 }
 
 /**
@@ -182,12 +194,12 @@ export class LinearPredictor {
     const designVariables = new Set(
       [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
     );
-    const groupFactors = spec.groupTerms.flatMap((g) => g.factors);
-    const groupingOnly = new Set(groupFactors.filter((f) => !designVariables.has(f)));
-    // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
-    const columns = predictorColumns(fit).filter((c) =>
-      c !== spec.trials || designVariables.has(c) || groupFactors.includes(c)
+    const groupingOnly = new Set(
+      spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
     );
+    // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
+    const terms = termVariables(spec);
+    const columns = predictorColumns(fit).filter((c) => c !== spec.trials || terms.has(c));
     const table = alignTable(training, newdata, columns, context, {
       columns: groupingOnly,
       allowNew: options.allowNewLevels === true,

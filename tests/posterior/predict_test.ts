@@ -10,7 +10,7 @@ import { makeTable } from "../../lib/data/table.ts";
 import { predict } from "../../lib/posterior/predict.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
 import { formula } from "../../lib/spec/formula.ts";
-import { smallFit } from "./_fixtures.ts";
+import { smallFit, smallTable } from "./_fixtures.ts";
 
 const row = (g: number, x: number, treat: number) =>
   makeTable({
@@ -51,9 +51,9 @@ Deno.test("predict: a blank cell in a numeric column read as text is missing, no
   assert.deepEqual(predict(fit, text)[0].draws, predict(fit, row(1, 0.5, 1))[0].draws);
 });
 
-Deno.test("predict: a trials column that is also a predictor is read for η", async () => {
+Deno.test("predict: a trials or weights column that is also a predictor is read for η", async () => {
   // k | trials(n) ~ 1 + n: η was built without the column n ("Cannot build model: column "n"
-  // not found"), so nothing predicted, not even the training rows.
+  // not found"), so nothing predicted, not even the training rows; y | weights(w) ~ w alike.
   const n = 60;
   const trials = Float64Array.from({ length: n }, (_, i) => 3 + (i % 5));
   const k = Float64Array.from({ length: n }, (_, i) => Math.min(trials[i], (i * 7) % 4));
@@ -68,6 +68,14 @@ Deno.test("predict: a trials column that is also a predictor is read for η", as
   assert.ok(eta.draws.every((v, s) => Math.abs(v - (b0[s] + 3 * b1[s])) < 1e-12));
   const [mean] = predict(fit);
   assert.ok(mean.draws.every((v, s) => Math.abs(v - 3 / (1 + Math.exp(-eta.draws[s]))) < 1e-12));
+  // The same for a weights column that is also a predictor: y | weights(w) ~ 1 + w.
+  const weighted = await formula("y | weights(w) ~ 1 + w", smallTable())
+    .fit({ chains: 1, warmup: 100, draws: 50, seed: 2, progress: false });
+  const [first] = predict(weighted, undefined, { scale: "link" });
+  const w0 = weighted.draws("b_Intercept"), w1 = weighted.draws("b_w");
+  const w = (smallTable().columns.w as { values: Float64Array }).values[0];
+  assert.ok(first.draws.every((v, s) => Math.abs(v - (w0[s] + w * w1[s])) < 1e-12));
+  assert.equal(weighted.loo().n, smallTable().nRows);
 });
 
 Deno.test("predict: unseen groups need allowNewLevels; their draws come from the group distribution", async () => {
