@@ -402,6 +402,8 @@ export class HierBuilder {
           `(classes: ${PRIOR_CLASSES.join(", ")}).`,
       );
     }
+    // A misspelt key ({ coeff: "x" }) or a bare "x" would leave the prior class-wide, silently.
+    checkOptions(where, ["coef", "group"], "Cannot set prior");
     const spec: PriorSpec = { class: cls, prior: checkPrior(dist, cls) };
     if (where.coef !== undefined) spec.coef = where.coef;
     if (where.group !== undefined) spec.group = where.group;

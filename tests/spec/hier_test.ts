@@ -133,6 +133,15 @@ Deno.test("hier: builder misuse is a HetfxError that says what to call", () => {
     () => hier(t).prior("bb" as "b", normal(0, 1)),
     /Cannot set prior: unknown prior class "bb"; did you mean "b"\?/,
   );
+  // The coefficient misspelt as a key, or given bare: the prior became class-wide, silently.
+  assert.throws(
+    () => hier(t).prior("b", normal(0, 1), { coeff: "alliance" } as unknown as { coef: string }),
+    /Cannot set prior: unknown option "coeff"; did you mean "coef"\?/,
+  );
+  assert.throws(
+    () => hier(t).prior("b", normal(0, 1), "alliance" as unknown as { coef: string }),
+    /Cannot set prior: options must be an object such as \{ coef: … \}, got string/,
+  );
   assert.throws(
     () => hier(t).controls(3 as unknown as string),
     /\.controls\(\) takes column names/,
