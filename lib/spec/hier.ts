@@ -201,6 +201,8 @@ export class HierBuilder {
    * `{ link: "probit" }` (or `"cumulative(probit)"`).
    */
   family(name: Family | string, options: { trials?: string; link?: string } = {}): HierBuilder {
+    // A misspelt option ({ lnk: "probit" }) would leave the default link, silently.
+    checkOptions(options, ["trials", "link"], "Cannot build model");
     // A formula's `y | trials(n)` stays unless this call names another trials column.
     const trials = options.trials === undefined
       ? this.state.trials

@@ -142,6 +142,11 @@ Deno.test("hier: builder misuse is a HetfxError that says what to call", () => {
     () => hier(t).prior("b", normal(0, 1), "alliance" as unknown as { coef: string }),
     /Cannot set prior: options must be an object such as \{ coef: … \}, got string/,
   );
+  // .family()'s options too: { lnk: "probit" } fitted the logit link.
+  assert.throws(
+    () => hier(t).family("cumulative", { lnk: "probit" } as unknown as { link: string }),
+    /Cannot build model: unknown option "lnk"; did you mean "link"\?/,
+  );
   assert.throws(
     () => hier(t).controls(3 as unknown as string),
     /\.controls\(\) takes column names/,
