@@ -279,6 +279,21 @@ export function rowGroupLabel(columns: readonly Column[], row: number): string {
   return groupLabel(columns.map((c) => labelAt(c, row)));
 }
 
+/**
+ * An unambiguous key of a group's levels (in the term's order), for finding a group of other
+ * rows (newdata) among the fitted ones: unlike {@link groupLabel}, levels holding "_" cannot make
+ * two groups' keys equal (("a", "b_c") and ("a_b", "c") share the label "a_b_c").
+ *
+ * @example
+ * ```ts
+ * import { groupKey } from "./groups.ts";
+ * console.assert(groupKey(["a", "b_c"]) !== groupKey(["a_b", "c"]));
+ * ```
+ */
+export function groupKey(levels: readonly string[]): string {
+  return JSON.stringify(levels);
+}
+
 /** Each group's levels and label, read from its first row. */
 function groupLabels(
   factors: readonly string[],

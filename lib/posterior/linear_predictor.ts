@@ -16,7 +16,7 @@ import {
   requireTable,
   type Table,
 } from "../data/table.ts";
-import { rowGroupLabel } from "../data/groups.ts";
+import { groupKey, groupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
 import { usedColumns } from "../model/compile.ts";
 import { KeyedStream } from "../math/rng.ts";
@@ -240,13 +240,18 @@ export class LinearPredictor {
         if (g.intercept) z[i * K + k++] = 1;
         for (const s of slopes) z[i * K + k++] = s.values[i];
       }
-      const labelIndex = new Map(term.labels.map((l, j) => [l, j]));
+      // Found by their levels, not their labels: a new combination ("a", "b_c") must not take
+      // the effects of a fitted ("a_b", "c"), whose label "a_b_c" it shares.
+      const keyIndex = new Map(
+        term.levels.map((levels, j) => [groupKey(term.factors.map((f) => levels[f])), j]),
+      );
       const factorColumns = term.factors.map((f) => getColumn(table, f, context));
       const newLevels: string[] = [];
       const group = new Int32Array(this.nRows);
       for (let i = 0; i < this.nRows; i++) {
-        const label = rowGroupLabel(factorColumns, i);
-        const j = labelIndex.get(label);
+        const levels = factorColumns.map((c) => labelAt(c, i));
+        const label = groupLabel(levels);
+        const j = keyIndex.get(groupKey(levels));
         if (j !== undefined) group[i] = j;
         else {
           if (!options.allowNewLevels) {
@@ -256,8 +261,9 @@ export class LinearPredictor {
                 "varying effects from the fitted group distribution.",
             );
           }
-          let m = newLevels.indexOf(label);
-          if (m < 0) m = newLevels.push(label) - 1;
+          const key = groupKey(levels);
+          let m = newLevels.indexOf(key);
+          if (m < 0) m = newLevels.push(key) - 1;
           group[i] = -(1 + m);
         }
       }

@@ -102,6 +102,44 @@ Deno.test("predict: unseen groups need allowNewLevels; their draws come from the
   assert.ok(Math.abs(variance / expected - 1) < 0.35, `${variance} vs ${expected}`);
 });
 
+Deno.test("predict: a new combination whose label a fitted group shares is a new group", async () => {
+  // Term a:b with the fitted groups ("x_y", "z") and ("x", "w"); newdata's ("x", "y_z") has the
+  // label "x_y_z" of the first, but not its levels.
+  const n = 40;
+  const factor = (levels: string[], code: (i: number) => number) => ({
+    kind: "factor" as const,
+    levels,
+    codes: Int32Array.from({ length: n }, (_, i) => code(i)),
+  });
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => (i % 2 ? 3 : -3)) },
+    a: factor(["x", "x_y"], (i) => i % 2),
+    b: factor(["w", "z"], (i) => i % 2),
+  });
+  const fit = await formula("y ~ 1 + (1 | a:b)", table).fit({
+    chains: 1,
+    warmup: 150,
+    draws: 150,
+    seed: 1,
+    progress: false,
+  });
+  assert.deepEqual(fit.groupEffects === undefined ? [] : fit.data.terms[0].labels, [
+    "x_w",
+    "x_y_z",
+  ]);
+  const newdata = makeTable({ a: factor(["x"], () => 0), b: factor(["y_z"], () => 0) });
+  assert.throws(
+    () => predict(fit, newdata, { scale: "link" }),
+    /"b" defines groups: pass allowNewLevels: true/,
+  );
+  // With allowNewLevels, its varying effect is a new group's draw, not the fitted group's.
+  const fresh = predict(fit, newdata, { scale: "link", allowNewLevels: true })[0];
+  const fitted = fit.draws("r_a:b[x_y_z,Intercept]");
+  const intercept = fit.draws("b_Intercept");
+  const largest = Math.max(...fresh.draws.map((v, s) => Math.abs(v - intercept[s] - fitted[s])));
+  assert.ok(largest > 1e-6, `the draws of group "x_y_z" (${largest})`);
+});
+
 Deno.test("predict: posterior predictive draws are seeded and have the right spread", async () => {
   const fit = await smallFit();
   const nd = row(2, 0, 0);
