@@ -242,7 +242,13 @@ function checkComparable(spec: ModelSpec, table: Table): {
 } {
   const treatment = spec.treatment;
   if (treatment === null || spec.groupTerms.length === 0) {
-    throw new HetfxError(`${CONTEXT}: the model needs a treatment and a grouping term.`);
+    throw new HetfxError(
+      `${CONTEXT}: the model needs a treatment whose effect varies by group, as in ` +
+        `"${spec.outcome} ~ 1 + treat + (1 + treat | g)"; this one has ` +
+        (spec.groupTerms.length === 0
+          ? "no grouping term."
+          : "no varying slope (the treatment is the first one, or the one .treatment() names)."),
+    );
   }
   const y = getColumn(table, spec.outcome, CONTEXT);
   const t = getColumn(table, treatment, CONTEXT);

@@ -162,6 +162,15 @@ Deno.test("compare on a logit model: every column on the outcome (probability) s
     /Cannot compare: unknown option "chains"; here it is a fit option: compare\(model, \{ fit: \{ chains/,
   );
   await assert.rejects(() => compareFit(fit, { levl: 0.9 } as never), /unknown option "levl"/);
+  // A model whose treatment effect does not vary by group is refused before any fit, saying how.
+  await assert.rejects(
+    () => compare(formula("event ~ 1 + treat + (1 | g)", table, { family: "bernoulli" })),
+    /needs a treatment whose effect varies by group, as in "event ~ 1 \+ treat \+ \(1 \+ treat \| g\)"; this one has no varying slope/,
+  );
+  await assert.rejects(
+    () => compare(formula("event ~ 1 + treat", table, { family: "bernoulli" })),
+    /this one has no grouping term\./,
+  );
 });
 
 /** Comparison rows whose hierarchical means are a + slope × (subgroup estimate − its mean). */
