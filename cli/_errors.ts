@@ -80,6 +80,7 @@ export function inCliTerms(error: unknown): unknown {
       )
       .replace(/Use fewer chains or draws/, "Use fewer --chains or --draws")
       .replace(/add it to `levels`/, "add it to --levels")
+      .replace(/the one \.treatment\(\) names/, "the one --treatment names")
       .replace(/option `factors`/g, "--factor")
       .replace(/option `encoding`/g, "--encoding"),
   );
