@@ -9,6 +9,11 @@ import { familyOf } from "../families/mod.ts";
 import { describeContrast } from "../spec/treatment_coding.ts";
 import { summaryTableHtml } from "./tables.ts";
 
+/** `x` with `digits` decimals, or NA where it could not be computed (too few draws). */
+function fixed(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "NA";
+}
+
 /**
  * The HTML a notebook shows for a bare `fit` (what `fit.toHTML()` returns).
  *
@@ -31,8 +36,8 @@ export function fitToHtml(fit: FitResult): string {
       fit.info.backend === "webgpu" ? `ChEES-HMC on WebGPU (${fit.info.adapter})` : "NUTS on cpu"
     }: ${o.chains} chains × (${o.warmup} + ${o.draws}), ` +
     `adapt_delta ${o.adaptDelta}, ${fit.info.timing.total_s.toFixed(2)} s<br>`,
-    `Divergences ${d.divergences}, max R-hat ${d.max_rhat.toFixed(3)}, ` +
-    `min ESS bulk/tail ${Math.round(d.min_ess_bulk)}/${Math.round(d.min_ess_tail)}, ` +
+    `Divergences ${d.divergences}, max R-hat ${fixed(d.max_rhat, 3)}, ` +
+    `min ESS bulk/tail ${fixed(d.min_ess_bulk, 0)}/${fixed(d.min_ess_tail, 0)}, ` +
     `tree-depth hits ${d.max_treedepth_hits}<br>`,
     warnings.map((w) => `<div style="color:#b00020">⚠ ${esc(w)}</div>`).join("") +
     (fit.converged ? `<div style="color:#1b5e20">All convergence checks passed.</div>` : ""),

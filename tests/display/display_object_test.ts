@@ -8,6 +8,9 @@ import { summaryTableHtml } from "../../lib/display/tables.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { syntheticResult } from "./_synthetic.ts";
 import { PNG_SIGNATURE } from "./_helpers.ts";
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
+import { formula } from "../../lib/spec/formula.ts";
+import { smallTable } from "../posterior/_fixtures.ts";
 
 const r = syntheticResult(2, 50);
 
@@ -85,4 +88,13 @@ Deno.test("HtmlView: Jupyter display gives text/html", () => {
       [Symbol.for("Jupyter.display")](),
     { "text/html": "<b>x</b>", "text/plain": "x, bold" },
   );
+});
+
+Deno.test("fit HTML: R-hat and ESS that cannot be computed show as NA, not -Infinity/Infinity", async () => {
+  // 3 draws per chain: too few for split R-hat and ESS, so every one is NaN.
+  const fit = await formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable())
+    .fit({ chains: 2, warmup: 30, draws: 3, seed: 1, progress: false });
+  const html = fit.toHTML();
+  assert.match(html, /max R-hat NA, min ESS bulk\/tail NA\/NA/);
+  assert.doesNotMatch(html, /Infinity/);
 });
