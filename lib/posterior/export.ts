@@ -66,6 +66,9 @@ export type ExportedDraws = Record<string, number[][] | number[][][][]>;
  * ```
  */
 export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Record<string, unknown> {
+  checkOptions(options, EXPORT_OPTION_NAMES, "Cannot export the result", {
+    variables: "parameters",
+  });
   const names = options.parameters ? [...options.parameters] : fit.parameterNames;
   const draws: ExportedDraws = {};
   const coords: Record<string, string[]> = {};

@@ -54,3 +54,16 @@ Deno.test("resultToJSON: varying effects as one r_<group> variable with ArviZ co
   }
   assert.equal((json.draws.sigma as number[][])[0][5], fit.chainDraws("sigma")[0][5]);
 });
+
+Deno.test("resultToJSON: an unknown option is refused, as drawsToCsv refuses it", async () => {
+  const fit = await smallFit();
+  // { variables } (posterior's word) was ignored, and every parameter exported.
+  assert.throws(
+    () => resultToJSON(fit, { variables: ["sigma"] } as never),
+    /unknown option "variables"; here it is parameters/,
+  );
+  assert.throws(
+    () => drawsToCsv(fit, { variables: ["sigma"] } as never),
+    /unknown option "variables"; here it is parameters/,
+  );
+});
