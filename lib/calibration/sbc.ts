@@ -38,7 +38,7 @@ export interface SbcOptions {
    * chains × draws.
    */
   thinnedDraws?: number;
-  /** Bins of the rank histogram and chi-square test (default 10; should divide thinnedDraws + 1). */
+  /** Bins of the rank histogram and chi-square test (default 10; best a divisor of thinnedDraws + 1). */
   bins?: number;
   /** Options of every fit (chains, warmup, draws, method, backend, …). */
   fit?: SbcFitOptions;
@@ -129,6 +129,9 @@ export async function sbc(
         "chains or draws.",
     );
   }
+  if (!Number.isInteger(bins) || bins < 2) {
+    throw new HetfxError(`sbc: bins must be an integer ≥ 2 (got ${bins}).`);
+  }
   const workers = options.workers ?? navigator.hardwareConcurrency ?? 1;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new HetfxError(`sbc: workers must be a whole number ≥ 1 (got ${workers}).`);
@@ -175,7 +178,7 @@ export async function sbc(
       name,
       ranks: rs,
       histogram,
-      p_uniform: chiSquareUniformity(histogram),
+      p_uniform: chiSquareUniformity(histogram, L),
       ecdf_in_bands: bands.inBands,
       bands,
     };

@@ -20,22 +20,37 @@ export function rankHistogram(ranks: readonly number[], maxRank: number, bins: n
 }
 
 /**
- * Chi-square test of uniform ranks: p-value of Σ (O − E)² / E over `bins` bins with bins − 1
- * degrees of freedom (bins should divide maxRank + 1 so each bin holds as many rank values).
+ * Chi-square test of uniform ranks: p-value of Σ (O − E)² / E with bins − 1 degrees of freedom.
+ * Given `maxRank` (the histogram's), each bin's expected count E is proportional to the number
+ * of rank values 0…maxRank that {@link rankHistogram} puts in it, so that bins that do not
+ * divide maxRank + 1 (unequal widths) or outnumber the rank values (empty bins, left out of
+ * the test and its degrees of freedom) do not reject uniform ranks; without it, equal widths.
  *
  * @example
  * ```ts
  * import { chiSquareUniformity } from "./uniformity.ts";
  * console.assert(chiSquareUniformity([5, 5, 5, 5]) === 1);
  * console.assert(chiSquareUniformity([20, 0, 0, 0]) < 1e-6);
+ * // Ranks 0…4 in 2 bins hold 3 and 2 rank values: counts 30 and 20 are exactly uniform.
+ * console.assert(chiSquareUniformity([30, 20], 4) === 1);
  * ```
  */
-export function chiSquareUniformity(counts: readonly number[]): number {
+export function chiSquareUniformity(counts: readonly number[], maxRank?: number): number {
+  const bins = counts.length;
+  const widths = maxRank === undefined
+    ? new Array(bins).fill(1)
+    : rankHistogram(Array.from({ length: maxRank + 1 }, (_, r) => r), maxRank, bins);
+  const totalWidth = widths.reduce((a, b) => a + b, 0);
   const n = counts.reduce((a, b) => a + b, 0);
-  const e = n / counts.length;
   let x2 = 0;
-  for (const c of counts) x2 += (c - e) ** 2 / e;
-  return gammaQ((counts.length - 1) / 2, x2 / 2);
+  let used = 0;
+  counts.forEach((c, b) => {
+    if (widths[b] === 0) return;
+    const e = (n * widths[b]) / totalWidth;
+    x2 += (c - e) ** 2 / e;
+    used++;
+  });
+  return gammaQ((used - 1) / 2, x2 / 2);
 }
 
 /**

@@ -223,6 +223,14 @@ Deno.test("sbc: workers must be a whole number ≥ 1", async () => {
   );
 });
 
+Deno.test("sbc: bins must be an integer ≥ 2 (bins 0 gave a NaN histogram)", async () => {
+  const table = design();
+  await assert.rejects(
+    () => sbc(specFor(table, "gaussian"), table, { sims: 2, bins: 0 }),
+    /bins must be an integer ≥ 2 \(got 0\)/,
+  );
+});
+
 Deno.test("sbc: more thinned draws than a fit's chains × draws are refused, naming both", async () => {
   const table = design();
   const spec = specFor(table, "gaussian");

@@ -1,0 +1,44 @@
+/**
+ * rankHistogram and chiSquareUniformity: perfectly uniform ranks are not rejected, whatever the
+ * number of bins and of rank values (bins that do not divide maxRank + 1 hold unequal numbers of
+ * rank values, and a bin may hold none).
+ */
+import assert from "node:assert/strict";
+import { chiSquareUniformity, gammaQ, rankHistogram } from "../../lib/calibration/uniformity.ts";
+
+/** Every rank 0…maxRank exactly `times` times: as uniform as ranks can be. */
+function uniformRanks(maxRank: number, times: number): number[] {
+  return Array.from({ length: (maxRank + 1) * times }, (_, i) => i % (maxRank + 1));
+}
+
+Deno.test("chiSquareUniformity: exactly uniform ranks give p = 1 when bins divide the ranks", () => {
+  const counts = rankHistogram(uniformRanks(99, 5), 99, 10);
+  assert.deepEqual(counts, Array(10).fill(50));
+  assert.equal(chiSquareUniformity(counts, 99), 1);
+});
+
+Deno.test("chiSquareUniformity: more bins than rank values (thinnedDraws 1) is not a rejection", () => {
+  // Ranks 0 and 1 only, each half the time: bins 0 and 5 of 10 hold them, the others none.
+  const counts = rankHistogram(uniformRanks(1, 50), 1, 10);
+  assert.equal(counts.filter((c) => c > 0).length, 2);
+  assert.ok(chiSquareUniformity(counts, 1) > 0.99, `p ${chiSquareUniformity(counts, 1)}`);
+});
+
+Deno.test("chiSquareUniformity: bins that do not divide maxRank + 1 are weighted by their width", () => {
+  // 51 rank values in 10 bins: the first holds 6 values, the others 5.
+  const counts = rankHistogram(uniformRanks(50, 200), 50, 10);
+  assert.equal(counts[0], 1200);
+  assert.equal(counts[1], 1000);
+  assert.ok(chiSquareUniformity(counts, 50) > 0.99, `p ${chiSquareUniformity(counts, 50)}`);
+});
+
+Deno.test("chiSquareUniformity: piled-up ranks are rejected", () => {
+  const counts = rankHistogram(Array(200).fill(0), 99, 10);
+  assert.ok(chiSquareUniformity(counts, 99) < 1e-10);
+});
+
+Deno.test("gammaQ: matches the chi-square survival function", () => {
+  // P(χ²₂ > x) = exp(−x/2); P(χ²₁ > 3.841459) = 0.05.
+  assert.ok(Math.abs(gammaQ(1, 3) - Math.exp(-3)) < 1e-14);
+  assert.ok(Math.abs(gammaQ(0.5, 3.841459 / 2) - 0.05) < 1e-7);
+});
