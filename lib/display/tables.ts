@@ -8,7 +8,10 @@ import { ESS_THRESHOLD, RHAT_THRESHOLD } from "./diagnostic_plots.ts";
 
 /** Options of {@link summaryTableHtml} and {@link groupEffectsTableHtml}. */
 export interface TableOptions {
-  /** Decimals for estimates (mean, sd, quantiles); default 3. R-hat always has 3, ESS none. */
+  /**
+   * Decimals for estimates (mean, sd, quantiles); default 3, more on a row whose sd would show
+   * as 0. R-hat always has 3, ESS none.
+   */
   digits?: number;
   /** Highlight R-hat > 1.01 and ESS < 400; default true. */
   highlight?: boolean;
@@ -57,14 +60,24 @@ type SummaryRow = Pick<
 >;
 
 /** Columns mean, sd, q2.5, q50, q97.5 (`digits` digits), R-hat and bulk ESS (highlighted). */
+/**
+ * Decimals for a row: `digits`, unless its posterior sd would print as 0 with them; then as many
+ * as show the sd to two significant digits (at most 8), as the text summary does, so that
+ * 0.00034 ± 0.0001 does not print as 0.000 ± 0.000.
+ */
+function rowDigits(sd: number, digits: number): number {
+  if (!(sd > 0 && sd < 0.5 * 10 ** -digits)) return digits;
+  return Math.min(8, 1 - Math.floor(Math.log10(sd)));
+}
+
 function summaryColumns<T extends SummaryRow>(digits: number): Column<T>[] {
-  const f = (x: number) => formatNumber(x, digits);
+  const f = (p: T, x: number) => formatNumber(x, rowDigits(p.sd, digits));
   return [
-    { header: "mean", cell: (p) => f(p.mean), numeric: true },
-    { header: "sd", cell: (p) => f(p.sd), numeric: true },
-    { header: "q2.5", cell: (p) => f(p["q2.5"]), numeric: true },
-    { header: "q50", cell: (p) => f(p.q50), numeric: true },
-    { header: "q97.5", cell: (p) => f(p["q97.5"]), numeric: true },
+    { header: "mean", cell: (p) => f(p, p.mean), numeric: true },
+    { header: "sd", cell: (p) => f(p, p.sd), numeric: true },
+    { header: "q2.5", cell: (p) => f(p, p["q2.5"]), numeric: true },
+    { header: "q50", cell: (p) => f(p, p.q50), numeric: true },
+    { header: "q97.5", cell: (p) => f(p, p["q97.5"]), numeric: true },
     { header: "rhat", cell: (p) => formatNumber(p.rhat, 3), numeric: true, warn: rhatWarn },
     {
       header: "ess_bulk",

@@ -29,6 +29,41 @@ Deno.test("summaryTableHtml: one row per parameter, numbers to the requested dig
   assert.ok(!html.includes("hetfx-warn"));
 });
 
+Deno.test("summaryTableHtml: a tiny coefficient shows to its sd's precision, not as 0.000", () => {
+  // b = 0.00034 ± 0.0001 printed 0.000 in every column, as the text summary once did.
+  const tiny = {
+    ...base,
+    name: "b_tiny",
+    mean: 0.00034,
+    sd: 0.0001,
+    "q2.5": 0.00014,
+    q50: 0.00034,
+  };
+  const html = summaryTableHtml([base, { ...tiny, "q97.5": 0.00054 }]);
+  const cells = [...html.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(cells.slice(9, 15), [
+    "b_tiny",
+    "0.00034",
+    "0.00010",
+    "0.00014",
+    "0.00034",
+    "0.00054",
+  ]);
+  // Other rows keep the requested digits.
+  assert.deepEqual(cells.slice(0, 3), ["b_alliance", "0.200", "0.050"]);
+  const effects = groupEffectsTableHtml([{
+    term: "g",
+    group: "1",
+    levels: { g: "1" },
+    n: 5,
+    ...tiny,
+    "q97.5": 0.00054,
+    rhat: 1,
+    ess_bulk: 900,
+  }]);
+  assert.match(effects, />0\.00034<\/td>/);
+});
+
 Deno.test("summaryTableHtml: escapes names", () => {
   const html = summaryTableHtml([{ ...base, name: `<script>alert("x&y")</script>` }]);
   assert.ok(!html.includes("<script>"));
