@@ -51,8 +51,14 @@ class Expander {
   private readonly order = new Map<string, number>();
   private readonly names: string[] = [];
 
-  constructor(private readonly ast: FormulaAst) {
-    this.collect(ast.rhs);
+  /**
+   * Variables are numbered within `root`: the right-hand side without its group terms, or one
+   * group term's left of "|". brms reads the population-level terms from R's terms() of the
+   * whole formula, where a group term is a single variable, and each group term's effects from
+   * its own formula, so `y ~ (1 + t | g) + x*t` has the interaction x:t, not t:x.
+   */
+  constructor(private readonly ast: FormulaAst, root: FormulaExpr) {
+    this.collect(root);
   }
 
   fail(pos: number, message: string): never {
@@ -74,7 +80,7 @@ class Expander {
       case "paren":
         return this.collect(expr.expr);
       case "group":
-        return this.collect(expr.expr);
+        return; // its own variables are numbered by its own Expander
       case "binary":
         this.collect(expr.left);
         this.collect(expr.right);
@@ -327,12 +333,11 @@ export function formula(
       );
     }
   }
-  const expander = new Expander(ast);
   const groups: FormulaExpr[] = [];
-  const rhs = expander.sum(ast.rhs, groups);
+  const rhs = new Expander(ast, ast.rhs).sum(ast.rhs, groups);
   const groupTerms: GroupTermState[] = groups.map((g) => {
     if (g.kind !== "group") throw new Error("unreachable");
-    const lhs = expander.sum(g.expr, null);
+    const lhs = new Expander(ast, g.expr).sum(g.expr, null);
     return {
       factors: g.factors.map((f) => f.name),
       intercept: lhs.intercept,

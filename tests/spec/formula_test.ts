@@ -167,3 +167,14 @@ Deno.test("formula() returns a builder: immutable, and its methods chain", () =>
   assert.deepEqual(g.toJSON().priors, [{ class: "b", prior: { dist: "normal", mu: 0, sigma: 1 } }]);
   assert.equal(g.table, t);
 });
+
+Deno.test("formula: interaction names count first appearance within their own formula, as brms", () => {
+  // brms reads the population-level terms from R's terms() of the whole formula, where a group
+  // term "(1 + t | g)" is one variable: t first appears in x*t, so the interaction is x:t.
+  const t = abc("y", "x", "t", "g");
+  const spec = formula("y ~ (1 + t | g) + x*t", t).toJSON();
+  assert.deepEqual(spec.terms, ["x", "t", "x:t"]);
+  // A group term's varying effects come from its own formula (~ 1 + x:t + t there): x:t.
+  const group = formula("y ~ t*x + (1 + x:t + t | g)", t).toJSON().groupTerms[0];
+  assert.deepEqual(group.slopes, ["t", "x:t"]);
+});
