@@ -607,6 +607,7 @@ function varyingTerms(
       constantColumns,
     );
     for (const slope of slopes) {
+      requireNonZeroSlope(slope.name, slope.values, g.group);
       const k = coefNames.length;
       coefNames.push(slope.name);
       derivs.push(slope.derivatives);
@@ -663,6 +664,21 @@ function varyingTerms(
     varyingTermNames.push(termNames);
   }
   return { terms, termKeys, varyingDerivatives, varyingTermNames, offset };
+}
+
+/**
+ * Refuse a varying slope whose column is 0 in every row (a factor level that no row has any
+ * more, after filtering): nothing in the data informs it, so its sd and group effects (and a
+ * treatment contrast of that level) would be its prior, reported as if estimated. brms drops
+ * unused levels; the population-level design refuses such a column too (data_checks.ts).
+ */
+function requireNonZeroSlope(name: string, values: Float64Array, group: string): void {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return;
+  throw new HetfxError(
+    `Cannot build model: varying effect "${name}" of group term "${group}" is 0 in every row, ` +
+      `so the data say nothing about it; remove it from the group term (a level of a factor ` +
+      `that no row has any more: drop unused levels with dropUnusedLevels()).`,
+  );
 }
 
 /** Cells: the observed combinations of every term's group, each row's cell and their labels. */
