@@ -542,7 +542,8 @@ export function parsePrior(text: string): PriorSpec {
     const bounds = /\b[lu]b\s*=/.test(text) ? "; hetfx takes no bounds (lb, ub) on b" : "";
     throw new HetfxError(
       `Cannot parse prior "${text}": that is brms's prior(…, class = …) form; write it as ` +
-        `"${brms}" (class[coef] ~ distribution, or sd[group, coef])${bounds}.`,
+        `"${brms.statement}"${brms.perGroup} (class[coef] ~ distribution, or sd[group, coef])` +
+        `${bounds}.`,
     );
   }
   return new PriorParser(text).parse();
@@ -551,9 +552,10 @@ export function parsePrior(text: string): PriorSpec {
 /**
  * Our statement for brms's `prior(normal(0, 1), class = b, coef = x)` (also `set_prior("…", …)`
  * and the bare `normal(0, 1), class = b`): "b[x] ~ normal(0, 1)"; null when `text` is not of
- * that form.
+ * that form. `perGroup` is what to add when the statement is to be repeated per group term (an
+ * sd prior with a coef and no group).
  */
-function brmsPriorStatement(text: string): string | null {
+function brmsPriorStatement(text: string): { statement: string; perGroup: string } | null {
   if (!/\bclass\s*=/.test(text)) return null;
   const inner = text.trim().replace(/^(?:set_)?prior\s*\((.*)\)\s*$/s, "$1");
   const argument = (name: string) =>
@@ -563,8 +565,15 @@ function brmsPriorStatement(text: string): string | null {
   if (cls === undefined || dist === undefined) return null;
   const coef = argument("coef");
   const group = argument("group");
+  // sd[x] names a group: brms's sd prior on a coef of every group is sd[g, coef] per group g.
+  if (cls === "sd" && coef && !group) {
+    return { statement: `sd[g, ${coef}] ~ ${dist}`, perGroup: " for each group term g" };
+  }
   const where = [group, coef].filter((v) => v !== undefined && v !== "");
-  return `${cls}${where.length ? `[${where.join(", ")}]` : ""} ~ ${dist}`;
+  return {
+    statement: `${cls}${where.length ? `[${where.join(", ")}]` : ""} ~ ${dist}`,
+    perGroup: "",
+  };
 }
 
 /** The call `name(…)` that `text` starts with, its parentheses balanced; undefined if none. */

@@ -300,3 +300,13 @@ Deno.test("parsePrior: brms's prior(…, class = …) form is answered with our 
     /write it as "b ~ normal\(0, 1\)" \(class\[coef\] ~ distribution, or sd\[group, coef\]\); hetfx takes no bounds \(lb, ub\) on b\./,
   );
 });
+
+Deno.test("parsePrior: brms's sd prior with a coef and no group is not answered with sd[coef] (a group)", () => {
+  // sd[treat] reads treat as the group; brms's coef = treat without group = applies to each group.
+  assert.throws(
+    () => parsePrior("prior(normal(0, 1), class = sd, coef = treat)"),
+    (e) =>
+      e instanceof HetfxError && !e.message.includes('"sd[treat] ~') &&
+      e.message.includes('"sd[g, treat] ~ normal(0, 1)" for each group term g'),
+  );
+});
