@@ -19,6 +19,7 @@ import {
 } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { loadTable } from "../lib/data/load_table.ts";
+import { dropUnusedLevels } from "../lib/data/factor.ts";
 import { encodingName, type TextEncodingName } from "../lib/data/text_encoding.ts";
 import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
@@ -677,7 +678,10 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     // loadTable's dropMissing records what it drops on the table, so that the fit's warnings
     // and the JSON say it too.
     const before = table.droppedMissing?.rows ?? 0;
-    table = await loadTable(table, { dropMissing: usedColumns(builder.toJSON()) });
+    const columns = usedColumns(builder.toJSON());
+    // A level that only dropped rows had is dropped with them, as brms's model frame drops
+    // unused levels: it would otherwise be a design column of zeros, refused.
+    table = dropUnusedLevels(await loadTable(table, { dropMissing: columns }), columns);
     const dropped = table.droppedMissing;
     if (dropped !== undefined && dropped.rows > before) {
       const where = Object.entries(dropped.byColumn).map(([c, n]) => `${c}: ${n}`).join(", ");

@@ -459,3 +459,17 @@ Deno.test("fit --aggregated --effects-by a summed column is refused before sampl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fit --drop-missing drops the levels no row has left, as brms does", async () => {
+  // Level "c" of arm is on the one row whose y is missing: after --drop-missing no row has it.
+  // It was kept, and the model refused with "leave it out of --levels" (no --levels was given).
+  const csv = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,arm,g"];
+  for (let i = 0; i < 24; i++) rows.push(`${(i * 7) % 5},${i % 2 ? "b" : "a"},${i % 4}`);
+  rows.push("NA,c,1");
+  await Deno.writeTextFile(csv, rows.join("\n") + "\n");
+  const r = await runFit(csv, "--formula", "y ~ arm + (1 | g)", "--drop-missing", "--dry-run");
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /armc|--levels/);
+  await Deno.remove(csv);
+});
