@@ -172,7 +172,9 @@ function checkGroupTerms(spec: ModelSpec, table: Table): void {
     if (seen.has(key)) {
       fail(
         `duplicate group term "${term.group}"; vary several effects in one term ` +
-          `(1 + a + b | ${term.group}) instead of repeating the grouping.`,
+          `(1 + a + b | ${term.group}) instead of repeating the grouping, or ` +
+          `(1 + a + b || ${term.group}) for uncorrelated ones (what brms makes of ` +
+          `(1 | ${term.group}) + (0 + a | ${term.group})).`,
       );
     }
     seen.add(key);

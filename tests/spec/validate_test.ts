@@ -120,6 +120,12 @@ Deno.test("validate: duplicate terms and duplicate group terms", () => {
     () => formula("force ~ alliance + (1 + alliance | white) + (1 + alliance | white)", T).toJSON(),
     /duplicate group term "white"/,
   );
+  // brms reads (1 | g) + (0 + t | g) as uncorrelated effects: the advice must say || too, not
+  // only the correlated "|".
+  assert.throws(
+    () => formula("force ~ alliance + (1 | white) + (0 + alliance | white)", T).toJSON(),
+    /\(1 \+ a \+ b \|\| white\) for uncorrelated ones/,
+  );
 });
 
 Deno.test("validate: unknown family lists the valid ones", () => {
