@@ -152,6 +152,35 @@ function isGrouping(value: unknown): value is GroupingLike {
   return typeof value === "object" && value !== null && "factors" in value && "table" in value;
 }
 
+/**
+ * A variadic method's arguments split into its columns and its trailing options object, whose
+ * names are checked (a misspelt option would otherwise be ignored). An array among the
+ * arguments is refused: it is neither a column name nor options, and was taken for options.
+ */
+function splitOptions<T>(
+  args: readonly unknown[],
+  method: string,
+  known: readonly string[],
+): { rest: unknown[]; options: T } {
+  const rest = [...args];
+  const array = rest.find(Array.isArray) as unknown[] | undefined;
+  if (array !== undefined) {
+    throw new HetfxError(
+      `Cannot build model: ${method} takes column names as separate arguments, not an array: ` +
+        `write ${method.replace("()", "")}(${array.map((c) => JSON.stringify(c)).join(", ")}) ` +
+        "(or spread the array: ...columns).",
+    );
+  }
+  const last = rest[rest.length - 1];
+  let options = {} as T;
+  if (typeof last === "object" && last !== null && !isGrouping(last)) {
+    checkOptions(last, known, `Cannot build model (${method})`);
+    options = last as T;
+    rest.pop();
+  }
+  return { rest, options };
+}
+
 /** The immutable model builder returned by `hier()` and `formula()`. */
 export class HierBuilder {
   /** Use `hier(table)` or `formula(text, table)`; the constructor is for those two. */
@@ -275,17 +304,14 @@ export class HierBuilder {
    * the builder's table), with an options object last.
    */
   groupBy(...args: (string | GroupingLike | GroupByOptions)[]): HierBuilder {
-    let options: GroupByOptions = {};
-    const rest = [...args];
-    const last = rest[rest.length - 1];
-    if (rest.length > 0 && typeof last === "object" && last !== null && !isGrouping(last)) {
-      options = last as GroupByOptions;
-      rest.pop();
-    }
+    const { rest, options } = splitOptions<GroupByOptions>(args, ".groupBy()", [
+      "correlated",
+      "intercept",
+    ]);
     let table = this.state.table;
     let factors: string[];
     if (rest.length === 1 && isGrouping(rest[0])) {
-      const grouping = rest[0];
+      const grouping: GroupingLike = rest[0];
       factors = [...grouping.factors];
       if (grouping.table.nRows !== table.nRows) {
         throw new HetfxError(
@@ -333,13 +359,11 @@ export class HierBuilder {
    * (and, unless `{ intercept: false }`, the columns as main effects). Options object last.
    */
   slopePredictors(...args: (string | SlopePredictorOptions)[]): HierBuilder {
-    let options: SlopePredictorOptions = {};
-    const rest = [...args];
-    const last = rest[rest.length - 1];
-    if (typeof last === "object" && last !== null) {
-      options = last;
-      rest.pop();
-    }
+    const { rest, options } = splitOptions<SlopePredictorOptions>(
+      args,
+      ".slopePredictors()",
+      ["intercept"],
+    );
     const columns = rest.map((c) => checkName(c, ".slopePredictors()"));
     const mains: PopulationEntry[] = (options.intercept ?? true)
       ? columns.map((term) => ({ kind: "term", term }))
@@ -365,12 +389,17 @@ export class HierBuilder {
    * ```
    */
   groupMeans(...args: (string | { by?: readonly string[] })[]): HierBuilder {
-    let by: readonly string[] | undefined;
-    const rest = [...args];
-    const last = rest[rest.length - 1];
-    if (typeof last === "object" && last !== null) {
-      by = last.by;
-      rest.pop();
+    const { rest, options } = splitOptions<{ by?: readonly string[] }>(
+      args,
+      ".groupMeans()",
+      ["by"],
+    );
+    const by = options.by;
+    if (by !== undefined && !(Array.isArray(by) && by.every((f) => typeof f === "string"))) {
+      throw new HetfxError(
+        `Cannot build model: .groupMeans()'s \`by\` is a list of column names, e.g. ` +
+          `{ by: [${typeof by === "string" ? JSON.stringify(by) : '"g"'}] }, got ${showValue(by)}.`,
+      );
     }
     const factors = by ?? this.state.groupTerms[0]?.factors ?? [];
     let table = this.state.table;

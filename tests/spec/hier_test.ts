@@ -218,3 +218,36 @@ Deno.test("hier: a numeric reference is refused as text wanted; .family() keeps 
     "m",
   );
 });
+
+Deno.test("hier: a misspelt option or an array of columns is refused, not silently ignored", () => {
+  const t = tomzLike();
+  const base = hier(t).outcome("force").treatment("alliance");
+  const cases: [() => unknown, RegExp][] = [
+    // Each was ignored: a correlated term, main effects added, no slope predictor at all.
+    [
+      () => base.groupBy("white", { correlate: false } as never),
+      /\.groupBy\(\).*unknown option "correlate"; did you mean "correlated"/,
+    ],
+    [
+      () => base.groupBy("white").slopePredictors("male", { intercepts: false } as never),
+      /\.slopePredictors\(\).*unknown option "intercepts"/,
+    ],
+    [
+      () => base.groupBy("white").slopePredictors(["male"] as never),
+      /\.slopePredictors\(\) takes column names as separate arguments.*\.slopePredictors\("male"\)/,
+    ],
+    [
+      () => base.groupBy("white").groupMeans(["intl"] as never),
+      /\.groupMeans\(\) takes column names as separate arguments/,
+    ],
+    [() => base.groupBy(["white"] as never), /\.groupBy\(\) takes column names as separate/],
+    // A TypeError (stack trace) before.
+    [
+      () => base.groupBy("white").groupMeans("intl", { by: "white" } as never),
+      /\.groupMeans\(\)'s `by` is a list of column names, e.g. \{ by: \["white"\] \}/,
+    ],
+  ];
+  for (const [run, message] of cases) {
+    assert.throws(run, (e) => e instanceof HetfxError && message.test(e.message), String(message));
+  }
+});
