@@ -13,6 +13,7 @@ import {
   withColumn,
 } from "./table.ts";
 import { parseDecimal } from "./_parse.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options for {@link asFactor}. */
 export interface AsFactorOptions {
@@ -40,6 +41,7 @@ export interface AsFactorOptions {
  */
 export function asFactor(table: Table, name: string, options: AsFactorOptions = {}): Table {
   const context = `Cannot make column "${name}" a factor`;
+  checkOptions(options, ["levels", "reference"], context);
   const column = getColumn(table, name, "Cannot make a factor");
   let factor: FactorColumn = column.kind === "factor" ? column : numberToFactor(column.values);
   if (options.levels !== undefined) factor = withLevels(factor, options.levels, context);

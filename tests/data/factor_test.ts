@@ -72,3 +72,10 @@ Deno.test("dropUnusedLevels keeps used levels in order", () => {
   assert.deepEqual(g.levels, ["a", "c"]);
   assert.deepEqual(Array.from(g.codes), [1, -1, 0, 1]);
 });
+
+Deno.test("asFactor refuses an option it does not know (a misspelt reference was ignored)", () => {
+  assert.throws(
+    () => asFactor(table, "s", { ref: "no" } as never),
+    /Cannot make column "s" a factor: unknown option "ref".*\(options: levels, reference\)/,
+  );
+});
