@@ -711,7 +711,6 @@ function formulaOptions(args: CliArgs): FormulaOptions {
     family: args.family,
     ...(args.link === undefined ? {} : { link: args.link }),
     ...(args.weights === undefined ? {} : { weights: args.weights }),
-    ...(args.reference === undefined ? {} : { reference: args.reference }),
   };
 }
 
@@ -720,6 +719,9 @@ function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder 
   let builder = formulaBuilder;
   if (args.treatment !== undefined) {
     builder = withTreatment(builder, args.treatment, args.reference);
+  } else if (args.reference !== undefined && builder.toJSON().treatment !== null) {
+    // --reference of the formula's treatment (its first varying slope).
+    builder = withTreatment(builder, builder.toJSON().treatment!, args.reference);
   }
   if (args.reference !== undefined && builder.toJSON().treatment === null) {
     throw new HetfxError(

@@ -346,6 +346,14 @@ export function formula(
     };
   });
   const treatment = groupTerms.find((g) => (g.slopes ?? []).length > 0)?.slopes?.[0] ?? null;
+  if (options.reference !== undefined && treatment === null) {
+    throw new HetfxError(
+      `Cannot build model from formula: option \`reference\` ("${options.reference}") is the ` +
+        "treatment's reference level, but the formula has no treatment (no slope varies by " +
+        "group, as in (1 + arm | g)); for a factor's reference level in its coefficients, " +
+        `set it when loading: loadTable(source, { reference: { column: "${options.reference}" } }).`,
+    );
+  }
   const trials = ast.trials?.name ?? options.trials;
   const weights = ast.weights?.name ?? options.weights;
   const family = familyAndLink(

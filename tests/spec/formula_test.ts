@@ -178,3 +178,16 @@ Deno.test("formula: interaction names count first appearance within their own fo
   const group = formula("y ~ t*x + (1 + x:t + t | g)", t).toJSON().groupTerms[0];
   assert.deepEqual(group.slopes, ["t", "x:t"]);
 });
+
+Deno.test("formula: a reference with no treatment is refused, not ignored", () => {
+  const t = makeTable({
+    y: num(1, 2, 3, 4, 5, 6),
+    arm: { kind: "factor", levels: ["a", "b"], codes: Int32Array.of(0, 1, 0, 1, 0, 1) },
+    g: num(1, 1, 2, 2, 3, 3),
+  });
+  // No slope varies by group: no treatment, so arm's coefficient stayed armb (against a).
+  assert.throws(
+    () => formula("y ~ arm + (1 | g)", t, { reference: "b" }),
+    /option `reference` \("b"\) is the treatment's reference level, but the formula has no treatment.*loadTable\(source, \{ reference: \{ column: "b" \} \}\)/s,
+  );
+});
