@@ -251,20 +251,3 @@ Deno.test("hier: a misspelt option or an array of columns is refused, not silent
     assert.throws(run, (e) => e instanceof HetfxError && message.test(e.message), String(message));
   }
 });
-
-Deno.test("hier: .prior() and .family() refuse options they do not know", () => {
-  const base = hier(tomzLike()).outcome("force").treatment("alliance").groupBy("white");
-  // Each set something else silently: a prior on every b, the logit link.
-  assert.throws(
-    () => base.prior("b", normal(0, 1), { coeff: "alliance" } as never),
-    /\.prior\(\).*unknown option "coeff"; did you mean "coef"/,
-  );
-  assert.throws(
-    () => base.prior("b", normal(0, 1), "alliance" as never),
-    /\.prior\(\).*options must be an object such as \{ coef: … \}, got string/,
-  );
-  assert.throws(
-    () => base.family("cumulative", { links: "probit" } as never),
-    /\.family\(\).*unknown option "links"; did you mean "link"/,
-  );
-});
