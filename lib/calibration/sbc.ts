@@ -71,7 +71,7 @@ export class SbcResult {
 
   /** The ECDF-difference plot with simultaneous bands above the rank histograms. */
   plot(options: SbcPlotOptions = {}): Chart {
-    return new Chart(sbcPlotSpec(this.parameters, options));
+    return new Chart(sbcPlotSpec(this.parameters, { maxRank: this.max_rank, ...options }));
   }
 
   /** The JSON of `deno task sbc --out` (bands left out; histograms kept). */

@@ -7,6 +7,7 @@
 import { HetfxError } from "../errors.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "../display/vega_lite_spec.ts";
 import type { SbcParameter } from "./sbc_parameter.ts";
+import { rankBinWidths } from "./uniformity.ts";
 
 /** Options of {@link sbcPlotSpec}. */
 export interface SbcPlotOptions {
@@ -15,6 +16,11 @@ export interface SbcPlotOptions {
   title?: string;
   /** Panels per row (default 3). */
   columns?: number;
+  /**
+   * The largest rank (thinned draws per fit; SbcResult.plot gives it): each bar's expected
+   * count follows the rank values its bin holds. Without it, the bins are taken as equal.
+   */
+  maxRank?: number;
 }
 
 /**
@@ -60,8 +66,15 @@ export function sbcPlotSpec(
       })
     );
     ecdf.push({ parameter: p.name, z: 1, diff: 0, lower: 0, upper: 0 });
-    const expected = p.ranks.length / p.histogram.length;
-    p.histogram.forEach((count, bin) => bars.push({ parameter: p.name, bin, count, expected }));
+    // Uniform ranks fill each bin in proportion to the rank values it holds.
+    const bins = p.histogram.length;
+    const widths = options.maxRank === undefined
+      ? new Array(bins).fill(1)
+      : rankBinWidths(options.maxRank, bins);
+    const total = widths.reduce((a, b) => a + b, 0);
+    p.histogram.forEach((count, bin) =>
+      bars.push({ parameter: p.name, bin, count, expected: (p.ranks.length * widths[bin]) / total })
+    );
   }
   const facet = {
     field: "parameter",
@@ -115,8 +128,12 @@ export function sbcPlotSpec(
               },
             },
             {
-              mark: { type: "rule", color: "#333", strokeDash: [4, 3] },
-              encoding: { y: { field: "expected", type: "quantitative", aggregate: "mean" } },
+              // The expected count of each bin, a tick across its bar.
+              mark: { type: "tick", color: "#333", thickness: 1.5 },
+              encoding: {
+                x: { field: "bin", type: "ordinal" },
+                y: { field: "expected", type: "quantitative" },
+              },
             },
           ],
         },

@@ -20,6 +20,20 @@ export function rankHistogram(ranks: readonly number[], maxRank: number, bins: n
 }
 
 /**
+ * How many of the rank values 0…maxRank each of `bins` bins of {@link rankHistogram} holds:
+ * equal only when bins divides maxRank + 1, 0 for a bin no value reaches.
+ *
+ * @example
+ * ```ts
+ * import { rankBinWidths } from "./uniformity.ts";
+ * console.assert(rankBinWidths(4, 2).join() === "3,2");
+ * ```
+ */
+export function rankBinWidths(maxRank: number, bins: number): number[] {
+  return rankHistogram(Array.from({ length: maxRank + 1 }, (_, r) => r), maxRank, bins);
+}
+
+/**
  * Chi-square test of uniform ranks: p-value of Σ (O − E)² / E with bins − 1 degrees of freedom.
  * Given `maxRank` (the histogram's), each bin's expected count E is proportional to the number
  * of rank values 0…maxRank that {@link rankHistogram} puts in it, so that bins that do not
@@ -37,9 +51,7 @@ export function rankHistogram(ranks: readonly number[], maxRank: number, bins: n
  */
 export function chiSquareUniformity(counts: readonly number[], maxRank?: number): number {
   const bins = counts.length;
-  const widths = maxRank === undefined
-    ? new Array(bins).fill(1)
-    : rankHistogram(Array.from({ length: maxRank + 1 }, (_, r) => r), maxRank, bins);
+  const widths = maxRank === undefined ? new Array(bins).fill(1) : rankBinWidths(maxRank, bins);
   const totalWidth = widths.reduce((a, b) => a + b, 0);
   const n = counts.reduce((a, b) => a + b, 0);
   let x2 = 0;

@@ -4,7 +4,12 @@
  * rank values, and a bin may hold none).
  */
 import assert from "node:assert/strict";
-import { chiSquareUniformity, gammaQ, rankHistogram } from "../../lib/calibration/uniformity.ts";
+import {
+  chiSquareUniformity,
+  gammaQ,
+  rankBinWidths,
+  rankHistogram,
+} from "../../lib/calibration/uniformity.ts";
 
 /** Every rank 0…maxRank exactly `times` times: as uniform as ranks can be. */
 function uniformRanks(maxRank: number, times: number): number[] {
@@ -41,4 +46,27 @@ Deno.test("gammaQ: matches the chi-square survival function", () => {
   // P(χ²₂ > x) = exp(−x/2); P(χ²₁ > 3.841459) = 0.05.
   assert.ok(Math.abs(gammaQ(1, 3) - Math.exp(-3)) < 1e-14);
   assert.ok(Math.abs(gammaQ(0.5, 3.841459 / 2) - 0.05) < 1e-7);
+});
+
+Deno.test("sbcPlotSpec: each bar's expected count follows the rank values its bin holds", async () => {
+  const { sbcPlotSpec } = await import("../../lib/calibration/sbc_plot.ts");
+  // Ranks 0…4 in 2 bins: 3 and 2 rank values, so uniform ranks fill them 3 : 2.
+  const ranks = uniformRanks(4, 10);
+  const histogram = rankHistogram(ranks, 4, 2);
+  const parameter = {
+    name: "b_x",
+    ranks,
+    histogram,
+    p_uniform: chiSquareUniformity(histogram, 4),
+    ecdf_in_bands: true,
+    bands: { z: [0.5], ecdf: [0.5], lower: [0], upper: [1], gamma: 0.1, inBands: true },
+  };
+  type Bars = { data: { values: { count: number; expected: number }[] } };
+  const bars = (options: { maxRank?: number }) =>
+    ((sbcPlotSpec([parameter], options).vconcat as unknown[])[1] as Bars).data.values;
+  assert.deepEqual(bars({ maxRank: 4 }).map((b) => b.expected), [30, 20]);
+  assert.deepEqual(bars({ maxRank: 4 }).map((b) => b.count), [30, 20]);
+  // Without the largest rank the bins are taken as equal.
+  assert.deepEqual(bars({}).map((b) => b.expected), [25, 25]);
+  assert.deepEqual(rankBinWidths(4, 2), [3, 2]);
 });
