@@ -57,6 +57,15 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
   if (sorted.length === 0) throw new HetfxError(`${context}: every value is missing.`);
   let breaks: number[];
   let requestedBins: number;
+  // Exactly one of the two: with both, one would be dropped without a word.
+  const keys = Object.keys(spec ?? {});
+  const unknown = keys.find((k) => k !== "quantiles" && k !== "breaks");
+  if (unknown !== undefined || ("quantiles" in spec && "breaks" in spec)) {
+    throw new HetfxError(
+      `${context}: give either { quantiles: k } or { breaks: [b0, b1, …] }; got ` +
+        `{ ${keys.join(", ")} }.`,
+    );
+  }
   if ("quantiles" in spec) {
     const q = spec.quantiles;
     if (!Number.isInteger(q) || q < 2) {

@@ -4,6 +4,7 @@
  * builder the model specification takes.
  */
 import { HetfxError } from "../errors.ts";
+import { checkOptions } from "../options.ts";
 import { type Column, formatValue, getColumn, labelAt, type Table } from "./table.ts";
 import { binBreaks, binColumn, type BinSpec } from "./bin.ts";
 import { numericColumn } from "./factor.ts";
@@ -424,6 +425,8 @@ function makeGrouping(
       return groupKeys(table, factors);
     },
     summary(options: { tiny?: number } = {}): GroupSummary {
+      // A misspelt { tinny: 3 } would leave the default threshold, silently.
+      checkOptions(options, ["tiny"], "Cannot summarise groups");
       return summarise(table, factors, notes, options.tiny ?? 5);
     },
   });
@@ -452,7 +455,11 @@ function summarise(
   }
   const nMissing = table.nRows - nRows;
   if (nMissing > 0) {
-    notes.push(`${nMissing} rows have a missing grouping value and belong to no group.`);
+    notes.push(
+      nMissing === 1
+        ? "1 row has a missing grouping value and belongs to no group."
+        : `${nMissing} rows have a missing grouping value and belong to no group.`,
+    );
   }
   const groupsOut = keys.labels.map((group, g) => ({
     group,

@@ -80,6 +80,15 @@ Deno.test("binColumn errors: outside breaks, bad specs, factor column, constant 
     () => binColumn(numbers([1, 2]), "x", { quantiles: 1.5 }),
     /`quantiles` must be a whole number/,
   );
+  // Both, or a misspelt key: one would be dropped without a word.
+  assert.throws(
+    () => binColumn(numbers([1, 2]), "x", { quantiles: 2, breaks: [0, 5] } as never),
+    /give either \{ quantiles: k \} or \{ breaks: \[b0, b1, …\] \}; got \{ quantiles, breaks \}/,
+  );
+  assert.throws(
+    () => binColumn(numbers([1, 2]), "x", { quantile: 2 } as never),
+    /got \{ quantile \}/,
+  );
   assert.throws(
     () => binColumn(numbers([4, 4, 4]), "x", { quantiles: 3 }),
     /every value is 4, so there is nothing to bin/,

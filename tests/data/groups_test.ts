@@ -104,7 +104,12 @@ Deno.test("summary counts tiny groups and notes single-level factors and missing
     false,
   ]]);
   assert.match(s.notes.join("\n"), /"one" has a single value \(1\) in the grouped rows/);
-  assert.match(s.notes.join("\n"), /1 rows have a missing grouping value/);
+  assert.match(s.notes.join("\n"), /1 row has a missing grouping value and belongs to no group/);
+  // A misspelt option is refused, not ignored (the default threshold would stay).
+  assert.throws(
+    () => groups(constant).by("x").summary({ tinny: 3 } as never),
+    /Cannot summarise groups: unknown option "tinny"; did you mean "tiny"\?/,
+  );
   const text = formatGroupSummary(s, 1);
   assert.match(text, /^2 groups by x × one, 7 rows; sizes 2–5; 1 with fewer than 5 rows/);
   assert.match(text, /1_1\s+2 {2}tiny/);
