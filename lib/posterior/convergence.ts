@@ -86,11 +86,23 @@ export function convergenceWarnings(fit: FitResult): string[] {
     p.name !== "lp__" &&
     !(Number.isFinite(p.rhat) && Number.isFinite(p.ess_bulk) && Number.isFinite(p.ess_tail))
   ).map((p) => p.name);
-  if (unknown.length > 0) {
-    const few = fit.named.drawsPerChain < MIN_DRAWS_FOR_DIAGNOSTICS;
+  const few = fit.named.drawsPerChain < MIN_DRAWS_FOR_DIAGNOSTICS;
+  // With draws enough, a parameter's R-hat/ESS is missing because its draws are not all finite
+  // (the model overflows there) or because they do not vary.
+  const nonFinite = few ? [] : unknown.filter((name) => fit.draws(name).some((v) => !isFinite(v)));
+  const stuck = unknown.filter((name) => !nonFinite.includes(name));
+  const listed = (names: string[]) =>
+    `${names.slice(0, 5).join(", ")}${names.length > 5 ? ` and ${names.length - 5} more` : ""}`;
+  if (nonFinite.length > 0) {
     out.push(
-      `R-hat/ESS cannot be computed for ${unknown.slice(0, 5).join(", ")}` +
-        `${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}: ` +
+      `R-hat/ESS cannot be computed for ${listed(nonFinite)}: some of their draws are NaN or ` +
+        "infinite (the model overflows there). Check the model and priors (scales and " +
+        "predictors on very different scales, improper priors).",
+    );
+  }
+  if (stuck.length > 0) {
+    out.push(
+      `R-hat/ESS cannot be computed for ${listed(stuck)}: ` +
         (few
           ? `${fit.named.drawsPerChain} draws per chain are too few (split R-hat halves each ` +
             `chain). Run at least ${MIN_DRAWS_FOR_DIAGNOSTICS} draws, better hundreds.`

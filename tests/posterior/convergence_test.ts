@@ -120,5 +120,16 @@ Deno.test("every convergence warning is absent on a good fit, and each one fires
   const first = fit.chains[0].theta.slice(0, dim);
   for (const c of stuck) for (let i = 0; i < n; i++) c.theta.set(first, i * dim);
   const stuckWarnings = refit(fit, stuck).convergenceWarnings();
-  assert.ok(stuckWarnings.some((w) => /^R-hat\/ESS cannot be computed for /.test(w)));
+  assert.ok(
+    stuckWarnings.some((w) => /^R-hat\/ESS cannot be computed for .*do not vary/.test(w)),
+  );
+
+  // Draws that are not all finite say so, not that the chains are stuck.
+  const overflow = copyChains(fit);
+  overflow[1].theta[5 * dim] = NaN;
+  const overflowWarnings = refit(fit, overflow).convergenceWarnings();
+  const nonFinite = overflowWarnings.filter((w) => /cannot be computed/.test(w));
+  assert.equal(nonFinite.length, 1, overflowWarnings.join("\n"));
+  assert.match(nonFinite[0], /: some of their draws are NaN or infinite \(the model overflows/);
+  assert.doesNotMatch(nonFinite[0], /stuck/);
 });
