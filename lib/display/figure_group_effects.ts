@@ -25,8 +25,13 @@ export interface GroupEffectRoles {
 export interface GroupEffectsOptions {
   /** Chart title; default "Treatment effect by group". */
   title?: string;
-  /** y-axis title; default "Treatment effect". */
+  /** y-axis title; default "Treatment effect", with `scale` when given. */
   yTitle?: string;
+  /**
+   * The scale the effects are on, e.g. "on the log-odds scale": named in the y-axis title, or,
+   * with rows of panels (where a long title repeated per row would overlap), in the subtitle.
+   */
+  scale?: string;
   /** Width of each panel in pixels; default 110 with facets, 420 without. */
   width?: number;
   /** Height of each panel in pixels; default 110 with facets, 300 without. */
@@ -133,7 +138,10 @@ export function groupEffectsSpec(
     y: {
       field: "estimate",
       type: "quantitative",
-      title: options.yTitle ?? "Treatment effect",
+      title: options.yTitle ??
+        (options.scale === undefined || roles.row !== undefined
+          ? "Treatment effect"
+          : `Treatment effect (${options.scale})`),
     },
     tooltip: [
       ...modifiers.map((m) => ({ field: fieldRef(fieldOf.get(m)!), type: "nominal", title: m })),
@@ -172,7 +180,9 @@ export function groupEffectsSpec(
 
   const spec: VegaLiteSpec = {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? "Treatment effect by group",
+    title: options.scale !== undefined && roles.row !== undefined && options.yTitle === undefined
+      ? { text: options.title ?? "Treatment effect by group", subtitle: `Effects ${options.scale}` }
+      : options.title ?? "Treatment effect by group",
     data: { values },
   };
   const size = {

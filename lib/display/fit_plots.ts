@@ -130,14 +130,18 @@ export class FitPlots {
   }
 
   /**
-   * The axis title of group effects: "Treatment effect", with the scale where the link is not
-   * the identity ("Treatment effect (on the log-odds scale)"), as the text summary names it.
+   * The scale of the group effects where the link is not the identity ("on the log-odds
+   * scale"), as the text summary names it; none for an identity link.
    */
-  private groupEffectTitle(): string {
+  private effectScale(): { scale?: string } {
     const family = familyOf(this.fit.spec.family, this.fit.spec.link);
-    return family.link === "identity"
-      ? "Treatment effect"
-      : `Treatment effect (${family.linkScale})`;
+    return family.link === "identity" ? {} : { scale: family.linkScale };
+  }
+
+  /** The axis title of group effects: "Treatment effect", with the scale where it has one. */
+  private groupEffectTitle(): string {
+    const { scale } = this.effectScale();
+    return scale === undefined ? "Treatment effect" : `Treatment effect (${scale})`;
   }
 
   /** "Effect of arm: drugA - placebo" (a panel's title). */
@@ -171,7 +175,7 @@ export class FitPlots {
           roles,
           {
             ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
-            yTitle: this.groupEffectTitle(),
+            ...this.effectScale(),
             levels: factorLevels(this.fit.table),
           },
         )),

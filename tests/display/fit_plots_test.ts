@@ -80,6 +80,23 @@ Deno.test("fit.plot.effects and effectDistribution name the link scale their gro
   const layers = fig3.layer as { mark: { type: string }; encoding: { y: { title?: string } } }[];
   const point = layers.find((l) => l.mark.type === "point")!;
   assert.equal(point.encoding.y.title, "Treatment effect (on the log-odds scale)");
+  // With rows of panels the long title, repeated per row, would overlap: the subtitle names it.
+  const { groupEffectsSpec } = await import("../../lib/display/figure_group_effects.ts");
+  const two = ["0", "1"].flatMap((a) =>
+    ["u", "v"].map((b) => ({
+      ...fit.groupEffects()[0],
+      group: `${a}_${b}`,
+      levels: { a, b },
+    }))
+  );
+  const rows = groupEffectsSpec(two, { x: "a", row: "b" }, { scale: "on the log-odds scale" });
+  const inner = (rows.spec as { layer: typeof layers }).layer.find((l) => l.mark.type === "point")!;
+  assert.equal(inner.encoding.y.title, "Treatment effect");
+  assert.deepEqual(rows.title, {
+    text: "Treatment effect by group",
+    subtitle: "Effects on the log-odds scale",
+  });
+
   const fig2 = fit.plot.effectDistribution().toVegaLite();
   const hist = (fig2.layer as { encoding: { x: { title?: string } } }[])[0];
   assert.equal(hist.encoding.x.title, "Treatment effect (on the log-odds scale)");
