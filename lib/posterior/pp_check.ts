@@ -95,7 +95,17 @@ export function ppCheck(fit: FitResult, options: PpCheckOptions = {}): PpCheckDa
     const values = labels
       ? labels.map((_, k) => k + 1)
       : [...new Set([...distinct, ...yrep.flat()])].sort((a, b) => a - b);
-    const count = (xs: number[]) => values.map((v) => xs.filter((x) => x === v).length);
+    // One pass per series (a count per value); a pass per value was O(values × rows), slow for
+    // counts of a wide range.
+    const position = new Map(values.map((v, i) => [v, i]));
+    const count = (xs: number[]) => {
+      const counts = new Array<number>(values.length).fill(0);
+      for (const x of xs) {
+        const i = position.get(x);
+        if (i !== undefined) counts[i]++;
+      }
+      return counts;
+    };
     out.bars = {
       values,
       observed: count(observed),

@@ -47,3 +47,26 @@ Deno.test("ppCheck, predict and effects refuse a seed that is not a whole number
   }
   assert.equal(ppCheck(fit, { seed: 7, draws: 2 }).yrep.length, 2);
 });
+
+Deno.test("ppCheck: a count outcome's bars count every value of y and of each replicate", async () => {
+  const { smallTable } = await import("./_fixtures.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { withColumn } = await import("../../lib/data/table.ts");
+  await import("../../lib/fit/mod.ts");
+  const t = smallTable();
+  const y = (t.columns.y as { values: Float64Array }).values.map((v) => Math.max(0, Math.round(v)));
+  const fit = await formula(
+    "y ~ 1 + treat + (1 | g)",
+    withColumn(t, "y", { kind: "number", values: y }),
+    {
+      family: "poisson",
+    },
+  ).fit({ chains: 1, warmup: 150, draws: 150, seed: 1, progress: false });
+  const pp = ppCheck(fit, { draws: 5 });
+  const bars = pp.bars!;
+  const byHand = (xs: number[]) => bars.values.map((v) => xs.filter((x) => x === v).length);
+  assert.deepEqual(bars.observed, byHand(pp.y));
+  pp.yrep.forEach((r, j) => assert.deepEqual(bars.replicated[j], byHand(r)));
+  // Every value of y and of the replicates has its bar.
+  assert.ok(bars.replicated.every((c) => c.reduce((a, b) => a + b) === y.length));
+});
