@@ -58,7 +58,8 @@ export type ExportedDraws = Record<string, number[][] | number[][][][]>;
  *   `r_<group>[<level>,<coef>]`, which become one variable `r_<group>` shaped
  *   `number[chain][draw][level][coef]`;
  * - `coords`: `{ <group>: levels, <group>__coef: coefficient names }`;
- * - `dims`: `{ r_<group>: [<group>, <group>__coef] }`.
+ * - `dims`: `{ r_<group>: [<group>, <group>__coef] }`; a group named like a parameter (a
+ *   factor named "sigma") has its levels' dimension named `<group>__level` instead.
  *
  * @example
  * ```ts ignore
@@ -99,11 +100,14 @@ export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Recor
           ),
       )
     );
+    // A dimension named like a variable (a grouping factor named "sigma") is refused by
+    // xarray: such a dimension is named <group>__level instead.
     const group = variable.slice(2);
+    const levelDim = names.includes(group) ? `${group}__level` : group;
     draws[variable] = array;
-    coords[group] = levels;
+    coords[levelDim] = levels;
     coords[`${group}__coef`] = coefs;
-    dims[variable] = [group, `${group}__coef`];
+    dims[variable] = [levelDim, `${group}__coef`];
   }
   return { ...fitToJSON(fit), draws, coords, dims };
 }

@@ -67,3 +67,25 @@ Deno.test("resultToJSON: an unknown option is refused, as drawsToCsv refuses it"
     /unknown option "variables"; here it is parameters/,
   );
 });
+
+Deno.test("resultToJSON: a group named like a parameter gets its own dimension name", async () => {
+  const { smallTable } = await import("./_fixtures.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { withColumn } = await import("../../lib/data/table.ts");
+  await import("../../lib/fit/mod.ts");
+  // A grouping factor named "sigma" beside the parameter sigma: xarray refuses a dimension
+  // that shares a data variable's name.
+  const t = smallTable();
+  const table = withColumn(t, "sigma", t.columns.g);
+  const fit = await formula("y ~ 1 + treat + (1 | sigma)", table)
+    .fit({ chains: 1, warmup: 100, draws: 100, seed: 1, progress: false });
+  const json = resultToJSON(fit) as {
+    draws: Record<string, unknown>;
+    coords: Record<string, string[]>;
+    dims: Record<string, string[]>;
+  };
+  assert.ok("sigma" in json.draws);
+  assert.deepEqual(json.dims, { r_sigma: ["sigma__level", "sigma__coef"] });
+  assert.deepEqual(json.coords.sigma__level, ["1", "2", "3", "4"]);
+  assert.ok(!("sigma" in json.coords));
+});
