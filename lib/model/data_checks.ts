@@ -313,7 +313,9 @@ function treatmentValue(column: Column, row: number): number {
  * Warnings about data that are allowed but that a user must know of: groups with a single
  * row, groups where every row has the same treatment value (all treated or none treated: the
  * group's effect is driven by the prior and the other groups), and more parameters than rows
- * or fewer than 10 rows per population-level coefficient.
+ * or fewer than 10 rows per population-level coefficient. On aggregated data whose treatment is
+ * summed, `summed` gives each key row's sums, from which a group's treatment is found constant
+ * or not.
  *
  * @example
  * ```ts
