@@ -377,9 +377,14 @@ function responseQuantity(
     : { quantity: `P(y >= ${label})`, map: categoryProbabilityFunction(fit, k, K) };
 }
 
-/** The effects without their draws, as plain JSON (the CLI JSON's `effects` array). */
+/**
+ * The effects without their draws, as plain JSON (the CLI JSON's `effects` array); a 0/1
+ * treatment's entries have no `contrast` field, as its `group_effects` (docs/treatments.md).
+ */
 export function effectsToJSON(list: readonly EffectEstimate[]): Record<string, unknown>[] {
-  return list.map(({ draws: _, ...rest }) => rest);
+  return list.map(({ draws: _, contrast, ...rest }) =>
+    contrast === undefined || contrast === "1 - 0" ? rest : { contrast, ...rest }
+  );
 }
 
 function weightColumn(table: Table, name: string): Float64Array {

@@ -291,3 +291,27 @@ Deno.test("effects: a binomial model's link-scale effects need no trials column 
     /^HetfxError: Cannot compute effects: newdata has no rows; give the rows to average over\.$/,
   );
 });
+
+Deno.test("effectsToJSON: a 0/1 treatment's entries have no contrast field, other codings keep it", () => {
+  // docs/treatments.md: a 0/1 treatment's JSON has no `contrast` fields (as group_effects and
+  // effect_spread); the CLI's --effects-by entries carried contrast "1 - 0".
+  const entry = (contrast: string) => ({
+    contrast,
+    by: {},
+    scale: "response" as const,
+    n: 2,
+    weight: 2,
+    mean: 0.5,
+    sd: 0.1,
+    "q2.5": 0.3,
+    q50: 0.5,
+    "q97.5": 0.7,
+    draws: Float64Array.of(0.4, 0.6),
+  });
+  const [binary] = effectsToJSON([entry("1 - 0")]);
+  assert.equal("contrast" in binary, false);
+  assert.equal("draws" in binary, false);
+  assert.equal(binary.mean, 0.5);
+  const [factor] = effectsToJSON([entry("drugA - placebo")]);
+  assert.equal(factor.contrast, "drugA - placebo");
+});
