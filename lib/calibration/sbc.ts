@@ -94,8 +94,8 @@ export class SbcResult {
 }
 
 /**
- * Runs simulation-based calibration of `spec` on the design of `table` (its outcome column is
- * replaced by simulated outcomes).
+ * Runs simulation-based calibration of `spec` (a ModelSpec, or a model builder: its `toJSON()`)
+ * on the design of `table` (its outcome column is replaced by simulated outcomes).
  *
  * @example
  * ```ts ignore
@@ -104,10 +104,11 @@ export class SbcResult {
  * ```
  */
 export async function sbc(
-  spec: ModelSpec,
+  model: ModelSpec | { toJSON(): ModelSpec },
   table: Table,
   options: SbcOptions = {},
 ): Promise<SbcResult> {
+  const spec: ModelSpec = "hetfx" in model ? model : model.toJSON();
   const sims = options.sims ?? 100;
   const seed = options.seed ?? 1;
   const L = options.thinnedDraws ?? 99;

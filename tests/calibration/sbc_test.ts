@@ -325,3 +325,22 @@ Deno.test("sbc: a fit that fails is run once more with another seed; the failure
     /simulation 3 \(seed 5\) failed to fit twice/,
   );
 });
+
+Deno.test("sbc: a model builder is taken as its ModelSpec (README: sbc(spec, table, …))", async () => {
+  // A builder gave "unsupported ModelSpec version undefined".
+  const table = design();
+  const builder = hier(table).outcome("y").controls("x").groupBy("g")
+    .priors({ Intercept: normal(0, 1), b: normal(0, 1), sd: normal(0, 0.5), sigma: normal(0, 1) });
+  const options: SbcOptions = {
+    sims: 2,
+    seed: 5,
+    thinnedDraws: 9,
+    fit: { chains: 1, warmup: 50, draws: 50, method: "collapsed" },
+  };
+  const fromBuilder = await sbc(builder, table, options);
+  const fromSpec = await sbc(builder.toJSON(), table, options);
+  assert.deepEqual(
+    fromBuilder.parameters.map((p) => p.ranks),
+    fromSpec.parameters.map((p) => p.ranks),
+  );
+});
