@@ -198,10 +198,20 @@ export class FitPlots {
     return new Chart(rhatEssSpec(this.fit.summary().filter((p) => p.name !== "lp__")));
   }
 
-  /** Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference. */
-  effectsBy(options: EffectsOptions, plot: EffectsByModifierOptions = {}): Chart {
-    checkOptions(plot, EFFECTS_BY_NAMES, CONTEXT);
-    const list = effects(this.fit, options);
+  /**
+   * Average treatment effects by modifier (`fit.effects(options)`) with the ATE as reference: one
+   * panel per contrast for a factor treatment (or only `{ contrast }`'s).
+   */
+  effectsBy(
+    options: EffectsOptions,
+    plotOptions: EffectsByModifierOptions & { contrast?: string } = {},
+  ): Chart {
+    checkOptions(plotOptions, [...EFFECTS_BY_NAMES, "contrast"], CONTEXT);
+    const { contrast, ...plot } = plotOptions;
+    const picked = contrast === undefined ? undefined : this.contrasts(contrast)[0];
+    const list = effects(this.fit, options).filter((e) =>
+      picked === undefined || e.contrast === picked
+    );
     // One panel per contrast of a factor treatment.
     const names = [...new Set(list.map((e) => e.contrast ?? ""))];
     return new Chart(

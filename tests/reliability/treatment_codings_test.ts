@@ -323,3 +323,16 @@ Deno.test("treatments: effectsBy plots a panel per contrast of a factor treatmen
   ]);
   assert.ok(panels.every((p) => p.data.values.length === GROUPS));
 });
+
+Deno.test("treatments: effectsBy draws only { contrast }'s panel, as effects and effectDistribution", async () => {
+  // docs/treatments.md: the figures draw one panel per contrast, "or only { contrast }'s";
+  // effectsBy refused the option (unknown option "contrast").
+  const fit = await threeArmFit();
+  const one = fit.plot.effectsBy({ by: ["g"] }, { contrast: "drugB - placebo" }).toVegaLite();
+  assert.equal(one.vconcat, undefined);
+  assert.equal((one.data as { values: unknown[] }).values.length, GROUPS);
+  await assertHetfx(
+    () => fit.plot.effectsBy({ by: ["g"] }, { contrast: "drugC - placebo" }),
+    /drugA - placebo/,
+  );
+});
