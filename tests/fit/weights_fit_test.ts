@@ -90,3 +90,36 @@ fitTest(
     assert.ok(w.includes(0) && ll[w.indexOf(0)].every((v) => v === 0));
   },
 );
+
+fitTest(
+  "weights: collapsed and NUTS fits of non-integer weights give the same posterior (gaussian)",
+  async () => {
+    // Weights 0.25–2.05 (0.25 where the integer weight was 0): the likelihood's Σw·(…) and
+    // Σw·log σ terms are read from the weighted cells by the collapsed target and row by row by
+    // NUTS, so a weight handled differently on one path shows in sigma, b or the group effects.
+    const { weighted, w } = tables();
+    const table = withColumn(weighted, "w", {
+      kind: "number",
+      values: w.map((k) => 0.25 + 0.6 * k),
+    });
+    const builder = formula("y | weights(w) ~ x + (1 | g)", table).priors(PRIORS);
+    const collapsed = await builder.fit({ ...OPTIONS, method: "collapsed" });
+    const nuts = await builder.fit({ ...OPTIONS, method: "nuts", seed: 6 });
+    assert.equal(collapsed.info.method, "collapsed");
+    assert.equal(nuts.info.method, "nuts");
+    const byName = new Map(nuts.summary({ varying: true }).map((p) => [p.name, p]));
+    let compared = 0;
+    for (const p of collapsed.summary({ varying: true })) {
+      if (p.name === "lp__") continue;
+      const q = byName.get(p.name)!;
+      // Means: 4.5 combined MCSEs (sd/√ESS each) as above. Sds: with ESS ≥ 400 each sd's
+      // relative Monte Carlo error is ≤ 1/√(2·400) = 3.5%, their ratio's ≤ 5%: 20% is 4 errors.
+      assert.ok(p.ess_bulk >= 400 && q.ess_bulk >= 400, `${p.name}: ESS`);
+      const mcse = Math.hypot(p.sd / Math.sqrt(p.ess_bulk), q.sd / Math.sqrt(q.ess_bulk));
+      assert.ok(Math.abs(p.mean - q.mean) < 4.5 * mcse, `${p.name}: ${p.mean} vs ${q.mean}`);
+      assert.ok(Math.abs(p.sd / q.sd - 1) < 0.2, `${p.name}: sd ${p.sd} vs ${q.sd}`);
+      compared++;
+    }
+    assert.equal(compared, 2 + 1 + 1 + 8); // b_Intercept, b_x, sd_g, sigma, r_g[0..7]
+  },
+);
