@@ -16,6 +16,12 @@ const SD_WARN_LOW = 1e-6;
 const SD_WARN_HIGH = 1e6;
 /** The sd relative to the mean below which the variation is at float64 rounding level. */
 const RELATIVE_REFUSE = 1e-10;
+/**
+ * The sd relative to the mean below which an outcome is warned of: NUTS's start no longer
+ * reaches the intercept (a 1e4 ± 0.8 outcome left every chain stuck) and the Gaussian sums
+ * Σy² − (Σy)²/n keep only ~(sd/mean)²/1e-16 of the variation.
+ */
+const RELATIVE_WARN = 1e-4;
 /** Counts above these are refused / warned of. */
 const COUNT_REFUSE = 1e8;
 const COUNT_WARN = 1e6;
@@ -176,11 +182,21 @@ function continuousScale(outcome: string, mean: number, sd: number): string[] {
         `adapt to (step sizes and priors are set on the outcome's scale); ${rescale}.`,
     );
   }
-  if (sd < SD_WARN_LOW || sd > SD_WARN_HIGH) {
-    return [
-      `Outcome "${outcome}" has sd ${formatValue(sd)}: sampling works best on outcomes of ` +
-      `moderate scale; ${rescale}.`,
-    ];
+  const warnings: string[] = [];
+  if (sd < RELATIVE_WARN * Math.abs(mean)) {
+    warnings.push(
+      `Outcome "${outcome}" varies by only ${formatValue(sd)} (sd) around ` +
+        `${formatValue(mean)}: so far from 0 for its spread, NUTS may not reach the intercept ` +
+        `(chains stuck, R-hat far above 1) and a Gaussian model's sums of squares lose ` +
+        `precision; subtract a constant (e.g. ${formatValue(mean)}) from "${outcome}" (a new ` +
+        `column).`,
+    );
   }
-  return [];
+  if (sd < SD_WARN_LOW || sd > SD_WARN_HIGH) {
+    warnings.push(
+      `Outcome "${outcome}" has sd ${formatValue(sd)}: sampling works best on outcomes of ` +
+        `moderate scale; ${rescale}.`,
+    );
+  }
+  return warnings;
 }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   continuousVariation,
+  continuousVariationFromMoments,
   countVariation,
   eventVariation,
 } from "../../lib/families/outcome_variation.ts";
@@ -41,6 +42,24 @@ Deno.test("continuousVariation: constant, sub-precision and extreme scales refus
   refused(() => continuousVariation("y", Float64Array.of(0, 1e11, -1e11)), "cannot");
   assert.equal(continuousVariation("y", Float64Array.of(0, 1e7, -1e7)).length, 1);
   assert.deepEqual(continuousVariation("y", Float64Array.of(0, 1e5, -1e5)), []);
+});
+
+Deno.test("continuousVariation: an outcome far from 0 relative to its spread is warned of", () => {
+  // y ≈ 1e4 ± 0.8 (sd 1e-4 of the mean): NUTS's start never reached the intercept there
+  // (method "nuts": R-hat 4, b_treat −186 for 0.49) and at 1e8 the collapsed fit's Gaussian
+  // sums Σy² − (Σy)²/n cancel (sigma 1.10 for 0.69), without a word on the cause.
+  const far = Float64Array.from({ length: 50 }, (_, i) => 1e4 + 0.05 * (i - 24.5));
+  const warnings = continuousVariation("y", far);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /"y" varies by only .* around 10000.*subtract a constant/);
+  const [n, sum, squares] = [
+    far.length,
+    far.reduce((a, b) => a + b),
+    far.reduce((a, b) => a + b * b, 0),
+  ];
+  assert.equal(continuousVariationFromMoments("y", n, sum, squares).length, 1);
+  // 1e3 ± 0.7 (sd 7e-4 of the mean) samples well: no warning.
+  assert.deepEqual(continuousVariation("y", far.map((v) => v - 9e3)), []);
 });
 
 Deno.test("every family refuses a constant outcome and names the column", () => {
