@@ -4,7 +4,7 @@
  * `--engine duckdb`), or an aggregate already computed (`--aggregated`).
  */
 import { HetfxError } from "../lib/errors.ts";
-import { makeTable, type Table } from "../lib/data/table.ts";
+import { keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
@@ -79,9 +79,8 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
       };
     }
   }
-  const table = makeTable(columns);
   // The record of rows left out for missing values goes with it (the fit's warnings say it).
-  return aggregate.droppedMissing ? { ...table, droppedMissing: aggregate.droppedMissing } : table;
+  return keepDroppedMissing(makeTable(columns), aggregate);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { HetfxError } from "../errors.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "../display/vega_lite_spec.ts";
 import type { SbcParameter } from "./sbc_parameter.ts";
-import { rankBinWidths } from "./uniformity.ts";
+import { expectedRankCounts } from "./uniformity.ts";
 
 /** Options of {@link sbcPlotSpec}. */
 export interface SbcPlotOptions {
@@ -67,13 +67,9 @@ export function sbcPlotSpec(
     );
     ecdf.push({ parameter: p.name, z: 1, diff: 0, lower: 0, upper: 0 });
     // Uniform ranks fill each bin in proportion to the rank values it holds.
-    const bins = p.histogram.length;
-    const widths = options.maxRank === undefined
-      ? new Array(bins).fill(1)
-      : rankBinWidths(options.maxRank, bins);
-    const total = widths.reduce((a, b) => a + b, 0);
+    const expected = expectedRankCounts(p.ranks.length, p.histogram.length, options.maxRank);
     p.histogram.forEach((count, bin) =>
-      bars.push({ parameter: p.name, bin, count, expected: (p.ranks.length * widths[bin]) / total })
+      bars.push({ parameter: p.name, bin, count, expected: expected[bin] })
     );
   }
   const facet = {

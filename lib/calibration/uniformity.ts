@@ -34,6 +34,23 @@ export function rankBinWidths(maxRank: number, bins: number): number[] {
 }
 
 /**
+ * Each bin's expected count when `total` ranks are uniform: in proportion to the rank values
+ * the bin holds ({@link rankBinWidths}), or equal without `maxRank`.
+ *
+ * @example
+ * ```ts
+ * import { expectedRankCounts } from "./uniformity.ts";
+ * console.assert(expectedRankCounts(50, 2, 4).join() === "30,20");
+ * console.assert(expectedRankCounts(50, 2).join() === "25,25");
+ * ```
+ */
+export function expectedRankCounts(total: number, bins: number, maxRank?: number): number[] {
+  const widths = maxRank === undefined ? new Array(bins).fill(1) : rankBinWidths(maxRank, bins);
+  const totalWidth = widths.reduce((a, b) => a + b, 0);
+  return widths.map((w) => (total * w) / totalWidth);
+}
+
+/**
  * Chi-square test of uniform ranks: p-value of Σ (O − E)² / E with bins − 1 degrees of freedom.
  * Given `maxRank` (the histogram's), each bin's expected count E is proportional to the number
  * of rank values 0…maxRank that {@link rankHistogram} puts in it, so that bins that do not
@@ -50,15 +67,14 @@ export function rankBinWidths(maxRank: number, bins: number): number[] {
  * ```
  */
 export function chiSquareUniformity(counts: readonly number[], maxRank?: number): number {
-  const bins = counts.length;
-  const widths = maxRank === undefined ? new Array(bins).fill(1) : rankBinWidths(maxRank, bins);
-  const totalWidth = widths.reduce((a, b) => a + b, 0);
   const n = counts.reduce((a, b) => a + b, 0);
+  if (n === 0) return NaN; // no ranks: nothing to test
+  const expected = expectedRankCounts(n, counts.length, maxRank);
   let x2 = 0;
   let used = 0;
   counts.forEach((c, b) => {
-    if (widths[b] === 0) return;
-    const e = (n * widths[b]) / totalWidth;
+    const e = expected[b];
+    if (e === 0) return;
     x2 += (c - e) ** 2 / e;
     used++;
   });

@@ -28,7 +28,8 @@ export interface Table {
   readonly columns: Readonly<Record<string, Column>>;
   /**
    * Rows that loadTable's `dropMissing` removed (and the missing values per column), so a fit
-   * can say so; kept by {@link withColumn}, absent when nothing was dropped.
+   * can say so; kept by {@link withColumn} ({@link keepDroppedMissing}), absent when nothing was
+   * dropped.
    */
   readonly droppedMissing?: DroppedMissing;
   /** What loading changed silently otherwise (e.g. spaces trimmed from CSV column names). */
@@ -142,8 +143,23 @@ export function sameColumn(a: Column, b: Column): boolean {
 /** A new table with `column` added or replaced under `name` (order kept; new names go last). */
 export function withColumn(table: Table, name: string, column: Column): Table {
   const names = table.names.includes(name) ? table.names : [...table.names, name];
-  const result = makeTable({ ...table.columns, [name]: column }, [...names]);
-  return table.droppedMissing ? { ...result, droppedMissing: table.droppedMissing } : result;
+  return keepDroppedMissing(makeTable({ ...table.columns, [name]: column }, [...names]), table);
+}
+
+/**
+ * `table` carrying `from`'s record of rows dropped for missing values (its `droppedMissing`),
+ * when `from` has one: a table made from another's columns keeps it, so that the fit says so.
+ *
+ * @example
+ * ```ts
+ * import { keepDroppedMissing, makeTable } from "./table.ts";
+ * const y = { kind: "number" as const, values: Float64Array.of(1) };
+ * const from = { ...makeTable({ y }), droppedMissing: { rows: 2, byColumn: { y: 2 } } };
+ * console.assert(keepDroppedMissing(makeTable({ y }), from).droppedMissing?.rows === 2);
+ * ```
+ */
+export function keepDroppedMissing(table: Table, from: Table): Table {
+  return from.droppedMissing ? { ...table, droppedMissing: from.droppedMissing } : table;
 }
 
 /** A new table with only the rows whose index is listed, in that order. */

@@ -8,11 +8,7 @@ import type { FitResult } from "../posterior/fit_result.ts";
 import { familyOf } from "../families/mod.ts";
 import { describeContrast } from "../spec/treatment_coding.ts";
 import { summaryTableHtml } from "./tables.ts";
-
-/** `x` with `digits` decimals, or NA where it could not be computed (too few draws). */
-function fixed(x: number, digits: number): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : "NA";
-}
+import { fixed } from "../posterior/format_summary.ts";
 
 /**
  * The HTML a notebook shows for a bare `fit` (what `fit.toHTML()` returns).

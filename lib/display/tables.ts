@@ -5,6 +5,7 @@
 import type { GroupEffect, ParameterSummary } from "../posterior/types.ts";
 import { escapeHtml, formatNumber } from "./_format.ts";
 import { ESS_THRESHOLD, RHAT_THRESHOLD } from "./diagnostic_plots.ts";
+import { rowDigits } from "../posterior/format_summary.ts";
 
 /** Options of {@link summaryTableHtml} and {@link groupEffectsTableHtml}. */
 export interface TableOptions {
@@ -59,17 +60,10 @@ type SummaryRow = Pick<
   "mean" | "sd" | "q2.5" | "q50" | "q97.5" | "rhat" | "ess_bulk"
 >;
 
-/** Columns mean, sd, q2.5, q50, q97.5 (`digits` digits), R-hat and bulk ESS (highlighted). */
 /**
- * Decimals for a row: `digits`, unless its posterior sd would print as 0 with them; then as many
- * as show the sd to two significant digits (at most 8), as the text summary does, so that
- * 0.00034 ± 0.0001 does not print as 0.000 ± 0.000.
+ * Columns mean, sd, q2.5, q50, q97.5 (`digits` decimals, more where the sd would show as 0, as
+ * the text summary does: rowDigits), R-hat and bulk ESS (highlighted).
  */
-function rowDigits(sd: number, digits: number): number {
-  if (!(sd > 0 && sd < 0.5 * 10 ** -digits)) return digits;
-  return Math.min(8, 1 - Math.floor(Math.log10(sd)));
-}
-
 function summaryColumns<T extends SummaryRow>(digits: number): Column<T>[] {
   const f = (p: T, x: number) => formatNumber(x, rowDigits(p.sd, digits));
   return [

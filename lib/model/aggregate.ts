@@ -24,7 +24,7 @@
  * result, which {@link readAggregate} refuses, unless the query left such rows out (`dropMissing`).
  */
 import { HetfxError } from "../errors.ts";
-import { type Column, makeTable, type Table } from "../data/table.ts";
+import { type Column, keepDroppedMissing, makeTable, type Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { usedColumns } from "./used_columns.ts";
@@ -367,12 +367,6 @@ export function readAggregate(
       return s;
     },
   };
-  const table = makeTable(columns);
   // Rows left out for missing values before aggregation stay on record (the fit warns of them).
-  return {
-    table: aggregate.droppedMissing
-      ? { ...table, droppedMissing: aggregate.droppedMissing }
-      : table,
-    input,
-  };
+  return { table: keepDroppedMissing(makeTable(columns), aggregate), input };
 }

@@ -7,17 +7,32 @@ import type { GroupEffect } from "./types.ts";
 import { familyOf } from "../families/mod.ts";
 import { describeContrast } from "../spec/treatment_coding.ts";
 
-function fixed(x: number, digits = 2): string {
+/**
+ * `x` with `digits` decimals, or NA where it could not be computed (too few draws).
+ *
+ * @example
+ * ```ts
+ * import { fixed } from "./format_summary.ts";
+ * console.assert(fixed(1.234) === "1.23" && fixed(NaN, 3) === "NA");
+ * ```
+ */
+export function fixed(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "NA";
 }
 
 /**
- * Decimals for a parameter's row: 2, as brms prints, unless its posterior sd would print as 0.00;
- * then as many as show the sd to two significant digits (at most 8), so that a coefficient of
- * 0.00034 ± 0.0001 does not print as 0.00 ± 0.00.
+ * Decimals for a parameter's row: `digits` (2, as brms prints), unless its posterior sd would
+ * print as 0 with them; then as many as show the sd to two significant digits (at most 8), so
+ * that a coefficient of 0.00034 ± 0.0001 does not print as 0.00 ± 0.00.
+ *
+ * @example
+ * ```ts
+ * import { rowDigits } from "./format_summary.ts";
+ * console.assert(rowDigits(0.3) === 2 && rowDigits(0.0001) === 5 && rowDigits(0.0004, 3) === 5);
+ * ```
  */
-function rowDigits(sd: number): number {
-  if (!(sd > 0 && sd < 0.005)) return 2;
+export function rowDigits(sd: number, digits = 2): number {
+  if (!(sd > 0 && sd < 0.5 * 10 ** -digits)) return digits;
   return Math.min(8, 1 - Math.floor(Math.log10(sd)));
 }
 

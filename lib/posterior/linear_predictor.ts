@@ -18,7 +18,7 @@ import {
 } from "../data/table.ts";
 import { groupKey, groupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
-import { usedColumns } from "../model/compile.ts";
+import { termColumns, usedColumns } from "../model/used_columns.ts";
 import { KeyedStream } from "../math/rng.ts";
 import type { FitResult } from "./fit_result.ts";
 import { varyingName } from "./generated.ts";
@@ -133,21 +133,13 @@ export function alignTable(
   return makeTable(out, [...columns]);
 }
 
-/** The variables of the model's terms, varying slopes and grouping factors. */
-function termVariables(spec: FitResult["spec"]): Set<string> {
-  return new Set([
-    ...[...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
-    ...spec.groupTerms.flatMap((g) => g.factors),
-  ]);
-}
-
 /**
  * Columns a prediction needs: the model's columns without the outcome and the likelihood
  * weights (trials included), unless a term also uses the weights column (y | weights(w) ~ w).
  */
 export function predictorColumns(fit: FitResult): string[] {
   const spec = fit.spec;
-  const terms = termVariables(spec);
+  const terms = termColumns(spec);
   return usedColumns(spec).filter((c) =>
     c !== spec.outcome && (c !== spec.weights || terms.has(c))
   );
@@ -198,7 +190,7 @@ export class LinearPredictor {
       spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
     );
     // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
-    const terms = termVariables(spec);
+    const terms = termColumns(spec);
     const columns = predictorColumns(fit).filter((c) => c !== spec.trials || terms.has(c));
     const table = alignTable(training, newdata, columns, context, {
       columns: groupingOnly,
