@@ -32,6 +32,7 @@ export {
   makeTable,
   type NumericColumn,
   rescale2sd,
+  type RescaleOptions,
   type Table,
   tableFromColumns,
   tableFromCsvText,

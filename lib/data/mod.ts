@@ -28,7 +28,7 @@ export {
   intervalLabels,
   quantileType7,
 } from "./bin.ts";
-export { centre, rescale2sd } from "./rescale.ts";
+export { centre, rescale2sd, type RescaleOptions } from "./rescale.ts";
 export {
   formatGroupSummary,
   type Grouping,

@@ -57,3 +57,36 @@ Deno.test("rescale2sd takes records, a column object or a DataFrame as loadTable
     /Cannot rescale: got a string; .*loadTable/,
   );
 });
+
+Deno.test("rescale2sd centres a two-valued column without dividing it, as Gelman (2008) and arm", () => {
+  // male = 0, 1, 1, 1, 1, 1, 1, 1, 1, 1: mean 0.9, sd = sqrt(0.9 · 0.1 · 10 / 9) = 0.3162, so
+  // dividing by 2 sd would give 0.3162 for a 1; Gelman (2008) and arm::rescale (binary.inputs
+  // "center") leave a binary input's difference of 1 between its values: x − 0.9.
+  const male = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, null];
+  const centred = rescale2sd({ male }, "male").columns.male as NumericColumn;
+  assert.deepEqual([...centred.values].slice(0, 2).map((v) => +v.toFixed(12)), [-0.9, 0.1]);
+  assert.ok(Number.isNaN(centred.values[10]));
+  // Coded 1/2 or −1/1 alike: centred, the difference between the two values kept.
+  const pm = rescale2sd({ x: [-1, 1, 1, 1] }, "x").columns.x as NumericColumn;
+  assert.deepEqual([...pm.values], [-1.5, 0.5, 0.5, 0.5]);
+  // { binary: "full" } divides it by two sds too (arm's binary.inputs = "full").
+  const full = rescale2sd({ male }, "male", { newName: "male_z", binary: "full" });
+  const z = (full.columns.male_z as NumericColumn).values;
+  const twoSd = 2 * Math.sqrt(0.9 * 0.1 * 10 / 9);
+  assert.ok(Math.abs(z[1] - 0.1 / twoSd) < 1e-12);
+  assert.deepEqual(full.names, ["male", "male_z"]);
+  // Three or more values: two sds whatever the option.
+  const three = rescale2sd({ x: [1, 2, 3] }, "x", { binary: "center" }).columns.x as NumericColumn;
+  assert.deepEqual([...three.values], [-0.5, 0, 0.5]);
+});
+
+Deno.test("rescale2sd refuses unknown options and binary values", () => {
+  assert.throws(
+    () => rescale2sd({ x: [0, 1] }, "x", { binarry: "full" } as never),
+    /Cannot rescale column "x": unknown option "binarry"; did you mean "binary"\?/,
+  );
+  assert.throws(
+    () => rescale2sd({ x: [0, 1] }, "x", { binary: "scale" } as never),
+    /Cannot rescale column "x": option binary must be "center" or "full"; got "scale"/,
+  );
+});
