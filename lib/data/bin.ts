@@ -8,7 +8,7 @@
  * unique"); here equal breaks are merged, so fewer bins result. {@link binBreaks} reports the
  * number asked for and the number made, so callers can say so.
  */
-import { HetfxError } from "../errors.ts";
+import { HetfxError, showValue } from "../errors.ts";
 import { type Table, withColumn } from "./table.ts";
 import { numericColumn } from "./factor.ts";
 
@@ -57,8 +57,14 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
   if (sorted.length === 0) throw new HetfxError(`${context}: every value is missing.`);
   let breaks: number[];
   let requestedBins: number;
+  if (spec === null || typeof spec !== "object") {
+    throw new HetfxError(
+      `${context}: give { quantiles: k } or { breaks: [b0, b1, …] } to say how to bin it; ` +
+        `got ${showValue(spec)}.`,
+    );
+  }
   // Exactly one of the two: with both, one would be dropped without a word.
-  const keys = Object.keys(spec ?? {});
+  const keys = Object.keys(spec);
   const unknown = keys.find((k) => k !== "quantiles" && k !== "breaks");
   if (unknown !== undefined || ("quantiles" in spec && "breaks" in spec)) {
     throw new HetfxError(
@@ -70,7 +76,7 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
     const q = spec.quantiles;
     if (!Number.isInteger(q) || q < 2) {
       throw new HetfxError(
-        `${context}: \`quantiles\` must be a whole number of bins, 2 or more; got ${q}.`,
+        `${context}: \`quantiles\` must be a whole number of bins, 2 or more; got ${showValue(q)}.`,
       );
     }
     requestedBins = q;

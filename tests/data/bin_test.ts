@@ -7,6 +7,7 @@ import {
   quantileType7,
 } from "../../lib/data/bin.ts";
 import { type FactorColumn, makeTable, type Table } from "../../lib/data/table.ts";
+import { groups } from "../../lib/data/groups.ts";
 
 function numbers(values: number[]): Table {
   return makeTable({ x: { kind: "number", values: new Float64Array(values) } });
@@ -111,4 +112,28 @@ Deno.test("intervalBounds reads back the bounds of every label intervalLabels wr
   for (const text of ["low", "[a,b]", "(3,1]", "[1,2", "1,2]"]) {
     assert.equal(intervalBounds(text), null, text);
   }
+});
+
+Deno.test("a missing or malformed bin spec is refused with what to give, not a TypeError", () => {
+  // groups(t).bin("x") with the spec left out reached `"quantiles" in undefined`.
+  for (const spec of [undefined, null, 3, "quantiles"]) {
+    assert.throws(
+      () => binBreaks([1, 2, 3], spec as never, "age"),
+      (e: Error) =>
+        e.name === "HetfxError" &&
+        /^Cannot bin column "age": give \{ quantiles: k \} or \{ breaks: \[b0, b1, …\] \}/.test(
+          e.message,
+        ),
+      String(spec),
+    );
+  }
+  assert.throws(
+    () => groups(numbers([1, 2, 3])).bin("x", undefined as never),
+    /Cannot bin column "x": give \{ quantiles: k \} or \{ breaks/,
+  );
+  // A quantile count written as text is shown as text, not as the number it looks like.
+  assert.throws(
+    () => binBreaks([1, 2, 3], { quantiles: "3" } as never, "age"),
+    /`quantiles` must be a whole number of bins, 2 or more; got "3"/,
+  );
 });
