@@ -116,7 +116,8 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
 
 /**
  * Labels for the intervals between `breaks` as R's `cut(…, include.lowest = TRUE)` writes
- * them: 3 significant digits, more only where neighbouring breaks would print the same.
+ * them: 3 significant digits, more only where neighbouring breaks would print the same (up to
+ * 17, so that distinct breaks never share a label).
  * Numbers are written without scientific notation ("25000", not R's "2.5e+04").
  *
  * @example
@@ -127,7 +128,8 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
  */
 export function intervalLabels(breaks: readonly number[], digits = 3): string[] {
   let text = breaks.map((b) => formatSignificant(b, digits));
-  for (let dig = digits; dig <= Math.max(12, digits); dig++) {
+  // R stops at 12 digits (its labels may then repeat); 17 tell any two doubles apart.
+  for (let dig = digits; dig <= Math.max(17, digits); dig++) {
     text = breaks.map((b) => formatSignificant(b, dig));
     if (text.every((t, j) => j === 0 || t !== text[j - 1])) break;
   }

@@ -137,3 +137,18 @@ Deno.test("a missing or malformed bin spec is refused with what to give, not a T
     /`quantiles` must be a whole number of bins, 2 or more; got "3"/,
   );
 });
+
+Deno.test("breaks equal to 12 significant digits still get distinct labels", () => {
+  // 1 + 2e-15 and 1 + 4e-15 (sums of decimals land this close) print as "1" to 12 digits,
+  // where R's cut stops looking: two bins were both "(1,1]", and their groups one label.
+  const labels = intervalLabels([0, 1, 1 + 2e-15, 1 + 4e-15]);
+  assert.equal(new Set(labels).size, 3, labels.join(" "));
+  assert.deepEqual(labels, [
+    "[0,1]",
+    "(1,1.000000000000002]",
+    "(1.000000000000002,1.000000000000004]",
+  ]);
+  const keys = groups({ x: [0, 1, 1 + 2e-15, 1 + 4e-15, 1 + 4e-15, 1 + 6e-15] })
+    .bin("x", { quantiles: 3 }).keys();
+  assert.equal(new Set(keys.labels).size, keys.labels.length, keys.labels.join(" "));
+});
