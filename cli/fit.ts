@@ -673,6 +673,11 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     ROUTES.set(builder, { engine: "aggregated", keyRows: table.nRows });
     return builder;
   }
+  // A --weights column the data lack: name the option, as --treatment does (formula() would
+  // report it as a column of the model).
+  if (args.weights !== undefined) {
+    getColumn(table, args.weights, `Option --weights ${args.weights}`);
+  }
   let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
     // loadTable's dropMissing records what it drops on the table, so that the fit's warnings

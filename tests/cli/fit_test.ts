@@ -384,6 +384,17 @@ Deno.test("fit compiles the model once; --dry-run compiles it once and samples n
   }
 });
 
+Deno.test("fit --weights: a column not in the data names the option", async () => {
+  // It said only 'Cannot build model: column "wieght" not found', as if the formula had it.
+  const formula = "force ~ alliance + (1 + alliance | white)";
+  const typo = await runMain(main, [...PAPER, "--formula", formula, "--weights", "alliace"]);
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.out,
+    /^Error: Option --weights alliace: column "alliace" not found; did you mean "alliance"\? \(columns: starttime, .*\)\.$/m,
+  );
+});
+
 Deno.test("fit --treatment: a column not in the data is named with the data's columns", async () => {
   const formula = "force ~ alliance + (1 + alliance | white)";
   const nope = await runMain(main, [...PAPER, "--formula", formula, "--treatment", "nope"]);
