@@ -27,7 +27,7 @@ import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula, formulaColumns, type FormulaOptions } from "../lib/spec/formula.ts";
-import { treatmentContrasts } from "../lib/spec/treatment_coding.ts";
+import { namesContrasts, treatmentContrasts } from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
 import {
@@ -595,13 +595,14 @@ function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
   const out: string[] = [];
+  // A 0/1 treatment's one contrast goes unnamed, as before.
+  const named = namesContrasts(list.map((e) => e.contrast));
   for (const contrast of new Set(list.map((e) => e.contrast))) {
     const entries = list.filter((e) => e.contrast === contrast);
     out.push(
-      // A 0/1 treatment's one contrast goes unnamed, as before.
-      `Effect of ${treatment} (${
-        contrast === undefined || contrast === "1 - 0" ? "" : `${contrast}; `
-      }${entries[0].scale} scale; mean [95% interval]):`,
+      `Effect of ${treatment} (${named && contrast !== undefined ? `${contrast}; ` : ""}${
+        entries[0].scale
+      } scale; mean [95% interval]):`,
       ...entries.map((e) => {
         const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") ||
           "all rows (ATE)";

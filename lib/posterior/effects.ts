@@ -34,7 +34,7 @@ import {
 } from "./linear_predictor.ts";
 import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
 import { categoryLabels } from "../model/ordinal_outcome.ts";
-import { treatmentContrasts } from "../spec/treatment_coding.ts";
+import { namesContrasts, treatmentContrasts } from "../spec/treatment_coding.ts";
 import { checkAggregatedAverage, trainingRows } from "./training_rows.ts";
 
 /** Options of {@link effects}. */
@@ -382,8 +382,9 @@ function responseQuantity(
  * treatment's entries have no `contrast` field, as its `group_effects` (docs/treatments.md).
  */
 export function effectsToJSON(list: readonly EffectEstimate[]): Record<string, unknown>[] {
+  const named = namesContrasts(list.map((e) => e.contrast));
   return list.map(({ draws: _, contrast, ...rest }) =>
-    contrast === undefined || contrast === "1 - 0" ? rest : { contrast, ...rest }
+    named && contrast !== undefined ? { contrast, ...rest } : rest
   );
 }
 

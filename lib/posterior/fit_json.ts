@@ -7,16 +7,19 @@
 import { categoryLabels } from "../model/ordinal_outcome.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
+import { namesContrasts } from "../spec/treatment_coding.ts";
 import type { EffectSpread, GroupEffect } from "./types.ts";
 
-/** One group effect as the JSON shows it (its draws and parts left out). */
-function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
+/**
+ * One group effect as the JSON shows it (its draws and parts left out); `named`: with its
+ * contrast (every coding but 0/1, whose entries are as they were).
+ */
+function groupEffectJSON(g: GroupEffect, named: boolean): Record<string, unknown> {
   return {
     term: g.term,
     group: g.group,
     levels: g.levels,
-    // Which contrast, for codings other than 0/1 (whose entries are as they were).
-    ...(g.contrast === undefined || g.contrast === "1 - 0" ? {} : { contrast: g.contrast }),
+    ...(named && g.contrast !== undefined ? { contrast: g.contrast } : {}),
     n: g.n,
     mean: g.mean,
     sd: g.sd,
@@ -38,7 +41,8 @@ function groupEffectJSON(g: GroupEffect): Record<string, unknown> {
  */
 export function fitToJSON(fit: FitResult): Record<string, unknown> {
   const hasEffects = fit.data.treatment !== null;
-  const spreads = hasEffects ? fit.effectSpreads().map(spreadJSON) : [];
+  const named = namesContrasts(fit.data.contrasts.map((c) => c.name));
+  const spreads = hasEffects ? fit.effectSpreads().map((s) => spreadJSON(s, named)) : [];
   const family = familyOf(fit.spec.family, fit.spec.link);
   return {
     spec: fit.spec,
@@ -52,7 +56,7 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
     diagnostics: fit.diagnostics(),
     warnings: fit.warnings(),
     parameters: fit.summary(),
-    group_effects: hasEffects ? fit.groupEffects().map(groupEffectJSON) : [],
+    group_effects: hasEffects ? fit.groupEffects().map((g) => groupEffectJSON(g, named)) : [],
     // An ordinal family's group effects are on the latent scale, not the outcome's: say so.
     ...(family.thresholds ? { group_effects_scale: family.linkScale } : {}),
     // An ordinal outcome's categories: value k (b_Intercept[k] lies between k and k + 1), label.
@@ -79,14 +83,12 @@ export function fitToJSON(fit: FitResult): Record<string, unknown> {
   };
 }
 
-function spreadJSON(spread: EffectSpread): Record<string, unknown> {
+function spreadJSON(spread: EffectSpread, named: boolean): Record<string, unknown> {
   return {
-    ...(spread.contrast === undefined || spread.contrast === "1 - 0"
-      ? {}
-      : { contrast: spread.contrast }),
+    ...(named && spread.contrast !== undefined ? { contrast: spread.contrast } : {}),
     sd_all_draws: spread.sd_all_draws,
-    min: groupEffectJSON(spread.min),
-    median: groupEffectJSON(spread.median),
-    max: groupEffectJSON(spread.max),
+    min: groupEffectJSON(spread.min, named),
+    median: groupEffectJSON(spread.median, named),
+    max: groupEffectJSON(spread.max, named),
   };
 }

@@ -158,6 +158,23 @@ export function treatmentPartChange(contrast: TreatmentContrast, level: number):
 }
 
 /**
+ * Whether results name each entry's contrast: always, except where the treatment's one contrast
+ * is 1 − 0 (a 0/1 treatment's JSON and text stay as they were, docs/treatments.md). A factor's
+ * "1 - 0" beside "2 - 0" (levels 0, 1, 2) is named like its other contrasts.
+ *
+ * @example
+ * ```ts
+ * import { namesContrasts } from "./treatment_coding.ts";
+ * console.assert(!namesContrasts(["1 - 0"]) && namesContrasts(["1 - 0", "2 - 0"]));
+ * ```
+ */
+export function namesContrasts(names: Iterable<string | undefined>): boolean {
+  const distinct = new Set(names);
+  distinct.delete(undefined);
+  return distinct.size > 1 || (distinct.size === 1 && !distinct.has("1 - 0"));
+}
+
+/**
  * How titles and summaries name the effect: "treat" for a 0/1 treatment (as before), "pm (1 vs
  * -1)", "arm (b vs control)", "dose, per unit" for the other codings.
  *

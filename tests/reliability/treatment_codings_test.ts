@@ -18,6 +18,9 @@ import { hier } from "../../lib/spec/hier.ts";
 import "../../lib/fit/mod.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { formatFitSummary } from "../../lib/posterior/format_summary.ts";
+import { effectsToJSON } from "../../lib/posterior/effects.ts";
+import { withColumn } from "../../lib/data/table.ts";
+import { formatEffects } from "../../cli/fit.ts";
 import { assertCliRefused, assertHetfx, runCli, tempCsv } from "./_helpers.ts";
 import {
   ARMS,
@@ -182,6 +185,31 @@ Deno.test("treatments: a factor treatment's ATEs, spreads, JSON, hypothesis and 
   assert.equal(d.contrast, "drugA - placebo");
   await assertHetfx(() => fit.compareGroups("g1", "g5"), /several contrasts/);
   assert.match(formatFitSummary(fit), /Effect of arm \(drugB vs placebo\) across 6 groups/);
+});
+
+Deno.test("treatments: a factor with levels 0, 1, 2 names its 1 − 0 contrast in the JSON and the text", async () => {
+  // The first contrast's entries went unnamed, as a 0/1 treatment's do, beside "2 - 0" ones.
+  const arms = threeArmTable();
+  const arm = arms.columns.arm as { kind: "factor"; codes: Int32Array; levels: string[] };
+  const table = withColumn(arms, "arm", { ...arm, levels: ["0", "1", "2"] });
+  const fit = await formula("y ~ 1 + arm + (1 + arm | g)", table).fit({
+    ...RUN,
+    warmup: 100,
+    draws: 50,
+  });
+  const json = fit.toJSON() as {
+    group_effects: { contrast?: string }[];
+    effect_spread: { contrast?: string; min: { contrast?: string } };
+  };
+  assert.deepEqual(
+    json.group_effects.map((g) => g.contrast),
+    [...Array(GROUPS).fill("1 - 0"), ...Array(GROUPS).fill("2 - 0")],
+  );
+  assert.equal(json.effect_spread.contrast, "1 - 0");
+  assert.equal(json.effect_spread.min.contrast, "1 - 0");
+  const list = fit.effects();
+  assert.deepEqual(effectsToJSON(list).map((e) => e.contrast), ["1 - 0", "2 - 0"]);
+  assert.match(formatEffects(list, "arm"), /^Effect of arm \(1 - 0; response scale/);
 });
 
 Deno.test("treatments: a factor treatment's figures get one panel per contrast", async () => {
