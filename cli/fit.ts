@@ -210,8 +210,12 @@ export interface CliArgs {
 /** Most chains the CLI runs (each is a worker or a pass of the sampler). */
 export const MAX_CHAINS = 1000;
 
-/** Options that take a value (and so may be given a negative number). */
+/**
+ * Options that may be given a negative number (`--reference -1`: a −1/+1 treatment's low side),
+ * joined to theirs before parsing.
+ */
 export const VALUED = [
+  "reference",
   "chains",
   "warmup",
   "draws",
@@ -266,7 +270,6 @@ export const FIT_OPTIONS = {
     "warmup-start",
     "out",
     "effects-by",
-    "reference",
   ),
   ...flagOptions(
     "drop-missing",

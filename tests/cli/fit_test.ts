@@ -169,6 +169,23 @@ Deno.test("fit checks --out and --effects-by before sampling, --dry-run included
   await Deno.remove(folder, { recursive: true });
 });
 
+Deno.test("fit --reference -1 names the low side of a −1/+1 treatment, as --reference=-1", async () => {
+  // It stopped at node:util's "Option '--reference' argument is ambiguous", before any check.
+  const csv = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,pm,g"];
+  for (let i = 0; i < 40; i++) rows.push(`${(i * 7) % 5},${i % 2 ? 1 : -1},${i % 4}`);
+  await Deno.writeTextFile(csv, rows.join("\n") + "\n");
+  const formula = "y ~ 1 + pm + (1 + pm | g)";
+  for (const reference of [["--reference", "-1"], ["--reference=-1"]]) {
+    const r = await runMain(main, [csv, "--formula", formula, ...reference, "--dry-run"]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Treatment: pm; effects: 1 - -1/);
+  }
+  const high = await runMain(main, [csv, "--formula", formula, "--reference", "1", "--dry-run"]);
+  assert.match(high.out, /Treatment: pm; effects: -1 - 1/);
+  await Deno.remove(csv);
+});
+
 Deno.test("fit words library advice as flags: missing values point to --drop-missing", async () => {
   const csv = await Deno.makeTempFile({ suffix: ".csv" });
   const rows = ["y,treat,g"];
