@@ -18,6 +18,7 @@ import { type PairPlotOptions, pairPlotSpec } from "./pair_plot.ts";
 import { type PpCheckPlotOptions, ppCheckSpec } from "./pp_check_plot.ts";
 import { HetfxError } from "../errors.ts";
 import { contrastPanels } from "./contrast_panels.ts";
+import { namesContrasts } from "../spec/treatment_coding.ts";
 import { pickContrast } from "../posterior/fit_summaries.ts";
 import type { FitResult } from "../posterior/fit_result.ts";
 import { effects, type EffectsOptions } from "../posterior/effects.ts";
@@ -115,7 +116,7 @@ export class FitPlots {
               spread: this.fit.effectSpread({ contrast: c }),
             },
             {
-              ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
+              ...this.panelTitle(c, names.length > 1, rest.title),
               xTitle: this.groupEffectTitle(),
             },
           ),
@@ -150,6 +151,22 @@ export class FitPlots {
   }
 
   /**
+   * The title of contrast `contrast`'s panel: its contrast named in a figure of several; alone,
+   * `title` when given, else the contrast named too unless the treatment is 0/1 (a "-1 - 1" or
+   * "control - treated" effect must say so), else none (the figure's default).
+   */
+  private panelTitle(
+    contrast: string,
+    several: boolean,
+    title: string | undefined,
+  ): { title?: string } {
+    if (several) return { title: this.effectTitle(contrast) };
+    if (title !== undefined) return { title };
+    const named = namesContrasts(this.fit.data.contrasts.map((c) => c.name));
+    return named ? { title: this.effectTitle(contrast) } : {};
+  }
+
+  /**
    * Figure 3: every group's effect, modifiers in any role: `{ col, row, x, color }`; one panel
    * per contrast for a factor treatment (or only `{ contrast }`'s).
    */
@@ -174,7 +191,7 @@ export class FitPlots {
           all.filter((e) => e.contrast === c),
           roles,
           {
-            ...(names.length > 1 ? { title: this.effectTitle(c) } : rest),
+            ...this.panelTitle(c, names.length > 1, rest.title),
             ...this.effectScale(),
             levels: factorLevels(this.fit.table),
           },
@@ -224,7 +241,7 @@ export class FitPlots {
             {
               levels: factorLevels(options.newdata ?? this.fit.table),
               ...plot,
-              ...(names.length > 1 ? { title: this.effectTitle(c) } : {}),
+              ...this.panelTitle(c, names.length > 1, plot.title),
             },
           ),
       ),

@@ -364,3 +364,31 @@ Deno.test("treatments: effectsBy draws only { contrast }'s panel, as effects and
     /drugA - placebo/,
   );
 });
+
+Deno.test("treatments: a figure of one contrast names it unless the treatment is 0/1", async () => {
+  // A −1/+1 treatment's figures (or a factor's { contrast }) were titled "Treatment effect by
+  // group", "Distribution of group treatment effects", … : nothing said "1 - -1" or which arm.
+  const title = (spec: Record<string, unknown>) => {
+    const t = spec.title as string | { text: string };
+    return typeof t === "string" ? t : t.text;
+  };
+  const pm = await plusMinusFit();
+  assert.equal(title(pm.plot.effects({ x: "g" }).toVegaLite()), "Effect of pm: 1 - -1");
+  assert.equal(title(pm.plot.effectDistribution().toVegaLite()), "Effect of pm: 1 - -1");
+  assert.equal(title(pm.plot.effectsBy({ by: ["g"] }).toVegaLite()), "Effect of pm: 1 - -1");
+  assert.equal(title(pm.plot.effects({ x: "g" }, { title: "Mine" }).toVegaLite()), "Mine");
+  const arms = await threeArmFit();
+  const one = { contrast: "drugB - placebo" };
+  assert.equal(
+    title(arms.plot.effects({ x: "g" }, one).toVegaLite()),
+    "Effect of arm: drugB - placebo",
+  );
+  assert.equal(
+    title(arms.plot.effectDistribution(one).toVegaLite()),
+    "Effect of arm: drugB - placebo",
+  );
+  assert.equal(
+    title(arms.plot.effectsBy({ by: ["g"] }, one).toVegaLite()),
+    "Effect of arm: drugB - placebo",
+  );
+});
