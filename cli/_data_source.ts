@@ -9,12 +9,12 @@ import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
 import {
+  buildOnSample,
   closeDuckDB,
   connectDuckDB,
   DUCKDB_CSV_BYTES,
   duckdbAggregate,
   duckdbCsvSource,
-  duckdbSample,
   duckdbSource,
   type ScanProgress,
 } from "../lib/engine/duckdb_engine.ts";
@@ -127,8 +127,7 @@ export async function duckdbBuilder(
     const factors = options.factors ?? [];
     // A CSV is checked as loadTable checks it, once (one pass over the file).
     const source = await duckdbCsvSource(con, data, columns, { factors });
-    const sample = await duckdbSample(con, source, columns, { factors });
-    const spec = build(sample).toJSON();
+    const spec = await buildOnSample(con, source, columns, (t) => build(t).toJSON(), { factors });
     const agg = await duckdbAggregate(con, spec, source, {
       dropMissing: options.dropMissing,
       factors,

@@ -13,9 +13,9 @@ import { reportUserError } from "./_errors.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
-import { makeTable } from "../lib/data/table.ts";
+import { makeTable, type Table } from "../lib/data/table.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
-import { DEFAULT_FAMILY, type Family } from "../lib/spec/model_spec.ts";
+import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
 import {
   SQL_DIALECTS,
@@ -24,11 +24,11 @@ import {
 } from "../lib/model/sufficient_statistics_sql.ts";
 import { usedColumns } from "../lib/model/used_columns.ts";
 import {
+  buildOnSample,
   closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
   duckdbCsvSource,
-  duckdbSample,
   duckdbSource,
 } from "../lib/engine/duckdb_engine.ts";
 
@@ -156,7 +156,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!isFile && !duckdbReads) checkTableName(data, "The table", dialect);
     if (v.table !== undefined) checkTableName(v.table, "Option --table", dialect);
     const declared = columnList("factor", v.factor) ?? [];
-    let table;
+    let table: Table;
+    let spec: ModelSpec;
     let source = v.table ?? (duckdbReads ? duckdbSource(data) : data);
     let runSource = duckdbSource(data);
     if (isFile) {
@@ -164,7 +165,13 @@ export async function main(argv: string[]): Promise<number> {
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
       const columns = formulaColumns(v.formula);
       const checked = await duckdbCsvSource(con, data, columns, { factors: declared });
-      table = await duckdbSample(con, checked, columns, { factors: declared });
+      ({ table, spec } = await buildOnSample(
+        con,
+        checked,
+        columns,
+        (t) => ({ table: t, spec: formula(v.formula!, t, { family }).toJSON() }),
+        { factors: declared },
+      ));
       runSource = checked;
       if (v.table === undefined) source = checked;
     } else {
@@ -177,8 +184,8 @@ export async function main(argv: string[]): Promise<number> {
             : { kind: "number" as const, values: new Float64Array([0, 1]) },
         ]),
       ));
+      spec = formula(v.formula, table, { family }).toJSON();
     }
-    const spec = formula(v.formula, table, { family }).toJSON();
     const factors = [
       ...new Set([
         ...declared,

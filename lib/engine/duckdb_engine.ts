@@ -284,11 +284,18 @@ export interface DuckDBSampleOptions {
   rows?: number;
   /** Columns declared as factors (loadTable's `factors`, --factor). */
   factors?: readonly string[];
+  /**
+   * Add, from one scan, a row for every level of each factor column and the rows with each
+   * numeric column's smallest and largest value (default false).
+   */
+  spread?: boolean;
 }
 
 /**
  * The first rows of the model's columns as a Table: enough for `formula()` to check the
- * columns and their kinds before the aggregation runs.
+ * columns and their kinds before the aggregation runs. With `spread`, rows that show every
+ * level and each numeric column's range too (a file sorted by group has one group in its first
+ * rows).
  *
  * @example
  * ```ts ignore
@@ -305,10 +312,72 @@ export async function duckdbSample(
   const types = await describe(con, source);
   checkColumnsPresent(columns, [...types.keys()]);
   const list = columns.map(sqlIdentifier).join(", ");
-  return readerTable(
-    await run(con, `SELECT ${list} FROM ${source} LIMIT ${options.rows ?? 100}`),
-    options.factors,
-  );
+  let sql = `SELECT ${list} FROM ${source} LIMIT ${options.rows ?? 100}`;
+  if (options.spread) {
+    const declared = new Set(options.factors ?? []);
+    const isFactor = (v: string) => declared.has(v) || !NUMERIC.test(types.get(v) ?? "");
+    sql = `(${sql}) UNION ALL ${spreadSQL(source, columns, isFactor)}`;
+  }
+  return readerTable(await run(con, sql), options.factors);
+}
+
+/**
+ * Rows of `source` (one scan) with every level of each factor column and each numeric
+ * column's smallest and largest value: one row per level (any of its rows) and the rows where
+ * each numeric column is least and greatest.
+ */
+function spreadSQL(
+  source: string,
+  columns: readonly string[],
+  isFactor: (v: string) => boolean,
+): string {
+  const q = sqlIdentifier;
+  const rows = `(SELECT {${
+    columns.map((c, i) => `'c${i}': ${q(c)}`).join(", ")
+  }} AS hetfx_r, * FROM ${source})`;
+  const factors = columns.filter(isFactor);
+  const numbers = columns.filter((c) => !isFactor(c));
+  const parts = [
+    ...(factors.length === 0 ? [] : [
+      `SELECT ANY_VALUE(hetfx_r) AS s FROM ${rows} GROUP BY GROUPING SETS (${
+        factors.map((f) => `(${q(f)})`).join(", ")
+      })`,
+    ]),
+    ...(numbers.length === 0 ? [] : [
+      `SELECT UNNEST([${
+        numbers.map((v) => `ARG_MIN(hetfx_r, ${q(v)}), ARG_MAX(hetfx_r, ${q(v)})`).join(", ")
+      }]) AS s FROM ${rows}`,
+    ]),
+  ];
+  return `SELECT ${columns.map((c, i) => `s.c${i} AS ${q(c)}`).join(", ")} FROM (${
+    parts.join(" UNION ALL ")
+  }) WHERE s IS NOT NULL`;
+}
+
+/**
+ * `build` (a model from a table, `formula()` say) applied to a sample of the source's
+ * `columns` (duckdbSample): the first rows, or, where build refuses them with a HetfxError,
+ * those and rows with every level and range (`spread`), so that a file sorted by group or
+ * treatment gives the model the whole data give. Build's refusal of that sample is thrown.
+ *
+ * @example
+ * ```ts ignore
+ * const builder = await buildOnSample(con, source, ["y", "treat", "g"], (t) => formula(f, t));
+ * ```
+ */
+export async function buildOnSample<T>(
+  con: Connection,
+  source: string,
+  columns: readonly string[],
+  build: (sample: Table) => T,
+  options: DuckDBSampleOptions = {},
+): Promise<T> {
+  try {
+    return build(await duckdbSample(con, source, columns, options));
+  } catch (error) {
+    if (!(error instanceof HetfxError)) throw error;
+    return build(await duckdbSample(con, source, columns, { ...options, spread: true }));
+  }
 }
 
 /** What the DuckDB engine returns: the aggregate and what it took. */

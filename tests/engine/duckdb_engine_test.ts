@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  buildOnSample,
   closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
@@ -31,6 +32,7 @@ import { getColumn, labelAt, type Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { loadTable } from "../../lib/data/load_table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
+import { formula } from "../../lib/spec/formula.ts";
 import { crossedSpec, seeded, simulatedTable, treatSlopeSpec } from "../model/_fixtures.ts";
 
 /** The table as CSV text. */
@@ -513,6 +515,49 @@ Deno.test("duckdb engine: numbers with decimal commas are refused as in memory",
   const { memory, duckdb } = await assertSameInBothEngines("commas.csv", lines.join("\n") + "\n");
   assert.ok(memory instanceof HetfxError && duckdb instanceof HetfxError);
   assert.match(duckdb.message, /column "y" holds numbers written with a decimal comma/);
+});
+
+Deno.test("buildOnSample: a file sorted by group or treatment gives the model the whole file gives", async () => {
+  // 300 rows sorted by arm then g: the first 100 rows have one arm ("high") and one group ("a").
+  const lines = ["y,arm,g,t"];
+  for (const arm of ["high", "low", "placebo"]) {
+    for (const g of ["a", "b"]) {
+      for (let i = 0; i < 50; i++) lines.push(`${(i % 7) / 3},${arm},${g},${i % 2 ? 1 : -1}`);
+    }
+  }
+  const csv = `${dir}/sorted.csv`;
+  await Deno.writeTextFile(csv, lines.join("\n") + "\n");
+  const memory = await loadTable(csv);
+  const columns = ["y", "arm", "g", "t"];
+  const source = await duckdbCsvSource(con, csv, columns);
+  for (
+    const [text, options] of [
+      ["y ~ 1 + arm + (1 + arm | g)", { reference: "placebo" }],
+      ["y ~ 1 + t + (1 + t | g)", { reference: "1" }],
+      ["y ~ 1 + (1 | g) + (1 | arm)", {}],
+    ] as const
+  ) {
+    const spec = await buildOnSample(
+      con,
+      source,
+      columns,
+      (t) => formula(text, t, options).toJSON(),
+    );
+    assert.deepEqual(spec, formula(text, memory, options).toJSON(), text);
+  }
+  // A grouping factor with one level in the whole file is still refused, with its message.
+  const one = `${dir}/one_group.csv`;
+  await Deno.writeTextFile(one, "y,g\n1,a\n2,a\n3,a\n");
+  await assert.rejects(
+    () =>
+      buildOnSample(
+        con,
+        duckdbSource(one),
+        ["y", "g"],
+        (t) => formula("y ~ 1 + (1 | g)", t).toJSON(),
+      ),
+    (e) => e instanceof HetfxError && /"g" \(in "g"\) has a single observed level/.test(e.message),
+  );
 });
 
 Deno.test("duckdb engine: a read_csv of another file, written by hand, is DuckDB's own reading", async () => {
