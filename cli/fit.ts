@@ -558,7 +558,19 @@ export function checkEffectsBy(
         'slope that varies by group, e.g. "y ~ 1 + treat + (1 + treat | g)".',
     );
   }
-  for (const column of by) getColumn(table, column, "Cannot compute --effects-by");
+  for (const column of by) {
+    // An aggregate has the model's columns only: a data column the model does not use is not
+    // there, though the rows have it.
+    if (aggregated && !Object.hasOwn(table.columns, column)) {
+      throw new HetfxError(
+        `Option --effects-by ${column}: aggregated data (--aggregated, or rows aggregated by ` +
+          `DuckDB) keep only the model's columns (${usedColumns(spec).join(", ")}), and ` +
+          `"${column}" is not one of them; give one of the model's factors, or fit the rows ` +
+          "themselves (their CSV, with --engine memory).",
+      );
+    }
+    getColumn(table, column, "Cannot compute --effects-by");
+  }
   if (aggregated) {
     const { input } = readAggregate(spec, table);
     try {

@@ -488,6 +488,30 @@ Deno.test("fit --aggregated --effects-by a summed column is refused before sampl
   }
 });
 
+Deno.test("fit --engine duckdb --effects-by a column the model does not use says why, before sampling", async () => {
+  // h is in the file but not in the model: the aggregate DuckDB computes has no h. It was
+  // refused as 'column "h" not found; did you mean "g"?', though the file has it.
+  const csv = await Deno.makeTempFile({ suffix: ".csv" });
+  const rows = ["y,treat,g,h"];
+  for (let i = 0; i < 24; i++) rows.push(`${(i * 7) % 5},${i % 2},${"abc"[i % 3]},${i % 4}`);
+  await Deno.writeTextFile(csv, rows.join("\n") + "\n");
+  try {
+    const formula = ["--formula", "y ~ 1 + treat + (1 + treat | g)"];
+    const duckdb = await runFit(csv, "--engine", "duckdb", ...formula, "--effects-by", "h");
+    assert.equal(duckdb.code, 2, duckdb.stdout);
+    assert.match(
+      duckdb.stderr,
+      /Option --effects-by h: aggregated data .* keep only the model's columns \(y, treat, g\), and "h" is not one of them; .* --engine memory/,
+    );
+    assert.doesNotMatch(duckdb.stdout, /Sampler:|parameter/);
+    // In memory the rows have h: a dry run accepts it.
+    const memory = await runFit(csv, ...formula, "--effects-by", "h", "--dry-run");
+    assert.equal(memory.code, 0, memory.stderr);
+  } finally {
+    await Deno.remove(csv);
+  }
+});
+
 Deno.test("fit --drop-missing drops the levels no row has left, as brms does", async () => {
   // Level "c" of arm is on the one row whose y is missing: after --drop-missing no row has it.
   // It was kept, and the model refused with "leave it out of --levels" (no --levels was given).
