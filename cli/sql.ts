@@ -51,10 +51,10 @@ export const USAGE =
   --force            with --out: overwrite any other existing file (never the data file)
   --help             this text`;
 
-/** CSV text of a table of numbers and labels (quoted when they hold , " or a newline). */
+/** CSV text of a table of numbers and labels (quoted when they hold , " or a line break). */
 function toCsv(columns: Record<string, string[]>): string {
   const names = Object.keys(columns);
-  const cell = (v: string) => /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  const cell = (v: string) => /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
   const n = names.length ? columns[names[0]].length : 0;
   const lines = [names.map(cell).join(",")];
   for (let i = 0; i < n; i++) lines.push(names.map((c) => cell(columns[c][i])).join(","));

@@ -244,6 +244,23 @@ Deno.test("a ±1 treatment's contrast and --reference are the rows' on every rou
   assert.match(dry.stdout, /^Treatment: t; effects: -1 - 1$/m);
 });
 
+Deno.test("sql --run writes labels with a carriage return, comma, quote or line break so that fit --aggregated reads them back", async () => {
+  // A label with a lone carriage return was written unquoted: the loader read it as a line
+  // break and refused the aggregate ("line 2 has 1 fields, the header has 12").
+  const labels = ['"cr\rin"', '"x, y"', '"say ""hi"""', '"two\nlines"'];
+  const lines = ["y,t,g"];
+  for (let i = 0; i < 32; i++) lines.push(`${(i * 7) % 5},${i % 2},${labels[i % 4]}`);
+  const rows = `${dir}/labels.csv`;
+  await Deno.writeTextFile(rows, lines.join("\n") + "\n");
+  const agg = `${dir}/labels_agg.csv`;
+  const model = ["--formula", "y ~ 1 + t + (1 + t | g)"];
+  const ran = await runSql(rows, ...model, "--run", "--out", agg);
+  assert.equal(ran.code, 0, ran.out);
+  const read = await runFitCli([agg, "--aggregated", ...model, "--effects-by", "g", "--dry-run"]);
+  assert.equal(read.code, 0, read.stderr);
+  assert.match(read.stdout, /4 aggregate rows/);
+});
+
 Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
   const data = await incompleteCsv();
   const kept = await runSql(data, "--formula", GAUSSIAN);
