@@ -16,6 +16,7 @@ import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
 import { familyOf } from "../families/mod.ts";
+import { badWeightError } from "../model/likelihood_weights.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
 import {
   checkColumnsPresent,
@@ -462,6 +463,12 @@ export async function duckdbAggregate(
   const unsuitedCount = unsuited === null
     ? ""
     : `, COUNT(*) FILTER (WHERE ${complete} AND ${unsuited}) AS unsuited`;
+  // Rows whose weight is negative (or NaN, Parquet's): the summed weights can still look fine.
+  const w = spec.weights === undefined ? null : `CAST(${q(spec.weights)} AS DOUBLE)`;
+  const badWeight = w === null ? null : `(${w} < 0 OR NOT isfinite(${w}))`;
+  const badWeightCount = badWeight === null
+    ? ""
+    : `, COUNT(*) FILTER (WHERE ${complete} AND ${badWeight}) AS bad_weights`;
   // A summed treatment's range over the complete rows, found in this pass too, so that the
   // aggregation reads the rows once (its range as constants, not a second scan).
   const treatment = layout.treatmentRange === null
@@ -478,7 +485,7 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${
         used.map((v) => `${q(v)} IS NULL`).join(" OR ")
-      }) AS dropped${range}${treatmentRange}${unsuitedCount} FROM ${source}`,
+      }) AS dropped${range}${treatmentRange}${unsuitedCount}${badWeightCount} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
@@ -495,6 +502,12 @@ export async function duckdbAggregate(
   }
   if (unsuited !== null && value("unsuited") > 0) {
     throw await unsuitedOutcomeError(con, spec, source, `${complete} AND ${unsuited}`);
+  }
+  if (badWeight !== null && value("bad_weights") > 0) {
+    const [weight, row] = await firstRow(con, spec, source, `${complete} AND ${badWeight}`, [
+      spec.weights!,
+    ]);
+    throw badWeightError(spec.weights!, row, weight);
   }
   const factors = used.filter(isFactor);
   // The median and MAD in bounded memory (DuckDB's MEDIAN in the query would hold every row);
@@ -575,15 +588,10 @@ async function unsuitedOutcomeError(
   source: string,
   where: string,
 ): Promise<HetfxError> {
-  const columns = [spec.outcome, ...(spec.trials === undefined ? [] : [spec.trials])]
-    .map((v) => `CAST(${sqlIdentifier(v)} AS DOUBLE)`);
-  const used = usedColumns(spec).map(sqlIdentifier).join(", ");
-  const [y, trials, row] = (await run(
-    con,
-    `SELECT ${columns.join(", ")}${columns.length === 1 ? ", NULL" : ""}, hetfx_row FROM ` +
-      `(SELECT ${used}, ROW_NUMBER() OVER () AS hetfx_row FROM ${source}) ` +
-      `WHERE ${where} ORDER BY hetfx_row LIMIT 1`,
-  )).getColumns().map((c) => c[0] === null ? NaN : Number(c[0]));
+  const columns = [spec.outcome, ...(spec.trials === undefined ? [] : [spec.trials])];
+  const values = await firstRow(con, spec, source, where, columns);
+  const [y, row] = [values[0], values[values.length - 1]];
+  const trials = columns.length === 1 ? NaN : values[1];
   const problem = familyOf(spec.family, spec.link).checkOutcome(y, trials, {
     family: spec.family,
     outcome: spec.outcome,
@@ -593,4 +601,24 @@ async function unsuitedOutcomeError(
   return new HetfxError(
     `Cannot build model: ${problem ?? `outcome "${spec.outcome}" row ${row} has ${y}.`}`,
   );
+}
+
+/**
+ * The first row (in the order DuckDB reads them) where `where` holds: the numeric `columns`'
+ * values (NaN for NULL), then its 1-based row number.
+ */
+async function firstRow(
+  con: Connection,
+  spec: ModelSpec,
+  source: string,
+  where: string,
+  columns: readonly string[],
+): Promise<number[]> {
+  const used = usedColumns(spec).map(sqlIdentifier).join(", ");
+  const values = columns.map((v) => `CAST(${sqlIdentifier(v)} AS DOUBLE)`).join(", ");
+  return (await run(
+    con,
+    `SELECT ${values}, hetfx_row FROM (SELECT ${used}, ROW_NUMBER() OVER () AS hetfx_row ` +
+      `FROM ${source}) WHERE ${where} ORDER BY hetfx_row LIMIT 1`,
+  )).getColumns().map((c) => c[0] === null ? NaN : Number(c[0]));
 }

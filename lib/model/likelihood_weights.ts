@@ -40,12 +40,7 @@ export function likelihoodWeights(spec: ModelSpec, table: Table, context = "Cann
           dropMissingAdvice([name]),
       );
     }
-    if (!Number.isFinite(v) || v < 0) {
-      throw new HetfxError(
-        `${context}: weights "${name}" must be finite and non-negative, but row ${i + 1} has ` +
-          `${v}; fix or drop that row (a weight of 0 leaves a row out of the likelihood).`,
-      );
-    }
+    if (!Number.isFinite(v) || v < 0) throw badWeightError(name, i + 1, v, context);
     total += v;
   }
   if (w.length > 0 && total === 0) {
@@ -55,4 +50,26 @@ export function likelihoodWeights(spec: ModelSpec, table: Table, context = "Cann
     );
   }
   return w;
+}
+
+/**
+ * The refusal of weight `value` in 1-based `row` of weights column `name`: negative or not
+ * finite (the in-memory check above; the DuckDB engine's per-row check).
+ *
+ * @example
+ * ```ts
+ * import { badWeightError } from "./likelihood_weights.ts";
+ * console.assert(badWeightError("w", 3, -1).message.includes("row 3 has -1"));
+ * ```
+ */
+export function badWeightError(
+  name: string,
+  row: number,
+  value: number,
+  context = "Cannot build model",
+): HetfxError {
+  return new HetfxError(
+    `${context}: weights "${name}" must be finite and non-negative, but row ${row} has ` +
+      `${value}; fix or drop that row (a weight of 0 leaves a row out of the likelihood).`,
+  );
 }

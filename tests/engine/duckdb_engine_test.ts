@@ -467,6 +467,36 @@ Deno.test("duckdb engine: likelihood weights aggregated by DuckDB give the row-l
   assert.ok(!(memory instanceof Error) && !(duckdb instanceof Error));
 });
 
+Deno.test("duckdb engine: a negative or NaN weight is refused as in memory, even where its key's summed weights look fine", async () => {
+  // Data lines 3 and 7 share a key (treat 1, g "d"): weights -1 and 3 sum to 2. DuckDB
+  // aggregated them and fitted the row with weight -1; the rows' compile refuses it.
+  const lines = ["y,treat,g,w"];
+  for (let i = 1; i <= 24; i++) {
+    const w = i === 3 ? -1 : i === 7 ? 3 : 1;
+    lines.push(`${((i * 7) % 11) / 4 - 1},${i % 2},${"abcd"[i % 4]},${w}`);
+  }
+  const csv = `${dir}/negative_weight.csv`;
+  await Deno.writeTextFile(csv, lines.join("\n") + "\n");
+  const weighted: ModelSpec = { ...treatSpec, weights: "w" };
+  const rows = await loadTable(csv);
+  assert.throws(() => compileModel(weighted, rows), /weights "w" .* but row 3 has -1/);
+  const refusal = (e: unknown) =>
+    e instanceof HetfxError &&
+    e.message === 'Cannot build model: weights "w" must be finite and non-negative, but row ' +
+        "3 has -1; fix or drop that row (a weight of 0 leaves a row out of the likelihood).";
+  await assert.rejects(() => duckdbAggregate(con, weighted, duckdbSource(csv)), refusal);
+  // A Parquet file can hold NaN, which no CSV cell reads as: refused with its row too.
+  const parquet = `${dir}/nan_weight.parquet`;
+  await con.runAndReadAll(
+    `COPY (SELECT y, treat, g, CASE WHEN w < 0 THEN 'NaN'::DOUBLE ELSE w END AS w FROM ` +
+      `read_csv('${csv}')) TO '${parquet}' (FORMAT parquet)`,
+  );
+  await assert.rejects(
+    () => duckdbAggregate(con, weighted, duckdbSource(parquet)),
+    (e) => e instanceof HetfxError && /weights "w" .* but row 3 has NaN/.test(e.message),
+  );
+});
+
 Deno.test("duckdb engine: a summed treatment's contrast is the rows' (0/1, ±1, 1/2, continuous)", async () => {
   // A Gaussian model sums a numeric treatment; its range columns say how it is coded, so that
   // a ±1 treatment's effects are 1 − (−1) as in memory, not per unit (half of them).
