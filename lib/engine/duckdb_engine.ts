@@ -452,14 +452,19 @@ export async function duckdbAggregate(
     ? null
     : priorOutcomeSQL(layout.priorOutcome, `CAST(${q(spec.outcome)} AS DOUBLE)`);
   const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");
+  // NaN and ±Infinity, which a Parquet file or a table can hold (a CSV cell cannot), are
+  // counted per numeric column (and refused below): the ranges skip them.
+  const nonFinite = (v: string) => `NOT isfinite(CAST(${q(v)} AS DOUBLE))`;
+  const numericUsed = used.filter((v) => !isFactor(v));
+  const finite = [complete, ...numericUsed.map((v) => `NOT ${nonFinite(v)}`)].join(" AND ");
   // Rows whose outcome the family cannot take are counted in this pass (and refused below);
   // the range skips them, so that LN never sees a negative count.
   const unsuited = unsuitedOutcomeSQL(spec);
   const rangeValues = priorValues === null || unsuited === null
     ? priorValues
     : `CASE WHEN ${unsuited} THEN NULL ELSE ${priorValues} END`;
-  const range = rangeValues === null ? "" : `, MIN(${rangeValues}) FILTER (WHERE ${complete}) ` +
-    `AS lo, MAX(${rangeValues}) FILTER (WHERE ${complete}) AS hi`;
+  const range = rangeValues === null ? "" : `, MIN(${rangeValues}) FILTER (WHERE ${finite}) ` +
+    `AS lo, MAX(${rangeValues}) FILTER (WHERE ${finite}) AS hi`;
   const unsuitedCount = unsuited === null
     ? ""
     : `, COUNT(*) FILTER (WHERE ${complete} AND ${unsuited}) AS unsuited`;
@@ -469,6 +474,9 @@ export async function duckdbAggregate(
   const badWeightCount = badWeight === null
     ? ""
     : `, COUNT(*) FILTER (WHERE ${complete} AND ${badWeight}) AS bad_weights`;
+  const nonFiniteCounts = numericUsed.map((v, i) =>
+    `, COUNT(*) FILTER (WHERE ${nonFinite(v)}) AS nonfinite${i}`
+  ).join("");
   // A summed treatment's range over the complete rows, found in this pass too, so that the
   // aggregation reads the rows once (its range as constants, not a second scan).
   const treatment = layout.treatmentRange === null
@@ -476,8 +484,8 @@ export async function duckdbAggregate(
     : `CAST(${q(layout.treatmentRange)} AS DOUBLE)`;
   const treatmentRange = treatment === null
     ? ""
-    : `, MIN(${treatment}) FILTER (WHERE ${complete}) AS t_lo, ` +
-      `MAX(${treatment}) FILTER (WHERE ${complete}) AS t_hi`;
+    : `, MIN(${treatment}) FILTER (WHERE ${finite}) AS t_lo, ` +
+      `MAX(${treatment}) FILTER (WHERE ${finite}) AS t_hi`;
   const counts = readerTable(
     await run(
       con,
@@ -485,7 +493,7 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${
         used.map((v) => `${q(v)} IS NULL`).join(" OR ")
-      }) AS dropped${range}${treatmentRange}${unsuitedCount}${badWeightCount} FROM ${source}`,
+      }) AS dropped${range}${treatmentRange}${unsuitedCount}${badWeightCount}${nonFiniteCounts} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );
@@ -508,6 +516,14 @@ export async function duckdbAggregate(
       spec.weights!,
     ]);
     throw badWeightError(spec.weights!, row, weight);
+  }
+  for (const [i, v] of numericUsed.entries()) {
+    if (value(`nonfinite${i}`) === 0) continue;
+    const [x, row] = await firstRow(con, spec, source, nonFinite(v), [v]);
+    throw new HetfxError(
+      `Cannot build model: column "${v}" row ${row} is ${x}; values must be finite numbers: ` +
+        "use NULL for a missing value.",
+    );
   }
   const factors = used.filter(isFactor);
   // The median and MAD in bounded memory (DuckDB's MEDIAN in the query would hold every row);

@@ -497,6 +497,29 @@ Deno.test("duckdb engine: a negative or NaN weight is refused as in memory, even
   );
 });
 
+Deno.test("duckdb engine: NaN or Infinity in a Parquet column is refused naming the column and row", async () => {
+  // A Parquet file can hold NaN and ±Infinity (a CSV cell cannot). They were refused as
+  // 'column "hi" row 1 is NaN' (the outcome: the default priors' range, an internal column)
+  // or 't_hi' (a summed treatment's range), or passed into the aggregate's sums.
+  const csv = `${dir}/finite.csv`;
+  await Deno.writeTextFile(csv, csvText());
+  for (const [column, bad] of [["y", "NaN"], ["treat", "Infinity"], ["y", "-Infinity"]]) {
+    const parquet = `${dir}/nonfinite_${column}.parquet`;
+    await con.runAndReadAll(
+      `COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 5 THEN '${bad}'::DOUBLE ` +
+        `ELSE CAST(${column} AS DOUBLE) END AS ${column}) FROM read_csv('${csv}')) TO ` +
+        `'${parquet}' (FORMAT parquet)`,
+    );
+    await assert.rejects(
+      () => duckdbAggregate(con, treatSpec, duckdbSource(parquet)),
+      (e) =>
+        e instanceof HetfxError &&
+        e.message === `Cannot build model: column "${column}" row 5 is ${bad}; values must be ` +
+            "finite numbers: use NULL for a missing value.",
+    );
+  }
+});
+
 Deno.test("duckdb engine: a summed treatment's contrast is the rows' (0/1, ±1, 1/2, continuous)", async () => {
   // A Gaussian model sums a numeric treatment; its range columns say how it is coded, so that
   // a ±1 treatment's effects are 1 − (−1) as in memory, not per unit (half of them).
