@@ -407,8 +407,9 @@ function weightColumn(table: Table, name: string): Float64Array {
 /**
  * A grid of rows for predictions (marginaleffects `datagrid`): every combination of the values
  * given, with each other column the model uses at a typical value — the mean of a numeric
- * column, the most frequent level of a factor, and the most frequent value of a grouping
- * column (so grid rows fall in observed groups where possible).
+ * column, the most frequent value of a 0/1 column (marginaleffects' "mean_or_mode": no
+ * respondent is 0.47 male), the most frequent level of a factor, and the most frequent value of
+ * a grouping column (so grid rows fall in observed groups where possible).
  *
  * @example
  * ```ts ignore
@@ -470,7 +471,7 @@ export function datagrid(
     const reference = training.columns[name];
     if (given === undefined) {
       const column = getColumn(training, name, "Cannot build a data grid");
-      out[name] = typicalColumn(column, n, grouping.has(name), counts);
+      out[name] = typicalColumn(column, n, grouping.has(name) || isBinary(column), counts);
       // A count column (binomial trials) at its rounded mean, as marginaleffects' FUN_integer.
       if (name === fit.spec.trials && out[name].kind === "number") {
         out[name].values.forEach((v, i, a) => (a[i] = Math.round(v)));
@@ -506,6 +507,11 @@ export function datagrid(
     }
   }
   return makeTable(out, columns);
+}
+
+/** A numeric column whose values (missing aside) are all 0 or 1. */
+function isBinary(column: Column): boolean {
+  return column.kind === "number" && column.values.every((v) => v === 0 || v === 1 || isNaN(v));
 }
 
 function typicalColumn(

@@ -10,8 +10,9 @@
  * `missingGroups: "average"`, each population row is instead split over the sample's observed
  * combinations of the missing grouping columns, in proportion to their rows in the training
  * data (reported in `averagedOver`). Other columns the model needs that the population table
- * lacks are set to a typical value in the training data (mean of numeric columns, most frequent
- * level of factors), and reported in `filled`. On the link scale, and on the response scale of
+ * lacks are set to a typical value in the training data (as datagrid: the mean of a numeric
+ * column, the most frequent value of a 0/1 column or level of a factor), and reported in
+ * `filled`. On the link scale, and on the response scale of
  * an identity-link model, the effect does not depend on columns that do not interact with the
  * treatment, so filling them changes nothing; on the response scale of other links it does —
  * supply them when that matters.

@@ -139,10 +139,13 @@ Deno.test("effects: datagrid holds other columns at typical values", async () =>
   const col = (name: string) => (grid.columns[name] as { values: Float64Array }).values;
   assert.deepEqual([...col("male")], [0, 0, 1, 1]);
   assert.deepEqual([...col("white")], [0, 1, 0, 1]);
-  // regime: numeric, mean of the training column.
+  // regime: a 0/1 column, at its most frequent value (marginaleffects' "mean_or_mode"), not
+  // its mean, which no country has.
   const regime = (fit.table!.columns.regime as { values: Float64Array }).values;
-  const mean = regime.reduce((a, b) => a + b, 0) / regime.length;
-  assert.ok(col("regime").every((v) => Math.abs(v - mean) < 1e-12));
+  const ones = regime.filter((v) => v === 1).length;
+  const modeRegime = ones > regime.length - ones ? 1 : 0;
+  assert.ok(ones !== regime.length - ones);
+  assert.ok(col("regime").every((v) => v === modeRegime));
   // intl and hawk are grouping columns: their most frequent value.
   const intl = (fit.table!.columns.intl as { values: Float64Array }).values;
   const counts = new Map<number, number>();
@@ -172,6 +175,24 @@ Deno.test("datagrid: values that are not lists of numbers or levels are refused"
   refused({ x: [NaN] }, /"x" has the value NaN/);
   refused(null, /give the values as an object of lists, e\.g\. \{ male: \[0, 1\] \}, got null/);
   assert.equal(datagrid(fit, { x: [0.5, 1], g: ["1"] }).nRows, 2);
+});
+
+Deno.test("datagrid: a continuous column at its mean, a 0/1 column at its most frequent value", async () => {
+  const fit = await smallFit();
+  const x = (fit.table!.columns.x as { values: Float64Array }).values;
+  const grid = datagrid(fit, { treat: [0, 1] });
+  const at = (name: string) => (grid.columns[name] as { values: Float64Array }).values[0];
+  assert.ok(Math.abs(at("x") - x.reduce((a, b) => a + b, 0) / x.length) < 1e-12);
+  assert.ok(x.some((v) => v !== 0 && v !== 1));
+  // The same column as 0/1: no longer its mean (1/3 here) but its mode, 0.
+  const binary = withColumn(fit.table!, "x", {
+    kind: "number",
+    values: x.map((_, i) => (i % 3 === 0 ? 1 : 0)),
+  });
+  const refit = await formula("y ~ 1 + x + treat + (1 + treat | g)", binary)
+    .fit({ chains: 1, warmup: 20, draws: 10, seed: 1, progress: false });
+  const binaryGrid = datagrid(refit, { treat: [0, 1] });
+  assert.deepEqual([...(binaryGrid.columns.x as { values: Float64Array }).values], [0, 0]);
 });
 
 Deno.test("effects: errors name the column or level", async () => {
