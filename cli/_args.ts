@@ -290,7 +290,8 @@ export function optionError(error: unknown, known: readonly string[], command: s
 
 /**
  * node:util parseArgs on a command's options (tokens kept; positionals allowed unless
- * `allowPositionals` is false): an unknown or malformed option becomes {@link optionError}'s
+ * `allowPositionals` is false): a value option followed by a negative number takes it
+ * ({@link joinNegativeValues}), an unknown or malformed option becomes {@link optionError}'s
  * paragraph (did you mean one of `known`, by default the options' names), a repeated one
  * {@link refuseRepeated}'s.
  *
@@ -310,7 +311,9 @@ export function parseCommandLine<O extends ParseArgsOptionsConfig>(
 ) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals, options, tokens: true });
+    const valued = Object.keys(options).filter((name) => options[name].type === "string");
+    const args = joinNegativeValues(argv, valued);
+    parsed = parseArgs({ args, allowPositionals, options, tokens: true });
   } catch (error) {
     throw optionError(error, known, command);
   }

@@ -174,6 +174,8 @@ Deno.test("compare (the paper's model): its numbers in decimal digits, each opti
     const [argv, message] of [
       [["--chains", "0x2"], /^Error: Option --chains expects a whole number, got "0x2"/],
       [["--seed", "abc"], /Option --seed expects a whole number, got "abc"/],
+      // A negative seed is read as one (it was node:util's "argument is ambiguous").
+      [["--seed", "-1", "--chains", "0"], /^Error: Option --chains 0 must be a whole number ≥ 1/],
       [["--chains", "0"], /Option --chains 0 must be a whole number ≥ 1/],
       [["--draws", "10", "--draws", "20"], /Option --draws is given twice \("10", then "20"\)/],
     ] as const
