@@ -2,7 +2,8 @@
  * Poststratification (MRP-style): the treatment effect averaged over a population table whose
  * rows are cells (e.g. every combination of the grouping factors) with a population count or
  * share in a weight column. Each population row's effect is the contrast of predictions with
- * the treatment at 1 and 0 (as in {@link effects}); the population average weights them by the
+ * the treatment at its contrast's two values (1 and 0 for a 0/1 treatment; as in
+ * {@link effects}); the population average weights them by the
  * weight column; `by` gives averages within any columns of the population table.
  *
  * A grouping column of the model that the population table lacks is refused: the effect would
@@ -29,7 +30,7 @@ import {
 } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import type { FitResult } from "./fit_result.ts";
-import { datagrid, type EffectEstimate, effects } from "./effects.ts";
+import { datagrid, effectContrasts, type EffectEstimate, effects } from "./effects.ts";
 import { predictorColumns } from "./linear_predictor.ts";
 import { trainingRows } from "./training_rows.ts";
 
@@ -118,11 +119,15 @@ export function poststratify(
   let table = averagedOver.length > 0
     ? splitOverSampleGroups(fit, population, options.weight, averagedOver)
     : population;
-  const filled = missing.filter((c) => !grouping.has(c));
-  if (filled.length) {
+  // A contrast sets the treatment to its two values whatever the column holds: filled, but not
+  // reported; a slope is taken at the treatment's value, so the typical value is reported.
+  const slope = effectContrasts(fit).some((c) => c.kind === "slope");
+  const filled = missing.filter((c) => !grouping.has(c) && (c !== fit.spec.treatment || slope));
+  const toFill = missing.filter((c) => !grouping.has(c));
+  if (toFill.length) {
     const typical = datagrid(fit, {});
     const columns = { ...table.columns };
-    for (const name of filled) {
+    for (const name of toFill) {
       const one = typical.columns[name];
       columns[name] = one.kind === "number"
         ? { kind: "number", values: new Float64Array(table.nRows).fill(one.values[0]) }
@@ -132,7 +137,7 @@ export function poststratify(
           levels: one.levels,
         };
     }
-    table = makeTable(columns, [...table.names, ...filled]);
+    table = makeTable(columns, [...table.names, ...toFill]);
   }
   const estimates = effects(fit, {
     newdata: table,

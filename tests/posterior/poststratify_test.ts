@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { makeTable } from "../../lib/data/table.ts";
 import { poststratify } from "../../lib/posterior/poststratify.ts";
-import { smallFit } from "./_fixtures.ts";
+import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
+import { formula } from "../../lib/spec/formula.ts";
+import { smallFit, smallTable } from "./_fixtures.ts";
 
 Deno.test("poststratify: population-weighted average of the group effects", async () => {
   const fit = await smallFit();
@@ -12,7 +14,8 @@ Deno.test("poststratify: population-weighted average of the group effects", asyn
     n: { kind: "number", values: Float64Array.of(100, 300, 50, 50) },
   });
   const { estimates, filled } = poststratify(fit, population, { weight: "n", by: ["half"] });
-  assert.deepEqual(filled.sort(), ["treat", "x"]);
+  // The 0/1 treatment is set to 1 and 0 in every row: not reported as filled.
+  assert.deepEqual(filled.sort(), ["x"]);
   // Gaussian, binary treatment: the effect in group g is b_treat + r_g[g,treat] whatever x is.
   const eff = (g: number) =>
     fit.draws("b_treat").map((b, s) => b + fit.draws(`r_g[${g},treat]`)[s]);
@@ -35,4 +38,19 @@ Deno.test("poststratify: population-weighted average of the group effects", asyn
   assert.ok(close(estimates[1].draws, low));
   assert.ok(close(estimates[2].draws, high));
   assert.equal(estimates[0].weight, 500);
+});
+
+Deno.test("poststratify: a slope's treatment, taken at its typical value, is reported as filled", async () => {
+  // A dose with three values: its effect is a slope at the row's dose, so the dose the
+  // population rows get (the training mean) matters and is reported.
+  const table = smallTable();
+  const dose = table.columns.treat as { values: Float64Array };
+  dose.values.forEach((v, i, a) => (a[i] = v + (i % 3 === 0 ? 1 : 0)));
+  const fit = await formula("y ~ 1 + treat + (1 + treat | g)", table)
+    .fit({ chains: 1, warmup: 30, draws: 20, seed: 1, progress: false });
+  const population = makeTable({
+    g: { kind: "number", values: Float64Array.of(1, 2) },
+    n: { kind: "number", values: Float64Array.of(1, 3) },
+  });
+  assert.deepEqual(poststratify(fit, population, { weight: "n" }).filled, ["treat"]);
 });

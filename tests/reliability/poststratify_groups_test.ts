@@ -54,7 +54,7 @@ Deno.test("poststratify: missingGroups 'average' equals supplying the sample's g
     missingGroups: "average",
   });
   assert.deepEqual(averaged.averagedOver, ["g", "h"]);
-  assert.deepEqual(averaged.filled.sort(), ["f", "treat"]);
+  assert.deepEqual(averaged.filled.sort(), ["f"]);
   // ...is the same number as a population table listing each g with its sample count and h
   // averaged: the effect (gaussian, link = response) does not involve h, so both average the
   // group effects b_treat + r_g[j,treat] with weights GROUP_ROWS.
