@@ -221,7 +221,19 @@ function quantileOfSorted(sorted: Float64Array, k: number, q: number): number {
   return a === b ? a : (1 - h) * a + h * b;
 }
 
+/** `x` to `digits` significant digits, trailing zeros dropped, never in scientific notation. */
 function formatSignificant(x: number, digits: number): string {
   if (x === 0) return "0";
-  return String(Number(x.toPrecision(digits)));
+  return plainDecimal(Number(x.toPrecision(digits)));
+}
+
+/** A number's shortest digits written out in full: 1e-7 as "0.0000001", 1e21 with its zeros. */
+function plainDecimal(x: number): string {
+  const text = String(x);
+  if (!text.includes("e")) return text;
+  const [mantissa, exponent] = x.toExponential().split("e");
+  const sign = x < 0 ? "-" : "";
+  const digits = mantissa.replace("-", "").replace(".", "");
+  const e = Number(exponent);
+  return e < 0 ? `${sign}0.${"0".repeat(-e - 1)}${digits}` : `${sign}${digits.padEnd(e + 1, "0")}`;
 }

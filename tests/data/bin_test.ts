@@ -152,3 +152,16 @@ Deno.test("breaks equal to 12 significant digits still get distinct labels", () 
     .bin("x", { quantiles: 3 }).keys();
   assert.equal(new Set(keys.labels).size, keys.labels.length, keys.labels.join(" "));
 });
+
+Deno.test("interval labels never use scientific notation, however small or large the breaks", () => {
+  // String(1e-7) is "1e-7": the labels promised plain numbers but printed "[0,1e-7]".
+  assert.deepEqual(intervalLabels([0, 1e-7, 1]), ["[0,0.0000001]", "(0.0000001,1]"]);
+  assert.deepEqual(intervalLabels([-2.5e-8, 0]), ["[-0.000000025,0]"]);
+  assert.deepEqual(intervalLabels([1e21, 2.5e21]), [
+    "[1000000000000000000000,2500000000000000000000]",
+  ]);
+  for (const label of intervalLabels([-1e-9, 1.23456e-7, 3e22])) {
+    assert.ok(!/e/i.test(label), label);
+  }
+  assert.deepEqual(intervalBounds(intervalLabels([0, 1e-7])[0]), [0, 1e-7]);
+});
