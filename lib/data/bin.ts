@@ -13,7 +13,7 @@ import { type Table, withColumn } from "./table.ts";
 import { numericColumn } from "./factor.ts";
 
 /** How to bin: `k` quantile bins of (about) equal size, or explicit breaks. */
-export type BinSpec = { quantiles: number } | { breaks: readonly number[] };
+export type BinSpec = { quantiles: number } | { breaks: ArrayLike<number> };
 
 /** The breaks and labels a BinSpec gives for some values. */
 export interface BinBreaks {
@@ -90,14 +90,16 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
         `${context}: every value is ${sorted[0]}, so there is nothing to bin; use it as it is.`,
       );
     }
-  } else if ("breaks" in spec && Array.isArray(spec.breaks)) {
-    breaks = [...spec.breaks];
-    requestedBins = breaks.length - 1;
-    if (breaks.length < 2 || breaks.some((b) => !Number.isFinite(b))) {
+  } else if ("breaks" in spec) {
+    const given = breakList(spec.breaks, context);
+    if (given.length < 2 || given.some((b) => !Number.isFinite(b))) {
       throw new HetfxError(
-        `${context}: \`breaks\` must be two or more finite numbers; got [${breaks.join(", ")}].`,
+        `${context}: \`breaks\` must be two or more finite numbers; got ` +
+          `[${given.map(showValue).join(", ")}].`,
       );
     }
+    breaks = given as number[];
+    requestedBins = breaks.length - 1;
     for (let j = 1; j < breaks.length; j++) {
       if (!(breaks[j] > breaks[j - 1])) {
         throw new HetfxError(
@@ -112,6 +114,23 @@ export function binBreaks(values: ArrayLike<number>, spec: BinSpec, name = "x"):
     );
   }
   return { breaks, labels: intervalLabels(breaks), requestedBins };
+}
+
+/**
+ * The breaks given as any array-like (an Array, a Float64Array, …), copied; a HetfxError saying
+ * what to give for anything else.
+ */
+function breakList(breaks: unknown, context: string): unknown[] {
+  const length = typeof breaks === "object" && breaks !== null
+    ? (breaks as { length?: unknown }).length
+    : undefined;
+  if (typeof length !== "number" || !Number.isInteger(length) || length < 0) {
+    throw new HetfxError(
+      `${context}: \`breaks\` must be an array of numbers ({ breaks: [b0, b1, …] }); got ` +
+        `${showValue(breaks)}.`,
+    );
+  }
+  return Array.from(breaks as ArrayLike<unknown>);
 }
 
 /**

@@ -165,3 +165,29 @@ Deno.test("interval labels never use scientific notation, however small or large
   }
   assert.deepEqual(intervalBounds(intervalLabels([0, 1e-7])[0]), [0, 1e-7]);
 });
+
+Deno.test("breaks may be any array of numbers; anything else is named", () => {
+  // { breaks: Float64Array } was refused with "give { quantiles: k } or { breaks: … }".
+  const t = numbers([18, 40, 60]);
+  const f = binColumn(t, "x", { breaks: Float64Array.of(18, 35, 60) }).columns.x_bin;
+  assert.deepEqual(f.kind === "factor" && f.levels, ["[18,35]", "(35,60]"]);
+  assert.deepEqual(binBreaks([1, 2], { breaks: Int32Array.of(0, 5) }).breaks, [0, 5]);
+  assert.deepEqual(groups(t).bin("x", { breaks: new Float32Array([0, 50, 100]) }).keys().sizes, [
+    2,
+    1,
+  ]);
+  assert.throws(
+    () => binBreaks([1, 2], { breaks: "0,5" } as never, "age"),
+    /Cannot bin column "age": `breaks` must be an array of numbers \(\{ breaks: \[b0, b1, …\] \}\); got "0,5"\.$/,
+  );
+  assert.deepEqual(binBreaks([1, 2], { breaks: { 0: 0, 1: 5, length: 2 } }).breaks, [0, 5]);
+  assert.throws(
+    () => binBreaks([1, 2], { breaks: { from: 0, to: 5 } } as never, "age"),
+    /`breaks` must be an array of numbers .*; got \{"from":0,"to":5\}/,
+  );
+  // Text among the breaks is shown as text.
+  assert.throws(
+    () => binBreaks([1, 2], { breaks: [0, "5"] } as never, "age"),
+    /`breaks` must be two or more finite numbers; got \[0, "5"\]\./,
+  );
+});
