@@ -181,7 +181,9 @@ export function intervalBounds(label: string): [number, number] | null {
 /**
  * A table with a factor column `newName` (default `${name}_bin`) holding the interval of
  * each value of numeric column `name`; missing values stay missing. A value outside explicit
- * breaks throws a HetfxError naming it and its row.
+ * breaks throws a HetfxError naming it and its row. The column records `name` (`binned.from`)
+ * and, when ties merged quantile breaks, a note saying how many bins it has (`binned.note`),
+ * which a fit whose model reads the column shows among its warnings.
  *
  * @example
  * ```ts
@@ -199,7 +201,7 @@ export function binColumn(
   newName: string = `${name}_bin`,
 ): Table {
   const values = numericColumn(table, name, "Cannot bin");
-  const { breaks, labels } = binBreaks(values, spec, name);
+  const { breaks, labels, requestedBins } = binBreaks(values, spec, name);
   const codes = new Int32Array(values.length);
   const last = breaks.length - 1;
   for (let row = 0; row < values.length; row++) {
@@ -218,7 +220,13 @@ export function binColumn(
     while (j < last - 1 && v > breaks[j + 1]) j++;
     codes[row] = j;
   }
-  return withColumn(table, newName, { kind: "factor", codes, levels: labels });
+  const made = labels.length;
+  const note = made < requestedBins
+    ? `"${newName}": ties in "${name}" merged equal quantile breaks, so it has ${made} ` +
+      `bin${made === 1 ? "" : "s"}, not ${requestedBins}.`
+    : undefined;
+  const binned = { from: name, ...(note === undefined ? {} : { note }) };
+  return withColumn(table, newName, { kind: "factor", codes, levels: labels, binned });
 }
 
 function sortedFinite(values: ArrayLike<number>): Float64Array {

@@ -114,7 +114,7 @@ export function dropUnusedLevels(table: Table, names: readonly string[] = table.
       }
     });
     const codes = column.codes.map((code) => (code < 0 ? -1 : remap[code]));
-    result = withColumn(result, name, { kind: "factor", codes, levels });
+    result = withColumn(result, name, { ...column, codes, levels });
   }
   return result;
 }

@@ -6,8 +6,7 @@
 import { HetfxError } from "../errors.ts";
 import { checkOptions } from "../options.ts";
 import { type Column, formatValue, getColumn, labelAt, type Table } from "./table.ts";
-import { binBreaks, binColumn, type BinSpec } from "./bin.ts";
-import { numericColumn } from "./factor.ts";
+import { binColumn, type BinSpec } from "./bin.ts";
 import { type InMemoryTableSource, toTable } from "./load_table.ts";
 
 /** Every observed combination of some factors, and which rows fall in each. */
@@ -405,20 +404,9 @@ function makeGrouping(
         );
       }
       const binned = binColumn(table, col, spec);
-      const { breaks, requestedBins } = binBreaks(
-        numericColumn(table, col, "Cannot bin"),
-        spec,
-        col,
-      );
-      const made = breaks.length - 1;
-      const extra = made < requestedBins
-        ? [
-          `"${newName}": ties in "${col}" merged equal quantile breaks, so it has ${made} bin${
-            made === 1 ? "" : "s"
-          }, ` +
-          `not ${requestedBins}.`,
-        ]
-        : [];
+      const column = binned.columns[newName];
+      const note = column.kind === "factor" ? column.binned?.note : undefined;
+      const extra = note === undefined ? [] : [note];
       return makeGrouping(binned, [...factors, newName], [...notes, ...extra]);
     },
     keys(): GroupKeys {

@@ -16,6 +16,16 @@ export interface FactorColumn {
   readonly kind: "factor";
   readonly codes: Int32Array;
   readonly levels: readonly string[];
+  /** Set by binColumn (lib/data/bin.ts): what the intervals were cut from. */
+  readonly binned?: BinnedFrom;
+}
+
+/** Where a binned column came from, and what a fit reading it must say. */
+export interface BinnedFrom {
+  /** The numeric column cut into intervals ("age" for "age_bin"). */
+  readonly from: string;
+  /** Fewer bins than asked for (ties merged quantile breaks); a fit repeats it in its warnings. */
+  readonly note?: string;
 }
 
 export type Column = NumericColumn | FactorColumn;
@@ -174,7 +184,7 @@ export function takeRows(table: Table, rows: ArrayLike<number>): Table {
     } else {
       const codes = new Int32Array(rows.length);
       for (let i = 0; i < rows.length; i++) codes[i] = column.codes[rows[i]];
-      columns[name] = { kind: "factor", codes, levels: column.levels };
+      columns[name] = { ...column, codes };
     }
   }
   return makeTable(columns, table.names as string[]);

@@ -27,6 +27,7 @@ import { likelihoodWeights } from "./likelihood_weights.ts";
 import { compiledThresholds, declaredOutcomeOf } from "./ordinal_outcome.ts";
 import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
 import {
+  binNoteWarnings,
   checkPopulationDesign,
   checkTreatmentVaries,
   dataWarnings,
@@ -381,6 +382,7 @@ function designWarnings(
     }
     : undefined;
   return [
+    ...binNoteWarnings(table, usedColumns(spec)),
     ...spacedLevelWarnings(table, usedColumns(spec)),
     ...dataWarnings(
       table,

@@ -201,6 +201,27 @@ function listGroups(labels: string[]): string {
 }
 
 /**
+ * The notes binColumn left on the model's binned columns: ties in the binned column merged
+ * equal quantile breaks, so a column has fewer bins than were asked for.
+ *
+ * @example
+ * ```ts
+ * import { binNoteWarnings } from "./data_checks.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const note = '"a_bin": ties in "a" merged equal quantile breaks, so it has 2 bins, not 3.';
+ * const t = makeTable({ a_bin: { kind: "factor", codes: new Int32Array([0, 1]),
+ *   levels: ["[1,2]", "(2,5]"], binned: { from: "a", note } } });
+ * console.assert(binNoteWarnings(t, ["a_bin"])[0] === note);
+ * ```
+ */
+export function binNoteWarnings(table: Table, columns: readonly string[]): string[] {
+  return columns.flatMap((name) => {
+    const column = table.columns[name];
+    return column?.kind === "factor" && column.binned?.note ? [column.binned.note] : [];
+  });
+}
+
+/**
  * Warnings about text columns whose levels differ only in spaces before or after the text
  * ("east" and "east "): they are different levels, as in R's read.csv, so different groups,
  * which a printed table shows as one label twice. A survey export's trailing space is the usual

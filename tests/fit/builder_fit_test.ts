@@ -12,6 +12,9 @@ import { startFitWorkers } from "../../lib/fit/sample.ts";
 import { releaseWorkers } from "../../lib/sampler/parallel.ts";
 import { resolveFitOptions } from "../../lib/fit/options.ts";
 import { generateQuantities } from "../../lib/posterior/generated.ts";
+import { groups } from "../../lib/data/groups.ts";
+import { binColumn } from "../../lib/data/bin.ts";
+import { loadTable } from "../../lib/data/load_table.ts";
 
 const OPTIONS = { chains: 1, warmup: 30, draws: 20, seed: 4, progress: false } as const;
 
@@ -86,4 +89,30 @@ Deno.test("a Fit makes its named draws on first use, once, from its chains", asy
   assert.equal(fit.named, named);
   assert.deepEqual(named, generateQuantities(fit.data, fit.chains));
   assert.deepEqual(fit.draws("lp__"), Float64Array.from(fit.chains[0].logDensity));
+});
+
+Deno.test("a fit on quantile bins that ties merged says in its warnings how many bins there are", async () => {
+  // 40 of 60 ages are 30: the 3 quantile bins asked for are 2. Only groups(t).summary() said
+  // so; .groupBy(grouping) dropped the note, and the fit's warnings were silent.
+  const t = await loadTable(
+    Array.from({ length: 60 }, (_, i) => ({
+      y: Math.sin(i) + (i % 2),
+      treat: i % 2,
+      age: i < 40 ? 30 : 30 + i,
+      g: i % 3,
+    })),
+  );
+  const note = '"age_bin": ties in "age" merged equal quantile breaks, so it has 2 bins, not 3.';
+  const grouping = groups(t).bin("age", { quantiles: 3 });
+  assert.deepEqual(grouping.notes, [note]);
+  const fit = await hier(t).outcome("y").treatment("treat").groupBy(grouping).fit(OPTIONS);
+  assert.ok(fit.warnings().includes(note), fit.warnings().join("\n"));
+  // A binned column read as a predictor says so too; breaks as given say nothing.
+  const binned = binColumn(t, "age", { quantiles: 3 });
+  const slopes = await hier(binned).outcome("y").treatment("treat").groupBy("g")
+    .slopePredictors("age_bin").fit(OPTIONS);
+  assert.ok(slopes.warnings().includes(note), slopes.warnings().join("\n"));
+  const two = await hier(t).outcome("y").treatment("treat")
+    .groupBy(groups(t).bin("age", { breaks: [0, 50, 100] })).fit(OPTIONS);
+  assert.ok(!two.warnings().some((w) => w.includes("merged")), two.warnings().join("\n"));
 });
