@@ -111,7 +111,8 @@ export function dropMissingRecorded(
 /**
  * Throw a HetfxError when any of `columns` has a missing value, listing each such column
  * with its count and suggesting `dropMissing`. `context` starts the message
- * ("Cannot build model").
+ * ("Cannot build model"). The advice for a binned column names the column it was binned from
+ * ("age" for "age_bin"), which the loaded data have.
  *
  * @example
  * ```ts
@@ -123,7 +124,13 @@ export function dropMissingRecorded(
  */
 export function requireComplete(table: Table, columns: readonly string[], context: string): void {
   const counts = countMissing(table, columns);
-  if (columns.some((name) => counts[name] > 0)) throw missingValuesError(counts, context);
+  if (!columns.some((name) => counts[name] > 0)) return;
+  const binnedFrom = new Map<string, string>();
+  for (const name of columns) {
+    const column = table.columns[name];
+    if (column?.kind === "factor" && column.binned) binnedFrom.set(name, column.binned.from);
+  }
+  throw missingValuesError(counts, context, binnedFrom);
 }
 
 /**
@@ -137,13 +144,24 @@ export function requireComplete(table: Table, columns: readonly string[], contex
  * console.assert(e.message.startsWith('Cannot build model: missing values in "y" (2 rows).'));
  * ```
  */
-export function missingValuesError(counts: Record<string, number>, context: string): HetfxError {
+export function missingValuesError(
+  counts: Record<string, number>,
+  context: string,
+  binnedFrom: ReadonlyMap<string, string> = new Map(),
+): HetfxError {
   const incomplete = Object.keys(counts).filter((name) => counts[name] > 0);
-  const listed = incomplete
-    .map((name) => `"${name}" (${counts[name]} ${counts[name] === 1 ? "row" : "rows"})`)
-    .join(", ");
+  const listed = incomplete.map((name) => {
+    const rows = `${counts[name]} ${counts[name] === 1 ? "row" : "rows"}`;
+    const from = binnedFrom.get(name);
+    return `"${name}" (${rows}${from === undefined ? "" : `, where "${from}" is missing`})`;
+  }).join(", ");
+  // A binned column is not in the data as loaded: drop rows missing what it was binned from.
+  const sources = [...new Set(incomplete.map((name) => binnedFrom.get(name) ?? name))];
+  const rebin = incomplete.some((name) => binnedFrom.has(name))
+    ? " Then bin the rows that are left."
+    : "";
   return new HetfxError(
-    `${context}: missing values in ${listed}. ${dropMissingAdvice(incomplete)}`,
+    `${context}: missing values in ${listed}. ${dropMissingAdvice(sources)}${rebin}`,
   );
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { countMissing, dropMissingRows, requireComplete } from "../../lib/data/missing.ts";
 import { makeTable } from "../../lib/data/table.ts";
+import { binColumn } from "../../lib/data/bin.ts";
+import { loadTable } from "../../lib/data/load_table.ts";
 
 const table = makeTable({
   y: { kind: "number", values: new Float64Array([1, NaN, 3, 4, NaN]) },
@@ -46,5 +48,37 @@ Deno.test("requireComplete lists incomplete columns with counts and suggests dro
   assert.throws(
     () => requireComplete(table, ["z", "y", "g"], "Cannot build model"),
     /^HetfxError: Cannot build model: missing values in "y" \(2 rows\), "g" \(1 row\)\. .*dropMissing: true/,
+  );
+});
+
+Deno.test("missing values in a binned column: the advice names the column it was binned from", async () => {
+  // It said { dropMissing: ["age_bin"] }, but the data as loaded have no "age_bin", only "age".
+  const t = await loadTable({
+    y: [1, 2, 3, 4, 5],
+    age: [20, null, 40, 50, 60],
+    x: [1, 2, 3, 4, 5],
+  });
+  const binned = binColumn(t, "age", { quantiles: 2 });
+  assert.throws(
+    () => requireComplete(binned, ["y", "age_bin"], "Cannot build model"),
+    (e: Error) =>
+      e.name === "HetfxError" &&
+      e.message ===
+        'Cannot build model: missing values in "age_bin" (1 row, where "age" is missing). ' +
+          "Drop incomplete rows first: loadTable(source, { dropMissing: true }) drops rows " +
+          'missing in any column, { dropMissing: ["age"] } or dropMissingRows(table, ["age"]) ' +
+          "only in these. Then bin the rows that are left.",
+  );
+  // The advice works: binned after dropping, the column is complete.
+  const complete = binColumn(dropMissingRows(t, ["age"]).table, "age", { quantiles: 2 });
+  requireComplete(complete, ["y", "age_bin"], "Cannot build model");
+  // Both a binned and a loaded column: each named once, the binned one by its source.
+  const both = makeTable({
+    ...binned.columns,
+    x: { kind: "number", values: Float64Array.of(1, NaN, NaN, 4, 5) },
+  });
+  assert.throws(
+    () => requireComplete(both, ["age_bin", "x"], "Cannot build model"),
+    /\{ dropMissing: \["age", "x"\] \}.*Then bin the rows that are left\.$/,
   );
 });
