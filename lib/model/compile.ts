@@ -28,6 +28,7 @@ import { compiledThresholds, declaredOutcomeOf } from "./ordinal_outcome.ts";
 import { aggregateOutcomeVariation, checkAggregateDesign } from "./aggregate_checks.ts";
 import {
   binNoteWarnings,
+  checkEmptyBins,
   checkPopulationDesign,
   checkTreatmentVaries,
   dataWarnings,
@@ -151,6 +152,7 @@ export function compileModel(
     : treatmentContrasts(treatmentValues, spec.treatment, spec.treatmentReference);
   // The terms' constant derivative columns, shared (lib/model/design.ts).
   const constantColumns: ConstantColumns = new Map();
+  checkEmptyBins(table, predictorColumns(spec));
   const design = populationDesign(spec, table, agg, hasIntercept, contrasts, constantColumns);
   const { fixed, fixedMeans, columns, columnNames, derivatives } = design;
   // Degenerate outcomes and separation (aggregated data: the outcome checks their sums allow;
@@ -398,6 +400,12 @@ function designWarnings(
       summed,
     ),
   ];
+}
+
+/** The variables of the population-level terms and the varying slopes (not grouping factors). */
+function predictorColumns(spec: ModelSpec): Set<string> {
+  const terms = [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)];
+  return new Set(terms.flatMap((term) => term.split(":")));
 }
 
 /**

@@ -201,6 +201,42 @@ function listGroups(labels: string[]): string {
 }
 
 /**
+ * Refuse a binned column (binColumn) with a bin that no row falls in, among `columns` (the
+ * model's predictors and slopes): its coefficient would be 0 in every row. Explicit breaks
+ * make such bins (R's cut keeps them as levels; its model frame then drops them).
+ *
+ * @example
+ * ```ts
+ * import { checkEmptyBins } from "./data_checks.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({ a_bin: { kind: "factor", codes: new Int32Array([0, 0]),
+ *   levels: ["[0,5]", "(5,9]"], binned: { from: "a" } } });
+ * let message = "";
+ * try { checkEmptyBins(t, ["a_bin"]); } catch (e) { message = String(e); }
+ * console.assert(message.includes('bin "(5,9]" of "a_bin" has no rows'));
+ * ```
+ */
+export function checkEmptyBins(table: Table, columns: Iterable<string>): void {
+  for (const name of columns) {
+    const column = table.columns[name];
+    if (column?.kind !== "factor" || column.binned === undefined) continue;
+    const used = new Uint8Array(column.levels.length);
+    for (const code of column.codes) if (code >= 0) used[code] = 1;
+    const empty = column.levels.filter((_, j) => used[j] === 0);
+    if (empty.length === 0) continue;
+    const bins = empty.map((level) => `"${level}"`).join(", ");
+    const one = empty.length === 1;
+    throw new HetfxError(
+      `${FAIL}: bin${one ? "" : "s"} ${bins} of "${name}" ${one ? "has" : "have"} no rows (no ` +
+        `value of "${column.binned.from}" falls in ${one ? "it" : "them"}), so the model ` +
+        `cannot estimate ${one ? "its" : "their"} coefficient. Give breaks that leave no bin ` +
+        `empty, or drop the empty bin${one ? "" : "s"} first: dropUnusedLevels(table, ` +
+        `["${name}"]).`,
+    );
+  }
+}
+
+/**
  * The notes binColumn left on the model's binned columns: ties in the binned column merged
  * equal quantile breaks, so a column has fewer bins than were asked for.
  *
