@@ -35,6 +35,7 @@ import {
   type Family,
   FAMILY_ROLES,
   type ModelSpec,
+  type PriorSpec,
 } from "../lib/spec/model_spec.ts";
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit, FitOptions } from "../lib/fit/mod.ts";
@@ -735,6 +736,20 @@ function formulaOptions(args: CliArgs): FormulaOptions {
   };
 }
 
+/**
+ * One --prior statement parsed; its error names the option and, where the library's message
+ * does not show it, the statement as given.
+ */
+function priorOption(text: string): PriorSpec {
+  try {
+    return parsePrior(text);
+  } catch (e) {
+    if (!(e instanceof HetfxError)) throw e;
+    const shown = e.message.includes(text) ? "" : ` ${JSON.stringify(text)}`;
+    throw new HetfxError(`Option --prior${shown}: ${e.message}`);
+  }
+}
+
 /** --treatment (with --reference) and --prior applied to the formula's builder. */
 function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder {
   let builder = formulaBuilder;
@@ -750,7 +765,8 @@ function finishBuilder(args: CliArgs, formulaBuilder: HierBuilder): HierBuilder 
         '--formula, e.g. "y ~ 1 + arm + (1 + arm | g)".',
     );
   }
-  for (const p of args.priors.map(parsePrior)) {
+  for (const text of args.priors) {
+    const p = priorOption(text);
     builder = builder.prior(p.class, p.prior, { coef: p.coef, group: p.group });
   }
   // --levels of the outcome declare its category order (as an ordered factor in R); a family

@@ -412,6 +412,25 @@ Deno.test("fit --weights: a column not in the data names the option", async () =
   );
 });
 
+Deno.test("fit --prior: a bad argument names the option and the statement as given", async () => {
+  // It said only "Invalid prior normal: argument sigma must be positive (got 0)".
+  const formula = "force ~ alliance + (1 + alliance | white)";
+  const zero = await runMain(main, [...PAPER, "--formula", formula, "--prior", "b ~ normal(0, 0)"]);
+  assert.equal(zero.code, 2);
+  assert.match(
+    zero.out,
+    /^Error: Option --prior "b ~ normal\(0, 0\)": Invalid prior normal: argument sigma must be positive \(got 0\)\.$/m,
+  );
+  // A statement that does not parse is shown under the message with a caret: named once.
+  const typo = await runMain(main, [...PAPER, "--formula", formula, "--prior", "b ~ nromal(0, 1)"]);
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.out,
+    /^Error: Option --prior: Cannot parse prior at position 5: unknown distribution "nromal"/m,
+  );
+  assert.match(typo.out, /^ {2}b ~ nromal\(0, 1\)$/m);
+});
+
 Deno.test("fit --treatment: a column not in the data is named with the data's columns", async () => {
   const formula = "force ~ alliance + (1 + alliance | white)";
   const nope = await runMain(main, [...PAPER, "--formula", formula, "--treatment", "nope"]);
