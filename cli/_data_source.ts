@@ -3,7 +3,7 @@
  * DuckDB (Parquet, CSVs of DUCKDB_CSV_BYTES or more, DuckDB tables or queries, or
  * `--engine duckdb`), or an aggregate already computed (`--aggregated`).
  */
-import { HetfxError } from "../lib/errors.ts";
+import { didYouMean, HetfxError } from "../lib/errors.ts";
 import { keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
@@ -14,6 +14,7 @@ import {
   connectDuckDB,
   DUCKDB_CSV_BYTES,
   duckdbAggregate,
+  duckdbColumnNames,
   duckdbCsvSource,
   duckdbSource,
   type ScanProgress,
@@ -110,8 +111,8 @@ export async function duckdbBuilder(
     dropMissing: boolean;
     progress: boolean;
     factors?: readonly string[];
-    /** Columns the model reads besides the formula's (--weights). */
-    extraColumns?: readonly string[];
+    /** --weights: the likelihood-weight column, which the formula does not name. */
+    weights?: string;
   },
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
   if (duckdbSource(data) !== data) {
@@ -123,7 +124,18 @@ export async function duckdbBuilder(
   }
   const con = await connectDuckDB();
   try {
-    const columns = [...new Set([...formulaColumns(formulaText), ...options.extraColumns ?? []])];
+    const weights = options.weights;
+    // A --weights column the data lack: name the option, as the in-memory route does.
+    if (weights !== undefined) {
+      const names = await duckdbColumnNames(con, data);
+      if (!names.includes(weights)) {
+        throw new HetfxError(
+          `Option --weights ${weights}: column "${weights}" not found` +
+            `${didYouMean(weights, names)} (columns: ${names.join(", ")}).`,
+        );
+      }
+    }
+    const columns = [...new Set([...formulaColumns(formulaText), ...weights ? [weights] : []])];
     const factors = options.factors ?? [];
     // A CSV is checked as loadTable checks it, once (one pass over the file).
     const source = await duckdbCsvSource(con, data, columns, { factors });

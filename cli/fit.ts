@@ -659,7 +659,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
         dropMissing: args.dropMissing,
         progress: args.fit.progress !== false,
         ...(args.factors === undefined ? {} : { factors: args.factors }),
-        ...(args.weights === undefined ? {} : { extraColumns: [args.weights] }),
+        ...(args.weights === undefined ? {} : { weights: args.weights }),
       },
     );
     args.fit.aggregated = true;

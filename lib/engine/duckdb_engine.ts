@@ -21,6 +21,7 @@ import { boundedMedianMad } from "./duckdb_median.ts";
 import {
   checkColumnsPresent,
   checkFactorsPresent,
+  csvHeader,
   csvReadError,
   duckdbCsvColumns,
 } from "./duckdb_csv.ts";
@@ -165,6 +166,20 @@ export async function duckdbCsvSource(
     columns,
     options,
   );
+}
+
+/**
+ * The column names of `input` (a path, table or query, as {@link duckdbSource} takes it): a
+ * CSV's header as loadTable reads it, else the columns DuckDB describes.
+ *
+ * @example
+ * ```ts ignore
+ * const names = await duckdbColumnNames(con, "big.parquet"); // ["y", "treat", "g"]
+ * ```
+ */
+export async function duckdbColumnNames(con: Connection, input: string): Promise<string[]> {
+  if (isCsvPath(input)) return await csvHeader(input);
+  return [...(await describe(con, duckdbSource(input))).keys()];
 }
 
 /**

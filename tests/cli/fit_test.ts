@@ -412,6 +412,32 @@ Deno.test("fit --weights: a column not in the data names the option", async () =
   );
 });
 
+Deno.test("fit --engine duckdb --weights: a column not in the data names the option and the close name", async () => {
+  // It said only 'Cannot build model: column "alliace" not in the data; it has …'.
+  const formula = ["--formula", "pref ~ alliance + (1 + alliance | regime)", "--dry-run"];
+  const expected =
+    /^Error: Option --weights alliace: column "alliace" not found; did you mean "alliance"\? \(columns: starttime, alliance, .*, weight\)\.$/m;
+  for (
+    const data of [
+      "data/tomz_weeks_2017.csv",
+      "(SELECT * FROM read_csv('data/tomz_weeks_2017.csv'))",
+    ]
+  ) {
+    const r = await runMain(main, [data, "--engine", "duckdb", ...formula, "--weights", "alliace"]);
+    assert.equal(r.code, 2, data);
+    assert.match(r.out, expected, data);
+  }
+  const ok = await runMain(main, [
+    PAPER[0],
+    "--engine",
+    "duckdb",
+    ...formula,
+    "--weights",
+    "weight",
+  ]);
+  assert.equal(ok.code, 0, ok.out);
+});
+
 Deno.test("fit --prior: a bad argument names the option and the statement as given", async () => {
   // It said only "Invalid prior normal: argument sigma must be positive (got 0)".
   const formula = "force ~ alliance + (1 + alliance | white)";
