@@ -9,7 +9,7 @@
  * number asked for and the number made, so callers can say so.
  */
 import { HetfxError, showValue } from "../errors.ts";
-import { type Table, withColumn } from "./table.ts";
+import { rowNumber, type Table, withColumn } from "./table.ts";
 import { numericColumn } from "./factor.ts";
 
 /** How to bin: `k` quantile bins of (about) equal size, or explicit breaks. */
@@ -212,7 +212,7 @@ export function binColumn(
     }
     if (v < breaks[0] || v > breaks[last]) {
       throw new HetfxError(
-        `Cannot bin column "${name}": row ${row + 1} has ${v}, outside the breaks ` +
+        `Cannot bin column "${name}": row ${rowNumber(table, row)} has ${v}, outside the breaks ` +
           `[${breaks[0]}, ${breaks[last]}]; widen the first or last break to include it.`,
       );
     }

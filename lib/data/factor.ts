@@ -9,6 +9,7 @@ import {
   formatValue,
   getColumn,
   labelAt,
+  rowNumber,
   type Table,
   withColumn,
 } from "./table.ts";
@@ -44,7 +45,7 @@ export function asFactor(table: Table, name: string, options: AsFactorOptions = 
   checkOptions(options, ["levels", "reference"], context);
   const column = getColumn(table, name, "Cannot make a factor");
   let factor: FactorColumn = column.kind === "factor" ? column : numberToFactor(column.values);
-  if (options.levels !== undefined) factor = withLevels(factor, options.levels, context);
+  if (options.levels !== undefined) factor = withLevels(factor, options.levels, context, table);
   if (options.reference !== undefined) {
     factor = withReference(factor, options.reference, name, context);
   }
@@ -73,7 +74,9 @@ export function numericColumn(table: Table, name: string, context: string): Floa
     const label = column.levels[code];
     if (parseDecimal(label) === undefined) {
       throw new HetfxError(
-        `${context}: column "${name}" must be numeric but row ${row + 1} has "${label}";` +
+        `${context}: column "${name}" must be numeric but row ${
+          rowNumber(table, row)
+        } has "${label}";` +
           " recode it to numbers (for example 0/1) or use it as a factor.",
       );
     }
@@ -143,6 +146,7 @@ function withLevels(
   factor: FactorColumn,
   levels: readonly string[],
   context: string,
+  table: Table,
 ): FactorColumn {
   if (levels.length === 0) {
     throw new HetfxError(`${context}: the \`levels\` given for it are empty; list its levels.`);
@@ -168,7 +172,9 @@ function withLevels(
     if (mapped < 0) {
       const value = labelAt(factor, row);
       throw new HetfxError(
-        `${context}: row ${row + 1} has "${value}", which is not among the levels given ` +
+        `${context}: row ${
+          rowNumber(table, row)
+        } has "${value}", which is not among the levels given ` +
           `(${quoteList(levels)})${didYouMean(value, levels)}; add it to \`levels\` or recode it.`,
       );
     }

@@ -5,7 +5,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions } from "../options.ts";
-import { type Column, formatValue, getColumn, labelAt, type Table } from "./table.ts";
+import { type Column, formatValue, getColumn, labelAt, rowNumber, type Table } from "./table.ts";
 import { binColumn, type BinSpec } from "./bin.ts";
 import { type InMemoryTableSource, toTable } from "./load_table.ts";
 
@@ -94,7 +94,7 @@ export function groupKeys(table: Table, factors: readonly string[]): GroupKeys {
     throw new HetfxError(`Cannot form groups: column "${duplicate}" is named twice.`);
   }
   const columns = factors.map((name) => getColumn(table, name, "Cannot form groups"));
-  columns.forEach((column, f) => checkExactLabels(column, factors[f]));
+  columns.forEach((column, f) => checkExactLabels(table, column, factors[f]));
   const ranks = columns.map(rankCodes);
   const n = table.nRows;
   // A row's key: its rank codes in mixed radix (first factor most significant), or the
@@ -234,13 +234,13 @@ function denseGroupKeys(
  * value exactly (an 18-digit ID), so IDs that differ may have been read as one number, and
  * their groups merged.
  */
-function checkExactLabels(column: Column, name: string): void {
+function checkExactLabels(table: Table, column: Column, name: string): void {
   if (column.kind !== "number") return;
   const row = column.values.findIndex((v) => Math.abs(v) > Number.MAX_SAFE_INTEGER);
   if (row < 0) return;
   throw new HetfxError(
     `Cannot form groups: column "${name}" holds ${formatValue(column.values[row])} (row ${
-      row + 1
+      rowNumber(table, row)
     }), an integer too large for a number to hold exactly, so different IDs ` +
       `may have been read as one; read the column as text: --factor ${name} (API: ` +
       `loadTable(data, { factors: ["${name}"] })).`,

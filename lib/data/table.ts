@@ -42,6 +42,12 @@ export interface Table {
    * dropped.
    */
   readonly droppedMissing?: DroppedMissing;
+  /**
+   * The 1-based number, in the data loaded, of each row, once rows were left out
+   * ({@link takeRows}: dropMissing); absent when row i is row i + 1. Read it with
+   * {@link rowNumber}, so that a message names the row of the user's data.
+   */
+  readonly rowNumbers?: Int32Array;
   /** What loading changed silently otherwise (e.g. spaces trimmed from CSV column names). */
   readonly warnings?: readonly string[];
 }
@@ -150,10 +156,28 @@ export function sameColumn(a: Column, b: Column): boolean {
   return true;
 }
 
+/**
+ * The 1-based number, in the user's data, of row `row` (0-based) of `table`: `row + 1` unless
+ * rows were left out before (`rowNumbers`). Every "row N" of a message about a table's rows
+ * goes through it.
+ *
+ * @example
+ * ```ts
+ * import { makeTable, rowNumber, takeRows } from "./table.ts";
+ * const t = makeTable({ y: { kind: "number", values: Float64Array.of(1, NaN, 3) } });
+ * console.assert(rowNumber(t, 1) === 2 && rowNumber(takeRows(t, [0, 2]), 1) === 3);
+ * ```
+ */
+export function rowNumber(table: Table, row: number): number {
+  return table.rowNumbers?.[row] ?? row + 1;
+}
+
 /** A new table with `column` added or replaced under `name` (order kept; new names go last). */
 export function withColumn(table: Table, name: string, column: Column): Table {
   const names = table.names.includes(name) ? table.names : [...table.names, name];
-  return keepDroppedMissing(makeTable({ ...table.columns, [name]: column }, [...names]), table);
+  const result = makeTable({ ...table.columns, [name]: column }, [...names]);
+  const kept = table.rowNumbers ? { ...result, rowNumbers: table.rowNumbers } : result;
+  return keepDroppedMissing(kept, table);
 }
 
 /**
@@ -172,7 +196,10 @@ export function keepDroppedMissing(table: Table, from: Table): Table {
   return from.droppedMissing ? { ...table, droppedMissing: from.droppedMissing } : table;
 }
 
-/** A new table with only the rows whose index is listed, in that order. */
+/**
+ * A new table with only the rows whose index is listed, in that order; each keeps its number
+ * in the user's data (`rowNumbers`, {@link rowNumber}).
+ */
 export function takeRows(table: Table, rows: ArrayLike<number>): Table {
   const columns: Record<string, Column> = {};
   for (const name of table.names) {
@@ -187,5 +214,6 @@ export function takeRows(table: Table, rows: ArrayLike<number>): Table {
       columns[name] = { ...column, codes };
     }
   }
-  return makeTable(columns, table.names as string[]);
+  const rowNumbers = Int32Array.from({ length: rows.length }, (_, i) => rowNumber(table, rows[i]));
+  return { ...makeTable(columns, table.names as string[]), rowNumbers };
 }

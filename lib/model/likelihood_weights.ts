@@ -3,7 +3,7 @@
  * messages naming the column and row for values that cannot be weights.
  */
 import { HetfxError } from "../errors.ts";
-import type { Table } from "../data/table.ts";
+import { rowNumber, type Table } from "../data/table.ts";
 import { numericColumn } from "../data/factor.ts";
 import { dropMissingAdvice } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
@@ -11,7 +11,7 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 /**
  * The weights of `spec` on `table` (null when the spec has none). Each row's log-likelihood is
  * multiplied by its weight (brms semantics), so weights must be finite and non-negative, and
- * not all 0; a HetfxError names the column and the 1-based row otherwise.
+ * not all 0; a HetfxError names the column and the row of the user's data otherwise.
  *
  * @example
  * ```ts
@@ -35,17 +35,19 @@ export function likelihoodWeights(spec: ModelSpec, table: Table, context = "Cann
     if (Number.isNaN(v)) {
       // NaN in a table is a missing value (an empty cell, NA or null; loadTable refuses NaN).
       throw new HetfxError(
-        `${context}: weights column "${name}" is missing in row ${i + 1} (an empty cell, NA or ` +
+        `${context}: weights column "${name}" is missing in row ${
+          rowNumber(table, i)
+        } (an empty cell, NA or ` +
           `null); fill it in (a weight of 0 leaves a row out of the likelihood). ` +
           dropMissingAdvice([name]),
       );
     }
-    if (!Number.isFinite(v) || v < 0) throw badWeightError(name, i + 1, v, context);
+    if (!Number.isFinite(v) || v < 0) throw badWeightError(name, rowNumber(table, i), v, context);
     total += v;
   }
   if (w.length > 0 && total === 0) {
     throw new HetfxError(
-      `${context}: weights "${name}" are 0 in every row (rows 1 to ${w.length}), so no row ` +
+      `${context}: weights "${name}" are 0 in every row (all ${w.length}), so no row ` +
         `enters the likelihood; give the rows positive weights.`,
     );
   }

@@ -2,7 +2,7 @@
  * Checks that the outcome (and trials) suit the family, with messages naming the row and value.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, type Table } from "../data/table.ts";
+import { getColumn, rowNumber, type Table } from "../data/table.ts";
 import { numericColumn } from "../data/factor.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
@@ -29,7 +29,9 @@ export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
     const row = column.codes.findIndex((c) => c >= 0 && !Number.isFinite(Number(column.levels[c])));
     if (row >= 0) {
       throw new HetfxError(
-        `${context}: the outcome "${spec.outcome}" must be numeric, but row ${row + 1} has ` +
+        `${context}: the outcome "${spec.outcome}" must be numeric, but row ${
+          rowNumber(table, row)
+        } has ` +
           `"${
             column.levels[column.codes[row]]
           }"; recode it to numbers first (${family.outcomeAdvice}).`,
@@ -40,7 +42,12 @@ export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
   const trials = spec.trials ? numericColumn(table, spec.trials, context) : null;
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
-    const where = { family: spec.family, outcome: spec.outcome, trials: spec.trials, row: i + 1 };
+    const where = {
+      family: spec.family,
+      outcome: spec.outcome,
+      trials: spec.trials,
+      row: rowNumber(table, i),
+    };
     if (!Number.isFinite(v)) {
       throw new HetfxError(`${context}: ${mustBe("a finite number", v, where)}`);
     }

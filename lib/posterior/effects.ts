@@ -21,6 +21,7 @@ import {
   labelAt,
   makeTable,
   requireTable,
+  rowNumber,
   type Table,
   withColumn,
 } from "../data/table.ts";
@@ -396,7 +397,9 @@ function weightColumn(table: Table, name: string): Float64Array {
   column.values.forEach((v, i) => {
     if (!(v >= 0 && v < Infinity)) {
       throw new HetfxError(
-        `Cannot compute effects: weights column "${name}" has ${formatValue(v)} in row ${i + 1}; ` +
+        `Cannot compute effects: weights column "${name}" has ${formatValue(v)} in row ${
+          rowNumber(table, i)
+        }; ` +
           "weights must be finite non-negative numbers (drop or impute missing weights first).",
       );
     }

@@ -4,7 +4,7 @@
  * labels), so that LOO and posterior predictive checks read text categories as the fit did.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, isMissing, labelAt, type Table } from "../data/table.ts";
+import { getColumn, isMissing, labelAt, rowNumber, type Table } from "../data/table.ts";
 import { categoryLabels } from "../model/ordinal_outcome.ts";
 import type { FitResult } from "./fit_result.ts";
 
@@ -35,7 +35,9 @@ export function outcomeValues(fit: FitResult, table: Table, context: string): Fl
     const k = isMissing(column, i) ? undefined : position.get(labelAt(column, i));
     if (k === undefined) {
       throw new HetfxError(
-        `${context}: outcome "${spec.outcome}" has "${labelAt(column, i)}" in row ${i + 1}, ` +
+        `${context}: outcome "${spec.outcome}" has "${labelAt(column, i)}" in row ${
+          rowNumber(table, i)
+        }, ` +
           `which is not one of the fit's categories (${labels.map((l) => `"${l}"`).join(", ")}).`,
       );
     }

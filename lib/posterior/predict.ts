@@ -11,7 +11,7 @@
 import { familyDraws } from "./family_draws.ts";
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
-import { getColumn, type Table } from "../data/table.ts";
+import { getColumn, rowNumber, type Table } from "../data/table.ts";
 import type { Family } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { KeyedStream } from "../math/rng.ts";
@@ -132,7 +132,9 @@ export function responseFunction(
     throw new HetfxError(
       `Cannot predict: the trials column "${fit.spec.trials}" ${
         Number.isNaN(value) ? "is missing" : `holds ${value}`
-      } in row ${badTrials + 1}; trials must be whole numbers ≥ 1, as in the data fitted.`,
+      } in row ${
+        rowNumber(table, badTrials)
+      }; trials must be whole numbers ≥ 1, as in the data fitted.`,
     );
   }
   const extra = familyDraws(fit, family);

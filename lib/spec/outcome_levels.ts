@@ -9,7 +9,7 @@
  * warns which levels were dropped.
  */
 import { HetfxError, showValue } from "../errors.ts";
-import { getColumn, isMissing, labelAt, type Table } from "../data/table.ts";
+import { getColumn, isMissing, labelAt, rowNumber, type Table } from "../data/table.ts";
 import { FAMILY_ROLES, type ModelSpec } from "./model_spec.ts";
 
 const FAIL = "Cannot build model";
@@ -128,7 +128,9 @@ export function declaredOutcome(
     if (k === undefined) {
       const list = levels.map((l) => `"${l}"`).join(", ");
       throw new HetfxError(
-        `${FAIL}: outcome "${outcome}" has "${value}" in row ${i + 1}, which is not one of its ` +
+        `${FAIL}: outcome "${outcome}" has "${value}" in row ${
+          rowNumber(table, i)
+        }, which is not one of its ` +
           `declared levels (${list}); add it to the levels in its place, or recode the row.`,
       );
     }

@@ -6,6 +6,7 @@ import {
   labelAt,
   makeTable,
   requireTable,
+  rowNumber,
   sameColumn,
   takeRows,
   withColumn,
@@ -95,6 +96,15 @@ Deno.test("takeRows: the listed rows in the listed order, repeats allowed, level
   assert.deepEqual([...g.codes], [1, 2, 1]);
   assert.deepEqual(g.levels, ["a", "b", "c"]);
   assert.equal(takeRows(t, []).nRows, 0);
+});
+
+Deno.test("rowNumber: rows taken keep their number in the first table, through withColumn", () => {
+  const t = makeTable({ x: num(10, 20, 30, 40, 50) });
+  assert.equal(rowNumber(t, 3), 4);
+  const kept = takeRows(t, [1, 3, 4]); // rows 2, 4 and 5 of t
+  assert.deepEqual([0, 1, 2].map((i) => rowNumber(kept, i)), [2, 4, 5]);
+  const again = withColumn(takeRows(kept, [2, 0]), "y", num(1, 2));
+  assert.deepEqual([rowNumber(again, 0), rowNumber(again, 1)], [5, 2]);
 });
 
 Deno.test("sameColumn: equal labels row by row, whatever the level order or the column object", () => {

@@ -10,6 +10,7 @@ import { likelihoodWeights } from "../../lib/model/likelihood_weights.ts";
 import { type Table, takeRows, withColumn } from "../../lib/data/table.ts";
 import type { Family, ModelSpec } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { loadTable } from "../../lib/data/load_table.ts";
 import { CollapsedGaussian } from "../../lib/model/collapsed_gaussian.ts";
 import { LevelCollapsedGaussian } from "../../lib/model/level_collapsed_gaussian.ts";
 import {
@@ -140,6 +141,37 @@ Deno.test("compileModel refuses a missing weight by its row (before the missing-
   assert.throws(
     () => compileModel({ ...crossedSpec("poisson"), weights: "w" }, table),
     /weights column "w" is missing in row 7 \(an empty cell, NA or null\)/,
+  );
+});
+
+Deno.test("after dropMissing, bad weights and outcomes are refused by their row in the data", async () => {
+  // Data rows 2, 4 and 6 miss y; row 11 is the 8th row kept, and the message names row 11.
+  const csv = (bad: string) =>
+    "y,w\n" + Array.from({ length: 14 }, (_, k) => {
+      const row = k + 1;
+      return row === 11 ? bad : `${row % 2 === 0 && row <= 6 ? "NA" : row % 3 === 0 ? 1 : 0},1`;
+    }).join("\n") + "\n";
+  const spec = (family: Family, weights?: string): ModelSpec => ({
+    hetfx: 1,
+    outcome: "y",
+    family,
+    ...(weights ? { weights } : {}),
+    intercept: true,
+    treatment: null,
+    terms: [],
+    groupTerms: [],
+    priors: [],
+  });
+  const negative = await loadTable(csv("1,-1"), { dropMissing: true });
+  assert.equal(negative.nRows, 11);
+  assert.throws(
+    () => compileModel(spec("gaussian", "w"), negative),
+    /weights "w" must be finite and non-negative, but row 11 has -1/,
+  );
+  const outcome = await loadTable(csv("1.5,1"), { dropMissing: ["y"] });
+  assert.throws(
+    () => compileModel(spec("bernoulli"), outcome),
+    /must be 0 or 1 for family "bernoulli", but row 11 has 1\.5/,
   );
 });
 
