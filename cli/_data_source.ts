@@ -5,6 +5,7 @@
  */
 import { didYouMean, HetfxError } from "../lib/errors.ts";
 import { keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
+import { loadTable, type LoadTableOptions } from "../lib/data/load_table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
@@ -82,6 +83,44 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
   }
   // The record of rows left out for missing values goes with it (the fit's warnings say it).
   return keepDroppedMissing(makeTable(columns), aggregate);
+}
+
+/**
+ * Refuse an aggregate (`--aggregated`) whose key column of the formula was read as numbers
+ * although two of its labels are one number ("01" and "1"): a factor's labels, as `deno task
+ * sql --factor g` writes them, whose keys the numbers would merge. Each such column is read
+ * again as declared factor, which keeps labels that numbers would merge (loadTable).
+ */
+export async function checkNumberKeys(
+  data: string,
+  aggregate: Table,
+  formulaText: string,
+  options: LoadTableOptions,
+): Promise<void> {
+  const declared = new Set(Array.isArray(options.factors) ? options.factors : []);
+  const numeric = formulaColumns(formulaText)
+    .filter((c) => aggregate.columns[c]?.kind === "number" && !declared.has(c));
+  if (numeric.length === 0) return;
+  const asLabels = await loadTable(data, { ...options, factors: [...declared, ...numeric] });
+  for (const name of numeric) {
+    const column = asLabels.columns[name];
+    if (column.kind !== "factor") continue;
+    const byNumber = new Map<number, string>();
+    for (const label of column.levels) {
+      const value = Number(label);
+      const other = byNumber.get(value);
+      if (other === undefined) {
+        byNumber.set(value, label);
+        continue;
+      }
+      throw new HetfxError(
+        `Aggregated data: column "${name}" holds "${other}" and "${label}", which read as the ` +
+          `same number ${value}, so their keys would merge into one. If "${name}" is a factor ` +
+          `(as deno task sql --factor ${name} wrote it), read its labels as written: add ` +
+          `--factor ${name}.`,
+      );
+    }
+  }
 }
 
 /**

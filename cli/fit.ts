@@ -48,6 +48,7 @@ import { categoryLabels } from "../lib/model/ordinal_outcome.ts";
 import { readAggregate } from "../lib/model/aggregate.ts";
 import { checkAggregatedAverage } from "../lib/posterior/training_rows.ts";
 import {
+  checkNumberKeys,
   type DataRoute,
   duckdbBuilder,
   type Engine,
@@ -666,10 +667,11 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     ROUTES.set(builder, route);
     return builder;
   }
-  let table = await loadTable(args.data, {
+  const loadOptions = {
     ...(args.factors === undefined ? {} : { factors: args.factors }),
     ...(args.encoding === undefined ? {} : { encoding: args.encoding }),
-  });
+  };
+  let table = await loadTable(args.data, loadOptions);
   for (const w of table.warnings ?? []) console.log(`WARNING: ${w}`);
   if (args.recode !== undefined) {
     const recode = RECODES[args.recode];
@@ -683,6 +685,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
   if (Object.keys(args.levels).length > 0) table = await loadTable(table, { levels: args.levels });
   const options = formulaOptions(args);
   if (args.aggregated) {
+    await checkNumberKeys(args.data, table, args.formula, loadOptions);
     const builder = finishBuilder(
       args,
       formula(args.formula, withPlaceholders(table, args.formula), options),

@@ -14,6 +14,7 @@ import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable, type Table } from "../lib/data/table.ts";
+import { parseDecimal } from "../lib/data/_parse.ts";
 import { formula, formulaColumns } from "../lib/spec/formula.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
@@ -219,6 +220,19 @@ export async function main(argv: string[]): Promise<number> {
       `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ` +
         `${agg.rowsScanned - agg.rowsDropped} rows${dropped}.`,
     );
+    // A factor whose labels all read as numbers is read back as numbers unless declared.
+    const numberLabels = Object.entries(agg.table.columns)
+      .filter(([, c]) =>
+        c.kind === "factor" && c.levels.every((l) => parseDecimal(l) !== undefined)
+      )
+      .map(([name]) => name);
+    if (numberLabels.length > 0) {
+      console.log(
+        `Fit it with --factor ${numberLabels.join(",")} (deno task fit ${v.out} --aggregated ` +
+          `--factor ${numberLabels.join(",")} --formula …): without it, these labels read back ` +
+          "as numbers.",
+      );
+    }
     return 0;
   } catch (error) {
     return reportUserError(error);

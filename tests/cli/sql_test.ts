@@ -261,6 +261,31 @@ Deno.test("sql --run writes labels with a carriage return, comma, quote or line 
   assert.match(read.stdout, /4 aggregate rows/);
 });
 
+Deno.test("a --factor whose labels read as one number (01 and 1) is refused by fit --aggregated unless declared again", async () => {
+  // The aggregate holds g = 01 and g = 1 unquoted: read as numbers they were one group.
+  const lines = ["y,t,g"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(`${(i * 7) % 5},${i % 2},${["01", "1", "2", "3"][i % 4]}`);
+  }
+  const rows = `${dir}/number_labels.csv`;
+  await Deno.writeTextFile(rows, lines.join("\n") + "\n");
+  const agg = `${dir}/number_labels_agg.csv`;
+  const model = ["--formula", "y ~ 1 + t + (1 | g)"];
+  const ran = await runSql(rows, ...model, "--factor", "g", "--run", "--out", agg);
+  assert.equal(ran.code, 0, ran.out);
+  assert.match(ran.out, /Fit it with --factor g \(deno task fit .* --aggregated --factor g/);
+  const merged = await runFitCli([agg, "--aggregated", ...model, "--dry-run"]);
+  assert.equal(merged.code, 2, merged.stdout);
+  assert.match(
+    merged.stderr,
+    /column "g" holds "01" and "1", which read as the same number 1, so their keys would merge .* add --factor g\./,
+  );
+  // Declared, the four groups stay four: Intercept, t, sigma, sd_g and 4 levels.
+  const kept = await runFitCli([agg, "--aggregated", ...model, "--factor", "g", "--dry-run"]);
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.match(kept.stdout, /Model checked: 8 parameters/);
+});
+
 Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
   const data = await incompleteCsv();
   const kept = await runSql(data, "--formula", GAUSSIAN);
