@@ -45,7 +45,7 @@ import { compileModel, usedColumns } from "../lib/model/compile.ts";
 import { FAMILY_LIST, familyOf, linksOf } from "../lib/families/mod.ts";
 import type { CompiledData } from "../lib/model/compiled_data.ts";
 import { categoryLabels } from "../lib/model/ordinal_outcome.ts";
-import { readAggregate } from "../lib/model/aggregate.ts";
+import { aggregateDroppedMissing, readAggregate } from "../lib/model/aggregate.ts";
 import { checkAggregatedAverage } from "../lib/posterior/training_rows.ts";
 import {
   checkNumberKeys,
@@ -690,7 +690,13 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
       args,
       formula(args.formula, withPlaceholders(table, args.formula), options),
     );
-    ROUTES.set(builder, { engine: "aggregated", keyRows: table.nRows });
+    // Rows the aggregation left out for missing values, as its columns record them.
+    const dropped = aggregateDroppedMissing(table)?.rows;
+    ROUTES.set(builder, {
+      engine: "aggregated",
+      keyRows: table.nRows,
+      ...(dropped === undefined ? {} : { rowsDropped: dropped }),
+    });
     return builder;
   }
   // A --weights column the data lack: name the option, as --treatment does (formula() would

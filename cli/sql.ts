@@ -24,6 +24,7 @@ import {
   sufficientStatisticsSQL,
 } from "../lib/model/sufficient_statistics_sql.ts";
 import { usedColumns } from "../lib/model/used_columns.ts";
+import { DROPPED_ROWS } from "../lib/model/aggregate.ts";
 import {
   buildOnSample,
   closeDuckDB,
@@ -208,6 +209,15 @@ export async function main(argv: string[]): Promise<number> {
       columns[name] = c.kind === "number"
         ? Array.from(c.values, (x) => String(x))
         : Array.from(c.codes, (k) => c.levels[k]);
+    }
+    // Rows left out for missing values are recorded (dropped_rows, missing__v, the same on every
+    // row), so that fit --aggregated warns of them as the in-memory route does.
+    if (agg.rowsDropped > 0) {
+      const repeat = (k: number) => Array<string>(agg.table.nRows).fill(String(k));
+      columns[DROPPED_ROWS] = repeat(agg.rowsDropped);
+      for (const [name, k] of Object.entries(agg.missing)) {
+        if (k > 0) columns[`missing__${name}`] = repeat(k);
+      }
     }
     await writeOut(v.out!, toCsv(columns));
     const dropped = agg.rowsDropped === 0

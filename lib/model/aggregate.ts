@@ -22,9 +22,12 @@
  *
  * A row with a missing value in a column the model reads makes its key's `n` NULL in the query's
  * result, which {@link readAggregate} refuses, unless the query left such rows out (`dropMissing`).
+ * An aggregate may record such rows (`deno task sql --run --drop-missing` does): `dropped_rows`,
+ * the rows left out, and `missing__<v>`, the missing values of v, the same on every row
+ * ({@link aggregateDroppedMissing}); the fit warns of them as of rows loadTable dropped.
  */
 import { HetfxError } from "../errors.ts";
-import { type Column, keepDroppedMissing, makeTable, type Table } from "../data/table.ts";
+import { type Column, type DroppedMissing, makeTable, type Table } from "../data/table.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { usedColumns } from "./used_columns.ts";
@@ -368,5 +371,53 @@ export function readAggregate(
     },
   };
   // Rows left out for missing values before aggregation stay on record (the fit warns of them).
-  return { table: keepDroppedMissing(makeTable(columns), aggregate), input };
+  const droppedMissing = aggregate.droppedMissing ?? aggregateDroppedMissing(aggregate);
+  const table = makeTable(columns);
+  return { table: droppedMissing ? { ...table, droppedMissing } : table, input };
+}
+
+/** The column of an aggregate that counts the rows left out for missing values. */
+export const DROPPED_ROWS = "dropped_rows";
+
+/**
+ * The record of rows left out for missing values that an aggregate's columns carry:
+ * `dropped_rows` and, per column v, `missing__v` (its missing values), each the same on every
+ * row, as `deno task sql --run --drop-missing` writes them; undefined without `dropped_rows` or
+ * when it is 0. Anything but one whole number ≥ 0 per column is refused, naming the column.
+ *
+ * @example
+ * ```ts
+ * import { aggregateDroppedMissing } from "./aggregate.ts";
+ * import { makeTable } from "../data/table.ts";
+ * const t = makeTable({
+ *   dropped_rows: { kind: "number", values: Float64Array.of(3, 3) },
+ *   missing__y: { kind: "number", values: Float64Array.of(3, 3) },
+ * });
+ * console.assert(aggregateDroppedMissing(t)?.byColumn.y === 3);
+ * ```
+ */
+export function aggregateDroppedMissing(aggregate: Table): DroppedMissing | undefined {
+  if (aggregate.columns[DROPPED_ROWS] === undefined) return undefined;
+  const count = (name: string): number => {
+    const c = aggregate.columns[name];
+    const v = c.kind === "number" ? c.values[0] : NaN;
+    const other = c.kind === "number" ? c.values.findIndex((x) => x !== v) : 0;
+    if (!(Number.isInteger(v) && v >= 0) || other >= 0) {
+      throw new HetfxError(
+        `Aggregated data: column "${name}" must hold one count of rows (a whole number ≥ 0, ` +
+          `the same on every row), but row ${other >= 0 ? other + 1 : 1} holds ` +
+          `${c.kind === "number" ? c.values[Math.max(other, 0)] : "text"}; fix it or leave ` +
+          "the column out.",
+      );
+    }
+    return v;
+  };
+  const rows = count(DROPPED_ROWS);
+  if (rows === 0) return undefined;
+  const byColumn: Record<string, number> = {};
+  for (const name of aggregate.names) {
+    const m = /^missing__(.+)$/.exec(name);
+    if (m) byColumn[m[1]] = count(name);
+  }
+  return { rows, byColumn, by: "the aggregation (its dropped_rows column)" };
 }

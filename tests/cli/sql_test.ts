@@ -217,6 +217,19 @@ Deno.test("sql --run on missing values says --drop-missing, as fit does", async 
     dropped.out,
     /aggregate rows from 38 rows \(2 of 40 left out for missing values: y: 1, x: 1\)\./,
   );
+  // The aggregate records them (dropped_rows, missing__v), so the fit warns of them too.
+  const fitted = await runFitCli([
+    `${dir}/agg_dropped.csv`,
+    "--aggregated",
+    "--formula",
+    GAUSSIAN,
+    "--dry-run",
+  ]);
+  assert.equal(fitted.code, 0, fitted.stderr);
+  assert.match(
+    fitted.stdout,
+    /WARNING: 2 rows with missing values \(y: 1, x: 1\) were dropped by the aggregation .*; the model uses the other 38\./,
+  );
 });
 
 Deno.test("a ±1 treatment's contrast and --reference are the rows' on every route (memory, duckdb, aggregated)", async () => {

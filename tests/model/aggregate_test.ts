@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
-import { aggregateLayout } from "../../lib/model/aggregate.ts";
+import { aggregateDroppedMissing, aggregateLayout } from "../../lib/model/aggregate.ts";
 import { aggregateRows } from "../../lib/model/aggregate_rows.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -274,5 +274,28 @@ Deno.test("aggregate: likelihood weights sum into Σw, Σw·y, … with the row-
         aggregated: true,
       }),
     (e: Error) => e instanceof HetfxError && /"sum__w".*-1 in row 2/.test(e.message),
+  );
+});
+
+Deno.test("aggregateDroppedMissing reads dropped_rows and missing__v, and refuses counts that differ", () => {
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  const record = aggregateDroppedMissing(
+    makeTable({
+      g: num(1, 2),
+      dropped_rows: num(3, 3),
+      missing__y: num(2, 2),
+      missing__x: num(1, 1),
+    }),
+  );
+  assert.deepEqual(record, {
+    rows: 3,
+    byColumn: { y: 2, x: 1 },
+    by: "the aggregation (its dropped_rows column)",
+  });
+  assert.equal(aggregateDroppedMissing(makeTable({ g: num(1, 2) })), undefined);
+  assert.equal(aggregateDroppedMissing(makeTable({ dropped_rows: num(0, 0) })), undefined);
+  assert.throws(
+    () => aggregateDroppedMissing(makeTable({ dropped_rows: num(3, 4) })),
+    /column "dropped_rows" must hold one count of rows .* but row 2 holds 4/,
   );
 });
