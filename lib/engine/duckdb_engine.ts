@@ -14,7 +14,11 @@ import { missingValuesError } from "../data/missing.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
-import { priorOutcomeSQL, sufficientStatisticsSQL } from "../model/sufficient_statistics_sql.ts";
+import {
+  priorOutcomeSQL,
+  sufficientStatisticsSQL,
+  textOutcomeError,
+} from "../model/sufficient_statistics_sql.ts";
 import { familyOf } from "../families/mod.ts";
 import { badWeightError } from "../model/likelihood_weights.ts";
 import { boundedMedianMad } from "./duckdb_median.ts";
@@ -444,11 +448,7 @@ export async function duckdbAggregate(
   const isFactor = (v: string) => declared.has(v) || !NUMERIC.test(types.get(v) ?? "");
   for (const v of [spec.outcome, ...(spec.trials ? [spec.trials] : [])]) {
     if (!types.has(v)) throw new HetfxError(`Cannot build model: column "${v}" not in the data.`);
-    if (isFactor(v)) {
-      throw new HetfxError(
-        `Cannot build model: column "${v}" is ${types.get(v)} in the data; it must be numeric.`,
-      );
-    }
+    if (isFactor(v)) throw textOutcomeError(spec, v, types.get(v));
   }
   const layout = aggregateLayout(spec, isFactor);
   for (const s of layout.sums) {

@@ -5,7 +5,7 @@
  * row-level fit.
  */
 import { HetfxError } from "../errors.ts";
-import type { ModelSpec } from "../spec/model_spec.ts";
+import { FAMILY_ROLES, type ModelSpec } from "../spec/model_spec.ts";
 import { aggregateLayout, treatmentRangeNames } from "./aggregate.ts";
 import { usedColumns } from "./used_columns.ts";
 
@@ -43,6 +43,32 @@ export interface SufficientStatisticsSqlOptions {
    * `loadTable` refuses missing values unless `dropMissing`).
    */
   dropMissing?: boolean;
+}
+
+/**
+ * The refusal of an outcome (or trials) column `name` that holds text (`type`: the engine's
+ * word for it, "text" by default): an aggregate sums it. An ordinal outcome's text categories
+ * point to the in-memory route, where `--levels` orders them (DuckDB cannot).
+ *
+ * @example
+ * ```ts
+ * import { textOutcomeError } from "./sufficient_statistics_sql.ts";
+ * const spec = { hetfx: 1 as const, outcome: "y", family: "cumulative" as const, intercept: true,
+ *   treatment: null, terms: [], groupTerms: [], priors: [] };
+ * console.assert(textOutcomeError(spec, "y", "VARCHAR").message.includes("--engine memory"));
+ * ```
+ */
+export function textOutcomeError(spec: ModelSpec, name: string, type = "text"): HetfxError {
+  const start = `Cannot build model: column "${name}" is ${type} in the data; it must be numeric`;
+  if (name !== spec.outcome || !("thresholds" in FAMILY_ROLES[spec.family])) {
+    return new HetfxError(`${start}: recode it to numbers where the data live.`);
+  }
+  return new HetfxError(
+    `${start} to be aggregated in SQL: a ${spec.family} outcome as its categories 1, 2, …, K. ` +
+      `Recode it so, or fit the rows in memory, which orders text categories: deno task fit ` +
+      `DATA --engine memory --levels ${name}=LOWEST,…,HIGHEST (API: formula(text, table, ` +
+      `{ levels: [...] })).`,
+  );
 }
 
 const DOUBLE: Record<SqlDialect, string> = {
@@ -120,6 +146,9 @@ export function sufficientStatisticsSQL(
     );
   }
   const factors = new Set(options.factors ?? []);
+  for (const v of [spec.outcome, ...(spec.trials ? [spec.trials] : [])]) {
+    if (factors.has(v)) throw textOutcomeError(spec, v);
+  }
   const layout = aggregateLayout(spec, (v) => factors.has(v));
   const q = (name: string) => quote(name, dialect);
   const keySet = new Set(layout.keys);

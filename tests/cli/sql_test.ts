@@ -299,6 +299,27 @@ Deno.test("a --factor whose labels read as one number (01 and 1) is refused by f
   assert.match(kept.stdout, /Model checked: 8 parameters/);
 });
 
+Deno.test("a text ordinal outcome is refused by sql (printed or --run) and fit --engine duckdb, pointing to --engine memory --levels", async () => {
+  const lines = ["y,t,g"];
+  for (let i = 0; i < 30; i++) {
+    lines.push(`${["low", "mid", "high"][i % 3]},${i % 2},${"abc"[i % 3]}`);
+  }
+  const rows = `${dir}/ordinal_text.csv`;
+  await Deno.writeTextFile(rows, lines.join("\n") + "\n");
+  const model = ["--formula", "y ~ 1 + t + (1 | g)", "--family", "cumulative"];
+  const advice =
+    /column "y" is (text|VARCHAR) in the data; it must be numeric to be aggregated in SQL: a cumulative outcome as its categories 1, 2, …, K\. .*--engine memory --levels y=LOWEST,…,HIGHEST/;
+  const printed = await runSql(rows, ...model);
+  assert.equal(printed.code, 2, printed.out);
+  assert.match(printed.out, advice);
+  const ran = await runSql(rows, ...model, "--run", "--out", `${dir}/ordinal_text_agg.csv`);
+  assert.equal(ran.code, 2, ran.out);
+  assert.match(ran.out, advice);
+  const duckdb = await runFitCli([rows, "--engine", "duckdb", ...model, "--dry-run"]);
+  assert.equal(duckdb.code, 2, duckdb.stdout);
+  assert.match(duckdb.stderr, advice);
+});
+
 Deno.test("sql prints a query that keeps incomplete rows (n NULL, refused by fit) unless --drop-missing", async () => {
   const data = await incompleteCsv();
   const kept = await runSql(data, "--formula", GAUSSIAN);
