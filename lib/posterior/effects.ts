@@ -36,7 +36,7 @@ import {
 import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
 import { categoryLabels } from "../model/ordinal_outcome.ts";
 import { namesContrasts, treatmentContrasts } from "../spec/treatment_coding.ts";
-import { checkAggregatedAverage, trainingRows } from "./training_rows.ts";
+import { checkAggregatedAverage, checkAggregatedBy, trainingRows } from "./training_rows.ts";
 
 /** Options of {@link effects}. */
 export interface EffectsOptions extends LinearPredictorOptions {
@@ -207,7 +207,10 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   if (options.newdata !== undefined) requireTable(options.newdata, `${context} (newdata)`);
   // Without newdata, an aggregated fit's key rows stand for n data rows each.
   const training = options.newdata ? null : trainingRows(fit, "effects");
-  if (training) checkAggregatedAverage(fit.spec, training, { by, scale, weights: options.weights });
+  if (training) {
+    checkAggregatedBy(fit.spec, training, by);
+    checkAggregatedAverage(fit.spec, training, { by, scale, weights: options.weights });
+  }
   const table = options.newdata ?? training!.table;
   if (table.nRows === 0) {
     // Else "the weights of cell {} sum to 0", about weights no one gave.

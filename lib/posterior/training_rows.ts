@@ -15,6 +15,7 @@
 import { HetfxError } from "../errors.ts";
 import { type Column, makeTable, type Table } from "../data/table.ts";
 import { readAggregate } from "../model/aggregate.ts";
+import { usedColumns } from "../model/used_columns.ts";
 import { familyOf } from "../families/mod.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
@@ -49,6 +50,33 @@ export function trainingRows(fit: FitResult, what: string): TrainingRows {
     columns[v] = { kind: "number", values: sum.map((s, i) => s / input.n[i]) };
   }
   return { table: makeTable(columns, keys.names), counts: input.n, summed: input.summed };
+}
+
+/**
+ * Refuse a `by` column that an aggregated fit's rows lack: the aggregate keeps only the model's
+ * columns, so a column of the data that the model does not use is not there, though the rows
+ * had it. The message lists the model's columns and its key columns, and what to do.
+ *
+ * @example
+ * ```ts ignore
+ * checkAggregatedBy(fit.spec, trainingRows(fit, "effects"), ["region"]);
+ * ```
+ */
+export function checkAggregatedBy(
+  spec: ModelSpec,
+  rows: TrainingRows,
+  by: readonly string[],
+): void {
+  if (rows.counts === null) return;
+  const absent = by.find((name) => !Object.hasOwn(rows.table.columns, name));
+  if (absent === undefined) return;
+  const keys = rows.table.names.filter((name) => !rows.summed.has(name));
+  throw new HetfxError(
+    `Cannot compute effects on aggregated data: by column "${absent}" is not in the aggregate, ` +
+      `which keeps only the model's columns (${usedColumns(spec).join(", ")}); group by one ` +
+      `of its key columns (${keys.join(", ") || "none"}), pass newdata holding "${absent}", or ` +
+      "fit the rows themselves (loadTable, then fit without aggregated).",
+  );
 }
 
 /**

@@ -156,6 +156,12 @@ Deno.test("aggregated effects: averages the aggregate cannot give are refused", 
   const refused = (f: () => unknown, pattern: RegExp) =>
     assert.throws(f, (e: Error) => e instanceof HetfxError && pattern.test(e.message));
   refused(() => effects(agg, { by: ["x"] }), /by column "x" was summed/);
+  // A column of the data the model does not use: the aggregate has only the model's columns
+  // (not "column not found; did you mean", listing the aggregate's internal columns).
+  refused(
+    () => effects(agg, { by: ["region"] }),
+    /^Cannot compute effects on aggregated data: by column "region" is not in the aggregate, which keeps only the model's columns \(y, [^)]*\); group by one of its key columns \([^)]+\), pass newdata holding "region", or fit the rows themselves/,
+  );
   refused(() => effects(agg, { weights: "w" }), /survey weights \("w"\) need the data rows/);
   // A log link on a summed covariate: exact on the link scale only.
   const logLink: ModelSpec = { ...agg.spec, link: "log" };
