@@ -288,6 +288,23 @@ export function readAggregate(
     ...(range === null ? [] : [range.min, range.max, range.between].filter((k) => !has(k))),
   ];
   if (missing.length > 0) {
+    // A column the aggregate has as a key, read as numbers, is summed by this model's layout: it
+    // was a factor when the aggregate was written (numeric labels, e.g. sql --factor r).
+    const keyed = [
+      ...new Set(
+        layout.sums.filter((s) => missing.includes(s.name)).flatMap((s) => s.vars).filter(has),
+      ),
+    ];
+    const [it, is, factor] = keyed.length > 1
+      ? ["they", "are", "factors"]
+      : ["it", "is", "a factor"];
+    const keyColumns = keyed.length > 1 ? "are key columns" : "is a key column";
+    const asFactor = keyed.length === 0
+      ? ""
+      : ` ${keyed.map((v) => `"${v}"`).join(", ")} ${keyColumns} of the aggregate, read as ` +
+        `numbers: if ${it} ${is} ${factor} (as deno task sql --factor writes one), declare ${
+          it === "it" ? "it" : "them"
+        } ${factor} (${keyed.map((v) => `--factor ${v}`).join(" ")}, or loadTable's factors).`;
     throw new HetfxError(
       `Aggregated data: column${missing.length > 1 ? "s" : ""} ${
         missing.map((m) => `"${m}"`).join(", ")
@@ -298,7 +315,7 @@ export function readAggregate(
           : `, and the treatment's range ${range.min}, ${range.max}, ${range.between} (which ` +
             "say how the treatment is coded, 0/1, ±1 or more values: aggregates written before " +
             `hetfx added them lack them; for a 0/1 treatment they are 0, 1 and 0 on every row)`) +
-        "; print its query with `deno task sql`.",
+        "; print its query with `deno task sql`." + asFactor,
     );
   }
   const numeric = (name: string): Float64Array => {

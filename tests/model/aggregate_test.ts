@@ -131,6 +131,27 @@ Deno.test("aggregate: malformed aggregates are refused naming the column", () =>
     () => compileModel(g, noMedian, { aggregated: true }),
     (e) => e instanceof HetfxError && /y_median/.test(e.message),
   );
+  // x was a key (a factor with numeric labels when written) and reads back as numbers, which
+  // the Gaussian layout sums: the message says to declare it a factor.
+  const xKeyed = makeTable({
+    ...Object.fromEntries(Object.entries(ga.columns).filter(([k]) => !/^sum__.*x/.test(k))),
+    x: { kind: "number", values: new Float64Array(ga.nRows).fill(1) },
+  });
+  assert.throws(
+    () => compileModel(g, xKeyed, { aggregated: true }),
+    (e) =>
+      e instanceof HetfxError && /"sum__x.*missing/.test(e.message) &&
+      /"x" is a key column of the aggregate, read as numbers: if it is a factor .*declare it a factor \(--factor x,/
+        .test(e.message),
+  );
+  const noSumY = makeTable(
+    Object.fromEntries(Object.entries(ga.columns).filter(([k]) => k !== "sum__y")),
+  );
+  assert.throws(
+    () => compileModel(g, noSumY, { aggregated: true }),
+    (e) =>
+      e instanceof HetfxError && /"sum__y" missing/.test(e.message) && !/key col/.test(e.message),
+  );
 });
 
 Deno.test("aggregate: a summed treatment's range columns give the rows' contrast, and are required", () => {
