@@ -44,14 +44,15 @@ export interface GroupEffectsOptions {
 }
 
 /** Stat fields of the data rows; a modifier with one of these names gets "<name>_level". */
-const RESERVED = new Set(["estimate", "lower", "upper", "group", "n", "others"]);
+const RESERVED = new Set(["estimate", "lower", "upper", "group", "n", "others", "slot"]);
 
 /**
  * Vega-Lite spec of every group's effect (paper Figure 3): a point at the posterior median (or
  * mean) and a bar over the 95% interval per group; `roles.col` / `roles.row` facet by a
  * modifier's levels, `roles.x` puts a modifier on the x axis, `roles.color` colours by one.
- * Groups that share x, facet and colour but differ in the remaining modifiers are offset within
- * the x band (xOffset) and told apart by shape, so their intervals do not overlap.
+ * Groups that share x and facet but differ in colour or in the remaining modifiers are offset
+ * within the x band (xOffset; the remaining modifiers also told apart by shape), so their
+ * intervals do not overlap.
  *
  * @throws {HetfxError} when `effects` is empty or a role names a modifier the groups lack.
  *
@@ -101,8 +102,13 @@ export function groupEffectsSpec(
   }
   const others = modifiers.filter((m) => !used.includes(m));
   const fieldOf = new Map(modifiers.map((m) => [m, RESERVED.has(m) ? `${m}_level` : m]));
-  const othersLabel = (levels: Record<string, string>) =>
-    others.map((m) => `${m}=${levels[m] ?? ""}`).join(", ");
+  // Colour a modifier other than x's: groups of each colour get their own slot in the x band.
+  const colorApart = roles.color !== undefined && roles.color !== roles.x ? [roles.color] : [];
+  const slotBy = [...colorApart, ...others];
+  const labelOf = (by: string[]) => (levels: Record<string, string>) =>
+    by.map((m) => `${m}=${levels[m] ?? ""}`).join(", ");
+  const othersLabel = labelOf(others);
+  const slotLabel = labelOf(slotBy);
 
   const values: JsonValue[] = effects.map((e) => {
     const row: Record<string, JsonValue> = {};
@@ -113,6 +119,7 @@ export function groupEffectsSpec(
     row.lower = e["q2.5"];
     row.upper = e["q97.5"];
     if (others.length > 0) row.others = othersLabel(e.levels);
+    if (colorApart.length > 0) row.slot = slotLabel(e.levels);
     return row;
   });
   const levelsOf = (m: string) =>
@@ -123,15 +130,19 @@ export function groupEffectsSpec(
     sort: levelsOf(m),
     title: m,
   });
-  // The remaining modifiers' combinations, ordered by each one's levels in turn.
-  const ranks = others.map((m) => new Map(levelsOf(m).map((level, i) => [level, i])));
-  const othersOrder = [...effects].sort((a, b) => {
-    for (let k = 0; k < others.length; k++) {
-      const d = ranks[k].get(a.levels[others[k]] ?? "")! - ranks[k].get(b.levels[others[k]] ?? "")!;
-      if (d !== 0) return d;
-    }
-    return 0;
-  }).map((e) => othersLabel(e.levels)).filter((label, i, all) => all.indexOf(label) === i);
+  // The combinations of modifiers `by`, ordered by each one's levels in turn.
+  const orderOf = (by: string[]) => {
+    const ranks = by.map((m) => new Map(levelsOf(m).map((level, i) => [level, i])));
+    const label = labelOf(by);
+    return [...effects].sort((a, b) => {
+      for (let k = 0; k < by.length; k++) {
+        const d = ranks[k].get(a.levels[by[k]] ?? "")! - ranks[k].get(b.levels[by[k]] ?? "")!;
+        if (d !== 0) return d;
+      }
+      return 0;
+    }).map((e) => label(e.levels)).filter((l, i, all) => all.indexOf(l) === i);
+  };
+  const othersOrder = orderOf(others);
 
   const encoding: Record<string, JsonValue> = {
     x: { ...nominal(roles.x), axis: { labelAngle: 0 } },
@@ -154,8 +165,12 @@ export function groupEffectsSpec(
   if (roles.color !== undefined) {
     encoding.color = { ...nominal(roles.color), scale: { scheme: "set1" } };
   }
-  if (others.length > 0) {
+  if (colorApart.length > 0) {
+    encoding.xOffset = { field: "slot", type: "nominal", sort: orderOf(slotBy) };
+  } else if (others.length > 0) {
     encoding.xOffset = { field: "others", type: "nominal", sort: othersOrder };
+  }
+  if (others.length > 0) {
     if (othersOrder.length <= 8) {
       encoding.shape = {
         field: "others",

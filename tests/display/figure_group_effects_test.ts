@@ -46,19 +46,39 @@ Deno.test("groupEffectsSpec: estimate is q50 by default and mean on request", ()
   );
 });
 
-Deno.test("groupEffectsSpec: no facets → a plain layered chart; groups in one cell never share a slot", () => {
+Deno.test("groupEffectsSpec: no facets → a plain layered chart; groups at one x never share a slot", () => {
   const spec = groupEffectsSpec(effects, { x: "hawk", color: "white" });
   assert.equal(spec.facet, undefined);
   assert.ok(Array.isArray(spec.layer));
+  const point = arr(spec, "layer").find((l) => at(l, "mark", "type") === "point");
+  const offset = at(point, "encoding", "xOffset", "field") as string;
   const rows = arr(spec, "data", "values");
-  const slots = new Set(rows.map((r) => `${at(r, "hawk")}|${at(r, "white")}|${at(r, "others")}`));
-  assert.equal(slots.size, rows.length);
+  // x position and offset slot: where the interval is drawn
+  const places = new Set(rows.map((r) => `${at(r, "hawk")}|${at(r, offset)}`));
+  assert.equal(places.size, rows.length);
 });
 
-Deno.test("groupEffectsSpec: all modifiers used → no offset", () => {
+Deno.test("groupEffectsSpec: every modifier in a role → groups of each colour side by side, not on top", () => {
   const spec = groupEffectsSpec(effects, { col: "intl", row: "hawk", x: "male", color: "white" });
+  const layers = arr(spec, "spec", "layer");
+  const point = layers.find((l) => at(l, "mark", "type") === "point");
+  const interval = layers.find((l) => at(l, "encoding", "y2") !== undefined);
+  assert.equal(at(point, "encoding", "xOffset", "field"), "slot");
+  assert.equal(at(interval, "encoding", "xOffset", "field"), "slot");
+  assert.deepEqual(at(point, "encoding", "xOffset", "sort"), ["white=0", "white=1"]);
+  assert.equal(at(point, "encoding", "shape"), undefined);
+  const rows = arr(spec, "data", "values");
+  assert.deepEqual(rows.map((r) => at(r, "slot")), effects.map((e) => `white=${e.levels.white}`));
+});
+
+Deno.test("groupEffectsSpec: colour and remaining modifiers both take slots, colour first", () => {
+  const spec = groupEffectsSpec(effects, { col: "intl", x: "male", color: "white" });
   const point = arr(spec, "spec", "layer").find((l) => at(l, "mark", "type") === "point");
-  assert.equal(at(point, "encoding", "xOffset"), undefined);
+  const sort = at(point, "encoding", "xOffset", "sort") as string[];
+  assert.equal(sort.length, 10);
+  assert.deepEqual(sort.slice(0, 2), ["white=0, hawk=1", "white=0, hawk=2"]);
+  // the remaining modifier keeps its shape legend
+  assert.equal(at(point, "encoding", "shape", "field"), "others");
 });
 
 Deno.test("groupEffectsSpec: unknown role names list the available modifiers", () => {
