@@ -1,5 +1,6 @@
 /** Private helpers shared by the figure and table builders. Not exported from mod.ts. */
 import { intervalBounds } from "../data/bin.ts";
+import type { JsonValue } from "./vega_lite_spec.ts";
 
 /**
  * `x` with `digits` decimals; "-0.00" becomes "0.00", non-finite values print as "NaN", "Inf",
@@ -76,4 +77,14 @@ export function thinIndices(length: number, maxPoints: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < length; i += stride) out.push(i);
   return out;
+}
+
+/**
+ * Axis label settings for category `labels` on an x axis `band` pixels apart: level where the
+ * longest fits its band (about 6 px a character), else turned 45° and cut at 180 px, so that long
+ * or many labels do not run into each other.
+ */
+export function categoryLabels(labels: readonly string[], band: number): Record<string, JsonValue> {
+  const longest = Math.max(0, ...labels.map((l) => l.length));
+  return longest * 6 <= band * 0.9 ? { labelAngle: 0 } : { labelAngle: -45, labelLimit: 180 };
 }

@@ -4,7 +4,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { DrawSummary } from "../posterior/types.ts";
-import { fieldRef, formatNumber, orderedLevels } from "./_format.ts";
+import { categoryLabels, fieldRef, formatNumber, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** One averaged effect, as `fit.effects()` returns it (its draws are not needed). */
@@ -106,13 +106,18 @@ export function effectsByModifierSpec(
   });
   const levelsOf = (m: string) => orderedLevels(cells.map((c) => c.by[m]), options.levels?.[m]);
   const cellOrder = [...new Set(cells.map((c) => cellLabel(c.by)))];
-  const x = columns.length <= 2
-    ? nominal(fieldOf.get(columns[0])!, columns[0], levelsOf(columns[0]))
-    : nominal("cell", columns.join(", "), cellOrder);
+  const xLevels = columns.length <= 2 ? levelsOf(columns[0]) : cellOrder;
+  const x = nominal(
+    columns.length <= 2 ? fieldOf.get(columns[0])! : "cell",
+    columns.length <= 2 ? columns[0] : columns.join(", "),
+    xLevels,
+  );
+  const width = options.width ??
+    Math.max(320, 60 * xLevels.length * (columns.length === 2 ? 1.5 : 1));
   const scaleName = cells[0].scale === "link" ? "link scale" : "";
   const yTitle = scaleName ? `Average treatment effect (${scaleName})` : "Average treatment effect";
   const encoding: Record<string, JsonValue> = {
-    x: { ...x, axis: { labelAngle: 0, labelLimit: 200 } },
+    x: { ...x, axis: categoryLabels(xLevels, width / xLevels.length) },
     y: {
       field: "estimate",
       type: "quantitative",
@@ -178,14 +183,13 @@ export function effectsByModifierSpec(
       },
     },
   );
-  const positions = columns.length <= 2 ? levelsOf(columns[0]).length : cellOrder.length;
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: options.title ?? `Average treatment effect by ${columns.join(" × ")}`,
       ...(subtitle === undefined ? {} : { subtitle }),
     },
-    width: options.width ?? Math.max(320, 60 * positions * (columns.length === 2 ? 1.5 : 1)),
+    width,
     height: options.height ?? 260,
     data: { values },
     layer,

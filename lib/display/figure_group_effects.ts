@@ -4,7 +4,7 @@
  */
 import type { GroupEffect } from "../posterior/types.ts";
 import { didYouMean, HetfxError } from "../errors.ts";
-import { fieldRef, orderedLevels } from "./_format.ts";
+import { categoryLabels, fieldRef, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** Which modifier goes where in {@link groupEffectsSpec}. */
@@ -32,7 +32,10 @@ export interface GroupEffectsOptions {
    * with rows of panels (where a long title repeated per row would overlap), in the subtitle.
    */
   scale?: string;
-  /** Width of each panel in pixels; default 110 with facets, 420 without. */
+  /**
+   * Width of each panel in pixels; default 110 with facets, without 420 or 16 per interval where
+   * that is more.
+   */
   width?: number;
   /** Height of each panel in pixels; default 110 with facets, 300 without. */
   height?: number;
@@ -143,9 +146,17 @@ export function groupEffectsSpec(
     }).map((e) => label(e.levels)).filter((l, i, all) => all.indexOf(l) === i);
   };
   const othersOrder = orderOf(others);
+  const slotOrder = colorApart.length > 0 ? orderOf(slotBy) : othersOrder;
 
+  const faceted = roles.col !== undefined || roles.row !== undefined;
+  const xLevels = levelsOf(roles.x);
+  const size = {
+    width: options.width ??
+      (faceted ? 110 : Math.max(420, 16 * xLevels.length * Math.max(1, slotOrder.length))),
+    height: options.height ?? (faceted ? 110 : 300),
+  };
   const encoding: Record<string, JsonValue> = {
-    x: { ...nominal(roles.x), axis: { labelAngle: 0 } },
+    x: { ...nominal(roles.x), axis: categoryLabels(xLevels, size.width / xLevels.length) },
     y: {
       field: "estimate",
       type: "quantitative",
@@ -165,10 +176,12 @@ export function groupEffectsSpec(
   if (roles.color !== undefined) {
     encoding.color = { ...nominal(roles.color), scale: { scheme: "set1" } };
   }
-  if (colorApart.length > 0) {
-    encoding.xOffset = { field: "slot", type: "nominal", sort: orderOf(slotBy) };
-  } else if (others.length > 0) {
-    encoding.xOffset = { field: "others", type: "nominal", sort: othersOrder };
+  if (slotBy.length > 0) {
+    encoding.xOffset = {
+      field: colorApart.length > 0 ? "slot" : "others",
+      type: "nominal",
+      sort: slotOrder,
+    };
   }
   if (others.length > 0) {
     if (othersOrder.length <= 8) {
@@ -180,7 +193,6 @@ export function groupEffectsSpec(
       };
     }
   }
-  const faceted = roles.col !== undefined || roles.row !== undefined;
   const { shape: _shape, ...intervalEncoding } = encoding;
   intervalEncoding.y = { ...(encoding.y as Record<string, JsonValue>), field: "lower" };
   intervalEncoding.y2 = { field: "upper" };
@@ -199,10 +211,6 @@ export function groupEffectsSpec(
       ? { text: options.title ?? "Treatment effect by group", subtitle: `Effects ${options.scale}` }
       : options.title ?? "Treatment effect by group",
     data: { values },
-  };
-  const size = {
-    width: options.width ?? (faceted ? 110 : 420),
-    height: options.height ?? (faceted ? 110 : 300),
   };
   if (faceted) {
     const facet: Record<string, JsonValue> = {};

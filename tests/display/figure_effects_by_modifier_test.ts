@@ -92,3 +92,16 @@ Deno.test("effectsByModifierSpec: bins of a binned modifier go on x in interval 
   // Text order would put "(35,52]" first and the lowest bin "[18,35]" last.
   assert.deepEqual(at(spec, "layer", 3, "encoding", "x", "sort"), bins);
 });
+
+Deno.test("effectsByModifierSpec: short x labels stay level; long ones turn so they do not collide", () => {
+  const xAxis = (spec: unknown) =>
+    at(arr(spec, "layer").find((l) => at(l, "mark", "type") === "point"), "encoding", "x", "axis");
+  assert.equal(at(xAxis(effectsByModifierSpec(byMale)), "labelAngle"), 0);
+  const long = [
+    ate,
+    ...["north", "south"].map((r, i) =>
+      row({ region: `Region ${r} of the long-named country list` }, 600, 0.3 + i / 10)
+    ),
+  ];
+  assert.deepEqual(xAxis(effectsByModifierSpec(long)), { labelAngle: -45, labelLimit: 180 });
+});

@@ -128,3 +128,23 @@ Deno.test("groupEffectsSpec: bins of a binned modifier are ordered by interval, 
   const faceted = groupEffectsSpec(list, { x: "x_bin", col: "x_bin" });
   assert.deepEqual(at(faceted, "facet", "column", "sort"), bins);
 });
+
+Deno.test("groupEffectsSpec: 44 long-named groups widen the chart and turn their labels", () => {
+  const many = Array.from({ length: 44 }, (_, i) => ({
+    ...effects[0],
+    group: `Region number ${i + 1} of the list`,
+    levels: { region: `Region number ${i + 1} of the list` },
+  }));
+  const spec = groupEffectsSpec(many, { x: "region" });
+  assert.equal(spec.width, 44 * 16);
+  const point = arr(spec, "layer").find((l) => at(l, "mark", "type") === "point");
+  assert.deepEqual(at(point, "encoding", "x", "axis"), { labelAngle: -45, labelLimit: 180 });
+  // 100 groups at two x positions: 16 px per interval too
+  assert.equal(groupEffectsSpec(effects, { x: "male", color: "male" }).width, 1600);
+  // a few short labels: 420 px, level labels
+  const two = effects.slice(0, 2).map((e, i) => ({ ...e, levels: { male: String(i) } }));
+  const few = groupEffectsSpec(two, { x: "male" });
+  assert.equal(few.width, 420);
+  const fewPoint = arr(few, "layer").find((l) => at(l, "mark", "type") === "point");
+  assert.equal(at(fewPoint, "encoding", "x", "axis", "labelAngle"), 0);
+});
