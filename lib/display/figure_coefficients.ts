@@ -10,8 +10,10 @@ import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite
 export interface CoefficientPlotOptions {
   /** Chart title; default "Predictors of the treatment effect". */
   title?: string;
-  /** x-axis title; default "Coefficient (posterior median, 95% interval)". */
+  /** x-axis title; default "Coefficient (posterior median, 95% interval)", with `scale`. */
   xTitle?: string;
+  /** The scale the coefficients are on, e.g. "on the log-odds scale": named in the x title. */
+  scale?: string;
   /** Plot width in pixels; default 420. */
   width?: number;
 }
@@ -76,7 +78,10 @@ export function coefficientPlotSpec(
           x: {
             field: "lower",
             type: "quantitative",
-            title: options.xTitle ?? "Coefficient (posterior median, 95% interval)",
+            title: options.xTitle ??
+              `Coefficient (${
+                options.scale === undefined ? "" : `${options.scale}; `
+              }posterior median, 95% interval)`,
           },
           x2: { field: "upper" },
           tooltip,

@@ -91,10 +91,15 @@ const PP_CHECK_PLOT_NAMES = optionNames<PpCheckPlotOptions>({
 export class FitPlots {
   constructor(private readonly fit: FitResult) {}
 
-  /** Figure 1: λ, the coefficients of the treatment and its interactions with predictors. */
+  /**
+   * Figure 1: λ, the coefficients of the treatment and its interactions with predictors, on the
+   * link scale (named on the axis where the link is not the identity).
+   */
   coefficients(options: { title?: string } = {}): Chart {
     checkOptions(options, ["title"], CONTEXT);
-    return new Chart(coefficientPlotSpec(this.fit.slopeCoefficients(), options));
+    return new Chart(
+      coefficientPlotSpec(this.fit.slopeCoefficients(), { ...options, ...this.effectScale() }),
+    );
   }
 
   /**

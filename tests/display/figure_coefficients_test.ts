@@ -41,6 +41,15 @@ Deno.test("coefficientPlotSpec: interval rule, median point, zero rule", () => {
   assert.equal(at(zero, "encoding", "y"), undefined);
 });
 
+Deno.test("coefficientPlotSpec: the x title names the scale when one is given", () => {
+  const xTitle = (spec: unknown) => at(arr(spec, "layer")[0], "encoding", "x", "title");
+  assert.equal(xTitle(coefficientPlotSpec(coefs)), "Coefficient (posterior median, 95% interval)");
+  assert.equal(
+    xTitle(coefficientPlotSpec(coefs, { scale: "on the log-odds scale" })),
+    "Coefficient (on the log-odds scale; posterior median, 95% interval)",
+  );
+});
+
 Deno.test("coefficientPlotSpec: empty input is a HetfxError", () => {
   assert.throws(() => coefficientPlotSpec([]), HetfxError);
 });

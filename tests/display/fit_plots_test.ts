@@ -65,7 +65,7 @@ Deno.test("fit.plot: the new charts render to SVG and PNG", async () => {
   }
 });
 
-Deno.test("fit.plot.effects and effectDistribution name the link scale their group effects are on", async () => {
+Deno.test("fit.plot.effects, effectDistribution and coefficients name the link scale their numbers are on", async () => {
   const { smallTable } = await import("../posterior/_fixtures.ts");
   const { formula } = await import("../../lib/spec/formula.ts");
   const { withColumn } = await import("../../lib/data/table.ts");
@@ -100,8 +100,21 @@ Deno.test("fit.plot.effects and effectDistribution name the link scale their gro
   const fig2 = fit.plot.effectDistribution().toVegaLite();
   const hist = (fig2.layer as { encoding: { x: { title?: string } } }[])[0];
   assert.equal(hist.encoding.x.title, "Treatment effect (on the log-odds scale)");
+  // Figure 1's λ are log-odds coefficients too.
+  const fig1 = fit.plot.coefficients().toVegaLite();
+  assert.equal(
+    (fig1.layer as { encoding: { x: { title?: string } } }[])[0].encoding.x.title,
+    "Coefficient (on the log-odds scale; posterior median, 95% interval)",
+  );
   // A Gaussian fit's axes are as before.
   const gaussian = await tomzFit();
+  assert.equal(
+    (gaussian.plot.coefficients().toVegaLite().layer as { encoding: { x: { title?: string } } }[])[
+      0
+    ]
+      .encoding.x.title,
+    "Coefficient (posterior median, 95% interval)",
+  );
   const plain = gaussian.plot.effectDistribution().toVegaLite();
   assert.equal(
     (plain.layer as { encoding: { x: { title?: string } } }[])[0].encoding.x.title,
