@@ -28,6 +28,11 @@ export interface EffectsByModifierOptions {
   /** Height in pixels; default 260. */
   height?: number;
   /**
+   * What the effects measure, named in the y title, e.g. "difference in E[y]"; default "link
+   * scale" for link-scale rows, else nothing (outcome units).
+   */
+  scale?: string;
+  /**
    * Level order per `by` column (a factor's declared levels); a column not here: numbers
    * ascending, then text in natural order.
    */
@@ -114,8 +119,11 @@ export function effectsByModifierSpec(
   );
   const width = options.width ??
     Math.max(320, 60 * xLevels.length * (columns.length === 2 ? 1.5 : 1));
-  const scaleName = cells[0].scale === "link" ? "link scale" : "";
-  const yTitle = scaleName ? `Average treatment effect (${scaleName})` : "Average treatment effect";
+  const scaleName = options.scale ?? (cells[0].scale === "link" ? "link scale" : "");
+  // Two lines: one would outgrow the plot's height and push the plot down.
+  const yTitle = scaleName
+    ? ["Average treatment effect", `(${scaleName})`]
+    : "Average treatment effect";
   const encoding: Record<string, JsonValue> = {
     x: { ...x, axis: categoryLabels(xLevels, width / xLevels.length) },
     y: {

@@ -21,7 +21,7 @@ import { contrastPanels } from "./contrast_panels.ts";
 import { namesContrasts } from "../spec/treatment_coding.ts";
 import { pickContrast } from "../posterior/fit_summaries.ts";
 import type { FitResult } from "../posterior/fit_result.ts";
-import { effects, type EffectsOptions } from "../posterior/effects.ts";
+import { type EffectEstimate, effects, type EffectsOptions } from "../posterior/effects.ts";
 import { compareFit } from "../posterior/compare.ts";
 import { ppCheck, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { checkNoArguments, checkOptions, optionNames } from "../options.ts";
@@ -70,6 +70,7 @@ const EFFECTS_BY_NAMES = optionNames<EffectsByModifierOptions>({
   width: true,
   height: true,
   levels: true,
+  scale: true,
 });
 const COMPARISON_NAMES = optionNames<ComparisonOptions>({
   title: true,
@@ -142,6 +143,19 @@ export class FitPlots {
   private effectScale(): { scale?: string } {
     const family = familyOf(this.fit.spec.family, this.fit.spec.link);
     return family.link === "identity" ? {} : { scale: family.linkScale };
+  }
+
+  /**
+   * What averaged effects measure where the link is not the identity: the link scale ("on the
+   * log-odds scale"), or on the response scale the difference in E[y] (a probability for
+   * bernoulli) or in the ordinal quantity asked for ("P(y = 3)"); nothing for an identity link.
+   */
+  private averageScale(list: readonly EffectEstimate[]): { scale?: string } {
+    const family = familyOf(this.fit.spec.family, this.fit.spec.link);
+    if (list.length === 0 || family.link === "identity") return {};
+    return list[0].scale === "link"
+      ? { scale: family.linkScale }
+      : { scale: `difference in ${list[0].quantity ?? "E[y]"}` };
   }
 
   /** The axis title of group effects: "Treatment effect", with the scale where it has one. */
@@ -245,6 +259,7 @@ export class FitPlots {
             list.filter((e) => (e.contrast ?? "") === c),
             {
               levels: factorLevels(options.newdata ?? this.fit.table),
+              ...this.averageScale(list),
               ...plot,
               ...this.panelTitle(c, names.length > 1, plot.title),
             },

@@ -105,3 +105,18 @@ Deno.test("effectsByModifierSpec: short x labels stay level; long ones turn so t
   ];
   assert.deepEqual(xAxis(effectsByModifierSpec(long)), { labelAngle: -45, labelLimit: 180 });
 });
+
+Deno.test("effectsByModifierSpec: a scale given is named on a second line of the y title", () => {
+  const yTitle = (spec: unknown) =>
+    at(arr(spec, "layer").find((l) => at(l, "mark", "type") === "point"), "encoding", "y", "title");
+  assert.equal(yTitle(effectsByModifierSpec(byMale)), "Average treatment effect");
+  assert.deepEqual(yTitle(effectsByModifierSpec(byMale, { scale: "difference in P(y = 3)" })), [
+    "Average treatment effect",
+    "(difference in P(y = 3))",
+  ]);
+  const link = byMale.map((r) => ({ ...r, scale: "link" }));
+  assert.deepEqual(yTitle(effectsByModifierSpec(link)), [
+    "Average treatment effect",
+    "(link scale)",
+  ]);
+});

@@ -65,7 +65,7 @@ Deno.test("fit.plot: the new charts render to SVG and PNG", async () => {
   }
 });
 
-Deno.test("fit.plot.effects, effectDistribution and coefficients name the link scale their numbers are on", async () => {
+Deno.test("fit.plot.effects, effectDistribution, coefficients and effectsBy name the scale their numbers are on", async () => {
   const { smallTable } = await import("../posterior/_fixtures.ts");
   const { formula } = await import("../../lib/spec/formula.ts");
   const { withColumn } = await import("../../lib/data/table.ts");
@@ -106,8 +106,21 @@ Deno.test("fit.plot.effects, effectDistribution and coefficients name the link s
     (fig1.layer as { encoding: { x: { title?: string } } }[])[0].encoding.x.title,
     "Coefficient (on the log-odds scale; posterior median, 95% interval)",
   );
+  // effectsBy's averages are probability differences on the response scale, log-odds on the link.
+  const yTitleOf = (chart: { toVegaLite(): Record<string, unknown> }) =>
+    (chart.toVegaLite().layer as { mark: { type: string }; encoding: { y: { title?: unknown } } }[])
+      .find((l) => l.mark.type === "point")!.encoding.y.title;
+  assert.deepEqual(yTitleOf(fit.plot.effectsBy({ by: ["g"] })), [
+    "Average treatment effect",
+    "(difference in E[y])",
+  ]);
+  assert.deepEqual(yTitleOf(fit.plot.effectsBy({ by: ["g"], scale: "link" })), [
+    "Average treatment effect",
+    "(on the log-odds scale)",
+  ]);
   // A Gaussian fit's axes are as before.
   const gaussian = await tomzFit();
+  assert.equal(yTitleOf(gaussian.plot.effectsBy({ by: ["male"] })), "Average treatment effect");
   assert.equal(
     (gaussian.plot.coefficients().toVegaLite().layer as { encoding: { x: { title?: string } } }[])[
       0
