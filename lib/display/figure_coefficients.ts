@@ -51,12 +51,15 @@ export function coefficientPlotSpec(
     lower: c["q2.5"],
     upper: c["q97.5"],
   }));
+  // Room for the longest label as Vega measures text without a canvas (0.8 em a character),
+  // so that "treat × w2_vote_hill" is not cut to "treat × w2_vote_hi…".
+  const longest = Math.max(...coefs.map((c) => c.label.length));
   const y = {
     field: "label",
     type: "nominal",
     sort: null,
     title: null,
-    axis: { labelFontSize: 12, labelLimit: 260 },
+    axis: { labelFontSize: 12, labelLimit: Math.max(260, Math.ceil(0.8 * 12 * longest) + 1) },
   };
   const tooltip: JsonValue[] = [
     { field: "name", type: "nominal", title: "parameter" },

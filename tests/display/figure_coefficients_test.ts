@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { coefficientPlotSpec } from "../../lib/display/figure_coefficients.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { renderSvg } from "../../lib/display/render.ts";
 import { syntheticResult } from "./_synthetic.ts";
 import { arr, at } from "./_helpers.ts";
 
@@ -48,6 +49,16 @@ Deno.test("coefficientPlotSpec: the x title names the scale when one is given", 
     xTitle(coefficientPlotSpec(coefs, { scale: "on the log-odds scale" })),
     "Coefficient (on the log-odds scale; posterior median, 95% interval)",
   );
+});
+
+Deno.test("coefficientPlotSpec: long labels get room enough not to be cut", async () => {
+  const long = [{ ...coefs[0], label: "treat_germrus × w2_vote_hill" }];
+  const spec = coefficientPlotSpec(long);
+  const limit = at(arr(spec, "layer")[0], "encoding", "y", "axis", "labelLimit") as number;
+  // Vega without a canvas measures 0.8 em a character
+  assert.ok(limit >= 0.8 * 12 * 28, `labelLimit ${limit}`);
+  const svg = await renderSvg(spec);
+  assert.ok(svg.includes("treat_germrus × w2_vote_hill"), "the whole label is drawn");
 });
 
 Deno.test("coefficientPlotSpec: empty input is a HetfxError", () => {
