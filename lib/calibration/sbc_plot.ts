@@ -13,6 +13,7 @@ import { expectedRankCounts } from "./uniformity.ts";
 export interface SbcPlotOptions {
   /** Parameters to show (default all), by brms name. */
   parameters?: string[];
+  /** Chart title; default "Simulation-based calibration", above a subtitle reading the panels. */
   title?: string;
   /** Panels per row (default 3). */
   columns?: number;
@@ -78,9 +79,19 @@ export function sbcPlotSpec(
     title: null,
     sort: shown.map((p) => p.name),
   };
+  const sims = shown[0]?.ranks.length ?? 0;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    ...(options.title ? { title: options.title } : {}),
+    title: {
+      text: options.title ?? "Simulation-based calibration",
+      anchor: "start",
+      // Short lines: the chart is as wide as its widest line.
+      subtitle: [
+        `${sims} simulations. Top: ECDF of the fractional ranks − uniform CDF (red);`,
+        "a calibrated sampler stays inside the shaded simultaneous 95% band.",
+        "Bottom: rank histograms; ticks: the counts uniform ranks would give.",
+      ],
+    },
     vconcat: [
       {
         data: { values: ecdf },
@@ -119,7 +130,7 @@ export function sbcPlotSpec(
             {
               mark: { type: "bar", color: "#72b7b2" },
               encoding: {
-                x: { field: "bin", type: "ordinal", title: "rank bin" },
+                x: { field: "bin", type: "ordinal", title: "rank bin", axis: { labelAngle: 0 } },
                 y: { field: "count", type: "quantitative", title: "simulations" },
               },
             },

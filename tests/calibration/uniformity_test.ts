@@ -70,3 +70,26 @@ Deno.test("sbcPlotSpec: each bar's expected count follows the rank values its bi
   assert.deepEqual(bars({}).map((b) => b.expected), [25, 25]);
   assert.deepEqual(rankBinWidths(4, 2), [3, 2]);
 });
+
+Deno.test("sbcPlotSpec: titled, with a subtitle that says what the band, line and ticks are", async () => {
+  const { sbcPlotSpec } = await import("../../lib/calibration/sbc_plot.ts");
+  const ranks = uniformRanks(4, 6);
+  const parameter = {
+    name: "b_x",
+    ranks,
+    histogram: rankHistogram(ranks, 4, 2),
+    p_uniform: 1,
+    ecdf_in_bands: true,
+    bands: { z: [0.5], ecdf: [0.5], lower: [0], upper: [1], gamma: 0.1, inBands: true },
+  };
+  const title = sbcPlotSpec([parameter]).title as { text: string; subtitle: string[] };
+  assert.equal(title.text, "Simulation-based calibration");
+  assert.match(title.subtitle[0], /^30 simulations\. Top: ECDF/);
+  assert.match(title.subtitle.join(" "), /95% band.*Bottom: rank histograms; ticks/);
+  const mine = sbcPlotSpec([parameter], { title: "SBC of my model" }).title as { text: string };
+  assert.equal(mine.text, "SBC of my model");
+  // rank bins read level
+  type Hist = { spec: { layer: { encoding: { x: { axis?: { labelAngle: number } } } }[] } };
+  const hist = (sbcPlotSpec([parameter]).vconcat as unknown[])[1] as Hist;
+  assert.equal(hist.spec.layer[0].encoding.x.axis?.labelAngle, 0);
+});
