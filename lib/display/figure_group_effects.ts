@@ -28,8 +28,8 @@ export interface GroupEffectsOptions {
   /** y-axis title; default "Treatment effect", with `scale` when given. */
   yTitle?: string;
   /**
-   * The scale the effects are on, e.g. "on the log-odds scale": named in the y-axis title, or,
-   * with rows of panels (where a long title repeated per row would overlap), in the subtitle.
+   * The scale the effects are on, e.g. "on the log-odds scale": named on a second line of the
+   * y-axis title, or, with panels (too short for it), in the subtitle.
    */
   scale?: string;
   /**
@@ -160,10 +160,11 @@ export function groupEffectsSpec(
     y: {
       field: "estimate",
       type: "quantitative",
+      // Two lines: one taller than the plot would push the plot away from its title.
       title: options.yTitle ??
-        (options.scale === undefined || roles.row !== undefined
+        (options.scale === undefined || faceted
           ? "Treatment effect"
-          : `Treatment effect (${options.scale})`),
+          : ["Treatment effect", `(${options.scale})`]),
     },
     tooltip: [
       ...modifiers.map((m) => ({ field: fieldRef(fieldOf.get(m)!), type: "nominal", title: m })),
@@ -207,7 +208,7 @@ export function groupEffectsSpec(
 
   const spec: VegaLiteSpec = {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.scale !== undefined && roles.row !== undefined && options.yTitle === undefined
+    title: options.scale !== undefined && faceted && options.yTitle === undefined
       ? { text: options.title ?? "Treatment effect by group", subtitle: `Effects ${options.scale}` }
       : options.title ?? "Treatment effect by group",
     data: { values },

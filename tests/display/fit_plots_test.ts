@@ -77,10 +77,11 @@ Deno.test("fit.plot.effects, effectDistribution, coefficients and effectsBy name
     .fit({ chains: 2, warmup: 150, draws: 150, seed: 1, progress: false });
   // The group effects are log-odds ratios; effectsBy's averages are probability differences.
   const fig3 = fit.plot.effects({ x: "g" }).toVegaLite();
-  const layers = fig3.layer as { mark: { type: string }; encoding: { y: { title?: string } } }[];
+  const layers = fig3.layer as { mark: { type: string }; encoding: { y: { title?: unknown } } }[];
   const point = layers.find((l) => l.mark.type === "point")!;
-  assert.equal(point.encoding.y.title, "Treatment effect (on the log-odds scale)");
-  // With rows of panels the long title, repeated per row, would overlap: the subtitle names it.
+  // on two lines, so that the title is not taller than the plot
+  assert.deepEqual(point.encoding.y.title, ["Treatment effect", "(on the log-odds scale)"]);
+  // Panels (110 px) are too short for it even so: the subtitle names it, with columns or rows.
   const { groupEffectsSpec } = await import("../../lib/display/figure_group_effects.ts");
   const two = ["0", "1"].flatMap((a) =>
     ["u", "v"].map((b) => ({
@@ -96,6 +97,12 @@ Deno.test("fit.plot.effects, effectDistribution, coefficients and effectsBy name
     text: "Treatment effect by group",
     subtitle: "Effects on the log-odds scale",
   });
+  const cols = groupEffectsSpec(two, { x: "a", col: "b" }, { scale: "on the log-odds scale" });
+  const colPoint = (cols.spec as { layer: typeof layers }).layer.find((l) =>
+    l.mark.type === "point"
+  )!;
+  assert.equal(colPoint.encoding.y.title, "Treatment effect");
+  assert.deepEqual(cols.title, rows.title);
 
   const fig2 = fit.plot.effectDistribution().toVegaLite();
   const hist = (fig2.layer as { encoding: { x: { title?: string } } }[])[0];
