@@ -4,6 +4,7 @@
  */
 import type { SlopeCoefficient } from "../posterior/types.ts";
 import { HetfxError } from "../errors.ts";
+import { cleanLevel } from "../spec/term_coding.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** Options of {@link coefficientPlotSpec}. */
@@ -16,6 +17,28 @@ export interface CoefficientPlotOptions {
   scale?: string;
   /** Plot width in pixels; default 420. */
   width?: number;
+  /**
+   * The levels of each factor column: a label's part that names a level as brms's coefficient
+   * names clean it ("age_bin3349") is shown with the level as the data write it
+   * ("age_bin (33,49]").
+   */
+  levels?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * `label` ("treat × age_bin3349") with each part that is a factor column and a cleaned level of
+ * it, and nothing else, written as the column and the level ("treat × age_bin (33,49]").
+ */
+function readableLabel(
+  label: string,
+  levels: Readonly<Record<string, readonly string[]>>,
+): string {
+  return label.split(" × ").map((part) => {
+    const found = Object.entries(levels).flatMap(([column, list]) =>
+      list.filter((l) => column + cleanLevel(l) === part).map((l) => `${column} ${l}`)
+    );
+    return found.length === 1 ? found[0] : part;
+  }).join(" × ");
 }
 
 /**
@@ -40,10 +63,11 @@ export function coefficientPlotSpec(
   if (coefs.length === 0) {
     throw new HetfxError("Cannot plot coefficients: the list of slope coefficients is empty.");
   }
+  const labels = coefs.map((c) => readableLabel(c.label, options.levels ?? {}));
   const values: JsonValue[] = coefs.map((c, i) => ({
     order: i,
     name: c.name,
-    label: c.label,
+    label: labels[i],
     predictor: c.predictor,
     mean: c.mean,
     sd: c.sd,
@@ -53,7 +77,7 @@ export function coefficientPlotSpec(
   }));
   // Room for the longest label as Vega measures text without a canvas (0.8 em a character),
   // so that "treat × w2_vote_hill" is not cut to "treat × w2_vote_hi…".
-  const longest = Math.max(...coefs.map((c) => c.label.length));
+  const longest = Math.max(...labels.map((l) => l.length));
   const y = {
     field: "label",
     type: "nominal",

@@ -99,7 +99,11 @@ export class FitPlots {
   coefficients(options: { title?: string } = {}): Chart {
     checkOptions(options, ["title"], CONTEXT);
     return new Chart(
-      coefficientPlotSpec(this.fit.slopeCoefficients(), { ...options, ...this.effectScale() }),
+      coefficientPlotSpec(this.fit.slopeCoefficients(), {
+        ...options,
+        ...this.effectScale(),
+        levels: factorLevels(this.fit.table),
+      }),
     );
   }
 

@@ -61,6 +61,25 @@ Deno.test("coefficientPlotSpec: long labels get room enough not to be cut", asyn
   assert.ok(svg.includes("treat_germrus × w2_vote_hill"), "the whole label is drawn");
 });
 
+Deno.test("coefficientPlotSpec: factor levels are shown as the data write them", () => {
+  const coef = (label: string) => ({ ...coefs[0], name: `b_${label.replace(" × ", ":")}`, label });
+  const spec = coefficientPlotSpec(
+    [coef("treat"), coef("treat × age_bin3349"), coef("treat × regionNewYork"), coef("treat × x")],
+    { levels: { age_bin: ["[18,33]", "(33,49]"], region: ["Asia", "New York"] } },
+  );
+  assert.deepEqual(arr(spec, "data", "values").map((r) => at(r, "label")), [
+    "treat",
+    "treat × age_bin (33,49]",
+    "treat × region New York",
+    "treat × x",
+  ]);
+  // the tooltip keeps the brms name
+  assert.equal(at(arr(spec, "data", "values")[1], "name"), "b_treat:age_bin3349");
+  // without levels, the labels as given
+  const plain = coefficientPlotSpec([coef("treat × age_bin3349")]);
+  assert.equal(at(arr(plain, "data", "values")[0], "label"), "treat × age_bin3349");
+});
+
 Deno.test("coefficientPlotSpec: empty input is a HetfxError", () => {
   assert.throws(() => coefficientPlotSpec([]), HetfxError);
 });
