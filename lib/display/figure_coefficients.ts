@@ -11,6 +11,8 @@ import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite
 export interface CoefficientPlotOptions {
   /** Chart title; default "Predictors of the treatment effect". */
   title?: string;
+  /** A line under the title, e.g. what unit of the treatment the coefficients are per. */
+  subtitle?: string;
   /** x-axis title; default "Coefficient (posterior median, 95% interval)", with `scale`. */
   xTitle?: string;
   /** The scale the coefficients are on, e.g. "on the log-odds scale": named in the x title. */
@@ -93,7 +95,9 @@ export function coefficientPlotSpec(
   ];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? "Predictors of the treatment effect",
+    title: options.subtitle === undefined
+      ? options.title ?? "Predictors of the treatment effect"
+      : { text: options.title ?? "Predictors of the treatment effect", subtitle: options.subtitle },
     width: options.width ?? 420,
     height: { step: 32 },
     data: { values },

@@ -102,6 +102,7 @@ export class FitPlots {
       coefficientPlotSpec(this.fit.slopeCoefficients(), {
         ...options,
         ...this.effectScale(),
+        ...this.perUnitNote(),
         levels: factorLevels(this.fit.table),
       }),
     );
@@ -132,6 +133,21 @@ export class FitPlots {
           ),
       ),
     );
+  }
+
+  /**
+   * For a two-valued treatment whose values are not 1 apart (−1/+1): that λ is per unit of it,
+   * and its effect, as the other figures show it, that many times λ.
+   */
+  private perUnitNote(): { subtitle?: string } {
+    const [c, ...more] = this.fit.data.contrasts;
+    if (c === undefined || more.length > 0 || c.kind !== "two-valued" || c.difference === 1) {
+      return {};
+    }
+    const t = this.fit.data.treatment;
+    return {
+      subtitle: `Per unit of ${t}: the effect ${c.name} is ${c.difference} × these`,
+    };
   }
 
   /** The contrasts to draw: `contrast` (checked) or every contrast of the treatment. */

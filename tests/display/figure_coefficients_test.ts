@@ -24,6 +24,10 @@ Deno.test("coefficientPlotSpec: one row per coefficient, in the order given", ()
 Deno.test("coefficientPlotSpec: interval rule, median point, zero rule", () => {
   const spec = coefficientPlotSpec(coefs, { title: "Figure 1" });
   assert.equal(spec.title, "Figure 1");
+  assert.deepEqual(coefficientPlotSpec(coefs, { subtitle: "Per unit" }).title, {
+    text: "Predictors of the treatment effect",
+    subtitle: "Per unit",
+  });
   const layers = arr(spec, "layer");
   assert.equal(layers.length, 3);
   const [interval, point, zero] = layers;

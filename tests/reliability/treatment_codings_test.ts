@@ -377,6 +377,11 @@ Deno.test("treatments: a figure of one contrast names it unless the treatment is
   assert.equal(title(pm.plot.effectDistribution().toVegaLite()), "Effect of pm: 1 - -1");
   assert.equal(title(pm.plot.effectsBy({ by: ["g"] }).toVegaLite()), "Effect of pm: 1 - -1");
   assert.equal(title(pm.plot.effects({ x: "g" }, { title: "Mine" }).toVegaLite()), "Mine");
+  // Figure 1's λ are per unit of pm, half the 1 - -1 effect the other figures show: it says so.
+  assert.deepEqual(pm.plot.coefficients().toVegaLite().title, {
+    text: "Predictors of the treatment effect",
+    subtitle: "Per unit of pm: the effect 1 - -1 is 2 × these",
+  });
   const arms = await threeArmFit();
   const one = { contrast: "drugB - placebo" };
   assert.equal(
@@ -391,4 +396,6 @@ Deno.test("treatments: a figure of one contrast names it unless the treatment is
     title(arms.plot.effectsBy({ by: ["g"] }, one).toVegaLite()),
     "Effect of arm: drugB - placebo",
   );
+  // a factor's λ are its contrasts' own: no note
+  assert.equal(arms.plot.coefficients().toVegaLite().title, "Predictors of the treatment effect");
 });
