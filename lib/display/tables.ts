@@ -14,7 +14,7 @@ export interface TableOptions {
    * as 0. R-hat always has 3, ESS none.
    */
   digits?: number;
-  /** Highlight R-hat > 1.01 and ESS < 400; default true. */
+  /** Highlight R-hat > 1.01 and ESS < 400 (and either missing, "NA"); default true. */
   highlight?: boolean;
 }
 
@@ -50,9 +50,12 @@ function renderTable<T>(rows: T[], columns: Column<T>[], highlight: boolean): st
     `<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-const rhatWarn = (r: { rhat: number }) => r.rhat > RHAT_THRESHOLD;
-const essWarn = (x: number) => x < ESS_THRESHOLD;
-const ess = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : formatNumber(x, 0));
+// An R-hat or ESS that cannot be computed (NaN) prints "NA", as the text summary and R do, and
+// is highlighted: the draws are not known to have converged.
+const rhatWarn = (r: { rhat: number }) => !(r.rhat <= RHAT_THRESHOLD);
+const essWarn = (x: number) => !(x >= ESS_THRESHOLD);
+const ess = (x: number) => (Number.isNaN(x) ? "NA" : formatNumber(x, 0));
+const rhat = (x: number) => (Number.isNaN(x) ? "NA" : formatNumber(x, 3));
 
 /** The summary fields a parameter and a group effect share, for a row of one table. */
 type SummaryRow = Pick<
@@ -72,7 +75,7 @@ function summaryColumns<T extends SummaryRow>(digits: number): Column<T>[] {
     { header: "q2.5", cell: (p) => f(p, p["q2.5"]), numeric: true },
     { header: "q50", cell: (p) => f(p, p.q50), numeric: true },
     { header: "q97.5", cell: (p) => f(p, p["q97.5"]), numeric: true },
-    { header: "rhat", cell: (p) => formatNumber(p.rhat, 3), numeric: true, warn: rhatWarn },
+    { header: "rhat", cell: (p) => rhat(p.rhat), numeric: true, warn: rhatWarn },
     {
       header: "ess_bulk",
       cell: (p) => ess(p.ess_bulk),

@@ -64,6 +64,16 @@ Deno.test("summaryTableHtml: a tiny coefficient shows to its sd's precision, not
   assert.match(effects, />0\.00034<\/td>/);
 });
 
+Deno.test("summaryTableHtml: an R-hat or ESS that cannot be computed reads NA, highlighted", () => {
+  const html = summaryTableHtml([{ ...base, name: "sd_g__Intercept", ess_tail: NaN }]);
+  assert.ok(!html.includes("NaN"), html);
+  assert.match(html, /<td class="hetfx-warn"[^>]*>NA<\/td><\/tr>/);
+  const stuck = summaryTableHtml([{ ...base, rhat: NaN, ess_bulk: NaN, ess_tail: NaN }]);
+  assert.equal((stuck.match(/class="hetfx-warn"[^>]*>NA</g) ?? []).length, 3);
+  const groups = groupEffectsTableHtml([{ ...syntheticResult().effects[0], rhat: NaN }]);
+  assert.match(groups, /class="hetfx-warn"[^>]*>NA</);
+});
+
 Deno.test("summaryTableHtml: escapes names", () => {
   const html = summaryTableHtml([{ ...base, name: `<script>alert("x&y")</script>` }]);
   assert.ok(!html.includes("<script>"));
