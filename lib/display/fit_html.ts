@@ -9,6 +9,8 @@ import { familyOf } from "../families/mod.ts";
 import { describeContrast } from "../spec/treatment_coding.ts";
 import { summaryTableHtml } from "./tables.ts";
 import { fixed } from "../posterior/format_summary.ts";
+import { levelsLabel } from "./_format.ts";
+import type { GroupEffect } from "../posterior/types.ts";
 
 /**
  * The HTML a notebook shows for a bare `fit` (what `fit.toHTML()` returns).
@@ -24,6 +26,8 @@ export function fitToHtml(fit: FitResult): string {
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const warnings = fit.warnings();
   const spreads = fit.data.treatment !== null ? fit.effectSpreads() : [];
+  // A group as the figures and the text summary name it: "white=0, male=1", not "0_1".
+  const named = (g: GroupEffect) => `${g.mean.toFixed(2)} (${esc(levelsLabel(g.levels))})`;
   return [
     `<div class="hetfx-fit"><b>hetfx fit</b>: ${esc(fit.spec.family)} model of ` +
     `<code>${esc(fit.spec.outcome)}</code>, ${fit.info.rows} rows ` +
@@ -42,10 +46,8 @@ export function fitToHtml(fit: FitResult): string {
       `</code> ${
         familyOf(fit.spec.family, fit.spec.link).linkScale
       }: sd of all group-effect draws ` +
-      `${spread.sd_all_draws.toFixed(2)}; min ${spread.min.mean.toFixed(2)} (${
-        esc(spread.min.group)
-      }), median ${spread.median.mean.toFixed(2)}, max ${spread.max.mean.toFixed(2)} ` +
-      `(${esc(spread.max.group)})`
+      `${spread.sd_all_draws.toFixed(2)}; min ${named(spread.min)}, median ` +
+      `${named(spread.median)}, max ${named(spread.max)}`
     ).join("<br>"),
     summaryTableHtml(fit.summary().filter((p) => p.name !== "lp__")),
     "</div>",

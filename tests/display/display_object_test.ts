@@ -98,3 +98,16 @@ Deno.test("fit HTML: R-hat and ESS that cannot be computed show as NA, not -Infi
   assert.match(html, /max R-hat NA, min ESS bulk\/tail NA\/NA/);
   assert.doesNotMatch(html, /Infinity/);
 });
+
+Deno.test("fit HTML: the smallest, median and largest groups are named by their levels", async () => {
+  const fit = await formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable())
+    .fit({ chains: 2, warmup: 100, draws: 100, seed: 1, progress: false });
+  const s = fit.effectSpread();
+  const html = fit.toHTML();
+  for (const [which, g] of [["min", s.min], ["median", s.median], ["max", s.max]] as const) {
+    assert.ok(
+      html.includes(`${which} ${g.mean.toFixed(2)} (g=${g.levels.g})`),
+      `${which}: ${html.match(/sd of all group-effect draws[^<]*/)}`,
+    );
+  }
+});
