@@ -245,7 +245,8 @@ function barsSpec(ppc: PpCheckData, options: PpCheckPlotOptions, context: string
         labelAngle: 0,
       }
       : { tickMinStep: 1, format: "d" }) as JsonValue,
-    scale: { nice: false, padding: 10 },
+    // Not from 0: an ordinal outcome's categories 1…K would sit beside an empty slot at 0.
+    scale: { nice: false, padding: 10, zero: false },
   };
   const count = { type: "quantitative", title: "Count" };
   return {

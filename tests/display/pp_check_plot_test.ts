@@ -133,6 +133,27 @@ Deno.test("ppCheckSpec (bars): observed counts with the replicated median and 90
   );
 });
 
+Deno.test("ppCheckSpec (bars): categories 1…4 are not drawn beside an empty slot at 0", () => {
+  const y = [1, 2, 2, 3, 4, 4];
+  const spec = ppCheckSpec({
+    outcome: "pref",
+    family: "cumulative",
+    kind: "bars",
+    y,
+    yrep: [y, y],
+    drawIndex: [0, 1],
+    bars: {
+      values: [1, 2, 3, 4],
+      labels: ["1", "2", "3", "4"],
+      observed: [1, 2, 1, 2],
+      replicated: [[1, 2, 1, 2], [1, 2, 1, 2]],
+    },
+  });
+  for (const layer of arr(spec, "layer")) {
+    assert.equal(at(layer, "encoding", "x", "scale", "zero"), false);
+  }
+});
+
 Deno.test("ppCheckSpec: errors for empty data", () => {
   const ppc = densityData();
   assert.throws(() => ppCheckSpec({ ...ppc, yrep: [], drawIndex: [] }), /no replicated data sets/);
