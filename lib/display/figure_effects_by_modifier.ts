@@ -23,7 +23,10 @@ export interface EffectsByModifierOptions {
   title?: string;
   /** Point estimate: the posterior median (default) or mean. */
   y?: "q50" | "mean";
-  /** Width in pixels; default 60 per x position, at least 240. */
+  /**
+   * Width in pixels; default 60 per x position up to 20 positions, 1,200 up to 75, then 16 per
+   * position (×1.5 with a second `by` column), at least 320.
+   */
   width?: number;
   /** Height in pixels; default 260. */
   height?: number;
@@ -117,8 +120,11 @@ export function effectsByModifierSpec(
     columns.length <= 2 ? columns[0] : columns.join(", "),
     xLevels,
   );
+  // 60 px per x position, narrowing past 20 positions (to 16 px, as Figure 3's intervals) so
+  // that many levels (44 regions) do not make a chart thousands of pixels wide.
+  const perLevel = Math.max(16, Math.min(60, (60 * 20) / xLevels.length));
   const width = options.width ??
-    Math.max(320, 60 * xLevels.length * (columns.length === 2 ? 1.5 : 1));
+    Math.max(320, perLevel * xLevels.length * (columns.length === 2 ? 1.5 : 1));
   const scaleName = options.scale ?? (cells[0].scale === "link" ? "link scale" : "");
   // Two lines: one would outgrow the plot's height and push the plot down.
   const yTitle = scaleName

@@ -120,3 +120,15 @@ Deno.test("effectsByModifierSpec: a scale given is named on a second line of the
     "(link scale)",
   ]);
 });
+
+Deno.test("effectsByModifierSpec: width grows 60 px per level, then narrows per level past 20", () => {
+  const cells = (k: number) => [
+    ate,
+    ...Array.from({ length: k }, (_, i) => row({ region: `r${i}` }, 30, 0.3)),
+  ];
+  assert.equal(at(effectsByModifierSpec(cells(3)), "width"), 320);
+  assert.equal(at(effectsByModifierSpec(cells(10)), "width"), 600);
+  assert.equal(at(effectsByModifierSpec(cells(44)), "width"), 1200);
+  assert.equal(at(effectsByModifierSpec(cells(100)), "width"), 1600);
+  assert.equal(at(effectsByModifierSpec(cells(44), { width: 500 }), "width"), 500);
+});
