@@ -215,11 +215,15 @@ export class FitPlots {
     });
     checkOptions(options, ["title", "contrast"], CONTEXT);
     const { contrast, ...rest } = options;
-    const modifiers = [roles.x, roles.col, roles.row, roles.color].filter((m) => m !== undefined);
+    // Colour may repeat x (the paper's Figure 3: "X-axis divided by gender and colors
+    // demarcate gender"); no other role may repeat one.
+    const color = roles.color === roles.x ? undefined : roles.color;
+    const modifiers = [roles.x, roles.col, roles.row, color].filter((m) => m !== undefined);
     const twice = modifiers.find((m, i) => modifiers.indexOf(m) !== i);
     if (twice !== undefined) {
       throw new HetfxError(
-        `${CONTEXT}: "${twice}" is given two roles; give each modifier one of x, col, row, color.`,
+        `${CONTEXT}: "${twice}" is given two roles; give each modifier one of x, col, row, ` +
+          "color (color may also be x's).",
       );
     }
     const names = this.contrasts(contrast);

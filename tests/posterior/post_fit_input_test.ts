@@ -32,6 +32,10 @@ Deno.test("misspelt option names are refused, with the name meant", async () => 
     /unknown option "colour"; here it is color/,
   );
   refuses(() => fit.plot.effects({ x: "g", col: "g" }), /"g" is given two roles/);
+  refuses(() => fit.plot.effects({ x: "g", row: "g", color: "g" }), /"g" is given two roles/);
+  // Colouring by the x modifier is allowed, as in the paper's Figure 3 caption.
+  const colored = JSON.stringify(fit.plot.effects({ x: "g", color: "g" }).toVegaLite());
+  assert.match(colored, /"color":\{"field":"g"/);
   refuses(() => fit.plot.shrinkage({ levl: 0.9 } as never), /did you mean "level"/);
   refuses(() => fit.plot.pairs("b_x", "b_treat", { maxPoint: 10 } as never), /"maxPoints"/);
   refuses(() => fit.effects("g" as never), /options must be an object/);
