@@ -9,6 +9,7 @@ import { loadTable, type LoadTableOptions } from "../lib/data/load_table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
+import { sqlQuery } from "../lib/model/sufficient_statistics_sql.ts";
 import {
   buildOnSample,
   closeDuckDB,
@@ -37,8 +38,8 @@ export interface DataRoute {
 
 /**
  * Whether `data` goes through DuckDB: always with "duckdb", never with "memory"; with "auto"
- * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and names that are not files (DuckDB
- * tables or queries).
+ * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and SELECT (or WITH) queries that are
+ * not files.
  */
 export async function usesDuckDB(data: string, engine: Engine): Promise<boolean> {
   if (engine !== "auto") return engine === "duckdb";
@@ -46,8 +47,22 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
   try {
     return (await Deno.stat(data)).size >= DUCKDB_CSV_BYTES;
   } catch {
-    return /^\s*(select|with)\b/i.test(data);
+    return sqlQuery(data) !== undefined;
   }
+}
+
+/**
+ * Refuse an SQL query on the in-memory route (--engine memory, deno task compare and sbc),
+ * which reads files: loadTable would report it as a file that does not exist.
+ */
+export async function refuseQueryInMemory(data: string): Promise<void> {
+  if (sqlQuery(data) === undefined || await Deno.stat(data).then(() => true, () => false)) return;
+  throw new HetfxError(
+    `Cannot load table: "${data}" is an SQL query, which only DuckDB runs, and the rows are ` +
+      "read in memory here (--engine memory, deno task compare and sbc read CSV files). Leave " +
+      "out --engine memory to fit it through DuckDB, or save the query's result as CSV first " +
+      `(in DuckDB: COPY (${sqlQuery(data)}) TO 'rows.csv').`,
+  );
 }
 
 /**
@@ -154,7 +169,8 @@ export async function duckdbBuilder(
     weights?: string;
   },
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
-  if (duckdbSource(data) !== data) {
+  // A path (a query or table is DuckDB's to find).
+  if (sqlQuery(data) === undefined && duckdbSource(data) !== data) {
     try {
       await Deno.stat(data);
     } catch {

@@ -53,6 +53,7 @@ import {
   duckdbBuilder,
   type Engine,
   ENGINES,
+  refuseQueryInMemory,
   usesDuckDB,
   withPlaceholders,
 } from "./_data_source.ts";
@@ -137,7 +138,7 @@ Data
   --drop-missing        drop rows with missing values in the model's columns (reported)
                         (default: off; missing values are an error)
   --engine NAME         auto | memory | duckdb: who reads the data (default auto: DuckDB for
-                        .parquet, CSVs of 64 MB or more and DuckDB tables; the rows are then
+                        .parquet, CSVs of 64 MB or more and SELECT queries; the rows are then
                         aggregated in DuckDB and never loaded)
   --aggregated          the data file is an aggregate (one row per key with n and sums, as
                         \`deno task sql\` computes; docs/aggregated-data.md) (default: off)
@@ -667,6 +668,7 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
     ROUTES.set(builder, route);
     return builder;
   }
+  await refuseQueryInMemory(args.data);
   const loadOptions = {
     ...(args.factors === undefined ? {} : { factors: args.factors }),
     ...(args.encoding === undefined ? {} : { encoding: args.encoding }),

@@ -21,6 +21,7 @@ import { FAMILY_LIST } from "../lib/families/mod.ts";
 import {
   SQL_DIALECTS,
   type SqlDialect,
+  sqlQuery,
   sufficientStatisticsSQL,
 } from "../lib/model/sufficient_statistics_sql.ts";
 import { usedColumns } from "../lib/model/used_columns.ts";
@@ -35,13 +36,13 @@ import {
 } from "../lib/engine/duckdb_engine.ts";
 
 export const USAGE =
-  `Usage: deno task sql <data.parquet | data.csv | TABLE> --formula "<brms formula>" [options]
+  `Usage: deno task sql <data.parquet | data.csv | TABLE | "SELECT …"> --formula TEXT [options]
 
   --formula TEXT     brms formula, as for deno task fit (required)
   --family NAME      ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
   --dialect NAME     ${SQL_DIALECTS.join(" | ")} (default duckdb)
-  --factor A,B       categorical columns (GROUP BY keys) of a TABLE; a file's text columns are
-                     found by DuckDB (default: none)
+  --factor A,B       categorical columns (GROUP BY keys) of a TABLE or query; a file's text
+                     columns are found by DuckDB (default: none)
   --table NAME       the name the query reads from (default: the file as DuckDB reads it, or
                      TABLE)
   --drop-missing     leave out rows with missing values in the model's columns (default: the
@@ -85,7 +86,7 @@ const BIGQUERY_PART = /^(?:[A-Za-z_][A-Za-z0-9_-]*|`(?:[^`]|``)+`)$/;
  * ```
  */
 export function checkTableName(name: string, what: string, dialect?: SqlDialect): void {
-  if (/^\s*(select|with)\b/i.test(name)) return;
+  if (sqlQuery(name) !== undefined) return;
   const parts = name.match(/"(?:[^"]|"")*"|`(?:[^`]|``)*`|[^.]+|(?<=\.)(?=\.|$)|^(?=\.)/g) ?? [];
   const part = dialect === "bigquery" ? BIGQUERY_PART : NAME_PART;
   if (parts.length > 0 && parts.every((p) => part.test(p) || NAME_PART.test(p))) return;
@@ -147,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     const isFile = await Deno.stat(data).then(() => true, () => false);
     // Globs (data/*.parquet) and URLs are DuckDB's to read (read_parquet, read_csv); other
     // path-like names must exist.
-    const pathLike = PATH_LIKE.test(data) && !/^\s*(select|with)\b/i.test(data);
+    const pathLike = PATH_LIKE.test(data) && sqlQuery(data) === undefined;
     const duckdbReads = pathLike && /[*?]|:\/\//.test(data);
     if (!isFile && pathLike && !duckdbReads) {
       throw new HetfxError(

@@ -16,6 +16,7 @@ import { usedColumns } from "../model/used_columns.ts";
 import { aggregateLayout } from "../model/aggregate.ts";
 import {
   priorOutcomeSQL,
+  sqlQuery,
   sufficientStatisticsSQL,
   textOutcomeError,
 } from "../model/sufficient_statistics_sql.ts";
@@ -117,7 +118,8 @@ const DUCKDB_MEMORY_LIMIT = "128MB";
 
 /**
  * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
- * .csv/.tsv (optionally .gz), else the text itself (a table name or a SELECT query).
+ * .csv/.tsv (optionally .gz), a SELECT (or WITH) query in parentheses (its trailing `;` and
+ * comments left out: {@link sqlQuery}), else the text itself (a table name).
  * duckdbSample and duckdbAggregate read a CSV source from here, or the same `read_csv('…')` of
  * a .csv/.tsv path written by hand, as loadTable reads the file (see {@link duckdbCsvSource});
  * any other `read_csv` call is DuckDB's own reading.
@@ -127,12 +129,14 @@ const DUCKDB_MEMORY_LIMIT = "128MB";
  * import { duckdbSource } from "./duckdb_engine.ts";
  * console.assert(duckdbSource("a/b.parquet") === "read_parquet('a/b.parquet')");
  * console.assert(duckdbSource("survey") === "survey");
+ * console.assert(duckdbSource("SELECT * FROM t;") === "(SELECT * FROM t)");
  * ```
  */
 export function duckdbSource(input: string): string {
   if (/\.parquet$/i.test(input)) return `read_parquet(${sqlString(input)})`;
   if (isCsvPath(input)) return `read_csv(${sqlString(input)})`;
-  return input;
+  const query = sqlQuery(input);
+  return query === undefined ? input : `(${query})`;
 }
 
 function isCsvPath(input: string): boolean {

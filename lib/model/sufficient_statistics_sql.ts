@@ -84,6 +84,55 @@ function quote(name: string, dialect: SqlDialect): string {
   return '"' + name.replaceAll('"', '""') + '"';
 }
 
+/**
+ * The SELECT (or WITH …) query that `text` holds, as one subquery can hold it: without
+ * comments or semicolons before or after it (a trailing `-- …` would comment out the closing
+ * parenthesis of `(query)`); undefined when `text` is not a query (a table name, a path, or a
+ * subquery already in parentheses).
+ * Quoted text ('…', "…", `…`) is skipped whole, so a `;` or `--` inside it is kept.
+ *
+ * @example
+ * ```ts
+ * import { sqlQuery } from "./sufficient_statistics_sql.ts";
+ * console.assert(sqlQuery("SELECT * FROM t; -- wave 2\n") === "SELECT * FROM t");
+ * console.assert(sqlQuery("survey") === undefined);
+ * ```
+ */
+export function sqlQuery(text: string): string | undefined {
+  let start = -1;
+  let end = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (text.startsWith("--", i)) {
+      const eol = text.indexOf("\n", i);
+      i = eol < 0 ? text.length : eol + 1;
+    } else if (text.startsWith("/*", i)) {
+      const close = text.indexOf("*/", i + 2);
+      i = close < 0 ? text.length : close + 2;
+    } else if (/\s|;/.test(c)) {
+      i++;
+    } else {
+      if (start < 0) start = i;
+      i = "'\"`".includes(c) ? quotedEnd(text, i) : i + 1;
+      end = i;
+    }
+  }
+  const body = start < 0 ? "" : text.slice(start, end);
+  return /^(select|with)\b/i.test(body) ? body : undefined;
+}
+
+/** The end of the quoted text opening at `start` (a doubled quote inside it is kept). */
+function quotedEnd(text: string, start: number): number {
+  const quote = text[start];
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] !== quote) i++;
+    else if (text[i + 1] === quote) i += 2;
+    else return i + 1;
+  }
+  return text.length;
+}
+
 /** The median of `expr` over the rows CTE, as a scalar subquery-free aggregate. */
 function medianOf(expr: string, dialect: SqlDialect, from: string): string {
   switch (dialect) {
@@ -152,9 +201,8 @@ export function sufficientStatisticsSQL(
   const layout = aggregateLayout(spec, (v) => factors.has(v));
   const q = (name: string) => quote(name, dialect);
   const keySet = new Set(layout.keys);
-  const source = /^\s*(select|with)\b/i.test(options.table)
-    ? `(${options.table.trim().replace(/;\s*$/, "")}) AS hetfx_source`
-    : options.table.trim();
+  const query = sqlQuery(options.table);
+  const source = query !== undefined ? `(${query}) AS hetfx_source` : options.table.trim();
   const used = usedColumns(spec);
   const drop = options.dropMissing ?? false;
   const complete = used.map((v) => `${q(v)} IS NOT NULL`).join(" AND ");

@@ -455,3 +455,40 @@ Deno.test("every command's unknown option gets a did-you-mean and its own --help
   );
   for (const r of [sbc, replicate, fit]) assert.equal(r.stderr.trim().split("\n").length, 1);
 });
+
+Deno.test("a bare SELECT query goes through DuckDB in fit and sql --run; compare and --engine memory refuse it by name", async () => {
+  // It was put after FROM as it stood: "DESCRIBE SELECT * FROM SELECT …", a syntax error.
+  const model = ["--formula", FORMULA, "--family", "bernoulli"];
+  const query = `SELECT * FROM read_csv('${csv}'); -- every row`;
+  const viaQuery = await runFitCli([query, ...model, "--dry-run"]);
+  assert.equal(viaQuery.code, 0, viaQuery.stderr + viaQuery.stdout);
+  const viaFile = await runFitCli([csv, "--engine", "duckdb", ...model, "--dry-run"]);
+  assert.equal(viaQuery.stdout, viaFile.stdout);
+  assert.match(viaQuery.stdout, /400 rows aggregated by DuckDB/);
+  const agg = `${dir}/query_agg.csv`;
+  const ran = await runSql(
+    `WITH r AS (SELECT * FROM read_csv('${csv}')) SELECT * FROM r;\n`,
+    ...model,
+    "--run",
+    "--out",
+    agg,
+  );
+  assert.equal(ran.code, 0, ran.out);
+  const fromFile = `${dir}/file_agg.csv`;
+  assert.equal((await runSql(csv, ...model, "--run", "--out", fromFile)).code, 0);
+  assert.equal(await Deno.readTextFile(agg), await Deno.readTextFile(fromFile));
+  // The rows in memory: not "cannot read file" but what to do.
+  for (
+    const r of [
+      await runFitCli([query, "--engine", "memory", ...model, "--dry-run"]),
+      await runCli("compare.ts", [query, ...model]),
+    ]
+  ) {
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(
+      r.stderr + r.stdout,
+      /^Error: Cannot load table: "SELECT .*" is an SQL query, which only DuckDB runs, .* save the query's result as CSV first/m,
+    );
+    assert.doesNotMatch(r.stderr + r.stdout, /No such file|os error/);
+  }
+});

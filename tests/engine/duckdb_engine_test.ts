@@ -86,6 +86,11 @@ for (const family of ["gaussian", "bernoulli", "binomial"] as Family[]) {
     );
     const fromParquet = await duckdbAggregate(con, spec, duckdbSource(parquet));
     assertSameDensity(spec, rows, fromParquet.table);
+    // A bare query (it was put after FROM as it stood: "FROM SELECT …"), with a trailing
+    // semicolon and comment.
+    const query = `SELECT * FROM read_parquet('${parquet}'); -- every row`;
+    const fromQuery = await duckdbAggregate(con, spec, duckdbSource(query));
+    assertSameDensity(spec, rows, fromQuery.table);
     // A declared factor that is not a column of the Parquet file is refused, as for a CSV.
     const typo = (e: unknown) =>
       e instanceof HetfxError && /names column "tret", which is not in the data/.test(e.message);

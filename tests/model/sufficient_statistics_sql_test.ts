@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   SQL_DIALECTS,
+  sqlQuery,
   sufficientStatisticsSQL,
 } from "../../lib/model/sufficient_statistics_sql.ts";
 import { HetfxError } from "../../lib/errors.ts";
@@ -40,6 +41,30 @@ Deno.test("sufficientStatisticsSQL: a query source is wrapped; bernoulli needs n
   assert.ok(sql.includes("FROM (SELECT * FROM t WHERE wave = 2) AS hetfx_source"));
   assert.ok(!sql.includes("MEDIAN"));
   assert.ok(sql.includes('THEN COUNT(*) END AS "n"') && sql.includes('AS "sum__y"'));
+});
+
+Deno.test("sqlQuery: a query without its trailing semicolons and comments; quoted text kept", () => {
+  assert.equal(sqlQuery("SELECT * FROM t"), "SELECT * FROM t");
+  assert.equal(sqlQuery("  select 1 ;; \n"), "select 1");
+  // A trailing line comment would comment out the ")" of "(query)".
+  assert.equal(sqlQuery("SELECT * FROM t; -- wave 2"), "SELECT * FROM t");
+  assert.equal(
+    sqlQuery("-- rows\nWITH r AS (SELECT 1) SELECT * FROM r /* all */"),
+    "WITH r AS (SELECT 1) SELECT * FROM r",
+  );
+  assert.equal(sqlQuery("SELECT * -- inner\nFROM t"), "SELECT * -- inner\nFROM t");
+  assert.equal(sqlQuery("SELECT ';--' AS s, \"a;b\" FROM t;"), "SELECT ';--' AS s, \"a;b\" FROM t");
+  assert.equal(sqlQuery("SELECT 'it''s' FROM t --"), "SELECT 'it''s' FROM t");
+  for (const text of ["survey", "db.selection", "with_rows", "(SELECT 1)", "data/select.csv", ""]) {
+    assert.equal(sqlQuery(text), undefined, text);
+  }
+});
+
+Deno.test("sufficientStatisticsSQL: a query's trailing comment and semicolons are left outside its parentheses", () => {
+  const sql = sufficientStatisticsSQL(crossedSpec("bernoulli"), {
+    table: "SELECT * FROM t WHERE wave = 2; -- the second wave",
+  });
+  assert.ok(sql.includes("FROM (SELECT * FROM t WHERE wave = 2) AS hetfx_source"), sql);
 });
 
 Deno.test("sufficientStatisticsSQL: a summed treatment's range, in every dialect; none for a key", () => {
