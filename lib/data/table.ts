@@ -106,9 +106,13 @@ export function requireTable(value: unknown, context: string): asserts value is 
   );
 }
 
-/** The column called `name`, or a HetfxError naming the closest existing column. */
+/**
+ * The column called `name`, or a HetfxError naming the closest existing column (a name such as
+ * "toString" or "constructor" is a column only when the data have one, not the object's
+ * inherited property).
+ */
 export function getColumn(table: Table, name: string, context = "Cannot build model"): Column {
-  const column = table.columns[name];
+  const column = Object.hasOwn(table.columns, name) ? table.columns[name] : undefined;
   if (column === undefined) {
     throw new HetfxError(
       `${context}: column "${name}" not found${didYouMean(name, table.names)}` +

@@ -40,6 +40,14 @@ Deno.test("getColumn and requireTable: errors name the column, the closest name,
     () => getColumn(t, "aliance", "Cannot fit"),
     /^HetfxError: Cannot fit: column "aliance" not found; did you mean "alliance"\? \(columns: alliance, regime\)\.$/,
   );
+  // An inherited property of the columns object is no column (it was returned: a function,
+  // and the model failed later with "TypeError: levels is not iterable").
+  for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+    assert.throws(
+      () => getColumn(t, name),
+      new RegExp(`^HetfxError: .*column "${name}" not found`),
+    );
+  }
   requireTable(t, "Cannot build model");
   for (
     const [value, got] of [

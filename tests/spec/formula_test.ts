@@ -101,6 +101,12 @@ Deno.test("formula: an unknown column is named with a suggestion and a caret", (
     () => formula("force ~ alliance + (1 | whte)", t),
     /column "whte" not found; did you mean "white"\?/,
   );
+  // A name the columns object inherits is not a column either (it was taken for one, and the
+  // model failed later with a TypeError).
+  assert.throws(
+    () => formula("force ~ alliance + (1 | toString)", t),
+    /^HetfxError: Cannot build model: column "toString" not found/,
+  );
 });
 
 Deno.test("formula: group term variants", () => {
