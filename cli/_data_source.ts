@@ -3,11 +3,11 @@
  * DuckDB (Parquet, CSVs of DUCKDB_CSV_BYTES or more, DuckDB tables or queries, or
  * `--engine duckdb`), or an aggregate already computed (`--aggregated`).
  */
-import { didYouMean, HetfxError } from "../lib/errors.ts";
-import { keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
+import { HetfxError } from "../lib/errors.ts";
+import { columnNotFound, keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
 import { loadTable, type LoadTableOptions } from "../lib/data/load_table.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
-import { formulaColumns } from "../lib/spec/formula.ts";
+import { checkFormulaColumns, formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
 import { sqlQuery } from "../lib/model/sufficient_statistics_sql.ts";
 import {
@@ -180,16 +180,13 @@ export async function duckdbBuilder(
   const con = await connectDuckDB();
   try {
     const weights = options.weights;
-    // A --weights column the data lack: name the option, as the in-memory route does.
-    if (weights !== undefined) {
-      const names = await duckdbColumnNames(con, data);
-      if (!names.includes(weights)) {
-        throw new HetfxError(
-          `Option --weights ${weights}: column "${weights}" not found` +
-            `${didYouMean(weights, names)} (columns: ${names.join(", ")}).`,
-        );
-      }
+    const names = await duckdbColumnNames(con, data);
+    // A --weights column the data lack names the option; a formula's column, the caret under
+    // it: as the in-memory route says them.
+    if (weights !== undefined && !names.includes(weights)) {
+      throw columnNotFound(weights, names, `Option --weights ${weights}`);
     }
+    checkFormulaColumns(formulaText, names);
     const columns = [...new Set([...formulaColumns(formulaText), ...weights ? [weights] : []])];
     const factors = options.factors ?? [];
     // A CSV is checked as loadTable checks it, once (one pass over the file).

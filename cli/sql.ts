@@ -15,7 +15,7 @@ import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } fr
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable, type Table } from "../lib/data/table.ts";
 import { parseDecimal } from "../lib/data/_parse.ts";
-import { formula, formulaColumns } from "../lib/spec/formula.ts";
+import { checkFormulaColumns, formula, formulaColumns } from "../lib/spec/formula.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
 import {
@@ -31,6 +31,7 @@ import {
   closeDuckDB,
   connectDuckDB,
   duckdbAggregate,
+  duckdbColumnNames,
   duckdbCsvSource,
   duckdbSource,
 } from "../lib/engine/duckdb_engine.ts";
@@ -166,6 +167,8 @@ export async function main(argv: string[]): Promise<number> {
     if (isFile) {
       con = await connectDuckDB();
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
+      // A column the data lack: as deno task fit says it, with the caret.
+      checkFormulaColumns(v.formula, await duckdbColumnNames(con, data));
       const columns = formulaColumns(v.formula);
       const checked = await duckdbCsvSource(con, data, columns, { factors: declared });
       ({ table, spec } = await buildOnSample(

@@ -113,13 +113,30 @@ export function requireTable(value: unknown, context: string): asserts value is 
  */
 export function getColumn(table: Table, name: string, context = "Cannot build model"): Column {
   const column = Object.hasOwn(table.columns, name) ? table.columns[name] : undefined;
-  if (column === undefined) {
-    throw new HetfxError(
-      `${context}: column "${name}" not found${didYouMean(name, table.names)}` +
-        ` (columns: ${table.names.join(", ")}).`,
-    );
-  }
+  if (column === undefined) throw columnNotFound(name, table.names, context);
   return column;
+}
+
+/**
+ * The error for a column `name` not among the data's `names`: the closest name, then every
+ * name (getColumn's message, for data whose names are known before a Table is made).
+ *
+ * @example
+ * ```ts
+ * import { columnNotFound } from "./table.ts";
+ * const e = columnNotFound("aliance", ["alliance", "y"]);
+ * console.assert(e.message.includes('did you mean "alliance"?'));
+ * ```
+ */
+export function columnNotFound(
+  name: string,
+  names: readonly string[],
+  context = "Cannot build model",
+): HetfxError {
+  return new HetfxError(
+    `${context}: column "${name}" not found${didYouMean(name, names)}` +
+      ` (columns: ${names.join(", ")}).`,
+  );
 }
 
 /** Format a number as a level label: integers without decimals, others as JS prints them. */

@@ -24,6 +24,7 @@ import {
   SEPARATED_NUMBER_SOURCE,
 } from "../data/csv_column_kind.ts";
 import { headerOnlyError, optionColumnError } from "../data/load_table.ts";
+import { columnNotFound } from "../data/table.ts";
 import { utf16Encoding, utf8Problem } from "../data/text_encoding.ts";
 import { sqlIdentifier, sqlString } from "./_sql_quote.ts";
 
@@ -37,8 +38,8 @@ export interface DuckDBCsvOptions {
 }
 
 /**
- * Refuse model `columns` missing from the data's `names` (a CSV's header, a query's columns),
- * naming them and the columns there are.
+ * Refuse model `columns` missing from the data's `names` (a CSV's header, a query's columns)
+ * as the in-memory route does (getColumn): the first one, a close name, the columns there are.
  *
  * @example
  * ```ts
@@ -47,13 +48,8 @@ export interface DuckDBCsvOptions {
  * ```
  */
 export function checkColumnsPresent(columns: readonly string[], names: readonly string[]): void {
-  const absent = columns.filter((c) => !names.includes(c));
-  if (absent.length === 0) return;
-  throw new HetfxError(
-    `Cannot build model: column${absent.length > 1 ? "s" : ""} ${
-      absent.map((m) => `"${m}"`).join(", ")
-    } not in the data; it has ${names.map((k) => `"${k}"`).join(", ")}.`,
-  );
+  const absent = columns.find((c) => !names.includes(c));
+  if (absent !== undefined) throw columnNotFound(absent, names);
 }
 
 /**

@@ -450,8 +450,8 @@ export async function duckdbAggregate(
   const types = await describe(con, source);
   const declared = new Set(options.factors ?? []);
   const isFactor = (v: string) => declared.has(v) || !NUMERIC.test(types.get(v) ?? "");
+  checkColumnsPresent(used, [...types.keys()]);
   for (const v of [spec.outcome, ...(spec.trials ? [spec.trials] : [])]) {
-    if (!types.has(v)) throw new HetfxError(`Cannot build model: column "${v}" not in the data.`);
     if (isFactor(v)) throw textOutcomeError(spec, v, types.get(v));
   }
   const layout = aggregateLayout(spec, isFactor);

@@ -4,7 +4,7 @@
  * as `hier()`, so priors and fitting chain on it and `.toJSON()` gives the ModelSpec.
  */
 import { HetfxError } from "../errors.ts";
-import { getColumn, type Table } from "../data/table.ts";
+import { columnNotFound, type Table } from "../data/table.ts";
 import { type InMemoryTableSource, toTable } from "../data/load_table.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import type { Family } from "./model_spec.ts";
@@ -265,6 +265,39 @@ function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
 }
 
 /**
+ * Refuse a formula that names a column not among the data's `names`, as formula() refuses it:
+ * the first such column, a close name, every name, and a caret under it in the formula (and a
+ * column with ":" in its name, read as an interaction). For data whose column names are known
+ * before they are read (DuckDB).
+ *
+ * @example
+ * ```ts
+ * import { checkFormulaColumns } from "./formula.ts";
+ * checkFormulaColumns("y ~ x + (1 | g)", ["y", "x", "g"]); // every column present: returns
+ * ```
+ */
+export function checkFormulaColumns(text: string, names: readonly string[]): void {
+  for (const { name, pos } of columnsOf(parseFormula(text))) {
+    if (name.includes(":")) {
+      // A ModelSpec joins an interaction's variables with ":", so "a:b" would read as a × b.
+      throw new HetfxError(
+        caretMessage(
+          "formula",
+          text,
+          pos,
+          `column "${name}" has ":" in its name, which hetfx reads as an interaction; ` +
+            `rename it (e.g. "${name.replaceAll(":", "_")}") before fitting`,
+        ),
+      );
+    }
+    if (!names.includes(name)) {
+      const error = columnNotFound(name, names);
+      throw new HetfxError(`${error.message}\n  ${text}\n  ${" ".repeat(pos)}^`);
+    }
+  }
+}
+
+/**
  * Build a model from a brms formula. Supports `+`, `-` (`- 1`, `- x`), `0 +`, `:`, `*`,
  * parentheses (`a*(b + c)`), `y | trials(n) ~ …`, and group terms `(1 + t | g)`,
  * `(1 + t || g)`, `(0 + t | g)`, `(t | g)`, `(1 | g)`, `(1 + t | g1:g2)`. The treatment is
@@ -304,26 +337,7 @@ export function formula(
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
-  for (const { name, pos } of columnsOf(ast)) {
-    if (name.includes(":")) {
-      // A ModelSpec joins an interaction's variables with ":", so "a:b" would read as a × b.
-      throw new HetfxError(
-        caretMessage(
-          "formula",
-          text,
-          pos,
-          `column "${name}" has ":" in its name, which hetfx reads as an interaction; ` +
-            `rename it (e.g. "${name.replaceAll(":", "_")}") before fitting`,
-        ),
-      );
-    }
-    try {
-      getColumn(table, name);
-    } catch (error) {
-      if (!(error instanceof HetfxError)) throw error;
-      throw new HetfxError(`${error.message}\n  ${text}\n  ${" ".repeat(pos)}^`);
-    }
-  }
+  checkFormulaColumns(text, table.names);
   for (const role of ["trials", "weights"] as const) {
     const inFormula = ast[role]?.name;
     if (inFormula !== undefined && options[role] !== undefined && inFormula !== options[role]) {

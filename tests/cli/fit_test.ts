@@ -438,6 +438,25 @@ Deno.test("fit --engine duckdb --weights: a column not in the data names the opt
   assert.equal(ok.code, 0, ok.out);
 });
 
+Deno.test("fit --engine duckdb: a formula column the data lack is named as the in-memory route names it", async () => {
+  // It said 'Cannot build model: columns "aliance", "regoin" not in the data; it has …', with
+  // no close name and no caret.
+  const formula = ["--formula", "pref ~ 1 + aliance + (1 + aliance | regoin)", "--dry-run"];
+  const memory = await runMain(main, [PAPER[0], "--engine", "memory", ...formula]);
+  assert.equal(memory.code, 2);
+  assert.match(
+    memory.out,
+    /^Error: Cannot build model: column "aliance" not found; did you mean "alliance"\? \(columns: starttime, .*\)\.\n {2}pref ~ 1 \+ aliance \+ \(1 \+ aliance \| regoin\)\n {13}\^$/m,
+  );
+  for (
+    const data of [PAPER[0], "SELECT * FROM read_csv('data/tomz_weeks_2017.csv')"]
+  ) {
+    const duckdb = await runMain(main, [data, "--engine", "duckdb", ...formula]);
+    assert.equal(duckdb.code, 2, data);
+    assert.equal(duckdb.out, memory.out, data);
+  }
+});
+
 Deno.test("fit --prior: a bad argument names the option and the statement as given", async () => {
   // It said only "Invalid prior normal: argument sigma must be positive (got 0)".
   const formula = "force ~ alliance + (1 + alliance | white)";

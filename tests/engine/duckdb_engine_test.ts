@@ -175,8 +175,25 @@ Deno.test("duckdb engine: bad sources and types are refused clearly", async () =
   );
   await assert.rejects(
     () => duckdbSample(con, duckdbSource(text), ["y", "z"]),
-    (e) => e instanceof HetfxError && /"z" not in the data/.test(e.message),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot build model: column "z" not found; did you mean "y"\? \(columns: y, x\)\.$/.test(
+        e.message,
+      ),
   );
+  // As the in-memory route says it (getColumn): the close name, from a CSV or any other
+  // source (it said 'column "xx" not in the data; it has "y", "x"', or for a column of the
+  // model other than the outcome, DuckDB's binder error).
+  const near = (e: unknown) =>
+    e instanceof HetfxError &&
+    /^Cannot build model: column "xx" not found; did you mean "x"\? \(columns: y, x\)\.$/.test(
+      e.message,
+    );
+  await assert.rejects(() => duckdbSample(con, duckdbSource(text), ["y", "xx"]), near);
+  const query = duckdbSource("SELECT 1.5 AS y, 2.5 AS x");
+  await assert.rejects(() => duckdbSample(con, query, ["y", "xx"]), near);
+  const s3: ModelSpec = { ...s2, terms: ["xx"] };
+  await assert.rejects(() => duckdbAggregate(con, s3, query), near);
   const header = `${dir}/header.csv`;
   await Deno.writeTextFile(header, "y,x\n");
   await assert.rejects(
