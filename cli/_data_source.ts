@@ -38,8 +38,8 @@ export interface DataRoute {
 
 /**
  * Whether `data` goes through DuckDB: always with "duckdb", never with "memory"; with "auto"
- * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and SELECT (or WITH) queries that are
- * not files.
+ * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and SELECT (or WITH) queries, globs
+ * and URLs that are not files.
  */
 export async function usesDuckDB(data: string, engine: Engine): Promise<boolean> {
   if (engine !== "auto") return engine === "duckdb";
@@ -47,7 +47,8 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
   try {
     return (await Deno.stat(data)).size >= DUCKDB_CSV_BYTES;
   } catch {
-    return sqlQuery(data) !== undefined;
+    // A glob or URL of CSV files: DuckDB's to read (or to refuse, saying what to do).
+    return sqlQuery(data) !== undefined || /([*?]|:\/\/).*\.(csv|tsv)(\.gz)?$/i.test(data);
   }
 }
 
@@ -169,8 +170,9 @@ export async function duckdbBuilder(
     weights?: string;
   },
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
-  // A path (a query or table is DuckDB's to find).
-  if (sqlQuery(data) === undefined && duckdbSource(data) !== data) {
+  // A path (a query or table is DuckDB's to find, and so are globs and URLs, as deno task sql
+  // takes them).
+  if (sqlQuery(data) === undefined && duckdbSource(data) !== data && !/[*?]|:\/\//.test(data)) {
     try {
       await Deno.stat(data);
     } catch {

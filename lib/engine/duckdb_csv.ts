@@ -85,6 +85,16 @@ async function headerText(path: string): Promise<string> {
   try {
     file = await Deno.open(path);
   } catch (error) {
+    // Many files, or one elsewhere: its header cannot be read here and checked as loadTable
+    // checks it.
+    if (/[*?]|:\/\//.test(path)) {
+      throw new HetfxError(
+        `Cannot read "${path}" as one CSV file: a CSV is read as loadTable reads it (its header ` +
+          "read here), which a glob or URL does not allow. Give one local file, or the files " +
+          `as a query, which DuckDB reads its own way (types sniffed): "SELECT * FROM ` +
+          `read_csv(${sqlString(path)})".`,
+      );
+    }
     throw new HetfxError(`Cannot read "${path}": ${(error as Error).message}.`);
   }
   const stream: ReadableStream<Uint8Array> = /\.gz$/i.test(path)

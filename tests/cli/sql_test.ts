@@ -492,3 +492,39 @@ Deno.test("a bare SELECT query goes through DuckDB in fit and sql --run; compare
     assert.doesNotMatch(r.stderr + r.stdout, /No such file|os error/);
   }
 });
+
+Deno.test("a glob of Parquet files is fitted as deno task sql --run reads it; a glob of CSVs is refused saying what to do", async () => {
+  // fit said 'Cannot read "parts/*.parquet": no such file', where sql --run read the files;
+  // a CSV glob got "No such file or directory (os error 2)".
+  const parts = `${dir}/parts`;
+  await Deno.mkdir(parts, { recursive: true });
+  const con = await connectDuckDB();
+  try {
+    for (const [i, where] of ["g2 <= 'c'", "g2 > 'c'"].entries()) {
+      await con.runAndReadAll(
+        `COPY (SELECT * FROM read_csv('${csv}') WHERE ${where}) TO '${parts}/p${i}.parquet' ` +
+          "(FORMAT parquet)",
+      );
+    }
+  } finally {
+    closeDuckDB(con);
+  }
+  await Deno.copyFile(csv, `${parts}/p0.csv`);
+  await Deno.copyFile(csv, `${parts}/p1.csv`);
+  const model = ["--formula", FORMULA, "--family", "bernoulli"];
+  const glob = await runFitCli([`${parts}/*.parquet`, ...model, "--dry-run"]);
+  assert.equal(glob.code, 0, glob.stderr + glob.stdout);
+  const whole = await runFitCli([csv, "--engine", "duckdb", ...model, "--dry-run"]);
+  assert.equal(glob.stdout, whole.stdout);
+  const refusal =
+    /^Error: Cannot read ".*\/parts\/\*\.csv" as one CSV file: .* Give one local file, or the files as a query, .*"SELECT \* FROM read_csv\('.*\/parts\/\*\.csv'\)"\.$/m;
+  for (const engine of ["auto", "duckdb"]) {
+    const r = await runFitCli([`${parts}/*.csv`, "--engine", engine, ...model, "--dry-run"]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr + r.stdout, refusal);
+  }
+  const ran = await runSql(`${parts}/*.csv`, ...model, "--run", "--out", `${dir}/glob_agg.csv`);
+  assert.equal(ran.code, 2, ran.out);
+  assert.match(ran.out, refusal);
+  assert.doesNotMatch(ran.out, /os error/);
+});
