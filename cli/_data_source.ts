@@ -53,6 +53,28 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
 }
 
 /**
+ * Refuse an existing `data` path that DuckDB would not read as a data file: a directory, or a
+ * file not named .parquet, .csv or .tsv (.gz too), which DuckDB would take for a table name.
+ * Other names (queries, tables, globs, paths that do not exist) are left as they are.
+ */
+export async function checkDuckDBFile(data: string): Promise<void> {
+  const info = await Deno.stat(data).catch(() => undefined);
+  if (info === undefined) return;
+  if (info.isDirectory) {
+    throw new HetfxError(
+      `Cannot read "${data}": it is a directory. Give a data file (.csv, .tsv, .parquet), or ` +
+        `the Parquet files in it as a glob: "${data.replace(/\/$/, "")}/*.parquet".`,
+    );
+  }
+  if (duckdbSource(data) === data) {
+    throw new HetfxError(
+      `Cannot read "${data}" with DuckDB: it reads .parquet, .csv and .tsv files (.gz too). ` +
+        "Export it to CSV or Parquet first, or, if it is a CSV file, name it .csv.",
+    );
+  }
+}
+
+/**
  * Refuse an SQL query on the in-memory route (--engine memory, deno task compare and sbc),
  * which reads files: loadTable would report it as a file that does not exist.
  */
@@ -179,6 +201,7 @@ export async function duckdbBuilder(
       throw new HetfxError(`Cannot read "${data}": no such file.`);
     }
   }
+  await checkDuckDBFile(data);
   const con = await connectDuckDB();
   try {
     const weights = options.weights;

@@ -10,6 +10,7 @@
  * Bad input exits with status 2 and the HetfxError message.
  */
 import { reportUserError } from "./_errors.ts";
+import { checkDuckDBFile } from "./_data_source.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
@@ -165,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
     let source = v.table ?? (duckdbReads ? duckdbSource(data) : data);
     let runSource = duckdbSource(data);
     if (isFile) {
+      await checkDuckDBFile(data);
       con = await connectDuckDB();
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
       // A column the data lack: as deno task fit says it, with the caret.

@@ -97,6 +97,10 @@ async function headerText(path: string): Promise<string> {
     }
     throw new HetfxError(`Cannot read "${path}": ${(error as Error).message}.`);
   }
+  if ((await file.stat()).isDirectory) {
+    file.close();
+    throw new HetfxError(`Cannot read "${path}": it is a directory, not a CSV file.`);
+  }
   const stream: ReadableStream<Uint8Array> = /\.gz$/i.test(path)
     ? file.readable.pipeThrough(new DecompressionStream("gzip") as TransformStream<Uint8Array>)
     : file.readable;

@@ -528,3 +528,34 @@ Deno.test("a glob of Parquet files is fitted as deno task sql --run reads it; a 
   assert.match(ran.out, refusal);
   assert.doesNotMatch(ran.out, /os error/);
 });
+
+Deno.test("fit --engine duckdb and sql refuse a directory or a file DuckDB does not read, by name", async () => {
+  // A directory named data.csv crashed with "Uncaught IsADirectory" and a stack trace; a
+  // directory or an .xlsx file otherwise reached DuckDB as a table name: "Parser Error: syntax
+  // error at or near "/"".
+  const folder = `${dir}/folder.csv`;
+  await Deno.mkdir(folder, { recursive: true });
+  const sheet = `${dir}/rows.xlsx`;
+  await Deno.copyFile(csv, sheet);
+  const model = ["--formula", FORMULA, "--family", "bernoulli"];
+  const expected: [string, RegExp][] = [
+    [
+      folder,
+      /^Error: Cannot read ".*folder\.csv": it is a directory\. Give a data file .*"\S*folder\.csv\/\*\.parquet"\.$/m,
+    ],
+    [dir, /^Error: Cannot read ".*": it is a directory\./m],
+    [
+      sheet,
+      /^Error: Cannot read ".*rows\.xlsx" with DuckDB: it reads \.parquet, \.csv and \.tsv files .* Export it to CSV or Parquet first/m,
+    ],
+  ];
+  for (const [data, message] of expected) {
+    const fit = await runFitCli([data, "--engine", "duckdb", ...model, "--dry-run"]);
+    const sql = await runSql(data, ...model);
+    for (const [out, code] of [[fit.stderr + fit.stdout, fit.code], [sql.out, sql.code]] as const) {
+      assert.equal(code, 2, out);
+      assert.match(out, message);
+      assert.doesNotMatch(out, /Parser Error|Uncaught|os error/);
+    }
+  }
+});

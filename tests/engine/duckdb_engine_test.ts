@@ -194,6 +194,14 @@ Deno.test("duckdb engine: bad sources and types are refused clearly", async () =
   await assert.rejects(() => duckdbSample(con, query, ["y", "xx"]), near);
   const s3: ModelSpec = { ...s2, terms: ["xx"] };
   await assert.rejects(() => duckdbAggregate(con, s3, query), near);
+  // A directory with a CSV's name: a HetfxError, not an uncaught IsADirectory.
+  const folder = `${dir}/folder.csv`;
+  await Deno.mkdir(folder, { recursive: true });
+  await assert.rejects(
+    () => duckdbCsvSource(con, folder, ["y"]),
+    (e) =>
+      e instanceof HetfxError && /folder\.csv": it is a directory, not a CSV file/.test(e.message),
+  );
   const header = `${dir}/header.csv`;
   await Deno.writeTextFile(header, "y,x\n");
   await assert.rejects(
