@@ -481,7 +481,18 @@ function aggregateSummary(spec: ModelSpec, table: Table, route: DataRoute): stri
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     treatmentLine(spec, table),
     `Varying: ${spec.groupTerms.map((g) => g.group).join(", ") || "(none)"}`,
+    priorsLine(spec),
   ].join("\n");
+}
+
+/** "Priors given: b ~ normal(0, 1); …", or that none were (brms's defaults apply). */
+function priorsLine(spec: ModelSpec): string {
+  return "Priors given: " +
+    (spec.priors.length
+      ? spec.priors.map((p) =>
+        `${p.class}${p.coef || p.group ? `[${p.coef ?? p.group}]` : ""} ~ ${formatPrior(p.prior)}`
+      ).join("; ")
+      : "none (brms-style defaults)");
 }
 
 /** "Treatment: t; effects: 1 - 0" (each contrast's name), or "(none)". */
@@ -510,14 +521,7 @@ export function specSummary(spec: ModelSpec, table: Table): string {
       formatGroupSummary(summary, 10).split("\n").map((l) => "  " + l).join("\n"),
     );
   }
-  lines.push(
-    "Priors given: " +
-      (spec.priors.length
-        ? spec.priors.map((p) =>
-          `${p.class}${p.coef || p.group ? `[${p.coef ?? p.group}]` : ""} ~ ${formatPrior(p.prior)}`
-        ).join("; ")
-        : "none (brms-style defaults)"),
-  );
+  lines.push(priorsLine(spec));
   return lines.join("\n");
 }
 

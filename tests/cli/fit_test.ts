@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
-import { QUICK_SAMPLING, runFitCli, runMain } from "../_fit_cli.ts";
+import { QUICK_SAMPLING, runCli, runFitCli, runMain } from "../_fit_cli.ts";
 import { FIT_OPTIONS, formatEffects, main, USAGE } from "../../cli/fit.ts";
 import { FIT_OPTION_KEYS } from "../../lib/fit/options.ts";
 import { compileCount } from "../../lib/model/compile.ts";
@@ -454,6 +454,36 @@ Deno.test("fit --engine duckdb: a formula column the data lack is named as the i
     const duckdb = await runMain(main, [data, "--engine", "duckdb", ...formula]);
     assert.equal(duckdb.code, 2, data);
     assert.equal(duckdb.out, memory.out, data);
+  }
+});
+
+Deno.test("fit --dry-run lists the priors given on every route (memory, duckdb, aggregated)", async () => {
+  // The DuckDB and --aggregated summaries left the "Priors given" line out.
+  const model = [
+    "--formula",
+    "pref ~ 1 + alliance + (1 + alliance | region)",
+    "--prior",
+    "b ~ normal(0, 1)",
+    "--prior",
+    "sd[region] ~ normal(0, 2)",
+    "--dry-run",
+  ];
+  const line = /^Priors given: b ~ normal\(0, 1\); sd\[region\] ~ normal\(0, 2\)$/m;
+  for (const engine of ["memory", "duckdb"]) {
+    const r = await runMain(main, [PAPER[0], "--engine", engine, ...model]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, line, engine);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const agg = `${dir}/agg.csv`;
+    const sql = await runCli("sql.ts", [PAPER[0], ...model.slice(0, 2), "--run", "--out", agg]);
+    assert.equal(sql.code, 0, sql.stderr);
+    const r = await runMain(main, [agg, "--aggregated", ...model]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, line);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
