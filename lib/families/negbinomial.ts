@@ -54,6 +54,17 @@ function rowTerms(y: number, eta: number, phi: number) {
  * console.assert(negbinomial.parameters[0].name === "shape" && negbinomial.expectedValue(0, NaN) === 1);
  * ```
  */
+/**
+ * WGSL: Σ_{k<y} log(φ + k) and Σ_{k<y} 1/(φ + k) for y < 16, written out as 16 guarded steps
+ * instead of a loop. pattern_terms runs per pattern and chain, and lavapipe stops an
+ * invocation's loops once all of them together have run 65,535 iterations: a 16-step loop here
+ * truncated the likelihood of a 4,096-pattern chunk run for 8 chains.
+ */
+const SMALL_COUNT_STEPS = Array.from(
+  { length: 16 },
+  (_, k) => `    if (${k}.0 < y) { lg += log(phi + ${k}.0); dg += 1.0 / (phi + ${k}.0); }`,
+).join("\n");
+
 export const negbinomial: Family = {
   name: "negbinomial",
   brms: "negbinomial",
@@ -88,7 +99,8 @@ export const negbinomial: Family = {
   ...LOG_COUNT_PILOT,
   wgsl: {
     // lgamma(y + φ) − lgamma(φ) and its derivative as sums over k < y for small counts (exact
-    // in f32 where the lgamma difference would cancel), else by lgamma_/digamma_.
+    // in f32 where the lgamma difference would cancel), else by lgamma_/digamma_. No loop: see
+    // SMALL_COUNT_STEPS.
     patternTerms: `
 fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {
   let phi = ex.x;
@@ -96,14 +108,7 @@ fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {
   var lg = 0.0;
   var dg = 0.0;
   if (y < 16.0) {
-    for (var k = 0u; k < 16u; k++) {
-      let kf = f32(k);
-      if (kf >= y) {
-        break;
-      }
-      lg += log(phi + kf);
-      dg += 1.0 / (phi + kf);
-    }
+${SMALL_COUNT_STEPS}
   } else {
     lg = lgamma_(y + phi) - lgamma_(phi);
     dg = digamma_(y + phi) - digamma_(phi);

@@ -71,36 +71,45 @@ fn log1m_tanh2(y: f32) -> f32 {
   return LOG4 - 2.0 * (a + log1p_(exp(-2.0 * a)));
 }
 
-// log Γ(x), x > 0: recurrence up to x ≥ 7, then Stirling's series.
-fn lgamma_(x0: f32) -> f32 {
-  var x = x0;
-  var shift = 0.0;
-  for (var i = 0u; i < 8u; i++) {
-    if (x >= 7.0) {
-      break;
-    }
-    shift -= log(x);
-    x += 1.0;
+// lgamma_ and digamma_ run per pattern (negbinomial), so their recurrences are written out
+// without a loop: lavapipe stops an invocation's loops once all of them together have run
+// 65,535 iterations, and a loop here would spend up to 8 of that budget per pattern and chain.
+
+// One recurrence step of lgamma_ on (x, shift): below 7, shift −= log x and x += 1.
+fn lgamma_step(s: vec2<f32>) -> vec2<f32> {
+  if (s.x < 7.0) {
+    return vec2<f32>(s.x + 1.0, s.y - log(s.x));
   }
+  return s;
+}
+
+// log Γ(x), x > 0: recurrence up to x ≥ 7 (at most 8 steps), then Stirling's series.
+fn lgamma_(x0: f32) -> f32 {
+  var s = lgamma_step(lgamma_step(lgamma_step(lgamma_step(vec2<f32>(x0, 0.0)))));
+  s = lgamma_step(lgamma_step(lgamma_step(lgamma_step(s))));
+  let x = s.x;
   let r = 1.0 / x;
   let r2 = r * r;
   let series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 / 1260.0));
-  return shift + (x - 0.5) * log(x) - x + HALF_LOG_2PI + series;
+  return s.y + (x - 0.5) * log(x) - x + HALF_LOG_2PI + series;
 }
 
-// ψ(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series (as lib/math/special.ts).
-fn digamma_(x0: f32) -> f32 {
-  var x = x0;
-  var result = 0.0;
-  for (var i = 0u; i < 8u; i++) {
-    if (x >= 6.0) {
-      break;
-    }
-    result -= 1.0 / x;
-    x += 1.0;
+// One recurrence step of digamma_ on (x, result): below 6, result −= 1/x and x += 1.
+fn digamma_step(s: vec2<f32>) -> vec2<f32> {
+  if (s.x < 6.0) {
+    return vec2<f32>(s.x + 1.0, s.y - 1.0 / s.x);
   }
+  return s;
+}
+
+// ψ(x), x > 0: recurrence up to x ≥ 6 (at most 8 steps), then the asymptotic series (as
+// lib/math/special.ts).
+fn digamma_(x0: f32) -> f32 {
+  var s = digamma_step(digamma_step(digamma_step(digamma_step(vec2<f32>(x0, 0.0)))));
+  s = digamma_step(digamma_step(digamma_step(digamma_step(s))));
+  let x = s.x;
   let f = 1.0 / (x * x);
-  return result + log(x) - 0.5 / x -
+  return s.y + log(x) - 0.5 / x -
     f * (1.0 / 12.0 - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f / 132.0))));
 }
 

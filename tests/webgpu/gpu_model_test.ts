@@ -10,6 +10,7 @@ import type { GpuContext } from "../../lib/webgpu/device.ts";
 import { GpuModel, type GpuModelOptions } from "../../lib/webgpu/gpu_model.ts";
 import { crossedSpec, FAMILIES_UNDER_TEST, seeded, simulatedTable } from "../model/_fixtures.ts";
 import { withColumn } from "../../lib/data/table.ts";
+import type { ModelSpec } from "../../lib/spec/model_spec.ts";
 import { gpuTest } from "./_gpu.ts";
 import { hasSignedScales, withSdScales } from "../../lib/model/signed_scales.ts";
 import { aliased, continuousBernoulli } from "./_models.ts";
@@ -164,5 +165,28 @@ gpuTest(
     }
     // An aliased row field (layout_test.ts) read from its shared texel component.
     await compare(gpu, aliased(data), 70, 41, 1, { chunkSize: 256 });
+  },
+);
+
+gpuTest(
+  "negbinomial: 8 chains over one 4,000-pattern chunk equal the CPU (no loop per pattern)",
+  async (gpu) => {
+    // lavapipe stops an invocation's loops once all of them together have run 65,535 iterations.
+    // A loop in pattern_terms (up to 16 steps of Σ_{k<y} log(φ + k), 8 of lgamma_'s recurrence)
+    // runs per pattern and chain: 4,000 patterns × 8 chains × ~2 steps passed that budget and
+    // the kernel silently dropped most of the chunk's terms (lp off by 73%, far beyond LP_TOL).
+    const table = simulatedTable(12_000, "negbinomial", 3);
+    const u = seeded(9);
+    const x = Float64Array.from({ length: table.nRows }, () => 2 * u() - 1);
+    const spec: ModelSpec = {
+      ...crossedSpec("negbinomial"),
+      terms: ["x", "treat"],
+      groupTerms: [
+        { group: "g2", factors: ["g2"], intercept: true, slopes: ["treat"], correlated: true },
+      ],
+    };
+    const data = compileModel(spec, withColumn(table, "x", { kind: "number", values: x }));
+    assert.ok(data.stats.kind === "patterns" && data.stats.nPatterns > 11_000);
+    await compare(gpu, data, 8, 5, 1, { chainsPerInvocation: 8 });
   },
 );
