@@ -115,11 +115,17 @@ async function sampleOnBackend(
       run.webgpu = gpuBackend.lastRun;
       return;
     } catch (error) {
-      // Device lost mid-run: with auto, continue on the CPU and say so.
-      if (!(options.backend !== "webgpu" && choice.gpu.lost)) throw error;
+      // Device lost mid-run, or a model its kernels refuse: with auto, the CPU, saying so.
+      const refused = error instanceof HetfxError &&
+        error.message.startsWith("Cannot use the WebGPU backend");
+      if (options.backend === "webgpu" || !(choice.gpu.lost || refused)) throw error;
       run.backend = "cpu";
-      run.backendReason = `${choice.reason}; the WebGPU device was lost during sampling, so ` +
-        "the fit was rerun on the CPU (NUTS)";
+      run.backendReason = refused
+        ? `${choice.reason}; but ${
+          (error as Error).message.replace(/; use backend "cpu"\.$/, "")
+        }, so the fit ran on the CPU (NUTS)`
+        : `${choice.reason}; the WebGPU device was lost during sampling, so ` +
+          "the fit was rerun on the CPU (NUTS)";
     }
   }
   run.chains = await sampleOnCpu(plan, options, sampleOptions, pool, run);

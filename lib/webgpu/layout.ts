@@ -245,6 +245,14 @@ export function buildLayout(
   const floats = modelFloats(data, D, KT);
   const partials = groupPartialSlots(data);
   if (groups.nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
+  checkLoopBudget(data, chains, {
+    D,
+    nAccNotKT: nAcc - KT,
+    nChunks: chunks.chunkTable.length / 4,
+    termNgp: partials.termNgp,
+    groups,
+    cellChunkStart: chunks.cellChunkStart,
+  });
   const nonZ = nonZIndices(data);
   const kernel = likelihoodShape(chains, NB, KT, nAcc, options.chainsPerInvocation);
   const header = wgslHeader(data, {
@@ -328,6 +336,66 @@ function checkLayoutInput(data: CompiledData, chains: number, chunkSize: number)
       );
     }
   }
+}
+
+/** Slack for an invocation's loops of fixed length (K ≤ KMAX, D, the Cholesky steps) per term. */
+const FIXED_LOOPS = 1024;
+
+/** Iterations of a blocked loop over n items: n inner, ⌈n / 64⌉ outer, one exit. */
+function blocked(n: number): number {
+  return n + Math.ceil(n / 64) + 1;
+}
+
+/**
+ * Refuses a layout whose kernels would run more loop iterations in one invocation than lavapipe
+ * allows: it stops an invocation's loops once all of them together have run 65,535 iterations,
+ * silently, so sums come out short (not per loop: a kernel with several data-sized loops
+ * reaches it with each of them far below). Counted: finalize's sums over the likelihood chunks
+ * (one per partial) and over each term's groups (one per group partial), varying_backward's
+ * loop over a group's cells and their chunks, the ChEES kernels' loops over θ and over chains.
+ */
+function checkLoopBudget(
+  data: CompiledData,
+  chains: number,
+  s: {
+    D: number;
+    nAccNotKT: number;
+    nChunks: number;
+    termNgp: number[];
+    groups: { termGroupStart: number[]; groupCellStart: Uint32Array; groupCells: Uint32Array };
+    cellChunkStart: Uint32Array;
+  },
+): void {
+  const slack = FIXED_LOOPS * (1 + data.terms.length) + s.D * (s.D + 1);
+  const refuse = (n: number, what: string): never => {
+    throw new HetfxError(
+      `Cannot use the WebGPU backend: ${what} would run ${n} loop iterations in one shader ` +
+        `invocation, more than the ${LOOP_LIMIT} some drivers (lavapipe) run before stopping ` +
+        'silently; use backend "cpu".',
+    );
+  };
+  let finalize = s.nAccNotKT * blocked(s.nChunks) + slack;
+  data.terms.forEach((t, i) => finalize += s.termNgp[i] * blocked(t.nGroups));
+  if (finalize >= LOOP_LIMIT) {
+    const groups = data.terms.map((t) => `${t.nGroups} groups of ${t.group}`).join(", ");
+    refuse(finalize, `summing ${s.nChunks} likelihood chunks (cells) and ${groups}`);
+  }
+  data.terms.forEach((t, i) => {
+    const K = t.coefNames.length;
+    for (let j = 0; j < t.nGroups; j++) {
+      const g = s.groups.termGroupStart[i] + j;
+      let n = slack;
+      for (let q = s.groups.groupCellStart[g]; q < s.groups.groupCellStart[g + 1]; q++) {
+        const cell = s.groups.groupCells[q];
+        n += 1 + (s.cellChunkStart[cell + 1] - s.cellChunkStart[cell]) * (1 + K);
+      }
+      if (n >= LOOP_LIMIT) refuse(n, `summing the cells of group ${j + 1} of ${t.group}`);
+    }
+  });
+  const perChain = blocked(data.dim) + slack;
+  if (perChain >= LOOP_LIMIT) refuse(perChain, `the sampler's loop over ${data.dim} parameters`);
+  const perElement = 2 * blocked(chains) + slack;
+  if (perElement >= LOOP_LIMIT) refuse(perElement, `the sampler's loops over ${chains} chains`);
 }
 
 /** Which pattern-row fields are stored in the texture and how the kernel reads each. */

@@ -190,3 +190,15 @@ gpuTest(
     await compare(gpu, data, 8, 5, 1, { chainsPerInvocation: 8 });
   },
 );
+
+gpuTest(
+  "5,500 groups, just under the per-invocation loop budget layout.ts allows: equal the CPU",
+  async (gpu) => {
+    // lavapipe counts every loop iteration of an invocation against one 65,535 budget: finalize
+    // here sums 11 partials over 5,500 cells or groups (≈ 63,500 iterations). Had the budget
+    // been spent, the last sums (the correlation's gradient) would come out short; at 7,000
+    // groups, before layout.ts refused it, that gradient was off by 5% of ‖g‖∞.
+    const data = continuousBernoulli(60_000, 5_500, 4, { skewed: false });
+    await compare(gpu, data, 3, 5, 1);
+  },
+);
