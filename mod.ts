@@ -75,6 +75,7 @@ export {
   halfStudentT,
   hier,
   HierBuilder,
+  invGamma,
   lkj,
   type ModelSpec,
   normal,

@@ -13,6 +13,7 @@ Deno.test("mod.ts exports the public API", () => {
     "studentT",
     "exponential",
     "lkj",
+    "invGamma",
     "loadTomzWeeks",
     "loadBushPrather",
     "tomzWeeksModel",

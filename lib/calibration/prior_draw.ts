@@ -51,6 +51,8 @@ function drawUnbounded(prior: PriorDistribution, rng: KeyedStream, what: string)
       return -Math.log1p(-rng.uniform()) / prior.rate;
     case "gamma":
       return gamma(rng, prior.shape) / prior.rate;
+    case "inv_gamma":
+      return prior.scale / gamma(rng, prior.shape);
     case "flat":
     case "lkj":
       throw new HetfxError(

@@ -5,12 +5,15 @@ import { gamma, poisson as poissonDraw } from "../math/variates.ts";
 import { LOG_COUNT_OUTCOME, LOG_COUNT_PILOT } from "./poisson.ts";
 import { countVariation } from "./outcome_variation.ts";
 
-/** brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior gamma(0.01, 0.01). */
+/**
+ * brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior inv_gamma(0.4, 0.3) (brms ≥
+ * 2.21, #1614; gamma(0.01, 0.01) before).
+ */
 export const SHAPE: FamilyParameter = {
   name: "shape",
   lower: 0,
-  description: "shape φ (Var = μ + μ²/φ), default gamma(0.01, 0.01)",
-  defaultPrior: () => ({ dist: "gamma", shape: 0.01, rate: 0.01 }),
+  description: "shape φ (Var = μ + μ²/φ), default inv_gamma(0.4, 0.3)",
+  defaultPrior: () => ({ dist: "inv_gamma", shape: 0.4, scale: 0.3 }),
 };
 
 /** Counts below this use exact sums for lgamma(y + φ) − lgamma(φ) (no cancellation at large φ). */

@@ -270,6 +270,8 @@ function priorScale(p: PriorDistribution): number {
       return 1 / p.rate;
     case "gamma":
       return p.shape / p.rate;
+    case "inv_gamma":
+      return p.scale / (p.shape + 1); // its mode (the mean is infinite for shape ≤ 1)
     default:
       return 1;
   }

@@ -63,6 +63,11 @@ export function priorLogDensity(dist: PriorDistribution, x: number): [number, nu
       return [-dist.rate * x, -dist.rate];
     case "gamma":
       return [(dist.shape - 1) * Math.log(x) - dist.rate * x, (dist.shape - 1) / x - dist.rate];
+    case "inv_gamma":
+      return [
+        -(dist.shape + 1) * Math.log(x) - dist.scale / x,
+        (dist.scale / x - (dist.shape + 1)) / x,
+      ];
     case "flat":
       return [0, 0];
     case "lkj":

@@ -54,6 +54,7 @@ export {
   halfCauchy,
   halfNormal,
   halfStudentT,
+  invGamma,
   lkj,
   normal,
   parsePrior,

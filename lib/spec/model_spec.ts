@@ -67,6 +67,8 @@ export type PriorDistribution =
   | { dist: "cauchy"; mu: number; sigma: number }
   | { dist: "exponential"; rate: number }
   | { dist: "gamma"; shape: number; rate: number }
+  /** Inverse gamma (Stan's inv_gamma(alpha, beta)): density ∝ x^−(shape+1) e^(−scale/x). */
+  | { dist: "inv_gamma"; shape: number; scale: number }
   | { dist: "lkj"; eta: number }
   | { dist: "flat" };
 

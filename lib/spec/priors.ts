@@ -17,7 +17,7 @@
  * | sigma     | student_t(3, 0, max(2.5, mad(y))), ≥ 0     | (unused)                        | (unused)                 |
  * | cor       | lkj(1)                                     | lkj(1)                          | lkj(1)                   |
  * | nu        | gamma(2, 0.1), ≥ 1 (student only)          | (unused)                        | (unused)                 |
- * | shape     | (unused)                                   | gamma(0.01, 0.01) (negbinomial) | (unused)                 |
+ * | shape     | (unused)                                   | inv_gamma(0.4, 0.3) (negbin.)   | (unused)                 |
  *
  * The Intercept prior is on the intercept of the model with centred predictors, as in brms.
  * Half-distributions (`halfNormal`, …) return the plain distribution: the class's lower bound
@@ -47,12 +47,13 @@ export const PRIOR_DISTRIBUTIONS = {
   cauchy: ["mu", "sigma"],
   exponential: ["rate"],
   gamma: ["shape", "rate"],
+  inv_gamma: ["shape", "scale"],
   lkj: ["eta"],
   flat: [],
 } as const;
 
 /** Parameters that must be strictly positive. */
-const POSITIVE = new Set(["sigma", "df", "rate", "shape", "eta"]);
+const POSITIVE = new Set(["sigma", "df", "rate", "shape", "scale", "eta"]);
 
 const DIST_PARAMS = PRIOR_DISTRIBUTIONS;
 
@@ -65,6 +66,7 @@ const DIST_ALIASES: Readonly<Record<string, DistName>> = {
   cauchy: "cauchy",
   exponential: "exponential",
   gamma: "gamma",
+  inv_gamma: "inv_gamma",
   lkj: "lkj",
   lkj_corr_cholesky: "lkj",
   flat: "flat",
@@ -84,6 +86,7 @@ const HELPERS: Readonly<Record<DistName, string>> = {
   cauchy: "cauchy",
   exponential: "exponential",
   gamma: "gamma",
+  inv_gamma: "invGamma",
   lkj: "lkj",
   flat: "flat",
 };
@@ -241,6 +244,20 @@ export function exponential(rate: number): PriorDistribution {
  */
 export function gamma(shape: number, rate: number): PriorDistribution {
   return checkPrior({ dist: "gamma", shape, rate });
+}
+
+/**
+ * Inverse gamma with shape α and scale β (Stan's and brms's `inv_gamma(α, β)`): density
+ * ∝ x^−(α+1) e^(−β/x) on x > 0; brms's default on negbinomial's shape is invGamma(0.4, 0.3).
+ *
+ * @example
+ * ```ts
+ * import { invGamma } from "./priors.ts";
+ * console.assert(invGamma(0.4, 0.3).dist === "inv_gamma");
+ * ```
+ */
+export function invGamma(shape: number, scale: number): PriorDistribution {
+  return checkPrior({ dist: "inv_gamma", shape, scale });
 }
 
 /**

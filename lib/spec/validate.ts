@@ -327,7 +327,8 @@ function checkPriors(spec: ModelSpec, table: Table): void {
     }
     if (
       (p.class === "b" || p.class === "Intercept") &&
-      (p.prior.dist === "exponential" || p.prior.dist === "gamma")
+      (p.prior.dist === "exponential" || p.prior.dist === "gamma" ||
+        p.prior.dist === "inv_gamma")
     ) {
       // Its density would be read on the whole line (exponential: a tilt, improper for large
       // rates), not as the positive-only prior it is; brms needs lb = 0 for it.

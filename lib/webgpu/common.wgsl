@@ -136,6 +136,9 @@ fn prior(slot: u32, x: f32) -> vec2<f32> {
     case 4u: {
       return vec2<f32>((p1 - 1.0) * log(x) - p2 * x, (p1 - 1.0) / x - p2);
     }
+    case 5u: {
+      return vec2<f32>(-(p1 + 1.0) * log(x) - p2 / x, (p2 / x - (p1 + 1.0)) / x);
+    }
     default: {
       return vec2<f32>(0.0, 0.0);
     }

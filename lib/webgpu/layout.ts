@@ -91,6 +91,8 @@ function encodePrior(p: PriorDistribution, what: string): number[] {
       return [3, p.rate, 0, 0];
     case "gamma":
       return [4, p.shape, p.rate, 0];
+    case "inv_gamma":
+      return [5, p.shape, p.scale, 0];
     case "lkj":
       throw new HetfxError(`Cannot use the WebGPU backend: ${what} has an lkj prior`);
   }

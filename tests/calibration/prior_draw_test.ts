@@ -60,3 +60,17 @@ Deno.test("drawPrior: the lower bound is imposed by rejection (half-normal mean 
   // sd of a half-normal is √(1 − 2/π) ≈ 0.60; 5 standard errors.
   assert.ok(Math.abs(sum / n - Math.sqrt(2 / Math.PI)) < 5 * 0.603 / Math.sqrt(n));
 });
+
+Deno.test("drawPrior: inv_gamma(α, β) draws have 1/x ~ Gamma(α, rate β) (mean α/β)", () => {
+  const rng = new KeyedStream(5, 0, 0, 0);
+  const n = 20000;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const x = drawPrior({ dist: "inv_gamma", shape: 3, scale: 2 }, rng, 0, "shape");
+    assert.ok(x > 0);
+    sum += 1 / x;
+  }
+  // 1/x has mean 3/2 and sd √3/2 ≈ 0.87; 5 standard errors. (A rate read as a scale, x =
+  // gamma/β, gives mean α·β = 6.)
+  assert.ok(Math.abs(sum / n - 1.5) < 5 * 0.866 / Math.sqrt(n), `mean of 1/x ${sum / n}`);
+});

@@ -60,7 +60,7 @@ function specFor(table: Table, family: Family) {
     sd: normal(0, 0.5),
     ...(withSigma ? { sigma: normal(0, 1) } : {}),
     ...(family === "student" ? { nu: gamma(2, 0.1) } : {}),
-    // A proper, moderate shape prior: brms's gamma(0.01, 0.01) draws shapes from 1e-30 to 1e3.
+    // A moderate shape prior: the default inv_gamma(0.4, 0.3) draws shapes past 1e3 (no mean).
     ...(family === "negbinomial" ? { shape: gamma(4, 1) } : {}),
   }).toJSON();
 }

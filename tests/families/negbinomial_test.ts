@@ -26,12 +26,14 @@ familyTests({
   variance: (eta, [phi]) => Math.exp(eta) + Math.exp(2 * eta) / phi,
 });
 
-Deno.test("negbinomial: brms's shape with gamma(0.01, 0.01); counts only; log y priors", () => {
+Deno.test("negbinomial: brms's shape with inv_gamma(0.4, 0.3); counts only; log y priors", () => {
   assert.deepStrictEqual(negbinomial.parameters.map((p) => [p.name, p.lower]), [["shape", 0]]);
+  // brms ≥ 2.21's default (NEWS: "Change the default prior of the shape parameter of
+  // negbinomial models to inv_gamma(0.4, 0.3)", #1614); gamma(0.01, 0.01) before.
   assert.deepStrictEqual(negbinomial.parameters[0].defaultPrior(7), {
-    dist: "gamma",
-    shape: 0.01,
-    rate: 0.01,
+    dist: "inv_gamma",
+    shape: 0.4,
+    scale: 0.3,
   });
   assert.ok(negbinomial.patternsKeepOutcome && negbinomial.discrete && !negbinomial.collapsible);
   const where = { family: "negbinomial", outcome: "n", row: 4 };

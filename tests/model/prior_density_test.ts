@@ -28,6 +28,11 @@ const FULL: [PriorDistribution, (x: number) => number][] = [
     { dist: "gamma", shape: 2.5, rate: 3 },
     (x) => 2.5 * Math.log(3) - logGamma(2.5) + 1.5 * Math.log(x) - 3 * x,
   ],
+  [
+    // Stan's inv_gamma(α = 0.4, β = 0.3): β^α / Γ(α) x^−(α+1) e^(−β/x).
+    { dist: "inv_gamma", shape: 0.4, scale: 0.3 },
+    (x) => 0.4 * Math.log(0.3) - logGamma(0.4) - 1.4 * Math.log(x) - 0.3 / x,
+  ],
   [{ dist: "flat" }, () => 0],
 ];
 
@@ -54,7 +59,8 @@ Deno.test("priorLogDensity: the derivative matches a central difference (error O
 Deno.test("priorLogDensityInto: the same value, with the derivative in priorDerivative[0]", () => {
   for (const [dist] of FULL) {
     for (const x of [-0.4, 0.3, 2]) {
-      if (x <= 0 && (dist.dist === "gamma" || dist.dist === "exponential")) continue;
+      const positive = ["gamma", "inv_gamma", "exponential"].includes(dist.dist);
+      if (x <= 0 && positive) continue;
       const [lp, d] = priorLogDensity(dist, x);
       assert.equal(priorLogDensityInto(dist, x), lp);
       assert.equal(priorDerivative[0], d);

@@ -10,6 +10,7 @@ import {
   halfCauchy,
   halfNormal,
   halfStudentT,
+  invGamma,
   lkj,
   normal,
   parsePrior,
@@ -25,6 +26,7 @@ Deno.test("constructors return the ModelSpec distribution objects", () => {
   assert.deepStrictEqual(cauchy(0, 2), { dist: "cauchy", mu: 0, sigma: 2 });
   assert.deepStrictEqual(exponential(1), { dist: "exponential", rate: 1 });
   assert.deepStrictEqual(gamma(2, 0.1), { dist: "gamma", shape: 2, rate: 0.1 });
+  assert.deepStrictEqual(invGamma(0.4, 0.3), { dist: "inv_gamma", shape: 0.4, scale: 0.3 });
   assert.deepStrictEqual(lkj(2), { dist: "lkj", eta: 2 });
   assert.deepStrictEqual(flat(), { dist: "flat" });
 });
@@ -52,6 +54,7 @@ Deno.test("constructors reject bad arguments, naming distribution and argument",
   assert.throws(() => exponential(0), /exponential: argument rate must be positive/);
   assert.throws(() => gamma(-1, 1), /gamma: argument shape must be positive/);
   assert.throws(() => gamma(1, 0), /gamma: argument rate must be positive/);
+  assert.throws(() => invGamma(0.4, 0), /inv_gamma: argument scale must be positive/);
   assert.throws(() => lkj(0), /lkj: argument eta must be positive \(got 0\)/);
   assert.throws(() => lkj(-1), /lkj: argument eta must be positive/);
 });
@@ -104,6 +107,11 @@ Deno.test("parsePrior: the CLI forms", () => {
     dist: "normal",
     mu: -0.5,
     sigma: 0.1,
+  });
+  assert.deepStrictEqual(parsePrior("shape ~ inv_gamma(0.4, 0.3)").prior, {
+    dist: "inv_gamma",
+    shape: 0.4,
+    scale: 0.3,
   });
   assert.deepStrictEqual(parsePrior("b ~ flat").prior, { dist: "flat" });
   assert.deepStrictEqual(parsePrior("b ~ flat()").prior, { dist: "flat" });

@@ -6,7 +6,7 @@ import { coefficientNames, validateSpec } from "../../lib/spec/validate.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { ModelSpec } from "../../lib/spec/model_spec.ts";
-import { exponential, gamma, halfNormal, lkj, normal } from "../../lib/spec/priors.ts";
+import { exponential, gamma, halfNormal, invGamma, lkj, normal } from "../../lib/spec/priors.ts";
 import { makeTable, type Table } from "../../lib/data/table.ts";
 import { fac, num, tomzLike } from "./_tables.ts";
 import { refuses } from "../_refuses.ts";
@@ -241,6 +241,10 @@ Deno.test("validate: sd/cor priors need group terms; class-specific priors", () 
   assert.throws(
     () => base().priors({ Intercept: gamma(2, 1) }).toJSON(),
     /gamma is a distribution of positive values, but the Intercept is unbounded/,
+  );
+  assert.throws(
+    () => base().controls("regime").priors({ b: invGamma(0.4, 0.3) }).toJSON(),
+    /inv_gamma is a distribution of positive values, but b coefficients are unbounded/,
   );
   assert.equal(base().priors({ sd: exponential(1), sigma: gamma(2, 1) }).toJSON().priors.length, 2);
   assert.throws(
