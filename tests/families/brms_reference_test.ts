@@ -1,7 +1,7 @@
 /**
  * hetfx against brms on the families off the paper's path: poisson, negbinomial, student,
- * cumulative (logit), binomial with trials and bernoulli with two crossed group terms, each with
- * a varying treatment slope `(1 + treat | g)`. The data, priors and brms's numbers come from
+ * cumulative (logit and probit), binomial with trials, bernoulli with two crossed group terms
+ * and poisson with likelihood weights, each with a varying treatment slope `(1 + treat | g)`. The data, priors and brms's numbers come from
  * tests/families/fixtures/brms_reference.R (run by hand, never by the tests): the same CSV and
  * the same explicit priors give hetfx's posterior; each mean, sd and 5%/95% quantile must agree
  * with brms's within K combined Monte Carlo standard errors. brms's default priors (get_prior) on
@@ -57,9 +57,9 @@ const REFERENCE: {
 
 /**
  * K, the allowed |hetfx − brms| in units of sqrt(mcse_brms² + mcse_hetfx²). Both estimates are
- * unbiased for the same posterior with errors ≈ normal, so the ratio is ≈ N(0, 1); the six
- * models make about 300 comparisons (parameters × mean, sd, q5, q95), and K = 4 bounds the
- * chance that any of them fails by luck at 300 · P(|z| > 4) ≈ 0.02 (the seeds are fixed, so the
+ * unbiased for the same posterior with errors ≈ normal, so the ratio is ≈ N(0, 1); the eight
+ * models make about 420 comparisons (parameters × mean, sd, q5, q95), and K = 4 bounds the
+ * chance that any of them fails by luck at 420 · P(|z| > 4) ≈ 0.03 (the seeds are fixed, so the
  * test is deterministic; this is what makes a failure mean something). A wrong prior
  * parameterisation, link or likelihood moves the posterior by far more.
  */
