@@ -1,7 +1,7 @@
 /**
  * A compiled model on the GPU for NC chains: the buffers of layout.ts, the compute pipelines of
  * log_density.wgsl and chees.wgsl, and the dispatches that evaluate the log density and gradient
- * of every chain at once (3 dispatches) or take a leapfrog step (the same 3, with the update
+ * of every chain at once (4 dispatches) or take a leapfrog step (the same 4, with the update
  * fused). See {@link GpuModel.evaluate} for a one-off evaluation (tests, initial points).
  *
  * @module
@@ -188,7 +188,7 @@ export class GpuModel {
     this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(items / y));
   }
 
-  /** The three gradient dispatches; `mode` fuses the leapfrog update (log_density.wgsl). */
+  /** The gradient dispatches (likelihood, backward, reduce, finalize); `mode` fuses the leapfrog update (log_density.wgsl). */
   encodeGradient(pass: GPUComputePassEncoder, mode: StepMode, only = -1): void {
     const L = this.layout;
     pass.setBindGroup(0, this.#bindGroup);
@@ -198,7 +198,7 @@ export class GpuModel {
         else this.#dispatchLikelihood(pass);
       }
       if (only === 1) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
-      if (only === 2) this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
+      if (only === 2) this.#dispatchFinalize(pass, mode);
       return;
     }
     if (L.cells) {
@@ -207,7 +207,13 @@ export class GpuModel {
       this.#dispatchLikelihood(pass);
     }
     if (L.nGroups > 0) this.#dispatchLinear(pass, `backward${mode}`, L.nGroups * L.chains);
-    this.#dispatch(pass, `finalize${mode}`, Math.ceil(L.chains / 64));
+    this.#dispatchFinalize(pass, mode);
+  }
+
+  /** reduce_sums (a workgroup per row and chain), then finalize (an invocation per chain). */
+  #dispatchFinalize(pass: GPUComputePassEncoder, mode: StepMode): void {
+    this.#dispatch(pass, "reduce", this.layout.nReduceRows, this.layout.chains);
+    this.#dispatch(pass, `finalize${mode}`, Math.ceil(this.layout.chains / 64));
   }
 
   /** Encodes one per-chain or per-element ChEES kernel (chees.wgsl). */
@@ -509,6 +515,7 @@ async function compilePipelines(
   const all = kernels !== "evaluate";
   const entries: [string, Promise<GPUComputePipeline>][] = [
     ["likelihood", make(logDensity, layout.cells ? "gaussian_cells" : "pattern_likelihood")],
+    ["reduce", make(logDensity, "reduce_sums")],
   ];
   if (all) {
     for (const [name, entry] of CHEES_ENTRIES) entries.push([name, make(chees!, entry)]);

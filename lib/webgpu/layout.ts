@@ -115,6 +115,8 @@ export interface ModelLayout {
   /** Accumulators per chunk partial. */
   nAcc: number;
   nGroupPartials: number;
+  /** Rows reduce_sums sums (the partials but the KT ∂/∂ρ, then each term's group partials). */
+  nReduceRows: number;
   /** Likelihood kernel: chains per invocation, chain slots per workgroup, chunk planes per slot. */
   chainsPerInvocation: number;
   chainSlotsPerWorkgroup: number;
@@ -249,9 +251,7 @@ export function buildLayout(
   if (groups.nGroups * chains >= 2 ** 32) tooBig(`the number of (group, chain) pairs`);
   checkLoopBudget(data, chains, {
     D,
-    nAccNotKT: nAcc - KT,
     nChunks: chunks.chunkTable.length / 4,
-    termNgp: partials.termNgp,
     groups,
     cellChunkStart: chunks.cellChunkStart,
   });
@@ -292,6 +292,7 @@ export function buildLayout(
     nCells: data.nCells,
     nAcc,
     nGroupPartials: partials.nGroupPartials,
+    nReduceRows: nAcc - KT + partials.termNgp.reduce((a, b) => a + b, 0),
     chainsPerInvocation: kernel.cpi,
     chainSlotsPerWorkgroup: kernel.cw,
     planes: kernel.pl,
@@ -352,18 +353,16 @@ function blocked(n: number): number {
  * Refuses a layout whose kernels would run more loop iterations in one invocation than lavapipe
  * allows: it stops an invocation's loops once all of them together have run 65,535 iterations,
  * silently, so sums come out short (not per loop: a kernel with several data-sized loops
- * reaches it with each of them far below). Counted: finalize's sums over the likelihood chunks
- * (one per partial) and over each term's groups (one per group partial), varying_backward's
- * loop over a group's cells and their chunks, the ChEES kernels' loops over θ and over chains.
+ * reaches it with each of them far below). Counted: reduce_sums's share of a sum over the
+ * likelihood chunks or a term's groups (1/64 of it), varying_backward's loop over a group's
+ * cells and their chunks, the ChEES kernels' loops over θ and over chains.
  */
 function checkLoopBudget(
   data: CompiledData,
   chains: number,
   s: {
     D: number;
-    nAccNotKT: number;
     nChunks: number;
-    termNgp: number[];
     groups: { termGroupStart: number[]; groupCellStart: Uint32Array; groupCells: Uint32Array };
     cellChunkStart: Uint32Array;
   },
@@ -376,11 +375,12 @@ function checkLoopBudget(
         'silently; use backend "cpu".',
     );
   };
-  let finalize = s.nAccNotKT * blocked(s.nChunks) + slack;
-  data.terms.forEach((t, i) => finalize += s.termNgp[i] * blocked(t.nGroups));
-  if (finalize >= LOOP_LIMIT) {
+  // reduce_sums: invocation l of a row's workgroup sums items l, l + 64, …, then a 6-step tree.
+  const most = Math.max(s.nChunks, ...data.terms.map((t) => t.nGroups));
+  const reduce = Math.ceil(most / 64) + 1 + 7 + slack;
+  if (reduce >= LOOP_LIMIT) {
     const groups = data.terms.map((t) => `${t.nGroups} groups of ${t.group}`).join(", ");
-    refuse(finalize, `summing ${s.nChunks} likelihood chunks (cells) and ${groups}`);
+    refuse(reduce, `summing ${s.nChunks} likelihood chunks (cells) and ${groups}`);
   }
   data.terms.forEach((t, i) => {
     const K = t.coefNames.length;

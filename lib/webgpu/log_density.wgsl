@@ -1,10 +1,11 @@
 // The compiled model's log density and gradient for NC chains at once (lib/model/compiled_model.ts
-// in f32), in three dispatches:
+// in f32), in four dispatches:
 //   1. pattern_likelihood (or gaussian_cells): per chunk of patterns (one cell) and chain, the
 //      likelihood's partial sums: lp, ∂/∂β (D), ∂/∂ρ_cell (KT) [, the family's parameters].
 //   2. varying_backward: per (group, chain): sums the ∂/∂ρ of the group's cells, back through
 //      r = diag(sd) L z to z; per-group partial sums for ∂/∂log sd and ∂/∂L.
-//   3. finalize: per chain: blocked sums of the partials, priors, Jacobians, Cholesky backward.
+//   3. reduce_sums: per (row, chain): a row of partials summed over chunks or groups.
+//   4. finalize: per chain: the family's and priors' terms, Jacobians, Cholesky backward.
 // MODE (pipeline constant) fuses the leapfrog update of each element into the kernel that
 // completes its gradient: 0 = gradient only, 1 = interior step (p += ε g; θ += ε M⁻¹ p),
 // 2 = last step (p += ε/2 g).
@@ -229,34 +230,71 @@ fn varying_backward(
   }
 }
 
-// Blocked sum of partial k over all chunks for chain c (outer NCHUNK/64, inner 64 iterations).
-fn sum_partials(k: u32, c: u32) -> f32 {
-  var total = 0.0;
-  for (var h0 = 0u; h0 < NCHUNK; h0 += 64u) {
-    var part = 0.0;
-    let h1 = min(h0 + 64u, NCHUNK);
-    for (var h = h0; h < h1; h++) {
-      part += partials[(h * NACC + k) * NC + c];
+// reduce_sums, per (row, chain): one workgroup of 64 sums a row over all chunks or groups in
+// place, into its first item. Rows: the likelihood partials but the KT ∂/∂ρ slots (summed per
+// group in varying_backward), then each term's group-partial slots. Invocation l sums items
+// l, l + 64, …, then a fixed tree over the 64: lavapipe stops an invocation's loops once all of
+// them together have run 65,535 iterations, so finalize, one invocation per chain, must not sum
+// every row itself (it did: wrong sums past ~5,500 groups).
+var<workgroup> red: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn reduce_sums(@builtin(local_invocation_index) l: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let row = wid.x;
+  let c = wid.y;
+  var n = NCHUNK;
+  var stride = NACC * NC;
+  var first = 0u;
+  let nlik = NACC - KT;
+  if (row < nlik) {
+    first = select(row + KT, row, row < 1u + D) * NC + c;
+  } else {
+    // Group-partial slot `slot` of term t: gpart[at(T_GP[t] + j · T_NGP[t] + slot, c)], j < T_J[t].
+    var slot = row - nlik;
+    var t = 0u;
+    for (var s = 0u; s < NT; s++) {
+      if (t == s && slot >= T_NGP[s]) {
+        slot -= T_NGP[s];
+        t = s + 1u;
+      }
     }
-    total += part;
+    n = T_J[t];
+    stride = T_NGP[t] * NC;
+    first = at(T_GP[t] + slot, c);
   }
-  return total;
+  var part = 0.0;
+  for (var i = l; i < n; i += 64u) {
+    if (row < nlik) {
+      part += partials[first + i * stride];
+    } else {
+      part += gpart[first + i * stride];
+    }
+  }
+  red[l] = part;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w >>= 1u) {
+    if (l < w) {
+      red[l] += red[l + w];
+    }
+    workgroupBarrier();
+  }
+  if (l == 0u) {
+    if (row < nlik) {
+      partials[first] = red[0];
+    } else {
+      gpart[first] = red[0];
+    }
+  }
 }
 
-// Blocked sum over the J groups of term t of group-partial slot `slot` (0 ≤ slot < T_NGP[t]).
+// Partial k summed over all chunks for chain c (by reduce_sums, into chunk 0's slot).
+fn sum_partials(k: u32, c: u32) -> f32 {
+  return partials[k * NC + c];
+}
+
+// Group-partial slot `slot` of term t summed over its groups (by reduce_sums, into group 0's).
 fn sum_groups(t: u32, slot: u32, c: u32) -> f32 {
-  let J = T_J[t];
-  let n = T_NGP[t];
-  var total = 0.0;
-  for (var j0 = 0u; j0 < J; j0 += 64u) {
-    var part = 0.0;
-    let j1 = min(j0 + 64u, J);
-    for (var j = j0; j < j1; j++) {
-      part += gpart[at(T_GP[t] + j * n + slot, c)];
-    }
-    total += part;
-  }
-  return total;
+  return gpart[at(T_GP[t] + slot, c)];
 }
 
 fn set_grad(e: u32, c: u32, g: f32) {

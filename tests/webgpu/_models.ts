@@ -3,12 +3,15 @@ import { compileModel } from "../../lib/model/compile.ts";
 import type { CompiledData } from "../../lib/model/compiled_data.ts";
 import { numericTable, seeded, treatSlopeSpec } from "../model/_fixtures.ts";
 
-/** y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression). */
+/**
+ * y ~ 1 + x1 + x2 + treat + (1 + treat | g), rows with continuous covariates (no compression);
+ * bernoulli, or with `family: "gaussian"` y = η + N(0, 1) noise (Gaussian cell statistics).
+ */
 export function continuousBernoulli(
   rows: number,
   groups: number,
   seed: number,
-  options: { skewed?: boolean } = {},
+  options: { skewed?: boolean; family?: "bernoulli" | "gaussian" } = {},
 ): CompiledData {
   const u = seeded(seed);
   const x1 = new Float64Array(rows);
@@ -27,10 +30,17 @@ export function continuousBernoulli(
       ? 0
       : 1 + Math.floor(u() * (groups - 1));
     const eta = -0.3 + 0.8 * x1[i] - 0.5 * x2[i] + treat[i] * (0.4 + 0.1 * (g[i] % 3));
-    y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    y[i] = options.family === "gaussian"
+      ? eta + Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())
+      : u() < 1 / (1 + Math.exp(-eta))
+      ? 1
+      : 0;
   }
   const table = numericTable({ y, x1, x2, treat, g });
-  const spec = treatSlopeSpec(["x1", "x2", "treat"], 1);
+  const spec = {
+    ...treatSlopeSpec(["x1", "x2", "treat"], 1),
+    family: options.family ?? "bernoulli",
+  };
 
   return compileModel(spec, table);
 }

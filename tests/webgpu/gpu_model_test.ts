@@ -17,9 +17,9 @@ import { aliased, continuousBernoulli } from "./_models.ts";
 
 /**
  * Tolerances. f32 has unit roundoff u = 2^-24 ≈ 6e-8. The log density is a sum of n ≈ 10^3–10^5
- * terms accumulated as: ≤ chunk sequential terms per invocation, blocks of 64 chunk partials,
- * then the block sums; the worst-case error of such a blocked sum is about
- * (chunk + 64 + nChunks/64) · u · Σ|terms|, ≈ 3,100 u ≈ 2e-4 of Σ|terms| for the
+ * terms accumulated as: ≤ chunk sequential terms per invocation, then (reduce_sums) 64 strided
+ * sums of nChunks/64 chunk partials and a 6-level tree; the worst-case error of such a sum is
+ * about (chunk + nChunks/64 + 6) · u · Σ|terms|, ≈ 3,100 u ≈ 2e-4 of Σ|terms| for the
  * largest chunk here (3,000 rows in one cell; 4,096 in the 140,000-row test), and √ of that count
  * times u for random rounding (≈ 3.5e-6). The inputs are rounded to f32 first and the CPU
  * evaluates at the same rounded point, so only arithmetic differs. We check
@@ -191,14 +191,21 @@ gpuTest(
   },
 );
 
-gpuTest(
-  "5,500 groups, just under the per-invocation loop budget layout.ts allows: equal the CPU",
-  async (gpu) => {
-    // lavapipe counts every loop iteration of an invocation against one 65,535 budget: finalize
-    // here sums 11 partials over 5,500 cells or groups (≈ 63,500 iterations). Had the budget
-    // been spent, the last sums (the correlation's gradient) would come out short; at 7,000
-    // groups, before layout.ts refused it, that gradient was off by 5% of ‖g‖∞.
-    const data = continuousBernoulli(60_000, 5_500, 4, { skewed: false });
-    await compare(gpu, data, 3, 5, 1);
-  },
-);
+for (const family of ["bernoulli", "gaussian"] as const) {
+  for (const groups of [7_000, 20_000]) {
+    gpuTest(
+      `${family}, ~${groups} groups: GPU equals the CPU (finalize no longer sums every group)`,
+      async (gpu) => {
+        // lavapipe counts every loop iteration of an invocation against one 65,535 budget. When
+        // finalize summed 11 partials over every chunk and group in one invocation per chain, the
+        // last sums came out short past ~5,500 groups: at 7,000 groups the correlation's
+        // gradient was off by 5% of ‖g‖∞, at 20,000 the log density by 35% (far beyond the
+        // tolerances). reduce_sums now gives each (row, chain) 64 invocations.
+        // 4 rows per group at random: all but ~2% of the groups have rows (e^-4).
+        const data = continuousBernoulli(4 * groups, groups, 4, { skewed: false, family });
+        assert.ok(data.terms[0].nGroups > 0.97 * groups);
+        await compare(gpu, data, 3, 5, 1);
+      },
+    );
+  }
+}

@@ -72,18 +72,20 @@ Deno.test("layout: a geometry the kernels cannot run is refused with what to com
 });
 
 Deno.test("a layout over lavapipe's 65,535 loop iterations per invocation is refused, naming why", () => {
-  // finalize sums 5 partials over the chunks (one per cell here) and 6 group partials over the
-  // groups: 11 × (5,500 + 87) + fixed loops ≈ 63,500 fits; 6,000 groups (≈ 69,100) would be
-  // cut short silently on lavapipe (gpu_model_test.ts checks the kernels just below).
-  const below = continuousBernoulli(60_000, 5_500, 4, { skewed: false });
-  assert.equal(below.terms[0].nGroups, 5_500);
-  assert.equal(buildLayout(below, 3).nGroups, 5_500);
-  const above = continuousBernoulli(60_000, 6_000, 3, { skewed: false });
+  // Summing the partials over chunks and groups takes ⌈n / 64⌉ + 8 iterations per invocation
+  // (reduce_sums), so 20,000 groups fit (finalize's sums ran 11 × 20,300 ≈ 223,000 in one
+  // invocation and were refused past ~5,500 groups). What remains is the ChEES kernels' loop
+  // over θ per chain: dim = 2 × groups + 6 plus ≈ 2,060 fixed iterations passes 65,535 at
+  // ~31,700 groups of (1 + treat | g).
+  const below = continuousBernoulli(60_000, 20_000, 4, { skewed: false });
+  assert.ok(below.terms[0].nGroups > 19_000);
+  assert.equal(buildLayout(below, 3).nGroups, below.terms[0].nGroups);
+  const above = continuousBernoulli(100_000, 33_000, 3, { skewed: false });
   assert.throws(
     () => buildLayout(above, 3),
     (e) =>
       e instanceof HetfxError &&
-      /summing 6000 likelihood chunks \(cells\) and 6000 groups of g would run \d+ loop iterations in one shader invocation, more than the 65535 .*use backend "cpu"/
+      /the sampler's loop over \d+ parameters would run \d+ loop iterations in one shader invocation, more than the 65535 .*use backend "cpu"/
         .test(e.message),
   );
 });
