@@ -26,7 +26,8 @@ export interface FitOptions {
   /**
    * NUTS's metric: "auto" (default) takes a dense one where a pilot's posterior correlations
    * would make a diagonal one take many more leapfrog steps (lib/fit/metric_choice.ts), else
-   * diagonal; fit.info.metric says which, and why.
+   * diagonal; fit.info.metric says which, and why. WebGPU's ChEES-HMC adapts a diagonal one
+   * only: "dense" is refused with backend "webgpu", and makes backend "auto" run on the CPU.
    */
   metric?: "auto" | "diag" | "dense";
   /**

@@ -102,8 +102,25 @@ export async function planFit(
   if (options.parameterization === "auto" && !collapsed) {
     data = applyParameterization(data, "auto");
   }
+  // ChEES-HMC on WebGPU adapts a diagonal metric only: a dense one asked for runs on the CPU.
+  const dense = options.metric === "dense" && !collapsed;
+  if (dense && options.backend === "webgpu") {
+    throw new HetfxError(
+      'Cannot fit with metric "dense" on backend "webgpu": its ChEES-HMC sampler adapts a ' +
+        'diagonal metric only. Use backend "cpu" (or "auto") for a dense metric, or metric ' +
+        '"auto" or "diag" on WebGPU.',
+    );
+  }
   const backend: BackendChoice = collapsed
     ? { backend: "cpu", gpu: null, adapter: null, reason: "collapsed target on the CPU" }
+    : dense
+    ? {
+      backend: "cpu",
+      gpu: null,
+      adapter: null,
+      reason: 'auto: CPU (NUTS), since metric "dense" was requested (ChEES-HMC on WebGPU ' +
+        "adapts a diagonal metric only)",
+    }
     : await chooseBackend(options.backend, data, options.settings.chains, {
       provider: options.adapterProvider,
     });

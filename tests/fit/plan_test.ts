@@ -103,3 +103,30 @@ Deno.test("planFit refuses sdScale for the fully collapsed target, whose sds hav
     "nuts",
   );
 });
+
+Deno.test('planFit: metric "dense" is not dropped on WebGPU: refused there, run on the CPU by auto', async () => {
+  // ChEES-HMC adapts a diagonal metric only; before, "dense" was silently ignored on WebGPU.
+  let asked = 0;
+  const gpuProvider = () => {
+    asked++;
+    return Promise.resolve(null);
+  };
+  const o = resolveFitOptions({
+    adapterProvider: gpuProvider,
+    method: "nuts",
+    backend: "webgpu",
+    metric: "dense",
+  });
+  await assert.rejects(
+    planFit(compileForFit(spec("student"), smallTable(), o), o),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot fit with metric "dense" on backend "webgpu": .*Use backend "cpu"/.test(e.message),
+  );
+  const auto = resolveFitOptions({ adapterProvider: gpuProvider, method: "nuts", metric: "dense" });
+  const plan = await planFit(compileForFit(spec("student"), smallTable(), auto), auto);
+  assert.equal(plan.backend.backend, "cpu");
+  assert.match(plan.backend.reason, /metric "dense" was requested/);
+  assert.equal(plan.metric.metric, "dense");
+  assert.equal(asked, 0, "no adapter is asked for");
+});
