@@ -84,6 +84,11 @@ export function nestedRhatOf(
   return { max, superchainSize: size };
 }
 
+/** What ran on WebGPU, added to fit.info.methodReason: "nuts" there names the full model only. */
+export const CHEES_ON_WEBGPU = "on WebGPU every parameter was sampled with ChEES-HMC (all " +
+  'chains in lockstep, one step size and trajectory length), not NUTS: method "nuts" names ' +
+  'sampling the full model, as against "collapsed"';
+
 /**
  * Assemble fit.info from the plan, the run, the settings and the times.
  *
@@ -102,7 +107,9 @@ export function assembleFitInfo(
   return {
     backend: run.backend,
     method: plan.method.method,
-    methodReason: plan.method.reason,
+    methodReason: run.backend === "webgpu"
+      ? `${plan.method.reason}; ${CHEES_ON_WEBGPU}`
+      : plan.method.reason,
     metric: plan.metric.metric,
     metricReason: plan.metric.reason,
     adapter: run.backend === "webgpu" ? plan.backend.adapter : null,

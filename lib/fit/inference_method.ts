@@ -90,7 +90,10 @@ export function chooseMethod(
   }
   if (why !== null) return { method: "nuts", reason: `auto: NUTS, since ${why}` };
   if (backend === "webgpu") {
-    return { method: "nuts", reason: 'auto: NUTS, since backend "webgpu" was requested' };
+    return {
+      method: "nuts",
+      reason: 'auto: every parameter sampled (not collapsed), since backend "webgpu" was requested',
+    };
   }
   if (!levels && dim > MAX_COLLAPSED_DIM) {
     return {

@@ -61,7 +61,10 @@ export interface TermParameterizationInfo {
 /** How the fit was made. */
 export interface FitInfo {
   backend: "cpu" | "webgpu";
-  /** "nuts" (every parameter) or "collapsed" (coefficients integrated out), and why. */
+  /**
+   * "nuts" (every parameter) or "collapsed" (coefficients integrated out), and why; on WebGPU
+   * every parameter is sampled with ChEES-HMC, not NUTS, which the reason says.
+   */
   method: InferenceMethod;
   methodReason: string;
   /** NUTS's metric ("diag" or "dense", fit option metric "auto" chooses) and why. */

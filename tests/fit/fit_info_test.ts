@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  assembleFitInfo,
   NESTED_RHAT_SUPERCHAIN,
   nestedRhatOf,
   parameterizationInfo,
@@ -10,6 +11,9 @@ import { KeyedStream } from "../../lib/math/rng.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
 import { fitModel } from "../../lib/fit/fit.ts";
+import { planFit } from "../../lib/fit/plan.ts";
+import { resolveFitOptions } from "../../lib/fit/options.ts";
+import { chooseMethod } from "../../lib/fit/inference_method.ts";
 import { collapsedSdScales, collapsedTargetArgs } from "../../lib/model/collapsed_target.ts";
 import { crossedSpec, simulatedTable, withNormalPriors } from "../model/_fixtures.ts";
 
@@ -72,4 +76,21 @@ Deno.test("a collapsed fit reports its target's sd coordinates, in workers or on
     );
     assert.deepEqual(scales, [["knee", "knee", "knee"], ["knee", "knee"]]);
   }
+});
+
+Deno.test("fit.info.methodReason says a WebGPU run sampled with ChEES-HMC, not NUTS", async () => {
+  // method stays "nuts" (the documented values name full model against collapsed), but its
+  // reason said "auto: NUTS, since backend webgpu was requested" while ChEES-HMC ran.
+  const o = resolveFitOptions({ adapterProvider: () => Promise.resolve(null), backend: "cpu" });
+  const plan = await planFit(data, o);
+  const gpuPlan = { ...plan, method: chooseMethod("auto", data, "webgpu") };
+  const times = { start: 0, compiled: 0, samplingStarted: 0, end: 0 };
+  const run = { chains: [], backendReason: "", webgpu: null, cancelled: false };
+  const onGpu = assembleFitInfo(gpuPlan, { ...run, backend: "webgpu" }, o.settings, times);
+  assert.equal(onGpu.method, "nuts");
+  assert.match(onGpu.methodReason, /ChEES-HMC/);
+  assert.doesNotMatch(onGpu.methodReason, /NUTS, since/);
+  // The same plan run on the CPU (auto's fallback) ran NUTS: no ChEES note.
+  const onCpu = assembleFitInfo(gpuPlan, { ...run, backend: "cpu" }, o.settings, times);
+  assert.doesNotMatch(onCpu.methodReason, /ChEES/);
 });
