@@ -110,8 +110,8 @@ export function assembleFitInfo(
     methodReason: run.backend === "webgpu"
       ? `${plan.method.reason}; ${CHEES_ON_WEBGPU}`
       : plan.method.reason,
-    metric: plan.metric.metric,
-    metricReason: plan.metric.reason,
+    metric: (run.metric ?? plan.metric).metric,
+    metricReason: (run.metric ?? plan.metric).reason,
     adapter: run.backend === "webgpu" ? plan.backend.adapter : null,
     backendReason: run.backendReason,
     ...(run.webgpu ? { webgpu: run.webgpu, nestedRhat: nestedRhatOf(data, run.chains) } : {}),
@@ -122,7 +122,7 @@ export function assembleFitInfo(
       total_s: (times.end - times.start) / 1000,
       ...chainSeconds(run.chains),
     },
-    options: settings,
+    options: run.metric ? { ...settings, metric: run.metric.metric } : settings,
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,

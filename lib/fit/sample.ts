@@ -20,6 +20,7 @@ import { COLLAPSED_FACTORY_MODULE, sampleCollapsed } from "./inference_method.ts
 import type { ResolvedFitOptions } from "./options.ts";
 import { partialChains } from "./partial_result.ts";
 import type { FitPlan } from "./plan.ts";
+import { chooseMetric, type MetricChoice } from "./metric_choice.ts";
 
 /** What a run produced and which backend produced it. */
 export interface FitRun {
@@ -38,6 +39,8 @@ export interface FitRun {
    * whose are `plan.sampled`'s.
    */
   sdScales?: ("signed" | "log" | "knee")[][];
+  /** NUTS's metric when a WebGPU fit fell back to the CPU (the plan's was WebGPU's). */
+  metric?: MetricChoice;
 }
 
 /**
@@ -126,6 +129,18 @@ async function sampleOnBackend(
         }, so the fit ran on the CPU (NUTS)`
         : `${choice.reason}; the WebGPU device was lost during sampling, so ` +
           "the fit was rerun on the CPU (NUTS)";
+      // The plan's metric was WebGPU's ("ChEES-HMC adapts its own"): NUTS's, as a CPU plan's.
+      run.metric = chooseMetric(
+        options.metric,
+        plan.sampled,
+        plan.method.method,
+        options.settings.seed,
+      );
+      sampleOptions = {
+        ...sampleOptions,
+        metric: run.metric.metric,
+        denseStart: run.metric.denseStart,
+      };
     }
   }
   run.chains = await sampleOnCpu(plan, options, sampleOptions, pool, run);

@@ -1,0 +1,67 @@
+/** lib/fit/sample.ts: backend "auto" falling back from WebGPU to the CPU. */
+import assert from "node:assert/strict";
+import { compileForFit, planFit } from "../../lib/fit/plan.ts";
+import { resolveFitOptions } from "../../lib/fit/options.ts";
+import { sampleFit } from "../../lib/fit/sample.ts";
+import { assembleFitInfo } from "../../lib/fit/fit_info.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import type { GpuContext } from "../../lib/webgpu/device.ts";
+import { numericTable, seeded } from "../model/_fixtures.ts";
+
+/** y ~ x1 + x2 (bernoulli) with x2 ≈ x1: a pilot finds correlated coefficients (dense metric). */
+function correlated() {
+  const u = seeded(3);
+  const n = 400;
+  const x1 = Float64Array.from({ length: n }, () => 2 * u() - 1);
+  const x2 = x1.map((x) => x + 0.05 * (2 * u() - 1));
+  const y = x1.map((x) => (u() < 1 / (1 + Math.exp(-x)) ? 1 : 0));
+  const table = numericTable({ y, x1, x2 });
+  return { table, spec: formula("y ~ x1 + x2", table, { family: "bernoulli" }).toJSON() };
+}
+
+/**
+ * A device whose texture holds one row: buildLayout refuses every model on it ("Cannot use the
+ * WebGPU backend: … patterns need a 1 × … texture") before any device call, as it refuses a
+ * model its kernels cannot run on a real adapter (more than ~31,700 groups, KMAX).
+ */
+const tinyDevice = {
+  device: { limits: { maxTextureDimension2D: 1, maxStorageBufferBindingSize: 2 ** 27 } },
+  lost: false,
+  adapterName: "tiny",
+} as unknown as GpuContext;
+
+Deno.test('backend "auto": WebGPU refusing the model runs NUTS on the CPU with its own metric', async () => {
+  const { table, spec } = correlated();
+  const o = resolveFitOptions({ chains: 2, warmup: 60, draws: 20, workers: 1, progress: false });
+  const cpuPlan = await planFit(compileForFit(spec, table, o), o);
+  // What a CPU plan chooses for this model: dense, from the pilot.
+  assert.equal(cpuPlan.metric.metric, "dense");
+  // The plan auto makes when it picks WebGPU (plan.ts): the metric is ChEES's, not NUTS's.
+  const plan = {
+    ...cpuPlan,
+    backend: {
+      backend: "webgpu" as const,
+      gpu: tinyDevice,
+      adapter: "tiny",
+      reason: 'auto: WebGPU (ChEES-HMC) on "tiny"',
+    },
+    metric: { metric: o.settings.metric, reason: "WebGPU backend: ChEES-HMC adapts its own" },
+  };
+  const settings = { ...o.settings, metric: plan.metric.metric };
+  const run = await sampleFit(plan, o, settings);
+  assert.equal(run.backend, "cpu");
+  assert.match(
+    run.backendReason,
+    /^auto: WebGPU \(ChEES-HMC\) on "tiny"; but Cannot use the WebGPU backend: \d+ patterns need a 1 × \d+ texture, .*so the fit ran on the CPU \(NUTS\)$/,
+  );
+  assert.equal(run.chains.length, 2);
+  // NUTS ran with the metric a CPU plan chooses (dense: dim² entries), and fit.info says so.
+  const dim = plan.sampled.dim;
+  for (const c of run.chains) assert.equal(c.inverseMetric.length, dim * dim);
+  const times = { start: 0, compiled: 0, samplingStarted: 0, end: 0 };
+  const info = assembleFitInfo(plan, run, settings, times);
+  assert.equal(info.backend, "cpu");
+  assert.equal(info.metric, "dense");
+  assert.equal(info.options.metric, "dense");
+  assert.match(info.metricReason ?? "", /^auto: dense, the pilot/);
+});
