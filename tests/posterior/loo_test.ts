@@ -197,3 +197,72 @@ Deno.test("logLikelihood: Poisson per-row values y·η − e^η − log y! from 
     }
   }
 });
+
+/** fixtures/loo_reference.R's draws and R loo 2.5.1's results (see that script). */
+interface LooReference {
+  chains: number;
+  per_chain: number;
+  y: number[];
+  mu: number[];
+  log_sigma: number[];
+  compare: { model: string[]; elpd_diff: number[]; se_diff: number[] };
+  [model: string]: unknown;
+}
+interface RLoo {
+  r_eff: number[];
+  elpd_loo: number;
+  se_elpd_loo: number;
+  p_loo: number;
+  se_p_loo: number;
+  looic: number;
+  se_looic: number;
+  pointwise_elpd_loo: number[];
+  pointwise_p_loo: number[];
+  pointwise_looic: number[];
+  pareto_k: number[];
+}
+
+const looRef = JSON.parse(
+  Deno.readTextFileSync(new URL("./fixtures/loo_reference.json", import.meta.url)),
+) as LooReference;
+
+/** The log-likelihood of model "a" (N(μ, σ)) or "b" (N(μ, 1)), as the R script builds it. */
+function referenceLogLik(model: "a" | "b"): Float64Array[] {
+  const sigma = looRef.log_sigma.map((v) => (model === "a" ? Math.exp(v) : 1));
+  return looRef.y.map((y) =>
+    Float64Array.from(
+      looRef.mu,
+      (m, s) => -0.5 * Math.log(2 * Math.PI) - Math.log(sigma[s]) - 0.5 * ((y - m) / sigma[s]) ** 2,
+    )
+  );
+}
+
+/** Every estimate, SE and pointwise value of `r` against R's, to 1e-9 relative. */
+function assertLooMatches(r: ReturnType<typeof psisLoo>, ref: RLoo, what: string): void {
+  const close = (a: number, b: number, name: string) =>
+    assert.ok(
+      Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)),
+      `${what} ${name}: ${a} vs R ${b}`,
+    );
+  for (
+    const key of ["elpd_loo", "se_elpd_loo", "p_loo", "se_p_loo", "looic", "se_looic"] as const
+  ) {
+    close(r[key], ref[key], key);
+  }
+  r.pointwise.forEach((p, i) => {
+    close(p.elpd_loo, ref.pointwise_elpd_loo[i], `elpd_loo[${i}]`);
+    close(p.p_loo, ref.pointwise_p_loo[i], `p_loo[${i}]`);
+    close(p.looic, ref.pointwise_looic[i], `looic[${i}]`);
+    close(p.pareto_k, ref.pareto_k[i], `pareto_k[${i}]`);
+  });
+}
+
+Deno.test("psisLoo (r_eff = 1) matches R's loo: estimates, SEs and pointwise values, k up to 4.8", () => {
+  // Both sides compute the same doubles but for libm rounding; worst seen 3e-14 relative.
+  for (const model of ["a", "b"] as const) {
+    const ref = (looRef[model] as { r_eff_1: RLoo }).r_eff_1;
+    const r = psisLoo(referenceLogLik(model));
+    assertLooMatches(r, ref, `model ${model}`);
+    assert.ok(r.pointwise.some((p) => p.pareto_k > 0.7) || model === "b");
+  }
+});
