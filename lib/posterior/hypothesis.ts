@@ -7,11 +7,12 @@
  * effects `effect[g1]` / `effect[drugA - placebo,g1]` (one per contrast of a factor treatment). A small
  * recursive-descent parser reads it (no eval). As in brms, the hypothesis is rewritten as
  * `(left)-(right) OP 0` and the draws of left − right are summarised: Estimate (mean),
- * Est.Error (sd), a 1 − α interval — two-sided for `=`, one-sided for `<` / `>` (the open side
- * is ±Inf) — Post.Prob = P(left − right OP 0) and Evid.Ratio = Post.Prob / (1 − Post.Prob) for
- * directed hypotheses. For point hypotheses brms needs prior draws (a Savage–Dickey ratio);
- * hetfx keeps no prior draws, so Evid.Ratio and Post.Prob are null there. Star is "*" when the
- * interval excludes 0.
+ * Est.Error (sd), the α/2 and 1 − α/2 quantiles for `=` and, as brms ≥ 2.2 (its 90% "CI" for
+ * one-sided hypotheses), the α and 1 − α quantiles for `<` / `>`; Post.Prob = P(left − right
+ * OP 0) and Evid.Ratio = Post.Prob / (1 − Post.Prob) for directed hypotheses. For point
+ * hypotheses brms needs prior draws (a Savage–Dickey ratio); hetfx keeps no prior draws, so
+ * Evid.Ratio and Post.Prob are null there. Star is "*" when Post.Prob > 1 − α (directed) or
+ * the interval excludes 0 (`=`), as in brms.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
@@ -37,7 +38,7 @@ export interface HypothesisRow {
 
 /** Options of {@link hypothesis}. */
 export interface HypothesisOptions {
-  /** Interval size: 1 − alpha (two-sided) or one-sided at alpha. Default 0.05, as brms. */
+  /** The interval: the alpha/2 and 1 − alpha/2 quantiles for "=", alpha and 1 − alpha for "<" / ">"; Post.Prob > 1 − alpha stars a directed hypothesis. Default 0.05, as brms. */
   alpha?: number;
 }
 
@@ -393,13 +394,12 @@ export function hypothesis(
     );
     const label = `(${sides[0]})` + (sides[1] === "0" ? "" : `-(${sides[1]})`) + ` ${sign} 0`;
     const s = summarizeDraws(draws);
-    let lower: number, upper: number, post: number | null = null;
-    if (sign === "=") {
-      lower = quantile(draws, alpha / 2);
-      upper = quantile(draws, 1 - alpha / 2);
-    } else {
-      lower = sign === ">" ? quantile(draws, alpha) : -Infinity;
-      upper = sign === "<" ? quantile(draws, 1 - alpha) : Infinity;
+    // brms's interval is two-sided either way: 1 − α for "=", 1 − 2α for "<" and ">".
+    const tail = sign === "=" ? alpha / 2 : alpha;
+    const lower = quantile(draws, tail);
+    const upper = quantile(draws, 1 - tail);
+    let post: number | null = null;
+    if (sign !== "=") {
       let hits = 0;
       for (const v of draws) if (sign === ">" ? v > 0 : v < 0) hits++;
       post = hits / draws.length;
@@ -412,7 +412,7 @@ export function hypothesis(
       "CI.Upper": upper,
       "Evid.Ratio": post === null ? null : post === 1 ? Infinity : post / (1 - post),
       "Post.Prob": post,
-      Star: lower > 0 || upper < 0 ? "*" : "",
+      Star: (post === null ? lower > 0 || upper < 0 : post > 1 - alpha) ? "*" : "",
       draws,
     };
   });
