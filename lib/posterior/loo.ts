@@ -4,8 +4,9 @@
  * 1 / p(y_i | θ_s), the largest M = ceil(min(S/5, 3√S)) smoothed by a generalized Pareto fit
  * (Zhang & Stephens 2009, with loo's weakly-informative prior on k and grid of
  * 30 + ⌊√M⌋ points), truncated at the largest raw ratio, normalised; elpd_loo,i =
- * log Σ_s w_s p(y_i | θ_s). Relative efficiency r_eff is taken as 1 (loo's default when none is
- * given), which affects only the tail length, not the estimate's definition.
+ * log Σ_s w_s p(y_i | θ_s). The relative efficiency r_eff of each observation sets the tail
+ * length, M = ceil(min(S/5, 3√(S/r_eff))): `psisLoo` takes it as 1 unless given (loo's default),
+ * and `loo(fit)` passes loo's `relative_eff(exp(log_lik), chain_id)`, as brms's `loo()` does.
  *
  * LOO here is per observation (row), not per compressed cell: the Gaussian likelihood is fitted
  * through per-cell sufficient statistics, but log p(y_i | θ) is recomputed for every row from the
@@ -21,6 +22,8 @@ import { LinearPredictor, trainingTable } from "./linear_predictor.ts";
 import { outcomeValues } from "./outcome_values.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
 import { ascendingOrder } from "../diagnostics/rank_normalize.ts";
+import { essOfChains } from "../diagnostics/ess.ts";
+import { splitChains } from "./generated.ts";
 
 /** Pointwise LOO results for one observation. */
 export interface LooPointwise {
@@ -136,12 +139,15 @@ export function gpdFit(x: Float64Array): { k: number; sigma: number } {
  * console.assert(psisSmooth(r).k < 0.7);
  * ```
  */
-export function psisSmooth(logRatios: Float64Array): { logWeights: Float64Array; k: number } {
+export function psisSmooth(
+  logRatios: Float64Array,
+  rEff = 1,
+): { logWeights: Float64Array; k: number } {
   const S = logRatios.length;
   let maxRatio = -Infinity;
   for (const v of logRatios) if (v > maxRatio) maxRatio = v;
   const lw = logRatios.map((v) => v - maxRatio);
-  const tail = Math.ceil(Math.min(0.2 * S, 3 * Math.sqrt(S)));
+  const tail = Math.ceil(Math.min(0.2 * S, 3 * Math.sqrt(S / rEff)));
   let k = Infinity;
   if (tail >= 5) {
     // A stable ascending order, as a comparator sort would give, by radix: tens of times
@@ -180,7 +186,25 @@ function logSumExp(x: ArrayLike<number>): number {
 }
 
 /**
- * PSIS-LOO from a pointwise log-likelihood (one array of S draws per observation).
+ * loo's `relative_eff(exp(logLik), chain_id)` for draws of `chains` equal chains (chain-major):
+ * per observation the ESS of p(y_i | θ) (chains not split) over S; all 1 where any is NaN (a
+ * constant likelihood), as brms does.
+ *
+ * @example
+ * ```ts
+ * import { relativeEfficiencies } from "./loo.ts";
+ * const ll = [Float64Array.from({ length: 400 }, (_, s) => -1 - 0.1 * Math.sin(s * 2.1))];
+ * console.assert(relativeEfficiencies(ll, 2)[0] > 0);
+ * ```
+ */
+export function relativeEfficiencies(logLik: readonly Float64Array[], chains: number): number[] {
+  const out = logLik.map((ll) => essOfChains(splitChains(ll.map(Math.exp), chains)) / ll.length);
+  return out.some(Number.isNaN) ? out.map(() => 1) : out;
+}
+
+/**
+ * PSIS-LOO from a pointwise log-likelihood (one array of S draws per observation); `rEff`, one
+ * relative efficiency per observation, defaults to 1.
  *
  * @example
  * ```ts
@@ -189,13 +213,22 @@ function logSumExp(x: ArrayLike<number>): number {
  * console.assert(psisLoo(ll).pointwise.length === 3);
  * ```
  */
-export function psisLoo(logLik: readonly Float64Array[]): LooResult {
+export function psisLoo(
+  logLik: readonly Float64Array[],
+  options: { rEff?: readonly number[] } = {},
+): LooResult {
   const n = logLik.length;
   if (n === 0) throw new HetfxError("Cannot compute LOO: there are no observations.");
   const S = logLik[0].length;
   checkLogLikelihood(logLik, S);
-  const pointwise: LooPointwise[] = logLik.map((ll) => {
-    const { logWeights, k } = psisSmooth(ll.map((v) => -v));
+  const rEff = options.rEff;
+  if (rEff !== undefined && (rEff.length !== n || !rEff.every((r) => r > 0))) {
+    throw new HetfxError(
+      `Cannot compute LOO: rEff needs one positive relative efficiency per observation (${n}).`,
+    );
+  }
+  const pointwise: LooPointwise[] = logLik.map((ll, i) => {
+    const { logWeights, k } = psisSmooth(ll.map((v) => -v), rEff?.[i] ?? 1);
     const w = new Float64Array(S);
     for (let s = 0; s < S; s++) w[s] = logWeights[s] + ll[s];
     const elpd = logSumExp(w);
@@ -271,7 +304,7 @@ function checkLogLikelihood(logLik: readonly Float64Array[], S: number): void {
 }
 
 /**
- * PSIS-LOO of a fit, per observation (see the module docs).
+ * PSIS-LOO of a fit, per observation (see the module docs), with brms's relative efficiencies.
  *
  * @example
  * ```ts ignore
@@ -279,7 +312,8 @@ function checkLogLikelihood(logLik: readonly Float64Array[], S: number): void {
  * ```
  */
 export function loo(fit: FitResult): LooResult {
-  return psisLoo(logLikelihood(fit));
+  const ll = logLikelihood(fit);
+  return psisLoo(ll, { rEff: relativeEfficiencies(ll, fit.named.chains) });
 }
 
 /** One row of {@link looCompare}: loo's `loo_compare` columns. */

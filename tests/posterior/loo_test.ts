@@ -6,7 +6,13 @@
  * ≤ 0.033 on elpd ≈ −40 (n = 20, one outlier); tolerance 0.1 (≈ 3× that).
  */
 import assert from "node:assert/strict";
-import { gpdFit, logLikelihood, looCompare, psisLoo } from "../../lib/posterior/loo.ts";
+import {
+  gpdFit,
+  logLikelihood,
+  looCompare,
+  psisLoo,
+  relativeEfficiencies,
+} from "../../lib/posterior/loo.ts";
 import { KeyedStream } from "../../lib/math/rng.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { smallFit, smallTable } from "./_fixtures.ts";
@@ -265,4 +271,27 @@ Deno.test("psisLoo (r_eff = 1) matches R's loo: estimates, SEs and pointwise val
     assertLooMatches(r, ref, `model ${model}`);
     assert.ok(r.pointwise.some((p) => p.pareto_k > 0.7) || model === "b");
   }
+});
+
+Deno.test("relative efficiencies and PSIS-LOO with them match R's loo as brms's loo() calls it", () => {
+  // brms passes r_eff = relative_eff(exp(log_lik), chain_id); with r_eff = 1 model a's Pareto k
+  // of one observation is 0.705 instead of R's 0.639 and its elpd_loo is off by 0.18.
+  const results = (["a", "b"] as const).map((model) => {
+    const ref = (looRef[model] as { relative_eff: RLoo }).relative_eff;
+    const ll = referenceLogLik(model);
+    const rEff = relativeEfficiencies(ll, looRef.chains);
+    rEff.forEach((r, i) =>
+      assert.ok(Math.abs(r - ref.r_eff[i]) <= 1e-12, `r_eff[${i}]: ${r} vs R ${ref.r_eff[i]}`)
+    );
+    const r = psisLoo(ll, { rEff });
+    assertLooMatches(r, ref, `model ${model} (relative_eff)`);
+    return r;
+  });
+  const rows = looCompare({ a: results[0], b: results[1] });
+  assert.deepEqual(rows.map((r) => r.model), looRef.compare.model);
+  rows.forEach((row, i) => {
+    assert.ok(Math.abs(row.elpd_diff - looRef.compare.elpd_diff[i]) < 1e-9, "elpd_diff");
+    assert.ok(Math.abs(row.se_diff - looRef.compare.se_diff[i]) < 1e-9, "se_diff");
+  });
+  assert.throws(() => psisLoo(referenceLogLik("b"), { rEff: [1] }), HetfxError);
 });
