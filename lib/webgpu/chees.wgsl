@@ -4,67 +4,97 @@
 // Randomness: normal e of (seed, chain, iteration, stream) for the momentum, then the uniform
 // right after the dim normals (index 2⌈DIM/2⌉) for the accept step — exactly the order of
 // lib/math/rng.ts KeyedStream: dim × normal() then uniform().
-// Loops over DIM and over chains are blocked (outer ≤ n/BLOCK, inner ≤ BLOCK iterations).
+// The per-chain kernels give each chain a workgroup that splits DIM 64 ways; the per-element
+// kernels' loops over chains are blocked (outer ≤ NC/64, inner ≤ 64 iterations).
 
 // The block of (chain, ctl.iteration, ctl.stream, block) under the control block's seed.
 fn philox_block(chain: u32, block: u32) -> vec4<u32> {
   return philox(vec4<u32>(chain, ctl.iteration, ctl.stream, block), vec2<u32>(ctl.seed_lo, ctl.seed_hi));
 }
 
+// begin, finish and chees_stat run one workgroup of 64 per chain: invocation l takes elements
+// l, l + 64, … and workgroup_total sums the 64 partials by a fixed tree. lavapipe stops an
+// invocation once all its loops together have run 65,535 iterations, so one invocation per chain
+// looping over all of θ capped (1 + treat | g) at ~31,700 groups.
+var<workgroup> chain_part: array<vec3<f32>, 64>;
+
+// The chain of a workgroup (x, then rows of y; see GpuModel.encodeChees).
+fn chain_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wid.x + wid.y * nwg.x;
+}
+
+// The sum of v over the workgroup's 64 invocations, returned to each; all 64 must call it.
+fn workgroup_total(l: u32, v: vec3<f32>) -> vec3<f32> {
+  chain_part[l] = v;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w >>= 1u) {
+    if (l < w) {
+      chain_part[l] += chain_part[l + w];
+    }
+    workgroupBarrier();
+  }
+  return chain_part[0];
+}
+
 // Per chain: p ~ N(0, M), H0 = −lp + ½ pᵀM⁻¹p, save (θ, ∇, lp), half step in p, full step in θ.
 @compute @workgroup_size(64)
-fn begin(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
+fn begin(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = chain_of(wid, nwg);
   if (c >= NC) {
     return;
   }
-  let lp = scal[at(S_LP, c)];
-  scal[at(S_LP0, c)] = lp;
   var kinetic = 0.0;
   let npairs = (DIM + 1u) / 2u;
-  for (var b0 = 0u; b0 < npairs; b0 += BLOCK) {
-    var part = 0.0;
-    let b1 = min(b0 + BLOCK, npairs);
-    for (var b = b0; b < b1; b++) {
-      let z = normal_pair(philox_block(c, b));
-      for (var h = 0u; h < 2u; h++) {
-        let e = 2u * b + h;
-        if (e < DIM) {
-          let m = dimbuf[e];
-          let p = z[h] / sqrt(m);
-          part += 0.5 * p * p * m;
-          let k = at(e, c);
-          let q = theta[k];
-          let g = grad[k];
-          q0[k] = q;
-          g0[k] = g;
-          let ph = p + 0.5 * ctl.eps * g;
-          mom[k] = ph;
-          theta[k] = q + ctl.eps * m * ph;
-        }
+  for (var b = l; b < npairs; b += 64u) {
+    let z = normal_pair(philox_block(c, b));
+    for (var h = 0u; h < 2u; h++) {
+      let e = 2u * b + h;
+      if (e < DIM) {
+        let m = dimbuf[e];
+        let p = z[h] / sqrt(m);
+        kinetic += 0.5 * p * p * m;
+        let k = at(e, c);
+        let q = theta[k];
+        let g = grad[k];
+        q0[k] = q;
+        g0[k] = g;
+        let ph = p + 0.5 * ctl.eps * g;
+        mom[k] = ph;
+        theta[k] = q + ctl.eps * m * ph;
       }
     }
-    kinetic += part;
   }
-  scal[at(S_H0, c)] = -lp + kinetic;
+  let total = workgroup_total(l, vec3<f32>(kinetic, 0.0, 0.0));
+  if (l == 0u) {
+    let lp = scal[at(S_LP, c)];
+    scal[at(S_LP0, c)] = lp;
+    scal[at(S_H0, c)] = -lp + total.x;
+  }
 }
 
 // Per chain: H1, acceptance probability, the Metropolis decision (not applied yet), divergence.
 @compute @workgroup_size(64)
-fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
+fn finish(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = chain_of(wid, nwg);
   if (c >= NC) {
     return;
   }
-  var kinetic = 0.0;
-  for (var e0 = 0u; e0 < DIM; e0 += BLOCK) {
-    var part = 0.0;
-    let e1 = min(e0 + BLOCK, DIM);
-    for (var e = e0; e < e1; e++) {
-      let p = mom[at(e, c)];
-      part += 0.5 * p * p * dimbuf[e];
-    }
-    kinetic += part;
+  var part = 0.0;
+  for (var e = l; e < DIM; e += 64u) {
+    let p = mom[at(e, c)];
+    part += 0.5 * p * p * dimbuf[e];
+  }
+  let kinetic = workgroup_total(l, vec3<f32>(part, 0.0, 0.0)).x;
+  if (l != 0u) {
+    return;
   }
   let h0 = scal[at(S_H0, c)];
   let h1 = -scal[at(S_LP, c)] + kinetic;
@@ -127,45 +157,41 @@ fn means(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 // Per chain: the ChEES gradient term t (‖θ'−θ̄'‖² − ‖θ−θ̄‖²)((θ'−θ̄')·p') in the metric's
 // preconditioned coordinates, then the Metropolis decision applied and the draw recorded.
 @compute @workgroup_size(64)
-fn chees_stat(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
+fn chees_stat(
+  @builtin(local_invocation_index) l: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let c = chain_of(wid, nwg);
   if (c >= NC) {
     return;
   }
   let accepted = scal[at(S_ACCEPTED, c)] > 0.5;
-  var sq1 = 0.0;
-  var sq0 = 0.0;
-  var dot = 0.0;
   let record = ctl.slot != NONE;
-  for (var e0 = 0u; e0 < DIM; e0 += BLOCK) {
-    var a1 = 0.0;
-    var a0 = 0.0;
-    var ad = 0.0;
-    let e1 = min(e0 + BLOCK, DIM);
-    for (var e = e0; e < e1; e++) {
-      let k = at(e, c);
-      let m = dimbuf[e];
-      let x1 = theta[k] - dimbuf[2u * DIM + e];
-      let x0 = q0[k] - dimbuf[DIM + e];
-      a1 += x1 * x1 / m;
-      a0 += x0 * x0 / m;
-      ad += x1 * mom[k];
-      var q = theta[k];
-      if (!accepted) {
-        q = q0[k];
-        theta[k] = q;
-        grad[k] = g0[k];
-      }
-      if (record) {
-        draws[(ctl.slot * DIM + e) * NC + c] = q;
-      }
+  // (‖θ'−θ̄'‖², ‖θ−θ̄‖², (θ'−θ̄')·p') over this invocation's elements.
+  var part = vec3<f32>(0.0, 0.0, 0.0);
+  for (var e = l; e < DIM; e += 64u) {
+    let k = at(e, c);
+    let m = dimbuf[e];
+    let x1 = theta[k] - dimbuf[2u * DIM + e];
+    let x0 = q0[k] - dimbuf[DIM + e];
+    part += vec3<f32>(x1 * x1 / m, x0 * x0 / m, x1 * mom[k]);
+    var q = theta[k];
+    if (!accepted) {
+      q = q0[k];
+      theta[k] = q;
+      grad[k] = g0[k];
     }
-    sq1 += a1;
-    sq0 += a0;
-    dot += ad;
+    if (record) {
+      draws[(ctl.slot * DIM + e) * NC + c] = q;
+    }
+  }
+  let total = workgroup_total(l, part);
+  if (l != 0u) {
+    return;
   }
   let alpha = scal[at(S_ALPHA, c)];
-  var g = ctl.tn * (sq1 - sq0) * dot;
+  var g = ctl.tn * (total.x - total.y) * total.z;
   if (!(alpha > 0.0) || !is_finite(g)) {
     g = 0.0;
   }

@@ -222,8 +222,13 @@ export class GpuModel {
     name: "begin" | "finish" | "means" | "cheesStat" | "window",
   ): void {
     pass.setBindGroup(0, this.#bindGroup);
-    if (name === "means" || name === "window") this.#dispatchLinear(pass, name, this.layout.dim);
-    else this.#dispatch(pass, name, Math.ceil(this.layout.chains / 64));
+    if (name === "means" || name === "window") {
+      this.#dispatchLinear(pass, name, this.layout.dim);
+    } else {
+      // A workgroup per chain (chees.wgsl chain_of): x, then rows of y.
+      const x = Math.min(this.layout.chains, MAX_DISPATCH);
+      this.#dispatch(pass, name, x, Math.ceil(this.layout.chains / x));
+    }
   }
 
   /** Uploads chain-minor data (length dim × chains) into a state buffer. */

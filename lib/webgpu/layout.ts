@@ -394,7 +394,9 @@ function checkLoopBudget(
       if (n >= LOOP_LIMIT) refuse(n, `summing the cells of group ${j + 1} of ${t.group}`);
     }
   });
-  const perChain = blocked(data.dim) + slack;
+  // begin, finish, chees_stat: a chain's workgroup of 64 splits θ, then a 6-step tree; begin's
+  // share is the most, ⌈dim / 128⌉ normal pairs of 4 iterations each (the pair's loop of 2 and exit).
+  const perChain = 4 * Math.ceil(data.dim / 128) + 1 + 7 + slack;
   if (perChain >= LOOP_LIMIT) refuse(perChain, `the sampler's loop over ${data.dim} parameters`);
   const perElement = 2 * blocked(chains) + slack;
   if (perElement >= LOOP_LIMIT) refuse(perElement, `the sampler's loops over ${chains} chains`);

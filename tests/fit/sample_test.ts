@@ -22,7 +22,7 @@ function correlated() {
 /**
  * A device whose texture holds one row: buildLayout refuses every model on it ("Cannot use the
  * WebGPU backend: … patterns need a 1 × … texture") before any device call, as it refuses a
- * model its kernels cannot run on a real adapter (more than ~31,700 groups, KMAX).
+ * model its kernels cannot run on a real adapter (e.g. more than KMAX varying coefficients).
  */
 const tinyDevice = {
   device: { limits: { maxTextureDimension2D: 1, maxStorageBufferBindingSize: 2 ** 27 } },

@@ -73,19 +73,19 @@ Deno.test("layout: a geometry the kernels cannot run is refused with what to com
 
 Deno.test("a layout over lavapipe's 65,535 loop iterations per invocation is refused, naming why", () => {
   // Summing the partials over chunks and groups takes ⌈n / 64⌉ + 8 iterations per invocation
-  // (reduce_sums), so 20,000 groups fit (finalize's sums ran 11 × 20,300 ≈ 223,000 in one
-  // invocation and were refused past ~5,500 groups). What remains is the ChEES kernels' loop
-  // over θ per chain: dim = 2 × groups + 6 plus ≈ 2,060 fixed iterations passes 65,535 at
-  // ~31,700 groups of (1 + treat | g).
-  const below = continuousBernoulli(60_000, 20_000, 4, { skewed: false });
-  assert.ok(below.terms[0].nGroups > 19_000);
+  // (reduce_sums), and the ChEES kernels' loops over θ per chain (begin, finish, chees_stat)
+  // ⌈dim / 128⌉ × 4 + 8 (a workgroup of 64 per chain): 64,000 groups of (1 + treat | g) fit
+  // (before, one invocation per chain looped over all of θ, refused past ~31,700 groups; θ now
+  // reaches ~1 million groups). The per-element loops over chains refuse ~32,000 chains.
+  const below = continuousBernoulli(268_000, 67_000, 4, { skewed: false });
+  assert.ok(below.terms[0].nGroups > 64_000);
   assert.equal(buildLayout(below, 3).nGroups, below.terms[0].nGroups);
-  const above = continuousBernoulli(100_000, 33_000, 3, { skewed: false });
+  const small = continuousBernoulli(200, 10, 3, { skewed: false });
   assert.throws(
-    () => buildLayout(above, 3),
+    () => buildLayout(small, 40_000),
     (e) =>
       e instanceof HetfxError &&
-      /the sampler's loop over \d+ parameters would run \d+ loop iterations in one shader invocation, more than the 65535 .*use backend "cpu"/
+      /the sampler's loops over 40000 chains would run \d+ loop iterations in one shader invocation, more than the 65535 .*use backend "cpu"/
         .test(e.message),
   );
 });

@@ -11,6 +11,7 @@ import { GpuModel } from "../../lib/webgpu/gpu_model.ts";
 import { LockstepHmc } from "../../lib/webgpu/lockstep_hmc.ts";
 import { crossedSpec, seeded, simulatedTable } from "../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
+import { continuousBernoulli } from "./_models.ts";
 
 /**
  * The reference: one HMC transition on the CPU in f64 with lib/sampler/leapfrog.ts, momentum
@@ -26,7 +27,14 @@ function cpuTransition(
   iteration: number,
   stepSize: number,
   steps: number,
-): { position: Float64Array; accepted: boolean; acceptProb: number } {
+): {
+  position: Float64Array;
+  accepted: boolean;
+  acceptProb: number;
+  proposal: Float64Array;
+  momentum: Float64Array;
+  energy: number;
+} {
   const dim = model.dim;
   const metric = diagMetric(inverse);
   const rng = new KeyedStream(seed, chain, iteration, Streams.nuts);
@@ -41,7 +49,14 @@ function cpuTransition(
   const d = h0 - h1;
   const u = rng.uniform();
   const accepted = Number.isFinite(h1) && (d >= 0 || u < Math.exp(d));
-  return { position: accepted ? q : start, accepted, acceptProb: Math.min(1, Math.exp(d)) };
+  return {
+    position: accepted ? q : start,
+    accepted,
+    acceptProb: Math.min(1, Math.exp(d)),
+    proposal: q,
+    momentum: p,
+    energy: accepted ? h1 : h0,
+  };
 }
 
 async function sameTransition(
@@ -107,3 +122,112 @@ for (
     );
   });
 }
+
+/**
+ * The ChEES gradient term t (sq₁ − sq₀) dot of each chain (chees.wgsl chees_stat) from CPU
+ * transitions, and the typical f32 rounding error of the GPU's: t (δ(sq₁ − sq₀) |dot| +
+ * |sq₁ − sq₀| δdot).
+ */
+function cpuChees(
+  starts: Float64Array[],
+  refs: ReturnType<typeof cpuTransition>[],
+  inverse: Float64Array,
+  tn: number,
+): { g: number[]; scale: number[] } {
+  const dim = inverse.length;
+  const m0 = new Float64Array(dim);
+  const m1 = new Float64Array(dim);
+  let wsum = 0;
+  refs.forEach((r, c) => {
+    wsum += r.acceptProb;
+    for (let e = 0; e < dim; e++) {
+      m0[e] += starts[c][e] / refs.length;
+      m1[e] += r.acceptProb * r.proposal[e];
+    }
+  });
+  for (let e = 0; e < dim; e++) m1[e] /= wsum;
+  const g: number[] = [];
+  const scale: number[] = [];
+  refs.forEach((r, c) => {
+    let sq1 = 0, sq0 = 0, dot = 0, absDot = 0;
+    for (let e = 0; e < dim; e++) {
+      const x1 = r.proposal[e] - m1[e];
+      const x0 = starts[c][e] - m0[e];
+      sq1 += (x1 * x1) / inverse[e];
+      sq0 += (x0 * x0) / inverse[e];
+      dot += x1 * r.momentum[e];
+      absDot += Math.abs(x1 * r.momentum[e]);
+    }
+    g.push(r.acceptProb > 0 ? tn * (sq1 - sq0) * dot : 0);
+    // f32 rounding of a sum of n terms split 64 ways: ≈ u · Σ|terms| · √(n / 192) at random.
+    const rounding = (abs: number) => 2 ** -24 * abs * Math.sqrt(dim / 192);
+    scale.push(tn * (rounding(sq1 + sq0) * Math.abs(dot) + Math.abs(sq1 - sq0) * rounding(absDot)));
+  });
+  return { g, scale };
+}
+
+gpuTest(
+  "~38,000 groups (refused before): one lockstep transition and its ChEES term equal the CPU's",
+  async (gpu) => {
+    // dim ≈ 76,100: begin, finish and chees_stat looped over all of θ in one invocation per
+    // chain, past lavapipe's 65,535 iterations, so buildLayout refused beyond ~31,700 groups of
+    // (1 + treat | g). A workgroup per chain now splits θ 64 ways.
+    const data = continuousBernoulli(120_000, 40_000, 4, { skewed: false });
+    assert.ok(data.terms[0].nGroups > 35_000);
+    const chains = 4;
+    const stepSize = 0.002;
+    const steps = 3;
+    const gpuModel = await GpuModel.create(gpu, data, chains);
+    try {
+      const hmc = new LockstepHmc(gpuModel);
+      const u = seeded(7);
+      const starts = Array.from(
+        { length: chains },
+        () => Float64Array.from({ length: data.dim }, () => Math.fround(0.6 * (2 * u() - 1))),
+      );
+      const inverse = Float64Array.from({ length: data.dim }, () => Math.fround(0.5 + u()));
+      await hmc.initialize(starts);
+      hmc.setInverseMetric(inverse);
+      const seed = 2024;
+      hmc.transition({ iteration: 3, seed, stream: Streams.nuts, stepSize, steps });
+      const stats = await hmc.readStats();
+      const got = await hmc.readPositions();
+      const cpu = new CompiledModel(data);
+      const refs = starts.map((s, c) =>
+        cpuTransition(cpu, s, inverse, seed, c, 3, stepSize, steps)
+      );
+      const chees = cpuChees(starts, refs, inverse, stepSize * steps);
+      let worstPos = 0;
+      for (let c = 0; c < chains; c++) {
+        const ref = refs[c];
+        assert.equal(stats.accepted[c] === 1, ref.accepted, `chain ${c} accept decision`);
+        // H ≈ −lp + dim/2: to the log density's f32 tolerance (gpu_model_test.ts), 2e-5 of
+        // |lp| + dim; a kinetic energy summed over only 65,535 of the ~76,100 elements would be
+        // off by ~14% of dim/2 ≈ 5,000.
+        const lp = cpu.logDensity(ref.position);
+        assert.ok(
+          Math.abs(stats.energy[c] - ref.energy) <= 2e-5 * (Math.abs(lp) + data.dim),
+          `chain ${c} energy ${stats.energy[c]} vs ${ref.energy}`,
+        );
+        // 3 × the typical rounding error (measured errors are 20–600× below it: 3e-5–1.2e-3 on
+        // terms 0.6–7.6, tolerances 2–9% of them); a sum cut short by ~14% of the elements moves
+        // sq₁ − sq₀ and dot by about that much each.
+        assert.ok(
+          Math.abs(stats.chees[c] - chees.g[c]) <= 3 * chees.scale[c],
+          `chain ${c} ChEES term ${stats.chees[c]} vs ${chees.g[c]}`,
+        );
+        for (let e = 0; e < data.dim; e++) {
+          worstPos = Math.max(
+            worstPos,
+            Math.abs(got[c][e] - ref.position[e]) / (1 + Math.abs(ref.position[e])),
+          );
+        }
+      }
+      // As in sameTransition: positions to 1e-4, every element (the last ones included).
+      assert.ok(worstPos < 1e-4, `position error ${worstPos}`);
+      assert.ok(refs.some((r) => r.accepted), "no chain accepted: test not informative");
+    } finally {
+      gpuModel.destroy();
+    }
+  },
+);
