@@ -124,9 +124,9 @@ async function sampleOnBackend(
       if (options.backend === "webgpu" || !(choice.gpu.lost || refused)) throw error;
       run.backend = "cpu";
       run.backendReason = refused
-        ? `${choice.reason}; but ${
-          (error as Error).message.replace(/; use backend "cpu"\.$/, "")
-        }, so the fit ran on the CPU (NUTS)`
+        ? `${choice.reason}; but the WebGPU backend cannot run this model (${
+          refusalDetail((error as Error).message)
+        }), so the fit ran on the CPU (NUTS)`
         : `${choice.reason}; the WebGPU device was lost during sampling, so ` +
           "the fit was rerun on the CPU (NUTS)";
       // The plan's metric was WebGPU's ("ChEES-HMC adapts its own"): NUTS's, as a CPU plan's.
@@ -144,6 +144,23 @@ async function sampleOnBackend(
     }
   }
   run.chains = await sampleOnCpu(plan, options, sampleOptions, pool, run);
+}
+
+/**
+ * What the WebGPU backend's refusal says, without its "Cannot use the WebGPU backend: " opening
+ * and its closing 'use backend "cpu".', to quote inside a sentence.
+ *
+ * @example
+ * ```ts ignore
+ * refusalDetail('Cannot use the WebGPU backend: 9 patterns need a 1 × 9 texture; use backend "cpu".');
+ * // "9 patterns need a 1 × 9 texture"
+ * ```
+ */
+function refusalDetail(message: string): string {
+  return message.replace(/^Cannot use the WebGPU backend: /, "").replace(
+    /[;,.]? *use backend "cpu"\.?$/,
+    "",
+  ).replace(/[.;,]$/, "");
 }
 
 /**
