@@ -129,6 +129,13 @@ async function sampleOnBackend(
         }), so the fit ran on the CPU (NUTS)`
         : `${choice.reason}; the WebGPU device was lost during sampling, so ` +
           "the fit was rerun on the CPU (NUTS)";
+      // NUTS keeps every draw: thin (WebGPU only) is not applied, and the fit says so.
+      if (options.thin > 1) {
+        const note = `thin = ${options.thin} was not applied: it thins WebGPU's ChEES-HMC ` +
+          "chains only, and NUTS on the CPU kept every draw";
+        run.backendReason += ` (${note})`;
+        if (options.progress !== false) console.warn(`Warning: ${note}.`);
+      }
       // The plan's metric was WebGPU's ("ChEES-HMC adapts its own"): NUTS's, as a CPU plan's.
       run.metric = chooseMetric(
         options.metric,

@@ -67,3 +67,22 @@ Deno.test('backend "auto": WebGPU refusing the model runs NUTS on the CPU with i
   assert.equal(info.options.metric, "dense");
   assert.match(info.metricReason ?? "", /^auto: dense, the pilot/);
 });
+
+Deno.test('backend "auto" with thin > 1 falling back to the CPU says thin was not applied', async () => {
+  const { table, spec } = correlated();
+  const o = resolveFitOptions({ chains: 2, warmup: 40, draws: 12, workers: 1, progress: false });
+  const plan = {
+    ...await planFit(compileForFit(spec, table, o), o),
+    backend: { backend: "webgpu" as const, gpu: tinyDevice, adapter: "tiny", reason: "auto" },
+  };
+  // thin is refused for a CPU plan (plan.ts); here it was accepted for WebGPU's.
+  const thinned = { ...o, thin: 3 };
+  const run = await sampleFit(plan, thinned, { ...o.settings, metric: plan.metric.metric });
+  assert.equal(run.backend, "cpu");
+  // NUTS kept all 12 draws of each chain (WebGPU would have run 36 and kept every third).
+  for (const c of run.chains) assert.equal(c.logDensity.length, 12);
+  assert.match(
+    run.backendReason,
+    /so the fit ran on the CPU \(NUTS\) \(thin = 3 was not applied: it thins WebGPU's ChEES-HMC chains only, and NUTS on the CPU kept every draw\)$/,
+  );
+});
