@@ -138,7 +138,7 @@ export async function fitModelInternal(
       samplingStarted,
       end,
     });
-    return new Fit(spec, plan.data, run.chains, info, table);
+    return new Fit(spec, run.data, run.chains, info, table);
   } finally {
     pool?.close();
   }

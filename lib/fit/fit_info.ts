@@ -103,7 +103,8 @@ export function assembleFitInfo(
   settings: SampleSettings,
   times: FitTimes,
 ): FitInfo {
-  const data = plan.data;
+  // The draws' model: the plan's, or its CPU geometry after a fallback from WebGPU.
+  const data = run.data;
   return {
     backend: run.backend,
     method: plan.method.method,
@@ -126,7 +127,7 @@ export function assembleFitInfo(
     rows: data.nRows,
     cells: data.nCells,
     compressedTo: data.stats.kind === "cells" ? data.nCells : data.stats.nPatterns,
-    parameterization: parameterizationInfo(plan.sampled, run.sdScales),
+    parameterization: parameterizationInfo(run.sampled, run.sdScales),
     cancelled: run.cancelled,
   };
 }

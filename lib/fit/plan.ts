@@ -37,6 +37,12 @@ export interface FitPlan {
   backend: BackendChoice;
   /** NUTS's metric on the CPU (the WebGPU backend adapts its own). */
   metric: MetricChoice;
+  /**
+   * `data` and `sampled` as a CPU plan chooses them: the same unless WebGPU's kernels forced
+   * every term non-centred ({@link gpuSupportsGeometry}). A fit that falls back from WebGPU to
+   * the CPU samples these.
+   */
+  cpu: { data: CompiledData; sampled: CompiledData };
 }
 
 /**
@@ -69,7 +75,8 @@ export function compileForFit(
 /**
  * Choose the method (auto: collapsed where the model allows), then the backend (a collapsed
  * target runs on the CPU), then the parameterisation: "auto" applied for NUTS, non-centred
- * where the WebGPU layout cannot hold the chosen geometry, and the sd scales.
+ * where the WebGPU layout cannot hold the chosen geometry (`cpu` keeps the chosen one for a
+ * fallback to the CPU), and the sd scales.
  *
  * @example
  * ```ts ignore
@@ -131,12 +138,14 @@ export async function planFit(
         'are nearly independent), or ask for backend: "webgpu".',
     );
   }
+  const scaled = (d: CompiledData) => collapsed ? d : withSdScales(d, options.sdScale);
+  const cpu = { data, sampled: scaled(data) };
   if (backend.gpu && !gpuSupportsGeometry(data)) {
     data = applyParameterization(data, "noncentered");
   }
-  const sampled = collapsed ? data : withSdScales(data, options.sdScale);
+  const sampled = data === cpu.data ? cpu.sampled : scaled(data);
   const metric = backend.gpu
     ? { metric: options.settings.metric, reason: "WebGPU backend: ChEES-HMC adapts its own" }
     : chooseMetric(options.metric, sampled, method.method, options.settings.seed);
-  return { data, sampled, method, backend, metric };
+  return { data, sampled, method, backend, metric, cpu };
 }

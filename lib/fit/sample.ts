@@ -2,7 +2,7 @@
  * Running a planned fit: WebGPU (falling back to the CPU when the device is lost under
  * backend "auto"), the collapsed target, or NUTS on the CPU in worker threads or on this thread;
  * partial draws on cancellation with keepPartial; the draws returned in the parameterisation of
- * `plan.data`.
+ * `run.data` (the plan's, or its CPU geometry after a fallback).
  *
  * @module
  */
@@ -24,8 +24,14 @@ import { chooseMetric, type MetricChoice } from "./metric_choice.ts";
 
 /** What a run produced and which backend produced it. */
 export interface FitRun {
-  /** Draws in the parameterisation of `plan.data` (signed scales turned back to log sds). */
+  /** Draws in the parameterisation of `data` (signed scales turned back to log sds). */
   chains: ChainDraws[];
+  /**
+   * The compiled model the draws are points of, and what was sampled: the plan's `data` and
+   * `sampled`, or its `cpu` ones when a WebGPU fit fell back to the CPU.
+   */
+  data: CompiledData;
+  sampled: CompiledData;
   backend: "cpu" | "webgpu";
   backendReason: string;
   webgpu: WebGpuRunInfo | null;
@@ -36,7 +42,7 @@ export interface FitRun {
   /**
    * A collapsed run's sd coordinates per term and coefficient (its target chooses them:
    * collapsedSdScales in lib/model/collapsed_target.ts); absent for NUTS on the full model,
-   * whose are `plan.sampled`'s.
+   * whose are `sampled`'s.
    */
   sdScales?: ("signed" | "log" | "knee")[][];
   /** NUTS's metric when a WebGPU fit fell back to the CPU (the plan's was WebGPU's). */
@@ -69,7 +75,7 @@ export function startFitWorkers(options: ResolvedFitOptions): ChainWorkerPool | 
 /**
  * Sample `plan` with `sampleOptions` (the settings and the progress callback). A cancelled run
  * with keepPartial returns the partial draws; an initial point that cannot be found is explained
- * in terms of the model.
+ * in terms of the model. A fallback from WebGPU samples the plan's `cpu` geometry (`run.data`).
  *
  * @example
  * ```ts ignore
@@ -84,6 +90,8 @@ export async function sampleFit(
 ): Promise<FitRun> {
   const run: FitRun = {
     chains: [],
+    data: plan.data,
+    sampled: plan.sampled,
     backend: plan.backend.backend,
     backendReason: plan.backend.reason,
     webgpu: null,
@@ -93,12 +101,12 @@ export async function sampleFit(
     await sampleOnBackend(plan, options, sampleOptions, run, pool);
   } catch (error) {
     const partial = options.keepPartial ? partialChains(error) : null;
-    if (partial === null) throw explainInitFailure(error, plan.data);
+    if (partial === null) throw explainInitFailure(error, run.data);
     run.chains = partial;
     run.cancelled = true;
   }
-  // Signed scales back to log sds: the draws are then points of `plan.data`'s parameterisation.
-  if (!run.canonical) run.chains = run.chains.map((c) => canonicalChainDraws(plan.sampled, c));
+  // Signed scales back to log sds: the draws are then points of `run.data`'s parameterisation.
+  if (!run.canonical) run.chains = run.chains.map((c) => canonicalChainDraws(run.sampled, c));
   return run;
 }
 
@@ -136,10 +144,13 @@ async function sampleOnBackend(
         run.backendReason += ` (${note})`;
         if (options.progress !== false) console.warn(`Warning: ${note}.`);
       }
+      // The geometry a CPU plan samples, not the one forced for WebGPU's kernels.
+      run.data = plan.cpu.data;
+      run.sampled = plan.cpu.sampled;
       // The plan's metric was WebGPU's ("ChEES-HMC adapts its own"): NUTS's, as a CPU plan's.
       run.metric = chooseMetric(
         options.metric,
-        plan.sampled,
+        run.sampled,
         plan.method.method,
         options.settings.seed,
       );
@@ -171,7 +182,7 @@ function refusalDetail(message: string): string {
 }
 
 /**
- * The collapsed target, or NUTS on the full model in workers (`pool`'s when started) or here.
+ * The collapsed target, or NUTS on `run.sampled` in workers (`pool`'s when started) or here.
  * In workers each thread also maps its chains' signed scales back (`run.canonical`).
  */
 function sampleOnCpu(
@@ -184,7 +195,7 @@ function sampleOnCpu(
   const workers = options.workers;
   if (plan.method.method === "collapsed") {
     return sampleCollapsed(
-      plan.data,
+      run.data,
       sampleOptions,
       workers,
       pool,
@@ -202,14 +213,14 @@ function sampleOnCpu(
       {
         module: new URL("../model/compiled_model.ts", import.meta.url).href,
         exportName: "modelFromData",
-        args: plan.sampled,
+        args: run.sampled,
         finish: "canonicalDraws",
       },
       { ...settings, workers },
       { onProgress, signal, pool: pool ?? undefined },
     );
   }
-  return new CpuBackend().sample(new CompiledModel(plan.sampled), sampleOptions);
+  return new CpuBackend().sample(new CompiledModel(run.sampled), sampleOptions);
 }
 
 /** An initial-point failure explained by the model's parameters and priors; others unchanged. */

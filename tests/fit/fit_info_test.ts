@@ -85,7 +85,14 @@ Deno.test("fit.info.methodReason says a WebGPU run sampled with ChEES-HMC, not N
   const plan = await planFit(data, o);
   const gpuPlan = { ...plan, method: chooseMethod("auto", data, "webgpu") };
   const times = { start: 0, compiled: 0, samplingStarted: 0, end: 0 };
-  const run = { chains: [], backendReason: "", webgpu: null, cancelled: false };
+  const run = {
+    chains: [],
+    data: plan.data,
+    sampled: plan.sampled,
+    backendReason: "",
+    webgpu: null,
+    cancelled: false,
+  };
   const onGpu = assembleFitInfo(gpuPlan, { ...run, backend: "webgpu" }, o.settings, times);
   assert.equal(onGpu.method, "nuts");
   assert.match(onGpu.methodReason, /ChEES-HMC/);

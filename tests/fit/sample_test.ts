@@ -6,7 +6,9 @@ import { sampleFit } from "../../lib/fit/sample.ts";
 import { assembleFitInfo } from "../../lib/fit/fit_info.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { GpuContext } from "../../lib/webgpu/device.ts";
+import { fitModel } from "../../lib/fit/fit.ts";
 import { numericTable, seeded } from "../model/_fixtures.ts";
+import { fewLargeGroups, tinyAdapterProvider } from "./_tiny_gpu.ts";
 
 /** y ~ x1 + x2 (bernoulli) with x2 ≈ x1: a pilot finds correlated coefficients (dense metric). */
 function correlated() {
@@ -85,4 +87,30 @@ Deno.test('backend "auto" with thin > 1 falling back to the CPU says thin was no
     run.backendReason,
     /so the fit ran on the CPU \(NUTS\) \(thin = 3 was not applied: it thins WebGPU's ChEES-HMC chains only, and NUTS on the CPU kept every draw\)$/,
   );
+});
+
+Deno.test('backend "auto" falling back from WebGPU samples the geometry a CPU plan chooses', async () => {
+  // Before, the CPU sampled the non-centred geometry forced for WebGPU's kernels.
+  const { table, spec } = fewLargeGroups();
+  const options = { chains: 4, warmup: 30, draws: 10, seed: 2, workers: 1, progress: false };
+  const o = resolveFitOptions({ ...options, adapterProvider: tinyAdapterProvider });
+  const plan = await planFit(compileForFit(spec, table, o), o);
+  assert.equal(plan.backend.backend, "webgpu");
+  assert.deepEqual(plan.sampled.terms.map((t) => t.contrasts), [false]);
+  assert.deepEqual(plan.cpu.data.terms.map((t) => t.contrasts), [true]);
+
+  const fallback = await fitModel(spec, table, {
+    ...options,
+    adapterProvider: tinyAdapterProvider,
+  });
+  const cpu = await fitModel(spec, table, { ...options, backend: "cpu" });
+  assert.equal(fallback.info.backend, "cpu");
+  assert.match(fallback.info.backendReason, /so the fit ran on the CPU \(NUTS\)$/);
+  // g data-centred, as on backend "cpu"; fit.data is that geometry.
+  assert.deepEqual(fallback.info.parameterization, cpu.info.parameterization);
+  assert.equal(fallback.info.parameterization[0].data_centring, true);
+  assert.equal(fallback.data.terms[0].contrasts, true);
+  // The same sampler on the same geometry and seed: the same draws as the CPU fit.
+  assert.deepEqual(fallback.draws("b_x"), cpu.draws("b_x"));
+  assert.deepEqual(fallback.draws("sd_g__Intercept"), cpu.draws("sd_g__Intercept"));
 });
