@@ -47,6 +47,17 @@ function rowTerms(y: number, eta: number, phi: number) {
 }
 
 /**
+ * WGSL: Σ_{k<y} log(φ + k) and Σ_{k<y} 1/(φ + k) for y < 16, written out as 16 guarded steps
+ * instead of a loop. pattern_terms runs per pattern and chain, and lavapipe stops an
+ * invocation's loops once all of them together have run 65,535 iterations: a 16-step loop here
+ * would pass that budget in a 4,096-pattern chunk run for 8 chains, and cut its likelihood short.
+ */
+const SMALL_COUNT_STEPS = Array.from(
+  { length: 16 },
+  (_, k) => `    if (${k}.0 < y) { lg += log(phi + ${k}.0); dg += 1.0 / (phi + ${k}.0); }`,
+).join("\n");
+
+/**
  * Negative binomial counts (brms `negbinomial()`): y ~ NB(μ = exp(η), φ), the gamma–Poisson
  * mixture with mean μ and variance μ + μ²/φ. The likelihood is not linear in y, so patterns
  * keep outcome values apart.
@@ -57,17 +68,6 @@ function rowTerms(y: number, eta: number, phi: number) {
  * console.assert(negbinomial.parameters[0].name === "shape" && negbinomial.expectedValue(0, NaN) === 1);
  * ```
  */
-/**
- * WGSL: Σ_{k<y} log(φ + k) and Σ_{k<y} 1/(φ + k) for y < 16, written out as 16 guarded steps
- * instead of a loop. pattern_terms runs per pattern and chain, and lavapipe stops an
- * invocation's loops once all of them together have run 65,535 iterations: a 16-step loop here
- * truncated the likelihood of a 4,096-pattern chunk run for 8 chains.
- */
-const SMALL_COUNT_STEPS = Array.from(
-  { length: 16 },
-  (_, k) => `    if (${k}.0 < y) { lg += log(phi + ${k}.0); dg += 1.0 / (phi + ${k}.0); }`,
-).join("\n");
-
 export const negbinomial: Family = {
   name: "negbinomial",
   brms: "negbinomial",
