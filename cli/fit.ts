@@ -617,7 +617,7 @@ function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
 export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
   const number = (v: number) => v.toFixed(3);
   const out: string[] = [];
-  // A 0/1 treatment's one contrast goes unnamed, as before.
+  // A 0/1 treatment's one contrast goes unnamed.
   const named = namesContrasts(list.map((e) => e.contrast));
   for (const contrast of new Set(list.map((e) => e.contrast))) {
     const entries = list.filter((e) => e.contrast === contrast);

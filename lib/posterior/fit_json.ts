@@ -12,7 +12,7 @@ import type { EffectSpread, GroupEffect } from "./types.ts";
 
 /**
  * One group effect as the JSON shows it (its draws and parts left out); `named`: with its
- * contrast (every coding but 0/1, whose entries are as they were).
+ * contrast (every coding but 0/1, whose entries name none).
  */
 function groupEffectJSON(g: GroupEffect, named: boolean): Record<string, unknown> {
   return {

@@ -159,7 +159,7 @@ export function treatmentPartChange(contrast: TreatmentContrast, level: number):
 
 /**
  * Whether results name each entry's contrast: always, except where the treatment's one contrast
- * is 1 − 0 (a 0/1 treatment's JSON and text stay as they were, docs/treatments.md). A factor's
+ * is 1 − 0 (a 0/1 treatment's JSON and text name none, docs/treatments.md). A factor's
  * "1 - 0" beside "2 - 0" (levels 0, 1, 2) is named like its other contrasts.
  *
  * @example
@@ -175,8 +175,8 @@ export function namesContrasts(names: Iterable<string | undefined>): boolean {
 }
 
 /**
- * How titles and summaries name the effect: "treat" for a 0/1 treatment (as before), "pm (1 vs
- * -1)", "arm (b vs control)", "dose, per unit" for the other codings.
+ * How titles and summaries name the effect: "treat" for a 0/1 treatment (no contrast named),
+ * "pm (1 vs -1)", "arm (b vs control)", "dose, per unit" for the other codings.
  *
  * @example
  * ```ts

@@ -15,7 +15,7 @@ fn philox_block(chain: u32, block: u32) -> vec4<u32> {
 // begin, finish and chees_stat run one workgroup of 64 per chain: invocation l takes elements
 // l, l + 64, … and workgroup_total sums the 64 partials by a fixed tree. lavapipe stops an
 // invocation once all its loops together have run 65,535 iterations, so one invocation per chain
-// looping over all of θ capped (1 + treat | g) at ~31,700 groups.
+// looping over all of θ would limit (1 + treat | g) to ~31,700 groups.
 var<workgroup> chain_part: array<vec3<f32>, 64>;
 
 // The chain of a workgroup (x, then rows of y; see GpuModel.encodeChees).

@@ -235,7 +235,7 @@ fn varying_backward(
 // group in varying_backward), then each term's group-partial slots. Invocation l sums items
 // l, l + 64, …, then a fixed tree over the 64: lavapipe stops an invocation's loops once all of
 // them together have run 65,535 iterations, so finalize, one invocation per chain, must not sum
-// every row itself (it did: wrong sums past ~5,500 groups).
+// every row itself (its sums would come out short past ~5,500 groups).
 var<workgroup> red: array<f32, 64>;
 
 @compute @workgroup_size(64)
