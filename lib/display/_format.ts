@@ -83,8 +83,15 @@ export function thinIndices(length: number, maxPoints: number): number[] {
  * Axis label settings for category `labels` on an x axis `band` pixels apart: level where the
  * longest fits its band (about 6 px a character), else turned 45° and cut at 180 px, so that long
  * or many labels do not run into each other.
+ *
+ * @example
+ * ```ts
+ * import { categoryAxis } from "./_format.ts";
+ * console.assert(categoryAxis(["0", "1"], 100).labelAngle === 0);
+ * console.assert(categoryAxis(["Region number 1 of the long list"], 20).labelAngle === -45);
+ * ```
  */
-export function categoryLabels(labels: readonly string[], band: number): Record<string, JsonValue> {
+export function categoryAxis(labels: readonly string[], band: number): Record<string, JsonValue> {
   const longest = Math.max(0, ...labels.map((l) => l.length));
   return longest * 6 <= band * 0.9 ? { labelAngle: 0 } : { labelAngle: -45, labelLimit: 180 };
 }

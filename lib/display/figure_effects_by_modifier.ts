@@ -4,7 +4,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import type { DrawSummary } from "../posterior/types.ts";
-import { categoryLabels, fieldRef, formatNumber, orderedLevels } from "./_format.ts";
+import { categoryAxis, fieldRef, formatNumber, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** One averaged effect, as `fit.effects()` returns it (its draws are not needed). */
@@ -131,7 +131,7 @@ export function effectsByModifierSpec(
     ? ["Average treatment effect", `(${scaleName})`]
     : "Average treatment effect";
   const encoding: Record<string, JsonValue> = {
-    x: { ...x, axis: categoryLabels(xLevels, width / xLevels.length) },
+    x: { ...x, axis: categoryAxis(xLevels, width / xLevels.length) },
     y: {
       field: "estimate",
       type: "quantitative",

@@ -4,7 +4,7 @@
  */
 import type { GroupEffect } from "../posterior/types.ts";
 import { didYouMean, HetfxError } from "../errors.ts";
-import { categoryLabels, fieldRef, orderedLevels } from "./_format.ts";
+import { categoryAxis, fieldRef, orderedLevels } from "./_format.ts";
 import { type JsonValue, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega_lite_spec.ts";
 
 /** Which modifier goes where in {@link groupEffectsSpec}. */
@@ -156,7 +156,7 @@ export function groupEffectsSpec(
     height: options.height ?? (faceted ? 110 : 300),
   };
   const encoding: Record<string, JsonValue> = {
-    x: { ...nominal(roles.x), axis: categoryLabels(xLevels, size.width / xLevels.length) },
+    x: { ...nominal(roles.x), axis: categoryAxis(xLevels, size.width / xLevels.length) },
     y: {
       field: "estimate",
       type: "quantitative",
