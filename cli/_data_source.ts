@@ -21,6 +21,7 @@ import {
   duckdbSource,
   type ScanProgress,
 } from "../lib/engine/duckdb_engine.ts";
+import { isGlobOrUrl } from "../lib/engine/duckdb_csv.ts";
 
 /** --engine values. */
 export const ENGINES = ["auto", "memory", "duckdb"] as const;
@@ -48,7 +49,8 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
     return (await Deno.stat(data)).size >= DUCKDB_CSV_BYTES;
   } catch {
     // A glob or URL of CSV files: DuckDB's to read (or to refuse, saying what to do).
-    return sqlQuery(data) !== undefined || /([*?]|:\/\/).*\.(csv|tsv)(\.gz)?$/i.test(data);
+    return sqlQuery(data) !== undefined ||
+      (isGlobOrUrl(data) && /\.(csv|tsv)(\.gz)?$/i.test(data));
   }
 }
 
@@ -194,7 +196,7 @@ export async function duckdbBuilder(
 ): Promise<{ builder: HierBuilder; route: DataRoute }> {
   // A path (a query or table is DuckDB's to find, and so are globs and URLs, as deno task sql
   // takes them).
-  if (sqlQuery(data) === undefined && duckdbSource(data) !== data && !/[*?]|:\/\//.test(data)) {
+  if (sqlQuery(data) === undefined && duckdbSource(data) !== data && !isGlobOrUrl(data)) {
     try {
       await Deno.stat(data);
     } catch {

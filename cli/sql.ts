@@ -36,6 +36,7 @@ import {
   duckdbCsvSource,
   duckdbSource,
 } from "../lib/engine/duckdb_engine.ts";
+import { isGlobOrUrl } from "../lib/engine/duckdb_csv.ts";
 
 export const USAGE =
   `Usage: deno task sql <data.parquet | data.csv | TABLE | "SELECT …"> --formula TEXT [options]
@@ -151,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     // Globs (data/*.parquet) and URLs are DuckDB's to read (read_parquet, read_csv); other
     // path-like names must exist.
     const pathLike = PATH_LIKE.test(data) && sqlQuery(data) === undefined;
-    const duckdbReads = pathLike && /[*?]|:\/\//.test(data);
+    const duckdbReads = pathLike && isGlobOrUrl(data);
     if (!isFile && pathLike && !duckdbReads) {
       throw new HetfxError(
         `Cannot read "${data}": no such file. Give a data file that exists (.csv, .tsv, ` +

@@ -77,6 +77,21 @@ const HEADER_BYTES = 1 << 20;
 const SAMPLE_BYTES = 1 << 16;
 
 /**
+ * Whether `path` names files that DuckDB finds itself: a glob of many files (`parts/*.parquet`)
+ * or a URL (`s3://…`, `https://…`), not one local file.
+ *
+ * @example
+ * ```ts
+ * import { isGlobOrUrl } from "./duckdb_csv.ts";
+ * console.assert(isGlobOrUrl("parts/*.csv") && isGlobOrUrl("s3://bucket/rows.parquet"));
+ * console.assert(!isGlobOrUrl("data/rows.csv"));
+ * ```
+ */
+export function isGlobOrUrl(path: string): boolean {
+  return /[*?]|:\/\//.test(path);
+}
+
+/**
  * The text of the file's first record (the header), read without reading the rest; the header
  * and the first {@link SAMPLE_BYTES} must be UTF-8 ({@link checkUtf8}).
  */
@@ -87,7 +102,7 @@ async function headerText(path: string): Promise<string> {
   } catch (error) {
     // Many files, or one elsewhere: its header cannot be read here and checked as loadTable
     // checks it.
-    if (/[*?]|:\/\//.test(path)) {
+    if (isGlobOrUrl(path)) {
       throw new HetfxError(
         `Cannot read "${path}" as one CSV file: a CSV is read as loadTable reads it (its header ` +
           "read here), which a glob or URL does not allow. Give one local file, or the files " +
