@@ -58,6 +58,16 @@ export async function usesDuckDB(data: string, engine: Engine): Promise<boolean>
  * Refuse an existing `data` path that DuckDB would not read as a data file: a directory, or a
  * file not named .parquet, .csv or .tsv (.gz too), which DuckDB would take for a table name.
  * Other names (queries, tables, globs, paths that do not exist) are left as they are.
+ *
+ * @example
+ * ```ts
+ * import { checkDuckDBFile } from "./_data_source.ts";
+ * await checkDuckDBFile("SELECT * FROM read_csv('rows.csv')"); // not a path: left to DuckDB
+ * const dir = await Deno.makeTempDir();
+ * const refused = await checkDuckDBFile(dir).then(() => "", (e) => e.message);
+ * console.assert(refused.includes("it is a directory"));
+ * await Deno.remove(dir);
+ * ```
  */
 export async function checkDuckDBFile(data: string): Promise<void> {
   const info = await Deno.stat(data).catch(() => undefined);
@@ -79,6 +89,14 @@ export async function checkDuckDBFile(data: string): Promise<void> {
 /**
  * Refuse an SQL query on the in-memory route (--engine memory, deno task compare and sbc),
  * which reads files: loadTable would report it as a file that does not exist.
+ *
+ * @example
+ * ```ts
+ * import { refuseQueryInMemory } from "./_data_source.ts";
+ * await refuseQueryInMemory("no/such/rows.csv"); // a path: loadTable's to report
+ * const refused = await refuseQueryInMemory("SELECT * FROM t").then(() => "", (e) => e.message);
+ * console.assert(refused.includes("is an SQL query"));
+ * ```
  */
 export async function refuseQueryInMemory(data: string): Promise<void> {
   if (sqlQuery(data) === undefined || await Deno.stat(data).then(() => true, () => false)) return;
@@ -130,6 +148,13 @@ export function withPlaceholders(aggregate: Table, formulaText?: string): Table 
  * although two of its labels are one number ("01" and "1"): a factor's labels, as `deno task
  * sql --factor g` writes them, whose keys the numbers would merge. Each such column is read
  * again as declared factor, which keeps labels that numbers would merge (loadTable).
+ *
+ * @example
+ * ```ts ignore
+ * // agg.csv's key column g holds "01" and "1" (written by deno task sql --factor g)
+ * const table = await loadTable("agg.csv");
+ * await checkNumberKeys("agg.csv", table, "y ~ treat + (1 | g)", {}); // throws: add --factor g
+ * ```
  */
 export async function checkNumberKeys(
   data: string,
