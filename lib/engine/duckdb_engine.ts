@@ -512,7 +512,8 @@ export async function duckdbAggregate(
         used.map((v, i) => `COUNT(*) - COUNT(${q(v)}) AS m${i}`).join(", ")
       }, COUNT(*) FILTER (WHERE ${
         used.map((v) => `${q(v)} IS NULL`).join(" OR ")
-      }) AS dropped${range}${treatmentRange}${unsuitedCount}${badWeightCount}${nonFiniteCounts} FROM ${source}`,
+      }) AS dropped${range}${treatmentRange}${unsuitedCount}${badWeightCount}` +
+        `${nonFiniteCounts} FROM ${source}`,
       options.onProgress && ((p) => options.onProgress!({ ...p, pass: 1 })),
     ),
   );

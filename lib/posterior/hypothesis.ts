@@ -38,7 +38,10 @@ export interface HypothesisRow {
 
 /** Options of {@link hypothesis}. */
 export interface HypothesisOptions {
-  /** The interval: the alpha/2 and 1 − alpha/2 quantiles for "=", alpha and 1 − alpha for "<" / ">"; Post.Prob > 1 − alpha stars a directed hypothesis. Default 0.05, as brms. */
+  /**
+   * The interval: the alpha/2 and 1 − alpha/2 quantiles for "=", alpha and 1 − alpha for "<" /
+   * ">"; Post.Prob > 1 − alpha stars a directed hypothesis. Default 0.05, as brms.
+   */
   alpha?: number;
 }
 

@@ -188,7 +188,10 @@ export class GpuModel {
     this.#dispatch(pass, "likelihood", blocks, y, Math.ceil(items / y));
   }
 
-  /** The gradient dispatches (likelihood, backward, reduce, finalize); `mode` fuses the leapfrog update (log_density.wgsl). */
+  /**
+   * The gradient dispatches (likelihood, backward, reduce, finalize); `mode` fuses the leapfrog
+   * update (log_density.wgsl).
+   */
   encodeGradient(pass: GPUComputePassEncoder, mode: StepMode, only = -1): void {
     const L = this.layout;
     pass.setBindGroup(0, this.#bindGroup);

@@ -395,7 +395,8 @@ function checkLoopBudget(
     }
   });
   // begin, finish, chees_stat: a chain's workgroup of 64 splits θ, then a 6-step tree; begin's
-  // share is the most, ⌈dim / 128⌉ normal pairs of 4 iterations each (the pair's loop of 2 and exit).
+  // share is the most, ⌈dim / 128⌉ normal pairs of 4 iterations each (the pair's loop of 2 and
+  // exit).
   const perChain = 4 * Math.ceil(data.dim / 128) + 1 + 7 + slack;
   if (perChain >= LOOP_LIMIT) refuse(perChain, `the sampler's loop over ${data.dim} parameters`);
   const perElement = 2 * blocked(chains) + slack;
