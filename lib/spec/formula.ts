@@ -277,7 +277,12 @@ function columnsOf(ast: FormulaAst): { name: string; pos: number }[] {
  * ```
  */
 export function checkFormulaColumns(text: string, names: readonly string[]): void {
-  for (const { name, pos } of columnsOf(parseFormula(text))) {
+  checkColumnsOf(text, parseFormula(text), names);
+}
+
+/** {@link checkFormulaColumns} on the formula `text` already parsed (`ast`). */
+function checkColumnsOf(text: string, ast: FormulaAst, names: readonly string[]): void {
+  for (const { name, pos } of columnsOf(ast)) {
     if (name.includes(":")) {
       // A ModelSpec joins an interaction's variables with ":", so "a:b" would read as a × b.
       throw new HetfxError(
@@ -337,7 +342,7 @@ export function formula(
     "Cannot build model from formula",
   );
   const ast = parseFormula(text);
-  checkFormulaColumns(text, table.names);
+  checkColumnsOf(text, ast, table.names);
   for (const role of ["trials", "weights"] as const) {
     const inFormula = ast[role]?.name;
     if (inFormula !== undefined && options[role] !== undefined && inFormula !== options[role]) {
