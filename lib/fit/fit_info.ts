@@ -90,6 +90,13 @@ export const CHEES_ON_WEBGPU = "on WebGPU every parameter was sampled with ChEES
   'sampling the full model, as against "collapsed"';
 
 /**
+ * Added to fit.info.backendReason when WebGPU ran a model whose "auto" parameterisation the CPU
+ * would have chosen otherwise (lib/fit/plan.ts: gpuSupportsGeometry).
+ */
+export const GEOMETRY_FOR_WEBGPU = "WebGPU's kernels hold every varying effect non-centred, so " +
+  "fit.info.parameterization shows that, not the parameterisation a CPU fit would choose";
+
+/**
  * Assemble fit.info from the plan, the run, the settings and the times.
  *
  * @example
@@ -114,7 +121,9 @@ export function assembleFitInfo(
     metric: (run.metric ?? plan.metric).metric,
     metricReason: (run.metric ?? plan.metric).reason,
     adapter: run.backend === "webgpu" ? plan.backend.adapter : null,
-    backendReason: run.backendReason,
+    backendReason: run.backend === "webgpu" && plan.data !== plan.cpu.data
+      ? `${run.backendReason}; ${GEOMETRY_FOR_WEBGPU}`
+      : run.backendReason,
     ...(run.webgpu ? { webgpu: run.webgpu, nestedRhat: nestedRhatOf(data, run.chains) } : {}),
     timing: {
       compile_s: (times.compiled - times.start) / 1000,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assembleFitInfo,
+  GEOMETRY_FOR_WEBGPU,
   NESTED_RHAT_SUPERCHAIN,
   nestedRhatOf,
   parameterizationInfo,
@@ -11,11 +12,12 @@ import { KeyedStream } from "../../lib/math/rng.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { smallTable } from "../posterior/_fixtures.ts";
 import { fitModel } from "../../lib/fit/fit.ts";
-import { planFit } from "../../lib/fit/plan.ts";
 import { resolveFitOptions } from "../../lib/fit/options.ts";
 import { chooseMethod } from "../../lib/fit/inference_method.ts";
 import { collapsedSdScales, collapsedTargetArgs } from "../../lib/model/collapsed_target.ts";
 import { crossedSpec, simulatedTable, withNormalPriors } from "../model/_fixtures.ts";
+import { compileForFit, planFit } from "../../lib/fit/plan.ts";
+import { fewLargeGroups, tinyAdapterProvider } from "./_tiny_gpu.ts";
 
 const data = compileModel(
   formula("y ~ 1 + x + treat + (1 + treat | g)", smallTable()).toJSON(),
@@ -100,4 +102,36 @@ Deno.test("fit.info.methodReason says a WebGPU run sampled with ChEES-HMC, not N
   // The same plan run on the CPU (auto's fallback) ran NUTS: no ChEES note.
   const onCpu = assembleFitInfo(gpuPlan, { ...run, backend: "cpu" }, o.settings, times);
   assert.doesNotMatch(onCpu.methodReason, /ChEES/);
+});
+
+Deno.test("fit.info.backendReason says WebGPU's kernels forced a non-centred geometry", async () => {
+  // The CPU's "auto" choice data-centres g; a WebGPU plan samples it non-centred, and
+  // fit.info.parameterization then differed from a CPU fit's with nothing saying why.
+  const { table, spec } = fewLargeGroups();
+  const o = resolveFitOptions({ chains: 4, adapterProvider: tinyAdapterProvider });
+  const plan = await planFit(compileForFit(spec, table, o), o);
+  assert.notEqual(plan.data, plan.cpu.data);
+  const times = { start: 0, compiled: 0, samplingStarted: 0, end: 0 };
+  const run = {
+    chains: [],
+    data: plan.data,
+    sampled: plan.sampled,
+    backendReason: plan.backend.reason,
+    webgpu: null,
+    cancelled: false,
+  };
+  const onGpu = assembleFitInfo(plan, { ...run, backend: "webgpu" }, o.settings, times);
+  assert.ok(onGpu.backendReason.endsWith(`; ${GEOMETRY_FOR_WEBGPU}`), onGpu.backendReason);
+  assert.equal(onGpu.parameterization[0].data_centring, false);
+  // After a fallback the CPU samples its own geometry: no note.
+  const cpuRun = {
+    ...run,
+    data: plan.cpu.data,
+    sampled: plan.cpu.sampled,
+    backend: "cpu" as const,
+  };
+  assert.doesNotMatch(
+    assembleFitInfo(plan, cpuRun, o.settings, times).backendReason,
+    /non-centred/,
+  );
 });
