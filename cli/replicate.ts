@@ -19,6 +19,11 @@ import { formatFitSummary } from "../lib/posterior/format_summary.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
+/** A group by its modifiers' levels: "white=1, male=0, intl=5, hawk=1". */
+function levelsText(levels: Record<string, string>): string {
+  return Object.entries(levels).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
 /** The paper's numbers beside ours, as markdown. */
 export function comparisonMarkdown(fit: Fit): string {
   const spread = fit.effectSpread();
@@ -50,8 +55,8 @@ export function comparisonMarkdown(fit: Fit): string {
     "|---|---|---|---|",
     ...rows.map(([name, paper, ours, iv]) => `| ${name} | ${f(paper)} | ${f(ours)} | ${iv} |`),
     "",
-    `Groups: min ${Object.entries(spread.min.levels).map(([k, v]) => `${k}=${v}`).join(", ")}; ` +
-    `max ${Object.entries(spread.max.levels).map(([k, v]) => `${k}=${v}`).join(", ")}.`,
+    `Groups: min ${levelsText(spread.min.levels)}; median ${levelsText(spread.median.levels)}; ` +
+    `max ${levelsText(spread.max.levels)}.`,
     "",
     `Sampler: ${fit.info.options.chains} chains × (${fit.info.options.warmup} + ` +
     `${fit.info.options.draws}), adapt_delta ${fit.info.options.adaptDelta}, seed ` +
