@@ -6,18 +6,20 @@
  * names, written with or without the `b_` prefix (as brms's default `class = "b"`), and group
  * effects `effect[g1]` / `effect[drugA - placebo,g1]` (one per contrast of a factor treatment). A small
  * recursive-descent parser reads it (no eval). As in brms, the hypothesis is rewritten as
- * `(left)-(right) OP 0` and the draws of left − right are summarised: Estimate (mean),
- * Est.Error (sd), the α/2 and 1 − α/2 quantiles for `=` and, as brms ≥ 2.2 (its 90% "CI" for
- * one-sided hypotheses), the α and 1 − α quantiles for `<` / `>`; Post.Prob = P(left − right
- * OP 0) and Evid.Ratio = Post.Prob / (1 − Post.Prob) for directed hypotheses. For point
+ * `(left)-(right) OP 0` and the draws of left − right are summarised: Estimate (mean, or the
+ * median with `robust: true`), Est.Error (sd, or R's mad with `robust: true`), the α/2 and
+ * 1 − α/2 quantiles for `=` and, as brms ≥ 2.2 (its 90% "CI" for one-sided hypotheses), the α
+ * and 1 − α quantiles for `<` / `>`; Post.Prob = P(left − right OP 0) and Evid.Ratio =
+ * Post.Prob / (1 − Post.Prob) for directed hypotheses. For point
  * hypotheses brms needs prior draws (a Savage–Dickey ratio); hetfx keeps no prior draws, so
  * Evid.Ratio and Post.Prob are null there. Star is "*" when Post.Prob > 1 − α (directed) or
  * the interval excludes 0 (`=`), as in brms.
  */
 import { didYouMean, HetfxError } from "../errors.ts";
-import { checkOptions, optionNames } from "../options.ts";
+import { checkBoolean, checkOptions, optionNames } from "../options.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import { summarizeDraws } from "../diagnostics/quantiles.ts";
+import { medianAndMad } from "../math/median.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 import { pickContrast } from "./fit_summaries.ts";
@@ -43,6 +45,17 @@ export interface HypothesisOptions {
    * ">"; Post.Prob > 1 − alpha stars a directed hypothesis. Default 0.05, as brms.
    */
   alpha?: number;
+  /**
+   * As brms's `robust = TRUE`: Estimate is the median of the draws and Est.Error their mad
+   * (R's `mad()`, 1.4826 × the median absolute deviation) instead of the mean and sd. The
+   * interval, Post.Prob and Star do not change. Default false.
+   *
+   * @example
+   * ```ts ignore
+   * hypothesis(fit, "alliance:white > 0", { robust: true })[0].Estimate; // the median
+   * ```
+   */
+  robust?: boolean;
 }
 
 type Node =
@@ -335,6 +348,16 @@ function evaluate(fit: FitResult, node: Node, S: number, text: string): Float64A
   }
 }
 
+/** Estimate and Est.Error: the mean and sd, or, robust as brms, the median and mad. */
+function estimateAndError(draws: Float64Array, robust: boolean): [number, number] {
+  if (robust) {
+    const { median, mad } = medianAndMad(draws);
+    return [median, mad];
+  }
+  const { mean, sd } = summarizeDraws(draws);
+  return [mean, sd];
+}
+
 /**
  * Test one or more hypotheses; one row per hypothesis (brms `hypothesis()`).
  *
@@ -342,6 +365,7 @@ function evaluate(fit: FitResult, node: Node, S: number, text: string): Float64A
  * ```ts ignore
  * hypothesis(fit, "alliance:white > 0")[0]["Post.Prob"]; // P(b_alliance:white > 0)
  * hypothesis(fit, ["alliance:male = alliance:white", "b_alliance > 2 * b_alliance:white"]);
+ * hypothesis(fit, "alliance > 0", { robust: true }); // Estimate = median, Est.Error = mad
  * ```
  */
 export function hypothesis(
@@ -349,7 +373,9 @@ export function hypothesis(
   hypotheses: string | readonly string[],
   options: HypothesisOptions = {},
 ): HypothesisRow[] {
-  checkOptions(options, optionNames<HypothesisOptions>({ alpha: true }), "Cannot test hypotheses");
+  const context = "Cannot test hypotheses";
+  checkOptions(options, optionNames<HypothesisOptions>({ alpha: true, robust: true }), context);
+  checkBoolean(options.robust, "robust", context);
   if (typeof hypotheses !== "string" && !Array.isArray(hypotheses)) {
     throw new HetfxError(
       `Cannot test hypotheses: give a string such as "alliance > 0" or a list of them, got ` +
@@ -396,7 +422,7 @@ export function hypothesis(
       s.replace(/\s+/g, "")
     );
     const label = `(${sides[0]})` + (sides[1] === "0" ? "" : `-(${sides[1]})`) + ` ${sign} 0`;
-    const s = summarizeDraws(draws);
+    const [estimate, error] = estimateAndError(draws, options.robust ?? false);
     // brms's interval is two-sided either way: 1 − α for "=", 1 − 2α for "<" and ">".
     const tail = sign === "=" ? alpha / 2 : alpha;
     const lower = quantile(draws, tail);
@@ -409,8 +435,8 @@ export function hypothesis(
     }
     return {
       Hypothesis: label,
-      Estimate: s.mean,
-      "Est.Error": s.sd,
+      Estimate: estimate,
+      "Est.Error": error,
       "CI.Lower": lower,
       "CI.Upper": upper,
       "Evid.Ratio": post === null ? null : post === 1 ? Infinity : post / (1 - post),

@@ -137,7 +137,8 @@ Deno.test("hypothesis: effect[…] of groups whose labels hold commas and bracke
   );
 });
 
-Deno.test("hypothesis matches brms 2.18 on the same draws (fixtures/hypothesis_brms.R)", () => {
+/** The draws of fixtures/hypothesis_brms.json as a stand-in fit, and the brms numbers. */
+function brmsFixture() {
   const ref = JSON.parse(
     Deno.readTextFileSync(new URL("./fixtures/hypothesis_brms.json", import.meta.url)),
   );
@@ -148,13 +149,19 @@ Deno.test("hypothesis matches brms 2.18 on the same draws (fixtures/hypothesis_b
     named: { chains: 1, drawsPerChain: values.get("a")!.length, values, names: [...values.keys()] },
     parameterNames: [...values.keys()],
   } as unknown as Fit;
-  const num = (v: number | string | null) =>
-    v === "Inf" ? Infinity : v === "-Inf" ? -Infinity : v as number | null;
-  const close = (a: number | null, b: number | null, what: string) =>
-    assert.ok(
-      a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-13 * Math.max(1, Math.abs(b))),
-      `${what}: ${a} vs brms ${b}`,
-    );
+  return { ref, fit };
+}
+
+const num = (v: number | string | null) =>
+  v === "Inf" ? Infinity : v === "-Inf" ? -Infinity : v as number | null;
+const close = (a: number | null, b: number | null, what: string) =>
+  assert.ok(
+    a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-13 * Math.max(1, Math.abs(b))),
+    `${what}: ${a} vs brms ${b}`,
+  );
+
+Deno.test("hypothesis matches brms 2.18 on the same draws (fixtures/hypothesis_brms.R)", () => {
+  const { ref, fit } = brmsFixture();
   hypothesis(fit, ref.hypotheses).forEach((h, i) => {
     const what = ref.hypotheses[i];
     assert.equal(h.Hypothesis, ref.Hypothesis[i]);
@@ -165,4 +172,36 @@ Deno.test("hypothesis matches brms 2.18 on the same draws (fixtures/hypothesis_b
     }
     assert.equal(h.Star, ref.Star[i], `${what} Star`);
   });
+});
+
+Deno.test("hypothesis { robust: true } matches brms 2.18's robust = TRUE: median and mad", () => {
+  const { ref, fit } = brmsFixture();
+  const rows = hypothesis(fit, ref.hypotheses, { robust: true });
+  rows.forEach((h, i) => {
+    const what = `${ref.hypotheses[i]} (robust)`;
+    for (const key of ["Estimate", "Est.Error", "CI.Lower", "CI.Upper", "Post.Prob"]) {
+      close(h[key as "Estimate"], num(ref.robust[key][i]), `${what} ${key}`);
+    }
+    assert.equal(h.Star, ref.robust.Star[i], `${what} Star`);
+    // brms's robust Estimate is not its mean: the two differ on these draws.
+    assert.notEqual(h.Estimate, ref.Estimate[i], what);
+  });
+  // robust: false is the default.
+  assert.deepEqual(
+    hypothesis(fit, ref.hypotheses, { robust: false }).map((h) => h.Estimate),
+    hypothesis(fit, ref.hypotheses).map((h) => h.Estimate),
+  );
+});
+
+Deno.test("hypothesis: robust must be true or false, and a misspelt option is named", () => {
+  const { fit } = brmsFixture();
+  assert.throws(
+    () => hypothesis(fit, "a > 0", { robust: "yes" as unknown as boolean }),
+    (e: Error) => e instanceof HetfxError && /robust = "yes" must be true or false/.test(e.message),
+  );
+  assert.throws(
+    () => hypothesis(fit, "a > 0", { robst: true } as never),
+    (e: Error) =>
+      e instanceof HetfxError && /unknown option "robst".*did you mean "robust"/.test(e.message),
+  );
 });
