@@ -7,6 +7,7 @@
  * log Σ_s w_s p(y_i | θ_s). The relative efficiency r_eff of each observation sets the tail
  * length, M = ceil(min(S/5, 3√(S/r_eff))): `psisLoo` takes it as 1 unless given (loo's default),
  * and `loo(fit)` passes loo's `relative_eff(exp(log_lik), chain_id)`, as brms's `loo()` does.
+ * The Monte Carlo SE of elpd_loo is loo 2.5.1's (`mcse_elpd`, `mcse_loo`), see {@link mcseElpd}.
  *
  * LOO here is per observation (row), not per compressed cell: the Gaussian likelihood is fitted
  * through per-cell sufficient statistics, but log p(y_i | θ) is recomputed for every row from the
@@ -24,10 +25,13 @@ import { likelihoodWeights } from "../model/likelihood_weights.ts";
 import { ascendingOrder } from "../diagnostics/rank_normalize.ts";
 import { essOfChains } from "../diagnostics/ess.ts";
 import { splitChains } from "./generated.ts";
+import { normalQuantile } from "../diagnostics/normal_quantile.ts";
 
 /** Pointwise LOO results for one observation. */
 export interface LooPointwise {
   elpd_loo: number;
+  /** Monte Carlo SE of elpd_loo,i from the finite draws (loo's pointwise mcse_elpd_loo). */
+  mcse_elpd_loo: number;
   p_loo: number;
   looic: number;
   pareto_k: number;
@@ -37,6 +41,11 @@ export interface LooPointwise {
 export interface LooResult {
   elpd_loo: number;
   se_elpd_loo: number;
+  /**
+   * Monte Carlo SE of elpd_loo, √Σ mcse_elpd_loo,i² (loo's `mcse_loo()`, printed as "Monte Carlo
+   * SE of elpd_loo"); null, as loo's NA, when any Pareto k is above 0.7.
+   */
+  mcse_elpd_loo: number | null;
   p_loo: number;
   se_p_loo: number;
   looic: number;
@@ -233,7 +242,14 @@ export function psisLoo(
     for (let s = 0; s < S; s++) w[s] = logWeights[s] + ll[s];
     const elpd = logSumExp(w);
     const lpd = logSumExp(ll) - Math.log(S);
-    return { elpd_loo: elpd, p_loo: lpd - elpd, looic: -2 * elpd, pareto_k: k };
+    const mcse = mcseElpd(ll, logWeights, elpd, rEff?.[i] ?? 1);
+    return {
+      elpd_loo: elpd,
+      mcse_elpd_loo: mcse,
+      p_loo: lpd - elpd,
+      looic: -2 * elpd,
+      pareto_k: k,
+    };
   });
   const total = (key: keyof LooPointwise) => {
     let s = 0;
@@ -260,9 +276,12 @@ export function psisLoo(
         `${kThreshold.toFixed(2)}: PSIS-LOO is unreliable for them (consider exact LOO or K-fold).`,
     );
   }
+  let mcseSquares = 0;
+  for (const p of pointwise) mcseSquares += p.mcse_elpd_loo ** 2;
   return {
     elpd_loo: total("elpd_loo"),
     se_elpd_loo: se("elpd_loo"),
+    mcse_elpd_loo: pointwise.some((p) => p.pareto_k > 0.7) ? null : Math.sqrt(mcseSquares),
     p_loo: total("p_loo"),
     se_p_loo: se("p_loo"),
     looic: total("looic"),
@@ -274,6 +293,48 @@ export function psisLoo(
     k_threshold: kThreshold,
     warnings,
   };
+}
+
+/** Φ⁻¹((r − 3/8) / (1000 − 3/4 + 1)), r = 1…1000: loo's `mcse_elpd` quantiles, the same for all. */
+const MCSE_NORMAL_QUANTILES = Float64Array.from(
+  { length: 1000 },
+  (_, r) => normalQuantile((r + 1 - 3 / 8) / (1000 - 2 * (3 / 8) + 1)),
+);
+
+/**
+ * Monte Carlo SE of one observation's elpd_loo, as loo 2.5.1's `mcse_elpd`: the variance of
+ * E = Σ w_s p(y_i | θ_s) is v = Σ w_s² (p(y_i | θ_s) − E)² (normalised weights w); 1,000 normal
+ * quantiles z_r = E + √v Φ⁻¹((r − 3/8) / (1000 − 3/4 + 1)) stand for its distribution, and the
+ * result is √(var(log z_r over z_r > 0) / r_eff).
+ *
+ * @example
+ * ```ts
+ * import { mcseElpd } from "./loo.ts";
+ * const ll = Float64Array.from({ length: 400 }, (_, s) => -1 - 0.3 * Math.sin(s));
+ * const lw = new Float64Array(400).fill(-Math.log(400)); // equal weights
+ * const elpd = Math.log(ll.reduce((t, v) => t + Math.exp(v), 0) / 400);
+ * console.assert(mcseElpd(ll, lw, elpd, 1) > 0 && mcseElpd(ll, lw, elpd, 1) < 0.05);
+ * ```
+ */
+export function mcseElpd(
+  logLik: Float64Array,
+  logWeights: Float64Array,
+  elpd: number,
+  rEff: number,
+): number {
+  const E = Math.exp(elpd);
+  let v = 0;
+  for (let s = 0; s < logLik.length; s++) {
+    v += Math.exp(2 * logWeights[s]) * (Math.exp(logLik[s]) - E) ** 2;
+  }
+  const logs: number[] = [];
+  for (const q of MCSE_NORMAL_QUANTILES) {
+    const z = E + Math.sqrt(v) * q;
+    if (z > 0) logs.push(Math.log(z));
+  }
+  const mean = logs.reduce((t, x) => t + x, 0) / logs.length;
+  const variance = logs.reduce((t, x) => t + (x - mean) ** 2, 0) / (logs.length - 1);
+  return Math.sqrt(variance / rEff);
 }
 
 /**

@@ -226,6 +226,9 @@ interface RLoo {
   pointwise_p_loo: number[];
   pointwise_looic: number[];
   pareto_k: number[];
+  /** loo's mcse_loo(): null where a Pareto k is above 0.7. */
+  mcse_elpd_loo: number | null;
+  pointwise_mcse_elpd_loo: number[];
 }
 
 const looRef = JSON.parse(
@@ -243,7 +246,9 @@ function referenceLogLik(model: "a" | "b"): Float64Array[] {
   );
 }
 
-/** Every estimate, SE and pointwise value of `r` against R's, to 1e-9 relative. */
+/**
+ * Every estimate, SE, Monte Carlo SE and pointwise value of `r` against R's, to 1e-9 relative.
+ */
 function assertLooMatches(r: ReturnType<typeof psisLoo>, ref: RLoo, what: string): void {
   const close = (a: number, b: number, name: string) =>
     assert.ok(
@@ -255,7 +260,10 @@ function assertLooMatches(r: ReturnType<typeof psisLoo>, ref: RLoo, what: string
   ) {
     close(r[key], ref[key], key);
   }
+  if (ref.mcse_elpd_loo === null) assert.equal(r.mcse_elpd_loo, null, `${what} mcse_elpd_loo`);
+  else close(r.mcse_elpd_loo!, ref.mcse_elpd_loo, "mcse_elpd_loo");
   r.pointwise.forEach((p, i) => {
+    close(p.mcse_elpd_loo, ref.pointwise_mcse_elpd_loo[i], `mcse_elpd_loo[${i}]`);
     close(p.elpd_loo, ref.pointwise_elpd_loo[i], `elpd_loo[${i}]`);
     close(p.p_loo, ref.pointwise_p_loo[i], `p_loo[${i}]`);
     close(p.looic, ref.pointwise_looic[i], `looic[${i}]`);
@@ -270,6 +278,8 @@ Deno.test("psisLoo (r_eff = 1) matches R's loo: estimates, SEs and pointwise val
     const r = psisLoo(referenceLogLik(model));
     assertLooMatches(r, ref, `model ${model}`);
     assert.ok(r.pointwise.some((p) => p.pareto_k > 0.7) || model === "b");
+    // Model b's k are all ≤ 0.7, so its Monte Carlo SE is reported (model a's is null).
+    assert.equal(r.mcse_elpd_loo === null, model === "a", `model ${model} mcse_elpd_loo`);
   }
 });
 
