@@ -39,8 +39,8 @@ export interface DataRoute {
 
 /**
  * Whether `data` goes through DuckDB: always with "duckdb", never with "memory"; with "auto"
- * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, and SELECT (or WITH) queries, globs
- * and URLs that are not files.
+ * for .parquet files, CSVs of at least DUCKDB_CSV_BYTES, queries (SELECT, WITH, FROM …, VALUES,
+ * or one in parentheses: {@link sqlQuery}), and globs and URLs that are not files.
  */
 export async function usesDuckDB(data: string, engine: Engine): Promise<boolean> {
   if (engine !== "auto") return engine === "duckdb";

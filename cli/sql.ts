@@ -77,7 +77,7 @@ const BIGQUERY_PART = /^(?:[A-Za-z_][A-Za-z0-9_-]*|`(?:[^`]|``)+`)$/;
 
 /**
  * Refuse a table `name` (the data argument or --table, `what`) that the query could not read
- * as written: a SELECT query is kept as it is; otherwise each dot-separated part must be an SQL
+ * as written: a query is kept as it is; otherwise each dot-separated part must be an SQL
  * identifier or quoted (BigQuery's `dialect` allows hyphens), so that `FROM my table` is never
  * printed.
  *

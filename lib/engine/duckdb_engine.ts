@@ -118,8 +118,8 @@ const DUCKDB_MEMORY_LIMIT = "128MB";
 
 /**
  * The SQL source for a path or a table: `read_parquet('…')` for .parquet, `read_csv('…')` for
- * .csv/.tsv (optionally .gz), a SELECT (or WITH) query in parentheses (its trailing `;` and
- * comments left out: {@link sqlQuery}), else the text itself (a table name).
+ * .csv/.tsv (optionally .gz), a query (SELECT, WITH, FROM …, VALUES) in parentheses (its
+ * trailing `;` and comments left out: {@link sqlQuery}), else the text itself (a table name).
  * duckdbSample and duckdbAggregate read a CSV source from here, or the same `read_csv('…')` of
  * a .csv/.tsv path written by hand, as loadTable reads the file (see {@link duckdbCsvSource});
  * any other `read_csv` call is DuckDB's own reading.

@@ -85,16 +85,17 @@ function quote(name: string, dialect: SqlDialect): string {
 }
 
 /**
- * The SELECT (or WITH …) query that `text` holds, as one subquery can hold it: without
- * comments or semicolons before or after it (a trailing `-- …` would comment out the closing
- * parenthesis of `(query)`); undefined when `text` is not a query (a table name, a path, or a
- * subquery already in parentheses).
+ * The query that `text` holds (SELECT, WITH, DuckDB's FROM-first `FROM t …`, VALUES, or one of
+ * these in parentheses), as one subquery can hold it: without comments or semicolons before or
+ * after it (a trailing `-- …` would comment out the closing parenthesis of `(query)`);
+ * undefined when `text` is not a query (a table name or a path).
  * Quoted text ('…', "…", `…`) is skipped whole, so a `;` or `--` inside it is kept.
  *
  * @example
  * ```ts
  * import { sqlQuery } from "./sufficient_statistics_sql.ts";
  * console.assert(sqlQuery("SELECT * FROM t; -- wave 2\n") === "SELECT * FROM t");
+ * console.assert(sqlQuery("(FROM t) -- wave 2") === "(FROM t)");
  * console.assert(sqlQuery("survey") === undefined);
  * ```
  */
@@ -118,7 +119,37 @@ export function sqlQuery(text: string): string | undefined {
     }
   }
   const body = start < 0 ? "" : text.slice(start, end);
-  return /^(select|with)\b/i.test(body) ? body : undefined;
+  // A keyword followed by "." is a path or a table's schema (select.csv, values.rows).
+  const isQuery = /^(select|with|from|values)\b(?!\.)/i.test(body) ||
+    (body.startsWith("(") && closingParen(body) === body.length - 1 &&
+      sqlQuery(body.slice(1, -1)) !== undefined);
+  return isQuery ? body : undefined;
+}
+
+/**
+ * The index of the ")" closing the "(" that `text` opens with (quoted text and comments skipped),
+ * else -1: `(SELECT 1)` is one query in parentheses, `(SELECT …) AS t` is not.
+ */
+function closingParen(text: string): number {
+  if (!text.startsWith("(")) return -1;
+  let depth = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (text.startsWith("--", i)) {
+      const eol = text.indexOf("\n", i);
+      i = eol < 0 ? text.length : eol + 1;
+    } else if (text.startsWith("/*", i)) {
+      const close = text.indexOf("*/", i + 2);
+      i = close < 0 ? text.length : close + 2;
+    } else if ("'\"`".includes(c)) {
+      i = quotedEnd(text, i);
+    } else {
+      if (c === "(") depth++;
+      if (c === ")" && --depth === 0) return i;
+      i++;
+    }
+  }
+  return -1;
 }
 
 /** The end of the quoted text opening at `start` (a doubled quote inside it is kept). */

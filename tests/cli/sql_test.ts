@@ -493,6 +493,32 @@ Deno.test("a bare SELECT query goes through DuckDB in fit and sql --run; compare
   }
 });
 
+Deno.test("a query in parentheses, FROM-first and VALUES go through DuckDB in fit's auto route and sql --run", async () => {
+  // Only SELECT and WITH were taken for queries: these were read as missing files or table names.
+  const model = ["--formula", FORMULA, "--family", "bernoulli"];
+  const viaFile = await runFitCli([csv, "--engine", "duckdb", ...model, "--dry-run"]);
+  assert.equal(viaFile.code, 0, viaFile.stderr);
+  const fromFile = `${dir}/forms_file_agg.csv`;
+  assert.equal((await runSql(csv, ...model, "--run", "--out", fromFile)).code, 0);
+  const queries = [`(SELECT * FROM read_csv('${csv}'))`, `FROM read_csv('${csv}');`];
+  for (const [i, query] of queries.entries()) {
+    const fit = await runFitCli([query, ...model, "--dry-run"]);
+    assert.equal(fit.code, 0, fit.stderr + fit.stdout);
+    assert.equal(fit.stdout, viaFile.stdout, query);
+    const agg = `${dir}/forms_agg_${i}.csv`;
+    const ran = await runSql(query, ...model, "--run", "--out", agg);
+    assert.equal(ran.code, 0, ran.out);
+    assert.equal(await Deno.readTextFile(agg), await Deno.readTextFile(fromFile), query);
+  }
+  const values = "VALUES (1.5, 'a'), (2.5, 'a'), (0.5, 'b')";
+  const printed = await runSql(values, "--formula", "col0 ~ 1 + (1 | col1)", "--factor", "col1");
+  assert.equal(printed.code, 0, printed.out);
+  assert.match(printed.out, /FROM \(VALUES \(1\.5, 'a'\), .*\) AS hetfx_source/);
+  const fit = await runFitCli([values, "--formula", "col0 ~ 1 + (1 | col1)", "--dry-run"]);
+  assert.equal(fit.code, 0, fit.stderr + fit.stdout);
+  assert.match(fit.stdout, /3 rows aggregated by DuckDB/);
+});
+
 Deno.test("a glob of Parquet files is fitted as deno task sql --run reads it; a glob of CSVs is refused saying what to do", async () => {
   // fit said 'Cannot read "parts/*.parquet": no such file', where sql --run read the files;
   // a CSV glob got "No such file or directory (os error 2)".

@@ -55,7 +55,32 @@ Deno.test("sqlQuery: a query without its trailing semicolons and comments; quote
   assert.equal(sqlQuery("SELECT * -- inner\nFROM t"), "SELECT * -- inner\nFROM t");
   assert.equal(sqlQuery("SELECT ';--' AS s, \"a;b\" FROM t;"), "SELECT ';--' AS s, \"a;b\" FROM t");
   assert.equal(sqlQuery("SELECT 'it''s' FROM t --"), "SELECT 'it''s' FROM t");
-  for (const text of ["survey", "db.selection", "with_rows", "(SELECT 1)", "data/select.csv", ""]) {
+  for (const text of ["survey", "db.selection", "with_rows", "data/select.csv", ""]) {
+    assert.equal(sqlQuery(text), undefined, text);
+  }
+});
+
+Deno.test("sqlQuery: a query in parentheses, DuckDB's FROM-first and VALUES are queries", () => {
+  // Only SELECT and WITH were: these read as table names, which the auto route could not find.
+  assert.equal(sqlQuery("(SELECT 1);"), "(SELECT 1)");
+  assert.equal(
+    sqlQuery(" ( -- rows\n with r AS (SELECT 1) FROM r)"),
+    "( -- rows\n with r AS (SELECT 1) FROM r)",
+  );
+  assert.equal(sqlQuery("((SELECT 1)) -- twice"), "((SELECT 1))");
+  assert.equal(sqlQuery("FROM t WHERE wave = 2;"), "FROM t WHERE wave = 2");
+  assert.equal(sqlQuery("from read_csv('rows.csv')"), "from read_csv('rows.csv')");
+  assert.equal(sqlQuery("VALUES (1, 'a'), (2, 'b')"), "VALUES (1, 'a'), (2, 'b')");
+  for (
+    const text of [
+      "from_rows",
+      "values.rows",
+      "from.csv",
+      "(rows)",
+      "(SELECT 1) AS t",
+      "(')') AS t",
+    ]
+  ) {
     assert.equal(sqlQuery(text), undefined, text);
   }
 });
