@@ -472,6 +472,7 @@ function routeJSON(route: DataRoute, data: CompiledData): Record<string, unknown
  * effects are read from the stand-ins that withPlaceholders gives a summed treatment.
  */
 function aggregateSummary(spec: ModelSpec, table: Table, route: DataRoute): string {
+  readAggregate(spec, table); // the model's checks of the aggregate (n counts rows) come first
   const scanned = route.rowsScanned === undefined
     ? ""
     : `${route.rowsScanned - (route.rowsDropped ?? 0)} rows aggregated by DuckDB into `;
@@ -480,9 +481,23 @@ function aggregateSummary(spec: ModelSpec, table: Table, route: DataRoute): stri
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     treatmentLine(spec, table),
-    `Varying: ${spec.groupTerms.map((g) => g.group).join(", ") || "(none)"}`,
+    ...varyingLines(spec, table, "n"),
     priorsLine(spec),
   ].join("\n");
+}
+
+/**
+ * Each varying term with its groups' count and sizes, and the smallest groups; `count` names an
+ * aggregate's column of rows per key row (n), so that the sizes are the data's rows.
+ */
+function varyingLines(spec: ModelSpec, table: Table, count?: string): string[] {
+  return spec.groupTerms.map((g) => {
+    const summary = groups(table).by(...g.factors).summary({ count });
+    return `Varying ${[g.intercept ? "Intercept" : "", ...g.slopes].filter(Boolean).join(" + ")} ` +
+      `by ${g.group}${g.correlated ? "" : " (uncorrelated)"}: ${summary.nGroups} groups, ` +
+      `sizes ${summary.minSize}–${summary.maxSize}\n` +
+      formatGroupSummary(summary, 10).split("\n").map((l) => "  " + l).join("\n");
+  });
 }
 
 /** "Priors given: b ~ normal(0, 1); …", or that none were (brms's defaults apply). */
@@ -511,17 +526,9 @@ export function specSummary(spec: ModelSpec, table: Table): string {
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
     `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
     treatmentLine(spec, table),
+    ...varyingLines(spec, table),
+    priorsLine(spec),
   ];
-  for (const g of spec.groupTerms) {
-    const summary = groups(table).by(...g.factors).summary();
-    lines.push(
-      `Varying ${[g.intercept ? "Intercept" : "", ...g.slopes].filter(Boolean).join(" + ")} ` +
-        `by ${g.group}${g.correlated ? "" : " (uncorrelated)"}: ${summary.nGroups} groups, ` +
-        `sizes ${summary.minSize}–${summary.maxSize}`,
-      formatGroupSummary(summary, 10).split("\n").map((l) => "  " + l).join("\n"),
-    );
-  }
-  lines.push(priorsLine(spec));
   return lines.join("\n");
 }
 

@@ -64,8 +64,11 @@ export interface Grouping {
   bin(col: string, spec: BinSpec): Grouping;
   /** Each row's group. */
   keys(): GroupKeys;
-  /** Group sizes; `tiny` (default 5) marks groups with fewer rows. */
-  summary(options?: { tiny?: number }): GroupSummary;
+  /**
+   * Group sizes; `tiny` (default 5) marks groups with fewer rows. `count` names a column of
+   * rows each row stands for (an aggregate's `n`): the sizes sum it, as they would count the rows.
+   */
+  summary(options?: { tiny?: number; count?: string }): GroupSummary;
 }
 
 /**
@@ -412,10 +415,10 @@ function makeGrouping(
     keys(): GroupKeys {
       return groupKeys(table, factors);
     },
-    summary(options: { tiny?: number } = {}): GroupSummary {
+    summary(options: { tiny?: number; count?: string } = {}): GroupSummary {
       // A misspelt { tinny: 3 } would leave the default threshold, silently.
-      checkOptions(options, ["tiny"], "Cannot summarise groups");
-      return summarise(table, factors, notes, options.tiny ?? 5);
+      checkOptions(options, ["tiny", "count"], "Cannot summarise groups");
+      return summarise(table, factors, notes, options.tiny ?? 5, options.count);
     },
   });
 }
@@ -425,13 +428,16 @@ function summarise(
   factors: readonly string[],
   buildNotes: readonly string[],
   tiny: number,
+  count?: string,
 ): GroupSummary {
   if (!(tiny >= 0)) {
     throw new HetfxError(`Cannot summarise groups: \`tiny\` must be a number ≥ 0; got ${tiny}.`);
   }
   const keys = groupKeys(table, factors);
+  const counts = count === undefined ? undefined : rowCounts(table, count);
+  const sizes = counts === undefined ? keys.sizes : countedSizes(keys, counts);
   const notes = [...buildNotes];
-  const nRows = keys.sizes.reduce((a, b) => a + b, 0);
+  const nRows = sizes.reduce((a, b) => a + b, 0);
   for (const name of factors) {
     const seen = new Set(keys.levels.map((record) => record[name]));
     if (seen.size === 1) {
@@ -441,7 +447,8 @@ function summarise(
       );
     }
   }
-  const nMissing = table.nRows - nRows;
+  const counted = counts?.reduce((a, b) => a + b, 0) ?? table.nRows;
+  const nMissing = counted - nRows;
   if (nMissing > 0) {
     notes.push(
       nMissing === 1
@@ -452,8 +459,8 @@ function summarise(
   const groupsOut = keys.labels.map((group, g) => ({
     group,
     levels: keys.levels[g],
-    n: keys.sizes[g],
-    tiny: keys.sizes[g] < tiny,
+    n: sizes[g],
+    tiny: sizes[g] < tiny,
   }));
   const nTiny = groupsOut.filter((g) => g.tiny).length;
   return {
@@ -461,13 +468,37 @@ function summarise(
     nGroups: keys.labels.length,
     nRows,
     nMissing,
-    minSize: keys.sizes.length > 0 ? Math.min(...keys.sizes) : 0,
-    maxSize: keys.sizes.length > 0 ? Math.max(...keys.sizes) : 0,
+    minSize: sizes.length > 0 ? Math.min(...sizes) : 0,
+    maxSize: sizes.length > 0 ? Math.max(...sizes) : 0,
     tinyThreshold: tiny,
     nTiny,
     groups: groupsOut,
     notes,
   };
+}
+
+/** The numeric column `count`'s values: rows each row stands for (a whole number ≥ 0). */
+function rowCounts(table: Table, count: string): Float64Array {
+  const column = getColumn(table, count, "Cannot summarise groups");
+  const values = column.kind === "number" ? column.values : undefined;
+  const bad = values === undefined ? 0 : values.findIndex((v) => !(Number.isInteger(v) && v >= 0));
+  if (values === undefined || bad >= 0) {
+    throw new HetfxError(
+      `Cannot summarise groups: \`count\` column "${count}" must hold row counts (whole ` +
+        `numbers ≥ 0)${values === undefined ? "" : `; row ${bad + 1} has ${values[bad]}`}. ` +
+        "Name the aggregate's count column (n).",
+    );
+  }
+  return values;
+}
+
+/** Each group's size as the sum of its rows' counts. */
+function countedSizes(keys: GroupKeys, counts: Float64Array): number[] {
+  const sizes = new Array<number>(keys.labels.length).fill(0);
+  keys.index.forEach((g, row) => {
+    if (g >= 0) sizes[g] += counts[row];
+  });
+  return sizes;
 }
 
 /**

@@ -619,3 +619,25 @@ Deno.test("fit --drop-missing drops the levels no row has left, as brms does", a
   assert.doesNotMatch(r.stdout + r.stderr, /armc|--levels/);
   await Deno.remove(csv);
 });
+
+Deno.test("fit --dry-run: DuckDB's summary gives each varying term's groups and sizes as in memory", async () => {
+  // The DuckDB route printed only "Varying: g": no group count, sizes or smallest groups.
+  const dir = await Deno.makeTempDir();
+  const csv = `${dir}/rows.csv`;
+  const sizes = { a: 2, b: 5, c: 9 };
+  const lines = ["y,treat,g"];
+  for (const [g, n] of Object.entries(sizes)) {
+    for (let i = 0; i < n; i++) lines.push(`${(i * 0.7 + g.length) % 3},${i % 2},${g}`);
+  }
+  await Deno.writeTextFile(csv, lines.join("\n") + "\n");
+  const model = ["--formula", "y ~ 1 + treat + (1 + treat | g)", "--dry-run"];
+  const varying = (out: string) => out.split("\n").filter((l) => /^(Varying| )/.test(l));
+  const memory = await runFit(csv, "--engine", "memory", ...model);
+  const duckdb = await runFit(csv, "--engine", "duckdb", ...model);
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(memory.code, 0, memory.stderr);
+  assert.equal(duckdb.code, 0, duckdb.stderr);
+  assert.match(memory.stdout, /^Varying Intercept \+ treat by g: 3 groups, sizes 2–9$/m);
+  assert.match(memory.stdout, /^ {2}3 groups by g, 16 rows; sizes 2–9; 1 with fewer than 5 rows$/m);
+  assert.deepEqual(varying(duckdb.stdout), varying(memory.stdout));
+});

@@ -246,3 +246,25 @@ Deno.test("groupKeys: a numeric grouping column beyond 2^53 is refused: its IDs 
       /"id" holds 900000000000000000 \(row 1\).*--factor id/.test(e.message),
   );
 });
+
+Deno.test("summary({ count }): an aggregate's sizes are the sums of its count column", () => {
+  // Key rows were the only sizes there were: an aggregate's groups read as 1 or 2 rows each.
+  const agg = makeTable({
+    g: { kind: "factor", codes: new Int32Array([0, 0, 1, 2]), levels: ["a", "b", "c"] },
+    n: { kind: "number", values: new Float64Array([3, 4, 2, 9]) },
+  });
+  const s = groups(agg).by("g").summary({ count: "n" });
+  assert.deepEqual(s.groups.map((g) => [g.group, g.n]), [["a", 7], ["b", 2], ["c", 9]]);
+  assert.deepEqual([s.nRows, s.minSize, s.maxSize, s.nTiny, s.nMissing], [18, 2, 9, 1, 0]);
+  const fractional = makeTable({
+    ...agg.columns,
+    n: { kind: "number", values: Float64Array.of(1, 0.5, 2, 3) },
+  });
+  assert.throws(
+    () => groups(fractional).by("g").summary({ count: "n" }),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot summarise groups: `count` column "n" must hold row counts .*; row 2 has 0\.5\. /
+        .test(e.message),
+  );
+});
