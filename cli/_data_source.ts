@@ -6,6 +6,7 @@
 import { HetfxError } from "../lib/errors.ts";
 import { columnNotFound, keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
 import { loadTable, type LoadTableOptions } from "../lib/data/load_table.ts";
+import { csvNumber } from "../lib/data/csv_column_kind.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { checkFormulaColumns, formulaColumns } from "../lib/spec/formula.ts";
 import { summedTreatmentValues } from "../lib/model/aggregate.ts";
@@ -172,7 +173,9 @@ export async function checkNumberKeys(
     if (column.kind !== "factor") continue;
     const byNumber = new Map<number, string>();
     for (const label of column.levels) {
-      const value = Number(label);
+      // The number the loader reads (the column was read as numbers: no label is text).
+      const value = csvNumber(label);
+      if (value === undefined) continue;
       const other = byNumber.get(value);
       if (other === undefined) {
         byNumber.set(value, label);

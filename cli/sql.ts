@@ -15,7 +15,7 @@ import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable, type Table } from "../lib/data/table.ts";
-import { parseDecimal } from "../lib/data/_parse.ts";
+import { readsAsNumbers } from "../lib/data/csv_column_kind.ts";
 import { checkFormulaColumns, formula, formulaColumns } from "../lib/spec/formula.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
@@ -237,11 +237,9 @@ export async function main(argv: string[]): Promise<number> {
       `Wrote ${v.out}: ${agg.table.nRows} aggregate rows from ` +
         `${agg.rowsScanned - agg.rowsDropped} rows${dropped}.`,
     );
-    // A factor whose labels all read as numbers is read back as numbers unless declared.
+    // A factor whose labels read as numbers is read back as numbers unless declared.
     const numberLabels = Object.entries(agg.table.columns)
-      .filter(([, c]) =>
-        c.kind === "factor" && c.levels.every((l) => parseDecimal(l) !== undefined)
-      )
+      .filter(([, c]) => c.kind === "factor" && readsAsNumbers(c.levels))
       .map(([name]) => name);
     if (numberLabels.length > 0) {
       console.log(

@@ -8,6 +8,8 @@
 import { HetfxError } from "../errors.ts";
 import {
   DECIMAL_SOURCE,
+  isMissingCell,
+  isNonFiniteToken,
   MISSING_CELLS,
   NON_FINITE_SOURCE,
   parseDecimal,
@@ -33,6 +35,54 @@ export const CSV_CELLS = {
   decimal: DECIMAL_SOURCE,
   nonFinite: NON_FINITE_SOURCE,
 } as const;
+
+/**
+ * What the loader reads one CSV cell as ({@link CSV_CELLS}): "missing" ("" or NA), "number" (a
+ * plain finite decimal once trimmed: "1e3", " 1"; its value is {@link csvNumber}'s),
+ * "non-finite" ("Inf", "NaN": refused in a numeric column) or "text" ("0x10", "1,5"), in the
+ * order load_table.ts's csvColumn tests a cell.
+ *
+ * @example
+ * ```ts
+ * import { csvCellKind } from "./csv_column_kind.ts";
+ * console.assert(csvCellKind(" 1e3") === "number" && csvCellKind("0x10") === "text");
+ * console.assert(csvCellKind("") === "missing" && csvCellKind("-Inf") === "non-finite");
+ * ```
+ */
+export function csvCellKind(cell: string): "missing" | "number" | "non-finite" | "text" {
+  if (isMissingCell(cell)) return "missing";
+  if (parseDecimal(cell) !== undefined) return "number";
+  return isNonFiniteToken(cell) ? "non-finite" : "text";
+}
+
+/**
+ * The number the loader reads a "number" cell ({@link csvCellKind}) as, else undefined.
+ *
+ * @example
+ * ```ts
+ * import { csvNumber } from "./csv_column_kind.ts";
+ * console.assert(csvNumber(" 1e3") === 1000 && csvNumber("0x10") === undefined);
+ * console.assert(csvNumber("") === undefined);
+ * ```
+ */
+export function csvNumber(cell: string): number | undefined {
+  return parseDecimal(cell);
+}
+
+/**
+ * Whether the loader reads a CSV column of these cells as numbers unless it is declared a
+ * factor: none of them is text ({@link csvColumnKind}; a non-finite one is then refused).
+ *
+ * @example
+ * ```ts
+ * import { readsAsNumbers } from "./csv_column_kind.ts";
+ * console.assert(readsAsNumbers(["1", " 2", "1e3", "", "NA", "Inf"]));
+ * console.assert(!readsAsNumbers(["1", "0x10"]));
+ * ```
+ */
+export function readsAsNumbers(cells: readonly string[]): boolean {
+  return cells.every((cell) => csvCellKind(cell) !== "text");
+}
 
 /** A cell quoted in a message: its 0-based data row and its text as written. */
 export interface CsvCell {

@@ -585,3 +585,41 @@ Deno.test("fit --engine duckdb and sql refuse a directory or a file DuckDB does 
     }
   }
 });
+
+Deno.test("sql --run: labels the loader reads as numbers (Inf, NA among numbers) get the --factor hint", async () => {
+  // The hint asked parseDecimal of each label, so "Inf" or "NA" beside "1" and "2" were taken
+  // for text, and reading the aggregate back refused "Inf" (or made NA missing) with no hint.
+  for (const label of ["Inf", "NA"]) {
+    const query = `SELECT * FROM (VALUES (1.0, '1'), (2.0, '2'), (0.5, '${label}')) t(y, g)`;
+    const out = `${dir}/hint_${label}.csv`;
+    const r = await runSql(
+      query,
+      "--formula",
+      "y ~ 1 + (1 | g)",
+      "--factor",
+      "g",
+      "--run",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(
+      r.out,
+      /^Fit it with --factor g \(deno task fit .* --aggregated --factor g/m,
+      label,
+    );
+  }
+  const text = `SELECT * FROM (VALUES (1.0, '1'), (2.0, 'b')) t(y, g)`;
+  const r = await runSql(
+    text,
+    "--formula",
+    "y ~ 1 + (1 | g)",
+    "--factor",
+    "g",
+    "--run",
+    "--out",
+    `${dir}/hint_text.csv`,
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.doesNotMatch(r.out, /Fit it with --factor/);
+});

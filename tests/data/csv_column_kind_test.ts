@@ -4,7 +4,14 @@
  * JavaScript does), and the rule refuses a mostly numeric column and a non-finite number.
  */
 import assert from "node:assert/strict";
-import { CSV_CELLS, csvColumnKind } from "../../lib/data/csv_column_kind.ts";
+import {
+  CSV_CELLS,
+  csvCellKind,
+  csvColumnKind,
+  csvNumber,
+  readsAsNumbers,
+} from "../../lib/data/csv_column_kind.ts";
+import { tableFromCsvText } from "../../lib/data/load_table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { loadTable } from "../../lib/data/load_table.ts";
 
@@ -54,4 +61,37 @@ Deno.test("a CSV column of numbers with decimal commas or thousands separators i
   // Text that merely contains commas is text.
   const text = await loadTable('x,y\n"a, b",1\n"c, d",2\n');
   assert.equal(text.columns.x.kind, "factor");
+});
+
+Deno.test("csvCellKind, csvNumber and readsAsNumbers read cells as the loader reads a column", () => {
+  // deno task sql's hint (parseDecimal of each label) and checkNumberKeys (Number(label))
+  // each had a rule of their own: Number("") is 0, Number("0x10") 16, and "Inf" was no number
+  // to the hint though the loader reads such a column as numbers (and refuses it).
+  const cells = ["1e3", " 1", "0x10", "", "NA", "Inf", "1,5"];
+  assert.deepEqual(cells.map(csvCellKind), [
+    "number",
+    "number",
+    "text",
+    "missing",
+    "missing",
+    "non-finite",
+    "text",
+  ]);
+  assert.deepEqual(cells.map(csvNumber), [
+    1000,
+    1,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  for (const cell of cells) {
+    // The loader agrees cell by cell: a column of "0" and the cell is numeric exactly when
+    // readsAsNumbers says so.
+    const csv = `g\n0\n${/[",]/.test(cell) ? `"${cell}"` : cell}\n`;
+    const read = () => tableFromCsvText(csv, {}).columns.g.kind;
+    if (csvCellKind(cell) === "non-finite") assert.throws(read, /values must be finite numbers/);
+    else assert.equal(read() === "number", readsAsNumbers(["0", cell]), cell);
+  }
 });
