@@ -104,12 +104,9 @@ export function sqlQuery(text: string): string | undefined {
   let end = 0;
   for (let i = 0; i < text.length;) {
     const c = text[i];
-    if (text.startsWith("--", i)) {
-      const eol = text.indexOf("\n", i);
-      i = eol < 0 ? text.length : eol + 1;
-    } else if (text.startsWith("/*", i)) {
-      const close = text.indexOf("*/", i + 2);
-      i = close < 0 ? text.length : close + 2;
+    const after = commentEnd(text, i);
+    if (after > i) {
+      i = after;
     } else if (/\s|;/.test(c)) {
       i++;
     } else {
@@ -135,12 +132,9 @@ function closingParen(text: string): number {
   let depth = 0;
   for (let i = 0; i < text.length;) {
     const c = text[i];
-    if (text.startsWith("--", i)) {
-      const eol = text.indexOf("\n", i);
-      i = eol < 0 ? text.length : eol + 1;
-    } else if (text.startsWith("/*", i)) {
-      const close = text.indexOf("*/", i + 2);
-      i = close < 0 ? text.length : close + 2;
+    const after = commentEnd(text, i);
+    if (after > i) {
+      i = after;
     } else if ("'\"`".includes(c)) {
       i = quotedEnd(text, i);
     } else {
@@ -150,6 +144,19 @@ function closingParen(text: string): number {
     }
   }
   return -1;
+}
+
+/** The end of the SQL comment ("-- …" line or "/* … *\/") opening at `i`; `i` when none does. */
+function commentEnd(text: string, i: number): number {
+  if (text.startsWith("--", i)) {
+    const eol = text.indexOf("\n", i);
+    return eol < 0 ? text.length : eol + 1;
+  }
+  if (text.startsWith("/*", i)) {
+    const close = text.indexOf("*/", i + 2);
+    return close < 0 ? text.length : close + 2;
+  }
+  return i;
 }
 
 /** The end of the quoted text opening at `start` (a doubled quote inside it is kept). */
