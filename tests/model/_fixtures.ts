@@ -67,13 +67,9 @@ export function simulatedTable(n: number, family: Family, seed = 7): Table {
       case "negbinomial": // overdispersed counts: mean e^η, a long right tail
         y[i] = Math.floor(Math.exp(eta) * 4 * u() * u());
         break;
-      case "cumulative": {
-        // A latent logistic outcome cut at −0.5, 0.5, 1.5: categories 1…4.
-        const v = Math.min(Math.max(u(), 1e-12), 1 - 1e-12);
-        const z = eta + Math.log(v / (1 - v));
-        y[i] = 1 + (z > -0.5 ? 1 : 0) + (z > 0.5 ? 1 : 0) + (z > 1.5 ? 1 : 0);
+      case "cumulative":
+        y[i] = latentCategory(eta, u());
         break;
-      }
     }
   }
   return makeTable({
@@ -322,3 +318,13 @@ export const COLLAPSIBLE: Record<string, () => ModelSpec> = {
   crossed: () => withNormalPriors(crossedSpec("gaussian")),
   "one term": () => withNormalPriors(singleTermSpec("gaussian")),
 };
+
+/**
+ * An ordinal outcome from a latent logistic η + ε cut at −0.5, 0.5 and 1.5 (categories 1…4);
+ * `v` is a uniform draw.
+ */
+export function latentCategory(eta: number, v: number): number {
+  const w = Math.min(Math.max(v, 1e-12), 1 - 1e-12);
+  const z = eta + Math.log(w / (1 - w));
+  return 1 + (z > -0.5 ? 1 : 0) + (z > 0.5 ? 1 : 0) + (z > 1.5 ? 1 : 0);
+}

@@ -11,6 +11,7 @@ import type { Fit } from "../../lib/fit/fit.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import type { Family } from "../../lib/spec/model_spec.ts";
 import { seeded } from "../_seeded.ts";
+import { latentCategory } from "../model/_fixtures.ts";
 import { gpuTest } from "./_gpu.ts";
 
 type Treatment = "binary" | "factor" | "dose";
@@ -55,12 +56,9 @@ function parityTable(n: number, family: Family, treatment: Treatment, seed: numb
         y[i] = k;
         break;
       }
-      case "cumulative": {
-        const v = Math.min(Math.max(u(), 1e-12), 1 - 1e-12);
-        const z = eta + Math.log(v / (1 - v));
-        y[i] = 1 + (z > -0.5 ? 1 : 0) + (z > 0.5 ? 1 : 0) + (z > 1.5 ? 1 : 0);
+      case "cumulative":
+        y[i] = latentCategory(eta, u());
         break;
-      }
     }
   }
   return makeTable({
