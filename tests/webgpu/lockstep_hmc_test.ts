@@ -59,6 +59,24 @@ function cpuTransition(
   };
 }
 
+/**
+ * A lockstep sampler on `gpuModel` whose chains start at f32 points drawn in [−0.6, 0.6] and
+ * whose inverse metric is drawn in [0.5, 1.5), from `seed`: the same values the CPU reference
+ * transitions are given.
+ */
+async function seededHmc(gpuModel: GpuModel, dim: number, chains: number, seed: number) {
+  const hmc = new LockstepHmc(gpuModel);
+  const u = seeded(seed);
+  const starts = Array.from(
+    { length: chains },
+    () => Float64Array.from({ length: dim }, () => Math.fround(0.6 * (2 * u() - 1))),
+  );
+  const inverse = Float64Array.from({ length: dim }, () => Math.fround(0.5 + u()));
+  await hmc.initialize(starts);
+  hmc.setInverseMetric(inverse);
+  return { hmc, starts, inverse };
+}
+
 async function sameTransition(
   gpu: GpuContext,
   data: CompiledData,
@@ -68,15 +86,7 @@ async function sameTransition(
   const chains = 12;
   const gpuModel = await GpuModel.create(gpu, data, chains);
   try {
-    const hmc = new LockstepHmc(gpuModel);
-    const u = seeded(99);
-    const starts = Array.from(
-      { length: chains },
-      () => Float64Array.from({ length: data.dim }, () => Math.fround(0.6 * (2 * u() - 1))),
-    );
-    const inverse = Float64Array.from({ length: data.dim }, () => Math.fround(0.5 + u()));
-    await hmc.initialize(starts);
-    hmc.setInverseMetric(inverse);
+    const { hmc, starts, inverse } = await seededHmc(gpuModel, data.dim, chains, 99);
     const seed = 31337;
     const iteration = 17;
     hmc.transition({ iteration, seed, stream: Streams.nuts, stepSize, steps });
@@ -179,15 +189,7 @@ gpuTest(
     const steps = 3;
     const gpuModel = await GpuModel.create(gpu, data, chains);
     try {
-      const hmc = new LockstepHmc(gpuModel);
-      const u = seeded(7);
-      const starts = Array.from(
-        { length: chains },
-        () => Float64Array.from({ length: data.dim }, () => Math.fround(0.6 * (2 * u() - 1))),
-      );
-      const inverse = Float64Array.from({ length: data.dim }, () => Math.fround(0.5 + u()));
-      await hmc.initialize(starts);
-      hmc.setInverseMetric(inverse);
+      const { hmc, starts, inverse } = await seededHmc(gpuModel, data.dim, chains, 7);
       const seed = 2024;
       hmc.transition({ iteration: 3, seed, stream: Streams.nuts, stepSize, steps });
       const stats = await hmc.readStats();
