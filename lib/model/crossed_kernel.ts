@@ -12,7 +12,7 @@
  * @module
  */
 import { CROSSED_KERNEL_WASM } from "./crossed_kernel_wasm.ts";
-import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "../math/_wasm.ts";
 
 /** The module's exports: byte addresses, sizes and the structure (N, S, m, K0). */
 interface KernelExports extends KernelMemory {

@@ -13,7 +13,7 @@
  * @module
  */
 import { LEVEL_KERNEL_WASM } from "./level_kernel_wasm.ts";
-import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "../math/_wasm.ts";
 
 interface KernelExports extends KernelMemory {
   levels(

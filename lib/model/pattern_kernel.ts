@@ -14,7 +14,7 @@
  * @module
  */
 import { PATTERN_KERNEL_WASM } from "./pattern_kernel_wasm.ts";
-import { kernelInstance, type KernelMemory, kernelModule } from "./_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "../math/_wasm.ts";
 import type { PatternDesign } from "./pattern_design.ts";
 import { PatternSplit } from "./pattern_split.ts";
 import type { Family } from "../families/family.ts";

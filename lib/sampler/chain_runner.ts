@@ -13,6 +13,7 @@ import { laplaceCovariance, laplaceStart } from "./laplace_metric.ts";
 import { usablePoint } from "./log_density.ts";
 import { denseMetric, diagMetric, type Metric, unitMetric } from "./metric.ts";
 import { createNutsWorkspace, type NutsState, nutsStep } from "./nuts.ts";
+import { createWasmNutsWorkspace } from "./nuts_wasm.ts";
 import { KeyedStream, Streams } from "../math/rng.ts";
 import type { ChainOptions } from "./sample_options.ts";
 import { createStepSizeScratch, findReasonableStepSize } from "./step_size.ts";
@@ -184,7 +185,9 @@ export async function runChain(
   const started = performance.now();
 
   let { state, startMetric } = warmupStart(target, chain, options);
-  const workspace = createNutsWorkspace(dim, maxTreedepth);
+  // The WebAssembly transition where it can run (the same draws, no JIT warm-up), else nuts.ts's.
+  const workspace = createWasmNutsWorkspace(dim, maxTreedepth, options.metric) ??
+    createNutsWorkspace(dim, maxTreedepth);
   const scratch = createStepSizeScratch(dim);
   const stepRng = new KeyedStream(seed, chain, 0, Streams.stepSize);
   const nutsRng = new KeyedStream(seed, chain, 0, Streams.nuts);

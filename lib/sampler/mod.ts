@@ -32,11 +32,13 @@ export {
   createNutsWorkspace,
   MAX_DELTA_H,
   type NutsInfo,
+  type NutsKernel,
   type NutsParams,
   type NutsState,
   nutsStep,
   NutsWorkspace,
 } from "./nuts.ts";
+export { createWasmNutsWorkspace, WasmNutsWorkspace } from "./nuts_wasm.ts";
 export {
   type DenseMetric,
   denseMetric,

@@ -41,6 +41,21 @@ export interface NutsParams {
   maxTreedepth: number;
 }
 
+/**
+ * What runs transitions: {@link NutsWorkspace} or its WebAssembly twin (nuts_wasm.ts), which
+ * gives the same draws.
+ */
+export interface NutsKernel {
+  readonly dim: number;
+  readonly maxTreedepth: number;
+  transition(
+    target: LogDensity,
+    state: NutsState,
+    params: NutsParams,
+    rng: KeyedStream,
+  ): { state: NutsState; info: NutsInfo };
+}
+
 /** Energy error above which a trajectory is declared divergent (Stan's max_deltaH). */
 export const MAX_DELTA_H = 1000;
 
@@ -122,7 +137,7 @@ function logSumExp(a: number, b: number): number {
  * the next step integrates from those (see {@link NutsWorkspace.leaf}). The trajectory's boundary
  * momenta swap roles by reference at every doubling.
  */
-export class NutsWorkspace {
+export class NutsWorkspace implements NutsKernel {
   readonly dim: number;
   readonly maxTreedepth: number;
   private readonly zFwd: EndPoint;
@@ -636,7 +651,7 @@ export function nutsStep(
   state: NutsState,
   params: NutsParams,
   rng: KeyedStream,
-  workspace: NutsWorkspace,
+  workspace: NutsKernel,
 ): { state: NutsState; info: NutsInfo } {
   return workspace.transition(target, state, params, rng);
 }

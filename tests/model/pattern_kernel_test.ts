@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { PatternKernel } from "../../lib/model/pattern_kernel.ts";
 import { PatternDesign } from "../../lib/model/pattern_design.ts";
 import { PATTERN_KERNEL_WASM } from "../../lib/model/pattern_kernel_wasm.ts";
-import { kernelInstance, type KernelMemory, kernelModule } from "../../lib/model/_wasm.ts";
+import { kernelInstance, type KernelMemory, kernelModule } from "../../lib/math/_wasm.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
 import { compileModel } from "../../lib/model/compile.ts";
 import { familyOf } from "../../lib/families/mod.ts";

@@ -1,5 +1,6 @@
 /**
- * Shared loading of the WebAssembly kernels (lib/model/level_kernel.ts, crossed_kernel.ts):
+ * Shared loading of the WebAssembly kernels (lib/model/level_kernel.ts, crossed_kernel.ts,
+ * pattern_kernel.ts; lib/sampler/nuts_wasm.ts):
  * compiling a base64 module once per process, and making an instance whose memory has room for
  * the caller's arrays.
  *

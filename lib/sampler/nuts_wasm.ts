@@ -1,0 +1,191 @@
+/**
+ * NUTS transitions in WebAssembly (source: tools/wasm/nuts_kernel.ts; the module is
+ * lib/sampler/nuts_kernel_wasm.ts): the same transition as {@link NutsWorkspace} in nuts.ts, with
+ * the same arithmetic in the same order and the same random numbers, so the two give the same
+ * draws bit for bit (tests check it; nuts.ts stays the reference). The target's log density and
+ * gradient, the momentum draw and the uniforms stay in JavaScript and are called from the kernel.
+ *
+ * Why: V8 compiles JavaScript again in every worker, and a worker's first chain runs the sampler
+ * unoptimised while it does (bench/README.md, "Cold chains"); compiled WebAssembly runs near full
+ * speed from its first call.
+ *
+ * Each workspace owns an instance with its own memory, sized once when it is made: the memory
+ * never grows, because growing detaches its buffer and a detach throws away V8's optimised code
+ * of every function that reads a typed array.
+ *
+ * @module
+ */
+import type { LogDensity } from "./log_density.ts";
+import { type Metric, sampleMomentum } from "./metric.ts";
+import type { NutsInfo, NutsParams, NutsState } from "./nuts.ts";
+import type { KeyedStream } from "../math/rng.ts";
+import { kernelModule } from "../math/_wasm.ts";
+import { NUTS_KERNEL_WASM } from "./nuts_kernel_wasm.ts";
+
+interface NutsKernelExports {
+  heapStart(): number;
+  workspaceBytes(dim: number, depth: number, dense: number): number;
+  setup(ws: number, dim: number, depth: number, dense: number): void;
+  metricAddress(): number;
+  momentumAddress(): number;
+  resultAddress(): number;
+  transition(logp0: number, stepSize: number, maxTreedepth: number): number;
+}
+
+/** Dense metrics above this dimension stay in JavaScript (the workspace would hold dim² f64). */
+const MAX_DENSE_DIM = 1024;
+
+/**
+ * Scratch memory and a WebAssembly instance for NUTS transitions of one chain: the drop-in
+ * twin of nuts.ts's NutsWorkspace for one metric kind. Make it with
+ * {@link createWasmNutsWorkspace}, which returns null where WebAssembly is unavailable.
+ */
+export class WasmNutsWorkspace {
+  readonly dim: number;
+  readonly maxTreedepth: number;
+  readonly metricKind: Metric["kind"];
+  private readonly kernel: NutsKernelExports;
+  private readonly memory: WebAssembly.Memory;
+  // Views of the workspace's slots (one per dim-f64 array), by slot number.
+  private readonly views: Float64Array[];
+  private readonly base: number;
+  private readonly slotBytes: number;
+  private readonly metricView: Float64Array;
+  private readonly result: Float64Array;
+  private metric: Metric | null = null;
+  private target: LogDensity | null = null;
+  private rng: KeyedStream | null = null;
+
+  constructor(dim: number, maxTreedepth: number, metricKind: Metric["kind"]) {
+    const module = kernelModule(NUTS_KERNEL_WASM);
+    if (!module) throw new Error("WebAssembly is unavailable");
+    this.dim = dim;
+    this.maxTreedepth = maxTreedepth;
+    this.metricKind = metricKind;
+    const dense = metricKind === "dense" ? 1 : 0;
+    // A first instance on a page of its own tells where the workspace starts and how long it is,
+    // so that this workspace's memory is made at its size instead of grown.
+    const probe = new WebAssembly.Instance(
+      module,
+      this.imports(new WebAssembly.Memory({ initial: 1 })),
+    ).exports as unknown as NutsKernelExports;
+    const start = probe.heapStart();
+    const end = start + probe.workspaceBytes(dim, maxTreedepth, dense);
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
+    this.kernel = new WebAssembly.Instance(module, this.imports(this.memory))
+      .exports as unknown as NutsKernelExports;
+    this.kernel.setup(start, dim, maxTreedepth, dense);
+    this.base = start;
+    this.slotBytes = 8 * dim;
+    const buffer = this.memory.buffer;
+    const metricAt = this.kernel.metricAddress();
+    const slots = (metricAt - start) / this.slotBytes;
+    this.views = Array.from(
+      { length: slots },
+      (_, k) => new Float64Array(buffer, start + k * this.slotBytes, dim),
+    );
+    this.metricView = new Float64Array(buffer, metricAt, dense ? dim * dim : dim);
+    this.result = new Float64Array(buffer, this.kernel.resultAddress(), 8);
+  }
+
+  private imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+    return {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error("NUTS kernel aborted");
+        },
+      },
+      nuts_kernel: {
+        logDensityGradient: (q: number, g: number) =>
+          this.target!.logDensityGradient(this.view(q), this.view(g)),
+        uniform: () => this.rng!.uniform(),
+        hostExp: Math.exp,
+        hostLog1p: Math.log1p,
+      },
+    };
+  }
+
+  private view(address: number): Float64Array {
+    return this.views[(address - this.base) / this.slotBytes];
+  }
+
+  /** Runs one transition; the same contract and the same draws as nuts.ts's nutsStep. */
+  transition(
+    target: LogDensity,
+    state: NutsState,
+    params: NutsParams,
+    rng: KeyedStream,
+  ): { state: NutsState; info: NutsInfo } {
+    const { metric, stepSize, maxTreedepth } = params;
+    if (maxTreedepth > this.maxTreedepth) {
+      throw new RangeError(
+        `nutsStep: maxTreedepth ${maxTreedepth} exceeds the workspace's ${this.maxTreedepth}`,
+      );
+    }
+    if (metric.kind !== this.metricKind) {
+      throw new RangeError(
+        `nutsStep: a ${metric.kind} metric in a workspace made for a ${this.metricKind} one`,
+      );
+    }
+    if (metric !== this.metric) {
+      this.metricView.set(metric.inverse);
+      this.metric = metric;
+    }
+    this.target = target;
+    this.rng = rng;
+    this.views[0].set(state.position);
+    this.views[1].set(state.gradient);
+    sampleMomentum(metric, rng, this.view(this.kernel.momentumAddress()));
+    const treeDepth = this.kernel.transition(state.logDensity, stepSize, maxTreedepth);
+    this.target = null;
+    this.rng = null;
+    const r = this.result;
+    return {
+      state: {
+        position: this.view(r[5]).slice(),
+        logDensity: r[4],
+        gradient: this.view(r[6]).slice(),
+      },
+      info: {
+        acceptStat: r[0],
+        treeDepth,
+        nLeapfrog: r[1],
+        divergent: r[2] === 1,
+        energy: r[3],
+      },
+    };
+  }
+}
+
+/**
+ * A WebAssembly NUTS workspace for `dim` parameters, tree depth up to `maxTreedepth` and a
+ * metric of kind `metricKind`, or null where it cannot be made (no WebAssembly, memory refused,
+ * a dense metric above 1,024 dimensions): the caller then uses nuts.ts's workspace.
+ *
+ * @example
+ * ```ts
+ * import { createWasmNutsWorkspace } from "./nuts_wasm.ts";
+ * import { unitMetric } from "./metric.ts";
+ * import { KeyedStream } from "../math/rng.ts";
+ * const target = { dim: 1, logDensityGradient: (q: Float64Array, g: Float64Array) => { g[0] = -q[0]; return -0.5 * q[0] * q[0]; } };
+ * const ws = createWasmNutsWorkspace(1, 10, "diag");
+ * if (ws) {
+ *   const state = { position: new Float64Array([0.5]), logDensity: -0.125, gradient: new Float64Array([-0.5]) };
+ *   const { info } = ws.transition(target, state, { stepSize: 0.5, metric: unitMetric(1, "diag"), maxTreedepth: 10 }, new KeyedStream(1, 0, 0));
+ *   console.assert(info.nLeapfrog >= 1 && !info.divergent);
+ * }
+ * ```
+ */
+export function createWasmNutsWorkspace(
+  dim: number,
+  maxTreedepth: number,
+  metricKind: Metric["kind"],
+): WasmNutsWorkspace | null {
+  if (dim === 0 || (metricKind === "dense" && dim > MAX_DENSE_DIM)) return null;
+  try {
+    return new WasmNutsWorkspace(dim, maxTreedepth, metricKind);
+  } catch {
+    return null;
+  }
+}
