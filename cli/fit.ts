@@ -138,7 +138,8 @@ Data
   --drop-missing        drop rows with missing values in the model's columns (reported)
                         (default: off; missing values are an error)
   --engine NAME         auto | memory | duckdb: who reads the data (default auto: DuckDB for
-                        .parquet, CSVs of 64 MB or more and SELECT queries; the rows are then
+                        .parquet, CSVs of 64 MB or more and queries: SELECT …, WITH …,
+                        VALUES …, FROM-first FROM t …, or one in parentheses; the rows are then
                         aggregated in DuckDB and never loaded)
   --aggregated          the data file is an aggregate (one row per key with n and sums, as
                         \`deno task sql\` computes; docs/aggregated-data.md) (default: off)

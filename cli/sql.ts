@@ -39,7 +39,11 @@ import {
 import { isGlobOrUrl } from "../lib/engine/duckdb_csv.ts";
 
 export const USAGE =
-  `Usage: deno task sql <data.parquet | data.csv | TABLE | "SELECT …"> --formula TEXT [options]
+  `Usage: deno task sql <data.parquet | data.csv | TABLE | QUERY> --formula TEXT [options]
+
+  QUERY              a query that returns the rows, in quotes: SELECT …, WITH …, VALUES …,
+                     DuckDB's FROM-first FROM t SELECT … (or FROM t alone), or one of these
+                     in parentheses
 
   --formula TEXT     brms formula, as for deno task fit (required)
   --family NAME      ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
@@ -156,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!isFile && pathLike && !duckdbReads) {
       throw new HetfxError(
         `Cannot read "${data}": no such file. Give a data file that exists (.csv, .tsv, ` +
-          ".parquet), a table name or a SELECT query.",
+          ".parquet), a table name or a query (SELECT, WITH, VALUES, FROM-first FROM t …).",
       );
     }
     if (!isFile && !duckdbReads) checkTableName(data, "The table", dialect);

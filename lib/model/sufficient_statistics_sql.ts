@@ -15,7 +15,10 @@ export type SqlDialect = typeof SQL_DIALECTS[number];
 
 /** Options of sufficientStatisticsSQL. */
 export interface SufficientStatisticsSqlOptions {
-  /** A table name (as the engine spells it), a table function call, or a SELECT query. */
+  /**
+   * A table name (as the engine spells it), a table function call, or a query ({@link sqlQuery}:
+   * SELECT, WITH, VALUES, DuckDB's FROM-first `FROM t …`, or one in parentheses).
+   */
   table: string;
   /** Default "duckdb". */
   dialect?: SqlDialect;
@@ -229,7 +232,8 @@ export function sufficientStatisticsSQL(
   }
   if (typeof options.table !== "string" || options.table.trim() === "") {
     throw new HetfxError(
-      "sufficientStatisticsSQL: `table` must name a table or hold a SELECT query.",
+      "sufficientStatisticsSQL: `table` must name a table or hold a query (SELECT, WITH, " +
+        "VALUES, FROM-first FROM t …).",
     );
   }
   const factors = new Set(options.factors ?? []);

@@ -5,7 +5,9 @@
  * input refused with exit status 2.
  */
 import assert from "node:assert/strict";
-import { main } from "../../cli/sql.ts";
+import { main, USAGE } from "../../cli/sql.ts";
+import { USAGE as FIT_USAGE } from "../../cli/fit.ts";
+import { sqlQuery } from "../../lib/model/sufficient_statistics_sql.ts";
 import { closeDuckDB, connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
 import { QUICK_SAMPLING, runCli, runFitCli } from "../_fit_cli.ts";
 import { getColumn, labelAt } from "../../lib/data/table.ts";
@@ -517,6 +519,33 @@ Deno.test("a query in parentheses, FROM-first and VALUES go through DuckDB in fi
   const fit = await runFitCli([values, "--formula", "col0 ~ 1 + (1 | col1)", "--dry-run"]);
   assert.equal(fit.code, 0, fit.stderr + fit.stdout);
   assert.match(fit.stdout, /3 rows aggregated by DuckDB/);
+});
+
+Deno.test("sql and fit --help, and the missing-file error, name every query form DuckDB runs, not only SELECT", async () => {
+  // The help said "SELECT queries" (sql: "SELECT …"), where WITH, VALUES, FROM-first and a
+  // parenthesised query go through DuckDB too.
+  // What each form is called in the help, and a query of that form.
+  const forms = [
+    ["SELECT …", "SELECT * FROM t"],
+    ["WITH …", "WITH r AS (SELECT 1) SELECT * FROM r"],
+    ["VALUES …", "VALUES (1, 'a')"],
+    ["FROM-first FROM t", "FROM t SELECT y"],
+    ["in parentheses", "(FROM t)"],
+  ];
+  const engine = FIT_USAGE.split("\n  --").find((e) => e.startsWith("engine"))!;
+  for (const [form, example] of forms) {
+    assert.notEqual(sqlQuery(example), undefined, example);
+    assert.ok(USAGE.includes(form), `sql --help: ${form}`);
+    assert.ok(engine.includes(form), `fit --help --engine: ${form}`);
+  }
+  assert.match(USAGE, /^Usage: deno task sql <.* \| QUERY> /);
+  assert.doesNotMatch(USAGE + FIT_USAGE, /SELECT quer/);
+  const missing = await runSql(`${dir}/no_such.csv`, "--formula", FORMULA);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.out,
+    /a table name or a query \(SELECT, WITH, VALUES, FROM-first FROM t …\)\.$/,
+  );
 });
 
 Deno.test("a glob of Parquet files is fitted as deno task sql --run reads it; a glob of CSVs is refused saying what to do", async () => {
