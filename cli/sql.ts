@@ -15,7 +15,7 @@ import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { makeTable, type Table } from "../lib/data/table.ts";
-import { readsAsNumbers } from "../lib/data/csv_column_kind.ts";
+import { csvCellKind, readsAsNumbers } from "../lib/data/csv_column_kind.ts";
 import { checkFormulaColumns, formula, formulaColumns } from "../lib/spec/formula.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
 import { FAMILY_LIST } from "../lib/families/mod.ts";
@@ -69,6 +69,29 @@ function toCsv(columns: Record<string, string[]>): string {
   const lines = [names.map(cell).join(",")];
   for (let i = 0; i < n; i++) lines.push(names.map((c) => cell(columns[c][i])).join(","));
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Refuse an aggregate with a factor label that a CSV reader takes for a missing value ("NA", ""
+ * or " NA": csvCellKind, the loader's rule): written, quoted or not, deno task fit --aggregated
+ * would read that key back as missing (as R's read.csv reads "NA"), and its rows would be
+ * refused or dropped.
+ */
+function checkLabelsReadBack(table: Table, out: string): void {
+  for (const [name, column] of Object.entries(table.columns)) {
+    if (column.kind !== "factor") continue;
+    const label = column.levels.find((level) => csvCellKind(level) === "missing");
+    if (label === undefined) continue;
+    const q = `"${name.replaceAll('"', '""')}"`;
+    throw new HetfxError(
+      `Cannot write ${out}: column "${name}" has the label ${JSON.stringify(label)}, which ` +
+        "a CSV reader takes for a missing value: deno task fit --aggregated would read it back " +
+        "as missing, quoted or not (as R's read.csv does), and refuse or drop its rows. Rename " +
+        `it in the query first, e.g. SELECT * REPLACE (CASE WHEN ${q} = '${label}' THEN ` +
+        `'not available' ELSE ${q} END AS ${q}) FROM …, or fit the data directly (deno task ` +
+        "fit with the same data and --formula reads them through DuckDB, with no CSV between).",
+    );
+  }
 }
 
 /** A name that looks like a file rather than a table: a folder in it, or a data file's ending. */
@@ -215,6 +238,7 @@ export async function main(argv: string[]): Promise<number> {
       dropMissing: v["drop-missing"] ?? false,
       factors: declared,
     });
+    checkLabelsReadBack(agg.table, v.out!);
     const columns: Record<string, string[]> = {};
     for (const [name, c] of Object.entries(agg.table.columns)) {
       columns[name] = c.kind === "number"

@@ -615,10 +615,10 @@ Deno.test("fit --engine duckdb and sql refuse a directory or a file DuckDB does 
   }
 });
 
-Deno.test("sql --run: labels the loader reads as numbers (Inf, NA among numbers) get the --factor hint", async () => {
-  // The hint asked parseDecimal of each label, so "Inf" or "NA" beside "1" and "2" were taken
-  // for text, and reading the aggregate back refused "Inf" (or made NA missing) with no hint.
-  for (const label of ["Inf", "NA"]) {
+Deno.test("sql --run: labels the loader reads as numbers (Inf among numbers) get the --factor hint", async () => {
+  // The hint asked parseDecimal of each label, so "Inf" beside "1" and "2" was taken for text,
+  // and reading the aggregate back refused "Inf" with no hint. ("NA" is refused: see below.)
+  for (const label of ["Inf"]) {
     const query = `SELECT * FROM (VALUES (1.0, '1'), (2.0, '2'), (0.5, '${label}')) t(y, g)`;
     const out = `${dir}/hint_${label}.csv`;
     const r = await runSql(
@@ -651,4 +651,35 @@ Deno.test("sql --run: labels the loader reads as numbers (Inf, NA among numbers)
   );
   assert.equal(r.code, 0, r.out);
   assert.doesNotMatch(r.out, /Fit it with --factor/);
+});
+
+Deno.test("sql --run refuses a factor label that reads back as missing (NA, empty), naming the column, the label and what to do", async () => {
+  // "NA" was written as NA, and fit --aggregated read it back as a missing key: its two rows
+  // were refused ("missing values in g") or, with --drop-missing, dropped.
+  const model = ["--formula", "y ~ 1 + (1 | g)"];
+  for (const label of ["NA", "", " NA"]) {
+    const rows = `(VALUES (1.0, 'a'), (2.0, '${label}'), (0.5, 'b'), (1.5, '${label}')) t(y, g)`;
+    const out = `${dir}/na_label.csv`;
+    const refused = await runSql(`SELECT * FROM ${rows}`, ...model, "--run", "--out", out);
+    assert.equal(refused.code, 2, refused.out);
+    assert.match(
+      refused.out,
+      new RegExp(
+        `^Error: Cannot write .*na_label\\.csv: column "g" has the label ${
+          JSON.stringify(label)
+        }, which a CSV reader takes for a missing value: .* Rename it in the query first, e\\.g\\. ` +
+          `SELECT \\* REPLACE \\(CASE WHEN "g" = '${label}' THEN 'not available' ELSE "g" END AS "g"\\)`,
+      ),
+    );
+    assert.equal(await Deno.stat(out).then(() => true, () => false), false);
+    // The suggested recode writes an aggregate that reads back with every row and group.
+    const recoded = `SELECT * REPLACE (CASE WHEN "g" = '${label}' THEN 'not available' ` +
+      `ELSE "g" END AS "g") FROM ${rows}`;
+    const ran = await runSql(recoded, ...model, "--run", "--out", out);
+    assert.equal(ran.code, 0, ran.out);
+    const read = await runFitCli([out, "--aggregated", ...model, "--dry-run"]);
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stdout, /Varying Intercept by g: 3 groups, sizes 1–2/);
+    await Deno.remove(out);
+  }
 });
