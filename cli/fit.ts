@@ -27,7 +27,12 @@ import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
 import { getColumn, type Table } from "../lib/data/table.ts";
 import { formula, formulaColumns, type FormulaOptions } from "../lib/spec/formula.ts";
-import { namesContrasts, treatmentContrasts } from "../lib/spec/treatment_coding.ts";
+import {
+  contrastText,
+  namesContrasts,
+  type TreatmentContrast,
+  treatmentContrasts,
+} from "../lib/spec/treatment_coding.ts";
 import type { HierBuilder } from "../lib/spec/hier.ts";
 import { formatPrior, parsePrior, PRIOR_CLASSES, PRIOR_DISTRIBUTIONS } from "../lib/spec/priors.ts";
 import {
@@ -621,16 +626,34 @@ function categoryEffects(fit: Fit, args: CliArgs): Record<string, unknown> {
   return { category_effects: byCategory };
 }
 
-/** The --effects-by estimates as text: per contrast of the treatment, the ATE, then per cell. */
-export function formatEffects(list: readonly EffectEstimate[], treatment: string): string {
+/**
+ * The --effects-by estimates as text: per contrast of the treatment, the ATE, then per cell.
+ * Given the treatment's `contrasts`, a heading reads a contrast as "1 vs -1" (contrastText),
+ * else by its name ("1 - -1").
+ *
+ * @example
+ * ```ts ignore
+ * console.log(formatEffects(fit.effects({ by: ["g"] }), "pm", fit.data.contrasts));
+ * // Effect of pm (1 vs -1; response scale; mean [95% interval]): …
+ * ```
+ */
+export function formatEffects(
+  list: readonly EffectEstimate[],
+  treatment: string,
+  contrasts: readonly TreatmentContrast[] = [],
+): string {
   const number = (v: number) => v.toFixed(3);
   const out: string[] = [];
   // A 0/1 treatment's one contrast goes unnamed.
   const named = namesContrasts(list.map((e) => e.contrast));
+  const text = (name: string) => {
+    const c = contrasts.find((c) => c.name === name);
+    return c === undefined ? name : contrastText(c);
+  };
   for (const contrast of new Set(list.map((e) => e.contrast))) {
     const entries = list.filter((e) => e.contrast === contrast);
     out.push(
-      `Effect of ${treatment} (${named && contrast !== undefined ? `${contrast}; ` : ""}${
+      `Effect of ${treatment} (${named && contrast !== undefined ? `${text(contrast)}; ` : ""}${
         entries[0].scale
       } scale; mean [95% interval]):`,
       ...entries.map((e) => {
@@ -884,7 +907,9 @@ export async function main(argv: string[]): Promise<number> {
     // With progress on, fit() showed the data warnings before sampling: not again here.
     console.log(inCliText(formatFitSummary(fit, { dataWarnings: args.fit.progress === false })));
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
-    if (effects !== undefined) console.log(formatEffects(effects, fit.spec.treatment ?? ""));
+    if (effects !== undefined) {
+      console.log(formatEffects(effects, fit.spec.treatment ?? "", fit.data.contrasts));
+    }
     if (args.out) {
       // `data`: the engine (memory, duckdb, aggregated), rows, cells; rows scanned and
       // patterns where they apply.

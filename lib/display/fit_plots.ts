@@ -18,7 +18,7 @@ import { type PairPlotOptions, pairPlotSpec } from "./pair_plot.ts";
 import { type PpCheckPlotOptions, ppCheckSpec } from "./pp_check_plot.ts";
 import { HetfxError } from "../errors.ts";
 import { contrastPanels } from "./contrast_panels.ts";
-import { namesContrasts } from "../spec/treatment_coding.ts";
+import { contrastText, describeContrast, namesContrasts } from "../spec/treatment_coding.ts";
 import { pickContrast } from "../posterior/fit_summaries.ts";
 import type { FitResult } from "../posterior/fit_result.ts";
 import { type EffectEstimate, effects, type EffectsOptions } from "../posterior/effects.ts";
@@ -146,7 +146,7 @@ export class FitPlots {
     }
     const t = this.fit.data.treatment;
     return {
-      subtitle: `Per unit of ${t}: the effect ${c.name} is ${c.difference} × these`,
+      subtitle: `Per unit of ${t}: the effect (${contrastText(c)}) is ${c.difference} × these`,
     };
   }
 
@@ -184,9 +184,16 @@ export class FitPlots {
     return scale === undefined ? "Treatment effect" : `Treatment effect (${scale})`;
   }
 
-  /** "Effect of arm: drugA - placebo" (a panel's title). */
+  /**
+   * "Effect of arm (drugA vs placebo)", "Effect of pm (1 vs -1)" (a panel's title), as the
+   * summary names the effect (describeContrast), not "Effect of pm: 1 - -1".
+   */
   private effectTitle(contrast: string): string {
-    return `Effect of ${this.fit.data.treatment}: ${contrast}`;
+    const treatment = this.fit.data.treatment!;
+    const c = this.fit.data.contrasts.find((c) => c.name === contrast);
+    return c === undefined
+      ? `Effect of ${treatment}: ${contrast}`
+      : `Effect of ${describeContrast(treatment, c)}`;
   }
 
   /**

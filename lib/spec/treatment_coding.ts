@@ -175,6 +175,22 @@ export function namesContrasts(names: Iterable<string | undefined>): boolean {
 }
 
 /**
+ * A contrast as titles and text read it: "1 vs -1", "b vs control" ("1 - -1" and "b - control"
+ * stay its name, which results and `{ contrast }` use); a slope's "per unit of dose" as it is.
+ *
+ * @example
+ * ```ts
+ * import { contrastText } from "./treatment_coding.ts";
+ * const c = { name: "1 - -1", kind: "two-valued" as const, high: "1", low: "-1", difference: 2,
+ *   highCode: -1, lowCode: -1 };
+ * console.assert(contrastText(c) === "1 vs -1");
+ * ```
+ */
+export function contrastText(contrast: TreatmentContrast): string {
+  return contrast.kind === "continuous" ? contrast.name : `${contrast.high} vs ${contrast.low}`;
+}
+
+/**
  * How titles and summaries name the effect: "treat" for a 0/1 treatment (no contrast named),
  * "pm (1 vs -1)", "arm (b vs control)", "dose, per unit" for the other codings.
  *
@@ -189,5 +205,5 @@ export function namesContrasts(names: Iterable<string | undefined>): boolean {
 export function describeContrast(treatment: string, contrast: TreatmentContrast): string {
   if (contrast.kind === "binary") return treatment;
   if (contrast.kind === "continuous") return `${treatment}, per unit`;
-  return `${treatment} (${contrast.high} vs ${contrast.low})`;
+  return `${treatment} (${contrastText(contrast)})`;
 }

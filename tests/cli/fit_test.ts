@@ -242,6 +242,13 @@ Deno.test("formatEffects prints the ATE then one line per cell", () => {
       "  all rows (ATE): 0.300 [0.100, 0.500], n = 100\n" +
       "  male=1: 0.250 [0.050, 0.450], n = 40",
   );
+  // A −1/+1 treatment's heading read "Effect of pm (1 - -1; response scale; …)".
+  const pm = { name: "1 - -1", kind: "two-valued" as const, high: "1", low: "-1" };
+  const contrast = { ...pm, difference: 2, highCode: -1, lowCode: -1 };
+  assert.match(
+    formatEffects([{ ...effect({}, 0.3, 100), contrast: "1 - -1" }], "pm", [contrast]),
+    /^Effect of pm \(1 vs -1; response scale; mean \[95% interval\]\):\n/,
+  );
 });
 
 Deno.test("fit --help lists every family, prior distribution (flat included) and option default", async () => {

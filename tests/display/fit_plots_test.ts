@@ -12,6 +12,9 @@ import { shrinkageSpec } from "../../lib/display/figure_shrinkage.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { PNG_SIGNATURE, pngSize } from "../display/_helpers.ts";
 import { tomzFit } from "../posterior/_fixtures.ts";
+import { formula } from "../../lib/spec/formula.ts";
+import "../../lib/fit/mod.ts";
+import { plusMinusTable } from "../reliability/_treatment_data.ts";
 
 const OUT_DIR = "/tmp/hetfx_display2";
 const SD = "sd_white:male:intl:hawk__alliance";
@@ -183,4 +186,33 @@ Deno.test("fit.plot.effects, effectsBy and compare follow the declared order of 
     .toVegaLite();
   const minePoint = (mine.layer as Layer[]).find((l) => l.encoding.x?.sort !== undefined)!;
   assert.deepEqual(minePoint.encoding.x.sort, ["high", "medium", "low"]);
+});
+
+Deno.test("fit.plot titles read a −1/+1 treatment's contrast as the summary does: pm (1 vs -1)", async () => {
+  // They read "Effect of pm: 1 - -1" and "Per unit of pm: the effect 1 - -1 is 2 × these".
+  const fit = await formula("y ~ 1 + pm + (1 + pm | g)", plusMinusTable(1.0)).fit({
+    chains: 1,
+    warmup: 100,
+    draws: 50,
+    seed: 1,
+    progress: false,
+  });
+  const title = (spec: Record<string, unknown>) => {
+    const t = spec.title as string | { text: string; subtitle?: string };
+    return typeof t === "string" ? t : t.text;
+  };
+  const specs = [
+    fit.plot.effects({ x: "g" }).toVegaLite(),
+    fit.plot.effectDistribution().toVegaLite(),
+    fit.plot.effectsBy({ by: ["g"] }).toVegaLite(),
+  ];
+  for (const spec of specs) assert.equal(title(spec), "Effect of pm (1 vs -1)");
+  const coefficients = fit.plot.coefficients().toVegaLite().title as { subtitle: string };
+  assert.equal(coefficients.subtitle, "Per unit of pm: the effect (1 vs -1) is 2 × these");
+  // The contrast's name, which results and { contrast } use, is unchanged.
+  assert.equal(fit.data.contrasts[0].name, "1 - -1");
+  assert.equal(
+    title(fit.plot.effects({ x: "g" }, { contrast: "1 - -1" }).toVegaLite()),
+    title(specs[0]),
+  );
 });

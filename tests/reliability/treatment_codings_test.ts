@@ -217,13 +217,16 @@ Deno.test("treatments: a factor treatment's figures get one panel per contrast",
   const panels = fit.plot.effects({ x: "g" }).toVegaLite();
   assert.ok(Array.isArray(panels.vconcat) && panels.vconcat.length === 2);
   const titles = (panels.vconcat as { title: string }[]).map((p) => p.title);
-  assert.deepEqual(titles, ["Effect of arm: drugA - placebo", "Effect of arm: drugB - placebo"]);
+  assert.deepEqual(titles, [
+    "Effect of arm (drugA vs placebo)",
+    "Effect of arm (drugB vs placebo)",
+  ]);
   const one = fit.plot.effects({ x: "g" }, { contrast: "drugB - placebo" }).toVegaLite();
   assert.equal(one.vconcat, undefined);
   assert.equal((one.data as { values: unknown[] }).values.length, GROUPS);
   const dist = fit.plot.effectDistribution().toVegaLite();
   assert.ok(Array.isArray(dist.vconcat) && dist.vconcat.length === 2);
-  assert.match(await fit.plot.effects({ x: "g" }).toSVG(), /drugB - placebo/);
+  assert.match(await fit.plot.effects({ x: "g" }).toSVG(), /drugB vs placebo/);
   await assertHetfx(
     () => fit.plot.effects({ x: "g" }, { contrast: "drugC - placebo" }),
     /drugA - placebo/,
@@ -292,7 +295,7 @@ Deno.test("treatments: --effects-by with a factor treatment writes the JSON, one
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /Treatment: arm; effects: drugA - placebo, drugB - placebo/);
-  assert.match(result.stdout, /Effect of arm \(drugB - placebo; response scale/);
+  assert.match(result.stdout, /Effect of arm \(drugB vs placebo; response scale/);
   const json = JSON.parse(await Deno.readTextFile(out));
   assert.equal(json.effects.length, 2 * (1 + GROUPS));
   assert.deepEqual([...new Set(json.effects.map((e: { contrast: string }) => e.contrast))], [
@@ -346,8 +349,8 @@ Deno.test("treatments: effectsBy plots a panel per contrast of a factor treatmen
   const spec = fit.plot.effectsBy({ by: ["g"] }).toVegaLite();
   const panels = spec.vconcat as { title: { text: string }; data: { values: unknown[] } }[];
   assert.deepEqual(panels.map((p) => p.title.text), [
-    "Effect of arm: drugA - placebo",
-    "Effect of arm: drugB - placebo",
+    "Effect of arm (drugA vs placebo)",
+    "Effect of arm (drugB vs placebo)",
   ]);
   assert.ok(panels.every((p) => p.data.values.length === GROUPS));
 });
@@ -373,28 +376,28 @@ Deno.test("treatments: a figure of one contrast names it unless the treatment is
     return typeof t === "string" ? t : t.text;
   };
   const pm = await plusMinusFit();
-  assert.equal(title(pm.plot.effects({ x: "g" }).toVegaLite()), "Effect of pm: 1 - -1");
-  assert.equal(title(pm.plot.effectDistribution().toVegaLite()), "Effect of pm: 1 - -1");
-  assert.equal(title(pm.plot.effectsBy({ by: ["g"] }).toVegaLite()), "Effect of pm: 1 - -1");
+  assert.equal(title(pm.plot.effects({ x: "g" }).toVegaLite()), "Effect of pm (1 vs -1)");
+  assert.equal(title(pm.plot.effectDistribution().toVegaLite()), "Effect of pm (1 vs -1)");
+  assert.equal(title(pm.plot.effectsBy({ by: ["g"] }).toVegaLite()), "Effect of pm (1 vs -1)");
   assert.equal(title(pm.plot.effects({ x: "g" }, { title: "Mine" }).toVegaLite()), "Mine");
   // Figure 1's λ are per unit of pm, half the 1 - -1 effect the other figures show: it says so.
   assert.deepEqual(pm.plot.coefficients().toVegaLite().title, {
     text: "Predictors of the treatment effect",
-    subtitle: "Per unit of pm: the effect 1 - -1 is 2 × these",
+    subtitle: "Per unit of pm: the effect (1 vs -1) is 2 × these",
   });
   const arms = await threeArmFit();
   const one = { contrast: "drugB - placebo" };
   assert.equal(
     title(arms.plot.effects({ x: "g" }, one).toVegaLite()),
-    "Effect of arm: drugB - placebo",
+    "Effect of arm (drugB vs placebo)",
   );
   assert.equal(
     title(arms.plot.effectDistribution(one).toVegaLite()),
-    "Effect of arm: drugB - placebo",
+    "Effect of arm (drugB vs placebo)",
   );
   assert.equal(
     title(arms.plot.effectsBy({ by: ["g"] }, one).toVegaLite()),
-    "Effect of arm: drugB - placebo",
+    "Effect of arm (drugB vs placebo)",
   );
   // a factor's λ are its contrasts' own: no note
   assert.equal(arms.plot.coefficients().toVegaLite().title, "Predictors of the treatment effect");

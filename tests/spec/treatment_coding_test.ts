@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { makeTable } from "../../lib/data/table.ts";
 import {
+  contrastText,
   describeContrast,
   treatmentContrasts,
   treatmentPartChange,
@@ -46,6 +47,15 @@ Deno.test("treatmentContrasts: more than two values give a per-unit slope", () =
   assert.equal(describeContrast("dose", dose), "dose, per unit");
   assert.equal(describeContrast("binary", treatmentContrasts(table, "binary")[0]), "binary");
   assert.equal(describeContrast("arm", treatmentContrasts(table, "arm")[0]), "arm (b vs a)");
+});
+
+Deno.test("contrastText: titles read high vs low, not the name's 1 - -1; a slope keeps its name", () => {
+  const [pm] = treatmentContrasts(table, "pm");
+  assert.equal(contrastText(pm), "1 vs -1");
+  assert.equal(contrastText(treatmentContrasts(table, "pm", "1")[0]), "-1 vs 1");
+  assert.equal(contrastText(treatmentContrasts(table, "arm", "ctl")[1]), "b vs ctl");
+  assert.equal(contrastText(treatmentContrasts(table, "dose")[0]), "per unit of dose");
+  assert.equal(describeContrast("pm", pm), `pm (${contrastText(pm)})`);
 });
 
 Deno.test("treatmentContrasts: a reference that is not a level or value is refused, naming them", async () => {
