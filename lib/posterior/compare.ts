@@ -7,7 +7,10 @@
  *     of the within-group regression of y on the treatment;
  * (c) the hierarchical model (posterior mean, sd, 95% interval): the group effect with an identity
  *     link; for bernoulli, binomial and poisson the model's average effect over the group's rows
- *     on the outcome scale (probability, count), the scale (a) and (b) are on.
+ *     on the outcome scale (probability, count), the scale (a) and (b) are on; for an ordinal
+ *     family (cumulative) the change in E[y] = Σ k·P(y = k) over the category numbers k = 1…K,
+ *     and (a) and (b) read the outcome as those numbers too (with declared levels, the position
+ *     in the declared order, not the value: levels [3, 2, 1] or [1, 3, 5] are categories 1, 2, 3).
  * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± z·SE
  * with the normal quantile (not t): with hundreds of rows the difference is in the third digit.
  *
@@ -37,6 +40,7 @@ import type { EffectEstimate, EffectsOptions } from "./effects.ts";
 import { familyOf } from "../families/mod.ts";
 import type { OlsFit } from "./ols_hc2.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
+import { declaredOutcome } from "../spec/outcome_levels.ts";
 
 export type { OlsFit } from "./ols_hc2.ts";
 
@@ -169,7 +173,7 @@ export async function compareFit<F extends FitResult>(
   const { treatment, table, y, t } = comparisonData(fit);
   // Checked as the fit checks them: finite, non-negative, not all 0.
   const weights = likelihoodWeights(fit.spec, table, CONTEXT);
-  const ols = await interactionOls(fit, table, y.values, weights);
+  const ols = await interactionOls(fit, table, y, weights);
   const factors = [...new Set(fit.spec.groupTerms.flatMap((g) => g.factors))];
   const rowsOf = rowsByCell(table, factors);
   const z = normalQuantile(1 - (1 - level) / 2);
@@ -181,7 +185,7 @@ export async function compareFit<F extends FitResult>(
   const rows: ComparisonRow[] = fit.groupEffects().map((g, index) => {
     const members = rowsOf.get(g.group) ?? [];
     const interaction = interactionEffect(ols, members, weights, z);
-    const subgroup = subgroupDifference(members, y.values, t.values, weights, z);
+    const subgroup = subgroupDifference(members, y, t.values, weights, z);
     const outcome = onOutcomeScale?.get(g.group);
     if (onOutcomeScale !== undefined && outcome === undefined) {
       throw new Error(`no outcome-scale effect for group ${g.group}`);
@@ -223,21 +227,25 @@ function checkLevel(level: unknown): number {
   return level;
 }
 
-/** The fit's training table, numeric outcome and 0/1 treatment; HetfxError otherwise. */
+/** The fit's training table, outcome (see {@link checkComparable}) and 0/1 treatment. */
 function comparisonData(fit: FitResult): {
   treatment: string;
   table: Table;
-  y: Extract<Column, { kind: "number" }>;
+  y: Float64Array;
   t: Extract<Column, { kind: "number" }>;
 } {
   return checkComparable(fit.spec, trainingTable(fit, "the comparison"));
 }
 
-/** The model's table, numeric outcome and 0/1 treatment; HetfxError naming what is not so. */
+/**
+ * The model's table, outcome and 0/1 treatment; HetfxError naming what is not so. The outcome is
+ * as the OLS and subgroup columns read it: its values, or for an ordinal family its category
+ * numbers 1…K in the declared order, the scale of the hierarchical column's E[y] = Σ k·P(y = k).
+ */
 function checkComparable(spec: ModelSpec, table: Table): {
   treatment: string;
   table: Table;
-  y: Extract<Column, { kind: "number" }>;
+  y: Float64Array;
   t: Extract<Column, { kind: "number" }>;
 } {
   const treatment = spec.treatment;
@@ -259,7 +267,12 @@ function checkComparable(spec: ModelSpec, table: Table): {
         "--effects-by), or code one arm against another as 0/1.",
     );
   }
-  if (y.kind !== "number") {
+  // An ordinal outcome with a declared order (text, or numbers in another order or spacing):
+  // the category numbers, not the values (levels [3, 2, 1] would turn the sign around).
+  const categories = spec.outcomeLevels === undefined
+    ? null
+    : declaredOutcome(table, spec.outcome, spec.outcomeLevels).y;
+  if (categories === null && y.kind !== "number") {
     throw new HetfxError(`${CONTEXT}: the outcome "${spec.outcome}" must be numeric.`);
   }
   for (const v of t.values) {
@@ -277,7 +290,7 @@ function checkComparable(spec: ModelSpec, table: Table): {
         `"${spec.treatmentReference}" cannot be used; drop it (or recode the treatment).`,
     );
   }
-  return { treatment, table, y, t };
+  return { treatment, table, y: categories ?? (y as { values: Float64Array }).values, t };
 }
 
 /**
@@ -517,7 +530,9 @@ export function formatComparison(c: Comparison): string {
   const weights = c.fit.spec.weights;
   const lines = [
     `Effect of ${c.treatment} by ${c.term}: three methods (${Math.round(c.level * 100)}% ` +
-    `intervals${weights === undefined ? "" : `; every method weighted by "${weights}"`})`,
+    `intervals${weights === undefined ? "" : `; every method weighted by "${weights}"`}${
+      c.fit.data.thresholds === undefined ? "" : "; the outcome as its category number 1…K"
+    })`,
     header,
     "-".repeat(header.length + 8),
   ];

@@ -362,3 +362,51 @@ Deno.test("compare: groups of a binned modifier are listed in interval order, as
   assert.deepEqual(c.rows.map((r) => r.group), ["[-4,-0.5]", "(-0.5,0.5]", "(0.5,4]"]);
   assert.deepEqual(c.rows.map((r) => r.group), fit.groupEffects().map((e) => e.group));
 });
+
+/** Mean of `y` over the rows where `keep` holds. */
+function meanWhere(y: ArrayLike<number>, keep: (i: number) => boolean): number {
+  let s = 0, m = 0;
+  for (let i = 0; i < y.length; i++) if (keep(i)) (s += y[i]), m++;
+  return s / m;
+}
+
+Deno.test("compare on an ordinal outcome with declared levels: every column on the category numbers 1…K", async () => {
+  const t = smallTable();
+  const y = (t.columns.y as { values: Float64Array }).values;
+  const treat = (t.columns.treat as { values: Float64Array }).values;
+  const g = (t.columns.g as { values: Float64Array }).values;
+  // Category 1, 2, 3 by y; written as the numbers 5, 3, 1 (declared [5, 3, 1]: category k is
+  // the k-th) and as text answers.
+  const category = Float64Array.from(y, (v) => (v < 0.8 ? 1 : v < 1.6 ? 2 : 3));
+  const coded = Float64Array.from(category, (k) => 7 - 2 * k);
+  const labels = ["lo", "mid", "hi"];
+  const text = {
+    kind: "factor" as const,
+    codes: Int32Array.from(category, (k) => k - 1),
+    levels: labels,
+  };
+  const table = makeTable({ ...t.columns, coded: { kind: "number", values: coded }, text });
+  const options = { chains: 1, warmup: 150, draws: 150, seed: 2, progress: false };
+  for (
+    const [outcome, levels] of [["coded", [5, 3, 1]], ["text", labels]] as const
+  ) {
+    const model = formula(`${outcome} ~ 1 + treat + (1 + treat | g)`, table, {
+      family: "cumulative",
+      levels: [...levels],
+    });
+    const c = await compare(model, { fit: options });
+    // y ~ 1 + treat: the OLS coefficient is the difference in mean category number.
+    const common = meanWhere(category, (i) => treat[i] === 1) -
+      meanWhere(category, (i) => treat[i] === 0);
+    assert.ok(common > 0.5, `${outcome}: the fixture's effect is clearly positive`);
+    for (const row of c.rows) {
+      const inGroup = (arm: number) => (i: number) =>
+        String(g[i]) === row.group && treat[i] === arm;
+      const diff = meanWhere(category, inGroup(1)) - meanWhere(category, inGroup(0));
+      assert.ok(Math.abs(row.subgroup_estimate! - diff) < 1e-12, `${outcome} group ${row.group}`);
+      assert.ok(Math.abs(row.interaction_estimate - common) < 1e-12, `${outcome} ${row.group}`);
+      // E[y] over categories 1…K rises with the treatment too: the same sign and scale.
+      assert.ok(Math.abs(row.hierarchical_mean - diff) < 0.3, `${outcome} group ${row.group}`);
+    }
+  }
+});
