@@ -41,9 +41,10 @@ export function comparisonGroupLabel(row: { levels: Record<string, string>; n: n
 /**
  * Vega-Lite spec comparing the three methods per group (a caterpillar plot): groups along x,
  * ordered by the hierarchical estimate, and within each group one point and interval per
- * method, offset and coloured by method (interaction, subgroup, hierarchical). A subgroup
- * estimate without a standard error (fewer than 2 treated or control rows) is a point without
- * an interval; a group with no subgroup estimate has none. The y axis spans every point and the
+ * method, offset and coloured by method (interaction, subgroup, hierarchical). An estimate
+ * without a standard error (a subgroup with fewer than 2 treated or control rows; an
+ * interaction effect that a row of leverage 1 moves) is a point without an interval; a group
+ * with no subgroup estimate has none. The y axis spans every point and the
  * interaction and hierarchical intervals; longer subgroup intervals are cut at its edge. A
  * dashed line marks zero.
  *
@@ -94,7 +95,7 @@ export function comparisonSpec(
     add(subgroup, r.subgroup_estimate, r.subgroup_lower, r.subgroup_upper);
     add(hierarchical, r.hierarchical_mean, r.hierarchical_lower, r.hierarchical_upper);
     extend(r.interaction_lower, r.interaction_upper, r.hierarchical_lower, r.hierarchical_upper);
-    extend(r.subgroup_estimate);
+    extend(r.interaction_estimate, r.subgroup_estimate);
   }
   const pad = 0.03 * (hi - lo || 1);
   const percent = Math.round(table.level * 100);

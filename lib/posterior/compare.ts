@@ -78,9 +78,13 @@ export interface ComparisonRow {
   n_treated: number;
   n_control: number;
   interaction_estimate: number;
-  interaction_se: number;
-  interaction_lower: number;
-  interaction_upper: number;
+  /**
+   * null where the effect has no HC2 variance: a row of leverage 1 moves it (a cell of the
+   * interaction model with one treated or one control row; see `OlsFit.fullLeverage`).
+   */
+  interaction_se: number | null;
+  interaction_lower: number | null;
+  interaction_upper: number | null;
   /**
    * null where the group lacks treated or control rows (or has < 2 of either, for the SE);
    * with weights, rows of positive weight.
@@ -302,7 +306,13 @@ async function interactionOls(
   table: Table,
   y: Float64Array,
   weights: Float64Array | null,
-): Promise<{ fit: OlsFit; derivatives: (Float64Array | undefined)[] }> {
+): Promise<
+  {
+    fit: OlsFit;
+    derivatives: (Float64Array | undefined)[];
+    variance: typeof import("./ols_hc2.ts").hc2Variance;
+  }
+> {
   const spec = fit.spec;
   const n = table.nRows;
   const design = designColumns(table, spec.terms, spec.treatment!, spec.intercept);
@@ -313,6 +323,7 @@ async function interactionOls(
   const names = [...(spec.intercept ? ["Intercept"] : []), ...design.map((d) => d.name)];
   return {
     fit: await olsHc2(columns, y, names, weights ?? undefined),
+    variance: (await import("./ols_hc2.ts")).hc2Variance,
     derivatives: [...(spec.intercept ? [undefined] : []), ...design.map((d) => d.derivatives?.[0])],
   };
 }
@@ -336,7 +347,7 @@ function rowsByCell(table: Table, factors: readonly string[]): Map<string, numbe
  * with the coefficients; its SE by the delta method.
  */
 function interactionEffect(
-  ols: { fit: OlsFit; derivatives: (Float64Array | undefined)[] },
+  ols: Awaited<ReturnType<typeof interactionOls>>,
   members: readonly number[],
   weights: Float64Array | null,
   z: number,
@@ -355,10 +366,16 @@ function interactionEffect(
       if (der) d[j] += (w === null ? der[i] : w[i] * der[i]) / total;
     }
   }
-  let est = 0, variance = 0;
-  for (let j = 0; j < p; j++) {
-    est += d[j] * ols.fit.coef[j];
-    for (let k = 0; k < p; k++) variance += d[j] * ols.fit.vcov[j * p + k] * d[k];
+  let est = 0;
+  for (let j = 0; j < p; j++) est += d[j] * ols.fit.coef[j];
+  const variance = ols.variance(ols.fit, d);
+  if (Number.isNaN(variance)) {
+    return {
+      interaction_estimate: est,
+      interaction_se: null,
+      interaction_lower: null,
+      interaction_upper: null,
+    };
   }
   const se = Math.sqrt(variance);
   return {
@@ -504,7 +521,11 @@ export function shrinkageSummary(rows: readonly ComparisonRow[]): ShrinkageSumma
       hierarchical: sdOf(rows.map((r) => r.hierarchical_mean)),
     },
     median_width: {
-      interaction: medianOf(rows.map((r) => r.interaction_upper - r.interaction_lower)),
+      interaction: medianOf(
+        rows.filter((r) => r.interaction_se !== null).map((r) =>
+          r.interaction_upper! - r.interaction_lower!
+        ),
+      ),
       subgroup: medianOf(withSub.map((r) => r.subgroup_upper! - r.subgroup_lower!)),
       hierarchical: medianOf(rows.map((r) => r.hierarchical_upper - r.hierarchical_lower)),
     },

@@ -6,6 +6,7 @@
  * With X = QR (Q: n × p with orthonormal columns, R: p × p upper triangular):
  * β = R⁻¹Qᵀy, leverages hᵢᵢ = ‖Qᵢ‖², and the HC2 covariance
  * (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹ = R⁻¹ Qᵀ diag(eᵢ² / (1 − hᵢᵢ)) Q R⁻ᵀ.
+ * A row of leverage 1 has no HC2 term (0/0): see `OlsFit.fullLeverage` and `hc2Variance`.
  *
  * Weighted least squares (R's `lm(weights = w)`) is OLS on √wᵢ·yᵢ and √wᵢ·xᵢ, and its HC2
  * covariance, as sandwich::vcovHC(type = "HC2") computes it for a weighted lm (estfun wᵢeᵢxᵢ,
@@ -26,9 +27,61 @@ export interface OlsFit {
   coef: Float64Array;
   /** HC2 covariance, p × p row-major. */
   vcov: Float64Array;
+  /**
+   * HC2 standard errors; NaN for a coefficient that a row of leverage 1 moves (see
+   * `fullLeverage`): its variance is not estimable.
+   */
   se: Float64Array;
   /** Rows in the fit: with weights, those of positive weight. */
   n: number;
+  /**
+   * For each row of leverage 1 (hᵢᵢ > 1 − √ε, sandwich's threshold), (XᵀX)⁻¹xᵢ: how its outcome
+   * moves β. Such a row fits itself (eᵢ = 0, 1 − hᵢᵢ = 0), so HC2's eᵢ²/(1 − hᵢᵢ) is 0/0: `vcov`
+   * counts it as 0, as sandwich does (with a warning), and a combination cᵀβ with
+   * cᵀ(XᵀX)⁻¹xᵢ ≠ 0 has no HC2 variance ({@link hc2Variance} gives NaN). Example: a cell of a
+   * fully interacted model with one treated row, whose effect's variance needs that row's.
+   */
+  fullLeverage: Float64Array[];
+}
+
+/** sandwich's threshold for a hat value of 1: 1 − √ε (R's sqrt(.Machine$double.eps)). */
+const FULL_LEVERAGE = 1 - Math.sqrt(Number.EPSILON);
+
+/** A combination's loading on a full-leverage row below this fraction of ‖c‖·‖v‖ is taken as 0. */
+const LOADING_TOLERANCE = 1e-8;
+
+/**
+ * The HC2 variance of cᵀβ, cᵀ V c; NaN when a row of leverage 1 moves cᵀβ (its variance is then
+ * not estimable, see {@link OlsFit.fullLeverage}).
+ *
+ * @example
+ * ```ts
+ * import { hc2Variance, olsHc2Qr } from "./ols_hc2.ts";
+ * const one = new Float64Array(5).fill(1);
+ * // The last row alone is treated: its arm's mean is that row's value, of unknown variance.
+ * const t = Float64Array.from([0, 0, 0, 0, 1]);
+ * const fit = olsHc2Qr([one, t], Float64Array.from([1, 2, 3, 4, 9]), ["1", "t"]);
+ * console.assert(Number.isNaN(hc2Variance(fit, Float64Array.from([0, 1]))));
+ * console.assert(Math.abs(hc2Variance(fit, Float64Array.from([1, 0])) - 5 / 12) < 1e-12);
+ * ```
+ */
+export function hc2Variance(fit: OlsFit, c: ArrayLike<number>): number {
+  const p = fit.names.length;
+  if (c.length !== p) throw new Error(`hc2Variance: ${c.length} weights for ${p} coefficients`);
+  if (fit.fullLeverage.some((v) => loads(c, v))) return NaN;
+  let variance = 0;
+  for (let j = 0; j < p; j++) {
+    if (c[j] === 0) continue;
+    for (let k = 0; k < p; k++) variance += c[j] * fit.vcov[j * p + k] * c[k];
+  }
+  return variance;
+}
+
+/** Whether cᵀv is non-zero beyond rounding. */
+function loads(c: ArrayLike<number>, v: Float64Array): boolean {
+  let dot = 0, cc = 0, vv = 0;
+  for (let j = 0; j < v.length; j++) (dot += c[j] * v[j]), (cc += c[j] * c[j]), (vv += v[j] * v[j]);
+  return Math.abs(dot) > LOADING_TOLERANCE * Math.sqrt(cc * vv);
 }
 
 /**
@@ -98,6 +151,7 @@ export function olsHc2Qr(
   // Meat in the Q basis: Qᵀ diag(wᵢ) Q with wᵢ = eᵢ² / (1 − hᵢᵢ).
   const meat = new Float64Array(p * p);
   const qi = new Float64Array(p);
+  const fullLeverage: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
     // Fitted values as Q Qᵀy, not Xβ: on an ill-conditioned design Xβ cancels large terms.
     let fitted = 0, h = 0;
@@ -106,9 +160,20 @@ export function olsHc2Qr(
       h += qi[j] * qi[j];
       fitted += qi[j] * qty[j];
     }
+    if (h > FULL_LEVERAGE) {
+      // The row fits itself: eᵢ²/(1 − hᵢᵢ) is rounding over rounding. Counted as 0 (sandwich);
+      // (XᵀX)⁻¹xᵢ = R⁻¹qᵢ kept to tell which combinations it leaves without a variance.
+      fullLeverage.push(
+        Float64Array.from({ length: p }, (_, j) => {
+          let s = 0;
+          for (let k = j; k < p; k++) s += rInv[j * p + k] * qi[k];
+          return s;
+        }),
+      );
+      continue;
+    }
     const e = y[i] - fitted;
     const w = (e * e) / (1 - h);
-    if (!Number.isFinite(w)) continue; // leverage 1: the row fits itself; HC2 undefined → 0
     for (let j = 0; j < p; j++) {
       for (let k = 0; k < p; k++) meat[j * p + k] += w * qi[j] * qi[k];
     }
@@ -130,8 +195,13 @@ export function olsHc2Qr(
       vcov[j * p + k] = s;
     }
   }
-  const se = Float64Array.from({ length: p }, (_, j) => Math.sqrt(vcov[j * p + j]));
-  return { names, coef, vcov, se, n };
+  const fit = { names, coef, vcov, se: new Float64Array(p), n, fullLeverage };
+  for (let j = 0; j < p; j++) {
+    const unit = new Float64Array(p);
+    unit[j] = 1;
+    fit.se[j] = Math.sqrt(hc2Variance(fit, unit));
+  }
+  return fit;
 }
 
 /**

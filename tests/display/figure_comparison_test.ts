@@ -173,3 +173,21 @@ Deno.test("shrinkageSpec: subgroup on x, hierarchical on y, 45° line, segments,
   assert.match(String(at(spec, "title", "subtitle")), /3 groups; 1 without .*pooling factor 0\.80/);
   assert.throws(() => shrinkageSpec({ ...table, rows: [row("x", 1, null, 0)] }), /no group/);
 });
+
+Deno.test("comparisonSpec: an interaction estimate without an SE is a point, inside the y axis", () => {
+  // Far above every interval: a group whose interaction effect has no HC2 SE (leverage 1).
+  const lone = {
+    ...row("e", 4, 0.3, 0.3),
+    interaction_estimate: 5,
+    interaction_se: null,
+    interaction_lower: null,
+    interaction_upper: null,
+  };
+  const spec = comparisonSpec({ ...table, rows: [...table.rows, lone] });
+  const e = arr(spec, "data", "values").find((v) =>
+    at(v, "group") === "e" && at(v, "method") === INTERACTION
+  );
+  assert.deepEqual([at(e, "estimate"), at(e, "lower"), at(e, "upper")], [5, null, null]);
+  const domain = at(arr(spec, "layer")[2], "encoding", "y", "scale", "domain") as number[];
+  assert.ok(domain[1] > 5, `y axis ${domain} cuts the point off`);
+});

@@ -95,7 +95,7 @@ Deno.test("compare: OLS coefficients and HC2 SEs match an independent closed for
       d.reduce((s, x, a) => s + x * d.reduce((u, z, b) => u + V[a][b] * z, 0), 0),
     );
     assert.ok(Math.abs(row.interaction_estimate - est) < 1e-8);
-    assert.ok(Math.abs(row.interaction_se - se) < 1e-8);
+    assert.ok(Math.abs(row.interaction_se! - se) < 1e-8);
     const members = Array.from({ length: t.nRows }, (_, i) => i).filter((i) =>
       v("white", i) === white && v("male", i) === male && v("intl", i) === intl &&
       v("hawk", i) === hawk
@@ -268,7 +268,7 @@ Deno.test("compare with weights: OLS is weighted least squares and subgroups wei
   assert.deepEqual(c.rows.map((row) => row.group), r.groups);
   c.rows.forEach((row, k) => {
     close(row.interaction_estimate, r.interaction_estimate[k], `interaction ${row.group}`);
-    close(row.interaction_se, r.interaction_se[k], `interaction se ${row.group}`);
+    close(row.interaction_se!, r.interaction_se[k], `interaction se ${row.group}`);
     close(row.subgroup_estimate!, r.subgroup_estimate[k], `subgroup ${row.group}`);
     close(row.subgroup_se!, r.subgroup_se[k], `subgroup se ${row.group}`);
   });
@@ -410,3 +410,56 @@ Deno.test("compare on an ordinal outcome with declared levels: every column on t
     }
   }
 });
+
+Deno.test("compare, fully interacted: a group with one treated row has no interaction SE (null), the others Welch's", async () => {
+  const t = smallTable();
+  const g = (t.columns.g as { values: Float64Array }).values;
+  const y = (t.columns.y as { values: Float64Array }).values;
+  // Group "d" keeps one treated row: its treated mean is that row, of unknown variance.
+  let kept = false;
+  const treat = Float64Array.from((t.columns.treat as { values: Float64Array }).values, (v, i) => {
+    if (g[i] !== 4 || v !== 1) return v;
+    if (kept) return 0;
+    kept = true;
+    return 1;
+  });
+  const gf = {
+    kind: "factor" as const,
+    codes: Int32Array.from(g, (v) => v - 1),
+    levels: ["a", "b", "c", "d"],
+  };
+  const table = makeTable({ ...t.columns, treat: { kind: "number", values: treat }, gf });
+  const fit = await formula("y ~ 1 + treat * gf + (1 + treat | gf)", table).fit({
+    chains: 1,
+    warmup: 150,
+    draws: 150,
+    seed: 1,
+    progress: false,
+  });
+  const c = await compareFit(fit);
+  for (const row of c.rows) {
+    // One treatment coefficient per cell: the OLS effect is the cell's difference in means.
+    const inGroup = (arm: number) => (i: number) => fitLevel(row.group, g[i]) && treat[i] === arm;
+    const diff = meanWhere(y, inGroup(1)) - meanWhere(y, inGroup(0));
+    assert.ok(Math.abs(row.interaction_estimate - diff) < 1e-10, `group ${row.group}`);
+    if (row.group === "d") {
+      assert.equal(row.n_treated, 1);
+      assert.equal(row.interaction_se, null, "the SE would be the control arm's alone");
+      assert.equal(row.interaction_lower, null);
+      assert.equal(row.interaction_upper, null);
+      assert.equal(row.subgroup_se, null);
+    } else {
+      // HC2 in a saturated cell model is the Welch SE, which the subgroup column computes.
+      assert.ok(Math.abs(row.interaction_se! - row.subgroup_se!) < 1e-10, `group ${row.group}`);
+    }
+  }
+  // The summary's median interaction width is over the groups that have one.
+  const widths = c.rows.filter((r) => r.interaction_se !== null)
+    .map((r) => r.interaction_upper! - r.interaction_lower!).sort((a, b) => a - b);
+  assert.ok(Math.abs(c.shrinkage.median_width.interaction - widths[1]) < 1e-12);
+});
+
+/** Whether group label `label` ("a"…"d") is level `code` (1…4) of the fixture's gf. */
+function fitLevel(label: string, code: number): boolean {
+  return "abcd".indexOf(label) + 1 === code;
+}

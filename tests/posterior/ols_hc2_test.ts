@@ -16,7 +16,7 @@
  * the unweighted fit bit for bit, and rows of weight 0 the fit without them.
  */
 import assert from "node:assert/strict";
-import { olsHc2Qr } from "../../lib/posterior/ols_hc2.ts";
+import { hc2Variance, olsHc2Qr } from "../../lib/posterior/ols_hc2.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { WLS_REFERENCE } from "./_wls_reference.ts";
 
@@ -183,4 +183,34 @@ Deno.test("olsHc2Qr refuses bad weights and counts only rows of positive weight"
     () => olsHc2Qr([ones, x], y, ["1", "x"], Float64Array.of(1, 0, 0, 1)),
     /2 rows of positive weight for 2 coefficients/,
   );
+});
+
+Deno.test("olsHc2Qr: a row of leverage 1 leaves what it moves without an HC2 variance (NaN), the rest as Welch", () => {
+  // y ~ t * gB: cell A has 3 control and 3 treated rows, cell B 3 control and one treated row,
+  // which its cell's treated mean is (leverage 1: e = 0, 1 − h = 0, HC2's e²/(1 − h) = 0/0).
+  const t = [0, 0, 0, 1, 1, 1, 0, 0, 0, 1];
+  const b = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+  const y = Float64Array.from([1, 2, 4, 5, 7, 10, 3, 4, 8, 20]);
+  const columns = [t.map(() => 1), t, b, t.map((v, i) => v * b[i])].map((c) =>
+    Float64Array.from(c)
+  );
+  const fit = olsHc2Qr(columns, y, ["1", "t", "b", "t:b"]);
+  assert.equal(fit.fullLeverage.length, 1);
+  // β_t is cell A's difference in means, 22/3 − 7/3 = 5; its HC2 variance is Welch's,
+  // s₁²/3 + s₀²/3. (sandwich::vcovHC(lm(y ~ t * b), type = "HC2") gives NaN for every
+  // coefficient here, with a warning: its meat is 0/0 for the whole row.)
+  const welch = (xs: number[]) => {
+    const m = xs.reduce((s, v) => s + v, 0) / xs.length;
+    return xs.reduce((s, v) => s + (v - m) ** 2, 0) / (xs.length - 1) / xs.length;
+  };
+  assert.ok(Math.abs(fit.coef[1] - 5) < 1e-12);
+  assert.ok(Math.abs(fit.se[1] ** 2 - (welch([5, 7, 10]) + welch([1, 2, 4]))) < 1e-12);
+  // Cell B's control mean (β₀ + β_b) has a variance; cell B's effect (β_t + β_t:b) and β_t:b do not.
+  assert.ok(Math.abs(hc2Variance(fit, [1, 0, 1, 0]) - welch([3, 4, 8])) < 1e-12);
+  assert.ok(Number.isNaN(fit.se[3]), `se of t:b is ${fit.se[3]}`);
+  assert.ok(Number.isNaN(hc2Variance(fit, [0, 1, 0, 1])));
+  assert.ok(Number.isFinite(fit.se[0]) && Number.isFinite(fit.se[2]));
+  // The single treated row's outcome moves only β_t:b: (XᵀX)⁻¹xᵢ = (0, 0, 0, 1).
+  const v = fit.fullLeverage[0];
+  assert.ok(Math.abs(v[3] - 1) < 1e-12 && [0, 1, 2].every((j) => Math.abs(v[j]) < 1e-12));
 });
