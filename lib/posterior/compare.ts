@@ -27,7 +27,14 @@
  */
 import { HetfxError } from "../errors.ts";
 import { checkOptions } from "../options.ts";
-import { type Column, getColumn, type Table, withColumn } from "../data/table.ts";
+import {
+  type Column,
+  getColumn,
+  labelAt,
+  rowNumber,
+  type Table,
+  withColumn,
+} from "../data/table.ts";
 import { groupLabel, rowGroupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
 import { normalQuantile } from "../diagnostics/normal_quantile.ts";
@@ -41,6 +48,8 @@ import { familyOf } from "../families/mod.ts";
 import type { OlsFit } from "./ols_hc2.ts";
 import { likelihoodWeights } from "../model/likelihood_weights.ts";
 import { declaredOutcome } from "../spec/outcome_levels.ts";
+import { requireComplete } from "../data/missing.ts";
+import { usedColumns } from "../model/used_columns.ts";
 
 export type { OlsFit } from "./ols_hc2.ts";
 
@@ -262,6 +271,8 @@ function checkComparable(spec: ModelSpec, table: Table): {
           : "no varying slope (the treatment is the first one, or the one .treatment() names)."),
     );
   }
+  // Missing values as the model reports them (a missing treatment is no value to compare).
+  requireComplete(table, usedColumns(spec), CONTEXT);
   const y = getColumn(table, spec.outcome, CONTEXT);
   const t = getColumn(table, treatment, CONTEXT);
   if (t.kind !== "number") {
@@ -277,15 +288,31 @@ function checkComparable(spec: ModelSpec, table: Table): {
     ? null
     : declaredOutcome(table, spec.outcome, spec.outcomeLevels).y;
   if (categories === null && y.kind !== "number") {
-    throw new HetfxError(`${CONTEXT}: the outcome "${spec.outcome}" must be numeric.`);
+    throw new HetfxError(
+      `${CONTEXT}: the outcome "${spec.outcome}" must be numeric, but row ${
+        rowNumber(table, 0)
+      } has "${labelAt(y, 0)}"; recode it to numbers first` +
+        (spec.family === "cumulative"
+          ? ", or declare its category order (levels, --levels)."
+          : spec.family === "bernoulli"
+          ? " (1 for the event, 0 otherwise)."
+          : "."),
+    );
   }
-  for (const v of t.values) {
-    if (v !== 0 && v !== 1) {
-      throw new HetfxError(
-        `${CONTEXT}: the subgroup difference in means needs a 0/1 treatment; ` +
-          `"${treatment}" has the value ${v}.`,
-      );
-    }
+  const values = [...new Set(t.values)].sort((a, b) => a - b);
+  if (values.some((v) => v !== 0 && v !== 1)) {
+    const shown = values.slice(0, 5).join(", ") + (values.length > 5 ? ", …" : "");
+    throw new HetfxError(
+      `${CONTEXT}: every column compares "${treatment}" = 1 against 0, but it takes the ` +
+        `values ${shown}. ` +
+        (values.length === 2
+          ? `Code it 0/1 (0 for ${values[0]}, 1 for ${values[1]}): each column is then the ` +
+            `${signed(values[1])} − ${signed(values[0])} contrast the fit reports for it (its ` +
+            `coefficient on the ${values[0]}/${values[1]} coding is that contrast over ` +
+            `${values[1] - values[0]}).`
+          : "compare needs two arms coded 0/1: code one arm 1 and the one to compare it with 0 " +
+            "and drop the other rows."),
+    );
   }
   // Every column is 1 − 0; a reference of 1 would turn the hierarchical one alone around.
   if (spec.treatmentReference !== undefined && spec.treatmentReference !== "0") {
@@ -295,6 +322,11 @@ function checkComparable(spec: ModelSpec, table: Table): {
     );
   }
   return { treatment, table, y: categories ?? (y as { values: Float64Array }).values, t };
+}
+
+/** A number for a difference, in parentheses when negative: "(−1)". */
+function signed(v: number): string {
+  return v < 0 ? `(−${-v})` : String(v);
 }
 
 /**

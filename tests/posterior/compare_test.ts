@@ -463,3 +463,34 @@ Deno.test("compare, fully interacted: a group with one treated row has no intera
 function fitLevel(label: string, code: number): boolean {
   return "abcd".indexOf(label) + 1 === code;
 }
+
+Deno.test("compare refuses, before sampling, a missing, −1/+1 or three-valued treatment and a text outcome, saying what to do", async () => {
+  const { tableFromCsvText } = await import("../../lib/data/load_table.ts");
+  const rows = (treat: string[], y = ["1", "2", "3", "4", "1.5", "2.5"]) =>
+    tableFromCsvText(
+      "y,treat,g\n" + treat.map((t, i) => `${y[i]},${t},${"aabbab"[i]}`).join("\n") + "\n",
+    );
+  const refuse = (table: Table, message: RegExp, family = "gaussian") =>
+    assert.rejects(
+      () => compare(formula("y ~ 1 + treat + (1 + treat | g)", table, { family } as never)),
+      message,
+    );
+  // Before: 'the subgroup difference in means needs a 0/1 treatment; "treat" has the value NaN.'
+  await refuse(
+    rows(["0", "1", "", "1", "0", "1"]),
+    /Cannot compare methods: missing values in "treat" \(1 row\)\. Drop incomplete rows first/,
+  );
+  await refuse(
+    rows(["-1", "1", "1", "-1", "-1", "1"]),
+    /takes the values -1, 1\. Code it 0\/1 \(0 for -1, 1 for 1\): each column is then the 1 − \(−1\) contrast the fit reports for it \(its coefficient on the -1\/1 coding is that contrast over 2\)/,
+  );
+  await refuse(
+    rows(["0", "1", "2", "1", "0", "2"]),
+    /takes the values 0, 1, 2\. compare needs two arms coded 0\/1/,
+  );
+  await refuse(
+    rows(["0", "1", "0", "1", "0", "1"], ["yes", "no", "yes", "no", "no", "yes"]),
+    /the outcome "y" must be numeric, but row 1 has "yes"; recode it to numbers first \(1 for the event, 0 otherwise\)\./,
+    "bernoulli",
+  );
+});
