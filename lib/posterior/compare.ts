@@ -11,8 +11,13 @@
  *     family (cumulative) the change in E[y] = Σ k·P(y = k) over the category numbers k = 1…K,
  *     and (a) and (b) read the outcome as those numbers too (with declared levels, the position
  *     in the declared order, not the value: levels [3, 2, 1] or [1, 3, 5] are categories 1, 2, 3).
- * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± z·SE
- * with the normal quantile (not t): with hundreds of rows the difference is in the third digit.
+ * One tidy row per group, plus a shrinkage summary. Frequentist intervals are estimate ± t·SE
+ * with Student's t quantile, as R's lm with coeftest and estimatr report them: (a) with the
+ * residual degrees of freedom n − p; (b) with Welch–Satterthwaite's
+ * (v₁ + v₀)² / (v₁²/(n₁ − 1) + v₀²/(n₀ − 1)), vₐ the arm's squared SE (t.test's, and
+ * estimatr::difference_in_means's; with weights, vₐ the arm's HC2 variance and nₐ its rows of
+ * positive weight, so weights of 1 give Welch's). The normal quantile would make a small
+ * subgroup's interval too narrow (n₁ = n₀ = 5: 1.96 against t ≈ 2.31).
  *
  * With likelihood weights (`y | weights(w)`), every column uses them: (a) is weighted least
  * squares (R's `lm(weights = w)`) with HC2 as sandwich's `vcovHC(type = "HC2")` computes it for
@@ -37,7 +42,7 @@ import {
 } from "../data/table.ts";
 import { groupLabel, rowGroupLabel } from "../data/groups.ts";
 import { designColumns } from "../model/design.ts";
-import { normalQuantile } from "../diagnostics/normal_quantile.ts";
+import { tQuantile } from "../diagnostics/student_t_quantile.ts";
 import { quantile } from "../diagnostics/quantiles.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import type { FitResult } from "./fit_result.ts";
@@ -189,7 +194,7 @@ export async function compareFit<F extends FitResult>(
   const ols = await interactionOls(fit, table, y, weights);
   const factors = [...new Set(fit.spec.groupTerms.flatMap((g) => g.factors))];
   const rowsOf = rowsByCell(table, factors);
-  const z = normalQuantile(1 - (1 - level) / 2);
+  const residualDf = ols.fit.n - ols.fit.names.length;
   // The interaction and subgroup estimates are differences in the outcome itself. With an
   // identity link the group effects are too; otherwise (log-odds, log rate) the hierarchical
   // column is the model's average effect over the group's rows on the outcome scale.
@@ -197,8 +202,8 @@ export async function compareFit<F extends FitResult>(
   const effectDraws = fit.groupEffectDraws();
   const rows: ComparisonRow[] = fit.groupEffects().map((g, index) => {
     const members = rowsOf.get(g.group) ?? [];
-    const interaction = interactionEffect(ols, members, weights, z);
-    const subgroup = subgroupDifference(members, y, t.values, weights, z);
+    const interaction = interactionEffect(ols, members, weights, tQuantile(level, residualDf));
+    const subgroup = subgroupDifference(members, y, t.values, weights, level);
     const outcome = onOutcomeScale?.get(g.group);
     if (onOutcomeScale !== undefined && outcome === undefined) {
       throw new Error(`no outcome-scale effect for group ${g.group}`);
@@ -382,7 +387,7 @@ function interactionEffect(
   ols: Awaited<ReturnType<typeof interactionOls>>,
   members: readonly number[],
   weights: Float64Array | null,
-  z: number,
+  q: number,
 ): Pick<
   ComparisonRow,
   "interaction_estimate" | "interaction_se" | "interaction_lower" | "interaction_upper"
@@ -413,8 +418,8 @@ function interactionEffect(
   return {
     interaction_estimate: est,
     interaction_se: se,
-    interaction_lower: est - z * se,
-    interaction_upper: est + z * se,
+    interaction_lower: est - q * se,
+    interaction_upper: est + q * se,
   };
 }
 
@@ -434,7 +439,7 @@ function subgroupDifference(
   y: Float64Array,
   t: Float64Array,
   weights: Float64Array | null,
-  z: number,
+  level: number,
 ): {
   counts: Pick<ComparisonRow, "n_treated" | "n_control">;
   estimate: Pick<
@@ -449,13 +454,17 @@ function subgroupDifference(
   const sub = c0.n > 0 && c1.n > 0 ? c1.mean - c0.mean : null;
   const subSe = c0.n > 1 && c1.n > 1 ? Math.sqrt(c1.variance + c0.variance) : null;
   const hasSe = sub !== null && subSe !== null;
+  // Welch–Satterthwaite; with both arms constant (SE 0) the interval is the point.
+  const df = (c1.variance + c0.variance) ** 2 /
+    (c1.variance ** 2 / (c1.n - 1) + c0.variance ** 2 / (c0.n - 1));
+  const q = hasSe && subSe > 0 ? tQuantile(level, df) : 0;
   return {
     counts: { n_treated: c1.rows, n_control: c0.rows },
     estimate: {
       subgroup_estimate: sub,
       subgroup_se: hasSe ? subSe : null,
-      subgroup_lower: hasSe ? sub - z * subSe : null,
-      subgroup_upper: hasSe ? sub + z * subSe : null,
+      subgroup_lower: hasSe ? sub - q * subSe : null,
+      subgroup_upper: hasSe ? sub + q * subSe : null,
     },
   };
 }

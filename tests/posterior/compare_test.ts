@@ -494,3 +494,36 @@ Deno.test("compare refuses, before sampling, a missing, −1/+1 or three-valued 
     "bernoulli",
   );
 });
+
+Deno.test("compare: intervals use t, n − p df for OLS and Welch's df per subgroup, as R (fixtures/compare_t_intervals.R)", async () => {
+  const y = [4, 5, 6, 1, 2, 3, 3, 5, 7, 0, 2, 4];
+  const treat = [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0];
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from(y) },
+    treat: { kind: "number", values: Float64Array.from(treat) },
+    g: { kind: "factor", codes: Int32Array.from(y, (_, i) => (i < 6 ? 0 : 1)), levels: ["a", "b"] },
+  });
+  const fit = await formula("y ~ 1 + treat + (1 + treat | g)", table).fit({
+    chains: 1,
+    warmup: 100,
+    draws: 100,
+    seed: 1,
+    progress: false,
+  });
+  const c = await compareFit(fit);
+  // R: lm(y ~ t), vcovHC(type = "HC2"), qt(0.975, 10); t.test(treated, control)$conf.int.
+  const R = {
+    interaction: [1.1807322455209801, 4.8192677544790197],
+    a: [0.73304206447248155, 5.26695793552751912],
+    b: [-1.5339158710550371, 7.5339158710550373],
+  };
+  for (const row of c.rows) {
+    const sub = R[row.group as "a" | "b"];
+    const near = (x: number | null, r: number, what: string) =>
+      assert.ok(Math.abs(x! - r) < 1e-9, `${what} ${row.group}: ${x} vs R ${r}`);
+    near(row.interaction_lower, R.interaction[0], "interaction lower");
+    near(row.interaction_upper, R.interaction[1], "interaction upper");
+    near(row.subgroup_lower, sub[0], "subgroup lower");
+    near(row.subgroup_upper, sub[1], "subgroup upper");
+  }
+});
