@@ -18,6 +18,7 @@ import {
   type Column,
   formatValue,
   getColumn,
+  isMissing,
   labelAt,
   makeTable,
   requireTable,
@@ -260,7 +261,10 @@ function contrastEffects(
 
   type Cell = {
     by: Record<string, string>;
-    /** Per `by` column: the level's code (a factor) or the value (numbers), for the order. */
+    /**
+     * Per `by` column: the level's code (a factor) or the value (numbers), for the order;
+     * Infinity for a missing value, so that the "NA" cell comes last.
+     */
     order: number[];
     sum: Float64Array;
     n: number;
@@ -285,7 +289,7 @@ function contrastEffects(
       if (c === undefined) {
         c = cells.push({
           by: Object.fromEntries(by.map((name, k) => [name, labels[k]])),
-          order: byColumns.map((col) => col.kind === "factor" ? col.codes[i] : col.values[i]),
+          order: byColumns.map((col) => isMissing(col, i) ? Infinity : orderValue(col, i)),
           sum: new Float64Array(S),
           n: 0,
           weight: 0,
@@ -325,14 +329,20 @@ function contrastEffects(
     };
   };
   // Cells in the order of the by columns' levels (a factor's declared order, numbers ascending),
-  // as marginaleffects orders its by groups.
+  // as marginaleffects orders its by groups, a missing value ("NA") last as R's order() puts it.
+  // (x − y with a NaN is NaN, which sort reads as "equal": by 2, NA, 0, 1, 3 stayed so.)
   cells.sort((x, y) => {
     for (let k = 0; k < x.order.length; k++) {
-      if (x.order[k] !== y.order[k]) return x.order[k] - y.order[k];
+      if (x.order[k] !== y.order[k]) return x.order[k] < y.order[k] ? -1 : 1;
     }
     return 0;
   });
   return [finish(overall), ...cells.map(finish)];
+}
+
+/** Row `i`'s place in a `by` column's order: a factor's level code, or the number. */
+function orderValue(column: Column, i: number): number {
+  return column.kind === "factor" ? column.codes[i] : column.values[i];
 }
 
 /**

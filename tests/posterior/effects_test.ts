@@ -232,6 +232,37 @@ Deno.test("effects: link and response scales agree for a Gaussian model", async 
   }
 });
 
+Deno.test("effects: by cells come in the column's order with a missing value (NA) last", async () => {
+  const fit = await smallFit();
+  const table = smallTable();
+  const n = table.nRows;
+  // A numeric modifier read 2, NA, 0, 1, 3, … and a factor with a missing code: with NaN in the
+  // sort the cells came out 2, NA, 0, 1, 3 (row order), not ascending.
+  const numeric = Float64Array.from({ length: n }, (_, i) => [2, NaN, 0, 1, 3][i % 5]);
+  const codes = Int32Array.from({ length: n }, (_, i) => [1, -1, 0][i % 3]);
+  const newdata = withColumn(
+    withColumn(table, "v", { kind: "number", values: numeric }),
+    "f",
+    { kind: "factor", codes, levels: ["lo", "hi"] },
+  );
+  const byV = effects(fit, { newdata, by: ["v"] });
+  assert.deepEqual(byV.map((e) => e.by.v), [undefined, "0", "1", "2", "3", "NA"]);
+  assert.deepEqual(byV.map((e) => e.n), [n, 48, 48, 48, 48, 48]);
+  // The NA cell is the average of its own rows: b_treat + r_g[g,treat] over rows 1, 6, 11, …
+  // (g = i % 4 + 1 cycles through all four groups equally often in them).
+  const hand = fit.draws("b_treat").map((b, s) =>
+    b + [1, 2, 3, 4].reduce((a, g) => a + fit.draws(`r_g[${g},treat]`)[s], 0) / 4
+  );
+  assert.ok(maxAbsDiff(byV[5].draws, hand) < 1e-12);
+  const byF = effects(fit, { newdata, by: ["f"] });
+  assert.deepEqual(byF.map((e) => e.by.f), [undefined, "lo", "hi", "NA"]);
+  const byBoth = effects(fit, { newdata, by: ["f", "v"] }).slice(1).map((e) =>
+    `${e.by.f} ${e.by.v}`
+  );
+  assert.deepEqual(byBoth.slice(0, 5), ["lo 0", "lo 1", "lo 2", "lo 3", "lo NA"]);
+  assert.equal(byBoth[byBoth.length - 1], "NA NA");
+});
+
 Deno.test("effects: a numeric treatment gets a finite-difference slope (exact on a linear model)", async () => {
   const fit = await formula("y ~ 1 + treat + x + (1 + x | g)", smallTable()).fit({
     chains: 1,
