@@ -21,10 +21,12 @@
 import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import {
+  formatValue,
   getColumn,
   labelAt,
   makeTable,
   requireTable,
+  rowNumber,
   type Table,
   takeRows,
 } from "../data/table.ts";
@@ -92,7 +94,7 @@ export function poststratify(
   }
   checkOptions(options, POSTSTRATIFY_OPTION_NAMES, "Cannot poststratify", { weights: "weight" });
   requireTable(population, "Cannot poststratify (population)");
-  getColumn(population, options.weight, "Cannot poststratify");
+  checkPopulationWeights(population, options.weight);
   if (
     options.missingGroups !== undefined && options.missingGroups !== "refuse" &&
     options.missingGroups !== "average"
@@ -148,6 +150,44 @@ export function poststratify(
     seed: options.seed,
   });
   return { estimates, filled, averagedOver };
+}
+
+/**
+ * Refuse a weight column that is not numbers ≥ 0 with a positive total, naming the population
+ * row: checked here, before `missingGroups: "average"` splits the rows (a text column became
+ * NaN weights, and effects() named a row of the split table and called the text "NA").
+ */
+function checkPopulationWeights(population: Table, name: string): void {
+  const context = "Cannot poststratify";
+  const column = getColumn(population, name, context);
+  if (column.kind !== "number") {
+    const row = column.codes.findIndex((c) => c >= 0);
+    const example = row < 0
+      ? "only missing values"
+      : `text ("${labelAt(column, row)}" in row ${rowNumber(population, row)})`;
+    throw new HetfxError(
+      `${context}: weight column "${name}" holds ${example}; it must hold each population ` +
+        "row's count or share, as numbers ≥ 0.",
+    );
+  }
+  let total = 0;
+  column.values.forEach((v, i) => {
+    if (!(v >= 0 && v < Infinity)) {
+      throw new HetfxError(
+        `${context}: weight column "${name}" has ${formatValue(v)} in row ${
+          rowNumber(population, i)
+        } of the population table; each row's count or share must be a finite number ≥ 0 ` +
+          "(drop the row, or give its count).",
+      );
+    }
+    total += v;
+  });
+  if (!(total > 0)) {
+    throw new HetfxError(
+      `${context}: weight column "${name}" is 0 in every row of the population table; give ` +
+        "the population rows their counts or shares.",
+    );
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /** poststratify(): a population table of group cells with counts, by hand from group draws. */
 import assert from "node:assert/strict";
-import { makeTable } from "../../lib/data/table.ts";
+import { type Column, makeTable } from "../../lib/data/table.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import { poststratify } from "../../lib/posterior/poststratify.ts";
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
 import { formula } from "../../lib/spec/formula.ts";
@@ -53,4 +54,33 @@ Deno.test("poststratify: a slope's treatment, taken at its typical value, is rep
     n: { kind: "number", values: Float64Array.of(1, 3) },
   });
   assert.deepEqual(poststratify(fit, population, { weight: "n" }).filled, ["treat"]);
+});
+
+Deno.test("poststratify: a bad weight column is refused naming the population row, before any split", async () => {
+  const fit = await smallFit();
+  const refused = (n: Column, words: RegExp) =>
+    assert.throws(
+      () => poststratify(fit, makeTable({ n }), { weight: "n", missingGroups: "average" }),
+      (e: Error) => e instanceof HetfxError && words.test(e.message),
+      words.source,
+    );
+  // missingGroups: "average" splits each population row over the sample's 4 groups: a missing
+  // count in population row 2 was reported in row 5 (of the split table), as "Cannot compute
+  // effects"; a text column's words were reported as "NA" in row 1.
+  refused(
+    { kind: "number", values: Float64Array.of(10, NaN) },
+    /^Cannot poststratify: weight column "n" has NA in row 2 of the population table/,
+  );
+  refused(
+    { kind: "number", values: Float64Array.of(10, -1) },
+    /^Cannot poststratify: weight column "n" has -1 in row 2 of the population table/,
+  );
+  refused(
+    { kind: "factor", codes: Int32Array.of(-1, 0), levels: ["many"] },
+    /^Cannot poststratify: weight column "n" holds text \("many" in row 2\); it must hold each population row's count or share, as numbers ≥ 0/,
+  );
+  refused(
+    { kind: "number", values: Float64Array.of(0, 0) },
+    /^Cannot poststratify: weight column "n" is 0 in every row of the population table/,
+  );
 });
