@@ -118,9 +118,10 @@ export function poststratify(
         `${list}.`,
     );
   }
-  let table = averagedOver.length > 0
+  const split = averagedOver.length > 0
     ? splitOverSampleGroups(fit, population, options.weight, averagedOver)
-    : population;
+    : null;
+  let table = split?.table ?? population;
   // A contrast sets the treatment to its two values whatever the column holds: filled, but not
   // reported; a slope is taken at the treatment's value, so the typical value is reported.
   const slope = effectContrasts(fit).some((c) => c.kind === "slope");
@@ -149,7 +150,34 @@ export function poststratify(
     allowNewLevels: options.allowNewLevels,
     seed: options.seed,
   });
+  // n counts population rows, not the pieces a split made of them (4 rows split over 3 sample
+  // groups are 4 rows, not 12).
+  if (split) countPopulationRows(estimates, table, options.by ?? [], split.source);
   return { estimates, filled, averagedOver };
+}
+
+/**
+ * Set each estimate's `n` to the number of population rows with a piece in its cell: `source`
+ * gives the population row of each row of the split `table`, whose `by` labels name the cells.
+ */
+function countPopulationRows(
+  estimates: EffectEstimate[],
+  table: Table,
+  by: readonly string[],
+  source: Int32Array,
+): void {
+  const columns = by.map((name) => getColumn(table, name, "Cannot poststratify"));
+  const rows = new Map<string, Set<number>>();
+  for (let i = 0; i < table.nRows; i++) {
+    const key = columns.map((c) => labelAt(c, i)).join("\u0000");
+    const set = rows.get(key) ?? rows.set(key, new Set()).get(key)!;
+    set.add(source[i]);
+  }
+  const all = new Set(source).size;
+  for (const e of estimates) {
+    const key = by.map((name) => e.by[name]).join("\u0000");
+    e.n = Object.keys(e.by).length === 0 ? all : rows.get(key)?.size ?? e.n;
+  }
 }
 
 /**
@@ -197,13 +225,14 @@ function checkPopulationWeights(population: Table, name: string): void {
  * those training rows: the missing columns' distribution within the population cell, as MRP
  * fills a variable the census lacks (a combination the sample never has is not made up). A row
  * whose grouping values the sample never has is split by the whole sample's distribution.
+ * `source`: the population row of each row of the split table.
  */
 function splitOverSampleGroups(
   fit: FitResult,
   population: Table,
   weight: string,
   columns: readonly string[],
-): Table {
+): { table: Table; source: Int32Array } {
   const { table: training, counts } = trainingRows(
     fit,
     "a poststratified effect averaged over groups",
@@ -253,5 +282,8 @@ function splitOverSampleGroups(
   const out = { ...expanded.columns };
   for (const c of columns) out[c] = groups.columns[c];
   out[weight] = { kind: "number", values: Float64Array.from(weights) };
-  return makeTable(out, [...population.names, ...columns]);
+  return {
+    table: makeTable(out, [...population.names, ...columns]),
+    source: Int32Array.from(popRows),
+  };
 }

@@ -84,3 +84,32 @@ Deno.test("poststratify: a bad weight column is refused naming the population ro
     /^Cannot poststratify: weight column "n" is 0 in every row of the population table/,
   );
 });
+
+Deno.test("poststratify: n counts population rows, not the pieces missingGroups splits them into", async () => {
+  const fit = await smallFit();
+  // Three population rows without g: "average" splits each over the sample's 4 groups (12 pieces).
+  const population = makeTable({
+    half: { kind: "factor", codes: Int32Array.of(0, 0, 1), levels: ["low", "high"] },
+    n: { kind: "number", values: Float64Array.of(100, 300, 50) },
+  });
+  const { estimates, averagedOver } = poststratify(fit, population, {
+    weight: "n",
+    by: ["half"],
+    missingGroups: "average",
+  });
+  assert.deepEqual(averagedOver, ["g"]);
+  // Before: n 12, 8, 4 (the pieces).
+  assert.deepEqual(estimates.map((e) => [e.by.half, e.n, e.weight]), [
+    [undefined, 3, 450],
+    ["low", 2, 400],
+    ["high", 1, 50],
+  ]);
+  // The sample's groups are equal (60 rows each): every row's effect is the mean group effect.
+  const S = fit.draws("b_treat").length;
+  const hand = fit.draws("b_treat").map((b, s) =>
+    b + [1, 2, 3, 4].reduce((a, g) => a + fit.draws(`r_g[${g},treat]`)[s], 0) / 4
+  );
+  for (const e of estimates) {
+    for (let s = 0; s < S; s++) assert.ok(Math.abs(e.draws[s] - hand[s]) < 1e-12);
+  }
+});
