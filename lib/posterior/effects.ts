@@ -311,9 +311,18 @@ function contrastEffects(
   }
   const finish = (c: Cell): EffectEstimate => {
     if (!(c.weight > 0)) {
+      const cell = Object.entries(c.by).map(([k, v]) => `${k} = ${v}`).join(", ");
+      const rows = `${c.n === 1 ? "the 1 row" : `all ${c.n} rows`}`;
       throw new HetfxError(
-        `${context}: the weights of cell ${JSON.stringify(c.by)} sum to ${c.weight}; ` +
-          "weights must be non-negative with a positive total.",
+        options.weights === undefined
+          ? `${context}: the rows of cell ${JSON.stringify(c.by)} stand for ${c.weight} data ` +
+            "rows; each key row's count n must be positive."
+          : cell === ""
+          ? `${context}: weights column "${options.weights}" is 0 in ${rows}; give the rows ` +
+            "positive weights."
+          : `${context}: weights column "${options.weights}" is 0 in ${rows} of the cell ` +
+            `${cell}, whose average it cannot weigh; give those rows positive weights, drop ` +
+            `them, or leave ${by.map((b) => `"${b}"`).join(", ")} out of by.`,
       );
     }
     const draws = c.sum.map((v) => v / c.weight);

@@ -132,6 +132,39 @@ Deno.test("effects: survey weights give the weighted average", async () => {
   );
 });
 
+Deno.test("effects: survey weights that are 0 in a whole cell are refused naming the column and cell", async () => {
+  const fit = await smallFit();
+  const table = smallTable();
+  const g = (table.columns.g as { values: Float64Array }).values;
+  // w is 1, 2, 3, … but 0 in every row of group 4; and 0 everywhere.
+  const zeroIn4 = withColumn(table, "sw", {
+    kind: "number",
+    values: g.map((v, i) => (v === 4 ? 0 : 1 + (i % 3))),
+  });
+  // The ATE and the other cells are unaffected by a zero weight: weighted averages as usual.
+  const [ate] = effects(fit, { newdata: zeroIn4, weights: "sw" });
+  assert.equal(ate.n, 240);
+  const refused = (newdata: typeof table, by: string[], words: RegExp) =>
+    assert.throws(
+      () => effects(fit, { newdata, by, weights: "sw" }),
+      (e: Error) => e instanceof HetfxError && words.test(e.message),
+      words.source,
+    );
+  // Before: 'the weights of cell {"g":"4"} sum to 0; weights must be non-negative with a
+  // positive total', naming neither the column nor what to do.
+  refused(
+    zeroIn4,
+    ["g"],
+    /^Cannot compute effects: weights column "sw" is 0 in all 60 rows of the cell g = 4, whose average it cannot weigh; give those rows positive weights, drop them, or leave "g" out of by\.$/,
+  );
+  const allZero = withColumn(table, "sw", { kind: "number", values: new Float64Array(240) });
+  refused(
+    allZero,
+    [],
+    /^Cannot compute effects: weights column "sw" is 0 in all 240 rows; give the rows positive weights\.$/,
+  );
+});
+
 Deno.test("effects: datagrid holds other columns at typical values", async () => {
   const fit = await tomzFit();
   const grid = datagrid(fit, { male: [0, 1], white: [0, 1] });
