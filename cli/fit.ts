@@ -652,8 +652,11 @@ export function formatEffects(
   };
   for (const contrast of new Set(list.map((e) => e.contrast))) {
     const entries = list.filter((e) => e.contrast === contrast);
+    // An ordinal outcome's effect is on E[y] (category numbers), P(y = k) or P(y >= k): say which.
+    const quantity = entries[0].quantity;
+    const on = quantity === undefined || quantity === "latent" ? "" : ` on ${quantity}`;
     out.push(
-      `Effect of ${treatment} (${named && contrast !== undefined ? `${text(contrast)}; ` : ""}${
+      `Effect of ${treatment}${on} (${named && contrast !== undefined ? `${text(contrast)}; ` : ""}${
         entries[0].scale
       } scale; mean [95% interval]):`,
       ...entries.map((e) => {

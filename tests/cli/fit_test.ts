@@ -249,6 +249,16 @@ Deno.test("formatEffects prints the ATE then one line per cell", () => {
     formatEffects([{ ...effect({}, 0.3, 100), contrast: "1 - -1" }], "pm", [contrast]),
     /^Effect of pm \(1 vs -1; response scale; mean \[95% interval\]\):\n/,
   );
+  // An ordinal outcome's effect names its quantity (it read as any other "response scale").
+  const ordinal = { ...effect({}, 0.3, 100), quantity: "E[y]" };
+  assert.equal(
+    formatEffects([ordinal], "treat").split("\n")[0],
+    "Effect of treat on E[y] (response scale; mean [95% interval]):",
+  );
+  assert.match(
+    formatEffects([{ ...ordinal, quantity: "latent", scale: "link" }], "treat"),
+    /^Effect of treat \(link scale;/,
+  );
 });
 
 Deno.test("fit --help lists every family, prior distribution (flat included) and option default", async () => {
