@@ -40,8 +40,9 @@ export interface KernelMemory {
 
 /**
  * A fresh instance of `module` (its own memory) whose exports are `T`, the memory grown to at
- * least `bytes(heapStart)` bytes; `name` is in the abort message. Throws where instantiation or
- * growth is refused (callers then fall back to JavaScript).
+ * least `bytes(heapStart)` bytes; `name` is in the abort message, `imports` the module's own
+ * imports besides `env.abort` (by import module name). Throws where instantiation or growth is
+ * refused (callers then fall back to JavaScript).
  *
  * @example
  * ```ts ignore
@@ -52,11 +53,12 @@ export function kernelInstance<T extends KernelMemory>(
   module: WebAssembly.Module,
   name: string,
   bytes: (heapStart: number) => number,
+  imports: WebAssembly.Imports = {},
 ): T {
   const abort = () => {
     throw new Error(`${name} aborted`);
   };
-  const instance = new WebAssembly.Instance(module, { env: { abort } });
+  const instance = new WebAssembly.Instance(module, { ...imports, env: { abort } });
   const exports = instance.exports as unknown as T;
   const end = bytes(exports.heapStart());
   const memory = exports.memory;

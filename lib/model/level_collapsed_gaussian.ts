@@ -214,6 +214,8 @@ export class LevelCollapsedGaussian implements SamplerTarget {
   private readonly scratch: Float64Array;
   /** The WebAssembly level loop (K = 2, where the runtime has WebAssembly SIMD), or null. */
   private readonly kernel: LevelKernel | null;
+  /** Whether {@link logDensityGradient} runs whole in the kernel (LevelKernel.gradient). */
+  private readonly wholeInKernel: boolean;
   /** The level terms' part of the log likelihood and of E‖y − Xβ − Zr‖² (see levelTerms). */
   private levelLogLikelihood = 0;
   private levelExpectedRss = 0;
@@ -227,16 +229,18 @@ export class LevelCollapsedGaussian implements SamplerTarget {
    *   ({@link signedScaleSuits}) and whose posterior reaches 0 ({@link SIGNED_SCALE_MAX_DROP});
    *   "signed": wherever the prior suits; "log": every sd as log sd.
    * @param options.mode {@link collapsedModeSummary} of `data` when already computed.
-   * @param options.kernel "wasm" (default): the level loop in WebAssembly for two varying
-   *   coefficients where the runtime supports it (lib/model/level_kernel.ts); "js": always
-   *   the JavaScript loop (the reference).
+   * @param options.kernel "wasm" (default): for two varying coefficients, where the runtime
+   *   supports it, the whole log density and gradient in WebAssembly (lib/model/level_kernel.ts:
+   *   the same values as "loop", bit for bit, with no JavaScript for V8 to compile in each
+   *   sampler thread); "loop": the level loop in WebAssembly, the rest in JavaScript; "js":
+   *   always JavaScript (the reference).
    */
   constructor(
     data: CompiledData,
     options: {
       sdScale?: "auto" | "signed" | "log";
       mode?: CollapsedModeSummary;
-      kernel?: "wasm" | "js";
+      kernel?: "wasm" | "loop" | "js";
     } = {},
   ) {
     const why = levelCollapseIneligibility(data);
@@ -283,6 +287,20 @@ export class LevelCollapsedGaussian implements SamplerTarget {
       : null;
     this.Arr = blocks.ztz;
     this.e = blocks.zty;
+    const lay = this.layout.terms[0];
+    this.wholeInKernel = options.kernel !== "loop" && this.kernel !== null &&
+      this.kernel.configureTarget({
+        correlated: lay.phiCor >= 0,
+        signed: [lay.signedSd?.[0] ?? false, lay.signedSd?.[1] ?? false],
+        lkjEta: term.lkjEta,
+        yty: s.yty,
+        n: s.n,
+        whitening,
+        betaHat,
+        xtx: blocks.xtx,
+        xty: blocks.xty,
+        priors: [...this.betaPriors, ...term.sdPriors, data.sigmaPrior],
+      });
     this.work = levelCovarianceWork(K);
     this.beta = new Float64Array(nb);
     this.gBeta = new Float64Array(nb);
@@ -398,6 +416,12 @@ export class LevelCollapsedGaussian implements SamplerTarget {
   }
 
   logDensityGradient(x: Float64Array, gradient: Float64Array): number {
+    if (this.wholeInKernel) {
+      const lp = this.kernel!.gradient(x, gradient);
+      const ll = this.kernel!.targetLogLikelihood;
+      if (!Number.isNaN(ll)) this.lastLogLikelihood = ll;
+      return lp;
+    }
     gradient.fill(0);
     const { nb, J, layout, work, beta, gBeta } = this;
     const term = this.data.terms[0];

@@ -14,6 +14,7 @@
  */
 import { LEVEL_KERNEL_WASM } from "./level_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "../math/_wasm.ts";
+import type { PriorDistribution } from "../spec/model_spec.ts";
 
 interface KernelExports extends KernelMemory {
   levels(
@@ -31,7 +32,62 @@ interface KernelExports extends KernelMemory {
     q11: number,
     invVar: number,
   ): number;
+  configure(...args: number[]): void;
+  gradient(): number;
 }
+
+/**
+ * The level-collapsed Gaussian target's constants for {@link LevelKernel.gradient} (K = 2;
+ * lib/model/level_collapsed_gaussian.ts names them).
+ */
+export interface LevelTargetSetup {
+  correlated: boolean;
+  /** Per coefficient, whether its sd is sampled as a signed scale (else log sd). */
+  signed: readonly [boolean, boolean];
+  lkjEta: number;
+  /** yᵀy and the number of rows. */
+  yty: number;
+  n: number;
+  /** L_S (n_β × n_β lower) and β̂ of β = β̂ + L_S⁻ᵀξ; XᵀX and Xᵀy. */
+  whitening: Float64Array;
+  betaHat: Float64Array;
+  xtx: Float64Array;
+  xty: Float64Array;
+  /** The n_β β priors, the two sd priors and σ's. */
+  priors: readonly PriorDistribution[];
+}
+
+/** A prior as the kernel reads it, {code, p1, p2, p3}; null for one it does not know. */
+function priorRow(p: PriorDistribution): number[] | null {
+  switch (p.dist) {
+    case "normal":
+      return [0, p.mu, p.sigma, 0];
+    case "flat":
+      return [1, 0, 0, 0];
+    case "student_t":
+      return [2, p.df, p.mu, p.sigma];
+    case "cauchy":
+      return [2, 1, p.mu, p.sigma];
+    case "exponential":
+      return [3, p.rate, 0, 0];
+    case "gamma":
+      return [4, p.shape, p.rate, 0];
+    case "inv_gamma":
+      return [5, p.shape, p.scale, 0];
+    default:
+      return null;
+  }
+}
+
+/** The imports of the target's code: V8's own functions, so that it computes as the JavaScript. */
+const HOST_MATH = {
+  level_kernel: {
+    hostExp: Math.exp,
+    hostLog: Math.log,
+    hostLog1p: Math.log1p,
+    hostTanh: Math.tanh,
+  },
+};
 
 /**
  * The K = 2 level loop over fixed blocks Z_jᵀX_j (2J × n_β, row-major), Z_jᵀy (2J) and Z_jᵀZ_j
@@ -58,7 +114,30 @@ export class LevelKernel {
   private readonly exports: KernelExports;
   private readonly J: number;
   private readonly nbPad: number;
-  private readonly at: Record<"arb" | "e" | "arr" | "beta" | "mu" | "grad" | "out", number>;
+  private readonly at: Record<
+    | "arb"
+    | "e"
+    | "arr"
+    | "beta"
+    | "mu"
+    | "grad"
+    | "out"
+    | "x"
+    | "g"
+    | "whitening"
+    | "betaHat"
+    | "xtx"
+    | "xty"
+    | "gBeta"
+    | "priors"
+    | "work"
+    | "result",
+    number
+  >;
+  private readonly nb: number;
+  private x: Float64Array | null = null;
+  private g: Float64Array | null = null;
+  private result: Float64Array | null = null;
 
   /**
    * A kernel for these blocks, or null where WebAssembly SIMD is unavailable or the instance
@@ -90,6 +169,7 @@ export class LevelKernel {
     nb: number,
   ) {
     this.J = J;
+    this.nb = nb;
     const nbPad = nb + (nb % 2);
     this.nbPad = nbPad;
     const R = 2 * J;
@@ -110,9 +190,20 @@ export class LevelKernel {
         mu: place(R),
         grad: place(nbPad),
         out: place(6),
+        // The whole target's arrays (configureTarget): x and g hold n_β + 4 ≥ dim.
+        x: place(nb + 4),
+        g: place(nb + 4),
+        whitening: place(nb * nb),
+        betaHat: place(nb),
+        xtx: place(nb * nb),
+        xty: place(nb),
+        gBeta: place(nb),
+        priors: place(4 * (nb + 3)),
+        work: place(40),
+        result: place(2),
       };
       return next;
-    });
+    }, HOST_MATH);
     this.exports = exports;
     this.at = at!;
     const memory = exports.memory;
@@ -148,6 +239,72 @@ export class LevelKernel {
       q11,
       invVar,
     ) === 1;
+  }
+
+  /**
+   * Sets up {@link gradient}: the whole target's log density and gradient in WebAssembly. False
+   * (and {@link gradient} unusable) where a prior is one the kernel does not compute.
+   */
+  configureTarget(setup: LevelTargetSetup): boolean {
+    const rows = setup.priors.map(priorRow);
+    if (rows.length !== this.nb + 3 || rows.some((r) => r === null)) return false;
+    const { at, nb } = this;
+    const buffer = this.exports.memory.buffer;
+    const view = (at: number, length: number) => new Float64Array(buffer, at, length);
+    view(at.whitening, nb * nb).set(setup.whitening);
+    view(at.betaHat, nb).set(setup.betaHat);
+    view(at.xtx, nb * nb).set(setup.xtx);
+    view(at.xty, nb).set(setup.xty);
+    view(at.priors, 4 * (nb + 3)).set(rows.flat() as number[]);
+    const dim = nb + 3 + (setup.correlated ? 1 : 0);
+    this.x = view(at.x, dim);
+    this.g = view(at.g, dim);
+    this.result = view(at.result, 2);
+    this.exports.configure(
+      nb,
+      this.nbPad,
+      this.J,
+      setup.correlated ? 1 : 0,
+      setup.signed[0] ? 1 : 0,
+      setup.signed[1] ? 1 : 0,
+      setup.lkjEta,
+      setup.yty,
+      setup.n,
+      at.x,
+      at.g,
+      at.whitening,
+      at.betaHat,
+      at.xtx,
+      at.xty,
+      at.gBeta,
+      at.priors,
+      at.work,
+      at.result,
+      at.arb,
+      at.e,
+      at.arr,
+      at.beta,
+      at.mu,
+      at.grad,
+      at.out,
+    );
+    return true;
+  }
+
+  /**
+   * The level-collapsed target's log density at `x` with its gradient into `gradient`, after
+   * {@link configureTarget}: LevelCollapsedGaussian.logDensityGradient's values, bit for bit.
+   */
+  gradient(x: Float64Array, gradient: Float64Array): number {
+    this.x!.set(x);
+    const lp = this.exports.gradient();
+    gradient.set(this.g!);
+    return lp;
+  }
+
+  /** log p(y | β, φ) of the last {@link gradient} that got that far; NaN otherwise. */
+  get targetLogLikelihood(): number {
+    return this.result![0];
   }
 
   /** Σ_j ½ c_jᵀμ_j − ½ log|D_j| of the last {@link run}. */

@@ -65,3 +65,81 @@ Deno.test("level kernel: a D_j that is not positive definite is reported, as by 
   // β gradient: −X_jᵀZ_j μ = −(1·1/8 + 1·1/8).
   assert.ok(Math.abs(kernel.betaGradient[0] + 0.25) < 1e-15);
 });
+
+/**
+ * The whole target in WebAssembly ("wasm") against the level loop alone in it ("loop"): the same
+ * arithmetic in the same order with V8's own exp, log, log1p and tanh, so log density and gradient
+ * are equal bit for bit, at points inside the support and at points outside it (−∞).
+ */
+function assertSameBits(data: ReturnType<typeof compileModel>, sdScale: "signed" | "log") {
+  const whole = new LevelCollapsedGaussian(data, { sdScale });
+  const loop = new LevelCollapsedGaussian(data, { sdScale, kernel: "loop" });
+  assert.equal((whole as unknown as { wholeInKernel: boolean }).wholeInKernel, true);
+  assert.equal((loop as unknown as { wholeInKernel: boolean }).wholeInKernel, false);
+  const u = seeded(11);
+  const gw = new Float64Array(whole.dim), gl = new Float64Array(loop.dim);
+  let infinite = 0;
+  const points = Array.from({ length: 60 }, (_, rep) => {
+    // Half the points near the origin, half spread wide.
+    const spread = rep % 2 === 0 ? 1 : 40;
+    return Float64Array.from({ length: whole.dim }, () => (u() - 0.5) * spread);
+  });
+  // Outside the support or at its edge: σ → 0 or ∞ (log σ is the last coordinate), sd's of 0.
+  for (const logSigma of [-400, 400]) {
+    points.push(
+      Float64Array.from({ length: whole.dim }, (_, i) => i === whole.dim - 1 ? logSigma : 0.1),
+    );
+  }
+  points.push(new Float64Array(whole.dim));
+  for (const x of points) {
+    const lw = whole.logDensityGradient(x, gw);
+    const ll = loop.logDensityGradient(x, gl);
+    assert.ok(Object.is(lw, ll), `lp ${lw} vs ${ll} at ${x}`);
+    if (lw === -Infinity) {
+      infinite++;
+      continue;
+    }
+    assert.deepEqual(Array.from(gw), Array.from(gl));
+    assert.ok(Object.is(whole.logMarginalLikelihood(x), loop.logMarginalLikelihood(x)));
+  }
+  return infinite;
+}
+
+Deno.test("level kernel: the whole target in WebAssembly equals the JavaScript around the loop, bit for bit", async () => {
+  const tw = await loadTomzWeeks();
+  assertSameBits(compileModel(tomzWeeksModel(tw).toJSON(), tw), "signed");
+  const table = simulatedTable(300, "gaussian");
+  const base = singleTermSpec("gaussian"); // a student-t prior on b_x
+  const term = base.groupTerms[0];
+  const specs = {
+    "K = 2": base,
+    "no intercept": {
+      ...base,
+      intercept: false,
+      priors: base.priors.filter((p) => p.class !== "Intercept"),
+    },
+    "uncorrelated": {
+      ...base,
+      groupTerms: [{ ...term, correlated: false }],
+      priors: base.priors.filter((p) => p.class !== "cor"),
+    },
+    // Every prior the kernel computes, on β, the sd's and σ.
+    "other priors": {
+      ...base,
+      priors: [
+        ...base.priors.filter((p) => p.class !== "sigma" && p.class !== "Intercept"),
+        { class: "Intercept", prior: { dist: "cauchy", mu: 0, sigma: 2 } },
+        { class: "b", coef: "treat", prior: { dist: "flat" } },
+        { class: "sd", group: "g1", coef: "treat", prior: { dist: "gamma", shape: 2, rate: 1 } },
+        { class: "sd", group: "g1", coef: "Intercept", prior: { dist: "exponential", rate: 2 } },
+        { class: "sigma", prior: { dist: "inv_gamma", shape: 3, scale: 2 } },
+      ],
+    },
+  } as const;
+  let infinite = 0;
+  for (const spec of Object.values(specs)) {
+    const data = compileModel(spec as typeof base, table);
+    for (const sdScale of ["signed", "log"] as const) infinite += assertSameBits(data, sdScale);
+  }
+  assert.ok(infinite > 0, "some points are outside the support");
+});
