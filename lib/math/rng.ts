@@ -205,6 +205,49 @@ export class KeyedStream {
     return this;
   }
 
+  /**
+   * Writes the stream's whole state into `words` (12: key, counter, block, used, spare flag and
+   * the current Philox block) and `spare` (1: the kept normal), for code that continues the
+   * stream elsewhere (lib/sampler/nuts_wasm.ts) and hands it back with {@link loadState}.
+   *
+   * @example
+   * ```ts
+   * import { KeyedStream } from "./rng.ts";
+   * const a = new KeyedStream(3, 1, 2), b = new KeyedStream(0, 0, 0);
+   * a.normal();
+   * const words = new Uint32Array(12), spare = new Float64Array(1);
+   * a.saveState(words, spare);
+   * b.loadState(words, spare);
+   * console.assert(a.normal() === b.normal() && a.uniform() === b.uniform());
+   * ```
+   */
+  saveState(words: Uint32Array, spare: Float64Array): void {
+    words[0] = this.k0;
+    words[1] = this.k1;
+    words[2] = this.c0;
+    words[3] = this.c1;
+    words[4] = this.c2;
+    words[5] = this.block;
+    words[6] = this.used;
+    words[7] = this.hasSpare ? 1 : 0;
+    words.set(this.words, 8);
+    spare[0] = this.spare;
+  }
+
+  /** Continues from a state {@link saveState} wrote. */
+  loadState(words: Uint32Array, spare: Float64Array): void {
+    this.k0 = words[0];
+    this.k1 = words[1];
+    this.c0 = words[2];
+    this.c1 = words[3];
+    this.c2 = words[4];
+    this.block = words[5];
+    this.used = words[6];
+    this.hasSpare = words[7] === 1;
+    this.words.set(words.subarray(8, 12));
+    this.spare = spare[0];
+  }
+
   /** The next uniform on (0, 1). */
   uniform(): number {
     if (this.used === 2) {

@@ -1,9 +1,10 @@
 /**
  * NUTS transitions in WebAssembly (source: tools/wasm/nuts_kernel.ts; the module is
  * lib/sampler/nuts_kernel_wasm.ts): the same transition as {@link NutsWorkspace} in nuts.ts, with
- * the same arithmetic in the same order and the same random numbers, so the two give the same
- * draws bit for bit (tests check it; nuts.ts stays the reference). The target's log density and
- * gradient, the momentum draw and the uniforms stay in JavaScript and are called from the kernel.
+ * the same arithmetic in the same order and the same random numbers (the caller's KeyedStream,
+ * continued in the kernel and handed back), so the two give the same draws bit for bit (tests
+ * check it; nuts.ts stays the reference). The target's log density and gradient stay in
+ * JavaScript and are called from the kernel.
  *
  * Why: V8 compiles JavaScript again in every worker, and a worker's first chain runs the sampler
  * unoptimised while it does (bench/README.md, "Cold chains"); compiled WebAssembly runs near full
@@ -16,7 +17,7 @@
  * @module
  */
 import type { LogDensity } from "./log_density.ts";
-import { type Metric, sampleMomentum } from "./metric.ts";
+import type { Metric } from "./metric.ts";
 import type { NutsInfo, NutsParams, NutsState } from "./nuts.ts";
 import type { KeyedStream } from "../math/rng.ts";
 import { kernelModule } from "../math/_wasm.ts";
@@ -27,8 +28,9 @@ interface NutsKernelExports {
   workspaceBytes(dim: number, depth: number, dense: number): number;
   setup(ws: number, dim: number, depth: number, dense: number): void;
   metricAddress(): number;
-  momentumAddress(): number;
+  momentumFactorAddress(): number;
   resultAddress(): number;
+  rngAddress(): number;
   transition(logp0: number, stepSize: number, maxTreedepth: number): number;
 }
 
@@ -51,10 +53,12 @@ export class WasmNutsWorkspace {
   private readonly base: number;
   private readonly slotBytes: number;
   private readonly metricView: Float64Array;
+  private readonly momentumFactor: Float64Array;
   private readonly result: Float64Array;
+  private readonly rngWords: Uint32Array;
+  private readonly rngSpare: Float64Array;
   private metric: Metric | null = null;
   private target: LogDensity | null = null;
-  private rng: KeyedStream | null = null;
 
   constructor(dim: number, maxTreedepth: number, metricKind: Metric["kind"]) {
     const module = kernelModule(NUTS_KERNEL_WASM);
@@ -85,7 +89,15 @@ export class WasmNutsWorkspace {
       (_, k) => new Float64Array(buffer, start + k * this.slotBytes, dim),
     );
     this.metricView = new Float64Array(buffer, metricAt, dense ? dim * dim : dim);
+    this.momentumFactor = new Float64Array(
+      buffer,
+      this.kernel.momentumFactorAddress(),
+      dense ? dim * dim : dim,
+    );
     this.result = new Float64Array(buffer, this.kernel.resultAddress(), 8);
+    const rngAt = this.kernel.rngAddress();
+    this.rngWords = new Uint32Array(buffer, rngAt, 12);
+    this.rngSpare = new Float64Array(buffer, rngAt + 48, 1);
   }
 
   private imports(memory: WebAssembly.Memory): WebAssembly.Imports {
@@ -99,9 +111,11 @@ export class WasmNutsWorkspace {
       nuts_kernel: {
         logDensityGradient: (q: number, g: number) =>
           this.target!.logDensityGradient(this.view(q), this.view(g)),
-        uniform: () => this.rng!.uniform(),
         hostExp: Math.exp,
         hostLog1p: Math.log1p,
+        hostLog: Math.log,
+        hostSin: Math.sin,
+        hostCos: Math.cos,
       },
     };
   }
@@ -130,16 +144,16 @@ export class WasmNutsWorkspace {
     }
     if (metric !== this.metric) {
       this.metricView.set(metric.inverse);
+      this.momentumFactor.set(metric.kind === "diag" ? metric.momentumScale : metric.cholesky);
       this.metric = metric;
     }
     this.target = target;
-    this.rng = rng;
     this.views[0].set(state.position);
     this.views[1].set(state.gradient);
-    sampleMomentum(metric, rng, this.view(this.kernel.momentumAddress()));
+    rng.saveState(this.rngWords, this.rngSpare);
     const treeDepth = this.kernel.transition(state.logDensity, stepSize, maxTreedepth);
+    rng.loadState(this.rngWords, this.rngSpare);
     this.target = null;
-    this.rng = null;
     const r = this.result;
     return {
       state: {

@@ -16,8 +16,9 @@ function stateAt(target: LogDensity, position: number[]): NutsState {
 
 /**
  * Runs `n` chained transitions with each workspace from the same start and seeds, as the chain
- * runner does (a stream reset per iteration), and asserts every state and statistic is equal bit
- * for bit: the WebAssembly kernel does the same arithmetic in the same order as nuts.ts.
+ * runner does (a stream reset per iteration), and asserts every state and statistic, and the
+ * random stream's state after it, is equal bit for bit: the WebAssembly kernel does the same
+ * arithmetic in the same order as nuts.ts, and draws from the same stream (momentum included).
  */
 function assertSameChain(
   target: LogDensity,
@@ -30,14 +31,21 @@ function assertSameChain(
   const js = createNutsWorkspace(target.dim, maxTreedepth);
   const wasm = createWasmNutsWorkspace(target.dim, maxTreedepth, metric.kind);
   assert.ok(wasm, "this runtime has WebAssembly");
-  const rng = new KeyedStream(0, 0, 0);
+  const rngA = new KeyedStream(0, 0, 0), rngB = new KeyedStream(0, 0, 0);
+  const wordsA = new Uint32Array(12), wordsB = new Uint32Array(12);
+  const spareA = new Float64Array(1), spareB = new Float64Array(1);
   let a = stateAt(target, start);
   let b = stateAt(target, start);
   let divergent = 0, maxDepth = 0, leapfrog = 0;
   for (let i = 0; i < n; i++) {
     const params = { stepSize, metric, maxTreedepth };
-    const ra: Step = js.transition(target, a, params, rng.reset(7, 1, i, Streams.nuts));
-    const rb: Step = wasm.transition(target, b, params, rng.reset(7, 1, i, Streams.nuts));
+    const ra: Step = js.transition(target, a, params, rngA.reset(7, 1, i, Streams.nuts));
+    const rb: Step = wasm.transition(target, b, params, rngB.reset(7, 1, i, Streams.nuts));
+    // The kernel hands the stream back where nuts.ts leaves it.
+    rngA.saveState(wordsA, spareA);
+    rngB.saveState(wordsB, spareB);
+    assert.deepEqual(Array.from(wordsB), Array.from(wordsA));
+    assert.ok(Object.is(spareB[0], spareA[0]));
     assert.deepEqual(rb.info, ra.info, `transition ${i}`);
     assert.deepEqual(Array.from(rb.state.position), Array.from(ra.state.position));
     assert.deepEqual(Array.from(rb.state.gradient), Array.from(ra.state.gradient));

@@ -2,9 +2,10 @@
 // `deno task build-wasm` (tools/build_wasm.ts) with the memory imported, so that its size is set
 // once, when the caller makes it, and never grows. It is one NUTS transition of
 // lib/sampler/nuts.ts (NutsWorkspace.transition) with the same arithmetic in the same order, so
-// that both give the same draws bit for bit; the log density and gradient, the uniforms and the
-// exponential and log1p come from imported JavaScript functions (V8's Math.exp and Math.log1p,
-// not this compiler's, whose last bits can differ). nuts.ts stays the reference: tests compare
+// that both give the same draws bit for bit, and the same random stream (lib/math/rng.ts's
+// KeyedStream, continued here from the state the caller writes); the log density and gradient,
+// and exp, log1p, log, sin and cos come from imported JavaScript functions (V8's Math, not this
+// compiler's, whose last bits can differ). nuts.ts stays the reference: tests compare
 // the two. Why: compiled WebAssembly runs near full speed from its first call, where V8 has to
 // compile the JavaScript sampler again in every worker (bench/README.md, "Cold chains").
 //
@@ -13,25 +14,28 @@
 //          state here before a transition)
 //   2 3    the backward end's position and gradient
 //   4..7   the momenta and velocities p, p♯ at the trajectory's four boundaries, and
-//   8..11  (exchanged by reference; momentumAddress() is where the caller draws p₀)
+//   8..11  (exchanged by reference)
 //   12 13  ρ and the new subtree's ρ
 //   14     scratch (the dense leapfrog's M⁻¹p)
 //   15..   per depth d < maxDepth, 8 slots: the final half's proposal (position, gradient), the
 //          init half's end p, p♯ and ρ, the final half's beginning p, p♯ and ρ
 //   then   4 proposal slots (the transition's selected state and the new subtree's), the inverse
-//          metric (dim, or dim × dim row-major when dense), 8 f64 of results (resultAddress())
-//          and the proposal records: {position address i32, gradient address i32, log density
+//          metric (dim, or dim × dim row-major when dense), the momentum's scale (dim: 1/√ of the
+//          diagonal) or the metric's Cholesky factor (dim × dim), 8 f64 of results
+//          (resultAddress()), the random stream's state (rngAddress(): 12 u32 and a f64, as
+//          lib/math/rng.ts's KeyedStream.saveState writes it) and the proposal records: {position address i32, gradient address i32, log density
 //          f64, energy f64}, 24 bytes each: the sample, the subtree's proposal, then one per
 //          depth. A record's arrays change owner by swapping addresses, never by copying.
 
 // Imported from the module "nuts_kernel" (the compiler names imports after the file).
 /** log π(q) and its gradient into g (addresses of dim f64). */
 declare function logDensityGradient(q: usize, g: usize): f64;
-/** The transition's next uniform on (0, 1). */
-declare function uniform(): f64;
-/** V8's Math.exp and Math.log1p. */
+/** V8's Math.exp, log1p, log, sin and cos. */
 declare function hostExp(x: f64): f64;
 declare function hostLog1p(x: f64): f64;
+declare function hostLog(x: f64): f64;
+declare function hostSin(x: f64): f64;
+declare function hostCos(x: f64): f64;
 
 /** Energy error above which a trajectory is declared divergent (Stan's max_deltaH). */
 const MAX_DELTA_H: f64 = 1000;
@@ -58,7 +62,9 @@ let rhoSubtree: usize = 0;
 let scratch: usize = 0;
 let levels: usize = 0;
 let metric: usize = 0;
+let momentumFactor: usize = 0;
 let result: usize = 0;
+let rng: usize = 0;
 let records: usize = 0;
 // The integrator's current state (see nuts.ts): position, gradient, momentum, log density.
 let curQ: usize = 0;
@@ -84,7 +90,8 @@ export function heapStart(): usize {
 export function workspaceBytes(n: i32, depth: i32, isDense: i32): usize {
   const slot = <usize> n << 3;
   const metricBytes = isDense ? slot * <usize> n : slot;
-  return slot * <usize> (15 + 8 * depth + 4) + metricBytes + 64 + RECORD * <usize> (2 + depth);
+  return slot * <usize> (15 + 8 * depth + 4) + 2 * metricBytes + 64 + 56 +
+    RECORD * <usize> (2 + depth);
 }
 
 /** Lays the workspace out from `ws` (see the header); `isDense` fixes the metric's kind. */
@@ -110,8 +117,10 @@ export function setup(ws: usize, n: i32, depth: i32, isDense: i32): void {
   levels = slot(15);
   const proposals = slot(15 + 8 * depth);
   metric = proposals + 4 * slotBytes;
-  result = metric + (isDense ? slotBytes * <usize> n : slotBytes);
-  records = result + 64;
+  momentumFactor = metric + (isDense ? slotBytes * <usize> n : slotBytes);
+  result = momentumFactor + (isDense ? slotBytes * <usize> n : slotBytes);
+  rng = result + 64;
+  records = rng + 56;
   setRecord(sampleRecord(), proposals, proposals + slotBytes);
   setRecord(proposeRecord(), proposals + 2 * slotBytes, proposals + 3 * slotBytes);
   for (let d = 0; d < depth; d++) {
@@ -178,9 +187,14 @@ export function metricAddress(): usize {
   return metric;
 }
 
-/** Where the caller draws the transition's momentum p₀ (changes from one transition to the next). */
-export function momentumAddress(): usize {
-  return pFwdFwd;
+/** Where the caller writes the momentum's scale (diagonal) or the metric's Cholesky factor. */
+export function momentumFactorAddress(): usize {
+  return momentumFactor;
+}
+
+/** Where the caller writes the random stream's state before a transition and reads it after. */
+export function rngAddress(): usize {
+  return rng;
 }
 
 /**
@@ -229,11 +243,121 @@ function logSumExp(a: f64, b: f64): f64 {
   return a > b ? a + hostLog1p(hostExp(b - a)) : b + hostLog1p(hostExp(a - b));
 }
 
+// The random stream: lib/math/rng.ts's KeyedStream (Philox4x32-10, uniforms from 52 bits of a
+// word pair, Box–Muller normals), its state at rngAddress(): k0 k1 c0 c1 c2 block used hasSpare
+// words[4] as u32, then the kept normal as f64.
+const M0: u64 = 0xd2511f53;
+const M1: u64 = 0xcd9e8d57;
+const W0: u32 = 0x9e3779b9;
+const W1: u32 = 0xbb67ae85;
+const TWO26: f64 = 67108864;
+const INV_TWO52: f64 = 1 / 4503599627370496;
+const TWO_PI: f64 = 2 * Math.PI;
+
+function word(i: i32): u32 {
+  return load<u32>(rng + (<usize> i << 2));
+}
+
+function setWord(i: i32, v: u32): void {
+  store<u32>(rng + (<usize> i << 2), v);
+}
+
+/** The next Philox block of the stream into its words (rng.ts's philox4x32), block + 1. */
+function nextBlock(): void {
+  let x0 = word(2), x1 = word(3), x2 = word(4), x3 = word(5);
+  let key0 = word(0), key1 = word(1);
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      key0 += W0;
+      key1 += W1;
+    }
+    const p0 = M0 * <u64> x0;
+    const p1 = M1 * <u64> x2;
+    x0 = <u32> (p1 >> 32) ^ x1 ^ key0;
+    x1 = <u32> p1;
+    x2 = <u32> (p0 >> 32) ^ x3 ^ key1;
+    x3 = <u32> p0;
+  }
+  setWord(8, x0);
+  setWord(9, x1);
+  setWord(10, x2);
+  setWord(11, x3);
+  setWord(5, word(5) + 1);
+}
+
+function toUniform(a: u32, b: u32): f64 {
+  return (<f64> (a >>> 6) * TWO26 + <f64> (b >>> 6) + 0.5) * INV_TWO52;
+}
+
+/** KeyedStream.uniform. */
+function uniform(): f64 {
+  let used = word(6);
+  if (used == 2) {
+    nextBlock();
+    used = 0;
+  }
+  setWord(6, used + 1);
+  const i = 8 + 2 * <i32> used;
+  return toUniform(word(i), word(i + 1));
+}
+
+/** KeyedStream.normal. */
+function normal(): f64 {
+  const spareAt = rng + 48;
+  if (word(7) == 1) {
+    setWord(7, 0);
+    return load<f64>(spareAt);
+  }
+  const u1 = uniform();
+  const u2 = uniform();
+  const r = Math.sqrt(-2 * hostLog(u1));
+  const angle = TWO_PI * u2;
+  store<f64>(spareAt, r * hostSin(angle));
+  setWord(7, 1);
+  return r * hostCos(angle);
+}
+
+/** KeyedStream.fillNormals into `dim` f64 at `out`. */
+function fillNormals(out: usize): void {
+  let i = 0;
+  if (word(7) == 1 && dim > 0) store<f64>(at(out, i++), normal());
+  while (i + 1 < dim && word(6) == 2) {
+    nextBlock();
+    const r = Math.sqrt(-2 * hostLog(toUniform(word(8), word(9))));
+    const angle = TWO_PI * toUniform(word(10), word(11));
+    store<f64>(at(out, i++), r * hostCos(angle));
+    store<f64>(at(out, i++), r * hostSin(angle));
+  }
+  for (; i < dim; i++) store<f64>(at(out, i), normal());
+}
+
+/** metric.ts's sampleMomentum: p ~ N(0, M) into `out`. */
+function sampleMomentum(out: usize): void {
+  fillNormals(out);
+  const n = dim;
+  if (!dense) {
+    for (let i = 0; i < n; i++) {
+      store<f64>(at(out, i), load<f64>(at(out, i)) * load<f64>(at(momentumFactor, i)));
+    }
+    return;
+  }
+  // Back substitution with U = Lᵀ: U[i][j] = L[j][i].
+  for (let i = n - 1; i >= 0; i--) {
+    let s = load<f64>(at(out, i));
+    for (let j = i + 1; j < n; j++) {
+      s -= load<f64>(at(momentumFactor + <usize> j * slotBytes, i)) * load<f64>(at(out, j));
+    }
+    store<f64>(at(out, i), s / load<f64>(at(momentumFactor + <usize> i * slotBytes, i)));
+  }
+}
+
 /**
- * One transition from the state the caller wrote into slots 0 and 1 (log density `logp0`) with
- * momentum p₀ at momentumAddress(); returns the tree depth and fills resultAddress().
+ * One transition from the state the caller wrote into slots 0 and 1 (log density `logp0`): draws
+ * the momentum p₀ from the stream at rngAddress() (then the direction and selection uniforms, as
+ * nuts.ts does); returns the tree depth and fills resultAddress().
  */
 export function transition(logp0: f64, stepSize: f64, maxTreedepth: i32): i32 {
+  sampleMomentum(pFwdFwd);
   copy(bckQ, fwdQ);
   copy(bckG, fwdG);
   fwdLogp = logp0;
