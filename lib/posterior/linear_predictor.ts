@@ -14,6 +14,7 @@ import {
   labelAt,
   makeTable,
   requireTable,
+  rowNumber,
   type Table,
 } from "../data/table.ts";
 import { groupKey, groupLabel } from "../data/groups.ts";
@@ -96,8 +97,8 @@ export function alignTable(
           values[i] = missing ? NaN : Number(label);
           if (!missing && !Number.isFinite(values[i])) {
             throw new HetfxError(
-              `${context}: column "${name}" of newdata has "${label}" in row ${i + 1}, ` +
-                "but the model's column is numeric.",
+              `${context}: column "${name}" of newdata has "${label}" in row ` +
+                `${rowNumber(newdata, i)}, but the model's column is numeric.`,
             );
           }
         }
@@ -118,8 +119,10 @@ export function alignTable(
       }
       if (code === undefined) {
         throw new HetfxError(
-          `${context}: column "${name}" of newdata has level "${label}" (row ${i + 1}), which ` +
-            `the model was not fitted with; levels: ${reference.levels.join(", ")}` +
+          `${context}: column "${name}" of newdata has level "${label}" ` +
+            `(row ${rowNumber(newdata, i)}), which the model was not fitted with; levels: ${
+              reference.levels.join(", ")
+            }` +
             (isGrouping
               ? `. "${name}" defines groups: pass allowNewLevels: true to draw the new ` +
                 "group's varying effects from the fitted group distribution."
@@ -202,7 +205,9 @@ export class LinearPredictor {
       const col = table.columns[c];
       for (let i = 0; i < table.nRows; i++) {
         if (col.kind === "number" ? Number.isNaN(col.values[i]) : col.codes[i] < 0) {
-          throw new HetfxError(`${context}: column "${c}" of newdata is missing in row ${i + 1}.`);
+          throw new HetfxError(
+            `${context}: column "${c}" of newdata is missing in row ${rowNumber(newdata, i)}.`,
+          );
         }
       }
     }
@@ -248,7 +253,8 @@ export class LinearPredictor {
         else {
           if (!options.allowNewLevels) {
             throw new HetfxError(
-              `${context}: row ${i + 1} of newdata is in group "${label}" of ${term.group}, ` +
+              `${context}: row ${rowNumber(newdata, i)} of newdata is in group "${label}" ` +
+                `of ${term.group}, ` +
                 "which was not in the training data; pass allowNewLevels: true to draw its " +
                 "varying effects from the fitted group distribution.",
             );

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
-import { makeTable } from "../../lib/data/table.ts";
+import { makeTable, takeRows, withColumn } from "../../lib/data/table.ts";
 import { predict } from "../../lib/posterior/predict.ts";
 import { datagrid } from "../../lib/posterior/effects.ts";
 import { formula } from "../../lib/spec/formula.ts";
@@ -202,3 +202,53 @@ Deno.test("predict: a binomial model's trials in newdata are whole numbers ≥ 1
       /scale: "link"/.test(e.message),
   );
 });
+
+Deno.test("predict: errors about newdata name the row of the user's data when rows were dropped", async () => {
+  // newdata as loadTable(…, { dropMissing: true }) leaves it: its row 2 dropped (takeRows keeps
+  // the loaded row numbers). The messages said "row 2" for the loaded data's row 3.
+  const fit = await smallFit();
+  const num = (v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  const table = (x: number[], g: number[], treat: number[] = [0, 1, 1, 0, 1]) =>
+    takeRows(makeTable({ x: num(x), treat: num(treat), g: num(g) }), [0, 2, 3, 4]);
+  assert.throws(
+    () => predict(fit, table([0, 0, 0.5, 1, 2], [1, 2, 9, 3, 4])),
+    (e: Error) =>
+      e instanceof HetfxError && /row 3 of newdata is in group "9" of g/.test(e.message),
+  );
+  assert.throws(
+    () => predict(fit, table([0, 0, NaN, 1, 2], [1, 2, 3, 3, 4])),
+    /column "x" of newdata is missing in row 3\./,
+  );
+  const text = {
+    kind: "factor" as const,
+    levels: ["0", "1", "a"],
+    codes: Int32Array.of(0, 1, 2, 0, 1),
+  };
+  const withText = takeRows(
+    makeTable({ x: num([0, 0, 0.5, 1, 2]), treat: text, g: num([1, 2, 3, 3, 4]) }),
+    [0, 2, 3, 4],
+  );
+  assert.throws(() => predict(fit, withText), /column "treat" of newdata has "a" in row 3,/);
+  const fitX = await formula("y ~ 1 + factor_x + (1 | g)", factorTable()).fit({
+    chains: 1,
+    warmup: 50,
+    draws: 20,
+    seed: 1,
+    progress: false,
+  });
+  const newLevel = takeRows(
+    makeTable({
+      factor_x: { kind: "factor", levels: ["a", "b", "z"], codes: Int32Array.of(0, 1, 2) },
+      g: num([1, 2, 3]),
+    }),
+    [0, 2],
+  );
+  assert.throws(() => predict(fitX, newLevel), /has level "z" \(row 3\), which the model/);
+});
+
+/** smallTable with a two-level factor column factor_x ("a", "b"). */
+function factorTable() {
+  const t = smallTable();
+  const codes = Int32Array.from({ length: t.nRows }, (_, i) => i % 2);
+  return withColumn(t, "factor_x", { kind: "factor", levels: ["a", "b"], codes });
+}
