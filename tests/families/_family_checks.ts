@@ -2,7 +2,7 @@
  * The checks every family's test runs (tests/families/<family>_test.ts): the pattern
  * log-likelihood against a direct row-by-row sum of an independent reference density, its
  * gradient against central finite differences, the expected value against Σ y·p(y) (or ∫),
- * and the mean of predictive draws against the expected value.
+ * and the mean and variance of predictive draws against the expected value and the variance.
  */
 import assert from "node:assert/strict";
 import type { Family } from "../../lib/families/family.ts";
@@ -26,8 +26,13 @@ export interface FamilyCase {
   referenceLogDensity(y: number, eta: number, values: number[], trials: number): number;
   /** Outcome values to sum over for E[y] (discrete), or [lo, hi] to integrate (continuous). */
   support: { values: number[] } | { from: number; to: number };
-  /** Var[y | η, values, trials], for the predictive-mean tolerance. */
+  /** Var[y | η, values, trials], for the predictive-mean tolerance and the variance check. */
   variance(eta: number, values: number[], trials: number): number;
+  /**
+   * Whether y's fourth moment is finite at these parameter values (default: yes); where it is
+   * not, the sample variance has no standard error and the variance check skips the point.
+   */
+  fourthMoment?(values: number[]): boolean;
 }
 
 /** PatternStats of `patterns` (w, wA, cell unused by the family functions: empty). */
@@ -186,6 +191,31 @@ export function familyTests(c: FamilyCase): void {
       // 4.5 Monte Carlo standard errors: a correct sampler fails about once in 150 000 seeds.
       const mcse = Math.sqrt(c.variance(eta[0], values, trials) / n);
       assert.ok(Math.abs(sum / n - expected) < 4.5 * mcse, `${sum / n} vs ${expected} ± ${mcse}`);
+    }
+  });
+
+  Deno.test(`${f.name}: the variance of predictive draws is the family's variance (MC error)`, () => {
+    // The mean check above cannot see a wrong spread (NB's μ²/φ term, student's σ and ν). Fixed
+    // seed 12, 40,000 draws; the sample variance's standard error is √((m₄ − m₂²)/n), m₄ the
+    // sample's fourth central moment (finite where `fourthMoment` allows), and 4.5 of them.
+    const n = 40000;
+    for (const { eta, extra } of c.points) {
+      const values = valuesOf(f, extra);
+      if (c.fourthMoment?.(values) === false) continue;
+      const draws = values.map((v) => new Float64Array(n).fill(v));
+      const trials = c.patterns[0].trials?.[0] ?? 1;
+      const rng = new KeyedStream(12, 0, 0, 0);
+      const mu = f.inverseLink(eta[0]);
+      const ys = Float64Array.from(
+        { length: n },
+        (_, s) => f.predictiveDraw(mu, trials, draws, s, rng),
+      );
+      const mean = ys.reduce((a, b) => a + b, 0) / n;
+      let m2 = 0, m4 = 0;
+      for (const y of ys) m2 += (y - mean) ** 2 / n, m4 += (y - mean) ** 4 / n;
+      const expected = c.variance(eta[0], values, trials);
+      const se = Math.sqrt((m4 - m2 * m2) / n);
+      assert.ok(Math.abs(m2 - expected) < 4.5 * se, `${m2} vs ${expected} ± ${se}`);
     }
   });
 

@@ -25,6 +25,8 @@ familyTests({
   // ν = 5 and 10: the mean exists and the tails beyond ±400 carry < 1e-4 of y's mass.
   support: { from: -400, to: 400 },
   variance: (_eta, [sigma, nu]) => sigma * sigma * nu / (nu - 2),
+  // ν = 5's sample variance converges too slowly (its m₄ estimate is unstable: E y⁸ = ∞).
+  fourthMoment: ([, nu]) => nu > 8,
 });
 
 Deno.test("student: sigma then nu, nu > 1 with brms's gamma(2, 0.1) default", () => {
