@@ -2,8 +2,12 @@
  * Predictions from a fit for arbitrary rows, with brms semantics:
  * - `type: "expectation"` (default): the expected outcome (brms `posterior_epred`) on the
  *   response scale — identity for gaussian/student, inverse logit for bernoulli (a probability),
- *   trials × inverse logit for binomial, exp for poisson — or η itself with `scale: "link"`
- *   (brms `posterior_linpred`);
+ *   trials × inverse logit for binomial, exp for poisson and negbinomial; for cumulative, one
+ *   number per draw, E[y] = Σ k·P(y = k) over the category numbers 1…K, where brms's
+ *   `posterior_epred` gives the K probabilities P(y = k) (here {@link categoryProbabilityFunction};
+ *   effects' `{ category: k }` contrasts them)
+ *   — or η itself with `scale: "link"` (brms `posterior_linpred`; cumulative: the latent mean,
+ *   without the thresholds);
  * - `type: "prediction"`: posterior predictive draws of new outcomes (brms `posterior_predict`),
  *   from the counter RNG keyed by (seed, draw, row, stream 17), so the same seed gives the same
  *   draws in any order.

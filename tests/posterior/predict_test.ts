@@ -252,3 +252,26 @@ function factorTable() {
   const codes = Int32Array.from({ length: t.nRows }, (_, i) => i % 2);
   return withColumn(t, "factor_x", { kind: "factor", levels: ["a", "b"], codes });
 }
+
+Deno.test("predict: a cumulative model's expectation is E[y] = Σ k·P(y = k), not brms's K probabilities", async () => {
+  const { ordinalTable } = await import("./_ordinal_fixture.ts");
+  const { categoryProbabilityFunction } = await import("../../lib/posterior/predict.ts");
+  const fit = await formula("y ~ 1 + treat + (1 | g)", ordinalTable(120, 3), {
+    family: "cumulative",
+  }).fit({ chains: 1, warmup: 100, draws: 30, seed: 1, progress: false });
+  const expected = predict(fit);
+  const link = predict(fit, undefined, { scale: "link" });
+  for (const i of [0, 1, 57]) {
+    const byCategory = [1, 2, 3, 4].map((k) => {
+      const p = Float64Array.from(link[i].draws);
+      categoryProbabilityFunction(fit, k, k)(i, p);
+      return p;
+    });
+    for (let s = 0; s < 30; s++) {
+      const sum = byCategory.reduce((t, p) => t + p[s], 0);
+      const mean = byCategory.reduce((t, p, k) => t + (k + 1) * p[s], 0);
+      assert.ok(Math.abs(sum - 1) < 1e-12);
+      assert.ok(Math.abs(expected[i].draws[s] - mean) < 1e-12, `row ${i} draw ${s}`);
+    }
+  }
+});
