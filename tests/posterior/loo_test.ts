@@ -20,6 +20,7 @@ import { withColumn } from "../../lib/data/table.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import { logGamma } from "../../lib/math/special.ts";
 import { normalQuantile } from "../../lib/diagnostics/normal_quantile.ts";
+import { normalCdf } from "../../lib/math/normal_cdf.ts";
 
 function conjugate(seed: number, n = 20, S = 4000) {
   const s0 = 10;
@@ -304,4 +305,94 @@ Deno.test("relative efficiencies and PSIS-LOO with them match R's loo as brms's 
     assert.ok(Math.abs(row.se_diff - looRef.compare.se_diff[i]) < 1e-9, "se_diff");
   });
   assert.throws(() => psisLoo(referenceLogLik("b"), { rEff: [1] }), HetfxError);
+});
+
+Deno.test("logLikelihood: binomial with weights, negbinomial, student and cumulative probit by closed form", async () => {
+  // Per row and draw, log p(y_i | θ_s) written out from the fit's own draws (b, r, family
+  // parameters, thresholds), normalising constants included, as brms's log_lik: the binomial
+  // coefficient, −log y!, the t's gamma ratio; weights multiply the row's value.
+  const base = smallTable();
+  const col = (name: string) => (base.columns[name] as { values: Float64Array }).values;
+  const x = col("x"), g = col("g"), w = col("w");
+  const options = { chains: 1, warmup: 100, draws: 20, seed: 2, progress: false };
+  const eta = (fit: Awaited<ReturnType<typeof smallFit>>, i: number, s: number, icpt = true) =>
+    (icpt ? fit.draws("b_Intercept")[s] : 0) + fit.draws("b_x")[s] * x[i] +
+    fit.draws(`r_g[${g[i]},Intercept]`)[s];
+  const num = (values: Float64Array) => ({ kind: "number" as const, values });
+  const rows = [0, 3, 77, 239], draws = [0, 19];
+  const close = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a - b) < 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+  const n = Float64Array.from(x, (_, i) => 1 + (i % 7));
+  const k = Float64Array.from(
+    x,
+    (v, i) => Math.min(n[i], Math.max(0, Math.round(n[i] / (1 + Math.exp(-v))))),
+  );
+  const binomialTable = withColumn(withColumn(base, "k", num(k)), "n", num(n));
+  const binomialFit = await formula("k | trials(n) + weights(w) ~ 1 + x + (1 | g)", binomialTable, {
+    family: "binomial",
+  }).fit(options);
+  const binomialLl = logLikelihood(binomialFit);
+  for (const i of rows) {
+    for (const s of draws) {
+      const p = 1 / (1 + Math.exp(-eta(binomialFit, i, s)));
+      const choose = logGamma(n[i] + 1) - logGamma(k[i] + 1) - logGamma(n[i] - k[i] + 1);
+      const hand = w[i] * (choose + k[i] * Math.log(p) + (n[i] - k[i]) * Math.log(1 - p));
+      close(binomialLl[i][s], hand, `binomial row ${i} draw ${s}`);
+    }
+  }
+
+  const c = Float64Array.from(
+    x,
+    (v, i) => Math.max(0, Math.round(Math.exp(1 + 0.5 * v) + (i % 5) - 2)),
+  );
+  const nbFit = await formula("c ~ 1 + x + (1 | g)", withColumn(base, "c", num(c)), {
+    family: "negbinomial",
+  }).fit(options);
+  const nbLl = logLikelihood(nbFit);
+  for (const i of rows) {
+    for (const s of draws) {
+      const mu = Math.exp(eta(nbFit, i, s)), phi = nbFit.draws("shape")[s];
+      const hand = logGamma(c[i] + phi) - logGamma(phi) - logGamma(c[i] + 1) +
+        phi * Math.log(phi / (mu + phi)) + c[i] * Math.log(mu / (mu + phi));
+      // The reference's lgamma difference cancels at large φ: 1e-12 of its terms' size.
+      const tolerance = 1e-12 * Math.max(1, logGamma(c[i] + phi));
+      assert.ok(Math.abs(nbLl[i][s] - hand) < tolerance, `negbinomial row ${i} draw ${s}`);
+    }
+  }
+
+  const y = col("y");
+  const studentFit = await formula("y ~ 1 + x + (1 | g)", base, { family: "student" }).fit(options);
+  const studentLl = logLikelihood(studentFit);
+  for (const i of rows) {
+    for (const s of draws) {
+      const sigma = studentFit.draws("sigma")[s], nu = studentFit.draws("nu")[s];
+      const z = (y[i] - eta(studentFit, i, s)) / sigma;
+      const hand = logGamma((nu + 1) / 2) - logGamma(nu / 2) - 0.5 * Math.log(nu * Math.PI) -
+        Math.log(sigma) - ((nu + 1) / 2) * Math.log(1 + z * z / nu);
+      close(studentLl[i][s], hand, `student row ${i} draw ${s}`);
+    }
+  }
+
+  const labels = ["lo", "mid", "hi"];
+  const codes = Int32Array.from(
+    x,
+    (v, i) => Math.min(2, Math.max(0, Math.round(1 + v + 0.3 * ((i % 3) - 1)))),
+  );
+  const ordinal = withColumn(base, "o", { kind: "factor", levels: labels, codes });
+  const probitFit = await formula("o ~ 1 + x + (1 | g)", ordinal, {
+    family: "cumulative",
+    link: "probit",
+    levels: labels,
+  }).fit(options);
+  const probitLl = logLikelihood(probitFit);
+  for (const i of rows) {
+    for (const s of draws) {
+      const e = eta(probitFit, i, s, false);
+      const tau = [1, 2].map((j) => probitFit.draws(`b_Intercept[${j}]`)[s]);
+      const F = (j: number) => j === 0 ? 0 : j === 3 ? 1 : normalCdf(tau[j - 1] - e);
+      const category = codes[i] + 1;
+      close(probitLl[i][s], Math.log(F(category) - F(category - 1)), `probit row ${i} draw ${s}`);
+    }
+  }
 });
