@@ -485,7 +485,7 @@ function aggregateSummary(spec: ModelSpec, table: Table, route: DataRoute): stri
   return [
     `Model: ${spec.family}, outcome ${spec.outcome}, ${scanned}${route.keyRows} aggregate rows` +
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
-    `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
+    populationLine(spec),
     treatmentLine(spec, table),
     ...varyingLines(spec, table, "n"),
     priorsLine(spec),
@@ -504,6 +504,12 @@ function varyingLines(spec: ModelSpec, table: Table, count?: string): string[] {
       `sizes ${summary.minSize}–${summary.maxSize}\n` +
       formatGroupSummary(summary, 10).split("\n").map((l) => "  " + l).join("\n");
   });
+}
+
+/** "Population-level terms: Intercept, x", or "(none)" for a model without intercept or terms. */
+function populationLine(spec: ModelSpec): string {
+  const terms = [...(spec.intercept ? ["Intercept"] : []), ...spec.terms];
+  return `Population-level terms: ${terms.length ? terms.join(", ") : "(none)"}`;
 }
 
 /** "Priors given: b ~ normal(0, 1); …", or that none were (brms's defaults apply). */
@@ -530,7 +536,7 @@ export function specSummary(spec: ModelSpec, table: Table): string {
   const lines = [
     `Model: ${spec.family}, outcome ${spec.outcome}, ${table.nRows} rows` +
     (spec.weights === undefined ? "" : `, likelihood weights "${spec.weights}"`),
-    `Population-level terms: ${spec.intercept ? "Intercept, " : ""}${spec.terms.join(", ")}`,
+    populationLine(spec),
     treatmentLine(spec, table),
     ...varyingLines(spec, table),
     priorsLine(spec),
@@ -656,9 +662,9 @@ export function formatEffects(
     const quantity = entries[0].quantity;
     const on = quantity === undefined || quantity === "latent" ? "" : ` on ${quantity}`;
     out.push(
-      `Effect of ${treatment}${on} (${named && contrast !== undefined ? `${text(contrast)}; ` : ""}${
-        entries[0].scale
-      } scale; mean [95% interval]):`,
+      `Effect of ${treatment}${on} (${
+        named && contrast !== undefined ? `${text(contrast)}; ` : ""
+      }${entries[0].scale} scale; mean [95% interval]):`,
       ...entries.map((e) => {
         const cell = Object.entries(e.by).map(([k, v]) => `${k}=${v}`).join(", ") ||
           "all rows (ATE)";

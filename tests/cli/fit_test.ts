@@ -504,6 +504,31 @@ Deno.test("fit --dry-run lists the priors given on every route (memory, duckdb, 
   }
 });
 
+Deno.test("fit --dry-run of an intercept-only model lists the terms without a stray comma", async () => {
+  // It printed "Population-level terms: Intercept, " (and "Population-level terms: " for 0 +).
+  const model = (f: string) => ["--formula", f, "--dry-run"];
+  const one = await runMain(main, [PAPER[0], ...model("pref ~ 1 + (1 | region)")]);
+  assert.equal(one.code, 0, one.out);
+  assert.match(one.out, /^Population-level terms: Intercept$/m);
+  const none = await runMain(main, [PAPER[0], ...model("pref ~ 0 + (1 | region)")]);
+  assert.equal(none.code, 0, none.out);
+  assert.match(none.out, /^Population-level terms: \(none\)$/m);
+  const both = await runMain(main, [PAPER[0], ...model("pref ~ 1 + alliance + (1 | region)")]);
+  assert.match(both.out, /^Population-level terms: Intercept, alliance$/m);
+  const dir = await Deno.makeTempDir();
+  try {
+    const agg = `${dir}/agg.csv`;
+    const f = "pref ~ 1 + (1 | region)";
+    const sql = await runCli("sql.ts", [PAPER[0], "--formula", f, "--run", "--out", agg]);
+    assert.equal(sql.code, 0, sql.stderr);
+    const r = await runMain(main, [agg, "--aggregated", ...model(f)]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^Population-level terms: Intercept$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("fit --prior: a bad argument names the option and the statement as given", async () => {
   // It said only "Invalid prior normal: argument sigma must be positive (got 0)".
   const formula = "force ~ alliance + (1 + alliance | white)";
