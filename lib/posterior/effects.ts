@@ -30,6 +30,7 @@ import { summarizeDraws } from "../diagnostics/quantiles.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 import {
+  groupingOnlyColumns,
   LinearPredictor,
   type LinearPredictorOptions,
   predictorColumns,
@@ -434,7 +435,10 @@ function weightColumn(table: Table, name: string): Float64Array {
  * given, with each other column the model uses at a typical value — the mean of a numeric
  * column, the most frequent value of a 0/1 column (marginaleffects' "mean_or_mode": no
  * respondent is 0.47 male), the most frequent level of a factor, and the most frequent value of
- * a grouping column (so grid rows fall in observed groups where possible).
+ * a grouping column (so grid rows fall in observed groups where possible). A value not seen in
+ * training is a new group in a column that only defines groups (a factor's new level, as a
+ * numeric column's new value), for effects and predict with `allowNewLevels: true`; in a factor
+ * that is also a predictor it is refused.
  *
  * @example
  * ```ts ignore
@@ -455,6 +459,7 @@ export function datagrid(
   // Typical values weigh an aggregated fit's key rows by the data rows they stand for.
   const { table: training, counts } = trainingRows(fit, "a data grid");
   const grouping = new Set(fit.spec.groupTerms.flatMap((g) => g.factors));
+  const groupingOnly = groupingOnlyColumns(fit.spec);
   const columns = [...new Set([...predictorColumns(fit), ...Object.keys(values)])];
   let n = 1;
   for (const [name, v] of Object.entries(values)) {
@@ -506,14 +511,24 @@ export function datagrid(
     const repeat = repeats.get(name)!;
     const pick = (i: number) => given[Math.floor(i / repeat) % given.length];
     if (reference?.kind === "factor" || (reference === undefined && given.some((g) => isNaN(+g)))) {
-      const levels = reference?.kind === "factor" ? reference.levels : given.map(String);
+      const levels = reference?.kind === "factor" ? [...reference.levels] : given.map(String);
+      // A new level of a column that only defines groups is a new group, as a new value of a
+      // numeric grouping column: effects and predict draw its varying effects under
+      // allowNewLevels (brms's allow_new_levels), and refuse it, saying so, without.
+      const newGroups = groupingOnly.has(name);
       const codes = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        codes[i] = levels.indexOf(String(pick(i)));
+        const label = String(pick(i));
+        codes[i] = levels.indexOf(label);
+        if (codes[i] < 0 && newGroups) codes[i] = levels.push(label) - 1;
         if (codes[i] < 0) {
           throw new HetfxError(
             `Cannot build a data grid: "${pick(i)}" is not a level of "${name}" ` +
-              `(levels: ${levels.join(", ")}).`,
+              `(levels: ${levels.join(", ")})` +
+              (grouping.has(name)
+                ? `; "${name}" is also a predictor, so the model cannot predict a new level ` +
+                  "of it, not even with allowNewLevels."
+                : "."),
           );
         }
       }

@@ -137,6 +137,20 @@ export function alignTable(
 }
 
 /**
+ * The columns that only define groups (a grouping factor that is no population-level or varying
+ * term's variable): with allowNewLevels they may hold levels not seen in training, whose groups
+ * get fresh varying effects; a column of the design may not.
+ */
+export function groupingOnlyColumns(spec: FitResult["spec"]): Set<string> {
+  const designVariables = new Set(
+    [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
+  );
+  return new Set(
+    spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
+  );
+}
+
+/**
  * Columns a prediction needs: the model's columns without the outcome and the likelihood
  * weights (trials included), unless a term also uses the weights column (y | weights(w) ~ w).
  */
@@ -184,14 +198,7 @@ export class LinearPredictor {
     // Only the training columns' kinds and levels are read (aggregated data have them too).
     const training = trainingTable(fit, "predictions", true);
     const spec = fit.spec;
-    // With allowNewLevels, a column that only defines groups may hold levels not seen in
-    // training (their groups get fresh varying effects); a column of the design may not.
-    const designVariables = new Set(
-      [...spec.terms, ...spec.groupTerms.flatMap((g) => g.slopes)].flatMap((t) => t.split(":")),
-    );
-    const groupingOnly = new Set(
-      spec.groupTerms.flatMap((g) => g.factors).filter((f) => !designVariables.has(f)),
-    );
+    const groupingOnly = groupingOnlyColumns(spec);
     // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
     const terms = termColumns(spec);
     const columns = predictorColumns(fit).filter((c) => c !== spec.trials || terms.has(c));

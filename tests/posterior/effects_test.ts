@@ -210,6 +210,51 @@ Deno.test("datagrid: values that are not lists of numbers or levels are refused"
   assert.equal(datagrid(fit, { x: [0.5, 1], g: ["1"] }).nRows, 2);
 });
 
+Deno.test("datagrid: a new level of a factor grouping column is a new group, as a new number", async () => {
+  // datagrid refused { g: ["z"] } ('"z" is not a level of "g"') though a numeric grouping column
+  // took a new value and effects/predict take new groups under allowNewLevels.
+  const t = smallTable();
+  const g = (t.columns.g as { values: Float64Array }).values;
+  const h = Int32Array.from(g, (_, i) => i % 2);
+  const table = withColumn(
+    withColumn(t, "g", {
+      kind: "factor",
+      codes: Int32Array.from(g, (v) => v - 1),
+      levels: ["a", "b", "c", "d"],
+    }),
+    "h",
+    { kind: "factor", codes: h, levels: ["lo", "hi"] },
+  );
+  // g only defines groups; h is a predictor and defines groups too.
+  const fit = await formula("y ~ 1 + h + treat + (1 + treat | g) + (1 | h)", table)
+    .fit({ chains: 1, warmup: 60, draws: 20, seed: 1, progress: false });
+  const grid = datagrid(fit, { g: ["z", "a"] });
+  assert.equal(grid.nRows, 2);
+  const [ate, a, z] = effects(fit, { newdata: grid, by: ["g"], allowNewLevels: true });
+  assert.equal(ate.n, 2);
+  assert.deepEqual([a.by, z.by], [{ g: "a" }, { g: "z" }]);
+  // "a" keeps its fitted effects; "z" is drawn from the group distribution.
+  const [fitted] = effects(fit, { newdata: datagrid(fit, { g: ["a"] }) });
+  assert.deepEqual(a.draws, fitted.draws);
+  assert.notDeepEqual(z.draws, a.draws);
+  // Without allowNewLevels, effects refuses the new group and says what to pass.
+  assert.throws(
+    () => effects(fit, { newdata: grid }),
+    (e) =>
+      e instanceof HetfxError && /"g" of newdata has level "z"/.test(e.message) &&
+      /pass allowNewLevels: true/.test(e.message),
+  );
+  // A new level of a predictor is refused: no option predicts it.
+  assert.throws(
+    () => datagrid(fit, { h: ["mid"] }),
+    (e) =>
+      e instanceof HetfxError &&
+      e.message ===
+        'Cannot build a data grid: "mid" is not a level of "h" (levels: lo, hi); "h" is also a ' +
+          "predictor, so the model cannot predict a new level of it, not even with allowNewLevels.",
+  );
+});
+
 Deno.test("datagrid: a continuous column at its mean, a 0/1 column at its most frequent value", async () => {
   const fit = await smallFit();
   const x = (fit.table!.columns.x as { values: Float64Array }).values;
