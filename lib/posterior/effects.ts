@@ -155,7 +155,9 @@ function numbersOf(table: Table, name: string, context: string): Float64Array {
     const value = label === "NA" ? NaN : Number(label);
     if (label !== "NA" && (label.trim() === "" || !Number.isFinite(value))) {
       throw new HetfxError(
-        `${context}: column "${name}" of newdata has "${label}" in row ${i + 1}, but the ` +
+        `${context}: column "${name}" of newdata has "${label}" in row ${
+          rowNumber(table, i)
+        }, but the ` +
           "model's column is numeric.",
       );
     }

@@ -133,7 +133,9 @@ export function alignTable(
     }
     out[name] = { kind: "factor", codes, levels };
   }
-  return makeTable(out, [...columns]);
+  // Messages about the aligned rows name them as the user's rows (rowNumber).
+  const aligned = makeTable(out, [...columns]);
+  return newdata.rowNumbers ? { ...aligned, rowNumbers: newdata.rowNumbers } : aligned;
 }
 
 /**

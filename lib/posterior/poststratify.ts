@@ -140,7 +140,9 @@ export function poststratify(
           levels: one.levels,
         };
     }
+    const rowNumbers = table.rowNumbers;
     table = makeTable(columns, [...table.names, ...toFill]);
+    if (rowNumbers) table = { ...table, rowNumbers };
   }
   const estimates = effects(fit, {
     newdata: table,
@@ -282,8 +284,12 @@ function splitOverSampleGroups(
   const out = { ...expanded.columns };
   for (const c of columns) out[c] = groups.columns[c];
   out[weight] = { kind: "number", values: Float64Array.from(weights) };
+  // Each piece keeps its population row's number, so that a message names the user's row.
   return {
-    table: makeTable(out, [...population.names, ...columns]),
+    table: {
+      ...makeTable(out, [...population.names, ...columns]),
+      rowNumbers: expanded.rowNumbers,
+    },
     source: Int32Array.from(popRows),
   };
 }

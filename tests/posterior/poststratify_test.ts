@@ -1,6 +1,6 @@
 /** poststratify(): a population table of group cells with counts, by hand from group draws. */
 import assert from "node:assert/strict";
-import { type Column, makeTable } from "../../lib/data/table.ts";
+import { type Column, makeTable, withColumn } from "../../lib/data/table.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { poststratify } from "../../lib/posterior/poststratify.ts";
 import "../../lib/fit/mod.ts"; // adds .fit() to the model builders
@@ -112,4 +112,38 @@ Deno.test("poststratify: n counts population rows, not the pieces missingGroups 
   for (const e of estimates) {
     for (let s = 0; s < S; s++) assert.ok(Math.abs(e.draws[s] - hand[s]) < 1e-12);
   }
+});
+
+Deno.test('poststratify: under missingGroups "average", errors name the population table\'s row', async () => {
+  // The split table has one piece per population row and sample group of g (4 each): population
+  // row 3 was named as row 9, a row of that internal table.
+  const t = smallTable();
+  const h = Float64Array.from({ length: t.nRows }, (_, i) => i % 3);
+  const fit = await formula(
+    "y ~ 1 + treat + (1 + treat | g) + (1 | h)",
+    withColumn(t, "h", { kind: "number", values: h }),
+  ).fit({ chains: 1, warmup: 60, draws: 20, seed: 1, progress: false });
+  const n = { kind: "number", values: Float64Array.of(1, 2, 3) } as const;
+  const refused = (column: Column, words: RegExp) =>
+    assert.throws(
+      () =>
+        poststratify(fit, makeTable({ h: column, n }), { weight: "n", missingGroups: "average" }),
+      (e: Error) => e instanceof HetfxError && words.test(e.message),
+      words.source,
+    );
+  refused(
+    { kind: "number", values: Float64Array.of(0, 1, 7) },
+    /row 3 of newdata is in group "7" of h, which was not in the training data/,
+  );
+  refused(
+    { kind: "factor", codes: Int32Array.of(0, 1, 2), levels: ["0", "1", "x"] },
+    /column "h" of newdata has "x" in row 3, but the model's column is numeric/,
+  );
+  // With allowNewLevels the new group is drawn, and n counts the 3 population rows.
+  const { estimates } = poststratify(
+    fit,
+    makeTable({ h: { kind: "number", values: Float64Array.of(0, 1, 7) }, n }),
+    { weight: "n", missingGroups: "average", allowNewLevels: true },
+  );
+  assert.equal(estimates[0].n, 3);
 });
