@@ -33,6 +33,7 @@ import {
   groupingOnlyColumns,
   LinearPredictor,
   type LinearPredictorOptions,
+  type PredictionCaller,
   predictorColumns,
 } from "./linear_predictor.ts";
 import { categoryProbabilityFunction, responseFunction } from "./predict.ts";
@@ -85,8 +86,11 @@ export interface EffectContrast {
   /** The contrast's name (lib/spec/treatment_coding.ts): "1 - 0", "b - control", "per unit of x". */
   name: string;
   kind: "contrast" | "slope";
-  /** The treatment column with the treatment set to the high and the low value, for `rows` rows. */
-  column(table: Table, side: "high" | "low"): Column;
+  /**
+   * The treatment column with the treatment set to the high and the low value, for `table`'s
+   * rows; `caller` words a message about the table's treatment column.
+   */
+  column(table: Table, side: "high" | "low", caller?: PredictionCaller): Column;
   /** The divisor: 1 for a contrast, h for a slope. */
   step: number;
 }
@@ -134,8 +138,8 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
       name: c.name,
       kind: "slope",
       step: h,
-      column: (table, side) => {
-        const observed = numbersOf(table, treatment, "Cannot compute effects");
+      column: (table, side, caller = EFFECTS_CALLER) => {
+        const observed = numbersOf(table, treatment, caller);
         const offset = side === "high" ? h / 2 : -h / 2;
         return { kind: "number", values: observed.map((v) => v + offset) };
       },
@@ -147,7 +151,8 @@ export function effectContrasts(fit: FitResult): EffectContrast[] {
  * Column `name` of `table` as numbers: a text column (newdata read with the numbers as text)
  * converted as predictions convert it ("NA" missing), any other text refused naming its row.
  */
-function numbersOf(table: Table, name: string, context: string): Float64Array {
+function numbersOf(table: Table, name: string, caller: PredictionCaller): Float64Array {
+  const { context, rows } = caller;
   const column = getColumn(table, name, context);
   if (column.kind === "number") return column.values;
   return Float64Array.from({ length: table.nRows }, (_, i) => {
@@ -155,7 +160,7 @@ function numbersOf(table: Table, name: string, context: string): Float64Array {
     const value = label === "NA" ? NaN : Number(label);
     if (label !== "NA" && (label.trim() === "" || !Number.isFinite(value))) {
       throw new HetfxError(
-        `${context}: column "${name}" of newdata has "${label}" in row ${
+        `${context}: column "${name}" of ${rows} has "${label}" in row ${
           rowNumber(table, i)
         }, but the ` +
           "model's column is numeric.",
@@ -194,7 +199,22 @@ const EFFECTS_OPTION_NAMES = optionNames<EffectsOptions>({
  * ```
  */
 export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEstimate[] {
-  const context = "Cannot compute effects";
+  return effectsFor(fit, options, EFFECTS_CALLER);
+}
+
+/** effects()'s messages: "Cannot compute effects: … of newdata …". */
+const EFFECTS_CALLER: PredictionCaller = { context: "Cannot compute effects", rows: "newdata" };
+
+/**
+ * {@link effects} for `caller`: its messages open with the caller's context and call
+ * `options.newdata` by the caller's name (poststratify: "the population table").
+ */
+export function effectsFor(
+  fit: FitResult,
+  options: EffectsOptions,
+  caller: PredictionCaller,
+): EffectEstimate[] {
+  const { context, rows } = caller;
   checkOptions(options, EFFECTS_OPTION_NAMES, context, MARGINALEFFECTS_NAMES);
   if (options.by !== undefined && !Array.isArray(options.by)) {
     throw new HetfxError(
@@ -208,7 +228,7 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   const treatment = fit.spec.treatment;
   const contrasts = effectContrasts(fit);
   const by = options.by ?? [];
-  if (options.newdata !== undefined) requireTable(options.newdata, `${context} (newdata)`);
+  if (options.newdata !== undefined) requireTable(options.newdata, `${context} (${rows})`);
   // Without newdata, an aggregated fit's key rows stand for n data rows each.
   const training = options.newdata ? null : trainingRows(fit, "effects");
   if (training) {
@@ -218,14 +238,21 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
   const table = options.newdata ?? training!.table;
   if (table.nRows === 0) {
     // Else "the weights of cell {} sum to 0", about weights no one gave.
-    throw new HetfxError(`${context}: newdata has no rows; give the rows to average over.`);
+    throw new HetfxError(`${context}: ${rows} has no rows; give the rows to average over.`);
   }
   const counts = training?.counts ?? null;
   const byColumns = by.map((name) => getColumn(table, name, context));
   const weights = options.weights === undefined ? null : weightColumn(table, options.weights);
   if (treatment !== null) getColumn(table, treatment, context);
   return contrasts.flatMap((contrast) =>
-    contrastEffects(fit, options, contrast, { table, by, byColumns, weights, counts, scale })
+    contrastEffects(fit, options, caller, contrast, {
+      table,
+      by,
+      byColumns,
+      weights,
+      counts,
+      scale,
+    })
   );
 }
 
@@ -233,6 +260,7 @@ export function effects(fit: FitResult, options: EffectsOptions = {}): EffectEst
 function contrastEffects(
   fit: FitResult,
   options: EffectsOptions,
+  caller: PredictionCaller,
   contrast: EffectContrast,
   rows: {
     table: Table;
@@ -244,20 +272,19 @@ function contrastEffects(
     scale: "response" | "link";
   },
 ): EffectEstimate[] {
-  const context = "Cannot compute effects";
+  const { context } = caller;
   const { table, by, byColumns, counts, scale } = rows;
   const treatment = fit.spec.treatment!;
-  const high = withColumn(table, treatment, contrast.column(table, "high"));
-  const low = withColumn(table, treatment, contrast.column(table, "low"));
-  const lpHigh = new LinearPredictor(fit, high, options);
-  const lpLow = new LinearPredictor(fit, low, options);
+  const high = withColumn(table, treatment, contrast.column(table, "high", caller));
+  const low = withColumn(table, treatment, contrast.column(table, "low", caller));
+  const lpHigh = new LinearPredictor(fit, high, options, caller);
+  const lpLow = new LinearPredictor(fit, low, options, caller);
   const seed = options.seed ?? fit.info.options.seed;
   const response = responseQuantity(fit, options, scale);
   // The link scale contrasts η alone: it needs no trials column.
   const responseOf = (t: Table) =>
-    scale === "link"
-      ? null
-      : response.map ?? responseFunction(fit, t, "expectation", seed, counts !== null);
+    scale === "link" ? null : response.map ??
+      responseFunction(fit, t, "expectation", seed, counts !== null, caller);
   const respHigh = responseOf(high);
   const respLow = responseOf(low);
   const S = lpHigh.draws;

@@ -38,6 +38,19 @@ export interface LinearPredictorOptions {
   seed?: number;
 }
 
+/**
+ * Who asks for predictions, for its messages: how an error opens ("Cannot compute effects"),
+ * naming the function the user called, and what the user called the rows ("newdata", "the
+ * population table").
+ */
+export interface PredictionCaller {
+  context: string;
+  rows: string;
+}
+
+/** predict()'s messages: "Cannot predict: … of newdata …". */
+export const PREDICT_CALLER: PredictionCaller = { context: "Cannot predict", rows: "newdata" };
+
 /** The training table of a fit, or a HetfxError saying to pass `newdata`. */
 export function trainingTable(fit: FitResult, what: string, levelsOnly = false): Table {
   if (fit.data.aggregated && !levelsOnly) {
@@ -66,13 +79,14 @@ export function alignTable(
   training: Table,
   newdata: Table,
   columns: readonly string[],
-  context: string,
+  caller: PredictionCaller,
   grouping: { columns: ReadonlySet<string>; allowNew: boolean } = {
     columns: new Set(),
     allowNew: false,
   },
 ): Table {
-  requireTable(newdata, `${context} (newdata)`);
+  const { context, rows } = caller;
+  requireTable(newdata, `${context} (${rows})`);
   const out: Record<string, Column> = {};
   for (const name of columns) {
     const reference = training.columns[name];
@@ -82,7 +96,7 @@ export function alignTable(
       // mean" another model column that newdata has would point at the wrong column.
       const unused = newdata.names.filter((c) => !columns.includes(c));
       throw new HetfxError(
-        `${context}: newdata has no column "${name}"${didYouMean(name, unused)}; ` +
+        `${context}: ${rows} has no column "${name}"${didYouMean(name, unused)}; ` +
           `the model needs ${columns.map((c) => `"${c}"`).join(", ")}.`,
       );
     }
@@ -97,8 +111,10 @@ export function alignTable(
           values[i] = missing ? NaN : Number(label);
           if (!missing && !Number.isFinite(values[i])) {
             throw new HetfxError(
-              `${context}: column "${name}" of newdata has "${label}" in row ` +
-                `${rowNumber(newdata, i)}, but the model's column is numeric.`,
+              `${context}: column "${name}" of ${rows} has "${label}" in row ${
+                rowNumber(newdata, i)
+              }, ` +
+                "but the model's column is numeric.",
             );
           }
         }
@@ -119,10 +135,10 @@ export function alignTable(
       }
       if (code === undefined) {
         throw new HetfxError(
-          `${context}: column "${name}" of newdata has level "${label}" ` +
-            `(row ${rowNumber(newdata, i)}), which the model was not fitted with; levels: ${
-              reference.levels.join(", ")
-            }` +
+          `${context}: column "${name}" of ${rows} has level "${label}" (row ${
+            rowNumber(newdata, i)
+          }), which ` +
+            `the model was not fitted with; levels: ${reference.levels.join(", ")}` +
             (isGrouping
               ? `. "${name}" defines groups: pass allowNewLevels: true to draw the new ` +
                 "group's varying effects from the fitted group distribution."
@@ -193,8 +209,13 @@ export class LinearPredictor {
     fresh: Float64Array[];
   }[];
 
-  constructor(fit: FitResult, newdata: Table, options: LinearPredictorOptions = {}) {
-    const context = "Cannot predict";
+  constructor(
+    fit: FitResult,
+    newdata: Table,
+    options: LinearPredictorOptions = {},
+    caller: PredictionCaller = PREDICT_CALLER,
+  ) {
+    const { context, rows } = caller;
     checkBoolean(options.allowNewLevels, "allowNewLevels", context);
     checkSeed(options.seed, context);
     // Only the training columns' kinds and levels are read (aggregated data have them too).
@@ -204,7 +225,7 @@ export class LinearPredictor {
     // η needs the trials column only where it is also a predictor (k | trials(n) ~ n).
     const terms = termColumns(spec);
     const columns = predictorColumns(fit).filter((c) => c !== spec.trials || terms.has(c));
-    const table = alignTable(training, newdata, columns, context, {
+    const table = alignTable(training, newdata, columns, caller, {
       columns: groupingOnly,
       allowNew: options.allowNewLevels === true,
     });
@@ -215,7 +236,7 @@ export class LinearPredictor {
       for (let i = 0; i < table.nRows; i++) {
         if (col.kind === "number" ? Number.isNaN(col.values[i]) : col.codes[i] < 0) {
           throw new HetfxError(
-            `${context}: column "${c}" of newdata is missing in row ${rowNumber(newdata, i)}.`,
+            `${context}: column "${c}" of ${rows} is missing in row ${rowNumber(newdata, i)}.`,
           );
         }
       }
@@ -224,7 +245,7 @@ export class LinearPredictor {
     const names = fit.data.fixedNames;
     if (fixed.length !== names.length || fixed.some((f, p) => f.name !== names[p])) {
       throw new HetfxError(
-        `${context}: newdata gives design columns ${fixed.map((f) => f.name).join(", ")} but the ` +
+        `${context}: ${rows} gives design columns ${fixed.map((f) => f.name).join(", ")} but the ` +
           `model has ${names.join(", ")}.`,
       );
     }
@@ -262,8 +283,8 @@ export class LinearPredictor {
         else {
           if (!options.allowNewLevels) {
             throw new HetfxError(
-              `${context}: row ${rowNumber(newdata, i)} of newdata is in group "${label}" ` +
-                `of ${term.group}, ` +
+              `${context}: row ${rowNumber(newdata, i)} of ${rows} is in group "${label}" of ` +
+                `${term.group}, ` +
                 "which was not in the training data; pass allowNewLevels: true to draw its " +
                 "varying effects from the fitted group distribution.",
             );

@@ -32,7 +32,7 @@ import {
 } from "../data/table.ts";
 import { groupKeys } from "../data/groups.ts";
 import type { FitResult } from "./fit_result.ts";
-import { datagrid, effectContrasts, type EffectEstimate, effects } from "./effects.ts";
+import { datagrid, effectContrasts, type EffectEstimate, effectsFor } from "./effects.ts";
 import { predictorColumns } from "./linear_predictor.ts";
 import { trainingRows } from "./training_rows.ts";
 
@@ -144,14 +144,14 @@ export function poststratify(
     table = makeTable(columns, [...table.names, ...toFill]);
     if (rowNumbers) table = { ...table, rowNumbers };
   }
-  const estimates = effects(fit, {
+  const estimates = effectsFor(fit, {
     newdata: table,
     weights: options.weight,
     by: options.by ?? [],
     scale: options.scale,
     allowNewLevels: options.allowNewLevels,
     seed: options.seed,
-  });
+  }, { context: "Cannot poststratify", rows: "the population table" });
   // n counts population rows, not the pieces a split made of them (4 rows split over 3 sample
   // groups are 4 rows, not 12).
   if (split) countPopulationRows(estimates, table, options.by ?? [], split.source);

@@ -26,6 +26,8 @@ import {
   LinearPredictor,
   type LinearPredictorOptions,
   PosteriorStreams,
+  PREDICT_CALLER,
+  type PredictionCaller,
   trainingTable,
 } from "./linear_predictor.ts";
 
@@ -109,22 +111,24 @@ export function responseFunction(
   type: "expectation" | "prediction",
   seed: number,
   meanTrials = false,
+  caller: PredictionCaller = PREDICT_CALLER,
 ): (row: number, eta: Float64Array, only?: readonly number[]) => void {
+  const { context, rows } = caller;
   const family = familyOf(fit.spec.family, fit.spec.link);
   const inv = family.inverseLink;
   if (family.needsTrials && fit.spec.trials && table.columns[fit.spec.trials] === undefined) {
     throw new HetfxError(
-      `Cannot predict: newdata has no trials column "${fit.spec.trials}"; a ${family.name} ` +
+      `${context}: ${rows} has no trials column "${fit.spec.trials}"; a ${family.name} ` +
         `model's outcome on the response scale counts successes out of the trials, so add the ` +
         `column (whole numbers ≥ 1), or ask for scale: "link".`,
     );
   }
   const trials = family.needsTrials && fit.spec.trials
-    ? (getColumn(table, fit.spec.trials, "Cannot predict") as { values?: Float64Array }).values
+    ? (getColumn(table, fit.spec.trials, context) as { values?: Float64Array }).values
     : undefined;
   if (family.needsTrials && trials === undefined) {
     throw new HetfxError(
-      `Cannot predict: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
+      `${context}: a ${family.name} model needs the numeric trials column "${fit.spec.trials}".`,
     );
   }
   // Trials count draws of the outcome: a whole number ≥ 1 in every row, as in the fit's rows
@@ -134,7 +138,7 @@ export function responseFunction(
   if (badTrials >= 0) {
     const value = trials![badTrials];
     throw new HetfxError(
-      `Cannot predict: the trials column "${fit.spec.trials}" ${
+      `${context}: the trials column "${fit.spec.trials}" ${
         Number.isNaN(value) ? "is missing" : `holds ${value}`
       } in row ${
         rowNumber(table, badTrials)

@@ -83,6 +83,42 @@ Deno.test('allowNewLevels is true or false: "no" is not taken as true', async ()
   refuses(() => fit.predict(newGroup, { allowNewLevels: false }), /group "9" of g/);
 });
 
+Deno.test("a bad allowNewLevels or seed, or a new group, is an error of the function called", async () => {
+  // effects() and poststratify() said "Cannot predict: …", naming a function not called.
+  const fit = await smallFit();
+  const newGroup = withColumn(smallTable(), "g", {
+    kind: "number",
+    values: new Float64Array(240).fill(9),
+  });
+  refuses(
+    () => fit.effects({ allowNewLevels: "yes" as never }),
+    /^Cannot compute effects: option allowNewLevels = "yes" must be true or false\.$/,
+  );
+  refuses(
+    () => fit.effects({ seed: 1.5 }),
+    /^Cannot compute effects: option seed = 1\.5 must be a whole number/,
+  );
+  refuses(
+    () => fit.effects({ newdata: newGroup }),
+    /^Cannot compute effects: row 1 of newdata is in group "9" of g, .*pass allowNewLevels: true/,
+  );
+  const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });
+  const population = makeTable({ g: num(1, 9), n: num(10, 20) });
+  refuses(
+    () => fit.poststratify(population, { weight: "n", seed: 0.5 }),
+    /^Cannot poststratify: option seed = 0\.5 must be a whole number/,
+  );
+  refuses(
+    () => fit.poststratify(population, { weight: "n" }),
+    /^Cannot poststratify: row 2 of the population table is in group "9" of g, .*pass allowNewLevels: true/,
+  );
+  // predict keeps its own wording.
+  refuses(
+    () => fit.predict(newGroup, { seed: 1.5 }),
+    /^Cannot predict: option seed = 1\.5 must be a whole number/,
+  );
+});
+
 Deno.test("newdata missing a model column names it, not another model column it has", async () => {
   const fit = await smallFit();
   const num = (...v: number[]) => ({ kind: "number" as const, values: Float64Array.from(v) });

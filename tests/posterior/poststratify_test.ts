@@ -133,11 +133,11 @@ Deno.test('poststratify: under missingGroups "average", errors name the populati
     );
   refused(
     { kind: "number", values: Float64Array.of(0, 1, 7) },
-    /row 3 of newdata is in group "7" of h, which was not in the training data/,
+    /^Cannot poststratify: row 3 of the population table is in group "7" of h, which was not in the training data/,
   );
   refused(
     { kind: "factor", codes: Int32Array.of(0, 1, 2), levels: ["0", "1", "x"] },
-    /column "h" of newdata has "x" in row 3, but the model's column is numeric/,
+    /^Cannot poststratify: column "h" of the population table has "x" in row 3, but the model's column is numeric/,
   );
   // With allowNewLevels the new group is drawn, and n counts the 3 population rows.
   const { estimates } = poststratify(
