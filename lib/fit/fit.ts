@@ -10,7 +10,12 @@ import type { ModelSpec } from "../spec/model_spec.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { checkBoolean, checkNoArguments, checkOptions } from "../options.ts";
-import { generateQuantities, type NamedDraws, splitChains } from "../posterior/generated.ts";
+import {
+  brmsAliases,
+  generateQuantities,
+  type NamedDraws,
+  splitChains,
+} from "../posterior/generated.ts";
 import type {
   DrawSummary,
   EffectSpread,
@@ -209,7 +214,7 @@ export class Fit implements FitResult {
    * Unknown name → HetfxError with a suggestion.
    */
   draws(name: string): Float64Array {
-    return parameterDraws(this.named, this.data.treatment, name);
+    return parameterDraws(this.named, this.data.treatment, name, brmsAliases(this.data));
   }
 
   /** Draws of one parameter split by chain. */

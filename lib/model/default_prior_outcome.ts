@@ -5,6 +5,7 @@
  * prior is given, the aggregate needs no `y_median`/`y_mad` and the SQL computes no median (the
  * median holds every row in the engine). The rules mirror compileModel's resolvePrior calls.
  */
+import { brmsCoefName } from "../spec/brms_names.ts";
 import type { ModelSpec, PriorSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { usesOutcomeScale } from "../families/default_priors.ts";
@@ -54,7 +55,8 @@ export function defaultPriorsUseOutcome(
     const coefs = [...(g.intercept ? ["Intercept"] : []), ...g.slopes];
     const each = coefs.every((coef) =>
       priors.some((p) =>
-        p.class === "sd" && p.coef === coef && (p.group === undefined || p.group === g.group)
+        p.class === "sd" && (p.coef === coef || p.coef === brmsCoefName(coef)) &&
+        (p.group === undefined || p.group === g.group)
       )
     );
     if (!numeric || !each) return true;

@@ -33,6 +33,7 @@ export function parameterDraws(
   named: NamedDraws,
   treatment: string | null,
   name: string,
+  aliases: ReadonlyMap<string, string> = new Map(),
 ): Float64Array {
   if (typeof name !== "string") {
     throw new HetfxError(
@@ -40,7 +41,8 @@ export function parameterDraws(
         `got ${name === null ? "null" : typeof name}. See fit.parameterNames.`,
     );
   }
-  const values = named.values.get(name);
+  // brms's spelling of a coefficient (b_mytreat for b_my treat) names the parameter too.
+  const values = named.values.get(name) ?? named.values.get(aliases.get(name) ?? "");
   if (values === undefined) {
     // brms names: a bare coefficient is b_<name>; otherwise names sharing a prefix.
     const prefixed = ["b_", "sd_", "r_"].map((p) => p + name).filter((n) => named.values.has(n));

@@ -3,6 +3,7 @@
  * sigma, nu, r_<group>[<label>,<coef>], and the treatment effect of every cell.
  * Draws are stored compactly: one Float64Array per quantity, chains concatenated.
  */
+import { brmsCoefName } from "../spec/brms_names.ts";
 import type { CompiledData } from "../model/compiled_data.ts";
 import type { ChainDraws } from "../sampler/backend.ts";
 import { choleskyCorrForward } from "../model/cholesky_corr.ts";
@@ -27,6 +28,60 @@ export interface NamedDraws {
 /** brms name of a varying-effect draw. */
 export function varyingName(group: string, label: string, coef: string): string {
   return `r_${group}[${label},${coef}]`;
+}
+
+const aliasCache = new WeakMap<CompiledData, ReadonlyMap<string, string>>();
+
+/**
+ * brms's spelling of each parameter name whose coefficient brms would clean (lib/spec/
+ * brms_names.ts: `b_mytreat` for hetfx's `b_my treat`, `sd_g__mytreat`, `r_g[1,mytreat]`),
+ * mapped to the hetfx name; a spelling that is itself a hetfx name, or that two names share, is
+ * left out (it names no one parameter).
+ *
+ * @example
+ * ```ts ignore
+ * brmsAliases(fit.data).get("b_mytreat"); // "b_my treat"
+ * ```
+ */
+export function brmsAliases(data: CompiledData): ReadonlyMap<string, string> {
+  const cached = aliasCache.get(data);
+  if (cached) return cached;
+  const pairs: [string, string][] = data.fixedNames.map((n) => [`b_${n}`, `b_${brmsCoefName(n)}`]);
+  for (const term of data.terms) {
+    const coefs = term.coefNames;
+    for (const c of coefs) {
+      pairs.push([`sd_${term.group}__${c}`, `sd_${term.group}__${brmsCoefName(c)}`]);
+    }
+    if (term.correlated) {
+      for (let a = 0; a < coefs.length; a++) {
+        for (let b = a + 1; b < coefs.length; b++) {
+          pairs.push([
+            `cor_${term.group}__${coefs[a]}__${coefs[b]}`,
+            `cor_${term.group}__${brmsCoefName(coefs[a])}__${brmsCoefName(coefs[b])}`,
+          ]);
+        }
+      }
+    }
+    for (const label of term.labels) {
+      for (const c of coefs) {
+        pairs.push([
+          varyingName(term.group, label, c),
+          varyingName(term.group, label, brmsCoefName(c)),
+        ]);
+      }
+    }
+  }
+  const names = new Set(pairs.map(([name]) => name));
+  const aliases = new Map<string, string>();
+  const shared = new Set<string>();
+  for (const [name, alias] of pairs) {
+    if (alias === name || names.has(alias)) continue;
+    if (aliases.has(alias) && aliases.get(alias) !== name) shared.add(alias);
+    aliases.set(alias, name);
+  }
+  for (const alias of shared) aliases.delete(alias);
+  aliasCache.set(data, aliases);
+  return aliases;
 }
 
 /** One group term's named arrays: its sds and, when correlated, its correlations. */

@@ -23,6 +23,7 @@ import { medianAndMad } from "../math/median.ts";
 import type { FitResult } from "./fit_result.ts";
 import type { DrawSummary } from "./types.ts";
 import { pickContrast } from "./fit_summaries.ts";
+import { brmsAliases } from "./generated.ts";
 
 /** One row of brms's `hypothesis()` table. */
 export interface HypothesisRow {
@@ -260,8 +261,14 @@ function parseExpression(text: string, tokens: Token[]): Node {
 function resolve(fit: FitResult, name: string, text: string): Float64Array {
   const effect = /^effect\[(.*)\]$/.exec(name);
   if (effect !== null && !fit.named.values.has(name)) return groupEffect(fit, effect[1], text);
+  // As written, with b_, then in brms's spelling of a coefficient (mytreat for "my treat").
   for (const candidate of [name, `b_${name}`]) {
     const values = fit.named.values.get(candidate);
+    if (values) return values;
+  }
+  const aliases = brmsAliases(fit.data);
+  for (const candidate of [name, `b_${name}`]) {
+    const values = fit.named.values.get(aliases.get(candidate) ?? "");
     if (values) return values;
   }
   const names = fit.parameterNames;

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { brmsCoefName } from "./brms_names.ts";
 import { didYouMean, HetfxError, showValue } from "../errors.ts";
 import { caretMessage, type Token, tokenize } from "./formula_lexer.ts";
 import type { PriorClass, PriorDistribution, PriorSpec } from "./model_spec.ts";
@@ -642,7 +643,12 @@ export function resolvePrior(
   let bestScore = -1;
   for (const spec of priors) {
     if (spec.class !== cls) continue;
-    if (spec.coef !== undefined && spec.coef !== where.coef) continue;
+    // A coef in brms's spelling ("mytreat" for "my treat") matches the coefficient it names;
+    // validateSpec refuses one that would name two.
+    if (
+      spec.coef !== undefined && spec.coef !== where.coef &&
+      (where.coef === undefined || spec.coef !== brmsCoefName(where.coef))
+    ) continue;
     if (spec.group !== undefined && spec.group !== where.group) continue;
     const score = (spec.coef !== undefined ? 2 : 0) + (spec.group !== undefined ? 1 : 0);
     if (score >= bestScore) {

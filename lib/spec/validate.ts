@@ -12,6 +12,7 @@ import {
   type ModelSpec,
   type PriorSpec,
 } from "./model_spec.ts";
+import { brmsCoefName } from "./brms_names.ts";
 import { familyLinks } from "./family_link.ts";
 import { checkPrior, formatPrior, PRIOR_CLASSES } from "./priors.ts";
 import { codedLevels, termCodings } from "./term_coding.ts";
@@ -301,6 +302,7 @@ function checkPriors(spec: ModelSpec, table: Table): void {
   const bCoefs = spec.terms.flatMap((t) => coefficientNames(table, t, spec.terms, spec.intercept));
   const groups = spec.groupTerms.map((g) => g.group);
   const given = new Map<string, PriorSpec>();
+  const resolved = new Map<string, PriorSpec>();
   for (const p of spec.priors) {
     const key = JSON.stringify([p.class, p.coef ?? null, p.group ?? null]);
     const earlier = given.get(key);
@@ -400,12 +402,33 @@ function checkPriors(spec: ModelSpec, table: Table): void {
         checkThresholdCoef(spec, p, text);
         continue;
       } else fail(`prior ${text}: class ${p.class} takes no coef.`);
-      if (!candidates.includes(p.coef)) {
+      // brms's spelling of a coefficient ("mytreat" for "my treat") names it, when it names
+      // one coefficient only (resolvePrior matches either spelling).
+      const named = candidates.filter((c) => c === p.coef || brmsCoefName(c) === p.coef);
+      if (named.length === 0) {
         fail(
           `prior ${text}: coefficient "${p.coef}" matches no ${p.class} parameter` +
             `${didYouMean(p.coef, candidates)} (coefficients: ${candidates.join(", ")}).`,
         );
       }
+      if (named.length > 1) {
+        const others = named.filter((c) => c !== p.coef).map((c) => `"${c}"`).join(", ");
+        fail(
+          `prior ${text}: "${p.coef}" is brms's spelling of ${others}` +
+            (named.includes(p.coef) ? ` and a coefficient itself` : "") +
+            ", so it names more than one coefficient; rename a column so that the names differ " +
+            "in more than spaces and symbols.",
+        );
+      }
+      const key = JSON.stringify([p.class, named[0], p.group ?? null]);
+      const earlier = resolved.get(key);
+      if (earlier !== undefined) {
+        fail(
+          `prior ${text} is given twice (also ${describePrior(earlier)}, the same coefficient ` +
+            `"${named[0]}" as brms spells it); give each coefficient one prior.`,
+        );
+      }
+      resolved.set(key, p);
     }
   }
 }

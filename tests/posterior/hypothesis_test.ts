@@ -20,6 +20,8 @@ function fakeFit(): Fit {
   return {
     named: { chains: 2, drawsPerChain: S / 2, values, names: [...values.keys()] },
     parameterNames: [...values.keys()],
+    // What brms's spellings of the names are read from (brmsAliases).
+    data: { fixedNames: ["alliance", "alliance:white"], terms: [] },
   } as unknown as Fit;
 }
 
@@ -148,6 +150,8 @@ function brmsFixture() {
   const fit = {
     named: { chains: 1, drawsPerChain: values.get("a")!.length, values, names: [...values.keys()] },
     parameterNames: [...values.keys()],
+    // What brms's spellings of the names are read from (brmsAliases).
+    data: { fixedNames: ["alliance", "alliance:white"], terms: [] },
   } as unknown as Fit;
   return { ref, fit };
 }
