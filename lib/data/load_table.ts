@@ -635,13 +635,47 @@ async function readFile(path: string, encoding?: TextEncodingName): Promise<stri
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // The system's reason without its code and call ("(os error 2): readfile '…'"), then
+    // what to do.
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/ \(os error \d+\)[^]*$/, "");
     const hint = path.includes(",")
       ? " (if this is CSV text, it needs a header line and at least one data line)"
+      : error instanceof Deno.errors.NotFound
+      ? `${whereLooked(path)}; check the file's name and folder, or give its full path`
+      : error instanceof Deno.errors.IsADirectory
+      ? `; give a CSV file${filesIn(path)}`
       : "";
     throw new HetfxError(`${CONTEXT}: cannot read file "${path}": ${reason}${hint}.`);
   }
   return decodeText(bytes, path, encoding);
+}
+
+/** Where a relative path was looked for: " (in the current folder /home/me)", or "". */
+function whereLooked(path: string): string {
+  if (/^([/\\]|[A-Za-z]:)/.test(path)) return "";
+  try {
+    return ` (looked for it in the current folder ${Deno.cwd()})`;
+  } catch {
+    return "";
+  }
+}
+
+/** The data files in a folder, for advice: " in it, e.g. dir/a.csv (also: b.csv)", or "". */
+function filesIn(folder: string): string {
+  try {
+    const names = [...Deno.readDirSync(folder)]
+      .filter((e) => e.isFile && /\.(csv|tsv|txt)$/i.test(e.name))
+      .map((e) => e.name).sort();
+    if (names.length === 0) return " (this folder holds none)";
+    const sep = folder.endsWith("/") ? "" : "/";
+    const more = names.length > 1
+      ? ` (it also holds ${names.slice(1, 4).join(", ")}${names.length > 4 ? ", …" : ""})`
+      : "";
+    return ` in it, e.g. ${folder}${sep}${names[0]}${more}`;
+  } catch {
+    return "";
+  }
 }
 
 /** What the builders (groups, rescale2sd, hier, formula) accept: {@link TableSource} but a path. */

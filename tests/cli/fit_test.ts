@@ -132,6 +132,29 @@ Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack tra
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
+Deno.test("fit: a data file that is missing or a folder is named with what to do, exit 2", async () => {
+  const folder = await Deno.makeTempDir();
+  const formula = ["--formula", "y ~ t + (1 + t | g)", "--dry-run"];
+  // A relative name: where it was looked for; no system code or call.
+  const missing = await runFit("no_such_data.csv", ...formula);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /cannot read file "no_such_data\.csv": No such file or directory \(looked for it in the current folder \/.*\); check the file's name and folder, or give its full path\.\n$/,
+  );
+  assert.doesNotMatch(missing.stderr, /os error|readfile|\n\s+at /);
+  // A folder: the CSV files in it.
+  await Deno.writeTextFile(`${folder}/rows.csv`, "y,t,g\n");
+  const isFolder = await runFit(folder, ...formula);
+  assert.equal(isFolder.code, 2);
+  assert.match(
+    isFolder.stderr,
+    /cannot read file ".*": Is a directory; give a CSV file in it, e\.g\. .*\/rows\.csv\.\n$/,
+  );
+  assert.doesNotMatch(isFolder.stderr, /os error|readfile|\n\s+at /);
+  await Deno.remove(folder, { recursive: true });
+});
+
 Deno.test("fit refuses absurd options before sampling", async () => {
   const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--adapt-delta", "1.5");
   assert.equal(r.code, 2);
