@@ -78,6 +78,12 @@ export function decodeText(
 ): string {
   const context = `Cannot load table: "${file}"`;
   const bom = byteOrderMark(bytes);
+  // A compressed file, a workbook or another binary format is not text in any encoding:
+  // "probably Latin-1" would send the user the wrong way.
+  const binary = bom === undefined ? binaryFormat(bytes, file) : undefined;
+  if (binary !== undefined) {
+    throw new HetfxError(`${context} is ${binary.what}, not CSV text; ${binary.todo}.`);
+  }
   const chosen = bom ?? encoding ?? "utf-8";
   if (chosen === "utf-8") {
     const bad = utf8Problem(bytes);
@@ -116,6 +122,66 @@ export function decodeText(
   }
   // TextDecoder drops a byte-order mark that matches its encoding.
   return new TextDecoder(chosen).decode(bytes);
+}
+
+/** Bytes that begin with `magic` (a string of byte values). */
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+
+/**
+ * The binary format a file's first bytes (its magic number) show, with what to do instead, or
+ * undefined for text. `file` words the advice (a .gz name is decompressed as it is).
+ *
+ * @example
+ * ```ts
+ * import { binaryFormat } from "./text_encoding.ts";
+ * console.assert(binaryFormat(new Uint8Array([0x1f, 0x8b, 8, 0]), "d.csv.gz")?.what === "gzip-compressed");
+ * console.assert(binaryFormat(new TextEncoder().encode("y,x\n1,2\n"), "d.csv") === undefined);
+ * ```
+ */
+export function binaryFormat(
+  bytes: Uint8Array,
+  file: string,
+): { what: string; todo: string } | undefined {
+  const quoted = JSON.stringify(file);
+  if (startsWith(bytes, [0x1f, 0x8b])) {
+    return {
+      what: "gzip-compressed",
+      todo: /\.gz$/i.test(file)
+        ? `decompress it first (gunzip -k ${quoted})`
+        : `decompress it first (e.g. gzip -dc ${quoted} > data.csv)`,
+    };
+  }
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
+    return {
+      what: "a zip archive (as an .xlsx or .ods workbook is)",
+      todo: "save the sheet as CSV (or unzip the CSV file inside) and read that",
+    };
+  }
+  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
+    return { what: "an Office file (an old .xls workbook)", todo: "save the sheet as CSV first" };
+  }
+  const par1 = ascii("PAR1");
+  if (startsWith(bytes, par1) && par1.every((b, i) => bytes[bytes.length - 4 + i] === b)) {
+    return {
+      what: "a Parquet file",
+      todo: "name it .parquet, which is read through DuckDB (duckdbSource(path); on the " +
+        "command line: deno task fit data.parquet), or export it to CSV",
+    };
+  }
+  if (startsWith(bytes, ascii("SQLite format 3\0"))) {
+    return { what: "an SQLite database", todo: "export the table to CSV first" };
+  }
+  if (startsWith(bytes, [0x89, ...ascii("PNG\r\n\x1a\n")])) {
+    return { what: "a PNG image", todo: "give the CSV file of the data" };
+  }
+  if (startsWith(bytes, ascii("%PDF-"))) {
+    return { what: "a PDF document", todo: "give the CSV file of the data" };
+  }
+  return undefined;
 }
 
 /** Where bytes stop being UTF-8: the line (1-based), the byte (0xE9), and UTF-16's look. */

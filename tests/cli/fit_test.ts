@@ -155,6 +155,29 @@ Deno.test("fit: a data file that is missing or a folder is named with what to do
   await Deno.remove(folder, { recursive: true });
 });
 
+Deno.test("fit: a gzip-compressed CSV is named as such, not as Latin-1, exit 2", async () => {
+  const folder = await Deno.makeTempDir();
+  const formula = ["--formula", "y ~ t + (1 + t | g)", "--dry-run"];
+  const rows = "y,t,g\n1,0,a\n2,1,a\n3,0,b\n4,1,b\n";
+  const gz = `${folder}/rows.csv.gz`;
+  await Deno.writeFile(
+    gz,
+    new Uint8Array(
+      await new Response(
+        new Blob([rows]).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    ),
+  );
+  const compressed = await runFit(gz, ...formula);
+  assert.equal(compressed.code, 2);
+  assert.match(
+    compressed.stderr,
+    /"[^"]*rows\.csv\.gz" is gzip-compressed, not CSV text; decompress it first \(gunzip -k /,
+  );
+  assert.doesNotMatch(compressed.stderr, /Latin-1|--encoding/);
+  await Deno.remove(folder, { recursive: true });
+});
+
 Deno.test("fit refuses absurd options before sampling", async () => {
   const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--adapt-delta", "1.5");
   assert.equal(r.code, 2);

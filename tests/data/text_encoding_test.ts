@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { HetfxError } from "../../lib/errors.ts";
 import {
+  binaryFormat,
   decodeText,
   encodingName,
   utf16Encoding,
@@ -59,6 +60,43 @@ Deno.test("decodeText: UTF-16 without a mark named as such, or refused as 8-bit"
   }
   const be = new Uint8Array([..."y,g\n1,a\n"].flatMap((c) => [0, c.charCodeAt(0)]));
   assert.throws(() => decodeText(be, "f.csv"), /looks like UTF-16BE/);
+});
+
+Deno.test("decodeText: a compressed or binary file is named as such, in any encoding", () => {
+  const text = (t: string) => [...t].map((c) => c.charCodeAt(0));
+  const cases: [Uint8Array, string, RegExp][] = [
+    [
+      bytes(0x1f, 0x8b, 8, 0, 0x8b),
+      "d.csv.gz",
+      /is gzip-compressed, not CSV text; decompress it first \(gunzip -k "d\.csv\.gz"\)\.$/,
+    ],
+    [bytes(0x1f, 0x8b, 8, 0), "d.csv", /is gzip-compressed, .*gzip -dc "d\.csv" > data\.csv/],
+    [
+      bytes(0x50, 0x4b, 3, 4, 0x14),
+      "d.csv",
+      /is a zip archive \(as an \.xlsx or \.ods workbook is\), not CSV text; save the sheet as CSV/,
+    ],
+    [
+      bytes(...text("PAR1"), 0, 0x15, ...text("PAR1")),
+      "d.csv",
+      /is a Parquet file, not CSV text; name it \.parquet/,
+    ],
+    [bytes(0x89, ...text("PNG\r\n\x1a\n"), 0), "d.csv", /is a PNG image, not CSV text/],
+    [bytes(...text("%PDF-1.7\n"), 0xe2), "d.csv", /is a PDF document, not CSV text/],
+  ];
+  for (const [b, file, expected] of cases) {
+    for (const encoding of [undefined, "latin1"] as const) {
+      assert.throws(() => decodeText(b, file, encoding), (e: Error) => {
+        assert.ok(e instanceof HetfxError);
+        assert.match(e.message, expected);
+        assert.doesNotMatch(e.message, /Latin-1|UTF-8/);
+        return true;
+      });
+    }
+  }
+  // Text that merely starts like a magic number is text: a header "PAR1,x" without the footer.
+  assert.equal(binaryFormat(new TextEncoder().encode("PAR1,x\n1,2\n"), "d.csv"), undefined);
+  assert.equal(decodeText(new TextEncoder().encode("PAR1,x\n1,2\n"), "d.csv"), "PAR1,x\n1,2\n");
 });
 
 Deno.test("encodingName: aliases, case and spaces; unknown names listed", () => {
