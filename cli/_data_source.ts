@@ -85,6 +85,38 @@ export async function checkDuckDBFile(data: string): Promise<void> {
         "Export it to CSV or Parquet first, or, if it is a CSV file, name it .csv.",
     );
   }
+  if (/\.parquet$/i.test(data)) await checkParquetMagic(data);
+}
+
+/**
+ * Refuse a .parquet file that does not begin with Parquet's magic bytes (PAR1), before DuckDB
+ * reports "No magic bytes found" with its query: a CSV file so named is told to be named .csv.
+ */
+async function checkParquetMagic(data: string): Promise<void> {
+  const file = await Deno.open(data).catch(() => undefined);
+  if (file === undefined) return; // unreadable: DuckDB's to report
+  const head = new Uint8Array(64);
+  let n: number | null;
+  try {
+    n = await file.read(head);
+  } finally {
+    file.close();
+  }
+  const bytes = head.subarray(0, n ?? 0);
+  if (new TextDecoder().decode(bytes.subarray(0, 4)) === "PAR1") return;
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const line = text.split(/\r?\n/)[0];
+  const csv = bytes.length > 0 && /^[\x20-\x7e\t]*$/.test(line) && /[,;\t]/.test(line);
+  throw new HetfxError(
+    `Cannot read "${data}": it is named .parquet but is not a Parquet file (${
+      bytes.length === 0 ? "it is empty" : "it does not begin with the bytes PAR1"
+    })` +
+      (csv
+        ? `; it looks like CSV text (its first line: ${
+          JSON.stringify(line.length > 40 ? line.slice(0, 40) + "…" : line)
+        }): name it .csv.`
+        : "; check that the file was written or downloaded whole, or give the data file."),
+  );
 }
 
 /**

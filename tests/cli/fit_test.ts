@@ -178,6 +178,22 @@ Deno.test("fit: a gzip-compressed CSV is named as such, not as Latin-1, exit 2",
   await Deno.remove(folder, { recursive: true });
 });
 
+Deno.test("fit: a CSV named .parquet is told to be named .csv before DuckDB's error, exit 2", async () => {
+  const folder = await Deno.makeTempDir();
+  const formula = ["--formula", "y ~ t + (1 + t | g)", "--dry-run"];
+  const rows = "y,t,g\n1,0,a\n2,1,a\n3,0,b\n4,1,b\n";
+  const misnamed = `${folder}/rows.parquet`;
+  await Deno.writeTextFile(misnamed, rows);
+  const parquet = await runFit(misnamed, ...formula);
+  assert.equal(parquet.code, 2);
+  assert.match(
+    parquet.stderr,
+    /is named \.parquet but is not a Parquet file \(it does not begin with the bytes PAR1\); it looks like CSV text \(its first line: "y,t,g"\): name it \.csv\.\n$/,
+  );
+  assert.doesNotMatch(parquet.stderr, /magic bytes found|Query:|\n\s+at /);
+  await Deno.remove(folder, { recursive: true });
+});
+
 Deno.test("fit refuses absurd options before sampling", async () => {
   const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--adapt-delta", "1.5");
   assert.equal(r.code, 2);
