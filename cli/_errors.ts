@@ -82,6 +82,7 @@ export function inCliTerms(error: unknown): unknown {
       .replace(/add it to `levels`/, "add it to --levels")
       .replace(/the one \.treatment\(\) names/, "the one --treatment names")
       .replace(/option `factors`/g, "--factor")
+      .replace(/option `levels`/g, "--levels")
       .replace(/option `encoding`/g, "--encoding"),
   );
   return message === error.message ? error : new HetfxError(message);

@@ -194,6 +194,20 @@ Deno.test("fit: a CSV named .parquet is told to be named .csv before DuckDB's er
   await Deno.remove(folder, { recursive: true });
 });
 
+Deno.test("fit --levels and --factor of a column the data lack name the flag, not the API option", async () => {
+  const formula = ["--formula", "force ~ 1 + alliance + (1 + alliance | white)", "--dry-run"];
+  const levels = await runFit(...PAPER, ...formula, "--levels", "hwak=0,1");
+  assert.equal(levels.code, 2);
+  assert.match(
+    levels.stderr,
+    /^Error: Cannot load table: --levels names column "hwak", which is not in the data; did you mean "hawk"\?/,
+  );
+  assert.doesNotMatch(levels.stderr, /option `levels`/);
+  const factor = await runFit(...PAPER, ...formula, "--factor", "hwak");
+  assert.equal(factor.code, 2);
+  assert.match(factor.stderr, /--factor names column "hwak", which is not in the data/);
+});
+
 Deno.test("fit refuses absurd options before sampling", async () => {
   const r = await runFit(...PAPER, "--formula", TOMZ_WEEKS_FORMULA, "--adapt-delta", "1.5");
   assert.equal(r.code, 2);
