@@ -149,6 +149,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
     nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
+    nonEmpty("family", v.family, DEFAULT_FAMILY);
+    nonEmpty("dialect", v.dialect, "duckdb");
+    nonEmpty("table", v.table, "warehouse.rows");
+    nonEmpty("out", v.out, "agg.csv");
     const dialect = (v.dialect ?? "duckdb") as SqlDialect;
     if (!(SQL_DIALECTS as readonly string[]).includes(dialect)) {
       throw new HetfxError(

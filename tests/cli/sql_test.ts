@@ -132,6 +132,15 @@ Deno.test("sql and fit refuse bad input with exit status 2", async () => {
   assert.equal(bad.code, 2);
   // Without sum__y: the aggregate's message, not the formula's "column not found".
   assert.match(bad.stderr + bad.stdout, /"y" is neither a key column nor summed \("sum__y"\)/);
+  // An empty value names the option, as deno task fit does ("unknown family """ before).
+  for (const option of ["family", "dialect", "table", "out"]) {
+    const empty = await runSql(csv, "--formula", FORMULA, `--${option}`, "");
+    assert.equal(empty.code, 2);
+    assert.match(
+      empty.out,
+      new RegExp(`^Error: Option --${option} is empty; give a value, e\\.g\\. --${option} `),
+    );
+  }
 });
 
 Deno.test("fit --engine duckdb refuses a stray string as memory does, and --factor reaches it", async () => {
