@@ -14,7 +14,7 @@ import { checkDuckDBFile } from "./_data_source.ts";
 import { checkOutPath, writeOut } from "./_out_path.ts";
 import { columnList, flagOptions, nonEmpty, parseCommandLine, stringOptions } from "./_args.ts";
 import { HetfxError } from "../lib/errors.ts";
-import { makeTable, type Table } from "../lib/data/table.ts";
+import { columnNotFound, makeTable, type Table } from "../lib/data/table.ts";
 import { csvCellKind, readsAsNumbers } from "../lib/data/csv_column_kind.ts";
 import { checkFormulaColumns, formula, formulaColumns } from "../lib/spec/formula.ts";
 import { DEFAULT_FAMILY, type Family, type ModelSpec } from "../lib/spec/model_spec.ts";
@@ -47,6 +47,8 @@ export const USAGE =
 
   --formula TEXT     brms formula, as for deno task fit (required)
   --family NAME      ${FAMILY_LIST.map((f) => f.name).join(" | ")} (default gaussian)
+  --weights COLUMN   likelihood weights, as "y | weights(w) ~ …" and deno task fit --weights
+                     (default: none); fit the result with the same --weights
   --dialect NAME     ${SQL_DIALECTS.join(" | ")} (default duckdb)
   --factor A,B       categorical columns (GROUP BY keys) of a TABLE or query; a file's text
                      columns are found by DuckDB (default: none)
@@ -133,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   let con: Awaited<ReturnType<typeof connectDuckDB>> | undefined;
   try {
     const options = {
-      ...stringOptions("formula", "family", "dialect", "table", "out"),
+      ...stringOptions("formula", "family", "weights", "dialect", "table", "out"),
       ...flagOptions("drop-missing", "run", "force", "help"),
       factor: { type: "string", multiple: true },
     } as const;
@@ -150,6 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     if (v.formula === undefined) throw new HetfxError(`Missing --formula.\n\n${USAGE}`);
     nonEmpty("formula", v.formula, '"y ~ 1 + x + (1 + treat | g)"');
     nonEmpty("family", v.family, DEFAULT_FAMILY);
+    nonEmpty("weights", v.weights, "w");
     nonEmpty("dialect", v.dialect, "duckdb");
     nonEmpty("table", v.table, "warehouse.rows");
     nonEmpty("out", v.out, "agg.csv");
@@ -179,6 +182,12 @@ export async function main(argv: string[]): Promise<number> {
     const data = positionals[0];
     if (v.run) await checkOutPath(v.out!, { input: data, force: v.force, example: "agg.csv" });
     const family = (v.family ?? DEFAULT_FAMILY) as Family;
+    // --weights: the likelihood-weight column, which the formula does not name.
+    const weights = v.weights;
+    const modelOptions = { family, ...(weights === undefined ? {} : { weights }) };
+    const modelColumns = [
+      ...new Set([...formulaColumns(v.formula), ...weights === undefined ? [] : [weights]]),
+    ];
     const isFile = await Deno.stat(data).then(() => true, () => false);
     // Globs (data/*.parquet) and URLs are DuckDB's to read (read_parquet, read_csv); other
     // path-like names must exist.
@@ -201,15 +210,19 @@ export async function main(argv: string[]): Promise<number> {
       await checkDuckDBFile(data);
       con = await connectDuckDB();
       // A CSV read as loadTable reads it (checked in one pass); the query reads it so too.
-      // A column the data lack: as deno task fit says it, with the caret.
-      checkFormulaColumns(v.formula, await duckdbColumnNames(con, data));
-      const columns = formulaColumns(v.formula);
+      // A column the data lack: as deno task fit says it, with the caret (--weights by name).
+      const names = await duckdbColumnNames(con, data);
+      if (weights !== undefined && !names.includes(weights)) {
+        throw columnNotFound(weights, names, `Option --weights ${weights}`);
+      }
+      checkFormulaColumns(v.formula, names);
+      const columns = modelColumns;
       const checked = await duckdbCsvSource(con, data, columns, { factors: declared });
       ({ table, spec } = await buildOnSample(
         con,
         checked,
         columns,
-        (t) => ({ table: t, spec: formula(v.formula!, t, { family }).toJSON() }),
+        (t) => ({ table: t, spec: formula(v.formula!, t, modelOptions).toJSON() }),
         { factors: declared },
       ));
       runSource = checked;
@@ -217,14 +230,14 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       // A table elsewhere: stand-in columns (numbers, or labels for --factor) for the formula.
       table = makeTable(Object.fromEntries(
-        formulaColumns(v.formula).map((c) => [
+        modelColumns.map((c) => [
           c,
           declared.includes(c)
             ? { kind: "factor" as const, codes: new Int32Array([0, 1]), levels: ["a", "b"] }
             : { kind: "number" as const, values: new Float64Array([0, 1]) },
         ]),
       ));
-      spec = formula(v.formula, table, { family }).toJSON();
+      spec = formula(v.formula, table, modelOptions).toJSON();
     }
     const factors = [
       ...new Set([

@@ -195,6 +195,57 @@ Deno.test("fit --engine duckdb --weights reads the weights column (it was left o
   assert.match((await run("memory")).stdout, /likelihood weights "w"/);
 });
 
+Deno.test("sql --weights gives the query of y | weights(w), which fit --aggregated --weights reads", async () => {
+  const weighted = `${dir}/weighted_sql.csv`;
+  const lines = ["y,treat,g,w"];
+  for (let i = 1; i <= 40; i++) {
+    lines.push(`${((i * 7) % 11) / 4 - 1},${i % 2},${"abcd"[i % 4]},${1 + (i % 3)}`);
+  }
+  await Deno.writeTextFile(weighted, lines.join("\n") + "\n");
+  const model = "y ~ 1 + treat + (1 + treat | g)";
+  const flag = await runSql(weighted, "--formula", model, "--weights", "w");
+  assert.equal(flag.code, 0, flag.out);
+  assert.match(flag.out, /SUM\(hetfx_rows\."w"\) AS "sum__w"/);
+  const inFormula = await runSql(
+    weighted,
+    "--formula",
+    "y | weights(w) ~ 1 + treat + (1 + treat | g)",
+  );
+  assert.equal(flag.out, inFormula.out);
+  // A table elsewhere: the weights column is one of the query's columns too.
+  const table = await runSql(
+    "warehouse.rows",
+    "--formula",
+    model,
+    "--weights",
+    "w",
+    "--factor",
+    "g",
+  );
+  assert.equal(table.code, 0, table.out);
+  assert.match(table.out, /AS "sum__w"/);
+  const agg = `${dir}/weighted_agg.csv`;
+  const ran = await runSql(weighted, "--formula", model, "--weights", "w", "--run", "--out", agg);
+  assert.equal(ran.code, 0, ran.out);
+  const fit = await runFitCli([
+    agg,
+    "--aggregated",
+    "--formula",
+    model,
+    "--weights",
+    "w",
+    "--dry-run",
+  ]);
+  assert.equal(fit.code, 0, fit.stderr);
+  assert.match(fit.stdout, /likelihood weights "w"/);
+  const typo = await runSql(weighted, "--formula", model, "--weights", "ww");
+  assert.equal(typo.code, 2);
+  assert.match(typo.out, /Option --weights ww: column "ww" not found; did you mean "w"\?/);
+  const empty = await runSql(weighted, "--formula", model, "--weights", "");
+  assert.equal(empty.code, 2);
+  assert.match(empty.out, /Option --weights is empty; give a value, e\.g\. --weights w\./);
+});
+
 /** A small gaussian CSV with a missing y on row 3 and a missing x on row 5. */
 async function incompleteCsv(): Promise<string> {
   const path = `${dir}/with_missing.csv`;
