@@ -460,8 +460,16 @@ const RECODES: Record<string, (t: Table) => Table> = {
   "bush-prather": prepareBushPrather,
 };
 
-/** The JSON's `data`: the engine, rows scanned, aggregate rows, cells and patterns. */
-function routeJSON(route: DataRoute, data: CompiledData): Record<string, unknown> {
+/**
+ * The JSON's `data`: the engine, rows scanned, aggregate rows, cells and patterns (shared with
+ * `deno task replicate`'s result.json).
+ *
+ * @example
+ * ```ts ignore
+ * const json = { ...fit.toJSON(), data: routeJSON({ engine: "memory" }, fit.data) };
+ * ```
+ */
+export function routeJSON(route: DataRoute, data: CompiledData): Record<string, unknown> {
   return {
     engine: route.engine,
     rows: data.nRows,

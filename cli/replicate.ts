@@ -16,6 +16,7 @@ import {
 import "../lib/fit/mod.ts"; // adds .fit() to the builders of lib/spec
 import type { Fit } from "../lib/fit/mod.ts";
 import { formatFitSummary } from "../lib/posterior/format_summary.ts";
+import { routeJSON } from "./fit.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -137,7 +138,9 @@ export async function main(argv: string[]): Promise<number> {
       await chart.save(`${outDir}/${name}.png`);
       await chart.save(`${outDir}/${name}.svg`);
     }
-    await Deno.writeTextFile(`${outDir}/result.json`, JSON.stringify(fit.toJSON(), null, 2) + "\n");
+    // As deno task fit --out writes it: with `data` (engine, rows, cells).
+    const json = { ...fit.toJSON(), data: routeJSON({ engine: "memory" }, fit.data) };
+    await Deno.writeTextFile(`${outDir}/result.json`, JSON.stringify(json, null, 2) + "\n");
     const markdown = comparisonMarkdown(fit);
     await Deno.writeTextFile(`${outDir}/results.md`, markdown);
     console.log("\n" + markdown);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { comparisonMarkdown, main } from "../../cli/replicate.ts";
 import { tomzFit } from "../posterior/_fixtures.ts";
-import { runMain } from "../_fit_cli.ts";
+import { runCli, runMain } from "../_fit_cli.ts";
 
 Deno.test("replicate: --seed must be a whole number in decimal digits, given once", async () => {
   for (
@@ -74,4 +74,19 @@ Deno.test("replicate's results.md names the smallest, median and largest group b
     `Groups: min ${named(spread.min)}; median ${named(spread.median)}; max ${named(spread.max)}.`,
   );
   assert.notEqual(named(spread.median), named(spread.min));
+});
+
+Deno.test("replicate's result.json records data (engine, rows, cells) as fit --out does", async () => {
+  const outDir = await Deno.makeTempDir();
+  try {
+    const r = await runCli("replicate.ts", ["--out-dir", outDir]);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await Deno.readTextFile(`${outDir}/result.json`));
+    assert.deepEqual(json.data, { engine: "memory", rows: 1200, cells: 100 });
+    for (const key of ["spec", "backend", "timing", "diagnostics", "parameters", "group_effects"]) {
+      assert.ok(key in json, `missing ${key}`);
+    }
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
 });
