@@ -120,6 +120,40 @@ Deno.test("fit writes the JSON result with every field the README documents", as
   assert.ok(Number.isInteger(json.data.cells) && json.data.cells > 0, JSON.stringify(json.data));
 });
 
+Deno.test("docs/cli-json.md names every field fit --out writes, nested ones included", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const r = await runFit(
+    ...PAPER,
+    "--formula",
+    "force ~ 1 + alliance + (1 + alliance | white:male)",
+    "--chains",
+    "1",
+    ...QUICK_SAMPLING,
+    "--effects-by",
+    "white",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(await Deno.readTextFile(out));
+  await Deno.remove(out);
+  const doc = await Deno.readTextFile(new URL("../../docs/cli-json.md", import.meta.url));
+  const named = (key: string) =>
+    assert.ok(doc.includes(`\`${key}\``), `docs/cli-json.md does not name ${key}`);
+  const objects = [
+    json,
+    json.timing,
+    json.diagnostics,
+    json.data,
+    json.parameters[0],
+    json.parameterization[0],
+    json.group_effects[0],
+    json.effect_spread,
+    json.effects[0],
+  ];
+  for (const object of objects) Object.keys(object).forEach(named);
+});
+
 Deno.test("fit refuses a misspelt column with a suggestion, exit 2, no stack trace", async () => {
   const r = await runFit(
     ...PAPER,
