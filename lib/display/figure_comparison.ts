@@ -98,6 +98,18 @@ export function comparisonSpec(
     extend(r.interaction_estimate, r.subgroup_estimate);
   }
   const pad = 0.03 * (hi - lo || 1);
+  // Intervals are drawn cut at the y axis's ends (drawLower, drawUpper), their own ends kept for
+  // the tooltip: a rule left to the renderer's clipping reaches far outside the plot (a small
+  // subgroup's t interval spans ±6 on an axis of ±1), and resvg fails on such a clipped rule.
+  const [yMin, yMax] = [lo - pad, hi + pad];
+  for (const v of values as Record<string, JsonValue>[]) {
+    const { lower, upper } = v as { lower: number | null; upper: number | null };
+    if (lower === null || upper === null || !Number.isFinite(lower) || !Number.isFinite(upper)) {
+      continue;
+    }
+    v.drawLower = Math.max(lower, yMin);
+    v.drawUpper = Math.min(upper, yMax);
+  }
   const percent = Math.round(table.level * 100);
   const methodScale = {
     domain: COMPARISON_METHODS.map((m) => m.name),
@@ -123,7 +135,7 @@ export function comparisonSpec(
     title: null,
     legend: { orient: "top", direction: "horizontal", labelLimit: 320 },
   };
-  const yScale = { domain: [lo - pad, hi + pad], nice: false, zero: false };
+  const yScale = { domain: [yMin, yMax], nice: false, zero: false };
   const yTitle = `Effect of ${table.treatment ?? "the treatment"} (${percent}% interval)`;
   const tooltip: JsonValue = [
     { field: "label", type: "nominal", title: "group" },
@@ -149,14 +161,14 @@ export function comparisonSpec(
         encoding: { y: { datum: 0 } },
       },
       {
-        transform: [{ filter: "isValid(datum.lower) && isValid(datum.upper)" }],
-        mark: { type: "rule", strokeWidth: 1.2, opacity: 0.7, clip: true },
+        transform: [{ filter: "isValid(datum.drawLower) && isValid(datum.drawUpper)" }],
+        mark: { type: "rule", strokeWidth: 1.2, opacity: 0.7 },
         encoding: {
           x,
           xOffset,
           color,
-          y: { field: "lower", type: "quantitative", title: yTitle, scale: yScale },
-          y2: { field: "upper" },
+          y: { field: "drawLower", type: "quantitative", title: yTitle, scale: yScale },
+          y2: { field: "drawUpper" },
         },
       },
       {

@@ -82,9 +82,10 @@ Deno.test("comparisonSpec: groups by hierarchical estimate on x, methods offset 
   const [zero, interval, point] = arr(spec, "layer");
   assert.equal(at(zero, "encoding", "y", "datum"), 0);
   assert.equal(at(interval, "mark", "type"), "rule");
-  assert.equal(at(interval, "encoding", "y", "field"), "lower");
-  assert.equal(at(interval, "encoding", "y2", "field"), "upper");
-  assert.match(String(at(interval, "transform", 0, "filter")), /isValid\(datum\.lower\)/);
+  // The interval's drawn ends (cut at the axis; see the wide-interval test below).
+  assert.equal(at(interval, "encoding", "y", "field"), "drawLower");
+  assert.equal(at(interval, "encoding", "y2", "field"), "drawUpper");
+  assert.match(String(at(interval, "transform", 0, "filter")), /isValid\(datum\.drawLower\)/);
   assert.equal(at(point, "encoding", "y", "field"), "estimate");
   for (const layer of [interval, point]) {
     assert.equal(at(layer, "encoding", "x", "field"), "group");
@@ -98,11 +99,15 @@ Deno.test("comparisonSpec: groups by hierarchical estimate on x, methods offset 
     ]);
   }
   // The y domain covers the points and the interaction/hierarchical intervals, not the long
-  // subgroup intervals (those are clipped).
+  // subgroup intervals (those are cut at its ends).
   const [lo, hi] = at(point, "encoding", "y", "scale", "domain") as number[];
   assert.ok(lo < -0.2 && lo > -0.3, `lo ${lo}`);
   assert.ok(hi > 0.9 && hi < 1, `hi ${hi}`);
-  assert.equal(at(interval, "mark", "clip"), true);
+  const b = arr(spec, "data", "values").find((v) =>
+    at(v, "group") === "b" && at(v, "method") === SUBGROUP
+  );
+  assert.equal(at(b, "drawLower"), at(b, "lower"));
+  assert.equal(at(b, "drawUpper"), hi);
   assert.deepEqual(at(point, "encoding", "x", "axis", "labelAngle"), -90);
   const many = comparisonSpec({
     ...table,
@@ -190,4 +195,22 @@ Deno.test("comparisonSpec: an interaction estimate without an SE is a point, ins
   assert.deepEqual([at(e, "estimate"), at(e, "lower"), at(e, "upper")], [5, null, null]);
   const domain = at(arr(spec, "layer")[2], "encoding", "y", "scale", "domain") as number[];
   assert.ok(domain[1] > 5, `y axis ${domain} cuts the point off`);
+});
+
+Deno.test("comparisonSpec: a subgroup interval far wider than the axis is drawn cut at its ends, and renders", async () => {
+  // A small subgroup's t interval (df 1: ±12.7 SE) spans ±6 on an axis of about ±1. Drawn as a
+  // rule clipped by the renderer, it made resvg panic (the test process aborted): the drawn ends
+  // are now the axis's, the interval's own ends stay in the data for the tooltip.
+  const wide = { ...row("e", 4, 0.5, 0.3), subgroup_lower: -5.85, subgroup_upper: 6.85 };
+  const spec = comparisonSpec({ ...table, rows: [...table.rows, wide] });
+  const e = arr(spec, "data", "values").find((v) =>
+    at(v, "group") === "e" && at(v, "method") === SUBGROUP
+  );
+  const domain = at(arr(spec, "layer")[1], "encoding", "y", "scale", "domain") as number[];
+  assert.deepEqual([at(e, "lower"), at(e, "upper")], [-5.85, 6.85]);
+  assert.deepEqual([at(e, "drawLower"), at(e, "drawUpper")], domain);
+  assert.equal(at(arr(spec, "layer")[1], "encoding", "y", "field"), "drawLower");
+  const { renderPng } = await import("../../lib/display/render.ts");
+  const png = await renderPng(spec, { scale: 1 });
+  assert.equal(png[1], 0x50);
 });
