@@ -4,6 +4,7 @@ import { digamma, logGamma } from "../math/special.ts";
 import { gamma, poisson as poissonDraw } from "../math/variates.ts";
 import { LOG_COUNT_OUTCOME, LOG_COUNT_PILOT } from "./poisson.ts";
 import { countVariation } from "./outcome_variation.ts";
+import { NEGBINOMIAL_WGSL } from "./negbinomial_wgsl.ts";
 
 /**
  * brms's shape φ of `negbinomial()`: Var[y] = μ + μ²/φ, default prior inv_gamma(0.4, 0.3) (brms ≥
@@ -77,17 +78,6 @@ function rowTerms(y: number, eta: number, phi: number) {
 }
 
 /**
- * WGSL: Σ_{k<y} log(φ + k) and Σ_{k<y} 1/(φ + k) for y < 16, written out as 16 guarded steps
- * instead of a loop. pattern_terms runs per pattern and chain, and lavapipe stops an
- * invocation's loops once all of them together have run 65,535 iterations: a 16-step loop here
- * would pass that budget in a 4,096-pattern chunk run for 8 chains, and cut its likelihood short.
- */
-const SMALL_COUNT_STEPS = Array.from(
-  { length: 16 },
-  (_, k) => `    if (${k}.0 < y) { lg += log(phi + ${k}.0); dg += 1.0 / (phi + ${k}.0); }`,
-).join("\n");
-
-/**
  * Negative binomial counts (brms `negbinomial()`): y ~ NB(μ = exp(η), φ), the gamma–Poisson
  * mixture with mean μ and variance μ + μ²/φ. The likelihood is not linear in y, so patterns
  * keep outcome values apart.
@@ -130,45 +120,6 @@ export const negbinomial: Family = {
   // Default priors on log y, as poisson; the pilot treats the counts as Poisson (φ → ∞): it
   // only picks a parameterisation, and overdispersion merely overstates a level's information.
   ...LOG_COUNT_PILOT,
-  wgsl: {
-    // lgamma(y + φ) − lgamma(φ) and its derivative as sums over k < y for small counts (exact
-    // in f32 where the lgamma difference would cancel), else by lgamma_/digamma_. No loop: see
-    // SMALL_COUNT_STEPS.
-    patternTerms: `
-fn pattern_terms(eta: f32, y: f32, n: f32, ex: vec2<f32>) -> vec4<f32> {
-  let phi = ex.x;
-  let mu = exp(eta);
-  var lg = 0.0;
-  var dg = 0.0;
-  if (y < 16.0) {
-${SMALL_COUNT_STEPS}
-  } else {
-    lg = lgamma_(y + phi) - lgamma_(phi);
-    dg = digamma_(y + phi) - digamma_(phi);
-  }
-  let l1p = log1p_(mu / phi);
-  let lp = lg + y * (eta - log(mu + phi)) - phi * l1p;
-  let d_eta = y - (y + phi) * mu / (mu + phi);
-  let d_phi = dg - l1p + (mu - y) / (mu + phi);
-  return vec4<f32>(n * lp, n * d_eta, n * d_phi * phi, 0.0);
-}
-`,
-    finalize: `
-fn family_extras(c: u32) -> vec2<f32> {
-  return vec2<f32>(exp(theta[at(SHAPE_OFF, c)]), 0.0);
-}
-
-// The shape's prior and the Jacobian of φ = exp(u).
-fn family_finalize(c: u32, lik: f32, beta: ptr<function, array<f32, DA>>,
-                   gbeta: ptr<function, array<f32, DA>>) -> f32 {
-  let u = theta[at(SHAPE_OFF, c)];
-  let phi = exp(u);
-  let ps = prior(PRIOR_SHAPE, phi);
-  set_grad(SHAPE_OFF, c, sum_partials(1u + D + KT, c) + ps.y * phi + 1.0);
-  return lik + ps.x + u;
-}
-`,
-    extraPartials: 1,
-    gpuFields: (s) => [s.y, s.rows],
-  },
+  // No cancellation at any shape: see negbinomial_wgsl.ts.
+  wgsl: NEGBINOMIAL_WGSL,
 };
