@@ -10,6 +10,7 @@ import { HetfxError } from "../../lib/errors.ts";
 import { makeTable, withColumn } from "../../lib/data/table.ts";
 import { datagrid, effectContrasts, effects, effectsToJSON } from "../../lib/posterior/effects.ts";
 import { formula } from "../../lib/spec/formula.ts";
+import { poststratify } from "../../lib/posterior/poststratify.ts";
 import type { Fit } from "../../lib/fit/mod.ts";
 import { smallFit, smallTable, tomzFit } from "./_fixtures.ts";
 
@@ -393,6 +394,20 @@ Deno.test("effects: newdata must be a table; a numeric treatment read as text is
   assert.throws(
     () => effects(fit, { newdata: rows(["2", "five"]) }),
     (e) => e instanceof HetfxError && /"dose" of newdata has "five" in row 2/.test(e.message),
+  );
+  // The row named is the user's row, not one of a table built from it: poststratify's
+  // missingGroups "average" splits each population row over the sample's 4 groups of g, and
+  // population row 2's "five" (rows 5–8 of that table) was reported as row 5.
+  const population = makeTable({
+    dose: { kind: "factor", codes: Int32Array.of(0, 1, 0), levels: ["2", "five"] },
+    n: { kind: "number", values: Float64Array.of(1, 2, 3) },
+  });
+  assert.throws(
+    () => poststratify(fit, population, { weight: "n", missingGroups: "average" }),
+    (e) =>
+      e instanceof HetfxError &&
+      /^Cannot poststratify: column "dose" of the population table has "five" in row 2, but the model's column is numeric/
+        .test(e.message),
   );
 });
 
