@@ -57,7 +57,6 @@ export class WasmNutsWorkspace {
   private readonly result: Float64Array;
   private readonly rngWords: Uint32Array;
   private readonly rngSpare: Float64Array;
-  private metric: Metric | null = null;
   private target: LogDensity | null = null;
 
   constructor(dim: number, maxTreedepth: number, metricKind: Metric["kind"]) {
@@ -142,11 +141,12 @@ export class WasmNutsWorkspace {
         `nutsStep: a ${metric.kind} metric in a workspace made for a ${this.metricKind} one`,
       );
     }
-    if (metric !== this.metric) {
-      this.metricView.set(metric.inverse);
-      this.momentumFactor.set(metric.kind === "diag" ? metric.momentumScale : metric.cholesky);
-      this.metric = metric;
-    }
+    // Copied at every transition, not only when the metric object changes: nuts.ts reads the
+    // metric's arrays as they are at each call, so a metric changed in place (its arrays are
+    // readonly references, not frozen values) must be seen here too. The copy (2·dim f64, dense
+    // 2·dim²) costs about what one leapfrog step's reads of the metric do.
+    this.metricView.set(metric.inverse);
+    this.momentumFactor.set(metric.kind === "diag" ? metric.momentumScale : metric.cholesky);
     this.target = target;
     this.views[0].set(state.position);
     this.views[1].set(state.gradient);

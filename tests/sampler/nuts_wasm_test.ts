@@ -258,3 +258,41 @@ Deno.test("WebAssembly NUTS equals nuts.ts bit for bit: a stream continued acros
     assert.ok(Object.is(rngA.normal(), rngB.normal()));
   }
 });
+
+Deno.test("WebAssembly NUTS equals nuts.ts bit for bit: a metric changed in place between transitions", () => {
+  // nuts.ts reads the metric's arrays at every transition; the kernel holds a copy of them, which
+  // must follow a metric object whose arrays are rewritten (same object, new values).
+  const target = precisionGaussian(randomSpd(4, 7), 4);
+  const start = [0.3, -0.2, 0.5, 0.1];
+  const cov = randomSpd(4, 9);
+  const variants = [
+    () => diagMetric(Float64Array.of(1, 1, 1, 1)),
+    () => denseMetric(Float64Array.from(cov), 4),
+  ];
+  for (const make of variants) {
+    const metric = make();
+    const js = createNutsWorkspace(4, 10);
+    const wasm = createWasmNutsWorkspace(4, 10, metric.kind)!;
+    let a = stateAt(target, start), b = stateAt(target, start);
+    for (let i = 0; i < 40; i++) {
+      if (i % 10 === 5) {
+        // Rescale the metric in place, keeping it a valid metric of its kind.
+        const f = 1 + i / 10;
+        const inverse = metric.inverse as Float64Array;
+        for (let k = 0; k < inverse.length; k++) inverse[k] *= f * f;
+        const factor =
+          (metric.kind === "diag" ? metric.momentumScale : metric.cholesky) as Float64Array;
+        for (let k = 0; k < factor.length; k++) {
+          factor[k] = metric.kind === "diag" ? factor[k] / f : factor[k] * f;
+        }
+      }
+      const params = { stepSize: 0.4, metric, maxTreedepth: 10 };
+      const ra = js.transition(target, a, params, new KeyedStream(5, 0, i));
+      const rb = wasm.transition(target, b, params, new KeyedStream(5, 0, i));
+      assert.deepEqual(rb.info, ra.info, `${metric.kind} transition ${i}`);
+      assert.deepEqual(Array.from(rb.state.position), Array.from(ra.state.position));
+      a = ra.state;
+      b = rb.state;
+    }
+  }
+});
