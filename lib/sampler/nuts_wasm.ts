@@ -151,9 +151,15 @@ export class WasmNutsWorkspace {
     this.views[0].set(state.position);
     this.views[1].set(state.gradient);
     rng.saveState(this.rngWords, this.rngSpare);
-    const treeDepth = this.kernel.transition(state.logDensity, stepSize, maxTreedepth);
-    rng.loadState(this.rngWords, this.rngSpare);
-    this.target = null;
+    let treeDepth: number;
+    try {
+      treeDepth = this.kernel.transition(state.logDensity, stepSize, maxTreedepth);
+    } finally {
+      // Also when the target throws: the stream is handed back where the kernel left it, as
+      // nuts.ts leaves its stream advanced by the draws made before the throw.
+      rng.loadState(this.rngWords, this.rngSpare);
+      this.target = null;
+    }
     const r = this.result;
     return {
       state: {

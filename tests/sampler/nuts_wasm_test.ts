@@ -296,3 +296,43 @@ Deno.test("WebAssembly NUTS equals nuts.ts bit for bit: a metric changed in plac
     }
   }
 });
+
+Deno.test("WebAssembly NUTS: a target that throws leaves the stream where nuts.ts leaves it", () => {
+  // The target throws at its 6th evaluation (inside a transition's trajectory): the error comes
+  // through the kernel, the caller's stream has advanced by the draws made before it, as in
+  // nuts.ts, and the workspace goes on giving nuts.ts's transitions afterwards.
+  const base = gaussianTarget([1, 2, 3]);
+  let calls = 0;
+  let throwAt = 6;
+  const target: LogDensity = {
+    dim: 3,
+    logDensityGradient(q, g) {
+      if (++calls === throwAt) throw new Error("target failed");
+      return base.logDensityGradient(q, g);
+    },
+  };
+  const js = createNutsWorkspace(3, 10);
+  const wasm = createWasmNutsWorkspace(3, 10, "diag")!;
+  const params = { stepSize: 0.05, metric: diagMetric(Float64Array.of(1, 4, 9)), maxTreedepth: 10 };
+  const start = stateAt(base, [0.3, -0.2, 0.1]);
+  const rngA = new KeyedStream(2, 0, 0), rngB = new KeyedStream(2, 0, 0);
+  assert.throws(() => js.transition(target, start, params, rngA), /target failed/);
+  calls = 0;
+  assert.throws(() => wasm.transition(target, start, params, rngB), /target failed/);
+  const wordsA = new Uint32Array(12), wordsB = new Uint32Array(12);
+  const spareA = new Float64Array(1), spareB = new Float64Array(1);
+  rngA.saveState(wordsA, spareA);
+  rngB.saveState(wordsB, spareB);
+  assert.deepEqual(Array.from(wordsB), Array.from(wordsA));
+  assert.ok(Object.is(spareB[0], spareA[0]));
+  throwAt = -1;
+  let a = start, b = start;
+  for (let i = 0; i < 20; i++) {
+    const ra = js.transition(target, a, params, rngA);
+    const rb = wasm.transition(target, b, params, rngB);
+    assert.deepEqual(rb.info, ra.info, `transition ${i}`);
+    assert.deepEqual(Array.from(rb.state.position), Array.from(ra.state.position));
+    a = ra.state;
+    b = rb.state;
+  }
+});
