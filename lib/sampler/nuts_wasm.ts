@@ -25,6 +25,7 @@ import { NUTS_KERNEL_WASM } from "./nuts_kernel_wasm.ts";
 
 interface NutsKernelExports {
   heapStart(): number;
+  /** An f64: exact beyond 2³² bytes. */
   workspaceBytes(dim: number, depth: number, dense: number): number;
   setup(ws: number, dim: number, depth: number, dense: number): void;
   metricAddress(): number;
@@ -36,6 +37,8 @@ interface NutsKernelExports {
 
 /** Dense metrics above this dimension stay in JavaScript (the workspace would hold dim² f64). */
 const MAX_DENSE_DIM = 1024;
+/** The largest workspace memory: its addresses must be positive as signed 32-bit integers. */
+const MAX_MEMORY_BYTES = 2 ** 31;
 
 /**
  * Scratch memory and a WebAssembly instance for NUTS transitions of one chain: the drop-in
@@ -74,6 +77,11 @@ export class WasmNutsWorkspace {
     ).exports as unknown as NutsKernelExports;
     const start = probe.heapStart();
     const end = start + probe.workspaceBytes(dim, maxTreedepth, dense);
+    // Addresses reach JavaScript as signed 32-bit integers (the target's q and g among them):
+    // the workspace must end below 2³¹ bytes (about 2.7 million parameters at tree depth 10).
+    if (!(end <= MAX_MEMORY_BYTES)) {
+      throw new RangeError(`the NUTS kernel's workspace would take ${end} bytes`);
+    }
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
     this.kernel = new WebAssembly.Instance(module, this.imports(this.memory))
       .exports as unknown as NutsKernelExports;
@@ -181,7 +189,8 @@ export class WasmNutsWorkspace {
 /**
  * A WebAssembly NUTS workspace for `dim` parameters, tree depth up to `maxTreedepth` and a
  * metric of kind `metricKind`, or null where it cannot be made (no WebAssembly, memory refused,
- * a dense metric above 1,024 dimensions): the caller then uses nuts.ts's workspace.
+ * a dense metric above 1,024 dimensions, a workspace past 2 GiB): the caller then uses nuts.ts's
+ * workspace.
  *
  * @example
  * ```ts

@@ -336,3 +336,13 @@ Deno.test("WebAssembly NUTS: a target that throws leaves the stream where nuts.t
     b = rb.state;
   }
 });
+
+Deno.test("createWasmNutsWorkspace refuses a workspace past 2 GiB, whose byte count passes 2³²", () => {
+  // 6,000,000 parameters at depth 10: 99 slots of 48 MB and the metric, 4.85e9 bytes, which 32-bit
+  // arithmetic wrapped to 0.55e9: a memory that the slots' addresses overran (a transition threw
+  // "memory access out of bounds"). 3,000,000: 2.4e9 bytes, past the signed 32-bit addresses.
+  assert.equal(createWasmNutsWorkspace(6_000_000, 10, "diag"), null);
+  assert.equal(createWasmNutsWorkspace(3_000_000, 10, "diag"), null);
+  assert.equal(createWasmNutsWorkspace(600_000, 60, "diag"), null);
+  assert.ok(createWasmNutsWorkspace(100_000, 10, "diag"));
+});

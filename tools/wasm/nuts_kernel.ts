@@ -86,12 +86,16 @@ export function heapStart(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-/** Bytes of the workspace for `n` parameters, tree depth up to `depth`, a dense metric or not. */
-export function workspaceBytes(n: i32, depth: i32, isDense: i32): usize {
-  const slot = <usize> n << 3;
-  const metricBytes = isDense ? slot * <usize> n : slot;
-  return slot * <usize> (15 + 8 * depth + 4) + 2 * metricBytes + 64 + 56 +
-    RECORD * <usize> (2 + depth);
+/**
+ * Bytes of the workspace for `n` parameters, tree depth up to `depth`, a dense metric or not, as
+ * an f64: exact where the count passes 2³² (usize arithmetic would wrap to a small number, and the
+ * caller would make a memory that setup's addresses overrun); the caller refuses such sizes.
+ */
+export function workspaceBytes(n: i32, depth: i32, isDense: i32): f64 {
+  const slot = 8 * <f64> n;
+  const metricBytes = isDense ? slot * <f64> n : slot;
+  return slot * <f64> (15 + 8 * depth + 4) + 2 * metricBytes + 64 + 56 +
+    <f64> RECORD * <f64> (2 + depth);
 }
 
 /** Lays the workspace out from `ws` (see the header); `isDense` fixes the metric's kind. */
