@@ -5,6 +5,7 @@ import { LevelKernel } from "../../lib/model/level_kernel.ts";
 import { loadTomzWeeks } from "../../lib/data/datasets/tomz_weeks.ts";
 import { tomzWeeksModel } from "../../lib/spec/paper_models.ts";
 import { seeded, simulatedTable, singleTermSpec } from "./_fixtures.ts";
+import type { PriorDistribution } from "../../lib/spec/model_spec.ts";
 
 /**
  * The WebAssembly level loop against the JavaScript one on the same target: log density and
@@ -142,4 +143,103 @@ Deno.test("level kernel: the whole target in WebAssembly equals the JavaScript a
     for (const sdScale of ["signed", "log"] as const) infinite += assertSameBits(data, sdScale);
   }
   assert.ok(infinite > 0, "some points are outside the support");
+});
+
+Deno.test("level kernel: bit for bit with more priors, LKJ shapes and population-level sizes", () => {
+  const table = simulatedTable(240, "gaussian", 3);
+  const base = singleTermSpec("gaussian");
+  const term = base.groupTerms[0];
+  const noPrior = (cls: string) => base.priors.filter((p) => p.class !== cls);
+  const sd = (prior: PriorDistribution, coef?: string) =>
+    ({ class: "sd", group: "g1", ...(coef ? { coef } : {}), prior }) as const;
+  const specs: Record<string, typeof base> = {
+    // brms's default sd and sigma priors: half-Student-t(3, 0, 2.5), signed scales under "signed".
+    "student_t sds and sigma, LKJ(1)": {
+      ...base,
+      priors: [
+        ...base.priors.filter((p) => !["sd", "sigma", "cor"].includes(p.class)),
+        sd({ dist: "student_t", df: 3, mu: 0, sigma: 2.5 }),
+        { class: "sigma", prior: { dist: "student_t", df: 3, mu: 0, sigma: 2.5 } },
+        { class: "cor", prior: { dist: "lkj", eta: 1 } },
+      ],
+    },
+    // Half-Cauchy and flat sds (both signed scales), σ ~ exponential, LKJ(0.5).
+    "cauchy and flat sds": {
+      ...base,
+      priors: [
+        ...base.priors.filter((p) => !["sd", "sigma", "cor"].includes(p.class)),
+        sd({ dist: "cauchy", mu: 0, sigma: 1.5 }, "Intercept"),
+        sd({ dist: "flat" }, "treat"),
+        { class: "sigma", prior: { dist: "exponential", rate: 0.7 } },
+        { class: "cor", prior: { dist: "lkj", eta: 0.5 } },
+      ],
+    },
+    // Normal sds off 0 (log sds even under "signed"), σ ~ gamma, β priors off 0.
+    "located priors": {
+      ...base,
+      priors: [
+        ...base.priors.filter((p) => !["sd", "sigma", "b", "Intercept"].includes(p.class)),
+        { class: "b", prior: { dist: "normal", mu: 0.4, sigma: 0.8 } },
+        { class: "Intercept", prior: { dist: "student_t", df: 5, mu: -1, sigma: 3 } },
+        sd({ dist: "normal", mu: 1, sigma: 0.5 }),
+        { class: "sigma", prior: { dist: "gamma", shape: 2, rate: 3 } },
+      ],
+    },
+    // n_β = 1 (intercept only) and n_β = 0 (no population-level coefficient), uncorrelated too.
+    "intercept only": { ...base, terms: [], priors: base.priors.filter((p) => p.class !== "b") },
+    "no population-level coefficient": {
+      ...base,
+      intercept: false,
+      terms: [],
+      priors: noPrior("Intercept").filter((p) => p.class !== "b"),
+    },
+    "no population-level coefficient, uncorrelated": {
+      ...base,
+      intercept: false,
+      terms: [],
+      groupTerms: [{ ...term, correlated: false }],
+      priors: noPrior("Intercept").filter((p) => p.class !== "b" && p.class !== "cor"),
+    },
+  };
+  for (const [name, spec] of Object.entries(specs)) {
+    const data = compileModel(spec, table);
+    for (const sdScale of ["signed", "log"] as const) {
+      try {
+        const layout = new LevelCollapsedGaussian(data, { sdScale }).layout;
+        const signed = layout.terms[0].signedSd ?? [];
+        // Signed scales under "signed" wherever the sd prior is centred at 0 (all but one spec).
+        const suits = name !== "located priors";
+        assert.deepEqual(signed, [0, 1].map(() => sdScale === "signed" && suits));
+        assert.equal(layout.nBeta, data.nFixed + (data.hasIntercept ? 1 : 0));
+        // Most points are inside the support: the gradients are compared there.
+        assert.ok(assertSameBits(data, sdScale) < 40);
+      } catch (e) {
+        throw new Error(`${name}, ${sdScale}: ${(e as Error).message}`);
+      }
+    }
+  }
+});
+
+Deno.test("level kernel: after the whole-kernel gradient, draws and the marginal likelihood are the loop's", () => {
+  // The whole target in WebAssembly leaves the JavaScript's β, Σ⁻¹ work and μ untouched:
+  // drawCoefficients and logMarginalLikelihood must not read them from a previous gradient.
+  const data = compileModel(singleTermSpec("gaussian"), simulatedTable(300, "gaussian"));
+  for (const sdScale of ["signed", "log"] as const) {
+    const whole = new LevelCollapsedGaussian(data, { sdScale });
+    const loop = new LevelCollapsedGaussian(data, { sdScale, kernel: "loop" });
+    const u = seeded(5);
+    const g = new Float64Array(whole.dim);
+    const noise = Float64Array.from({ length: whole.gammaDim }, () => u() - 0.5);
+    for (let rep = 0; rep < 20; rep++) {
+      const x = Float64Array.from({ length: whole.dim }, () => (u() - 0.5) * 3);
+      const y = Float64Array.from({ length: whole.dim }, () => (u() - 0.5) * 3);
+      // A gradient at x, then draws at y: each must be y's alone.
+      whole.logDensityGradient(x, g);
+      loop.logDensityGradient(x, g);
+      const gw = new Float64Array(whole.gammaDim), gl = new Float64Array(loop.gammaDim);
+      assert.equal(whole.drawCoefficients(y, noise, gw), loop.drawCoefficients(y, noise, gl));
+      assert.deepEqual(Array.from(gw), Array.from(gl));
+      assert.ok(Object.is(whole.logMarginalLikelihood(y), loop.logMarginalLikelihood(y)));
+    }
+  }
 });
