@@ -15,6 +15,7 @@ import { levelCollapses } from "../model/collapsed_target.ts";
 import { checkDrawMemory } from "../sampler/draw_memory.ts";
 import { type BackendChoice, chooseBackend } from "../webgpu/select_backend.ts";
 import { gpuSupportsGeometry } from "../webgpu/layout.ts";
+import { checkDerivedColumns } from "./derived_columns.ts";
 import { chooseMethod, type MethodChoice } from "./inference_method.ts";
 import { chooseMetric, type MetricChoice } from "./metric_choice.ts";
 import type { ResolvedFitOptions } from "./options.ts";
@@ -62,6 +63,7 @@ export function compileForFit(
   options: ResolvedFitOptions,
   internal: InternalFitSettings = {},
 ): CompiledData {
+  checkDerivedColumns(spec, table);
   const p = options.parameterization;
   const data = compileModel(spec, table, {
     parameterization: p === "auto" ? "noncentered" : p,
