@@ -244,8 +244,83 @@ async function run(
     return await pending.readAll();
   } catch (error) {
     const message = withoutStackTrace((error as Error).message);
-    throw csvReadError(message) ??
+    throw csvReadError(message) ?? parquetReadError(message, sql) ??
       new HetfxError(`DuckDB could not run the query: ${message}\nQuery:\n${sql}`);
+  }
+}
+
+/**
+ * The HetfxError for DuckDB's error reading a Parquet file that is not whole (cut short while
+ * written, copied or downloaded): "Footer length error", "No magic bytes found at end of file",
+ * "too small to be a Parquet file" (these two only for a local file that begins with PAR1), or
+ * unreadable metadata (a Thrift TProtocolException, which names no file: the one file `sql`
+ * reads is named). It names the file and says to re-export it; undefined for other errors.
+ *
+ * @example
+ * ```ts
+ * import { parquetReadError } from "./duckdb_engine.ts";
+ * const e = parquetReadError("Invalid Input Error: Footer length error in file 'rows.parquet'");
+ * console.assert(e?.message.startsWith('Cannot read "rows.parquet": it is not a complete Parquet'));
+ * console.assert(parquetReadError("Binder Error: column y not found") === undefined);
+ * ```
+ */
+export function parquetReadError(message: string, sql = ""): HetfxError | undefined {
+  // A footer length or Thrift metadata error: the file ends with PAR1, so it is Parquet. No
+  // magic bytes at the end, or too small: Parquet cut short only if it begins with PAR1 (a
+  // file that does not, or cannot be read here, keeps DuckDB's error).
+  const found = [
+    [
+      /Footer length error in file '(.+)'/,
+      "its footer length is wrong: DuckDB's 'Footer length error'",
+      false,
+    ],
+    [
+      /No magic bytes found at end of file '(.+)'/,
+      "it does not end with the bytes PAR1: DuckDB's 'No magic bytes found at end of file'",
+      true,
+    ],
+    [
+      /File '(.+)' too small to be a Parquet file/,
+      "it is too small to hold a Parquet footer",
+      true,
+    ],
+  ] as const;
+  let path: string | undefined, why = "";
+  for (const [pattern, reason, needsHead] of found) {
+    const m = pattern.exec(message);
+    if (m && (!needsHead || beginsWithPar1(m[1]))) [path, why] = [m[1], reason];
+  }
+  if (path === undefined && /TProtocolException/.test(message)) {
+    const files = [...sql.matchAll(/read_parquet\('((?:[^']|'')+)'\)/g)].map((m) => m[1]);
+    if (files.length === 1 && !/[*?[]/.test(files[0])) {
+      [path, why] = [
+        files[0].replaceAll("''", "'"),
+        "its metadata cannot be read: DuckDB's " +
+        `'${message.split("\n")[0].replace(/^[^:]*Error: /, "").trim()}'`,
+      ];
+    }
+  }
+  if (path === undefined) return undefined;
+  return new HetfxError(
+    `Cannot read "${path}": it is not a complete Parquet file (${why}); it was probably cut ` +
+      "short while being written, copied or downloaded. Re-export it from its source (or copy " +
+      "or download it again, and let the writer finish) and give the new file.",
+  );
+}
+
+/** Whether the local file `path` begins with Parquet's magic bytes PAR1 (false if unreadable). */
+function beginsWithPar1(path: string): boolean {
+  try {
+    const file = Deno.openSync(path);
+    try {
+      const head = new Uint8Array(4);
+      const n = file.readSync(head);
+      return n === 4 && new TextDecoder().decode(head) === "PAR1";
+    } finally {
+      file.close();
+    }
+  } catch {
+    return false;
   }
 }
 

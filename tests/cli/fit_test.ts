@@ -11,6 +11,7 @@ import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
 import { PRIOR_DISTRIBUTIONS } from "../../lib/spec/priors.ts";
 import type { EffectEstimate } from "../../lib/posterior/effects.ts";
+import { closeDuckDB, connectDuckDB } from "../../lib/engine/duckdb_engine.ts";
 
 const runFit = (...args: string[]) => runFitCli(args);
 /** The summary fields of parameters and group effects in the result JSON, in order. */
@@ -225,6 +226,47 @@ Deno.test("fit: a CSV named .parquet is told to be named .csv before DuckDB's er
     /is named \.parquet but is not a Parquet file \(it does not begin with the bytes PAR1\); it looks like CSV text \(its first line: "y,t,g"\): name it \.csv\.\n$/,
   );
   assert.doesNotMatch(parquet.stderr, /magic bytes found|Query:|\n\s+at /);
+  await Deno.remove(folder, { recursive: true });
+});
+
+Deno.test("fit: a truncated Parquet file is said to be incomplete, to re-export, not DuckDB's Footer length error; exit 2", async () => {
+  // DuckDB's "Footer length error in file …" (or "No magic bytes found at end of file …")
+  // came with its query and no advice.
+  const folder = await Deno.makeTempDir();
+  const csv = `${folder}/rows.csv`;
+  await Deno.writeTextFile(csv, "y,t,g\n1,0,a\n2,1,a\n3,0,b\n4,1,b\n2,0,c\n5,1,c\n");
+  const whole = `${folder}/rows.parquet`;
+  const con = await connectDuckDB();
+  try {
+    await con.runAndReadAll(
+      `COPY (SELECT * FROM read_csv('${csv}')) TO '${whole}' (FORMAT parquet)`,
+    );
+  } finally {
+    closeDuckDB(con);
+  }
+  const bytes = await Deno.readFile(whole);
+  // The first 16 bytes, then the last 8 (footer length and PAR1): a footer longer than the
+  // file, "Footer length error"; the first half alone: "No magic bytes found at end of file".
+  const footer = `${folder}/footer.parquet`, cut = `${folder}/cut.parquet`;
+  await Deno.writeFile(
+    footer,
+    new Uint8Array([...bytes.subarray(0, 16), ...bytes.subarray(bytes.length - 8)]),
+  );
+  await Deno.writeFile(cut, bytes.subarray(0, bytes.length >> 1));
+  const formula = ["--formula", "y ~ t + (1 + t | g)", "--dry-run"];
+  for (const file of [footer, cut]) {
+    const r = await runFit(file, ...formula);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Error: Cannot read "${file}": it is not a complete Parquet file \\(.*\\); it was ` +
+          "probably cut short .* Re-export it from its source",
+      ),
+    );
+    assert.doesNotMatch(r.stderr, /Query:|LINE 1|\n\s+at /);
+  }
+  assert.match((await runFit(footer, ...formula)).stderr, /DuckDB's 'Footer length error'/);
   await Deno.remove(folder, { recursive: true });
 });
 

@@ -608,6 +608,32 @@ Deno.test("sql and fit --help, and the missing-file error, name every query form
   );
 });
 
+Deno.test("sql on a truncated Parquet file says it is not a complete Parquet file, to re-export it; exit 2", async () => {
+  const whole = `${dir}/whole.parquet`;
+  const con = await connectDuckDB();
+  try {
+    await con.runAndReadAll(
+      `COPY (SELECT * FROM read_csv('${csv}')) TO '${whole}' (FORMAT parquet)`,
+    );
+  } finally {
+    closeDuckDB(con);
+  }
+  const bytes = await Deno.readFile(whole);
+  const cut = `${dir}/cut.parquet`;
+  await Deno.writeFile(
+    cut,
+    // The first 16 bytes and the last 8 (footer length, PAR1): a footer longer than the file.
+    new Uint8Array([...bytes.subarray(0, 16), ...bytes.subarray(bytes.length - 8)]),
+  );
+  const r = await runSql(cut, "--formula", FORMULA);
+  assert.equal(r.code, 2, r.out);
+  assert.match(
+    r.out,
+    /Cannot read ".*cut\.parquet": it is not a complete Parquet file \(its footer length is wrong: DuckDB's 'Footer length error'\); .* Re-export it /,
+  );
+  assert.doesNotMatch(r.out, /Query:|LINE 1/);
+});
+
 Deno.test("a glob of Parquet files is fitted as deno task sql --run reads it; a glob of CSVs is refused saying what to do", async () => {
   // fit said 'Cannot read "parts/*.parquet": no such file', where sql --run read the files;
   // a CSV glob got "No such file or directory (os error 2)".

@@ -22,6 +22,7 @@ import {
   duckdbCsvSource,
   duckdbSample,
   duckdbSource,
+  parquetReadError,
   withoutStackTrace,
 } from "../../lib/engine/duckdb_engine.ts";
 import { checkUtf8, csvReadError } from "../../lib/engine/duckdb_csv.ts";
@@ -711,4 +712,43 @@ Deno.test("DuckDB errors lose libduckdb's stack trace", () => {
     "INTERNAL Error: Attempted to access index 5 within vector of size 5",
   );
   assert.equal(withoutStackTrace("Binder Error: no column x"), "Binder Error: no column x");
+});
+
+Deno.test("duckdb engine: DuckDB's errors for a Parquet file cut short name the file and say to re-export it", async () => {
+  const advice = /it was probably cut short .* Re-export it from its source/;
+  // A file that begins with PAR1 (Parquet, cut short); its name has a quote.
+  const cut = `${dir}/it's.parquet`;
+  await Deno.writeFile(cut, new TextEncoder().encode("PAR1\x15\x04"));
+  const quoted = cut.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  for (
+    const [message, why] of [
+      [`Invalid Input Error: Footer length error in file '${cut}'`, /Footer length error/],
+      [`Invalid Input Error: No magic bytes found at end of file '${cut}'`, /end with/],
+      [`Invalid Input Error: File '${cut}' too small to be a Parquet file`, /too small/],
+    ] as const
+  ) {
+    const e = parquetReadError(message);
+    assert.ok(e instanceof HetfxError, message);
+    assert.match(
+      e.message,
+      new RegExp(`^Cannot read "${quoted}": it is not a complete Parquet file`),
+    );
+    assert.match(e.message, why);
+    assert.match(e.message, advice);
+  }
+  // A file that is no Parquet at all (or is not here to look at) keeps DuckDB's error.
+  const text = `${dir}/text.parquet`;
+  await Deno.writeTextFile(text, "not parquet");
+  for (const file of [text, `${dir}/absent.parquet`]) {
+    assert.equal(parquetReadError(`File '${file}' too small to be a Parquet file`), undefined);
+    assert.equal(parquetReadError(`No magic bytes found at end of file '${file}'`), undefined);
+  }
+  // Thrift's error names no file: the one file the query reads is named; a glob is not.
+  const thrift = "Invalid Error: TProtocolException: Invalid data\n\nLINE 1: …";
+  assert.match(
+    parquetReadError(thrift, "DESCRIBE SELECT * FROM read_parquet('a''b.parquet')")!.message,
+    /^Cannot read "a'b\.parquet": .*metadata cannot be read: DuckDB's 'TProtocolException: Invalid data'\)/,
+  );
+  assert.equal(parquetReadError(thrift, "SELECT * FROM read_parquet('p/*.parquet')"), undefined);
+  assert.equal(parquetReadError("Binder Error: column y not found"), undefined);
 });
