@@ -31,6 +31,18 @@ export function parseDecimal(cell: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * For a cell written as a decimal too large for a double ("1e999", "-2e400": JavaScript reads
+ * it as ±Infinity), the words a message quotes it with: ', a number too large to hold (it reads
+ * as Infinity; the largest is about 1.8e308)'. Else "" (the loader reads such a cell as text).
+ */
+export function tooLargeNumber(cell: string): string {
+  const text = cell.trim();
+  if (!DECIMAL.test(text) || Number.isFinite(Number(text))) return "";
+  const sign = Number(text) < 0 ? "-" : "";
+  return `, a number too large to hold (it reads as ${sign}Infinity; the largest is about 1.8e308)`;
+}
+
 /** True for cells such as "NaN", "Inf", "-Infinity" (any case). */
 export function isNonFiniteToken(cell: string): boolean {
   return NON_FINITE.test(cell.trim());

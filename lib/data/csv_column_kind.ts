@@ -14,6 +14,7 @@ import {
   NON_FINITE_SOURCE,
   parseDecimal,
   SPACE_CHARACTERS,
+  tooLargeNumber,
 } from "./_parse.ts";
 
 /**
@@ -193,9 +194,11 @@ export function checkMostlyNumeric(
 ): void {
   if (texts === 0 || numbers <= texts) return;
   const more = texts > 1 ? ` (and ${texts - 1} more non-numeric value${texts > 2 ? "s" : ""})` : "";
+  const tooLarge = tooLargeNumber(firstText);
   throw new HetfxError(
     `${CONTEXT}: column "${name}" looks numeric (${numbers} of ${numbers + texts} values are ` +
-      `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${more}; fix that ` +
+      `numbers) but row ${firstTextRow + 1} has ${JSON.stringify(firstText)}${tooLarge}${more}; ` +
+      `${tooLarge === "" ? "" : "values must be finite: "}fix that ` +
       `value or blank it (${missing}), or, if "${name}" is ` +
       `categorical, declare it: loadTable(source, { factors: ["${name}"] }).`,
   );

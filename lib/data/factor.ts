@@ -13,7 +13,7 @@ import {
   type Table,
   withColumn,
 } from "./table.ts";
-import { parseDecimal } from "./_parse.ts";
+import { parseDecimal, tooLargeNumber } from "./_parse.ts";
 import { checkOptions } from "../options.ts";
 
 /** Options for {@link asFactor}. */
@@ -72,6 +72,13 @@ export function numericColumn(table: Table, name: string, context: string): Floa
     const code = column.codes[row];
     if (code < 0) continue;
     const label = column.levels[code];
+    const tooLarge = tooLargeNumber(label);
+    if (tooLarge !== "") {
+      throw new HetfxError(
+        `${context}: column "${name}" row ${rowNumber(table, row)} has "${label}"${tooLarge}; ` +
+          "values must be finite: fix that value or leave it missing.",
+      );
+    }
     if (parseDecimal(label) === undefined) {
       throw new HetfxError(
         `${context}: column "${name}" must be numeric but row ${
@@ -85,6 +92,21 @@ export function numericColumn(table: Table, name: string, context: string): Floa
     `${context}: column "${name}" must be numeric but it is a factor (levels ` +
       `${quoteList(column.levels)}); load it without \`factors\` or convert it back to numbers.`,
   );
+}
+
+/**
+ * For a label written as a decimal too large for a double ("1e999" reads as Infinity), the
+ * words a message quotes it with (", a number too large to hold (…)"); else "".
+ *
+ * @example
+ * ```ts
+ * import { tooLargeNumberNote } from "./factor.ts";
+ * console.assert(tooLargeNumberNote("1e999").includes("too large"));
+ * console.assert(tooLargeNumberNote("1e3") === "" && tooLargeNumberNote("abc") === "");
+ * ```
+ */
+export function tooLargeNumberNote(label: string): string {
+  return tooLargeNumber(label);
 }
 
 /**

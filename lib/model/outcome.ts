@@ -3,7 +3,7 @@
  */
 import { HetfxError } from "../errors.ts";
 import { getColumn, rowNumber, type Table } from "../data/table.ts";
-import { numericColumn } from "../data/factor.ts";
+import { numericColumn, tooLargeNumberNote } from "../data/factor.ts";
 import type { ModelSpec } from "../spec/model_spec.ts";
 import { familyOf } from "../families/mod.ts";
 import { mustBe } from "../families/outcome_message.ts";
@@ -27,6 +27,14 @@ export function checkOutcome(spec: ModelSpec, table: Table): Float64Array {
   const column = getColumn(table, spec.outcome, context);
   if (column.kind === "factor") {
     const row = column.codes.findIndex((c) => c >= 0 && !Number.isFinite(Number(column.levels[c])));
+    const label = row >= 0 ? column.levels[column.codes[row]] : "";
+    const tooLarge = tooLargeNumberNote(label);
+    if (tooLarge !== "") {
+      throw new HetfxError(
+        `${context}: the outcome "${spec.outcome}" row ${rowNumber(table, row)} has ` +
+          `"${label}"${tooLarge}; values must be finite: fix that value or leave it missing.`,
+      );
+    }
     if (row >= 0) {
       throw new HetfxError(
         `${context}: the outcome "${spec.outcome}" must be numeric, but row ${

@@ -95,3 +95,25 @@ Deno.test("csvCellKind, csvNumber and readsAsNumbers read cells as the loader re
     else assert.equal(read() === "number", readsAsNumbers(["0", cell]), cell);
   }
 });
+
+Deno.test("a cell too large for a number (1e999 reads as Infinity) is named as such: row, column, value, finite", async () => {
+  // It was "looks numeric … but row 2 has "1e999"; fix that value" with no word of why.
+  for (const csv of ["y,x\n1,1\n1e999,2\n3,3\n4,4\n", "y,x\n1,1\n-1e999,2\n3,3\n4,4\n"]) {
+    await assert.rejects(
+      () => loadTable(csv),
+      (e: unknown) => {
+        assert.ok(e instanceof HetfxError);
+        assert.match(
+          e.message,
+          /column "y" looks numeric \(3 of 4 values are numbers\) but row 2 has "-?1e999", a number too large to hold \(it reads as -?Infinity; the largest is about 1\.8e308\); values must be finite: fix that value or blank it/,
+        );
+        return true;
+      },
+    );
+  }
+  // Text that is no number keeps the message it had.
+  await assert.rejects(() => loadTable("y,x\n1,1\nabc,2\n3,3\n4,4\n"), (e: unknown) => {
+    assert.doesNotMatch((e as Error).message, /too large|must be finite/);
+    return true;
+  });
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { asFactor, dropUnusedLevels, numericColumn } from "../../lib/data/factor.ts";
+import {
+  asFactor,
+  dropUnusedLevels,
+  numericColumn,
+  tooLargeNumberNote,
+} from "../../lib/data/factor.ts";
 import { type FactorColumn, makeTable, type Table } from "../../lib/data/table.ts";
 
 const table = makeTable({
@@ -78,4 +83,18 @@ Deno.test("asFactor refuses an option it does not know (a misspelt reference was
     () => asFactor(table, "s", { ref: "no" } as never),
     /Cannot make column "s" a factor: unknown option "ref".*\(options: levels, reference\)/,
   );
+});
+
+Deno.test("numericColumn names a label too large for a number (1e999) and says values must be finite", () => {
+  // It was 'column "w" must be numeric but row 2 has "1e999"; recode it to numbers'.
+  const t = makeTable({
+    w: { kind: "factor", codes: new Int32Array([0, 1, 0]), levels: ["2", "1e999"] },
+  });
+  assert.throws(
+    () => numericColumn(t, "w", "Cannot fit"),
+    /Cannot fit: column "w" row 2 has "1e999", a number too large to hold \(it reads as Infinity; the largest is about 1\.8e308\); values must be finite/,
+  );
+  assert.equal(tooLargeNumberNote("1e308"), "");
+  assert.match(tooLargeNumberNote(" -2e400 "), /reads as -Infinity/);
+  assert.equal(tooLargeNumberNote("Inf"), "");
 });

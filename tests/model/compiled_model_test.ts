@@ -10,6 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { compileModel } from "../../lib/model/compile.ts";
+import { loadTable } from "../../lib/data/load_table.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import { type ConstantColumns, designColumns } from "../../lib/model/design.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { CompiledModel } from "../../lib/model/compiled_model.ts";
@@ -453,4 +455,38 @@ Deno.test("designColumns: a shared map gives every term the same constant deriva
   const c = designColumns(t, ["treat"], "treat");
   assert.notEqual(c[0].derivatives![0], a[0].derivatives![0]);
   assert.deepEqual(c[0].derivatives![0], a[0].derivatives![0]);
+});
+
+Deno.test("an outcome of 1e999 (Infinity as a number) is named too large: row, column, value, values must be finite", async () => {
+  // It was 'the outcome "y" must be numeric, but row 2 has "1e999"; recode it to numbers first'.
+  const spec: ModelSpec = {
+    hetfx: 1,
+    outcome: "y",
+    family: "gaussian",
+    intercept: true,
+    treatment: null,
+    terms: ["t"],
+    groupTerms: [],
+    priors: [],
+  };
+  const csv = "y,t,g\n1e999,0,a\n1e999,1,a\n1e999,0,b\n2,1,b\n";
+  for (
+    const t of [
+      await loadTable(csv),
+      await loadTable("y,t,g\n1,0,a\n1e999,1,a\n", { factors: ["y"] }),
+    ]
+  ) {
+    assert.throws(
+      () => compileModel(spec, t),
+      (e: unknown) => {
+        assert.ok(e instanceof HetfxError);
+        assert.match(
+          e.message,
+          /the outcome "y" row \d has "1e999", a number too large to hold \(it reads as Infinity; the largest is about 1\.8e308\); values must be finite/,
+        );
+        assert.doesNotMatch(e.message, /must be numeric|recode/);
+        return true;
+      },
+    );
+  }
 });
