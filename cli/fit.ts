@@ -174,7 +174,8 @@ Output
   --force               let --out replace any existing file (never the data file)
                         (default: off)
   --effects-by A,B      print the treatment effect (ATE, then per observed A×B cell) and add
-                        it to the JSON (default: none)
+                        it to the JSON; each value of a column is a cell, so bin a continuous
+                        one first (docs/binning.md) (default: none)
   --dry-run             build and check the model, print its summary, do not sample
                         (default: off)
   --no-progress         no progress display (default: progress on stderr)
@@ -685,6 +686,54 @@ export function formatEffects(
   return out.join("\n");
 }
 
+/** More distinct values than this in an --effects-by column get {@link effectsByNotes}' note. */
+export const EFFECTS_BY_MANY_VALUES = 20;
+
+/**
+ * Notes for the text output (not the JSON) on --effects-by columns with more than
+ * {@link EFFECTS_BY_MANY_VALUES} distinct values among the cells: each value is a cell of its own
+ * (as marginaleffects' `by` groups by each unique value), so a continuous column prints one line
+ * per value. The note says how to bin it first (the data file `data` named in the command).
+ *
+ * @example
+ * ```ts
+ * import { effectsByNotes } from "./fit.ts";
+ * const cell = (x: string) => ({ by: { x } }) as never;
+ * const notes = effectsByNotes([...Array(30).keys()].map((i) => cell(String(i))), ["x"], "d.csv");
+ * console.assert(notes.length === 1 && notes[0].includes("30 distinct values"));
+ * ```
+ */
+export function effectsByNotes(
+  list: readonly Pick<EffectEstimate, "by">[],
+  by: readonly string[],
+  data: string,
+): string[] {
+  const from = /\.(csv|tsv|parquet)(\.gz)?$/i.test(data) && !data.includes("'")
+    ? `'${data}'`
+    : "your_data";
+  const notes: string[] = [];
+  for (const column of by) {
+    const values = new Set(list.map((e) => e.by[column]).filter((v) => v !== undefined)).size;
+    if (values <= EFFECTS_BY_MANY_VALUES) continue;
+    const binned = `${column}_bin`;
+    // A name SQL needs quoted, as the shell's double quotes hold it.
+    const sql = (name: string) =>
+      /^[A-Za-z_]\w*$/.test(name) ? name : `\\"${name.replaceAll('"', '""')}\\"`;
+    const duckdb = `duckdb -c "COPY (SELECT *, ntile(4) OVER (ORDER BY ${sql(column)}) AS ` +
+      `${sql(binned)} FROM ${from}) TO 'binned.csv'"`;
+    const api = `groups(table).bin("${column}", { quantiles: 4 }).table`;
+    notes.push(
+      `Note: --effects-by ${column}: "${column}" has ${values} distinct values, so each is a ` +
+        `cell of its own (as marginaleffects' by = "${column}" groups by each unique value). ` +
+        `To see the effect across ${column}, bin it first and give the bins: add a column ` +
+        `(quartiles here) with ${duckdb} and fit binned.csv with --effects-by ${binned}; in ` +
+        `the API, fit formula(text, ${api}) and call fit.effects({ by: ["${binned}"] }). See ` +
+        "docs/binning.md.",
+    );
+  }
+  return notes;
+}
+
 /**
  * The model the command line describes: the data loaded (--levels, --recode, --drop-missing
  * applied), the formula, --treatment and the priors. Shared with `deno task compare`.
@@ -926,6 +975,7 @@ export async function main(argv: string[]): Promise<number> {
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) {
       console.log(formatEffects(effects, fit.spec.treatment ?? "", fit.data.contrasts));
+      for (const note of effectsByNotes(effects, args.effectsBy!, args.data)) console.log(note);
     }
     if (args.out) {
       // `data`: the engine (memory, duckdb, aggregated), rows, cells; rows scanned and

@@ -5,7 +5,14 @@
 import assert from "node:assert/strict";
 import { TOMZ_WEEKS_FORMULA } from "../../lib/spec/paper_models.ts";
 import { QUICK_SAMPLING, runCli, runFitCli, runMain } from "../_fit_cli.ts";
-import { FIT_OPTIONS, formatEffects, main, USAGE } from "../../cli/fit.ts";
+import {
+  EFFECTS_BY_MANY_VALUES,
+  effectsByNotes,
+  FIT_OPTIONS,
+  formatEffects,
+  main,
+  USAGE,
+} from "../../cli/fit.ts";
 import { FIT_OPTION_KEYS } from "../../lib/fit/options.ts";
 import { compileCount } from "../../lib/model/compile.ts";
 import { FAMILIES } from "../../lib/spec/model_spec.ts";
@@ -834,4 +841,53 @@ Deno.test("fit --dry-run: DuckDB's summary gives each varying term's groups and 
   assert.match(memory.stdout, /^Varying Intercept \+ treat by g: 3 groups, sizes 2–9$/m);
   assert.match(memory.stdout, /^ {2}3 groups by g, 16 rows; sizes 2–9; 1 with fewer than 5 rows$/m);
   assert.deepEqual(varying(duckdb.stdout), varying(memory.stdout));
+});
+
+Deno.test("fit --effects-by a continuous column (200 rows) notes in the text, not the JSON, that each value is a cell, and how to bin it", async () => {
+  // It printed one cell per distinct value (198 lines) with no word on binning.
+  const folder = await Deno.makeTempDir();
+  const csv = `${folder}/cont.csv`, out = `${folder}/out.json`;
+  const lines = ["y,t,x,g"];
+  for (let i = 0; i < 200; i++) {
+    const x = (i * 7919) % 200 / 20; // 200 distinct values in [0, 10)
+    lines.push(`${(0.1 * x + (i % 2) + Math.sin(i)).toFixed(3)},${i % 2},${x},g${i % 5}`);
+  }
+  await Deno.writeTextFile(csv, lines.join("\n") + "\n");
+  const r = await runFit(
+    csv,
+    "--formula",
+    "y ~ t + x + (1 + t | g)",
+    "--effects-by",
+    "g,x",
+    "--chains",
+    "1",
+    ...QUICK_SAMPLING,
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const notes = r.stdout.split("\n").filter((l) => l.startsWith("Note: --effects-by"));
+  assert.equal(notes.length, 1, r.stdout.slice(-2000)); // x, not g (5 values)
+  assert.match(notes[0], /^Note: --effects-by x: "x" has 200 distinct values, so each is a cell/);
+  assert.ok(
+    notes[0].includes(
+      `duckdb -c "COPY (SELECT *, ntile(4) OVER (ORDER BY x) AS x_bin FROM '${csv}') TO ` +
+        "'binned.csv'\" and fit binned.csv with --effects-by x_bin",
+    ),
+    notes[0],
+  );
+  assert.match(notes[0], /groups\(table\)\.bin\("x", \{ quantiles: 4 \}\)\.table/);
+  // The results are unchanged: one cell per observed g×x, and the JSON has no note.
+  const json = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(json.effects.length, 1 + 200);
+  assert.doesNotMatch(JSON.stringify(json), /Note: |distinct values/);
+  await Deno.remove(folder, { recursive: true });
+});
+
+Deno.test("effectsByNotes: a note above EFFECTS_BY_MANY_VALUES distinct values only", () => {
+  const cells = (k: number) => [...Array(k).keys()].map((i) => ({ by: { x: String(i) } }));
+  assert.equal(EFFECTS_BY_MANY_VALUES, 20);
+  assert.deepEqual(effectsByNotes(cells(20), ["x"], "d.csv"), []);
+  assert.equal(effectsByNotes(cells(21), ["x"], "d.csv").length, 1);
+  assert.match(effectsByNotes(cells(21), ["x"], "SELECT 1")[0], /FROM your_data\)/);
 });
