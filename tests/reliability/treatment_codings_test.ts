@@ -328,7 +328,7 @@ Deno.test("treatments: compare() refuses a factor or −1/+1 treatment before fi
       [
         "y ~ 1 + pm + (1 + pm | g)",
         plusMinusTable(1),
-        /needs a 0\/1 treatment; "pm" has the value -1/,
+        /"pm" = 1 against 0, but it takes the values -1, 1\. Code it 0\/1/,
       ],
     ] as const
   ) {
