@@ -3,6 +3,7 @@
  * DuckDB (Parquet, CSVs of DUCKDB_CSV_BYTES or more, DuckDB tables or queries, or
  * `--engine duckdb`), or an aggregate already computed (`--aggregated`).
  */
+import type { BinRecord } from "./_bins.ts";
 import { HetfxError } from "../lib/errors.ts";
 import { columnNotFound, keepDroppedMissing, makeTable, type Table } from "../lib/data/table.ts";
 import { loadTable, type LoadTableOptions } from "../lib/data/load_table.ts";
@@ -36,6 +37,8 @@ export interface DataRoute {
   rowsDropped?: number;
   /** Rows of the aggregate (one per key). */
   keyRows?: number;
+  /** Columns binned by --bin (the rows in memory), as the JSON's `data.bins` records them. */
+  bins?: BinRecord[];
 }
 
 /**

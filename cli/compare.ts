@@ -41,6 +41,8 @@ interactions with the treatment there, as the paper does, e.g.
   --factor A,B          read these columns as factors, repeatable (default: none)
   --encoding NAME       the CSV's encoding, as for deno task fit (default utf-8)
   --drop-missing        drop rows with missing values in the model's columns (default: off)
+  --bin COL=K|B0,B1,…   add the factor COL_bin (K quantile bins or these cut points), as for
+                        deno task fit, repeatable (default: none)
   --chains N            (default 4)          --warmup N   (default 1000)
   --draws N             (default 1000)       --seed N     (default 1)
   --adapt-delta X       (default 0.8)        --max-treedepth N (default 10)

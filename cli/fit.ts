@@ -25,7 +25,7 @@ import { checkDrawMemory } from "../lib/sampler/draw_memory.ts";
 import { prepareTomzWeeks } from "../lib/data/datasets/tomz_weeks.ts";
 import { prepareBushPrather } from "../lib/data/datasets/bush_prather.ts";
 import { formatGroupSummary, groups } from "../lib/data/groups.ts";
-import { getColumn, type Table } from "../lib/data/table.ts";
+import { getColumn, type Table, withColumn } from "../lib/data/table.ts";
 import { formula, formulaColumns, type FormulaOptions } from "../lib/spec/formula.ts";
 import {
   contrastText,
@@ -62,6 +62,7 @@ import {
   usesDuckDB,
   withPlaceholders,
 } from "./_data_source.ts";
+import { applyBins, type BinOption, checkBinColumns, formatBins, parseBins } from "./_bins.ts";
 
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
@@ -142,6 +143,11 @@ Data
                         (default utf-8; a byte-order mark is followed anyway)
   --drop-missing        drop rows with missing values in the model's columns (reported)
                         (default: off; missing values are an error)
+  --bin COL=K|B0,B1,…   add the factor COL_bin: COL cut into K quantile bins, or at the cut
+                        points B0,B1,… (R's cut, as groups(table).bin; on the rows left by
+                        --drop-missing); repeatable; use COL_bin in --formula, --effects-by;
+                        rows in memory only: not through DuckDB, not --aggregated
+                        (default: none)
   --engine NAME         auto | memory | duckdb: who reads the data (default auto: DuckDB for
                         .parquet, CSVs of 64 MB or more and queries: SELECT …, WITH …,
                         VALUES …, FROM-first FROM t …, or one in parentheses; the rows are then
@@ -175,7 +181,7 @@ Output
                         (default: off)
   --effects-by A,B      print the treatment effect (ATE, then per observed A×B cell) and add
                         it to the JSON; each value of a column is a cell, so bin a continuous
-                        one first (docs/binning.md) (default: none)
+                        one first: --bin x=4 --effects-by x_bin (default: none)
   --dry-run             build and check the model, print its summary, do not sample
                         (default: off)
   --no-progress         no progress display (default: progress on stderr)
@@ -212,6 +218,8 @@ export interface CliArgs {
   factors?: string[];
   /** The CSV's encoding (--encoding). */
   encoding?: TextEncodingName;
+  /** --bin: columns binned into `${column}_bin` (quantiles or cut points), in order. */
+  bins: BinOption[];
   /** --engine and --aggregated. */
   engine: Engine;
   aggregated: boolean;
@@ -291,6 +299,7 @@ export const FIT_OPTIONS = {
     "help",
   ),
   levels: { type: "string", multiple: true },
+  bin: { type: "string", multiple: true },
   factor: { type: "string", multiple: true },
   prior: { type: "string", multiple: true },
 } as const;
@@ -409,6 +418,7 @@ export function parseCli(argv: string[], usage: string = USAGE): CliArgs | "help
     dryRun: v["dry-run"] ?? false,
     engine: choice("engine", v.engine, [...ENGINES]) ?? "auto",
     aggregated: v.aggregated ?? false,
+    bins: parseBins(v.bin ?? []),
     fit: fitFlags(v, chains, draws),
   };
 }
@@ -447,6 +457,14 @@ function refuseIgnored(v: ReturnType<typeof readArgs>["values"]): void {
         "(its query ran where the data live); leave one of them out.",
     );
   }
+  if (v.aggregated && v.bin !== undefined) {
+    throw new HetfxError(
+      `Option --bin ${v.bin[0]} does not apply with --aggregated: an aggregate's rows are keys, ` +
+        "not data rows (quantiles over them are not the data's, and a key's rows cannot be split " +
+        "between bins); fit the data rows themselves (their CSV, with --engine memory) with " +
+        "--bin, or bin them before aggregating.",
+    );
+  }
   if (v.aggregated && v["drop-missing"]) {
     throw new HetfxError(
       "Option --drop-missing does not apply with --aggregated: an aggregate's rows are keys, " +
@@ -479,6 +497,7 @@ export function routeJSON(route: DataRoute, data: CompiledData): Record<string, 
     ...(route.keyRows === undefined ? {} : { aggregateRows: route.keyRows }),
     cells: data.nCells,
     ...(data.stats.kind === "patterns" ? { patterns: data.stats.nPatterns } : {}),
+    ...(route.bins === undefined ? {} : { bins: route.bins }),
   };
 }
 
@@ -741,6 +760,14 @@ export function effectsByNotes(
 export async function buildModel(args: CliArgs): Promise<HierBuilder> {
   // DuckDB: the rows are aggregated there and the model reads the aggregate.
   if (!args.aggregated && await usesDuckDB(args.data, args.engine)) {
+    if (args.bins.length > 0) {
+      throw new HetfxError(
+        `Option --bin ${args.bins[0].text} needs the rows in memory: through DuckDB (--engine ` +
+          "duckdb or auto for Parquet, queries and CSVs of 64 MB or more) the rows are " +
+          "aggregated in DuckDB and never loaded, so they are not binned as groups(table).bin " +
+          "bins them. Add --engine memory (a CSV), or save the rows as CSV first.",
+      );
+    }
     if (args.recode !== undefined || Object.keys(args.levels).length > 0) {
       throw new HetfxError(
         "Options --recode and --levels need the in-memory route; add --engine memory.",
@@ -807,12 +834,28 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
   if (args.weights !== undefined) {
     getColumn(table, args.weights, `Option --weights ${args.weights}`);
   }
+  // --bin: the columns binned as groups(table).bin bins them, on the rows the model reads. With
+  // --drop-missing those are known once the model's columns are: its first builder reads each
+  // column x's values in place of x_bin (the same rows missing), and the rows kept are binned.
+  checkBinColumns(table, args.bins);
+  const source = table;
+  let bins = args.dropMissing ? undefined : applyBins(source, args.bins);
+  if (bins !== undefined) table = bins.table;
+  else {
+    for (const b of args.bins) {
+      table = withColumn(table, `${b.column}_bin`, source.columns[b.column]);
+    }
+  }
   let builder = formula(args.formula, table, options);
   if (args.dropMissing) {
     // loadTable's dropMissing records what it drops on the table, so that the fit's warnings
     // and the JSON say it too.
-    const before = table.droppedMissing?.rows ?? 0;
-    const columns = usedColumns(builder.toJSON());
+    const before = source.droppedMissing?.rows ?? 0;
+    const binned = new Map(args.bins.map((b) => [`${b.column}_bin`, b.column]));
+    const columns = [
+      ...new Set(usedColumns(builder.toJSON()).map((c) => binned.get(c) ?? c)),
+    ];
+    table = source;
     // A level that only dropped rows had is dropped with them, as brms's model frame drops
     // unused levels: it would otherwise be a design column of zeros, refused.
     table = dropUnusedLevels(await loadTable(table, { dropMissing: columns }), columns);
@@ -824,10 +867,16 @@ export async function buildModel(args: CliArgs): Promise<HierBuilder> {
         `Dropped ${rows === 1 ? "1 row" : `${rows} rows`} with missing values (${where}).`,
       );
     }
+    bins = applyBins(table, args.bins);
+    table = bins.table;
     builder = formula(args.formula, table, options);
   }
+  if (args.bins.length > 0) console.log(formatBins(bins!.records, bins!.notes));
   builder = finishBuilder(args, builder);
-  ROUTES.set(builder, { engine: "memory" });
+  ROUTES.set(builder, {
+    engine: "memory",
+    ...(args.bins.length === 0 ? {} : { bins: bins!.records }),
+  });
   return builder;
 }
 

@@ -28,7 +28,7 @@ options, and:
   --force               let --out replace any existing file (never the data file)
 
 The data are read as deno task fit reads them (--recode, --levels, --factor, --encoding,
---drop-missing, --weights, --treatment, --reference apply); --effects-by, --dry-run,
+--drop-missing, --bin, --weights, --treatment, --reference apply); --effects-by, --dry-run,
 --keep-partial, --aggregated and --engine duckdb are refused (outcomes are simulated per row).
 
 Exit status: 0 when every simulation ran, whatever the calibration shows (read p_uniform and
