@@ -62,7 +62,14 @@ import {
   usesDuckDB,
   withPlaceholders,
 } from "./_data_source.ts";
-import { applyBins, type BinOption, checkBinColumns, formatBins, parseBins } from "./_bins.ts";
+import {
+  applyBins,
+  type BinOption,
+  checkBinColumns,
+  formatBins,
+  parseBins,
+  shellWord,
+} from "./_bins.ts";
 
 /** Help lines for the families' extra inputs: trials, and each parameter with its default prior. */
 function familyHelp(): string {
@@ -712,42 +719,41 @@ export const EFFECTS_BY_MANY_VALUES = 20;
  * Notes for the text output (not the JSON) on --effects-by columns with more than
  * {@link EFFECTS_BY_MANY_VALUES} distinct values among the cells: each value is a cell of its own
  * (as marginaleffects' `by` groups by each unique value), so a continuous column prints one line
- * per value. The note says how to bin it first (the data file `data` named in the command).
+ * per value. The note says how to bin it first: --bin (with --engine memory where the rows went
+ * through DuckDB, `inMemory` false: --bin needs the rows in memory).
  *
  * @example
  * ```ts
  * import { effectsByNotes } from "./fit.ts";
  * const cell = (x: string) => ({ by: { x } }) as never;
- * const notes = effectsByNotes([...Array(30).keys()].map((i) => cell(String(i))), ["x"], "d.csv");
- * console.assert(notes.length === 1 && notes[0].includes("30 distinct values"));
+ * const notes = effectsByNotes([...Array(30).keys()].map((i) => cell(String(i))), ["x"]);
+ * console.assert(notes.length === 1 && notes[0].includes("--bin x=4 --effects-by x_bin"));
  * ```
  */
 export function effectsByNotes(
   list: readonly Pick<EffectEstimate, "by">[],
   by: readonly string[],
-  data: string,
+  inMemory = true,
 ): string[] {
-  const from = /\.(csv|tsv|parquet)(\.gz)?$/i.test(data) && !data.includes("'")
-    ? `'${data}'`
-    : "your_data";
   const notes: string[] = [];
   for (const column of by) {
     const values = new Set(list.map((e) => e.by[column]).filter((v) => v !== undefined)).size;
     if (values <= EFFECTS_BY_MANY_VALUES) continue;
     const binned = `${column}_bin`;
-    // A name SQL needs quoted, as the shell's double quotes hold it.
-    const sql = (name: string) =>
-      /^[A-Za-z_]\w*$/.test(name) ? name : `\\"${name.replaceAll('"', '""')}\\"`;
-    const duckdb = `duckdb -c "COPY (SELECT *, ntile(4) OVER (ORDER BY ${sql(column)}) AS ` +
-      `${sql(binned)} FROM ${from}) TO 'binned.csv'"`;
+    const engine = inMemory
+      ? ""
+      : " with --engine memory (--bin needs the rows in memory; save a Parquet file or a query's " +
+        "rows as CSV first)";
     const api = `groups(table).bin("${column}", { quantiles: 4 }).table`;
     notes.push(
       `Note: --effects-by ${column}: "${column}" has ${values} distinct values, so each is a ` +
         `cell of its own (as marginaleffects' by = "${column}" groups by each unique value). ` +
-        `To see the effect across ${column}, bin it first and give the bins: add a column ` +
-        `(quartiles here) with ${duckdb} and fit binned.csv with --effects-by ${binned}; in ` +
-        `the API, fit formula(text, ${api}) and call fit.effects({ by: ["${binned}"] }). See ` +
-        "docs/binning.md.",
+        `To see the effect across ${column}, bin it first and give the bins: fit again with ` +
+        `--bin ${shellWord(`${column}=4`)} --effects-by ${
+          shellWord(binned)
+        }${engine} (quartiles; ` +
+        `or cut points: --bin ${shellWord(`${column}=B0,B1,…`)}); in the API, fit formula(text, ` +
+        `${api}) and call fit.effects({ by: ["${binned}"] }). See docs/binning.md.`,
     );
   }
   return notes;
@@ -1024,7 +1030,8 @@ export async function main(argv: string[]): Promise<number> {
     const effects = args.effectsBy === undefined ? undefined : fit.effects({ by: args.effectsBy });
     if (effects !== undefined) {
       console.log(formatEffects(effects, fit.spec.treatment ?? "", fit.data.contrasts));
-      for (const note of effectsByNotes(effects, args.effectsBy!, args.data)) console.log(note);
+      const inMemory = route.engine === "memory";
+      for (const note of effectsByNotes(effects, args.effectsBy!, inMemory)) console.log(note);
     }
     if (args.out) {
       // `data`: the engine (memory, duckdb, aggregated), rows, cells; rows scanned and

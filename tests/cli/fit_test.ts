@@ -869,13 +869,9 @@ Deno.test("fit --effects-by a continuous column (200 rows) notes in the text, no
   const notes = r.stdout.split("\n").filter((l) => l.startsWith("Note: --effects-by"));
   assert.equal(notes.length, 1, r.stdout.slice(-2000)); // x, not g (5 values)
   assert.match(notes[0], /^Note: --effects-by x: "x" has 200 distinct values, so each is a cell/);
-  assert.ok(
-    notes[0].includes(
-      `duckdb -c "COPY (SELECT *, ntile(4) OVER (ORDER BY x) AS x_bin FROM '${csv}') TO ` +
-        "'binned.csv'\" and fit binned.csv with --effects-by x_bin",
-    ),
-    notes[0],
-  );
+  // The advice is hetfx's own --bin, not a tool setup.sh does not install.
+  assert.ok(notes[0].includes("fit again with --bin x=4 --effects-by x_bin (quartiles;"), notes[0]);
+  assert.doesNotMatch(notes[0], /duckdb/);
   assert.match(notes[0], /groups\(table\)\.bin\("x", \{ quantiles: 4 \}\)\.table/);
   // The results are unchanged: one cell per observed g×x, and the JSON has no note.
   const json = JSON.parse(await Deno.readTextFile(out));
@@ -884,10 +880,18 @@ Deno.test("fit --effects-by a continuous column (200 rows) notes in the text, no
   await Deno.remove(folder, { recursive: true });
 });
 
-Deno.test("effectsByNotes: a note above EFFECTS_BY_MANY_VALUES distinct values only", () => {
+Deno.test("effectsByNotes: a note above EFFECTS_BY_MANY_VALUES distinct values only, advising --bin", () => {
   const cells = (k: number) => [...Array(k).keys()].map((i) => ({ by: { x: String(i) } }));
   assert.equal(EFFECTS_BY_MANY_VALUES, 20);
-  assert.deepEqual(effectsByNotes(cells(20), ["x"], "d.csv"), []);
-  assert.equal(effectsByNotes(cells(21), ["x"], "d.csv").length, 1);
-  assert.match(effectsByNotes(cells(21), ["x"], "SELECT 1")[0], /FROM your_data\)/);
+  assert.deepEqual(effectsByNotes(cells(20), ["x"]), []);
+  assert.equal(effectsByNotes(cells(21), ["x"]).length, 1);
+  assert.match(effectsByNotes(cells(21), ["x"])[0], /--bin x=4 --effects-by x_bin \(quartiles;/);
+  // Rows that went through DuckDB: --bin needs them in memory, and the note says so.
+  assert.match(
+    effectsByNotes(cells(21), ["x"], false)[0],
+    /--bin x=4 --effects-by x_bin with --engine memory \(--bin needs the rows in memory/,
+  );
+  // A name the shell must quote is quoted.
+  const spaced = [...Array(21).keys()].map((i) => ({ by: { "my x": String(i) } }));
+  assert.match(effectsByNotes(spaced, ["my x"])[0], /--bin 'my x=4' --effects-by 'my x_bin'/);
 });
