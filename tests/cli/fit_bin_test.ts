@@ -69,6 +69,11 @@ Deno.test("fit --bin x=4: the groups, --effects-by x_bin cells and data.bins are
       missing: 0,
     }]);
     assert.equal(json.spec.groupTerms[0].group, "x_bin");
+    // docs/cli-json.md names data.bins and each of its fields.
+    const doc = await Deno.readTextFile(new URL("../../docs/cli-json.md", import.meta.url));
+    for (const key of ["bins", "cuts", ...Object.keys(json.data.bins[0])]) {
+      assert.ok(doc.includes(`\`${key}\``), `docs/cli-json.md does not name ${key}`);
+    }
     // Four cells: no note advising to bin.
     assert.doesNotMatch(r.stdout, /Note: --effects-by/);
     assert.match(r.stdout, /^Binned x into x_bin \(4 quantile bins\), rows per bin:$/m);
