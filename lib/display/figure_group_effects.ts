@@ -46,6 +46,9 @@ export interface GroupEffectsOptions {
   levels?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** The colour of every point and interval when no modifier has the colour role. */
+const SINGLE_COLOR = "#4c78a8";
+
 /** Stat fields of the data rows; a modifier with one of these names gets "<name>_level". */
 const RESERVED = new Set(["estimate", "lower", "upper", "group", "n", "others", "slot"]);
 
@@ -197,13 +200,18 @@ export function groupEffectsSpec(
   const { shape: _shape, ...intervalEncoding } = encoding;
   intervalEncoding.y = { ...(encoding.y as Record<string, JsonValue>), field: "lower" };
   intervalEncoding.y2 = { field: "upper" };
+  // Without a colour role, interval and point share one colour (Vega-Lite would draw the rule
+  // black and the point blue); with one, the colour scale gives both theirs.
+  const single: Record<string, JsonValue> = roles.color === undefined
+    ? { color: SINGLE_COLOR }
+    : {};
   const layer: JsonValue[] = [
     {
       mark: { type: "rule", color: "#999999", strokeDash: [3, 3], strokeWidth: 0.75 },
       encoding: { y: { datum: 0 } },
     },
-    { mark: { type: "rule", strokeWidth: 1.5 }, encoding: intervalEncoding },
-    { mark: { type: "point", filled: true, size: 36, opacity: 1 }, encoding },
+    { mark: { type: "rule", strokeWidth: 1.5, ...single }, encoding: intervalEncoding },
+    { mark: { type: "point", filled: true, size: 36, opacity: 1, ...single }, encoding },
   ];
 
   const spec: VegaLiteSpec = {

@@ -148,3 +148,24 @@ Deno.test("groupEffectsSpec: 44 long-named groups widen the chart and turn their
   const fewPoint = arr(few, "layer").find((l) => at(l, "mark", "type") === "point");
   assert.equal(at(fewPoint, "encoding", "x", "axis", "labelAngle"), 0);
 });
+
+Deno.test("groupEffectsSpec: without a colour role, intervals and points are drawn in one colour", () => {
+  for (const roles of [{ x: "intl" }, { x: "male", col: "intl" }]) {
+    const spec = groupEffectsSpec(effects, roles);
+    const layers = arr(spec, ...(spec.facet === undefined ? ["layer"] : ["spec", "layer"]));
+    const point = layers.find((l) => at(l, "mark", "type") === "point");
+    const interval = layers.find((l) =>
+      at(l, "mark", "type") === "rule" && at(l, "encoding", "y2") !== undefined
+    );
+    // A rule mark without a colour is black in Vega-Lite; the point's default is blue.
+    assert.equal(typeof at(interval, "mark", "color"), "string");
+    assert.equal(at(interval, "mark", "color"), at(point, "mark", "color"));
+    assert.equal(at(point, "encoding", "color"), undefined);
+  }
+  // With a colour role the scale colours both, and neither mark fixes a colour.
+  const coloured = groupEffectsSpec(effects, { x: "intl", color: "white" });
+  for (const l of arr(coloured, "layer").filter((l) => at(l, "encoding", "y", "datum") !== 0)) {
+    assert.equal(at(l, "mark", "color"), undefined);
+    assert.equal(at(l, "encoding", "color", "field"), "white");
+  }
+});
