@@ -19,6 +19,9 @@ export interface TracePlotOptions {
   height?: number;
 }
 
+/** Width of one character of an axis title (11 px bold sans-serif), a little generous. */
+const AXIS_TITLE_CHAR_PX = 7;
+
 function checkChains(what: string, name: string, chains: Float64Array[]): void {
   if (chains.length === 0 || chains.every((c) => c.length === 0)) {
     throw new HetfxError(`Cannot draw the ${what} of "${name}": there are no draws.`);
@@ -49,16 +52,24 @@ export function tracePlotSpec(
       values.push({ chain: String(c + 1), iteration: i + 1, value: Number.isFinite(v) ? v : null });
     }
   });
+  const height = options.height ?? 200;
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: `Trace: ${name}`,
     width: options.width ?? 560,
-    height: options.height ?? 200,
+    height,
     data: { values },
     mark: { type: "line", strokeWidth: 0.8, opacity: 0.8 },
     encoding: {
       x: { field: "iteration", type: "quantitative", title: "Iteration" },
-      y: { field: "value", type: "quantitative", title: name, scale: { zero: false } },
+      y: {
+        field: "value",
+        type: "quantitative",
+        // A y title longer than the plot is tall pushes the plot down, away from its title
+        // (sd_white:male:intl:hawk__alliance: 50 px); the title names the parameter anyway.
+        title: name.length * AXIS_TITLE_CHAR_PX <= height ? name : "Value",
+        scale: { zero: false },
+      },
       color: { field: "chain", type: "nominal", title: "Chain", sort: null },
     },
   };

@@ -6,6 +6,7 @@ import {
   tracePlotSpec,
 } from "../../lib/display/diagnostic_plots.ts";
 import { HetfxError } from "../../lib/errors.ts";
+import { renderSvg } from "../../lib/display/render.ts";
 import { normal, syntheticResult } from "./_synthetic.ts";
 import { arr, at } from "./_helpers.ts";
 
@@ -64,4 +65,18 @@ Deno.test("rhatEssSpec: R-hat dots with a 1.01 line, ESS bars with a 400 line", 
   const low = arr(ess, "data", "values").filter((r) => at(r, "flag") === "low");
   assert.equal(low.length, 2);
   assert.throws(() => rhatEssSpec([]), HetfxError);
+});
+
+Deno.test("tracePlotSpec: a parameter name longer than the plot is tall is not the y title", async () => {
+  const long = "sd_white:male:intl:hawk__alliance";
+  const spec = tracePlotSpec(long, chains.map((c) => c.subarray(0, 50)));
+  assert.equal(at(spec, "title"), `Trace: ${long}`);
+  assert.equal(at(spec, "encoding", "y", "title"), "Value");
+  // rendered, the plot sits just under the title (a 230 px y title put it 67 px down)
+  const svg = await renderSvg(spec);
+  const top = Number(svg.match(/<g [^>]*transform="translate\([\d.]+,([\d.]+)\)"/)![1]);
+  assert.ok(top < 40, `plot starts ${top} px down`);
+  // a short name still labels the axis, and a taller plot makes room for a longer one
+  assert.equal(at(tracePlotSpec("sigma", chains), "encoding", "y", "title"), "sigma");
+  assert.equal(at(tracePlotSpec(long, chains, { height: 300 }), "encoding", "y", "title"), long);
 });
