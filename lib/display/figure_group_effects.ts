@@ -189,12 +189,9 @@ export function groupEffectsSpec(
   }
   if (others.length > 0) {
     if (othersOrder.length <= 8) {
-      encoding.shape = {
-        field: "others",
-        type: "nominal",
-        sort: othersOrder,
-        title: others.join(", "),
-      };
+      // Its labels name their modifiers ("white=1, hawk=1"): a title "white, hawk" above them
+      // would say it twice.
+      encoding.shape = { field: "others", type: "nominal", sort: othersOrder, title: null };
     }
   }
   const { shape: _shape, ...intervalEncoding } = encoding;

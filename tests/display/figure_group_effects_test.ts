@@ -169,3 +169,12 @@ Deno.test("groupEffectsSpec: without a colour role, intervals and points are dra
     assert.equal(at(l, "encoding", "color", "field"), "white");
   }
 });
+
+Deno.test("groupEffectsSpec: the shape legend's labels name their modifiers, with no title repeating them", () => {
+  const spec = groupEffectsSpec(effects, { col: "intl", x: "male", color: "white" });
+  const point = arr(spec, "spec", "layer").find((l) => at(l, "mark", "type") === "point");
+  assert.equal(at(point, "encoding", "shape", "field"), "others");
+  assert.equal(at(point, "encoding", "shape", "title"), null);
+  const labels = new Set(arr(spec, "data", "values").map((r) => at(r, "others")));
+  assert.deepEqual([...labels].sort(), ["hawk=1", "hawk=2", "hawk=3", "hawk=4", "hawk=5"]);
+});
