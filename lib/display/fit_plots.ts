@@ -137,14 +137,27 @@ export class FitPlots {
 
   /**
    * For a two-valued treatment whose values are not 1 apart (−1/+1): that λ is per unit of it,
-   * and its effect, as the other figures show it, that many times λ.
+   * and its effect, as the other figures show it, that many times λ; for a factor treatment,
+   * the level its levels' coefficients are against (R's first), and the contrasts' reference
+   * where that is another.
    */
   private perUnitNote(): { subtitle?: string } {
     const [c, ...more] = this.fit.data.contrasts;
+    const t = this.fit.data.treatment;
+    // A factor's coefficients are its levels' effects against R's first level, which no label
+    // names ("arm drugB", "arm placebo"), and which is not the contrasts' reference when
+    // another was chosen (docs/treatments.md).
+    const coded = t === undefined || t === null ? undefined : factorLevels(this.fit.table)[t]?.[0];
+    if (c?.kind === "factor" && coded !== undefined) {
+      return {
+        subtitle: coded === c.low
+          ? `Each level of ${t} against ${coded}, its reference`
+          : `Each level of ${t} against ${coded} (R's coding); the effects are against ${c.low}`,
+      };
+    }
     if (c === undefined || more.length > 0 || c.kind !== "two-valued" || c.difference === 1) {
       return {};
     }
-    const t = this.fit.data.treatment;
     return {
       subtitle: `Per unit of ${t}: the effect (${contrastText(c)}) is ${c.difference} × these`,
     };

@@ -14,7 +14,7 @@ import { PNG_SIGNATURE, pngSize } from "../display/_helpers.ts";
 import { tomzFit } from "../posterior/_fixtures.ts";
 import { formula } from "../../lib/spec/formula.ts";
 import "../../lib/fit/mod.ts";
-import { plusMinusTable } from "../reliability/_treatment_data.ts";
+import { plusMinusTable, threeArmTable } from "../reliability/_treatment_data.ts";
 
 const OUT_DIR = "/tmp/hetfx_display2";
 const SD = "sd_white:male:intl:hawk__alliance";
@@ -214,5 +214,33 @@ Deno.test("fit.plot titles read a −1/+1 treatment's contrast as the summary do
   assert.equal(
     title(fit.plot.effects({ x: "g" }, { contrast: "1 - -1" }).toVegaLite()),
     title(specs[0]),
+  );
+});
+
+Deno.test("fit.plot.coefficients of a factor treatment names the level its coefficients are against", async () => {
+  // The labels read "arm drugB", "arm placebo" (R's coding, against drugA) with nothing saying
+  // so; with reference "placebo" every other figure's effects are against placebo.
+  const subtitle = async (options: { reference?: string }) => {
+    const fit = await formula("y ~ 1 + arm + (1 + arm | g)", threeArmTable(), options).fit({
+      chains: 1,
+      warmup: 100,
+      draws: 50,
+      seed: 1,
+      progress: false,
+    });
+    const spec = fit.plot.coefficients().toVegaLite();
+    const labels = (spec.data as { values: { label: string }[] }).values.map((v) => v.label);
+    assert.deepEqual(labels, ["arm drugB", "arm placebo"]);
+    const title = spec.title as { text: string; subtitle: string };
+    assert.equal(title.text, "Predictors of the treatment effect");
+    // A title given keeps the note.
+    const titled = fit.plot.coefficients({ title: "λ" }).toVegaLite().title as typeof title;
+    assert.deepEqual(titled, { text: "λ", subtitle: title.subtitle });
+    return title.subtitle;
+  };
+  assert.equal(await subtitle({}), "Each level of arm against drugA, its reference");
+  assert.equal(
+    await subtitle({ reference: "placebo" }),
+    "Each level of arm against drugA (R's coding); the effects are against placebo",
   );
 });
