@@ -56,6 +56,23 @@ export interface NutsKernel {
   ): { state: NutsState; info: NutsInfo };
 }
 
+/**
+ * Refuses a transition whose tree depth exceeds the workspace's (its arrays are per depth).
+ *
+ * @example
+ * ```ts
+ * import { checkTreedepth } from "./nuts.ts";
+ * checkTreedepth(10, 10); // no error
+ * ```
+ */
+export function checkTreedepth(maxTreedepth: number, workspaceDepth: number): void {
+  if (maxTreedepth > workspaceDepth) {
+    throw new RangeError(
+      `nutsStep: maxTreedepth ${maxTreedepth} exceeds the workspace's ${workspaceDepth}`,
+    );
+  }
+}
+
 /** Energy error above which a trajectory is declared divergent (Stan's max_deltaH). */
 export const MAX_DELTA_H = 1000;
 
@@ -215,11 +232,7 @@ export class NutsWorkspace implements NutsKernel {
     rng: KeyedStream,
   ): { state: NutsState; info: NutsInfo } {
     const { metric, stepSize, maxTreedepth } = params;
-    if (maxTreedepth > this.maxTreedepth) {
-      throw new RangeError(
-        `nutsStep: maxTreedepth ${maxTreedepth} exceeds the workspace's ${this.maxTreedepth}`,
-      );
-    }
+    checkTreedepth(maxTreedepth, this.maxTreedepth);
     this.target = target;
     this.rng = rng;
     this.metric = metric;

@@ -18,7 +18,7 @@
  */
 import type { LogDensity } from "./log_density.ts";
 import type { Metric } from "./metric.ts";
-import type { NutsInfo, NutsParams, NutsState } from "./nuts.ts";
+import { checkTreedepth, type NutsInfo, type NutsParams, type NutsState } from "./nuts.ts";
 import type { KeyedStream } from "../math/rng.ts";
 import { kernelModule } from "../math/_wasm.ts";
 import { NUTS_KERNEL_WASM } from "./nuts_kernel_wasm.ts";
@@ -139,11 +139,7 @@ export class WasmNutsWorkspace {
     rng: KeyedStream,
   ): { state: NutsState; info: NutsInfo } {
     const { metric, stepSize, maxTreedepth } = params;
-    if (maxTreedepth > this.maxTreedepth) {
-      throw new RangeError(
-        `nutsStep: maxTreedepth ${maxTreedepth} exceeds the workspace's ${this.maxTreedepth}`,
-      );
-    }
+    checkTreedepth(maxTreedepth, this.maxTreedepth);
     if (metric.kind !== this.metricKind) {
       throw new RangeError(
         `nutsStep: a ${metric.kind} metric in a workspace made for a ${this.metricKind} one`,

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
 import { denseMetric, unitMetric } from "../../lib/sampler/metric.ts";
-import { createNutsWorkspace, type NutsState, nutsStep } from "../../lib/sampler/nuts.ts";
+import { createNutsWorkspace, nutsStep } from "../../lib/sampler/nuts.ts";
 import { KeyedStream, Streams } from "../../lib/math/rng.ts";
-import { correlatedGaussian, gaussianTarget } from "./fixtures/targets.ts";
+import { correlatedGaussian, gaussianTarget, stateAt } from "./fixtures/targets.ts";
 import { mcseMean } from "../../lib/diagnostics/mcse.ts";
 import type { LogDensity } from "../../lib/sampler/log_density.ts";
 import type { Metric } from "../../lib/sampler/metric.ts";
-
-function stateAt(target: LogDensity, position: number[]): NutsState {
-  const q = Float64Array.from(position);
-  const g = new Float64Array(q.length);
-  return { position: q, logDensity: target.logDensityGradient(q, g), gradient: g };
-}
 
 /** Runs the bare kernel (no adaptation) and returns draws (n × dim) and infos. */
 function runKernel(

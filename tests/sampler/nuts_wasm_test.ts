@@ -4,15 +4,9 @@ import { createNutsWorkspace, type NutsInfo, type NutsState } from "../../lib/sa
 import { denseMetric, diagMetric, type Metric } from "../../lib/sampler/metric.ts";
 import { KeyedStream, Streams } from "../../lib/math/rng.ts";
 import type { LogDensity } from "../../lib/sampler/log_density.ts";
-import { correlatedGaussian, funnelTarget, gaussianTarget } from "./fixtures/targets.ts";
+import { correlatedGaussian, funnelTarget, gaussianTarget, stateAt } from "./fixtures/targets.ts";
 
 type Step = { state: NutsState; info: NutsInfo };
-
-function stateAt(target: LogDensity, position: number[]): NutsState {
-  const q = Float64Array.from(position);
-  const g = new Float64Array(q.length);
-  return { position: q, logDensity: target.logDensityGradient(q, g), gradient: g };
-}
 
 /**
  * Runs `n` chained transitions with each workspace from the same start and seeds, as the chain
