@@ -93,12 +93,33 @@ export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
   if (data.hasIntercept) drawPrior(data.interceptPrior, probe, -Infinity, "Intercept");
   data.fixedNames.forEach((n, p) => drawPrior(data.bPriors[p], probe, -Infinity, `b (${n})`));
 
-  const fixed = designColumns(table, spec.terms, spec.treatment);
+  // The columns coded as compileModel codes them (populationDesign, the varying terms): a
+  // formula without an intercept (brms "0 +") codes a factor by every level, a group term
+  // without one (brms "(0 + f | g)") its slope factor likewise.
+  const fixed = designColumns(
+    table,
+    spec.terms,
+    spec.treatment,
+    spec.intercept,
+    spec.treatmentReference,
+  );
+  sameNames("population-level", fixed.map((c) => c.name), data.fixedNames);
   const n = table.nRows;
   const terms = data.terms.map((term, t) => {
     const g = spec.groupTerms[t];
     const K = term.coefNames.length;
-    const slopes = designColumns(table, g.slopes, spec.treatment);
+    const slopes = designColumns(
+      table,
+      g.slopes,
+      spec.treatment,
+      g.intercept,
+      spec.treatmentReference,
+    );
+    sameNames(
+      `(… | ${g.group})`,
+      [...(g.intercept ? ["Intercept"] : []), ...slopes.map((c) => c.name)],
+      term.coefNames,
+    );
     const z = new Float64Array(n * K);
     const group = new Int32Array(n);
     const index = new Map(term.labels.map((l, j) => [l, j]));
@@ -118,6 +139,18 @@ export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
   // the simulations' spec declares no levels.
   const { outcomeLevels: _, ...simulated } = pinned;
   return { spec: simulated, table, data, fixed, terms, trials };
+}
+
+/**
+ * Refuses (an internal error, not a user's) a simulation design whose columns are not the
+ * fitted model's, which would pair each drawn coefficient with another coefficient's column.
+ */
+function sameNames(what: string, simulated: readonly string[], fitted: readonly string[]) {
+  if (simulated.join("\u0000") === fitted.join("\u0000")) return;
+  throw new Error(
+    `sbc: the simulation's ${what} columns (${simulated.join(", ")}) are not the model's ` +
+      `(${fitted.join(", ")}).`,
+  );
 }
 
 /**

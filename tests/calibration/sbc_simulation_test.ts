@@ -10,6 +10,7 @@ import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.t
 import { makeTable } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
 import { normal } from "../../lib/spec/priors.ts";
+import { formula } from "../../lib/spec/formula.ts";
 
 Deno.test("simulateData: η of a 4-level factor model equals b_Intercept + b_x·x + b_<level>", () => {
   const n = 48;
@@ -71,5 +72,46 @@ Deno.test("simulateData: ordinal thresholds follow their own priors (Intercept[k
       String(truth.get("b_Intercept[2]")),
     );
     assert.equal(simulated.columns.y.kind, "number");
+  }
+});
+
+/**
+ * A 3-level factor f, rows cycling through its levels in another order than the codes, and 4
+ * groups. With sd and sigma priors of scale 1e-9, y is η to ~1e-8.
+ */
+function noInterceptDesign(text: string) {
+  const n = 24;
+  const levels = ["a", "b", "c"];
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 3) },
+    f: { kind: "factor", codes: Int32Array.from({ length: n }, (_, i) => (i * 5) % 3), levels },
+    g: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 4)) },
+  });
+  const spec = formula(text, table).priors({
+    b: normal(0, 1),
+    sd: normal(0, 1e-9),
+    sigma: normal(0, 1e-9),
+  }).toJSON();
+  const codes = (table.columns.f as { codes: Int32Array }).codes;
+  return { design: prepareSbc(spec, table), rowLevel: (i: number) => levels[codes[i]], n };
+}
+
+Deno.test("simulateData: y ~ 0 + f codes f by every level, as the fit: η = b_f<level>", () => {
+  // The model has b_fa, b_fb, b_fc (no reference level). Before: the simulation coded f as with
+  // an intercept (columns fb, fc), so b_fa multiplied fb's column, b_fb fc's, and level a's
+  // rows had η = 0 (row 0: y 3e-9 where b_fa was 2.08).
+  const { design, rowLevel, n } = noInterceptDesign("y ~ 0 + f + (1 | g)");
+  for (let s = 0; s < 3; s++) {
+    const { truth, table: simulated } = simulateData(design, 3, s);
+    assert.deepEqual([...truth.keys()].filter((k) => k.startsWith("b_")), [
+      "b_fa",
+      "b_fb",
+      "b_fc",
+    ]);
+    const y = (simulated.columns.y as { values: Float64Array }).values;
+    for (let i = 0; i < n; i++) {
+      const eta = truth.get(`b_f${rowLevel(i)}`)!;
+      assert.ok(Math.abs(y[i] - eta) < 1e-6, `row ${i}: y ${y[i]}, η ${eta}`);
+    }
   }
 });
