@@ -64,16 +64,22 @@ function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
     priors.push({ class: "Intercept", coef: String(k + 1), prior })
   );
   d.fixedNames.forEach((coef, p) => priors.push({ class: "b", coef, prior: d.bPriors[p] }));
-  for (const term of d.terms) {
+  d.terms.forEach((term, t) => {
     term.coefNames.forEach((coef, k) =>
       priors.push({ class: "sd", group: term.group, coef, prior: term.sdPriors[k] })
     );
-    if (term.correlated && term.coefNames.length > 1) {
+    // A term whose several effects come from one factor slope ("(0 + f | g)") is correlated,
+    // but validateSpec refuses a cor prior for it (it counts the effects as written): its prior
+    // is then the default lkj(1), not data-dependent, so it resolves the same unpinned.
+    const g = spec.groupTerms[t];
+    if (term.correlated && (g.intercept ? 1 : 0) + g.slopes.length >= 2) {
       priors.push({ class: "cor", group: term.group, prior: { dist: "lkj", eta: term.lkjEta } });
     }
-  }
+  });
   for (const p of d.familyParameters) priors.push({ class: p.name as PriorClass, prior: p.prior });
-  return { ...spec, priors };
+  // A class-wide cor prior still reaches the terms left unpinned above (pins per group win).
+  const corPriors = spec.priors.filter((p) => p.class === "cor" && p.group === undefined);
+  return { ...spec, priors: [...corPriors, ...priors] };
 }
 
 /**

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { prepareSbc, simulateData } from "../../lib/calibration/sbc_simulation.ts";
 import { makeTable } from "../../lib/data/table.ts";
 import { hier } from "../../lib/spec/hier.ts";
-import { normal } from "../../lib/spec/priors.ts";
+import { lkj, normal } from "../../lib/spec/priors.ts";
+import type { PriorDistribution } from "../../lib/spec/model_spec.ts";
 import { formula } from "../../lib/spec/formula.ts";
 
 Deno.test("simulateData: η of a 4-level factor model equals b_Intercept + b_x·x + b_<level>", () => {
@@ -79,18 +80,20 @@ Deno.test("simulateData: ordinal thresholds follow their own priors (Intercept[k
  * A 3-level factor f, rows cycling through its levels in another order than the codes, and 4
  * groups. With sd and sigma priors of scale 1e-9, y is η to ~1e-8.
  */
-function noInterceptDesign(text: string) {
+function noInterceptDesign(text: string, priors: Record<string, PriorDistribution> = {}) {
   const n = 24;
   const levels = ["a", "b", "c"];
   const table = makeTable({
     y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 3) },
     f: { kind: "factor", codes: Int32Array.from({ length: n }, (_, i) => (i * 5) % 3), levels },
     g: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 4)) },
+    h: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 2)) },
   });
   const spec = formula(text, table).priors({
     b: normal(0, 1),
     sd: normal(0, 1e-9),
     sigma: normal(0, 1e-9),
+    ...priors,
   }).toJSON();
   const codes = (table.columns.f as { codes: Int32Array }).codes;
   return { design: prepareSbc(spec, table), rowLevel: (i: number) => levels[codes[i]], n };
@@ -114,4 +117,29 @@ Deno.test("simulateData: y ~ 0 + f codes f by every level, as the fit: η = b_f<
       assert.ok(Math.abs(y[i] - eta) < 1e-6, `row ${i}: y ${y[i]}, η ${eta}`);
     }
   }
+});
+
+Deno.test("prepareSbc: (0 + f | g) with a 3-level f is simulated with correlated slopes b_f<level>", () => {
+  // Three correlated varying slopes from one written slope. Before: sbc refused the model with
+  // 'prior "cor[g] ~ lkj(1)": no group term "g" has correlated varying effects', about a prior
+  // the user never gave (its own pinned copy of the default). Now it runs: y = b_f<level>
+  // (sd 1e-9), and the slopes' correlations are drawn (cor_g__fa__fb … in (−1, 1)).
+  const { design, rowLevel, n } = noInterceptDesign("y ~ 0 + f + (0 + f | g)");
+  assert.equal(design.data.terms[0].lkjEta, 1);
+  const { truth, table: simulated } = simulateData(design, 3, 0);
+  for (const name of ["sd_g__fa", "sd_g__fc", "cor_g__fa__fb", "cor_g__fb__fc"]) {
+    assert.ok(truth.has(name), name);
+  }
+  assert.ok(Math.abs(truth.get("cor_g__fa__fb")!) < 1);
+  const y = (simulated.columns.y as { values: Float64Array }).values;
+  for (let i = 0; i < n; i++) {
+    const eta = truth.get(`b_f${rowLevel(i)}`)!;
+    assert.ok(Math.abs(y[i] - eta) < 1e-6, `row ${i}: y ${y[i]}, η ${eta}`);
+  }
+});
+
+Deno.test("prepareSbc: a class-wide cor ~ lkj(2) reaches a (0 + f | g) term as the fit's", () => {
+  // The fit gives both terms lkj(2); the SBC model must too, not the default lkj(1).
+  const { design } = noInterceptDesign("y ~ 0 + f + (1 + f | h) + (0 + f | g)", { cor: lkj(2) });
+  assert.deepEqual(design.data.terms.map((t) => [t.group, t.lkjEta]), [["h", 2], ["g", 2]]);
 });
