@@ -28,8 +28,9 @@ options, and:
   --force               let --out replace any existing file (never the data file)
 
 The data are read as deno task fit reads them (--recode, --levels, --factor, --encoding,
---drop-missing, --bin, --weights, --treatment, --reference apply); --effects-by, --dry-run,
---keep-partial, --aggregated and --engine duckdb are refused (outcomes are simulated per row).
+--drop-missing, --bin, --treatment, --reference apply); --effects-by, --dry-run,
+--keep-partial, --aggregated and --engine duckdb are refused (outcomes are simulated per row),
+and so are likelihood weights (--weights: a weighted likelihood simulates no data).
 
 Exit status: 0 when every simulation ran, whatever the calibration shows (read p_uniform and
 ecdf_in_bands; a fit that failed once and was run again is listed); 2 on bad input (one
@@ -112,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       "--engine duckdb": args.engine === "duckdb",
     });
     // The data as deno task fit reads them: --recode, --levels, --factor, --encoding,
-    // --drop-missing, --weights, --link, --treatment and --reference all apply.
+    // --drop-missing, --link, --treatment and --reference all apply (sbc refuses --weights).
     const builder = await buildModel({ ...args, engine: "memory" });
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();

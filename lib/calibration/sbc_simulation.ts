@@ -93,6 +93,17 @@ function pinPriors(spec: ModelSpec, table: Table): ModelSpec {
  * ```
  */
 export function prepareSbc(spec: ModelSpec, table: Table): SbcDesign {
+  if (spec.weights !== undefined) {
+    // A weighted log-likelihood (w·log p(y | θ)) is no data-generating process: outcomes drawn
+    // one per row from p(y | θ) and fitted with the weights have a posterior that is not θ's
+    // given those data, so the ranks would be off even for an exact sampler.
+    throw new HetfxError(
+      `Cannot run sbc: the model has likelihood weights (column "${spec.weights}"), which ` +
+        "multiply each row's log-likelihood; outcomes simulated one per row and fitted with " +
+        "those weights would not be calibrated even for an exact sampler. Calibrate the " +
+        "model without the weights (drop --weights, or weights(…) from the formula).",
+    );
+  }
   const pinned = pinPriors(spec, table);
   const data = compileModel(pinned, table);
   const probe = new KeyedStream(1, 0, 0, SBC_STREAM);

@@ -143,3 +143,22 @@ Deno.test("prepareSbc: a class-wide cor ~ lkj(2) reaches a (0 + f | g) term as t
   const { design } = noInterceptDesign("y ~ 0 + f + (1 + f | h) + (0 + f | g)", { cor: lkj(2) });
   assert.deepEqual(design.data.terms.map((t) => [t.group, t.lkjEta]), [["h", 2], ["g", 2]]);
 });
+
+Deno.test("prepareSbc: likelihood weights are refused, naming the column", () => {
+  // Before: the outcomes were simulated one per row and fitted with weights 1…3 (a likelihood
+  // up to 3× as sharp as the one that drew them, so the posterior is narrower than θ | y and
+  // the ranks over-dispersed for an exact sampler), with no word of why.
+  const n = 12;
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 3) },
+    w: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => 1 + (i % 3)) },
+  });
+  const spec = formula("y | weights(w) ~ 1", table).priors({
+    Intercept: normal(0, 1),
+    sigma: normal(0, 1),
+  }).toJSON();
+  assert.throws(
+    () => prepareSbc(spec, table),
+    /Cannot run sbc: the model has likelihood weights \(column "w"\).*drop --weights/s,
+  );
+});

@@ -97,7 +97,9 @@ Deno.test("sbc CLI: exit status 0 for --help, 2 with one Error line for bad inpu
     const data = `${dir}/d.csv`;
     await Deno.writeTextFile(
       data,
-      "y,x,g\n" + Array.from({ length: 20 }, (_, i) => `${i % 5},${i % 2},g${i % 4}`).join("\n"),
+      "y,x,g,w\n" +
+        Array.from({ length: 20 }, (_, i) => `${i % 5},${i % 2},g${i % 4},${1 + (i % 3)}`)
+          .join("\n"),
     );
     const model = [data, "--formula", "y ~ x + (1 + x | g)", "--sims", "2"];
     for (
@@ -110,7 +112,12 @@ Deno.test("sbc CLI: exit status 0 for --help, 2 with one Error line for bad inpu
         [[...model, "--aggregated"], /Option --aggregated belongs to deno task fit, not sbc/],
         // Options fit reads are read here too, not ignored.
         [[...model, "--treatment", "nope"], /Option --treatment nope: column "nope" not found/],
-        [[...model, "--weights", "w"], /column "w" not found/],
+        [[...model, "--weights", "nope"], /column "nope" not found/],
+        // A weighted likelihood simulates no data: refused, not calibrated wrongly.
+        [
+          [...model, "--weights", "w"],
+          /Cannot run sbc: the model has likelihood weights \(column "w"\)/,
+        ],
         [[...model, "--recode", "nope"], /Unknown --recode "nope"/],
         [[...model, "--out", data, "--force"], /it is the data file/],
         [
