@@ -23,6 +23,9 @@ import type { Family } from "../../lib/spec/model_spec.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { fitModel } from "../../lib/fit/mod.ts";
 import { gpuTest } from "../webgpu/_gpu.ts";
+import { KeyedStream } from "../../lib/math/rng.ts";
+import { chiSquareUniformity, rankHistogram } from "../../lib/calibration/uniformity.ts";
+import { ecdfBands } from "../../lib/calibration/ecdf_bands.ts";
 
 /**
  * 40 rows, 5 groups of 8, a covariate in [0.5, 1.5) (not centred, so b_Intercept differs from the
@@ -343,4 +346,104 @@ Deno.test("sbc: a model builder is taken as its ModelSpec (README: sbc(spec, tab
     fromBuilder.parameters.map((p) => p.ranks),
     fromSpec.parameters.map((p) => p.ranks),
   );
+});
+
+// ---- Known answers for the ranks, with the sampler replaced ------------------------------------
+
+/**
+ * y ~ 1, bernoulli, 20 rows, Intercept ~ normal(0, 1): one parameter whose exact posterior
+ * given k successes, ∝ φ(α)·e^{kα}/(1 + e^α)^20, is tabulated on a grid of step 1e-3 over
+ * [−8, 8] (prior mass outside < 1e-14) and drawn by inverting its CDF: an exact sampler, up to
+ * the grid's 1e-3. `shift` (in posterior sds) moves every draw, a sampler miscalibrated by a
+ * known amount.
+ */
+function gridFitter(shift: number, L: number): SbcFitter {
+  return ((_spec: unknown, data: Table, options: { seed?: number }) => {
+    const y = (data.columns.y as { values: Float64Array }).values;
+    const k = y.reduce((a, b) => a + b, 0);
+    const grid: number[] = [];
+    const cdf: number[] = [];
+    let acc = 0;
+    for (let a = -8; a <= 8; a += 1e-3) {
+      grid.push(a);
+      acc += Math.exp(-a * a / 2 + k * a - y.length * Math.log1p(Math.exp(a)));
+      cdf.push(acc);
+    }
+    let m = 0, m2 = 0;
+    grid.forEach((a, i) => {
+      const w = (cdf[i] - (i > 0 ? cdf[i - 1] : 0)) / acc;
+      m += w * a, m2 += w * a * a;
+    });
+    const sd = Math.sqrt(m2 - m * m);
+    const rng = new KeyedStream(options.seed!, 0, 0, 3);
+    const draws = Float64Array.from({ length: L }, () => {
+      const u = rng.uniform() * acc;
+      let lo = 0, hi = cdf.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] < u) lo = mid + 1;
+        else hi = mid;
+      }
+      return grid[lo] + shift * sd;
+    });
+    return Promise.resolve({ draws: () => draws, convergenceWarnings: () => [] });
+  }) as unknown as SbcFitter;
+}
+
+function bernoulliInterceptDesign() {
+  const n = 20;
+  const table = makeTable({
+    y: { kind: "number", values: Float64Array.from({ length: n }, (_, i) => i % 2) },
+  });
+  const spec = hier(table).outcome("y").family("bernoulli").priors({ Intercept: normal(0, 1) })
+    .toJSON();
+  return prepareSbc(spec, table);
+}
+
+Deno.test("runSimulation: the rank counts the thinned draws below the true value", async () => {
+  // 8 draws thinned to 4 keep draws 0, 2, 4, 6: offsets −3, −1, +2, +4 from the truth, so
+  // rank 2 (the draws in between, −2, +1, +3, +5, are skipped and must not count).
+  const prepared = bernoulliInterceptDesign();
+  const truth = simulateData(prepared, 4, 7).truth.get("b_Intercept")!;
+  const offsets = [-3, -2, -1, 1, 2, 3, 4, 5];
+  const handBuilt = (() =>
+    Promise.resolve({
+      draws: () => Float64Array.from(offsets, (o) => truth + o),
+      convergenceWarnings: () => ["planted warning"],
+    })) as unknown as SbcFitter;
+  const r = await runSimulation(prepared, 4, 7, 4, {}, undefined, handBuilt);
+  assert.deepEqual(r.names, ["b_Intercept"]);
+  assert.deepEqual(r.ranks, [2]);
+  // A fit with a convergence warning is kept (ranked) and counted as warned, not dropped.
+  assert.equal(r.warned, true);
+  assert.equal(r.refit, null);
+});
+
+Deno.test("SBC ranks: an exact sampler passes, one shifted by 1 posterior sd is detected", async () => {
+  // 200 simulations, L = 99 (ranks 0…99), 10 bins. Exact sampler: under uniform ranks each check
+  // fails with its nominal probability (chi-square p < 0.001: 0.1%; ECDF outside its 95%
+  // simultaneous band: 5%), and the seed is fixed, so this pass is a stable one. Shifted by
+  // +1 posterior sd: a rank is L·Φ(Z − 1) with Z ~ N(0, 1), so P(rank < L/2) = Φ(1) = 0.84
+  // instead of 0.5: the ECDF at ½ sits ~12 binomial sds (√(.25/200) = 0.035) above ½, and
+  // chi-square p ≪ 1e-10.
+  const prepared = bernoulliInterceptDesign();
+  const L = 99, sims = 200;
+  const ranksOf = async (shift: number) => {
+    const ranks: number[] = [];
+    for (let s = 0; s < sims; s++) {
+      const r = await runSimulation(prepared, 11, s, L, {}, undefined, gridFitter(shift, L));
+      ranks.push(r.ranks[0]);
+    }
+    return ranks;
+  };
+  const exact = await ranksOf(0);
+  const pExact = chiSquareUniformity(rankHistogram(exact, L, 10), L);
+  assert.ok(pExact > 0.001, `exact sampler: p_uniform ${pExact}`);
+  assert.ok(ecdfBands(exact, L, { seed: 1 }).inBands, "exact sampler: ECDF outside its bands");
+  const shifted = await ranksOf(1);
+  const pShifted = chiSquareUniformity(rankHistogram(shifted, L, 10), L);
+  assert.ok(pShifted < 1e-10, `shifted sampler: p_uniform ${pShifted}`);
+  assert.ok(!ecdfBands(shifted, L, { seed: 1 }).inBands, "shifted sampler inside the bands");
+  const below = shifted.filter((r) => r < (L + 1) / 2).length / sims;
+  assert.ok(Math.abs(below - 0.84) < 4 * Math.sqrt(0.84 * 0.16 / sims), `P(rank < L/2) ${below}`);
 });

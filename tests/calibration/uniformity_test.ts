@@ -93,3 +93,24 @@ Deno.test("sbcPlotSpec: titled, with a subtitle that says what the band, line an
   const hist = (sbcPlotSpec([parameter]).vconcat as unknown[])[1] as Hist;
   assert.equal(hist.spec.layer[0].encoding.x.axis?.labelAngle, 0);
 });
+
+Deno.test("uniform ranks are rejected at the nominal 5% rate by the ECDF bands and chi-square", async () => {
+  // 1000 seeded replications of 100 uniform ranks on 0…99 (as sbc's defaults: 100 sims,
+  // thinnedDraws 99, 10 bins). Each check rejects with probability ≈ 0.05, so the count of
+  // rejections is Binomial(1000, 0.05): sd √(1000·0.05·0.95) = 6.9, and the bounds are the mean
+  // ± 4 sds, [22, 78] (a correct implementation falls outside with probability < 1e-4). The ECDF
+  // bands' γ is itself estimated per replication (1000 uniform samples each, a different seed
+  // each time); its 5% order statistic covers 50/1001 on average, so it adds no bias.
+  const { ecdfBands } = await import("../../lib/calibration/ecdf_bands.ts");
+  const { KeyedStream } = await import("../../lib/math/rng.ts");
+  const rng = new KeyedStream(2022, 0, 0, 9);
+  const R = 1000, N = 100, L = 99;
+  let ecdfOut = 0, chiOut = 0;
+  for (let r = 0; r < R; r++) {
+    const ranks = Array.from({ length: N }, () => Math.floor(rng.uniform() * (L + 1)));
+    if (!ecdfBands(ranks, L, { seed: r + 1 }).inBands) ecdfOut++;
+    if (chiSquareUniformity(rankHistogram(ranks, L, 10), L) < 0.05) chiOut++;
+  }
+  assert.ok(ecdfOut >= 22 && ecdfOut <= 78, `ECDF outside its bands in ${ecdfOut} of ${R}`);
+  assert.ok(chiOut >= 22 && chiOut <= 78, `chi-square p < 0.05 in ${chiOut} of ${R}`);
+});
