@@ -19,7 +19,7 @@ import {
   type SimulationResult,
 } from "./sbc_simulation.ts";
 import { runInWorkers } from "./sbc_workers.ts";
-import { chiSquareUniformity, rankHistogram } from "./uniformity.ts";
+import { chiSquareUniformity, holmAdjust, rankHistogram } from "./uniformity.ts";
 import { ecdfBands } from "./ecdf_bands.ts";
 import type { SbcParameter } from "./sbc_parameter.ts";
 import { type SbcPlotOptions, sbcPlotSpec } from "./sbc_plot.ts";
@@ -86,6 +86,7 @@ export class SbcResult {
         name: p.name,
         ranks: p.ranks,
         p_uniform: p.p_uniform,
+        p_uniform_holm: p.p_uniform_holm,
         ecdf_in_bands: p.ecdf_in_bands,
         histogram: p.histogram,
       })),
@@ -175,7 +176,7 @@ export async function sbc(
     const rs = ranks.get(name)!;
     const histogram = rankHistogram(rs, L, bins);
     const bands = ecdfBands(rs, L, { seed: seed + i });
-    return {
+    const parameter: SbcParameter = {
       name,
       ranks: rs,
       histogram,
@@ -183,7 +184,10 @@ export async function sbc(
       ecdf_in_bands: bands.inBands,
       bands,
     };
+    return parameter;
   });
+  const holm = holmAdjust(parameters.map((p) => p.p_uniform));
+  parameters.forEach((p, i) => (p.p_uniform_holm = holm[i]));
   const refits = results.flatMap((r, sim) => r.refit === null ? [] : [{ sim, error: r.refit }]);
   const time = (performance.now() - start) / 1000;
   return new SbcResult(sims, L, time, warned / sims, parameters, refits);

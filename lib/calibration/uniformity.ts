@@ -82,6 +82,31 @@ export function chiSquareUniformity(counts: readonly number[], maxRank?: number)
 }
 
 /**
+ * Holm's step-down adjustment of p-values for testing them together (one per SBC parameter):
+ * the i-th smallest of m times (m − i + 1), kept non-decreasing and at most 1, so that any
+ * adjusted p below α rejects a calibrated model with probability ≤ α however many parameters
+ * are tested. NaN (no ranks) stays NaN and is not counted in m.
+ *
+ * @example
+ * ```ts
+ * import { holmAdjust } from "./uniformity.ts";
+ * const q = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+ * console.assert(q.map((x) => x.toFixed(2)).join() === "0.03,0.06,0.06,0.02");
+ * ```
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const order = ps.map((_, i) => i).filter((i) => !Number.isNaN(ps[i]))
+    .sort((a, b) => ps[a] - ps[b]);
+  const out = ps.map(() => NaN);
+  let running = 0;
+  order.forEach((i, rank) => {
+    running = Math.max(running, Math.min(1, (order.length - rank) * ps[i]));
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
  * Regularised upper incomplete gamma Q(a, x): series below a + 1, continued fraction above
  * (Numerical Recipes §6.2), accurate to ~1e-14.
  *

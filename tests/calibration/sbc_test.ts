@@ -168,8 +168,11 @@ Deno.test("sbc: progress per simulation, names and JSON of the result, determini
     "histogram",
     "name",
     "p_uniform",
+    "p_uniform_holm",
     "ranks",
   ]);
+  // Holm over the run's 4 parameters: never below the parameter's own p_uniform.
+  for (const p of a.parameters) assert.ok(p.p_uniform_holm! >= p.p_uniform, p.name);
   const vl = a.plot().toVegaLite() as { vconcat: unknown[] };
   assert.equal(vl.vconcat.length, 2);
 });

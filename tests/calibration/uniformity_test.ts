@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   chiSquareUniformity,
   gammaQ,
+  holmAdjust,
   rankBinWidths,
   rankHistogram,
 } from "../../lib/calibration/uniformity.ts";
@@ -113,4 +114,15 @@ Deno.test("uniform ranks are rejected at the nominal 5% rate by the ECDF bands a
   }
   assert.ok(ecdfOut >= 22 && ecdfOut <= 78, `ECDF outside its bands in ${ecdfOut} of ${R}`);
   assert.ok(chiOut >= 22 && chiOut <= 78, `chi-square p < 0.05 in ${chiOut} of ${R}`);
+});
+
+Deno.test("holmAdjust: Holm's step-down p-values, in the input's order; NaN left out", () => {
+  // Sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1: 0.02, 0.03, 0.06, 0.04 → monotone 0.06.
+  const q = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+  [0.03, 0.06, 0.06, 0.02].forEach((e, i) => assert.ok(Math.abs(q[i] - e) < 1e-15, `${q}`));
+  // Capped at 1; a NaN p (no ranks) stays NaN and does not count in m (m = 2 here).
+  const r = holmAdjust([0.6, NaN, 0.02]);
+  assert.ok(Number.isNaN(r[1]));
+  assert.deepEqual([r[0], r[2]], [0.6, 0.04]);
+  assert.equal(holmAdjust([0.9, 0.8])[0], 1);
 });

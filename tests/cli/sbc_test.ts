@@ -1,8 +1,10 @@
 /**
  * The `deno task sbc` command line: its own options (--sims, --thinned-draws, --workers) are
  * parsed and checked, and a small run on a CSV's design with 2 workers writes the JSON contract
- * (sims, time_s, warnings_share, parameters[] with name, ranks, p_uniform, ecdf_in_bands).
+ * (sims, time_s, warnings_share, parameters[] with name, ranks, p_uniform, p_uniform_holm,
+ * ecdf_in_bands).
  */
+import { holmAdjust } from "../../lib/calibration/uniformity.ts";
 import assert from "node:assert/strict";
 import { main, parseSbcArgs } from "../../cli/sbc.ts";
 import { QUICK_SAMPLING, runMain } from "../_fit_cli.ts";
@@ -80,6 +82,12 @@ Deno.test("sbc CLI: a 4-simulation run with 2 workers writes the JSON contract",
       assert.ok(p.ranks.every((r: number) => r >= 0 && r <= 9));
       assert.equal(typeof p.ecdf_in_bands, "boolean");
     }
+    // p_uniform_holm is Holm's adjustment of the 4 p_uniform (an added field).
+    const ps = json.parameters.map((p: { p_uniform: number }) => p.p_uniform);
+    assert.deepEqual(
+      json.parameters.map((p: { p_uniform_holm: number }) => p.p_uniform_holm),
+      holmAdjust(ps),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
