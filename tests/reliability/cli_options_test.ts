@@ -31,7 +31,7 @@ const REFUSED: [string[], RegExp][] = [
   [["--adapt-delta", "0x1"], /--adapt-delta expects a number, got "0x1"; write it in decimal/],
   [
     ["--draws", "100", "--draws", "200"],
-    /--draws is given twice \("100", then "200"\); give it once \(only --levels, --factor, --prior may be repeated\)/,
+    /--draws is given twice \("100", then "200"\); give it once \(only --levels, --bin, --factor, --prior may be repeated\)/,
   ],
   [["--formula", "y ~ x"], /--formula is given twice/],
   [["--adapt-delta", "1e-320"], /--adapt-delta 1e-320 .*hetfx accepts 0.5 to 0.9999/],

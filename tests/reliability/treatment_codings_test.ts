@@ -399,6 +399,9 @@ Deno.test("treatments: a figure of one contrast names it unless the treatment is
     title(arms.plot.effectsBy({ by: ["g"] }, one).toVegaLite()),
     "Effect of arm (drugB vs placebo)",
   );
-  // a factor's λ are its contrasts' own: no note
-  assert.equal(arms.plot.coefficients().toVegaLite().title, "Predictors of the treatment effect");
+  // a factor's λ are its contrasts' own (no "2 ×" note); the subtitle names their reference
+  assert.deepEqual(arms.plot.coefficients().toVegaLite().title, {
+    text: "Predictors of the treatment effect",
+    subtitle: "Each level of arm against drugA (R's coding); the effects are against placebo",
+  });
 });
