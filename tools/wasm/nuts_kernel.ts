@@ -5,9 +5,10 @@
 // that both give the same draws bit for bit, and the same random stream (lib/math/rng.ts's
 // KeyedStream, continued here from the state the caller writes); the log density and gradient,
 // and exp, log1p, log, sin and cos come from imported JavaScript functions (V8's Math, not this
-// compiler's, whose last bits can differ). nuts.ts stays the reference: tests compare
-// the two. Why: compiled WebAssembly runs near full speed from its first call, where V8 has to
-// compile the JavaScript sampler again in every worker (bench/README.md, "Cold chains").
+// compiler's, whose last bits can differ). nuts.ts stays the reference: tests compare the two.
+// Why: compiled WebAssembly runs near full speed from its first call, where V8 has to compile the
+// JavaScript sampler again in every worker (docs/ARCHITECTURE.md, "WebAssembly on the sampling
+// path").
 //
 // Memory from `ws` (setup), each array `dim` f64 ("a slot"), in this order:
 //   0 1    the forward trajectory end's position and gradient (the caller writes the start
@@ -23,9 +24,10 @@
 //          metric (dim, or dim × dim row-major when dense), the momentum's scale (dim: 1/√ of the
 //          diagonal) or the metric's Cholesky factor (dim × dim), 8 f64 of results
 //          (resultAddress()), the random stream's state (rngAddress(): 12 u32 and a f64, as
-//          lib/math/rng.ts's KeyedStream.saveState writes it) and the proposal records: {position address i32, gradient address i32, log density
-//          f64, energy f64}, 24 bytes each: the sample, the subtree's proposal, then one per
-//          depth. A record's arrays change owner by swapping addresses, never by copying.
+//          lib/math/rng.ts's KeyedStream.saveState writes it) and the proposal records:
+//          {position address i32, gradient address i32, log density f64, energy f64}, 24 bytes
+//          each: the sample, the subtree's proposal, then one per depth. A record's arrays change
+//          owner by swapping addresses, never by copying.
 
 // Imported from the module "nuts_kernel" (the compiler names imports after the file).
 /** log π(q) and its gradient into g (addresses of dim f64). */
