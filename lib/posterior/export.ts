@@ -10,6 +10,8 @@
 import { checkOptions, optionNames } from "../options.ts";
 import type { FitResult } from "./fit_result.ts";
 import { fitToJSON } from "./fit_json.ts";
+import { brmsAliases, varyingName } from "./generated.ts";
+import { brmsCoefName } from "../spec/brms_names.ts";
 
 /** Options of {@link drawsToCsv} and {@link resultToJSON}. */
 export interface ExportOptions {
@@ -74,29 +76,30 @@ export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Recor
   const draws: ExportedDraws = {};
   const coords: Record<string, string[]> = {};
   const dims: Record<string, [string, string]> = {};
-  const varying = new Map<string, { levels: string[]; coefs: string[]; names: string[] }>();
+  type Variable = { levels: string[]; coefs: string[]; cells: Map<string, Float64Array[]> };
+  const varying = new Map<string, Variable>();
+  const effects = varyingEffectNames(fit);
   for (const name of names) {
-    const parts = varyingEffectName(name);
+    const parts = effects.get(name);
     if (parts === undefined) {
       draws[name] = fit.chainDraws(name).map((c) => Array.from(c));
       continue;
     }
-    const entry = varying.get(parts.variable) ??
-      { levels: [], coefs: [], names: [] };
+    const entry: Variable = varying.get(parts.variable) ??
+      { levels: [], coefs: [], cells: new Map() };
     varying.set(parts.variable, entry);
     if (!entry.levels.includes(parts.level)) entry.levels.push(parts.level);
     if (!entry.coefs.includes(parts.coef)) entry.coefs.push(parts.coef);
-    entry.names.push(name);
+    entry.cells.set(cellKey(parts.level, parts.coef), fit.chainDraws(name));
   }
-  for (const [variable, { levels, coefs, names: members }] of varying) {
-    const byName = new Map(members.map((n) => [n, fit.chainDraws(n)]));
-    const first = byName.values().next().value!;
+  for (const [variable, { levels, coefs, cells }] of varying) {
+    const first = cells.values().next().value!;
     const array: number[][][][] = first.map((_, c) =>
       Array.from(
         first[c],
         (_, d) =>
           levels.map((level) =>
-            coefs.map((coef) => byName.get(`${variable}[${level},${coef}]`)?.[c][d] ?? NaN)
+            coefs.map((coef) => cells.get(cellKey(level, coef))?.[c][d] ?? NaN)
           ),
       )
     );
@@ -112,13 +115,33 @@ export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Recor
   return { ...fitToJSON(fit), draws, coords, dims };
 }
 
+function cellKey(level: string, coef: string): string {
+  return JSON.stringify([level, coef]);
+}
+
 /**
- * `r_g[1_0,Intercept]` → variable `r_g`, level `1_0`, coef `Intercept` (the last comma splits:
- * coefficient names have none, text levels might); undefined for any other name.
+ * Each varying-effect name of the fit (`r_g[1_0,Intercept]`, and its brms spelling
+ * `r_g[1_0,mytreat]` where brms cleans the coefficient) → variable `r_g`, level `1_0`, coef
+ * `Intercept`. Read from the fit's terms, not parsed from the name: a level and a coefficient
+ * (a column named `round(x, 2)`) may both hold commas.
  */
-function varyingEffectName(
-  name: string,
-): { variable: string; level: string; coef: string } | undefined {
-  const match = /^(r_[^[]+)\[(.+),([^,\]]+)\]$/.exec(name);
-  return match ? { variable: match[1], level: match[2], coef: match[3] } : undefined;
+function varyingEffectNames(
+  fit: FitResult,
+): Map<string, { variable: string; level: string; coef: string }> {
+  const out = new Map<string, { variable: string; level: string; coef: string }>();
+  const aliases = brmsAliases(fit.data);
+  for (const term of fit.data.terms) {
+    const variable = `r_${term.group}`;
+    for (const level of term.labels) {
+      for (const coef of term.coefNames) {
+        const name = varyingName(term.group, level, coef);
+        out.set(name, { variable, level, coef });
+        const brms = varyingName(term.group, level, brmsCoefName(coef));
+        if (aliases.get(brms) === name) {
+          out.set(brms, { variable, level, coef: brmsCoefName(coef) });
+        }
+      }
+    }
+  }
+  return out;
 }

@@ -89,3 +89,37 @@ Deno.test("resultToJSON: a group named like a parameter gets its own dimension n
   assert.deepEqual(json.coords.sigma__level, ["1", "2", "3", "4"]);
   assert.ok(!("sigma" in json.coords));
 });
+
+Deno.test("resultToJSON: a coefficient named with a comma is one coefficient, every cell filled", async () => {
+  const { makeTable } = await import("../../lib/data/table.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  await import("../../lib/fit/mod.ts");
+  // A slope on a column named "round(x, 2)" (a SQL expression's name): its varying effects are
+  // r_g[a,round(x, 2)], which the last comma used to split into level "a,round(x" and coef " 2)".
+  const n = 80;
+  const x = Float64Array.from({ length: n }, (_, i) => Math.cos(7 * i));
+  const t = makeTable({
+    y: { kind: "number", values: Float64Array.from(x, (v, i) => v + Math.sin(i) + (i % 4) / 3) },
+    "round(x, 2)": { kind: "number", values: x },
+    g: {
+      kind: "factor",
+      codes: Int32Array.from({ length: n }, (_, i) => i % 4),
+      levels: ["a", "b,c", "d", "e"],
+    },
+  });
+  const fit = await formula("y ~ 1 + `round(x, 2)` + (1 + `round(x, 2)` | g)", t)
+    .fit({ chains: 1, warmup: 60, draws: 20, seed: 1, progress: false });
+  const json = resultToJSON(fit) as {
+    draws: Record<string, unknown>;
+    coords: Record<string, string[]>;
+  };
+  assert.deepEqual(json.coords.g, ["a", "b,c", "d", "e"]);
+  assert.deepEqual(json.coords.g__coef, ["Intercept", "round(x, 2)"]);
+  const r = json.draws.r_g as number[][][][];
+  for (const [i, level] of json.coords.g.entries()) {
+    for (const [j, coef] of json.coords.g__coef.entries()) {
+      const chain = fit.chainDraws(`r_g[${level},${coef}]`)[0];
+      chain.forEach((v, d) => assert.ok(Object.is(r[0][d][i][j], v), `r_g[${level},${coef}]`));
+    }
+  }
+});
