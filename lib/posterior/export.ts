@@ -23,6 +23,11 @@ function csvField(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A draw as CSV text that reads back as the same number: shortest round trip, -0 kept. */
+function csvNumber(value: number): string {
+  return Object.is(value, -0) ? "-0" : String(value);
+}
+
 const EXPORT_OPTION_NAMES = optionNames<ExportOptions>({ parameters: true });
 
 /**
@@ -42,7 +47,7 @@ export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string 
   for (let c = 0; c < chains; c++) {
     for (let s = 0; s < drawsPerChain; s++) {
       const d = c * drawsPerChain + s;
-      const row = columns.map((v) => String(v[d]));
+      const row = columns.map((v) => csvNumber(v[d]));
       row.push(String(c + 1), String(s + 1), String(d + 1));
       lines.push(row.join(","));
     }

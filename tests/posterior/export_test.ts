@@ -123,3 +123,44 @@ Deno.test("resultToJSON: a coefficient named with a comma is one coefficient, ev
     }
   }
 });
+
+Deno.test("drawsToCsv: every value survives write → strict parse exactly, -0 and non-finite too", async () => {
+  const { parseCsv } = await import("../../lib/data/csv.ts");
+  const values = [
+    0.1 + 0.2,
+    -0,
+    0,
+    5e-324,
+    -1.7976931348623157e308,
+    NaN,
+    Infinity,
+    -Infinity,
+    1 / 3,
+    123456789.12345679,
+    -2.5e-300,
+    1e21,
+  ];
+  const names = ["b_Intercept", 'r_g[a "b", c,Intercept]', "r_g[x],y\nz,Intercept]", "lp__"];
+  const chains = 2, drawsPerChain = values.length / 2;
+  const column = (k: number) =>
+    Float64Array.from(values, (_, i) => values[(i + 5 * k) % values.length]);
+  const fit = {
+    parameterNames: names,
+    named: { chains, drawsPerChain },
+    draws: (name: string) => column(names.indexOf(name)),
+  } as unknown as Parameters<typeof drawsToCsv>[0];
+  const { header, rows } = parseCsv(drawsToCsv(fit));
+  assert.deepEqual(header, [...names, ".chain", ".iteration", ".draw"]);
+  assert.equal(rows.length, values.length);
+  rows.forEach((row, d) => {
+    names.forEach((_, k) =>
+      assert.ok(Object.is(Number(row[k]), column(k)[d]), `${row[k]} ≠ ${column(k)[d]}`)
+    );
+    const c = Math.floor(d / drawsPerChain);
+    assert.deepEqual(row.slice(-3), [
+      String(c + 1),
+      String(d - c * drawsPerChain + 1),
+      String(d + 1),
+    ]);
+  });
+});
