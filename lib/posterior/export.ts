@@ -66,7 +66,8 @@ export type ExportedDraws = Record<string, number[][] | number[][][][]>;
  *   `number[chain][draw][level][coef]`;
  * - `coords`: `{ <group>: levels, <group>__coef: coefficient names }`;
  * - `dims`: `{ r_<group>: [<group>, <group>__coef] }`; a group named like a parameter (a
- *   factor named "sigma") has its levels' dimension named `<group>__level` instead.
+ *   factor named "sigma"), or named "chain" or "draw" (ArviZ's sample dimensions), has its
+ *   levels' dimension named `<group>__level` instead.
  *
  * @example
  * ```ts ignore
@@ -109,9 +110,11 @@ export function resultToJSON(fit: FitResult, options: ExportOptions = {}): Recor
       )
     );
     // A dimension named like a variable (a grouping factor named "sigma") is refused by
-    // xarray: such a dimension is named <group>__level instead.
+    // xarray, and one named "chain" or "draw" (a factor of retail chains) is taken by ArviZ for
+    // its own sample dimension: such a dimension is named <group>__level instead.
     const group = variable.slice(2);
-    const levelDim = names.includes(group) ? `${group}__level` : group;
+    const taken = names.includes(group) || group === "chain" || group === "draw";
+    const levelDim = taken ? `${group}__level` : group;
     draws[variable] = array;
     coords[levelDim] = levels;
     coords[`${group}__coef`] = coefs;

@@ -164,3 +164,26 @@ Deno.test("drawsToCsv: every value survives write → strict parse exactly, -0 a
     ]);
   });
 });
+
+Deno.test("resultToJSON: a group named chain or draw does not take ArviZ's sample dimensions", async () => {
+  const { smallTable } = await import("./_fixtures.ts");
+  const { formula } = await import("../../lib/spec/formula.ts");
+  const { withColumn } = await import("../../lib/data/table.ts");
+  await import("../../lib/fit/mod.ts");
+  // az.from_dict puts every variable on ("chain", "draw", *dims): coords { chain: levels } and
+  // dims r_chain: ["chain", …] clashed with them.
+  const t = smallTable();
+  const table = withColumn(withColumn(t, "chain", t.columns.g), "draw", t.columns.g);
+  const fit = await formula("y ~ 1 + (1 | chain) + (1 | draw)", table)
+    .fit({ chains: 1, warmup: 60, draws: 20, seed: 1, progress: false });
+  const json = resultToJSON(fit) as {
+    coords: Record<string, string[]>;
+    dims: Record<string, string[]>;
+  };
+  assert.deepEqual(json.dims, {
+    r_chain: ["chain__level", "chain__coef"],
+    r_draw: ["draw__level", "draw__coef"],
+  });
+  assert.ok(!("chain" in json.coords) && !("draw" in json.coords));
+  assert.deepEqual(json.coords.chain__level, ["1", "2", "3", "4"]);
+});
