@@ -350,10 +350,15 @@ function checkPriors(spec: ModelSpec, table: Table): void {
     if ((p.class === "sd" || p.class === "cor") && spec.groupTerms.length === 0) {
       fail(`prior ${text}: the model has no group terms, so there is no ${p.class} parameter.`);
     }
+    // A factor slope is one coefficient per level ((0 + f | g) with three levels has three,
+    // correlated): count the term's coefficients, not its slopes.
+    const coefficientCount = (g: ModelSpec["groupTerms"][number]) =>
+      (g.intercept ? 1 : 0) +
+      g.slopes.reduce((n, s) => n + coefficientNames(table, s, g.slopes, g.intercept).length, 0);
     if (
       p.class === "cor" &&
       !spec.groupTerms.some((g) =>
-        g.correlated && (g.intercept ? 1 : 0) + g.slopes.length >= 2 &&
+        g.correlated && coefficientCount(g) >= 2 &&
         (p.group === undefined || g.group === p.group)
       )
     ) {

@@ -227,6 +227,21 @@ Deno.test("validate: sd/cor priors need group terms; class-specific priors", () 
       ).toJSON(),
     /no group term has correlated varying effects/,
   );
+  // (0 + f | g) with a three-level factor f has three correlated coefficients, so a cor prior
+  // has a correlation to act on; it was refused as if the term had one effect.
+  const arms = makeTable({
+    y: num(1, 0, 1, 1, 0, 0, 1, 0, 1),
+    x: num(0.5, 1, 2, 0.1, 3, 1, 2, 0.4, 1),
+    f: fac(["a", "b", "c"], 0, 1, 2, 0, 1, 2, 0, 1, 2),
+    g: fac(["u", "v", "w"], 0, 0, 0, 1, 1, 1, 2, 2, 2),
+  });
+  const factorSlopes = formula("y ~ 0 + f + (0 + f | g)", arms).priors({ cor: lkj(2) }).toJSON();
+  assert.deepEqual(factorSlopes.priors.map((p) => p.class), ["cor"]);
+  // A numeric slope alone is still one effect: no correlation.
+  assert.throws(
+    () => formula("y ~ 0 + f + (0 + x | g)", arms).priors({ cor: lkj(2) }).toJSON(),
+    /no group term has correlated varying effects/,
+  );
   assert.throws(
     () => base().priors({ cor: normal(0, 1) }).toJSON(),
     /class cor takes an lkj\(eta\) prior/,
