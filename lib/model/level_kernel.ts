@@ -15,6 +15,7 @@
 import { LEVEL_KERNEL_WASM } from "./level_kernel_wasm.ts";
 import { kernelInstance, type KernelMemory, kernelModule } from "../math/_wasm.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
+import { encodePrior } from "./prior_density.ts";
 
 interface KernelExports extends KernelMemory {
   levels(
@@ -55,28 +56,6 @@ export interface LevelTargetSetup {
   xty: Float64Array;
   /** The n_β β priors, the two sd priors and σ's. */
   priors: readonly PriorDistribution[];
-}
-
-/** A prior as the kernel reads it, {code, p1, p2, p3}; null for one it does not know. */
-function priorRow(p: PriorDistribution): number[] | null {
-  switch (p.dist) {
-    case "normal":
-      return [0, p.mu, p.sigma, 0];
-    case "flat":
-      return [1, 0, 0, 0];
-    case "student_t":
-      return [2, p.df, p.mu, p.sigma];
-    case "cauchy":
-      return [2, 1, p.mu, p.sigma];
-    case "exponential":
-      return [3, p.rate, 0, 0];
-    case "gamma":
-      return [4, p.shape, p.rate, 0];
-    case "inv_gamma":
-      return [5, p.shape, p.scale, 0];
-    default:
-      return null;
-  }
 }
 
 /** The imports of the target's code: V8's own functions, so that it computes as the JavaScript. */
@@ -246,7 +225,7 @@ export class LevelKernel {
    * (and {@link gradient} unusable) where a prior is one the kernel does not compute.
    */
   configureTarget(setup: LevelTargetSetup): boolean {
-    const rows = setup.priors.map(priorRow);
+    const rows = setup.priors.map(encodePrior);
     if (rows.length !== this.nb + 3 || rows.some((r) => r === null)) return false;
     const { at, nb } = this;
     const buffer = this.exports.memory.buffer;

@@ -83,3 +83,37 @@ function studentT(df: number, mu: number, sigma: number, x: number): [number, nu
     (-(df + 1) * d) / (df * s2 + d * d),
   ];
 }
+
+/**
+ * A scalar prior as the compiled kernels read it (the WGSL's prior table, lib/webgpu/layout.ts,
+ * and the WebAssembly level target, lib/model/level_kernel.ts): four numbers {kind, a, b, c},
+ * kind 0 flat, 1 normal(μ, σ), 2 student_t(ν, μ, σ) (Cauchy: ν = 1), 3 exponential(λ),
+ * 4 gamma(α, β), 5 inv_gamma(α, β); null for lkj, a prior on correlation matrices.
+ *
+ * @example
+ * ```ts
+ * import { encodePrior } from "./prior_density.ts";
+ * console.assert(encodePrior({ dist: "cauchy", mu: 0, sigma: 2 })!.join() === "2,1,0,2");
+ * console.assert(encodePrior({ dist: "lkj", eta: 1 }) === null);
+ * ```
+ */
+export function encodePrior(p: PriorDistribution): number[] | null {
+  switch (p.dist) {
+    case "flat":
+      return [0, 0, 0, 0];
+    case "normal":
+      return [1, p.mu, p.sigma, 0];
+    case "student_t":
+      return [2, p.df, p.mu, p.sigma];
+    case "cauchy":
+      return [2, 1, p.mu, p.sigma];
+    case "exponential":
+      return [3, p.rate, 0, 0];
+    case "gamma":
+      return [4, p.shape, p.rate, 0];
+    case "inv_gamma":
+      return [5, p.shape, p.scale, 0];
+    case "lkj":
+      return null;
+  }
+}

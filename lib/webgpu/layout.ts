@@ -27,6 +27,7 @@ import { choleskyLower } from "../sampler/metric.ts";
 import type { CompiledData, GaussianStats, PatternStats } from "../model/compiled_data.ts";
 import { familyOf } from "../families/mod.ts";
 import type { PriorDistribution } from "../spec/model_spec.ts";
+import { encodePrior } from "../model/prior_density.ts";
 
 /** Every storage buffer the kernels bind, in binding order (binding = index), and its type. */
 export const BUFFERS = [
@@ -76,26 +77,11 @@ export const KMAX = 8;
 /** Iteration bound used by every blocked shader loop (far below lavapipe's 65,535 cap). */
 export const LOOP_LIMIT = 65535;
 
-/** Prior kinds in modelF (4 floats per prior: kind, a, b, c). */
-function encodePrior(p: PriorDistribution, what: string): number[] {
-  switch (p.dist) {
-    case "flat":
-      return [0, 0, 0, 0];
-    case "normal":
-      return [1, p.mu, p.sigma, 0];
-    case "student_t":
-      return [2, p.df, p.mu, p.sigma];
-    case "cauchy":
-      return [2, 1, p.mu, p.sigma];
-    case "exponential":
-      return [3, p.rate, 0, 0];
-    case "gamma":
-      return [4, p.shape, p.rate, 0];
-    case "inv_gamma":
-      return [5, p.shape, p.scale, 0];
-    case "lkj":
-      throw new HetfxError(`Cannot use the WebGPU backend: ${what} has an lkj prior`);
-  }
+/** A prior in modelF (4 floats: kind, a, b, c; lib/model/prior_density.ts's encodePrior). */
+function encodeModelPrior(p: PriorDistribution, what: string): number[] {
+  const row = encodePrior(p);
+  if (row === null) throw new HetfxError(`Cannot use the WebGPU backend: ${what} has an lkj prior`);
+  return row;
 }
 
 /** Everything the kernels need about one model and chain count. */
@@ -589,23 +575,23 @@ function concatTables<A extends Float32Array<ArrayBuffer> | Uint32Array<ArrayBuf
  */
 function modelFloats(data: CompiledData, D: number, KT: number) {
   const priors: number[] = [];
-  if (data.hasIntercept) priors.push(...encodePrior(data.interceptPrior, "the Intercept"));
-  data.bPriors.forEach((p, i) => priors.push(...encodePrior(p, `b_${data.fixedNames[i]}`)));
+  if (data.hasIntercept) priors.push(...encodeModelPrior(data.interceptPrior, "the Intercept"));
+  data.bPriors.forEach((p, i) => priors.push(...encodeModelPrior(p, `b_${data.fixedNames[i]}`)));
   const priorSd = priors.length / 4;
   for (const t of data.terms) {
     t.sdPriors.forEach((p, k) =>
-      priors.push(...encodePrior(p, `sd of ${t.group}:${t.coefNames[k]}`))
+      priors.push(...encodeModelPrior(p, `sd of ${t.group}:${t.coefNames[k]}`))
     );
   }
   const parameterPriorSlots = data.familyParameters.map((p) => {
     const slot = priors.length / 4;
-    priors.push(...encodePrior(p.prior, p.name));
+    priors.push(...encodeModelPrior(p.prior, p.name));
     return slot;
   });
   // Ordinal thresholds' priors (on τ_k) from slot PRIOR_TH on.
   const thresholdPriorSlot = priors.length / 4;
   data.thresholds?.priors.forEach((p, k) =>
-    priors.push(...encodePrior(p, `b_Intercept[${k + 1}]`))
+    priors.push(...encodeModelPrior(p, `b_Intercept[${k + 1}]`))
   );
   const fParts: [string, ArrayLike<number>][] = [["PRIOR", priors]];
   let nRowsWeight = data.nRows;

@@ -128,8 +128,9 @@ export function levels(
 // already calls). Set up once by `configure`; every array at a byte offset the caller chose:
 //   x, g       the sampled point and its gradient (dim = nb + 2 + nCor + 1)
 //   whitening  L_S (nb × nb lower), betaHat (nb), abb = XᵀX (nb × nb), h = Xᵀy (nb), gBeta (nb)
-//   priors     (nb + 3) × 4: the β priors, the two sd priors, σ's, each {code, p1, p2, p3}:
-//              0 normal(μ, σ), 1 flat, 2 student_t(ν, μ, σ) (Cauchy is ν = 1), 3 exponential(λ),
+//   priors     (nb + 3) × 4: the β priors, the two sd priors, σ's, each {code, p1, p2, p3}
+//              (lib/model/prior_density.ts's encodePrior):
+//              0 flat, 1 normal(μ, σ), 2 student_t(ν, μ, σ) (Cauchy is ν = 1), 3 exponential(λ),
 //              4 gamma(α, β), 5 inv_gamma(α, β)
 //   work       40 f64 of scratch (see below); result 2 f64: log p(y | β, φ) and Σ_j c_jᵀμ_j
 // Imported from the module "level_kernel" (the compiler names imports after the file).
@@ -272,13 +273,13 @@ function prior(k: i32, x: f64): f64 {
   const p2 = load<f64>(row, 16);
   const p3 = load<f64>(row, 24);
   if (code == 0) {
+    priorDerivative = 0;
+    return 0;
+  }
+  if (code == 1) {
     const z = (x - p1) / p2;
     priorDerivative = -z / p2;
     return -0.5 * z * z;
-  }
-  if (code == 1) {
-    priorDerivative = 0;
-    return 0;
   }
   if (code == 2) {
     const d = x - p2;
