@@ -18,6 +18,7 @@ import { KeyedStream, Streams } from "../math/rng.ts";
 import type { ChainOptions } from "./sample_options.ts";
 import { createStepSizeScratch, findReasonableStepSize } from "./step_size.ts";
 import {
+  LAPLACE_ANCHOR_DRAWS,
   windowAdaptationFinal,
   windowAdaptationInit,
   windowAdaptationUpdate,
@@ -193,6 +194,7 @@ export async function runChain(
   const nutsRng = new KeyedStream(seed, chain, 0, Streams.nuts);
 
   const initialStep = findReasonableStepSize(target, state, 1, startMetric, stepRng, scratch);
+  // A Laplace start is an informed metric: the short windows refine it instead of replacing it.
   let adaptation = windowAdaptationInit(
     dim,
     options.metric,
@@ -200,6 +202,7 @@ export async function runChain(
     initialStep,
     1,
     startMetric,
+    options.warmupStart === "laplace" ? LAPLACE_ANCHOR_DRAWS : 0,
   );
   let { stepSize, metric } = warmup > 0
     ? { stepSize: adaptation.stepSize, metric: adaptation.metric }

@@ -12,6 +12,12 @@
  * twice the previous; a window whose successor would not fit is stretched to the end of the slow
  * phase.
  *
+ * An informed start (a Laplace metric: `anchorDraws` > 0) is kept as a prior on the metric: every
+ * slow window but the last estimates (n·S + n₀·M₀)/(n + n₀), M₀ the start's (co)variance counted
+ * as n₀ = `anchorDraws` draws (PyMC's diagonal adaptation weighs its initial guess the same way),
+ * instead of replacing it with an estimate from 25, 50, 100 draws. The last window's estimate,
+ * the metric sampling uses, is Stan's.
+ *
  * @module
  */
 import { HetfxError } from "../errors.ts";
@@ -22,6 +28,16 @@ import {
   type DualAveragingState,
   dualAveragingUpdate,
 } from "./step_size.ts";
+
+/**
+ * How many draws a Laplace start's metric counts as in the windows before the last
+ * ({@link windowAdaptationInit}'s `anchorDraws` in the chain runner). The crossed four-term Bernoulli
+ * benchmark (dense metric, Laplace diagonal start, seeds 1–3, 4 × 1000 warmup iterations) took
+ * 86–87k warmup leapfrog steps with Stan's windows and 73–75k with 100 (70–72k with 200), with
+ * the same sampling cost and ESS; the Gaussian models' warmup, already near their sampling
+ * cost, fell 1–5% (bench/README.md, "Anchored windows").
+ */
+export const LAPLACE_ANCHOR_DRAWS = 100;
 
 /** Stan's default buffer and window sizes. */
 export const DEFAULT_WINDOWS = { initBuffer: 75, termBuffer: 50, baseWindow: 25 } as const;
@@ -149,18 +165,19 @@ export class WelfordEstimator {
    * no covariances), so that a dense start (a Laplace covariance) keeps its correlations until a
    * window has draws enough to estimate them.
    */
-  regularized(current?: Float64Array): Float64Array {
+  regularized(current?: Float64Array, anchor?: Anchor): Float64Array {
     const n = this.n;
     const d = this.dim;
     const out = new Float64Array(this.m2.length);
     const w = n / (n + 5);
     const shrink = 1e-3 * (5 / (n + 5));
     for (let k = 0; k < out.length; k++) out[k] = n > 1 ? w * (this.m2[k] / (n - 1)) : 0;
+    if (anchor) this.blend(out, shrink, anchor);
     if (this.dense) {
       // With draws enough, S's covariances: the Welford update is symmetric only up to rounding,
       // so the two triangles are averaged. Too few: see below.
       const covariances = n >= DENSE_DRAWS_PER_DIM * d;
-      for (let i = 0; i < d; i++) out[i * d + i] += shrink;
+      if (!anchor) { for (let i = 0; i < d; i++) out[i * d + i] += shrink; }
       for (let i = 0; i < d; i++) {
         for (let j = 0; j < i; j++) {
           // Too few draws: the current metric's correlations, with this window's variances.
@@ -174,7 +191,7 @@ export class WelfordEstimator {
           out[j * d + i] = s;
         }
       }
-    } else for (let i = 0; i < d; i++) out[i] += shrink;
+    } else if (!anchor) { for (let i = 0; i < d; i++) out[i] += shrink; }
     for (let k = 0; k < out.length; k++) {
       if (!Number.isFinite(out[k])) {
         throw new HetfxError(
@@ -185,6 +202,35 @@ export class WelfordEstimator {
     }
     return out;
   }
+
+  /**
+   * Stan's estimate (S regularised: `out` holds w·S, `shrink` the 1e-3 weight) averaged with the
+   * anchor's (co)variance as (n·E + n₀·M₀)/(n + n₀), in place. A diagonal anchor of a dense
+   * estimate is a diagonal matrix: the covariances shrink by n/(n + n₀).
+   */
+  private blend(out: Float64Array, shrink: number, anchor: Anchor): void {
+    const d = this.dim;
+    const n = this.n;
+    const n0 = anchor.draws;
+    const m0 = anchor.inverse;
+    const keep = n / (n + n0);
+    const add = n0 / (n + n0);
+    for (let k = 0; k < out.length; k++) out[k] *= keep;
+    for (let i = 0; i < d; i++) {
+      const ii = this.dense ? i * d + i : i;
+      out[ii] += keep * shrink + add * (m0.length === d ? m0[i] : m0[i * d + i]);
+    }
+    if (!this.dense || m0.length === d) return;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) if (i !== j) out[i * d + j] += add * m0[i * d + j];
+    }
+  }
+}
+
+/** A start metric kept as a prior in the slow windows: its inverse, counted as `draws` draws. */
+export interface Anchor {
+  readonly inverse: Float64Array;
+  readonly draws: number;
 }
 
 /** Warmup state wrapped around the NUTS kernel. */
@@ -199,12 +245,16 @@ export interface WindowAdaptationState {
   readonly stepSize: number;
   /** Running estimator for the current slow window (updated in place; owned by this state). */
   readonly estimator: WelfordEstimator;
+  /** The start metric kept as a prior in the slow windows before the last, or null. */
+  readonly anchor: Anchor | null;
 }
 
 /**
- * Starts warmup with the unit metric. Like Stan, dual averaging's μ = log(10 ε_nominal) uses the
- * nominal initial step size (1 by default), while the first transition uses `stepSize` (the
- * result of findReasonableStepSize).
+ * Starts warmup with `initialMetric` (the unit metric by default). Like Stan, dual averaging's
+ * μ = log(10 ε_nominal) uses the nominal initial step size (1 by default), while the first
+ * transition uses `stepSize` (the result of findReasonableStepSize). With `anchorDraws` > 0 the
+ * initial metric is kept as a prior in every slow window but the last (see the module doc): pass
+ * it only for an informed start, such as a Laplace metric.
  *
  * @example
  * ```ts
@@ -220,6 +270,7 @@ export function windowAdaptationInit(
   stepSize: number,
   nominalStepSize: number = 1,
   initialMetric: Metric = unitMetric(dim, kind),
+  anchorDraws: number = 0,
 ): WindowAdaptationState {
   return {
     iteration: 0,
@@ -228,6 +279,7 @@ export function windowAdaptationInit(
     metric: initialMetric,
     stepSize,
     estimator: new WelfordEstimator(dim, kind === "dense"),
+    anchor: anchorDraws > 0 ? { inverse: initialMetric.inverse.slice(), draws: anchorDraws } : null,
   };
 }
 
@@ -261,13 +313,25 @@ export function windowAdaptationUpdate(
     i < schedule.numWarmup - schedule.termBuffer && schedule.windows.length > 0;
   if (inSlowPhase) estimator.add(position);
   if (schedule.windows.some((w) => w.end === i)) {
-    const estimate = estimator.regularized(metric.kind === "dense" ? metric.inverse : undefined);
+    const last = i === schedule.windows[schedule.windows.length - 1].end;
+    const estimate = estimator.regularized(
+      metric.kind === "dense" ? metric.inverse : undefined,
+      last ? undefined : state.anchor ?? undefined,
+    );
     metric = metric.kind === "diag" ? diagMetric(estimate) : denseMetric(estimate, estimator.dim);
     estimator.restart();
     stepSize = refindStepSize(stepSize, metric);
     dualAveraging = dualAveragingInit(stepSize);
   }
-  return { iteration: i + 1, schedule, dualAveraging, metric, stepSize, estimator };
+  return {
+    iteration: i + 1,
+    schedule,
+    dualAveraging,
+    metric,
+    stepSize,
+    estimator,
+    anchor: state.anchor,
+  };
 }
 
 /**

@@ -6,6 +6,9 @@ import {
   windowAdaptationInit,
   windowAdaptationUpdate,
 } from "../../lib/sampler/windowed_adaptation.ts";
+import { diagMetric } from "../../lib/sampler/metric.ts";
+
+const diagMetricOf = (v: number[]) => diagMetric(Float64Array.from(v));
 
 Deno.test("Stan's schedule for 1000 warmup iterations: 75 / 25,50,100,200,500 / 50", () => {
   const s = adaptationSchedule(1000);
@@ -134,4 +137,60 @@ Deno.test("a window end replaces the metric, re-finds the step size and restarts
   assert.ok(Math.abs(s.metric.inverse[0] - v) < 1e-12);
   assert.equal(s.dualAveraging.counter, 0);
   assert.ok(Math.abs(s.dualAveraging.mu - Math.log(10 * s.stepSize)) < 1e-12);
+});
+
+Deno.test("an anchored start: windows before the last average the start with n₀ draws, the last is Stan's", () => {
+  // Iterations 75..99 (25 draws) and 100..149 (50) are the first two windows; the last ends at 949.
+  const start = diagMetricOf([4, 0.25]);
+  let s = windowAdaptationInit(2, "diag", 1000, 0.5, 1, start, 100);
+  const stan = (xs: number[][]) => {
+    const e = new WelfordEstimator(2, false);
+    for (const x of xs) e.add(Float64Array.from(x));
+    return e.regularized();
+  };
+  const drawAt = (i: number) => [Math.sin(i), 0.1 * Math.cos(3 * i)];
+  const metrics: Float64Array[] = [];
+  for (let i = 0; i < 1000; i++) {
+    s = windowAdaptationUpdate(s, Float64Array.from(drawAt(i)), 0.9, 0.8, (e) => e);
+    if (i === 99 || i === 149 || i === 949) metrics.push(s.metric.inverse.slice());
+  }
+  // Window 1: n = 25, (25·E + 100·M₀)/125 for E Stan's estimate.
+  const e1 = stan(Array.from({ length: 25 }, (_, k) => drawAt(75 + k)));
+  for (let k = 0; k < 2; k++) {
+    assert.ok(Math.abs(metrics[0][k] - (25 * e1[k] + 100 * start.inverse[k]) / 125) < 1e-12);
+  }
+  const e2 = stan(Array.from({ length: 50 }, (_, k) => drawAt(100 + k)));
+  for (let k = 0; k < 2; k++) {
+    assert.ok(Math.abs(metrics[1][k] - (50 * e2[k] + 100 * start.inverse[k]) / 150) < 1e-12);
+  }
+  // The last window (450..949): Stan's estimate alone.
+  const e5 = stan(Array.from({ length: 500 }, (_, k) => drawAt(450 + k)));
+  assert.deepEqual(Array.from(metrics[2]), Array.from(e5));
+  // Without an anchor the first window is Stan's estimate.
+  let plain = windowAdaptationInit(2, "diag", 1000, 0.5, 1, start);
+  for (let i = 0; i < 100; i++) {
+    plain = windowAdaptationUpdate(plain, Float64Array.from(drawAt(i)), 0.9, 0.8, (e) => e);
+  }
+  assert.deepEqual(Array.from(plain.metric.inverse), Array.from(e1));
+});
+
+Deno.test("an anchored dense estimate is the average of the matrices, positive definite", () => {
+  const d = 2;
+  const est = new WelfordEstimator(d, true);
+  const xs = [[1, 2], [3, -1], [0, 0.5], [2, 2], [-1, 1], [1.5, 0], [0.5, 0.2]];
+  for (const x of xs) est.add(Float64Array.from(x));
+  const plain = est.regularized();
+  const m0 = Float64Array.from([2, 0.6, 0.6, 1]);
+  const got = est.regularized(undefined, { inverse: m0, draws: 14 });
+  const n = xs.length;
+  for (let k = 0; k < d * d; k++) {
+    assert.ok(Math.abs(got[k] - (n * plain[k] + 14 * m0[k]) / (n + 14)) < 1e-12, `entry ${k}`);
+  }
+  // A diagonal anchor of a dense estimate: covariances shrink by n/(n + n₀).
+  const diagAnchored = est.regularized(undefined, {
+    inverse: Float64Array.from([2, 1]),
+    draws: 14,
+  });
+  assert.ok(Math.abs(diagAnchored[1] - (n / (n + 14)) * plain[1]) < 1e-12);
+  assert.ok(Math.abs(diagAnchored[0] - (n * plain[0] + 14 * 2) / (n + 14)) < 1e-12);
 });
