@@ -51,7 +51,7 @@ import {
 } from "../posterior/poststratify.ts";
 import { ppCheck, type PpCheckData, type PpCheckOptions } from "../posterior/pp_check.ts";
 import { loo, type LooResult } from "../posterior/loo.ts";
-import { drawsToCsv, type ExportOptions } from "../posterior/export.ts";
+import { drawsToCsv, type ExportOptions, writeDrawsCsv } from "../posterior/export.ts";
 import { groupEffectsTableHtml } from "../display/tables.ts";
 import { fitToHtml } from "../display/fit_html.ts";
 import { FitPlots } from "../display/fit_plots.ts";
@@ -348,6 +348,11 @@ export class Fit implements FitResult {
   /** Draws as CSV for R's posterior package (export.ts). */
   drawsToCsv(options?: ExportOptions): string {
     return drawsToCsv(this, options);
+  }
+
+  /** The draws CSV written to a file piece by piece, for fits too large for one string (export.ts). */
+  writeDrawsCsv(path: string | URL, options?: ExportOptions): Promise<void> {
+    return writeDrawsCsv(this, path, options);
   }
 
   /** The JSON result (the command line's output; lib/posterior/fit_json.ts). */

@@ -7,6 +7,7 @@
  * In R: `posterior::as_draws_df(read.csv("draws.csv", check.names = FALSE))`
  * (check.names = FALSE keeps names such as `b_alliance:white` and `r_g[1_0,Intercept]`).
  */
+import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import type { FitResult } from "./fit_result.ts";
 import { fitToJSON } from "./fit_json.ts";
@@ -31,7 +32,74 @@ function csvNumber(value: number): string {
 const EXPORT_OPTION_NAMES = optionNames<ExportOptions>({ parameters: true });
 
 /**
- * Draws as CSV text: a header, then one line per draw (chain-major).
+ * Longest string V8 makes (2²⁹ − 24 UTF-16 units): a draws CSV longer than this cannot be one
+ * string, so {@link drawsToCsv} refuses it and {@link writeDrawsCsv} writes it in pieces.
+ */
+export const MAX_STRING_CHARS = 2 ** 29 - 24;
+
+/**
+ * The draws CSV of {@link drawsToCsv} in pieces of about `chunkChars` characters (whole lines,
+ * the header first), so that a file of any size can be written without one string holding it.
+ *
+ * @example
+ * ```ts ignore
+ * for (const piece of drawsCsvChunks(fit)) await writer.write(new TextEncoder().encode(piece));
+ * ```
+ */
+export function* drawsCsvChunks(
+  fit: FitResult,
+  options: ExportOptions = {},
+  chunkChars = 1 << 20,
+): Generator<string> {
+  checkOptions(options, EXPORT_OPTION_NAMES, "Cannot export draws", { variables: "parameters" });
+  const names = options.parameters ? [...options.parameters] : fit.parameterNames;
+  const columns = names.map((n) => fit.draws(n));
+  const { chains, drawsPerChain } = fit.named;
+  let lines = [[...names.map(csvField), ".chain", ".iteration", ".draw"].join(",")];
+  let size = lines[0].length;
+  for (let c = 0; c < chains; c++) {
+    for (let s = 0; s < drawsPerChain; s++) {
+      const d = c * drawsPerChain + s;
+      const row = columns.map((v) => csvNumber(v[d]));
+      row.push(String(c + 1), String(s + 1), String(d + 1));
+      const line = row.join(",");
+      if (size + line.length > chunkChars && lines.length > 0) {
+        yield lines.join("\n") + "\n";
+        lines = [];
+        size = 0;
+      }
+      lines.push(line);
+      size += line.length + 1;
+    }
+  }
+  if (lines.length > 0) yield lines.join("\n") + "\n";
+}
+
+/**
+ * Joins CSV pieces into one string, or throws a {@link HetfxError} naming
+ * {@link writeDrawsCsv} when they would pass `maxChars` (a RangeError from V8 otherwise).
+ */
+export function joinCsvChunks(chunks: Iterable<string>, maxChars = MAX_STRING_CHARS): string {
+  const pieces: string[] = [];
+  let length = 0;
+  for (const piece of chunks) {
+    length += piece.length;
+    if (length > maxChars) {
+      throw new HetfxError(
+        `Cannot export draws as one string: the CSV passes ${maxChars.toLocaleString("en-US")} ` +
+          `characters, the longest string JavaScript holds. Write it to a file with ` +
+          `writeDrawsCsv(fit, "draws.csv") (fit.writeDrawsCsv), or export fewer parameters ` +
+          `({ parameters: [...] }).`,
+      );
+    }
+    pieces.push(piece);
+  }
+  return pieces.join("");
+}
+
+/**
+ * Draws as CSV text: a header, then one line per draw (chain-major). A CSV too long for one string
+ * is refused with an error that names {@link writeDrawsCsv}.
  *
  * @example
  * ```ts ignore
@@ -39,20 +107,36 @@ const EXPORT_OPTION_NAMES = optionNames<ExportOptions>({ parameters: true });
  * ```
  */
 export function drawsToCsv(fit: FitResult, options: ExportOptions = {}): string {
-  checkOptions(options, EXPORT_OPTION_NAMES, "Cannot export draws", { variables: "parameters" });
-  const names = options.parameters ? [...options.parameters] : fit.parameterNames;
-  const columns = names.map((n) => fit.draws(n));
-  const { chains, drawsPerChain } = fit.named;
-  const lines = [[...names.map(csvField), ".chain", ".iteration", ".draw"].join(",")];
-  for (let c = 0; c < chains; c++) {
-    for (let s = 0; s < drawsPerChain; s++) {
-      const d = c * drawsPerChain + s;
-      const row = columns.map((v) => csvNumber(v[d]));
-      row.push(String(c + 1), String(s + 1), String(d + 1));
-      lines.push(row.join(","));
+  return joinCsvChunks(drawsCsvChunks(fit, options));
+}
+
+/**
+ * Writes the draws CSV of {@link drawsToCsv} to `path` piece by piece: any number of draws and
+ * parameters, at about a megabyte of text in memory at a time. The file is replaced.
+ *
+ * @example
+ * ```ts ignore
+ * await writeDrawsCsv(fit, "draws.csv");
+ * ```
+ */
+export async function writeDrawsCsv(
+  fit: FitResult,
+  path: string | URL,
+  options: ExportOptions = {},
+): Promise<void> {
+  const chunks = drawsCsvChunks(fit, options);
+  // The first piece is made before the file is opened, so that a bad option leaves no file.
+  let next = chunks.next();
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    const encoder = new TextEncoder();
+    for (; !next.done; next = chunks.next()) {
+      const bytes = encoder.encode(next.value);
+      for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
     }
+  } finally {
+    file.close();
   }
-  return lines.join("\n") + "\n";
 }
 
 /** The draws of {@link resultToJSON}: a parameter's [chain][draw], or [chain][draw][level][coef]. */

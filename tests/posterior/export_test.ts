@@ -1,6 +1,13 @@
 /** Export: the CSV layout R's posterior package reads, and JSON with per-chain draws. */
 import assert from "node:assert/strict";
-import { drawsToCsv, resultToJSON } from "../../lib/posterior/export.ts";
+import {
+  drawsCsvChunks,
+  drawsToCsv,
+  joinCsvChunks,
+  resultToJSON,
+  writeDrawsCsv,
+} from "../../lib/posterior/export.ts";
+import { HetfxError } from "../../lib/errors.ts";
 import { smallFit } from "./_fixtures.ts";
 
 Deno.test("drawsToCsv: one column per parameter, then .chain, .iteration, .draw", async () => {
@@ -186,4 +193,48 @@ Deno.test("resultToJSON: a group named chain or draw does not take ArviZ's sampl
   });
   assert.ok(!("chain" in json.coords) && !("draw" in json.coords));
   assert.deepEqual(json.coords.chain__level, ["1", "2", "3", "4"]);
+});
+
+Deno.test("drawsCsvChunks: whole lines in pieces that join to drawsToCsv's text", async () => {
+  const fit = await smallFit();
+  const whole = drawsToCsv(fit);
+  const pieces = [...drawsCsvChunks(fit, {}, 5000)];
+  assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+  for (const piece of pieces) {
+    assert.ok(piece.endsWith("\n"), "each piece ends a line");
+    assert.ok(piece.length <= 5000 || !piece.slice(0, -1).includes("\n"), "no piece past the size");
+  }
+  assert.equal(pieces.join(""), whole);
+});
+
+Deno.test("writeDrawsCsv writes drawsToCsv's text; a bad option leaves no file", async () => {
+  const fit = await smallFit();
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/draws.csv`;
+    await Deno.writeTextFile(path, "old contents that are longer than nothing");
+    await fit.writeDrawsCsv(path, { parameters: ["sigma", "b_x"] });
+    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit, { parameters: ["sigma", "b_x"] }));
+    await writeDrawsCsv(fit, path);
+    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit));
+    const other = `${dir}/other.csv`;
+    await assert.rejects(
+      () => writeDrawsCsv(fit, other, { variables: ["sigma"] } as never),
+      /unknown option "variables"/,
+    );
+    await assert.rejects(() => Deno.stat(other), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a CSV longer than a string can be is refused with an error naming writeDrawsCsv", () => {
+  // V8's limit is 2^29 - 24 characters (MAX_STRING_CHARS); a small limit stands in for it here.
+  assert.equal(joinCsvChunks(["ab\n", "cd\n"], 6), "ab\ncd\n");
+  assert.throws(
+    () => joinCsvChunks(["ab\n", "cd\n", "e\n"], 7),
+    (e: unknown) =>
+      e instanceof HetfxError && /passes 7 characters/.test(e.message) &&
+      /writeDrawsCsv\(fit, "draws.csv"\)/.test(e.message),
+  );
 });
