@@ -34,8 +34,8 @@ import {
  * ({@link windowAdaptationInit}'s `anchorDraws` in the chain runner). The crossed four-term Bernoulli
  * benchmark (dense metric, Laplace diagonal start, seeds 1–3, 4 × 1000 warmup iterations) took
  * 86–87k warmup leapfrog steps with Stan's windows and 73–75k with 100 (70–72k with 200), with
- * the same sampling cost and ESS; the Gaussian models' warmup, already near their sampling
- * cost, fell 1–5% (bench/README.md, "Anchored windows").
+ * the same sampling cost and ESS; the collapsed Gaussian models' warmup, already near their
+ * sampling cost, fell 2–7% (bench/README.md, "Anchored windows").
  */
 export const LAPLACE_ANCHOR_DRAWS = 100;
 
@@ -163,7 +163,8 @@ export class WelfordEstimator {
    * dense estimate from fewer than {@link DENSE_DRAWS_PER_DIM}·dim draws takes its variances from
    * S and its correlations from `current` (the metric in use, d × d; none given or a diagonal one:
    * no covariances), so that a dense start (a Laplace covariance) keeps its correlations until a
-   * window has draws enough to estimate them.
+   * window has draws enough to estimate them. With `anchor`, that estimate is averaged with the
+   * anchor's (co)variance ({@link Anchor}) before the correlations are taken.
    */
   regularized(current?: Float64Array, anchor?: Anchor): Float64Array {
     const n = this.n;
