@@ -194,7 +194,10 @@ export async function runChain(
   const nutsRng = new KeyedStream(seed, chain, 0, Streams.nuts);
 
   const initialStep = findReasonableStepSize(target, state, 1, startMetric, stepRng, scratch);
-  // A Laplace start is an informed metric: the short windows refine it instead of replacing it.
+  // A dense metric's Laplace start is an informed one (auto picks dense where the posterior is
+  // near-Gaussian or has no funnel): its short windows refine it instead of replacing it. A
+  // diagonal one keeps Stan's windows: where varying effects are sampled the mode's scales can be
+  // 10× off, and anchoring to them cost ESS and gave divergences (windowed_adaptation.ts).
   let adaptation = windowAdaptationInit(
     dim,
     options.metric,
@@ -202,7 +205,7 @@ export async function runChain(
     initialStep,
     1,
     startMetric,
-    options.warmupStart === "laplace" ? LAPLACE_ANCHOR_DRAWS : 0,
+    options.warmupStart === "laplace" && options.metric === "dense" ? LAPLACE_ANCHOR_DRAWS : 0,
   );
   let { stepSize, metric } = warmup > 0
     ? { stepSize: adaptation.stepSize, metric: adaptation.metric }

@@ -31,11 +31,13 @@ import {
 
 /**
  * How many draws a Laplace start's metric counts as in the windows before the last
- * ({@link windowAdaptationInit}'s `anchorDraws` in the chain runner). The crossed four-term Bernoulli
- * benchmark (dense metric, Laplace diagonal start, seeds 1–3, 4 × 1000 warmup iterations) took
- * 86–87k warmup leapfrog steps with Stan's windows and 73–75k with 100 (70–72k with 200), with
- * the same sampling cost and ESS; the collapsed Gaussian models' warmup, already near their
- * sampling cost, fell 2–7% (bench/README.md, "Anchored windows").
+ * ({@link windowAdaptationInit}'s `anchorDraws`), for chains with a dense metric (the chain
+ * runner). The crossed four-term Bernoulli benchmark (dense metric, Laplace diagonal start, seeds
+ * 1–5, 4 × 1000 warmup iterations) took 83–89k warmup leapfrog steps with Stan's windows and
+ * 72–75k with 100 (70–72k with 200), with the same sampling cost and ESS. Not with a diagonal
+ * metric: on a negative binomial `(1 + treat | g)` model with sampled varying effects the Laplace
+ * variances were up to 10× off, and the anchor gave divergences in 7 fits of 20 (Stan's windows: 1)
+ * and 10% less ESS (bench/README.md, "Anchored windows").
  */
 export const LAPLACE_ANCHOR_DRAWS = 100;
 
