@@ -134,7 +134,12 @@ export { compare, type Comparison, formatComparison, olsHc2 } from "./lib/poster
 export { poststratify } from "./lib/posterior/poststratify.ts";
 export { ppCheck } from "./lib/posterior/pp_check.ts";
 export { loo, looCompare, type LooResult, psisLoo } from "./lib/posterior/loo.ts";
-export { drawsToCsv, resultToJSON, writeDrawsCsv } from "./lib/posterior/export.ts";
+export {
+  drawsToCsv,
+  resultToJSON,
+  writeDrawsCsv,
+  writeResultJSON,
+} from "./lib/posterior/export.ts";
 
 // Simulation-based calibration.
 export { sbc, type SbcOptions, type SbcParameter, SbcResult } from "./lib/calibration/sbc.ts";

@@ -11,6 +11,7 @@ import { HetfxError } from "../errors.ts";
 import { checkOptions, optionNames } from "../options.ts";
 import type { FitResult } from "./fit_result.ts";
 import { fitToJSON } from "./fit_json.ts";
+import { jsonChunks } from "./json_chunks.ts";
 import { brmsAliases, varyingName } from "./generated.ts";
 import { brmsCoefName } from "../spec/brms_names.ts";
 
@@ -124,8 +125,31 @@ export async function writeDrawsCsv(
   path: string | URL,
   options: ExportOptions = {},
 ): Promise<void> {
-  const chunks = drawsCsvChunks(fit, options);
-  // The first piece is made before the file is opened, so that a bad option leaves no file.
+  await writeChunks(path, drawsCsvChunks(fit, options));
+}
+
+/**
+ * Writes `JSON.stringify(resultToJSON(fit, options))` to `path` piece by piece
+ * (lib/posterior/json_chunks.ts), for results whose JSON is longer than one string can be. The
+ * file is replaced.
+ *
+ * @example
+ * ```ts ignore
+ * await writeResultJSON(fit, "fit.json");
+ * ```
+ */
+export async function writeResultJSON(
+  fit: FitResult,
+  path: string | URL,
+  options: ExportOptions = {},
+): Promise<void> {
+  const result = resultToJSON(fit, options);
+  await writeChunks(path, jsonChunks(result));
+}
+
+/** Writes text pieces to `path` as UTF-8; the first is made before the file is opened. */
+async function writeChunks(path: string | URL, chunks: Generator<string>): Promise<void> {
+  // A bad option throws here, before the file exists.
   let next = chunks.next();
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   try {

@@ -6,6 +6,7 @@ import {
   joinCsvChunks,
   resultToJSON,
   writeDrawsCsv,
+  writeResultJSON,
 } from "../../lib/posterior/export.ts";
 import { HetfxError } from "../../lib/errors.ts";
 import { smallFit } from "./_fixtures.ts";
@@ -207,25 +208,38 @@ Deno.test("drawsCsvChunks: whole lines in pieces that join to drawsToCsv's text"
   assert.equal(pieces.join(""), whole);
 });
 
-Deno.test("writeDrawsCsv writes drawsToCsv's text; a bad option leaves no file", async () => {
-  const fit = await smallFit();
+/**
+ * Runs `check(dir)` in a new temporary folder, then checks that `write(path)` with an unknown
+ * option rejects and leaves no file at `path`.
+ */
+async function inTempDir(
+  check: (dir: string) => Promise<void>,
+  write: (path: string, options: never) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
-    const path = `${dir}/draws.csv`;
-    await Deno.writeTextFile(path, "old contents that are longer than nothing");
-    await fit.writeDrawsCsv(path, { parameters: ["sigma", "b_x"] });
-    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit, { parameters: ["sigma", "b_x"] }));
-    await writeDrawsCsv(fit, path);
-    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit));
-    const other = `${dir}/other.csv`;
+    await check(dir);
+    const other = `${dir}/other`;
     await assert.rejects(
-      () => writeDrawsCsv(fit, other, { variables: ["sigma"] } as never),
+      () => write(other, { variables: ["sigma"] } as never),
       /unknown option "variables"/,
     );
     await assert.rejects(() => Deno.stat(other), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("writeDrawsCsv writes drawsToCsv's text; a bad option leaves no file", async () => {
+  const fit = await smallFit();
+  await inTempDir(async (dir) => {
+    const path = `${dir}/draws.csv`;
+    await Deno.writeTextFile(path, "old contents that are longer than nothing");
+    await fit.writeDrawsCsv(path, { parameters: ["sigma", "b_x"] });
+    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit, { parameters: ["sigma", "b_x"] }));
+    await writeDrawsCsv(fit, path);
+    assert.equal(await Deno.readTextFile(path), drawsToCsv(fit));
+  }, (path, options) => writeDrawsCsv(fit, path, options));
 });
 
 Deno.test("a CSV longer than a string can be is refused with an error naming writeDrawsCsv", () => {
@@ -237,4 +251,18 @@ Deno.test("a CSV longer than a string can be is refused with an error naming wri
       e instanceof HetfxError && /passes 7 characters/.test(e.message) &&
       /writeDrawsCsv\(fit, "draws.csv"\)/.test(e.message),
   );
+});
+
+Deno.test("writeResultJSON writes JSON.stringify(resultToJSON(fit)); a bad option leaves no file", async () => {
+  const fit = await smallFit();
+  await inTempDir(async (dir) => {
+    const path = `${dir}/fit.json`;
+    await writeResultJSON(fit, path);
+    assert.equal(await Deno.readTextFile(path), JSON.stringify(resultToJSON(fit)));
+    await writeResultJSON(fit, path, { parameters: ["sigma"] });
+    assert.equal(
+      await Deno.readTextFile(path),
+      JSON.stringify(resultToJSON(fit, { parameters: ["sigma"] })),
+    );
+  }, (path, options) => writeResultJSON(fit, path, options));
 });
