@@ -176,11 +176,11 @@ export class WelfordEstimator {
     const shrink = 1e-3 * (5 / (n + 5));
     for (let k = 0; k < out.length; k++) out[k] = n > 1 ? w * (this.m2[k] / (n - 1)) : 0;
     if (anchor) this.blend(out, shrink, anchor);
+    else for (let i = 0; i < d; i++) out[this.dense ? i * d + i : i] += shrink;
     if (this.dense) {
       // With draws enough, S's covariances: the Welford update is symmetric only up to rounding,
       // so the two triangles are averaged. Too few: see below.
       const covariances = n >= DENSE_DRAWS_PER_DIM * d;
-      if (!anchor) { for (let i = 0; i < d; i++) out[i * d + i] += shrink; }
       for (let i = 0; i < d; i++) {
         for (let j = 0; j < i; j++) {
           // Too few draws: the current metric's correlations, with this window's variances.
@@ -194,7 +194,7 @@ export class WelfordEstimator {
           out[j * d + i] = s;
         }
       }
-    } else if (!anchor) { for (let i = 0; i < d; i++) out[i] += shrink; }
+    }
     for (let k = 0; k < out.length; k++) {
       if (!Number.isFinite(out[k])) {
         throw new HetfxError(
